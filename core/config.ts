@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+
+// One typed configuration object, read from environment variables. Every default runs the demo
+// store offline: embedded SQLite under data/, the bundled model under models/, no accounts or keys.
+
+export type Device = 'cpu' | 'cuda';
+export type Dtype = 'fp32' | 'fp16' | 'q8';
+
+export interface Config {
+  /** Project root: models/, fixtures/ and data/ are resolved against it. */
+  root: string;
+  dataDir: string;
+  dbPath: string;
+  fixturesDir: string;
+  encoder: {
+    /** Local folder in Transformers.js layout, or a hub id when remote models are allowed. */
+    model: string;
+    device: Device;
+    dtype: Dtype;
+    allowRemote: boolean;
+    maxBatch: number;
+    maxWaitMs: number;
+  };
+  http: { host: string; port: number };
+}
+
+const ROOT = resolve(new URL('..', import.meta.url).pathname);
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === '') return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+}
+
+function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer in [${min}, ${max}] (got "${value}")`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const root = env.SHOPBOT_ROOT ? resolve(env.SHOPBOT_ROOT) : ROOT;
+  const dataDir = resolve(root, env.SHOPBOT_DATA_DIR ?? 'data');
+  const device = oneOf('SHOPBOT_DEVICE', env.SHOPBOT_DEVICE, ['cpu', 'cuda'] as const, 'cpu');
+  return {
+    root,
+    dataDir,
+    dbPath: resolve(dataDir, env.SHOPBOT_DB ?? 'shop.db'),
+    fixturesDir: resolve(root, env.SHOPBOT_FIXTURES ?? 'fixtures'),
+    encoder: {
+      model: env.SHOPBOT_MODEL ?? resolve(root, 'models/all-MiniLM-L6-v2'),
+      device,
+      // int8 on CPU is ~3x faster than fp32 with near-identical embeddings; GPUs prefer fp32/fp16.
+      dtype: oneOf('SHOPBOT_DTYPE', env.SHOPBOT_DTYPE, ['fp32', 'fp16', 'q8'] as const, device === 'cuda' ? 'fp32' : 'q8'),
+      allowRemote: env.SHOPBOT_ALLOW_REMOTE_MODELS === '1',
+      maxBatch: int('SHOPBOT_MAX_BATCH', env.SHOPBOT_MAX_BATCH, 32, 1, 1024),
+      maxWaitMs: int('SHOPBOT_MAX_WAIT_MS', env.SHOPBOT_MAX_WAIT_MS, 2, 0, 1000),
+    },
+    http: {
+      host: env.HOST ?? '127.0.0.1',
+      port: int('PORT', env.PORT, 3000, 0, 65535),
+    },
+  };
+}

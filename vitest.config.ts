@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests load the real ONNX model and open real SQLite files and sockets: give them room,
+// and run files in separate forks so native addons never share a process by accident.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'data/**'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
