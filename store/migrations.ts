@@ -1,0 +1,339 @@
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+// Schema history. Migrations are append-only: never edit one that has shipped, add a new one. Each is
+// applied in its own transaction together with its schema_migrations row, so a failed migration
+// leaves the database at the previous version. Enum lists are spelled out literally here (not built
+// from the TS constants) because a migration must keep meaning what it meant when it was applied.
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Database.Database) => void;
+}
+
+const sql =
+  (text: string) =>
+  (db: Database.Database): void => {
+    db.exec(text);
+  };
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'catalog_and_customers',
+    up: sql(`
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE products (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 256),
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        category TEXT NOT NULL COLLATE NOCASE,
+        price REAL NOT NULL CHECK (price >= 0),
+        currency TEXT NOT NULL CHECK (length(currency) = 3),
+        stock INTEGER NOT NULL DEFAULT 0 CHECK (stock >= 0),
+        image TEXT,
+        rating REAL CHECK (rating IS NULL OR rating BETWEEN 0 AND 5),
+        rating_count INTEGER CHECK (rating_count IS NULL OR rating_count >= 0),
+        source TEXT NOT NULL
+      );
+      CREATE INDEX products_category_price ON products (category, price);
+
+      CREATE TABLE customers (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 256),
+        name TEXT NOT NULL,
+        email TEXT COLLATE NOCASE,
+        country TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX customers_email ON customers (email);
+
+      CREATE TABLE channel_identities (
+        channel TEXT NOT NULL CHECK (channel IN ('web', 'messenger', 'emulator')),
+        external_id TEXT NOT NULL CHECK (length(external_id) BETWEEN 1 AND 256),
+        customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (channel, external_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX channel_identities_customer ON channel_identities (customer_id);
+    `),
+  },
+  {
+    version: 2,
+    name: 'orders',
+    up: sql(`
+      CREATE TABLE orders (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 256),
+        customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('processing', 'shipped', 'delivered', 'cancelled', 'return_requested', 'returned')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        tracking TEXT,
+        carrier TEXT,
+        ship_line1 TEXT NOT NULL,
+        ship_city TEXT NOT NULL,
+        ship_postcode TEXT NOT NULL,
+        ship_country TEXT NOT NULL,
+        return_reason TEXT
+      );
+      CREATE INDEX orders_customer_created ON orders (customer_id, created_at DESC);
+      CREATE INDEX orders_status ON orders (status);
+
+      CREATE TABLE order_lines (
+        order_id TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        line_no INTEGER NOT NULL CHECK (line_no >= 1),
+        product_id TEXT NOT NULL REFERENCES products (id),
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        unit_price REAL NOT NULL CHECK (unit_price >= 0),
+        PRIMARY KEY (order_id, line_no)
+      ) WITHOUT ROWID;
+      CREATE INDEX order_lines_product ON order_lines (product_id);
+    `),
+  },
+  {
+    version: 3,
+    name: 'reviews',
+    up: sql(`
+      CREATE TABLE reviews (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 256),
+        product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        customer_id TEXT REFERENCES customers (id) ON DELETE SET NULL,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        title TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL CHECK (length(CAST(text AS BLOB)) <= 65536),
+        date TEXT NOT NULL,
+        source TEXT NOT NULL
+      );
+      CREATE INDEX reviews_product_date ON reviews (product_id, date DESC, id);
+      CREATE INDEX reviews_customer ON reviews (customer_id);
+    `),
+  },
+  {
+    version: 4,
+    name: 'conversations_and_messages',
+    up: sql(`
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 256),
+        customer_id TEXT REFERENCES customers (id) ON DELETE SET NULL,
+        channel TEXT NOT NULL CHECK (length(channel) BETWEEN 1 AND 64),
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        handoff TEXT NOT NULL DEFAULT 'none' CHECK (handoff IN ('none', 'pending', 'agent')),
+        source TEXT NOT NULL CHECK (source IN ('live', 'historical')),
+        intent TEXT,
+        category TEXT,
+        resolution TEXT,
+        origin TEXT,
+        filled TEXT CHECK (filled IS NULL OR json_valid(filled))
+      );
+      CREATE INDEX conversations_customer_updated ON conversations (customer_id, updated_at DESC);
+      CREATE INDEX conversations_source ON conversations (source, id);
+      CREATE INDEX conversations_handoff ON conversations (handoff) WHERE handoff <> 'none';
+
+      CREATE TABLE messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        customer_id TEXT REFERENCES customers (id) ON DELETE SET NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        role TEXT NOT NULL CHECK (role IN ('customer', 'bot', 'agent')),
+        channel TEXT NOT NULL,
+        text TEXT NOT NULL CHECK (length(CAST(text AS BLOB)) <= 65536),
+        payload TEXT CHECK (payload IS NULL OR json_valid(payload)),
+        intent TEXT,
+        confidence REAL CHECK (confidence IS NULL OR confidence BETWEEN 0 AND 1),
+        sentiment TEXT CHECK (sentiment IS NULL OR sentiment IN ('negative', 'neutral', 'positive')),
+        sentiment_score REAL,
+        created_at TEXT NOT NULL,
+        UNIQUE (conversation_id, seq)
+      );
+      CREATE INDEX messages_conversation_id ON messages (conversation_id, id);
+      CREATE INDEX messages_customer ON messages (customer_id, id);
+    `),
+  },
+  {
+    version: 5,
+    name: 'agents_and_handoff',
+    up: sql(`
+      CREATE TABLE agents (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 256),
+        name TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        skills TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(skills) AND json_type(skills) = 'array'),
+        created_at TEXT NOT NULL
+      );
+
+      CREATE TABLE agent_sessions (
+        token_hash TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX agent_sessions_agent ON agent_sessions (agent_id);
+      CREATE INDEX agent_sessions_expires ON agent_sessions (expires_at);
+
+      CREATE TABLE handoff_tickets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        customer_id TEXT REFERENCES customers (id) ON DELETE SET NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'assigned', 'resolved', 'returned', 'timeout')),
+        reason TEXT NOT NULL,
+        skill TEXT,
+        priority INTEGER NOT NULL DEFAULT 0,
+        agent_id TEXT REFERENCES agents (id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        assigned_at TEXT,
+        resolved_at TEXT,
+        summary TEXT,
+        CHECK (status <> 'assigned' OR agent_id IS NOT NULL)
+      );
+      -- The pending queue: most urgent first, then first come first served.
+      CREATE INDEX handoff_tickets_queue ON handoff_tickets (status, priority DESC, created_at, id);
+      CREATE INDEX handoff_tickets_agent ON handoff_tickets (agent_id, status);
+      -- At most one open (pending or assigned) ticket per conversation.
+      CREATE UNIQUE INDEX handoff_tickets_one_open ON handoff_tickets (conversation_id)
+        WHERE status IN ('pending', 'assigned');
+    `),
+  },
+  {
+    version: 6,
+    name: 'behavioural_events',
+    up: sql(`
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+        product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+        type TEXT NOT NULL CHECK (type IN ('view', 'click', 'add_to_cart', 'purchase', 'impression')),
+        context TEXT CHECK (context IS NULL OR json_valid(context)),
+        ts TEXT NOT NULL,
+        origin TEXT NOT NULL DEFAULT 'live' CHECK (origin IN ('live', 'seed'))
+      );
+      CREATE INDEX events_customer_ts ON events (customer_id, ts DESC);
+      CREATE INDEX events_product_type ON events (product_id, type, ts);
+      CREATE INDEX events_type_ts ON events (type, ts);
+      -- Seeded events have no id in the fixtures: this natural key makes re-seeding idempotent.
+      CREATE UNIQUE INDEX events_seed_key ON events (customer_id, product_id, type, ts) WHERE origin = 'seed';
+    `),
+  },
+  {
+    version: 7,
+    name: 'bot_state',
+    up: sql(`
+      CREATE TABLE bot_state (
+        key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 1024),
+        value TEXT NOT NULL CHECK (json_valid(value)),
+        etag TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `),
+  },
+  {
+    version: 8,
+    name: 'products_fts',
+    up: sql(`
+      -- External-content FTS5 index over the product text; kept in sync by triggers. Porter stemming
+      -- so "shoes" finds "shoe"; unicode61 with diacritics removed so "creme" finds "crème".
+      CREATE VIRTUAL TABLE products_fts USING fts5 (
+        title, description, category,
+        content = 'products', content_rowid = 'rowid',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER products_fts_ai AFTER INSERT ON products BEGIN
+        INSERT INTO products_fts (rowid, title, description, category)
+        VALUES (new.rowid, new.title, new.description, new.category);
+      END;
+      CREATE TRIGGER products_fts_ad AFTER DELETE ON products BEGIN
+        INSERT INTO products_fts (products_fts, rowid, title, description, category)
+        VALUES ('delete', old.rowid, old.title, old.description, old.category);
+      END;
+      CREATE TRIGGER products_fts_au AFTER UPDATE OF title, description, category ON products BEGIN
+        INSERT INTO products_fts (products_fts, rowid, title, description, category)
+        VALUES ('delete', old.rowid, old.title, old.description, old.category);
+        INSERT INTO products_fts (rowid, title, description, category)
+        VALUES (new.rowid, new.title, new.description, new.category);
+      END;
+      INSERT INTO products_fts (products_fts) VALUES ('rebuild');
+    `),
+  },
+];
+
+export interface MigrationResult {
+  /** Versions applied by this call, in order. */
+  applied: number[];
+  /** Schema version after the call. */
+  version: number;
+}
+
+/** Checks the list is strictly increasing from 1 without gaps and names are unique. */
+export function validateMigrations(list: readonly Migration[]): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) throw new StoreError('migration', `migration #${i} has version ${m.version}; expected ${i + 1}`);
+  });
+  const names = new Set(list.map((m) => m.name));
+  if (names.size !== list.length) throw new StoreError('migration', 'migration names must be unique');
+}
+
+/**
+ * Applies every migration newer than the database's version, each in its own IMMEDIATE transaction
+ * (so two processes opening the same file at once do not both apply it). Refuses to open a database
+ * written by a newer schema, or one whose applied migration names disagree with this code.
+ */
+export function migrate(db: Database.Database, list: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): MigrationResult {
+  validateMigrations(list);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const appliedRows = db.prepare<[], { version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
+  const insert = db.prepare<[number, string, string]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const has = db.prepare<[number], { version: number }>('SELECT version FROM schema_migrations WHERE version = ?');
+
+  const check = (): number => {
+    const rows = appliedRows.all();
+    for (const row of rows) {
+      const m = list[row.version - 1];
+      if (!m) {
+        throw new StoreError('migration', `database is at schema version ${row.version} (${row.name}), newer than this code knows (${list.length}); upgrade the application`);
+      }
+      if (m.name !== row.name) {
+        throw new StoreError('migration', `schema version ${row.version} was applied as "${row.name}" but this code calls it "${m.name}"`);
+      }
+    }
+    return rows.length === 0 ? 0 : rows[rows.length - 1]!.version;
+  };
+
+  const applied: number[] = [];
+  let version = check();
+  for (const m of list) {
+    if (m.version <= version) continue;
+    const apply = db.transaction(() => {
+      if (has.get(m.version)) return false; // another process got there first
+      m.up(db);
+      insert.run(m.version, m.name, new Date(now()).toISOString());
+      return true;
+    });
+    try {
+      if (apply.immediate()) applied.push(m.version);
+    } catch (e) {
+      throw new StoreError('migration', `migration ${m.version} (${m.name}) failed: ${(e as Error).message}`);
+    }
+    version = m.version;
+  }
+  return { applied, version: check() };
+}
+
+/** Current schema version (0 for an empty database). */
+export function schemaVersion(db: Database.Database): number {
+  const exists = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?").get('schema_migrations');
+  if (!exists || exists.n === 0) return 0;
+  const row = db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations').get();
+  return row?.v ?? 0;
+}
