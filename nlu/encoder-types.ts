@@ -1,0 +1,49 @@
+// The one sentence encoder that NLU, retrieval and the recommender share. Implementations load
+// the model once and coalesce concurrent calls into batched forward passes.
+
+export const EMBEDDING_DIM = 384;
+
+export interface Encoder {
+  /** Embedding width (384 for all-MiniLM-L6-v2). */
+  readonly dim: number;
+  /** Where the model came from (folder or hub id) and which weights file runs. */
+  readonly modelId: string;
+  /** sha256 of the ONNX weights that run: indexes built with other weights must be rebuilt. */
+  readonly checksum: string;
+  /** The execution provider actually in use after any fallback. */
+  readonly device: 'cpu' | 'cuda';
+  readonly dtype: 'fp32' | 'fp16' | 'q8';
+  /** L2-normalized mean-pooled embedding. Rejects bad input with an EncoderInputError. */
+  embed(text: string): Promise<Float32Array>;
+  /** Same as embed() for many texts; one result per input, in order. */
+  embedMany(texts: readonly string[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+export type EncoderInputErrorCode = 'not_string' | 'empty' | 'too_large';
+
+/** Typed error for input the encoder refuses; callers turn it into a clear message. */
+export class EncoderInputError extends Error {
+  constructor(
+    readonly code: EncoderInputErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EncoderInputError';
+  }
+}
+
+/** Thrown when the model folder or its files are missing, with what to do about it. */
+export class ModelNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelNotFoundError';
+  }
+}
+
+/** Cosine similarity of two L2-normalized vectors (a dot product). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
