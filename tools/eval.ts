@@ -1,0 +1,15 @@
+import { runTask } from '../core/cli.js';
+
+// `npm run --silent eval -- <task> ...`: each task module trains/loads the real component, measures
+// it on the given files and returns its metrics, printed as the last stdout line.
+await runTask(
+  'eval',
+  {
+    intent: () => import('../nlu/eval-intent.js'),
+    sentiment: () => import('../nlu/eval-sentiment.js'),
+    reviews: () => import('../nlu/eval-reviews.js'),
+    faq: () => import('../retrieval/eval-faq.js'),
+    recommend: () => import('../recommender/eval-recommend.js'),
+  },
+  process.argv.slice(2),
+);
