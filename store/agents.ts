@@ -1,0 +1,207 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { DB } from './db.js';
+import { StoreError } from './errors.js';
+import { newId } from './ids.js';
+import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES } from './text.js';
+import type { Agent, AgentSession } from './types.js';
+
+// Support agents and their login sessions. Passwords are stored as scrypt hashes with a random salt
+// ("scrypt$N$r$p$salt$hash", base64); session tokens are random and only their SHA-256 is stored,
+// so a leaked database does not leak usable tokens.
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32, saltBytes: 16 } as const;
+const MAX_PASSWORD_BYTES = 1024;
+
+function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+function checkPassword(password: string): string {
+  if (typeof password !== 'string' || password.length === 0) throw new StoreError('invalid_input', 'password must be a non-empty string');
+  return checkText('password', password, MAX_PASSWORD_BYTES);
+}
+
+/** scrypt hash of a password with a fresh random salt, in a self-describing string. */
+export async function hashPassword(password: string): Promise<string> {
+  const pw = checkPassword(password);
+  const salt = randomBytes(SCRYPT.saltBytes);
+  const key = await scryptAsync(pw, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** Compares a password with a stored hash in constant time; false for malformed hashes. */
+export async function verifyPasswordHash(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  if (![N, r, p].every((x) => Number.isInteger(x) && x > 0)) return false;
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (expected.length === 0) return false;
+  let actual: Buffer;
+  try {
+    actual = await scryptAsync(typeof password === 'string' ? password : '', salt, expected.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  } catch {
+    return false;
+  }
+  return timingSafeEqual(actual, expected);
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+interface AgentRow {
+  id: string;
+  name: string;
+  email: string;
+  password_hash: string;
+  skills: string;
+  created_at: string;
+}
+
+const toAgent = (r: AgentRow): Agent => ({ id: r.id, name: r.name, email: r.email, skills: JSON.parse(r.skills) as string[], createdAt: r.created_at });
+
+export interface NewAgent {
+  id?: string;
+  name: string;
+  email: string;
+  password: string;
+  skills?: readonly string[];
+}
+
+/** Default agent session lifetime: 12 hours. */
+export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+export class AgentRepo {
+  private readonly byId;
+  private readonly byEmail;
+  private readonly insertStmt;
+  private readonly setHash;
+  private readonly setSkillsStmt;
+  private readonly insertSession;
+  private readonly sessionAgent;
+  private readonly deleteSession;
+  private readonly deleteExpired;
+  private readonly listStmt;
+  /** Hash used for unknown e-mails so a miss costs as much time as a wrong password. */
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly db: DB,
+    private readonly now: () => number = Date.now,
+  ) {
+    const cols = 'id, name, email, password_hash, skills, created_at';
+    this.byId = db.prepare<[string], AgentRow>(`SELECT ${cols} FROM agents WHERE id = ?`);
+    this.byEmail = db.prepare<[string], AgentRow>(`SELECT ${cols} FROM agents WHERE email = ?`);
+    this.listStmt = db.prepare<[], AgentRow>(`SELECT ${cols} FROM agents ORDER BY name, id`);
+    this.insertStmt = db.prepare<[AgentRow]>(`INSERT INTO agents (${cols}) VALUES (@id, @name, @email, @password_hash, @skills, @created_at)`);
+    this.setHash = db.prepare<[string, string]>('UPDATE agents SET password_hash = ? WHERE id = ?');
+    this.setSkillsStmt = db.prepare<[string, string]>('UPDATE agents SET skills = ? WHERE id = ?');
+    this.insertSession = db.prepare<[string, string, string, string]>(
+      'INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    );
+    this.sessionAgent = db.prepare<[string, string], AgentRow>(
+      `SELECT a.id, a.name, a.email, a.password_hash, a.skills, a.created_at
+       FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+    );
+    this.deleteSession = db.prepare<[string]>('DELETE FROM agent_sessions WHERE token_hash = ?');
+    this.deleteExpired = db.prepare<[string]>('DELETE FROM agent_sessions WHERE expires_at <= ?');
+  }
+
+  async create(a: NewAgent): Promise<Agent> {
+    const name = checkText('agent name', a.name, MAX_SHORT_BYTES);
+    const email = checkText('agent email', a.email, MAX_SHORT_BYTES).trim();
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new StoreError('invalid_input', `"${email}" is not an e-mail address`);
+    const skills = [...(a.skills ?? [])].map((s) => checkText('skill', s, MAX_ID_BYTES));
+    const row: AgentRow = {
+      id: a.id === undefined ? newId('agt') : checkText('agent id', a.id, MAX_ID_BYTES),
+      name,
+      email,
+      password_hash: await hashPassword(a.password),
+      skills: JSON.stringify(skills),
+      created_at: isoTime(undefined, this.now),
+    };
+    try {
+      this.insertStmt.run(row);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new StoreError('conflict', `an agent with id ${row.id} or e-mail ${email} already exists`);
+      }
+      throw e;
+    }
+    return toAgent(row);
+  }
+
+  get(id: string): Agent | undefined {
+    const r = this.byId.get(id);
+    return r ? toAgent(r) : undefined;
+  }
+
+  getByEmail(email: string): Agent | undefined {
+    const r = this.byEmail.get(email.trim());
+    return r ? toAgent(r) : undefined;
+  }
+
+  list(): Agent[] {
+    return this.listStmt.all().map(toAgent);
+  }
+
+  /**
+   * The agent if the e-mail/password pair is right, else null. Unknown e-mails still pay for one
+   * scrypt run, so response time does not reveal which e-mails exist.
+   */
+  async verifyPassword(email: string, password: string): Promise<Agent | null> {
+    const r = typeof email === 'string' ? this.byEmail.get(email.trim()) : undefined;
+    if (!r) {
+      this.dummyHash ??= hashPassword('not-a-real-password');
+      await verifyPasswordHash(String(password), await this.dummyHash);
+      return null;
+    }
+    return (await verifyPasswordHash(String(password), r.password_hash)) ? toAgent(r) : null;
+  }
+
+  async setPassword(id: string, password: string): Promise<void> {
+    const hash = await hashPassword(password);
+    if (this.setHash.run(hash, id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+  }
+
+  setSkills(id: string, skills: readonly string[]): void {
+    const list = skills.map((s) => checkText('skill', s, MAX_ID_BYTES));
+    if (this.setSkillsStmt.run(JSON.stringify(list), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+  }
+
+  /** A new random session token for the agent (only its hash is stored). */
+  createSession(agentId: string, ttlMs: number = DEFAULT_SESSION_TTL_MS): AgentSession {
+    if (!(ttlMs > 0)) throw new StoreError('invalid_input', 'session ttl must be positive');
+    const token = randomBytes(32).toString('base64url');
+    const now = this.now();
+    const expiresAt = new Date(now + ttlMs).toISOString();
+    try {
+      this.insertSession.run(hashToken(token), agentId, new Date(now).toISOString(), expiresAt);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not_found', `agent ${agentId} not found`);
+      throw e;
+    }
+    return { token, agentId, expiresAt };
+  }
+
+  /** The agent owning a live session token, or null (unknown, revoked or expired). */
+  verifySession(token: string): Agent | null {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 512) return null;
+    const r = this.sessionAgent.get(hashToken(token), new Date(this.now()).toISOString());
+    return r ? toAgent(r) : null;
+  }
+
+  revokeSession(token: string): boolean {
+    return this.deleteSession.run(hashToken(token)).changes === 1;
+  }
+
+  /** Deletes expired sessions; returns how many. */
+  purgeExpiredSessions(): number {
+    return this.deleteExpired.run(new Date(this.now()).toISOString()).changes;
+  }
+}

@@ -1,0 +1,56 @@
+import { AgentRepo } from './agents.js';
+import { ConversationRepo } from './conversations.js';
+import { CustomerRepo } from './customers.js';
+import { openDatabase, openMemory, type DB, type OpenOptions } from './db.js';
+import { EventRepo } from './events.js';
+import { OrderRepo } from './orders.js';
+import { ProductRepo } from './products.js';
+import { ReviewRepo } from './reviews.js';
+import { StateRepo } from './state.js';
+import { TicketRepo } from './tickets.js';
+
+export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
+export * from './types.js';
+export { openDatabase, openMemory, type DB } from './db.js';
+
+/** Every repository over one connection. */
+export interface Store {
+  db: DB;
+  products: ProductRepo;
+  customers: CustomerRepo;
+  orders: OrderRepo;
+  reviews: ReviewRepo;
+  conversations: ConversationRepo;
+  tickets: TicketRepo;
+  agents: AgentRepo;
+  events: EventRepo;
+  state: StateRepo;
+  close(): void;
+}
+
+/** Builds all repositories on an open database. `now` is injectable for tests. */
+export function createStore(db: DB, now: () => number = Date.now): Store {
+  return {
+    db,
+    products: new ProductRepo(db),
+    customers: new CustomerRepo(db, now),
+    orders: new OrderRepo(db, now),
+    reviews: new ReviewRepo(db, now),
+    conversations: new ConversationRepo(db, now),
+    tickets: new TicketRepo(db, now),
+    agents: new AgentRepo(db, now),
+    events: new EventRepo(db, now),
+    state: new StateRepo(db, now),
+    close: () => db.close(),
+  };
+}
+
+/** Opens (and migrates) the database file and builds the repositories. */
+export function openStore(path: string, opts: OpenOptions & { now?: () => number } = {}): Store {
+  return createStore(openDatabase(path, opts), opts.now);
+}
+
+/** An in-memory store for tests. */
+export function openMemoryStore(now?: () => number): Store {
+  return createStore(openMemory(), now);
+}
