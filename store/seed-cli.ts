@@ -1,0 +1,99 @@
+// npm run seed -- [--db path] [--fixtures dir] [--if-needed] [--quiet]
+//
+// Seeds the demo store database from fixtures/store/*.jsonl. The report (progress, per-table counts,
+// rejected rows with file:line) goes to stderr; stdout gets one JSON line for scripts. Exit codes:
+// 0 seeded (even if some rows were rejected), 2 a fixture file is missing or bad arguments,
+// 1 any other failure (the database is left as it was).
+//
+// The demo support agent (agent@example.com, "Anna") gets the password from SHOPBOT_AGENT_PASSWORD,
+// or "demo-agent" if unset. That default is for the local demo only.
+
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from '../core/config.js';
+import { openDatabase } from './db.js';
+import { SeedError, seed, seedIfNeeded, SEED_TABLES, type SeedReport } from './seed.js';
+
+interface Args {
+  db: string;
+  fixtures: string;
+  ifNeeded: boolean;
+  quiet: boolean;
+}
+
+const USAGE = 'usage: tsx store/seed-cli.ts [--db path] [--fixtures dir] [--if-needed] [--quiet]';
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
+  const config = loadConfig(env);
+  const args: Args = { db: config.dbPath, fixtures: config.fixturesDir, ifNeeded: false, quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new SeedError(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--db') args.db = value();
+    else if (a.startsWith('--db=')) args.db = a.slice(5);
+    else if (a === '--fixtures') args.fixtures = value();
+    else if (a.startsWith('--fixtures=')) args.fixtures = a.slice(11);
+    else if (a === '--if-needed') args.ifNeeded = true;
+    else if (a === '--quiet') args.quiet = true;
+    else if (a === '--help' || a === '-h') throw new SeedError(USAGE);
+    else throw new SeedError(`unknown argument ${a}\n${USAGE}`);
+  }
+  return args;
+}
+
+export function summary(db: string, r: SeedReport): Record<string, unknown> {
+  const sum = (k: 'inserted' | 'updated' | 'unchanged' | 'rejected') => SEED_TABLES.reduce((n, t) => n + r.tables[t][k], 0);
+  return {
+    ok: true,
+    db,
+    fixtures: r.dir,
+    fingerprint: r.fingerprint,
+    skipped: r.skipped,
+    inserted: sum('inserted'),
+    updated: sum('updated'),
+    unchanged: sum('unchanged'),
+    rejected: sum('rejected'),
+    tables: r.tables,
+    ms: r.durationMs,
+  };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  let db;
+  try {
+    db = openDatabase(args.db);
+  } catch (e) {
+    process.stderr.write(`seed: cannot open ${args.db}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const opts = { silent: args.quiet };
+    const report = args.ifNeeded ? await seedIfNeeded(db, args.fixtures, opts) : await seed(db, args.fixtures, opts);
+    if (report.skipped && !args.quiet) process.stderr.write(`seed: ${args.db} is already seeded with these fixtures; nothing to do\n`);
+    process.stdout.write(`${JSON.stringify(summary(args.db, report))}\n`);
+    return 0;
+  } catch (e) {
+    const missing = e instanceof SeedError;
+    process.stderr.write(`seed: ${missing ? '' : 'failed, database unchanged: '}${(e as Error).message}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: false, db: args.db, error: (e as Error).message })}\n`);
+    return missing ? 2 : 1;
+  } finally {
+    db.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
