@@ -1,0 +1,65 @@
+import type { Attachment, CardAction, HeroCard } from 'botbuilder';
+import type { Message } from '../../store/index.js';
+
+// The web chat's socket.io event protocol (namespace /chat). Server -> client:
+//   session     {token, customerId, conversationId}          after connecting (keep the token to resume)
+//   message     {seq, role, text, ts, agentName?}             every stored turn, customer's included
+//   card        {seq, cards: WireCard[]}                      product cards of the turn `seq`
+//   suggestions {seq, chips: {title, value}[]}                quick replies of the turn `seq`
+//   typing      {on}                                          the bot or agent is writing
+//   handoff     {status, position?, agentName?, message?}     hand-off progress
+//   read        {seq}                                         an agent read up to `seq`
+//   error       {code, message}                               a message was refused (size, rate, format)
+// Client -> server (all with an ack callback):
+//   message {text?, value?}   ack {ok: true, seq} | {ok: false, code, message}
+//   resume  {afterSeq}        ack {ok: true, messages: number}; replays every turn after afterSeq
+//   typing  {on}              forwarded to the agent during a hand-off
+//   read    {seq}
+
+export interface WireButton {
+  title: string;
+  value: string;
+}
+
+export interface WireCard {
+  title: string;
+  subtitle: string;
+  text: string;
+  image: string | null;
+  buttons: WireButton[];
+}
+
+export interface WireEvent {
+  event: 'message' | 'card' | 'suggestions';
+  data: Record<string, unknown>;
+}
+
+function buttonValue(a: CardAction): string {
+  return typeof a.value === 'string' ? a.value : JSON.stringify(a.value ?? a.title ?? '');
+}
+
+export function toWireCard(att: Attachment): WireCard | null {
+  if (att.contentType !== 'application/vnd.microsoft.card.hero') return null;
+  const c = att.content as HeroCard;
+  return {
+    title: c.title ?? '',
+    subtitle: c.subtitle ?? '',
+    text: c.text ?? '',
+    image: c.images?.[0]?.url ?? null,
+    buttons: (c.buttons ?? []).map((b) => ({ title: String(b.title ?? ''), value: buttonValue(b) })),
+  };
+}
+
+/** The events a stored message becomes on the wire; live delivery and replay share this. */
+export function toWireEvents(m: Message): WireEvent[] {
+  const payload = (m.payload ?? {}) as { attachments?: Attachment[]; suggestions?: CardAction[]; agentName?: string };
+  const events: WireEvent[] = [];
+  if (m.text || !payload.attachments?.length) {
+    events.push({ event: 'message', data: { seq: m.seq, role: m.role, text: m.text, ts: m.createdAt, ...(payload.agentName ? { agentName: payload.agentName } : {}) } });
+  }
+  const cards = (payload.attachments ?? []).map(toWireCard).filter((c): c is WireCard => c !== null);
+  if (cards.length) events.push({ event: 'card', data: { seq: m.seq, ts: m.createdAt, cards } });
+  const chips = (payload.suggestions ?? []).map((a) => ({ title: String(a.title ?? a.value), value: buttonValue(a) }));
+  if (chips.length) events.push({ event: 'suggestions', data: { seq: m.seq, chips } });
+  return events;
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import type { Namespace, Server, Socket } from 'socket.io';
+import { RateLimiter } from '../../core/http.js';
+import type { TokenSigner } from '../../core/tokens.js';
+import type { Store } from '../../store/index.js';
+import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from '../gateway.js';
+import { MAX_MESSAGE_CHARS } from '../inbound.js';
+import { toWireEvents } from './web-protocol.js';
+
+export interface WebChannelOptions {
+  gateway: Gateway;
+  store: Store;
+  signer: TokenSigner;
+  tokenTtlSeconds?: number;
+  /** Messages per connection per window. */
+  rateLimit?: { limit: number; windowMs: number };
+  log?: (line: string) => void;
+}
+
+interface SessionData {
+  externalId: string;
+  customerId: string;
+  conversationId: string;
+}
+
+type Ack = (response: Record<string, unknown>) => void;
+
+const room = (conversationId: string) => `conv:${conversationId}`;
+
+function ackOf(cb: unknown): Ack {
+  return typeof cb === 'function' ? (cb as Ack) : () => {};
+}
+
+/** The customer web chat on the socket.io namespace `/chat`; protocol in web-protocol.ts. */
+export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const ttl = opts.tokenTtlSeconds ?? 30 * 24 * 3600;
+  const limiter = new RateLimiter(opts.rateLimit?.limit ?? 20, opts.rateLimit?.windowMs ?? 10_000);
+  const nsp = io.of('/chat');
+
+  const outlet: ChannelOutlet = {
+    async deliver(_route: Route, conversationId: string, delivered: DeliveredMessage | null, activity: Partial<Activity>) {
+      const to = nsp.to(room(conversationId));
+      if (delivered) {
+        for (const e of toWireEvents(delivered.message)) to.emit(e.event, e.data);
+      } else if (activity.type === 'typing') {
+        to.emit('typing', { on: true });
+      } else if (activity.type === 'event' && activity.name === 'handoff.status') {
+        to.emit('handoff', activity.value ?? {});
+      } else if (activity.type === 'event' && activity.name === 'read') {
+        to.emit('read', activity.value ?? {});
+      }
+    },
+  };
+  opts.gateway.addOutlet('web', outlet);
+
+  // A verified token names the web identity; without one (or with an expired one) a new guest starts.
+  nsp.use((socket, next) => {
+    try {
+      const auth = (socket.handshake.auth ?? {}) as { token?: unknown };
+      const verified = opts.signer.verify(auth.token);
+      const externalId = verified?.sub ?? `web-${randomUUID()}`;
+      const customer = opts.gateway.resolveCustomer('web', externalId);
+      const conversation = opts.gateway.liveConversation(customer.id, 'web');
+      socket.data = { externalId, customerId: customer.id, conversationId: conversation.id } satisfies SessionData;
+      next();
+    } catch (err) {
+      log(`[web] session setup failed: ${(err as Error).message}`);
+      next(new Error('session_unavailable'));
+    }
+  });
+
+  const replay = (socket: Socket, afterSeq: number): number => {
+    const { conversationId } = socket.data as SessionData;
+    const messages = opts.store.conversations.transcript(conversationId, { limit: 10_000 });
+    let n = 0;
+    for (const m of messages) {
+      if (m.seq <= afterSeq) continue;
+      for (const e of toWireEvents(m)) socket.emit(e.event, e.data);
+      n++;
+    }
+    return n;
+  };
+
+  nsp.on('connection', (socket) => {
+    const s = socket.data as SessionData;
+    void socket.join(room(s.conversationId));
+    socket.emit('session', { token: opts.signer.sign(s.externalId, ttl), customerId: s.customerId, conversationId: s.conversationId });
+    const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
+    if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
+
+    socket.on('message', (data: unknown, cb: unknown) => {
+      const ack = ackOf(cb);
+      try {
+        if (!limiter.take(socket.id)) {
+          ack({ ok: false, code: 'rate_limited', message: 'You are sending messages too fast; please wait a few seconds.' });
+          return;
+        }
+        const d = (typeof data === 'object' && data !== null ? data : {}) as { text?: unknown; value?: unknown };
+        const text = typeof d.text === 'string' ? d.text : undefined;
+        const value = typeof d.value === 'string' && d.value.length <= 2000 ? d.value : undefined;
+        if ((text === undefined || text.trim() === '') && value === undefined) {
+          ack({ ok: false, code: 'empty', message: 'Please type a message.' });
+          return;
+        }
+        if (text !== undefined && text.length > MAX_MESSAGE_CHARS) {
+          ack({ ok: false, code: 'too_long', message: `Messages can be at most ${MAX_MESSAGE_CHARS} characters.` });
+          return;
+        }
+        const { seq } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}) });
+        ack({ ok: true, seq });
+      } catch (err) {
+        log(`[web] message refused: ${(err as Error).message}`);
+        ack({ ok: false, code: 'error', message: 'Sorry, that message could not be processed.' });
+      }
+    });
+
+    socket.on('resume', (data: unknown, cb: unknown) => {
+      const after = (data as { afterSeq?: unknown } | null)?.afterSeq;
+      const afterSeq = typeof after === 'number' && Number.isInteger(after) && after >= 0 ? after : 0;
+      try {
+        ackOf(cb)({ ok: true, messages: replay(socket, afterSeq) });
+      } catch (err) {
+        ackOf(cb)({ ok: false, code: 'error', message: (err as Error).message });
+      }
+    });
+  });
+  return nsp;
+}

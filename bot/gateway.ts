@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { Activity, ActivityHandler, TurnContext } from 'botbuilder';
+import type { Conversation, Customer, Message, Role, Store } from '../store/index.js';
+import type { ChannelAdapter, ChannelSink } from './channel-adapter.js';
+import { MAX_MESSAGE_CHARS, type ChannelId, type InboundMessage } from './inbound.js';
+
+export const BOT_ID = 'shopbot';
+
+/** Where the customer last wrote from: agent replies and proactive messages go back there. */
+export interface Route {
+  channel: ChannelId;
+  externalId: string;
+}
+
+export interface DeliveredMessage {
+  message: Message;
+  activity: Partial<Activity>;
+}
+
+/** A channel's outgoing side: it receives each bot/agent activity after it has been stored. */
+export interface ChannelOutlet {
+  deliver(route: Route, conversationId: string, delivered: DeliveredMessage | null, activity: Partial<Activity>): Promise<void>;
+}
+
+export interface GatewayOptions {
+  log?: (line: string) => void;
+}
+
+/**
+ * The one entry point from channels into the bot: resolves the customer (one profile across
+ * channels) and their live conversation, turns the message into a Bot Framework Activity, runs the
+ * bot, and stores every outgoing turn before a channel delivers it. Turns of one customer run in
+ * order; different customers run concurrently.
+ */
+export class Gateway {
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly outlets = new Map<ChannelId, ChannelOutlet>();
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly adapter: ChannelAdapter,
+    private readonly bot: ActivityHandler,
+    opts: GatewayOptions = {},
+  ) {
+    this.log = opts.log ?? ((l) => console.error(l));
+    for (const channel of ['web', 'messenger', 'emulator'] as const) {
+      adapter.register(channel, { deliver: (a) => this.deliverOut(a) } satisfies ChannelSink);
+    }
+  }
+
+  addOutlet(channel: ChannelId, outlet: ChannelOutlet): void {
+    this.outlets.set(channel, outlet);
+  }
+
+  /** The customer behind a channel identity, created on first contact. */
+  resolveCustomer(channel: ChannelId, externalId: string, name?: string): Customer {
+    return this.store.customers.resolveOrCreate(channel, externalId, { name: name?.slice(0, 100) || 'Guest' }).customer;
+  }
+
+  /** The customer's open live conversation on any channel (one history across channels). */
+  liveConversation(customerId: string, channel: ChannelId): Conversation {
+    const open = this.store.conversations.listForCustomer(customerId, 50).find((c) => c.source === 'live' && c.status === 'open');
+    return open ?? this.store.conversations.create({ customerId, channel });
+  }
+
+  route(conversationId: string): Route | undefined {
+    return this.store.state.get<Route>(`route:${conversationId}`)?.value;
+  }
+
+  /**
+   * Stores the customer's message at once (nothing is lost if a later step fails), shows it on the
+   * customer's channels, and queues the bot's turn. `done` settles when the turn has finished.
+   */
+  receive(m: InboundMessage): { seq: number; conversationId: string; done: Promise<void> } {
+    const customer = this.resolveCustomer(m.channel, m.externalId, m.name);
+    const conversation = this.liveConversation(customer.id, m.channel);
+    const route: Route = { channel: m.channel, externalId: m.externalId };
+    this.store.state.put(`route:${conversation.id}`, route);
+    const text = typeof m.text === 'string' ? m.text : '';
+    const stored = this.store.conversations.appendMessage(conversation.id, {
+      role: 'customer',
+      text,
+      payload: m.value !== undefined ? { value: m.value } : null,
+    });
+    const activity = this.inboundActivity(customer, conversation.id, m, stored);
+    void this.outlets.get(m.channel)?.deliver(route, conversation.id, { message: stored, activity }, activity).catch((err: unknown) => this.log(`[gateway] echo failed: ${(err as Error).message}`));
+
+    const prev = this.chains.get(customer.id) ?? Promise.resolve();
+    const done = prev.then(() => this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx))).catch((err: unknown) => this.log(`[gateway] turn failed for ${customer.id}: ${(err as Error).stack ?? err}`));
+    this.chains.set(customer.id, done);
+    void done.then(() => {
+      if (this.chains.get(customer.id) === done) this.chains.delete(customer.id);
+    });
+    return { seq: stored.seq, conversationId: conversation.id, done };
+  }
+
+  private inboundActivity(customer: Customer, conversationId: string, m: InboundMessage, stored: Message): Partial<Activity> {
+    let text = typeof m.text === 'string' ? m.text : '';
+    // The store keeps the customer's words in full; the bot reasons about a bounded prefix.
+    const tooLong = text.length > MAX_MESSAGE_CHARS;
+    if (tooLong) text = text.slice(0, MAX_MESSAGE_CHARS);
+    return {
+      type: 'message',
+      id: m.messageId ?? randomUUID(),
+      channelId: m.channel,
+      serviceUrl: '',
+      timestamp: new Date(),
+      from: { id: m.externalId, name: customer.name, role: 'user' },
+      recipient: { id: BOT_ID, name: 'ShopBot', role: 'bot' },
+      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+      text,
+      ...(m.value !== undefined ? { value: m.value } : {}),
+      channelData: { customerId: customer.id, messageId: stored.id, seq: stored.seq, tooLong },
+    };
+  }
+
+  /** Sends a proactive activity (agent reply, queue update) to a conversation's customer. */
+  async sendToConversation(conversationId: string, activity: Partial<Activity>, role: Role = 'bot'): Promise<void> {
+    const route = this.route(conversationId);
+    if (!route) throw new Error(`conversation ${conversationId} has no channel route yet`);
+    await this.deliverOut({
+      ...activity,
+      channelId: route.channel,
+      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+      recipient: { id: route.externalId, name: '', role: 'user' },
+      from: { id: role === 'agent' ? 'agent' : BOT_ID, name: role === 'agent' ? 'Agent' : 'ShopBot', role: 'bot' },
+      channelData: { ...(activity.channelData ?? {}), role },
+    });
+  }
+
+  /** Stores an outgoing message, then hands it to the channel of the conversation's route. */
+  private async deliverOut(activity: Partial<Activity>): Promise<void> {
+    const conversationId = activity.conversation?.id;
+    if (!conversationId) return;
+    const route = this.route(conversationId) ?? { channel: (activity.channelId ?? 'web') as ChannelId, externalId: activity.recipient?.id ?? '' };
+    let delivered: DeliveredMessage | null = null;
+    if (activity.type === 'message') {
+      const role: Role = (activity.channelData as { role?: Role } | undefined)?.role === 'agent' ? 'agent' : 'bot';
+      const payload = {
+        ...(activity.attachments?.length ? { attachments: activity.attachments } : {}),
+        ...(activity.suggestedActions?.actions?.length ? { suggestions: activity.suggestedActions.actions } : {}),
+        ...((activity.channelData as { agentName?: string } | undefined)?.agentName ? { agentName: (activity.channelData as { agentName: string }).agentName } : {}),
+      };
+      const message = this.store.conversations.appendMessage(conversationId, {
+        role,
+        text: activity.text ?? '',
+        payload: Object.keys(payload).length ? payload : null,
+      });
+      delivered = { message, activity };
+    }
+    const outlet = this.outlets.get(route.channel);
+    if (!outlet) return;
+    await outlet.deliver(route, conversationId, delivered, activity);
+  }
+}

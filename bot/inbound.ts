@@ -1,0 +1,16 @@
+// What every channel hands to the bot gateway, whatever its wire format was.
+export type ChannelId = 'web' | 'messenger' | 'emulator';
+
+export interface InboundMessage {
+  channel: ChannelId;
+  /** The customer's id on that channel: web identity id, Messenger PSID, emulator user id. */
+  externalId: string;
+  text?: string;
+  /** Button / quick-reply / postback payload. */
+  value?: unknown;
+  /** The channel's own message id, for de-duplication of webhook retries. */
+  messageId?: string;
+  name?: string;
+}
+
+export const MAX_MESSAGE_CHARS = 4000;

@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as IoServer } from 'socket.io';
+import { sendJson, sendText } from '../core/http.js';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export interface HttpApp {
+  http: HttpServer;
+  io: IoServer;
+  /** Exact-path routes; a handler for a prefix ends with '/*'. */
+  route(path: string, handler: RouteHandler): void;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/**
+ * One HTTP server for everything: webhooks, Bot Framework, static pages, and socket.io (websocket
+ * first, long-polling as fallback). Unknown paths get 404; a handler that throws gets a 500 and a
+ * log line, never a dead process.
+ */
+export function createHttpApp(opts: { log?: (line: string) => void; maxSocketMessageBytes?: number } = {}): HttpApp {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const exact = new Map<string, RouteHandler>();
+  const prefixes: [string, RouteHandler][] = [];
+
+  const http = createServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      sendText(res, 400, 'bad request');
+      return;
+    }
+    const handler = exact.get(url.pathname) ?? prefixes.find(([p]) => url.pathname.startsWith(p))?.[1];
+    if (!handler) {
+      sendJson(res, 404, { error: 'not found' });
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(req, res, url))
+      .catch((err: unknown) => {
+        log(`[http] ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? err}`);
+        sendJson(res, 500, { error: 'internal error' });
+      });
+  });
+  http.headersTimeout = 15_000;
+  http.requestTimeout = 30_000;
+
+  const io = new IoServer(http, {
+    transports: ['websocket', 'polling'],
+    maxHttpBufferSize: opts.maxSocketMessageBytes ?? 64 * 1024,
+    serveClient: false,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+    connectionStateRecovery: undefined,
+  });
+
+  return {
+    http,
+    io,
+    route(path, handler) {
+      if (path.endsWith('/*')) prefixes.push([path.slice(0, -1), handler]);
+      else exact.set(path, handler);
+    },
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => resolve(http.address() as AddressInfo));
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
