@@ -84,12 +84,12 @@ export interface StatusUpdate {
 
 function checkAddress(a: Address): Address {
   if (typeof a !== 'object' || a === null) throw new StoreError('invalid_input', 'shipping address is required');
-  return {
-    line1: checkText('address line1', a.line1, MAX_SHORT_BYTES),
-    city: checkText('address city', a.city, MAX_SHORT_BYTES),
-    postcode: checkText('address postcode', a.postcode, MAX_ID_BYTES),
-    country: checkText('address country', a.country, MAX_ID_BYTES),
+  const field = (name: keyof Address, max: number): string => {
+    const v = checkText(`address ${name}`, a[name], max);
+    if (v.trim() === '') throw new StoreError('invalid_input', `address ${name} must not be empty`);
+    return v;
   };
+  return { line1: field('line1', MAX_SHORT_BYTES), city: field('city', MAX_SHORT_BYTES), postcode: field('postcode', MAX_ID_BYTES), country: field('country', MAX_ID_BYTES) };
 }
 
 export class OrderRepo {

@@ -35,7 +35,7 @@ export function toProduct(r: ProductRow): Product {
 }
 
 export interface SearchOptions {
-  /** Exact category (case-insensitive). */
+  /** A category path or any ancestor of it ("Electronics" matches "Electronics > Audio"), case-insensitive. */
   category?: string;
   minPrice?: number;
   maxPrice?: number;
@@ -91,8 +91,11 @@ interface FilterParams {
   offset: number;
 }
 
+// Categories are paths ("Home & Gifts > Kitchen & Dining"): a filter matches the category itself
+// and everything below it, case-insensitively.
 const FILTERS = `
-  AND (@category IS NULL OR p.category = @category)
+  AND (@category IS NULL OR p.category = @category
+       OR substr(p.category, 1, length(@category) + 3) = (@category || ' > ') COLLATE NOCASE)
   AND (@minPrice IS NULL OR p.price >= @minPrice)
   AND (@maxPrice IS NULL OR p.price <= @maxPrice)
   AND (@inStock = 0 OR p.stock > 0)`;
@@ -173,8 +176,23 @@ export class ProductRepo {
     return stmt.all(params).map(toProduct);
   }
 
-  categories(): CategoryCount[] {
-    return this.categoryCounts.all().map((r) => ({ category: r.category, count: r.count, inStock: r.in_stock }));
+  /**
+   * Categories with product counts, largest first. With `depth`, category paths are cut to their
+   * first `depth` levels and counted together ("Home & Gifts > Kitchen" -> "Home & Gifts" at depth 1).
+   */
+  categories(opts: { depth?: number } = {}): CategoryCount[] {
+    const rows = this.categoryCounts.all().map((r) => ({ category: r.category, count: r.count, inStock: r.in_stock }));
+    if (opts.depth === undefined) return rows;
+    const depth = Math.max(1, Math.trunc(opts.depth));
+    const merged = new Map<string, CategoryCount>();
+    for (const r of rows) {
+      const key = r.category.split(' > ').slice(0, depth).join(' > ');
+      const m = merged.get(key.toLowerCase()) ?? { category: key, count: 0, inStock: 0 };
+      m.count += r.count;
+      m.inStock += r.inStock;
+      merged.set(key.toLowerCase(), m);
+    }
+    return [...merged.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
   }
 
   count(): number {
