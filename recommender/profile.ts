@@ -1,0 +1,214 @@
+import { normalizeInPlace, type ItemMatrix } from './item-embeddings.js';
+import type { Interaction, InteractionType } from './types.js';
+
+// One customer's profile, the same whatever channel they talk on (it is keyed by customer id, never
+// by channel identity). It holds their recent interactions and turns them into
+//   - a weighted history: item -> sum over its events of typeWeight * timeDecay * positionDecay
+//     (purchases count most, views least; recent events count more; among events with the same
+//     timestamp, e.g. lines of one order, later lines count more);
+//   - an interest vector: the weighted mean of those items' vectors, mixed with what the customer
+//     stated in the chat, L2-normalized.
+// A recorded event updates it at once (no retraining).
+
+export const PROFILE_TYPE_WEIGHTS: Readonly<Record<InteractionType, number>> = {
+  purchase: 1,
+  add_to_cart: 0.7,
+  click: 0.4,
+  view: 0.25,
+  impression: 0,
+};
+
+export interface ProfileOptions {
+  /** Half-life of an interaction's weight in days (default 30). */
+  halfLifeDays?: number;
+  /** Multiplier per step back in the history (1 = none; default 0.9). */
+  positionDecay?: number;
+  /** Interactions kept per customer, newest win (default 200). */
+  maxEvents?: number;
+  /** Weight of stated preferences relative to the behavioural interest vector (default 1). */
+  statedWeight?: number;
+}
+
+export interface WeightedItem {
+  item: number;
+  weight: number;
+}
+
+/** An interaction resolved to a catalogue index. */
+export interface ProfileEvent {
+  item: number;
+  type: InteractionType;
+  ts: number;
+}
+
+export interface ImpressionStat {
+  count: number;
+  last: number;
+  engaged: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+export class CustomerProfile {
+  readonly events: ProfileEvent[] = [];
+  /** Item -> time of the latest purchase. */
+  readonly purchased = new Map<number, number>();
+  readonly impressions = new Map<number, ImpressionStat>();
+  stated: { vector: Float32Array | null; categories: string[] } = { vector: null, categories: [] };
+  private cacheKey = '';
+  private cachedHistory: WeightedItem[] = [];
+  private cachedVector: Float32Array | null = null;
+  version = 0;
+
+  constructor(
+    readonly customerId: string,
+    private readonly opts: Required<ProfileOptions>,
+  ) {}
+
+  /** Adds one interaction; events are kept in time order (stable for equal timestamps). */
+  add(e: ProfileEvent): void {
+    if (e.type === 'impression') {
+      const s = this.impressions.get(e.item) ?? { count: 0, last: 0, engaged: false };
+      s.count++;
+      s.last = Math.max(s.last, e.ts);
+      this.impressions.set(e.item, s);
+      this.version++;
+      return;
+    }
+    let at = this.events.length;
+    while (at > 0 && this.events[at - 1]!.ts > e.ts) at--;
+    this.events.splice(at, 0, e);
+    if (this.events.length > this.opts.maxEvents) this.events.splice(0, this.events.length - this.opts.maxEvents);
+    if (e.type === 'purchase') this.purchased.set(e.item, Math.max(this.purchased.get(e.item) ?? 0, e.ts));
+    if (e.type === 'click' || e.type === 'add_to_cart' || e.type === 'purchase') {
+      const s = this.impressions.get(e.item);
+      if (s) s.engaged = true;
+    }
+    this.version++;
+  }
+
+  setStated(vector: Float32Array | null, categories: readonly string[]): void {
+    this.stated = { vector, categories: [...categories] };
+    this.version++;
+  }
+
+  get isEmpty(): boolean {
+    return this.events.length === 0 && this.stated.vector === null;
+  }
+
+  /** Distinct items with their combined weight, heaviest first (ties: most recent first). */
+  weightedHistory(now: number): WeightedItem[] {
+    this.refresh(now, null);
+    return this.cachedHistory;
+  }
+
+  /** The interest vector (unit length), or null for a customer with no signal. */
+  interestVector(now: number, items: ItemMatrix): Float32Array | null {
+    this.refresh(now, items);
+    return this.cachedVector;
+  }
+
+  private refresh(now: number, items: ItemMatrix | null): void {
+    const dayBucket = Math.floor(now / (DAY_MS / 24)); // decay moves hourly: cache per hour
+    const key = `${this.version}:${dayBucket}:${items ? items.n : -1}`;
+    if (key === this.cacheKey) return;
+    const tau = (this.opts.halfLifeDays * DAY_MS) / Math.LN2;
+    const weights = new Map<number, number>();
+    const lastPos = new Map<number, number>();
+    const n = this.events.length;
+    let pos = 1;
+    for (let k = n - 1; k >= 0; k--) {
+      const e = this.events[k]!;
+      const tw = PROFILE_TYPE_WEIGHTS[e.type];
+      if (tw === 0) continue;
+      const age = Math.max(0, now - e.ts);
+      const w = tw * Math.exp(-age / tau) * pos;
+      pos *= this.opts.positionDecay;
+      weights.set(e.item, (weights.get(e.item) ?? 0) + w);
+      if (!lastPos.has(e.item)) lastPos.set(e.item, k);
+    }
+    const hist = [...weights].map(([item, weight]) => ({ item, weight }));
+    hist.sort((a, b) => b.weight - a.weight || lastPos.get(b.item)! - lastPos.get(a.item)! || a.item - b.item);
+    this.cachedHistory = hist;
+    this.cachedVector = null;
+    if (items) {
+      const dim = items.dim;
+      const v = new Float32Array(dim);
+      let total = 0;
+      for (const { item, weight } of hist) {
+        if (item >= items.n) continue;
+        const off = item * dim;
+        for (let d = 0; d < dim; d++) v[d]! += weight * items.data[off + d]!;
+        total += weight;
+      }
+      if (total > 0) normalizeInPlace(v);
+      if (this.stated.vector && this.stated.vector.length === dim) {
+        const sw = total > 0 ? this.opts.statedWeight : 1;
+        for (let d = 0; d < dim; d++) v[d]! += sw * this.stated.vector[d]!;
+        total += sw;
+      }
+      this.cachedVector = total > 0 ? normalizeInPlace(v) : null;
+    }
+    this.cacheKey = key;
+  }
+}
+
+export function profileOptions(opts: ProfileOptions = {}): Required<ProfileOptions> {
+  return {
+    halfLifeDays: opts.halfLifeDays ?? 30,
+    positionDecay: opts.positionDecay ?? 0.9,
+    maxEvents: opts.maxEvents ?? 200,
+    statedWeight: opts.statedWeight ?? 1,
+  };
+}
+
+/**
+ * Profiles by customer id, loaded from the event source on first use and kept in a bounded LRU.
+ * recordEvent() updates a cached profile in place, so the next recommendation already reflects it.
+ */
+export class ProfileStore {
+  private readonly lru = new Map<string, CustomerProfile>();
+  readonly opts: Required<ProfileOptions>;
+
+  constructor(
+    private readonly load: (customerId: string, limit: number) => Interaction[],
+    private readonly indexOf: (productId: string) => number | undefined,
+    opts: ProfileOptions = {},
+    private readonly maxProfiles = 50_000,
+  ) {
+    this.opts = profileOptions(opts);
+  }
+
+  get(customerId: string): CustomerProfile {
+    const hit = this.lru.get(customerId);
+    if (hit) {
+      this.lru.delete(customerId);
+      this.lru.set(customerId, hit);
+      return hit;
+    }
+    const p = new CustomerProfile(customerId, this.opts);
+    for (const e of this.load(customerId, this.opts.maxEvents)) {
+      const item = this.indexOf(e.productId);
+      if (item !== undefined) p.add({ item, type: e.type, ts: e.ts });
+    }
+    this.lru.set(customerId, p);
+    if (this.lru.size > this.maxProfiles) {
+      const oldest = this.lru.keys().next().value;
+      if (oldest !== undefined) this.lru.delete(oldest);
+    }
+    return p;
+  }
+
+  /** The cached profile, if loaded (recordEvent only updates loaded profiles; others load fresh). */
+  peek(customerId: string): CustomerProfile | undefined {
+    return this.lru.get(customerId);
+  }
+
+  forget(customerId: string): void {
+    this.lru.delete(customerId);
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+}

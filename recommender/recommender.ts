@@ -1,0 +1,741 @@
+import type { Encoder } from '../nlu/encoder-types.js';
+import { CatalogIndex } from './catalog.js';
+import { CoOccurrence, type CoOccurrenceOptions } from './cooccurrence.js';
+import { dotRow, embedItems, normalizeInPlace, type ItemMatrix } from './item-embeddings.js';
+import { Popularity, type PopularityOptions } from './popularity.js';
+import { ProfileStore, type CustomerProfile, type ProfileOptions, type WeightedItem } from './profile.js';
+import { diversify, FrequencyCap, isConsumable, type Candidate, type DiversityOptions, type FrequencyCapOptions } from './rules.js';
+import { queryTerms } from './text-match.js';
+import { TopK } from './topk.js';
+import {
+  INTERACTION_TYPES,
+  RecommenderError,
+  type CatalogItem,
+  type CatalogSource,
+  type EventSource,
+  type Interaction,
+  type InteractionType,
+  type Recommendation,
+  type RecommendFilters,
+  type RecommendRequest,
+  type RelatedItem,
+} from './types.js';
+
+// The hybrid recommender. Per request it scores every in-stock product that passes the filters in
+// one pass over the item matrix, then applies the business rules to a shortlist:
+//
+//   without a query:  wContent * cos(item, interest) + wCollab * cf(item) + wPop * pop(item)
+//   with a query:     wQuery * cos(item, query) + wLexical * words(item) + personal * (the above)
+//
+// cf = item-kNN from baskets over the customer's weighted history, normalized to max 1; pop =
+// time-decayed popularity in [0, 1]; interest = recency-weighted mean of the customer's item vectors
+// plus stated preferences. Shortlist -> live stock re-check -> MMR diversity with a category cap and a
+// near-duplicate cut -> k results, each with a reason. Everything is keyed by customer id, so the
+// same request gives the same list on every channel.
+
+export interface BlendWeights {
+  /** Cosine between the item and the customer's interest vector. */
+  content: number;
+  /** Normalized item-kNN score from the customer's history. */
+  collaborative: number;
+  /** Time-decayed popularity in [0, 1]. */
+  popularity: number;
+  /** Boost for items in a category the customer stated in the chat. */
+  statedCategory: number;
+}
+
+export interface QueryWeights {
+  /** Cosine between the item and the request's vector. */
+  query: number;
+  /** Share of the request's words found in the title/category (idf-weighted). */
+  lexical: number;
+  /** Scale of the personal blend (BlendWeights) inside a request. */
+  personal: number;
+  /** Items whose query cosine is this far below the best candidate's are dropped (relevance floor). */
+  floorMargin: number;
+}
+
+/** Tuned on a validation split of the fixture baskets (see eval-recommend.ts and recommender/README.md). */
+export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, statedCategory: 0.15 };
+export const DEFAULT_QUERY_WEIGHTS: QueryWeights = { query: 1, lexical: 0.35, personal: 0.25, floorMargin: 0.3 };
+
+export interface RecommenderOptions {
+  weights?: Partial<BlendWeights>;
+  queryWeights?: Partial<QueryWeights>;
+  profile?: ProfileOptions;
+  cooccurrence?: CoOccurrenceOptions;
+  popularity?: PopularityOptions;
+  /** Defaults: lambda 0.85, maxPerCategory 3 (only for requests without a query or category filter), nearDuplicate 0.95. */
+  diversity?: DiversityOptions;
+  frequencyCap?: FrequencyCapOptions;
+  /** Categories that may be bought again (matched like a category filter), e.g. ["Batteries", "Grocery"]. */
+  consumables?: readonly string[];
+  /** Injected clock (epoch ms) for decay, the frequency cap and recorded events. */
+  clock?: () => number;
+  /** Largest k served; larger requests are clamped (default 50). */
+  maxK?: number;
+  /** Items shown this many times without a click are demoted (default 3). */
+  fatigueAfter?: number;
+  fatiguePenalty?: number;
+  /** History items used for the collaborative score (default 30, heaviest first). */
+  historyItems?: number;
+  /** Embeds `query` text when the caller passes no queryVector (otherwise keywords only). */
+  encoder?: Encoder;
+  /** Catalogue source; with stockOf() the final shortlist's stock is re-checked live. */
+  catalog?: CatalogSource;
+}
+
+export interface RecommenderInit extends RecommenderOptions {
+  items: readonly CatalogItem[];
+  /** Item vectors in `items` order (n x dim, L2-normalized); omit to run without content signals. */
+  vectors?: ItemMatrix;
+  events: EventSource;
+}
+
+export interface NewEventInput {
+  customerId: string;
+  productId: string;
+  type: InteractionType;
+  /** Epoch ms or ISO time; default now. */
+  ts?: number | string;
+  /** Order id for purchases bought together. */
+  basket?: string;
+}
+
+export interface RecommendDebug {
+  candidates: number;
+  shortlist: number;
+  usedQueryVector: boolean;
+  coldStart: boolean;
+}
+
+interface ScoreParts {
+  content: number;
+  query: number;
+  lexical: number;
+  cf: number;
+  pop: number;
+}
+
+const MAX_QUERY_CHARS = 512;
+
+function toMs(ts: number | string | undefined, fallback: number): number {
+  if (ts === undefined) return fallback;
+  const ms = typeof ts === 'number' ? ts : Date.parse(ts);
+  if (!Number.isFinite(ms)) throw new RecommenderError('invalid_input', `invalid event time ${JSON.stringify(ts)}`);
+  return ms;
+}
+
+function shortTitle(title: string, max = 48): string {
+  const t = title.replace(/\s+/g, ' ').trim();
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max);
+  const sp = cut.lastIndexOf(' ');
+  return (sp > 20 ? cut.slice(0, sp) : cut) + '…';
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+export class Recommender {
+  readonly catalog: CatalogIndex;
+  private vectors: ItemMatrix;
+  private readonly hasContent: boolean;
+  private cooc: CoOccurrence;
+  private pop: Popularity;
+  private readonly profiles: ProfileStore;
+  private readonly cap: FrequencyCap;
+  readonly weights: BlendWeights;
+  readonly queryWeights: QueryWeights;
+  private readonly opts: RecommenderOptions;
+  private readonly clock: () => number;
+  private readonly events: EventSource;
+  private readonly maxK: number;
+  // scratch buffers reused by every request (requests run synchronously, one at a time)
+  private cfScores = new Float32Array(0);
+  private cfBest = new Int32Array(0);
+  private cfBestC = new Float32Array(0);
+  private lexScores = new Float32Array(0);
+  private lexMask = new Uint16Array(0);
+  private qScores = new Float32Array(0);
+  private retraining: Promise<void> | null = null;
+  private pendingDuringRetrain: Interaction[] | null = null;
+  lastDebug: RecommendDebug = { candidates: 0, shortlist: 0, usedQueryVector: false, coldStart: true };
+
+  constructor(init: RecommenderInit) {
+    this.opts = init;
+    this.clock = init.clock ?? Date.now;
+    this.events = init.events;
+    this.maxK = init.maxK ?? 50;
+    this.weights = { ...DEFAULT_WEIGHTS, ...init.weights };
+    this.queryWeights = { ...DEFAULT_QUERY_WEIGHTS, ...init.queryWeights };
+    this.catalog = new CatalogIndex(init.items);
+    if (this.catalog.n !== init.items.length) throw new RecommenderError('invalid_input', 'catalogue has duplicate product ids');
+    this.hasContent = init.vectors !== undefined && init.vectors.n > 0;
+    this.vectors = init.vectors ?? { dim: 0, n: 0, data: new Float32Array(0) };
+    if (this.hasContent && this.vectors.n !== this.catalog.n) throw new RecommenderError('invalid_input', `vectors has ${this.vectors.n} rows for ${this.catalog.n} items`);
+    this.cooc = new CoOccurrence(this.catalog.n, init.cooccurrence);
+    this.pop = this.newPopularity();
+    this.profiles = new ProfileStore(
+      (id, limit) => this.events.history(id, limit),
+      (pid) => this.catalog.indexOf(pid),
+      init.profile,
+    );
+    this.cap = new FrequencyCap(init.frequencyCap);
+    this.resizeScratch();
+    this.trainFrom(this.events.purchases(), this.cooc, this.pop);
+  }
+
+  /** Loads the catalogue, embeds it (disk-cached) with the shared encoder and trains on the purchases. */
+  static async create(
+    init: RecommenderOptions & { catalog: CatalogSource; events: EventSource; encoder?: Encoder; cacheDir?: string; silent?: boolean },
+  ): Promise<Recommender> {
+    const items = [...(await init.catalog.listProducts())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const vectors = init.encoder ? (await embedItems(init.encoder, items, { cacheDir: init.cacheDir, silent: init.silent ?? false })).matrix : undefined;
+    return new Recommender({ ...init, items, vectors });
+  }
+
+  get size(): number {
+    return this.catalog.n;
+  }
+
+  private newPopularity(): Popularity {
+    const p = new Popularity(this.catalog.n, this.opts.popularity);
+    this.catalog.items.forEach((it, i) => p.setPrior(i, it.rating, it.ratingCount));
+    return p;
+  }
+
+  private resizeScratch(): void {
+    const n = this.catalog.n;
+    if (this.cfScores.length >= n) return;
+    this.cfScores = new Float32Array(n);
+    this.cfBest = new Int32Array(n).fill(-1);
+    this.cfBestC = new Float32Array(n);
+    this.lexScores = new Float32Array(n);
+    this.lexMask = new Uint16Array(n);
+    this.qScores = new Float32Array(n);
+  }
+
+  private trainFrom(purchases: Iterable<Interaction>, cooc: CoOccurrence, pop: Popularity): number {
+    let count = 0;
+    for (const e of purchases) {
+      const i = this.catalog.indexOf(e.productId);
+      if (i === undefined) continue;
+      cooc.add(e.customerId, i, e.basket ?? `${e.customerId}@${e.ts}`);
+      pop.add(i, e.type, e.ts);
+      count++;
+    }
+    return count;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // recommend
+
+  /**
+   * Suggestions for a customer, optionally within a request. Unknown customers get the cold-start
+   * list (popular in-stock items). k defaults to 10, is clamped to maxK, and k <= 0 gives [].
+   * When `query` is text and no context.queryVector is given, the configured encoder embeds it
+   * (or, without one, only keywords are matched).
+   */
+  async recommend(req: RecommendRequest): Promise<Recommendation[]> {
+    const query = this.cleanQuery(req?.query);
+    let qv = req?.context?.queryVector;
+    if (query && !qv && this.opts.encoder && this.hasContent) {
+      try {
+        qv = await this.opts.encoder.embed(query);
+      } catch {
+        qv = undefined; // an encoder refusal degrades to keyword matching, never fails the chat
+      }
+    }
+    return this.rank({ ...req, query, context: { ...req?.context, queryVector: qv } });
+  }
+
+  /** Synchronous core of recommend(): needs the query vector precomputed (context.queryVector) for semantic matching. */
+  rank(req: RecommendRequest): Recommendation[] {
+    const { customerId, k } = this.checkRequest(req);
+    const ctx = req.context ?? {};
+    const now = ctx.now ?? this.clock();
+    if (k === 0) return [];
+    if (ctx.proactive && !this.cap.allows(customerId, now)) return [];
+
+    const query = this.cleanQuery(req.query);
+    const qv = this.checkVector(ctx.queryVector, 'context.queryVector');
+    const filters = this.checkFilters(ctx.filters);
+    const profile = this.profiles.get(customerId);
+    const statedVec = this.checkVector(ctx.preferences?.vector, 'context.preferences.vector');
+    const statedCats = [...(ctx.preferences?.categories ?? []), ...profile.stated.categories].filter((c) => typeof c === 'string' && c.trim() !== '');
+
+    const history = profile.weightedHistory(now).slice(0, this.opts.historyItems ?? 30);
+    let pv = this.hasContent ? profile.interestVector(now, this.vectors) : null;
+    if (statedVec && this.hasContent) {
+      const v = new Float32Array(this.vectors.dim);
+      if (pv) v.set(pv);
+      for (let d = 0; d < v.length; d++) v[d]! += statedVec[d]!;
+      pv = normalizeInPlace(v);
+    }
+    const terms = query ? queryTerms(query) : [];
+    const hasQuery = query !== '' || qv !== null;
+
+    // collaborative scores (sparse) and keyword matches
+    const cfTouched: number[] = [];
+    this.cooc.scoreInto(history, this.cfScores, this.cfBest, this.cfBestC, cfTouched);
+    let cfMax = 0;
+    for (const j of cfTouched) if (this.cfScores[j]! > cfMax) cfMax = this.cfScores[j]!;
+    const lexTouched = this.catalog.lexical.score(terms, this.lexScores, this.lexMask);
+
+    // exclusions
+    const consumables = this.opts.consumables ?? [];
+    const exclude = new Set<number>();
+    for (const [item] of profile.purchased) if (!isConsumable(this.catalog.items[item]!.category, consumables)) exclude.add(item);
+    for (const id of ctx.exclude ?? []) {
+      const i = this.catalog.indexOf(id);
+      if (i !== undefined) exclude.add(i);
+    }
+    const catMask = filters?.category ? this.catalog.categoryMask(filters.category) : null;
+    const statedMasks = statedCats.map((c) => this.catalog.categoryMask(c));
+    const fatigueAfter = this.opts.fatigueAfter ?? 3;
+    const fatiguePenalty = this.opts.fatiguePenalty ?? 0.2;
+
+    const w = this.weights;
+    const qw = this.queryWeights;
+    const personal = hasQuery ? qw.personal : 1;
+    const wContent = pv ? w.content * personal : 0;
+    const wQuery = qv ? qw.query : 0;
+    const pop = this.pop.scores();
+    const cfScale = cfMax > 0 ? (w.collaborative * personal) / cfMax : 0;
+    const wPop = w.popularity * personal;
+    const wLex = terms.length > 0 ? (qv ? qw.lexical : 1) : 0;
+
+    // combined vector: one pass gives wContent * cos(i, pv) + wQuery * cos(i, qv)
+    const dim = this.vectors.dim;
+    let combined: Float32Array | null = null;
+    if (this.hasContent && (wContent > 0 || wQuery > 0)) {
+      combined = new Float32Array(dim);
+      for (let d = 0; d < dim; d++) combined[d] = (pv ? wContent * pv[d]! : 0) + (qv ? wQuery * qv[d]! : 0);
+    }
+    const data = this.vectors.data;
+    const candidates = this.catalog.inStock();
+    const shortlistSize = Math.min(this.catalog.n, Math.max(100, 8 * k));
+    const top = new TopK(shortlistSize);
+    // With a query vector, also keep each candidate's query cosine for the relevance floor.
+    const qsim = qv ? this.qScores : null;
+    let bestQ = -Infinity;
+    let nCand = 0;
+    for (let c = 0; c < candidates.length; c++) {
+      const i = candidates[c]!;
+      if (exclude.has(i) || !this.catalog.passes(i, filters, catMask)) continue;
+      nCand++;
+      let s = 0;
+      let q = 0;
+      if (combined) {
+        const off = i * dim;
+        let s0 = 0;
+        let s1 = 0;
+        let q0 = 0;
+        let q1 = 0;
+        let d = 0;
+        if (qv) {
+          for (; d + 1 < dim; d += 2) {
+            const a = data[off + d]!;
+            const b = data[off + d + 1]!;
+            s0 += a * combined[d]!;
+            s1 += b * combined[d + 1]!;
+            q0 += a * qv[d]!;
+            q1 += b * qv[d + 1]!;
+          }
+          if (d < dim) {
+            s0 += data[off + d]! * combined[d]!;
+            q0 += data[off + d]! * qv[d]!;
+          }
+          q = q0 + q1;
+          if (q > bestQ) bestQ = q;
+        } else {
+          for (; d + 1 < dim; d += 2) {
+            s0 += data[off + d]! * combined[d]!;
+            s1 += data[off + d + 1]! * combined[d + 1]!;
+          }
+          if (d < dim) s0 += data[off + d]! * combined[d]!;
+        }
+        s = s0 + s1;
+      }
+      s += this.cfScores[i]! * cfScale + wPop * pop[i]! + wLex * this.lexScores[i]!;
+      if (statedMasks.length > 0) for (const m of statedMasks) if (m[i]) s += w.statedCategory * personal;
+      const imp = profile.impressions.get(i);
+      if (imp && !imp.engaged && imp.count >= fatigueAfter) s -= fatiguePenalty;
+      if (qsim) qsim[i] = q;
+      if (s > top.threshold) top.push(i, s);
+    }
+    let shortlist: Candidate[] = top.sorted().map(({ i, s }) => ({ item: i, score: s }));
+    if (qsim) {
+      const floor = bestQ - qw.floorMargin;
+      // keyword matches survive the floor: the words the customer typed are evidence too
+      shortlist = shortlist.filter((c) => qsim[c.item]! >= floor || this.lexScores[c.item]! > 0);
+    } else if (terms.length > 0 && !qv) {
+      // keywords only: require at least one matching word when any item matches
+      if (lexTouched.some((i) => !exclude.has(i))) shortlist = shortlist.filter((c) => this.lexScores[c.item]! > 0);
+    }
+    shortlist = this.recheckStock(shortlist);
+
+    const div = this.opts.diversity ?? {};
+    const capCategories = !hasQuery && !filters?.category;
+    const picked = diversify(shortlist, this.vectors, (i) => this.catalog.leaves[i]!, k, {
+      lambda: div.lambda ?? 0.85,
+      maxPerCategory: capCategories ? (div.maxPerCategory ?? 3) : 0,
+      nearDuplicate: div.nearDuplicate ?? 0.95,
+    });
+
+    const out = picked.map((c) => ({
+      productId: this.catalog.ids[c.item]!,
+      score: round6(c.score),
+      reason: this.reason(c.item, profile, history, pv, qv, terms, {
+        content: pv ? wContent * dotRow(this.vectors, c.item, pv) : 0,
+        query: qv ? wQuery * dotRow(this.vectors, c.item, qv) : 0,
+        lexical: wLex * this.lexScores[c.item]!,
+        cf: this.cfScores[c.item]! * cfScale,
+        pop: wPop * pop[c.item]!,
+      }),
+    }));
+
+    // reset scratch
+    for (const j of cfTouched) {
+      this.cfScores[j] = 0;
+      this.cfBest[j] = -1;
+      this.cfBestC[j] = 0;
+    }
+    for (const j of lexTouched) {
+      this.lexScores[j] = 0;
+      this.lexMask[j] = 0;
+    }
+    this.lastDebug = { candidates: nCand, shortlist: shortlist.length, usedQueryVector: qv !== null, coldStart: profile.isEmpty && !statedVec };
+    if (ctx.proactive && out.length > 0) this.cap.note(customerId, now);
+    return out;
+  }
+
+  private recheckStock(shortlist: Candidate[]): Candidate[] {
+    const src = this.opts.catalog;
+    if (!src?.stockOf || shortlist.length === 0) return shortlist;
+    let live: Map<string, number>;
+    try {
+      live = src.stockOf(shortlist.map((c) => this.catalog.ids[c.item]!));
+    } catch {
+      return shortlist; // the cached stock is still a good answer if the store hiccups
+    }
+    return shortlist.filter((c) => {
+      const s = live.get(this.catalog.ids[c.item]!);
+      if (s === undefined) return true;
+      if (s !== this.catalog.stock[c.item]) this.catalog.setStock(c.item, s);
+      return s > 0;
+    });
+  }
+
+  private reason(item: number, profile: CustomerProfile, history: readonly WeightedItem[], pv: Float32Array | null, qv: Float32Array | null, terms: readonly { word: string }[], parts: ScoreParts): string {
+    const leaf = this.catalog.leaves[item];
+    if (parts.lexical > 0 || parts.query > 0) {
+      const mask = this.lexMask[item]!;
+      const words = terms.filter((_, k) => mask & (1 << k)).map((t) => t.word);
+      if (words.length > 0) return `matches '${words.slice(0, 3).join(' ')}'`;
+      if (qv) return leaf ? `matches your request in ${leaf}` : 'matches your request';
+    }
+    const src = this.cfBest[item]!;
+    if (parts.cf > 0 && src >= 0 && parts.cf >= 0.5 * Math.max(parts.pop, 1e-9) && parts.cf >= 0.3 * Math.abs(parts.content)) {
+      return this.becauseOf(profile, src, 'bought together with');
+    }
+    if (pv && history.length > 0 && this.hasContent) {
+      let bestItem = -1;
+      let bestSim = -Infinity;
+      for (const h of history.slice(0, 10)) {
+        const s = dotRow(this.vectors, item, this.vectors.data.subarray(h.item * this.vectors.dim, (h.item + 1) * this.vectors.dim));
+        if (s > bestSim) {
+          bestSim = s;
+          bestItem = h.item;
+        }
+      }
+      if (bestItem >= 0 && bestSim > 0.35) return this.becauseOf(profile, bestItem, 'similar to');
+    }
+    if (pv && profile.stated.vector) return 'matches what you told us you like';
+    return leaf ? `popular in ${leaf}` : 'popular right now';
+  }
+
+  /** "because you bought X" / "because you viewed X" from the strongest event on X. */
+  private becauseOf(profile: CustomerProfile, src: number, fallback: string): string {
+    const title = shortTitle(this.catalog.title(src));
+    let strongest: InteractionType | null = null;
+    const rank: Record<InteractionType, number> = { purchase: 4, add_to_cart: 3, click: 2, view: 1, impression: 0 };
+    for (const e of profile.events) if (e.item === src && (strongest === null || rank[e.type] > rank[strongest])) strongest = e.type;
+    switch (strongest) {
+      case 'purchase':
+        return `because you bought ${title}`;
+      case 'add_to_cart':
+        return `because you added ${title} to your cart`;
+      case 'click':
+      case 'view':
+        return `because you viewed ${title}`;
+      default:
+        return `${fallback} ${title}`;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // related
+
+  /**
+   * Products related to one product: "bought together" neighbours from baskets and "similar" items
+   * by content, interleaved (bought-together first), in stock only, near-duplicates collapsed.
+   */
+  related(productId: string, opts: { k?: number; kind?: 'similar' | 'bought_together' | 'both' } = {}): RelatedItem[] {
+    if (typeof productId !== 'string' || productId.trim() === '') throw new RecommenderError('invalid_input', 'productId must be a non-empty string');
+    const i = this.catalog.indexOf(productId);
+    if (i === undefined) throw new RecommenderError('unknown_product', `unknown product "${productId.slice(0, 100)}"`);
+    const k = this.checkK(opts.k);
+    if (k === 0) return [];
+    const kind = opts.kind ?? 'both';
+    const title = shortTitle(this.catalog.title(i));
+    const bought: RelatedItem[] = [];
+    if (kind !== 'similar') {
+      const nb = this.cooc.neighbours(i);
+      const maxSim = nb.sim[0] ?? 1;
+      for (let c = 0; c < nb.idx.length && bought.length < k; c++) {
+        const j = nb.idx[c]!;
+        if (!this.catalog.available(j)) continue;
+        bought.push({ productId: this.catalog.ids[j]!, score: round6(nb.sim[c]! / maxSim), reason: `often bought together with ${title}`, kind: 'bought_together' });
+      }
+    }
+    const similar: RelatedItem[] = [];
+    if (kind !== 'bought_together' && this.hasContent) {
+      const v = this.vectors.data.subarray(i * this.vectors.dim, (i + 1) * this.vectors.dim);
+      const top = new TopK(Math.min(this.catalog.n, Math.max(50, 4 * k)));
+      const cands = this.catalog.inStock();
+      for (let c = 0; c < cands.length; c++) {
+        const j = cands[c]!;
+        if (j === i) continue;
+        const s = dotRow(this.vectors, j, v);
+        if (s > top.threshold) top.push(j, s);
+      }
+      const shortlist = top
+        .sorted()
+        .map(({ i: j, s }) => ({ item: j, score: s }))
+        // an identical product (same text under another id) is not a useful suggestion
+        .filter((c) => c.score < 0.995);
+      for (const c of diversify(shortlist, this.vectors, (j) => this.catalog.leaves[j]!, k, { lambda: 0.9, nearDuplicate: 0.97 })) {
+        similar.push({ productId: this.catalog.ids[c.item]!, score: round6(c.score), reason: `similar to ${title}`, kind: 'similar' });
+      }
+    }
+    const out: RelatedItem[] = [];
+    const seen = new Set<string>();
+    for (let r = 0; out.length < k && (r < bought.length || r < similar.length); r++) {
+      for (const x of [bought[r], similar[r]]) {
+        if (x && !seen.has(x.productId) && out.length < k) {
+          seen.add(x.productId);
+          out.push(x);
+        }
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // feedback loop
+
+  /**
+   * Records an impression, view, click, add-to-cart or purchase: persisted through the event source,
+   * then applied at once to the customer's profile, popularity and (purchases) the co-occurrence
+   * model, so the very next recommend() reflects it. Throws RecommenderError on bad input.
+   */
+  recordEvent(e: NewEventInput): void {
+    if (!e || typeof e !== 'object') throw new RecommenderError('invalid_input', 'event must be an object');
+    if (typeof e.customerId !== 'string' || e.customerId.trim() === '') throw new RecommenderError('invalid_input', 'customerId must be a non-empty string');
+    if (!(INTERACTION_TYPES as readonly string[]).includes(e.type)) {
+      throw new RecommenderError('invalid_input', `event type must be one of ${INTERACTION_TYPES.join(', ')} (got ${JSON.stringify(e.type)})`);
+    }
+    const i = typeof e.productId === 'string' ? this.catalog.indexOf(e.productId) : undefined;
+    if (i === undefined) throw new RecommenderError('unknown_product', `unknown product ${JSON.stringify(e.productId)?.slice(0, 100)}`);
+    const ts = toMs(e.ts, this.clock());
+    const ev: Interaction = { customerId: e.customerId, productId: e.productId, type: e.type, ts, ...(e.basket ? { basket: e.basket } : {}) };
+    this.events.record(ev);
+    this.apply(ev, i);
+    if (this.pendingDuringRetrain) this.pendingDuringRetrain.push(ev);
+  }
+
+  private apply(ev: Interaction, i: number): void {
+    this.profiles.peek(ev.customerId)?.add({ item: i, type: ev.type, ts: ev.ts });
+    this.pop.add(i, ev.type, ev.ts);
+    if (ev.type === 'purchase') this.cooc.add(ev.customerId, i, ev.basket ?? `${ev.customerId}@${ev.ts}`);
+  }
+
+  /** Remembers preferences the customer stated in the chat (vector from NLU, categories). */
+  statePreferences(customerId: string, prefs: { vector?: Float32Array | readonly number[]; categories?: readonly string[] }): void {
+    if (typeof customerId !== 'string' || customerId.trim() === '') throw new RecommenderError('invalid_input', 'customerId must be a non-empty string');
+    const v = this.checkVector(prefs.vector, 'preferences.vector');
+    this.profiles.get(customerId).setStated(v ? normalizeInPlace(Float32Array.from(v)) : null, prefs.categories ?? []);
+  }
+
+  /** Drops the cached profile so the next request reloads it from the event source (e.g. after a customer merge). */
+  invalidateProfile(customerId: string): void {
+    this.profiles.forget(customerId);
+  }
+
+  /**
+   * Rebuilds the collaborative model and popularity from every purchase in the event source, off the
+   * request path: it yields to the event loop every few thousand rows and swaps the new model in at
+   * the end; events recorded meanwhile are replayed onto it. Concurrent calls share one run.
+   */
+  retrain(): Promise<void> {
+    if (this.retraining) return this.retraining;
+    this.pendingDuringRetrain = [];
+    this.retraining = (async () => {
+      const cooc = new CoOccurrence(this.catalog.n, this.opts.cooccurrence);
+      const pop = this.newPopularity();
+      // Read everything first (one synchronous scan: a SQLite cursor must not stay open while chats
+      // write events), then train in slices, yielding to the event loop between them.
+      const all = [...this.events.purchases()];
+      for (let s = 0; s < all.length; s += 5000) {
+        this.trainFrom(all.slice(s, s + 5000), cooc, pop);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      const pending = this.pendingDuringRetrain ?? [];
+      for (const ev of pending) {
+        const i = this.catalog.indexOf(ev.productId);
+        if (i === undefined) continue;
+        // purchases already in the source were trained above; only non-purchase popularity is replayed
+        if (ev.type !== 'purchase') pop.add(i, ev.type, ev.ts);
+      }
+      this.cooc = cooc;
+      this.pop = pop;
+    })().finally(() => {
+      this.retraining = null;
+      this.pendingDuringRetrain = null;
+    });
+    return this.retraining;
+  }
+
+  /** Retrains every `intervalMs` in the background (timer does not keep the process alive); returns stop(). */
+  scheduleRetraining(intervalMs: number, onError: (err: unknown) => void = () => {}): () => void {
+    if (!Number.isFinite(intervalMs) || intervalMs < 1000) throw new RecommenderError('invalid_input', 'retraining interval must be at least 1000 ms');
+    const timer = setInterval(() => {
+      this.retrain().catch(onError);
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * Re-reads the catalogue: price/stock/rating updates for known products, new products appended
+   * (embedded with the encoder when one is configured, so they can be recommended at once).
+   */
+  async refreshCatalog(): Promise<{ updated: number; added: number }> {
+    const src = this.opts.catalog;
+    if (!src) throw new RecommenderError('not_ready', 'no catalogue source configured');
+    const items = [...(await src.listProducts())];
+    let updated = 0;
+    const fresh: CatalogItem[] = [];
+    for (const it of items) {
+      if (this.catalog.update(it)) updated++;
+      else fresh.push(it);
+    }
+    fresh.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (fresh.length > 0) await this.addProducts(fresh);
+    return { updated, added: fresh.length };
+  }
+
+  /** Appends new products (cold-start items: content and rating prior only until someone buys them). */
+  async addProducts(items: readonly CatalogItem[]): Promise<number> {
+    const fresh = items.filter((it) => this.catalog.indexOf(it.id) === undefined);
+    if (fresh.length === 0) return 0;
+    let rows: Float32Array | null = null;
+    if (this.hasContent) {
+      if (!this.opts.encoder) throw new RecommenderError('not_ready', 'adding products needs the encoder to embed them');
+      rows = (await embedItems(this.opts.encoder, fresh, { silent: true })).matrix.data;
+    }
+    const added = this.catalog.append(fresh);
+    if (rows) {
+      const data = new Float32Array(this.catalog.n * this.vectors.dim);
+      data.set(this.vectors.data);
+      data.set(rows, (this.catalog.n - added.length) * this.vectors.dim);
+      this.vectors = { dim: this.vectors.dim, n: this.catalog.n, data };
+    }
+    this.cooc.grow(this.catalog.n);
+    this.pop.grow(this.catalog.n);
+    for (const i of added) this.pop.setPrior(i, this.catalog.items[i]!.rating, this.catalog.items[i]!.ratingCount);
+    this.resizeScratch();
+    return added.length;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // for the evaluation: the blend's parts for one customer over the whole catalogue
+
+  /** Content, collaborative (normalized to max 1) and popularity scores for every item, plus the items to exclude. */
+  componentScores(customerId: string, now = this.clock()): { content: Float32Array | null; collaborative: Float32Array; popularity: Float32Array; exclude: Set<number> } {
+    const profile = this.profiles.get(customerId);
+    const history = profile.weightedHistory(now).slice(0, this.opts.historyItems ?? 30);
+    const n = this.catalog.n;
+    const cf = new Float32Array(n);
+    const best = new Int32Array(n).fill(-1);
+    const bestC = new Float32Array(n);
+    const touched: number[] = [];
+    this.cooc.scoreInto(history, cf, best, bestC, touched);
+    let max = 0;
+    for (const j of touched) if (cf[j]! > max) max = cf[j]!;
+    if (max > 0) for (const j of touched) cf[j]! /= max;
+    let content: Float32Array | null = null;
+    const pv = this.hasContent ? profile.interestVector(now, this.vectors) : null;
+    if (pv) {
+      content = new Float32Array(n);
+      for (let i = 0; i < n; i++) content[i] = dotRow(this.vectors, i, pv);
+    }
+    const exclude = new Set<number>();
+    for (const [item] of profile.purchased) if (!isConsumable(this.catalog.items[item]!.category, this.opts.consumables ?? [])) exclude.add(item);
+    return { content, collaborative: cf, popularity: this.pop.scores(), exclude };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // input checks
+
+  private checkK(k: unknown): number {
+    if (k === undefined) return Math.min(10, this.maxK);
+    if (typeof k !== 'number' || !Number.isFinite(k)) throw new RecommenderError('invalid_input', `k must be a number (got ${JSON.stringify(k)})`);
+    if (k <= 0) return 0;
+    return Math.min(this.maxK, Math.floor(k));
+  }
+
+  private checkRequest(req: RecommendRequest): { customerId: string; k: number } {
+    if (!req || typeof req !== 'object') throw new RecommenderError('invalid_input', 'request must be an object');
+    if (typeof req.customerId !== 'string' || req.customerId.trim() === '') throw new RecommenderError('invalid_input', 'customerId must be a non-empty string');
+    if (req.query !== undefined && req.query !== null && typeof req.query !== 'string') throw new RecommenderError('invalid_input', 'query must be a string');
+    return { customerId: req.customerId, k: this.checkK(req.k) };
+  }
+
+  private cleanQuery(q: unknown): string {
+    if (typeof q !== 'string') return '';
+    const t = q.replace(/\s+/g, ' ').trim();
+    return t.length > MAX_QUERY_CHARS ? t.slice(0, MAX_QUERY_CHARS) : t;
+  }
+
+  private checkVector(v: Float32Array | readonly number[] | undefined | null, name: string): Float32Array | null {
+    if (v === undefined || v === null) return null;
+    if (!this.hasContent) return null; // no item vectors: a vector cannot be used, keywords still can
+    if (v.length !== this.vectors.dim) throw new RecommenderError('invalid_input', `${name} must have ${this.vectors.dim} numbers (got ${v.length})`);
+    const out = v instanceof Float32Array ? v : Float32Array.from(v);
+    for (let d = 0; d < out.length; d++) if (!Number.isFinite(out[d]!)) throw new RecommenderError('invalid_input', `${name} contains a non-finite number`);
+    return out;
+  }
+
+  private checkFilters(f: RecommendFilters | undefined): RecommendFilters | undefined {
+    if (f === undefined || f === null) return undefined;
+    if (typeof f !== 'object') throw new RecommenderError('invalid_input', 'filters must be an object');
+    const num = (name: string, v: unknown): number | undefined => {
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RecommenderError('invalid_input', `filters.${name} must be a non-negative number (got ${JSON.stringify(v)})`);
+      return v;
+    };
+    const minPrice = num('minPrice', f.minPrice);
+    const maxPrice = num('maxPrice', f.maxPrice);
+    if (minPrice !== undefined && maxPrice !== undefined && minPrice > maxPrice) {
+      throw new RecommenderError('invalid_input', `filters.minPrice (${minPrice}) is above filters.maxPrice (${maxPrice})`);
+    }
+    if (f.category !== undefined && f.category !== null && typeof f.category !== 'string') throw new RecommenderError('invalid_input', 'filters.category must be a string');
+    const category = typeof f.category === 'string' && f.category.trim() !== '' ? f.category : undefined;
+    if (minPrice === undefined && maxPrice === undefined && category === undefined) return undefined;
+    return { minPrice, maxPrice, category };
+  }
+}

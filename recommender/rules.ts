@@ -1,0 +1,159 @@
+import { dotRows, type ItemMatrix } from './item-embeddings.js';
+
+// Business rules applied around the scores: category matching for NLU filters, consumables (which
+// may be bought again), diversity (MMR with a per-category cap and a near-duplicate cut), and the
+// frequency cap that keeps the bot from pushing products in every message.
+
+/** Lower-cased path levels of "Dept > Sub > Leaf". */
+export function categoryLevels(category: string | undefined): string[] {
+  return (category ?? '')
+    .split('>')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+}
+
+/** The last level ("Leaf"), or '' when unknown. */
+export function leafCategory(category: string | undefined): string {
+  const parts = (category ?? '').split('>').map((s) => s.trim()).filter((s) => s !== '');
+  return parts[parts.length - 1] ?? '';
+}
+
+/**
+ * Does an item's category satisfy a filter from NLU? The filter matches the whole path, a path prefix
+ * ("Electronics > Mobiles"), or any single level ("chargers"), case-insensitively, with a naive
+ * singular/plural tolerance ("charger" matches "Chargers").
+ */
+export function matchesCategory(itemCategory: string | undefined, filter: string): boolean {
+  const want = categoryLevels(filter);
+  if (want.length === 0) return true;
+  const have = categoryLevels(itemCategory);
+  const same = (a: string, b: string) => a === b || a + 's' === b || a === b + 's' || a + 'es' === b || a === b + 'es';
+  if (want.length > 1) {
+    if (want.length > have.length) return false;
+    return want.every((w, i) => same(w, have[i]!));
+  }
+  return have.some((h) => same(want[0]!, h));
+}
+
+/** Categories whose products are consumed and bought again (e.g. "Batteries", "Coffee"). */
+export function isConsumable(itemCategory: string | undefined, consumables: readonly string[]): boolean {
+  return consumables.some((c) => matchesCategory(itemCategory, c));
+}
+
+export interface DiversityOptions {
+  /** MMR trade-off: 1 = pure relevance, lower = more diverse (default 0.85). */
+  lambda?: number;
+  /** At most this many items from one leaf category (0 or Infinity: no cap). */
+  maxPerCategory?: number;
+  /** Two items whose vectors have cosine >= this are near-duplicates: only the better one is kept (default 0.95). */
+  nearDuplicate?: number;
+}
+
+export interface Candidate {
+  item: number;
+  score: number;
+}
+
+/**
+ * Greedy MMR over a shortlist: picks `k` items maximizing lambda * relevance - (1 - lambda) * max
+ * similarity to what is already picked, skipping near-duplicates of a picked item and items whose
+ * leaf category is full. May return fewer than k when the rules leave too few candidates.
+ */
+export function diversify(candidates: readonly Candidate[], vectors: ItemMatrix, leafOf: (item: number) => string, k: number, opts: DiversityOptions = {}): Candidate[] {
+  const lambda = opts.lambda ?? 0.85;
+  const cap = opts.maxPerCategory && opts.maxPerCategory > 0 ? opts.maxPerCategory : Infinity;
+  const dup = opts.nearDuplicate ?? 0.95;
+  if (candidates.length === 0 || k <= 0) return [];
+  let maxScore = -Infinity;
+  let minScore = Infinity;
+  for (const c of candidates) {
+    if (c.score > maxScore) maxScore = c.score;
+    if (c.score < minScore) minScore = c.score;
+  }
+  const span = maxScore - minScore || 1;
+  const rel = candidates.map((c) => (c.score - minScore) / span);
+  const maxSim = new Float64Array(candidates.length); // similarity to the closest picked item
+  const alive = new Uint8Array(candidates.length).fill(1);
+  const perCat = new Map<string, number>();
+  const picked: Candidate[] = [];
+  const hasVectors = vectors.n > 0;
+  while (picked.length < k) {
+    let best = -1;
+    let bestVal = -Infinity;
+    for (let c = 0; c < candidates.length; c++) {
+      if (!alive[c]) continue;
+      const val = lambda * rel[c]! - (1 - lambda) * Math.max(0, maxSim[c]!);
+      if (val > bestVal) {
+        bestVal = val;
+        best = c;
+      }
+    }
+    if (best < 0) break;
+    alive[best] = 0;
+    const chosen = candidates[best]!;
+    const leaf = leafOf(chosen.item).toLowerCase();
+    if (leaf && cap !== Infinity) {
+      const n = (perCat.get(leaf) ?? 0) + 1;
+      perCat.set(leaf, n);
+      if (n >= cap) for (let c = 0; c < candidates.length; c++) if (alive[c] && leafOf(candidates[c]!.item).toLowerCase() === leaf) alive[c] = 0;
+    }
+    picked.push(chosen);
+    if (!hasVectors) continue;
+    for (let c = 0; c < candidates.length; c++) {
+      if (!alive[c]) continue;
+      const s = dotRows(vectors, chosen.item, candidates[c]!.item);
+      if (s >= dup) alive[c] = 0;
+      else if (s > maxSim[c]!) maxSim[c] = s;
+    }
+  }
+  return picked;
+}
+
+export interface FrequencyCapOptions {
+  /** Minimum time between two proactive suggestions to one customer (default 10 minutes). */
+  minGapMs?: number;
+  /** At most this many proactive suggestions per customer per rolling window (default 5). */
+  maxPerWindow?: number;
+  /** The rolling window (default 24 hours). */
+  windowMs?: number;
+}
+
+/**
+ * Per-customer cap on proactive suggestions, with an injectable clock (pass `now`). Explicit
+ * requests ("show me chargers") are never capped; only suggestions the bot makes on its own are.
+ */
+export class FrequencyCap {
+  private readonly pushes = new Map<string, number[]>();
+  readonly minGapMs: number;
+  readonly maxPerWindow: number;
+  readonly windowMs: number;
+
+  constructor(opts: FrequencyCapOptions = {}) {
+    this.minGapMs = opts.minGapMs ?? 10 * 60_000;
+    this.maxPerWindow = opts.maxPerWindow ?? 5;
+    this.windowMs = opts.windowMs ?? 24 * 3_600_000;
+  }
+
+  /** May the bot push suggestions to this customer now? */
+  allows(customerId: string, now: number): boolean {
+    const times = this.recent(customerId, now);
+    const last = times[times.length - 1];
+    if (last !== undefined && now - last < this.minGapMs) return false;
+    return times.length < this.maxPerWindow;
+  }
+
+  /** Remembers that suggestions were pushed now. */
+  note(customerId: string, now: number): void {
+    const times = this.recent(customerId, now);
+    times.push(now);
+    this.pushes.set(customerId, times);
+    if (this.pushes.size > 100_000) {
+      const oldest = this.pushes.keys().next().value;
+      if (oldest !== undefined) this.pushes.delete(oldest);
+    }
+  }
+
+  private recent(customerId: string, now: number): number[] {
+    return (this.pushes.get(customerId) ?? []).filter((t) => now - t < this.windowMs);
+  }
+}

@@ -1,0 +1,75 @@
+import type { Store } from '../store/index.js';
+import type { CatalogItem, CatalogSource, EventSource, IdentitySource, Interaction } from './types.js';
+
+// Adapters from the SQLite store's repositories (store/products.ts, events.ts, orders.ts,
+// customers.ts) to the recommender's source interfaces. Only public repository methods are used.
+
+const PAGE = 200; // ProductRepo's largest page
+
+export class StoreCatalog implements CatalogSource {
+  constructor(private readonly store: Pick<Store, 'products'>) {}
+
+  listProducts(): CatalogItem[] {
+    const out: CatalogItem[] = [];
+    for (const { category } of this.store.products.categories()) {
+      for (let offset = 0; ; offset += PAGE) {
+        const page = this.store.products.listByCategory(category, { limit: PAGE, offset });
+        for (const p of page) {
+          out.push({ id: p.id, title: p.title, description: p.description, category: p.category, price: p.price, stock: p.stock, rating: p.rating, ratingCount: p.ratingCount });
+        }
+        if (page.length < PAGE) break;
+      }
+    }
+    return out;
+  }
+
+  stockOf(ids: readonly string[]): Map<string, number> {
+    return new Map(this.store.products.getMany(ids).map((p) => [p.id, p.stock]));
+  }
+}
+
+export class StoreEvents implements EventSource {
+  constructor(private readonly store: Pick<Store, 'events' | 'orders'>) {}
+
+  /** Latest events plus order lines of the customer's non-cancelled orders, oldest first. */
+  history(customerId: string, limit: number): Interaction[] {
+    const events = this.store.events.recentForCustomer(customerId, { limit: Math.min(1000, limit) });
+    const out: { e: Interaction; k: number }[] = [];
+    let k = 0;
+    for (const ev of events.reverse()) {
+      out.push({ e: { customerId, productId: ev.productId, type: ev.type, ts: Date.parse(ev.ts), ...(typeof ev.context?.basket === 'string' ? { basket: ev.context.basket } : {}) }, k: k++ });
+    }
+    for (const o of this.store.orders.listForCustomer(customerId, { limit: 100 })) {
+      if (o.status === 'cancelled') continue;
+      const ts = Date.parse(o.createdAt);
+      for (const l of o.lines) out.push({ e: { customerId, productId: l.productId, type: 'purchase', ts, basket: o.id }, k: k++ });
+    }
+    out.sort((a, b) => a.e.ts - b.e.ts || a.k - b.k);
+    return out.slice(Math.max(0, out.length - limit)).map((x) => x.e);
+  }
+
+  *purchases(): IterableIterator<Interaction> {
+    for (const p of this.store.events.purchases()) {
+      const ts = Date.parse(p.ts);
+      yield { customerId: p.customerId, productId: p.productId, type: 'purchase', ts, basket: `${p.customerId}@${p.ts}` };
+    }
+  }
+
+  record(e: Interaction): void {
+    this.store.events.record({
+      customerId: e.customerId,
+      productId: e.productId,
+      type: e.type,
+      ts: new Date(e.ts).toISOString(),
+      context: e.basket ? { basket: e.basket } : null,
+    });
+  }
+}
+
+export class StoreIdentities implements IdentitySource {
+  constructor(private readonly store: Pick<Store, 'customers'>) {}
+
+  customerFor(channel: string, externalId: string): string | undefined {
+    return this.store.customers.findByIdentity(channel, externalId)?.id;
+  }
+}

@@ -1,0 +1,118 @@
+// Shapes the recommender codes against. It depends on the store only through the small source
+// interfaces below (CatalogSource, EventSource, IdentitySource), so the same Recommender runs on the
+// SQLite store (store-sources.ts) and on JSONL files or memory (memory-sources.ts) for the eval.
+
+export const INTERACTION_TYPES = ['view', 'click', 'add_to_cart', 'purchase', 'impression'] as const;
+export type InteractionType = (typeof INTERACTION_TYPES)[number];
+
+/** One catalogue item as the recommender sees it. */
+export interface CatalogItem {
+  id: string;
+  title: string;
+  description?: string;
+  /** "Dept > Sub > Leaf" (any depth); empty when unknown. */
+  category?: string;
+  price?: number;
+  /** Units in stock; undefined means "unknown, assume available" (e.g. eval files). */
+  stock?: number;
+  rating?: number | null;
+  ratingCount?: number | null;
+}
+
+/** One behavioural event: what a customer did with a product, when (epoch milliseconds). */
+export interface Interaction {
+  customerId: string;
+  productId: string;
+  type: InteractionType;
+  ts: number;
+  /** Groups lines bought together (order id); purchases without one group by (customer, ts). */
+  basket?: string;
+}
+
+/** Where the catalogue comes from. */
+export interface CatalogSource {
+  /** Every product (any order). */
+  listProducts(): Promise<CatalogItem[]> | CatalogItem[];
+  /**
+   * Current stock for some ids (optional). When present, the recommender re-checks the few items it
+   * is about to return, so a product that just sold out is never suggested.
+   */
+  stockOf?(ids: readonly string[]): Map<string, number>;
+}
+
+/** Where behaviour comes from and where new events are written. */
+export interface EventSource {
+  /** The customer's latest interactions (purchases from orders included), OLDEST first. */
+  history(customerId: string, limit: number): Interaction[];
+  /** Every purchase, oldest first, for training the collaborative part. */
+  purchases(): Iterable<Interaction>;
+  /** Persists one event (impression, click, add_to_cart, purchase, view). */
+  record(e: Interaction): void;
+}
+
+/** Resolves a channel identity (web visitor id, Messenger PSID) to the one customer behind it. */
+export interface IdentitySource {
+  customerFor(channel: string, externalId: string): string | undefined;
+}
+
+/** Filters from NLU entities ("under 500", "in headphones"). */
+export interface RecommendFilters {
+  minPrice?: number;
+  maxPrice?: number;
+  /** Matches a whole category path, a path prefix ("Electronics > Mobiles") or any one level ("Chargers"), case-insensitively. */
+  category?: string;
+}
+
+/** Preferences the customer stated in the chat ("I like minimalist stuff", "for my kitchen"). */
+export interface StatedPreferences {
+  /** Embedding of the stated preference, computed once by NLU with the shared encoder. */
+  vector?: Float32Array | readonly number[];
+  /** Categories the customer said they care about; items there get a boost. */
+  categories?: readonly string[];
+}
+
+export interface RecommendContext {
+  /** Embedding of the request computed by NLU with the shared encoder: no second encoder pass. */
+  queryVector?: Float32Array | readonly number[];
+  filters?: RecommendFilters;
+  preferences?: StatedPreferences;
+  /** Channel the request came in on; recorded for analytics only, never changes the ranking. */
+  channel?: string;
+  /**
+   * true when the bot suggests on its own initiative (not asked): such pushes are frequency-capped
+   * per customer and an empty list means "not now". Explicit requests are never capped.
+   */
+  proactive?: boolean;
+  /** Product ids never to return (e.g. the one being discussed). */
+  exclude?: readonly string[];
+  /** Clock override (epoch ms) for this call. */
+  now?: number;
+}
+
+export interface RecommendRequest {
+  customerId: string;
+  query?: string;
+  context?: RecommendContext;
+  k?: number;
+}
+
+export interface Recommendation {
+  productId: string;
+  score: number;
+  reason: string;
+}
+
+export interface RelatedItem extends Recommendation {
+  kind: 'similar' | 'bought_together';
+}
+
+/** Typed error for requests the recommender refuses; the bot turns it into a clear message. */
+export class RecommenderError extends Error {
+  constructor(
+    readonly code: 'invalid_input' | 'unknown_product' | 'not_ready',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RecommenderError';
+  }
+}
