@@ -54,3 +54,13 @@ export function openStore(path: string, opts: OpenOptions & { now?: () => number
 export function openMemoryStore(now?: () => number): Store {
   return createStore(openMemory(), now);
 }
+
+export { ProductRepo, toFtsQuery, type SearchOptions, type ListOptions } from './products.js';
+export { CustomerRepo, type NewCustomer, type MergeResult } from './customers.js';
+export { OrderRepo, ORDER_TRANSITIONS, canTransition, type NewOrder, type NewOrderLine } from './orders.js';
+export { ReviewRepo, type NewReview, type ReviewSort } from './reviews.js';
+export { ConversationRepo, type NewConversation, type NewMessage } from './conversations.js';
+export { TicketRepo, type NewTicket } from './tickets.js';
+export { AgentRepo, hashPassword, verifyPasswordHash, DEFAULT_SESSION_TTL_MS, type NewAgent } from './agents.js';
+export { EventRepo, type NewEvent, type Purchase } from './events.js';
+export { StateRepo, SqliteBotStorage, type PutOptions, type StoreItems } from './state.js';
