@@ -57,6 +57,17 @@ describe('ConversationRepo', () => {
     expect(store.conversations.get(c.id)!.updatedAt).toBe(m2.createdAt);
   });
 
+  it('annotates a stored message with NLU results afterwards', () => {
+    const c = store.conversations.create({ customerId: 'C1', channel: 'web' });
+    const m = store.conversations.appendMessage(c.id, { role: 'customer', text: 'this is broken!!' });
+    const a = store.conversations.annotateMessage(m.id, { intent: 'product_defect', confidence: 0.8, sentiment: 'negative', sentimentScore: 0.97 });
+    expect(a).toMatchObject({ id: m.id, text: 'this is broken!!', intent: 'product_defect', confidence: 0.8, sentiment: 'negative', sentimentScore: 0.97 });
+    expect(store.conversations.annotateMessage(m.id, { confidence: 0.5 })).toMatchObject({ intent: 'product_defect', confidence: 0.5 });
+    expect(store.conversations.getMessage(m.id)!.confidence).toBe(0.5);
+    expect(errorOf(() => store.conversations.annotateMessage(99999, { intent: 'x' })).code).toBe('not_found');
+    expect(errorOf(() => store.conversations.annotateMessage(m.id, { confidence: 2 })).code).toBe('invalid_input');
+  });
+
   it('validates messages', () => {
     const c = store.conversations.create({ customerId: 'C1', channel: 'web' });
     expect(errorOf(() => store.conversations.appendMessage('ghost', { role: 'customer', text: 'hi' })).code).toBe('not_found');

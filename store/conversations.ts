@@ -134,6 +134,8 @@ export class ConversationRepo {
   private readonly lastMessages;
   private readonly historicalStmt;
   private readonly countBySource;
+  private readonly annotateStmt;
+  private readonly messageById;
 
   constructor(
     private readonly db: DB,
@@ -186,6 +188,16 @@ export class ConversationRepo {
        ORDER BY c.id, m.seq`,
     );
     this.countBySource = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM conversations WHERE source = ?');
+    this.messageById = db.prepare<[number], MessageRow>(`SELECT ${M_COLUMNS} FROM messages WHERE id = ?`);
+    this.annotateStmt = db.prepare<{ id: number; intent: string | null; setIntent: number; confidence: number | null; setConfidence: number;
+      sentiment: string | null; setSentiment: number; sentimentScore: number | null; setScore: number }, MessageRow>(
+      `UPDATE messages SET
+         intent = CASE WHEN @setIntent THEN @intent ELSE intent END,
+         confidence = CASE WHEN @setConfidence THEN @confidence ELSE confidence END,
+         sentiment = CASE WHEN @setSentiment THEN @sentiment ELSE sentiment END,
+         sentiment_score = CASE WHEN @setScore THEN @sentimentScore ELSE sentiment_score END
+       WHERE id = @id RETURNING ${M_COLUMNS}`,
+    );
   }
 
   create(c: NewConversation): Conversation {
@@ -263,6 +275,35 @@ export class ConversationRepo {
       this.touch.run(createdAt, conversationId);
       return toMessage(row!);
     })();
+  }
+
+  getMessage(id: number): Message | undefined {
+    const r = this.messageById.get(id);
+    return r ? toMessage(r) : undefined;
+  }
+
+  /**
+   * Adds NLU results to a message that was stored before analysis (log first, annotate later).
+   * Only the fields present in `a` change.
+   */
+  annotateMessage(
+    messageId: number,
+    a: { intent?: string | null; confidence?: number | null; sentiment?: Sentiment | null; sentimentScore?: number | null },
+  ): Message {
+    const sentiment = a.sentiment === undefined || a.sentiment === null ? null : oneOf('sentiment', a.sentiment, SENTIMENTS);
+    const row = this.annotateStmt.get({
+      id: messageId,
+      intent: checkOptionalText('intent', a.intent, MAX_ID_BYTES),
+      setIntent: 'intent' in a ? 1 : 0,
+      confidence: optNumber('confidence', a.confidence, 0, 1),
+      setConfidence: 'confidence' in a ? 1 : 0,
+      sentiment,
+      setSentiment: 'sentiment' in a ? 1 : 0,
+      sentimentScore: optNumber('sentimentScore', a.sentimentScore),
+      setScore: 'sentimentScore' in a ? 1 : 0,
+    });
+    if (!row) throw new StoreError('not_found', `message ${messageId} not found`);
+    return toMessage(row);
   }
 
   /** Messages in order; page with `afterId` (exclusive) and `limit` (default 500). */
