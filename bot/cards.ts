@@ -1,0 +1,48 @@
+import { CardFactory, type Attachment, type CardAction } from 'botbuilder';
+import type { Product } from '../store/index.js';
+
+export type CardActionName = 'view' | 'add_to_cart' | 'more_like';
+
+export interface CardActionValue {
+  action: CardActionName;
+  productId: string;
+}
+
+const money = (p: Product) => new Intl.NumberFormat('en-IN', { style: 'currency', currency: p.currency || 'INR', maximumFractionDigits: 0 }).format(p.price);
+
+export function formatPrice(p: Product): string {
+  return money(p);
+}
+
+function action(title: string, value: CardActionValue): CardAction {
+  return { type: 'postBack', title, value: JSON.stringify(value) };
+}
+
+/** A product as a Bot Framework hero card; channels map it to their own format. */
+export function productCard(p: Product, reason?: string): Attachment {
+  const rating = p.rating !== null ? ` · ★ ${p.rating.toFixed(1)}${p.ratingCount ? ` (${p.ratingCount.toLocaleString('en-IN')})` : ''}` : '';
+  return CardFactory.heroCard(
+    p.title.length > 120 ? p.title.slice(0, 119) + '…' : p.title,
+    reason ?? '',
+    p.image ? [p.image] : [],
+    [action('View', { action: 'view', productId: p.id }), action('Add to cart', { action: 'add_to_cart', productId: p.id }), action('More like this', { action: 'more_like', productId: p.id })],
+    { subtitle: `${money(p)}${rating}${p.stock > 0 ? '' : ' · out of stock'}` },
+  );
+}
+
+/** Parses a card button payload; anything else (free text, hostile JSON) is null. */
+export function parseCardAction(value: unknown): CardActionValue | null {
+  let v: unknown = value;
+  if (typeof value === 'string') {
+    if (value.length > 500 || !value.startsWith('{')) return null;
+    try {
+      v = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const { action: a, productId } = v as Record<string, unknown>;
+  if ((a === 'view' || a === 'add_to_cart' || a === 'more_like') && typeof productId === 'string' && productId.length <= 100) return { action: a, productId };
+  return null;
+}

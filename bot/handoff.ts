@@ -1,0 +1,316 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Namespace, Server, Socket } from 'socket.io';
+import { HttpError, RateLimiter, readRawBody, sendJson } from '../core/http.js';
+import type { Agent, Message, Store, Ticket } from '../store/index.js';
+import { productCard } from './cards.js';
+import type { Gateway } from './gateway.js';
+import type { BotServices } from './services.js';
+import type { HandoffDesk, HandoffOutcome, HandoffRequest } from './shop-bot.js';
+import { summarizeChat } from './summary.js';
+
+export interface HandoffOptions {
+  store: Store;
+  gateway: Gateway;
+  services: BotServices;
+  /** A pending ticket nobody accepts within this time goes back to the bot. */
+  queueTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+type Ack = (response: Record<string, unknown>) => void;
+const ackOf = (cb: unknown): Ack => (typeof cb === 'function' ? (cb as Ack) : () => {});
+const convRoom = (id: string) => `conv:${id}`;
+
+/** The transcript line an agent sees: text plus what the bot understood of it. */
+function agentView(m: Message) {
+  return { seq: m.seq, role: m.role, text: m.text, ts: m.createdAt, intent: m.intent, confidence: m.confidence, sentiment: m.sentiment, sentimentScore: m.sentimentScore, payload: m.payload };
+}
+
+/**
+ * Hand-off between the bot and human agents: the ticket queue (routing by skill, queue positions,
+ * time-outs, offline notice), Bot Framework hand-off events, and the `/agents` socket.io namespace
+ * where authenticated agents accept, talk, resolve and return chats.
+ */
+export class HandoffService implements HandoffDesk {
+  private nsp: Namespace | null = null;
+  private readonly log: (line: string) => void;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly opts: HandoffOptions) {
+    this.log = opts.log ?? ((l) => console.error(l));
+    this.timer = setInterval(() => this.expire(), 5_000);
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private get store(): Store {
+    return this.opts.store;
+  }
+
+  agentsOnline(): number {
+    return this.nsp ? this.nsp.sockets.size : 0;
+  }
+
+  async request(req: HandoffRequest): Promise<HandoffOutcome> {
+    const existing = this.store.tickets.openForConversation(req.conversationId);
+    const ticket = existing ?? this.store.tickets.create({ conversationId: req.conversationId, customerId: req.customerId, reason: req.reason, skill: req.skill, priority: req.priority });
+    const transcript = this.store.conversations.transcript(req.conversationId, { limit: 200 });
+    // Bot Framework hand-off event, so an external agent hub could take the chat instead.
+    this.emitAgents('handoff.initiate', { ticketId: ticket.id, conversationId: req.conversationId, skill: req.skill, reason: req.reason, transcript: transcript.map(agentView) });
+    this.broadcastQueue();
+    if (this.agentsOnline() === 0) return { status: 'offline' };
+    return { status: 'pending', position: this.store.tickets.position(ticket.id) ?? 1 };
+  }
+
+  customerWrote(conversationId: string): void {
+    const last = this.store.conversations.recentMessages(conversationId, 1)[0];
+    if (last) this.nsp?.to(convRoom(conversationId)).emit('customer_message', { conversationId, message: agentView(last) });
+    this.broadcastQueue();
+  }
+
+  /** Queue order changed: every agent gets the new queue, every waiting customer their position. */
+  private broadcastQueue(): void {
+    const queue = this.store.tickets.queue({ limit: 200 });
+    this.nsp?.emit('queue', queue.map((t) => this.queueItem(t)));
+    for (const t of queue) {
+      void this.opts.gateway
+        .sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'pending', position: t.position } })
+        .catch(() => {});
+    }
+  }
+
+  private queueItem(t: Ticket & { position?: number; waitMs?: number }) {
+    const customer = t.customerId ? this.store.customers.get(t.customerId) : undefined;
+    const recent = this.store.conversations.recentMessages(t.conversationId, 10).filter((m) => m.role === 'customer');
+    const last = recent[recent.length - 1];
+    return {
+      ticketId: t.id,
+      conversationId: t.conversationId,
+      customerName: customer?.name ?? 'Guest',
+      skill: t.skill,
+      reason: t.reason,
+      priority: t.priority,
+      position: t.position ?? null,
+      waitMs: t.waitMs ?? 0,
+      sentiment: last?.sentiment ?? null,
+      lastMessage: last?.text.slice(0, 140) ?? '',
+    };
+  }
+
+  private emitAgents(event: string, data: unknown): void {
+    this.nsp?.emit(event, data);
+  }
+
+  private expire(): void {
+    try {
+      for (const t of this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
+        void this.opts.gateway
+          .sendToConversation(t.conversationId, { type: 'message', text: 'Sorry, no agent could take your chat in time. I am back to help, and our team will follow up by e-mail.' })
+          .then(() => this.opts.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'timeout' } }))
+          .catch(() => {});
+      }
+    } catch (err) {
+      this.log(`[handoff] expiring tickets failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Everything an agent needs when opening a chat. */
+  async conversationView(conversationId: string, ticket: Ticket) {
+    const conversation = this.store.conversations.get(conversationId);
+    const transcript = this.store.conversations.transcript(conversationId, { limit: 500 });
+    const customer = conversation?.customerId ? this.store.customers.get(conversation.customerId) : undefined;
+    const orders = customer ? this.store.orders.listForCustomer(customer.id, { limit: 10 }) : [];
+    const lastQuestion = [...transcript].reverse().find((m) => m.role === 'customer' && m.text.trim().length > 0);
+    let suggestions: { text: string; score: number; sources: string[] }[] = [];
+    if (lastQuestion) {
+      try {
+        const a = await this.opts.services.faq.answer(lastQuestion.text, { ...(lastQuestion.intent ? { intent: lastQuestion.intent } : {}), facts: { ...(customer?.name ? { name: customer.name } : {}), ...(orders[0] ? { orderNumber: orders[0].id } : {}) } });
+        if (a.answer) suggestions = [{ text: a.answer, score: a.score, sources: a.sources }];
+      } catch (err) {
+        this.log(`[handoff] suggested answer failed: ${(err as Error).message}`);
+      }
+    }
+    let products: { productId: string; title: string; price: number; reason: string }[] = [];
+    if (customer) {
+      try {
+        const recs = await this.opts.services.recommender.recommend({ customerId: customer.id, k: 5 });
+        const byId = new Map(this.store.products.getMany(recs.map((r) => r.productId)).map((p) => [p.id, p]));
+        products = recs.flatMap((r) => {
+          const p = byId.get(r.productId);
+          return p ? [{ productId: p.id, title: p.title, price: p.price, reason: r.reason }] : [];
+        });
+      } catch (err) {
+        this.log(`[handoff] recommendations failed: ${(err as Error).message}`);
+      }
+    }
+    return {
+      ticket,
+      conversationId,
+      summary: summarizeChat(transcript, ticket.reason),
+      transcript: transcript.map(agentView),
+      customer: customer ? { id: customer.id, name: customer.name, email: customer.email, country: customer.country, identities: this.store.customers.identities(customer.id).map((i) => i.channel) } : null,
+      orders: orders.map((o) => ({ id: o.id, status: o.status, createdAt: o.createdAt, total: o.total, items: o.lines.map((l) => `${l.qty} x ${l.productTitle ?? l.productId}`) })),
+      suggestedAnswers: suggestions,
+      recommendedProducts: products,
+    };
+  }
+
+  /** POST /api/agents/login {email, password} -> {token, agent}. */
+  loginRoute() {
+    const limiter = new RateLimiter(10, 60_000);
+    return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
+      if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) return sendJson(res, 429, { error: 'too many attempts; wait a minute' });
+      let body: { email?: unknown; password?: unknown };
+      try {
+        body = JSON.parse((await readRawBody(req, 4096)).toString('utf8')) as typeof body;
+      } catch (err) {
+        return sendJson(res, err instanceof HttpError ? err.status : 400, { error: 'expected JSON {email, password}' });
+      }
+      if (typeof body.email !== 'string' || typeof body.password !== 'string' || body.password.length > 200) return sendJson(res, 400, { error: 'expected JSON {email, password}' });
+      const agent = await this.store.agents.verifyPassword(body.email, body.password);
+      if (!agent) {
+        this.log(`[agents] failed login for ${body.email.slice(0, 100)}`);
+        return sendJson(res, 401, { error: 'wrong e-mail or password' });
+      }
+      const session = this.store.agents.createSession(agent.id);
+      sendJson(res, 200, { token: session.token, expiresAt: session.expiresAt, agent: { id: agent.id, name: agent.name, skills: agent.skills } });
+    };
+  }
+
+  /** The `/agents` namespace; only sockets with a valid session token get in. */
+  attach(io: Server): Namespace {
+    const nsp = io.of('/agents');
+    this.nsp = nsp;
+    nsp.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      const agent = typeof token === 'string' && token.length < 512 ? this.store.agents.verifySession(token) : null;
+      if (!agent) {
+        this.log('[agents] refused a socket without a valid session');
+        next(new Error('unauthorized'));
+        return;
+      }
+      socket.data = { agent };
+      next();
+    });
+    nsp.on('connection', (socket) => this.onAgent(socket));
+    return nsp;
+  }
+
+  private owned(agent: Agent, ticketId: unknown): Ticket {
+    const t = typeof ticketId === 'number' ? this.store.tickets.get(ticketId) : undefined;
+    if (!t) throw new Error('no such ticket');
+    if (t.status !== 'assigned' || t.agentId !== agent.id) throw new Error('this chat is not assigned to you');
+    return t;
+  }
+
+  private onAgent(socket: Socket): void {
+    const agent = (socket.data as { agent: Agent }).agent;
+    const limiter = new RateLimiter(60, 10_000);
+    socket.emit('queue', this.store.tickets.queue({ limit: 200 }).map((t) => this.queueItem(t)));
+    // Chats this agent already holds (after a reload) come back with the connection.
+    for (const t of this.store.tickets.listForAgent(agent.id)) void socket.join(convRoom(t.conversationId));
+    socket.emit('assigned', this.store.tickets.listForAgent(agent.id).map((t) => ({ ticketId: t.id, conversationId: t.conversationId })));
+
+    const on = (event: string, fn: (data: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>) => {
+      socket.on(event, (data: unknown, cb: unknown) => {
+        const ack = ackOf(cb);
+        if (!limiter.take(socket.id)) return ack({ ok: false, error: 'rate limited' });
+        const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+        Promise.resolve()
+          .then(() => fn(d))
+          .then((r) => ack({ ok: true, ...r }))
+          .catch((err: unknown) => ack({ ok: false, error: (err as Error).message }));
+      });
+    };
+
+    on('accept', async (d) => {
+      const ticket = this.store.tickets.assign(Number(d.ticketId), agent.id);
+      await socket.join(convRoom(ticket.conversationId));
+      await this.opts.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: `${agent.name} from our support team joined the chat.` });
+      await this.opts.gateway.sendToConversation(ticket.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
+      this.broadcastQueue();
+      return { view: await this.conversationView(ticket.conversationId, this.store.tickets.get(ticket.id)!) };
+    });
+
+    on('open', async (d) => {
+      const t = this.owned(agent, d.ticketId);
+      return { view: await this.conversationView(t.conversationId, t) };
+    });
+
+    on('message', async (d) => {
+      const t = this.owned(agent, d.ticketId);
+      const text = typeof d.text === 'string' ? d.text.trim() : '';
+      if (!text || text.length > 4000) throw new Error('message must be 1 to 4000 characters');
+      await this.opts.gateway.sendToConversation(t.conversationId, { type: 'message', text, channelData: { role: 'agent', agentName: agent.name } }, 'agent');
+      const last = this.store.conversations.recentMessages(t.conversationId, 1)[0];
+      if (last) nsp(socket).to(convRoom(t.conversationId)).emit('agent_message', { conversationId: t.conversationId, message: agentView(last) });
+      return { seq: last?.seq ?? null };
+    });
+
+    on('send_products', async (d) => {
+      const t = this.owned(agent, d.ticketId);
+      const ids = Array.isArray(d.productIds) ? d.productIds.filter((x): x is string => typeof x === 'string').slice(0, 10) : [];
+      const products = this.store.products.getMany(ids);
+      if (products.length === 0) throw new Error('no such products');
+      await this.opts.gateway.sendToConversation(t.conversationId, { type: 'message', text: `${agent.name} suggests:`, attachments: products.map((p) => productCard(p)), attachmentLayout: 'carousel', channelData: { role: 'agent', agentName: agent.name } }, 'agent');
+      return { sent: products.length };
+    });
+
+    on('search_products', (d) => {
+      const q = typeof d.query === 'string' ? d.query.slice(0, 200) : '';
+      const hits = q.trim() ? this.store.products.search(q, { limit: 10, inStock: true }) : [];
+      return { products: hits.map((p) => ({ productId: p.id, title: p.title, price: p.price, stock: p.stock })) };
+    });
+
+    on('typing', (d) => {
+      const t = this.owned(agent, d.ticketId);
+      void this.opts.gateway.sendToConversation(t.conversationId, { type: 'typing' }).catch(() => {});
+      return {};
+    });
+
+    on('resolve', async (d) => {
+      const t = this.owned(agent, d.ticketId);
+      const transcript = this.store.conversations.transcript(t.conversationId, { limit: 500 });
+      const summary = typeof d.summary === 'string' ? d.summary.slice(0, 2000) : summarizeChat(transcript, t.reason);
+      this.store.tickets.resolve(t.id, summary);
+      await this.learn(t, transcript);
+      await this.finish(socket, t, `${agent.name} marked your question as solved. I'm back if you need anything else!`, 'resolved');
+      return {};
+    });
+
+    on('return', async (d) => {
+      const t = this.owned(agent, d.ticketId);
+      this.store.tickets.returnToBot(t.id);
+      await this.finish(socket, t, `${agent.name} handed you back to me, the shop assistant. How can I help?`, 'returned');
+      return {};
+    });
+  }
+
+  private async finish(socket: Socket, t: Ticket, text: string, status: 'resolved' | 'returned'): Promise<void> {
+    await this.opts.gateway.sendToConversation(t.conversationId, { type: 'message', text });
+    await this.opts.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status } });
+    await socket.leave(convRoom(t.conversationId));
+    this.broadcastQueue();
+  }
+
+  /** Resolved chats teach the FAQ index: the customer's question and the agent's answer. */
+  private async learn(t: Ticket, transcript: readonly Message[]): Promise<void> {
+    if (!this.opts.services.faq.learn) return;
+    const question = transcript.filter((m) => m.role === 'customer' && m.text.trim() && m.intent !== 'contact_human_agent').map((m) => m.text).slice(-3).join(' ');
+    const answer = transcript.filter((m) => m.role === 'agent').map((m) => m.text).join(' ');
+    if (!question || !answer) return;
+    try {
+      await this.opts.services.faq.learn({ question, answer, source: t.conversationId });
+    } catch (err) {
+      this.log(`[handoff] adding the resolved chat to the FAQ index failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+function nsp(socket: Socket): Namespace {
+  return socket.nsp;
+}

@@ -1,0 +1,98 @@
+// What the dialogue layer needs from NLU, retrieval, the recommender and review analytics, as small
+// interfaces. bot/wiring.ts adapts the real components to them; the policy never reaches past these.
+
+export type SentimentLabel = 'positive' | 'neutral' | 'negative';
+
+export interface Entities {
+  orderNumbers: string[];
+  emails: string[];
+  priceMin?: number;
+  priceMax?: number;
+  quantity?: number;
+  sizes: string[];
+  colors: string[];
+  /** Catalog products mentioned, best match first. */
+  products: { productId: string; score: number }[];
+}
+
+export interface Understanding {
+  intent: string;
+  confidence: number;
+  entities: Entities;
+  sentiment: { label: SentimentLabel; score: number };
+  /** The message's embedding, reused by retrieval and the recommender (one encoder pass). */
+  vector: Float32Array | null;
+}
+
+export interface Understander {
+  analyze(text: string): Promise<Understanding>;
+}
+
+/** The current customer's own data, used to fill an answer's placeholders at reply time. */
+export interface CustomerFacts {
+  name?: string;
+  email?: string;
+  orderNumber?: string;
+}
+
+export interface FaqAnswer {
+  answer: string;
+  score: number;
+  /** Transcript ids, for agents only. */
+  sources: string[];
+  confident: boolean;
+}
+
+export interface FaqAnswerer {
+  answer(question: string, ctx: { intent?: string; vector?: Float32Array | null; facts: CustomerFacts }): Promise<FaqAnswer>;
+  /** Online learning from a resolved hand-off. */
+  learn?(unit: { question: string; answer: string; source: string }): Promise<void>;
+}
+
+export interface Suggestion {
+  productId: string;
+  score: number;
+  reason: string;
+}
+
+export interface SuggestRequest {
+  customerId: string;
+  query?: string;
+  queryVector?: Float32Array | null;
+  filters?: { minPrice?: number; maxPrice?: number; category?: string };
+  excludeIds?: string[];
+  k: number;
+}
+
+export interface Suggester {
+  recommend(req: SuggestRequest): Promise<Suggestion[]>;
+  related(productId: string, k: number): Promise<Suggestion[]>;
+  recordEvent(e: { customerId: string; productId: string; type: 'view' | 'click' | 'add_to_cart' | 'purchase' | 'impression'; context?: Record<string, unknown> }): void;
+}
+
+export interface AspectSummary {
+  aspect: string;
+  mentions: number;
+  positiveShare: number;
+  examples: { text: string; reviewId: string }[];
+}
+
+export interface ReviewDigest {
+  productId: string;
+  reviews: number;
+  meanRating: number | null;
+  aspects: AspectSummary[];
+  pros: { text: string; reviewIds: string[] }[];
+  cons: { text: string; reviewIds: string[] }[];
+}
+
+export interface ReviewInsights {
+  digest(productId: string): Promise<ReviewDigest | null>;
+}
+
+export interface BotServices {
+  nlu: Understander;
+  faq: FaqAnswerer;
+  recommender: Suggester;
+  reviews: ReviewInsights;
+}

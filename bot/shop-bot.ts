@@ -1,0 +1,512 @@
+import { ActivityHandler, ConversationState, MessageFactory, UserState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { Order, Product, Store } from '../store/index.js';
+import { formatPrice, parseCardAction, productCard, type CardActionValue } from './cards.js';
+import { COLOURS, detectFollowUp } from './followups.js';
+import type { BotServices, CustomerFacts, Suggestion, Understanding } from './services.js';
+
+/** What the policy remembers between turns of one conversation (ConversationState). */
+export interface DialogState {
+  turn: number;
+  lowConfidenceStreak: number;
+  negativeStreak: number;
+  /** Products shown last, in order, for "the second one". */
+  lastProducts: string[];
+  lastQuery?: { text: string; minPrice?: number; maxPrice?: number };
+  focusProductId?: string;
+  /** Turn at which suggestions were last pushed without being asked for. */
+  lastInjectedTurn: number;
+  pending?: { kind: 'cancel' | 'return' | 'address'; orderId: string; step: 'confirm' | 'await_address' };
+}
+
+/** What the bot remembers of a customer across conversations and channels (UserState). */
+export interface Profile {
+  statedPreferences: string[];
+}
+
+export interface HandoffRequest {
+  conversationId: string;
+  customerId: string;
+  reason: 'asked' | 'repeated_failure' | 'negative_sentiment' | 'needs_human';
+  skill: 'orders' | 'payments' | 'product' | 'general';
+  priority: number;
+}
+
+export type HandoffOutcome = { status: 'pending'; position: number } | { status: 'offline' };
+
+/** The hand-off desk as the bot sees it (bot/handoff.ts implements it). */
+export interface HandoffDesk {
+  request(req: HandoffRequest): Promise<HandoffOutcome>;
+  /** A customer wrote while a human has (or is about to have) the conversation. */
+  customerWrote(conversationId: string): void;
+}
+
+export interface ShopBotOptions {
+  /** Unsolicited suggestions at most once per this many turns. */
+  suggestionEveryTurns?: number;
+  /** Below this intent confidence a turn counts as not understood. */
+  minConfidence?: number;
+  log?: (line: string) => void;
+}
+
+const ORDER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'change_shipping_address', 'set_up_shipping_address', 'get_refund', 'track_refund', 'delivery_period']);
+const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_invoice', 'check_invoice', 'check_cancellation_fee']);
+const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
+const HUMAN_INTENTS = new Set(['contact_human_agent']);
+const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
+const YES = /^(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|do it|go ahead|y|haan|ha)\b/i;
+const NO = /^(no|nope|nah|don't|do not|cancel that|stop|never mind|n)\b/i;
+const DEFAULT_CHIPS = ['Recommend something', 'Where is my order?', 'Talk to a person'];
+
+function chips(titles: string[]) {
+  return titles.map((t) => ({ type: 'imBack', title: t, value: t }));
+}
+
+function orderLine(o: Order): string {
+  const items = o.lines.reduce((n, l) => n + l.qty, 0);
+  const what = o.lines[0]?.productTitle ? `${o.lines[0].productTitle.slice(0, 60)}${o.lines.length > 1 ? ` and ${o.lines.length - 1} more` : ''}` : `${items} item(s)`;
+  return `${o.id} (${what})`;
+}
+
+function statusSentence(o: Order): string {
+  const placed = new Date(o.createdAt).toLocaleDateString('en-IN', { day: 'numeric', month: 'short', year: 'numeric' });
+  switch (o.status) {
+    case 'processing':
+      return `Your order ${orderLine(o)}, placed on ${placed}, is being prepared and has not shipped yet.`;
+    case 'shipped':
+      return `Your order ${orderLine(o)} is on its way${o.carrier ? ` with ${o.carrier}` : ''}${o.tracking ? `, tracking number ${o.tracking}` : ''}.`;
+    case 'delivered':
+      return `Your order ${orderLine(o)} was delivered. It was placed on ${placed}.`;
+    case 'cancelled':
+      return `Your order ${orderLine(o)} was cancelled.`;
+    case 'return_requested':
+      return `We have your return request for ${orderLine(o)}; the refund is issued once the parcel is back with us.`;
+    case 'returned':
+      return `Your order ${orderLine(o)} was returned and refunded.`;
+  }
+}
+
+/**
+ * The shop assistant: one ActivityHandler whose message handler runs the policy
+ * (understand -> decide -> reply). Components return data; only this class words replies.
+ */
+export class ShopBot extends ActivityHandler {
+  private readonly dialog: StatePropertyAccessor<DialogState>;
+  private readonly profile: StatePropertyAccessor<Profile>;
+  private readonly every: number;
+  private readonly minConfidence: number;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly services: BotServices,
+    private readonly handoff: HandoffDesk,
+    private readonly conversationState: ConversationState,
+    private readonly userState: UserState,
+    opts: ShopBotOptions = {},
+  ) {
+    super();
+    this.dialog = conversationState.createProperty<DialogState>('dialog');
+    this.profile = userState.createProperty<Profile>('profile');
+    this.every = opts.suggestionEveryTurns ?? 3;
+    this.minConfidence = opts.minConfidence ?? 0.5;
+    this.log = opts.log ?? ((l) => console.error(l));
+
+    this.onMessage(async (ctx, next) => {
+      try {
+        await this.handleMessage(ctx);
+      } catch (err) {
+        this.log(`[bot] turn failed: ${(err as Error).stack ?? err}`);
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), 'Sorry, something went wrong on my side. Could you say that again, or shall I get a person to help?'));
+      }
+      await next();
+    });
+  }
+
+  override async run(ctx: TurnContext): Promise<void> {
+    await super.run(ctx);
+    await this.conversationState.saveChanges(ctx, false);
+    await this.userState.saveChanges(ctx, false);
+  }
+
+  private customerId(ctx: TurnContext): string {
+    return (ctx.activity.channelData as { customerId: string }).customerId;
+  }
+
+  private async handleMessage(ctx: TurnContext): Promise<void> {
+    const state = await this.dialog.get(ctx, { turn: 0, lowConfidenceStreak: 0, negativeStreak: 0, lastProducts: [], lastInjectedTurn: -99 });
+    state.turn++;
+    const customerId = this.customerId(ctx);
+    const conversationId = ctx.activity.conversation.id;
+    const channelData = ctx.activity.channelData as { messageId?: number; tooLong?: boolean };
+
+    const conversation = this.store.conversations.get(conversationId);
+    if (conversation && conversation.handoff !== 'none') {
+      // A human has this conversation (or will shortly): the bot stays quiet and relays.
+      this.handoff.customerWrote(conversationId);
+      return;
+    }
+
+    const action = parseCardAction(ctx.activity.value);
+    if (action) return this.cardAction(ctx, state, customerId, action);
+
+    const text = (ctx.activity.text ?? (typeof ctx.activity.value === 'string' ? ctx.activity.value : '')).trim();
+    if (!text) {
+      await ctx.sendActivity('I did not catch any text there. What can I help you with?');
+      return;
+    }
+    if (channelData.tooLong) await ctx.sendActivity('That was a long message; I read the first part of it.');
+
+    if (state.pending) {
+      const handled = await this.continuePending(ctx, state, customerId, text);
+      if (handled) return;
+    }
+
+    await ctx.sendActivity({ type: 'typing' });
+    const nlu = await this.services.nlu.analyze(text);
+    if (channelData.messageId) this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score });
+    this.store.conversations.setIntent(conversationId, nlu.intent);
+
+    state.negativeStreak = nlu.sentiment.label === 'negative' ? state.negativeStreak + 1 : 0;
+    const understood = nlu.intent !== 'out_of_scope' && nlu.confidence >= this.minConfidence;
+    state.lowConfidenceStreak = understood ? 0 : state.lowConfidenceStreak + 1;
+
+    // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
+    const angry = nlu.sentiment.label === 'negative' && (nlu.sentiment.score >= 0.9 || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
+    if (HUMAN_INTENTS.has(nlu.intent) || /\b(human|real person|agent|representative|talk to (a|someone))\b/i.test(text)) return this.startHandoff(ctx, state, 'asked', nlu);
+    if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu);
+    if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
+    if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
+
+    const follow = state.lastQuery || state.lastProducts.length ? detectFollowUp(text) : null;
+    if (follow) return this.followUp(ctx, state, customerId, follow, nlu);
+
+    if (!understood) {
+      await ctx.sendActivity(
+        MessageFactory.suggestedActions(
+          chips(DEFAULT_CHIPS),
+          nlu.intent === 'out_of_scope'
+            ? "I'm the shop's assistant, so I can't help with that one. I can find products, track orders, handle returns and answer questions about the store."
+            : "I'm not sure I understood. Could you put it another way, or pick one of these?",
+        ),
+      );
+      return;
+    }
+
+    switch (nlu.intent) {
+      case 'greeting':
+        return this.greet(ctx, state, customerId);
+      case 'thanks':
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Anything else?', 'Recommend something']), "You're welcome! Anything else I can do for you?"));
+        return;
+      case 'goodbye':
+        await ctx.sendActivity('Thanks for stopping by. Have a lovely day!');
+        return;
+      case 'chitchat':
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), "I'm a shopping assistant, happy to chat about what you're looking for. What can I find for you?"));
+        return;
+      case 'product_search':
+      case 'recommendation_request':
+      case 'price_availability':
+      case 'compare_products':
+        return this.shop(ctx, state, customerId, text, nlu);
+      case 'product_question':
+        return this.productQuestion(ctx, state, customerId, text, nlu);
+      case 'track_order':
+      case 'delivery_period':
+        return this.orderStatus(ctx, state, customerId, nlu);
+      case 'cancel_order':
+        return this.startOrderChange(ctx, state, customerId, nlu, 'cancel');
+      case 'get_refund':
+      case 'track_refund':
+        return this.startOrderChange(ctx, state, customerId, nlu, 'return');
+      case 'change_shipping_address':
+      case 'set_up_shipping_address':
+        return this.startOrderChange(ctx, state, customerId, nlu, 'address');
+      default:
+        return this.faq(ctx, state, customerId, text, nlu);
+    }
+  }
+
+  private async greet(ctx: TurnContext, state: DialogState, customerId: string): Promise<void> {
+    const customer = this.store.customers.get(customerId);
+    const name = customer && customer.name !== 'Guest' ? ` ${customer.name.split(' ')[0]}` : '';
+    await ctx.sendActivity(MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), `Hi${name}! I can help you find products, check an order, or answer questions about the store. What are you looking for today?`));
+    void state;
+  }
+
+  private async show(ctx: TurnContext, state: DialogState, customerId: string, suggestions: Suggestion[], intro: string): Promise<void> {
+    const products = this.store.products.getMany(suggestions.map((s) => s.productId));
+    const byId = new Map(products.map((p) => [p.id, p]));
+    const shown = suggestions.map((s) => ({ s, p: byId.get(s.productId) })).filter((x): x is { s: Suggestion; p: Product } => x.p !== undefined);
+    if (shown.length === 0) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something', 'Talk to a person']), "I couldn't find anything matching that in stock right now. Could you describe it differently?"));
+      return;
+    }
+    state.lastProducts = shown.map((x) => x.p.id);
+    for (const { p } of shown) this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'impression', context: { conversationId: ctx.activity.conversation.id } });
+    await ctx.sendActivity(MessageFactory.carousel(shown.map(({ s, p }) => productCard(p, s.reason)), intro));
+    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Cheaper?', 'Tell me about the first one', 'Something else']), 'Want me to narrow it down?'));
+  }
+
+  private async shop(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
+    state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) };
+    const wanted = nlu.entities.colors.concat(nlu.entities.sizes);
+    if (wanted.length) {
+      const profile = await this.profile.get(ctx, { statedPreferences: [] });
+      profile.statedPreferences = [...new Set([...wanted, ...profile.statedPreferences])].slice(0, 20);
+    }
+    const suggestions = await this.services.recommender.recommend({
+      customerId,
+      query: text,
+      queryVector: nlu.vector,
+      filters: { ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) },
+      k: 5,
+    });
+    state.lastInjectedTurn = state.turn;
+    await this.show(ctx, state, customerId, suggestions, nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:');
+  }
+
+  private async followUp(ctx: TurnContext, state: DialogState, customerId: string, follow: NonNullable<ReturnType<typeof detectFollowUp>>, nlu: Understanding): Promise<void> {
+    if (follow.kind === 'ordinal') {
+      const id = follow.index === -1 ? state.lastProducts.at(-1) : state.lastProducts[follow.index];
+      if (!id) {
+        await ctx.sendActivity(`I only showed ${state.lastProducts.length} product(s). Which one did you mean?`);
+        return;
+      }
+      return this.describe(ctx, state, customerId, id);
+    }
+    const last = state.lastQuery;
+    if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'popular products', nlu);
+    if (follow.kind === 'cheaper') {
+      const prices = this.store.products.getMany(state.lastProducts).map((p) => p.price);
+      const maxPrice = prices.length ? Math.min(...prices) - 1 : last.maxPrice;
+      const refined: Understanding = { ...nlu, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
+      return this.shop(ctx, state, customerId, last.text, refined);
+    }
+    const text = `${last.text} ${follow.words.join(' ')}`;
+    const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: follow.words.filter((w) => COLOURS.includes(w)), ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
+    return this.shop(ctx, state, customerId, text, refined);
+  }
+
+  private async describe(ctx: TurnContext, state: DialogState, customerId: string, productId: string): Promise<void> {
+    const p = this.store.products.get(productId);
+    if (!p) {
+      await ctx.sendActivity("Sorry, I can't find that product any more.");
+      return;
+    }
+    state.focusProductId = p.id;
+    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view' });
+    const stock = p.stock > 0 ? (p.stock < 5 ? `Only ${p.stock} left in stock.` : 'In stock.') : 'Out of stock at the moment.';
+    const desc = p.description ? ` ${p.description.slice(0, 300)}${p.description.length > 300 ? '…' : ''}` : '';
+    await ctx.sendActivity(MessageFactory.attachment(productCard(p), `${p.title} costs ${formatPrice(p)}. ${stock}${desc}`));
+    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['What do people say about it?', 'Cheaper?', 'Something else']), 'Anything you want to know about it?'));
+  }
+
+  private async productQuestion(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
+    const productId = nlu.entities.products[0]?.productId ?? state.focusProductId ?? state.lastProducts[0];
+    if (!productId) return this.shop(ctx, state, customerId, text, nlu);
+    const p = this.store.products.get(productId);
+    if (!p) return this.shop(ctx, state, customerId, text, nlu);
+    state.focusProductId = p.id;
+    const digest = await this.services.reviews.digest(p.id);
+    if (!digest || digest.reviews === 0) {
+      await ctx.sendActivity(`${p.title.slice(0, 80)} has no customer reviews yet. It costs ${formatPrice(p)}${p.rating !== null ? ` and is rated ${p.rating.toFixed(1)} out of 5 in the catalogue` : ''}.`);
+    } else {
+      const lower = text.toLowerCase();
+      const aspect = digest.aspects.find((a) => lower.includes(a.aspect.toLowerCase()));
+      const lines: string[] = [];
+      if (aspect) {
+        lines.push(`${aspect.mentions} review(s) mention the ${aspect.aspect}; ${Math.round(aspect.positiveShare * 100)}% of those are positive.`);
+        for (const e of aspect.examples.slice(0, 2)) lines.push(`“${e.text}”`);
+      } else {
+        lines.push(`${digest.reviews} review(s)${digest.meanRating !== null ? `, average ${digest.meanRating.toFixed(1)} of 5` : ''}.`);
+        if (digest.pros[0]) lines.push(`People like: “${digest.pros[0].text}”`);
+        if (digest.cons[0]) lines.push(`Some complain: “${digest.cons[0].text}”`);
+        const top = digest.aspects.slice(0, 3).map((a) => `${a.aspect} (${Math.round(a.positiveShare * 100)}% positive)`);
+        if (top.length) lines.push(`Most discussed: ${top.join(', ')}.`);
+      }
+      await ctx.sendActivity(`About ${p.title.slice(0, 80)}: ${lines.join(' ')}`);
+    }
+    await this.maybeInject(ctx, state, customerId, p.id, 'You might also like:');
+  }
+
+  /** Suggestions nobody asked for: only where natural and at most once every few turns. */
+  private async maybeInject(ctx: TurnContext, state: DialogState, customerId: string, anchorProductId: string | null, intro: string): Promise<void> {
+    if (state.turn - state.lastInjectedTurn < this.every) return;
+    const suggestions = anchorProductId ? await this.services.recommender.related(anchorProductId, 3) : await this.services.recommender.recommend({ customerId, k: 3 });
+    const products = this.store.products.getMany(suggestions.map((s) => s.productId)).filter((p) => p.stock > 0);
+    if (products.length === 0) return;
+    state.lastInjectedTurn = state.turn;
+    const reasons = new Map(suggestions.map((s) => [s.productId, s.reason]));
+    for (const p of products) this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'impression', context: { injected: true } });
+    await ctx.sendActivity(MessageFactory.carousel(products.map((p) => productCard(p, reasons.get(p.id))), intro));
+  }
+
+  private ownOrder(customerId: string, nlu: Understanding, filter: (o: Order) => boolean): { order?: Order; foreign: boolean } {
+    const mine = this.store.orders.listForCustomer(customerId, { limit: 50 });
+    for (const raw of nlu.entities.orderNumbers) {
+      const id = raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`;
+      const found = mine.find((o) => o.id === id);
+      // Another customer's order number gets the same answer as a wrong one: nothing leaks.
+      return found ? { order: found, foreign: false } : { foreign: true };
+    }
+    return { order: mine.find(filter), foreign: false };
+  }
+
+  private async orderStatus(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding): Promise<void> {
+    const { order, foreign } = this.ownOrder(customerId, nlu, () => true);
+    if (foreign) {
+      await ctx.sendActivity("I couldn't find that order number on your account. Could you check it? It looks like ORD-123456.");
+      return;
+    }
+    if (!order) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something']), "I don't see any orders on your account yet."));
+      return;
+    }
+    await ctx.sendActivity(statusSentence(order));
+    await this.maybeInject(ctx, state, customerId, order.lines[0]?.productId ?? null, 'Customers who bought that also looked at:');
+  }
+
+  private async startOrderChange(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding, kind: 'cancel' | 'return' | 'address'): Promise<void> {
+    const eligible = (o: Order) => (kind === 'cancel' ? o.status === 'processing' : kind === 'return' ? o.status === 'delivered' || o.status === 'return_requested' || o.status === 'returned' : o.status === 'processing');
+    const { order, foreign } = this.ownOrder(customerId, nlu, eligible);
+    if (foreign) {
+      await ctx.sendActivity("I couldn't find that order number on your account. Could you check it?");
+      return;
+    }
+    if (!order) {
+      const none = { cancel: 'You have no orders that can still be cancelled; orders can be cancelled until they ship.', return: 'I found no delivered orders on your account to return.', address: 'You have no orders whose address can still be changed; that is possible until they ship.' };
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Where is my order?', 'Talk to a person']), none[kind]));
+      return;
+    }
+    if (kind === 'return' && (order.status === 'return_requested' || order.status === 'returned')) {
+      await ctx.sendActivity(statusSentence(order));
+      return;
+    }
+    if (!eligible(order)) {
+      await ctx.sendActivity(`${statusSentence(order)} ${kind === 'cancel' ? 'It can no longer be cancelled, but you can return it once it arrives.' : kind === 'address' ? 'Its address can no longer be changed.' : 'It can be returned once it has been delivered.'}`);
+      return;
+    }
+    if (kind === 'address') {
+      state.pending = { kind, orderId: order.id, step: 'await_address' };
+      await ctx.sendActivity(`Sure. What is the new delivery address for ${orderLine(order)}? Please write it as: street, city, postcode.`);
+      return;
+    }
+    state.pending = { kind, orderId: order.id, step: 'confirm' };
+    const question = kind === 'cancel' ? `Do you want me to cancel ${orderLine(order)} (${order.total.toFixed(0)} INR)?` : `Do you want to return ${orderLine(order)} for a refund?`;
+    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Yes', 'No']), question));
+  }
+
+  /** Confirmation steps of cancel / return / address change. Returns false to fall through to NLU. */
+  private async continuePending(ctx: TurnContext, state: DialogState, customerId: string, text: string): Promise<boolean> {
+    const pending = state.pending!;
+    const order = this.store.orders.get(pending.orderId);
+    if (!order || order.customerId !== customerId) {
+      delete state.pending;
+      return false;
+    }
+    if (pending.step === 'await_address') {
+      const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+      if (NO.test(text)) {
+        delete state.pending;
+        await ctx.sendActivity('Okay, I left the address as it was.');
+        return true;
+      }
+      if (parts.length < 3 || text.length > 300) {
+        await ctx.sendActivity('Please give the address as: street, city, postcode (or say "no" to keep the current one).');
+        return true;
+      }
+      delete state.pending;
+      try {
+        const updated = this.store.orders.updateAddress(order.id, { line1: parts[0]!, city: parts[1]!, postcode: parts[2]!, country: parts[3] ?? order.shippingAddress.country });
+        await ctx.sendActivity(`Done: ${updated.id} will be delivered to ${parts.slice(0, 3).join(', ')}.`);
+      } catch (err) {
+        await ctx.sendActivity(`I couldn't change the address: ${(err as Error).message}.`);
+      }
+      return true;
+    }
+    if (YES.test(text)) {
+      delete state.pending;
+      try {
+        if (pending.kind === 'cancel') {
+          const o = this.store.orders.cancel(order.id);
+          await ctx.sendActivity(`Done: ${o.id} is cancelled. Any payment is refunded to the original method within 5-7 working days.`);
+        } else {
+          const o = this.store.orders.requestReturn(order.id, 'requested in chat');
+          await ctx.sendActivity(`Done: I opened a return for ${o.id}. You will get a pickup slot by e-mail, and the refund follows once the parcel is back.`);
+        }
+      } catch (err) {
+        await ctx.sendActivity(`I couldn't do that: ${(err as Error).message}. Shall I get a person to help?`);
+      }
+      return true;
+    }
+    if (NO.test(text)) {
+      delete state.pending;
+      await ctx.sendActivity('Okay, I left the order as it is.');
+      return true;
+    }
+    // Something else entirely: drop the question and treat the message normally.
+    delete state.pending;
+    return false;
+  }
+
+  private facts(customerId: string): CustomerFacts {
+    const c = this.store.customers.get(customerId);
+    const latest = this.store.orders.listForCustomer(customerId, { limit: 1 })[0];
+    return { ...(c?.name && c.name !== 'Guest' ? { name: c.name } : {}), ...(c?.email ? { email: c.email } : {}), ...(latest ? { orderNumber: latest.id } : {}) };
+  }
+
+  private async faq(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
+    const result = await this.services.faq.answer(text, { intent: nlu.intent, vector: nlu.vector, facts: this.facts(customerId) });
+    if (result.confident) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['That helped, thanks', 'Talk to a person']), result.answer));
+      await this.maybeInject(ctx, state, customerId, null, 'While you are here, you might like:');
+      return;
+    }
+    state.lowConfidenceStreak++;
+    if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
+    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person', 'Where is my order?']), "I'm not confident I have the right answer to that. Could you give me a bit more detail, or would you like to talk to a person?"));
+  }
+
+  private async cardAction(ctx: TurnContext, state: DialogState, customerId: string, action: CardActionValue): Promise<void> {
+    const p = this.store.products.get(action.productId);
+    if (!p) {
+      await ctx.sendActivity("Sorry, that product isn't available any more.");
+      return;
+    }
+    if (action.action === 'view') {
+      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click' });
+      return this.describe(ctx, state, customerId, p.id);
+    }
+    if (action.action === 'add_to_cart') {
+      if (p.stock <= 0) {
+        await ctx.sendActivity(`${p.title.slice(0, 80)} is out of stock right now, sorry.`);
+        return;
+      }
+      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart' });
+      state.focusProductId = p.id;
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Anything else?']), `Added ${p.title.slice(0, 80)} (${formatPrice(p)}) to your cart.`));
+      return;
+    }
+    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like' } });
+    const related = await this.services.recommender.related(p.id, 5);
+    state.lastInjectedTurn = state.turn;
+    await this.show(ctx, state, customerId, related, `More like ${p.title.slice(0, 60)}:`);
+  }
+
+  private async startHandoff(ctx: TurnContext, state: DialogState, reason: HandoffRequest['reason'], nlu: Understanding): Promise<void> {
+    state.lowConfidenceStreak = 0;
+    state.negativeStreak = 0;
+    const skill: HandoffRequest['skill'] = ORDER_INTENTS.has(nlu.intent) ? 'orders' : PAYMENT_INTENTS.has(nlu.intent) ? 'payments' : SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' ? 'product' : 'general';
+    const priority = reason === 'negative_sentiment' ? 2 : reason === 'needs_human' ? 1 : 0;
+    const outcome = await this.handoff.request({ conversationId: ctx.activity.conversation.id, customerId: this.customerId(ctx), reason, skill, priority });
+    const why = { asked: 'Sure, let me get a person for you.', needs_human: 'This is one for our support team; let me get a person for you.', negative_sentiment: "I'm sorry this has been frustrating. Let me get a person to sort it out.", repeated_failure: "I'm clearly not getting this right. Let me get a person to help." }[reason];
+    if (outcome.status === 'offline') {
+      await ctx.sendActivity(`${why} Our team is offline right now; leave your message here and an agent will answer as soon as they are back. You can keep chatting with me meanwhile.`);
+      return;
+    }
+    await ctx.sendActivity(`${why} You are number ${outcome.position} in the queue.`);
+    await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'pending', position: outcome.position } });
+  }
+}
+

@@ -1,0 +1,41 @@
+import type { Message } from '../store/index.js';
+
+const INTENT_WORDS: Record<string, string> = {
+  track_order: 'tracking an order',
+  cancel_order: 'cancelling an order',
+  get_refund: 'a refund',
+  track_refund: 'a refund',
+  change_shipping_address: 'changing a delivery address',
+  payment_issue: 'a payment problem',
+  complaint: 'a complaint',
+  product_search: 'finding a product',
+  recommendation_request: 'product recommendations',
+  product_question: 'a product question',
+  contact_human_agent: 'talking to a person',
+  delivery_period: 'delivery times',
+};
+
+function topic(intent: string): string {
+  return INTENT_WORDS[intent] ?? intent.replace(/_/g, ' ');
+}
+
+/**
+ * A one-paragraph summary of a chat for the agent who takes it over: what the customer wanted,
+ * how they feel, and their last words. Built only from the stored turns, so it invents nothing.
+ */
+export function summarizeChat(messages: readonly Message[], reason?: string): string {
+  const customer = messages.filter((m) => m.role === 'customer' && m.text.trim());
+  if (customer.length === 0) return 'The customer has not written anything yet.';
+  const intents = [...new Set(customer.map((m) => m.intent).filter((i): i is string => !!i && i !== 'out_of_scope'))];
+  const negative = customer.filter((m) => m.sentiment === 'negative').length;
+  const positive = customer.filter((m) => m.sentiment === 'positive').length;
+  const mood = negative > customer.length / 2 ? 'upset' : negative > 0 ? 'partly unhappy' : positive > 0 ? 'positive' : 'neutral';
+  const last = customer[customer.length - 1]!.text.replace(/\s+/g, ' ').slice(0, 200);
+  const parts = [
+    `The customer wrote ${customer.length} message(s)${intents.length ? ` about ${intents.slice(0, 3).map(topic).join(', ')}` : ''}.`,
+    `Mood: ${mood} (${negative} negative, ${positive} positive).`,
+    reason ? `Handed over because: ${reason.replace(/_/g, ' ')}.` : '',
+    `Last message: “${last}”`,
+  ];
+  return parts.filter(Boolean).join(' ');
+}
