@@ -10,7 +10,6 @@ import { summarizeChat } from './summary.js';
 
 export interface HandoffOptions {
   store: Store;
-  gateway: Gateway;
   services: BotServices;
   /** A pending ticket nobody accepts within this time goes back to the bot. */
   queueTimeoutMs?: number;
@@ -33,6 +32,7 @@ function agentView(m: Message) {
  */
 export class HandoffService implements HandoffDesk {
   private nsp: Namespace | null = null;
+  private gw: Gateway | null = null;
   private readonly log: (line: string) => void;
   private readonly timer: NodeJS.Timeout;
 
@@ -44,6 +44,16 @@ export class HandoffService implements HandoffDesk {
 
   close(): void {
     clearInterval(this.timer);
+  }
+
+  /** The gateway is created after the bot, which needs this desk first. */
+  bindGateway(gateway: Gateway): void {
+    this.gw = gateway;
+  }
+
+  private get gateway(): Gateway {
+    if (!this.gw) throw new Error('hand-off desk has no gateway bound');
+    return this.gw;
   }
 
   private get store(): Store {
@@ -76,7 +86,7 @@ export class HandoffService implements HandoffDesk {
     const queue = this.store.tickets.queue({ limit: 200 });
     this.nsp?.emit('queue', queue.map((t) => this.queueItem(t)));
     for (const t of queue) {
-      void this.opts.gateway
+      void this.gateway
         .sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'pending', position: t.position } })
         .catch(() => {});
     }
@@ -107,9 +117,9 @@ export class HandoffService implements HandoffDesk {
   private expire(): void {
     try {
       for (const t of this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
-        void this.opts.gateway
+        void this.gateway
           .sendToConversation(t.conversationId, { type: 'message', text: 'Sorry, no agent could take your chat in time. I am back to help, and our team will follow up by e-mail.' })
-          .then(() => this.opts.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'timeout' } }))
+          .then(() => this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'timeout' } }))
           .catch(() => {});
       }
     } catch (err) {
@@ -230,8 +240,8 @@ export class HandoffService implements HandoffDesk {
     on('accept', async (d) => {
       const ticket = this.store.tickets.assign(Number(d.ticketId), agent.id);
       await socket.join(convRoom(ticket.conversationId));
-      await this.opts.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: `${agent.name} from our support team joined the chat.` });
-      await this.opts.gateway.sendToConversation(ticket.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
+      await this.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: `${agent.name} from our support team joined the chat.` });
+      await this.gateway.sendToConversation(ticket.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
       this.broadcastQueue();
       return { view: await this.conversationView(ticket.conversationId, this.store.tickets.get(ticket.id)!) };
     });
@@ -245,7 +255,7 @@ export class HandoffService implements HandoffDesk {
       const t = this.owned(agent, d.ticketId);
       const text = typeof d.text === 'string' ? d.text.trim() : '';
       if (!text || text.length > 4000) throw new Error('message must be 1 to 4000 characters');
-      await this.opts.gateway.sendToConversation(t.conversationId, { type: 'message', text, channelData: { role: 'agent', agentName: agent.name } }, 'agent');
+      await this.gateway.sendToConversation(t.conversationId, { type: 'message', text, channelData: { role: 'agent', agentName: agent.name } }, 'agent');
       const last = this.store.conversations.recentMessages(t.conversationId, 1)[0];
       if (last) nsp(socket).to(convRoom(t.conversationId)).emit('agent_message', { conversationId: t.conversationId, message: agentView(last) });
       return { seq: last?.seq ?? null };
@@ -256,7 +266,7 @@ export class HandoffService implements HandoffDesk {
       const ids = Array.isArray(d.productIds) ? d.productIds.filter((x): x is string => typeof x === 'string').slice(0, 10) : [];
       const products = this.store.products.getMany(ids);
       if (products.length === 0) throw new Error('no such products');
-      await this.opts.gateway.sendToConversation(t.conversationId, { type: 'message', text: `${agent.name} suggests:`, attachments: products.map((p) => productCard(p)), attachmentLayout: 'carousel', channelData: { role: 'agent', agentName: agent.name } }, 'agent');
+      await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: `${agent.name} suggests:`, attachments: products.map((p) => productCard(p)), attachmentLayout: 'carousel', channelData: { role: 'agent', agentName: agent.name } }, 'agent');
       return { sent: products.length };
     });
 
@@ -268,7 +278,7 @@ export class HandoffService implements HandoffDesk {
 
     on('typing', (d) => {
       const t = this.owned(agent, d.ticketId);
-      void this.opts.gateway.sendToConversation(t.conversationId, { type: 'typing' }).catch(() => {});
+      void this.gateway.sendToConversation(t.conversationId, { type: 'typing' }).catch(() => {});
       return {};
     });
 
@@ -291,8 +301,8 @@ export class HandoffService implements HandoffDesk {
   }
 
   private async finish(socket: Socket, t: Ticket, text: string, status: 'resolved' | 'returned'): Promise<void> {
-    await this.opts.gateway.sendToConversation(t.conversationId, { type: 'message', text });
-    await this.opts.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status } });
+    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text });
+    await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status } });
     await socket.leave(convRoom(t.conversationId));
     this.broadcastQueue();
   }

@@ -1,0 +1,105 @@
+import { ConversationState, UserState } from 'botbuilder';
+import type { AddressInfo } from 'node:net';
+import { TokenSigner } from '../core/tokens.js';
+import { SqliteBotStorage } from '../store/state.js';
+import type { Store } from '../store/index.js';
+import { ChannelAdapter } from './channel-adapter.js';
+import { createMessengerWebhook, GraphSender } from './channels/messenger.js';
+import { attachWebChannel } from './channels/web.js';
+import { Gateway } from './gateway.js';
+import { HandoffService } from './handoff.js';
+import { createHttpApp, type HttpApp, type RouteHandler } from './server.js';
+import type { BotServices } from './services.js';
+import { ShopBot } from './shop-bot.js';
+
+export interface MessengerConfig {
+  verifyToken: string;
+  appSecret: string;
+  pageAccessToken: string;
+  graphBase: string;
+}
+
+export interface AppOptions {
+  store: Store;
+  services: BotServices;
+  /** Secret for web session tokens; random per process when absent (sessions then end on restart). */
+  tokenSecret?: Buffer;
+  messenger?: MessengerConfig;
+  queueTimeoutMs?: number;
+  webRateLimit?: { limit: number; windowMs: number };
+  /** Extra routes (static pages, dashboards). */
+  routes?: Record<string, RouteHandler>;
+  log?: (line: string) => void;
+}
+
+export interface App {
+  http: HttpApp;
+  gateway: Gateway;
+  handoff: HandoffService;
+  bot: ShopBot;
+  adapter: ChannelAdapter;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/** Wires store, services, the bot, its channels and the hand-off desk into one HTTP server. */
+export function createApp(opts: AppOptions): App {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const { store, services } = opts;
+  const http = createHttpApp({ log });
+  const storage = new SqliteBotStorage(store.state);
+  const adapter = new ChannelAdapter();
+  adapter.onTurnError = async (ctx, err) => {
+    log(`[bot] unhandled turn error: ${(err as Error).stack ?? err}`);
+    try {
+      await ctx.sendActivity('Sorry, something went wrong on my side. Please try again in a moment.');
+    } catch {
+      // The channel itself failed; nothing more to say.
+    }
+  };
+  const conversationState = new ConversationState(storage);
+  const userState = new UserState(storage);
+
+  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, log });
+  const bot = new ShopBot(store, services, handoff, conversationState, userState, { log });
+  const gateway = new Gateway(store, adapter, bot, { log });
+  handoff.bindGateway(gateway);
+
+  attachWebChannel(http.io, { gateway, store, signer: opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random(), log, ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}) });
+  handoff.attach(http.io);
+  http.route('/api/agents/login', handoff.loginRoute());
+  http.route('/healthz', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, agentsOnline: handoff.agentsOnline() }));
+  });
+
+  if (opts.messenger) {
+    const m = opts.messenger;
+    const sender = new GraphSender(m.graphBase, m.pageAccessToken, log);
+    gateway.addOutlet('messenger', {
+      async deliver(route, _conversationId, delivered, activity) {
+        // Customer turns are echoed to the web room only; Messenger already shows them.
+        if (delivered?.message.role === 'customer') return;
+        await sender.deliver({ ...activity, recipient: { id: route.externalId, name: '' } });
+      },
+    });
+    http.route(
+      '/webhooks/messenger',
+      createMessengerWebhook({ ...m, log, onMessage: async (msg) => void gateway.receive(msg) }),
+    );
+  }
+  for (const [path, handler] of Object.entries(opts.routes ?? {})) http.route(path, handler);
+
+  return {
+    http,
+    gateway,
+    handoff,
+    bot,
+    adapter,
+    listen: (port, host) => http.listen(port, host),
+    async close() {
+      handoff.close();
+      await http.close();
+    },
+  };
+}
