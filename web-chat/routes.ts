@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { RouteHandler } from '../bot/server.js';
+import { sendJson } from '../core/http.js';
+import type { Store } from '../store/index.js';
+import { createCatalogApi } from './catalog-api.js';
+import { createInsightsApi, type InsightsApi } from './insights-api.js';
+import type { ReviewAnalyzer } from './insights-core.js';
+import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from './static.js';
+
+// Everything the web pages need, as routes for createApp({routes}):
+//   /                         demo store (catalog + chat widget)
+//   /agent                    agent console
+//   /insights                 review insights dashboard
+//   /web-chat/*               static files (widget.js, pages' scripts, styles); socket.io.min.js from node_modules
+//   /api/catalog, /api/catalog/product
+//   /api/insights/products, /api/insights/products/:id[/reviews], /api/insights/export.csv|json
+
+export interface WebChatOptions {
+  store: Store;
+  /** Review analyzer for the insights pages; the built-in lexicon analyzer when absent. */
+  analyzer?: ReviewAnalyzer;
+  /** Folder of the static files (tests may point elsewhere). */
+  publicDir?: string;
+  maxAgeSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface WebChatRoutes {
+  routes: Record<string, RouteHandler>;
+  insights: InsightsApi;
+  /** Stops background work (review analysis). */
+  close(): void;
+}
+
+export function createWebChat(opts: WebChatOptions): WebChatRoutes {
+  const root = opts.publicDir ?? PUBLIC_DIR;
+  const maxAgeSeconds = opts.maxAgeSeconds ?? 300;
+  const catalog = createCatalogApi(opts.store);
+  const insights = createInsightsApi({ store: opts.store, ...(opts.analyzer ? { analyzer: opts.analyzer } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const ioClient = socketIoClientPath();
+
+  const page =
+    (file: string): RouteHandler =>
+    async (req, res) => {
+      if (!allowRead(req, res)) return;
+      await sendFile(req, res, join(root, file), { root });
+    };
+
+  const files: RouteHandler = async (req, res, url) => {
+    if (!allowRead(req, res)) return;
+    const rel = url.pathname.slice('/web-chat/'.length);
+    if (rel === 'socket.io.min.js') return sendFile(req, res, ioClient, { maxAgeSeconds: 3600 });
+    const file = safeJoin(root, rel);
+    if (!file) return sendJson(res, 404, { error: 'not found' });
+    await sendFile(req, res, file, { root, maxAgeSeconds });
+  };
+
+  const routes: Record<string, RouteHandler> = {
+    '/': page('index.html'),
+    '/index.html': page('index.html'),
+    '/agent': page('agent.html'),
+    '/insights': page('insights.html'),
+    '/favicon.ico': page('favicon.svg'),
+    '/web-chat/*': files,
+    '/api/catalog': catalog.list,
+    '/api/catalog/product': catalog.product,
+    '/api/insights/products': insights.list,
+    '/api/insights/products/*': insights.product,
+    '/api/insights/export.csv': insights.exportCsv,
+    '/api/insights/export.json': insights.exportJson,
+  };
+  return { routes, insights, close: () => insights.close() };
+}
+
+/** The routes alone, for `createApp({ routes: webChatRoutes({ store }) })`. */
+export function webChatRoutes(opts: WebChatOptions): Record<string, RouteHandler> {
+  return createWebChat(opts).routes;
+}
