@@ -1,0 +1,892 @@
+/*
+ * ShopBot chat widget. Embed on any page with one tag:
+ *   <script src="https://your-shop.example/web-chat/widget.js" defer></script>
+ * Optional attributes on that tag: data-title="Shop assistant", data-open="true" (open on load),
+ * data-position="left". Everything lives in a Shadow DOM, so the host page's styles never leak in
+ * or out. No framework; the socket.io client is loaded from the same server as this file.
+ * Every piece of text is rendered with textContent, never parsed as HTML.
+ */
+(function () {
+  'use strict';
+  if (window.__shopbotWidget) return;
+  window.__shopbotWidget = true;
+
+  var script = document.currentScript;
+  var base = (function () {
+    try {
+      return new URL(script && script.src ? script.src : '/web-chat/widget.js', location.href).origin;
+    } catch (e) {
+      return location.origin;
+    }
+  })();
+  var cfg = {
+    title: (script && script.getAttribute('data-title')) || 'Shop assistant',
+    openOnLoad: script && script.getAttribute('data-open') === 'true',
+    left: script && script.getAttribute('data-position') === 'left',
+  };
+  var KEY = 'shopbot:' + base + ':';
+  var MAX_CACHED_EVENTS = 400;
+
+  // ---------- storage (localStorage may be unavailable: private mode, sandboxed iframes) ----------
+  var store = {
+    get: function (k, fallback) {
+      try {
+        var v = localStorage.getItem(KEY + k);
+        return v === null ? fallback : JSON.parse(v);
+      } catch (e) {
+        return fallback;
+      }
+    },
+    set: function (k, v) {
+      try {
+        localStorage.setItem(KEY + k, JSON.stringify(v));
+      } catch (e) {
+        /* quota or disabled: the chat still works, it just won't survive a reload */
+      }
+    },
+    del: function (k) {
+      try {
+        localStorage.removeItem(KEY + k);
+      } catch (e) {}
+    },
+  };
+
+  var state = {
+    token: store.get('token', null),
+    conversationId: store.get('conv', null),
+    seq: store.get('seq', 0),
+    events: store.get('events', []),
+    handoff: store.get('handoff', null),
+    outbox: store.get('outbox', []),
+    labels: store.get('labels', {}),
+    open: store.get('open', false),
+    connected: false,
+    replaying: false,
+    unread: 0,
+    lastChipsSeq: 0,
+  };
+  if (!Array.isArray(state.events) || typeof state.seq !== 'number') {
+    state.events = [];
+    state.seq = 0;
+  }
+  if (!Array.isArray(state.outbox)) state.outbox = [];
+
+  function saveEvents() {
+    if (state.events.length > MAX_CACHED_EVENTS) state.events = state.events.slice(-MAX_CACHED_EVENTS);
+    store.set('events', state.events);
+    store.set('seq', state.seq);
+  }
+
+  // ---------- DOM helpers ----------
+  function el(tag, attrs, children) {
+    var n = document.createElement(tag);
+    if (attrs) {
+      for (var k in attrs) {
+        if (!Object.prototype.hasOwnProperty.call(attrs, k)) continue;
+        var v = attrs[k];
+        if (v === null || v === undefined || v === false) continue;
+        if (k === 'text') n.textContent = String(v);
+        else if (k === 'class') n.className = v;
+        else if (k.slice(0, 2) === 'on' && typeof v === 'function') n.addEventListener(k.slice(2), v);
+        else n.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+    (children || []).forEach(function (c) {
+      if (c !== null && c !== undefined) n.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return n;
+  }
+
+  function timeLabel(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return '';
+    var now = new Date();
+    var t = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return d.toDateString() === now.toDateString() ? t : d.toLocaleDateString([], { day: 'numeric', month: 'short' }) + ', ' + t;
+  }
+
+  function hashHue(s) {
+    var h = 0;
+    for (var i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) >>> 0;
+    return h % 360;
+  }
+
+  /** A local placeholder picture (initials on a colour from the title): no network needed. */
+  function placeholder(title) {
+    var words = String(title || '?').replace(/[^\p{L}\p{N} ]/gu, ' ').trim().split(/\s+/);
+    var initials = ((words[0] || '?')[0] + ((words[1] || '')[0] || '')).toUpperCase();
+    var hue = hashHue(String(title || ''));
+    var svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160" viewBox="0 0 240 160">' +
+      '<rect width="240" height="160" fill="hsl(' + hue + ',45%,88%)"/>' +
+      '<text x="120" y="96" font-family="system-ui,sans-serif" font-size="52" font-weight="600" text-anchor="middle" fill="hsl(' + hue + ',45%,28%)">' +
+      initials.replace(/[<>&"]/g, '') +
+      '</text></svg>';
+    return 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+  }
+
+  function productImage(src, title) {
+    var img = el('img', { alt: '', loading: 'lazy', decoding: 'async', width: '240', height: '160' });
+    var fallback = placeholder(title);
+    var safe = typeof src === 'string' && /^(https?:)?\/\//i.test(src) ? src : null;
+    img.src = safe || fallback;
+    img.addEventListener('error', function () {
+      if (img.src !== fallback) img.src = fallback;
+    });
+    return img;
+  }
+
+  // ---------- styles ----------
+  var CSS = [
+    ':host{all:initial}',
+    '*,*::before,*::after{box-sizing:border-box}',
+    '.sb{--sb-primary:#1f5fbf;--sb-primary-dark:#174a96;--sb-text:#1b1f24;--sb-muted:#57606a;--sb-border:#d0d7de;--sb-bg:#ffffff;--sb-soft:#f3f5f8;--sb-agent:#0f6b4f;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--sb-text)}',
+    '.sb button,.sb textarea{font:inherit;color:inherit}',
+    '.sb :focus-visible{outline:3px solid #ffbf47;outline-offset:2px}',
+    '.sb-sr{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}',
+    '.sb-launcher{position:fixed;bottom:20px;right:20px;z-index:2147483000;display:flex;align-items:center;gap:8px;border:0;border-radius:999px;padding:12px 18px 12px 14px;background:var(--sb-primary);color:#fff;font-weight:600;box-shadow:0 6px 20px rgba(16,24,40,.25);cursor:pointer}',
+    '.sb--left .sb-launcher{right:auto;left:20px}',
+    '.sb-launcher:hover{background:var(--sb-primary-dark)}',
+    '.sb-launcher svg{width:24px;height:24px;flex:none}',
+    '.sb-badge{min-width:20px;height:20px;border-radius:10px;background:#c62828;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 6px}',
+    '.sb-panel{position:fixed;bottom:84px;right:20px;z-index:2147483001;width:min(400px,calc(100vw - 24px));height:min(640px,calc(100vh - 104px));display:flex;flex-direction:column;background:var(--sb-bg);border:1px solid var(--sb-border);border-radius:16px;box-shadow:0 16px 48px rgba(16,24,40,.28);overflow:hidden}',
+    '.sb--left .sb-panel{right:auto;left:20px}',
+    '.sb-panel[hidden]{display:none}',
+    '.sb-header{display:flex;align-items:center;gap:8px;padding:10px 8px 10px 14px;background:var(--sb-primary);color:#fff}',
+    '.sb-avatar{width:32px;height:32px;border-radius:50%;background:#fff;color:var(--sb-primary);display:grid;place-items:center;font-weight:700;flex:none}',
+    '.sb-avatar--agent{background:#e6f4ef;color:var(--sb-agent)}',
+    '.sb-heading{flex:1;min-width:0}',
+    '.sb-heading h2{margin:0;font-size:15px;line-height:1.2;font-weight:650;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
+    '.sb-status{margin:2px 0 0;font-size:13px;opacity:.95;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
+    '.sb-hbtn{border:1px solid rgba(255,255,255,.7);background:transparent;color:#fff;border-radius:999px;padding:5px 10px;font-size:13px;font-weight:600;cursor:pointer;white-space:nowrap}',
+    '.sb-hbtn:hover{background:rgba(255,255,255,.15)}',
+    '.sb-hbtn[disabled]{opacity:.75;cursor:default}',
+    '.sb-close{border:0;background:transparent;color:#fff;width:36px;height:36px;border-radius:50%;font-size:24px;line-height:1;cursor:pointer;flex:none}',
+    '.sb-close:hover{background:rgba(255,255,255,.15)}',
+    '.sb-banner{padding:8px 14px;background:#fff4ce;color:#5c4400;font-size:13px;border-bottom:1px solid #f0d98a}',
+    '.sb-banner[hidden]{display:none}',
+    '.sb-handoff{display:flex;align-items:center;gap:8px;padding:8px 14px;background:#eef6ff;color:#0b3d7a;font-size:13px;border-bottom:1px solid #cfe2ff}',
+    '.sb-handoff--assigned{background:#e6f4ef;color:#0b4f3a;border-color:#bfe3d4}',
+    '.sb-handoff[hidden]{display:none}',
+    '.sb-dot{width:8px;height:8px;border-radius:50%;background:currentColor;flex:none}',
+    '.sb-log{flex:1;overflow-y:auto;padding:14px 12px 6px;background:var(--sb-soft);scroll-behavior:smooth}',
+    '.sb-empty{color:var(--sb-muted);text-align:center;font-size:14px;margin:24px 12px}',
+    '.sb-row{display:flex;flex-direction:column;align-items:flex-start;margin:0 0 10px}',
+    '.sb-row--customer{align-items:flex-end}',
+    '.sb-bubble{max-width:85%;padding:9px 12px;border-radius:14px;background:#fff;border:1px solid var(--sb-border);white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}',
+    '.sb-row--customer .sb-bubble{background:var(--sb-primary);border-color:var(--sb-primary);color:#fff;border-bottom-right-radius:4px}',
+    '.sb-row--bot .sb-bubble{border-bottom-left-radius:4px}',
+    '.sb-row--agent .sb-bubble{background:#e6f4ef;border-color:#bfe3d4;border-bottom-left-radius:4px}',
+    '.sb-row--system .sb-bubble{background:transparent;border:0;color:var(--sb-muted);font-size:13px;text-align:center;max-width:100%}',
+    '.sb-row--system{align-items:center}',
+    '.sb-row--pending .sb-bubble{opacity:.7}',
+    '.sb-row--failed .sb-bubble{background:#fff;color:var(--sb-text);border-color:#c62828}',
+    '.sb-meta{font-size:12px;color:var(--sb-muted);margin-top:3px;padding:0 4px}',
+    '.sb-meta .sb-who{font-weight:600}',
+    '.sb-retry{border:0;background:none;color:#b3261e;text-decoration:underline;cursor:pointer;font-size:12px;padding:0 0 0 4px}',
+    '.sb-option{font-style:italic}',
+    '.sb-carousel{position:relative;width:100%;margin:0 0 12px}',
+    '.sb-track{display:flex;gap:10px;overflow-x:auto;scroll-snap-type:x mandatory;padding:2px 2px 8px;margin:0;list-style:none;scrollbar-width:thin}',
+    '.sb-card{flex:0 0 200px;scroll-snap-align:start;background:#fff;border:1px solid var(--sb-border);border-radius:12px;overflow:hidden;display:flex;flex-direction:column}',
+    '.sb-card img{display:block;width:100%;height:120px;object-fit:contain;background:#fff;border-bottom:1px solid var(--sb-border)}',
+    '.sb-card-body{padding:8px 10px 10px;display:flex;flex-direction:column;gap:4px;flex:1}',
+    '.sb-card h3{margin:0;font-size:14px;line-height:1.3;font-weight:600;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden;min-height:2.6em}',
+    '.sb-price{font-weight:700;font-size:15px}',
+    '.sb-rating{font-size:13px;color:#7a4d00}',
+    '.sb-stars{color:#b26a00;letter-spacing:1px}',
+    '.sb-oos{font-size:12px;color:#b3261e;font-weight:600}',
+    '.sb-reason{font-size:12px;color:var(--sb-muted);display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}',
+    '.sb-actions{display:flex;flex-wrap:wrap;gap:6px;margin-top:auto;padding-top:4px}',
+    '.sb-btn{border:1px solid var(--sb-primary);background:#fff;color:var(--sb-primary);border-radius:8px;padding:5px 8px;font-size:13px;font-weight:600;cursor:pointer}',
+    '.sb-btn:hover{background:#eef4fd}',
+    '.sb-btn--primary{background:var(--sb-primary);color:#fff}',
+    '.sb-btn--primary:hover{background:var(--sb-primary-dark)}',
+    '.sb-btn--wide{flex:1 1 100%}',
+    '.sb-nav{position:absolute;top:50px;width:32px;height:32px;border-radius:50%;border:1px solid var(--sb-border);background:#fff;box-shadow:0 2px 6px rgba(0,0,0,.15);cursor:pointer;font-size:18px;line-height:1;color:var(--sb-text)}',
+    '.sb-nav--prev{left:-4px}',
+    '.sb-nav--next{right:-4px}',
+    '.sb-nav[disabled]{display:none}',
+    '.sb-typing{display:flex;align-items:center;gap:8px;padding:0 16px 6px;background:var(--sb-soft);color:var(--sb-muted);font-size:13px}',
+    '.sb-typing[hidden]{display:none}',
+    '.sb-dots{display:inline-flex;gap:3px}',
+    '.sb-dots i{width:6px;height:6px;border-radius:50%;background:var(--sb-muted);animation:sb-bounce 1.2s infinite ease-in-out}',
+    '.sb-dots i:nth-child(2){animation-delay:.15s}.sb-dots i:nth-child(3){animation-delay:.3s}',
+    '@keyframes sb-bounce{0%,80%,100%{transform:translateY(0);opacity:.5}40%{transform:translateY(-4px);opacity:1}}',
+    '@media (prefers-reduced-motion:reduce){.sb-dots i{animation:none}.sb-log{scroll-behavior:auto}}',
+    '.sb-chips{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px;background:var(--sb-soft);border-top:1px solid #e6e9ee}',
+    '.sb-chips:empty{display:none}',
+    '.sb-chip{border:1px solid var(--sb-primary);background:#fff;color:var(--sb-primary);border-radius:999px;padding:6px 12px;font-size:14px;cursor:pointer}',
+    '.sb-chip:hover{background:#eef4fd}',
+    '.sb-composer{display:flex;gap:8px;align-items:flex-end;padding:10px;border-top:1px solid var(--sb-border);background:#fff}',
+    '.sb-composer textarea{flex:1;resize:none;border:1px solid #8c959f;border-radius:10px;padding:9px 11px;min-height:42px;max-height:120px;line-height:1.35;background:#fff}',
+    '.sb-send{border:0;border-radius:10px;background:var(--sb-primary);color:#fff;font-weight:600;padding:0 16px;height:42px;cursor:pointer}',
+    '.sb-send:hover{background:var(--sb-primary-dark)}',
+    '.sb-foot{font-size:11px;color:var(--sb-muted);text-align:center;padding:0 0 6px;background:#fff}',
+    '@media (max-width:480px){.sb-panel{inset:0;width:100vw;height:100%;max-height:none;border-radius:0;border:0}.sb-launcher{bottom:14px;right:14px}.sb--left .sb-launcher{left:14px}.sb-card{flex-basis:72%}.sb-hbtn{padding:6px 8px}}',
+  ].join('\n');
+
+  // ---------- build the UI ----------
+  var host = el('div', { id: 'shopbot-widget', 'data-shopbot': '' });
+  var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) {
+    root.appendChild(el('style', { text: CSS }));
+  }
+
+  var chatIcon = function () {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    var p = document.createElementNS(ns, 'path');
+    p.setAttribute('fill', 'currentColor');
+    p.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm5 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm5 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3z');
+    svg.appendChild(p);
+    return svg;
+  };
+
+  var badge = el('span', { class: 'sb-badge', hidden: true, 'aria-hidden': 'true' });
+  var launcherLabel = el('span', { text: 'Chat with us' });
+  var launcher = el('button', { class: 'sb-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sb-panel', 'aria-label': 'Open chat with the ' + cfg.title.toLowerCase() }, [chatIcon(), launcherLabel, badge]);
+  var avatar = el('span', { class: 'sb-avatar', 'aria-hidden': 'true', text: 'S' });
+  var title = el('h2', { id: 'sb-title', text: cfg.title });
+  var statusLine = el('p', { class: 'sb-status', text: 'Replies instantly' });
+  var humanBtn = el('button', { class: 'sb-hbtn', type: 'button', text: 'Talk to a person' });
+  var closeBtn = el('button', { class: 'sb-close', type: 'button', 'aria-label': 'Close chat', text: '\u00d7' });
+  var banner = el('div', { class: 'sb-banner', role: 'status', hidden: true });
+  var handoffBar = el('div', { class: 'sb-handoff', role: 'status', hidden: true }, [el('span', { class: 'sb-dot', 'aria-hidden': 'true' }), el('span', { class: 'sb-handoff-text' })]);
+  var log = el('div', { class: 'sb-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' });
+  var empty = el('p', { class: 'sb-empty', text: 'Hi! Ask me about products, your orders, deliveries or returns.' });
+  log.appendChild(empty);
+  var typingWho = el('span', { text: 'Assistant is typing' });
+  var typing = el('div', { class: 'sb-typing', hidden: true, 'aria-hidden': 'true' }, [el('span', { class: 'sb-dots' }, [el('i'), el('i'), el('i')]), typingWho]);
+  var chipsBox = el('div', { class: 'sb-chips', role: 'group', 'aria-label': 'Suggested replies' });
+  var input = el('textarea', { id: 'sb-input', rows: '1', maxlength: '2000', placeholder: 'Type your message…', 'aria-label': 'Message', autocomplete: 'off' });
+  var sendBtn = el('button', { class: 'sb-send', type: 'submit', text: 'Send' });
+  var composer = el('form', { class: 'sb-composer', novalidate: true }, [input, sendBtn]);
+  var foot = el('div', { class: 'sb-foot', text: 'Enter to send · Shift+Enter for a new line · Esc to close' });
+  var panel = el('section', { class: 'sb-panel', id: 'sb-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'sb-title', hidden: true }, [
+    el('header', { class: 'sb-header' }, [avatar, el('div', { class: 'sb-heading' }, [title, statusLine]), humanBtn, closeBtn]),
+    banner,
+    handoffBar,
+    log,
+    typing,
+    chipsBox,
+    composer,
+    foot,
+  ]);
+  var wrapper = el('div', { class: 'sb' + (cfg.left ? ' sb--left' : '') }, [launcher, panel]);
+  root.appendChild(wrapper);
+
+  function mount() {
+    if (!host.isConnected) document.body.appendChild(host);
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+
+  // ---------- open / close ----------
+  function setOpen(open, focus) {
+    state.open = open;
+    store.set('open', open);
+    panel.hidden = !open;
+    launcher.setAttribute('aria-expanded', String(open));
+    launcher.setAttribute('aria-label', (open ? 'Close' : 'Open') + ' chat with the ' + cfg.title.toLowerCase());
+    updateBadge();
+    if (open) {
+      state.unread = 0;
+      updateBadge();
+      connect();
+      scrollToEnd(true);
+      if (focus !== false) setTimeout(function () { input.focus(); }, 0);
+    } else if (focus !== false) {
+      launcher.focus();
+    }
+  }
+  launcher.addEventListener('click', function () { setOpen(!state.open); });
+  closeBtn.addEventListener('click', function () { setOpen(false); });
+  panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      setOpen(false);
+    }
+  });
+
+  function updateBadge() {
+    badge.hidden = state.unread === 0;
+    badge.textContent = state.unread > 9 ? '9+' : String(state.unread);
+    launcherLabel.textContent = state.open ? 'Close chat' : state.unread ? 'New message' : 'Chat with us';
+  }
+
+  // ---------- rendering ----------
+  var rendered = {}; // "event:seq" -> true, so replays never duplicate anything
+  var rowsBySeq = {}; // seq -> row element (customer messages, for read receipts)
+  var nearBottom = true;
+  log.addEventListener('scroll', function () {
+    nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  });
+  function scrollToEnd(force) {
+    if (force || nearBottom) {
+      requestAnimationFrame(function () {
+        log.scrollTop = log.scrollHeight;
+      });
+    }
+  }
+
+  function whoLabel(role, agentName) {
+    if (role === 'customer') return 'You';
+    if (role === 'agent') return agentName || 'Support agent';
+    return 'Assistant';
+  }
+
+  function meta(role, ts, agentName, extra) {
+    var m = el('div', { class: 'sb-meta' }, [el('span', { class: 'sb-who', text: whoLabel(role, agentName) }), ' · ', el('time', { datetime: ts || '', title: ts ? new Date(ts).toLocaleString() : '', text: ts ? timeLabel(ts) : '' })]);
+    if (extra) m.appendChild(extra);
+    return m;
+  }
+
+  function insertRow(row, seq) {
+    if (empty.parentNode) empty.remove();
+    row.setAttribute('data-seq', String(seq || 0));
+    // Keep seq order even when a replay delivers an older turn after a newer one.
+    var after = null;
+    if (seq) {
+      var rows = log.querySelectorAll('[data-seq]');
+      for (var i = rows.length - 1; i >= 0; i--) {
+        var s = Number(rows[i].getAttribute('data-seq'));
+        if (s && s > seq) after = rows[i];
+        else if (s && s <= seq) break;
+      }
+    }
+    var pendings = log.querySelectorAll('.sb-row--pending');
+    if (after) log.insertBefore(row, after);
+    else if (seq && pendings.length) log.insertBefore(row, pendings[0]);
+    else log.appendChild(row);
+  }
+
+  function renderMessage(d) {
+    var key = 'message:' + d.seq;
+    if (rendered[key]) return;
+    rendered[key] = true;
+    var role = d.role === 'customer' || d.role === 'agent' ? d.role : 'bot';
+    var text = typeof d.text === 'string' ? d.text : '';
+    if (role === 'customer') {
+      // Our own message coming back: adopt the optimistic bubble instead of adding a second one.
+      var pending = findPending(text, d.seq);
+      if (pending) {
+        confirmPending(pending, d.seq, d.ts);
+        return;
+      }
+    }
+    var bubble = el('div', { class: 'sb-bubble' });
+    if (!text && role === 'customer') {
+      bubble.classList.add('sb-option');
+      bubble.textContent = state.labels[d.seq] || 'Chose an option';
+    } else {
+      bubble.textContent = text;
+    }
+    var row = el('div', { class: 'sb-row sb-row--' + role }, [el('span', { class: 'sb-sr', text: whoLabel(role, d.agentName) + ' said: ' }), bubble, meta(role, d.ts, d.agentName)]);
+    insertRow(row, d.seq);
+    if (role === 'customer') rowsBySeq[d.seq] = row;
+    if (role !== 'customer') {
+      hideTyping();
+      noteIncoming();
+    }
+    scrollToEnd(role === 'customer');
+  }
+
+  function parseSubtitle(sub) {
+    var parts = String(sub || '').split(' \u00b7 ');
+    var out = { price: parts[0] || '', rating: null, count: null, oos: false };
+    for (var i = 1; i < parts.length; i++) {
+      var m = /\u2605\s*([\d.]+)(?:\s*\(([\d,]+)\))?/.exec(parts[i]);
+      if (m) {
+        out.rating = Number(m[1]);
+        out.count = m[2] || null;
+      } else if (/out of stock/i.test(parts[i])) out.oos = true;
+    }
+    return out;
+  }
+
+  function stars(r) {
+    var full = Math.round(r);
+    var s = '';
+    for (var i = 0; i < 5; i++) s += i < full ? '\u2605' : '\u2606';
+    return s;
+  }
+
+  var ACTION_LABEL = { view: 'View', add_to_cart: 'Add to cart', more_like: 'More like this' };
+
+  function renderCards(d) {
+    var key = 'card:' + d.seq;
+    if (rendered[key]) return;
+    rendered[key] = true;
+    var cards = Array.isArray(d.cards) ? d.cards : [];
+    if (!cards.length) return;
+    var track = el('ul', { class: 'sb-track', role: 'list' });
+    cards.forEach(function (c, i) {
+      var info = parseSubtitle(c.subtitle);
+      var body = el('div', { class: 'sb-card-body' }, [el('h3', { text: c.title || 'Product', title: c.title || '' }), el('div', { class: 'sb-price', text: info.price })]);
+      if (info.rating !== null && !isNaN(info.rating)) {
+        body.appendChild(
+          el('div', { class: 'sb-rating', 'aria-label': 'Rated ' + info.rating.toFixed(1) + ' out of 5' + (info.count ? ' by ' + info.count + ' people' : '') }, [
+            el('span', { class: 'sb-stars', 'aria-hidden': 'true', text: stars(info.rating) }),
+            el('span', { 'aria-hidden': 'true', text: ' ' + info.rating.toFixed(1) + (info.count ? ' (' + info.count + ')' : '') }),
+          ]),
+        );
+      }
+      if (info.oos) body.appendChild(el('div', { class: 'sb-oos', text: 'Out of stock' }));
+      if (c.text) body.appendChild(el('div', { class: 'sb-reason', text: c.text }));
+      var actions = el('div', { class: 'sb-actions' });
+      (Array.isArray(c.buttons) ? c.buttons : []).forEach(function (b) {
+        var action = null;
+        try {
+          action = JSON.parse(b.value).action;
+        } catch (e) {}
+        var label = String(b.title || ACTION_LABEL[action] || 'Select');
+        var cls = 'sb-btn' + (action === 'add_to_cart' ? ' sb-btn--primary' : '') + (action === 'more_like' ? ' sb-btn--wide' : '');
+        actions.appendChild(
+          el('button', {
+            class: cls,
+            type: 'button',
+            'data-action': action || '',
+            'aria-label': label + ': ' + (c.title || 'product'),
+            text: label,
+            onclick: function () {
+              send({ value: String(b.value), text: label + ': ' + String(c.title || '').slice(0, 80), label: label + ' \u2013 ' + String(c.title || '').slice(0, 60) });
+            },
+          }),
+        );
+      });
+      body.appendChild(actions);
+      var card = el('li', { class: 'sb-card', 'aria-roledescription': 'slide', 'aria-label': (i + 1) + ' of ' + cards.length + ': ' + (c.title || 'product') }, [productImage(c.image, c.title), body]);
+      track.appendChild(card);
+    });
+    var prev = el('button', { class: 'sb-nav sb-nav--prev', type: 'button', 'aria-label': 'Previous products', text: '\u2039', tabindex: '-1' });
+    var next = el('button', { class: 'sb-nav sb-nav--next', type: 'button', 'aria-label': 'Next products', text: '\u203a', tabindex: '-1' });
+    var step = function (dir) {
+      var first = track.querySelector('.sb-card');
+      track.scrollBy({ left: dir * ((first ? first.getBoundingClientRect().width : 200) + 10), behavior: 'smooth' });
+    };
+    prev.addEventListener('click', function () { step(-1); });
+    next.addEventListener('click', function () { step(1); });
+    var sync = function () {
+      prev.disabled = track.scrollLeft < 4;
+      next.disabled = track.scrollLeft + track.clientWidth >= track.scrollWidth - 4;
+    };
+    track.addEventListener('scroll', sync, { passive: true });
+    // Arrow keys move between cards, keeping the same button focused.
+    track.addEventListener('keydown', function (e) {
+      if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+      var btn = e.target.closest ? e.target.closest('button') : null;
+      var card = btn && btn.closest('.sb-card');
+      if (!card) return;
+      var sib = e.key === 'ArrowRight' ? card.nextElementSibling : card.previousElementSibling;
+      if (!sib) return;
+      var action = btn.getAttribute('data-action');
+      var target = sib.querySelector('button[data-action="' + action + '"]') || sib.querySelector('button');
+      if (target) {
+        e.preventDefault();
+        target.focus();
+        sib.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'smooth' });
+      }
+    });
+    var carousel = el('div', { class: 'sb-carousel', role: 'region', 'aria-roledescription': 'carousel', 'aria-label': cards.length + ' products' }, [prev, track, next]);
+    var row = el('div', { class: 'sb-row sb-row--bot sb-row--cards' }, [carousel]);
+    insertRow(row, d.seq);
+    setTimeout(sync, 50);
+    hideTyping();
+    noteIncoming();
+    scrollToEnd(false);
+  }
+
+  function renderChips(d) {
+    if (d.seq < state.lastChipsSeq) return;
+    state.lastChipsSeq = d.seq;
+    chipsBox.textContent = '';
+    (Array.isArray(d.chips) ? d.chips : []).forEach(function (c) {
+      var t = String(c.title || c.value || '');
+      if (!t) return;
+      chipsBox.appendChild(el('button', { class: 'sb-chip', type: 'button', text: t, onclick: function () { send({ text: String(c.value || t) }); } }));
+    });
+  }
+
+  function clearChipsIfStale(seq) {
+    if (seq > state.lastChipsSeq) chipsBox.textContent = '';
+  }
+
+  function noteIncoming() {
+    if (state.replaying) return;
+    if (!state.open) {
+      state.unread++;
+      updateBadge();
+    }
+  }
+
+  var typingTimer = null;
+  function showTyping() {
+    typingWho.textContent = state.handoff && state.handoff.status === 'assigned' ? (state.handoff.agentName || 'The agent') + ' is typing' : 'Assistant is typing';
+    typing.hidden = false;
+    scrollToEnd(false);
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 8000);
+  }
+  function hideTyping() {
+    typing.hidden = true;
+    clearTimeout(typingTimer);
+  }
+
+  function applyHandoff(h) {
+    state.handoff = h && (h.status === 'pending' || h.status === 'assigned') ? h : null;
+    store.set('handoff', state.handoff);
+    var text = handoffBar.querySelector('.sb-handoff-text');
+    handoffBar.classList.remove('sb-handoff--assigned');
+    if (!state.handoff) {
+      handoffBar.hidden = true;
+      statusLine.textContent = 'Replies instantly';
+      title.textContent = cfg.title;
+      avatar.textContent = 'S';
+      avatar.classList.remove('sb-avatar--agent');
+      humanBtn.disabled = false;
+      humanBtn.textContent = 'Talk to a person';
+      if (h && (h.status === 'resolved' || h.status === 'returned' || h.status === 'timeout')) {
+        statusLine.textContent = h.status === 'timeout' ? 'No agent was free; the assistant is back' : 'You are back with the assistant';
+      }
+      return;
+    }
+    handoffBar.hidden = false;
+    humanBtn.disabled = true;
+    if (state.handoff.status === 'pending') {
+      var pos = state.handoff.position;
+      text.textContent = pos ? 'Waiting for a person \u2013 you are number ' + pos + ' in the queue' : 'Waiting for a person\u2026';
+      statusLine.textContent = 'Connecting you to our team';
+      humanBtn.textContent = 'Person requested';
+    } else {
+      var name = state.handoff.agentName || 'An agent';
+      handoffBar.classList.add('sb-handoff--assigned');
+      text.textContent = name + ' joined \u2013 you are chatting with a person';
+      title.textContent = name;
+      statusLine.textContent = 'Support team \u00b7 ' + cfg.title;
+      avatar.textContent = name.charAt(0).toUpperCase();
+      avatar.classList.add('sb-avatar--agent');
+      humanBtn.textContent = 'With ' + name;
+    }
+  }
+
+  function handle(event, d, fromCache) {
+    if (!d || typeof d !== 'object') return;
+    var seq = typeof d.seq === 'number' ? d.seq : 0;
+    if (event === 'message') renderMessage(d);
+    else if (event === 'card') renderCards(d);
+    else if (event === 'suggestions') renderChips(d);
+    if (event === 'message' || event === 'card') clearChipsIfStale(seq);
+    if (!fromCache && seq) {
+      var key = event + ':' + seq;
+      if (!state.events.some(function (e) { return e.k === key; })) {
+        state.events.push({ k: key, e: event, d: d });
+        if (seq > state.seq) state.seq = seq;
+        saveEvents();
+      }
+    }
+  }
+
+  // ---------- sending (optimistic, with an outbox that survives reconnects and reloads) ----------
+  function newId() {
+    return Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+  }
+
+  function pendingRow(item) {
+    var status = el('span', { class: 'sb-pstatus', text: ' \u00b7 Sending\u2026' });
+    var bubble = el('div', { class: 'sb-bubble' + (item.text ? '' : ' sb-option'), text: item.label || item.text });
+    var row = el('div', { class: 'sb-row sb-row--customer sb-row--pending', 'data-local': item.id }, [el('span', { class: 'sb-sr', text: 'You said: ' }), bubble, meta('customer', item.ts, null, status)]);
+    if (empty.parentNode) empty.remove();
+    log.appendChild(row);
+    scrollToEnd(true);
+    return row;
+  }
+
+  function findPending(text, seq) {
+    var rows = log.querySelectorAll('.sb-row--pending');
+    for (var i = 0; i < rows.length; i++) {
+      var id = rows[i].getAttribute('data-local');
+      var item = state.outbox.find(function (o) { return o.id === id; });
+      if (!item) continue;
+      if (item.seq === seq || (item.seq === undefined && (item.text || '') === text)) return rows[i];
+    }
+    return null;
+  }
+
+  function confirmPending(row, seq, ts) {
+    var id = row.getAttribute('data-local');
+    var item = state.outbox.find(function (o) { return o.id === id; });
+    if (item && item.label && item.value) {
+      state.labels[seq] = item.label;
+      store.set('labels', state.labels);
+    }
+    state.outbox = state.outbox.filter(function (o) { return o.id !== id; });
+    store.set('outbox', state.outbox);
+    row.classList.remove('sb-row--pending', 'sb-row--failed');
+    row.removeAttribute('data-local');
+    var st = row.querySelector('.sb-pstatus');
+    if (st) st.remove();
+    var t = row.querySelector('time');
+    if (t && ts) {
+      t.setAttribute('datetime', ts);
+      t.textContent = timeLabel(ts);
+    }
+    rendered['message:' + seq] = true;
+    rowsBySeq[seq] = row;
+    // Move it into seq order (it sat at the end while pending).
+    row.remove();
+    insertRow(row, seq);
+  }
+
+  function failPending(row, message) {
+    row.classList.remove('sb-row--pending');
+    row.classList.add('sb-row--failed');
+    var st = row.querySelector('.sb-pstatus');
+    if (st) {
+      st.textContent = ' \u00b7 Not sent: ' + (message || 'please try again') + ' ';
+      var id = row.getAttribute('data-local');
+      st.appendChild(
+        el('button', {
+          class: 'sb-retry',
+          type: 'button',
+          text: 'Retry',
+          onclick: function () {
+            var item = state.outbox.find(function (o) { return o.id === id; });
+            row.classList.remove('sb-row--failed');
+            row.classList.add('sb-row--pending');
+            st.textContent = ' \u00b7 Sending\u2026';
+            if (item) {
+              item.failed = false;
+              store.set('outbox', state.outbox);
+              transmit(item, row);
+            }
+          },
+        }),
+      );
+    }
+  }
+
+  function transmit(item, row) {
+    if (!socket || !socket.connected) return; // flushed on (re)connect
+    item.sentAt = Date.now();
+    var payload = {};
+    if (item.text) payload.text = item.text;
+    if (item.value) payload.value = item.value;
+    socket.timeout(15000).emit('message', payload, function (err, res) {
+      if (err) return; // timed out: retried after the next reconnect or on Retry
+      if (res && res.ok) {
+        item.seq = res.seq;
+        store.set('outbox', state.outbox);
+        if (!row.hasAttribute('data-local')) return; // the echo came first and confirmed it
+        if (rendered['message:' + res.seq]) {
+          // The echo already arrived and was drawn separately: drop the optimistic copy.
+          row.remove();
+          state.outbox = state.outbox.filter(function (o) { return o.id !== item.id; });
+          store.set('outbox', state.outbox);
+        } else {
+          confirmPending(row, res.seq, null);
+        }
+      } else {
+        item.failed = true;
+        store.set('outbox', state.outbox);
+        failPending(row, res && res.message);
+      }
+    });
+  }
+
+  function send(msg) {
+    var text = typeof msg.text === 'string' ? msg.text.trim() : '';
+    if (!text && !msg.value) return;
+    var item = { id: newId(), text: text || undefined, value: msg.value || undefined, label: msg.label || undefined, ts: new Date().toISOString() };
+    state.outbox.push(item);
+    store.set('outbox', state.outbox);
+    chipsBox.textContent = '';
+    var row = pendingRow(item);
+    if (!state.open) setOpen(true, false);
+    connect();
+    transmit(item, row);
+  }
+
+  function flushOutbox() {
+    state.outbox.forEach(function (item) {
+      if (item.seq !== undefined || item.failed) return;
+      var row = log.querySelector('[data-local="' + item.id + '"]') || pendingRow(item);
+      transmit(item, row);
+    });
+  }
+
+  composer.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = input.value;
+    if (!text.trim()) return;
+    input.value = '';
+    autosize();
+    send({ text: text });
+  });
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      composer.requestSubmit ? composer.requestSubmit() : composer.dispatchEvent(new Event('submit', { cancelable: true }));
+    }
+  });
+  function autosize() {
+    input.style.height = 'auto';
+    input.style.height = Math.min(120, input.scrollHeight + 2) + 'px';
+  }
+  input.addEventListener('input', autosize);
+  humanBtn.addEventListener('click', function () {
+    send({ text: 'Talk to a person' });
+  });
+
+  // ---------- connection ----------
+  var socket = null;
+  var loading = null;
+
+  function loadIo() {
+    if (window.io) return Promise.resolve(window.io);
+    if (loading) return loading;
+    loading = new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = base + '/web-chat/socket.io.min.js';
+      s.async = true;
+      s.onload = function () {
+        window.io ? resolve(window.io) : reject(new Error('socket.io client missing'));
+      };
+      s.onerror = function () {
+        loading = null;
+        reject(new Error('could not load the chat client'));
+      };
+      document.head.appendChild(s);
+    });
+    return loading;
+  }
+
+  function showBanner(text) {
+    banner.textContent = text;
+    banner.hidden = !text;
+  }
+
+  function connect() {
+    if (socket) return;
+    socket = { connected: false, pending: true };
+    loadIo().then(
+      function (io) {
+        socket = io(base + '/chat', {
+          transports: ['websocket', 'polling'],
+          // A function: read again on every (re)connection, so a reconnect replays what was missed.
+          auth: function (cb) {
+            cb({ token: state.token || undefined, afterSeq: state.seq || 0 });
+          },
+          reconnectionDelay: 500,
+          reconnectionDelayMax: 5000,
+        });
+        socket.on('connect', function () {
+          state.connected = true;
+          showBanner('');
+        });
+        socket.on('disconnect', function (reason) {
+          state.connected = false;
+          if (reason !== 'io client disconnect') showBanner('Connection lost \u2013 reconnecting\u2026 Your messages are kept.');
+        });
+        socket.on('connect_error', function () {
+          showBanner('Cannot reach the shop right now \u2013 retrying\u2026');
+        });
+        socket.on('session', function (s) {
+          if (!s || typeof s.token !== 'string') return;
+          state.token = s.token;
+          store.set('token', s.token);
+          var changed = state.conversationId && s.conversationId !== state.conversationId;
+          state.conversationId = s.conversationId;
+          store.set('conv', s.conversationId);
+          if (changed) {
+            // A different conversation (expired session, or the chat was closed): start the log afresh.
+            resetLog();
+          }
+          // Ask for everything after what we have; the answer also marks the end of the replay,
+          // after which unsent messages from the outbox go out (once, not twice).
+          state.replaying = true;
+          log.setAttribute('aria-busy', 'true');
+          socket.emit('resume', { afterSeq: changed ? 0 : state.seq }, function () {
+            state.replaying = false;
+            log.removeAttribute('aria-busy');
+            flushOutbox();
+            scrollToEnd(true);
+          });
+        });
+        ['message', 'card', 'suggestions'].forEach(function (ev) {
+          socket.on(ev, function (d) { handle(ev, d, false); });
+        });
+        socket.on('typing', function (d) {
+          if (!d || d.on !== false) showTyping();
+          else hideTyping();
+        });
+        socket.on('handoff', function (h) {
+          if (h && typeof h.status === 'string') applyHandoff(h);
+        });
+        socket.on('read', function (d) {
+          var upTo = d && typeof d.seq === 'number' ? d.seq : 0;
+          Object.keys(rowsBySeq).forEach(function (k) {
+            var row = rowsBySeq[k];
+            if (Number(k) <= upTo && !row.querySelector('.sb-seen')) row.querySelector('.sb-meta').appendChild(el('span', { class: 'sb-seen', text: ' \u00b7 Seen' }));
+          });
+        });
+        socket.on('error', function (e) {
+          if (e && e.message) addSystem(String(e.message));
+        });
+      },
+      function (err) {
+        socket = null;
+        showBanner('The chat could not start: ' + err.message + '. Reload the page to try again.');
+      },
+    );
+  }
+
+  function addSystem(text) {
+    var row = el('div', { class: 'sb-row sb-row--system' }, [el('div', { class: 'sb-bubble', text: text })]);
+    log.appendChild(row);
+    scrollToEnd(false);
+  }
+
+  function resetLog() {
+    state.events = [];
+    state.seq = 0;
+    state.labels = {};
+    state.lastChipsSeq = 0;
+    rendered = {};
+    rowsBySeq = {};
+    saveEvents();
+    store.set('labels', {});
+    Array.prototype.slice.call(log.querySelectorAll('.sb-row:not(.sb-row--pending)')).forEach(function (r) { r.remove(); });
+    chipsBox.textContent = '';
+    applyHandoff(null);
+  }
+
+  // ---------- start: draw the cached conversation, then connect if the chat was open ----------
+  state.replaying = true;
+  state.events.forEach(function (e) {
+    handle(e.e, e.d, true);
+  });
+  state.replaying = false;
+  state.outbox.forEach(function (item) {
+    if (item.seq === undefined) {
+      var row = pendingRow(item);
+      if (item.failed) failPending(row, 'please try again');
+    }
+  });
+  if (state.handoff) applyHandoff(state.handoff);
+  // A previous visit's conversation, or a pending hand-off: reconnect at once to get what was missed.
+  if (state.open || cfg.openOnLoad) setOpen(true, false);
+  else if (state.token && (state.handoff || state.outbox.length)) connect();
+
+  // A small API for the host page ("Ask about this product" buttons and the like).
+  window.ShopBotChat = {
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); },
+    send: function (text) { if (typeof text === 'string') send({ text: text }); },
+  };
+})();
