@@ -8,9 +8,10 @@
 //    in-scope calibration questions.
 // 3. Fits a logistic model p(top answer is right | sim, share, margin) on all calibration
 //    questions (out-of-scope ones are always wrong).
-// 4. Sets the threshold to answer as many questions as possible while the one-sided 95% Wilson
-//    lower bound of the precision among answered questions stays >= --precision, so the held-out
-//    test precision is very likely above it too.
+// 4. Chooses a similarity floor and a threshold on that probability together: the pair with the best
+//    utility (+1 per right answer, -precision/(1-precision) = -19 per wrong one) among those whose
+//    one-sided 95% Wilson lower bound of the precision among answered questions stays >= --precision.
+//    Out-of-scope questions are weighted to --oos-share (default 0.5) of the traffic.
 
 import { resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
@@ -68,15 +69,17 @@ export function wilsonLower(successes: number, n: number, z = 1.645): number {
 }
 
 /**
- * The lowest threshold whose answered set keeps the lower bound of the (weighted) precision >=
- * target (threshold 1.01 = never answer). The bound uses the unweighted count of answered samples.
+ * The threshold with the best utility (each right answer +1, each wrong one -cost, weighted) among
+ * those whose answered set keeps the lower bound of the (weighted) precision >= target. The bound
+ * uses the unweighted count of answered samples. Threshold 1.01 = never answer.
  */
 export function chooseThreshold(
   scored: readonly { p: number; correct: boolean; weight?: number }[],
   target: number,
-): { threshold: number; answered: number; precision: number } {
-  const sorted = [...scored].sort((a, b) => b.p - a.p);
-  let best = { threshold: 1.01, answered: 0, precision: 1 };
+  cost = target / (1 - target),
+): { threshold: number; answered: number; precision: number; utility: number } {
+  const sorted = [...scored].filter((s) => s.p > 0).sort((a, b) => b.p - a.p);
+  let best = { threshold: 1.01, answered: 0, precision: 1, utility: 0 };
   let ok = 0;
   let all = 0;
   for (let i = 0; i < sorted.length; i++) {
@@ -87,7 +90,8 @@ export function chooseThreshold(
     if (next && next.p === sorted[i]!.p) continue; // only cut between distinct scores
     const n = i + 1;
     const precision = ok / all;
-    if (wilsonLower(precision * n, n) >= target) best = { threshold: sorted[i]!.p, answered: n, precision };
+    const utility = ok - cost * (all - ok);
+    if (wilsonLower(precision * n, n) >= target && utility > best.utility) best = { threshold: sorted[i]!.p, answered: n, precision, utility };
   }
   return best;
 }
@@ -136,12 +140,26 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       return { features: featuresOf(ranked, bestRr.tau), correct: ranked[0]?.group === q.group, weight: known.has(q.group) ? 1 : oosWeight };
     });
     const weights = fitLogistic(samples);
-    const draft: Calibration = { version: 1, rerank: bestRr, weights, threshold: 1, clarifyFloor: 0.5 };
-    const scored = samples.map((s) => ({ p: confidence(draft, s.features), correct: s.correct, weight: s.weight ?? 1 }));
-    const cut = chooseThreshold(scored, target);
+    // The similarity floor and the threshold together: the pair with the best utility wins (ties:
+    // the higher floor, the safer one).
+    let draft: Calibration = { version: 1, rerank: bestRr, weights, threshold: 1.01, minSim: 0, clarifyFloor: 0.5 };
+    let scored: { p: number; correct: boolean; weight: number }[] = [];
+    let cut = { threshold: 1.01, answered: 0, precision: 1, utility: -Infinity };
+    for (let floor = 0; floor <= 0.8001; floor += floor < 0.3 ? 0.3 : 0.01) {
+      const d: Calibration = { ...draft, minSim: Number(floor.toFixed(2)) };
+      const sc = samples.map((s) => ({ p: confidence(d, s.features), correct: s.correct, weight: s.weight ?? 1 }));
+      const c = chooseThreshold(sc, target);
+      if (c.utility >= cut.utility) {
+        cut = c;
+        scored = sc;
+        draft = d;
+      }
+    }
+    const clarifyFloor = draft.minSim;
     const calibration: Calibration = {
       ...draft,
       threshold: cut.threshold,
+      clarifyFloor,
       fitted: {
         index: indexFile.replace(resolve('.') + '/', ''),
         calibration: calibFile.replace(resolve('.') + '/', ''),
@@ -159,7 +177,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     };
     saveCalibration(out, calibration);
     process.stderr.write(`calibration written to ${out}\n`);
-    return { task: 'calibrate', ...calibration.fitted, threshold: calibration.threshold, rerank: bestRr, weights };
+    return { task: 'calibrate', ...calibration.fitted, threshold: calibration.threshold, min_sim: calibration.minSim, rerank: bestRr, weights };
   } finally {
     await temp.dispose();
     await encoder.close();

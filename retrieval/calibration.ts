@@ -36,6 +36,11 @@ export interface Calibration {
   weights: { bias: number; sim: number; share: number; margin: number };
   /** Answer only when p >= threshold. */
   threshold: number;
+  /**
+   * Below this top similarity the confidence is 0, whatever the other features say: a question far
+   * from everything indexed is out of scope even when its few neighbours agree with each other.
+   */
+  minSim: number;
   /** Below the threshold, offer a clarifying choice when the top similarity is at least this. */
   clarifyFloor: number;
   /** How it was fitted, for the record. */
@@ -50,6 +55,7 @@ export const FALLBACK_CALIBRATION: Calibration = {
   rerank: DEFAULT_RERANK,
   weights: { bias: -30, sim: 30, share: 2, margin: 10 },
   threshold: 0.9,
+  minSim: 0.6,
   clarifyFloor: 0.5,
 };
 
@@ -63,6 +69,7 @@ export function sigmoid(x: number): number {
 }
 
 export function confidence(c: Calibration, f: Features): number {
+  if (f.sim < c.minSim) return 0;
   const w = c.weights;
   return sigmoid(w.bias + w.sim * f.sim + w.share * f.share + w.margin * f.margin);
 }
@@ -77,7 +84,7 @@ export function parseCalibration(v: unknown): Calibration {
     c &&
     c.version === 1 &&
     c.weights &&
-    [c.weights.bias, c.weights.sim, c.weights.share, c.weights.margin, c.threshold, c.clarifyFloor].every(isNum) &&
+    [c.weights.bias, c.weights.sim, c.weights.share, c.weights.margin, c.threshold, c.minSim, c.clarifyFloor].every(isNum) &&
     c.rerank &&
     [c.rerank.candidates, c.rerank.tau, c.rerank.agreement, c.rerank.recency, c.rerank.intent].every(isNum);
   if (!ok) throw new Error('not a valid calibration (version 1)');

@@ -83,6 +83,9 @@ function cleanTurn(text: string): string {
 
 const words = (s: string): number => s.split(/\s+/).filter(Boolean).length;
 
+/** Customer messages that carry no question: greetings, thanks, yes/no. */
+const PLEASANTRY = /^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening|day)|thanks?|thank you|thx|ok(?:ay)?|yes|no|yeah|nope|sure|bye)\b[\s\p{L},.!]{0,24}$/iu;
+
 const CLOSING =
   /^(?:(?:hi|hello|hey|thanks?|thank you|you'?re welcome|no problem|ok(?:ay)?|great|perfect|sure|glad|have a (?:great|nice|good|wonderful)|is there anything else|anything else|good (?:day|bye)|bye)\b[^\n]{0,80})$/i;
 const ASKS_FOR_INFO =
@@ -113,7 +116,8 @@ export function extractUnit(conv: ConversationInput, opts: ExtractOptions = {}):
     .filter((t) => t.text !== '');
 
   // The question: the first customer message with substance, plus the customer messages right after it.
-  const first = turns.findIndex((t) => t.role === 'customer' && (words(t.text) >= 3 || t.text.includes('?')));
+  const substantive = (t: { role: string; text: string }) => t.role === 'customer' && !PLEASANTRY.test(t.text) && (words(t.text) >= 3 || t.text.includes('?'));
+  const first = turns.findIndex(substantive);
   if (first < 0) return null;
   let end = first;
   while (end + 1 < turns.length && turns[end + 1]!.role === 'customer') end++;
@@ -122,7 +126,7 @@ export function extractUnit(conv: ConversationInput, opts: ExtractOptions = {}):
     .map((t) => t.text)
     .join(' ');
   if (words(question) < minWords) {
-    const earlier = turns.slice(0, first).filter((t) => t.role === 'customer');
+    const earlier = turns.slice(0, first).filter((t) => t.role === 'customer' && !PLEASANTRY.test(t.text));
     const prev = earlier[earlier.length - 1];
     if (prev) question = `${prev.text} ${question}`;
   }
@@ -136,8 +140,18 @@ export function extractUnit(conv: ConversationInput, opts: ExtractOptions = {}):
   }
   if (!best) return null;
 
+  // Whatever personal data the customer wrote anywhere in the chat is also looked for, verbatim, in
+  // the answer: an agent echoing it back in an unusual format is still caught.
   const known: KnownValue[] = knownFromFilled(conv.filled ?? null);
-  const red = (s: string, max: number): string => redact(s.slice(0, max), { known, names: conv.names ?? [] }).text.trim();
+  const names = [...(conv.names ?? [])];
+  for (const t of turns) {
+    if (t.role !== 'customer') continue;
+    for (const f of redact(t.text, { known, names }).found) {
+      if (f.type === 'NAME') names.push(f.value);
+      else if (f.value.trim().length >= 4) known.push({ value: f.value, type: f.type });
+    }
+  }
+  const red = (s: string, max: number): string => redact(s.slice(0, max), { known, names }).text.trim();
   const q = red(question, MAX_QUESTION_CHARS);
   const a = red(best.text, MAX_ANSWER_CHARS);
   if (q === '' || a === '' || normalizeQuestion(q) === '') return null;

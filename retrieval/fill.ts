@@ -80,7 +80,7 @@ const GENERIC: Record<PiiType, { rules: Rule[]; bare: string }> = {
     bare: 'our support e-mail address',
   },
   SUPPORT_PHONE: {
-    rules: [[/\b(?:our |the )?(?:toll-free |customer support |support |customer service )*(?:phone |telephone |hotline |helpline )?(?:number|line)?,?\s*(?:at |is |:\s*)?\{\{SUPPORT_PHONE\}\}/gi, 'our customer support phone line']],
+    rules: [[/\b(?:our |the )?(?:toll-free |customer support |support |customer service )*(?:phone |telephone |hotline |helpline )?(?:number|line),?\s*(?:at |is |:\s*)?\{\{SUPPORT_PHONE\}\}/gi, 'our customer support phone line']],
     bare: 'our customer support phone line',
   },
   WEBSITE: {
@@ -130,6 +130,15 @@ function valueFor(type: PiiType, c: CustomerContext, s: StoreInfo): string | und
   }
 }
 
+/** A generic phrase for a matched slot: "$1" expanded, capitalized when the match was. */
+function phrase(match: string, rep: string, groups: unknown[]): string {
+  const out = rep.replace(/\$(\d)/g, (_m, i: string) => {
+    const g = groups[Number(i) - 1];
+    return typeof g === 'string' ? g : '';
+  });
+  return /^[A-Z]/.test(match) && out !== '' ? out[0]!.toUpperCase() + out.slice(1) : out;
+}
+
 /** Turns "Order Details" style leftovers into plain words. */
 const humanize = (label: string): string => label.replace(/_/g, ' ').trim().toLowerCase();
 
@@ -148,7 +157,7 @@ export function fill(text: string, customer: CustomerContext = {}, store: StoreI
       out = out.split(slot).join(v.replace(/[{}]/g, ''));
       continue;
     }
-    for (const [re, rep] of GENERIC[type].rules) out = out.replace(re, rep);
+    for (const [re, rep] of GENERIC[type].rules) out = out.replace(re, (m: string, ...rest: unknown[]) => phrase(m, rep, rest));
     out = out.split(slot).join(GENERIC[type].bare);
   }
   // Anything left that looks like a template slot is shown as words, never as braces.

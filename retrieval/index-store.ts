@@ -72,6 +72,11 @@ export interface FaqIndexOptions {
   log?: (line: string) => void;
   /** Progress bars for re-embedding on open (stderr). */
   quiet?: boolean;
+  /**
+   * A reader next to the writer process: never writes the graph file or meta; add() and remove()
+   * reject; refresh() picks up the writer's additions.
+   */
+  readonly?: boolean;
 }
 
 export interface LoadReport {
@@ -188,6 +193,7 @@ export class FaqIndex {
   private readonly dedupeCosine: number;
   private readonly groupCosine: number;
   private readonly autosaveMs: number;
+  private readonly readonly: boolean;
   private readonly log: (line: string) => void;
   private readonly stmts;
 
@@ -206,6 +212,7 @@ export class FaqIndex {
     this.dedupeCosine = opts.dedupeCosine ?? 0.97;
     this.groupCosine = opts.groupCosine ?? 0.85;
     this.autosaveMs = opts.autosaveMs ?? 2000;
+    this.readonly = opts.readonly ?? false;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     this.stmts = {
       byKey: db.prepare<[string], { label: number; sources: string; ts: string | null; deleted: number }>('SELECT label, sources, ts, deleted FROM faq_units WHERE key = ?'),
@@ -260,6 +267,7 @@ export class FaqIndex {
     const params: HnswParams = { ...DEFAULT_HNSW, ...stored, ...(opts.hnsw ?? {}) };
     const total = (db.prepare('SELECT count(*) AS n FROM faq_units').get() as { n: number }).n;
     const modelChanged = total > 0 && (meta.get('checksum') !== enc.checksum || Number(meta.get('dim')) !== enc.dim);
+    if (modelChanged && opts.readonly) throw new Error('the FAQ index was built with another model; open it once as the writer to rebuild it');
     const graphChanged = stored.m !== undefined && (stored.m !== params.m || stored.efConstruction !== params.efConstruction);
     const report: LoadReport = { fromFile: 0, fromDb: 0, reembedded: 0, rebuilt: false };
     const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
@@ -303,6 +311,7 @@ export class FaqIndex {
         }
       }
     }
+    if (opts.readonly) return index;
     const setMeta = (k: string, v: string) => index.stmts.setMeta.run(k, v);
     db.transaction(() => {
       setMeta('checksum', enc.checksum);
@@ -441,8 +450,9 @@ export class FaqIndex {
   }
 
   /** Runs `fn` after every write queued before it (one writer at a time). */
-  private enqueue<T>(fn: () => Promise<T> | T): Promise<T> {
+  private enqueue<T>(fn: () => Promise<T> | T, write = true): Promise<T> {
     if (this.closed) return Promise.reject(new Error('FAQ index is closed'));
+    if (write && this.readonly) return Promise.reject(new Error('FAQ index is open read-only'));
     const run = this.tail.then(fn);
     this.tail = run.catch(() => undefined);
     return run;
@@ -625,6 +635,7 @@ export class FaqIndex {
    * opens a half-written file. Runs in the write queue: no point is added while the graph is written.
    */
   save(): Promise<void> {
+    if (this.readonly) return Promise.resolve();
     return this.enqueue(async () => {
       if (!this.dirty) return;
       this.dirty = false;

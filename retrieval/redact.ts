@@ -157,7 +157,7 @@ function keywordId(m: string, keyword: string, qualifier: string, joiner: string
   } else {
     // "order 12345", "purchase ORD-DF-003911"; not "order B07JW9H4J1" (a product the customer wants to order).
     const plainDigits = /^\d{4,}$/.test(token.replace(/[ -]/g, ''));
-    const prefixed = /^[A-Za-z]{2,5}(?:-[A-Za-z]{1,5})*-\d{3,}$/.test(token);
+    const prefixed = /^[A-Za-z]{2,5}(?:-[A-Za-z]{1,5})*-\d{3,}(?:-\d{2,})*$/.test(token);
     if (!plainDigits && !prefixed) return null;
   }
   return `${keyword}${qualifier}${joiner}${placeholder(type)}`;
@@ -165,7 +165,7 @@ function keywordId(m: string, keyword: string, qualifier: string, joiner: string
 
 // --- stand-alone identifiers ------------------------------------------------------------------
 
-const PREFIXED_ID_RE = /(?<![\w-])(ORD|ORDER|PO|SO|INV|BILL|TRK|AWB|ACC|ACCT)[-_#]?(?:[A-Z]{1,5}[-_])?\d{3,}(?![\w-])/gi;
+const PREFIXED_ID_RE = /(?<![\w-])(ORD|ORDER|PO|SO|INV|BILL|TRK|AWB|ACC|ACCT)[-_#]?(?:[A-Z]{1,5}[-_])?\d{3,}(?:[-_]\d{2,})*(?![\w-])/gi;
 const PREFIX_TYPE: Record<string, PiiType> = {
   ord: 'ORDER_NUMBER',
   order: 'ORDER_NUMBER',
@@ -200,7 +200,7 @@ function phoneType(value: string): PiiType {
 const STREET_TYPES =
   'Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Boulevard|Blvd|Drive|Dr|Way|Court|Ct|Place|Pl|Terrace|Close|Crescent|Square|Sq|Parkway|Pkwy|Highway|Hwy|Row|Mews|Gardens|Grove|Hill|Walk|Marg|Nagar|Strasse|Straße|Str|Gasse|Weg|Platz|Laan|Straat|Gracht|Rue|Via|Viale|Calle|Avenida|Rua';
 const ADDRESS_RE = new RegExp(
-  `(?<![\\w-])\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?)?,?\\s+(?:(?:[A-Z][\\p{L}'’.-]*|of|the|de|la|del)\\s+){0,4}(?:${STREET_TYPES})\\b\\.?` +
+  `(?<![\\w-])\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4}[A-Za-z]?)?,?\\s+(?:(?:[A-Z][\\p{L}'’.-]*|of|the|de|la|del)\\s+){0,4}(?:${STREET_TYPES})\\b` +
     // optional ", City" and a postcode-looking tail
     `(?:,\\s*[A-Z][\\p{Ll}'’-]+(?:\\s[A-Z][\\p{Ll}'’-]+){0,2})?`,
   'gu',
@@ -208,7 +208,7 @@ const ADDRESS_RE = new RegExp(
 // Street name first, number after (continental Europe): "Hauptstraße 5", "Via Roma 12"
 const ADDRESS_NUMBER_AFTER_RE = /\b(?:[A-Z][\p{L}'’-]*(?:strasse|straße|str\.|gasse|weg|platz|laan|straat|gracht)|(?:Via|Viale|Calle|Rue|Avenida|Rua)\s+[A-Z][\p{L}'’-]+(?:\s[A-Z][\p{L}'’-]+)?)\s+\d{1,5}[a-zA-Z]?\b/gu;
 const UK_POSTCODE_RE = /\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2}\b/g;
-const CONTEXT_POSTCODE_RE = /\b(zip|zip code|postcode|postal code|pin|pin code|pincode)(\s*(?:is|:)?\s*)([A-Z0-9][A-Z0-9 -]{2,8}[A-Z0-9])\b/gi;
+const CONTEXT_POSTCODE_RE = /\b(zip code|zip|postcode|postal code|pin code|pincode|pin)(\s*(?:is|:)?\s*)([A-Z0-9][A-Z0-9 -]{2,8}[A-Z0-9])\b/gi;
 
 // --- names ----------------------------------------------------------------------------------------
 
