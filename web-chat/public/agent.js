@@ -1,0 +1,609 @@
+// Agent console: login, the live queue, several chats at once with unread badges, transcript with
+// what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
+import { clear, el, fmtDuration, fmtTime, pct, sentimentPill } from './common.js';
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = 'shopbot-agent-session';
+
+const ui = {
+  loginView: $('login-view'),
+  loginForm: $('login'),
+  loginError: $('login-error'),
+  console: $('console'),
+  conn: $('conn'),
+  me: $('me'),
+  logout: $('logout'),
+  soundBtn: $('sound'),
+  notifyBtn: $('notify'),
+  queue: $('queue'),
+  queueCount: $('queue-count'),
+  queueEmpty: $('queue-empty'),
+  mine: $('mine'),
+  mineCount: $('mine-count'),
+  mineEmpty: $('mine-empty'),
+  noChat: $('no-chat'),
+  chat: $('chat'),
+  chatTitle: $('chat-title'),
+  chatTags: $('chat-tags'),
+  transcript: $('transcript'),
+  composer: $('composer'),
+  reply: $('reply'),
+  suggested: $('suggested'),
+  sendError: $('send-error'),
+  info: $('info'),
+  summary: $('summary'),
+  profile: $('profile'),
+  orders: $('orders'),
+  psearch: $('psearch'),
+  psearchForm: $('product-search'),
+  presults: $('presults'),
+  resolveBtn: $('resolve'),
+  returnBtn: $('return'),
+  resolveDialog: $('resolve-dialog'),
+  resolveSummary: $('resolve-summary'),
+  toast: $('toast'),
+};
+
+const state = {
+  session: null,
+  socket: null,
+  queue: [],
+  queueAt: Date.now(),
+  seenTickets: new Set(),
+  /** ticketId -> { ticketId, conversationId, view, unread, turns: Map(seq -> turn), typingAt } */
+  chats: new Map(),
+  active: null,
+  sound: localStorage.getItem('shopbot-agent-sound') !== 'off',
+  audio: null,
+  firstQueue: true,
+};
+
+// ---------- small UI helpers ----------
+function toast(text) {
+  ui.toast.textContent = text;
+  ui.toast.hidden = false;
+  clearTimeout(toast.t);
+  toast.t = setTimeout(() => (ui.toast.hidden = true), 3000);
+}
+
+function setConn(text) {
+  ui.conn.textContent = text || '';
+  ui.conn.hidden = !text;
+}
+
+function emit(event, data, timeout = 15000) {
+  return new Promise((resolve) => {
+    if (!state.socket) return resolve({ ok: false, error: 'not connected' });
+    state.socket.timeout(timeout).emit(event, data, (err, res) => {
+      if (err) resolve({ ok: false, error: 'the server did not answer in time' });
+      else resolve(res || { ok: false, error: 'no answer' });
+    });
+  });
+}
+
+// ---------- notifications: a short chime (generated, no file), the tab title, desktop alerts ----------
+function unlockAudio() {
+  if (state.audio) return;
+  try {
+    state.audio = new (window.AudioContext || window.webkitAudioContext)();
+  } catch {
+    state.audio = null;
+  }
+}
+
+function chime() {
+  if (!state.sound || !state.audio) return;
+  try {
+    const ctx = state.audio;
+    if (ctx.state === 'suspended') void ctx.resume();
+    const t0 = ctx.currentTime;
+    [880, 1320].forEach((f, i) => {
+      const o = ctx.createOscillator();
+      const g = ctx.createGain();
+      o.frequency.value = f;
+      o.type = 'sine';
+      g.gain.setValueAtTime(0.0001, t0 + i * 0.16);
+      g.gain.exponentialRampToValueAtTime(0.2, t0 + i * 0.16 + 0.02);
+      g.gain.exponentialRampToValueAtTime(0.0001, t0 + i * 0.16 + 0.3);
+      o.connect(g).connect(ctx.destination);
+      o.start(t0 + i * 0.16);
+      o.stop(t0 + i * 0.16 + 0.32);
+    });
+  } catch {
+    /* audio is a nicety */
+  }
+}
+
+function desktopAlert(title, body) {
+  if (!('Notification' in window) || Notification.permission !== 'granted' || !document.hidden) return;
+  try {
+    const n = new Notification(title, { body, tag: 'shopbot-agent' });
+    n.onclick = () => {
+      window.focus();
+      n.close();
+    };
+  } catch {
+    /* not supported here */
+  }
+}
+
+function updateTitle() {
+  const waiting = state.queue.length;
+  let unread = 0;
+  for (const c of state.chats.values()) unread += c.unread;
+  const parts = [];
+  if (waiting) parts.push(`${waiting} waiting`);
+  if (unread) parts.push(`${unread} unread`);
+  document.title = parts.length ? `(${parts.join(', ')}) Support console` : 'Support console';
+}
+
+ui.soundBtn.addEventListener('click', () => {
+  state.sound = !state.sound;
+  localStorage.setItem('shopbot-agent-sound', state.sound ? 'on' : 'off');
+  ui.soundBtn.setAttribute('aria-pressed', String(state.sound));
+  ui.soundBtn.textContent = state.sound ? 'Sound on' : 'Sound off';
+  unlockAudio();
+  if (state.sound) chime();
+});
+ui.notifyBtn.addEventListener('click', async () => {
+  if (!('Notification' in window)) return toast('This browser has no desktop notifications.');
+  const p = await Notification.requestPermission();
+  toast(p === 'granted' ? 'Desktop alerts are on while this tab is in the background.' : 'Desktop alerts were not allowed.');
+});
+document.addEventListener('pointerdown', unlockAudio, { once: true });
+document.addEventListener('keydown', unlockAudio, { once: true });
+
+// ---------- login ----------
+function showLogin(message) {
+  ui.console.hidden = true;
+  ui.loginView.hidden = false;
+  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn]) b.hidden = true;
+  ui.loginError.textContent = message || '';
+  setTimeout(() => $('email').focus(), 0);
+}
+
+ui.loginForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  unlockAudio();
+  ui.loginError.textContent = '';
+  const email = $('email').value.trim();
+  const password = $('password').value;
+  if (!email || !password) {
+    ui.loginError.textContent = 'Enter your e-mail and password.';
+    return;
+  }
+  try {
+    const res = await fetch('/api/agents/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      ui.loginError.textContent = body.error || `Sign-in failed (${res.status}).`;
+      return;
+    }
+    state.session = { token: body.token, agent: body.agent, expiresAt: body.expiresAt };
+    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(state.session));
+    $('password').value = '';
+    start();
+  } catch (err) {
+    ui.loginError.textContent = `Sign-in failed: ${err.message}`;
+  }
+});
+
+ui.logout.addEventListener('click', () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  if (state.socket) state.socket.disconnect();
+  state.socket = null;
+  state.session = null;
+  state.chats.clear();
+  state.active = null;
+  showLogin('Signed out.');
+});
+
+// ---------- connection ----------
+function start() {
+  ui.loginView.hidden = true;
+  ui.console.hidden = false;
+  ui.me.hidden = false;
+  ui.me.textContent = `${state.session.agent.name} · online`;
+  ui.logout.hidden = false;
+  ui.soundBtn.hidden = false;
+  ui.soundBtn.setAttribute('aria-pressed', String(state.sound));
+  ui.soundBtn.textContent = state.sound ? 'Sound on' : 'Sound off';
+  ui.notifyBtn.hidden = !('Notification' in window);
+  renderChats();
+  renderActive();
+  if (!window.io) {
+    setConn('Chat client failed to load; reload the page.');
+    return;
+  }
+  const socket = window.io('/agents', { transports: ['websocket', 'polling'], auth: { token: state.session.token } });
+  state.socket = socket;
+  socket.on('connect', () => setConn(''));
+  socket.on('disconnect', (reason) => {
+    if (reason !== 'io client disconnect') setConn('Connection lost – reconnecting…');
+  });
+  socket.on('connect_error', (err) => {
+    if (err && err.message === 'unauthorized') {
+      sessionStorage.removeItem(TOKEN_KEY);
+      socket.disconnect();
+      state.socket = null;
+      showLogin('Your session has ended; please sign in again.');
+    } else setConn('Cannot reach the server – retrying…');
+  });
+  socket.on('queue', onQueue);
+  socket.on('assigned', (list) => {
+    for (const a of Array.isArray(list) ? list : []) {
+      if (!state.chats.has(a.ticketId)) void openChat(a.ticketId, false);
+    }
+  });
+  socket.on('customer_message', (d) => onTurn(d, true));
+  socket.on('agent_message', (d) => onTurn(d, false));
+}
+
+// ---------- queue ----------
+function onQueue(list) {
+  const items = Array.isArray(list) ? list : [];
+  const fresh = items.filter((t) => !state.seenTickets.has(t.ticketId));
+  for (const t of items) state.seenTickets.add(t.ticketId);
+  state.queue = items;
+  state.queueAt = Date.now();
+  renderQueue();
+  if (fresh.length && (!state.firstQueue || items.length)) {
+    chime();
+    const t = fresh[0];
+    desktopAlert('A customer is waiting', `${t.customerName}: ${t.lastMessage || t.reason}`);
+  }
+  state.firstQueue = false;
+  updateTitle();
+}
+
+const REASONS = { asked: 'asked for a person', repeated_failure: 'bot did not understand', negative_sentiment: 'unhappy customer', needs_human: 'needs a person' };
+
+function renderQueue() {
+  clear(ui.queue);
+  ui.queueCount.textContent = String(state.queue.length);
+  ui.queueCount.classList.toggle('count-zero', state.queue.length === 0);
+  ui.queueEmpty.hidden = state.queue.length > 0;
+  for (const t of state.queue) {
+    const waitEl = el('span', { class: 'wait', 'data-wait': String(t.waitMs || 0), title: 'Waiting time' });
+    const li = el('li', { class: 'ticket', 'data-ticket': t.ticketId }, [
+      el('div', { class: 'ticket-top' }, [el('span', { class: 'ticket-name', text: t.customerName || 'Guest' }), waitEl]),
+      el('div', { class: 'ticket-tags' }, [
+        el('span', { class: 'pill pill-info', text: t.skill || 'general', title: 'Skill needed' }),
+        sentimentPill(t.sentiment),
+        t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}` }) : null,
+        el('span', { class: 'small muted', text: REASONS[t.reason] || t.reason || '' }),
+      ]),
+      t.lastMessage ? el('div', { class: 'ticket-last', text: `“${t.lastMessage}”` }) : null,
+      el('button', { class: 'btn btn-primary btn-small', type: 'button', text: 'Accept', 'aria-label': `Accept chat with ${t.customerName || 'guest'}`, onclick: () => accept(t.ticketId) }),
+    ]);
+    ui.queue.append(li);
+  }
+  tickWaits();
+}
+
+function tickWaits() {
+  const elapsed = Date.now() - state.queueAt;
+  for (const w of ui.queue.querySelectorAll('[data-wait]')) {
+    const ms = Number(w.getAttribute('data-wait')) + elapsed;
+    w.textContent = `waiting ${fmtDuration(ms)}`;
+    w.closest('.ticket')?.classList.toggle('waiting-long', ms > 120_000);
+  }
+}
+setInterval(tickWaits, 1000);
+
+async function accept(ticketId) {
+  const res = await emit('accept', { ticketId });
+  if (!res.ok) return toast(`Could not accept: ${res.error}`);
+  addChat(ticketId, res.view);
+  select(ticketId);
+  ui.reply.focus();
+}
+
+// ---------- chats ----------
+function addChat(ticketId, view) {
+  let chat = state.chats.get(ticketId);
+  if (!chat) {
+    chat = { ticketId, conversationId: view.conversationId, view, unread: 0, turns: new Map(), pending: [] };
+    state.chats.set(ticketId, chat);
+  }
+  chat.view = view;
+  chat.conversationId = view.conversationId;
+  for (const t of view.transcript || []) chat.turns.set(t.seq, t);
+  renderChats();
+  return chat;
+}
+
+async function openChat(ticketId, focus) {
+  const res = await emit('open', { ticketId });
+  if (!res.ok) return;
+  const chat = addChat(ticketId, res.view);
+  if (focus || state.active === null) select(ticketId);
+  else if (state.active === ticketId) renderActive();
+  return chat;
+}
+
+function chatByConversation(conversationId) {
+  for (const c of state.chats.values()) if (c.conversationId === conversationId) return c;
+  return null;
+}
+
+const refreshTimers = new Map();
+function onTurn(d, fromCustomer) {
+  if (!d || !d.message) return;
+  const chat = chatByConversation(d.conversationId);
+  if (!chat) return;
+  const m = d.message;
+  const isNew = !chat.turns.has(m.seq);
+  chat.turns.set(m.seq, m);
+  if (!isNew) return;
+  if (fromCustomer) {
+    if (state.active !== chat.ticketId || document.hidden) {
+      chat.unread++;
+      chime();
+      desktopAlert(`${customerName(chat)} wrote`, m.text);
+    }
+    // New question: refresh suggested answers and the summary (debounced).
+    clearTimeout(refreshTimers.get(chat.ticketId));
+    refreshTimers.set(chat.ticketId, setTimeout(() => void openChat(chat.ticketId, false), 700));
+  }
+  if (state.active === chat.ticketId) appendTurn(m, chat);
+  renderChats();
+  updateTitle();
+}
+
+function customerName(chat) {
+  return chat.view.customer?.name || chat.view.ticket?.customerName || 'Guest';
+}
+
+function renderChats() {
+  clear(ui.mine);
+  const chats = [...state.chats.values()];
+  ui.mineCount.textContent = String(chats.length);
+  ui.mineCount.classList.toggle('count-zero', chats.length === 0);
+  ui.mineEmpty.hidden = chats.length > 0;
+  for (const c of chats) {
+    const last = [...c.turns.values()].filter((t) => t.role === 'customer').pop();
+    ui.mine.append(
+      el('li', {}, [
+        el(
+          'button',
+          {
+            class: 'chat-tab',
+            type: 'button',
+            'aria-current': String(state.active === c.ticketId),
+            'data-ticket': c.ticketId,
+            'aria-label': `${customerName(c)}${c.unread ? `, ${c.unread} unread` : ''}`,
+            onclick: () => select(c.ticketId),
+          },
+          [
+            el('span', { class: 'ticket-name', text: customerName(c) }),
+            last ? sentimentPill(last.sentiment) : null,
+            c.unread ? el('span', { class: 'unread', 'aria-hidden': 'true', text: String(c.unread) }) : null,
+          ],
+        ),
+      ]),
+    );
+  }
+  updateTitle();
+}
+
+function select(ticketId) {
+  state.active = ticketId;
+  const chat = state.chats.get(ticketId);
+  if (chat) chat.unread = 0;
+  renderChats();
+  renderActive();
+}
+
+// ---------- the open conversation ----------
+function turnEl(t) {
+  const role = t.role === 'customer' ? 'customer' : t.role === 'agent' ? 'agent' : 'bot';
+  const who = role === 'customer' ? 'Customer' : role === 'agent' ? (t.payload && t.payload.agentName) || 'Agent' : 'Bot';
+  const metaBits = [el('strong', { text: who }), el('time', { datetime: t.ts, text: fmtTime(t.ts) })];
+  if (role === 'customer') {
+    if (t.intent) metaBits.push(el('span', { class: 'pill pill-info', title: 'Intent the bot recognised', text: `${t.intent.replace(/_/g, ' ')}${typeof t.confidence === 'number' ? ` ${pct(t.confidence)}` : ''}` }));
+    const s = sentimentPill(t.sentiment, t.sentimentScore);
+    if (s) metaBits.push(s);
+  }
+  const extra = [];
+  const payload = t.payload || {};
+  if (Array.isArray(payload.attachments) && payload.attachments.length) {
+    const titles = payload.attachments.map((a) => (a && a.content && a.content.title) || 'product').slice(0, 5);
+    extra.push(el('div', { class: 'turn-cards', text: `▸ ${payload.attachments.length} product card${payload.attachments.length > 1 ? 's' : ''}: ${titles.join(' · ')}` }));
+  }
+  if (Array.isArray(payload.suggestions) && payload.suggestions.length) {
+    extra.push(el('div', { class: 'turn-cards', text: `Quick replies: ${payload.suggestions.map((s) => s.title || s.value).join(' · ')}` }));
+  }
+  const text = t.text || (role === 'customer' && payload.value ? '(clicked a button)' : '');
+  return el('div', { class: `turn turn-${role}`, 'data-seq': t.seq }, [text ? el('div', { class: 'turn-bubble', text }) : null, ...extra, el('div', { class: 'turn-meta' }, metaBits)]);
+}
+
+function appendTurn(t, chat) {
+  if (ui.transcript.querySelector(`[data-seq="${t.seq}"]`)) return;
+  const nearBottom = ui.transcript.scrollHeight - ui.transcript.scrollTop - ui.transcript.clientHeight < 120;
+  // Keep seq order.
+  const later = [...ui.transcript.querySelectorAll('[data-seq]')].find((n) => Number(n.getAttribute('data-seq')) > t.seq);
+  const node = turnEl(t);
+  if (later) ui.transcript.insertBefore(node, later);
+  else ui.transcript.append(node);
+  if (nearBottom || t.role === 'agent') ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  void chat;
+}
+
+function renderActive() {
+  const chat = state.active !== null ? state.chats.get(state.active) : null;
+  ui.noChat.hidden = !!chat;
+  ui.chat.hidden = !chat;
+  ui.info.hidden = !chat;
+  if (!chat) return;
+  const v = chat.view;
+  ui.chatTitle.textContent = customerName(chat);
+  clear(ui.chatTags);
+  ui.chatTags.append(
+    el('span', { class: 'pill pill-info', text: v.ticket?.skill || 'general' }),
+    el('span', { class: 'pill', text: `ticket #${chat.ticketId}` }),
+    v.ticket?.reason ? el('span', { class: 'small muted', text: REASONS[v.ticket.reason] || v.ticket.reason }) : null,
+  );
+  clear(ui.transcript);
+  const turns = [...chat.turns.values()].sort((a, b) => a.seq - b.seq);
+  for (const t of turns) ui.transcript.append(turnEl(t));
+  ui.transcript.scrollTop = ui.transcript.scrollHeight;
+
+  // Suggested answers: one click puts the text in the reply box, where it can be edited.
+  clear(ui.suggested);
+  for (const s of v.suggestedAnswers || []) {
+    ui.suggested.append(
+      el(
+        'button',
+        {
+          class: 'suggestion',
+          type: 'button',
+          title: s.sources && s.sources.length ? `From: ${s.sources.slice(0, 3).join(', ')}` : 'Suggested answer',
+          onclick: () => {
+            ui.reply.value = s.text;
+            ui.reply.focus();
+            ui.reply.setSelectionRange(ui.reply.value.length, ui.reply.value.length);
+          },
+        },
+        [el('span', { class: 'pill pill-info', text: `Suggested ${pct(s.score)}` }), el('span', { class: 'suggestion-text', text: s.text })],
+      ),
+    );
+  }
+
+  ui.summary.textContent = v.summary || '';
+  clear(ui.profile);
+  const c = v.customer;
+  const rows = c
+    ? [
+        ['Name', c.name],
+        ['E-mail', c.email || '–'],
+        ['Country', c.country || '–'],
+        ['Channels', (c.identities || []).join(', ') || '–'],
+        ['Customer id', c.id],
+      ]
+    : [['Customer', 'Unknown guest']];
+  for (const [k, val] of rows) ui.profile.append(el('dt', { text: k }), el('dd', { text: val }));
+
+  clear(ui.orders);
+  if (!v.orders || v.orders.length === 0) ui.orders.append(el('li', { class: 'muted', text: 'No orders.' }));
+  for (const o of v.orders || []) {
+    ui.orders.append(
+      el('li', {}, [
+        el('div', {}, [el('strong', { text: o.id }), ' ', el('span', { class: `pill ${o.status === 'delivered' ? 'pill-pos' : o.status === 'cancelled' ? 'pill-neg' : 'pill-info'}`, text: o.status.replace(/_/g, ' ') })]),
+        el('div', { class: 'muted', text: `${fmtTime(o.createdAt)} · ₹${Math.round(o.total).toLocaleString('en-IN')}` }),
+        el('div', { text: (o.items || []).slice(0, 3).join('; ') }),
+      ]),
+    );
+  }
+  renderProducts((v.recommendedProducts || []).map((p) => ({ ...p, note: p.reason })), 'Recommended for this customer');
+}
+
+function renderProducts(list, label) {
+  clear(ui.presults);
+  if (label && list.length) ui.presults.append(el('li', { class: 'muted small', text: label }));
+  for (const p of list) {
+    ui.presults.append(
+      el('li', { 'data-product-id': p.productId }, [
+        el('div', { class: 'grow' }, [el('div', { text: p.title }), el('div', { class: 'muted', text: `₹${Math.round(p.price).toLocaleString('en-IN')}${p.note ? ` · ${p.note}` : ''}${p.stock === 0 ? ' · out of stock' : ''}` })]),
+        el('button', { class: 'btn btn-small', type: 'button', text: 'Send', 'aria-label': `Send ${p.title} to the customer`, onclick: () => sendProducts([p.productId]) }),
+      ]),
+    );
+  }
+}
+
+async function sendProducts(productIds) {
+  const chat = state.chats.get(state.active);
+  if (!chat) return;
+  const res = await emit('send_products', { ticketId: chat.ticketId, productIds });
+  if (!res.ok) return toast(`Could not send: ${res.error}`);
+  toast(`Sent ${res.sent} product card${res.sent === 1 ? '' : 's'}.`);
+  await openChat(chat.ticketId, false);
+}
+
+ui.psearchForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const query = ui.psearch.value.trim();
+  if (!query) return;
+  const res = await emit('search_products', { query });
+  if (!res.ok) return toast(`Search failed: ${res.error}`);
+  renderProducts(res.products || [], res.products && res.products.length ? `${res.products.length} in stock` : '');
+  if (!res.products || res.products.length === 0) ui.presults.append(el('li', { class: 'muted', text: 'Nothing in stock matches.' }));
+});
+
+// ---------- replying ----------
+let lastTyping = 0;
+ui.reply.addEventListener('input', () => {
+  const chat = state.chats.get(state.active);
+  if (!chat || Date.now() - lastTyping < 2500) return;
+  lastTyping = Date.now();
+  void emit('typing', { ticketId: chat.ticketId }, 5000);
+});
+ui.reply.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    ui.composer.requestSubmit();
+  }
+});
+ui.composer.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const chat = state.chats.get(state.active);
+  const text = ui.reply.value.trim();
+  if (!chat || !text) return;
+  ui.sendError.textContent = '';
+  ui.reply.value = '';
+  const res = await emit('message', { ticketId: chat.ticketId, text });
+  if (!res.ok) {
+    ui.reply.value = text;
+    ui.sendError.textContent = `Not sent: ${res.error}`;
+    return;
+  }
+  // The message normally arrives as agent_message; make sure it shows even if that is late.
+  if (res.seq && !chat.turns.has(res.seq)) {
+    const t = { seq: res.seq, role: 'agent', text, ts: new Date().toISOString(), payload: { agentName: state.session.agent.name } };
+    chat.turns.set(res.seq, t);
+    if (state.active === chat.ticketId) appendTurn(t, chat);
+  }
+});
+
+function closeChat(ticketId, message) {
+  state.chats.delete(ticketId);
+  if (state.active === ticketId) state.active = state.chats.size ? [...state.chats.keys()][0] : null;
+  renderChats();
+  renderActive();
+  toast(message);
+}
+
+ui.resolveBtn.addEventListener('click', () => {
+  const chat = state.chats.get(state.active);
+  if (!chat) return;
+  ui.resolveSummary.value = chat.view.summary || '';
+  if (typeof ui.resolveDialog.showModal === 'function') ui.resolveDialog.showModal();
+  else void doResolve(chat.ticketId, ui.resolveSummary.value);
+});
+ui.resolveDialog.addEventListener('close', () => {
+  const chat = state.chats.get(state.active);
+  if (ui.resolveDialog.returnValue === 'ok' && chat) void doResolve(chat.ticketId, ui.resolveSummary.value);
+});
+async function doResolve(ticketId, summary) {
+  const res = await emit('resolve', { ticketId, ...(summary && summary.trim() ? { summary: summary.trim() } : {}) });
+  if (!res.ok) return toast(`Could not resolve: ${res.error}`);
+  closeChat(ticketId, 'Chat resolved. The customer is back with the bot.');
+}
+ui.returnBtn.addEventListener('click', async () => {
+  const chat = state.chats.get(state.active);
+  if (!chat) return;
+  const res = await emit('return', { ticketId: chat.ticketId });
+  if (!res.ok) return toast(`Could not return: ${res.error}`);
+  closeChat(chat.ticketId, 'Chat returned to the bot.');
+});
+
+// ---------- boot ----------
+try {
+  const saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null');
+  if (saved && saved.token && (!saved.expiresAt || Date.parse(saved.expiresAt) > Date.now())) {
+    state.session = saved;
+    start();
+  } else showLogin('');
+} catch {
+  showLogin('');
+}
