@@ -1,0 +1,673 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../core/config.js';
+import { formatLineErrors, isRecord, readJsonl, type LineError } from '../core/jsonl.js';
+import { progress as makeProgress } from '../core/progress.js';
+import { aspectMatcher, discoverAspects, type AspectDef, type DiscoverOptions } from './aspects.js';
+import type { Encoder } from './encoder-types.js';
+import { cosine } from './encoder-types.js';
+import { polarLabel, ratingToLabel, type SentimentAnalyzer, type SentimentLabel, type SentimentResult } from './sentiment.js';
+
+// Review summaries for product teams: overall and per-aspect sentiment, the monthly trend, the rating
+// distribution, and pros and cons that are sentences copied verbatim from the reviews, each citing the
+// reviews it comes from. Nothing is generated: an abstractive summary is only produced when the caller
+// passes an `abstractive` function (e.g. a seq2seq model), and it is kept apart from the extractive one.
+
+export interface ReviewInput {
+  id: string;
+  productId: string;
+  /** Star rating 1-5, or null when the source has none. */
+  rating: number | null;
+  title?: string;
+  text: string;
+  /** ISO date (or anything Date.parse reads); null when unknown. */
+  date: string | null;
+}
+
+export class ReviewInputError extends Error {
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(`review ${index}: ${message}`);
+    this.name = 'ReviewInputError';
+  }
+}
+
+export interface SentimentBreakdown {
+  /** Shares of sentiment labels, summing to 1 (0 when there is nothing to count). */
+  positive: number;
+  neutral: number;
+  negative: number;
+  /** Mean of p(positive) - p(negative), -1..1. */
+  meanPolarity: number;
+  label: SentimentLabel;
+}
+
+export interface TrendBucket extends SentimentBreakdown {
+  /** "YYYY-MM" */
+  month: string;
+  /** Reviews (overall trend) or mentioning sentences (aspect trend) in the month. */
+  count: number;
+  meanRating: number | null;
+}
+
+export interface TrendSummary {
+  months: TrendBucket[];
+  /** Reviews with no usable date, left out of the buckets. */
+  undated: number;
+  /** Mean polarity of the last 90 days with reviews against everything before. */
+  recentMeanPolarity: number | null;
+  earlierMeanPolarity: number | null;
+  direction: 'improving' | 'declining' | 'stable' | 'insufficient_data';
+}
+
+/** A sentence taken verbatim from a review. */
+export interface Excerpt {
+  text: string;
+  /** Reviews whose text contains this exact sentence (the first one is the main citation). */
+  reviewIds: string[];
+  /** Reviews that say much the same thing (embedding similarity), including reviewIds. */
+  supportingReviewIds: string[];
+  /** Number of supporting reviews. */
+  support: number;
+  aspects: string[];
+  sentiment: SentimentLabel;
+  /** Probability of `sentiment` for this sentence. */
+  score: number;
+  /** Links to the cited reviews when a `reviewLink` option was given. */
+  links?: string[];
+}
+
+export interface AspectSummary {
+  name: string;
+  terms: string[];
+  /** Seed aspect (built-in list) or discovered from the reviews. */
+  seed: boolean;
+  /** Sentences that mention the aspect. */
+  mentions: number;
+  /** Reviews that mention the aspect. */
+  reviews: number;
+  sentiment: SentimentBreakdown;
+  trend: TrendBucket[];
+  pro: Excerpt | null;
+  con: Excerpt | null;
+}
+
+export interface ReviewSummary {
+  version: number;
+  productId: string;
+  reviews: number;
+  sentences: number;
+  overall: SentimentBreakdown & {
+    meanRating: number | null;
+    ratingDistribution: Record<'1' | '2' | '3' | '4' | '5', number>;
+    /** Share of reviews rated 1-2 or 4-5 whose text sentiment (positive vs negative) agrees with the stars. */
+    ratingAgreement: number | null;
+  };
+  trend: TrendSummary;
+  aspects: AspectSummary[];
+  pros: Excerpt[];
+  cons: Excerpt[];
+  /** Only when an abstractive summarizer was configured; never mixed into pros/cons. */
+  abstract: string | null;
+  meta: { key: string; sentimentModel: string; encoderModel: string; elapsedMs: number; generatedAt: string };
+}
+
+export interface SummarizeOptions {
+  maxPros?: number;
+  maxCons?: number;
+  maxAspects?: number;
+  /** Aspects to use instead of discovering them, e.g. discovered once over a whole category. */
+  aspects?: readonly AspectDef[];
+  discover?: DiscoverOptions;
+  /** Candidate sentences embedded per side for pros/cons selection. */
+  candidatePool?: number;
+  /** Progress bar on stderr (default true; SHOPBOT_QUIET=1 silences it). */
+  progress?: boolean;
+  reviewLink?: (reviewId: string) => string;
+  abstractive?: (input: { productId: string; pros: Excerpt[]; cons: Excerpt[] }) => Promise<string>;
+}
+
+export interface SummaryDeps {
+  sentiment: SentimentAnalyzer;
+  encoder: Pick<Encoder, 'embedMany' | 'checksum'>;
+}
+
+export const SUMMARY_VERSION = 1;
+const MAX_REVIEW_CHARS = 8000;
+const MAX_SENTENCE_CHARS = 1000;
+
+// ---------------------------------------------------------------- sentences
+
+/**
+ * Splits text into sentences that are exact substrings of it: at . ! ? (runs of them, e.g. "!!!"),
+ * followed by whitespace or the end, and at line breaks. "3.5" and "e.g.x" are not split.
+ */
+export function splitSentences(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  const push = (end: number) => {
+    const s = text.slice(start, end).trim();
+    if (/[\p{L}\p{N}]/u.test(s)) out.push(s);
+    start = end;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n' || c === '\r') {
+      push(i);
+      continue;
+    }
+    if (c === '.' || c === '!' || c === '?') {
+      let j = i;
+      while (j + 1 < text.length && /[.!?"')\]]/.test(text[j + 1]!)) j++;
+      if (j + 1 >= text.length || /\s/.test(text[j + 1]!)) {
+        push(j + 1);
+        i = j;
+      }
+    }
+  }
+  push(text.length);
+  return out;
+}
+
+// ---------------------------------------------------------------- validation
+
+function validateReviews(reviews: readonly ReviewInput[]): ReviewInput[] {
+  const seen = new Set<string>();
+  const out: ReviewInput[] = [];
+  reviews.forEach((r, i) => {
+    if (!isRecord(r)) throw new ReviewInputError(i, 'not an object');
+    if (typeof r.id !== 'string' || r.id.trim() === '') throw new ReviewInputError(i, 'id must be a non-empty string');
+    if (typeof r.text !== 'string') throw new ReviewInputError(i, 'text must be a string');
+    if (r.rating !== null && (typeof r.rating !== 'number' || !Number.isFinite(r.rating) || r.rating < 1 || r.rating > 5)) {
+      throw new ReviewInputError(i, 'rating must be a number in [1, 5] or null');
+    }
+    if (r.date !== null && typeof r.date !== 'string') throw new ReviewInputError(i, 'date must be a string or null');
+    if (r.title !== undefined && typeof r.title !== 'string') throw new ReviewInputError(i, 'title must be a string');
+    if (seen.has(r.id)) return; // the same review listed twice counts once
+    seen.add(r.id);
+    out.push(r);
+  });
+  return out;
+}
+
+function monthOf(date: string | null): string | null {
+  if (!date) return null;
+  const t = Date.parse(date);
+  if (!Number.isFinite(t)) return null;
+  return new Date(t).toISOString().slice(0, 7);
+}
+
+// ---------------------------------------------------------------- aggregation
+
+function labelOf(meanPolarity: number): SentimentLabel {
+  return meanPolarity > 0.2 ? 'positive' : meanPolarity < -0.2 ? 'negative' : 'neutral';
+}
+
+export function breakdown(results: readonly SentimentResult[]): SentimentBreakdown {
+  const n = results.length;
+  if (n === 0) return { positive: 0, neutral: 0, negative: 0, meanPolarity: 0, label: 'neutral' };
+  let p = 0;
+  let m = 0;
+  let pol = 0;
+  for (const r of results) {
+    if (r.label === 'positive') p++;
+    else if (r.label === 'negative') m++;
+    pol += r.polarity;
+  }
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  return { positive: round(p / n), neutral: round((n - p - m) / n), negative: round(m / n), meanPolarity: round(pol / n), label: labelOf(pol / n) };
+}
+
+type Dated = { month: string | null; result: SentimentResult; rating: number | null };
+
+function buckets(items: readonly Dated[]): TrendBucket[] {
+  const by = new Map<string, Dated[]>();
+  for (const it of items) {
+    if (!it.month) continue;
+    const list = by.get(it.month) ?? [];
+    list.push(it);
+    by.set(it.month, list);
+  }
+  return [...by.keys()].sort().map((month) => {
+    const list = by.get(month)!;
+    const rated = list.filter((x) => x.rating !== null);
+    return {
+      month,
+      count: list.length,
+      meanRating: rated.length ? Math.round((rated.reduce((s, x) => s + x.rating!, 0) / rated.length) * 100) / 100 : null,
+      ...breakdown(list.map((x) => x.result)),
+    };
+  });
+}
+
+function trendSummary(items: readonly { date: string | null; month: string | null; result: SentimentResult; rating: number | null }[]): TrendSummary {
+  const months = buckets(items);
+  const dated = items.filter((x) => x.month !== null).map((x) => ({ t: Date.parse(x.date!), p: x.result.polarity }));
+  const undated = items.length - dated.length;
+  if (dated.length === 0) return { months, undated, recentMeanPolarity: null, earlierMeanPolarity: null, direction: 'insufficient_data' };
+  const last = Math.max(...dated.map((d) => d.t));
+  const cut = last - 90 * 86400_000;
+  const recent = dated.filter((d) => d.t > cut);
+  const earlier = dated.filter((d) => d.t <= cut);
+  const mean = (xs: { p: number }[]) => (xs.length ? Math.round((xs.reduce((s, x) => s + x.p, 0) / xs.length) * 1e4) / 1e4 : null);
+  const r = mean(recent);
+  const e = mean(earlier);
+  let direction: TrendSummary['direction'] = 'insufficient_data';
+  if (recent.length >= 10 && earlier.length >= 10 && r !== null && e !== null) {
+    direction = r - e > 0.1 ? 'improving' : e - r > 0.1 ? 'declining' : 'stable';
+  }
+  return { months, undated, recentMeanPolarity: r, earlierMeanPolarity: e, direction };
+}
+
+// ---------------------------------------------------------------- pros and cons
+
+interface Sent {
+  text: string;
+  reviewId: string;
+  review: number;
+  result: SentimentResult;
+  aspects: string[];
+}
+
+interface Group {
+  text: string;
+  reviewIds: string[];
+  result: SentimentResult;
+  aspects: string[];
+}
+
+function normKey(s: string): string {
+  return s.toLowerCase().replace(/\s+/g, ' ').replace(/[.!?\s]+$/, '');
+}
+
+/** Identical sentences (up to case, spacing and final punctuation) from several reviews become one. */
+function groupSentences(sents: readonly Sent[]): Group[] {
+  const by = new Map<string, Group>();
+  for (const s of sents) {
+    const k = normKey(s.text);
+    const g = by.get(k);
+    if (g) {
+      if (!g.reviewIds.includes(s.reviewId)) g.reviewIds.push(s.reviewId);
+    } else by.set(k, { text: s.text, reviewIds: [s.reviewId], result: s.result, aspects: s.aspects });
+  }
+  return [...by.values()];
+}
+
+function excerptOf(g: Group, supporting: string[], link?: (id: string) => string): Excerpt {
+  const e: Excerpt = {
+    text: g.text,
+    reviewIds: g.reviewIds,
+    supportingReviewIds: supporting,
+    support: supporting.length,
+    aspects: g.aspects,
+    sentiment: g.result.label,
+    score: Math.round(g.result.score * 1e4) / 1e4,
+  };
+  if (link) e.links = g.reviewIds.map(link);
+  return e;
+}
+
+/**
+ * Representative sentences of one polarity: candidates are embedded, each is scored by how many
+ * reviews say something similar (cosine >= 0.7) and how close it is to the pool's centroid, and
+ * maximal marginal relevance picks a diverse set (near-duplicates of a chosen sentence are skipped).
+ */
+async function representatives(
+  groups: Group[],
+  encoder: Pick<Encoder, 'embedMany'>,
+  k: number,
+  link?: (id: string) => string,
+): Promise<Excerpt[]> {
+  if (groups.length === 0 || k <= 0) return [];
+  const vecs = await encoder.embedMany(groups.map((g) => g.text));
+  const dim = vecs[0]!.length;
+  const centroid = new Float32Array(dim);
+  groups.forEach((g, i) => {
+    const w = g.reviewIds.length;
+    for (let d = 0; d < dim; d++) centroid[d]! += w * vecs[i]![d]!;
+  });
+  const norm = Math.hypot(...centroid) || 1;
+  for (let d = 0; d < dim; d++) centroid[d]! /= norm;
+  const support: string[][] = groups.map((g, i) => {
+    const ids = new Set(g.reviewIds);
+    groups.forEach((h, j) => {
+      if (j !== i && cosine(vecs[i]!, vecs[j]!) >= 0.7) h.reviewIds.forEach((id) => ids.add(id));
+    });
+    return [...ids];
+  });
+  const maxSupport = Math.max(...support.map((s) => s.length));
+  const rel = groups.map((g, i) => {
+    const lengthFit = g.text.length < 30 ? 0.8 : g.text.length > 200 ? 0.85 : 1;
+    return (0.45 * Math.log1p(support[i]!.length) / Math.log1p(maxSupport) + 0.35 * cosine(vecs[i]!, centroid) + 0.2 * g.result.score) * lengthFit;
+  });
+  const chosen: number[] = [];
+  while (chosen.length < k) {
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let i = 0; i < groups.length; i++) {
+      if (chosen.includes(i)) continue;
+      const red = chosen.length ? Math.max(...chosen.map((c) => cosine(vecs[i]!, vecs[c]!))) : 0;
+      if (red >= 0.8) continue;
+      const s = 0.7 * rel[i]! - 0.3 * red;
+      if (s > bestScore) {
+        bestScore = s;
+        best = i;
+      }
+    }
+    if (best < 0) break;
+    chosen.push(best);
+  }
+  return chosen.map((i) => excerptOf(groups[i]!, support[i]!, link));
+}
+
+function candidateScore(g: Group): number {
+  return g.result.score * (g.aspects.length ? 1.2 : 1) * Math.sqrt(g.reviewIds.length);
+}
+
+function fitsExcerpt(text: string): boolean {
+  const w = text.split(/\s+/).length;
+  return text.length >= 20 && text.length <= 240 && w >= 4;
+}
+
+// ---------------------------------------------------------------- summary
+
+/** Cache key over everything the summary depends on: reviews, models and options. */
+export function summaryKey(productId: string, reviews: readonly ReviewInput[], deps: { sentiment: string; encoder: string }, opts: SummarizeOptions = {}): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 300, opts.aspects ?? null, opts.discover ?? null]));
+  for (const r of [...reviews].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    h.update(JSON.stringify([r.id, r.rating, r.date, r.title ?? '', r.text]));
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Summarizes the reviews of one product. Every sentence and review is classified in length-sorted
+ * batches; aspects are discovered from the sentences (or taken from `opts.aspects`); pros and cons are
+ * picked from the confident positive and negative sentences.
+ */
+export async function summarizeReviewList(productId: string, input: readonly ReviewInput[], deps: SummaryDeps, opts: SummarizeOptions = {}): Promise<ReviewSummary> {
+  const t0 = Date.now();
+  const reviews = validateReviews(input);
+  const key = summaryKey(productId, reviews, { sentiment: deps.sentiment.checksum, encoder: deps.encoder.checksum }, opts);
+
+  // 1. Sentences, and the texts to classify: each review whole (title + text) and each sentence.
+  const sents: { text: string; review: number }[] = [];
+  const reviewTexts: (string | null)[] = reviews.map((r, i) => {
+    const text = r.text.slice(0, MAX_REVIEW_CHARS);
+    for (const s of splitSentences(text)) sents.push({ text: s.slice(0, MAX_SENTENCE_CHARS), review: i });
+    const whole = [r.title?.trim(), text.trim()].filter((x) => x).join('. ');
+    return whole.length > 0 ? whole : null;
+  });
+  // A one-sentence review without a title is its own sentence: the classifier's de-duplication runs it once.
+  const texts = [...reviewTexts.filter((t): t is string => t !== null), ...sents.map((s) => s.text)];
+  const unique = new Set(texts).size;
+  const bar = makeProgress(`reviews ${productId}`, unique + 1, { silent: opts.progress === false || undefined });
+  const results = await deps.sentiment.analyzeMany(texts, { onBatch: (n) => bar.tick(n) });
+  const byText = new Map<string, SentimentResult>();
+  texts.forEach((t, i) => byText.set(t, results[i]!));
+  const reviewResult = reviewTexts.map((t) => (t === null ? null : byText.get(t)!));
+
+  // 2. Aspects.
+  const sentRefs = sents.map((s) => ({ text: s.text, reviewId: reviews[s.review]!.id }));
+  const aspects = opts.aspects ? [...opts.aspects] : await discoverAspects(sentRefs, deps.encoder, opts.discover);
+  const kept = aspects.slice(0, opts.maxAspects ?? 12);
+  const match = aspectMatcher(kept);
+  const all: Sent[] = sents.map((s, i) => ({ text: s.text, reviewId: sentRefs[i]!.reviewId, review: s.review, result: byText.get(s.text)!, aspects: match(s.text) }));
+
+  // 3. Overall, ratings, trend.
+  const scored = reviews.map((r, i) => ({ r, res: reviewResult[i] })).filter((x): x is { r: ReviewInput; res: SentimentResult } => x.res !== null && x.res !== undefined);
+  const dist: Record<'1' | '2' | '3' | '4' | '5', number> = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 };
+  let ratingSum = 0;
+  let rated = 0;
+  let agree = 0;
+  let polar = 0;
+  for (const r of reviews) {
+    if (r.rating === null) continue;
+    const star = String(Math.min(5, Math.max(1, Math.round(r.rating)))) as keyof typeof dist;
+    dist[star]++;
+    ratingSum += r.rating;
+    rated++;
+  }
+  for (const { r, res } of scored) {
+    if (r.rating === null || ratingToLabel(r.rating) === 'neutral') continue;
+    polar++;
+    if (polarLabel(res) === ratingToLabel(r.rating)) agree++;
+  }
+  const trend = trendSummary(scored.map(({ r, res }) => ({ date: r.date, month: monthOf(r.date), result: res, rating: r.rating })));
+
+  // 4. Pros and cons: confident sentences of each polarity; a pro must not come from a review whose
+  // text reads negative overall.
+  const link = opts.reviewLink;
+  const pool = opts.candidatePool ?? 300;
+  const reviewPolarity = (i: number) => reviewResult[i]?.polarity ?? 0;
+  const posGroups = groupSentences(all.filter((s) => s.result.label === 'positive' && s.result.score >= 0.75 && reviewPolarity(s.review) > 0 && fitsExcerpt(s.text)))
+    .sort((a, b) => candidateScore(b) - candidateScore(a))
+    .slice(0, pool);
+  const negGroups = groupSentences(all.filter((s) => s.result.label === 'negative' && s.result.score >= 0.6 && fitsExcerpt(s.text)))
+    .sort((a, b) => candidateScore(b) - candidateScore(a))
+    .slice(0, pool);
+  const pros = await representatives(posGroups, deps.encoder, opts.maxPros ?? 5, link);
+  const cons = await representatives(negGroups, deps.encoder, opts.maxCons ?? 5, link);
+
+  // 5. Per aspect: sentiment of the sentences that mention it, its monthly trend, its best pro and con.
+  const aspectSummaries: AspectSummary[] = kept.map((a) => {
+    const ms = all.filter((s) => s.aspects.includes(a.name));
+    const best = (label: SentimentLabel, min: number) => {
+      const gs = groupSentences(ms.filter((s) => s.result.label === label && s.result.score >= min && fitsExcerpt(s.text)));
+      gs.sort((x, y) => candidateScore(y) - candidateScore(x));
+      return gs[0] ? excerptOf(gs[0], gs[0].reviewIds, link) : null;
+    };
+    return {
+      name: a.name,
+      terms: a.terms,
+      seed: a.seed,
+      mentions: ms.length,
+      reviews: new Set(ms.map((s) => s.reviewId)).size,
+      sentiment: breakdown(ms.map((s) => s.result)),
+      trend: buckets(ms.map((s) => ({ month: monthOf(reviews[s.review]!.date), result: s.result, rating: reviews[s.review]!.rating }))),
+      pro: best('positive', 0.75),
+      con: best('negative', 0.6),
+    };
+  });
+  aspectSummaries.sort((x, y) => y.mentions - x.mentions || x.name.localeCompare(y.name));
+
+  const abstract = opts.abstractive && reviews.length > 0 ? await opts.abstractive({ productId, pros, cons }) : null;
+  bar.tick(1);
+  bar.done(`${reviews.length} reviews, ${sents.length} sentences in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  return {
+    version: SUMMARY_VERSION,
+    productId,
+    reviews: reviews.length,
+    sentences: sents.length,
+    overall: {
+      ...breakdown(scored.map((x) => x.res)),
+      meanRating: rated ? Math.round((ratingSum / rated) * 100) / 100 : null,
+      ratingDistribution: dist,
+      ratingAgreement: polar ? Math.round((agree / polar) * 1e4) / 1e4 : null,
+    },
+    trend,
+    aspects: aspectSummaries,
+    pros,
+    cons,
+    abstract,
+    meta: { key, sentimentModel: deps.sentiment.checksum, encoderModel: deps.encoder.checksum, elapsedMs: Date.now() - t0, generatedAt: new Date().toISOString() },
+  };
+}
+
+// ---------------------------------------------------------------- per-review analyses
+
+export interface ReviewAnalysis {
+  reviewId: string;
+  date: string;
+  rating: number;
+  sentiment: SentimentLabel;
+  /** p(positive) - p(negative), -1..1. */
+  score: number;
+  aspects: { aspect: string; sentiment: SentimentLabel; snippet: string }[];
+}
+
+/**
+ * Per-review analyses (review sentiment, and each aspect-mentioning sentence with its sentiment) for
+ * callers that aggregate themselves, e.g. the insights pages. Aspects default to the seed list.
+ */
+export function createReviewAnalyzer(deps: { sentiment: SentimentAnalyzer }, aspects?: readonly AspectDef[]) {
+  return {
+    name: `sentiment-minilm:${deps.sentiment.checksum.slice(0, 12)}`,
+    async analyze(reviews: readonly { id: string; rating: number; title: string; text: string; date: string }[]): Promise<ReviewAnalysis[]> {
+      const { SEED_ASPECTS } = await import('./aspects.js');
+      const match = aspectMatcher(aspects ?? SEED_ASPECTS);
+      const per = reviews.map((r) => {
+        const text = r.text.slice(0, MAX_REVIEW_CHARS);
+        const whole = [r.title.trim(), text.trim()].filter((x) => x).join('. ') || '(empty review)';
+        const mentions = splitSentences(text)
+          .map((s) => s.slice(0, MAX_SENTENCE_CHARS))
+          .map((s) => ({ s, aspects: match(s) }))
+          .filter((x) => x.aspects.length > 0);
+        return { r, whole, mentions };
+      });
+      const texts = [...per.map((p) => p.whole), ...per.flatMap((p) => p.mentions.map((m) => m.s))];
+      const res = await deps.sentiment.analyzeMany(texts);
+      const by = new Map<string, SentimentResult>();
+      texts.forEach((t, i) => by.set(t, res[i]!));
+      return per.map(({ r, whole, mentions }) => {
+        const rr = by.get(whole)!;
+        return {
+          reviewId: r.id,
+          date: r.date,
+          rating: r.rating,
+          sentiment: rr.label,
+          score: Math.round(rr.polarity * 1e4) / 1e4,
+          aspects: mentions.flatMap((m) => m.aspects.map((aspect) => ({ aspect, sentiment: by.get(m.s)!.label, snippet: m.s }))),
+        };
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- cache and sources
+
+export interface SummaryCache {
+  get(productId: string, key: string): ReviewSummary | null;
+  set(summary: ReviewSummary): void;
+}
+
+/** One JSON file per product under `dir`; a stale key, another version or a corrupt file is a miss. */
+export class FileSummaryCache implements SummaryCache {
+  constructor(readonly dir: string) {}
+
+  private file(productId: string): string {
+    const safe = productId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
+    return join(this.dir, `${safe}-${createHash('sha256').update(productId).digest('hex').slice(0, 10)}.json`);
+  }
+
+  get(productId: string, key: string): ReviewSummary | null {
+    let raw: string;
+    try {
+      raw = readFileSync(this.file(productId), 'utf8');
+    } catch {
+      return null;
+    }
+    try {
+      const v = JSON.parse(raw) as unknown;
+      if (!isRecord(v) || v.version !== SUMMARY_VERSION || v.productId !== productId || !isRecord(v.meta) || v.meta.key !== key) return null;
+      if (!Array.isArray(v.pros) || !Array.isArray(v.cons) || !Array.isArray(v.aspects) || !isRecord(v.overall) || !isRecord(v.trend)) return null;
+      return v as unknown as ReviewSummary;
+    } catch {
+      return null;
+    }
+  }
+
+  set(summary: ReviewSummary): void {
+    mkdirSync(this.dir, { recursive: true });
+    const path = this.file(summary.productId);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(summary));
+    renameSync(tmp, path);
+  }
+}
+
+export type ReviewSource = (productId: string) => Promise<readonly ReviewInput[]> | readonly ReviewInput[];
+
+/** Validates one line of the store's reviews.jsonl ({id, product_id, rating, title, text, date, ...}). */
+export function parseStoreReview(v: unknown): ReviewInput | string {
+  if (!isRecord(v)) return 'expected a JSON object';
+  if (typeof v.id !== 'string' || !v.id) return '"id" must be a non-empty string';
+  if (typeof v.product_id !== 'string' || !v.product_id) return '"product_id" must be a non-empty string';
+  if (typeof v.text !== 'string') return '"text" must be a string';
+  if (v.rating !== null && v.rating !== undefined && (typeof v.rating !== 'number' || v.rating < 1 || v.rating > 5)) return '"rating" must be 1-5 or null';
+  if (v.date !== null && v.date !== undefined && typeof v.date !== 'string') return '"date" must be a string';
+  return {
+    id: v.id,
+    productId: v.product_id,
+    rating: typeof v.rating === 'number' ? v.rating : null,
+    title: typeof v.title === 'string' ? v.title : '',
+    text: v.text,
+    date: typeof v.date === 'string' ? v.date : null,
+  };
+}
+
+/** A review source over a reviews.jsonl file in the store's format; bad lines are skipped and returned. */
+export async function jsonlReviewSource(path: string): Promise<{ source: ReviewSource; errors: LineError[]; products: number }> {
+  const { rows, errors } = await readJsonl(path, parseStoreReview);
+  const by = new Map<string, ReviewInput[]>();
+  for (const r of rows) {
+    const list = by.get(r.productId) ?? [];
+    list.push(r);
+    by.set(r.productId, list);
+  }
+  return { source: (productId) => by.get(productId) ?? [], errors, products: by.size };
+}
+
+export interface ReviewSummarizer {
+  summarizeReviews(productId: string): Promise<ReviewSummary>;
+}
+
+/** summarizeReviews(productId) over any review source, with an optional cache. */
+export function createReviewSummarizer(deps: SummaryDeps & { source: ReviewSource; cache?: SummaryCache | null; options?: SummarizeOptions }): ReviewSummarizer {
+  const inflight = new Map<string, Promise<ReviewSummary>>();
+  return {
+    summarizeReviews(productId: string): Promise<ReviewSummary> {
+      if (typeof productId !== 'string' || productId.trim() === '') return Promise.reject(new TypeError('productId must be a non-empty string'));
+      const running = inflight.get(productId);
+      if (running) return running;
+      const job = (async () => {
+        const reviews = await deps.source(productId);
+        const opts = deps.options ?? {};
+        const key = summaryKey(productId, validateReviews(reviews), { sentiment: deps.sentiment.checksum, encoder: deps.encoder.checksum }, opts);
+        const hit = deps.cache?.get(productId, key);
+        if (hit) return hit;
+        const summary = await summarizeReviewList(productId, reviews, deps, opts);
+        deps.cache?.set(summary);
+        return summary;
+      })().finally(() => inflight.delete(productId));
+      inflight.set(productId, job);
+      return job;
+    },
+  };
+}
+
+let shared: Promise<ReviewSummarizer> | null = null;
+
+/**
+ * The process-wide summarizer: shared encoder and sentiment model, the store fixture's reviews
+ * (fixtures/store/reviews.jsonl) and a file cache under data/review-summaries.
+ */
+export function getReviewSummarizer(config: Config, log: (line: string) => void = (l) => console.error(l)): Promise<ReviewSummarizer> {
+  if (!shared) {
+    shared = (async () => {
+      const [{ getSharedEncoder }, { getSharedSentiment }] = await Promise.all([import('./shared-encoder.js'), import('./sentiment.js')]);
+      const path = join(config.fixturesDir, 'store', 'reviews.jsonl');
+      const [encoder, sentiment, src] = await Promise.all([getSharedEncoder(config), getSharedSentiment(config), jsonlReviewSource(path)]);
+      if (src.errors.length) log(`[reviews] skipped ${src.errors.length} bad lines:\n${formatLineErrors(path, src.errors, 5)}`);
+      return createReviewSummarizer({ encoder, sentiment, source: src.source, cache: new FileSummaryCache(join(config.dataDir, 'review-summaries')) });
+    })().catch((err: unknown) => {
+      shared = null;
+      throw err;
+    });
+  }
+  return shared;
+}

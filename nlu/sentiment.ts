@@ -1,0 +1,265 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AutoModelForSequenceClassification, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { Config, Device, Dtype } from '../core/config.js';
+import { ModelNotFoundError } from './encoder-types.js';
+import { cudaUnavailableReason, validateInput } from './encoder.js';
+import { MicroBatcher } from './micro-batcher.js';
+
+// Sentiment of chat messages and product reviews: a 3-class (negative / neutral / positive) classifier
+// fine-tuned from all-MiniLM-L6-v2 (tools/train-sentiment.py) and run with ONNX Runtime through
+// Transformers.js, from the local folder models/sentiment-minilm only. Concurrent single calls are
+// coalesced into batched forward passes like the shared encoder's; bulk calls sort by length so
+// batches carry little padding.
+
+export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
+export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
+
+export interface SentimentResult {
+  label: SentimentLabel;
+  /** Probability of `label`, in [0, 1]. */
+  score: number;
+  /** p(positive) - p(negative), in [-1, 1]: a signed strength to average and trend. */
+  polarity: number;
+  probs: Record<SentimentLabel, number>;
+}
+
+export interface SentimentAnalyzer {
+  /** Model folder and the weights file that runs. */
+  readonly modelId: string;
+  /** sha256 of the ONNX weights that run. */
+  readonly checksum: string;
+  readonly device: Device;
+  readonly dtype: Dtype;
+  /** One text; rejects bad input with an EncoderInputError (not_string / empty / too_large). */
+  analyze(text: string): Promise<SentimentResult>;
+  /** Many texts, one result per input in order; validates every input before running any. */
+  analyzeMany(texts: readonly string[], opts?: { onBatch?: (done: number) => void }): Promise<SentimentResult[]>;
+  close(): Promise<void>;
+}
+
+/** The input error is the encoder's: one typed error for everything NLU refuses. */
+export { EncoderInputError as SentimentInputError } from './encoder-types.js';
+
+export interface SentimentOptions {
+  /** Local model folder in Transformers.js layout (config.json with id2label, tokenizer, onnx/). */
+  model: string;
+  device?: Device;
+  dtype?: Dtype;
+  maxBatch?: number;
+  maxWaitMs?: number;
+  /** Word pieces kept per input (reviews longer than this are judged on their beginning). */
+  maxTokens?: number;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_SENTIMENT_MODEL = 'models/sentiment-minilm';
+const WEIGHTS: Record<Dtype, string> = { fp32: 'model.onnx', fp16: 'model_fp16.onnx', q8: 'model_quantized.onnx' };
+const REQUIRED = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
+
+/** Star ratings 1-2 are negative, 3 neutral, 4-5 positive. */
+export function ratingToLabel(rating: number): SentimentLabel {
+  if (!Number.isFinite(rating) || rating < 1 || rating > 5) throw new RangeError(`rating must be in [1, 5] (got ${rating})`);
+  return rating <= 2 ? 'negative' : rating < 4 ? 'neutral' : 'positive';
+}
+
+/** Positive vs negative only, ignoring neutral: how binary test sets are scored. */
+export function polarLabel(r: Pick<SentimentResult, 'probs'>): 'positive' | 'negative' {
+  return r.probs.positive >= r.probs.negative ? 'positive' : 'negative';
+}
+
+/** Reads the sentiment settings from the environment, with the shared encoder's device. */
+export function sentimentOptionsFromEnv(config: Config, envVars: NodeJS.ProcessEnv = process.env): SentimentOptions {
+  const dtype = envVars.SHOPBOT_SENTIMENT_DTYPE;
+  if (dtype !== undefined && dtype !== '' && dtype !== 'fp32' && dtype !== 'q8') {
+    throw new Error(`SHOPBOT_SENTIMENT_DTYPE must be one of fp32, q8 (got "${dtype}")`);
+  }
+  return {
+    model: envVars.SHOPBOT_SENTIMENT_MODEL ? resolve(envVars.SHOPBOT_SENTIMENT_MODEL) : resolve(config.root, DEFAULT_SENTIMENT_MODEL),
+    device: config.encoder.device,
+    dtype: (dtype || 'q8') as Dtype,
+    maxBatch: config.encoder.maxBatch,
+    maxWaitMs: config.encoder.maxWaitMs,
+  };
+}
+
+function checkModelFolder(folder: string, dtype: Dtype): string {
+  if (!existsSync(folder)) {
+    throw new ModelNotFoundError(
+      `Sentiment model folder not found: ${folder}. The repository ships ${DEFAULT_SENTIMENT_MODEL}; restore it (git checkout models/) ` +
+        'or rebuild it with `bash tools/train-sentiment.sh`, or set SHOPBOT_SENTIMENT_MODEL.',
+    );
+  }
+  const missing = REQUIRED.filter((f) => !existsSync(join(folder, f)));
+  const weights = join(folder, 'onnx', WEIGHTS[dtype]);
+  if (!existsSync(weights)) missing.push(`onnx/${WEIGHTS[dtype]}`);
+  if (missing.length > 0) {
+    throw new ModelNotFoundError(`Sentiment model folder ${folder} is missing ${missing.join(', ')} (dtype ${dtype}). Rebuild it with \`bash tools/train-sentiment.sh\`.`);
+  }
+  return weights;
+}
+
+/** Maps the model's output columns to our labels from config.json's id2label. */
+function labelColumns(folder: string): Record<SentimentLabel, number> {
+  const cfg = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as { id2label?: Record<string, string> };
+  const cols: Partial<Record<SentimentLabel, number>> = {};
+  for (const [id, name] of Object.entries(cfg.id2label ?? {})) {
+    const label = name.toLowerCase() as SentimentLabel;
+    if ((SENTIMENT_LABELS as readonly string[]).includes(label)) cols[label] = Number(id);
+  }
+  if (cols.negative === undefined || cols.positive === undefined) {
+    throw new ModelNotFoundError(`${folder}/config.json: id2label must name "negative" and "positive" (and optionally "neutral") columns`);
+  }
+  return { negative: cols.negative, positive: cols.positive, neutral: cols.neutral ?? -1 };
+}
+
+function softmaxRow(logits: Float32Array, off: number, n: number): number[] {
+  let max = -Infinity;
+  for (let k = 0; k < n; k++) max = Math.max(max, logits[off + k]!);
+  const e: number[] = [];
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    const v = Math.exp(logits[off + k]! - max);
+    e.push(v);
+    sum += v;
+  }
+  return e.map((v) => v / sum);
+}
+
+/** Builds a result from the three class probabilities. */
+export function toResult(probs: Record<SentimentLabel, number>): SentimentResult {
+  let label: SentimentLabel = 'neutral';
+  for (const l of SENTIMENT_LABELS) if (probs[l] > probs[label]) label = l;
+  return { label, score: probs[label], polarity: probs.positive - probs.negative, probs };
+}
+
+class OnnxSentiment implements SentimentAnalyzer {
+  private readonly batcher: MicroBatcher<string, SentimentResult>;
+
+  constructor(
+    private readonly tokenizer: PreTrainedTokenizer,
+    private readonly model: PreTrainedModel,
+    private readonly cols: Record<SentimentLabel, number>,
+    readonly modelId: string,
+    readonly checksum: string,
+    readonly device: Device,
+    readonly dtype: Dtype,
+    private readonly maxTokens: number,
+    batch: { maxBatch: number; maxWaitMs: number },
+  ) {
+    this.batcher = new MicroBatcher((texts) => this.forward(texts), batch);
+  }
+
+  get batchSizes(): readonly number[] {
+    return this.batcher.batchSizes;
+  }
+
+  analyze(text: string): Promise<SentimentResult> {
+    try {
+      return this.batcher.submit(validateInput(text));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async analyzeMany(texts: readonly string[], opts: { onBatch?: (done: number) => void } = {}): Promise<SentimentResult[]> {
+    const valid = texts.map((t) => validateInput(t));
+    // Identical texts run once; the rest go in length order so each batch pads to similar lengths.
+    const unique = [...new Set(valid)];
+    unique.sort((a, b) => a.length - b.length);
+    const byText = new Map<string, SentimentResult>();
+    const step = 64;
+    for (let i = 0; i < unique.length; i += step) {
+      const chunk = unique.slice(i, i + step);
+      const out = await this.forward(chunk);
+      chunk.forEach((t, k) => byText.set(t, out[k]!));
+      opts.onBatch?.(chunk.length);
+    }
+    return valid.map((t) => byText.get(t)!);
+  }
+
+  /** One forward pass: tokenize with padding/truncation, run, softmax over the label columns. */
+  async forward(texts: string[]): Promise<SentimentResult[]> {
+    const inputs = this.tokenizer(texts, { padding: true, truncation: true, max_length: this.maxTokens });
+    const { logits } = (await this.model(inputs)) as { logits: { data: Float32Array; dims: number[] } };
+    const [batch, n] = logits.dims as [number, number];
+    const out: SentimentResult[] = [];
+    for (let b = 0; b < batch; b++) {
+      const p = softmaxRow(logits.data, b * n, n);
+      out.push(
+        toResult({
+          negative: p[this.cols.negative] ?? 0,
+          neutral: this.cols.neutral >= 0 ? (p[this.cols.neutral] ?? 0) : 0,
+          positive: p[this.cols.positive] ?? 0,
+        }),
+      );
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.batcher.close();
+    await this.model.dispose();
+  }
+}
+
+export type LoadedSentiment = SentimentAnalyzer & { forward(texts: string[]): Promise<SentimentResult[]>; readonly batchSizes: readonly number[] };
+
+/**
+ * Loads the classifier once from a local folder (never the network). With device "cuda", a missing GPU
+ * or CUDA provider logs one line and falls back to CPU, like the shared encoder.
+ */
+export async function loadSentiment(opts: SentimentOptions): Promise<LoadedSentiment> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const dtype = opts.dtype ?? 'q8';
+  const folder = resolve(opts.model);
+  let weights = checkModelFolder(folder, dtype);
+  const cols = labelColumns(folder);
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = dirname(folder) + '/';
+  const ref = basename(folder);
+  const tokenizer = await AutoTokenizer.from_pretrained(ref, { local_files_only: true });
+  const load = (device: Device, d: Dtype) =>
+    AutoModelForSequenceClassification.from_pretrained(ref, {
+      device,
+      dtype: d,
+      local_files_only: true,
+      session_options: { logSeverityLevel: device === 'cuda' ? 4 : 3 },
+    });
+  let device: Device = opts.device ?? 'cpu';
+  let runDtype: Dtype = dtype;
+  let model: PreTrainedModel;
+  try {
+    const precheck = device === 'cuda' ? cudaUnavailableReason() : null;
+    if (precheck) throw new Error(precheck);
+    model = await load(device, dtype);
+  } catch (err) {
+    if (device !== 'cuda') throw err;
+    const reason = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300);
+    log(`[sentiment] CUDA execution provider unavailable (${reason}); falling back to CPU`);
+    device = 'cpu';
+    runDtype = dtype === 'fp16' ? 'fp32' : dtype;
+    weights = checkModelFolder(folder, runDtype);
+    model = await load('cpu', runDtype);
+  }
+  const checksum = createHash('sha256').update(readFileSync(weights)).digest('hex');
+  return new OnnxSentiment(tokenizer, model, cols, `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, runDtype, opts.maxTokens ?? 128, {
+    maxBatch: opts.maxBatch ?? 32,
+    maxWaitMs: opts.maxWaitMs ?? 2,
+  });
+}
+
+// Load once, call many: the chat pipeline, review summaries and evals of one process share it.
+let shared: Promise<LoadedSentiment> | null = null;
+
+export function getSharedSentiment(config: Config): Promise<SentimentAnalyzer> {
+  if (!shared) {
+    shared = loadSentiment(sentimentOptionsFromEnv(config)).catch((err: unknown) => {
+      shared = null; // a later call retries, e.g. after the model folder is restored
+      throw err;
+    });
+  }
+  return shared;
+}
