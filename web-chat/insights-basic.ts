@@ -106,3 +106,35 @@ export class LexiconReviewAnalyzer implements ReviewAnalyzer {
     return reviews.map(analyzeReview);
   }
 }
+
+/**
+ * An analyzer whose real implementation (e.g. the sentiment model: `createReviewAnalyzer` in
+ * nlu/reviews.ts) is loaded on first use, so the server starts without waiting for it. If loading
+ * fails (model folder missing), the lexicon analyzer takes over and the reason is logged once.
+ */
+export function lazyAnalyzer(load: () => Promise<ReviewAnalyzer>, opts: { log?: (line: string) => void; fallback?: ReviewAnalyzer } = {}): ReviewAnalyzer {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  let inner: Promise<ReviewAnalyzer> | null = null;
+  let name = 'loading';
+  const get = () =>
+    (inner ??= load().then(
+      (a) => {
+        name = a.name;
+        return a;
+      },
+      (err: unknown) => {
+        const f = opts.fallback ?? new LexiconReviewAnalyzer();
+        name = `${f.name} (model unavailable)`;
+        log(`[insights] review model unavailable, using the ${f.name} analyzer: ${(err as Error).message}`);
+        return f;
+      },
+    ));
+  return {
+    get name() {
+      return name;
+    },
+    async analyze(reviews) {
+      return (await get()).analyze(reviews);
+    },
+  };
+}

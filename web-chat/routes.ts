@@ -15,10 +15,21 @@ import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from '.
 //   /api/catalog, /api/catalog/product
 //   /api/insights/products, /api/insights/products/:id[/reviews], /api/insights/export.csv|json
 
+export { lazyAnalyzer, LexiconReviewAnalyzer } from './insights-basic.js';
+export type { ReviewAnalyzer } from './insights-core.js';
+
 export interface WebChatOptions {
   store: Store;
-  /** Review analyzer for the insights pages; the built-in lexicon analyzer when absent. */
+  /**
+   * Review analyzer for the insights pages; the built-in lexicon analyzer when absent. For the
+   * sentiment model: `lazyAnalyzer(async () => createReviewAnalyzer({ sentiment: await getSharedSentiment(config) }))`.
+   */
   analyzer?: ReviewAnalyzer;
+  /**
+   * Most-reviewed products analyzed in the background after the first insights request (default 30
+   * with the lexicon analyzer, 0 with any other, so a model never competes with live chats unasked).
+   */
+  warmTop?: number;
   /** Folder of the static files (tests may point elsewhere). */
   publicDir?: string;
   maxAgeSeconds?: number;
@@ -36,7 +47,12 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
   const root = opts.publicDir ?? PUBLIC_DIR;
   const maxAgeSeconds = opts.maxAgeSeconds ?? 300;
   const catalog = createCatalogApi(opts.store);
-  const insights = createInsightsApi({ store: opts.store, ...(opts.analyzer ? { analyzer: opts.analyzer } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const insights = createInsightsApi({
+    store: opts.store,
+    ...(opts.analyzer ? { analyzer: opts.analyzer } : {}),
+    warmTop: opts.warmTop ?? (opts.analyzer ? 0 : 30),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   const ioClient = socketIoClientPath();
 
   const page =
