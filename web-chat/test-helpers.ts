@@ -60,3 +60,51 @@ export async function pageServer(store: Store, opts: Omit<WebChatOptions, 'store
     },
   };
 }
+
+/**
+ * A TCP proxy in front of the server, to cut a browser's connection on purpose (the page keeps
+ * running, its socket drops, and new connections are refused until `restore()`).
+ */
+export async function flakyProxy(target: string) {
+  const { createServer, connect } = await import('node:net');
+  const t = new URL(target);
+  const open = new Set<import('node:net').Socket>();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(t.port), t.hostname);
+    open.add(client);
+    open.add(upstream);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Drops every open connection and refuses new ones. */
+    cut() {
+      down = true;
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}

@@ -222,6 +222,7 @@
     '.sb-send{border:0;border-radius:10px;background:var(--sb-primary);color:#fff;font-weight:600;padding:0 16px;height:42px;cursor:pointer}',
     '.sb-send:hover{background:var(--sb-primary-dark)}',
     '.sb-foot{font-size:11px;color:var(--sb-muted);text-align:center;padding:0 0 6px;background:#fff}',
+    '@media (max-width:400px){.sb-avatar{display:none}.sb-launcher>span:not(.sb-badge){display:none}.sb-launcher{padding:14px}}',
     '@media (max-width:480px){.sb-panel{inset:0;width:100vw;height:100%;max-height:none;border-radius:0;border:0}.sb-launcher{bottom:14px;right:14px}.sb--left .sb-launcher{left:14px}.sb-card{flex-basis:72%}.sb-hbtn{padding:6px 8px}}',
   ].join('\n');
 
@@ -455,7 +456,7 @@
             'aria-label': label + ': ' + (c.title || 'product'),
             text: label,
             onclick: function () {
-              send({ value: String(b.value), text: label + ': ' + String(c.title || '').slice(0, 80), label: label + ' \u2013 ' + String(c.title || '').slice(0, 60) });
+              send({ value: String(b.value), text: label + ': ' + String(c.title || '').slice(0, 80) });
             },
           }),
         );

@@ -1,0 +1,440 @@
+// End-to-end tests of the three pages in Debian's Chromium (headless, driven by playwright-core)
+// against the real server from bot/main.ts on 127.0.0.1. Screenshots go to
+// test-artifacts/screenshots/ and are copied to web-chat/screenshots/ for the README.
+//
+// Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flakyProxy } from './test-helpers.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+const README_SHOTS = join(HERE, 'screenshots');
+const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
+
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function startServer(dataDir: string): Promise<Running> {
+  if (process.env.WEBCHAT_TEST_URL) return { url: process.env.WEBCHAT_TEST_URL.replace(/\/$/, ''), close: async () => {} };
+  const main = join(ROOT, 'bot', 'main.ts');
+  if (!existsSync(main)) throw new Error('bot/main.ts is missing: the browser tests run against its start() (or set WEBCHAT_TEST_URL to a running server)');
+  const mod = (await import(pathToFileURL(main).href)) as { start?: (opts: { port: number; dataDir: string; host?: string }) => Promise<Running> };
+  if (typeof mod.start !== 'function') throw new Error('bot/main.ts does not export start()');
+  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1' });
+  return { url: s.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:'), close: () => s.close() };
+}
+
+/** expect.poll with room for a real bot turn (its default is one second). */
+const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
+
+let browser: Browser;
+let server: Running;
+let dataDir: string;
+const shots: string[] = [];
+const contexts: BrowserContext[] = [];
+
+async function newPage(opts: { width?: number; height?: number } = {}): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  // No alert/confirm may ever open: injected markup would be the only way to get one.
+  page.on('dialog', (d) => {
+    throw new Error(`unexpected dialog: ${d.message()}`);
+  });
+  return page;
+}
+
+async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  // Let pictures settle (remote ones fail offline and fall back to local placeholders).
+  await page
+    .waitForFunction(() => [...document.images].every((i) => i.complete || i.getBoundingClientRect().top > innerHeight), undefined, { timeout: 10_000 })
+    .catch(() => {});
+  await page.waitForTimeout(300);
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: opts.fullPage ?? false, animations: 'disabled', caret: 'hide' });
+  shots.push(path);
+}
+
+// ---------- widget helpers (Playwright's CSS selectors pierce the widget's open shadow root) ----------
+async function openWidget(page: Page): Promise<void> {
+  await page.locator('.sb-launcher').click();
+  await page.locator('#sb-input').waitFor({ state: 'visible' });
+}
+
+const botRows = (page: Page) => page.locator('.sb-row--bot, .sb-row--agent');
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.locator('#sb-input').fill(text);
+  await page.locator('#sb-input').press('Enter');
+  await page.locator('.sb-row--customer:not(.sb-row--pending) .sb-bubble', { hasText: text.slice(0, 40) }).last().waitFor();
+}
+
+/** Says something and waits for at least one new bot (or agent) turn; returns the new turns' text. */
+async function ask(page: Page, text: string, timeout = 30_000): Promise<string> {
+  const before = await botRows(page).count();
+  await say(page, text);
+  await poll(() => botRows(page).count(), timeout).toBeGreaterThan(before);
+  await page.waitForTimeout(400); // the rest of the turn (cards, chips) follows right behind
+  const texts = await botRows(page).allTextContents();
+  return texts.slice(before).join('\n');
+}
+
+async function agentLogin(page: Page): Promise<void> {
+  await page.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+  await page.locator('#email').fill(AGENT.email);
+  await page.locator('#password').fill(AGENT.password);
+  await page.locator('#login button[type=submit]').click();
+  await page.locator('#console').waitFor({ state: 'visible' });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium (never a browser download), or set CHROMIUM_PATH.`);
+  }
+  dataDir = mkdtempSync(join(tmpdir(), 'shopbot-browser-'));
+  [browser, server] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }), startServer(dataDir)]);
+}, 240_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await server?.close().catch(() => {});
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  // The README shows the latest screenshots.
+  mkdirSync(README_SHOTS, { recursive: true });
+  for (const s of shots) if (existsSync(s)) copyFileSync(s, join(README_SHOTS, s.split('/').pop()!));
+}, 60_000);
+
+describe('demo store and chat widget', () => {
+  it('shows the catalog, then a customer gets recommendations and clicks a card', async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await poll(() => page.locator('#catalog .product').count()).toBeGreaterThan(10);
+    expect(await page.locator('#catalog .product .price').first().textContent()).toMatch(/₹/);
+    // One widget host, injected by the single script tag.
+    expect(await page.locator('#shopbot-widget').count()).toBe(1);
+    await shot(page, 'store');
+
+    await openWidget(page);
+    await ask(page, 'Can you recommend some wireless headphones?');
+    const cards = page.locator('.sb-card');
+    await cards.first().waitFor();
+    expect(await cards.count()).toBeGreaterThanOrEqual(2);
+    const first = cards.first();
+    await poll(() => first.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const title = (await first.locator('h3').textContent())!.trim();
+    expect(title.length).toBeGreaterThan(3);
+    expect(await first.locator('.sb-price').textContent()).toMatch(/₹\s?[\d,]+/);
+    for (const label of ['View', 'Add to cart', 'More like this']) expect(await first.getByRole('button', { name: new RegExp(`^${label}`) }).count()).toBe(1);
+    // Chips for the next step.
+    expect(await page.locator('.sb-chip').count()).toBeGreaterThan(0);
+    await shot(page, 'widget-recommendations');
+
+    // "View" on the first card: the bot describes that product.
+    const before = await botRows(page).count();
+    await first.getByRole('button', { name: /^View/ }).click();
+    await poll(() => botRows(page).count()).toBeGreaterThan(before);
+    await page.locator('.sb-row--bot .sb-bubble', { hasText: title.slice(0, 25) }).first().waitFor();
+    // The click shows as the customer's own turn.
+    expect(await page.locator('.sb-row--customer .sb-bubble', { hasText: `View: ${title.slice(0, 20)}` }).count()).toBeGreaterThan(0);
+    // Timestamps on every turn.
+    expect(await page.locator('.sb-row--customer time').first().getAttribute('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  }, 90_000);
+
+  it('answers an FAQ', async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(page);
+    const reply = await ask(page, 'What payment methods do you accept?');
+    expect(reply.length).toBeGreaterThan(20);
+    expect(reply).not.toMatch(/something went wrong/i);
+    // "Talk to a person" stays reachable whatever the bot said.
+    expect(await page.locator('.sb-hbtn').isEnabled()).toBe(true);
+  }, 60_000);
+
+  it('shows a hostile message as text, never as markup', async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(page);
+    const hostile = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b>bold</b>`;
+    await say(page, hostile);
+    const bubble = page.locator('.sb-row--customer .sb-bubble').last();
+    expect(await bubble.textContent()).toBe(hostile);
+    expect(await page.locator('.sb-log img, .sb-log script, .sb-log b').count()).toBe(0);
+    await page.waitForTimeout(500);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  }, 60_000);
+
+  it('is usable with the keyboard alone', async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await page.locator('#catalog .product').first().waitFor();
+    // Tab through the page until the launcher has focus (it is the last stop).
+    let onLauncher = false;
+    for (let i = 0; i < 200 && !onLauncher; i++) {
+      await page.keyboard.press('Tab');
+      onLauncher = await page.evaluate(() => document.activeElement?.id === 'shopbot-widget' && document.activeElement.shadowRoot?.activeElement?.classList.contains('sb-launcher') === true);
+    }
+    expect(onLauncher).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.locator('#sb-input').waitFor({ state: 'visible' });
+    expect(await page.locator('.sb-launcher').getAttribute('aria-expanded')).toBe('true');
+    await poll(() => page.evaluate(() => document.getElementById('shopbot-widget')?.shadowRoot?.activeElement?.id)).toBe('sb-input');
+    await page.keyboard.type('recommend a kindle');
+    await page.keyboard.press('Enter');
+    await page.locator('.sb-card').first().waitFor({ timeout: 30_000 });
+    // New turns are announced: the log is a polite live region.
+    expect(await page.locator('.sb-log').getAttribute('role')).toBe('log');
+    expect(await page.locator('.sb-log').getAttribute('aria-live')).toBe('polite');
+    // Arrow keys move between cards, keeping the same action focused.
+    const count = await page.locator('.sb-card').count();
+    if (count > 1) {
+      await page.locator('.sb-card').first().getByRole('button', { name: /^Add to cart/ }).focus();
+      await page.keyboard.press('ArrowRight');
+      const focused = await page.evaluate(() => {
+        const a = document.getElementById('shopbot-widget')?.shadowRoot?.activeElement;
+        const cards = [...(document.getElementById('shopbot-widget')?.shadowRoot?.querySelectorAll('.sb-card') ?? [])];
+        return { action: a?.getAttribute('data-action'), card: cards.indexOf(a?.closest('.sb-card') as Element) };
+      });
+      expect(focused).toEqual({ action: 'add_to_cart', card: 1 });
+    }
+    // Every control in the panel has an accessible name.
+    const unnamed = await page.evaluate(() =>
+      [...(document.getElementById('shopbot-widget')?.shadowRoot?.querySelectorAll('button, textarea') ?? [])].filter((b) => !(b.getAttribute('aria-label') || b.textContent?.trim())).length,
+    );
+    expect(unnamed).toBe(0);
+    // Escape closes the panel and gives focus back to the launcher.
+    await page.locator('#sb-input').focus();
+    await page.keyboard.press('Escape');
+    expect(await page.locator('.sb-launcher').getAttribute('aria-expanded')).toBe('false');
+    await poll(() => page.evaluate(() => document.getElementById('shopbot-widget')?.shadowRoot?.activeElement?.classList.contains('sb-launcher'))).toBe(true);
+  }, 90_000);
+
+  it('works on a 360 px wide phone', async () => {
+    const page = await newPage({ width: 360, height: 740 });
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await page.locator('#catalog .product').first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, 'store-360');
+    await openWidget(page);
+    const box = await page.locator('.sb-panel').boundingBox();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(360.5);
+    await ask(page, 'Show me some headphones please');
+    await page.locator('.sb-card').first().waitFor({ timeout: 30_000 });
+    const card = await page.locator('.sb-card').first().boundingBox();
+    expect(card!.width).toBeLessThan(360);
+    // The composer and the "Talk to a person" button stay on screen.
+    for (const sel of ['#sb-input', '.sb-send', '.sb-hbtn', '.sb-close']) {
+      const b = await page.locator(sel).boundingBox();
+      expect(b, sel).not.toBeNull();
+      expect(b!.x + b!.width, sel).toBeLessThanOrEqual(360.5);
+      expect(b!.y + b!.height, sel).toBeLessThanOrEqual(740.5);
+    }
+    await shot(page, 'widget-360');
+  }, 90_000);
+
+  it('resumes the conversation after a reload', async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(page);
+    await ask(page, 'hello');
+    await ask(page, 'recommend a coffee mug');
+    const before = await page.locator('.sb-row').count();
+    const transcript = await page.locator('.sb-row .sb-bubble').allTextContents();
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    // The panel reopens with the same conversation, without duplicates.
+    await page.locator('#sb-input').waitFor({ state: 'visible' });
+    await poll(() => page.locator('.sb-row').count()).toBe(before);
+    await page.waitForTimeout(800); // any replay would have arrived by now
+    expect(await page.locator('.sb-row').count()).toBe(before);
+    expect(await page.locator('.sb-row .sb-bubble').allTextContents()).toEqual(transcript);
+    await ask(page, 'thanks!');
+    expect(await page.locator('.sb-row--customer .sb-bubble', { hasText: 'hello' }).count()).toBe(1);
+    // A fresh tab of the same browser (no cached transcript) replays it from the server.
+    await page.evaluate(() => {
+      for (const k of Object.keys(localStorage)) if (k.endsWith(':events') || k.endsWith(':seq')) localStorage.removeItem(k);
+    });
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.locator('#sb-input').waitFor({ state: 'visible' });
+    await page.locator('.sb-row--customer .sb-bubble', { hasText: 'thanks!' }).waitFor();
+    expect(await page.locator('.sb-row--customer .sb-bubble', { hasText: 'recommend a coffee mug' }).count()).toBe(1);
+  }, 90_000);
+});
+
+describe('hand-off to a person', () => {
+  it('an agent accepts, replies (through a dropped connection) and resolves, with several chats at once', async () => {
+    const agent = await newPage({ width: 1400, height: 860 });
+    await agentLogin(agent);
+
+    // Customer 1 talks through a proxy whose connection the test cuts later.
+    const proxy = await flakyProxy(server.url);
+    try {
+      const customer = await newPage();
+      await customer.goto(proxy.url + '/', { waitUntil: 'domcontentloaded' });
+      await openWidget(customer);
+      await ask(customer, 'Hi, I have a question about my phone charger');
+      // (A bot that already decided to get a person has disabled the button.)
+      if (await customer.locator('.sb-hbtn').isEnabled()) await customer.locator('.sb-hbtn').click();
+      await customer.locator('.sb-handoff', { hasText: /number \d+ in the queue/ }).waitFor({ timeout: 30_000 });
+      expect(await customer.locator('.sb-hbtn').isDisabled()).toBe(true);
+
+      // The agent sees the waiting chat, with wait time, skill and sentiment, and the tab title says so.
+      const ticket = agent.locator('#queue .ticket').first();
+      await ticket.waitFor();
+      expect(await ticket.locator('.wait').textContent()).toMatch(/waiting \d+s/);
+      expect(await ticket.locator('.pill').count()).toBeGreaterThanOrEqual(1);
+      await poll(() => agent.title()).toMatch(/1 waiting/);
+      await ticket.getByRole('button', { name: /Accept/ }).click();
+      await agent.locator('#chat').waitFor({ state: 'visible' });
+      await customer.locator('.sb-handoff--assigned', { hasText: /Anna joined/ }).waitFor();
+
+      // The agent's view: transcript with what the bot understood, summary, profile.
+      await agent.locator('.turn-customer', { hasText: 'question about my phone charger' }).waitFor();
+      expect(await agent.locator('.turn-customer .pill-info').count()).toBeGreaterThan(0);
+      expect((await agent.locator('#summary').textContent())!.length).toBeGreaterThan(20);
+      expect(await agent.locator('#profile dd').count()).toBeGreaterThan(0);
+
+      // Suggested answer one click away, editable before sending.
+      const suggestion = agent.locator('#suggested .suggestion').first();
+      let reply = 'Hi, this is Anna. Sorry about the charger – I will sort out a replacement.';
+      if (await suggestion.count()) {
+        await suggestion.click();
+        expect((await agent.locator('#reply').inputValue()).length).toBeGreaterThan(0);
+      }
+      await agent.locator('#reply').fill(reply);
+      await agent.locator('#composer button[type=submit]').click();
+      await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'Sorry about the charger' }).waitFor();
+      expect(await customer.locator('.sb-row--agent .sb-who').first().textContent()).toBe('Anna');
+
+      // A hostile message reaches the agent as text.
+      const hostile = '<img src=x onerror="window.__xss=1">order <b>ORD-1</b>';
+      await say(customer, hostile);
+      await agent.locator('.turn-customer .turn-bubble', { hasText: 'ORD-1' }).waitFor();
+      expect(await agent.locator('.turn-customer .turn-bubble').last().textContent()).toBe(hostile);
+      expect(await agent.locator('#transcript img, #transcript b').count()).toBe(0);
+
+      // Product cards from the agent's product search.
+      await agent.locator('#psearch').fill('charger');
+      await agent.locator('#psearch').press('Enter');
+      await agent.locator('#presults li[data-product-id]').first().waitFor();
+      await agent.locator('#presults li[data-product-id] button').first().click();
+      await customer.locator('.sb-card').first().waitFor();
+
+      // The customer's connection drops; nothing is lost either way.
+      proxy.cut();
+      await customer.locator('.sb-banner:not([hidden])').waitFor();
+      await agent.locator('#reply').fill('Are you still there? Your replacement is on its way.');
+      await agent.locator('#composer button[type=submit]').click();
+      await agent.locator('.turn-agent', { hasText: 'Are you still there?' }).waitFor();
+      await customer.locator('#sb-input').fill('Yes, I am back online');
+      await customer.locator('#sb-input').press('Enter');
+      expect(await customer.locator('.sb-row--pending').count()).toBe(1);
+      await customer.waitForTimeout(1000);
+      proxy.restore();
+      await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'Are you still there?' }).waitFor({ timeout: 20_000 });
+      await agent.locator('.turn-customer', { hasText: 'Yes, I am back online' }).waitFor({ timeout: 20_000 });
+      await customer.locator('.sb-banner[hidden]').waitFor({ state: 'attached' });
+      expect(await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'Are you still there?' }).count()).toBe(1);
+      expect(await customer.locator('.sb-row--customer .sb-bubble', { hasText: 'Yes, I am back online' }).count()).toBe(1);
+      expect(await agent.locator('.turn-customer', { hasText: 'Yes, I am back online' }).count()).toBe(1);
+      expect(await customer.locator('.sb-row--pending').count()).toBe(0);
+      await shot(customer, 'widget-handoff');
+
+      // A second customer: the agent holds two chats; the other one gets an unread badge.
+      const second = await newPage();
+      await second.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+      await openWidget(second);
+      await second.locator('.sb-hbtn').click();
+      await second.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
+      await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
+      await second.locator('.sb-handoff--assigned').waitFor();
+      await poll(() => agent.locator('#mine .chat-tab').count()).toBe(2);
+      await say(customer, 'One more question about the warranty');
+      const firstTab = agent.locator('#mine .chat-tab').first();
+      await firstTab.locator('.unread').waitFor();
+      expect(await firstTab.locator('.unread').textContent()).toBe('1');
+      await poll(() => agent.title()).toMatch(/1 unread/);
+      await firstTab.click();
+      expect(await firstTab.locator('.unread').count()).toBe(0);
+      await agent.locator('.turn-customer', { hasText: 'warranty' }).waitFor();
+      await shot(agent, 'agent-console');
+
+      // Resolve chat 1 (with the summary dialog) and return chat 2 to the bot.
+      await agent.locator('#resolve').click();
+      await agent.locator('#resolve-dialog[open]').waitFor();
+      expect((await agent.locator('#resolve-summary').inputValue()).length).toBeGreaterThan(10);
+      await agent.locator('#resolve-ok').click();
+      await customer.locator('.sb-row--bot .sb-bubble', { hasText: /marked your question as solved/ }).waitFor();
+      await customer.locator('.sb-handoff[hidden]').waitFor({ state: 'attached' });
+      expect(await customer.locator('.sb-hbtn').isEnabled()).toBe(true);
+      await poll(() => agent.locator('#mine .chat-tab').count()).toBe(1);
+      await agent.locator('#return').click();
+      await second.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).waitFor();
+      await poll(() => agent.locator('#mine .chat-tab').count()).toBe(0);
+      // Back with the bot: it answers again.
+      const again = await ask(customer, 'Can you recommend a phone case?');
+      expect(again.length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+});
+
+describe('review insights', () => {
+  it('renders a product with its charts, aspect reviews, and exports CSV', async () => {
+    const page = await newPage({ width: 1400, height: 1000 });
+    // A deep link to a product with a moderate number of reviews.
+    await page.goto(`${server.url}/insights?product=P-DF-B00IOY8XWQ`, { waitUntil: 'domcontentloaded' });
+    await poll(() => page.locator('#products tbody tr[data-product-id]').count()).toBeGreaterThan(10);
+    const chart = page.locator('svg[data-chart="sentiment"]');
+    await chart.waitFor({ timeout: 90_000 });
+    expect((await chart.locator('path[data-series="positive"]').getAttribute('d'))!.length).toBeGreaterThan(20);
+    expect(await chart.getAttribute('aria-label')).toMatch(/% of reviews positive/);
+    expect(await page.locator('svg[data-chart="ratings"] rect').count()).toBe(10);
+    expect(await page.locator('#detail-title').textContent()).toContain('Kindle Voyage');
+    const aspects = page.locator('.aspect-table tr.aspect-row');
+    expect(await aspects.count()).toBeGreaterThan(3);
+    expect(await page.locator('.aspect-table svg.spark').count()).toBe(await aspects.count());
+    expect(await page.locator('.procon .pros li').count()).toBeGreaterThan(0);
+    // The reviews behind an aspect.
+    await aspects.first().getByRole('button').click();
+    await page.locator('.aspect-reviews .review').first().waitFor();
+    expect(await page.locator('.aspect-reviews .review mark').count()).toBeGreaterThan(0);
+    // A pro links to its source review.
+    await page.locator('.procon .pros li').first().getByRole('button', { name: /Show the review/ }).click();
+    await page.locator('#sources .review').first().waitFor();
+    await shot(page, 'insights', { fullPage: false });
+
+    // Export: the download is a real CSV of this product's aspects.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
+    expect(download.suggestedFilename()).toMatch(/^insights-P-DF-B00IOY8XWQ-aspects-\d{4}-\d{2}-\d{2}\.csv$/);
+    const file = await download.path();
+    const csv = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    const lines = csv.trim().split(/\r\n/);
+    expect(lines[0]).toBe('product_id,product,aspect,mentions,positive,negative,positive_share,trend,trend_delta,example_review_ids');
+    expect(lines.length).toBe((await aspects.count()) + 1);
+
+    // Filters: a category narrows the list.
+    const all = await page.locator('#products tbody tr[data-product-id]').count();
+    await page.locator('#category').selectOption({ index: 1 });
+    await poll(() => page.locator('#products tbody tr[data-product-id]').count()).not.toBe(all);
+    expect(new URL(page.url()).searchParams.get('category')).toBeTruthy();
+  }, 150_000);
+
+  it('screenshots stay small enough for the README', () => {
+    for (const s of shots) expect(statSync(s).size, s).toBeLessThan(400_000);
+  });
+});
