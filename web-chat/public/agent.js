@@ -376,7 +376,7 @@ function renderChats() {
             onclick: () => select(c.ticketId),
           },
           [
-            el('span', { class: 'ticket-name', text: customerName(c) }),
+            el('span', { class: 'ticket-name', text: `${customerName(c)} · #${c.ticketId}` }),
             last ? sentimentPill(last.sentiment) : null,
             c.unread ? el('span', { class: 'unread', 'aria-hidden': 'true', text: String(c.unread) }) : null,
           ],
@@ -388,9 +388,18 @@ function renderChats() {
 }
 
 function select(ticketId) {
+  // Each chat keeps its own unsent draft.
+  const previous = state.active !== null ? state.chats.get(state.active) : null;
+  if (previous && previous.ticketId !== ticketId) previous.draft = ui.reply.value;
+  const changed = state.active !== ticketId;
   state.active = ticketId;
   const chat = state.chats.get(ticketId);
   if (chat) chat.unread = 0;
+  if (chat && changed) {
+    ui.reply.value = chat.draft || '';
+    ui.psearch.value = chat.search ? chat.search.query : '';
+    ui.sendError.textContent = '';
+  }
   renderChats();
   renderActive();
 }
@@ -495,12 +504,13 @@ function renderActive() {
       ]),
     );
   }
-  renderProducts((v.recommendedProducts || []).map((p) => ({ ...p, note: p.reason })), 'Recommended for this customer');
+  if (chat.search) renderProducts(chat.search.products, chat.search.products.length ? `${chat.search.products.length} in stock for “${chat.search.query}”` : `Nothing in stock matches “${chat.search.query}”.`);
+  else renderProducts((v.recommendedProducts || []).map((p) => ({ ...p, note: p.reason })), 'Recommended for this customer');
 }
 
 function renderProducts(list, label) {
   clear(ui.presults);
-  if (label && list.length) ui.presults.append(el('li', { class: 'muted small', text: label }));
+  if (label) ui.presults.append(el('li', { class: 'muted small', text: label }));
   for (const p of list) {
     ui.presults.append(
       el('li', { 'data-product-id': p.productId }, [
@@ -523,11 +533,19 @@ async function sendProducts(productIds) {
 ui.psearchForm.addEventListener('submit', async (e) => {
   e.preventDefault();
   const query = ui.psearch.value.trim();
-  if (!query) return;
+  if (!query) {
+    // An empty search goes back to the recommendations for this customer.
+    const chat = state.chats.get(state.active);
+    if (chat) chat.search = null;
+    renderActive();
+    return;
+  }
   const res = await emit('search_products', { query });
   if (!res.ok) return toast(`Search failed: ${res.error}`);
-  renderProducts(res.products || [], res.products && res.products.length ? `${res.products.length} in stock` : '');
-  if (!res.products || res.products.length === 0) ui.presults.append(el('li', { class: 'muted', text: 'Nothing in stock matches.' }));
+  const products = res.products || [];
+  const chat = state.chats.get(state.active);
+  if (chat) chat.search = { query, products };
+  renderProducts(products, products.length ? `${products.length} in stock for “${query}”` : `Nothing in stock matches “${query}”.`);
 });
 
 // ---------- replying ----------
