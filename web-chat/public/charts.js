@@ -42,8 +42,9 @@ function monthLabel(label) {
  */
 export function sentimentChart(monthly, opts = {}) {
   const data = bucket(monthly, opts.maxPoints || 30);
-  const W = 600;
-  const H = 260;
+  // Drawn at the size it is shown, so the labels keep their size on a phone.
+  const W = Math.round(Math.max(300, Math.min(720, opts.width || 600)));
+  const H = W < 420 ? 220 : 260;
   const m = { l: 46, r: 40, t: 14, b: 36 };
   const iw = W - m.l - m.r;
   const ih = H - m.t - m.b;
@@ -125,8 +126,8 @@ export function sentimentChart(monthly, opts = {}) {
   });
   root.append(pts);
 
-  // X labels: at most ~8.
-  const every = Math.max(1, Math.ceil(n / 8));
+  // X labels: as many as fit without touching.
+  const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(iw / 64))));
   const axis = svg('g', { class: 'axis' });
   data.forEach((d, i) => {
     if (i % every !== 0) return;

@@ -180,11 +180,19 @@ async function loadDetail() {
   }
 }
 
+/** The width the sentiment chart will be shown at (its panel is 1.7 of 2.7 columns on wide screens). */
+function chartWidth() {
+  const w = ui.detail.clientWidth || 600;
+  return window.matchMedia('(max-width: 760px)').matches ? w - 26 : (w - 16) * (1.7 / 2.7) - 32;
+}
+
 function stat(value, label) {
   return el('div', { class: 'stat' }, [el('b', { text: value }), el('span', { text: label })]);
 }
 
+let lastDetail = null;
 function renderDetail(body) {
+  lastDetail = body;
   const { product: p, summary: s } = body;
   clear(ui.detail);
   const period = s.firstDate ? `${fmtDate(s.firstDate)} – ${fmtDate(s.lastDate)}` : 'no reviews in this period';
@@ -226,7 +234,7 @@ function renderDetail(body) {
   ]);
   ui.detail.append(
     el('div', { class: 'panels' }, [
-      el('section', { class: 'card panel', 'aria-labelledby': 'chart-h' }, [el('h3', { id: 'chart-h', text: 'Sentiment over time' }), sentimentChart(s.monthly), sentimentLegend(), dataTable]),
+      el('section', { class: 'card panel', 'aria-labelledby': 'chart-h' }, [el('h3', { id: 'chart-h', text: 'Sentiment over time' }), sentimentChart(s.monthly, { width: chartWidth() }), sentimentLegend(), dataTable]),
       el('section', { class: 'card panel', 'aria-labelledby': 'dist-h' }, [el('h3', { id: 'dist-h', text: 'Rating distribution' }), ratingChart(s.distribution)]),
     ]),
   );
@@ -368,6 +376,20 @@ ui.reset.addEventListener('click', (e) => {
   ui.category.value = '';
   syncUrl();
   void loadList();
+});
+
+// Charts are drawn for the width they are shown at: redraw after the window changes size.
+let lastWidth = ui.detail.clientWidth;
+let resizeTimer = null;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    if (!lastDetail || Math.abs(ui.detail.clientWidth - lastWidth) < 40) return;
+    lastWidth = ui.detail.clientWidth;
+    const open = document.activeElement;
+    renderDetail(lastDetail);
+    if (open && open !== document.body && !document.contains(open)) ui.detail.focus();
+  }, 200);
 });
 
 syncUrl();
