@@ -90,6 +90,45 @@ async function ask(page: Page, text: string, timeout = 30_000): Promise<string> 
   return texts.slice(before).join('\n');
 }
 
+/** Elements (inside the widget's shadow root or the page) whose text contrast is below WCAG AA (4.5:1). */
+async function lowContrast(page: Page, selectors: string[]): Promise<string[]> {
+  return page.evaluate((sels) => {
+    const parse = (c: string): [number, number, number, number] => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (!m) return [0, 0, 0, 0];
+      const p = m[1]!.split(/[ ,/]+/).filter(Boolean).map(Number);
+      return [p[0]!, p[1]!, p[2]!, p[3] ?? 1];
+    };
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    const background = (el: Element | null): number[] => {
+      for (let n: Element | null = el; n; n = n.parentElement ?? ((n.getRootNode() as ShadowRoot).host ?? null)) {
+        const c = parse(getComputedStyle(n).backgroundColor);
+        if (c[3] > 0.5) return c;
+      }
+      return [255, 255, 255, 1];
+    };
+    const roots: (Document | ShadowRoot)[] = [document];
+    const sr = document.getElementById('shopbot-widget')?.shadowRoot;
+    if (sr) roots.push(sr);
+    const bad: string[] = [];
+    for (const sel of sels) {
+      for (const root of roots) {
+        for (const el of [...root.querySelectorAll(sel)].slice(0, 3)) {
+          if (!(el as HTMLElement).offsetParent && getComputedStyle(el).position !== 'fixed') continue;
+          const fg = lum(parse(getComputedStyle(el).color));
+          const bg = lum(background(el));
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          if (ratio < 4.5) bad.push(`${sel} ${ratio.toFixed(2)}`);
+        }
+      }
+    }
+    return bad;
+  }, selectors);
+}
+
 async function agentLogin(page: Page): Promise<void> {
   await page.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
   await page.locator('#email').fill(AGENT.email);
@@ -140,6 +179,10 @@ describe('demo store and chat widget', () => {
     // Chips for the next step.
     expect(await page.locator('.sb-chip').count()).toBeGreaterThan(0);
     await shot(page, 'widget-recommendations');
+    // Text contrast meets WCAG AA in the widget and on the store page.
+    expect(
+      await lowContrast(page, ['.sb-row--customer .sb-bubble', '.sb-row--bot .sb-bubble', '.sb-meta', '.sb-chip', '.sb-heading h2', '.sb-status', '.sb-hbtn', '.sb-card h3', '.sb-price', '.sb-rating', '.sb-reason', '.sb-btn', '.sb-send', '.sb-foot', '.sb-launcher', '.product h2', '.price', '.rating', '.cat-path', '.btn', '.hero p', '.result-info']),
+    ).toEqual([]);
 
     // "View" on the first card: the bot describes that product.
     const before = await botRows(page).count();
@@ -371,6 +414,9 @@ describe('hand-off to a person', () => {
       expect(await firstTab.locator('.unread').count()).toBe(0);
       await agent.locator('.turn-customer', { hasText: 'warranty' }).waitFor();
       await shot(agent, 'agent-console');
+      expect(
+        await lowContrast(agent, ['.ticket-name', '.wait', '.pill', '.turn-bubble', '.turn-meta', '.turn-cards', '.btn', '.summary-text', '.kv dt', '.kv dd', '.suggestion-text', '.chat-tab', '.empty-state', '.side h2', '.unread', '.topbar a', '#me', '.search-results li']),
+      ).toEqual([]);
 
       // Resolve chat 1 (with the summary dialog) and return chat 2 to the bot.
       await agent.locator('#resolve').click();
@@ -417,6 +463,9 @@ describe('review insights', () => {
     await page.locator('.procon .pros li').first().getByRole('button', { name: /Show the review/ }).click();
     await page.locator('#sources .review').first().waitFor();
     await shot(page, 'insights', { fullPage: false });
+    expect(
+      await lowContrast(page, ['.products-table td', '.products-table th', '.stat b', '.stat span', '.aspect-table td', '.aspect-table th', '.procon li', '.link-btn', '.legend', '.review-text', '.review-head', 'label', '.btn', '.trend-up', '.trend-down', '.trend-flat', '#list-info', '.detail-head .small']),
+    ).toEqual([]);
 
     // Export: the download is a real CSV of this product's aspects.
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
