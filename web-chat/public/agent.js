@@ -230,10 +230,15 @@ function start() {
     } else setConn('Cannot reach the server – retrying…');
   });
   socket.on('queue', onQueue);
+  // Sent on every (re)connection: the chats this agent holds. Reopening each one also brings back
+  // whatever was said while the connection was down; chats no longer held are dropped.
   socket.on('assigned', (list) => {
-    for (const a of Array.isArray(list) ? list : []) {
-      if (!state.chats.has(a.ticketId)) void openChat(a.ticketId, false);
-    }
+    const held = new Set((Array.isArray(list) ? list : []).map((a) => a.ticketId));
+    for (const id of [...state.chats.keys()]) if (!held.has(id)) state.chats.delete(id);
+    if (state.active !== null && !held.has(state.active)) state.active = null;
+    renderChats();
+    renderActive();
+    for (const id of held) void openChat(id, false);
   });
   socket.on('customer_message', (d) => onTurn(d, true));
   socket.on('agent_message', (d) => onTurn(d, false));
