@@ -1,0 +1,61 @@
+import type { Recommender } from '../recommender/recommender.js';
+import type { FaqRetriever } from '../retrieval/answer.js';
+import type { Store } from '../store/index.js';
+import type { FaqAnswerer, ReviewInsights, Suggester, SuggestRequest } from './services.js';
+
+// Adapters from the real components to the small interfaces the dialogue layer codes against.
+
+export function faqAnswerer(retriever: FaqRetriever): FaqAnswerer {
+  return {
+    async answer(question, ctx) {
+      const customer = { ...(ctx.facts.name ? { name: ctx.facts.name, firstName: ctx.facts.name.split(' ')[0]! } : {}), ...(ctx.facts.email ? { email: ctx.facts.email } : {}), ...(ctx.facts.orderNumber ? { orderNumber: ctx.facts.orderNumber } : {}) };
+      const a = ctx.vector ? retriever.answerVector(ctx.vector, { intent: ctx.intent ?? null, customer }) : await retriever.answer(question, { intent: ctx.intent ?? null, customer });
+      return { answer: a.answer ?? '', score: a.score, sources: a.sources, confident: a.confident && a.answer !== null };
+    },
+    async learn(unit) {
+      await retriever.learn({ id: `live:${unit.source}:${Date.now()}`, resolution: 'resolved', source: 'handoff', turns: [{ role: 'customer', text: unit.question }, { role: 'agent', text: unit.answer }] });
+    },
+  };
+}
+
+export function suggester(recommender: Recommender): Suggester {
+  return {
+    async recommend(req: SuggestRequest) {
+      return recommender.recommend({
+        customerId: req.customerId,
+        ...(req.query ? { query: req.query } : {}),
+        k: req.k,
+        context: { ...(req.queryVector ? { queryVector: req.queryVector } : {}), ...(req.filters ? { filters: req.filters } : {}) },
+      });
+    },
+    async related(productId, k) {
+      try {
+        return recommender.related(productId, { k });
+      } catch {
+        return []; // a product the recommender has not seen yet: nothing related to show
+      }
+    },
+    recordEvent(e) {
+      try {
+        recommender.recordEvent({ customerId: e.customerId, productId: e.productId, type: e.type });
+      } catch {
+        // Unknown product ids (e.g. removed from the catalogue) are not worth failing a chat turn.
+      }
+    },
+  };
+}
+
+/** Review digests for product questions; null where the product has no reviews. */
+export function reviewInsights(store: Store, summarize: (productId: string) => Promise<import('./services.js').ReviewDigest | null>): ReviewInsights {
+  const cache = new Map<string, { at: number; value: import('./services.js').ReviewDigest | null }>();
+  return {
+    async digest(productId) {
+      const hit = cache.get(productId);
+      if (hit && Date.now() - hit.at < 10 * 60_000) return hit.value;
+      if (store.reviews.stats(productId).count === 0) return null;
+      const value = await summarize(productId);
+      cache.set(productId, { at: Date.now(), value });
+      return value;
+    },
+  };
+}
