@@ -28,8 +28,11 @@ export interface HnswParams {
   ef: number;
 }
 
-/** Chosen with `npm run bench -- retrieval` (see bench/retrieval.ts and the README of retrieval/). */
-export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 200, ef: 64 };
+/**
+ * Chosen with `npm run bench -- retrieval` (retrieval/README.md): at 100k vectors ef 32 gives recall@10
+ * 0.998 at ~33x the exact search's queries/s; M 32 builds 3x slower for no recall gain.
+ */
+export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 200, ef: 32 };
 
 export interface StoredUnit {
   label: number;
