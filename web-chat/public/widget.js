@@ -809,6 +809,11 @@
             // A different conversation (expired session, or the chat was closed): start the log afresh.
             resetLog();
           }
+          // Servers that include the conversation's hand-off state let a reloaded page drop a stale
+          // "waiting" or "with Anna" status (hand-off events themselves are not replayed).
+          if (s.handoff === 'none' && state.handoff) applyHandoff(null);
+          else if (s.handoff === 'pending' && !state.handoff) applyHandoff({ status: 'pending' });
+          else if (s.handoff === 'agent' && (!state.handoff || state.handoff.status !== 'assigned')) applyHandoff({ status: 'assigned' });
           // Ask for everything after what we have; the answer also marks the end of the replay,
           // after which unsent messages from the outbox go out (once, not twice).
           state.replaying = true;
