@@ -1,4 +1,4 @@
-import { leafCategory, matchesCategory } from './rules.js';
+import { categoryLevels, leafCategory, matchesCategory } from './rules.js';
 import { LexicalIndex } from './text-match.js';
 import type { CatalogItem, RecommendFilters } from './types.js';
 
@@ -10,6 +10,12 @@ export class CatalogIndex {
   readonly ids: string[] = [];
   readonly items: CatalogItem[] = [];
   readonly leaves: string[] = [];
+  /** Category ids per level (top "Dept", mid "Dept > Sub", full path), -1 when unknown; for category affinity. */
+  catTop = new Int32Array(0);
+  catMid = new Int32Array(0);
+  catPath = new Int32Array(0);
+  private readonly catIds = new Map<string, number>();
+  private readonly catNames: string[] = [];
   private readonly index = new Map<string, number>();
   price = new Float64Array(0);
   /** -1 = unknown (treated as available). */
@@ -46,6 +52,14 @@ export class CatalogIndex {
     stock.set(this.stock);
     this.price = price;
     this.stock = stock;
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(start + fresh.length).fill(-1);
+      b.set(a);
+      return b;
+    };
+    this.catTop = grow(this.catTop);
+    this.catMid = grow(this.catMid);
+    this.catPath = grow(this.catPath);
     const added: number[] = [];
     fresh.forEach((it, k) => {
       const i = start + k;
@@ -53,6 +67,12 @@ export class CatalogIndex {
       this.ids.push(it.id);
       this.items.push(it);
       this.leaves.push(leafCategory(it.category));
+      const levels = categoryLevels(it.category);
+      if (levels.length > 0) {
+        this.catTop[i] = this.catId(levels.slice(0, 1).join(' > '));
+        this.catMid[i] = this.catId(levels.slice(0, 2).join(' > '));
+        this.catPath[i] = this.catId(levels.join(' > '));
+      }
       this.setFields(i, it);
       this.lexical.add(i, `${it.title} ${it.category ?? ''}`);
       added.push(i);
@@ -60,6 +80,25 @@ export class CatalogIndex {
     this.categoryMasks.clear();
     this.inStockCache = null;
     return added;
+  }
+
+  private catId(key: string): number {
+    let id = this.catIds.get(key);
+    if (id === undefined) {
+      this.catIds.set(key, (id = this.catIds.size));
+      this.catNames.push(key);
+    }
+    return id;
+  }
+
+  /** The lower-case category key ("dept", "dept > sub" or full path) of a category id. */
+  categoryName(id: number): string | undefined {
+    return this.catNames[id];
+  }
+
+  /** Number of distinct category keys (all levels). */
+  get categoryKeys(): number {
+    return this.catIds.size;
   }
 
   private setFields(i: number, it: CatalogItem): void {

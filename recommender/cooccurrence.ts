@@ -3,7 +3,9 @@
 //   C(i,j)  = sum over customers u who bought both i and j of  w_u * pair(i,j,u)
 //   w_u     = 1 / ln(1 + |I(u)|)           (inverse user frequency: a wholesale buyer of 500 items
 //                                             says less about each pair than a 3-item basket)
-//   pair    = 1 if i and j were in the same basket, crossBasketWeight otherwise
+//   pair    = same basket: 1 + proximity * e^-(d-1)/window, d = how many lines apart they are
+//             (invoices list related lines next to each other: a red and a blue coat rack);
+//             different baskets of the same customer: crossBasketWeight
 //   sim(i,j)= C(i,j) / (n_i^alpha * n_j^(1-alpha) + shrink),  n_i = sum of w_u over buyers of i
 //
 // Each item keeps only its topN neighbours (sparse, Int32Array + Float32Array). Purchases can be
@@ -20,6 +22,9 @@ export interface CoOccurrenceOptions {
   crossBasketWeight?: number;
   /** Added to the denominator; damps similarities of rarely bought items (default 0). */
   shrink?: number;
+  /** Extra weight for lines close together in one basket: 1 + proximity * e^-(distance-1)/window (default 2, window 3; 0 turns it off). */
+  proximity?: number;
+  proximityWindow?: number;
 }
 
 export interface Neighbours {
@@ -40,6 +45,8 @@ export class CoOccurrence {
   readonly alpha: number;
   readonly crossBasketWeight: number;
   readonly shrink: number;
+  readonly proximity: number;
+  readonly proximityWindow: number;
   private n: number;
   private readonly users = new Map<string, number>();
   private readonly hist: UserHistory[] = [];
@@ -58,6 +65,8 @@ export class CoOccurrence {
     this.alpha = opts.alpha ?? 0.5;
     this.crossBasketWeight = opts.crossBasketWeight ?? 0.3;
     this.shrink = opts.shrink ?? 0;
+    this.proximity = opts.proximity ?? 2;
+    this.proximityWindow = opts.proximityWindow ?? 3;
     this.itemUsers = Array.from({ length: nItems }, () => []);
     this.rows = new Array(nItems);
     this.acc = new Float64Array(nItems);
@@ -165,7 +174,8 @@ export class CoOccurrence {
     for (const u of buyers) {
       const h = this.hist[u]!;
       const w = this.userWeight(u);
-      const bi = h.baskets[h.slot.get(i)!]!;
+      const pi = h.slot.get(i)!;
+      const bi = h.baskets[pi]!;
       const items = h.items;
       const baskets = h.baskets;
       for (let k = 0; k < items.length; k++) {
@@ -175,7 +185,10 @@ export class CoOccurrence {
           seen[j] = 1;
           touched.push(j);
         }
-        acc[j]! += baskets[k] === bi ? w : w * this.crossBasketWeight;
+        if (baskets[k] === bi) {
+          // lines next to each other in one basket are related more often than lines far apart
+          acc[j]! += this.proximity > 0 ? w * (1 + this.proximity * Math.exp(-(Math.abs(k - pi) - 1) / this.proximityWindow)) : w;
+        } else acc[j]! += w * this.crossBasketWeight;
       }
     }
     const ni = this.itemNorm(i);

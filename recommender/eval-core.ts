@@ -125,20 +125,43 @@ export interface BlendCandidate {
   content: number;
   collaborative: number;
   popularity: number;
+  categoryPopularity: number;
 }
 
-/** The weight grid searched on the validation split (collaborative 0 or 1: the scale is free). */
-export function weightGrid(): BlendCandidate[] {
-  const out: BlendCandidate[] = [];
-  for (const collaborative of [0, 1]) {
-    for (const content of [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2]) {
-      for (const popularity of [0, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8]) {
-        if (collaborative === 0 && content === 0 && popularity === 0) continue;
-        out.push({ content, collaborative, popularity });
+/** Values tried for each weight by the coordinate search. */
+export const WEIGHT_GRID: Readonly<Record<keyof BlendCandidate, readonly number[]>> = {
+  content: [0, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10],
+  collaborative: [0, 0.25, 0.5, 1, 2, 4],
+  popularity: [0, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
+  categoryPopularity: [0, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
+};
+
+/**
+ * Coordinate ascent over the weight grid: starting from `start`, tries every value of one weight
+ * with the others fixed and keeps the best (a tie keeps the current value), until a full round
+ * changes nothing (at most `rounds`). `score` is the validation objective (higher is better).
+ */
+export function coordinateSearch(start: BlendCandidate, score: (w: BlendCandidate) => number, rounds = 4): { weights: BlendCandidate; score: number } {
+  let best = { ...start };
+  let bestScore = score(best);
+  for (let r = 0; r < rounds; r++) {
+    let changed = false;
+    for (const key of Object.keys(WEIGHT_GRID) as (keyof BlendCandidate)[]) {
+      for (const v of WEIGHT_GRID[key]) {
+        if (v === best[key]) continue;
+        const cand = { ...best, [key]: v };
+        if (cand.content === 0 && cand.collaborative === 0 && cand.popularity === 0 && cand.categoryPopularity === 0) continue;
+        const sc = score(cand);
+        if (sc > bestScore + 1e-12) {
+          best = cand;
+          bestScore = sc;
+          changed = true;
+        }
       }
     }
+    if (!changed) break;
   }
-  return out;
+  return { weights: best, score: bestScore };
 }
 
 /** Deterministic pseudo-random subset (FNV-1a hash of the key) of at most `max` keys. */

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
@@ -10,12 +11,13 @@ import {
   PopularityBaseline,
   rankUnder,
   sampleKeys,
-  weightGrid,
+  coordinateSearch,
   type BlendCandidate,
   type EvalInteraction,
 } from './eval-core.js';
 import { embedItems, type ItemMatrix } from './item-embeddings.js';
 import { MemoryEvents, parseTime } from './memory-sources.js';
+import { TopK } from './topk.js';
 import { Recommender, type RecommenderOptions } from './recommender.js';
 import type { CatalogItem, Interaction } from './types.js';
 
@@ -82,20 +84,71 @@ function toEvents(rows: readonly EvalInteraction[]): Interaction[] {
 
 interface Tuned {
   weights: BlendCandidate;
+  /** Weights for departments with at least MIN_DEPARTMENT_USERS validation customers. */
+  departmentWeights: Record<string, BlendCandidate>;
   positionDecay: number;
+  popularityHalfLifeDays: number;
   valUsers: number;
   valNdcg: number;
   valPopularityNdcg: number;
 }
 
-/** Grid search on the validation split (train only): weights x history position decay. */
+const DEFAULT_TUNED: Tuned = {
+  weights: { content: 0.3, collaborative: 1, popularity: 0.1, categoryPopularity: 0.5 },
+  departmentWeights: {},
+  positionDecay: 0.9,
+  popularityHalfLifeDays: 30,
+  valUsers: 0,
+  valNdcg: NaN,
+  valPopularityNdcg: NaN,
+};
+
+/** One validation user's blend parts, restricted to a candidate pool (see tune()). */
+interface UserPool {
+  department: string | null;
+  /** position of the target in the pool arrays */
+  target: number;
+  content: Float32Array | null;
+  collaborative: Float32Array;
+  popularity: Float32Array;
+  categoryPopularity: Float32Array;
+}
+
+const POOL_PER_PART = 200;
+const MIN_DEPARTMENT_USERS = 50;
+
+function blendNdcg(pools: readonly UserPool[], g: BlendCandidate, k: number): number {
+  let sum = 0;
+  for (const p of pools) {
+    const scores = new Float32Array(p.collaborative.length);
+    for (let i = 0; i < scores.length; i++) {
+      scores[i] = (p.content ? g.content * p.content[i]! : 0) + g.collaborative * p.collaborative[i]! + g.popularity * p.popularity[i]! + g.categoryPopularity * p.categoryPopularity[i]!;
+    }
+    sum += ndcgForRank(rankUnder(scores, p.target, NO_EXCLUDE), k);
+  }
+  return sum;
+}
+
+function topIndexes(scores: Float32Array, m: number, exclude: ReadonlySet<number>, into: Set<number>): void {
+  const top = new TopK(m);
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > top.threshold && !exclude.has(i)) top.push(i, scores[i]!);
+  for (const { i } of top.sorted()) into.add(i);
+}
+
+/**
+ * Tunes on a validation split carved from the TRAINING data only: each training user with >= 3
+ * items has their last training item held out. For every history position decay and popularity
+ * half-life, the blend's parts are computed once per validation user, then the weights are found
+ * by coordinate search on mean ndcg@k of the raw blend (before the business rules). To keep this
+ * fast, each user's ranking is computed within a pool: the target plus the top 200 items of each
+ * part (an item outside every part's top 200 cannot reach the top 10 of any blend in practice).
+ */
 function tune(items: CatalogItem[], vectors: ItemMatrix | undefined, train: EvalInteraction[], k: number, maxUsers: number, opts: RecommenderOptions): Tuned {
   const val = leaveLastOut(train, 3);
   const users = sampleKeys([...val.test.keys()].sort(), maxUsers);
-  const grid = weightGrid();
+  if (users.length === 0) return DEFAULT_TUNED;
   const now = val.train.reduce((m, r) => Math.max(m, r.ts), 0);
   const events = new MemoryEvents(toEvents(val.train));
-  let best: Tuned = { weights: { content: 0.3, collaborative: 1, popularity: 0.1 }, positionDecay: 0.9, valUsers: users.length, valNdcg: -1, valPopularityNdcg: 0 };
   const base = new PopularityBaseline(val.train);
   const seenByUser = new Map<string, Set<string>>();
   for (const r of val.train) {
@@ -105,27 +158,61 @@ function tune(items: CatalogItem[], vectors: ItemMatrix | undefined, train: Eval
   }
   let popNdcg = 0;
   for (const u of users) popNdcg += ndcgForRank(base.recommend(seenByUser.get(u) ?? new Set(), k).indexOf(val.test.get(u)!), k);
-  for (const positionDecay of [1, 0.9, 0.7, 0.5]) {
-    const rec = new Recommender({ ...opts, items, vectors, events, profile: { positionDecay }, clock: () => now });
-    const sums = new Float64Array(grid.length);
-    const scratch = new Float32Array(items.length);
-    for (const u of users) {
-      const target = rec.catalog.indexOf(val.test.get(u)!);
-      if (target === undefined) continue;
-      const c = rec.componentScores(u, now);
-      grid.forEach((g, gi) => {
-        for (let i = 0; i < scratch.length; i++) scratch[i] = (c.content ? g.content * c.content[i]! : 0) + g.collaborative * c.collaborative[i]! + g.popularity * c.popularity[i]!;
-        sums[gi]! += ndcgForRank(rankUnder(scratch, target, c.exclude), k);
-      });
+  let best: Tuned = { ...DEFAULT_TUNED, departmentWeights: {}, valUsers: users.length, valNdcg: -1, valPopularityNdcg: popNdcg / users.length };
+  let bestPools: UserPool[] = [];
+  for (const positionDecay of [1, 0.7, 0.5, 0.3, 0.15]) {
+    const contentByUser = new Map<string, Float32Array | null>();
+    for (const popularityHalfLifeDays of [30, 365, Infinity]) {
+      const rec = new Recommender({ ...opts, items, vectors, events, profile: { positionDecay }, popularity: { halfLifeDays: popularityHalfLifeDays }, clock: () => now });
+      const pools: UserPool[] = [];
+      for (const u of users) {
+        const target = rec.catalog.indexOf(val.test.get(u)!);
+        if (target === undefined) continue;
+        const c = rec.componentScores(u, now, { content: !contentByUser.has(u) });
+        if (!contentByUser.has(u)) contentByUser.set(u, c.content);
+        const content = contentByUser.get(u) ?? null;
+        const pool = new Set<number>([target]);
+        if (content) topIndexes(content, POOL_PER_PART, c.exclude, pool);
+        topIndexes(c.collaborative, POOL_PER_PART, c.exclude, pool);
+        topIndexes(c.popularity, POOL_PER_PART, c.exclude, pool);
+        topIndexes(c.categoryPopularity, POOL_PER_PART, c.exclude, pool);
+        const idx = [...pool].sort((a, b) => a - b); // ascending: rank ties break by index as in the recommender
+        const pick = (a: Float32Array) => Float32Array.from(idx, (i) => a[i]!);
+        pools.push({
+          department: rec.departmentOf(u, now),
+          target: idx.indexOf(target),
+          content: content ? pick(content) : null,
+          collaborative: pick(c.collaborative),
+          popularity: pick(c.popularity),
+          categoryPopularity: pick(c.categoryPopularity),
+        });
+      }
+      const found = coordinateSearch(best.valNdcg >= 0 ? best.weights : DEFAULT_TUNED.weights, (g) => blendNdcg(pools, g, k) / users.length);
+      if (found.score > best.valNdcg + 1e-12) {
+        best = { ...best, weights: found.weights, positionDecay, popularityHalfLifeDays, valNdcg: found.score };
+        bestPools = pools;
+      }
     }
-    grid.forEach((g, gi) => {
-      const ndcg = users.length ? sums[gi]! / users.length : 0;
-      if (ndcg > best.valNdcg + 1e-12) best = { weights: g, positionDecay, valUsers: users.length, valNdcg: ndcg, valPopularityNdcg: 0 };
-    });
   }
-  best.valPopularityNdcg = users.length ? popNdcg / users.length : 0;
+  // Departments behave differently (gift-shop baskets vs electronics): with enough validation
+  // customers, a department gets its own weights, searched from the global ones.
+  const byDept = new Map<string, UserPool[]>();
+  for (const p of bestPools) if (p.department !== null) byDept.set(p.department, [...(byDept.get(p.department) ?? []), p]);
+  let total = blendNdcg(bestPools, best.weights, k);
+  for (const [dept, pools] of [...byDept].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (pools.length < MIN_DEPARTMENT_USERS) continue;
+    const global = blendNdcg(pools, best.weights, k);
+    const found = coordinateSearch(best.weights, (g) => blendNdcg(pools, g, k));
+    if (found.score > global + 1e-12) {
+      best.departmentWeights[dept] = found.weights;
+      total += found.score - global;
+    }
+  }
+  best.valNdcg = total / users.length;
   return best;
 }
+
+const NO_EXCLUDE: ReadonlySet<number> = new Set();
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
@@ -133,11 +220,13 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const { flags } = parseArgs(argv);
   const interactionsPath = stringFlag(flags, 'interactions');
   const itemsPath = stringFlag(flags, 'items');
-  if (!interactionsPath || !itemsPath) throw new Error('usage: eval recommend --interactions I.jsonl --items P.jsonl [--k 10] [--content off] [--diversity off] [--no-tune]');
+  if (!interactionsPath || !itemsPath) throw new Error('usage: eval recommend --interactions I.jsonl --items P.jsonl [--k 10] [--content off] [--diversity off] [--no-tune] [--dump per-user.jsonl]');
   const k = intFlag(flags, 'k', 10);
-  const maxValUsers = intFlag(flags, 'max-val-users', 1000);
+  const maxValUsers = intFlag(flags, 'max-val-users', 500);
   const useContent = stringFlag(flags, 'content') !== 'off';
   const diversity = stringFlag(flags, 'diversity') !== 'off';
+  /** --dump FILE: one line per test user (target, its rank in our list and in the baseline's, -1 = missed). */
+  const dumpPath = stringFlag(flags, 'dump');
   const t0 = performance.now();
 
   const [fileItems, rows] = await Promise.all([loadItems(itemsPath), loadInteractions(interactionsPath)]);
@@ -167,13 +256,21 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
 
   const split = leaveLastOut(rows, 3);
   if (split.test.size === 0) throw new Error('no user has at least 3 distinct items: nothing to evaluate');
-  const opts: RecommenderOptions = diversity ? {} : { diversity: { lambda: 1, maxPerCategory: 0, nearDuplicate: 2 } };
-  const tuned = flags['no-tune']
-    ? { weights: { content: 0.3, collaborative: 1, popularity: 0.1 }, positionDecay: 0.9, valUsers: 0, valNdcg: NaN, valPopularityNdcg: NaN }
-    : tune(items, vectors, split.train, k, maxValUsers, opts);
+  // --diversity off measures the rules' cost; --mmr-lambda, --category-cap, --near-duplicate override single rules
+  const num = (name: string): number | undefined => {
+    const v = stringFlag(flags, name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number (got "${v}")`);
+    return n;
+  };
+  const opts: RecommenderOptions = diversity
+    ? { diversity: { lambda: num('mmr-lambda'), maxPerCategory: num('category-cap'), nearDuplicate: num('near-duplicate') } }
+    : { diversity: { lambda: 1, maxPerCategory: 0, nearDuplicate: 2 } };
+  const tuned = flags['no-tune'] ? DEFAULT_TUNED : tune(items, vectors, split.train, k, maxValUsers, opts);
 
   const now = split.train.reduce((m, r) => Math.max(m, r.ts), 0);
-  const rec = new Recommender({ ...opts, items, vectors, events: new MemoryEvents(toEvents(split.train)), weights: tuned.weights, profile: { positionDecay: tuned.positionDecay }, clock: () => now });
+  const rec = new Recommender({ ...opts, items, vectors, events: new MemoryEvents(toEvents(split.train)), weights: tuned.weights, departmentWeights: tuned.departmentWeights, profile: { positionDecay: tuned.positionDecay }, popularity: { halfLifeDays: tuned.popularityHalfLifeDays }, clock: () => now });
   const base = new PopularityBaseline(split.train);
   const seenByUser = new Map<string, Set<string>>();
   for (const r of split.train) {
@@ -183,11 +280,16 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   }
   const ours = new MetricAccumulator();
   const pop = new MetricAccumulator();
+  const dump: string[] = [];
   for (const user of [...split.test.keys()].sort()) {
     const target = split.test.get(user)!;
-    ours.add(rec.rank({ customerId: user, k }).map((r) => r.productId), target, k);
-    pop.add(base.recommend(seenByUser.get(user) ?? new Set(), k), target, k);
+    const list = rec.rank({ customerId: user, k }).map((r) => r.productId);
+    const baseline = base.recommend(seenByUser.get(user) ?? new Set(), k);
+    ours.add(list, target, k);
+    pop.add(baseline, target, k);
+    if (dumpPath) dump.push(JSON.stringify({ user, target, rank: list.indexOf(target), popularity_rank: baseline.indexOf(target), recommended: list }));
   }
+  if (dumpPath) writeFileSync(dumpPath, dump.join('\n') + '\n');
 
   process.stderr.write(
     JSON.stringify({
@@ -200,7 +302,9 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       encoder: encoderInfo,
       diversity,
       tuned_weights: tuned.weights,
+      tuned_department_weights: tuned.departmentWeights,
       tuned_position_decay: tuned.positionDecay,
+      tuned_popularity_half_life_days: tuned.popularityHalfLifeDays === Infinity ? 'none' : tuned.popularityHalfLifeDays,
       validation_users: tuned.valUsers,
       validation_ndcg: r4(tuned.valNdcg),
       validation_popularity_ndcg: r4(tuned.valPopularityNdcg),

@@ -17,7 +17,7 @@ export const POPULARITY_TYPE_WEIGHTS: Readonly<Record<InteractionType, number>> 
 };
 
 export interface PopularityOptions {
-  /** Half-life of an event's weight in days (default 30). */
+  /** Half-life of an event's weight in days (default 30; Infinity = no decay). */
   halfLifeDays?: number;
   /** Weight of the rating prior relative to the most popular item's event score (default 0.05). */
   priorWeight?: number;
@@ -36,7 +36,9 @@ export class Popularity {
   constructor(nItems: number, opts: PopularityOptions = {}) {
     this.raw = new Float64Array(nItems);
     this.prior = new Float64Array(nItems);
-    this.tau = ((opts.halfLifeDays ?? 30) * DAY_MS) / Math.LN2;
+    // halfLifeDays: Infinity (or 0) turns decay off: plain weighted counts
+    const h = opts.halfLifeDays ?? 30;
+    this.tau = h > 0 && Number.isFinite(h) ? (h * DAY_MS) / Math.LN2 : Infinity;
     this.priorWeight = opts.priorWeight ?? 0.05;
   }
 
@@ -65,7 +67,7 @@ export class Popularity {
     const w = POPULARITY_TYPE_WEIGHTS[type] * weight;
     if (w === 0 || !Number.isFinite(ts)) return;
     if (this.anchor === null) this.anchor = ts;
-    let e = (ts - this.anchor) / this.tau;
+    let e = this.tau === Infinity ? 0 : (ts - this.anchor) / this.tau;
     if (e > 60) {
       // re-anchor so the stored numbers never overflow
       const f = Math.exp(-e);

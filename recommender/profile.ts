@@ -116,12 +116,15 @@ export class CustomerProfile {
     const weights = new Map<number, number>();
     const lastPos = new Map<number, number>();
     const n = this.events.length;
+    // Age is measured from the customer's latest interaction (capped by now): the weights rank the
+    // customer's own events against each other, so a customer back after a year keeps a profile.
+    const latest = n > 0 ? Math.min(now, this.events[n - 1]!.ts) : now;
     let pos = 1;
     for (let k = n - 1; k >= 0; k--) {
       const e = this.events[k]!;
       const tw = PROFILE_TYPE_WEIGHTS[e.type];
       if (tw === 0) continue;
-      const age = Math.max(0, now - e.ts);
+      const age = Math.max(0, latest - e.ts);
       const w = tw * Math.exp(-age / tau) * pos;
       pos *= this.opts.positionDecay;
       weights.set(e.item, (weights.get(e.item) ?? 0) + w);

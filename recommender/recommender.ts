@@ -40,6 +40,8 @@ export interface BlendWeights {
   collaborative: number;
   /** Time-decayed popularity in [0, 1]. */
   popularity: number;
+  /** Popularity times the customer's affinity to the item's category (path, "Dept > Sub", "Dept"). */
+  categoryPopularity: number;
   /** Boost for items in a category the customer stated in the chat. */
   statedCategory: number;
 }
@@ -56,16 +58,22 @@ export interface QueryWeights {
 }
 
 /** Tuned on a validation split of the fixture baskets (see eval-recommend.ts and recommender/README.md). */
-export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, statedCategory: 0.15 };
+export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, categoryPopularity: 0.5, statedCategory: 0.15 };
 export const DEFAULT_QUERY_WEIGHTS: QueryWeights = { query: 1, lexical: 0.35, personal: 0.25, floorMargin: 0.3 };
 
 export interface RecommenderOptions {
   weights?: Partial<BlendWeights>;
+  /**
+   * Blend weights per department (top category level, lower-case), used for customers whose history
+   * is mostly in that department: gift-shop baskets and electronics behave differently. Tuned by the
+   * eval for departments with enough validation customers; others use `weights`.
+   */
+  departmentWeights?: Readonly<Record<string, Partial<BlendWeights>>>;
   queryWeights?: Partial<QueryWeights>;
   profile?: ProfileOptions;
   cooccurrence?: CoOccurrenceOptions;
   popularity?: PopularityOptions;
-  /** Defaults: lambda 0.85, maxPerCategory 3 (only for requests without a query or category filter), nearDuplicate 0.95. */
+  /** Defaults: lambda 0.85, maxPerCategory 3 (only for requests without a query or category filter), nearDuplicate 0.95, maxNearDuplicates 2. */
   diversity?: DiversityOptions;
   frequencyCap?: FrequencyCapOptions;
   /** Categories that may be bought again (matched like a category filter), e.g. ["Batteries", "Grocery"]. */
@@ -115,6 +123,7 @@ interface ScoreParts {
   lexical: number;
   cf: number;
   pop: number;
+  catPop: number;
 }
 
 const MAX_QUERY_CHARS = 512;
@@ -147,6 +156,7 @@ export class Recommender {
   private readonly profiles: ProfileStore;
   private readonly cap: FrequencyCap;
   readonly weights: BlendWeights;
+  private readonly departmentWeights: Map<string, BlendWeights>;
   readonly queryWeights: QueryWeights;
   private readonly opts: RecommenderOptions;
   private readonly clock: () => number;
@@ -169,6 +179,7 @@ export class Recommender {
     this.events = init.events;
     this.maxK = init.maxK ?? 50;
     this.weights = { ...DEFAULT_WEIGHTS, ...init.weights };
+    this.departmentWeights = new Map(Object.entries(init.departmentWeights ?? {}).map(([d, w]) => [d.trim().toLowerCase(), { ...this.weights, ...w }]));
     this.queryWeights = { ...DEFAULT_QUERY_WEIGHTS, ...init.queryWeights };
     this.catalog = new CatalogIndex(init.items);
     if (this.catalog.n !== init.items.length) throw new RecommenderError('invalid_input', 'catalogue has duplicate product ids');
@@ -283,6 +294,8 @@ export class Recommender {
     let cfMax = 0;
     for (const j of cfTouched) if (this.cfScores[j]! > cfMax) cfMax = this.cfScores[j]!;
     const lexTouched = this.catalog.lexical.score(terms, this.lexScores, this.lexMask);
+    const w = this.weightsFor(history);
+    const aff = w.categoryPopularity > 0 ? this.categoryAffinity(history) : null;
 
     // exclusions
     const consumables = this.opts.consumables ?? [];
@@ -297,7 +310,6 @@ export class Recommender {
     const fatigueAfter = this.opts.fatigueAfter ?? 3;
     const fatiguePenalty = this.opts.fatiguePenalty ?? 0.2;
 
-    const w = this.weights;
     const qw = this.queryWeights;
     const personal = hasQuery ? qw.personal : 1;
     const wContent = pv ? w.content * personal : 0;
@@ -305,6 +317,8 @@ export class Recommender {
     const pop = this.pop.scores();
     const cfScale = cfMax > 0 ? (w.collaborative * personal) / cfMax : 0;
     const wPop = w.popularity * personal;
+    const wCatPop = aff ? w.categoryPopularity * personal : 0;
+    const { catTop, catMid, catPath } = this.catalog;
     const wLex = terms.length > 0 ? (qv ? qw.lexical : 1) : 0;
 
     // combined vector: one pass gives wContent * cos(i, pv) + wQuery * cos(i, qv)
@@ -360,6 +374,7 @@ export class Recommender {
         s = s0 + s1;
       }
       s += this.cfScores[i]! * cfScale + wPop * pop[i]! + wLex * this.lexScores[i]!;
+      if (aff) s += wCatPop * pop[i]! * Recommender.affinityOf(aff, catTop[i]!, catMid[i]!, catPath[i]!);
       if (statedMasks.length > 0) for (const m of statedMasks) if (m[i]) s += w.statedCategory * personal;
       const imp = profile.impressions.get(i);
       if (imp && !imp.engaged && imp.count >= fatigueAfter) s -= fatiguePenalty;
@@ -383,6 +398,7 @@ export class Recommender {
       lambda: div.lambda ?? 0.85,
       maxPerCategory: capCategories ? (div.maxPerCategory ?? 3) : 0,
       nearDuplicate: div.nearDuplicate ?? 0.95,
+      maxNearDuplicates: div.maxNearDuplicates ?? 2,
     });
 
     const out = picked.map((c) => ({
@@ -394,6 +410,7 @@ export class Recommender {
         lexical: wLex * this.lexScores[c.item]!,
         cf: this.cfScores[c.item]! * cfScale,
         pop: wPop * pop[c.item]!,
+        catPop: aff ? wCatPop * pop[c.item]! * Recommender.affinityOf(aff, catTop[c.item]!, catMid[c.item]!, catPath[c.item]!) : 0,
       }),
     }));
 
@@ -410,6 +427,65 @@ export class Recommender {
     this.lastDebug = { candidates: nCand, shortlist: shortlist.length, usedQueryVector: qv !== null, coldStart: profile.isEmpty && !statedVec };
     if (ctx.proactive && out.length > 0) this.cap.note(customerId, now);
     return out;
+  }
+
+  /**
+   * The customer's affinity per category key: each history item adds its weight share to its
+   * category's top level (0.2), "Dept > Sub" (0.3) and full path (0.5), so an item in the same leaf
+   * as everything they bought scores 1 and one in the same department only 0.2.
+   */
+  private categoryAffinity(history: readonly WeightedItem[]): Float32Array | null {
+    let total = 0;
+    for (const h of history) total += h.weight;
+    if (total <= 0) return null;
+    const aff = new Float32Array(this.catalog.categoryKeys);
+    const { catTop, catMid, catPath } = this.catalog;
+    let any = false;
+    for (const h of history) {
+      const t = catTop[h.item]!;
+      if (t < 0) continue;
+      const m = catMid[h.item]!;
+      const p = catPath[h.item]!;
+      const w = h.weight / total;
+      any = true;
+      // distinct keys only (a one-level category is top, mid and path at once)
+      aff[t]! += (t === m ? (t === p ? 1 : 0.5) : 0.2) * w;
+      if (m !== t) aff[m]! += (m === p ? 0.8 : 0.3) * w;
+      if (p !== m && p !== t) aff[p]! += 0.5 * w;
+    }
+    return any ? aff : null;
+  }
+
+  private static affinityOf(aff: Float32Array, t: number, m: number, p: number): number {
+    if (t < 0) return 0;
+    let a = aff[t]!;
+    if (m !== t) a += aff[m]!;
+    if (p !== m && p !== t) a += aff[p]!;
+    return a;
+  }
+
+  /** The department (top category level) holding most of the history's weight, or null. */
+  dominantDepartment(history: readonly WeightedItem[]): string | null {
+    const byDept = new Map<number, number>();
+    for (const h of history) {
+      const t = this.catalog.catTop[h.item]!;
+      if (t >= 0) byDept.set(t, (byDept.get(t) ?? 0) + h.weight);
+    }
+    let best = -1;
+    let bestW = 0;
+    for (const [t, wt] of byDept) if (wt > bestW || (wt === bestW && t < best)) [best, bestW] = [t, wt];
+    return best < 0 ? null : (this.catalog.categoryName(best) ?? null);
+  }
+
+  private weightsFor(history: readonly WeightedItem[]): BlendWeights {
+    if (this.departmentWeights.size === 0 || history.length === 0) return this.weights;
+    const dept = this.dominantDepartment(history);
+    return (dept !== null && this.departmentWeights.get(dept)) || this.weights;
+  }
+
+  /** The department a customer's blend is tuned for (for the eval's per-department tuning). */
+  departmentOf(customerId: string, now = this.clock()): string | null {
+    return this.dominantDepartment(this.profiles.get(customerId).weightedHistory(now).slice(0, this.opts.historyItems ?? 30));
   }
 
   private recheckStock(shortlist: Candidate[]): Candidate[] {
@@ -438,9 +514,7 @@ export class Recommender {
       if (qv) return leaf ? `matches your request in ${leaf}` : 'matches your request';
     }
     const src = this.cfBest[item]!;
-    if (parts.cf > 0 && src >= 0 && parts.cf >= 0.5 * Math.max(parts.pop, 1e-9) && parts.cf >= 0.3 * Math.abs(parts.content)) {
-      return this.becauseOf(profile, src, 'bought together with');
-    }
+    if (parts.cf > 0 && src >= 0 && parts.cf >= parts.catPop && parts.cf >= parts.pop) return this.becauseOf(profile, src);
     if (pv && history.length > 0 && this.hasContent) {
       let bestItem = -1;
       let bestSim = -Infinity;
@@ -451,14 +525,15 @@ export class Recommender {
           bestItem = h.item;
         }
       }
-      if (bestItem >= 0 && bestSim > 0.35) return this.becauseOf(profile, bestItem, 'similar to');
+      if (bestItem >= 0 && bestSim > 0.5) return `similar to ${shortTitle(this.catalog.title(bestItem))}`;
     }
-    if (pv && profile.stated.vector) return 'matches what you told us you like';
+    if (parts.cf > 0 && src >= 0 && parts.cf >= 0.5 * parts.catPop) return this.becauseOf(profile, src);
+    if (pv && profile.stated.vector && parts.catPop === 0) return 'matches what you told us you like';
     return leaf ? `popular in ${leaf}` : 'popular right now';
   }
 
   /** "because you bought X" / "because you viewed X" from the strongest event on X. */
-  private becauseOf(profile: CustomerProfile, src: number, fallback: string): string {
+  private becauseOf(profile: CustomerProfile, src: number): string {
     const title = shortTitle(this.catalog.title(src));
     let strongest: InteractionType | null = null;
     const rank: Record<InteractionType, number> = { purchase: 4, add_to_cart: 3, click: 2, view: 1, impression: 0 };
@@ -472,7 +547,7 @@ export class Recommender {
       case 'view':
         return `because you viewed ${title}`;
       default:
-        return `${fallback} ${title}`;
+        return `often bought with ${title}`;
     }
   }
 
@@ -665,7 +740,11 @@ export class Recommender {
   // for the evaluation: the blend's parts for one customer over the whole catalogue
 
   /** Content, collaborative (normalized to max 1) and popularity scores for every item, plus the items to exclude. */
-  componentScores(customerId: string, now = this.clock()): { content: Float32Array | null; collaborative: Float32Array; popularity: Float32Array; exclude: Set<number> } {
+  componentScores(
+    customerId: string,
+    now = this.clock(),
+    opts: { content?: boolean } = {},
+  ): { content: Float32Array | null; collaborative: Float32Array; popularity: Float32Array; categoryPopularity: Float32Array; exclude: Set<number> } {
     const profile = this.profiles.get(customerId);
     const history = profile.weightedHistory(now).slice(0, this.opts.historyItems ?? 30);
     const n = this.catalog.n;
@@ -678,14 +757,21 @@ export class Recommender {
     for (const j of touched) if (cf[j]! > max) max = cf[j]!;
     if (max > 0) for (const j of touched) cf[j]! /= max;
     let content: Float32Array | null = null;
-    const pv = this.hasContent ? profile.interestVector(now, this.vectors) : null;
+    const pv = this.hasContent && opts.content !== false ? profile.interestVector(now, this.vectors) : null;
     if (pv) {
       content = new Float32Array(n);
       for (let i = 0; i < n; i++) content[i] = dotRow(this.vectors, i, pv);
     }
     const exclude = new Set<number>();
     for (const [item] of profile.purchased) if (!isConsumable(this.catalog.items[item]!.category, this.opts.consumables ?? [])) exclude.add(item);
-    return { content, collaborative: cf, popularity: this.pop.scores(), exclude };
+    const popularity = this.pop.scores();
+    const categoryPopularity = new Float32Array(n);
+    const aff = this.categoryAffinity(history);
+    if (aff) {
+      const { catTop, catMid, catPath } = this.catalog;
+      for (let i = 0; i < n; i++) categoryPopularity[i] = popularity[i]! * Recommender.affinityOf(aff, catTop[i]!, catMid[i]!, catPath[i]!);
+    }
+    return { content, collaborative: cf, popularity, categoryPopularity, exclude };
   }
 
   // ------------------------------------------------------------------------------------------

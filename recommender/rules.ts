@@ -45,8 +45,10 @@ export interface DiversityOptions {
   lambda?: number;
   /** At most this many items from one leaf category (0 or Infinity: no cap). */
   maxPerCategory?: number;
-  /** Two items whose vectors have cosine >= this are near-duplicates: only the better one is kept (default 0.95). */
+  /** Two items whose vectors have cosine >= this are near-duplicates (default 0.95)... */
   nearDuplicate?: number;
+  /** ...and at most this many mutual near-duplicates are kept, e.g. two colours of one item (default 2). */
+  maxNearDuplicates?: number;
 }
 
 export interface Candidate {
@@ -56,13 +58,15 @@ export interface Candidate {
 
 /**
  * Greedy MMR over a shortlist: picks `k` items maximizing lambda * relevance - (1 - lambda) * max
- * similarity to what is already picked, skipping near-duplicates of a picked item and items whose
- * leaf category is full. May return fewer than k when the rules leave too few candidates.
+ * similarity to what is already picked, skipping an item once `maxNearDuplicates` near-duplicates
+ * of it are picked and items whose leaf category is full. May return fewer than k when the rules
+ * leave too few candidates.
  */
 export function diversify(candidates: readonly Candidate[], vectors: ItemMatrix, leafOf: (item: number) => string, k: number, opts: DiversityOptions = {}): Candidate[] {
   const lambda = opts.lambda ?? 0.85;
   const cap = opts.maxPerCategory && opts.maxPerCategory > 0 ? opts.maxPerCategory : Infinity;
   const dup = opts.nearDuplicate ?? 0.95;
+  const maxDup = Math.max(1, opts.maxNearDuplicates ?? 2);
   if (candidates.length === 0 || k <= 0) return [];
   let maxScore = -Infinity;
   let minScore = Infinity;
@@ -73,6 +77,7 @@ export function diversify(candidates: readonly Candidate[], vectors: ItemMatrix,
   const span = maxScore - minScore || 1;
   const rel = candidates.map((c) => (c.score - minScore) / span);
   const maxSim = new Float64Array(candidates.length); // similarity to the closest picked item
+  const dupCount = new Uint8Array(candidates.length); // picked near-duplicates of each candidate
   const alive = new Uint8Array(candidates.length).fill(1);
   const perCat = new Map<string, number>();
   const picked: Candidate[] = [];
@@ -102,8 +107,8 @@ export function diversify(candidates: readonly Candidate[], vectors: ItemMatrix,
     for (let c = 0; c < candidates.length; c++) {
       if (!alive[c]) continue;
       const s = dotRows(vectors, chosen.item, candidates[c]!.item);
-      if (s >= dup) alive[c] = 0;
-      else if (s > maxSim[c]!) maxSim[c] = s;
+      if (s >= dup && ++dupCount[c]! >= maxDup) alive[c] = 0;
+      if (s > maxSim[c]!) maxSim[c] = s;
     }
   }
   return picked;
