@@ -82,6 +82,8 @@ export interface RecommenderOptions {
   clock?: () => number;
   /** Largest k served; larger requests are clamped (default 50). */
   maxK?: number;
+  /** Items viewed/clicked/carted this recently are left out of suggestions without a query (default 24 h). */
+  recentlySeenMs?: number;
   /** Items shown this many times without a click are demoted (default 3). */
   fatigueAfter?: number;
   fatiguePenalty?: number;
@@ -301,6 +303,11 @@ export class Recommender {
     const consumables = this.opts.consumables ?? [];
     const exclude = new Set<number>();
     for (const [item] of profile.purchased) if (!isConsumable(this.catalog.items[item]!.category, consumables)) exclude.add(item);
+    if (!hasQuery) {
+      // what they looked at in the last hours is not news to them (a search may still show it)
+      const recentMs = this.opts.recentlySeenMs ?? 24 * 3_600_000;
+      for (const e of profile.events) if (e.type !== 'purchase' && now - e.ts < recentMs) exclude.add(e.item);
+    }
     for (const id of ctx.exclude ?? []) {
       const i = this.catalog.indexOf(id);
       if (i !== undefined) exclude.add(i);
@@ -401,6 +408,8 @@ export class Recommender {
       maxNearDuplicates: div.maxNearDuplicates ?? 2,
     });
 
+    // MMR chose a diverse set; it is shown best first so scores read top-down
+    picked.sort((a, b) => b.score - a.score || a.item - b.item);
     const out = picked.map((c) => ({
       productId: this.catalog.ids[c.item]!,
       score: round6(c.score),
@@ -519,6 +528,7 @@ export class Recommender {
       let bestItem = -1;
       let bestSim = -Infinity;
       for (const h of history.slice(0, 10)) {
+        if (h.item === item) continue;
         const s = dotRow(this.vectors, item, this.vectors.data.subarray(h.item * this.vectors.dim, (h.item + 1) * this.vectors.dim));
         if (s > bestSim) {
           bestSim = s;
@@ -634,8 +644,12 @@ export class Recommender {
 
   private apply(ev: Interaction, i: number): void {
     this.profiles.peek(ev.customerId)?.add({ item: i, type: ev.type, ts: ev.ts });
-    this.pop.add(i, ev.type, ev.ts);
-    if (ev.type === 'purchase') this.cooc.add(ev.customerId, i, ev.basket ?? `${ev.customerId}@${ev.ts}`);
+    // Popularity and co-occurrence learn from purchases only, exactly as a rebuild from the event
+    // source does, so a restarted bot ranks like the one that learned event by event.
+    if (ev.type === 'purchase') {
+      this.pop.add(i, ev.type, ev.ts);
+      this.cooc.add(ev.customerId, i, ev.basket ?? `${ev.customerId}@${ev.ts}`);
+    }
   }
 
   /** Remembers preferences the customer stated in the chat (vector from NLU, categories). */
@@ -668,12 +682,13 @@ export class Recommender {
         this.trainFrom(all.slice(s, s + 5000), cooc, pop);
         await new Promise<void>((r) => setImmediate(r));
       }
-      const pending = this.pendingDuringRetrain ?? [];
-      for (const ev of pending) {
+      // Purchases recorded while the slices ran are in the event source but maybe not in `all`.
+      const seen = new Set(all.map((e) => `${e.customerId}\u0000${e.productId}\u0000${e.ts}`));
+      for (const ev of this.pendingDuringRetrain ?? []) {
         const i = this.catalog.indexOf(ev.productId);
-        if (i === undefined) continue;
-        // purchases already in the source were trained above; only non-purchase popularity is replayed
-        if (ev.type !== 'purchase') pop.add(i, ev.type, ev.ts);
+        if (i === undefined || ev.type !== 'purchase' || seen.has(`${ev.customerId}\u0000${ev.productId}\u0000${ev.ts}`)) continue;
+        pop.add(i, ev.type, ev.ts);
+        cooc.add(ev.customerId, i, ev.basket ?? `${ev.customerId}@${ev.ts}`);
       }
       this.cooc = cooc;
       this.pop = pop;
