@@ -49,7 +49,7 @@ export interface ShopBotOptions {
 }
 
 const ORDER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'change_shipping_address', 'set_up_shipping_address', 'get_refund', 'track_refund', 'delivery_period']);
-const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_invoice', 'check_invoice', 'check_cancellation_fee']);
+const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_invoice', 'check_invoices', 'check_cancellation_fee']);
 const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
 const HUMAN_INTENTS = new Set(['contact_human_agent']);
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);

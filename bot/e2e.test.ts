@@ -1,0 +1,300 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenSigner } from '../core/tokens.js';
+import { openStore, type Store } from '../store/index.js';
+import { start, type Running } from './main.js';
+import { botTexts, connect, fakeGraph, type ChatClient, type FakeGraph } from './test-client.js';
+
+// End to end: the real server (real models, real SQLite file, real FAQ index, real recommender)
+// on 127.0.0.1, driven by real socket.io clients and signed Messenger webhooks. Only Meta's Graph
+// API is a local fake.
+
+const SECRET = 'e2e-session-secret-0123456789';
+const APP_SECRET = 'e2e-app-secret';
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/store');
+
+interface FixtureCustomer {
+  id: string;
+  name: string;
+  identities: { channel: string; external_id: string }[];
+}
+
+function fixtureRows<T>(file: string): T[] {
+  return readFileSync(join(FIXTURES, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+}
+
+/** A seeded customer with both a web and a Messenger identity, and an order in a given status. */
+function pickCustomer(status: string): { customer: FixtureCustomer; orderId: string; web: string; psid: string } {
+  const orders = fixtureRows<{ id: string; customer_id: string; status: string }>('orders.jsonl');
+  const customers = new Map(fixtureRows<FixtureCustomer>('customers.jsonl').map((c) => [c.id, c]));
+  for (const o of orders) {
+    const c = customers.get(o.customer_id);
+    const web = c?.identities.find((i) => i.channel === 'web')?.external_id;
+    const psid = c?.identities.find((i) => i.channel === 'messenger')?.external_id;
+    if (o.status === status && c && web && psid) return { customer: c, orderId: o.id, web, psid };
+  }
+  throw new Error(`no fixture customer with web + messenger identities and a ${status} order`);
+}
+
+describe('ShopBot end to end', () => {
+  let dataDir: string;
+  let running: Running;
+  let graph: FakeGraph;
+  let store: Store;
+  const signer = new TokenSigner(Buffer.from(SECRET, 'utf8'));
+  const clients: ChatClient[] = [];
+  const logs: string[] = [];
+
+  const env = () => ({ ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET, MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url });
+  const customerClient = async (auth: Record<string, unknown> = {}) => {
+    const c = await connect(running.url, '/chat', auth);
+    clients.push(c);
+    await c.waitFor((e) => e.event === 'session');
+    return c;
+  };
+  const ask = async (c: ChatClient, text: string, until: (texts: string[], from: number) => boolean = (t) => t.length > 0) => {
+    const from = c.events.length;
+    const ack = await c.send({ text });
+    expect(ack.ok, JSON.stringify(ack)).toBe(true);
+    await c.waitFor(() => until(botTexts(c, from), from), { from });
+    return from;
+  };
+  const postWebhook = (body: unknown) => {
+    const raw = JSON.stringify(body);
+    return fetch(`${running.url}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex') } });
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'shopbot-e2e-'));
+    graph = await fakeGraph();
+    running = await start({ port: 0, host: '127.0.0.1', dataDir, env: env(), log: (l) => logs.push(l) });
+    store = openStore(running.config.dbPath);
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    store?.close();
+    await running?.close();
+    await graph?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('greets a new web visitor with a signed session and quick replies', async () => {
+    const c = await customerClient();
+    const session = c.events.find((e) => e.event === 'session')!.data;
+    expect(signer.verify(session.token)).not.toBeNull();
+    const from = await ask(c, 'hello there');
+    expect(botTexts(c, from)[0]).toMatch(/^Hi/);
+    await c.waitFor((e) => e.event === 'suggestions', { from });
+    const stored = store.conversations.transcript(String(session.conversationId));
+    expect(stored.map((m) => m.role)).toEqual(['customer', 'bot']);
+    expect(stored[0]!.intent).toBe('greeting');
+    expect(stored[0]!.sentiment).not.toBeNull();
+  });
+
+  it('searches products, shows cards within the budget, and records card clicks and add-to-cart', async () => {
+    const c = await customerClient();
+    const { customerId } = c.events.find((e) => e.event === 'session')!.data as { customerId: string };
+    const from = c.events.length;
+    await c.send({ text: 'show me a usb charging cable under 500 rupees' });
+    const cardEvent = await c.waitFor((e) => e.event === 'card', { from });
+    const cards = cardEvent.data.cards as { title: string; subtitle: string; buttons: { title: string; value: string }[] }[];
+    expect(cards.length).toBeGreaterThan(0);
+    for (const card of cards) {
+      const price = Number(card.subtitle.replace(/[^\d.]/g, ' ').trim().split(/\s+/)[0]);
+      expect(price).toBeLessThanOrEqual(500);
+    }
+    expect(cards.some((card) => /cable|charg|usb/i.test(card.title))).toBe(true);
+
+    const view = cards[0]!.buttons.find((b) => b.title === 'View')!;
+    const afterClick = c.events.length;
+    await c.send({ value: view.value });
+    await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && /costs/.test(String(e.data.text)), { from: afterClick });
+    const addValue = cards[0]!.buttons.find((b) => b.title === 'Add to cart')!.value;
+    const afterAdd = c.events.length;
+    await c.send({ value: addValue });
+    await c.waitFor((e) => e.event === 'message' && /Added .* to your cart/.test(String(e.data.text)), { from: afterAdd });
+    const types = store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type);
+    expect(types).toContain('impression');
+    expect(types).toContain('click');
+    expect(types).toContain('add_to_cart');
+  });
+
+  it('follows up on "the second one" and "cheaper?"', async () => {
+    const c = await customerClient();
+    let from = c.events.length;
+    await c.send({ text: 'I am looking for wireless earbuds' });
+    const first = (await c.waitFor((e) => e.event === 'card', { from })).data.cards as { title: string; subtitle: string }[];
+    expect(first.length).toBeGreaterThan(1);
+    from = await ask(c, 'tell me about the second one', (t) => t.some((x) => /costs/.test(x)));
+    expect(botTexts(c, from).join(' ')).toContain(first[1]!.title.slice(0, 30));
+    from = c.events.length;
+    await c.send({ text: 'cheaper?' });
+    const cheaper = (await c.waitFor((e) => e.event === 'card', { from })).data.cards as { subtitle: string }[];
+    const price = (s: string) => Number(s.replace(/[^\d.]/g, ' ').trim().split(/\s+/)[0]);
+    const cheapestBefore = Math.min(...first.map((x) => price(x.subtitle)));
+    for (const x of cheaper) expect(price(x.subtitle)).toBeLessThan(cheapestBefore);
+  });
+
+  it('answers an FAQ from past transcripts without leaking placeholders or other customers’ data', async () => {
+    const c = await customerClient();
+    const from = await ask(c, 'what payment methods do you accept?');
+    const answer = botTexts(c, from).join('\n');
+    expect(answer).not.toMatch(/not confident|not sure I understood/);
+    expect(answer).not.toMatch(/\{\{|\}\}/);
+    expect(answer).not.toMatch(/@example\.(com|org)/);
+  });
+
+  it('tells a known customer the status of their own order, and nothing about anyone else’s', async () => {
+    const mine = pickCustomer('shipped');
+    const other = pickCustomer('processing');
+    const c = await customerClient({ token: signer.sign(mine.web, 3600) });
+    expect(c.events.find((e) => e.event === 'session')!.data.customerId).toBe(mine.customer.id);
+    let from = await ask(c, `where is my order ${mine.orderId}?`);
+    expect(botTexts(c, from).join(' ')).toContain(mine.orderId);
+    from = await ask(c, `what is the status of order ${other.orderId}`);
+    const reply = botTexts(c, from).join(' ');
+    expect(reply).toMatch(/couldn't find that order/);
+    expect(reply).not.toContain(other.orderId);
+  });
+
+  it('cancels a processing order only after confirmation', async () => {
+    const mine = pickCustomer('processing');
+    const c = await customerClient({ token: signer.sign(mine.web, 3600) });
+    let from = await ask(c, `please cancel my order ${mine.orderId}`);
+    expect(botTexts(c, from).join(' ')).toMatch(/Do you want me to cancel/);
+    expect(store.orders.get(mine.orderId)!.status).toBe('processing');
+    from = await ask(c, 'yes');
+    expect(botTexts(c, from).join(' ')).toMatch(/is cancelled/);
+    expect(store.orders.get(mine.orderId)!.status).toBe('cancelled');
+  });
+
+  it('keeps customers apart: a forged token starts a new guest who never sees another chat', async () => {
+    const a = await customerClient();
+    const aSession = a.events.find((e) => e.event === 'session')!.data;
+    const forged = String(aSession.token).slice(0, -4) + 'AAAA';
+    const b = await customerClient({ token: forged });
+    const bSession = b.events.find((e) => e.event === 'session')!.data;
+    expect(bSession.customerId).not.toBe(aSession.customerId);
+    expect(bSession.conversationId).not.toBe(aSession.conversationId);
+    const before = b.events.length;
+    await ask(a, 'hi, I want something for my kitchen');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.events.slice(before).filter((e) => e.event === 'message')).toHaveLength(0);
+  });
+
+  it('replays missed messages after a reconnect and resumes after a reload', async () => {
+    const a = await customerClient();
+    const session = a.events.find((e) => e.event === 'session')!.data;
+    await ask(a, 'hello');
+    const seqs = a.events.filter((e) => e.event === 'message').map((e) => Number(e.data.seq));
+    const lastSeen = seqs[0]!; // pretend only the first message arrived
+    a.close();
+    const again = await customerClient({ token: session.token, afterSeq: lastSeen });
+    expect(again.events.find((e) => e.event === 'session')!.data.conversationId).toBe(session.conversationId);
+    const replayed = again.events.filter((e) => e.event === 'message').map((e) => Number(e.data.seq));
+    expect(replayed).toEqual(seqs.filter((s) => s > lastSeen));
+  });
+
+  it('refuses empty, oversized and flooding messages with clear errors, and treats HTML as text', async () => {
+    const c = await customerClient();
+    expect(await c.send({ text: '   ' })).toMatchObject({ ok: false, code: 'empty' });
+    expect(await c.send({ text: 'x'.repeat(5000) })).toMatchObject({ ok: false, code: 'too_long' });
+    const from = await ask(c, '<script>alert("x")</script> hello');
+    const echoed = c.events.slice(from).find((e) => e.event === 'message' && e.data.role === 'customer');
+    expect(echoed?.data.text).toBe('<script>alert("x")</script> hello');
+    const acks = await Promise.all(Array.from({ length: 30 }, () => c.send({ text: 'spam' })));
+    expect(acks.some((a) => a.code === 'rate_limited')).toBe(true);
+    // The server is still serving.
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  });
+
+  it('hands a chat to an agent, relays both ways, resolves it and learns from it', async () => {
+    const login = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email: 'agent@example.com', password: 'demo-agent' }), headers: { 'content-type': 'application/json' } });
+    expect(login.status).toBe(200);
+    const { token } = (await login.json()) as { token: string };
+    const bad = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email: 'agent@example.com', password: 'wrong' }) });
+    expect(bad.status).toBe(401);
+    await expect(connect(running.url, '/agents', { token: 'forged' })).rejects.toThrow(/unauthorized/);
+    const agent = await connect(running.url, '/agents', { token });
+    clients.push(agent);
+
+    const c = await customerClient();
+    const { conversationId } = c.events.find((e) => e.event === 'session')!.data as { conversationId: string };
+    let from = await ask(c, 'I want to talk to a human please', (t) => t.some((x) => /number \d+ in the queue/.test(x)));
+    await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'pending', { from });
+    const queued = await agent.waitFor((e) => e.event === 'queue' && (e.data as unknown as { conversationId: string }[]).some((t) => t.conversationId === conversationId));
+    const ticket = (queued.data as unknown as { ticketId: number; conversationId: string }[]).find((t) => t.conversationId === conversationId)!;
+
+    const accepted = await agent.emit('accept', { ticketId: ticket.ticketId });
+    expect(accepted.ok).toBe(true);
+    const view = accepted.view as { summary: string; transcript: { role: string; intent: string | null }[] };
+    expect(view.summary).toMatch(/customer wrote/i);
+    expect(view.transcript.some((m) => m.role === 'customer' && m.intent !== null)).toBe(true);
+    await c.waitFor((e) => e.event === 'message' && /Anna .*joined/.test(String(e.data.text)), { from });
+
+    from = c.events.length;
+    expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'Hi, Anna here. Your parcel ships tomorrow with express delivery.' })).ok).toBe(true);
+    const relayed = await c.waitFor((e) => e.event === 'message' && e.data.role === 'agent', { from });
+    expect(relayed.data.agentName).toBe('Anna');
+
+    const agentFrom = agent.events.length;
+    await c.send({ text: 'great, when exactly does express delivery arrive?' });
+    await agent.waitFor((e) => e.event === 'customer_message', { from: agentFrom });
+    // The bot stays quiet while the agent has the chat.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(botTexts(c, from).filter((t) => !t.includes('Anna here'))).toHaveLength(0);
+
+    expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'Express delivery arrives within one working day.' })).ok).toBe(true);
+    expect((await agent.emit('resolve', { ticketId: ticket.ticketId })).ok).toBe(true);
+    await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'resolved', { from });
+    expect(store.tickets.get(ticket.ticketId)!.status).toBe('resolved');
+    expect(store.conversations.get(conversationId)!.handoff).toBe('none');
+    // Another agent action on a resolved chat is refused.
+    expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'late' })).ok).toBe(false);
+  });
+
+  it('serves one customer on Messenger and web with one history', async () => {
+    const both = pickCustomer('delivered');
+    const res = await postWebhook({ object: 'page', entry: [{ id: 'page', time: Date.now(), messaging: [{ sender: { id: both.psid }, recipient: { id: 'page' }, timestamp: Date.now(), message: { mid: 'mid-1', text: 'hi' } }] }] });
+    expect(res.status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    while (!graph.received.some((r) => (r.body.recipient as { id: string }).id === both.psid && r.body.message) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const sent = graph.received.filter((r) => (r.body.recipient as { id: string }).id === both.psid && r.body.message);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent[0]!.query).toContain('access_token=page-token');
+    expect(JSON.stringify(sent[0]!.body.message)).toMatch(/Hi/);
+
+    // The same customer on the web sees the Messenger turns in their one conversation.
+    const web = await customerClient({ token: signer.sign(both.web, 3600), afterSeq: 0 });
+    expect(web.events.find((e) => e.event === 'session')!.data.customerId).toBe(both.customer.id);
+    const history = web.events.filter((e) => e.event === 'message');
+    expect(history.some((e) => e.data.role === 'customer' && e.data.text === 'hi')).toBe(true);
+    expect(history.some((e) => e.data.role === 'bot')).toBe(true);
+
+    const unsigned = await fetch(`${running.url}/webhooks/messenger`, { method: 'POST', body: '{"object":"page","entry":[]}', headers: { 'content-type': 'application/json' } });
+    expect(unsigned.status).toBe(401);
+  });
+
+  it('keeps history, sessions and the hand-off queue across a restart', async () => {
+    const c = await customerClient();
+    const session = c.events.find((e) => e.event === 'session')!.data;
+    await ask(c, 'I need a human agent right now', (t) => t.some((x) => /queue|offline/.test(x)));
+    const ticket = store.tickets.openForConversation(String(session.conversationId));
+    expect(ticket?.status).toBe('pending');
+    for (const x of clients) x.close();
+    clients.length = 0;
+    store.close();
+    await running.close();
+
+    running = await start({ port: 0, host: '127.0.0.1', dataDir, env: env(), log: (l) => logs.push(l) });
+    store = openStore(running.config.dbPath);
+    const again = await customerClient({ token: session.token, afterSeq: 0 });
+    expect(again.events.find((e) => e.event === 'session')!.data.conversationId).toBe(session.conversationId);
+    expect(again.events.filter((e) => e.event === 'message').length).toBeGreaterThanOrEqual(2);
+    expect(store.tickets.openForConversation(String(session.conversationId))?.id).toBe(ticket!.id);
+  }, 600_000);
+});

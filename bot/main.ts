@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfig, type Config } from '../core/config.js';
+import { loadEncoder } from '../nlu/encoder.js';
+import { createAnalyzer } from '../nlu/analyze.js';
+import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache, type ReviewSummary } from '../nlu/reviews.js';
+import { loadSentiment, sentimentOptionsFromEnv } from '../nlu/sentiment.js';
+import { loadIntentModel } from '../nlu/intent.js';
+import { Recommender } from '../recommender/recommender.js';
+import { StoreCatalog, StoreEvents } from '../recommender/store-sources.js';
+import { FaqRetriever } from '../retrieval/answer.js';
+import { ingestConversations } from '../retrieval/ingest.js';
+import { fromStoreTranscript } from '../retrieval/extract.js';
+import { openStore } from '../store/index.js';
+import { seedIfNeeded } from '../store/seed.js';
+import { createWebChat, lazyAnalyzer } from '../web-chat/routes.js';
+import { createApp, type MessengerConfig } from './app.js';
+import type { ReviewDigest } from './services.js';
+import { faqAnswerer, reviewInsights, suggester, understander } from './wiring.js';
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface Running {
+  url: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** The web-session secret: from the environment, or generated once and kept in the data folder. */
+function tokenSecret(config: Config, env: NodeJS.ProcessEnv): Buffer {
+  if (env.SHOPBOT_SECRET) return Buffer.from(env.SHOPBOT_SECRET, 'utf8');
+  const file = join(config.dataDir, 'session.key');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  const secret = randomBytes(32);
+  writeFileSync(file, secret.toString('hex'), { mode: 0o600 });
+  return secret;
+}
+
+/** Messenger is on only when its secrets are configured: no unsigned webhook is ever accepted. */
+function messengerConfig(env: NodeJS.ProcessEnv): MessengerConfig | undefined {
+  const { MESSENGER_APP_SECRET: appSecret, MESSENGER_VERIFY_TOKEN: verifyToken, MESSENGER_PAGE_TOKEN: pageAccessToken } = env;
+  if (!appSecret || !verifyToken || !pageAccessToken) return undefined;
+  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0' };
+}
+
+function toDigest(s: ReviewSummary): ReviewDigest {
+  return {
+    productId: s.productId,
+    reviews: s.reviews,
+    meanRating: s.overall.meanRating,
+    aspects: s.aspects.map((a) => ({
+      aspect: a.name,
+      mentions: a.mentions,
+      positiveShare: a.sentiment.positive / Math.max(1, a.sentiment.positive + a.sentiment.negative + a.sentiment.neutral),
+      examples: [a.pro, a.con].filter((e): e is NonNullable<typeof e> => e !== null).map((e) => ({ text: e.text, reviewId: e.reviewIds[0] ?? '' })),
+    })),
+    pros: s.pros.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
+    cons: s.cons.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
+  };
+}
+
+/**
+ * Starts the whole bot on the demo store: seeds the database on first run, loads the models once,
+ * builds (or loads) the FAQ index, trains the recommender, and listens.
+ */
+export async function start(opts: StartOptions = {}): Promise<Running> {
+  const env = { ...(opts.env ?? process.env), ...(opts.dataDir ? { SHOPBOT_DATA_DIR: resolve(opts.dataDir) } : {}) };
+  const config = loadConfig(env);
+  const log = opts.log ?? ((l: string) => console.error(l));
+  mkdirSync(config.dataDir, { recursive: true });
+
+  const store = openStore(config.dbPath);
+  const seeded = await seedIfNeeded(store.db, config.fixturesDir, { silent: env.SHOPBOT_QUIET === '1' });
+  log(`[start] store ${config.dbPath}: ${seeded.skipped ? 'up to date' : 'seeded from fixtures'}`);
+
+  const encoder = await loadEncoder({ ...config.encoder, log });
+  log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype})`);
+  const sentiment = await loadSentiment({ ...sentimentOptionsFromEnv(config, env), log });
+  const intents = await loadIntentModel({ config, encoder, log });
+  const analyzer = createAnalyzer({ encoder, intent: intents, sentiment, products: store.products });
+
+  const retriever = await FaqRetriever.open(config, encoder, { quiet: env.SHOPBOT_QUIET === '1', log });
+  const transcripts = [...store.conversations.historical()].map(fromStoreTranscript);
+  const ingest = await ingestConversations(retriever.index, transcripts, transcripts.length, { quiet: env.SHOPBOT_QUIET === '1' });
+  log(`[start] FAQ index: ${ingest.size} answers (${ingest.added} new)`);
+
+  const recommender = await Recommender.create({ catalog: new StoreCatalog(store), events: new StoreEvents(store), encoder, cacheDir: config.dataDir, silent: env.SHOPBOT_QUIET === '1' });
+  const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));
+
+  const summarizer = createReviewSummarizer({
+    encoder,
+    sentiment,
+    source: (productId) => store.reviews.listForProduct(productId, { limit: 10_000 }).items,
+    cache: new FileSummaryCache(join(config.dataDir, 'review-summaries')),
+    options: { progress: false },
+  });
+  const web = createWebChat({ store, analyzer: lazyAnalyzer(async () => createReviewAnalyzer({ sentiment })), log });
+
+  const app = createApp({
+    store,
+    services: {
+      nlu: understander(analyzer),
+      faq: faqAnswerer(retriever),
+      recommender: suggester(recommender),
+      reviews: reviewInsights(store, async (id) => toDigest(await summarizer.summarizeReviews(id))),
+    },
+    tokenSecret: tokenSecret(config, env),
+    ...(messengerConfig(env) ? { messenger: messengerConfig(env)! } : {}),
+    routes: web.routes,
+    log,
+  });
+  const address = await app.listen(opts.port ?? config.http.port, opts.host ?? config.http.host);
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  log(`[start] ShopBot listening on ${url} (demo store ${url}/, agent console ${url}/agent, insights ${url}/insights)`);
+
+  return {
+    url,
+    config,
+    async close() {
+      stopRetraining();
+      web.close();
+      await app.close();
+      await retriever.close();
+      await sentiment.close();
+      await encoder.close();
+      store.close();
+    },
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  const running = await start().catch((err: unknown) => {
+    console.error(`ShopBot failed to start: ${(err as Error).message}`);
+    process.exit(1);
+  });
+  const stop = () => {
+    void running.close().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // One bad message must never take the server down: log and keep serving.
+  process.on('uncaughtException', (err) => console.error(`[process] uncaught: ${err.stack ?? err}`));
+  process.on('unhandledRejection', (err) => console.error(`[process] unhandled rejection: ${(err as Error)?.stack ?? err}`));
+}

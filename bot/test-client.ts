@@ -1,0 +1,94 @@
+import { createServer, type Server } from 'node:http';
+import { io, type Socket } from 'socket.io-client';
+
+// Test helpers: a real socket.io client that records every event, and a local fake of Meta's Graph
+// Send API (the one external edge the tests stand in for).
+
+export interface Recorded {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+export interface ChatClient {
+  socket: Socket;
+  events: Recorded[];
+  /** Resolves with the first recorded event (past or future) matching, after index `from`. */
+  waitFor(pred: (e: Recorded) => boolean, opts?: { from?: number; timeoutMs?: number }): Promise<Recorded>;
+  send(payload: { text?: string; value?: string }): Promise<Record<string, unknown>>;
+  emit(event: string, payload: unknown): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+export function connect(url: string, namespace: string, auth: Record<string, unknown> = {}): Promise<ChatClient> {
+  const socket = io(`${url}${namespace}`, { transports: ['websocket'], auth, reconnection: false, forceNew: true });
+  const events: Recorded[] = [];
+  const waiters: { pred: (e: Recorded) => boolean; from: number; resolve: (e: Recorded) => void }[] = [];
+  socket.onAny((event: string, data: unknown) => {
+    const rec = { event, data: (data ?? {}) as Record<string, unknown> };
+    events.push(rec);
+    for (const w of [...waiters]) {
+      if (events.length - 1 >= w.from && w.pred(rec)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(rec);
+      }
+    }
+  });
+  const client: ChatClient = {
+    socket,
+    events,
+    waitFor(pred, opts = {}) {
+      const from = opts.from ?? 0;
+      const found = events.slice(from).find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting; got: ${JSON.stringify(events.slice(from)).slice(0, 1500)}`)), opts.timeoutMs ?? 20_000);
+        waiters.push({ pred, from, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+      });
+    },
+    send(payload) {
+      return client.emit('message', payload);
+    },
+    emit(event, payload) {
+      return socket.timeout(20_000).emitWithAck(event, payload) as Promise<Record<string, unknown>>;
+    },
+    close() {
+      socket.close();
+    },
+  };
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(client));
+    socket.once('connect_error', (err) => reject(err));
+  });
+}
+
+/** Bot messages (role bot/agent) recorded after index `from`. */
+export function botTexts(c: ChatClient, from = 0): string[] {
+  return c.events.slice(from).filter((e) => e.event === 'message' && e.data.role !== 'customer').map((e) => String(e.data.text));
+}
+
+export interface FakeGraph {
+  url: string;
+  received: { query: string; body: Record<string, unknown> }[];
+  close(): Promise<void>;
+}
+
+/** A local stand-in for graph.facebook.com's Send API: records each message it is sent. */
+export async function fakeGraph(): Promise<FakeGraph> {
+  const received: FakeGraph['received'] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        received.push({ query: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+      } catch {
+        // recorded nothing: the test will notice
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"recipient_id":"1","message_id":"m"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/v21.0`, received, close: () => new Promise((r) => server.close(() => r())) };
+}
