@@ -6,6 +6,7 @@ import { Popularity, type PopularityOptions } from './popularity.js';
 import { ProfileStore, type CustomerProfile, type ProfileOptions, type WeightedItem } from './profile.js';
 import { diversify, FrequencyCap, isConsumable, type Candidate, type DiversityOptions, type FrequencyCapOptions } from './rules.js';
 import { queryTerms } from './text-match.js';
+import { dotEngine, Int8DotEngine, type DotEngine } from './simd-dot.js';
 import { TopK } from './topk.js';
 import {
   INTERACTION_TYPES,
@@ -171,6 +172,10 @@ export class Recommender {
   private lexScores = new Float32Array(0);
   private lexMask = new Uint16Array(0);
   private qScores = new Float32Array(0);
+  private dotScratch = new Float32Array(0);
+  private excludeMask = new Uint8Array(0);
+  private engine: DotEngine;
+  private approx: Int8DotEngine | null;
   private retraining: Promise<void> | null = null;
   private pendingDuringRetrain: Interaction[] | null = null;
   lastDebug: RecommendDebug = { candidates: 0, shortlist: 0, usedQueryVector: false, coldStart: true };
@@ -186,8 +191,11 @@ export class Recommender {
     this.catalog = new CatalogIndex(init.items);
     if (this.catalog.n !== init.items.length) throw new RecommenderError('invalid_input', 'catalogue has duplicate product ids');
     this.hasContent = init.vectors !== undefined && init.vectors.n > 0;
-    this.vectors = init.vectors ?? { dim: 0, n: 0, data: new Float32Array(0) };
-    if (this.hasContent && this.vectors.n !== this.catalog.n) throw new RecommenderError('invalid_input', `vectors has ${this.vectors.n} rows for ${this.catalog.n} items`);
+    const vectors = init.vectors ?? { dim: 0, n: 0, data: new Float32Array(0) };
+    if (this.hasContent && vectors.n !== this.catalog.n) throw new RecommenderError('invalid_input', `vectors has ${vectors.n} rows for ${this.catalog.n} items`);
+    this.engine = dotEngine(vectors);
+    this.vectors = this.engine.matrix; // the engine owns the matrix (wasm memory); no second copy
+    this.approx = this.hasContent ? Int8DotEngine.create(this.vectors) : null;
     this.cooc = new CoOccurrence(this.catalog.n, init.cooccurrence);
     this.pop = this.newPopularity();
     this.profiles = new ProfileStore(
@@ -228,6 +236,8 @@ export class Recommender {
     this.lexScores = new Float32Array(n);
     this.lexMask = new Uint16Array(n);
     this.qScores = new Float32Array(n);
+    this.dotScratch = new Float32Array(n);
+    this.excludeMask = new Uint8Array(n);
   }
 
   private trainFrom(purchases: Iterable<Interaction>, cooc: CoOccurrence, pop: Popularity): number {
@@ -335,60 +345,51 @@ export class Recommender {
       combined = new Float32Array(dim);
       for (let d = 0; d < dim; d++) combined[d] = (pv ? wContent * pv[d]! : 0) + (qv ? wQuery * qv[d]! : 0);
     }
-    const data = this.vectors.data;
+    // The hot part: n dot products per vector, with wasm SIMD over an int8 copy of the matrix when
+    // available (simd-dot.ts); the shortlist is re-scored with exact float dots below.
+    const fast = this.approx ?? this.engine;
+    const dotC = combined ? fast.dots(combined, this.dotScratch) : null;
+    const dotQ = qv ? fast.dots(qv, this.qScores) : null;
     const candidates = this.catalog.inStock();
-    const shortlistSize = Math.min(this.catalog.n, Math.max(100, 8 * k));
+    const shortlistSize = Math.min(this.catalog.n, Math.max(60, 5 * k));
     const top = new TopK(shortlistSize);
-    // With a query vector, also keep each candidate's query cosine for the relevance floor.
-    const qsim = qv ? this.qScores : null;
+    const excluded = this.excludeMask;
+    for (const i of exclude) excluded[i] = 1;
+    const { price } = this.catalog;
+    const minPrice = filters?.minPrice ?? -Infinity;
+    const maxPrice = filters?.maxPrice ?? Infinity;
+    const priceFilter = filters?.minPrice !== undefined || filters?.maxPrice !== undefined;
+    const impressions = profile.impressions.size > 0 ? profile.impressions : null;
+    const cf = this.cfScores;
+    const lex = this.lexScores;
     let bestQ = -Infinity;
     let nCand = 0;
     for (let c = 0; c < candidates.length; c++) {
       const i = candidates[c]!;
-      if (exclude.has(i) || !this.catalog.passes(i, filters, catMask)) continue;
+      if (excluded[i] || (catMask !== null && !catMask[i])) continue;
+      if (priceFilter && !(price[i]! >= minPrice && price[i]! <= maxPrice)) continue; // unknown price (NaN) fails
       nCand++;
-      let s = 0;
-      let q = 0;
-      if (combined) {
-        const off = i * dim;
-        let s0 = 0;
-        let s1 = 0;
-        let q0 = 0;
-        let q1 = 0;
-        let d = 0;
-        if (qv) {
-          for (; d + 1 < dim; d += 2) {
-            const a = data[off + d]!;
-            const b = data[off + d + 1]!;
-            s0 += a * combined[d]!;
-            s1 += b * combined[d + 1]!;
-            q0 += a * qv[d]!;
-            q1 += b * qv[d + 1]!;
-          }
-          if (d < dim) {
-            s0 += data[off + d]! * combined[d]!;
-            q0 += data[off + d]! * qv[d]!;
-          }
-          q = q0 + q1;
-          if (q > bestQ) bestQ = q;
-        } else {
-          for (; d + 1 < dim; d += 2) {
-            s0 += data[off + d]! * combined[d]!;
-            s1 += data[off + d + 1]! * combined[d + 1]!;
-          }
-          if (d < dim) s0 += data[off + d]! * combined[d]!;
-        }
-        s = s0 + s1;
-      }
-      s += this.cfScores[i]! * cfScale + wPop * pop[i]! + wLex * this.lexScores[i]!;
+      let s = dotC ? dotC[i]! : 0;
+      if (dotQ && dotQ[i]! > bestQ) bestQ = dotQ[i]!;
+      s += cf[i]! * cfScale + wPop * pop[i]! + wLex * lex[i]!;
       if (aff) s += wCatPop * pop[i]! * Recommender.affinityOf(aff, catTop[i]!, catMid[i]!, catPath[i]!);
       if (statedMasks.length > 0) for (const m of statedMasks) if (m[i]) s += w.statedCategory * personal;
-      const imp = profile.impressions.get(i);
-      if (imp && !imp.engaged && imp.count >= fatigueAfter) s -= fatiguePenalty;
-      if (qsim) qsim[i] = q;
+      if (impressions) {
+        const imp = impressions.get(i);
+        if (imp && !imp.engaged && imp.count >= fatigueAfter) s -= fatiguePenalty;
+      }
       if (s > top.threshold) top.push(i, s);
     }
+    for (const i of exclude) excluded[i] = 0;
+    const qsim = dotQ;
     let shortlist: Candidate[] = top.sorted().map(({ i, s }) => ({ item: i, score: s }));
+    if (this.approx && (dotC || dotQ)) {
+      for (const c of shortlist) {
+        if (combined && dotC) c.score += dotRow(this.vectors, c.item, combined) - dotC[c.item]!;
+        if (qv && dotQ) dotQ[c.item] = dotRow(this.vectors, c.item, qv);
+      }
+      shortlist.sort((a, b) => b.score - a.score || a.item - b.item);
+    }
     if (qsim) {
       const floor = bestQ - qw.floorMargin;
       // keyword matches survive the floor: the words the customer typed are evidence too
@@ -588,18 +589,19 @@ export class Recommender {
     }
     const similar: RelatedItem[] = [];
     if (kind !== 'bought_together' && this.hasContent) {
-      const v = this.vectors.data.subarray(i * this.vectors.dim, (i + 1) * this.vectors.dim);
+      const v = this.vectors.data.slice(i * this.vectors.dim, (i + 1) * this.vectors.dim);
+      const sims = (this.approx ?? this.engine).dots(v, this.dotScratch);
       const top = new TopK(Math.min(this.catalog.n, Math.max(50, 4 * k)));
       const cands = this.catalog.inStock();
       for (let c = 0; c < cands.length; c++) {
         const j = cands[c]!;
         if (j === i) continue;
-        const s = dotRow(this.vectors, j, v);
-        if (s > top.threshold) top.push(j, s);
+        if (sims[j]! > top.threshold) top.push(j, sims[j]!);
       }
       const shortlist = top
         .sorted()
-        .map(({ i: j, s }) => ({ item: j, score: s }))
+        .map(({ i: j }) => ({ item: j, score: dotRow(this.vectors, j, v) }))
+        .sort((a, b) => b.score - a.score || a.item - b.item)
         // an identical product (same text under another id) is not a useful suggestion
         .filter((c) => c.score < 0.995);
       for (const c of diversify(shortlist, this.vectors, (j) => this.catalog.leaves[j]!, k, { lambda: 0.9, nearDuplicate: 0.97 })) {
@@ -742,7 +744,9 @@ export class Recommender {
       const data = new Float32Array(this.catalog.n * this.vectors.dim);
       data.set(this.vectors.data);
       data.set(rows, (this.catalog.n - added.length) * this.vectors.dim);
-      this.vectors = { dim: this.vectors.dim, n: this.catalog.n, data };
+      this.engine = dotEngine({ dim: this.vectors.dim, n: this.catalog.n, data });
+      this.vectors = this.engine.matrix;
+      this.approx = Int8DotEngine.create(this.vectors);
     }
     this.cooc.grow(this.catalog.n);
     this.pop.grow(this.catalog.n);
@@ -773,10 +777,7 @@ export class Recommender {
     if (max > 0) for (const j of touched) cf[j]! /= max;
     let content: Float32Array | null = null;
     const pv = this.hasContent && opts.content !== false ? profile.interestVector(now, this.vectors) : null;
-    if (pv) {
-      content = new Float32Array(n);
-      for (let i = 0; i < n; i++) content[i] = dotRow(this.vectors, i, pv);
-    }
+    if (pv) content = this.engine.dots(pv, new Float32Array(n));
     const exclude = new Set<number>();
     for (const [item] of profile.purchased) if (!isConsumable(this.catalog.items[item]!.category, this.opts.consumables ?? [])) exclude.add(item);
     const popularity = this.pop.scores();
