@@ -888,3 +888,76 @@ export const SLOT_VALUES = {
   who: ['my mom', 'a student', 'my dad', 'kids', 'office use', 'gaming', 'travel'],
   brand: ['boat', 'samsung', 'philips', 'mi', 'sony', 'prestige', 'noise', 'jbl', 'realme', 'bajaj'],
 } as const;
+
+/** More templates per shopping intent (training only), mixed with the ones above. */
+export const MORE_TEMPLATES: Record<string, readonly string[]> = {
+  product_search: [
+    'looking for {p}', 'show {colour} {p}', 'do you sell {p}', 'pls show me {p} options', 'i need {p} for {who}',
+    'got any {brand} {p}?', 'want to see {p} from {brand}', 'show me all {p}', 'searching {p} under rs {price}',
+    'kindly show {p} below {price}', 'find me a cheap {p}', '{p}', '{brand} {p}', 'need {p} urgently', 'show me {p} in size {size}',
+    'have u got {p} in {colour}', 'browse {p}', 'list {p}', 'what {p} do you have', 'i want {p} within {price}',
+  ],
+  recommendation_request: [
+    'suggest some {p} for {who}', 'what {p} would you recommend', 'best {p} under {price}?', 'recommend a {colour} {p}',
+    'which {p} is good', 'any suggestions for a {p}', 'what is a good {p} for {who}', 'help me pick a {p} within {price}',
+    'which {brand} {p} should i get', 'suggest a gift for {who}', 'recommend something for {who} under {price}',
+    'what would you suggest for {who}', 'top {p} you recommend', 'what is the best {brand} {p}',
+  ],
+  product_question: [
+    'does the {brand} {p} come with warranty', 'what is the size of the {p}', 'is the {p} washable', 'how heavy is the {p}',
+    'what colours does the {p} come in', 'does the {p} support fast charging', 'is this {p} original {brand}',
+    'how do i use the {p}', 'is the {p} made of plastic', 'what is inside the box of the {p}', 'will the {p} fit {who}',
+    'is the {brand} {p} durable', 'what does the {p} weigh',
+  ],
+  compare_products: [
+    '{brand} or {brand2} {p}?', 'which {p} is better {brand} or {brand2}', 'compare {brand} {p} with {brand2} {p}',
+    'how does the {brand} {p} compare to {brand2}', 'difference between {brand} and {brand2} {p}', '{p}: {brand} vs {brand2}',
+    'is {brand} better than {brand2} for {p}', 'pros and cons of {brand} vs {brand2} {p}',
+  ],
+  price_availability: [
+    'price of {p}', 'how much does the {brand} {p} cost', 'is {p} available', 'is the {p} available in {colour}',
+    '{p} in stock?', 'cost of {brand} {p}', 'what is the rate of {p}', 'any offer on {brand} {p}', 'is the {p} on sale',
+    'when is the {brand} {p} coming back', 'do you have the {p} in size {size}', 'how many {p} are left',
+    'is there a discount on {p}', 'how much for the {colour} {p}',
+  ],
+};
+
+export const MORE_SLOTS = { size: ['S', 'M', 'L', 'XL', '9', '42', '10', 'medium', 'small'] } as const;
+
+/** Extra hand-written small-talk examples (training only). */
+export const EXTRA_TRAIN: Record<string, readonly string[]> = {
+  greeting: [
+    'hi there', 'hello there!', 'hey there :)', 'hi :)', 'hello 👋', 'hey 👋', 'hii there', 'hiiii', 'heyyy', 'hello sir',
+    'hi mam', 'good morning team', 'gud morning', 'good mrng', 'gd evening', 'hello friend', 'hey friend', 'hi bot',
+    'hi assistant', 'hello shopbot', 'namaste ji', 'ram ram', 'hello ji', 'hi everyone', 'hey y\'all', 'hello, is anybody there',
+    'hey, are you online', 'hi, i have a doubt', 'hello, need help', 'hey, need some assistance', 'yo bot', 'wassup', 'whats up',
+    'sup bot', 'hey whats up', 'hello, good morning', 'good afternoon sir', 'a very good morning', 'hello again', 'hi once more',
+    'i\'m back, hi', 'hey it\'s me again', 'hola', 'bonjour', 'hallo', 'hey hey', 'hello!!', 'hi!!!', 'hlw', 'hloo',
+  ],
+  thanks: [
+    'thanks!', 'thank you!!', 'thanks 🙏', 'thank you 😊', 'thx a lot', 'thnks', 'thank uu', 'thankss', 'thanks bro', 'thanks dear',
+    'thanks sir', 'thank you mam', 'thanks ji', 'bahut shukriya', 'dhanyawad', 'thank you so so much', 'ok thx', 'cool thanks',
+    'great thx', 'thanks for the help!', 'thanks for helping', 'thanks for that', 'thanks for the info', 'thanks for the details',
+    'that helped a lot, thanks', 'you helped a lot', 'helpful, thanks', 'thanks, you\'re the best', 'you are the best, thank you',
+    'really appreciate it', 'appreciate the help', 'thanks for your support', 'thank you for your quick response',
+    'thank you for resolving this', 'thanks for the suggestion', 'ty so much', 'tyvm', 'thank you kindly', 'much thanks',
+  ],
+  goodbye: [
+    'bye!', 'bye 👋', 'ok bye!', 'bye bye!', 'byeee', 'goodbye!', 'good bye', 'see you soon', 'see u', 'c u later', 'cu',
+    'talk later', 'ttyl!', 'will talk later', 'i\'ll be back later', 'gotta run', 'got to go', 'need to go now', 'leaving',
+    'i am going now', 'that is all, goodbye', 'thats all for now', 'nothing else', 'no thats all', 'no, that\'s it',
+    'all good, bye', 'done for today', 'good night!', 'gn', 'night night', 'take care, bye', 'have a great day', 'have a nice evening',
+    'chalo bye', 'ok tata', 'bye ji', 'end the conversation', 'close the chat please', 'log me out', 'i\'m done here', 'over and out',
+  ],
+  chitchat: [
+    'are you a robot', 'r u a bot', 'are u human', 'is this a real person', 'am i talking to a machine', 'are you ai',
+    'what\'s your name?', 'do you have a name', 'who created you', 'who built you', 'who are you', 'what are you exactly',
+    'how are you doing', 'how r u', 'how are you today', 'how\'s your day', 'how is life', 'what\'s new with you', 'you good?',
+    'you are cute', 'you\'re clever', 'you are so dumb', 'you are stupid', 'you don\'t understand anything', 'you\'re annoying',
+    'haha', 'hahaha', 'lmao', 'lol ok', 'ok then', 'okay', 'k', 'kk', 'alright', 'fine', 'sure', 'great', 'nice', 'cool cool',
+    'hmm let me think', 'wait', 'one sec', 'give me a minute', 'brb', 'hold on', 'yes please', 'no thanks', 'nope', 'yeah',
+    'i am sad today', 'i feel lonely', 'i\'m so tired', 'i\'m happy today', 'what do you like', 'do you eat', 'do you dream',
+    'are you married', 'will you marry me', 'do you get paid', 'are you always online', 'what can you help me with',
+    'what all can you do', 'what are your features', 'do you speak hindi', 'can you speak tamil', 'aap kaise ho', 'kya haal hai',
+  ],
+};

@@ -5,9 +5,11 @@
 //   npx tsx tools/build-intents.ts [--datasets /work/shared/datasets] [--out fixtures/nlu]
 //
 // Files:
-//   intents-train.jsonl  27 Bitext intents (balanced sample of bitext-utterances-20k, topped up from
-//                        bitext-cs for rare intents) + 9 shopping/small-talk intents + out_of_scope
-//   intents-test.jsonl   unseen paraphrases: bitext-cs instructions not in training (80 per intent)
+//   intents-train.jsonl  27 Bitext intents (bitext-cs instructions not held out for the test, plus up
+//                        to 150 per intent from bitext-utterances-20k) + 9 shopping/small-talk
+//                        intents + out_of_scope
+//   intents-test.jsonl   unseen paraphrases: 40 bitext-cs instructions per intent whose text (case,
+//                        punctuation and digits ignored) is in no training row
 //                        and the held-out quarter of the hand-written shopping examples
 //   intents-oos.jsonl    held-out out-of-scope messages (label out_of_scope)
 //   heldout-train.jsonl / heldout-test.jsonl  an out-of-scope benchmark in the style of CLINC150:
@@ -18,6 +20,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
 import {
   COMPARE_TEMPLATES,
+  EXTRA_TRAIN,
+  MORE_SLOTS,
+  MORE_TEMPLATES,
   OUT_OF_SCOPE,
   PRICE_TEMPLATES,
   PRODUCT_NOUNS,
@@ -29,9 +34,9 @@ import {
 } from './build-intents-data.js';
 
 export const OOS_LABEL = 'out_of_scope';
-const TRAIN_PER_INTENT = 250;
-const TEST_PER_INTENT = 80;
-const TEMPLATES_PER_INTENT = 40;
+const UTTERANCES_PER_INTENT = 150;
+const TEST_PER_INTENT = 40;
+const TEMPLATES_PER_INTENT = 120;
 const HELDOUT_INTENTS = [
   'newsletter_subscription',
   'switch_account',
@@ -64,9 +69,11 @@ function hashOrder<T>(items: readonly T[], key: (t: T) => string, salt: string):
   return [...items].sort((a, b) => fnv1a(salt + key(a)) - fnv1a(salt + key(b)) || (key(a) < key(b) ? -1 : 1));
 }
 
+/** Key for de-duplication: case, punctuation and the digits of order numbers do not count. */
 export function normalizeText(s: string): string {
   return s
     .toLowerCase()
+    .replace(/\p{N}/gu, '0')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }
@@ -127,6 +134,7 @@ function fillTemplates(intent: string, templates: readonly string[]): string[] {
       .replaceAll('{price}', pick(SLOT_VALUES.price, key + 'r'))
       .replaceAll('{colour}', pick(SLOT_VALUES.colour, key + 'c'))
       .replaceAll('{who}', pick(SLOT_VALUES.who, key + 'w'))
+      .replaceAll('{size}', pick(MORE_SLOTS.size, key + 's'))
       .replaceAll('{brand2}', brand2)
       .replaceAll('{brand}', brand);
     out.add(text);
@@ -178,25 +186,22 @@ export function buildIntentData(datasets: string): IntentData {
     return true;
   };
 
+  // bitext-cs (the newer Bitext release, the closest to what customers type in chat) gives the
+  // test set and most of the training data; the older 20k utterances add variety to training.
   const bitextIntents = [...byIntent20k.keys()].sort();
   for (const intent of bitextIntents) {
-    // Test first: bitext-cs instructions whose text never occurs in the 20k utterances.
     const csRows = hashOrder(byIntentCs.get(intent) ?? [], (t) => t, 'cs:');
-    const spare: string[] = [];
     let nTest = 0;
-    for (const t of csRows) {
-      if (seen20k.has(normalizeText(t))) continue;
-      if (nTest < TEST_PER_INTENT && add(test, t, intent)) nTest++;
-      else spare.push(t);
-    }
     let nTrain = 0;
-    for (const t of hashOrder(byIntent20k.get(intent)!, (x) => x, 'u20k:')) {
-      if (nTrain >= TRAIN_PER_INTENT) break;
-      if (add(train, t, intent)) nTrain++;
+    for (const t of csRows) {
+      if (nTest < TEST_PER_INTENT && !seen20k.has(normalizeText(t))) {
+        if (add(test, t, intent)) nTest++;
+      } else if (add(train, t, intent)) nTrain++;
     }
-    for (const t of spare) {
-      if (nTrain >= TRAIN_PER_INTENT) break;
-      if (add(train, t, intent)) nTrain++;
+    let n20k = 0;
+    for (const t of hashOrder(byIntent20k.get(intent)!, (x) => x, 'u20k:')) {
+      if (n20k >= UTTERANCES_PER_INTENT) break;
+      if (add(train, t, intent)) n20k++;
     }
   }
 
@@ -211,7 +216,8 @@ export function buildIntentData(datasets: string): IntentData {
     const ordered = hashOrder(examples, (t) => t, 'shop:');
     const nTest = Math.round(ordered.length / 4);
     ordered.forEach((t, i) => add(i < nTest ? test : train, t, intent));
-    for (const t of fillTemplates(intent, templates[intent] ?? [])) add(train, t, intent);
+    for (const t of fillTemplates(intent, [...(templates[intent] ?? []), ...(MORE_TEMPLATES[intent] ?? [])])) add(train, t, intent);
+    for (const t of EXTRA_TRAIN[intent] ?? []) add(train, t, intent);
   }
 
   const oos: Row[] = [];
