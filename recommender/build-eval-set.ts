@@ -10,6 +10,9 @@ import { isRecord, readJsonl } from '../core/jsonl.js';
 //                                             (orders sorted by id, lines in basket order), so the
 //                                             eval's tie-break "same ts -> later line is later" is
 //                                             the order of lines in the invoice
+//   fixtures/recommender/interactions-uci.jsonl  the same, only orders whose products all come from
+//                                             the UCI Online Retail dataset (real multi-line invoices;
+//                                             the other orders are one-line orders derived from reviews)
 //   fixtures/recommender/items.jsonl          {id, title, category, description} from products.jsonl
 //                                             (description cut to 500 characters to keep the file small)
 //
@@ -19,6 +22,7 @@ const DESCRIPTION_CHARS = 500;
 
 export interface BuildResult {
   interactions: number;
+  uciInteractions: number;
   items: number;
   skippedOrders: number;
 }
@@ -27,15 +31,23 @@ export async function buildEvalSet(storeDir: string, outDir: string): Promise<Bu
   const orders = await readJsonl(join(storeDir, 'orders.jsonl'), (v) => (isRecord(v) ? v : 'not an object'));
   const products = await readJsonl(join(storeDir, 'products.jsonl'), (v) => (isRecord(v) && typeof v.id === 'string' ? v : 'not a product'));
   const lines: string[] = [];
+  const uci: string[] = [];
+  const source = new Map(products.rows.map((p) => [p.id as string, p.source]));
   let skippedOrders = 0;
   for (const o of orders.rows) {
     if (o.status === 'cancelled' || typeof o.customer_id !== 'string' || typeof o.created_at !== 'string' || !Array.isArray(o.lines)) {
       skippedOrders++;
       continue;
     }
+    const rows: string[] = [];
+    let allUci = true;
     for (const l of o.lines) {
-      if (isRecord(l) && typeof l.product_id === 'string') lines.push(JSON.stringify({ user: o.customer_id, item: l.product_id, ts: o.created_at }));
+      if (!isRecord(l) || typeof l.product_id !== 'string') continue;
+      rows.push(JSON.stringify({ user: o.customer_id, item: l.product_id, ts: o.created_at }));
+      if (source.get(l.product_id) !== 'online-retail-uci') allUci = false;
     }
+    lines.push(...rows);
+    if (allUci) uci.push(...rows);
   }
   const items = products.rows.map((p) => {
     const desc = typeof p.description === 'string' ? p.description.replace(/\s+/g, ' ').trim() : '';
@@ -48,8 +60,9 @@ export async function buildEvalSet(storeDir: string, outDir: string): Promise<Bu
   });
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'interactions.jsonl'), lines.join('\n') + '\n');
+  writeFileSync(join(outDir, 'interactions-uci.jsonl'), uci.join('\n') + '\n');
   writeFileSync(join(outDir, 'items.jsonl'), items.join('\n') + '\n');
-  return { interactions: lines.length, items: items.length, skippedOrders };
+  return { interactions: lines.length, uciInteractions: uci.length, items: items.length, skippedOrders };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -125,6 +125,7 @@ export interface BlendCandidate {
   content: number;
   collaborative: number;
   popularity: number;
+  trending: number;
   categoryPopularity: number;
 }
 
@@ -133,6 +134,8 @@ export const WEIGHT_GRID: Readonly<Record<keyof BlendCandidate, readonly number[
   content: [0, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10],
   collaborative: [0, 0.25, 0.5, 1, 2, 4],
   popularity: [0, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
+  // trending is not searched offline (see eval-recommend.ts); it stays at the start value
+  trending: [],
   categoryPopularity: [0, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
 };
 
@@ -150,7 +153,7 @@ export function coordinateSearch(start: BlendCandidate, score: (w: BlendCandidat
       for (const v of WEIGHT_GRID[key]) {
         if (v === best[key]) continue;
         const cand = { ...best, [key]: v };
-        if (cand.content === 0 && cand.collaborative === 0 && cand.popularity === 0 && cand.categoryPopularity === 0) continue;
+        if (Object.values(cand).every((x) => x === 0)) continue;
         const sc = score(cand);
         if (sc > bestScore + 1e-12) {
           best = cand;

@@ -26,10 +26,11 @@ import {
 // one pass over the item matrix, then applies the business rules to a shortlist:
 //
 //   without a query:  wContent * cos(item, interest) + wCollab * cf(item) + wPop * pop(item)
+//                     + wTrend * trend(item) + wCatPop * pop(item) * affinity(customer, category(item))
 //   with a query:     wQuery * cos(item, query) + wLexical * words(item) + personal * (the above)
 //
 // cf = item-kNN from baskets over the customer's weighted history, normalized to max 1; pop =
-// time-decayed popularity in [0, 1]; interest = recency-weighted mean of the customer's item vectors
+// all-time and trending (time-decayed) popularity in [0, 1], also per category of interest; interest = recency-weighted mean of the customer's item vectors
 // plus stated preferences. Shortlist -> live stock re-check -> MMR diversity with a category cap and a
 // near-duplicate cut -> k results, each with a reason. Everything is keyed by customer id, so the
 // same request gives the same list on every channel.
@@ -39,8 +40,10 @@ export interface BlendWeights {
   content: number;
   /** Normalized item-kNN score from the customer's history. */
   collaborative: number;
-  /** Time-decayed popularity in [0, 1]. */
+  /** All-time popularity in [0, 1]. */
   popularity: number;
+  /** Trending (time-decayed) popularity in [0, 1]. */
+  trending: number;
   /** Popularity times the customer's affinity to the item's category (path, "Dept > Sub", "Dept"). */
   categoryPopularity: number;
   /** Boost for items in a category the customer stated in the chat. */
@@ -59,7 +62,7 @@ export interface QueryWeights {
 }
 
 /** Tuned on a validation split of the fixture baskets (see eval-recommend.ts and recommender/README.md). */
-export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, categoryPopularity: 0.5, statedCategory: 0.15 };
+export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, trending: 0.05, categoryPopularity: 0.5, statedCategory: 0.15 };
 export const DEFAULT_QUERY_WEIGHTS: QueryWeights = { query: 1, lexical: 0.35, personal: 0.25, floorMargin: 0.3 };
 
 export interface RecommenderOptions {
@@ -334,6 +337,8 @@ export class Recommender {
     const pop = this.pop.scores();
     const cfScale = cfMax > 0 ? (w.collaborative * personal) / cfMax : 0;
     const wPop = w.popularity * personal;
+    const wTrend = w.trending * personal;
+    const trend = this.pop.trending();
     const wCatPop = aff ? w.categoryPopularity * personal : 0;
     const { catTop, catMid, catPath } = this.catalog;
     const wLex = terms.length > 0 ? (qv ? qw.lexical : 1) : 0;
@@ -371,7 +376,7 @@ export class Recommender {
       nCand++;
       let s = dotC ? dotC[i]! : 0;
       if (dotQ && dotQ[i]! > bestQ) bestQ = dotQ[i]!;
-      s += cf[i]! * cfScale + wPop * pop[i]! + wLex * lex[i]!;
+      s += cf[i]! * cfScale + wPop * pop[i]! + wTrend * trend[i]! + wLex * lex[i]!;
       if (aff) s += wCatPop * pop[i]! * Recommender.affinityOf(aff, catTop[i]!, catMid[i]!, catPath[i]!);
       if (statedMasks.length > 0) for (const m of statedMasks) if (m[i]) s += w.statedCategory * personal;
       if (impressions) {
@@ -419,7 +424,7 @@ export class Recommender {
         query: qv ? wQuery * dotRow(this.vectors, c.item, qv) : 0,
         lexical: wLex * this.lexScores[c.item]!,
         cf: this.cfScores[c.item]! * cfScale,
-        pop: wPop * pop[c.item]!,
+        pop: wPop * pop[c.item]! + wTrend * trend[c.item]!,
         catPop: aff ? wCatPop * pop[c.item]! * Recommender.affinityOf(aff, catTop[c.item]!, catMid[c.item]!, catPath[c.item]!) : 0,
       }),
     }));
@@ -763,7 +768,14 @@ export class Recommender {
     customerId: string,
     now = this.clock(),
     opts: { content?: boolean } = {},
-  ): { content: Float32Array | null; collaborative: Float32Array; popularity: Float32Array; categoryPopularity: Float32Array; exclude: Set<number> } {
+  ): {
+    content: Float32Array | null;
+    collaborative: Float32Array;
+    popularity: Float32Array;
+    trending: Float32Array;
+    categoryPopularity: Float32Array;
+    exclude: Set<number>;
+  } {
     const profile = this.profiles.get(customerId);
     const history = profile.weightedHistory(now).slice(0, this.opts.historyItems ?? 30);
     const n = this.catalog.n;
@@ -787,7 +799,7 @@ export class Recommender {
       const { catTop, catMid, catPath } = this.catalog;
       for (let i = 0; i < n; i++) categoryPopularity[i] = popularity[i]! * Recommender.affinityOf(aff, catTop[i]!, catMid[i]!, catPath[i]!);
     }
-    return { content, collaborative: cf, popularity, categoryPopularity, exclude };
+    return { content, collaborative: cf, popularity, trending: this.pop.trending(), categoryPopularity, exclude };
   }
 
   // ------------------------------------------------------------------------------------------
