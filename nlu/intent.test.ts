@@ -1,0 +1,267 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEncoder, type LoadedEncoder } from './encoder.js';
+import { main as evalIntent, intentMetrics } from './eval-intent.js';
+import { IntentDataError, readIntentFile, type IntentExample } from './intent-data.js';
+import { EmbeddingCache } from './intent-embeddings.js';
+import {
+  IntentClassifier,
+  IntentModelError,
+  loadOrTrainIntentClassifier,
+  OUT_OF_SCOPE,
+  predictIntents,
+  trainIntentClassifier,
+  tuneThreshold,
+  type TrainResult,
+} from './intent.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const MODEL = resolve(ROOT, 'models/all-MiniLM-L6-v2');
+const INTENTS = ['cancel_order', 'track_order', 'get_refund', 'contact_human_agent', 'payment_issue', 'recover_password', 'delivery_period', 'product_search', 'greeting', 'thanks'];
+
+/** A small, fixed subset of the bot's training data: 60 examples per intent, 40 out-of-scope. */
+function subset(withOos: boolean): IntentExample[] {
+  const rows = readFileSync(resolve(ROOT, 'fixtures/nlu/intents-train.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as IntentExample);
+  const out: IntentExample[] = [];
+  for (const intent of INTENTS) out.push(...rows.filter((r) => r.label === intent).slice(0, 60));
+  if (withOos) out.push(...rows.filter((r) => r.label === OUT_OF_SCOPE).slice(0, 40));
+  return out;
+}
+
+const FAST = { epochs: 6 };
+
+describe('intent classifier (real encoder)', () => {
+  let enc: LoadedEncoder;
+  let cache: EmbeddingCache;
+  let dir: string;
+  let withOos: TrainResult;
+  const embed = (t: readonly string[]) => cache.embedAll(t);
+
+  beforeAll(async () => {
+    enc = await loadEncoder({ model: MODEL });
+    cache = new EmbeddingCache(enc); // in memory only: tests leave data/ alone
+    dir = mkdtempSync(join(tmpdir(), 'intent-test-'));
+    withOos = await trainIntentClassifier(subset(true), embed, enc.checksum, { ...FAST, seed: 7 });
+  });
+  afterAll(async () => {
+    await enc?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is deterministic: the same seed gives identical weights, threshold and predictions', async () => {
+    const again = await trainIntentClassifier(subset(true), embed, enc.checksum, { ...FAST, seed: 7 });
+    const a = withOos.classifier;
+    const b = again.classifier;
+    expect(b.labels).toEqual(a.labels);
+    expect(b.threshold).toBe(a.threshold);
+    expect(Buffer.from(b.weights.W.buffer).equals(Buffer.from(a.weights.W.buffer))).toBe(true);
+    expect(Buffer.from(b.weights.S.buffer).equals(Buffer.from(a.weights.S.buffer))).toBe(true);
+    expect(Array.from(b.weights.b)).toEqual(Array.from(a.weights.b));
+    expect(b.meta.fingerprint).toBe(a.meta.fingerprint);
+    const other = await trainIntentClassifier(subset(true), embed, enc.checksum, { ...FAST, seed: 8 });
+    expect(Buffer.from(other.classifier.weights.W.buffer).equals(Buffer.from(a.weights.W.buffer))).toBe(false);
+  });
+
+  it('sends in-scope paraphrases to the right intent', async () => {
+    const cases: [string, string][] = [
+      ['I need to cancel the order I placed yesterday', 'cancel_order'],
+      ['can you track my parcel for me', 'track_order'],
+      ['I want my money back for the broken kettle', 'get_refund'],
+      ['let me talk to a real person please', 'contact_human_agent'],
+      ['my card payment keeps failing at checkout', 'payment_issue'],
+      ['forgot my password, cant log in', 'recover_password'],
+      ['how many days does shipping take', 'delivery_period'],
+      ['show me bluetooth headphones', 'product_search'],
+      ['hello there', 'greeting'],
+      ['thanks a lot for the help!', 'thanks'],
+    ];
+    const preds = await predictIntents(withOos.classifier, cases.map((c) => c[0]), embed);
+    preds.forEach((p, i) => {
+      expect(p.intent, cases[i]![0]).toBe(cases[i]![1]);
+      expect(p.confidence).toBeGreaterThan(0);
+      expect(p.confidence).toBeLessThanOrEqual(1);
+      expect(p.top[0]!.intent).toBe(cases[i]![1]);
+    });
+  });
+
+  it('answers out_of_scope for clearly unrelated questions, with and without OOS training examples', async () => {
+    const unrelated = [
+      'what will the weather be like in Paris tomorrow',
+      'write a python function that reverses a linked list',
+      'who won the football world cup in 2018',
+      'what is the integral of x squared',
+      'give me a recipe for chocolate cake',
+      'who is the president of france',
+    ];
+    const noOos = await trainIntentClassifier(subset(false), embed, enc.checksum, { ...FAST, seed: 7 });
+    expect(noOos.classifier.labels).not.toContain(OUT_OF_SCOPE);
+    expect(noOos.classifier.meta.calibration.method).toBe('held-out-intents');
+    expect(noOos.classifier.meta.calibration.heldOutIntents.length).toBe(2);
+    for (const model of [withOos.classifier, noOos.classifier]) {
+      const preds = await predictIntents(model, unrelated, embed);
+      const rejected = preds.filter((p) => p.intent === OUT_OF_SCOPE && p.outOfScope).length;
+      // The model with OOS examples rejects all; calibration alone rejects nearly all.
+      expect(rejected, `${model.labels.length} labels`).toBeGreaterThanOrEqual(model === withOos.classifier ? 6 : 5);
+    }
+  });
+
+  it('saves and loads: same predictions; retrains only when the data changes', async () => {
+    const path = join(dir, 'intent-head.bin');
+    const first = await loadOrTrainIntentClassifier({ encoder: enc, examples: subset(true), modelPath: path, options: FAST, embed });
+    expect(first.trained).toBe(true);
+    const second = await loadOrTrainIntentClassifier({ encoder: enc, examples: subset(true), modelPath: path, options: FAST, embed });
+    expect(second.trained).toBe(false);
+    const texts = ['where is my order', 'refund please', 'what is the capital of peru', 'hi', '🙂'];
+    const vecs = await embed(texts);
+    vecs.forEach((v, i) => {
+      expect(Array.from(second.classifier.probabilities(v, texts[i]!))).toEqual(Array.from(first.classifier.probabilities(v, texts[i]!)));
+      expect(second.classifier.predictVector(v, texts[i]!)).toEqual(first.classifier.predictVector(v, texts[i]!));
+    });
+    expect(second.classifier.meta).toEqual(first.classifier.meta);
+
+    const changed = [...subset(true), { text: 'where can I see my parcel status', label: 'track_order' }];
+    const third = await loadOrTrainIntentClassifier({ encoder: enc, examples: changed, modelPath: path, options: FAST, embed });
+    expect(third.trained).toBe(true);
+    expect(third.classifier.meta.fingerprint).not.toBe(first.classifier.meta.fingerprint);
+    // Other options are another model too.
+    const fourth = await loadOrTrainIntentClassifier({ encoder: enc, examples: changed, modelPath: path, options: { ...FAST, seed: 3 }, embed });
+    expect(fourth.trained).toBe(true);
+  });
+
+  it('rejects corrupt model files with a typed error and retrains over them', async () => {
+    const path = join(dir, 'corrupt.bin');
+    writeFileSync(path, 'not a model');
+    expect(() => IntentClassifier.load(path)).toThrow(IntentModelError);
+    const buf = withOos.classifier.toBuffer();
+    writeFileSync(path, buf.subarray(0, buf.length - 10));
+    expect(() => IntentClassifier.load(path)).toThrow(/bytes/);
+    expect(() => IntentClassifier.load(join(dir, 'missing.bin'))).toThrow(IntentModelError);
+    const lines: string[] = [];
+    const r = await loadOrTrainIntentClassifier({ encoder: enc, examples: subset(true), modelPath: path, options: FAST, embed, log: (l) => lines.push(l) });
+    expect(r.trained).toBe(true);
+    expect(lines.join('\n')).toMatch(/unusable/);
+    expect(IntentClassifier.load(path).meta.fingerprint).toBe(r.classifier.meta.fingerprint);
+  });
+
+  it('refuses vectors of the wrong shape instead of computing garbage', () => {
+    expect(() => withOos.classifier.predictVector(new Float32Array(10), 'x')).toThrow(IntentModelError);
+    expect(() => withOos.classifier.predictVector([1, 2, 3] as unknown as Float32Array, 'x')).toThrow(IntentModelError);
+  });
+
+  it('eval intent trains from scratch and prints the contract metrics', async () => {
+    const train = join(dir, 'train.jsonl');
+    const test = join(dir, 'test.jsonl');
+    writeFileSync(train, subset(false).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const testRows = [
+      { text: 'cancel my order now', label: 'cancel_order' },
+      { text: 'where is my package', label: 'track_order' },
+      { text: 'I would like a refund', label: 'get_refund' },
+      { text: 'how tall is mount everest', label: 'oos' },
+      { text: 'play some jazz music', label: 'oos' },
+    ];
+    writeFileSync(test, testRows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const m = await evalIntent(['--train', train, '--test', test, '--oos-label', 'oos', '--no-cache']);
+    expect(Object.keys(m)).toEqual(['task', 'n', 'accuracy', 'macro_f1', 'in_scope_accuracy', 'oos_recall', 'oos_precision', 'train_s', 'predict_per_s']);
+    expect(m.task).toBe('intent');
+    expect(m.n).toBe(5);
+    expect(m.in_scope_accuracy).toBe(1);
+    expect(m.oos_recall).toBeGreaterThanOrEqual(0.5);
+    expect(m.train_s as number).toBeGreaterThan(0);
+    expect(m.predict_per_s as number).toBeGreaterThan(0);
+  });
+});
+
+describe('threshold tuning and metrics (pure)', () => {
+  it('picks the middle of the best gap between in-scope and out-of-scope scores', () => {
+    const inScope = [0.9, 0.8, 0.85, 0.7].map((score) => ({ correct: true, score }));
+    const oos = [0.2, 0.3, 0.4].map((score) => ({ predictedOos: false, score }));
+    const t = tuneThreshold(inScope, [oos], 0.5);
+    expect(t.threshold).toBeCloseTo(0.55, 5);
+    expect(t.inScopeAccuracy).toBe(1);
+    expect(t.oosRecall).toBe(1);
+  });
+
+  it('never trades more in-scope accuracy than allowed', () => {
+    const inScope = [0.9, 0.5, 0.45, 0.42, 0.41].map((score) => ({ correct: true, score }));
+    const oos = [0.44, 0.43, 0.3].map((score) => ({ predictedOos: false, score }));
+    expect(tuneThreshold(inScope, [oos], 0.5, 1).inScopeAccuracy).toBeLessThan(1);
+    const bounded = tuneThreshold(inScope, [oos], 0.5, 0);
+    expect(bounded.inScopeAccuracy).toBe(1);
+    expect(bounded.threshold).toBeLessThanOrEqual(0.41);
+  });
+
+  it('computes accuracy, macro-F1 and OOS figures', () => {
+    const gold = ['a', 'a', 'b', 'oos', 'oos'];
+    const pred = ['a', 'oos', 'b', 'oos', 'b'];
+    const m = intentMetrics(gold, pred, 'oos');
+    expect(m.n).toBe(5);
+    expect(m.accuracy).toBe(0.6);
+    expect(m.in_scope_accuracy).toBeCloseTo(2 / 3, 4);
+    expect(m.oos_recall).toBe(0.5);
+    expect(m.oos_precision).toBe(0.5);
+    // F1: a = 2/3, b = 2/3, oos = 1/2 -> mean 0.6111
+    expect(m.macro_f1).toBeCloseTo(0.6111, 4);
+    expect(intentMetrics(['a'], ['a'], 'oos').oos_recall).toBeNull();
+    expect(intentMetrics(['a'], ['a'], 'oos').oos_precision).toBeNull();
+  });
+});
+
+describe('intent data files', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'intent-data-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, body: string): string => {
+    const p = join(dir, name);
+    writeFileSync(p, body);
+    return p;
+  };
+
+  it('reads valid lines and skips blank ones', async () => {
+    const p = write('ok.jsonl', '{"text":"hi","label":"greeting"}\n\n{"text":"bye","label":" goodbye "}\n');
+    expect(await readIntentFile(p)).toEqual([
+      { text: 'hi', label: 'greeting' },
+      { text: 'bye', label: 'goodbye' },
+    ]);
+  });
+
+  it('rejects malformed lines with their line numbers', async () => {
+    const p = write(
+      'bad.jsonl',
+      [
+        '{"text":"fine","label":"a"}',
+        '{"text":"no label"}',
+        'not json',
+        '{"text":"","label":"a"}',
+        '{"text":42,"label":"a"}',
+        '["text","label"]',
+        '{"text":"ok","label":""}',
+      ].join('\n'),
+    );
+    const err = await readIntentFile(p).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntentDataError);
+    const lines = (err as IntentDataError).lineErrors.map((e) => e.line);
+    expect(lines).toEqual([2, 3, 4, 5, 6, 7]);
+    expect((err as Error).message).toContain('bad.jsonl:3: invalid JSON');
+  });
+
+  it('accepts 100,000 lines and refuses more', async () => {
+    const line = '{"text":"x","label":"a"}\n';
+    const ok = write('100k.jsonl', line.repeat(100_000));
+    expect((await readIntentFile(ok)).length).toBe(100_000);
+    const big = write('100k1.jsonl', line.repeat(100_001));
+    await expect(readIntentFile(big)).rejects.toThrow(/more than 100000 lines/);
+  });
+
+  it('refuses missing and empty files', async () => {
+    await expect(readIntentFile(join(dir, 'nope.jsonl'))).rejects.toThrow(/not found/);
+    await expect(readIntentFile(write('empty.jsonl', '\n\n'))).rejects.toThrow(/no examples/);
+  });
+});
