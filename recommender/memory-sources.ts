@@ -89,13 +89,16 @@ export class MemoryIdentities implements IdentitySource {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** Parses a time: epoch seconds (numbers below 1e11), epoch ms (larger numbers), or ISO text. */
+/** Parses a time: epoch seconds (numbers below 1e11), epoch ms (larger numbers), or ISO text (no zone = UTC). */
 export function parseTime(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
   if (typeof v === 'string' && v.trim() !== '') {
     const t = v.trim();
     if (/^-?\d+(\.\d+)?$/.test(t)) return parseTime(Number(t));
-    const ms = Date.parse(t);
+    // a date-time without a zone ("2010-12-01 08:26:00", as in UCI exports) is read as UTC, never
+    // as the machine's local time, so results do not depend on where the eval runs
+    const noZone = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(t);
+    const ms = Date.parse(noZone ? (t.length === 10 ? `${t}T00:00:00Z` : `${t.replace(' ', 'T')}Z`) : t);
     return Number.isFinite(ms) ? ms : null;
   }
   return null;

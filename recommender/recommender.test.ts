@@ -134,6 +134,19 @@ describe('Recommender on the SQLite store with the real encoder', () => {
     expect(await rec.recommend({ customerId: 'C-B03', k: 3, context: { proactive: true } })).toHaveLength(3);
   });
 
+  it('impressions feed the feedback loop: items shown again and again without a click sink', async () => {
+    const list = await rec.recommend({ customerId: 'C-B16', k: 4 });
+    const top = list[0]!.productId;
+    for (let n = 0; n < 3; n++) rec.recordImpressions('C-B16', list);
+    const after = await rec.recommend({ customerId: 'C-B16', k: 4 });
+    expect(after.find((r) => r.productId === top)?.score ?? -Infinity).toBeLessThan(list[0]!.score);
+    expect(t.store.events.recentForCustomer('C-B16', { types: ['impression'] }).length).toBe(12);
+    // a click re-engages: the penalty is lifted
+    rec.recordEvent({ customerId: 'C-B16', productId: top, type: 'click' });
+    const withQuery = await rec.recommend({ customerId: 'C-B16', query: String(PRODUCT_BY_ID.get(top)!.title), k: 4 });
+    expect(ids(withQuery)).toContain(top);
+  });
+
   it('cross-channel: web and Messenger identities resolve to one customer and get the identical list', async () => {
     const webCustomer = t.store.customers.findByIdentity('web', 'web-anu')!.id;
     const fbCustomer = t.store.customers.findByIdentity('messenger', 'psid-anu')!.id;
@@ -266,6 +279,11 @@ describe('Recommender on the SQLite store with the real encoder', () => {
     const hist = new StoreEvents(t.store).history('C-B00', 10);
     expect(hist.map((e) => e.productId)).toEqual(['P-CHG-AMB20', 'P-CBL-CC']);
     expect(hist[0]!.basket).toBe(hist[1]!.basket);
+    // a purchase event mirroring an order line (as in the demo fixtures) is one purchase, not two
+    const before = [...new StoreEvents(t.store).purchases()].length;
+    t.store.events.record({ customerId: 'C-B00', productId: 'P-CHG-AMB20', type: 'purchase', ts: '2026-03-01T10:00:00.000Z' });
+    expect([...new StoreEvents(t.store).purchases()].length).toBe(before);
+    expect(new StoreEvents(t.store).history('C-B00', 10).map((e) => e.productId)).toEqual(['P-CHG-AMB20', 'P-CBL-CC']);
     // vectors really are the encoder's: a charger is closer to a charger than to a mug
     const m = (rec as unknown as { vectors: { dim: number; n: number; data: Float32Array } }).vectors;
     const i = rec.catalog.indexOf('P-CHG-AMB20')!;

@@ -659,6 +659,11 @@ export class Recommender {
     }
   }
 
+  /** Records an impression for every suggestion shown (call it after sending a list to the customer). */
+  recordImpressions(customerId: string, shown: readonly Pick<Recommendation, 'productId'>[], ts?: number | string): void {
+    for (const r of shown) this.recordEvent({ customerId, productId: r.productId, type: 'impression', ts });
+  }
+
   /** Remembers preferences the customer stated in the chat (vector from NLU, categories). */
   statePreferences(customerId: string, prefs: { vector?: Float32Array | readonly number[]; categories?: readonly string[] }): void {
     if (typeof customerId !== 'string' || customerId.trim() === '') throw new RecommenderError('invalid_input', 'customerId must be a non-empty string');

@@ -34,22 +34,30 @@ export class StoreEvents implements EventSource {
   /** Latest events plus order lines of the customer's non-cancelled orders, oldest first. */
   history(customerId: string, limit: number): Interaction[] {
     const events = this.store.events.recentForCustomer(customerId, { limit: Math.min(1000, limit) });
-    const out: { e: Interaction; k: number }[] = [];
+    const out: { e: Interaction; k: number; order: boolean }[] = [];
     let k = 0;
     for (const ev of events.reverse()) {
-      out.push({ e: { customerId, productId: ev.productId, type: ev.type, ts: Date.parse(ev.ts), ...(typeof ev.context?.basket === 'string' ? { basket: ev.context.basket } : {}) }, k: k++ });
+      out.push({ e: { customerId, productId: ev.productId, type: ev.type, ts: Date.parse(ev.ts), ...(typeof ev.context?.basket === 'string' ? { basket: ev.context.basket } : {}) }, k: k++, order: false });
     }
     for (const o of this.store.orders.listForCustomer(customerId, { limit: 100 })) {
       if (o.status === 'cancelled') continue;
       const ts = Date.parse(o.createdAt);
-      for (const l of o.lines) out.push({ e: { customerId, productId: l.productId, type: 'purchase', ts, basket: o.id }, k: k++ });
+      for (const l of o.lines) out.push({ e: { customerId, productId: l.productId, type: 'purchase', ts, basket: o.id }, k: k++, order: true });
     }
     out.sort((a, b) => a.e.ts - b.e.ts || a.k - b.k);
-    return out.slice(Math.max(0, out.length - limit)).map((x) => x.e);
+    // a purchase event that mirrors an order line (same product, same time) is one purchase, not two
+    const orderLines = new Set(out.filter((x) => x.order).map((x) => `${x.e.productId}\u0000${x.e.ts}`));
+    const deduped = out.filter((x) => x.order || x.e.type !== 'purchase' || !orderLines.has(`${x.e.productId}\u0000${x.e.ts}`));
+    return deduped.slice(Math.max(0, deduped.length - limit)).map((x) => x.e);
   }
 
+  /** Every purchase, oldest first; a purchase event mirroring an order line (same customer, product, time) counts once. */
   *purchases(): IterableIterator<Interaction> {
+    const seen = new Set<string>();
     for (const p of this.store.events.purchases()) {
+      const key = `${p.customerId}\u0000${p.productId}\u0000${p.ts}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const ts = Date.parse(p.ts);
       yield { customerId: p.customerId, productId: p.productId, type: 'purchase', ts, basket: `${p.customerId}@${p.ts}` };
     }
