@@ -11,8 +11,9 @@ import { progress } from '../core/progress.js';
 
 const HASH_BYTES = 16;
 
+/** Cache key of a text: the first 16 bytes of its sha256, base64url (22 characters). */
 export function textKey(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('base64url').slice(0, 22);
+  return createHash('sha256').update(text, 'utf8').digest().subarray(0, HASH_BYTES).toString('base64url');
 }
 
 export interface EmbedOptions {
@@ -46,7 +47,7 @@ export class EmbeddingCache {
     const rec = HASH_BYTES + this.encoder.dim * 4;
     if (buf.length % rec !== 0) return; // torn or foreign file: ignore, it is rewritten on save
     for (let off = 0; off < buf.length; off += rec) {
-      const key = buf.subarray(off, off + HASH_BYTES).toString('base64url').slice(0, 22);
+      const key = buf.subarray(off, off + HASH_BYTES).toString('base64url');
       const v = new Float32Array(this.encoder.dim);
       const src = buf.subarray(off + HASH_BYTES, off + rec);
       for (let d = 0; d < this.encoder.dim; d++) v[d] = src.readFloatLE(d * 4);

@@ -148,6 +148,22 @@ describe('intent classifier (real encoder)', () => {
     expect(IntentClassifier.load(path).meta.fingerprint).toBe(r.classifier.meta.fingerprint);
   });
 
+  it('caches vectors on disk per encoder checksum and reloads them without re-embedding', async () => {
+    const cacheDir = join(dir, 'cache');
+    let calls = 0;
+    const counting = { ...enc, dim: enc.dim, checksum: enc.checksum, embedMany: (t: readonly string[]) => ((calls += t.length), enc.embedMany(t)) } as unknown as LoadedEncoder;
+    const a = new EmbeddingCache(counting, cacheDir);
+    const texts = ['where is my order', 'refund please', 'where is my order', '🙂 hi'];
+    const first = await a.embedAll(texts);
+    expect(calls).toBe(3);
+    a.save();
+    const b = new EmbeddingCache(counting, cacheDir);
+    expect(b.size).toBe(3);
+    const second = await b.embedAll(texts);
+    expect(calls).toBe(3);
+    second.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(first[i]!)));
+  });
+
   it('refuses vectors of the wrong shape instead of computing garbage', () => {
     expect(() => withOos.classifier.predictVector(new Float32Array(10), 'x')).toThrow(IntentModelError);
     expect(() => withOos.classifier.predictVector([1, 2, 3] as unknown as Float32Array, 'x')).toThrow(IntentModelError);
