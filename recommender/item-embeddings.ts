@@ -195,9 +195,19 @@ export function dotRow(m: ItemMatrix, i: number, v: Float32Array): number {
 export function dotRows(m: ItemMatrix, i: number, j: number): number {
   const d = m.data;
   const dim = m.dim;
-  let a = i * dim;
-  let b = j * dim;
-  let s = 0;
-  for (let k = 0; k < dim; k++) s += d[a++]! * d[b++]!;
-  return s;
+  const a = i * dim;
+  const b = j * dim;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < dim; k += 4) {
+    s0 += d[a + k]! * d[b + k]!;
+    s1 += d[a + k + 1]! * d[b + k + 1]!;
+    s2 += d[a + k + 2]! * d[b + k + 2]!;
+    s3 += d[a + k + 3]! * d[b + k + 3]!;
+  }
+  for (; k < dim; k++) s0 += d[a + k]! * d[b + k]!;
+  return s0 + s1 + s2 + s3;
 }

@@ -68,25 +68,46 @@ export function diversify(candidates: readonly Candidate[], vectors: ItemMatrix,
   const dup = opts.nearDuplicate ?? 0.95;
   const maxDup = Math.max(1, opts.maxNearDuplicates ?? 2);
   if (candidates.length === 0 || k <= 0) return [];
-  let maxScore = -Infinity;
-  let minScore = Infinity;
-  for (const c of candidates) {
-    if (c.score > maxScore) maxScore = c.score;
-    if (c.score < minScore) minScore = c.score;
-  }
+  // best first (ties: smaller item index), so the scan below can stop early
+  const order = candidates.map((c, i) => i).sort((a, b) => candidates[b]!.score - candidates[a]!.score || candidates[a]!.item - candidates[b]!.item);
+  const maxScore = candidates[order[0]!]!.score;
+  const minScore = candidates[order[order.length - 1]!]!.score;
   const span = maxScore - minScore || 1;
-  const rel = candidates.map((c) => (c.score - minScore) / span);
-  const maxSim = new Float64Array(candidates.length); // similarity to the closest picked item
-  const dupCount = new Uint8Array(candidates.length); // picked near-duplicates of each candidate
-  const alive = new Uint8Array(candidates.length).fill(1);
+  const m = candidates.length;
+  const rel = new Float64Array(m);
+  for (let c = 0; c < m; c++) rel[c] = (candidates[c]!.score - minScore) / span;
+  const maxSim = new Float64Array(m); // similarity to the closest picked item seen so far
+  const dupCount = new Uint8Array(m); // picked near-duplicates of each candidate
+  const seenPicks = new Int32Array(m); // how many picks each candidate was compared with (lazy)
+  const done = new Uint8Array(m); // picked or ruled out for good
   const perCat = new Map<string, number>();
+  const leaves = cap === Infinity ? null : candidates.map((c) => leafOf(c.item).toLowerCase());
   const picked: Candidate[] = [];
   const hasVectors = vectors.n > 0;
+  // Lazy greedy MMR: the penalty only grows as items are picked, so lambda * relevance bounds a
+  // candidate's value; candidates are compared with new picks only when they could still win.
   while (picked.length < k) {
     let best = -1;
     let bestVal = -Infinity;
-    for (let c = 0; c < candidates.length; c++) {
-      if (!alive[c]) continue;
+    for (const c of order) {
+      if (done[c]) continue;
+      if (lambda * rel[c]! <= bestVal) break;
+      if (leaves && leaves[c] && (perCat.get(leaves[c]!) ?? 0) >= cap) {
+        done[c] = 1;
+        continue;
+      }
+      if (hasVectors) {
+        for (let p = seenPicks[c]!; p < picked.length; p++) {
+          const sim = dotRows(vectors, picked[p]!.item, candidates[c]!.item);
+          if (sim >= dup) dupCount[c]!++;
+          if (sim > maxSim[c]!) maxSim[c] = sim;
+        }
+        seenPicks[c] = picked.length;
+        if (dupCount[c]! >= maxDup) {
+          done[c] = 1;
+          continue;
+        }
+      }
       const val = lambda * rel[c]! - (1 - lambda) * Math.max(0, maxSim[c]!);
       if (val > bestVal) {
         bestVal = val;
@@ -94,22 +115,9 @@ export function diversify(candidates: readonly Candidate[], vectors: ItemMatrix,
       }
     }
     if (best < 0) break;
-    alive[best] = 0;
-    const chosen = candidates[best]!;
-    const leaf = leafOf(chosen.item).toLowerCase();
-    if (leaf && cap !== Infinity) {
-      const n = (perCat.get(leaf) ?? 0) + 1;
-      perCat.set(leaf, n);
-      if (n >= cap) for (let c = 0; c < candidates.length; c++) if (alive[c] && leafOf(candidates[c]!.item).toLowerCase() === leaf) alive[c] = 0;
-    }
-    picked.push(chosen);
-    if (!hasVectors) continue;
-    for (let c = 0; c < candidates.length; c++) {
-      if (!alive[c]) continue;
-      const s = dotRows(vectors, chosen.item, candidates[c]!.item);
-      if (s >= dup && ++dupCount[c]! >= maxDup) alive[c] = 0;
-      if (s > maxSim[c]!) maxSim[c] = s;
-    }
+    done[best] = 1;
+    if (leaves && leaves[best]) perCat.set(leaves[best]!, (perCat.get(leaves[best]!) ?? 0) + 1);
+    picked.push(candidates[best]!);
   }
   return picked;
 }
