@@ -21,7 +21,7 @@ export const PROFILE_TYPE_WEIGHTS: Readonly<Record<InteractionType, number>> = {
 export interface ProfileOptions {
   /** Half-life of an interaction's weight in days (default 30). */
   halfLifeDays?: number;
-  /** Multiplier per step back in the history (1 = none; default 0.9). */
+  /** Multiplier per step back in the history (1 = none; default 0.5, the value the eval's validation picks on basket data). */
   positionDecay?: number;
   /** Interactions kept per customer, newest win (default 200). */
   maxEvents?: number;
@@ -159,7 +159,7 @@ export class CustomerProfile {
 export function profileOptions(opts: ProfileOptions = {}): Required<ProfileOptions> {
   return {
     halfLifeDays: opts.halfLifeDays ?? 30,
-    positionDecay: opts.positionDecay ?? 0.9,
+    positionDecay: opts.positionDecay ?? 0.5,
     maxEvents: opts.maxEvents ?? 200,
     statedWeight: opts.statedWeight ?? 1,
   };

@@ -61,7 +61,11 @@ export interface QueryWeights {
   floorMargin: number;
 }
 
-/** Tuned on a validation split of the fixture baskets (see eval-recommend.ts and recommender/README.md). */
+/**
+ * Defaults for a live shop. `npm run eval -- recommend` prints weights tuned on a validation split of
+ * your own data (stderr: tuned_weights, tuned_department_weights): pass them as `weights` and
+ * `departmentWeights`.
+ */
 export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, trending: 0.05, categoryPopularity: 0.5, statedCategory: 0.15 };
 export const DEFAULT_QUERY_WEIGHTS: QueryWeights = { query: 1, lexical: 0.35, personal: 0.25, floorMargin: 0.3 };
 
