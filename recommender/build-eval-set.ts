@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { isRecord, readJsonl } from '../core/jsonl.js';
+import { DESCRIPTION_CHARS } from './item-embeddings.js';
 
 // Builds the recommender's eval files from the store fixtures:
 //   fixtures/recommender/interactions.jsonl  one line per order line of every non-cancelled order in
@@ -18,7 +19,6 @@ import { isRecord, readJsonl } from '../core/jsonl.js';
 //
 //   npx tsx recommender/build-eval-set.ts [--fixtures fixtures/store] [--out fixtures/recommender]
 
-const DESCRIPTION_CHARS = 500;
 
 export interface BuildResult {
   interactions: number;
@@ -55,7 +55,7 @@ export async function buildEvalSet(storeDir: string, outDir: string): Promise<Bu
       id: p.id,
       title: typeof p.title === 'string' ? p.title : '',
       category: typeof p.category === 'string' ? p.category : '',
-      description: desc.length > DESCRIPTION_CHARS ? desc.slice(0, DESCRIPTION_CHARS) : desc,
+      description: desc.slice(0, DESCRIPTION_CHARS).trim(),
     });
   });
   mkdirSync(outDir, { recursive: true });

@@ -17,13 +17,15 @@ export interface ItemMatrix {
 }
 
 const MAX_TEXT_CHARS = 1200;
+/** Description characters embedded (the same cut as build-eval-set.ts, so the bot and the eval share cached vectors). */
+export const DESCRIPTION_CHARS = 500;
 
-/** The text embedded for an item: title first (it matters most), then category, then description. */
+/** The text embedded for an item: title first (it matters most), then category, then the description's start. */
 export function itemText(item: Pick<CatalogItem, 'title' | 'category' | 'description'>): string {
   const parts = [item.title.trim()];
   const cat = (item.category ?? '').trim();
   if (cat) parts.push(cat);
-  const desc = (item.description ?? '').replace(/\s+/g, ' ').trim();
+  const desc = (item.description ?? '').replace(/\s+/g, ' ').trim().slice(0, DESCRIPTION_CHARS).trim();
   if (desc) parts.push(desc);
   const text = parts.filter((p) => p !== '').join('. ');
   return text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;

@@ -193,7 +193,8 @@ describe('text matching', () => {
   });
   it('builds item text title first and bounded', () => {
     expect(itemText({ title: 'Mug', category: 'Home > Mugs', description: 'Blue\n\nceramic' })).toBe('Mug. Home > Mugs. Blue ceramic');
-    expect(itemText({ title: 'x', description: 'y'.repeat(5000) }).length).toBe(1200);
+    expect(itemText({ title: 'x', description: 'y'.repeat(5000) }).length).toBe(503);
+    expect(itemText({ title: 'x'.repeat(2000) }).length).toBe(1200);
   });
 });
 
