@@ -96,14 +96,21 @@ export interface SoftmaxWeights {
 export function logitsInto(m: SoftmaxWeights, x: Float32Array, xOff: number, sp: SparseVec | undefined, out: Float32Array): void {
   const { nClasses: C, dim: D, W, b, S, denseScale } = m;
   for (let c = 0; c < C; c++) {
-    let s = 0;
+    // Four independent accumulators: twice the throughput of one in V8.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
     const w = c * D;
     let d = 0;
     for (; d + 3 < D; d += 4) {
-      s += W[w + d]! * x[xOff + d]! + W[w + d + 1]! * x[xOff + d + 1]! + W[w + d + 2]! * x[xOff + d + 2]! + W[w + d + 3]! * x[xOff + d + 3]!;
+      s0 += W[w + d]! * x[xOff + d]!;
+      s1 += W[w + d + 1]! * x[xOff + d + 1]!;
+      s2 += W[w + d + 2]! * x[xOff + d + 2]!;
+      s3 += W[w + d + 3]! * x[xOff + d + 3]!;
     }
-    for (; d < D; d++) s += W[w + d]! * x[xOff + d]!;
-    out[c] = s * denseScale + b[c]!;
+    for (; d < D; d++) s0 += W[w + d]! * x[xOff + d]!;
+    out[c] = (s0 + s1 + s2 + s3) * denseScale + b[c]!;
   }
   if (sp && m.sparseDim > 0) {
     for (let k = 0; k < sp.idx.length; k++) {
@@ -216,7 +223,14 @@ export function trainSoftmax(data: TrainSet, options: Partial<SoftmaxOptions> = 
           if (c !== y && pc < skipProb) continue;
           const gs = gp * o.denseScale;
           const r = c * D;
-          for (let d = 0; d < D; d++) gW[r + d]! += gs * dense[xo + d]!;
+          let d = 0;
+          for (; d + 3 < D; d += 4) {
+            gW[r + d]! += gs * dense[xo + d]!;
+            gW[r + d + 1]! += gs * dense[xo + d + 1]!;
+            gW[r + d + 2]! += gs * dense[xo + d + 2]!;
+            gW[r + d + 3]! += gs * dense[xo + d + 3]!;
+          }
+          for (; d < D; d++) gW[r + d]! += gs * dense[xo + d]!;
         }
         if (sp && H > 0) {
           for (let k = 0; k < sp.idx.length; k++) {
@@ -239,11 +253,13 @@ export function trainSoftmax(data: TrainSet, options: Partial<SoftmaxOptions> = 
       const bc2 = 1 - Math.pow(beta2, step);
       const lr = o.lr;
       const decay = 1 - lr * o.weightDecay;
+      const lrc = lr / bc1;
+      const ibc2 = 1 / bc2;
       for (let k = 0; k < W.length; k++) {
         const g = gW[k]! * inv;
         const mk = (mW[k] = beta1 * mW[k]! + (1 - beta1) * g);
         const vk = (vW[k] = beta2 * vW[k]! + (1 - beta2) * g * g);
-        W[k] = W[k]! * decay - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
+        W[k] = W[k]! * decay - (lrc * mk) / (Math.sqrt(vk * ibc2) + eps);
       }
       for (let c = 0; c < C; c++) {
         const g = gb[c]! * inv;
@@ -266,7 +282,7 @@ export function trainSoftmax(data: TrainSet, options: Partial<SoftmaxOptions> = 
           const g = gS[k]! * inv;
           const mk = (mS[k] = beta1 * mS[k]! * d1 + (1 - beta1) * g);
           const vk = (vS[k] = beta2 * vS[k]! * d2 + (1 - beta2) * g * g);
-          S[k] = S[k]! * wd - (lr * (mk / bc1)) / (Math.sqrt(vk / bc2) + eps);
+          S[k] = S[k]! * wd - (lrc * mk) / (Math.sqrt(vk * ibc2) + eps);
         }
       }
     }

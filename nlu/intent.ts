@@ -32,7 +32,7 @@ import { DEFAULT_LEXICAL, lexicalFeatures, type LexicalOptions } from './intent-
 
 export const OUT_OF_SCOPE = 'out_of_scope';
 /** Bumped whenever the method changes in a way that makes saved models stale. */
-export const INTENT_METHOD_VERSION = 1;
+export const INTENT_METHOD_VERSION = 2;
 
 export interface IntentTrainOptions {
   seed: number;
