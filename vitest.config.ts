@@ -7,6 +7,7 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'data/**'],
     pool: 'forks',
+    globalSetup: ['./vitest.teardown.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
 import { openStore, type Store } from '../store/index.js';
 import { start, type Running } from './main.js';
+import { warmDataDir } from './test-template.js';
 import { botTexts, connect, fakeGraph, type ChatClient, type FakeGraph } from './test-client.js';
 
 // End to end: the real server (real models, real SQLite file, real FAQ index, real recommender)
@@ -68,7 +68,7 @@ describe('ShopBot end to end', () => {
   };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'shopbot-e2e-'));
+    dataDir = await warmDataDir('shopbot-e2e-');
     graph = await fakeGraph();
     running = await start({ port: 0, host: '127.0.0.1', dataDir, env: env(), log: (l) => logs.push(l) });
     store = openStore(running.config.dbPath);

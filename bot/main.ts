@@ -3,10 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
 import { loadEncoder } from '../nlu/encoder.js';
-import { createAnalyzer } from '../nlu/analyze.js';
+import { loadAnalyzer } from '../nlu/analyze.js';
 import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache, type ReviewSummary } from '../nlu/reviews.js';
 import { loadSentiment, sentimentOptionsFromEnv } from '../nlu/sentiment.js';
-import { loadIntentModel } from '../nlu/intent.js';
 import { Recommender } from '../recommender/recommender.js';
 import { StoreCatalog, StoreEvents } from '../recommender/store-sources.js';
 import { FaqRetriever } from '../retrieval/answer.js';
@@ -17,7 +16,7 @@ import { seedIfNeeded } from '../store/seed.js';
 import { createWebChat, lazyAnalyzer } from '../web-chat/routes.js';
 import { createApp, type MessengerConfig } from './app.js';
 import type { ReviewDigest } from './services.js';
-import { faqAnswerer, reviewInsights, suggester, understander } from './wiring.js';
+import { faqAnswerer, reviewInsights, suggester } from './wiring.js';
 
 export interface StartOptions {
   port?: number;
@@ -71,7 +70,7 @@ function toDigest(s: ReviewSummary): ReviewDigest {
  * builds (or loads) the FAQ index, trains the recommender, and listens.
  */
 export async function start(opts: StartOptions = {}): Promise<Running> {
-  const env = { ...(opts.env ?? process.env), ...(opts.dataDir ? { SHOPBOT_DATA_DIR: resolve(opts.dataDir) } : {}) };
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...(opts.dataDir ? { SHOPBOT_DATA_DIR: resolve(opts.dataDir) } : {}) };
   const config = loadConfig(env);
   const log = opts.log ?? ((l: string) => console.error(l));
   mkdirSync(config.dataDir, { recursive: true });
@@ -83,10 +82,10 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const encoder = await loadEncoder({ ...config.encoder, log });
   log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype})`);
   const sentiment = await loadSentiment({ ...sentimentOptionsFromEnv(config, env), log });
-  const intents = await loadIntentModel({ config, encoder, log });
-  const analyzer = createAnalyzer({ encoder, intent: intents, sentiment, products: store.products });
+  const analyzer = await loadAnalyzer(config, { encoder, sentiment, log });
 
   const retriever = await FaqRetriever.open(config, encoder, { quiet: env.SHOPBOT_QUIET === '1', log });
+  // Resumable: only transcripts not yet in the index are embedded (all of them on first start).
   const transcripts = [...store.conversations.historical()].map(fromStoreTranscript);
   const ingest = await ingestConversations(retriever.index, transcripts, transcripts.length, { quiet: env.SHOPBOT_QUIET === '1' });
   log(`[start] FAQ index: ${ingest.size} answers (${ingest.added} new)`);
@@ -106,7 +105,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const app = createApp({
     store,
     services: {
-      nlu: understander(analyzer),
+      nlu: analyzer,
       faq: faqAnswerer(retriever),
       recommender: suggester(recommender),
       reviews: reviewInsights(store, async (id) => toDigest(await summarizer.summarizeReviews(id))),
