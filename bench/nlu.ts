@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
@@ -111,6 +112,9 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     overhead_p50_ms: o.p50_ms,
     overhead_p95_ms: o.p95_ms,
     target_overhead_p95_ms: 10,
+    // Wall-clock figures are only comparable on an otherwise idle machine: say how busy it was.
+    cpus: availableParallelism(),
+    load_avg_1m: round(loadavg()[0]!, 2),
     rss_mb: rssMb(),
   };
 }
