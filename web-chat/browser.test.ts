@@ -3,7 +3,9 @@
 // test-artifacts/screenshots/ and are copied to web-chat/screenshots/ for the README.
 //
 // Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,13 +25,66 @@ interface Running {
   close(): Promise<void>;
 }
 
+// A cold start builds the server's caches (intent head, embeddings, the FAQ index in the database,
+// recommender vectors): minutes on two cores. The first run keeps a template of its fresh data
+// folder (the database copied with VACUUM INTO before any test traffic, and the cache files); later
+// runs start from a copy of it, so every run still gets its own database with no live chats. The
+// template is rebuilt when the fixtures or the schema change.
+const TEMPLATE = join(ROOT, 'test-artifacts', 'browser-data-template');
+const NOT_COPIED = /^(shop\.db-(wal|shm)|session\.key|template\.key)$/;
+
+function templateKey(): string {
+  const h = createHash('sha256');
+  for (const f of ['fixtures/store/manifest.json', 'store/migrations.ts', 'store/seed.ts', 'retrieval/index-store.ts']) {
+    h.update(f);
+    h.update(existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f)) : Buffer.alloc(0));
+  }
+  return h.digest('hex');
+}
+
+function useTemplate(dataDir: string, key: string): boolean {
+  const keyFile = join(TEMPLATE, 'template.key');
+  if (!existsSync(keyFile) || readFileSync(keyFile, 'utf8') !== key) return false;
+  for (const name of readdirSync(TEMPLATE)) if (!NOT_COPIED.test(name)) cpSync(join(TEMPLATE, name), join(dataDir, name), { recursive: true });
+  return true;
+}
+
+function saveTemplate(dataDir: string, key: string): void {
+  const tmp = `${TEMPLATE}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const name of readdirSync(dataDir)) {
+    if (NOT_COPIED.test(name) || name === 'shop.db') continue;
+    cpSync(join(dataDir, name), join(tmp, name), { recursive: true });
+  }
+  // A consistent snapshot through a second connection, while the server has the database open.
+  const db = new Database(join(dataDir, 'shop.db'), { fileMustExist: true });
+  try {
+    db.prepare('VACUUM INTO ?').run(join(tmp, 'shop.db'));
+  } finally {
+    db.close();
+  }
+  writeFileSync(join(tmp, 'template.key'), key);
+  rmSync(TEMPLATE, { recursive: true, force: true });
+  renameSync(tmp, TEMPLATE);
+}
+
 async function startServer(dataDir: string): Promise<Running> {
   if (process.env.WEBCHAT_TEST_URL) return { url: process.env.WEBCHAT_TEST_URL.replace(/\/$/, ''), close: async () => {} };
   const main = join(ROOT, 'bot', 'main.ts');
   if (!existsSync(main)) throw new Error('bot/main.ts is missing: the browser tests run against its start() (or set WEBCHAT_TEST_URL to a running server)');
-  const mod = (await import(pathToFileURL(main).href)) as { start?: (opts: { port: number; dataDir: string; host?: string }) => Promise<Running> };
+  const mod = (await import(pathToFileURL(main).href)) as { start?: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv }) => Promise<Running> };
   if (typeof mod.start !== 'function') throw new Error('bot/main.ts does not export start()');
-  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1' });
+  const key = templateKey();
+  const fromTemplate = useTemplate(dataDir, key);
+  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1' } });
+  if (!fromTemplate) {
+    try {
+      saveTemplate(dataDir, key);
+    } catch (err) {
+      console.error(`[browser.test] could not save the data template: ${(err as Error).message}`);
+    }
+  }
   return { url: s.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:'), close: () => s.close() };
 }
 
@@ -143,7 +198,8 @@ beforeAll(async () => {
   }
   dataDir = mkdtempSync(join(tmpdir(), 'shopbot-browser-'));
   [browser, server] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }), startServer(dataDir)]);
-}, 240_000);
+  // A cold start builds the model caches first (minutes on two cores); later runs reuse them.
+}, 900_000);
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {});
