@@ -84,7 +84,10 @@ export class Gateway {
       payload: m.value !== undefined ? { value: m.value } : null,
     });
     const activity = this.inboundActivity(customer, conversation.id, m, stored);
-    void this.outlets.get(m.channel)?.deliver(route, conversation.id, { message: stored, activity }, activity).catch((err: unknown) => this.log(`[gateway] echo failed: ${(err as Error).message}`));
+    const echo = { message: stored, activity };
+    void Promise.all([this.outlets.get(m.channel)?.deliver(route, conversation.id, echo, activity), this.mirrorToWeb(route, conversation.id, echo, activity)]).catch((err: unknown) =>
+      this.log(`[gateway] echo failed: ${(err as Error).message}`),
+    );
 
     const prev = this.chains.get(customer.id) ?? Promise.resolve();
     const done = prev.then(() => this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx))).catch((err: unknown) => this.log(`[gateway] turn failed for ${customer.id}: ${(err as Error).stack ?? err}`));
@@ -149,8 +152,16 @@ export class Gateway {
       });
       delivered = { message, activity };
     }
-    const outlet = this.outlets.get(route.channel);
-    if (!outlet) return;
-    await outlet.deliver(route, conversationId, delivered, activity);
+    await this.outlets.get(route.channel)?.deliver(route, conversationId, delivered, activity);
+    await this.mirrorToWeb(route, conversationId, delivered, activity);
+  }
+
+  /**
+   * One history across channels: an open web chat of the same customer shows turns that happen on
+   * Messenger too (the web room is per conversation, so only that customer's tabs receive them).
+   */
+  private async mirrorToWeb(route: Route, conversationId: string, delivered: DeliveredMessage | null, activity: Partial<Activity>): Promise<void> {
+    if (route.channel === 'web' || !delivered) return;
+    await this.outlets.get('web')?.deliver({ channel: 'web', externalId: '' }, conversationId, delivered, activity);
   }
 }

@@ -75,6 +75,12 @@ export class HandoffService implements HandoffDesk {
     return { status: 'pending', position: this.store.tickets.position(ticket.id) ?? 1 };
   }
 
+  cancel(conversationId: string): void {
+    const t = this.store.tickets.openForConversation(conversationId);
+    if (t && t.status === 'pending') this.store.tickets.returnToBot(t.id, 'customer left the queue');
+    this.broadcastQueue();
+  }
+
   customerWrote(conversationId: string): void {
     const last = this.store.conversations.recentMessages(conversationId, 1)[0];
     if (last) this.nsp?.to(convRoom(conversationId)).emit('customer_message', { conversationId, message: agentView(last) });

@@ -38,6 +38,9 @@ export interface HandoffDesk {
   request(req: HandoffRequest): Promise<HandoffOutcome>;
   /** A customer wrote while a human has (or is about to have) the conversation. */
   customerWrote(conversationId: string): void;
+  /** The customer left the queue before an agent took the chat. */
+  cancel(conversationId: string): void;
+  agentsOnline(): number;
 }
 
 export interface ShopBotOptions {
@@ -56,6 +59,9 @@ const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
 const YES = /^(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|do it|go ahead|y|haan|ha)\b/i;
 const NO = /^(no|nope|nah|don't|do not|cancel that|stop|never mind|n)\b/i;
 const DEFAULT_CHIPS = ['Recommend something', 'Where is my order?', 'Talk to a person'];
+const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
+/** A question about the product in focus, answered from its reviews. */
+const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|screen|quality|durab|sound|fit|size guide)\b/i;
 
 function chips(titles: string[]) {
   return titles.map((t) => ({ type: 'imBack', title: t, value: t }));
@@ -141,9 +147,17 @@ export class ShopBot extends ActivityHandler {
 
     const conversation = this.store.conversations.get(conversationId);
     if (conversation && conversation.handoff !== 'none') {
-      // A human has this conversation (or will shortly): the bot stays quiet and relays.
+      const raw = (ctx.activity.text ?? '').trim();
+      if (conversation.handoff === 'pending' && BACK_TO_BOT.test(raw)) {
+        this.handoff.cancel(conversationId);
+        await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'returned' } });
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), "Okay, I've taken you out of the queue. How can I help?"));
+        return;
+      }
       this.handoff.customerWrote(conversationId);
-      return;
+      // A human has the chat, or will shortly: the bot stays quiet. With nobody signed in, the
+      // request waits in the queue and the bot keeps helping meanwhile.
+      if (conversation.handoff === 'agent' || this.handoff.agentsOnline() > 0) return;
     }
 
     const action = parseCardAction(ctx.activity.value);
@@ -170,15 +184,23 @@ export class ShopBot extends ActivityHandler {
     const understood = nlu.intent !== 'out_of_scope' && nlu.confidence >= this.minConfidence;
     state.lowConfidenceStreak = understood ? 0 : state.lowConfidenceStreak + 1;
 
+    // Short follow-ups about what was just shown are understood from context, whatever NLU says.
+    const follow = state.lastQuery || state.lastProducts.length ? detectFollowUp(text) : null;
+    if (follow) {
+      state.lowConfidenceStreak = 0;
+      return this.followUp(ctx, state, customerId, follow, nlu);
+    }
+    if (state.focusProductId && ABOUT_PRODUCT.test(text) && !ORDER_INTENTS.has(nlu.intent)) {
+      state.lowConfidenceStreak = 0;
+      return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
+    }
+
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
     const angry = nlu.sentiment.label === 'negative' && (nlu.sentiment.score >= 0.9 || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
     if (HUMAN_INTENTS.has(nlu.intent) || /\b(human|real person|agent|representative|talk to (a|someone))\b/i.test(text)) return this.startHandoff(ctx, state, 'asked', nlu);
     if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu);
     if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
-
-    const follow = state.lastQuery || state.lastProducts.length ? detectFollowUp(text) : null;
-    if (follow) return this.followUp(ctx, state, customerId, follow, nlu);
 
     if (!understood) {
       await ctx.sendActivity(

@@ -10,17 +10,19 @@ export class StoreCatalog implements CatalogSource {
   constructor(private readonly store: Pick<Store, 'products'>) {}
 
   listProducts(): CatalogItem[] {
-    const out: CatalogItem[] = [];
+    // A category listing includes its sub-categories, so a product can be met more than once.
+    const out = new Map<string, CatalogItem>();
     for (const { category } of this.store.products.categories()) {
       for (let offset = 0; ; offset += PAGE) {
         const page = this.store.products.listByCategory(category, { limit: PAGE, offset });
         for (const p of page) {
-          out.push({ id: p.id, title: p.title, description: p.description, category: p.category, price: p.price, stock: p.stock, rating: p.rating, ratingCount: p.ratingCount });
+          if (out.has(p.id)) continue;
+          out.set(p.id, { id: p.id, title: p.title, description: p.description, category: p.category, price: p.price, stock: p.stock, rating: p.rating, ratingCount: p.ratingCount });
         }
         if (page.length < PAGE) break;
       }
     }
-    return out;
+    return [...out.values()];
   }
 
   stockOf(ids: readonly string[]): Map<string, number> {
