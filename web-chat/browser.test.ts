@@ -26,16 +26,22 @@ interface Running {
 }
 
 // A cold start builds the server's caches (intent head, embeddings, the FAQ index in the database,
-// recommender vectors): minutes on two cores. The first run keeps a template of its fresh data
-// folder (the database copied with VACUUM INTO before any test traffic, and the cache files); later
-// runs start from a copy of it, so every run still gets its own database with no live chats. The
-// template is rebuilt when the fixtures or the schema change.
+// recommender vectors): minutes on two cores. Within one test run the warm data folder of
+// bot/test-template.ts is shared with the other end-to-end tests. Across runs, this file also keeps
+// a template of a freshly started data folder (the database copied with VACUUM INTO before any
+// test traffic, and the cache files) in test-artifacts/; later runs start from a copy of it, so each
+// run still gets its own database without live chats. The template is dropped whenever the
+// fixtures or the code that builds those caches change.
 const TEMPLATE = join(ROOT, 'test-artifacts', 'browser-data-template');
 const NOT_COPIED = /^(shop\.db-(wal|shm)|session\.key|template\.key)$/;
 
 function templateKey(): string {
   const h = createHash('sha256');
-  for (const f of ['fixtures/store/manifest.json', 'store/migrations.ts', 'store/seed.ts', 'retrieval/index-store.ts']) {
+  const files = ['fixtures/store/manifest.json', 'bot/main.ts'];
+  for (const dir of ['store', 'retrieval', 'recommender', 'nlu']) {
+    for (const f of readdirSync(join(ROOT, dir)).sort()) if (f.endsWith('.ts') && !f.endsWith('.test.ts')) files.push(`${dir}/${f}`);
+  }
+  for (const f of files) {
     h.update(f);
     h.update(existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f)) : Buffer.alloc(0));
   }
@@ -69,15 +75,21 @@ function saveTemplate(dataDir: string, key: string): void {
   renameSync(tmp, TEMPLATE);
 }
 
-async function startServer(dataDir: string): Promise<Running> {
+async function startServer(): Promise<Running> {
   if (process.env.WEBCHAT_TEST_URL) return { url: process.env.WEBCHAT_TEST_URL.replace(/\/$/, ''), close: async () => {} };
   const main = join(ROOT, 'bot', 'main.ts');
   if (!existsSync(main)) throw new Error('bot/main.ts is missing: the browser tests run against its start() (or set WEBCHAT_TEST_URL to a running server)');
-  const mod = (await import(pathToFileURL(main).href)) as { start?: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv }) => Promise<Running> };
+  const mod = (await import(pathToFileURL(main).href)) as { start?: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv; log?: (l: string) => void }) => Promise<Running> };
   if (typeof mod.start !== 'function') throw new Error('bot/main.ts does not export start()');
   const key = templateKey();
+  dataDir = mkdtempSync(join(tmpdir(), 'shopbot-browser-'));
   const fromTemplate = useTemplate(dataDir, key);
-  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1' } });
+  if (!fromTemplate) {
+    rmSync(dataDir, { recursive: true, force: true });
+    const { warmDataDir } = await import('../bot/test-template.js');
+    dataDir = await warmDataDir('shopbot-browser-');
+  }
+  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1' }, log: () => {} });
   if (!fromTemplate) {
     try {
       saveTemplate(dataDir, key);
@@ -93,7 +105,7 @@ const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, 
 
 let browser: Browser;
 let server: Running;
-let dataDir: string;
+let dataDir: string | undefined;
 const shots: string[] = [];
 const contexts: BrowserContext[] = [];
 
@@ -196,8 +208,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium (never a browser download), or set CHROMIUM_PATH.`);
   }
-  dataDir = mkdtempSync(join(tmpdir(), 'shopbot-browser-'));
-  [browser, server] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }), startServer(dataDir)]);
+  [browser, server] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }), startServer()]);
   // A cold start builds the model caches first (minutes on two cores); later runs reuse them.
 }, 900_000);
 
@@ -473,6 +484,18 @@ describe('hand-off to a person', () => {
       expect(
         await lowContrast(agent, ['.ticket-name', '.wait', '.pill', '.turn-bubble', '.turn-meta', '.turn-cards', '.btn', '.summary-text', '.kv dt', '.kv dd', '.suggestion-text', '.chat-tab', '.empty-state', '.side h2', '.unread', '.topbar a', '#me', '.search-results li']),
       ).toEqual([]);
+
+      // A third customer changes their mind while waiting.
+      const third = await newPage();
+      await third.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+      await openWidget(third);
+      await third.locator('.sb-hbtn').click();
+      await third.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
+      await agent.locator('#queue .ticket').first().waitFor();
+      await third.locator('.sb-leave').click();
+      await third.locator('.sb-row--bot .sb-bubble', { hasText: /out of the queue/ }).waitFor();
+      await third.locator('.sb-handoff[hidden]').waitFor({ state: 'attached' });
+      await poll(() => agent.locator('#queue .ticket').count()).toBe(0);
 
       // Resolve chat 1 (with the summary dialog) and return chat 2 to the bot.
       await agent.locator('#resolve').click();

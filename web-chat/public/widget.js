@@ -170,6 +170,8 @@
     '.sb-handoff--assigned{background:#e6f4ef;color:#0b4f3a;border-color:#bfe3d4}',
     '.sb-handoff[hidden]{display:none}',
     '.sb-dot{width:8px;height:8px;border-radius:50%;background:currentColor;flex:none}',
+    '.sb-handoff-text{flex:1}',
+    '.sb-leave{border:0;background:none;color:#0b3d7a;text-decoration:underline;cursor:pointer;font-size:13px;padding:2px 0;white-space:nowrap}',
     '.sb-log{flex:1;overflow-y:auto;padding:14px 12px 6px;background:var(--sb-soft);scroll-behavior:smooth}',
     '.sb-empty{color:var(--sb-muted);text-align:center;font-size:14px;margin:24px 12px}',
     '.sb-row{display:flex;flex-direction:column;align-items:flex-start;margin:0 0 10px}',
@@ -259,7 +261,8 @@
   var humanBtn = el('button', { class: 'sb-hbtn', type: 'button', text: 'Talk to a person' });
   var closeBtn = el('button', { class: 'sb-close', type: 'button', 'aria-label': 'Close chat', text: '\u00d7' });
   var banner = el('div', { class: 'sb-banner', role: 'status', hidden: true });
-  var handoffBar = el('div', { class: 'sb-handoff', role: 'status', hidden: true }, [el('span', { class: 'sb-dot', 'aria-hidden': 'true' }), el('span', { class: 'sb-handoff-text' })]);
+  var leaveBtn = el('button', { class: 'sb-leave', type: 'button', text: 'Leave queue', 'aria-label': 'Leave the queue and go back to the assistant', hidden: true });
+  var handoffBar = el('div', { class: 'sb-handoff', hidden: true }, [el('span', { class: 'sb-dot', 'aria-hidden': 'true' }), el('span', { class: 'sb-handoff-text', role: 'status' }), leaveBtn]);
   var log = el('div', { class: 'sb-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' });
   var empty = el('p', { class: 'sb-empty', text: 'Hi! Ask me about products, your orders, deliveries or returns.' });
   log.appendChild(empty);
@@ -560,6 +563,7 @@
     }
     handoffBar.hidden = false;
     humanBtn.disabled = true;
+    leaveBtn.hidden = state.handoff.status !== 'pending';
     if (state.handoff.status === 'pending') {
       var pos = state.handoff.position;
       text.textContent = pos ? 'Waiting for a person \u2013 you are number ' + pos + ' in the queue' : 'Waiting for a person\u2026';
@@ -743,6 +747,9 @@
   input.addEventListener('input', autosize);
   humanBtn.addEventListener('click', function () {
     send({ text: 'Talk to a person' });
+  });
+  leaveBtn.addEventListener('click', function () {
+    send({ text: 'Back to the assistant' });
   });
 
   // ---------- connection ----------
