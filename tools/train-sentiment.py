@@ -5,8 +5,11 @@ Stages (run all with tools/train-sentiment.sh):
   prepare  deterministic splits of the source data; writes the held-out eval fixtures
            (fixtures/sentiment/*.jsonl, fixtures/reviews-eval/reviews.jsonl) and the training/validation
            sets to --work.
-  train    full fine-tune on CPU (AdamW, linear warmup/decay, length-bucketed batches), validating
-           every --eval-every steps; the best checkpoint by mean validation score is kept.
+  train    full fine-tune on CPU (AdamW, linear warmup/decay, length-bucketed batches, word embeddings
+           frozen), validating every --eval-every steps; the best checkpoint by mean validation score
+           is kept. Run three times (see train-sentiment.sh): train.jsonl from the base model, then
+           train2.jsonl (further SST-2 phrases) and train3.jsonl (all training reviews), each
+           continuing from the previous stage's checkpoint.
   export   ONNX (logits), dynamic int8 with the same selective scheme as the shared encoder,
            accuracy check of fp32 vs int8 vs torch on the validation sets, LICENSE/SOURCE/SHA256SUMS.
 
@@ -169,14 +172,19 @@ THANKFUL = [
 ]
 
 
-def chat_lines(rng, bt_neu):
+def read_chat_tsv(name):
     lines = []
-    for l in open(os.path.join(ROOT, "tools", "train-sentiment-chat.tsv"), encoding="utf-8"):
+    for l in open(os.path.join(ROOT, "tools", name), encoding="utf-8"):
         if l.startswith("#") or not l.strip():
             continue
         lab, text = l.rstrip("\n").split("\t", 1)
         assert lab in L2I, l
         lines.append((text, lab))
+    return lines
+
+
+def chat_lines(rng, bt_neu):
+    lines = read_chat_tsv("train-sentiment-chat.tsv")
     reqs = [t for t, lab in lines if lab == "neutral" and len(t.split()) >= 3] + bt_neu[:400]
     rng.shuffle(reqs)
     aug = []
@@ -211,6 +219,10 @@ def cmd_prepare(args):
     rng.shuffle(phrases)
     for s, lab in phrases[: args.phrases]:
         train.append((detok(s) if rng.random() < 0.3 else s, lab, "sst-phrase"))
+    # Stage 2 (continued training) sees the same full sentences and non-SST data with the next phrases.
+    # (own random stream, so stage 1's data does not depend on stage 2's settings)
+    rng2 = random.Random(SEED + 1)
+    stage2_phrases = [(detok(s) if rng2.random() < 0.3 else s, lab, "sst-phrase") for s, lab in phrases[args.phrases : args.phrases + args.phrases2]]
     # Reviews: all negatives and neutrals (negatives x3, neutrals x2, half with the title prefixed),
     # positives subsampled.
     by = {"negative": [], "neutral": [], "positive": []}
@@ -236,7 +248,23 @@ def cmd_prepare(args):
             train.append((t_, lab, "chat"))
     for t_, lab in aug:
         train.append((t_, lab, "chat-aug"))
+    train2 = [x for x in train if x[2] != "sst-phrase"] + stage2_phrases
+    # Stage 3 (product-review emphasis): every training review (all positives, many of them mixed
+    # 4-star texts), SST full sentences once in one of their two spellings, 4,000 further phrases,
+    # and the chat/bitext data again.
+    rng3 = random.Random(SEED + 2)
+    train3 = [x for x in train if x[2] not in ("sst-phrase", "sst-root", "review")]
+    train3 += [(s if rng3.random() < 0.5 else detok(s), lab, "sst-root") for s, lab in sst_roots]
+    train3 += [(detok(s) if rng3.random() < 0.3 else s, lab, "sst-phrase") for s, lab in phrases[args.phrases + args.phrases2 : args.phrases + args.phrases2 + 4000]]
+    for r in df_train:
+        lab = rating_label(r["rating"])
+        for k in range({"negative": 3, "neutral": 2, "positive": 1}[lab]):
+            use_title = r["title"] and (k % 2 == 1 or (lab == "positive" and rng3.random() < 0.5))
+            train3.append((f"{r['title']}. {r['text']}" if use_title else r["text"], lab, "review"))
+    rng3.shuffle(train3)
+
     rng.shuffle(train)
+    rng2.shuffle(train2)
     counts = {}
     for _, lab, src in train:
         counts[f"{src}:{lab}"] = counts.get(f"{src}:{lab}", 0) + 1
@@ -244,6 +272,8 @@ def cmd_prepare(args):
 
     os.makedirs(args.work, exist_ok=True)
     jwrite(os.path.join(args.work, "train.jsonl"), [{"text": t_, "label": l, "source": s} for t_, l, s in train])
+    jwrite(os.path.join(args.work, "train2.jsonl"), [{"text": t_, "label": l, "source": s} for t_, l, s in train2])
+    jwrite(os.path.join(args.work, "train3.jsonl"), [{"text": t_, "label": l, "source": s} for t_, l, s in train3])
     jwrite(os.path.join(args.work, "val-sst.jsonl"), sst_val)
     jwrite(os.path.join(args.work, "val-reviews.jsonl"), [{"text": r["text"], "label": rating_label(r["rating"])} for r in df_val])
 
@@ -307,14 +337,15 @@ def cmd_train(args):
     torch.manual_seed(SEED)
     random.seed(SEED)
     torch.set_num_threads(args.threads)
-    tok = AutoTokenizer.from_pretrained(args.src)
+    src = args.init or args.src
+    tok = AutoTokenizer.from_pretrained(src)
     model = BertForSequenceClassification.from_pretrained(
-        args.src, num_labels=3, id2label=dict(enumerate(LABELS)), label2id=L2I, classifier_dropout=0.1
+        src, num_labels=3, id2label=dict(enumerate(LABELS)), label2id=L2I, classifier_dropout=0.1
     )
     # The 30k x 384 word-embedding table stays frozen: it is 40% of the parameters, its dense Adam
     # update dominates the optimizer step on CPU, and fine-tuning it buys little for classification.
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
-    train = jread(os.path.join(args.work, "train.jsonl"))
+    train = jread(os.path.join(args.work, args.data))
     val_sst = jread(os.path.join(args.work, "val-sst.jsonl"))
     val_rev = jread(os.path.join(args.work, "val-reviews.jsonl"))
     val_rev_bin = [r for r in val_rev if r["label"] != "neutral"]
@@ -379,9 +410,9 @@ def cmd_train(args):
             log.flush()
             if score > best:
                 best, best_step = score, step
-                model.save_pretrained(os.path.join(args.work, "best"))
-                tok.save_pretrained(os.path.join(args.work, "best"))
-                with open(os.path.join(args.work, "best", "val.json"), "w") as f:
+                model.save_pretrained(os.path.join(args.work, args.save))
+                tok.save_pretrained(os.path.join(args.work, args.save))
+                with open(os.path.join(args.work, args.save, "val.json"), "w") as f:
                     json.dump(v, f, indent=2)
     print(f"done in {time.time() - t0:.0f}s; best step {best_step} score {best:.4f}", flush=True)
 
@@ -413,6 +444,46 @@ CHAT_VAL = [
 ]
 
 
+# Single review sentences for validation (written for this project; not trained on, and distinct from
+# the sentences in nlu/reviews.test.ts): what the summarizer classifies one by one.
+REVIEW_SENT_VAL = [
+    ("The battery easily lasts a full week of reading.", "positive"),
+    ("Charging takes less than two hours.", "positive"),
+    ("The screen is sharp and easy to read in bright light.", "positive"),
+    ("No glare at all, even at the beach.", "positive"),
+    ("It took me five minutes to set it up.", "positive"),
+    ("Alexa picks up my voice from across the room.", "positive"),
+    ("Sound fills the whole living room.", "positive"),
+    ("It feels solid and well built.", "positive"),
+    ("Worth every penny.", "positive"),
+    ("My son uses it every day for homework and games.", "positive"),
+    ("The parental controls are simple to use.", "positive"),
+    ("It arrived a day early in perfect condition.", "positive"),
+    ("Pages turn instantly.", "positive"),
+    ("Fits perfectly in my jacket pocket.", "positive"),
+    ("The battery drains within a few hours.", "negative"),
+    ("It stopped charging after a month.", "negative"),
+    ("The screen is too dim to read outdoors.", "negative"),
+    ("Setup kept failing and I had to call support twice.", "negative"),
+    ("Alexa often misunderstands simple requests.", "negative"),
+    ("The speaker crackles at higher volume.", "negative"),
+    ("The case cracked within a week.", "negative"),
+    ("Apps crash constantly.", "negative"),
+    ("Way too expensive for what it does.", "negative"),
+    ("The box arrived crushed and the cable was missing.", "negative"),
+    ("Too many ads on the lock screen.", "negative"),
+    ("It freezes whenever I open the browser.", "negative"),
+    ("I bought this for my daughter's birthday.", "neutral"),
+    ("I have had it for about three months.", "neutral"),
+    ("It comes in black and white.", "neutral"),
+    ("This is my second Kindle.", "neutral"),
+    ("We keep it in the kitchen.", "neutral"),
+    ("I mainly use it to read at night.", "neutral"),
+    ("It replaced an older model.", "neutral"),
+    ("The package included a charger and a manual.", "neutral"),
+]
+
+
 # ---------------------------------------------------------------- export
 
 def sha256(path):
@@ -432,11 +503,12 @@ def cmd_export(args):
     from transformers import AutoTokenizer, BertForSequenceClassification
 
     torch.manual_seed(SEED)
-    src = os.path.join(args.work, "best")
+    src = os.path.join(args.work, args.ckpt)
     out = args.out
     os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
     tok = AutoTokenizer.from_pretrained(src)
     model = BertForSequenceClassification.from_pretrained(src).eval()
+    model.config._name_or_path = "sentiment-minilm"
     model.config.save_pretrained(out)
     tok.save_pretrained(out)
     for extra in ("added_tokens.json",):
@@ -466,6 +538,7 @@ def cmd_export(args):
         "sst_val": jread(os.path.join(args.work, "val-sst.jsonl")),
         "reviews_val": jread(os.path.join(args.work, "val-reviews.jsonl")),
         "chat_val": [{"text": t, "label": l} for t, l in CHAT_VAL],
+        "review_sentences_val": [{"text": t, "label": l} for t, l in REVIEW_SENT_VAL],
     }
     sets["reviews_val_binary"] = [r for r in sets["reviews_val"] if r["label"] != "neutral"]
     report = {}
@@ -513,11 +586,15 @@ def main():
     p = sub.add_parser("prepare")
     p.add_argument("--work", required=True)
     p.add_argument("--phrases", type=int, default=11000)
+    p.add_argument("--phrases2", type=int, default=12000)
     p.add_argument("--review-pos", type=int, default=1400)
     p.add_argument("--write-fixtures", action="store_true")
     t = sub.add_parser("train")
     t.add_argument("--work", required=True)
     t.add_argument("--src", required=True)
+    t.add_argument("--init", help="continue from this checkpoint instead of the base model")
+    t.add_argument("--data", default="train.jsonl")
+    t.add_argument("--save", default="best", help="checkpoint folder under --work")
     t.add_argument("--lr", type=float, default=6e-5)
     t.add_argument("--batch", type=int, default=32)
     t.add_argument("--epochs", type=int, default=1)
@@ -528,6 +605,7 @@ def main():
     e = sub.add_parser("export")
     e.add_argument("--work", required=True)
     e.add_argument("--out", required=True)
+    e.add_argument("--ckpt", default="best")
     e.add_argument("--keep-ffn-out", action="store_true", help="keep the FFN output MatMuls fp32 in the int8 model")
     e.add_argument("--drop-fp32", action="store_true", help="commit only the int8 weights")
     args = ap.parse_args()

