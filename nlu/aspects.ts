@@ -23,13 +23,13 @@ export const SEED_ASPECTS: readonly AspectDef[] = [
   { name: 'price', terms: ['price', 'priced', 'prices', 'value', 'cost', 'money', 'deal', 'expensive', 'cheap', 'affordable', 'overpriced'], seed: true },
   { name: 'delivery', terms: ['delivery', 'delivered', 'shipping', 'shipped', 'arrived', 'package', 'packaging', 'courier', 'parcel'], seed: true },
   { name: 'quality', terms: ['quality', 'build quality', 'build', 'material', 'materials', 'durable', 'durability', 'sturdy', 'flimsy', 'broke', 'broken'], seed: true },
-  { name: 'sound', terms: ['sound', 'sound quality', 'audio', 'speaker', 'speakers', 'volume', 'bass', 'music'], seed: true },
+  { name: 'sound', terms: ['sound', 'sound quality', 'audio', 'speaker', 'speakers', 'volume', 'bass', 'loudness'], seed: true },
   { name: 'size', terms: ['size', 'weight', 'lightweight', 'heavy', 'bulky', 'compact', 'small', 'fits'], seed: true },
   { name: 'customer service', terms: ['customer service', 'support', 'customer support', 'warranty', 'refund', 'replacement', 'seller'], seed: true },
   { name: 'setup', terms: ['setup', 'set up', 'install', 'installation', 'instructions', 'configure'], seed: true },
   { name: 'performance', terms: ['speed', 'performance', 'processor', 'lag', 'laggy', 'slow', 'fast', 'freezes', 'responsive'], seed: true },
   { name: 'connectivity', terms: ['wifi', 'wi-fi', 'bluetooth', 'connection', 'connectivity', 'signal'], seed: true },
-  { name: 'camera', terms: ['camera', 'cameras', 'photos', 'pictures', 'video calls'], seed: true },
+  { name: 'camera', terms: ['camera', 'cameras', 'front camera', 'rear camera', 'photo quality', 'video calls'], seed: true },
 ];
 
 const STOP = new Set(
@@ -50,6 +50,17 @@ const STOP = new Set(
     'working does done gift gifts christmas birthday son daughter wife husband mom dad kids kid grandson granddaughter family ' +
     'friend friends home house everyday every another around enough else let lets without within yes ok okay wow also'
   ).split(/\s+/),
+);
+
+/** Adjectives and other non-aspect words that the noun test lets through ("in the dark", "the long run"). */
+const NOT_ASPECT = new Set(
+  ('dark long light lights short portable easy heavy bright clear big bigger small smaller large larger fast faster slow slower ' +
+    'cheap cheaper expensive old older new newer little whole real own same different other full free low high hard quick ' +
+    'simple useful sure able happy loud clear previous original main extra top bottom front back side inside outside lot ' +
+    'reason problem problems issue issues complaint complaints experience fact idea plus minus part end start beginning ' +
+    'point places place case cases store stores version versions generation model models device devices unit units gadget ' +
+    'tablet tablets reader readers e-reader ereader machine system purchase way advertised paid already black white ' +
+    'conditions bulk wake request requests stand computer computers laptop laptops ipad smart').split(/\s+/),
 );
 
 /** Words that sit before nouns: determiners, possessives and common opinion adjectives. */
@@ -96,50 +107,97 @@ export interface DiscoverOptions {
 }
 
 function okWord(w: string): boolean {
-  return w.length >= 3 && !STOP.has(w) && !/^\d+$/.test(w) && !/ly$/.test(w) && !/^[^a-z]/.test(w);
+  return w.length >= 3 && !STOP.has(w) && !NOT_ASPECT.has(w) && !/^\d+$/.test(w) && !/ly$/.test(w) && !/^[^a-z]/.test(w);
 }
 
-/** Frequent noun-like words and two-word terms, counted once per review. */
+/** Words written capitalized inside sentences most of the time: brand and product names ("Kindle", "Alexa"). */
+function properNouns(sentences: readonly { text: string }[]): Set<string> {
+  const cap = new Map<string, number>();
+  const all = new Map<string, number>();
+  for (const s of sentences) {
+    const toks = s.text.match(/[A-Za-z][A-Za-z'’-]*/g) ?? [];
+    for (let i = 1; i < toks.length; i++) {
+      const t = toks[i]!;
+      const w = t.toLowerCase();
+      all.set(w, (all.get(w) ?? 0) + 1);
+      if (t[0] !== t[0]!.toLowerCase() && t.slice(1) !== t.slice(1).toUpperCase()) cap.set(w, (cap.get(w) ?? 0) + 1);
+    }
+  }
+  const out = new Set<string>();
+  for (const [w, n] of all) if (n >= 2 && (cap.get(w) ?? 0) / n >= 0.5) out.add(w);
+  return out;
+}
+
+const DETERMINERS = new Set('the a an my our your their his her its this that these those no'.split(' '));
+
+/**
+ * Frequent noun-like words and two-word terms, counted once per review. Noun evidence for an
+ * occurrence: a determiner before it ("the battery") with the phrase ending right after it (a
+ * function word, a verb like "is", or punctuation follows) -- "a decent tablet" is not evidence for
+ * "decent" -- or an opinion adjective before it ("great sound").
+ */
 export function candidateTerms(sentences: readonly { text: string; reviewId: string }[], opts: { minReviews: number; totalReviews: number }): TermCandidate[] {
   const df = new Map<string, Set<string>>();
   const occ = new Map<string, number>();
   const nouny = new Map<string, number>();
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const endsPhrase = (after: string | undefined) => after === undefined || STOP.has(after) || AFTER_NOUN.has(after);
   for (const s of sentences) {
-    const w = words(s.text);
-    for (let i = 0; i < w.length; i++) {
-      const a = w[i]!;
-      if (!okWord(a)) continue;
-      const prev = w[i - 1];
-      const next = w[i + 1];
-      const add = (term: string, before: string | undefined, after: string | undefined) => {
-        let set = df.get(term);
-        if (!set) df.set(term, (set = new Set()));
-        set.add(s.reviewId);
-        bump(occ, term);
-        if ((before !== undefined && BEFORE_NOUN.has(before)) || (after !== undefined && AFTER_NOUN.has(after))) bump(nouny, term);
-      };
-      add(a, prev, next);
-      if (next !== undefined && okWord(next)) add(`${a} ${next}`, prev, w[i + 2]);
+    const seen = new Set<string>();
+    for (const segment of s.text.split(/[,;:()!?.\n"]+/)) {
+      const w = words(segment);
+      for (let i = 0; i < w.length; i++) {
+        const a = w[i]!;
+        if (!okWord(a)) continue;
+        const add = (term: string, before: string | undefined, after: string | undefined) => {
+          let set = df.get(term);
+          if (!set) df.set(term, (set = new Set()));
+          set.add(s.reviewId);
+          bump(occ, term);
+          const evidence = before !== undefined && ((DETERMINERS.has(before) && endsPhrase(after)) || (BEFORE_NOUN.has(before) && !DETERMINERS.has(before)));
+          if (evidence || (after !== undefined && AFTER_NOUN.has(after) && !STOP.has(a))) bump(nouny, term);
+          seen.add(term);
+        };
+        add(a, w[i - 1], w[i + 1]);
+        const next = w[i + 1];
+        if (next !== undefined && okWord(next)) add(`${a} ${next}`, w[i - 1], w[i + 2]);
+      }
     }
   }
+  const proper = properNouns(sentences);
   const out: TermCandidate[] = [];
   for (const [term, set] of df) {
     if (set.size < opts.minReviews) continue;
+    if (term.split(' ').some((w) => proper.has(w))) continue;
     const n = occ.get(term) ?? 1;
-    const nounness = (nouny.get(term) ?? 0) / n;
-    out.push({ term, reviews: set.size, nounness });
+    out.push({ term, reviews: set.size, nounness: (nouny.get(term) ?? 0) / n });
   }
   // A two-word term is kept only when it is more than a chance pairing: it must cover a fair share of
   // the uses of its second word ("battery life" yes, "screen great" no).
   const uni = new Map(out.filter((c) => !c.term.includes(' ')).map((c) => [c.term, c.reviews]));
   return out.filter((c) => {
-    if (!c.term.includes(' ')) return c.nounness >= 0.2 && c.reviews <= opts.totalReviews * 0.5;
+    // A word in most reviews is the product itself ("kindle", "speaker"), not one of its aspects.
+    if (!c.term.includes(' ')) return c.nounness >= 0.3 && c.reviews <= opts.totalReviews * 0.5;
     const second = c.term.split(' ')[1]!;
     const base = uni.get(second) ?? c.reviews;
-    return c.reviews >= base * 0.25 && c.nounness >= 0.2;
+    return c.reviews >= base * 0.25 && c.nounness >= 0.3;
   });
 }
+
+/**
+ * Prototype words for the embedding test that keeps product features and drops people, places,
+ * times and abstract words that pass the noun test ("mother", "office", "job", "difference").
+ */
+const ASPECT_PROTOTYPES = [
+  'battery', 'screen', 'price', 'delivery', 'quality', 'sound', 'size', 'customer service', 'setup', 'speed', 'wifi', 'camera',
+  'design', 'features', 'apps', 'software', 'buttons', 'storage', 'memory', 'cover', 'case', 'keyboard', 'interface', 'controls',
+  'color', 'font', 'pages', 'microphone', 'remote', 'cable', 'charger', 'games', 'ads', 'voice recognition', 'fabric', 'taste', 'smell',
+];
+const OTHER_PROTOTYPES = [
+  'mother', 'friend', 'girlfriend', 'husband', 'nephew', 'people', 'office', 'bedroom', 'car', 'garage', 'school', 'house', 'room',
+  'job', 'difference', 'ability', 'reason', 'time', 'hours', 'today', 'market', 'release', 'upgrade', 'store', 'sales', 'purse',
+  'bag', 'favorite', 'surprise', 'decision', 'opinion', 'thing', 'life', 'eyes', 'hand',
+];
 
 function singular(term: string): string {
   if (term.endsWith('ies') && term.length > 4) return term.slice(0, -3) + 'y';
@@ -182,9 +240,18 @@ export async function discoverAspects(
 
   if (cands.length > 0) {
     const seedList = seeds.flatMap((s, i) => s.terms.map((t) => ({ t, i })));
-    const vecs = await encoder.embedMany([...cands.map((c) => c.term), ...seedList.map((x) => x.t)]);
-    const candVec = vecs.slice(0, cands.length);
-    const seedVec = vecs.slice(cands.length);
+    const vecs = await encoder.embedMany([...cands.map((c) => c.term), ...seedList.map((x) => x.t), ...ASPECT_PROTOTYPES, ...OTHER_PROTOTYPES]);
+    let candVec = vecs.slice(0, cands.length);
+    const seedVec = vecs.slice(cands.length, cands.length + seedList.length);
+    const protoAt = cands.length + seedList.length;
+    const aspectProto = vecs.slice(protoAt, protoAt + ASPECT_PROTOTYPES.length);
+    const otherProto = vecs.slice(protoAt + ASPECT_PROTOTYPES.length);
+    // Nearest-prototype test: a candidate stays when it is closer to some product feature than to
+    // any person, place, time or abstract word.
+    const maxSim = (v: Float32Array, protos: Float32Array[]) => Math.max(...protos.map((p) => cosine(v, p)));
+    const keep = cands.map((_, i) => maxSim(candVec[i]!, aspectProto) > maxSim(candVec[i]!, otherProto));
+    cands = cands.filter((_, i) => keep[i]);
+    candVec = candVec.filter((_, i) => keep[i]);
     const seedThreshold = opts.seedThreshold ?? 0.62;
     const mergeThreshold = opts.mergeThreshold ?? 0.7;
     const clusters: { head: number; members: number[] }[] = [];

@@ -12,6 +12,7 @@ import {
   FileSummaryCache,
   jsonlReviewSource,
   ReviewInputError,
+  sampleReviews,
   splitSentences,
   summarizeReviewList,
   type ReviewInput,
@@ -53,6 +54,21 @@ describe('sentence splitting', () => {
   });
 });
 
+describe('review sampling (no model)', () => {
+  it('keeps every review up to the budget, beyond it all low ratings and a weighted sample of the rest', () => {
+    expect(sampleReviews(REVIEWS, 100)).toEqual(REVIEWS.map(() => 1));
+    const many: ReviewInput[] = Array.from({ length: 1000 }, (_, i) => ({ id: `X${i}`, productId: 'P', rating: i % 10 === 0 ? 1 : 5, text: 't', date: null }));
+    const w = sampleReviews(many, 300);
+    expect(w.filter((x) => x > 0)).toHaveLength(300);
+    many.forEach((r, i) => {
+      if (r.rating === 1) expect(w[i]).toBe(1);
+    });
+    // Weights add up to the number of reviews they stand for.
+    expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1000, 6);
+    expect(sampleReviews(many, 300)).toEqual(w);
+  });
+});
+
 describe('aspect terms (no model)', () => {
   it('finds noun-like frequent terms and matches words and two-word terms', () => {
     const sents = REVIEWS.flatMap((r) => splitSentences(r.text).map((text) => ({ text, reviewId: r.id })));
@@ -89,6 +105,7 @@ describe('review summaries (real models)', () => {
   it('gives the overall sentiment and rating distribution', () => {
     expect(summary.productId).toBe('P-KINDLE');
     expect(summary.reviews).toBe(REVIEWS.length);
+    expect(summary.analyzedReviews).toBe(REVIEWS.length);
     expect(summary.overall.label).toBe('positive');
     expect(summary.overall.ratingDistribution).toEqual({ '1': 2, '2': 2, '3': 1, '4': 3, '5': 10 });
     expect(summary.overall.meanRating).toBeCloseTo(REVIEWS.reduce((s, r) => s + r.rating!, 0) / REVIEWS.length, 2);
@@ -107,9 +124,7 @@ describe('review summaries (real models)', () => {
     expect(jan.meanRating).toBeCloseTo((5 + 5 + 4 + 5 + 1) / 5, 2);
   });
 
-  // Known defect of the current sentiment model (issue #4): it.fails keeps the expectation and
-  // turns red as soon as the model meets it, so the marker has to go with the fix.
-  it.fails('finds battery and screen aspects with their sentiment and trend', () => {
+  it('finds battery and screen aspects with their sentiment and trend', () => {
     const names = summary.aspects.map((a) => a.name);
     expect(names).toContain('battery');
     expect(names).toContain('screen');
@@ -144,9 +159,17 @@ describe('review summaries (real models)', () => {
     expect(summary.abstract).toBeNull();
   });
 
-  // Known defect of the current sentiment model (issue #4): it.fails keeps the expectation and
-  // turns red as soon as the model meets it, so the marker has to go with the fix.
-  it.fails('discovers aspects that are not in the seed list', async () => {
+  it('reads a weighted sample when there are more reviews than the budget', async () => {
+    const s = await summarizeReviewList('P-KINDLE', REVIEWS, { sentiment, encoder }, { progress: false, maxAnalyzed: 8 });
+    expect(s.reviews).toBe(REVIEWS.length);
+    expect(s.analyzedReviews).toBe(8);
+    expect(s.trend.months.reduce((a, m) => a + m.count, 0)).toBe(REVIEWS.length);
+    expect(s.overall.ratingDistribution).toEqual(summary.overall.ratingDistribution);
+    const battery = s.aspects.find((a) => a.name === 'battery')!;
+    expect(battery.mentions).toBe(summary.aspects.find((a) => a.name === 'battery')!.mentions);
+  });
+
+  it('discovers aspects that are not in the seed list', async () => {
     const extra: ReviewInput[] = [
       'The stylus feels cheap.',
       'I lost the stylus in a day.',
@@ -154,7 +177,7 @@ describe('review summaries (real models)', () => {
       'The pen works well for notes.',
       'The stylus tip wore out quickly.',
     ].map((text, i) => ({ id: `S${i}`, productId: 'P', rating: 4, text, date: null }));
-    const sents = extra.flatMap((r) => splitSentences(r.text).map((text) => ({ text, reviewId: r.id })));
+    const sents = [...REVIEWS, ...extra].flatMap((r) => splitSentences(r.text).map((text) => ({ text, reviewId: r.id })));
     const aspects = await discoverAspects(sents, encoder, { minReviews: 3 });
     const stylus = aspects.find((a) => a.terms.includes('stylus'));
     expect(stylus).toBeDefined();

@@ -7,7 +7,7 @@ import { progress as makeProgress } from '../core/progress.js';
 import { aspectMatcher, discoverAspects, type AspectDef, type DiscoverOptions } from './aspects.js';
 import type { Encoder } from './encoder-types.js';
 import { cosine } from './encoder-types.js';
-import { polarLabel, ratingToLabel, type SentimentAnalyzer, type SentimentLabel, type SentimentResult } from './sentiment.js';
+import { polarLabel, ratingToLabel, SENTIMENT_LABELS, toResult, type SentimentAnalyzer, type SentimentLabel, type SentimentResult } from './sentiment.js';
 
 // Review summaries for product teams: overall and per-aspect sentiment, the monthly trend, the rating
 // distribution, and pros and cons that are sentences copied verbatim from the reviews, each citing the
@@ -99,11 +99,13 @@ export interface ReviewSummary {
   version: number;
   productId: string;
   reviews: number;
+  /** Reviews the model read: all up to `maxAnalyzed`, else a weighted sample (shares are estimates). */
+  analyzedReviews: number;
   sentences: number;
   overall: SentimentBreakdown & {
     meanRating: number | null;
     ratingDistribution: Record<'1' | '2' | '3' | '4' | '5', number>;
-    /** Share of reviews rated 1-2 or 4-5 whose text sentiment (positive vs negative) agrees with the stars. */
+    /** Share of reviews rated 1-2 or 4-5 whose text alone (positive vs negative, no rating prior) agrees with the stars. */
     ratingAgreement: number | null;
   };
   trend: TrendSummary;
@@ -122,6 +124,10 @@ export interface SummarizeOptions {
   /** Aspects to use instead of discovering them, e.g. discovered once over a whole category. */
   aspects?: readonly AspectDef[];
   discover?: DiscoverOptions;
+  /** Use each review's stars as a prior for its sentences' labels (default true; see RATING_PRIOR). */
+  ratingPrior?: boolean;
+  /** Reviews read by the model at most (default 1500); beyond, a weighted sample keeps time bounded. */
+  maxAnalyzed?: number;
   /** Candidate sentences embedded per side for pros/cons selection. */
   candidatePool?: number;
   /** Progress bar on stderr (default true; SHOPBOT_QUIET=1 silences it). */
@@ -206,22 +212,31 @@ function labelOf(meanPolarity: number): SentimentLabel {
   return meanPolarity > 0.2 ? 'positive' : meanPolarity < -0.2 ? 'negative' : 'neutral';
 }
 
-export function breakdown(results: readonly SentimentResult[]): SentimentBreakdown {
-  const n = results.length;
-  if (n === 0) return { positive: 0, neutral: 0, negative: 0, meanPolarity: 0, label: 'neutral' };
+/** Label shares and mean polarity; `weights` (one per result) make it an estimate from a sample. */
+export function breakdown(results: readonly SentimentResult[], weights?: readonly number[]): SentimentBreakdown {
+  let total = 0;
   let p = 0;
   let m = 0;
   let pol = 0;
-  for (const r of results) {
-    if (r.label === 'positive') p++;
-    else if (r.label === 'negative') m++;
-    pol += r.polarity;
-  }
+  results.forEach((r, i) => {
+    const w = weights?.[i] ?? 1;
+    total += w;
+    if (r.label === 'positive') p += w;
+    else if (r.label === 'negative') m += w;
+    pol += w * r.polarity;
+  });
+  if (total === 0) return { positive: 0, neutral: 0, negative: 0, meanPolarity: 0, label: 'neutral' };
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
-  return { positive: round(p / n), neutral: round((n - p - m) / n), negative: round(m / n), meanPolarity: round(pol / n), label: labelOf(pol / n) };
+  return { positive: round(p / total), neutral: round((total - p - m) / total), negative: round(m / total), meanPolarity: round(pol / total), label: labelOf(pol / total) };
 }
 
-type Dated = { month: string | null; result: SentimentResult; rating: number | null };
+/** One review or sentence for the trend: counted always, its sentiment only when it was analyzed. */
+interface Dated {
+  month: string | null;
+  rating: number | null;
+  result: SentimentResult | null;
+  weight: number;
+}
 
 function buckets(items: readonly Dated[]): TrendBucket[] {
   const by = new Map<string, Dated[]>();
@@ -234,25 +249,32 @@ function buckets(items: readonly Dated[]): TrendBucket[] {
   return [...by.keys()].sort().map((month) => {
     const list = by.get(month)!;
     const rated = list.filter((x) => x.rating !== null);
+    const analyzed = list.filter((x) => x.result !== null);
     return {
       month,
       count: list.length,
       meanRating: rated.length ? Math.round((rated.reduce((s, x) => s + x.rating!, 0) / rated.length) * 100) / 100 : null,
-      ...breakdown(list.map((x) => x.result)),
+      ...breakdown(
+        analyzed.map((x) => x.result!),
+        analyzed.map((x) => x.weight),
+      ),
     };
   });
 }
 
-function trendSummary(items: readonly { date: string | null; month: string | null; result: SentimentResult; rating: number | null }[]): TrendSummary {
+function trendSummary(items: readonly (Dated & { date: string | null })[]): TrendSummary {
   const months = buckets(items);
-  const dated = items.filter((x) => x.month !== null).map((x) => ({ t: Date.parse(x.date!), p: x.result.polarity }));
-  const undated = items.length - dated.length;
+  const undated = items.filter((x) => x.month === null).length;
+  const dated = items.filter((x) => x.month !== null && x.result !== null).map((x) => ({ t: Date.parse(x.date!), p: x.result!.polarity, w: x.weight }));
   if (dated.length === 0) return { months, undated, recentMeanPolarity: null, earlierMeanPolarity: null, direction: 'insufficient_data' };
   const last = Math.max(...dated.map((d) => d.t));
   const cut = last - 90 * 86400_000;
   const recent = dated.filter((d) => d.t > cut);
   const earlier = dated.filter((d) => d.t <= cut);
-  const mean = (xs: { p: number }[]) => (xs.length ? Math.round((xs.reduce((s, x) => s + x.p, 0) / xs.length) * 1e4) / 1e4 : null);
+  const mean = (xs: { p: number; w: number }[]) => {
+    const w = xs.reduce((s, x) => s + x.w, 0);
+    return w > 0 ? Math.round((xs.reduce((s, x) => s + x.w * x.p, 0) / w) * 1e4) / 1e4 : null;
+  };
   const r = mean(recent);
   const e = mean(earlier);
   let direction: TrendSummary['direction'] = 'insufficient_data';
@@ -260,6 +282,73 @@ function trendSummary(items: readonly { date: string | null; month: string | nul
     direction = r - e > 0.1 ? 'improving' : e - r > 0.1 ? 'declining' : 'stable';
   }
   return { months, undated, recentMeanPolarity: r, earlierMeanPolarity: e, direction };
+}
+
+/** Deterministic 32-bit hash of a string (FNV-1a), for reproducible sampling. */
+function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Which reviews get the model (sentence by sentence) and the weight each stands for. Up to `max`
+ * reviews: all of them, weight 1. Beyond: every review rated 1-3 (they carry most complaints; up to
+ * half the budget) and a fixed pseudo-random sample of the others, weighted by the inverse of their
+ * stratum's sampling rate, so shares and means stay unbiased estimates.
+ */
+export function sampleReviews(reviews: readonly ReviewInput[], max: number): number[] {
+  const w = new Array<number>(reviews.length).fill(0);
+  if (reviews.length <= max) return w.fill(1);
+  const low: number[] = [];
+  const rest: number[] = [];
+  reviews.forEach((r, i) => (r.rating !== null && r.rating <= 3 ? low : rest).push(i));
+  const order = (xs: number[]) => xs.sort((a, b) => hash32(reviews[a]!.id) - hash32(reviews[b]!.id) || a - b);
+  const takeLow = order(low).slice(0, Math.min(low.length, Math.floor(max / 2)));
+  const takeRest = order(rest).slice(0, Math.min(rest.length, max - takeLow.length));
+  for (const i of takeLow) w[i] = low.length / takeLow.length;
+  for (const i of takeRest) w[i] = rest.length / takeRest.length;
+  return w;
+}
+
+/** Mean of the parts' probabilities, weighted by the square root of their length. */
+export function combineResults(parts: readonly { text: string; result: SentimentResult }[]): SentimentResult {
+  const probs = { negative: 0, neutral: 0, positive: 0 };
+  let total = 0;
+  for (const p of parts) {
+    const w = Math.sqrt(Math.max(1, p.text.length));
+    total += w;
+    for (const l of SENTIMENT_LABELS) probs[l] += w * p.result.probs[l];
+  }
+  for (const l of SENTIMENT_LABELS) probs[l] /= total || 1;
+  return toResult(probs);
+}
+
+/**
+ * How likely a sentence of an n-star review is negative / neutral / positive before reading it. The
+ * classifier reads sentences out of context, and short factual praise ("Setup took two minutes.")
+ * is easy to misread; the review's stars are strong evidence, so sentence labels for aspects and
+ * pros/cons use p(label | text, stars) proportional to p(label | text) * prior(label | stars). A
+ * clearly worded complaint in a 5-star review stays negative ("The only downside: the battery dies
+ * fast." 0.98 -> 0.84). Reviews without stars keep the text-only probabilities.
+ */
+export const RATING_PRIOR: Record<1 | 2 | 3 | 4 | 5, Record<SentimentLabel, number>> = {
+  1: { negative: 0.7, neutral: 0.24, positive: 0.06 },
+  2: { negative: 0.58, neutral: 0.3, positive: 0.12 },
+  3: { negative: 0.3, neutral: 0.4, positive: 0.3 },
+  4: { negative: 0.12, neutral: 0.3, positive: 0.58 },
+  5: { negative: 0.06, neutral: 0.24, positive: 0.7 },
+};
+
+export function withRatingPrior(r: SentimentResult, rating: number | null): SentimentResult {
+  if (rating === null) return r;
+  const prior = RATING_PRIOR[Math.min(5, Math.max(1, Math.round(rating))) as 1 | 2 | 3 | 4 | 5];
+  const probs = { negative: r.probs.negative * prior.negative, neutral: r.probs.neutral * prior.neutral, positive: r.probs.positive * prior.positive };
+  const z = probs.negative + probs.neutral + probs.positive || 1;
+  return toResult({ negative: probs.negative / z, neutral: probs.neutral / z, positive: probs.positive / z });
 }
 
 // ---------------------------------------------------------------- pros and cons
@@ -377,7 +466,7 @@ function fitsExcerpt(text: string): boolean {
 /** Cache key over everything the summary depends on: reviews, models and options. */
 export function summaryKey(productId: string, reviews: readonly ReviewInput[], deps: { sentiment: string; encoder: string }, opts: SummarizeOptions = {}): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 300, opts.aspects ?? null, opts.discover ?? null]));
+  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 300, opts.maxAnalyzed ?? 1500, opts.ratingPrior ?? true, opts.aspects ?? null, opts.discover ?? null]));
   for (const r of [...reviews].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     h.update(JSON.stringify([r.id, r.rating, r.date, r.title ?? '', r.text]));
   }
@@ -394,70 +483,91 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
   const reviews = validateReviews(input);
   const key = summaryKey(productId, reviews, { sentiment: deps.sentiment.checksum, encoder: deps.encoder.checksum }, opts);
 
-  // 1. Sentences, and the texts to classify: each review whole (title + text) and each sentence.
+  // 1. Sentences of every review (for aspect mentions); the model reads the sentences and titles of
+  // the analyzed reviews (all of them up to `maxAnalyzed`, else a weighted sample), in length-sorted
+  // batches with identical texts once. A review's sentiment is the length-weighted mean of its
+  // sentences' and title's probabilities, so each word is read once and the sentence results serve
+  // the aspects and the pros/cons as well.
+  const weight = sampleReviews(reviews, opts.maxAnalyzed ?? 1500);
+  const analyzedCount = weight.filter((w) => w > 0).length;
   const sents: { text: string; review: number }[] = [];
-  const reviewTexts: (string | null)[] = reviews.map((r, i) => {
-    const text = r.text.slice(0, MAX_REVIEW_CHARS);
-    for (const s of splitSentences(text)) sents.push({ text: s.slice(0, MAX_SENTENCE_CHARS), review: i });
-    const whole = [r.title?.trim(), text.trim()].filter((x) => x).join('. ');
-    return whole.length > 0 ? whole : null;
+  const titles: (string | null)[] = reviews.map((r, i) => {
+    for (const s of splitSentences(r.text.slice(0, MAX_REVIEW_CHARS))) sents.push({ text: s.slice(0, MAX_SENTENCE_CHARS), review: i });
+    const t = r.title?.trim().slice(0, MAX_SENTENCE_CHARS);
+    return t && weight[i]! > 0 ? t : null;
   });
-  // A one-sentence review without a title is its own sentence: the classifier's de-duplication runs it once.
-  const texts = [...reviewTexts.filter((t): t is string => t !== null), ...sents.map((s) => s.text)];
+  const texts = [...titles.filter((t): t is string => t !== null), ...sents.filter((s) => weight[s.review]! > 0).map((s) => s.text)];
   const unique = new Set(texts).size;
   const bar = makeProgress(`reviews ${productId}`, unique + 1, { silent: opts.progress === false || undefined });
-  const results = await deps.sentiment.analyzeMany(texts, { onBatch: (n) => bar.tick(n) });
+  const results = texts.length ? await deps.sentiment.analyzeMany(texts, { onBatch: (n) => bar.tick(n) }) : [];
   const byText = new Map<string, SentimentResult>();
   texts.forEach((t, i) => byText.set(t, results[i]!));
-  const reviewResult = reviewTexts.map((t) => (t === null ? null : byText.get(t)!));
+  const usePrior = opts.ratingPrior ?? true;
+  const inContext = (res: SentimentResult, review: number) => (usePrior ? withRatingPrior(res, reviews[review]!.rating) : res);
+  const parts: { text: string; result: SentimentResult }[][] = reviews.map(() => []);
+  titles.forEach((t, i) => {
+    if (t) parts[i]!.push({ text: t, result: byText.get(t)! });
+  });
+  for (const s of sents) if (weight[s.review]! > 0) parts[s.review]!.push({ text: s.text, result: byText.get(s.text)! });
+  // Text only (for the agreement with the stars), and in the context of the review's stars.
+  const textResult = parts.map((p) => (p.length ? combineResults(p) : null));
+  const reviewResult = parts.map((p, i) => (p.length ? combineResults(p.map((x) => ({ text: x.text, result: inContext(x.result, i) }))) : null));
 
   // 2. Aspects.
   const sentRefs = sents.map((s) => ({ text: s.text, reviewId: reviews[s.review]!.id }));
   const aspects = opts.aspects ? [...opts.aspects] : await discoverAspects(sentRefs, deps.encoder, opts.discover);
   const kept = aspects.slice(0, opts.maxAspects ?? 12);
   const match = aspectMatcher(kept);
-  const all: Sent[] = sents.map((s, i) => ({ text: s.text, reviewId: sentRefs[i]!.reviewId, review: s.review, result: byText.get(s.text)!, aspects: match(s.text) }));
+  const all: (Omit<Sent, 'result'> & { result: SentimentResult | null })[] = sents.map((s, i) => ({
+    text: s.text,
+    reviewId: sentRefs[i]!.reviewId,
+    review: s.review,
+    result: weight[s.review]! > 0 && byText.has(s.text) ? inContext(byText.get(s.text)!, s.review) : null,
+    aspects: match(s.text),
+  }));
+  const analyzed = all.filter((s): s is Sent => s.result !== null && weight[s.review]! > 0);
 
   // 3. Overall, ratings, trend.
-  const scored = reviews.map((r, i) => ({ r, res: reviewResult[i] })).filter((x): x is { r: ReviewInput; res: SentimentResult } => x.res !== null && x.res !== undefined);
   const dist: Record<'1' | '2' | '3' | '4' | '5', number> = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 };
   let ratingSum = 0;
   let rated = 0;
   let agree = 0;
   let polar = 0;
-  for (const r of reviews) {
-    if (r.rating === null) continue;
+  reviews.forEach((r, i) => {
+    if (r.rating === null) return;
     const star = String(Math.min(5, Math.max(1, Math.round(r.rating)))) as keyof typeof dist;
     dist[star]++;
     ratingSum += r.rating;
     rated++;
-  }
-  for (const { r, res } of scored) {
-    if (r.rating === null || ratingToLabel(r.rating) === 'neutral') continue;
-    polar++;
-    if (polarLabel(res) === ratingToLabel(r.rating)) agree++;
-  }
-  const trend = trendSummary(scored.map(({ r, res }) => ({ date: r.date, month: monthOf(r.date), result: res, rating: r.rating })));
+    const res = textResult[i];
+    if (!res || ratingToLabel(r.rating) === 'neutral') return;
+    polar += weight[i]!;
+    if (polarLabel(res) === ratingToLabel(r.rating)) agree += weight[i]!;
+  });
+  const scoredIdx = reviews.map((_, i) => i).filter((i) => reviewResult[i]);
+  const trend = trendSummary(reviews.map((r, i) => ({ date: r.date, month: monthOf(r.date), rating: r.rating, result: reviewResult[i] ?? null, weight: weight[i]! })));
 
   // 4. Pros and cons: confident sentences of each polarity; a pro must not come from a review whose
   // text reads negative overall.
   const link = opts.reviewLink;
   const pool = opts.candidatePool ?? 300;
   const reviewPolarity = (i: number) => reviewResult[i]?.polarity ?? 0;
-  const posGroups = groupSentences(all.filter((s) => s.result.label === 'positive' && s.result.score >= 0.75 && reviewPolarity(s.review) > 0 && fitsExcerpt(s.text)))
+  const posGroups = groupSentences(analyzed.filter((s) => s.result.label === 'positive' && s.result.score >= 0.75 && reviewPolarity(s.review) > 0 && fitsExcerpt(s.text)))
     .sort((a, b) => candidateScore(b) - candidateScore(a))
     .slice(0, pool);
-  const negGroups = groupSentences(all.filter((s) => s.result.label === 'negative' && s.result.score >= 0.6 && fitsExcerpt(s.text)))
+  const negGroups = groupSentences(analyzed.filter((s) => s.result.label === 'negative' && s.result.score >= 0.7 && fitsExcerpt(s.text)))
     .sort((a, b) => candidateScore(b) - candidateScore(a))
     .slice(0, pool);
   const pros = await representatives(posGroups, deps.encoder, opts.maxPros ?? 5, link);
   const cons = await representatives(negGroups, deps.encoder, opts.maxCons ?? 5, link);
 
-  // 5. Per aspect: sentiment of the sentences that mention it, its monthly trend, its best pro and con.
+  // 5. Per aspect: mentions over all reviews; sentiment (weighted) and best pro/con from the analyzed
+  // sentences that mention it; its monthly trend.
   const aspectSummaries: AspectSummary[] = kept.map((a) => {
     const ms = all.filter((s) => s.aspects.includes(a.name));
+    const msA = analyzed.filter((s) => s.aspects.includes(a.name));
     const best = (label: SentimentLabel, min: number) => {
-      const gs = groupSentences(ms.filter((s) => s.result.label === label && s.result.score >= min && fitsExcerpt(s.text)));
+      const gs = groupSentences(msA.filter((s) => s.result.label === label && s.result.score >= min && fitsExcerpt(s.text)));
       gs.sort((x, y) => candidateScore(y) - candidateScore(x));
       return gs[0] ? excerptOf(gs[0], gs[0].reviewIds, link) : null;
     };
@@ -467,24 +577,31 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
       seed: a.seed,
       mentions: ms.length,
       reviews: new Set(ms.map((s) => s.reviewId)).size,
-      sentiment: breakdown(ms.map((s) => s.result)),
-      trend: buckets(ms.map((s) => ({ month: monthOf(reviews[s.review]!.date), result: s.result, rating: reviews[s.review]!.rating }))),
+      sentiment: breakdown(
+        msA.map((s) => s.result),
+        msA.map((s) => weight[s.review]!),
+      ),
+      trend: buckets(ms.map((s) => ({ month: monthOf(reviews[s.review]!.date), rating: reviews[s.review]!.rating, result: s.result, weight: weight[s.review]! }))),
       pro: best('positive', 0.75),
-      con: best('negative', 0.6),
+      con: best('negative', 0.7),
     };
   });
   aspectSummaries.sort((x, y) => y.mentions - x.mentions || x.name.localeCompare(y.name));
 
   const abstract = opts.abstractive && reviews.length > 0 ? await opts.abstractive({ productId, pros, cons }) : null;
   bar.tick(1);
-  bar.done(`${reviews.length} reviews, ${sents.length} sentences in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  bar.done(`${reviews.length} reviews (${analyzedCount} analyzed), ${sents.length} sentences in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   return {
     version: SUMMARY_VERSION,
     productId,
     reviews: reviews.length,
+    analyzedReviews: analyzedCount,
     sentences: sents.length,
     overall: {
-      ...breakdown(scored.map((x) => x.res)),
+      ...breakdown(
+        scoredIdx.map((i) => reviewResult[i]!),
+        scoredIdx.map((i) => weight[i]!),
+      ),
       meanRating: rated ? Math.round((ratingSum / rated) * 100) / 100 : null,
       ratingDistribution: dist,
       ratingAgreement: polar ? Math.round((agree / polar) * 1e4) / 1e4 : null,
@@ -511,8 +628,9 @@ export interface ReviewAnalysis {
 }
 
 /**
- * Per-review analyses (review sentiment, and each aspect-mentioning sentence with its sentiment) for
- * callers that aggregate themselves, e.g. the insights pages. Aspects default to the seed list.
+ * Per-review analyses (review sentiment, and each aspect-mentioning sentence with its sentiment, both
+ * read with the review's stars as prior) for callers that aggregate themselves, e.g. the insights
+ * pages. Aspects default to the seed list.
  */
 export function createReviewAnalyzer(deps: { sentiment: SentimentAnalyzer }, aspects?: readonly AspectDef[]) {
   return {
@@ -521,27 +639,24 @@ export function createReviewAnalyzer(deps: { sentiment: SentimentAnalyzer }, asp
       const { SEED_ASPECTS } = await import('./aspects.js');
       const match = aspectMatcher(aspects ?? SEED_ASPECTS);
       const per = reviews.map((r) => {
-        const text = r.text.slice(0, MAX_REVIEW_CHARS);
-        const whole = [r.title.trim(), text.trim()].filter((x) => x).join('. ') || '(empty review)';
-        const mentions = splitSentences(text)
-          .map((s) => s.slice(0, MAX_SENTENCE_CHARS))
-          .map((s) => ({ s, aspects: match(s) }))
-          .filter((x) => x.aspects.length > 0);
-        return { r, whole, mentions };
+        const sentences = splitSentences(r.text.slice(0, MAX_REVIEW_CHARS)).map((s) => s.slice(0, MAX_SENTENCE_CHARS));
+        const title = r.title.trim().slice(0, MAX_SENTENCE_CHARS);
+        return { r, title, sentences };
       });
-      const texts = [...per.map((p) => p.whole), ...per.flatMap((p) => p.mentions.map((m) => m.s))];
-      const res = await deps.sentiment.analyzeMany(texts);
+      const texts = per.flatMap((p) => (p.title ? [p.title, ...p.sentences] : p.sentences));
+      const res = texts.length ? await deps.sentiment.analyzeMany(texts) : [];
       const by = new Map<string, SentimentResult>();
       texts.forEach((t, i) => by.set(t, res[i]!));
-      return per.map(({ r, whole, mentions }) => {
-        const rr = by.get(whole)!;
+      return per.map(({ r, title, sentences }) => {
+        const parts = (title ? [title, ...sentences] : sentences).map((text) => ({ text, result: withRatingPrior(by.get(text)!, r.rating) }));
+        const rr = parts.length ? combineResults(parts) : null;
         return {
           reviewId: r.id,
           date: r.date,
           rating: r.rating,
-          sentiment: rr.label,
-          score: Math.round(rr.polarity * 1e4) / 1e4,
-          aspects: mentions.flatMap((m) => m.aspects.map((aspect) => ({ aspect, sentiment: by.get(m.s)!.label, snippet: m.s }))),
+          sentiment: rr?.label ?? 'neutral',
+          score: rr ? Math.round(rr.polarity * 1e4) / 1e4 : 0,
+          aspects: sentences.flatMap((s) => match(s).map((aspect) => ({ aspect, sentiment: withRatingPrior(by.get(s)!, r.rating).label, snippet: s }))),
         };
       });
     },
