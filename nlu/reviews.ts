@@ -126,9 +126,9 @@ export interface SummarizeOptions {
   discover?: DiscoverOptions;
   /** Use each review's stars as a prior for its sentences' labels (default true; see RATING_PRIOR). */
   ratingPrior?: boolean;
-  /** Reviews read by the model at most (default 1500); beyond, a weighted sample keeps time bounded. */
+  /** Reviews read by the model at most (default 1000); beyond, a weighted sample keeps time bounded. */
   maxAnalyzed?: number;
-  /** Candidate sentences embedded per side for pros/cons selection. */
+  /** Candidate sentences embedded per side for pros/cons selection (default 200). */
   candidatePool?: number;
   /** Progress bar on stderr (default true; SHOPBOT_QUIET=1 silences it). */
   progress?: boolean;
@@ -411,7 +411,7 @@ async function representatives(
   link?: (id: string) => string,
 ): Promise<Excerpt[]> {
   if (groups.length === 0 || k <= 0) return [];
-  const vecs = await encoder.embedMany(groups.map((g) => g.text));
+  const vecs = await embedByLength(encoder, groups.map((g) => g.text));
   const dim = vecs[0]!.length;
   const centroid = new Float32Array(dim);
   groups.forEach((g, i) => {
@@ -452,6 +452,15 @@ async function representatives(
   return chosen.map((i) => excerptOf(groups[i]!, support[i]!, link));
 }
 
+/** embedMany in length order (batches pad to similar lengths, about half the work), results in input order. */
+export async function embedByLength(encoder: Pick<Encoder, 'embedMany'>, texts: readonly string[]): Promise<Float32Array[]> {
+  const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+  const vecs = await encoder.embedMany(order.map((i) => texts[i]!));
+  const out = new Array<Float32Array>(texts.length);
+  order.forEach((i, k) => (out[i] = vecs[k]!));
+  return out;
+}
+
 function candidateScore(g: Group): number {
   return g.result.score * (g.aspects.length ? 1.2 : 1) * Math.sqrt(g.reviewIds.length);
 }
@@ -466,7 +475,7 @@ function fitsExcerpt(text: string): boolean {
 /** Cache key over everything the summary depends on: reviews, models and options. */
 export function summaryKey(productId: string, reviews: readonly ReviewInput[], deps: { sentiment: string; encoder: string }, opts: SummarizeOptions = {}): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 300, opts.maxAnalyzed ?? 1500, opts.ratingPrior ?? true, opts.aspects ?? null, opts.discover ?? null]));
+  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 200, opts.maxAnalyzed ?? 1000, opts.ratingPrior ?? true, opts.aspects ?? null, opts.discover ?? null]));
   for (const r of [...reviews].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     h.update(JSON.stringify([r.id, r.rating, r.date, r.title ?? '', r.text]));
   }
@@ -488,7 +497,7 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
   // batches with identical texts once. A review's sentiment is the length-weighted mean of its
   // sentences' and title's probabilities, so each word is read once and the sentence results serve
   // the aspects and the pros/cons as well.
-  const weight = sampleReviews(reviews, opts.maxAnalyzed ?? 1500);
+  const weight = sampleReviews(reviews, opts.maxAnalyzed ?? 1000);
   const analyzedCount = weight.filter((w) => w > 0).length;
   const sents: { text: string; review: number }[] = [];
   const titles: (string | null)[] = reviews.map((r, i) => {
@@ -550,7 +559,7 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
   // 4. Pros and cons: confident sentences of each polarity; a pro must not come from a review whose
   // text reads negative overall.
   const link = opts.reviewLink;
-  const pool = opts.candidatePool ?? 300;
+  const pool = opts.candidatePool ?? 200;
   const reviewPolarity = (i: number) => reviewResult[i]?.polarity ?? 0;
   const posGroups = groupSentences(analyzed.filter((s) => s.result.label === 'positive' && s.result.score >= 0.75 && reviewPolarity(s.review) > 0 && fitsExcerpt(s.text)))
     .sort((a, b) => candidateScore(b) - candidateScore(a))

@@ -51,6 +51,8 @@ export interface SentimentOptions {
   maxWaitMs?: number;
   /** Word pieces kept per input (reviews longer than this are judged on their beginning). */
   maxTokens?: number;
+  /** ONNX Runtime intra-op threads (default: ONNX Runtime's choice, all cores). */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -226,7 +228,7 @@ export async function loadSentiment(opts: SentimentOptions): Promise<LoadedSenti
       device,
       dtype: d,
       local_files_only: true,
-      session_options: { logSeverityLevel: device === 'cuda' ? 4 : 3 },
+      session_options: { logSeverityLevel: device === 'cuda' ? 4 : 3, ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) },
     });
   let device: Device = opts.device ?? 'cpu';
   let runDtype: Dtype = dtype;
