@@ -199,6 +199,22 @@ const OTHER_PROTOTYPES = [
   'bag', 'favorite', 'surprise', 'decision', 'opinion', 'thing', 'life', 'eyes', 'hand',
 ];
 
+// Term embeddings per encoder: seed terms and prototypes recur in every summary, candidate terms often.
+const termCache = new WeakMap<object, Map<string, Float32Array>>();
+const TERM_CACHE_MAX = 20_000;
+
+async function embedTerms(encoder: Pick<Encoder, 'embedMany'>, terms: readonly string[]): Promise<Float32Array[]> {
+  let cache = termCache.get(encoder);
+  if (!cache) termCache.set(encoder, (cache = new Map()));
+  const missing = [...new Set(terms.filter((t) => !cache.has(t)))];
+  if (missing.length > 0) {
+    if (cache.size + missing.length > TERM_CACHE_MAX) cache.clear();
+    const vecs = await encoder.embedMany(missing);
+    missing.forEach((t, i) => cache.set(t, vecs[i]!));
+  }
+  return terms.map((t) => cache.get(t)!);
+}
+
 function singular(term: string): string {
   if (term.endsWith('ies') && term.length > 4) return term.slice(0, -3) + 'y';
   if (term.endsWith('ses') || term.endsWith('xes') || term.endsWith('ches') || term.endsWith('shes')) return term.slice(0, -2);
@@ -240,7 +256,7 @@ export async function discoverAspects(
 
   if (cands.length > 0) {
     const seedList = seeds.flatMap((s, i) => s.terms.map((t) => ({ t, i })));
-    const vecs = await encoder.embedMany([...cands.map((c) => c.term), ...seedList.map((x) => x.t), ...ASPECT_PROTOTYPES, ...OTHER_PROTOTYPES]);
+    const vecs = await embedTerms(encoder, [...cands.map((c) => c.term), ...seedList.map((x) => x.t), ...ASPECT_PROTOTYPES, ...OTHER_PROTOTYPES]);
     let candVec = vecs.slice(0, cands.length);
     const seedVec = vecs.slice(cands.length, cands.length + seedList.length);
     const protoAt = cands.length + seedList.length;

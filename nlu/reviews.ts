@@ -128,7 +128,7 @@ export interface SummarizeOptions {
   ratingPrior?: boolean;
   /** Reviews read by the model at most (default 1000); beyond, a weighted sample keeps time bounded. */
   maxAnalyzed?: number;
-  /** Candidate sentences embedded per side for pros/cons selection (default 200). */
+  /** Candidate sentences embedded per side for pros/cons selection (default 120). */
   candidatePool?: number;
   /** Progress bar on stderr (default true; SHOPBOT_QUIET=1 silences it). */
   progress?: boolean;
@@ -475,7 +475,7 @@ function fitsExcerpt(text: string): boolean {
 /** Cache key over everything the summary depends on: reviews, models and options. */
 export function summaryKey(productId: string, reviews: readonly ReviewInput[], deps: { sentiment: string; encoder: string }, opts: SummarizeOptions = {}): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 200, opts.maxAnalyzed ?? 1000, opts.ratingPrior ?? true, opts.aspects ?? null, opts.discover ?? null]));
+  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 120, opts.maxAnalyzed ?? 1000, opts.ratingPrior ?? true, opts.aspects ?? null, opts.discover ?? null]));
   for (const r of [...reviews].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     h.update(JSON.stringify([r.id, r.rating, r.date, r.title ?? '', r.text]));
   }
@@ -559,7 +559,7 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
   // 4. Pros and cons: confident sentences of each polarity; a pro must not come from a review whose
   // text reads negative overall.
   const link = opts.reviewLink;
-  const pool = opts.candidatePool ?? 200;
+  const pool = opts.candidatePool ?? 120;
   const reviewPolarity = (i: number) => reviewResult[i]?.polarity ?? 0;
   const posGroups = groupSentences(analyzed.filter((s) => s.result.label === 'positive' && s.result.score >= 0.75 && reviewPolarity(s.review) > 0 && fitsExcerpt(s.text)))
     .sort((a, b) => candidateScore(b) - candidateScore(a))
