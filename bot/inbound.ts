@@ -11,6 +11,16 @@ export interface InboundMessage {
   /** The channel's own message id, for de-duplication of webhook retries. */
   messageId?: string;
   name?: string;
+  /** Messenger referral (m.me `ref`): how the customer entered the thread; see bot/linking.ts. */
+  referral?: Referral;
+}
+
+export interface Referral {
+  ref: string;
+  /** e.g. SHORTLINK, ADS. */
+  source?: string;
+  /** e.g. OPEN_THREAD. */
+  type?: string;
 }
 
 export const MAX_MESSAGE_CHARS = 4000;

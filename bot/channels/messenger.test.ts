@@ -50,6 +50,35 @@ describe('Messenger signature and parsing', () => {
     expect(parseWebhook('nonsense')).toEqual([]);
   });
 
+  it('reads m.me referrals: OPEN_THREAD into an existing thread, and Get Started with a ref on a new one', () => {
+    const body = {
+      object: 'page',
+      entry: [
+        {
+          messaging: [
+            { sender: { id: '222' }, recipient: { id: '1' }, timestamp: 1, referral: { ref: 'link.abc.def', source: 'SHORTLINK', type: 'OPEN_THREAD' } },
+            { sender: { id: '333' }, postback: { title: 'Get Started', payload: 'GET_STARTED', referral: { ref: 'link.xyz', source: 'SHORTLINK', type: 'OPEN_THREAD' } } },
+            { sender: { id: '444' }, postback: { title: 'Get Started', payload: 'GET_STARTED' } },
+            // Malformed or oversized refs read as no referral; a bare one then carries nothing at all.
+            { sender: { id: '555' }, referral: { ref: 42, source: 'SHORTLINK' } },
+            { sender: { id: '555' }, referral: { ref: 'r'.repeat(2084) } },
+            { sender: { id: '555' }, referral: 'link.abc' },
+            { sender: { id: '666' }, postback: { title: 'Get Started', payload: 'GET_STARTED', referral: { ref: '' } } },
+            // An echo never becomes a referral, even with one attached.
+            { sender: { id: '777' }, message: { is_echo: true, text: 'x' }, referral: { ref: 'link.abc' } },
+            { sender: { id: 'not-a-psid' }, referral: { ref: 'link.abc' } },
+          ],
+        },
+      ],
+    };
+    expect(parseWebhook(body)).toEqual([
+      { channel: 'messenger', externalId: '222', referral: { ref: 'link.abc.def', source: 'SHORTLINK', type: 'OPEN_THREAD' } },
+      { channel: 'messenger', externalId: '333', value: 'GET_STARTED', text: 'Get Started', referral: { ref: 'link.xyz', source: 'SHORTLINK', type: 'OPEN_THREAD' } },
+      { channel: 'messenger', externalId: '444', value: 'GET_STARTED', text: 'Get Started' },
+      { channel: 'messenger', externalId: '666', value: 'GET_STARTED', text: 'Get Started' },
+    ]);
+  });
+
   it('maps cards to a generic template and suggested actions to quick replies, within Messenger limits', () => {
     const card = CardFactory.heroCard('A'.repeat(100), 'reason', ['https://example.com/a.jpg'], [{ type: 'postBack', title: 'View', value: '{"action":"view","productId":"P-1"}' }], { subtitle: '₹399 · ★ 4.2' });
     const activity = { ...MessageFactory.carousel([card], 'Here you go'), suggestedActions: { to: [], actions: [{ type: 'imBack', title: 'A very long quick reply title', value: 'x' }] } };
@@ -104,5 +133,17 @@ describe('Messenger webhook over real HTTP', () => {
     expect(received).toHaveLength(1);
     expect(logs.some((l) => l.includes('without X-Hub-Signature-256'))).toBe(true);
     expect(logs.some((l) => l.includes('bad X-Hub-Signature-256'))).toBe(true);
+  });
+
+  it('passes a signed referral event through to the handler', async () => {
+    received.length = 0;
+    const body = event('8080', { referral: { ref: 'link.token', source: 'SHORTLINK', type: 'OPEN_THREAD' } });
+    expect((await post(body, { 'x-hub-signature-256': sign(body) })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received).toEqual([{ channel: 'messenger', externalId: '8080', referral: { ref: 'link.token', source: 'SHORTLINK', type: 'OPEN_THREAD' } }]);
+    // The same body with a forged signature never reaches it.
+    expect((await post(body, { 'x-hub-signature-256': sign(body, 'forged') })).status).toBe(403);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Activity } from 'botbuilder';
 import { HttpError, RateLimiter, readRawBody, sendText } from '../../core/http.js';
 import type { ChannelSink } from '../channel-adapter.js';
-import type { InboundMessage } from '../inbound.js';
+import type { InboundMessage, Referral } from '../inbound.js';
 import { toSendApi } from './messenger-format.js';
 
 export interface MessengerOptions {
@@ -28,10 +28,23 @@ export function verifySignature(raw: Buffer, header: string | string[] | undefin
 interface MessagingEvent {
   sender?: { id?: unknown };
   message?: { mid?: unknown; text?: unknown; is_echo?: unknown; quick_reply?: { payload?: unknown } };
-  postback?: { title?: unknown; payload?: unknown };
+  postback?: { title?: unknown; payload?: unknown; referral?: unknown };
+  referral?: unknown;
 }
 
-/** Pulls the customer messages out of one webhook body; anything else is ignored. */
+/** Meta's referral object (`ref` up to 2,083 characters); anything malformed reads as none. */
+function referralOf(r: unknown): Referral | undefined {
+  if (typeof r !== 'object' || r === null) return undefined;
+  const { ref, source, type } = r as { ref?: unknown; source?: unknown; type?: unknown };
+  if (typeof ref !== 'string' || ref.length === 0 || ref.length > 2083) return undefined;
+  return { ref, ...(typeof source === 'string' ? { source: source.slice(0, 64) } : {}), ...(typeof type === 'string' ? { type: type.slice(0, 64) } : {}) };
+}
+
+/**
+ * Pulls the customer messages out of one webhook body; anything else is ignored. Referrals come as
+ * `messaging[].referral` (m.me link into an existing thread: a message with no text) and as
+ * `postback.referral` (Get Started on a new thread).
+ */
 export function parseWebhook(body: unknown): InboundMessage[] {
   const out: InboundMessage[] = [];
   if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'page') return out;
@@ -53,7 +66,11 @@ export function parseWebhook(body: unknown): InboundMessage[] {
           ...(typeof ev.message.mid === 'string' ? { messageId: ev.message.mid } : {}),
         });
       } else if (ev.postback && typeof ev.postback.payload === 'string') {
-        out.push({ channel: 'messenger', externalId: psid, value: ev.postback.payload, ...(typeof ev.postback.title === 'string' ? { text: ev.postback.title } : {}) });
+        const referral = referralOf(ev.postback.referral);
+        out.push({ channel: 'messenger', externalId: psid, value: ev.postback.payload, ...(typeof ev.postback.title === 'string' ? { text: ev.postback.title } : {}), ...(referral ? { referral } : {}) });
+      } else if (!ev.message) {
+        const referral = referralOf(ev.referral);
+        if (referral) out.push({ channel: 'messenger', externalId: psid, referral });
       }
     }
   }
