@@ -1,9 +1,11 @@
 import { ConversationState, UserState } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
+import type { BotFrameworkSettings } from '../core/config.js';
 import { TokenSigner } from '../core/tokens.js';
 import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
 import { ChannelAdapter } from './channel-adapter.js';
+import { attachBotFramework } from './channels/botframework.js';
 import { createMessengerWebhook, GraphSender } from './channels/messenger.js';
 import { attachWebChannel } from './channels/web.js';
 import { Gateway } from './gateway.js';
@@ -25,6 +27,8 @@ export interface AppOptions {
   /** Secret for web session tokens; random per process when absent (sessions then end on restart). */
   tokenSecret?: Buffer;
   messenger?: MessengerConfig;
+  /** Bot Framework channel (`POST /api/messages`); off when absent. */
+  botFramework?: BotFrameworkSettings;
   queueTimeoutMs?: number;
   webRateLimit?: { limit: number; windowMs: number };
   /** Extra routes (static pages, dashboards). */
@@ -88,6 +92,7 @@ export function createApp(opts: AppOptions): App {
       createMessengerWebhook({ ...m, log, onMessage: async (msg) => void gateway.receive(msg) }),
     );
   }
+  if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });
   for (const [path, handler] of Object.entries(opts.routes ?? {})) http.route(path, handler);
 
   return {

@@ -3,6 +3,7 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { HttpError, RateLimiter, readRawBody, sendJson } from '../core/http.js';
 import type { Agent, Message, Store, Ticket } from '../store/index.js';
 import { productCard } from './cards.js';
+import { BOT_FRAMEWORK_CHANNEL, handoffInitiation } from './channels/botframework.js';
 import type { Gateway } from './gateway.js';
 import type { BotServices } from './services.js';
 import type { HandoffDesk, HandoffOutcome, HandoffRequest } from './shop-bot.js';
@@ -70,6 +71,10 @@ export class HandoffService implements HandoffDesk {
     const transcript = this.store.conversations.transcript(req.conversationId, { limit: 200 });
     // Bot Framework hand-off event, so an external agent hub could take the chat instead.
     this.emitAgents('handoff.initiate', { ticketId: ticket.id, conversationId: req.conversationId, skill: req.skill, reason: req.reason, transcript: transcript.map(agentView) });
+    if (this.gateway.route(req.conversationId)?.channel === BOT_FRAMEWORK_CHANNEL) {
+      const initiate = handoffInitiation({ ticketId: ticket.id, skill: req.skill, reason: req.reason, priority: req.priority }, transcript);
+      await this.gateway.sendToConversation(req.conversationId, initiate).catch((err: unknown) => this.log(`[handoff] handoff.initiate failed: ${(err as Error).message}`));
+    }
     this.broadcastQueue();
     if (this.agentsOnline() === 0) return { status: 'offline' };
     return { status: 'pending', position: this.store.tickets.position(ticket.id) ?? 1 };

@@ -112,12 +112,14 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     },
     tokenSecret: tokenSecret(config, env),
     ...(messengerConfig(env) ? { messenger: messengerConfig(env)! } : {}),
+    botFramework: config.botFramework,
     routes: web.routes,
     log,
   });
   const address = await app.listen(opts.port ?? config.http.port, opts.host ?? config.http.host);
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   log(`[start] ShopBot listening on ${url} (demo store ${url}/, agent console ${url}/agent, insights ${url}/insights)`);
+  if (config.botFramework.enabled) log(`[start] Bot Framework endpoint ${url}/api/messages (${config.botFramework.appId ? 'authenticated' : 'no authentication: Emulator / local use only'})`);
 
   return {
     url,

@@ -22,6 +22,19 @@ export interface Config {
     maxWaitMs: number;
   };
   http: { host: string; port: number };
+  botFramework: BotFrameworkSettings;
+}
+
+/**
+ * The Bot Framework channel (`POST /api/messages`). With no app id, requests are not
+ * authenticated (Bot Framework Emulator, local use); with one, every request needs a valid JWT.
+ */
+export interface BotFrameworkSettings {
+  enabled: boolean;
+  appId: string;
+  appPassword: string;
+  appTenantId: string;
+  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
 }
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -61,6 +74,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: {
       host: env.HOST ?? '127.0.0.1',
       port: int('PORT', env.PORT, 3000, 0, 65535),
+    },
+    botFramework: {
+      enabled: oneOf('SHOPBOT_BOTFRAMEWORK', env.SHOPBOT_BOTFRAMEWORK, ['0', '1'] as const, '1') === '1',
+      appId: env.MicrosoftAppId?.trim() ?? '',
+      appPassword: env.MicrosoftAppPassword ?? '',
+      appTenantId: env.MicrosoftAppTenantId?.trim() ?? '',
+      appType: oneOf('MicrosoftAppType', env.MicrosoftAppType, ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant'),
     },
   };
 }
