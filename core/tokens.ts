@@ -21,6 +21,14 @@ export class TokenSigner {
     return new TokenSigner(randomBytes(32));
   }
 
+  /**
+   * A signer for another purpose (its key is HMAC(secret, purpose)): its tokens never verify as this
+   * signer's tokens and vice versa, so e.g. an account-link token can never open a web session.
+   */
+  derive(purpose: string): TokenSigner {
+    return new TokenSigner(createHmac('sha256', this.secret).update(`shopbot:${purpose}`).digest());
+  }
+
   sign(sub: string, ttlSeconds: number, now = Date.now()): string {
     const payload = b64url(JSON.stringify({ sub, exp: Math.floor(now / 1000) + ttlSeconds } satisfies TokenPayload));
     return `${payload}.${this.mac(payload)}`;

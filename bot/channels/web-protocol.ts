@@ -2,7 +2,9 @@ import type { Attachment, CardAction, HeroCard } from 'botbuilder';
 import type { Message } from '../../store/index.js';
 
 // The web chat's socket.io event protocol (namespace /chat). Server -> client:
-//   session     {token, customerId, conversationId}          after connecting (keep the token to resume)
+//   session     {token, customerId, conversationId,          after connecting (keep the token to resume); again
+//                messenger, messengerLinked}                  when linking moved the chat to another conversation.
+//                                                             messenger: linking is offered; messengerLinked: done
 //   message     {seq, role, text, ts, agentName?}             every stored turn, customer's included
 //   card        {seq, cards: WireCard[]}                      product cards of the turn `seq`
 //   suggestions {seq, chips: {title, value}[]}                quick replies of the turn `seq`
@@ -10,9 +12,15 @@ import type { Message } from '../../store/index.js';
 //   handoff     {status, position?, agentName?, message?}     hand-off progress
 //   read        {seq}                                         an agent read up to `seq`
 //   error       {code, message}                               a message was refused (size, rate, format)
+//   linked      {channel: 'messenger', message}               a Messenger account was linked to this customer
 // Client -> server (all with an ack callback):
 //   message {text?, value?}   ack {ok: true, seq} | {ok: false, code, message}
 //   resume  {afterSeq}        ack {ok: true, messages: number}; replays every turn after afterSeq
+//   link    {}                ack {ok: true, url: string | null, code, expiresAt} | {ok: false, code, message}:
+//                             a one-time link to continue on Messenger (bot/linking.ts): url is the m.me
+//                             link (null without MESSENGER_PAGE_NAME), code (XXXX-XXXX) is typed on
+//                             Messenger as "link XXXX-XXXX"; both expire after 10 minutes and work
+//                             once, and asking again replaces the previous one
 //   typing  {on}              forwarded to the agent during a hand-off
 //   read    {seq}
 

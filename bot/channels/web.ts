@@ -6,6 +6,7 @@ import type { TokenSigner } from '../../core/tokens.js';
 import type { Store } from '../../store/index.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from '../gateway.js';
 import { MAX_MESSAGE_CHARS } from '../inbound.js';
+import { TEXTS as LINK_TEXTS, type AccountLinker } from '../linking.js';
 import { toWireEvents } from './web-protocol.js';
 
 export interface WebChannelOptions {
@@ -15,6 +16,8 @@ export interface WebChannelOptions {
   tokenTtlSeconds?: number;
   /** Messages per connection per window. */
   rateLimit?: { limit: number; windowMs: number };
+  /** Messenger account linking; absent when Messenger is off (the `link` event is then refused). */
+  linker?: AccountLinker;
   log?: (line: string) => void;
 }
 
@@ -37,6 +40,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
   const log = opts.log ?? ((l: string) => console.error(l));
   const ttl = opts.tokenTtlSeconds ?? 30 * 24 * 3600;
   const limiter = new RateLimiter(opts.rateLimit?.limit ?? 20, opts.rateLimit?.windowMs ?? 10_000);
+  const linkLimiter = new RateLimiter(5, 60_000);
   const nsp = io.of('/chat');
 
   const outlet: ChannelOutlet = {
@@ -83,10 +87,38 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     return n;
   };
 
+  const messengerLinked = (customerId: string) => opts.store.customers.identities(customerId).some((i) => i.channel === 'messenger');
+  const sessionEvent = (s: SessionData) => ({
+    token: opts.signer.sign(s.externalId, ttl),
+    customerId: s.customerId,
+    conversationId: s.conversationId,
+    messenger: opts.linker !== undefined,
+    messengerLinked: opts.linker !== undefined && messengerLinked(s.customerId),
+  });
+
+  // A Messenger PSID was linked to a customer: every open tab of the conversations involved moves
+  // to the one conversation that continues (a new `session` when it changed) and is told.
+  opts.linker?.onLinked((e) => {
+    const involved = new Set(e.conversationIds);
+    for (const socket of nsp.sockets.values()) {
+      const s = socket.data as SessionData;
+      if (!involved.has(s.conversationId)) continue;
+      const moved = s.conversationId !== e.conversationId || s.customerId !== e.customerId;
+      if (s.conversationId !== e.conversationId) {
+        void socket.leave(room(s.conversationId));
+        void socket.join(room(e.conversationId));
+      }
+      s.conversationId = e.conversationId;
+      s.customerId = e.customerId;
+      if (moved) socket.emit('session', sessionEvent(s));
+      socket.emit('linked', { channel: e.channel, message: LINK_TEXTS.webNotice });
+    }
+  });
+
   nsp.on('connection', (socket) => {
     const s = socket.data as SessionData;
     void socket.join(room(s.conversationId));
-    socket.emit('session', { token: opts.signer.sign(s.externalId, ttl), customerId: s.customerId, conversationId: s.conversationId });
+    socket.emit('session', sessionEvent(s));
     const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
     if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
 
@@ -113,6 +145,25 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       } catch (err) {
         log(`[web] message refused: ${(err as Error).message}`);
         ack({ ok: false, code: 'error', message: 'Sorry, that message could not be processed.' });
+      }
+    });
+
+    socket.on('link', (_data: unknown, cb: unknown) => {
+      const ack = ackOf(cb);
+      if (!opts.linker) {
+        ack({ ok: false, code: 'unavailable', message: 'Messenger is not available for this shop.' });
+        return;
+      }
+      if (!linkLimiter.take(s.externalId)) {
+        ack({ ok: false, code: 'rate_limited', message: 'You asked for several links in a row; please wait a minute.' });
+        return;
+      }
+      try {
+        const t = opts.linker.issue(s.externalId);
+        ack({ ok: true, url: t.url, code: t.code, expiresAt: t.expiresAt });
+      } catch (err) {
+        log(`[web] link refused: ${(err as Error).message}`);
+        ack({ ok: false, code: 'error', message: 'Sorry, a link could not be created right now.' });
       }
     });
 

@@ -225,6 +225,15 @@
     '.sb-send{border:0;border-radius:10px;background:var(--sb-primary);color:#fff;font-weight:600;padding:0 16px;height:42px;cursor:pointer}',
     '.sb-send:hover{background:var(--sb-primary-dark)}',
     '.sb-foot{font-size:11px;color:var(--sb-muted);text-align:center;padding:0 0 6px;background:#fff}',
+    '.sb-linkrow{padding:0 10px 6px;background:#fff;font-size:13px}',
+    '.sb-linkrow[hidden],.sb-linkbox[hidden]{display:none}',
+    '.sb-linkbtn{border:0;background:none;color:var(--sb-primary);text-decoration:underline;cursor:pointer;font-size:13px;font-weight:600;padding:2px 0}',
+    '.sb-linkbtn[disabled]{color:var(--sb-muted);text-decoration:none;cursor:default}',
+    '.sb-linkbox{margin-top:6px;padding:8px 10px;border:1px solid var(--sb-border);border-radius:10px;background:var(--sb-soft);display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px}',
+    '.sb-linkbox a.sb-btn{text-decoration:none}',
+    '.sb-linktext{margin:0;flex:1 1 200px;color:var(--sb-text)}',
+    '.sb-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;letter-spacing:.5px;white-space:nowrap}',
+    '.sb-linkclose{border:0;background:none;color:var(--sb-muted);cursor:pointer;font-size:18px;line-height:1;padding:2px 4px}',
     '@media (max-width:400px){.sb-avatar{display:none}.sb-launcher>span:not(.sb-badge){display:none}.sb-launcher{padding:14px}}',
     '@media (max-width:480px){.sb-panel{inset:0;width:100vw;height:100%;max-height:none;border-radius:0;border:0}.sb-launcher{bottom:14px;right:14px}.sb--left .sb-launcher{left:14px}.sb-card{flex-basis:72%}.sb-hbtn{padding:6px 8px}}',
   ].join('\n');
@@ -273,6 +282,10 @@
   var sendBtn = el('button', { class: 'sb-send', type: 'submit', text: 'Send' });
   var composer = el('form', { class: 'sb-composer', novalidate: true }, [input, sendBtn]);
   var foot = el('div', { class: 'sb-foot', text: 'Enter to send · Shift+Enter for a new line · Esc to close' });
+  // "Continue on Messenger": shown only when the server offers it (session.messenger).
+  var linkBtn = el('button', { class: 'sb-linkbtn', type: 'button', text: 'Continue on Messenger', 'aria-label': 'Continue this chat on Messenger' });
+  var linkBox = el('div', { class: 'sb-linkbox', role: 'status', hidden: true });
+  var linkRow = el('div', { class: 'sb-linkrow', hidden: true }, [linkBtn, linkBox]);
   var panel = el('section', { class: 'sb-panel', id: 'sb-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'sb-title', hidden: true }, [
     el('header', { class: 'sb-header' }, [avatar, el('div', { class: 'sb-heading' }, [title, statusLine]), humanBtn, closeBtn]),
     banner,
@@ -281,6 +294,7 @@
     typing,
     chipsBox,
     composer,
+    linkRow,
     foot,
   ]);
   var wrapper = el('div', { class: 'sb' + (cfg.left ? ' sb--left' : '') }, [launcher, panel]);
@@ -812,6 +826,7 @@
           var changed = state.conversationId && s.conversationId !== state.conversationId;
           state.conversationId = s.conversationId;
           store.set('conv', s.conversationId);
+          applyMessenger(s);
           if (changed) {
             // A different conversation (expired session, or the chat was closed): start the log afresh.
             resetLog();
@@ -849,6 +864,10 @@
             if (Number(k) <= upTo && !row.querySelector('.sb-seen')) row.querySelector('.sb-meta').appendChild(el('span', { class: 'sb-seen', text: ' \u00b7 Seen' }));
           });
         });
+        socket.on('linked', function (d) {
+          showLinked();
+          if (d && typeof d.message === 'string') addSystem(d.message);
+        });
         socket.on('error', function (e) {
           if (e && e.message) addSystem(String(e.message));
         });
@@ -865,6 +884,54 @@
     log.appendChild(row);
     scrollToEnd(false);
   }
+
+  // ---------- continue on Messenger (account linking; every text goes in with textContent) ----------
+  function applyMessenger(s) {
+    linkRow.hidden = s.messenger !== true;
+    if (s.messengerLinked === true) showLinked();
+  }
+
+  function showLinked() {
+    linkBox.hidden = true;
+    linkBox.textContent = '';
+    linkBtn.disabled = true;
+    linkBtn.textContent = 'Messenger connected';
+    linkBtn.setAttribute('aria-label', 'Messenger is connected to this chat');
+  }
+
+  function showLinkBox(children) {
+    linkBox.textContent = '';
+    children.forEach(function (c) { linkBox.appendChild(c); });
+    linkBox.appendChild(el('button', { class: 'sb-linkclose', type: 'button', 'aria-label': 'Hide', text: '\u00d7', onclick: function () { linkBox.hidden = true; linkBtn.focus(); } }));
+    linkBox.hidden = false;
+  }
+
+  linkBtn.addEventListener('click', function () {
+    if (!socket || !socket.connected) {
+      showLinkBox([el('p', { class: 'sb-linktext', text: 'Not connected right now; please try again in a moment.' })]);
+      return;
+    }
+    linkBtn.disabled = true;
+    socket.timeout(15000).emit('link', {}, function (err, res) {
+      if (linkBtn.textContent === 'Continue on Messenger') linkBtn.disabled = false;
+      if (err || !res || res.ok !== true) {
+        showLinkBox([el('p', { class: 'sb-linktext', text: (res && typeof res.message === 'string' && res.message) || 'Sorry, no link could be created. Please try again.' })]);
+        return;
+      }
+      var minutes = Math.max(1, Math.round((Date.parse(res.expiresAt) - Date.now()) / 60000)) || 10;
+      var parts = [];
+      var url = typeof res.url === 'string' && /^https:\/\/m\.me\/[^\s]+$/.test(res.url) ? res.url : null;
+      if (url) parts.push(el('a', { class: 'sb-btn sb-btn--primary', href: url, target: '_blank', rel: 'noopener noreferrer', text: 'Open Messenger' }));
+      parts.push(
+        el('p', { class: 'sb-linktext' }, [
+          url ? 'Or send ' : 'On Messenger, send ',
+          el('strong', { class: 'sb-code', text: 'link ' + String(res.code || '') }),
+          ' to our page. It works once, for ' + minutes + ' minutes.',
+        ]),
+      );
+      showLinkBox(parts);
+    });
+  });
 
   function resetLog() {
     state.events = [];

@@ -1,0 +1,394 @@
+import { randomInt } from 'node:crypto';
+import { UserState, type Activity, type TurnContext } from 'botbuilder';
+import { RateLimiter } from '../core/http.js';
+import type { TokenSigner } from '../core/tokens.js';
+import { isStoreError, type Conversation, type Customer, type Store } from '../store/index.js';
+import type { Gateway } from './gateway.js';
+import type { InboundMessage } from './inbound.js';
+
+// Self-service account linking, web chat -> Messenger. A web customer asks for a link (socket event
+// `link`); they get a signed one-time token, carried as the `ref` of an m.me link, and a short code
+// they can type on Messenger instead ("link K7QD-M2XP"). Both name one single-use record in the
+// store's state table. When the Messenger side presents it, the PSID is linked to the web customer
+// (or the two customers are merged) and both channels are told. Nothing here trusts the webhook
+// beyond its signature: tokens are HMAC-signed with a key of their own, records expire, are deleted
+// on first use, and typed codes are random and rate limited.
+
+/** Prefix of our m.me `ref`s, so other referrals (ads, plain m.me links) are left alone. */
+export const REF_PREFIX = 'link.';
+/** 32 symbols without look-alikes (no 0/O, 1/I). */
+const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const CODE_LENGTH = 8;
+export const CONFIRM_VALUE = 'LINK_CONFIRM';
+export const CANCEL_VALUE = 'LINK_CANCEL';
+/** "link K7QD-M2XP", "Link: k7qdm2xp", "link code K7QD M2XP"; the code has at least one digit. */
+const TYPED = /^\s*link\s*(?:code)?\s*[:#]?\s*([a-z0-9]{4})[\s-]?([a-z0-9]{4})\s*[.!]?\s*$/i;
+const YES = /^\s*(yes|yeah|yep|sure|ok|okay|connect|confirm)\b/i;
+const NO = /^\s*(no|nope|cancel|don'?t|stop)\b/i;
+
+export const TEXTS = {
+  connected: 'Your Messenger is now connected to your shop account: one history, your orders and any open request, on Messenger and in the web chat.',
+  webNotice: 'Your Messenger is now connected; this chat continues there. You can keep writing here too.',
+  already: 'This Messenger is already connected to your shop account, so there is nothing more to do.',
+  invalid: 'Sorry, that link is not valid, so nothing was changed. To connect Messenger, choose "Continue on Messenger" in the web chat to get a new link.',
+  expired: 'Sorry, that link has expired, so nothing was changed. Choose "Continue on Messenger" in the web chat to get a new one.',
+  used: 'Sorry, that link was already used or replaced by a newer one, so nothing was changed. Choose "Continue on Messenger" in the web chat to get a new one.',
+  badCode: 'Sorry, that code does not match an open request (codes work once, for a few minutes), so nothing was changed. Check the code in the web chat, or ask there for a new one.',
+  limited: 'Too many attempts, so I am not checking codes for this chat for a while. Please try again in 15 minutes with a new code from the web chat.',
+  conflict: 'This Messenger already belongs to a different shop account, so I could not connect it on my own. Our support team can combine the two accounts: just ask for a person.',
+  confirm: 'Connect this Messenger to the web chat you opened? Your Messenger history and orders will then show in that web chat too. Only say yes if you asked for this link yourself.',
+  cancelled: 'OK, nothing was connected.',
+  noRequest: 'That request has expired, so nothing was changed. Choose "Continue on Messenger" in the web chat to start again.',
+  failed: 'Sorry, something went wrong while connecting your Messenger, so nothing was changed. Please try again in a moment.',
+} as const;
+
+/** One issued link: what the web customer is shown. */
+export interface LinkTicket {
+  /** m.me link with the token as `ref`; null when no page name is configured. */
+  url: string | null;
+  /** Short code to type on Messenger, shown as XXXX-XXXX. */
+  code: string;
+  /** The token itself (the `ref`), for clients that build their own link. */
+  ref: string;
+  expiresAt: string;
+}
+
+/** Told to listeners (the web channel) after a PSID was linked. */
+export interface LinkedEvent {
+  customerId: string;
+  /** The one live conversation the customer continues in. */
+  conversationId: string;
+  /** Every open live conversation of both customers before linking (keeper included). */
+  conversationIds: string[];
+  channel: 'messenger';
+  externalId: string;
+}
+
+interface CodeRecord {
+  webExternalId: string;
+  expiresAt: number;
+}
+
+interface PendingRecord {
+  code: string;
+  expiresAt: number;
+}
+
+export interface LinkerOptions {
+  store: Store;
+  gateway: Gateway;
+  /** Signs link tokens; pass a signer derived for this purpose (TokenSigner.derive). */
+  signer: TokenSigner;
+  /** Messenger page name or id for m.me links (MESSENGER_PAGE_NAME). */
+  pageName?: string;
+  /** Sends a message straight to a PSID, outside any stored conversation (refusals, prompts). */
+  sendMessenger: (psid: string, activity: Partial<Activity>) => Promise<void>;
+  ttlSeconds?: number;
+  /** Typed codes per PSID per 15 minutes (default 5), and over all PSIDs per minute (default 60). */
+  codeAttempts?: { perPsid: number; global: number };
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+const codeKey = (code: string) => `link:code:${code}`;
+const customerKey = (customerId: string) => `link:customer:${customerId}`;
+const pendingKey = (psid: string) => `link:pending:${psid}`;
+export const formatCode = (code: string) => `${code.slice(0, 4)}-${code.slice(4)}`;
+
+/** A random code of the alphabet with at least one digit (so typed words are never taken for one). */
+function newCode(): string {
+  for (;;) {
+    let c = '';
+    for (let i = 0; i < CODE_LENGTH; i++) c += ALPHABET[randomInt(ALPHABET.length)];
+    if (/\d/.test(c)) return c;
+  }
+}
+
+/** The code in a typed "link XXXX-XXXX" message, upper-cased, or null when it is no such message. */
+export function typedCode(text: string | undefined): string | null {
+  const m = typeof text === 'string' && text.length <= 64 ? TYPED.exec(text) : null;
+  if (!m) return null;
+  const code = (m[1]! + m[2]!).toUpperCase();
+  return /\d/.test(code) ? code : null;
+}
+
+/**
+ * UserState keyed by the customer instead of the channel identity: one profile on every channel,
+ * moved along when customers are merged (see AccountLinker.mergeProfiles).
+ */
+export class CustomerUserState extends UserState {
+  override getStorageKey(context: TurnContext): string | undefined {
+    const customerId = (context.activity.channelData as { customerId?: unknown } | undefined)?.customerId;
+    return typeof customerId === 'string' && customerId ? profileKey(customerId) : super.getStorageKey(context);
+  }
+}
+export const profileKey = (customerId: string) => `customers/${customerId}/profile`;
+
+type Outcome =
+  | { kind: 'linked'; event: LinkedEvent }
+  | { kind: 'reply'; text: string; chips?: { title: string; value: string }[] };
+
+export class AccountLinker {
+  private readonly listeners: ((e: LinkedEvent) => void)[] = [];
+  private readonly ttl: number;
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  private readonly perPsid: RateLimiter;
+  private readonly global: RateLimiter;
+
+  constructor(private readonly opts: LinkerOptions) {
+    this.ttl = opts.ttlSeconds ?? 600;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? ((l) => console.error(l));
+    this.perPsid = new RateLimiter(opts.codeAttempts?.perPsid ?? 5, 15 * 60_000, this.now);
+    this.global = new RateLimiter(opts.codeAttempts?.global ?? 60, 60_000, this.now);
+  }
+
+  onLinked(listener: (e: LinkedEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Issues a one-time link for the customer behind a web identity. A new link replaces the
+   * customer's previous one (only the latest works).
+   */
+  issue(webExternalId: string): LinkTicket {
+    const { store } = this.opts;
+    const customer = store.customers.findByIdentity('web', webExternalId);
+    if (!customer) throw new Error('no customer for this web session');
+    const now = this.now();
+    const expiresAt = now + this.ttl * 1000;
+    const code = store.state.transaction(() => {
+      const previous = store.state.get<{ code: string }>(customerKey(customer.id))?.value.code;
+      if (previous) store.state.delete(codeKey(previous));
+      for (;;) {
+        const c = newCode();
+        try {
+          store.state.put(codeKey(c), { webExternalId, expiresAt } satisfies CodeRecord, { etag: null });
+        } catch (err) {
+          if (isStoreError(err) && err.code === 'etag_mismatch') continue; // taken (2^40 space): draw again
+          throw err;
+        }
+        store.state.put(customerKey(customer.id), { code: c, expiresAt });
+        return c;
+      }
+    });
+    const ref = REF_PREFIX + this.opts.signer.sign(code, this.ttl, now);
+    const page = this.opts.pageName;
+    return { url: page ? `https://m.me/${encodeURIComponent(page)}?ref=${encodeURIComponent(ref)}` : null, code: formatCode(code), ref, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  /**
+   * Handles what concerns linking in a Messenger message: a referral carrying our ref, a typed
+   * code, or the answer to a confirmation prompt. Returns null (synchronously) for anything else,
+   * which then goes to the bot as usual; otherwise a promise of the replies, and the message must
+   * not reach the bot. The decision and the link itself are synchronous, so a message that follows
+   * in the same webhook body is handled after the link exists.
+   */
+  handleMessenger(m: InboundMessage): Promise<void> | null {
+    if (m.channel !== 'messenger') return null;
+    const psid = m.externalId;
+    let outcome: Outcome | null;
+    try {
+      outcome = this.decide(m);
+    } catch (err) {
+      this.log(`[linking] ${psid}: ${(err as Error).stack ?? err}`);
+      outcome = { kind: 'reply', text: TEXTS.failed };
+    }
+    if (!outcome) return null;
+    if (outcome.kind === 'reply') return this.say(psid, outcome.text, outcome.chips);
+    const e = outcome.event;
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log(`[linking] listener failed: ${(err as Error).message}`);
+      }
+    }
+    this.log(`[linking] messenger ${psid} linked to customer ${e.customerId} (conversation ${e.conversationId})`);
+    return this.opts.gateway.sendToConversation(e.conversationId, { type: 'message', text: TEXTS.connected }).catch((err: unknown) => this.log(`[linking] confirmation failed: ${(err as Error).message}`));
+  }
+
+  /**
+   * The Messenger webhook's `onMessage`: linking first, then the bot. A bare referral that is not
+   * ours (an ad, a plain m.me link) carries no message, so nothing reaches the bot.
+   */
+  messengerInbound(receive: (m: InboundMessage) => void): (m: InboundMessage) => Promise<void> {
+    return async (m) => {
+      const handled = this.handleMessenger(m);
+      if (handled) return handled;
+      if (m.text === undefined && m.value === undefined) return;
+      receive(m);
+    };
+  }
+
+  private decide(m: InboundMessage): Outcome | null {
+    const psid = m.externalId;
+    const ref = m.referral?.ref;
+    if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) return this.fromReferral(psid, ref.slice(REF_PREFIX.length));
+
+    const pending = this.opts.store.state.get<PendingRecord>(pendingKey(psid))?.value;
+    if (m.value === CONFIRM_VALUE || m.value === CANCEL_VALUE || (pending && m.value === undefined && (YES.test(m.text ?? '') || NO.test(m.text ?? '')))) {
+      this.opts.store.state.delete(pendingKey(psid));
+      if (!pending || pending.expiresAt <= this.now()) return { kind: 'reply', text: TEXTS.noRequest };
+      if (m.value === CANCEL_VALUE || (m.value === undefined && NO.test(m.text ?? ''))) return { kind: 'reply', text: TEXTS.cancelled };
+      return this.link(psid, pending.code, { missing: TEXTS.used, expired: TEXTS.expired });
+    }
+
+    const code = typedCode(m.text);
+    if (!code) return null;
+    // Brute force: a PSID gets a few tries per 15 minutes, and all PSIDs together a bounded number
+    // per minute; with 32^8 codes alive for 10 minutes, guessing someone's code is out of reach.
+    if (!this.perPsid.take(psid) || !this.global.take('all')) {
+      this.log(`[linking] ${psid}: typed code refused (rate limit)`);
+      return { kind: 'reply', text: TEXTS.limited };
+    }
+    if (![...code].every((ch) => ALPHABET.includes(ch))) return { kind: 'reply', text: TEXTS.badCode };
+    // Typing the code is a deliberate act of the person on Messenger: no confirmation needed.
+    return this.link(psid, code, { missing: TEXTS.badCode, expired: TEXTS.badCode }, true);
+  }
+
+  private fromReferral(psid: string, token: string): Outcome {
+    const { signer, store } = this.opts;
+    const payload = signer.verify(token, this.now());
+    if (!payload) {
+      // Distinguish an expired genuine token from a forged one (a genuine one verifies at time 0).
+      const genuine = signer.verify(token, 0) !== null;
+      this.log(`[linking] ${psid}: ${genuine ? 'expired' : 'invalid'} link token`);
+      return { kind: 'reply', text: genuine ? TEXTS.expired : TEXTS.invalid };
+    }
+    const code = payload.sub;
+    const record = store.state.get<CodeRecord>(codeKey(code))?.value;
+    if (!record) return { kind: 'reply', text: TEXTS.used };
+    if (record.expiresAt <= this.now()) return { kind: 'reply', text: TEXTS.expired };
+    // Someone may send a victim their own link: opening it must not hand the victim's existing
+    // Messenger history and orders to that web chat without the victim saying so.
+    const owner = store.customers.findByIdentity('messenger', psid);
+    const web = store.customers.findByIdentity('web', record.webExternalId);
+    if (owner && web && owner.id !== web.id && this.hasHistory(owner)) {
+      store.state.put(pendingKey(psid), { code, expiresAt: record.expiresAt } satisfies PendingRecord);
+      return {
+        kind: 'reply',
+        text: TEXTS.confirm,
+        chips: [
+          { title: 'Yes, connect', value: CONFIRM_VALUE },
+          { title: 'No', value: CANCEL_VALUE },
+        ],
+      };
+    }
+    return this.link(psid, code, { missing: TEXTS.used, expired: TEXTS.expired });
+  }
+
+  private hasHistory(c: Customer): boolean {
+    const { store } = this.opts;
+    return store.conversations.listForCustomer(c.id, 1).length > 0 || store.orders.listForCustomer(c.id, { limit: 1 }).length > 0;
+  }
+
+  /**
+   * Consumes the code and links the PSID to its web customer, in one transaction: a code works
+   * once even with two webhooks racing, and a failure leaves the code and both customers as they
+   * were.
+   */
+  private link(psid: string, code: string, texts: { missing: string; expired: string }, typed = false): Outcome {
+    const { store } = this.opts;
+    return store.state.transaction((): Outcome => {
+      const record = store.state.get<CodeRecord>(codeKey(code))?.value;
+      if (!record) {
+        if (typed) this.log(`[linking] ${psid}: typed code matches no open request`);
+        return { kind: 'reply', text: texts.missing };
+      }
+      if (record.expiresAt <= this.now()) {
+        store.state.delete(codeKey(code));
+        return { kind: 'reply', text: texts.expired };
+      }
+      const web = store.customers.findByIdentity('web', record.webExternalId);
+      if (!web) {
+        store.state.delete(codeKey(code));
+        return { kind: 'reply', text: texts.missing };
+      }
+      const owner = store.customers.findByIdentity('messenger', psid);
+      if (owner?.id === web.id) {
+        this.consume(code, web.id);
+        return { kind: 'reply', text: TEXTS.already };
+      }
+      const before = [...this.openLive(web.id), ...(owner ? this.openLive(owner.id) : [])].map((c) => c.id);
+      let customerId = web.id;
+      if (!owner) {
+        store.customers.linkIdentity(web.id, 'messenger', psid);
+      } else {
+        // Two customers become one. mergeCustomers moves every row (identities, orders, reviews,
+        // conversations, messages, tickets, events) and deletes the source's customers row, so the
+        // only thing that can be lost is the source's own name / e-mail / country. Keep the richer
+        // profile: the web customer by default (the session that asked), the Messenger one when it
+        // is a known customer and the web one a guest. Two different e-mails are two real accounts:
+        // combining those is for a person to decide, and nothing changes (the code stays valid).
+        if (owner.email && web.email && owner.email.toLowerCase() !== web.email.toLowerCase()) return { kind: 'reply', text: TEXTS.conflict };
+        const [target, source] = richness(owner) > richness(web) ? [owner, web] : [web, owner];
+        store.customers.mergeCustomers(target.id, source.id);
+        this.mergeProfiles(target.id, source.id);
+        customerId = target.id;
+      }
+      this.consume(code, web.id);
+      store.state.delete(pendingKey(psid));
+      const keeper = this.consolidate(customerId);
+      // The customer continues on Messenger: agent replies and proactive messages go there (the web
+      // chat still shows every turn through the gateway's mirror).
+      store.state.put(`route:${keeper.id}`, { channel: 'messenger', externalId: psid });
+      return { kind: 'linked', event: { customerId, conversationId: keeper.id, conversationIds: [...new Set([keeper.id, ...before])], channel: 'messenger', externalId: psid } };
+    });
+  }
+
+  private consume(code: string, customerId: string): void {
+    const { store } = this.opts;
+    store.state.delete(codeKey(code));
+    if (store.state.get<{ code: string }>(customerKey(customerId))?.value.code === code) store.state.delete(customerKey(customerId));
+  }
+
+  private openLive(customerId: string): Conversation[] {
+    return this.opts.store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
+  }
+
+  /**
+   * After a merge the customer may have two open live conversations (one per channel). The gateway
+   * serves the most recent open one, so keep exactly one: the one a person is handling (open
+   * ticket, assigned before pending), else the most recently active. Others are closed, except one
+   * that still has an open ticket (closing it would strand the agent); those close with the ticket.
+   */
+  private consolidate(customerId: string): Conversation {
+    const { store } = this.opts;
+    const open = this.openLive(customerId); // most recent first
+    const tickets = new Map(open.map((c) => [c.id, store.tickets.openForConversation(c.id)]));
+    const keeper = open.find((c) => tickets.get(c.id)?.status === 'assigned') ?? open.find((c) => tickets.get(c.id)) ?? open[0] ?? store.conversations.create({ customerId, channel: 'messenger' });
+    for (const c of open) {
+      if (c.id !== keeper.id && !tickets.get(c.id)) store.conversations.close(c.id, `merged into ${keeper.id}`);
+    }
+    return keeper;
+  }
+
+  /** One profile: the source's stated preferences join the target's (see CustomerUserState). */
+  private mergeProfiles(targetId: string, sourceId: string): void {
+    const { state } = this.opts.store;
+    type Stored = { profile?: { statedPreferences?: unknown } } & Record<string, unknown>;
+    const source = state.get<Stored>(profileKey(sourceId))?.value;
+    if (!source) return;
+    const target = state.get<Stored>(profileKey(targetId))?.value ?? {};
+    const prefs = (p: Stored | undefined) => (Array.isArray(p?.profile?.statedPreferences) ? (p.profile.statedPreferences as unknown[]).filter((x): x is string => typeof x === 'string') : []);
+    const merged: Stored = { ...source, ...target, profile: { ...source.profile, ...target.profile, statedPreferences: [...new Set([...prefs(target), ...prefs(source)])].slice(0, 20) } };
+    state.put(profileKey(targetId), merged);
+    state.delete(profileKey(sourceId));
+  }
+
+  private async say(psid: string, text: string, chips?: { title: string; value: string }[]): Promise<void> {
+    const activity: Partial<Activity> = {
+      type: 'message',
+      text,
+      recipient: { id: psid, name: '' },
+      ...(chips ? { suggestedActions: { to: [], actions: chips.map((c) => ({ type: 'postBack', title: c.title, value: c.value })) } } : {}),
+    };
+    await this.opts.sendMessenger(psid, activity).catch((err: unknown) => this.log(`[linking] reply to ${psid} failed: ${(err as Error).message}`));
+  }
+}
+
+function richness(c: Customer): number {
+  return (c.email ? 4 : 0) + (c.name && c.name !== 'Guest' ? 2 : 0) + (c.country ? 1 : 0);
+}
