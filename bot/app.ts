@@ -1,4 +1,4 @@
-import { ConversationState, UserState } from 'botbuilder';
+import { ConversationState } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
 import type { BotFrameworkSettings } from '../core/config.js';
 import { TokenSigner } from '../core/tokens.js';
@@ -9,6 +9,7 @@ import { attachBotFramework } from './channels/botframework.js';
 import { createMessengerWebhook, GraphSender } from './channels/messenger.js';
 import { attachWebChannel } from './channels/web.js';
 import { Gateway } from './gateway.js';
+import { AccountLinker, CustomerUserState } from './linking.js';
 import { HandoffService } from './handoff.js';
 import { createHttpApp, type HttpApp, type RouteHandler } from './server.js';
 import type { BotServices } from './services.js';
@@ -19,6 +20,8 @@ export interface MessengerConfig {
   appSecret: string;
   pageAccessToken: string;
   graphBase: string;
+  /** Page name or id for "Continue on Messenger" m.me links; without it only the typed code works. */
+  pageName?: string;
 }
 
 export interface AppOptions {
@@ -62,14 +65,19 @@ export function createApp(opts: AppOptions): App {
     }
   };
   const conversationState = new ConversationState(storage);
-  const userState = new UserState(storage);
+  const userState = new CustomerUserState(storage);
 
   const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, log });
   const bot = new ShopBot(store, services, handoff, conversationState, userState, { log });
   const gateway = new Gateway(store, adapter, bot, { log });
   handoff.bindGateway(gateway);
 
-  attachWebChannel(http.io, { gateway, store, signer: opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random(), log, ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}) });
+  const signer = opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random();
+  const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log) : undefined;
+  const linker = opts.messenger && sender
+    ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
+    : undefined;
+  attachWebChannel(http.io, { gateway, store, signer, log, ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}) });
   handoff.attach(http.io);
   http.route('/api/agents/login', handoff.loginRoute());
   http.route('/healthz', (_req, res) => {
@@ -77,9 +85,8 @@ export function createApp(opts: AppOptions): App {
     res.end(JSON.stringify({ ok: true, agentsOnline: handoff.agentsOnline() }));
   });
 
-  if (opts.messenger) {
+  if (opts.messenger && sender && linker) {
     const m = opts.messenger;
-    const sender = new GraphSender(m.graphBase, m.pageAccessToken, log);
     gateway.addOutlet('messenger', {
       async deliver(route, _conversationId, delivered, activity) {
         // Customer turns are echoed to the web room only; Messenger already shows them.
@@ -89,7 +96,7 @@ export function createApp(opts: AppOptions): App {
     });
     http.route(
       '/webhooks/messenger',
-      createMessengerWebhook({ ...m, log, onMessage: async (msg) => void gateway.receive(msg) }),
+      createMessengerWebhook({ ...m, log, onMessage: linker.messengerInbound((msg) => void gateway.receive(msg)) }),
     );
   }
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });
