@@ -1,13 +1,21 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
-import { start } from '../bot/main.js';
 import { botTexts, connect, type ChatClient } from '../bot/test-client.js';
-import { emit, percentile, round, rssMb } from './stats.js';
+import { emit, percentile, round } from './stats.js';
 
 // N simulated customers chatting at once through socket.io against the real bot (real models,
-// store, index, recommender) on 127.0.0.1. Latency: from sending a message to the bot's first
-// reply message. Every message must get its reply: `lost` counts those that did not.
+// store, index, recommender). The server runs in its own process, as in production, so the
+// simulated clients do not eat into its event loop. Latency: from sending a message to the bot's
+// first reply message. Every message must get its reply: `lost` counts those that did not.
+//
+// Two loads: `--rate R` paces the customers (each waits a random think time, mean clients/R
+// seconds, after each reply: about R messages per second in all), which is how latency targets
+// are stated; `--rate 0` makes every customer send again the moment it is answered (saturation:
+// the throughput ceiling). The baseline in the same run is the same server with models inline on
+// the main thread (SHOPBOT_INFERENCE=inline).
 
 const LINES = [
   'hi',
@@ -22,35 +30,99 @@ const LINES = [
   'how long does delivery take?',
 ];
 
-export async function main(argv: string[]): Promise<Record<string, unknown>> {
-  const { flags } = parseArgs(argv);
-  const clients = intFlag(flags, 'clients', 200);
-  const perClient = intFlag(flags, 'messages', 3);
-  const timeoutMs = intFlag(flags, 'timeout-ms', 60_000);
-  let url = stringFlag(flags, 'url');
-  let stop: (() => Promise<void>) | null = null;
-  if (!url) {
-    const dataDir = resolve(stringFlag(flags, 'data-dir') ?? 'data');
-    mkdirSync(dataDir, { recursive: true });
-    // The rate limit protects real customers; the simulated ones all come from one test harness.
-    const running = await start({ port: 0, host: '127.0.0.1', dataDir, env: { ...process.env, SHOPBOT_QUIET: '1' }, log: () => {} });
-    url = running.url;
-    stop = running.close;
-  }
-  emit({ phase: 'server', url, rss_mb: rssMb() });
+const ROOT = resolve(import.meta.dirname, '..');
 
+interface Server {
+  url: string;
+  child: ChildProcess;
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `bot/main.ts` in a child process on a free port; resolves once it listens. */
+function startServer(dataDir: string, extraEnv: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHOPBOT_DATA_DIR: dataDir, SHOPBOT_QUIET: '1', ...extraEnv },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 min:\n${log.slice(-2000)}`)), 30 * 60_000);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      log += chunk;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolveStart({
+          url: m[1]!,
+          child,
+          rssMb: () => {
+            const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+            return kb ? round(Number(kb) / 1024, 1) : NaN;
+          },
+          stop: () =>
+            new Promise<void>((done) => {
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with code ${code}:\n${log.slice(-2000)}`)));
+  });
+}
+
+/** Exponential think time with the given mean, from a seeded generator (runs are comparable). */
+function thinkTimes(seed: number, meanMs: number): () => number {
+  // Spread small seeds over the state and skip the first outputs: xorshift starts poorly mixed.
+  let s = (Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return ((s >>> 0) + 0.5) / 2 ** 32;
+  };
+  for (let i = 0; i < 16; i++) next();
+  return () => -Math.log(next()) * meanMs;
+}
+
+interface RunResult {
+  messages: number;
+  lost: number;
+  seconds: number;
+  latencies: number[];
+  byLine: Map<string, number[]>;
+}
+
+/**
+ * Paced (`rate` > 0): for `seconds`, each customer writes at random times (a Poisson process of
+ * rate/clients per second each, so about `rate` messages per second in all), never before its
+ * previous message was answered. Saturation (`rate` = 0): each customer sends `perClient` messages
+ * back to back.
+ */
+async function drive(url: string, o: { clients: number; perClient: number; rate: number; seconds: number; timeoutMs: number }): Promise<RunResult> {
   const conns: ChatClient[] = [];
-  for (let i = 0; i < clients; i += 50) conns.push(...(await Promise.all(Array.from({ length: Math.min(50, clients - i) }, () => connect(url!, '/chat')))));
-  emit({ phase: 'connected', clients: conns.length });
-
+  for (let i = 0; i < o.clients; i += 50) conns.push(...(await Promise.all(Array.from({ length: Math.min(50, o.clients - i) }, () => connect(url, '/chat')))));
+  await Promise.all(conns.map((c) => c.waitFor((e) => e.event === 'session')));
   const latencies: number[] = [];
+  const byLine = new Map<string, number[]>();
   let lost = 0;
   let sent = 0;
+  const meanGapMs = o.rate > 0 ? (o.clients / o.rate) * 1000 : 0;
   const t0 = performance.now();
+  const end = t0 + o.seconds * 1000;
   await Promise.all(
     conns.map(async (c, ci) => {
-      await c.waitFor((e) => e.event === 'session');
-      for (let m = 0; m < perClient; m++) {
+      const gap = thinkTimes(ci + 1, meanGapMs);
+      let due = t0 + (meanGapMs > 0 ? gap() : 0);
+      for (let m = 0; meanGapMs > 0 ? due < end : m < o.perClient; m++) {
+        if (meanGapMs > 0) {
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          due += gap();
+        }
         const text = LINES[(ci * 7 + m * 3) % LINES.length]!;
         const from = c.events.length;
         const t = performance.now();
@@ -61,26 +133,80 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
             lost++;
             continue;
           }
-          await c.waitFor(() => botTexts(c, from).length > 0, { from, timeoutMs });
-          latencies.push(performance.now() - t);
+          await c.waitFor(() => botTexts(c, from).length > 0, { from, timeoutMs: o.timeoutMs });
+          const ms = performance.now() - t;
+          latencies.push(ms);
+          byLine.set(text, [...(byLine.get(text) ?? []), ms]);
         } catch {
           lost++;
         }
       }
     }),
   );
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = meanGapMs > 0 ? o.seconds : (performance.now() - t0) / 1000;
   for (const c of conns) c.close();
-  const rss = rssMb();
-  if (stop) await stop();
+  return { messages: sent, lost, seconds, latencies, byLine };
+}
+
+function summary(r: RunResult) {
+  return {
+    messages: r.messages,
+    lost: r.lost,
+    msgs_per_s: round(r.messages / r.seconds, 1),
+    p50_ms: round(percentile(r.latencies, 50), 1),
+    p95_ms: round(percentile(r.latencies, 95), 1),
+    p99_ms: round(percentile(r.latencies, 99), 1),
+  };
+}
+
+export async function main(argv: string[]): Promise<Record<string, unknown>> {
+  const { flags } = parseArgs(argv);
+  const clients = intFlag(flags, 'clients', 200);
+  const perClient = intFlag(flags, 'messages', 3);
+  const seconds = intFlag(flags, 'seconds', 20);
+  // 0 is allowed here: no think time at all.
+  const rate = stringFlag(flags, 'rate') === '0' ? 0 : intFlag(flags, 'rate', 70);
+  const timeoutMs = intFlag(flags, 'timeout-ms', 60_000);
+  const external = stringFlag(flags, 'url');
+  if (external) {
+    const r = await drive(external, { clients, perClient, rate, seconds, timeoutMs });
+    return { bench: 'chat', url: external, clients, offered_per_s: rate || 'max', ...summary(r) };
+  }
+
+  // Each server gets its own copy of the warm data folder: runs do not see each other's chats.
+  const source = resolve(stringFlag(flags, 'data-dir') ?? join(ROOT, 'data'));
+  if (!existsSync(join(source, 'shop.db'))) emit({ phase: 'note', message: `${source} is not warm yet: the first server start seeds and embeds everything (minutes)` });
+  const modes: ('worker' | 'inline')[] = flags['no-baseline'] === true ? ['worker'] : ['worker', 'inline'];
+  const results: Record<string, Record<string, unknown>> = {};
+  for (const mode of modes) {
+    const dataDir = mkdtempSync(join(tmpdir(), `shopbot-bench-${mode}-`));
+    if (existsSync(source)) cpSync(source, dataDir, { recursive: true });
+    rmSync(join(dataDir, 'session.key'), { force: true });
+    const server = await startServer(dataDir, { SHOPBOT_INFERENCE: mode });
+    try {
+      emit({ phase: 'server', inference: mode, url: server.url, rss_mb: server.rssMb() });
+      const pacedRun = rate > 0 ? await drive(server.url, { clients, perClient, rate, seconds, timeoutMs }) : null;
+      const paced = pacedRun ? summary(pacedRun) : null;
+      if (pacedRun && paced) {
+        emit({ phase: 'paced', inference: mode, clients, offered_per_s: rate, ...paced });
+        const lines = [...pacedRun.byLine].map(([text, ms]) => ({ text, n: ms.length, p50_ms: round(percentile(ms, 50), 1), p95_ms: round(percentile(ms, 95), 1) }));
+        emit({ phase: 'paced_by_line', inference: mode, lines: lines.sort((a, b) => b.p95_ms - a.p95_ms) });
+      }
+      const saturated = summary(await drive(server.url, { clients, perClient, rate: 0, seconds, timeoutMs }));
+      emit({ phase: 'saturation', inference: mode, clients, ...saturated });
+      results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, rss_mb: server.rssMb() };
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  const main = results.worker!;
+  const base = results.inline;
   return {
     bench: 'chat',
     clients,
-    messages: sent,
-    lost,
-    msgs_per_s: round(sent / seconds, 1),
-    p50_ms: round(percentile(latencies, 50), 1),
-    p95_ms: round(percentile(latencies, 95), 1),
-    rss_mb: rss,
+    offered_per_s: rate || 'max',
+    ...main,
+    ...(base ? { baseline: 'inline inference', baseline_p95_ms: base.p95_ms, baseline_max_msgs_per_s: base.max_msgs_per_s, baseline_rss_mb: base.rss_mb } : {}),
   };
 }

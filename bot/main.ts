@@ -6,6 +6,7 @@ import { loadEncoder } from '../nlu/encoder.js';
 import { loadAnalyzer } from '../nlu/analyze.js';
 import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache, type ReviewSummary } from '../nlu/reviews.js';
 import { loadSentiment, sentimentOptionsFromEnv } from '../nlu/sentiment.js';
+import { loadEncoderOffThread, loadSentimentOffThread } from '../nlu/off-thread.js';
 import { Recommender } from '../recommender/recommender.js';
 import { StoreCatalog, StoreEvents } from '../recommender/store-sources.js';
 import { FaqRetriever } from '../retrieval/answer.js';
@@ -79,9 +80,14 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const seeded = await seedIfNeeded(store.db, config.fixturesDir, { silent: env.SHOPBOT_QUIET === '1' });
   log(`[start] store ${config.dbPath}: ${seeded.skipped ? 'up to date' : 'seeded from fixtures'}`);
 
-  const encoder = await loadEncoder({ ...config.encoder, log });
-  log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype})`);
-  const sentiment = await loadSentiment({ ...sentimentOptionsFromEnv(config, env), log });
+  // Models run in worker threads by default: ONNX Runtime's Node binding blocks its calling thread.
+  const offThread = config.encoder.inference === 'worker';
+  const threads = config.encoder.threads ? { threads: config.encoder.threads } : {};
+  const [encoder, sentiment] = await Promise.all([
+    (offThread ? loadEncoderOffThread : loadEncoder)({ ...config.encoder, ...threads, log }),
+    (offThread ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config, env), ...threads, log }),
+  ]);
+  log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype}), sentiment ${sentiment.dtype}, ${offThread ? 'in worker threads' : 'inline'}`);
   const analyzer = await loadAnalyzer(config, { encoder, sentiment, log });
 
   const retriever = await FaqRetriever.open(config, encoder, { quiet: env.SHOPBOT_QUIET === '1', log });

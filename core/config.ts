@@ -20,6 +20,10 @@ export interface Config {
     allowRemote: boolean;
     maxBatch: number;
     maxWaitMs: number;
+    /** "worker": models run in worker threads (the server's default); "inline": in the calling thread. */
+    inference: 'worker' | 'inline';
+    /** ONNX Runtime intra-op threads per model; 0 = its default (worker mode uses 1). */
+    threads: number;
   };
   http: { host: string; port: number };
   botFramework: BotFrameworkSettings;
@@ -70,6 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowRemote: env.SHOPBOT_ALLOW_REMOTE_MODELS === '1',
       maxBatch: int('SHOPBOT_MAX_BATCH', env.SHOPBOT_MAX_BATCH, 32, 1, 1024),
       maxWaitMs: int('SHOPBOT_MAX_WAIT_MS', env.SHOPBOT_MAX_WAIT_MS, 2, 0, 1000),
+      inference: oneOf('SHOPBOT_INFERENCE', env.SHOPBOT_INFERENCE, ['worker', 'inline'] as const, 'worker'),
+      threads: int('SHOPBOT_ONNX_THREADS', env.SHOPBOT_ONNX_THREADS, 0, 0, 256),
     },
     http: {
       host: env.HOST ?? '127.0.0.1',

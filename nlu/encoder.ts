@@ -17,6 +17,8 @@ export interface EncoderOptions {
   maxWaitMs?: number;
   /** Word pieces kept per input; all-MiniLM-L6-v2 was trained with 256. */
   maxTokens?: number;
+  /** ONNX Runtime intra-op threads (default: ONNX Runtime's choice, all cores). */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -93,20 +95,32 @@ function meanPoolNormalize(hidden: Float32Array, mask: ArrayLike<bigint | number
   return out;
 }
 
-class OnnxEncoder implements Encoder {
+export interface ModelMeta {
+  modelId: string;
+  checksum: string;
+  device: Device;
+  dtype: Dtype;
+}
+
+/**
+ * The Encoder API over any batch forward function: in this thread (ONNX Runtime called directly) or
+ * in a model worker (nlu/off-thread.ts). Concurrent single calls are coalesced into batches.
+ */
+export class BatchedEncoder implements Encoder {
   readonly dim = EMBEDDING_DIM;
+  readonly modelId: string;
+  readonly checksum: string;
+  readonly device: Device;
+  readonly dtype: Dtype;
   private readonly batcher: MicroBatcher<string, Float32Array>;
 
   constructor(
-    private readonly tokenizer: PreTrainedTokenizer,
-    private readonly model: PreTrainedModel,
-    readonly modelId: string,
-    readonly checksum: string,
-    readonly device: Device,
-    readonly dtype: Dtype,
-    private readonly maxTokens: number,
+    meta: ModelMeta,
+    readonly forward: (texts: string[]) => Promise<Float32Array[]>,
+    private readonly dispose: () => Promise<void>,
     batch: { maxBatch: number; maxWaitMs: number },
   ) {
+    ({ modelId: this.modelId, checksum: this.checksum, device: this.device, dtype: this.dtype } = meta);
     this.batcher = new MicroBatcher((texts) => this.forward(texts), batch);
   }
 
@@ -130,18 +144,20 @@ class OnnxEncoder implements Encoder {
     return out;
   }
 
-  /** One forward pass over a batch: tokenize with padding/truncation, run, mean-pool. */
-  async forward(texts: string[]): Promise<Float32Array[]> {
-    const inputs = this.tokenizer(texts, { padding: true, truncation: true, max_length: this.maxTokens });
-    const { last_hidden_state: hidden } = await this.model(inputs);
-    const [batch, seq, dim] = hidden.dims as [number, number, number];
-    return meanPoolNormalize(hidden.data as Float32Array, inputs.attention_mask.data, batch, seq, dim);
-  }
-
   async close(): Promise<void> {
     this.batcher.close();
-    await this.model.dispose();
+    await this.dispose();
   }
+}
+
+/** One forward pass over a batch: tokenize with padding/truncation, run, mean-pool. */
+function onnxForward(tokenizer: PreTrainedTokenizer, model: PreTrainedModel, maxTokens: number) {
+  return async (texts: string[]): Promise<Float32Array[]> => {
+    const inputs = tokenizer(texts, { padding: true, truncation: true, max_length: maxTokens });
+    const { last_hidden_state: hidden } = await model(inputs);
+    const [batch, seq, dim] = hidden.dims as [number, number, number];
+    return meanPoolNormalize(hidden.data as Float32Array, inputs.attention_mask.data, batch, seq, dim);
+  };
 }
 
 export type LoadedEncoder = Encoder & { forward(texts: string[]): Promise<Float32Array[]>; readonly batchSizes: readonly number[] };
@@ -169,7 +185,7 @@ export async function loadEncoder(opts: EncoderOptions): Promise<LoadedEncoder> 
 
   const tokenizer = await AutoTokenizer.from_pretrained(modelRef, { local_files_only: local });
   const load = (device: Device, d: Dtype) =>
-    AutoModel.from_pretrained(modelRef, { device, dtype: d, local_files_only: local, session_options: { logSeverityLevel: device === 'cuda' ? 4 : 3 } });
+    AutoModel.from_pretrained(modelRef, { device, dtype: d, local_files_only: local, session_options: { logSeverityLevel: device === 'cuda' ? 4 : 3, ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) } });
 
   let device: Device = wantDevice;
   let runDtype: Dtype = dtype;
@@ -188,7 +204,9 @@ export async function loadEncoder(opts: EncoderOptions): Promise<LoadedEncoder> 
     if (local && runDtype !== dtype) checksum = createHash('sha256').update(readFileSync(checkLocalModel(resolve(opts.model), runDtype))).digest('hex');
     model = await load('cpu', runDtype);
   }
-  return new OnnxEncoder(tokenizer, model, `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, runDtype, opts.maxTokens ?? 256, {
+  const meta: ModelMeta = { modelId: `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, dtype: runDtype };
+  const loaded = model;
+  return new BatchedEncoder(meta, onnxForward(tokenizer, loaded, opts.maxTokens ?? 256), async () => void (await loaded.dispose()), {
     maxBatch: opts.maxBatch ?? 32,
     maxWaitMs: opts.maxWaitMs ?? 2,
   });

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AutoModelForSequenceClassification, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Config, Device, Dtype } from '../core/config.js';
 import { ModelNotFoundError } from './encoder-types.js';
-import { cudaUnavailableReason, validateInput } from './encoder.js';
+import { cudaUnavailableReason, validateInput, type ModelMeta } from './encoder.js';
 import { MicroBatcher } from './micro-batcher.js';
 
 // Sentiment of chat messages and product reviews: a 3-class (negative / neutral / positive) classifier
@@ -136,20 +136,24 @@ export function toResult(probs: Record<SentimentLabel, number>): SentimentResult
   return { label, score: probs[label], polarity: probs.positive - probs.negative, probs };
 }
 
-class OnnxSentiment implements SentimentAnalyzer {
+/**
+ * The SentimentAnalyzer API over any batch forward function: in this thread or in a model worker
+ * (nlu/off-thread.ts). Concurrent single calls are coalesced into batches.
+ */
+export class BatchedSentiment implements SentimentAnalyzer {
+  readonly modelId: string;
+  readonly checksum: string;
+  readonly device: Device;
+  readonly dtype: Dtype;
   private readonly batcher: MicroBatcher<string, SentimentResult>;
 
   constructor(
-    private readonly tokenizer: PreTrainedTokenizer,
-    private readonly model: PreTrainedModel,
-    private readonly cols: Record<SentimentLabel, number>,
-    readonly modelId: string,
-    readonly checksum: string,
-    readonly device: Device,
-    readonly dtype: Dtype,
-    private readonly maxTokens: number,
+    meta: ModelMeta,
+    readonly forward: (texts: string[]) => Promise<SentimentResult[]>,
+    private readonly dispose: () => Promise<void>,
     batch: { maxBatch: number; maxWaitMs: number },
   ) {
+    ({ modelId: this.modelId, checksum: this.checksum, device: this.device, dtype: this.dtype } = meta);
     this.batcher = new MicroBatcher((texts) => this.forward(texts), batch);
   }
 
@@ -181,29 +185,31 @@ class OnnxSentiment implements SentimentAnalyzer {
     return valid.map((t) => byText.get(t)!);
   }
 
-  /** One forward pass: tokenize with padding/truncation, run, softmax over the label columns. */
-  async forward(texts: string[]): Promise<SentimentResult[]> {
-    const inputs = this.tokenizer(texts, { padding: true, truncation: true, max_length: this.maxTokens });
-    const { logits } = (await this.model(inputs)) as { logits: { data: Float32Array; dims: number[] } };
+  async close(): Promise<void> {
+    this.batcher.close();
+    await this.dispose();
+  }
+}
+
+/** One forward pass: tokenize with padding/truncation, run, softmax over the label columns. */
+function onnxForward(tokenizer: PreTrainedTokenizer, model: PreTrainedModel, cols: Record<SentimentLabel, number>, maxTokens: number) {
+  return async (texts: string[]): Promise<SentimentResult[]> => {
+    const inputs = tokenizer(texts, { padding: true, truncation: true, max_length: maxTokens });
+    const { logits } = (await model(inputs)) as { logits: { data: Float32Array; dims: number[] } };
     const [batch, n] = logits.dims as [number, number];
     const out: SentimentResult[] = [];
     for (let b = 0; b < batch; b++) {
       const p = softmaxRow(logits.data, b * n, n);
       out.push(
         toResult({
-          negative: p[this.cols.negative] ?? 0,
-          neutral: this.cols.neutral >= 0 ? (p[this.cols.neutral] ?? 0) : 0,
-          positive: p[this.cols.positive] ?? 0,
+          negative: p[cols.negative] ?? 0,
+          neutral: cols.neutral >= 0 ? (p[cols.neutral] ?? 0) : 0,
+          positive: p[cols.positive] ?? 0,
         }),
       );
     }
     return out;
-  }
-
-  async close(): Promise<void> {
-    this.batcher.close();
-    await this.model.dispose();
-  }
+  };
 }
 
 export type LoadedSentiment = SentimentAnalyzer & { forward(texts: string[]): Promise<SentimentResult[]>; readonly batchSizes: readonly number[] };
@@ -247,7 +253,9 @@ export async function loadSentiment(opts: SentimentOptions): Promise<LoadedSenti
     model = await load('cpu', runDtype);
   }
   const checksum = createHash('sha256').update(readFileSync(weights)).digest('hex');
-  return new OnnxSentiment(tokenizer, model, cols, `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, runDtype, opts.maxTokens ?? 128, {
+  const meta: ModelMeta = { modelId: `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, dtype: runDtype };
+  const loaded = model;
+  return new BatchedSentiment(meta, onnxForward(tokenizer, loaded, cols, opts.maxTokens ?? 128), async () => void (await loaded.dispose()), {
     maxBatch: opts.maxBatch ?? 32,
     maxWaitMs: opts.maxWaitMs ?? 2,
   });

@@ -1,0 +1,122 @@
+import { Worker } from 'node:worker_threads';
+import { BatchedEncoder, type EncoderOptions, type LoadedEncoder, type ModelMeta } from './encoder.js';
+import { ModelNotFoundError } from './encoder-types.js';
+import { BatchedSentiment, type LoadedSentiment, type SentimentOptions, type SentimentResult } from './sentiment.js';
+
+// Runs a model in a worker thread behind the same Encoder / SentimentAnalyzer API. The server uses
+// this so inference never blocks the event loop: sockets, SQLite and the policy keep going while a
+// batch runs, and on two cores the model and everything else run side by side.
+
+type Plain<T> = Omit<T, 'log'>;
+export type WorkerSpec = { kind: 'encoder'; options: Plain<EncoderOptions> } | { kind: 'sentiment'; options: Plain<SentimentOptions> };
+export type WorkerRequest = { type: 'forward'; id: number; texts: string[] } | { type: 'close' };
+export type WorkerReply =
+  | { type: 'ready'; meta: ModelMeta }
+  | { type: 'failed'; message: string; name: string }
+  | { type: 'log'; line: string }
+  | { type: 'result'; id: number; out: unknown[] }
+  | { type: 'error'; id: number; message: string; name: string };
+
+interface Waiting {
+  resolve: (out: unknown[]) => void;
+  reject: (err: Error) => void;
+}
+
+/** ONNX Runtime threads per model worker unless set: one each, so two workers and the main thread share two cores. */
+export const DEFAULT_WORKER_THREADS = 1;
+
+function revive(name: string, message: string): Error {
+  const err = name === 'ModelNotFoundError' ? new ModelNotFoundError(message) : new Error(message);
+  if (name !== 'ModelNotFoundError') err.name = name;
+  return err;
+}
+
+/** One model in one worker thread: `forward` posts a batch and resolves with its outputs. */
+class ModelWorker {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 1;
+  private exited: Error | null = null;
+  readonly ready: Promise<ModelMeta>;
+
+  constructor(spec: WorkerSpec, log: (line: string) => void) {
+    // The worker runs TypeScript like the rest of the project: its entry registers tsx's loader.
+    this.worker = new Worker(new URL('./model-worker-boot.mjs', import.meta.url), { workerData: spec, execArgv: [] });
+    this.worker.unref();
+    this.ready = new Promise<ModelMeta>((resolve, reject) => {
+      this.worker.on('message', (m: WorkerReply) => {
+        if (m.type === 'ready') resolve(m.meta);
+        else if (m.type === 'failed') reject(revive(m.name, m.message));
+        else if (m.type === 'log') log(m.line);
+        else this.settle(m);
+      });
+      this.worker.on('error', (err) => {
+        log(`[${spec.kind}] model worker error: ${err.message}`);
+        reject(err);
+      });
+      this.worker.on('exit', (code) => {
+        this.exited = new Error(`the ${spec.kind} model worker has stopped (exit code ${code})`);
+        reject(this.exited);
+        for (const w of this.waiting.values()) w.reject(this.exited);
+        this.waiting.clear();
+      });
+    });
+  }
+
+  private settle(m: Extract<WorkerReply, { id: number }>): void {
+    const w = this.waiting.get(m.id);
+    if (!w) return;
+    this.waiting.delete(m.id);
+    if (m.type === 'result') w.resolve(m.out);
+    else w.reject(revive(m.name, m.message));
+  }
+
+  forward<O>(texts: string[]): Promise<O[]> {
+    if (this.exited) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    return new Promise<O[]>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (out: unknown[]) => void, reject });
+      this.worker.postMessage({ type: 'forward', id, texts } satisfies WorkerRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+    // A worker stuck in a long forward pass is stopped rather than waited for.
+    const timer = setTimeout(() => void this.worker.terminate(), 5_000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+async function spawn(spec: WorkerSpec, log: (line: string) => void): Promise<{ worker: ModelWorker; meta: ModelMeta }> {
+  const worker = new ModelWorker(spec, log);
+  try {
+    return { worker, meta: await worker.ready };
+  } catch (err) {
+    await worker.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** The shared encoder in its own worker thread: same API, same vectors as loadEncoder(). */
+export async function loadEncoderOffThread(opts: EncoderOptions): Promise<LoadedEncoder> {
+  const { log = (l: string) => console.error(l), ...options } = opts;
+  const { worker, meta } = await spawn({ kind: 'encoder', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, log);
+  return new BatchedEncoder(meta, (texts) => worker.forward<Float32Array>(texts), () => worker.close(), {
+    maxBatch: opts.maxBatch ?? 32,
+    maxWaitMs: opts.maxWaitMs ?? 2,
+  });
+}
+
+/** The sentiment classifier in its own worker thread: same API, same results as loadSentiment(). */
+export async function loadSentimentOffThread(opts: SentimentOptions): Promise<LoadedSentiment> {
+  const { log = (l: string) => console.error(l), ...options } = opts;
+  const { worker, meta } = await spawn({ kind: 'sentiment', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, log);
+  return new BatchedSentiment(meta, (texts) => worker.forward<SentimentResult>(texts), () => worker.close(), {
+    maxBatch: opts.maxBatch ?? 32,
+    maxWaitMs: opts.maxWaitMs ?? 2,
+  });
+}
