@@ -8,9 +8,10 @@ import { loadEncoder } from '../nlu/encoder.js';
 import { extractEntities } from '../nlu/entities.js';
 import { ProductMatcher } from '../nlu/entities-products.js';
 import { loadBotIntentClassifier } from '../nlu/intent-bot.js';
+import { loadEncoderOffThread, loadSentimentOffThread } from '../nlu/off-thread.js';
 import { chatSentences, emit, percentile, round, rssMb } from './stats.js';
 
-// `npm run bench -- nlu [--n 300] [--no-sentiment]`: what understanding one chat message costs
+// `npm run bench -- nlu [--n 300] [--no-sentiment] [--inference worker|inline]`: what understanding one chat message costs
 // on top of the shared encoder pass, one message at a time (a chat turn, not a bulk job).
 //
 //   encoder   the shared encoder alone (embed)
@@ -23,7 +24,11 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const config = loadConfig();
   const n = intFlag(flags, 'n', 300);
   const log = (line: string) => process.stderr.write(line + '\n');
-  const encoder = await loadEncoder({ ...config.encoder, model: stringFlag(flags, 'model') ?? config.encoder.model, log });
+  // The server's setting (SHOPBOT_INFERENCE, worker threads by default) unless --inference says.
+  const inference = stringFlag(flags, 'inference') ?? config.encoder.inference;
+  if (inference !== 'worker' && inference !== 'inline') throw new Error(`--inference must be worker or inline (got "${inference}")`);
+  const threads = config.encoder.threads ? { threads: config.encoder.threads } : {};
+  const encoder = await (inference === 'worker' ? loadEncoderOffThread : loadEncoder)({ ...config.encoder, ...threads, model: stringFlag(flags, 'model') ?? config.encoder.model, log });
   const { classifier, trained } = await loadBotIntentClassifier({ config, encoder, log });
   if (trained) log('bench nlu: trained the bot intent model first (it is loaded from data/intent next time)');
   const productsFile = resolve(config.fixturesDir, 'store/products.jsonl');
@@ -33,7 +38,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   if (!flags['no-sentiment']) {
     try {
       const { loadSentiment, sentimentOptionsFromEnv } = await import('../nlu/sentiment.js');
-      sentiment = await loadSentiment({ ...sentimentOptionsFromEnv(config), log });
+      sentiment = await (inference === 'worker' ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config), ...threads, log });
     } catch (err) {
       log(`bench nlu: no sentiment model (${(err as Error).message.split('\n')[0]}); measuring intent + entities only`);
     }
@@ -98,6 +103,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     bench: 'nlu',
     messages: n,
     device: encoder.device,
+    inference,
     intent_labels: classifier.labels.length,
     products: products?.size ?? 0,
     sentiment: sentiment !== null,

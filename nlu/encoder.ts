@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Device, Dtype } from '../core/config.js';
-import { EMBEDDING_DIM, EncoderInputError, ModelNotFoundError, type Encoder } from './encoder-types.js';
+import { EMBEDDING_DIM, EncoderInputError, type Encoder } from './encoder-types.js';
 import { MicroBatcher } from './micro-batcher.js';
+import { checkModelFolder, cudaUnavailableReason, loadOnDevice, sessionOptions, WEIGHTS } from './onnx-load.js';
 
 export interface EncoderOptions {
   /** Local folder in Transformers.js layout, or a hub model id (needs allowRemote). */
@@ -24,43 +24,19 @@ export interface EncoderOptions {
 
 export const MAX_INPUT_BYTES = 64 * 1024;
 
-const WEIGHTS: Record<Dtype, string> = { fp32: 'model.onnx', fp16: 'model_fp16.onnx', q8: 'model_quantized.onnx' };
-const REQUIRED = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 function looksLocal(model: string): boolean {
   return isAbsolute(model) || model.startsWith('.') || existsSync(model);
 }
 
-/** Checks a local model folder before ONNX Runtime sees it, so the error says what to do. */
-function checkLocalModel(folder: string, dtype: Dtype): string {
-  if (!existsSync(folder)) {
-    throw new ModelNotFoundError(
-      `Model folder not found: ${folder}. The repository ships models/all-MiniLM-L6-v2; ` +
-        'restore it (git checkout models/) or rebuild it with `bash tools/export-model.sh`, or set SHOPBOT_MODEL.',
-    );
-  }
-  const missing = REQUIRED.filter((f) => !existsSync(join(folder, f)));
-  const weights = join(folder, 'onnx', WEIGHTS[dtype]);
-  if (!existsSync(weights)) missing.push(`onnx/${WEIGHTS[dtype]}`);
-  if (missing.length > 0) {
-    throw new ModelNotFoundError(`Model folder ${folder} is missing ${missing.join(', ')} (dtype ${dtype}). Rebuild it with \`bash tools/export-model.sh\`.`);
-  }
-  return weights;
-}
+const HELP = {
+  name: 'Model folder',
+  notFound: 'The repository ships models/all-MiniLM-L6-v2; restore it (git checkout models/) or rebuild it with `bash tools/export-model.sh`, or set SHOPBOT_MODEL.',
+  rebuild: 'Rebuild it with `bash tools/export-model.sh`.',
+};
 
-/**
- * onnxruntime-node loads the CUDA provider from libraries next to its binding; the npm package ships
- * without them (their download is disabled in .npmrc). Checking first gives one clear line instead
- * of ONNX Runtime's native stack of errors. Returns why CUDA cannot run, or null when it might.
- */
-export function cudaUnavailableReason(): string | null {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `CUDA needs linux-x64, this is ${process.platform}-${process.arch}`;
-  const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
-  const bin = join(dirname(pkg), 'bin', 'napi-v6', 'linux', 'x64');
-  const missing = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].filter((f) => !existsSync(join(bin, f)));
-  if (missing.length > 0) return `${missing.join(' and ')} not found in ${bin}; see README "GPU"`;
-  return null;
-}
+/** Kept here for callers that import it with the encoder. */
+export { cudaUnavailableReason };
 
 export function validateInput(text: unknown): string {
   if (typeof text !== 'string') throw new EncoderInputError('not_string', `expected a string, got ${text === null ? 'null' : typeof text}`);
@@ -176,7 +152,7 @@ export async function loadEncoder(opts: EncoderOptions): Promise<LoadedEncoder> 
   env.allowRemoteModels = Boolean(opts.allowRemote);
   if (local) {
     const folder = resolve(opts.model);
-    const weights = checkLocalModel(folder, dtype);
+    const weights = checkModelFolder(folder, dtype, HELP);
     checksum = createHash('sha256').update(readFileSync(weights)).digest('hex');
     env.allowLocalModels = true;
     env.localModelPath = dirname(folder) + '/';
@@ -184,26 +160,13 @@ export async function loadEncoder(opts: EncoderOptions): Promise<LoadedEncoder> 
   }
 
   const tokenizer = await AutoTokenizer.from_pretrained(modelRef, { local_files_only: local });
-  const load = (device: Device, d: Dtype) =>
-    AutoModel.from_pretrained(modelRef, { device, dtype: d, local_files_only: local, session_options: { logSeverityLevel: device === 'cuda' ? 4 : 3, ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) } });
-
-  let device: Device = wantDevice;
-  let runDtype: Dtype = dtype;
-  let model: PreTrainedModel;
-  try {
-    const precheck = wantDevice === 'cuda' ? cudaUnavailableReason() : null;
-    if (precheck) throw new Error(precheck);
-    model = await load(wantDevice, dtype);
-  } catch (err) {
-    if (wantDevice !== 'cuda') throw err;
-    const reason = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300);
-    log(`[encoder] CUDA execution provider unavailable (${reason}); falling back to CPU`);
-    device = 'cpu';
-    // fp16 weights are a GPU format; on CPU run the fp32 model.
-    runDtype = dtype === 'fp16' ? 'fp32' : dtype;
-    if (local && runDtype !== dtype) checksum = createHash('sha256').update(readFileSync(checkLocalModel(resolve(opts.model), runDtype))).digest('hex');
-    model = await load('cpu', runDtype);
-  }
+  const { model, device, dtype: runDtype } = await loadOnDevice(
+    'encoder',
+    { device: wantDevice, dtype },
+    (device, d) => AutoModel.from_pretrained(modelRef, { device, dtype: d, local_files_only: local, session_options: sessionOptions(device, opts.threads) }),
+    log,
+  );
+  if (local && runDtype !== dtype) checksum = createHash('sha256').update(readFileSync(checkModelFolder(resolve(opts.model), runDtype, HELP))).digest('hex');
   const meta: ModelMeta = { modelId: `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, dtype: runDtype };
   const loaded = model;
   return new BatchedEncoder(meta, onnxForward(tokenizer, loaded, opts.maxTokens ?? 256), async () => void (await loaded.dispose()), {

@@ -382,7 +382,6 @@ export async function trainIntentClassifier(
   const shuffledIntents = [...inScopeLabels];
   shuffleInPlace(shuffledIntents, rand);
   const oosIdx = labelIndex.get(OUT_OF_SCOPE);
-  const hasOos = oosIdx !== undefined;
   const nHeld = inScopeLabels.length >= 4 ? Math.max(1, Math.round(inScopeLabels.length * o.heldOutIntents)) : 0;
   const held = new Set(shuffledIntents.slice(0, nHeld).map((l) => labelIndex.get(l)!));
   const byClass = new Map<number, number[]>();

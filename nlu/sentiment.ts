@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AutoModelForSequenceClassification, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Config, Device, Dtype } from '../core/config.js';
 import { ModelNotFoundError } from './encoder-types.js';
-import { cudaUnavailableReason, validateInput, type ModelMeta } from './encoder.js';
+import { validateInput, type ModelMeta } from './encoder.js';
+import { checkModelFolder, loadOnDevice, sessionOptions, WEIGHTS } from './onnx-load.js';
 import { MicroBatcher } from './micro-batcher.js';
 
 // Sentiment of chat messages and product reviews: a 3-class (negative / neutral / positive) classifier
@@ -57,8 +58,6 @@ export interface SentimentOptions {
 }
 
 export const DEFAULT_SENTIMENT_MODEL = 'models/sentiment-minilm';
-const WEIGHTS: Record<Dtype, string> = { fp32: 'model.onnx', fp16: 'model_fp16.onnx', q8: 'model_quantized.onnx' };
-const REQUIRED = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 /** Star ratings 1-2 are negative, 3 neutral, 4-5 positive. */
 export function ratingToLabel(rating: number): SentimentLabel {
@@ -86,21 +85,11 @@ export function sentimentOptionsFromEnv(config: Config, envVars: NodeJS.ProcessE
   };
 }
 
-function checkModelFolder(folder: string, dtype: Dtype): string {
-  if (!existsSync(folder)) {
-    throw new ModelNotFoundError(
-      `Sentiment model folder not found: ${folder}. The repository ships ${DEFAULT_SENTIMENT_MODEL}; restore it (git checkout models/) ` +
-        'or rebuild it with `bash tools/train-sentiment.sh`, or set SHOPBOT_SENTIMENT_MODEL.',
-    );
-  }
-  const missing = REQUIRED.filter((f) => !existsSync(join(folder, f)));
-  const weights = join(folder, 'onnx', WEIGHTS[dtype]);
-  if (!existsSync(weights)) missing.push(`onnx/${WEIGHTS[dtype]}`);
-  if (missing.length > 0) {
-    throw new ModelNotFoundError(`Sentiment model folder ${folder} is missing ${missing.join(', ')} (dtype ${dtype}). Rebuild it with \`bash tools/train-sentiment.sh\`.`);
-  }
-  return weights;
-}
+const HELP = {
+  name: 'Sentiment model folder',
+  notFound: `The repository ships ${DEFAULT_SENTIMENT_MODEL}; restore it (git checkout models/) or rebuild it with \`bash tools/train-sentiment.sh\`, or set SHOPBOT_SENTIMENT_MODEL.`,
+  rebuild: 'Rebuild it with `bash tools/train-sentiment.sh`.',
+};
 
 /** Maps the model's output columns to our labels from config.json's id2label. */
 function labelColumns(folder: string): Record<SentimentLabel, number> {
@@ -222,36 +211,20 @@ export async function loadSentiment(opts: SentimentOptions): Promise<LoadedSenti
   const log = opts.log ?? ((line: string) => console.error(line));
   const dtype = opts.dtype ?? 'q8';
   const folder = resolve(opts.model);
-  let weights = checkModelFolder(folder, dtype);
+  let weights = checkModelFolder(folder, dtype, HELP);
   const cols = labelColumns(folder);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = dirname(folder) + '/';
   const ref = basename(folder);
   const tokenizer = await AutoTokenizer.from_pretrained(ref, { local_files_only: true });
-  const load = (device: Device, d: Dtype) =>
-    AutoModelForSequenceClassification.from_pretrained(ref, {
-      device,
-      dtype: d,
-      local_files_only: true,
-      session_options: { logSeverityLevel: device === 'cuda' ? 4 : 3, ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) },
-    });
-  let device: Device = opts.device ?? 'cpu';
-  let runDtype: Dtype = dtype;
-  let model: PreTrainedModel;
-  try {
-    const precheck = device === 'cuda' ? cudaUnavailableReason() : null;
-    if (precheck) throw new Error(precheck);
-    model = await load(device, dtype);
-  } catch (err) {
-    if (device !== 'cuda') throw err;
-    const reason = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300);
-    log(`[sentiment] CUDA execution provider unavailable (${reason}); falling back to CPU`);
-    device = 'cpu';
-    runDtype = dtype === 'fp16' ? 'fp32' : dtype;
-    weights = checkModelFolder(folder, runDtype);
-    model = await load('cpu', runDtype);
-  }
+  const { model, device, dtype: runDtype } = await loadOnDevice(
+    'sentiment',
+    { device: opts.device ?? 'cpu', dtype },
+    (device, d) => AutoModelForSequenceClassification.from_pretrained(ref, { device, dtype: d, local_files_only: true, session_options: sessionOptions(device, opts.threads) }),
+    log,
+  );
+  if (runDtype !== dtype) weights = checkModelFolder(folder, runDtype, HELP);
   const checksum = createHash('sha256').update(readFileSync(weights)).digest('hex');
   const meta: ModelMeta = { modelId: `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, dtype: runDtype };
   const loaded = model;
