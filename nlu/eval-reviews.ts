@@ -4,8 +4,8 @@ import { loadConfig } from '../core/config.js';
 import { isRecord } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
 import { MAX_INPUT_BYTES } from './encoder.js';
-import { readEvalFile } from './eval-sentiment.js';
-import { loadSentiment, polarLabel, ratingToLabel, sentimentOptionsFromEnv } from './sentiment.js';
+import { readEvalFile, sentimentOptionsFromFlags } from './eval-sentiment.js';
+import { loadSentiment, polarLabel, ratingToLabel } from './sentiment.js';
 
 // `npm run --silent eval -- reviews --test R.jsonl [--model DIR] [--dtype q8|fp32] [--strict] [--summarize]`
 // Lines: {"product": "...", "text": "...", "rating": 1-5} (other fields are ignored). review_accuracy
@@ -76,16 +76,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const test = stringFlag(flags, 'test');
   if (!test) throw new Error('usage: eval reviews --test R.jsonl [--model DIR] [--dtype q8|fp32] [--strict] [--summarize]');
   const rows = await readEvalFile(resolve(test), parseEvalReview, flags.strict === true);
-  const config = loadConfig();
-  const opts = sentimentOptionsFromEnv(config);
-  const model = stringFlag(flags, 'model');
-  if (model) opts.model = resolve(model);
-  const dtype = stringFlag(flags, 'dtype');
-  if (dtype) {
-    if (dtype !== 'q8' && dtype !== 'fp32') throw new Error('--dtype must be q8 or fp32');
-    opts.dtype = dtype;
-  }
-  const sentiment = await loadSentiment(opts);
+  const sentiment = await loadSentiment(sentimentOptionsFromFlags(flags));
   try {
     const bar = progress('reviews', rows.length);
     const t0 = Date.now();
@@ -119,7 +110,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     if (flags.summarize === true) {
       const { summarizeReviewList } = await import('./reviews.js');
       const { getSharedEncoder } = await import('./shared-encoder.js');
-      const encoder = await getSharedEncoder(config);
+      const encoder = await getSharedEncoder(loadConfig());
       const groups = new Map<string, EvalReview[]>();
       rows.forEach((r) => groups.set(r.product, [...(groups.get(r.product) ?? []), r]));
       const t1 = Date.now();

@@ -4,7 +4,7 @@ import { loadConfig } from '../core/config.js';
 import { formatLineErrors, isRecord, readJsonl } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
 import { MAX_INPUT_BYTES } from './encoder.js';
-import { loadSentiment, polarLabel, SENTIMENT_LABELS, sentimentOptionsFromEnv, type SentimentLabel, type SentimentResult } from './sentiment.js';
+import { loadSentiment, polarLabel, SENTIMENT_LABELS, sentimentOptionsFromEnv, type SentimentLabel, type SentimentOptions, type SentimentResult } from './sentiment.js';
 
 // `npm run --silent eval -- sentiment --test E.jsonl [--model DIR] [--dtype q8|fp32] [--strict]`
 // Lines: {"text": "...", "label": "positive"|"negative"|"neutral"}. A file without neutral labels is
@@ -70,15 +70,9 @@ export function predict(r: SentimentResult, binary: boolean): SentimentLabel {
   return binary ? polarLabel(r) : r.label;
 }
 
-const round = (x: number) => Math.round(x * 1e4) / 1e4;
-
-export async function main(argv: string[]): Promise<Record<string, unknown>> {
-  const { flags } = parseArgs(argv);
-  const test = stringFlag(flags, 'test');
-  if (!test) throw new Error('usage: eval sentiment --test E.jsonl [--model DIR] [--dtype q8|fp32] [--strict]');
-  const rows = await readEvalFile(resolve(test), parseLabeledText, flags.strict === true);
-  const config = loadConfig();
-  const opts = sentimentOptionsFromEnv(config);
+/** The sentiment model the evals run: the configured one, or `--model DIR` / `--dtype q8|fp32`. */
+export function sentimentOptionsFromFlags(flags: Record<string, string | true>): SentimentOptions {
+  const opts = sentimentOptionsFromEnv(loadConfig());
   const model = stringFlag(flags, 'model');
   if (model) opts.model = resolve(model);
   const dtype = stringFlag(flags, 'dtype');
@@ -86,7 +80,17 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     if (dtype !== 'q8' && dtype !== 'fp32') throw new Error('--dtype must be q8 or fp32');
     opts.dtype = dtype;
   }
-  const sentiment = await loadSentiment(opts);
+  return opts;
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+export async function main(argv: string[]): Promise<Record<string, unknown>> {
+  const { flags } = parseArgs(argv);
+  const test = stringFlag(flags, 'test');
+  if (!test) throw new Error('usage: eval sentiment --test E.jsonl [--model DIR] [--dtype q8|fp32] [--strict]');
+  const rows = await readEvalFile(resolve(test), parseLabeledText, flags.strict === true);
+  const sentiment = await loadSentiment(sentimentOptionsFromFlags(flags));
   try {
     const binary = !rows.some((r) => r.label === 'neutral');
     const bar = progress('sentiment', rows.length);
