@@ -1,6 +1,8 @@
 import { ActivityHandler, ConversationState, MessageFactory, UserState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { Order, Product, Store } from '../store/index.js';
+import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
 import { formatPrice, parseCardAction, productCard, type CardActionValue } from './cards.js';
+import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
 import type { BotServices, CustomerFacts, Suggestion, Understanding } from './services.js';
 
@@ -15,7 +17,6 @@ export interface DialogState {
   focusProductId?: string;
   /** Turn at which suggestions were last pushed without being asked for. */
   lastInjectedTurn: number;
-  pending?: { kind: 'cancel' | 'return' | 'address'; orderId: string; step: 'confirm' | 'await_address' };
 }
 
 /** What the bot remembers of a customer across conversations and channels (UserState). */
@@ -56,8 +57,6 @@ const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_
 const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
 const HUMAN_INTENTS = new Set(['contact_human_agent']);
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
-const YES = /^(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|do it|go ahead|y|haan|ha)\b/i;
-const NO = /^(no|nope|nah|don't|do not|cancel that|stop|never mind|n)\b/i;
 const DEFAULT_CHIPS = ['Recommend something', 'Where is my order?', 'Talk to a person'];
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
@@ -65,12 +64,6 @@ const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of 
 
 function chips(titles: string[]) {
   return titles.map((t) => ({ type: 'imBack', title: t, value: t }));
-}
-
-function orderLine(o: Order): string {
-  const items = o.lines.reduce((n, l) => n + l.qty, 0);
-  const what = o.lines[0]?.productTitle ? `${o.lines[0].productTitle.slice(0, 60)}${o.lines.length > 1 ? ` and ${o.lines.length - 1} more` : ''}` : `${items} item(s)`;
-  return `${o.id} (${what})`;
 }
 
 function statusSentence(o: Order): string {
@@ -97,6 +90,8 @@ function statusSentence(o: Order): string {
  */
 export class ShopBot extends ActivityHandler {
   private readonly dialog: StatePropertyAccessor<DialogState>;
+  /** Bot Framework dialogs for the multi-turn flows; their stack is kept in ConversationState. */
+  private readonly dialogs: DialogSet;
   private readonly profile: StatePropertyAccessor<Profile>;
   private readonly every: number;
   private readonly minConfidence: number;
@@ -112,6 +107,8 @@ export class ShopBot extends ActivityHandler {
   ) {
     super();
     this.dialog = conversationState.createProperty<DialogState>('dialog');
+    this.dialogs = new DialogSet(conversationState.createProperty('dialogStack'));
+    this.dialogs.add(new OrderChangeDialog(store));
     this.profile = userState.createProperty<Profile>('profile');
     this.every = opts.suggestionEveryTurns ?? 3;
     this.minConfidence = opts.minConfidence ?? 0.5;
@@ -170,9 +167,12 @@ export class ShopBot extends ActivityHandler {
     }
     if (channelData.tooLong) await ctx.sendActivity('That was a long message; I read the first part of it.');
 
-    if (state.pending) {
-      const handled = await this.continuePending(ctx, state, customerId, text);
-      if (handled) return;
+    // A multi-turn flow (order change confirmation) gets the message first; if the customer said
+    // something else entirely, the flow ends and the message is understood as a new request.
+    const dc = await this.dialogs.createContext(ctx);
+    if (dc.activeDialog) {
+      const r = await dc.continueDialog();
+      if (!(r.status === DialogTurnStatus.complete && (r.result as OrderChangeResult | undefined)?.fallThrough)) return;
     }
 
     await ctx.sendActivity({ type: 'typing' });
@@ -410,66 +410,17 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     if (kind === 'address') {
-      state.pending = { kind, orderId: order.id, step: 'await_address' };
-      await ctx.sendActivity(`Sure. What is the new delivery address for ${orderLine(order)}? Please write it as: street, city, postcode.`);
+      await this.beginOrderChange(ctx, { kind, orderId: order.id, question: `Sure. What is the new delivery address for ${orderLine(order)}? Please write it as: street, city, postcode.` });
       return;
     }
-    state.pending = { kind, orderId: order.id, step: 'confirm' };
     const question = kind === 'cancel' ? `Do you want me to cancel ${orderLine(order)} (${order.total.toFixed(0)} INR)?` : `Do you want to return ${orderLine(order)} for a refund?`;
-    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Yes', 'No']), question));
+    await this.beginOrderChange(ctx, { kind, orderId: order.id, question });
   }
 
-  /** Confirmation steps of cancel / return / address change. Returns false to fall through to NLU. */
-  private async continuePending(ctx: TurnContext, state: DialogState, customerId: string, text: string): Promise<boolean> {
-    const pending = state.pending!;
-    const order = this.store.orders.get(pending.orderId);
-    if (!order || order.customerId !== customerId) {
-      delete state.pending;
-      return false;
-    }
-    if (pending.step === 'await_address') {
-      const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
-      if (NO.test(text)) {
-        delete state.pending;
-        await ctx.sendActivity('Okay, I left the address as it was.');
-        return true;
-      }
-      if (parts.length < 3 || text.length > 300) {
-        await ctx.sendActivity('Please give the address as: street, city, postcode (or say "no" to keep the current one).');
-        return true;
-      }
-      delete state.pending;
-      try {
-        const updated = this.store.orders.updateAddress(order.id, { line1: parts[0]!, city: parts[1]!, postcode: parts[2]!, country: parts[3] ?? order.shippingAddress.country });
-        await ctx.sendActivity(`Done: ${updated.id} will be delivered to ${parts.slice(0, 3).join(', ')}.`);
-      } catch (err) {
-        await ctx.sendActivity(`I couldn't change the address: ${(err as Error).message}.`);
-      }
-      return true;
-    }
-    if (YES.test(text)) {
-      delete state.pending;
-      try {
-        if (pending.kind === 'cancel') {
-          const o = this.store.orders.cancel(order.id);
-          await ctx.sendActivity(`Done: ${o.id} is cancelled. Any payment is refunded to the original method within 5-7 working days.`);
-        } else {
-          const o = this.store.orders.requestReturn(order.id, 'requested in chat');
-          await ctx.sendActivity(`Done: I opened a return for ${o.id}. You will get a pickup slot by e-mail, and the refund follows once the parcel is back.`);
-        }
-      } catch (err) {
-        await ctx.sendActivity(`I couldn't do that: ${(err as Error).message}. Shall I get a person to help?`);
-      }
-      return true;
-    }
-    if (NO.test(text)) {
-      delete state.pending;
-      await ctx.sendActivity('Okay, I left the order as it is.');
-      return true;
-    }
-    // Something else entirely: drop the question and treat the message normally.
-    delete state.pending;
-    return false;
+  private async beginOrderChange(ctx: TurnContext, options: OrderChangeOptions): Promise<void> {
+    const dc = await this.dialogs.createContext(ctx);
+    await dc.cancelAllDialogs();
+    await dc.beginDialog(ORDER_CHANGE_DIALOG, options);
   }
 
   private facts(customerId: string): CustomerFacts {
