@@ -44,8 +44,6 @@ export interface BotFrameworkChannel {
   handler: RouteHandler;
   outlet: ChannelOutlet;
   adapter: CloudAdapter;
-  /** Sends still in flight on open turns (tests and shutdown wait for them). */
-  openTurns(): number;
 }
 
 type AuthResult = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['authenticateRequest']>>;
@@ -269,7 +267,7 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
     res.end();
   };
 
-  return { handler, outlet, adapter, openTurns: () => [...live.values()].reduce((n, t) => n + t.length, 0) };
+  return { handler, outlet, adapter };
 }
 
 /** Wires the channel into the app: outlet for the gateway, route `POST /api/messages`. */
