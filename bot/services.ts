@@ -67,7 +67,16 @@ export interface SuggestRequest {
 export interface Suggester {
   recommend(req: SuggestRequest): Promise<Suggestion[]>;
   related(productId: string, k: number): Promise<Suggestion[]>;
-  recordEvent(e: { customerId: string; productId: string; type: 'view' | 'click' | 'add_to_cart' | 'purchase' | 'impression'; context?: Record<string, unknown> }): void;
+  recordEvent(e: SuggestionEvent): void;
+  /** Several events of one turn (e.g. the impressions of a carousel), stored together. */
+  recordEvents(es: SuggestionEvent[]): void;
+}
+
+export interface SuggestionEvent {
+  customerId: string;
+  productId: string;
+  type: 'view' | 'click' | 'add_to_cart' | 'purchase' | 'impression';
+  context?: Record<string, unknown>;
 }
 
 export interface AspectSummary {

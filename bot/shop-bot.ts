@@ -265,7 +265,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     state.lastProducts = shown.map((x) => x.p.id);
-    for (const { p } of shown) this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'impression', context: { conversationId: ctx.activity.conversation.id } });
+    this.services.recommender.recordEvents(shown.map(({ p }) => ({ customerId, productId: p.id, type: 'impression' as const, context: { conversationId: ctx.activity.conversation.id } })));
     await ctx.sendActivity(MessageFactory.carousel(shown.map(({ s, p }) => productCard(p, s.reason)), intro));
     await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Cheaper?', 'Tell me about the first one', 'Something else']), 'Want me to narrow it down?'));
   }
@@ -360,7 +360,7 @@ export class ShopBot extends ActivityHandler {
     if (products.length === 0) return;
     state.lastInjectedTurn = state.turn;
     const reasons = new Map(suggestions.map((s) => [s.productId, s.reason]));
-    for (const p of products) this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'impression', context: { injected: true } });
+    this.services.recommender.recordEvents(products.map((p) => ({ customerId, productId: p.id, type: 'impression' as const, context: { injected: true } })));
     await ctx.sendActivity(MessageFactory.carousel(products.map((p) => productCard(p, reasons.get(p.id))), intro));
   }
 

@@ -1,7 +1,7 @@
 import type { Recommender } from '../recommender/recommender.js';
 import type { FaqRetriever } from '../retrieval/answer.js';
 import type { Store } from '../store/index.js';
-import type { FaqAnswerer, ReviewInsights, Suggester, SuggestRequest } from './services.js';
+import type { FaqAnswerer, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from './services.js';
 
 // Adapters from the real components to the small interfaces the dialogue layer codes against.
 
@@ -19,6 +19,13 @@ export function faqAnswerer(retriever: FaqRetriever): FaqAnswerer {
 }
 
 export function suggester(recommender: Recommender): Suggester {
+  const record = (es: SuggestionEvent[]) => {
+    try {
+      recommender.recordEvents(es.map((e) => ({ customerId: e.customerId, productId: e.productId, type: e.type })));
+    } catch {
+      // Unknown product ids (e.g. removed from the catalogue) are not worth failing a chat turn.
+    }
+  };
   return {
     async recommend(req: SuggestRequest) {
       return recommender.recommend({
@@ -35,13 +42,8 @@ export function suggester(recommender: Recommender): Suggester {
         return []; // a product the recommender has not seen yet: nothing related to show
       }
     },
-    recordEvent(e) {
-      try {
-        recommender.recordEvent({ customerId: e.customerId, productId: e.productId, type: e.type });
-      } catch {
-        // Unknown product ids (e.g. removed from the catalogue) are not worth failing a chat turn.
-      }
-    },
+    recordEvent: (e) => record([e]),
+    recordEvents: record,
   };
 }
 

@@ -147,6 +147,22 @@ describe('Recommender on the SQLite store with the real encoder', () => {
     expect(ids(withQuery)).toContain(top);
   });
 
+  it('a batch of events is all or nothing: one unknown product stores none of them', async () => {
+    const before = t.store.events.recentForCustomer('C-B16', { limit: 1000 }).length;
+    expect(() =>
+      rec.recordEvents([
+        { customerId: 'C-B16', productId: 'P-HP-SONY', type: 'view' },
+        { customerId: 'C-B16', productId: 'P-DOES-NOT-EXIST', type: 'view' },
+      ]),
+    ).toThrow(RecommenderError);
+    expect(t.store.events.recentForCustomer('C-B16', { limit: 1000 }).length).toBe(before);
+    rec.recordEvents([
+      { customerId: 'C-B16', productId: 'P-HP-SONY', type: 'view' },
+      { customerId: 'C-B16', productId: 'P-SPK-ECHO', type: 'view' },
+    ]);
+    expect(t.store.events.recentForCustomer('C-B16', { limit: 1000 }).length).toBe(before + 2);
+  });
+
   it('cross-channel: web and Messenger identities resolve to one customer and get the identical list', async () => {
     const webCustomer = t.store.customers.findByIdentity('web', 'web-anu')!.id;
     const fbCustomer = t.store.customers.findByIdentity('messenger', 'psid-anu')!.id;

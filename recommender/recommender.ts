@@ -639,6 +639,22 @@ export class Recommender {
    * model, so the very next recommend() reflects it. Throws RecommenderError on bad input.
    */
   recordEvent(e: NewEventInput): void {
+    this.recordEvents([e]);
+  }
+
+  /** Several events at once: all validated first, then persisted together (one transaction where the source can). */
+  recordEvents(list: readonly NewEventInput[]): void {
+    const checked = list.map((e) => this.checkEvent(e));
+    const evs = checked.map((c) => c.ev);
+    if (this.events.recordMany) this.events.recordMany(evs);
+    else for (const ev of evs) this.events.record(ev);
+    for (const { ev, i } of checked) {
+      this.apply(ev, i);
+      if (this.pendingDuringRetrain) this.pendingDuringRetrain.push(ev);
+    }
+  }
+
+  private checkEvent(e: NewEventInput): { ev: Interaction; i: number } {
     if (!e || typeof e !== 'object') throw new RecommenderError('invalid_input', 'event must be an object');
     if (typeof e.customerId !== 'string' || e.customerId.trim() === '') throw new RecommenderError('invalid_input', 'customerId must be a non-empty string');
     if (!(INTERACTION_TYPES as readonly string[]).includes(e.type)) {
@@ -647,10 +663,7 @@ export class Recommender {
     const i = typeof e.productId === 'string' ? this.catalog.indexOf(e.productId) : undefined;
     if (i === undefined) throw new RecommenderError('unknown_product', `unknown product ${JSON.stringify(e.productId)?.slice(0, 100)}`);
     const ts = toMs(e.ts, this.clock());
-    const ev: Interaction = { customerId: e.customerId, productId: e.productId, type: e.type, ts, ...(e.basket ? { basket: e.basket } : {}) };
-    this.events.record(ev);
-    this.apply(ev, i);
-    if (this.pendingDuringRetrain) this.pendingDuringRetrain.push(ev);
+    return { ev: { customerId: e.customerId, productId: e.productId, type: e.type, ts, ...(e.basket ? { basket: e.basket } : {}) }, i };
   }
 
   private apply(ev: Interaction, i: number): void {
@@ -665,7 +678,7 @@ export class Recommender {
 
   /** Records an impression for every suggestion shown (call it after sending a list to the customer). */
   recordImpressions(customerId: string, shown: readonly Pick<Recommendation, 'productId'>[], ts?: number | string): void {
-    for (const r of shown) this.recordEvent({ customerId, productId: r.productId, type: 'impression', ts });
+    this.recordEvents(shown.map((r) => ({ customerId, productId: r.productId, type: 'impression' as const, ...(ts !== undefined ? { ts } : {}) })));
   }
 
   /** Remembers preferences the customer stated in the chat (vector from NLU, categories). */

@@ -30,6 +30,14 @@ export class StoreCatalog implements CatalogSource {
   }
 }
 
+const toNewEvent = (e: Interaction) => ({
+  customerId: e.customerId,
+  productId: e.productId,
+  type: e.type,
+  ts: new Date(e.ts).toISOString(),
+  context: e.basket ? { basket: e.basket } : null,
+});
+
 export class StoreEvents implements EventSource {
   constructor(private readonly store: Pick<Store, 'events' | 'orders'>) {}
 
@@ -66,13 +74,11 @@ export class StoreEvents implements EventSource {
   }
 
   record(e: Interaction): void {
-    this.store.events.record({
-      customerId: e.customerId,
-      productId: e.productId,
-      type: e.type,
-      ts: new Date(e.ts).toISOString(),
-      context: e.basket ? { basket: e.basket } : null,
-    });
+    this.store.events.record(toNewEvent(e));
+  }
+
+  recordMany(es: readonly Interaction[]): void {
+    this.store.events.recordMany(es.map(toNewEvent));
   }
 }
 

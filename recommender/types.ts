@@ -48,6 +48,8 @@ export interface EventSource {
   purchases(): Iterable<Interaction>;
   /** Persists one event (impression, click, add_to_cart, purchase, view). */
   record(e: Interaction): void;
+  /** Persists several events together (optional: one transaction instead of one per event). */
+  recordMany?(es: readonly Interaction[]): void;
 }
 
 /** Resolves a channel identity (web visitor id, Messenger PSID) to the one customer behind it. */
