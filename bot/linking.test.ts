@@ -1,0 +1,433 @@
+import { createHmac, randomInt } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenSigner } from '../core/tokens.js';
+import { openStore, type Store } from '../store/index.js';
+import { formatCode, typedCode } from './linking.js';
+import { start, type Running } from './main.js';
+import { warmDataDir } from './test-template.js';
+import { botTexts, connect, fakeGraph, type ChatClient, type FakeGraph } from './test-client.js';
+
+// Account linking web chat -> Messenger, end to end: the real server (real models, SQLite file,
+// bot), real socket.io clients and signed Messenger webhooks; only Meta's Graph API is a local fake.
+
+const SECRET = 'linking-session-secret-0123456789';
+const APP_SECRET = 'linking-app-secret';
+const PAGE = 'shopbot.demo';
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/store');
+
+describe('typed link codes', () => {
+  it('reads "link XXXX-XXXX" in its usual spellings and nothing else', () => {
+    expect(typedCode('link K7QD-M2XP')).toBe('K7QDM2XP');
+    expect(typedCode('  Link: k7qd m2xp ')).toBe('K7QDM2XP');
+    expect(typedCode('link code K7QDM2XP.')).toBe('K7QDM2XP');
+    expect(typedCode('link accounts')).toBeNull(); // a word, not a code: no digit
+    expect(typedCode('please link K7QD-M2XP')).toBeNull();
+    expect(typedCode('link K7QD-M2XP and more')).toBeNull();
+    expect(typedCode(undefined)).toBeNull();
+    expect(formatCode('K7QDM2XP')).toBe('K7QD-M2XP');
+  });
+});
+
+interface FixtureCustomer {
+  id: string;
+  email: string | null;
+  identities: { channel: string; external_id: string }[];
+}
+
+function fixtureRows<T>(file: string): T[] {
+  return readFileSync(join(FIXTURES, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+}
+
+/** A seeded customer known only on the web (no Messenger yet), with a shipped order. */
+function webOnlyCustomer(): { customer: FixtureCustomer; web: string; orderId: string } {
+  const customers = new Map(fixtureRows<FixtureCustomer>('customers.jsonl').map((c) => [c.id, c]));
+  for (const o of fixtureRows<{ id: string; customer_id: string; status: string }>('orders.jsonl')) {
+    const c = customers.get(o.customer_id);
+    if (o.status === 'shipped' && c && c.identities.length === 1 && c.identities[0]!.channel === 'web') return { customer: c, web: c.identities[0]!.external_id, orderId: o.id };
+  }
+  throw new Error('no web-only fixture customer with a shipped order');
+}
+
+const usedPsids = new Set<string>();
+/** A fresh Page-scoped id nobody has used yet. */
+function newPsid(): string {
+  for (;;) {
+    const p = String(randomInt(1e9, 9e9)) + String(randomInt(1e6, 9e6));
+    if (!usedPsids.has(p)) {
+      usedPsids.add(p);
+      return p;
+    }
+  }
+}
+
+describe('account linking web chat -> Messenger, end to end', () => {
+  let dataDir: string;
+  let running: Running;
+  let graph: FakeGraph;
+  let store: Store;
+  const signer = new TokenSigner(Buffer.from(SECRET, 'utf8'));
+  const clients: ChatClient[] = [];
+  const logs: string[] = [];
+  let mid = 0;
+
+  const env = () => ({
+    ...process.env,
+    SHOPBOT_QUIET: '1',
+    SHOPBOT_SECRET: SECRET,
+    MESSENGER_APP_SECRET: APP_SECRET,
+    MESSENGER_VERIFY_TOKEN: 'verify-me',
+    MESSENGER_PAGE_TOKEN: 'page-token',
+    MESSENGER_GRAPH_BASE: graph.url,
+    MESSENGER_PAGE_NAME: PAGE,
+  });
+  const customerClient = async (auth: Record<string, unknown> = {}) => {
+    const c = await connect(running.url, '/chat', auth);
+    clients.push(c);
+    await c.waitFor((e) => e.event === 'session');
+    return c;
+  };
+  const session = (c: ChatClient) => c.events.filter((e) => e.event === 'session').at(-1)!.data as { token: string; customerId: string; conversationId: string; messenger: boolean; messengerLinked: boolean };
+  const ask = async (c: ChatClient, text: string) => {
+    const from = c.events.length;
+    const ack = await c.send({ text });
+    expect(ack.ok, JSON.stringify(ack)).toBe(true);
+    await c.waitFor(() => botTexts(c, from).length > 0, { from });
+    return from;
+  };
+  const requestLink = async (c: ChatClient) => {
+    const ack = (await c.emit('link', {})) as { ok: boolean; url: string | null; code: string; expiresAt: string };
+    expect(ack.ok, JSON.stringify(ack)).toBe(true);
+    return { ...ack, ref: new URL(ack.url!).searchParams.get('ref')! };
+  };
+  const postWebhook = async (messaging: Record<string, unknown>[]) => {
+    const raw = JSON.stringify({ object: 'page', entry: [{ id: 'page', time: Date.now(), messaging: messaging.map((m) => ({ recipient: { id: 'page' }, timestamp: Date.now(), ...m })) }] });
+    const res = await fetch(`${running.url}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex') } });
+    expect(res.status).toBe(200);
+  };
+  const referral = (psid: string, ref: string) => postWebhook([{ sender: { id: psid }, referral: { ref, source: 'SHORTLINK', type: 'OPEN_THREAD' } }]);
+  const getStarted = (psid: string, ref: string) => postWebhook([{ sender: { id: psid }, postback: { title: 'Get Started', payload: 'GET_STARTED', referral: { ref, source: 'SHORTLINK', type: 'OPEN_THREAD' } } }]);
+  const say = (psid: string, text: string, payload?: string) => postWebhook([{ sender: { id: psid }, message: { mid: `mid-${++mid}`, text, ...(payload ? { quick_reply: { payload } } : {}) } }]);
+  /** Messages the fake Graph API was asked to send to `psid`, after index `from`. */
+  const sentTo = (psid: string, from = 0) =>
+    graph.received
+      .slice(from)
+      .filter((r) => (r.body.recipient as { id: string }).id === psid && r.body.message)
+      .map((r) => r.body.message as { text?: string; quick_replies?: { title: string; payload: string }[] });
+  /** Waits for a Send API message to `psid` whose text matches, sent after index `from`. */
+  const waitSent = async (psid: string, re: RegExp, from: number) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const hit = sentTo(psid, from).find((m) => re.test(m.text ?? ''));
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no message to ${psid} matching ${re}; got ${JSON.stringify(sentTo(psid, from))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const messengerOwner = (psid: string) => store.customers.findByIdentity('messenger', psid);
+  const channelsOf = (customerId: string) => store.customers.identities(customerId).map((i) => `${i.channel}:${i.externalId}`);
+  const openLive = (customerId: string) => store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
+
+  beforeAll(async () => {
+    dataDir = await warmDataDir('shopbot-linking-');
+    graph = await fakeGraph();
+    running = await start({ port: 0, host: '127.0.0.1', dataDir, env: env(), log: (l) => logs.push(l) });
+    store = openStore(running.config.dbPath);
+  }, 1_800_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    store?.close();
+    await running?.close();
+    await graph?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a web guest continues on Messenger through the m.me link: one customer, both identities, one history', async () => {
+    const c = await customerClient();
+    const s = session(c);
+    expect(s.messenger).toBe(true);
+    expect(s.messengerLinked).toBe(false);
+    await ask(c, 'hello');
+
+    const link = await requestLink(c);
+    expect(link.url).toMatch(new RegExp(`^https://m\\.me/${PAGE.replace('.', '\\.')}\\?ref=link\\.`));
+    expect(link.code).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
+    const ttl = Date.parse(link.expiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(8 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(10 * 60_000);
+    // The link token is no web session token: presenting it as one starts a new guest.
+    const intruder = await customerClient({ token: link.ref.slice('link.'.length) });
+    expect(session(intruder).customerId).not.toBe(s.customerId);
+    expect(signer.verify(link.ref.slice('link.'.length))).toBeNull();
+
+    const psid = newPsid();
+    const from = graph.received.length;
+    const webFrom = c.events.length;
+    await referral(psid, link.ref);
+    await waitSent(psid, /Your Messenger is now connected/, from);
+    const linked = await c.waitFor((e) => e.event === 'linked', { from: webFrom });
+    expect(linked.data.message).toMatch(/this chat continues there/);
+    await c.waitFor((e) => e.event === 'message' && /Your Messenger is now connected/.test(String(e.data.text)), { from: webFrom });
+
+    // One customer with both identities; no second customer was created for the PSID.
+    expect(messengerOwner(psid)?.id).toBe(s.customerId);
+    const identities = channelsOf(s.customerId);
+    expect(identities).toHaveLength(2);
+    expect(identities).toContain(`messenger:${psid}`);
+    expect(identities.some((i) => i.startsWith('web:'))).toBe(true);
+
+    // A Messenger message shows in the open web chat (mirror) and lands in the same history.
+    const beforeMsg = c.events.length;
+    const graphBefore = graph.received.length;
+    await say(psid, 'hi from messenger');
+    await c.waitFor((e) => e.event === 'message' && e.data.role === 'customer' && e.data.text === 'hi from messenger', { from: beforeMsg });
+    await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot', { from: beforeMsg });
+    await waitSent(psid, /./, graphBefore);
+    const history = store.conversations.transcript(s.conversationId).map((m) => `${m.role}:${m.text}`);
+    expect(history[0]).toBe('customer:hello');
+    expect(history).toContain('customer:hi from messenger');
+    expect(history.some((h) => /^bot:Your Messenger is now connected/.test(h))).toBe(true);
+    expect(openLive(s.customerId).map((x) => x.id)).toEqual([s.conversationId]);
+
+    // A reload of the web chat knows Messenger is connected.
+    const again = await customerClient({ token: s.token });
+    expect(session(again).messengerLinked).toBe(true);
+
+    // The same link again (a replay) is refused and changes nothing.
+    const replayFrom = graph.received.length;
+    const replayPsid = newPsid();
+    await referral(replayPsid, link.ref);
+    await waitSent(replayPsid, /already used/, replayFrom);
+    expect(messengerOwner(replayPsid)).toBeUndefined();
+    expect(channelsOf(s.customerId)).toHaveLength(2);
+  });
+
+  it('links a known web customer by the typed code, on Get Started too; a code works once and only the newest works', async () => {
+    const known = webOnlyCustomer();
+    const c = await customerClient({ token: signer.sign(known.web, 3600) });
+    expect(session(c).customerId).toBe(known.customer.id);
+
+    const psid = newPsid();
+    // Before linking, the Messenger guest cannot see the customer's order.
+    let from = graph.received.length;
+    await say(psid, `where is my order ${known.orderId}?`);
+    await waitSent(psid, /couldn't find that order/, from);
+    const guestId = messengerOwner(psid)!.id;
+    expect(guestId).not.toBe(known.customer.id);
+
+    const first = await requestLink(c);
+    const second = await requestLink(c);
+    expect(second.code).not.toBe(first.code);
+    from = graph.received.length;
+    await say(psid, `link ${first.code}`);
+    await waitSent(psid, /does not match/, from);
+    expect(messengerOwner(psid)!.id).toBe(guestId);
+
+    // Lower case, no dash: still the code. The Messenger guest (a bare "Guest" with its history) is
+    // merged into the known customer, who keeps name and e-mail.
+    from = graph.received.length;
+    const webFrom = c.events.length;
+    await say(psid, `link ${second.code.replace('-', '').toLowerCase()}`);
+    await waitSent(psid, /Your Messenger is now connected/, from);
+    await c.waitFor((e) => e.event === 'linked', { from: webFrom });
+    expect(messengerOwner(psid)?.id).toBe(known.customer.id);
+    expect(store.customers.get(known.customer.id)?.email).toBe(known.customer.email);
+    expect(store.customers.get(guestId)).toBeUndefined();
+    // The typed code never went into anyone's history.
+    const all = store.conversations.listForCustomer(known.customer.id, 200).flatMap((x) => store.conversations.transcript(x.id).map((m) => m.text));
+    expect(all.some((t) => t.includes(second.code.replace('-', '').toLowerCase()))).toBe(false);
+    expect(all).toContain(`where is my order ${known.orderId}?`);
+
+    // Now Messenger answers about the customer's own order.
+    from = graph.received.length;
+    await say(psid, `where is my order ${known.orderId}?`);
+    await waitSent(psid, new RegExp(known.orderId), from);
+
+    // The code is spent: another PSID typing it gets a polite refusal and nothing changes.
+    const other = newPsid();
+    from = graph.received.length;
+    await say(other, `link ${second.code}`);
+    await waitSent(other, /does not match/, from);
+    expect(messengerOwner(other)).toBeUndefined();
+
+    // Get Started on a new thread carries the ref in the postback.
+    const g = await customerClient();
+    const gl = await requestLink(g);
+    const fresh = newPsid();
+    from = graph.received.length;
+    await getStarted(fresh, gl.ref);
+    await waitSent(fresh, /Your Messenger is now connected/, from);
+    expect(messengerOwner(fresh)?.id).toBe(session(g).customerId);
+  });
+
+  it('refuses forged, expired and replayed links with a clear reply and changes nothing', async () => {
+    const c = await customerClient();
+    const s = session(c);
+    await ask(c, 'hi');
+    const link = await requestLink(c);
+    const token = link.ref.slice('link.'.length);
+    const code = link.code.replace('-', '');
+    const linkSigner = signer.derive('messenger-link');
+    const attempts: [string, RegExp][] = [
+      // Tampered signature.
+      [`link.${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`, /not valid/],
+      // The right code, signed with another key.
+      [`link.${new TokenSigner(Buffer.from('someone-else-secret-0123456789')).sign(code, 600)}`, /not valid/],
+      // A web session token of this very customer is no link token.
+      [`link.${s.token}`, /not valid/],
+      // Genuinely signed, but expired an hour ago.
+      [`link.${linkSigner.sign(code, 600, Date.now() - 3_600_000)}`, /expired/],
+      // Genuinely signed, for a code that was never issued.
+      [`link.${linkSigner.sign('ZZZZ9999', 600)}`, /already used or replaced/],
+      ['link.garbage', /not valid/],
+    ];
+    for (const [ref, re] of attempts) {
+      const psid = newPsid();
+      const from = graph.received.length;
+      await referral(psid, ref);
+      await waitSent(psid, re, from);
+      expect(messengerOwner(psid)).toBeUndefined();
+    }
+    expect(channelsOf(s.customerId)).toHaveLength(1);
+
+    // The genuine link still works after all that (nothing was consumed)...
+    const psid = newPsid();
+    let from = graph.received.length;
+    await referral(psid, link.ref);
+    await waitSent(psid, /now connected/, from);
+    expect(messengerOwner(psid)?.id).toBe(s.customerId);
+    // ...once: the same PSID opening it again is told it is spent, and it stays linked.
+    from = graph.received.length;
+    await referral(psid, link.ref);
+    await waitSent(psid, /already used/, from);
+    expect(messengerOwner(psid)?.id).toBe(s.customerId);
+
+    // A link whose stored record ran out (10 minutes) is refused as expired.
+    const late = await requestLink(c);
+    const key = `link:code:${late.code.replace('-', '')}`;
+    store.state.put(key, { ...store.state.get<Record<string, unknown>>(key)!.value, expiresAt: Date.now() - 1000 });
+    const latePsid = newPsid();
+    from = graph.received.length;
+    await referral(latePsid, late.ref);
+    await waitSent(latePsid, /expired/, from);
+    expect(messengerOwner(latePsid)).toBeUndefined();
+
+    // A referral that is not ours (an ad, a plain m.me link) is ignored: no reply, no customer.
+    const adPsid = newPsid();
+    await referral(adPsid, 'summer-campaign');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sentTo(adPsid)).toEqual([]);
+    expect(messengerOwner(adPsid)).toBeUndefined();
+  });
+
+  it('merges a Messenger customer with its own history into the web customer after a confirmation, losing no message', async () => {
+    const psid = newPsid();
+    let from = graph.received.length;
+    await say(psid, 'hello, I am looking for a phone charger');
+    await waitSent(psid, /./, from);
+    from = graph.received.length;
+    await say(psid, 'thanks');
+    await waitSent(psid, /./, from);
+    const mCustomer = messengerOwner(psid)!;
+    const mConversation = openLive(mCustomer.id)[0]!;
+    const mMessages = store.conversations.transcript(mConversation.id).map((m) => m.id);
+    expect(mMessages.length).toBeGreaterThanOrEqual(4);
+
+    const c = await customerClient();
+    const s = session(c);
+    await ask(c, 'hi, do you ship to Pune?');
+    const webMessages = store.conversations.transcript(s.conversationId).map((m) => m.id);
+    const link = await requestLink(c);
+
+    // Someone else's link must not silently expose this Messenger history: it asks first.
+    from = graph.received.length;
+    await referral(psid, link.ref);
+    const prompt = await waitSent(psid, /Connect this Messenger/, from);
+    expect(prompt.quick_replies?.map((q) => q.payload)).toEqual(['LINK_CONFIRM', 'LINK_CANCEL']);
+    expect(messengerOwner(psid)?.id).toBe(mCustomer.id);
+    // "No" changes nothing.
+    from = graph.received.length;
+    await say(psid, 'No', 'LINK_CANCEL');
+    await waitSent(psid, /nothing was connected/, from);
+    expect(messengerOwner(psid)?.id).toBe(mCustomer.id);
+    expect(store.customers.get(mCustomer.id)).toBeDefined();
+
+    // Opening the link again and saying yes merges the two.
+    from = graph.received.length;
+    await referral(psid, link.ref);
+    await waitSent(psid, /Connect this Messenger/, from);
+    from = graph.received.length;
+    const webFrom = c.events.length;
+    await say(psid, 'Yes, connect', 'LINK_CONFIRM');
+    await waitSent(psid, /now connected/, from);
+    await c.waitFor((e) => e.event === 'linked', { from: webFrom });
+
+    // Both were guests: the web customer (who asked) stays, the Messenger one is merged into it.
+    expect(messengerOwner(psid)?.id).toBe(s.customerId);
+    expect(store.customers.get(mCustomer.id)).toBeUndefined();
+    for (const id of [...mMessages, ...webMessages]) expect(store.conversations.getMessage(id)?.customerId).toBe(s.customerId);
+    expect(store.conversations.get(mConversation.id)?.customerId).toBe(s.customerId);
+
+    // Exactly one live conversation stays open (the most recent); the other is closed as merged.
+    const open = openLive(s.customerId);
+    expect(open).toHaveLength(1);
+    const keeper = open[0]!;
+    const closed = [mConversation.id, s.conversationId].find((id) => id !== keeper.id)!;
+    expect(store.conversations.get(closed)).toMatchObject({ status: 'closed', resolution: `merged into ${keeper.id}` });
+    // The open web tab follows the conversation that continues.
+    expect(session(c).conversationId).toBe(keeper.id);
+
+    // From now on Messenger and web write into that one conversation, and the web chat shows it.
+    const before = c.events.length;
+    from = graph.received.length;
+    await say(psid, 'one more question from messenger');
+    await c.waitFor((e) => e.event === 'message' && e.data.role === 'customer' && e.data.text === 'one more question from messenger', { from: before });
+    await waitSent(psid, /./, from);
+    const webAck = await c.send({ text: 'and one from the web' });
+    expect(webAck.ok).toBe(true);
+    await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && Number(e.data.seq) > Number(webAck.seq));
+    const texts = store.conversations.transcript(keeper.id).map((m) => m.text);
+    expect(texts).toContain('one more question from messenger');
+    expect(texts).toContain('and one from the web');
+    expect(openLive(s.customerId).map((x) => x.id)).toEqual([keeper.id]);
+  });
+
+  it('cannot be used to take over someone else’s account by guessing codes', async () => {
+    // Codes are random: many links give distinct codes over the whole alphabet.
+    const victim = await customerClient();
+    const codes = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const other = await customerClient();
+      codes.add((await requestLink(other)).code);
+    }
+    const victimLink = await requestLink(victim);
+    codes.add(victimLink.code);
+    expect(codes.size).toBe(4);
+
+    // An attacker typing guesses gets five tries, then is stopped, even with the right code.
+    const attacker = newPsid();
+    for (let i = 0; i < 5; i++) {
+      const from = graph.received.length;
+      await say(attacker, `link ${formatCode(`ABCD${2345 + i}`.slice(0, 8))}`);
+      await waitSent(attacker, /does not match/, from);
+    }
+    let from = graph.received.length;
+    await say(attacker, `link ${victimLink.code}`);
+    await waitSent(attacker, /Too many attempts/, from);
+    expect(messengerOwner(attacker)).toBeUndefined();
+    expect(channelsOf(session(victim).customerId)).toHaveLength(1);
+
+    // The refused attempt did not spend the victim's code: the victim can still use it.
+    const mine = newPsid();
+    from = graph.received.length;
+    await say(mine, `link ${victimLink.code}`);
+    await waitSent(mine, /now connected/, from);
+    expect(messengerOwner(mine)?.id).toBe(session(victim).customerId);
+
+    // Asking for links is rate limited on the web side too.
+    const acks = await Promise.all(Array.from({ length: 7 }, () => victim.emit('link', {})));
+    expect(acks.some((a) => a.code === 'rate_limited')).toBe(true);
+  });
+});
