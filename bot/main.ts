@@ -47,7 +47,9 @@ function tokenSecret(config: Config, env: NodeJS.ProcessEnv): Buffer {
 function messengerConfig(env: NodeJS.ProcessEnv): MessengerConfig | undefined {
   const { MESSENGER_APP_SECRET: appSecret, MESSENGER_VERIFY_TOKEN: verifyToken, MESSENGER_PAGE_TOKEN: pageAccessToken } = env;
   if (!appSecret || !verifyToken || !pageAccessToken) return undefined;
-  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0' };
+  const pageName = env.MESSENGER_PAGE_NAME?.trim();
+  if (pageName && !/^[A-Za-z0-9._-]{1,100}$/.test(pageName)) throw new Error(`MESSENGER_PAGE_NAME must be a page name or id (letters, digits, . _ -), got "${pageName}"`);
+  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', ...(pageName ? { pageName } : {}) };
 }
 
 function toDigest(s: ReviewSummary): ReviewDigest {
