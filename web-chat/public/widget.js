@@ -229,11 +229,11 @@
     '.sb-linkrow[hidden],.sb-linkbox[hidden]{display:none}',
     '.sb-linkbtn{border:0;background:none;color:var(--sb-primary);text-decoration:underline;cursor:pointer;font-size:13px;font-weight:600;padding:2px 0}',
     '.sb-linkbtn[disabled]{color:var(--sb-muted);text-decoration:none;cursor:default}',
-    '.sb-linkbox{margin-top:6px;padding:8px 10px;border:1px solid var(--sb-border);border-radius:10px;background:var(--sb-soft);display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px}',
+    '.sb-linkbox{position:relative;margin-top:6px;padding:8px 30px 8px 10px;border:1px solid var(--sb-border);border-radius:10px;background:var(--sb-soft);display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px}',
     '.sb-linkbox a.sb-btn{text-decoration:none}',
     '.sb-linktext{margin:0;flex:1 1 200px;color:var(--sb-text)}',
     '.sb-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;letter-spacing:.5px;white-space:nowrap}',
-    '.sb-linkclose{border:0;background:none;color:var(--sb-muted);cursor:pointer;font-size:18px;line-height:1;padding:2px 4px}',
+    '.sb-linkclose{position:absolute;top:4px;right:4px;border:0;background:none;color:var(--sb-muted);cursor:pointer;font-size:18px;line-height:1;padding:2px 6px;border-radius:6px}',
     '@media (max-width:400px){.sb-avatar{display:none}.sb-launcher>span:not(.sb-badge){display:none}.sb-launcher{padding:14px}}',
     '@media (max-width:480px){.sb-panel{inset:0;width:100vw;height:100%;max-height:none;border-radius:0;border:0}.sb-launcher{bottom:14px;right:14px}.sb--left .sb-launcher{left:14px}.sb-card{flex-basis:72%}.sb-hbtn{padding:6px 8px}}',
   ].join('\n');
