@@ -77,7 +77,7 @@ export function createApp(opts: AppOptions): App {
   const linker = opts.messenger && sender
     ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
     : undefined;
-  attachWebChannel(http.io, { gateway, store, signer, log, ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}) });
+  attachWebChannel(http.io, { gateway, store, signer, log, onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}) });
   handoff.attach(http.io);
   http.route('/api/agents/login', handoff.loginRoute());
   http.route('/healthz', (_req, res) => {

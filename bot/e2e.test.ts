@@ -241,6 +241,10 @@ describe('ShopBot end to end', () => {
     expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'Hi, Anna here. Your parcel ships tomorrow with express delivery.' })).ok).toBe(true);
     const relayed = await c.waitFor((e) => e.event === 'message' && e.data.role === 'agent', { from });
     expect(relayed.data.agentName).toBe('Anna');
+    // The agent sees the customer typing (the web channel forwards it only while an agent has the chat).
+    const typingFrom = agent.events.length;
+    expect((await c.emit('typing', { on: true })).ok).toBe(true);
+    await agent.waitFor((e) => e.event === 'customer_typing' && e.data.conversationId === conversationId, { from: typingFrom });
 
     const agentFrom = agent.events.length;
     await c.send({ text: 'great, when exactly does express delivery arrive?' });

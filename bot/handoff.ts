@@ -92,6 +92,12 @@ export class HandoffService implements HandoffDesk {
     this.broadcastQueue();
   }
 
+  /** The customer is typing: the agent who has the chat sees an indicator. */
+  customerTyping(conversationId: string): void {
+    if (this.store.conversations.get(conversationId)?.handoff !== 'agent') return;
+    this.nsp?.to(convRoom(conversationId)).emit('customer_typing', { conversationId });
+  }
+
   /** Queue order changed: every agent gets the new queue, every waiting customer their position. */
   private broadcastQueue(): void {
     const queue = this.store.tickets.queue({ limit: 200 });

@@ -21,7 +21,7 @@ import type { Message } from '../../store/index.js';
 //                             link (null without MESSENGER_PAGE_NAME), code (XXXX-XXXX) is typed on
 //                             Messenger as "link XXXX-XXXX"; both expire after 10 minutes and work
 //                             once, and asking again replaces the previous one
-//   typing  {on}              forwarded to the agent during a hand-off
+//   typing  {on}              forwarded to the agent during a hand-off (agents get `customer_typing`)
 //   read    {seq}
 
 export interface WireButton {

@@ -16,6 +16,8 @@ export interface WebChannelOptions {
   tokenTtlSeconds?: number;
   /** Messages per connection per window. */
   rateLimit?: { limit: number; windowMs: number };
+  /** The customer is typing (forwarded to the agent during a hand-off). */
+  onTyping?: (conversationId: string) => void;
   /** Messenger account linking; absent when Messenger is off (the `link` event is then refused). */
   linker?: AccountLinker;
   log?: (line: string) => void;
@@ -146,6 +148,21 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
         log(`[web] message refused: ${(err as Error).message}`);
         ack({ ok: false, code: 'error', message: 'Sorry, that message could not be processed.' });
       }
+    });
+
+    // Typing notices are best effort: at most one per second per connection, no ack needed.
+    let lastTyping = 0;
+    socket.on('typing', (_data: unknown, cb: unknown) => {
+      const now = Date.now();
+      if (now - lastTyping >= 1000) {
+        lastTyping = now;
+        try {
+          opts.onTyping?.((socket.data as SessionData).conversationId);
+        } catch (err) {
+          log(`[web] typing notice failed: ${(err as Error).message}`);
+        }
+      }
+      ackOf(cb)({ ok: true });
     });
 
     socket.on('link', (_data: unknown, cb: unknown) => {

@@ -26,6 +26,7 @@ const ui = {
   chatTitle: $('chat-title'),
   chatTags: $('chat-tags'),
   transcript: $('transcript'),
+  customerTyping: $('customer-typing'),
   composer: $('composer'),
   reply: $('reply'),
   suggested: $('suggested'),
@@ -241,6 +242,7 @@ function start() {
     for (const id of held) void openChat(id, false);
   });
   socket.on('customer_message', (d) => onTurn(d, true));
+  socket.on('customer_typing', onCustomerTyping);
   socket.on('agent_message', (d) => onTurn(d, false));
 }
 
@@ -333,6 +335,24 @@ function chatByConversation(conversationId) {
 }
 
 const refreshTimers = new Map();
+// The customer is typing: shown under the transcript of the open chat for a few seconds.
+const TYPING_SHOWN_MS = 6000;
+let typingTimer = null;
+function onCustomerTyping(d) {
+  const chat = d && chatByConversation(d.conversationId);
+  if (!chat) return;
+  chat.typingAt = Date.now();
+  renderTyping();
+}
+function renderTyping() {
+  const chat = state.active !== null ? state.chats.get(state.active) : null;
+  const on = !!chat && Date.now() - (chat.typingAt || 0) < TYPING_SHOWN_MS;
+  ui.customerTyping.hidden = !on;
+  if (on) ui.customerTyping.textContent = `${customerName(chat)} is typing…`;
+  clearTimeout(typingTimer);
+  if (on) typingTimer = setTimeout(renderTyping, TYPING_SHOWN_MS - (Date.now() - chat.typingAt) + 50);
+}
+
 function onTurn(d, fromCustomer) {
   if (!d || !d.message) return;
   const chat = chatByConversation(d.conversationId);
@@ -342,6 +362,8 @@ function onTurn(d, fromCustomer) {
   chat.turns.set(m.seq, m);
   if (!isNew) return;
   if (fromCustomer) {
+    chat.typingAt = 0;
+    renderTyping();
     if (state.active !== chat.ticketId || document.hidden) {
       chat.unread++;
       chime();
@@ -458,6 +480,7 @@ function renderActive() {
     el('span', { class: 'pill', text: `ticket #${chat.ticketId}` }),
     v.ticket?.reason ? el('span', { class: 'small muted', text: REASONS[v.ticket.reason] || v.ticket.reason }) : null,
   );
+  renderTyping();
   clear(ui.transcript);
   const turns = [...chat.turns.values()].sort((a, b) => a.seq - b.seq);
   for (const t of turns) ui.transcript.append(turnEl(t));

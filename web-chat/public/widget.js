@@ -759,6 +759,14 @@
     input.style.height = Math.min(120, input.scrollHeight + 2) + 'px';
   }
   input.addEventListener('input', autosize);
+  // While an agent has the chat, tell them the customer is typing (at most every 2.5 s).
+  var lastTypingSent = 0;
+  input.addEventListener('input', function () {
+    if (!state.handoff || state.handoff.status !== 'assigned' || !socket || !socket.connected) return;
+    if (Date.now() - lastTypingSent < 2500) return;
+    lastTypingSent = Date.now();
+    socket.emit('typing', { on: true });
+  });
   humanBtn.addEventListener('click', function () {
     send({ text: 'Talk to a person' });
   });
