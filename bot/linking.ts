@@ -228,9 +228,12 @@ export class AccountLinker {
     if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) return this.fromReferral(psid, ref.slice(REF_PREFIX.length));
 
     const pending = this.opts.store.state.get<PendingRecord>(pendingKey(psid))?.value;
-    if (m.value === CONFIRM_VALUE || m.value === CANCEL_VALUE || (pending && m.value === undefined && (YES.test(m.text ?? '') || NO.test(m.text ?? '')))) {
+    const live = pending !== undefined && pending.expiresAt > this.now();
+    if (pending && !live) this.opts.store.state.delete(pendingKey(psid));
+    // The prompt's buttons, or a typed yes / no while a prompt is open (after that, "yes" is the bot's).
+    if (m.value === CONFIRM_VALUE || m.value === CANCEL_VALUE || (live && m.value === undefined && (YES.test(m.text ?? '') || NO.test(m.text ?? '')))) {
       this.opts.store.state.delete(pendingKey(psid));
-      if (!pending || pending.expiresAt <= this.now()) return { kind: 'reply', text: TEXTS.noRequest };
+      if (!pending || !live) return { kind: 'reply', text: TEXTS.noRequest };
       if (m.value === CANCEL_VALUE || (m.value === undefined && NO.test(m.text ?? ''))) return { kind: 'reply', text: TEXTS.cancelled };
       return this.link(psid, pending.code, { missing: TEXTS.used, expired: TEXTS.expired });
     }
