@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
 import { openStore, type Store } from '../store/index.js';
 import { start, type Running } from './main.js';
 import { warmDataDir } from './test-template.js';
-import { botTexts, connect, fakeGraph, type ChatClient, type FakeGraph } from './test-client.js';
+import { botTexts, connect, fakeGraph, fixtureRows, type ChatClient, type FakeGraph } from './test-client.js';
 
 // End to end: the real server (real models, real SQLite file, real FAQ index, real recommender)
 // on 127.0.0.1, driven by real socket.io clients and signed Messenger webhooks. Only Meta's Graph
@@ -14,7 +13,6 @@ import { botTexts, connect, fakeGraph, type ChatClient, type FakeGraph } from '.
 
 const SECRET = 'e2e-session-secret-0123456789';
 const APP_SECRET = 'e2e-app-secret';
-const FIXTURES = resolve(import.meta.dirname, '../fixtures/store');
 
 interface FixtureCustomer {
   id: string;
@@ -22,9 +20,6 @@ interface FixtureCustomer {
   identities: { channel: string; external_id: string }[];
 }
 
-function fixtureRows<T>(file: string): T[] {
-  return readFileSync(join(FIXTURES, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
-}
 
 /** A seeded customer with both a web and a Messenger identity, and an order in a given status. */
 function pickCustomer(status: string): { customer: FixtureCustomer; orderId: string; web: string; psid: string } {
@@ -75,7 +70,8 @@ describe('ShopBot end to end', () => {
     graph = await fakeGraph();
     running = await start({ port: 0, host: '127.0.0.1', dataDir, env: env(), log: (l) => logs.push(l) });
     store = openStore(running.config.dbPath);
-  }, 600_000);
+    // The first file of a run builds the warm data folder (minutes on 2 busy cores); others wait for it.
+  }, 1_800_000);
 
   afterAll(async () => {
     for (const c of clients) c.close();

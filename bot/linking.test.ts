@@ -1,13 +1,12 @@
 import { createHmac, randomInt } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
 import { openStore, type Store } from '../store/index.js';
 import { formatCode, typedCode } from './linking.js';
 import { start, type Running } from './main.js';
 import { warmDataDir } from './test-template.js';
-import { botTexts, connect, fakeGraph, type ChatClient, type FakeGraph } from './test-client.js';
+import { botTexts, connect, fakeGraph, fixtureRows, type ChatClient, type FakeGraph } from './test-client.js';
 
 // Account linking web chat -> Messenger, end to end: the real server (real models, SQLite file,
 // bot), real socket.io clients and signed Messenger webhooks; only Meta's Graph API is a local fake.
@@ -15,7 +14,6 @@ import { botTexts, connect, fakeGraph, type ChatClient, type FakeGraph } from '.
 const SECRET = 'linking-session-secret-0123456789';
 const APP_SECRET = 'linking-app-secret';
 const PAGE = 'shopbot.demo';
-const FIXTURES = resolve(import.meta.dirname, '../fixtures/store');
 
 describe('typed link codes', () => {
   it('reads "link XXXX-XXXX" in its usual spellings and nothing else', () => {
@@ -36,9 +34,6 @@ interface FixtureCustomer {
   identities: { channel: string; external_id: string }[];
 }
 
-function fixtureRows<T>(file: string): T[] {
-  return readFileSync(join(FIXTURES, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
-}
 
 /** A seeded customer known only on the web (no Messenger yet), with a shipped order. */
 function webOnlyCustomer(): { customer: FixtureCustomer; web: string; orderId: string } {

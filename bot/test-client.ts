@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 
 // Test helpers: a real socket.io client that records every event, and a local fake of Meta's Graph
@@ -91,4 +93,11 @@ export async function fakeGraph(): Promise<FakeGraph> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}/v21.0`, received, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/store');
+
+/** Rows of a store fixture file (fixtures/store/*.jsonl), to pick seeded customers and orders. */
+export function fixtureRows<T>(file: string): T[] {
+  return readFileSync(join(FIXTURES, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
 }
