@@ -35,6 +35,8 @@ export interface Config {
  */
 export interface BotFrameworkSettings {
   enabled: boolean;
+  /** Why the endpoint is off although nobody switched it off (said once at start). */
+  offReason?: string;
   appId: string;
   appPassword: string;
   appTenantId: string;
@@ -42,6 +44,21 @@ export interface BotFrameworkSettings {
 }
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/**
+ * The Bot Framework endpoint is on by default, but without an app id it is unauthenticated and
+ * posts replies to whatever serviceUrl a request names: off by default when the server listens
+ * beyond loopback, unless SHOPBOT_BOTFRAMEWORK=1 forces it.
+ */
+function botFrameworkSwitch(env: NodeJS.ProcessEnv): { enabled: boolean; offReason?: string } {
+  const raw = env.SHOPBOT_BOTFRAMEWORK;
+  if (raw !== undefined && raw !== '') return { enabled: oneOf('SHOPBOT_BOTFRAMEWORK', raw, ['0', '1'] as const, '1') === '1' };
+  const host = env.HOST ?? '127.0.0.1';
+  if (env.MicrosoftAppId?.trim() || isLoopback(host)) return { enabled: true };
+  return { enabled: false, offReason: `HOST ${host} is not loopback and MicrosoftAppId is not set; set MicrosoftAppId (or SHOPBOT_BOTFRAMEWORK=1 to run it unauthenticated anyway)` };
+}
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === '') return fallback;
@@ -82,7 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: int('PORT', env.PORT, 3000, 0, 65535),
     },
     botFramework: {
-      enabled: oneOf('SHOPBOT_BOTFRAMEWORK', env.SHOPBOT_BOTFRAMEWORK, ['0', '1'] as const, '1') === '1',
+      ...botFrameworkSwitch(env),
       appId: env.MicrosoftAppId?.trim() ?? '',
       appPassword: env.MicrosoftAppPassword ?? '',
       appTenantId: env.MicrosoftAppTenantId?.trim() ?? '',

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('defaults to worker-thread inference, and rejects unknown values with the variable named', () => {
+    expect(loadConfig({}).encoder.inference).toBe('worker');
+    expect(loadConfig({ SHOPBOT_INFERENCE: 'inline' }).encoder.inference).toBe('inline');
+    expect(() => loadConfig({ SHOPBOT_INFERENCE: 'gpu-please' })).toThrow(/SHOPBOT_INFERENCE must be one of worker, inline/);
+    expect(() => loadConfig({ SHOPBOT_ONNX_THREADS: '-1' })).toThrow(/SHOPBOT_ONNX_THREADS/);
+  });
+
+  it('keeps the unauthenticated Bot Framework endpoint to loopback unless an app id is set or it is forced', () => {
+    expect(loadConfig({}).botFramework.enabled).toBe(true);
+    expect(loadConfig({ HOST: '127.0.0.1' }).botFramework.enabled).toBe(true);
+    expect(loadConfig({ HOST: '::1' }).botFramework.enabled).toBe(true);
+    const exposed = loadConfig({ HOST: '0.0.0.0' }).botFramework;
+    expect(exposed.enabled).toBe(false);
+    expect(exposed.offReason).toMatch(/MicrosoftAppId/);
+    expect(loadConfig({ HOST: '0.0.0.0', MicrosoftAppId: 'app-id' }).botFramework.enabled).toBe(true);
+    expect(loadConfig({ HOST: '0.0.0.0', SHOPBOT_BOTFRAMEWORK: '1' }).botFramework.enabled).toBe(true);
+    expect(loadConfig({ SHOPBOT_BOTFRAMEWORK: '0' }).botFramework.enabled).toBe(false);
+    expect(() => loadConfig({ SHOPBOT_BOTFRAMEWORK: 'yes' })).toThrow(/SHOPBOT_BOTFRAMEWORK/);
+  });
+});
