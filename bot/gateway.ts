@@ -76,7 +76,9 @@ export class Gateway {
     const customer = this.resolveCustomer(m.channel, m.externalId, m.name);
     const conversation = this.liveConversation(customer.id, m.channel);
     const route: Route = { channel: m.channel, externalId: m.externalId };
-    this.store.state.put(`route:${conversation.id}`, route);
+    // Written only when the customer switched channel or identity: one commit less per message.
+    const known = this.route(conversation.id);
+    if (known?.channel !== route.channel || known.externalId !== route.externalId) this.store.state.put(`route:${conversation.id}`, route);
     const text = typeof m.text === 'string' ? m.text : '';
     const stored = this.store.conversations.appendMessage(conversation.id, {
       role: 'customer',

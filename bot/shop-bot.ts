@@ -177,8 +177,11 @@ export class ShopBot extends ActivityHandler {
 
     await ctx.sendActivity({ type: 'typing' });
     const nlu = await this.services.nlu.analyze(text);
-    if (channelData.messageId) this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score });
-    this.store.conversations.setIntent(conversationId, nlu.intent);
+    // One commit for the turn's understanding: the message's annotations and the conversation's intent.
+    this.store.db.transaction(() => {
+      if (channelData.messageId) this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score });
+      this.store.conversations.setIntent(conversationId, nlu.intent);
+    })();
 
     state.negativeStreak = nlu.sentiment.label === 'negative' ? state.negativeStreak + 1 : 0;
     const understood = nlu.intent !== 'out_of_scope' && nlu.confidence >= this.minConfidence;
