@@ -158,7 +158,11 @@ export class ShopBot extends ActivityHandler {
     }
 
     const action = parseCardAction(ctx.activity.value);
-    if (action) return this.cardAction(ctx, state, customerId, action);
+    if (action) {
+      // A card click is a new request: a pending confirmation question is no longer open.
+      await (await this.dialogs.createContext(ctx)).cancelAllDialogs();
+      return this.cardAction(ctx, state, customerId, action);
+    }
 
     const text = (ctx.activity.text ?? (typeof ctx.activity.value === 'string' ? ctx.activity.value : '')).trim();
     if (!text) {
@@ -471,6 +475,8 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async startHandoff(ctx: TurnContext, state: DialogState, reason: HandoffRequest['reason'], nlu: Understanding): Promise<void> {
+    // A person takes over: whatever the bot was asking is dropped.
+    await (await this.dialogs.createContext(ctx)).cancelAllDialogs();
     state.lowConfidenceStreak = 0;
     state.negativeStreak = 0;
     const skill: HandoffRequest['skill'] = ORDER_INTENTS.has(nlu.intent) ? 'orders' : PAYMENT_INTENTS.has(nlu.intent) ? 'payments' : SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' ? 'product' : 'general';

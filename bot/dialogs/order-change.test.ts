@@ -1,11 +1,11 @@
 import { ConversationState, TestAdapter, type Activity, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../store/db.js';
 import { createStore, type Store } from '../../store/index.js';
 import { SqliteBotStorage } from '../../store/state.js';
 import { seededStore } from '../../store/test-helpers.js';
-import { ORDER_CHANGE_DIALOG, OrderChangeDialog, type OrderChangeKind, type OrderChangeResult } from './order-change.js';
+import { ANSWER_WINDOW_MS, ORDER_CHANGE_DIALOG, OrderChangeDialog, readYesNo, type OrderChangeKind, type OrderChangeResult } from './order-change.js';
 
 // The order-change dialog on Bot Framework's TestAdapter, with the real SQLite store behind both
 // the orders and the dialog state. "start <kind> <order>" begins the dialog; every other message
@@ -78,6 +78,41 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
     expect(st.orders.get('O2')!.status).toBe('cancelled');
   });
 
+  it('reads only plain answers as yes or no: hedges, questions and choice numbers are not a yes', () => {
+    for (const yes of ['yes', 'Yes', 'yes please', 'ok thanks', 'sure!', 'go ahead', 'haan', 'y']) expect(readYesNo(yes), yes).toBe(true);
+    for (const no of ['no', 'No', 'nope', 'no, keep it', "don't", 'never mind']) expect(readYesNo(no), no).toBe(false);
+    for (const other of ["I'm not sure", 'is it true it ships today?', 'tell me about the first one', 'first', '1', 'sure, but wait', 'ha ha', 'okay but why?', 'yes '.repeat(7), '']) {
+      expect(readYesNo(other), other).toBeUndefined();
+    }
+  });
+
+  it('does not cancel on "I\'m not sure", "1" or a question that happens to contain "true"', async () => {
+    const { store: st } = await store();
+    for (const text of ["I'm not sure", '1', 'is it true it ships today?']) {
+      await (await harness(st, 'C2'))
+        .send('start cancel O2')
+        .assertReply((a) => expect(a.text).toContain('Change O2?'))
+        .send(text)
+        .assertReply(`fallthrough: ${text}`)
+        .startTest();
+    }
+    expect(st.orders.get('O2')!.status).toBe('processing');
+  });
+
+  it('treats a yes long after the question as a new message, not an answer', async () => {
+    const { store: st } = await store();
+    const adapter = await harness(st, 'C2');
+    await adapter.send('start cancel O2').assertReply((a) => expect(a.text).toContain('Change O2?')).startTest();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + ANSWER_WINDOW_MS + 1000);
+      await adapter.send('ok').assertReply('fallthrough: ok').startTest();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(st.orders.get('O2')!.status).toBe('processing');
+  });
+
   it('hands an unrelated message back to the bot and changes nothing', async () => {
     const { store: st } = await store();
     await (await harness(st, 'C2'))
@@ -105,7 +140,7 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
     await (await harness(st, 'C2'))
       .send('start address O2')
       .assertReply((a) => expect(a.text).toContain('Change O2?'))
-      .send('somewhere nice')
+      .send('12 Park Street Kolkata')
       .assertReply((a) => expect(a.text).toMatch(/street, city, postcode/))
       .send("12 Park Street, Kolkata, 700016, <script>alert('x')</script>")
       .assertReply((a) => expect(a.text).toMatch(/O2 will be delivered to 12 Park Street, Kolkata, 700016/))
@@ -114,6 +149,25 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
     expect(o.shippingAddress).toMatchObject({ line1: '12 Park Street', city: 'Kolkata', postcode: '700016' });
     // Hostile text is stored as text, never interpreted.
     expect(o.shippingAddress.country).toBe("<script>alert('x')</script>");
+  });
+
+  it('takes "No. 12, ..." as an address, and lets "talk to a person" leave the address question', async () => {
+    const { store: st } = await store();
+    await (await harness(st, 'C2'))
+      .send('start address O2')
+      .assertReply((a) => expect(a.text).toContain('Change O2?'))
+      .send('12 MG Road Bengaluru')
+      .assertReply((a) => expect(a.text).toMatch(/street, city, postcode/))
+      .send('No. 12, MG Road, Bengaluru, 560001')
+      .assertReply((a) => expect(a.text).toMatch(/will be delivered to No\. 12, MG Road, Bengaluru/))
+      .startTest();
+    expect(st.orders.get('O2')!.shippingAddress.line1).toBe('No. 12');
+    await (await harness(st, 'C2'))
+      .send('start address O2')
+      .assertReply((a) => expect(a.text).toContain('Change O2?'))
+      .send('talk to a person')
+      .assertReply('fallthrough: talk to a person')
+      .startTest();
   });
 
   it('keeps a pending question across a restart (dialog state is in SQLite)', async () => {

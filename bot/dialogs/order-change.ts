@@ -23,6 +23,8 @@ export interface OrderChangeOptions {
   orderId: string;
   /** The question to ask, worded by the policy. */
   question: string;
+  /** When it was asked (ms since epoch); set by the dialog when absent. */
+  askedAt?: number;
 }
 
 /** How the dialog ended; `fallThrough`: the customer said something else, to be handled as a new message. */
@@ -34,10 +36,26 @@ export interface OrderChangeResult {
 const CONFIRM = 'orderChange.confirm';
 const ADDRESS = 'orderChange.address';
 const STEPS = 'orderChange.steps';
-// Besides Microsoft's recognizer (yes / no, sure, nope, ... in many languages): short forms customers
-// type, including Hindi "haan" for the Indian demo store.
-const YES = /^(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|do it|go ahead|y|haan|ha)\b/i;
-const NO = /^(no|nope|nah|don't|do not|cancel that|stop|never mind|n)\b/i;
+// Only a short, plain answer confirms: Microsoft's recognizer finds "yes" anywhere ("is it true it
+// ships today?", "I'm not sure") and reads "first" / "1" as a choice, which is far too eager for an
+// action that cannot be undone. "haan" is Hindi for yes (the demo store is Indian).
+const YES = /^(yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|please do|do it|go ahead|y|haan)\b/i;
+const NO = /^(no|nope|nah|don'?t|do not|cancel that|stop|never ?mind|n|leave it|keep it)\b/i;
+const HEDGE = /\b(not|n't|but|wait|maybe|unless|if|why|what|how|which|\?)/i;
+/** Keeping the address: the whole message says no (so "No. 12, MG Road, ..." is an address). */
+const KEEP_ADDRESS = /^(no|nope|nah|no thanks|never ?mind|keep it|keep the (current|old) one|cancel|cancel that|leave it)[.!]*$/i;
+/** A question older than this is stale: a later "ok" is not an answer to it. */
+export const ANSWER_WINDOW_MS = 10 * 60_000;
+
+/** true / false for a plain yes / no of at most six words; undefined for anything else. */
+export function readYesNo(text: string): boolean | undefined {
+  const t = text.trim();
+  if (!t || t.split(/\s+/).length > 6) return undefined;
+  if (NO.test(t)) return false;
+  if (YES.test(t) && !HEDGE.test(t.replace(/\?+$/, ''))) return true;
+  return undefined;
+}
+
 const ADDRESS_HELP = 'Please give the address as: street, city, postcode (or say "no" to keep the current one).';
 
 export function orderLine(o: Order): string {
@@ -57,27 +75,38 @@ export class OrderChangeDialog extends ComponentDialog {
     super(ORDER_CHANGE_DIALOG);
     const confirm = new ConfirmPrompt(CONFIRM, async (p) => this.readConfirm(p), 'en-us');
     confirm.style = ListStyle.suggestedAction;
+    confirm.choiceOptions = { includeNumbers: false };
     this.addDialog(confirm);
-    this.addDialog(new TextPrompt(ADDRESS, async (p) => p.recognized.succeeded && (NO.test(p.recognized.value!.trim()) || parseAddress(p.recognized.value!) !== null)));
+    this.addDialog(new TextPrompt(ADDRESS, async (p) => this.readAddress(p)));
     this.addDialog(new WaterfallDialog(STEPS, [(step) => this.ask(step), (step) => this.act(step)]));
     this.initialDialogId = STEPS;
   }
 
-  /** Yes / no by the recognizer or the short forms; anything else ends the prompt with no value. */
+  /** Yes / no from the plain answer only; anything else (or a stale question) ends the prompt with no value. */
   private readConfirm(p: PromptValidatorContext<boolean>): boolean {
-    const text = (p.context.activity.text ?? '').trim();
-    if (!p.recognized.succeeded) {
-      if (YES.test(text)) p.recognized.value = true;
-      else if (NO.test(text)) p.recognized.value = false;
-      else p.recognized.value = undefined;
-    }
+    const asked = (p.options as { validations?: { askedAt?: number } }).validations?.askedAt ?? 0;
+    p.recognized.value = Date.now() - asked > ANSWER_WINDOW_MS ? undefined : readYesNo(p.context.activity.text ?? '');
     return true;
+  }
+
+  /**
+   * An address, or "no" to keep the current one, ends the prompt; so does a message that is plainly
+   * no address attempt (no digit and no comma: "talk to a person"), which goes back to the bot.
+   * A near miss ("12 MG Road Bengaluru") gets the format help again.
+   */
+  private readAddress(p: PromptValidatorContext<string>): boolean {
+    const text = (p.recognized.value ?? '').trim();
+    const asked = (p.options as { validations?: { askedAt?: number } }).validations?.askedAt ?? 0;
+    if (Date.now() - asked > ANSWER_WINDOW_MS) return true;
+    return KEEP_ADDRESS.test(text) || parseAddress(text) !== null || !/[\d,]/.test(text);
   }
 
   private async ask(step: WaterfallStepContext) {
     const o = step.options as OrderChangeOptions;
-    if (o.kind === 'address') return step.prompt(ADDRESS, { prompt: MessageFactory.text(o.question), retryPrompt: MessageFactory.text(ADDRESS_HELP) });
-    return step.prompt(CONFIRM, { prompt: MessageFactory.text(o.question) });
+    o.askedAt ??= Date.now();
+    const validations = { askedAt: o.askedAt };
+    if (o.kind === 'address') return step.prompt(ADDRESS, { prompt: MessageFactory.text(o.question), retryPrompt: MessageFactory.text(ADDRESS_HELP), validations });
+    return step.prompt(CONFIRM, { prompt: MessageFactory.text(o.question), validations });
   }
 
   private async act(step: WaterfallStepContext) {
@@ -88,11 +117,13 @@ export class OrderChangeDialog extends ComponentDialog {
     if (!order || order.customerId !== customerIdOf(ctx)) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
     if (o.kind === 'address') {
       const text = String(step.result ?? '').trim();
-      if (NO.test(text)) {
+      if (Date.now() - (o.askedAt ?? 0) > ANSWER_WINDOW_MS) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
+      if (KEEP_ADDRESS.test(text)) {
         await ctx.sendActivity('Okay, I left the address as it was.');
         return step.endDialog({ done: false } satisfies OrderChangeResult);
       }
-      const address = parseAddress(text)!;
+      const address = parseAddress(text);
+      if (!address) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
       try {
         const updated = this.store.orders.updateAddress(order.id, { ...address, country: address.country ?? order.shippingAddress.country });
         await ctx.sendActivity(`Done: ${updated.id} will be delivered to ${address.line1}, ${address.city}, ${address.postcode}.`);
