@@ -220,11 +220,17 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await waitSent(psid, /does not match/, from);
     expect(messengerOwner(psid)!.id).toBe(guestId);
 
-    // Lower case, no dash: still the code. The Messenger guest (a bare "Guest" with its history) is
-    // merged into the known customer, who keeps name and e-mail.
+    // Lower case, no dash: still the code. This Messenger account already has a history, so even a
+    // typed code (someone may have talked its owner into typing theirs) asks before joining it.
+    from = graph.received.length;
+    await say(psid, `link ${second.code.replace('-', '').toLowerCase()}`);
+    await waitSent(psid, /Connect this Messenger/, from);
+    expect(messengerOwner(psid)!.id).toBe(guestId);
+    // After the yes, the Messenger guest (a bare "Guest" with its history) is merged into the known
+    // customer, who keeps name and e-mail.
     from = graph.received.length;
     const webFrom = c.events.length;
-    await say(psid, `link ${second.code.replace('-', '').toLowerCase()}`);
+    await say(psid, 'Yes, connect', 'LINK_CONFIRM');
     await waitSent(psid, /Your Messenger is now connected/, from);
     await c.waitFor((e) => e.event === 'linked', { from: webFrom });
     expect(messengerOwner(psid)?.id).toBe(known.customer.id);

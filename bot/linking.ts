@@ -36,7 +36,7 @@ export const TEXTS = {
   badCode: 'Sorry, that code does not match an open request (codes work once, for a few minutes), so nothing was changed. Check the code in the web chat, or ask there for a new one.',
   limited: 'Too many attempts, so I am not checking codes for this chat for a while. Please try again in 15 minutes with a new code from the web chat.',
   conflict: 'This Messenger already belongs to a different shop account, so I could not connect it on my own. Our support team can combine the two accounts: just ask for a person.',
-  confirm: 'Connect this Messenger to the web chat you opened? Your Messenger history and orders will then show in that web chat too. Only say yes if you asked for this link yourself.',
+  confirm: 'Connect this Messenger to the web chat that asked for it? Your Messenger history and orders will then show in that web chat too. Only say yes if you asked for this link yourself.',
   cancelled: 'OK, nothing was connected.',
   noRequest: 'That request has expired, so nothing was changed. Choose "Continue on Messenger" in the web chat to start again.',
   failed: 'Sorry, something went wrong while connecting your Messenger, so nothing was changed. Please try again in a moment.',
@@ -247,8 +247,35 @@ export class AccountLinker {
       return { kind: 'reply', text: TEXTS.limited };
     }
     if (![...code].every((ch) => ALPHABET.includes(ch))) return { kind: 'reply', text: TEXTS.badCode };
-    // Typing the code is a deliberate act of the person on Messenger: no confirmation needed.
+    // Typing a code is deliberate, but someone may have talked the person into typing theirs: a
+    // Messenger account with history is joined only after an explicit yes, as with links.
+    const record = this.opts.store.state.get<CodeRecord>(codeKey(code))?.value;
+    if (record && record.expiresAt > this.now()) {
+      const asked = this.askFirst(psid, code, record);
+      if (asked) return asked;
+    }
     return this.link(psid, code, { missing: TEXTS.badCode, expired: TEXTS.badCode }, true);
+  }
+
+  /**
+   * Opening someone else's link, or typing their code, must not hand this Messenger account's
+   * existing history and orders to that web chat without the person saying so: a confirmation
+   * prompt when the PSID already belongs to another customer with history, otherwise null.
+   */
+  private askFirst(psid: string, code: string, record: CodeRecord): Outcome | null {
+    const { store } = this.opts;
+    const owner = store.customers.findByIdentity('messenger', psid);
+    const web = store.customers.findByIdentity('web', record.webExternalId);
+    if (!(owner && web && owner.id !== web.id && this.hasHistory(owner))) return null;
+    store.state.put(pendingKey(psid), { code, expiresAt: record.expiresAt } satisfies PendingRecord);
+    return {
+      kind: 'reply',
+      text: TEXTS.confirm,
+      chips: [
+        { title: 'Yes, connect', value: CONFIRM_VALUE },
+        { title: 'No', value: CANCEL_VALUE },
+      ],
+    };
   }
 
   private fromReferral(psid: string, token: string): Outcome {
@@ -264,22 +291,7 @@ export class AccountLinker {
     const record = store.state.get<CodeRecord>(codeKey(code))?.value;
     if (!record) return { kind: 'reply', text: TEXTS.used };
     if (record.expiresAt <= this.now()) return { kind: 'reply', text: TEXTS.expired };
-    // Someone may send a victim their own link: opening it must not hand the victim's existing
-    // Messenger history and orders to that web chat without the victim saying so.
-    const owner = store.customers.findByIdentity('messenger', psid);
-    const web = store.customers.findByIdentity('web', record.webExternalId);
-    if (owner && web && owner.id !== web.id && this.hasHistory(owner)) {
-      store.state.put(pendingKey(psid), { code, expiresAt: record.expiresAt } satisfies PendingRecord);
-      return {
-        kind: 'reply',
-        text: TEXTS.confirm,
-        chips: [
-          { title: 'Yes, connect', value: CONFIRM_VALUE },
-          { title: 'No', value: CANCEL_VALUE },
-        ],
-      };
-    }
-    return this.link(psid, code, { missing: TEXTS.used, expired: TEXTS.expired });
+    return this.askFirst(psid, code, record) ?? this.link(psid, code, { missing: TEXTS.used, expired: TEXTS.expired });
   }
 
   private hasHistory(c: Customer): boolean {
