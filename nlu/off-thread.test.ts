@@ -3,7 +3,7 @@ import { isMainThread } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder, type LoadedEncoder } from './encoder.js';
 import { cosine, EncoderInputError, ModelNotFoundError } from './encoder-types.js';
-import { loadEncoderOffThread, loadSentimentOffThread } from './off-thread.js';
+import { loadEncoderOffThread, loadSentimentOffThread, modelWorkerOf } from './off-thread.js';
 import { loadSentiment, type LoadedSentiment } from './sentiment.js';
 
 // The server runs both models in worker threads (ONNX Runtime's Node binding blocks the thread that
@@ -76,6 +76,24 @@ describe('models in worker threads', () => {
     const err = await loadEncoderOffThread({ model: '/nonexistent/models/minilm', log: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelNotFoundError);
     expect((err as Error).message).toMatch(/Model folder not found/);
+  });
+
+  it('starts a new worker after the thread dies, and keeps giving the same embeddings', async () => {
+    const lines: string[] = [];
+    const model = await loadEncoderOffThread({ model: MODEL, log: (l) => lines.push(l) });
+    try {
+      const before = await model.embed('Where is my order?');
+      const handle = modelWorkerOf(model)!;
+      expect(handle.restarts).toBe(0);
+      await handle.terminate(); // as a native crash or an out-of-memory kill would
+      const after = await model.embed('Where is my order?');
+      expect(cosine(before, after)).toBeGreaterThan(0.9999);
+      expect(handle.restarts).toBe(1);
+      expect(lines.some((l) => /model worker stopped unexpectedly/.test(l))).toBe(true);
+      expect(lines.some((l) => /starting a new model worker/.test(l))).toBe(true);
+    } finally {
+      await model.close();
+    }
   });
 
   it('refuses calls after close with a clear error', async () => {

@@ -37,6 +37,7 @@ class ModelWorker {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
   private exited: Error | null = null;
+  private closing = false;
   readonly ready: Promise<ModelMeta>;
 
   constructor(spec: WorkerSpec, log: (line: string) => void) {
@@ -56,6 +57,7 @@ class ModelWorker {
       });
       this.worker.on('exit', (code) => {
         this.exited = new Error(`the ${spec.kind} model worker has stopped (exit code ${code})`);
+        if (!this.closing) log(`[${spec.kind}] model worker stopped unexpectedly (exit code ${code}); ${this.waiting.size} batch(es) failed`);
         reject(this.exited);
         for (const w of this.waiting.values()) w.reject(this.exited);
         this.waiting.clear();
@@ -80,7 +82,17 @@ class ModelWorker {
     });
   }
 
+  get stopped(): boolean {
+    return this.exited !== null;
+  }
+
+  /** Stops the thread at once, as a crash would (tests use it through modelWorkerOf). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     if (this.exited) return;
     const gone = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
@@ -101,22 +113,91 @@ async function spawn(spec: WorkerSpec, log: (line: string) => void): Promise<{ w
   }
 }
 
+/** Minimum time between two restarts of a model worker. */
+const RESTART_BACKOFF_MS = 2_000;
+
+/**
+ * Keeps one model worker alive: when the thread dies (native crash, out of memory), the batches it
+ * held fail, and the next call starts a new worker (at most one start per RESTART_BACKOFF_MS) instead
+ * of failing forever.
+ */
+class SupervisedWorker {
+  private restarting: Promise<ModelWorker> | null = null;
+  private lastStart = Date.now();
+  private closed = false;
+  restarts = 0;
+
+  constructor(
+    private current: ModelWorker,
+    private readonly spec: WorkerSpec,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async forward<O>(texts: string[]): Promise<O[]> {
+    if (this.closed) throw new Error(`the ${this.spec.kind} model is closed`);
+    const worker = this.current.stopped ? await this.restart() : this.current;
+    return worker.forward<O>(texts);
+  }
+
+  private restart(): Promise<ModelWorker> {
+    this.restarting ??= (async () => {
+      const wait = this.lastStart + RESTART_BACKOFF_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.lastStart = Date.now();
+      this.log(`[${this.spec.kind}] starting a new model worker`);
+      const { worker } = await spawn(this.spec, this.log);
+      this.current = worker;
+      this.restarts++;
+      return worker;
+    })().finally(() => {
+      this.restarting = null;
+    });
+    return this.restarting;
+  }
+
+  async terminate(): Promise<void> {
+    await this.current.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.restarting?.catch(() => {});
+    await this.current.close();
+  }
+}
+
+const supervisors = new WeakMap<object, SupervisedWorker>();
+
+/** The worker behind a model loaded off-thread: restarts so far, and a way to kill it (for tests). */
+export function modelWorkerOf(model: object): { readonly restarts: number; terminate(): Promise<void> } | undefined {
+  return supervisors.get(model);
+}
+
+async function supervised(spec: WorkerSpec, log: (line: string) => void): Promise<{ supervisor: SupervisedWorker; meta: ModelMeta }> {
+  const { worker, meta } = await spawn(spec, log);
+  return { supervisor: new SupervisedWorker(worker, spec, log), meta };
+}
+
 /** The shared encoder in its own worker thread: same API, same vectors as loadEncoder(). */
 export async function loadEncoderOffThread(opts: EncoderOptions): Promise<LoadedEncoder> {
   const { log = (l: string) => console.error(l), ...options } = opts;
-  const { worker, meta } = await spawn({ kind: 'encoder', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, log);
-  return new BatchedEncoder(meta, (texts) => worker.forward<Float32Array>(texts), () => worker.close(), {
+  const { supervisor, meta } = await supervised({ kind: 'encoder', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, log);
+  const model = new BatchedEncoder(meta, (texts) => supervisor.forward<Float32Array>(texts), () => supervisor.close(), {
     maxBatch: opts.maxBatch ?? 32,
     maxWaitMs: opts.maxWaitMs ?? 2,
   });
+  supervisors.set(model, supervisor);
+  return model;
 }
 
 /** The sentiment classifier in its own worker thread: same API, same results as loadSentiment(). */
 export async function loadSentimentOffThread(opts: SentimentOptions): Promise<LoadedSentiment> {
   const { log = (l: string) => console.error(l), ...options } = opts;
-  const { worker, meta } = await spawn({ kind: 'sentiment', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, log);
-  return new BatchedSentiment(meta, (texts) => worker.forward<SentimentResult>(texts), () => worker.close(), {
+  const { supervisor, meta } = await supervised({ kind: 'sentiment', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, log);
+  const model = new BatchedSentiment(meta, (texts) => supervisor.forward<SentimentResult>(texts), () => supervisor.close(), {
     maxBatch: opts.maxBatch ?? 32,
     maxWaitMs: opts.maxWaitMs ?? 2,
   });
+  supervisors.set(model, supervisor);
+  return model;
 }
