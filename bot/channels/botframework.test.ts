@@ -11,7 +11,7 @@ import { start, type Running } from '../main.js';
 import { createHttpApp, type HttpApp } from '../server.js';
 import { warmDataDir } from '../test-template.js';
 import { connect, type ChatClient } from '../test-client.js';
-import { createBotFrameworkChannel } from './botframework.js';
+import { createBotFrameworkChannel, isLoopbackUrl } from './botframework.js';
 
 // The Bot Framework channel end to end: the real bot (real models, SQLite, FAQ index, recommender)
 // behind POST /api/messages. Only the Bot Framework connector service (the channel's true external
@@ -289,6 +289,10 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     expect((await post('[1, 2, 3]')).status).toBe(400);
     expect((await post({ type: 'message', text: 'no addressing' })).status).toBe(400);
     expect((await post(activity(user, conv, { serviceUrl: 'file:///etc/passwd', text: 'hi' }))).status).toBe(400);
+    // Authentication is off here, so replies may only go to a connector on this machine (no SSRF).
+    expect((await post(activity(user, conv, { serviceUrl: 'http://169.254.169.254/latest/', text: 'hi' }))).status).toBe(403);
+    expect((await post(activity(user, conv, { serviceUrl: 'https://attacker.example/', text: 'hi' }))).status).toBe(403);
+    expect(logs.some((l) => /refused serviceUrl http:\/\/169\.254\.169\.254/.test(l))).toBe(true);
     expect((await post(activity(user, conv, { text: 'x'.repeat(300 * 1024) }))).status).toBe(413);
     expect((await fetch(`${running.url}/api/messages`)).status).toBe(405);
     // None of that created a customer or reached the connector.
@@ -299,6 +303,13 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
     const ok = await ask(user, conv, { text: 'hi' });
     expect(ok.messages[0]!.text).toMatch(/^Hi/);
+  });
+});
+
+describe('loopback service URLs', () => {
+  it('accepts only this machine', () => {
+    for (const u of ['http://localhost:3978', 'http://127.0.0.1:50000/', 'https://[::1]:8443/x', 'http://127.1.2.3']) expect(isLoopbackUrl(u), u).toBe(true);
+    for (const u of ['http://169.254.169.254/', 'https://example.com', 'http://localhost.example.com', 'http://10.0.0.1', 'not a url', 'http://0.0.0.0']) expect(isLoopbackUrl(u), u).toBe(false);
   });
 });
 

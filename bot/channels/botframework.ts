@@ -64,6 +64,16 @@ interface LiveTurn {
 
 const str = (v: unknown, max: number): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined);
 
+/** True for http(s) URLs whose host is this machine (localhost, 127.x, ::1). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
 /** Checks the fields a turn relies on; the rest of the Activity passes through as sent. */
 export function parseActivity(body: unknown): Activity | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'expected an Activity object';
@@ -166,7 +176,10 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
 
   async function onMessage(ctx: TurnContext, externalId: string): Promise<void> {
     const a = ctx.activity;
-    store.state.put(REF_KEY(externalId), TurnContext.getConversationReference(a));
+    // Proactive replies (agents, queue updates) carry order details: they go to the user's personal
+    // conversation only, never to a group chat or channel where the user happened to mention the bot.
+    const personal = !a.conversation.isGroup && (a.conversation.conversationType ?? 'personal') === 'personal';
+    if (personal) store.state.put(REF_KEY(externalId), TurnContext.getConversationReference(a));
     let text = typeof a.text === 'string' ? a.text : undefined;
     let value: unknown = a.value;
     // Web Chat (and the Emulator) send a string postBack value as the message text.
@@ -214,6 +227,13 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
     }
     const activity = parseActivity(body);
     if (typeof activity === 'string') return sendJson(res, 400, { error: activity });
+    // Without authentication anyone may call this endpoint, and the replies go to the serviceUrl the
+    // request names: only a connector on this machine (the Emulator) is accepted then, so the server
+    // cannot be used to send requests to other hosts (e.g. when a proxy exposes it).
+    if (!settings.appId && !isLoopbackUrl(activity.serviceUrl)) {
+      log(`[botframework] refused serviceUrl ${activity.serviceUrl.slice(0, 200)}: authentication is off, so only a local connector is accepted`);
+      return sendJson(res, 403, { error: 'serviceUrl must be on this machine while authentication is off (set MicrosoftAppId)' });
+    }
 
     const turnState: { outcome: 'ok' | 'limited' | 'failed' } = { outcome: 'ok' };
     const logic = async (ctx: TurnContext): Promise<void> => {
