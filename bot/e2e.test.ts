@@ -92,6 +92,9 @@ describe('ShopBot end to end', () => {
     expect(stored.map((m) => m.role)).toEqual(['customer', 'bot']);
     expect(stored[0]!.intent).toBe('greeting');
     expect(stored[0]!.sentiment).not.toBeNull();
+    // The bot's reply names the customer message it answers.
+    const reply = c.events.slice(from).find((e) => e.event === 'message' && e.data.role === 'bot')!;
+    expect(reply.data.replyTo).toBe(stored[0]!.seq);
   });
 
   it('searches products, shows cards within the budget, and records card clicks and add-to-cart', async () => {

@@ -34,6 +34,8 @@ export interface GatewayOptions {
  */
 export class Gateway {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Inbound activity id -> the stored customer message's seq, while its turn runs (replies name it). */
+  private readonly turnSeq = new Map<string, number>();
   private readonly outlets = new Map<ChannelId, ChannelOutlet>();
   private readonly log: (line: string) => void;
 
@@ -92,9 +94,11 @@ export class Gateway {
     );
 
     const prev = this.chains.get(customer.id) ?? Promise.resolve();
+    this.turnSeq.set(activity.id!, stored.seq);
     const done = prev.then(() => this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx))).catch((err: unknown) => this.log(`[gateway] turn failed for ${customer.id}: ${(err as Error).stack ?? err}`));
     this.chains.set(customer.id, done);
     void done.then(() => {
+      this.turnSeq.delete(activity.id!);
       if (this.chains.get(customer.id) === done) this.chains.delete(customer.id);
     });
     return { seq: stored.seq, conversationId: conversation.id, done };
@@ -142,7 +146,10 @@ export class Gateway {
     let delivered: DeliveredMessage | null = null;
     if (activity.type === 'message') {
       const role: Role = (activity.channelData as { role?: Role } | undefined)?.role === 'agent' ? 'agent' : 'bot';
+      // Which customer message this answers (clients thread replies; benchmarks time them).
+      const replyTo = activity.replyToId !== undefined ? this.turnSeq.get(activity.replyToId) : undefined;
       const payload = {
+        ...(replyTo !== undefined ? { replyTo } : {}),
         ...(activity.attachments?.length ? { attachments: activity.attachments } : {}),
         ...(activity.suggestedActions?.actions?.length ? { suggestions: activity.suggestedActions.actions } : {}),
         ...((activity.channelData as { agentName?: string } | undefined)?.agentName ? { agentName: (activity.channelData as { agentName: string }).agentName } : {}),

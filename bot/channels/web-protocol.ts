@@ -5,7 +5,8 @@ import type { Message } from '../../store/index.js';
 //   session     {token, customerId, conversationId,          after connecting (keep the token to resume); again
 //                messenger, messengerLinked}                  when linking moved the chat to another conversation.
 //                                                             messenger: linking is offered; messengerLinked: done
-//   message     {seq, role, text, ts, agentName?}             every stored turn, customer's included
+//   message     {seq, role, text, ts, replyTo?, agentName?}   every stored turn, customer's included;
+//                                                             replyTo: seq of the customer message a bot reply answers
 //   card        {seq, cards: WireCard[]}                      product cards of the turn `seq`
 //   suggestions {seq, chips: {title, value}[]}                quick replies of the turn `seq`
 //   typing      {on}                                          the bot or agent is writing
@@ -60,10 +61,11 @@ export function toWireCard(att: Attachment): WireCard | null {
 
 /** The events a stored message becomes on the wire; live delivery and replay share this. */
 export function toWireEvents(m: Message): WireEvent[] {
-  const payload = (m.payload ?? {}) as { attachments?: Attachment[]; suggestions?: CardAction[]; agentName?: string };
+  const payload = (m.payload ?? {}) as { attachments?: Attachment[]; suggestions?: CardAction[]; agentName?: string; replyTo?: number };
   const events: WireEvent[] = [];
+  const replyTo = typeof payload.replyTo === 'number' ? { replyTo: payload.replyTo } : {};
   if (m.text || !payload.attachments?.length) {
-    events.push({ event: 'message', data: { seq: m.seq, role: m.role, text: m.text, ts: m.createdAt, ...(payload.agentName ? { agentName: payload.agentName } : {}) } });
+    events.push({ event: 'message', data: { seq: m.seq, role: m.role, text: m.text, ts: m.createdAt, ...replyTo, ...(payload.agentName ? { agentName: payload.agentName } : {}) } });
   }
   const cards = (payload.attachments ?? []).map(toWireCard).filter((c): c is WireCard => c !== null);
   if (cards.length) events.push({ event: 'card', data: { seq: m.seq, ts: m.createdAt, cards } });
