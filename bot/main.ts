@@ -85,10 +85,11 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   // Models run in worker threads by default: ONNX Runtime's Node binding blocks its calling thread.
   const offThread = config.encoder.inference === 'worker';
   const threads = config.encoder.threads ? { threads: config.encoder.threads } : {};
-  const [encoder, sentiment] = await Promise.all([
-    (offThread ? loadEncoderOffThread : loadEncoder)({ ...config.encoder, ...threads, log }),
-    (offThread ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config, env), ...threads, log }),
-  ]);
+  // Worker threads load side by side; inline loads take turns, since both set Transformers.js's
+  // process-wide model path while they load.
+  const loadEnc = () => (offThread ? loadEncoderOffThread : loadEncoder)({ ...config.encoder, ...threads, log });
+  const loadSent = () => (offThread ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config, env), ...threads, log });
+  const [encoder, sentiment] = offThread ? await Promise.all([loadEnc(), loadSent()]) : [await loadEnc(), await loadSent()];
   log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype}), sentiment ${sentiment.dtype}, ${offThread ? 'in worker threads' : 'inline'}`);
   const analyzer = await loadAnalyzer(config, { encoder, sentiment, log });
 

@@ -20,10 +20,19 @@ export function faqAnswerer(retriever: FaqRetriever): FaqAnswerer {
 
 export function suggester(recommender: Recommender): Suggester {
   const record = (es: SuggestionEvent[]) => {
+    const events = es.map((e) => ({ customerId: e.customerId, productId: e.productId, type: e.type }));
     try {
-      recommender.recordEvents(es.map((e) => ({ customerId: e.customerId, productId: e.productId, type: e.type })));
+      recommender.recordEvents(events);
     } catch {
-      // Unknown product ids (e.g. removed from the catalogue) are not worth failing a chat turn.
+      // A product the recommender does not know (removed from the catalogue) is not worth failing a
+      // chat turn, nor losing the turn's other events: record those one by one.
+      for (const e of events) {
+        try {
+          recommender.recordEvent(e);
+        } catch {
+          // skipped
+        }
+      }
     }
   };
   return {
