@@ -14,8 +14,8 @@ import { emit, percentile, round } from './stats.js';
 // Two loads: `--rate R` paces the customers (each waits a random think time, mean clients/R
 // seconds, after each reply: about R messages per second in all), which is how latency targets
 // are stated; `--rate 0` makes every customer send again the moment it is answered (saturation:
-// the throughput ceiling). The baseline in the same run is the same server with models inline on
-// the main thread (SHOPBOT_INFERENCE=inline).
+// the throughput ceiling). The baseline in the same run is the same server with one setting
+// changed (--baseline two-pass | inline, see main()).
 
 const LINES = [
   'hi',
@@ -178,40 +178,47 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   // Each server gets its own copy of the warm data folder: runs do not see each other's chats.
   const source = resolve(stringFlag(flags, 'data-dir') ?? join(ROOT, 'data'));
   if (!existsSync(join(source, 'shop.db'))) emit({ phase: 'note', message: `${source} is not warm yet: the first server start seeds and embeds everything (minutes)` });
-  const modes: ('worker' | 'inline')[] = flags['no-baseline'] === true ? ['worker'] : ['worker', 'inline'];
+  // The baseline runs the same server with one setting changed: `two-pass` (default) reads chat
+  // sentiment with the fine-tuned model, a second transformer pass per message, instead of the head
+  // on the encoder's vector; `inline` runs the models on the main thread instead of worker threads.
+  const baselineName = stringFlag(flags, 'baseline') ?? 'two-pass';
+  const BASELINES: Record<string, Record<string, string>> = { 'two-pass': { SHOPBOT_CHAT_SENTIMENT: 'model' }, inline: { SHOPBOT_INFERENCE: 'inline' } };
+  if (!BASELINES[baselineName]) throw new Error(`--baseline must be one of ${Object.keys(BASELINES).join(', ')} (got "${baselineName}")`);
+  const modes: { mode: string; env: Record<string, string> }[] = [{ mode: 'default', env: {} }];
+  if (flags['no-baseline'] !== true) modes.push({ mode: baselineName, env: BASELINES[baselineName]! });
   const results: Record<string, Record<string, unknown>> = {};
-  for (const mode of modes) {
+  for (const { mode, env: modeEnv } of modes) {
     const dataDir = mkdtempSync(join(tmpdir(), `shopbot-bench-${mode}-`));
     if (existsSync(source)) cpSync(source, dataDir, { recursive: true });
     rmSync(join(dataDir, 'session.key'), { force: true });
-    const server = await startServer(dataDir, { SHOPBOT_INFERENCE: mode });
+    const server = await startServer(dataDir, modeEnv);
     try {
-      emit({ phase: 'server', inference: mode, url: server.url, rss_mb: server.rssMb() });
+      emit({ phase: 'server', setting: mode, url: server.url, rss_mb: server.rssMb() });
       const pacedRun = rate > 0 ? await drive(server.url, { clients, perClient, rate, seconds, timeoutMs }) : null;
       const paced = pacedRun ? summary(pacedRun) : null;
       if (pacedRun && paced) {
         // Customers wait for each answer, so a server that falls behind gets less than the offered
         // load: say so instead of reporting latencies at a load it never carried.
         const carried = paced.msgs_per_s >= 0.9 * rate;
-        emit({ phase: 'paced', inference: mode, clients, offered_per_s: rate, ...paced, ...(carried ? {} : { warning: `carried only ${paced.msgs_per_s} of ${rate} messages/s` }) });
+        emit({ phase: 'paced', setting: mode, clients, offered_per_s: rate, ...paced, ...(carried ? {} : { warning: `carried only ${paced.msgs_per_s} of ${rate} messages/s` }) });
         const lines = [...pacedRun.byLine].map(([text, ms]) => ({ text, n: ms.length, p50_ms: round(percentile(ms, 50), 1), p95_ms: round(percentile(ms, 95), 1) }));
-        emit({ phase: 'paced_by_line', inference: mode, lines: lines.sort((a, b) => b.p95_ms - a.p95_ms) });
+        emit({ phase: 'paced_by_line', setting: mode, lines: lines.sort((a, b) => b.p95_ms - a.p95_ms) });
       }
       const saturated = summary(await drive(server.url, { clients, perClient, rate: 0, seconds, timeoutMs }));
-      emit({ phase: 'saturation', inference: mode, clients, ...saturated });
+      emit({ phase: 'saturation', setting: mode, clients, ...saturated });
       results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, rss_mb: server.rssMb() };
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
-  const main = results.worker!;
-  const base = results.inline;
+  const main = results.default!;
+  const base = modes[1] ? results[modes[1].mode] : undefined;
   return {
     bench: 'chat',
     clients,
     offered_per_s: rate || 'max',
     ...main,
-    ...(base ? { baseline: 'inline inference', baseline_p95_ms: base.p95_ms, baseline_max_msgs_per_s: base.max_msgs_per_s, baseline_rss_mb: base.rss_mb } : {}),
+    ...(base ? { baseline: baselineName, baseline_p95_ms: base.p95_ms, baseline_max_msgs_per_s: base.max_msgs_per_s, baseline_rss_mb: base.rss_mb } : {}),
   };
 }

@@ -8,10 +8,11 @@ import { loadEncoder } from '../nlu/encoder.js';
 import { extractEntities } from '../nlu/entities.js';
 import { ProductMatcher } from '../nlu/entities-products.js';
 import { loadBotIntentClassifier } from '../nlu/intent-bot.js';
+import { loadChatSentiment } from '../nlu/chat-sentiment.js';
 import { loadEncoderOffThread, loadSentimentOffThread } from '../nlu/off-thread.js';
 import { chatSentences, emit, percentile, round, rssMb } from './stats.js';
 
-// `npm run bench -- nlu [--n 300] [--no-sentiment] [--inference worker|inline]`: what understanding one chat message costs
+// `npm run bench -- nlu [--n 300] [--no-sentiment] [--inference worker|inline] [--chat-sentiment head|model]`: what understanding one chat message costs
 // on top of the shared encoder pass, one message at a time (a chat turn, not a bulk job).
 //
 //   encoder   the shared encoder alone (embed)
@@ -43,7 +44,12 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       log(`bench nlu: no sentiment model (${(err as Error).message.split('\n')[0]}); measuring intent + entities only`);
     }
   }
-  const analyzer = createAnalyzer({ encoder, intent: classifier, sentiment, products, log });
+  // The server's chat sentiment (SHOPBOT_CHAT_SENTIMENT): the head on the encoder's vector by
+  // default, or the fine-tuned model as a second pass (--chat-sentiment model).
+  const chatMode = stringFlag(flags, 'chat-sentiment') ?? config.encoder.chatSentiment;
+  if (chatMode !== 'head' && chatMode !== 'model') throw new Error(`--chat-sentiment must be head or model (got "${chatMode}")`);
+  const chatHead = chatMode === 'head' ? (await loadChatSentiment({ config, encoder, log })).sentiment : null;
+  const analyzer = createAnalyzer({ encoder, intent: classifier, sentiment, chatSentiment: chatHead, products, log });
   const messages = chatSentences(n);
 
   // Warm-up: JIT, ONNX sessions, allocator.
@@ -81,7 +87,11 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     classifier.predictVector(v, text);
     extractEntities(text, { products: products ?? undefined, vector: v });
     head.push(performance.now() - t);
-    if (sentiment) {
+    if (chatHead) {
+      const s = performance.now();
+      chatHead.fromVector(v, text);
+      sent.push(performance.now() - s);
+    } else if (sentiment) {
       const s = performance.now();
       await sentiment.analyze(text);
       sent.push(performance.now() - s);
@@ -94,7 +104,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   };
   const e = stat('encoder', enc);
   const h = stat('head', head);
-  const s = sentiment ? stat('sentiment', sent) : null;
+  const s = sent.length ? stat('sentiment', sent) : null;
   const f = stat('analyze', full);
   const o = stat('overhead', overhead);
   await sentiment?.close();
@@ -106,7 +116,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     inference,
     intent_labels: classifier.labels.length,
     products: products?.size ?? 0,
-    sentiment: sentiment !== null,
+    sentiment: chatHead ? 'head on the encoder vector' : sentiment ? 'fine-tuned model (second pass)' : 'none',
     encoder_p50_ms: e.p50_ms,
     encoder_p95_ms: e.p95_ms,
     head_p50_ms: h.p50_ms,

@@ -91,7 +91,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const loadSent = () => (offThread ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config, env), ...threads, log });
   const [encoder, sentiment] = offThread ? await Promise.all([loadEnc(), loadSent()]) : [await loadEnc(), await loadSent()];
   log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype}), sentiment ${sentiment.dtype}, ${offThread ? 'in worker threads' : 'inline'}`);
-  const analyzer = await loadAnalyzer(config, { encoder, sentiment, log });
+  const analyzer = await loadAnalyzer(config, { encoder, sentiment, chatSentiment: config.encoder.chatSentiment === 'head', log });
 
   const retriever = await FaqRetriever.open(config, encoder, { quiet: env.SHOPBOT_QUIET === '1', log });
   // Resumable: only transcripts not yet in the index are embedded (all of them on first start).

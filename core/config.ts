@@ -24,6 +24,8 @@ export interface Config {
     inference: 'worker' | 'inline';
     /** ONNX Runtime intra-op threads per model; 0 = its default (worker mode uses 1). */
     threads: number;
+    /** Chat message sentiment: "head" on the shared encoder's vector, or the fine-tuned "model" (a second pass). */
+    chatSentiment: 'head' | 'model';
   };
   http: { host: string; port: number };
   botFramework: BotFrameworkSettings;
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxWaitMs: int('SHOPBOT_MAX_WAIT_MS', env.SHOPBOT_MAX_WAIT_MS, 2, 0, 1000),
       inference: oneOf('SHOPBOT_INFERENCE', env.SHOPBOT_INFERENCE, ['worker', 'inline'] as const, 'worker'),
       threads: int('SHOPBOT_ONNX_THREADS', env.SHOPBOT_ONNX_THREADS, 0, 0, 256),
+      chatSentiment: oneOf('SHOPBOT_CHAT_SENTIMENT', env.SHOPBOT_CHAT_SENTIMENT, ['head', 'model'] as const, 'head'),
     },
     http: {
       host: env.HOST ?? '127.0.0.1',

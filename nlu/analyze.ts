@@ -6,11 +6,13 @@ import { validateInput } from './encoder.js';
 import { extractEntities, type Entities } from './entities.js';
 import { ProductMatcher } from './entities-products.js';
 import { OUT_OF_SCOPE, type IntentClassifier, type IntentScore } from './intent.js';
+import { chatSentimentPaths, type ChatSentiment } from './chat-sentiment.js';
 
 // The NLU API the dialogue layer calls: analyze(text) -> intent, confidence, entities, sentiment
 // and the message vector. The shared encoder runs ONCE per message; its vector feeds the intent
-// head here and is returned so retrieval and the recommender reuse it. Sentiment (a separate
-// fine-tuned classifier, nlu/sentiment.ts) runs concurrently with the encoder pass.
+// head and the chat sentiment head (nlu/chat-sentiment.ts) here and is returned so retrieval and the
+// recommender reuse it. Without a chat sentiment head, a sentiment model (the fine-tuned classifier,
+// nlu/sentiment.ts) runs concurrently with the encoder pass instead.
 
 export type SentimentLabel = 'positive' | 'neutral' | 'negative';
 
@@ -62,6 +64,8 @@ export function createAnalyzer(deps: {
   encoder: Encoder;
   intent: IntentClassifier;
   sentiment?: SentimentPort | null;
+  /** Sentiment from the encoder's vector; when given, the sentiment model is not called. */
+  chatSentiment?: ChatSentiment | null;
   products?: ProductMatcher | null;
   log?: (line: string) => void;
 }): Analyzer {
@@ -75,7 +79,10 @@ export function createAnalyzer(deps: {
       if (typeof input !== 'string') throw new EncoderInputError('not_string', `expected a string, got ${input === null ? 'null' : typeof input}`);
       const truncated = input.length > MAX_ANALYZE_CHARS;
       const text = validateInput(cut(input, MAX_ANALYZE_CHARS));
-      const sentimentP = deps.sentiment
+      const head = deps.chatSentiment ?? null;
+      const sentimentP = head
+        ? Promise.resolve(NEUTRAL)
+        : deps.sentiment
         ? sentimentCall(deps.sentiment, text).then(
             (r) => ({ label: r.label, score: r.score }),
             (err: unknown) => {
@@ -85,8 +92,13 @@ export function createAnalyzer(deps: {
             },
           )
         : Promise.resolve(NEUTRAL);
-      const [vector, sentiment] = await Promise.all([deps.encoder.embed(text), sentimentP]);
+      const [vector, modelSentiment] = await Promise.all([deps.encoder.embed(text), sentimentP]);
       const pred = deps.intent.predictVector(vector, text);
+      let sentiment = modelSentiment;
+      if (head) {
+        const r = head.fromVector(vector, text);
+        sentiment = { label: r.label, score: r.score };
+      }
       const entities = extractEntities(text, { products: deps.products ?? undefined, vector });
       if (NO_PRODUCT_INTENTS.has(pred.intent)) {
         entities.products = [];
@@ -104,7 +116,7 @@ export function createAnalyzer(deps: {
  */
 export async function loadAnalyzer(
   config: Config,
-  opts: { encoder?: Encoder; sentiment?: SentimentPort | null; log?: (line: string) => void } = {},
+  opts: { encoder?: Encoder; sentiment?: SentimentPort | null; chatSentiment?: boolean; log?: (line: string) => void } = {},
 ): Promise<Analyzer> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const { getSharedEncoder } = await import('./shared-encoder.js');
@@ -120,10 +132,17 @@ export async function loadAnalyzer(
       log(`[nlu] sentiment model unavailable (${(err as Error).message.split('\n')[0]}); sentiment will be neutral`);
     }
   }
+  // The chat sentiment head (one transformer pass per message) unless SHOPBOT_CHAT_SENTIMENT=model
+  // or its training file is missing.
+  let chatSentiment: ChatSentiment | null = null;
+  if (opts.chatSentiment !== false && existsSync(chatSentimentPaths(config).trainFile)) {
+    const { loadChatSentiment } = await import('./chat-sentiment.js');
+    chatSentiment = (await loadChatSentiment({ config, encoder, log })).sentiment;
+  }
   let products: ProductMatcher | null = null;
   const productsFile = resolve(config.fixturesDir, 'store/products.jsonl');
   if (existsSync(productsFile)) products = (await ProductMatcher.fromJsonl(productsFile)).matcher;
-  return createAnalyzer({ encoder, intent: classifier, sentiment, products, log });
+  return createAnalyzer({ encoder, intent: classifier, sentiment, chatSentiment, products, log });
 }
 
 export { OUT_OF_SCOPE };

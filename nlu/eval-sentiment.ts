@@ -6,7 +6,7 @@ import { progress } from '../core/progress.js';
 import { MAX_INPUT_BYTES } from './encoder.js';
 import { loadSentiment, polarLabel, SENTIMENT_LABELS, sentimentOptionsFromEnv, type SentimentLabel, type SentimentOptions, type SentimentResult } from './sentiment.js';
 
-// `npm run --silent eval -- sentiment --test E.jsonl [--model DIR] [--dtype q8|fp32] [--strict]`
+// `npm run --silent eval -- sentiment --test E.jsonl [--chat | --model DIR] [--dtype q8|fp32] [--strict]`
 // Lines: {"text": "...", "label": "positive"|"negative"|"neutral"}. A file without neutral labels is
 // scored as binary (positive vs negative probability). Malformed lines are reported with their line
 // number on stderr and skipped (--strict: the eval fails instead). Prints
@@ -85,12 +85,37 @@ export function sentimentOptionsFromFlags(flags: Record<string, string | true>):
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
+/** The chat sentiment head (trained into the data folder if needed) as an analyzeMany. */
+async function chatHead(): Promise<{ modelId: string; analyzeMany: (texts: string[], o: { onBatch: (n: number) => void }) => Promise<SentimentResult[]>; close(): Promise<void> }> {
+  const config = loadConfig();
+  const { loadEncoder } = await import('./encoder.js');
+  const { loadChatSentiment } = await import('./chat-sentiment.js');
+  const encoder = await loadEncoder({ ...config.encoder });
+  const { sentiment } = await loadChatSentiment({ config, encoder, log: (l) => process.stderr.write(l + '\n') });
+  return {
+    modelId: `chat sentiment head on ${encoder.modelId}`,
+    async analyzeMany(texts, o) {
+      const out: SentimentResult[] = [];
+      for (let i = 0; i < texts.length; i += 64) {
+        const chunk = texts.slice(i, i + 64);
+        const vectors = await encoder.embedMany(chunk);
+        chunk.forEach((t, k) => out.push(sentiment.fromVector(vectors[k]!, t)));
+        o.onBatch(chunk.length);
+      }
+      return out;
+    },
+    close: () => encoder.close(),
+  };
+}
+
 export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const { flags } = parseArgs(argv);
   const test = stringFlag(flags, 'test');
-  if (!test) throw new Error('usage: eval sentiment --test E.jsonl [--model DIR] [--dtype q8|fp32] [--strict]');
+  if (!test) throw new Error('usage: eval sentiment --test E.jsonl [--chat | --model DIR] [--dtype q8|fp32] [--strict]');
   const rows = await readEvalFile(resolve(test), parseLabeledText, flags.strict === true);
-  const sentiment = await loadSentiment(sentimentOptionsFromFlags(flags));
+  // --chat: the head that reads chat messages from the shared encoder's vector; default: the
+  // fine-tuned classifier used for reviews.
+  const sentiment = flags.chat === true ? await chatHead() : await loadSentiment(sentimentOptionsFromFlags(flags));
   try {
     const binary = !rows.some((r) => r.label === 'neutral');
     const bar = progress('sentiment', rows.length);
@@ -98,8 +123,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     const results = await sentiment.analyzeMany(
       rows.map((r) => r.text),
       { onBatch: (n) => bar.tick(n) },
-    );
-    const pred = results.map((r) => predict(r, binary));
+    );    const pred = results.map((r) => predict(r, binary));
     const classes = binary ? ['negative', 'positive'] : [...SENTIMENT_LABELS];
     const s = classificationScores(
       rows.map((r) => r.label),
