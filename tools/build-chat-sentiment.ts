@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
+import { mulberry32 } from './fixtures/rng.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { flags } = parseArgs(process.argv.slice(2));
@@ -18,16 +19,6 @@ const datasets = resolve(stringFlag(flags, 'datasets') ?? join(ROOT, '..', 'shar
 type Row = { text: string; label: 'negative' | 'neutral' | 'positive' };
 const jsonl = <T>(path: string): T[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function shuffle<T>(xs: T[], rand: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -52,13 +43,13 @@ const chat: Row[] = readFileSync(join(ROOT, 'tools/train-sentiment-chat.tsv'), '
 const NOT_NEUTRAL = new Set(['complaint', 'contact_human_agent', 'contact_customer_service', 'review', 'thanks', 'greeting', 'goodbye', 'chitchat', 'out_of_scope']);
 const requests: Row[] = shuffle(
   jsonl<{ text: string; label: string }>(join(ROOT, 'fixtures/nlu/intents-train.jsonl')).filter((r) => !NOT_NEUTRAL.has(r.label) && !heldSet.has(r.text.toLowerCase())),
-  rng(7),
+  mulberry32(7),
 )
   .slice(0, 400)
   .map((r) => ({ text: r.text, label: 'neutral' as const }));
 
 const sst: Row[] = [];
-const lines = shuffle(readFileSync(join(datasets, 'sst2/train.tsv'), 'utf8').split('\n').slice(1), rng(13));
+const lines = shuffle(readFileSync(join(datasets, 'sst2/train.tsv'), 'utf8').split('\n').slice(1), mulberry32(13));
 for (const line of lines) {
   if (sst.length >= 6000) break;
   const tab = line.lastIndexOf('\t');
@@ -71,7 +62,7 @@ for (const line of lines) {
 }
 const sstPick = sst;
 
-const rows = shuffle([...chat, ...chat, ...chat, ...requests, ...sstPick], rng(42));
+const rows = shuffle([...chat, ...chat, ...chat, ...requests, ...sstPick], mulberry32(42));
 const out = join(ROOT, 'fixtures/nlu/chat-sentiment-train.jsonl');
 writeFileSync(out, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 const count = (l: string) => rows.filter((r) => r.label === l).length;
