@@ -173,31 +173,31 @@ export function modelWorkerOf(model: object): { readonly restarts: number; termi
   return supervisors.get(model);
 }
 
-async function supervised(spec: WorkerSpec, log: (line: string) => void): Promise<{ supervisor: SupervisedWorker; meta: ModelMeta }> {
+/**
+ * Starts a supervised worker for `spec` and wraps it in the model's batching API (`make`), with the
+ * micro-batching bounds of `opts`.
+ */
+async function offThread<M extends object>(
+  spec: WorkerSpec,
+  opts: { maxBatch?: number; maxWaitMs?: number; log?: (line: string) => void },
+  make: (meta: ModelMeta, forward: (texts: string[]) => Promise<unknown[]>, close: () => Promise<void>, batch: { maxBatch: number; maxWaitMs: number }) => M,
+): Promise<M> {
+  const log = opts.log ?? ((l: string) => console.error(l));
   const { worker, meta } = await spawn(spec, log);
-  return { supervisor: new SupervisedWorker(worker, spec, log), meta };
+  const supervisor = new SupervisedWorker(worker, spec, log);
+  const model = make(meta, (texts) => supervisor.forward(texts), () => supervisor.close(), { maxBatch: opts.maxBatch ?? 32, maxWaitMs: opts.maxWaitMs ?? 2 });
+  supervisors.set(model, supervisor);
+  return model;
 }
 
 /** The shared encoder in its own worker thread: same API, same vectors as loadEncoder(). */
-export async function loadEncoderOffThread(opts: EncoderOptions): Promise<LoadedEncoder> {
-  const { log = (l: string) => console.error(l), ...options } = opts;
-  const { supervisor, meta } = await supervised({ kind: 'encoder', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, log);
-  const model = new BatchedEncoder(meta, (texts) => supervisor.forward<Float32Array>(texts), () => supervisor.close(), {
-    maxBatch: opts.maxBatch ?? 32,
-    maxWaitMs: opts.maxWaitMs ?? 2,
-  });
-  supervisors.set(model, supervisor);
-  return model;
+export function loadEncoderOffThread(opts: EncoderOptions): Promise<LoadedEncoder> {
+  const { log: _log, ...options } = opts;
+  return offThread({ kind: 'encoder', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, opts, (meta, forward, close, batch) => new BatchedEncoder(meta, forward as (t: string[]) => Promise<Float32Array[]>, close, batch));
 }
 
 /** The sentiment classifier in its own worker thread: same API, same results as loadSentiment(). */
-export async function loadSentimentOffThread(opts: SentimentOptions): Promise<LoadedSentiment> {
-  const { log = (l: string) => console.error(l), ...options } = opts;
-  const { supervisor, meta } = await supervised({ kind: 'sentiment', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, log);
-  const model = new BatchedSentiment(meta, (texts) => supervisor.forward<SentimentResult>(texts), () => supervisor.close(), {
-    maxBatch: opts.maxBatch ?? 32,
-    maxWaitMs: opts.maxWaitMs ?? 2,
-  });
-  supervisors.set(model, supervisor);
-  return model;
+export function loadSentimentOffThread(opts: SentimentOptions): Promise<LoadedSentiment> {
+  const { log: _log, ...options } = opts;
+  return offThread({ kind: 'sentiment', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, opts, (meta, forward, close, batch) => new BatchedSentiment(meta, forward as (t: string[]) => Promise<SentimentResult[]>, close, batch));
 }
