@@ -40,6 +40,10 @@ describe('chat sentiment head (one encoder pass)', () => {
     expect((await read('love it, works perfectly')).label).toBe('positive');
     expect((await read('what payment methods do you accept?')).label).toBe('neutral');
     expect((await read('can I change the delivery address of my order?')).label).toBe('neutral');
+    // Problem reports phrased as requests: the fine-tuned review model reads these neutral (the
+    // it.fails in sentiment.test.ts); in chat, where they matter for hand-offs, the head does not.
+    expect((await read('I want my money back, the item arrived broken')).label).toBe('negative');
+    expect((await read('My order arrived damaged')).label).toBe('negative');
     const r = await read('this is useless, I want to talk to a person NOW');
     expect(r.label).toBe('negative');
     expect(r.score).toBeGreaterThan(0.5);
