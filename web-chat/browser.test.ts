@@ -427,6 +427,11 @@ describe('hand-off to a person', () => {
       await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'Sorry about the charger' }).waitFor();
       expect(await customer.locator('.sb-row--agent .sb-who').first().textContent()).toBe('Anna');
 
+      // While the customer types, the agent sees it under the transcript.
+      await customer.locator('#sb-input').pressSequentially('one moment', { delay: 30 });
+      await agent.locator('#customer-typing:not([hidden])', { hasText: /is typing/ }).waitFor();
+      await customer.locator('#sb-input').fill('');
+
       // A hostile message reaches the agent as text.
       const hostile = '<img src=x onerror="window.__xss=1">order <b>ORD-1</b>';
       await say(customer, hostile);
