@@ -4,7 +4,7 @@
 //
 // Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flakyProxy } from './test-helpers.js';
+import { fakeGraph, type FakeGraph } from '../bot/test-client.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -19,6 +20,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const README_SHOTS = join(HERE, 'screenshots');
 const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
+// Messenger is on for these tests (the widget then offers "Continue on Messenger"); Meta's Graph API
+// is a local fake, and webhooks are signed with this app secret.
+const MESSENGER_APP_SECRET = 'browser-test-app-secret';
+const MESSENGER_PAGE = 'shopbot.demo';
+let graph: FakeGraph | undefined;
 
 interface Running {
   url: string;
@@ -87,7 +93,9 @@ async function startServer(): Promise<Running> {
     dataDir = await warmDataDir('shopbot-browser-');
   }
   const t0 = Date.now();
-  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1' }, log: () => {} });
+  graph = await fakeGraph();
+  const messenger = { MESSENGER_APP_SECRET, MESSENGER_VERIFY_TOKEN: 'browser-verify', MESSENGER_PAGE_TOKEN: 'browser-page-token', MESSENGER_GRAPH_BASE: graph.url, MESSENGER_PAGE_NAME: MESSENGER_PAGE };
+  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1', ...messenger }, log: () => {} });
   if (!fromTemplate || Date.now() - t0 > 30_000) {
     try {
       saveTemplate(dataDir, key);
@@ -95,7 +103,13 @@ async function startServer(): Promise<Running> {
       console.error(`[browser.test] could not save the data template: ${(err as Error).message}`);
     }
   }
-  return { url: s.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:'), close: () => s.close() };
+  return {
+    url: s.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:'),
+    close: async () => {
+      await s.close();
+      await graph?.close();
+    },
+  };
 }
 
 /** expect.poll with room for a real bot turn (its default is one second). */
@@ -383,6 +397,29 @@ describe('demo store and chat widget', () => {
 });
 
 describe('hand-off to a person', () => {
+  it('continues the chat on Messenger: an m.me link and a code, shown as text, then "Messenger connected"', async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(page);
+    await ask(page, 'hi');
+    await page.locator('.sb-linkbtn', { hasText: 'Continue on Messenger' }).click();
+    const open = page.locator('.sb-linkbox a', { hasText: 'Open Messenger' });
+    await open.waitFor();
+    expect(await open.getAttribute('href')).toMatch(new RegExp(`^https://m\\.me/${MESSENGER_PAGE.replace('.', '\\.')}\\?ref=`));
+    const code = /link ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec((await page.locator('.sb-code').textContent()) ?? '')?.[1];
+    expect(code).toBeTruthy();
+    await shot(page, 'widget-messenger-link');
+
+    // The shopper sends the code to the Page on Messenger: a signed webhook, as Meta sends it.
+    const psid = String(Date.now()).slice(-12);
+    const raw = JSON.stringify({ object: 'page', entry: [{ id: '1', time: Date.now(), messaging: [{ sender: { id: psid }, recipient: { id: '1' }, timestamp: Date.now(), message: { mid: `m-${psid}`, text: `link ${code}` } }] }] });
+    const res = await fetch(`${server.url}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', MESSENGER_APP_SECRET).update(raw).digest('hex') } });
+    expect(res.status).toBe(200);
+    await page.locator('.sb-linkbtn', { hasText: 'Messenger connected' }).waitFor();
+    expect(await page.locator('.sb-linkbtn').isDisabled()).toBe(true);
+    await page.locator('.sb-bubble', { hasText: /Messenger is now connected/ }).first().waitFor();
+  });
+
   it('an agent accepts, replies (through a dropped connection) and resolves, with several chats at once', async () => {
     const agent = await newPage({ width: 1400, height: 860 });
     await agentLogin(agent);
