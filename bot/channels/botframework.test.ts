@@ -264,7 +264,9 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     expect(joined.activity.recipient?.id).toBe(user);
     await connector.waitFor((p) => p.conversationId === conv && p.activity.name === 'handoff.status' && (p.activity.value as { status?: string }).status === 'assigned');
     expect((await agent.emit('message', { ticketId, text: 'Hi, Anna here. How can I help?' })).ok).toBe(true);
-    await connector.waitFor((p) => p.conversationId === conv && p.activity.text === 'Hi, Anna here. How can I help?');
+    // Bot Framework shows replies under the bot's name: the agent's message names the agent.
+    const relayed = await connector.waitFor((p) => p.conversationId === conv && p.activity.text === 'Anna: Hi, Anna here. How can I help?');
+    expect((relayed.activity.channelData as { agentName?: string } | undefined)?.agentName).toBe('Anna');
 
     // The customer's next message reaches the agent; the bot stays quiet.
     const agentFrom = agent.events.length;

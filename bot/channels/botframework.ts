@@ -96,7 +96,11 @@ export const externalIdOf = (activity: Pick<Activity, 'channelId' | 'from'>) => 
 
 /** What the bot sent, minus the addressing that the Bot Framework conversation reference supplies. */
 export function toBotFrameworkReply(activity: Partial<Activity>): Partial<Activity> {
-  const { id: _id, channelId: _c, conversation: _conv, from: _f, recipient: _r, replyToId: _rt, serviceUrl: _s, channelData: _cd, ...rest } = activity;
+  const { id: _id, channelId: _c, conversation: _conv, from: _f, recipient: _r, replyToId: _rt, serviceUrl: _s, channelData, ...rest } = activity;
+  // Bot Framework clients show every reply under the bot's name (the adapter sets `from`), so an
+  // agent's message names the agent in its text, and in channelData for clients that read it.
+  const agentName = (channelData as { role?: string; agentName?: string } | undefined)?.role === 'agent' ? (channelData as { agentName?: string }).agentName : undefined;
+  if (agentName && rest.type === 'message' && rest.text) return { ...rest, text: rest.text.startsWith(agentName) ? rest.text : `${agentName}: ${rest.text}`, channelData: { agentName } };
   return rest;
 }
 
