@@ -10,6 +10,7 @@ await runTask(
     retrieval: () => import('./retrieval.js'),
     recommend: () => import('./recommend.js'),
     chat: () => import('./chat.js'),
+    reviews: () => import('./reviews.js'),
   },
   process.argv.slice(2),
 );
