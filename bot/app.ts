@@ -34,6 +34,8 @@ export interface AppOptions {
   botFramework?: BotFrameworkSettings;
   queueTimeoutMs?: number;
   webRateLimit?: { limit: number; windowMs: number };
+  /** More fields for /healthz (e.g. model workers), computed per request. */
+  health?: () => Record<string, unknown>;
   /** Extra routes (static pages, dashboards). */
   routes?: Record<string, RouteHandler>;
   log?: (line: string) => void;
@@ -82,7 +84,7 @@ export function createApp(opts: AppOptions): App {
   http.route('/api/agents/login', handoff.loginRoute());
   http.route('/healthz', (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, agentsOnline: handoff.agentsOnline() }));
+    res.end(JSON.stringify({ ok: true, agentsOnline: handoff.agentsOnline(), ...(opts.health?.() ?? {}) }));
   });
 
   if (opts.messenger && sender && linker) {

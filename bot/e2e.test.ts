@@ -209,7 +209,9 @@ describe('ShopBot end to end', () => {
     const acks = await Promise.all(Array.from({ length: 30 }, () => c.send({ text: 'spam' })));
     expect(acks.some((a) => a.code === 'rate_limited')).toBe(true);
     // The server is still serving.
-    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    const health = await fetch(`${running.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, models: { inference: 'worker', chatSentiment: 'head', encoderRestarts: 0, sentimentRestarts: 0 } });
   });
 
   it('hands a chat to an agent, relays both ways, resolves it and learns from it', async () => {

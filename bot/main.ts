@@ -6,7 +6,7 @@ import { loadEncoder } from '../nlu/encoder.js';
 import { loadAnalyzer } from '../nlu/analyze.js';
 import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache, type ReviewSummary } from '../nlu/reviews.js';
 import { loadSentiment, sentimentOptionsFromEnv } from '../nlu/sentiment.js';
-import { loadEncoderOffThread, loadSentimentOffThread } from '../nlu/off-thread.js';
+import { loadEncoderOffThread, loadSentimentOffThread, modelWorkerOf } from '../nlu/off-thread.js';
 import { Recommender } from '../recommender/recommender.js';
 import { StoreCatalog, StoreEvents } from '../recommender/store-sources.js';
 import { FaqRetriever } from '../retrieval/answer.js';
@@ -123,6 +123,15 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     ...(messengerConfig(env) ? { messenger: messengerConfig(env)! } : {}),
     botFramework: config.botFramework,
     routes: web.routes,
+    // Model workers restart after a crash; operators see how often here.
+    health: () => ({
+      models: {
+        inference: config.encoder.inference,
+        chatSentiment: config.encoder.chatSentiment,
+        encoderRestarts: modelWorkerOf(encoder)?.restarts ?? 0,
+        sentimentRestarts: modelWorkerOf(sentiment)?.restarts ?? 0,
+      },
+    }),
     log,
   });
   const address = await app.listen(opts.port ?? config.http.port, opts.host ?? config.http.host);
