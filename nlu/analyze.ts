@@ -79,9 +79,11 @@ export function createAnalyzer(deps: {
       if (typeof input !== 'string') throw new EncoderInputError('not_string', `expected a string, got ${input === null ? 'null' : typeof input}`);
       const truncated = input.length > MAX_ANALYZE_CHARS;
       const text = validateInput(cut(input, MAX_ANALYZE_CHARS));
+      // With a chat sentiment head, sentiment comes from the encoder's vector below; otherwise the
+      // sentiment model runs beside the encoder pass.
       const head = deps.chatSentiment ?? null;
       const sentimentP = head
-        ? Promise.resolve(NEUTRAL)
+        ? null
         : deps.sentiment
         ? sentimentCall(deps.sentiment, text).then(
             (r) => ({ label: r.label, score: r.score }),
@@ -94,11 +96,8 @@ export function createAnalyzer(deps: {
         : Promise.resolve(NEUTRAL);
       const [vector, modelSentiment] = await Promise.all([deps.encoder.embed(text), sentimentP]);
       const pred = deps.intent.predictVector(vector, text);
-      let sentiment = modelSentiment;
-      if (head) {
-        const r = head.fromVector(vector, text);
-        sentiment = { label: r.label, score: r.score };
-      }
+      const fromHead = head?.fromVector(vector, text);
+      const sentiment = fromHead ? { label: fromHead.label, score: fromHead.score } : (modelSentiment ?? NEUTRAL);
       const entities = extractEntities(text, { products: deps.products ?? undefined, vector });
       if (NO_PRODUCT_INTENTS.has(pred.intent)) {
         entities.products = [];
@@ -110,9 +109,9 @@ export function createAnalyzer(deps: {
 }
 
 /**
- * The bot's analyzer from configuration: the shared encoder, the bot's intent model (loaded, or
- * trained once and saved), the shared sentiment model when its folder exists, and the product
- * matcher over fixtures/store/products.jsonl when present.
+ * The bot's analyzer from configuration: the shared encoder, the bot's intent model and the chat
+ * sentiment head (each loaded, or trained once and saved), the shared sentiment model only when chat
+ * does not use the head, and the product matcher over fixtures/store/products.jsonl when present.
  */
 export async function loadAnalyzer(
   config: Config,
@@ -121,23 +120,26 @@ export async function loadAnalyzer(
   const log = opts.log ?? ((line: string) => console.error(line));
   const { getSharedEncoder } = await import('./shared-encoder.js');
   const { loadBotIntentClassifier } = await import('./intent-bot.js');
+  const { EmbeddingCache } = await import('./intent-embeddings.js');
   const encoder = opts.encoder ?? (await getSharedEncoder(config));
-  const { classifier } = await loadBotIntentClassifier({ config, encoder, log });
+  // One embedding cache for both heads: its file is read once, and neither save drops the other's texts.
+  const cache = new EmbeddingCache(encoder, chatSentimentPaths(config).cacheDir);
+  const { classifier } = await loadBotIntentClassifier({ config, encoder, cache, log });
+  // The chat sentiment head (one transformer pass per message) unless SHOPBOT_CHAT_SENTIMENT=model
+  // or its training file is missing; only then does chat need the sentiment model.
+  let chatSentiment: ChatSentiment | null = null;
+  if (opts.chatSentiment !== false && existsSync(chatSentimentPaths(config).trainFile)) {
+    const { loadChatSentiment } = await import('./chat-sentiment.js');
+    chatSentiment = (await loadChatSentiment({ config, encoder, cache, log })).sentiment;
+  }
   let sentiment: SentimentPort | null = opts.sentiment ?? null;
-  if (opts.sentiment === undefined) {
+  if (opts.sentiment === undefined && !chatSentiment) {
     try {
       const { getSharedSentiment } = await import('./sentiment.js');
       sentiment = await getSharedSentiment(config);
     } catch (err) {
       log(`[nlu] sentiment model unavailable (${(err as Error).message.split('\n')[0]}); sentiment will be neutral`);
     }
-  }
-  // The chat sentiment head (one transformer pass per message) unless SHOPBOT_CHAT_SENTIMENT=model
-  // or its training file is missing.
-  let chatSentiment: ChatSentiment | null = null;
-  if (opts.chatSentiment !== false && existsSync(chatSentimentPaths(config).trainFile)) {
-    const { loadChatSentiment } = await import('./chat-sentiment.js');
-    chatSentiment = (await loadChatSentiment({ config, encoder, log })).sentiment;
   }
   let products: ProductMatcher | null = null;
   const productsFile = resolve(config.fixturesDir, 'store/products.jsonl');

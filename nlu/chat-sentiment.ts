@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import type { Config } from '../core/config.js';
 import type { Encoder } from './encoder-types.js';
-import { readIntentFile } from './intent-data.js';
 import { EmbeddingCache } from './intent-embeddings.js';
-import { IntentModelError, loadOrTrainIntentClassifier, type IntentClassifier } from './intent.js';
+import { loadHeadFromFile } from './intent-bot.js';
+import { IntentModelError, type IntentClassifier } from './intent.js';
 import { toResult, SENTIMENT_LABELS, type SentimentLabel, type SentimentResult } from './sentiment.js';
 
 // Sentiment of a chat message from the shared encoder's vector: the intent method (softmax head on
@@ -44,15 +44,13 @@ export function chatSentimentFrom(classifier: IntentClassifier): ChatSentiment {
 
 export async function loadChatSentiment(opts: { config: Config; encoder: Encoder; cache?: EmbeddingCache; log?: (line: string) => void }): Promise<{ sentiment: ChatSentiment; trained: boolean }> {
   const paths = chatSentimentPaths(opts.config);
-  const examples = await readIntentFile(paths.trainFile);
-  const cache = opts.cache ?? new EmbeddingCache(opts.encoder, paths.cacheDir);
-  const { classifier, trained } = await loadOrTrainIntentClassifier({
+  const { classifier, trained } = await loadHeadFromFile({
     encoder: opts.encoder,
-    examples,
+    trainFile: paths.trainFile,
     modelPath: paths.modelPath,
-    embed: (texts) => cache.embedAll(texts, { label: 'embed chat sentiment' }),
-    log: opts.log,
+    cache: opts.cache ?? new EmbeddingCache(opts.encoder, paths.cacheDir),
+    label: 'embed chat sentiment',
+    ...(opts.log ? { log: opts.log } : {}),
   });
-  if (trained) cache.save();
   return { sentiment: chatSentimentFrom(classifier), trained };
 }

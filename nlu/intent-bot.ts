@@ -18,6 +18,33 @@ export function botIntentPaths(config: Config): { trainFile: string; modelPath: 
   };
 }
 
+/**
+ * A head of the intent method trained from a labelled fixture file: loaded when the saved one matches
+ * the data, options and encoder, else trained (embedding only texts the cache lacks) and saved.
+ */
+export async function loadHeadFromFile(opts: {
+  encoder: Encoder;
+  trainFile: string;
+  modelPath: string;
+  cache: EmbeddingCache;
+  /** Progress bar label while embedding. */
+  label: string;
+  options?: Partial<IntentTrainOptions>;
+  log?: (line: string) => void;
+}): Promise<{ classifier: IntentClassifier; trained: boolean }> {
+  const examples = await readIntentFile(opts.trainFile);
+  const result = await loadOrTrainIntentClassifier({
+    encoder: opts.encoder,
+    examples,
+    modelPath: opts.modelPath,
+    options: opts.options,
+    embed: (texts) => opts.cache.embedAll(texts, { label: opts.label }),
+    log: opts.log,
+  });
+  if (result.trained) opts.cache.save();
+  return result;
+}
+
 export async function loadBotIntentClassifier(opts: {
   config: Config;
   encoder: Encoder;
@@ -26,16 +53,13 @@ export async function loadBotIntentClassifier(opts: {
   log?: (line: string) => void;
 }): Promise<{ classifier: IntentClassifier; trained: boolean }> {
   const paths = botIntentPaths(opts.config);
-  const examples = await readIntentFile(paths.trainFile);
-  const cache = opts.cache ?? new EmbeddingCache(opts.encoder, paths.cacheDir);
-  const result = await loadOrTrainIntentClassifier({
+  return loadHeadFromFile({
     encoder: opts.encoder,
-    examples,
+    trainFile: paths.trainFile,
     modelPath: paths.modelPath,
-    options: opts.options,
-    embed: (texts) => cache.embedAll(texts, { label: 'embed intents' }),
-    log: opts.log,
+    cache: opts.cache ?? new EmbeddingCache(opts.encoder, paths.cacheDir),
+    label: 'embed intents',
+    ...(opts.options ? { options: opts.options } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
   });
-  if (result.trained) cache.save();
-  return result;
 }
