@@ -29,17 +29,25 @@ export class EmbeddingCache {
   private readonly mem = new Map<string, Float32Array>();
   private readonly file: string | null;
   private dirty = 0;
+  private loaded = false;
 
   constructor(
     private readonly encoder: Encoder,
     cacheDir?: string,
   ) {
     this.file = cacheDir ? join(cacheDir, `embeddings-${encoder.checksum.slice(0, 16)}-${encoder.dim}.bin`) : null;
-    if (this.file && existsSync(this.file)) this.load(this.file);
   }
 
   get size(): number {
+    this.ensureLoaded();
     return this.mem.size;
+  }
+
+  /** Reads the file on first use: a start that loads saved models never needs the vectors. */
+  private ensureLoaded(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    if (this.file && existsSync(this.file)) this.load(this.file);
   }
 
   private load(file: string): void {
@@ -58,6 +66,7 @@ export class EmbeddingCache {
   /** Writes the whole cache atomically (temp file + rename) when something new was embedded. */
   save(): void {
     if (!this.file || this.dirty === 0) return;
+    this.ensureLoaded();
     const rec = HASH_BYTES + this.encoder.dim * 4;
     const buf = Buffer.alloc(rec * this.mem.size);
     let off = 0;
@@ -75,6 +84,7 @@ export class EmbeddingCache {
 
   /** One vector per text, in order; only texts not seen before go through the encoder. */
   async embedAll(texts: readonly string[], opts: { label?: string; chunk?: number } = {}): Promise<Float32Array[]> {
+    this.ensureLoaded();
     const keys = texts.map(textKey);
     const missing: string[] = [];
     const missingKeys: string[] = [];
