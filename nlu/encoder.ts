@@ -24,7 +24,6 @@ export interface EncoderOptions {
 
 export const MAX_INPUT_BYTES = 64 * 1024;
 
-
 function looksLocal(model: string): boolean {
   return isAbsolute(model) || model.startsWith('.') || existsSync(model);
 }
@@ -168,8 +167,7 @@ export async function loadEncoder(opts: EncoderOptions): Promise<LoadedEncoder> 
   );
   if (local && runDtype !== dtype) checksum = createHash('sha256').update(readFileSync(checkModelFolder(resolve(opts.model), runDtype, HELP))).digest('hex');
   const meta: ModelMeta = { modelId: `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, dtype: runDtype };
-  const loaded = model;
-  return new BatchedEncoder(meta, onnxForward(tokenizer, loaded, opts.maxTokens ?? 256), async () => void (await loaded.dispose()), {
+  return new BatchedEncoder(meta, onnxForward(tokenizer, model, opts.maxTokens ?? 256), async () => void (await model.dispose()), {
     maxBatch: opts.maxBatch ?? 32,
     maxWaitMs: opts.maxWaitMs ?? 2,
   });

@@ -123,7 +123,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     const results = await sentiment.analyzeMany(
       rows.map((r) => r.text),
       { onBatch: (n) => bar.tick(n) },
-    );    const pred = results.map((r) => predict(r, binary));
+    );
+    const pred = results.map((r) => predict(r, binary));
     const classes = binary ? ['negative', 'positive'] : [...SENTIMENT_LABELS];
     const s = classificationScores(
       rows.map((r) => r.label),

@@ -227,8 +227,7 @@ export async function loadSentiment(opts: SentimentOptions): Promise<LoadedSenti
   if (runDtype !== dtype) weights = checkModelFolder(folder, runDtype, HELP);
   const checksum = createHash('sha256').update(readFileSync(weights)).digest('hex');
   const meta: ModelMeta = { modelId: `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, dtype: runDtype };
-  const loaded = model;
-  return new BatchedSentiment(meta, onnxForward(tokenizer, loaded, cols, opts.maxTokens ?? 128), async () => void (await loaded.dispose()), {
+  return new BatchedSentiment(meta, onnxForward(tokenizer, model, cols, opts.maxTokens ?? 128), async () => void (await model.dispose()), {
     maxBatch: opts.maxBatch ?? 32,
     maxWaitMs: opts.maxWaitMs ?? 2,
   });
