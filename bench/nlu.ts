@@ -4,12 +4,11 @@ import { resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { createAnalyzer, type SentimentLabel } from '../nlu/analyze.js';
-import { loadEncoder } from '../nlu/encoder.js';
 import { extractEntities } from '../nlu/entities.js';
 import { ProductMatcher } from '../nlu/entities-products.js';
 import { loadBotIntentClassifier } from '../nlu/intent-bot.js';
 import { loadChatSentiment } from '../nlu/chat-sentiment.js';
-import { loadEncoderOffThread, loadSentimentOffThread } from '../nlu/off-thread.js';
+import { loadConfiguredEncoder, loadConfiguredSentiment } from '../nlu/off-thread.js';
 import { chatSentences, emit, percentile, round, rssMb } from './stats.js';
 
 // `npm run bench -- nlu [--n 300] [--no-sentiment] [--inference worker|inline] [--chat-sentiment head|model]`: what understanding one chat message costs
@@ -28,8 +27,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   // The server's setting (SHOPBOT_INFERENCE, worker threads by default) unless --inference says.
   const inference = stringFlag(flags, 'inference') ?? config.encoder.inference;
   if (inference !== 'worker' && inference !== 'inline') throw new Error(`--inference must be worker or inline (got "${inference}")`);
-  const threads = config.encoder.threads ? { threads: config.encoder.threads } : {};
-  const encoder = await (inference === 'worker' ? loadEncoderOffThread : loadEncoder)({ ...config.encoder, ...threads, model: stringFlag(flags, 'model') ?? config.encoder.model, log });
+  const encoder = await loadConfiguredEncoder(config, { inference, over: { model: stringFlag(flags, 'model') ?? config.encoder.model, log } });
   const { classifier, trained } = await loadBotIntentClassifier({ config, encoder, log });
   if (trained) log('bench nlu: trained the bot intent model first (it is loaded from data/intent next time)');
   const productsFile = resolve(config.fixturesDir, 'store/products.jsonl');
@@ -38,8 +36,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   let sentiment: { analyze(text: string): Promise<{ label: SentimentLabel; score: number }>; close(): Promise<void> } | null = null;
   if (!flags['no-sentiment']) {
     try {
-      const { loadSentiment, sentimentOptionsFromEnv } = await import('../nlu/sentiment.js');
-      sentiment = await (inference === 'worker' ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config), ...threads, log });
+      sentiment = await loadConfiguredSentiment(config, { inference, over: { log } });
     } catch (err) {
       log(`bench nlu: no sentiment model (${(err as Error).message.split('\n')[0]}); measuring intent + entities only`);
     }

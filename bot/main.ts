@@ -2,11 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
-import { loadEncoder } from '../nlu/encoder.js';
 import { loadAnalyzer } from '../nlu/analyze.js';
 import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache, type ReviewSummary } from '../nlu/reviews.js';
-import { loadSentiment, sentimentOptionsFromEnv } from '../nlu/sentiment.js';
-import { loadEncoderOffThread, loadSentimentOffThread, modelWorkerOf } from '../nlu/off-thread.js';
+import { loadConfiguredEncoder, loadConfiguredSentiment, modelWorkerOf } from '../nlu/off-thread.js';
 import { Recommender } from '../recommender/recommender.js';
 import { StoreCatalog, StoreEvents } from '../recommender/store-sources.js';
 import { FaqRetriever } from '../retrieval/answer.js';
@@ -84,11 +82,10 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
 
   // Models run in worker threads by default: ONNX Runtime's Node binding blocks its calling thread.
   const offThread = config.encoder.inference === 'worker';
-  const threads = config.encoder.threads ? { threads: config.encoder.threads } : {};
   // Worker threads load side by side; inline loads take turns, since both set Transformers.js's
   // process-wide model path while they load.
-  const loadEnc = () => (offThread ? loadEncoderOffThread : loadEncoder)({ ...config.encoder, ...threads, log });
-  const loadSent = () => (offThread ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config, env), ...threads, log });
+  const loadEnc = () => loadConfiguredEncoder(config, { over: { log } });
+  const loadSent = () => loadConfiguredSentiment(config, { env, over: { log } });
   const [encoder, sentiment] = offThread ? await Promise.all([loadEnc(), loadSent()]) : [await loadEnc(), await loadSent()];
   log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype}), sentiment ${sentiment.dtype}, ${offThread ? 'in worker threads' : 'inline'}`);
   const analyzer = await loadAnalyzer(config, { encoder, sentiment, chatSentiment: config.encoder.chatSentiment === 'head', log });

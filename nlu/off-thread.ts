@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { BatchedEncoder, type EncoderOptions, type LoadedEncoder, type ModelMeta } from './encoder.js';
+import type { Config } from '../core/config.js';
+import { BatchedEncoder, loadEncoder, type EncoderOptions, type LoadedEncoder, type ModelMeta } from './encoder.js';
 import { ModelNotFoundError } from './encoder-types.js';
-import { BatchedSentiment, type LoadedSentiment, type SentimentOptions, type SentimentResult } from './sentiment.js';
+import { BatchedSentiment, loadSentiment, sentimentOptionsFromEnv, type LoadedSentiment, type SentimentOptions, type SentimentResult } from './sentiment.js';
 
 // Runs a model in a worker thread behind the same Encoder / SentimentAnalyzer API. The server uses
 // this so inference never blocks the event loop: sockets, SQLite and the policy keep going while a
@@ -200,4 +201,18 @@ export function loadEncoderOffThread(opts: EncoderOptions): Promise<LoadedEncode
 export function loadSentimentOffThread(opts: SentimentOptions): Promise<LoadedSentiment> {
   const { log: _log, ...options } = opts;
   return offThread({ kind: 'sentiment', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, opts, (meta, forward, close, batch) => new BatchedSentiment(meta, forward as (t: string[]) => Promise<SentimentResult[]>, close, batch));
+}
+
+/**
+ * The models as configured: in worker threads or inline (SHOPBOT_INFERENCE, or `inference`), with
+ * SHOPBOT_ONNX_THREADS when set; `over` changes single options (e.g. another model folder).
+ */
+export function loadConfiguredEncoder(config: Config, o: { inference?: 'worker' | 'inline'; over?: Partial<EncoderOptions> } = {}): Promise<LoadedEncoder> {
+  const threads = config.encoder.threads ? { threads: config.encoder.threads } : {};
+  return ((o.inference ?? config.encoder.inference) === 'worker' ? loadEncoderOffThread : loadEncoder)({ ...config.encoder, ...threads, ...o.over });
+}
+
+export function loadConfiguredSentiment(config: Config, o: { inference?: 'worker' | 'inline'; env?: NodeJS.ProcessEnv; over?: Partial<SentimentOptions> } = {}): Promise<LoadedSentiment> {
+  const threads = config.encoder.threads ? { threads: config.encoder.threads } : {};
+  return ((o.inference ?? config.encoder.inference) === 'worker' ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config, o.env), ...threads, ...o.over });
 }
