@@ -348,6 +348,11 @@ describe('account linking web chat -> Messenger, end to end', () => {
     const prompt = await waitSent(psid, /Connect this Messenger/, from);
     expect(prompt.quick_replies?.map((q) => q.payload)).toEqual(['LINK_CONFIRM', 'LINK_CANCEL']);
     expect(messengerOwner(psid)?.id).toBe(mCustomer.id);
+    // A hedged typed answer is no yes: the bot answers it as a message and nothing is joined.
+    from = graph.received.length;
+    await say(psid, 'sure, but wait');
+    await waitSent(psid, /./, from);
+    expect(messengerOwner(psid)?.id).toBe(mCustomer.id);
     // "No" changes nothing.
     from = graph.received.length;
     await say(psid, 'No', 'LINK_CANCEL');

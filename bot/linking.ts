@@ -5,6 +5,7 @@ import type { TokenSigner } from '../core/tokens.js';
 import { isStoreError, type Conversation, type Customer, type Store } from '../store/index.js';
 import type { Gateway } from './gateway.js';
 import type { InboundMessage } from './inbound.js';
+import { readYesNo } from './yes-no.js';
 
 // Self-service account linking, web chat -> Messenger. A web customer asks for a link (socket event
 // `link`); they get a signed one-time token, carried as the `ref` of an m.me link, and a short code
@@ -23,8 +24,8 @@ export const CONFIRM_VALUE = 'LINK_CONFIRM';
 export const CANCEL_VALUE = 'LINK_CANCEL';
 /** "link K7QD-M2XP", "Link: k7qdm2xp", "link code K7QD M2XP"; the code has at least one digit. */
 const TYPED = /^\s*link\s*(?:code)?\s*[:#]?\s*([a-z0-9]{4})[\s-]?([a-z0-9]{4})\s*[.!]?\s*$/i;
-const YES = /^\s*(yes|yeah|yep|sure|ok|okay|connect|confirm)\b/i;
-const NO = /^\s*(no|nope|cancel|don'?t|stop)\b/i;
+/** Joining two accounts cannot be undone by the customer: only a plain yes (or "connect") does it. */
+const ANSWER_WORDS = { yes: ['connect'], no: ['cancel'] } as const;
 
 export const TEXTS = {
   connected: 'Your Messenger is now connected to your shop account: one history, your orders and any open request, on Messenger and in the web chat.',
@@ -231,10 +232,11 @@ export class AccountLinker {
     const live = pending !== undefined && pending.expiresAt > this.now();
     if (pending && !live) this.opts.store.state.delete(pendingKey(psid));
     // The prompt's buttons, or a typed yes / no while a prompt is open (after that, "yes" is the bot's).
-    if (m.value === CONFIRM_VALUE || m.value === CANCEL_VALUE || (live && m.value === undefined && (YES.test(m.text ?? '') || NO.test(m.text ?? '')))) {
+    const typed = live && m.value === undefined ? readYesNo(m.text ?? '', ANSWER_WORDS) : undefined;
+    if (m.value === CONFIRM_VALUE || m.value === CANCEL_VALUE || typed !== undefined) {
       this.opts.store.state.delete(pendingKey(psid));
       if (!pending || !live) return { kind: 'reply', text: TEXTS.noRequest };
-      if (m.value === CANCEL_VALUE || (m.value === undefined && NO.test(m.text ?? ''))) return { kind: 'reply', text: TEXTS.cancelled };
+      if (m.value === CANCEL_VALUE || typed === false) return { kind: 'reply', text: TEXTS.cancelled };
       return this.link(psid, pending.code, { missing: TEXTS.used, expired: TEXTS.expired });
     }
 

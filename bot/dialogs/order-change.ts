@@ -9,6 +9,7 @@ import {
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { Order, Store } from '../../store/index.js';
+import { readYesNo } from '../yes-no.js';
 
 // The multi-turn order changes (cancel, return, new delivery address) as a Bot Framework dialog:
 // ask -> confirm (or collect the address) -> act. Dialog state lives in ConversationState, so a
@@ -36,25 +37,10 @@ export interface OrderChangeResult {
 const CONFIRM = 'orderChange.confirm';
 const ADDRESS = 'orderChange.address';
 const STEPS = 'orderChange.steps';
-// Only a short, plain answer confirms: Microsoft's recognizer finds "yes" anywhere ("is it true it
-// ships today?", "I'm not sure") and reads "first" / "1" as a choice, which is far too eager for an
-// action that cannot be undone. "haan" is Hindi for yes (the demo store is Indian).
-const YES = /^(yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|please do|do it|go ahead|y|haan)\b/i;
-const NO = /^(no|nope|nah|don'?t|do not|cancel that|stop|never ?mind|n|leave it|keep it)\b/i;
-const HEDGE = /\b(not|n't|but|wait|maybe|unless|if|why|what|how|which|\?)/i;
 /** Keeping the address: the whole message says no (so "No. 12, MG Road, ..." is an address). */
 const KEEP_ADDRESS = /^(no|nope|nah|no thanks|never ?mind|keep it|keep the (current|old) one|cancel|cancel that|leave it)[.!]*$/i;
 /** A question older than this is stale: a later "ok" is not an answer to it. */
 export const ANSWER_WINDOW_MS = 10 * 60_000;
-
-/** true / false for a plain yes / no of at most six words; undefined for anything else. */
-export function readYesNo(text: string): boolean | undefined {
-  const t = text.trim();
-  if (!t || t.split(/\s+/).length > 6) return undefined;
-  if (NO.test(t)) return false;
-  if (YES.test(t) && !HEDGE.test(t.replace(/\?+$/, ''))) return true;
-  return undefined;
-}
 
 const ADDRESS_HELP = 'Please give the address as: street, city, postcode (or say "no" to keep the current one).';
 
