@@ -33,6 +33,19 @@ export class EncoderInputError extends Error {
   }
 }
 
+/** Largest input any model accepts (a chat message, a review, a query). */
+export const MAX_INPUT_BYTES = 64 * 1024;
+
+/** The text itself, or an EncoderInputError saying why a model will not read it. */
+export function validateInput(text: unknown): string {
+  if (typeof text !== 'string') throw new EncoderInputError('not_string', `expected a string, got ${text === null ? 'null' : typeof text}`);
+  if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES) {
+    throw new EncoderInputError('too_large', `input is larger than ${MAX_INPUT_BYTES / 1024} KB`);
+  }
+  if (text.trim().length === 0) throw new EncoderInputError('empty', 'input is empty or whitespace only');
+  return text;
+}
+
 /** Thrown when the model folder or its files are missing, with what to do about it. */
 export class ModelNotFoundError extends Error {
   constructor(message: string) {

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Device, Dtype } from '../core/config.js';
-import { EMBEDDING_DIM, EncoderInputError, type Encoder } from './encoder-types.js';
-import { MicroBatcher } from './micro-batcher.js';
+import { BatchedModel, type ModelMeta } from './batched-model.js';
+import { EMBEDDING_DIM, MAX_INPUT_BYTES, validateInput, type Encoder } from './encoder-types.js';
 import { checkModelFolder, cudaUnavailableReason, loadOnDevice, sessionOptions, WEIGHTS } from './onnx-load.js';
 
 export interface EncoderOptions {
@@ -22,8 +22,6 @@ export interface EncoderOptions {
   log?: (line: string) => void;
 }
 
-export const MAX_INPUT_BYTES = 64 * 1024;
-
 function looksLocal(model: string): boolean {
   return isAbsolute(model) || model.startsWith('.') || existsSync(model);
 }
@@ -34,17 +32,10 @@ const HELP = {
   rebuild: 'Rebuild it with `bash tools/export-model.sh`.',
 };
 
-/** Kept here for callers that import it with the encoder. */
-export { cudaUnavailableReason };
+/** Kept here for callers that import them with the encoder. */
+export { cudaUnavailableReason, MAX_INPUT_BYTES, validateInput };
+export type { ModelMeta };
 
-export function validateInput(text: unknown): string {
-  if (typeof text !== 'string') throw new EncoderInputError('not_string', `expected a string, got ${text === null ? 'null' : typeof text}`);
-  if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES) {
-    throw new EncoderInputError('too_large', `input is larger than ${MAX_INPUT_BYTES / 1024} KB`);
-  }
-  if (text.trim().length === 0) throw new EncoderInputError('empty', 'input is empty or whitespace only');
-  return text;
-}
 
 /** Mean-pools token vectors under the attention mask, then L2-normalizes each row. */
 function meanPoolNormalize(hidden: Float32Array, mask: ArrayLike<bigint | number>, batch: number, seq: number, dim: number): Float32Array[] {
@@ -70,45 +61,16 @@ function meanPoolNormalize(hidden: Float32Array, mask: ArrayLike<bigint | number
   return out;
 }
 
-export interface ModelMeta {
-  modelId: string;
-  checksum: string;
-  device: Device;
-  dtype: Dtype;
-}
 
 /**
  * The Encoder API over any batch forward function: in this thread (ONNX Runtime called directly) or
  * in a model worker (nlu/off-thread.ts). Concurrent single calls are coalesced into batches.
  */
-export class BatchedEncoder implements Encoder {
+export class BatchedEncoder extends BatchedModel<Float32Array> implements Encoder {
   readonly dim = EMBEDDING_DIM;
-  readonly modelId: string;
-  readonly checksum: string;
-  readonly device: Device;
-  readonly dtype: Dtype;
-  private readonly batcher: MicroBatcher<string, Float32Array>;
-
-  constructor(
-    meta: ModelMeta,
-    readonly forward: (texts: string[]) => Promise<Float32Array[]>,
-    private readonly dispose: () => Promise<void>,
-    batch: { maxBatch: number; maxWaitMs: number },
-  ) {
-    ({ modelId: this.modelId, checksum: this.checksum, device: this.device, dtype: this.dtype } = meta);
-    this.batcher = new MicroBatcher((texts) => this.forward(texts), batch);
-  }
-
-  get batchSizes(): readonly number[] {
-    return this.batcher.batchSizes;
-  }
 
   embed(text: string): Promise<Float32Array> {
-    try {
-      return this.batcher.submit(validateInput(text));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.submit(text);
   }
 
   async embedMany(texts: readonly string[]): Promise<Float32Array[]> {
@@ -117,11 +79,6 @@ export class BatchedEncoder implements Encoder {
     // Bounded chunks keep memory flat for large ingests.
     for (let i = 0; i < valid.length; i += 64) out.push(...(await this.forward(valid.slice(i, i + 64))));
     return out;
-  }
-
-  async close(): Promise<void> {
-    this.batcher.close();
-    await this.dispose();
   }
 }
 

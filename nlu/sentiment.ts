@@ -4,9 +4,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AutoModelForSequenceClassification, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Config, Device, Dtype } from '../core/config.js';
 import { ModelNotFoundError } from './encoder-types.js';
-import { validateInput, type ModelMeta } from './encoder.js';
+import { BatchedModel, type ModelMeta } from './batched-model.js';
+import { validateInput } from './encoder-types.js';
 import { checkModelFolder, loadOnDevice, sessionOptions, WEIGHTS } from './onnx-load.js';
-import { MicroBatcher } from './micro-batcher.js';
 
 // Sentiment of chat messages and product reviews: a 3-class (negative / neutral / positive) classifier
 // fine-tuned from all-MiniLM-L6-v2 (tools/train-sentiment.py) and run with ONNX Runtime through
@@ -129,33 +129,9 @@ export function toResult(probs: Record<SentimentLabel, number>): SentimentResult
  * The SentimentAnalyzer API over any batch forward function: in this thread or in a model worker
  * (nlu/off-thread.ts). Concurrent single calls are coalesced into batches.
  */
-export class BatchedSentiment implements SentimentAnalyzer {
-  readonly modelId: string;
-  readonly checksum: string;
-  readonly device: Device;
-  readonly dtype: Dtype;
-  private readonly batcher: MicroBatcher<string, SentimentResult>;
-
-  constructor(
-    meta: ModelMeta,
-    readonly forward: (texts: string[]) => Promise<SentimentResult[]>,
-    private readonly dispose: () => Promise<void>,
-    batch: { maxBatch: number; maxWaitMs: number },
-  ) {
-    ({ modelId: this.modelId, checksum: this.checksum, device: this.device, dtype: this.dtype } = meta);
-    this.batcher = new MicroBatcher((texts) => this.forward(texts), batch);
-  }
-
-  get batchSizes(): readonly number[] {
-    return this.batcher.batchSizes;
-  }
-
+export class BatchedSentiment extends BatchedModel<SentimentResult> implements SentimentAnalyzer {
   analyze(text: string): Promise<SentimentResult> {
-    try {
-      return this.batcher.submit(validateInput(text));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.submit(text);
   }
 
   async analyzeMany(texts: readonly string[], opts: { onBatch?: (done: number) => void } = {}): Promise<SentimentResult[]> {
@@ -172,11 +148,6 @@ export class BatchedSentiment implements SentimentAnalyzer {
       opts.onBatch?.(chunk.length);
     }
     return valid.map((t) => byText.get(t)!);
-  }
-
-  async close(): Promise<void> {
-    this.batcher.close();
-    await this.dispose();
   }
 }
 
