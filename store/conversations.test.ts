@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from './errors.js';
 import type { Store } from './index.js';
-import { clock, seededStore } from './test-helpers.js';
+import { clock, errorOf, seededStore } from './test-helpers.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;
 let store: Store;
@@ -12,16 +11,6 @@ beforeEach(async () => {
   store = ctx.store;
 });
 afterEach(() => ctx.cleanup());
-
-function errorOf(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StoreError) return e;
-    throw e;
-  }
-  throw new Error('expected a StoreError');
-}
 
 describe('ConversationRepo', () => {
   it('creates live conversations and finds them per customer', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './db.js';
 import { isStoreError, StoreError } from './errors.js';
 import { createStore, type Store } from './index.js';
-import { seededStore } from './test-helpers.js';
+import { errorOf, seededStore } from './test-helpers.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;
 let store: Store;
@@ -12,16 +12,6 @@ beforeEach(async () => {
   store = ctx.store;
 });
 afterEach(() => ctx.cleanup());
-
-function errorOf(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StoreError) return e;
-    throw e;
-  }
-  throw new Error('expected a StoreError');
-}
 
 describe('CustomerRepo', () => {
   it('gets and creates customers', () => {

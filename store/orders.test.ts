@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from './errors.js';
 import type { Store } from './index.js';
 import { canTransition, ORDER_TRANSITIONS } from './orders.js';
-import { clock, seededStore } from './test-helpers.js';
+import { clock, errorOf, seededStore } from './test-helpers.js';
 import { ORDER_STATUSES } from './types.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;
@@ -14,16 +13,6 @@ beforeEach(async () => {
   store = ctx.store;
 });
 afterEach(() => ctx.cleanup());
-
-function errorOf(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StoreError) return e;
-    throw e;
-  }
-  throw new Error('expected a StoreError');
-}
 
 const address = { line1: '22 Park Street', city: 'Kolkata', postcode: '700016', country: 'India' };
 

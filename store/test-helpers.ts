@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type DB } from './db.js';
+import { StoreError } from './errors.js';
 import { createStore, type Store } from './index.js';
 
 export function tempDir(prefix = 'shopbot-store-'): { dir: string; cleanup: () => void } {
@@ -174,4 +175,15 @@ export async function seededStore(set: FixtureSet = baseFixtures(), now?: () => 
   const { seed } = await import('./seed.js');
   const report = await seed(t.db, fixturesDir, { silent: true, agentPassword: 'test-password' });
   return { ...t, fixturesDir, report };
+}
+
+/** The StoreError that `fn` throws; fails the test when it throws nothing or something else. */
+export function errorOf(fn: () => unknown): StoreError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof StoreError) return e;
+    throw e;
+  }
+  throw new Error('expected a StoreError');
 }
