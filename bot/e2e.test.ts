@@ -1,10 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
-import { openStore, type Store } from '../store/index.js';
-import { start, type Running } from './main.js';
-import { warmDataDir } from './test-template.js';
+import type { Store } from '../store/index.js';
+import type { Running } from './main.js';
+import { TestServer } from './test-server.js';
 import { botTexts, connect, fakeGraph, fixtureRows, type ChatClient, type FakeGraph } from './test-client.js';
 
 // End to end: the real server (real models, real SQLite file, real FAQ index, real recommender)
@@ -38,7 +37,7 @@ function pickCustomer(status: string): { customer: FixtureCustomer; orderId: str
 const price = (subtitle: string) => Number(/[\d,]+(\.\d+)?/.exec(subtitle)![0].replace(/,/g, ''));
 
 describe('ShopBot end to end', () => {
-  let dataDir: string;
+  let server: TestServer;
   let running: Running;
   let graph: FakeGraph;
   let store: Store;
@@ -65,20 +64,16 @@ describe('ShopBot end to end', () => {
     return fetch(`${running.url}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex') } });
   };
 
+  // The first file of a run builds the warm data folder (minutes on 2 busy cores); others wait for it.
   beforeAll(async () => {
-    dataDir = await warmDataDir('shopbot-e2e-');
     graph = await fakeGraph();
-    running = await start({ port: 0, host: '127.0.0.1', dataDir, env: env(), log: (l) => logs.push(l) });
-    store = openStore(running.config.dbPath);
-    // The first file of a run builds the warm data folder (minutes on 2 busy cores); others wait for it.
+    server = await TestServer.start({ prefix: 'shopbot-e2e-', env: env(), logs, clients });
+    ({ running, store } = server);
   }, 1_800_000);
 
   afterAll(async () => {
-    for (const c of clients) c.close();
-    store?.close();
-    await running?.close();
+    await server?.close();
     await graph?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('greets a new web visitor with a signed session and quick replies', async () => {
@@ -291,13 +286,8 @@ describe('ShopBot end to end', () => {
     await ask(c, 'I need a human agent right now', (t) => t.some((x) => /queue|offline/.test(x)));
     const ticket = store.tickets.openForConversation(String(session.conversationId));
     expect(ticket?.status).toBe('pending');
-    for (const x of clients) x.close();
-    clients.length = 0;
-    store.close();
-    await running.close();
-
-    running = await start({ port: 0, host: '127.0.0.1', dataDir, env: env(), log: (l) => logs.push(l) });
-    store = openStore(running.config.dbPath);
+    await server.restart();
+    ({ running, store } = server);
     const again = await customerClient({ token: session.token, afterSeq: 0 });
     expect(again.events.find((e) => e.event === 'session')!.data.conversationId).toBe(session.conversationId);
     expect(again.events.filter((e) => e.event === 'message').length).toBeGreaterThanOrEqual(2);

@@ -1,11 +1,10 @@
 import { createHmac, randomInt } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { formatCode, typedCode } from './linking.js';
-import { start, type Running } from './main.js';
-import { warmDataDir } from './test-template.js';
+import type { Running } from './main.js';
+import { TestServer } from './test-server.js';
 import { botTexts, connect, fakeGraph, fixtureRows, type ChatClient, type FakeGraph } from './test-client.js';
 
 // Account linking web chat -> Messenger, end to end: the real server (real models, SQLite file,
@@ -58,7 +57,7 @@ function newPsid(): string {
 }
 
 describe('account linking web chat -> Messenger, end to end', () => {
-  let dataDir: string;
+  let server: TestServer;
   let running: Running;
   let graph: FakeGraph;
   let store: Store;
@@ -125,18 +124,14 @@ describe('account linking web chat -> Messenger, end to end', () => {
   const openLive = (customerId: string) => store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
 
   beforeAll(async () => {
-    dataDir = await warmDataDir('shopbot-linking-');
     graph = await fakeGraph();
-    running = await start({ port: 0, host: '127.0.0.1', dataDir, env: env(), log: (l) => logs.push(l) });
-    store = openStore(running.config.dbPath);
+    server = await TestServer.start({ prefix: 'shopbot-linking-', env: env(), logs, clients });
+    ({ running, store } = server);
   }, 1_800_000);
 
   afterAll(async () => {
-    for (const c of clients) c.close();
-    store?.close();
-    await running?.close();
+    await server?.close();
     await graph?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('a web guest continues on Messenger through the m.me link: one customer, both identities, one history', async () => {

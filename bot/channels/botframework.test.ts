@@ -7,9 +7,9 @@ import type { Activity } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../store/index.js';
 import type { InboundMessage } from '../inbound.js';
-import { start, type Running } from '../main.js';
+import type { Running } from '../main.js';
 import { createHttpApp, type HttpApp } from '../server.js';
-import { warmDataDir } from '../test-template.js';
+import { TestServer } from '../test-server.js';
 import { connect, type ChatClient } from '../test-client.js';
 import { createBotFrameworkChannel, isLoopbackUrl } from './botframework.js';
 
@@ -81,7 +81,7 @@ interface HeroCard {
 }
 
 describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
-  let dataDir: string;
+  let server: TestServer;
   let running: Running;
   let connector: FakeConnector;
   let store: Store;
@@ -116,20 +116,16 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
   const conversationsOf = (customerId: string) => store.conversations.listForCustomer(customerId, 50).filter((c) => c.source === 'live');
 
   beforeAll(async () => {
-    dataDir = await warmDataDir('shopbot-botframework-');
     connector = await fakeConnector();
     const env: NodeJS.ProcessEnv = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'botframework-test-secret-0123456789' };
     for (const k of ['MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppTenantId', 'MicrosoftAppType', 'SHOPBOT_BOTFRAMEWORK']) delete env[k];
-    running = await start({ port: 0, host: '127.0.0.1', dataDir, env, log: (l) => logs.push(l) });
-    store = openStore(running.config.dbPath);
+    server = await TestServer.start({ prefix: 'shopbot-botframework-', env, logs, clients });
+    ({ running, store } = server);
   }, 1_800_000);
 
   afterAll(async () => {
-    for (const c of clients) c.close();
-    store?.close();
-    await running?.close();
+    await server?.close();
     await connector?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('answers in the HTTP response with deliveryMode expectReplies: greeting, product cards, card clicks', async () => {
