@@ -70,6 +70,12 @@ export class Gateway {
     return this.store.state.get<Route>(`route:${conversationId}`)?.value;
   }
 
+  /** Points the conversation's replies at another identity, or nowhere until the customer writes. */
+  reroute(conversationId: string, route: Route | null): void {
+    if (route) this.store.state.put(`route:${conversationId}`, route);
+    else this.store.state.delete(`route:${conversationId}`);
+  }
+
   /**
    * Stores the customer's message at once (nothing is lost if a later step fails), shows it on the
    * customer's channels, and queues the bot's turn. `done` settles when the turn has finished.

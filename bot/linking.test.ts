@@ -395,6 +395,80 @@ describe('account linking web chat -> Messenger, end to end', () => {
     expect(openLive(s.customerId).map((x) => x.id)).toEqual([keeper.id]);
   });
 
+  it('disconnects Messenger from the web chat or by "unlink" on Messenger: history stays, Messenger starts over, replies follow the web', async () => {
+    const c = await customerClient();
+    const s = session(c);
+    await ask(c, 'hello, do you have phone cases?');
+    const linkTo = async (psid: string) => {
+      const link = await requestLink(c);
+      const from = graph.received.length;
+      await referral(psid, link.ref);
+      await waitSent(psid, /now connected/, from);
+      expect(messengerOwner(psid)?.id).toBe(s.customerId);
+    };
+    const route = (conversationId: string) => store.state.get<{ channel: string; externalId: string }>(`route:${conversationId}`)?.value;
+
+    // 1. From the web chat: every Messenger of the account is disconnected, and the PSID is told.
+    const psid = newPsid();
+    await linkTo(psid);
+    let from = graph.received.length;
+    await say(psid, 'what is my order status?');
+    await waitSent(psid, /./, from);
+    expect(route(s.conversationId)).toEqual({ channel: 'messenger', externalId: psid });
+    const before = store.conversations.transcript(s.conversationId).map((m) => m.id);
+
+    from = graph.received.length;
+    let webFrom = c.events.length;
+    const ack = (await c.emit('unlink', {})) as { ok: boolean; message: string };
+    expect(ack).toMatchObject({ ok: true, message: expect.stringMatching(/disconnected/) });
+    await waitSent(psid, /disconnected from your shop account in the web chat/, from);
+    await c.waitFor((e) => e.event === 'unlinked', { from: webFrom });
+    await c.waitFor((e) => e.event === 'session' && e.data.messengerLinked === false, { from: webFrom });
+    expect(messengerOwner(psid)).toBeUndefined();
+    expect(channelsOf(s.customerId).filter((i) => i.startsWith('messenger:'))).toEqual([]);
+    // Nothing written was moved or lost, and the conversation's replies now go to the web.
+    expect(store.conversations.transcript(s.conversationId).map((m) => m.id)).toEqual(before);
+    expect(route(s.conversationId)).toEqual({ channel: 'web', externalId: expect.any(String) });
+    expect(route(s.conversationId)!.externalId).toBe(store.customers.identities(s.customerId).find((i) => i.channel === 'web')!.externalId);
+    // Asking again: nothing to disconnect.
+    expect(await c.emit('unlink', {})).toMatchObject({ ok: false, code: 'not_linked' });
+
+    // The PSID now writes as a new guest, who cannot see the account's history.
+    from = graph.received.length;
+    webFrom = c.events.length;
+    await say(psid, 'hello again from messenger');
+    await waitSent(psid, /./, from);
+    const guest = messengerOwner(psid)!;
+    expect(guest.id).not.toBe(s.customerId);
+    expect(store.conversations.listForCustomer(guest.id, 10).map((x) => x.id)).not.toContain(s.conversationId);
+    expect(store.conversations.transcript(s.conversationId).map((m) => m.text)).not.toContain('hello again from messenger');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.events.slice(webFrom).some((e) => e.event === 'message' && e.data.text === 'hello again from messenger')).toBe(false);
+
+    // 2. On Messenger: "unlink" by a Messenger-only customer has nothing to disconnect.
+    from = graph.received.length;
+    await say(psid, 'unlink');
+    await waitSent(psid, /not connected to a web chat account/, from);
+    expect(messengerOwner(psid)?.id).toBe(guest.id);
+
+    // A second Messenger account linked, then "unlink" typed there: only that PSID leaves.
+    const psid2 = newPsid();
+    await linkTo(psid2);
+    from = graph.received.length;
+    await say(psid2, 'where is my refund?');
+    await waitSent(psid2, /./, from);
+    const keeper = openLive(s.customerId)[0]!.id;
+    expect(route(keeper)).toEqual({ channel: 'messenger', externalId: psid2 });
+    from = graph.received.length;
+    webFrom = c.events.length;
+    await say(psid2, 'Unlink my account');
+    await waitSent(psid2, /no longer connected to your shop account/, from);
+    await c.waitFor((e) => e.event === 'unlinked', { from: webFrom });
+    expect(messengerOwner(psid2)).toBeUndefined();
+    // Replies that follow the stored route (an agent's, a proactive one) now reach the web chat.
+    expect(route(keeper)?.channel).toBe('web');
+  });
+
   it('cannot be used to take over someone else’s account by guessing codes', async () => {
     // Codes are random: many links give distinct codes over the whole alphabet.
     const victim = await customerClient();

@@ -5,6 +5,7 @@ import type { TokenSigner } from '../core/tokens.js';
 import { isStoreError, type Conversation, type Customer, type Store } from '../store/index.js';
 import type { Gateway } from './gateway.js';
 import type { InboundMessage } from './inbound.js';
+import { unlinkMessenger } from './unlink.js';
 import { readYesNo } from './yes-no.js';
 
 // Self-service account linking, web chat -> Messenger. A web customer asks for a link (socket event
@@ -24,6 +25,8 @@ export const CONFIRM_VALUE = 'LINK_CONFIRM';
 export const CANCEL_VALUE = 'LINK_CANCEL';
 /** "link K7QD-M2XP", "Link: k7qdm2xp", "link code K7QD M2XP"; the code has at least one digit. */
 const TYPED = /^\s*link\s*(?:code)?\s*[:#]?\s*([a-z0-9]{4})[\s-]?([a-z0-9]{4})\s*[.!]?\s*$/i;
+/** "unlink", "disconnect messenger", "unlink my account": the whole message, nothing else. */
+const UNLINK = /^\s*(unlink|disconnect)(\s+(this\s+)?(messenger|account|my account|accounts))?\s*[.!]?\s*$/i;
 /** Joining two accounts cannot be undone by the customer: only a plain yes (or "connect") does it. */
 const ANSWER_WORDS = { yes: ['connect'], no: ['cancel'] } as const;
 
@@ -41,6 +44,11 @@ export const TEXTS = {
   cancelled: 'OK, nothing was connected.',
   noRequest: 'That request has expired, so nothing was changed. Choose "Continue on Messenger" in the web chat to start again.',
   failed: 'Sorry, something went wrong while connecting your Messenger, so nothing was changed. Please try again in a moment.',
+  unlinked: 'Done: this Messenger is no longer connected to your shop account. Your past chats and orders stay with the account in the web chat; what you write here from now on starts a new chat. To connect again, choose "Continue on Messenger" in the web chat.',
+  unlinkedFromWeb: 'This Messenger was disconnected from your shop account in the web chat. What you write here from now on starts a new chat. If you did not do this, please contact the shop.',
+  notLinked: 'This Messenger is not connected to a web chat account, so there is nothing to disconnect.',
+  webUnlinked: 'Messenger is disconnected. Your chats and orders stay here; Messenger no longer shows them.',
+  webNotLinked: 'No Messenger is connected to this chat.',
 } as const;
 
 /** One issued link: what the web customer is shown. */
@@ -125,12 +133,23 @@ export class CustomerUserState extends UserState {
 }
 export const profileKey = (customerId: string) => `customers/${customerId}/profile`;
 
+/** Told to listeners (the web channel) after Messenger was disconnected from a customer. */
+export interface UnlinkedEvent {
+  customerId: string;
+  channel: 'messenger';
+  externalIds: string[];
+  /** Where the customer asked for it. */
+  from: 'web' | 'messenger';
+}
+
 type Outcome =
   | { kind: 'linked'; event: LinkedEvent }
+  | { kind: 'unlinked'; event: UnlinkedEvent }
   | { kind: 'reply'; text: string; chips?: { title: string; value: string }[] };
 
 export class AccountLinker {
   private readonly listeners: ((e: LinkedEvent) => void)[] = [];
+  private readonly unlinkListeners: ((e: UnlinkedEvent) => void)[] = [];
   private readonly ttl: number;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
@@ -147,6 +166,34 @@ export class AccountLinker {
 
   onLinked(listener: (e: LinkedEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  onUnlinked(listener: (e: UnlinkedEvent) => void): void {
+    this.unlinkListeners.push(listener);
+  }
+
+  private tell<E>(listeners: readonly ((e: E) => void)[], e: E): void {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log(`[linking] listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Disconnects every Messenger of the customer behind a web identity (the web chat's "Disconnect").
+   * Each PSID is told, so a person whose Messenger was disconnected by someone else notices.
+   */
+  unlinkFromWeb(webExternalId: string): { ok: boolean; message: string } {
+    const customer = this.opts.store.customers.findByIdentity('web', webExternalId);
+    const result = customer ? unlinkMessenger(this.opts.store, this.opts.gateway, customer.id, { channel: 'web', externalId: webExternalId }) : null;
+    if (!result?.ok) return { ok: false, message: TEXTS.webNotLinked };
+    this.log(`[linking] customer ${result.customerId}: messenger ${result.psids.join(', ')} disconnected from the web chat`);
+    this.tell(this.unlinkListeners, { customerId: result.customerId, channel: 'messenger', externalIds: result.psids, from: 'web' });
+    for (const psid of result.psids) void this.say(psid, TEXTS.unlinkedFromWeb);
+    return { ok: true, message: TEXTS.webUnlinked };
   }
 
   /**
@@ -198,14 +245,13 @@ export class AccountLinker {
     }
     if (!outcome) return null;
     if (outcome.kind === 'reply') return this.say(psid, outcome.text, outcome.chips);
-    const e = outcome.event;
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.log(`[linking] listener failed: ${(err as Error).message}`);
-      }
+    if (outcome.kind === 'unlinked') {
+      this.log(`[linking] messenger ${psid} disconnected from customer ${outcome.event.customerId}`);
+      this.tell(this.unlinkListeners, outcome.event);
+      return this.say(psid, TEXTS.unlinked);
     }
+    const e = outcome.event;
+    this.tell(this.listeners, e);
     this.log(`[linking] messenger ${psid} linked to customer ${e.customerId} (conversation ${e.conversationId})`);
     return this.opts.gateway.sendToConversation(e.conversationId, { type: 'message', text: TEXTS.connected }).catch((err: unknown) => this.log(`[linking] confirmation failed: ${(err as Error).message}`));
   }
@@ -239,6 +285,8 @@ export class AccountLinker {
       if (m.value === CANCEL_VALUE || typed === false) return { kind: 'reply', text: TEXTS.cancelled };
       return this.link(psid, pending.code, { missing: TEXTS.used, expired: TEXTS.expired });
     }
+
+    if (m.value === undefined && UNLINK.test(m.text ?? '')) return this.unlinkHere(psid);
 
     const code = typedCode(m.text);
     if (!code) return null;
@@ -294,6 +342,14 @@ export class AccountLinker {
     if (!record) return { kind: 'reply', text: TEXTS.used };
     if (record.expiresAt <= this.now()) return { kind: 'reply', text: TEXTS.expired };
     return this.askFirst(psid, code, record) ?? this.link(psid, code, { missing: TEXTS.used, expired: TEXTS.expired });
+  }
+
+  /** "unlink" typed on Messenger: only this PSID leaves the account. */
+  private unlinkHere(psid: string): Outcome {
+    const owner = this.opts.store.customers.findByIdentity('messenger', psid);
+    const result = owner ? unlinkMessenger(this.opts.store, this.opts.gateway, owner.id, { channel: 'messenger', externalId: psid }) : null;
+    if (!result?.ok) return { kind: 'reply', text: TEXTS.notLinked };
+    return { kind: 'unlinked', event: { customerId: result.customerId, channel: 'messenger', externalIds: result.psids, from: 'messenger' } };
   }
 
   private hasHistory(c: Customer): boolean {

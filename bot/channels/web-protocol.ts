@@ -14,6 +14,7 @@ import type { Message } from '../../store/index.js';
 //   read        {seq}                                         an agent read up to `seq`
 //   error       {code, message}                               a message was refused (size, rate, format)
 //   linked      {channel: 'messenger', message}               a Messenger account was linked to this customer
+//   unlinked    {channel: 'messenger', message}               Messenger was disconnected (here or on Messenger)
 // Client -> server (all with an ack callback):
 //   message {text?, value?}   ack {ok: true, seq} | {ok: false, code, message}
 //   resume  {afterSeq}        ack {ok: true, messages: number}; replays every turn after afterSeq
@@ -22,6 +23,8 @@ import type { Message } from '../../store/index.js';
 //                             link (null without MESSENGER_PAGE_NAME), code (XXXX-XXXX) is typed on
 //                             Messenger as "link XXXX-XXXX"; both expire after 10 minutes and work
 //                             once, and asking again replaces the previous one
+//   unlink  {}                ack {ok: true, message} | {ok: false, code, message}: disconnects every
+//                             Messenger of this customer (bot/unlink.ts); history and orders stay here
 //   typing  {on}              forwarded to the agent during a hand-off (agents get `customer_typing`)
 //   read    {seq}
 

@@ -117,6 +117,16 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     }
   });
 
+  // Messenger was disconnected (here or on Messenger): the customer's open tabs offer linking again.
+  opts.linker?.onUnlinked((e) => {
+    for (const socket of nsp.sockets.values()) {
+      const s = socket.data as SessionData;
+      if (s.customerId !== e.customerId) continue;
+      socket.emit('session', sessionEvent(s));
+      socket.emit('unlinked', { channel: e.channel, message: LINK_TEXTS.webUnlinked });
+    }
+  });
+
   nsp.on('connection', (socket) => {
     const s = socket.data as SessionData;
     void socket.join(room(s.conversationId));
@@ -181,6 +191,25 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       } catch (err) {
         log(`[web] link refused: ${(err as Error).message}`);
         ack({ ok: false, code: 'error', message: 'Sorry, a link could not be created right now.' });
+      }
+    });
+
+    socket.on('unlink', (_data: unknown, cb: unknown) => {
+      const ack = ackOf(cb);
+      if (!opts.linker) {
+        ack({ ok: false, code: 'unavailable', message: 'Messenger is not available for this shop.' });
+        return;
+      }
+      if (!linkLimiter.take(s.externalId)) {
+        ack({ ok: false, code: 'rate_limited', message: 'Please wait a minute and try again.' });
+        return;
+      }
+      try {
+        const r = opts.linker.unlinkFromWeb(s.externalId);
+        ack(r.ok ? { ok: true, message: r.message } : { ok: false, code: 'not_linked', message: r.message });
+      } catch (err) {
+        log(`[web] unlink failed: ${(err as Error).message}`);
+        ack({ ok: false, code: 'error', message: 'Sorry, Messenger could not be disconnected right now. Please try again.' });
       }
     });
 
