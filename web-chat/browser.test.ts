@@ -397,7 +397,7 @@ describe('demo store and chat widget', () => {
 });
 
 describe('hand-off to a person', () => {
-  it('continues the chat on Messenger: an m.me link and a code, shown as text, then "Messenger connected"', async () => {
+  it('continues the chat on Messenger: an m.me link and a code, shown as text, then "Messenger connected", and disconnects it', async () => {
     const page = await newPage();
     await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
     await openWidget(page);
@@ -418,6 +418,16 @@ describe('hand-off to a person', () => {
     await page.locator('.sb-linkbtn', { hasText: 'Messenger connected' }).waitFor();
     expect(await page.locator('.sb-linkbtn').isDisabled()).toBe(true);
     await page.locator('.sb-bubble', { hasText: /Messenger is now connected/ }).first().waitFor();
+
+    // Disconnecting asks first, then the widget offers Messenger again and says what happened.
+    await page.locator('.sb-unlinkbtn', { hasText: 'Disconnect' }).click();
+    await page.locator('.sb-linkbox', { hasText: 'Disconnect Messenger?' }).waitFor();
+    await shot(page, 'widget-messenger-unlink');
+    await page.locator('.sb-linkbox button', { hasText: 'Disconnect Messenger' }).click();
+    await page.locator('.sb-linkbtn', { hasText: 'Continue on Messenger' }).waitFor();
+    expect(await page.locator('.sb-linkbtn').isDisabled()).toBe(false);
+    expect(await page.locator('.sb-unlinkbtn').isHidden()).toBe(true);
+    await page.locator('.sb-bubble', { hasText: /Messenger is disconnected/ }).first().waitFor();
   });
 
   it('an agent accepts, replies (through a dropped connection) and resolves, with several chats at once', async () => {

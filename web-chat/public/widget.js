@@ -229,6 +229,8 @@
     '.sb-linkrow[hidden],.sb-linkbox[hidden]{display:none}',
     '.sb-linkbtn{border:0;background:none;color:var(--sb-primary);text-decoration:underline;cursor:pointer;font-size:13px;font-weight:600;padding:2px 0}',
     '.sb-linkbtn[disabled]{color:var(--sb-muted);text-decoration:none;cursor:default}',
+    '.sb-unlinkbtn{margin-left:10px;border:0;background:none;color:var(--sb-muted);text-decoration:underline;cursor:pointer;font-size:13px;padding:2px 0}',
+    '.sb-unlinkbtn[hidden]{display:none}',
     '.sb-linkbox{position:relative;margin-top:6px;padding:8px 30px 8px 10px;border:1px solid var(--sb-border);border-radius:10px;background:var(--sb-soft);display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px}',
     '.sb-linkbox a.sb-btn{text-decoration:none}',
     '.sb-linktext{margin:0;flex:1 1 200px;color:var(--sb-text)}',
@@ -284,8 +286,9 @@
   var foot = el('div', { class: 'sb-foot', text: 'Enter to send · Shift+Enter for a new line · Esc to close' });
   // "Continue on Messenger": shown only when the server offers it (session.messenger).
   var linkBtn = el('button', { class: 'sb-linkbtn', type: 'button', text: 'Continue on Messenger', 'aria-label': 'Continue this chat on Messenger' });
+  var unlinkBtn = el('button', { class: 'sb-unlinkbtn', type: 'button', text: 'Disconnect', 'aria-label': 'Disconnect Messenger from this chat', hidden: true });
   var linkBox = el('div', { class: 'sb-linkbox', role: 'status', hidden: true });
-  var linkRow = el('div', { class: 'sb-linkrow', hidden: true }, [linkBtn, linkBox]);
+  var linkRow = el('div', { class: 'sb-linkrow', hidden: true }, [linkBtn, unlinkBtn, linkBox]);
   var panel = el('section', { class: 'sb-panel', id: 'sb-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'sb-title', hidden: true }, [
     el('header', { class: 'sb-header' }, [avatar, el('div', { class: 'sb-heading' }, [title, statusLine]), humanBtn, closeBtn]),
     banner,
@@ -876,6 +879,10 @@
           showLinked();
           if (d && typeof d.message === 'string') addSystem(d.message);
         });
+        socket.on('unlinked', function (d) {
+          showUnlinked();
+          if (d && typeof d.message === 'string') addSystem(d.message);
+        });
         socket.on('error', function (e) {
           if (e && e.message) addSystem(String(e.message));
         });
@@ -897,6 +904,7 @@
   function applyMessenger(s) {
     linkRow.hidden = s.messenger !== true;
     if (s.messengerLinked === true) showLinked();
+    else if (s.messenger === true) showUnlinked();
   }
 
   function showLinked() {
@@ -905,7 +913,43 @@
     linkBtn.disabled = true;
     linkBtn.textContent = 'Messenger connected';
     linkBtn.setAttribute('aria-label', 'Messenger is connected to this chat');
+    unlinkBtn.hidden = false;
+    unlinkBtn.disabled = false;
   }
+
+  function showUnlinked() {
+    if (linkBtn.textContent === 'Continue on Messenger') return;
+    linkBox.hidden = true;
+    linkBox.textContent = '';
+    linkBtn.disabled = false;
+    linkBtn.textContent = 'Continue on Messenger';
+    linkBtn.setAttribute('aria-label', 'Continue this chat on Messenger');
+    unlinkBtn.hidden = true;
+  }
+
+  // Disconnecting asks once more first: Messenger then no longer shows this chat or the orders.
+  unlinkBtn.addEventListener('click', function () {
+    var yes = el('button', { class: 'sb-btn sb-btn--primary', type: 'button', text: 'Disconnect Messenger' });
+    var keep = el('button', { class: 'sb-btn', type: 'button', text: 'Keep it' });
+    showLinkBox([el('p', { class: 'sb-linktext', text: 'Disconnect Messenger? It will no longer show this chat or your orders; your history stays here.' }), yes, keep]);
+    keep.addEventListener('click', function () { linkBox.hidden = true; unlinkBtn.focus(); });
+    yes.addEventListener('click', function () {
+      if (!socket || !socket.connected) {
+        showLinkBox([el('p', { class: 'sb-linktext', text: 'Not connected right now; please try again in a moment.' })]);
+        return;
+      }
+      yes.disabled = true;
+      unlinkBtn.disabled = true;
+      socket.timeout(15000).emit('unlink', {}, function (err, res) {
+        unlinkBtn.disabled = false;
+        if (err || !res || res.ok !== true) {
+          showLinkBox([el('p', { class: 'sb-linktext', text: (res && typeof res.message === 'string' && res.message) || 'Sorry, Messenger could not be disconnected. Please try again.' })]);
+          return;
+        }
+        showUnlinked(); // the server's `unlinked` event adds the message to the chat
+      });
+    });
+  });
 
   function showLinkBox(children) {
     linkBox.textContent = '';
