@@ -175,42 +175,26 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       ackOf(cb)({ ok: true });
     });
 
-    socket.on('link', (_data: unknown, cb: unknown) => {
-      const ack = ackOf(cb);
-      if (!opts.linker) {
-        ack({ ok: false, code: 'unavailable', message: 'Messenger is not available for this shop.' });
-        return;
-      }
-      if (!linkLimiter.take(s.externalId)) {
-        ack({ ok: false, code: 'rate_limited', message: 'You asked for several links in a row; please wait a minute.' });
-        return;
-      }
-      try {
-        const t = opts.linker.issue(s.externalId);
-        ack({ ok: true, url: t.url, code: t.code, expiresAt: t.expiresAt });
-      } catch (err) {
-        log(`[web] link refused: ${(err as Error).message}`);
-        ack({ ok: false, code: 'error', message: 'Sorry, a link could not be created right now.' });
-      }
+    // Linking and unlinking: both need Messenger on, and share one rate limit per web identity.
+    const onLinking = (event: 'link' | 'unlink', failure: string, run: (linker: AccountLinker) => Record<string, unknown>) =>
+      socket.on(event, (_data: unknown, cb: unknown) => {
+        const ack = ackOf(cb);
+        if (!opts.linker) return ack({ ok: false, code: 'unavailable', message: 'Messenger is not available for this shop.' });
+        if (!linkLimiter.take(s.externalId)) return ack({ ok: false, code: 'rate_limited', message: 'You did this several times in a row; please wait a minute.' });
+        try {
+          ack(run(opts.linker));
+        } catch (err) {
+          log(`[web] ${event} failed: ${(err as Error).message}`);
+          ack({ ok: false, code: 'error', message: failure });
+        }
+      });
+    onLinking('link', 'Sorry, a link could not be created right now.', (linker) => {
+      const t = linker.issue(s.externalId);
+      return { ok: true, url: t.url, code: t.code, expiresAt: t.expiresAt };
     });
-
-    socket.on('unlink', (_data: unknown, cb: unknown) => {
-      const ack = ackOf(cb);
-      if (!opts.linker) {
-        ack({ ok: false, code: 'unavailable', message: 'Messenger is not available for this shop.' });
-        return;
-      }
-      if (!linkLimiter.take(s.externalId)) {
-        ack({ ok: false, code: 'rate_limited', message: 'Please wait a minute and try again.' });
-        return;
-      }
-      try {
-        const r = opts.linker.unlinkFromWeb(s.externalId);
-        ack(r.ok ? { ok: true, message: r.message } : { ok: false, code: 'not_linked', message: r.message });
-      } catch (err) {
-        log(`[web] unlink failed: ${(err as Error).message}`);
-        ack({ ok: false, code: 'error', message: 'Sorry, Messenger could not be disconnected right now. Please try again.' });
-      }
+    onLinking('unlink', 'Sorry, Messenger could not be disconnected right now. Please try again.', (linker) => {
+      const r = linker.unlinkFromWeb(s.externalId);
+      return r.ok ? { ok: true, message: r.message } : { ok: false, code: 'not_linked', message: r.message };
     });
 
     socket.on('resume', (data: unknown, cb: unknown) => {
