@@ -6,6 +6,7 @@ import { loadEncoder, type LoadedEncoder } from './encoder.js';
 import { main as evalIntent, intentMetrics } from './eval-intent.js';
 import { IntentDataError, readIntentFile, type IntentExample } from './intent-data.js';
 import { EmbeddingCache } from './intent-embeddings.js';
+import { PrototypeScorer } from './intent-distance.js';
 import {
   IntentClassifier,
   IntentModelError,
@@ -13,6 +14,7 @@ import {
   OUT_OF_SCOPE,
   predictIntents,
   trainIntentClassifier,
+  tuneOosRule,
   tuneThreshold,
   type TrainResult,
 } from './intent.js';
@@ -63,6 +65,9 @@ describe('intent classifier (real encoder)', () => {
     expect(Buffer.from(b.weights.S.buffer).equals(Buffer.from(a.weights.S.buffer))).toBe(true);
     expect(Array.from(b.weights.b)).toEqual(Array.from(a.weights.b));
     expect(b.meta.fingerprint).toBe(a.meta.fingerprint);
+    expect(b.meta.oosRule).toEqual(a.meta.oosRule);
+    expect(a.meta.oosRule.score).toBe('combined');
+    expect(Buffer.from(b.distance!.prototypes.buffer).equals(Buffer.from(a.distance!.prototypes.buffer))).toBe(true);
     const other = await trainIntentClassifier(subset(true), embed, enc.checksum, { ...FAST, seed: 8 });
     expect(Buffer.from(other.classifier.weights.W.buffer).equals(Buffer.from(a.weights.W.buffer))).toBe(false);
   });
@@ -101,13 +106,55 @@ describe('intent classifier (real encoder)', () => {
     const noOos = await trainIntentClassifier(subset(false), embed, enc.checksum, { ...FAST, seed: 7 });
     expect(noOos.classifier.labels).not.toContain(OUT_OF_SCOPE);
     expect(noOos.classifier.meta.calibration.method).toBe('held-out-intents');
-    expect(noOos.classifier.meta.calibration.heldOutIntents.length).toBe(2);
+    // Three calibration folds, each holding out a different two of the ten intents.
+    expect(noOos.classifier.meta.calibration.heldOutIntents.length).toBe(6);
+    expect(noOos.classifier.meta.calibration.rule).toEqual(noOos.classifier.meta.oosRule);
     for (const model of [withOos.classifier, noOos.classifier]) {
       const preds = await predictIntents(model, unrelated, embed);
       const rejected = preds.filter((p) => p.intent === OUT_OF_SCOPE && p.outOfScope).length;
       // The model with OOS examples rejects all; calibration alone rejects nearly all.
       expect(rejected, `${model.labels.length} labels`).toBeGreaterThanOrEqual(model === withOos.classifier ? 6 : 5);
     }
+  });
+
+  it('the distance to the nearest intent prototype rejects out-of-domain messages that max-softmax alone accepts', async () => {
+    const data = subset(false);
+    const combined = (await trainIntentClassifier(data, embed, enc.checksum, { ...FAST, seed: 7 })).classifier;
+    const softmaxOnly = (await trainIntentClassifier(data, embed, enc.checksum, { ...FAST, seed: 7, oosScore: 'softmax' })).classifier;
+    expect(combined.distance).not.toBeNull();
+    expect(softmaxOnly.distance).toBeNull();
+    // Unseen out-of-domain questions that land confidently enough in some intent's region.
+    const ood = [
+      'set an alarm for 6 am',
+      'what is the time in london',
+      'give me a workout plan',
+      'how do i apply for a passport',
+      'how to grow tomatoes on a balcony',
+      'tell me something interesting about space',
+      'how do i make butter chicken',
+    ];
+    const inScope = [
+      'I need to cancel the order I placed yesterday',
+      'can you track my parcel for me',
+      'let me talk to a real person please',
+      'my card payment keeps failing at checkout',
+      'forgot my password, cant log in',
+      'how many days does shipping take',
+      'show me bluetooth headphones',
+      'hello there',
+    ];
+    const oodVecs = await embed(ood);
+    const inVecs = await embed(inScope);
+    const farthestInScope = Math.max(...inVecs.map((v) => combined.distanceScore(v)));
+    const slipsPastSoftmax = ood.filter((t, i) => !softmaxOnly.predictVector(oodVecs[i]!, t).outOfScope);
+    expect(slipsPastSoftmax.length, 'messages max-softmax accepts').toBeGreaterThanOrEqual(4);
+    for (const [i, t] of ood.entries()) {
+      expect(combined.distanceScore(oodVecs[i]!), t).toBeGreaterThan(farthestInScope);
+      expect(combined.predictVector(oodVecs[i]!, t).outOfScope, t).toBe(true);
+    }
+    // ...while in-scope paraphrases keep their intent.
+    const preds = inScope.map((t, i) => combined.predictVector(inVecs[i]!, t));
+    expect(preds.filter((p) => p.outOfScope)).toEqual([]);
   });
 
   it('saves and loads: same predictions; retrains only when the data changes', async () => {
@@ -123,6 +170,9 @@ describe('intent classifier (real encoder)', () => {
       expect(second.classifier.predictVector(v, texts[i]!)).toEqual(first.classifier.predictVector(v, texts[i]!));
     });
     expect(second.classifier.meta).toEqual(first.classifier.meta);
+    expect(second.classifier.meta.oosRule.score).toBe('combined');
+    expect(Array.from(second.classifier.distance!.prototypes)).toEqual(Array.from(first.classifier.distance!.prototypes));
+    vecs.forEach((v) => expect(second.classifier.distanceScore(v)).toBe(first.classifier.distanceScore(v)));
 
     const changed = [...subset(true), { text: 'where can I see my parcel status', label: 'track_order' }];
     const third = await loadOrTrainIntentClassifier({ encoder: enc, examples: changed, modelPath: path, options: FAST, embed });
@@ -131,6 +181,27 @@ describe('intent classifier (real encoder)', () => {
     // Other options are another model too.
     const fourth = await loadOrTrainIntentClassifier({ encoder: enc, examples: changed, modelPath: path, options: { ...FAST, seed: 3 }, embed });
     expect(fourth.trained).toBe(true);
+  });
+
+  it('retrains over a model saved by the previous method version (no out-of-scope rule, no prototypes)', async () => {
+    const path = join(dir, 'old.bin');
+    const buf = withOos.classifier.toBuffer();
+    // Rewrite the header as version 2 wrote it and drop the prototypes after the weights.
+    const magic = buf.subarray(0, 15);
+    const hlen = buf.readUInt32LE(15);
+    const header = JSON.parse(buf.subarray(19, 19 + hlen).toString('utf8'));
+    const { oosRule: _rule, ...oldMeta } = header.meta;
+    const protoBytes = header.prototypes * withOos.classifier.weights.dim * 4;
+    const oldHeader = Buffer.from(JSON.stringify({ meta: { ...oldMeta, version: 2 }, shape: header.shape }), 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(oldHeader.length, 0);
+    writeFileSync(path, Buffer.concat([magic, len, oldHeader, buf.subarray(19 + hlen, buf.length - protoBytes)]));
+    expect(() => IntentClassifier.load(path)).toThrow(/older format/);
+    const lines: string[] = [];
+    const r = await loadOrTrainIntentClassifier({ encoder: enc, examples: subset(true), modelPath: path, options: FAST, embed, log: (l) => lines.push(l) });
+    expect(r.trained).toBe(true);
+    expect(lines.join('\n')).toMatch(/unusable/);
+    expect(IntentClassifier.load(path).distance).not.toBeNull();
   });
 
   it('rejects corrupt model files with a typed error and retrains over them', async () => {
@@ -209,6 +280,66 @@ describe('threshold tuning and metrics (pure)', () => {
     const bounded = tuneThreshold(inScope, [oos], 0.5, 0);
     expect(bounded.inScopeAccuracy).toBe(1);
     expect(bounded.threshold).toBeLessThanOrEqual(0.41);
+  });
+
+  it('handles negative scores (the combined score can be below zero)', () => {
+    const inScope = [0.5, 0.3, 0.2].map((score) => ({ correct: true, score }));
+    const oos = [-0.4, -0.2, -0.1].map((score) => ({ predictedOos: false, score }));
+    const t = tuneThreshold(inScope, [oos], 0.5, 0);
+    expect(t.threshold).toBeCloseTo(0.05, 5);
+    expect(t.inScopeAccuracy).toBe(1);
+    expect(t.oosRecall).toBe(1);
+    // Nothing separable: the threshold stays at or below the lowest score, rejecting nothing.
+    const none = tuneThreshold([{ correct: true, score: -0.5 }], [[{ predictedOos: false, score: 0.5 }]], 0.5, 0);
+    expect(none.inScopeAccuracy).toBe(1);
+    expect(none.threshold).toBeLessThanOrEqual(-0.5);
+  });
+
+  it('tunes the combined rule: distance in the probability\'s units, then the threshold', () => {
+    // In-scope: p spread (IQR) 0.2, distance spread 0.4 -> scale 0.5. The out-of-scope messages have
+    // confident probabilities (max-softmax cannot separate them) but large distances.
+    const inScope = [
+      { p: 0.6, d: 0.1 },
+      { p: 0.7, d: 0.2 },
+      { p: 0.8, d: 0.4 },
+      { p: 0.9, d: 0.6 },
+      { p: 0.95, d: 0.7 },
+    ].map((e) => ({ ...e, correct: true }));
+    const oos = [
+      { p: 0.7, d: 1.4 },
+      { p: 0.8, d: 1.5 },
+      { p: 0.9, d: 1.6 },
+    ].map((e) => ({ ...e, predictedOos: false }));
+    const soft = tuneOosRule('softmax', 0.5, inScope, [oos], 0.5, 0);
+    expect(soft.oosRecall).toBe(0);
+    const combined = tuneOosRule('combined', 1, inScope, [oos], 0.5, 0);
+    expect(combined.rule.scale).toBeCloseTo(0.5, 6);
+    expect(combined.inScopeAccuracy).toBe(1);
+    expect(combined.oosRecall).toBe(1);
+  });
+
+  it('prototype distance: seeded k-means centres per intent, cosine distance to the nearest', () => {
+    const D = 4;
+    // Two intents: class 0 around e0 and e1 (two clusters), class 1 around e2; class 2 is excluded.
+    const rows = [
+      [1, 0.1, 0, 0],
+      [1, -0.1, 0, 0],
+      [0.1, 1, 0, 0],
+      [-0.1, 1, 0, 0],
+      [0, 0, 1, 0.1],
+      [0, 0, 1, -0.1],
+      [0, 0, 0, 1],
+    ];
+    const dense = Float32Array.from(rows.flat());
+    const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 2]);
+    const fit = (seed: number) => PrototypeScorer.fit(dense, D, labels, [true, true, false], 2, seed);
+    const s = fit(3);
+    expect(s.count).toBe(4);
+    expect(Array.from(fit(3).prototypes)).toEqual(Array.from(s.prototypes));
+    expect(s.score(Float32Array.from([1, 0, 0, 0]))).toBeLessThan(0.01);
+    expect(s.score(Float32Array.from([0, 2, 0, 0]))).toBeLessThan(0.01); // length does not matter
+    expect(s.score(Float32Array.from([0, 0, 0, 1]))).toBeGreaterThan(0.9); // only the excluded class is there
+    expect(() => s.score(new Float32Array(3))).toThrow(/4-dimensional/);
   });
 
   it('computes accuracy, macro-F1 and OOS figures', () => {
