@@ -11,6 +11,7 @@ import {
   IntentClassifier,
   IntentModelError,
   loadOrTrainIntentClassifier,
+  oosScore,
   OUT_OF_SCOPE,
   predictIntents,
   trainIntentClassifier,
@@ -155,6 +156,26 @@ describe('intent classifier (real encoder)', () => {
     // ...while in-scope paraphrases keep their intent.
     const preds = inScope.map((t, i) => combined.predictVector(inVecs[i]!, t));
     expect(preds.filter((p) => p.outOfScope)).toEqual([]);
+  });
+
+  it('judges messages of one or two words on the probability alone (their vectors lie far from every prototype)', async () => {
+    const { classifier } = withOos;
+    const rule = classifier.meta.oosRule;
+    expect(rule.score).toBe('combined');
+    expect(classifier.meta.options.distanceMinWords).toBe(3);
+    const texts = ['hi', 'thanks a lot', 'where is my parcel now'];
+    const vecs = await embed(texts);
+    for (const [i, t] of texts.entries()) {
+      const p = classifier.probabilities(vecs[i]!, t);
+      const short = t.split(' ').length < 3;
+      const expected = classifier.decide(p, classifier.threshold, 3, short ? NaN : classifier.distanceScore(vecs[i]!));
+      expect(classifier.predictVector(vecs[i]!, t), t).toEqual(expected);
+      // A short message's score is its best probability; a longer one's is lowered by the distance.
+      const pBest = expected.top[0]!.score;
+      const score = oosScore(rule, pBest, short ? NaN : classifier.distanceScore(vecs[i]!));
+      if (short) expect(score).toBe(pBest);
+      else expect(score).toBeLessThan(pBest);
+    }
   });
 
   it('saves and loads: same predictions; retrains only when the data changes', async () => {

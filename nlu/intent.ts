@@ -43,7 +43,7 @@ import { PrototypeScorer } from './intent-distance.js';
 
 export const OUT_OF_SCOPE = 'out_of_scope';
 /** Bumped whenever the method changes in a way that makes saved models stale. */
-export const INTENT_METHOD_VERSION = 3;
+export const INTENT_METHOD_VERSION = 4;
 
 export interface IntentTrainOptions {
   seed: number;
@@ -91,6 +91,11 @@ export interface IntentTrainOptions {
   distanceWeight: number;
   /** Prototypes (k-means centres of the sentence vectors) per intent for the distance. */
   prototypesPerClass: number;
+  /**
+   * Messages of fewer words are judged on the probability alone: the vector of one or two words
+   * ("cya", "thanx", "quit") lies far from every prototype even when the intent is plain.
+   */
+  distanceMinWords: number;
 }
 
 export const DEFAULT_INTENT_OPTIONS: IntentTrainOptions = {
@@ -113,6 +118,7 @@ export const DEFAULT_INTENT_OPTIONS: IntentTrainOptions = {
   oosScore: 'combined',
   distanceWeight: 0.5,
   prototypesPerClass: 32,
+  distanceMinWords: 3,
 };
 
 export interface IntentScore {
@@ -235,7 +241,8 @@ export class IntentClassifier {
   /** Classifies one message from its sentence vector (computed once by the caller) and text. */
   predictVector(vector: Float32Array, text: string, threshold = this.meta.threshold, topN = 3): IntentPrediction {
     const p = this.probabilities(vector, text);
-    return this.decide(p, threshold, topN, this.meta.oosRule.score === 'combined' ? this.distanceScore(vector) : NaN);
+    const useDistance = this.meta.oosRule.score === 'combined' && wordCount(text) >= (this.meta.options.distanceMinWords ?? 0);
+    return this.decide(p, threshold, topN, useDistance ? this.distanceScore(vector) : NaN);
   }
 
   /** The decision from the probabilities and, for the combined rule, the distance score. */
@@ -325,10 +332,12 @@ const MAGIC = Buffer.from('SHOPBOT-INTENT\n', 'utf8');
 
 const SOFTMAX_ONLY: OosRule = { score: 'softmax', threshold: 0, weight: 0, scale: 1 };
 
-/** The in-scope score the rule thresholds (higher = more in-scope). */
+/** The in-scope score the rule thresholds (higher = more in-scope); without a distance (NaN), pBest. */
 export function oosScore(rule: OosRule, pBest: number, distance: number): number {
-  return rule.score === 'combined' ? pBest - rule.weight * rule.scale * distance : pBest;
+  return rule.score === 'combined' && Number.isFinite(distance) ? pBest - rule.weight * rule.scale * distance : pBest;
 }
+
+const wordCount = (text: string) => text.trim().split(/\s+/).filter(Boolean).length;
 
 function fitDistance(dense: Float32Array, dim: number, labels: Int32Array, include: boolean[], o: IntentTrainOptions): PrototypeScorer {
   return PrototypeScorer.fit(dense, dim, labels, include, o.prototypesPerClass, o.seed);
@@ -567,7 +576,8 @@ export async function trainIntentClassifier(
         const v = prepared.dense.subarray(i * dim, i * dim + dim);
         const p = cal.probabilities(v, norm[i]!.text);
         const r = cal.decide(p, 0, 1);
-        return { label: r.intent, p: r.top[0]?.score ?? 0, d: calDistance ? calDistance.score(v) : NaN, predictedOos: r.outOfScope };
+        const d = calDistance && wordCount(norm[i]!.text) >= o.distanceMinWords ? calDistance.score(v) : NaN;
+        return { label: r.intent, p: r.top[0]?.score ?? 0, d, predictedOos: r.outOfScope };
       };
       for (const i of valIn) {
         const { label, p, d } = score(i);
