@@ -22,6 +22,8 @@ export interface MessengerConfig {
   graphBase: string;
   /** Page name or id for "Continue on Messenger" m.me links; without it only the typed code works. */
   pageName?: string;
+  /** The shop's page with the web chat (SHOPBOT_PUBLIC_URL), named when Messenger users ask for the web. */
+  webChatUrl?: string;
 }
 
 export interface AppOptions {
@@ -77,7 +79,7 @@ export function createApp(opts: AppOptions): App {
   const signer = opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random();
   const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log) : undefined;
   const linker = opts.messenger && sender
-    ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
+    ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
     : undefined;
   attachWebChannel(http.io, { gateway, store, signer, log, onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}) });
   handoff.attach(http.io);

@@ -75,6 +75,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     MESSENGER_PAGE_TOKEN: 'page-token',
     MESSENGER_GRAPH_BASE: graph.url,
     MESSENGER_PAGE_NAME: PAGE,
+    SHOPBOT_PUBLIC_URL: 'https://shop.example/',
   });
   const customerClient = async (auth: Record<string, unknown> = {}) => {
     const c = await connect(running.url, '/chat', auth);
@@ -467,6 +468,24 @@ describe('account linking web chat -> Messenger, end to end', () => {
     expect(messengerOwner(psid2)).toBeUndefined();
     // Replies that follow the stored route (an agent's, a proactive one) now reach the web chat.
     expect(route(keeper)?.channel).toBe('web');
+  });
+
+  it('tells a Messenger user who asks for the web chat how to continue there, and links nothing by itself', async () => {
+    const psid = newPsid();
+    for (const text of ['continue on the web', 'Link my account', 'chat on website?', 'connect web chat']) {
+      const from = graph.received.length;
+      await say(psid, text);
+      const m = await waitSent(psid, /choose "Continue on Messenger" there/, from);
+      expect(m.text, text).toContain('open https://shop.example/,');
+    }
+    // Handled by linking alone: the bot saw none of it, so no customer exists for the PSID yet.
+    expect(messengerOwner(psid)).toBeUndefined();
+    // A question that merely mentions the website is the bot's.
+    const from = graph.received.length;
+    await say(psid, 'is the price on the website the same as in the app?');
+    const reply = await waitSent(psid, /./, from);
+    expect(reply.text).not.toMatch(/Continue on Messenger/);
+    expect(messengerOwner(psid)).toBeDefined();
   });
 
   it('cannot be used to take over someone else’s account by guessing codes', async () => {

@@ -27,6 +27,8 @@ export const CANCEL_VALUE = 'LINK_CANCEL';
 const TYPED = /^\s*link\s*(?:code)?\s*[:#]?\s*([a-z0-9]{4})[\s-]?([a-z0-9]{4})\s*[.!]?\s*$/i;
 /** "unlink", "disconnect messenger", "unlink my account": the whole message, nothing else. */
 const UNLINK = /^\s*(unlink|disconnect)(\s+(this\s+)?(messenger|account|my account|accounts))?\s*[.!]?\s*$/i;
+/** "continue on the web", "link my account", "connect web chat": asking to take the chat to the web. */
+const TO_WEB = /^\s*(?:(?:continue|chat|talk)\s+(?:on|in|via)\s+(?:the\s+)?(?:web|website|browser|web\s*chat)|(?:link|connect)\s+(?:my\s+|the\s+)?(?:web|website|web\s*chat|account|accounts|browser))\s*[.!?]*\s*$/i;
 /** Joining two accounts cannot be undone by the customer: only a plain yes (or "connect") does it. */
 const ANSWER_WORDS = { yes: ['connect'], no: ['cancel'] } as const;
 
@@ -49,6 +51,9 @@ export const TEXTS = {
   notLinked: 'This Messenger is not connected to a web chat account, so there is nothing to disconnect.',
   webUnlinked: 'Messenger is disconnected. Your chats and orders stay here; Messenger no longer shows them.',
   webNotLinked: 'No Messenger is connected to this chat.',
+  /** Messenger asks for the web chat: the web chat issues the code and Messenger sends it, as always. */
+  toWeb: (where: string) =>
+    `To continue in the web chat: open ${where}, start the chat, choose "Continue on Messenger" there and send me the code it shows (like "link K7QD-M2XP"). Your chats and orders from here then show in the web chat too.`,
 } as const;
 
 /** One issued link: what the web customer is shown. */
@@ -90,6 +95,8 @@ export interface LinkerOptions {
   signer: TokenSigner;
   /** Messenger page name or id for m.me links (MESSENGER_PAGE_NAME). */
   pageName?: string;
+  /** The shop's page with the web chat (SHOPBOT_PUBLIC_URL). */
+  webChatUrl?: string;
   /** Sends a message straight to a PSID, outside any stored conversation (refusals, prompts). */
   sendMessenger: (psid: string, activity: Partial<Activity>) => Promise<void>;
   ttlSeconds?: number;
@@ -287,6 +294,9 @@ export class AccountLinker {
     }
 
     if (m.value === undefined && UNLINK.test(m.text ?? '')) return this.unlinkHere(psid);
+    // Linking always starts in the web chat (it shows the code, Messenger sends it), so a Messenger
+    // user who asks for the web is told how; nobody can pull a Messenger history into a browser.
+    if (m.value === undefined && TO_WEB.test(m.text ?? '')) return { kind: 'reply', text: TEXTS.toWeb(this.opts.webChatUrl ?? 'the chat on our website') };
 
     const code = typedCode(m.text);
     if (!code) return null;

@@ -47,7 +47,9 @@ function messengerConfig(env: NodeJS.ProcessEnv): MessengerConfig | undefined {
   if (!appSecret || !verifyToken || !pageAccessToken) return undefined;
   const pageName = env.MESSENGER_PAGE_NAME?.trim();
   if (pageName && !/^[A-Za-z0-9._-]{1,100}$/.test(pageName)) throw new Error(`MESSENGER_PAGE_NAME must be a page name or id (letters, digits, . _ -), got "${pageName}"`);
-  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', ...(pageName ? { pageName } : {}) };
+  const webChatUrl = env.SHOPBOT_PUBLIC_URL?.trim();
+  if (webChatUrl && !/^https?:\/\/[^\s"<>]{1,300}$/.test(webChatUrl)) throw new Error(`SHOPBOT_PUBLIC_URL must be the shop's http(s) address, got "${webChatUrl}"`);
+  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', ...(pageName ? { pageName } : {}), ...(webChatUrl ? { webChatUrl } : {}) };
 }
 
 function toDigest(s: ReviewSummary): ReviewDigest {
