@@ -1,3 +1,5 @@
+import { dotAt } from '../core/dot.js';
+
 // Small, dependency-free maths for classifier heads on top of the frozen sentence encoder:
 // a seeded PRNG, multinomial logistic regression (softmax) over dense sentence vectors plus
 // optional sparse hashed lexical features, trained with mini-batch Adam. Everything works on
@@ -97,20 +99,7 @@ export function logitsInto(m: SoftmaxWeights, x: Float32Array, xOff: number, sp:
   const { nClasses: C, dim: D, W, b, S, denseScale } = m;
   for (let c = 0; c < C; c++) {
     // Four independent accumulators: twice the throughput of one in V8.
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    const w = c * D;
-    let d = 0;
-    for (; d + 3 < D; d += 4) {
-      s0 += W[w + d]! * x[xOff + d]!;
-      s1 += W[w + d + 1]! * x[xOff + d + 1]!;
-      s2 += W[w + d + 2]! * x[xOff + d + 2]!;
-      s3 += W[w + d + 3]! * x[xOff + d + 3]!;
-    }
-    for (; d < D; d++) s0 += W[w + d]! * x[xOff + d]!;
-    out[c] = (s0 + s1 + s2 + s3) * denseScale + b[c]!;
+    out[c] = dotAt(W, c * D, x, xOff, D) * denseScale + b[c]!;
   }
   if (sp && m.sparseDim > 0) {
     for (let k = 0; k < sp.idx.length; k++) {

@@ -1,3 +1,4 @@
+import { dotAt } from '../core/dot.js';
 import { mulberry32 } from './classifier.js';
 
 // Distance-based out-of-scope score on the frozen sentence vectors: the cosine distance from a
@@ -63,23 +64,6 @@ export class PrototypeScorer {
     }
     return 1 - best / (nx || 1);
   }
-}
-
-/** Dot product of a[ao..ao+D) and b[bo..bo+D), four accumulators. */
-function dotAt(a: Float32Array, ao: number, b: Float32Array, bo: number, D: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let d = 0;
-  for (; d + 3 < D; d += 4) {
-    s0 += a[ao + d]! * b[bo + d]!;
-    s1 += a[ao + d + 1]! * b[bo + d + 1]!;
-    s2 += a[ao + d + 2]! * b[bo + d + 2]!;
-    s3 += a[ao + d + 3]! * b[bo + d + 3]!;
-  }
-  for (; d < D; d++) s0 += a[ao + d]! * b[bo + d]!;
-  return s0 + s1 + s2 + s3;
 }
 
 function normalizeInPlace(v: Float32Array): void {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dotAt } from '../core/dot.js';
 import { progress } from '../core/progress.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import type { CatalogItem } from './types.js';
@@ -195,21 +196,5 @@ export function dotRow(m: ItemMatrix, i: number, v: Float32Array): number {
 
 /** Dot product of rows i and j. */
 export function dotRows(m: ItemMatrix, i: number, j: number): number {
-  const d = m.data;
-  const dim = m.dim;
-  const a = i * dim;
-  const b = j * dim;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (; k + 3 < dim; k += 4) {
-    s0 += d[a + k]! * d[b + k]!;
-    s1 += d[a + k + 1]! * d[b + k + 1]!;
-    s2 += d[a + k + 2]! * d[b + k + 2]!;
-    s3 += d[a + k + 3]! * d[b + k + 3]!;
-  }
-  for (; k < dim; k++) s0 += d[a + k]! * d[b + k]!;
-  return s0 + s1 + s2 + s3;
+  return dotAt(m.data, i * m.dim, m.data, j * m.dim, m.dim);
 }

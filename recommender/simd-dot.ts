@@ -1,3 +1,4 @@
+import { dotAt } from '../core/dot.js';
 import type { ItemMatrix } from './item-embeddings.js';
 
 // Scores every item vector against one query vector (n dot products of `dim` floats): the hot loop
@@ -137,21 +138,7 @@ class JsDotEngine implements DotEngine {
 
   dots(v: Float32Array, out: Float32Array): Float32Array {
     const { data, dim, n } = this.matrix;
-    for (let i = 0, off = 0; i < n; i++, off += dim) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let d = 0;
-      for (; d + 3 < dim; d += 4) {
-        s0 += data[off + d]! * v[d]!;
-        s1 += data[off + d + 1]! * v[d + 1]!;
-        s2 += data[off + d + 2]! * v[d + 2]!;
-        s3 += data[off + d + 3]! * v[d + 3]!;
-      }
-      for (; d < dim; d++) s0 += data[off + d]! * v[d]!;
-      out[i] = s0 + s1 + s2 + s3;
-    }
+    for (let i = 0, off = 0; i < n; i++, off += dim) out[i] = dotAt(data, off, v, 0, dim);
     return out;
   }
 }
