@@ -1,10 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
 import type { Store } from '../store/index.js';
 import type { Running } from './main.js';
 import { TestServer } from './test-server.js';
-import { botTexts, connect, fakeGraph, fixtureRows, type ChatClient, type FakeGraph } from './test-client.js';
+import { botTexts, connect, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from './test-client.js';
 
 // End to end: the real server (real models, real SQLite file, real FAQ index, real recommender)
 // on 127.0.0.1, driven by real socket.io clients and signed Messenger webhooks. Only Meta's Graph
@@ -46,12 +45,7 @@ describe('ShopBot end to end', () => {
   const logs: string[] = [];
 
   const env = () => ({ ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET, MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url });
-  const customerClient = async (auth: Record<string, unknown> = {}) => {
-    const c = await connect(running.url, '/chat', auth);
-    clients.push(c);
-    await c.waitFor((e) => e.event === 'session');
-    return c;
-  };
+  const customerClient = (auth: Record<string, unknown> = {}) => server.customerClient(auth);
   const ask = async (c: ChatClient, text: string, until: (texts: string[], from: number) => boolean = (t) => t.length > 0) => {
     const from = c.events.length;
     const ack = await c.send({ text });
@@ -59,10 +53,7 @@ describe('ShopBot end to end', () => {
     await c.waitFor(() => until(botTexts(c, from), from), { from });
     return from;
   };
-  const postWebhook = (body: unknown) => {
-    const raw = JSON.stringify(body);
-    return fetch(`${running.url}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex') } });
-  };
+  const postWebhook = (body: unknown) => postSignedWebhook(running.url, body, APP_SECRET);
 
   // The first file of a run builds the warm data folder (minutes on 2 busy cores); others wait for it.
   beforeAll(async () => {

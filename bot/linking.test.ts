@@ -1,11 +1,11 @@
-import { createHmac, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
 import type { Store } from '../store/index.js';
 import { formatCode, typedCode } from './linking.js';
 import type { Running } from './main.js';
 import { TestServer } from './test-server.js';
-import { botTexts, connect, fakeGraph, fixtureRows, type ChatClient, type FakeGraph } from './test-client.js';
+import { botTexts, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from './test-client.js';
 
 // Account linking web chat -> Messenger, end to end: the real server (real models, SQLite file,
 // bot), real socket.io clients and signed Messenger webhooks; only Meta's Graph API is a local fake.
@@ -77,12 +77,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     MESSENGER_PAGE_NAME: PAGE,
     SHOPBOT_PUBLIC_URL: 'https://shop.example/',
   });
-  const customerClient = async (auth: Record<string, unknown> = {}) => {
-    const c = await connect(running.url, '/chat', auth);
-    clients.push(c);
-    await c.waitFor((e) => e.event === 'session');
-    return c;
-  };
+  const customerClient = (auth: Record<string, unknown> = {}) => server.customerClient(auth);
   const session = (c: ChatClient) => c.events.filter((e) => e.event === 'session').at(-1)!.data as { token: string; customerId: string; conversationId: string; messenger: boolean; messengerLinked: boolean };
   const ask = async (c: ChatClient, text: string) => {
     const from = c.events.length;
@@ -97,8 +92,8 @@ describe('account linking web chat -> Messenger, end to end', () => {
     return { ...ack, ref: new URL(ack.url!).searchParams.get('ref')! };
   };
   const postWebhook = async (messaging: Record<string, unknown>[]) => {
-    const raw = JSON.stringify({ object: 'page', entry: [{ id: 'page', time: Date.now(), messaging: messaging.map((m) => ({ recipient: { id: 'page' }, timestamp: Date.now(), ...m })) }] });
-    const res = await fetch(`${running.url}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', APP_SECRET).update(raw).digest('hex') } });
+    const body = { object: 'page', entry: [{ id: 'page', time: Date.now(), messaging: messaging.map((m) => ({ recipient: { id: 'page' }, timestamp: Date.now(), ...m })) }] };
+    const res = await postSignedWebhook(running.url, body, APP_SECRET);
     expect(res.status).toBe(200);
   };
   const referral = (psid: string, ref: string) => postWebhook([{ sender: { id: psid }, referral: { ref, source: 'SHORTLINK', type: 'OPEN_THREAD' } }]);

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -93,6 +94,13 @@ export async function fakeGraph(): Promise<FakeGraph> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}/v21.0`, received, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** POSTs a Messenger webhook body to the server signed with the app secret, as Meta sends it. */
+export function postSignedWebhook(baseUrl: string, body: unknown, appSecret: string): Promise<Response> {
+  const raw = JSON.stringify(body);
+  const signature = 'sha256=' + createHmac('sha256', appSecret).update(raw).digest('hex');
+  return fetch(`${baseUrl}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } });
 }
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/store');

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { openStore, type Store } from '../store/index.js';
 import { start, type Running } from './main.js';
-import type { ChatClient } from './test-client.js';
+import { connect, type ChatClient } from './test-client.js';
 import { warmDataDir } from './test-template.js';
 
 // The real server for one end-to-end test file: a copy of the warm data folder (models, FAQ index,
@@ -36,6 +36,14 @@ export class TestServer {
 
   private static boot(opts: TestServerOptions, dataDir: string): Promise<Running> {
     return start({ port: 0, host: '127.0.0.1', dataDir, env: opts.env, log: (l) => opts.logs.push(l) });
+  }
+
+  /** A customer's web chat client on /chat, once its session has arrived; closed by close(). */
+  async customerClient(auth: Record<string, unknown> = {}): Promise<ChatClient> {
+    const c = await connect(this.running.url, '/chat', auth);
+    this.opts.clients.push(c);
+    await c.waitFor((e) => e.event === 'session');
+    return c;
   }
 
   /** Closes the clients, the store handle and the server. */

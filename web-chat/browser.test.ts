@@ -4,7 +4,7 @@
 //
 // Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
 import Database from 'better-sqlite3';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flakyProxy } from './test-helpers.js';
-import { fakeGraph, type FakeGraph } from '../bot/test-client.js';
+import { fakeGraph, postSignedWebhook, type FakeGraph } from '../bot/test-client.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -412,8 +412,8 @@ describe('hand-off to a person', () => {
 
     // The shopper sends the code to the Page on Messenger: a signed webhook, as Meta sends it.
     const psid = String(Date.now()).slice(-12);
-    const raw = JSON.stringify({ object: 'page', entry: [{ id: '1', time: Date.now(), messaging: [{ sender: { id: psid }, recipient: { id: '1' }, timestamp: Date.now(), message: { mid: `m-${psid}`, text: `link ${code}` } }] }] });
-    const res = await fetch(`${server.url}/webhooks/messenger`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + createHmac('sha256', MESSENGER_APP_SECRET).update(raw).digest('hex') } });
+    const body = { object: 'page', entry: [{ id: '1', time: Date.now(), messaging: [{ sender: { id: psid }, recipient: { id: '1' }, timestamp: Date.now(), message: { mid: `m-${psid}`, text: `link ${code}` } }] }] };
+    const res = await postSignedWebhook(server.url, body, MESSENGER_APP_SECRET);
     expect(res.status).toBe(200);
     await page.locator('.sb-linkbtn', { hasText: 'Messenger connected' }).waitFor();
     expect(await page.locator('.sb-linkbtn').isDisabled()).toBe(true);
