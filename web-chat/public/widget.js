@@ -876,11 +876,11 @@
           });
         });
         socket.on('linked', function (d) {
-          showLinked();
+          showMessenger(true);
           if (d && typeof d.message === 'string') addSystem(d.message);
         });
         socket.on('unlinked', function (d) {
-          showUnlinked();
+          showMessenger(false);
           if (d && typeof d.message === 'string') addSystem(d.message);
         });
         socket.on('error', function (e) {
@@ -903,28 +903,21 @@
   // ---------- continue on Messenger (account linking; every text goes in with textContent) ----------
   function applyMessenger(s) {
     linkRow.hidden = s.messenger !== true;
-    if (s.messengerLinked === true) showLinked();
-    else if (s.messenger === true) showUnlinked();
+    if (s.messengerLinked === true) showMessenger(true);
+    else if (s.messenger === true) showMessenger(false);
   }
 
-  function showLinked() {
+  // The link row in one of its two states: Messenger connected (with "Disconnect"), or offered.
+  function showMessenger(linked) {
+    var label = linked ? 'Messenger connected' : 'Continue on Messenger';
+    if (!linked && linkBtn.textContent === label) return; // already offered: keep an open link box
     linkBox.hidden = true;
     linkBox.textContent = '';
-    linkBtn.disabled = true;
-    linkBtn.textContent = 'Messenger connected';
-    linkBtn.setAttribute('aria-label', 'Messenger is connected to this chat');
-    unlinkBtn.hidden = false;
+    linkBtn.disabled = linked;
+    linkBtn.textContent = label;
+    linkBtn.setAttribute('aria-label', linked ? 'Messenger is connected to this chat' : 'Continue this chat on Messenger');
+    unlinkBtn.hidden = !linked;
     unlinkBtn.disabled = false;
-  }
-
-  function showUnlinked() {
-    if (linkBtn.textContent === 'Continue on Messenger') return;
-    linkBox.hidden = true;
-    linkBox.textContent = '';
-    linkBtn.disabled = false;
-    linkBtn.textContent = 'Continue on Messenger';
-    linkBtn.setAttribute('aria-label', 'Continue this chat on Messenger');
-    unlinkBtn.hidden = true;
   }
 
   // Disconnecting asks once more first: Messenger then no longer shows this chat or the orders.
@@ -946,7 +939,7 @@
           showLinkBox([el('p', { class: 'sb-linktext', text: (res && typeof res.message === 'string' && res.message) || 'Sorry, Messenger could not be disconnected. Please try again.' })]);
           return;
         }
-        showUnlinked(); // the server's `unlinked` event adds the message to the chat
+        showMessenger(false); // the server's `unlinked` event adds the message to the chat
       });
     });
   });
