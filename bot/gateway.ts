@@ -32,6 +32,9 @@ export interface GatewayOptions {
  * bot, and stores every outgoing turn before a channel delivers it. Turns of one customer run in
  * order; different customers run concurrently.
  */
+/** Where a conversation's replies go (the customer's last channel identity), kept in the state table. */
+const routeKey = (conversationId: string) => `route:${conversationId}`;
+
 export class Gateway {
   private readonly chains = new Map<string, Promise<void>>();
   /** Inbound activity id -> the stored customer message's seq, while its turn runs (replies name it). */
@@ -67,13 +70,13 @@ export class Gateway {
   }
 
   route(conversationId: string): Route | undefined {
-    return this.store.state.get<Route>(`route:${conversationId}`)?.value;
+    return this.store.state.get<Route>(routeKey(conversationId))?.value;
   }
 
   /** Points the conversation's replies at another identity, or nowhere until the customer writes. */
   reroute(conversationId: string, route: Route | null): void {
-    if (route) this.store.state.put(`route:${conversationId}`, route);
-    else this.store.state.delete(`route:${conversationId}`);
+    if (route) this.store.state.put(routeKey(conversationId), route);
+    else this.store.state.delete(routeKey(conversationId));
   }
 
   /**
@@ -86,7 +89,7 @@ export class Gateway {
     const route: Route = { channel: m.channel, externalId: m.externalId };
     // Written only when the customer switched channel or identity: one commit less per message.
     const known = this.route(conversation.id);
-    if (known?.channel !== route.channel || known.externalId !== route.externalId) this.store.state.put(`route:${conversation.id}`, route);
+    if (known?.channel !== route.channel || known.externalId !== route.externalId) this.reroute(conversation.id, route);
     const text = typeof m.text === 'string' ? m.text : '';
     const stored = this.store.conversations.appendMessage(conversation.id, {
       role: 'customer',

@@ -416,7 +416,7 @@ export class AccountLinker {
       const keeper = this.consolidate(customerId);
       // The customer continues on Messenger: agent replies and proactive messages go there (the web
       // chat still shows every turn through the gateway's mirror).
-      store.state.put(`route:${keeper.id}`, { channel: 'messenger', externalId: psid });
+      this.opts.gateway.reroute(keeper.id, { channel: 'messenger', externalId: psid });
       return { kind: 'linked', event: { customerId, conversationId: keeper.id, conversationIds: [...new Set([keeper.id, ...before])], channel: 'messenger', externalId: psid } };
     });
   }
