@@ -262,6 +262,63 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO products_fts (products_fts) VALUES ('rebuild');
     `),
   },
+  {
+    version: 9,
+    name: 'privacy_and_reliability',
+    up: sql(`
+      -- What agents wrote to one customer, proposed as an answer for everyone. Nothing here is served
+      -- to customers until a person approves it (status 'approved'); faq_label is its unit in the
+      -- FAQ index while approved.
+      CREATE TABLE learned_answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket_id INTEGER REFERENCES handoff_tickets (id) ON DELETE SET NULL,
+        conversation_id TEXT REFERENCES conversations (id) ON DELETE SET NULL,
+        question TEXT NOT NULL CHECK (length(question) BETWEEN 1 AND 4000),
+        answer TEXT NOT NULL CHECK (length(answer) BETWEEN 1 AND 8000),
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+        origin TEXT NOT NULL DEFAULT 'resolve' CHECK (origin IN ('resolve', 'migrated', 'manual')),
+        proposed_by TEXT REFERENCES agents (id) ON DELETE SET NULL,
+        reviewed_by TEXT REFERENCES agents (id) ON DELETE SET NULL,
+        reviewed_at TEXT,
+        faq_label INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX learned_answers_status ON learned_answers (status, id);
+
+      -- Channel message ids already taken in (Messenger mid, Bot Framework activity id), so a webhook
+      -- retry, also one after a restart, is recognised. Old rows are pruned.
+      CREATE TABLE inbound_receipts (
+        channel TEXT NOT NULL CHECK (length(channel) BETWEEN 1 AND 32),
+        message_id TEXT NOT NULL CHECK (length(message_id) BETWEEN 1 AND 512),
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (channel, message_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX inbound_receipts_time ON inbound_receipts (received_at);
+
+      -- A customer message that was stored (and acknowledged) whose bot turn has not finished yet.
+      -- On start every row is a turn to run, in order, once.
+      CREATE TABLE pending_turns (
+        message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+
+      -- Staff roles: agents answer chats, admins also manage learned answers and staff, the product
+      -- team reads insights.
+      ALTER TABLE agents ADD COLUMN role TEXT NOT NULL DEFAULT 'agent' CHECK (role IN ('agent', 'admin', 'product'));
+
+      -- Failed logins per account, for lockout with back-off.
+      CREATE TABLE login_failures (
+        email TEXT PRIMARY KEY COLLATE NOCASE,
+        failures INTEGER NOT NULL CHECK (failures >= 0),
+        locked_until TEXT,
+        updated_at TEXT NOT NULL
+      );
+    `),
+  },
 ];
 
 export interface MigrationResult {
