@@ -79,4 +79,22 @@ describe('AgentRepo', () => {
     expect(store.agents.get(a.id)!.skills).toEqual(['orders']);
     expect(() => store.agents.setSkills('ghost', [])).toThrow(/not found/);
   });
+
+  it('stores a role (default agent), changes it, and refuses unknown roles', async () => {
+    const a = await store.agents.create({ name: 'Anna', email: 'anna@example.com', password: 'pw' });
+    expect(a.role).toBe('agent');
+    const p = await store.agents.create({ name: 'Pat', email: 'pat@example.com', password: 'pw', role: 'product' });
+    expect(store.agents.get(p.id)!.role).toBe('product');
+    store.agents.setRole(a.id, 'admin');
+    expect(store.agents.getByEmail('ANNA@example.com')!.role).toBe('admin');
+    expect((await store.agents.verifyPassword('anna@example.com', 'pw'))!.role).toBe('admin');
+    const s = store.agents.createSession(a.id);
+    expect(store.agents.verifySession(s.token)!.role).toBe('admin');
+    expect(store.agents.list().map((x) => [x.name, x.role])).toEqual([['Anna', 'admin'], ['Pat', 'product']]);
+    expect(() => store.agents.setRole(a.id, 'root' as never)).toThrow(/role must be one of/);
+    await expect(store.agents.create({ name: 'X', email: 'x@example.com', password: 'pw', role: 'owner' as never })).rejects.toThrow(/role must be one of/);
+    expect(() => store.agents.setRole('ghost', 'agent')).toThrow(/not found/);
+    // the CHECK constraint backs the validation up
+    expect(() => ctx.db.prepare("UPDATE agents SET role = 'root' WHERE id = ?").run(a.id)).toThrow(/CHECK/);
+  });
 });

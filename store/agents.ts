@@ -3,7 +3,7 @@ import type { DB } from './db.js';
 import { StoreError } from './errors.js';
 import { newId } from './ids.js';
 import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES } from './text.js';
-import type { Agent, AgentSession } from './types.js';
+import { STAFF_ROLES, type Agent, type AgentSession, type StaffRole } from './types.js';
 
 // Support agents and their login sessions. Passwords are stored as scrypt hashes with a random salt
 // ("scrypt$N$r$p$salt$hash", base64); session tokens are random and only their SHA-256 is stored,
@@ -59,10 +59,18 @@ interface AgentRow {
   email: string;
   password_hash: string;
   skills: string;
+  role: StaffRole;
   created_at: string;
 }
 
-const toAgent = (r: AgentRow): Agent => ({ id: r.id, name: r.name, email: r.email, skills: JSON.parse(r.skills) as string[], createdAt: r.created_at });
+const toAgent = (r: AgentRow): Agent => ({ id: r.id, name: r.name, email: r.email, skills: JSON.parse(r.skills) as string[], role: r.role, createdAt: r.created_at });
+
+function checkRole(role: unknown): StaffRole {
+  if (typeof role !== 'string' || !(STAFF_ROLES as readonly string[]).includes(role)) {
+    throw new StoreError('invalid_input', `role must be one of ${STAFF_ROLES.join(', ')}`);
+  }
+  return role as StaffRole;
+}
 
 export interface NewAgent {
   id?: string;
@@ -70,6 +78,8 @@ export interface NewAgent {
   email: string;
   password: string;
   skills?: readonly string[];
+  /** Defaults to 'agent'. */
+  role?: StaffRole;
 }
 
 /** Default agent session lifetime: 12 hours. */
@@ -81,6 +91,7 @@ export class AgentRepo {
   private readonly insertStmt;
   private readonly setHash;
   private readonly setSkillsStmt;
+  private readonly setRoleStmt;
   private readonly insertSession;
   private readonly sessionAgent;
   private readonly deleteSession;
@@ -93,18 +104,19 @@ export class AgentRepo {
     private readonly db: DB,
     private readonly now: () => number = Date.now,
   ) {
-    const cols = 'id, name, email, password_hash, skills, created_at';
+    const cols = 'id, name, email, password_hash, skills, role, created_at';
     this.byId = db.prepare<[string], AgentRow>(`SELECT ${cols} FROM agents WHERE id = ?`);
     this.byEmail = db.prepare<[string], AgentRow>(`SELECT ${cols} FROM agents WHERE email = ?`);
     this.listStmt = db.prepare<[], AgentRow>(`SELECT ${cols} FROM agents ORDER BY name, id`);
-    this.insertStmt = db.prepare<[AgentRow]>(`INSERT INTO agents (${cols}) VALUES (@id, @name, @email, @password_hash, @skills, @created_at)`);
+    this.insertStmt = db.prepare<[AgentRow]>(`INSERT INTO agents (${cols}) VALUES (@id, @name, @email, @password_hash, @skills, @role, @created_at)`);
+    this.setRoleStmt = db.prepare<[string, string]>('UPDATE agents SET role = ? WHERE id = ?');
     this.setHash = db.prepare<[string, string]>('UPDATE agents SET password_hash = ? WHERE id = ?');
     this.setSkillsStmt = db.prepare<[string, string]>('UPDATE agents SET skills = ? WHERE id = ?');
     this.insertSession = db.prepare<[string, string, string, string]>(
       'INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
     );
     this.sessionAgent = db.prepare<[string, string], AgentRow>(
-      `SELECT a.id, a.name, a.email, a.password_hash, a.skills, a.created_at
+      `SELECT a.id, a.name, a.email, a.password_hash, a.skills, a.role, a.created_at
        FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ? AND s.expires_at > ?`,
     );
     this.deleteSession = db.prepare<[string]>('DELETE FROM agent_sessions WHERE token_hash = ?');
@@ -122,6 +134,7 @@ export class AgentRepo {
       email,
       password_hash: await hashPassword(a.password),
       skills: JSON.stringify(skills),
+      role: checkRole(a.role ?? 'agent'),
       created_at: isoTime(undefined, this.now),
     };
     try {
@@ -172,6 +185,10 @@ export class AgentRepo {
   setSkills(id: string, skills: readonly string[]): void {
     const list = skills.map((s) => checkText('skill', s, MAX_ID_BYTES));
     if (this.setSkillsStmt.run(JSON.stringify(list), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+  }
+
+  setRole(id: string, role: StaffRole): void {
+    if (this.setRoleStmt.run(checkRole(role), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
   }
 
   /** A new random session token for the agent (only its hash is stored). */

@@ -7,6 +7,7 @@ import { openDatabase } from './db.js';
 import { createStore } from './index.js';
 import {
   DEMO_AGENT,
+  DEMO_PRODUCT,
   fixturesFingerprint,
   formatSeedReport,
   seed,
@@ -59,10 +60,11 @@ describe('seed', () => {
     expect(r.tables.transcripts.inserted).toBe(2);
     expect(r.tables.messages.inserted).toBe(4);
     expect(r.tables.events.inserted).toBe(3);
-    expect(r.tables.agents.inserted).toBe(1);
-    expect(snapshotCounts(t.db)).toMatchObject({ products: 3, customers: 2, channel_identities: 3, orders: 2, order_lines: 3, reviews: 3, conversations: 2, messages: 4, events: 3, agents: 1 });
+    expect(r.tables.agents.inserted).toBe(2); // the demo agent (admin) and the demo product-team account
+    expect(snapshotCounts(t.db)).toMatchObject({ products: 3, customers: 2, channel_identities: 3, orders: 2, order_lines: 3, reviews: 3, conversations: 2, messages: 4, events: 3, agents: 2 });
     const anna = await t.store.agents.verifyPassword(DEMO_AGENT.email, 'test-password');
-    expect(anna).toMatchObject({ name: 'Anna', skills: ['orders', 'payments', 'product'] });
+    expect(anna).toMatchObject({ name: 'Anna', skills: ['orders', 'payments', 'product'], role: 'admin' });
+    expect(t.store.agents.getByEmail(DEMO_PRODUCT.email)).toMatchObject({ role: 'product', skills: [] });
     expect(seededFingerprint(t.db)).toBe(await fixturesFingerprint(t.fixturesDir));
     expect(t.store.conversations.get('T1')).toMatchObject({ source: 'historical', status: 'closed', origin: 'test' });
   });
@@ -89,7 +91,7 @@ describe('seed', () => {
     expect(totals(again)).toMatchObject({ inserted: 0, updated: 0, rejected: 0 });
     expect(again.tables.products.unchanged).toBe(3);
     expect(again.tables.messages.unchanged).toBe(4);
-    expect(again.tables.agents.unchanged).toBe(1);
+    expect(again.tables.agents.unchanged).toBe(2);
     expect(snapshotCounts(t.db)).toEqual(before);
     // the fast path skips the work entirely
     const skipped = await seedIfNeeded(t.db, t.fixturesDir, quiet);

@@ -6,7 +6,7 @@ import { progress } from '../core/progress.js';
 import { hashPassword, verifyPasswordHash } from './agents.js';
 import type { DB } from './db.js';
 import { MAX_ID_BYTES, MAX_SHORT_BYTES } from './text.js';
-import { EVENT_TYPES, IDENTITY_CHANNELS, ROLES, type EventType, type IdentityChannel, type OrderStatus, type Role } from './types.js';
+import { EVENT_TYPES, IDENTITY_CHANNELS, ROLES, type EventType, type IdentityChannel, type OrderStatus, type Role, type StaffRole } from './types.js';
 import { arr, id, Invalid, num, obj, oneOf, optId, optNum, optStr, ref, str, text, time, validator, type Obj } from './validate.js';
 
 // Loads the demo store from fixtures/store/*.jsonl. Every file is read and validated first (bad rows
@@ -15,20 +15,44 @@ import { arr, id, Invalid, num, obj, oneOf, optId, optNum, optStr, ref, str, tex
 // and only rewritten when a value differs, so seeding the same fixtures twice changes nothing.
 
 /** Bump when seeding logic changes in a way that should make seedIfNeeded re-run. */
-export const SEED_FORMAT = 1;
+export const SEED_FORMAT = 2;
 
 export const REQUIRED_FILES = ['products.jsonl', 'customers.jsonl', 'orders.jsonl', 'reviews.jsonl', 'transcripts.jsonl'] as const;
 export const OPTIONAL_FILES = ['events.jsonl'] as const;
 
-/** Demo-only support agent created by the seed. Never use the default password outside a demo. */
+interface DemoStaff {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string;
+  readonly skills: readonly string[];
+  readonly role: StaffRole;
+  readonly defaultPassword: string;
+}
+
+/**
+ * Demo-only support agent created by the seed; an admin, so the demo can approve learned answers.
+ * Never use the default password outside a demo.
+ */
 export const DEMO_AGENT = {
   id: 'agent-anna',
   name: 'Anna',
   email: 'agent@example.com',
   skills: ['orders', 'payments', 'product'],
+  role: 'admin',
   /** Demo only: override with SHOPBOT_AGENT_PASSWORD. */
   defaultPassword: 'demo-agent',
-} as const;
+} as const satisfies DemoStaff;
+
+/** Demo-only product-team account (reads insights, cannot take chats). */
+export const DEMO_PRODUCT = {
+  id: 'staff-pat',
+  name: 'Pat (product)',
+  email: 'product@example.com',
+  skills: [],
+  role: 'product',
+  /** Demo only: override with SHOPBOT_PRODUCT_PASSWORD. */
+  defaultPassword: 'demo-product',
+} as const satisfies DemoStaff;
 
 /** Fixture statuses; 'return_requested' only arises at runtime but is accepted too. */
 const FIXTURE_ORDER_STATUSES: readonly OrderStatus[] = ['processing', 'shipped', 'delivered', 'cancelled', 'return_requested', 'returned'];
@@ -65,6 +89,8 @@ export interface SeedOptions {
   stream?: NodeJS.WriteStream;
   /** Demo agent password; defaults to SHOPBOT_AGENT_PASSWORD, then the documented demo default. */
   agentPassword?: string;
+  /** Demo product-team password; defaults to SHOPBOT_PRODUCT_PASSWORD, then the documented demo default. */
+  productPassword?: string;
   /** Called before each row is written, inside the transaction (tests use it to inject failures). */
   onRow?: (table: SeedTable, index: number) => void;
 }
@@ -450,12 +476,17 @@ export async function seed(db: DB, fixturesDir: string, opts: SeedOptions = {}):
   parsed.transcripts = await read('transcripts.jsonl', 'transcripts', transcriptValidator(new Set(), known));
   parsed.events = await read('events.jsonl', 'events', eventValidator(known));
 
-  const agentPlan = await planDemoAgent(db, opts.agentPassword ?? process.env.SHOPBOT_AGENT_PASSWORD ?? DEMO_AGENT.defaultPassword);
+  const staffPlans = [
+    await planDemoStaff(db, DEMO_AGENT, opts.agentPassword ?? process.env.SHOPBOT_AGENT_PASSWORD ?? DEMO_AGENT.defaultPassword),
+    await planDemoStaff(db, DEMO_PRODUCT, opts.productPassword ?? process.env.SHOPBOT_PRODUCT_PASSWORD ?? DEMO_PRODUCT.defaultPassword),
+  ];
 
   const write = db.transaction(() => {
     writeAll(db, parsed, tables, { silent, stream, onRow: opts.onRow });
-    opts.onRow?.('agents', 0);
-    tables.agents[applyDemoAgent(db, agentPlan)]++;
+    staffPlans.forEach((plan, i) => {
+      opts.onRow?.('agents', i);
+      tables.agents[applyDemoStaff(db, plan)]++;
+    });
     const setMeta = db.prepare<[string, string, string]>(
       'INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at WHERE value IS NOT excluded.value',
     );
@@ -630,35 +661,38 @@ function writeAll(
   }
 }
 
-interface AgentPlan {
+interface StaffPlan {
   action: 'insert' | 'update' | 'none';
   id: string;
+  staff: DemoStaff;
   hash: string | null;
 }
 
-/** Decides (outside the transaction: scrypt is async) what to do about the demo agent. */
-async function planDemoAgent(db: DB, password: string): Promise<AgentPlan> {
+/** Decides (outside the transaction: scrypt is async) what to do about one demo staff account. */
+async function planDemoStaff(db: DB, staff: DemoStaff, password: string): Promise<StaffPlan> {
   const row = db
-    .prepare<[string], { id: string; name: string; skills: string; password_hash: string }>('SELECT id, name, skills, password_hash FROM agents WHERE email = ?')
-    .get(DEMO_AGENT.email);
-  if (!row) return { action: 'insert', id: DEMO_AGENT.id, hash: await hashPassword(password) };
-  const sameProfile = row.name === DEMO_AGENT.name && row.skills === JSON.stringify(DEMO_AGENT.skills);
+    .prepare<[string], { id: string; name: string; skills: string; role: string; password_hash: string }>('SELECT id, name, skills, role, password_hash FROM agents WHERE email = ?')
+    .get(staff.email);
+  if (!row) return { action: 'insert', id: staff.id, staff, hash: await hashPassword(password) };
+  const sameProfile = row.name === staff.name && row.skills === JSON.stringify(staff.skills) && row.role === staff.role;
   const samePassword = await verifyPasswordHash(password, row.password_hash);
-  if (sameProfile && samePassword) return { action: 'none', id: row.id, hash: null };
-  return { action: 'update', id: row.id, hash: samePassword ? row.password_hash : await hashPassword(password) };
+  if (sameProfile && samePassword) return { action: 'none', id: row.id, staff, hash: null };
+  return { action: 'update', id: row.id, staff, hash: samePassword ? row.password_hash : await hashPassword(password) };
 }
 
-function applyDemoAgent(db: DB, plan: AgentPlan): Outcome {
+function applyDemoStaff(db: DB, plan: StaffPlan): Outcome {
+  const { staff } = plan;
   if (plan.action === 'none') return 'unchanged';
   if (plan.action === 'insert') {
-    db.prepare<[string, string, string, string, string, string]>(
-      'INSERT INTO agents (id, name, email, password_hash, skills, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(plan.id, DEMO_AGENT.name, DEMO_AGENT.email, plan.hash!, JSON.stringify(DEMO_AGENT.skills), new Date().toISOString());
+    db.prepare<[string, string, string, string, string, string, string]>(
+      'INSERT INTO agents (id, name, email, password_hash, skills, role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(plan.id, staff.name, staff.email, plan.hash!, JSON.stringify(staff.skills), staff.role, new Date().toISOString());
     return 'inserted';
   }
-  db.prepare<[string, string, string, string]>('UPDATE agents SET name = ?, skills = ?, password_hash = ? WHERE id = ?').run(
-    DEMO_AGENT.name,
-    JSON.stringify(DEMO_AGENT.skills),
+  db.prepare<[string, string, string, string, string]>('UPDATE agents SET name = ?, skills = ?, role = ?, password_hash = ? WHERE id = ?').run(
+    staff.name,
+    JSON.stringify(staff.skills),
+    staff.role,
     plan.hash!,
     plan.id,
   );

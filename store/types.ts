@@ -187,11 +187,16 @@ export interface QueuedTicket extends Ticket {
   waitMs: number;
 }
 
+/** Staff roles: agents answer chats, admins also manage learned answers and staff, the product team reads insights. */
+export const STAFF_ROLES = ['agent', 'admin', 'product'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
 export interface Agent {
   id: string;
   name: string;
   email: string;
   skills: string[];
+  role: StaffRole;
   createdAt: string;
 }
 
