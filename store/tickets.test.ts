@@ -84,6 +84,50 @@ describe('TicketRepo', () => {
     expect(store.tickets.claimNext(agent.id)?.id).toBe(orders.id); // no skill filter
   });
 
+  it('lists every pending position from one query, and queue entries with the customer and their last message', async () => {
+    const agent = await store.agents.create({ name: 'Ravi', email: 'ravi@example.com', password: 'pw-123456' });
+    const a = store.tickets.create({ conversationId: conv(), reason: 'refund' });
+    time.advance(1_000);
+    const b = store.tickets.create({ conversationId: conv('C2'), reason: 'late parcel' });
+    time.advance(1_000);
+    const c = store.tickets.create({ conversationId: conv(null), reason: 'angry', priority: 2 });
+    time.advance(4_000);
+    expect(store.tickets.positions()).toEqual([
+      { id: c.id, conversationId: c.conversationId, position: 1 },
+      { id: a.id, conversationId: a.conversationId, position: 2 },
+      { id: b.id, conversationId: b.conversationId, position: 3 },
+    ]);
+    // the same positions as position(id), one count per ticket
+    for (const p of store.tickets.positions()) expect(store.tickets.position(p.id)).toBe(p.position);
+
+    store.conversations.appendMessage(a.conversationId, { role: 'customer', text: 'first', sentiment: 'neutral' });
+    store.conversations.appendMessage(a.conversationId, { role: 'customer', text: 'where is my refund?', sentiment: 'negative' });
+    store.conversations.appendMessage(a.conversationId, { role: 'bot', text: 'Let me get a person.' });
+    const entries = store.tickets.queueEntries();
+    expect(entries.map((e) => [e.id, e.position, e.waitMs, e.customerName, e.lastMessage])).toEqual([
+      [c.id, 1, 4_000, null, null],
+      [a.id, 2, 6_000, store.customers.get('C1')!.name, { text: 'where is my refund?', sentiment: 'negative' }],
+      [b.id, 3, 5_000, store.customers.get('C2')!.name, null],
+    ]);
+    expect(store.tickets.queueEntries({ limit: 1 }).map((e) => e.id)).toEqual([c.id]);
+
+    // one-row look-ups carry no position (that would be queue-wide work)
+    expect(store.tickets.queueEntryForConversation(a.conversationId)).toMatchObject({ id: a.id, position: null, lastMessage: { text: 'where is my refund?' } });
+    expect(store.tickets.queueEntriesFor([b.id, 9999, a.id]).map((e) => [e.id, e.position])).toEqual([
+      [a.id, null],
+      [b.id, null],
+    ]);
+    expect(store.tickets.queueEntriesFor([])).toEqual([]);
+
+    store.tickets.assign(c.id, agent.id);
+    expect(store.tickets.positions().map((p) => [p.id, p.position])).toEqual([
+      [a.id, 1],
+      [b.id, 2],
+    ]);
+    expect(store.tickets.queueEntryForConversation(c.conversationId)).toBeUndefined();
+    expect(store.tickets.queueEntriesFor([c.id])).toEqual([]);
+  });
+
   it('times out tickets nobody picked up', () => {
     const old = store.tickets.create({ conversationId: conv(), reason: 'x' });
     time.advance(10 * 60_000);

@@ -33,6 +33,14 @@ const toTicket = (r: TicketRow): Ticket => ({
   summary: r.summary,
 });
 
+const toEntry = (r: EntryRow, now: number): QueueEntry => ({
+  ...toTicket(r),
+  position: r.position,
+  waitMs: Math.max(0, now - Date.parse(r.created_at)),
+  customerName: r.customer_name,
+  lastMessage: r.last_text === null ? null : { text: r.last_text, sentiment: r.last_sentiment },
+});
+
 export interface NewTicket {
   conversationId: string;
   /** Defaults to the conversation's customer. */
@@ -44,6 +52,37 @@ export interface NewTicket {
 
 const COLUMNS = 'id, conversation_id, customer_id, status, reason, skill, priority, agent_id, created_at, assigned_at, resolved_at, summary';
 const QUEUE_ORDER = 'priority DESC, created_at, id';
+
+/** A pending ticket as the agents' queue shows it: the ticket, who is waiting, what they last wrote. */
+export interface QueueEntry extends Ticket {
+  /** 1-based position in the whole pending queue; null where it was not computed (one-row look-ups). */
+  position: number | null;
+  waitMs: number;
+  customerName: string | null;
+  /** The customer's latest message in the conversation, if any. */
+  lastMessage: { text: string; sentiment: string | null } | null;
+}
+
+/** Where each pending ticket stands: one row per ticket, in queue order. */
+export interface QueuePosition {
+  id: number;
+  conversationId: string;
+  position: number;
+}
+
+interface EntryRow extends TicketRow {
+  position: number | null;
+  customer_name: string | null;
+  last_text: string | null;
+  last_sentiment: string | null;
+}
+
+// The agents' view of pending tickets `t`: customer name, and the customer's latest message found
+// through the messages (conversation_id, id) index, one probe per ticket.
+const ENTRY_SELECT = (from: string, position: string) => `
+  SELECT t.*, ${position} AS position, c.name AS customer_name, m.text AS last_text, m.sentiment AS last_sentiment
+  FROM ${from} LEFT JOIN customers c ON c.id = t.customer_id
+  LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = t.conversation_id AND role = 'customer' ORDER BY id DESC LIMIT 1)`;
 
 /**
  * Hand-off tickets: a conversation waiting for (or talking to) a human agent. Life cycle:
@@ -60,6 +99,10 @@ export class TicketRepo {
   private readonly finishStmt;
   private readonly queueStmt;
   private readonly positionStmt;
+  private readonly positionsStmt;
+  private readonly entriesStmt;
+  private readonly entryByIdsStmt;
+  private readonly entryForConv;
   private readonly nextFor;
   private readonly forAgent;
   private readonly stalePending;
@@ -95,6 +138,19 @@ export class TicketRepo {
       `SELECT count(*) AS ahead FROM handoff_tickets o, handoff_tickets t
        WHERE t.id = ? AND o.status = 'pending' AND o.id <> t.id
          AND (o.priority > t.priority OR (o.priority = t.priority AND (o.created_at < t.created_at OR (o.created_at = t.created_at AND o.id < t.id))))`,
+    );
+    this.positionsStmt = db.prepare<[], { id: number; conversation_id: string; position: number }>(
+      `SELECT id, conversation_id, row_number() OVER (ORDER BY ${QUEUE_ORDER}) AS position FROM handoff_tickets WHERE status = 'pending' ORDER BY position`,
+    );
+    this.entriesStmt = db.prepare<{ limit: number }, EntryRow>(
+      `${ENTRY_SELECT(`(SELECT ${COLUMNS}, row_number() OVER (ORDER BY ${QUEUE_ORDER}) AS pos FROM handoff_tickets WHERE status = 'pending') t`, 't.pos')}
+       ORDER BY t.pos LIMIT @limit`,
+    );
+    this.entryByIdsStmt = db.prepare<[string], EntryRow>(
+      `${ENTRY_SELECT('handoff_tickets t', 'NULL')} WHERE t.id IN (SELECT value FROM json_each(?)) AND t.status = 'pending' ORDER BY t.priority DESC, t.created_at, t.id`,
+    );
+    this.entryForConv = db.prepare<[string], EntryRow>(
+      `${ENTRY_SELECT('handoff_tickets t', 'NULL')} WHERE t.conversation_id = ? AND t.status = 'pending'`,
     );
     this.nextFor = db.prepare<{ skills: string | null }, TicketRow>(
       `SELECT ${COLUMNS} FROM handoff_tickets WHERE status = 'pending'
@@ -165,6 +221,33 @@ export class TicketRepo {
     const t = this.byId.get(id);
     if (!t || t.status !== 'pending') return null;
     return (this.positionStmt.get(id)?.ahead ?? 0) + 1;
+  }
+
+  /**
+   * Every pending ticket's position, in queue order, from one query over the queue index (where
+   * `position(id)` would be one count per ticket).
+   */
+  positions(): QueuePosition[] {
+    return this.positionsStmt.all().map((r) => ({ id: r.id, conversationId: r.conversation_id, position: r.position }));
+  }
+
+  /** The agents' queue: pending tickets in order, with positions, customer names and last messages, in one query. */
+  queueEntries(opts: { limit?: number } = {}): QueueEntry[] {
+    const now = this.now();
+    return this.entriesStmt.all({ limit: Math.max(1, Math.min(1000, Math.trunc(opts.limit ?? 100))) }).map((r) => toEntry(r, now));
+  }
+
+  /** Queue entries of the given tickets that are still pending (position not computed), in queue order. */
+  queueEntriesFor(ids: readonly number[]): QueueEntry[] {
+    if (ids.length === 0) return [];
+    const now = this.now();
+    return this.entryByIdsStmt.all(JSON.stringify(ids)).map((r) => toEntry(r, now));
+  }
+
+  /** The queue entry of the conversation's pending ticket (position not computed); undefined if none is pending. */
+  queueEntryForConversation(conversationId: string): QueueEntry | undefined {
+    const r = this.entryForConv.get(conversationId);
+    return r ? toEntry(r, this.now()) : undefined;
   }
 
   assign(id: number, agentId: string): Ticket {
