@@ -5,6 +5,7 @@ import { openDatabase, openMemory, type DB, type OpenOptions } from './db.js';
 import { EventRepo } from './events.js';
 import { OrderRepo } from './orders.js';
 import { ProductRepo } from './products.js';
+import { ReceiptRepo } from './receipts.js';
 import { ReviewRepo } from './reviews.js';
 import { StateRepo } from './state.js';
 import { TicketRepo } from './tickets.js';
@@ -25,6 +26,8 @@ export interface Store {
   agents: AgentRepo;
   events: EventRepo;
   state: StateRepo;
+  /** Channel message ids already taken in (webhook retries are answered once). */
+  receipts: ReceiptRepo;
   close(): void;
 }
 
@@ -41,6 +44,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     agents: new AgentRepo(db, now),
     events: new EventRepo(db, now),
     state: new StateRepo(db, now),
+    receipts: new ReceiptRepo(db, now),
     close: () => db.close(),
   };
 }
@@ -64,3 +68,4 @@ export { TicketRepo, type NewTicket } from './tickets.js';
 export { AgentRepo, hashPassword, verifyPasswordHash, DEFAULT_SESSION_TTL_MS, type NewAgent } from './agents.js';
 export { EventRepo, type NewEvent, type Purchase } from './events.js';
 export { StateRepo, SqliteBotStorage, type PutOptions, type StoreItems } from './state.js';
+export { ReceiptRepo, RECEIPT_TTL_MS, type ReceiptOptions } from './receipts.js';
