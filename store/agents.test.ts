@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashPassword, hashToken, verifyPasswordHash } from './agents.js';
+import { DEFAULT_LOCKOUT, hashPassword, hashToken, verifyPasswordHash } from './agents.js';
+import { openDatabase } from './db.js';
+import { createStore } from './index.js';
 import { isStoreError } from './errors.js';
 import type { Store } from './index.js';
 import { clock, tempStore } from './test-helpers.js';
@@ -96,5 +98,73 @@ describe('AgentRepo', () => {
     expect(() => store.agents.setRole('ghost', 'agent')).toThrow(/not found/);
     // the CHECK constraint backs the validation up
     expect(() => ctx.db.prepare("UPDATE agents SET role = 'root' WHERE id = ?").run(a.id)).toThrow(/CHECK/);
+  });
+});
+
+describe('login lockout', () => {
+  const MIN = 60_000;
+  /** Charges n attempts that all fail; returns the last decision. */
+  const fail = (email: string, n: number) => {
+    let last = store.agents.chargeLoginAttempt(email);
+    for (let i = 1; i < n; i++) last = store.agents.chargeLoginAttempt(email);
+    return last;
+  };
+
+  it('locks an e-mail after 5 failures for 1 minute, doubling up to 15 minutes, per e-mail and case-insensitively', () => {
+    expect(DEFAULT_LOCKOUT).toMatchObject({ threshold: 5, baseMs: MIN, maxMs: 15 * MIN });
+    expect(fail('anna@example.com', 4)).toEqual({ allowed: true, failures: 4 });
+    expect(store.agents.loginLockedFor('anna@example.com')).toBe(0);
+    // the 5th attempt is still checked (it may be right), and sets the lock for the next ones
+    expect(store.agents.chargeLoginAttempt('ANNA@example.com')).toEqual({ allowed: true, failures: 5 });
+    expect(store.agents.chargeLoginAttempt('anna@example.com')).toEqual({ allowed: false, retryAfterMs: MIN, failures: 5 });
+    expect(store.agents.loginLockedFor(' Anna@Example.com ')).toBe(MIN);
+    // other e-mails are not affected
+    expect(store.agents.chargeLoginAttempt('bob@example.com')).toEqual({ allowed: true, failures: 1 });
+    const locks: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      time.advance(store.agents.loginLockedFor('anna@example.com'));
+      expect(store.agents.chargeLoginAttempt('anna@example.com').allowed).toBe(true);
+      locks.push(store.agents.loginLockedFor('anna@example.com') / MIN);
+    }
+    expect(locks).toEqual([2, 4, 8, 15, 15, 15]);
+    time.advance(30_000);
+    const refused = store.agents.chargeLoginAttempt('anna@example.com');
+    expect(refused).toMatchObject({ allowed: false, retryAfterMs: 15 * MIN - 30_000 });
+  });
+
+  it('applies to e-mails without an account exactly as to real ones', async () => {
+    await store.agents.create({ name: 'Anna', email: 'anna@example.com', password: 'pw' });
+    const real = fail('anna@example.com', 6);
+    const ghost = fail('ghost@example.com', 6);
+    expect(ghost).toEqual(real);
+  });
+
+  it('a success clears the count; a quiet day forgets it; old rows are purged', () => {
+    fail('anna@example.com', 4);
+    store.agents.clearLoginFailures('ANNA@example.com');
+    expect(fail('anna@example.com', 4)).toEqual({ allowed: true, failures: 4 });
+    time.advance(DEFAULT_LOCKOUT.forgetMs);
+    expect(store.agents.chargeLoginAttempt('anna@example.com')).toEqual({ allowed: true, failures: 1 });
+    fail('bob@example.com', 5);
+    time.advance(DEFAULT_LOCKOUT.forgetMs);
+    expect(store.agents.purgeLoginFailures()).toBe(2);
+    expect(ctx.db.prepare('SELECT count(*) FROM login_failures').pluck().get()).toBe(0);
+  });
+
+  it('a lock survives a restart (it lives in the SQLite file)', () => {
+    fail('anna@example.com', 5);
+    ctx.db.close();
+    const db = openDatabase(ctx.path);
+    try {
+      const again = createStore(db, time.now);
+      expect(again.agents.loginLockedFor('anna@example.com')).toBe(MIN);
+      expect(again.agents.chargeLoginAttempt('anna@example.com').allowed).toBe(false);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses e-mails too long to store', () => {
+    expect(() => store.agents.chargeLoginAttempt('a'.repeat(5000))).toThrow();
   });
 });

@@ -82,6 +82,29 @@ export interface NewAgent {
   role?: StaffRole;
 }
 
+/**
+ * Per-account login lockout: from the `threshold`-th failed attempt on, the e-mail is locked for
+ * `baseMs`, doubling with every further failure up to `maxMs`. A success clears the count; a count
+ * with no attempt for `forgetMs` starts again from zero.
+ */
+export interface LockoutPolicy {
+  threshold: number;
+  baseMs: number;
+  maxMs: number;
+  forgetMs: number;
+}
+
+export const DEFAULT_LOCKOUT: LockoutPolicy = { threshold: 5, baseMs: 60_000, maxMs: 15 * 60_000, forgetMs: 24 * 60 * 60_000 };
+
+/** What chargeLoginAttempt decided. */
+export type LoginCharge = { allowed: true; failures: number } | { allowed: false; retryAfterMs: number; failures: number };
+
+interface LoginFailureRow {
+  failures: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
 /** Default agent session lifetime: 12 hours. */
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
@@ -97,6 +120,10 @@ export class AgentRepo {
   private readonly deleteSession;
   private readonly deleteExpired;
   private readonly listStmt;
+  private readonly failureGet;
+  private readonly failureUpsert;
+  private readonly failureDelete;
+  private readonly failurePurge;
   /** Hash used for unknown e-mails so a miss costs as much time as a wrong password. */
   private dummyHash: Promise<string> | null = null;
 
@@ -121,6 +148,13 @@ export class AgentRepo {
     );
     this.deleteSession = db.prepare<[string]>('DELETE FROM agent_sessions WHERE token_hash = ?');
     this.deleteExpired = db.prepare<[string]>('DELETE FROM agent_sessions WHERE expires_at <= ?');
+    this.failureGet = db.prepare<[string], LoginFailureRow>('SELECT failures, locked_until, updated_at FROM login_failures WHERE email = ?');
+    this.failureUpsert = db.prepare<[string, number, string | null, string]>(
+      `INSERT INTO login_failures (email, failures, locked_until, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (email) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, updated_at = excluded.updated_at`,
+    );
+    this.failureDelete = db.prepare<[string]>('DELETE FROM login_failures WHERE email = ?');
+    this.failurePurge = db.prepare<[string, string]>('DELETE FROM login_failures WHERE updated_at <= ? AND (locked_until IS NULL OR locked_until <= ?)');
   }
 
   async create(a: NewAgent): Promise<Agent> {
@@ -215,6 +249,49 @@ export class AgentRepo {
 
   revokeSession(token: string): boolean {
     return this.deleteSession.run(hashToken(token)).changes === 1;
+  }
+
+  /**
+   * Charges one login attempt to an e-mail, before the password is checked, so parallel guesses
+   * cannot slip past the lock: refused while the e-mail is locked; otherwise counted as a failure
+   * (and the lock set once the count reaches the threshold) until clearLoginFailures() records the
+   * success. Works the same for e-mails that have no account, so the answer reveals nothing. The
+   * count lives in the database: a restart does not lift a lock.
+   */
+  chargeLoginAttempt(email: string, policy: LockoutPolicy = DEFAULT_LOCKOUT): LoginCharge {
+    const key = checkText('e-mail', email, MAX_SHORT_BYTES).trim();
+    return this.db.transaction((): LoginCharge => {
+      const now = this.now();
+      const row = this.failureGet.get(key);
+      let failures = row?.failures ?? 0;
+      if (row) {
+        const lockedUntil = row.locked_until ? Date.parse(row.locked_until) : 0;
+        if (lockedUntil > now) return { allowed: false, retryAfterMs: lockedUntil - now, failures };
+        if (now - Date.parse(row.updated_at) >= policy.forgetMs) failures = 0;
+      }
+      failures++;
+      const lockMs = failures >= policy.threshold ? Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(30, failures - policy.threshold)) : 0;
+      this.failureUpsert.run(key, failures, lockMs > 0 ? new Date(now + lockMs).toISOString() : null, new Date(now).toISOString());
+      return { allowed: true, failures };
+    }).immediate();
+  }
+
+  /** Milliseconds until the e-mail's lock lifts (0 when it is not locked). */
+  loginLockedFor(email: string): number {
+    const row = typeof email === 'string' ? this.failureGet.get(email.trim()) : undefined;
+    const until = row?.locked_until ? Date.parse(row.locked_until) : 0;
+    return Math.max(0, until - this.now());
+  }
+
+  /** A successful login: the e-mail's failure count and lock are gone. */
+  clearLoginFailures(email: string): void {
+    this.failureDelete.run(email.trim());
+  }
+
+  /** Forgets failure counts older than the policy's forget window whose lock has lifted; returns how many. */
+  purgeLoginFailures(policy: LockoutPolicy = DEFAULT_LOCKOUT): number {
+    const now = this.now();
+    return this.failurePurge.run(new Date(now - policy.forgetMs).toISOString(), new Date(now).toISOString()).changes;
   }
 
   /** Deletes expired sessions; returns how many. */
