@@ -6,7 +6,7 @@ import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
 import { ChannelAdapter } from './channel-adapter.js';
 import { attachBotFramework } from './channels/botframework.js';
-import { createMessengerWebhook, GraphSender } from './channels/messenger.js';
+import { createMessengerWebhook, GraphSender, messengerNotices } from './channels/messenger.js';
 import { attachWebChannel } from './channels/web.js';
 import { Gateway } from './gateway.js';
 import { AccountLinker, CustomerUserState } from './linking.js';
@@ -100,7 +100,7 @@ export function createApp(opts: AppOptions): App {
     });
     http.route(
       '/webhooks/messenger',
-      createMessengerWebhook({ ...m, log, onMessage: linker.messengerInbound((msg) => void gateway.receive(msg)) }),
+      createMessengerWebhook({ ...m, log, receipts: store.receipts, onUnreadable: messengerNotices({ store, gateway, handoff, log }), onMessage: linker.messengerInbound((msg) => void gateway.receive(msg)) }),
     );
   }
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });

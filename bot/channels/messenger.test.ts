@@ -2,9 +2,12 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFactory, CardFactory } from 'botbuilder';
 import { createHttpApp, type HttpApp } from '../server.js';
-import type { InboundMessage } from '../inbound.js';
-import { createMessengerWebhook, parseWebhook, verifySignature } from './messenger.js';
+import { MAX_MESSAGE_CHARS, type InboundMessage } from '../inbound.js';
+import { tempStore } from '../../store/test-helpers.js';
+import { fakeGraph, postSignedWebhook, type FakeGraph } from '../test-client.js';
+import { createMessengerWebhook, parseWebhook, verifySignature, type MessengerInbound } from './messenger.js';
 import { toSendApi } from './messenger-format.js';
+import { MESSENGER_TEXTS } from './messenger-texts.js';
 
 const SECRET = 'test-app-secret';
 const sign = (body: string, secret = SECRET) => 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
@@ -72,11 +75,85 @@ describe('Messenger signature and parsing', () => {
       ],
     };
     expect(parseWebhook(body)).toEqual([
-      { channel: 'messenger', externalId: '222', referral: { ref: 'link.abc.def', source: 'SHORTLINK', type: 'OPEN_THREAD' } },
+      { channel: 'messenger', externalId: '222', messageId: 'referral:222:1', referral: { ref: 'link.abc.def', source: 'SHORTLINK', type: 'OPEN_THREAD' } },
       { channel: 'messenger', externalId: '333', value: 'GET_STARTED', text: 'Get Started', referral: { ref: 'link.xyz', source: 'SHORTLINK', type: 'OPEN_THREAD' } },
       { channel: 'messenger', externalId: '444', value: 'GET_STARTED', text: 'Get Started' },
       { channel: 'messenger', externalId: '666', value: 'GET_STARTED', text: 'Get Started' },
     ]);
+  });
+
+  it('treats is_echo true, "true", 1 and "1" as an echo (the page\'s own message), and nothing else', () => {
+    const echo = (is_echo: unknown, mid: string) => ({ sender: { id: '111' }, message: { mid, text: 'from the page', is_echo } });
+    const body = { object: 'page', entry: [{ messaging: [echo(true, 'e1'), echo('true', 'e2'), echo(1, 'e3'), echo('1', 'e4'), echo('TRUE', 'e5'), echo(' true ', 'e6'), echo(false, 'n1'), echo('false', 'n2'), echo(0, 'n3'), echo(undefined, 'n4')] }] };
+    expect(parseWebhook(body).map((m) => m.messageId)).toEqual(['n1', 'n2', 'n3', 'n4']);
+  });
+
+  it('reads attachment-only messages and over-long texts as messages the bot cannot read, with their kind', () => {
+    const long = 'x'.repeat(MAX_MESSAGE_CHARS + 1);
+    const body = {
+      object: 'page',
+      entry: [
+        {
+          time: 5,
+          messaging: [
+            { sender: { id: '111' }, message: { mid: 'p1', attachments: [{ type: 'image', payload: { url: 'https://scontent.example/photo.jpg' } }] } },
+            { sender: { id: '111' }, message: { mid: 's1', sticker_id: 369239263222822, attachments: [{ type: 'image', payload: { url: 'https://scontent.example/like.png', sticker_id: 369239263222822 } }] } },
+            { sender: { id: '111' }, message: { mid: 'l1', attachments: [{ type: 'location', payload: { coordinates: { lat: 12.9, long: 77.6 } } }] } },
+            { sender: { id: '111' }, message: { mid: 'a1', attachments: [{ type: 'audio', payload: { url: 'javascript:alert(1)' } }, 'junk', { type: 42 }] } },
+            // Text with a link preview is text; exactly the limit is text too.
+            { sender: { id: '111' }, message: { mid: 't1', text: 'see https://example.com', attachments: [{ type: 'fallback', payload: { url: 'https://example.com' } }] } },
+            { sender: { id: '111' }, message: { mid: 't2', text: 'y'.repeat(MAX_MESSAGE_CHARS) } },
+            { sender: { id: '111' }, message: { mid: 'big', text: long } },
+          ],
+        },
+      ],
+    };
+    const out = parseWebhook(body);
+    expect(out.map((m) => [m.messageId, m.unreadable?.kind ?? null])).toEqual([
+      ['p1', 'attachment'],
+      ['s1', 'attachment'],
+      ['l1', 'attachment'],
+      ['a1', 'attachment'],
+      ['t1', null],
+      ['t2', null],
+      ['big', 'too_long'],
+    ]);
+    expect(out[0]!.unreadable).toEqual({ kind: 'attachment', media: [{ type: 'image', url: 'https://scontent.example/photo.jpg' }] });
+    expect(out[1]!.unreadable).toEqual({ kind: 'attachment', media: [{ type: 'sticker', url: 'https://scontent.example/like.png' }] });
+    expect(out[2]!.unreadable).toEqual({ kind: 'attachment', media: [{ type: 'location' }] });
+    // Only http(s) addresses are kept; malformed entries are skipped.
+    expect(out[3]!.unreadable).toEqual({ kind: 'attachment', media: [{ type: 'audio' }] });
+    expect(out[6]!.unreadable).toEqual({ kind: 'too_long', chars: MAX_MESSAGE_CHARS + 1 });
+    expect(out[6]!.text).toBe(long);
+  });
+
+  it('gives postbacks and referrals (no mid) a key of sender plus the postback mid or the timestamp', () => {
+    const body = {
+      object: 'page',
+      entry: [
+        {
+          time: 1700000000999,
+          messaging: [
+            { sender: { id: '111' }, timestamp: 1700000000001, postback: { mid: 'pb-mid-1', title: 'View', payload: 'X' } },
+            { sender: { id: '111' }, timestamp: 1700000000002, postback: { title: 'View', payload: 'X' } },
+            { sender: { id: '111' }, postback: { title: 'View', payload: 'X' } },
+            { sender: { id: '222' }, timestamp: 1700000000003, referral: { ref: 'abc' } },
+          ],
+        },
+      ],
+    };
+    expect(parseWebhook(body).map((m) => m.messageId)).toEqual(['postback:111:pb-mid-1', 'postback:111:1700000000002', 'postback:111:1700000000999', 'referral:222:1700000000003']);
+  });
+
+  it('words the answers to unreadable messages and their transcript notes', () => {
+    expect(MESSENGER_TEXTS.attachment([{ type: 'image' }])).toBe("Thanks for the photo! I can only read text for now — please describe what you need, or type 'agent' to talk to a person.");
+    expect(MESSENGER_TEXTS.attachment([{ type: 'image' }, { type: 'image' }])).toMatch(/^Thanks for the photos! /);
+    expect(MESSENGER_TEXTS.attachment([{ type: 'sticker' }])).toMatch(/^Thanks for the sticker! /);
+    expect(MESSENGER_TEXTS.attachment([{ type: 'image' }, { type: 'video' }])).toMatch(/^Thanks for sending that! /);
+    expect(MESSENGER_TEXTS.tooLong).toBe(`That message is too long for me — could you send it in shorter parts (up to ${MAX_MESSAGE_CHARS} characters)?`);
+    expect(MESSENGER_TEXTS.attachmentNote([{ type: 'image' }])).toBe('[Customer sent a photo]');
+    expect(MESSENGER_TEXTS.attachmentNote([{ type: 'audio' }, { type: 'audio' }])).toBe('[Customer sent 2 voice messages]');
+    expect(MESSENGER_TEXTS.attachmentNote([{ type: 'fallback' }])).toBe('[Customer sent an attachment]');
   });
 
   it('maps cards to a generic template and suggested actions to quick replies, within Messenger limits', () => {
@@ -140,10 +217,86 @@ describe('Messenger webhook over real HTTP', () => {
     const body = event('8080', { referral: { ref: 'link.token', source: 'SHORTLINK', type: 'OPEN_THREAD' } });
     expect((await post(body, { 'x-hub-signature-256': sign(body) })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
-    expect(received).toEqual([{ channel: 'messenger', externalId: '8080', referral: { ref: 'link.token', source: 'SHORTLINK', type: 'OPEN_THREAD' } }]);
+    expect(received).toEqual([{ channel: 'messenger', externalId: '8080', messageId: 'referral:8080:1', referral: { ref: 'link.token', source: 'SHORTLINK', type: 'OPEN_THREAD' } }]);
     // The same body with a forged signature never reaches it.
     expect((await post(body, { 'x-hub-signature-256': sign(body, 'forged') })).status).toBe(403);
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toHaveLength(1);
+  });
+});
+
+describe('Messenger webhook retries and unreadable messages over real HTTP, with a real SQLite file', () => {
+  let app: HttpApp;
+  let base: string;
+  let db: ReturnType<typeof tempStore>;
+  let graph: FakeGraph;
+  const received: InboundMessage[] = [];
+  const unreadable: MessengerInbound[] = [];
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    db = tempStore();
+    graph = await fakeGraph();
+    app = createHttpApp({ log: (l) => logs.push(l) });
+    const options = { verifyToken: 'vt', appSecret: SECRET, pageAccessToken: 'pat', graphBase: graph.url, log: (l: string) => logs.push(l), receipts: db.store.receipts, onMessage: async (m: InboundMessage) => void received.push(m) };
+    // Without onUnreadable the channel answers by itself; with it (as the app wires it) the handler does.
+    app.route('/webhooks/messenger', createMessengerWebhook(options));
+    app.route('/stored/webhooks/messenger', createMessengerWebhook({ ...options, onUnreadable: async (m) => void unreadable.push(m) }));
+    base = `http://127.0.0.1:${(await app.listen(0, '127.0.0.1')).port}`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await graph?.close();
+    db?.cleanup();
+  });
+
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+
+  it('hands a message on once however often Meta delivers it, also concurrently, and logs the repeats', async () => {
+    const body = JSON.parse(event('5151', { message: { mid: 'm-retry-1', text: 'where is my order?' } })) as unknown;
+    const statuses = await Promise.all([1, 2, 3, 4].map(() => postSignedWebhook(base, body, SECRET).then((r) => r.status)));
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect((await postSignedWebhook(base, body, SECRET)).status).toBe(200);
+    await settle();
+    expect(received.filter((m) => m.messageId === 'm-retry-1')).toHaveLength(1);
+    expect(logs.filter((l) => l.includes('repeated delivery') && l.includes('m-retry-1'))).toHaveLength(4);
+    expect(db.store.receipts.has('messenger', 'm-retry-1')).toBe(true);
+  });
+
+  it('de-duplicates postbacks by sender and timestamp, and referrals too; a new timestamp is a new tap', async () => {
+    received.length = 0;
+    const tap = (ts: number) => ({ object: 'page', entry: [{ id: '1', time: ts, messaging: [{ sender: { id: '5252' }, recipient: { id: '1' }, timestamp: ts, postback: { title: 'View', payload: 'VIEW_1' } }] }] });
+    for (let i = 0; i < 3; i++) expect((await postSignedWebhook(base, tap(1700000000100), SECRET)).status).toBe(200);
+    expect((await postSignedWebhook(base, tap(1700000000200), SECRET)).status).toBe(200);
+    const ref = { object: 'page', entry: [{ id: '1', time: 1, messaging: [{ sender: { id: '5252' }, recipient: { id: '1' }, timestamp: 1700000000300, referral: { ref: 'link.x' } }] }] };
+    for (let i = 0; i < 2; i++) expect((await postSignedWebhook(base, ref, SECRET)).status).toBe(200);
+    await settle();
+    expect(received.map((m) => m.messageId)).toEqual(['postback:5252:1700000000100', 'postback:5252:1700000000200', 'referral:5252:1700000000300']);
+  });
+
+  it('answers a photo or an over-long text through the Send API when no handler stores them, once', async () => {
+    received.length = 0;
+    const photo = JSON.parse(event('5353', { message: { mid: 'm-photo-1', attachments: [{ type: 'image', payload: { url: 'https://scontent.example/p.jpg' } }] } })) as unknown;
+    const long = JSON.parse(event('5353', { message: { mid: 'm-long-1', text: 'z'.repeat(MAX_MESSAGE_CHARS + 500) } })) as unknown;
+    for (let i = 0; i < 2; i++) {
+      expect((await postSignedWebhook(base, photo, SECRET)).status).toBe(200);
+      expect((await postSignedWebhook(base, long, SECRET)).status).toBe(200);
+    }
+    const deadline = Date.now() + 5000;
+    while (graph.received.length < 2 && Date.now() < deadline) await settle();
+    await settle();
+    const texts = graph.received.filter((r) => (r.body.recipient as { id: string }).id === '5353').map((r) => (r.body.message as { text?: string }).text);
+    expect(texts.sort()).toEqual([MESSENGER_TEXTS.attachment([{ type: 'image' }]), MESSENGER_TEXTS.tooLong].sort());
+    expect(received).toHaveLength(0);
+  });
+
+  it('hands unreadable messages to onUnreadable when it is wired', async () => {
+    const photo = JSON.parse(event('5454', { message: { mid: 'm-photo-2', attachments: [{ type: 'image', payload: { url: 'https://scontent.example/q.jpg' } }] } })) as unknown;
+    const before = graph.received.length;
+    expect((await postSignedWebhook(`${base}/stored`, photo, SECRET)).status).toBe(200);
+    expect((await postSignedWebhook(`${base}/stored`, photo, SECRET)).status).toBe(200);
+    await settle();
+    expect(unreadable.map((m) => [m.externalId, m.messageId, m.unreadable])).toEqual([['5454', 'm-photo-2', { kind: 'attachment', media: [{ type: 'image', url: 'https://scontent.example/q.jpg' }] }]]);
+    expect(graph.received.length).toBe(before);
   });
 });

@@ -2,9 +2,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Activity } from 'botbuilder';
 import { HttpError, RateLimiter, readRawBody, sendText } from '../../core/http.js';
+import type { Store } from '../../store/index.js';
+import type { ReceiptRepo } from '../../store/receipts.js';
+import { MAX_TEXT_BYTES } from '../../store/text.js';
 import type { ChannelSink } from '../channel-adapter.js';
-import type { InboundMessage, Referral } from '../inbound.js';
+import type { Gateway } from '../gateway.js';
+import type { HandoffService } from '../handoff.js';
+import { MAX_MESSAGE_CHARS, type InboundMessage, type Referral } from '../inbound.js';
 import { toSendApi } from './messenger-format.js';
+import { MESSENGER_TEXTS, type Media } from './messenger-texts.js';
 
 export interface MessengerOptions {
   verifyToken: string;
@@ -13,9 +19,25 @@ export interface MessengerOptions {
   /** Graph API base, e.g. https://graph.facebook.com/v21.0 (a local fake in tests). */
   graphBase: string;
   onMessage: (m: InboundMessage) => Promise<void>;
+  /**
+   * Messages the bot cannot read (attachments only, text over MAX_MESSAGE_CHARS); see
+   * messengerNotices(). Without it the channel answers them itself through the Send API.
+   */
+  onUnreadable?: (m: MessengerInbound) => Promise<void>;
+  /** Message ids already taken in: a delivery Meta repeats is acknowledged and otherwise ignored. */
+  receipts?: Pick<ReceiptRepo, 'firstTime'>;
   log?: (line: string) => void;
   maxBodyBytes?: number;
 }
+
+/** Why the bot cannot read a message: attachments and no text, or more text than it takes. */
+export type Unreadable = { kind: 'attachment'; media: Media[] } | { kind: 'too_long'; chars: number };
+
+/** A customer event from the webhook; `unreadable` ones get an answer from the channel, not the bot. */
+export type MessengerInbound = InboundMessage & { unreadable?: Unreadable };
+
+/** The receipts' channel name for Messenger message ids (mids, and the keys of postbacks and referrals). */
+export const MESSENGER_RECEIPTS = 'messenger';
 
 /** Verifies `X-Hub-Signature-256: sha256=<hex>` over the raw body with a timing-safe compare. */
 export function verifySignature(raw: Buffer, header: string | string[] | undefined, appSecret: string): boolean {
@@ -27,9 +49,36 @@ export function verifySignature(raw: Buffer, header: string | string[] | undefin
 
 interface MessagingEvent {
   sender?: { id?: unknown };
-  message?: { mid?: unknown; text?: unknown; is_echo?: unknown; quick_reply?: { payload?: unknown } };
-  postback?: { title?: unknown; payload?: unknown; referral?: unknown };
+  timestamp?: unknown;
+  message?: { mid?: unknown; text?: unknown; is_echo?: unknown; quick_reply?: { payload?: unknown }; attachments?: unknown; sticker_id?: unknown };
+  postback?: { mid?: unknown; title?: unknown; payload?: unknown; referral?: unknown };
   referral?: unknown;
+}
+
+/** Meta sends `is_echo: true`; some proxies and replays turn it into "true" or 1. Any of them is an echo. */
+const isEcho = (v: unknown): boolean => v === true || v === 1 || (typeof v === 'string' && ['true', '1'].includes(v.trim().toLowerCase()));
+
+/** The attachments of a message as type and (http(s)) address; at most 10, malformed ones skipped. */
+function mediaOf(attachments: unknown, stickerId: unknown): Media[] {
+  if (!Array.isArray(attachments)) return [];
+  const out: Media[] = [];
+  for (const a of attachments.slice(0, 10)) {
+    if (typeof a !== 'object' || a === null) continue;
+    const { type, payload } = a as { type?: unknown; payload?: { url?: unknown; sticker_id?: unknown } };
+    if (typeof type !== 'string' || !/^[a-z_]{1,32}$/.test(type)) continue;
+    const url = payload?.url;
+    // A sticker (the thumbs-up too) arrives as an image with a sticker id.
+    const sticker = type === 'image' && (payload?.sticker_id !== undefined || stickerId !== undefined);
+    out.push({ type: sticker ? 'sticker' : type, ...(typeof url === 'string' && url.length <= 2048 && /^https?:\/\//i.test(url) ? { url } : {}) });
+  }
+  return out;
+}
+
+/** A key for events without a mid: sender plus the postback's own mid, else the event's (or entry's) time. */
+function eventKey(kind: string, psid: string, mid: unknown, ...times: unknown[]): string | undefined {
+  if (typeof mid === 'string' && mid.length > 0) return `${kind}:${psid}:${mid}`;
+  const time = times.find((t) => (typeof t === 'number' && Number.isFinite(t)) || (typeof t === 'string' && /^\d{1,20}$/.test(t)));
+  return time === undefined ? undefined : `${kind}:${psid}:${String(time)}`;
 }
 
 /** Meta's referral object (`ref` up to 2,083 characters); anything malformed reads as none. */
@@ -43,34 +92,46 @@ function referralOf(r: unknown): Referral | undefined {
 /**
  * Pulls the customer messages out of one webhook body; anything else is ignored. Referrals come as
  * `messaging[].referral` (m.me link into an existing thread: a message with no text) and as
- * `postback.referral` (Get Started on a new thread).
+ * `postback.referral` (Get Started on a new thread). Every event gets a `messageId` to recognise a
+ * repeated delivery by: the message's mid, or for postbacks and referrals (which have none) one
+ * made of the sender and the postback's mid or the event's time.
  */
-export function parseWebhook(body: unknown): InboundMessage[] {
-  const out: InboundMessage[] = [];
+export function parseWebhook(body: unknown): MessengerInbound[] {
+  const out: MessengerInbound[] = [];
   if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'page') return out;
   const entries = (body as { entry?: unknown }).entry;
   if (!Array.isArray(entries)) return out;
   for (const entry of entries.slice(0, 100)) {
     const messaging = (entry as { messaging?: unknown })?.messaging;
     if (!Array.isArray(messaging)) continue;
+    const entryTime = (entry as { time?: unknown }).time;
     for (const ev of messaging.slice(0, 100) as MessagingEvent[]) {
       const psid = ev?.sender?.id;
       if (typeof psid !== 'string' || !/^\d{1,32}$/.test(psid)) continue;
-      if (ev.message && ev.message.is_echo !== true) {
+      if (ev.message && !isEcho(ev.message.is_echo)) {
         const payload = ev.message.quick_reply?.payload;
+        const text = typeof ev.message.text === 'string' ? ev.message.text : undefined;
+        const mid = typeof ev.message.mid === 'string' && ev.message.mid.length > 0 ? { messageId: ev.message.mid } : {};
+        const media = text === undefined ? mediaOf(ev.message.attachments, ev.message.sticker_id) : [];
+        let unreadable: Unreadable | undefined;
+        if (text !== undefined && text.length > MAX_MESSAGE_CHARS) unreadable = { kind: 'too_long', chars: text.length };
+        else if (media.length > 0) unreadable = { kind: 'attachment', media };
         out.push({
           channel: 'messenger',
           externalId: psid,
-          ...(typeof ev.message.text === 'string' ? { text: ev.message.text } : {}),
-          ...(typeof payload === 'string' ? { value: payload } : {}),
-          ...(typeof ev.message.mid === 'string' ? { messageId: ev.message.mid } : {}),
+          ...(text !== undefined ? { text } : {}),
+          ...(typeof payload === 'string' && !unreadable ? { value: payload } : {}),
+          ...mid,
+          ...(unreadable ? { unreadable } : {}),
         });
       } else if (ev.postback && typeof ev.postback.payload === 'string') {
         const referral = referralOf(ev.postback.referral);
-        out.push({ channel: 'messenger', externalId: psid, value: ev.postback.payload, ...(typeof ev.postback.title === 'string' ? { text: ev.postback.title } : {}), ...(referral ? { referral } : {}) });
+        const key = eventKey('postback', psid, ev.postback.mid, ev.timestamp, entryTime);
+        out.push({ channel: 'messenger', externalId: psid, value: ev.postback.payload, ...(typeof ev.postback.title === 'string' ? { text: ev.postback.title } : {}), ...(key ? { messageId: key } : {}), ...(referral ? { referral } : {}) });
       } else if (!ev.message) {
         const referral = referralOf(ev.referral);
-        if (referral) out.push({ channel: 'messenger', externalId: psid, referral });
+        const key = eventKey('referral', psid, undefined, ev.timestamp, entryTime);
+        if (referral) out.push({ channel: 'messenger', externalId: psid, ...(key ? { messageId: key } : {}), referral });
       }
     }
   }
@@ -81,6 +142,20 @@ export function parseWebhook(body: unknown): InboundMessage[] {
 export function createMessengerWebhook(opts: MessengerOptions) {
   const log = opts.log ?? ((l: string) => console.error(l));
   const limiter = new RateLimiter(30, 10_000);
+  const sender = new GraphSender(opts.graphBase, opts.pageAccessToken, log);
+  const onUnreadable =
+    opts.onUnreadable ?? ((m: MessengerInbound) => sender.deliver({ type: 'message', text: answerTo(m.unreadable!), recipient: { id: m.externalId, name: '' } }));
+  /** False for a delivery already taken in (Meta retries until it gets a 200, also across our restarts). */
+  const firstTime = (m: MessengerInbound): boolean => {
+    if (!opts.receipts || m.messageId === undefined) return true;
+    try {
+      return opts.receipts.firstTime(MESSENGER_RECEIPTS, m.messageId);
+    } catch (err) {
+      // Better a rare double answer than a lost message.
+      log(`[messenger] could not check message ${m.messageId.slice(0, 200)} for a repeat: ${(err as Error).message}`);
+      return true;
+    }
+  };
   return async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method === 'GET') {
       const ok = url.searchParams.get('hub.mode') === 'subscribe' && url.searchParams.get('hub.verify_token') === opts.verifyToken;
@@ -125,8 +200,16 @@ export function createMessengerWebhook(opts: MessengerOptions) {
     // Acknowledge at once: Meta retries slow webhooks, and replies go out through the Send API.
     sendText(res, 200, 'EVENT_RECEIVED');
     for (const m of parseWebhook(body)) {
+      if (!firstTime(m)) {
+        log(`[messenger] debug: ignored a repeated delivery of ${m.messageId!.slice(0, 200)} from ${m.externalId}`);
+        continue;
+      }
       if (!limiter.take(m.externalId)) {
         log(`[messenger] rate limit: dropped a message from ${m.externalId}`);
+        continue;
+      }
+      if (m.unreadable) {
+        onUnreadable(m).catch((err: unknown) => log(`[messenger] answering an unreadable message failed: ${(err as Error).message}`));
         continue;
       }
       opts.onMessage(m).catch((err: unknown) => log(`[messenger] turn failed: ${(err as Error).message}`));
@@ -155,4 +238,58 @@ export class GraphSender implements ChannelSink {
       }
     }
   }
+}
+
+/** The channel's answer to a message the bot cannot read. */
+export function answerTo(u: Unreadable): string {
+  return u.kind === 'too_long' ? MESSENGER_TEXTS.tooLong : MESSENGER_TEXTS.attachment(u.media);
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8 (never splitting a surrogate pair). */
+function clipBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  let lo = 0;
+  let hi = Math.min(text.length, maxBytes);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (Buffer.byteLength(text.slice(0, mid), 'utf8') <= maxBytes) lo = mid;
+    else hi = mid - 1;
+  }
+  return /[\uD800-\uDBFF]/.test(text[lo - 1] ?? '') ? text.slice(0, lo - 1) : text.slice(0, lo);
+}
+
+export interface MessengerNoticeOptions {
+  store: Pick<Store, 'conversations'>;
+  gateway: Pick<Gateway, 'resolveCustomer' | 'liveConversation' | 'route' | 'reroute' | 'sendToConversation'>;
+  /** The hand-off desk: while an agent has the chat (or is about to), they get the note and the bot stays quiet. */
+  handoff?: Pick<HandoffService, 'customerWrote' | 'agentsOnline'>;
+  log?: (line: string) => void;
+}
+
+/**
+ * Answers the messages the bot cannot read (photos, stickers, voice messages, files, locations; text
+ * over MAX_MESSAGE_CHARS) for `onUnreadable`: the customer's message is stored in their live
+ * conversation as a note (the agent's transcript shows that a photo was sent, with its address, or
+ * the long text as far as the store takes it), and the answer goes out as a stored bot message
+ * through the gateway (Send API, and the customer's open web chat).
+ */
+export function messengerNotices(opts: MessengerNoticeOptions): (m: MessengerInbound) => Promise<void> {
+  const { store, gateway, handoff } = opts;
+  return async (m) => {
+    const u = m.unreadable;
+    if (!u) return;
+    const customer = gateway.resolveCustomer('messenger', m.externalId);
+    const conversation = gateway.liveConversation(customer.id, 'messenger');
+    const known = gateway.route(conversation.id);
+    if (known?.channel !== 'messenger' || known.externalId !== m.externalId) gateway.reroute(conversation.id, { channel: 'messenger', externalId: m.externalId });
+    const text = u.kind === 'too_long' ? clipBytes(m.text ?? '', MAX_TEXT_BYTES) : MESSENGER_TEXTS.attachmentNote(u.media);
+    const payload = u.kind === 'too_long' ? { unread: 'too_long', chars: u.chars } : { unread: 'attachment', media: u.media };
+    store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload });
+    if (conversation.handoff !== 'none' && handoff) {
+      handoff.customerWrote(conversation.id);
+      // As for text: a person has the chat, or will shortly; the bot says nothing.
+      if (conversation.handoff === 'agent' || handoff.agentsOnline() > 0) return;
+    }
+    await gateway.sendToConversation(conversation.id, { type: 'message', text: answerTo(u) });
+  };
 }
