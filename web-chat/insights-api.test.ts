@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseFixtures, product, review, seededStore } from '../store/test-helpers.js';
-import type { Store } from '../store/index.js';
+import type { StaffRole, Store } from '../store/index.js';
 import { analyzeReview, lazyAnalyzer, LexiconReviewAnalyzer } from './insights-basic.js';
 import { csvCell, toCsv, type ProductRow } from './insights-api.js';
 import { monthRange, summarize, type InsightSummary, type ReviewAnalysis, type ReviewAnalyzer } from './insights-core.js';
@@ -50,6 +50,27 @@ function parseCsv(text: string): string[][] {
     rows.push(row);
   }
   return rows;
+}
+
+type PageServer = Awaited<ReturnType<typeof pageServer>>;
+
+/** A staff account of `role` and its session token. */
+async function staffToken(store: Store, role: StaffRole, email = `${role}-reader@example.com`): Promise<string> {
+  const a = await store.agents.create({ name: `Reader (${role})`, email, password: 'reader-password', role });
+  return store.agents.createSession(a.id).token;
+}
+
+/** The page server with a signed-in product-team account's bearer token on every request. */
+async function signedIn(store: Store, server: PageServer): Promise<PageServer> {
+  const auth = { authorization: `Bearer ${await staffToken(store, 'product')}` };
+  return {
+    ...server,
+    get: (path, headers = {}) => server.get(path, { ...auth, ...headers }),
+    json: async <T = Record<string, unknown>>(path: string) => {
+      const r = await server.get(path, auth);
+      return { status: r.status, body: JSON.parse(r.body) as T };
+    },
+  };
 }
 
 describe('insights building blocks', () => {
@@ -130,12 +151,12 @@ describe('insights building blocks', () => {
 
 describe('insights API on the seeded demo store', () => {
   let db: { store: Store; cleanup: () => void };
-  let server: Awaited<ReturnType<typeof pageServer>>;
+  let server: PageServer;
   const FIRE = 'P-DF-B01AHB9CN2';
 
   beforeAll(async () => {
     db = await seededFixtureStore();
-    server = await pageServer(db.store, { warmTop: 0 });
+    server = await signedIn(db.store, await pageServer(db.store, { warmTop: 0 }));
   });
   afterAll(async () => {
     await server?.close();
@@ -259,7 +280,7 @@ describe('insights API on the seeded demo store', () => {
 
 describe('insights API: slow analyzers, hostile data', () => {
   let t: Awaited<ReturnType<typeof seededStore>>;
-  let server: Awaited<ReturnType<typeof pageServer>>;
+  let server: PageServer;
   let release: () => void = () => {};
   let calls = 0;
 
@@ -286,7 +307,7 @@ describe('insights API: slow analyzers, hostile data', () => {
         return lex.analyze(reviews);
       },
     };
-    server = await pageServer(t.store, { analyzer: slow });
+    server = await signedIn(t.store, await pageServer(t.store, { analyzer: slow }));
   });
   afterAll(async () => {
     release();
@@ -328,5 +349,47 @@ describe('insights API: slow analyzers, hostile data', () => {
     expect(px[1]).toBe(`'=HYPERLINK("http://evil.example","click")`);
     const json = await server.json<{ products: ProductRow[] }>('/api/insights/export.json');
     expect(json.body.products.find((p) => p.productId === 'PH')!.title).toBe('<script>alert(1)</script> Headphones');
+  });
+});
+
+describe('insights API: staff only', () => {
+  let t: Awaited<ReturnType<typeof seededStore>>;
+  let open: PageServer;
+  let productOnly: PageServer;
+  const PATHS = ['/api/insights/products', '/api/insights/products/P1', '/api/insights/products/P1/reviews', '/api/insights/export.csv', '/api/insights/export.json?productId=P1'];
+
+  beforeAll(async () => {
+    t = await seededStore(baseFixtures());
+    open = await pageServer(t.store, { warmTop: 0 });
+    productOnly = await pageServer(t.store, { warmTop: 0, insightsRoles: ['product'] });
+  });
+  afterAll(async () => {
+    await open?.close();
+    await productOnly?.close();
+    t?.cleanup();
+  });
+
+  it('401 without a live staff session, on every route and export; the catalogue stays public', async () => {
+    const revoked = await staffToken(t.store, 'agent', 'revoked@example.com');
+    t.store.agents.revokeSession(revoked);
+    for (const path of PATHS) {
+      for (const headers of [{} as Record<string, string>, { authorization: 'Bearer not-a-token' }, { authorization: `Bearer ${revoked}` }, { authorization: 'Basic YWdlbnQ6cHc=' }]) {
+        const r = await open.get(path, headers);
+        expect(r.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
+        expect(r.headers['www-authenticate']).toBe('Bearer');
+        expect(r.body).not.toMatch(/P1|Product/);
+      }
+    }
+    expect((await open.get('/api/catalog')).status).toBe(200);
+    expect((await open.get('/api/catalog/product?id=P1')).status).toBe(200);
+  });
+
+  it('200 for agents, admins and the product team; 403 for a role the routes do not allow', async () => {
+    for (const role of ['agent', 'admin', 'product'] as const) {
+      const auth = { authorization: `Bearer ${await staffToken(t.store, role)}` };
+      for (const path of PATHS) expect((await open.get(path, auth)).status, `${role} ${path}`).toBe(200);
+      const restricted = await productOnly.get('/api/insights/export.csv', auth);
+      expect(restricted.status, role).toBe(role === 'product' ? 200 : 403);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requireStaff } from '../bot/staff-auth.js';
 import { sendJson } from '../core/http.js';
-import type { Product, Review, Store } from '../store/index.js';
+import { STAFF_ROLES, type Product, type Review, type StaffRole, type Store } from '../store/index.js';
 import { LexiconReviewAnalyzer } from './insights-basic.js';
 import { inRange, share, summarize, type InsightSummary, type Polarity, type ReviewAnalysis, type ReviewAnalyzer } from './insights-core.js';
 import { BadRequest, date, int, str } from './params.js';
@@ -11,6 +12,8 @@ import { allowRead } from './static.js';
 //   GET /api/insights/products/:id?from=&to=                      one product's summary (202 + progress while computing)
 //   GET /api/insights/products/:id/reviews?aspect=&polarity=&ids=&page=&from=&to=   the reviews behind it
 //   GET /api/insights/export.csv|export.json?category=&from=&to=[&productId=&table=aspects|monthly|reviews]
+// Every route needs `Authorization: Bearer <staff session token>` (bot/staff-auth.ts): 401 without a
+// live session, 403 for an account whose role is not allowed (agents, admins and the product team are).
 // Per-review analyses are computed lazily per product, in small batches that yield to the event
 // loop, and cached (LRU); the list shows text sentiment where it is known and the star-rating
 // proxy (marked as such) until then, while a background worker fills the cache.
@@ -28,6 +31,8 @@ export interface InsightsApiOptions {
   waitMs?: number;
   /** Analyze the most-reviewed products in the background after the first list request. */
   warmTop?: number;
+  /** Staff roles that may read insights (default: all of them). */
+  roles?: readonly StaffRole[];
   log?: (line: string) => void;
 }
 
@@ -233,8 +238,10 @@ export function createInsightsApi(opts: InsightsApiOptions) {
     return { rows, categories: [...categories.entries()].map(([c, n]) => ({ category: c, count: n })).sort((a, b) => b.count - a.count || a.category.localeCompare(b.category)), range };
   };
 
+  const roles = opts.roles ?? STAFF_ROLES;
   const withBadRequest = (fn: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void) => async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (!allowRead(req, res)) return;
+    if (!requireStaff(store, req, res, roles)) return;
     try {
       await fn(req, res, url);
     } catch (err) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RouteHandler } from '../bot/server.js';
 import { sendJson } from '../core/http.js';
-import type { Store } from '../store/index.js';
+import type { StaffRole, Store } from '../store/index.js';
 import { createCatalogApi } from './catalog-api.js';
 import { createInsightsApi, type InsightsApi } from './insights-api.js';
 import type { ReviewAnalyzer } from './insights-core.js';
@@ -12,8 +12,10 @@ import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from '.
 //   /agent                    agent console
 //   /insights                 review insights dashboard
 //   /web-chat/*               static files (widget.js, pages' scripts, styles); socket.io.min.js from node_modules
-//   /api/catalog, /api/catalog/product
+//   /api/catalog, /api/catalog/product                    public (the store page uses them)
 //   /api/insights/products, /api/insights/products/:id[/reviews], /api/insights/export.csv|json
+//                                                         signed-in staff only (Authorization: Bearer
+//                                                         <session token>, see bot/staff-auth.ts)
 
 export { lazyAnalyzer, LexiconReviewAnalyzer } from './insights-basic.js';
 export type { ReviewAnalyzer } from './insights-core.js';
@@ -30,6 +32,8 @@ export interface WebChatOptions {
    * with the lexicon analyzer, 0 with any other, so a model never competes with live chats unasked).
    */
   warmTop?: number;
+  /** Staff roles that may read insights and exports (default: agent, admin and product). */
+  insightsRoles?: readonly StaffRole[];
   /** Folder of the static files (tests may point elsewhere). */
   publicDir?: string;
   maxAgeSeconds?: number;
@@ -51,6 +55,7 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
     store: opts.store,
     ...(opts.analyzer ? { analyzer: opts.analyzer } : {}),
     warmTop: opts.warmTop ?? (opts.analyzer ? 0 : 30),
+    ...(opts.insightsRoles ? { roles: opts.insightsRoles } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
   const ioClient = socketIoClientPath();
