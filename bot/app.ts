@@ -1,6 +1,7 @@
 import { ConversationState } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
 import type { BotFrameworkSettings } from '../core/config.js';
+import { sendJson } from '../core/http.js';
 import { TokenSigner } from '../core/tokens.js';
 import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
@@ -11,6 +12,7 @@ import { attachWebChannel } from './channels/web.js';
 import { Gateway } from './gateway.js';
 import { AccountLinker, CustomerUserState } from './linking.js';
 import { HandoffService } from './handoff.js';
+import { disconnectSession, loginRoute, logoutRoute, requireStaff } from './staff-auth.js';
 import { createHttpApp, type HttpApp, type RouteHandler } from './server.js';
 import type { BotServices } from './services.js';
 import { ShopBot } from './shop-bot.js';
@@ -36,7 +38,7 @@ export interface AppOptions {
   botFramework?: BotFrameworkSettings;
   queueTimeoutMs?: number;
   webRateLimit?: { limit: number; windowMs: number };
-  /** More fields for /healthz (e.g. model workers), computed per request. */
+  /** More fields for the staff-only /api/staff/health (e.g. model workers), computed per request. */
   health?: () => Record<string, unknown>;
   /** Extra routes (static pages, dashboards). */
   routes?: Record<string, RouteHandler>;
@@ -83,10 +85,18 @@ export function createApp(opts: AppOptions): App {
     : undefined;
   attachWebChannel(http.io, { gateway, store, signer, log, onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}) });
   handoff.attach(http.io);
-  http.route('/api/agents/login', handoff.loginRoute());
+  http.route('/api/agents/login', loginRoute({ store, log }));
+  http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
+  // Public, for load balancers: up or not, nothing else (no staff, paths or model details).
   http.route('/healthz', (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, agentsOnline: handoff.agentsOnline(), ...(opts.health?.() ?? {}) }));
+    res.setHeader('cache-control', 'no-store');
+    sendJson(res, 200, { ok: true });
+  });
+  // The details, for signed-in staff only.
+  http.route('/api/staff/health', (req, res) => {
+    if (!requireStaff(store, req, res)) return;
+    res.setHeader('cache-control', 'no-store');
+    sendJson(res, 200, { ok: true, agentsOnline: handoff.agentsOnline(), ...(opts.health?.() ?? {}) });
   });
 
   if (opts.messenger && sender && linker) {

@@ -1,12 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace, Server, Socket } from 'socket.io';
-import { HttpError, RateLimiter, readRawBody, sendJson } from '../core/http.js';
+import { RateLimiter } from '../core/http.js';
 import type { Agent, Message, Store, Ticket } from '../store/index.js';
 import { productCard } from './cards.js';
 import { BOT_FRAMEWORK_CHANNEL, handoffInitiation } from './channels/botframework.js';
 import type { Gateway } from './gateway.js';
 import type { BotServices } from './services.js';
 import type { HandoffDesk, HandoffOutcome, HandoffRequest } from './shop-bot.js';
+import { CHAT_ROLES, guardStaffSocket, loginRoute as staffLoginRoute, staffSocketAuth } from './staff-auth.js';
 import { summarizeChat } from './summary.js';
 
 export interface HandoffOptions {
@@ -185,45 +185,23 @@ export class HandoffService implements HandoffDesk {
     };
   }
 
-  /** POST /api/agents/login {email, password} -> {token, agent}. */
+  /** POST /api/agents/login (bot/staff-auth.ts): JSON only, per-address limit and per-account lockout. */
   loginRoute() {
-    const limiter = new RateLimiter(10, 60_000);
-    return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' });
-      if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) return sendJson(res, 429, { error: 'too many attempts; wait a minute' });
-      let body: { email?: unknown; password?: unknown };
-      try {
-        body = JSON.parse((await readRawBody(req, 4096)).toString('utf8')) as typeof body;
-      } catch (err) {
-        return sendJson(res, err instanceof HttpError ? err.status : 400, { error: 'expected JSON {email, password}' });
-      }
-      if (typeof body.email !== 'string' || typeof body.password !== 'string' || body.password.length > 200) return sendJson(res, 400, { error: 'expected JSON {email, password}' });
-      const agent = await this.store.agents.verifyPassword(body.email, body.password);
-      if (!agent) {
-        this.log(`[agents] failed login for ${body.email.slice(0, 100)}`);
-        return sendJson(res, 401, { error: 'wrong e-mail or password' });
-      }
-      const session = this.store.agents.createSession(agent.id);
-      sendJson(res, 200, { token: session.token, expiresAt: session.expiresAt, agent: { id: agent.id, name: agent.name, skills: agent.skills } });
-    };
+    return staffLoginRoute({ store: this.store, log: this.log });
   }
 
-  /** The `/agents` namespace; only sockets with a valid session token get in. */
+  /**
+   * The `/agents` namespace; only sockets with a valid session token of a chat role (agent, admin)
+   * get in, and each event re-checks the session, so a sign-out or expiry ends the socket too.
+   */
   attach(io: Server): Namespace {
     const nsp = io.of('/agents');
     this.nsp = nsp;
-    nsp.use((socket, next) => {
-      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      const agent = typeof token === 'string' && token.length < 512 ? this.store.agents.verifySession(token) : null;
-      if (!agent) {
-        this.log('[agents] refused a socket without a valid session');
-        next(new Error('unauthorized'));
-        return;
-      }
-      socket.data = { agent };
-      next();
+    nsp.use(staffSocketAuth(this.store, { roles: CHAT_ROLES, log: this.log }));
+    nsp.on('connection', (socket) => {
+      guardStaffSocket(this.store, socket);
+      this.onAgent(socket);
     });
-    nsp.on('connection', (socket) => this.onAgent(socket));
     return nsp;
   }
 
