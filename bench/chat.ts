@@ -43,7 +43,7 @@ interface Server {
 function startServer(dataDir: string, extraEnv: Record<string, string>): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHOPBOT_DATA_DIR: dataDir, SHOPBOT_QUIET: '1', ...extraEnv },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHOPBOT_DATA_DIR: dataDir, SHOPBOT_QUIET: '1', SHOPBOT_WEB_IP_CONNECTIONS: '100000', SHOPBOT_WEB_IP_MESSAGES: '100000', ...extraEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

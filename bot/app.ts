@@ -14,7 +14,8 @@ import { AccountLinker, CustomerUserState } from './linking.js';
 import { HandoffService } from './handoff.js';
 import { disconnectSession, loginRoute, logoutRoute, requireStaff } from './staff-auth.js';
 import { createHttpApp, type HttpApp, type RouteHandler } from './server.js';
-import type { BotServices } from './services.js';
+import { LearnedAnswers } from './learned-answers.js';
+import type { AnswerIndex, BotServices } from './services.js';
 import { ShopBot } from './shop-bot.js';
 
 export interface MessengerConfig {
@@ -31,6 +32,8 @@ export interface MessengerConfig {
 export interface AppOptions {
   store: Store;
   services: BotServices;
+  /** The FAQ index for answers that a person approved; without it resolved chats teach nothing. */
+  answerIndex?: AnswerIndex;
   /** Secret for web session tokens; random per process when absent (sessions then end on restart). */
   tokenSecret?: Buffer;
   messenger?: MessengerConfig;
@@ -38,6 +41,10 @@ export interface AppOptions {
   botFramework?: BotFrameworkSettings;
   queueTimeoutMs?: number;
   webRateLimit?: { limit: number; windowMs: number };
+  /** Per-IP limits of the web chat (connections per minute, messages per 10 s). */
+  webIpLimits?: { connectionsPerMinute: number; messagesPer10s: number };
+  /** Proxies whose X-Forwarded-For is believed for per-IP limits. */
+  trustedProxies?: readonly string[];
   /** More fields for the staff-only /api/staff/health (e.g. model workers), computed per request. */
   health?: () => Record<string, unknown>;
   /** Extra routes (static pages, dashboards). */
@@ -51,6 +58,7 @@ export interface App {
   handoff: HandoffService;
   bot: ShopBot;
   adapter: ChannelAdapter;
+  learned: LearnedAnswers | undefined;
   listen(port: number, host: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -73,7 +81,8 @@ export function createApp(opts: AppOptions): App {
   const conversationState = new ConversationState(storage);
   const userState = new CustomerUserState(storage);
 
-  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, log });
+  const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
+  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), log });
   const bot = new ShopBot(store, services, handoff, conversationState, userState, { log });
   const gateway = new Gateway(store, adapter, bot, { log });
   handoff.bindGateway(gateway);
@@ -83,7 +92,7 @@ export function createApp(opts: AppOptions): App {
   const linker = opts.messenger && sender
     ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
     : undefined;
-  attachWebChannel(http.io, { gateway, store, signer, log, onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}) });
+  attachWebChannel(http.io, { gateway, store, signer, log, onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
   handoff.attach(http.io);
   http.route('/api/agents/login', loginRoute({ store, log }));
   http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
@@ -122,6 +131,7 @@ export function createApp(opts: AppOptions): App {
     handoff,
     bot,
     adapter,
+    learned,
     listen: (port, host) => http.listen(port, host),
     async close() {
       handoff.close();

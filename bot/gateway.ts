@@ -80,8 +80,9 @@ export class Gateway {
   }
 
   /**
-   * Stores the customer's message at once (nothing is lost if a later step fails), shows it on the
-   * customer's channels, and queues the bot's turn. `done` settles when the turn has finished.
+   * Stores the customer's message at once, together with a pending-turn row (nothing is lost if a
+   * later step fails or the process dies), shows it on the customer's channels, and queues the
+   * bot's turn. `done` settles when the turn has finished.
    */
   receive(m: InboundMessage): { seq: number; conversationId: string; done: Promise<void> } {
     const customer = this.resolveCustomer(m.channel, m.externalId, m.name);
@@ -91,26 +92,81 @@ export class Gateway {
     const known = this.route(conversation.id);
     if (known?.channel !== route.channel || known.externalId !== route.externalId) this.reroute(conversation.id, route);
     const text = typeof m.text === 'string' ? m.text : '';
-    const stored = this.store.conversations.appendMessage(conversation.id, {
-      role: 'customer',
-      text,
-      payload: m.value !== undefined ? { value: m.value } : null,
+    const stored = this.store.pendingTurns.atomically(() => {
+      const msg = this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null });
+      this.store.pendingTurns.add({ messageId: msg.id, conversationId: conversation.id, channel: m.channel, externalId: m.externalId });
+      return msg;
     });
     const activity = this.inboundActivity(customer, conversation.id, m, stored);
     const echo = { message: stored, activity };
     void Promise.all([this.outlets.get(m.channel)?.deliver(route, conversation.id, echo, activity), this.mirrorToWeb(route, conversation.id, echo, activity)]).catch((err: unknown) =>
       this.log(`[gateway] echo failed: ${(err as Error).message}`),
     );
+    return { seq: stored.seq, conversationId: conversation.id, done: this.runTurn(customer.id, activity, stored) };
+  }
 
-    const prev = this.chains.get(customer.id) ?? Promise.resolve();
+  /**
+   * Runs the turns owed since the last stop (messages stored and acknowledged, then the process
+   * died): in message order, one chain per customer, once. A turn whose reply was already stored
+   * before the stop is not run again.
+   */
+  resumePending(): { resumed: number; alreadyAnswered: number; done: Promise<void> } {
+    let resumed = 0;
+    let alreadyAnswered = 0;
+    const turns: Promise<void>[] = [];
+    for (const p of this.store.pendingTurns.list()) {
+      try {
+        const stored = this.store.conversations.getMessage(p.messageId);
+        const conversation = this.store.conversations.get(p.conversationId);
+        const customer = conversation?.customerId ? this.store.customers.get(conversation.customerId) : undefined;
+        if (!stored || !conversation || !customer) {
+          this.store.pendingTurns.done(p.messageId);
+          continue;
+        }
+        if (this.answered(stored)) {
+          this.store.pendingTurns.done(p.messageId);
+          alreadyAnswered++;
+          continue;
+        }
+        const value = (stored.payload as { value?: unknown } | null)?.value;
+        const m: InboundMessage = { channel: p.channel as ChannelId, externalId: p.externalId, text: stored.text, ...(value !== undefined ? { value } : {}) };
+        turns.push(this.runTurn(customer.id, this.inboundActivity(customer, conversation.id, m, stored), stored));
+        resumed++;
+      } catch (err) {
+        this.log(`[gateway] pending turn ${p.messageId} could not be resumed: ${(err as Error).message}`);
+      }
+    }
+    if (resumed || alreadyAnswered) this.log(`[gateway] ${resumed} pending turn(s) resumed after a restart, ${alreadyAnswered} already answered`);
+    return { resumed, alreadyAnswered, done: Promise.all(turns).then(() => undefined) };
+  }
+
+  /** Whether a bot or agent reply naming this message was stored (the turn ran before a stop). */
+  private answered(stored: Message): boolean {
+    const after = this.store.conversations.transcript(stored.conversationId, { afterId: stored.id, limit: 50 });
+    return after.some((r) => r.role !== 'customer' && (r.payload as { replyTo?: unknown } | null)?.replyTo === stored.seq);
+  }
+
+  /** Queues a turn behind the customer's earlier ones; its pending row goes when it has run. */
+  private runTurn(customerId: string, activity: Partial<Activity>, stored: Message): Promise<void> {
+    const prev = this.chains.get(customerId) ?? Promise.resolve();
     this.turnSeq.set(activity.id!, stored.seq);
-    const done = prev.then(() => this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx))).catch((err: unknown) => this.log(`[gateway] turn failed for ${customer.id}: ${(err as Error).stack ?? err}`));
-    this.chains.set(customer.id, done);
+    const done = prev
+      .then(() => this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx)))
+      .catch((err: unknown) => this.log(`[gateway] turn failed for ${customerId}: ${(err as Error).stack ?? err}`))
+      .then(() => {
+        // The turn ran (or failed with the adapter's apology sent): it is owed no more.
+        try {
+          this.store.pendingTurns.done(stored.id);
+        } catch (err) {
+          this.log(`[gateway] could not clear pending turn ${stored.id}: ${(err as Error).message}`);
+        }
+      });
+    this.chains.set(customerId, done);
     void done.then(() => {
       this.turnSeq.delete(activity.id!);
-      if (this.chains.get(customer.id) === done) this.chains.delete(customer.id);
+      if (this.chains.get(customerId) === done) this.chains.delete(customerId);
     });
-    return { seq: stored.seq, conversationId: conversation.id, done };
+    return done;
   }
 
   private inboundActivity(customer: Customer, conversationId: string, m: InboundMessage, stored: Message): Partial<Activity> {

@@ -7,6 +7,7 @@ import type { Gateway } from './gateway.js';
 import type { BotServices } from './services.js';
 import type { HandoffDesk, HandoffOutcome, HandoffRequest } from './shop-bot.js';
 import { CHAT_ROLES, guardStaffSocket, loginRoute as staffLoginRoute, staffSocketAuth } from './staff-auth.js';
+import { learnedAnswerEvents, type LearnedAnswers } from './learned-answers.js';
 import { summarizeChat } from './summary.js';
 
 export interface HandoffOptions {
@@ -14,6 +15,8 @@ export interface HandoffOptions {
   services: BotServices;
   /** A pending ticket nobody accepts within this time goes back to the bot. */
   queueTimeoutMs?: number;
+  /** Review of answers learned from resolved chats; without it nothing is learned. */
+  learned?: LearnedAnswers;
   log?: (line: string) => void;
 }
 
@@ -282,10 +285,13 @@ export class HandoffService implements HandoffDesk {
       const transcript = this.store.conversations.transcript(t.conversationId, { limit: 500 });
       const summary = typeof d.summary === 'string' ? d.summary.slice(0, 2000) : summarizeChat(transcript, t.reason);
       this.store.tickets.resolve(t.id, summary);
-      await this.learn(t, transcript);
+      // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
+      const draft = this.opts.learned?.draft(t, transcript) ?? null;
       await this.finish(socket, t, `${agent.name} marked your question as solved. I'm back if you need anything else!`, 'resolved');
-      return {};
+      return { draft };
     });
+
+    if (this.opts.learned) learnedAnswerEvents(this.opts.learned, this.store, agent, on);
 
     on('return', async (d) => {
       const t = this.owned(agent, d.ticketId);
@@ -300,19 +306,6 @@ export class HandoffService implements HandoffDesk {
     await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status } });
     await socket.leave(convRoom(t.conversationId));
     this.broadcastQueue();
-  }
-
-  /** Resolved chats teach the FAQ index: the customer's question and the agent's answer. */
-  private async learn(t: Ticket, transcript: readonly Message[]): Promise<void> {
-    if (!this.opts.services.faq.learn) return;
-    const question = transcript.filter((m) => m.role === 'customer' && m.text.trim() && m.intent !== 'contact_human_agent').map((m) => m.text).slice(-3).join(' ');
-    const answer = transcript.filter((m) => m.role === 'agent').map((m) => m.text).join(' ');
-    if (!question || !answer) return;
-    try {
-      await this.opts.services.faq.learn({ question, answer, source: t.conversationId });
-    } catch (err) {
-      this.log(`[handoff] adding the resolved chat to the FAQ index failed: ${(err as Error).message}`);
-    }
   }
 }
 

@@ -15,7 +15,7 @@ import { seedIfNeeded } from '../store/seed.js';
 import { createWebChat, lazyAnalyzer } from '../web-chat/routes.js';
 import { createApp, type MessengerConfig } from './app.js';
 import type { ReviewDigest } from './services.js';
-import { faqAnswerer, reviewInsights, suggester } from './wiring.js';
+import { answerIndex, faqAnswerer, reviewInsights, suggester } from './wiring.js';
 
 export interface StartOptions {
   port?: number;
@@ -118,9 +118,12 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
       recommender: suggester(recommender),
       reviews: reviewInsights(store, async (id) => toDigest(await summarizer.summarizeReviews(id))),
     },
+    answerIndex: answerIndex(retriever),
     tokenSecret: tokenSecret(config, env),
     ...(messengerConfig(env) ? { messenger: messengerConfig(env)! } : {}),
     botFramework: config.botFramework,
+    webIpLimits: config.webLimits,
+    trustedProxies: config.http.trustedProxies,
     routes: web.routes,
     // Model workers restart after a crash; operators see how often here.
     health: () => ({
@@ -133,9 +136,13 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     }),
     log,
   });
+  // Answers the index learned without a person's approval (older releases) wait for review.
+  await app.learned?.migrateLegacy();
   const address = await app.listen(opts.port ?? config.http.port, opts.host ?? config.http.host);
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   log(`[start] ShopBot listening on ${url} (demo store ${url}/, agent console ${url}/agent, insights ${url}/insights)`);
+  // Messages acknowledged before the last stop whose turn never finished are answered now.
+  app.gateway.resumePending();
   if (config.botFramework.enabled) log(`[start] Bot Framework endpoint ${url}/api/messages (${config.botFramework.appId ? 'authenticated' : 'no authentication: Emulator / local use only'})`);
   else if (config.botFramework.offReason) log(`[start] Bot Framework endpoint /api/messages is off: ${config.botFramework.offReason}`);
 

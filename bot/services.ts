@@ -45,8 +45,17 @@ export interface FaqAnswer {
 
 export interface FaqAnswerer {
   answer(question: string, ctx: { intent?: string; vector?: Float32Array | null; facts: CustomerFacts }): Promise<FaqAnswer>;
-  /** Online learning from a resolved hand-off. */
-  learn?(unit: { question: string; answer: string; source: string }): Promise<void>;
+}
+
+/**
+ * The FAQ index as the learned-answer review sees it: only approved answers are put in it, and
+ * `legacy` lists units that were learned without approval (before reviews existed).
+ */
+export interface AnswerIndex {
+  /** Indexes an approved answer; returns the unit label that serves it. */
+  put(entry: { id: number; question: string; answer: string }): Promise<number>;
+  remove(label: number): Promise<void>;
+  legacy(): { label: number; question: string; answer: string }[];
 }
 
 export interface Suggestion {

@@ -64,6 +64,19 @@ export function connect(url: string, namespace: string, auth: Record<string, unk
   });
 }
 
+/** The client's newest session (a guest's first message brings one that names the conversation). */
+export function sessionOf(c: ChatClient): { token: string; customerId: string | null; conversationId: string | null; handoff?: string } & Record<string, unknown> {
+  const s = [...c.events].reverse().find((e) => e.event === 'session');
+  if (!s) throw new Error('no session event yet');
+  return s.data as ReturnType<typeof sessionOf>;
+}
+
+/** The conversation id of a client that has written at least once (waits for its session). */
+export async function conversationOf(c: ChatClient): Promise<string> {
+  const s = await c.waitFor((e) => e.event === 'session' && typeof e.data.conversationId === 'string');
+  return String([...c.events].reverse().find((e) => e.event === 'session' && typeof e.data.conversationId === 'string')?.data.conversationId ?? s.data.conversationId);
+}
+
 /** Bot messages (role bot/agent) recorded after index `from`. */
 export function botTexts(c: ChatClient, from = 0): string[] {
   return c.events.slice(from).filter((e) => e.event === 'message' && e.data.role !== 'customer').map((e) => String(e.data.text));

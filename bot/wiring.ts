@@ -1,7 +1,7 @@
 import type { Recommender } from '../recommender/recommender.js';
 import type { FaqRetriever } from '../retrieval/answer.js';
 import type { Store } from '../store/index.js';
-import type { FaqAnswerer, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from './services.js';
+import type { AnswerIndex, FaqAnswerer, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from './services.js';
 
 // Adapters from the real components to the small interfaces the dialogue layer codes against.
 
@@ -12,8 +12,31 @@ export function faqAnswerer(retriever: FaqRetriever): FaqAnswerer {
       const a = ctx.vector ? retriever.answerVector(ctx.vector, { intent: ctx.intent ?? null, customer }) : await retriever.answer(question, { intent: ctx.intent ?? null, customer });
       return { answer: a.answer ?? '', score: a.score, sources: a.sources, confident: a.confident && a.answer !== null };
     },
-    async learn(unit) {
-      await retriever.learn({ id: `live:${unit.source}:${Date.now()}`, resolution: 'resolved', source: 'handoff', turns: [{ role: 'customer', text: unit.question }, { role: 'agent', text: unit.answer }] });
+  };
+}
+
+/** Source ids of the index's units: 'learned:<id>' for approved answers, 'live:…' for units learned without approval. */
+const LEARNED = 'learned:';
+const LEGACY = 'live:';
+
+export function answerIndex(retriever: FaqRetriever): AnswerIndex {
+  const index = retriever.index;
+  return {
+    async put(entry) {
+      // A group of its own: never merged into (or overwriting) a transcript unit, so removing it
+      // removes exactly what was approved.
+      const key = `${LEARNED}${entry.id}:${Date.now()}`;
+      const r = await index.add([{ key, question: entry.question, answer: entry.answer, group: `${LEARNED}${entry.id}`, intent: null, sources: [`${LEARNED}${entry.id}`], ts: new Date().toISOString() }]);
+      return r.labels[0]!;
+    },
+    async remove(label) {
+      await index.remove(label);
+    },
+    legacy() {
+      return index
+        .allUnits()
+        .filter((u) => u.sources.some((s) => s.startsWith(LEGACY)))
+        .map((u) => ({ label: u.label, question: u.question, answer: u.answer }));
     },
   };
 }

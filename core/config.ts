@@ -27,7 +27,17 @@ export interface Config {
     /** Chat message sentiment: "head" on the shared encoder's vector, or the fine-tuned "model" (a second pass). */
     chatSentiment: 'head' | 'model';
   };
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /**
+     * Proxies whose X-Forwarded-For is believed (SHOPBOT_TRUSTED_PROXIES: IPs, or "loopback");
+     * empty: the socket's own address is the client's.
+     */
+    trustedProxies: string[];
+  };
+  /** Per-IP limits of the web chat, besides the per-identity ones. */
+  webLimits: { connectionsPerMinute: number; messagesPer10s: number };
   botFramework: BotFrameworkSettings;
 }
 
@@ -100,6 +110,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: {
       host: env.HOST ?? '127.0.0.1',
       port: int('PORT', env.PORT, 3000, 0, 65535),
+      trustedProxies: (env.SHOPBOT_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    },
+    webLimits: {
+      connectionsPerMinute: int('SHOPBOT_WEB_IP_CONNECTIONS', env.SHOPBOT_WEB_IP_CONNECTIONS, 60, 1, 1_000_000),
+      messagesPer10s: int('SHOPBOT_WEB_IP_MESSAGES', env.SHOPBOT_WEB_IP_MESSAGES, 60, 1, 1_000_000),
     },
     botFramework: {
       ...botFrameworkSwitch(env),

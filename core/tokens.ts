@@ -6,6 +6,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export interface TokenPayload {
   sub: string; // the subject: a web identity id
   exp: number; // expiry, epoch seconds
+  /** Generation of the subject's tokens; a newer one revokes the older (see bot/channels/web-tokens.ts). */
+  gen?: number;
 }
 
 function b64url(buf: Buffer | string): string {
@@ -29,8 +31,8 @@ export class TokenSigner {
     return new TokenSigner(createHmac('sha256', this.secret).update(`shopbot:${purpose}`).digest());
   }
 
-  sign(sub: string, ttlSeconds: number, now = Date.now()): string {
-    const payload = b64url(JSON.stringify({ sub, exp: Math.floor(now / 1000) + ttlSeconds } satisfies TokenPayload));
+  sign(sub: string, ttlSeconds: number, now = Date.now(), gen?: number): string {
+    const payload = b64url(JSON.stringify({ sub, exp: Math.floor(now / 1000) + ttlSeconds, ...(gen !== undefined ? { gen } : {}) } satisfies TokenPayload));
     return `${payload}.${this.mac(payload)}`;
   }
 
@@ -46,7 +48,7 @@ export class TokenSigner {
     try {
       const p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<TokenPayload>;
       if (typeof p.sub !== 'string' || typeof p.exp !== 'number' || p.exp * 1000 < now) return null;
-      return { sub: p.sub, exp: p.exp };
+      return { sub: p.sub, exp: p.exp, ...(typeof p.gen === 'number' && Number.isSafeInteger(p.gen) ? { gen: p.gen } : {}) };
     } catch {
       return null;
     }

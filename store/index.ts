@@ -3,6 +3,8 @@ import { ConversationRepo } from './conversations.js';
 import { CustomerRepo } from './customers.js';
 import { openDatabase, openMemory, type DB, type OpenOptions } from './db.js';
 import { EventRepo } from './events.js';
+import { LearnedAnswerRepo } from './learned-answers.js';
+import { PendingTurnRepo } from './pending-turns.js';
 import { OrderRepo } from './orders.js';
 import { ProductRepo } from './products.js';
 import { ReceiptRepo } from './receipts.js';
@@ -28,6 +30,8 @@ export interface Store {
   state: StateRepo;
   /** Channel message ids already taken in (webhook retries are answered once). */
   receipts: ReceiptRepo;
+  learned: LearnedAnswerRepo;
+  pendingTurns: PendingTurnRepo;
   close(): void;
 }
 
@@ -45,6 +49,8 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     events: new EventRepo(db, now),
     state: new StateRepo(db, now),
     receipts: new ReceiptRepo(db, now),
+    learned: new LearnedAnswerRepo(db, now),
+    pendingTurns: new PendingTurnRepo(db, now),
     close: () => db.close(),
   };
 }
@@ -67,5 +73,7 @@ export { ConversationRepo, type NewConversation, type NewMessage } from './conve
 export { TicketRepo, type NewTicket } from './tickets.js';
 export { AgentRepo, hashPassword, verifyPasswordHash, DEFAULT_SESSION_TTL_MS, type NewAgent } from './agents.js';
 export { EventRepo, type NewEvent, type Purchase } from './events.js';
+export { LearnedAnswerRepo, type LearnedAnswer, type LearnedStatus, type NewLearnedAnswer } from './learned-answers.js';
+export { PendingTurnRepo, type PendingTurn } from './pending-turns.js';
 export { StateRepo, SqliteBotStorage, type PutOptions, type StoreItems } from './state.js';
 export { ReceiptRepo, RECEIPT_TTL_MS, type ReceiptOptions } from './receipts.js';

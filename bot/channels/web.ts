@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import type { Namespace, Server, Socket } from 'socket.io';
+import { clientIp } from '../../core/client-ip.js';
 import { RateLimiter } from '../../core/http.js';
-import type { TokenSigner } from '../../core/tokens.js';
+import type { TokenPayload, TokenSigner } from '../../core/tokens.js';
 import type { Store } from '../../store/index.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from '../gateway.js';
 import { MAX_MESSAGE_CHARS } from '../inbound.js';
 import { TEXTS as LINK_TEXTS, type AccountLinker } from '../linking.js';
+import { WebTokens } from './web-tokens.js';
 import { toWireEvents } from './web-protocol.js';
 
 export interface WebChannelOptions {
@@ -14,8 +16,12 @@ export interface WebChannelOptions {
   store: Store;
   signer: TokenSigner;
   tokenTtlSeconds?: number;
-  /** Messages per connection per window. */
+  /** Messages per web identity per window. */
   rateLimit?: { limit: number; windowMs: number };
+  /** Per client IP: new connections per minute and messages per 10 s (defaults 60 and 60). */
+  ipLimits?: { connectionsPerMinute: number; messagesPer10s: number };
+  /** Proxies whose X-Forwarded-For is believed (IPs or "loopback"); none by default. */
+  trustedProxies?: readonly string[];
   /** The customer is typing (forwarded to the agent during a hand-off). */
   onTyping?: (conversationId: string) => void;
   /** Messenger account linking; absent when Messenger is off (the `link` event is then refused). */
@@ -23,10 +29,18 @@ export interface WebChannelOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * A connection's session. A guest's customer and conversation are created by their first message,
+ * not by the connection: bare connections store nothing.
+ */
 interface SessionData {
   externalId: string;
-  customerId: string;
-  conversationId: string;
+  customerId: string | null;
+  conversationId: string | null;
+  /** The token the connection presented, and its payload when valid. */
+  token: unknown;
+  verified: TokenPayload | null;
+  ip: string;
 }
 
 type Ack = (response: Record<string, unknown>) => void;
@@ -42,7 +56,11 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
   const log = opts.log ?? ((l: string) => console.error(l));
   const ttl = opts.tokenTtlSeconds ?? 30 * 24 * 3600;
   const limiter = new RateLimiter(opts.rateLimit?.limit ?? 20, opts.rateLimit?.windowMs ?? 10_000);
+  // Per IP too: opening more sockets (each a new guest) must not multiply the allowance.
+  const ipConnections = new RateLimiter(opts.ipLimits?.connectionsPerMinute ?? 60, 60_000);
+  const ipMessages = new RateLimiter(opts.ipLimits?.messagesPer10s ?? 60, 10_000);
   const linkLimiter = new RateLimiter(5, 60_000);
+  const tokens = new WebTokens(opts.signer, opts.store, { ttlSeconds: ttl });
   const nsp = io.of('/chat');
 
   const outlet: ChannelOutlet = {
@@ -61,15 +79,22 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
   };
   opts.gateway.addOutlet('web', outlet);
 
-  // A verified token names the web identity; without one (or with an expired one) a new guest starts.
+  // A verified, unrevoked token names the web identity; without one a new guest starts. Nothing is
+  // written for a guest until they send a message.
   nsp.use((socket, next) => {
     try {
+      const ip = clientIp(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], opts.trustedProxies ?? []);
+      if (!ipConnections.take(ip)) {
+        log(`[web] too many connections from ${ip}`);
+        next(new Error('rate_limited'));
+        return;
+      }
       const auth = (socket.handshake.auth ?? {}) as { token?: unknown };
-      const verified = opts.signer.verify(auth.token);
+      const verified = tokens.verify(auth.token);
       const externalId = verified?.sub ?? `web-${randomUUID()}`;
-      const customer = opts.gateway.resolveCustomer('web', externalId);
-      const conversation = opts.gateway.liveConversation(customer.id, 'web');
-      socket.data = { externalId, customerId: customer.id, conversationId: conversation.id } satisfies SessionData;
+      const customer = verified ? opts.store.customers.findByIdentity('web', externalId) : undefined;
+      const conversation = customer ? opts.gateway.liveConversation(customer.id, 'web') : undefined;
+      socket.data = { externalId, customerId: customer?.id ?? null, conversationId: conversation?.id ?? null, token: auth.token, verified, ip } satisfies SessionData;
       next();
     } catch (err) {
       log(`[web] session setup failed: ${(err as Error).message}`);
@@ -79,6 +104,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
 
   const replay = (socket: Socket, afterSeq: number): number => {
     const { conversationId } = socket.data as SessionData;
+    if (!conversationId) return 0;
     const messages = opts.store.conversations.transcript(conversationId, { limit: 10_000 });
     let n = 0;
     for (const m of messages) {
@@ -89,14 +115,34 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     return n;
   };
 
-  const messengerLinked = (customerId: string) => opts.store.customers.identities(customerId).some((i) => i.channel === 'messenger');
-  const sessionEvent = (s: SessionData) => ({
-    token: opts.signer.sign(s.externalId, ttl),
-    customerId: s.customerId,
-    conversationId: s.conversationId,
-    messenger: opts.linker !== undefined,
-    messengerLinked: opts.linker !== undefined && messengerLinked(s.customerId),
-  });
+  const messengerLinked = (customerId: string | null) => customerId !== null && opts.store.customers.identities(customerId).some((i) => i.channel === 'messenger');
+  /** The conversation's hand-off as the widget shows it: waiting (with position) or with an agent. */
+  const handoffOf = (conversationId: string | null): Record<string, unknown> => {
+    const conversation = conversationId ? opts.store.conversations.get(conversationId) : undefined;
+    if (!conversation || conversation.handoff === 'none') return { status: 'none' };
+    const ticket = opts.store.tickets.openForConversation(conversation.id);
+    if (!ticket) return { status: 'none' };
+    if (ticket.status === 'assigned') return { status: 'assigned', agentName: (ticket.agentId ? opts.store.agents.get(ticket.agentId)?.name : undefined) ?? 'An agent' };
+    return { status: 'pending', position: opts.store.tickets.position(ticket.id) ?? 1 };
+  };
+  const sessionEvent = (s: SessionData) => {
+    const token = tokens.tokenFor(s.externalId, s.verified, s.token, s.customerId !== null);
+    if (token !== s.token) {
+      s.token = token;
+      s.verified = tokens.verify(token);
+    }
+    const handoff = handoffOf(s.conversationId);
+    return {
+      token,
+      customerId: s.customerId,
+      conversationId: s.conversationId,
+      // 'none' | 'pending' | 'agent', as the conversation stores it; `handoffStatus` has the details.
+      handoff: handoff.status === 'assigned' ? 'agent' : handoff.status,
+      handoffStatus: handoff,
+      messenger: opts.linker !== undefined,
+      messengerLinked: opts.linker !== undefined && messengerLinked(s.customerId),
+    };
+  };
 
   // A Messenger PSID was linked to a customer: every open tab of the conversations involved moves
   // to the one conversation that continues (a new `session` when it changed) and is told.
@@ -104,7 +150,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     const involved = new Set(e.conversationIds);
     for (const socket of nsp.sockets.values()) {
       const s = socket.data as SessionData;
-      if (!involved.has(s.conversationId)) continue;
+      if (!s.conversationId || !involved.has(s.conversationId)) continue;
       const moved = s.conversationId !== e.conversationId || s.customerId !== e.customerId;
       if (s.conversationId !== e.conversationId) {
         void socket.leave(room(s.conversationId));
@@ -129,15 +175,18 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
 
   nsp.on('connection', (socket) => {
     const s = socket.data as SessionData;
-    void socket.join(room(s.conversationId));
-    socket.emit('session', sessionEvent(s));
+    if (s.conversationId) void socket.join(room(s.conversationId));
+    const session = sessionEvent(s);
+    socket.emit('session', session);
+    // A reload or reconnect shows the hand-off as it stands (status events are not replayed).
+    if (session.handoffStatus.status !== 'none') socket.emit('handoff', session.handoffStatus);
     const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
     if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
 
     socket.on('message', (data: unknown, cb: unknown) => {
       const ack = ackOf(cb);
       try {
-        if (!limiter.take(socket.id)) {
+        if (!limiter.take(s.externalId) || !ipMessages.take(s.ip)) {
           ack({ ok: false, code: 'rate_limited', message: 'You are sending messages too fast; please wait a few seconds.' });
           return;
         }
@@ -152,7 +201,21 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
           ack({ ok: false, code: 'too_long', message: `Messages can be at most ${MAX_MESSAGE_CHARS} characters.` });
           return;
         }
-        const { seq } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}) });
+        const { seq, conversationId } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}) });
+        if (s.conversationId !== conversationId) {
+          // The guest's first message created them (or the conversation moved on): this tab joins
+          // the conversation's room and gets a session that names it. Other tabs of the same guest
+          // identity follow.
+          for (const other of nsp.sockets.values()) {
+            const o = other.data as SessionData;
+            if (o.externalId !== s.externalId) continue;
+            if (o.conversationId) void other.leave(room(o.conversationId));
+            o.conversationId = conversationId;
+            o.customerId = opts.store.conversations.get(conversationId)?.customerId ?? null;
+            void other.join(room(conversationId));
+            other.emit('session', sessionEvent(o));
+          }
+        }
         ack({ ok: true, seq });
       } catch (err) {
         log(`[web] message refused: ${(err as Error).message}`);
@@ -167,7 +230,8 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       if (now - lastTyping >= 1000) {
         lastTyping = now;
         try {
-          opts.onTyping?.((socket.data as SessionData).conversationId);
+          const conversationId = (socket.data as SessionData).conversationId;
+          if (conversationId) opts.onTyping?.(conversationId);
         } catch (err) {
           log(`[web] typing notice failed: ${(err as Error).message}`);
         }

@@ -814,6 +814,9 @@
           transports: ['websocket', 'polling'],
           // A function: read again on every (re)connection, so a reconnect replays what was missed.
           auth: function (cb) {
+            // The newest token any tab of this shop received (a newer one revokes the older ones).
+            var shared = store.get('token', null);
+            if (typeof shared === 'string' && shared) state.token = shared;
             cb({ token: state.token || undefined, afterSeq: state.seq || 0 });
           },
           reconnectionDelay: 500,
