@@ -2,6 +2,8 @@
 // what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
 import { clear, el, fmtDuration, fmtTime, pct, sentimentPill } from './common.js';
 
+import { initLearnedPanel, offerDraft } from './learned.js';
+
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'shopbot-agent-session';
 
@@ -218,6 +220,7 @@ function start() {
   }
   const socket = window.io('/agents', { transports: ['websocket', 'polling'], auth: { token: state.session.token } });
   state.socket = socket;
+  initLearnedPanel(emit, state.session, toast);
   socket.on('connect', () => setConn(''));
   socket.on('disconnect', (reason) => {
     if (reason !== 'io client disconnect') setConn('Connection lost – reconnecting…');
@@ -634,6 +637,8 @@ async function doResolve(ticketId, summary) {
   const res = await emit('resolve', { ticketId, ...(summary && summary.trim() ? { summary: summary.trim() } : {}) });
   if (!res.ok) return toast(`Could not resolve: ${res.error}`);
   closeChat(ticketId, 'Chat resolved. The customer is back with the bot.');
+  // Nothing is learned unless the agent saves the redacted draft for everyone.
+  if (res.draft) offerDraft(emit, ticketId, res.draft, toast);
 }
 ui.returnBtn.addEventListener('click', async () => {
   const chat = state.chats.get(state.active);
