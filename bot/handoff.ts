@@ -1,6 +1,7 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import { RateLimiter } from '../core/http.js';
 import type { Agent, Message, Store, Ticket } from '../store/index.js';
+import type { QueueEntry } from '../store/tickets.js';
 import { productCard } from './cards.js';
 import { BOT_FRAMEWORK_CHANNEL, handoffInitiation } from './channels/botframework.js';
 import type { Gateway } from './gateway.js';
@@ -24,6 +25,11 @@ type Ack = (response: Record<string, unknown>) => void;
 const ackOf = (cb: unknown): Ack => (typeof cb === 'function' ? (cb as Ack) : () => {});
 const convRoom = (id: string) => `conv:${id}`;
 
+/** A waiting customer's row in the agents' queue changes at most this often (their messages are coalesced). */
+const ROW_FLUSH_MS = 250;
+/** Queue membership and positions (agents' queue_add / queue_remove, customers' positions) go out at most this often. */
+const QUEUE_FLUSH_MS = 500;
+
 /** The transcript line an agent sees: text plus what the bot understood of it. */
 function agentView(m: Message) {
   return { seq: m.seq, role: m.role, text: m.text, ts: m.createdAt, intent: m.intent, confidence: m.confidence, sentiment: m.sentiment, sentimentScore: m.sentimentScore, payload: m.payload };
@@ -39,6 +45,17 @@ export class HandoffService implements HandoffDesk {
   private gw: Gateway | null = null;
   private readonly log: (line: string) => void;
   private readonly timer: NodeJS.Timeout;
+  // Incremental queue updates (see queueChanged / rowChanged): what agents and customers were last told.
+  /** Pending tickets the agents' queue lists: ticket id -> position. */
+  private readonly listed = new Map<number, number>();
+  /** The position each waiting customer was last told: ticket id -> position. */
+  private readonly told = new Map<number, number>();
+  private queueTimer: NodeJS.Timeout | null = null;
+  private lastQueueFlush = 0;
+  /** Conversations whose queue row changed since the last row flush. */
+  private readonly dirtyRows = new Set<string>();
+  private rowTimer: NodeJS.Timeout | null = null;
+  private lastRowFlush = 0;
 
   constructor(private readonly opts: HandoffOptions) {
     this.log = opts.log ?? ((l) => console.error(l));
@@ -48,6 +65,9 @@ export class HandoffService implements HandoffDesk {
 
   close(): void {
     clearInterval(this.timer);
+    if (this.queueTimer) clearTimeout(this.queueTimer);
+    if (this.rowTimer) clearTimeout(this.rowTimer);
+    this.queueTimer = this.rowTimer = null;
   }
 
   /** The gateway is created after the bot, which needs this desk first. */
@@ -78,21 +98,33 @@ export class HandoffService implements HandoffDesk {
       const initiate = handoffInitiation({ ticketId: ticket.id, skill: req.skill, reason: req.reason, priority: req.priority }, transcript);
       await this.gateway.sendToConversation(req.conversationId, initiate).catch((err: unknown) => this.log(`[handoff] handoff.initiate failed: ${(err as Error).message}`));
     }
-    this.broadcastQueue();
+    this.queueChanged();
     if (this.agentsOnline() === 0) return { status: 'offline' };
-    return { status: 'pending', position: this.store.tickets.position(ticket.id) ?? 1 };
+    const position = this.store.tickets.position(ticket.id);
+    // The bot tells the customer this position itself; the next queue flush need not repeat it.
+    if (position !== null) this.told.set(ticket.id, position);
+    return { status: 'pending', position: position ?? 1 };
   }
 
   cancel(conversationId: string): void {
     const t = this.store.tickets.openForConversation(conversationId);
     if (t && t.status === 'pending') this.store.tickets.returnToBot(t.id, 'customer left the queue');
-    this.broadcastQueue();
+    this.queueChanged();
   }
 
+  /**
+   * A customer in a hand-off conversation wrote. O(1) whatever the queue length: the agent holding
+   * the chat gets the message; if it is waiting in the queue, only its own row is refreshed for the
+   * agents (coalesced). Nobody's position changes, so the other waiting customers hear nothing.
+   */
   customerWrote(conversationId: string): void {
-    const last = this.store.conversations.recentMessages(conversationId, 1)[0];
-    if (last) this.nsp?.to(convRoom(conversationId)).emit('customer_message', { conversationId, message: agentView(last) });
-    this.broadcastQueue();
+    if (this.nsp?.adapter.rooms.has(convRoom(conversationId))) {
+      // An agent has the chat: it is not in the queue.
+      const last = this.store.conversations.recentMessages(conversationId, 1)[0];
+      if (last) this.nsp.to(convRoom(conversationId)).emit('customer_message', { conversationId, message: agentView(last) });
+      return;
+    }
+    this.rowChanged(conversationId);
   }
 
   /** The customer is typing: the agent who has the chat sees an indicator. */
@@ -101,32 +133,93 @@ export class HandoffService implements HandoffDesk {
     this.nsp?.to(convRoom(conversationId)).emit('customer_typing', { conversationId });
   }
 
-  /** Queue order changed: every agent gets the new queue, every waiting customer their position. */
-  private broadcastQueue(): void {
-    const queue = this.store.tickets.queue({ limit: 200 });
-    this.nsp?.emit('queue', queue.map((t) => this.queueItem(t)));
-    for (const t of queue) {
-      void this.gateway
-        .sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'pending', position: t.position } })
-        .catch(() => {});
+  /** The whole queue as a connecting agent gets it (`queue` event): one query. */
+  private queueSnapshot() {
+    return this.store.tickets.queueEntries({ limit: 200 }).map((e) => this.queueItem(e));
+  }
+
+  /**
+   * Tickets joined or left the queue (request, cancel, accept, expiry). Coalesced: at most one
+   * flush per QUEUE_FLUSH_MS, which reads all positions with one query and sends only differences.
+   */
+  private queueChanged(): void {
+    if (this.queueTimer) return;
+    this.queueTimer = setTimeout(() => this.flushQueue(), Math.max(0, this.lastQueueFlush + QUEUE_FLUSH_MS - Date.now()));
+    this.queueTimer.unref();
+  }
+
+  /** Agents get `queue_add` / `queue_remove` for tickets that joined or left; customers whose position moved get it. */
+  private flushQueue(): void {
+    this.queueTimer = null;
+    this.lastQueueFlush = Date.now();
+    try {
+      const positions = this.store.tickets.positions();
+      const now = new Map(positions.map((p) => [p.id, p.position]));
+      const online = this.nsp !== null && this.agentsOnline() > 0;
+      for (const id of this.listed.keys()) {
+        if (now.has(id)) continue;
+        this.listed.delete(id);
+        this.told.delete(id);
+        if (online) this.nsp!.emit('queue_remove', { ticketId: id });
+      }
+      const added = positions.filter((p) => !this.listed.has(p.id)).map((p) => p.id);
+      for (const [id, position] of now) this.listed.set(id, position);
+      if (online && added.length > 0) {
+        for (const e of this.store.tickets.queueEntriesFor(added)) this.nsp!.emit('queue_add', this.queueItem({ ...e, position: now.get(e.id) ?? null }));
+      }
+      for (const p of positions) {
+        if (this.told.get(p.id) === p.position) continue;
+        this.told.set(p.id, p.position);
+        void this.gateway
+          .sendToConversation(p.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'pending', position: p.position } })
+          .catch(() => {});
+      }
+    } catch (err) {
+      this.log(`[handoff] queue update failed: ${(err as Error).message}`);
     }
   }
 
-  private queueItem(t: Ticket & { position?: number; waitMs?: number }) {
-    const customer = t.customerId ? this.store.customers.get(t.customerId) : undefined;
-    const recent = this.store.conversations.recentMessages(t.conversationId, 10).filter((m) => m.role === 'customer');
-    const last = recent[recent.length - 1];
+  /** A waiting customer's row changed (they wrote): queued for the next row flush, at most one per ROW_FLUSH_MS. */
+  private rowChanged(conversationId: string): void {
+    if (this.agentsOnline() === 0) return; // agents who connect later get the snapshot
+    this.dirtyRows.add(conversationId);
+    if (this.rowTimer) return;
+    this.rowTimer = setTimeout(() => this.flushRows(), Math.max(0, this.lastRowFlush + ROW_FLUSH_MS - Date.now()));
+    this.rowTimer.unref();
+  }
+
+  /** One `queue_update` (that ticket's row, one query) per changed queued conversation the agents already list. */
+  private flushRows(): void {
+    this.rowTimer = null;
+    this.lastRowFlush = Date.now();
+    const conversations = [...this.dirtyRows];
+    this.dirtyRows.clear();
+    if (!this.nsp || this.agentsOnline() === 0) return;
+    try {
+      for (const conversationId of conversations) {
+        const e = this.store.tickets.queueEntryForConversation(conversationId);
+        // Not listed yet: its queue_add (from the pending queue flush) carries the latest row.
+        if (e && this.listed.has(e.id)) this.nsp.emit('queue_update', this.queueItem({ ...e, position: this.listed.get(e.id) ?? null }));
+      }
+    } catch (err) {
+      this.log(`[handoff] queue row update failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** A queue row as the agent console shows it; built from data already read (no queries). */
+  private queueItem(e: QueueEntry) {
     return {
-      ticketId: t.id,
-      conversationId: t.conversationId,
-      customerName: customer?.name ?? 'Guest',
-      skill: t.skill,
-      reason: t.reason,
-      priority: t.priority,
-      position: t.position ?? null,
-      waitMs: t.waitMs ?? 0,
-      sentiment: last?.sentiment ?? null,
-      lastMessage: last?.text.slice(0, 140) ?? '',
+      ticketId: e.id,
+      conversationId: e.conversationId,
+      customerName: e.customerName ?? 'Guest',
+      skill: e.skill,
+      reason: e.reason,
+      priority: e.priority,
+      createdAt: e.createdAt,
+      position: e.position,
+      waitMs: e.waitMs,
+      sentiment: e.lastMessage?.sentiment ?? null,
+      lastMessage: e.lastMessage?.text.slice(0, 140) ?? '',
     };
   }
 
@@ -135,6 +228,8 @@ export class HandoffService implements HandoffDesk {
   }
 
   private expire(): void {
+    // Also reconciles every few seconds with tickets changed outside this service (one positions query).
+    this.queueChanged();
     try {
       for (const t of this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
         void this.gateway
@@ -218,7 +313,7 @@ export class HandoffService implements HandoffDesk {
   private onAgent(socket: Socket): void {
     const agent = (socket.data as { agent: Agent }).agent;
     const limiter = new RateLimiter(60, 10_000);
-    socket.emit('queue', this.store.tickets.queue({ limit: 200 }).map((t) => this.queueItem(t)));
+    socket.emit('queue', this.queueSnapshot());
     // Chats this agent already holds (after a reload) come back with the connection.
     for (const t of this.store.tickets.listForAgent(agent.id)) void socket.join(convRoom(t.conversationId));
     socket.emit('assigned', this.store.tickets.listForAgent(agent.id).map((t) => ({ ticketId: t.id, conversationId: t.conversationId })));
@@ -237,10 +332,10 @@ export class HandoffService implements HandoffDesk {
 
     on('accept', async (d) => {
       const ticket = this.store.tickets.assign(Number(d.ticketId), agent.id);
+      this.queueChanged();
       await socket.join(convRoom(ticket.conversationId));
       await this.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: `${agent.name} from our support team joined the chat.` });
       await this.gateway.sendToConversation(ticket.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
-      this.broadcastQueue();
       return { view: await this.conversationView(ticket.conversationId, this.store.tickets.get(ticket.id)!) };
     });
 
@@ -305,7 +400,7 @@ export class HandoffService implements HandoffDesk {
     await this.gateway.sendToConversation(t.conversationId, { type: 'message', text });
     await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status } });
     await socket.leave(convRoom(t.conversationId));
-    this.broadcastQueue();
+    // An assigned ticket is not in the pending queue: nobody's position changes.
   }
 }
 
