@@ -51,7 +51,6 @@ const state = {
   session: null,
   socket: null,
   queue: [],
-  queueAt: Date.now(),
   seenTickets: new Set(),
   /** ticketId -> { ticketId, conversationId, view, unread, turns: Map(seq -> turn), typingAt } */
   chats: new Map(),
@@ -233,7 +232,11 @@ function start() {
       showLogin('Your session has ended; please sign in again.');
     } else setConn('Cannot reach the server – retrying…');
   });
+  // The queue: a full snapshot on (re)connection, then only changes (rows added, removed, updated).
   socket.on('queue', onQueue);
+  socket.on('queue_add', onQueueItem);
+  socket.on('queue_update', onQueueItem);
+  socket.on('queue_remove', onQueueRemove);
   // Sent on every (re)connection: the chats this agent holds. Reopening each one also brings back
   // whatever was said while the connection was down; chats no longer held are dropped.
   socket.on('assigned', (list) => {
@@ -250,60 +253,123 @@ function start() {
 }
 
 // ---------- queue ----------
+// Rows are kept in queue order (most urgent first, then oldest); each one counts its own waiting
+// time from when it arrived, so incremental updates need not touch the other rows.
+function queueOrder(a, b) {
+  return (b.priority || 0) - (a.priority || 0) || String(a.createdAt || '').localeCompare(String(b.createdAt || '')) || a.ticketId - b.ticketId;
+}
+
+function queueRow(t) {
+  return { ...t, since: Date.now() - (Number(t.waitMs) || 0) };
+}
+
+function announce(fresh) {
+  if (!fresh.length) return;
+  chime();
+  const t = fresh[0];
+  desktopAlert('A customer is waiting', `${t.customerName}: ${t.lastMessage || t.reason}`);
+}
+
+/** `queue`: the whole queue, on every (re)connection. */
 function onQueue(list) {
-  const items = Array.isArray(list) ? list : [];
+  const items = (Array.isArray(list) ? list : []).filter((t) => t && typeof t.ticketId === 'number').map(queueRow);
   const fresh = items.filter((t) => !state.seenTickets.has(t.ticketId));
   for (const t of items) state.seenTickets.add(t.ticketId);
-  state.queue = items;
-  state.queueAt = Date.now();
+  state.queue = items.sort(queueOrder);
   renderQueue();
-  if (fresh.length && (!state.firstQueue || items.length)) {
-    chime();
-    const t = fresh[0];
-    desktopAlert('A customer is waiting', `${t.customerName}: ${t.lastMessage || t.reason}`);
-  }
+  announce(fresh);
   state.firstQueue = false;
+  updateTitle();
+}
+
+/** `queue_add` (a ticket joined) and `queue_update` (its customer wrote): that one row only. */
+function onQueueItem(t) {
+  if (!t || typeof t.ticketId !== 'number') return;
+  const i = state.queue.findIndex((q) => q.ticketId === t.ticketId);
+  const row = queueRow(i >= 0 ? { ...state.queue[i], ...t } : t);
+  if (i >= 0) state.queue[i] = row;
+  else {
+    let at = state.queue.findIndex((q) => queueOrder(row, q) < 0);
+    if (at < 0) at = state.queue.length;
+    state.queue.splice(at, 0, row);
+  }
+  placeQueueRow(row);
+  if (!state.seenTickets.has(row.ticketId)) {
+    state.seenTickets.add(row.ticketId);
+    announce([row]);
+  }
+  updateTitle();
+}
+
+/** `queue_remove`: accepted, cancelled or timed out. */
+function onQueueRemove(d) {
+  const ticketId = d && d.ticketId;
+  const i = state.queue.findIndex((q) => q.ticketId === ticketId);
+  if (i < 0) return;
+  state.queue.splice(i, 1);
+  ui.queue.querySelector(`.ticket[data-ticket="${ticketId}"]`)?.remove();
+  renderQueueCount();
   updateTitle();
 }
 
 const REASONS = { asked: 'asked for a person', repeated_failure: 'bot did not understand', negative_sentiment: 'unhappy customer', needs_human: 'needs a person' };
 
-function renderQueue() {
-  clear(ui.queue);
+function ticketEl(t) {
+  const waitEl = el('span', { class: 'wait', 'data-since': String(t.since), title: 'Waiting time' });
+  return el('li', { class: 'ticket', 'data-ticket': t.ticketId }, [
+    el('div', { class: 'ticket-top' }, [el('span', { class: 'ticket-name', text: t.customerName || 'Guest' }), waitEl]),
+    el('div', { class: 'ticket-tags' }, [
+      el('span', { class: 'pill pill-info', text: t.skill || 'general', title: 'Skill needed' }),
+      sentimentPill(t.sentiment),
+      t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}` }) : null,
+      el('span', { class: 'small muted', text: REASONS[t.reason] || t.reason || '' }),
+    ]),
+    t.lastMessage ? el('div', { class: 'ticket-last', text: `“${t.lastMessage}”` }) : null,
+    el('button', { class: 'btn btn-primary btn-small', type: 'button', text: 'Accept', 'aria-label': `Accept chat with ${t.customerName || 'guest'}`, onclick: () => accept(t.ticketId) }),
+  ]);
+}
+
+function renderQueueCount() {
   ui.queueCount.textContent = String(state.queue.length);
   ui.queueCount.classList.toggle('count-zero', state.queue.length === 0);
   ui.queueEmpty.hidden = state.queue.length > 0;
-  for (const t of state.queue) {
-    const waitEl = el('span', { class: 'wait', 'data-wait': String(t.waitMs || 0), title: 'Waiting time' });
-    const li = el('li', { class: 'ticket', 'data-ticket': t.ticketId }, [
-      el('div', { class: 'ticket-top' }, [el('span', { class: 'ticket-name', text: t.customerName || 'Guest' }), waitEl]),
-      el('div', { class: 'ticket-tags' }, [
-        el('span', { class: 'pill pill-info', text: t.skill || 'general', title: 'Skill needed' }),
-        sentimentPill(t.sentiment),
-        t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}` }) : null,
-        el('span', { class: 'small muted', text: REASONS[t.reason] || t.reason || '' }),
-      ]),
-      t.lastMessage ? el('div', { class: 'ticket-last', text: `“${t.lastMessage}”` }) : null,
-      el('button', { class: 'btn btn-primary btn-small', type: 'button', text: 'Accept', 'aria-label': `Accept chat with ${t.customerName || 'guest'}`, onclick: () => accept(t.ticketId) }),
-    ]);
-    ui.queue.append(li);
-  }
+}
+
+function renderQueue() {
+  clear(ui.queue);
+  renderQueueCount();
+  for (const t of state.queue) ui.queue.append(ticketEl(t));
   tickWaits();
 }
 
-function tickWaits() {
-  const elapsed = Date.now() - state.queueAt;
-  for (const w of ui.queue.querySelectorAll('[data-wait]')) {
-    const ms = Number(w.getAttribute('data-wait')) + elapsed;
+/** Replaces (or inserts, in queue order) one row; the others stay as they are. */
+function placeQueueRow(t) {
+  const li = ticketEl(t);
+  const old = ui.queue.querySelector(`.ticket[data-ticket="${t.ticketId}"]`);
+  if (old) old.replaceWith(li);
+  else {
+    const next = state.queue[state.queue.indexOf(t) + 1];
+    const nextEl = next ? ui.queue.querySelector(`.ticket[data-ticket="${next.ticketId}"]`) : null;
+    ui.queue.insertBefore(li, nextEl);
+  }
+  renderQueueCount();
+  tickWaits(li);
+}
+
+function tickWaits(root = ui.queue) {
+  const now = Date.now();
+  for (const w of root.querySelectorAll('[data-since]')) {
+    const ms = Math.max(0, now - Number(w.getAttribute('data-since')));
     w.textContent = `waiting ${fmtDuration(ms)}`;
     w.closest('.ticket')?.classList.toggle('waiting-long', ms > 120_000);
   }
 }
-setInterval(tickWaits, 1000);
+setInterval(() => tickWaits(), 1000);
 
 async function accept(ticketId) {
   const res = await emit('accept', { ticketId });
   if (!res.ok) return toast(`Could not accept: ${res.error}`);
+  onQueueRemove({ ticketId }); // the server's queue_remove follows
   addChat(ticketId, res.view);
   select(ticketId);
   ui.reply.focus();
