@@ -16,6 +16,11 @@ import { emit, percentile, round } from './stats.js';
 // are stated; `--rate 0` makes every customer send again the moment it is answered (saturation:
 // the throughput ceiling). The baseline in the same run is the same server with one setting
 // changed (--baseline two-pass | inline, see main()).
+//
+// The `queued` case (--queued N, default 150; 0 skips it) runs the same load on a fresh server where
+// the first N customers have asked for a person first, with no agent signed in: their tickets wait in
+// the hand-off queue while they keep chatting with the bot, so every one of their messages goes
+// through the hand-off desk. Its figures should stay close to the no-queue case.
 
 const LINES = [
   'hi',
@@ -31,6 +36,10 @@ const LINES = [
 ];
 
 const ROOT = resolve(import.meta.dirname, '..');
+/** What a queued customer says first: the bot's hand-off request (no agent online: "our team is offline"). */
+const HANDOFF_LINE = 'I want to talk to a human please';
+/** "Okay, I've taken you out of the queue": what queued customers say when the phase ends. */
+const LEAVE_LINE = 'never mind';
 
 interface Server {
   url: string;
@@ -95,6 +104,44 @@ interface RunResult {
   seconds: number;
   latencies: number[];
   byLine: Map<string, number[]>;
+  /** Customers whose hand-off request was confirmed (queued) before the timed load. */
+  queued: number;
+  /** The slowest /healthz answer while the load ran. */
+  healthzMaxMs: number;
+}
+
+/** Sends one line and waits for the bot's reply to it; the reply's text, or null if refused. */
+async function say(c: ChatClient, text: string, timeoutMs: number): Promise<string | null> {
+  const from = c.events.length;
+  const ack = await c.send({ text });
+  if (!ack.ok) return null;
+  const reply = await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && e.data.replyTo === ack.seq, { from, timeoutMs });
+  return String(reply.data.text);
+}
+
+/** Polls /healthz every 250 ms until stopped; resolves with the slowest answer (ms). */
+function probeHealth(url: string): { stop(): Promise<number> } {
+  let running = true;
+  let max = 0;
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now();
+      try {
+        await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) });
+      } catch {
+        // a failed probe counts with the time it took
+      }
+      max = Math.max(max, performance.now() - t);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return max;
+    },
+  };
 }
 
 /**
@@ -103,10 +150,15 @@ interface RunResult {
  * previous message was answered. Saturation (`rate` = 0): each customer sends `perClient` messages
  * back to back.
  */
-async function drive(url: string, o: { clients: number; perClient: number; rate: number; seconds: number; timeoutMs: number }): Promise<RunResult> {
+async function drive(url: string, o: { clients: number; perClient: number; rate: number; seconds: number; timeoutMs: number; handoffs?: number }): Promise<RunResult> {
   const conns: ChatClient[] = [];
   for (let i = 0; i < o.clients; i += 50) conns.push(...(await Promise.all(Array.from({ length: Math.min(50, o.clients - i) }, () => connect(url, '/chat')))));
   await Promise.all(conns.map((c) => c.waitFor((e) => e.event === 'session')));
+  // The first `handoffs` customers ask for a person before the clock starts (untimed).
+  const waiting = conns.slice(0, o.handoffs ?? 0);
+  const confirmed = await Promise.all(waiting.map((c) => say(c, HANDOFF_LINE, o.timeoutMs).then((t) => t !== null && /queue|offline/i.test(t), () => false)));
+  const queued = confirmed.filter(Boolean).length;
+  const health = probeHealth(url);
   const latencies: number[] = [];
   const byLine = new Map<string, number[]>();
   let lost = 0;
@@ -146,8 +198,11 @@ async function drive(url: string, o: { clients: number; perClient: number; rate:
     }),
   );
   const seconds = meanGapMs > 0 ? o.seconds : (performance.now() - t0) / 1000;
+  const healthzMaxMs = await health.stop();
+  // Queued customers leave the queue, so the next phase starts with only its own.
+  await Promise.all(waiting.map((c) => say(c, LEAVE_LINE, o.timeoutMs).catch(() => null)));
   for (const c of conns) c.close();
-  return { messages: sent, lost, seconds, latencies, byLine };
+  return { messages: sent, lost, seconds, latencies, byLine, queued, healthzMaxMs };
 }
 
 function summary(r: RunResult) {
@@ -158,6 +213,7 @@ function summary(r: RunResult) {
     p50_ms: round(percentile(r.latencies, 50), 1),
     p95_ms: round(percentile(r.latencies, 95), 1),
     p99_ms: round(percentile(r.latencies, 99), 1),
+    healthz_max_ms: round(r.healthzMaxMs, 1),
   };
 }
 
@@ -169,6 +225,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   // 0 is allowed here: no think time at all.
   const rate = stringFlag(flags, 'rate') === '0' ? 0 : intFlag(flags, 'rate', 70);
   const timeoutMs = intFlag(flags, 'timeout-ms', 60_000);
+  // 0 is allowed here: no queued case.
+  const queuedCustomers = stringFlag(flags, 'queued') === '0' ? 0 : intFlag(flags, 'queued', 150);
   const external = stringFlag(flags, 'url');
   if (external) {
     const r = await drive(external, { clients, perClient, rate, seconds, timeoutMs });
@@ -184,41 +242,68 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const baselineName = stringFlag(flags, 'baseline') ?? 'two-pass';
   const BASELINES: Record<string, Record<string, string>> = { 'two-pass': { SHOPBOT_CHAT_SENTIMENT: 'model' }, inline: { SHOPBOT_INFERENCE: 'inline' } };
   if (!BASELINES[baselineName]) throw new Error(`--baseline must be one of ${Object.keys(BASELINES).join(', ')} (got "${baselineName}")`);
-  const modes: { mode: string; env: Record<string, string> }[] = [{ mode: 'default', env: {} }];
+  const modes: { mode: string; env: Record<string, string>; handoffs?: number }[] = [{ mode: 'default', env: {} }];
+  // Same server settings and load, with `queuedCustomers` of the customers waiting for an agent.
+  if (queuedCustomers > 0) modes.push({ mode: 'queued', env: {}, handoffs: queuedCustomers });
   if (flags['no-baseline'] !== true) modes.push({ mode: baselineName, env: BASELINES[baselineName]! });
   const results: Record<string, Record<string, unknown>> = {};
-  for (const { mode, env: modeEnv } of modes) {
+  for (const { mode, env: modeEnv, handoffs } of modes) {
+    // A queued case needs at least as many customers as it queues.
+    const modeClients = handoffs ? Math.max(clients, handoffs) : clients;
     const dataDir = mkdtempSync(join(tmpdir(), `shopbot-bench-${mode}-`));
     if (existsSync(source)) cpSync(source, dataDir, { recursive: true });
     rmSync(join(dataDir, 'session.key'), { force: true });
     const server = await startServer(dataDir, modeEnv);
     try {
       emit({ phase: 'server', setting: mode, url: server.url, rss_mb: server.rssMb() });
-      const pacedRun = rate > 0 ? await drive(server.url, { clients, perClient, rate, seconds, timeoutMs }) : null;
+      const queuedNote = (r: RunResult) => {
+        if (!handoffs) return {};
+        if (r.queued < handoffs) throw new Error(`only ${r.queued} of ${handoffs} customers got into the hand-off queue`);
+        return { queued: r.queued };
+      };
+      const pacedRun = rate > 0 ? await drive(server.url, { clients: modeClients, perClient, rate, seconds, timeoutMs, ...(handoffs ? { handoffs } : {}) }) : null;
       const paced = pacedRun ? summary(pacedRun) : null;
       if (pacedRun && paced) {
         // Customers wait for each answer, so a server that falls behind gets less than the offered
         // load: say so instead of reporting latencies at a load it never carried.
         const carried = paced.msgs_per_s >= 0.9 * rate;
-        emit({ phase: 'paced', setting: mode, clients, offered_per_s: rate, ...paced, ...(carried ? {} : { warning: `carried only ${paced.msgs_per_s} of ${rate} messages/s` }) });
+        emit({ phase: 'paced', setting: mode, clients: modeClients, ...queuedNote(pacedRun), offered_per_s: rate, ...paced, ...(carried ? {} : { warning: `carried only ${paced.msgs_per_s} of ${rate} messages/s` }) });
         const lines = [...pacedRun.byLine].map(([text, ms]) => ({ text, n: ms.length, p50_ms: round(percentile(ms, 50), 1), p95_ms: round(percentile(ms, 95), 1) }));
         emit({ phase: 'paced_by_line', setting: mode, lines: lines.sort((a, b) => b.p95_ms - a.p95_ms) });
       }
-      const saturated = summary(await drive(server.url, { clients, perClient, rate: 0, seconds, timeoutMs }));
-      emit({ phase: 'saturation', setting: mode, clients, ...saturated });
-      results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, rss_mb: server.rssMb() };
+      const saturatedRun = await drive(server.url, { clients: modeClients, perClient, rate: 0, seconds, timeoutMs, ...(handoffs ? { handoffs } : {}) });
+      const saturated = summary(saturatedRun);
+      emit({ phase: 'saturation', setting: mode, clients: modeClients, ...queuedNote(saturatedRun), ...saturated });
+      results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, healthz_max_ms: Math.max(paced?.healthz_max_ms ?? 0, saturated.healthz_max_ms), rss_mb: server.rssMb() };
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
   const main = results.default!;
-  const base = modes[1] ? results[modes[1].mode] : undefined;
+  const base = flags['no-baseline'] !== true ? results[baselineName] : undefined;
+  const queued = results.queued;
+  const ratio = (a: unknown, b: unknown) => round(Number(a) / Number(b), 2);
   return {
     bench: 'chat',
     clients,
     offered_per_s: rate || 'max',
     ...main,
+    ...(queued
+      ? {
+          queued: queuedCustomers,
+          queued_msgs_per_s: queued.msgs_per_s,
+          queued_p95_ms: queued.p95_ms,
+          queued_max_msgs_per_s: queued.max_msgs_per_s,
+          queued_saturated_p95_ms: queued.saturated_p95_ms,
+          queued_healthz_max_ms: queued.healthz_max_ms,
+          queued_lost: queued.lost,
+          // queued / no-queue: within 0.8..1.2 is the target
+          queued_max_msgs_ratio: ratio(queued.max_msgs_per_s, main.max_msgs_per_s),
+          queued_p95_ratio: ratio(queued.p95_ms, main.p95_ms),
+          queued_saturated_p95_ratio: ratio(queued.saturated_p95_ms, main.saturated_p95_ms),
+        }
+      : {}),
     ...(base ? { baseline: baselineName, baseline_p95_ms: base.p95_ms, baseline_max_msgs_per_s: base.max_msgs_per_s, baseline_rss_mb: base.rss_mb } : {}),
   };
 }
