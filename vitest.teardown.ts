@@ -3,5 +3,8 @@ import { templateRoot } from './bot/test-template.js';
 
 // Global setup/teardown of the test run: removes the warm data folder built by bot/test-template.ts.
 export default function setup(): () => void {
-  return () => rmSync(templateRoot(process.pid), { recursive: true, force: true });
+  // A template named by SHOPBOT_TEST_TEMPLATE is the developer's to keep between runs.
+  return () => {
+    if (!process.env.SHOPBOT_TEST_TEMPLATE) rmSync(templateRoot(process.pid), { recursive: true, force: true });
+  };
 }

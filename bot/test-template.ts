@@ -9,6 +9,8 @@ import { join } from 'node:path';
 // teardown (vitest.teardown.ts) deletes the template when the run ends.
 
 export function templateRoot(runPid = process.ppid): string {
+  // A developer running several test commands can keep one template for all of them.
+  if (process.env.SHOPBOT_TEST_TEMPLATE) return process.env.SHOPBOT_TEST_TEMPLATE;
   return join(tmpdir(), `shopbot-template-${runPid}`);
 }
 
