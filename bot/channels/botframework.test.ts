@@ -11,7 +11,7 @@ import type { Running } from '../main.js';
 import { createHttpApp, type HttpApp } from '../server.js';
 import { TestServer } from '../test-server.js';
 import { connect, type ChatClient } from '../test-client.js';
-import { createBotFrameworkChannel, isLoopbackUrl } from './botframework.js';
+import { cleanName, createBotFrameworkChannel, isLoopbackUrl, storeLimitError } from './botframework.js';
 
 // The Bot Framework channel end to end: the real bot (real models, SQLite, FAQ index, recommender)
 // behind POST /api/messages. Only the Bot Framework connector service (the channel's true external
@@ -275,6 +275,81 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     agent.close();
   });
 
+  it('takes an activity in once however often the channel delivers it (per channel and conversation)', async () => {
+    const user = `user-${randomUUID()}`;
+    const conv = `conv-${randomUUID()}`;
+    const first = activity(user, conv, { text: 'hello there' });
+    expect((await post(first)).status).toBe(200);
+    const answered = connector.posted.filter((p) => p.replyToId === first.id && p.activity.type === 'message').length;
+    expect(answered).toBeGreaterThan(0);
+    // Three retries, two of them at once: 200 each, no second turn, nothing stored twice.
+    const retries = await Promise.all([post(first), post(first)]);
+    expect(retries.map((r) => r.status)).toEqual([200, 200]);
+    expect((await post(first)).status).toBe(200);
+    // An expectReplies retry gets an empty answer, not a second turn.
+    const again = await post({ ...first, deliveryMode: 'expectReplies' });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { activities: Partial<Activity>[] }).activities.filter((a) => a.type === 'message')).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(connector.posted.filter((p) => p.replyToId === first.id && p.activity.type === 'message')).toHaveLength(answered);
+    const customerId = identityOwner(user)!;
+    const transcript = store.conversations.transcript(conversationsOf(customerId)[0]!.id);
+    expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there']);
+    expect(logs.some((l) => l.includes('[botframework]') && l.includes('repeated delivery') && l.includes(first.id))).toBe(true);
+    // The same activity id in another conversation is another message.
+    const elsewhere = activity(user, `conv-${randomUUID()}`, { id: first.id, text: 'thanks' });
+    expect((await post(elsewhere)).status).toBe(200);
+    expect(store.conversations.transcript(conversationsOf(customerId)[0]!.id).filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there', 'thanks']);
+  });
+
+  it('refuses text over 64 KB (413) and a from.id too long for the store (400) with a JSON error, storing nothing', async () => {
+    const before = (store.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n;
+    const conv = `conv-${randomUUID()}`;
+    const bigUser = `user-${randomUUID()}`;
+    const big = await post(activity(bigUser, conv, { text: 'x'.repeat(64 * 1024 + 1) }));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: string }).error).toMatch(/text/);
+    // Multi-byte text is measured in bytes, as the store does.
+    expect((await post(activity(bigUser, conv, { text: 'é'.repeat(32 * 1024 + 1) }))).status).toBe(413);
+    expect(identityOwner(bigUser)).toBeUndefined();
+    expect(logs.some((l) => /\[botframework\] refused .*text/.test(l))).toBe(true);
+
+    // The external id is `emulator:${from.id}`: 256 bytes at most in all.
+    for (const id of ['u'.repeat(250), 'u'.repeat(256 - 'emulator:'.length + 1), 'é'.repeat(124)]) {
+      const res = await post(activity(id, conv, { text: 'hi' }));
+      expect(res.status, id).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/from\.id/);
+      expect(identityOwner(id)).toBeUndefined();
+    }
+    expect(logs.some((l) => /\[botframework\] refused .*from\.id/.test(l))).toBe(true);
+    expect((store.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(before);
+    expect(connector.posted.filter((p) => p.conversationId === conv)).toHaveLength(0);
+
+    // Right at the limits it works.
+    const longest = 'u'.repeat(256 - 'emulator:'.length);
+    const ok = await ask(longest, conv, { text: 'hi' });
+    expect(ok.messages[0]!.text).toMatch(/^Hi/);
+    expect(identityOwner(longest)).toBeDefined();
+  });
+
+  it('keeps from.name plain text: no markup or control characters reach the store or a reply', async () => {
+    const user = `user-${randomUUID()}`;
+    const conv = `conv-${randomUUID()}`;
+    const hi = await ask(user, conv, { text: 'hi', from: { id: user, name: '<img src=x onerror=alert(1)>', role: 'user' } });
+    const texts = hi.messages.map((m) => String(m.text)).join('\n');
+    expect(texts).toMatch(/^Hi/);
+    expect(texts).not.toMatch(/[<>]/);
+    const customer = store.customers.get(identityOwner(user)!)!;
+    expect(customer.name).toBe('img src=x onerror=alert(1)');
+    const ref = store.state.get<{ user: { name?: string } }>(`botframework:ref:emulator:${user}`)?.value;
+    expect(ref?.user.name).toBe('img src=x onerror=alert(1)');
+
+    const other = `user-${randomUUID()}`;
+    const named = await ask(other, `conv-${randomUUID()}`, { text: 'hi', from: { id: other, name: '  Ann\u0000a \n\t \u202eSmith\u200b ', role: 'user' } });
+    expect(named.messages[0]!.text).toMatch(/^Hi Anna!/);
+    expect(store.customers.get(identityOwner(other)!)!.name).toBe('Anna Smith');
+  });
+
   it('ignores non-message activities and refuses malformed, oversized and incomplete requests without going down', async () => {
     const user = `user-${randomUUID()}`;
     const conv = `conv-${randomUUID()}`;
@@ -301,6 +376,31 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
     const ok = await ask(user, conv, { text: 'hi' });
     expect(ok.messages[0]!.text).toMatch(/^Hi/);
+  });
+});
+
+describe('Bot Framework names and store limits', () => {
+  it('cleans a display name to plain text: no control, format or markup characters, one space, at most 64 characters', () => {
+    expect(cleanName('<img src=x onerror=alert(1)>')).toBe('img src=x onerror=alert(1)');
+    expect(cleanName('<script>alert("x")</script>')).toBe('scriptalert("x")/script');
+    expect(cleanName('  Ann\u0000a \n\t Smith\u202e\u200b ')).toBe('Anna Smith');
+    expect(cleanName('[click](https://evil.example)')).toBe('click(https://evil.example)');
+    expect(cleanName('José Ñúñez 李')).toBe('José Ñúñez 李');
+    expect(cleanName('A'.repeat(500))).toBe('A'.repeat(64));
+    // An emoji is never cut in half.
+    expect(cleanName('😀'.repeat(100))).toBe('😀'.repeat(64));
+    for (const empty of ['', '   ', '<>', '\u0000\u0007', 42, null, undefined, {}]) expect(cleanName(empty)).toBeUndefined();
+  });
+
+  it('names the first field over the store limits, with 413 for text and 400 for ids', () => {
+    const base = { type: 'message', channelId: 'emulator', from: { id: 'u1' }, text: 'hi' };
+    expect(storeLimitError(base)).toBeNull();
+    expect(storeLimitError({ ...base, text: 'x'.repeat(64 * 1024) })).toBeNull();
+    expect(storeLimitError({ ...base, text: 'x'.repeat(64 * 1024 + 1) })).toMatchObject({ status: 413 });
+    expect(storeLimitError({ ...base, from: { id: 'u'.repeat(247) } })).toBeNull();
+    expect(storeLimitError({ ...base, from: { id: 'u'.repeat(248) } })).toMatchObject({ status: 400, error: expect.stringMatching(/from\.id/) });
+    // Text of other activity types is never stored.
+    expect(storeLimitError({ ...base, type: 'typing', text: 'x'.repeat(64 * 1024 + 1) })).toBeNull();
   });
 });
 

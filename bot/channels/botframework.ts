@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   ActivityTypes,
   CloudAdapter,
@@ -12,6 +12,7 @@ import {
 import type { BotFrameworkSettings } from '../../core/config.js';
 import { HttpError, RateLimiter, readRawBody, sendJson } from '../../core/http.js';
 import type { Message, Store } from '../../store/index.js';
+import { MAX_ID_BYTES, MAX_TEXT_BYTES, wellFormed } from '../../store/text.js';
 import { parseCardAction } from '../cards.js';
 import type { ChannelOutlet, Gateway, Route } from '../gateway.js';
 import type { ChannelId } from '../inbound.js';
@@ -30,6 +31,10 @@ import type { HttpApp, RouteHandler } from '../server.js';
 export const BOT_FRAMEWORK_CHANNEL: ChannelId = 'emulator';
 export const MAX_BOT_FRAMEWORK_BODY = 256 * 1024;
 const REF_KEY = (externalId: string) => `botframework:ref:${externalId}`;
+/** The receipts' channel name for Bot Framework activity ids. */
+export const BOT_FRAMEWORK_RECEIPTS = 'botframework';
+/** Display names are plain text of at most this many characters. */
+export const MAX_NAME_CHARS = 64;
 
 export interface BotFrameworkOptions {
   gateway: Pick<Gateway, 'receive' | 'addOutlet'>;
@@ -88,8 +93,48 @@ export function parseActivity(body: unknown): Activity | string {
   for (const k of ['timestamp', 'localTimestamp', 'expiration'] as const) {
     if (typeof a[k] === 'string') a[k] = new Date(a[k]);
   }
+  // The sender's name is plain text from here on: in the store, the conversation reference, replies.
+  const from = a.from as { name?: unknown };
+  if (from.name !== undefined) {
+    const name = cleanName(from.name);
+    if (name === undefined) delete from.name;
+    else from.name = name;
+  }
   return a as unknown as Activity;
 }
+
+// Control and format characters (NUL, newlines, bidi overrides, zero-width), and characters that
+// start markup in the clients that render bot text as HTML or Markdown.
+const UNSAFE_IN_NAME = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}<>[\]{}`\\]/gu;
+
+/**
+ * A display name as plain text: control, format and markup-looking characters removed, whitespace
+ * collapsed to single spaces, at most MAX_NAME_CHARS characters; undefined when nothing is left.
+ */
+export function cleanName(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  const clean = wellFormed(name.slice(0, 4096)).replace(/\s+/gu, ' ').replace(UNSAFE_IN_NAME, '').replace(/ {2,}/g, ' ').trim();
+  const capped = [...clean].slice(0, MAX_NAME_CHARS).join('').trim();
+  return capped.length > 0 ? capped : undefined;
+}
+
+/**
+ * The first field of an activity that the store could not take, as the HTTP answer to refuse it
+ * with (before anything is stored): message text over MAX_TEXT_BYTES (413), or an external id
+ * (`${channelId}:${from.id}`) over MAX_ID_BYTES (400). Null when everything fits.
+ */
+export function storeLimitError(a: { type?: unknown; channelId?: unknown; from?: { id?: unknown }; text?: unknown }): { status: 400 | 413; error: string } | null {
+  const externalBytes = Buffer.byteLength(wellFormed(`${String(a.channelId)}:${String(a.from?.id)}`), 'utf8');
+  if (externalBytes > MAX_ID_BYTES) return { status: 400, error: `from.id is too long: channelId and from.id together are ${externalBytes} bytes; the limit is ${MAX_ID_BYTES} bytes` };
+  if (a.type === ActivityTypes.Message && typeof a.text === 'string') {
+    const bytes = Buffer.byteLength(wellFormed(a.text), 'utf8');
+    if (bytes > MAX_TEXT_BYTES) return { status: 413, error: `text is too long: ${bytes} bytes; the limit is ${MAX_TEXT_BYTES} bytes` };
+  }
+  return null;
+}
+
+/** The receipt key of an activity: its id within its channel and conversation (ids are unique only there). */
+const receiptKey = (a: Activity): string => createHash('sha256').update(JSON.stringify([a.channelId, a.conversation.id, a.id])).digest('base64url');
 
 /** The customer's identity for the gateway: Bot Framework channel plus its user id. */
 export const externalIdOf = (activity: Pick<Activity, 'channelId' | 'from'>) => `${activity.channelId}:${activity.from.id}`;
@@ -198,15 +243,22 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
     turns.push(turn);
     live.set(externalId, turns);
     try {
-      const { done } = gateway.receive({
-        channel: BOT_FRAMEWORK_CHANNEL,
-        externalId,
-        messageId: inboundId,
-        ...(text !== undefined ? { text } : {}),
-        ...(value !== undefined ? { value } : {}),
-        ...(typeof a.from.name === 'string' && a.from.name ? { name: a.from.name } : {}),
-      });
-      await done;
+      let received: ReturnType<typeof gateway.receive>;
+      try {
+        received = gateway.receive({
+          channel: BOT_FRAMEWORK_CHANNEL,
+          externalId,
+          messageId: inboundId,
+          ...(text !== undefined ? { text } : {}),
+          ...(value !== undefined ? { value } : {}),
+          ...(typeof a.from.name === 'string' && a.from.name ? { name: a.from.name } : {}),
+        });
+      } catch (err) {
+        // Nothing was stored: the channel's retry of this activity must count as new.
+        if (a.id) store.receipts.forget(BOT_FRAMEWORK_RECEIPTS, receiptKey(a));
+        throw err;
+      }
+      await received.done;
       // Sends started during the turn (hand-off status, queue updates) still belong to it.
       while (turn.pending.size) await Promise.allSettled([...turn.pending]);
     } finally {
@@ -231,6 +283,11 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
     }
     const activity = parseActivity(body);
     if (typeof activity === 'string') return sendJson(res, 400, { error: activity });
+    const tooBig = storeLimitError(activity);
+    if (tooBig) {
+      log(`[botframework] refused a ${String(activity.type).slice(0, 64)} activity: ${tooBig.error}`);
+      return sendJson(res, tooBig.status, { error: tooBig.error });
+    }
     // Without authentication anyone may call this endpoint, and the replies go to the serviceUrl the
     // request names: only a connector on this machine (the Emulator) is accepted then, so the server
     // cannot be used to send requests to other hosts (e.g. when a proxy exposes it).
@@ -244,7 +301,14 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
       // Other activity types (conversationUpdate, typing, events, invokes) do not start a turn.
       if (ctx.activity.type !== ActivityTypes.Message) return;
       const externalId = externalIdOf(ctx.activity);
+      // A channel retries what it thinks was lost: an activity already taken in gets a 200 and no second turn.
+      if (ctx.activity.id && !store.receipts.firstTime(BOT_FRAMEWORK_RECEIPTS, receiptKey(ctx.activity))) {
+        log(`[botframework] debug: ignored a repeated delivery of activity ${ctx.activity.id.slice(0, 200)} from ${externalId.slice(0, 300)}`);
+        return;
+      }
       if (!limiter.take(externalId)) {
+        // Refused with a 429, not taken in: the channel's retry must count as new.
+        if (ctx.activity.id) store.receipts.forget(BOT_FRAMEWORK_RECEIPTS, receiptKey(ctx.activity));
         turnState.outcome = 'limited';
         log(`[botframework] rate limit: dropped a message from ${externalId}`);
         return;

@@ -1,10 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFactory, CardFactory } from 'botbuilder';
 import { createHttpApp, type HttpApp } from '../server.js';
 import { MAX_MESSAGE_CHARS, type InboundMessage } from '../inbound.js';
 import { tempStore } from '../../store/test-helpers.js';
-import { fakeGraph, postSignedWebhook, type FakeGraph } from '../test-client.js';
+import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../test-client.js';
+import { TestServer } from '../test-server.js';
 import { createMessengerWebhook, parseWebhook, verifySignature, type MessengerInbound } from './messenger.js';
 import { toSendApi } from './messenger-format.js';
 import { MESSENGER_TEXTS } from './messenger-texts.js';
@@ -298,5 +299,126 @@ describe('Messenger webhook retries and unreadable messages over real HTTP, with
     await settle();
     expect(unreadable.map((m) => [m.externalId, m.messageId, m.unreadable])).toEqual([['5454', 'm-photo-2', { kind: 'attachment', media: [{ type: 'image', url: 'https://scontent.example/q.jpg' }] }]]);
     expect(graph.received.length).toBe(before);
+  });
+});
+
+describe('Messenger through the real server: every message taken in is answered exactly once', () => {
+  const APP_SECRET = 'messenger-e2e-app-secret';
+  let server: TestServer;
+  let graph: FakeGraph;
+  const logs: string[] = [];
+  const clients: ChatClient[] = [];
+
+  beforeAll(async () => {
+    graph = await fakeGraph();
+    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'messenger-e2e-secret-0123456789', MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url };
+    server = await TestServer.start({ prefix: 'shopbot-messenger-', env, logs, clients });
+  }, 1_800_000);
+  afterAll(async () => {
+    await server?.close();
+    await graph?.close();
+  });
+
+  let n = 0;
+  const newPsid = () => `7${String(Date.now()).slice(-9)}${String(++n).padStart(4, '0')}`;
+  /** One webhook body as Meta sends it (the same object is the same delivery, retried). */
+  const delivery = (psid: string, event: Record<string, unknown>, ts = Date.now()) => ({ object: 'page', entry: [{ id: 'page', time: ts, messaging: [{ sender: { id: psid }, recipient: { id: 'page' }, timestamp: ts, ...event }] }] });
+  const post = (body: unknown) => postSignedWebhook(server.running.url, body, APP_SECRET);
+  /** Send API messages (not typing indicators) that went to a PSID. */
+  const sentTo = (psid: string) => graph.received.filter((r) => (r.body.recipient as { id: string }).id === psid && r.body.message).map((r) => r.body.message as { text?: string });
+  const transcriptOf = (psid: string) => {
+    const customer = server.store.customers.findByIdentity('messenger', psid);
+    if (!customer) return [];
+    return server.store.conversations.listForCustomer(customer.id, 50).filter((c) => c.source === 'live').flatMap((c) => server.store.conversations.transcript(c.id));
+  };
+  const until = async (cond: () => boolean, what: string, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  /** Long enough for a second turn (or a second Send API call) to have shown up, had there been one. */
+  const settle = () => new Promise((r) => setTimeout(r, 2000));
+
+  const greeted = newPsid();
+  const greeting = delivery(greeted, { message: { mid: `m_${randomUUID()}`, text: 'hi' } });
+  const photographer = newPsid();
+  const photo = delivery(photographer, { message: { mid: `m_${randomUUID()}`, attachments: [{ type: 'image', payload: { url: 'https://scontent.example/parcel.jpg' } }] } });
+
+  it('stores one message and sends one answer for a delivery Meta sends 4 times', async () => {
+    const statuses = await Promise.all([post(greeting), post(greeting)].map((p) => p.then((r) => r.status)));
+    expect(statuses).toEqual([200, 200]);
+    await until(() => sentTo(greeted).length > 0, 'the greeting');
+    expect((await post(greeting)).status).toBe(200);
+    expect((await post(greeting)).status).toBe(200);
+    await settle();
+    const transcript = transcriptOf(greeted);
+    expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hi']);
+    const sent = sentTo(greeted);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.text).toMatch(/^Hi/);
+    expect(transcript.filter((m) => m.role === 'bot')).toHaveLength(1);
+    expect(logs.filter((l) => l.includes('repeated delivery'))).toHaveLength(3);
+  });
+
+  it('answers a photo politely once, and keeps a note of it (with its address) in the transcript', async () => {
+    expect((await post(photo)).status).toBe(200);
+    expect((await post(photo)).status).toBe(200);
+    await until(() => sentTo(photographer).length > 0, 'the answer to the photo');
+    await settle();
+    expect(sentTo(photographer).map((m) => m.text)).toEqual([MESSENGER_TEXTS.attachment([{ type: 'image' }])]);
+    const transcript = transcriptOf(photographer);
+    expect(transcript.map((m) => [m.role, m.text])).toEqual([
+      ['customer', '[Customer sent a photo]'],
+      ['bot', MESSENGER_TEXTS.attachment([{ type: 'image' }])],
+    ]);
+    expect(transcript[0]!.payload).toEqual({ unread: 'attachment', media: [{ type: 'image', url: 'https://scontent.example/parcel.jpg' }] });
+  });
+
+  it('answers an over-long text with a request for shorter parts, storing the text for the transcript', async () => {
+    const psid = newPsid();
+    const text = 'my order '.repeat(600);
+    expect(text.length).toBeGreaterThan(MAX_MESSAGE_CHARS);
+    expect((await post(delivery(psid, { message: { mid: `m_${randomUUID()}`, text } }))).status).toBe(200);
+    await until(() => sentTo(psid).length > 0, 'the answer to the long text');
+    await settle();
+    expect(sentTo(psid).map((m) => m.text)).toEqual([MESSENGER_TEXTS.tooLong]);
+    const transcript = transcriptOf(psid);
+    expect(transcript.map((m) => m.role)).toEqual(['customer', 'bot']);
+    expect(transcript[0]!.text).toBe(text);
+    expect(transcript[0]!.payload).toEqual({ unread: 'too_long', chars: text.length });
+  });
+
+  it('takes a repeated postback (no mid) once, and never answers an echo, also one with is_echo "true"', async () => {
+    const psid = newPsid();
+    const tap = delivery(psid, { postback: { title: 'Get Started', payload: 'GET_STARTED' } }, 1_700_000_000_123);
+    expect((await post(tap)).status).toBe(200);
+    await until(() => sentTo(psid).length > 0, 'the answer to the postback');
+    const answers = sentTo(psid).length;
+    expect((await post(tap)).status).toBe(200);
+    for (const is_echo of [true, 'true', 1, '1']) {
+      expect((await post(delivery(psid, { message: { mid: `m_${randomUUID()}`, text: 'hello from the page', is_echo } }))).status).toBe(200);
+    }
+    await settle();
+    expect(transcriptOf(psid).filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['Get Started']);
+    expect(sentTo(psid)).toHaveLength(answers);
+  });
+
+  it('still recognises a retry after a restart', async () => {
+    const sentBefore = graph.received.length;
+    const repeatsBefore = logs.filter((l) => l.includes('repeated delivery')).length;
+    await server.restart();
+    expect((await post(greeting)).status).toBe(200);
+    expect((await post(photo)).status).toBe(200);
+    await settle();
+    expect(transcriptOf(greeted).filter((m) => m.role === 'customer')).toHaveLength(1);
+    expect(transcriptOf(photographer).filter((m) => m.role === 'customer')).toHaveLength(1);
+    expect(graph.received.slice(sentBefore).filter((r) => r.body.message)).toHaveLength(0);
+    expect(logs.filter((l) => l.includes('repeated delivery')).length).toBe(repeatsBefore + 2);
+    // And a new message after the restart is answered as usual.
+    const fresh = delivery(greeted, { message: { mid: `m_${randomUUID()}`, text: 'thanks' } });
+    expect((await post(fresh)).status).toBe(200);
+    await until(() => sentTo(greeted).length > 1, 'the answer after the restart');
   });
 });
