@@ -207,7 +207,7 @@ describe('ShopBot end to end', () => {
     expect(await health.json()).toEqual({ ok: true });
   });
 
-  it('hands a chat to an agent, relays both ways, resolves it and learns from it', async () => {
+  it('hands a chat to an agent, relays both ways, and resolves it, learning nothing without approval', async () => {
     const login = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email: 'agent@example.com', password: 'demo-agent' }), headers: { 'content-type': 'application/json' } });
     expect(login.status).toBe(200);
     const { token } = (await login.json()) as { token: string };
@@ -221,8 +221,10 @@ describe('ShopBot end to end', () => {
     let from = await ask(c, 'I want to talk to a human please', (t) => t.some((x) => /number \d+ in the queue/.test(x)));
     const conversationId = await conversationOf(c);
     await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'pending', { from });
-    const queued = await agent.waitFor((e) => e.event === 'queue' && (e.data as unknown as { conversationId: string }[]).some((t) => t.conversationId === conversationId));
-    const ticket = (queued.data as unknown as { ticketId: number; conversationId: string }[]).find((t) => t.conversationId === conversationId)!;
+    // The queue reaches agents as a snapshot on connection, then row by row.
+    const rows = (e: { event: string; data: unknown }) => (e.event === 'queue' ? (e.data as { ticketId: number; conversationId: string }[]) : e.event === 'queue_add' ? [e.data as { ticketId: number; conversationId: string }] : []);
+    const queued = await agent.waitFor((e) => rows(e).some((t) => t.conversationId === conversationId));
+    const ticket = rows(queued).find((t) => t.conversationId === conversationId)!;
 
     const accepted = await agent.emit('accept', { ticketId: ticket.ticketId });
     expect(accepted.ok).toBe(true);
@@ -248,7 +250,11 @@ describe('ShopBot end to end', () => {
     expect(botTexts(c, from).filter((t) => !t.includes('Anna here'))).toHaveLength(0);
 
     expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'Express delivery arrives within one working day.' })).ok).toBe(true);
-    expect((await agent.emit('resolve', { ticketId: ticket.ticketId })).ok).toBe(true);
+    const resolved = await agent.emit('resolve', { ticketId: ticket.ticketId });
+    expect(resolved.ok).toBe(true);
+    // The agent is offered a draft to save for everyone; nothing is learned until someone does.
+    expect((resolved.draft as { answer: string }).answer).toMatch(/express delivery/i);
+    expect(store.learned.list()).toHaveLength(0);
     await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'resolved', { from });
     expect(store.tickets.get(ticket.ticketId)!.status).toBe('resolved');
     expect(store.conversations.get(conversationId)!.handoff).toBe('none');

@@ -214,6 +214,8 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
             o.customerId = opts.store.conversations.get(conversationId)?.customerId ?? null;
             void other.join(room(conversationId));
             other.emit('session', sessionEvent(o));
+            // The message's echo went to the room before these tabs were in it.
+            replay(other, seq - 1);
           }
         }
         ack({ ok: true, seq });
