@@ -4,6 +4,7 @@ import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
 import { formatPrice, parseCardAction, productCard, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
+import { detectLanguage, englishOnlyReply } from './language.js';
 import type { BotServices, CustomerFacts, Suggestion, Understanding } from './services.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
@@ -177,6 +178,14 @@ export class ShopBot extends ActivityHandler {
     if (dc.activeDialog) {
       const r = await dc.continueDialog();
       if (!(r.status === DialogTurnStatus.complete && (r.result as OrderChangeResult | undefined)?.fallThrough)) return;
+    }
+
+    // The encoder reads English only: another language gets an honest answer and a person, never
+    // the out-of-scope refusal (nor a guess at what the words meant).
+    const language = detectLanguage(text);
+    if (language.lang !== 'en') {
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), englishOnlyReply(language)));
+      return;
     }
 
     await ctx.sendActivity({ type: 'typing' });
