@@ -150,6 +150,26 @@ describe('ShopBot end to end', () => {
     expect(reply).not.toContain(other.orderId);
   });
 
+  it('asks a guest for the order number and the e-mail on it, and answers only when both match', async () => {
+    const owner = pickCustomer('shipped');
+    const email = fixtureRows<{ id: string; email: string }>('customers.jsonl').find((c) => c.id === owner.customer.id)!.email;
+    const c = await customerClient();
+    let from = await ask(c, 'where is my order');
+    expect(botTexts(c, from).join(' ')).toMatch(/order number.*e-mail/i);
+    // The number alone is not enough, and a wrong e-mail gets the same answer as a wrong number.
+    from = await ask(c, `my order number is ${owner.orderId}`);
+    expect(botTexts(c, from).join(' ')).toMatch(/e-mail/i);
+    from = await ask(c, 'its someone.else@example.com');
+    let reply = botTexts(c, from).join(' ');
+    expect(reply).toMatch(/couldn't find an order with that number and e-mail/);
+    expect(reply).not.toContain(owner.orderId);
+    expect(reply).not.toMatch(/on its way|delivered|shipped/i);
+    from = await ask(c, `${owner.orderId} ${email.toUpperCase()}`);
+    reply = botTexts(c, from).join(' ');
+    expect(reply).toContain(owner.orderId);
+    expect(reply).toMatch(/on its way/);
+  });
+
   it('cancels a processing order only after confirmation', async () => {
     const mine = pickCustomer('processing');
     const c = await customerClient({ token: signer.sign(mine.web, 3600) });

@@ -18,6 +18,8 @@ export interface DialogState {
   focusProductId?: string;
   /** Turn at which suggestions were last pushed without being asked for. */
   lastInjectedTurn: number;
+  /** A guest's order look-up in progress: what they gave so far and how many tries they used. */
+  orderLookup?: { orderId?: string; email?: string; attempts: number };
 }
 
 /** What the bot remembers of a customer across conversations and channels (UserState). */
@@ -211,6 +213,13 @@ export class ShopBot extends ActivityHandler {
       return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
 
+    // An order number (or the e-mail a guest's order look-up is waiting for) is an order question,
+    // whatever the intent head made of the words around it.
+    if ((nlu.entities.orderNumbers.length > 0 && !ORDER_INTENTS.has(nlu.intent)) || (state.orderLookup && (nlu.entities.emails.length > 0 || nlu.entities.orderNumbers.length > 0))) {
+      state.lowConfidenceStreak = 0;
+      return this.orderStatus(ctx, state, customerId, nlu);
+    }
+
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
     const angry = nlu.sentiment.label === 'negative' && (nlu.sentiment.score >= 0.9 || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
     if (HUMAN_INTENTS.has(nlu.intent) || /\b(human|real person|agent|representative|talk to (a|someone))\b/i.test(text)) return this.startHandoff(ctx, state, 'asked', nlu);
@@ -392,17 +401,57 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async orderStatus(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding): Promise<void> {
+    // No orders on this account (a guest), or a look-up under way: check number and e-mail together.
+    if (state.orderLookup || this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) return this.guestOrder(ctx, state, nlu);
     const { order, foreign } = this.ownOrder(customerId, nlu, () => true);
     if (foreign) {
       await ctx.sendActivity("I couldn't find that order number on your account. Could you check it? It looks like ORD-123456.");
       return;
     }
-    if (!order) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something']), "I don't see any orders on your account yet."));
-      return;
-    }
+    if (!order) return this.guestOrder(ctx, state, nlu);
+    state.orderLookup = undefined;
     await ctx.sendActivity(statusSentence(order));
     await this.maybeInject(ctx, state, customerId, order.lines[0]?.productId ?? null, 'Customers who bought that also looked at:');
+  }
+
+  /**
+   * An order question from someone whose account has no orders (a guest, or signed in elsewhere):
+   * the order number and the e-mail on the order, checked together. A wrong pair gets the same
+   * answer whichever half was wrong, and tries are limited, so nobody can probe others' orders.
+   */
+  private async guestOrder(ctx: TurnContext, state: DialogState, nlu: Understanding): Promise<void> {
+    const lookup = state.orderLookup ?? { attempts: 0 };
+    const raw = nlu.entities.orderNumbers[0];
+    if (raw) lookup.orderId = raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`;
+    if (nlu.entities.emails[0]) lookup.email = nlu.entities.emails[0];
+    state.orderLookup = lookup;
+    if (!lookup.orderId || !lookup.email) {
+      const ask = !lookup.orderId && !lookup.email
+        ? "I can check that for you. What is the order number (it looks like ORD-123456), and the e-mail address you used for the order?"
+        : !lookup.orderId
+          ? 'Thanks. And the order number? It looks like ORD-123456 and is in your order confirmation e-mail.'
+          : 'Thanks. To keep your order private, what is the e-mail address you used for it?';
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), ask));
+      return;
+    }
+    lookup.attempts++;
+    const order = this.store.orders.get(lookup.orderId);
+    const owner = order ? this.store.customers.get(order.customerId) : undefined;
+    if (!order || !owner?.email || owner.email.trim().toLowerCase() !== lookup.email.trim().toLowerCase()) {
+      const tooMany = lookup.attempts >= 3;
+      state.orderLookup = tooMany ? undefined : { attempts: lookup.attempts };
+      await ctx.sendActivity(
+        MessageFactory.suggestedActions(
+          chips(['Talk to a person']),
+          tooMany
+            ? "I still couldn't match that order number and e-mail address. A person from our team can look into it with you."
+            : "I couldn't find an order with that number and e-mail address together. Could you check both? The order number looks like ORD-123456.",
+        ),
+      );
+      return;
+    }
+    state.orderLookup = undefined;
+    await ctx.sendActivity(statusSentence(order));
   }
 
   private async startOrderChange(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding, kind: 'cancel' | 'return' | 'address'): Promise<void> {
