@@ -10,6 +10,7 @@ await runTask(
     reviews: () => import('../nlu/eval-reviews.js'),
     faq: () => import('../retrieval/eval-faq.js'),
     recommend: () => import('../recommender/eval-recommend.js'),
+    conversations: () => import('../eval/conversations.js'),
   },
   process.argv.slice(2),
 );

@@ -1,0 +1,321 @@
+// `npm run --silent eval -- conversations --file F.jsonl [--limit N] [--url http://127.0.0.1:3000]
+//    [--concurrency 4] [--data-dir D] [--out verdicts.jsonl] [--min-overall X] [--min-category X]`
+//
+// What customers see: every message of F (fixtures/conversations/*.jsonl) is sent by a fresh guest
+// over the web chat's socket.io protocol (namespace /chat, as web-chat/public/widget.js does), the
+// bot's whole answer (texts, product cards, quick replies, hand-off events) is collected until the
+// turn is quiet, and judged by its category's rule (eval/judge.ts; fixtures/conversations/README.md).
+//
+// Without --url the real bot is started in this process on 127.0.0.1 (bot/main.ts start()) on a
+// throw-away data folder: a fresh one (seeded and indexed from the fixtures: minutes), or a copy of
+// --data-dir D (built there first when D has no database yet; D itself is never written again),
+// so repeated runs can skip the build. With --url, the running server is used as it is (raise its
+// SHOPBOT_WEB_IP_CONNECTIONS / SHOPBOT_WEB_IP_MESSAGES, or the per-IP limits slow the run down).
+//
+// Failures go to stderr (id, category, text, why, reply); the last stdout line is
+//   {"task":"conversations","file","n","overall","per_category":{"policy":{"n","pass","rate"},...},
+//    "out_of_scope_refused","in_scope_refused","no_reply","reply_p50_ms","reply_p95_ms"}
+// overall = share of messages passing their rule; out_of_scope_refused = share of out_of_scope
+// messages politely declined; in_scope_refused = share of the other messages given the refusal or
+// "not sure I understood" answer; reply_*_ms = send -> first bot message, over messages answered.
+// The exit code is 0 whatever the figures (a measurement), unless --min-overall / --min-category
+// (a share, 0..1, checked against every category) are given and missed: then 1.
+
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { intFlag, parseArgs, stringFlag } from '../core/args.js';
+import { progress } from '../core/progress.js';
+import { percentile, round } from '../bench/stats.js';
+import { CATEGORIES, judge, politelyDeclined, type Category, type ConversationItem, type Transcript, type Verdict } from './judge.js';
+
+export interface TurnOptions {
+  /** The turn is over this long after the last event, once the bot has answered. */
+  quietMs?: number;
+  /** Give up on a turn after this long (from sending). */
+  maxWaitMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Reads and checks a conversations file (JSONL). */
+export function readItems(file: string): ConversationItem[] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const items: ConversationItem[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let o: ConversationItem;
+    try {
+      o = JSON.parse(line) as ConversationItem;
+    } catch {
+      throw new Error(`${file}:${i + 1}: not JSON`);
+    }
+    if (typeof o.id !== 'string' || typeof o.text !== 'string' || !CATEGORIES.includes(o.category)) throw new Error(`${file}:${i + 1}: needs id, text and a category of ${CATEGORIES.join('|')}`);
+    if (o.category === 'policy' && !o.expect_terms?.length) throw new Error(`${file}:${i + 1}: a policy message needs expect_terms`);
+    if (o.category === 'product' && !o.product_terms?.length) throw new Error(`${file}:${i + 1}: a product message needs product_terms`);
+    items.push(o);
+  });
+  return items;
+}
+
+/** A fresh guest's socket on /chat, once its (conversation-less) session has arrived. */
+async function guestSocket(url: string, timeoutMs: number): Promise<Socket> {
+  for (let attempt = 0; ; attempt++) {
+    const socket = io(`${url}/chat`, { transports: ['websocket'], auth: {}, reconnection: false, forceNew: true, timeout: timeoutMs });
+    try {
+      await new Promise<void>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error('no session event')), timeoutMs);
+        socket.once('session', () => (clearTimeout(timer), ok()));
+        socket.once('connect_error', (err) => (clearTimeout(timer), fail(err)));
+      });
+      return socket;
+    } catch (err) {
+      socket.close();
+      // The server's per-IP connection limit: wait and try again.
+      if ((err as Error).message === 'rate_limited' && attempt < 30) {
+        await sleep(2000);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** Sends one message as a fresh guest and records what the bot sends back until the turn is quiet. */
+export async function runTurn(url: string, text: string, opts: TurnOptions = {}): Promise<Transcript> {
+  const quietMs = opts.quietMs ?? 700;
+  const maxWaitMs = opts.maxWaitMs ?? 15_000;
+  const t: Transcript = { texts: [], cards: [], chips: [], handoff: [], firstReplyMs: null };
+  let socket: Socket;
+  try {
+    socket = await guestSocket(url, maxWaitMs);
+  } catch (err) {
+    return { ...t, error: `could not connect: ${(err as Error).message}` };
+  }
+  try {
+    let sentAt = 0;
+    let lastEvent = 0;
+    let firstReply = 0;
+    socket.onAny((event: string, raw: unknown) => {
+      const data = (raw ?? {}) as Record<string, unknown>;
+      const now = performance.now();
+      lastEvent = now;
+      const reply = () => {
+        if (!firstReply && sentAt) {
+          firstReply = now;
+          t.firstReplyMs = round(now - sentAt, 1);
+        }
+      };
+      if (event === 'message' && data.role !== 'customer') {
+        t.texts.push(String(data.text ?? ''));
+        reply();
+      } else if (event === 'card') {
+        for (const c of (data.cards ?? []) as Record<string, unknown>[]) t.cards.push({ title: String(c.title ?? ''), subtitle: String(c.subtitle ?? '') });
+        reply();
+      } else if (event === 'suggestions') {
+        for (const c of (data.chips ?? []) as Record<string, unknown>[]) t.chips.push(String(c.title ?? c.value ?? ''));
+      } else if (event === 'handoff') {
+        t.handoff.push(data);
+      }
+    });
+    for (let attempt = 0; ; attempt++) {
+      sentAt = performance.now();
+      const ack = (await socket.timeout(maxWaitMs).emitWithAck('message', { text })) as Record<string, unknown>;
+      if (ack.ok === true) break;
+      if (ack.code === 'rate_limited' && attempt < 10) {
+        await sleep(2000);
+        continue;
+      }
+      return { ...t, error: `message refused: ${String(ack.code ?? '')} ${String(ack.message ?? '')}`.trim() };
+    }
+    const deadline = sentAt + maxWaitMs;
+    for (;;) {
+      const now = performance.now();
+      if (now >= deadline) break;
+      if (firstReply && now - lastEvent >= quietMs) break;
+      await sleep(Math.min(50, quietMs / 4));
+    }
+    if (!firstReply) t.error = `no reply within ${maxWaitMs} ms`;
+    return t;
+  } catch (err) {
+    return { ...t, error: `turn failed: ${(err as Error).message}` };
+  } finally {
+    socket.close();
+  }
+}
+
+export interface ItemResult {
+  item: ConversationItem;
+  transcript: Transcript;
+  verdict: Verdict;
+}
+
+export interface RunOptions extends TurnOptions {
+  concurrency?: number;
+  /** Progress bar on stderr (default on). */
+  progress?: boolean;
+  onResult?: (r: ItemResult) => void;
+}
+
+/** Runs every item against the server at `url` with bounded concurrency; results in item order. */
+export async function runItems(url: string, items: readonly ConversationItem[], opts: RunOptions = {}): Promise<ItemResult[]> {
+  const results: ItemResult[] = new Array(items.length);
+  const bar = progress('conversations', items.length, opts.progress === false ? { silent: true } : {});
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      const item = items[i]!;
+      const transcript = await runTurn(url, item.text, opts);
+      const r = { item, transcript, verdict: judge(item, transcript) };
+      results[i] = r;
+      opts.onResult?.(r);
+      bar.tick();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 4, items.length)) }, worker));
+  bar.done();
+  return results;
+}
+
+export interface ConversationMetrics {
+  task: 'conversations';
+  file?: string;
+  n: number;
+  overall: number;
+  per_category: Partial<Record<Category, { n: number; pass: number; rate: number }>>;
+  out_of_scope_refused: number | null;
+  in_scope_refused: number | null;
+  no_reply: number;
+  reply_p50_ms: number | null;
+  reply_p95_ms: number | null;
+  [key: string]: unknown;
+}
+
+export function summarise(results: readonly ItemResult[]): ConversationMetrics {
+  const per: ConversationMetrics['per_category'] = {};
+  for (const c of CATEGORIES) {
+    const rs = results.filter((r) => r.item.category === c);
+    if (rs.length) {
+      const pass = rs.filter((r) => r.verdict.pass).length;
+      per[c] = { n: rs.length, pass, rate: round(pass / rs.length, 3) };
+    }
+  }
+  const oos = results.filter((r) => r.item.category === 'out_of_scope');
+  const inScope = results.filter((r) => r.item.category !== 'out_of_scope');
+  const ms = results.map((r) => r.transcript.firstReplyMs).filter((x): x is number => x !== null);
+  const share = (k: number, n: number) => (n ? round(k / n, 3) : null);
+  return {
+    task: 'conversations',
+    n: results.length,
+    overall: share(results.filter((r) => r.verdict.pass).length, results.length) ?? 0,
+    per_category: per,
+    out_of_scope_refused: share(oos.filter((r) => r.transcript.texts.some(politelyDeclined)).length, oos.length),
+    in_scope_refused: share(inScope.filter((r) => r.verdict.refused).length, inScope.length),
+    no_reply: results.filter((r) => r.transcript.firstReplyMs === null).length,
+    reply_p50_ms: ms.length ? round(percentile(ms, 50), 0) : null,
+    reply_p95_ms: ms.length ? round(percentile(ms, 95), 0) : null,
+  };
+}
+
+const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+/** One failure, for stderr. */
+export function describeFailure(r: ItemResult): string {
+  const t = r.transcript;
+  const reply = t.texts.length ? t.texts.map((x) => clip(x.replace(/\s+/g, ' '), 220)).join(' | ') : '(nothing)';
+  const cards = t.cards.length ? ` [cards: ${t.cards.map((c) => `${clip(c.title, 50)} (${c.subtitle.split('·')[0]!.trim()})`).join('; ')}]` : '';
+  const hand = t.handoff.length ? ` [handoff: ${t.handoff.map((h) => String(h.status)).join(',')}]` : '';
+  return `FAIL ${r.item.id} [${r.item.category}] "${r.item.text}" -> ${r.verdict.reasons.join('; ')}\n     reply: ${reply}${cards}${hand}\n`;
+}
+
+export interface BotHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real bot in this process, on a throw-away data folder (see the header). The per-IP limits
+ * are lifted: every message is a new guest connection from 127.0.0.1.
+ */
+export async function startBot(opts: { dataDir?: string; log?: (line: string) => void } = {}): Promise<BotHandle> {
+  const { start } = await import('../bot/main.js');
+  const log = opts.log ?? (() => {});
+  const env: NodeJS.ProcessEnv = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_WEB_IP_CONNECTIONS: '1000000', SHOPBOT_WEB_IP_MESSAGES: '1000000' };
+  const dir = mkdtempSync(join(tmpdir(), 'shopbot-eval-conversations-'));
+  try {
+    if (opts.dataDir) {
+      const source = resolve(opts.dataDir);
+      if (!existsSync(join(source, 'shop.db'))) {
+        process.stderr.write(`conversations: building the data folder ${source} (seed, models, FAQ index; minutes)\n`);
+        await (await start({ port: 0, host: '127.0.0.1', dataDir: source, env, log })).close();
+      }
+      cpSync(source, dir, { recursive: true });
+      rmSync(join(dir, 'session.key'), { force: true });
+    } else {
+      process.stderr.write('conversations: starting the bot on a fresh data folder (seed, models, FAQ index; minutes)\n');
+    }
+    const running = await start({ port: 0, host: '127.0.0.1', dataDir: dir, env, log });
+    return {
+      url: running.url,
+      async close() {
+        await running.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function shareFlag(flags: Record<string, string | true>, name: string): number | undefined {
+  const v = stringFlag(flags, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--${name} must be a share between 0 and 1 (got "${v}")`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<Record<string, unknown>> {
+  const { flags } = parseArgs(argv);
+  const file = stringFlag(flags, 'file');
+  if (!file) throw new Error('usage: eval conversations --file F.jsonl [--limit N] [--url U] [--concurrency 4] [--data-dir D] [--out F.jsonl] [--min-overall X] [--min-category X]');
+  const all = readItems(resolve(file));
+  const limit = flags.limit === undefined ? all.length : intFlag(flags, 'limit', all.length);
+  const items = all.slice(0, limit);
+  const concurrency = intFlag(flags, 'concurrency', 4);
+  const quietMs = intFlag(flags, 'quiet-ms', 700);
+  const maxWaitMs = intFlag(flags, 'max-wait-ms', 15_000);
+  const minOverall = shareFlag(flags, 'min-overall');
+  const minCategory = shareFlag(flags, 'min-category');
+  const outFile = stringFlag(flags, 'out');
+  const url = stringFlag(flags, 'url');
+  const dataDir = stringFlag(flags, 'data-dir');
+
+  const logs: string[] = [];
+  const bot = url ? { url: url.replace(/\/+$/, ''), close: async () => {} } : await startBot({ ...(dataDir ? { dataDir } : {}), log: (l) => logs.push(l) });
+  let results: ItemResult[];
+  try {
+    process.stderr.write(`conversations: ${items.length} message(s) from ${file} against ${bot.url}, ${concurrency} at a time\n`);
+    results = await runItems(bot.url, items, { concurrency, quietMs, maxWaitMs });
+  } finally {
+    await bot.close();
+  }
+  for (const r of results) if (!r.verdict.pass) process.stderr.write(describeFailure(r));
+  if (outFile) writeFileSync(resolve(outFile), results.map((r) => JSON.stringify({ id: r.item.id, category: r.item.category, text: r.item.text, pass: r.verdict.pass, reasons: r.verdict.reasons, refused: r.verdict.refused, handoff: r.verdict.handoff, transcript: r.transcript })).join('\n') + '\n');
+
+  const metrics: ConversationMetrics = { ...summarise(results), file };
+  const missed: string[] = [];
+  if (minOverall !== undefined && metrics.overall < minOverall) missed.push(`overall ${metrics.overall} < ${minOverall}`);
+  if (minCategory !== undefined) for (const [c, v] of Object.entries(metrics.per_category)) if (v.rate < minCategory) missed.push(`${c} ${v.rate} < ${minCategory}`);
+  if (missed.length) {
+    process.stderr.write(`conversations: below the thresholds: ${missed.join(', ')}\n`);
+    process.exitCode = 1;
+  }
+  // Keys in a fixed, readable order: task first.
+  const { task, n, overall, per_category, out_of_scope_refused, in_scope_refused, no_reply, reply_p50_ms, reply_p95_ms } = metrics;
+  return { task, file, n, overall, per_category, out_of_scope_refused, in_scope_refused, no_reply, reply_p50_ms, reply_p95_ms };
+}
