@@ -170,6 +170,21 @@ describe('ShopBot end to end', () => {
     expect(reply).toMatch(/on its way/);
   });
 
+  it('meets a complaint with empathy and a person, and records the real mood', async () => {
+    const c = await customerClient();
+    const from = await ask(c, 'this is the third time my refund failed, absolutely useless!!', (t) => t.some((x) => /queue|offline/.test(x)));
+    const reply = botTexts(c, from).join(' ');
+    expect(reply).toMatch(/sorry/i);
+    expect(reply).not.toMatch(/can't help with that|not sure I understood/);
+    const conversationId = await conversationOf(c);
+    const [complaint] = store.conversations.transcript(conversationId).filter((m) => m.role === 'customer');
+    expect(complaint!.sentiment).toBe('negative');
+    const d = await customerClient();
+    await ask(d, 'Talk to a person', (t) => t.some((x) => /queue|offline/.test(x)));
+    const [ask2] = store.conversations.transcript(await conversationOf(d)).filter((m) => m.role === 'customer');
+    expect(ask2!.sentiment).toBe('neutral');
+  });
+
   it('cancels a processing order only after confirmation', async () => {
     const mine = pickCustomer('processing');
     const c = await customerClient({ token: signer.sign(mine.web, 3600) });

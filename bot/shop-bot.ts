@@ -227,6 +227,16 @@ export class ShopBot extends ActivityHandler {
     if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
+    // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
+    if (nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && !SHOPPING_INTENTS.has(nlu.intent)) {
+      await ctx.sendActivity(/\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? "I'm really sorry. Having this go wrong more than once is frustrating, and I want to get it sorted for you." : "I'm sorry about this; that sounds frustrating. Let me help.");
+      if (!understood) {
+        state.lowConfidenceStreak = 0;
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person', 'Where is my order?']), 'Could you tell me a bit more, with your order number if it is about an order? Or I can get a person from our team for you right away.'));
+        return;
+      }
+    }
+
     if (!understood) {
       await ctx.sendActivity(
         MessageFactory.suggestedActions(

@@ -6,6 +6,7 @@ import { validateInput } from './encoder.js';
 import { extractEntities, type Entities } from './entities.js';
 import { ProductMatcher } from './entities-products.js';
 import { OUT_OF_SCOPE, type IntentClassifier, type IntentScore } from './intent.js';
+import { chatMood } from './chat-mood.js';
 import { chatSentimentPaths, type ChatSentiment } from './chat-sentiment.js';
 
 // The NLU API the dialogue layer calls: analyze(text) -> intent, confidence, entities, sentiment
@@ -97,7 +98,8 @@ export function createAnalyzer(deps: {
       const [vector, modelSentiment] = await Promise.all([deps.encoder.embed(text), sentimentP]);
       const pred = deps.intent.predictVector(vector, text);
       const fromHead = head?.fromVector(vector, text);
-      const sentiment = fromHead ? { label: fromHead.label, score: fromHead.score } : (modelSentiment ?? NEUTRAL);
+      // Complaint signals the heads miss (statements, capitals, "!!!", sarcasm) move it to negative.
+      const sentiment = chatMood(text, fromHead ? { label: fromHead.label, score: fromHead.score } : (modelSentiment ?? NEUTRAL));
       const entities = extractEntities(text, { products: deps.products ?? undefined, vector });
       if (NO_PRODUCT_INTENTS.has(pred.intent)) {
         entities.products = [];

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { chatMood, complaintSignals } from './chat-mood.js';
+
+const neutral = { label: 'neutral' as const, score: 0.6 };
+const positive = { label: 'positive' as const, score: 0.8 };
+
+describe('chatMood', () => {
+  it('reads complaints written as statements, in capitals, with !!! or sarcastically as negative', () => {
+    for (const text of [
+      'this is the third time my refund failed, absolutely useless!!',
+      'MY ORDER STILL NOT DELIVERED',
+      'wow great service, 3rd time my payment failed',
+      'thanks for nothing',
+      'order not received for 2 weeks',
+      'worst experience ever 😡',
+      'very disappointed with the delivery',
+    ]) {
+      expect(chatMood(text, positive).label, text).toBe('negative');
+      expect(chatMood(text, neutral).label, text).toBe('negative');
+    }
+  });
+
+  it('leaves ordinary questions and praise alone, and reads a request for a person as neutral', () => {
+    expect(chatMood('how do i return an item?', neutral)).toEqual(neutral);
+    expect(chatMood('great headphones, thanks!', positive)).toEqual(positive);
+    expect(chatMood('Talk to a person', { label: 'negative', score: 0.7 }).label).toBe('neutral');
+    expect(chatMood('can i speak to a human', positive).label).toBe('neutral');
+    expect(complaintSignals('steam iron under 1500').strength).toBe(0);
+  });
+});

@@ -1,0 +1,73 @@
+// Complaint signals in a chat message, beside the sentiment head. The head was trained on review
+// and template sentences; customers complain in statements, in capitals, with "!!!", with "third
+// time" and with sarcasm ("wow great service"), which it reads as neutral or even positive. These
+// signals are cheap, explainable, and only ever move a message towards negative (or, for a plain
+// request for a person, to neutral).
+
+export interface Mood {
+  label: 'positive' | 'neutral' | 'negative';
+  score: number;
+}
+
+export interface ComplaintSignals {
+  /** 0 (none) to 1 (clearly upset). */
+  strength: number;
+  reasons: string[];
+}
+
+const ANGRY_WORDS =
+  /\b(useless|worst|pathetic|terrible|horrible|awful|disgusting|ridiculous|unacceptable|fraud|fraudsters?|cheat(?:ed|ing|ers?)?|scam(?:mers?)?|liars?|lied|rubbish|garbage|nonsense|bakwas|bekaar|bekar|shameful|shame on|fed up|sick of|tired of|frustrat\w*|annoy\w*|angry|furious|upset|disappoint\w*|pissed|hate|irritat\w*|harass\w*|never again|last time i|waste of (?:time|money)|worst experience|no one (?:is )?(?:helping|responding|replies|answers?)|nobody (?:helps|responds|replies|answers?))\b/i;
+const FAILURE_WORDS =
+  /\b(still (?:not|no|haven'?t|hasn'?t|waiting)|(?:not|never) (?:received|delivered|refunded|credited|resolved|working|reached)|didn'?t (?:get|receive|work)|haven'?t (?:got|received)|no (?:response|reply|update|refund)|(?:refund|payment|order) (?:failed|stuck|pending for)|money (?:deducted|debited|gone)|(?:2nd|3rd|4th|5th|second|third|fourth|fifth|\d+(?:st|nd|rd|th)?) time|again and again|so many times|multiple times|for (?:\d+|two|three|four|five|many) (?:days|weeks|months))/i;
+const SARCASM = /\b(wow|great|amazing|awesome|brilliant|excellent|fantastic|nice|superb|thanks a lot|thank you so much|well done|bravo)\b[^.?!]{0,40}\b(service|job|support|work|help|delivery|experience)\b.*(?:\.{3}|not|never|again|still|failed|late|days|weeks|!!|🙄|😒|🤦|😡|😠)|\bthanks for nothing\b|\b(?:real(?:ly)?|so) helpful\b.*(?:not|🙄|\.{3})|\byeah right\b/i;
+/** Words of a problem that are also asked about calmly ("is a damaged box returnable?"). */
+const PROBLEM_WORDS = /\b(damaged|broken|defective|wrong (?:item|product|size|colou?r)|missing|late)\b/i;
+const ANGRY_EMOJI = /[😡😠🤬👎😤🙄😒🤦]/u;
+const HUMAN_ASK = /\b(talk|speak|chat|connect)\b.*\b(person|human|agent|someone|somebody|representative|customer care|executive)\b|^\s*(agent|human|person|customer care)\s*[.!?]*\s*$/i;
+
+export function complaintSignals(text: string): ComplaintSignals {
+  const reasons: string[] = [];
+  let strength = 0;
+  if (ANGRY_WORDS.test(text)) {
+    reasons.push('angry words');
+    strength += 0.6;
+  }
+  if (FAILURE_WORDS.test(text)) {
+    reasons.push('something failed');
+    strength += 0.4;
+  }
+  if (PROBLEM_WORDS.test(text)) {
+    reasons.push('a problem');
+    strength += 0.2;
+  }
+  if (SARCASM.test(text)) {
+    reasons.push('sarcasm');
+    strength += 0.6;
+  }
+  if (ANGRY_EMOJI.test(text)) {
+    reasons.push('emoji');
+    strength += 0.3;
+  }
+  const letters = text.replace(/[^A-Za-z]/g, '');
+  if (letters.length >= 12 && letters.replace(/[^A-Z]/g, '').length / letters.length > 0.7) {
+    reasons.push('capitals');
+    strength += 0.4;
+  }
+  if (/[!?]{3,}|!!/.test(text)) {
+    reasons.push('exclamations');
+    strength += 0.2;
+  }
+  return { strength: Math.min(1, strength), reasons };
+}
+
+/**
+ * The mood to act on: the head's reading, made negative where the complaint signals are clear,
+ * and neutral for a plain request for a person (it is not a complaint by itself).
+ */
+export function chatMood(text: string, head: Mood): Mood {
+  const c = complaintSignals(text);
+  if (c.strength >= 0.6) return { label: 'negative', score: Math.max(head.label === 'negative' ? head.score : 0, 0.6 + 0.4 * c.strength) };
+  if (c.strength >= 0.4) return { label: 'negative', score: Math.max(head.label === 'negative' ? head.score : 0, 0.7) };
+  if (c.strength === 0 && HUMAN_ASK.test(text) && head.label !== 'neutral') return { label: 'neutral', score: 0.5 };
+  return head;
+}
