@@ -38,9 +38,14 @@ export interface CustomerFacts {
 export interface FaqAnswer {
   answer: string;
   score: number;
-  /** Transcript ids, for agents only. */
+  /** Transcript ids (or `kb:<article>#<section>`), for agents only. */
   sources: string[];
   confident: boolean;
+  /**
+   * Where the answer comes from: one of the store's help articles (its title and the link to the
+   * section), a mined support transcript, or an answer agents taught the bot.
+   */
+  source?: { kind: 'article' | 'transcript' | 'learned'; title?: string; url?: string };
 }
 
 export interface FaqAnswerer {

@@ -5,14 +5,33 @@ import type { AnswerIndex, FaqAnswerer, ReviewInsights, Suggester, SuggestionEve
 
 // Adapters from the real components to the small interfaces the dialogue layer codes against.
 
-export function faqAnswerer(retriever: FaqRetriever): FaqAnswerer {
+/**
+ * FAQ answers for the dialogue layer. An answer from a help article says where it comes from:
+ * "From our Returns policy page: …" and the link to the section (`baseUrl` + the article's url), so
+ * the customer can read the whole policy; `attribute: false` leaves that to the caller (`source`).
+ */
+export function faqAnswerer(retriever: FaqRetriever, opts: { attribute?: boolean; baseUrl?: string } = {}): FaqAnswerer {
   return {
     async answer(question, ctx) {
       const customer = { ...(ctx.facts.name ? { name: ctx.facts.name, firstName: ctx.facts.name.split(' ')[0]! } : {}), ...(ctx.facts.email ? { email: ctx.facts.email } : {}), ...(ctx.facts.orderNumber ? { orderNumber: ctx.facts.orderNumber } : {}) };
       const a = ctx.vector ? retriever.answerVector(ctx.vector, { intent: ctx.intent ?? null, customer }) : await retriever.answer(question, { intent: ctx.intent ?? null, customer });
-      return { answer: a.answer ?? '', score: a.score, sources: a.sources, confident: a.confident && a.answer !== null };
+      const source = a.source ? { ...a.source, ...(a.source.url && opts.baseUrl ? { url: joinUrl(opts.baseUrl, a.source.url) } : {}) } : undefined;
+      let answer = a.answer ?? '';
+      if (answer && source?.kind === 'article' && opts.attribute !== false) answer = attributed(answer, source);
+      return { answer, score: a.score, sources: a.sources, confident: a.confident && a.answer !== null, ...(source ? { source } : {}) };
     },
   };
+}
+
+function joinUrl(base: string, path: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(path) ? path : `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/** "From our <title> page: <text>" (a list starts on its own line) and the link to the section. */
+export function attributed(text: string, source: { title?: string; url?: string }): string {
+  const from = source.title ? `From our ${source.title} page:` : 'From our help pages:';
+  const body = /^\s*([-*•]|\d+[.)])\s/.test(text) ? `${from}\n${text}` : `${from} ${text}`;
+  return source.url ? `${body}\n\nMore: ${source.url}` : body;
 }
 
 /** Source ids of the index's units: 'learned:<id>' for approved answers, 'live:…' for units learned without approval. */

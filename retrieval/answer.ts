@@ -2,6 +2,11 @@
 // candidates (answer-group agreement, recency, NLU intent), and decide with the calibrated
 // confidence whether to present the best answer. Below the threshold there is no answer: the bot
 // gets a clarifying choice or a hand-off suggestion instead.
+//
+// The store's own help articles (retrieval/knowledge.ts, units of groups `kb:…`) come first: a
+// second search over article units only decides with its own rule (ArticleRule) whether a section
+// answers the question, and when one does it wins over any mined transcript answer. An article's
+// answer is its text as written (no placeholder filling) with the article's title and link.
 
 import type { Config } from '../core/config.js';
 import { EncoderInputError, type Encoder } from '../nlu/encoder-types.js';
@@ -9,6 +14,7 @@ import { confidence, resolveCalibration, type Calibration, type Features } from 
 import { extractUnit, type ConversationInput, type ExtractOptions } from './extract.js';
 import { fill, type CustomerContext, type StoreInfo } from './fill.js';
 import { FaqIndex, type AddResult, type FaqIndexOptions, type SearchHit, type StoredUnit } from './index-store.js';
+import { articleOf, clarifyTextOf, hasArticles, isKnowledgeUnit } from './knowledge.js';
 import { redactText } from './redact.js';
 
 export interface AnswerContext {
@@ -38,10 +44,39 @@ export interface RankedUnit {
 
 export type NextStep = 'answer' | 'clarify' | 'handoff';
 
+/** Where an answer comes from: a help article (with its title and link), a mined transcript, or an answer agents taught. */
+export interface AnswerSource {
+  kind: 'article' | 'transcript' | 'learned';
+  /** The article's title (articles only). */
+  title?: string;
+  /** Link to the article's section (articles only). */
+  url?: string;
+}
+
+/**
+ * When a help-article section answers a question (decided on cosine similarities of the article
+ * units only, then compared with the best other unit). Chosen on hand-written customer questions and
+ * the FAQ calibration/test questions and out-of-scope lines (retrieval/README.md, "Help articles").
+ */
+export interface ArticleRule {
+  /** A section this similar to the question answers it, whatever the transcripts say. */
+  minSim: number;
+  /** Down to this similarity, a section answers when it leads every non-article unit by `lead`… */
+  weakSim: number;
+  lead: number;
+  /** …and the next article section by `margin`. */
+  margin: number;
+}
+
+export const DEFAULT_ARTICLE_RULE: ArticleRule = { minSim: 0.75, weakSim: 0.62, lead: 0.1, margin: 0.03 };
+
 export interface FaqAnswer {
-  /** The answer filled for this customer; null unless confident. */
+  /** The answer filled for this customer (an article's text as written); null unless confident. */
   answer: string | null;
-  /** Calibrated probability that the best answer is the right one, in [0, 1]. */
+  /**
+   * Calibrated probability that the best answer is the right one, in [0, 1]. For an article answer
+   * (source.kind 'article'), the section's cosine similarity to the question, which its rule decides on.
+   */
   score: number;
   confident: boolean;
   /** Transcript ids behind the answer (for agents; customers see the answer only). */
@@ -54,6 +89,8 @@ export interface FaqAnswer {
   /** The re-ranked units, best first (k of them). */
   ranked: RankedUnit[];
   features: Features;
+  /** Where the best answer comes from (absent when nothing was found). */
+  source?: AnswerSource;
 }
 
 /** Longest question considered; the rest of a huge paste is not a question. */
@@ -75,11 +112,14 @@ export function cleanQuestion(text: unknown): string {
 
 export interface RetrieverOptions {
   calibration?: Calibration;
+  /** The article rule's settings; false answers from articles only through the calibrated model. */
+  articles?: Partial<ArticleRule> | false;
 }
 
 export class FaqRetriever {
   readonly calibration: Calibration;
   readonly calibrationFrom: string;
+  readonly articleRule: ArticleRule | null;
 
   constructor(
     readonly index: FaqIndex,
@@ -94,6 +134,7 @@ export class FaqRetriever {
       this.calibration = r.calibration;
       this.calibrationFrom = r.from;
     }
+    this.articleRule = opts.articles === false ? null : { ...DEFAULT_ARTICLE_RULE, ...(opts.articles ?? {}) };
   }
 
   /** Opens the index of the configured database (faq_ tables in it, faq.hnsw next to it). */
@@ -121,10 +162,13 @@ export class FaqRetriever {
     const ranked = this.rank(vec, ctx);
     const k = Math.max(1, Math.min(ctx.k ?? 5, 50));
     if (ranked.length === 0) return this.noAnswer();
+    const article = this.articleAnswer(vec, ranked, ctx, k);
+    if (article) return article;
     const features = featuresOf(ranked, this.calibration.rerank.tau);
     const score = confidence(this.calibration, features);
-    const confident = score >= this.calibration.threshold;
     const top = ranked[0]!;
+    // With the article rule on, an article unit on top that the rule did not take is no answer.
+    const confident = score >= this.calibration.threshold && !(this.articleRule && isKnowledgeUnit(top));
     const sources: string[] = [];
     for (const r of ranked) {
       if (r.group !== top.group) continue;
@@ -140,10 +184,12 @@ export class FaqRetriever {
       clarify: [],
       ranked: ranked.slice(0, k).map((r) => ({ ...r, sources: [...r.sources] })),
       features,
+      source: this.sourceOf(top.group, top.sources),
     };
     if (confident) {
       const unit = this.index.unit(top.label);
-      out.answer = unit ? fill(unit.answer, ctx.customer ?? {}, ctx.store ?? {}) : null;
+      // An article's text is the store's own, numbers and all: nothing to fill.
+      out.answer = unit ? (isKnowledgeUnit(unit) ? unit.answer : fill(unit.answer, ctx.customer ?? {}, ctx.store ?? {})) : null;
       out.next = out.answer ? 'answer' : 'handoff';
       out.confident = out.answer !== null;
     } else if (features.sim >= this.calibration.clarifyFloor) {
@@ -151,13 +197,62 @@ export class FaqRetriever {
       for (const r of ranked) {
         if (seen.has(r.group)) continue;
         seen.add(r.group);
-        out.clarify.push(fill(r.question, {}, ctx.store ?? {}));
+        const unit = isKnowledgeUnit(r) ? this.index.unit(r.label) : undefined;
+        out.clarify.push(unit ? clarifyTextOf(unit) : fill(r.question, {}, ctx.store ?? {}));
         if (out.clarify.length === 3) break;
       }
       out.next = out.clarify.length >= 2 ? 'clarify' : 'handoff';
       if (out.next === 'handoff') out.clarify = [];
     }
     return out;
+  }
+
+  /**
+   * The article pass: the article units nearest to the question, and the ArticleRule on the best
+   * one's similarity, its margin over the next article section and its lead over the best other
+   * unit among `ranked`. Null when the index has no articles or no section qualifies.
+   */
+  private articleAnswer(vec: Float32Array, ranked: readonly RankedUnit[], ctx: AnswerContext, k: number): FaqAnswer | null {
+    const rule = this.articleRule;
+    if (!rule || !hasArticles(this.index)) return null;
+    const rr = this.calibration.rerank;
+    const hits = this.index.search(vec, rr.candidates, isKnowledgeUnit);
+    const best = hits[0];
+    if (!best) return null;
+    const sim = best.score;
+    const nextSection = hits.find((h) => h.unit.group !== best.unit.group)?.score ?? -1;
+    const other = ranked.reduce((m, r) => (isKnowledgeUnit(r) ? m : Math.max(m, r.similarity)), -1);
+    const ok = sim >= rule.minSim || (sim >= rule.weakSim && sim - other >= rule.lead && sim - nextSection >= rule.margin);
+    if (!ok) return null;
+    // Best first: the chosen section's units, the other article candidates, then everything else.
+    const kb = rerank(hits, rr, ctx);
+    const chosen = kb.filter((r) => r.group === best.unit.group);
+    const seen = new Set(chosen.map((r) => r.label));
+    const merged = [...chosen, ...kb.filter((r) => !seen.has(r.label)), ...ranked.filter((r) => !isKnowledgeUnit(r))];
+    const sources: string[] = [];
+    for (const r of chosen) for (const s of r.sources) if (!sources.includes(s) && sources.length < 10) sources.push(s);
+    return {
+      answer: best.unit.answer,
+      score: sim,
+      confident: true,
+      sources,
+      groupId: best.unit.group,
+      next: 'answer',
+      clarify: [],
+      ranked: merged.slice(0, k).map((r) => ({ ...r, sources: [...r.sources] })),
+      features: featuresOf(merged, rr.tau),
+      source: this.sourceOf(best.unit.group, best.unit.sources),
+    };
+  }
+
+  /** Kind (and for an article, title and link) of a unit's answer. */
+  sourceOf(group: string, sources: readonly string[]): AnswerSource {
+    if (group.startsWith('kb:')) {
+      const a = articleOf(this.index, group);
+      return a ? { kind: 'article', title: a.title, url: a.url } : { kind: 'article' };
+    }
+    if (group.startsWith('learned:') || sources.some((s) => s.startsWith('learned:') || s.startsWith('live:'))) return { kind: 'learned' };
+    return { kind: 'transcript' };
   }
 
   /** Candidates from the graph, re-ranked: similarity + agreement of their answer group + recency + intent. */

@@ -1,0 +1,127 @@
+// npm run kb -- <command> [--db path] [--dir path] [--quiet]
+//
+//   reindex [--dry-run]   bring the FAQ index's help-article units in line with the articles: embeds
+//                         new and edited sections, removes deleted ones, skips unchanged ones
+//   list                  parse the articles and list their sections and chunks (no index, no model)
+//   ask "<question>"      what the bot would answer from the index as it is now, and from where
+//
+// Opens the store's data folder like `npm run seed` (SHOPBOT_DATA_DIR, SHOPBOT_DB; --db overrides);
+// articles come from SHOPBOT_HELP_DIR or fixtures/store/help (--dir overrides). Run it while the
+// server is stopped: the server is the index's only writer while it runs (and re-indexes the
+// articles itself at start). Progress and logs go to stderr; stdout gets one JSON line. Exit codes:
+// 0 done, 2 bad arguments or an article that cannot be read (index untouched), 1 any other failure.
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from '../core/config.js';
+import { loadConfiguredEncoder } from '../nlu/off-thread.js';
+import { FaqRetriever } from './answer.js';
+import { FaqIndex } from './index-store.js';
+import { chunkArticles, helpDirOf, KnowledgeError, loadArticles, reindexKnowledge } from './knowledge.js';
+
+const USAGE = 'usage: npm run kb -- reindex [--dry-run] | list | ask "<question>"   [--db path] [--dir path] [--quiet]';
+
+class UsageError extends Error {}
+
+interface Args {
+  command: 'reindex' | 'list' | 'ask';
+  question: string;
+  db: string;
+  dir: string;
+  dryRun: boolean;
+  quiet: boolean;
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
+  const config = loadConfig(env);
+  const args: Args = { command: 'reindex', question: '', db: config.dbPath, dir: helpDirOf(config, env), dryRun: false, quiet: env.SHOPBOT_QUIET === '1' };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--db') args.db = resolve(value());
+    else if (a.startsWith('--db=')) args.db = resolve(a.slice(5));
+    else if (a === '--dir') args.dir = resolve(value());
+    else if (a.startsWith('--dir=')) args.dir = resolve(a.slice(6));
+    else if (a === '--dry-run') args.dryRun = true;
+    else if (a === '--quiet') args.quiet = true;
+    else if (a === '--help' || a === '-h') throw new UsageError(USAGE);
+    else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
+    else rest.push(a);
+  }
+  const [command, ...words] = rest;
+  if (command !== 'reindex' && command !== 'list' && command !== 'ask') throw new UsageError(command ? `unknown command ${command}\n${USAGE}` : USAGE);
+  args.command = command;
+  if (command === 'ask') {
+    args.question = words.join(' ').trim();
+    if (!args.question) throw new UsageError(`ask needs a question\n${USAGE}`);
+  } else if (words.length > 0) throw new UsageError(`unexpected ${words.join(' ')}\n${USAGE}`);
+  return args;
+}
+
+async function run(args: Args): Promise<Record<string, unknown>> {
+  if (args.command === 'list') {
+    const articles = loadArticles(args.dir);
+    const chunks = await chunkArticles(articles);
+    return {
+      ok: true,
+      dir: args.dir,
+      articles: articles.map((a) => ({
+        slug: a.slug,
+        title: a.title,
+        url: a.url,
+        updated: a.updated,
+        sections: a.sections.map((s) => ({ anchor: s.anchor, heading: s.heading, chars: s.text.length, questions: s.questions.length, chunks: chunks.filter((c) => c.slug === a.slug && c.anchor === s.anchor).length })),
+      })),
+      chunks: chunks.length,
+    };
+  }
+  const log = args.quiet ? () => undefined : (l: string) => process.stderr.write(`${l}\n`);
+  const config = loadConfig();
+  const encoder = await loadConfiguredEncoder(config, { inference: 'inline', over: { log } });
+  try {
+    const index = await FaqIndex.open({ dbPath: args.db, encoder, quiet: args.quiet, log });
+    try {
+      if (args.command === 'reindex') {
+        const report = await reindexKnowledge(index, args.dir, encoder, { log, progress: !args.quiet, dryRun: args.dryRun });
+        return { ok: true, db: args.db, dir: args.dir, dryRun: args.dryRun, ...report, indexSize: index.size };
+      }
+      const retriever = new FaqRetriever(index, encoder);
+      const a = await retriever.answer(args.question);
+      return { ok: true, question: args.question, confident: a.confident, answer: a.answer, source: a.source ?? null, score: Number(a.score.toFixed(3)), sources: a.sources, next: a.next, clarify: a.clarify };
+    } finally {
+      await index.close();
+    }
+  } finally {
+    await encoder.close();
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    process.stdout.write(`${JSON.stringify(await run(args))}\n`);
+    return 0;
+  } catch (e) {
+    const bad = e instanceof KnowledgeError;
+    process.stderr.write(`kb: ${bad ? 'nothing changed: ' : ''}${(e as Error).message}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: false, error: (e as Error).message })}\n`);
+    return bad ? 2 : 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
