@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { knownFromFilled, luhnValid, redact, redactText } from './redact.js';
+import { knownFromFilled, luhnValid, redact, redactText, type PiiType } from './redact.js';
 
 const types = (text: string) => redact(text).found.map((f) => f.type);
 
@@ -115,5 +115,139 @@ describe('redact', () => {
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(out).not.toContain('7946');
     expect(redactText(undefined as unknown as string)).toBe('');
+  });
+});
+
+/** The types redact() gives, in order. */
+const typesOf = (text: string, names?: string[]): PiiType[] => redact(text, names ? { names } : {}).found.map((f) => f.type);
+
+describe('redact: personal data of an Indian online store (issue 13)', () => {
+  it('closes the leak that was seen in a learned answer', () => {
+    const t = 'Arjun, for you we saved your card exp 09/29 and UPI arjun.k@oksbi so the next checkout is faster.';
+    expect(redactText(t)).toBe('{{NAME}}, for you we saved your card exp {{CARD_EXPIRY}} and UPI {{UPI_ID}} so the next checkout is faster.');
+    // With the names the store knows, as the learner calls it.
+    expect(redactText('Hi Arjun Kumar, your refund is done. - Neha', { names: ['Arjun Kumar', 'Neha Verma'] })).toBe('Hi {{NAME}}, your refund is done. - {{NAME}}');
+  });
+
+  it('reports where each value was in the input', () => {
+    const t = 'Café order ORD-536365, call 98765 43210 or pay to arjun.k@oksbi';
+    for (const f of redact(t).found) expect(t.slice(f.start, f.end)).toBe(f.value);
+    // Decomposed input (e + combining accent) is normalized, offsets still point into the input.
+    const d = 'Cafe\u0301 ORD-536365';
+    const [f] = redact(d).found;
+    expect(f && d.slice(f.start, f.end)).toBe('ORD-536365');
+  });
+
+  it('redacts UPI ids but keeps e-mails as e-mails', () => {
+    for (const u of ['arjun.k@oksbi', 'priya.s@okhdfcbank', '98xxxxxx21@paytm', '9876543210@ybl', 'rekha1985@upi', 'ritesh_22@apl']) {
+      expect(redactText(`refund to ${u} please`), u).toBe('refund to {{UPI_ID}} please');
+    }
+    expect(redactText('mail me at priya.sharma@gmail.com')).toBe('mail me at {{EMAIL}}');
+    expect(redactText('mail me at jayesh dot patel at gmail dot com')).toBe('mail me at {{EMAIL}}');
+    // Chat, not an id.
+    expect(redactText('you made@travel fun')).toBe('you made@travel fun');
+  });
+
+  it('redacts card expiry dates, CVVs and card endings, not other dates', () => {
+    expect(redactText('card 4111 1111 1111 1111 exp 09/29 cvv 123')).toBe('card {{CARD_NUMBER}} exp {{CARD_EXPIRY}} cvv {{CVV}}');
+    expect(redactText('valid thru 11/27')).toBe('valid thru {{CARD_EXPIRY}}');
+    expect(redactText('my card expires in Jan 2028')).toBe('my card expires in {{CARD_EXPIRY}}');
+    expect(redactText('the security code on the back is 081')).toBe('the security code on the back is {{CVV}}');
+    expect(redactText('Visa ending 1881, XXXX XXXX XXXX 3456')).toBe('Visa ending {{CARD_NUMBER}}, {{CARD_NUMBER}}');
+    expect(redactText('The offer is valid till 31 Dec; delivery on 12/03.')).toBe('The offer is valid till 31 Dec; delivery on 12/03.');
+  });
+
+  it('redacts IFSC codes, bank accounts, PAN, Aadhaar and GSTIN', () => {
+    expect(redactText('IFSC HDFC0001234, a/c no 50100412987653')).toBe('IFSC {{IFSC}}, a/c no {{ACCOUNT_NUMBER}}');
+    expect(redactText('ifsc code is sbin0011223')).toBe('ifsc code is {{IFSC}}');
+    expect(redactText('refund to bank account ending 4521')).toBe('refund to bank account ending {{ACCOUNT_NUMBER}}');
+    expect(typesOf('my pan is ABCPK1234Q, aadhaar 2345 6789 0123, GSTIN 27AABCU9603R1ZM')).toEqual(['GOV_ID', 'GOV_ID', 'GOV_ID']);
+    expect(redactText('Please share your bank account number and IFSC code.')).toBe('Please share your bank account number and IFSC code.');
+  });
+
+  it('redacts one-time codes, temporary passwords and PINs, not coupons or instructions', () => {
+    expect(redactText('your OTP is 482913')).toBe('your OTP is {{OTP}}');
+    expect(redactText('use code 4821 to verify')).toBe('use code {{OTP}} to verify');
+    expect(redactText('482913 is your BazaarBox verification code')).toBe('{{OTP}} is your BazaarBox verification code');
+    expect(redactText('Enter 248091 to verify your email')).toBe('Enter {{OTP}} to verify your email');
+    expect(redactText('temporary password: Xk9#pL2q')).toBe('temporary password: {{PASSWORD}}');
+    expect(redactText('my password is rahul1234 and it fails')).toBe('my password is {{PASSWORD}} and it fails');
+    expect(redactText('password reset done? new one is Mango@777 right?')).toBe('password reset done? new one is {{PASSWORD}} right?');
+    expect(redactText('my upi pin 4471 was typed here')).toBe('my upi pin {{PASSWORD}} was typed here');
+    for (const keep of [
+      'use code SAVE10 for 10% off',
+      'Use code DIWALI500 at checkout to get ₹500 off on orders above ₹2,999.',
+      'Please enter the 6 digit OTP sent to your number.',
+      'password reset link is not working, it says expired',
+      'Passwords must have at least 8 characters, one number and one special character.',
+      'UK gift-shop line, stock code 10002.',
+    ]) {
+      expect(redactText(keep), keep).toBe(keep);
+    }
+  });
+
+  it('redacts dates of birth only where they are called one', () => {
+    expect(redactText('DOB 12/03/1990')).toBe('DOB {{DATE_OF_BIRTH}}');
+    expect(redactText('I was born on 3 March 1991')).toBe('I was born on {{DATE_OF_BIRTH}}');
+    expect(redactText('Your date of birth as per our records is 11/06/1985.')).toBe('Your date of birth as per our records is {{DATE_OF_BIRTH}}.');
+    expect(redactText('Order placed on 3rd Jan, delivery by 12/03/2025.')).toBe('Order placed on 3rd Jan, delivery by 12/03/2025.');
+  });
+
+  it('redacts Indian phone numbers, pincodes and addresses', () => {
+    for (const p of ['+91 98765 43210', '09876543210', '98765-43210', '9876543210', '080-41234567', '9448 123 456']) {
+      expect(redactText(`call ${p} now`), p).toBe('call {{PHONE}} now');
+    }
+    expect(redactText('deliver to 560034 pls')).toBe('deliver to {{POSTCODE}} pls');
+    expect(redactText('Flat 402, Sunshine Apartments, 5th Cross, Indiranagar, Bengaluru 560038')).toBe('{{ADDRESS}} {{POSTCODE}}');
+    expect(redactText('H.No 12-3-45, Road No. 2, Banjara Hills')).toBe('{{ADDRESS}}');
+    expect(redactText('address is plot 56, gandhi nagar, near ram mandir, nagpur 440013 and call me')).toBe('address is {{ADDRESS}} {{POSTCODE}} and call me');
+    expect(redactText('landmark: opposite Gopalan school')).toBe('landmark: {{ADDRESS}}');
+    // Prices, quantities and sales are not addresses or pincodes.
+    for (const keep of ['Rs 125000 budget for a laptop', 'Flat 50% off on all kurtas', 'the 6.5 kg washing machine is 18,490 rupees', '5000 mAh and 120 Hz']) {
+      expect(redactText(keep), keep).toBe(keep);
+    }
+  });
+
+  it('finds names by wording and by the first-name list', () => {
+    const cases: [string, string][] = [
+      ['Hi Priya, your refund is done.', 'Hi {{NAME}}, your refund is done.'],
+      ['Thanks Rahul! Glad I could help.', 'Thanks {{NAME}}! Glad I could help.'],
+      ['Regards,\n- Neha from support', 'Regards,\n- {{NAME}} from support'],
+      ['hi this is arjun, order late', 'hi this is {{NAME}}, order late'],
+      ['Vinay this side, need a GST bill', '{{NAME}} this side, need a GST bill'],
+      ['Mr. Sharma and Ms Iyer will collect', 'Mr. {{NAME}} and Ms {{NAME}} will collect'],
+      ['Namaste Shalini ji', 'Namaste {{NAME}} ji'],
+      ['the delivery boy Sunil was rude', 'the delivery boy {{NAME}} was rude'],
+      ['I spoke to Rakesh Verma yesterday', 'I spoke to {{NAME}} yesterday'],
+      ['Regards,\nKarthik\nBazaarBox Care', 'Regards,\n{{NAME}}\nBazaarBox Care'],
+      ["My name is Christopher D'Souza", 'My name is {{NAME}}'],
+    ];
+    for (const [t, want] of cases) expect(redactText(t), t).toBe(want);
+  });
+
+  it('keeps brands and words that are also first names', () => {
+    for (const keep of [
+      'looking for a Peter England formal shirt, size 42',
+      'Is the Usha sewing machine available with a foot pedal?',
+      'Allen Solly or Louis Philippe, which is better?',
+      'The Max Fashion kurta set is on sale for ₹899.',
+      'Can I get the iPhone 15 Pro Max 256 GB?',
+      'ok will check and revert',
+      'May I know when the refund will come?',
+      'Hope you are doing well.',
+      'Ok Google & Hey Siri work with it',
+      'Krishna idol came broken, need replacement',
+      'Sorry, I could not find any order with that number.',
+      'Unfortunately, the Redmi Note 13 is out of stock.',
+    ]) {
+      expect(redactText(keep), keep).toBe(keep);
+    }
+  });
+
+  it('stays idempotent and placeholder-safe with the new types', () => {
+    const t = 'Arjun, for you: exp 09/29, UPI arjun.k@oksbi, OTP 482913, IFSC HDFC0001234, DOB 12/03/1990, Flat 402, Sunshine Apartments, Indiranagar 560038';
+    const once = redactText(t);
+    expect(redactText(once)).toBe(once);
+    expect(once).not.toMatch(/Arjun|09\/29|oksbi|482913|HDFC0001234|1990|402|560038/);
   });
 });

@@ -9,6 +9,7 @@ await runTask(
     sentiment: () => import('../nlu/eval-sentiment.js'),
     reviews: () => import('../nlu/eval-reviews.js'),
     faq: () => import('../retrieval/eval-faq.js'),
+    redaction: () => import('../retrieval/eval-redaction.js'),
     recommend: () => import('../recommender/eval-recommend.js'),
     conversations: () => import('../eval/conversations.js'),
   },
