@@ -22,6 +22,8 @@ export interface Understanding {
   sentiment: { label: SentimentLabel; score: number };
   /** The message's embedding, reused by retrieval and the recommender (one encoder pass). */
   vector: Float32Array | null;
+  /** The intent head's best candidates with their probabilities, also when it said out of scope. */
+  top?: { intent: string; score: number }[];
 }
 
 export interface Understander {

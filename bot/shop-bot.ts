@@ -5,7 +5,7 @@ import { formatPrice, parseCardAction, productCard, type CardActionValue } from 
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
-import type { BotServices, CustomerFacts, Suggestion, Understanding } from './services.js';
+import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, Understanding } from './services.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
 export interface DialogState {
@@ -59,8 +59,38 @@ const ORDER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'c
 const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_invoice', 'check_invoices', 'check_cancellation_fee']);
 const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
 const HUMAN_INTENTS = new Set(['contact_human_agent']);
+const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
 const DEFAULT_CHIPS = ['Recommend something', 'Where is my order?', 'Talk to a person'];
+/** Intents as topics a customer recognises, for "Is it about …?" when the bot is unsure. */
+const TOPICS: Record<string, string> = {
+  get_refund: 'Refunds',
+  track_refund: 'Refunds',
+  check_refund_policy: 'Returns',
+  cancel_order: 'Cancelling an order',
+  change_order: 'Changing an order',
+  track_order: 'Tracking an order',
+  delivery_period: 'Delivery times',
+  delivery_options: 'Delivery options',
+  change_shipping_address: 'Changing the address',
+  set_up_shipping_address: 'Changing the address',
+  check_payment_methods: 'Payment methods',
+  payment_issue: 'A payment problem',
+  get_invoice: 'Invoices',
+  check_invoices: 'Invoices',
+  check_cancellation_fee: 'Cancellation fees',
+  create_account: 'Your account',
+  delete_account: 'Your account',
+  edit_account: 'Your account',
+  recover_password: 'Your account',
+  switch_account: 'Your account',
+  registration_problems: 'Your account',
+  newsletter_subscription: 'The newsletter',
+  contact_customer_service: 'Contacting us',
+  product_search: 'Finding a product',
+  recommendation_request: 'Finding a product',
+  complaint: 'A complaint',
+};
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
 const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|screen|quality|durab|sound|fit|size guide)\b/i;
@@ -237,14 +267,36 @@ export class ShopBot extends ActivityHandler {
       }
     }
 
+    // The store's own evidence decides scope before the intent head's threshold does: its help
+    // articles, the catalogue, its orders. A message none of them supports is out of scope.
+    const evidence = await this.evidence(text, nlu, customerId, understood);
+    if (evidence.kind === 'article') {
+      state.lowConfidenceStreak = 0;
+      return this.answerFromKnowledge(ctx, state, customerId, evidence.answer);
+    }
+    if (evidence.kind === 'product') {
+      state.lowConfidenceStreak = 0;
+      return this.shop(ctx, state, customerId, text, { ...nlu, intent: SHOPPING_INTENTS.has(nlu.intent) ? nlu.intent : 'product_search' });
+    }
+
     if (!understood) {
+      if (evidence.kind === 'answer') {
+        state.lowConfidenceStreak = 0;
+        return this.answerFromKnowledge(ctx, state, customerId, evidence.answer);
+      }
+      const candidates = this.clarifyTopics(nlu);
+      if (nlu.intent !== 'out_of_scope' || candidates.length > 0) {
+        // Between "clearly answered" and "clearly out of scope": ask, and learn nothing from a guess.
+        await ctx.sendActivity(
+          MessageFactory.suggestedActions(
+            chips([...candidates, 'Talk to a person'].slice(0, 4)),
+            candidates.length ? `I want to get this right. Is it about ${candidates.map((c) => c.toLowerCase()).join(', or ')}?` : "I'm not sure I understood. Could you put it another way, or pick one of these?",
+          ),
+        );
+        return;
+      }
       await ctx.sendActivity(
-        MessageFactory.suggestedActions(
-          chips(DEFAULT_CHIPS),
-          nlu.intent === 'out_of_scope'
-            ? "I'm the shop's assistant, so I can't help with that one. I can find products, track orders, handle returns and answer questions about the store."
-            : "I'm not sure I understood. Could you put it another way, or pick one of these?",
-        ),
+        MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), "I'm the shop's assistant, so I can't help with that one. I can find products, track orders, handle returns and answer questions about the store."),
       );
       return;
     }
@@ -282,6 +334,46 @@ export class ShopBot extends ActivityHandler {
       default:
         return this.faq(ctx, state, customerId, text, nlu);
     }
+  }
+
+  /**
+   * What the store itself says about a message: a help article that answers it (preferred even
+   * over a shopping intent, "is emi available on phones" is a policy question), a product request
+   * (a shopping intent among the head's candidates, or a budget), or a confident past answer.
+   */
+  private async evidence(text: string, nlu: Understanding, customerId: string, understood: boolean): Promise<{ kind: 'article' | 'answer'; answer: FaqAnswer } | { kind: 'product' } | { kind: 'none' }> {
+    if (understood && SMALL_TALK.has(nlu.intent)) return { kind: 'none' };
+    const orderish = ORDER_INTENTS.has(nlu.intent) && understood;
+    const shoppingScore = Math.max(0, ...(nlu.top ?? []).filter((t) => SHOPPING_INTENTS.has(t.intent)).map((t) => t.score));
+    const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
+    let answer: FaqAnswer | null = null;
+    if (!orderish && !(budget && SHOPPING_INTENTS.has(nlu.intent))) {
+      try {
+        answer = await this.services.faq.answer(text, { ...(understood ? { intent: nlu.intent } : {}), vector: nlu.vector, facts: this.facts(customerId) });
+      } catch (err) {
+        this.log(`[bot] knowledge look-up failed: ${(err as Error).message}`);
+      }
+    }
+    if (answer?.confident && answer.source?.kind === 'article' && !budget) return { kind: 'article', answer };
+    if (!understood && (budget || shoppingScore >= 0.25)) return { kind: 'product' };
+    if (answer?.confident) return { kind: 'answer', answer };
+    return { kind: 'none' };
+  }
+
+  /** Topics worth offering when the head's best guesses are in scope but unsure. */
+  private clarifyTopics(nlu: Understanding): string[] {
+    const out: string[] = [];
+    for (const t of nlu.top ?? []) {
+      const topic = TOPICS[t.intent];
+      if (topic && t.score >= 0.1 && !out.includes(topic)) out.push(topic);
+    }
+    return out.slice(0, 3);
+  }
+
+  private async answerFromKnowledge(ctx: TurnContext, state: DialogState, customerId: string, answer: FaqAnswer): Promise<void> {
+    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['That helped, thanks', 'Talk to a person']), answer.answer));
+    void state;
+    void customerId;
   }
 
   private async greet(ctx: TurnContext, state: DialogState, customerId: string): Promise<void> {
