@@ -335,7 +335,7 @@ const OTP_ENTER_RE = /\b(?:enter|use|type|key\s+in|input|share)\s+(\d{4,8})\s+(?
 
 // "temporary password: Xk9#pL2q", "my password is rahul1234", "upi pin 4471"
 const PASSWORD_RE = new RegExp(
-  String.raw`(?<![\w-])((?:(?:new|temporary|temp|login|default|current|old|account|initial|wifi|wi-fi)\s+)?(?:password|passwd|pwd|pass\s?word|pass\s?code)|(?:upi|atm|debit\s+card|credit\s+card|card|m|transaction)[\s-]?pin)` +
+  String.raw`(?<![\w-])((?:(?:new|temporary|temp|login|default|current|old|account|initial|wifi|wi-fi)\s+)?(?:pa?s{1,2}w(?:o?r)?d|pwd|pass\s?word|pass\s?code|pass(?=\s*[:=]))|(?:upi|atm|debit\s+card|credit\s+card|card|m|transaction)[\s-]?pin)` +
     String.raw`((?:\s*(?:[:=]|-(?=\s)|\b(?:is|was|as|set\s+to|reset\s+to|changed\s+to|now|would\s+be|will\s+be|hai)\b))*\s*)(?<=[\s:="'“‘])(["'“‘]?)([^\s"'“”‘’(),-][^\s"'“”‘’(),]{2,39})`,
   'gi',
 );
@@ -348,7 +348,9 @@ const NOT_PASSWORD = new Set(
       'by via using through yet still never always sometimes now new old temporary temp one',
   ),
 );
-const PASSWORD_CONTEXT = /\b(?:pass\s?word|passwd|pwd|log\s?in|sign\s?in|credentials?)\b/i;
+const PASSWORD_CONTEXT = /\b(?:pa?s{1,2}w(?:o?r)?d|pass\s?word|pwd|log\s?in|sign\s?in|credentials?)\b/i;
+/** A quoted token with a digit, in a message about passwords: "now its 'chennai2024'". */
+const QUOTED_SECRET_RE = /(?<=["'“‘])(?=[^\s"'“”‘’]*\d)(?=[^\s"'“”‘’]*[A-Za-z])[^\s"'“”‘’]{4,32}(?=["'”’])/g;
 /** A token that looks made up as a password: letters, digits and a symbol, or mixed-case letters and digits. */
 const PASSWORD_LIKE_RE = /(?<![\w@#$%&*!?.:/-])(?=[^\s]*[A-Za-z])(?=[^\s]*\d)(?:(?=[^\s]*[!@#$%^&*+=?~_])[A-Za-z0-9!@#$%^&*+=?~_-]{6,32}|(?=[^\s]*[a-z])(?=[^\s]*[A-Z])[A-Za-z0-9-]{8,32})(?![\w@#$%&*!?-])/g;
 
@@ -532,7 +534,9 @@ const HOUSE_NUMBER = String.raw`[A-Za-z]?-?\d{1,5}[A-Za-z]?(?:[ \t]?[-/][ \t]?\d
 const STRONG_ANCHOR_RE = new RegExp(
   [
     // a house marker with its number
-    String.raw`(?<![\w-])(?:(?:flat|house|door|plot|room|shop|villa|bungalow|building|apartment|quarters?|survey|khasra|ward|gali|block|tower|wing)(?:[ \t]*(?:no|number|num)\.?)?|h\.?[ \t]?no\.?|hno|d\.?[ \t]?no\.?|qtr\.?(?:[ \t]*no\.?)?|apt\.?|bldg\.?)(?:[ \t]*[:#-][ \t]*|[ \t]+|(?<=\.))${HOUSE_NUMBER}(?![\w%])(?!\s*(?:%|off\b|discount|cashback|percent))`,
+    String.raw`(?<![\w-])(?:(?:flat|house|kothi|door|plot|room|shop|villa|bungalow|building|apartment|quarters?|survey|sy|khasra|ward|gali|block|tower|(?:[a-z][ \t-]?)?wing)(?:[ \t]*(?:no|number|num)\.?)?|h\.?[ \t]?no\.?|hno|d\.?[ \t]?no\.?|qtr\.?(?:[ \t]*no\.?)?|apt\.?|bldg\.?)(?:[ \t]*[:#-][ \t]*|[ \t]+|(?<=\.))${HOUSE_NUMBER}(?![\w%])(?!\s*(?:%|off\b|discount|cashback|percent))`,
+    // "Block C," "Tower B," "B wing,"
+    String.raw`(?<![\w-])(?:block|tower|wing)[ \t]+[A-Z](?=[ \t]*,)`,
     // "No. 14,"
     String.raw`(?<![\w-])[Nn]o\.?\s?\d{1,5}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?)*(?=\s*,)`,
     // "2nd floor," "Ground Floor,"
@@ -547,11 +551,13 @@ const WEAK_ANCHOR_RE = new RegExp(
     // weak: "B-1104," "d-45 2nd floor", "12, Kamaraj Salai", "17/3, Park Street", "14/2 MG Road"
     String.raw`(?<![\w-])[A-Za-z]{1,2}-\d{1,5}[A-Za-z]?(?=\s*,|\s+\d{1,2}(?:st|nd|rd|th)\s+floor)`,
     String.raw`(?<![\w.,₹$/-])\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?(?=,\s*[A-Za-z])`,
+    // Hyderabad-style door numbers: "3-6-111/2, Himayatnagar"
+    String.raw`(?<![\w.,₹$/-])\d{1,4}(?:-\d{1,4}){1,3}(?:/\d{1,4}[A-Za-z]?)?(?=,\s*[A-Za-z])`,
     String.raw`(?<![\w.,₹$/-])\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?(?=\s+(?:[A-Z][\p{L}'’.-]*\s+){1,3}(?:${STREET_TYPES})\b)`,
   ].join('|'),
   'gu',
 );
-const STRONG_ANCHOR = /^(?:flat|house|h\.?\s?no|hno|door|d\.?\s?no|plot|qtr|quarters?|room|shop|unit|apt|apartment|villa|bungalow|bldg|building|survey|khasra|ward|gali|no\.?\s?\d|ground|first|second|third|fourth|fifth|top|\d{1,2}(?:st|nd|rd|th)\s+floor)/i;
+const STRONG_ANCHOR = /^(?:flat|house|kothi|h\.?\s?no|hno|door|d\.?\s?no|plot|qtr|quarters?|room|shop|unit|apt|apartment|villa|bungalow|bldg|building|survey|sy|khasra|ward|gali|block|tower|[a-z][ \t-]?wing|wing|no\.?\s?\d|ground|first|second|third|fourth|fifth|top|\d{1,2}(?:st|nd|rd|th)\s+floor)/i;
 /** "landmark: opposite Gopalan school" */
 const LANDMARK_RE = /\b(landmark)(\s*(?:is|:|-)?\s*)(?=\S)/gi;
 /** Words that belong to addresses (lower case). */
@@ -563,7 +569,7 @@ kunj puram halli palya wadi pada nivas niwas bhavan bhawan sadan mansion chs vil
 plot door near opp opp. opposite behind beside next nr nr. off via post po ps dist dist. district taluk tehsil village vill town east
 west north south chowk bazaar bazar market circle junction bypass highway hwy avenue nagara pet peth gali mohalla ward quarters qtrs
 qtr campus lines cantonment cantt hills hill lake view point township school college temple mandir masjid church gurudwara hospital
-clinic mall station metro bus stop stand depot bank atm petrol pump theatre cinema ground tank office gate signal bridge flyover
+clinic mall station metro bus stop stand depot bank atm above below adjacent petrol pump theatre cinema ground tank office gate signal bridge flyover
 complex shop shops lodge hotel apartments row mews court place close terrace square grove walk drive way cross-road main-road
 no no. number h.no room ground first second third top
 `),
@@ -680,7 +686,7 @@ const LOWER_CASE_ONLY_IN_CONTEXT = new Set(
     'aman anand prem kamal jyoti deepak kiran asha roshni jeevan sagar noor param raja rani shanti pawan pavan madhu sona heena hina ' +
       'chetan gagan akash dhruv kavya geeta gita komal sapna suraj chandan aarti arti khushi vikas vijay mahima sakshi disha karan ' +
       'babu bala lekha rekha seema sadhana pushpa archana vandana shraddha prerna mansi kumar kumari devi lal bobby paras satya uday ' +
-      'amar indu sahil nidhi mohan rana dimple karen sundar sundari nirmal anmol neelam varsha bindu kavita sandhya chandra',
+      'amar indu sahil nidhi mohan rana harsh dimple karen sundar sundari nirmal anmol neelam varsha bindu kavita sandhya chandra',
   ),
 );
 
@@ -711,7 +717,10 @@ function nameEnd(g: string, end: number, capitalized: boolean, generous = false)
     const listed = SURNAMES.has(low(w)) || FIRST_NAMES.has(low(w));
     const shape = capitalized ? isCap(w) : /^[a-z]+$/.test(w);
     if (!shape) break;
-    if (!(listed || (generous && isCap(w) && !NOT_NAMES.has(low(w))))) break;
+    // Generous (a surname not in the list): one capitalized word, not the start of a Title Case run
+    // ("Anna Freeman", not "Danish Rose Round Sewing Box").
+    const unlisted = generous && k === 0 && isCap(w) && !NOT_NAMES.has(low(w)) && !/^[ \t]+[A-Z]/.test(g.slice(end + m[0].length));
+    if (!(listed || unlisted)) break;
     end += m[0].length;
   }
   return end;
@@ -750,13 +759,13 @@ const ADDRESSING_NEXT = /^(?:i|i've|i'm|i'll|we|we've|we're|we'll|you|your|you'r
 /** A listed first name anywhere (the list decides, not the wording). */
 const LISTED_NAME_RE = /(?<![\p{L}\p{N}_@.'’-])[\p{L}]+(?:['’][A-Z]?[\p{Ll}]+)?(?![\p{L}\p{N}_@-])/gu;
 /** Ambiguous names never taken from the list alone, whatever comes before them. */
-const NEVER_BY_LIST = new Set(words('may june april august summer autumn siri alexa max will mark bill hope joy grace'));
+const NEVER_BY_LIST = new Set(words('may june april august summer autumn siri alexa max will mark bill hope joy grace crystal amber ruby jade iris daisy lily rose dawn'));
 /** A place or institution named after someone: "Xavier University", "Rajiv Gandhi Hospital". */
 const INSTITUTION_AFTER = /^\s+(?:University|College|School|Hospital|Institute|Academy|Stadium|Airport|Station|Road|Rd|Street|Marg|Nagar|Park|Mall|Market|Hall|Chowk|Circle|Bridge|Colony|Layout|Vihar|Memorial|Foundation|Trust|Temple|Mandir|Church|Masjid|Jewellers|Jewelers|Textiles|Stores|Traders|Enterprises|Electronics|Sweets|Bhavan|Bhawan)\b/;
 /** What comes before an ambiguous name that makes it a person ("ask Pooja who...", "spoke to Will"). */
 const PERSON_VERB_BEFORE = /\b(?:to|with|by|ask|asked|tell|told|inform|informed|call|called|contact|contacted|meet|met|cc|thank|thanked|spoke|talked|connect\s+me\s+to|for)\s+$/i;
 
-const USERNAME_RE = /\b(user ?name|user ?id|user|login|handle)(\s*(?:is|:)\s*|\s+)([A-Za-z0-9._-]*\d[A-Za-z0-9._-]*|[A-Za-z0-9._-]{3,}(?=\s*$))/gi;
+const USERNAME_RE = /\b(user ?name|user ?id|user|login(?: id)?|handle)(\s*(?:is|:)\s*|\s+)([A-Za-z0-9._-]*\d[A-Za-z0-9._-]*|[A-Za-z0-9._-]{3,}(?=\s*$)|(?<=:\s*)[A-Za-z][A-Za-z0-9]*[._][A-Za-z0-9._]+)/gi;
 const HANDLE_RE = /(?<![\w.@])@[A-Za-z0-9_]{2,30}\b/g;
 
 function nameWords(m: string): boolean {
@@ -860,6 +869,11 @@ function addresses(w: Work): void {
       const end = addressEnd(g, anchorEnd, lowerMode);
       const body = g.slice(anchorEnd, end);
       const strong = STRONG_ANCHOR.test(anchor.trim());
+      // "Sector 7, ...", "Phase 2, ...": the address word before a bare number belongs to it.
+      if (!strong) {
+        const back = /(?<![\w-])([A-Za-z]+)[ \t]+$/.exec(g.slice(0, m.index));
+        if (back && ADDRESS_WORDS.has(low(back[1]!))) m.index = back.index;
+      }
       if (!strong) {
         // A bare number or "B-12" is an address only with an address word in what follows, a
         // pincode right after, or wording that announces an address.
@@ -873,6 +887,51 @@ function addresses(w: Work): void {
       } else if (body.trim() === '' && (!/\d/.test(anchor) || /floor$/i.test(anchor))) continue;
       hits.push({ start: m.index, end: Math.max(end, anchorEnd), type: 'ADDRESS' });
       re.lastIndex = Math.max(end, anchorEnd);
+    }
+    return hits;
+  });
+  // An address line without a house marker that ends in a pincode: "5th cross, 2nd main,
+  // vijayanagar, mysore 570017", "Near Big Bazaar, Ring Road, Surat 395002".
+  w.scan((g, at) => {
+    const hits: Hit[] = [];
+    const re = PINCODE_RE;
+    re.lastIndex = 0;
+    let floor = 0;
+    for (let m = re.exec(g); m !== null; m = re.exec(g)) {
+      if (AMOUNT_BEFORE.test(before(at, m.index, 16))) continue;
+      const head = g.slice(floor, m.index);
+      const cut = Math.max(head.search(/(?:[^\n.!?:]*)$/), 0);
+      const seg = head.slice(cut);
+      const segStart = floor + cut;
+      const lowerMode = !/[A-Z]/.test(seg);
+      const toks = [...seg.matchAll(/[^\s,;-]+|[,;]/g)];
+      let first = -1;
+      let last = -1;
+      let count = 0;
+      let chunks = 1;
+      let street = false;
+      let num = false;
+      for (let k = toks.length - 1; k >= 0 && count < 16; k--) {
+        const tok = toks[k]![0];
+        if (tok === ';') break;
+        if (tok === ',') {
+          if (count > 0) chunks++;
+          continue;
+        }
+        const word = tok.replace(/\.$/, '');
+        const lw = low(word);
+        const capital = /^[A-Z]/.test(word);
+        if (capital ? ADDRESS_CAP_STOP.has(lw) : ADDRESS_STOP.has(lw) && !ADDRESS_WORDS.has(lw)) break;
+        const ok = ORDINAL_OR_NUMBER.test(word) || ADDRESS_WORDS.has(lw) || /\d/.test(word) || capital || (lowerMode && /^[a-z][a-z'’.]*$/.test(word));
+        if (!ok) break;
+        if (last < 0) last = toks[k]!.index + tok.length;
+        first = toks[k]!.index;
+        count++;
+        if (STREET_WORDS.has(lw) || STREET_WORDS.has(lw.replace(/s$/, ''))) street = true;
+        if (/\d/.test(word)) num = true;
+      }
+      if (first >= 0 && count >= 2 && (street || num || chunks >= 3)) hits.push({ start: segStart + first, end: segStart + last, type: 'ADDRESS' });
+      floor = m.index + m[0].length;
     }
     return hits;
   });
@@ -980,6 +1039,8 @@ function names(w: Work): void {
   w.pass(ROLE_NAME_RE, (m, g) => {
     const word = m[3]!;
     const start = m.indices![3]![0];
+    // "my husband Amit", "the delivery boy Sunil", "your agent Divya"; not "download driver, Resolution".
+    if (!/\b(?:my|your|our|the|a|his|her|their|delivery|courier|support|care|service|customer|sales)\s+(?:\w+\s+)?$/i.test(g.slice(Math.max(0, m.index - 30), m.index))) return null;
     if (/[A-Za-zà-ÿ]/.test(g[start + word.length] ?? '')) return null;
     if (isCap(word)) return slotName(word) ? nameHit(g, start, start + word.length, true) : null;
     return listedName(word) ? nameHit(g, start, start + word.length, false) : null;
@@ -1011,7 +1072,9 @@ function names(w: Work): void {
     const sep = m[3]!;
     const next = m[4]!.replace(/[^A-Za-z']/g, '');
     if (listedName(word) || (anyListedName(word) && sep === ',')) return nameHit(g, start, start + word.length, true);
-    if (sep === ',' && slotName(word) && ADDRESSING_NEXT.test(next)) return nameHit(g, start, start + word.length, true);
+    // An unknown word: only when it is followed by words addressing someone, and does not look
+    // like an adverb or adjective opening the sentence ("Overall, I like it", "Honestly, you...").
+    if (sep === ',' && slotName(word) && ADDRESSING_NEXT.test(next) && !/(?:ly|all|ever|wise|ing|ed|ful|less|ness|ment|tion|sion|ous|ive|able|ible|est)$/.test(word)) return nameHit(g, start, start + word.length, true);
     return null;
   });
   w.scan((g) => {
@@ -1026,7 +1089,8 @@ function names(w: Work): void {
       const lw = low(word);
       let hit: Hit | null = null;
       if (isCap(word) && listedName(word)) {
-        hit = nameHit(g, start, start + word.length, true);
+        // A capitalized word after a listed first name is taken as the surname ("Anna Freeman").
+        hit = nameHit(g, start, start + word.length, true, true);
         // "Xavier University", "Rajiv Gandhi Hospital": a place named after someone; "Woodland
         // Charlotte Bag": a product title in Title Case (capitalized words before and after).
         const after = g.slice(hit.end);
@@ -1182,7 +1246,12 @@ function redactPasses(raw: string, opts: RedactOptions): RedactResult {
   });
 
   // 6. Made-up looking tokens in a message about passwords ("new one is Mango@777").
-  if (PASSWORD_CONTEXT.test(base.s)) w.pass(PASSWORD_LIKE_RE, (m, g, at) => (PASSWORD_CONTEXT.test(before(at, m.index, 80)) ? whole(m, 'PASSWORD') : null));
+  if (PASSWORD_CONTEXT.test(base.s)) {
+    // Near a word about passwords, before or after it ("I changed it to Sunrise#2023 ... wrong password").
+    const near = (m: RegExpExecArray, at: Stretch) => PASSWORD_CONTEXT.test(before(at, m.index, 80)) || PASSWORD_CONTEXT.test(at.full.slice(at.offset + m.index, at.offset + m.index + m[0].length + 80));
+    w.pass(PASSWORD_LIKE_RE, (m, g, at) => (near(m, at) ? whole(m, 'PASSWORD') : null));
+    w.pass(QUOTED_SECRET_RE, (m, g, at) => (near(m, at) ? whole(m, 'PASSWORD') : null));
+  }
 
   // 7. Addresses and postcodes.
   addresses(w);
