@@ -190,6 +190,17 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
   };
   const limiter = new RateLimiter(opts.rateLimit?.limit ?? 30, opts.rateLimit?.windowMs ?? 10_000);
   const live = new Map<string, LiveTurn[]>();
+  /** False for an activity already taken in; an activity without an id cannot be recognised. */
+  const firstTime = (a: Activity): boolean => {
+    if (!a.id) return true;
+    try {
+      return store.receipts.firstTime(BOT_FRAMEWORK_RECEIPTS, receiptKey(a));
+    } catch (err) {
+      // Better a rare second answer than a lost message.
+      log(`[botframework] could not check activity ${a.id.slice(0, 200)} for a repeat: ${(err as Error).message}`);
+      return true;
+    }
+  };
 
   const outlet: ChannelOutlet = {
     async deliver(route: Route, _conversationId, delivered, activity) {
@@ -302,8 +313,8 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
       if (ctx.activity.type !== ActivityTypes.Message) return;
       const externalId = externalIdOf(ctx.activity);
       // A channel retries what it thinks was lost: an activity already taken in gets a 200 and no second turn.
-      if (ctx.activity.id && !store.receipts.firstTime(BOT_FRAMEWORK_RECEIPTS, receiptKey(ctx.activity))) {
-        log(`[botframework] debug: ignored a repeated delivery of activity ${ctx.activity.id.slice(0, 200)} from ${externalId.slice(0, 300)}`);
+      if (!firstTime(ctx.activity)) {
+        log(`[botframework] debug: ignored a repeated delivery of activity ${String(ctx.activity.id).slice(0, 200)} from ${externalId.slice(0, 300)}`);
         return;
       }
       if (!limiter.take(externalId)) {

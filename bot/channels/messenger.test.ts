@@ -105,6 +105,7 @@ describe('Messenger signature and parsing', () => {
             { sender: { id: '111' }, message: { mid: 't1', text: 'see https://example.com', attachments: [{ type: 'fallback', payload: { url: 'https://example.com' } }] } },
             { sender: { id: '111' }, message: { mid: 't2', text: 'y'.repeat(MAX_MESSAGE_CHARS) } },
             { sender: { id: '111' }, message: { mid: 'big', text: long } },
+            { sender: { id: '111' }, message: { mid: 'blank', text: ' ', attachments: [{ type: 'video', payload: { url: 'https://scontent.example/v.mp4' } }] } },
           ],
         },
       ],
@@ -118,6 +119,7 @@ describe('Messenger signature and parsing', () => {
       ['t1', null],
       ['t2', null],
       ['big', 'too_long'],
+      ['blank', 'attachment'],
     ]);
     expect(out[0]!.unreadable).toEqual({ kind: 'attachment', media: [{ type: 'image', url: 'https://scontent.example/photo.jpg' }] });
     expect(out[1]!.unreadable).toEqual({ kind: 'attachment', media: [{ type: 'sticker', url: 'https://scontent.example/like.png' }] });

@@ -112,7 +112,7 @@ export function parseWebhook(body: unknown): MessengerInbound[] {
         const payload = ev.message.quick_reply?.payload;
         const text = typeof ev.message.text === 'string' ? ev.message.text : undefined;
         const mid = typeof ev.message.mid === 'string' && ev.message.mid.length > 0 ? { messageId: ev.message.mid } : {};
-        const media = text === undefined ? mediaOf(ev.message.attachments, ev.message.sticker_id) : [];
+        const media = text === undefined || text.trim() === '' ? mediaOf(ev.message.attachments, ev.message.sticker_id) : [];
         let unreadable: Unreadable | undefined;
         if (text !== undefined && text.length > MAX_MESSAGE_CHARS) unreadable = { kind: 'too_long', chars: text.length };
         else if (media.length > 0) unreadable = { kind: 'attachment', media };
@@ -127,7 +127,7 @@ export function parseWebhook(body: unknown): MessengerInbound[] {
       } else if (ev.postback && typeof ev.postback.payload === 'string') {
         const referral = referralOf(ev.postback.referral);
         const key = eventKey('postback', psid, ev.postback.mid, ev.timestamp, entryTime);
-        out.push({ channel: 'messenger', externalId: psid, value: ev.postback.payload, ...(typeof ev.postback.title === 'string' ? { text: ev.postback.title } : {}), ...(key ? { messageId: key } : {}), ...(referral ? { referral } : {}) });
+        out.push({ channel: 'messenger', externalId: psid, value: ev.postback.payload, ...(typeof ev.postback.title === 'string' ? { text: ev.postback.title.slice(0, MAX_MESSAGE_CHARS) } : {}), ...(key ? { messageId: key } : {}), ...(referral ? { referral } : {}) });
       } else if (!ev.message) {
         const referral = referralOf(ev.referral);
         const key = eventKey('referral', psid, undefined, ev.timestamp, entryTime);
