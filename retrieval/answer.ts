@@ -55,8 +55,12 @@ export interface AnswerSource {
 
 /**
  * When a help-article section answers a question (decided on cosine similarities of the article
- * units only, then compared with the best other unit). Chosen on hand-written customer questions and
- * the FAQ calibration/test questions and out-of-scope lines (retrieval/README.md, "Help articles").
+ * units only, then compared with the best other unit). Chosen with the demo store's articles on 67
+ * hand-written customer questions (+ 20 off-topic) and the FAQ calibration and test questions with
+ * the out-of-scope lines: no article answer on a wrong topic there, and only one out-of-scope line
+ * answered ("can I buy a gift card" -> the non-returnable items, which name gift cards). On 50
+ * customer questions written afterwards (+ 16 off-topic), 32 got an article answer, all from the
+ * right article, and no off-topic one did (fixtures/store/help/README.md).
  */
 export interface ArticleRule {
   /** A section this similar to the question answers it, whatever the transcripts say. */
