@@ -228,6 +228,9 @@ export class FaqRetriever {
     const other = ranked.reduce((m, r) => (isKnowledgeUnit(r) ? m : Math.max(m, r.similarity)), -1);
     const ok = sim >= rule.minSim || (sim >= rule.weakSim && sim - other >= rule.lead && sim - nextSection >= rule.margin);
     if (!ok) return null;
+    // Articles win over mined transcripts; an answer agents taught wins when it is the closer one.
+    const learned = ranked.reduce((m, r) => (this.sourceOf(r.group, r.sources).kind === 'learned' ? Math.max(m, r.similarity) : m), -1);
+    if (learned > sim) return null;
     // Best first: the chosen section's units, the other article candidates, then everything else.
     const kb = rerank(hits, rr, ctx);
     const chosen = kb.filter((r) => r.group === best.unit.group);

@@ -228,6 +228,11 @@ describe('help articles in the FAQ index', () => {
     const res = retriever.answerVector(vec);
     expect(res.source).toMatchObject({ kind: 'article', title: 'Cancellations', url: '/help/cancellation#cancel-before-shipping' });
     expect(res.ranked[0]!.group).toBe('kb:cancellation#cancel-before-shipping');
+    // An answer agents taught wins over an article when it is the closer match, not otherwise.
+    await index.add([{ key: 'learned:7:1', question: 'Can I pay cash on delivery for a Ladakh pincode?', answer: 'Not yet: COD is not available in Ladakh.', group: 'learned:7', intent: null, sources: ['learned:7'], ts: new Date().toISOString() }]);
+    const ladakh = await retriever.answer('can i pay cash on delivery for a ladakh pincode?');
+    expect(ladakh).toMatchObject({ confident: true, answer: 'Not yet: COD is not available in Ladakh.', source: { kind: 'learned' } });
+    expect((await retriever.answer('can i pay with cash on delivery?')).source?.kind).toBe('article');
     // No article on reviews: the transcript answers, and says so.
     const review = await retriever.answer('I would like to leave a review for your service');
     expect(review.groupId).toBe('review');
