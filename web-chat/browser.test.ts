@@ -20,6 +20,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const README_SHOTS = join(HERE, 'screenshots');
 const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
+const PRODUCT = { email: 'product@example.com', password: process.env.SHOPBOT_PRODUCT_PASSWORD ?? 'demo-product' };
 // Messenger is on for these tests (the widget then offers "Continue on Messenger"); Meta's Graph API
 // is a local fake, and webhooks are signed with this app secret.
 const MESSENGER_APP_SECRET = 'browser-test-app-secret';
@@ -208,12 +209,28 @@ async function lowContrast(page: Page, selectors: string[]): Promise<string[]> {
   }, selectors);
 }
 
+/** Fills and sends the sign-in form the console and the insights page share. */
+async function signIn(page: Page, account: { email: string; password: string }): Promise<void> {
+  await page.locator('#login-view').waitFor({ state: 'visible' });
+  await page.locator('#email').fill(account.email);
+  await page.locator('#password').fill(account.password);
+  await page.locator('#login button[type=submit]').click();
+}
+
 async function agentLogin(page: Page): Promise<void> {
   await page.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
-  await page.locator('#email').fill(AGENT.email);
-  await page.locator('#password').fill(AGENT.password);
-  await page.locator('#login button[type=submit]').click();
+  await signIn(page, AGENT);
   await page.locator('#console').waitFor({ state: 'visible' });
+}
+
+/** The staff session token the page keeps (per tab, like the console). */
+const pageToken = (page: Page) => page.evaluate(() => (JSON.parse(sessionStorage.getItem('shopbot-agent-session') || 'null') as { token?: string } | null)?.token ?? null);
+
+/** Status of an insights API call with `token`, made by the test (not the page). */
+async function insightsStatus(token: string | null): Promise<number> {
+  const res = await fetch(`${server.url}/api/insights/products?limit=1`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  await res.arrayBuffer();
+  return res.status;
 }
 
 beforeAll(async () => {
@@ -568,11 +585,56 @@ describe('hand-off to a person', () => {
   }, 120_000);
 });
 
+describe('staff sign-in', () => {
+  it('the console signs in, refuses a wrong password, and "Sign out" ends the session on the server', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+    await signIn(page, { email: AGENT.email, password: 'not-the-password' });
+    await poll(() => page.locator('#login-error').textContent()).toMatch(/wrong e-mail or password/);
+    expect(await page.locator('#console').isHidden()).toBe(true);
+    await signIn(page, AGENT);
+    await page.locator('#console').waitFor({ state: 'visible' });
+    await poll(() => page.locator('#conn').isHidden()).toBe(true);
+    const token = await pageToken(page);
+    expect(token).toBeTruthy();
+    expect(await insightsStatus(token)).toBe(200);
+    // The same tab opens insights without signing in again.
+    await page.goto(`${server.url}/insights`, { waitUntil: 'domcontentloaded' });
+    await poll(() => page.locator('#products tbody tr[data-product-id]').count()).toBeGreaterThan(0);
+    expect(await page.locator('#login-view').isHidden()).toBe(true);
+    await page.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+    await page.locator('#console').waitFor({ state: 'visible' });
+
+    await page.locator('#logout').click();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    await poll(() => page.locator('#login-error').textContent()).toBe('Signed out.');
+    expect(await pageToken(page)).toBeNull();
+    // The old token is dead on the server, not only forgotten by the page.
+    await poll(() => insightsStatus(token)).toBe(401);
+  });
+
+  it('a product-team account is sent from the console to insights', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+    await signIn(page, PRODUCT);
+    await page.waitForURL(/\/insights$/);
+    await poll(() => page.locator('#products tbody tr[data-product-id]').count()).toBeGreaterThan(0);
+    expect(await page.locator('#me').textContent()).toMatch(/product/i);
+    await page.locator('#logout').click();
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    expect(await page.locator('#insights-main').isHidden()).toBe(true);
+  });
+});
+
 describe('review insights', () => {
   it('renders a product with its charts, aspect reviews, and exports CSV', async () => {
     const page = await newPage({ width: 1400, height: 1000 });
-    // A deep link to a product with a moderate number of reviews.
+    // A deep link to a product with a moderate number of reviews: the page asks to sign in first.
     await page.goto(`${server.url}/insights?product=P-DF-B00IOY8XWQ`, { waitUntil: 'domcontentloaded' });
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    expect(await page.locator('#insights-main').isHidden()).toBe(true);
+    expect(await page.locator('#products tbody tr[data-product-id]').count()).toBe(0);
+    await signIn(page, PRODUCT);
     await poll(() => page.locator('#products tbody tr[data-product-id]').count()).toBeGreaterThan(10);
     const chart = page.locator('svg[data-chart="sentiment"]');
     await chart.waitFor({ timeout: 90_000 });
@@ -597,7 +659,7 @@ describe('review insights', () => {
       await lowContrast(page, ['.products-table td', '.products-table th', '.stat b', '.stat span', '.aspect-table td', '.aspect-table th', '.procon li', '.link-btn', '.legend', '.review-text', '.review-head', 'label', '.btn', '.trend-up', '.trend-down', '.trend-flat', '#list-info', '.detail-head .small']),
     ).toEqual([]);
 
-    // Export: the download is a real CSV of this product's aspects.
+    // Export: the download (fetched with the token, saved from a blob) is a real CSV of this product's aspects.
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
     expect(download.suggestedFilename()).toMatch(/^insights-P-DF-B00IOY8XWQ-aspects-\d{4}-\d{2}-\d{2}\.csv$/);
     const file = await download.path();

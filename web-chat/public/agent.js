@@ -1,11 +1,10 @@
 // Agent console: login, the live queue, several chats at once with unread badges, transcript with
 // what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
-import { clear, el, fmtDuration, fmtTime, pct, sentimentPill } from './common.js';
+import { bindStaffLogin, clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, pct, sentimentPill, staffSignOut } from './common.js';
 
 import { initLearnedPanel, offerDraft } from './learned.js';
 
 const $ = (id) => document.getElementById(id);
-const TOKEN_KEY = 'shopbot-agent-session';
 
 const ui = {
   loginView: $('login-view'),
@@ -164,44 +163,43 @@ function showLogin(message) {
   setTimeout(() => $('email').focus(), 0);
 }
 
-ui.loginForm.addEventListener('submit', async (e) => {
-  e.preventDefault();
-  unlockAudio();
-  ui.loginError.textContent = '';
-  const email = $('email').value.trim();
-  const password = $('password').value;
-  if (!email || !password) {
-    ui.loginError.textContent = 'Enter your e-mail and password.';
-    return;
-  }
-  try {
-    const res = await fetch('/api/agents/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) {
-      ui.loginError.textContent = body.error || `Sign-in failed (${res.status}).`;
-      return;
-    }
-    state.session = { token: body.token, agent: body.agent, expiresAt: body.expiresAt };
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(state.session));
-    $('password').value = '';
+bindStaffLogin(
+  ui.loginForm,
+  ui.loginError,
+  (session) => {
+    state.session = session;
     start();
-  } catch (err) {
-    ui.loginError.textContent = `Sign-in failed: ${err.message}`;
-  }
-});
+  },
+  unlockAudio,
+);
 
-ui.logout.addEventListener('click', () => {
-  sessionStorage.removeItem(TOKEN_KEY);
+/** Leaves the console: the socket closes, the chats are forgotten and the login form shows. */
+function endSession(message) {
+  clearStaffSession();
   if (state.socket) state.socket.disconnect();
   state.socket = null;
   state.session = null;
   state.chats.clear();
   state.active = null;
-  showLogin('Signed out.');
+  showLogin(message);
+}
+
+ui.logout.addEventListener('click', async () => {
+  const session = state.session;
+  // This tab lets go first (its socket closes), then the server ends the session and any other
+  // socket signed in with it.
+  endSession('Signing out…');
+  const done = await staffSignOut(session);
+  ui.loginError.textContent = done ? 'Signed out.' : 'Signed out in this tab; the server could not be reached, so the session ends when it expires.';
 });
 
 // ---------- connection ----------
 function start() {
+  // Product-team accounts read insights only; the chat namespace would refuse them.
+  if (state.session.agent && state.session.agent.role === 'product') {
+    location.assign('/insights');
+    return;
+  }
   ui.loginView.hidden = true;
   ui.console.hidden = false;
   ui.me.hidden = false;
@@ -225,13 +223,12 @@ function start() {
     if (reason !== 'io client disconnect') setConn('Connection lost – reconnecting…');
   });
   socket.on('connect_error', (err) => {
-    if (err && err.message === 'unauthorized') {
-      sessionStorage.removeItem(TOKEN_KEY);
-      socket.disconnect();
-      state.socket = null;
-      showLogin('Your session has ended; please sign in again.');
-    } else setConn('Cannot reach the server – retrying…');
+    if (err && err.message === 'unauthorized') endSession('Your session has ended; please sign in again.');
+    else if (err && err.message === 'forbidden') endSession('This account cannot take chats; open Insights instead.');
+    else setConn('Cannot reach the server – retrying…');
   });
+  // Signed out elsewhere (another tab's "Sign out") or expired: the server closes the socket.
+  socket.on('session_ended', () => endSession('Your session has ended; please sign in again.'));
   // The queue: a full snapshot on (re)connection, then only changes (rows added, removed, updated).
   socket.on('queue', onQueue);
   socket.on('queue_add', onQueueItem);
@@ -715,12 +712,6 @@ ui.returnBtn.addEventListener('click', async () => {
 });
 
 // ---------- boot ----------
-try {
-  const saved = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || 'null');
-  if (saved && saved.token && (!saved.expiresAt || Date.parse(saved.expiresAt) > Date.now())) {
-    state.session = saved;
-    start();
-  } else showLogin('');
-} catch {
-  showLogin('');
-}
+state.session = loadStaffSession();
+if (state.session) start();
+else showLogin('');

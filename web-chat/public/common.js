@@ -128,3 +128,91 @@ export function sentimentPill(label, score) {
   const icon = label === 'positive' ? '\u263A' : label === 'negative' ? '\u2639' : '\u2013';
   return el('span', { class: `pill ${cls}`, title: score !== null && score !== undefined ? `${label} (${Number(score).toFixed(2)})` : label }, [el('span', { 'aria-hidden': 'true', text: icon }), label]);
 }
+
+// ---------- staff sign-in (agent console and insights share one session per tab) ----------
+export const STAFF_SESSION_KEY = 'shopbot-agent-session';
+
+/** The tab's saved staff session ({token, agent, expiresAt}) if it has not expired, else null. */
+export function loadStaffSession() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STAFF_SESSION_KEY) || 'null');
+    if (saved && typeof saved.token === 'string' && saved.agent && (!saved.expiresAt || Date.parse(saved.expiresAt) > Date.now())) return saved;
+  } catch {
+    /* unreadable: treated as signed out */
+  }
+  sessionStorage.removeItem(STAFF_SESSION_KEY);
+  return null;
+}
+
+export function saveStaffSession(session) {
+  sessionStorage.setItem(STAFF_SESSION_KEY, JSON.stringify(session));
+}
+
+export function clearStaffSession() {
+  sessionStorage.removeItem(STAFF_SESSION_KEY);
+}
+
+/** Request headers carrying the session token. */
+export function staffHeaders(session, extra = {}) {
+  return { ...extra, authorization: `Bearer ${session.token}` };
+}
+
+/** Signs in; resolves with the session, or throws an Error with the server's reason (and .status). */
+export async function staffSignIn(email, password) {
+  const res = await fetch('/api/agents/login', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ email, password }) });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = new Error(body.error || `Sign-in failed (${res.status}).`);
+    err.status = res.status;
+    throw err;
+  }
+  const session = { token: body.token, agent: body.agent, expiresAt: body.expiresAt };
+  saveStaffSession(session);
+  return session;
+}
+
+/**
+ * Forgets the session in this tab and ends it on the server; true when the server confirmed (or the
+ * session had already ended there), false when it could not be reached.
+ */
+export async function staffSignOut(session) {
+  clearStaffSession();
+  if (!session || !session.token) return true;
+  try {
+    const res = await fetch('/api/agents/logout', { method: 'POST', headers: staffHeaders(session) });
+    return res.ok || res.status === 401;
+  } catch {
+    return false; // offline: the token is gone from the tab and expires on the server
+  }
+}
+
+/**
+ * Wires a sign-in form (#email, #password inside `form`, errors in `errorEl`): on success calls
+ * onSession(session). Used by the console and the insights page.
+ */
+export function bindStaffLogin(form, errorEl, onSession, beforeSubmit = () => {}) {
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    beforeSubmit();
+    errorEl.textContent = '';
+    const emailInput = form.querySelector('input[type=email]');
+    const passwordInput = form.querySelector('input[type=password]');
+    const email = emailInput.value.trim();
+    const password = passwordInput.value;
+    if (!email || !password) {
+      errorEl.textContent = 'Enter your e-mail and password.';
+      return;
+    }
+    const button = form.querySelector('button[type=submit]');
+    if (button) button.disabled = true;
+    try {
+      const session = await staffSignIn(email, password);
+      passwordInput.value = '';
+      onSession(session);
+    } catch (err) {
+      errorEl.textContent = err.status ? err.message : `Sign-in failed: ${err.message}`;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+}

@@ -1,8 +1,10 @@
 // Review insights: product list with review counts and sentiment; per product sentiment over time,
 // rating distribution, aspect table with trends and the reviews behind each aspect, pros and cons
 // linked to their source reviews; filters by category and date; CSV / JSON export.
+// Staff only: the page signs in like the agent console (same session per tab) and sends the token
+// with every API call; exports are fetched with it and saved from a blob.
 import { sentimentChart, sentimentLegend, ratingChart, sparkline, bucket } from './charts.js';
-import { clear, el, fmtDate, getJson, pct, productImage, sentimentPill, stars } from './common.js';
+import { bindStaffLogin, clear, el, fmtDate, getJson, loadStaffSession, pct, productImage, sentimentPill, staffHeaders, staffSignOut, stars } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -17,6 +19,12 @@ const ui = {
   tbody: document.querySelector('#products tbody'),
   listInfo: $('list-info'),
   detail: $('detail'),
+  main: $('insights-main'),
+  loginView: $('login-view'),
+  loginForm: $('login'),
+  loginError: $('login-error'),
+  me: $('me'),
+  logout: $('logout'),
 };
 
 const params = new URLSearchParams(location.search);
@@ -32,6 +40,98 @@ const state = {
 ui.from.value = state.from;
 ui.to.value = state.to;
 ui.search.value = state.q;
+
+// ---------- staff session ----------
+let session = loadStaffSession();
+let started = false;
+
+function showLogin(message) {
+  ui.main.hidden = true;
+  ui.loginView.hidden = false;
+  ui.me.hidden = true;
+  ui.logout.hidden = true;
+  ui.loginError.textContent = message || '';
+  setTimeout(() => $('email').focus(), 0);
+}
+
+function showApp() {
+  ui.loginView.hidden = true;
+  ui.main.hidden = false;
+  ui.me.hidden = false;
+  ui.me.textContent = session.agent.name;
+  ui.logout.hidden = false;
+  if (started) return void loadList();
+  started = true;
+  syncUrl();
+  void loadList();
+}
+
+/** The session was refused (revoked, expired): back to the sign-in form. */
+function sessionEnded() {
+  session = null;
+  void staffSignOut(null);
+  showLogin('Your session has ended; please sign in again.');
+}
+
+/** GET of an insights API URL with the session token; a 401 shows the sign-in form. */
+async function api(url) {
+  if (!session) throw new Error('not signed in');
+  try {
+    return await getJson(url, { headers: staffHeaders(session, { accept: 'application/json' }) });
+  } catch (err) {
+    if (err.status === 401) sessionEnded();
+    throw err;
+  }
+}
+
+bindStaffLogin(ui.loginForm, ui.loginError, (s) => {
+  session = s;
+  showApp();
+});
+
+ui.logout.addEventListener('click', async () => {
+  const s = session;
+  session = null;
+  showLogin('Signing out…');
+  const done = await staffSignOut(s);
+  ui.loginError.textContent = done ? 'Signed out.' : 'Signed out in this tab; the server could not be reached, so the session ends when it expires.';
+});
+
+/** Exports need the token too, which a plain link cannot send: fetch, then save the blob. */
+async function download(link) {
+  if (!session || link.getAttribute('aria-busy') === 'true') return;
+  link.setAttribute('aria-busy', 'true');
+  const label = link.textContent;
+  link.textContent = 'Preparing…';
+  try {
+    const res = await fetch(link.href, { headers: staffHeaders(session) });
+    if (res.status === 401) return sessionEnded();
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      ui.listInfo.textContent = `Export failed: ${body.error || res.status}`;
+      return;
+    }
+    const blob = await res.blob();
+    const m = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '');
+    const url = URL.createObjectURL(blob);
+    const a = el('a', { href: url, download: m ? m[1] : 'insights-export', hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30_000);
+  } catch (err) {
+    ui.listInfo.textContent = `Export failed: ${err.message}`;
+  } finally {
+    link.textContent = label;
+    link.removeAttribute('aria-busy');
+  }
+}
+for (const link of [ui.csv, ui.json]) {
+  link.addEventListener('click', (e) => {
+    e.preventDefault();
+    void download(link);
+  });
+}
 
 function filterParams(extra = {}) {
   const p = new URLSearchParams();
@@ -73,7 +173,7 @@ function applyWidths(root) {
 async function loadList() {
   ui.listInfo.textContent = 'Loading…';
   try {
-    const { body } = await getJson(`/api/insights/products?${filterParams({ q: state.q, limit: '300' })}`);
+    const { body } = await api(`/api/insights/products?${filterParams({ q: state.q, limit: '300' })}`);
     state.rows = body.products;
     renderCategories(body.categories);
     renderList();
@@ -96,7 +196,7 @@ function scheduleListRefresh() {
     refreshTimer = null;
     refreshes++;
     try {
-      const { body } = await getJson(`/api/insights/products?${filterParams({ q: state.q, limit: '300' })}`);
+      const { body } = await api(`/api/insights/products?${filterParams({ q: state.q, limit: '300' })}`);
       state.rows = body.products;
       renderList();
       if (body.products.some((r) => r.sentimentSource === 'ratings' && r.reviews >= 5)) scheduleListRefresh();
@@ -156,7 +256,7 @@ async function loadDetail() {
   }
   try {
     for (;;) {
-      const { status, body } = await getJson(`/api/insights/products/${encodeURIComponent(id)}?${filterParams()}`);
+      const { status, body } = await api(`/api/insights/products/${encodeURIComponent(id)}?${filterParams()}`);
       if (token !== state.detailToken) return;
       if (status === 202) {
         clear(ui.detail).append(
@@ -322,7 +422,7 @@ function highlighted(text, snippet) {
 async function fillReviews(list, query, aspect, snippet) {
   clear(list).append(el('li', { class: 'muted small' }, [el('span', { class: 'spinner', 'aria-hidden': 'true' }), ' Loading reviews…']));
   try {
-    const { body } = await getJson(`/api/insights/products/${encodeURIComponent(state.product)}/reviews?${filterParams()}&${query}`);
+    const { body } = await api(`/api/insights/products/${encodeURIComponent(state.product)}/reviews?${filterParams()}&${query}`);
     clear(list);
     if (body.reviews.length === 0) list.append(el('li', { class: 'muted small', text: 'No reviews found.' }));
     for (const r of body.reviews) {
@@ -392,5 +492,5 @@ window.addEventListener('resize', () => {
   }, 200);
 });
 
-syncUrl();
-void loadList();
+if (session) showApp();
+else showLogin('');
