@@ -14,7 +14,7 @@ import { confidence, resolveCalibration, type Calibration, type Features } from 
 import { extractUnit, type ConversationInput, type ExtractOptions } from './extract.js';
 import { fill, type CustomerContext, type StoreInfo } from './fill.js';
 import { FaqIndex, type AddResult, type FaqIndexOptions, type SearchHit, type StoredUnit } from './index-store.js';
-import { articleOf, clarifyTextOf, hasArticles, isKnowledgeUnit } from './knowledge.js';
+import { ArticleSearch, articleOf, clarifyTextOf, hasArticles, isKnowledgeUnit } from './knowledge.js';
 import { redactText } from './redact.js';
 
 export interface AnswerContext {
@@ -124,6 +124,7 @@ export class FaqRetriever {
   readonly calibration: Calibration;
   readonly calibrationFrom: string;
   readonly articleRule: ArticleRule | null;
+  private readonly articles: ArticleSearch;
 
   constructor(
     readonly index: FaqIndex,
@@ -139,6 +140,7 @@ export class FaqRetriever {
       this.calibrationFrom = r.from;
     }
     this.articleRule = opts.articles === false ? null : { ...DEFAULT_ARTICLE_RULE, ...(opts.articles ?? {}) };
+    this.articles = new ArticleSearch(index);
   }
 
   /** Opens the index of the configured database (faq_ tables in it, faq.hnsw next to it). */
@@ -220,7 +222,7 @@ export class FaqRetriever {
     const rule = this.articleRule;
     if (!rule || !hasArticles(this.index)) return null;
     const rr = this.calibration.rerank;
-    const hits = this.index.search(vec, rr.candidates, isKnowledgeUnit);
+    const hits = this.articles.search(vec, rr.candidates);
     const best = hits[0];
     if (!best) return null;
     const sim = best.score;
@@ -229,7 +231,7 @@ export class FaqRetriever {
     const ok = sim >= rule.minSim || (sim >= rule.weakSim && sim - other >= rule.lead && sim - nextSection >= rule.margin);
     if (!ok) return null;
     // Articles win over mined transcripts; an answer agents taught wins when it is the closer one.
-    const learned = ranked.reduce((m, r) => (this.sourceOf(r.group, r.sources).kind === 'learned' ? Math.max(m, r.similarity) : m), -1);
+    const learned = ranked.reduce((m, r) => (isLearned(r.group, r.sources) ? Math.max(m, r.similarity) : m), -1);
     if (learned > sim) return null;
     // Best first: the chosen section's units, the other article candidates, then everything else.
     const kb = rerank(hits, rr, ctx);
@@ -258,7 +260,7 @@ export class FaqRetriever {
       const a = articleOf(this.index, group);
       return a ? { kind: 'article', title: a.title, url: a.url } : { kind: 'article' };
     }
-    if (group.startsWith('learned:') || sources.some((s) => s.startsWith('learned:') || s.startsWith('live:'))) return { kind: 'learned' };
+    if (isLearned(group, sources)) return { kind: 'learned' };
     return { kind: 'transcript' };
   }
 
@@ -288,6 +290,9 @@ export class FaqRetriever {
     return { answer: null, score: 0, confident: false, sources: [], groupId: null, next: 'handoff', clarify: [], ranked: [], features: { sim: 0, share: 0, margin: 0 } };
   }
 }
+
+/** An answer agents taught: approved ('learned:<id>') or learned before reviews existed ('live:…'). */
+const isLearned = (group: string, sources: readonly string[]): boolean => group.startsWith('learned:') || sources.some((s) => s.startsWith('learned:') || s.startsWith('live:'));
 
 /** Group vote weights: softmax of similarities with temperature tau. */
 function groupShares(hits: readonly { group: string; similarity: number }[], tau: number): Map<string, number> {

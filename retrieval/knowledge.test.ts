@@ -7,7 +7,7 @@ import type { Encoder } from '../nlu/encoder-types.js';
 import { loadEncoder, type LoadedEncoder } from '../nlu/encoder.js';
 import { FaqRetriever } from './answer.js';
 import { FaqIndex } from './index-store.js';
-import { chunkArticles, chunkUnits, KnowledgeError, loadArticles, markdownToText, parseArticle, parseKnowledgeKey, reindexKnowledge, syncKnowledge } from './knowledge.js';
+import { ArticleSearch, chunkArticles, chunkUnits, isKnowledgeUnit, KnowledgeError, loadArticles, markdownToText, parseArticle, parseKnowledgeKey, reindexKnowledge, syncKnowledge } from './knowledge.js';
 import { pairsToUnits, parsePair, type FaqPair } from './pairs.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -213,6 +213,17 @@ describe('help articles in the FAQ index', () => {
       expect(res.sources, q).toEqual([`kb:${url.slice('/help/'.length)}`]);
       for (const p of patterns) expect(res.answer, q).toMatch(p);
       expect(res.answer, q).not.toMatch(/\{\{|\*\*/);
+    }
+  });
+
+  it('searches the article units exactly, as the index would with a filter', async () => {
+    const search = new ArticleSearch(index);
+    for (const q of ['can i pay with cash on delivery?', 'how long does delivery take to guwahati', 'tell me a joke']) {
+      const vec = await enc.embed(q);
+      const exact = search.search(vec, 5);
+      const graph = index.search(vec, 5, isKnowledgeUnit);
+      expect(exact.map((h) => h.label), q).toEqual(graph.map((h) => h.label));
+      exact.forEach((h, i) => expect(h.score).toBeCloseTo(graph[i]!.score, 4));
     }
   });
 

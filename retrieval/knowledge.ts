@@ -22,12 +22,14 @@ import type { Config } from '../core/config.js';
 import { progress as progressBar } from '../core/progress.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import type { QaUnit } from './extract.js';
-import type { FaqIndex, StoredUnit } from './index-store.js';
+import type { FaqIndex, SearchHit, StoredUnit } from './index-store.js';
 
 /** Prefix of every knowledge-base unit's key, group and source. */
 export const KB_PREFIX = 'kb:';
 /** faq_meta key holding the indexed articles' titles and links (read by the retriever). */
 export const KB_META_KEY = 'kb:articles';
+/** faq_meta key changed by every re-index that changed units: readers reload their article vectors. */
+export const KB_REV_KEY = 'kb:rev';
 
 export interface KbSection {
   /** GitHub-style anchor of the heading ('' for the text before the first `##`). */
@@ -333,6 +335,73 @@ function readArticleMeta(index: Pick<FaqIndex, 'getMeta'>): Record<string, Artic
   return value;
 }
 
+/**
+ * Exact search over the article units only. There are a few hundred of them, so scoring them all
+ * (vectors held in memory) is faster than a filtered HNSW search, whose filter calls back into
+ * JavaScript for every node it visits. The vectors are reloaded when a re-index changed units
+ * (KB_REV_KEY); a unit removed since is skipped.
+ */
+export class ArticleSearch {
+  private rev: string | undefined | null = null;
+  private labels: number[] = [];
+  /** The units' vectors, L2-normalized, one after another. */
+  private matrix = new Float32Array(0);
+  private scores = new Float32Array(0);
+
+  constructor(readonly index: Pick<FaqIndex, 'getMeta' | 'allUnits' | 'vectorOf' | 'unit'>) {}
+
+  /** The k article units nearest to an L2-normalized query vector, most similar first. */
+  search(query: Float32Array, k: number): SearchHit[] {
+    this.load();
+    const n = this.labels.length;
+    const dim = query.length;
+    if (n === 0 || k <= 0) return [];
+    if (this.matrix.length !== n * dim) throw new Error(`query vector has ${dim} dimensions, the article vectors ${this.matrix.length / n}`);
+    const m = this.matrix;
+    const scores = this.scores;
+    for (let i = 0, o = 0; i < n; i++, o += dim) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += m[o + d]! * query[d]!;
+      scores[i] = s;
+    }
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+    const hits: SearchHit[] = [];
+    for (const i of order) {
+      const unit = this.index.unit(this.labels[i]!);
+      if (!unit) continue; // removed since the vectors were loaded
+      hits.push({ label: this.labels[i]!, score: scores[i]!, unit });
+      if (hits.length >= k) break;
+    }
+    return hits;
+  }
+
+  private load(): void {
+    const rev = this.index.getMeta(KB_REV_KEY);
+    if (rev === this.rev) return;
+    const labels: number[] = [];
+    const vectors: Float32Array[] = [];
+    for (const u of this.index.allUnits()) {
+      if (!isKnowledgeUnit(u)) continue;
+      const v = this.index.vectorOf(u.label);
+      if (!v) continue;
+      labels.push(u.label);
+      vectors.push(v);
+    }
+    const dim = vectors[0]?.length ?? 0;
+    const matrix = new Float32Array(labels.length * dim);
+    vectors.forEach((v, i) => {
+      let norm = 0;
+      for (let d = 0; d < dim; d++) norm += v[d]! * v[d]!;
+      norm = Math.sqrt(norm) || 1;
+      for (let d = 0; d < dim; d++) matrix[i * dim + d] = v[d]! / norm;
+    });
+    this.rev = rev;
+    this.labels = labels;
+    this.matrix = matrix;
+    this.scores = new Float32Array(labels.length);
+  }
+}
+
 export interface ReindexOptions extends ChunkOptions {
   log?: (line: string) => void;
   /** Show a progress bar on stderr while embedding (default false). */
@@ -446,7 +515,10 @@ export async function reindexKnowledge(index: FaqIndex, dir: string, encoder: En
   const meta: Record<string, ArticleInfo> = {};
   for (const a of articles) meta[a.slug] = { slug: a.slug, title: a.title, url: a.url, updated: a.updated };
   index.setMeta(KB_META_KEY, JSON.stringify(meta));
-  if (report.added + report.updated + report.removed > 0) await index.save();
+  if (report.added + report.updated + report.removed > 0 || drop.length > 0) {
+    index.setMeta(KB_REV_KEY, `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
+    await index.save();
+  }
   report.ms = Date.now() - started;
   log(
     `[kb] ${articles.length} articles, ${chunks.length} chunks: ${report.added} added, ${report.updated} updated, ${report.removed} removed, ${report.unchanged} unchanged (${report.unitsAdded} units embedded, ${report.unitsRemoved} removed) in ${report.ms} ms`,
