@@ -5,6 +5,7 @@ import { formatPrice, parseCardAction, productCard, type CardActionValue } from 
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
+import { attributesOf, hasAttribute } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, Understanding } from './services.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
@@ -404,15 +405,30 @@ export class ShopBot extends ActivityHandler {
       const profile = await this.profile.get(ctx, { statedPreferences: [] });
       profile.statedPreferences = [...new Set([...wanted, ...profile.statedPreferences])].slice(0, 20);
     }
-    const suggestions = await this.services.recommender.recommend({
+    // Named measures ("43 inch", "15 litre") are requirements: ask for more candidates and keep
+    // those that state them; when none does, show the nearest and say so.
+    const attributes = attributesOf(text);
+    const candidates = await this.services.recommender.recommend({
       customerId,
       query: text,
       queryVector: nlu.vector,
       filters: { ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) },
-      k: 5,
+      k: attributes.length ? 30 : 5,
     });
+    let suggestions = candidates.slice(0, 5);
+    let intro = nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:';
+    if (attributes.length) {
+      const byId = new Map(this.store.products.getMany(candidates.map((c) => c.productId)).map((p) => [p.id, p]));
+      const fitting = candidates.filter((c) => {
+        const p = byId.get(c.productId);
+        return p !== undefined && attributes.every((a) => hasAttribute(`${p.title} ${p.description}`, a));
+      });
+      const wanted = attributes.map((a) => a.text).join(', ');
+      if (fitting.length) suggestions = fitting.slice(0, 5).map((f) => ({ ...f, reason: f.reason ? `${wanted} · ${f.reason}` : wanted }));
+      else intro = `I couldn't find one with ${wanted}${nlu.entities.priceMax !== undefined ? ' within your budget' : ''}. These are the nearest I have:`;
+    }
     state.lastInjectedTurn = state.turn;
-    await this.show(ctx, state, customerId, suggestions, nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:');
+    await this.show(ctx, state, customerId, suggestions, intro);
   }
 
   private async followUp(ctx: TurnContext, state: DialogState, customerId: string, follow: NonNullable<ReturnType<typeof detectFollowUp>>, nlu: Understanding): Promise<void> {
