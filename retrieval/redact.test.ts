@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { knownFromFilled, luhnValid, redact, redactText, type PiiType } from './redact.js';
+import { knownFromFilled, luhnValid, redact, redactText, redactUnchecked, type PiiType } from './redact.js';
 
 const types = (text: string) => redact(text).found.map((f) => f.type);
 
@@ -250,4 +250,19 @@ describe('redact: personal data of an Indian online store (issue 13)', () => {
     expect(redactText(once)).toBe(once);
     expect(once).not.toMatch(/Arjun|09\/29|oksbi|482913|HDFC0001234|1990|402|560038/);
   });
+
+  it('stays linear on long runs of one shape (no catastrophic backtracking) and never needs its fallback', () => {
+    const n = 50_000;
+    const shapes = [
+      'a'.repeat(n), ' '.repeat(n), '-'.repeat(n), '/'.repeat(n), '#'.repeat(n), "'".repeat(n), '\n'.repeat(n), 'a-'.repeat(n / 2), '1-'.repeat(n / 2),
+      'password ' + 'Ab1!'.repeat(n / 4), 'order' + ' '.repeat(n) + '1234', 'Hi' + ' '.repeat(n) + 'Priya', 'flat 1, ' + 'a, '.repeat(n / 3),
+      'Priya here. '.repeat(n / 12), '- Neha\n'.repeat(n / 7), ('a '.repeat(40) + '560001 ').repeat(n / 87), 'e\u0301'.repeat(n / 2),
+    ];
+    for (const t of shapes) {
+      const t0 = performance.now();
+      expect(() => redactUnchecked(t)).not.toThrow();
+      expect(performance.now() - t0, JSON.stringify(t.slice(0, 12))).toBeLessThan(1500);
+    }
+  });
 });
+
