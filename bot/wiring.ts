@@ -16,9 +16,11 @@ export function faqAnswerer(retriever: FaqRetriever, opts: { attribute?: boolean
       const customer = { ...(ctx.facts.name ? { name: ctx.facts.name, firstName: ctx.facts.name.split(' ')[0]! } : {}), ...(ctx.facts.email ? { email: ctx.facts.email } : {}), ...(ctx.facts.orderNumber ? { orderNumber: ctx.facts.orderNumber } : {}) };
       const a = ctx.vector ? retriever.answerVector(ctx.vector, { intent: ctx.intent ?? null, customer }) : await retriever.answer(question, { intent: ctx.intent ?? null, customer });
       const source = a.source ? { ...a.source, ...(a.source.url && opts.baseUrl ? { url: joinUrl(opts.baseUrl, a.source.url) } : {}) } : undefined;
+      const confident = a.confident && a.answer !== null;
       let answer = a.answer ?? '';
-      if (answer && source?.kind === 'article' && opts.attribute !== false) answer = attributed(answer, source);
-      return { answer, score: a.score, sources: a.sources, confident: a.confident && a.answer !== null, ...(source ? { source } : {}) };
+      if (confident && source?.kind === 'article' && opts.attribute !== false) answer = attributed(answer, source);
+      // The source of the answer given: none when there is no answer.
+      return { answer, score: a.score, sources: a.sources, confident, ...(confident && source ? { source } : {}) };
     },
   };
 }

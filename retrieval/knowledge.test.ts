@@ -265,6 +265,9 @@ describe('help articles in the FAQ index', () => {
     const plain = await faqAnswerer(retriever, { attribute: false, baseUrl: 'https://shop.example.in/' }).answer('can i pay with cash on delivery?', { facts: {} });
     expect(plain.answer).toMatch(/^Cash on delivery/);
     expect(plain.source?.url).toBe('https://shop.example.in/help/payment-methods#cash-on-delivery');
+    const none = await faqAnswerer(retriever).answer('tell me a joke', { facts: {} });
+    expect(none).toMatchObject({ confident: false, answer: '' });
+    expect(none.source).toBeUndefined();
   });
 
   it('replaces only the chunk of an edited section', async () => {
