@@ -10,6 +10,7 @@ import { StoreCatalog, StoreEvents } from '../recommender/store-sources.js';
 import { FaqRetriever } from '../retrieval/answer.js';
 import { ingestConversations } from '../retrieval/ingest.js';
 import { fromStoreTranscript } from '../retrieval/extract.js';
+import { syncKnowledge } from '../retrieval/knowledge.js';
 import { openStore } from '../store/index.js';
 import { seedIfNeeded } from '../store/seed.js';
 import { createWebChat, lazyAnalyzer } from '../web-chat/routes.js';
@@ -97,6 +98,9 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const transcripts = [...store.conversations.historical()].map(fromStoreTranscript);
   const ingest = await ingestConversations(retriever.index, transcripts, transcripts.length, { quiet: env.SHOPBOT_QUIET === '1' });
   log(`[start] FAQ index: ${ingest.size} answers (${ingest.added} new)`);
+  // The store's help articles: only sections changed since the last start are embedded again.
+  const kb = await syncKnowledge(retriever.index, config, { env, log, progress: env.SHOPBOT_QUIET !== '1' });
+  if (kb) log(`[start] help articles: ${kb.added} added, ${kb.updated} updated, ${kb.removed} removed, ${kb.unchanged} unchanged`);
 
   const recommender = await Recommender.create({ catalog: new StoreCatalog(store), events: new StoreEvents(store), encoder, cacheDir: config.dataDir, silent: env.SHOPBOT_QUIET === '1' });
   const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));

@@ -321,8 +321,11 @@ export class ShopBot extends ActivityHandler {
         return this.shop(ctx, state, customerId, text, nlu);
       case 'product_question':
         return this.productQuestion(ctx, state, customerId, text, nlu);
-      case 'track_order':
       case 'delivery_period':
+        // "how long does delivery take" is a policy question; "when will my order arrive" is not.
+        if (nlu.entities.orderNumbers.length === 0 && !/\b(my|mine|our)\b/i.test(text)) return this.faq(ctx, state, customerId, text, nlu);
+        return this.orderStatus(ctx, state, customerId, nlu);
+      case 'track_order':
         return this.orderStatus(ctx, state, customerId, nlu);
       case 'cancel_order':
         return this.startOrderChange(ctx, state, customerId, nlu, 'cancel');
@@ -344,13 +347,18 @@ export class ShopBot extends ActivityHandler {
    */
   private async evidence(text: string, nlu: Understanding, customerId: string, understood: boolean): Promise<{ kind: 'article' | 'answer'; answer: FaqAnswer } | { kind: 'product' } | { kind: 'none' }> {
     if (understood && SMALL_TALK.has(nlu.intent)) return { kind: 'none' };
-    const orderish = ORDER_INTENTS.has(nlu.intent) && understood;
+    // About one of the customer's own orders (a number, or "my order" from someone who has orders):
+    // the order flow answers. "how long does delivery take", or any order question from a guest,
+    // is a policy question first.
+    const orderish = ORDER_INTENTS.has(nlu.intent) && understood && (nlu.entities.orderNumbers.length > 0 || (/\b(my|mine|our)\b/i.test(text) && this.store.orders.listForCustomer(customerId, { limit: 1 }).length > 0));
     const shoppingScore = Math.max(0, ...(nlu.top ?? []).filter((t) => SHOPPING_INTENTS.has(t.intent)).map((t) => t.score));
     const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
     let answer: FaqAnswer | null = null;
     if (!orderish && !(budget && SHOPPING_INTENTS.has(nlu.intent))) {
       try {
-        answer = await this.services.faq.answer(text, { ...(understood ? { intent: nlu.intent } : {}), vector: nlu.vector, facts: this.facts(customerId) });
+        // No intent hint: a shopping or order intent would pull past answers of that intent ahead
+        // of the article that answers the words.
+        answer = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId) });
       } catch (err) {
         this.log(`[bot] knowledge look-up failed: ${(err as Error).message}`);
       }
