@@ -127,6 +127,10 @@ describe('redact: personal data of an Indian online store (issue 13)', () => {
     expect(redactText(t)).toBe('{{NAME}}, for you we saved your card exp {{CARD_EXPIRY}} and UPI {{UPI_ID}} so the next checkout is faster.');
     // With the names the store knows, as the learner calls it.
     expect(redactText('Hi Arjun Kumar, your refund is done. - Neha', { names: ['Arjun Kumar', 'Neha Verma'] })).toBe('Hi {{NAME}}, your refund is done. - {{NAME}}');
+    // Known names in any case when they are names, as written when they are also words.
+    expect(redactText('the parcel for deshmukh is here')).toBe('the parcel for deshmukh is here');
+    expect(redactText('the parcel for deshmukh is here', { names: ['Arjun Deshmukh'] })).toBe('the parcel for {{NAME}} is here');
+    expect(redactText('Admin: the user name is wrong', { names: ['Admin User'] })).toBe('{{NAME}}: the user name is wrong');
   });
 
   it('reports where each value was in the input', () => {

@@ -1179,19 +1179,37 @@ function redactPasses(raw: string, opts: RedactOptions): RedactResult {
     const v = k.value.trim().normalize('NFC');
     w.pass(new RegExp(`(?<![\\w])${escapeRe(v)}(?![\\w])`, 'gi'), (m) => whole(m, k.type));
   }
-  for (const name of opts.names ?? []) {
-    if (typeof name !== 'string') continue;
-    const parts = name.normalize('NFC').trim().split(/\s+/).filter((p) => p.length >= 2);
-    if (parts.length === 0) continue;
+  const knownNames = (opts.names ?? [])
+    .filter((n): n is string => typeof n === 'string')
+    .map((n) => n.normalize('NFC').trim().split(/\s+/).filter((p) => p.length >= 2))
+    .filter((parts) => parts.length > 0);
+  for (const parts of knownNames) {
     w.pass(new RegExp(`(?<![\\p{L}\\d])${parts.map(escapeRe).join('\\s{1,6}')}(?![\\p{L}\\d])`, 'giu'), (m) => whole(m, 'NAME'));
-    for (const p of parts) {
-      if (p.length < 3 || NOT_NAMES.has(p.toLowerCase())) continue;
-      // Case-sensitive: "Rose" the name, not "rose" the flower.
-      w.pass(new RegExp(`(?<![\\p{L}\\d])${escapeRe(p)}(?![\\p{L}\\d])`, 'gu'), (m) => whole(m, 'NAME'));
-    }
   }
 
   // 2. E-mail addresses (before URLs: "mailto:" and user info), UPI ids, then links.
+  emailsAndLinks(w);
+
+  // Each part of a known name on its own, once e-mails are out of the way ("priya.s@..." stays an
+  // e-mail). In any case ("priya", "deshmukh") when the part is a listed first name or surname;
+  // otherwise as written: "Rose" the name, not "rose" the flower; "Admin User" not "user".
+  for (const parts of knownNames) {
+    for (const p of parts) {
+      if (p.length < 3 || NOT_NAMES.has(p.toLowerCase())) continue;
+      const anyCase = (listedName(p) || SURNAMES.has(low(p))) && !LOWER_CASE_ONLY_IN_CONTEXT.has(low(p));
+      const flags = anyCase ? 'giu' : 'gu';
+      w.pass(new RegExp(`(?<![\\p{L}\\d_@.+-])${escapeRe(p)}(?![\\p{L}\\d_@+-]|\\.[\\p{L}\\d])`, flags), (m) => whole(m, 'NAME'));
+    }
+  }
+
+  // 3. Secrets named by a keyword: CVV, card expiry, birth date, one-time codes, passwords.
+  secrets(w);
+  rest(w, base.s);
+  return output(w, base);
+}
+
+/** E-mail addresses, UPI ids, personal links. */
+function emailsAndLinks(w: Work): void {
   w.pass(EMAIL_RE, (m) => whole(m, ROLE_MAILBOX.test(m[0].slice(0, m[0].indexOf('@'))) ? 'SUPPORT_EMAIL' : 'EMAIL'));
   w.pass(SPELLED_EMAIL_RE, (m) => {
     const [local = '', domain = ''] = m[0].split(/\s+(?:at|\[at\]|\(at\))\s+/i);
@@ -1211,10 +1229,10 @@ function redactPasses(raw: string, opts: RedactOptions): RedactResult {
     const url = trail ? m[0].slice(0, -trail.length) : m[0];
     return isPersonalUrl(url) ? { start: m.index, end: m.index + url.length, type: 'URL' } : null;
   });
+}
 
-  // 3. Secrets named by a keyword: CVV, card expiry, birth date, one-time codes, passwords.
-  secrets(w);
-
+/** Everything after the secrets: identifiers, phones, addresses, user names and person names, long numbers. */
+function rest(w: Work, s: string): void {
   // 4. Identifiers: government and bank ids, ids named by a keyword, prefixed, "#12345", IBANs,
   // then card numbers by Luhn, what names a card by its last digits, and an expiry right after a card.
   bankAndGovernmentIds(w);
@@ -1258,7 +1276,7 @@ function redactPasses(raw: string, opts: RedactOptions): RedactResult {
   });
 
   // 6. Made-up looking tokens in a message about passwords ("new one is Mango@777").
-  if (PASSWORD_CONTEXT.test(base.s)) {
+  if (PASSWORD_CONTEXT.test(s)) {
     // Near a word about passwords, before or after it ("I changed it to Sunrise#2023 ... wrong password").
     const near = (m: RegExpExecArray, at: Stretch) => PASSWORD_CONTEXT.test(before(at, m.index, 80)) || PASSWORD_CONTEXT.test(at.full.slice(at.offset + m.index, at.offset + m.index + m[0].length + 80));
     w.pass(PASSWORD_LIKE_RE, (m, g, at) => (near(m, at) ? whole(m, 'PASSWORD') : null));
@@ -1281,8 +1299,10 @@ function redactPasses(raw: string, opts: RedactOptions): RedactResult {
 
   // 9. Whatever long number is left is some identifier of someone.
   w.pass(LONG_NUMBER_RE, (m) => whole(m, 'NUMBER'));
+}
 
-  // Output: the text with placeholders, and what was replaced, with input offsets.
+/** The text with placeholders, and what was replaced, with input offsets. */
+function output(w: Work, base: Mapped): RedactResult {
   let text = '';
   const found: Redaction[] = [];
   let pos = 0;
