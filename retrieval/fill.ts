@@ -91,6 +91,15 @@ const GENERIC: Record<PiiType, { rules: Rule[]; bare: string }> = {
     ],
     bare: 'our website',
   },
+  // Payment and identity secrets: always the generic words, never a value.
+  CARD_EXPIRY: { rules: [[/\b(?:exp(?:iry|ires)?\.?|valid (?:thru|till|until))\s*(?:date\s*)?(?:is |:\s*)?\{\{CARD_EXPIRY\}\}/gi, "your card's expiry date"]], bare: "your card's expiry date" },
+  CVV: { rules: [[/\b(?:cvv|cvc|card verification (?:value|code))\s*(?:is |:\s*)?\{\{CVV\}\}/gi, 'the CVV on your card']], bare: 'the CVV on your card' },
+  UPI_ID: { rules: [[/\b(?:the |your )?(?:upi|vpa)(?: id| handle| address)?\s*(?:is |:\s*)?\{\{UPI_ID\}\}/gi, 'your UPI ID']], bare: 'your UPI ID' },
+  IFSC: { rules: [[/\b(?:the |your )?ifsc(?: code)?\s*(?:is |:\s*)?\{\{IFSC\}\}/gi, "your bank's IFSC code"]], bare: "your bank's IFSC code" },
+  OTP: { rules: [[/\b(?:the |your )?(?:otp|one[- ]time (?:code|password)|verification code|code)\s*(?:is |:\s*)?\{\{OTP\}\}/gi, 'the one-time code we send you']], bare: 'the one-time code we send you' },
+  PASSWORD: { rules: [[/\b(?:the |your )?(?:temporary |temp |new )?password\s*(?:is |:\s*)?\{\{PASSWORD\}\}/gi, 'a password you choose']], bare: 'a password you choose' },
+  DATE_OF_BIRTH: { rules: [[/\b(?:dob|date of birth|born on)\s*(?:is |:\s*)?\{\{DATE_OF_BIRTH\}\}/gi, 'your date of birth']], bare: 'your date of birth' },
+  GOV_ID: { rules: [], bare: 'your ID number' },
 };
 
 function valueFor(type: PiiType, c: CustomerContext, s: StoreInfo): string | undefined {
@@ -126,6 +135,14 @@ function valueFor(type: PiiType, c: CustomerContext, s: StoreInfo): string | und
     case 'CARD_NUMBER':
     case 'URL':
     case 'NUMBER':
+    case 'CARD_EXPIRY':
+    case 'CVV':
+    case 'UPI_ID':
+    case 'IFSC':
+    case 'OTP':
+    case 'PASSWORD':
+    case 'DATE_OF_BIRTH':
+    case 'GOV_ID':
       return undefined;
   }
 }
