@@ -69,6 +69,17 @@ describe('acceptance rules', () => {
     expect(judge(policy, { ...reply([]), firstReplyMs: null, error: 'no reply within 15000 ms' }).pass).toBe(false);
   });
 
+  it('a clarifying question is not an answer, even when it names the topic', () => {
+    const refund = item({ category: 'policy', text: 'refund to wallet or to account?', expect_terms: ['refund', 'days'] });
+    const v = judge(refund, reply(['I want to get this right. Is it about refunds, or returns?'], { chips: ['Refunds', 'Returns', 'Talk to a person'] }));
+    expect(v).toMatchObject({ pass: false, clarified: true, refused: false });
+    expect(v.reasons).toContain('only a clarifying question');
+    const order = item({ category: 'order', text: 'where is my order' });
+    expect(judge(order, reply(['I want to get this right. Is it about your account?'])).pass).toBe(false);
+    // An answer that ends with a question is still an answer.
+    expect(judge(refund, reply(['Refunds reach your UPI account in 2-4 working days. Is it about an order you already returned?'])).pass).toBe(true);
+  });
+
   const iron = item({ category: 'product', text: 'steam iron under 1500', max_price: 1500, product_terms: ['iron'], exclude_terms: ['lint'] });
   it('product: relevant cards within budget pass; none, over budget or off-topic fail', () => {
     const ok = ['Usha Steam Pro Steam Iron', 'Philips Dry Iron', 'Bajaj DX-6 Dry Iron', 'Havells Dry Iron', 'Orpat Iron'].map((t, i) => card(t, 600 + i * 100));
@@ -101,6 +112,8 @@ describe('acceptance rules', () => {
     expect(judge(human, reply(['Sure, let me get a person for you. Our team is offline right now; leave your message here and an agent will answer as soon as they are back.'])).pass).toBe(true);
     expect(judge(human, reply(["I'm a shopping assistant, happy to chat about what you're looking for."])).pass).toBe(false);
     expect(judge(human, reply([NOT_UNDERSTOOD], { chips: ['Talk to a person'] })).pass).toBe(false);
+    // An offer is not a hand-off: the customer asked for one already.
+    expect(judge(human, reply(['Could you tell me a bit more? Or I can get a person from our team for you right away.'])).reasons).toContain('no hand-off');
   });
 
   const complaint = item({ category: 'complaint', text: 'wow great service, 3rd time my refund failed' });
@@ -152,7 +165,7 @@ describe('the data set', () => {
   });
 
   it('summarises per category', () => {
-    const r = (category: ConversationItem['category'], pass: boolean, refused = false): ItemResult => ({ item: item({ category }), transcript: reply(['x']), verdict: { pass, reasons: [], refused, handoff: false } });
+    const r = (category: ConversationItem['category'], pass: boolean, refused = false): ItemResult => ({ item: item({ category }), transcript: reply(['x']), verdict: { pass, reasons: [], refused, handoff: false, clarified: false } });
     const s = summarise([r('policy', true), r('policy', false, true), r('out_of_scope', true)]);
     expect(s.per_category.policy).toEqual({ n: 2, pass: 1, rate: 0.5 });
     expect(s.overall).toBe(0.667);

@@ -14,10 +14,11 @@
 //
 // Failures go to stderr (id, category, text, why, reply); the last stdout line is
 //   {"task":"conversations","file","n","overall","per_category":{"policy":{"n","pass","rate"},...},
-//    "out_of_scope_refused","in_scope_refused","no_reply","reply_p50_ms","reply_p95_ms"}
+//    "out_of_scope_refused","in_scope_refused","clarification_only","no_reply","reply_p50_ms","reply_p95_ms"}
 // overall = share of messages passing their rule; out_of_scope_refused = share of out_of_scope
 // messages politely declined; in_scope_refused = share of the other messages given the refusal or
-// "not sure I understood" answer; reply_*_ms = send -> first bot message, over messages answered.
+// "not sure I understood" answer; clarification_only = share of all messages answered only with a
+// clarifying question ("Is it about refunds, or returns?"); reply_*_ms = send -> first bot message, over messages answered.
 // The exit code is 0 whatever the figures (a measurement), unless --min-overall / --min-category
 // (a share, 0..1, checked against every category) are given and missed: then 1.
 
@@ -188,6 +189,7 @@ export interface ConversationMetrics {
   per_category: Partial<Record<Category, { n: number; pass: number; rate: number }>>;
   out_of_scope_refused: number | null;
   in_scope_refused: number | null;
+  clarification_only: number | null;
   no_reply: number;
   reply_p50_ms: number | null;
   reply_p95_ms: number | null;
@@ -214,6 +216,7 @@ export function summarise(results: readonly ItemResult[]): ConversationMetrics {
     per_category: per,
     out_of_scope_refused: share(oos.filter((r) => r.transcript.texts.some(politelyDeclined)).length, oos.length),
     in_scope_refused: share(inScope.filter((r) => r.verdict.refused).length, inScope.length),
+    clarification_only: share(results.filter((r) => r.verdict.clarified).length, results.length),
     no_reply: results.filter((r) => r.transcript.firstReplyMs === null).length,
     reply_p50_ms: ms.length ? round(percentile(ms, 50), 0) : null,
     reply_p95_ms: ms.length ? round(percentile(ms, 95), 0) : null,
@@ -305,7 +308,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     await bot.close();
   }
   for (const r of results) if (!r.verdict.pass) process.stderr.write(describeFailure(r));
-  if (outFile) writeFileSync(resolve(outFile), results.map((r) => JSON.stringify({ id: r.item.id, category: r.item.category, text: r.item.text, pass: r.verdict.pass, reasons: r.verdict.reasons, refused: r.verdict.refused, handoff: r.verdict.handoff, transcript: r.transcript })).join('\n') + '\n');
+  if (outFile) writeFileSync(resolve(outFile), results.map((r) => JSON.stringify({ id: r.item.id, category: r.item.category, text: r.item.text, pass: r.verdict.pass, reasons: r.verdict.reasons, refused: r.verdict.refused, handoff: r.verdict.handoff, clarified: r.verdict.clarified, transcript: r.transcript })).join('\n') + '\n');
 
   const metrics: ConversationMetrics = { ...summarise(results), file };
   const missed: string[] = [];
@@ -316,6 +319,6 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     process.exitCode = 1;
   }
   // Keys in a fixed, readable order: task first.
-  const { task, n, overall, per_category, out_of_scope_refused, in_scope_refused, no_reply, reply_p50_ms, reply_p95_ms } = metrics;
-  return { task, file, n, overall, per_category, out_of_scope_refused, in_scope_refused, no_reply, reply_p50_ms, reply_p95_ms };
+  const { task, n, overall, per_category, out_of_scope_refused, in_scope_refused, clarification_only, no_reply, reply_p50_ms, reply_p95_ms } = metrics;
+  return { task, file, n, overall, per_category, out_of_scope_refused, in_scope_refused, clarification_only, no_reply, reply_p50_ms, reply_p95_ms };
 }

@@ -52,6 +52,8 @@ export interface Verdict {
   /** The bot gave its out-of-scope or not-understood answer. */
   refused: boolean;
   handoff: boolean;
+  /** The reply was only a clarifying question. */
+  clarified: boolean;
 }
 
 const NOT_LETTER = '[^\\p{L}\\p{N}]';
@@ -116,7 +118,8 @@ export function hasEmpathy(text: string): boolean {
 
 /** The reply brings (or offers) a person: queue, agent, team. */
 const PERSON = /\b(?:person|agent|human|colleague|team|specialist|support (?:staff|team|desk)|customer (?:care|service|support)|executive|someone (?:from|who))\b/i;
-const HANDOFF_TEXT = /\b(?:in the queue|queue position|number \d+ in (?:the )?(?:queue|line)|get (?:you )?(?:a|an) (?:person|agent|human)|let me get (?:a|an|someone)|connect(?:ing)? you (?:to|with)|transferr(?:ing|ed) you|(?:an|our|the) agent will|team is offline|(?:a|an) (?:agent|colleague|person) will|passed (?:this|you) (?:on )?to)\b/i;
+/** A hand-off under way (not merely offered: "I can get a person for you" is an offer). */
+const HANDOFF_TEXT = /\b(?:in the queue|queue position|number \d+ in (?:the )?(?:queue|line)|let me get (?:you )?(?:a|an|someone)|i'?ll get (?:you )?(?:a|an|someone)|i'?m connecting you|connecting you (?:to|with)|transferr(?:ing|ed) you|(?:an|our|the) agent will|team is offline|(?:a|an) (?:agent|colleague|person) will (?:answer|reply|be with|join|take)|passed (?:this|you) (?:on )?to)\b/i;
 const HELP = /\b(?:help|sort (?:it|this|that) out|look into|fix|resolve|refund|replace(?:ment)?|order number|make (?:it|this) right)\b/i;
 
 export function handoffStarted(t: Transcript): boolean {
@@ -225,16 +228,33 @@ export function saysEnglishOnly(text: string): boolean {
 
 // --- the rules -----------------------------------------------------------------------------------
 
+const CLARIFYING = /[^.?!]*\b(?:is it about|is this about|do you mean|did you mean|are you asking about|which one do you mean)\b[^?]*\?/gi;
+
+/**
+ * Only a clarifying question ("I want to get this right. Is it about refunds, or returns?"): it may
+ * name the topic, but it answers nothing yet, so it counts as no answer.
+ */
+export function isClarificationOnly(text: string): boolean {
+  const s = normalise(text);
+  CLARIFYING.lastIndex = 0;
+  if (!CLARIFYING.test(s)) return false;
+  return s.replace(CLARIFYING, '').trim().length <= 40;
+}
+
 /** Judges one turn by the category's rule (README: "Acceptance rules"). */
 export function judge(item: ConversationItem, t: Transcript): Verdict {
-  const texts = t.texts.map(normalise).filter(Boolean);
+  const said = t.texts.map(normalise).filter(Boolean);
+  const refused = said.some(isRefusal);
+  const clarified = said.length > 0 && said.every(isClarificationOnly);
+  // The texts that can count as an answer: clarifying questions are left out.
+  const texts = said.filter((x) => !isClarificationOnly(x));
   const all = texts.join('\n');
-  const refused = texts.some(isRefusal);
-  const handoff = handoffStarted(t);
+  const handoff = handoffStarted({ ...t, texts });
   const reasons: string[] = [];
   const fail = (r: string) => reasons.push(r);
   if (t.error) fail(t.error);
-  else if (texts.length === 0 && t.cards.length === 0) fail('no reply');
+  else if (said.length === 0 && t.cards.length === 0) fail('no reply');
+  else if (clarified && t.cards.length === 0 && !handoff) fail('only a clarifying question');
 
   switch (item.category) {
     case 'policy': {
@@ -297,5 +317,5 @@ export function judge(item: ConversationItem, t: Transcript): Verdict {
       break;
     }
   }
-  return { pass: reasons.length === 0, reasons, refused, handoff };
+  return { pass: reasons.length === 0, reasons, refused, handoff, clarified };
 }
