@@ -49,6 +49,11 @@ const LATIN: Record<string, { name: string; words: string[] }> = {
 /** English words that also appear in the lists above: never counted. */
 const SHARED = new Set(['a', 'i', 'me', 'do', 'to', 'in', 'on', 'is', 'as', 'no', 'so', 'pin', 'main', 'come', 'more', 'die', 'tag']);
 
+/** Shop words in English that Hinglish messages keep. */
+const STORE_WORDS = new Set(
+  'order orders refund refunds return returns replace replacement exchange delivery deliver delivered shipping shipped courier parcel package cancel cancelled payment pay paid cod emi upi card invoice bill gst warranty account password login price cost offer discount coupon product phone mobile tv laptop headphones earphones charger size colour color stock available'.split(' '),
+);
+
 const ENGLISH = new Set('the a an is are was were i you my your me we our it this that what when where how why can could would should will do does did have has had not no yes please order orders delivery refund return payment price want need to for of in on with and or but from about any is'.split(' '));
 
 export function detectLanguage(text: string): DetectedLanguage {
@@ -71,6 +76,9 @@ export function detectLanguage(text: string): DetectedLanguage {
       best = { lang, name };
     }
   }
+  // Hinglish about the shop ("return policy kya hai", "refund kab tak aayega") carries the English
+  // words the bot understands: it is read as English, not turned away.
+  if (best.lang === 'hi' && words.some((w) => STORE_WORDS.has(w))) return { lang: 'en', name: 'English' };
   // Two or more of its function words, and more of them than English ones.
   if (bestScore >= 2 && bestScore > english && bestScore / words.length >= 0.25) return best;
   return { lang: 'en', name: 'English' };

@@ -51,7 +51,11 @@ export interface FaqAnswer {
 }
 
 export interface FaqAnswerer {
-  answer(question: string, ctx: { intent?: string; vector?: Float32Array | null; facts: CustomerFacts }): Promise<FaqAnswer>;
+  /**
+   * `lenient`: the caller has nothing better to say (the message is neither understood nor a
+   * product request), so a help-article section matching less closely is still worth answering.
+   */
+  answer(question: string, ctx: { intent?: string; vector?: Float32Array | null; facts: CustomerFacts; lenient?: boolean }): Promise<FaqAnswer>;
 }
 
 /**

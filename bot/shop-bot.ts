@@ -4,6 +4,7 @@ import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
 import { formatPrice, parseCardAction, productCard, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
+import { complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { attributesOf, hasAttribute } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, Understanding } from './services.js';
@@ -61,6 +62,21 @@ const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_
 const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
 const HUMAN_INTENTS = new Set(['contact_human_agent']);
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
+/** Words of the store's policies (not of products). */
+const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
+/** A message about one of the customer's own orders, not about orders in general. */
+const OWN_ORDER = /\b(?:my|mine)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b/i;
+/** Whom customers ask for when they want a person, and how they ask. */
+const STAFF = /\b(human|real person|live (?:agent|person|chat)|agents?|representative|executive|operator|manager|supervisor|senior|support staff|staff|customer (?:care|service|support)(?: team| executive| person)?|concerned person|support team)\b/i;
+const SOMEONE = /\b(someone|somebody|a person|person)\b/i;
+const ASK_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|get me|give me|call me|want|need|let me)\b/i;
+const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through)\b|\bget (?:me )?(?:someone|somebody) who\b/i;
+
+function asksForPerson(text: string): boolean {
+  if (/^\s*(agents?|human|operator|representative|executive|customer care|customer service|support)\s*(please|pls|plz)?\s*[.!?]*\s*$/i.test(text)) return true;
+  if (/\bescalate\b/i.test(text)) return true;
+  return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
+}
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
 const DEFAULT_CHIPS = ['Recommend something', 'Where is my order?', 'Talk to a person'];
 /** Intents as topics a customer recognises, for "Is it about …?" when the bot is unsure. */
@@ -252,14 +268,17 @@ export class ShopBot extends ActivityHandler {
     }
 
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
-    const angry = nlu.sentiment.label === 'negative' && (nlu.sentiment.score >= 0.9 || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
-    if (HUMAN_INTENTS.has(nlu.intent) || /\b(human|real person|agent|representative|talk to (a|someone))\b/i.test(text)) return this.startHandoff(ctx, state, 'asked', nlu);
+    // Very unhappy: a strong reading with words of a complaint behind it, or a second upset turn
+    // (the head alone reads some plain requests, "tell me a joke", as strongly negative).
+    const complaint = complaintSignals(text);
+    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
+    if (HUMAN_INTENTS.has(nlu.intent) || asksForPerson(text)) return this.startHandoff(ctx, state, 'asked', nlu);
     if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu);
     if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
-    if (nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && !SHOPPING_INTENTS.has(nlu.intent)) {
+    if (nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && (complaint.strength > 0 || nlu.sentiment.score >= 0.9) && !SHOPPING_INTENTS.has(nlu.intent)) {
       await ctx.sendActivity(/\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? "I'm really sorry. Having this go wrong more than once is frustrating, and I want to get it sorted for you." : "I'm sorry about this; that sounds frustrating. Let me help.");
       if (!understood) {
         state.lowConfidenceStreak = 0;
@@ -281,6 +300,17 @@ export class ShopBot extends ActivityHandler {
     }
 
     if (!understood) {
+      // About one of their own orders ("i placed an order yesterday, any update?"): the order flow.
+      if (OWN_ORDER.test(text) && (nlu.top ?? []).some((t) => ORDER_INTENTS.has(t.intent) && t.score >= 0.1)) {
+        state.lowConfidenceStreak = 0;
+        return this.orderStatus(ctx, state, customerId, nlu);
+      }
+      // Nothing better to say: a help article that matches less closely is still an answer.
+      const lenient = evidence.kind === 'none' ? await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId), lenient: true }).catch(() => null) : null;
+      if (lenient?.confident && lenient.source?.kind === 'article') {
+        state.lowConfidenceStreak = 0;
+        return this.answerFromKnowledge(ctx, state, customerId, lenient);
+      }
       if (evidence.kind === 'answer') {
         state.lowConfidenceStreak = 0;
         return this.answerFromKnowledge(ctx, state, customerId, evidence.answer);
@@ -350,7 +380,7 @@ export class ShopBot extends ActivityHandler {
     // About one of the customer's own orders (a number, or "my order" from someone who has orders):
     // the order flow answers. "how long does delivery take", or any order question from a guest,
     // is a policy question first.
-    const orderish = ORDER_INTENTS.has(nlu.intent) && understood && (nlu.entities.orderNumbers.length > 0 || (/\b(my|mine|our)\b/i.test(text) && this.store.orders.listForCustomer(customerId, { limit: 1 }).length > 0));
+    const orderish = ORDER_INTENTS.has(nlu.intent) && understood && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
     const shoppingScore = Math.max(0, ...(nlu.top ?? []).filter((t) => SHOPPING_INTENTS.has(t.intent)).map((t) => t.score));
     const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
     let answer: FaqAnswer | null = null;
@@ -364,6 +394,12 @@ export class ShopBot extends ActivityHandler {
       }
     }
     if (answer?.confident && answer.source?.kind === 'article' && !budget) return { kind: 'article', answer };
+    // Words of the store's policies and no budget ("free shipping above how much", "will you replace
+    // it"): a help article that matches less closely beats a product search.
+    if (!understood && !budget && POLICY_WORDS.test(text)) {
+      const lenient = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId), lenient: true }).catch(() => null);
+      if (lenient?.confident && lenient.source?.kind === 'article') return { kind: 'article', answer: lenient };
+    }
     if (!understood && (budget || shoppingScore >= 0.25)) return { kind: 'product' };
     if (answer?.confident) return { kind: 'answer', answer };
     return { kind: 'none' };
@@ -581,6 +617,13 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async startOrderChange(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding, kind: 'cancel' | 'return' | 'address'): Promise<void> {
+    // Nothing on this account to change (a guest): how it works, from the help articles, or the
+    // order look-up by number and e-mail.
+    if (nlu.entities.orderNumbers.length === 0 && this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) {
+      const how = await this.services.faq.answer(kind === 'cancel' ? 'how do i cancel an order' : kind === 'return' ? 'how do i return an item' : 'can i change the delivery address', { facts: {} }).catch(() => null);
+      if (how?.confident && how.source?.kind === 'article') return this.answerFromKnowledge(ctx, state, customerId, how);
+      return this.guestOrder(ctx, state, nlu);
+    }
     const eligible = (o: Order) => (kind === 'cancel' ? o.status === 'processing' : kind === 'return' ? o.status === 'delivered' || o.status === 'return_requested' || o.status === 'returned' : o.status === 'processing');
     const { order, foreign } = this.ownOrder(customerId, nlu, eligible);
     if (foreign) {

@@ -79,7 +79,8 @@ function hasCurrency(s: string): boolean {
 // Patterns
 
 const EMAIL = /[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}/g;
-const ORDER_CODE = /\bORD[-_ ]?(\d{4,20})\b/gi;
+// ORD-536365, and the prefixed form of some stores' numbers: ORD-DF-001518.
+const ORDER_CODE = /\bORD[-_ ]?((?:[A-Z]{2,3}[-_])?\d{4,20})\b/gi;
 const ORDER_HASH = /(?<![\w#])#\s?(\d{5,20})\b/g;
 const ORDER_WORD =
   /\b(?:order|orders|purchase|ord|booking|shipment|package|parcel)\s*(?:no\.?|number|num|nr|id|#|ref(?:erence)?)?\s*(?:is|was|:|=)?\s*#?\s?(\d{5,20})\b/gi;
@@ -225,7 +226,7 @@ export function extractEntities(input: unknown, opts: ExtractOptions = {}): Enti
     if (!out.orderNumbers.includes(value)) out.orderNumbers.push(value);
     push({ type: 'order_number', value, text: m[0], start: s, end: e });
   };
-  collect(ORDER_CODE, text, (m) => addOrder(`ORD-${m[1]!}`, m));
+  collect(ORDER_CODE, text, (m) => addOrder(`ORD-${m[1]!.toUpperCase().replace('_', '-')}`, m));
   collect(ORDER_WORD, text, (m) => addOrder(`ORD-${m[1]!}`, m));
   collect(ORDER_HASH, text, (m) => {
     // "bill #37777", "invoice #00108", "ticket #4411" are other documents.

@@ -29,6 +29,8 @@ export interface AnswerContext {
   k?: number;
   /** Clock for recency (ms). */
   now?: number;
+  /** This call's article rule, over the retriever's (a caller with no other answer may accept weaker matches). */
+  articleRule?: Partial<ArticleRule>;
 }
 
 export interface RankedUnit {
@@ -219,8 +221,8 @@ export class FaqRetriever {
    * unit among `ranked`. Null when the index has no articles or no section qualifies.
    */
   private articleAnswer(vec: Float32Array, ranked: readonly RankedUnit[], ctx: AnswerContext, k: number): FaqAnswer | null {
-    const rule = this.articleRule;
-    if (!rule || !hasArticles(this.index)) return null;
+    if (!this.articleRule || !hasArticles(this.index)) return null;
+    const rule: ArticleRule = { ...this.articleRule, ...(ctx.articleRule ?? {}) };
     const rr = this.calibration.rerank;
     const hits = this.articles.search(vec, rr.candidates);
     const best = hits[0];
