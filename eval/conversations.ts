@@ -307,6 +307,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   } finally {
     await bot.close();
   }
+  // A bot that could not be reached is a broken run, not a measurement of 0.
+  if (results.length && results.every((r) => r.transcript.error?.startsWith('could not connect'))) throw new Error(`could not reach the bot at ${bot.url}: ${results[0]!.transcript.error}`);
   for (const r of results) if (!r.verdict.pass) process.stderr.write(describeFailure(r));
   if (outFile) writeFileSync(resolve(outFile), results.map((r) => JSON.stringify({ id: r.item.id, category: r.item.category, text: r.item.text, pass: r.verdict.pass, reasons: r.verdict.reasons, refused: r.verdict.refused, handoff: r.verdict.handoff, clarified: r.verdict.clarified, transcript: r.transcript })).join('\n') + '\n');
 
