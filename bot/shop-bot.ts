@@ -62,6 +62,10 @@ const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_
 const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
 const HUMAN_INTENTS = new Set(['contact_human_agent']);
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
+/** Words that name no product even where a title contains them. */
+const GENERIC_WORDS = new Set(
+  'the and for with what which who whom whose how why when where are was were you your yours our can could would should will shall does did have has had not but any all some this that these those there their them they his her its from into about than then today tomorrow yesterday price rate cost best better good great new old want need get give show tell know think please pls plz kindly hello thanks thank okay yes sir madam one two three four five time times day days week weeks month months year years'.split(' '),
+);
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 /** A message about one of the customer's own orders, not about orders in general. */
@@ -104,8 +108,6 @@ const TOPICS: Record<string, string> = {
   registration_problems: 'Your account',
   newsletter_subscription: 'The newsletter',
   contact_customer_service: 'Contacting us',
-  product_search: 'Finding a product',
-  recommendation_request: 'Finding a product',
   complaint: 'A complaint',
 };
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
@@ -400,9 +402,18 @@ export class ShopBot extends ActivityHandler {
       const lenient = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId), lenient: true }).catch(() => null);
       if (lenient?.confident && lenient.source?.kind === 'article') return { kind: 'article', answer: lenient };
     }
-    if (!understood && (budget || shoppingScore >= 0.25)) return { kind: 'product' };
+    if (!understood && (budget || (shoppingScore >= 0.25 && this.namesCatalogueThings(text)))) return { kind: 'product' };
     if (answer?.confident) return { kind: 'answer', answer };
     return { kind: 'none' };
+  }
+
+  /**
+   * Whether a message names something the catalogue has ("iron", "geyser", "boat"): a word of it
+   * found in the product titles. "bitcoin price" or "virat or rohit" name nothing the store sells.
+   */
+  private namesCatalogueThings(text: string): boolean {
+    const words = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => !GENERIC_WORDS.has(w)).slice(0, 8);
+    return words.some((w) => this.store.products.search(w, { limit: 1 }).length > 0);
   }
 
   /** Topics worth offering when the head's best guesses are in scope but unsure. */
@@ -410,7 +421,7 @@ export class ShopBot extends ActivityHandler {
     const out: string[] = [];
     for (const t of nlu.top ?? []) {
       const topic = TOPICS[t.intent];
-      if (topic && t.score >= 0.1 && !out.includes(topic)) out.push(topic);
+      if (topic && t.score >= 0.15 && !out.includes(topic)) out.push(topic);
     }
     return out.slice(0, 3);
   }

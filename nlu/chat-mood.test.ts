@@ -26,5 +26,8 @@ describe('chatMood', () => {
     expect(chatMood('Talk to a person', { label: 'negative', score: 0.7 }).label).toBe('neutral');
     expect(chatMood('can i speak to a human', positive).label).toBe('neutral');
     expect(complaintSignals('steam iron under 1500').strength).toBe(0);
+    expect(complaintSignals('i used the iron once, how do i clean it').strength).toBe(0);
+    for (const text of ['very bad quality, earphones stopped working in 2 days', 'product was used and dirty when i opened the box!!', 'nice, another delay. really professional', 'i am a regular customer and this is how you treat me'])
+      expect(chatMood(text, neutral).label, text).toBe('negative');
   });
 });
