@@ -187,15 +187,19 @@ describe('eval conversations against the real bot', () => {
     await server?.close();
   });
 
-  it('runs 3 messages of the CI slice as fresh guests and reports the figures', async () => {
+  it('answers the CI slice as fresh guests well enough (thresholds that fail on the old bot)', async () => {
     const file = resolve(import.meta.dirname, '../fixtures/conversations/ci-slice.jsonl');
-    const out = await main(['--file', file, '--limit', '3', '--url', server.running.url, '--max-wait-ms', '60000']);
-    expect(out).toMatchObject({ task: 'conversations', n: 3, no_reply: 0 });
-    const per = out.per_category as Record<string, { n: number; pass: number }>;
-    expect(Object.values(per).reduce((a, c) => a + c.n, 0)).toBe(3);
-    expect(typeof out.overall).toBe('number');
+    const out = await main(['--file', file, '--url', server.running.url, '--max-wait-ms', '60000']);
+    expect(out).toMatchObject({ task: 'conversations', n: 40, no_reply: 0 });
+    const per = out.per_category as Record<string, { n: number; pass: number; rate: number }>;
+    expect(Object.values(per).reduce((a, c) => a + c.n, 0)).toBe(40);
+    // The bot before the evidence-based scope answered about a third of such messages; today's
+    // figures on this slice are 0.875 overall and no category under 0.6.
+    expect(out.overall as number).toBeGreaterThanOrEqual(0.75);
+    for (const [category, c] of Object.entries(per)) expect(c.rate, category).toBeGreaterThanOrEqual(0.5);
+    expect(out.in_scope_refused as number).toBeLessThanOrEqual(0.15);
     expect(out.reply_p50_ms).toBeGreaterThan(0);
     // Each message was a new guest conversation: nothing from one leaks into the next.
-    expect(server.store.conversations.count('live')).toBeGreaterThanOrEqual(3);
-  }, 300_000);
+    expect(server.store.conversations.count('live')).toBeGreaterThanOrEqual(40);
+  }, 600_000);
 });
