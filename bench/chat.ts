@@ -20,7 +20,8 @@ import { emit, percentile, round } from './stats.js';
 // The `queued` case (--queued N, default 150; 0 skips it) runs the same load on a fresh server where
 // the first N customers have asked for a person first, with no agent signed in: their tickets wait in
 // the hand-off queue while they keep chatting with the bot, so every one of their messages goes
-// through the hand-off desk. Its figures should stay close to the no-queue case.
+// through the hand-off desk. Its figures should stay close to the no-queue case. So that every case
+// starts equally warm, the same N customers say hello (untimed) first in the other cases.
 
 const LINES = [
   'hi',
@@ -40,6 +41,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const HANDOFF_LINE = 'I want to talk to a human please';
 /** "Okay, I've taken you out of the queue": what queued customers say when the phase ends. */
 const LEAVE_LINE = 'never mind';
+/** What the same customers say first in the other cases: every case starts equally warm. */
+const WARMUP_LINE = 'hello there';
 
 interface Server {
   url: string;
@@ -150,14 +153,20 @@ function probeHealth(url: string): { stop(): Promise<number> } {
  * previous message was answered. Saturation (`rate` = 0): each customer sends `perClient` messages
  * back to back.
  */
-async function drive(url: string, o: { clients: number; perClient: number; rate: number; seconds: number; timeoutMs: number; handoffs?: number }): Promise<RunResult> {
+async function drive(
+  url: string,
+  o: { clients: number; perClient: number; rate: number; seconds: number; timeoutMs: number; prelude?: { clients: number; handoff: boolean } },
+): Promise<RunResult> {
   const conns: ChatClient[] = [];
   for (let i = 0; i < o.clients; i += 50) conns.push(...(await Promise.all(Array.from({ length: Math.min(50, o.clients - i) }, () => connect(url, '/chat')))));
   await Promise.all(conns.map((c) => c.waitFor((e) => e.event === 'session')));
-  // The first `handoffs` customers ask for a person before the clock starts (untimed).
-  const waiting = conns.slice(0, o.handoffs ?? 0);
-  const confirmed = await Promise.all(waiting.map((c) => say(c, HANDOFF_LINE, o.timeoutMs).then((t) => t !== null && /queue|offline/i.test(t), () => false)));
-  const queued = confirmed.filter(Boolean).length;
+  // Before the clock starts (untimed), the first `prelude.clients` customers ask for a person, or
+  // in the other cases say hello: the server is as warm either way.
+  const prelude = conns.slice(0, o.prelude?.clients ?? 0);
+  const handoff = o.prelude?.handoff === true;
+  const confirmed = await Promise.all(prelude.map((c) => say(c, handoff ? HANDOFF_LINE : WARMUP_LINE, o.timeoutMs).then((t) => t !== null && (!handoff || /queue|offline/i.test(t)), () => false)));
+  const queued = handoff ? confirmed.filter(Boolean).length : 0;
+  const waiting = handoff ? prelude : [];
   const health = probeHealth(url);
   const latencies: number[] = [];
   const byLine = new Map<string, number[]>();
@@ -243,13 +252,14 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const BASELINES: Record<string, Record<string, string>> = { 'two-pass': { SHOPBOT_CHAT_SENTIMENT: 'model' }, inline: { SHOPBOT_INFERENCE: 'inline' } };
   if (!BASELINES[baselineName]) throw new Error(`--baseline must be one of ${Object.keys(BASELINES).join(', ')} (got "${baselineName}")`);
   const modes: { mode: string; env: Record<string, string>; handoffs?: number }[] = [{ mode: 'default', env: {} }];
+  // Every case has the same customers; with a queued case, as many as it queues at least.
+  const modeClients = Math.max(clients, queuedCustomers);
+  const prelude = (handoff: boolean) => (queuedCustomers > 0 ? { prelude: { clients: queuedCustomers, handoff } } : {});
   // Same server settings and load, with `queuedCustomers` of the customers waiting for an agent.
   if (queuedCustomers > 0) modes.push({ mode: 'queued', env: {}, handoffs: queuedCustomers });
   if (flags['no-baseline'] !== true) modes.push({ mode: baselineName, env: BASELINES[baselineName]! });
   const results: Record<string, Record<string, unknown>> = {};
   for (const { mode, env: modeEnv, handoffs } of modes) {
-    // A queued case needs at least as many customers as it queues.
-    const modeClients = handoffs ? Math.max(clients, handoffs) : clients;
     const dataDir = mkdtempSync(join(tmpdir(), `shopbot-bench-${mode}-`));
     if (existsSync(source)) cpSync(source, dataDir, { recursive: true });
     rmSync(join(dataDir, 'session.key'), { force: true });
@@ -261,7 +271,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
         if (r.queued < handoffs) throw new Error(`only ${r.queued} of ${handoffs} customers got into the hand-off queue`);
         return { queued: r.queued };
       };
-      const pacedRun = rate > 0 ? await drive(server.url, { clients: modeClients, perClient, rate, seconds, timeoutMs, ...(handoffs ? { handoffs } : {}) }) : null;
+      const pacedRun = rate > 0 ? await drive(server.url, { clients: modeClients, perClient, rate, seconds, timeoutMs, ...prelude(!!handoffs) }) : null;
       const paced = pacedRun ? summary(pacedRun) : null;
       if (pacedRun && paced) {
         // Customers wait for each answer, so a server that falls behind gets less than the offered
@@ -271,7 +281,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
         const lines = [...pacedRun.byLine].map(([text, ms]) => ({ text, n: ms.length, p50_ms: round(percentile(ms, 50), 1), p95_ms: round(percentile(ms, 95), 1) }));
         emit({ phase: 'paced_by_line', setting: mode, lines: lines.sort((a, b) => b.p95_ms - a.p95_ms) });
       }
-      const saturatedRun = await drive(server.url, { clients: modeClients, perClient, rate: 0, seconds, timeoutMs, ...(handoffs ? { handoffs } : {}) });
+      const saturatedRun = await drive(server.url, { clients: modeClients, perClient, rate: 0, seconds, timeoutMs, ...prelude(!!handoffs) });
       const saturated = summary(saturatedRun);
       emit({ phase: 'saturation', setting: mode, clients: modeClients, ...queuedNote(saturatedRun), ...saturated });
       results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, healthz_max_ms: Math.max(paced?.healthz_max_ms ?? 0, saturated.healthz_max_ms), rss_mb: server.rssMb() };
@@ -286,7 +296,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const ratio = (a: unknown, b: unknown) => round(Number(a) / Number(b), 2);
   return {
     bench: 'chat',
-    clients,
+    clients: modeClients,
     offered_per_s: rate || 'max',
     ...main,
     ...(queued
