@@ -69,7 +69,7 @@ const GENERIC_WORDS = new Set(
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 /** A message about one of the customer's own orders, not about orders in general. */
-const OWN_ORDER = /\b(?:my|mine)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b/i;
+const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b/i;
 /** Whom customers ask for when they want a person, and how they ask. */
 const STAFF = /\b(human|real person|live (?:agent|person|chat)|agents?|representative|executive|operator|manager|supervisor|senior|support staff|staff|customer (?:care|service|support)(?: team| executive| person)?|concerned person|support team)\b/i;
 const SOMEONE = /\b(someone|somebody|a person|person)\b/i;
@@ -303,7 +303,7 @@ export class ShopBot extends ActivityHandler {
 
     if (!understood) {
       // About one of their own orders ("i placed an order yesterday, any update?"): the order flow.
-      if (OWN_ORDER.test(text) && (nlu.top ?? []).some((t) => ORDER_INTENTS.has(t.intent) && t.score >= 0.1)) {
+      if (OWN_ORDER.test(text) && ((nlu.top ?? []).some((t) => ORDER_INTENTS.has(t.intent) && t.score >= 0.1) || /\b(?:order|parcel|package|shipment)\b/i.test(text))) {
         state.lowConfidenceStreak = 0;
         return this.orderStatus(ctx, state, customerId, nlu);
       }
@@ -328,6 +328,8 @@ export class ShopBot extends ActivityHandler {
         );
         return;
       }
+      // A clear "not the shop's business" is not the bot failing: it does not count towards a hand-off.
+      state.lowConfidenceStreak = 0;
       await ctx.sendActivity(
         MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), "I'm the shop's assistant, so I can't help with that one. I can find products, track orders, handle returns and answer questions about the store."),
       );
