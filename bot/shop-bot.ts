@@ -66,6 +66,8 @@ const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
 const GENERIC_WORDS = new Set(
   'the and for with what which who whom whose how why when where are was were you your yours our can could would should will shall does did have has had not but any all some this that these those there their them they his her its from into about than then today tomorrow yesterday price rate cost best better good great new old want need get give show tell know think please pls plz kindly hello thanks thank okay yes sir madam one two three four five time times day days week weeks month months year years'.split(' '),
 );
+/** Small words a product name never needs. */
+const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get'.split(' '));
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 /** A message about one of the customer's own orders, not about orders in general. */
@@ -280,7 +282,7 @@ export class ShopBot extends ActivityHandler {
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
-    if (nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && (complaint.strength > 0 || nlu.sentiment.score >= 0.9) && !SHOPPING_INTENTS.has(nlu.intent)) {
+    if (nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && complaint.strength > 0 && !SHOPPING_INTENTS.has(nlu.intent)) {
       await ctx.sendActivity(/\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? "I'm really sorry. Having this go wrong more than once is frustrating, and I want to get it sorted for you." : "I'm sorry about this; that sounds frustrating. Let me help.");
       if (!understood) {
         state.lowConfidenceStreak = 0;
@@ -406,6 +408,9 @@ export class ShopBot extends ActivityHandler {
     }
     if (!understood && (budget || (shoppingScore >= 0.25 && this.namesCatalogueThings(text)))) return { kind: 'product' };
     if (answer?.confident) return { kind: 'answer', answer };
+    // A short name of a thing ("bluetooth speaker", "echo dot", "usb hub") that the catalogue holds
+    // with every word of it: a product request, whatever the intent head made of two words.
+    if (!understood && !budget && !POLICY_WORDS.test(text) && this.catalogueHasAll(text)) return { kind: 'product' };
     return { kind: 'none' };
   }
 
@@ -416,6 +421,14 @@ export class ShopBot extends ActivityHandler {
   private namesCatalogueThings(text: string): boolean {
     const words = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => !GENERIC_WORDS.has(w)).slice(0, 8);
     return words.some((w) => this.store.products.search(w, { limit: 1 }).length > 0);
+  }
+
+  /** Whether products exist whose text has every content word of a short message (at most six). */
+  private catalogueHasAll(text: string): boolean {
+    const words = (text.toLowerCase().match(/[a-z0-9][a-z0-9-]*/g) ?? []).filter((w) => !GENERIC_WORDS.has(w) && !STOP_WORDS.has(w));
+    // A question ("what is love", "who is the pm of india") is not the name of a product.
+    if (words.length === 0 || words.length > 6 || /\?/.test(text) || /^\s*(what|who|whom|whose|why|how|when|where|which|is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b/i.test(text)) return false;
+    return this.store.products.search(words.join(' '), { limit: 1, match: 'all' }).length > 0;
   }
 
   /** Topics worth offering when the head's best guesses are in scope but unsure. */
