@@ -227,3 +227,12 @@ describe('bad input never crashes', () => {
     expect(emoji.sizes).toEqual(['M']);
   });
 });
+
+describe('bare amounts that read as rupees', () => {
+  it('takes "around 15000" and "over 2k" as a budget, not "over 1000 watt"', () => {
+    const a = extractEntities('tv for my parents bedroom, around 15000');
+    expect([a.priceMin, a.priceMax]).toEqual([12000, 18000]);
+    expect(extractEntities('mixer over 2k').priceMin).toBe(2000);
+    expect(extractEntities('mixer over 1000 watt').priceMin).toBeUndefined();
+  });
+});

@@ -242,7 +242,10 @@ export function extractEntities(input: unknown, opts: ExtractOptions = {}): Enti
       if (overlaps(taken, s, e)) return;
       // Bare numbers ("200-400", "over 300", "around 50") are prices only with a currency or a
       // price word nearby; otherwise they are sizes, counts or model numbers.
-      if (p.strictMoney && !hasCurrency(m[0]) && !PRICE_WORDS.test(text)) return;
+      // Four digits or a "k" after "around"/"over" reads as rupees too ("tv around 15000"), unless a
+      // unit follows ("over 1000 watt").
+      const bigBare = /\d{4,}|\d\s*k\b/i.test(m[0]) && !/^\s*(?:inch|in\b|cm|mm|l\b|ltr|litre|liter|w\b|watt|mah|gb|tb|kg|rpm|hz|mp|sq)/i.test(text.slice(e));
+      if (p.strictMoney && !hasCurrency(m[0]) && !PRICE_WORDS.test(text) && !bigBare) return;
       let min: number | undefined;
       let max: number | undefined;
       if (p.kind === 'between') {
