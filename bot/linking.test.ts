@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
 import { formatCode, typedCode } from './linking.js';
 import type { Running } from './main.js';
 import { TestServer } from './test-server.js';
-import { botTexts, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from './test-client.js';
+import { botTexts, conversationOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from './test-client.js';
 
 // Account linking web chat -> Messenger, end to end: the real server (real models, SQLite file,
 // bot), real socket.io clients and signed Messenger webhooks; only Meta's Graph API is a local fake.
@@ -132,10 +132,13 @@ describe('account linking web chat -> Messenger, end to end', () => {
 
   it('a web guest continues on Messenger through the m.me link: one customer, both identities, one history', async () => {
     const c = await customerClient();
-    const s = session(c);
-    expect(s.messenger).toBe(true);
-    expect(s.messengerLinked).toBe(false);
+    const first = session(c);
+    expect(first.messenger).toBe(true);
+    expect(first.messengerLinked).toBe(false);
     await ask(c, 'hello');
+    // The guest exists from their first message on: its session names them.
+    await conversationOf(c);
+    const s = session(c);
 
     const link = await requestLink(c);
     expect(link.url).toMatch(new RegExp(`^https://m\\.me/${PAGE.replace('.', '\\.')}\\?ref=link\\.`));
@@ -196,10 +199,11 @@ describe('account linking web chat -> Messenger, end to end', () => {
     expect(session(c).customerId).toBe(known.customer.id);
 
     const psid = newPsid();
-    // Before linking, the Messenger guest cannot see the customer's order.
+    // Before linking, the Messenger guest cannot see the customer's order: the number alone gets
+    // the question for the e-mail on it, never the status.
     let from = graph.received.length;
     await say(psid, `where is my order ${known.orderId}?`);
-    await waitSent(psid, /couldn't find that order/, from);
+    await waitSent(psid, /e-mail address you used/, from);
     const guestId = messengerOwner(psid)!.id;
     expect(guestId).not.toBe(known.customer.id);
 
@@ -256,8 +260,9 @@ describe('account linking web chat -> Messenger, end to end', () => {
 
   it('refuses forged, expired and replayed links with a clear reply and changes nothing', async () => {
     const c = await customerClient();
-    const s = session(c);
     await ask(c, 'hi');
+    await conversationOf(c);
+    const s = session(c);
     const link = await requestLink(c);
     const token = link.ref.slice('link.'.length);
     const code = link.code.replace('-', '');
@@ -328,8 +333,9 @@ describe('account linking web chat -> Messenger, end to end', () => {
     expect(mMessages.length).toBeGreaterThanOrEqual(4);
 
     const c = await customerClient();
-    const s = session(c);
     await ask(c, 'hi, do you ship to Pune?');
+    await conversationOf(c);
+    const s = session(c);
     const webMessages = store.conversations.transcript(s.conversationId).map((m) => m.id);
     const link = await requestLink(c);
 
@@ -393,8 +399,9 @@ describe('account linking web chat -> Messenger, end to end', () => {
 
   it('disconnects Messenger from the web chat or by "unlink" on Messenger: history stays, Messenger starts over, replies follow the web', async () => {
     const c = await customerClient();
-    const s = session(c);
     await ask(c, 'hello, do you have phone cases?');
+    await conversationOf(c);
+    const s = session(c);
     const linkTo = async (psid: string) => {
       const link = await requestLink(c);
       const from = graph.received.length;

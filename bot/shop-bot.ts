@@ -590,7 +590,8 @@ export class ShopBot extends ActivityHandler {
 
   private async orderStatus(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding): Promise<void> {
     // No orders on this account (a guest), or a look-up under way: check number and e-mail together.
-    if (state.orderLookup || this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) return this.guestOrder(ctx, state, nlu);
+    if (this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) return this.guestOrder(ctx, state, nlu);
+    state.orderLookup = undefined;
     const { order, foreign } = this.ownOrder(customerId, nlu, () => true);
     if (foreign) {
       await ctx.sendActivity("I couldn't find that order number on your account. Could you check it? It looks like ORD-123456.");

@@ -255,6 +255,15 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
         }
       });
     onLinking('link', 'Sorry, a link could not be created right now.', (linker) => {
+      // Continuing on Messenger before writing anything: the guest exists from now on.
+      if (!s.customerId) {
+        const customer = opts.gateway.resolveCustomer('web', s.externalId);
+        const conversation = opts.gateway.liveConversation(customer.id, 'web');
+        s.customerId = customer.id;
+        s.conversationId = conversation.id;
+        void socket.join(room(conversation.id));
+        socket.emit('session', sessionEvent(s));
+      }
       const t = linker.issue(s.externalId);
       return { ok: true, url: t.url, code: t.code, expiresAt: t.expiresAt };
     });
