@@ -297,6 +297,30 @@ describe('ShopBot end to end', () => {
     expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'late' })).ok).toBe(false);
   });
 
+  it("suggests the agent the store's own answer, with its source, and nothing below the bot's confidence", async () => {
+    const login = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email: 'agent@example.com', password: 'demo-agent' }), headers: { 'content-type': 'application/json' } });
+    const agent = await connect(running.url, '/agents', { token: ((await login.json()) as { token: string }).token });
+    clients.push(agent);
+    const c = await customerClient();
+    await ask(c, 'can i pay with cash on delivery?');
+    await ask(c, 'talk to a person please', (t) => t.some((x) => /queue/.test(x)));
+    const ticket = store.tickets.openForConversation(await conversationOf(c))!;
+    const accepted = await agent.emit('accept', { ticketId: ticket.id });
+    const view = accepted.view as { suggestedAnswers: { text: string; from?: string }[] };
+    expect(view.suggestedAnswers).toHaveLength(1);
+    expect(view.suggestedAnswers[0]!.from).toMatch(/Payment methods/);
+    expect(view.suggestedAnswers[0]!.text).toContain('₹49');
+    expect((await agent.emit('return', { ticketId: ticket.id })).ok).toBe(true);
+    // A question nothing answers confidently gets no suggestion at all.
+    const d = await customerClient();
+    await ask(d, 'qwerty zxcv asdf');
+    await ask(d, 'talk to a person please', (t) => t.some((x) => /queue/.test(x)));
+    const t2 = store.tickets.openForConversation(await conversationOf(d))!;
+    const v2 = (await agent.emit('accept', { ticketId: t2.id })).view as { suggestedAnswers: unknown[] };
+    expect(v2.suggestedAnswers).toHaveLength(0);
+    expect((await agent.emit('return', { ticketId: t2.id })).ok).toBe(true);
+  });
+
   it('serves one customer on Messenger and web with one history', async () => {
     const both = pickCustomer('delivered');
     const res = await postWebhook({ object: 'page', entry: [{ id: 'page', time: Date.now(), messaging: [{ sender: { id: both.psid }, recipient: { id: 'page' }, timestamp: Date.now(), message: { mid: 'mid-1', text: 'hi' } }] }] });

@@ -248,12 +248,15 @@ export class HandoffService implements HandoffDesk {
     const transcript = this.store.conversations.transcript(conversationId, { limit: 500 });
     const customer = conversation?.customerId ? this.store.customers.get(conversation.customerId) : undefined;
     const orders = customer ? this.store.orders.listForCustomer(customer.id, { limit: 10 }) : [];
-    const lastQuestion = [...transcript].reverse().find((m) => m.role === 'customer' && m.text.trim().length > 0);
-    let suggestions: { text: string; score: number; sources: string[] }[] = [];
+    // The question to suggest an answer for: not the request for a person itself.
+    const lastQuestion = [...transcript].reverse().find((m) => m.role === 'customer' && m.text.trim().length > 0 && m.intent !== 'contact_human_agent' && !/\b(human|person|agent|someone)\b/i.test(m.text));
+    let suggestions: { text: string; score: number; sources: string[]; from?: string }[] = [];
     if (lastQuestion) {
       try {
         const a = await this.opts.services.faq.answer(lastQuestion.text, { ...(lastQuestion.intent ? { intent: lastQuestion.intent } : {}), facts: { ...(customer?.name ? { name: customer.name } : {}), ...(orders[0] ? { orderNumber: orders[0].id } : {}) } });
-        if (a.answer) suggestions = [{ text: a.answer, score: a.score, sources: a.sources }];
+        // The same knowledge the bot answers from, and only what it would answer with itself: no
+        // suggestion below the retriever's calibrated confidence.
+        if (a.answer && a.confident) suggestions = [{ text: a.answer, score: a.score, sources: a.sources, from: a.source?.kind === 'article' ? `${a.source.title ?? 'Help'} article` : a.source?.kind === 'learned' ? 'approved answer' : 'past support chats' }];
       } catch (err) {
         this.log(`[handoff] suggested answer failed: ${(err as Error).message}`);
       }

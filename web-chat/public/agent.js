@@ -561,14 +561,14 @@ function renderActive() {
         {
           class: 'suggestion',
           type: 'button',
-          title: s.sources && s.sources.length ? `From: ${s.sources.slice(0, 3).join(', ')}` : 'Suggested answer',
+          title: s.from ? `From ${s.from}` : s.sources && s.sources.length ? `From: ${s.sources.slice(0, 3).join(', ')}` : 'Suggested answer',
           onclick: () => {
             ui.reply.value = s.text;
             ui.reply.focus();
             ui.reply.setSelectionRange(ui.reply.value.length, ui.reply.value.length);
           },
         },
-        [el('span', { class: 'pill pill-info', text: `Suggested ${pct(s.score)}` }), el('span', { class: 'suggestion-text', text: s.text })],
+        [el('span', { class: 'pill pill-info', text: s.from ? `From ${s.from}` : `Suggested ${pct(s.score)}` }), el('span', { class: 'suggestion-text', text: s.text })],
       ),
     );
   }
