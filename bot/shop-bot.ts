@@ -68,6 +68,7 @@ const GENERIC_WORDS = new Set(
 );
 /** Small words a product name never needs. */
 const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get'.split(' '));
+const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|k|kk|alright|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|theek hai|thik hai)[\s,.!]*)+(?:thanks?|thank you|ty)?[\s.!]*$/i;
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 /** A message about one of the customer's own orders, not about orders in general. */
@@ -75,8 +76,8 @@ const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders
 /** Whom customers ask for when they want a person, and how they ask. */
 const STAFF = /\b(human|real person|live (?:agent|person|chat)|agents?|representative|executive|operator|manager|supervisor|senior|support staff|staff|customer (?:care|service|support)(?: team| executive| person)?|concerned person|support team)\b/i;
 const SOMEONE = /\b(someone|somebody|a person|person)\b/i;
-const ASK_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|get me|give me|call me|want|need|let me)\b/i;
-const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through)\b|\bget (?:me )?(?:someone|somebody) who\b/i;
+const ASK_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|get me|give me|call me|want|need|let me|like)\b/i;
+const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|call me|call back|look at this|look into)\b|\bget (?:me )?(?:someone|somebody) who\b|\b(?:like|want|need) (?:a |some )?(?:person|human|someone|somebody)\b/i;
 
 function asksForPerson(text: string): boolean {
   if (/^\s*(agents?|human|operator|representative|executive|customer care|customer service|support)\s*(please|pls|plz)?\s*[.!?]*\s*$/i.test(text)) return true;
@@ -269,6 +270,13 @@ export class ShopBot extends ActivityHandler {
     if ((nlu.entities.orderNumbers.length > 0 && !ORDER_INTENTS.has(nlu.intent)) || (state.orderLookup && (nlu.entities.emails.length > 0 || nlu.entities.orderNumbers.length > 0))) {
       state.lowConfidenceStreak = 0;
       return this.orderStatus(ctx, state, customerId, nlu);
+    }
+
+    // A bare acknowledgement ("hmm okay got it", "ok thanks") needs no understanding.
+    if (ACKNOWLEDGEMENT.test(text)) {
+      state.lowConfidenceStreak = 0;
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), 'Great. Anything else I can help with?'));
+      return;
     }
 
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
