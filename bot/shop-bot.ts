@@ -117,6 +117,9 @@ const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)
 /** A question about the product in focus, answered from its reviews. */
 const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|screen|quality|durab|sound|fit|size guide)\b/i;
 
+/** The store's form of an order number the customer wrote ("#536365", "ord-536365"). */
+const orderIdOf = (raw: string): string => (raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`);
+
 function chips(titles: string[]) {
   return titles.map((t) => ({ type: 'imBack', title: t, value: t }));
 }
@@ -301,10 +304,16 @@ export class ShopBot extends ActivityHandler {
 
     // The store's own evidence decides scope before the intent head's threshold does: its help
     // articles, the catalogue, its orders. A message none of them supports is out of scope.
-    const evidence = await this.evidence(text, nlu, customerId, understood);
+    // The weaker article match is asked for at most once a turn, by whichever step needs it first.
+    let lenient: Promise<FaqAnswer | null> | undefined;
+    const lenientArticle = async () => {
+      const a = await (lenient ??= this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId), lenient: true }).catch(() => null));
+      return a?.confident && a.source?.kind === 'article' ? a : null;
+    };
+    const evidence = await this.evidence(text, nlu, customerId, understood, lenientArticle);
     if (evidence.kind === 'article') {
       state.lowConfidenceStreak = 0;
-      return this.answerFromKnowledge(ctx, state, customerId, evidence.answer);
+      return this.answerFromKnowledge(ctx, evidence.answer);
     }
     if (evidence.kind === 'product') {
       state.lowConfidenceStreak = 0;
@@ -318,14 +327,14 @@ export class ShopBot extends ActivityHandler {
         return this.orderStatus(ctx, state, customerId, nlu);
       }
       // Nothing better to say: a help article that matches less closely is still an answer.
-      const lenient = evidence.kind === 'none' ? await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId), lenient: true }).catch(() => null) : null;
-      if (lenient?.confident && lenient.source?.kind === 'article') {
+      const weaker = evidence.kind === 'none' ? await lenientArticle() : null;
+      if (weaker) {
         state.lowConfidenceStreak = 0;
-        return this.answerFromKnowledge(ctx, state, customerId, lenient);
+        return this.answerFromKnowledge(ctx, weaker);
       }
       if (evidence.kind === 'answer') {
         state.lowConfidenceStreak = 0;
-        return this.answerFromKnowledge(ctx, state, customerId, evidence.answer);
+        return this.answerFromKnowledge(ctx, evidence.answer);
       }
       const candidates = this.clarifyTopics(nlu);
       if (nlu.intent !== 'out_of_scope' || candidates.length > 0) {
@@ -389,7 +398,7 @@ export class ShopBot extends ActivityHandler {
    * over a shopping intent, "is emi available on phones" is a policy question), a product request
    * (a shopping intent among the head's candidates, or a budget), or a confident past answer.
    */
-  private async evidence(text: string, nlu: Understanding, customerId: string, understood: boolean): Promise<{ kind: 'article' | 'answer'; answer: FaqAnswer } | { kind: 'product' } | { kind: 'none' }> {
+  private async evidence(text: string, nlu: Understanding, customerId: string, understood: boolean, lenientArticle: () => Promise<FaqAnswer | null>): Promise<{ kind: 'article' | 'answer'; answer: FaqAnswer } | { kind: 'product' } | { kind: 'none' }> {
     if (understood && SMALL_TALK.has(nlu.intent)) return { kind: 'none' };
     // About one of the customer's own orders (a number, or "my order" from someone who has orders):
     // the order flow answers. "how long does delivery take", or any order question from a guest,
@@ -411,8 +420,8 @@ export class ShopBot extends ActivityHandler {
     // Words of the store's policies and no budget ("free shipping above how much", "will you replace
     // it"): a help article that matches less closely beats a product search.
     if (!understood && !budget && POLICY_WORDS.test(text)) {
-      const lenient = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId), lenient: true }).catch(() => null);
-      if (lenient?.confident && lenient.source?.kind === 'article') return { kind: 'article', answer: lenient };
+      const weaker = await lenientArticle();
+      if (weaker) return { kind: 'article', answer: weaker };
     }
     if (!understood && (budget || (shoppingScore >= 0.25 && this.namesCatalogueThings(text)))) return { kind: 'product' };
     if (answer?.confident) return { kind: 'answer', answer };
@@ -428,7 +437,8 @@ export class ShopBot extends ActivityHandler {
    */
   private namesCatalogueThings(text: string): boolean {
     const words = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => !GENERIC_WORDS.has(w)).slice(0, 8);
-    return words.some((w) => this.store.products.search(w, { limit: 1 }).length > 0);
+    // One FTS query: any of the words (the search's default) in any product.
+    return words.length > 0 && this.store.products.search(words.join(' '), { limit: 1 }).length > 0;
   }
 
   /** Whether products exist whose text has every content word of a short message (at most six). */
@@ -449,10 +459,8 @@ export class ShopBot extends ActivityHandler {
     return out.slice(0, 3);
   }
 
-  private async answerFromKnowledge(ctx: TurnContext, state: DialogState, customerId: string, answer: FaqAnswer): Promise<void> {
+  private async answerFromKnowledge(ctx: TurnContext, answer: FaqAnswer): Promise<void> {
     await ctx.sendActivity(MessageFactory.suggestedActions(chips(['That helped, thanks', 'Talk to a person']), answer.answer));
-    void state;
-    void customerId;
   }
 
   private async greet(ctx: TurnContext, state: DialogState, customerId: string): Promise<void> {
@@ -588,7 +596,7 @@ export class ShopBot extends ActivityHandler {
   private ownOrder(customerId: string, nlu: Understanding, filter: (o: Order) => boolean): { order?: Order; foreign: boolean } {
     const mine = this.store.orders.listForCustomer(customerId, { limit: 50 });
     for (const raw of nlu.entities.orderNumbers) {
-      const id = raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`;
+      const id = orderIdOf(raw);
       const found = mine.find((o) => o.id === id);
       // Another customer's order number gets the same answer as a wrong one: nothing leaks.
       return found ? { order: found, foreign: false } : { foreign: true };
@@ -597,16 +605,14 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async orderStatus(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding): Promise<void> {
-    // No orders on this account (a guest), or a look-up under way: check number and e-mail together.
+    // No orders on this account (a guest): check number and e-mail together.
     if (this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) return this.guestOrder(ctx, state, nlu);
     state.orderLookup = undefined;
     const { order, foreign } = this.ownOrder(customerId, nlu, () => true);
-    if (foreign) {
+    if (foreign || !order) {
       await ctx.sendActivity("I couldn't find that order number on your account. Could you check it? It looks like ORD-123456.");
       return;
     }
-    if (!order) return this.guestOrder(ctx, state, nlu);
-    state.orderLookup = undefined;
     await ctx.sendActivity(statusSentence(order));
     await this.maybeInject(ctx, state, customerId, order.lines[0]?.productId ?? null, 'Customers who bought that also looked at:');
   }
@@ -619,7 +625,7 @@ export class ShopBot extends ActivityHandler {
   private async guestOrder(ctx: TurnContext, state: DialogState, nlu: Understanding): Promise<void> {
     const lookup = state.orderLookup ?? { attempts: 0 };
     const raw = nlu.entities.orderNumbers[0];
-    if (raw) lookup.orderId = raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`;
+    if (raw) lookup.orderId = orderIdOf(raw);
     if (nlu.entities.emails[0]) lookup.email = nlu.entities.emails[0];
     state.orderLookup = lookup;
     if (!lookup.orderId || !lookup.email) {
@@ -656,7 +662,7 @@ export class ShopBot extends ActivityHandler {
     // order look-up by number and e-mail.
     if (nlu.entities.orderNumbers.length === 0 && this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) {
       const how = await this.services.faq.answer(kind === 'cancel' ? 'how do i cancel an order' : kind === 'return' ? 'how do i return an item' : 'can i change the delivery address', { facts: {} }).catch(() => null);
-      if (how?.confident && how.source?.kind === 'article') return this.answerFromKnowledge(ctx, state, customerId, how);
+      if (how?.confident && how.source?.kind === 'article') return this.answerFromKnowledge(ctx, how);
       return this.guestOrder(ctx, state, nlu);
     }
     const eligible = (o: Order) => (kind === 'cancel' ? o.status === 'processing' : kind === 'return' ? o.status === 'delivered' || o.status === 'return_requested' || o.status === 'returned' : o.status === 'processing');
@@ -701,7 +707,7 @@ export class ShopBot extends ActivityHandler {
   private async faq(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
     const result = await this.services.faq.answer(text, { intent: nlu.intent, vector: nlu.vector, facts: this.facts(customerId) });
     if (result.confident) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['That helped, thanks', 'Talk to a person']), result.answer));
+      await this.answerFromKnowledge(ctx, result);
       await this.maybeInject(ctx, state, customerId, null, 'While you are here, you might like:');
       return;
     }
