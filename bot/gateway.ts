@@ -84,7 +84,7 @@ export class Gateway {
    * later step fails or the process dies), shows it on the customer's channels, and queues the
    * bot's turn. `done` settles when the turn has finished.
    */
-  receive(m: InboundMessage): { seq: number; conversationId: string; done: Promise<void> } {
+  receive(m: InboundMessage): { seq: number; conversationId: string; customerId: string; done: Promise<void> } {
     const customer = this.resolveCustomer(m.channel, m.externalId, m.name);
     const conversation = this.liveConversation(customer.id, m.channel);
     const route: Route = { channel: m.channel, externalId: m.externalId };
@@ -102,7 +102,7 @@ export class Gateway {
     void Promise.all([this.outlets.get(m.channel)?.deliver(route, conversation.id, echo, activity), this.mirrorToWeb(route, conversation.id, echo, activity)]).catch((err: unknown) =>
       this.log(`[gateway] echo failed: ${(err as Error).message}`),
     );
-    return { seq: stored.seq, conversationId: conversation.id, done: this.runTurn(customer.id, activity, stored) };
+    return { seq: stored.seq, conversationId: conversation.id, customerId: customer.id, done: this.runTurn(customer.id, activity, stored) };
   }
 
   /**

@@ -144,6 +144,23 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     };
   };
 
+  /**
+   * Every open tab of a web identity joins `conversationId`'s room and gets a session naming it;
+   * with `replayAfter`, also the messages after that seq.
+   */
+  const moveTabs = (externalId: string, conversationId: string, customerId: string, replayAfter?: number): void => {
+    for (const socket of nsp.sockets.values()) {
+      const s = socket.data as SessionData;
+      if (s.externalId !== externalId) continue;
+      if (s.conversationId && s.conversationId !== conversationId) void socket.leave(room(s.conversationId));
+      s.conversationId = conversationId;
+      s.customerId = customerId;
+      void socket.join(room(conversationId));
+      socket.emit('session', sessionEvent(s));
+      if (replayAfter !== undefined) replay(socket, replayAfter);
+    }
+  };
+
   // A Messenger PSID was linked to a customer: every open tab of the conversations involved moves
   // to the one conversation that continues (a new `session` when it changed) and is told.
   opts.linker?.onLinked((e) => {
@@ -201,23 +218,10 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
           ack({ ok: false, code: 'too_long', message: `Messages can be at most ${MAX_MESSAGE_CHARS} characters.` });
           return;
         }
-        const { seq, conversationId } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}) });
-        if (s.conversationId !== conversationId) {
-          // The guest's first message created them (or the conversation moved on): this tab joins
-          // the conversation's room and gets a session that names it. Other tabs of the same guest
-          // identity follow.
-          for (const other of nsp.sockets.values()) {
-            const o = other.data as SessionData;
-            if (o.externalId !== s.externalId) continue;
-            if (o.conversationId) void other.leave(room(o.conversationId));
-            o.conversationId = conversationId;
-            o.customerId = opts.store.conversations.get(conversationId)?.customerId ?? null;
-            void other.join(room(conversationId));
-            other.emit('session', sessionEvent(o));
-            // The message's echo went to the room before these tabs were in it.
-            replay(other, seq - 1);
-          }
-        }
+        const { seq, conversationId, customerId } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}) });
+        // The guest's first message created them (or the conversation moved on). The message's echo
+        // went to the room before these tabs were in it: they get it again.
+        if (s.conversationId !== conversationId) moveTabs(s.externalId, conversationId, customerId, seq - 1);
         ack({ ok: true, seq });
       } catch (err) {
         log(`[web] message refused: ${(err as Error).message}`);
@@ -258,11 +262,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       // Continuing on Messenger before writing anything: the guest exists from now on.
       if (!s.customerId) {
         const customer = opts.gateway.resolveCustomer('web', s.externalId);
-        const conversation = opts.gateway.liveConversation(customer.id, 'web');
-        s.customerId = customer.id;
-        s.conversationId = conversation.id;
-        void socket.join(room(conversation.id));
-        socket.emit('session', sessionEvent(s));
+        moveTabs(s.externalId, opts.gateway.liveConversation(customer.id, 'web').id, customer.id);
       }
       const t = linker.issue(s.externalId);
       return { ok: true, url: t.url, code: t.code, expiresAt: t.expiresAt };
