@@ -397,6 +397,8 @@ describe('Messenger through the real server: every message taken in is answered 
     const tap = delivery(psid, { postback: { title: 'Get Started', payload: 'GET_STARTED' } }, 1_700_000_000_123);
     expect((await post(tap)).status).toBe(200);
     await until(() => sentTo(psid).length > 0, 'the answer to the postback');
+    // The welcome is several sends (text, then suggestions); count them once all have gone out.
+    await settle();
     const answers = sentTo(psid).length;
     expect((await post(tap)).status).toBe(200);
     for (const is_echo of [true, 'true', 1, '1']) {
