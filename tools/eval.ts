@@ -8,6 +8,7 @@ await runTask(
     intent: () => import('../nlu/eval-intent.js'),
     sentiment: () => import('../nlu/eval-sentiment.js'),
     reviews: () => import('../nlu/eval-reviews.js'),
+    'review-sentences': () => import('../nlu/eval-review-sentences.js'),
     faq: () => import('../retrieval/eval-faq.js'),
     redaction: () => import('../retrieval/eval-redaction.js'),
     recommend: () => import('../recommender/eval-recommend.js'),
