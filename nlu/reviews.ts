@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { formatLineErrors, isRecord, readJsonl, type LineError } from '../core/jsonl.js';
 import { progress as makeProgress } from '../core/progress.js';
-import { aspectMatcher, discoverAspects, type AspectDef, type DiscoverOptions } from './aspects.js';
+import { discoverAspects, SEED_ASPECTS, words, type AspectDef, type DiscoverOptions } from './aspects.js';
 import type { Encoder } from './encoder-types.js';
-import { cosine } from './encoder-types.js';
 import { polarLabel, ratingToLabel, SENTIMENT_LABELS, toResult, type SentimentAnalyzer, type SentimentLabel, type SentimentResult } from './sentiment.js';
 
 // Review summaries for product teams: overall and per-aspect sentiment, the monthly trend, the rating
@@ -23,6 +22,8 @@ export interface ReviewInput {
   text: string;
   /** ISO date (or anything Date.parse reads); null when unknown. */
   date: string | null;
+  /** Where the review comes from (the store's `source`); see PROXY_RATING_SOURCES. */
+  source?: string;
 }
 
 export class ReviewInputError extends Error {
@@ -85,10 +86,13 @@ export interface AspectSummary {
   terms: string[];
   /** Seed aspect (built-in list) or discovered from the reviews. */
   seed: boolean;
-  /** Sentences that mention the aspect. */
+  /** Reviews that mention the aspect, each once (the insights pages' "mentions"). */
   mentions: number;
-  /** Reviews that mention the aspect. */
+  /** Same as mentions (kept for older readers). */
   reviews: number;
+  /** Sentences about the aspect (one aspect per sentence). */
+  sentences: number;
+  /** Shares of the reviews mentioning it whose sentences about it are positive / neutral / negative. */
   sentiment: SentimentBreakdown;
   trend: TrendBucket[];
   pro: Excerpt | null;
@@ -112,6 +116,8 @@ export interface ReviewSummary {
   aspects: AspectSummary[];
   pros: Excerpt[];
   cons: Excerpt[];
+  /** The per-review digest the pros, cons, aspects and mean rating come from: what the insights pages show. */
+  digest: ReviewDigest;
   /** Only when an abstractive summarizer was configured; never mixed into pros/cons. */
   abstract: string | null;
   meta: { key: string; sentimentModel: string; encoderModel: string; elapsedMs: number; generatedAt: string };
@@ -124,11 +130,15 @@ export interface SummarizeOptions {
   /** Aspects to use instead of discovering them, e.g. discovered once over a whole category. */
   aspects?: readonly AspectDef[];
   discover?: DiscoverOptions;
-  /** Use each review's stars as a prior for its sentences' labels (default true; see RATING_PRIOR). */
+  /**
+   * Use each review's stars as a prior for the review's overall label (default false; see
+   * RATING_PRIOR). Sentences are always read on their own: their labels make the pros, cons and
+   * aspect shares, and a complaint in a 5-star review is still a complaint.
+   */
   ratingPrior?: boolean;
   /** Reviews read by the model at most (default 1000); beyond, a weighted sample keeps time bounded. */
   maxAnalyzed?: number;
-  /** Candidate sentences embedded per side for pros/cons selection (default 120). */
+  /** Unused since summary version 2 (pros and cons come from `digestReviews`); kept so old callers type-check. */
   candidatePool?: number;
   /** Progress bar on stderr (default true; SHOPBOT_QUIET=1 silences it). */
   progress?: boolean;
@@ -141,7 +151,7 @@ export interface SummaryDeps {
   encoder: Pick<Encoder, 'embedMany' | 'checksum'>;
 }
 
-export const SUMMARY_VERSION = 1;
+export const SUMMARY_VERSION = 2;
 const MAX_REVIEW_CHARS = 8000;
 const MAX_SENTENCE_CHARS = 1000;
 
@@ -194,7 +204,8 @@ function validateReviews(reviews: readonly ReviewInput[]): ReviewInput[] {
     if (r.title !== undefined && typeof r.title !== 'string') throw new ReviewInputError(i, 'title must be a string');
     if (seen.has(r.id)) return; // the same review listed twice counts once
     seen.add(r.id);
-    out.push(r);
+    // Stars that are a copy of the catalogue average (`reviewStars`) are no rating.
+    out.push(r.source !== undefined && reviewStars(r) === null && r.rating !== null ? { ...r, rating: null } : r);
   });
   return out;
 }
@@ -361,95 +372,8 @@ interface Sent {
   aspects: string[];
 }
 
-interface Group {
-  text: string;
-  reviewIds: string[];
-  result: SentimentResult;
-  aspects: string[];
-}
-
 function normKey(s: string): string {
   return s.toLowerCase().replace(/\s+/g, ' ').replace(/[.!?\s]+$/, '');
-}
-
-/** Identical sentences (up to case, spacing and final punctuation) from several reviews become one. */
-function groupSentences(sents: readonly Sent[]): Group[] {
-  const by = new Map<string, Group>();
-  for (const s of sents) {
-    const k = normKey(s.text);
-    const g = by.get(k);
-    if (g) {
-      if (!g.reviewIds.includes(s.reviewId)) g.reviewIds.push(s.reviewId);
-    } else by.set(k, { text: s.text, reviewIds: [s.reviewId], result: s.result, aspects: s.aspects });
-  }
-  return [...by.values()];
-}
-
-function excerptOf(g: Group, supporting: string[], link?: (id: string) => string): Excerpt {
-  const e: Excerpt = {
-    text: g.text,
-    reviewIds: g.reviewIds,
-    supportingReviewIds: supporting,
-    support: supporting.length,
-    aspects: g.aspects,
-    sentiment: g.result.label,
-    score: Math.round(g.result.score * 1e4) / 1e4,
-  };
-  if (link) e.links = g.reviewIds.map(link);
-  return e;
-}
-
-/**
- * Representative sentences of one polarity: candidates are embedded, each is scored by how many
- * reviews say something similar (cosine >= 0.7) and how close it is to the pool's centroid, and
- * maximal marginal relevance picks a diverse set (near-duplicates of a chosen sentence are skipped).
- */
-async function representatives(
-  groups: Group[],
-  encoder: Pick<Encoder, 'embedMany'>,
-  k: number,
-  link?: (id: string) => string,
-): Promise<Excerpt[]> {
-  if (groups.length === 0 || k <= 0) return [];
-  const vecs = await embedByLength(encoder, groups.map((g) => g.text));
-  const dim = vecs[0]!.length;
-  const centroid = new Float32Array(dim);
-  groups.forEach((g, i) => {
-    const w = g.reviewIds.length;
-    for (let d = 0; d < dim; d++) centroid[d]! += w * vecs[i]![d]!;
-  });
-  const norm = Math.hypot(...centroid) || 1;
-  for (let d = 0; d < dim; d++) centroid[d]! /= norm;
-  const support: string[][] = groups.map((g, i) => {
-    const ids = new Set(g.reviewIds);
-    groups.forEach((h, j) => {
-      if (j !== i && cosine(vecs[i]!, vecs[j]!) >= 0.7) h.reviewIds.forEach((id) => ids.add(id));
-    });
-    return [...ids];
-  });
-  const maxSupport = Math.max(...support.map((s) => s.length));
-  const rel = groups.map((g, i) => {
-    const lengthFit = g.text.length < 30 ? 0.8 : g.text.length > 200 ? 0.85 : 1;
-    return (0.45 * Math.log1p(support[i]!.length) / Math.log1p(maxSupport) + 0.35 * cosine(vecs[i]!, centroid) + 0.2 * g.result.score) * lengthFit;
-  });
-  const chosen: number[] = [];
-  while (chosen.length < k) {
-    let best = -1;
-    let bestScore = -Infinity;
-    for (let i = 0; i < groups.length; i++) {
-      if (chosen.includes(i)) continue;
-      const red = chosen.length ? Math.max(...chosen.map((c) => cosine(vecs[i]!, vecs[c]!))) : 0;
-      if (red >= 0.8) continue;
-      const s = 0.7 * rel[i]! - 0.3 * red;
-      if (s > bestScore) {
-        bestScore = s;
-        best = i;
-      }
-    }
-    if (best < 0) break;
-    chosen.push(best);
-  }
-  return chosen.map((i) => excerptOf(groups[i]!, support[i]!, link));
 }
 
 /** embedMany in length order (batches pad to similar lengths, about half the work), results in input order. */
@@ -459,10 +383,6 @@ export async function embedByLength(encoder: Pick<Encoder, 'embedMany'>, texts: 
   const out = new Array<Float32Array>(texts.length);
   order.forEach((i, k) => (out[i] = vecs[k]!));
   return out;
-}
-
-function candidateScore(g: Group): number {
-  return g.result.score * (g.aspects.length ? 1.2 : 1) * Math.sqrt(g.reviewIds.length);
 }
 
 function fitsExcerpt(text: string): boolean {
@@ -475,7 +395,7 @@ function fitsExcerpt(text: string): boolean {
 /** Cache key over everything the summary depends on: reviews, models and options. */
 export function summaryKey(productId: string, reviews: readonly ReviewInput[], deps: { sentiment: string; encoder: string }, opts: SummarizeOptions = {}): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 120, opts.maxAnalyzed ?? 1000, opts.ratingPrior ?? true, opts.aspects ?? null, opts.discover ?? null]));
+  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 120, opts.maxAnalyzed ?? 1000, opts.ratingPrior ?? false, opts.aspects ?? null, opts.discover ?? null]));
   for (const r of [...reviews].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     h.update(JSON.stringify([r.id, r.rating, r.date, r.title ?? '', r.text]));
   }
@@ -511,7 +431,7 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
   const results = texts.length ? await deps.sentiment.analyzeMany(texts, { onBatch: (n) => bar.tick(n) }) : [];
   const byText = new Map<string, SentimentResult>();
   texts.forEach((t, i) => byText.set(t, results[i]!));
-  const usePrior = opts.ratingPrior ?? true;
+  const usePrior = opts.ratingPrior ?? false;
   const inContext = (res: SentimentResult, review: number) => (usePrior ? withRatingPrior(res, reviews[review]!.rating) : res);
   const parts: { text: string; result: SentimentResult }[][] = reviews.map(() => []);
   titles.forEach((t, i) => {
@@ -524,17 +444,32 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
 
   // 2. Aspects.
   const sentRefs = sents.map((s) => ({ text: s.text, reviewId: reviews[s.review]!.id }));
-  const aspects = opts.aspects ? [...opts.aspects] : await discoverAspects(sentRefs, deps.encoder, opts.discover);
+  // The seed aspects by default: the insights pages use them too, so both show the same aspects.
+  // Discovery (new aspects from the reviews' own words) when `discover` options are given.
+  const aspects = opts.aspects ? [...opts.aspects] : opts.discover ? await discoverAspects(sentRefs, deps.encoder, opts.discover) : [...SEED_ASPECTS];
   const kept = aspects.slice(0, opts.maxAspects ?? 12);
-  const match = aspectMatcher(kept);
-  const all: (Omit<Sent, 'result'> & { result: SentimentResult | null })[] = sents.map((s, i) => ({
-    text: s.text,
-    reviewId: sentRefs[i]!.reviewId,
-    review: s.review,
-    result: weight[s.review]! > 0 && byText.has(s.text) ? inContext(byText.get(s.text)!, s.review) : null,
-    aspects: match(s.text),
-  }));
+  const aspectOf = primaryAspectMatcher(kept);
+  // One aspect per sentence, read on its own (no star prior).
+  const all: (Omit<Sent, 'result'> & { result: SentimentResult | null })[] = sents.map((s, i) => {
+    const aspect = aspectOf(s.text);
+    return {
+      text: s.text,
+      reviewId: sentRefs[i]!.reviewId,
+      review: s.review,
+      result: weight[s.review]! > 0 && byText.has(s.text) ? byText.get(s.text)! : null,
+      aspects: aspect ? [aspect] : [],
+    };
+  });
   const analyzed = all.filter((s): s is Sent => s.result !== null && weight[s.review]! > 0);
+  // The per-review analyses and their digest: what the insights pages show for these reviews.
+  const bySentences = new Map<number, string[]>();
+  for (const s of sents) bySentences.set(s.review, [...(bySentences.get(s.review) ?? []), s.text]);
+  const analyses = reviews
+    .map((r, i) => ({ r, i }))
+    .filter(({ i }) => weight[i]! > 0)
+    .map(({ r, i }) => analysisOf({ id: r.id, rating: r.rating, date: r.date ?? '' }, titles[i] ?? '', bySentences.get(i) ?? [], (t) => byText.get(t)!, aspectOf))
+    .sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.reviewId < b.reviewId ? -1 : 1));
+  const digest = digestReviews(analyses, { ...(opts.maxPros !== undefined ? { maxPros: opts.maxPros } : {}), ...(opts.maxCons !== undefined ? { maxCons: opts.maxCons } : {}) });
 
   // 3. Overall, ratings, trend.
   const dist: Record<'1' | '2' | '3' | '4' | '5', number> = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 };
@@ -556,44 +491,65 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
   const scoredIdx = reviews.map((_, i) => i).filter((i) => reviewResult[i]);
   const trend = trendSummary(reviews.map((r, i) => ({ date: r.date, month: monthOf(r.date), rating: r.rating, result: reviewResult[i] ?? null, weight: weight[i]! })));
 
-  // 4. Pros and cons: confident sentences of each polarity; a pro must not come from a review whose
-  // text reads negative overall.
+  // 4. Pros and cons: the digest's (one per aspect, each a confident sentence of its polarity about
+  // that aspect from a review taking that side), as excerpts citing every review with the sentence.
   const link = opts.reviewLink;
-  const pool = opts.candidatePool ?? 120;
-  const reviewPolarity = (i: number) => reviewResult[i]?.polarity ?? 0;
-  const posGroups = groupSentences(analyzed.filter((s) => s.result.label === 'positive' && s.result.score >= 0.75 && reviewPolarity(s.review) > 0 && fitsExcerpt(s.text)))
-    .sort((a, b) => candidateScore(b) - candidateScore(a))
-    .slice(0, pool);
-  const negGroups = groupSentences(analyzed.filter((s) => s.result.label === 'negative' && s.result.score >= 0.7 && fitsExcerpt(s.text)))
-    .sort((a, b) => candidateScore(b) - candidateScore(a))
-    .slice(0, pool);
-  const pros = await representatives(posGroups, deps.encoder, opts.maxPros ?? 5, link);
-  const cons = await representatives(negGroups, deps.encoder, opts.maxCons ?? 5, link);
+  const withSentence = new Map<string, string[]>();
+  for (const x of analyzed) {
+    const k = normKey(x.text);
+    const ids = withSentence.get(k) ?? [];
+    if (!ids.includes(x.reviewId)) ids.push(x.reviewId);
+    withSentence.set(k, ids);
+  }
+  const excerpt = (p: DigestProCon): Excerpt => {
+    const same = withSentence.get(normKey(p.text)) ?? [p.reviewId];
+    const reviewIds = [p.reviewId, ...same.filter((id) => id !== p.reviewId)];
+    const supporting = [...new Set([...reviewIds, ...p.reviewIds])];
+    const e: Excerpt = { text: p.text, reviewIds, supportingReviewIds: supporting, support: p.mentions, aspects: [p.aspect], sentiment: p.sentiment, score: p.score };
+    if (link) e.links = reviewIds.map(link);
+    return e;
+  };
+  const pros = digest.pros.map(excerpt);
+  const cons = digest.cons.map(excerpt);
 
-  // 5. Per aspect: mentions over all reviews; sentiment (weighted) and best pro/con from the analyzed
-  // sentences that mention it; its monthly trend.
-  const aspectSummaries: AspectSummary[] = kept.map((a) => {
-    const ms = all.filter((s) => s.aspects.includes(a.name));
-    const msA = analyzed.filter((s) => s.aspects.includes(a.name));
-    const best = (label: SentimentLabel, min: number) => {
-      const gs = groupSentences(msA.filter((s) => s.result.label === label && s.result.score >= min && fitsExcerpt(s.text)));
-      gs.sort((x, y) => candidateScore(y) - candidateScore(x));
-      return gs[0] ? excerptOf(gs[0], gs[0].reviewIds, link) : null;
+  // 5. Per aspect (the digest's numbers: reviews mentioning it, each review once with its stance);
+  // the best pro and con sentence, and its monthly trend.
+  const reviewIndex = new Map(reviews.map((r, i) => [r.id, i]));
+  const aspectSummaries: AspectSummary[] = kept.flatMap((a) => {
+    const d = digest.aspects.find((x) => x.aspect === a.name);
+    if (!d) return [];
+    const ms = all.filter((x) => x.aspects.includes(a.name));
+    const msA = analyzed.filter((x) => x.aspects.includes(a.name));
+    const byReview = new Map<number, SentimentResult[]>();
+    for (const x of msA) byReview.set(x.review, [...(byReview.get(x.review) ?? []), x.result]);
+    const stanceResults = d.reviewIds.map((id) => {
+      const i = reviewIndex.get(id)!;
+      return { i, result: combineResults((byReview.get(i) ?? []).map((result) => ({ text: 'x', result }))) };
+    });
+    const n = d.mentions || 1;
+    const meanPol = stanceResults.reduce((t, x) => t + x.result.polarity, 0) / n;
+    const round = (x: number) => Math.round(x * 1e4) / 1e4;
+    const best = (side: 'positive' | 'negative'): Excerpt | null => {
+      const agree = new Set(d.reviewIds.filter((_, k) => d.stances[k] === side));
+      const cands = analyses.flatMap((r) => (agree.has(r.reviewId) ? r.aspects.filter((m) => m.aspect === a.name && m.sentiment === side && m.listable).map((m) => ({ r, m })) : []));
+      cands.sort((x, y) => (y.m.score ?? 0) - (x.m.score ?? 0));
+      const c = cands[0];
+      return c ? excerpt({ aspect: a.name, text: c.m.snippet, reviewId: c.r.reviewId, reviewIds: [...agree], mentions: agree.size, sentiment: side, score: c.m.score ?? 0 }) : null;
     };
-    return {
-      name: a.name,
-      terms: a.terms,
-      seed: a.seed,
-      mentions: ms.length,
-      reviews: new Set(ms.map((s) => s.reviewId)).size,
-      sentiment: breakdown(
-        msA.map((s) => s.result),
-        msA.map((s) => weight[s.review]!),
-      ),
-      trend: buckets(ms.map((s) => ({ month: monthOf(reviews[s.review]!.date), rating: reviews[s.review]!.rating, result: s.result, weight: weight[s.review]! }))),
-      pro: best('positive', 0.75),
-      con: best('negative', 0.7),
-    };
+    return [
+      {
+        name: a.name,
+        terms: a.terms,
+        seed: a.seed,
+        mentions: d.mentions,
+        reviews: d.mentions,
+        sentences: ms.length,
+        sentiment: { positive: round(d.positive / n), neutral: round(d.neutral / n), negative: round(d.negative / n), meanPolarity: round(meanPol), label: labelOf(meanPol) },
+        trend: buckets(stanceResults.map((x) => ({ month: monthOf(reviews[x.i]!.date), rating: reviews[x.i]!.rating, result: x.result, weight: weight[x.i]! }))),
+        pro: best('positive'),
+        con: best('negative'),
+      },
+    ];
   });
   aspectSummaries.sort((x, y) => y.mentions - x.mentions || x.name.localeCompare(y.name));
 
@@ -619,56 +575,282 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
     aspects: aspectSummaries,
     pros,
     cons,
+    digest,
     abstract,
     meta: { key, sentimentModel: deps.sentiment.checksum, encoderModel: deps.encoder.checksum, elapsedMs: Date.now() - t0, generatedAt: new Date().toISOString() },
   };
 }
 
-// ---------------------------------------------------------------- per-review analyses
+// ---------------------------------------------------------------- per-review analyses and the digest
+//
+// One analysis and one aggregation serve both the insights pages (web-chat/insights-core.ts) and the
+// chat's review answers (the summary's pros, cons, aspects and numbers come from `digestReviews`), so
+// the two always say the same. Faithfulness rules:
+//   - a sentence's polarity is the sentiment model's reading of that sentence alone (never the
+//     review's stars: a complaint in a 5-star review stays a complaint, and praise stays praise);
+//   - a sentence belongs to one aspect at most (`primaryAspect`);
+//   - a pro is a confidently positive sentence about its aspect, a con a confidently negative one;
+//     sentences that turn ("..., but ...") are never listed, since their halves disagree;
+//   - aspect counts and shares count each review once (its sentences about the aspect, averaged).
+
+/**
+ * Review sources whose star ratings are not the reviewer's: the Amazon India fixture has no
+ * per-review stars, and its builder wrote each product's catalogue average (rounded) into every
+ * review (tools/fixtures/reviews.ts). Their stars are not counted as ratings anywhere.
+ */
+export const PROXY_RATING_SOURCES: ReadonlySet<string> = new Set(['amazon-india']);
+
+/** A review's own stars, or null when it has none (or only a copy of the catalogue average). */
+export function reviewStars(r: { rating: number | null; source?: string | null }): number | null {
+  if (r.rating === null || !Number.isFinite(r.rating)) return null;
+  if (r.source && PROXY_RATING_SOURCES.has(r.source)) return null;
+  return r.rating;
+}
+
+/** Fewer reviews than this: answers and pages say that there are few. */
+export const FEW_REVIEWS = 5;
+/** p(label) a sentence needs to be listed as a pro or a con (chosen on sentences-dev.jsonl). */
+export const LIST_MIN_SCORE = { positive: 0.9, negative: 0.9 } as const;
+
+const TURN = /\b(but|however|although|though|while|whereas|except|otherwise|yet|only downside|only issue|only problem|only complaint|only thing|wish)\b/i;
+/** Negation, conditions and comparisons: the classifier reads many such sentences as praise when they complain. */
+const HEDGE = /\b(not|no|never|nothing|nor|cannot|unless|if|should|would|could|expect|expected|expecting|hope|other|others)\b|n['’]t\b/i;
+
+/** True when a sentence turns from one polarity to the other ("great screen, but the battery ..."). */
+export function turns(text: string): boolean {
+  return TURN.test(text);
+}
+
+/**
+ * Whether a sentence with this reading may be listed as a pro (positive) or a con (negative):
+ * confident, a readable excerpt, no turn, and for a pro no negation, condition or comparison
+ * ("For the price, you should be able to ..." and "... unless they make them the same quality as
+ * before" are complaints the classifier reads as praise).
+ */
+export function listable(text: string, r: Pick<SentimentResult, 'label' | 'score'>): boolean {
+  if (r.label === 'neutral' || r.score < LIST_MIN_SCORE[r.label]) return false;
+  if (!fitsExcerpt(text) || turns(text)) return false;
+  return r.label === 'negative' || !HEDGE.test(text);
+}
+
+/**
+ * The one aspect a sentence is about, or null: the aspect of a two-word term when there is one
+ * ("sound quality", "battery life"), else the aspect whose term comes first (the sentence's subject
+ * usually does: "Screen size is great." is about the screen).
+ */
+export function primaryAspectMatcher(aspects: readonly AspectDef[]): (text: string) => string | null {
+  const index = new Map<string, number>();
+  aspects.forEach((a, i) => {
+    for (const t of a.terms) if (!index.has(t)) index.set(t, i);
+  });
+  return (text: string) => {
+    const w = words(text);
+    let best: { i: number; pos: number; two: boolean } | null = null;
+    for (let k = 0; k < w.length; k++) {
+      const two = k + 1 < w.length ? index.get(`${w[k]} ${w[k + 1]}`) : undefined;
+      if (two !== undefined && (!best || !best.two)) {
+        best = { i: two, pos: k, two: true };
+        continue;
+      }
+      const one = index.get(w[k]!);
+      if (one !== undefined && !best) best = { i: one, pos: k, two: false };
+    }
+    return best ? aspects[best.i]!.name : null;
+  };
+}
 
 export interface ReviewAnalysis {
   reviewId: string;
   date: string;
-  rating: number;
+  /** The reviewer's stars; null when the source has none (see `reviewStars`). */
+  rating: number | null;
   sentiment: SentimentLabel;
   /** p(positive) - p(negative), -1..1. */
   score: number;
-  aspects: { aspect: string; sentiment: SentimentLabel; snippet: string }[];
+  /** Sentences that mention an aspect: one entry per sentence, one aspect per sentence. */
+  aspects: { aspect: string; sentiment: SentimentLabel; snippet: string; score?: number; polarity?: number; listable?: boolean }[];
 }
 
+/** The analysis of one review from its sentences' (and title's) model results; no star prior. */
+export function analysisOf(
+  r: { id: string; rating: number | null; date: string },
+  title: string,
+  sentences: readonly string[],
+  result: (text: string) => SentimentResult,
+  aspectOf: (text: string) => string | null,
+): ReviewAnalysis {
+  const parts = (title ? [title, ...sentences] : sentences).map((text) => ({ text, result: result(text) }));
+  const rr = parts.length ? combineResults(parts) : null;
+  const aspects: ReviewAnalysis['aspects'] = [];
+  for (const s of sentences) {
+    const aspect = aspectOf(s);
+    if (!aspect) continue;
+    const res = result(s);
+    aspects.push({ aspect, sentiment: res.label, snippet: s, score: round4(res.score), polarity: round4(res.polarity), listable: listable(s, res) });
+  }
+  return { reviewId: r.id, date: r.date, rating: r.rating, sentiment: rr?.label ?? 'neutral', score: rr ? round4(rr.polarity) : 0, aspects };
+}
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
 /**
- * Per-review analyses (review sentiment, and each aspect-mentioning sentence with its sentiment, both
- * read with the review's stars as prior) for callers that aggregate themselves, e.g. the insights
- * pages. Aspects default to the seed list.
+ * Per-review analyses (review sentiment, and each aspect-mentioning sentence with its own sentiment)
+ * for the insights pages and the eval. Aspects default to the seed list.
  */
 export function createReviewAnalyzer(deps: { sentiment: SentimentAnalyzer }, aspects?: readonly AspectDef[]) {
+  const aspectOf = primaryAspectMatcher(aspects ?? SEED_ASPECTS);
   return {
     name: `sentiment-minilm:${deps.sentiment.checksum.slice(0, 12)}`,
-    async analyze(reviews: readonly { id: string; rating: number; title: string; text: string; date: string }[]): Promise<ReviewAnalysis[]> {
-      const { SEED_ASPECTS } = await import('./aspects.js');
-      const match = aspectMatcher(aspects ?? SEED_ASPECTS);
+    async analyze(reviews: readonly { id: string; rating: number | null; title: string; text: string; date: string }[]): Promise<ReviewAnalysis[]> {
       const per = reviews.map((r) => {
         const sentences = splitSentences(r.text.slice(0, MAX_REVIEW_CHARS)).map((s) => s.slice(0, MAX_SENTENCE_CHARS));
         const title = r.title.trim().slice(0, MAX_SENTENCE_CHARS);
         return { r, title, sentences };
       });
-      const texts = per.flatMap((p) => (p.title ? [p.title, ...p.sentences] : p.sentences));
+      const texts = [...new Set(per.flatMap((p) => (p.title ? [p.title, ...p.sentences] : p.sentences)))];
       const res = texts.length ? await deps.sentiment.analyzeMany(texts) : [];
       const by = new Map<string, SentimentResult>();
       texts.forEach((t, i) => by.set(t, res[i]!));
-      return per.map(({ r, title, sentences }) => {
-        const parts = (title ? [title, ...sentences] : sentences).map((text) => ({ text, result: withRatingPrior(by.get(text)!, r.rating) }));
-        const rr = parts.length ? combineResults(parts) : null;
-        return {
-          reviewId: r.id,
-          date: r.date,
-          rating: r.rating,
-          sentiment: rr?.label ?? 'neutral',
-          score: rr ? Math.round(rr.polarity * 1e4) / 1e4 : 0,
-          aspects: sentences.flatMap((s) => match(s).map((aspect) => ({ aspect, sentiment: withRatingPrior(by.get(s)!, r.rating).label, snippet: s }))),
-        };
-      });
+      return per.map(({ r, title, sentences }) => analysisOf(r, title, sentences, (t) => by.get(t)!, aspectOf));
     },
+  };
+}
+
+export interface DigestAspect {
+  aspect: string;
+  /** Reviews that mention the aspect (each review once). */
+  mentions: number;
+  /** Reviews whose sentences about the aspect are, on average, positive / negative. */
+  positive: number;
+  negative: number;
+  neutral: number;
+  /** positive / mentions. */
+  positiveShare: number;
+  /** The reviews behind it, in the order of the analyses given (newest first on the pages). */
+  reviewIds: string[];
+  /** The review's stance per review id, same order as reviewIds. */
+  stances: SentimentLabel[];
+}
+
+export interface DigestProCon {
+  aspect: string;
+  /** A sentence copied verbatim from the review `reviewId`. */
+  text: string;
+  reviewId: string;
+  /** Every review whose stance on the aspect is the pro's (positive) or the con's (negative). */
+  reviewIds: string[];
+  /** reviewIds.length: "N reviews say so". */
+  mentions: number;
+  sentiment: 'positive' | 'negative';
+  /** The model's probability of `sentiment` for the sentence. */
+  score: number;
+}
+
+export interface ReviewDigest {
+  reviews: number;
+  /** Reviews with the reviewer's own stars. */
+  ratedReviews: number;
+  /** Mean of the reviewers' own stars; null when none has any. */
+  meanRating: number | null;
+  distribution: Record<'1' | '2' | '3' | '4' | '5', number>;
+  /** Fewer than FEW_REVIEWS reviews: say so wherever the numbers are shown. */
+  fewReviews: boolean;
+  aspects: DigestAspect[];
+  pros: DigestProCon[];
+  cons: DigestProCon[];
+}
+
+/** A review's stance on an aspect: the mean polarity of its sentences about it. */
+function stanceOf(ms: readonly { sentiment: SentimentLabel; polarity?: number }[]): SentimentLabel {
+  const p = ms.reduce((s, m) => s + (m.polarity ?? (m.sentiment === 'positive' ? 1 : m.sentiment === 'negative' ? -1 : 0)), 0) / Math.max(1, ms.length);
+  return p > 0.2 ? 'positive' : p < -0.2 ? 'negative' : 'neutral';
+}
+
+/**
+ * The numbers, aspects, pros and cons of a set of per-review analyses: what the insights page shows
+ * and what the chat answers. Pass the analyses newest first.
+ */
+export function digestReviews(analyses: readonly ReviewAnalysis[], opts: { maxPros?: number; maxCons?: number } = {}): ReviewDigest {
+  const distribution = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as ReviewDigest['distribution'];
+  let rated = 0;
+  let sum = 0;
+  for (const r of analyses) {
+    if (r.rating === null) continue;
+    rated++;
+    sum += r.rating;
+    distribution[String(Math.min(5, Math.max(1, Math.round(r.rating)))) as keyof typeof distribution]++;
+  }
+  // Aspects: each review once, with its stance from all its sentences about the aspect.
+  const by = new Map<string, { reviewIds: string[]; stances: SentimentLabel[]; sentences: { reviewId: string; m: ReviewAnalysis['aspects'][number] }[] }>();
+  for (const r of analyses) {
+    const mine = new Map<string, ReviewAnalysis['aspects'][number][]>();
+    for (const m of r.aspects) mine.set(m.aspect, [...(mine.get(m.aspect) ?? []), m]);
+    for (const [aspect, ms] of mine) {
+      let a = by.get(aspect);
+      if (!a) by.set(aspect, (a = { reviewIds: [], stances: [], sentences: [] }));
+      a.reviewIds.push(r.reviewId);
+      a.stances.push(stanceOf(ms));
+      for (const m of ms) a.sentences.push({ reviewId: r.reviewId, m });
+    }
+  }
+  const aspects: DigestAspect[] = [...by.entries()]
+    .map(([aspect, a]) => {
+      const positive = a.stances.filter((s) => s === 'positive').length;
+      const negative = a.stances.filter((s) => s === 'negative').length;
+      const n = a.reviewIds.length;
+      return { aspect, mentions: n, positive, negative, neutral: n - positive - negative, positiveShare: n ? positive / n : 0, reviewIds: a.reviewIds, stances: a.stances };
+    })
+    .sort((x, y) => y.mentions - x.mentions || x.aspect.localeCompare(y.aspect));
+
+  const used = new Set<string>();
+  const pick = (a: DigestAspect, side: 'positive' | 'negative'): DigestProCon | null => {
+    const agree = new Set(a.reviewIds.filter((_, i) => a.stances[i] === side));
+    // Candidates: listable sentences of this polarity from reviews that take that side.
+    const list = by.get(a.aspect)!.sentences.filter((s) => s.m.sentiment === side && s.m.listable !== false && agree.has(s.reviewId) && !used.has(normKey(s.m.snippet)));
+    if (list.length === 0) return null;
+    // The most typical sentence: a readable length, sharing the most words with the others, confident.
+    const ws = (s: string) => new Set(s.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []);
+    const freq = new Map<string, number>();
+    for (const s of list.slice(0, 200)) for (const w of ws(s.m.snippet)) freq.set(w, (freq.get(w) ?? 0) + 1);
+    let best = list[0]!;
+    let bestScore = -Infinity;
+    for (const s of list.slice(0, 200)) {
+      const len = s.m.snippet.length;
+      const w = [...ws(s.m.snippet)];
+      const typical = w.reduce((t, x) => t + Math.log(1 + (freq.get(x) ?? 0)), 0) / Math.max(1, w.length);
+      const lengthPenalty = len < 20 ? 1.5 : len > 160 ? 1 + (len - 160) / 80 : 0;
+      const score = typical - lengthPenalty + (s.m.score ?? 0);
+      if (score > bestScore) {
+        bestScore = score;
+        best = s;
+      }
+    }
+    used.add(normKey(best.m.snippet));
+    const reviewIds = [...agree];
+    return { aspect: a.aspect, text: best.m.snippet, reviewId: best.reviewId, reviewIds, mentions: reviewIds.length, sentiment: side, score: best.m.score ?? 0 };
+  };
+  const minMentions = analyses.length >= 30 ? 3 : 1;
+  const pros = aspects
+    .filter((a) => a.positive >= minMentions && a.positiveShare >= 0.5)
+    .sort((a, b) => b.positive - a.positive || a.aspect.localeCompare(b.aspect))
+    .map((a) => pick(a, 'positive'))
+    .filter((x): x is DigestProCon => x !== null)
+    .slice(0, opts.maxPros ?? 5);
+  const cons = aspects
+    .filter((a) => a.negative >= minMentions && a.negative / Math.max(1, a.mentions) >= 0.1)
+    .sort((a, b) => b.negative - a.negative || a.aspect.localeCompare(b.aspect))
+    .map((a) => pick(a, 'negative'))
+    .filter((x): x is DigestProCon => x !== null)
+    .slice(0, opts.maxCons ?? 5);
+  return {
+    reviews: analyses.length,
+    ratedReviews: rated,
+    meanRating: rated ? Math.round((sum / rated) * 100) / 100 : null,
+    distribution,
+    fewReviews: analyses.length < FEW_REVIEWS,
+    aspects,
+    pros,
+    cons,
   };
 }
 

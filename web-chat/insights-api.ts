@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requireStaff } from '../bot/staff-auth.js';
 import { sendJson } from '../core/http.js';
 import { STAFF_ROLES, type Product, type Review, type StaffRole, type Store } from '../store/index.js';
+import { FEW_REVIEWS, reviewStars } from '../nlu/reviews.js';
 import { LexiconReviewAnalyzer } from './insights-basic.js';
 import { inRange, share, summarize, type InsightSummary, type Polarity, type ReviewAnalysis, type ReviewAnalyzer } from './insights-core.js';
 import { BadRequest, date, int, str } from './params.js';
@@ -38,7 +39,8 @@ export interface InsightsApiOptions {
 
 interface IndexedReview {
   id: string;
-  rating: number;
+  /** The reviewer's own stars; null when the source has none (`reviewStars`). */
+  rating: number | null;
   date: string;
 }
 
@@ -66,10 +68,20 @@ export interface ProductRow {
   category: string;
   image: string | null;
   reviews: number;
+  /** Reviews with the reviewer's own stars; meanRating is theirs (null when there are none). */
+  ratedReviews: number;
   meanRating: number | null;
+  /** The catalogue's rating and how many ratings it comes from (the store's product card shows these). */
+  catalogRating: number | null;
+  catalogRatingCount: number | null;
+  /** Fewer reviews than FEW_REVIEWS. */
+  fewReviews: boolean;
   sentiment: { positive: number; neutral: number; negative: number; score: number };
-  /** 'text' once the reviews were analyzed, 'ratings' (4-5 stars positive, 3 neutral, 1-2 negative) until then. */
-  sentimentSource: 'text' | 'ratings';
+  /**
+   * 'text' once the reviews were analyzed; 'ratings' (4-5 stars positive, 3 neutral, 1-2 negative,
+   * from the rated reviews) until then; 'none' when there is neither yet.
+   */
+  sentimentSource: 'text' | 'ratings' | 'none';
   lastReview: string | null;
 }
 
@@ -111,7 +123,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
     for (const r of store.reviews.listAll()) {
       total++;
       const list = byProduct.get(r.productId);
-      const row = { id: r.id, rating: r.rating, date: r.date };
+      const row = { id: r.id, rating: reviewStars(r), date: r.date };
       if (list) list.push(row);
       else byProduct.set(r.productId, [row]);
     }
@@ -156,7 +168,8 @@ export function createInsightsApi(opts: InsightsApiOptions) {
         for (let i = 0; i < reviews.length; i += batchSize) {
           if (closed) throw new Error('insights closed');
           const batch = reviews.slice(i, i + batchSize);
-          const out = await analyzer.analyze(batch);
+          // Stars only where they are the reviewer's own (not a copy of the catalogue average).
+          const out = await analyzer.analyze(batch.map((r) => ({ id: r.id, rating: reviewStars(r), title: r.title, text: r.text, date: r.date })));
           for (const a of out) {
             e.analyses.push(a);
             e.byId.set(a.reviewId, a);
@@ -222,15 +235,20 @@ export function createInsightsApi(opts: InsightsApiOptions) {
       if (q && !p.title.toLowerCase().includes(q)) continue;
       const e = cache.get(productId);
       const analyzed = e && e.status === 'ready' && e.reviewCount === reviews.length ? e.analyses.filter((a) => inRange(a.date, range.from, range.to)) : null;
+      const stars = inR.filter((r) => r.rating !== null).map((r) => r.rating!);
       rows.push({
         productId,
         title: p.title,
         category: p.category,
         image: p.image,
         reviews: inR.length,
-        meanRating: inR.reduce((s, r) => s + r.rating, 0) / inR.length,
-        sentiment: analyzed ? share(analyzed) : share(inR.map((r) => ({ sentiment: ratingPolarity(r.rating) }))),
-        sentimentSource: analyzed ? 'text' : 'ratings',
+        ratedReviews: stars.length,
+        meanRating: stars.length ? stars.reduce((s, x) => s + x, 0) / stars.length : null,
+        catalogRating: p.rating,
+        catalogRatingCount: p.ratingCount,
+        fewReviews: inR.length < FEW_REVIEWS,
+        sentiment: analyzed ? share(analyzed) : share(stars.map((x) => ({ sentiment: ratingPolarity(x) }))),
+        sentimentSource: analyzed ? 'text' : stars.length ? 'ratings' : 'none',
         lastReview: inR.reduce<string | null>((m, r) => (m === null || r.date > m ? r.date : m), null),
       });
     }
@@ -379,8 +397,8 @@ export function createInsightsApi(opts: InsightsApiOptions) {
         } else {
           filename = `insights-products-${stamp()}.csv`;
           body = toCsv(
-            ['product_id', 'title', 'category', 'reviews', 'mean_rating', 'positive_share', 'neutral_share', 'negative_share', 'sentiment_score', 'sentiment_source', 'last_review'],
-            rows.map((r) => [r.productId, r.title, r.category, r.reviews, r.meanRating, r.sentiment.positive, r.sentiment.neutral, r.sentiment.negative, r.sentiment.score, r.sentimentSource, r.lastReview]),
+            ['product_id', 'title', 'category', 'reviews', 'rated_reviews', 'mean_rating', 'catalog_rating', 'catalog_rating_count', 'positive_share', 'neutral_share', 'negative_share', 'sentiment_score', 'sentiment_source', 'last_review'],
+            rows.map((r) => [r.productId, r.title, r.category, r.reviews, r.ratedReviews, r.meanRating, r.catalogRating, r.catalogRatingCount, r.sentiment.positive, r.sentiment.neutral, r.sentiment.negative, r.sentiment.score, r.sentimentSource, r.lastReview]),
           );
         }
       }

@@ -1,8 +1,8 @@
 import type { AspectMention, Polarity, ReviewAnalysis, ReviewAnalyzer } from './insights-core.js';
 
 // A small, dependency-free review analyzer: sentences, an aspect lexicon for consumer products, and
-// a polarity lexicon with negation, falling back to the star rating when a sentence has no opinion
-// words. It is the fallback when no model-based analyzer is wired in, and the baseline in tests.
+// a polarity lexicon with negation (a sentence without opinion words is neutral; one aspect per
+// sentence). It is the fallback when no model-based analyzer is wired in, and the baseline in tests.
 
 export const ASPECTS: Record<string, string[]> = {
   battery: ['battery', 'batteries', 'charge lasts', 'battery life', 'recharge'],
@@ -70,30 +70,36 @@ export function sentencePolarity(sentence: string): number {
   return score;
 }
 
-const polarityOf = (score: number, rating: number): Polarity => {
-  if (score > 0) return 'positive';
-  if (score < 0) return 'negative';
-  return rating >= 4 ? 'positive' : rating <= 2 ? 'negative' : 'neutral';
-};
+/** A sentence's own polarity: its opinion words only (never the review's stars). */
+const polarityOf = (score: number): Polarity => (score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral');
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ASPECT_RES: [string, RegExp][] = Object.entries(ASPECTS).map(([aspect, words]) => [aspect, new RegExp(`\\b(${words.map(escapeRe).join('|')})\\b`, 'i')]);
 
-export function analyzeReview(r: { id: string; rating: number; title: string; text: string; date: string }): ReviewAnalysis {
+/** The one aspect a sentence is about: the aspect whose word comes first. */
+function aspectOf(sentence: string): string | null {
+  let best: { aspect: string; at: number } | null = null;
+  for (const [aspect, re] of ASPECT_RES) {
+    const m = re.exec(sentence);
+    if (m && (!best || m.index < best.at)) best = { aspect, at: m.index };
+  }
+  return best?.aspect ?? null;
+}
+
+export function analyzeReview(r: { id: string; rating: number | null; title: string; text: string; date: string }): ReviewAnalysis {
   const parts = sentences(`${r.title ? r.title.replace(/[.!?]*$/, '.') + ' ' : ''}${r.text}`);
   let total = 0;
   const aspects: AspectMention[] = [];
   for (const s of parts) {
     const p = sentencePolarity(s);
     total += p;
-    for (const [aspect, re] of ASPECT_RES) {
-      if (!re.test(s)) continue;
-      if (aspects.some((a) => a.aspect === aspect)) continue;
-      aspects.push({ aspect, sentiment: polarityOf(p, r.rating), snippet: s.length > 240 ? s.slice(0, 239) + '…' : s });
-    }
+    const aspect = aspectOf(s);
+    if (!aspect) continue;
+    // Lexicon readings are not confident enough to quote as pros or cons unless clearly polar.
+    aspects.push({ aspect, sentiment: polarityOf(p), snippet: s.length > 240 ? s.slice(0, 239) + '…' : s, listable: Math.abs(p) >= 2 });
   }
   // The stars are the reviewer's own verdict: they weigh as much as two opinion words.
-  const starWeight = r.rating >= 4 ? 2 : r.rating <= 2 ? -2 : 0;
+  const starWeight = r.rating === null ? 0 : r.rating >= 4 ? 2 : r.rating <= 2 ? -2 : 0;
   const combined = total + starWeight;
   const sentiment: Polarity = combined >= 1 ? 'positive' : combined <= -1 ? 'negative' : 'neutral';
   const score = Math.max(-1, Math.min(1, combined / 4));
@@ -102,7 +108,7 @@ export function analyzeReview(r: { id: string; rating: number; title: string; te
 
 export class LexiconReviewAnalyzer implements ReviewAnalyzer {
   readonly name = 'lexicon';
-  async analyze(reviews: readonly { id: string; rating: number; title: string; text: string; date: string }[]): Promise<ReviewAnalysis[]> {
+  async analyze(reviews: readonly { id: string; rating: number | null; title: string; text: string; date: string }[]): Promise<ReviewAnalysis[]> {
     return reviews.map(analyzeReview);
   }
 }

@@ -1,7 +1,10 @@
 // Review insights for product teams: per-review analyses (sentiment, aspects with polarity) are
 // computed once per product by a pluggable analyzer and cached; everything a page shows (sentiment
 // over time, aspect table with trends, pros and cons, rating distribution) is aggregated from them
-// for any date range in a few milliseconds.
+// for any date range in a few milliseconds, by the same function the chat's review answers use
+// (`digestReviews` in nlu/reviews.ts).
+
+import { digestReviews, type DigestProCon } from '../nlu/reviews.js';
 
 export type Polarity = 'positive' | 'neutral' | 'negative';
 
@@ -10,12 +13,18 @@ export interface AspectMention {
   sentiment: Polarity;
   /** The sentence that mentions the aspect (extractive, from the review itself). */
   snippet: string;
+  /** The model's probability of `sentiment`, and p(positive) - p(negative), when a model read it. */
+  score?: number;
+  polarity?: number;
+  /** False when the sentence may not be listed as a pro or con (not confident, or it turns). */
+  listable?: boolean;
 }
 
 export interface ReviewAnalysis {
   reviewId: string;
   date: string;
-  rating: number;
+  /** The reviewer's stars; null when the source has none (see `reviewStars` in nlu/reviews.ts). */
+  rating: number | null;
   sentiment: Polarity;
   /** -1 (negative) .. 1 (positive). */
   score: number;
@@ -25,7 +34,7 @@ export interface ReviewAnalysis {
 /** Anything that turns reviews into per-review analyses. Batches stay small so the server keeps serving. */
 export interface ReviewAnalyzer {
   readonly name: string;
-  analyze(reviews: readonly { id: string; rating: number; title: string; text: string; date: string }[]): Promise<ReviewAnalysis[]>;
+  analyze(reviews: readonly { id: string; rating: number | null; title: string; text: string; date: string }[]): Promise<ReviewAnalysis[]>;
 }
 
 export interface SentimentShare {
@@ -69,7 +78,11 @@ export interface ProCon {
 
 export interface InsightSummary {
   reviews: number;
+  /** Reviews with the reviewer's own stars (the mean rating and the distribution count only these). */
+  ratedReviews: number;
   meanRating: number | null;
+  /** Fewer reviews than FEW_REVIEWS: the page says so. */
+  fewReviews: boolean;
   sentiment: SentimentShare;
   distribution: Record<'1' | '2' | '3' | '4' | '5', number>;
   monthly: MonthPoint[];
@@ -121,14 +134,13 @@ export function inRange(date: string, from?: string, to?: string): boolean {
   return true;
 }
 
-/** Aggregates cached analyses of one product for a date range. */
+/**
+ * Aggregates cached analyses of one product for a date range. The numbers, aspects, pros and cons
+ * are `digestReviews` (nlu/reviews.ts), the same function the chat's review answers come from.
+ */
 export function summarize(analyses: readonly ReviewAnalysis[], range: { from?: string; to?: string } = {}): InsightSummary {
   const rows = analyses.filter((a) => inRange(a.date, range.from, range.to)).sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.reviewId < b.reviewId ? -1 : 1));
-  const distribution = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as InsightSummary['distribution'];
-  for (const r of rows) {
-    const k = String(Math.min(5, Math.max(1, Math.round(r.rating)))) as keyof typeof distribution;
-    distribution[k]++;
-  }
+  const digest = digestReviews(rows);
   const firstDate = rows.length ? rows[rows.length - 1]!.date : null;
   const lastDate = rows.length ? rows[0]!.date : null;
 
@@ -143,91 +155,42 @@ export function summarize(analyses: readonly ReviewAnalysis[], range: { from?: s
   const months = firstDate && lastDate ? monthRange(monthOf(firstDate), monthOf(lastDate)) : [];
   const monthly: MonthPoint[] = months.map((month) => {
     const list = byMonth.get(month) ?? [];
-    return { month, count: list.length, meanRating: list.length ? list.reduce((s, r) => s + r.rating, 0) / list.length : null, ...share(list) };
+    const stars = list.filter((r) => r.rating !== null).map((r) => r.rating!);
+    return { month, count: list.length, meanRating: stars.length ? stars.reduce((s, x) => s + x, 0) / stars.length : null, ...share(list) };
   });
 
-  // Aspects: mentions counted once per review (the review's first sentence about it decides).
-  interface Acc {
-    mentions: { reviewId: string; date: string; sentiment: Polarity; snippet: string }[];
-  }
-  const acc = new Map<string, Acc>();
-  for (const r of rows) {
-    const seen = new Set<string>();
-    for (const m of r.aspects) {
-      if (seen.has(m.aspect)) continue;
-      seen.add(m.aspect);
-      const a = acc.get(m.aspect) ?? { mentions: [] };
-      a.mentions.push({ reviewId: r.reviewId, date: r.date, sentiment: m.sentiment, snippet: m.snippet });
-      acc.set(m.aspect, a);
-    }
-  }
-  const aspects: AspectRow[] = [...acc.entries()]
-    .map(([aspect, a]) => {
-      const positive = a.mentions.filter((m) => m.sentiment === 'positive').length;
-      const negative = a.mentions.filter((m) => m.sentiment === 'negative').length;
-      const chronological = [...a.mentions].reverse();
-      const half = Math.floor(chronological.length / 2);
-      const ps = (list: typeof chronological) => (list.length ? list.filter((m) => m.sentiment === 'positive').length / list.length : 0);
-      const trendDelta = chronological.length >= 6 ? ps(chronological.slice(half)) - ps(chronological.slice(0, half)) : 0;
-      return {
-        aspect,
-        mentions: a.mentions.length,
-        positive,
-        negative,
-        positiveShare: a.mentions.length ? positive / a.mentions.length : 0,
-        trend: trendOf(chronological),
-        trendDelta,
-        direction: (trendDelta > 0.05 ? 'up' : trendDelta < -0.05 ? 'down' : 'flat') as AspectRow['direction'],
-        reviewIds: a.mentions.map((m) => m.reviewId),
-      };
-    })
-    .sort((x, y) => y.mentions - x.mentions || x.aspect.localeCompare(y.aspect));
-
-  const pick = (aspect: string, polarity: Polarity): ProCon | null => {
-    const list = acc.get(aspect)?.mentions.filter((m) => m.sentiment === polarity) ?? [];
-    if (list.length === 0) return null;
-    // The most typical sentence: a readable length, sharing the most words with the others.
-    const words = (s: string) => new Set(s.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []);
-    const freq = new Map<string, number>();
-    for (const m of list.slice(0, 200)) for (const w of words(m.snippet)) freq.set(w, (freq.get(w) ?? 0) + 1);
-    let best = list[0]!;
-    let bestScore = -Infinity;
-    for (const m of list.slice(0, 200)) {
-      const len = m.snippet.length;
-      const ws = [...words(m.snippet)];
-      const typical = ws.reduce((s, w) => s + Math.log(1 + (freq.get(w) ?? 0)), 0) / Math.max(1, ws.length);
-      const lengthPenalty = len < 20 ? 1.5 : len > 160 ? 1 + (len - 160) / 80 : 0;
-      const score = typical - lengthPenalty;
-      if (score > bestScore) {
-        bestScore = score;
-        best = m;
-      }
-    }
-    return { aspect, text: best.snippet, reviewId: best.reviewId, reviewIds: list.map((m) => m.reviewId), mentions: list.length };
-  };
-  const minMentions = rows.length >= 30 ? 3 : 1;
-  const pros = aspects
-    .filter((a) => a.positive >= minMentions && a.positiveShare >= 0.5)
-    .sort((a, b) => b.positive - a.positive)
-    .slice(0, 5)
-    .map((a) => pick(a.aspect, 'positive'))
-    .filter((x): x is ProCon => x !== null);
-  const cons = aspects
-    .filter((a) => a.negative >= minMentions && a.negative / Math.max(1, a.mentions) >= 0.1)
-    .sort((a, b) => b.negative - a.negative)
-    .slice(0, 5)
-    .map((a) => pick(a.aspect, 'negative'))
-    .filter((x): x is ProCon => x !== null);
+  // Aspects: each review once (its stance from all its sentences about the aspect).
+  const dateOf = new Map(rows.map((r) => [r.reviewId, r.date]));
+  const aspects: AspectRow[] = digest.aspects.map((a) => {
+    const chronological = a.reviewIds.map((id, i) => ({ date: dateOf.get(id)!, sentiment: a.stances[i]! })).reverse();
+    const half = Math.floor(chronological.length / 2);
+    const ps = (list: typeof chronological) => (list.length ? list.filter((m) => m.sentiment === 'positive').length / list.length : 0);
+    const trendDelta = chronological.length >= 6 ? ps(chronological.slice(half)) - ps(chronological.slice(0, half)) : 0;
+    return {
+      aspect: a.aspect,
+      mentions: a.mentions,
+      positive: a.positive,
+      negative: a.negative,
+      positiveShare: a.positiveShare,
+      trend: trendOf(chronological),
+      trendDelta,
+      direction: (trendDelta > 0.05 ? 'up' : trendDelta < -0.05 ? 'down' : 'flat') as AspectRow['direction'],
+      reviewIds: a.reviewIds,
+    };
+  });
+  const proCon = (p: DigestProCon): ProCon => ({ aspect: p.aspect, text: p.text, reviewId: p.reviewId, reviewIds: p.reviewIds, mentions: p.mentions });
 
   return {
     reviews: rows.length,
-    meanRating: rows.length ? rows.reduce((s, r) => s + r.rating, 0) / rows.length : null,
+    ratedReviews: digest.ratedReviews,
+    meanRating: digest.meanRating,
+    fewReviews: digest.fewReviews,
     sentiment: share(rows),
-    distribution,
+    distribution: digest.distribution,
     monthly,
     aspects,
-    pros,
-    cons,
+    pros: digest.pros.map(proCon),
+    cons: digest.cons.map(proCon),
     firstDate,
     lastDate,
   };
