@@ -109,7 +109,13 @@ export interface AspectSummary {
 export interface ReviewDigest {
   productId: string;
   reviews: number;
+  /** Mean of the reviewers' own stars (null when none has any); the insights page shows the same. */
   meanRating: number | null;
+  /** Fewer than 5 reviews: say so (the insights page does). Set by bot/wiring.ts's reviewInsights. */
+  fewReviews?: boolean;
+  /** The catalogue's rating and its number of ratings (the product card's), when known. */
+  catalogRating?: number | null;
+  catalogRatingCount?: number | null;
   aspects: AspectSummary[];
   pros: { text: string; reviewIds: string[] }[];
   cons: { text: string; reviewIds: string[] }[];

