@@ -56,6 +56,10 @@ export interface FaqAnswerer {
    * product request), so a help-article section matching less closely is still worth answering.
    */
   answer(question: string, ctx: { intent?: string; vector?: Float32Array | null; facts: CustomerFacts; lenient?: boolean }): Promise<FaqAnswer>;
+  /** The help articles (slugs) the message names by their topic words, in the order it names them. */
+  topics(question: string): string[];
+  /** The section of one help article that fits the question best; null when the article is gone. */
+  fromArticle(question: string, slug: string, ctx: { vector?: Float32Array | null }): Promise<FaqAnswer | null>;
 }
 
 /**

@@ -6,6 +6,7 @@ import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOpti
 import { COLOURS, detectFollowUp } from './followups.js';
 import { complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
+import { glossHinglish, HINGLISH_NOTE } from './hinglish.js';
 import { attributesOf, hasAttribute } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, Understanding } from './services.js';
 
@@ -71,8 +72,22 @@ const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as 
 const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|k|kk|alright|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|theek hai|thik hai)[\s,.!]*)+(?:thanks?|thank you|ty)?[\s.!]*$/i;
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
+const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
 /** A message about one of the customer's own orders, not about orders in general. */
 const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b/i;
+/**
+ * A problem with, or a question about the state of, one particular order: "tracking not updating
+ * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
+ * The order flow answers these (it asks a guest for the number and e-mail), not a help article.
+ */
+const ORDER_THING = /\b(orders?|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|consignment)\b/i;
+const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|delivered|deliver|when|missing|lost)\b|\btracking (?:number|no|id|link|details)\b/i;
+const POLICY_ASK = /\b(can i|can we|could i|how (?:to|do i|can i|long|many)|what (?:happens|is the|are the)|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
+function aboutOneOrder(text: string): boolean {
+  if (OWN_ORDER.test(text) && ORDER_STATE.test(text)) return true;
+  return ORDER_THING.test(text) && ORDER_STATE.test(text) && !POLICY_ASK.test(text);
+}
+
 /** Whom customers ask for when they want a person, and how they ask. */
 const STAFF = /\b(human|real person|live (?:agent|person|chat)|agents?|representative|executive|operator|manager|supervisor|senior|support staff|staff|customer (?:care|service|support)(?: team| executive| person)?|concerned person|support team)\b/i;
 const SOMEONE = /\b(someone|somebody|a person|person)\b/i;
@@ -81,6 +96,8 @@ const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me throug
 
 function asksForPerson(text: string): boolean {
   if (/^\s*(agents?|human|operator|representative|executive|customer care|customer service|support)\s*(please|pls|plz)?\s*[.!?]*\s*$/i.test(text)) return true;
+  // "is a human available?", "is there any human here", "can a real person help me"
+  if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;
   if (/\bescalate\b/i.test(text)) return true;
   return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
 }
@@ -222,8 +239,8 @@ export class ShopBot extends ActivityHandler {
       return this.cardAction(ctx, state, customerId, action);
     }
 
-    const text = (ctx.activity.text ?? (typeof ctx.activity.value === 'string' ? ctx.activity.value : '')).trim();
-    if (!text) {
+    const said = (ctx.activity.text ?? (typeof ctx.activity.value === 'string' ? ctx.activity.value : '')).trim();
+    if (!said) {
       await ctx.sendActivity('I did not catch any text there. What can I help you with?');
       return;
     }
@@ -239,11 +256,16 @@ export class ShopBot extends ActivityHandler {
 
     // The encoder reads English only: another language gets an honest answer and a person, never
     // the out-of-scope refusal (nor a guess at what the words meant).
-    const language = detectLanguage(text);
-    if (language.lang !== 'en') {
+    // Romanised Hindi is read through an English gloss of its words; the answer says, in Hinglish,
+    // that it comes in English.
+    const gloss = glossHinglish(said);
+    const text = gloss ?? said;
+    const language = detectLanguage(said);
+    if (language.lang !== 'en' && !(gloss && language.lang === 'hi' && !/\p{Script=Devanagari}/u.test(said))) {
       await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), englishOnlyReply(language)));
       return;
     }
+    if (gloss && language.lang === 'hi') await ctx.sendActivity(HINGLISH_NOTE);
 
     await ctx.sendActivity({ type: 'typing' });
     const nlu = await this.services.nlu.analyze(text);
@@ -292,13 +314,34 @@ export class ShopBot extends ActivityHandler {
     if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
+    // The help articles the message names by their topic words, and whether it is about one order.
+    const topics = this.services.faq.topics(text);
+    const oneOrder = aboutOneOrder(text);
+
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
     if (nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && complaint.strength > 0 && !SHOPPING_INTENTS.has(nlu.intent)) {
       await ctx.sendActivity(/\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? "I'm really sorry. Having this go wrong more than once is frustrating, and I want to get it sorted for you." : "I'm sorry about this; that sounds frustrating. Let me help.");
-      if (!understood) {
+      if (!understood && topics.length === 0 && !oneOrder) {
         state.lowConfidenceStreak = 0;
         await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person', 'Where is my order?']), 'Could you tell me a bit more, with your order number if it is about an order? Or I can get a person from our team for you right away.'));
         return;
+      }
+    }
+
+    // One order's state or trouble: the order flow, before any article about orders in general.
+    if (oneOrder && !POLICY_ASK.test(text)) {
+      state.lowConfidenceStreak = 0;
+      return this.orderStatus(ctx, state, customerId, nlu);
+    }
+    // The message names a policy topic by the store's own words for it ("refund kab tak aayega",
+    // "cod charges?", "retrun policy"): that article answers, up to two for two questions in one,
+    // unless it is a product request with a budget ("phone with emi under 15000").
+    if (topics.length > 0 && !this.productRequestWithBudget(text, nlu)) {
+      const answers = await this.topicAnswers(text, nlu);
+      if (answers.length > 0) {
+        state.lowConfidenceStreak = 0;
+        for (const a of answers.slice(0, -1)) await ctx.sendActivity(a.answer);
+        return this.answerFromKnowledge(ctx, answers[answers.length - 1]!);
       }
     }
 
@@ -439,6 +482,30 @@ export class ShopBot extends ActivityHandler {
     const words = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => !GENERIC_WORDS.has(w)).slice(0, 8);
     // One FTS query: any of the words (the search's default) in any product.
     return words.length > 0 && this.store.products.search(words.join(' '), { limit: 1 }).length > 0;
+  }
+
+  /**
+   * One article answer per question of the message (at most two: "is cod available? and how many
+   * days for delivery"). Where one question names several topics ("upi refund takes how many
+   * days": payments and refunds), the section nearest to the message decides.
+   */
+  private async topicAnswers(text: string, nlu: Understanding): Promise<FaqAnswer[]> {
+    const out: { slug: string; answer: FaqAnswer }[] = [];
+    for (const clause of text.split(/[?.!;\n]+|\b(?:and|also|plus)\b/i)) {
+      const slugs = this.services.faq.topics(clause).filter((slug) => !out.some((a) => a.slug === slug));
+      if (slugs.length === 0) continue;
+      const found = await Promise.all(slugs.slice(0, 3).map(async (slug) => ({ slug, answer: await this.services.faq.fromArticle(text, slug, { vector: nlu.vector }).catch(() => null) })));
+      const best = found.filter((f): f is { slug: string; answer: FaqAnswer } => f.answer !== null).sort((a, b) => b.answer.score - a.answer.score)[0];
+      if (best) out.push(best);
+      if (out.length === 2) break;
+    }
+    return out.map((o) => o.answer);
+  }
+
+  /** A budget and something the catalogue has: a product request, whatever policy words it carries. */
+  private productRequestWithBudget(text: string, nlu: Understanding): boolean {
+    const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
+    return budget && this.namesCatalogueThings(text.replace(POLICY_WORDS_ALL, ' '));
   }
 
   /** Whether products exist whose text has every content word of a short message (at most six). */

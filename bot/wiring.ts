@@ -24,6 +24,14 @@ export function faqAnswerer(retriever: FaqRetriever, opts: { attribute?: boolean
       // The source of the answer given: none when there is no answer.
       return { answer, score: a.score, sources: a.sources, confident, ...(confident && source ? { source } : {}) };
     },
+    topics: (question) => retriever.topics(question),
+    async fromArticle(question, slug, ctx) {
+      const a = retriever.articleSection(ctx.vector ?? (await retriever.encoder.embed(question)), slug);
+      if (!a?.answer) return null;
+      const source = a.source ? { ...a.source, ...(a.source.url && opts.baseUrl ? { url: joinUrl(opts.baseUrl, a.source.url) } : {}) } : undefined;
+      const answer = source && opts.attribute !== false ? attributed(a.answer, source) : a.answer;
+      return { answer, score: a.score, sources: a.sources, confident: true, ...(source ? { source } : {}) };
+    },
   };
 }
 

@@ -14,7 +14,8 @@ import { confidence, resolveCalibration, type Calibration, type Features } from 
 import { extractUnit, type ConversationInput, type ExtractOptions } from './extract.js';
 import { fill, type CustomerContext, type StoreInfo } from './fill.js';
 import { FaqIndex, type AddResult, type FaqIndexOptions, type SearchHit, type StoredUnit } from './index-store.js';
-import { ArticleSearch, articleOf, clarifyTextOf, hasArticles, isKnowledgeUnit } from './knowledge.js';
+import { ArticleSearch, articleKeywords, articleOf, clarifyTextOf, hasArticles, isKnowledgeUnit, KB_META_KEY, KB_PREFIX } from './knowledge.js';
+import { TopicMatcher } from './topics.js';
 import { redactText } from './redact.js';
 
 export interface AnswerContext {
@@ -127,6 +128,7 @@ export class FaqRetriever {
   readonly calibrationFrom: string;
   readonly articleRule: ArticleRule | null;
   private readonly articles: ArticleSearch;
+  private topicCache: { raw: string; matcher: TopicMatcher } | null = null;
 
   constructor(
     readonly index: FaqIndex,
@@ -252,6 +254,36 @@ export class FaqRetriever {
       clarify: [],
       ranked: merged.slice(0, k).map((r) => ({ ...r, sources: [...r.sources] })),
       features: featuresOf(merged, rr.tau),
+      source: this.sourceOf(best.unit.group, best.unit.sources),
+    };
+  }
+
+  /** The help articles a message names by their topic words (`keywords` of each article), in order. */
+  topics(question: string): string[] {
+    const raw = this.index.getMeta(KB_META_KEY) ?? '';
+    if (this.topicCache?.raw !== raw) this.topicCache = { raw, matcher: new TopicMatcher(articleKeywords(this.index)) };
+    return this.topicCache.matcher.topics(question);
+  }
+
+  /**
+   * The section of one article (`slug`) nearest to the question: for a message whose topic words
+   * already name the article, the vector only has to pick the section. Null when the article has none.
+   */
+  articleSection(vec: Float32Array, slug: string): FaqAnswer | null {
+    const prefix = `${KB_PREFIX}${slug}#`;
+    const hits = this.articles.search(vec, Number.MAX_SAFE_INTEGER).filter((h) => h.unit.group.startsWith(prefix));
+    const best = hits[0];
+    if (!best) return null;
+    return {
+      answer: best.unit.answer,
+      score: best.score,
+      confident: true,
+      sources: [...best.unit.sources],
+      groupId: best.unit.group,
+      next: 'answer',
+      clarify: [],
+      ranked: [],
+      features: { sim: best.score, share: 1, margin: 0 },
       source: this.sourceOf(best.unit.group, best.unit.sources),
     };
   }

@@ -23,6 +23,7 @@ import { progress as progressBar } from '../core/progress.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import type { QaUnit } from './extract.js';
 import type { FaqIndex, SearchHit, StoredUnit } from './index-store.js';
+import { parseKeywords, type TopicKeywords } from './topics.js';
 
 /** Prefix of every knowledge-base unit's key, group and source. */
 export const KB_PREFIX = 'kb:';
@@ -49,6 +50,8 @@ export interface KbArticle {
   url: string;
   /** `updated` from the front matter (YYYY-MM-DD), if any. */
   updated: string | null;
+  /** `keywords` from the front matter: the words customers use for the article's topic. */
+  keywords: string[];
   file: string;
   sections: KbSection[];
 }
@@ -82,6 +85,7 @@ export interface ArticleInfo {
   title: string;
   url: string;
   updated: string | null;
+  keywords?: string[];
 }
 
 export class KnowledgeError extends Error {
@@ -201,7 +205,7 @@ export function parseArticle(source: string, file: string): KbArticle {
     sections.push({ anchor, heading: r.heading ?? title, markdown: md, text: markdownToText(md), questions: [...new Set(questions)] });
   });
   if (sections.length === 0) throw new KnowledgeError('no text', file);
-  return { slug, title, url, updated, file, sections };
+  return { slug, title, url, updated, keywords: meta.keywords ? parseKeywords(meta.keywords) : [], file, sections };
 }
 
 /** The article files of a folder: every `*.md` except README.md and files starting with `_` or `.`. */
@@ -317,6 +321,11 @@ export function articleOf(index: Pick<FaqIndex, 'getMeta'>, group: string): (Art
   const a = articles[slug];
   if (!a) return null;
   return { ...a, anchor, url: anchor ? `${a.url}#${anchor}` : a.url };
+}
+
+/** The articles' topic words (from the meta the last re-index wrote), for TopicMatcher. */
+export function articleKeywords(index: Pick<FaqIndex, 'getMeta'>): TopicKeywords[] {
+  return Object.values(readArticleMeta(index)).map((a) => ({ slug: a.slug, keywords: Array.isArray(a.keywords) ? a.keywords : [] }));
 }
 
 let metaCache: { raw: string; value: Record<string, ArticleInfo> } | null = null;
@@ -513,7 +522,7 @@ export async function reindexKnowledge(index: FaqIndex, dir: string, encoder: En
   }
 
   const meta: Record<string, ArticleInfo> = {};
-  for (const a of articles) meta[a.slug] = { slug: a.slug, title: a.title, url: a.url, updated: a.updated };
+  for (const a of articles) meta[a.slug] = { slug: a.slug, title: a.title, url: a.url, updated: a.updated, ...(a.keywords.length ? { keywords: a.keywords } : {}) };
   index.setMeta(KB_META_KEY, JSON.stringify(meta));
   if (report.added + report.updated + report.removed > 0 || drop.length > 0) {
     index.setMeta(KB_REV_KEY, `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);

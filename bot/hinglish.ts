@@ -1,0 +1,51 @@
+// Romanised Hindi ("Hinglish") is how many Indian customers write: "refund kab tak aayega",
+// "sasta wala phone dikhao", "koi insaan hai kya". The encoder reads English only, so the words
+// that carry the request are glossed into English before the message is understood; the shop words
+// these messages keep (refund, order, phone) do the rest. The reply stays English, with one line
+// in Hinglish saying so.
+
+/** Phrases first (longest wins), then single words. Grammar words that carry nothing are dropped. */
+const GLOSS: [RegExp, string][] = [
+  [/\bkab tak\b/g, 'by when'],
+  [/\bkitne din(?: mein| me)?\b/g, 'how many days'],
+  [/\bbaat kar(?:ni|na|wa(?:o|do|iye)|ao|ni hai|na hai)?\b/g, 'talk'],
+  [/\b(?:ho ?jayega|hoga|hogi|honge)\b/g, 'will'],
+  [/\bkab\b/g, 'when'],
+  [/\b(?:kahan|kaha|kidhar)\b/g, 'where'],
+  [/\b(?:kitna|kitne|kitni)\b/g, 'how much'],
+  [/\b(?:kaise|kese|kaisa)\b/g, 'how'],
+  [/\b(?:kyu|kyun|kyon)\b/g, 'why'],
+  [/\b(?:aayega|aaega|ayega|aayegi|milega|milegi|milenge|pahunchega)\b/g, 'arrive'],
+  [/\b(?:aaya|aayi|aya|mila|mili)\b/g, 'arrived'],
+  [/\b(?:nahi|nahin|nhi|nai)\b/g, 'not'],
+  [/\b(?:mera|meri|mere)\b/g, 'my'],
+  [/\b(?:mujhe|muje|mujhko)\b/g, 'i'],
+  [/\b(?:chahiye|chaiye|chahie)\b/g, 'want'],
+  [/\b(?:dikhao|dikhaiye|dikha do|batao|bataiye|bata do)\b/g, 'show'],
+  [/\b(?:sasta|saste|sasti)(?: wala| wali| wale)?\b/g, 'cheap'],
+  [/\b(?:mehenga|mehnga|mehngi)\b/g, 'expensive'],
+  [/\b(?:insaan|insan|aadmi|banda)\b/g, 'human'],
+  [/\b(?:wapas|vapas|wapis)\b/g, 'back'],
+  [/\b(?:paisa|paise|paisey)\b/g, 'money'],
+  [/\b(?:abhi tak|ab tak)\b/g, 'yet'],
+  [/\bkoi\b/g, 'any'],
+  [/\b(?:ke liye|ki liye|keliye)\b/g, 'for'],
+  [/\bmein\b/g, 'in'],
+  [/\b(?:kar sakte|kar sakta|kar sakti|kar skte)\b/g, 'can'],
+  [/\b(?:bhai|bhaiya|ji|yaar|wala|wali|wale|ye|yeh|kya|hai|hain|ho|hua|hui|ya|toh|to bhi|na)\b/g, ''],
+];
+
+/** Function words of romanised Hindi that English does not use. */
+const HINGLISH = /\b(kya|hai|hain|kab|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
+
+/** The message with its Hinglish words glossed into English; null when it has none. */
+export function glossHinglish(text: string): string | null {
+  if (!HINGLISH.test(text)) return null;
+  let out = text.toLowerCase();
+  for (const [re, en] of GLOSS) out = out.replace(re, en);
+  out = out.replace(/\s+/g, ' ').replace(/\s+([?.!,])/g, '$1').trim();
+  return out === '' || out === text.toLowerCase() ? null : out;
+}
+
+/** Said once with the answer to a Hinglish message (the judge of replies is the customer). */
+export const HINGLISH_NOTE = 'Main abhi English mein hi jawab de sakta hoon; aap Hindi ya English mein likh sakte hain, ya "agent" likh kar hamari team se baat kar sakte hain.';
