@@ -47,5 +47,15 @@ export function glossHinglish(text: string): string | null {
   return out === '' || out === text.toLowerCase() ? null : out;
 }
 
+/** Mostly romanised Hindi (not Indian English with a Hindi word in it): the reply says it is in English. */
+export function mostlyHinglish(text: string): boolean {
+  const words = text.toLowerCase().match(/[a-z]+/g) ?? [];
+  const hindi = words.filter((w) => HINGLISH.test(w)).length;
+  return hindi >= 2 && hindi / words.length >= 0.3;
+}
+
+/** "kya aap hindi mein baat kar sakte ho": a question about the bot's languages. */
+export const ASKS_FOR_HINDI = /\b(hindi|hinglish)\b/i;
+
 /** Said once with the answer to a Hinglish message (the judge of replies is the customer). */
 export const HINGLISH_NOTE = 'Main abhi English mein hi jawab de sakta hoon; aap Hindi ya English mein likh sakte hain, ya "agent" likh kar hamari team se baat kar sakte hain.';

@@ -48,3 +48,43 @@ export function hasAttribute(productText: string, a: Attribute): boolean {
   }
   return false;
 }
+
+/** Words that never name the thing wanted: requests, politeness, quantities, qualities. */
+const NOT_HEAD = new Set(
+  'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to rs inr price of in with and or to from by at on is are can do have has which what that this these those'.split(' '),
+);
+/** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
+const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable)$/;
+
+const singular = (w: string): string => (w.length > 4 && w.endsWith('ies') ? `${w.slice(0, -3)}y` : w.length > 3 && /(?:ches|shes|sses|xes)$/.test(w) ? w.slice(0, -2) : w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w);
+
+/**
+ * The thing a product request asks for, as English puts it: the last noun before the qualifiers
+ * ("fairy lights for diwali" -> "light", "laptop sleeve 15.6 inch" -> "sleeve", "usb c to lightning
+ * cable under 500" -> "cable"). Null when the request names no thing ("something for my mom").
+ */
+export function headNoun(text: string): string | null {
+  const words = text.toLowerCase().replace(/[’']s\b/g, '').match(/[a-z][a-z0-9-]*|\d+(?:\.\d+)?[a-z]*/g) ?? [];
+  let head: string | null = null;
+  let placeholder = false;
+  for (const w of words) {
+    // "something for my mom's kitchen", "gift for dad": the thing is left open.
+    if (QUALIFIER.test(w) && (head !== null || placeholder)) break;
+    if (PLACEHOLDER.test(w)) placeholder = true;
+    // Numbers and measures ("15.6", "750w", "2k") qualify, they do not name.
+    if (/^\d/.test(w) || ATTR_UNIT_WORD.test(w) || NOT_HEAD.has(w) || w.length < 2) continue;
+    head = w;
+  }
+  return head ? singular(head) : null;
+}
+const PLACEHOLDER = /^(?:something|anything|thing|things|stuff|gift|gifts|present|presents|ideas?|options?|suggestions?)$/;
+const ATTR_UNIT_WORD = /^(?:inch|inches|litre|litres|liter|liters|ltr|kg|gb|tb|watt|watts|mah|ton|tons|cm|mm|meter|metre|meters|metres)$/;
+
+/**
+ * Whether a product title names the thing itself, not something for it: the head noun in the
+ * title's own part, before " for " / " with " ("Adapter for Cellular Phone" is not a phone).
+ */
+export function titleNames(title: string, head: string): boolean {
+  const own = title.toLowerCase().split(/\s(?:for|with|compatible with|fits)\s/)[0]!;
+  return (own.match(/[a-z][a-z0-9-]*/g) ?? []).some((w) => singular(w) === head || w === head);
+}

@@ -6,8 +6,8 @@ import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOpti
 import { COLOURS, detectFollowUp } from './followups.js';
 import { complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
-import { glossHinglish, HINGLISH_NOTE } from './hinglish.js';
-import { attributesOf, hasAttribute } from './product-request.js';
+import { ASKS_FOR_HINDI, glossHinglish, HINGLISH_NOTE, mostlyHinglish } from './hinglish.js';
+import { attributesOf, hasAttribute, headNoun, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, Understanding } from './services.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
@@ -65,7 +65,7 @@ const HUMAN_INTENTS = new Set(['contact_human_agent']);
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
 /** Words that name no product even where a title contains them. */
 const GENERIC_WORDS = new Set(
-  'the and for with what which who whom whose how why when where are was were you your yours our can could would should will shall does did have has had not but any all some this that these those there their them they his her its from into about than then today tomorrow yesterday price rate cost best better good great new old want need get give show tell know think please pls plz kindly hello thanks thank okay yes sir madam one two three four five time times day days week weeks month months year years'.split(' '),
+  'order orders allowed above below the and for with what which who whom whose how why when where are was were you your yours our can could would should will shall does did have has had not but any all some this that these those there their them they his her its from into about than then today tomorrow yesterday price rate cost best better good great new old want need get give show tell know think please pls plz kindly hello thanks thank okay yes sir madam one two three four five time times day days week weeks month months year years'.split(' '),
 );
 /** Small words a product name never needs. */
 const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get'.split(' '));
@@ -80,11 +80,16 @@ const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders
  * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
  * The order flow answers these (it asks a guest for the number and e-mail), not a help article.
  */
-const ORDER_THING = /\b(orders?|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|consignment)\b/i;
-const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|delivered|deliver|when|missing|lost)\b|\btracking (?:number|no|id|link|details)\b/i;
-const POLICY_ASK = /\b(can i|can we|could i|how (?:to|do i|can i|long|many)|what (?:happens|is the|are the)|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
-function aboutOneOrder(text: string): boolean {
-  if (OWN_ORDER.test(text) && ORDER_STATE.test(text)) return true;
+const ORDER_THING = /\b(orders?|ordered|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|expected delivery|consignment)\b/i;
+const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver\w*|dispatch\w*|shipped|when|missing|lost|which courier)\b|\btracking (?:number|no|id|link|details)\b/i;
+const POLICY_ASK = /\b(can i|can we|could i|if i|how (?:to|do i|can i|long|many)|what (?:happens|is the|are the|time)|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
+/** "when will my smartwatch be delivered", "when will it arrive": one order, whatever it holds. */
+const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get delivered|arrive|reach|be shipped|be dispatched)\b|\bwhen\b.{0,30}\b(?:arrive|arrived|delivered)\b/i;
+/** Topics of a single order's trouble: an order question first. Others (invoices, warranty) are not. */
+const ORDER_TOPICS = new Set(['delivery', 'cancellation', 'refunds', 'returns', 'address-changes', 'exchanges']);
+function aboutOneOrder(text: string, topics: readonly string[]): boolean {
+  if (topics.some((t) => !ORDER_TOPICS.has(t))) return false;
+  if ((OWN_ORDER.test(text) || ARRIVAL.test(text)) && ORDER_STATE.test(text)) return true;
   return ORDER_THING.test(text) && ORDER_STATE.test(text) && !POLICY_ASK.test(text);
 }
 
@@ -97,6 +102,7 @@ const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me throug
 function asksForPerson(text: string): boolean {
   if (/^\s*(agents?|human|operator|representative|executive|customer care|customer service|support)\s*(please|pls|plz)?\s*[.!?]*\s*$/i.test(text)) return true;
   // "is a human available?", "is there any human here", "can a real person help me"
+  if (/^\s*(?:any|a|some|koi)\s+(?:human|real person|agent|person)\b/i.test(text)) return true;
   if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;
   if (/\bescalate\b/i.test(text)) return true;
   return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
@@ -261,11 +267,12 @@ export class ShopBot extends ActivityHandler {
     const gloss = glossHinglish(said);
     const text = gloss ?? said;
     const language = detectLanguage(said);
-    if (language.lang !== 'en' && !(gloss && language.lang === 'hi' && !/\p{Script=Devanagari}/u.test(said))) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), englishOnlyReply(language)));
+    const hinglish = gloss !== null && !/\p{Script=Devanagari}/u.test(said) && (language.lang === 'hi' || mostlyHinglish(said));
+    if ((language.lang !== 'en' && !hinglish) || (hinglish && ASKS_FOR_HINDI.test(said))) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), englishOnlyReply(language.lang === 'en' ? { lang: 'hi', name: 'Hindi' } : language)));
       return;
     }
-    if (gloss && language.lang === 'hi') await ctx.sendActivity(HINGLISH_NOTE);
+    if (hinglish) await ctx.sendActivity(HINGLISH_NOTE);
 
     await ctx.sendActivity({ type: 'typing' });
     const nlu = await this.services.nlu.analyze(text);
@@ -316,7 +323,7 @@ export class ShopBot extends ActivityHandler {
 
     // The help articles the message names by their topic words, and whether it is about one order.
     const topics = this.services.faq.topics(text);
-    const oneOrder = aboutOneOrder(text);
+    const oneOrder = aboutOneOrder(text, topics);
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
     if (nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && complaint.strength > 0 && !SHOPPING_INTENTS.has(nlu.intent)) {
@@ -566,13 +573,23 @@ export class ShopBot extends ActivityHandler {
       query: text,
       queryVector: nlu.vector,
       filters: { ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) },
-      k: attributes.length ? 30 : 5,
+      k: 30,
     });
-    let suggestions = candidates.slice(0, 5);
+    // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
+    // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
+    // two candidates name it in their own title, only those are shown.
+    const head = headNoun(text);
+    let pool = candidates;
+    if (head) {
+      const titles = new Map(this.store.products.getMany(candidates.map((c) => c.productId)).map((p) => [p.id, p.title]));
+      const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
+      if (named.length >= 2) pool = named;
+    }
+    let suggestions = pool.slice(0, 5);
     let intro = nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:';
     if (attributes.length) {
-      const byId = new Map(this.store.products.getMany(candidates.map((c) => c.productId)).map((p) => [p.id, p]));
-      const fitting = candidates.filter((c) => {
+      const byId = new Map(this.store.products.getMany(pool.map((c) => c.productId)).map((p) => [p.id, p]));
+      const fitting = pool.filter((c) => {
         const p = byId.get(c.productId);
         return p !== undefined && attributes.every((a) => hasAttribute(`${p.title} ${p.description}`, a));
       });

@@ -3,7 +3,8 @@
 // "refnd kab tak aayega" or "cod charges?" are too short and too far from the articles' prose for
 // the encoder to place, but the words say it. Matching forgives one typo in a longer word
 // ("retrun", "pasword"), plural and verb endings, and takes the longest phrase first, so
-// "cash on delivery" is about payments, not delivery.
+// "cash on delivery" is about payments, not delivery. A keyword written with a leading '-' ("-income
+// tax return") names no topic: its words are taken so that shorter keywords cannot match them.
 
 export interface TopicKeywords {
   slug: string;
@@ -81,7 +82,8 @@ export class TopicMatcher {
         for (let j = 0; j < n && ok; j++) ok = !used[i + j] && wordMatches(ws[i + j]!, e.words[j]!);
         if (!ok) continue;
         for (let j = 0; j < n; j++) used[i + j] = true;
-        out.push({ slug: e.slug, keyword: e.keyword, at: i });
+        // "-income tax return": words that only look like the topic's, taken so they name nothing.
+        if (!e.keyword.startsWith('-')) out.push({ slug: e.slug, keyword: e.keyword, at: i });
       }
     }
     return out.sort((a, b) => a.at - b.at);
