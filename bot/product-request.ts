@@ -88,3 +88,15 @@ export function titleNames(title: string, head: string): boolean {
   const own = title.toLowerCase().split(/\s(?:for|with|compatible with|fits)\s/)[0]!;
   return (own.match(/[a-z][a-z0-9-]*/g) ?? []).some((w) => singular(w) === head || w === head);
 }
+
+/** The words that qualify the thing before it ("samsung phone" -> ["samsung"]), stems for matching titles. */
+export function modifiersOf(text: string, head: string): string[] {
+  const words = text.toLowerCase().replace(/[’']s\b/g, '').match(/[a-z][a-z0-9-]*/g) ?? [];
+  const out: string[] = [];
+  for (const w of words) {
+    if (singular(w) === head) break;
+    if (NOT_HEAD.has(w) || PLACEHOLDER.test(w) || ATTR_UNIT_WORD.test(w) || w.length < 3) continue;
+    out.push(singular(w));
+  }
+  return out;
+}

@@ -4,10 +4,10 @@ import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
 import { formatPrice, parseCardAction, productCard, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
-import { complaintSignals } from '../nlu/chat-mood.js';
+import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { ASKS_FOR_HINDI, glossHinglish, HINGLISH_NOTE, mostlyHinglish } from './hinglish.js';
-import { attributesOf, hasAttribute, headNoun, titleNames } from './product-request.js';
+import { attributesOf, hasAttribute, headNoun, modifiersOf, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, Understanding } from './services.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
@@ -81,8 +81,8 @@ const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders
  * The order flow answers these (it asks a guest for the number and e-mail), not a help article.
  */
 const ORDER_THING = /\b(orders?|ordered|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|expected delivery|consignment)\b/i;
-const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver\w*|dispatch\w*|shipped|when|missing|lost|which courier)\b|\btracking (?:number|no|id|link|details)\b/i;
-const POLICY_ASK = /\b(can i|can we|could i|if i|how (?:to|do i|can i|long|many)|what (?:happens|is the|are the|time)|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
+const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver(?:ed|ing)?|dispatch(?:ed)?|shipped|when|missing|lost|which courier|delivery date|eta)\b|\btracking (?:number|no|id|link|details)\b/i;
+const POLICY_ASK = /\b(can i|can we|could i|if i|how (?:to|do i|can i|long|many)|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
 /** "when will my smartwatch be delivered", "when will it arrive": one order, whatever it holds. */
 const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get delivered|arrive|reach|be shipped|be dispatched)\b|\bwhen\b.{0,30}\b(?:arrive|arrived|delivered)\b/i;
 /** Topics of a single order's trouble: an order question first. Others (invoices, warranty) are not. */
@@ -104,7 +104,7 @@ function asksForPerson(text: string): boolean {
   // "is a human available?", "is there any human here", "can a real person help me"
   if (/^\s*(?:any|a|some|koi)\s+(?:human|real person|agent|person)\b/i.test(text)) return true;
   if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;
-  if (/\bescalate\b/i.test(text)) return true;
+  if (/\bescalate\b|\bcall ?back\b|\b(?:talk|speak|chat|connect me)\s+(?:to|with)\s+(?:support|customer support|your team|the team|someone)\b/i.test(text)) return true;
   return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
 }
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
@@ -276,6 +276,8 @@ export class ShopBot extends ActivityHandler {
 
     await ctx.sendActivity({ type: 'typing' });
     const nlu = await this.services.nlu.analyze(text);
+    // The mood of a glossed message is read on what the customer wrote as well.
+    if (gloss) nlu.sentiment = chatMood(said, nlu.sentiment);
     // One commit for the turn's understanding: the message's annotations and the conversation's intent.
     this.store.db.transaction(() => {
       if (channelData.messageId) this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score });
@@ -314,7 +316,8 @@ export class ShopBot extends ActivityHandler {
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
     // Very unhappy: a strong reading with words of a complaint behind it, or a second upset turn
     // (the head alone reads some plain requests, "tell me a joke", as strongly negative).
-    const complaint = complaintSignals(text);
+    // Read on the words as written too: a gloss loses some of the ways people complain ("kitne baar").
+    const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
     const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
     if (HUMAN_INTENTS.has(nlu.intent) || asksForPerson(text)) return this.startHandoff(ctx, state, 'asked', nlu);
     if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu);
@@ -326,7 +329,8 @@ export class ShopBot extends ActivityHandler {
     const oneOrder = aboutOneOrder(text, topics);
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
-    if (nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && complaint.strength > 0 && !SHOPPING_INTENTS.has(nlu.intent)) {
+    const upset = nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
+    if (upset) {
       await ctx.sendActivity(/\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? "I'm really sorry. Having this go wrong more than once is frustrating, and I want to get it sorted for you." : "I'm sorry about this; that sounds frustrating. Let me help.");
       if (!understood && topics.length === 0 && !oneOrder) {
         state.lowConfidenceStreak = 0;
@@ -578,13 +582,7 @@ export class ShopBot extends ActivityHandler {
     // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
     // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
     // two candidates name it in their own title, only those are shown.
-    const head = headNoun(text);
-    let pool = candidates;
-    if (head) {
-      const titles = new Map(this.store.products.getMany(candidates.map((c) => c.productId)).map((p) => [p.id, p.title]));
-      const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
-      if (named.length >= 2) pool = named;
-    }
+    const pool = this.namingTheThing(text, candidates);
     let suggestions = pool.slice(0, 5);
     let intro = nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:';
     if (attributes.length) {
@@ -599,6 +597,25 @@ export class ShopBot extends ActivityHandler {
     }
     state.lastInjectedTurn = state.turn;
     await this.show(ctx, state, customerId, suggestions, intro);
+  }
+
+  /**
+   * The candidates whose own title names the thing asked for, when that is a safe cut: at least
+   * two that also carry a word of what qualifies it ("tea mugs": a mug with "tea"), or, for a bare
+   * thing ("kettle"), at least two, or when the best candidate itself names it. Otherwise (the
+   * titles say "Galaxy M13" where the customer said "phone") all candidates, as ranked.
+   */
+  private namingTheThing<T extends { productId: string }>(text: string, candidates: T[]): T[] {
+    const head = headNoun(text);
+    if (!head) return candidates;
+    const titles = new Map(this.store.products.getMany(candidates.map((c) => c.productId)).map((p) => [p.id, p.title.toLowerCase()]));
+    const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
+    if (named.length < 2) return candidates;
+    const modifiers = modifiersOf(text, head);
+    const strong = named.filter((c) => modifiers.some((m) => (titles.get(c.productId) ?? '').includes(m)));
+    if (strong.length >= 2) return strong;
+    if (modifiers.length === 0 || named[0] === candidates[0]) return named;
+    return candidates;
   }
 
   private async followUp(ctx: TurnContext, state: DialogState, customerId: string, follow: NonNullable<ReturnType<typeof detectFollowUp>>, nlu: Understanding): Promise<void> {
