@@ -89,7 +89,9 @@ const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get
 const ORDER_TOPICS = new Set(['delivery', 'cancellation', 'refunds', 'returns', 'address-changes', 'exchanges']);
 function aboutOneOrder(text: string, topics: readonly string[]): boolean {
   if (topics.some((t) => !ORDER_TOPICS.has(t))) return false;
-  if ((OWN_ORDER.test(text) || ARRIVAL.test(text)) && ORDER_STATE.test(text)) return true;
+  // "when will my refund arrive" is about refunds in general until an order is named.
+  const arrival = ARRIVAL.test(text) && !/\b(refunds?|money|amount|cashback)\b/i.test(text);
+  if ((OWN_ORDER.test(text) || arrival) && ORDER_STATE.test(text)) return true;
   return ORDER_THING.test(text) && ORDER_STATE.test(text) && !POLICY_ASK.test(text);
 }
 

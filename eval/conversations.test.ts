@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../bot/test-server.js';
 import type { ChatClient } from '../bot/test-client.js';
@@ -202,4 +204,25 @@ describe('eval conversations against the real bot', () => {
     // Each message was a new guest conversation: nothing from one leaks into the next.
     expect(server.store.conversations.count('live')).toBeGreaterThanOrEqual(40);
   }, 600_000);
+
+  it('answers what customers write: Hinglish, typos, the store\'s words for a topic, complaints as statements', async () => {
+    // Each of these was refused, clarified or answered off-topic before topic words, the Hinglish
+    // gloss and the one-order rule.
+    const items: ConversationItem[] = [
+      { id: 'j1', text: 'refund kab tak aayega', category: 'policy', expect_terms: ['Refunds page'] },
+      { id: 'j2', text: 'retrun policy for electronics', category: 'policy', expect_terms: ['7 days'] },
+      { id: 'j3', text: 'cash on delivery for orders above 10000 allowed?', category: 'policy', expect_terms: ['cash on delivery'] },
+      { id: 'j4', text: 'koi insaan hai kya', category: 'human' },
+      { id: 'j5', text: "i'm done with your store", category: 'complaint' },
+      { id: 'j6', text: 'please tell me delivery date of my order', category: 'order' },
+      { id: 'j7', text: 'sasta wala phone dikhao', category: 'other_language', lang: 'hi-latn' },
+      { id: 'j8', text: 'show me some tea mugs', category: 'product', product_terms: ['mug'], exclude_terms: ['towel'] },
+      { id: 'j9', text: 'how to file income tax return', category: 'out_of_scope' },
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'shopbot-journeys-'));
+    const file = join(dir, 'journeys.jsonl');
+    writeFileSync(file, items.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const out = await main(['--file', file, '--url', server.running.url, '--max-wait-ms', '60000']);
+    expect(out).toMatchObject({ n: items.length, overall: 1 });
+  }, 300_000);
 });
