@@ -74,7 +74,7 @@ function normalizeInPlace(v: Float32Array): void {
 }
 
 /** Up to k unit centres of the rows `idx` of `dense` (cosine k-means from seeded initial picks, at most 8 rounds). */
-function sphericalKMeans(dense: Float32Array, D: number, idx: readonly number[], k: number, seed: number): Float32Array[] {
+export function sphericalKMeans(dense: Float32Array, D: number, idx: readonly number[], k: number, seed: number): Float32Array[] {
   const row = (i: number) => {
     const v = Float32Array.from(dense.subarray(i * D, i * D + D));
     normalizeInPlace(v);
@@ -123,4 +123,18 @@ function sphericalKMeans(dense: Float32Array, D: number, idx: readonly number[],
     }
   }
   return Array.from({ length: k }, (_, c) => cents.slice(c * D, c * D + D));
+}
+
+/** Index (into `centres`) of the centre nearest to row i of `dense` (highest dot product). */
+export function nearestCentre(dense: Float32Array, D: number, i: number, centres: readonly Float32Array[]): number {
+  let best = 0;
+  let bs = -Infinity;
+  centres.forEach((c, k) => {
+    const s = dotAt(c, 0, dense, i * D, D);
+    if (s > bs) {
+      bs = s;
+      best = k;
+    }
+  });
+  return best;
 }

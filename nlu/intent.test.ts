@@ -10,6 +10,7 @@ import { PrototypeScorer } from './intent-distance.js';
 import {
   IntentClassifier,
   IntentModelError,
+  intentText,
   loadOrTrainIntentClassifier,
   oosScore,
   OUT_OF_SCOPE,
@@ -17,6 +18,7 @@ import {
   trainIntentClassifier,
   tuneOosRule,
   tuneThreshold,
+  type IntentTrainOptions,
   type TrainResult,
 } from './intent.js';
 
@@ -149,10 +151,11 @@ describe('intent classifier (real encoder)', () => {
     const farthestInScope = Math.max(...inVecs.map((v) => combined.distanceScore(v)));
     const slipsPastSoftmax = ood.filter((t, i) => !softmaxOnly.predictVector(oodVecs[i]!, t).outOfScope);
     expect(slipsPastSoftmax.length, 'messages max-softmax accepts').toBeGreaterThanOrEqual(4);
-    for (const [i, t] of ood.entries()) {
-      expect(combined.distanceScore(oodVecs[i]!), t).toBeGreaterThan(farthestInScope);
-      expect(combined.predictVector(oodVecs[i]!, t).outOfScope, t).toBe(true);
-    }
+    for (const [i, t] of ood.entries()) expect(combined.distanceScore(oodVecs[i]!), t).toBeGreaterThan(farthestInScope);
+    // Since version 5 the gate spends less in-scope accuracy (issue #14), so one of the seven may pass.
+    const rejected = ood.filter((t, i) => combined.predictVector(oodVecs[i]!, t).outOfScope);
+    expect(rejected.length, `rejected: ${rejected.join(' | ')}`).toBeGreaterThanOrEqual(6);
+    expect(slipsPastSoftmax.filter((t) => rejected.includes(t)).length, 'caught by the distance alone').toBeGreaterThanOrEqual(3);
     // ...while in-scope paraphrases keep their intent.
     const preds = inScope.map((t, i) => combined.predictVector(inVecs[i]!, t));
     expect(preds.filter((p) => p.outOfScope)).toEqual([]);
@@ -170,11 +173,23 @@ describe('intent classifier (real encoder)', () => {
       const short = t.split(' ').length < 3;
       const expected = classifier.decide(p, classifier.threshold, 3, short ? NaN : classifier.distanceScore(vecs[i]!));
       expect(classifier.predictVector(vecs[i]!, t), t).toEqual(expected);
-      // A short message's score is its best probability; a longer one's is lowered by the distance.
+      // A short message's score is its best probability; a longer one's is lowered by its distance
+      // beyond the floor (the in-scope validation messages' 90% quantile).
       const pBest = expected.top[0]!.score;
-      const score = oosScore(rule, pBest, short ? NaN : classifier.distanceScore(vecs[i]!));
+      const d = classifier.distanceScore(vecs[i]!);
+      const score = oosScore(rule, pBest, short ? NaN : d);
       if (short) expect(score).toBe(pBest);
-      else expect(score).toBeLessThan(pBest);
+      else expect(score).toBeCloseTo(pBest - rule.weight * rule.scale * Math.max(0, d - rule.floor!), 6);
+    }
+    expect(rule.floor).toBeGreaterThan(0);
+    // A long message far from every prototype is penalised.
+    {
+      const t = 'what is the best way to learn the violin as an adult';
+      const [v] = await embed([t]);
+      const d = classifier.distanceScore(v!);
+      expect(d).toBeGreaterThan(rule.floor!);
+      const pBest = classifier.predictVector(v!, t).top[0]!.score;
+      expect(oosScore(rule, pBest, d)).toBeLessThan(pBest);
     }
   });
 
@@ -261,6 +276,60 @@ describe('intent classifier (real encoder)', () => {
     expect(() => withOos.classifier.predictVector([1, 2, 3] as unknown as Float32Array, 'x')).toThrow(IntentModelError);
   });
 
+  it('narrow, templated training (issue #14): correct paraphrases from another source are not gated out; out-of-domain messages still are', async () => {
+    // 10 intents of the narrow benchmark: templated bitext-cs instructions ({{Order Number}}, ...)
+    // for training, unseen bitext-utterances-20k paraphrases for the check.
+    const read = (f: string) =>
+      readFileSync(resolve(ROOT, 'fixtures/nlu', f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as IntentExample);
+    const intents = ['cancel_order', 'track_order', 'get_refund', 'contact_human_agent', 'payment_issue', 'recover_password', 'delivery_period', 'create_account', 'delete_account', 'check_invoices'];
+    const train = read('narrow-train.jsonl').filter((r) => intents.includes(r.label));
+    expect(train.filter((r) => r.text.includes('{{')).length).toBeGreaterThan(50);
+    const paraphrases = read('narrow-test.jsonl').filter((r) => intents.includes(r.label));
+    const ood = [
+      'what will the weather be like in Paris tomorrow',
+      'write a python function that reverses a linked list',
+      'who won the football world cup in 2018',
+      'give me a recipe for chocolate cake',
+      'how do i apply for a passport',
+      'tell me something interesting about space',
+    ];
+    const gate = async (options: Partial<IntentTrainOptions>) => {
+      const { classifier } = await trainIntentClassifier(train, embed, enc.checksum, { ...FAST, seed: 7, ...options });
+      const preds = await predictIntents(classifier, paraphrases.map((r) => r.text), embed);
+      const rightTop = preds.filter((p, i) => p.top[0]!.intent === paraphrases[i]!.label);
+      const oodPreds = await predictIntents(classifier, ood, embed);
+      return {
+        top1: rightTop.length / paraphrases.length,
+        /** Share of the paraphrases whose best intent is right that the gate still rejects. */
+        gatedOut: rightTop.filter((p) => p.outOfScope).length / rightTop.length,
+        oodRejected: oodPreds.filter((p) => p.outOfScope && p.intent === OUT_OF_SCOPE).length,
+        classifier,
+      };
+    };
+    const now = await gate({});
+    expect(now.top1).toBeGreaterThan(0.85);
+    expect(now.gatedOut, 'share of right answers turned into out_of_scope').toBeLessThan(0.08); // 0.05 measured
+    expect(now.oodRejected).toBeGreaterThanOrEqual(5);
+    // Placeholders are stripped before embedding and n-grams, not learnt as words.
+    expect(now.classifier.meta.options.placeholders).toBe('strip');
+    // The calibration before version 5 (random validation: near-duplicates of training rows;
+    // plain distance) gated out several times as many of the same right answers (0.48 measured).
+    const before = await gate({ validationSplit: 'random', distanceFloor: 0, distanceWeight: 0.5, placeholders: 'keep' });
+    expect(before.gatedOut).toBeGreaterThan(Math.max(0.1, 3 * now.gatedOut));
+  });
+
+  it('strips template placeholders from the text it reads', () => {
+    const o = { placeholders: 'strip' as const };
+    expect(intentText('cancel order {{Order Number}} please', o)).toBe('cancel order please');
+    expect(intentText('{{Account Type}} account for {{Person Name}}', o)).toBe('account for');
+    expect(intentText('{{Order Number}}', o)).toBe('{{Order Number}}');
+    expect(intentText('where is my order', o)).toBe('where is my order');
+    expect(intentText('cancel order {{Order Number}}', { placeholders: 'keep' })).toBe('cancel order {{Order Number}}');
+  });
+
   it('eval intent trains from scratch and prints the contract metrics', async () => {
     const train = join(dir, 'train.jsonl');
     const test = join(dir, 'test.jsonl');
@@ -337,6 +406,19 @@ describe('threshold tuning and metrics (pure)', () => {
     expect(combined.rule.scale).toBeCloseTo(0.5, 6);
     expect(combined.inScopeAccuracy).toBe(1);
     expect(combined.oosRecall).toBe(1);
+  });
+
+  it('distance floor: distances within the in-scope validation spread cost nothing, farther ones are penalised', () => {
+    const inScope = [0.1, 0.2, 0.3, 0.4, 0.5].map((d, i) => ({ p: 0.5 + 0.1 * i, d, correct: true }));
+    const oos = [{ p: 0.9, d: 1.2, predictedOos: false }];
+    const tuned = tuneOosRule('combined', 1, inScope, [oos], 0.5, 0, 0.8);
+    expect(tuned.rule.floor).toBeCloseTo(0.5, 6); // the 80% quantile of the correct in-scope distances
+    expect(oosScore(tuned.rule, 0.6, 0.3)).toBe(0.6);
+    expect(oosScore(tuned.rule, 0.6, 0.7)).toBeCloseTo(0.6 - tuned.rule.scale * 0.2, 6);
+    expect(tuned.inScopeAccuracy).toBe(1);
+    expect(tuned.oosRecall).toBe(1);
+    // Without a floor (quantile 0) the rule is the plain distance, as before version 5.
+    expect(tuneOosRule('combined', 1, inScope, [oos], 0.5, 0).rule.floor).toBe(0);
   });
 
   it('prototype distance: seeded k-means centres per intent, cosine distance to the nearest', () => {
