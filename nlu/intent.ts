@@ -52,7 +52,7 @@ import { nearestCentre, PrototypeScorer, sphericalKMeans } from './intent-distan
 
 export const OUT_OF_SCOPE = 'out_of_scope';
 /** Bumped whenever the method changes in a way that makes saved models stale. */
-export const INTENT_METHOD_VERSION = 4;
+export const INTENT_METHOD_VERSION = 5;
 
 export interface IntentTrainOptions {
   seed: number;
