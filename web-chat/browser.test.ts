@@ -660,7 +660,7 @@ describe('review insights', () => {
     await page.locator('.aspect-reviews .review').first().waitFor();
     expect(await page.locator('.aspect-reviews .review mark').count()).toBeGreaterThan(0);
     // A pro links to its source review.
-    await page.locator('.procon .pros li').first().getByRole('button', { name: /Show the review/ }).click();
+    await page.locator('.procon .pros li').first().getByRole('button', { name: /source review/ }).click();
     await page.locator('#sources .review').first().waitFor();
     expect(
       await lowContrast(page, ['.products-table td', '.products-table th', '.stat b', '.stat span', '.aspect-table td', '.aspect-table th', '.procon li', '.link-btn', '.legend', '.review-text', '.review-head', 'label', '.btn', '.trend-up', '.trend-down', '.trend-flat', '#list-info', '.detail-head .small']),

@@ -465,13 +465,14 @@ function renderChats() {
             type: 'button',
             'aria-current': String(state.active === c.ticketId),
             'data-ticket': c.ticketId,
-            'aria-label': `${customerName(c)}${c.unread ? `, ${c.unread} unread` : ''}`,
             onclick: () => select(c.ticketId),
           },
           [
             el('span', { class: 'ticket-name', text: `${customerName(c)} · #${c.ticketId}` }),
             last ? sentimentPill(last.sentiment) : null,
+            // The name is the words on the tab; the badge is read as "2 unread".
             c.unread ? el('span', { class: 'unread', 'aria-hidden': 'true', text: String(c.unread) }) : null,
+            c.unread ? el('span', { class: 'sr-only', text: `, ${c.unread} unread` }) : null,
           ],
         ),
       ]),

@@ -148,8 +148,9 @@ function syncUrl() {
   const ex = filterParams({ productId: state.product });
   ui.csv.href = `/api/insights/export.csv?${ex}`;
   ui.json.href = `/api/insights/export.json?${ex}`;
-  ui.csv.setAttribute('aria-label', state.product ? 'Export this product’s aspects as CSV' : 'Export the product list as CSV');
-  ui.json.setAttribute('aria-label', state.product ? 'Export this product’s insights as JSON' : 'Export the product list as JSON');
+  // Accessible names start with the words on the button (WCAG 2.5.3, label in name).
+  ui.csv.setAttribute('aria-label', state.product ? 'Export CSV of this product’s aspects' : 'Export CSV of the product list');
+  ui.json.setAttribute('aria-label', state.product ? 'Export JSON of this product’s insights' : 'Export JSON of the product list');
 }
 
 /** "3.6★ · 2,272 ratings" from the catalogue (what the store's product card shows), or ''. */
@@ -370,7 +371,7 @@ function renderDetail(body) {
               ' ',
               el('q', { text: it.text }),
               el('div', { class: 'small' }, [
-                el('button', { class: 'link-btn', type: 'button', text: 'source review', 'aria-label': `Show the review this ${kind === 'pros' ? 'pro' : 'con'} comes from`, onclick: () => showSources(sourcesPanel, [it.reviewId], `Source of “${it.text.slice(0, 60)}”`, it.text) }),
+                el('button', { class: 'link-btn', type: 'button', text: 'source review', 'aria-label': `Show the source review this ${kind === 'pros' ? 'pro' : 'con'} comes from`, onclick: () => showSources(sourcesPanel, [it.reviewId], `Source of “${it.text.slice(0, 60)}”`, it.text) }),
                 ' · ',
                 el('button', { class: 'link-btn', type: 'button', text: `${it.mentions} review${it.mentions === 1 ? '' : 's'} say so`, onclick: () => showSources(sourcesPanel, it.reviewIds.slice(0, 50), `${kind === 'pros' ? 'Praise' : 'Complaints'} about ${it.aspect}`, null) }),
               ]),
@@ -392,7 +393,7 @@ function renderDetail(body) {
     const arrow = a.direction === 'up' ? '▲' : a.direction === 'down' ? '▼' : '–';
     const trendText = a.direction === 'flat' ? 'steady' : `${a.trendDelta > 0 ? '+' : ''}${Math.round(a.trendDelta * 100)} pts`;
     const detailRow = el('tr', { class: 'aspect-reviews', hidden: true }, [el('td', { colspan: '5' }, [el('ul', { class: 'review-list' })])]);
-    const btn = el('button', { class: 'btn btn-small', type: 'button', 'aria-expanded': 'false', text: 'Reviews', 'aria-label': `Show reviews mentioning ${a.aspect}` });
+    const btn = el('button', { class: 'btn btn-small', type: 'button', 'aria-expanded': 'false', text: 'Reviews', 'aria-label': `Reviews mentioning ${a.aspect}` });
     btn.addEventListener('click', async () => {
       const open = btn.getAttribute('aria-expanded') === 'true';
       btn.setAttribute('aria-expanded', String(!open));

@@ -39,7 +39,7 @@ function productCard(p) {
           class: 'btn btn-primary btn-small',
           type: 'button',
           disabled: !p.inStock,
-          'aria-label': `Add ${p.title} to cart`,
+          'aria-label': `Add to cart: ${p.title}`,
           text: 'Add to cart',
           onclick: () => {
             cart++;
@@ -51,7 +51,7 @@ function productCard(p) {
         el('button', {
           class: 'btn btn-small',
           type: 'button',
-          'aria-label': `Ask the assistant about ${p.title}`,
+          'aria-label': `Ask assistant about ${p.title}`,
           text: 'Ask assistant',
           onclick: () => window.ShopBotChat && window.ShopBotChat.send(askText),
         }),

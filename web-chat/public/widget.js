@@ -172,7 +172,11 @@
     '.sb-dot{width:8px;height:8px;border-radius:50%;background:currentColor;flex:none}',
     '.sb-handoff-text{flex:1}',
     '.sb-leave{border:0;background:none;color:#0b3d7a;text-decoration:underline;cursor:pointer;font-size:13px;padding:2px 0;white-space:nowrap}',
-    '.sb-log{flex:1;overflow-y:auto;padding:14px 12px 6px;background:var(--sb-soft);scroll-behavior:smooth}',
+    '.sb-logwrap{position:relative;flex:1;min-height:0;display:flex;flex-direction:column}',
+    '.sb-log{flex:1;min-height:0;overflow-y:auto;padding:14px 12px 6px;background:var(--sb-soft)}',
+    '.sb-newpill{position:absolute;left:50%;bottom:10px;transform:translateX(-50%);z-index:1;border:0;border-radius:999px;padding:7px 14px;background:var(--sb-primary);color:#fff;font-size:13px;font-weight:600;box-shadow:0 4px 14px rgba(16,24,40,.3);cursor:pointer;white-space:nowrap}',
+    '.sb-newpill:hover{background:var(--sb-primary-dark)}',
+    '.sb-newpill[hidden]{display:none}',
     '.sb-empty{color:var(--sb-muted);text-align:center;font-size:14px;margin:24px 12px}',
     '.sb-row{display:flex;flex-direction:column;align-items:flex-start;margin:0 0 10px}',
     '.sb-row--customer{align-items:flex-end}',
@@ -215,7 +219,7 @@
     '.sb-dots i{width:6px;height:6px;border-radius:50%;background:var(--sb-muted);animation:sb-bounce 1.2s infinite ease-in-out}',
     '.sb-dots i:nth-child(2){animation-delay:.15s}.sb-dots i:nth-child(3){animation-delay:.3s}',
     '@keyframes sb-bounce{0%,80%,100%{transform:translateY(0);opacity:.5}40%{transform:translateY(-4px);opacity:1}}',
-    '@media (prefers-reduced-motion:reduce){.sb-dots i{animation:none}.sb-log{scroll-behavior:auto}}',
+    '@media (prefers-reduced-motion:reduce){.sb-dots i{animation:none}}',
     '.sb-chips{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px;background:var(--sb-soft);border-top:1px solid #e6e9ee}',
     '.sb-chips:empty{display:none}',
     '.sb-chip{border:1px solid var(--sb-primary);background:#fff;color:var(--sb-primary);border-radius:999px;padding:6px 12px;font-size:14px;cursor:pointer}',
@@ -236,7 +240,7 @@
     '.sb-linktext{margin:0;flex:1 1 200px;color:var(--sb-text)}',
     '.sb-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;letter-spacing:.5px;white-space:nowrap}',
     '.sb-linkclose{position:absolute;top:4px;right:4px;border:0;background:none;color:var(--sb-muted);cursor:pointer;font-size:18px;line-height:1;padding:2px 6px;border-radius:6px}',
-    '@media (max-width:400px){.sb-avatar{display:none}.sb-launcher>span:not(.sb-badge){display:none}.sb-launcher{padding:14px}}',
+    '@media (max-width:400px){.sb-avatar{display:none}.sb-launcher>.sb-launcher-text{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap}.sb-launcher{padding:14px}}',
     '@media (max-width:480px){.sb-panel{inset:0;width:100vw;height:100%;max-height:none;border-radius:0;border:0}.sb-launcher{bottom:14px;right:14px}.sb--left .sb-launcher{left:14px}.sb-card{flex-basis:72%}.sb-hbtn{padding:6px 8px}}',
   ].join('\n');
 
@@ -264,19 +268,22 @@
   };
 
   var badge = el('span', { class: 'sb-badge', hidden: true, 'aria-hidden': 'true' });
-  var launcherLabel = el('span', { text: 'Chat with us' });
-  var launcher = el('button', { class: 'sb-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sb-panel', 'aria-label': 'Open chat with the ' + cfg.title.toLowerCase() }, [chatIcon(), launcherLabel, badge]);
+  var launcherLabel = el('span', { class: 'sb-launcher-text', text: 'Chat with us' });
+  // Its accessible name is the words it shows (hidden visually below 400 px, still read out).
+  var launcher = el('button', { class: 'sb-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sb-panel' }, [chatIcon(), launcherLabel, badge]);
   var avatar = el('span', { class: 'sb-avatar', 'aria-hidden': 'true', text: 'S' });
   var title = el('h2', { id: 'sb-title', text: cfg.title });
   var statusLine = el('p', { class: 'sb-status', text: 'Replies instantly' });
   var humanBtn = el('button', { class: 'sb-hbtn', type: 'button', text: 'Talk to a person' });
   var closeBtn = el('button', { class: 'sb-close', type: 'button', 'aria-label': 'Close chat', text: '\u00d7' });
   var banner = el('div', { class: 'sb-banner', role: 'status', hidden: true });
-  var leaveBtn = el('button', { class: 'sb-leave', type: 'button', text: 'Leave queue', 'aria-label': 'Leave the queue and go back to the assistant', hidden: true });
+  var leaveBtn = el('button', { class: 'sb-leave', type: 'button', text: 'Leave queue', 'aria-label': 'Leave queue and go back to the assistant', hidden: true });
   var handoffBar = el('div', { class: 'sb-handoff', hidden: true }, [el('span', { class: 'sb-dot', 'aria-hidden': 'true' }), el('span', { class: 'sb-handoff-text', role: 'status' }), leaveBtn]);
   var log = el('div', { class: 'sb-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' });
   var empty = el('p', { class: 'sb-empty', text: 'Hi! Ask me about products, your orders, deliveries or returns.' });
   log.appendChild(empty);
+  var newPill = el('button', { class: 'sb-newpill', type: 'button', hidden: true }, [el('span', { class: 'sb-newpill-text', text: 'New message' }), el('span', { 'aria-hidden': 'true', text: ' \u2193' })]);
+  var logWrap = el('div', { class: 'sb-logwrap' }, [log, newPill]);
   var typingWho = el('span', { text: 'Assistant is typing' });
   var typing = el('div', { class: 'sb-typing', hidden: true, 'aria-hidden': 'true' }, [el('span', { class: 'sb-dots' }, [el('i'), el('i'), el('i')]), typingWho]);
   var chipsBox = el('div', { class: 'sb-chips', role: 'group', 'aria-label': 'Suggested replies' });
@@ -285,7 +292,7 @@
   var composer = el('form', { class: 'sb-composer', novalidate: true }, [input, sendBtn]);
   var foot = el('div', { class: 'sb-foot', text: 'Enter to send · Shift+Enter for a new line · Esc to close' });
   // "Continue on Messenger": shown only when the server offers it (session.messenger).
-  var linkBtn = el('button', { class: 'sb-linkbtn', type: 'button', text: 'Continue on Messenger', 'aria-label': 'Continue this chat on Messenger' });
+  var linkBtn = el('button', { class: 'sb-linkbtn', type: 'button', text: 'Continue on Messenger', 'aria-label': 'Continue on Messenger with this chat' });
   var unlinkBtn = el('button', { class: 'sb-unlinkbtn', type: 'button', text: 'Disconnect', 'aria-label': 'Disconnect Messenger from this chat', hidden: true });
   var linkBox = el('div', { class: 'sb-linkbox', role: 'status', hidden: true });
   var linkRow = el('div', { class: 'sb-linkrow', hidden: true }, [linkBtn, unlinkBtn, linkBox]);
@@ -293,7 +300,7 @@
     el('header', { class: 'sb-header' }, [avatar, el('div', { class: 'sb-heading' }, [title, statusLine]), humanBtn, closeBtn]),
     banner,
     handoffBar,
-    log,
+    logWrap,
     typing,
     chipsBox,
     composer,
@@ -315,7 +322,6 @@
     store.set('open', open);
     panel.hidden = !open;
     launcher.setAttribute('aria-expanded', String(open));
-    launcher.setAttribute('aria-label', (open ? 'Close' : 'Open') + ' chat with the ' + cfg.title.toLowerCase());
     updateBadge();
     if (open) {
       state.unread = 0;
@@ -345,17 +351,58 @@
   // ---------- rendering ----------
   var rendered = {}; // "event:seq" -> true, so replays never duplicate anything
   var rowsBySeq = {}; // seq -> row element (customer messages, for read receipts)
-  var nearBottom = true;
+  // The transcript follows the newest turn unless the customer scrolled up to read; then a
+  // "New message" pill appears instead of moving the text under their eyes. Only the customer's own
+  // scrolling changes that: our scrolls, and the scroll events that content or a resize cause, are
+  // told apart by the position we last scrolled to.
+  var follow = true;
+  var autoTop = -1;
+  var unseen = 0;
+  function atEnd() {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+  }
+  function jumpToEnd() {
+    log.scrollTop = log.scrollHeight;
+    autoTop = log.scrollTop;
+  }
+  function hidePill() {
+    unseen = 0;
+    newPill.hidden = true;
+  }
   log.addEventListener('scroll', function () {
-    nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    if (atEnd()) {
+      follow = true;
+      hidePill();
+    } else if (Math.abs(log.scrollTop - autoTop) > 1) {
+      follow = false;
+    }
   });
-  function scrollToEnd(force) {
-    if (force || nearBottom) {
+  /** force: the customer acted (sent something, opened the chat); incoming: a new turn for them. */
+  function scrollToEnd(force, incoming) {
+    if (force) follow = true;
+    if (follow) {
+      hidePill();
+      jumpToEnd();
+      // Again once layout settles (cards, chips and the typing line change the sizes).
       requestAnimationFrame(function () {
-        log.scrollTop = log.scrollHeight;
+        if (follow) jumpToEnd();
       });
+    } else if (incoming && !state.replaying) {
+      unseen++;
+      newPill.firstChild.textContent = unseen > 1 ? unseen + ' new messages' : 'New message';
+      newPill.hidden = false;
     }
   }
+  // The log shrinks when chips, the typing line or a banner appear under or over it.
+  if (typeof ResizeObserver === 'function') {
+    new ResizeObserver(function () {
+      if (follow && !panel.hidden) jumpToEnd();
+    }).observe(log);
+  }
+  newPill.addEventListener('click', function () {
+    scrollToEnd(true);
+    input.focus();
+  });
 
   function whoLabel(role, agentName) {
     if (role === 'customer') return 'You';
@@ -416,7 +463,7 @@
       hideTyping();
       noteIncoming();
     }
-    scrollToEnd(role === 'customer');
+    scrollToEnd(role === 'customer', role !== 'customer');
   }
 
   function parseSubtitle(sub) {
@@ -453,7 +500,7 @@
       var body = el('div', { class: 'sb-card-body' }, [el('h3', { text: c.title || 'Product', title: c.title || '' }), el('div', { class: 'sb-price', text: info.price })]);
       if (info.rating !== null && !isNaN(info.rating)) {
         body.appendChild(
-          el('div', { class: 'sb-rating', 'aria-label': 'Rated ' + info.rating.toFixed(1) + ' out of 5' + (info.count ? ' by ' + info.count + ' people' : '') }, [
+          el('div', { class: 'sb-rating', role: 'img', 'aria-label': 'Rated ' + info.rating.toFixed(1) + ' out of 5' + (info.count ? ' by ' + info.count + ' people' : '') }, [
             el('span', { class: 'sb-stars', 'aria-hidden': 'true', text: stars(info.rating) }),
             el('span', { 'aria-hidden': 'true', text: ' ' + info.rating.toFixed(1) + (info.count ? ' (' + info.count + ')' : '') }),
           ]),
@@ -521,22 +568,41 @@
     setTimeout(sync, 50);
     hideTyping();
     noteIncoming();
-    scrollToEnd(false);
+    scrollToEnd(false, true);
+  }
+
+  /** Empties the quick replies; a customer on one of them keeps the keyboard in the composer. */
+  function clearChips() {
+    var active = root.activeElement || document.activeElement;
+    var had = !!active && chipsBox.contains(active);
+    chipsBox.textContent = '';
+    if (had) input.focus();
   }
 
   function renderChips(d) {
     if (d.seq < state.lastChipsSeq) return;
     state.lastChipsSeq = d.seq;
-    chipsBox.textContent = '';
+    clearChips();
     (Array.isArray(d.chips) ? d.chips : []).forEach(function (c) {
       var t = String(c.title || c.value || '');
       if (!t) return;
-      chipsBox.appendChild(el('button', { class: 'sb-chip', type: 'button', text: t, onclick: function () { send({ text: String(c.value || t) }); } }));
+      chipsBox.appendChild(
+        el('button', {
+          class: 'sb-chip',
+          type: 'button',
+          text: t,
+          onclick: function () {
+            // The chip goes away with the others once it is sent: the keyboard stays in the composer.
+            input.focus();
+            send({ text: String(c.value || t) });
+          },
+        }),
+      );
     });
   }
 
   function clearChipsIfStale(seq) {
-    if (seq > state.lastChipsSeq) chipsBox.textContent = '';
+    if (seq > state.lastChipsSeq) clearChips();
   }
 
   function noteIncoming() {
@@ -728,7 +794,7 @@
     var item = { id: newId(), text: text || undefined, value: msg.value || undefined, label: msg.label || undefined, ts: new Date().toISOString() };
     state.outbox.push(item);
     store.set('outbox', state.outbox);
-    chipsBox.textContent = '';
+    clearChips();
     var row = pendingRow(item);
     if (!state.open) setOpen(true, false);
     connect();
@@ -858,7 +924,8 @@
             state.replaying = false;
             log.removeAttribute('aria-busy');
             flushOutbox();
-            scrollToEnd(true);
+            // What the replay drew: followed, unless the customer is reading further up.
+            scrollToEnd(false);
           });
         });
         ['message', 'card', 'suggestions'].forEach(function (ev) {
@@ -900,7 +967,7 @@
   function addSystem(text) {
     var row = el('div', { class: 'sb-row sb-row--system' }, [el('div', { class: 'sb-bubble', text: text })]);
     log.appendChild(row);
-    scrollToEnd(false);
+    scrollToEnd(false, true);
   }
 
   // ---------- continue on Messenger (account linking; every text goes in with textContent) ----------
@@ -918,7 +985,7 @@
     linkBox.textContent = '';
     linkBtn.disabled = linked;
     linkBtn.textContent = label;
-    linkBtn.setAttribute('aria-label', linked ? 'Messenger is connected to this chat' : 'Continue this chat on Messenger');
+    linkBtn.setAttribute('aria-label', linked ? 'Messenger connected to this chat' : 'Continue on Messenger with this chat');
     unlinkBtn.hidden = !linked;
     unlinkBtn.disabled = false;
   }
@@ -991,7 +1058,8 @@
     saveEvents();
     store.set('labels', {});
     Array.prototype.slice.call(log.querySelectorAll('.sb-row:not(.sb-row--pending)')).forEach(function (r) { r.remove(); });
-    chipsBox.textContent = '';
+    clearChips();
+    hidePill();
     applyHandoff(null);
   }
 

@@ -1,0 +1,293 @@
+// Accessibility and "does the widget show what happened" checks in Debian's Chromium (headless,
+// driven by playwright-core) against the real server from bot/main.ts on 127.0.0.1 (issue #15):
+// - axe-core (injected into the page) finds no serious or critical violation on the widget (open,
+//   with product cards), the agent console (signed out, and with a chat open) and the insights page
+//   (signed out, and with a product open);
+// - after a reply with cards the transcript is scrolled to the end; a customer who scrolled up to
+//   read is not moved, and a "new message" pill appears instead;
+// - Enter on a quick reply keeps keyboard focus in the composer;
+// - at 360 px the launcher never covers the store's "Ask assistant" buttons.
+// Screenshots of what was checked: walk-shots/a11y/ (git-ignored).
+//
+// Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'walk-shots', 'a11y');
+const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
+const PRODUCT = { email: 'product@example.com', password: process.env.SHOPBOT_PRODUCT_PASSWORD ?? 'demo-product' };
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+let browser: Browser;
+let server: Running;
+let dataDir: string | undefined;
+const contexts: BrowserContext[] = [];
+
+async function startServer(): Promise<Running> {
+  if (process.env.WEBCHAT_TEST_URL) return { url: process.env.WEBCHAT_TEST_URL.replace(/\/$/, ''), close: async () => {} };
+  const mod = (await import(pathToFileURL(join(ROOT, 'bot', 'main.ts')).href)) as {
+    start: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv; log?: (l: string) => void }) => Promise<Running>;
+  };
+  // The run's shared warm data folder (bot/test-template.ts), copied for this file alone.
+  const { warmDataDir } = await import('../bot/test-template.js');
+  dataDir = await warmDataDir('shopbot-a11y-');
+  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1' }, log: () => {} });
+  return { url: s.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:'), close: () => s.close() };
+}
+
+/** expect.poll with room for a real bot turn. */
+const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
+
+async function newPage(opts: { width?: number; height?: number } = {}): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+}
+
+/**
+ * Runs axe-core on the page (open shadow roots included, so the widget too) and returns the serious
+ * and critical violations, one line per element.
+ */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the pages' CSP (scripts from this origin only) stays on.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;void 0`);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }).axe;
+    const res = await axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}): ${n}`));
+}
+
+// ---------- widget helpers (Playwright's CSS selectors pierce the widget's open shadow root) ----------
+async function openWidget(page: Page): Promise<void> {
+  await page.locator('.sb-launcher').click();
+  await page.locator('#sb-input').waitFor({ state: 'visible' });
+}
+
+const botRows = (page: Page) => page.locator('.sb-row--bot, .sb-row--agent');
+
+/** Says something and waits for the bot's turn (and what follows right behind it: cards, chips). */
+async function ask(page: Page, text: string, timeout = 30_000): Promise<void> {
+  const before = await botRows(page).count();
+  await page.locator('#sb-input').fill(text);
+  await page.locator('#sb-input').press('Enter');
+  await poll(() => botRows(page).count(), timeout).toBeGreaterThan(before);
+  await page.waitForTimeout(600);
+}
+
+/** How far the transcript is from its end, in px (0 = the newest turn is fully in view). */
+const logGap = (page: Page) =>
+  page.evaluate(() => {
+    const log = document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!;
+    return Math.round(log.scrollHeight - log.scrollTop - log.clientHeight);
+  });
+
+/** The element with keyboard focus, looking into the widget's shadow root: "#id" or "tag.class". */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    let a: Element | null = document.activeElement;
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+    if (!a) return 'none';
+    return a.id ? `#${a.id}` : `${a.tagName.toLowerCase()}${a.className ? '.' + String(a.className).split(' ')[0] : ''}`;
+  });
+
+async function signIn(page: Page, account: { email: string; password: string }): Promise<void> {
+  await page.locator('#login-view').waitFor({ state: 'visible' });
+  await page.locator('#email').fill(account.email);
+  await page.locator('#password').fill(account.password);
+  await page.locator('#login button[type=submit]').click();
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium (never a browser download), or set CHROMIUM_PATH.`);
+  }
+  [browser, server] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }), startServer()]);
+}, 1_800_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await server?.close().catch(() => {});
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('chat widget', () => {
+  it('has no serious or critical axe violations, open and with product cards, on the store page', async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await poll(() => page.locator('#catalog .product').count()).toBeGreaterThan(10);
+    expect(await axeViolations(page)).toEqual([]);
+    await openWidget(page);
+    expect(await axeViolations(page)).toEqual([]);
+    await ask(page, 'Can you recommend some wireless headphones?');
+    await page.locator('.sb-card').first().waitFor();
+    await page.locator('.sb-chip').first().waitFor();
+    await shot(page, 'widget-cards');
+    expect(await axeViolations(page)).toEqual([]);
+  }, 90_000);
+
+  it('brings the newest reply into view after cards and long answers, and Enter on a quick reply keeps focus in the composer', async () => {
+    const page = await newPage({ width: 1280, height: 720 });
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(page);
+    await ask(page, 'recommend a kindle');
+    await page.locator('.sb-card').first().waitFor();
+    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    await ask(page, 'What is your return policy?');
+    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    await ask(page, 'Show me some headphones please');
+    await page.locator('.sb-row--cards').nth(1).waitFor();
+    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    await shot(page, 'widget-scrolled-to-end');
+
+    // Enter on a quick reply sends it and keeps keyboard focus in the composer (not on <body>).
+    const chip = page.locator('.sb-chip').first();
+    await chip.waitFor();
+    const before = await botRows(page).count();
+    await chip.focus();
+    await page.keyboard.press('Enter');
+    expect(await focused(page)).toBe('#sb-input');
+    await poll(() => botRows(page).count(), 30_000).toBeGreaterThan(before);
+    await page.waitForTimeout(600);
+    expect(await focused(page)).toBe('#sb-input');
+    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  it('does not move a customer who scrolled up to read: a "new message" pill shows instead', async () => {
+    const customer = await newPage({ width: 1280, height: 720 });
+    await customer.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(customer);
+    await ask(customer, 'recommend a coffee mug');
+    await ask(customer, 'What payment methods do you accept?');
+    await customer.locator('.sb-hbtn').click();
+    await customer.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
+
+    // The agent accepts; the console with a chat open passes axe too.
+    const agent = await newPage({ width: 1400, height: 860 });
+    await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+    await signIn(agent, AGENT);
+    await agent.locator('#console').waitFor({ state: 'visible' });
+    await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
+    await agent.locator('#chat').waitFor({ state: 'visible' });
+    await customer.locator('.sb-handoff--assigned').waitFor();
+    await agent.locator('#psearch').fill('charger');
+    await agent.locator('#psearch').press('Enter');
+    await agent.locator('#presults li[data-product-id]').first().waitFor();
+    await agent.waitForTimeout(1000); // suggested answers
+    await shot(agent, 'agent-chat');
+    expect(await axeViolations(agent)).toEqual([]);
+
+    // The customer scrolls up to read; the agent writes.
+    await customer.evaluate(() => {
+      const log = document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!;
+      log.scrollTop = 0;
+    });
+    await customer.waitForTimeout(300);
+    expect(await customer.locator('.sb-newpill').isVisible()).toBe(false);
+    const top = await customer.evaluate(() => document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!.scrollTop);
+    expect(top).toBe(0);
+    await agent.locator('#reply').fill('Hi, this is Anna. I can help with that.');
+    await agent.locator('#composer button[type=submit]').click();
+    await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'I can help with that' }).waitFor();
+    await customer.locator('.sb-newpill').waitFor({ state: 'visible' });
+    await customer.waitForTimeout(400);
+    expect(await customer.evaluate(() => document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!.scrollTop)).toBe(0);
+    await shot(customer, 'widget-new-message-pill');
+    expect(await axeViolations(customer)).toEqual([]);
+    // The pill brings the newest message into view and goes away.
+    await customer.locator('.sb-newpill').click();
+    await poll(() => logGap(customer), 5_000).toBeLessThanOrEqual(2);
+    await customer.locator('.sb-newpill').waitFor({ state: 'hidden' });
+    expect(await focused(customer)).toBe('#sb-input');
+    // Back at the end, the next message follows on its own.
+    await agent.locator('#reply').fill('Your replacement charger is on its way; it should arrive in two to three days. '.repeat(4));
+    await agent.locator('#composer button[type=submit]').click();
+    await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'replacement charger' }).waitFor();
+    await poll(() => logGap(customer), 5_000).toBeLessThanOrEqual(2);
+    expect(await customer.locator('.sb-newpill').isVisible()).toBe(false);
+
+    await agent.locator('#return').click();
+    await customer.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).waitFor();
+  }, 150_000);
+
+  it('at 360 px the launcher never covers the store\'s "Ask assistant" buttons', async () => {
+    const page = await newPage({ width: 360, height: 740 });
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await poll(() => page.locator('#catalog .product').count()).toBeGreaterThan(10);
+    const launcher = (await page.locator('.sb-launcher').boundingBox())!;
+    expect(launcher).not.toBeNull();
+    // The launcher is fixed, the page scrolls under it: the buttons must never meet it at any
+    // scroll position, so no button may share the launcher's columns... (checked in page coordinates
+    // at every product), and the end of the page can be scrolled clear of it.
+    const buttons = await page.locator('#catalog .product button', { hasText: 'Ask assistant' }).evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { x: r.x, width: r.width, text: e.textContent };
+      }),
+    );
+    expect(buttons.length).toBeGreaterThan(10);
+    const overlapping = buttons.filter((b) => b.x + b.width > launcher.x - 4 && b.x < launcher.x + launcher.width + 4);
+    expect(overlapping).toEqual([]);
+    // Scrolled to the very end, nothing the page offers lies under the launcher.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.waitForTimeout(300);
+    const under = await page.evaluate((l) => {
+      const hits: string[] = [];
+      for (const e of document.querySelectorAll('button, a, input')) {
+        const r = e.getBoundingClientRect();
+        if (r.width && r.x < l.x + l.width && r.x + r.width > l.x && r.y < l.y + l.height && r.y + r.height > l.y) hits.push(e.textContent || e.tagName);
+      }
+      return hits;
+    }, launcher);
+    expect(under).toEqual([]);
+    await shot(page, 'store-360-end');
+    await page.evaluate(() => window.scrollTo(0, 900));
+    await shot(page, 'store-360-middle');
+  }, 60_000);
+});
+
+describe('agent console and insights', () => {
+  it('the console\'s sign-in page has no serious or critical axe violations', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    await shot(page, 'agent-login');
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('the insights page, signed out and with a product open, has no serious or critical axe violations', async () => {
+    const page = await newPage({ width: 1400, height: 1000 });
+    await page.goto(`${server.url}/insights?product=P-DF-B00IOY8XWQ`, { waitUntil: 'domcontentloaded' });
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    expect(await axeViolations(page)).toEqual([]);
+    await signIn(page, PRODUCT);
+    await poll(() => page.locator('#products tbody tr[data-product-id]').count()).toBeGreaterThan(10);
+    await page.locator('svg[data-chart="sentiment"]').waitFor({ timeout: 90_000 });
+    await page.locator('.aspect-table tr.aspect-row').first().getByRole('button').click();
+    await page.locator('.aspect-reviews .review').first().waitFor();
+    await shot(page, 'insights-product');
+    expect(await axeViolations(page)).toEqual([]);
+  }, 150_000);
+});
