@@ -39,6 +39,8 @@ export interface ProfileEvent {
   item: number;
   type: InteractionType;
   ts: number;
+  /** Session (conversation id) the event was recorded in, when known. */
+  session?: string;
 }
 
 export interface ImpressionStat {
@@ -112,48 +114,87 @@ export class CustomerProfile {
     const dayBucket = Math.floor(now / (DAY_MS / 24)); // decay moves hourly: cache per hour
     const key = `${this.version}:${dayBucket}:${items ? items.n : -1}`;
     if (key === this.cacheKey) return;
-    const tau = (this.opts.halfLifeDays * DAY_MS) / Math.LN2;
-    const weights = new Map<number, number>();
-    const lastPos = new Map<number, number>();
-    const n = this.events.length;
-    // Age is measured from the customer's latest interaction (capped by now): the weights rank the
-    // customer's own events against each other, so a customer back after a year keeps a profile.
-    const latest = n > 0 ? Math.min(now, this.events[n - 1]!.ts) : now;
-    let pos = 1;
-    for (let k = n - 1; k >= 0; k--) {
-      const e = this.events[k]!;
-      const tw = PROFILE_TYPE_WEIGHTS[e.type];
-      if (tw === 0) continue;
-      const age = Math.max(0, latest - e.ts);
-      const w = tw * Math.exp(-age / tau) * pos;
-      pos *= this.opts.positionDecay;
-      weights.set(e.item, (weights.get(e.item) ?? 0) + w);
-      if (!lastPos.has(e.item)) lastPos.set(e.item, k);
-    }
-    const hist = [...weights].map(([item, weight]) => ({ item, weight }));
-    hist.sort((a, b) => b.weight - a.weight || lastPos.get(b.item)! - lastPos.get(a.item)! || a.item - b.item);
+    const hist = weighEvents(this.events, now, this.opts);
     this.cachedHistory = hist;
-    this.cachedVector = null;
-    if (items) {
-      const dim = items.dim;
-      const v = new Float32Array(dim);
-      let total = 0;
-      for (const { item, weight } of hist) {
-        if (item >= items.n) continue;
-        const off = item * dim;
-        for (let d = 0; d < dim; d++) v[d]! += weight * items.data[off + d]!;
-        total += weight;
-      }
-      if (total > 0) normalizeInPlace(v);
-      if (this.stated.vector && this.stated.vector.length === dim) {
-        const sw = total > 0 ? this.opts.statedWeight : 1;
-        for (let d = 0; d < dim; d++) v[d]! += sw * this.stated.vector[d]!;
-        total += sw;
-      }
-      this.cachedVector = total > 0 ? normalizeInPlace(v) : null;
-    }
+    this.cachedVector = items ? interestOf(hist, items, this.stated.vector, this.opts.statedWeight) : null;
     this.cacheKey = key;
   }
+
+  /**
+   * The history split at the current session: `longTerm` weighs the events outside the session as
+   * weightedHistory() does (time and position decay); `session` weighs the session's events by type
+   * and by recency within the session alone (x `sessionDecay` per step back, newest = 1), so three
+   * views a minute ago are not drowned by a year of orders, nor the other way round.
+   */
+  splitHistory(now: number, inSession: (e: ProfileEvent) => boolean, sessionDecay: number): { longTerm: WeightedItem[]; session: WeightedItem[]; sessionEvents: number } {
+    const outside: ProfileEvent[] = [];
+    const inside: ProfileEvent[] = [];
+    for (const e of this.events) (inSession(e) ? inside : outside).push(e);
+    const longTerm = weighEvents(outside, now, this.opts);
+    const weights = new Map<number, number>();
+    const lastPos = new Map<number, number>();
+    let pos = 1;
+    let counted = 0;
+    for (let k = inside.length - 1; k >= 0; k--) {
+      const e = inside[k]!;
+      const tw = PROFILE_TYPE_WEIGHTS[e.type];
+      if (tw === 0) continue;
+      counted++;
+      weights.set(e.item, (weights.get(e.item) ?? 0) + tw * pos);
+      pos *= sessionDecay;
+      if (!lastPos.has(e.item)) lastPos.set(e.item, k);
+    }
+    const session = [...weights].map(([item, weight]) => ({ item, weight }));
+    session.sort((a, b) => b.weight - a.weight || lastPos.get(b.item)! - lastPos.get(a.item)! || a.item - b.item);
+    return { longTerm, session, sessionEvents: counted };
+  }
+}
+
+/**
+ * item -> sum over its events of typeWeight * timeDecay * positionDecay, heaviest first (ties: most
+ * recent first). Age is measured from the latest of these events (capped by now): the weights rank
+ * the customer's own events against each other, so a customer back after a year keeps a profile.
+ */
+export function weighEvents(events: readonly ProfileEvent[], now: number, opts: Required<ProfileOptions>): WeightedItem[] {
+  const tau = (opts.halfLifeDays * DAY_MS) / Math.LN2;
+  const weights = new Map<number, number>();
+  const lastPos = new Map<number, number>();
+  const n = events.length;
+  const latest = n > 0 ? Math.min(now, events[n - 1]!.ts) : now;
+  let pos = 1;
+  for (let k = n - 1; k >= 0; k--) {
+    const e = events[k]!;
+    const tw = PROFILE_TYPE_WEIGHTS[e.type];
+    if (tw === 0) continue;
+    const age = Math.max(0, latest - e.ts);
+    const w = tw * Math.exp(-age / tau) * pos;
+    pos *= opts.positionDecay;
+    weights.set(e.item, (weights.get(e.item) ?? 0) + w);
+    if (!lastPos.has(e.item)) lastPos.set(e.item, k);
+  }
+  const hist = [...weights].map(([item, weight]) => ({ item, weight }));
+  hist.sort((a, b) => b.weight - a.weight || lastPos.get(b.item)! - lastPos.get(a.item)! || a.item - b.item);
+  return hist;
+}
+
+/** The weighted mean of the history's item vectors mixed with a stated preference, unit length; null without any signal. */
+export function interestOf(hist: readonly WeightedItem[], items: ItemMatrix, stated: Float32Array | null, statedWeight: number): Float32Array | null {
+  const dim = items.dim;
+  const v = new Float32Array(dim);
+  let total = 0;
+  for (const { item, weight } of hist) {
+    if (item >= items.n) continue;
+    const off = item * dim;
+    for (let d = 0; d < dim; d++) v[d]! += weight * items.data[off + d]!;
+    total += weight;
+  }
+  if (total > 0) normalizeInPlace(v);
+  if (stated && stated.length === dim) {
+    const sw = total > 0 ? statedWeight : 1;
+    for (let d = 0; d < dim; d++) v[d]! += sw * stated[d]!;
+    total += sw;
+  }
+  return total > 0 ? normalizeInPlace(v) : null;
 }
 
 export function profileOptions(opts: ProfileOptions = {}): Required<ProfileOptions> {
@@ -192,7 +233,7 @@ export class ProfileStore {
     const p = new CustomerProfile(customerId, this.opts);
     for (const e of this.load(customerId, this.opts.maxEvents)) {
       const item = this.indexOf(e.productId);
-      if (item !== undefined) p.add({ item, type: e.type, ts: e.ts });
+      if (item !== undefined) p.add({ item, type: e.type, ts: e.ts, ...(e.session ? { session: e.session } : {}) });
     }
     this.lru.set(customerId, p);
     if (this.lru.size > this.maxProfiles) {

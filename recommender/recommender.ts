@@ -3,9 +3,9 @@ import { CatalogIndex } from './catalog.js';
 import { CoOccurrence, type CoOccurrenceOptions } from './cooccurrence.js';
 import { dotRow, embedItems, normalizeInPlace, type ItemMatrix } from './item-embeddings.js';
 import { Popularity, type PopularityOptions } from './popularity.js';
-import { ProfileStore, type CustomerProfile, type ProfileOptions, type WeightedItem } from './profile.js';
+import { interestOf, ProfileStore, type CustomerProfile, type ProfileEvent, type ProfileOptions, type WeightedItem } from './profile.js';
 import { diversify, FrequencyCap, isConsumable, type Candidate, type DiversityOptions, type FrequencyCapOptions } from './rules.js';
-import { queryTerms } from './text-match.js';
+import { isContentFree, queryTerms } from './text-match.js';
 import { dotEngine, Int8DotEngine, type DotEngine } from './simd-dot.js';
 import { TopK } from './topk.js';
 import {
@@ -19,6 +19,7 @@ import {
   type Recommendation,
   type RecommendFilters,
   type RecommendRequest,
+  type RecommendSession,
   type RelatedItem,
 } from './types.js';
 
@@ -69,6 +70,18 @@ export interface QueryWeights {
 export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, trending: 0.05, categoryPopularity: 0.5, statedCategory: 0.15 };
 export const DEFAULT_QUERY_WEIGHTS: QueryWeights = { query: 1, lexical: 0.35, personal: 0.25, floorMargin: 0.3 };
 
+/** How the current session (chat conversation) is told apart and weighed against the long-term profile. */
+export interface SessionOptions {
+  /** Without a session id or start, the session is the latest run of events with no gap longer than this (default 30 min). */
+  gapMs?: number;
+  /** Share of the session in the profile + session blend, 0..1 (default 0.7). */
+  weight?: number;
+  /** Weight multiplier per step back within the session (default 0.7: the latest view counts most). */
+  decay?: number;
+}
+
+export const DEFAULT_SESSION: Required<SessionOptions> = { gapMs: 30 * 60_000, weight: 0.7, decay: 0.7 };
+
 export interface RecommenderOptions {
   weights?: Partial<BlendWeights>;
   /**
@@ -90,6 +103,8 @@ export interface RecommenderOptions {
   clock?: () => number;
   /** Largest k served; larger requests are clamped (default 50). */
   maxK?: number;
+  /** The current session next to the long-term profile (requests without a query). */
+  session?: SessionOptions;
   /** Items viewed/clicked/carted this recently are left out of suggestions without a query (default 24 h). */
   recentlySeenMs?: number;
   /** Items shown this many times without a click are demoted (default 3). */
@@ -118,6 +133,8 @@ export interface NewEventInput {
   ts?: number | string;
   /** Order id for purchases bought together. */
   basket?: string;
+  /** The session (chat conversation id) it happened in: `context.session.id` of later requests picks it up. */
+  session?: string;
 }
 
 export interface RecommendDebug {
@@ -125,6 +142,10 @@ export interface RecommendDebug {
   shortlist: number;
   usedQueryVector: boolean;
   coldStart: boolean;
+  /** The request was content-free (flag or request words only): query and query vector ignored. */
+  contentFree: boolean;
+  /** Events of the current session that shaped the list (0: profile only). */
+  sessionEvents: number;
 }
 
 interface ScoreParts {
@@ -185,7 +206,7 @@ export class Recommender {
   private approx: Int8DotEngine | null;
   private retraining: Promise<void> | null = null;
   private pendingDuringRetrain: Interaction[] | null = null;
-  lastDebug: RecommendDebug = { candidates: 0, shortlist: 0, usedQueryVector: false, coldStart: true };
+  lastDebug: RecommendDebug = { candidates: 0, shortlist: 0, usedQueryVector: false, coldStart: true, contentFree: false, sessionEvents: 0 };
 
   constructor(init: RecommenderInit) {
     this.opts = init;
@@ -271,7 +292,8 @@ export class Recommender {
   async recommend(req: RecommendRequest): Promise<Recommendation[]> {
     const query = this.cleanQuery(req?.query);
     let qv = req?.context?.queryVector;
-    if (query && !qv && this.opts.encoder && this.hasContent) {
+    // a content-free request ("recommend something") is never embedded: its words are no search
+    if (query && !qv && this.opts.encoder && this.hasContent && req?.contentFree !== true && !isContentFree(query)) {
       try {
         qv = await this.opts.encoder.embed(query);
       } catch {
@@ -289,23 +311,32 @@ export class Recommender {
     if (k === 0) return [];
     if (ctx.proactive && !this.cap.allows(customerId, now)) return [];
 
-    const query = this.cleanQuery(req.query);
-    const qv = this.checkVector(ctx.queryVector, 'context.queryVector');
+    const rawQuery = this.cleanQuery(req.query);
+    const rawQv = this.checkVector(ctx.queryVector, 'context.queryVector');
+    // "recommend something", "any suggestions?": no product content, so neither the words nor their
+    // vector may steer the list; the profile and the session do.
+    const contentFree = req.contentFree === true || (rawQuery !== '' && isContentFree(rawQuery));
+    const query = contentFree ? '' : rawQuery;
+    const qv = contentFree ? null : rawQv;
     const filters = this.checkFilters(ctx.filters);
+    const sessionReq = this.checkSession(ctx.session);
     const profile = this.profiles.get(customerId);
     const statedVec = this.checkVector(ctx.preferences?.vector, 'context.preferences.vector');
     const statedCats = [...(ctx.preferences?.categories ?? []), ...profile.stated.categories].filter((c) => typeof c === 'string' && c.trim() !== '');
 
-    const history = profile.weightedHistory(now).slice(0, this.opts.historyItems ?? 30);
-    let pv = this.hasContent ? profile.interestVector(now, this.vectors) : null;
+    const terms = query ? queryTerms(query) : [];
+    const hasQuery = query !== '' || qv !== null;
+    // Without a query, the current session (asked for, or implied by a content-free request) is
+    // blended with the long-term profile; with no session events this is the plain profile.
+    const split = !hasQuery && (contentFree || sessionReq !== null) ? this.sessionHistory(profile, sessionReq ?? {}, now) : null;
+    const history = (split ? split.history : profile.weightedHistory(now)).slice(0, this.opts.historyItems ?? 30);
+    let pv = this.hasContent ? (split ? interestOf(split.history, this.vectors, profile.stated.vector, this.profiles.opts.statedWeight) : profile.interestVector(now, this.vectors)) : null;
     if (statedVec && this.hasContent) {
       const v = new Float32Array(this.vectors.dim);
       if (pv) v.set(pv);
       for (let d = 0; d < v.length; d++) v[d]! += statedVec[d]!;
       pv = normalizeInPlace(v);
     }
-    const terms = query ? queryTerms(query) : [];
-    const hasQuery = query !== '' || qv !== null;
 
     // collaborative scores (sparse) and keyword matches
     const cfTouched: number[] = [];
@@ -324,6 +355,8 @@ export class Recommender {
       // what they looked at in the last hours is not news to them (a search may still show it)
       const recentMs = this.opts.recentlySeenMs ?? 24 * 3_600_000;
       for (const e of profile.events) if (e.type !== 'purchase' && now - e.ts < recentMs) exclude.add(e.item);
+      // what is in their cart (added, not bought since) is not suggested to them again, however old
+      for (const i of Recommender.inCart(profile)) exclude.add(i);
     }
     for (const id of ctx.exclude ?? []) {
       const i = this.catalog.indexOf(id);
@@ -443,9 +476,66 @@ export class Recommender {
       this.lexScores[j] = 0;
       this.lexMask[j] = 0;
     }
-    this.lastDebug = { candidates: nCand, shortlist: shortlist.length, usedQueryVector: qv !== null, coldStart: profile.isEmpty && !statedVec };
+    this.lastDebug = { candidates: nCand, shortlist: shortlist.length, usedQueryVector: qv !== null, coldStart: profile.isEmpty && !statedVec, contentFree, sessionEvents: split?.sessionEvents ?? 0 };
     if (ctx.proactive && out.length > 0) this.cap.note(customerId, now);
     return out;
+  }
+
+  /** Items added to the cart and not bought at or after that time. */
+  private static inCart(profile: CustomerProfile): Set<number> {
+    const cart = new Map<number, number>();
+    for (const e of profile.events) if (e.type === 'add_to_cart') cart.set(e.item, Math.max(cart.get(e.item) ?? -Infinity, e.ts));
+    const out = new Set<number>();
+    for (const [item, ts] of cart) if ((profile.purchased.get(item) ?? -Infinity) < ts) out.add(item);
+    return out;
+  }
+
+  /**
+   * Which of the profile's events belong to the current session: those recorded with its id; an
+   * untagged event (or any event when no id is given) when it is at or after `since`, or, without
+   * `since`, when it is in the customer's latest run of events with no gap above gapMs that ends
+   * within gapMs of now.
+   */
+  private sessionPredicate(profile: CustomerProfile, s: RecommendSession, now: number): (e: ProfileEvent) => boolean {
+    const id = s.id;
+    let start = s.since;
+    if (start === undefined) {
+      const gap = this.opts.session?.gapMs ?? DEFAULT_SESSION.gapMs;
+      const evs = profile.events.filter((e) => e.ts <= now && (id === undefined || e.session === undefined));
+      start = Infinity;
+      if (evs.length > 0 && now - evs[evs.length - 1]!.ts <= gap) {
+        let k = evs.length - 1;
+        while (k > 0 && evs[k]!.ts - evs[k - 1]!.ts <= gap) k--;
+        start = evs[k]!.ts;
+      }
+    }
+    const from = start;
+    return (e) => e.ts <= now && (id !== undefined && e.session !== undefined ? e.session === id : e.ts >= from);
+  }
+
+  /**
+   * Long-term profile and current session, each normalized to weight 1, blended with the session's
+   * share (`weight`); either alone when the other is empty.
+   */
+  private sessionHistory(profile: CustomerProfile, s: RecommendSession, now: number): { history: WeightedItem[]; sessionEvents: number } {
+    const conf = { ...DEFAULT_SESSION, ...this.opts.session };
+    const { longTerm, session, sessionEvents } = profile.splitHistory(now, this.sessionPredicate(profile, s, now), conf.decay);
+    if (session.length === 0) return { history: longTerm, sessionEvents: 0 };
+    if (longTerm.length === 0) return { history: session, sessionEvents };
+    const share = s.weight ?? conf.weight;
+    const sum = (h: readonly WeightedItem[]) => h.reduce((a, x) => a + x.weight, 0);
+    const lt = sum(longTerm);
+    const st = sum(session);
+    const mixed = new Map<number, number>();
+    for (const h of longTerm) mixed.set(h.item, ((1 - share) * h.weight) / lt);
+    for (const h of session) mixed.set(h.item, (mixed.get(h.item) ?? 0) + (share * h.weight) / st);
+    // session items first on ties (they are the latest)
+    const order = new Map<number, number>();
+    session.forEach((h, k) => order.set(h.item, k));
+    longTerm.forEach((h, k) => order.has(h.item) || order.set(h.item, session.length + k));
+    const history = [...mixed].map(([item, weight]) => ({ item, weight })).filter((h) => h.weight > 0);
+    history.sort((a, b) => b.weight - a.weight || order.get(a.item)! - order.get(b.item)!);
+    return { history, sessionEvents };
   }
 
   /**
@@ -663,11 +753,13 @@ export class Recommender {
     const i = typeof e.productId === 'string' ? this.catalog.indexOf(e.productId) : undefined;
     if (i === undefined) throw new RecommenderError('unknown_product', `unknown product ${JSON.stringify(e.productId)?.slice(0, 100)}`);
     const ts = toMs(e.ts, this.clock());
-    return { ev: { customerId: e.customerId, productId: e.productId, type: e.type, ts, ...(e.basket ? { basket: e.basket } : {}) }, i };
+    if (e.session !== undefined && e.session !== null && typeof e.session !== 'string') throw new RecommenderError('invalid_input', 'session must be a string');
+    const session = typeof e.session === 'string' && e.session.trim() !== '' ? e.session.slice(0, 200) : undefined;
+    return { ev: { customerId: e.customerId, productId: e.productId, type: e.type, ts, ...(e.basket ? { basket: e.basket } : {}), ...(session ? { session } : {}) }, i };
   }
 
   private apply(ev: Interaction, i: number): void {
-    this.profiles.peek(ev.customerId)?.add({ item: i, type: ev.type, ts: ev.ts });
+    this.profiles.peek(ev.customerId)?.add({ item: i, type: ev.type, ts: ev.ts, ...(ev.session ? { session: ev.session } : {}) });
     // Popularity and co-occurrence learn from purchases only, exactly as a rebuild from the event
     // source does, so a restarted bot ranks like the one that learned event by event.
     if (ev.type === 'purchase') {
@@ -854,6 +946,19 @@ export class Recommender {
     const out = v instanceof Float32Array ? v : Float32Array.from(v);
     for (let d = 0; d < out.length; d++) if (!Number.isFinite(out[d]!)) throw new RecommenderError('invalid_input', `${name} contains a non-finite number`);
     return out;
+  }
+
+  private checkSession(s: RecommendSession | undefined): RecommendSession | null {
+    if (s === undefined || s === null) return null;
+    if (typeof s !== 'object') throw new RecommenderError('invalid_input', 'context.session must be an object');
+    if (s.id !== undefined && s.id !== null && typeof s.id !== 'string') throw new RecommenderError('invalid_input', 'context.session.id must be a string');
+    if (s.since !== undefined && s.since !== null && (typeof s.since !== 'number' || !Number.isFinite(s.since))) throw new RecommenderError('invalid_input', 'context.session.since must be epoch milliseconds');
+    if (s.weight !== undefined && s.weight !== null && (typeof s.weight !== 'number' || !(s.weight >= 0 && s.weight <= 1))) throw new RecommenderError('invalid_input', 'context.session.weight must be between 0 and 1');
+    return {
+      ...(typeof s.id === 'string' && s.id.trim() !== '' ? { id: s.id.slice(0, 200) } : {}),
+      ...(typeof s.since === 'number' ? { since: s.since } : {}),
+      ...(typeof s.weight === 'number' ? { weight: s.weight } : {}),
+    };
   }
 
   private checkFilters(f: RecommendFilters | undefined): RecommendFilters | undefined {

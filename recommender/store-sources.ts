@@ -35,8 +35,14 @@ const toNewEvent = (e: Interaction) => ({
   productId: e.productId,
   type: e.type,
   ts: new Date(e.ts).toISOString(),
-  context: e.basket ? { basket: e.basket } : null,
+  context: e.basket || e.session ? { ...(e.basket ? { basket: e.basket } : {}), ...(e.session ? { conversationId: e.session } : {}) } : null,
 });
+
+/** The session an event was recorded in: `context.conversationId` (as the bot writes it), or `context.session`. */
+const sessionOf = (context: Record<string, unknown> | null | undefined): { session: string } | Record<string, never> => {
+  const s = context?.conversationId ?? context?.session;
+  return typeof s === 'string' && s !== '' ? { session: s } : {};
+};
 
 export class StoreEvents implements EventSource {
   constructor(private readonly store: Pick<Store, 'events' | 'orders'>) {}
@@ -47,7 +53,7 @@ export class StoreEvents implements EventSource {
     const out: { e: Interaction; k: number; order: boolean }[] = [];
     let k = 0;
     for (const ev of events.reverse()) {
-      out.push({ e: { customerId, productId: ev.productId, type: ev.type, ts: Date.parse(ev.ts), ...(typeof ev.context?.basket === 'string' ? { basket: ev.context.basket } : {}) }, k: k++, order: false });
+      out.push({ e: { customerId, productId: ev.productId, type: ev.type, ts: Date.parse(ev.ts), ...(typeof ev.context?.basket === 'string' ? { basket: ev.context.basket } : {}), ...sessionOf(ev.context) }, k: k++, order: false });
     }
     for (const o of this.store.orders.listForCustomer(customerId, { limit: 100 })) {
       if (o.status === 'cancelled') continue;

@@ -44,6 +44,37 @@ export function queryTerms(query: string): { stem: string; word: string }[] {
   return out.slice(0, 16);
 }
 
+/**
+ * Words of asking, not of things: a request made only of these (and stopwords, numbers) names no
+ * product ("recommend something", "any suggestions?", "what should i buy", "kuch accha batao").
+ * Words that ask for a kind of list ("popular", "trending", "deals", "gift") are content, not here.
+ */
+const REQUEST_WORDS = new Set(
+  (
+    'suggestion suggested suggests recommended recommends reco recos idea option pick choice anything everything stuff item product ' +
+    'else other another some someone we us should may might shall will got there here today now pls plz kindly hi hello hey ok okay ' +
+    'thank thanks yes so well really maybe cool great awesome lovely interesting buying purchase shop shopping getting see look check ' +
+    'browse has do did what whats s t m d ll re ve tell let lets go try worth surprise help wanna gonna interested think' +
+    ' kuch koi accha acha achha badhiya batao bataiye bataye dikhao dikhaiye karo kijiye mujhe mere liye kya hai'
+  ).split(' '),
+);
+
+/**
+ * Whether a request names no product content: every word is a stopword, a request word or a number
+ * (a price the caller reads as a filter). "" is content-free too. Such a request is answered from
+ * the customer's profile and session, never by using its words as a search.
+ */
+export function isContentFree(query: string): boolean {
+  const words = query.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  for (const w of words) {
+    if (/^\d+[kK]?$/.test(w) || STOPWORDS.has(w) || REQUEST_WORDS.has(w)) continue;
+    const s = stem(w);
+    if (STOPWORDS.has(s) || REQUEST_WORDS.has(s)) continue;
+    return false;
+  }
+  return true;
+}
+
 /** Inverted index from word stem to the items whose title or category contains it. */
 export class LexicalIndex {
   private readonly postings = new Map<string, number[]>();

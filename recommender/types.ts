@@ -27,6 +27,8 @@ export interface Interaction {
   ts: number;
   /** Groups lines bought together (order id); purchases without one group by (customer, ts). */
   basket?: string;
+  /** The session (chat conversation id) the event happened in, when known; stored as context.conversationId. */
+  session?: string;
 }
 
 /** Where the catalogue comes from. */
@@ -89,11 +91,37 @@ export interface RecommendContext {
   exclude?: readonly string[];
   /** Clock override (epoch ms) for this call. */
   now?: number;
+  /**
+   * The current session (chat conversation), for requests without a query: its views, clicks and
+   * add-to-carts are ranked next to the long-term profile with recency weighting (see
+   * SessionOptions). Events recorded with this `id` belong to it; so do untagged events at or after
+   * `since` (the conversation's start, epoch ms), or, without `since`, the customer's latest run of
+   * events with no gap longer than SessionOptions.gapMs ending within gapMs of now.
+   * Content-free requests (RecommendRequest.contentFree, or a query of request words only) use the
+   * session even when this is omitted.
+   */
+  session?: RecommendSession;
+}
+
+export interface RecommendSession {
+  /** Conversation id the bot recorded the session's events with (NewEventInput.session). */
+  id?: string;
+  /** Epoch ms: untagged events at or after this time belong to the session (the conversation's start). */
+  since?: number;
+  /** Share of the session in the blend of profile and session, 0..1 (default SessionOptions.weight). */
+  weight?: number;
 }
 
 export interface RecommendRequest {
   customerId: string;
   query?: string;
+  /**
+   * A request with no product content ("recommend something", "any suggestions?"): `query` and
+   * `context.queryVector` are ignored, the list comes from the customer's profile and the current
+   * session (cold start only when the customer has no events at all). A query made only of request
+   * words (`isContentFree()` in text-match.ts) is treated the same way without this flag.
+   */
+  contentFree?: boolean;
   context?: RecommendContext;
   k?: number;
 }
