@@ -75,6 +75,28 @@ describe('eval recommend (contract)', () => {
     expect(dump.find((d) => d.user === 'u1').target).toBe('m3');
   });
 
+  it('--events adds session_next_item (popularity, profile, profile + session, request text as query) and leaves the other keys as they were', async () => {
+    const f = writeFiles();
+    const events: string[] = [];
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    for (let u = 0; u < 30; u++) {
+      const [x, y] = u % 2 ? ['k1', 'k2'] : ['m1', 'm2'];
+      for (const item of [x, y]) events.push(JSON.stringify({ customer_id: `s${u}`, product_id: item, type: 'view', ts: new Date((t += 60_000)).toISOString() }));
+      for (const item of [x, y]) events.push(JSON.stringify({ customer_id: `s${u}`, product_id: item, type: 'purchase', ts: new Date(t + 60_000).toISOString() }));
+      t += 86_400_000;
+    }
+    const path = join(dir, 'E.jsonl');
+    writeFileSync(path, events.join('\n') + '\n');
+    const base = await main(['--interactions', f.interactions, '--items', f.items, '--cache-dir', join(dir, 'cache'), '--no-tune']);
+    const out = await main(['--interactions', f.interactions, '--items', f.items, '--cache-dir', join(dir, 'cache'), '--no-tune', '--events', path]);
+    expect(Object.keys(out)).toEqual([...Object.keys(base), 'session_next_item']);
+    for (const key of Object.keys(base)) expect(out[key]).toEqual(base[key]);
+    const s = out.session_next_item as Record<string, number>;
+    expect(Object.keys(s)).toEqual(['sessions_scored', 'customers', 'queries', 'popularity_hit@10', 'profile_hit@10', 'profile_session_hit@10', 'request_text_as_query_hit@10', 'with_profile']);
+    expect(s.queries).toBe(24); // 30 sessions, one point each, the first 20% train only
+    expect(s['profile_session_hit@10']).toBe(1);
+  });
+
   it('--k changes the cutoff in the keys; errors are clear', async () => {
     const f = writeFiles();
     const out = await main(['--interactions', f.interactions, '--items', f.items, '--k', '3', '--cache-dir', join(dir, 'cache'), '--no-tune']);

@@ -15,8 +15,9 @@ import {
   type BlendCandidate,
   type EvalInteraction,
 } from './eval-core.js';
+import { evaluateSessions, type HitCounts } from './eval-session.js';
 import { embedItems, type ItemMatrix } from './item-embeddings.js';
-import { MemoryEvents, parseTime } from './memory-sources.js';
+import { loadEvents, MemoryEvents, parseTime } from './memory-sources.js';
 import { TopK } from './topk.js';
 import { Recommender, type RecommenderOptions } from './recommender.js';
 import type { CatalogItem, Interaction } from './types.js';
@@ -35,6 +36,10 @@ import type { CatalogItem, Interaction } from './types.js';
 //     training users) is computed in the same run. Both exclude items the user already interacted
 //     with, as is standard; recall@k = hit rate, ndcg@k with one relevant item, coverage@k = distinct
 //     recommended items / catalogue size.
+// With --events E.jsonl (store events: customer_id, product_id, type, ts; e.g. fixtures/store/events.jsonl)
+// the JSON also gets `session_next_item`: hit@k of the next new item a customer views or buys within
+// a browsing session, for popularity, the profile without the session, and profile + session
+// (protocol in eval-session.ts and recommender/README.md).
 // Stdout's last line is the contract's JSON; details (tuned weights, validation scores) go to stderr.
 
 interface EvalItem {
@@ -230,7 +235,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const { flags } = parseArgs(argv);
   const interactionsPath = stringFlag(flags, 'interactions');
   const itemsPath = stringFlag(flags, 'items');
-  if (!interactionsPath || !itemsPath) throw new Error('usage: eval recommend --interactions I.jsonl --items P.jsonl [--k 10] [--content off] [--diversity off] [--no-tune] [--dump per-user.jsonl]');
+  if (!interactionsPath || !itemsPath) throw new Error('usage: eval recommend --interactions I.jsonl --items P.jsonl [--events E.jsonl] [--k 10] [--content off] [--diversity off] [--no-tune] [--dump per-user.jsonl]');
+  const eventsPath = stringFlag(flags, 'events');
   const k = intFlag(flags, 'k', 10);
   const maxValUsers = intFlag(flags, 'max-val-users', 500);
   const useContent = stringFlag(flags, 'content') !== 'off';
@@ -254,6 +260,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const items = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
   let vectors: ItemMatrix | undefined;
+  let requestVector: Float32Array | null = null;
   let encoderInfo = 'off';
   if (useContent) {
     const config = loadConfig();
@@ -261,6 +268,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     const res = await embedItems(enc, items, { cacheDir: stringFlag(flags, 'cache-dir') ?? join(config.dataDir, 'cache', 'recommender') });
     vectors = res.matrix;
     encoderInfo = `${enc.modelId} (${res.cached} cached, ${res.embedded} embedded)`;
+    // what NLU hands the recommender for "recommend something" (session eval, method d)
+    if (eventsPath) requestVector = await enc.embed('recommend something');
     await enc.close();
   }
 
@@ -301,6 +310,38 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   }
   if (dumpPath) writeFileSync(dumpPath, dump.join('\n') + '\n');
 
+  let session: Record<string, unknown> | undefined;
+  if (eventsPath) {
+    const t1 = performance.now();
+    const sweep = (stringFlag(flags, 'session-sweep') ?? '').split(',').filter((x) => x.trim() !== '').map(Number);
+    if (sweep.some((w) => !(w >= 0 && w <= 1))) throw new Error('--session-sweep takes shares between 0 and 1, e.g. 0.3,0.5,0.7,1');
+    const res = evaluateSessions(items, vectors, await loadEvents(eventsPath), opts, {
+      k,
+      gapMs: (num('session-gap-hours') ?? 3) * 3_600_000,
+      requestVector,
+      sweep,
+    });
+    const hits = (c: HitCounts) => ({
+      queries: c.queries,
+      [`popularity_hit@${k}`]: r4(c.popularity / Math.max(1, c.queries)),
+      [`profile_hit@${k}`]: r4(c.profile / Math.max(1, c.queries)),
+      [`profile_session_hit@${k}`]: r4(c.profile_session / Math.max(1, c.queries)),
+      ...(c.request_text_as_query !== undefined ? { [`request_text_as_query_hit@${k}`]: r4(c.request_text_as_query / Math.max(1, c.queries)) } : {}),
+    });
+    session = { sessions_scored: res.sessions_scored, customers: res.customers, ...hits(res.all), with_profile: hits(res.with_profile) };
+    process.stderr.write(
+      JSON.stringify({
+        detail: 'recommend session_next_item',
+        events: eventsPath,
+        sessions: res.sessions,
+        skipped_known_targets: res.skipped_known_targets,
+        skipped_unknown_items: res.skipped_unknown_items,
+        ...(res.sweep ? { session_weight_sweep: Object.fromEntries(Object.entries(res.sweep).map(([w, h]) => [w, r4(h)])) } : {}),
+        seconds: r4((performance.now() - t1) / 1000),
+      }) + '\n',
+    );
+  }
+
   process.stderr.write(
     JSON.stringify({
       detail: 'recommend',
@@ -329,5 +370,6 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     [`popularity_recall@${k}`]: r4(pop.recall),
     [`popularity_ndcg@${k}`]: r4(pop.meanNdcg),
     [`coverage@${k}`]: r4(ours.recommended.size / items.length),
+    ...(session ? { session_next_item: session } : {}),
   };
 }

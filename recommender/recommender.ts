@@ -76,11 +76,15 @@ export interface SessionOptions {
   gapMs?: number;
   /** Share of the session in the profile + session blend, 0..1 (default 0.7). */
   weight?: number;
-  /** Weight multiplier per step back within the session (default 0.7: the latest view counts most). */
+  /**
+   * Weight multiplier per step back within the session (default 0.9: the latest view counts most,
+   * ten steps back about a third). The session eval on the fixtures prefers flatter (1: 0.090
+   * hit@10, 0.9: 0.079, 0.7: 0.063) because their views within a session are in random order.
+   */
   decay?: number;
 }
 
-export const DEFAULT_SESSION: Required<SessionOptions> = { gapMs: 30 * 60_000, weight: 0.7, decay: 0.7 };
+export const DEFAULT_SESSION: Required<SessionOptions> = { gapMs: 30 * 60_000, weight: 0.7, decay: 0.9 };
 
 export interface RecommenderOptions {
   weights?: Partial<BlendWeights>;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateSessions } from './eval-session.js';
 import { Recommender } from './recommender.js';
 import { StoreEvents } from './store-sources.js';
 import { PRODUCT_BY_ID, seededTestStore, storeRecommender, testEncoder, type TestStore } from './test-support.js';
 import { isContentFree } from './text-match.js';
-import { RecommenderError, type Recommendation } from './types.js';
+import { RecommenderError, type CatalogItem, type Interaction, type Recommendation } from './types.js';
 
 // Content-free requests ("recommend something", "any suggestions?") follow the customer: their
 // long-term profile and this conversation's views, clicks and add-to-carts, on a real SQLite file
@@ -159,5 +160,30 @@ describe('content-free requests follow the customer (profile + session)', () => 
     await expect(rec.recommend({ customerId: 'C-ANU', context: { session: { weight: 2 } } })).rejects.toBeInstanceOf(RecommenderError);
     await expect(rec.recommend({ customerId: 'C-ANU', context: { session: { since: Number.NaN } } })).rejects.toBeInstanceOf(RecommenderError);
     expect(() => rec.recordEvent({ customerId: 'C-ANU', productId: 'P-HP-SONY', type: 'view', session: 42 as unknown as string })).toThrow(RecommenderError);
+  });
+});
+
+describe('session next-item eval (prequential replay)', () => {
+  it('scores the next new item of a session; the session finds what is bought together, popularity and the bare profile do not', () => {
+    // ten pairs that are always browsed and bought together: (a0, b0), (a1, b1), ...
+    const items: CatalogItem[] = [];
+    for (let i = 0; i < 10; i++) items.push({ id: `a${i}`, title: `alpha ${i}`, category: 'A' }, { id: `b${i}`, title: `beta ${i}`, category: 'B' });
+    const events: Interaction[] = [];
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    for (let u = 0; u < 60; u++) {
+      const i = u % 10;
+      const customerId = `u${u}`;
+      events.push({ customerId, productId: `a${i}`, type: 'view', ts: (t += 60_000) });
+      events.push({ customerId, productId: `b${i}`, type: 'view', ts: (t += 60_000) });
+      events.push({ customerId, productId: `a${i}`, type: 'purchase', ts: (t += 60_000) }, { customerId, productId: `b${i}`, type: 'purchase', ts: t });
+      t += 86_400_000; // next customer tomorrow: sessions never touch
+    }
+    const r = evaluateSessions(items, undefined, events, {}, { k: 3, warmup: 0.2 });
+    expect(r.sessions).toBe(60);
+    expect(r.queries).toBe(48); // one point per session (b after a), the first 20% train only
+    expect(r.all.profile_session / r.queries).toBeGreaterThan(0.9);
+    expect(r.all.popularity / r.queries).toBeLessThan(0.5);
+    expect(r.all.profile).toBeLessThan(r.all.profile_session);
+    expect(r.with_profile.queries).toBe(0); // every customer is new
   });
 });
