@@ -76,6 +76,7 @@ async function axeViolations(page: Page): Promise<string[]> {
     const res = await axe.run(document, { resultTypes: ['violations'] });
     return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
   });
+  if (process.env.A11Y_VERBOSE) for (const v of violations) console.log(`[axe] ${v.impact} ${v.id}: ${v.nodes.length} × ${v.nodes.slice(0, 3).join(' ')}`);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}): ${n}`));
 }
 
@@ -189,6 +190,8 @@ describe('chat widget', () => {
     await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
     await signIn(agent, AGENT);
     await agent.locator('#console').waitFor({ state: 'visible' });
+    await agent.locator('#queue .ticket').first().waitFor();
+    expect(await axeViolations(agent)).toEqual([]);
     await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
     await agent.locator('#chat').waitFor({ state: 'visible' });
     await customer.locator('.sb-handoff--assigned').waitFor();

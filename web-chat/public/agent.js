@@ -1,15 +1,13 @@
 // Agent console: login, the live queue, several chats at once with unread badges, transcript with
 // what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
-import { bindStaffLogin, clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, pct, sentimentPill, staffSignOut } from './common.js';
+import { clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, pct, sentimentPill, staffSignOut } from './common.js';
 
 import { initLearnedPanel, offerDraft } from './learned.js';
+import { mountStaffLogin, signedOutMessage } from './staff-login.js';
 
 const $ = (id) => document.getElementById(id);
 
 const ui = {
-  loginView: $('login-view'),
-  loginForm: $('login'),
-  loginError: $('login-error'),
   console: $('console'),
   conn: $('conn'),
   me: $('me'),
@@ -155,23 +153,19 @@ document.addEventListener('pointerdown', unlockAudio, { once: true });
 document.addEventListener('keydown', unlockAudio, { once: true });
 
 // ---------- login ----------
-function showLogin(message) {
-  ui.console.hidden = true;
-  ui.loginView.hidden = false;
-  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn]) b.hidden = true;
-  ui.loginError.textContent = message || '';
-  setTimeout(() => $('email').focus(), 0);
-}
-
-bindStaffLogin(
-  ui.loginForm,
-  ui.loginError,
-  (session) => {
+const login = mountStaffLogin($('login-view'), {
+  onSession: (session) => {
     state.session = session;
     start();
   },
-  unlockAudio,
-);
+  beforeSubmit: unlockAudio,
+});
+
+function showLogin(message) {
+  ui.console.hidden = true;
+  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn]) b.hidden = true;
+  login.show(message);
+}
 
 /** Leaves the console: the socket closes, the chats are forgotten and the login form shows. */
 function endSession(message) {
@@ -190,7 +184,7 @@ ui.logout.addEventListener('click', async () => {
   // socket signed in with it.
   endSession('Signing out…');
   const done = await staffSignOut(session);
-  ui.loginError.textContent = done ? 'Signed out.' : 'Signed out in this tab; the server could not be reached, so the session ends when it expires.';
+  login.say(signedOutMessage(done));
 });
 
 // ---------- connection ----------
@@ -200,7 +194,7 @@ function start() {
     location.assign('/insights');
     return;
   }
-  ui.loginView.hidden = true;
+  login.hide();
   ui.console.hidden = false;
   ui.me.hidden = false;
   ui.me.textContent = `${state.session.agent.name} · online`;

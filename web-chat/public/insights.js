@@ -3,8 +3,9 @@
 // linked to their source reviews; filters by category and date; CSV / JSON export.
 // Staff only: the page signs in like the agent console (same session per tab) and sends the token
 // with every API call; exports are fetched with it and saved from a blob.
+import { mountStaffLogin, signedOutMessage } from './staff-login.js';
 import { sentimentChart, sentimentLegend, ratingChart, sparkline, bucket } from './charts.js';
-import { bindStaffLogin, clear, el, fmtDate, getJson, loadStaffSession, pct, productImage, sentimentPill, staffHeaders, staffSignOut, stars } from './common.js';
+import { clear, el, fmtDate, getJson, loadStaffSession, pct, productImage, sentimentPill, staffHeaders, staffSignOut, stars } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -20,9 +21,6 @@ const ui = {
   listInfo: $('list-info'),
   detail: $('detail'),
   main: $('insights-main'),
-  loginView: $('login-view'),
-  loginForm: $('login'),
-  loginError: $('login-error'),
   me: $('me'),
   logout: $('logout'),
 };
@@ -45,17 +43,22 @@ ui.search.value = state.q;
 let session = loadStaffSession();
 let started = false;
 
+const login = mountStaffLogin($('login-view'), {
+  onSession: (s) => {
+    session = s;
+    showApp();
+  },
+});
+
 function showLogin(message) {
   ui.main.hidden = true;
-  ui.loginView.hidden = false;
   ui.me.hidden = true;
   ui.logout.hidden = true;
-  ui.loginError.textContent = message || '';
-  setTimeout(() => $('email').focus(), 0);
+  login.show(message);
 }
 
 function showApp() {
-  ui.loginView.hidden = true;
+  login.hide();
   ui.main.hidden = false;
   ui.me.hidden = false;
   ui.me.textContent = session.agent.name;
@@ -84,17 +87,12 @@ async function api(url) {
   }
 }
 
-bindStaffLogin(ui.loginForm, ui.loginError, (s) => {
-  session = s;
-  showApp();
-});
-
 ui.logout.addEventListener('click', async () => {
   const s = session;
   session = null;
   showLogin('Signing out…');
   const done = await staffSignOut(s);
-  ui.loginError.textContent = done ? 'Signed out.' : 'Signed out in this tab; the server could not be reached, so the session ends when it expires.';
+  login.say(signedOutMessage(done));
 });
 
 /** Exports need the token too, which a plain link cannot send: fetch, then save the blob. */
@@ -419,7 +417,7 @@ function renderDetail(body) {
       el('h3', { id: 'aspects-h', text: 'Aspects' }),
       el('p', { class: 'small muted', text: 'What reviewers talk about, how positive they are, and how that changed (positive share per quarter, older vs newer half of the mentions).' }),
       el('div', { class: 'table-scroll' }, [
-        el('table', { class: 'aspect-table' }, [el('thead', {}, [el('tr', {}, ['Aspect', 'Mentions', 'Positive share', 'Trend', ''].map((h, i) => el('th', { scope: 'col', class: i === 1 ? 'num' : null, text: h })))]), tbody]),
+        el('table', { class: 'aspect-table' }, [el('thead', {}, [el('tr', {}, ['Aspect', 'Mentions', 'Positive share', 'Trend', null].map((h, i) => el('th', { scope: 'col', class: i === 1 ? 'num' : null, text: h }, h === null ? [el('span', { class: 'sr-only', text: 'Reviews' })] : [])))]), tbody]),
       ]),
     ]),
   );

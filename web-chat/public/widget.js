@@ -297,7 +297,8 @@
   var linkBox = el('div', { class: 'sb-linkbox', role: 'status', hidden: true });
   var linkRow = el('div', { class: 'sb-linkrow', hidden: true }, [linkBtn, unlinkBtn, linkBox]);
   var panel = el('section', { class: 'sb-panel', id: 'sb-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'sb-title', hidden: true }, [
-    el('header', { class: 'sb-header' }, [avatar, el('div', { class: 'sb-heading' }, [title, statusLine]), humanBtn, closeBtn]),
+    // A div, not <header>: inside the host page it would read as a second banner landmark.
+    el('div', { class: 'sb-header' }, [avatar, el('div', { class: 'sb-heading' }, [title, statusLine]), humanBtn, closeBtn]),
     banner,
     handoffBar,
     logWrap,
@@ -562,7 +563,7 @@
         sib.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'smooth' });
       }
     });
-    var carousel = el('div', { class: 'sb-carousel', role: 'region', 'aria-roledescription': 'carousel', 'aria-label': cards.length + ' products' }, [prev, track, next]);
+    var carousel = el('div', { class: 'sb-carousel', role: 'group', 'aria-roledescription': 'carousel', 'aria-label': cards.length + ' products' }, [prev, track, next]);
     var row = el('div', { class: 'sb-row sb-row--bot sb-row--cards' }, [carousel]);
     insertRow(row, d.seq);
     setTimeout(sync, 50);
