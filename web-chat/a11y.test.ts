@@ -231,6 +231,19 @@ describe('chat widget', () => {
     await poll(() => logGap(customer), 5_000).toBeLessThanOrEqual(2);
     expect(await customer.locator('.sb-newpill').isVisible()).toBe(false);
 
+    // The console's dialogs: resolving (cancelled here) and the learned answers.
+    await agent.locator('#resolve').click();
+    await agent.locator('#resolve-dialog[open]').waitFor();
+    expect(await axeViolations(agent)).toEqual([]);
+    await agent.locator('#resolve-dialog').getByRole('button', { name: 'Cancel' }).click();
+    await agent.locator('#resolve-dialog:not([open])').waitFor({ state: 'attached' });
+    if (await agent.locator('#learned-btn').isVisible()) {
+      await agent.locator('#learned-btn').click();
+      await agent.locator('#learned-dialog[open]').waitFor();
+      await agent.waitForTimeout(500);
+      expect(await axeViolations(agent)).toEqual([]);
+      await agent.locator('#learned-dialog').getByRole('button', { name: 'Close' }).click();
+    }
     await agent.locator('#return').click();
     await customer.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).waitFor();
   }, 150_000);
@@ -268,7 +281,14 @@ describe('chat widget', () => {
     await shot(page, 'store-360-end');
     await page.evaluate(() => window.scrollTo(0, 900));
     await shot(page, 'store-360-middle');
-  }, 60_000);
+    // The widget on the phone, open with cards, passes axe too.
+    await openWidget(page);
+    await ask(page, 'Show me some headphones please');
+    await page.locator('.sb-card').first().waitFor();
+    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    await shot(page, 'widget-360-cards');
+    expect(await axeViolations(page)).toEqual([]);
+  }, 90_000);
 });
 
 describe('agent console and insights', () => {
