@@ -22,7 +22,7 @@ function action(title: string, value: CardActionValue): CardAction {
 export function productCard(p: Product, reason?: string): Attachment {
   const rating = p.rating !== null ? ` · ★ ${p.rating.toFixed(1)}${p.ratingCount ? ` (${p.ratingCount.toLocaleString('en-IN')})` : ''}` : '';
   return CardFactory.heroCard(
-    p.title.length > 120 ? p.title.slice(0, 119) + '…' : p.title,
+    clip(p.title, 120),
     reason ?? '',
     p.image ? [p.image] : [],
     [action('View', { action: 'view', productId: p.id }), action('Add to cart', { action: 'add_to_cart', productId: p.id }), action('More like this', { action: 'more_like', productId: p.id })],
@@ -45,4 +45,23 @@ export function parseCardAction(value: unknown): CardActionValue | null {
   const { action: a, productId } = v as Record<string, unknown>;
   if ((a === 'view' || a === 'add_to_cart' || a === 'more_like') && typeof productId === 'string' && productId.length <= 100) return { action: a, productId };
   return null;
+}
+
+/**
+ * A product's name for a sentence: the title up to its first qualifier ("Sony WI-C100 Wireless
+ * Headphones with Customizable Equalizer…" -> "Sony WI-C100 Wireless Headphones"), at most about
+ * 60 characters, never cut inside a word.
+ */
+export function shortTitle(title: string, max = 60): string {
+  let t = title.trim();
+  const cut = /\s(?:with|for|\|)\s|\s[(\[]|,\s|\s[-–]\s/.exec(t);
+  if (cut && cut.index >= 12) t = t.slice(0, cut.index);
+  return clip(t, max);
+}
+
+/** At most `max` characters, cut at a space (never inside a word), with "…" when cut. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const space = text.lastIndexOf(' ', max - 1);
+  return `${text.slice(0, space > max / 3 ? space : max - 1).replace(/[\s,;:&|/-]+$/, '')}…`;
 }

@@ -53,19 +53,23 @@ function messengerConfig(env: NodeJS.ProcessEnv): MessengerConfig | undefined {
   return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', ...(pageName ? { pageName } : {}), ...(webChatUrl ? { webChatUrl } : {}) };
 }
 
+/** The chat's view of a product's reviews: the same digest (numbers, aspects, pros, cons) the insights page shows. */
 function toDigest(s: ReviewSummary): ReviewDigest {
+  const d = s.digest;
+  const quote = (reviewId: string, text: string) => ({ text, reviewId });
   return {
     productId: s.productId,
-    reviews: s.reviews,
-    meanRating: s.overall.meanRating,
-    aspects: s.aspects.map((a) => ({
-      aspect: a.name,
+    reviews: d.reviews,
+    meanRating: d.meanRating,
+    fewReviews: d.fewReviews,
+    aspects: d.aspects.map((a) => ({
+      aspect: a.aspect,
       mentions: a.mentions,
-      positiveShare: a.sentiment.positive / Math.max(1, a.sentiment.positive + a.sentiment.negative + a.sentiment.neutral),
-      examples: [a.pro, a.con].filter((e): e is NonNullable<typeof e> => e !== null).map((e) => ({ text: e.text, reviewId: e.reviewIds[0] ?? '' })),
+      positiveShare: a.positiveShare,
+      examples: [...d.pros, ...d.cons].filter((e) => e.aspect === a.aspect).map((e) => quote(e.reviewId, e.text)),
     })),
-    pros: s.pros.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
-    cons: s.cons.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
+    pros: d.pros.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
+    cons: d.cons.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
   };
 }
 

@@ -85,6 +85,8 @@ export interface SuggestRequest {
   queryVector?: Float32Array | null;
   filters?: { minPrice?: number; maxPrice?: number; category?: string };
   excludeIds?: string[];
+  /** The conversation: its views, clicks and cart steer a request with no product words in it. */
+  conversationId?: string;
   k: number;
 }
 

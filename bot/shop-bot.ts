@@ -1,14 +1,14 @@
 import { ActivityHandler, ConversationState, MessageFactory, UserState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { Order, Product, Store } from '../store/index.js';
 import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
-import { formatPrice, parseCardAction, productCard, type CardActionValue } from './cards.js';
+import { formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
 import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { ASKS_FOR_HINDI, glossHinglish, HINGLISH_NOTE, mostlyHinglish } from './hinglish.js';
 import { attributesOf, hasAttribute, headNoun, modifiersOf, titleNames } from './product-request.js';
-import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, Understanding } from './services.js';
+import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
 export interface DialogState {
@@ -17,7 +17,7 @@ export interface DialogState {
   negativeStreak: number;
   /** Products shown last, in order, for "the second one". */
   lastProducts: string[];
-  lastQuery?: { text: string; minPrice?: number; maxPrice?: number };
+  lastQuery?: { text: string; minPrice?: number; maxPrice?: number; category?: string };
   focusProductId?: string;
   /** Turn at which suggestions were last pushed without being asked for. */
   lastInjectedTurn: number;
@@ -80,7 +80,7 @@ const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders
  * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
  * The order flow answers these (it asks a guest for the number and e-mail), not a help article.
  */
-const ORDER_THING = /\b(orders?|ordered|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|expected delivery|consignment)\b/i;
+const ORDER_THING = /\bord-[a-z0-9-]+|\b(orders?|ordered|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|expected delivery|consignment)\b/i;
 const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver(?:ed|ing)?|dispatch(?:ed)?|shipped|when|missing|lost|which courier|delivery date|eta)\b|\btracking (?:number|no|id|link|details)\b/i;
 const POLICY_ASK = /\b(can i|can we|could i|if i|how (?:to|do i|can i|long|many)|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
 /** "when will my smartwatch be delivered", "when will it arrive": one order, whatever it holds. */
@@ -141,6 +141,26 @@ const TOPICS: Record<string, string> = {
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
 const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|screen|quality|durab|sound|fit|size guide)\b/i;
+
+/**
+ * Why a card is shown, in the customer's terms: the budget it keeps, what it has that was asked
+ * for, what the customer did before ("because you viewed …"), its rating. A bare word match
+ * ("matches 'sony'") says nothing the card's title does not.
+ */
+function cardReason(p: Product | undefined, reason: string | undefined, maxPrice: number | undefined): string {
+  const parts: string[] = [];
+  if (maxPrice !== undefined && p) parts.push(`within ${formatPrice({ ...p, price: maxPrice })}`);
+  const given = (reason ?? '').split(' · ').filter((r) => r !== '' && !/^matches\b|^popular\b/.test(r));
+  parts.push(...given);
+  if (p?.rating != null && (p.ratingCount ?? 0) >= 20) parts.push(`${p.rating.toFixed(1)}★ from ${p.ratingCount!.toLocaleString('en-IN')} ratings`);
+  return parts.slice(0, 3).join(' · ');
+}
+
+/** The part of a product a review question asks about. */
+const ASPECT_ASKED = /\b(battery|screen|display|sound|bass|camera|quality|build|size|fit|comfort|durability|noise|price|value|delivery|packaging|performance|charging)\b/;
+
+/** A question about what buyers think of a product. */
+const REVIEW_QUESTION = /\b(reviews?|people say|customers say|others say|buyers say|what do (?:people|customers|buyers|users) (?:think|say)|worth (?:it|buying))\b/i;
 
 /** The store's form of an order number the customer wrote ("#536365", "ord-536365"). */
 const orderIdOf = (raw: string): string => (raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`);
@@ -296,7 +316,9 @@ export class ShopBot extends ActivityHandler {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
     }
-    if (state.focusProductId && ABOUT_PRODUCT.test(text) && !ORDER_INTENTS.has(nlu.intent)) {
+    // About the product in focus or just shown ("what do people say about the battery?"), or a
+    // review question with nothing shown yet (the answer asks which product).
+    if ((((state.focusProductId || state.lastProducts.length > 0) && ABOUT_PRODUCT.test(text)) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && this.services.faq.topics(text).length === 0) {
       state.lowConfidenceStreak = 0;
       return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
@@ -321,14 +343,15 @@ export class ShopBot extends ActivityHandler {
     // Read on the words as written too: a gloss loses some of the ways people complain ("kitne baar").
     const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
     const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
-    if (HUMAN_INTENTS.has(nlu.intent) || asksForPerson(text)) return this.startHandoff(ctx, state, 'asked', nlu);
-    if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu);
-    if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
-    if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
-
     // The help articles the message names by their topic words, and whether it is about one order.
     const topics = this.services.faq.topics(text);
     const oneOrder = aboutOneOrder(text, topics);
+    // "how can i contact you" asks how, not for a person now: the contact article answers it.
+    const asksHowToContact = topics.includes('contact') && POLICY_ASK.test(text);
+    if (asksForPerson(text) || (HUMAN_INTENTS.has(nlu.intent) && !asksHowToContact)) return this.startHandoff(ctx, state, 'asked', nlu);
+    if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu);
+    if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
+    if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
     const upset = nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
@@ -393,7 +416,8 @@ export class ShopBot extends ActivityHandler {
         return this.answerFromKnowledge(ctx, evidence.answer);
       }
       const candidates = this.clarifyTopics(nlu);
-      if (nlu.intent !== 'out_of_scope' || candidates.length > 0) {
+      // Nothing of the shop's to ask about ("how to make money online"): declined, not a guess.
+      if (candidates.length > 0 || SHOPPING_INTENTS.has(nlu.intent) || SMALL_TALK.has(nlu.intent)) {
         // Between "clearly answered" and "clearly out of scope": ask, and learn nothing from a guess.
         await ctx.sendActivity(
           MessageFactory.suggestedActions(
@@ -564,8 +588,9 @@ export class ShopBot extends ActivityHandler {
     await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Cheaper?', 'Tell me about the first one', 'Something else']), 'Want me to narrow it down?'));
   }
 
-  private async shop(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
-    state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) };
+  /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
+  private async shop(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding, category?: string): Promise<void> {
+    state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}), ...(category ? { category } : {}) };
     const wanted = nlu.entities.colors.concat(nlu.entities.sizes);
     if (wanted.length) {
       const profile = await this.profile.get(ctx, { statedPreferences: [] });
@@ -574,13 +599,11 @@ export class ShopBot extends ActivityHandler {
     // Named measures ("43 inch", "15 litre") are requirements: ask for more candidates and keep
     // those that state them; when none does, show the nearest and say so.
     const attributes = attributesOf(text);
-    const candidates = await this.services.recommender.recommend({
-      customerId,
-      query: text,
-      queryVector: nlu.vector,
-      filters: { ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) },
-      k: 30,
-    });
+    const prices = { ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) };
+    const conversationId = ctx.activity.conversation.id;
+    const ask = (filters: SuggestRequest['filters']) => this.services.recommender.recommend({ customerId, query: text, queryVector: nlu.vector, filters, conversationId, k: 30 });
+    let candidates = await ask(category ? { ...prices, category } : prices);
+    if (candidates.length === 0 && category) candidates = await ask(prices);
     // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
     // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
     // two candidates name it in their own title, only those are shown.
@@ -597,6 +620,8 @@ export class ShopBot extends ActivityHandler {
       if (fitting.length) suggestions = fitting.slice(0, 5).map((f) => ({ ...f, reason: f.reason ? `${wanted} · ${f.reason}` : wanted }));
       else intro = `I couldn't find one with ${wanted}${nlu.entities.priceMax !== undefined ? ' within your budget' : ''}. These are the nearest I have:`;
     }
+    const byId = new Map(this.store.products.getMany(suggestions.map((c) => c.productId)).map((p) => [p.id, p]));
+    suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(byId.get(c.productId), c.reason, nlu.entities.priceMax) }));
     state.lastInjectedTurn = state.turn;
     await this.show(ctx, state, customerId, suggestions, intro);
   }
@@ -634,12 +659,20 @@ export class ShopBot extends ActivityHandler {
     if (follow.kind === 'cheaper') {
       const prices = this.store.products.getMany(state.lastProducts).map((p) => p.price);
       const maxPrice = prices.length ? Math.min(...prices) - 1 : last.maxPrice;
-      const refined: Understanding = { ...nlu, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined);
+      const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
+      return this.shop(ctx, state, customerId, last.text, refined, this.shownCategory(state) ?? last.category);
     }
     const text = `${last.text} ${follow.words.join(' ')}`;
     const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: follow.words.filter((w) => COLOURS.includes(w)), ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
-    return this.shop(ctx, state, customerId, text, refined);
+    return this.shop(ctx, state, customerId, text, refined, this.shownCategory(state) ?? last.category);
+  }
+
+  /** The category of the product in focus, else the one most of the last results share. */
+  private shownCategory(state: DialogState): string | undefined {
+    if (state.focusProductId) return this.store.products.get(state.focusProductId)?.category;
+    const counts = new Map<string, number>();
+    for (const p of this.store.products.getMany(state.lastProducts)) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   }
 
   private async describe(ctx: TurnContext, state: DialogState, customerId: string, productId: string): Promise<void> {
@@ -649,7 +682,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     state.focusProductId = p.id;
-    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view' });
+    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
     const stock = p.stock > 0 ? (p.stock < 5 ? `Only ${p.stock} left in stock.` : 'In stock.') : 'Out of stock at the moment.';
     const desc = p.description ? ` ${p.description.slice(0, 300)}${p.description.length > 300 ? '…' : ''}` : '';
     await ctx.sendActivity(MessageFactory.attachment(productCard(p), `${p.title} costs ${formatPrice(p)}. ${stock}${desc}`));
@@ -657,42 +690,67 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async productQuestion(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
-    const productId = nlu.entities.products[0]?.productId ?? state.focusProductId ?? state.lastProducts[0];
+    // A product named outright wins; a review word that happens to be in some title ("battery" in
+    // "Disco Ball Rotator Battery Operated") does not beat the product in focus, nor answer alone.
+    const named = nlu.entities.products[0];
+    const clearlyNamed = named && this.namesBeyondReviewWords(text, named.productId) ? named.productId : undefined;
+    const productId = clearlyNamed ?? state.focusProductId ?? state.lastProducts[0];
+    if (!productId && ABOUT_PRODUCT.test(text)) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something']), 'Which product do you mean? Tell me its name, or open one of the products and ask again.'));
+      return;
+    }
     if (!productId) return this.shop(ctx, state, customerId, text, nlu);
     const p = this.store.products.get(productId);
     if (!p) return this.shop(ctx, state, customerId, text, nlu);
     state.focusProductId = p.id;
     const digest = await this.services.reviews.digest(p.id);
     if (!digest || digest.reviews === 0) {
-      await ctx.sendActivity(`${p.title.slice(0, 80)} has no customer reviews yet. It costs ${formatPrice(p)}${p.rating !== null ? ` and is rated ${p.rating.toFixed(1)} out of 5 in the catalogue` : ''}.`);
+      await ctx.sendActivity(`${shortTitle(p.title)} has no customer reviews yet. It costs ${formatPrice(p)}${p.rating !== null ? ` and is rated ${p.rating.toFixed(1)} out of 5 in the catalogue` : ''}.`);
     } else {
       const lower = text.toLowerCase();
       const aspect = digest.aspects.find((a) => lower.includes(a.aspect.toLowerCase()));
       const lines: string[] = [];
-      if (aspect) {
+      const asked = ASPECT_ASKED.exec(lower)?.[1];
+      if (!aspect && asked) {
+        lines.push(digest.reviews === 1 ? `Its one review says nothing about the ${asked}.` : `None of its ${digest.reviews} reviews say anything about the ${asked} yet.`);
+        const rating = digest.catalogRating ?? p.rating;
+        if (rating != null) lines.push(`Overall it is rated ${rating.toFixed(1)} of 5${(digest.catalogRatingCount ?? p.ratingCount) ? ` from ${(digest.catalogRatingCount ?? p.ratingCount)!.toLocaleString('en-IN')} ratings` : ''}.`);
+      } else if (aspect) {
         lines.push(`${aspect.mentions} review(s) mention the ${aspect.aspect}; ${Math.round(aspect.positiveShare * 100)}% of those are positive.`);
         for (const e of aspect.examples.slice(0, 2)) lines.push(`“${e.text}”`);
       } else {
-        lines.push(`${digest.reviews} review(s)${digest.meanRating !== null ? `, average ${digest.meanRating.toFixed(1)} of 5` : ''}.`);
+        const count = digest.reviews === 1 ? '1 review' : `${digest.reviews} reviews`;
+        lines.push(`${digest.fewReviews ? `Only ${count} so far` : count}${digest.meanRating !== null ? `, average ${digest.meanRating.toFixed(1)} of 5` : ''}.`);
+        const rating = digest.catalogRating ?? p.rating;
+        const ratings = digest.catalogRatingCount ?? p.ratingCount;
+        if (rating !== null && rating !== undefined) lines.push(`In the catalogue it is rated ${rating.toFixed(1)} of 5${ratings ? ` from ${ratings.toLocaleString('en-IN')} ratings` : ''}.`);
         if (digest.pros[0]) lines.push(`People like: “${digest.pros[0].text}”`);
         if (digest.cons[0]) lines.push(`Some complain: “${digest.cons[0].text}”`);
+        if (!digest.pros[0] && !digest.cons[0]) lines.push('No clear pros or cons yet.');
         const top = digest.aspects.slice(0, 3).map((a) => `${a.aspect} (${Math.round(a.positiveShare * 100)}% positive)`);
         if (top.length) lines.push(`Most discussed: ${top.join(', ')}.`);
       }
-      await ctx.sendActivity(`About ${p.title.slice(0, 80)}: ${lines.join(' ')}`);
+      await ctx.sendActivity(`About ${shortTitle(p.title)}: ${lines.join(' ')}`);
     }
     await this.maybeInject(ctx, state, customerId, p.id, 'You might also like:');
+  }
+
+  /** Whether the message shares a word with the product's title besides review words ("battery", "sound"). */
+  private namesBeyondReviewWords(text: string, productId: string): boolean {
+    const title = new Set((this.store.products.get(productId)?.title.toLowerCase().match(/[a-z0-9]+/g) ?? []));
+    const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !ABOUT_PRODUCT.test(w));
+    return words.some((w) => title.has(w));
   }
 
   /** Suggestions nobody asked for: only where natural and at most once every few turns. */
   private async maybeInject(ctx: TurnContext, state: DialogState, customerId: string, anchorProductId: string | null, intro: string): Promise<void> {
     if (state.turn - state.lastInjectedTurn < this.every) return;
-    const suggestions = anchorProductId ? await this.services.recommender.related(anchorProductId, 3) : await this.services.recommender.recommend({ customerId, k: 3 });
+    const suggestions = anchorProductId ? await this.services.recommender.related(anchorProductId, 3) : await this.services.recommender.recommend({ customerId, conversationId: ctx.activity.conversation.id, k: 3 });
     const products = this.store.products.getMany(suggestions.map((s) => s.productId)).filter((p) => p.stock > 0);
     if (products.length === 0) return;
     state.lastInjectedTurn = state.turn;
     const reasons = new Map(suggestions.map((s) => [s.productId, s.reason]));
-    this.services.recommender.recordEvents(products.map((p) => ({ customerId, productId: p.id, type: 'impression' as const, context: { injected: true } })));
+    this.services.recommender.recordEvents(products.map((p) => ({ customerId, productId: p.id, type: 'impression' as const, context: { injected: true, conversationId: ctx.activity.conversation.id } })));
     await ctx.sendActivity(MessageFactory.carousel(products.map((p) => productCard(p, reasons.get(p.id))), intro));
   }
 
@@ -826,23 +884,23 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     if (action.action === 'view') {
-      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click' });
+      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { conversationId: ctx.activity.conversation.id } });
       return this.describe(ctx, state, customerId, p.id);
     }
     if (action.action === 'add_to_cart') {
       if (p.stock <= 0) {
-        await ctx.sendActivity(`${p.title.slice(0, 80)} is out of stock right now, sorry.`);
+        await ctx.sendActivity(`${shortTitle(p.title)} is out of stock right now, sorry.`);
         return;
       }
-      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart' });
+      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart', context: { conversationId: ctx.activity.conversation.id } });
       state.focusProductId = p.id;
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Anything else?']), `Added ${p.title.slice(0, 80)} (${formatPrice(p)}) to your cart.`));
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Anything else?']), `Added ${shortTitle(p.title)} (${formatPrice(p)}) to your cart.`));
       return;
     }
-    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like' } });
+    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });
     const related = await this.services.recommender.related(p.id, 5);
     state.lastInjectedTurn = state.turn;
-    await this.show(ctx, state, customerId, related, `More like ${p.title.slice(0, 60)}:`);
+    await this.show(ctx, state, customerId, related, `More like ${shortTitle(p.title)}:`);
   }
 
   private async startHandoff(ctx: TurnContext, state: DialogState, reason: HandoffRequest['reason'], nlu: Understanding): Promise<void> {

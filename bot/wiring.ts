@@ -1,5 +1,6 @@
 import { FEW_REVIEWS } from '../nlu/reviews.js';
 import type { Recommender } from '../recommender/recommender.js';
+import { isContentFree } from '../recommender/text-match.js';
 import type { FaqRetriever } from '../retrieval/answer.js';
 import type { Store } from '../store/index.js';
 import type { AnswerIndex, FaqAnswerer, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from './services.js';
@@ -80,7 +81,7 @@ export function answerIndex(retriever: FaqRetriever): AnswerIndex {
 
 export function suggester(recommender: Recommender): Suggester {
   const record = (es: SuggestionEvent[]) => {
-    const events = es.map((e) => ({ customerId: e.customerId, productId: e.productId, type: e.type }));
+    const events = es.map((e) => ({ customerId: e.customerId, productId: e.productId, type: e.type, ...(typeof e.context?.conversationId === 'string' ? { session: e.context.conversationId } : {}) }));
     try {
       recommender.recordEvents(events);
     } catch {
@@ -97,11 +98,18 @@ export function suggester(recommender: Recommender): Suggester {
   };
   return {
     async recommend(req: SuggestRequest) {
+      // "recommend something", "any suggestions?": the profile and this session decide, not the words.
+      const contentFree = req.query !== undefined && isContentFree(req.query);
       return recommender.recommend({
         customerId: req.customerId,
-        ...(req.query ? { query: req.query } : {}),
+        ...(contentFree ? { contentFree: true } : req.query ? { query: req.query } : {}),
         k: req.k,
-        context: { ...(req.queryVector ? { queryVector: req.queryVector } : {}), ...(req.filters ? { filters: req.filters } : {}) },
+        context: {
+          ...(req.queryVector && !contentFree ? { queryVector: req.queryVector } : {}),
+          ...(req.filters ? { filters: req.filters } : {}),
+          ...(req.excludeIds?.length ? { exclude: req.excludeIds } : {}),
+          ...(req.conversationId ? { session: { id: req.conversationId } } : {}),
+        },
       });
     },
     async related(productId, k) {

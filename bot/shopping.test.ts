@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestServer } from './test-server.js';
+import type { ChatClient, Recorded } from './test-client.js';
+
+// Shopping conversations through the real server (socket.io, real model, real SQLite): what a
+// conversation did before changes what the bot shows next.
+
+interface Card {
+  title: string;
+  text?: string;
+  buttons: { title: string; value: string }[];
+}
+
+describe('shopping conversations', () => {
+  let server: TestServer;
+  const logs: string[] = [];
+  const clients: ChatClient[] = [];
+
+  beforeAll(async () => {
+    server = await TestServer.start({ prefix: 'shopbot-shopping-', env: { ...process.env, SHOPBOT_QUIET: '1' }, logs, clients });
+  }, 1_800_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  /** Sends and returns the cards and texts of the reply (all events until the bot is quiet). */
+  async function say(c: ChatClient, payload: { text?: string; value?: string }): Promise<{ cards: Card[]; texts: string[] }> {
+    const from = c.events.length;
+    await c.send(payload);
+    await c.waitFor((e) => e.event === 'message' && (e.data as { from?: string; role?: string }).role !== 'customer' && e !== c.events[from], { from: from + 1, timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 800));
+    const got: Recorded[] = c.events.slice(from);
+    return {
+      cards: got.filter((e) => e.event === 'card').flatMap((e) => (e.data as { cards: Card[] }).cards),
+      texts: got.filter((e) => e.event === 'message').map((e) => String((e.data as { text?: string }).text ?? '')),
+    };
+  }
+  const idOf = (card: Card) => (JSON.parse(card.buttons[0]!.value) as { productId: string }).productId;
+  const categoryOf = (id: string) => server.store.products.get(id)!.category;
+
+  it('"recommend something" follows what this conversation viewed; a new guest gets the general list', async () => {
+    const fresh = await server.customerClient();
+    const cold = await say(fresh, { text: 'recommend something' });
+    expect(cold.cards.length).toBeGreaterThan(0);
+
+    const c = await server.customerClient();
+    const found = await say(c, { text: 'wireless headphones' });
+    expect(found.cards.length).toBeGreaterThanOrEqual(3);
+    const viewed = found.cards.slice(0, 3).map(idOf);
+    for (const id of viewed) await say(c, { value: JSON.stringify({ action: 'view', productId: id }) });
+    const next = await say(c, { text: 'recommend something' });
+    const ids = next.cards.map(idOf);
+    expect(ids.length).toBeGreaterThan(0);
+    // Not the list a new guest gets, and mostly from the viewed products' categories.
+    expect(ids).not.toEqual(cold.cards.map(idOf));
+    const viewedCategories = new Set(viewed.map(categoryOf));
+    expect(ids.filter((id) => viewedCategories.has(categoryOf(id))).length).toBeGreaterThanOrEqual(Math.ceil(ids.length / 2));
+  }, 120_000);
+
+  it('"cheaper" stays with the kind of product shown, under the cheapest shown, with reasons that say why', async () => {
+    const c = await server.customerClient();
+    const first = await say(c, { text: 'sony neckband' });
+    const shown = first.cards.map(idOf);
+    expect(shown.length).toBeGreaterThan(0);
+    const cheapest = Math.min(...shown.map((id) => server.store.products.get(id)!.price));
+    const cheaper = await say(c, { text: 'show me something cheaper' });
+    expect(cheaper.cards.length).toBeGreaterThan(0);
+    const categories = new Set(shown.map(categoryOf));
+    for (const card of cheaper.cards) {
+      const p = server.store.products.get(idOf(card))!;
+      expect(p.price).toBeLessThan(cheapest);
+      expect(categories.has(p.category), p.title).toBe(true);
+      expect(card.text ?? '').not.toMatch(/matches '/);
+      expect(card.text ?? '').toMatch(/within ₹/);
+    }
+  }, 120_000);
+
+  it('answers a review question about the product just shown, never about a product that only shares the word', async () => {
+    const c = await server.customerClient();
+    await say(c, { text: 'sony neckband' });
+    const r = await say(c, { text: 'what do people say about the battery?' });
+    const all = r.texts.join(' ');
+    expect(all).toMatch(/About Sony/);
+    expect(all).not.toMatch(/Disco Ball/);
+    expect(all).not.toMatch(/can't help with that/);
+    // With nothing shown, the bot asks which product.
+    const fresh = await server.customerClient();
+    const f = await say(fresh, { text: 'what do people say about the battery?' });
+    expect(f.texts.join(' ')).toMatch(/Which product do you mean/);
+  }, 120_000);
+});
