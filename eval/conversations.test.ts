@@ -196,10 +196,10 @@ describe('eval conversations against the real bot', () => {
     const per = out.per_category as Record<string, { n: number; pass: number; rate: number }>;
     expect(Object.values(per).reduce((a, c) => a + c.n, 0)).toBe(40);
     // The bot before the evidence-based scope answered about a third of such messages; today's
-    // figures on this slice are 0.875 overall and no category under 0.6.
-    expect(out.overall as number).toBeGreaterThanOrEqual(0.75);
-    for (const [category, c] of Object.entries(per)) expect(c.rate, category).toBeGreaterThanOrEqual(0.5);
-    expect(out.in_scope_refused as number).toBeLessThanOrEqual(0.15);
+    // figures on this slice are 0.975 overall and no category under 0.8 (one miss in five).
+    expect(out.overall as number).toBeGreaterThanOrEqual(0.85);
+    for (const [category, c] of Object.entries(per)) expect(c.rate, category).toBeGreaterThanOrEqual(0.6);
+    expect(out.in_scope_refused as number).toBeLessThanOrEqual(0.1);
     expect(out.reply_p50_ms).toBeGreaterThan(0);
     // Each message was a new guest conversation: nothing from one leaks into the next.
     expect(server.store.conversations.count('live')).toBeGreaterThanOrEqual(40);

@@ -75,6 +75,7 @@ async function run(args: Args): Promise<Record<string, unknown>> {
         title: a.title,
         url: a.url,
         updated: a.updated,
+        keywords: a.keywords,
         sections: a.sections.map((s) => ({ anchor: s.anchor, heading: s.heading, chars: s.text.length, questions: s.questions.length, chunks: chunks.filter((c) => c.slug === a.slug && c.anchor === s.anchor).length })),
       })),
       chunks: chunks.length,
@@ -92,7 +93,7 @@ async function run(args: Args): Promise<Record<string, unknown>> {
       }
       const retriever = new FaqRetriever(index, encoder);
       const a = await retriever.answer(args.question);
-      return { ok: true, question: args.question, confident: a.confident, answer: a.answer, source: a.source ?? null, score: Number(a.score.toFixed(3)), sources: a.sources, next: a.next, clarify: a.clarify };
+      return { ok: true, question: args.question, topics: retriever.topics(args.question), confident: a.confident, answer: a.answer, source: a.source ?? null, score: Number(a.score.toFixed(3)), sources: a.sources, next: a.next, clarify: a.clarify };
     } finally {
       await index.close();
     }
