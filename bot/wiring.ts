@@ -13,12 +13,14 @@ import type { AnswerIndex, FaqAnswerer, ReviewInsights, Suggester, SuggestionEve
  * the customer can read the whole policy; `attribute: false` leaves that to the caller (`source`).
  */
 export function faqAnswerer(retriever: FaqRetriever, opts: { attribute?: boolean; baseUrl?: string } = {}): FaqAnswerer {
+  // An article's link on the store's site (`baseUrl` + its url).
+  const linked = <S extends { url?: string }>(source: S | undefined): S | undefined => (source ? { ...source, ...(source.url && opts.baseUrl ? { url: joinUrl(opts.baseUrl, source.url) } : {}) } : undefined);
   return {
     async answer(question, ctx) {
       const customer = { ...(ctx.facts.name ? { name: ctx.facts.name, firstName: ctx.facts.name.split(' ')[0]! } : {}), ...(ctx.facts.email ? { email: ctx.facts.email } : {}), ...(ctx.facts.orderNumber ? { orderNumber: ctx.facts.orderNumber } : {}) };
       const actx = { intent: ctx.intent ?? null, customer, ...(ctx.lenient ? { articleRule: LENIENT_ARTICLES } : {}) };
       const a = ctx.vector ? retriever.answerVector(ctx.vector, actx) : await retriever.answer(question, actx);
-      const source = a.source ? { ...a.source, ...(a.source.url && opts.baseUrl ? { url: joinUrl(opts.baseUrl, a.source.url) } : {}) } : undefined;
+      const source = linked(a.source);
       const confident = a.confident && a.answer !== null;
       let answer = a.answer ?? '';
       if (confident && source?.kind === 'article' && opts.attribute !== false) answer = attributed(answer, source);
@@ -29,7 +31,7 @@ export function faqAnswerer(retriever: FaqRetriever, opts: { attribute?: boolean
     async fromArticle(question, slug, ctx) {
       const a = retriever.articleSection(ctx.vector ?? (await retriever.encoder.embed(question)), slug);
       if (!a?.answer) return null;
-      const source = a.source ? { ...a.source, ...(a.source.url && opts.baseUrl ? { url: joinUrl(opts.baseUrl, a.source.url) } : {}) } : undefined;
+      const source = linked(a.source);
       const answer = source && opts.attribute !== false ? attributed(a.answer, source) : a.answer;
       return { answer, score: a.score, sources: a.sources, confident: true, ...(source ? { source } : {}) };
     },
