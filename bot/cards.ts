@@ -6,6 +6,8 @@ export type CardActionName = 'view' | 'add_to_cart' | 'more_like';
 export interface CardActionValue {
   action: CardActionName;
   productId: string;
+  /** Add to cart: what the host page's cart did ('no_cart': no page cart answered, e.g. Messenger). */
+  cart?: { result: 'added' | 'refused' | 'no_cart'; reason?: string };
 }
 
 const money = (p: Product) => new Intl.NumberFormat('en-IN', { style: 'currency', currency: p.currency || 'INR', maximumFractionDigits: 0 }).format(p.price);
@@ -42,8 +44,14 @@ export function parseCardAction(value: unknown): CardActionValue | null {
     }
   }
   if (typeof v !== 'object' || v === null) return null;
-  const { action: a, productId } = v as Record<string, unknown>;
-  if ((a === 'view' || a === 'add_to_cart' || a === 'more_like') && typeof productId === 'string' && productId.length <= 100) return { action: a, productId };
+  const { action: a, productId, result, reason } = v as Record<string, unknown>;
+  if ((a === 'view' || a === 'add_to_cart' || a === 'more_like') && typeof productId === 'string' && productId.length <= 100) {
+    // What the host page's cart answered (the widget asks it before telling the bot).
+    if (a === 'add_to_cart' && (result === 'added' || result === 'refused' || result === 'no_cart')) {
+      return { action: a, productId, cart: { result, ...(typeof reason === 'string' && reason.trim() ? { reason: reason.trim().slice(0, 200) } : {}) } };
+    }
+    return { action: a, productId };
+  }
   return null;
 }
 

@@ -103,10 +103,21 @@ describe('ShopBot end to end', () => {
     const afterClick = c.events.length;
     await c.send({ value: view.value });
     await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && /costs/.test(String(e.data.text)), { from: afterClick });
-    const addValue = cards[0]!.buttons.find((b) => b.title === 'Add to cart')!.value;
-    const afterAdd = c.events.length;
-    await c.send({ value: addValue });
-    await c.waitFor((e) => e.event === 'message' && /Added .* to your cart/.test(String(e.data.text)), { from: afterAdd });
+    const addValue = JSON.parse(cards[0]!.buttons.find((b) => b.title === 'Add to cart')!.value) as Record<string, unknown>;
+    // No page cart answered (a channel without one): nothing is confirmed, nothing recorded.
+    let at = c.events.length;
+    await c.send({ value: JSON.stringify(addValue) });
+    await c.waitFor((e) => e.event === 'message' && /can't reach a cart/.test(String(e.data.text)), { from: at });
+    expect(store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type)).not.toContain('add_to_cart');
+    // The page's cart refused: the bot says so and why.
+    at = c.events.length;
+    await c.send({ value: JSON.stringify({ ...addValue, result: 'refused', reason: 'only 2 per customer' }) });
+    await c.waitFor((e) => e.event === 'message' && /couldn't add .* to your cart: only 2 per customer/.test(String(e.data.text)), { from: at });
+    expect(store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type)).not.toContain('add_to_cart');
+    // The page's cart took it: confirmed and learned from.
+    at = c.events.length;
+    await c.send({ value: JSON.stringify({ ...addValue, result: 'added' }) });
+    await c.waitFor((e) => e.event === 'message' && /Added .* to your cart/.test(String(e.data.text)), { from: at });
     const types = store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type);
     expect(types).toContain('impression');
     expect(types).toContain('click');

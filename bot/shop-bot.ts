@@ -372,7 +372,9 @@ export class ShopBot extends ActivityHandler {
     // The message names a policy topic by the store's own words for it ("refund kab tak aayega",
     // "cod charges?", "retrun policy"): that article answers, up to two for two questions in one,
     // unless it is a product request with a budget ("phone with emi under 15000").
-    if (topics.length > 0 && !this.productRequestWithBudget(text, nlu)) {
+    // An order action on one's own order ("please cancel my order ORD-…") is the order flow's.
+    const orderAction = understood && ORDER_INTENTS.has(nlu.intent) && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
+    if (topics.length > 0 && !orderAction && !this.productRequestWithBudget(text, nlu)) {
       const answers = await this.topicAnswers(text, nlu);
       if (answers.length > 0) {
         state.lowConfidenceStreak = 0;
@@ -888,13 +890,19 @@ export class ShopBot extends ActivityHandler {
       return this.describe(ctx, state, customerId, p.id);
     }
     if (action.action === 'add_to_cart') {
-      if (p.stock <= 0) {
-        await ctx.sendActivity(`${shortTitle(p.title)} is out of stock right now, sorry.`);
-        return;
-      }
-      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart', context: { conversationId: ctx.activity.conversation.id } });
       state.focusProductId = p.id;
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Anything else?']), `Added ${shortTitle(p.title)} (${formatPrice(p)}) to your cart.`));
+      // Only what the store's cart did is confirmed: the widget asked the page before telling us.
+      const cart = action.cart?.result;
+      if (cart === 'added') {
+        this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart', context: { conversationId: ctx.activity.conversation.id } });
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Anything else?']), `Added ${shortTitle(p.title)} (${formatPrice(p)}) to your cart.`));
+      } else if (cart === 'refused') {
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Talk to a person']), `The store couldn't add ${shortTitle(p.title)} to your cart${action.cart?.reason ? `: ${action.cart.reason}` : ''}.`));
+      } else if (p.stock <= 0) {
+        await ctx.sendActivity(`${shortTitle(p.title)} is out of stock right now, sorry.`);
+      } else {
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Anything else?']), `${shortTitle(p.title)} (${formatPrice(p)}) is in stock. I can't reach a cart from this chat: add it on the store's website.`));
+      }
       return;
     }
     this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });

@@ -291,6 +291,40 @@ describe('demo store and chat widget', () => {
     expect(await page.locator('.sb-row--customer time').first().getAttribute('datetime')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   }, 90_000);
 
+  it("'Add to cart' in the chat goes through the store page's cart, and the bot confirms only what the cart did", async () => {
+    const page = await newPage();
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await poll(() => page.locator('#catalog .product').count()).toBeGreaterThan(10);
+    expect(await page.locator('#cart-count').textContent()).toBe('0');
+    // The page also hears the DOM event (for stores that listen instead of registering a handler).
+    await page.evaluate(() => {
+      (window as unknown as { heard: string[] }).heard = [];
+      window.addEventListener('shopbot:add-to-cart', (e) => (window as unknown as { heard: string[] }).heard.push((e as CustomEvent<{ productId: string }>).detail.productId));
+    });
+    await openWidget(page);
+    await ask(page, 'electric kettle');
+    const card = page.locator('.sb-card').first();
+    await card.waitFor();
+    await card.getByRole('button', { name: /^Add to cart/ }).click();
+    await page.locator('.sb-row--bot .sb-bubble', { hasText: /Added .* to your cart/ }).first().waitFor({ timeout: 20_000 });
+    expect(await page.locator('#cart-count').textContent()).toBe('1');
+    expect(await page.evaluate(() => (window as unknown as { heard: string[] }).heard.length)).toBe(1);
+    await shot(page, 'widget-add-to-cart');
+
+    // A cart that refuses (a store rule): the count stays, the bot says why.
+    await page.evaluate(() => (window as unknown as { ShopBotChat: { onAddToCart(h: () => unknown): void } }).ShopBotChat.onAddToCart(() => ({ ok: false, reason: 'only 1 per customer' })));
+    await card.getByRole('button', { name: /^Add to cart/ }).click();
+    await page.locator('.sb-row--bot .sb-bubble', { hasText: /couldn't add .* to your cart: only 1 per customer/ }).first().waitFor({ timeout: 20_000 });
+    expect(await page.locator('#cart-count').textContent()).toBe('1');
+
+    // "Ask assistant" on the store page sends the product, not its title to be re-read.
+    const product = page.locator('#catalog .product').first();
+    const title = (await product.locator('h2').textContent())!.trim();
+    await product.getByRole('button', { name: /^Ask assistant/ }).click();
+    await page.locator('.sb-row--bot .sb-bubble', { hasText: `${title.slice(0, 25)}` }).first().waitFor({ timeout: 20_000 });
+    expect(await page.locator('.sb-row--bot .sb-bubble', { hasText: /can't help with that/ }).count()).toBe(0);
+  }, 90_000);
+
   it('answers an FAQ', async () => {
     const page = await newPage();
     await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });

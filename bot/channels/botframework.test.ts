@@ -164,7 +164,10 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     expect(clicked.messages.map((m) => m.text).join(' ')).toMatch(/costs/);
     // ... and messageBack / object values arrive as `value`.
     const add = cards[0]!.buttons.find((b) => b.title === 'Add to cart')!;
-    const added = await ask(user, conv, { value: JSON.parse(add.value) as unknown });
+    // With no page cart to answer, the bot confirms nothing; a client whose page took it says so.
+    const noCart = await ask(user, conv, { value: JSON.parse(add.value) as unknown });
+    expect(noCart.messages.map((m) => m.text).join(' ')).toMatch(/can't reach a cart/);
+    const added = await ask(user, conv, { value: { ...(JSON.parse(add.value) as object), result: 'added' } });
     expect(added.messages.map((m) => m.text).join(' ')).toMatch(/Added .* to your cart/);
 
     // Everything is in the store under one customer identity and one conversation.
@@ -173,7 +176,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     const convs = conversationsOf(customerId!);
     expect(convs).toHaveLength(1);
     const transcript = store.conversations.transcript(convs[0]!.id);
-    expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hi', 'show me a usb charging cable under 500 rupees', '', '']);
+    expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hi', 'show me a usb charging cable under 500 rupees', '', '', '']);
     expect(transcript.find((m) => m.role === 'customer' && m.seq > 3 && m.text === '')?.payload).toEqual({ value: view.value });
     expect(transcript.some((m) => m.role === 'bot' && Array.isArray((m.payload as { attachments?: unknown[] } | null)?.attachments))).toBe(true);
     expect(store.events.recentForCustomer(customerId!, { limit: 50 }).map((e) => e.type)).toEqual(expect.arrayContaining(['impression', 'click', 'add_to_cart']));

@@ -24,6 +24,21 @@ function showToast(text) {
   showToast.t = setTimeout(() => (toast.hidden = true), 2500);
 }
 
+/** The demo cart: a count kept for the tab. Refuses what is out of stock, as a real cart would. */
+async function addToCart(productId, title) {
+  const p = await getJson(`/api/catalog/product?id=${encodeURIComponent(productId)}`).catch(() => null);
+  if (p && p.inStock === false) return { ok: false, reason: 'it is out of stock' };
+  cart++;
+  sessionStorage.setItem('demo-cart', String(cart));
+  cartCount.textContent = String(cart);
+  showToast(`Added to cart: ${title.slice(0, 60)}`);
+  return { ok: true };
+}
+
+// The assistant's "Add to cart" goes through the same cart.
+if (window.ShopBotChat) window.ShopBotChat.onAddToCart(({ productId, title }) => addToCart(productId, title));
+else window.addEventListener('load', () => window.ShopBotChat && window.ShopBotChat.onAddToCart(({ productId, title }) => addToCart(productId, title)));
+
 function productCard(p) {
   const askText = `Tell me about ${p.title.slice(0, 80)}`;
   return el('li', { class: 'product card', 'data-product-id': p.id }, [
@@ -41,19 +56,14 @@ function productCard(p) {
           disabled: !p.inStock,
           'aria-label': `Add to cart: ${p.title}`,
           text: 'Add to cart',
-          onclick: () => {
-            cart++;
-            sessionStorage.setItem('demo-cart', String(cart));
-            cartCount.textContent = String(cart);
-            showToast(`Added to cart: ${p.title.slice(0, 60)}`);
-          },
+          onclick: () => addToCart(p.id, p.title),
         }),
         el('button', {
           class: 'btn btn-small',
           type: 'button',
           'aria-label': `Ask assistant about ${p.title}`,
           text: 'Ask assistant',
-          onclick: () => window.ShopBotChat && window.ShopBotChat.send(askText),
+          onclick: () => window.ShopBotChat && (window.ShopBotChat.askAbout ? window.ShopBotChat.askAbout(p.id, p.title) : window.ShopBotChat.send(askText)),
         }),
       ]),
     ]),

@@ -525,6 +525,11 @@
             'aria-label': label + ': ' + (c.title || 'product'),
             text: label,
             onclick: function () {
+              var parsed = null;
+              try {
+                parsed = JSON.parse(b.value);
+              } catch (e) {}
+              if (action === 'add_to_cart' && parsed && typeof parsed.productId === 'string') return addToCart(parsed.productId, String(c.title || ''), label);
               send({ value: String(b.value), text: label + ': ' + String(c.title || '').slice(0, 80) });
             },
           }),
@@ -1081,10 +1086,51 @@
   if (state.open || cfg.openOnLoad) setOpen(true, false);
   else if (state.token && (state.handoff || state.outbox.length)) connect();
 
+  // "Add to cart" belongs to the host page's cart: the page is asked (ShopBotChat.onAddToCart, or a
+  // listener of the `shopbot:add-to-cart` DOM event calling event.detail.respond(promise)), and the
+  // bot is told what the page answered, so it confirms only what the cart really did.
+  var cartHandler = null;
+  function cartAnswer(r) {
+    if (r === true || (r && r.ok === true)) return { result: 'added' };
+    var reason = r && typeof r.reason === 'string' ? r.reason.slice(0, 200) : undefined;
+    return { result: 'refused', reason: reason };
+  }
+  function addToCart(productId, title, label) {
+    var answers = [];
+    var detail = { productId: productId, quantity: 1, title: title, respond: function (p) { answers.push(p); } };
+    window.dispatchEvent(new CustomEvent('shopbot:add-to-cart', { detail: detail }));
+    if (cartHandler) {
+      try {
+        answers.push(cartHandler({ productId: productId, quantity: 1, title: title }));
+      } catch (e) {
+        answers.push({ ok: false, reason: String((e && e.message) || e) });
+      }
+    }
+    var outcome = answers.length === 0
+      ? Promise.resolve({ result: 'no_cart' })
+      : Promise.race([
+          Promise.resolve(answers[answers.length - 1]).then(cartAnswer, function (e) { return { result: 'refused', reason: String((e && e.message) || e).slice(0, 200) }; }),
+          new Promise(function (resolve) { setTimeout(function () { resolve({ result: 'refused', reason: 'the store did not answer' }); }, 5000); }),
+        ]);
+    outcome.then(function (o) {
+      var value = { action: 'add_to_cart', productId: productId, result: o.result };
+      if (o.reason) value.reason = o.reason;
+      send({ value: JSON.stringify(value), text: label + ': ' + title.slice(0, 80) });
+    });
+  }
+
   // A small API for the host page ("Ask about this product" buttons and the like).
   window.ShopBotChat = {
     open: function () { setOpen(true); },
     close: function () { setOpen(false); },
     send: function (text) { if (typeof text === 'string') send({ text: text }); },
+    /** Ask about one product: the bot takes its id, not its title re-read as text. */
+    askAbout: function (productId, title) {
+      if (typeof productId !== 'string' || !productId) return;
+      setOpen(true);
+      send({ value: JSON.stringify({ action: 'view', productId: productId }), text: 'Tell me about ' + String(title || 'this product').slice(0, 80) });
+    },
+    /** The page's cart: handler({ productId, quantity, title }) -> true | { ok, reason } | a promise of one. */
+    onAddToCart: function (handler) { cartHandler = typeof handler === 'function' ? handler : null; },
   };
 })();
