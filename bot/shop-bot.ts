@@ -1,7 +1,7 @@
 import { ActivityHandler, ConversationState, MessageFactory, UserState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { Order, Product, Store } from '../store/index.js';
 import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
-import { formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
+import { clip, formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
 import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
@@ -154,6 +154,18 @@ function cardReason(p: Product | undefined, reason: string | undefined, maxPrice
   parts.push(...given);
   if (p?.rating != null && (p.ratingCount ?? 0) >= 20) parts.push(`${p.rating.toFixed(1)}★ from ${p.ratingCount!.toLocaleString('en-IN')} ratings`);
   return parts.slice(0, 3).join(' · ');
+}
+
+/**
+ * A product's description as up to four short key features: its lines (or sentences), each at most
+ * about 90 characters, without the catalogue's category lists. Raw catalogue text is not a summary.
+ */
+function keyFeatures(description: string): string[] {
+  const pieces = description
+    .split(/\r?\n|\s*\|\s*|(?<=[a-z0-9)])\.\s+(?=[A-Z])/)
+    .map((x) => x.replace(/\s+/g, ' ').replace(/\s*—+\s*/g, ': ').replace(/\s+:\s+/, ': ').trim().replace(/\.$/, ''))
+    .filter((x) => x.length >= 8 && !/^categories:/i.test(x));
+  return [...new Set(pieces)].slice(0, 4).map((x) => clip(x, 90));
 }
 
 /** The part of a product a review question asks about. */
@@ -686,8 +698,10 @@ export class ShopBot extends ActivityHandler {
     state.focusProductId = p.id;
     this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
     const stock = p.stock > 0 ? (p.stock < 5 ? `Only ${p.stock} left in stock.` : 'In stock.') : 'Out of stock at the moment.';
-    const desc = p.description ? ` ${p.description.slice(0, 300)}${p.description.length > 300 ? '…' : ''}` : '';
-    await ctx.sendActivity(MessageFactory.attachment(productCard(p), `${p.title} costs ${formatPrice(p)}. ${stock}${desc}`));
+    const rating = p.rating !== null ? ` Rated ${p.rating.toFixed(1)} of 5${p.ratingCount ? ` from ${p.ratingCount.toLocaleString('en-IN')} ratings` : ''}.` : '';
+    const features = keyFeatures(p.description);
+    const list = features.length ? `\n${features.map((f) => `- ${f}`).join('\n')}` : '';
+    await ctx.sendActivity(MessageFactory.attachment(productCard(p), `${clip(p.title, 120)} costs ${formatPrice(p)}. ${stock}${rating}${list}`));
     await ctx.sendActivity(MessageFactory.suggestedActions(chips(['What do people say about it?', 'Cheaper?', 'Something else']), 'Anything you want to know about it?'));
   }
 
