@@ -2,8 +2,19 @@
 // whole answer to it (fixtures/conversations/README.md states them in words). They look only at
 // what a customer sees: the bot's texts, its product cards, its quick replies and hand-off events.
 
-export const CATEGORIES = ['policy', 'product', 'order', 'human', 'complaint', 'out_of_scope', 'smalltalk', 'other_language'] as const;
+export const CATEGORIES = ['policy', 'product', 'order', 'human', 'complaint', 'out_of_scope', 'smalltalk', 'other_language', 'followup'] as const;
 export type Category = (typeof CATEGORIES)[number];
+
+export const CARD_ACTIONS = ['view', 'more_like', 'add_to_cart'] as const;
+export type CardClickAction = (typeof CARD_ACTIONS)[number];
+
+/**
+ * An earlier message of the same guest conversation, sent (and its answer waited for) before the
+ * judged `text`: typed text, or a press on a card's button in the latest reply that showed cards
+ * ({"click": "view", "card": 2}: View on the 2nd card). The widget sends the button's value; for
+ * Add to cart it adds what the host page's cart answered (`result`, default "no_cart": no cart).
+ */
+export type Turn = string | { text: string } | { click: CardClickAction; card: number; result?: 'added' | 'refused' | 'no_cart' };
 
 /** One row of fixtures/conversations/*.jsonl. */
 export interface ConversationItem {
@@ -23,11 +34,33 @@ export interface ConversationItem {
   lang?: string;
   topic?: string;
   note?: string;
+  /** Earlier messages of the same conversation, sent first; `text` is the judged last message. */
+  turns?: Turn[];
+  /** followup: a relevant card also contains one of these ("blue" for "in blue"). */
+  with_terms?: string[];
+  /**
+   * followup: the cards are from the category of the previous turn's cards (the latest earlier
+   * turn that showed cards). Judged on the store's categories when the eval can read them, else by
+   * product_terms (required alongside).
+   */
+  same_category_as_previous?: boolean;
+  /** followup: every card costs less than the cheapest card of the previous turn's cards. */
+  cheaper_than_previous?: boolean;
+  /** followup: the reply names the product in focus (one of these terms in its text). */
+  about_product_terms?: string[];
+  /** followup: the reply is about the N-th card (1-based) of the latest earlier turn that showed cards. */
+  about_card?: number;
+  /** followup: the reply must not be the refusal / not-understood answer (default true). */
+  not_refused?: boolean;
 }
 
 export interface TranscriptCard {
   title: string;
   subtitle: string;
+  /** The product id, read from the card's button values (web chat). */
+  productId?: string;
+  /** The card's buttons as the widget got them (value: what a press sends). */
+  buttons?: { title: string; value: string }[];
 }
 
 /** Everything the bot sent in one turn, as the widget received it. */
@@ -54,6 +87,14 @@ export interface Verdict {
   handoff: boolean;
   /** The reply was only a clarifying question. */
   clarified: boolean;
+}
+
+/** What a multi-turn item's judge may know besides the last reply. */
+export interface JudgeContext {
+  /** The answers to the item's earlier turns, in order. */
+  earlier?: readonly Transcript[];
+  /** A product's category, where the eval can read the store; undefined when unknown. */
+  categoryOf?: (productId: string) => string | undefined;
 }
 
 const NOT_LETTER = '[^\\p{L}\\p{N}]';
@@ -242,7 +283,7 @@ export function isClarificationOnly(text: string): boolean {
 }
 
 /** Judges one turn by the category's rule (README: "Acceptance rules"). */
-export function judge(item: ConversationItem, t: Transcript): Verdict {
+export function judge(item: ConversationItem, t: Transcript, ctx: JudgeContext = {}): Verdict {
   const said = t.texts.map(normalise).filter(Boolean);
   const refused = said.some(isRefusal);
   const clarified = said.length > 0 && said.every(isClarificationOnly);
@@ -316,6 +357,84 @@ export function judge(item: ConversationItem, t: Transcript): Verdict {
       if (!inLanguage && !englishWithPerson) fail(`neither a reply in ${lang || 'the language'} nor "English only" with a person offered`);
       break;
     }
+    case 'followup': {
+      for (const r of judgeFollowUp(item, t, texts, refused, ctx)) fail(r);
+      break;
+    }
   }
   return { pass: reasons.length === 0, reasons, refused, handoff, clarified };
+}
+
+// --- follow-ups ----------------------------------------------------------------------------------
+
+/** The cards of the latest earlier turn that showed any ("the last results"); [] when none did. */
+export function previousCards(earlier: readonly Transcript[] = []): TranscriptCard[] {
+  for (let i = earlier.length - 1; i >= 0; i--) if (earlier[i]!.cards.length) return earlier[i]!.cards;
+  return [];
+}
+
+/** The words a reply names a product by: the first three words of its title ("boAt Rockerz 255"). */
+export function productName(title: string): string {
+  return normalise(title).split(' ').slice(0, 3).join(' ').replace(/[,;:|(\[-]+$/, '');
+}
+
+/** Whether the reply names the product (its title's first words), in a text or as its only card. */
+export function namesProduct(texts: readonly string[], cards: readonly TranscriptCard[], title: string): boolean {
+  const name = productName(title).toLowerCase();
+  if (!name) return false;
+  if (texts.some((x) => normalise(x).toLowerCase().includes(name))) return true;
+  return cards.length === 1 && productName(cards[0]!.title).toLowerCase() === name;
+}
+
+/** The follow-up rule's failures (README: "Acceptance rules", followup). */
+export function judgeFollowUp(item: ConversationItem, t: Transcript, texts: readonly string[], refused: boolean, ctx: JudgeContext = {}): string[] {
+  const reasons: string[] = [];
+  const all = texts.join('\n');
+  if (item.not_refused !== false && refused) reasons.push('refused');
+  if (item.expect_terms?.length && !containsAny(all, item.expect_terms)) reasons.push(`none of the expected terms (${item.expect_terms.join(', ')})`);
+  const prev = previousCards(ctx.earlier);
+  const wantsCards = Boolean(item.product_terms?.length || item.same_category_as_previous || item.cheaper_than_previous || item.max_price !== undefined);
+  if (wantsCards && t.cards.length === 0) reasons.push('no product cards');
+  if (t.cards.length) {
+    if (item.product_terms?.length) {
+      const withTerms = item.with_terms ?? [];
+      const relevant = t.cards.filter((c) => cardRelevant(c.title, item.product_terms!, item.exclude_terms ?? []) && (!withTerms.length || containsAny(c.title, withTerms))).length;
+      if (relevant / t.cards.length < 0.8) reasons.push(`${relevant}/${t.cards.length} cards relevant`);
+    }
+    if (item.max_price !== undefined) {
+      const over = t.cards.filter((c) => (cardPrice(c.subtitle) ?? 0) > item.max_price!);
+      if (over.length) reasons.push(`${over.length} card(s) over ${item.max_price}: ${over.map((c) => cardPrice(c.subtitle)).join(', ')}`);
+    }
+    if (item.cheaper_than_previous) {
+      const prices = prev.map((c) => cardPrice(c.subtitle)).filter((x): x is number => x !== null);
+      if (!prices.length) reasons.push('no earlier cards to be cheaper than');
+      else {
+        const floor = Math.min(...prices);
+        const notCheaper = t.cards.filter((c) => (cardPrice(c.subtitle) ?? Infinity) >= floor);
+        if (notCheaper.length) reasons.push(`${notCheaper.length} card(s) not cheaper than ${floor}: ${notCheaper.map((c) => cardPrice(c.subtitle)).join(', ')}`);
+      }
+    }
+    if (item.same_category_as_previous) {
+      const category = (c: TranscriptCard) => (c.productId && ctx.categoryOf ? ctx.categoryOf(c.productId) : undefined);
+      const before = prev.map(category);
+      const now = t.cards.map(category);
+      if (!prev.length) reasons.push('no earlier cards to compare the category with');
+      // Categories only where every card's is known; otherwise product_terms (checked above) decide.
+      else if (before.every(Boolean) && now.every(Boolean)) {
+        const shown = new Set(before);
+        const same = now.filter((c) => shown.has(c)).length;
+        if (same / now.length < 0.8) reasons.push(`${same}/${now.length} cards in the previous category (${[...shown].join('; ')})`);
+      }
+    }
+  }
+  if (item.about_product_terms?.length) {
+    const single = t.cards.length === 1 ? [t.cards[0]!.title] : [];
+    if (!containsAny([...texts, ...single].join('\n'), item.about_product_terms)) reasons.push(`does not name the product in focus (${item.about_product_terms.join(', ')})`);
+  }
+  if (item.about_card !== undefined) {
+    const target = prev[item.about_card - 1];
+    if (!target) reasons.push(`the earlier reply had no card ${item.about_card}`);
+    else if (!namesProduct(texts, t.cards, target.title)) reasons.push(`not about card ${item.about_card} ("${productName(target.title)}")`);
+  }
+  return reasons;
 }
