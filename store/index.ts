@@ -1,5 +1,7 @@
 import { AgentRepo } from './agents.js';
+import { CannedReplyRepo } from './canned-replies.js';
 import { ConversationRepo } from './conversations.js';
+import { CsatRepo } from './csat.js';
 import { CustomerRepo } from './customers.js';
 import { openDatabase, openMemory, type DB, type OpenOptions } from './db.js';
 import { EventRepo } from './events.js';
@@ -32,6 +34,10 @@ export interface Store {
   receipts: ReceiptRepo;
   learned: LearnedAnswerRepo;
   pendingTurns: PendingTurnRepo;
+  /** Saved replies of the agent console (shared and personal). */
+  canned: CannedReplyRepo;
+  /** Customer satisfaction ratings after resolved hand-offs. */
+  csat: CsatRepo;
   close(): void;
 }
 
@@ -51,6 +57,8 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     receipts: new ReceiptRepo(db, now),
     learned: new LearnedAnswerRepo(db, now),
     pendingTurns: new PendingTurnRepo(db, now),
+    canned: new CannedReplyRepo(db, now),
+    csat: new CsatRepo(db, now),
     close: () => db.close(),
   };
 }
@@ -75,5 +83,7 @@ export { AgentRepo, hashPassword, verifyPasswordHash, DEFAULT_SESSION_TTL_MS, ty
 export { EventRepo, type NewEvent, type Purchase } from './events.js';
 export { LearnedAnswerRepo, type LearnedAnswer, type LearnedStatus, type NewLearnedAnswer } from './learned-answers.js';
 export { PendingTurnRepo, type PendingTurn } from './pending-turns.js';
+export { CannedReplyRepo, normalizeShortcut, SHORTCUT_PATTERN, type CannedReply, type CannedReplyEdit, type NewCannedReply } from './canned-replies.js';
+export { CsatRepo, MAX_CSAT_COMMENT, type CsatAnswer, type CsatAverage, type CsatRating, type Resolution } from './csat.js';
 export { StateRepo, SqliteBotStorage, type PutOptions, type StoreItems } from './state.js';
 export { ReceiptRepo, RECEIPT_TTL_MS, type ReceiptOptions } from './receipts.js';

@@ -319,6 +319,47 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `),
   },
+  {
+    version: 10,
+    name: 'canned_replies_and_csat',
+    up: sql(`
+      -- Saved replies for the agent console. owner_id NULL: shared by everyone (admins edit them);
+      -- otherwise one agent's own. A shortcut is '/' and 1 to 32 of a-z, 0-9, '-' and '_', unique
+      -- among the shared replies and among each agent's own.
+      CREATE TABLE canned_replies (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        shortcut TEXT NOT NULL CHECK (length(shortcut) BETWEEN 2 AND 33 AND substr(shortcut, 1, 1) = '/' AND NOT substr(shortcut, 2) GLOB '*[^a-z0-9_-]*'),
+        title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 120),
+        body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
+        owner_id TEXT REFERENCES agents (id) ON DELETE CASCADE,
+        created_by TEXT REFERENCES agents (id) ON DELETE SET NULL,
+        updated_by TEXT REFERENCES agents (id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX canned_replies_shared_shortcut ON canned_replies (shortcut) WHERE owner_id IS NULL;
+      CREATE UNIQUE INDEX canned_replies_own_shortcut ON canned_replies (owner_id, shortcut) WHERE owner_id IS NOT NULL;
+
+      -- Customer satisfaction: one rating per resolution (a resolved hand-off ticket); answering again
+      -- updates it. Stored with the conversation, the agent who resolved it, and the team (NULL
+      -- until teams exist).
+      CREATE TABLE csat_ratings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ticket_id INTEGER NOT NULL UNIQUE REFERENCES handoff_tickets (id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        agent_id TEXT REFERENCES agents (id) ON DELETE SET NULL,
+        team_id TEXT,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        comment TEXT CHECK (comment IS NULL OR length(comment) BETWEEN 1 AND 1000),
+        channel TEXT NOT NULL CHECK (length(channel) BETWEEN 1 AND 32),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX csat_ratings_agent ON csat_ratings (agent_id, created_at);
+      CREATE INDEX csat_ratings_conversation ON csat_ratings (conversation_id);
+      CREATE INDEX csat_ratings_team ON csat_ratings (team_id) WHERE team_id IS NOT NULL;
+    `),
+  },
 ];
 
 export interface MigrationResult {

@@ -1,0 +1,178 @@
+import type { DB } from './db.js';
+import { StoreError } from './errors.js';
+import { checkText } from './text.js';
+
+// Customer satisfaction after a hand-off. A rating belongs to one resolution (a resolved ticket):
+// the conversation, the agent who resolved it, and the team (null: teams do not exist yet).
+// Answering again updates the rating; a conversation that was never resolved cannot be rated.
+
+export interface CsatRating {
+  id: number;
+  ticketId: number;
+  conversationId: string;
+  agentId: string | null;
+  teamId: string | null;
+  rating: number;
+  comment: string | null;
+  channel: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CsatAnswer {
+  conversationId: string;
+  /** The resolution rated; defaults to the conversation's latest resolved ticket. */
+  ticketId?: number;
+  rating: number;
+  /** undefined keeps the comment already given; '' or null removes it. */
+  comment?: string | null;
+  channel: string;
+}
+
+/** Average rating per agent (and per team, once teams exist). */
+export interface CsatAverage {
+  agentId: string | null;
+  agentName: string | null;
+  teamId: string | null;
+  ratings: number;
+  average: number;
+  /** How many ratings of 1, 2, 3, 4 and 5. */
+  distribution: [number, number, number, number, number];
+  lastAt: string;
+}
+
+/** A resolution as the rating refers to it. */
+export interface Resolution {
+  ticketId: number;
+  conversationId: string;
+  agentId: string | null;
+  resolvedAt: string;
+}
+
+interface Row {
+  id: number;
+  ticket_id: number;
+  conversation_id: string;
+  agent_id: string | null;
+  team_id: string | null;
+  rating: number;
+  comment: string | null;
+  channel: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const toRating = (r: Row): CsatRating => ({
+  id: r.id,
+  ticketId: r.ticket_id,
+  conversationId: r.conversation_id,
+  agentId: r.agent_id,
+  teamId: r.team_id,
+  rating: r.rating,
+  comment: r.comment,
+  channel: r.channel,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export const MAX_CSAT_COMMENT = 1000;
+
+export class CsatRepo {
+  private readonly byTicket;
+  private readonly forConv;
+  private readonly resolvedTicket;
+  private readonly latestResolved;
+  private readonly upsert;
+  private readonly averagesStmt;
+
+  constructor(
+    private readonly db: DB,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.byTicket = db.prepare<[number], Row>('SELECT * FROM csat_ratings WHERE ticket_id = ?');
+    this.forConv = db.prepare<[string], Row>('SELECT * FROM csat_ratings WHERE conversation_id = ? ORDER BY id');
+    this.resolvedTicket = db.prepare<[number], { id: number; conversation_id: string; agent_id: string | null; status: string; resolved_at: string | null }>(
+      'SELECT id, conversation_id, agent_id, status, resolved_at FROM handoff_tickets WHERE id = ?',
+    );
+    this.latestResolved = db.prepare<[string], { id: number; conversation_id: string; agent_id: string | null; resolved_at: string }>(
+      `SELECT id, conversation_id, agent_id, resolved_at FROM handoff_tickets
+       WHERE conversation_id = ? AND status = 'resolved' ORDER BY resolved_at DESC, id DESC LIMIT 1`,
+    );
+    // One row per resolution: a second answer updates rating (and the comment, when one is given).
+    this.upsert = db.prepare<{ ticket: number; conv: string; agent: string | null; rating: number; comment: string | null; keepComment: number; channel: string; at: string }, Row>(
+      `INSERT INTO csat_ratings (ticket_id, conversation_id, agent_id, team_id, rating, comment, channel, created_at, updated_at)
+       VALUES (@ticket, @conv, @agent, NULL, @rating, @comment, @channel, @at, @at)
+       ON CONFLICT (ticket_id) DO UPDATE SET
+         rating = excluded.rating,
+         comment = CASE WHEN @keepComment = 1 THEN csat_ratings.comment ELSE excluded.comment END,
+         channel = excluded.channel,
+         updated_at = excluded.updated_at
+       RETURNING *`,
+    );
+    this.averagesStmt = db.prepare<{ since: string }, { agent_id: string | null; agent_name: string | null; team_id: string | null; n: number; avg: number; r1: number; r2: number; r3: number; r4: number; r5: number; last_at: string }>(
+      `SELECT r.agent_id, a.name AS agent_name, r.team_id, count(*) AS n, avg(r.rating) AS avg,
+         sum(r.rating = 1) AS r1, sum(r.rating = 2) AS r2, sum(r.rating = 3) AS r3, sum(r.rating = 4) AS r4, sum(r.rating = 5) AS r5,
+         max(r.updated_at) AS last_at
+       FROM csat_ratings r LEFT JOIN agents a ON a.id = r.agent_id
+       WHERE r.updated_at >= @since
+       GROUP BY r.agent_id, r.team_id ORDER BY avg DESC, n DESC`,
+    );
+  }
+
+  /**
+   * The resolution a rating of `conversationId` would be for: `ticketId` when given (it must be a
+   * resolved ticket of that conversation), else the conversation's latest resolved ticket. Undefined
+   * when there is none: the conversation was never resolved.
+   */
+  resolution(conversationId: string, ticketId?: number): Resolution | undefined {
+    if (ticketId !== undefined) {
+      const t = Number.isSafeInteger(ticketId) ? this.resolvedTicket.get(ticketId) : undefined;
+      if (!t || t.conversation_id !== conversationId || t.status !== 'resolved' || !t.resolved_at) return undefined;
+      return { ticketId: t.id, conversationId: t.conversation_id, agentId: t.agent_id, resolvedAt: t.resolved_at };
+    }
+    const t = this.latestResolved.get(conversationId);
+    return t ? { ticketId: t.id, conversationId: t.conversation_id, agentId: t.agent_id, resolvedAt: t.resolved_at } : undefined;
+  }
+
+  /** Stores (or updates) the rating of a resolution; refuses a conversation never resolved. */
+  record(a: CsatAnswer): CsatRating {
+    if (!Number.isInteger(a.rating) || a.rating < 1 || a.rating > 5) throw new StoreError('invalid_input', 'a rating is a whole number from 1 to 5');
+    let comment: string | null = null;
+    if (typeof a.comment === 'string') {
+      comment = checkText('comment', a.comment).trim() || null;
+      if (comment && Array.from(comment).length > MAX_CSAT_COMMENT) throw new StoreError('too_large', `a comment can be at most ${MAX_CSAT_COMMENT} characters`);
+    }
+    const channel = checkText('channel', a.channel, 32);
+    return this.db
+      .transaction(() => {
+        const r = this.resolution(a.conversationId, a.ticketId);
+        if (!r) throw new StoreError('invalid_transition', `conversation ${a.conversationId} has no resolved chat to rate`);
+        const row = this.upsert.get({ ticket: r.ticketId, conv: r.conversationId, agent: r.agentId, rating: a.rating, comment, keepComment: a.comment === undefined ? 1 : 0, channel, at: new Date(this.now()).toISOString() })!;
+        return toRating(row);
+      })
+      .immediate();
+  }
+
+  forTicket(ticketId: number): CsatRating | undefined {
+    const r = Number.isSafeInteger(ticketId) ? this.byTicket.get(ticketId) : undefined;
+    return r ? toRating(r) : undefined;
+  }
+
+  forConversation(conversationId: string): CsatRating[] {
+    return this.forConv.all(conversationId).map(toRating);
+  }
+
+  /** Average rating per agent (and team), best first; `sinceMs` limits it to ratings given since then. */
+  averages(opts: { sinceMs?: number } = {}): CsatAverage[] {
+    const since = new Date(opts.sinceMs ?? 0).toISOString();
+    return this.averagesStmt.all({ since }).map((r) => ({
+      agentId: r.agent_id,
+      agentName: r.agent_name,
+      teamId: r.team_id,
+      ratings: r.n,
+      average: Math.round(r.avg * 100) / 100,
+      distribution: [r.r1, r.r2, r.r3, r.r4, r.r5],
+      lastAt: r.last_at,
+    }));
+  }
+}
