@@ -373,17 +373,26 @@ export function previousCards(earlier: readonly Transcript[] = []): TranscriptCa
   return [];
 }
 
-/** The words a reply names a product by: the first three words of its title ("boAt Rockerz 255"). */
-export function productName(title: string): string {
-  return normalise(title).split(' ').slice(0, 3).join(' ').replace(/[,;:|(\[-]+$/, '');
+/** Lowercased letter-and-digit words ("Kindle E-reader - White" -> kindle, e, reader, white). */
+function words(s: string): string[] {
+  return normalise(s).toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-/** Whether the reply names the product (its title's first words), in a text or as its only card. */
+/** The words a reply names a product by: the first three words of its title ("boAt Rockerz 255"). */
+export function productName(title: string): string {
+  return words(title).slice(0, 3).join(' ');
+}
+
+/**
+ * Whether the reply names the product (its title's first three words, in order, punctuation
+ * aside), in a text or as its only card.
+ */
 export function namesProduct(texts: readonly string[], cards: readonly TranscriptCard[], title: string): boolean {
-  const name = productName(title).toLowerCase();
+  const name = productName(title);
   if (!name) return false;
-  if (texts.some((x) => normalise(x).toLowerCase().includes(name))) return true;
-  return cards.length === 1 && productName(cards[0]!.title).toLowerCase() === name;
+  const said = (s: string) => ` ${words(s).join(' ')} `.includes(` ${name} `);
+  if (texts.some(said)) return true;
+  return cards.length === 1 && productName(cards[0]!.title) === name;
 }
 
 /** The follow-up rule's failures (README: "Acceptance rules", followup). */
