@@ -4,11 +4,12 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../bot/test-server.js';
 import type { ChatClient } from '../bot/test-client.js';
-import { main, readItems, summarise, type ItemResult } from './conversations.js';
-import { asksForIdentity, cardPrice, containsTerm, isRefusal, judge, leaks, repliesInLanguage, type ConversationItem, type Transcript } from './judge.js';
+import { main, readItems, summarise, turnPayload, type ItemResult } from './conversations.js';
+import { asksForIdentity, cardPrice, containsTerm, isRefusal, judge, leaks, namesProduct, repliesInLanguage, type ConversationItem, type Transcript } from './judge.js';
 
 // The acceptance rules of `eval conversations` on hand-made transcripts (pure, no server), and the
-// command itself on 3 messages of the CI slice against the real bot (one server start).
+// command itself on the CI slice, a few journeys and a few dialogues against the real bot (one
+// server start).
 
 const REFUSAL = "I'm the shop's assistant, so I can't help with that one. I can find products, track orders, handle returns and answer questions about the store.";
 const NOT_UNDERSTOOD = "I'm not sure I understood. Could you put it another way, or pick one of these?";
@@ -152,18 +153,105 @@ describe('acceptance rules', () => {
   });
 });
 
+describe('follow-ups (dialogues)', () => {
+  // A product card as the web chat sends it: the buttons carry the product id.
+  const wire = (id: string, title: string, price: number) => ({
+    ...card(title, price),
+    productId: id,
+    buttons: ['view', 'add_to_cart', 'more_like'].map((action) => ({ title: { view: 'View', add_to_cart: 'Add to cart', more_like: 'More like this' }[action]!, value: JSON.stringify({ action, productId: id }) })),
+  });
+  const buds = [wire('P-1', 'boAt Airdopes 141 Bluetooth Truly Wireless Earbuds', 1499), wire('P-2', 'Noise Buds VS104 Truly Wireless Earbuds', 1299), wire('P-3', 'Boult Audio Z20 True Wireless Earbuds', 1399)];
+  const shown = reply(['Here is what I found:'], { cards: buds });
+  const categories: Record<string, string> = { 'P-1': 'Electronics > Headphones > In-Ear', 'P-2': 'Electronics > Headphones > In-Ear', 'P-3': 'Electronics > Headphones > In-Ear', 'P-4': 'Electronics > Headphones > In-Ear', 'P-5': 'Electronics > Headphones > In-Ear', 'P-9': 'Electronics > Headphones > Earpads' };
+  const categoryOf = (id: string) => categories[id];
+  const EAR = ['earbud', 'earphone', 'headphone'];
+
+  it('cheaper: every card below the cheapest shown, in the same category; a card not cheaper, another category or no card fails', () => {
+    const cheaper = item({ category: 'followup', text: 'cheaper', turns: ['bluetooth earbuds under 2000'], product_terms: EAR, cheaper_than_previous: true, same_category_as_previous: true });
+    const ok = reply(['Here is what I found:'], { cards: [wire('P-4', 'PTron Bassbuds Earbuds', 899), wire('P-5', 'Wecool Moonwalk Earbuds', 889)] });
+    expect(judge(cheaper, ok, { earlier: [shown], categoryOf }).pass).toBe(true);
+    const notCheaper = reply(['Here:'], { cards: [wire('P-4', 'PTron Bassbuds Earbuds', 899), wire('P-5', 'Wecool Moonwalk Earbuds', 1299)] });
+    expect(judge(cheaper, notCheaper, { earlier: [shown], categoryOf }).reasons).toEqual(['1 card(s) not cheaper than 1299: 1299']);
+    // Earpads for earbuds: the titles say "earbud", the store's categories say otherwise.
+    const pads = reply(['Here:'], { cards: [wire('P-9', 'Replacement Ear Tips for Earbuds', 99), wire('P-9', 'Silicone Earbud Tips', 89)] });
+    expect(judge(cheaper, pads, { earlier: [shown], categoryOf }).reasons.join()).toMatch(/0\/2 cards in the previous category/);
+    // Without the store's categories, product_terms decide.
+    expect(judge(cheaper, pads, { earlier: [shown] }).pass).toBe(true);
+    expect(judge(cheaper, reply(['Anything else?']), { earlier: [shown] }).reasons).toContain('no product cards');
+    expect(judge(cheaper, ok, { earlier: [] }).reasons).toContain('no earlier cards to be cheaper than');
+  });
+
+  it('the second one / reviews / warranty: the reply must name the product in focus; another product or a refusal fails', () => {
+    const second = item({ category: 'followup', text: 'the second one', turns: ['bluetooth earbuds'], about_card: 2 });
+    const view = reply(['Noise Buds VS104 Truly Wireless Earbuds costs ₹1,299. In stock.', 'Anything you want to know about it?'], { cards: [buds[1]!] });
+    expect(judge(second, view, { earlier: [shown] }).pass).toBe(true);
+    expect(judge(second, reply(['boAt Airdopes 141 Bluetooth Truly Wireless Earbuds costs ₹1,499.'], { cards: [buds[0]!] }), { earlier: [shown] }).reasons[0]).toMatch(/not about card 2/);
+    expect(judge(second, reply(['I only showed 1 product(s). Which one did you mean?']), { earlier: [reply(['Here:'], { cards: [buds[0]!] })] }).pass).toBe(false);
+    const battery = item({ category: 'followup', text: 'what do people say about the battery', turns: ['bluetooth earbuds', { click: 'view', card: 2 }], about_card: 1, expect_terms: ['battery'] });
+    const earlier = [shown, view];
+    expect(judge(battery, reply(['About Noise Buds VS104: 12 review(s) mention the battery; 75% of those are positive.']), { earlier }).pass).toBe(true);
+    expect(judge(battery, reply(['About boAt Airdopes 141: 3 review(s) mention the battery.']), { earlier }).reasons[0]).toMatch(/not about card 1 \("noise buds vs104"\)/);
+    expect(judge(battery, reply([REFUSAL]), { earlier }).reasons).toContain('refused');
+    const warranty = item({ category: 'followup', text: 'does it have a warranty', turns: ['bluetooth earbuds', { click: 'view', card: 2 }], about_product_terms: ['noise'], expect_terms: ['warranty'] });
+    expect(judge(warranty, reply(['The Noise Buds VS104 come with a 1 year brand warranty.']), { earlier }).pass).toBe(true);
+    expect(judge(warranty, reply(['From our Warranty and repairs page: the warranty is given by the brand.']), { earlier }).reasons[0]).toMatch(/does not name the product in focus/);
+    // Names are compared word by word, punctuation aside.
+    expect(namesProduct(['About Kindle E-reader: 100 reviews'], [], 'Kindle E-reader - White, 6 Glare-Free')).toBe(true);
+  });
+
+  it('in blue and a new request: cards must carry the refinement / be of the new thing', () => {
+    const blue = item({ category: 'followup', text: 'in blue', turns: ['coffee mugs'], product_terms: ['mug'], with_terms: ['blue'] });
+    expect(judge(blue, reply(['Here:'], { cards: [card('Blue Polkadot Coffee Mug', 221), card('Blue/Yellow Flower Design Big Mug', 205)] })).pass).toBe(true);
+    expect(judge(blue, reply(['Here:'], { cards: [card('Blue Polkadot Coffee Mug', 221), card('Blue Party Bags', 221)] })).reasons).toEqual(['1/2 cards relevant']);
+    expect(judge(blue, reply(['Here:'], { cards: [card('Red Polkadot Coffee Mug', 221)] })).pass).toBe(false);
+    const banks = item({ category: 'followup', text: 'show me power banks', turns: ['earphones under 1000', { click: 'view', card: 1 }], product_terms: ['power bank'] });
+    expect(judge(banks, reply(['Here:'], { cards: [card('MI Power Bank 3i 10000mAh', 1149)] })).pass).toBe(true);
+    expect(judge(banks, reply(['More like boAt:'], { cards: buds })).pass).toBe(false);
+    // A refusal can be allowed explicitly (not_refused: false); a rule is needed all the same.
+    const anything = item({ category: 'followup', text: 'ok', turns: ['hi'], expect_terms: ['help'], not_refused: false });
+    expect(judge(anything, reply([NOT_UNDERSTOOD + ' I can help with products.'])).pass).toBe(true);
+  });
+
+  it('a card click sends the button value the widget sends (Add to cart with what the page cart said)', () => {
+    expect(turnPayload({ click: 'view', card: 2 }, [shown])).toEqual({ text: 'View: Noise Buds VS104 Truly Wireless Earbuds', value: JSON.stringify({ action: 'view', productId: 'P-2' }) });
+    expect(turnPayload({ click: 'add_to_cart', card: 1 }, [shown, reply(['x'])])).toMatchObject({ value: JSON.stringify({ action: 'add_to_cart', productId: 'P-1', result: 'no_cart' }) });
+    expect(turnPayload({ click: 'more_like', card: 4 }, [shown])).toEqual({ error: 'no card 4 to press more_like on (the latest cards: 3)' });
+    expect(turnPayload('cheaper', [])).toEqual({ text: 'cheaper' });
+  });
+
+  it('reads dialogues and refuses malformed ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shopbot-followup-items-'));
+    const write = (o: object) => (writeFileSync(join(dir, 'f.jsonl'), JSON.stringify(o) + '\n'), join(dir, 'f.jsonl'));
+    expect(readItems(write({ id: 'f', text: 'cheaper', category: 'followup', turns: ['kettle', { click: 'view', card: 1 }], product_terms: ['kettle'], cheaper_than_previous: true }))[0]!.turns).toHaveLength(2);
+    expect(() => readItems(write({ id: 'f', text: 'cheaper', category: 'followup', product_terms: ['kettle'] }))).toThrow(/needs turns/);
+    expect(() => readItems(write({ id: 'f', text: 'cheaper', category: 'followup', turns: ['kettle'] }))).toThrow(/needs a rule/);
+    expect(() => readItems(write({ id: 'f', text: 'x', category: 'followup', turns: [{ click: 'buy', card: 1 }], expect_terms: ['x'] }))).toThrow(/a turn must be/);
+    expect(() => readItems(write({ id: 'f', text: 'x', category: 'followup', turns: ['kettle'], same_category_as_previous: true, cheaper_than_previous: true }))).toThrow(/needs product_terms/);
+    // Any category may be the last message of a dialogue.
+    expect(readItems(write({ id: 'p', text: 'and a kettle', category: 'product', turns: ['hi'], product_terms: ['kettle'] }))).toHaveLength(1);
+  });
+});
+
 describe('the data set', () => {
   it('has every category in dev, heldout and the CI slice, and the CI slice is taken from dev', () => {
     const dir = resolve(import.meta.dirname, '../fixtures/conversations');
     const dev = readItems(`${dir}/dev.jsonl`);
     const held = readItems(`${dir}/heldout.jsonl`);
     const ci = readItems(`${dir}/ci-slice.jsonl`);
+    const shopping = readItems(`${dir}/heldout-shopping.jsonl`);
     const cats = (xs: ConversationItem[]) => new Set(xs.map((x) => x.category)).size;
-    expect([cats(dev), cats(held), cats(ci)]).toEqual([8, 8, 8]);
+    expect([cats(dev), cats(held), cats(ci), cats(shopping)]).toEqual([9, 8, 8, 2]);
     const devIds = new Set(dev.map((x) => x.id));
     expect(ci.every((x) => devIds.has(x.id))).toBe(true);
     expect(held.some((x) => devIds.has(x.id))).toBe(false);
+    expect(shopping.some((x) => devIds.has(x.id) || held.some((h) => h.id === x.id))).toBe(false);
     expect(dev.length + held.length).toBeGreaterThanOrEqual(420);
+    // Issue #15: 150 product requests and 40 dialogues in dev; 40 and 15 held out.
+    const count = (xs: ConversationItem[], c: string) => xs.filter((x) => x.category === c).length;
+    expect(count(dev, 'product')).toBeGreaterThanOrEqual(150);
+    expect(count(dev, 'followup')).toBeGreaterThanOrEqual(40);
+    expect(count(shopping, 'product')).toBeGreaterThanOrEqual(40);
+    expect(count(shopping, 'followup')).toBeGreaterThanOrEqual(15);
   });
 
   it('summarises per category', () => {
@@ -224,5 +312,23 @@ describe('eval conversations against the real bot', () => {
     writeFileSync(file, items.map((x) => JSON.stringify(x)).join('\n') + '\n');
     const out = await main(['--file', file, '--url', server.running.url, '--max-wait-ms', '60000']);
     expect(out).toMatchObject({ n: items.length, overall: 1 });
+  }, 300_000);
+
+  it('keeps the context of a dialogue: the second one, cheaper, a new request, a card click (thresholds that fail when context is lost)', async () => {
+    const EAR = ['earphone', 'earbud', 'headphone', 'neckband', 'buds', 'airdopes', 'rockerz'];
+    const items: ConversationItem[] = [
+      { id: 'd1', category: 'followup', turns: ['bluetooth earphones under 2k'], text: 'the second one', about_card: 2 },
+      { id: 'd2', category: 'followup', turns: ['bluetooth earphones under 2k'], text: 'cheaper', product_terms: EAR, exclude_terms: ['case', 'cover'], cheaper_than_previous: true, same_category_as_previous: true },
+      { id: 'd3', category: 'followup', turns: ['electric kettle', { click: 'view', card: 1 }], text: 'show me power banks', product_terms: ['power bank', 'powerbank'] },
+      { id: 'd4', category: 'followup', turns: ['smart watch under 3000', { click: 'view', card: 2 }], text: 'what do people say about the battery', about_card: 1, expect_terms: ['battery'] },
+      { id: 'd5', category: 'followup', turns: ['mixer grinder', { click: 'more_like', card: 1 }], text: 'the first one', about_card: 1 },
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'shopbot-dialogues-'));
+    const file = join(dir, 'dialogues.jsonl');
+    writeFileSync(file, items.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const out = await main(['--file', file, '--url', server.running.url, '--store-db', server.running.config.dbPath, '--max-wait-ms', '60000']);
+    expect(out).toMatchObject({ n: items.length, no_reply: 0 });
+    // Each of these passes today; a bot that forgets what it showed fails at least two.
+    expect((out.per_category as Record<string, { pass: number }>).followup!.pass).toBeGreaterThanOrEqual(4);
   }, 300_000);
 });
