@@ -9,7 +9,9 @@ import { ChannelAdapter } from './channel-adapter.js';
 import { attachBotFramework } from './channels/botframework.js';
 import { createMessengerWebhook, GraphSender, messengerNotices } from './channels/messenger.js';
 import { attachWebChannel } from './channels/web.js';
+import { CsatService } from './csat.js';
 import { Gateway } from './gateway.js';
+import type { InboundMessage } from './inbound.js';
 import { AccountLinker, CustomerUserState } from './linking.js';
 import { HandoffService } from './handoff.js';
 import { disconnectSession, loginRoute, logoutRoute, requireStaff } from './staff-auth.js';
@@ -47,6 +49,8 @@ export interface AppOptions {
   trustedProxies?: readonly string[];
   /** More fields for the staff-only /api/staff/health (e.g. model workers), computed per request. */
   health?: () => Record<string, unknown>;
+  /** The shop's tracking page for saved replies' {{order.trackingLink}}, with {carrier} and {tracking}. */
+  trackingUrl?: string;
   /** Extra routes (static pages, dashboards). */
   routes?: Record<string, RouteHandler>;
   log?: (line: string) => void;
@@ -59,6 +63,7 @@ export interface App {
   bot: ShopBot;
   adapter: ChannelAdapter;
   learned: LearnedAnswers | undefined;
+  csat: CsatService;
   listen(port: number, host: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -82,17 +87,19 @@ export function createApp(opts: AppOptions): App {
   const userState = new CustomerUserState(storage);
 
   const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
-  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), log });
+  const csat = new CsatService({ store, log });
+  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log });
   const bot = new ShopBot(store, services, handoff, conversationState, userState, { log });
   const gateway = new Gateway(store, adapter, bot, { log });
   handoff.bindGateway(gateway);
+  csat.bindGateway(gateway);
 
   const signer = opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random();
   const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log) : undefined;
   const linker = opts.messenger && sender
     ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
     : undefined;
-  attachWebChannel(http.io, { gateway, store, signer, log, onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
+  attachWebChannel(http.io, { gateway, store, signer, log, csat, onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
   handoff.attach(http.io);
   http.route('/api/agents/login', loginRoute({ store, log }));
   http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
@@ -119,7 +126,7 @@ export function createApp(opts: AppOptions): App {
     });
     http.route(
       '/webhooks/messenger',
-      createMessengerWebhook({ ...m, log, receipts: store.receipts, onUnreadable: messengerNotices({ store, gateway, handoff, log }), onMessage: linker.messengerInbound((msg) => void gateway.receive(msg)) }),
+      createMessengerWebhook({ ...m, log, receipts: store.receipts, onUnreadable: messengerNotices({ store, gateway, handoff, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
     );
   }
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });
@@ -132,10 +139,24 @@ export function createApp(opts: AppOptions): App {
     bot,
     adapter,
     learned,
+    csat,
     listen: (port, host) => http.listen(port, host),
     async close() {
       handoff.close();
       await http.close();
     },
+  };
+}
+
+/** Messenger messages go to the CSAT survey first (a rating, or the comment after one), then on. */
+function csatFirst(csat: CsatService, next: (m: InboundMessage) => Promise<void>, log: (line: string) => void): (m: InboundMessage) => Promise<void> {
+  return async (m) => {
+    let taken = false;
+    try {
+      taken = await csat.takeMessenger(m);
+    } catch (err) {
+      log(`[csat] Messenger answer failed: ${(err as Error).message}`);
+    }
+    if (!taken) await next(m);
   };
 }

@@ -2,8 +2,10 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { RateLimiter } from '../core/http.js';
 import type { Agent, Message, Store, Ticket } from '../store/index.js';
 import type { QueueEntry } from '../store/tickets.js';
+import { cannedReplyEvents, RAW_PLACEHOLDER, type FillContext } from './canned.js';
 import { productCard } from './cards.js';
 import { BOT_FRAMEWORK_CHANNEL, handoffInitiation } from './channels/botframework.js';
+import { csatEvents, type CsatService } from './csat.js';
 import type { Gateway } from './gateway.js';
 import type { BotServices } from './services.js';
 import type { HandoffDesk, HandoffOutcome, HandoffRequest } from './shop-bot.js';
@@ -18,6 +20,10 @@ export interface HandoffOptions {
   queueTimeoutMs?: number;
   /** Review of answers learned from resolved chats; without it nothing is learned. */
   learned?: LearnedAnswers;
+  /** Customer satisfaction: asked when an agent resolves a chat; without it nobody is asked. */
+  csat?: CsatService;
+  /** The shop's tracking page for saved replies' {{order.trackingLink}} (see bot/canned.ts). */
+  trackingUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -351,6 +357,8 @@ export class HandoffService implements HandoffDesk {
       const t = this.owned(agent, d.ticketId);
       const text = typeof d.text === 'string' ? d.text.trim() : '';
       if (!text || text.length > 4000) throw new Error('message must be 1 to 4000 characters');
+      // A saved reply's placeholder that was never filled: the customer must not see {{...}}.
+      if (RAW_PLACEHOLDER.test(text)) throw new Error(`replace ${RAW_PLACEHOLDER.exec(text)![0]} before sending`);
       await this.gateway.sendToConversation(t.conversationId, { type: 'message', text, channelData: { role: 'agent', agentName: agent.name } }, 'agent');
       const last = this.store.conversations.recentMessages(t.conversationId, 1)[0];
       if (last) nsp(socket).to(convRoom(t.conversationId)).emit('agent_message', { conversationId: t.conversationId, message: agentView(last) });
@@ -386,10 +394,14 @@ export class HandoffService implements HandoffDesk {
       // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
       const draft = this.opts.learned?.draft(t, transcript) ?? null;
       await this.finish(socket, t, `${agent.name} marked your question as solved. I'm back if you need anything else!`, 'resolved');
+      // How did it go? (a rating from 1 to 5 and an optional comment; bot/csat.ts)
+      await this.opts.csat?.ask(t, agent).catch((err: unknown) => this.log(`[handoff] asking for a rating failed: ${(err as Error).message}`));
       return { draft };
     });
 
     if (this.opts.learned) learnedAnswerEvents(this.opts.learned, this.store, agent, on);
+    cannedReplyEvents(this.store, agent, on, { contextFor: (ticketId) => this.fillContext(this.owned(agent, ticketId), agent) });
+    if (this.opts.csat) csatEvents(this.store, agent, on);
 
     on('return', async (d) => {
       const t = this.owned(agent, d.ticketId);
@@ -397,6 +409,15 @@ export class HandoffService implements HandoffDesk {
       await this.finish(socket, t, `${agent.name} handed you back to me, the shop assistant. How can I help?`, 'returned');
       return {};
     });
+  }
+
+  /** What a saved reply's placeholders are filled from: the chat's customer and their latest order. */
+  private fillContext(t: Ticket, agent: Agent): FillContext {
+    const conversation = this.store.conversations.get(t.conversationId);
+    const customerId = conversation?.customerId ?? t.customerId;
+    const customer = customerId ? this.store.customers.get(customerId) : undefined;
+    const order = customer ? this.store.orders.listForCustomer(customer.id, { limit: 1 })[0] : undefined;
+    return { customer: customer ?? null, order: order ?? null, agent, ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}) };
   }
 
   private async finish(socket: Socket, t: Ticket, text: string, status: 'resolved' | 'returned'): Promise<void> {

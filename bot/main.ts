@@ -15,6 +15,7 @@ import { openStore } from '../store/index.js';
 import { seedIfNeeded } from '../store/seed.js';
 import { createWebChat, lazyAnalyzer } from '../web-chat/routes.js';
 import { createApp, type MessengerConfig } from './app.js';
+import { DEMO_REPLIES } from './canned.js';
 import type { ReviewDigest } from './services.js';
 import { answerIndex, faqAnswerer, reviewInsights, suggester } from './wiring.js';
 
@@ -133,6 +134,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     webIpLimits: config.webLimits,
     trustedProxies: config.http.trustedProxies,
     routes: web.routes,
+    ...(env.SHOPBOT_TRACKING_URL ? { trackingUrl: env.SHOPBOT_TRACKING_URL } : {}),
     // Model workers restart after a crash; operators see how often here.
     health: () => ({
       models: {
@@ -146,6 +148,9 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   });
   // Answers the index learned without a person's approval (older releases) wait for review.
   await app.learned?.migrateLegacy();
+  // The demo's shared saved replies (returns, refunds, delivery delay), once per database.
+  const replies = store.canned.seedShared(DEMO_REPLIES);
+  if (replies > 0) log(`[start] ${replies} shared saved replies added for the agent console`);
   const address = await app.listen(opts.port ?? config.http.port, opts.host ?? config.http.host);
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   log(`[start] ShopBot listening on ${url} (demo store ${url}/, agent console ${url}/agent, insights ${url}/insights)`);

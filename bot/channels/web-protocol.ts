@@ -15,6 +15,8 @@ import type { Message } from '../../store/index.js';
 //   error       {code, message}                               a message was refused (size, rate, format)
 //   linked      {channel: 'messenger', message}               a Messenger account was linked to this customer
 //   unlinked    {channel: 'messenger', message}               Messenger was disconnected (here or on Messenger)
+//   csat        {ticketId, agentName, question,               an agent resolved the chat: rate it 1-5 (bot/csat.ts);
+//                choices: {rating, emoji, label}[]}           again on connecting while a recent one is unrated
 // Client -> server (all with an ack callback):
 //   message {text?, value?}   ack {ok: true, seq} | {ok: false, code, message}
 //   resume  {afterSeq}        ack {ok: true, messages: number}; replays every turn after afterSeq
@@ -26,6 +28,10 @@ import type { Message } from '../../store/index.js';
 //   unlink  {}                ack {ok: true, message} | {ok: false, code, message}: disconnects every
 //                             Messenger of this customer (bot/unlink.ts); history and orders stay here
 //   typing  {on}              forwarded to the agent during a hand-off (agents get `customer_typing`)
+//   csat    {ticketId?, rating, comment?}
+//                             ack {ok: true, rating, comment} | {ok: false, code, message}: rates the
+//                             chat's latest resolution (or `ticketId`); again updates it; code
+//                             'not_resolved' for a chat no agent resolved, 'too_late' after 7 days
 //   read    {seq}
 
 export interface WireButton {

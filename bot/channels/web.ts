@@ -5,6 +5,7 @@ import { clientIp } from '../../core/client-ip.js';
 import { RateLimiter } from '../../core/http.js';
 import type { TokenPayload, TokenSigner } from '../../core/tokens.js';
 import type { Store } from '../../store/index.js';
+import { CsatError, type CsatService } from '../csat.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from '../gateway.js';
 import { MAX_MESSAGE_CHARS } from '../inbound.js';
 import { TEXTS as LINK_TEXTS, type AccountLinker } from '../linking.js';
@@ -26,6 +27,8 @@ export interface WebChannelOptions {
   onTyping?: (conversationId: string) => void;
   /** Messenger account linking; absent when Messenger is off (the `link` event is then refused). */
   linker?: AccountLinker;
+  /** Ratings after a resolved hand-off (`csat` events both ways); absent: the `csat` event is refused. */
+  csat?: Pick<CsatService, 'pendingFor' | 'answer'>;
   log?: (line: string) => void;
 }
 
@@ -74,6 +77,8 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
         to.emit('handoff', activity.value ?? {});
       } else if (activity.type === 'event' && activity.name === 'read') {
         to.emit('read', activity.value ?? {});
+      } else if (activity.type === 'event' && activity.name === 'csat.request') {
+        to.emit('csat', activity.value ?? {});
       }
     },
   };
@@ -197,6 +202,15 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     socket.emit('session', session);
     // A reload or reconnect shows the hand-off as it stands (status events are not replayed).
     if (session.handoffStatus.status !== 'none') socket.emit('handoff', session.handoffStatus);
+    // A chat resolved recently and not rated yet: the rating question again (it is not replayed).
+    if (s.conversationId && opts.csat) {
+      try {
+        const pending = opts.csat.pendingFor(s.conversationId);
+        if (pending) socket.emit('csat', pending);
+      } catch (err) {
+        log(`[web] rating question failed: ${(err as Error).message}`);
+      }
+    }
     const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
     if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
 
@@ -270,6 +284,31 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     onLinking('unlink', 'Sorry, Messenger could not be disconnected right now. Please try again.', (linker) => {
       const r = linker.unlinkFromWeb(s.externalId);
       return r.ok ? { ok: true, message: r.message } : { ok: false, code: 'not_linked', message: r.message };
+    });
+
+    // The customer rates a resolved chat (1-5) and may add a comment; answering again updates it.
+    socket.on('csat', (data: unknown, cb: unknown) => {
+      const ack = ackOf(cb);
+      if (!opts.csat) return ack({ ok: false, code: 'unavailable', message: 'Ratings are not collected here.' });
+      if (!limiter.take(s.externalId) || !ipMessages.take(s.ip)) return ack({ ok: false, code: 'rate_limited', message: 'You are sending messages too fast; please wait a few seconds.' });
+      const d = (typeof data === 'object' && data !== null ? data : {}) as { ticketId?: unknown; rating?: unknown; comment?: unknown };
+      const conversationId = (socket.data as SessionData).conversationId;
+      if (!conversationId) return ack({ ok: false, code: 'not_resolved', message: 'There is no chat to rate yet.' });
+      if (typeof d.rating !== 'number') return ack({ ok: false, code: 'invalid', message: 'Choose a rating from 1 to 5.' });
+      if (d.comment !== undefined && d.comment !== null && typeof d.comment !== 'string') return ack({ ok: false, code: 'invalid', message: 'A comment is text.' });
+      try {
+        const r = opts.csat.answer(conversationId, {
+          ...(typeof d.ticketId === 'number' ? { ticketId: d.ticketId } : {}),
+          rating: d.rating,
+          ...(typeof d.comment === 'string' ? { comment: d.comment } : {}),
+          channel: 'web',
+        });
+        ack({ ok: true, rating: r.rating, comment: r.comment });
+      } catch (err) {
+        if (err instanceof CsatError) return ack({ ok: false, code: err.code, message: err.message });
+        log(`[web] rating refused: ${(err as Error).message}`);
+        ack({ ok: false, code: 'error', message: 'Sorry, your rating could not be saved.' });
+      }
     });
 
     socket.on('resume', (data: unknown, cb: unknown) => {

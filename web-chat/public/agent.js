@@ -2,6 +2,7 @@
 // what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
 import { clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, pct, sentimentPill, staffSignOut } from './common.js';
 
+import { initCanned, resetComposer } from './canned.js';
 import { initLearnedPanel, offerDraft } from './learned.js';
 import { mountStaffLogin, signedOutMessage } from './staff-login.js';
 
@@ -163,7 +164,7 @@ const login = mountStaffLogin($('login-view'), {
 
 function showLogin(message) {
   ui.console.hidden = true;
-  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn]) b.hidden = true;
+  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn, $('canned-btn'), $('csat-btn')]) b.hidden = true;
   login.show(message);
 }
 
@@ -212,6 +213,7 @@ function start() {
   const socket = window.io('/agents', { transports: ['websocket', 'polling'], auth: { token: state.session.token } });
   state.socket = socket;
   initLearnedPanel(emit, state.session, toast);
+  initCanned(emit, state.session, toast, () => state.active);
   socket.on('connect', () => setConn(''));
   socket.on('disconnect', (reason) => {
     if (reason !== 'io client disconnect') setConn('Connection lost – reconnecting…');
@@ -484,6 +486,7 @@ function select(ticketId) {
   const chat = state.chats.get(ticketId);
   if (chat) chat.unread = 0;
   if (chat && changed) {
+    resetComposer();
     ui.reply.value = chat.draft || '';
     ui.psearch.value = chat.search ? chat.search.query : '';
     ui.sendError.textContent = '';

@@ -240,6 +240,22 @@
     '.sb-linktext{margin:0;flex:1 1 200px;color:var(--sb-text)}',
     '.sb-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:14px;letter-spacing:.5px;white-space:nowrap}',
     '.sb-linkclose{position:absolute;top:4px;right:4px;border:0;background:none;color:var(--sb-muted);cursor:pointer;font-size:18px;line-height:1;padding:2px 6px;border-radius:6px}',
+    '.sb-csat{position:relative;padding:10px 12px;background:#fff;border-top:1px solid var(--sb-border)}',
+    '.sb-csat[hidden],.sb-csat-more[hidden]{display:none}',
+    '.sb-csat-q{margin:0 24px 8px 0;font-size:14px;font-weight:600}',
+    '.sb-csat-row{display:flex;gap:6px}',
+    '.sb-csat-btn{flex:1;display:flex;flex-direction:column;align-items:center;gap:2px;border:1px solid var(--sb-border);background:#fff;color:var(--sb-text);border-radius:10px;padding:6px 0;cursor:pointer;font-size:12px}',
+    '.sb-csat-btn:hover{background:#eef4fd;border-color:var(--sb-primary)}',
+    '.sb-csat-btn[aria-pressed="true"]{background:#eef4fd;border-color:var(--sb-primary);box-shadow:inset 0 0 0 1px var(--sb-primary)}',
+    '.sb-csat-emoji{font-size:22px;line-height:1}',
+    '.sb-csat-more{margin-top:8px;display:flex;flex-direction:column;gap:6px}',
+    '.sb-csat-more label{font-size:13px;color:var(--sb-text)}',
+    '.sb-csat-more textarea{resize:vertical;border:1px solid #8c959f;border-radius:8px;padding:6px 8px;min-height:44px;background:#fff}',
+    '.sb-csat-actions{display:flex;gap:8px;align-items:center}',
+    '.sb-csat-skip{border:0;background:none;color:var(--sb-muted);text-decoration:underline;cursor:pointer;font-size:13px;padding:2px 0}',
+    '.sb-csat-status{margin:6px 0 0;font-size:13px;color:#0b4f3a}',
+    '.sb-csat-status:empty{display:none}',
+    '.sb-csat-close{position:absolute;top:4px;right:4px;border:0;background:none;color:var(--sb-muted);cursor:pointer;font-size:18px;line-height:1;padding:2px 6px;border-radius:6px}',
     '@media (max-width:400px){.sb-avatar{display:none}.sb-launcher>.sb-launcher-text{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap}.sb-launcher{padding:14px}}',
     '@media (max-width:480px){.sb-panel{inset:0;width:100vw;height:100%;max-height:none;border-radius:0;border:0}.sb-launcher{bottom:14px;right:14px}.sb--left .sb-launcher{left:14px}.sb-card{flex-basis:72%}.sb-hbtn{padding:6px 8px}}',
   ].join('\n');
@@ -287,6 +303,16 @@
   var typingWho = el('span', { text: 'Assistant is typing' });
   var typing = el('div', { class: 'sb-typing', hidden: true, 'aria-hidden': 'true' }, [el('span', { class: 'sb-dots' }, [el('i'), el('i'), el('i')]), typingWho]);
   var chipsBox = el('div', { class: 'sb-chips', role: 'group', 'aria-label': 'Suggested replies' });
+  // The rating question after an agent resolved the chat (the `csat` event; see showCsat below).
+  var csatQuestion = el('p', { class: 'sb-csat-q', id: 'sb-csat-q' });
+  var csatRow = el('div', { class: 'sb-csat-row' });
+  var csatComment = el('textarea', { id: 'sb-csat-comment', rows: '2', maxlength: '1000' });
+  var csatSend = el('button', { class: 'sb-btn sb-btn--primary', type: 'button', text: 'Send comment' });
+  var csatSkip = el('button', { class: 'sb-csat-skip', type: 'button', text: 'No thanks' });
+  var csatMore = el('div', { class: 'sb-csat-more', hidden: true }, [el('label', { for: 'sb-csat-comment', text: 'Anything you would like to add? (optional)' }), csatComment, el('div', { class: 'sb-csat-actions' }, [csatSend, csatSkip])]);
+  var csatStatus = el('p', { class: 'sb-csat-status', role: 'status' });
+  var csatClose = el('button', { class: 'sb-csat-close', type: 'button', 'aria-label': 'Close the rating question', text: '\u00d7' });
+  var csatBox = el('div', { class: 'sb-csat', role: 'group', 'aria-labelledby': 'sb-csat-q', hidden: true }, [csatQuestion, csatRow, csatMore, csatStatus, csatClose]);
   var input = el('textarea', { id: 'sb-input', rows: '1', maxlength: '2000', placeholder: 'Type your message…', 'aria-label': 'Message', autocomplete: 'off' });
   var sendBtn = el('button', { class: 'sb-send', type: 'submit', text: 'Send' });
   var composer = el('form', { class: 'sb-composer', novalidate: true }, [input, sendBtn]);
@@ -303,6 +329,7 @@
     handoffBar,
     logWrap,
     typing,
+    csatBox,
     chipsBox,
     composer,
     linkRow,
@@ -587,6 +614,14 @@
 
   function renderChips(d) {
     if (d.seq < state.lastChipsSeq) return;
+    // A rating question sent to Messenger shows here as the rating row, not as chips.
+    var csatChips = (Array.isArray(d.chips) ? d.chips : []).map(function (c) { return /^CSAT:(\d+):([1-5])$/.exec(String(c.value || '')); });
+    if (csatChips.length && csatChips.every(Boolean)) {
+      state.lastChipsSeq = d.seq;
+      clearChips();
+      if (!state.replaying) showCsat({ ticketId: Number(csatChips[0][1]) });
+      return;
+    }
     state.lastChipsSeq = d.seq;
     clearChips();
     (Array.isArray(d.chips) ? d.chips : []).forEach(function (c) {
@@ -944,6 +979,9 @@
         socket.on('handoff', function (h) {
           if (h && typeof h.status === 'string') applyHandoff(h);
         });
+        socket.on('csat', function (req) {
+          showCsat(req);
+        });
         socket.on('read', function (d) {
           var upTo = d && typeof d.seq === 'number' ? d.seq : 0;
           Object.keys(rowsBySeq).forEach(function (k) {
@@ -969,6 +1007,100 @@
       },
     );
   }
+
+  // ---------- rating a resolved chat (1-5 and an optional comment) ----------
+  var CSAT_CHOICES = [
+    { rating: 1, emoji: '\ud83d\ude1e', label: 'Very poor' },
+    { rating: 2, emoji: '\ud83d\ude41', label: 'Poor' },
+    { rating: 3, emoji: '\ud83d\ude10', label: 'Okay' },
+    { rating: 4, emoji: '\ud83d\ude42', label: 'Good' },
+    { rating: 5, emoji: '\ud83d\ude04', label: 'Excellent' },
+  ];
+  var csat = { ticketId: null, rating: null };
+  var csatTimer = null;
+
+  function hideCsat() {
+    csatBox.hidden = true;
+    csat.ticketId = null;
+    clearTimeout(csatTimer);
+  }
+
+  function showCsat(req) {
+    if (!req || typeof req.ticketId !== 'number') return;
+    if (csat.ticketId === req.ticketId && !csatBox.hidden) return;
+    csat.ticketId = req.ticketId;
+    csat.rating = null;
+    clearTimeout(csatTimer);
+    csatQuestion.textContent = typeof req.question === 'string' && req.question ? req.question : 'How would you rate this chat?';
+    csatRow.textContent = '';
+    var choices = Array.isArray(req.choices) && req.choices.length === 5 ? req.choices : CSAT_CHOICES;
+    choices.forEach(function (c) {
+      var label = String(c.label || '');
+      csatRow.appendChild(
+        el('button', { class: 'sb-csat-btn', type: 'button', 'aria-pressed': 'false', 'data-rating': String(c.rating), onclick: function () { rate(Number(c.rating)); } }, [
+          el('span', { class: 'sb-csat-emoji', 'aria-hidden': 'true', text: String(c.emoji || '') }),
+          el('span', { text: String(c.rating) }),
+          el('span', { class: 'sb-sr', text: ' \u2013 ' + label }),
+        ]),
+      );
+    });
+    csatMore.hidden = true;
+    csatComment.value = '';
+    csatStatus.textContent = '';
+    csatBox.hidden = false;
+    scrollToEnd(false, true);
+  }
+
+  function sendCsat(payload, done) {
+    if (!socket || !socket.connected) {
+      csatStatus.textContent = 'You are offline \u2013 please try again in a moment.';
+      return;
+    }
+    socket.timeout(15000).emit('csat', payload, function (err, res) {
+      if (err || !res || !res.ok) {
+        csatStatus.textContent = (res && res.message) || 'Sorry, your rating could not be saved. Please try again.';
+        return;
+      }
+      done(res);
+    });
+  }
+
+  function rate(n) {
+    if (csat.ticketId === null) return;
+    sendCsat({ ticketId: csat.ticketId, rating: n }, function () {
+      csat.rating = n;
+      Array.prototype.forEach.call(csatRow.children, function (b) {
+        b.setAttribute('aria-pressed', String(Number(b.getAttribute('data-rating')) === n));
+      });
+      csatStatus.textContent = 'Thanks! You rated this chat ' + n + ' out of 5.';
+      csatMore.hidden = false;
+    });
+  }
+
+  csatSend.addEventListener('click', function () {
+    var comment = csatComment.value.trim();
+    if (csat.ticketId === null || csat.rating === null) return;
+    if (!comment) {
+      csatComment.focus();
+      return;
+    }
+    sendCsat({ ticketId: csat.ticketId, rating: csat.rating, comment: comment }, function () {
+      csatMore.hidden = true;
+      csatStatus.textContent = 'Thank you for your feedback!';
+      input.focus();
+      csatTimer = setTimeout(hideCsat, 5000);
+    });
+  });
+  csatSkip.addEventListener('click', function () {
+    csatMore.hidden = true;
+    csatStatus.textContent = 'Thank you for your feedback!';
+    input.focus();
+    csatTimer = setTimeout(hideCsat, 3000);
+  });
+  csatClose.addEventListener('click', function () {
+    hideCsat();
+    input.focus();
+  });
 
   function addSystem(text) {
     var row = el('div', { class: 'sb-row sb-row--system' }, [el('div', { class: 'sb-bubble', text: text })]);
