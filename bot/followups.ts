@@ -4,6 +4,7 @@
 export type FollowUp =
   | { kind: 'ordinal'; index: number }
   | { kind: 'cheaper' }
+  | { kind: 'similar' }
   | { kind: 'refine'; words: string[] };
 
 const ORDINALS: Record<string, number> = { first: 0, '1st': 0, second: 1, '2nd': 1, third: 2, '3rd': 2, fourth: 3, '4th': 3, fifth: 4, '5th': 4, last: -1 };
@@ -16,6 +17,7 @@ export function detectFollowUp(text: string): FollowUp | null {
   const ord = t.match(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?: one| item| product)?/);
   if (ord && /\b(one|item|product|show|that|the|tell|about|more|buy|take|want)\b/.test(t)) return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
   if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b/.test(t)) return { kind: 'cheaper' };
+  if (/\b(similar|more like (?:this|that|it)|like (?:this|that) one|alternatives?|other options?)\b/.test(t)) return { kind: 'similar' };
   const colours = COLOURS.filter((c) => new RegExp(`\\b${c}\\b`).test(t));
   if (colours.length > 0 && words.length <= 5) return { kind: 'refine', words: colours };
   return null;

@@ -168,6 +168,9 @@ function keyFeatures(description: string): string[] {
   return [...new Set(pieces)].slice(0, 4).map((x) => clip(x, 90));
 }
 
+/** A warranty period in a product's own details ("1 Year Warranty", "2 years manufacturer warranty"). */
+const WARRANTY_IN_DETAILS = /\b(?:\d+|one|two|three|five|six)[\s-]*(?:years?|yrs?|months?)\s+(?:of\s+)?(?:brand\s+|manufacturer'?s?\s+|limited\s+|replacement\s+|domestic\s+)?warranty\b/i;
+
 /** The part of a product a review question asks about. */
 const ASPECT_ASKED = /\b(battery|screen|display|sound|bass|camera|quality|build|size|fit|comfort|durability|noise|price|value|delivery|packaging|performance|charging)\b/;
 
@@ -384,9 +387,21 @@ export class ShopBot extends ActivityHandler {
     // The message names a policy topic by the store's own words for it ("refund kab tak aayega",
     // "cod charges?", "retrun policy"): that article answers, up to two for two questions in one,
     // unless it is a product request with a budget ("phone with emi under 15000").
+    // "does it have a warranty?" about the product in focus: what its own details say, then the policy.
+    if (state.focusProductId && topics.includes('warranty') && /\b(it|this|that|this one|these)\b/i.test(text)) {
+      const p = this.store.products.get(state.focusProductId);
+      const own = p ? WARRANTY_IN_DETAILS.exec(p.description) : null;
+      if (p) await ctx.sendActivity(own ? `${shortTitle(p.title)} comes with ${own[0].replace(/\s+/g, ' ').trim()}, according to its product details.` : `The product details of ${shortTitle(p.title)} do not state its warranty period; the manufacturer's standard warranty applies.`);
+    }
     // An order action on one's own order ("please cancel my order ORD-…") is the order flow's.
     const orderAction = understood && ORDER_INTENTS.has(nlu.intent) && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
     if (topics.length > 0 && !orderAction && !this.productRequestWithBudget(text, nlu)) {
+      // An answer the store's people approved for this very question still comes first.
+      const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId) }).catch(() => null);
+      if (taught?.confident && taught.source?.kind === 'learned') {
+        state.lowConfidenceStreak = 0;
+        return this.answerFromKnowledge(ctx, taught);
+      }
       const answers = await this.topicAnswers(text, nlu);
       if (answers.length > 0) {
         state.lowConfidenceStreak = 0;
@@ -668,16 +683,26 @@ export class ShopBot extends ActivityHandler {
       }
       return this.describe(ctx, state, customerId, id);
     }
+    if (follow.kind === 'similar') {
+      const anchor = state.focusProductId ?? state.lastProducts[0];
+      const p = anchor ? this.store.products.get(anchor) : undefined;
+      if (p) {
+        const related = await this.services.recommender.related(p.id, 5);
+        if (related.length > 0) return this.show(ctx, state, customerId, related, `More like ${shortTitle(p.title)}:`);
+      }
+    }
     const last = state.lastQuery;
-    if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'popular products', nlu);
+    if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'recommend something', nlu);
     if (follow.kind === 'cheaper') {
       const prices = this.store.products.getMany(state.lastProducts).map((p) => p.price);
       const maxPrice = prices.length ? Math.min(...prices) - 1 : last.maxPrice;
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
       return this.shop(ctx, state, customerId, last.text, refined, this.shownCategory(state) ?? last.category);
     }
-    const text = `${last.text} ${follow.words.join(' ')}`;
-    const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: follow.words.filter((w) => COLOURS.includes(w)), ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
+    // Nothing similar to show: the last request again.
+    const words = follow.kind === 'refine' ? follow.words : [];
+    const text = `${last.text} ${words.join(' ')}`.trim();
+    const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
     return this.shop(ctx, state, customerId, text, refined, this.shownCategory(state) ?? last.category);
   }
 

@@ -76,6 +76,27 @@ describe('shopping conversations', () => {
     }
   }, 120_000);
 
+  it('"View" gives a short summary; "something similar" and "does it have a warranty" are about the product in focus', async () => {
+    const c = await server.customerClient();
+    const found = await say(c, { text: 'wifi usb adapter' });
+    expect(found.cards.length).toBeGreaterThan(0);
+    const id = idOf(found.cards[0]!);
+    const p = server.store.products.get(id)!;
+    const viewed = await say(c, { value: JSON.stringify({ action: 'view', productId: id }) });
+    const summary = viewed.texts.find((t) => / costs /.test(t))!;
+    expect(summary).toMatch(/₹/);
+    expect(summary).not.toMatch(/Categories:/);
+    expect(summary.length).toBeLessThan(700);
+    const similar = await say(c, { text: 'something similar' });
+    expect(similar.texts.join(' ')).toMatch(/More like/);
+    expect(similar.cards.map(idOf)).not.toContain(id);
+    const warranty = await say(c, { text: 'does it have a warranty?' });
+    const said = warranty.texts.join(' ');
+    // Its own details first (this adapter's say "3 Year Brand Warranty" where it has one), then the policy.
+    expect(said).toMatch(new RegExp(p.description.match(/\d+ years? (?:brand )?warranty/i) ? '\\d+ years? (?:brand )?warranty' : 'do not state its warranty', 'i'));
+    expect(said).toMatch(/Warranty and repairs page/);
+  }, 120_000);
+
   it('answers a review question about the product just shown, never about a product that only shares the word', async () => {
     const c = await server.customerClient();
     await say(c, { text: 'sony neckband' });
