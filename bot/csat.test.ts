@@ -190,7 +190,7 @@ describe('saved replies and CSAT through the real server', () => {
 
     // The customer taps 4 (a quick reply), then types a comment.
     const tapped = sent().length;
-    expect((await post({ message: { mid: `m_${randomUUID()}`, text: '🙂 4', quick_reply: { payload: csatPayload(ticket.id, 4) } } })).status).toBe(200);
+    expect((await post({ message: { mid: `m_${randomUUID()}`, text: '😊 4', quick_reply: { payload: csatPayload(ticket.id, 4) } } })).status).toBe(200);
     await until(() => server.store.csat.forTicket(ticket.id) !== undefined, 'the rating');
     await until(() => sent().slice(tapped).some((m) => m.text === CSAT_TEXTS.askComment(4)), 'the comment prompt');
     expect(sent().slice(tapped).find((m) => m.text === CSAT_TEXTS.askComment(4))!.quick_replies).toEqual([{ content_type: 'text', title: CSAT_TEXTS.noComment, payload: csatPayload(ticket.id, 'skip') }]);

@@ -12,7 +12,7 @@ import type { InboundMessage } from './inbound.js';
 // One rating per resolution; answering again updates it. A conversation never resolved cannot be
 // rated, nor one resolved more than `answerWindowMs` ago.
 
-export const CSAT_EMOJI = ['😞', '🙁', '😐', '🙂', '😄'] as const;
+export const CSAT_EMOJI = ['😞', '😕', '😐', '😊', '😄'] as const;
 export const CSAT_LABELS = ['Very poor', 'Poor', 'Okay', 'Good', 'Excellent'] as const;
 
 export const CSAT_TEXTS = {

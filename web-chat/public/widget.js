@@ -1011,9 +1011,9 @@
   // ---------- rating a resolved chat (1-5 and an optional comment) ----------
   var CSAT_CHOICES = [
     { rating: 1, emoji: '\ud83d\ude1e', label: 'Very poor' },
-    { rating: 2, emoji: '\ud83d\ude41', label: 'Poor' },
+    { rating: 2, emoji: '\ud83d\ude15', label: 'Poor' },
     { rating: 3, emoji: '\ud83d\ude10', label: 'Okay' },
-    { rating: 4, emoji: '\ud83d\ude42', label: 'Good' },
+    { rating: 4, emoji: '\ud83d\ude0a', label: 'Good' },
     { rating: 5, emoji: '\ud83d\ude04', label: 'Excellent' },
   ];
   var csat = { ticketId: null, rating: null };
