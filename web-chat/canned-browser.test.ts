@@ -1,7 +1,8 @@
 // The agent console's saved replies and the widget's rating question in Debian's Chromium
 // (headless, driven by playwright-core) against the real server (bot/test-server.ts) on 127.0.0.1.
 // Screenshots go to walk-shots/ (not committed).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -31,6 +32,19 @@ function knownCustomer(): { customer: FixtureCustomer; web: string; latestOrder:
     if (web && mine.length > 0 && / /.test(c.name)) return { customer: c, web, latestOrder: mine[0]!.id };
   }
   throw new Error('no fixture customer with a web identity and orders');
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations on the page (open shadow roots included), as in a11y.test.ts. */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;void 0`);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const res = await axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}): ${n}`));
 }
 
 const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
@@ -114,6 +128,7 @@ describe('saved replies in the console and the rating question in the widget (Ch
     await reply.press('ArrowUp');
     expect(await options.first().getAttribute('aria-selected')).toBe('true');
     await shot(agent, 'canned-replies-popup');
+    expect(await axeViolations(agent)).toEqual([]);
     await reply.press('Enter');
     await agent.locator('#canned-pop').waitFor({ state: 'hidden' });
 
@@ -138,6 +153,7 @@ describe('saved replies in the console and the rating question in the widget (Ch
     await agent.locator('#canned-save').click();
     await agent.locator('#canned-manage .canned-entry', { hasText: '/bye' }).waitFor();
     await shot(agent, 'canned-replies-manage');
+    expect(await axeViolations(agent)).toEqual([]);
     await agent.locator('#canned-dialog').getByRole('button', { name: 'Close' }).click();
     await reply.fill('');
     await reply.pressSequentially('/by', { delay: 40 });
@@ -197,6 +213,7 @@ describe('saved replies in the console and the rating question in the widget (Ch
     expect(await page.getByRole('button', { name: '4 – Good' }).getAttribute('aria-pressed')).toBe('true');
     await page.getByLabel('Anything you would like to add? (optional)').fill('Anna was quick and kind');
     await shot(page, 'widget-csat');
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Send comment' }).click();
     await page.locator('.sb-csat-status', { hasText: 'Thank you for your feedback!' }).waitFor();
     expect(server.store.csat.forTicket(row.ticketId)).toMatchObject({ agentId: admin.id, rating: 4, comment: 'Anna was quick and kind', channel: 'web' });
@@ -212,5 +229,6 @@ describe('saved replies in the console and the rating question in the widget (Ch
     expect(await annaRow.locator('th').textContent()).toBe('Anna');
     expect(Number(await annaRow.locator('td').nth(1).textContent())).toBeGreaterThanOrEqual(1);
     await shot(console, 'agent-csat');
+    expect(await axeViolations(console)).toEqual([]);
   }, 180_000);
 });
