@@ -10,7 +10,9 @@ export interface CardActionValue {
   cart?: { result: 'added' | 'refused' | 'no_cart'; reason?: string };
 }
 
-const money = (p: Product) => new Intl.NumberFormat('en-IN', { style: 'currency', currency: p.currency || 'INR', maximumFractionDigits: 0 }).format(p.price);
+/** An amount in the store's currency ("₹1,500"). */
+export const formatAmount = (amount: number, currency = 'INR'): string => new Intl.NumberFormat('en-IN', { style: 'currency', currency: currency || 'INR', maximumFractionDigits: 0 }).format(amount);
+const money = (p: Product) => formatAmount(p.price, p.currency);
 
 export function formatPrice(p: Product): string {
   return money(p);

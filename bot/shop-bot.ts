@@ -1,7 +1,7 @@
 import { ActivityHandler, ConversationState, MessageFactory, UserState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { Order, Product, Store } from '../store/index.js';
 import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
-import { clip, formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
+import { clip, formatAmount, formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
 import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
@@ -140,7 +140,7 @@ const TOPICS: Record<string, string> = {
 };
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
-const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|screen|quality|durab|sound|fit|size guide)\b/i;
+const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|performance|build)\b/i;
 
 /**
  * Why a card is shown, in the customer's terms: the budget it keeps, what it has that was asked
@@ -149,7 +149,7 @@ const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of 
  */
 function cardReason(p: Product | undefined, reason: string | undefined, maxPrice: number | undefined): string {
   const parts: string[] = [];
-  if (maxPrice !== undefined && p) parts.push(`within ${formatPrice({ ...p, price: maxPrice })}`);
+  if (maxPrice !== undefined && p) parts.push(`within ${formatAmount(maxPrice, p.currency)}`);
   const given = (reason ?? '').split(' · ').filter((r) => r !== '' && !/^matches\b|^popular\b/.test(r));
   parts.push(...given);
   if (p?.rating != null && (p.ratingCount ?? 0) >= 20) parts.push(`${p.rating.toFixed(1)}★ from ${p.ratingCount!.toLocaleString('en-IN')} ratings`);
@@ -172,7 +172,7 @@ function keyFeatures(description: string): string[] {
 const WARRANTY_IN_DETAILS = /\b(?:\d+|one|two|three|five|six)[\s-]*(?:years?|yrs?|months?)\s+(?:of\s+)?(?:brand\s+|manufacturer'?s?\s+|limited\s+|replacement\s+|domestic\s+)?warranty\b/i;
 
 /** The part of a product a review question asks about. */
-const ASPECT_ASKED = /\b(battery|screen|display|sound|bass|camera|quality|build|size|fit|comfort|durability|noise|price|value|delivery|packaging|performance|charging)\b/;
+const ASPECT_ASKED = /\b(battery|backup|screen|display|sound|bass|camera|quality|build|size|fit|comfort|durability|noise|price|value|delivery|packaging|performance|charging|waterproof|mic|life)\b/;
 
 /** A question about what buyers think of a product. */
 const REVIEW_QUESTION = /\b(reviews?|people say|customers say|others say|buyers say|what do (?:people|customers|buyers|users) (?:think|say)|worth (?:it|buying))\b/i;
@@ -333,7 +333,10 @@ export class ShopBot extends ActivityHandler {
     }
     // About the product in focus or just shown ("what do people say about the battery?"), or a
     // review question with nothing shown yet (the answer asks which product).
-    if ((((state.focusProductId || state.lastProducts.length > 0) && ABOUT_PRODUCT.test(text)) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && this.services.faq.topics(text).length === 0) {
+    // Asked as a question ("how is the battery life", "does it support fast charging?"): a new
+    // request that names a feature ("usb c charging cable") is a search, not a question.
+    const asksAbout = ABOUT_PRODUCT.test(text) && (REVIEW_QUESTION.test(text) || /\?|^\s*(how|what|does|do|is|are|can|will|has|have|any)\b|\bhow\b/i.test(text));
+    if ((((state.focusProductId || state.lastProducts.length > 0) && asksAbout) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && this.services.faq.topics(text).length === 0) {
       state.lowConfidenceStreak = 0;
       return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
@@ -388,7 +391,7 @@ export class ShopBot extends ActivityHandler {
     // "cod charges?", "retrun policy"): that article answers, up to two for two questions in one,
     // unless it is a product request with a budget ("phone with emi under 15000").
     // "does it have a warranty?" about the product in focus: what its own details say, then the policy.
-    if (state.focusProductId && topics.includes('warranty') && /\b(it|this|that|this one|these)\b/i.test(text)) {
+    if (state.focusProductId && topics.includes('warranty') && (/\b(it|this|that|this one|these)\b/i.test(text) || text.split(/\s+/).length <= 5)) {
       const p = this.store.products.get(state.focusProductId);
       const own = p ? WARRANTY_IN_DETAILS.exec(p.description) : null;
       if (p) await ctx.sendActivity(own ? `${shortTitle(p.title)} comes with ${own[0].replace(/\s+/g, ' ').trim()}, according to its product details.` : `The product details of ${shortTitle(p.title)} do not state its warranty period; the manufacturer's standard warranty applies.`);
@@ -619,6 +622,8 @@ export class ShopBot extends ActivityHandler {
 
   /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
   private async shop(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding, category?: string): Promise<void> {
+    // A new request (not a follow-up of what was shown) replaces the product in focus.
+    if (!category) state.focusProductId = undefined;
     state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}), ...(category ? { category } : {}) };
     const wanted = nlu.entities.colors.concat(nlu.entities.sizes);
     if (wanted.length) {
@@ -632,11 +637,28 @@ export class ShopBot extends ActivityHandler {
     const conversationId = ctx.activity.conversation.id;
     const ask = (filters: SuggestRequest['filters']) => this.services.recommender.recommend({ customerId, query: text, queryVector: nlu.vector, filters, conversationId, k: 30 });
     let candidates = await ask(category ? { ...prices, category } : prices);
-    if (candidates.length === 0 && category) candidates = await ask(prices);
+    // Nothing in that exact category: its parent ("Kettles & Hot Water Dispensers" for "Electric
+    // Kettles"), where the head noun still keeps the thing asked for.
+    const parent = category?.split('>').slice(0, -1).join('>').trim();
+    if (candidates.length === 0 && parent && parent.includes('>')) candidates = this.namingTheThing(text, await ask({ ...prices, category: parent })).filter((c) => titleNames(this.store.products.get(c.productId)?.title ?? '', headNoun(text) ?? ''));
+    if (candidates.length === 0 && category) {
+      // A follow-up ("cheaper", "under 1000") that the kind of product shown cannot meet: said so,
+      // not filled with other things.
+      const leaf = category.split('>').pop()!.trim().toLowerCase();
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Something else', 'Talk to a person']), `I couldn't find any ${leaf} ${prices.maxPrice !== undefined ? `under ${formatAmount(prices.maxPrice + 1)}` : 'like that'} in stock right now.`));
+      return;
+    }
     // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
     // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
     // two candidates name it in their own title, only those are shown.
-    const pool = this.namingTheThing(text, candidates);
+    let pool = this.namingTheThing(text, candidates);
+    // A colour asked for is a requirement where the titles say it ("Red Polkadot Coffee Mug").
+    const colours = nlu.entities.colors.map((c) => c.toLowerCase()).filter((c) => COLOURS.includes(c));
+    if (colours.length) {
+      const titles = new Map(this.store.products.getMany(pool.map((c) => c.productId)).map((p) => [p.id, p.title.toLowerCase()]));
+      const coloured = pool.filter((c) => colours.some((col) => new RegExp(`\\b${col}\\b`).test(titles.get(c.productId) ?? '')));
+      if (coloured.length > 0) pool = coloured;
+    }
     let suggestions = pool.slice(0, 5);
     let intro = nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:';
     if (attributes.length) {
@@ -668,7 +690,9 @@ export class ShopBot extends ActivityHandler {
     const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
     if (named.length < 2) return candidates;
     const modifiers = modifiersOf(text, head);
-    const strong = named.filter((c) => modifiers.some((m) => (titles.get(c.productId) ?? '').includes(m)));
+    // Every qualifying word that is not a colour ("lunch" of "blue lunch bag"); colours are weighed later.
+    const kinds = modifiers.filter((m) => !COLOURS.includes(m));
+    const strong = named.filter((c) => (kinds.length ? kinds.every((m) => (titles.get(c.productId) ?? '').includes(m)) : modifiers.some((m) => (titles.get(c.productId) ?? '').includes(m))));
     if (strong.length >= 2) return strong;
     if (modifiers.length === 0 || named[0] === candidates[0]) return named;
     return candidates;
@@ -699,9 +723,14 @@ export class ShopBot extends ActivityHandler {
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
       return this.shop(ctx, state, customerId, last.text, refined, this.shownCategory(state) ?? last.category);
     }
-    // Nothing similar to show: the last request again.
+    if (follow.kind === 'budget') {
+      const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(nlu.entities.priceMax !== undefined ? { priceMax: nlu.entities.priceMax } : {}), ...(nlu.entities.priceMin !== undefined ? { priceMin: nlu.entities.priceMin } : {}) } };
+      return this.shop(ctx, state, customerId, last.text, refined, this.shownCategory(state) ?? last.category);
+    }
+    // A colour or a size of what was shown ("blue one?", "only 32 inch ones"); with nothing similar
+    // to show, the last request again. The new words go first: the last word stays the thing.
     const words = follow.kind === 'refine' ? follow.words : [];
-    const text = `${last.text} ${words.join(' ')}`.trim();
+    const text = `${words.join(' ')} ${last.text}`.trim();
     const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
     return this.shop(ctx, state, customerId, text, refined, this.shownCategory(state) ?? last.category);
   }
@@ -734,7 +763,10 @@ export class ShopBot extends ActivityHandler {
     // A product named outright wins; a review word that happens to be in some title ("battery" in
     // "Disco Ball Rotator Battery Operated") does not beat the product in focus, nor answer alone.
     const named = nlu.entities.products[0];
-    const clearlyNamed = named && this.namesBeyondReviewWords(text, named.productId) ? named.productId : undefined;
+    // With a product in focus, another one must be named by more than one word of its title.
+    const focus = state.focusProductId ?? state.lastProducts[0];
+    const needed = !focus ? 1 : /\b(it|its|this|that)\b/i.test(text) ? 3 : 2;
+    const clearlyNamed = named && named.productId !== focus && this.namesBeyondReviewWords(text, named.productId) >= needed ? named.productId : undefined;
     const productId = clearlyNamed ?? state.focusProductId ?? state.lastProducts[0];
     if (!productId && ABOUT_PRODUCT.test(text)) {
       await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something']), 'Which product do you mean? Tell me its name, or open one of the products and ask again.'));
@@ -744,6 +776,11 @@ export class ShopBot extends ActivityHandler {
     const p = this.store.products.get(productId);
     if (!p) return this.shop(ctx, state, customerId, text, nlu);
     state.focusProductId = p.id;
+    // "does it support fast charging?", "is it waterproof?": its own details answer first.
+    if (/^\s*(does|do|is|are|can|has|have|will)\s+(it|this|they|these)\b/i.test(text)) {
+      const feature = this.detailAbout(p, text);
+      if (feature) await ctx.sendActivity(`From the product details of ${shortTitle(p.title)}: “${feature}”`);
+    }
     const digest = await this.services.reviews.digest(p.id);
     if (!digest || digest.reviews === 0) {
       await ctx.sendActivity(`${shortTitle(p.title)} has no customer reviews yet. It costs ${formatPrice(p)}${p.rating !== null ? ` and is rated ${p.rating.toFixed(1)} out of 5 in the catalogue` : ''}.`);
@@ -776,11 +813,19 @@ export class ShopBot extends ActivityHandler {
     await this.maybeInject(ctx, state, customerId, p.id, 'You might also like:');
   }
 
-  /** Whether the message shares a word with the product's title besides review words ("battery", "sound"). */
-  private namesBeyondReviewWords(text: string, productId: string): boolean {
+  /** How many words the message shares with the product's title besides review words ("battery", "sound"). */
+  private namesBeyondReviewWords(text: string, productId: string): number {
     const title = new Set((this.store.products.get(productId)?.title.toLowerCase().match(/[a-z0-9]+/g) ?? []));
-    const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !ABOUT_PRODUCT.test(w));
-    return words.some((w) => title.has(w));
+    const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !ABOUT_PRODUCT.test(w) && !ASPECT_ASKED.test(w));
+    return new Set(words.filter((w) => title.has(w))).size;
+  }
+
+  /** The line of a product's details that mentions what the question asks about, if any. */
+  private detailAbout(p: Product, question: string): string | null {
+    const asked = (question.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 3 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(does|support|supports|have|this|they|these|will)$/.test(w));
+    if (asked.length === 0) return null;
+    const lines = keyFeatures(p.description.replace(/\r?\n/g, '\n')).concat(p.description.split(/\r?\n|(?<=\.)\s+/).map((x) => clip(x.trim(), 160)));
+    return lines.find((l) => asked.every((w) => l.toLowerCase().includes(w.replace(/s$/, '')))) ?? lines.find((l) => asked.some((w) => w.length > 4 && l.toLowerCase().includes(w))) ?? null;
   }
 
   /** Suggestions nobody asked for: only where natural and at most once every few turns. */
