@@ -540,6 +540,9 @@ export class ShopBot extends ActivityHandler {
     // A short name of a thing ("bluetooth speaker", "echo dot", "usb hub") that the catalogue holds
     // with every word of it: a product request, whatever the intent head made of two words.
     if (!understood && !budget && !POLICY_WORDS.test(text) && this.catalogueHasAll(text)) return { kind: 'product' };
+    // The thing a request names is something the catalogue sells ("alarm clock for my son",
+    // "birthday greeting cards"): a product request, whatever the intent head made of it.
+    if (!understood && !POLICY_WORDS.test(text) && (shoppingScore >= 0.1 || nlu.intent !== 'out_of_scope') && this.catalogueSellsHead(text)) return { kind: 'product' };
     return { kind: 'none' };
   }
 
@@ -575,6 +578,14 @@ export class ShopBot extends ActivityHandler {
   private productRequestWithBudget(text: string, nlu: Understanding): boolean {
     const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
     return budget && this.namesCatalogueThings(text.replace(POLICY_WORDS_ALL, ' '));
+  }
+
+  /** Whether a request's head noun ("clock", "card", "calculator") is what some product's title names. */
+  private catalogueSellsHead(text: string): boolean {
+    if (/\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i.test(text)) return false;
+    const head = headNoun(text);
+    if (!head || head.length < 3 || GENERIC_WORDS.has(head)) return false;
+    return this.store.products.search(head, { limit: 20 }).some((p) => titleNames(p.title, head));
   }
 
   /** Whether products exist whose text has every content word of a short message (at most six). */
