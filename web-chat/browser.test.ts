@@ -385,7 +385,10 @@ describe('demo store and chat widget', () => {
     }
     // Every control in the panel has an accessible name.
     const unnamed = await page.evaluate(() =>
-      [...(document.getElementById('shopbot-widget')?.shadowRoot?.querySelectorAll('button, textarea') ?? [])].filter((b) => !(b.getAttribute('aria-label') || b.textContent?.trim())).length,
+      // A name from aria-label, aria-labelledby, a <label> or the control's own text.
+      [...(document.getElementById('shopbot-widget')?.shadowRoot?.querySelectorAll('button, textarea') ?? [])].filter(
+        (b) => !(b.getAttribute('aria-label') || b.getAttribute('aria-labelledby') || ((b as HTMLTextAreaElement).labels?.length ?? 0) > 0 || b.textContent?.trim()),
+      ).length,
     );
     expect(unnamed).toBe(0);
     // Escape closes the panel and gives focus back to the launcher.
