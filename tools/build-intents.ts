@@ -32,6 +32,7 @@ import {
   SHOPPING,
   SLOT_VALUES,
 } from './build-intents-data.js';
+import { fnv1a, hashOrder } from './hash-order.js';
 
 export const OOS_LABEL = 'out_of_scope';
 const UTTERANCES_PER_INTENT = 150;
@@ -55,19 +56,6 @@ interface Row {
   label: string;
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** Stable pseudo-random order: by hash of (salt, text), ties by text. */
-function hashOrder<T>(items: readonly T[], key: (t: T) => string, salt: string): T[] {
-  return [...items].sort((a, b) => fnv1a(salt + key(a)) - fnv1a(salt + key(b)) || (key(a) < key(b) ? -1 : 1));
-}
 
 /** Key for de-duplication: case, punctuation and the digits of order numbers do not count. */
 export function normalizeText(s: string): string {

@@ -22,6 +22,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { normalizeText, parseCsv } from './build-intents.js';
+import { hashOrder } from './hash-order.js';
 
 const TEST_PER_INTENT = 40;
 const REVERSE_TRAIN_PER_INTENT = 150;
@@ -43,18 +44,6 @@ interface Row {
   label: string;
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function hashOrder(items: readonly string[], salt: string): string[] {
-  return [...items].sort((a, b) => fnv1a(salt + a) - fnv1a(salt + b) || (a < b ? -1 : a > b ? 1 : 0));
-}
 
 /** De-duplication key: placeholders, case, punctuation and digits do not count. */
 export function narrowKey(text: string): string {
@@ -122,7 +111,7 @@ export function buildNarrowData(datasets: string): NarrowData {
     const seen = new Set<string>();
     for (const label of intents) {
       let n = 0;
-      for (const t of hashOrder(trainBy.get(label)!, `${salt}train:`)) {
+      for (const t of hashOrder(trainBy.get(label)!, (t) => t, `${salt}train:`)) {
         if (n >= trainCap) break;
         const k = narrowKey(t);
         if (!k || seen.has(k)) continue;
@@ -135,7 +124,7 @@ export function buildNarrowData(datasets: string): NarrowData {
     const used = new Set<string>();
     for (const label of intents) {
       let n = 0;
-      for (const t of hashOrder(testBy.get(label)!, `${salt}test:`)) {
+      for (const t of hashOrder(testBy.get(label)!, (t) => t, `${salt}test:`)) {
         if (n >= TEST_PER_INTENT) break;
         const k = narrowKey(t);
         if (!k || seen.has(k) || used.has(k)) continue;
