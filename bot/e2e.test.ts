@@ -272,11 +272,20 @@ describe('ShopBot end to end', () => {
     const queued = await agent.waitFor((e) => rows(e).some((t) => t.conversationId === conversationId));
     const ticket = rows(queued).find((t) => t.conversationId === conversationId)!;
 
+    // While waiting (an agent is online but has not taken the chat) the bot keeps answering, and
+    // asking again does not queue twice.
+    let waiting = await ask(c, 'meanwhile, can i pay with cash on delivery?', (t) => t.some((x) => /cash on delivery/i.test(x)));
+    expect(botTexts(c, waiting).join(' ')).toMatch(/Payment methods page/);
+    waiting = await ask(c, 'talk to a human', (t) => t.some((x) => /already in the queue/i.test(x)));
+    expect(store.tickets.queue().filter((q) => q.conversationId === conversationId)).toHaveLength(1);
+
     const accepted = await agent.emit('accept', { ticketId: ticket.ticketId });
     expect(accepted.ok).toBe(true);
     const view = accepted.view as { summary: string; transcript: { role: string; intent: string | null }[] };
     expect(view.summary).toMatch(/customer wrote/i);
     expect(view.transcript.some((m) => m.role === 'customer' && m.intent !== null)).toBe(true);
+    // The agent sees what the bot answered while the customer waited.
+    expect(view.transcript.some((m) => m.role === 'bot' && /Payment methods page/.test((m as { text?: string }).text ?? ''))).toBe(true);
     await c.waitFor((e) => e.event === 'message' && /Anna .*joined/.test(String(e.data.text)), { from });
 
     from = c.events.length;

@@ -109,7 +109,9 @@ export class HandoffService implements HandoffDesk {
     const position = this.store.tickets.position(ticket.id);
     // The bot tells the customer this position itself; the next queue flush need not repeat it.
     if (position !== null) this.told.set(ticket.id, position);
-    return { status: 'pending', position: position ?? 1 };
+    // An honest estimate: how long the last day's waiting customers actually waited (median).
+    const typical = this.store.tickets.medianPickupMs();
+    return { status: 'pending', position: position ?? 1, ...(typical !== null ? { typicalWaitMs: typical } : {}) };
   }
 
   cancel(conversationId: string): void {

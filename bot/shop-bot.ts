@@ -38,7 +38,8 @@ export interface HandoffRequest {
   priority: number;
 }
 
-export type HandoffOutcome = { status: 'pending'; position: number } | { status: 'offline' };
+/** `typicalWaitMs`: how long waiting customers recently waited for an agent (median), when known. */
+export type HandoffOutcome = { status: 'pending'; position: number; typicalWaitMs?: number } | { status: 'offline' };
 
 /** The hand-off desk as the bot sees it (bot/handoff.ts implements it). */
 export interface HandoffDesk {
@@ -270,9 +271,15 @@ export class ShopBot extends ActivityHandler {
         return;
       }
       this.handoff.customerWrote(conversationId);
-      // A human has the chat, or will shortly: the bot stays quiet. With nobody signed in, the
-      // request waits in the queue and the bot keeps helping meanwhile.
-      if (conversation.handoff === 'agent' || this.handoff.agentsOnline() > 0) return;
+      // A human has the chat: the bot stays quiet. While the customer waits in the queue the bot
+      // keeps answering; the agent who takes the chat sees those turns in the transcript.
+      if (conversation.handoff === 'agent') return;
+      const raw2 = raw.toLowerCase();
+      if (asksForPerson(raw2) || /^\s*(talk to a person|human|agent)\s*$/i.test(raw2)) {
+        const position = this.store.tickets.position(this.store.tickets.openForConversation(conversationId)?.id ?? -1);
+        await ctx.sendActivity(position !== null ? `You're already in the queue for a person (number ${position}). I'm still here if I can help meanwhile.` : "You're already waiting for a person. I'm still here if I can help meanwhile.");
+        return;
+      }
     }
 
     const action = parseCardAction(ctx.activity.value);
@@ -1019,7 +1026,8 @@ export class ShopBot extends ActivityHandler {
       await ctx.sendActivity(`${why} Our team is offline right now; leave your message here and an agent will answer as soon as they are back. You can keep chatting with me meanwhile.`);
       return;
     }
-    await ctx.sendActivity(`${why} You are number ${outcome.position} in the queue.`);
+    const wait = outcome.typicalWaitMs !== undefined ? ` Recently people waited about ${Math.max(1, Math.round(outcome.typicalWaitMs / 60_000))} minute${Math.round(outcome.typicalWaitMs / 60_000) > 1 ? 's' : ''} for a person.` : '';
+    await ctx.sendActivity(`${why} You are number ${outcome.position} in the queue.${wait} You can keep asking me meanwhile.`);
     await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'pending', position: outcome.position } });
   }
 }

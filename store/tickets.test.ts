@@ -138,4 +138,17 @@ describe('TicketRepo', () => {
     expect(store.conversations.get(old.conversationId)!.handoff).toBe('none');
     expect(errorOf(() => store.tickets.timeout(old.id)).code).toBe('invalid_transition');
   });
+
+  it('estimates the wait from how long the last day\'s tickets waited for an agent (median), not before there are a few', async () => {
+    const agent = await store.agents.create({ name: 'Ravi', email: 'ravi@example.com', password: 'pw-123456', skills: ['orders'] });
+    expect(store.tickets.medianPickupMs({ now: time.now() })).toBeNull();
+    for (const waitMin of [2, 4, 30]) {
+      const t = store.tickets.create({ conversationId: conv(), reason: 'help' });
+      time.advance(waitMin * 60_000);
+      store.tickets.assign(t.id, agent.id);
+    }
+    expect(store.tickets.medianPickupMs({ now: time.now() })).toBeCloseTo(4 * 60_000, -3);
+    // A day later those no longer count.
+    expect(store.tickets.medianPickupMs({ now: time.now() + 25 * 3600_000 })).toBeNull();
+  });
 });

@@ -105,6 +105,7 @@ export class TicketRepo {
   private readonly entryForConv;
   private readonly nextFor;
   private readonly forAgent;
+  private readonly pickups;
   private readonly stalePending;
   private readonly setHandoff;
 
@@ -160,8 +161,25 @@ export class TicketRepo {
     this.forAgent = db.prepare<[string, string], TicketRow>(
       `SELECT ${COLUMNS} FROM handoff_tickets WHERE agent_id = ? AND status = ? ORDER BY assigned_at, id`,
     );
+    this.pickups = db.prepare<[string], { ms: number }>(
+      `SELECT (julianday(assigned_at) - julianday(created_at)) * 86400000.0 AS ms FROM handoff_tickets
+        WHERE assigned_at IS NOT NULL AND assigned_at >= ? ORDER BY assigned_at DESC LIMIT 50`,
+    );
     this.stalePending = db.prepare<[string], TicketRow>(`SELECT ${COLUMNS} FROM handoff_tickets WHERE status = 'pending' AND created_at < ? ORDER BY id`);
     this.setHandoff = db.prepare<[HandoffState, string, string]>('UPDATE conversations SET handoff = ?, updated_at = max(updated_at, ?) WHERE id = ?');
+  }
+
+  /**
+   * The median time from joining the queue to an agent taking the chat, over the tickets taken in
+   * the last `windowMs` (at most the 50 newest); null when there are fewer than `min` of them.
+   */
+  medianPickupMs(opts: { now?: number; windowMs?: number; min?: number } = {}): number | null {
+    const now = opts.now ?? Date.now();
+    const since = new Date(now - (opts.windowMs ?? 24 * 3600_000)).toISOString();
+    const waits = this.pickups.all(since).map((r) => r.ms).filter((ms) => Number.isFinite(ms) && ms >= 0).sort((a, b) => a - b);
+    if (waits.length < (opts.min ?? 3)) return null;
+    const mid = Math.floor(waits.length / 2);
+    return waits.length % 2 ? waits[mid]! : (waits[mid - 1]! + waits[mid]!) / 2;
   }
 
   get(id: number): Ticket | undefined {
