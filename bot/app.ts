@@ -19,6 +19,7 @@ import { createHttpApp, type HttpApp, type RouteHandler } from './server.js';
 import { LearnedAnswers } from './learned-answers.js';
 import type { AnswerIndex, BotServices } from './services.js';
 import { ShopBot } from './shop-bot.js';
+import type { BusinessHours } from '../core/business-hours.js';
 
 export interface MessengerConfig {
   verifyToken: string;
@@ -51,6 +52,8 @@ export interface AppOptions {
   health?: () => Record<string, unknown>;
   /** The shop's tracking page for saved replies' {{order.trackingLink}}, with {carrier} and {tracking}. */
   trackingUrl?: string;
+  /** When the support team works; outside these hours a hand-off says when it is back. */
+  supportHours?: BusinessHours | null;
   /** Extra routes (static pages, dashboards). */
   routes?: Record<string, RouteHandler>;
   log?: (line: string) => void;
@@ -89,7 +92,7 @@ export function createApp(opts: AppOptions): App {
   const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
   const csat = new CsatService({ store, log });
   const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log });
-  const bot = new ShopBot(store, services, handoff, conversationState, userState, { log });
+  const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
   const gateway = new Gateway(store, adapter, bot, { log });
   handoff.bindGateway(gateway);
   csat.bindGateway(gateway);

@@ -132,6 +132,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     ...(messengerConfig(env) ? { messenger: messengerConfig(env)! } : {}),
     botFramework: config.botFramework,
     webIpLimits: config.webLimits,
+    supportHours: config.supportHours,
     trustedProxies: config.http.trustedProxies,
     routes: web.routes,
     ...(env.SHOPBOT_TRACKING_URL ? { trackingUrl: env.SHOPBOT_TRACKING_URL } : {}),

@@ -9,6 +9,7 @@ import { detectLanguage, englishOnlyReply } from './language.js';
 import { ASKS_FOR_HINDI, glossHinglish, HINGLISH_NOTE, mostlyHinglish } from './hinglish.js';
 import { attributesOf, hasAttribute, headNoun, modifiersOf, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
+import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
 export interface DialogState {
@@ -57,6 +58,8 @@ export interface ShopBotOptions {
   /** Below this intent confidence a turn counts as not understood. */
   minConfidence?: number;
   log?: (line: string) => void;
+  /** When the support team works; outside these hours a hand-off says when it is back. */
+  supportHours?: BusinessHours;
 }
 
 const ORDER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'change_shipping_address', 'set_up_shipping_address', 'get_refund', 'track_refund', 'delivery_period']);
@@ -215,6 +218,7 @@ export class ShopBot extends ActivityHandler {
   private readonly every: number;
   private readonly minConfidence: number;
   private readonly log: (line: string) => void;
+  private readonly hours: BusinessHours | undefined;
 
   constructor(
     private readonly store: Store,
@@ -232,6 +236,7 @@ export class ShopBot extends ActivityHandler {
     this.every = opts.suggestionEveryTurns ?? 3;
     this.minConfidence = opts.minConfidence ?? 0.5;
     this.log = opts.log ?? ((l) => console.error(l));
+    this.hours = opts.supportHours;
 
     this.onMessage(async (ctx, next) => {
       try {
@@ -1022,6 +1027,13 @@ export class ShopBot extends ActivityHandler {
     const priority = reason === 'negative_sentiment' ? 2 : reason === 'needs_human' ? 1 : 0;
     const outcome = await this.handoff.request({ conversationId: ctx.activity.conversation.id, customerId: this.customerId(ctx), reason, skill, priority });
     const why = { asked: 'Sure, let me get a person for you.', needs_human: 'This is one for our support team; let me get a person for you.', negative_sentiment: "I'm sorry this has been frustrating. Let me get a person to sort it out.", repeated_failure: "I'm clearly not getting this right. Let me get a person to help." }[reason];
+    // Outside the team's hours: when it is back, and the message waits for it as a ticket.
+    if (this.hours && !isOpen(this.hours)) {
+      const back = nextOpening(this.hours);
+      await ctx.sendActivity(`${why} Our support team is away right now${back !== null ? ` and back ${describeOpening(this.hours, back)}` : ''}. Leave your message here (with your e-mail if you'd like an answer there) and a person will pick it up then. You can keep chatting with me meanwhile.`);
+      if (outcome.status === 'pending') await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'pending', position: outcome.position } });
+      return;
+    }
     if (outcome.status === 'offline') {
       await ctx.sendActivity(`${why} Our team is offline right now; leave your message here and an agent will answer as soon as they are back. You can keep chatting with me meanwhile.`);
       return;

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseBusinessHours, type BusinessHours } from './business-hours.js';
 
 // One typed configuration object, read from environment variables. Every default runs the demo
 // store offline: embedded SQLite under data/, the bundled model under models/, no accounts or keys.
@@ -39,6 +40,8 @@ export interface Config {
   /** Per-IP limits of the web chat, besides the per-identity ones. */
   webLimits: { connectionsPerMinute: number; messagesPer10s: number };
   botFramework: BotFrameworkSettings;
+  /** When the support team works (SHOPBOT_SUPPORT_HOURS, SHOPBOT_TIMEZONE, SHOPBOT_HOLIDAYS); null: no schedule. */
+  supportHours: BusinessHours | null;
 }
 
 /**
@@ -112,6 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: int('PORT', env.PORT, 3000, 0, 65535),
       trustedProxies: (env.SHOPBOT_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     },
+    supportHours: env.SHOPBOT_SUPPORT_HOURS
+      ? parseBusinessHours(env.SHOPBOT_SUPPORT_HOURS, env.SHOPBOT_TIMEZONE || 'Asia/Kolkata', (env.SHOPBOT_HOLIDAYS ?? '').split(',').map((h) => h.trim()).filter(Boolean))
+      : null,
     webLimits: {
       connectionsPerMinute: int('SHOPBOT_WEB_IP_CONNECTIONS', env.SHOPBOT_WEB_IP_CONNECTIONS, 60, 1, 1_000_000),
       messagesPer10s: int('SHOPBOT_WEB_IP_MESSAGES', env.SHOPBOT_WEB_IP_MESSAGES, 60, 1, 1_000_000),
