@@ -35,7 +35,7 @@ const SCRIPTS: [RegExp, string, string][] = [
 
 /** Function words that English does not share (or rarely). */
 const LATIN: Record<string, { name: string; words: string[] }> = {
-  es: { name: 'Spanish', words: 'el la los las del que de en por para con una un es está están estoy quiero puedo cómo como cuándo cuando dónde donde qué pedido mi mis su sus hola gracias necesito tengo hay muy pero también envío envio devolución devolucion pago precio tienen tiene gratis puede pueden ustedes hacer dinero reembolso'.split(' ') },
+  es: { name: 'Spanish', words: 'el la los las del que de en por para con una un es está están estoy quiero puedo cómo como cuándo cuando dónde donde qué pedido mi mis su sus hola gracias necesito tengo hay muy pero también envío envio devolución devolucion pago precio tienen tiene gratis puede pueden ustedes hacer dinero reembolso unos unas devolver comprar cambiar tienes ayuda zapatos'.split(' ') },
   fr: { name: 'French', words: 'le la les des du une un est je vous nous mon ma mes est-ce que quand où comment pour avec bonjour merci commande livraison paiement voudrais'.split(' ') },
   de: { name: 'German', words: 'der die das und ist ich nicht mein meine wie wo wann bitte danke bestellung lieferung zahlung mit für ein eine können möchte'.split(' ') },
   pt: { name: 'Portuguese', words: 'o os as do da dos das que em para com um uma é está não meu minha quando onde como obrigado olá pedido entrega pagamento quero'.split(' ') },
