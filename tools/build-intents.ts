@@ -32,7 +32,8 @@ import {
   SHOPPING,
   SLOT_VALUES,
 } from './build-intents-data.js';
-import { fnv1a, hashOrder } from './hash-order.js';
+import { fnv1a } from './fixtures/rng.js';
+import { hashOrder } from './hash-order.js';
 
 export const OOS_LABEL = 'out_of_scope';
 const UTTERANCES_PER_INTENT = 150;
