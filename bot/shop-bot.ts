@@ -279,8 +279,7 @@ export class ShopBot extends ActivityHandler {
       // A human has the chat: the bot stays quiet. While the customer waits in the queue the bot
       // keeps answering; the agent who takes the chat sees those turns in the transcript.
       if (conversation.handoff === 'agent') return;
-      const raw2 = raw.toLowerCase();
-      if (asksForPerson(raw2) || /^\s*(talk to a person|human|agent)\s*$/i.test(raw2)) {
+      if (asksForPerson(raw)) {
         const position = this.store.tickets.position(this.store.tickets.openForConversation(conversationId)?.id ?? -1);
         await ctx.sendActivity(position !== null ? `You're already in the queue for a person (number ${position}). I'm still here if I can help meanwhile.` : "You're already waiting for a person. I'm still here if I can help meanwhile.");
         return;
@@ -343,12 +342,14 @@ export class ShopBot extends ActivityHandler {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
     }
+    // The help articles the message names by their topic words (once a turn; several steps ask).
+    const topics = this.services.faq.topics(text);
     // About the product in focus or just shown ("what do people say about the battery?"), or a
     // review question with nothing shown yet (the answer asks which product).
     // Asked as a question ("how is the battery life", "does it support fast charging?"): a new
     // request that names a feature ("usb c charging cable") is a search, not a question.
-    const asksAbout = ABOUT_PRODUCT.test(text) && (REVIEW_QUESTION.test(text) || /\?|^\s*(how|what|does|do|is|are|can|will|has|have|any)\b|\bhow\b/i.test(text));
-    if ((((state.focusProductId || state.lastProducts.length > 0) && asksAbout) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && this.services.faq.topics(text).length === 0) {
+    const asksAbout = ABOUT_PRODUCT.test(text) && (REVIEW_QUESTION.test(text) || /\?|^\s*(what|does|do|is|are|can|will|has|have|any)\b|\bhow\b/i.test(text));
+    if ((((state.focusProductId || state.lastProducts.length > 0) && asksAbout) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && topics.length === 0) {
       state.lowConfidenceStreak = 0;
       return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
@@ -373,8 +374,7 @@ export class ShopBot extends ActivityHandler {
     // Read on the words as written too: a gloss loses some of the ways people complain ("kitne baar").
     const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
     const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
-    // The help articles the message names by their topic words, and whether it is about one order.
-    const topics = this.services.faq.topics(text);
+    // Whether the message is about one order.
     const oneOrder = aboutOneOrder(text, topics);
     // "how can i contact you" asks how, not for a person now: the contact article answers it.
     const asksHowToContact = topics.includes('contact') && POLICY_ASK.test(text);
@@ -399,16 +399,16 @@ export class ShopBot extends ActivityHandler {
       state.lowConfidenceStreak = 0;
       return this.orderStatus(ctx, state, customerId, nlu);
     }
-    // The message names a policy topic by the store's own words for it ("refund kab tak aayega",
-    // "cod charges?", "retrun policy"): that article answers, up to two for two questions in one,
-    // unless it is a product request with a budget ("phone with emi under 15000").
     // "does it have a warranty?" about the product in focus: what its own details say, then the policy.
     if (state.focusProductId && topics.includes('warranty') && (/\b(it|this|that|this one|these)\b/i.test(text) || text.split(/\s+/).length <= 5)) {
       const p = this.store.products.get(state.focusProductId);
       const own = p ? WARRANTY_IN_DETAILS.exec(p.description) : null;
       if (p) await ctx.sendActivity(own ? `${shortTitle(p.title)} comes with ${own[0].replace(/\s+/g, ' ').trim()}, according to its product details.` : `The product details of ${shortTitle(p.title)} do not state its warranty period; the manufacturer's standard warranty applies.`);
     }
-    // An order action on one's own order ("please cancel my order ORD-…") is the order flow's.
+    // The message names a policy topic by the store's own words for it ("refund kab tak aayega",
+    // "cod charges?", "retrun policy"): that article answers, up to two for two questions in one,
+    // unless it is a product request with a budget ("phone with emi under 15000"). An order action
+    // on one's own order ("please cancel my order ORD-…") is the order flow's.
     const orderAction = understood && ORDER_INTENTS.has(nlu.intent) && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
     if (topics.length > 0 && !orderAction && !this.productRequestWithBudget(text, nlu)) {
       // An answer the store's people approved for this very question still comes first.
@@ -659,11 +659,22 @@ export class ShopBot extends ActivityHandler {
     const prices = { ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) };
     const conversationId = ctx.activity.conversation.id;
     const ask = (filters: SuggestRequest['filters']) => this.services.recommender.recommend({ customerId, query: text, queryVector: nlu.vector, filters, conversationId, k: 30 });
+    // The candidates' products, read from the store once for every step below.
+    const known = new Map<string, Product>();
+    const productsOf = (ids: readonly string[]): Map<string, Product> => {
+      for (const p of this.store.products.getMany(ids.filter((id) => !known.has(id)))) known.set(p.id, p);
+      return known;
+    };
+    const head = headNoun(text);
     let candidates = await ask(category ? { ...prices, category } : prices);
     // Nothing in that exact category: its parent ("Kettles & Hot Water Dispensers" for "Electric
     // Kettles"), where the head noun still keeps the thing asked for.
     const parent = category?.split('>').slice(0, -1).join('>').trim();
-    if (candidates.length === 0 && parent && parent.includes('>')) candidates = this.namingTheThing(text, await ask({ ...prices, category: parent })).filter((c) => titleNames(this.store.products.get(c.productId)?.title ?? '', headNoun(text) ?? ''));
+    if (candidates.length === 0 && parent && parent.includes('>')) {
+      const wider = await ask({ ...prices, category: parent });
+      const byId = productsOf(wider.map((c) => c.productId));
+      candidates = this.namingTheThing(text, head, wider, byId).filter((c) => titleNames(byId.get(c.productId)?.title ?? '', head ?? ''));
+    }
     if (candidates.length === 0 && category) {
       // A follow-up ("cheaper", "under 1000") that the kind of product shown cannot meet: said so,
       // not filled with other things.
@@ -674,18 +685,17 @@ export class ShopBot extends ActivityHandler {
     // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
     // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
     // two candidates name it in their own title, only those are shown.
-    let pool = this.namingTheThing(text, candidates);
+    const byId = productsOf(candidates.map((c) => c.productId));
+    let pool = this.namingTheThing(text, head, candidates, byId);
     // A colour asked for is a requirement where the titles say it ("Red Polkadot Coffee Mug").
     const colours = nlu.entities.colors.map((c) => c.toLowerCase()).filter((c) => COLOURS.includes(c));
     if (colours.length) {
-      const titles = new Map(this.store.products.getMany(pool.map((c) => c.productId)).map((p) => [p.id, p.title.toLowerCase()]));
-      const coloured = pool.filter((c) => colours.some((col) => new RegExp(`\\b${col}\\b`).test(titles.get(c.productId) ?? '')));
+      const coloured = pool.filter((c) => colours.some((col) => new RegExp(`\\b${col}\\b`).test(byId.get(c.productId)?.title.toLowerCase() ?? '')));
       if (coloured.length > 0) pool = coloured;
     }
     let suggestions = pool.slice(0, 5);
     let intro = nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:';
     if (attributes.length) {
-      const byId = new Map(this.store.products.getMany(pool.map((c) => c.productId)).map((p) => [p.id, p]));
       const fitting = pool.filter((c) => {
         const p = byId.get(c.productId);
         return p !== undefined && attributes.every((a) => hasAttribute(`${p.title} ${p.description}`, a));
@@ -694,7 +704,6 @@ export class ShopBot extends ActivityHandler {
       if (fitting.length) suggestions = fitting.slice(0, 5).map((f) => ({ ...f, reason: f.reason ? `${wanted} · ${f.reason}` : wanted }));
       else intro = `I couldn't find one with ${wanted}${nlu.entities.priceMax !== undefined ? ' within your budget' : ''}. These are the nearest I have:`;
     }
-    const byId = new Map(this.store.products.getMany(suggestions.map((c) => c.productId)).map((p) => [p.id, p]));
     suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(byId.get(c.productId), c.reason, nlu.entities.priceMax) }));
     state.lastInjectedTurn = state.turn;
     await this.show(ctx, state, customerId, suggestions, intro);
@@ -706,10 +715,9 @@ export class ShopBot extends ActivityHandler {
    * thing ("kettle"), at least two, or when the best candidate itself names it. Otherwise (the
    * titles say "Galaxy M13" where the customer said "phone") all candidates, as ranked.
    */
-  private namingTheThing<T extends { productId: string }>(text: string, candidates: T[]): T[] {
-    const head = headNoun(text);
+  private namingTheThing<T extends { productId: string }>(text: string, head: string | null, candidates: T[], byId: ReadonlyMap<string, Product>): T[] {
     if (!head) return candidates;
-    const titles = new Map(this.store.products.getMany(candidates.map((c) => c.productId)).map((p) => [p.id, p.title.toLowerCase()]));
+    const titles = new Map(candidates.map((c) => [c.productId, byId.get(c.productId)?.title.toLowerCase() ?? '']));
     const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
     if (named.length < 2) return candidates;
     const modifiers = modifiersOf(text, head);
