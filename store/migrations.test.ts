@@ -124,6 +124,24 @@ describe('migrations', () => {
     raw.close();
   });
 
+  it('migration 11 adds teams, password-change and cap columns, VIP customers and ticket re-queue columns', () => {
+    const db = openMemory();
+    try {
+      const cols = (t: string) => db.prepare<[], string>(`SELECT name FROM pragma_table_info('${t}')`).pluck().all();
+      expect(cols('teams')).toEqual(['id', 'name', 'skills', 'created_at']);
+      expect(cols('team_members')).toEqual(['team_id', 'agent_id', 'added_at']);
+      expect(cols('agents')).toEqual(expect.arrayContaining(['must_change_password', 'active', 'max_chats']));
+      expect(cols('customers')).toContain('vip');
+      expect(cols('handoff_tickets')).toEqual(expect.arrayContaining(['queued_at', 'lapsed_agents', 'team_id']));
+      db.prepare('INSERT INTO teams (id, name, skills, created_at) VALUES (?, ?, ?, ?)').run('t1', 'Payments', JSON.stringify(['payments']), 'now');
+      expect(() => db.prepare("INSERT INTO teams (id, name, created_at) VALUES ('t2', 'payments', 'now')").run()).toThrow(/UNIQUE/);
+      expect(() => db.prepare("INSERT INTO teams (id, name, skills, created_at) VALUES ('t3', 'X', '{}', 'now')").run()).toThrow(/CHECK/);
+      expect(() => db.prepare("INSERT INTO team_members (team_id, agent_id, added_at) VALUES ('t1', 'nobody', 'now')").run()).toThrow(/FOREIGN KEY/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('validates the migration list itself', () => {
     expect(() => validateMigrations(MIGRATIONS)).not.toThrow();
     expect(() => validateMigrations([{ version: 2, name: 'a', up: () => {} }])).toThrow(/expected 1/);

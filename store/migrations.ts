@@ -360,6 +360,43 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX csat_ratings_team ON csat_ratings (team_id) WHERE team_id IS NOT NULL;
     `),
   },
+  {
+    version: 11,
+    name: 'teams_and_assignment',
+    up: sql(`
+      -- Support teams: a team's skills (orders, payments, product, ...) are skills of its members too.
+      CREATE TABLE teams (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 256),
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 120),
+        skills TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(skills) AND json_type(skills) = 'array'),
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (team_id, agent_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX team_members_agent ON team_members (agent_id);
+
+      -- An initial or reset password must be changed at the next sign-in: such a session may do
+      -- nothing else. A deactivated account cannot sign in. max_chats: the account's own cap of open
+      -- chats (NULL: the configured default).
+      ALTER TABLE agents ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0 CHECK (must_change_password IN (0, 1));
+      ALTER TABLE agents ADD COLUMN active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1));
+      ALTER TABLE agents ADD COLUMN max_chats INTEGER CHECK (max_chats IS NULL OR max_chats BETWEEN 0 AND 100);
+
+      -- VIP customers are served first.
+      ALTER TABLE customers ADD COLUMN vip INTEGER NOT NULL DEFAULT 0 CHECK (vip IN (0, 1));
+
+      -- queued_at: when the ticket (re)entered the queue (NULL: created_at); an assignment the agent
+      -- did not answer in time puts it back. lapsed_agents: agents who let it lapse (JSON array), not
+      -- given it again. team_id: the team of the agent who resolved it (CSAT per team).
+      ALTER TABLE handoff_tickets ADD COLUMN queued_at TEXT;
+      ALTER TABLE handoff_tickets ADD COLUMN lapsed_agents TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(lapsed_agents) AND json_type(lapsed_agents) = 'array');
+      ALTER TABLE handoff_tickets ADD COLUMN team_id TEXT REFERENCES teams (id) ON DELETE SET NULL;
+    `),
+  },
 ];
 
 export interface MigrationResult {
