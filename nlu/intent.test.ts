@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder, type LoadedEncoder } from './encoder.js';
-import { main as evalIntent, intentMetrics } from './eval-intent.js';
+import { main as evalIntent, intentMetrics } from '../eval/intent.js';
 import { IntentDataError, readIntentFile, type IntentExample } from './intent-data.js';
 import { EmbeddingCache } from './intent-embeddings.js';
 import { PrototypeScorer } from './intent-distance.js';

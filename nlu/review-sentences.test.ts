@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ASPECTS } from './aspects.js';
-import { main as evalSentences, scoreSentences, type SentenceLabel } from './eval-review-sentences.js';
+import { main as evalSentences, scoreSentences, type SentenceLabel } from '../eval/review-sentences.js';
 import { createReviewAnalyzer, digestReviews, primaryAspectMatcher, reviewStars } from './reviews.js';
 import { loadSentiment, type LoadedSentiment } from './sentiment.js';
 

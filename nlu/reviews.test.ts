@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aspectMatcher, candidateTerms, discoverAspects, SEED_ASPECTS, termsIn } from './aspects.js';
 import { loadEncoder, type LoadedEncoder } from './encoder.js';
-import { parseEvalReview, spearman } from './eval-reviews.js';
-import { readEvalFile } from './eval-sentiment.js';
+import { parseEvalReview, spearman } from '../eval/reviews.js';
+import { readEvalFile } from '../eval/sentiment.js';
 import {
   createReviewAnalyzer,
   createReviewSummarizer,

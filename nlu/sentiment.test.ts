@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { EncoderInputError, ModelNotFoundError } from './encoder-types.js';
-import { classificationScores, parseLabeledText } from './eval-sentiment.js';
+import { classificationScores, parseLabeledText } from '../eval/sentiment.js';
 import { loadSentiment, polarLabel, ratingToLabel, sentimentOptionsFromEnv, SentimentInputError, type LoadedSentiment } from './sentiment.js';
 
 const MODEL = resolve(import.meta.dirname, '../models/sentiment-minilm');

@@ -18,7 +18,7 @@ export interface ItemMatrix {
 }
 
 const MAX_TEXT_CHARS = 1200;
-/** Description characters embedded (the same cut as build-eval-set.ts, so the bot and the eval share cached vectors). */
+/** Description characters embedded (the same cut as tools/build-recommend-eval-set.ts, so the bot and the eval share cached vectors). */
 export const DESCRIPTION_CHARS = 500;
 
 /** The text embedded for an item: title first (it matters most), then category, then the description's start. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateSessions } from './eval-session.js';
+import { evaluateSessions } from '../eval/recommend-session.js';
 import { Recommender } from './recommender.js';
 import { StoreEvents } from './store-sources.js';
 import { PRODUCT_BY_ID, seededTestStore, storeRecommender, testEncoder, type TestStore } from './test-support.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CoOccurrence } from './cooccurrence.js';
-import { coordinateSearch, leaveLastOut, MetricAccumulator, ndcgForRank, PopularityBaseline, rankUnder, sampleKeys, type EvalInteraction } from './eval-core.js';
+import { coordinateSearch, leaveLastOut, MetricAccumulator, ndcgForRank, PopularityBaseline, rankUnder, sampleKeys, type EvalInteraction } from '../eval/recommend-metrics.js';
 import { itemText, normalizeInPlace } from './item-embeddings.js';
 import { MemoryEvents, parseTime } from './memory-sources.js';
 import { Popularity } from './popularity.js';

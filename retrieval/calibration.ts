@@ -1,5 +1,5 @@
 // The confidence model: re-rank settings, a logistic model over three features of the ranked
-// candidates, and the threshold on its probability. Fitted by calibrate.ts on a held-out split and
+// candidates, and the threshold on its probability. Fitted by tools/calibrate-faq.ts on a held-out split and
 // saved as JSON: `retrieval/calibration.json` is the production default; an index can carry its own
 // (`faq.calibration.json` next to faq.hnsw) after calibrating on the store's own data.
 

@@ -17,7 +17,7 @@ import { parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { mulberry32, shuffleInPlace } from '../nlu/classifier.js';
 import { loadEncoder } from '../nlu/encoder.js';
-import { intentMetrics } from '../nlu/eval-intent.js';
+import { intentMetrics } from '../eval/intent.js';
 import { readIntentFile, type IntentExample } from '../nlu/intent-data.js';
 import { EmbeddingCache } from '../nlu/intent-embeddings.js';
 import { OUT_OF_SCOPE, predictIntents, trainIntentClassifier, type IntentTrainOptions } from '../nlu/intent.js';

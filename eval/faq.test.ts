@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from './eval-faq.js';
+import { main } from './faq.js';
 
 describe('eval faq', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faq-eval-test-'));

@@ -3,9 +3,9 @@ import { parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { isRecord } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
-import { MAX_INPUT_BYTES } from './encoder.js';
-import { readEvalFile, sentimentOptionsFromFlags } from './eval-sentiment.js';
-import { loadSentiment, polarLabel, ratingToLabel } from './sentiment.js';
+import { MAX_INPUT_BYTES } from '../nlu/encoder.js';
+import { readEvalFile, sentimentOptionsFromFlags } from './sentiment.js';
+import { loadSentiment, polarLabel, ratingToLabel } from '../nlu/sentiment.js';
 
 // `npm run --silent eval -- reviews --test R.jsonl [--model DIR] [--dtype q8|fp32] [--strict] [--summarize]`
 // Lines: {"product": "...", "text": "...", "rating": 1-5} (other fields are ignored). review_accuracy
@@ -108,8 +108,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     );
 
     if (flags.summarize === true) {
-      const { summarizeReviewList } = await import('./reviews.js');
-      const { getSharedEncoder } = await import('./shared-encoder.js');
+      const { summarizeReviewList } = await import('../nlu/reviews.js');
+      const { getSharedEncoder } = await import('../nlu/shared-encoder.js');
       const encoder = await getSharedEncoder(loadConfig());
       const groups = new Map<string, EvalReview[]>();
       rows.forEach((r) => groups.set(r.product, [...(groups.get(r.product) ?? []), r]));

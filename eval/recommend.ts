@@ -14,13 +14,13 @@ import {
   coordinateSearch,
   type BlendCandidate,
   type EvalInteraction,
-} from './eval-core.js';
-import { evaluateSessions, type HitCounts } from './eval-session.js';
-import { embedItems, type ItemMatrix } from './item-embeddings.js';
-import { loadEvents, MemoryEvents, parseTime } from './memory-sources.js';
-import { TopK } from './topk.js';
-import { Recommender, type RecommenderOptions } from './recommender.js';
-import type { CatalogItem, Interaction } from './types.js';
+} from './recommend-metrics.js';
+import { evaluateSessions, type HitCounts } from './recommend-session.js';
+import { embedItems, type ItemMatrix } from '../recommender/item-embeddings.js';
+import { loadEvents, MemoryEvents, parseTime } from '../recommender/memory-sources.js';
+import { TopK } from '../recommender/topk.js';
+import { Recommender, type RecommenderOptions } from '../recommender/recommender.js';
+import type { CatalogItem, Interaction } from '../recommender/types.js';
 
 // `npm run --silent eval -- recommend --interactions I.jsonl --items P.jsonl [--k 10]`
 //
@@ -39,7 +39,7 @@ import type { CatalogItem, Interaction } from './types.js';
 // With --events E.jsonl (store events: customer_id, product_id, type, ts; e.g. fixtures/store/events.jsonl)
 // the JSON also gets `session_next_item`: hit@k of the next new item a customer views or buys within
 // a browsing session, for popularity, the profile without the session, and profile + session
-// (protocol in eval-session.ts and recommender/README.md).
+// (protocol in eval/recommend-session.ts and recommender/README.md).
 // Stdout's last line is the contract's JSON; details (tuned weights, validation scores) go to stderr.
 
 interface EvalItem {

@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { isRecord } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
-import { SEED_ASPECTS } from './aspects.js';
-import { MAX_INPUT_BYTES } from './encoder.js';
-import { readEvalFile, sentimentOptionsFromFlags } from './eval-sentiment.js';
-import { createReviewAnalyzer, type ReviewAnalysis } from './reviews.js';
-import { loadSentiment, SENTIMENT_LABELS, type SentimentLabel } from './sentiment.js';
+import { SEED_ASPECTS } from '../nlu/aspects.js';
+import { MAX_INPUT_BYTES } from '../nlu/encoder.js';
+import { readEvalFile, sentimentOptionsFromFlags } from './sentiment.js';
+import { createReviewAnalyzer, type ReviewAnalysis } from '../nlu/reviews.js';
+import { loadSentiment, SENTIMENT_LABELS, type SentimentLabel } from '../nlu/sentiment.js';
 
 // `npm run --silent eval -- review-sentences --file F.jsonl [--model DIR] [--dtype q8|fp32] [--strict] [--errors N]`
 //

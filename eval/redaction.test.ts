@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main, parseRedactionRow, scoreRedaction, type RedactionRow } from './eval-redaction.js';
-import { redactText, redactUnchecked, type Redaction } from './redact.js';
+import { main, parseRedactionRow, scoreRedaction, type RedactionRow } from './redaction.js';
+import { redactText, redactUnchecked, type Redaction } from '../retrieval/redact.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'redaction');
 

@@ -1,7 +1,7 @@
-import type { ItemMatrix } from './item-embeddings.js';
-import { MemoryEvents } from './memory-sources.js';
-import { Recommender, type RecommenderOptions } from './recommender.js';
-import type { CatalogItem, EventSource, Interaction } from './types.js';
+import type { ItemMatrix } from '../recommender/item-embeddings.js';
+import { MemoryEvents } from '../recommender/memory-sources.js';
+import { Recommender, type RecommenderOptions } from '../recommender/recommender.js';
+import type { CatalogItem, EventSource, Interaction } from '../recommender/types.js';
 
 // Session-aware next-item evaluation on event sequences (views, add-to-carts, purchases), e.g.
 // fixtures/store/events.jsonl. The question: while a customer browses, does a content-free request

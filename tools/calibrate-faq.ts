@@ -1,6 +1,6 @@
 // Fits the production confidence model on a held-out split (never on the test split):
 //
-//   npx tsx retrieval/calibrate.ts [--index fixtures/retrieval/faq-index.jsonl] [--calib fixtures/retrieval/faq-calib.jsonl]
+//   npx tsx tools/calibrate-faq.ts [--index fixtures/retrieval/faq-index.jsonl] [--calib fixtures/retrieval/faq-calib.jsonl]
 //                                  [--out retrieval/calibration.json] [--precision 0.95]
 //
 // 1. Builds a fresh index from the index file and ranks every calibration question once.
@@ -17,12 +17,12 @@ import { resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { loadEncoder } from '../nlu/encoder.js';
-import { featuresOf, rerank } from './answer.js';
-import { DEFAULT_CALIBRATION_PATH, DEFAULT_RERANK, confidence, saveCalibration, type Calibration, type Features, type RerankSettings } from './calibration.js';
-import type { SearchHit } from './index-store.js';
-import { buildTempIndex, parsePair, parseQuestion, readRows } from './pairs.js';
-import { redactText } from './redact.js';
-import { cleanQuestion } from './answer.js';
+import { featuresOf, rerank } from '../retrieval/answer.js';
+import { DEFAULT_CALIBRATION_PATH, DEFAULT_RERANK, confidence, saveCalibration, type Calibration, type Features, type RerankSettings } from '../retrieval/calibration.js';
+import type { SearchHit } from '../retrieval/index-store.js';
+import { buildTempIndex, parsePair, parseQuestion, readRows } from '../retrieval/pairs.js';
+import { redactText } from '../retrieval/redact.js';
+import { cleanQuestion } from '../retrieval/answer.js';
 
 export interface Sample {
   features: Features;

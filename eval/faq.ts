@@ -14,10 +14,10 @@ import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { loadEncoder } from '../nlu/encoder.js';
 import { percentile, round } from '../bench/stats.js';
-import { cleanQuestion, FaqRetriever } from './answer.js';
-import { loadCalibration } from './calibration.js';
-import { buildTempIndex, parsePair, parseQuestion, readRows } from './pairs.js';
-import { redactText } from './redact.js';
+import { cleanQuestion, FaqRetriever } from '../retrieval/answer.js';
+import { loadCalibration } from '../retrieval/calibration.js';
+import { buildTempIndex, parsePair, parseQuestion, readRows } from '../retrieval/pairs.js';
+import { redactText } from '../retrieval/redact.js';
 
 export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const { flags } = parseArgs(argv);

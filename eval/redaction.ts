@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { formatLineErrors, isRecord, readJsonl } from '../core/jsonl.js';
-import { PII_TYPES, redact, type PiiType, type Redaction } from './redact.js';
+import { PII_TYPES, redact, type PiiType, type Redaction } from '../retrieval/redact.js';
 
 // `npm run --silent eval -- redaction --file F.jsonl [--strict] [--misses N]`
 //

@@ -1,6 +1,6 @@
 // Builds the FAQ evaluation files from the historical transcripts fixture, deterministically:
 //
-//   npx tsx retrieval/build-eval-set.ts [--transcripts fixtures/store/transcripts.jsonl] [--out fixtures/retrieval]
+//   npx tsx tools/build-faq-eval-set.ts [--transcripts fixtures/store/transcripts.jsonl] [--out fixtures/retrieval]
 //
 // Bitext transcripts carry an intent label: it is the answer group. Per group, units are sorted by a
 // hash of their transcript id and split 70 / 15 / 15 into
@@ -18,8 +18,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { formatLineErrors, isRecord, readJsonl } from '../core/jsonl.js';
-import { extractUnit, normalizeQuestion, parseConversation, type ConversationInput } from './extract.js';
-import { redactText } from './redact.js';
+import { extractUnit, normalizeQuestion, parseConversation, type ConversationInput } from '../retrieval/extract.js';
+import { redactText } from '../retrieval/redact.js';
 
 const rank = (id: string): string => createHash('sha256').update(`faq-split:${id}`).digest('hex');
 
@@ -114,7 +114,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
   main(process.argv.slice(2)).then(
     (r) => process.stdout.write(JSON.stringify(r) + '\n'),
     (e: unknown) => {
-      process.stderr.write(`build-eval-set: ${(e as Error).message}\n`);
+      process.stderr.write(`build-faq-eval-set: ${(e as Error).message}\n`);
       process.exitCode = 1;
     },
   );

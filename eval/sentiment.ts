@@ -3,8 +3,8 @@ import { parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { formatLineErrors, isRecord, readJsonl } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
-import { MAX_INPUT_BYTES } from './encoder.js';
-import { loadSentiment, polarLabel, SENTIMENT_LABELS, sentimentOptionsFromEnv, type SentimentLabel, type SentimentOptions, type SentimentResult } from './sentiment.js';
+import { MAX_INPUT_BYTES } from '../nlu/encoder.js';
+import { loadSentiment, polarLabel, SENTIMENT_LABELS, sentimentOptionsFromEnv, type SentimentLabel, type SentimentOptions, type SentimentResult } from '../nlu/sentiment.js';
 
 // `npm run --silent eval -- sentiment --test E.jsonl [--chat | --model DIR] [--dtype q8|fp32] [--strict]`
 // Lines: {"text": "...", "label": "positive"|"negative"|"neutral"}. A file without neutral labels is
@@ -88,8 +88,8 @@ const round = (x: number) => Math.round(x * 1e4) / 1e4;
 /** The chat sentiment head (trained into the data folder if needed) as an analyzeMany. */
 async function chatHead(): Promise<{ modelId: string; analyzeMany: (texts: string[], o: { onBatch: (n: number) => void }) => Promise<SentimentResult[]>; close(): Promise<void> }> {
   const config = loadConfig();
-  const { loadEncoder } = await import('./encoder.js');
-  const { loadChatSentiment } = await import('./chat-sentiment.js');
+  const { loadEncoder } = await import('../nlu/encoder.js');
+  const { loadChatSentiment } = await import('../nlu/chat-sentiment.js');
   const encoder = await loadEncoder({ ...config.encoder });
   const { sentiment } = await loadChatSentiment({ config, encoder, log: (l) => process.stderr.write(l + '\n') });
   return {

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from './eval-recommend.js';
-import { embedItems, VectorCache } from './item-embeddings.js';
-import { testEncoder } from './test-support.js';
+import { main } from './recommend.js';
+import { embedItems, VectorCache } from '../recommender/item-embeddings.js';
+import { testEncoder } from '../recommender/test-support.js';
 
 // The eval contract end to end on small temp files (real encoder), and the on-disk vector cache.
 

@@ -1,5 +1,5 @@
 // Pure parts of the offline evaluation: leave-last-out split, ranking metrics, the popularity
-// baseline and the grid search for the blend weights. eval-recommend.ts wires them to files.
+// baseline and the grid search for the blend weights. eval/recommend.ts wires them to files.
 
 export interface EvalInteraction {
   user: string;
@@ -134,7 +134,7 @@ export const WEIGHT_GRID: Readonly<Record<keyof BlendCandidate, readonly number[
   content: [0, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10],
   collaborative: [0, 0.25, 0.5, 1, 2, 4],
   popularity: [0, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
-  // trending is not searched offline (see eval-recommend.ts); it stays at the start value
+  // trending is not searched offline (see eval/recommend.ts); it stays at the start value
   trending: [],
   categoryPopularity: [0, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
 };

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { isRecord, readJsonl } from '../core/jsonl.js';
-import { DESCRIPTION_CHARS } from './item-embeddings.js';
+import { DESCRIPTION_CHARS } from '../recommender/item-embeddings.js';
 
 // Builds the recommender's eval files from the store fixtures:
 //   fixtures/recommender/interactions.jsonl  one line per order line of every non-cancelled order in
@@ -17,7 +17,7 @@ import { DESCRIPTION_CHARS } from './item-embeddings.js';
 //   fixtures/recommender/items.jsonl          {id, title, category, description} from products.jsonl
 //                                             (description cut to 500 characters to keep the file small)
 //
-//   npx tsx recommender/build-eval-set.ts [--fixtures fixtures/store] [--out fixtures/recommender]
+//   npx tsx tools/build-recommend-eval-set.ts [--fixtures fixtures/store] [--out fixtures/recommender]
 
 
 export interface BuildResult {

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
-import { loadEncoder } from './encoder.js';
-import { readIntentFile, type IntentExample } from './intent-data.js';
-import { EmbeddingCache } from './intent-embeddings.js';
-import { OUT_OF_SCOPE, predictIntents, trainIntentClassifier, type IntentClassifier } from './intent.js';
-import { loadBotIntentClassifier } from './intent-bot.js';
+import { loadEncoder } from '../nlu/encoder.js';
+import { readIntentFile, type IntentExample } from '../nlu/intent-data.js';
+import { EmbeddingCache } from '../nlu/intent-embeddings.js';
+import { OUT_OF_SCOPE, predictIntents, trainIntentClassifier, type IntentClassifier } from '../nlu/intent.js';
+import { loadBotIntentClassifier } from '../nlu/intent-bot.js';
 
 // `npm run --silent eval -- intent --train T.jsonl --test E.jsonl [--oos-label oos]`
 //
