@@ -142,6 +142,27 @@ describe('migrations', () => {
     }
   });
 
+  it('migration 12 adds Messenger threads, message deliveries and read marks', () => {
+    const db = openMemory();
+    try {
+      const cols = (t: string) => db.prepare<[], string>(`SELECT name FROM pragma_table_info('${t}')`).pluck().all();
+      expect(cols('messenger_threads')).toEqual(['psid', 'last_inbound_at']);
+      expect(cols('message_deliveries')).toEqual(['message_id', 'channel', 'recipient', 'status', 'reason', 'attempts', 'external_id', 'sent_at', 'updated_at']);
+      expect(cols('read_marks')).toEqual(['conversation_id', 'reader', 'seq', 'read_at']);
+      db.prepare("INSERT INTO conversations (id, channel, started_at, updated_at, source) VALUES ('v', 'web', 'now', 'now', 'live')").run();
+      const msg = db.prepare("INSERT INTO messages (conversation_id, seq, direction, role, channel, text, created_at) VALUES ('v', 1, 'out', 'agent', 'web', 'hi', 'now')").run().lastInsertRowid;
+      db.prepare("INSERT INTO message_deliveries (message_id, channel, status, updated_at) VALUES (?, 'web', 'sent', 'now')").run(msg);
+      expect(() => db.prepare("INSERT INTO message_deliveries (message_id, channel, status, updated_at) VALUES (999, 'web', 'sent', 'now')").run()).toThrow(/FOREIGN KEY/);
+      expect(() => db.prepare("UPDATE message_deliveries SET status = 'lost'").run()).toThrow(/CHECK/);
+      expect(() => db.prepare("INSERT INTO read_marks (conversation_id, reader, seq, read_at) VALUES ('v', 'bot', 1, 'now')").run()).toThrow(/CHECK/);
+      db.prepare("INSERT INTO read_marks (conversation_id, reader, seq, read_at) VALUES ('v', 'customer', 1, 'now')").run();
+      db.prepare("DELETE FROM conversations WHERE id = 'v'").run();
+      expect(db.prepare('SELECT (SELECT count(*) FROM message_deliveries) + (SELECT count(*) FROM read_marks) AS n').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
   it('validates the migration list itself', () => {
     expect(() => validateMigrations(MIGRATIONS)).not.toThrow();
     expect(() => validateMigrations([{ version: 2, name: 'a', up: () => {} }])).toThrow(/expected 1/);

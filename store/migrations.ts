@@ -397,6 +397,44 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE handoff_tickets ADD COLUMN team_id TEXT REFERENCES teams (id) ON DELETE SET NULL;
     `),
   },
+  {
+    version: 12,
+    name: 'delivery_and_read_receipts',
+    up: sql(`
+      -- Messenger: when each user (PSID) last wrote to the page, in ms since the epoch. Meta's
+      -- 24-hour window (messaging_type RESPONSE) and the 7-day HUMAN_AGENT tag count from it.
+      CREATE TABLE messenger_threads (
+        psid TEXT PRIMARY KEY CHECK (length(psid) BETWEEN 1 AND 64),
+        last_inbound_at INTEGER NOT NULL CHECK (last_inbound_at >= 0)
+      ) WITHOUT ROWID;
+
+      -- Delivery of an agent's message to the customer: sending, sent (the channel took it),
+      -- delivered (it reached the customer's device or open chat), read, or failed with the reason.
+      -- recipient: the PSID on Messenger; external_id: Meta's message id; sent_at: ms since the epoch.
+      CREATE TABLE message_deliveries (
+        message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        channel TEXT NOT NULL CHECK (length(channel) BETWEEN 1 AND 32),
+        recipient TEXT CHECK (recipient IS NULL OR length(recipient) <= 300),
+        status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'delivered', 'read', 'failed')),
+        reason TEXT CHECK (reason IS NULL OR length(reason) <= 500),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        external_id TEXT CHECK (external_id IS NULL OR length(external_id) <= 512),
+        sent_at INTEGER,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX message_deliveries_recipient ON message_deliveries (channel, recipient, sent_at) WHERE recipient IS NOT NULL;
+
+      -- Read receipts: up to which message (seq) each side has seen a conversation (the customer:
+      -- what the bot and agents wrote; the agent: what the customer wrote).
+      CREATE TABLE read_marks (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        reader TEXT NOT NULL CHECK (reader IN ('customer', 'agent')),
+        seq INTEGER NOT NULL CHECK (seq >= 0),
+        read_at TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, reader)
+      ) WITHOUT ROWID;
+    `),
+  },
 ];
 
 export interface MigrationResult {
