@@ -13,6 +13,7 @@ import { ReceiptRepo } from './receipts.js';
 import { ReviewRepo } from './reviews.js';
 import { StateRepo } from './state.js';
 import { TicketRepo } from './tickets.js';
+import { UnansweredRepo } from './unanswered.js';
 
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
 export * from './types.js';
@@ -38,6 +39,8 @@ export interface Store {
   canned: CannedReplyRepo;
   /** Customer satisfaction ratings after resolved hand-offs. */
   csat: CsatRepo;
+  /** Customer messages the bot could not answer (for the reports). */
+  unanswered: UnansweredRepo;
   close(): void;
 }
 
@@ -59,6 +62,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     pendingTurns: new PendingTurnRepo(db, now),
     canned: new CannedReplyRepo(db, now),
     csat: new CsatRepo(db, now),
+    unanswered: new UnansweredRepo(db, now),
     close: () => db.close(),
   };
 }
@@ -87,3 +91,4 @@ export { CannedReplyRepo, normalizeShortcut, SHORTCUT_PATTERN, type CannedReply,
 export { CsatRepo, MAX_CSAT_COMMENT, type CsatAnswer, type CsatAverage, type CsatRating, type Resolution } from './csat.js';
 export { StateRepo, SqliteBotStorage, type PutOptions, type StoreItems } from './state.js';
 export { ReceiptRepo, RECEIPT_TTL_MS, type ReceiptOptions } from './receipts.js';
+export { UnansweredRepo, UNANSWERED_REASONS, type UnansweredMessage, type UnansweredReason } from './unanswered.js';

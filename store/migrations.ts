@@ -435,6 +435,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `),
   },
+  {
+    version: 13,
+    name: 'unanswered_messages',
+    up: sql(`
+      -- Customer messages the bot could not answer: out of scope, unsure what was meant, no confident
+      -- answer, or the repeated failure that sent the chat to a person. The reports group them by
+      -- similarity so the store knows which help articles to write.
+      CREATE TABLE unanswered_messages (
+        message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        reason TEXT NOT NULL CHECK (reason IN ('out_of_scope', 'unsure', 'no_answer', 'repeated_failure')),
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX unanswered_messages_time ON unanswered_messages (created_at);
+    `),
+  },
 ];
 
 export interface MigrationResult {
