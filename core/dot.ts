@@ -17,3 +17,8 @@ export function dotAt(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo
   for (; d < n; d++) s0 += a[ao + d]! * b[bo + d]!;
   return s0 + s1 + s2 + s3;
 }
+
+/** Dot product of two whole vectors (the cosine when both are L2-normalized, as every embedding here is). */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return dotAt(a, 0, b, 0, a.length);
+}

@@ -1,22 +1,14 @@
 import { dotAt } from '../core/dot.js';
+import { mulberry32 } from '../core/rng.js';
+
+export { mulberry32 };
 
 // Small, dependency-free maths for classifier heads on top of the frozen sentence encoder:
-// a seeded PRNG, multinomial logistic regression (softmax) over dense sentence vectors plus
+// multinomial logistic regression (softmax) over dense sentence vectors plus
 // optional sparse hashed lexical features, trained with mini-batch Adam. Everything works on
 // Float32Arrays with no per-example allocation in the hot loops, and is deterministic: the same
 // data, options and seed give bit-identical weights.
 
-/** mulberry32: tiny, fast 32-bit PRNG; floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** In-place Fisher-Yates shuffle driven by `rand`. */
 export function shuffleInPlace<T>(arr: { length: number; [i: number]: T }, rand: () => number): void {

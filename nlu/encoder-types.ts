@@ -1,6 +1,8 @@
 // The one sentence encoder that NLU, retrieval and the recommender share. Implementations load
 // the model once and coalesce concurrent calls into batched forward passes.
 
+import { dot } from '../core/dot.js';
+
 export const EMBEDDING_DIM = 384;
 
 export interface Encoder {
@@ -55,8 +57,4 @@ export class ModelNotFoundError extends Error {
 }
 
 /** Cosine similarity of two L2-normalized vectors (a dot product). */
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
+export const cosine: (a: Float32Array, b: Float32Array) => number = dot;

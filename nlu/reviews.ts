@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../core/config.js';
-import { formatLineErrors, isRecord, readJsonl, type LineError } from '../core/jsonl.js';
+import { isRecord, readJsonl, type LineError } from '../core/jsonl.js';
 import { progress as makeProgress } from '../core/progress.js';
 import { discoverAspects, SEED_ASPECTS, words, type AspectDef, type DiscoverOptions } from './aspects.js';
 import type { Encoder } from './encoder-types.js';
@@ -985,26 +984,4 @@ export function createReviewSummarizer(deps: SummaryDeps & { source: ReviewSourc
       return job;
     },
   };
-}
-
-let shared: Promise<ReviewSummarizer> | null = null;
-
-/**
- * The process-wide summarizer: shared encoder and sentiment model, the store fixture's reviews
- * (fixtures/store/reviews.jsonl) and a file cache under data/review-summaries.
- */
-export function getReviewSummarizer(config: Config, log: (line: string) => void = (l) => console.error(l)): Promise<ReviewSummarizer> {
-  if (!shared) {
-    shared = (async () => {
-      const [{ getSharedEncoder }, { getSharedSentiment }] = await Promise.all([import('./shared-encoder.js'), import('./sentiment.js')]);
-      const path = join(config.fixturesDir, 'store', 'reviews.jsonl');
-      const [encoder, sentiment, src] = await Promise.all([getSharedEncoder(config), getSharedSentiment(config), jsonlReviewSource(path)]);
-      if (src.errors.length) log(`[reviews] skipped ${src.errors.length} bad lines:\n${formatLineErrors(path, src.errors, 5)}`);
-      return createReviewSummarizer({ encoder, sentiment, source: src.source, cache: new FileSummaryCache(join(config.dataDir, 'review-summaries')) });
-    })().catch((err: unknown) => {
-      shared = null;
-      throw err;
-    });
-  }
-  return shared;
 }

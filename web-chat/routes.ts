@@ -92,8 +92,3 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
   };
   return { routes, insights, close: () => insights.close() };
 }
-
-/** The routes alone, for `createApp({ routes: webChatRoutes({ store }) })`. */
-export function webChatRoutes(opts: WebChatOptions): Record<string, RouteHandler> {
-  return createWebChat(opts).routes;
-}
