@@ -46,6 +46,8 @@ export interface Product {
   rating: number | null;
   ratingCount: number | null;
   source: string;
+  /** The product's page on the store (a path on the store's site, or an absolute http(s) URL); null: none. */
+  url: string | null;
 }
 
 export interface ProductHit extends Product {
