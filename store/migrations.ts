@@ -451,6 +451,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX unanswered_messages_time ON unanswered_messages (created_at);
     `),
   },
+  {
+    version: 14,
+    name: 'products_url',
+    up: sql(`
+      -- A product's page on the store: a path on the store's site ("/?product=P-1", resolved against
+      -- the page the chat runs on, and against SHOPBOT_PUBLIC_URL for Messenger) or an absolute
+      -- http(s) URL. Product cards link to it. NULL: no page, cards show no link.
+      ALTER TABLE products ADD COLUMN url TEXT CHECK (url IS NULL OR (length(url) BETWEEN 1 AND 2048 AND (substr(url, 1, 1) = '/' OR substr(url, 1, 7) = 'http://' OR substr(url, 1, 8) = 'https://')));
+      -- The demo catalogue (products seeded from fixtures/) opens on the demo store page.
+      UPDATE products SET url = '/?product=' || id WHERE source IN ('amazon-india', 'online-retail-uci', 'datafiniti');
+    `),
+  },
 ];
 
 export interface MigrationResult {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStoreError } from './errors.js';
-import { toFtsQuery } from './products.js';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, migrate } from './migrations.js';
+import { checkProductUrl, toFtsQuery } from './products.js';
 import { baseFixtures, product, seededStore } from './test-helpers.js';
 import type { Store } from './index.js';
 
@@ -12,7 +14,7 @@ beforeAll(async () => {
   set.products.push(
     product('P4', { title: 'Crème brûlée torch', description: 'Kitchen blow torch for desserts', category: 'Home & Kitchen > Tools', price: 899, stock: 2 }),
     product('P5', { title: 'Running shoes', description: 'Lightweight shoe for running', category: 'Sports', price: 2499, stock: 1, rating_count: 500 }),
-    product('P6', { title: 'Bluetooth speaker', description: 'Portable wireless speaker', category: 'Electronics > Audio', price: 1499, stock: 7 }),
+    product('P6', { title: 'Bluetooth speaker', description: 'Portable wireless speaker', category: 'Electronics > Audio', price: 1499, stock: 7, url: 'https://shop.example/p/speaker-6' }),
   );
   ctx = await seededStore(set);
   store = ctx.store;
@@ -125,5 +127,38 @@ describe('ProductRepo', () => {
     ctx.db.prepare("DELETE FROM products WHERE id = 'P5'").run();
     expect(store.products.search('shoes')).toEqual([]);
     expect(ctx.db.prepare("INSERT INTO products_fts (products_fts) VALUES ('integrity-check')").run().changes).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('product page urls', () => {
+  it('a seeded product carries its own url, or the demo store page /?product=<id>', () => {
+    expect(store.products.get('P6')!.url).toBe('https://shop.example/p/speaker-6');
+    expect(store.products.get('P1')!.url).toBe('/?product=P1');
+    expect(store.products.getMany(['P4'])[0]!.url).toBe('/?product=P4');
+    expect(store.products.search('speaker')[0]!.url).toBe('https://shop.example/p/speaker-6');
+  });
+
+  it('accepts store paths and http(s) URLs only', () => {
+    for (const ok of ['/p/1', '/?product=P-1', 'https://shop.example/p/1?x=1#y', 'http://127.0.0.1:4000/p/2']) expect(checkProductUrl(ok)).toBe(ok);
+    for (const bad of ['', '//evil.example/x', 'javascript:alert(1)', 'data:text/html,hi', 'p/1', '/a b', '/a\\b', 'https:///nohost', 'ftp://x.example/', 'x'.repeat(2049), 42, null]) {
+      expect(checkProductUrl(bad)).toBeNull();
+    }
+  });
+
+  it('migration 14 gives the demo catalogue of an existing database the demo store page, and refuses other schemes', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, MIGRATIONS.slice(0, 13));
+      const insert = db.prepare("INSERT INTO products (id, title, description, category, price, currency, stock, source) VALUES (?, 't', 'd', 'c', 1, 'INR', 1, ?)");
+      insert.run('P-DEMO', 'amazon-india');
+      insert.run('P-OWN', 'import');
+      migrate(db);
+      const url = (id: string) => db.prepare<[string], string | null>('SELECT url FROM products WHERE id = ?').pluck().get(id);
+      expect(url('P-DEMO')).toBe('/?product=P-DEMO');
+      expect(url('P-OWN')).toBeNull();
+      expect(() => db.prepare("UPDATE products SET url = 'javascript:alert(1)' WHERE id = 'P-OWN'").run()).toThrow(/CHECK/);
+    } finally {
+      db.close();
+    }
   });
 });

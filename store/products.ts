@@ -14,9 +14,31 @@ interface ProductRow {
   rating: number | null;
   rating_count: number | null;
   source: string;
+  url: string | null;
 }
 
-const COLUMNS = 'p.id, p.title, p.description, p.category, p.price, p.currency, p.stock, p.image, p.rating, p.rating_count, p.source';
+const COLUMNS = 'p.id, p.title, p.description, p.category, p.price, p.currency, p.stock, p.image, p.rating, p.rating_count, p.source, p.url';
+
+/**
+ * A product page address as the store keeps it: a path on the store's own site ("/p/123",
+ * "/?product=P-1") or an absolute http(s) URL, at most 2,048 characters. Protocol-relative ("//x"),
+ * backslashes, control characters and other schemes (javascript:, data:) are refused: null.
+ */
+export function checkProductUrl(url: unknown): string | null {
+  if (typeof url !== 'string' || url.length === 0 || url.length > 2048) return null;
+  if (/[\\\s\u0000-\u001f\u007f]/.test(url)) return null;
+  if (url.startsWith('/')) return url.startsWith('//') ? null : url;
+  if (!/^https?:\/\/[^/]/i.test(url)) return null;
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The demo catalogue's product page: the demo store opens `/?product=<id>`. */
+export const demoProductUrl = (id: string): string => `/?product=${encodeURIComponent(id)}`;
 
 export function toProduct(r: ProductRow): Product {
   return {
@@ -31,6 +53,7 @@ export function toProduct(r: ProductRow): Product {
     rating: r.rating,
     ratingCount: r.rating_count,
     source: r.source,
+    url: checkProductUrl(r.url),
   };
 }
 

@@ -5,6 +5,7 @@ import { formatLineErrors, readJsonl, type LineError } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
 import { hashPassword, verifyPasswordHash } from './agents.js';
 import type { DB } from './db.js';
+import { checkProductUrl, demoProductUrl } from './products.js';
 import { MAX_ID_BYTES, MAX_SHORT_BYTES } from './text.js';
 import { EVENT_TYPES, IDENTITY_CHANNELS, ROLES, type EventType, type IdentityChannel, type OrderStatus, type Role, type StaffRole } from './types.js';
 import { arr, id, Invalid, num, obj, oneOf, optId, optNum, optStr, ref, str, text, time, validator, type Obj } from './validate.js';
@@ -147,6 +148,7 @@ interface ProductIn {
   rating: number | null;
   rating_count: number | null;
   source: string;
+  url: string | null;
 }
 
 interface CustomerIn {
@@ -230,7 +232,10 @@ function productValidator(seen: Set<string>) {
       rating: optNum(o, 'rating', { min: 0, max: 5 }),
       rating_count: optNum(o, 'rating_count', { min: 0, int: true }),
       source: str(o, 'source', { maxBytes: MAX_ID_BYTES }),
+      // The product's page; the demo catalogue (no url in the fixtures) opens on the demo store page.
+      url: o.url === undefined || o.url === null ? demoProductUrl(id(o, 'id')) : checkProductUrl(o.url),
     };
+    if (row.url === null) throw new Invalid(`"url" must be a path on the store's site ("/p/1") or an http(s) URL, got ${JSON.stringify(o.url).slice(0, 100)}`);
     if (!/^[A-Z]{3}$/.test(row.currency)) throw new Invalid(`"currency" must be a 3-letter ISO 4217 code, got ${JSON.stringify(row.currency)}`);
     unique(seen, row.id, 'product');
     seen.add(row.id);
@@ -512,7 +517,7 @@ function writeAll(
 
   // products
   const products = prepUpsert<ProductIn>(db, 'products', ['id'], [
-    'title', 'description', 'category', 'price', 'currency', 'stock', 'image', 'rating', 'rating_count', 'source',
+    'title', 'description', 'category', 'price', 'currency', 'stock', 'image', 'rating', 'rating_count', 'source', 'url',
   ]);
   let p = bar('products', data.products.length);
   data.products.forEach((row, i) => {
