@@ -168,3 +168,51 @@ describe('login lockout', () => {
     expect(() => store.agents.chargeLoginAttempt('a'.repeat(5000))).toThrow();
   });
 });
+
+describe('account state: must-change passwords, deactivation, caps (issue #18 item 2)', () => {
+  it('an initial password: the session is only an account for the password change until it is changed', async () => {
+    const a = await store.agents.create({ name: 'New', email: 'new@example.com', password: 'initial-pass-1', mustChangePassword: true });
+    expect(a.mustChangePassword).toBe(true);
+    const s = store.agents.createSession(a.id);
+    const other = store.agents.createSession(a.id);
+    expect(store.agents.verifySession(s.token)).toBeNull();
+    expect(store.agents.sessionAccount(s.token)?.mustChangePassword).toBe(true);
+    await expect(store.agents.changePassword(a.id, 'wrong', 'a-brand-new-one')).rejects.toThrow(/current password is wrong/);
+    await expect(store.agents.changePassword(a.id, 'initial-pass-1', 'short')).rejects.toThrow(/at least 10 characters/);
+    await expect(store.agents.changePassword(a.id, 'initial-pass-1', 'initial-pass-1')).rejects.toThrow(/must differ/);
+    const changed = await store.agents.changePassword(a.id, 'initial-pass-1', 'a-brand-new-one', s.token);
+    expect(changed.mustChangePassword).toBe(false);
+    expect(store.agents.verifySession(s.token)?.id).toBe(a.id);
+    expect(store.agents.sessionAccount(other.token)).toBeNull(); // the account's other sessions ended
+    expect(await store.agents.verifyPassword('new@example.com', 'a-brand-new-one')).not.toBeNull();
+  });
+
+  it('a reset generates a password to change at the next sign-in and ends every session', async () => {
+    const a = await store.agents.create({ name: 'Old', email: 'old@example.com', password: 'old-password-1' });
+    const s = store.agents.createSession(a.id);
+    const pw = await store.agents.resetPassword(a.id);
+    expect(pw).toMatch(/^[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$/);
+    expect(store.agents.sessionAccount(s.token)).toBeNull();
+    expect(await store.agents.verifyPassword('old@example.com', 'old-password-1')).toBeNull();
+    expect((await store.agents.verifyPassword('old@example.com', pw))?.mustChangePassword).toBe(true);
+    await expect(store.agents.resetPassword('ghost')).rejects.toThrow(/not found/);
+  });
+
+  it('a deactivated account cannot sign in and its sessions end; caps and names are validated', async () => {
+    const a = await store.agents.create({ name: 'Gone', email: 'gone@example.com', password: 'gone-password', maxChats: 2 });
+    expect(a.maxChats).toBe(2);
+    const s = store.agents.createSession(a.id);
+    store.agents.setActive(a.id, false);
+    expect(store.agents.verifySession(s.token)).toBeNull();
+    expect(await store.agents.verifyPassword('gone@example.com', 'gone-password')).toBeNull();
+    store.agents.setActive(a.id, true);
+    expect(await store.agents.verifyPassword('gone@example.com', 'gone-password')).not.toBeNull();
+    store.agents.setMaxChats(a.id, null);
+    expect(store.agents.get(a.id)!.maxChats).toBeNull();
+    expect(() => store.agents.setMaxChats(a.id, 101)).toThrow(/0 to 100/);
+    expect(() => store.agents.setMaxChats(a.id, 1.5)).toThrow(/0 to 100/);
+    store.agents.setName(a.id, ' Back ');
+    expect(store.agents.get(a.id)!.name).toBe('Back');
+    expect(() => store.agents.setName(a.id, ' ')).toThrow(/name/);
+  });
+});

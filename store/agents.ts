@@ -61,9 +61,50 @@ interface AgentRow {
   skills: string;
   role: StaffRole;
   created_at: string;
+  must_change_password: number;
+  active: number;
+  max_chats: number | null;
 }
 
-const toAgent = (r: AgentRow): Agent => ({ id: r.id, name: r.name, email: r.email, skills: JSON.parse(r.skills) as string[], role: r.role, createdAt: r.created_at });
+/** A staff account as the management views see it (an Agent with its account state). */
+export interface StaffAccount extends Agent {
+  /** An initial or reset password: the account's sessions may only change it. */
+  mustChangePassword: boolean;
+  /** False: deactivated, cannot sign in. */
+  active: boolean;
+  /** This account's cap of open chats; null: the configured default. */
+  maxChats: number | null;
+}
+
+const toAgent = (r: AgentRow): StaffAccount => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  skills: JSON.parse(r.skills) as string[],
+  role: r.role,
+  createdAt: r.created_at,
+  mustChangePassword: r.must_change_password === 1,
+  active: r.active === 1,
+  maxChats: r.max_chats,
+});
+
+/** Shortest password a person may choose (initial and reset passwords are generated). */
+export const MIN_PASSWORD_LENGTH = 10;
+
+/** A random password for a new or reset account: 16 characters of an unambiguous alphabet (~80 bits). */
+export function generatePassword(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(16);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return `${out.slice(0, 4)}-${out.slice(4, 8)}-${out.slice(8, 12)}-${out.slice(12)}`;
+}
+
+function checkMaxChats(n: unknown): number | null {
+  if (n === null) return null;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 100) throw new StoreError('invalid_input', 'max chats must be an integer from 0 to 100 (or null for the default)');
+  return n;
+}
 
 function checkRole(role: unknown): StaffRole {
   if (typeof role !== 'string' || !(STAFF_ROLES as readonly string[]).includes(role)) {
@@ -80,6 +121,10 @@ export interface NewAgent {
   skills?: readonly string[];
   /** Defaults to 'agent'. */
   role?: StaffRole;
+  /** An initial password the person must replace at the first sign-in (default false). */
+  mustChangePassword?: boolean;
+  /** This account's cap of open chats; null or absent: the configured default. */
+  maxChats?: number | null;
 }
 
 /**
@@ -115,6 +160,12 @@ export class AgentRepo {
   private readonly setHash;
   private readonly setSkillsStmt;
   private readonly setRoleStmt;
+  private readonly setMustChange;
+  private readonly setActiveStmt;
+  private readonly setMaxChatsStmt;
+  private readonly setNameStmt;
+  private readonly revokeAllStmt;
+  private readonly revokeOthersStmt;
   private readonly insertSession;
   private readonly sessionAgent;
   private readonly deleteSession;
@@ -131,20 +182,26 @@ export class AgentRepo {
     private readonly db: DB,
     private readonly now: () => number = Date.now,
   ) {
-    const cols = 'id, name, email, password_hash, skills, role, created_at';
+    const cols = 'id, name, email, password_hash, skills, role, created_at, must_change_password, active, max_chats';
     this.byId = db.prepare<[string], AgentRow>(`SELECT ${cols} FROM agents WHERE id = ?`);
     this.byEmail = db.prepare<[string], AgentRow>(`SELECT ${cols} FROM agents WHERE email = ?`);
     this.listStmt = db.prepare<[], AgentRow>(`SELECT ${cols} FROM agents ORDER BY name, id`);
-    this.insertStmt = db.prepare<[AgentRow]>(`INSERT INTO agents (${cols}) VALUES (@id, @name, @email, @password_hash, @skills, @role, @created_at)`);
+    this.insertStmt = db.prepare<[AgentRow]>(`INSERT INTO agents (${cols}) VALUES (@id, @name, @email, @password_hash, @skills, @role, @created_at, @must_change_password, @active, @max_chats)`);
     this.setRoleStmt = db.prepare<[string, string]>('UPDATE agents SET role = ? WHERE id = ?');
+    this.setMustChange = db.prepare<[number, string]>('UPDATE agents SET must_change_password = ? WHERE id = ?');
+    this.setActiveStmt = db.prepare<[number, string]>('UPDATE agents SET active = ? WHERE id = ?');
+    this.setMaxChatsStmt = db.prepare<[number | null, string]>('UPDATE agents SET max_chats = ? WHERE id = ?');
+    this.setNameStmt = db.prepare<[string, string]>('UPDATE agents SET name = ? WHERE id = ?');
+    this.revokeAllStmt = db.prepare<[string]>('DELETE FROM agent_sessions WHERE agent_id = ?');
+    this.revokeOthersStmt = db.prepare<[string, string]>('DELETE FROM agent_sessions WHERE agent_id = ? AND token_hash <> ?');
     this.setHash = db.prepare<[string, string]>('UPDATE agents SET password_hash = ? WHERE id = ?');
     this.setSkillsStmt = db.prepare<[string, string]>('UPDATE agents SET skills = ? WHERE id = ?');
     this.insertSession = db.prepare<[string, string, string, string]>(
       'INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
     );
     this.sessionAgent = db.prepare<[string, string], AgentRow>(
-      `SELECT a.id, a.name, a.email, a.password_hash, a.skills, a.role, a.created_at
-       FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ? AND s.expires_at > ?`,
+      `SELECT a.id, a.name, a.email, a.password_hash, a.skills, a.role, a.created_at, a.must_change_password, a.active, a.max_chats
+       FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ? AND s.expires_at > ? AND a.active = 1`,
     );
     this.deleteSession = db.prepare<[string]>('DELETE FROM agent_sessions WHERE token_hash = ?');
     this.deleteExpired = db.prepare<[string]>('DELETE FROM agent_sessions WHERE expires_at <= ?');
@@ -157,7 +214,7 @@ export class AgentRepo {
     this.failurePurge = db.prepare<[string, string]>('DELETE FROM login_failures WHERE updated_at <= ? AND (locked_until IS NULL OR locked_until <= ?)');
   }
 
-  async create(a: NewAgent): Promise<Agent> {
+  async create(a: NewAgent): Promise<StaffAccount> {
     const name = checkText('agent name', a.name, MAX_SHORT_BYTES);
     const email = checkText('agent email', a.email, MAX_SHORT_BYTES).trim();
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new StoreError('invalid_input', `"${email}" is not an e-mail address`);
@@ -170,6 +227,9 @@ export class AgentRepo {
       skills: JSON.stringify(skills),
       role: checkRole(a.role ?? 'agent'),
       created_at: isoTime(undefined, this.now),
+      must_change_password: a.mustChangePassword ? 1 : 0,
+      active: 1,
+      max_chats: checkMaxChats(a.maxChats ?? null),
     };
     try {
       this.insertStmt.run(row);
@@ -183,37 +243,98 @@ export class AgentRepo {
     return toAgent(row);
   }
 
-  get(id: string): Agent | undefined {
+  get(id: string): StaffAccount | undefined {
     const r = this.byId.get(id);
     return r ? toAgent(r) : undefined;
   }
 
-  getByEmail(email: string): Agent | undefined {
+  getByEmail(email: string): StaffAccount | undefined {
     const r = this.byEmail.get(email.trim());
     return r ? toAgent(r) : undefined;
   }
 
-  list(): Agent[] {
+  list(): StaffAccount[] {
     return this.listStmt.all().map(toAgent);
   }
 
   /**
    * The agent if the e-mail/password pair is right, else null. Unknown e-mails still pay for one
-   * scrypt run, so response time does not reveal which e-mails exist.
+   * scrypt run, so response time does not reveal which e-mails exist. A deactivated account is
+   * refused like a wrong password.
    */
-  async verifyPassword(email: string, password: string): Promise<Agent | null> {
+  async verifyPassword(email: string, password: string): Promise<StaffAccount | null> {
     const r = typeof email === 'string' ? this.byEmail.get(email.trim()) : undefined;
     if (!r) {
       this.dummyHash ??= hashPassword('not-a-real-password');
       await verifyPasswordHash(String(password), await this.dummyHash);
       return null;
     }
-    return (await verifyPasswordHash(String(password), r.password_hash)) ? toAgent(r) : null;
+    return (await verifyPasswordHash(String(password), r.password_hash)) && r.active === 1 ? toAgent(r) : null;
   }
 
   async setPassword(id: string, password: string): Promise<void> {
     const hash = await hashPassword(password);
     if (this.setHash.run(hash, id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+  }
+
+  /**
+   * An administrator's reset: a new generated password (returned, shown once) that must be changed
+   * at the next sign-in, and every session of the account ends.
+   */
+  async resetPassword(id: string): Promise<string> {
+    if (!this.byId.get(id)) throw new StoreError('not_found', `agent ${id} not found`);
+    const password = generatePassword();
+    const hash = await hashPassword(password);
+    this.db.transaction(() => {
+      this.setHash.run(hash, id);
+      this.setMustChange.run(1, id);
+      this.revokeAllStmt.run(id);
+    })();
+    return password;
+  }
+
+  /**
+   * The person changes their own password: the current one must be right and the new one at least
+   * MIN_PASSWORD_LENGTH characters and different. Clears must-change; the account's other sessions
+   * end (`keepToken`'s stays). 'invalid_input' with a message for the person when refused.
+   */
+  async changePassword(id: string, current: string, next: string, keepToken?: string): Promise<StaffAccount> {
+    const r = this.byId.get(id);
+    if (!r) throw new StoreError('not_found', `agent ${id} not found`);
+    if (!(await verifyPasswordHash(String(current), r.password_hash))) throw new StoreError('invalid_input', 'the current password is wrong');
+    if (typeof next !== 'string' || Array.from(next).length < MIN_PASSWORD_LENGTH) throw new StoreError('invalid_input', `the new password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+    if (next === current) throw new StoreError('invalid_input', 'the new password must differ from the current one');
+    const hash = await hashPassword(next);
+    this.db.transaction(() => {
+      this.setHash.run(hash, id);
+      this.setMustChange.run(0, id);
+      if (keepToken) this.revokeOthersStmt.run(id, hashToken(keepToken));
+      else this.revokeAllStmt.run(id);
+    })();
+    return this.get(id)!;
+  }
+
+  /** A deactivated account cannot sign in and its sessions end; reactivating lets it sign in again. */
+  setActive(id: string, active: boolean): void {
+    this.db.transaction(() => {
+      if (this.setActiveStmt.run(active ? 1 : 0, id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+      if (!active) this.revokeAllStmt.run(id);
+    })();
+  }
+
+  /** The account's own cap of open chats; null: the configured default. */
+  setMaxChats(id: string, maxChats: number | null): void {
+    if (this.setMaxChatsStmt.run(checkMaxChats(maxChats), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+  }
+
+  setName(id: string, name: string): void {
+    if (typeof name !== 'string' || !name.trim()) throw new StoreError('invalid_input', 'a name is needed');
+    if (this.setNameStmt.run(checkText('agent name', name.trim(), MAX_SHORT_BYTES), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+  }
+
+  /** Ends every session of the account; returns how many. */
+  revokeAllSessions(agentId: string): number {
+    return this.revokeAllStmt.run(agentId).changes;
   }
 
   setSkills(id: string, skills: readonly string[]): void {
@@ -240,8 +361,20 @@ export class AgentRepo {
     return { token, agentId, expiresAt };
   }
 
-  /** The agent owning a live session token, or null (unknown, revoked or expired). */
-  verifySession(token: string): Agent | null {
+  /**
+   * The agent owning a live session token, or null (unknown, revoked or expired, a deactivated
+   * account, or one that must change its password first: such a session may do nothing else).
+   */
+  verifySession(token: string): StaffAccount | null {
+    const a = this.sessionAccount(token);
+    return a && !a.mustChangePassword ? a : null;
+  }
+
+  /**
+   * Like verifySession, but also returns an account that must change its password (for the
+   * password-change and sign-out routes only).
+   */
+  sessionAccount(token: string): StaffAccount | null {
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) return null;
     const r = this.sessionAgent.get(hashToken(token), new Date(this.now()).toISOString());
     return r ? toAgent(r) : null;

@@ -101,7 +101,7 @@ export class CsatRepo {
     // One row per resolution: a second answer updates rating (and the comment, when one is given).
     this.upsert = db.prepare<{ ticket: number; conv: string; agent: string | null; rating: number; comment: string | null; keepComment: number; channel: string; at: string }, Row>(
       `INSERT INTO csat_ratings (ticket_id, conversation_id, agent_id, team_id, rating, comment, channel, created_at, updated_at)
-       VALUES (@ticket, @conv, @agent, NULL, @rating, @comment, @channel, @at, @at)
+       VALUES (@ticket, @conv, @agent, (SELECT team_id FROM handoff_tickets WHERE id = @ticket), @rating, @comment, @channel, @at, @at)
        ON CONFLICT (ticket_id) DO UPDATE SET
          rating = excluded.rating,
          comment = CASE WHEN @keepComment = 1 THEN csat_ratings.comment ELSE excluded.comment END,

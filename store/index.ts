@@ -13,6 +13,8 @@ import { ReceiptRepo } from './receipts.js';
 import { ReviewRepo } from './reviews.js';
 import { StateRepo } from './state.js';
 import { TicketRepo } from './tickets.js';
+import { TeamRepo } from './teams.js';
+import { VipRepo } from './vip.js';
 import { UnansweredRepo } from './unanswered.js';
 
 export { StoreError, isStoreError, type StoreErrorCode } from './errors.js';
@@ -41,6 +43,10 @@ export interface Store {
   csat: CsatRepo;
   /** Customer messages the bot could not answer (for the reports). */
   unanswered: UnansweredRepo;
+  /** Support teams with skills and members. */
+  teams: TeamRepo;
+  /** VIP customers (served first). */
+  vip: VipRepo;
   close(): void;
 }
 
@@ -63,6 +69,8 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     canned: new CannedReplyRepo(db, now),
     csat: new CsatRepo(db, now),
     unanswered: new UnansweredRepo(db, now),
+    teams: new TeamRepo(db, now),
+    vip: new VipRepo(db),
     close: () => db.close(),
   };
 }

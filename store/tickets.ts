@@ -38,6 +38,7 @@ const toEntry = (r: EntryRow, now: number): QueueEntry => ({
   position: r.position,
   waitMs: Math.max(0, now - Date.parse(r.created_at)),
   customerName: r.customer_name,
+  vip: r.customer_vip === 1,
   lastMessage: r.last_text === null ? null : { text: r.last_text, sentiment: r.last_sentiment },
 });
 
@@ -59,6 +60,8 @@ export interface QueueEntry extends Ticket {
   position: number | null;
   waitMs: number;
   customerName: string | null;
+  /** A VIP customer (customers.vip): served first. */
+  vip: boolean;
   /** The customer's latest message in the conversation, if any. */
   lastMessage: { text: string; sentiment: string | null } | null;
 }
@@ -73,6 +76,7 @@ export interface QueuePosition {
 interface EntryRow extends TicketRow {
   position: number | null;
   customer_name: string | null;
+  customer_vip: number | null;
   last_text: string | null;
   last_sentiment: string | null;
 }
@@ -80,7 +84,7 @@ interface EntryRow extends TicketRow {
 // The agents' view of pending tickets `t`: customer name, and the customer's latest message found
 // through the messages (conversation_id, id) index, one probe per ticket.
 const ENTRY_SELECT = (from: string, position: string) => `
-  SELECT t.*, ${position} AS position, c.name AS customer_name, m.text AS last_text, m.sentiment AS last_sentiment
+  SELECT t.*, ${position} AS position, c.name AS customer_name, c.vip AS customer_vip, m.text AS last_text, m.sentiment AS last_sentiment
   FROM ${from} LEFT JOIN customers c ON c.id = t.customer_id
   LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = t.conversation_id AND role = 'customer' ORDER BY id DESC LIMIT 1)`;
 
@@ -108,6 +112,11 @@ export class TicketRepo {
   private readonly pickups;
   private readonly stalePending;
   private readonly setHandoff;
+  private readonly openCountsStmt;
+  private readonly unansweredStmt;
+  private readonly requeueStmt;
+  private readonly pendingStmt;
+  private readonly raiseStmt;
 
   constructor(
     private readonly db: DB,
@@ -165,7 +174,26 @@ export class TicketRepo {
       `SELECT (julianday(assigned_at) - julianday(created_at)) * 86400000.0 AS ms FROM handoff_tickets
         WHERE assigned_at IS NOT NULL AND assigned_at >= ? ORDER BY assigned_at DESC LIMIT 50`,
     );
-    this.stalePending = db.prepare<[string], TicketRow>(`SELECT ${COLUMNS} FROM handoff_tickets WHERE status = 'pending' AND created_at < ? ORDER BY id`);
+    // A ticket put back in the queue (requeue) waits from when it came back.
+    this.stalePending = db.prepare<[string], TicketRow>(`SELECT ${COLUMNS} FROM handoff_tickets WHERE status = 'pending' AND coalesce(queued_at, created_at) < ? ORDER BY id`);
+    this.openCountsStmt = db.prepare<[string], { agent_id: string; n: number }>(
+      `SELECT agent_id, count(*) AS n FROM handoff_tickets WHERE status = 'assigned' AND agent_id IN (SELECT value FROM json_each(?)) GROUP BY agent_id`,
+    );
+    // Assigned before the cutoff and no agent message in the conversation since the assignment.
+    this.unansweredStmt = db.prepare<[string], TicketRow>(
+      `SELECT ${COLUMNS} FROM handoff_tickets t WHERE t.status = 'assigned' AND t.assigned_at < ?
+         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = t.conversation_id AND m.role = 'agent' AND m.created_at >= t.assigned_at)
+       ORDER BY t.assigned_at, t.id`,
+    );
+    this.requeueStmt = db.prepare<{ id: number; agent: string; now: string }>(
+      `UPDATE handoff_tickets SET status = 'pending', agent_id = NULL, assigned_at = NULL, queued_at = @now,
+         lapsed_agents = CASE WHEN EXISTS (SELECT 1 FROM json_each(lapsed_agents) WHERE value = @agent) THEN lapsed_agents ELSE json_insert(lapsed_agents, '$[#]', @agent) END
+       WHERE id = @id AND status = 'assigned' AND agent_id = @agent`,
+    );
+    this.pendingStmt = db.prepare<[number], TicketRow & { lapsed_agents: string }>(
+      `SELECT ${COLUMNS}, lapsed_agents FROM handoff_tickets WHERE status = 'pending' ORDER BY ${QUEUE_ORDER} LIMIT ?`,
+    );
+    this.raiseStmt = db.prepare<[number, number, number]>("UPDATE handoff_tickets SET priority = ? WHERE id = ? AND status = 'pending' AND priority < ?");
     this.setHandoff = db.prepare<[HandoffState, string, string]>('UPDATE conversations SET handoff = ?, updated_at = max(updated_at, ?) WHERE id = ?');
   }
 
@@ -268,9 +296,17 @@ export class TicketRepo {
     return r ? toEntry(r, this.now()) : undefined;
   }
 
-  assign(id: number, agentId: string): Ticket {
+  /**
+   * pending -> assigned to the agent. With `maxOpen`, refused ('conflict') when the agent already
+   * holds that many assigned tickets (checked in the same transaction).
+   */
+  assign(id: number, agentId: string, opts: { maxOpen?: number } = {}): Ticket {
     return this.db
       .transaction(() => {
+        if (opts.maxOpen !== undefined) {
+          const open = this.openCountsStmt.get(JSON.stringify([agentId]))?.n ?? 0;
+          if (open >= opts.maxOpen) throw new StoreError('conflict', `you already have ${open} open chat${open === 1 ? '' : 's'}, the most you may hold at once`);
+        }
         const now = isoTime(undefined, this.now);
         let changed: number;
         try {
@@ -319,6 +355,45 @@ export class TicketRepo {
     return this.db
       .transaction(() => this.stalePending.all(cutoff).map((t) => this.timeout(t.id)))
       .immediate();
+  }
+
+  /** How many assigned tickets each agent holds (agents holding none are absent). */
+  openCounts(agentIds: readonly string[]): Map<string, number> {
+    if (agentIds.length === 0) return new Map();
+    return new Map(this.openCountsStmt.all(JSON.stringify(agentIds)).map((r) => [r.agent_id, r.n]));
+  }
+
+  /** Pending tickets in queue order with the agents who let them lapse (for auto-assignment). */
+  pendingForAssignment(limit = 200): (Ticket & { lapsedAgents: string[] })[] {
+    return this.pendingStmt.all(Math.max(1, Math.min(1000, Math.trunc(limit)))).map((r) => ({ ...toTicket(r), lapsedAgents: JSON.parse(r.lapsed_agents) as string[] }));
+  }
+
+  /** Assigned before `cutoffMs` ago with no agent message since: the agent did not answer in time. */
+  unanswered(maxSilenceMs: number): Ticket[] {
+    return this.unansweredStmt.all(new Date(this.now() - maxSilenceMs).toISOString()).map(toTicket);
+  }
+
+  /**
+   * The agent did not answer: assigned -> pending again (waiting from now, keeping its place by
+   * priority and age), and the agent is remembered so the chat is not given back to them.
+   */
+  requeue(id: number, agentId: string): Ticket {
+    return this.db
+      .transaction(() => {
+        const now = isoTime(undefined, this.now);
+        const changed = this.requeueStmt.run({ id, agent: agentId, now }).changes;
+        const t = this.byId.get(id);
+        if (!t) throw new StoreError('not_found', `ticket ${id} not found`);
+        if (changed === 0) throw new StoreError('invalid_transition', `ticket ${id} is ${t.status}${t.agent_id ? ` with ${t.agent_id}` : ''}; only a ticket assigned to ${agentId} can go back to the queue`);
+        this.setHandoff.run('pending', now, t.conversation_id);
+        return toTicket(t);
+      })
+      .immediate();
+  }
+
+  /** Raises a pending ticket's priority to at least `priority` (e.g. the waiting customer got upset); true if it changed. */
+  raisePriority(id: number, priority: number): boolean {
+    return this.raiseStmt.run(priority, id, priority).changes === 1;
   }
 
   listForAgent(agentId: string, status: TicketStatus = 'assigned'): Ticket[] {
