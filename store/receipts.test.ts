@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './db.js';
 import { isStoreError } from './errors.js';
 import { createStore } from './index.js';
-import { RECEIPT_TTL_MS, ReceiptRepo } from './receipts.js';
+import { DeliveryRepo, MessengerThreadRepo, ReadMarkRepo, RECEIPT_TTL_MS, ReceiptRepo } from './receipts.js';
 import { clock, countRows, tempStore } from './test-helpers.js';
 
 // inbound_receipts on a real SQLite file: channel message ids already taken in, so a webhook retry
@@ -112,5 +112,89 @@ describe('ReceiptRepo (inbound_receipts)', () => {
     receipts.firstTime('messenger', 'new-2');
     expect(countRows(ctx.db, 'inbound_receipts')).toBe(2);
     expect(receipts.has('messenger', 'new-1')).toBe(true);
+  });
+});
+
+describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', () => {
+  const setup = () => {
+    const c = clock();
+    ctx = tempStore(c.now);
+    const { store, db } = ctx;
+    const customer = store.customers.resolveOrCreate('messenger', '4242', { name: 'Asha' }).customer;
+    const conv = store.conversations.create({ customerId: customer.id, channel: 'messenger' });
+    const say = (role: 'customer' | 'agent' | 'bot', text: string) => store.conversations.appendMessage(conv.id, { role, text });
+    return { c, store, db, conv, say, threads: new MessengerThreadRepo(db), deliveries: new DeliveryRepo(db, c.now), marks: new ReadMarkRepo(db, c.now) };
+  };
+
+  it('keeps the latest inbound time per PSID, never an older one', () => {
+    const { threads } = setup();
+    expect(threads.lastInbound('4242')).toBeNull();
+    threads.touch('4242', 2_000);
+    threads.touch('4242', 1_000);
+    expect(threads.lastInbound('4242')).toBe(2_000);
+    threads.touch('4242', 3_000);
+    expect(threads.lastInbound('4242')).toBe(3_000);
+    expect(() => threads.touch('', 1)).toThrow(/PSID/);
+    expect(() => threads.touch('1', Number.NaN)).toThrow(/inbound time/);
+  });
+
+  it('moves a delivery forward only: sending -> sent -> delivered -> read; failed is final', () => {
+    const { c, say, deliveries } = setup();
+    const m1 = say('agent', 'Hello');
+    const started = deliveries.start(m1.id, 'messenger', '4242');
+    expect(started).toMatchObject({ messageId: m1.id, seq: m1.seq, status: 'sending', recipient: '4242', attempts: 0 });
+    // A second start changes nothing.
+    expect(deliveries.start(m1.id, 'web').channel).toBe('messenger');
+    c.advance(1000);
+    expect(deliveries.sent(m1.id, { externalId: 'mid.1', attempts: 2 })).toMatchObject({ status: 'sent', externalId: 'mid.1', attempts: 2, sentAt: c.now() });
+    expect(deliveries.sent(m1.id)).toBeUndefined();
+    expect(deliveries.failed(m1.id, 'too late')).toBeUndefined();
+    expect(deliveries.advance(m1.id, 'read')?.status).toBe('read');
+    expect(deliveries.advance(m1.id, 'delivered')).toBeUndefined();
+    expect(deliveries.get(m1.id)?.status).toBe('read');
+
+    const m2 = say('agent', 'Are you there?');
+    deliveries.start(m2.id, 'messenger', '4242');
+    expect(deliveries.failed(m2.id, 'x'.repeat(600), 3)).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(deliveries.get(m2.id)!.reason!.length).toBe(500);
+    expect(deliveries.advance(m2.id, 'read')).toBeUndefined();
+    expect(deliveries.forConversation(m1.conversationId).map((d) => [d.seq, d.status])).toEqual([
+      [m1.seq, 'read'],
+      [m2.seq, 'failed'],
+    ]);
+    expect(() => deliveries.start(999_999, 'web')).toThrow(/not found/);
+  });
+
+  it('applies read marks up to a seq, and Messenger watermarks and mids to what was sent before them', () => {
+    const { c, say, deliveries } = setup();
+    const a = say('agent', 'one');
+    const b = say('agent', 'two');
+    const late = say('agent', 'three');
+    for (const m of [a, b, late]) deliveries.start(m.id, 'messenger', '4242');
+    deliveries.sent(a.id, { externalId: 'mid.a' });
+    c.advance(1000);
+    deliveries.sent(b.id, { externalId: 'mid.b' });
+    const watermark = c.now();
+    c.advance(1000);
+    deliveries.sent(late.id, { externalId: 'mid.c' });
+    expect(deliveries.deliveredByExternalIds('messenger', '4242', ['mid.a', 'unknown']).map((d) => d.seq)).toEqual([a.seq]);
+    expect(deliveries.watermark('messenger', '4242', watermark, 'read').map((d) => d.seq)).toEqual([a.seq, b.seq]);
+    expect(deliveries.watermark('messenger', 'other', watermark + 10_000, 'read')).toEqual([]);
+    expect(deliveries.get(late.id)?.status).toBe('sent');
+    expect(deliveries.upTo(a.conversationId, late.seq, 'delivered').map((d) => d.seq)).toEqual([late.seq]);
+    expect(deliveries.upTo(a.conversationId, late.seq, 'read').map((d) => d.seq)).toEqual([late.seq]);
+  });
+
+  it("keeps each side's read mark per conversation, only moving forward", () => {
+    const { conv, marks } = setup();
+    expect(marks.get(conv.id, 'agent')).toBe(0);
+    expect(marks.mark(conv.id, 'agent', 3)).toBe(true);
+    expect(marks.mark(conv.id, 'agent', 2)).toBe(false);
+    expect(marks.mark(conv.id, 'agent', 3)).toBe(false);
+    expect(marks.get(conv.id, 'agent')).toBe(3);
+    expect(marks.get(conv.id, 'customer')).toBe(0);
+    expect(marks.mark(conv.id, 'customer', 1)).toBe(true);
+    expect(() => marks.mark(conv.id, 'bot' as 'agent', 1)).toThrow(/reader/);
+    expect(() => marks.mark('no-such-conversation', 'agent', 1)).toThrow(/not found/);
   });
 });
