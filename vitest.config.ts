@@ -10,5 +10,7 @@ export default defineConfig({
     globalSetup: ['./vitest.teardown.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Tests of the hand-off queue accept chats themselves; the auto-assignment tests set 'auto'.
+    env: { SHOPBOT_ASSIGNMENT: 'manual' },
   },
 });

@@ -21,4 +21,12 @@ describe('configuration', () => {
     expect(loadConfig({ SHOPBOT_BOTFRAMEWORK: '0' }).botFramework.enabled).toBe(false);
     expect(() => loadConfig({ SHOPBOT_BOTFRAMEWORK: 'yes' })).toThrow(/SHOPBOT_BOTFRAMEWORK/);
   });
+
+  it('assigns chats automatically by default, with a cap of 3 open chats and a 2-minute reply timeout', () => {
+    expect(loadConfig({}).assignment).toEqual({ mode: 'auto', maxChats: 3, replyTimeoutMs: 120_000 });
+    expect(loadConfig({ SHOPBOT_ASSIGNMENT: 'manual', SHOPBOT_MAX_CHATS: '5', SHOPBOT_REPLY_TIMEOUT: '0' }).assignment).toEqual({ mode: 'manual', maxChats: 5, replyTimeoutMs: 0 });
+    expect(() => loadConfig({ SHOPBOT_ASSIGNMENT: 'random' })).toThrow(/SHOPBOT_ASSIGNMENT must be one of auto, manual/);
+    expect(() => loadConfig({ SHOPBOT_MAX_CHATS: '0' })).toThrow(/SHOPBOT_MAX_CHATS/);
+    expect(() => loadConfig({ SHOPBOT_REPLY_TIMEOUT: '1.5' })).toThrow(/SHOPBOT_REPLY_TIMEOUT/);
+  });
 });

@@ -42,6 +42,20 @@ export interface Config {
   botFramework: BotFrameworkSettings;
   /** When the support team works (SHOPBOT_SUPPORT_HOURS, SHOPBOT_TIMEZONE, SHOPBOT_HOLIDAYS); null: no schedule. */
   supportHours: BusinessHours | null;
+  /** How waiting chats reach agents (SHOPBOT_ASSIGNMENT, SHOPBOT_MAX_CHATS, SHOPBOT_REPLY_TIMEOUT). */
+  assignment: AssignmentConfig;
+}
+
+export interface AssignmentConfig {
+  /**
+   * "auto": a waiting chat goes to an online agent with its skill and the fewest open chats,
+   * round-robin among equals; "manual": agents accept chats from the queue themselves.
+   */
+  mode: 'auto' | 'manual';
+  /** Open chats an agent may hold at once (an agent's own cap, set by an admin, overrides it). */
+  maxChats: number;
+  /** A chat its agent has not answered within this goes back to the queue (or to another agent); 0: never. */
+  replyTimeoutMs: number;
 }
 
 /**
@@ -118,6 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     supportHours: env.SHOPBOT_SUPPORT_HOURS
       ? parseBusinessHours(env.SHOPBOT_SUPPORT_HOURS, env.SHOPBOT_TIMEZONE || 'Asia/Kolkata', (env.SHOPBOT_HOLIDAYS ?? '').split(',').map((h) => h.trim()).filter(Boolean))
       : null,
+    assignment: {
+      mode: oneOf('SHOPBOT_ASSIGNMENT', env.SHOPBOT_ASSIGNMENT, ['auto', 'manual'] as const, 'auto'),
+      maxChats: int('SHOPBOT_MAX_CHATS', env.SHOPBOT_MAX_CHATS, 3, 1, 100),
+      replyTimeoutMs: int('SHOPBOT_REPLY_TIMEOUT', env.SHOPBOT_REPLY_TIMEOUT, 120, 0, 86_400) * 1000,
+    },
     webLimits: {
       connectionsPerMinute: int('SHOPBOT_WEB_IP_CONNECTIONS', env.SHOPBOT_WEB_IP_CONNECTIONS, 60, 1, 1_000_000),
       messagesPer10s: int('SHOPBOT_WEB_IP_MESSAGES', env.SHOPBOT_WEB_IP_MESSAGES, 60, 1, 1_000_000),
