@@ -1,5 +1,5 @@
 import { ActivityHandler, ConversationState, MessageFactory, UserState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import type { Order, Product, Store } from '../store/index.js';
+import type { Order, Product, Store, UnansweredReason } from '../store/index.js';
 import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
 import { clip, formatAmount, formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
@@ -389,6 +389,7 @@ export class ShopBot extends ActivityHandler {
       await ctx.sendActivity(/\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? "I'm really sorry. Having this go wrong more than once is frustrating, and I want to get it sorted for you." : "I'm sorry about this; that sounds frustrating. Let me help.");
       if (!understood && topics.length === 0 && !oneOrder) {
         state.lowConfidenceStreak = 0;
+        this.unanswered(ctx, 'unsure');
         await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person', 'Where is my order?']), 'Could you tell me a bit more, with your order number if it is about an order? Or I can get a person from our team for you right away.'));
         return;
       }
@@ -463,6 +464,7 @@ export class ShopBot extends ActivityHandler {
       // Nothing of the shop's to ask about ("how to make money online"): declined, not a guess.
       if (candidates.length > 0 || SHOPPING_INTENTS.has(nlu.intent) || SMALL_TALK.has(nlu.intent)) {
         // Between "clearly answered" and "clearly out of scope": ask, and learn nothing from a guess.
+        this.unanswered(ctx, 'unsure');
         await ctx.sendActivity(
           MessageFactory.suggestedActions(
             chips([...candidates, 'Talk to a person'].slice(0, 4)),
@@ -473,6 +475,7 @@ export class ShopBot extends ActivityHandler {
       }
       // A clear "not the shop's business" is not the bot failing: it does not count towards a hand-off.
       state.lowConfidenceStreak = 0;
+      this.unanswered(ctx, 'out_of_scope');
       await ctx.sendActivity(
         MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), "I'm the shop's assistant, so I can't help with that one. I can find products, track orders, handle returns and answer questions about the store."),
       );
@@ -991,6 +994,7 @@ export class ShopBot extends ActivityHandler {
     }
     state.lowConfidenceStreak++;
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
+    this.unanswered(ctx, 'no_answer');
     await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person', 'Where is my order?']), "I'm not confident I have the right answer to that. Could you give me a bit more detail, or would you like to talk to a person?"));
   }
 
@@ -1026,7 +1030,19 @@ export class ShopBot extends ActivityHandler {
     await this.show(ctx, state, customerId, related, `More like ${shortTitle(p.title)}:`);
   }
 
+  /** Marks the turn's customer message as one the bot could not answer (the reports group them). */
+  private unanswered(ctx: TurnContext, reason: UnansweredReason): void {
+    const messageId = (ctx.activity.channelData as { messageId?: number } | undefined)?.messageId;
+    if (!messageId) return;
+    try {
+      this.store.unanswered.record(messageId, reason);
+    } catch (err) {
+      this.log(`[bot] could not mark message ${messageId} unanswered: ${(err as Error).message}`);
+    }
+  }
+
   private async startHandoff(ctx: TurnContext, state: DialogState, reason: HandoffRequest['reason'], nlu: Understanding): Promise<void> {
+    if (reason === 'repeated_failure') this.unanswered(ctx, 'repeated_failure');
     // A person takes over: whatever the bot was asking is dropped.
     await (await this.dialogs.createContext(ctx)).cancelAllDialogs();
     state.lowConfidenceStreak = 0;
