@@ -10,7 +10,8 @@ export default defineConfig({
     globalSetup: ['./vitest.teardown.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Tests of the hand-off queue accept chats themselves; the auto-assignment tests set 'auto'.
-    env: { SHOPBOT_ASSIGNMENT: 'manual' },
+    // Tests of the hand-off queue accept chats themselves and may take their time to answer; the
+    // assignment tests (bot/assignment*.test.ts) set auto-assignment and a reply timeout.
+    env: { SHOPBOT_ASSIGNMENT: 'manual', SHOPBOT_REPLY_TIMEOUT: '0' },
   },
 });
