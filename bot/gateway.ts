@@ -54,6 +54,11 @@ export class Gateway {
     }
   }
 
+  /** Resolves once the customer's turns queued so far have run (at once when none is running). */
+  whenIdle(customerId: string): Promise<void> {
+    return this.chains.get(customerId) ?? Promise.resolve();
+  }
+
   addOutlet(channel: ChannelId, outlet: ChannelOutlet): void {
     this.outlets.set(channel, outlet);
   }
