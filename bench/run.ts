@@ -11,6 +11,7 @@ await runTask(
     recommend: () => import('./recommend.js'),
     chat: () => import('./chat.js'),
     reviews: () => import('./reviews.js'),
+    'embed-bulk': () => import('./embed-bulk.js'),
   },
   process.argv.slice(2),
 );

@@ -18,8 +18,13 @@ export interface Encoder {
   /** L2-normalized mean-pooled embedding. Rejects bad input with an EncoderInputError. */
   embed(text: string): Promise<Float32Array>;
   /** Same as embed() for many texts; one result per input, in order. */
-  embedMany(texts: readonly string[]): Promise<Float32Array[]>;
+  embedMany(texts: readonly string[], opts?: EmbedManyOptions): Promise<Float32Array[]>;
   close(): Promise<void>;
+}
+
+export interface EmbedManyOptions {
+  /** After each forward pass: the input indexes it covered and their vectors (progress, saving as it goes). */
+  onBatch?: (indexes: readonly number[], vectors: readonly Float32Array[]) => void;
 }
 
 export type EncoderInputErrorCode = 'not_string' | 'empty' | 'too_large';

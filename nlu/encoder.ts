@@ -4,7 +4,8 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { AutoModel, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Device, Dtype } from '../core/config.js';
 import { BatchedModel, type ModelMeta } from './batched-model.js';
-import { EMBEDDING_DIM, MAX_INPUT_BYTES, validateInput, type Encoder } from './encoder-types.js';
+import { EMBEDDING_DIM, MAX_INPUT_BYTES, validateInput, type EmbedManyOptions, type Encoder } from './encoder-types.js';
+import { DEFAULT_BUCKETS, estimateTokens, runBucketed } from './length-buckets.js';
 import { checkModelFolder, cudaUnavailableReason, loadOnDevice, sessionOptions, WEIGHTS } from './onnx-load.js';
 
 export interface EncoderOptions {
@@ -68,17 +69,30 @@ function meanPoolNormalize(hidden: Float32Array, mask: ArrayLike<bigint | number
  */
 export class BatchedEncoder extends BatchedModel<Float32Array> implements Encoder {
   readonly dim = EMBEDDING_DIM;
+  /** Exact word-piece counts (the model's tokenizer) for bucketing; estimated when absent. */
+  tokenLengths?: (texts: string[]) => Promise<number[]>;
 
   embed(text: string): Promise<Float32Array> {
     return this.submit(text);
   }
 
-  async embedMany(texts: readonly string[]): Promise<Float32Array[]> {
+  /**
+   * Bulk embedding in length buckets (nlu/length-buckets.ts): texts of similar token length share a
+   * forward pass instead of padding short ones to long ones; results in input order, one pass at a
+   * time (bounded batches keep memory flat, and chat turns queue behind one batch at most).
+   */
+  async embedMany(texts: readonly string[], opts: EmbedManyOptions = {}): Promise<Float32Array[]> {
     const valid = texts.map((t) => validateInput(t));
-    const out: Float32Array[] = [];
-    // Bounded chunks keep memory flat for large ingests.
-    for (let i = 0; i < valid.length; i += 64) out.push(...(await this.forward(valid.slice(i, i + 64))));
-    return out;
+    if (valid.length === 0) return [];
+    let lengths: number[] | undefined;
+    if (valid.length > DEFAULT_BUCKETS.maxBatch && this.tokenLengths) {
+      try {
+        lengths = await this.tokenLengths(valid);
+      } catch {
+        lengths = undefined; // the estimate orders them nearly as well
+      }
+    }
+    return runBucketed(valid, (batch) => this.forward(batch), { lengths: lengths ?? valid.map((t) => estimateTokens(t)), ...(opts.onBatch ? { onBatch: opts.onBatch } : {}) });
   }
 }
 
@@ -92,7 +106,7 @@ function onnxForward(tokenizer: PreTrainedTokenizer, model: PreTrainedModel, max
   };
 }
 
-export type LoadedEncoder = Encoder & { forward(texts: string[]): Promise<Float32Array[]>; readonly batchSizes: readonly number[] };
+export type LoadedEncoder = Encoder & { forward(texts: string[]): Promise<Float32Array[]>; readonly batchSizes: readonly number[]; tokenLengths?: (texts: string[]) => Promise<number[]> };
 
 /**
  * Loads the tokenizer and ONNX model once. With device "cuda", a missing GPU or missing CUDA
@@ -124,8 +138,11 @@ export async function loadEncoder(opts: EncoderOptions): Promise<LoadedEncoder> 
   );
   if (local && runDtype !== dtype) checksum = createHash('sha256').update(readFileSync(checkModelFolder(resolve(opts.model), runDtype, HELP))).digest('hex');
   const meta: ModelMeta = { modelId: `${opts.model}#${WEIGHTS[runDtype]}`, checksum, device, dtype: runDtype };
-  return new BatchedEncoder(meta, onnxForward(tokenizer, model, opts.maxTokens ?? 256), async () => void (await model.dispose()), {
+  const maxTokens = opts.maxTokens ?? 256;
+  const enc = new BatchedEncoder(meta, onnxForward(tokenizer, model, maxTokens), async () => void (await model.dispose()), {
     maxBatch: opts.maxBatch ?? 32,
     maxWaitMs: opts.maxWaitMs ?? 2,
   });
+  enc.tokenLengths = async (texts) => texts.map((t) => Math.min(maxTokens, tokenizer.encode(t).length));
+  return enc;
 }

@@ -23,7 +23,11 @@ try {
       void model.close().finally(() => port.close());
       return;
     }
-    (model.forward as (texts: string[]) => Promise<unknown[]>)(req.texts).then(
+    const run =
+      req.type === 'lengths'
+        ? ('tokenLengths' in model && model.tokenLengths ? model.tokenLengths(req.texts) : Promise.reject(new Error('this model does not count tokens')))
+        : (model.forward as (texts: string[]) => Promise<unknown[]>)(req.texts);
+    run.then(
       (out) => post({ type: 'result', id: req.id, out }),
       (err: unknown) => post({ type: 'error', id: req.id, message: (err as Error).message ?? String(err), name: (err as Error).name ?? 'Error' }),
     );

@@ -10,7 +10,7 @@ import { BatchedSentiment, loadSentiment, sentimentOptionsFromEnv, type LoadedSe
 
 type Plain<T> = Omit<T, 'log'>;
 export type WorkerSpec = { kind: 'encoder'; options: Plain<EncoderOptions> } | { kind: 'sentiment'; options: Plain<SentimentOptions> };
-export type WorkerRequest = { type: 'forward'; id: number; texts: string[] } | { type: 'close' };
+export type WorkerRequest = { type: 'forward' | 'lengths'; id: number; texts: string[] } | { type: 'close' };
 export type WorkerReply =
   | { type: 'ready'; meta: ModelMeta }
   | { type: 'failed'; message: string; name: string }
@@ -74,12 +74,12 @@ class ModelWorker {
     else w.reject(revive(m.name, m.message));
   }
 
-  forward<O>(texts: string[]): Promise<O[]> {
+  forward<O>(texts: string[], type: 'forward' | 'lengths' = 'forward'): Promise<O[]> {
     if (this.exited) return Promise.reject(this.exited);
     const id = this.nextId++;
     return new Promise<O[]>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (out: unknown[]) => void, reject });
-      this.worker.postMessage({ type: 'forward', id, texts } satisfies WorkerRequest);
+      this.worker.postMessage({ type, id, texts } satisfies WorkerRequest);
     });
   }
 
@@ -134,10 +134,10 @@ class SupervisedWorker {
     private readonly log: (line: string) => void,
   ) {}
 
-  async forward<O>(texts: string[]): Promise<O[]> {
+  async forward<O>(texts: string[], type: 'forward' | 'lengths' = 'forward'): Promise<O[]> {
     if (this.closed) throw new Error(`the ${this.spec.kind} model is closed`);
     const worker = this.current.stopped ? await this.restart() : this.current;
-    return worker.forward<O>(texts);
+    return worker.forward<O>(texts, type);
   }
 
   private restart(): Promise<ModelWorker> {
@@ -181,12 +181,18 @@ export function modelWorkerOf(model: object): { readonly restarts: number; termi
 async function offThread<M extends object>(
   spec: WorkerSpec,
   opts: { maxBatch?: number; maxWaitMs?: number; log?: (line: string) => void },
-  make: (meta: ModelMeta, forward: (texts: string[]) => Promise<unknown[]>, close: () => Promise<void>, batch: { maxBatch: number; maxWaitMs: number }) => M,
+  make: (
+    meta: ModelMeta,
+    forward: (texts: string[]) => Promise<unknown[]>,
+    close: () => Promise<void>,
+    batch: { maxBatch: number; maxWaitMs: number },
+    lengths: (texts: string[]) => Promise<number[]>,
+  ) => M,
 ): Promise<M> {
   const log = opts.log ?? ((l: string) => console.error(l));
   const { worker, meta } = await spawn(spec, log);
   const supervisor = new SupervisedWorker(worker, spec, log);
-  const model = make(meta, (texts) => supervisor.forward(texts), () => supervisor.close(), { maxBatch: opts.maxBatch ?? 32, maxWaitMs: opts.maxWaitMs ?? 2 });
+  const model = make(meta, (texts) => supervisor.forward(texts), () => supervisor.close(), { maxBatch: opts.maxBatch ?? 32, maxWaitMs: opts.maxWaitMs ?? 2 }, (texts) => supervisor.forward<number>(texts, 'lengths'));
   supervisors.set(model, supervisor);
   return model;
 }
@@ -194,7 +200,11 @@ async function offThread<M extends object>(
 /** The shared encoder in its own worker thread: same API, same vectors as loadEncoder(). */
 export function loadEncoderOffThread(opts: EncoderOptions): Promise<LoadedEncoder> {
   const { log: _log, ...options } = opts;
-  return offThread({ kind: 'encoder', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, opts, (meta, forward, close, batch) => new BatchedEncoder(meta, forward as (t: string[]) => Promise<Float32Array[]>, close, batch));
+  return offThread({ kind: 'encoder', options: { threads: DEFAULT_WORKER_THREADS, ...options } }, opts, (meta, forward, close, batch, lengths) => {
+    const enc = new BatchedEncoder(meta, forward as (t: string[]) => Promise<Float32Array[]>, close, batch);
+    enc.tokenLengths = lengths; // counted by the worker's tokenizer, for length buckets
+    return enc;
+  });
 }
 
 /** The sentiment classifier in its own worker thread: same API, same results as loadSentiment(). */

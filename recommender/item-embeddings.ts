@@ -112,9 +112,15 @@ export class VectorCache {
 export interface EmbedItemsOptions {
   /** Folder for the vector cache; omit to disable caching. */
   cacheDir?: string;
-  /** Texts per embedMany call (progress granularity). */
+  /** Vectors embedded between two saves of the cache. */
   chunk?: number;
   silent?: boolean;
+  /** Progress bar label. */
+  label?: string;
+  /** Called with the number of texts each forward pass embedded. */
+  onProgress?: (n: number) => void;
+  /** An open cache to use instead of opening `cacheDir` (long-lived callers keep one). */
+  cache?: VectorCache;
 }
 
 export interface EmbedItemsResult {
@@ -127,7 +133,7 @@ export interface EmbedItemsResult {
 export async function embedItems(encoder: Encoder, items: readonly CatalogItem[], opts: EmbedItemsOptions = {}): Promise<EmbedItemsResult> {
   const dim = encoder.dim;
   const data = new Float32Array(items.length * dim);
-  const cache = opts.cacheDir ? new VectorCache(opts.cacheDir, encoder.checksum, dim) : null;
+  const cache = opts.cache ?? (opts.cacheDir ? new VectorCache(opts.cacheDir, encoder.checksum, dim) : null);
   const texts = items.map((it) => itemText(it));
   const missing: number[] = [];
   let cached = 0;
@@ -140,19 +146,32 @@ export async function embedItems(encoder: Encoder, items: readonly CatalogItem[]
     } else missing.push(i);
   });
   if (missing.length > 0) {
-    const chunk = opts.chunk ?? 64;
-    const bar = progress('embedding items', missing.length, { silent: opts.silent ?? false });
-    for (let s = 0; s < missing.length; s += chunk) {
-      const idx = missing.slice(s, s + chunk);
-      const vecs = await encoder.embedMany(idx.map((i) => texts[i]!));
-      idx.forEach((i, j) => {
-        const v = vecs[j]!;
-        data.set(v, i * dim);
-        cache?.set(texts[i]!, v);
-      });
-      bar.tick(idx.length);
-      cache?.save(); // save as we go: an interrupted run keeps what it embedded
-    }
+    // One bulk call: the encoder groups texts of similar token length into each forward pass
+    // (nlu/length-buckets.ts) and reports every pass, so the bar moves and the cache is saved as we
+    // go (an interrupted run keeps what it embedded).
+    const saveEvery = opts.chunk ?? 512;
+    const bar = progress(opts.label ?? 'embedding items', missing.length, { silent: opts.silent ?? false });
+    let unsaved = 0;
+    await encoder.embedMany(
+      missing.map((i) => texts[i]!),
+      {
+        onBatch(indexes, vecs) {
+          indexes.forEach((k, j) => {
+            const i = missing[k]!;
+            data.set(vecs[j]!, i * dim);
+            cache?.set(texts[i]!, vecs[j]!);
+          });
+          bar.tick(indexes.length);
+          unsaved += indexes.length;
+          if (unsaved >= saveEvery) {
+            cache?.save();
+            unsaved = 0;
+          }
+          opts.onProgress?.(indexes.length);
+        },
+      },
+    );
+    cache?.save();
     bar.done();
   }
   return { matrix: { dim, n: items.length, data }, embedded: missing.length, cached };

@@ -499,11 +499,8 @@ export async function reindexKnowledge(index: FaqIndex, dir: string, encoder: En
   const flat = units.flat();
   const vectors: Float32Array[] = [];
   const bar = progressBar('knowledge base', flat.length, { silent: !opts.progress });
-  for (let i = 0; i < flat.length; i += 64) {
-    const batch = flat.slice(i, i + 64);
-    vectors.push(...(await encoder.embedMany(batch.map((u) => u.question))));
-    bar.tick(batch.length);
-  }
+  // one bulk call: the encoder batches sections of similar length together and reports each pass
+  vectors.push(...(await encoder.embedMany(flat.map((u) => u.question), { onBatch: (idx) => bar.tick(idx.length) })));
   bar.done();
 
   for (const label of drop) if (await index.remove(label)) report.unitsRemoved++;
