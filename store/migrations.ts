@@ -463,6 +463,32 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE products SET url = '/?product=' || id WHERE source IN ('amazon-india', 'online-retail-uci', 'datafiniti');
     `),
   },
+  {
+    version: 15,
+    name: 'admin_api',
+    up: sql(`
+      -- Keys of the admin HTTP API (/api/admin), one or more per store. Only the SHA-256 of the secret
+      -- is kept (a 256-bit random secret needs no slow hash); the id is the key's public part.
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+        store_id TEXT NOT NULL CHECK (length(store_id) BETWEEN 1 AND 64),
+        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 120),
+        secret_hash TEXT NOT NULL CHECK (length(secret_hash) = 64),
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at TEXT
+      );
+      CREATE INDEX api_keys_store ON api_keys (store_id);
+
+      -- Catalogue changes from the admin API and imports. A removed product keeps its row (order
+      -- lines point at it) with deleted_at set, and is never listed, searched or suggested again.
+      -- catalog_seq: the catalogue change that last touched the row (meta 'catalog_seq' counts
+      -- them), so a running server picks up what another process changed.
+      ALTER TABLE products ADD COLUMN deleted_at TEXT;
+      ALTER TABLE products ADD COLUMN catalog_seq INTEGER NOT NULL DEFAULT 0 CHECK (catalog_seq >= 0);
+      CREATE INDEX products_catalog_seq ON products (catalog_seq) WHERE catalog_seq > 0;
+    `),
+  },
 ];
 
 export interface MigrationResult {
