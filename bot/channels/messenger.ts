@@ -2,14 +2,16 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Activity } from 'botbuilder';
 import { HttpError, RateLimiter, readRawBody, sendText } from '../../core/http.js';
-import type { Store } from '../../store/index.js';
-import type { ReceiptRepo } from '../../store/receipts.js';
+import type { Message, Store } from '../../store/index.js';
+import type { MessengerThreadRepo, ReceiptRepo } from '../../store/receipts.js';
 import { MAX_TEXT_BYTES } from '../../store/text.js';
 import type { ChannelSink } from '../channel-adapter.js';
-import type { Gateway } from '../gateway.js';
+import type { ChannelOutlet, Gateway } from '../gateway.js';
 import type { HandoffService } from '../handoff.js';
 import { MAX_MESSAGE_CHARS, type InboundMessage, type Referral } from '../inbound.js';
-import { toSendApi } from './messenger-format.js';
+import { toSendApi, type SendApiMessage } from './messenger-format.js';
+import { DEFAULT_RETRY, parseGraphError, withRetry, type RetryPolicy } from './messenger-retry.js';
+import { inboundTime, senderActionAllowed, sendDecision, type WindowDecision } from './messenger-window.js';
 import { MESSENGER_TEXTS, type Media } from './messenger-texts.js';
 
 export interface MessengerOptions {
@@ -26,6 +28,12 @@ export interface MessengerOptions {
   onUnreadable?: (m: MessengerInbound) => Promise<void>;
   /** Message ids already taken in: a delivery Meta repeats is acknowledged and otherwise ignored. */
   receipts?: Pick<ReceiptRepo, 'firstTime'>;
+  /** Where each user's last message time is kept (Meta's 24-hour window and 7-day HUMAN_AGENT tag). */
+  threads?: Pick<MessengerThreadRepo, 'touch'>;
+  /** Messenger's delivery and read events (`delivery.mids`/`watermark`, `read.watermark`). */
+  onReceipt?: (r: MessengerReceipt) => void;
+  /** The clock for the inbound times (tests inject a fake one). */
+  now?: () => number;
   log?: (line: string) => void;
   maxBodyBytes?: number;
 }
@@ -53,6 +61,8 @@ interface MessagingEvent {
   message?: { mid?: unknown; text?: unknown; is_echo?: unknown; quick_reply?: { payload?: unknown }; attachments?: unknown; sticker_id?: unknown };
   postback?: { mid?: unknown; title?: unknown; payload?: unknown; referral?: unknown };
   referral?: unknown;
+  delivery?: { mids?: unknown; watermark?: unknown };
+  read?: { watermark?: unknown };
 }
 
 /** Meta sends `is_echo: true`; some proxies and replays turn it into "true" or 1. Any of them is an echo. */
@@ -138,11 +148,65 @@ export function parseWebhook(body: unknown): MessengerInbound[] {
   return out;
 }
 
+/** A Messenger delivery or read event: the user's device got (or the user saw) what was sent up to `watermark`. */
+export type MessengerReceipt = { psid: string; kind: 'delivery'; watermark: number; mids: string[] } | { psid: string; kind: 'read'; watermark: number };
+
+const validPsid = (v: unknown): v is string => typeof v === 'string' && /^\d{1,32}$/.test(v);
+const watermarkOf = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.trunc(v) : typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : undefined);
+
+/** The `message_deliveries` and `message_reads` events of one webhook body; malformed ones skipped. */
+export function parseReceipts(body: unknown): MessengerReceipt[] {
+  const out: MessengerReceipt[] = [];
+  if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'page') return out;
+  const entries = (body as { entry?: unknown }).entry;
+  if (!Array.isArray(entries)) return out;
+  for (const entry of entries.slice(0, 100)) {
+    const messaging = (entry as { messaging?: unknown })?.messaging;
+    if (!Array.isArray(messaging)) continue;
+    for (const ev of messaging.slice(0, 100) as MessagingEvent[]) {
+      const psid = ev?.sender?.id;
+      if (!validPsid(psid)) continue;
+      if (ev.read && typeof ev.read === 'object') {
+        const watermark = watermarkOf(ev.read.watermark);
+        if (watermark !== undefined) out.push({ psid, kind: 'read', watermark });
+      } else if (ev.delivery && typeof ev.delivery === 'object') {
+        const mids = Array.isArray(ev.delivery.mids) ? ev.delivery.mids.filter((m): m is string => typeof m === 'string' && m.length > 0 && m.length <= 512).slice(0, 100) : [];
+        const watermark = watermarkOf(ev.delivery.watermark) ?? 0;
+        if (mids.length > 0 || watermark > 0) out.push({ psid, kind: 'delivery', watermark, mids });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * When each user of a webhook body wrote to the Page (a message, a postback, a referral; not the
+ * Page's own echoes, nor delivery and read events): Meta's messaging windows start there.
+ */
+export function lastWrites(body: unknown): { psid: string; timestamp: unknown }[] {
+  const out: { psid: string; timestamp: unknown }[] = [];
+  if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'page') return out;
+  const entries = (body as { entry?: unknown }).entry;
+  if (!Array.isArray(entries)) return out;
+  for (const entry of entries.slice(0, 100)) {
+    const messaging = (entry as { messaging?: unknown })?.messaging;
+    if (!Array.isArray(messaging)) continue;
+    for (const ev of messaging.slice(0, 100) as MessagingEvent[]) {
+      const psid = ev?.sender?.id;
+      if (!validPsid(psid)) continue;
+      const wrote = (ev.message && !isEcho(ev.message.is_echo)) || (!ev.message && (ev.postback || ev.referral));
+      if (wrote) out.push({ psid, timestamp: ev.timestamp });
+    }
+  }
+  return out;
+}
+
 /** GET verification and POST events for `/webhooks/messenger`. */
 export function createMessengerWebhook(opts: MessengerOptions) {
   const log = opts.log ?? ((l: string) => console.error(l));
   const limiter = new RateLimiter(30, 10_000);
   const sender = new GraphSender(opts.graphBase, opts.pageAccessToken, log);
+  const now = opts.now ?? Date.now;
   const onUnreadable =
     opts.onUnreadable ?? ((m: MessengerInbound) => sender.deliver({ type: 'message', text: answerTo(m.unreadable!), recipient: { id: m.externalId, name: '' } }));
   /** False for a delivery already taken in (Meta retries until it gets a 200, also across our restarts). */
@@ -199,6 +263,25 @@ export function createMessengerWebhook(opts: MessengerOptions) {
     }
     // Acknowledge at once: Meta retries slow webhooks, and replies go out through the Send API.
     sendText(res, 200, 'EVENT_RECEIVED');
+    // The user wrote: the 24-hour window (and the agents' 7 days) start again, before any reply.
+    if (opts.threads) {
+      for (const w of lastWrites(body)) {
+        try {
+          opts.threads.touch(w.psid, inboundTime(w.timestamp, now()));
+        } catch (err) {
+          log(`[messenger] could not record when ${w.psid} last wrote: ${(err as Error).message}`);
+        }
+      }
+    }
+    if (opts.onReceipt) {
+      for (const r of parseReceipts(body)) {
+        try {
+          opts.onReceipt(r);
+        } catch (err) {
+          log(`[messenger] ${r.kind} receipt from ${r.psid} failed: ${(err as Error).message}`);
+        }
+      }
+    }
     for (const m of parseWebhook(body)) {
       if (!firstTime(m)) {
         log(`[messenger] debug: ignored a repeated delivery of ${m.messageId!.slice(0, 200)} from ${m.externalId}`);
@@ -217,27 +300,171 @@ export function createMessengerWebhook(opts: MessengerOptions) {
   };
 }
 
-/** Sends the bot's activities through the Graph Send API, one request per Messenger message. */
+/** A Send API request: a message (RESPONSE, or MESSAGE_TAG with its tag) or a sender action. */
+export type GraphMessage = Omit<SendApiMessage, 'messaging_type'> & { messaging_type: SendApiMessage['messaging_type'] | 'MESSAGE_TAG'; tag?: 'HUMAN_AGENT' };
+
+/** What became of one or more Send API requests. */
+export type SendResult = { ok: true; messageId: string | null; attempts: number } | { ok: false; reason: string; attempts: number };
+
+export interface GraphSenderOptions {
+  /** Tries and back-off for failures a retry can cure (messenger-retry.ts). */
+  retry?: RetryPolicy;
+  /** Injectable wait between tries (tests). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Time-out of one request (default 10 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Sends through the Graph Send API, one request per Messenger message. Failures Meta calls
+ * transient are retried with exponential back-off; permanent ones are not. Messages to one user
+ * go out one after the other (a retry never lets a later message overtake an earlier one).
+ */
 export class GraphSender implements ChannelSink {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly graphBase: string,
     private readonly pageAccessToken: string,
     private readonly log: (line: string) => void = (l) => console.error(l),
+    private readonly opts: GraphSenderOptions = {},
   ) {}
 
+  /** The bot's activity as Messenger messages (RESPONSE); failures are logged. */
   async deliver(activity: Partial<Activity>): Promise<void> {
     const psid = activity.recipient?.id;
     if (!psid) return;
-    for (const message of toSendApi(psid, activity)) {
-      const url = `${this.graphBase}/me/messages?access_token=${encodeURIComponent(this.pageAccessToken)}`;
-      try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: AbortSignal.timeout(10_000) });
-        if (!res.ok) this.log(`[messenger] Send API answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-      } catch (err) {
-        this.log(`[messenger] Send API unreachable: ${(err as Error).message}`);
-      }
-    }
+    const messages = toSendApi(psid, activity);
+    if (messages.length === 0) return;
+    const r = await this.sendAll(psid, messages, { retry: activity.type !== 'typing' });
+    if (!r.ok) this.log(`[messenger] not delivered to ${psid}: ${r.reason}`);
   }
+
+  /**
+   * Sends `messages` in order behind the user's earlier ones; stops at the first that cannot be
+   * delivered. `messageId`: Meta's id of the last one. Never throws.
+   */
+  sendAll(psid: string, messages: readonly GraphMessage[], opts: { retry?: boolean } = {}): Promise<SendResult> {
+    const run = async (): Promise<SendResult> => {
+      let last: SendResult = { ok: true, messageId: null, attempts: 0 };
+      for (const m of messages) {
+        const r = await this.send(m, opts);
+        if (!r.ok) return r;
+        last = { ok: true, messageId: r.messageId ?? last.messageId, attempts: Math.max(last.attempts, r.attempts) };
+      }
+      return last;
+    };
+    const prev = this.queues.get(psid) ?? Promise.resolve();
+    const done = prev.then(run, run);
+    this.queues.set(psid, done);
+    void done.finally(() => {
+      if (this.queues.get(psid) === done) this.queues.delete(psid);
+    });
+    return done;
+  }
+
+  /** One request, retried as the policy allows (`retry: false`: one try). */
+  async send(message: GraphMessage, opts: { retry?: boolean } = {}): Promise<SendResult> {
+    const url = `${this.graphBase}/me/messages?access_token=${encodeURIComponent(this.pageAccessToken)}`;
+    const body = JSON.stringify(message);
+    const psid = message.recipient.id;
+    const r = await withRetry<string | null>(
+      async () => {
+        try {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) });
+          const text = await res.text();
+          if (!res.ok) return { ok: false, failure: parseGraphError(res.status, text) };
+          let mid: string | null = null;
+          try {
+            const id = (JSON.parse(text) as { message_id?: unknown }).message_id;
+            if (typeof id === 'string') mid = id;
+          } catch {
+            // A 200 without a JSON body still means Meta took it.
+          }
+          return { ok: true, value: mid };
+        } catch (err) {
+          return { ok: false, failure: { network: true, message: (err as Error).message } };
+        }
+      },
+      {
+        policy: opts.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : (this.opts.retry ?? DEFAULT_RETRY),
+        ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
+        onRetry: (n, waitMs, reason) => this.log(`[messenger] Send API to ${psid}, try ${n} failed: ${reason} Retrying in ${waitMs} ms.`),
+      },
+    );
+    return r.ok ? { ok: true, messageId: r.value, attempts: r.attempts } : { ok: false, reason: r.reason, attempts: r.attempts };
+  }
+}
+
+/** A Send API message as the window allows it: RESPONSE, or tagged HUMAN_AGENT. */
+function inWindow(m: SendApiMessage, d: WindowDecision & { send: true }): GraphMessage {
+  return d.messagingType === 'MESSAGE_TAG' ? { ...m, messaging_type: 'MESSAGE_TAG', tag: d.tag } : m;
+}
+
+/** What the Messenger outlet reports an agent message's fate to (bot/delivery.ts). */
+export interface DeliveryReports {
+  sending(message: Message, channel: string, recipient?: string | null): void;
+  sent(message: Message, opts?: { externalId?: string | null; attempts?: number }): void;
+  failed(message: Message, reason: string, attempts?: number): void;
+}
+
+export interface MessengerOutletOptions {
+  sender: Pick<GraphSender, 'sendAll'>;
+  threads: Pick<MessengerThreadRepo, 'lastInbound'>;
+  /** Agent messages' statuses; without it they are only logged. */
+  delivery?: DeliveryReports;
+  /** Rewrites an activity before it is mapped to Send API messages (e.g. absolute product links). */
+  prepare?: (activity: Partial<Activity>) => Partial<Activity>;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The gateway's Messenger outlet. Every message goes out as Meta's windows allow
+ * (messenger-window.ts): inside 24 hours as RESPONSE; after that an agent's reply with the
+ * HUMAN_AGENT tag up to 7 days, a bot message not at all; beyond 7 days nothing, and the agent sees
+ * the message as not delivered with the reason. An agent message's status (sending, sent, failed)
+ * follows the Send API's answers, retries included; the agent's ack does not wait for them.
+ * Typing indicators and read receipts (`mark_seen`) go out inside 24 hours only.
+ */
+export function messengerOutlet(opts: MessengerOutletOptions): ChannelOutlet {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const now = opts.now ?? Date.now;
+  return {
+    async deliver(route, _conversationId, delivered, activity) {
+      // Customer turns are echoed to the web room only; Messenger already shows them.
+      if (delivered?.message.role === 'customer') return;
+      const psid = route.externalId;
+      const last = opts.threads.lastInbound(psid);
+      const action = activity.type === 'typing' ? 'typing_on' : activity.type === 'event' && activity.name === 'read' ? 'mark_seen' : null;
+      if (action) {
+        if (!senderActionAllowed(last, now())) return;
+        const r = await opts.sender.sendAll(psid, [{ recipient: { id: psid }, messaging_type: 'RESPONSE', sender_action: action }], { retry: false });
+        if (!r.ok) log(`[messenger] ${action} to ${psid} failed: ${r.reason}`);
+        return;
+      }
+      if (activity.type !== 'message') return;
+      const message = delivered?.message;
+      const agent = message?.role === 'agent';
+      if (agent) opts.delivery?.sending(message, 'messenger', psid);
+      const decision = sendDecision(last, now(), agent ? 'agent' : 'bot');
+      if (!decision.send) {
+        log(`[messenger] not sent to ${psid}: ${decision.reason}`);
+        if (agent) opts.delivery?.failed(message, decision.reason, 0);
+        return;
+      }
+      const parts = toSendApi(psid, opts.prepare ? opts.prepare(activity) : activity).map((m) => inWindow(m, decision));
+      const sending = opts.sender.sendAll(psid, parts).then((r) => {
+        if (!r.ok) log(`[messenger] not delivered to ${psid}: ${r.reason}`);
+        if (!agent || !opts.delivery) return;
+        if (r.ok) opts.delivery.sent(message, { externalId: r.messageId, attempts: r.attempts });
+        else opts.delivery.failed(message, `Not delivered: ${r.reason}`, r.attempts);
+      });
+      // The agent's reply is acknowledged at once; its status follows. Bot turns wait, in order.
+      if (agent) void sending.catch((err: unknown) => log(`[messenger] delivery report failed: ${(err as Error).message}`));
+      else await sending;
+    },
+  };
 }
 
 /** The channel's answer to a message the bot cannot read. */
