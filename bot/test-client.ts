@@ -85,28 +85,40 @@ export function botTexts(c: ChatClient, from = 0): string[] {
 export interface FakeGraph {
   url: string;
   received: { query: string; body: Record<string, unknown> }[];
+  /**
+   * Scripts Meta's answer to a request (a 500, a Graph error...); undefined or no script: 200 with a
+   * fresh message id. Failed requests are recorded in `received` too.
+   */
+  respond: ((body: Record<string, unknown>) => { status: number; body: unknown } | undefined) | null;
   close(): Promise<void>;
 }
 
 /** A local stand-in for graph.facebook.com's Send API: records each message it is sent. */
 export async function fakeGraph(): Promise<FakeGraph> {
   const received: FakeGraph['received'] = [];
+  let n = 0;
+  const graph: FakeGraph = { url: '', received, respond: null, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      let body: Record<string, unknown> | undefined;
       try {
-        received.push({ query: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        received.push({ query: req.url ?? '', body });
       } catch {
         // recorded nothing: the test will notice
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"recipient_id":"1","message_id":"m"}');
+      const scripted = body && graph.respond ? graph.respond(body) : undefined;
+      res.writeHead(scripted?.status ?? 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(scripted ? scripted.body : { recipient_id: '1', message_id: `m_fake_${++n}` }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/v21.0`, received, close: () => new Promise((r) => server.close(() => r())) };
+  graph.url = `http://127.0.0.1:${port}/v21.0`;
+  graph.close = () => new Promise((r) => server.close(() => r()));
+  return graph;
 }
 
 /** POSTs a Messenger webhook body to the server signed with the app secret, as Meta sends it. */
