@@ -1,10 +1,13 @@
 import type { Namespace, Server, Socket } from 'socket.io';
+import type { AssignmentConfig } from '../core/config.js';
 import { RateLimiter } from '../core/http.js';
+import type { StaffAccount } from '../store/agents.js';
 import type { Agent, Message, Store, Ticket } from '../store/index.js';
 import type { QueueEntry } from '../store/tickets.js';
 import { cannedReplyEvents, RAW_PLACEHOLDER, type FillContext } from './canned.js';
 import { productCard } from './cards.js';
 import { BOT_FRAMEWORK_CHANNEL, handoffInitiation } from './channels/botframework.js';
+import { AutoAssigner, MANUAL, priorityOf } from './assignment.js';
 import { csatEvents, type CsatService } from './csat.js';
 import type { Gateway } from './gateway.js';
 import type { BotServices } from './services.js';
@@ -24,12 +27,16 @@ export interface HandoffOptions {
   csat?: CsatService;
   /** The shop's tracking page for saved replies' {{order.trackingLink}} (see bot/canned.ts). */
   trackingUrl?: string;
+  /** Auto-assignment, cap of open chats, reply timeout (bot/assignment.ts); absent: manual, no cap, no timeout. */
+  assignment?: AssignmentConfig;
   log?: (line: string) => void;
 }
 
 type Ack = (response: Record<string, unknown>) => void;
 const ackOf = (cb: unknown): Ack => (typeof cb === 'function' ? (cb as Ack) : () => {});
 const convRoom = (id: string) => `conv:${id}`;
+/** Every console socket of one agent. */
+const agentRoom = (id: string) => `agent:${id}`;
 
 /** A waiting customer's row in the agents' queue changes at most this often (their messages are coalesced). */
 const ROW_FLUSH_MS = 250;
@@ -51,6 +58,9 @@ export class HandoffService implements HandoffDesk {
   private gw: Gateway | null = null;
   private readonly log: (line: string) => void;
   private readonly timer: NodeJS.Timeout;
+  private readonly lapseTimer: NodeJS.Timeout | null = null;
+  /** Who gets waiting chats, and chats their agent did not answer in time (bot/assignment.ts). */
+  readonly assigner: AutoAssigner;
   // Incremental queue updates (see queueChanged / rowChanged): what agents and customers were last told.
   /** Pending tickets the agents' queue lists: ticket id -> position. */
   private readonly listed = new Map<number, number>();
@@ -67,10 +77,23 @@ export class HandoffService implements HandoffDesk {
     this.log = opts.log ?? ((l) => console.error(l));
     this.timer = setInterval(() => this.expire(), 5_000);
     this.timer.unref();
+    const settings = opts.assignment ?? MANUAL;
+    this.assigner = new AutoAssigner(opts.store, settings, {
+      online: () => [...this.onlineAgentIds()],
+      assigned: (t, agent) => this.assigned(t, agent),
+      lapsed: (t, agent) => this.lapsed(t, agent),
+      log: this.log,
+    });
+    if (settings.replyTimeoutMs > 0) {
+      // Checked a few times per timeout (at most every 5 s), so a chat goes back soon after its time.
+      this.lapseTimer = setInterval(() => void this.assigner.lapse(), Math.min(5_000, Math.max(200, settings.replyTimeoutMs / 4)));
+      this.lapseTimer.unref();
+    }
   }
 
   close(): void {
     clearInterval(this.timer);
+    if (this.lapseTimer) clearInterval(this.lapseTimer);
     if (this.queueTimer) clearTimeout(this.queueTimer);
     if (this.rowTimer) clearTimeout(this.rowTimer);
     this.queueTimer = this.rowTimer = null;
@@ -94,14 +117,25 @@ export class HandoffService implements HandoffDesk {
     return this.nsp ? this.nsp.sockets.size : 0;
   }
 
+  /** Ids of the agents with a console connected. */
+  onlineAgentIds(): Set<string> {
+    return new Set(this.nsp ? [...this.nsp.sockets.values()].map((s) => (s.data as { agent: Agent }).agent.id) : []);
+  }
+
   async request(req: HandoffRequest): Promise<HandoffOutcome> {
     const existing = this.store.tickets.openForConversation(req.conversationId);
-    const ticket = existing ?? this.store.tickets.create({ conversationId: req.conversationId, customerId: req.customerId, reason: req.reason, skill: req.skill, priority: req.priority });
     const transcript = this.store.conversations.transcript(req.conversationId, { limit: 200 });
+    // Upset customers and VIPs first (bot/assignment.ts): the bot's priority, raised for a customer
+    // whose latest message is negative, plus the VIP bonus.
+    const lastWords = [...transcript].reverse().find((m) => m.role === 'customer');
+    const priority = priorityOf(req.priority, { vip: this.store.vip.isVip(req.customerId), upset: lastWords?.sentiment === 'negative' });
+    const ticket = existing ?? this.store.tickets.create({ conversationId: req.conversationId, customerId: req.customerId, reason: req.reason, skill: req.skill, priority });
+    // A new chat goes to an agent once the turn that asked for one has said its piece.
+    if (!existing && this.assigner.settings.mode === 'auto') void this.gateway.whenIdle(req.customerId).then(() => this.assigner.schedule());
     // Bot Framework hand-off event, so an external agent hub could take the chat instead.
     this.emitAgents('handoff.initiate', { ticketId: ticket.id, conversationId: req.conversationId, skill: req.skill, reason: req.reason, transcript: transcript.map(agentView) });
     if (this.gateway.route(req.conversationId)?.channel === BOT_FRAMEWORK_CHANNEL) {
-      const initiate = handoffInitiation({ ticketId: ticket.id, skill: req.skill, reason: req.reason, priority: req.priority }, transcript);
+      const initiate = handoffInitiation({ ticketId: ticket.id, skill: req.skill, reason: req.reason, priority: ticket.priority }, transcript);
       await this.gateway.sendToConversation(req.conversationId, initiate).catch((err: unknown) => this.log(`[handoff] handoff.initiate failed: ${(err as Error).message}`));
     }
     this.queueChanged();
@@ -205,6 +239,7 @@ export class HandoffService implements HandoffDesk {
     if (!this.nsp || this.agentsOnline() === 0) return;
     try {
       for (const conversationId of conversations) {
+        // The row shows a customer who got upset while waiting; the order (priority) was set when the chat joined.
         const e = this.store.tickets.queueEntryForConversation(conversationId);
         // Not listed yet: its queue_add (from the pending queue flush) carries the latest row.
         if (e && this.listed.has(e.id)) this.nsp.emit('queue_update', this.queueItem({ ...e, position: this.listed.get(e.id) ?? null }));
@@ -223,6 +258,9 @@ export class HandoffService implements HandoffDesk {
       skill: e.skill,
       reason: e.reason,
       priority: e.priority,
+      // Why it is ahead: shown as labels in the console.
+      vip: e.vip,
+      upset: e.reason === 'negative_sentiment' || e.lastMessage?.sentiment === 'negative',
       createdAt: e.createdAt,
       position: e.position,
       waitMs: e.waitMs,
@@ -238,6 +276,7 @@ export class HandoffService implements HandoffDesk {
   private expire(): void {
     // Also reconciles every few seconds with tickets changed outside this service (one positions query).
     this.queueChanged();
+    this.assigner.schedule();
     try {
       for (const t of this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
         void this.gateway
@@ -321,9 +360,46 @@ export class HandoffService implements HandoffDesk {
     return t;
   }
 
+  /** Auto-assignment gave `t` to `agent`: their consoles open it, the customer hears who joined. */
+  private async assigned(t: Ticket, agent: StaffAccount): Promise<void> {
+    this.queueChanged();
+    if (this.nsp) {
+      this.nsp.in(agentRoom(agent.id)).socketsJoin(convRoom(t.conversationId));
+      this.nsp.to(agentRoom(agent.id)).emit('chat_assigned', { ticketId: t.id, conversationId: t.conversationId, by: 'auto' });
+    }
+    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: `${agent.name} from our support team joined the chat.` });
+    await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
+  }
+
+  /** `agent` did not answer `t` in time and it is waiting again: their consoles drop it, the customer is told. */
+  private async lapsed(t: Ticket, agent: StaffAccount | undefined): Promise<void> {
+    if (this.nsp && agent) {
+      this.nsp.in(agentRoom(agent.id)).socketsLeave(convRoom(t.conversationId));
+      this.nsp.to(agentRoom(agent.id)).emit('chat_unassigned', { ticketId: t.id, conversationId: t.conversationId, reason: 'no_reply', timeoutMs: this.assigner.settings.replyTimeoutMs });
+    }
+    this.queueChanged();
+    const position = this.store.tickets.position(t.id) ?? 1;
+    this.told.set(t.id, position);
+    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: `Sorry for the wait: ${agent?.name ?? 'the agent'} could not answer just now, so you are back in the queue (number ${position}). The next free person will take over.` });
+    await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'pending', position } });
+  }
+
+  /** Ends the consoles of an agent whose account changed (deactivated, password reset); returns how many. */
+  disconnectAgent(agentId: string, reason = 'your account was changed by an administrator'): number {
+    if (!this.nsp) return 0;
+    const room = this.nsp.adapter.rooms.get(agentRoom(agentId));
+    const n = room?.size ?? 0;
+    this.nsp.to(agentRoom(agentId)).emit('session_ended', { reason });
+    this.nsp.in(agentRoom(agentId)).disconnectSockets(true);
+    return n;
+  }
+
   private onAgent(socket: Socket): void {
     const agent = (socket.data as { agent: Agent }).agent;
     const limiter = new RateLimiter(60, 10_000);
+    void socket.join(agentRoom(agent.id));
+    // A free agent may get waiting chats at once.
+    this.assigner.schedule();
     socket.emit('queue', this.queueSnapshot());
     // Chats this agent already holds (after a reload) come back with the connection.
     for (const t of this.store.tickets.listForAgent(agent.id)) void socket.join(convRoom(t.conversationId));
@@ -342,7 +418,9 @@ export class HandoffService implements HandoffDesk {
     };
 
     on('accept', async (d) => {
-      const ticket = this.store.tickets.assign(Number(d.ticketId), agent.id);
+      // The cap of open chats holds for chats taken by hand too (bot/assignment.ts).
+      const fresh = this.store.agents.get(agent.id) ?? agent;
+      const ticket = this.store.tickets.assign(Number(d.ticketId), agent.id, { maxOpen: this.assigner.capOf(fresh) });
       this.queueChanged();
       await socket.join(convRoom(ticket.conversationId));
       await this.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: `${agent.name} from our support team joined the chat.` });
@@ -392,6 +470,8 @@ export class HandoffService implements HandoffDesk {
       const t = this.owned(agent, d.ticketId);
       const transcript = this.store.conversations.transcript(t.conversationId, { limit: 500 });
       const summary = typeof d.summary === 'string' ? d.summary.slice(0, 2000) : summarizeChat(transcript, t.reason);
+      // The resolving agent's team goes with the ticket (and so with its CSAT rating).
+      this.store.teams.stampTicket(t.id);
       this.store.tickets.resolve(t.id, summary);
       // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
       const draft = this.opts.learned?.draft(t, transcript) ?? null;
@@ -425,8 +505,11 @@ export class HandoffService implements HandoffDesk {
   private async finish(socket: Socket, t: Ticket, text: string, status: 'resolved' | 'returned'): Promise<void> {
     await this.gateway.sendToConversation(t.conversationId, { type: 'message', text });
     await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status } });
+    // Every console of the agent lets go of the chat.
+    this.nsp?.in(agentRoom((socket.data as { agent: Agent }).agent.id)).socketsLeave(convRoom(t.conversationId));
     await socket.leave(convRoom(t.conversationId));
-    // An assigned ticket is not in the pending queue: nobody's position changes.
+    // An assigned ticket is not in the pending queue: nobody's position changes. The agent has room for another.
+    this.assigner.schedule();
   }
 }
 

@@ -1,14 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import { HttpError, RateLimiter, readRawBody, sendJson } from '../core/http.js';
-import { DEFAULT_LOCKOUT, hashToken, type LockoutPolicy } from '../store/agents.js';
-import { STAFF_ROLES, type Agent, type StaffRole, type Store } from '../store/index.js';
+import { DEFAULT_LOCKOUT, hashToken, type LockoutPolicy, type StaffAccount } from '../store/agents.js';
+import { isStoreError, STAFF_ROLES, type Agent, type StaffRole, type Store } from '../store/index.js';
 import type { RouteHandler } from './server.js';
 
 // Staff sign-in for the agent console and the insights pages:
-//   POST /api/agents/login  {email, password} (application/json only) -> {token, expiresAt, agent}
-//   POST /api/agents/logout Authorization: Bearer <token>            -> {ok: true}
-// Tokens are the AgentRepo's server sessions (only their hash is stored). Guessing is held back twice:
+//   POST /api/agents/login    {email, password} (application/json only) -> {token, expiresAt, agent}
+//   POST /api/agents/logout   Authorization: Bearer <token>            -> {ok: true}
+//   POST /api/agents/password {currentPassword, newPassword} + bearer    -> {ok: true, agent}
+// Tokens are the AgentRepo's server sessions (only their hash is stored). An account with an initial
+// or reset password (agent.mustChangePassword) gets a session that can only change the password or
+// sign out: every other route and the /agents namespace refuse it. Guessing is held back twice:
 // per client address (the socket's, never X-Forwarded-For, which anyone can write) and per e-mail
 // (store/agents.ts lockout, kept in the database, the same for e-mails without an account).
 
@@ -59,13 +62,18 @@ export function staffFromRequest(store: Store, req: IncomingMessage, roles: read
  * Like staffFromRequest, but answers the request itself when there is no such account: 401 without
  * a live session token, 403 for a signed-in account whose role is not one of `roles`.
  */
-export function requireStaff(store: Store, req: IncomingMessage, res: ServerResponse, roles: readonly StaffRole[] = STAFF_ROLES): Agent | null {
+export function requireStaff(store: Store, req: IncomingMessage, res: ServerResponse, roles: readonly StaffRole[] = STAFF_ROLES): StaffAccount | null {
   const token = bearerToken(req);
-  const agent = token ? store.agents.verifySession(token) : null;
+  const agent = token ? store.agents.sessionAccount(token) : null;
   if (!agent) {
     res.setHeader('www-authenticate', 'Bearer');
     res.setHeader('cache-control', 'no-store');
     sendJson(res, 401, { error: 'sign in first' });
+    return null;
+  }
+  if (agent.mustChangePassword) {
+    res.setHeader('cache-control', 'no-store');
+    sendJson(res, 403, { error: 'change your password first', mustChangePassword: true });
     return null;
   }
   if (!roles.includes(agent.role)) {
@@ -133,7 +141,70 @@ export function loginRoute(opts: StaffAuthOptions): RouteHandler {
     }
     store.agents.clearLoginFailures(email);
     const session = store.agents.createSession(agent.id);
-    sendJson(res, 200, { token: session.token, expiresAt: session.expiresAt, agent: { id: agent.id, name: agent.name, skills: agent.skills, role: agent.role } });
+    sendJson(res, 200, { token: session.token, expiresAt: session.expiresAt, agent: { id: agent.id, name: agent.name, skills: agent.skills, role: agent.role, mustChangePassword: agent.mustChangePassword } });
+  };
+}
+
+/**
+ * POST /api/agents/password {currentPassword, newPassword} with the bearer token: the person changes
+ * their own password (the only thing a must-change session may do besides signing out). Wrong
+ * current passwords count toward the account's lockout like failed sign-ins. The session stays;
+ * the account's other sessions end (`onChanged` runs, e.g. to close their sockets).
+ */
+export function passwordRoute(opts: StaffAuthOptions & { onChanged?: (agent: Agent, keepToken: string) => void }): RouteHandler {
+  const { store } = opts;
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const ipLimit = opts.ipLimit ?? { limit: 10, windowMs: 60_000 };
+  const limiter = new RateLimiter(ipLimit.limit, ipLimit.windowMs);
+  const lockout = opts.lockout ?? DEFAULT_LOCKOUT;
+  return async (req, res) => {
+    res.setHeader('cache-control', 'no-store');
+    if (req.method !== 'POST') {
+      req.resume();
+      res.setHeader('allow', 'POST');
+      return sendJson(res, 405, { error: 'method not allowed' });
+    }
+    const token = bearerToken(req);
+    const account = token ? store.agents.sessionAccount(token) : null;
+    if (!token || !account) {
+      req.resume();
+      res.setHeader('www-authenticate', 'Bearer');
+      return sendJson(res, 401, { error: 'sign in first' });
+    }
+    if (!isJsonRequest(req)) {
+      req.resume();
+      return sendJson(res, 415, { error: 'send JSON (Content-Type: application/json)' });
+    }
+    if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) {
+      req.resume();
+      return tooMany(res, Math.ceil(ipLimit.windowMs / 1000), 'too many attempts from your address; wait a minute');
+    }
+    let body: { currentPassword?: unknown; newPassword?: unknown };
+    try {
+      body = JSON.parse((await readRawBody(req, 4096)).toString('utf8')) as typeof body;
+    } catch (err) {
+      return sendJson(res, err instanceof HttpError ? err.status : 400, { error: 'expected JSON {currentPassword, newPassword}' });
+    }
+    if (typeof body?.currentPassword !== 'string' || typeof body.newPassword !== 'string' || body.currentPassword.length > MAX_PASSWORD || body.newPassword.length > MAX_PASSWORD) {
+      return sendJson(res, 400, { error: 'expected JSON {currentPassword, newPassword}' });
+    }
+    const charge = store.agents.chargeLoginAttempt(account.email, lockout);
+    if (!charge.allowed) {
+      const seconds = Math.max(1, Math.ceil(charge.retryAfterMs / 1000));
+      return tooMany(res, seconds, `too many failed attempts; try again in ${seconds} s`);
+    }
+    try {
+      const agent = await store.agents.changePassword(account.id, body.currentPassword, body.newPassword, token);
+      store.agents.clearLoginFailures(account.email);
+      log(`[agents] ${agent.email} changed their password`);
+      opts.onChanged?.(agent, token);
+      sendJson(res, 200, { ok: true, agent: { id: agent.id, name: agent.name, skills: agent.skills, role: agent.role, mustChangePassword: false } });
+    } catch (err) {
+      if (!isStoreError(err, 'invalid_input')) throw err;
+      // Only a wrong current password counts as a failed attempt.
+      if (!/current password/.test(err.message)) store.agents.clearLoginFailures(account.email);
+      sendJson(res, 400, { error: err.message });
+    }
   };
 }
 
@@ -149,7 +220,8 @@ export function logoutRoute(opts: LogoutOptions): RouteHandler {
       return sendJson(res, 405, { error: 'method not allowed' });
     }
     const token = bearerToken(req);
-    const agent = token ? store.agents.verifySession(token) : null;
+    // A session that must change its password may still sign out.
+    const agent = token ? store.agents.sessionAccount(token) : null;
     if (!token || !agent) {
       res.setHeader('www-authenticate', 'Bearer');
       return sendJson(res, 401, { error: 'not signed in' });
@@ -180,10 +252,15 @@ export function staffSocketAuth(store: Store, opts: { roles?: readonly StaffRole
   const log = opts.log ?? ((l: string) => console.error(l));
   return (socket: Socket, next: (err?: Error) => void): void => {
     const token = socketToken(socket);
-    const agent = token ? store.agents.verifySession(token) : null;
+    const agent = token ? store.agents.sessionAccount(token) : null;
     if (!token || !agent) {
       log('[agents] refused a socket without a valid session');
       next(new Error('unauthorized'));
+      return;
+    }
+    if (agent.mustChangePassword) {
+      log(`[agents] refused a socket of ${agent.email}: the password must be changed first`);
+      next(new Error('password_change_required'));
       return;
     }
     if (!roles.includes(agent.role)) {

@@ -132,11 +132,4 @@ describe('assignment bookkeeping in TicketRepo', () => {
     store.tickets.requeue(t1.id, a.id);
     expect(store.tickets.pendingForAssignment()[0]!.lapsedAgents).toEqual([a.id]);
   });
-
-  it('raises a waiting ticket\'s priority, never lowers it', () => {
-    const t = store.tickets.create({ conversationId: conv(), reason: 'x', priority: 1 });
-    expect(store.tickets.raisePriority(t.id, 2)).toBe(true);
-    expect(store.tickets.raisePriority(t.id, 1)).toBe(false);
-    expect(store.tickets.get(t.id)!.priority).toBe(2);
-  });
 });

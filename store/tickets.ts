@@ -116,7 +116,6 @@ export class TicketRepo {
   private readonly unansweredStmt;
   private readonly requeueStmt;
   private readonly pendingStmt;
-  private readonly raiseStmt;
 
   constructor(
     private readonly db: DB,
@@ -193,7 +192,6 @@ export class TicketRepo {
     this.pendingStmt = db.prepare<[number], TicketRow & { lapsed_agents: string }>(
       `SELECT ${COLUMNS}, lapsed_agents FROM handoff_tickets WHERE status = 'pending' ORDER BY ${QUEUE_ORDER} LIMIT ?`,
     );
-    this.raiseStmt = db.prepare<[number, number, number]>("UPDATE handoff_tickets SET priority = ? WHERE id = ? AND status = 'pending' AND priority < ?");
     this.setHandoff = db.prepare<[HandoffState, string, string]>('UPDATE conversations SET handoff = ?, updated_at = max(updated_at, ?) WHERE id = ?');
   }
 
@@ -389,11 +387,6 @@ export class TicketRepo {
         return toTicket(t);
       })
       .immediate();
-  }
-
-  /** Raises a pending ticket's priority to at least `priority` (e.g. the waiting customer got upset); true if it changed. */
-  raisePriority(id: number, priority: number): boolean {
-    return this.raiseStmt.run(priority, id, priority).changes === 1;
   }
 
   listForAgent(agentId: string, status: TicketStatus = 'assigned'): Ticket[] {
