@@ -9,6 +9,8 @@ import { ChannelAdapter } from './channel-adapter.js';
 import { attachBotFramework } from './channels/botframework.js';
 import { createMessengerWebhook, GraphSender, messengerNotices } from './channels/messenger.js';
 import { attachWebChannel } from './channels/web.js';
+import { IdentityVerifier } from './channels/web-identity.js';
+import { withAbsoluteLinks } from './channels/messenger-format.js';
 import { CsatService } from './csat.js';
 import { Gateway } from './gateway.js';
 import type { InboundMessage } from './inbound.js';
@@ -54,6 +56,8 @@ export interface AppOptions {
   trackingUrl?: string;
   /** When the support team works; outside these hours a hand-off says when it is back. */
   supportHours?: BusinessHours | null;
+  /** Signed shopper identity in the web chat (SHOPBOT_IDENTITY_SECRET); absent: off. */
+  identity?: { secret: string; maxAgeSeconds?: number };
   /** Extra routes (static pages, dashboards). */
   routes?: Record<string, RouteHandler>;
   log?: (line: string) => void;
@@ -102,7 +106,8 @@ export function createApp(opts: AppOptions): App {
   const linker = opts.messenger && sender
     ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
     : undefined;
-  attachWebChannel(http.io, { gateway, store, signer, log, csat, onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
+  const identity = opts.identity ? new IdentityVerifier(opts.identity.secret, { ...(opts.identity.maxAgeSeconds ? { maxAgeSeconds: opts.identity.maxAgeSeconds } : {}) }) : undefined;
+  attachWebChannel(http.io, { gateway, store, signer, log, csat, ...(identity ? { identity } : {}), onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
   handoff.attach(http.io);
   http.route('/api/agents/login', loginRoute({ store, log }));
   http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
@@ -124,7 +129,8 @@ export function createApp(opts: AppOptions): App {
       async deliver(route, _conversationId, delivered, activity) {
         // Customer turns are echoed to the web room only; Messenger already shows them.
         if (delivered?.message.role === 'customer') return;
-        await sender.deliver({ ...activity, recipient: { id: route.externalId, name: '' } });
+        // Product links are store paths: Messenger needs them absolute (SHOPBOT_PUBLIC_URL).
+        await sender.deliver(withAbsoluteLinks({ ...activity, recipient: { id: route.externalId, name: '' } }, m.webChatUrl));
       },
     });
     http.route(

@@ -22,15 +22,25 @@ function action(title: string, value: CardActionValue): CardAction {
   return { type: 'postBack', title, value: JSON.stringify(value) };
 }
 
-/** A product as a Bot Framework hero card; channels map it to their own format. */
+/** The title of a card's link to the product's page on the store. */
+export const STORE_LINK_TITLE = 'View on store';
+
+/**
+ * A product as a Bot Framework hero card; channels map it to their own format. A product with a
+ * page (`url`, a store path or an absolute URL) links to it twice, as the card's tap action and an
+ * `openUrl` button: the web chat shows a "View on store" link (paths resolve against the page the
+ * chat runs on), Messenger a `default_action` and a `web_url` button (paths resolve against
+ * SHOPBOT_PUBLIC_URL). The postBack buttons stay the same on every channel.
+ */
 export function productCard(p: Product, reason?: string): Attachment {
   const rating = p.rating !== null ? ` · ★ ${p.rating.toFixed(1)}${p.ratingCount ? ` (${p.ratingCount.toLocaleString('en-IN')})` : ''}` : '';
+  const link: CardAction | null = p.url ? { type: 'openUrl', title: STORE_LINK_TITLE, value: p.url } : null;
   return CardFactory.heroCard(
     clip(p.title, 120),
     reason ?? '',
     p.image ? [p.image] : [],
-    [action('View', { action: 'view', productId: p.id }), action('Add to cart', { action: 'add_to_cart', productId: p.id }), action('More like this', { action: 'more_like', productId: p.id })],
-    { subtitle: `${money(p)}${rating}${p.stock > 0 ? '' : ' · out of stock'}` },
+    [action('View', { action: 'view', productId: p.id }), action('Add to cart', { action: 'add_to_cart', productId: p.id }), action('More like this', { action: 'more_like', productId: p.id }), ...(link ? [link] : [])],
+    { subtitle: `${money(p)}${rating}${p.stock > 0 ? '' : ' · out of stock'}`, ...(link ? { tap: link } : {}) },
   );
 }
 

@@ -428,37 +428,15 @@ export class AccountLinker {
   }
 
   private openLive(customerId: string): Conversation[] {
-    return this.opts.store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
+    return openLive(this.opts.store, customerId);
   }
 
-  /**
-   * After a merge the customer may have two open live conversations (one per channel). The gateway
-   * serves the most recent open one, so keep exactly one: the one a person is handling (open
-   * ticket, assigned before pending), else the most recently active. Others are closed, except one
-   * that still has an open ticket (closing it would strand the agent); those close with the ticket.
-   */
   private consolidate(customerId: string): Conversation {
-    const { store } = this.opts;
-    const open = this.openLive(customerId); // most recent first
-    const tickets = new Map(open.map((c) => [c.id, store.tickets.openForConversation(c.id)]));
-    const keeper = open.find((c) => tickets.get(c.id)?.status === 'assigned') ?? open.find((c) => tickets.get(c.id)) ?? open[0] ?? store.conversations.create({ customerId, channel: 'messenger' });
-    for (const c of open) {
-      if (c.id !== keeper.id && !tickets.get(c.id)) store.conversations.close(c.id, `merged into ${keeper.id}`);
-    }
-    return keeper;
+    return consolidateLive(this.opts.store, customerId, 'messenger');
   }
 
-  /** One profile: the source's stated preferences join the target's (see CustomerUserState). */
   private mergeProfiles(targetId: string, sourceId: string): void {
-    const { state } = this.opts.store;
-    type Stored = { profile?: { statedPreferences?: unknown } } & Record<string, unknown>;
-    const source = state.get<Stored>(profileKey(sourceId))?.value;
-    if (!source) return;
-    const target = state.get<Stored>(profileKey(targetId))?.value ?? {};
-    const prefs = (p: Stored | undefined) => (Array.isArray(p?.profile?.statedPreferences) ? (p.profile.statedPreferences as unknown[]).filter((x): x is string => typeof x === 'string') : []);
-    const merged: Stored = { ...source, ...target, profile: { ...source.profile, ...target.profile, statedPreferences: [...new Set([...prefs(target), ...prefs(source)])].slice(0, 20) } };
-    state.put(profileKey(targetId), merged);
-    state.delete(profileKey(sourceId));
+    mergeProfiles(this.opts.store, targetId, sourceId);
   }
 
   private async say(psid: string, text: string, chips?: { title: string; value: string }[]): Promise<void> {
@@ -470,6 +448,41 @@ export class AccountLinker {
     };
     await this.opts.sendMessenger(psid, activity).catch((err: unknown) => this.log(`[linking] reply to ${psid} failed: ${(err as Error).message}`));
   }
+}
+
+function openLive(store: Store, customerId: string): Conversation[] {
+  return store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
+}
+
+/**
+ * After a merge the customer may have two open live conversations (one per channel). The gateway
+ * serves the most recent open one, so keep exactly one: the one a person is handling (open
+ * ticket, assigned before pending), else the most recently active. Others are closed, except one
+ * that still has an open ticket (closing it would strand the agent); those close with the ticket.
+ * With none open, a new one on `channel`. Shared by Messenger linking and the web chat's signed
+ * identity (bot/channels/web-identity.ts).
+ */
+export function consolidateLive(store: Store, customerId: string, channel: 'web' | 'messenger'): Conversation {
+  const open = openLive(store, customerId); // most recent first
+  const tickets = new Map(open.map((c) => [c.id, store.tickets.openForConversation(c.id)]));
+  const keeper = open.find((c) => tickets.get(c.id)?.status === 'assigned') ?? open.find((c) => tickets.get(c.id)) ?? open[0] ?? store.conversations.create({ customerId, channel });
+  for (const c of open) {
+    if (c.id !== keeper.id && !tickets.get(c.id)) store.conversations.close(c.id, `merged into ${keeper.id}`);
+  }
+  return keeper;
+}
+
+/** One profile after merging customers: the source's stated preferences join the target's (see CustomerUserState). */
+export function mergeProfiles(store: Store, targetId: string, sourceId: string): void {
+  const { state } = store;
+  type Stored = { profile?: { statedPreferences?: unknown } } & Record<string, unknown>;
+  const source = state.get<Stored>(profileKey(sourceId))?.value;
+  if (!source) return;
+  const target = state.get<Stored>(profileKey(targetId))?.value ?? {};
+  const prefs = (p: Stored | undefined) => (Array.isArray(p?.profile?.statedPreferences) ? (p.profile.statedPreferences as unknown[]).filter((x): x is string => typeof x === 'string') : []);
+  const merged: Stored = { ...source, ...target, profile: { ...source.profile, ...target.profile, statedPreferences: [...new Set([...prefs(target), ...prefs(source)])].slice(0, 20) } };
+  state.put(profileKey(targetId), merged);
+  state.delete(profileKey(sourceId));
 }
 
 function richness(c: Customer): number {

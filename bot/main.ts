@@ -133,6 +133,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     botFramework: config.botFramework,
     webIpLimits: config.webLimits,
     supportHours: config.supportHours,
+    ...(config.identity.secret ? { identity: { secret: config.identity.secret, maxAgeSeconds: config.identity.maxAgeSeconds } } : {}),
     trustedProxies: config.http.trustedProxies,
     routes: web.routes,
     ...(env.SHOPBOT_TRACKING_URL ? { trackingUrl: env.SHOPBOT_TRACKING_URL } : {}),
@@ -152,6 +153,11 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   // The demo's shared saved replies (returns, refunds, delivery delay), once per database.
   const replies = store.canned.seedShared(DEMO_REPLIES);
   if (replies > 0) log(`[start] ${replies} shared saved replies added for the agent console`);
+  log(
+    config.identity.secret
+      ? `[start] signed shopper identity on (ShopBotChat.identify, tokens at most ${config.identity.maxAgeSeconds} s old)`
+      : '[start] signed shopper identity off: SHOPBOT_IDENTITY_SECRET is not set, so ShopBotChat.identify is refused and every web chat is a guest (docs/identity.md)',
+  );
   const address = await app.listen(opts.port ?? config.http.port, opts.host ?? config.http.host);
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   log(`[start] ShopBot listening on ${url} (demo store ${url}/, agent console ${url}/agent, insights ${url}/insights)`);

@@ -44,6 +44,12 @@ export interface Config {
   supportHours: BusinessHours | null;
   /** How waiting chats reach agents (SHOPBOT_ASSIGNMENT, SHOPBOT_MAX_CHATS, SHOPBOT_REPLY_TIMEOUT). */
   assignment: AssignmentConfig;
+  /**
+   * Signed shopper identity in the web chat (docs/identity.md): the store's secret for HS256 tokens
+   * (SHOPBOT_IDENTITY_SECRET, at least 32 bytes; null: identity off) and their maximum age
+   * (SHOPBOT_IDENTITY_MAX_AGE seconds, default 600).
+   */
+  identity: { secret: string | null; maxAgeSeconds: number };
 }
 
 export interface AssignmentConfig {
@@ -102,6 +108,12 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   return n;
 }
 
+function identitySecret(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (Buffer.byteLength(value, 'utf8') < 32) throw new Error('SHOPBOT_IDENTITY_SECRET must be at least 32 bytes (e.g. `openssl rand -hex 32`)');
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const root = env.SHOPBOT_ROOT ? resolve(env.SHOPBOT_ROOT) : ROOT;
   const dataDir = resolve(root, env.SHOPBOT_DATA_DIR ?? 'data');
@@ -136,6 +148,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mode: oneOf('SHOPBOT_ASSIGNMENT', env.SHOPBOT_ASSIGNMENT, ['auto', 'manual'] as const, 'auto'),
       maxChats: int('SHOPBOT_MAX_CHATS', env.SHOPBOT_MAX_CHATS, 3, 1, 100),
       replyTimeoutMs: int('SHOPBOT_REPLY_TIMEOUT', env.SHOPBOT_REPLY_TIMEOUT, 120, 0, 86_400) * 1000,
+    },
+    identity: {
+      secret: identitySecret(env.SHOPBOT_IDENTITY_SECRET),
+      maxAgeSeconds: int('SHOPBOT_IDENTITY_MAX_AGE', env.SHOPBOT_IDENTITY_MAX_AGE, 600, 30, 86_400),
     },
     webLimits: {
       connectionsPerMinute: int('SHOPBOT_WEB_IP_CONNECTIONS', env.SHOPBOT_WEB_IP_CONNECTIONS, 60, 1, 1_000_000),

@@ -13,23 +13,63 @@ export interface SendApiMessage {
 
 const clip = (s: string, n: number): string => (s.length <= n ? s : s.slice(0, n - 1) + '…');
 
+const isWebUrl = (v: unknown): v is string => typeof v === 'string' && /^https?:\/\/[^/\s]/.test(v) && v.length <= 2000;
+
+/** A link Messenger can open: an `openUrl` action with an absolute http(s) URL. Other links are dropped. */
+const webLink = (a: CardAction | undefined): string | null => (a?.type === 'openUrl' && isWebUrl(a.value) ? a.value : null);
+
 function button(a: CardAction): Record<string, unknown> | null {
   const title = clip(String(a.title ?? a.value ?? ''), 20);
-  if (a.type === 'openUrl' && typeof a.value === 'string' && /^https?:\/\//.test(a.value)) return { type: 'web_url', url: a.value, title };
+  if (a.type === 'openUrl') return isWebUrl(a.value) ? { type: 'web_url', url: a.value, title } : null;
   const payload = typeof a.value === 'string' ? a.value : JSON.stringify(a.value ?? title);
   return { type: 'postback', title, payload: clip(payload, 1000) };
 }
+
+/** "Add to cart" from a product card (bot/cards.ts): Messenger has no cart, the store's page does. */
+const isAddToCart = (a: CardAction) => typeof a.value === 'string' && a.value.startsWith('{') && a.value.includes('"action":"add_to_cart"');
 
 function element(att: Attachment): Record<string, unknown> | null {
   if (att.contentType !== 'application/vnd.microsoft.card.hero') return null;
   const card = att.content as HeroCard;
   const image = card.images?.[0]?.url;
+  // A card with a page on the store opens it when tapped (default_action) and from a web_url button
+  // first; its "Add to cart" postback then gives way (Messenger has no cart; the page has).
+  const link = webLink(card.tap) ?? (card.buttons ?? []).map(webLink).find(Boolean) ?? null;
+  const all = (card.buttons ?? []).filter((b) => b.type !== 'openUrl' || webLink(b));
+  const ordered = link ? [...all.filter((b) => webLink(b)), ...all.filter((b) => !webLink(b) && !isAddToCart(b))] : all;
   return {
     title: clip(card.title ?? '', 80),
     ...(card.subtitle || card.text ? { subtitle: clip(card.subtitle ?? card.text ?? '', 80) } : {}),
     ...(image && /^https?:\/\//.test(image) ? { image_url: image } : {}),
-    buttons: (card.buttons ?? []).slice(0, 3).map(button).filter(Boolean),
+    ...(link ? { default_action: { type: 'web_url', url: link } } : {}),
+    buttons: ordered.slice(0, 3).map(button).filter(Boolean),
   };
+}
+
+/**
+ * The activity with its hero cards' links made absolute against the shop's address
+ * (SHOPBOT_PUBLIC_URL): products keep store paths ("/?product=P-1") that only a page on the store
+ * can resolve, and Messenger needs a full https URL. Without a base (or for a link that does not
+ * resolve to http(s)) the link is left as it is, and toSendApi drops it.
+ */
+export function withAbsoluteLinks(activity: Partial<Activity>, base: string | undefined): Partial<Activity> {
+  if (!base || !activity.attachments?.length) return activity;
+  const absolute = (a: CardAction | undefined): CardAction | undefined => {
+    if (a?.type !== 'openUrl' || typeof a.value !== 'string' || isWebUrl(a.value)) return a;
+    try {
+      const u = new URL(a.value, base);
+      return u.protocol === 'https:' || u.protocol === 'http:' ? { ...a, value: u.href } : a;
+    } catch {
+      return a;
+    }
+  };
+  const attachments = activity.attachments.map((att) => {
+    if (att.contentType !== 'application/vnd.microsoft.card.hero') return att;
+    const card = att.content as HeroCard;
+    const tap = absolute(card.tap);
+    return { ...att, content: { ...card, ...(tap ? { tap } : {}), buttons: (card.buttons ?? []).map((b) => absolute(b)!) } };
+  });
+  return { ...activity, attachments };
 }
 
 export function toSendApi(psid: string, activity: Partial<Activity>): SendApiMessage[] {

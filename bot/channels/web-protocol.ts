@@ -1,13 +1,16 @@
 import type { Attachment, CardAction, HeroCard } from 'botbuilder';
 import type { Message } from '../../store/index.js';
+import { checkProductUrl } from '../../store/products.js';
 
 // The web chat's socket.io event protocol (namespace /chat). Server -> client:
 //   session     {token, customerId, conversationId,          after connecting (keep the token to resume); again
-//                messenger, messengerLinked}                  when linking moved the chat to another conversation.
+//                identified, messenger, messengerLinked}      when linking or `identify` moved the chat.
+//                                                             identified: the chat is a store customer's, not a guest's
 //                                                             messenger: linking is offered; messengerLinked: done
 //   message     {seq, role, text, ts, replyTo?, agentName?}   every stored turn, customer's included;
 //                                                             replyTo: seq of the customer message a bot reply answers
-//   card        {seq, cards: WireCard[]}                      product cards of the turn `seq`
+//   card        {seq, cards: WireCard[]}                      product cards of the turn `seq` (WireCard.url: the
+//                                                             product's page on the store, shown as "View on store")
 //   suggestions {seq, chips: {title, value}[]}                quick replies of the turn `seq`
 //   typing      {on}                                          the bot or agent is writing
 //   handoff     {status, position?, agentName?, message?}     hand-off progress
@@ -17,6 +20,8 @@ import type { Message } from '../../store/index.js';
 //   unlinked    {channel: 'messenger', message}               Messenger was disconnected (here or on Messenger)
 //   csat        {ticketId, agentName, question,               an agent resolved the chat: rate it 1-5 (bot/csat.ts);
 //                choices: {rating, emoji, label}[]}           again on connecting while a recent one is unrated
+//   reset       {}                                            another tab of this browser reset the chat (logged out):
+//                                                             forget the session and history, start as a new guest
 // Client -> server (all with an ack callback):
 //   message {text?, value?}   ack {ok: true, seq} | {ok: false, code, message}
 //   resume  {afterSeq}        ack {ok: true, messages: number}; replays every turn after afterSeq
@@ -33,6 +38,13 @@ import type { Message } from '../../store/index.js';
 //                             chat's latest resolution (or `ticketId`); again updates it; code
 //                             'not_resolved' for a chat no agent resolved, 'too_late' after 7 days
 //   read    {seq}
+//   identify {token}          ack {ok: true, customerId} | {ok: false, code, message}: a signed shopper
+//                             identity (JWT HS256, docs/identity.md) attaches the chat to that store
+//                             customer (the guest chat of this browser merges in; a new `session`
+//                             follows). code 'identity_invalid' | 'identity_expired' | 'identity_off':
+//                             refused, nothing changes, `message` is for the customer
+//   reset   {}                ack {ok: true}: logging out; this browser's session tokens stop working
+//                             and the server disconnects; reconnect without a token as a new guest
 
 export interface WireButton {
   title: string;
@@ -44,6 +56,9 @@ export interface WireCard {
   subtitle: string;
   text: string;
   image: string | null;
+  /** The product's page on the store (a store path, resolved against the page, or an http(s) URL); null: none. */
+  url: string | null;
+  /** The card's postBack buttons (links travel as `url`). */
   buttons: WireButton[];
 }
 
@@ -59,12 +74,15 @@ function buttonValue(a: CardAction): string {
 export function toWireCard(att: Attachment): WireCard | null {
   if (att.contentType !== 'application/vnd.microsoft.card.hero') return null;
   const c = att.content as HeroCard;
+  const isLink = (a: CardAction | undefined) => a?.type === 'openUrl' && typeof a.value === 'string';
+  const link = [c.tap, ...(c.buttons ?? [])].find(isLink);
   return {
     title: c.title ?? '',
     subtitle: c.subtitle ?? '',
     text: c.text ?? '',
     image: c.images?.[0]?.url ?? null,
-    buttons: (c.buttons ?? []).map((b) => ({ title: String(b.title ?? ''), value: buttonValue(b) })),
+    url: link ? checkProductUrl(link.value) : null,
+    buttons: (c.buttons ?? []).filter((b) => !isLink(b)).map((b) => ({ title: String(b.title ?? ''), value: buttonValue(b) })),
   };
 }
 

@@ -9,6 +9,7 @@ import { CsatError, type CsatService } from '../csat.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from '../gateway.js';
 import { MAX_MESSAGE_CHARS } from '../inbound.js';
 import { TEXTS as LINK_TEXTS, type AccountLinker } from '../linking.js';
+import { attachIdentity, IDENTITY_TEXTS, isGuest, type IdentityVerifier } from './web-identity.js';
 import { WebTokens } from './web-tokens.js';
 import { toWireEvents } from './web-protocol.js';
 
@@ -29,6 +30,8 @@ export interface WebChannelOptions {
   linker?: AccountLinker;
   /** Ratings after a resolved hand-off (`csat` events both ways); absent: the `csat` event is refused. */
   csat?: Pick<CsatService, 'pendingFor' | 'answer'>;
+  /** Signed shopper identity (SHOPBOT_IDENTITY_SECRET); absent: the `identify` event is refused. */
+  identity?: IdentityVerifier;
   log?: (line: string) => void;
 }
 
@@ -63,6 +66,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
   const ipConnections = new RateLimiter(opts.ipLimits?.connectionsPerMinute ?? 60, 60_000);
   const ipMessages = new RateLimiter(opts.ipLimits?.messagesPer10s ?? 60, 10_000);
   const linkLimiter = new RateLimiter(5, 60_000);
+  const identifyLimiter = new RateLimiter(20, 60_000);
   const tokens = new WebTokens(opts.signer, opts.store, { ttlSeconds: ttl });
   const nsp = io.of('/chat');
 
@@ -137,9 +141,12 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       s.verified = tokens.verify(token);
     }
     const handoff = handoffOf(s.conversationId);
+    const customer = s.customerId ? opts.store.customers.get(s.customerId) : undefined;
     return {
       token,
       customerId: s.customerId,
+      // The chat belongs to a store customer (a signed identity, or a linked account), not a guest.
+      identified: customer !== undefined && !isGuest(customer),
       conversationId: s.conversationId,
       // 'none' | 'pending' | 'agent', as the conversation stores it; `handoffStatus` has the details.
       handoff: handoff.status === 'assigned' ? 'agent' : handoff.status,
@@ -309,6 +316,65 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
         log(`[web] rating refused: ${(err as Error).message}`);
         ack({ ok: false, code: 'error', message: 'Sorry, your rating could not be saved.' });
       }
+    });
+
+    // Signed shopper identity (web-identity.ts, docs/identity.md): a verified token attaches this
+    // browser's chat to the store's customer; anything else is refused and changes nothing.
+    socket.on('identify', (data: unknown, cb: unknown) => {
+      const ack = ackOf(cb);
+      const identity = opts.identity;
+      if (!identity) return ack({ ok: false, code: 'identity_off', message: IDENTITY_TEXTS.off });
+      if (!identifyLimiter.take(s.externalId) || !identifyLimiter.take(`ip:${s.ip}`)) return ack({ ok: false, code: 'rate_limited', message: 'You did this several times in a row; please wait a minute.' });
+      const token = typeof data === 'object' && data !== null ? (data as { token?: unknown }).token : undefined;
+      identity
+        .verify(token)
+        .then((r) => {
+          if (!r.ok) {
+            log(`[web] identity refused (${r.code}) from ${s.ip}: ${r.reason}`);
+            return ack({ ok: false, code: r.code, message: r.message });
+          }
+          const previous = s.externalId;
+          const a = attachIdentity(opts.store, previous, r.identity, () => `web-${randomUUID()}`);
+          if (a.how !== 'already') {
+            // Tokens issued before signing in stop working: only this browser's tabs, which get a
+            // fresh one now, continue as the customer.
+            tokens.revokeAll(previous);
+            const fresh = tokens.issue(a.externalId);
+            for (const other of nsp.sockets.values()) {
+              const t = other.data as SessionData;
+              if (t.externalId !== previous) continue;
+              t.externalId = a.externalId;
+              t.token = fresh;
+              t.verified = tokens.verify(fresh);
+            }
+          }
+          moveTabs(a.externalId, a.conversationId, a.customerId);
+          log(`[web] identity: customer ${a.customerId} ${a.created ? 'created and ' : ''}${a.how === 'already' ? 'already attached' : a.how === 'merged_guest' ? 'attached, guest chat merged' : a.how === 'switched' ? 'attached on a new web identity (the browser was another customer\'s)' : 'attached'}`);
+          ack({ ok: true, customerId: a.customerId });
+        })
+        .catch((err: unknown) => {
+          log(`[web] identify failed: ${(err as Error).message}`);
+          ack({ ok: false, code: 'error', message: 'Sorry, signing in to the chat failed, so it continues as a guest. Please reload the page.' });
+        });
+    });
+
+    // The shopper logged out of the store (ShopBotChat.reset()): this browser's tokens stop
+    // working, its other tabs are told to start afresh, and the next connection is a new guest.
+    socket.on('reset', (_data: unknown, cb: unknown) => {
+      const ack = ackOf(cb);
+      try {
+        if (s.customerId) tokens.revokeAll(s.externalId);
+        for (const other of nsp.sockets.values()) {
+          if (other.id === socket.id || (other.data as SessionData).externalId !== s.externalId) continue;
+          other.emit('reset', {});
+          other.disconnect(true);
+        }
+        ack({ ok: true });
+      } catch (err) {
+        log(`[web] reset failed: ${(err as Error).message}`);
+        ack({ ok: false, code: 'error', message: 'Sorry, the chat could not be reset.' });
+      }
+      setImmediate(() => socket.disconnect(true));
     });
 
     socket.on('resume', (data: unknown, cb: unknown) => {
