@@ -6,6 +6,7 @@ import { RateLimiter } from '../../core/http.js';
 import type { TokenPayload, TokenSigner } from '../../core/tokens.js';
 import type { Store } from '../../store/index.js';
 import { CsatError, type CsatService } from '../csat.js';
+import type { WebReceipts } from '../delivery.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from '../gateway.js';
 import { MAX_MESSAGE_CHARS } from '../inbound.js';
 import { TEXTS as LINK_TEXTS, type AccountLinker } from '../linking.js';
@@ -30,6 +31,8 @@ export interface WebChannelOptions {
   linker?: AccountLinker;
   /** Ratings after a resolved hand-off (`csat` events both ways); absent: the `csat` event is refused. */
   csat?: Pick<CsatService, 'pendingFor' | 'answer'>;
+  /** Delivery status and read receipts (bot/delivery.ts): `read` events both ways. */
+  receipts?: WebReceipts;
   /** Signed shopper identity (SHOPBOT_IDENTITY_SECRET); absent: the `identify` event is refused. */
   identity?: IdentityVerifier;
   log?: (line: string) => void;
@@ -75,6 +78,8 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       const to = nsp.to(room(conversationId));
       if (delivered) {
         for (const e of toWireEvents(delivered.message)) to.emit(e.event, e.data);
+        // An agent's message reached an open tab of the customer's (delivered), or waits for one (sent).
+        if (delivered.message.role === 'agent') opts.receipts?.agentMessage(delivered.message, (nsp.adapter.rooms.get(room(conversationId))?.size ?? 0) > 0);
       } else if (activity.type === 'typing') {
         to.emit('typing', { on: true });
       } else if (activity.type === 'event' && activity.name === 'handoff.status') {
@@ -220,6 +225,23 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     }
     const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
     if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
+    // This tab now has the chat's messages (delivered), and is told how far an agent has read it.
+    if (s.conversationId && opts.receipts) {
+      const { agentReadSeq } = opts.receipts.tabOpened(s.conversationId);
+      if (agentReadSeq > 0) socket.emit('read', { seq: agentReadSeq });
+    }
+    // The customer saw the chat up to `seq` (the widget sends it only while the chat is in view).
+    let lastRead = { conversationId: '', seq: 0 };
+    socket.on('read', (data: unknown, cb: unknown) => {
+      const seq = (data as { seq?: unknown } | null)?.seq;
+      const conversationId = (socket.data as SessionData).conversationId;
+      if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1 || !conversationId) return ackOf(cb)({ ok: false, code: 'invalid', message: 'read needs the seq of a message.' });
+      if (conversationId !== lastRead.conversationId || seq > lastRead.seq) {
+        lastRead = { conversationId, seq };
+        opts.receipts?.customerRead(conversationId, seq);
+      }
+      ackOf(cb)({ ok: true });
+    });
 
     socket.on('message', (data: unknown, cb: unknown) => {
       const ack = ackOf(cb);
