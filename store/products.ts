@@ -114,6 +114,8 @@ interface FilterParams {
   offset: number;
 }
 
+// Removed products (deleted_at set, migration 15) keep their rows for order lines but are never
+// read, listed or searched.
 // Categories are paths ("Home & Gifts > Kitchen & Dining"): a filter matches the category itself
 // and everything below it, case-insensitively.
 const FILTERS = `
@@ -121,7 +123,8 @@ const FILTERS = `
        OR substr(p.category, 1, length(@category) + 3) = (@category || ' > ') COLLATE NOCASE)
   AND (@minPrice IS NULL OR p.price >= @minPrice)
   AND (@maxPrice IS NULL OR p.price <= @maxPrice)
-  AND (@inStock = 0 OR p.stock > 0)`;
+  AND (@inStock = 0 OR p.stock > 0)
+  AND p.deleted_at IS NULL`;
 
 export class ProductRepo {
   private readonly byId;
@@ -137,8 +140,8 @@ export class ProductRepo {
   private readonly countStmt;
 
   constructor(private readonly db: DB) {
-    this.byId = db.prepare<[string], ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id = ?`);
-    this.byIds = db.prepare<[string], ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id IN (SELECT value FROM json_each(?))`);
+    this.byId = db.prepare<[string], ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id = ? AND p.deleted_at IS NULL`);
+    this.byIds = db.prepare<[string], ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id IN (SELECT value FROM json_each(?)) AND p.deleted_at IS NULL`);
     // Column weights for BM25: a word in the title counts most, then category, then description.
     this.searchFts = db.prepare<[FilterParams & { match: string }], ProductRow & { score: number }>(`
       SELECT ${COLUMNS}, -bm25(products_fts, 10.0, 2.0, 4.0) AS score
@@ -157,12 +160,12 @@ export class ProductRepo {
     this.listPriceAsc = list('p.price ASC, p.id');
     this.listPriceDesc = list('p.price DESC, p.id');
     this.categoryCounts = db.prepare<[], { category: string; count: number; in_stock: number }>(`
-      SELECT category, count(*) AS count, sum(stock > 0) AS in_stock FROM products GROUP BY category ORDER BY count DESC, category`);
+      SELECT category, count(*) AS count, sum(stock > 0) AS in_stock FROM products WHERE deleted_at IS NULL GROUP BY category ORDER BY count DESC, category`);
     this.setStockStmt = db.prepare<[number, string]>('UPDATE products SET stock = ? WHERE id = ?');
     this.adjustStockStmt = db.prepare<{ id: string; delta: number }, { stock: number }>(
       'UPDATE products SET stock = stock + @delta WHERE id = @id AND stock + @delta >= 0 RETURNING stock',
     );
-    this.countStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM products');
+    this.countStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM products WHERE deleted_at IS NULL');
   }
 
   get(id: string): Product | undefined {
