@@ -1,5 +1,7 @@
 // Agent console: login, the live queue, several chats at once with unread badges, transcript with
 // what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
+// Each of the agent's messages shows its delivery (Sending, Sent, Delivered, Seen, or Not delivered
+// with the reason); the customer is told when the agent has seen their messages (bot/delivery.ts).
 import { clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, pct, sentimentPill, staffSignOut } from './common.js';
 
 import { initCanned, resetComposer } from './canned.js';
@@ -50,7 +52,7 @@ const state = {
   socket: null,
   queue: [],
   seenTickets: new Set(),
-  /** ticketId -> { ticketId, conversationId, view, unread, turns: Map(seq -> turn), typingAt } */
+  /** ticketId -> { ticketId, conversationId, view, unread, turns: Map(seq -> turn), typingAt, delivery: Map(seq -> {status, reason}), seenSent } */
   chats: new Map(),
   active: null,
   sound: localStorage.getItem('shopbot-agent-sound') !== 'off',
@@ -243,6 +245,7 @@ function start() {
   socket.on('customer_message', (d) => onTurn(d, true));
   socket.on('customer_typing', onCustomerTyping);
   socket.on('agent_message', (d) => onTurn(d, false));
+  socket.on('delivery', onDelivery);
 }
 
 // ---------- queue ----------
@@ -372,7 +375,7 @@ async function accept(ticketId) {
 function addChat(ticketId, view) {
   let chat = state.chats.get(ticketId);
   if (!chat) {
-    chat = { ticketId, conversationId: view.conversationId, view, unread: 0, turns: new Map(), pending: [] };
+    chat = { ticketId, conversationId: view.conversationId, view, unread: 0, turns: new Map(), pending: [], delivery: new Map(), seenSent: 0 };
     state.chats.set(ticketId, chat);
   }
   chat.view = view;
@@ -388,8 +391,58 @@ async function openChat(ticketId, focus) {
   const chat = addChat(ticketId, res.view);
   if (focus || state.active === null) select(ticketId);
   else if (state.active === ticketId) renderActive();
+  void loadReceipts(chat);
   return chat;
 }
+
+// ---------- delivery status and read receipts ----------
+const STATUS_TEXT = { sending: 'Sending…', sent: 'Sent', delivered: 'Delivered', read: 'Seen', failed: 'Not delivered' };
+
+/** The statuses of the chat's messages as they stand (after opening it, or a reconnect). */
+async function loadReceipts(chat) {
+  const res = await emit('receipts', { ticketId: chat.ticketId });
+  if (!res.ok || !Array.isArray(res.deliveries)) return;
+  for (const d of res.deliveries) chat.delivery.set(d.seq, d);
+  if (state.active === chat.ticketId) for (const d of res.deliveries) redrawTurn(chat, d.seq);
+}
+
+/** `delivery`: one or more of the agent's messages moved on (sent, delivered, seen, not delivered). */
+function onDelivery(d) {
+  const chat = d && chatByConversation(d.conversationId);
+  if (!chat || !Array.isArray(d.updates)) return;
+  for (const u of d.updates) {
+    if (!u || typeof u.seq !== 'number' || !STATUS_TEXT[u.status]) continue;
+    const before = chat.delivery.get(u.seq);
+    chat.delivery.set(u.seq, u);
+    if (state.active === chat.ticketId) redrawTurn(chat, u.seq);
+    if (u.status === 'failed' && (!before || before.status !== 'failed')) toast(`Not delivered to ${customerName(chat)}: ${u.reason || 'the channel refused it'}`);
+  }
+}
+
+function redrawTurn(chat, seq) {
+  const t = chat.turns.get(seq);
+  const old = ui.transcript.querySelector(`[data-seq="${seq}"]`);
+  if (t && old) old.replaceWith(turnEl(t, chat));
+}
+
+/**
+ * Tells the server how far this console shows the open chat: only while the tab is visible and
+ * focused, so the customer's "Seen" means a person had it in front of them.
+ */
+function markSeen() {
+  if (document.visibilityState !== 'visible' || !document.hasFocus() || state.active === null) return;
+  const chat = state.chats.get(state.active);
+  if (!chat || ui.chat.hidden) return;
+  let upTo = 0;
+  for (const t of chat.turns.values()) if (t.role === 'customer' && t.seq > upTo) upTo = t.seq;
+  if (upTo <= chat.seenSent) return;
+  chat.seenSent = upTo;
+  void emit('seen', { ticketId: chat.ticketId, seq: upTo }, 5000).then((res) => {
+    if (!res.ok && chat.seenSent === upTo) chat.seenSent = 0; // try again on the next occasion
+  });
+}
+document.addEventListener('visibilitychange', markSeen);
+window.addEventListener('focus', markSeen);
 
 function chatByConversation(conversationId) {
   for (const c of state.chats.values()) if (c.conversationId === conversationId) return c;
@@ -438,6 +491,7 @@ function onTurn(d, fromCustomer) {
   if (state.active === chat.ticketId) appendTurn(m, chat);
   renderChats();
   updateTitle();
+  if (fromCustomer) markSeen();
 }
 
 function customerName(chat) {
@@ -496,7 +550,7 @@ function select(ticketId) {
 }
 
 // ---------- the open conversation ----------
-function turnEl(t) {
+function turnEl(t, chat) {
   const role = t.role === 'customer' ? 'customer' : t.role === 'agent' ? 'agent' : 'bot';
   const who = role === 'customer' ? 'Customer' : role === 'agent' ? (t.payload && t.payload.agentName) || 'Agent' : 'Bot';
   const metaBits = [el('strong', { text: who }), el('time', { datetime: t.ts, text: fmtTime(t.ts) })];
@@ -515,7 +569,11 @@ function turnEl(t) {
     extra.push(el('div', { class: 'turn-cards', text: `Quick replies: ${payload.suggestions.map((s) => s.title || s.value).join(' · ')}` }));
   }
   const text = t.text || (role === 'customer' && payload.value ? '(clicked a button)' : '');
-  return el('div', { class: `turn turn-${role}`, 'data-seq': t.seq }, [text ? el('div', { class: 'turn-bubble', text }) : null, ...extra, el('div', { class: 'turn-meta' }, metaBits)]);
+  // The agent's own messages: how far they got.
+  const d = role === 'agent' && chat ? chat.delivery.get(t.seq) : undefined;
+  if (d) metaBits.push(el('span', { class: `turn-status turn-status-${d.status}`, 'data-status': d.status, text: STATUS_TEXT[d.status] || d.status }));
+  const failed = d && d.status === 'failed' ? el('div', { class: 'turn-failed', role: 'note', text: d.reason || 'The channel did not take this message.' }) : null;
+  return el('div', { class: `turn turn-${role}${failed ? ' turn-undelivered' : ''}`, 'data-seq': t.seq }, [text ? el('div', { class: 'turn-bubble', text }) : null, ...extra, el('div', { class: 'turn-meta' }, metaBits), failed]);
 }
 
 function appendTurn(t, chat) {
@@ -523,11 +581,10 @@ function appendTurn(t, chat) {
   const nearBottom = ui.transcript.scrollHeight - ui.transcript.scrollTop - ui.transcript.clientHeight < 120;
   // Keep seq order.
   const later = [...ui.transcript.querySelectorAll('[data-seq]')].find((n) => Number(n.getAttribute('data-seq')) > t.seq);
-  const node = turnEl(t);
+  const node = turnEl(t, chat);
   if (later) ui.transcript.insertBefore(node, later);
   else ui.transcript.append(node);
   if (nearBottom || t.role === 'agent') ui.transcript.scrollTop = ui.transcript.scrollHeight;
-  void chat;
 }
 
 function renderActive() {
@@ -547,8 +604,9 @@ function renderActive() {
   renderTyping();
   clear(ui.transcript);
   const turns = [...chat.turns.values()].sort((a, b) => a.seq - b.seq);
-  for (const t of turns) ui.transcript.append(turnEl(t));
+  for (const t of turns) ui.transcript.append(turnEl(t, chat));
   ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  markSeen();
 
   // Suggested answers: one click puts the text in the reply box, where it can be edited.
   clear(ui.suggested);
