@@ -2,7 +2,8 @@
  * ShopBot chat widget. Embed on any page with one tag:
  *   <script src="https://your-shop.example/web-chat/widget.js" defer></script>
  * Optional attributes on that tag: data-title="Shop assistant", data-open="true" (open on load),
- * data-position="left". Everything lives in a Shadow DOM, so the host page's styles never leak in
+ * data-position="left", data-identity="<signed identity token>" (docs/identity.md).
+ * Everything lives in a Shadow DOM, so the host page's styles never leak in
  * or out. No framework; the socket.io client is loaded from the same server as this file.
  * Every piece of text is rendered with textContent, never parsed as HTML.
  */
@@ -23,6 +24,7 @@
     title: (script && script.getAttribute('data-title')) || 'Shop assistant',
     openOnLoad: script && script.getAttribute('data-open') === 'true',
     left: script && script.getAttribute('data-position') === 'left',
+    identity: (script && script.getAttribute('data-identity')) || null,
   };
   var KEY = 'shopbot:' + base + ':';
   var MAX_CACHED_EVENTS = 400;
@@ -70,6 +72,8 @@
     state.seq = 0;
   }
   if (!Array.isArray(state.outbox)) state.outbox = [];
+  // The page's signed identity (data-identity, ShopBotChat.identify), sent when the chat connects.
+  var pendingIdentity = cfg.identity;
 
   function saveEvents() {
     if (state.events.length > MAX_CACHED_EVENTS) state.events = state.events.slice(-MAX_CACHED_EVENTS);
@@ -209,6 +213,8 @@
     '.sb-btn--primary{background:var(--sb-primary);color:#fff}',
     '.sb-btn--primary:hover{background:var(--sb-primary-dark)}',
     '.sb-btn--wide{flex:1 1 100%}',
+    '.sb-storelink{flex:1 1 100%;text-align:center;text-decoration:none}',
+    '.sb-row--error .sb-bubble{color:#8a1c1c;background:#fdecea;border:1px solid #f5c2c0;border-radius:10px}',
     '.sb-nav{position:absolute;top:50px;width:32px;height:32px;border-radius:50%;border:1px solid var(--sb-border);background:#fff;box-shadow:0 2px 6px rgba(0,0,0,.15);cursor:pointer;font-size:18px;line-height:1;color:var(--sb-text)}',
     '.sb-nav--prev{left:-4px}',
     '.sb-nav--next{right:-4px}',
@@ -562,6 +568,16 @@
           }),
         );
       });
+      // The product's page on the store (a store path resolves against this page; only http(s) links).
+      var href = null;
+      try {
+        var u = typeof c.url === 'string' && c.url ? new URL(c.url, location.href) : null;
+        if (u && (u.protocol === 'https:' || u.protocol === 'http:')) href = u.href;
+      } catch (e) {}
+      if (href) {
+        var sameSite = href.indexOf(location.origin + '/') === 0;
+        actions.appendChild(el('a', { class: 'sb-btn sb-storelink', href: href, target: sameSite ? null : '_blank', rel: sameSite ? null : 'noopener noreferrer', 'aria-label': 'View on store: ' + (c.title || 'product'), text: 'View on store' }));
+      }
       body.appendChild(actions);
       var card = el('li', { class: 'sb-card', 'aria-roledescription': 'slide', 'aria-label': (i + 1) + ' of ' + cards.length + ': ' + (c.title || 'product') }, [productImage(c.image, c.title), body]);
       track.appendChild(card);
@@ -912,11 +928,46 @@
     banner.hidden = !text;
   }
 
+  function resumeAfterSession(changed) {
+    // Ask for everything after what we have; the answer also marks the end of the replay,
+    // after which unsent messages from the outbox go out (once, not twice).
+    state.replaying = true;
+    log.setAttribute('aria-busy', 'true');
+    socket.emit('resume', { afterSeq: changed ? 0 : state.seq }, function () {
+      state.replaying = false;
+      log.removeAttribute('aria-busy');
+      // An identity given during the replay goes before the outbox (its answer resumes again).
+      if (pendingIdentity) return sendIdentity(function () { resumeAfterSession(false); });
+      flushOutbox();
+      // What the replay drew: followed, unless the customer is reading further up.
+      scrollToEnd(false);
+    });
+  }
+  // Sends the page's signed identity. Accepted: the server's new session resumes the chat.
+  // Refused (forged, expired): said in the chat, which goes on as a guest (`afterRefusal`).
+  function sendIdentity(afterRefusal) {
+    var given = pendingIdentity;
+    pendingIdentity = null;
+    var refused = function (message) {
+      addSystem(message || 'We couldn\u2019t confirm your sign-in, so this chat continues as a guest.', 'sb-row--error');
+      if (afterRefusal) afterRefusal();
+    };
+    Promise.resolve()
+      .then(function () { return typeof given === 'function' ? given() : given; })
+      .then(function (token) {
+        if (!socket || !socket.connected) return;
+        if (typeof token !== 'string' || !token) return refused();
+        socket.timeout(15000).emit('identify', { token: token }, function (err, res) {
+          if (err || !res || res.ok !== true) refused(res && typeof res.message === 'string' ? res.message : null);
+        });
+      }, function () { refused(); });
+  }
   function connect() {
     if (socket) return;
-    socket = { connected: false, pending: true };
+    var placeholder = (socket = { connected: false, pending: true });
     loadIo().then(
       function (io) {
+        if (socket !== placeholder) return; // reset() started afresh meanwhile
         socket = io(base + '/chat', {
           transports: ['websocket', 'polling'],
           // A function: read again on every (re)connection, so a reconnect replays what was missed.
@@ -957,18 +1008,13 @@
           if (s.handoff === 'none' && state.handoff) applyHandoff(null);
           else if (s.handoff === 'pending' && !state.handoff) applyHandoff({ status: 'pending' });
           else if (s.handoff === 'agent' && (!state.handoff || state.handoff.status !== 'assigned')) applyHandoff({ status: 'assigned' });
-          // Ask for everything after what we have; the answer also marks the end of the replay,
-          // after which unsent messages from the outbox go out (once, not twice).
-          state.replaying = true;
-          log.setAttribute('aria-busy', 'true');
-          socket.emit('resume', { afterSeq: changed ? 0 : state.seq }, function () {
-            state.replaying = false;
-            log.removeAttribute('aria-busy');
-            flushOutbox();
-            // What the replay drew: followed, unless the customer is reading further up.
-            scrollToEnd(false);
-          });
+          // A signed identity from the page goes first: what the customer typed is sent after it,
+          // as that customer (the server answers with a new session, which then resumes below).
+          if (pendingIdentity) return sendIdentity(function () { resumeAfterSession(changed); });
+          resumeAfterSession(changed);
         });
+        // Another tab of this browser logged out (ShopBotChat.reset()).
+        socket.on('reset', function () { resetSession(false); });
         ['message', 'card', 'suggestions'].forEach(function (ev) {
           socket.on(ev, function (d) { handle(ev, d, false); });
         });
@@ -1102,8 +1148,8 @@
     input.focus();
   });
 
-  function addSystem(text) {
-    var row = el('div', { class: 'sb-row sb-row--system' }, [el('div', { class: 'sb-bubble', text: text })]);
+  function addSystem(text, extraClass) {
+    var row = el('div', { class: 'sb-row sb-row--system' + (extraClass ? ' ' + extraClass : ''), role: extraClass ? 'alert' : null }, [el('div', { class: 'sb-bubble', text: text })]);
     log.appendChild(row);
     scrollToEnd(false, true);
   }
@@ -1251,8 +1297,56 @@
     });
   }
 
+  // ---------- signed identity and logging out (docs/identity.md) ----------
+  /** The store logged the shopper out: forget this device's chat and start as a new guest. */
+  function resetSession(tellServer) {
+    var old = socket;
+    var oldToken = state.token || store.get('token', null);
+    socket = null;
+    pendingIdentity = null;
+    var tell = function (s) { s.timeout(3000).emit('reset', {}, function () { s.disconnect(); }); };
+    if (old && old.off) {
+      old.off();
+      if (tellServer && old.connected) tell(old);
+      else old.disconnect();
+    }
+    // Not connected: the server still ends the old session (its token stops working).
+    if (tellServer && !(old && old.connected) && typeof oldToken === 'string' && oldToken) {
+      loadIo().then(function (io) {
+        var t = io(base + '/chat', { transports: ['websocket', 'polling'], auth: { token: oldToken }, forceNew: true, reconnection: false });
+        t.on('session', function () { tell(t); });
+        t.on('connect_error', function () { t.disconnect(); });
+      }, function () {});
+    }
+    ['token', 'conv', 'seq', 'events', 'handoff', 'outbox', 'labels'].forEach(store.del);
+    state.token = null;
+    state.conversationId = null;
+    state.outbox = [];
+    Array.prototype.slice.call(log.querySelectorAll('.sb-row')).forEach(function (r) { r.remove(); });
+    resetLog();
+    hideCsat();
+    state.unread = 0;
+    updateBadge();
+    if (!empty.parentNode) log.appendChild(empty);
+    if (state.open) connect();
+  }
+
   // A small API for the host page ("Ask about this product" buttons and the like).
   window.ShopBotChat = {
+    /**
+     * Who the shopper is, signed by the store's backend: { token } with the token, or a function
+     * returning it (or a promise of it), called when the chat connects. Refused tokens are said in
+     * the chat, which goes on as a guest.
+     */
+    identify: function (opts) {
+      var token = opts && (typeof opts.token === 'string' || typeof opts.token === 'function') ? opts.token : null;
+      if (!token) return;
+      pendingIdentity = token;
+      // Already connected: present it now (the server's next session resumes the chat).
+      if (socket && socket.connected && !state.replaying) sendIdentity(null);
+    },
+    /** The shopper logged out of the store: a new guest, and this device's chat history is cleared. */
+    reset: function () { resetSession(true); },
     open: function () { setOpen(true); },
     close: function () { setOpen(false); },
     send: function (text) { if (typeof text === 'string') send({ text: text }); },
