@@ -1,4 +1,5 @@
-// The demo store: catalog grid from GET /api/catalog with search, departments and paging.
+// The demo store: catalog grid from GET /api/catalog with search, departments and paging, and a
+// product's page at /?product=<id> (the demo catalogue's product url, where cards' "View on store" lead).
 import { clear, el, getJson, productImage, ratingEl } from './common.js';
 
 const grid = document.getElementById('catalog');
@@ -10,9 +11,10 @@ const form = document.getElementById('search-form');
 const q = document.getElementById('q');
 const toast = document.getElementById('toast');
 const cartCount = document.getElementById('cart-count');
+const detail = document.getElementById('product-detail');
 
 const params = new URLSearchParams(location.search);
-let state = { q: params.get('q') || '', category: params.get('category') || '', page: 1 };
+let state = { q: params.get('q') || '', category: params.get('category') || '', page: 1, product: params.get('product') || '' };
 let cart = Number(sessionStorage.getItem('demo-cart') || 0);
 cartCount.textContent = String(cart);
 q.value = state.q;
@@ -70,6 +72,41 @@ function productCard(p) {
   ]);
 }
 
+/** The product's page: picture, price, stock, description, Add to cart and Ask assistant. */
+async function showProduct(id) {
+  clear(detail);
+  detail.hidden = !id;
+  if (!id) return;
+  let p;
+  try {
+    p = (await getJson(`/api/catalog/product?id=${encodeURIComponent(id)}`)).body;
+  } catch (err) {
+    detail.append(el('p', { id: 'product-title', class: 'error', text: `This product could not be shown: ${err.message}` }));
+    return;
+  }
+  const close = () => {
+    state = { ...state, product: '' };
+    showProduct('');
+    load(false);
+  };
+  detail.append(
+    productImage(p.image, p.title, { width: '280', height: '260' }),
+    el('div', { class: 'product-body' }, [
+      el('h2', { id: 'product-title', text: p.title }),
+      el('div', { class: 'cat-path', text: p.category }),
+      el('div', { class: 'price', text: p.priceText }),
+      ratingEl(p.rating, p.ratingCount),
+      p.inStock ? el('div', { class: 'small', text: 'In stock' }) : el('div', { class: 'oos', text: 'Out of stock' }),
+      el('p', { class: 'description', text: p.description }),
+      el('div', { class: 'product-actions' }, [
+        el('button', { class: 'btn btn-primary btn-small', type: 'button', disabled: !p.inStock, text: 'Add to cart', 'aria-label': `Add to cart: ${p.title}`, onclick: () => addToCart(p.id, p.title) }),
+        el('button', { class: 'btn btn-small', type: 'button', text: 'Ask assistant', 'aria-label': `Ask assistant about ${p.title}`, onclick: () => window.ShopBotChat && window.ShopBotChat.askAbout(p.id, p.title) }),
+        el('button', { class: 'btn btn-small', type: 'button', text: 'All products', onclick: close }),
+      ]),
+    ]),
+  );
+}
+
 function renderCategories(list) {
   clear(cats);
   const all = [{ category: '', count: null }, ...list];
@@ -110,6 +147,7 @@ async function load(append) {
     next.search = '';
     if (state.q) next.searchParams.set('q', state.q);
     if (state.category) next.searchParams.set('category', state.category);
+    if (state.product) next.searchParams.set('product', state.product);
     history.replaceState(null, '', next);
   } catch (err) {
     info.textContent = `Could not load products: ${err.message}`;
@@ -127,4 +165,5 @@ more.addEventListener('click', () => {
   state.page++;
   load(true);
 });
+showProduct(state.product);
 load(false);
