@@ -4,6 +4,7 @@ import { sendJson } from '../core/http.js';
 import type { StaffRole, Store } from '../store/index.js';
 import { createCatalogApi } from './catalog-api.js';
 import { createInsightsApi, type InsightsApi } from './insights-api.js';
+import { createReportsApi, type ReportsApiOptions } from './reports-api.js';
 import type { ReviewAnalyzer } from './insights-core.js';
 import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from './static.js';
 
@@ -11,11 +12,13 @@ import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from '.
 //   /                         demo store (catalog + chat widget)
 //   /agent                    agent console
 //   /insights                 review insights dashboard
+//   /reports                  reports for admins (conversations, resolution, hand-offs, response times, CSAT, unanswered)
 //   /web-chat/*               static files (widget.js, pages' scripts, styles); socket.io.min.js from node_modules
 //   /api/catalog, /api/catalog/product                    public (the store page uses them)
 //   /api/insights/products, /api/insights/products/:id[/reviews], /api/insights/export.csv|json
 //                                                         signed-in staff only (Authorization: Bearer
 //                                                         <session token>, see bot/staff-auth.ts)
+//   /api/reports, /api/reports/export.csv                 admins only (web-chat/reports-api.ts)
 
 export { lazyAnalyzer, LexiconReviewAnalyzer } from './insights-basic.js';
 export type { ReviewAnalyzer } from './insights-core.js';
@@ -34,6 +37,8 @@ export interface WebChatOptions {
   warmTop?: number;
   /** Staff roles that may read insights and exports (default: agent, admin and product). */
   insightsRoles?: readonly StaffRole[];
+  /** The shared sentence encoder (or its loader), to group the reports' unanswered messages by meaning. */
+  encoder?: ReportsApiOptions['encoder'];
   /** Folder of the static files (tests may point elsewhere). */
   publicDir?: string;
   maxAgeSeconds?: number;
@@ -58,6 +63,7 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
     ...(opts.insightsRoles ? { roles: opts.insightsRoles } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
+  const reports = createReportsApi({ store: opts.store, ...(opts.encoder ? { encoder: opts.encoder } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const ioClient = socketIoClientPath();
 
   const page =
@@ -81,6 +87,7 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
     '/index.html': page('index.html'),
     '/agent': page('agent.html'),
     '/insights': page('insights.html'),
+    '/reports': page('reports.html'),
     '/favicon.ico': page('favicon.svg'),
     '/web-chat/*': files,
     '/api/catalog': catalog.list,
@@ -89,6 +96,8 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
     '/api/insights/products/*': insights.product,
     '/api/insights/export.csv': insights.exportCsv,
     '/api/insights/export.json': insights.exportJson,
+    '/api/reports': reports.report,
+    '/api/reports/export.csv': reports.exportCsv,
   };
   return { routes, insights, close: () => insights.close() };
 }
