@@ -166,7 +166,7 @@ const login = mountStaffLogin($('login-view'), {
 
 function showLogin(message) {
   ui.console.hidden = true;
-  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn, $('canned-btn'), $('csat-btn')]) b.hidden = true;
+  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn, $('canned-btn'), $('csat-btn'), $('team-link')]) b.hidden = true;
   login.show(message);
 }
 
@@ -206,6 +206,8 @@ function start() {
   ui.soundBtn.setAttribute('aria-pressed', String(state.sound));
   ui.soundBtn.textContent = state.sound ? 'Sound on' : 'Sound off';
   ui.notifyBtn.hidden = !('Notification' in window);
+  // Admins manage agents, teams and VIP customers on the Team page (admin.html).
+  $('team-link').hidden = state.session.agent.role !== 'admin';
   renderChats();
   renderActive();
   if (!window.io) {
@@ -223,6 +225,7 @@ function start() {
   socket.on('connect_error', (err) => {
     if (err && err.message === 'unauthorized') endSession('Your session has ended; please sign in again.');
     else if (err && err.message === 'forbidden') endSession('This account cannot take chats; open Insights instead.');
+    else if (err && err.message === 'password_change_required') endSession('Sign in again to choose your own password.');
     else setConn('Cannot reach the server – retrying…');
   });
   // Signed out elsewhere (another tab's "Sign out") or expired: the server closes the socket.
@@ -242,6 +245,9 @@ function start() {
     renderActive();
     for (const id of held) void openChat(id, false);
   });
+  // Auto-assignment (bot/assignment.ts) gives this agent a chat, or takes back one left unanswered.
+  socket.on('chat_assigned', onAutoAssigned);
+  socket.on('chat_unassigned', onUnassigned);
   socket.on('customer_message', (d) => onTurn(d, true));
   socket.on('customer_typing', onCustomerTyping);
   socket.on('agent_message', (d) => onTurn(d, false));
@@ -317,7 +323,10 @@ function ticketEl(t) {
     el('div', { class: 'ticket-tags' }, [
       el('span', { class: 'pill pill-info', text: t.skill || 'general', title: 'Skill needed' }),
       sentimentPill(t.sentiment),
-      t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}` }) : null,
+      // Why a chat is ahead of older ones: VIP customers and upset ones come first.
+      t.vip ? el('span', { class: 'pill pill-warn', text: 'VIP', title: 'VIP customer: served first' }) : null,
+      t.upset && t.sentiment !== 'negative' ? el('span', { class: 'pill pill-neg', text: 'upset', title: 'The customer is upset: served first' }) : null,
+      t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}`, title: 'Higher goes first' }) : null,
       el('span', { class: 'small muted', text: REASONS[t.reason] || t.reason || '' }),
     ]),
     t.lastMessage ? el('div', { class: 'ticket-last', text: `“${t.lastMessage}”` }) : null,
@@ -369,6 +378,25 @@ async function accept(ticketId) {
   addChat(ticketId, res.view);
   select(ticketId);
   ui.reply.focus();
+}
+
+/** `chat_assigned`: the desk gave this agent a waiting chat. */
+async function onAutoAssigned(d) {
+  if (!d || typeof d.ticketId !== 'number' || state.chats.has(d.ticketId)) return;
+  onQueueRemove({ ticketId: d.ticketId });
+  const chat = await openChat(d.ticketId, state.active === null);
+  if (!chat) return;
+  chime();
+  toast(`New chat assigned to you: ${customerName(chat)}.`);
+  desktopAlert('New chat assigned to you', customerName(chat));
+}
+
+/** `chat_unassigned`: a chat this agent did not answer in time went back to the queue. */
+function onUnassigned(d) {
+  if (!d || !state.chats.has(d.ticketId)) return;
+  const chat = state.chats.get(d.ticketId);
+  const minutes = d.timeoutMs ? ` within ${fmtDuration(d.timeoutMs)}` : '';
+  closeChat(d.ticketId, `${customerName(chat)}'s chat went back to the queue: no reply${minutes}.`);
 }
 
 // ---------- chats ----------
@@ -769,5 +797,6 @@ ui.returnBtn.addEventListener('click', async () => {
 
 // ---------- boot ----------
 state.session = loadStaffSession();
-if (state.session) start();
+if (state.session && state.session.agent.mustChangePassword) login.changePassword(state.session);
+else if (state.session) start();
 else showLogin('');
