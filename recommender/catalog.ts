@@ -21,6 +21,8 @@ export class CatalogIndex {
   /** -1 = unknown (treated as available). */
   stock = new Int32Array(0);
   readonly lexical = new LexicalIndex();
+  /** 1 for products removed from the catalogue: never a candidate again (indexes stay valid). */
+  removed = new Uint8Array(0);
   private inStockCache: Int32Array | null = null;
   private readonly categoryMasks = new Map<string, Uint8Array>();
 
@@ -57,6 +59,9 @@ export class CatalogIndex {
       b.set(a);
       return b;
     };
+    const removed = new Uint8Array(start + fresh.length);
+    removed.set(this.removed);
+    this.removed = removed;
     this.catTop = grow(this.catTop);
     this.catMid = grow(this.catMid);
     this.catPath = grow(this.catPath);
@@ -67,19 +72,58 @@ export class CatalogIndex {
       this.ids.push(it.id);
       this.items.push(it);
       this.leaves.push(leafCategory(it.category));
-      const levels = categoryLevels(it.category);
-      if (levels.length > 0) {
-        this.catTop[i] = this.catId(levels.slice(0, 1).join(' > '));
-        this.catMid[i] = this.catId(levels.slice(0, 2).join(' > '));
-        this.catPath[i] = this.catId(levels.join(' > '));
-      }
+      this.setCategory(i, it);
       this.setFields(i, it);
-      this.lexical.add(i, `${it.title} ${it.category ?? ''}`);
+      this.lexical.add(i, lexicalText(it));
       added.push(i);
     });
     this.categoryMasks.clear();
     this.inStockCache = null;
     return added;
+  }
+
+  private setCategory(i: number, it: CatalogItem): void {
+    const levels = categoryLevels(it.category);
+    this.catTop[i] = levels.length > 0 ? this.catId(levels.slice(0, 1).join(' > ')) : -1;
+    this.catMid[i] = levels.length > 0 ? this.catId(levels.slice(0, 2).join(' > ')) : -1;
+    this.catPath[i] = levels.length > 0 ? this.catId(levels.join(' > ')) : -1;
+  }
+
+  /**
+   * Replaces a known product's fields, title and category included (its vector is the caller's
+   * business), and brings a removed product back. Returns its index, or undefined when unknown.
+   */
+  replace(it: CatalogItem): number | undefined {
+    const i = this.index.get(it.id);
+    if (i === undefined) return undefined;
+    const before = this.items[i]!;
+    if (lexicalText(before) !== lexicalText(it)) {
+      this.lexical.remove(i, lexicalText(before));
+      this.lexical.add(i, lexicalText(it));
+    }
+    this.items[i] = { ...it };
+    this.leaves[i] = leafCategory(it.category);
+    this.setCategory(i, it);
+    this.removed[i] = 0;
+    this.setFields(i, it);
+    this.categoryMasks.clear();
+    this.inStockCache = null;
+    return i;
+  }
+
+  /** Takes a product out of every candidate list at once (its index stays, for events and profiles). */
+  remove(id: string): boolean {
+    const i = this.index.get(id);
+    if (i === undefined || this.removed[i]) return false;
+    this.removed[i] = 1;
+    this.stock[i] = 0;
+    this.items[i] = { ...this.items[i]!, stock: 0 };
+    this.inStockCache = null;
+    return true;
+  }
+
+  isRemoved(i: number): boolean {
+    return this.removed[i] === 1;
   }
 
   private catId(key: string): number {
@@ -110,6 +154,7 @@ export class CatalogIndex {
   update(it: CatalogItem): boolean {
     const i = this.index.get(it.id);
     if (i === undefined) return false;
+    if (this.removed[i]) return true; // known, but removed: only replace() brings it back
     const before = this.stock[i];
     this.items[i] = { ...this.items[i]!, price: it.price, stock: it.stock, rating: it.rating, ratingCount: it.ratingCount };
     this.setFields(i, this.items[i]!);
@@ -118,6 +163,7 @@ export class CatalogIndex {
   }
 
   setStock(i: number, stock: number): void {
+    if (this.removed[i]) return;
     const before = this.stock[i];
     this.stock[i] = Math.max(0, Math.trunc(stock));
     this.items[i] = { ...this.items[i]!, stock: this.stock[i] };
@@ -162,4 +208,9 @@ export class CatalogIndex {
   title(i: number): string {
     return this.items[i]?.title ?? '';
   }
+}
+
+/** The words of a product the keyword index holds. */
+function lexicalText(it: Pick<CatalogItem, 'title' | 'category'>): string {
+  return `${it.title} ${it.category ?? ''}`;
 }

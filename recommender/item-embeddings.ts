@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dotAt } from '../core/dot.js';
 import { progress } from '../core/progress.js';
@@ -67,8 +67,29 @@ export class VectorCache {
     this.dirty = true;
   }
 
+  /** Size and mtime of the file when last read or written (another process may have saved since). */
+  private seen = '';
+
+  private stamp(): string {
+    try {
+      const st = statSync(this.file);
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return '';
+    }
+  }
+
+  /** Reads vectors another process (the import command) saved since; returns how many were new. */
+  refresh(): number {
+    if (this.stamp() === this.seen) return 0;
+    const before = this.entries.size;
+    this.load();
+    return this.entries.size - before;
+  }
+
   private load(): void {
     if (!existsSync(this.file)) return;
+    this.seen = this.stamp();
     try {
       const buf = readFileSync(this.file);
       if (buf.length < 12 || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== this.dim) return;
@@ -78,12 +99,13 @@ export class VectorCache {
       for (let i = 0; i < count; i++) {
         const off = 12 + i * rec;
         const key = buf.subarray(off, off + KEY_BYTES).toString('hex');
+        if (this.entries.has(key)) continue; // same text, same vector
         const v = new Float32Array(this.dim);
         for (let d = 0; d < this.dim; d++) v[d] = buf.readFloatLE(off + KEY_BYTES + d * 4);
         this.entries.set(key, v);
       }
     } catch {
-      this.entries.clear(); // an unreadable cache only costs a re-embed
+      // an unreadable cache only costs a re-embed
     }
   }
 
@@ -105,6 +127,7 @@ export class VectorCache {
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, buf);
     renameSync(tmp, this.file);
+    this.seen = this.stamp();
     this.dirty = false;
   }
 }

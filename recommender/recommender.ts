@@ -253,6 +253,11 @@ export class Recommender {
     return this.catalog.n;
   }
 
+  /** Whether items carry vectors (content signals); catalogue changes then need embeddings. */
+  get hasItemVectors(): boolean {
+    return this.hasContent;
+  }
+
   private newPopularity(): Popularity {
     const p = new Popularity(this.catalog.n, this.opts.popularity);
     this.catalog.items.forEach((it, i) => p.setPrior(i, it.rating, it.ratingCount));
@@ -862,11 +867,17 @@ export class Recommender {
       if (!this.opts.encoder) throw new RecommenderError('not_ready', 'adding products needs the encoder to embed them');
       rows = (await embedItems(this.opts.encoder, fresh, { silent: true })).matrix.data;
     }
+    return this.appendRows(fresh, rows);
+  }
+
+  /** Appends products known to be new, with their vector rows (n x dim, in `fresh` order) when content is on. */
+  private appendRows(fresh: readonly CatalogItem[], rows: Float32Array | null): number {
     const added = this.catalog.append(fresh);
-    if (rows) {
+    if (added.length === 0) return 0;
+    if (this.hasContent) {
       const data = new Float32Array(this.catalog.n * this.vectors.dim);
       data.set(this.vectors.data);
-      data.set(rows, (this.catalog.n - added.length) * this.vectors.dim);
+      if (rows) data.set(rows, (this.catalog.n - added.length) * this.vectors.dim);
       this.engine = dotEngine({ dim: this.vectors.dim, n: this.catalog.n, data });
       this.vectors = this.engine.matrix;
       this.approx = Int8DotEngine.create(this.vectors);
@@ -876,6 +887,61 @@ export class Recommender {
     for (const i of added) this.pop.setPrior(i, this.catalog.items[i]!.rating, this.catalog.items[i]!.ratingCount);
     this.resizeScratch();
     return added.length;
+  }
+
+  /**
+   * Applies catalogue changes in one synchronous step, so the next request sees all of them: new
+   * products are appended, known ones replaced (title, category, price, stock, rating and, when
+   * `vectors` has one, their vector), removed ones leave every candidate list at once. `vectors`
+   * maps product ids to L2-normalized embeddings of their item text (recommender/catalog-sync.ts
+   * embeds only products whose text changed); a new product without one gets no content signal.
+   */
+  applyCatalogChanges(change: { upsert?: readonly CatalogItem[]; remove?: readonly string[]; vectors?: ReadonlyMap<string, Float32Array> }): { added: number; replaced: number; removed: number; reembedded: number } {
+    const vectors = change.vectors ?? new Map<string, Float32Array>();
+    const dim = this.vectors.dim;
+    const check = (id: string, v: Float32Array | undefined): Float32Array | undefined => {
+      if (!v || !this.hasContent) return undefined;
+      if (v.length !== dim) throw new RecommenderError('invalid_input', `vector of ${id} has ${v.length} numbers, expected ${dim}`);
+      return v;
+    };
+    let replaced = 0;
+    let reembedded = 0;
+    const fresh = new Map<string, CatalogItem>();
+    for (const it of change.upsert ?? []) {
+      const i = this.catalog.replace(it);
+      if (i === undefined) {
+        fresh.set(it.id, it);
+        continue;
+      }
+      replaced++;
+      this.pop.setPrior(i, it.rating, it.ratingCount);
+      const v = check(it.id, vectors.get(it.id));
+      if (v) {
+        this.vectors.data.set(v, i * dim); // the engine's own matrix (wasm memory or plain array)
+        reembedded++;
+      }
+    }
+    let added = 0;
+    if (fresh.size > 0) {
+      const items = [...fresh.values()];
+      let rows: Float32Array | null = null;
+      if (this.hasContent) {
+        rows = new Float32Array(items.length * dim);
+        items.forEach((it, k) => {
+          const v = check(it.id, vectors.get(it.id));
+          if (v) {
+            rows!.set(v, k * dim);
+            reembedded++;
+          }
+        });
+      }
+      added = this.appendRows(items, rows);
+    } else if (reembedded > 0) {
+      this.approx = Int8DotEngine.create(this.vectors); // the int8 copy must follow the changed rows
+    }
+    let removed = 0;
+    for (const id of change.remove ?? []) if (this.catalog.remove(id)) removed++;
+    return { added, replaced, removed, reembedded };
   }
 
   // ------------------------------------------------------------------------------------------

@@ -25,8 +25,10 @@ export class StoreCatalog implements CatalogSource {
     return [...out.values()];
   }
 
+  /** Live stock; a product that is no longer in the store (removed by the admin API or an import) counts as 0. */
   stockOf(ids: readonly string[]): Map<string, number> {
-    return new Map(this.store.products.getMany(ids).map((p) => [p.id, p.stock]));
+    const live = new Map(this.store.products.getMany(ids).map((p) => [p.id, p.stock]));
+    return new Map(ids.map((id) => [id, live.get(id) ?? 0]));
   }
 }
 

@@ -89,6 +89,18 @@ export class LexicalIndex {
     }
   }
 
+  /** Takes `item` out of the postings of the words of `text` (what it was added with). */
+  remove(item: number, text: string): void {
+    for (const t of new Set(tokenize(text))) {
+      const list = this.postings.get(t);
+      if (!list) continue;
+      const k = list.indexOf(item);
+      if (k < 0) continue;
+      list.splice(k, 1);
+      if (list.length === 0) this.postings.delete(t);
+    }
+  }
+
   idf(stemmed: string): number {
     const df = this.postings.get(stemmed)?.length ?? 0;
     return Math.log(1 + (this.n + 1) / (df + 1));
