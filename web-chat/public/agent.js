@@ -166,7 +166,7 @@ const login = mountStaffLogin($('login-view'), {
 
 function showLogin(message) {
   ui.console.hidden = true;
-  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn, $('canned-btn'), $('csat-btn'), $('team-link')]) b.hidden = true;
+  for (const b of [ui.logout, ui.me, ui.soundBtn, ui.notifyBtn, $('canned-btn'), $('csat-btn'), $('team-link'), $('reports-link')]) b.hidden = true;
   login.show(message);
 }
 
@@ -208,6 +208,8 @@ function start() {
   ui.notifyBtn.hidden = !('Notification' in window);
   // Admins manage agents, teams and VIP customers on the Team page (admin.html).
   $('team-link').hidden = state.session.agent.role !== 'admin';
+  // Reports (reports.html) are for admins too; the API checks the role itself.
+  $('reports-link').hidden = state.session.agent.role !== 'admin';
   renderChats();
   renderActive();
   if (!window.io) {

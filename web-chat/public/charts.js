@@ -1,4 +1,4 @@
-// Hand-drawn SVG charts for the insights dashboard: no library, every label is a text node.
+// Hand-drawn SVG charts for the insights dashboard and the reports: no library, every label is a text node.
 import { el, svg } from './common.js';
 
 const POS = '#1a7f37';
@@ -145,8 +145,8 @@ export function sentimentLegend() {
   ]);
 }
 
-/** Rating distribution: one horizontal bar per star level with count and share. */
-export function ratingChart(distribution) {
+/** Rating distribution: one horizontal bar per star level with count and share (of reviews, or of `noun`). */
+export function ratingChart(distribution, noun = 'reviews') {
   const levels = ['5', '4', '3', '2', '1'];
   const counts = levels.map((k) => Number(distribution[k] || 0));
   const total = counts.reduce((a, b) => a + b, 0);
@@ -156,7 +156,7 @@ export function ratingChart(distribution) {
   const H = rowH * 5 + 8;
   const lx = 34;
   const bw = W - lx - 96;
-  const label = `Rating distribution of ${total} reviews: ${levels.map((k, i) => `${k} stars ${counts[i]}`).join(', ')}.`;
+  const label = `Rating distribution of ${total} ${noun}: ${levels.map((k, i) => `${k} stars ${counts[i]}`).join(', ')}.`;
   const root = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, 'data-chart': 'ratings' });
   root.append(svg('title', { text: 'Rating distribution' }));
   const colors = { 5: '#1a7f37', 4: '#4ea865', 3: '#b7950b', 2: '#e07a3f', 1: '#c62828' };
@@ -165,7 +165,7 @@ export function ratingChart(distribution) {
     const w = (counts[i] / max) * bw;
     root.append(svg('text', { x: lx - 6, y: yy + 21, 'text-anchor': 'end', text: `${k}★` }));
     root.append(svg('rect', { x: lx, y: yy + 6, width: bw, height: 20, fill: '#eef1f4', rx: 4 }));
-    root.append(svg('rect', { x: lx, y: yy + 6, width: Math.max(counts[i] ? 2 : 0, w), height: 20, fill: colors[k], rx: 4 }, [svg('title', { text: `${k} stars: ${counts[i]} reviews` })]));
+    root.append(svg('rect', { x: lx, y: yy + 6, width: Math.max(counts[i] ? 2 : 0, w), height: 20, fill: colors[k], rx: 4 }, [svg('title', { text: `${k} stars: ${counts[i]} ${noun}` })]));
     root.append(svg('text', { x: lx + bw + 8, y: yy + 21, text: `${counts[i]} · ${total ? Math.round((counts[i] / total) * 100) : 0}%` }));
   });
   return root;
@@ -189,4 +189,80 @@ export function sparkline(trend, opts = {}) {
   root.append(svg('path', { d, fill: 'none', stroke: color, 'stroke-width': '1.8', 'stroke-linejoin': 'round' }));
   root.append(svg('circle', { cx: x(pts.length - 1), cy: y(last.positiveShare), r: 2.6, fill: color }));
   return root;
+}
+
+/**
+ * Horizontal bars, one per item ({ label, value }), longest first as given; `format(value)` writes
+ * the figure after each bar. `title` names the chart for screen readers.
+ */
+export function barChart(items, { title = 'Chart', format = String, color = '#0969da', width = 420 } = {}) {
+  const W = width;
+  const rowH = 30;
+  const lx = Math.min(180, Math.max(60, 8 + 7 * Math.max(0, ...items.map((d) => String(d.label).length))));
+  const bw = W - lx - 70;
+  const H = Math.max(rowH, rowH * items.length) + 6;
+  const max = Math.max(1e-9, ...items.map((d) => d.value));
+  const label = `${title}: ${items.map((d) => `${d.label} ${format(d.value)}`).join(', ') || 'nothing in this period'}.`;
+  const root = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, 'data-chart': 'bars' });
+  root.append(svg('title', { text: title }));
+  items.forEach((d, i) => {
+    const yy = 3 + i * rowH;
+    const w = (d.value / max) * bw;
+    root.append(svg('text', { x: lx - 8, y: yy + 19, 'text-anchor': 'end', text: String(d.label).length > 24 ? `${String(d.label).slice(0, 23)}…` : String(d.label) }));
+    root.append(svg('rect', { x: lx, y: yy + 5, width: bw, height: 20, fill: '#eef1f4', rx: 4 }));
+    root.append(svg('rect', { x: lx, y: yy + 5, width: Math.max(d.value ? 2 : 0, w), height: 20, fill: color, rx: 4 }, [svg('title', { text: `${d.label}: ${format(d.value)}` })]));
+    root.append(svg('text', { x: lx + bw + 8, y: yy + 19, text: format(d.value) }));
+  });
+  return root;
+}
+
+/** Chats per day as stacked columns: resolved by the bot, handed off, and the rest. */
+export function dailyChart(days, { width = 600 } = {}) {
+  const W = Math.round(Math.max(300, Math.min(720, width)));
+  const H = 240;
+  const m = { l: 40, r: 12, t: 12, b: 34 };
+  const iw = W - m.l - m.r;
+  const ih = H - m.t - m.b;
+  const n = Math.max(1, days.length);
+  const step = iw / n;
+  const max = Math.max(1, ...days.map((d) => d.chats));
+  const y = (v) => m.t + ih * (1 - v / max);
+  const total = days.reduce((s, d) => s + d.chats, 0);
+  const label = `Chats per day, ${days.length} days, ${total} chats: ${days.map((d) => `${d.day} ${d.chats} (${d.automated} resolved by the bot, ${d.handedOff} handed off)`).join('; ')}.`;
+  const root = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, 'data-chart': 'daily' });
+  root.append(svg('title', { text: 'Chats per day' }));
+  const grid = svg('g', { class: 'grid' });
+  const ticks = [...new Set([0, Math.round(max / 2), max])];
+  for (const t of ticks) {
+    grid.append(svg('line', { x1: m.l, x2: W - m.r, y1: y(t), y2: y(t), 'stroke-dasharray': t === 0 ? '' : '3 3' }));
+    grid.append(svg('text', { x: m.l - 6, y: y(t) + 4, 'text-anchor': 'end', text: String(t) }));
+  }
+  root.append(grid);
+  const bw = Math.max(3, Math.min(40, step * 0.7));
+  const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(iw / 56))));
+  days.forEach((d, i) => {
+    const cx = m.l + step * i + step / 2;
+    const parts = [
+      { v: d.automated, fill: POS, name: 'resolved by the bot' },
+      { v: d.handedOff, fill: '#0969da', name: 'handed off' },
+      { v: d.chats - d.automated - d.handedOff, fill: VOL, name: 'other' },
+    ];
+    let base = 0;
+    const g = svg('g', {}, [svg('title', { text: `${d.day}: ${d.chats} chats, ${d.automated} resolved by the bot, ${d.handedOff} handed off` })]);
+    for (const p of parts) {
+      if (p.v > 0) g.append(svg('rect', { x: cx - bw / 2, y: y(base + p.v), width: bw, height: Math.max(0.5, y(base) - y(base + p.v)), fill: p.fill }));
+      base += p.v;
+    }
+    root.append(g);
+    if (i % every === 0) root.append(svg('text', { x: cx, y: H - m.b + 18, 'text-anchor': 'middle', text: new Date(`${d.day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }) }));
+  });
+  return root;
+}
+
+export function dailyLegend() {
+  return el('div', { class: 'legend' }, [
+    el('span', {}, [el('i', { class: 'sb-pos' }), 'resolved by the bot']),
+    el('span', {}, [el('i', { class: 'legend-handoff' }), 'handed off']),
+    el('span', {}, [el('i', { class: 'legend-vol' }), 'other']),
+  ]);
 }
