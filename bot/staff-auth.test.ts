@@ -229,6 +229,144 @@ describe('staff sign-in, roles and sessions', () => {
     expect(detail.json).toMatchObject({ ok: true, agentsOnline: expect.any(Number), models: { inference: 'worker', chatSentiment: 'head', encoderRestarts: 0, sentimentRestarts: 0 } });
   });
 
+  it('an initial password gives a session that can only change it: HTTP 403, the console socket refused, then all works', async () => {
+    const email = `new-${++n}@example.com`;
+    const a = await store.agents.create({ name: 'New', email, password: 'initial-pass-123', mustChangePassword: true });
+    const from = '127.0.9.1';
+    const r = await login(email, 'initial-pass-123', from);
+    expect(r.status).toBe(200);
+    expect(r.json.agent).toMatchObject({ id: a.id, mustChangePassword: true });
+    const token = String(r.json.token);
+    const health = await send('/api/staff/health', { headers: bearer(token) });
+    expect(health.status).toBe(403);
+    expect(health.json).toEqual({ error: 'change your password first', mustChangePassword: true });
+    expect((await send('/api/insights/products?limit=1', { headers: bearer(token) })).status).toBe(403);
+    expect((await send('/api/staff/agents', { headers: bearer(token) })).status).toBe(403);
+    await expect(connect(running.url, '/agents', { token })).rejects.toThrow(/password_change_required/);
+
+    const change = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json', ...bearer(token) }) =>
+      send('/api/agents/password', { method: 'POST', body: JSON.stringify(body), headers, from });
+    expect((await change({ currentPassword: 'initial-pass-123', newPassword: 'my-own-password' }, { 'content-type': 'application/json' })).status).toBe(401);
+    expect((await change({ currentPassword: 'initial-pass-123', newPassword: 'my-own-password' }, { 'content-type': 'text/plain', ...bearer(token) })).status).toBe(415);
+    expect((await change({ currentPassword: 'initial-pass-123' })).status).toBe(400);
+    const wrong = await change({ currentPassword: 'guess', newPassword: 'my-own-password' });
+    expect([wrong.status, wrong.json.error]).toEqual([400, 'the current password is wrong']);
+    const short = await change({ currentPassword: 'initial-pass-123', newPassword: 'short' });
+    expect([short.status, short.json.error]).toEqual([400, 'the new password needs at least 10 characters']);
+    const ok = await change({ currentPassword: 'initial-pass-123', newPassword: 'my-own-password' });
+    expect(ok.status, ok.body).toBe(200);
+    expect(ok.json.agent).toMatchObject({ mustChangePassword: false });
+    // the same session now works everywhere
+    expect((await send('/api/staff/health', { headers: bearer(token) })).status).toBe(200);
+    const c = await connect(running.url, '/agents', { token });
+    clients.push(c);
+    expect(await c.emit('search_products', { query: 'kindle' })).toMatchObject({ ok: true });
+    expect((await login(email, 'my-own-password', from)).json.agent).toMatchObject({ mustChangePassword: false });
+    expect((await login(email, 'initial-pass-123', from)).status).toBe(401);
+  });
+
+  it('admins manage agents, teams and VIP customers; other roles get 403, no session 401, and bad input is named', async () => {
+    const admin = await account('admin');
+    const from = '127.0.10.1';
+    const adminToken = await signIn(admin.email, from);
+    const agentToken = await signIn((await account('agent')).email, from);
+    const productToken = await signIn((await account('product')).email, from);
+    const call = (method: string, path: string, token: string | null, body?: unknown) =>
+      send(path, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? bearer(token) : {}) }, from });
+
+    expect((await call('GET', '/api/staff/agents', null)).status).toBe(401);
+    expect((await call('GET', '/api/staff/agents', agentToken)).status).toBe(403);
+    expect((await call('GET', '/api/staff/teams', productToken)).status).toBe(403);
+    expect((await call('POST', '/api/staff/vip', agentToken, { customer: 'x', vip: true })).status).toBe(403);
+
+    // a new agent: generated password, to be changed at first sign-in
+    const email = `mei-${++n}@example.com`;
+    const created = await call('POST', '/api/staff/agents', adminToken, { name: 'Mei <b>', email, role: 'agent', skills: 'orders, payments', maxChats: 2 });
+    expect(created.status, created.body).toBe(201);
+    expect(created.json.agent).toMatchObject({ name: 'Mei <b>', email, role: 'agent', skills: ['orders', 'payments'], mustChangePassword: true, maxChats: 2, openChats: 0, online: false, active: true });
+    const mei = created.json.agent as { id: string };
+    const first = await login(email, String(created.json.initialPassword), '127.0.10.2');
+    expect(first.json.agent).toMatchObject({ mustChangePassword: true });
+
+    expect((await call('POST', '/api/staff/agents', adminToken, { name: 'X', email })).status).toBe(409);
+    for (const [body, error] of [
+      [{ email: 'y@example.com' }, /name is required/],
+      [{ name: 'Y', email: 'not-an-email' }, /not an e-mail/],
+      [{ name: 'Y', email: 'y@example.com', role: 'owner' }, /role must be one of agent, admin, product/],
+      [{ name: 'Y', email: 'y@example.com', maxChats: 1000 }, /maxChats/],
+      [{ name: 'Y', email: 'y@example.com', skills: [1] }, /skills/],
+    ] as const) {
+      const r = await call('POST', '/api/staff/agents', adminToken, body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(String(r.json.error)).toMatch(error);
+    }
+    const form = await send('/api/staff/agents', { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded', ...bearer(adminToken) }, from });
+    expect(form.status).toBe(415);
+
+    // change role, skills and cap; the last active admin cannot be demoted or deactivated
+    const changed = await call('POST', `/api/staff/agents/${mei.id}`, adminToken, { skills: ['product'], maxChats: null });
+    expect(changed.json.agent).toMatchObject({ skills: ['product'], maxChats: null });
+    expect((await call('POST', '/api/staff/agents/ghost', adminToken, { skills: [] })).status).toBe(404);
+    for (const other of store.agents.list().filter((a) => a.role === 'admin' && a.id !== admin.id)) store.agents.setActive(other.id, false);
+    try {
+      const demote = await call('POST', `/api/staff/agents/${admin.id}`, adminToken, { role: 'agent' });
+      expect([demote.status, demote.json.error]).toEqual([409, 'at least one active admin must remain']);
+      expect((await call('POST', `/api/staff/agents/${admin.id}`, adminToken, { active: false })).status).toBe(409);
+    } finally {
+      for (const other of store.agents.list().filter((a) => a.role === 'admin' && a.id !== admin.id)) store.agents.setActive(other.id, true);
+    }
+
+    // teams with skills and members
+    const team = await call('POST', '/api/staff/teams', adminToken, { name: `Payments ${n}`, skills: 'payments' });
+    expect(team.status).toBe(201);
+    const teamId = (team.json.team as { id: string }).id;
+    expect((await call('POST', '/api/staff/teams', adminToken, { name: `payments ${n}` })).status).toBe(409);
+    const joined = await call('POST', `/api/staff/teams/${teamId}`, adminToken, { addMember: mei.id, skills: ['payments', 'refunds'] });
+    expect(joined.json.team).toMatchObject({ skills: ['payments', 'refunds'], memberIds: [mei.id] });
+    expect((await call('POST', `/api/staff/teams/${teamId}`, adminToken, { addMember: 'ghost' })).status).toBe(404);
+    const listed = await call('GET', '/api/staff/agents', adminToken);
+    expect((listed.json.agents as { id: string; teams: string[] }[]).find((a) => a.id === mei.id)?.teams).toEqual([teamId]);
+    expect(listed.json.settings).toEqual({ mode: 'manual', maxChats: 3, replyTimeoutMs: 0 });
+    expect((await call('DELETE', `/api/staff/teams/${teamId}`, adminToken)).status).toBe(200);
+    expect(store.teams.get(teamId)).toBeUndefined();
+
+    // VIP customers
+    const customer = store.db.prepare<[], { id: string; email: string }>('SELECT id, email FROM customers WHERE email IS NOT NULL ORDER BY id LIMIT 1').get()!;
+    const vip = await call('POST', '/api/staff/vip', adminToken, { customer: customer.email, vip: true });
+    expect(vip.json).toEqual({ customerId: customer.id, vip: true });
+    expect(store.vip.isVip(customer.id)).toBe(true);
+    expect((await call('POST', '/api/staff/vip', adminToken, { customer: 'nobody@nowhere.example', vip: true })).status).toBe(404);
+    expect((await call('POST', '/api/staff/vip', adminToken, { customer: customer.id, vip: 'yes' })).status).toBe(400);
+    await call('POST', '/api/staff/vip', adminToken, { customer: customer.id, vip: false });
+    expect(store.vip.isVip(customer.id)).toBe(false);
+  });
+
+  it('a password reset or a deactivation ends the account\'s sessions: its console is disconnected and HTTP refused', async () => {
+    const admin = await account('admin');
+    const from = '127.0.11.1';
+    const adminToken = await signIn(admin.email, from);
+    const target = await account('agent');
+    const token = await signIn(target.email, from);
+    const c = await connect(running.url, '/agents', { token });
+    clients.push(c);
+    const dropped = new Promise<void>((resolve) => c.socket.once('disconnect', () => resolve()));
+    const reset = await send(`/api/staff/agents/${target.id}/reset-password`, { method: 'POST', headers: bearer(adminToken), from });
+    expect(reset.status).toBe(200);
+    await dropped;
+    expect(c.events.some((e) => e.event === 'session_ended')).toBe(true);
+    expect((await send('/api/staff/health', { headers: bearer(token) })).status).toBe(401);
+    await expect(connect(running.url, '/agents', { token })).rejects.toThrow(/unauthorized/);
+    expect((await login(target.email, PASSWORD, from)).status).toBe(401);
+    const again = await login(target.email, String(reset.json.password), from);
+    expect(again.json.agent).toMatchObject({ mustChangePassword: true });
+
+    // deactivated: no sign-in at all
+    const off = await send(`/api/staff/agents/${target.id}`, { method: 'POST', body: JSON.stringify({ active: false }), headers: { 'content-type': 'application/json', ...bearer(adminToken) }, from });
+    expect(off.json.agent).toMatchObject({ active: false });
+    expect((await login(target.email, String(reset.json.password), '127.0.11.2')).status).toBe(401);
+    expect(store.agents.sessionAccount(String(again.json.token))).toBeNull();
+  });
+
   it('the demo staff accounts have their roles', () => {
     expect(store.agents.getByEmail('agent@example.com')?.role).toBe('admin');
     expect(store.agents.getByEmail('product@example.com')?.role).toBe('product');
