@@ -66,6 +66,11 @@
     replaying: false,
     unread: 0,
     lastChipsSeq: 0,
+    // Read receipts: how far an agent has read (our messages show "Seen"), the newest message for
+    // the customer drawn here, and how far we told the server the customer has seen.
+    agentRead: 0,
+    lastIncoming: 0,
+    readSent: 0,
   };
   if (!Array.isArray(state.events) || typeof state.seq !== 'number') {
     state.events = [];
@@ -492,10 +497,13 @@
     }
     var row = el('div', { class: 'sb-row sb-row--' + role }, [el('span', { class: 'sb-sr', text: whoLabel(role, d.agentName) + ' said: ' }), bubble, meta(role, d.ts, d.agentName)]);
     insertRow(row, d.seq);
-    if (role === 'customer') rowsBySeq[d.seq] = row;
+    if (role === 'customer') {
+      rowsBySeq[d.seq] = row;
+      if (d.seq <= state.agentRead) markSeenRow(row);
+    }
     if (role !== 'customer') {
       hideTyping();
-      noteIncoming();
+      noteIncoming(d.seq);
     }
     scrollToEnd(role === 'customer', role !== 'customer');
   }
@@ -616,7 +624,7 @@
     insertRow(row, d.seq);
     setTimeout(sync, 50);
     hideTyping();
-    noteIncoming();
+    noteIncoming(d.seq);
     scrollToEnd(false, true);
   }
 
@@ -662,12 +670,41 @@
     if (seq > state.lastChipsSeq) clearChips();
   }
 
-  function noteIncoming() {
+  function noteIncoming(seq) {
+    if (typeof seq === 'number' && seq > state.lastIncoming) state.lastIncoming = seq;
+    maybeRead();
     if (state.replaying) return;
     if (!state.open) {
       state.unread++;
       updateBadge();
     }
+  }
+
+  // ---------- read receipts ----------
+  // "Seen" goes to the server only when the customer can actually see the chat: the page is visible
+  // and has the focus, the panel is open, and the customer's focus (or last click) is in the widget.
+  var engaged = false;
+  function inWidget(e) {
+    var path = e.composedPath ? e.composedPath() : [];
+    return path.indexOf(host) >= 0 || path.indexOf(panel) >= 0;
+  }
+  document.addEventListener('pointerdown', function (e) { engaged = inWidget(e); maybeRead(); }, true);
+  document.addEventListener('focusin', function (e) { engaged = inWidget(e); maybeRead(); }, true);
+  panel.addEventListener('focusin', function () { engaged = true; maybeRead(); });
+  document.addEventListener('visibilitychange', maybeRead);
+  window.addEventListener('focus', maybeRead);
+  function canSee() {
+    return state.open && !panel.hidden && engaged && document.visibilityState === 'visible' && document.hasFocus();
+  }
+  function maybeRead() {
+    if (!canSee() || !socket || !socket.connected || state.replaying || state.lastIncoming <= state.readSent) return;
+    var upTo = state.lastIncoming;
+    state.readSent = upTo;
+    socket.emit('read', { seq: upTo });
+  }
+  function markSeenRow(row) {
+    var m = row.querySelector('.sb-meta');
+    if (m && !row.querySelector('.sb-seen')) m.appendChild(el('span', { class: 'sb-seen', text: ' \u00b7 Seen' }));
   }
 
   var typingTimer = null;
@@ -784,6 +821,7 @@
     }
     rendered['message:' + seq] = true;
     rowsBySeq[seq] = row;
+    if (seq <= state.agentRead) markSeenRow(row);
     // Move it into seq order (it sat at the end while pending).
     row.remove();
     insertRow(row, seq);
@@ -941,6 +979,7 @@
       flushOutbox();
       // What the replay drew: followed, unless the customer is reading further up.
       scrollToEnd(false);
+      maybeRead();
     });
   }
   // Sends the page's signed identity. Accepted: the server's new session resumes the chat.
@@ -1028,11 +1067,12 @@
         socket.on('csat', function (req) {
           showCsat(req);
         });
+        // An agent has seen our messages up to `seq` (their console showed them).
         socket.on('read', function (d) {
           var upTo = d && typeof d.seq === 'number' ? d.seq : 0;
+          if (upTo > state.agentRead) state.agentRead = upTo;
           Object.keys(rowsBySeq).forEach(function (k) {
-            var row = rowsBySeq[k];
-            if (Number(k) <= upTo && !row.querySelector('.sb-seen')) row.querySelector('.sb-meta').appendChild(el('span', { class: 'sb-seen', text: ' \u00b7 Seen' }));
+            if (Number(k) <= upTo) markSeenRow(rowsBySeq[k]);
           });
         });
         socket.on('linked', function (d) {
@@ -1239,6 +1279,7 @@
     state.lastChipsSeq = 0;
     rendered = {};
     rowsBySeq = {};
+    state.agentRead = state.lastIncoming = state.readSent = 0;
     saveEvents();
     store.set('labels', {});
     Array.prototype.slice.call(log.querySelectorAll('.sb-row:not(.sb-row--pending)')).forEach(function (r) { r.remove(); });
