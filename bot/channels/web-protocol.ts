@@ -14,7 +14,9 @@ import { checkProductUrl } from '../../store/products.js';
 //   suggestions {seq, chips: {title, value}[]}                quick replies of the turn `seq`
 //   typing      {on}                                          the bot or agent is writing
 //   handoff     {status, position?, agentName?, message?}     hand-off progress
-//   read        {seq}                                         an agent read up to `seq`
+//   read        {seq}                                         an agent's console showed the chat up to `seq`: the
+//                                                             customer's messages up to it are "Seen"; sent on
+//                                                             connecting too (bot/delivery.ts)
 //   error       {code, message}                               a message was refused (size, rate, format)
 //   linked      {channel: 'messenger', message}               a Messenger account was linked to this customer
 //   unlinked    {channel: 'messenger', message}               Messenger was disconnected (here or on Messenger)
@@ -37,7 +39,9 @@ import { checkProductUrl } from '../../store/products.js';
 //                             ack {ok: true, rating, comment} | {ok: false, code, message}: rates the
 //                             chat's latest resolution (or `ticketId`); again updates it; code
 //                             'not_resolved' for a chat no agent resolved, 'too_late' after 7 days
-//   read    {seq}
+//   read    {seq}             ack {ok: true}: the customer has the chat in view up to `seq` (page visible and
+//                             focused, panel open, focus or last click in it); the agent's messages up to it
+//                             show "Seen" in the console. Sent only when `seq` grows
 //   identify {token}          ack {ok: true, customerId} | {ok: false, code, message}: a signed shopper
 //                             identity (JWT HS256, docs/identity.md) attaches the chat to that store
 //                             customer (the guest chat of this browser merges in; a new `session`
