@@ -95,8 +95,8 @@ async function load() {
   if (s) {
     $('settings').textContent =
       s.mode === 'auto'
-        ? `Waiting chats are assigned automatically by skill and load: at most ${s.maxChats} open chats per agent unless set below${s.replyTimeoutMs ? `; a chat not answered within ${fmtDuration(s.replyTimeoutMs)} goes back to the queue` : ''}.`
-        : `Agents accept waiting chats themselves (at most ${s.maxChats} open at once unless set below).`;
+        ? `Waiting chats are assigned automatically by skill and load: at most ${s.maxChats} open chat${s.maxChats === 1 ? '' : 's'} per agent unless set below${s.replyTimeoutMs ? `; a chat not answered within ${fmtDuration(s.replyTimeoutMs)} goes back to the queue` : ''}.`
+        : `Agents accept waiting chats themselves (at most ${s.maxChats} open at once unless set below)${s.replyTimeoutMs ? `; a chat not answered within ${fmtDuration(s.replyTimeoutMs)} goes back to the queue` : ''}.`;
   }
   renderAgents();
   renderTeams();
@@ -161,7 +161,7 @@ function agentRow(a) {
     el('td', {}, [
       el('div', { class: 'admin-actions' }, [
         el('button', { class: 'btn btn-small btn-primary', type: 'button', text: 'Save', 'aria-label': `Save ${a.name}`, onclick: save }),
-        el('button', { class: 'btn btn-small', type: 'button', text: 'Reset password', 'aria-label': `Reset the password of ${a.name}`, onclick: reset }),
+        el('button', { class: 'btn btn-small', type: 'button', text: 'Reset password', 'aria-label': `Reset password of ${a.name}`, onclick: reset }),
         el('button', { class: 'btn btn-small btn-ghost', type: 'button', text: a.active ? 'Deactivate' : 'Activate', 'aria-label': `${a.active ? 'Deactivate' : 'Activate'} ${a.name}`, onclick: toggle }),
       ]),
     ]),
@@ -210,7 +210,7 @@ function teamItem(t) {
     el('h3', { text: t.name }),
     el('div', { class: 'admin-row' }, [
       el('div', { class: 'field grow-input' }, [skills]),
-      el('button', { class: 'btn btn-small', type: 'button', text: 'Save skills', 'aria-label': `Save the skills of ${t.name}`, onclick: () => post({ skills: skills.value }, `Saved ${t.name}.`) }),
+      el('button', { class: 'btn btn-small', type: 'button', text: 'Save skills', 'aria-label': `Save skills of ${t.name}`, onclick: () => post({ skills: skills.value }, `Saved ${t.name}.`) }),
       el('button', {
         class: 'btn btn-small btn-ghost',
         type: 'button',
