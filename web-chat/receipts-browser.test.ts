@@ -4,7 +4,8 @@
 // console are real pages; what they send over their sockets is read from the WebSocket frames, so
 // "nothing was sent while hidden" is checked, not waited for. Screenshots go to walk-shots/.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -17,6 +18,19 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots');
 const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
 const APP_SECRET = 'receipts-browser-app-secret';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe-core violations on the page (open shadow roots included), as in a11y.test.ts. */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;void 0`);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const res = await axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}): ${n}`));
+}
 
 const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
 
@@ -138,6 +152,7 @@ describe('read receipts and delivery status in the widget and the agent console 
     await poll(() => customerSent.filter((e) => e.name === 'read').length).toBe(readsBefore + 1);
     await agentTurn('Let me check your order').locator('.turn-status', { hasText: 'Seen' }).waitFor();
     await shot(agent, 'receipts-agent-seen');
+    expect(await axeViolations(agent)).toEqual([]);
 
     // Now the agent's console is in the background: the customer's next message is not marked Seen.
     await setHidden(agent, true);
@@ -153,6 +168,7 @@ describe('read receipts and delivery status in the widget and the agent console 
     await setHidden(agent, false);
     await newest.locator('.sb-seen').waitFor();
     await shot(customer, 'receipts-widget-seen');
+    expect(await axeViolations(customer)).toEqual([]);
     readsBefore = customerSent.filter((e) => e.name === 'read').length;
 
     // A reload keeps the marks: the widget is told how far the agent has read.
@@ -186,6 +202,7 @@ describe('read receipts and delivery status in the widget and the agent console 
     await agent.locator('#toast', { hasText: /Not delivered to/ }).waitFor();
     expect(graph.received.some((r) => (r.body.message as { text?: string } | undefined)?.text === 'Is there anything else I can do?')).toBe(false);
     await shot(agent, 'receipts-agent-not-delivered');
+    expect(await axeViolations(agent)).toEqual([]);
 
     // Reopening the chat (a reload) shows the same statuses.
     await agent.reload({ waitUntil: 'domcontentloaded' });

@@ -115,7 +115,7 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     c.advance(HUMAN_AGENT_WINDOW_MS + HOUR);
     const d = await agentSays(psid, conversation.id, 'Are you still there?');
     expect(d.status).toBe('failed');
-    expect(d.reason).toMatch(/^Not delivered: the customer last wrote on Messenger 7 days ago.*up to 7 days/);
+    expect(d.reason).toMatch(/^The customer last wrote on Messenger 7 days ago.*up to 7 days/);
     expect(withText(graph, psid, 'Are you still there?')).toHaveLength(0);
     // Writing again opens the window again.
     const again = await customerWhoWrote();
@@ -149,7 +149,7 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
       const d = await agentSays(psid, conversation.id, 'Hello again');
       expect(d.status).toBe('failed');
       expect(d.attempts).toBe(1);
-      expect(d.reason).toMatch(/^Not delivered: The customer cannot receive messages on Messenger right now \(Meta error 551\/1545041\)/);
+      expect(d.reason).toMatch(/^The customer cannot receive messages on Messenger right now \(Meta error 551\/1545041\)/);
     } finally {
       graph.respond = null;
     }
@@ -250,7 +250,7 @@ describe('Messenger agent replies through the real server: the agent sees each m
     lastWroteAgo(8 * 24 * HOUR);
     const { seq, update } = await reply('Is there anything else?');
     expect(update.status).toBe('failed');
-    expect(update.reason).toMatch(/^Not delivered: the customer last wrote on Messenger 8 days ago/);
+    expect(update.reason).toMatch(/^The customer last wrote on Messenger 8 days ago/);
     expect(withText(graph, psid, 'Is there anything else?')).toHaveLength(0);
     // Reopening the chat shows it the same way.
     const snapshot = await agent.emit('receipts', { ticketId });

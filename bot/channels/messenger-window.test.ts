@@ -30,7 +30,7 @@ describe('Messenger windows (RESPONSE, HUMAN_AGENT tag, closed)', () => {
     expect(d.send).toBe(false);
     if (d.send) return;
     expect(d.code).toBe('agent_window_closed');
-    expect(d.reason).toMatch(/^Not delivered: the customer last wrote on Messenger 7 days ago.*up to 7 days/);
+    expect(d.reason).toMatch(/^The customer last wrote on Messenger 7 days ago.*up to 7 days/);
     expect((sendDecision(NOW - 9 * 24 * HOUR, NOW, 'agent') as { reason: string }).reason).toMatch(/9 days ago/);
   });
 

@@ -41,7 +41,7 @@ export function sendDecision(lastInboundAt: number | null | undefined, now: numb
   return {
     send: false,
     code: 'agent_window_closed',
-    reason: `Not delivered: the customer last wrote on Messenger ${ago(age)} ago, and Meta allows a person's reply only up to 7 days after the customer's last message. It will be possible again once they write.`,
+    reason: `The customer last wrote on Messenger ${ago(age)} ago, and Meta allows a person's reply only up to 7 days after the customer's last message. It will be possible again once they write.`,
   };
 }
 

@@ -458,7 +458,7 @@ export function messengerOutlet(opts: MessengerOutletOptions): ChannelOutlet {
         if (!r.ok) log(`[messenger] not delivered to ${psid}: ${r.reason}`);
         if (!agent || !opts.delivery) return;
         if (r.ok) opts.delivery.sent(message, { externalId: r.messageId, attempts: r.attempts });
-        else opts.delivery.failed(message, `Not delivered: ${r.reason}`, r.attempts);
+        else opts.delivery.failed(message, r.reason, r.attempts);
       });
       // The agent's reply is acknowledged at once; its status follows. Bot turns wait, in order.
       if (agent) void sending.catch((err: unknown) => log(`[messenger] delivery report failed: ${(err as Error).message}`));
