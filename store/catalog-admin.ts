@@ -225,6 +225,27 @@ export class CatalogAdmin {
     };
   }
 
+  /** A product as stored, removed ones included (deletedAt set). */
+  getProduct(id: string): (Required<Omit<ProductUpsert, 'source'>> & { source: string; deletedAt: string | null }) | undefined {
+    const r = this.s.product.get(id);
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      title: r.title,
+      description: r.description,
+      category: r.category,
+      price: r.price,
+      currency: r.currency,
+      stock: r.stock,
+      image: r.image,
+      rating: r.rating,
+      ratingCount: r.rating_count,
+      url: r.url,
+      source: r.source,
+      deletedAt: r.deleted_at,
+    };
+  }
+
   /** The latest catalogue change number (0 before the first change). */
   catalogSeq(): number {
     return Number(this.s.seq.get() ?? 0);

@@ -1,0 +1,66 @@
+// npm run apikeys -- create --name NAME [--store ID] | list | revoke ID   [--db path]
+//
+// Keys of the admin API (/api/admin/v1, see docs/import.md). `create` prints the key ONCE (stdout,
+// one JSON line): only its SHA-256 is stored, so a lost key is revoked and replaced, never shown
+// again. `list` prints the keys without secrets; `revoke` stops a key at once. Exit codes: 0 done,
+// 2 bad arguments, 1 other failures (unknown key to revoke included).
+
+import { pathToFileURL } from 'node:url';
+import { parseArgs, stringFlag } from '../core/args.js';
+import { loadConfig } from '../core/config.js';
+import { ApiKeyRepo } from '../store/api-keys.js';
+import { openDatabase } from '../store/db.js';
+
+const USAGE = 'usage: npm run --silent apikeys -- create --name NAME [--store ID] | list | revoke KEY_ID   [--db path]';
+
+export function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
+  let parsed: ReturnType<typeof parseArgs>;
+  let dbPath: string;
+  try {
+    parsed = parseArgs(argv);
+    dbPath = stringFlag(parsed.flags, 'db') ?? loadConfig(env).dbPath;
+  } catch (e) {
+    err(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [command, arg] = parsed.positional;
+  if (!command || !['create', 'list', 'revoke'].includes(command) || parsed.flags.help) {
+    err(USAGE);
+    return 2;
+  }
+  const db = openDatabase(dbPath);
+  try {
+    const keys = new ApiKeyRepo(db);
+    if (command === 'create') {
+      const name = stringFlag(parsed.flags, 'name');
+      if (!name) {
+        err(`create needs --name\n${USAGE}`);
+        return 2;
+      }
+      const { key, apiKey } = keys.create({ name, storeId: stringFlag(parsed.flags, 'store') ?? 'default' });
+      err(`apikeys: created ${apiKey.id} for store ${apiKey.storeId}. The key is printed once; keep it secret (only its hash is stored).`);
+      out(JSON.stringify({ ok: true, ...apiKey, key }));
+      return 0;
+    }
+    if (command === 'list') {
+      out(JSON.stringify({ ok: true, keys: keys.list() }));
+      return 0;
+    }
+    if (!arg) {
+      err(`revoke needs the key id (see list)\n${USAGE}`);
+      return 2;
+    }
+    const done = keys.revoke(arg);
+    out(JSON.stringify({ ok: done, id: arg, ...(done ? {} : { error: 'no such live key' }) }));
+    return done ? 0 : 1;
+  } catch (e) {
+    err(`apikeys: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    db.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = run(process.argv.slice(2));
+}

@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Encoder } from '../nlu/encoder-types.js';
+import { CatalogSync } from '../recommender/catalog-sync.js';
+import type { Recommender } from '../recommender/recommender.js';
+import { CatalogAdmin } from '../store/catalog-admin.js';
+import type { DB } from '../store/db.js';
+import { createAdminApi } from './admin.js';
+
+// What the server (bot/main.ts) starts for the admin API: the API itself, and the catalogue sync
+// that keeps the recommender in step with product changes (from the API at once, from the import
+// command or another process within the poll interval).
+
+/** The catalogue change number now: read it BEFORE the recommender lists the products. */
+export function catalogSeqNow(db: DB): number {
+  return new CatalogAdmin(db).catalogSeq();
+}
+
+export interface MountedAdmin {
+  routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  sync: CatalogSync;
+  close(): Promise<void>;
+}
+
+export async function mountAdminApi(opts: {
+  db: DB;
+  recommender: Recommender;
+  encoder: Encoder;
+  /** The data folder (vector cache). */
+  cacheDir: string;
+  /** From catalogSeqNow() before the recommender was built. */
+  since: number;
+  env: NodeJS.ProcessEnv;
+  trustedProxies?: readonly string[];
+  log: (line: string) => void;
+}): Promise<MountedAdmin> {
+  const sync = new CatalogSync({ db: opts.db, recommender: opts.recommender, encoder: opts.encoder, cacheDir: opts.cacheDir, since: opts.since, silent: true, log: opts.log });
+  // Changes made while the recommender loaded, and by other processes from now on.
+  await sync.sync();
+  const stopPoll = sync.poll(Number(opts.env.SHOPBOT_CATALOG_POLL_MS) > 0 ? Number(opts.env.SHOPBOT_CATALOG_POLL_MS) : 2000);
+  const api = await createAdminApi({
+    db: opts.db,
+    onCatalogChange: () => sync.sync(),
+    defaultCurrency: opts.env.SHOPBOT_CURRENCY?.trim() || 'INR',
+    ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
+    log: opts.log,
+  });
+  return {
+    routes: api.routes,
+    sync,
+    async close() {
+      stopPoll();
+      await api.close();
+    },
+  };
+}
