@@ -21,6 +21,8 @@ const ui = {
 };
 
 const REASONS = { asked: 'Customer asked for a person', needs_human: 'Needs a person (complaint, payment)', negative_sentiment: 'Upset customer', repeated_failure: 'Bot failed twice' };
+/** Short names for the chart's labels. */
+const REASONS_SHORT = { asked: 'Asked for a person', needs_human: 'Needs a person', negative_sentiment: 'Upset customer', repeated_failure: 'Bot failed twice' };
 const UNANSWERED = { out_of_scope: 'out of scope', unsure: 'not understood', no_answer: 'no confident answer', repeated_failure: 'failed twice' };
 
 const day = (d) => d.toISOString().slice(0, 10);
@@ -169,10 +171,10 @@ function render(r) {
   if (r.handoffReasons.length) {
     reasons.append(
       barChart(
-        r.handoffReasons.map((h) => ({ label: REASONS[h.reason] || h.reason, value: h.tickets })),
+        r.handoffReasons.map((h) => ({ label: REASONS_SHORT[h.reason] || h.reason, value: h.tickets })),
         { title: 'Hand-off tickets by reason', format: (v) => `${v} · ${pct(v / Math.max(1, r.handoffReasons.reduce((n, h) => n + h.tickets, 0)))}`, width: 440 },
       ),
-      table('Hand-off reasons', ['Reason', 'Tickets', 'Share'], r.handoffReasons.map((h) => [{ text: REASONS[h.reason] || h.reason, attrs: { 'data-reason': h.reason } }, num(h.tickets), num(pct(h.share))]), 'reasons-table'),
+      table('Tickets by reason', ['Reason', 'Tickets', 'Share'], r.handoffReasons.map((h) => [{ text: REASONS[h.reason] || h.reason, attrs: { 'data-reason': h.reason } }, num(h.tickets), num(pct(h.share))]), 'reasons-table'),
     );
   } else reasons.append(el('p', { class: 'muted', text: 'No hand-offs in this period.' }));
 
