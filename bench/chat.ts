@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { connect, type ChatClient } from '../bot/test-client.js';
+import { openStore } from '../store/index.js';
 import { emit, percentile, round } from './stats.js';
 
 // N simulated customers chatting at once through socket.io against the real bot (real models,
@@ -22,6 +23,12 @@ import { emit, percentile, round } from './stats.js';
 // the hand-off queue while they keep chatting with the bot, so every one of their messages goes
 // through the hand-off desk. Its figures should stay close to the no-queue case. So that every case
 // starts equally warm, the same N customers say hello (untimed) first in the other cases.
+//
+// The `assigned` case (--agents N, default 20; 0 skips it) runs the same load on a fresh server with
+// auto-assignment and N agents online, while --desk-customers (default 40) other customers keep
+// asking for a person: each chat is assigned to an agent, who answers and resolves it, and the
+// customer asks again. The bench customers' figures should stay close to the no-queue case; the
+// desk's own figures (chats assigned, time from asking to an agent joining) are reported beside.
 
 const LINES = [
   'hi',
@@ -43,6 +50,70 @@ const HANDOFF_LINE = 'I want to talk to a human please';
 const LEAVE_LINE = 'never mind';
 /** What the same customers say first in the other cases: every case starts equally warm. */
 const WARMUP_LINE = 'hello there';
+
+interface Desk {
+  stop(): Promise<{ assigned: number; pickup_p50_ms: number; pickup_p95_ms: number }>;
+}
+
+/**
+ * N agents signed in on /agents (accounts written to the server's database before it starts) who
+ * answer and resolve every chat they are given, and `customers` customers who ask for a person
+ * again each time their chat is resolved. Runs until stop().
+ */
+async function deskLoad(url: string, tokens: string[], customers: number): Promise<Desk> {
+  let running = true;
+  const agents = await Promise.all(tokens.map((token) => connect(url, '/agents', { token })));
+  for (const a of agents) {
+    a.socket.on('chat_assigned', (d: { ticketId: number }) => {
+      void (async () => {
+        await a.emit('message', { ticketId: d.ticketId, text: 'Hi, I am on it.' });
+        await a.emit('resolve', { ticketId: d.ticketId, summary: 'bench' });
+      })().catch(() => {});
+    });
+  }
+  const pickups: number[] = [];
+  const loops = Array.from({ length: customers }, async () => {
+    const c = await connect(url, '/chat');
+    await c.waitFor((e) => e.event === 'session');
+    while (running) {
+      const from = c.events.length;
+      const t = performance.now();
+      const ack = await c.send({ text: HANDOFF_LINE }).catch(() => ({ ok: false }));
+      if (!ack.ok) break;
+      try {
+        await c.waitFor((e) => e.event === 'message' && /joined the chat/.test(String(e.data.text)), { from, timeoutMs: 60_000 });
+        pickups.push(performance.now() - t);
+        await c.waitFor((e) => e.event === 'message' && /marked your question as solved/.test(String(e.data.text)), { from, timeoutMs: 60_000 });
+      } catch {
+        break;
+      }
+    }
+    c.close();
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      for (const a of agents) a.close();
+      return { assigned: pickups.length, pickup_p50_ms: round(percentile(pickups, 50), 1), pickup_p95_ms: round(percentile(pickups, 95), 1) };
+    },
+  };
+}
+
+/** Writes `n` chat agents with sessions into the database of a data folder (before its server starts); their tokens. */
+async function benchAgents(dataDir: string, n: number): Promise<string[]> {
+  const store = openStore(join(dataDir, 'shop.db'));
+  try {
+    const tokens: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = await store.agents.create({ name: `Bench agent ${i + 1}`, email: `bench-agent-${i + 1}@example.com`, password: `bench-password-${i + 1}` });
+      tokens.push(store.agents.createSession(a.id).token);
+    }
+    return tokens;
+  } finally {
+    store.close();
+  }
+}
 
 interface Server {
   url: string;
@@ -236,6 +307,9 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const timeoutMs = intFlag(flags, 'timeout-ms', 60_000);
   // 0 is allowed here: no queued case.
   const queuedCustomers = stringFlag(flags, 'queued') === '0' ? 0 : intFlag(flags, 'queued', 150);
+  // 0 is allowed here: no assigned case.
+  const deskAgents = stringFlag(flags, 'agents') === '0' ? 0 : intFlag(flags, 'agents', 20);
+  const deskCustomers = intFlag(flags, 'desk-customers', 40);
   const external = stringFlag(flags, 'url');
   if (external) {
     const r = await drive(external, { clients, perClient, rate, seconds, timeoutMs });
@@ -251,20 +325,25 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const baselineName = stringFlag(flags, 'baseline') ?? 'two-pass';
   const BASELINES: Record<string, Record<string, string>> = { 'two-pass': { SHOPBOT_CHAT_SENTIMENT: 'model' }, inline: { SHOPBOT_INFERENCE: 'inline' } };
   if (!BASELINES[baselineName]) throw new Error(`--baseline must be one of ${Object.keys(BASELINES).join(', ')} (got "${baselineName}")`);
-  const modes: { mode: string; env: Record<string, string>; handoffs?: number }[] = [{ mode: 'default', env: {} }];
+  const modes: { mode: string; env: Record<string, string>; handoffs?: number; agents?: number }[] = [{ mode: 'default', env: {} }];
   // Every case has the same customers; with a queued case, as many as it queues at least.
   const modeClients = Math.max(clients, queuedCustomers);
   const prelude = (handoff: boolean) => (queuedCustomers > 0 ? { prelude: { clients: queuedCustomers, handoff } } : {});
   // Same server settings and load, with `queuedCustomers` of the customers waiting for an agent.
   if (queuedCustomers > 0) modes.push({ mode: 'queued', env: {}, handoffs: queuedCustomers });
+  // Same load, with agents online and chats being assigned, answered and resolved all along.
+  if (deskAgents > 0) modes.push({ mode: 'assigned', env: { SHOPBOT_ASSIGNMENT: 'auto' }, agents: deskAgents });
   if (flags['no-baseline'] !== true) modes.push({ mode: baselineName, env: BASELINES[baselineName]! });
   const results: Record<string, Record<string, unknown>> = {};
-  for (const { mode, env: modeEnv, handoffs } of modes) {
+  for (const { mode, env: modeEnv, handoffs, agents } of modes) {
     const dataDir = mkdtempSync(join(tmpdir(), `shopbot-bench-${mode}-`));
     if (existsSync(source)) cpSync(source, dataDir, { recursive: true });
     rmSync(join(dataDir, 'session.key'), { force: true });
+    const tokens = agents ? await benchAgents(dataDir, agents) : [];
     const server = await startServer(dataDir, modeEnv);
+    let desk: Desk | null = null;
     try {
+      if (agents) desk = await deskLoad(server.url, tokens, deskCustomers);
       emit({ phase: 'server', setting: mode, url: server.url, rss_mb: server.rssMb() });
       const queuedNote = (r: RunResult) => {
         if (!handoffs) return {};
@@ -284,8 +363,12 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       const saturatedRun = await drive(server.url, { clients: modeClients, perClient, rate: 0, seconds, timeoutMs, ...prelude(!!handoffs) });
       const saturated = summary(saturatedRun);
       emit({ phase: 'saturation', setting: mode, clients: modeClients, ...queuedNote(saturatedRun), ...saturated });
-      results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, healthz_max_ms: Math.max(paced?.healthz_max_ms ?? 0, saturated.healthz_max_ms), rss_mb: server.rssMb() };
+      const deskFigures = desk ? await desk.stop() : null;
+      desk = null;
+      if (deskFigures) emit({ phase: 'desk', setting: mode, agents, customers: deskCustomers, ...deskFigures });
+      results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, healthz_max_ms: Math.max(paced?.healthz_max_ms ?? 0, saturated.healthz_max_ms), rss_mb: server.rssMb(), ...(deskFigures ? { desk: deskFigures } : {}) };
     } finally {
+      await desk?.stop().catch(() => null);
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -293,6 +376,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const main = results.default!;
   const base = flags['no-baseline'] !== true ? results[baselineName] : undefined;
   const queued = results.queued;
+  const assigned = results.assigned;
   const ratio = (a: unknown, b: unknown) => round(Number(a) / Number(b), 2);
   return {
     bench: 'chat',
@@ -312,6 +396,20 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
           queued_max_msgs_ratio: ratio(queued.max_msgs_per_s, main.max_msgs_per_s),
           queued_p95_ratio: ratio(queued.p95_ms, main.p95_ms),
           queued_saturated_p95_ratio: ratio(queued.saturated_p95_ms, main.saturated_p95_ms),
+        }
+      : {}),
+    ...(assigned
+      ? {
+          assigned_agents: deskAgents,
+          assigned_msgs_per_s: assigned.msgs_per_s,
+          assigned_p95_ms: assigned.p95_ms,
+          assigned_max_msgs_per_s: assigned.max_msgs_per_s,
+          assigned_saturated_p95_ms: assigned.saturated_p95_ms,
+          assigned_lost: assigned.lost,
+          assigned_desk: assigned.desk,
+          // assigned / no-queue: within 0.8..1.2 is the target
+          assigned_max_msgs_ratio: ratio(assigned.max_msgs_per_s, main.max_msgs_per_s),
+          assigned_p95_ratio: ratio(assigned.p95_ms, main.p95_ms),
         }
       : {}),
     ...(base ? { baseline: baselineName, baseline_p95_ms: base.p95_ms, baseline_max_msgs_per_s: base.max_msgs_per_s, baseline_rss_mb: base.rss_mb } : {}),
