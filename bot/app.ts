@@ -1,6 +1,6 @@
 import { ConversationState } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
-import type { BotFrameworkSettings } from '../core/config.js';
+import type { AssignmentConfig, BotFrameworkSettings } from '../core/config.js';
 import { sendJson } from '../core/http.js';
 import { TokenSigner } from '../core/tokens.js';
 import { SqliteBotStorage } from '../store/state.js';
@@ -16,7 +16,8 @@ import { Gateway } from './gateway.js';
 import type { InboundMessage } from './inbound.js';
 import { AccountLinker, CustomerUserState } from './linking.js';
 import { HandoffService } from './handoff.js';
-import { disconnectSession, loginRoute, logoutRoute, requireStaff } from './staff-auth.js';
+import { disconnectSession, loginRoute, logoutRoute, passwordRoute, requireStaff } from './staff-auth.js';
+import { staffAdminRoutes } from './staff-admin.js';
 import { createHttpApp, type HttpApp, type RouteHandler } from './server.js';
 import { LearnedAnswers } from './learned-answers.js';
 import type { AnswerIndex, BotServices } from './services.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   /** Bot Framework channel (`POST /api/messages`); off when absent. */
   botFramework?: BotFrameworkSettings;
   queueTimeoutMs?: number;
+  /** Auto-assignment, cap of open chats per agent, reply timeout; absent: manual, no cap, no timeout. */
+  assignment?: AssignmentConfig;
   webRateLimit?: { limit: number; windowMs: number };
   /** Per-IP limits of the web chat (connections per minute, messages per 10 s). */
   webIpLimits?: { connectionsPerMinute: number; messagesPer10s: number };
@@ -95,7 +98,7 @@ export function createApp(opts: AppOptions): App {
 
   const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
   const csat = new CsatService({ store, log });
-  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log });
+  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), log });
   const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
   const gateway = new Gateway(store, adapter, bot, { log });
   handoff.bindGateway(gateway);
@@ -111,6 +114,10 @@ export function createApp(opts: AppOptions): App {
   handoff.attach(http.io);
   http.route('/api/agents/login', loginRoute({ store, log }));
   http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
+  http.route('/api/agents/password', passwordRoute({ store, log }));
+  // Agents, teams and VIP customers, for admins (bot/staff-admin.ts; the console's Team page).
+  const staffAdmin = staffAdminRoutes({ store, settings: handoff.assigner.settings, online: () => handoff.onlineAgentIds(), endSessions: (id) => handoff.disconnectAgent(id), changed: () => handoff.assigner.schedule(), log });
+  for (const [path, handler] of Object.entries(staffAdmin)) http.route(path, handler);
   // Public, for load balancers: up or not, nothing else (no staff, paths or model details).
   http.route('/healthz', (_req, res) => {
     res.setHeader('cache-control', 'no-store');

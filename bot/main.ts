@@ -133,6 +133,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     botFramework: config.botFramework,
     webIpLimits: config.webLimits,
     supportHours: config.supportHours,
+    assignment: config.assignment,
     ...(config.identity.secret ? { identity: { secret: config.identity.secret, maxAgeSeconds: config.identity.maxAgeSeconds } } : {}),
     trustedProxies: config.http.trustedProxies,
     routes: web.routes,
