@@ -12,6 +12,7 @@ await runTask(
     chat: () => import('./chat.js'),
     reviews: () => import('./reviews.js'),
     'embed-bulk': () => import('./embed-bulk.js'),
+    catalog: () => import('./catalog.js'),
   },
   process.argv.slice(2),
 );
