@@ -18,6 +18,7 @@ import { createApp, type MessengerConfig } from './app.js';
 import { DEMO_REPLIES } from './canned.js';
 import type { ReviewDigest } from './services.js';
 import { answerIndex, faqAnswerer, reviewInsights, suggester } from './wiring.js';
+import { catalogSeqNow, mountAdminApi } from '../api/mount.js';
 
 export interface StartOptions {
   port?: number;
@@ -107,8 +108,11 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const kb = await syncKnowledge(retriever.index, config, { env, log, progress: env.SHOPBOT_QUIET !== '1' });
   if (kb) log(`[start] help articles: ${kb.added} added, ${kb.updated} updated, ${kb.removed} removed, ${kb.unchanged} unchanged`);
 
+  const catalogSince = catalogSeqNow(store.db); // catalogue changes after this are applied by the admin API's sync
   const recommender = await Recommender.create({ catalog: new StoreCatalog(store), events: new StoreEvents(store), encoder, cacheDir: config.dataDir, silent: env.SHOPBOT_QUIET === '1' });
   const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));
+  // The admin API (/api/admin, /api/docs) and the sync that brings product changes to recommendations.
+  const adminApi = await mountAdminApi({ db: store.db, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, trustedProxies: config.http.trustedProxies, log });
 
   const summarizer = createReviewSummarizer({
     encoder,
@@ -136,7 +140,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     assignment: config.assignment,
     ...(config.identity.secret ? { identity: { secret: config.identity.secret, maxAgeSeconds: config.identity.maxAgeSeconds } } : {}),
     trustedProxies: config.http.trustedProxies,
-    routes: web.routes,
+    routes: { ...web.routes, ...adminApi.routes },
     ...(env.SHOPBOT_TRACKING_URL ? { trackingUrl: env.SHOPBOT_TRACKING_URL } : {}),
     // Model workers restart after a crash; operators see how often here.
     health: () => ({
@@ -172,6 +176,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     config,
     async close() {
       stopRetraining();
+      await adminApi.close();
       web.close();
       await app.close();
       await retriever.close();
