@@ -39,7 +39,11 @@ export async function mountAdminApi(opts: {
   const stopPoll = sync.poll(Number(opts.env.SHOPBOT_CATALOG_POLL_MS) > 0 ? Number(opts.env.SHOPBOT_CATALOG_POLL_MS) : 2000);
   const api = await createAdminApi({
     db: opts.db,
-    onCatalogChange: () => sync.sync(),
+    onCatalogChange: async () => {
+      const r = await sync.sync();
+      opts.log(`[catalog] admin API: ${r.changed} changed (${r.embedded} embedded, ${r.reused} reused), ${r.removed} removed in ${r.ms} ms`);
+      return r;
+    },
     defaultCurrency: opts.env.SHOPBOT_CURRENCY?.trim() || 'INR',
     ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
     log: opts.log,
