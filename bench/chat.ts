@@ -25,10 +25,11 @@ import { emit, percentile, round } from './stats.js';
 // starts equally warm, the same N customers say hello (untimed) first in the other cases.
 //
 // The `assigned` case (--agents N, default 20; 0 skips it) runs the same load on a fresh server with
-// auto-assignment and N agents online, while --desk-customers (default 40) other customers keep
+// auto-assignment and N agents online, while --desk-customers (default 20) other customers keep
 // asking for a person: each chat is assigned to an agent, who answers and resolves it, and the
-// customer asks again. The bench customers' figures should stay close to the no-queue case; the
-// desk's own figures (chats assigned, time from asking to an agent joining) are reported beside.
+// customer asks again after --desk-pause-ms (default 5000; a busy desk: about 3 new chats a second).
+// The bench customers' figures should stay close to the no-queue case; the desk's own figures (chats
+// assigned, time from asking to an agent joining) are reported beside.
 
 const LINES = [
   'hi',
@@ -60,7 +61,7 @@ interface Desk {
  * answer and resolve every chat they are given, and `customers` customers who ask for a person
  * again each time their chat is resolved. Runs until stop().
  */
-async function deskLoad(url: string, tokens: string[], customers: number): Promise<Desk> {
+async function deskLoad(url: string, tokens: string[], customers: number, pauseMs: number): Promise<Desk> {
   let running = true;
   const agents = await Promise.all(tokens.map((token) => connect(url, '/agents', { token })));
   for (const a of agents) {
@@ -87,6 +88,7 @@ async function deskLoad(url: string, tokens: string[], customers: number): Promi
       } catch {
         break;
       }
+      if (running) await new Promise((r) => setTimeout(r, pauseMs * (0.5 + Math.random())));
     }
     c.close();
   });
@@ -309,7 +311,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const queuedCustomers = stringFlag(flags, 'queued') === '0' ? 0 : intFlag(flags, 'queued', 150);
   // 0 is allowed here: no assigned case.
   const deskAgents = stringFlag(flags, 'agents') === '0' ? 0 : intFlag(flags, 'agents', 20);
-  const deskCustomers = intFlag(flags, 'desk-customers', 40);
+  const deskCustomers = intFlag(flags, 'desk-customers', 20);
+  const deskPauseMs = stringFlag(flags, 'desk-pause-ms') === '0' ? 0 : intFlag(flags, 'desk-pause-ms', 5000);
   const external = stringFlag(flags, 'url');
   if (external) {
     const r = await drive(external, { clients, perClient, rate, seconds, timeoutMs });
@@ -343,7 +346,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     const server = await startServer(dataDir, modeEnv);
     let desk: Desk | null = null;
     try {
-      if (agents) desk = await deskLoad(server.url, tokens, deskCustomers);
+      const deskStart = performance.now();
+      if (agents) desk = await deskLoad(server.url, tokens, deskCustomers, deskPauseMs);
       emit({ phase: 'server', setting: mode, url: server.url, rss_mb: server.rssMb() });
       const queuedNote = (r: RunResult) => {
         if (!handoffs) return {};
@@ -363,7 +367,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       const saturatedRun = await drive(server.url, { clients: modeClients, perClient, rate: 0, seconds, timeoutMs, ...prelude(!!handoffs) });
       const saturated = summary(saturatedRun);
       emit({ phase: 'saturation', setting: mode, clients: modeClients, ...queuedNote(saturatedRun), ...saturated });
-      const deskFigures = desk ? await desk.stop() : null;
+      const deskFigures = desk ? { ...(await desk.stop()), seconds: round((performance.now() - deskStart) / 1000, 1) } : null;
       desk = null;
       if (deskFigures) emit({ phase: 'desk', setting: mode, agents, customers: deskCustomers, ...deskFigures });
       results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, healthz_max_ms: Math.max(paced?.healthz_max_ms ?? 0, saturated.healthz_max_ms), rss_mb: server.rssMb(), ...(deskFigures ? { desk: deskFigures } : {}) };
