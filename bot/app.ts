@@ -7,11 +7,12 @@ import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
 import { ChannelAdapter } from './channel-adapter.js';
 import { attachBotFramework } from './channels/botframework.js';
-import { createMessengerWebhook, GraphSender, messengerNotices } from './channels/messenger.js';
+import { createMessengerWebhook, GraphSender, messengerNotices, messengerOutlet } from './channels/messenger.js';
 import { attachWebChannel } from './channels/web.js';
 import { IdentityVerifier } from './channels/web-identity.js';
 import { withAbsoluteLinks } from './channels/messenger-format.js';
 import { CsatService } from './csat.js';
+import { DeliveryDesk } from './delivery.js';
 import { Gateway } from './gateway.js';
 import type { InboundMessage } from './inbound.js';
 import { AccountLinker, CustomerUserState } from './linking.js';
@@ -74,6 +75,8 @@ export interface App {
   adapter: ChannelAdapter;
   learned: LearnedAnswers | undefined;
   csat: CsatService;
+  /** Delivery status of agent messages and read receipts both ways. */
+  delivery: DeliveryDesk;
   listen(port: number, host: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -103,6 +106,8 @@ export function createApp(opts: AppOptions): App {
   const gateway = new Gateway(store, adapter, bot, { log });
   handoff.bindGateway(gateway);
   csat.bindGateway(gateway);
+  const delivery = new DeliveryDesk({ store, log });
+  delivery.bindGateway(gateway);
 
   const signer = opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random();
   const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log) : undefined;
@@ -110,8 +115,9 @@ export function createApp(opts: AppOptions): App {
     ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
     : undefined;
   const identity = opts.identity ? new IdentityVerifier(opts.identity.secret, { ...(opts.identity.maxAgeSeconds ? { maxAgeSeconds: opts.identity.maxAgeSeconds } : {}) }) : undefined;
-  attachWebChannel(http.io, { gateway, store, signer, log, csat, ...(identity ? { identity } : {}), onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
+  attachWebChannel(http.io, { gateway, store, signer, log, csat, receipts: delivery, ...(identity ? { identity } : {}), onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
   handoff.attach(http.io);
+  delivery.attachAgents(http.io);
   http.route('/api/agents/login', loginRoute({ store, log }));
   http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
   http.route('/api/agents/password', passwordRoute({ store, log }));
@@ -132,17 +138,12 @@ export function createApp(opts: AppOptions): App {
 
   if (opts.messenger && sender && linker) {
     const m = opts.messenger;
-    gateway.addOutlet('messenger', {
-      async deliver(route, _conversationId, delivered, activity) {
-        // Customer turns are echoed to the web room only; Messenger already shows them.
-        if (delivered?.message.role === 'customer') return;
-        // Product links are store paths: Messenger needs them absolute (SHOPBOT_PUBLIC_URL).
-        await sender.deliver(withAbsoluteLinks({ ...activity, recipient: { id: route.externalId, name: '' } }, m.webChatUrl));
-      },
-    });
+    // Meta's windows, retries and agent messages' statuses (bot/channels/messenger.ts, bot/delivery.ts).
+    // Product links are store paths: Messenger needs them absolute (SHOPBOT_PUBLIC_URL).
+    gateway.addOutlet('messenger', messengerOutlet({ sender, threads: delivery.threads, delivery, prepare: (a) => withAbsoluteLinks(a, m.webChatUrl), log }));
     http.route(
       '/webhooks/messenger',
-      createMessengerWebhook({ ...m, log, receipts: store.receipts, onUnreadable: messengerNotices({ store, gateway, handoff, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
+      createMessengerWebhook({ ...m, log, receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
     );
   }
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });
@@ -156,6 +157,7 @@ export function createApp(opts: AppOptions): App {
     adapter,
     learned,
     csat,
+    delivery,
     listen: (port, host) => http.listen(port, host),
     async close() {
       handoff.close();
