@@ -139,7 +139,7 @@ describe('HandoffService with auto-assignment', () => {
     const team = store.teams.create({ name: 'Orders desk', skills: ['orders'] });
     store.teams.addMember(team.id, mei.id);
 
-    const chats = [];
+    const chats: { conversationId: string; ticketId: number }[] = [];
     for (let i = 0; i < 4; i++) {
       chats.push(await ask(i % 2 ? 'C1' : 'C2', 'orders'));
       // each chat is assigned before the next is asked for, so the order is the policy's
