@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributesOf, hasAttribute, headNoun, titleNames } from './product-request.js';
+import { attributesOf, categoryNames, hasAttribute, headNoun, ownPart, plural, thingPhrase, titleNames } from './product-request.js';
 
 describe('product attributes', () => {
   it('reads measures, not prices', () => {
@@ -26,8 +26,12 @@ describe('head noun of a product request', () => {
     ['mixer grinder 750w', 'grinder'],
     ['43 inch smart tv below 25000', 'tv'],
     ["something for my mom's kitchen", null],
+    ['recommend something', null],
     ['samsung phone', 'phone'],
     ['dinner set for 6 people, microwave safe', 'set'],
+    ['double bedsheet cotton', 'bedsheet'],
+    ['mens kurta xl', 'kurta'],
+    ['dumbbells 5kg pair', 'dumbbell'],
   ])('"%s" asks for %s', (text, head) => {
     expect(headNoun(text)).toBe(head);
   });
@@ -37,5 +41,24 @@ describe('head noun of a product request', () => {
     expect(titleNames('Samsung 25W USB Travel Adapter for Cellular Phone', 'phone')).toBe(false);
     expect(titleNames('Vintage Billboard Tea Mug', 'mug')).toBe(true);
     expect(titleNames('Set 2 Tea Towels I Love London', 'mug')).toBe(false);
+    // Something for the thing, named right after it.
+    expect(titleNames('Quantum RJ45 Ethernet Patch Cable/LAN Router Cable', 'router')).toBe(false);
+    expect(titleNames('TP-Link AC750 Dual Band Wireless Cable Router', 'router')).toBe(true);
+    expect(titleNames('Gizga Essentials Webcam Cover, Privacy Protector', 'webcam')).toBe(false);
+    expect(titleNames('Tizum Mouse Pad/ Computer Mouse Mat with Anti-Slip Base', 'mouse')).toBe(false);
+    expect(titleNames('Crystal Frog Phone Charm', 'phone')).toBe(false);
+    // Only the title's own part counts: a lint remover "for Washing Machine Dryer" is no dryer.
+    expect(ownPart('NGI Store Lint Remover for Washing Machine Dryer')).toBe('ngi store lint remover');
+  });
+
+  it('reads the thing from the category where titles do not say it', () => {
+    expect(categoryNames('Electronics > Smartphones & Basic Mobiles > Smartphones', 'phone')).toBe(true);
+    expect(categoryNames('Electronics > Mobile Accessories > Stands', 'phone')).toBe(false);
+  });
+
+  it('words the thing as the customer named it', () => {
+    expect(plural(thingPhrase('hair dryer for my sister', 'dryer'))).toBe('hair dryers');
+    expect(plural(thingPhrase('need a double door refrigerator', 'refrigerator'))).toBe('double door refrigerators');
+    expect(plural(thingPhrase('dumbbells 5kg pair', 'dumbbell'))).toBe('dumbbells');
   });
 });

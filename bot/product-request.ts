@@ -51,7 +51,18 @@ export function hasAttribute(productText: string, a: Attribute): boolean {
 
 /** Words that never name the thing wanted: requests, politeness, quantities, qualities. */
 const NOT_HEAD = new Set(
-  'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to rs inr price of in with and or to from by at on is are can do have has which what that this these those'.split(' '),
+  'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to rs inr price of in with and or to from by at on is are can do have has which what that this these those'.split(' ')
+    // Sizes, counts and materials said after the thing ("kurta xl", "dumbbells 5kg pair", "bedsheet cotton").
+    // Verbs of asking ("recommend something", "suggest a gift") name no thing.
+    .concat('recommend recommended suggest suggested browse search see check tell give send help'.split(' '))
+    .concat('xs xl xxl xxxl size sizes pair pairs pack packs piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper'.split(' ')),
+);
+/**
+ * Words that, right after the thing in a product title, make the product something for it:
+ * "Router Cable", "Webcam Cover", "Mouse Pad", "Smart Watch Strap".
+ */
+const FOR_THE_THING = new Set(
+  'cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit'.split(' '),
 );
 /** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
 const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable)$/;
@@ -85,8 +96,40 @@ const ATTR_UNIT_WORD = /^(?:inch|inches|litre|litres|liter|liters|ltr|kg|gb|tb|w
  * title's own part, before " for " / " with " ("Adapter for Cellular Phone" is not a phone).
  */
 export function titleNames(title: string, head: string): boolean {
-  const own = title.toLowerCase().split(/\s(?:for|with|compatible with|fits)\s/)[0]!;
-  return (own.match(/[a-z][a-z0-9-]*/g) ?? []).some((w) => singular(w) === head || w === head);
+  const words = ownPart(title).match(/[a-z][a-z0-9-]*/g) ?? [];
+  return words.some((w, i) => (singular(w) === head || w === head) && !(words[i + 1] !== undefined && FOR_THE_THING.has(words[i + 1]!) && singular(words[i + 1]!) !== head));
+}
+
+/**
+ * Whether a product's category says it is the thing: the leaf names it, alone or as the end of a
+ * word ("Smartphones" for "phone"), where titles often do not ("Samsung Galaxy M13 5G").
+ */
+export function categoryNames(category: string, head: string): boolean {
+  const leaf = (category.split('>').pop() ?? '').toLowerCase();
+  return (leaf.match(/[a-z]+/g) ?? []).some((w) => singular(w) === head || (head.length >= 4 && singular(w).endsWith(head)));
+}
+
+/** A product title's own part, lower-cased: before " for " / " with " / "compatible with" / "fits". */
+export function ownPart(title: string): string {
+  return title.toLowerCase().split(/\s(?:for|with|compatible with|fits)\s/)[0]!;
+}
+
+/** The thing as the customer named it, its qualifiers included ("hair dryer", "kindle paperwhite"). */
+export function thingPhrase(text: string, head: string): string {
+  const words = text.toLowerCase().replace(/[’']s\b/g, '').match(/[a-z][a-z0-9-]*/g) ?? [];
+  const end = words.findIndex((w) => singular(w) === head || w === head);
+  if (end < 0) return head;
+  let start = end;
+  while (start > 0 && !NOT_HEAD.has(words[start - 1]!) && !QUALIFIER.test(words[start - 1]!) && !PLACEHOLDER.test(words[start - 1]!) && end - start < 3) start--;
+  return words.slice(start, end + 1).join(' ');
+}
+
+/** A thing's name in the plural for a sentence ("hair dryers", "bedsheets"); one already in -s stays. */
+export function plural(phrase: string): string {
+  if (/s$/.test(phrase)) return phrase;
+  if (/(?:x|z|ch|sh)$/.test(phrase)) return `${phrase}es`;
+  if (/[^aeiou]y$/.test(phrase)) return `${phrase.slice(0, -1)}ies`;
+  return `${phrase}s`;
 }
 
 /** The words that qualify the thing before it ("samsung phone" -> ["samsung"]), stems for matching titles. */

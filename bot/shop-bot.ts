@@ -7,7 +7,7 @@ import { COLOURS, detectFollowUp } from './followups.js';
 import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { ASKS_FOR_HINDI, glossHinglish, HINGLISH_NOTE, mostlyHinglish } from './hinglish.js';
-import { attributesOf, hasAttribute, headNoun, modifiersOf, titleNames } from './product-request.js';
+import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
 
@@ -72,6 +72,8 @@ const GENERIC_WORDS = new Set(
   'order orders allowed above below the and for with what which who whom whose how why when where are was were you your yours our can could would should will shall does did have has had not but any all some this that these those there their them they his her its from into about than then today tomorrow yesterday price rate cost best better good great new old want need get give show tell know think please pls plz kindly hello thanks thank okay yes sir madam one two three four five time times day days week weeks month months year years'.split(' '),
 );
 /** Small words a product name never needs. */
+/** Indian English names of things whose titles say otherwise. */
+const LOCAL_NAMES: Readonly<Record<string, string>> = { mixie: 'mixer', mixy: 'mixer', fridge: 'refrigerator', geyser: 'heater', telly: 'tv', specs: 'spectacle', almirah: 'wardrobe' };
 const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get'.split(' '));
 const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|k|kk|alright|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|theek hai|thik hai)[\s,.!]*)+(?:thanks?|thank you|ty)?[\s.!]*$/i;
 /** Words of the store's policies (not of products). */
@@ -94,6 +96,8 @@ const ORDER_TOPICS = new Set(['delivery', 'cancellation', 'refunds', 'returns', 
 function aboutOneOrder(text: string, topics: readonly string[]): boolean {
   if (topics.some((t) => !ORDER_TOPICS.has(t))) return false;
   // "when will my refund arrive" is about refunds in general until an order is named.
+  // "what if nobody is home when the delivery guy comes" asks what the store does, not where one order is.
+  if (/\bwhat if\b|\bin case\b/i.test(text)) return false;
   const arrival = ARRIVAL.test(text) && !/\b(refunds?|money|amount|cashback)\b/i.test(text);
   if ((OWN_ORDER.test(text) || arrival) && ORDER_STATE.test(text)) return true;
   return ORDER_THING.test(text) && ORDER_STATE.test(text) && !POLICY_ASK.test(text);
@@ -142,6 +146,10 @@ const TOPICS: Record<string, string> = {
   contact_customer_service: 'Contacting us',
   complaint: 'A complaint',
 };
+const THANKS = /^\s*(?:ok(?:ay)?[\s,]+)?(?:thanks?|thank ?(?:you|u)|thanku|thankyou|thx|tnx|thnx|thnks|thanx|ty|tysm|dhanyavaad|dhanyavad|shukriya)\b(?:[\s,]+(?:so much|a lot|very much|for (?:the |your )?(?:help|helping|info|information|support|reply|answer))){0,2}[\s.!]*(?:🙏|😊|👍)?\s*$/iu;
+/** A question, not the name of a thing. */
+const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
+const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
 const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|performance|build)\b/i;
@@ -361,6 +369,13 @@ export class ShopBot extends ActivityHandler {
       return this.orderStatus(ctx, state, customerId, nlu);
     }
 
+    // Thanks however it is spelt ("tnx for helping", "thanku so much", "shukriya").
+    if (THANKS.test(text)) {
+      state.lowConfidenceStreak = 0;
+      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Anything else?', 'Recommend something']), "You're welcome! Anything else I can do for you?"));
+      return;
+    }
+
     // A bare acknowledgement ("hmm okay got it", "ok thanks") needs no understanding.
     if (ACKNOWLEDGEMENT.test(text)) {
       state.lowConfidenceStreak = 0;
@@ -527,6 +542,9 @@ export class ShopBot extends ActivityHandler {
    */
   private async evidence(text: string, nlu: Understanding, customerId: string, understood: boolean, lenientArticle: () => Promise<FaqAnswer | null>): Promise<{ kind: 'article' | 'answer'; answer: FaqAnswer } | { kind: 'product' } | { kind: 'none' }> {
     if (understood && SMALL_TALK.has(nlu.intent)) return { kind: 'none' };
+    // Asking the assistant to write, sing or solve something ("write me a poem about love") is not
+    // a product request, whatever product words it holds.
+    if (NOT_A_PURCHASE.test(text)) return { kind: 'none' };
     // About one of the customer's own orders (a number, or "my order" from someone who has orders):
     // the order flow answers. "how long does delivery take", or any order question from a guest,
     // is a policy question first.
@@ -558,6 +576,11 @@ export class ShopBot extends ActivityHandler {
     // The thing a request names is something the catalogue sells ("alarm clock for my son",
     // "birthday greeting cards"): a product request, whatever the intent head made of it.
     if (!understood && !POLICY_WORDS.test(text) && (shoppingScore >= 0.1 || nlu.intent !== 'out_of_scope') && this.catalogueSellsHead(text)) return { kind: 'product' };
+    // The head's best in-scope guess is a product search and the message names a thing ("double door
+    // refrigerator", "dumbbells 5kg pair"): a request for something the store may not sell, which
+    // shop() answers honestly, not a refusal.
+    const search = (nlu.top ?? []).find((t) => t.intent !== 'out_of_scope');
+    if (!understood && search && (search.intent === 'product_search' || search.intent === 'recommendation_request') && search.score >= 0.15 && !QUESTION.test(text) && headNoun(text)) return { kind: 'product' };
     return { kind: 'none' };
   }
 
@@ -597,10 +620,23 @@ export class ShopBot extends ActivityHandler {
 
   /** Whether a request's head noun ("clock", "card", "calculator") is what some product's title names. */
   private catalogueSellsHead(text: string): boolean {
-    if (/\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i.test(text)) return false;
+    if (QUESTION.test(text)) return false;
     const head = headNoun(text);
     if (!head || head.length < 3 || GENERIC_WORDS.has(head)) return false;
     return this.store.products.search(head, { limit: 20 }).some((p) => titleNames(p.title, head));
+  }
+
+  /**
+   * Whether the catalogue sells the thing a request names: a title names it ("kettle"), a candidate's
+   * title holds it written as one word ("powerbank", "harddisk"), or it is a local name of one
+   * ("mixie").
+   */
+  private sellsThing(head: string, candidates: readonly { productId: string }[], byId: ReadonlyMap<string, Product>): boolean {
+    const name = LOCAL_NAMES[head] ?? head;
+    if (name.length < 3 || GENERIC_WORDS.has(name)) return true;
+    if (this.store.products.search(name, { limit: 30 }).some((p) => titleNames(p.title, name))) return true;
+    // The title's own part: "Lint Remover for Washing Machine Dryer" is no dryer.
+    return candidates.some((c) => ownPart(byId.get(c.productId)?.title ?? '').replace(/[^a-z0-9]+/g, '').includes(name));
   }
 
   /** Whether products exist whose text has every content word of a short message (at most six). */
@@ -689,7 +725,32 @@ export class ShopBot extends ActivityHandler {
     // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
     // two candidates name it in their own title, only those are shown.
     const byId = productsOf(candidates.map((c) => c.productId));
+    let intro = nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:';
     let pool = this.namingTheThing(text, head, candidates, byId);
+    // A thing the catalogue does not sell ("hair dryer", "double bedsheet") is said so, not filled
+    // with products that share a word of it. A line the store carries ("kindle paperwhite" where it
+    // sells other Kindles) is offered as the nearest, labelled as such.
+    if (!category && head && !this.sellsThing(head, candidates, byId)) {
+      const phrase = plural(thingPhrase(text, head));
+      // A line is what the store files products under ("Amazon Devices > Kindle"), not any word of a title.
+      const leads = (id: string, word: string) => categoryNames(byId.get(id)?.category ?? '', word);
+      const line = modifiersOf(text, head).find((m) => candidates.filter((c) => leads(c.productId, m)).length >= 2);
+      if (!line) {
+        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something', 'Talk to a person']), `Sorry, I couldn't find any ${phrase} in our catalogue. Is there something else I can look for?`));
+        return;
+      }
+      pool = candidates.filter((c) => leads(c.productId, line));
+      intro = `I couldn't find any ${phrase}. These are the nearest I have:`;
+    }
+    // One product in several colours or listings ("Fire-Boltt Ninja 3 Smartwatch … (Green)", "… (Silver)")
+    // is shown once: the first words of the title's own part name the model.
+    const seen = new Set<string>();
+    pool = pool.filter((c) => {
+      const t = ownPart(byId.get(c.productId)?.title ?? c.productId).replace(/[^a-z0-9]+/g, ' ').trim().split(' ').slice(0, 6).join(' ');
+      if (seen.has(t)) return false;
+      seen.add(t);
+      return true;
+    });
     // A colour asked for is a requirement where the titles say it ("Red Polkadot Coffee Mug").
     const colours = nlu.entities.colors.map((c) => c.toLowerCase()).filter((c) => COLOURS.includes(c));
     if (colours.length) {
@@ -697,7 +758,6 @@ export class ShopBot extends ActivityHandler {
       if (coloured.length > 0) pool = coloured;
     }
     let suggestions = pool.slice(0, 5);
-    let intro = nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:';
     if (attributes.length) {
       const fitting = pool.filter((c) => {
         const p = byId.get(c.productId);
@@ -721,7 +781,7 @@ export class ShopBot extends ActivityHandler {
   private namingTheThing<T extends { productId: string }>(text: string, head: string | null, candidates: T[], byId: ReadonlyMap<string, Product>): T[] {
     if (!head) return candidates;
     const titles = new Map(candidates.map((c) => [c.productId, byId.get(c.productId)?.title.toLowerCase() ?? '']));
-    const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
+    const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head) || categoryNames(byId.get(c.productId)?.category ?? '', head));
     if (named.length < 2) return candidates;
     const modifiers = modifiersOf(text, head);
     // Every qualifying word that is not a colour ("lunch" of "blue lunch bag"); colours are weighed later.

@@ -39,6 +39,27 @@ describe('shopping conversations', () => {
   const idOf = (card: Card) => (JSON.parse(card.buttons[0]!.value) as { productId: string }).productId;
   const categoryOf = (id: string) => server.store.products.get(id)!.category;
 
+  it('says so when the catalogue does not sell the thing, and never shows what is only for the thing', async () => {
+    const c = await server.customerClient();
+    const dryer = await say(c, { text: 'hair dryer for my sister' });
+    expect(dryer.cards).toEqual([]);
+    expect(dryer.texts.join(' ')).toMatch(/couldn't find any hair dryers/i);
+    const fridge = await say(c, { text: 'double door refrigerator' });
+    expect(fridge.cards).toEqual([]);
+    expect(fridge.texts.join(' ')).toMatch(/couldn't find any double door refrigerators/i);
+    const routers = await say(c, { text: 'wifi router under 2000 pls' });
+    expect(routers.cards.length).toBeGreaterThan(1);
+    for (const card of routers.cards) {
+      const p = server.store.products.get(idOf(card))!;
+      expect(p.price).toBeLessThanOrEqual(2000);
+      expect(p.title).not.toMatch(/router cable/i);
+    }
+    // One product in several colours is one card.
+    const watches = await say(c, { text: 'smartwatch under 2000' });
+    const models = watches.cards.map((card) => card.title.toLowerCase().split(/\s+/).slice(0, 6).join(' '));
+    expect(new Set(models).size).toBe(models.length);
+  });
+
   it('"recommend something" follows what this conversation viewed; a new guest gets the general list', async () => {
     const fresh = await server.customerClient();
     const cold = await say(fresh, { text: 'recommend something' });
