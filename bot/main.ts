@@ -99,7 +99,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype}), sentiment ${sentiment.dtype}, ${offThread ? 'in worker threads' : 'inline'}`);
   const analyzer = await loadAnalyzer(config, { encoder, sentiment, chatSentiment: config.encoder.chatSentiment === 'head', log });
 
-  const retriever = await FaqRetriever.open(config, encoder, { quiet: env.SHOPBOT_QUIET === '1', log });
+  const retriever = await FaqRetriever.open(config, encoder, { db: store.db, quiet: env.SHOPBOT_QUIET === '1', log });
   // Resumable: only transcripts not yet in the index are embedded (all of them on first start).
   const transcripts = [...store.conversations.historical()].map(fromStoreTranscript);
   const ingest = await ingestConversations(retriever.index, transcripts, transcripts.length, { quiet: env.SHOPBOT_QUIET === '1' });

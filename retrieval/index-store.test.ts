@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Encoder } from '../nlu/encoder-types.js';
 import { loadEncoder, type LoadedEncoder } from '../nlu/encoder.js';
 import { unitKey, type QaUnit } from './extract.js';
+import { openStore } from '../store/index.js';
 import { FaqIndex } from './index-store.js';
 
 const MODEL = resolve(new URL('..', import.meta.url).pathname, 'models/all-MiniLM-L6-v2');
@@ -84,6 +85,22 @@ describe('FaqIndex', () => {
     expect(b.getMeta('checksum')).toBe(enc.checksum);
     expect(JSON.parse(b.getMeta('hnsw')!)).toMatchObject({ m: 16, efConstruction: 200 });
     await b.close();
+  });
+
+  it("lives on the store's connection: its tables are store migrations, and closing the index leaves the store open", async () => {
+    const dbPath = join(dir, 'shared', 'shop.db');
+    const store = openStore(dbPath);
+    try {
+      const versions = store.db.prepare<[], { name: string }>('SELECT name FROM schema_migrations').all().map((r) => r.name);
+      expect(versions).toContain('faq_index');
+      const idx = await FaqIndex.open({ dbPath, db: store.db, encoder: counting(enc), log: () => undefined });
+      await idx.add(BASE.slice(0, 2));
+      await idx.close();
+      // The same connection still answers, and sees the index's rows.
+      expect(store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM faq_units').get()!.n).toBe(2);
+    } finally {
+      store.close();
+    }
   });
 
   it('restores units the saved graph does not have from their stored vectors (crash after add, lost file)', async () => {

@@ -11,9 +11,9 @@
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import hnswlib from 'hnswlib-node';
 import { dot } from '../core/dot.js';
+import { openDatabase, type DB } from '../store/db.js';
 import { progress as progressBar } from '../core/progress.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import { MAX_SOURCES, unitKey, type QaUnit } from './extract.js';
@@ -63,6 +63,11 @@ export interface AddResult {
 export interface FaqIndexOptions {
   /** SQLite file holding the faq_ tables (normally the store's database). */
   dbPath: string;
+  /**
+   * The store's open connection to that file: every repository over one connection. Without it the
+   * index opens its own (tools, tests), with the store's settings and migrations.
+   */
+  db?: DB;
   /** Defaults to `faq.hnsw` next to the database. */
   indexPath?: string;
   encoder: Encoder;
@@ -93,36 +98,6 @@ export interface LoadReport {
   rebuilt: boolean;
 }
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS faq_meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-  );
-  CREATE TABLE IF NOT EXISTS faq_units (
-    label INTEGER PRIMARY KEY CHECK (label >= 0),
-    key TEXT NOT NULL UNIQUE,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    group_id TEXT NOT NULL,
-    intent TEXT,
-    sources TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(sources)),
-    ts TEXT,
-    vector BLOB NOT NULL,
-    deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
-    created_at TEXT NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS faq_units_group ON faq_units (group_id);
-  CREATE TABLE IF NOT EXISTS faq_groups (
-    id TEXT PRIMARY KEY,
-    centroid BLOB NOT NULL,
-    size INTEGER NOT NULL
-  );
-  CREATE TABLE IF NOT EXISTS faq_sources (
-    source_id TEXT PRIMARY KEY,
-    ingested_at TEXT NOT NULL,
-    units INTEGER NOT NULL
-  );
-`;
 
 interface UnitRow {
   label: number;
@@ -194,9 +169,11 @@ export class FaqIndex {
   private readonly readonly: boolean;
   private readonly log: (line: string) => void;
   private readonly stmts;
+  /** Whether close() closes the connection (one the index opened itself). */
+  private ownsDb = true;
 
   private constructor(
-    readonly db: Database.Database,
+    readonly db: DB,
     readonly encoder: Encoder,
     opts: FaqIndexOptions,
     params: HnswParams,
@@ -240,24 +217,20 @@ export class FaqIndex {
    * the encoder's checksum differs from the one stored with the index.
    */
   static async open(opts: FaqIndexOptions): Promise<FaqIndex> {
-    const dbPath = resolve(opts.dbPath);
-    mkdirSync(dirname(dbPath), { recursive: true });
-    const db = new Database(dbPath);
+    // The faq_ tables are store migrations; a connection of our own gets the same settings and schema.
+    const owned = !opts.db;
+    const db = opts.db ?? openDatabase(resolve(opts.dbPath));
     try {
-      db.pragma('busy_timeout = 5000');
-      if (!db.memory) {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-      }
-      db.exec(SCHEMA);
-      return await FaqIndex.load(db, opts);
+      const index = await FaqIndex.load(db, opts);
+      index.ownsDb = owned;
+      return index;
     } catch (e) {
-      db.close();
+      if (owned) db.close();
       throw e;
     }
   }
 
-  private static async load(db: Database.Database, opts: FaqIndexOptions): Promise<FaqIndex> {
+  private static async load(db: DB, opts: FaqIndexOptions): Promise<FaqIndex> {
     const enc = opts.encoder;
     const indexPath = resolve(opts.indexPath ?? join(dirname(resolve(opts.dbPath)), 'faq.hnsw'));
     const meta = new Map(db.prepare<[], { key: string; value: string }>('SELECT key, value FROM faq_meta').all().map((r) => [r.key, r.value]));
@@ -325,7 +298,7 @@ export class FaqIndex {
   }
 
   /** Embeds every stored question (and clustered answer) again with the current encoder. */
-  private static async reembed(db: Database.Database, enc: Encoder, quiet: boolean): Promise<void> {
+  private static async reembed(db: DB, enc: Encoder, quiet: boolean): Promise<void> {
     const rows = db.prepare<[], { label: number; question: string }>('SELECT label, question FROM faq_units ORDER BY label').all();
     const bar = progressBar('faq re-embed', rows.length, { silent: quiet || undefined });
     const update = db.prepare<[Buffer, number]>('UPDATE faq_units SET vector = ? WHERE label = ?');
@@ -671,6 +644,6 @@ export class FaqIndex {
     await this.save().catch((e: unknown) => this.log(`[faq] save on close failed: ${(e as Error).message}`));
     this.closed = true;
     await this.tail;
-    this.db.close();
+    if (this.ownsDb) this.db.close();
   }
 }

@@ -489,6 +489,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX products_catalog_seq ON products (catalog_seq) WHERE catalog_seq > 0;
     `),
   },
+  {
+    version: 16,
+    name: 'faq_index',
+    up: sql(`
+      -- The FAQ index's rows (retrieval/index-store.ts): questions with their answers and vectors,
+      -- answer groups' centroids, the sources already ingested, and the index's model and graph
+      -- settings. The HNSW graph itself is a file next to the database (faq.hnsw), rebuilt from these
+      -- rows when missing. IF NOT EXISTS: databases written before this migration made them already.
+      CREATE TABLE IF NOT EXISTS faq_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS faq_units (
+        label INTEGER PRIMARY KEY CHECK (label >= 0),
+        key TEXT NOT NULL UNIQUE,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        intent TEXT,
+        sources TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(sources)),
+        ts TEXT,
+        vector BLOB NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS faq_units_group ON faq_units (group_id);
+      CREATE TABLE IF NOT EXISTS faq_groups (
+        id TEXT PRIMARY KEY,
+        centroid BLOB NOT NULL,
+        size INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS faq_sources (
+        source_id TEXT PRIMARY KEY,
+        ingested_at TEXT NOT NULL,
+        units INTEGER NOT NULL
+      );
+    `),
+  },
 ];
 
 export interface MigrationResult {
