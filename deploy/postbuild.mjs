@@ -1,0 +1,20 @@
+// After `tsc -p tsconfig.build.json`: the files the compiled server needs next to its modules that
+// tsc does not emit. Run by `npm run build`; plain Node, no dependencies.
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+if (!existsSync(join(dist, 'bot', 'main.js'))) throw new Error('dist/bot/main.js is missing: run tsc -p tsconfig.build.json first');
+
+// The model worker's entry. From source it registers tsx and imports model-worker.ts; compiled, the
+// worker is plain JavaScript and needs no loader.
+writeFileSync(
+  join(dist, 'nlu', 'model-worker-boot.mjs'),
+  '// Worker entry of the compiled build (written by deploy/postbuild.mjs): the worker is plain JavaScript.\nawait import(\'./model-worker.js\');\n',
+);
+// Read at run time relative to their module (import.meta.url).
+cpSync(join(root, 'retrieval', 'calibration.json'), join(dist, 'retrieval', 'calibration.json'));
+cpSync(join(root, 'web-chat', 'public'), join(dist, 'web-chat', 'public'), { recursive: true });
+console.log('dist/: model worker entry, retrieval/calibration.json and web-chat/public copied');
