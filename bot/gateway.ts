@@ -22,8 +22,19 @@ export interface ChannelOutlet {
   deliver(route: Route, conversationId: string, delivered: DeliveredMessage | null, activity: Partial<Activity>): Promise<void>;
 }
 
+/** What the gateway reports as it works (metrics and turn logs, wired by the app). */
+export interface GatewayEvents {
+  /** A customer message arrived on a channel. */
+  received?(channel: ChannelId): void;
+  /** A bot or agent message was stored and handed to the channel of the conversation's route. */
+  sent?(channel: ChannelId, role: Role): void;
+  /** A bot turn finished (`ok` false: it threw past the adapter), `ms` from its start. */
+  turn?(t: { channel: ChannelId; conversationId: string; customerId: string; ms: number; ok: boolean }): void;
+}
+
 export interface GatewayOptions {
   log?: (line: string) => void;
+  events?: GatewayEvents;
 }
 
 /**
@@ -41,6 +52,7 @@ export class Gateway {
   private readonly turnSeq = new Map<string, number>();
   private readonly outlets = new Map<ChannelId, ChannelOutlet>();
   private readonly log: (line: string) => void;
+  private readonly events: GatewayEvents;
 
   constructor(
     private readonly store: Store,
@@ -49,6 +61,7 @@ export class Gateway {
     opts: GatewayOptions = {},
   ) {
     this.log = opts.log ?? ((l) => console.error(l));
+    this.events = opts.events ?? {};
     for (const channel of ['web', 'messenger', 'emulator'] as const) {
       adapter.register(channel, { deliver: (a) => this.deliverOut(a) } satisfies ChannelSink);
     }
@@ -93,6 +106,7 @@ export class Gateway {
     const customer = this.resolveCustomer(m.channel, m.externalId, m.name);
     const conversation = this.liveConversation(customer.id, m.channel);
     const route: Route = { channel: m.channel, externalId: m.externalId };
+    this.events.received?.(m.channel);
     // Written only when the customer switched channel or identity: one commit less per message.
     const known = this.route(conversation.id);
     if (known?.channel !== route.channel || known.externalId !== route.externalId) this.reroute(conversation.id, route);
@@ -155,10 +169,23 @@ export class Gateway {
   private runTurn(customerId: string, activity: Partial<Activity>, stored: Message): Promise<void> {
     const prev = this.chains.get(customerId) ?? Promise.resolve();
     this.turnSeq.set(activity.id!, stored.seq);
+    let started = 0;
+    let ok = true;
     const done = prev
-      .then(() => this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx)))
-      .catch((err: unknown) => this.log(`[gateway] turn failed for ${customerId}: ${(err as Error).stack ?? err}`))
       .then(() => {
+        started = performance.now();
+        return this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx));
+      })
+      .catch((err: unknown) => {
+        ok = false;
+        this.log(`[gateway] turn failed for ${customerId}: ${(err as Error).stack ?? err}`);
+      })
+      .then(() => {
+        try {
+          if (started) this.events.turn?.({ channel: activity.channelId as ChannelId, conversationId: stored.conversationId, customerId, ms: performance.now() - started, ok });
+        } catch (err) {
+          this.log(`[gateway] turn report failed: ${(err as Error).message}`);
+        }
         // The turn ran (or failed with the adapter's apology sent): it is owed no more.
         try {
           this.store.pendingTurns.done(stored.id);
@@ -230,6 +257,7 @@ export class Gateway {
         payload: Object.keys(payload).length ? payload : null,
       });
       delivered = { message, activity };
+      this.events.sent?.(route.channel, role);
     }
     await this.outlets.get(route.channel)?.deliver(route, conversationId, delivered, activity);
     await this.mirrorToWeb(route, conversationId, delivered, activity);

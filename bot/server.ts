@@ -1,9 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer } from 'socket.io';
 import { sendJson, sendText } from '../core/http.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/** One HTTP request once its response is done (or the client went away): for access logs. */
+export interface RequestInfo {
+  id: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+}
+
+const requestIds = new WeakMap<IncomingMessage, string>();
+/** The id of a request (its X-Request-Id when a proxy set a sane one, else a new one), for log lines. */
+export const requestIdOf = (req: IncomingMessage): string | undefined => requestIds.get(req);
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface HttpApp {
   http: HttpServer;
@@ -19,12 +34,22 @@ export interface HttpApp {
  * first, long-polling as fallback). Unknown paths get 404; a handler that throws gets a 500 and a
  * log line, never a dead process.
  */
-export function createHttpApp(opts: { log?: (line: string) => void; maxSocketMessageBytes?: number } = {}): HttpApp {
+export function createHttpApp(opts: { log?: (line: string) => void; maxSocketMessageBytes?: number; onRequest?: (r: RequestInfo) => void } = {}): HttpApp {
   const log = opts.log ?? ((l: string) => console.error(l));
   const exact = new Map<string, RouteHandler>();
   const prefixes: [string, RouteHandler][] = [];
 
   const http = createServer((req, res) => {
+    // Every response names its request (the proxy's id when it sent one), and log lines can too.
+    const header = req.headers['x-request-id'];
+    const id = typeof header === 'string' && SANE_ID.test(header) ? header : randomUUID();
+    requestIds.set(req, id);
+    res.setHeader('x-request-id', id);
+    if (opts.onRequest) {
+      const t0 = performance.now();
+      const done = opts.onRequest;
+      res.once('close', () => done({ id, method: req.method ?? '', path: (req.url ?? '/').split('?')[0]!.slice(0, 200), status: res.statusCode, ms: Math.round((performance.now() - t0) * 10) / 10 }));
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -40,7 +65,7 @@ export function createHttpApp(opts: { log?: (line: string) => void; maxSocketMes
     Promise.resolve()
       .then(() => handler(req, res, url))
       .catch((err: unknown) => {
-        log(`[http] ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? err}`);
+        log(`[http] ${req.method} ${url.pathname} failed (request ${id}): ${(err as Error).stack ?? err}`);
         sendJson(res, 500, { error: 'internal error' });
       });
   });

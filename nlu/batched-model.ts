@@ -34,6 +34,11 @@ export abstract class BatchedModel<R> {
     return this.batcher.batchSizes;
   }
 
+  /** Calls `fn` with each batch's size as it is sent (null: stop); for metrics. */
+  observeBatches(fn: ((size: number) => void) | null): void {
+    this.batcher.onBatch = fn;
+  }
+
   /** One text into the next batch; bad input rejects with an EncoderInputError. */
   protected submit(text: string): Promise<R> {
     try {

@@ -20,6 +20,8 @@ export class MicroBatcher<I, O> {
   private closed = false;
   /** Sizes of the batches sent, for benchmarks and tests. */
   readonly batchSizes: number[] = [];
+  /** Told each batch's size as it is sent (the server's metrics); never throws into the batch. */
+  onBatch: ((size: number) => void) | null = null;
 
   constructor(
     private readonly run: (inputs: I[]) => Promise<O[]>,
@@ -57,6 +59,11 @@ export class MicroBatcher<I, O> {
     this.running = true;
     const batch = this.queue.splice(0, this.opts.maxBatch);
     this.batchSizes.push(batch.length);
+    try {
+      this.onBatch?.(batch.length);
+    } catch {
+      // an observer's failure is no reason to fail the batch
+    }
     try {
       const out = await this.run(batch.map((p) => p.input));
       batch.forEach((p, i) => p.resolve(out[i]!));

@@ -10,7 +10,7 @@ import type { ChannelOutlet, Gateway } from '../gateway.js';
 import type { HandoffService } from '../handoff.js';
 import { MAX_MESSAGE_CHARS, type InboundMessage, type Referral } from '../inbound.js';
 import { toSendApi, type SendApiMessage } from './messenger-format.js';
-import { DEFAULT_RETRY, parseGraphError, withRetry, type RetryPolicy } from './messenger-retry.js';
+import { DEFAULT_RETRY, parseGraphError, withRetry, type RetryPolicy, type SendFailure } from './messenger-retry.js';
 import { inboundTime, senderActionAllowed, sendDecision, type WindowDecision } from './messenger-window.js';
 import { MESSENGER_TEXTS, type Media } from './messenger-texts.js';
 
@@ -313,6 +313,8 @@ export interface GraphSenderOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Time-out of one request (default 10 s). */
   timeoutMs?: number;
+  /** Told of every failed request (each try), for metrics. */
+  onSendError?: (failure: SendFailure) => void;
 }
 
 /**
@@ -373,7 +375,7 @@ export class GraphSender implements ChannelSink {
         try {
           const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) });
           const text = await res.text();
-          if (!res.ok) return { ok: false, failure: parseGraphError(res.status, text) };
+          if (!res.ok) return { ok: false, failure: this.failed(parseGraphError(res.status, text)) };
           let mid: string | null = null;
           try {
             const id = (JSON.parse(text) as { message_id?: unknown }).message_id;
@@ -383,7 +385,7 @@ export class GraphSender implements ChannelSink {
           }
           return { ok: true, value: mid };
         } catch (err) {
-          return { ok: false, failure: { network: true, message: (err as Error).message } };
+          return { ok: false, failure: this.failed({ network: true, message: (err as Error).message }) };
         }
       },
       {
@@ -393,6 +395,15 @@ export class GraphSender implements ChannelSink {
       },
     );
     return r.ok ? { ok: true, messageId: r.value, attempts: r.attempts } : { ok: false, reason: r.reason, attempts: r.attempts };
+  }
+
+  private failed(f: SendFailure): SendFailure {
+    try {
+      this.opts.onSendError?.(f);
+    } catch {
+      // an observer's failure changes nothing about the send
+    }
+    return f;
   }
 }
 
