@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
+import { createLogger, lineLogger, type LogFn } from '../core/logger.js';
+import { createMetrics } from '../core/metrics.js';
+import { BatchedModel } from '../nlu/batched-model.js';
 import { loadAnalyzer } from '../nlu/analyze.js';
 import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache, type ReviewSummary } from '../nlu/reviews.js';
 import { loadConfiguredEncoder, loadConfiguredSentiment, modelWorkerOf } from '../nlu/off-thread.js';
@@ -12,9 +15,10 @@ import { ingestConversations } from '../retrieval/ingest.js';
 import { fromStoreTranscript } from '../retrieval/extract.js';
 import { syncKnowledge } from '../retrieval/knowledge.js';
 import { openStore } from '../store/index.js';
-import { seedIfNeeded } from '../store/seed.js';
+import { demoPasswords, seedIfNeeded } from '../store/seed.js';
 import { createWebChat, lazyAnalyzer } from '../web-chat/routes.js';
 import { createApp, type MessengerConfig } from './app.js';
+import { cachedCheck, listenWhileStarting } from './health.js';
 import { DEMO_REPLIES } from './canned.js';
 import type { ReviewDigest } from './services.js';
 import { answerIndex, faqAnswerer, reviewInsights, suggester } from './wiring.js';
@@ -31,28 +35,18 @@ export interface StartOptions {
 export interface Running {
   url: string;
   config: Config;
+  log: LogFn;
   close(): Promise<void>;
 }
 
-/** The web-session secret: from the environment, or generated once and kept in the data folder. */
-function tokenSecret(config: Config, env: NodeJS.ProcessEnv): Buffer {
-  if (env.SHOPBOT_SECRET) return Buffer.from(env.SHOPBOT_SECRET, 'utf8');
+/** The web-session secret: configured, or generated once and kept in the data folder. */
+function tokenSecret(config: Config): Buffer {
+  if (config.sessionSecret) return Buffer.from(config.sessionSecret, 'utf8');
   const file = join(config.dataDir, 'session.key');
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
   const secret = randomBytes(32);
   writeFileSync(file, secret.toString('hex'), { mode: 0o600 });
   return secret;
-}
-
-/** Messenger is on only when its secrets are configured: no unsigned webhook is ever accepted. */
-function messengerConfig(env: NodeJS.ProcessEnv): MessengerConfig | undefined {
-  const { MESSENGER_APP_SECRET: appSecret, MESSENGER_VERIFY_TOKEN: verifyToken, MESSENGER_PAGE_TOKEN: pageAccessToken } = env;
-  if (!appSecret || !verifyToken || !pageAccessToken) return undefined;
-  const pageName = env.MESSENGER_PAGE_NAME?.trim();
-  if (pageName && !/^[A-Za-z0-9._-]{1,100}$/.test(pageName)) throw new Error(`MESSENGER_PAGE_NAME must be a page name or id (letters, digits, . _ -), got "${pageName}"`);
-  const webChatUrl = env.SHOPBOT_PUBLIC_URL?.trim();
-  if (webChatUrl && !/^https?:\/\/[^\s"<>]{1,300}$/.test(webChatUrl)) throw new Error(`SHOPBOT_PUBLIC_URL must be the shop's http(s) address, got "${webChatUrl}"`);
-  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', ...(pageName ? { pageName } : {}), ...(webChatUrl ? { webChatUrl } : {}) };
 }
 
 /** The chat's view of a product's reviews: the same digest (numbers, aspects, pros, cons) the insights page shows. */
@@ -82,11 +76,16 @@ function toDigest(s: ReviewSummary): ReviewDigest {
 export async function start(opts: StartOptions = {}): Promise<Running> {
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...(opts.dataDir ? { SHOPBOT_DATA_DIR: resolve(opts.dataDir) } : {}) };
   const config = loadConfig(env);
-  const log = opts.log ?? ((l: string) => console.error(l));
+  // JSON lines through pino (core/logger.ts) unless the caller collects the lines itself (tests).
+  const log: LogFn = opts.log ?? rootLog(config);
   mkdirSync(config.dataDir, { recursive: true });
+  // /healthz answers (and /readyz says 503) while the models load; the app takes the port after.
+  const host = opts.host ?? config.http.host;
+  const starting = await listenWhileStarting(opts.port ?? config.http.port, host);
+  const metrics = createMetrics();
 
   const store = openStore(config.dbPath);
-  const seeded = await seedIfNeeded(store.db, config.fixturesDir, { silent: env.SHOPBOT_QUIET === '1' });
+  const seeded = await seedIfNeeded(store.db, config.fixturesDir, { silent: config.quiet, ...demoPasswords(config) });
   log(`[start] store ${config.dbPath}: ${seeded.skipped ? 'up to date' : 'seeded from fixtures'}`);
 
   // Models run in worker threads by default: ONNX Runtime's Node binding blocks its calling thread.
@@ -94,22 +93,26 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   // Worker threads load side by side; inline loads take turns, since both set Transformers.js's
   // process-wide model path while they load.
   const loadEnc = () => loadConfiguredEncoder(config, { over: { log } });
-  const loadSent = () => loadConfiguredSentiment(config, { env, over: { log } });
+  const loadSent = () => loadConfiguredSentiment(config, { over: { log } });
   const [encoder, sentiment] = offThread ? await Promise.all([loadEnc(), loadSent()]) : [await loadEnc(), await loadSent()];
   log(`[start] encoder ${encoder.modelId} on ${encoder.device} (${encoder.dtype}), sentiment ${sentiment.dtype}, ${offThread ? 'in worker threads' : 'inline'}`);
+  for (const [model, m] of [['encoder', encoder], ['sentiment', sentiment]] as const) {
+    if (m instanceof BatchedModel) m.observeBatches((n) => metrics.batchSize.observe({ model }, n));
+  }
+  metrics.sources.workerRestarts = () => ({ encoder: modelWorkerOf(encoder)?.restarts ?? 0, sentiment: modelWorkerOf(sentiment)?.restarts ?? 0 });
   const analyzer = await loadAnalyzer(config, { encoder, sentiment, chatSentiment: config.encoder.chatSentiment === 'head', log });
 
-  const retriever = await FaqRetriever.open(config, encoder, { db: store.db, quiet: env.SHOPBOT_QUIET === '1', log });
+  const retriever = await FaqRetriever.open(config, encoder, { db: store.db, quiet: config.quiet, log });
   // Resumable: only transcripts not yet in the index are embedded (all of them on first start).
   const transcripts = [...store.conversations.historical()].map(fromStoreTranscript);
-  const ingest = await ingestConversations(retriever.index, transcripts, transcripts.length, { quiet: env.SHOPBOT_QUIET === '1' });
+  const ingest = await ingestConversations(retriever.index, transcripts, transcripts.length, { quiet: config.quiet });
   log(`[start] FAQ index: ${ingest.size} answers (${ingest.added} new)`);
   // The store's help articles: only sections changed since the last start are embedded again.
-  const kb = await syncKnowledge(retriever.index, config, { env, log, progress: env.SHOPBOT_QUIET !== '1' });
+  const kb = await syncKnowledge(retriever.index, config, { log, progress: !config.quiet });
   if (kb) log(`[start] help articles: ${kb.added} added, ${kb.updated} updated, ${kb.removed} removed, ${kb.unchanged} unchanged`);
 
   const catalogSince = catalogSeqNow(store.db); // catalogue changes after this are applied by the admin API's sync
-  const recommender = await Recommender.create({ catalog: new StoreCatalog(store), events: new StoreEvents(store), encoder, cacheDir: config.dataDir, silent: env.SHOPBOT_QUIET === '1' });
+  const recommender = await Recommender.create({ catalog: new StoreCatalog(store), events: new StoreEvents(store), encoder, cacheDir: config.dataDir, silent: config.quiet });
   const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));
   // The admin API (/api/admin, /api/docs) and the sync that brings product changes to recommendations.
   const adminApi = await mountAdminApi({ db: store.db, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, trustedProxies: config.http.trustedProxies, log });
@@ -121,7 +124,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     cache: new FileSummaryCache(join(config.dataDir, 'review-summaries')),
     options: { progress: false },
   });
-  const web = createWebChat({ store, analyzer: lazyAnalyzer(async () => createReviewAnalyzer({ sentiment })), log });
+  const web = createWebChat({ store, analyzer: lazyAnalyzer(async () => createReviewAnalyzer({ sentiment })), encoder, log });
 
   const app = createApp({
     store,
@@ -132,8 +135,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
       reviews: reviewInsights(store, async (id) => toDigest(await summarizer.summarizeReviews(id))),
     },
     answerIndex: answerIndex(retriever),
-    tokenSecret: tokenSecret(config, env),
-    ...(messengerConfig(env) ? { messenger: messengerConfig(env)! } : {}),
+    tokenSecret: tokenSecret(config),
+    ...(config.messenger ? { messenger: config.messenger } : {}),
     botFramework: config.botFramework,
     webIpLimits: config.webLimits,
     supportHours: config.supportHours,
@@ -141,7 +144,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     ...(config.identity.secret ? { identity: { secret: config.identity.secret, maxAgeSeconds: config.identity.maxAgeSeconds } } : {}),
     trustedProxies: config.http.trustedProxies,
     routes: { ...web.routes, ...adminApi.routes },
-    ...(env.SHOPBOT_TRACKING_URL ? { trackingUrl: env.SHOPBOT_TRACKING_URL } : {}),
+    ...(config.trackingUrl ? { trackingUrl: config.trackingUrl } : {}),
     // Model workers restart after a crash; operators see how often here.
     health: () => ({
       models: {
@@ -151,6 +154,11 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
         sentimentRestarts: modelWorkerOf(sentiment)?.restarts ?? 0,
       },
     }),
+    metrics,
+    metricsToken: config.observability.metricsToken,
+    // Ready when one sentence goes through each model (at most every 5 s; starts a crashed worker again).
+    readiness: { models: cachedCheck(() => Promise.all([encoder.embed('ready'), sentiment.analyze('ready')])) },
+    requestLogs: !opts.log,
     log,
   });
   // Answers the index learned without a person's approval (older releases) wait for review.
@@ -163,7 +171,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
       ? `[start] signed shopper identity on (ShopBotChat.identify, tokens at most ${config.identity.maxAgeSeconds} s old)`
       : '[start] signed shopper identity off: SHOPBOT_IDENTITY_SECRET is not set, so ShopBotChat.identify is refused and every web chat is a guest (docs/identity.md)',
   );
-  const address = await app.listen(opts.port ?? config.http.port, opts.host ?? config.http.host);
+  await starting.close();
+  const address = await app.listen(starting.address.port, host);
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   log(`[start] ShopBot listening on ${url} (demo store ${url}/, agent console ${url}/agent, insights ${url}/insights)`);
   // Messages acknowledged before the last stop whose turn never finished are answered now.
@@ -174,6 +183,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   return {
     url,
     config,
+    log,
     async close() {
       stopRetraining();
       await adminApi.close();
@@ -187,9 +197,16 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   };
 }
 
+/** The log of a server started without a `log` option: pino JSON lines (or text on a terminal) on stderr. */
+function rootLog(config?: Config): LogFn {
+  const o = config?.observability;
+  const format = !o || o.logFormat === 'auto' ? (process.stderr.isTTY ? 'text' : 'json') : o.logFormat;
+  return lineLogger(createLogger({ level: o?.logLevel ?? 'info', format }));
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
   const running = await start().catch((err: unknown) => {
-    console.error(`ShopBot failed to start: ${(err as Error).message}`);
+    rootLog()(`[start] ShopBot failed to start: ${(err as Error).message}`, { level: 'fatal' });
     process.exit(1);
   });
   const stop = () => {
@@ -198,6 +215,6 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   // One bad message must never take the server down: log and keep serving.
-  process.on('uncaughtException', (err) => console.error(`[process] uncaught: ${err.stack ?? err}`));
-  process.on('unhandledRejection', (err) => console.error(`[process] unhandled rejection: ${(err as Error)?.stack ?? err}`));
+  process.on('uncaughtException', (err) => running.log(`[process] uncaught: ${err.stack ?? err}`, { level: 'error' }));
+  process.on('unhandledRejection', (err) => running.log(`[process] unhandled rejection: ${(err as Error)?.stack ?? err}`, { level: 'error' }));
 }
