@@ -2,6 +2,7 @@ import { ConversationState } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
 import type { AssignmentConfig, BotFrameworkSettings } from '../core/config.js';
 import { sendJson } from '../core/http.js';
+import { createMetrics, type Metrics } from '../core/metrics.js';
 import { TokenSigner } from '../core/tokens.js';
 import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
@@ -14,6 +15,7 @@ import { withAbsoluteLinks } from './channels/messenger-format.js';
 import { CsatService } from './csat.js';
 import { DeliveryDesk } from './delivery.js';
 import { Gateway } from './gateway.js';
+import { healthRoutes, type ReadinessCheck } from './health.js';
 import type { InboundMessage } from './inbound.js';
 import { AccountLinker, CustomerUserState } from './linking.js';
 import { HandoffService } from './handoff.js';
@@ -64,7 +66,16 @@ export interface AppOptions {
   identity?: { secret: string; maxAgeSeconds?: number };
   /** Extra routes (static pages, dashboards). */
   routes?: Record<string, RouteHandler>;
-  log?: (line: string) => void;
+  /** The server's Prometheus registry and series (core/metrics.ts); a fresh one when absent. */
+  metrics?: Metrics;
+  /** `Authorization: Bearer` token /metrics asks for (SHOPBOT_METRICS_TOKEN); absent: open. */
+  metricsToken?: string | null;
+  /** More checks of /readyz (e.g. the models answer); the database's is always there. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** A log line per HTTP request (request id) and per bot turn (conversation id); off by default. */
+  requestLogs?: boolean;
+  /** Log lines, optionally with structured fields (core/logger.ts); components get plain lines. */
+  log?: (line: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface App {
@@ -77,6 +88,7 @@ export interface App {
   csat: CsatService;
   /** Delivery status of agent messages and read receipts both ways. */
   delivery: DeliveryDesk;
+  metrics: Metrics;
   listen(port: number, host: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -85,7 +97,12 @@ export interface App {
 export function createApp(opts: AppOptions): App {
   const log = opts.log ?? ((l: string) => console.error(l));
   const { store, services } = opts;
-  const http = createHttpApp({ log });
+  const metrics = opts.metrics ?? createMetrics();
+  const probe = (path: string) => path === '/healthz' || path === '/readyz' || path === '/metrics';
+  const http = createHttpApp({
+    log,
+    ...(opts.requestLogs ? { onRequest: (r) => log(`[http] ${r.method} ${r.path} ${r.status} ${r.ms} ms`, { level: probe(r.path) ? 'debug' : 'info', requestId: r.id, method: r.method, path: r.path, status: r.status, ms: r.ms }) } : {}),
+  });
   const storage = new SqliteBotStorage(store.state);
   const adapter = new ChannelAdapter();
   adapter.onTurnError = async (ctx, err) => {
@@ -103,14 +120,25 @@ export function createApp(opts: AppOptions): App {
   const csat = new CsatService({ store, log });
   const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), log });
   const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
-  const gateway = new Gateway(store, adapter, bot, { log });
+  const gateway = new Gateway(store, adapter, bot, {
+    log,
+    events: {
+      received: (channel) => metrics.messagesIn.inc({ channel }),
+      sent: (channel, role) => metrics.messagesOut.inc({ channel, role }),
+      turn: (t) => {
+        metrics.turnSeconds.observe({ channel: t.channel, outcome: t.ok ? 'ok' : 'error' }, t.ms / 1000);
+        if (opts.requestLogs) log(`[turn] ${t.channel} turn ${t.ok ? 'answered' : 'failed'} in ${Math.round(t.ms)} ms`, { level: t.ok ? 'info' : 'warn', conversationId: t.conversationId, customerId: t.customerId, channel: t.channel, ms: Math.round(t.ms) });
+      },
+    },
+  });
   handoff.bindGateway(gateway);
   csat.bindGateway(gateway);
   const delivery = new DeliveryDesk({ store, log });
   delivery.bindGateway(gateway);
 
   const signer = opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random();
-  const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log) : undefined;
+  const sendErrorCode = (f: { network?: boolean; code?: number; status?: number }) => (f.network ? 'network' : f.code !== undefined ? String(f.code) : `http_${f.status ?? 0}`);
+  const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log, { onSendError: (f) => metrics.messengerSendErrors.inc({ code: sendErrorCode(f) }) }) : undefined;
   const linker = opts.messenger && sender
     ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
     : undefined;
@@ -124,11 +152,15 @@ export function createApp(opts: AppOptions): App {
   // Agents, teams and VIP customers, for admins (bot/staff-admin.ts; the console's Team page).
   const staffAdmin = staffAdminRoutes({ store, settings: handoff.assigner.settings, online: () => handoff.onlineAgentIds(), endSessions: (id) => handoff.disconnectAgent(id), changed: () => handoff.assigner.schedule(), log });
   for (const [path, handler] of Object.entries(staffAdmin)) http.route(path, handler);
-  // Public, for load balancers: up or not, nothing else (no staff, paths or model details).
-  http.route('/healthz', (_req, res) => {
-    res.setHeader('cache-control', 'no-store');
-    sendJson(res, 200, { ok: true });
-  });
+  // Public, for load balancers: /healthz (up), /readyz (database answers, models loaded, not
+  // stopping) and /metrics (Prometheus, optionally behind a token): bot/health.ts.
+  let stopping = false;
+  const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.db.prepare('SELECT 1').get(), ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
+  for (const [path, handler] of Object.entries(health)) http.route(path, handler);
+  metrics.sources.queueLength ??= () => store.tickets.positions().length;
+  metrics.sources.agentsOnline ??= () => handoff.agentsOnline();
+  // SQLite: one connection, used synchronously (the PostgreSQL pool will report its own numbers).
+  metrics.sources.dbPool ??= () => ({ total: 1, idle: 1, waiting: 0 });
   // The details, for signed-in staff only.
   http.route('/api/staff/health', (req, res) => {
     if (!requireStaff(store, req, res)) return;
@@ -158,8 +190,10 @@ export function createApp(opts: AppOptions): App {
     learned,
     csat,
     delivery,
+    metrics,
     listen: (port, host) => http.listen(port, host),
     async close() {
+      stopping = true;
       handoff.close();
       await http.close();
     },

@@ -117,3 +117,26 @@ export async function listenWhileStarting(port: number, host: string): Promise<S
     },
   };
 }
+
+/**
+ * A check that really exercises something (e.g. one sentence through each model, which also starts a
+ * crashed model worker again) but at most once per `freshMs` after a pass; concurrent probes share
+ * one run, so a flood of /readyz requests costs nothing more.
+ */
+export function cachedCheck(check: () => unknown, freshMs = 5_000): ReadinessCheck {
+  let passedAt = -Infinity;
+  let running: Promise<unknown> | null = null;
+  return () => {
+    if (Date.now() - passedAt < freshMs) return true;
+    running ??= Promise.resolve()
+      .then(check)
+      .then((v) => {
+        if (v !== false) passedAt = Date.now();
+        return v;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+}

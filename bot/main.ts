@@ -82,6 +82,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   // /healthz answers (and /readyz says 503) while the models load; the app takes the port after.
   const host = opts.host ?? config.http.host;
   const starting = await listenWhileStarting(opts.port ?? config.http.port, host);
+  log(`[start] starting on port ${starting.address.port}: /healthz answers, /readyz says 503 until the models are loaded`);
   const metrics = createMetrics();
 
   const store = openStore(config.dbPath);

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseBusinessHours, type BusinessHours } from './business-hours.js';
 
 // One typed configuration object, read from environment variables. Every default runs the demo
@@ -50,6 +52,11 @@ export interface Config {
    * (SHOPBOT_IDENTITY_MAX_AGE seconds, default 600).
    */
   identity: { secret: string | null; maxAgeSeconds: number };
+  /**
+   * Logs and metrics: SHOPBOT_LOG_LEVEL (default info), SHOPBOT_LOG_FORMAT (json, text, or auto:
+   * text on a terminal, JSON otherwise) and SHOPBOT_METRICS_TOKEN (bearer token of /metrics; null: open).
+   */
+  observability: { logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; logFormat: 'json' | 'text' | 'auto'; metricsToken: string | null };
 }
 
 export interface AssignmentConfig {
@@ -78,7 +85,9 @@ export interface BotFrameworkSettings {
   appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
 }
 
-const ROOT = resolve(new URL('..', import.meta.url).pathname);
+// The folder above core/; compiled, that is dist/, and the project (models/, fixtures/) is above it.
+const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = basename(HERE) === 'dist' && !existsSync(resolve(HERE, 'package.json')) ? dirname(HERE) : HERE;
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
@@ -152,6 +161,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identity: {
       secret: identitySecret(env.SHOPBOT_IDENTITY_SECRET),
       maxAgeSeconds: int('SHOPBOT_IDENTITY_MAX_AGE', env.SHOPBOT_IDENTITY_MAX_AGE, 600, 30, 86_400),
+    },
+    observability: {
+      logLevel: oneOf('SHOPBOT_LOG_LEVEL', env.SHOPBOT_LOG_LEVEL, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+      logFormat: oneOf('SHOPBOT_LOG_FORMAT', env.SHOPBOT_LOG_FORMAT, ['json', 'text', 'auto'] as const, 'auto'),
+      metricsToken: env.SHOPBOT_METRICS_TOKEN || null,
     },
     webLimits: {
       connectionsPerMinute: int('SHOPBOT_WEB_IP_CONNECTIONS', env.SHOPBOT_WEB_IP_CONNECTIONS, 60, 1, 1_000_000),

@@ -5,8 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
-if (!existsSync(join(dist, 'bot', 'main.js'))) throw new Error('dist/bot/main.js is missing: run tsc -p tsconfig.build.json first');
+// The build folder: dist/ (npm run build), or another one (the build test compiles into test-artifacts/).
+const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
+if (!existsSync(join(dist, 'bot', 'main.js'))) throw new Error(`${join(dist, 'bot', 'main.js')} is missing: run tsc -p tsconfig.build.json first`);
 
 // The model worker's entry. From source it registers tsx and imports model-worker.ts; compiled, the
 // worker is plain JavaScript and needs no loader.
@@ -17,4 +18,4 @@ writeFileSync(
 // Read at run time relative to their module (import.meta.url).
 cpSync(join(root, 'retrieval', 'calibration.json'), join(dist, 'retrieval', 'calibration.json'));
 cpSync(join(root, 'web-chat', 'public'), join(dist, 'web-chat', 'public'), { recursive: true });
-console.log('dist/: model worker entry, retrieval/calibration.json and web-chat/public copied');
+console.log(`${dist}: model worker entry, retrieval/calibration.json and web-chat/public copied`);
