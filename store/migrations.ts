@@ -527,6 +527,43 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `),
   },
+  {
+    version: 17,
+    name: 'order_events',
+    up: sql(`
+      -- Order events the store's backend posts (POST /api/admin/v1/orders/{id}/events): each kept
+      -- once by its event id, so a retried POST is neither applied nor notified twice, with what
+      -- became of the customer's proactive message (api/order-events.ts, bot/order-updates.ts).
+      CREATE TABLE order_events (
+        event_id TEXT PRIMARY KEY CHECK (length(event_id) BETWEEN 1 AND 128),
+        order_id TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+        customer_id TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('shipped', 'out_for_delivery', 'delivery_attempted', 'delivered', 'cancelled', 'refund_issued', 'returned')),
+        tracking TEXT,
+        carrier TEXT,
+        note TEXT,
+        occurred_at TEXT,
+        received_at TEXT NOT NULL,
+        status_before TEXT NOT NULL,
+        status_after TEXT NOT NULL,
+        notification TEXT NOT NULL DEFAULT 'pending'
+          CHECK (notification IN ('pending', 'sent', 'kept', 'opted_out', 'outside_window', 'no_channel', 'channel_off', 'stale', 'failed')),
+        channel TEXT,
+        reason TEXT,
+        notified_at TEXT
+      );
+      CREATE INDEX order_events_order ON order_events (order_id, received_at);
+      CREATE INDEX order_events_customer ON order_events (customer_id, received_at);
+
+      -- Whether a customer gets proactive order updates: they say "stop order updates" or "turn
+      -- order updates back on" in the chat. No row: on.
+      CREATE TABLE notification_prefs (
+        customer_id TEXT PRIMARY KEY REFERENCES customers (id) ON DELETE CASCADE,
+        order_updates INTEGER NOT NULL CHECK (order_updates IN (0, 1)),
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `),
+  },
 ];
 
 export interface MigrationResult {
