@@ -210,7 +210,8 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
     rootLog()(`[start] ShopBot failed to start: ${(err as Error).message}`, { level: 'fatal' });
     process.exit(1);
   });
-  const stop = () => {
+  const stop = (signal: NodeJS.Signals) => {
+    running.log(`[start] ${signal}: stopping`);
     void running.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);

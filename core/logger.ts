@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 
 // Structured logs for the composition root (bot/main.ts). Components keep taking a plain
@@ -23,14 +24,14 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
-/** A pino logger: JSON lines (time, level as a word, pid, hostname, msg), or text lines as before. */
+/** A pino logger: JSON lines (level as a word, time, pid, hostname: the node in a cluster, msg), or text lines as before. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const out = opts.destination ?? pino.destination({ dest: 2, sync: true });
   const stream = opts.format === 'text' ? textLines(out) : out;
   return pino(
     {
       level: opts.level ?? 'info',
-      base: { pid: process.pid, ...(opts.base ?? {}) },
+      base: { pid: process.pid, hostname: hostname(), ...(opts.base ?? {}) },
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
