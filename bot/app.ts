@@ -2,7 +2,7 @@ import { ConversationState } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
 import type { AssignmentConfig, BotFrameworkSettings } from '../core/config.js';
 import { sendJson } from '../core/http.js';
-import { createMetrics, type Metrics } from '../core/metrics.js';
+import { createMetrics, sendErrorLabel, type Metrics } from '../core/metrics.js';
 import { TokenSigner } from '../core/tokens.js';
 import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
@@ -137,8 +137,7 @@ export function createApp(opts: AppOptions): App {
   delivery.bindGateway(gateway);
 
   const signer = opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random();
-  const sendErrorCode = (f: { network?: boolean; code?: number; status?: number }) => (f.network ? 'network' : f.code !== undefined ? String(f.code) : `http_${f.status ?? 0}`);
-  const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log, { onSendError: (f) => metrics.messengerSendErrors.inc({ code: sendErrorCode(f) }) }) : undefined;
+  const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log, { onSendError: (f) => metrics.messengerSendErrors.inc({ code: sendErrorLabel(f) }) }) : undefined;
   const linker = opts.messenger && sender
     ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
     : undefined;

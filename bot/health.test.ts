@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetrics } from '../core/metrics.js';
+import { createMetrics, sendErrorLabel } from '../core/metrics.js';
+import { GraphSender } from './channels/messenger.js';
 import { cachedCheck, healthRoutes, listenWhileStarting, runChecks } from './health.js';
 import type { RouteHandler } from './server.js';
 
@@ -120,5 +121,33 @@ describe('health routes (bot/health.ts)', () => {
       next.listen(s.address.port, '127.0.0.1', resolve);
     });
     expect(await (await fetch(`${url}/healthz`)).text()).toBe('app');
+  });
+
+  it("counts the Messenger Send API's failures per try, by Meta error code, HTTP status or network", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const answers = [
+      { status: 500, body: '{"error":{"code":2,"is_transient":true,"message":"Service temporarily unavailable"}}' },
+      { status: 400, body: '{"error":{"code":100,"message":"Invalid parameter"}}' },
+      { status: 200, body: '{"message_id":"m1"}' },
+    ];
+    const url = await serve({
+      '/me/messages': (_req, res) => {
+        const a = answers.shift()!;
+        res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
+      },
+    });
+    const sender = new GraphSender(url, 'page-token', () => {}, {
+      retry: { attempts: 3, baseMs: 1, maxMs: 1 },
+      sleep: async () => {},
+      onSendError: (f) => metrics.messengerSendErrors.inc({ code: sendErrorLabel(f) }),
+    });
+    const msg = { recipient: { id: 'psid-1' }, messaging_type: 'RESPONSE' as const, message: { text: 'hi' } };
+    // A transient 500 is retried, then Meta refuses the message for good (code 100): two failed tries.
+    expect((await sender.send(msg)).ok).toBe(false);
+    expect((await sender.send(msg)).ok).toBe(true);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('shopbot_messenger_send_errors_total{code="2"} 1');
+    expect(text).toContain('shopbot_messenger_send_errors_total{code="100"} 1');
+    expect([sendErrorLabel({ network: true }), sendErrorLabel({ status: 502 })]).toEqual(['network', 'http_502']);
   });
 });

@@ -108,6 +108,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   return { registry, sources, turnSeconds, messagesIn, messagesOut, batchSize, messengerSendErrors };
 }
 
+/** The `code` label of a failed Send API request: Meta's error code, else `http_<status>`, or `network`. */
+export function sendErrorLabel(f: { network?: boolean; code?: number; status?: number }): string {
+  return f.network ? 'network' : f.code !== undefined ? String(f.code) : `http_${f.status ?? 0}`;
+}
+
 /**
  * `GET /metrics` in Prometheus' text format. With a token (SHOPBOT_METRICS_TOKEN), only requests
  * carrying `Authorization: Bearer <token>` get it; without, expose the port only inside the
