@@ -6,6 +6,7 @@ import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOpti
 import { COLOURS, detectFollowUp } from './followups.js';
 import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
+import { applyNotificationRequest, notificationRequest } from './notifications.js';
 import { ASKS_FOR_HINDI, glossHinglish, HINGLISH_NOTE, mostlyHinglish } from './hinglish.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
@@ -315,6 +316,10 @@ export class ShopBot extends ActivityHandler {
       const r = await dc.continueDialog();
       if (!(r.status === DialogTurnStatus.complete && (r.result as OrderChangeResult | undefined)?.fallThrough)) return;
     }
+
+    // "Stop sending me order updates" / "turn them back on" (bot/notifications.ts, api/order-events.ts).
+    const notifications = notificationRequest(said);
+    if (notifications) return void (await ctx.sendActivity(applyNotificationRequest(this.store.db, customerId, notifications)));
 
     // The encoder reads English only: another language gets an honest answer and a person, never
     // the out-of-scope refusal (nor a guess at what the words meant).

@@ -1,0 +1,53 @@
+import type { DB } from '../store/db.js';
+import { NotificationPrefRepo } from '../store/order-events.js';
+
+// "Stop sending me order updates" / "turn notifications back on": the customer's say over the
+// proactive order messages (api/order-events.ts). A small word-level detector, read before the
+// model: the request must name what to stop (notifications, updates, alerts, order messages), so
+// "stop my order" (a cancellation) or "any update on my order?" (a status question) never match.
+
+export type NotificationRequest = 'off' | 'on';
+
+/** What the customer would stop or start getting. */
+const WHAT = String.raw`(?:(?:order|shipping|shipment|delivery|tracking|status)\s+)?(?:notifications?|notifs?|alerts?|updates?|texts?)|messages?\s+about\s+(?:my\s+)?(?:orders?|deliver(?:y|ies)|shipping)|order\s+messages?`;
+/** Up to four small words between the verb and the thing ("sending me any more", "these"). */
+const GAP = String.raw`(?:\s+(?:me|my|any|all|the|these|those|more|further|of|from|you|your|with|sending|receiving|getting|to|send|order|automatic|proactive)){0,5}\s+`;
+
+const OFF_VERB = String.raw`(?:stop|cease|turn(?:ing)?\s+off|switch(?:ing)?\s+off|shut\s+off|disable|mute|silence|unsubscribe(?:\s+me)?(?:\s+from)?|opt(?:\s+me)?\s+out(?:\s+of)?|no\s+more|(?:please\s+)?(?:do\s+not|don'?t|dont|never)\s+(?:send|message|text|notify|ping)(?:\s+me)?|(?:do\s+not|don'?t|dont)\s+want(?:\s+to\s+(?:get|receive))?|not\s+interested\s+in)`;
+const ON_VERB = String.raw`(?:turn(?:ing)?\s+(?:back\s+)?on|switch(?:ing)?\s+(?:back\s+)?on|re-?enable|enable|resume|restart|start(?:\s+sending)?|unmute|re-?subscribe(?:\s+me)?(?:\s+to)?|subscribe(?:\s+me)?\s+to|opt(?:\s+me)?\s+(?:back\s+)?in(?:to)?)`;
+
+const OFF = new RegExp(String.raw`\b${OFF_VERB}(?:${GAP}|\s+)(?:${WHAT})\b`, 'i');
+const OFF_AFTER = new RegExp(String.raw`\b(?:${WHAT})\s+(?:off|no\s+more|stop)\b`, 'i'); // "notifications off please"
+const ON = new RegExp(String.raw`\b${ON_VERB}(?:${GAP}|\s+)(?:${WHAT})\b`, 'i');
+// "Turn my order updates back on", "notifications on please" (not "any updates on my order?").
+const ON_AFTER = new RegExp(String.raw`\b(?:${WHAT})\s+(?:back\s+on\b|on\s*(?:again|now)?\s*[.!,]*\s*(?:please|pls|thanks?)?\s*[.!]*\s*$)`, 'i');
+const ALONE_OFF = /^\s*(?:unsubscribe(?:\s+me)?|opt\s+out|stop\s+notifications)\s*[.!]*\s*(?:please|pls|thanks?)?\s*[.!]*\s*$/i;
+const ALONE_ON = /^\s*(?:re-?subscribe(?:\s+me)?|subscribe(?:\s+me)?|opt\s+(?:back\s+)?in)\s*[.!]*\s*(?:please|pls|thanks?)?\s*[.!]*\s*$/i;
+/** "Don't stop the updates", "why did my notifications stop?": not a request to change anything. */
+const NOT_A_REQUEST = /\b(?:do\s+not|don'?t|dont|never)\s+(?:stop|turn\s+off|switch\s+off|disable|unsubscribe)\b|\bwhy\b|\bhow\s+come\b/i;
+
+/** Whether the message asks to turn proactive order updates off or on; null: it does not. */
+export function notificationRequest(text: string): NotificationRequest | null {
+  const t = text.replace(/[’‘]/g, "'").slice(0, 300);
+  if (ALONE_OFF.test(t)) return 'off';
+  if (ALONE_ON.test(t)) return 'on';
+  if (NOT_A_REQUEST.test(t)) return null;
+  const off = OFF.test(t) || OFF_AFTER.test(t);
+  const on = ON.test(t) || ON_AFTER.test(t);
+  if (off && on) return /\bback\s+on\b/i.test(t) ? 'on' : 'off';
+  return off ? 'off' : on ? 'on' : null;
+}
+
+export const NOTIFICATION_TEXTS = {
+  off: "Okay, I won't send you order updates any more. You can still ask me about your orders here any time. To get them again, say \"turn on order updates\".",
+  alreadyOff: 'Order updates are already off for you. To get them again, say "turn on order updates".',
+  on: 'Done: I\'ll message you here when your orders ship, are out for delivery and arrive. To stop them, say "stop order updates".',
+  alreadyOn: 'Order updates are already on: I\'ll message you here when your orders ship, are out for delivery and arrive. To stop them, say "stop order updates".',
+} as const;
+
+/** Stores the customer's choice and returns the reply to send. */
+export function applyNotificationRequest(db: DB, customerId: string, request: NotificationRequest, now?: () => number): string {
+  const changed = new NotificationPrefRepo(db, now).setOrderUpdates(customerId, request === 'on');
+  if (request === 'off') return changed ? NOTIFICATION_TEXTS.off : NOTIFICATION_TEXTS.alreadyOff;
+  return changed ? NOTIFICATION_TEXTS.on : NOTIFICATION_TEXTS.alreadyOn;
+}
