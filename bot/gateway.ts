@@ -76,6 +76,11 @@ export class Gateway {
     this.outlets.set(channel, outlet);
   }
 
+  /** Whether a channel can send (Messenger is off without its settings). */
+  hasOutlet(channel: ChannelId): boolean {
+    return this.outlets.has(channel);
+  }
+
   /** The customer behind a channel identity, created on first contact. */
   resolveCustomer(channel: ChannelId, externalId: string, name?: string): Customer {
     return this.store.customers.resolveOrCreate(channel, externalId, { name: name?.slice(0, 100) || 'Guest' }).customer;

@@ -464,7 +464,9 @@ export function messengerOutlet(opts: MessengerOutletOptions): ChannelOutlet {
         if (agent) opts.delivery?.failed(message, decision.reason, 0);
         return;
       }
-      const parts = toSendApi(psid, opts.prepare ? opts.prepare(activity) : activity).map((m) => inWindow(m, decision));
+      // A bot message on the Page's own initiative (an order update) inside the window is an UPDATE.
+      const update = !agent && decision.messagingType === 'RESPONSE' && (activity.channelData as { messagingType?: unknown } | undefined)?.messagingType === 'UPDATE';
+      const parts = toSendApi(psid, opts.prepare ? opts.prepare(activity) : activity).map((m) => (update ? { ...m, messaging_type: 'UPDATE' as const } : inWindow(m, decision)));
       const sending = opts.sender.sendAll(psid, parts).then((r) => {
         if (!r.ok) log(`[messenger] not delivered to ${psid}: ${r.reason}`);
         if (!agent || !opts.delivery) return;

@@ -56,6 +56,11 @@ type Ack = (response: Record<string, unknown>) => void;
 
 const room = (conversationId: string) => `conv:${conversationId}`;
 
+/** How many web chat tabs show a conversation now (proactive messages: shown now, or on the next visit). */
+export function openWebTabs(io: Server, conversationId: string): number {
+  return io.of('/chat').adapter.rooms.get(room(conversationId))?.size ?? 0;
+}
+
 function ackOf(cb: unknown): Ack {
   return typeof cb === 'function' ? (cb as Ack) : () => {};
 }
