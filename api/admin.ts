@@ -37,6 +37,8 @@ export interface AdminApiOptions {
   /** Requests per key per minute (default 120) and failed key checks per client address per minute (default 20). */
   limits?: { perKeyPerMinute?: number; failedAuthPerMinute?: number };
   trustedProxies?: readonly string[];
+  /** More routes on this API (same keys, limits and OpenAPI document), e.g. api/order-events.ts. */
+  extend?: ((app: FastifyInstance) => void | Promise<void>)[];
   log?: (line: string) => void;
 }
 
@@ -209,6 +211,7 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<AdminApi> {
     },
   );
 
+  for (const add of opts.extend ?? []) await add(app);
   await app.ready();
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (!handler) {

@@ -4,7 +4,9 @@ import { CatalogSync } from '../recommender/catalog-sync.js';
 import type { Recommender } from '../recommender/recommender.js';
 import { CatalogAdmin } from '../store/catalog-admin.js';
 import type { DB } from '../store/db.js';
+import { OrderUpdates } from '../bot/order-updates.js';
 import { createAdminApi } from './admin.js';
+import { orderEventRoutes } from './order-events.js';
 
 // What the server (bot/main.ts) starts for the admin API: the API itself, and the catalogue sync
 // that keeps the recommender in step with product changes (from the API at once, from the import
@@ -18,6 +20,8 @@ export function catalogSeqNow(db: DB): number {
 export interface MountedAdmin {
   routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   sync: CatalogSync;
+  /** Order events' customer messages: bind(orderUpdateChannels(store, app)) once the app exists. */
+  orderUpdates: OrderUpdates;
   close(): Promise<void>;
 }
 
@@ -37,6 +41,8 @@ export async function mountAdminApi(opts: {
   // Changes made while the recommender loaded, and by other processes from now on.
   await sync.sync();
   const stopPoll = sync.poll(Number(opts.env.SHOPBOT_CATALOG_POLL_MS) > 0 ? Number(opts.env.SHOPBOT_CATALOG_POLL_MS) : 2000);
+  // Order events reach customers through the app's channels, bound once the app exists (bot/main.ts).
+  const orderUpdates = new OrderUpdates({ store: { db: opts.db }, ...(opts.env.SHOPBOT_TRACKING_URL?.trim() ? { trackingUrl: opts.env.SHOPBOT_TRACKING_URL.trim() } : {}), log: opts.log });
   const api = await createAdminApi({
     db: opts.db,
     onCatalogChange: async () => {
@@ -46,11 +52,13 @@ export async function mountAdminApi(opts: {
     },
     defaultCurrency: opts.env.SHOPBOT_CURRENCY?.trim() || 'INR',
     ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
+    extend: [orderEventRoutes({ db: opts.db, updates: orderUpdates })],
     log: opts.log,
   });
   return {
     routes: api.routes,
     sync,
+    orderUpdates,
     async close() {
       stopPoll();
       await api.close();
