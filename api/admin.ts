@@ -117,9 +117,9 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<AdminApi> {
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
 
-  // Bearer key on every admin route; the docs are public (they hold no data).
+  // A Bearer key for everything but the docs (public: they hold no data).
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith(`${ADMIN_PREFIX}/`) && req.url !== ADMIN_PREFIX) return;
+    if (req.method === 'GET' && (req.url === DOCS_PATH || req.url.startsWith(`${DOCS_PATH}?`))) return;
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies);
     const auth = req.headers.authorization;
     const token = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : '';

@@ -85,8 +85,15 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
         if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
         return { ms: performance.now() - t, json };
       };
-      const client = await connect(server.url, '/chat');
+      // A fresh guest per request: one guest asking for ten unknown things in a row reads as a
+      // frustrated customer to the bot, which then offers a person instead of cards.
+      let client = await connect(server.url, '/chat');
       await client.waitFor((e) => e.event === 'session');
+      const freshGuest = async () => {
+        client.close();
+        client = await connect(server.url, '/chat');
+        await client.waitFor((e) => e.event === 'session');
+      };
       /** Sends a message; resolves with the product ids on the cards of the reply. */
       const ask = async (text: string): Promise<string[]> => {
         const from = client.events.length;
@@ -103,15 +110,18 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       const words = ['zorblax', 'quintaro', 'mervique', 'falloon', 'drazzle', 'pellimor', 'snorvik', 'tarquell', 'wumbrel', 'glissom'];
       const api: number[] = [];
       const chat: number[] = [];
+      const asks: number[] = [];
       for (let r = 0; r < rounds; r++) {
         const word = words[r % words.length]!;
         const id = `P-BENCH-${word}-${r}`;
+        await freshGuest();
         const t0 = performance.now();
         const up = await post('/api/admin/v1/products', { products: [{ id, title: `${word} ceramic pour-over coffee dripper`, category: 'Home & Kitchen > Coffee', price: 899, stock: 5, description: 'Hand-glazed ceramic dripper for one or two cups.' }] });
         api.push(up.ms);
         // the first chat reply that shows its card (asked again only if a reply comes without it)
         let shown = false;
-        for (let tries = 0; tries < 20 && !shown; tries++) {
+        let tries = 0;
+        for (; tries < 20 && !shown; tries++) {
           const from = client.events.length;
           await client.send({ text: `show me a ${word} coffee dripper` });
           shown = await client
@@ -123,8 +133,13 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
         }
         if (!shown) throw new Error(`the chat never showed ${id}`);
         chat.push(performance.now() - t0);
+        asks.push(tries);
+        if (tries > 1) {
+          const said = client.events.filter((e) => e.event === 'message' && (e.data as { role?: string }).role !== 'customer').slice(-4).map((e) => String((e.data as { text?: string }).text ?? '').slice(0, 120));
+          emit({ phase: 'note', round: r, word, asks: tries, bot_said: said });
+        }
       }
-      const upsert = { phase: 'upsert_one', rounds, api_response_ms_p50: round(percentile(api, 50), 1), api_response_ms_max: round(Math.max(...api), 1), to_chat_card_ms_p50: round(percentile(chat, 50), 1), to_chat_card_ms_max: round(Math.max(...chat), 1) };
+      const upsert = { phase: 'upsert_one', rounds, api_response_ms_p50: round(percentile(api, 50), 1), api_response_ms_max: round(Math.max(...api), 1), to_chat_card_ms_p50: round(percentile(chat, 50), 1), to_chat_card_ms_max: round(Math.max(...chat), 1), shown_at_first_ask: asks.filter((a) => a === 1).length };
       emit(upsert);
       out.upsert_one = upsert;
       for (const size of [100, 1000]) {
@@ -137,6 +152,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
       }
       const gone = `P-BENCH-${words[0]}-0`;
       const d = await post('/api/admin/v1/products/delete', { ids: [gone] });
+      await freshGuest();
       const after = await ask(`show me a ${words[0]} coffee dripper`);
       const del = { phase: 'delete_one', api_response_ms: round(d.ms, 1), still_suggested: after.includes(gone) };
       emit(del);
