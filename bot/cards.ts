@@ -1,4 +1,5 @@
 import { CardFactory, type Attachment, type CardAction } from 'botbuilder';
+import { formatAmount as intlAmount, formatNumber, translate, type Locale } from '../core/i18n.js';
 import type { Product } from '../store/index.js';
 
 export type CardActionName = 'view' | 'add_to_cart' | 'more_like';
@@ -10,20 +11,24 @@ export interface CardActionValue {
   cart?: { result: 'added' | 'refused' | 'no_cart'; reason?: string };
 }
 
-/** An amount in the store's currency ("₹1,500"). */
-export const formatAmount = (amount: number, currency = 'INR'): string => new Intl.NumberFormat('en-IN', { style: 'currency', currency: currency || 'INR', maximumFractionDigits: 0 }).format(amount);
-const money = (p: Product) => formatAmount(p.price, p.currency);
+/** Cards and prices without a conversation's locale: the demo store's English (India). */
+export const EN_IN: Locale = { lang: 'en', tag: 'en-IN' };
 
-export function formatPrice(p: Product): string {
-  return money(p);
+/** An amount in a currency for a locale ("₹1,500"; Latin digits in every locale: core/i18n.ts). */
+export const formatAmount = (amount: number, currency = 'INR', locale: string = EN_IN.tag): string => intlAmount(amount, { locale, currency: currency || 'INR' });
+const money = (p: Product, locale: Locale) => formatAmount(p.price, p.currency, locale.tag);
+
+/** A product's price in its currency, formatted for the conversation's locale. */
+export function formatPrice(p: Product, locale: Locale = EN_IN): string {
+  return money(p, locale);
 }
 
 function action(title: string, value: CardActionValue): CardAction {
   return { type: 'postBack', title, value: JSON.stringify(value) };
 }
 
-/** The title of a card's link to the product's page on the store. */
-export const STORE_LINK_TITLE = 'View on store';
+/** The title of a card's link to the product's page on the store (English; productCard words it for its locale). */
+export const STORE_LINK_TITLE = translate('en', 'bot:card.viewOnStore');
 
 /**
  * A product as a Bot Framework hero card; channels map it to their own format. A product with a
@@ -32,15 +37,16 @@ export const STORE_LINK_TITLE = 'View on store';
  * chat runs on), Messenger a `default_action` and a `web_url` button (paths resolve against
  * SHOPBOT_PUBLIC_URL). The postBack buttons stay the same on every channel.
  */
-export function productCard(p: Product, reason?: string): Attachment {
-  const rating = p.rating !== null ? ` · ★ ${p.rating.toFixed(1)}${p.ratingCount ? ` (${p.ratingCount.toLocaleString('en-IN')})` : ''}` : '';
-  const link: CardAction | null = p.url ? { type: 'openUrl', title: STORE_LINK_TITLE, value: p.url } : null;
+export function productCard(p: Product, reason?: string, locale: Locale = EN_IN): Attachment {
+  const t = (key: string) => translate(locale, `bot:card.${key}`);
+  const rating = p.rating !== null ? ` · ★ ${formatNumber(p.rating, locale.tag, 1)}${p.ratingCount ? ` (${formatNumber(p.ratingCount, locale.tag)})` : ''}` : '';
+  const link: CardAction | null = p.url ? { type: 'openUrl', title: t('viewOnStore'), value: p.url } : null;
   return CardFactory.heroCard(
     clip(p.title, 120),
     reason ?? '',
     p.image ? [p.image] : [],
-    [action('View', { action: 'view', productId: p.id }), action('Add to cart', { action: 'add_to_cart', productId: p.id }), action('More like this', { action: 'more_like', productId: p.id }), ...(link ? [link] : [])],
-    { subtitle: `${money(p)}${rating}${p.stock > 0 ? '' : ' · out of stock'}`, ...(link ? { tap: link } : {}) },
+    [action(t('view'), { action: 'view', productId: p.id }), action(t('addToCart'), { action: 'add_to_cart', productId: p.id }), action(t('moreLikeThis'), { action: 'more_like', productId: p.id }), ...(link ? [link] : [])],
+    { subtitle: `${money(p, locale)}${rating}${p.stock > 0 ? '' : ` · ${t('outOfStock')}`}`, ...(link ? { tap: link } : {}) },
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Activity } from 'botbuilder';
+import { defaultTexts, translate, type Texts } from '../core/i18n.js';
 import { isStoreError, type Agent, type CsatRating, type Store, type Ticket } from '../store/index.js';
 import type { Gateway } from './gateway.js';
 import type { InboundMessage } from './inbound.js';
@@ -13,16 +14,18 @@ import type { InboundMessage } from './inbound.js';
 // rated, nor one resolved more than `answerWindowMs` ago.
 
 export const CSAT_EMOJI = ['😞', '😕', '😐', '😊', '😄'] as const;
-export const CSAT_LABELS = ['Very poor', 'Poor', 'Okay', 'Good', 'Excellent'] as const;
+/** The five choices' labels in English (the desk catalogue's csat.labels). */
+export const CSAT_LABELS = [1, 2, 3, 4, 5].map((n) => translate('en', `desk:csat.labels.${n}`));
 
+/** What the survey says, in a language (English by default): the desk catalogue's csat.* texts. */
 export const CSAT_TEXTS = {
-  question: (agentName: string) => `How would you rate your chat with ${agentName}? Tap 1 (very poor) to 5 (excellent).`,
-  askComment: (rating: number) => `Thank you for rating us ${rating}/5! Anything you would like to add? Type it here, or tap "No comment".`,
-  noComment: 'No comment',
-  thanks: 'Thank you for your feedback!',
-  commentThanks: 'Thank you, your comment has been passed on to our team. I am here if you need anything else.',
-  tooLate: 'Sorry, that chat can no longer be rated. I am here if you need anything else.',
-} as const;
+  question: (agentName: string, lang = 'en') => translate(lang, 'desk:csat.question', { agent: agentName }),
+  askComment: (rating: number, lang = 'en') => translate(lang, 'desk:csat.askComment', { rating }),
+  noComment: translate('en', 'desk:csat.noComment'),
+  thanks: translate('en', 'desk:csat.thanks'),
+  commentThanks: translate('en', 'desk:csat.commentThanks'),
+  tooLate: translate('en', 'desk:csat.tooLate'),
+};
 
 const PAYLOAD = /^CSAT:(\d{1,15}):([1-5]|skip)$/;
 
@@ -64,6 +67,8 @@ export interface CsatOptions {
   /** How long a Messenger customer's next message counts as the comment (default 10 minutes). */
   commentWindowMs?: number;
   now?: () => number;
+  /** The store's locale and texts (core/i18n.ts): the survey is worded in the conversation's locale. */
+  texts?: Texts;
   log?: (line: string) => void;
 }
 
@@ -98,24 +103,38 @@ export class CsatService {
     return this.gw;
   }
 
-  private request(ticketId: number, agentName: string): CsatRequest {
+  private get texts(): Texts {
+    return this.opts.texts ?? defaultTexts;
+  }
+
+  /** A survey text in a locale (a conversation's; undefined: the store's default). */
+  private t(locale: string | null | undefined, key: string, vars: Record<string, string | number> = {}): string {
+    return this.texts.t(locale, `desk:csat.${key}`, vars);
+  }
+
+  private request(ticketId: number, agentName: string, locale: string | null | undefined): CsatRequest {
     return {
       ticketId,
       agentName,
-      question: CSAT_TEXTS.question(agentName),
-      choices: CSAT_EMOJI.map((emoji, i) => ({ rating: i + 1, emoji, label: CSAT_LABELS[i]! })),
+      question: this.t(locale, 'question', { agent: agentName }),
+      choices: CSAT_EMOJI.map((emoji, i) => ({ rating: i + 1, emoji, label: this.t(locale, `labels.${i + 1}`) })),
     };
   }
 
-  private agentName(agentId: string | null): string {
-    return (agentId ? this.store.agents.get(agentId)?.name : undefined) ?? 'our team';
+  private agentName(agentId: string | null, locale: string | null | undefined): string {
+    return (agentId ? this.store.agents.get(agentId)?.name : undefined) ?? this.t(locale, 'ourTeam');
+  }
+
+  /** The conversation's locale (the gateway keeps it with the route). */
+  private localeOf(conversationId: string): string | undefined {
+    return typeof this.gw?.locale === 'function' ? this.gw.locale(conversationId) : undefined;
   }
 
   /** A resolved chat: the customer is asked on the channel they last wrote from. */
   async ask(ticket: Ticket, agent: Agent): Promise<void> {
     const route = this.gateway.route(ticket.conversationId);
     if (!route) return;
-    const req = this.request(ticket.id, agent.name);
+    const req = this.request(ticket.id, agent.name, this.localeOf(ticket.conversationId));
     if (route.channel === 'messenger') {
       const activity: Partial<Activity> = {
         type: 'message',
@@ -129,24 +148,25 @@ export class CsatService {
     // Bot Framework clients are not asked (their hub has its own surveys).
   }
 
-  /** The question a reconnecting widget should show again: a recent resolution not yet rated. */
-  pendingFor(conversationId: string): CsatRequest | null {
+  /** The question a reconnecting widget should show again (in its locale): a recent resolution not yet rated. */
+  pendingFor(conversationId: string, locale?: string | null): CsatRequest | null {
     const r = this.store.csat.resolution(conversationId);
     if (!r || this.now() - Date.parse(r.resolvedAt) > (this.opts.reaskMs ?? 24 * 3600_000)) return null;
     if (this.store.csat.forTicket(r.ticketId)) return null;
-    return this.request(r.ticketId, this.agentName(r.agentId));
+    const lang = locale ?? this.localeOf(conversationId);
+    return this.request(r.ticketId, this.agentName(r.agentId, lang), lang);
   }
 
   /** Stores an answer for the conversation's resolution (`ticketId`, else the latest one). */
   answer(conversationId: string, a: { ticketId?: number; rating: number; comment?: string | null; channel: string }): CsatRating {
     const r = this.store.csat.resolution(conversationId, a.ticketId);
-    if (!r) throw new CsatError('not_resolved', 'This chat was not resolved by an agent, so there is nothing to rate.');
-    if (this.now() - Date.parse(r.resolvedAt) > (this.opts.answerWindowMs ?? 7 * 24 * 3600_000)) throw new CsatError('too_late', 'This chat can no longer be rated.');
+    if (!r) throw new CsatError('not_resolved', this.t(null, 'notResolved'));
+    if (this.now() - Date.parse(r.resolvedAt) > (this.opts.answerWindowMs ?? 7 * 24 * 3600_000)) throw new CsatError('too_late', this.t(null, 'expired'));
     try {
       return this.store.csat.record({ conversationId, ticketId: r.ticketId, rating: a.rating, ...(a.comment !== undefined ? { comment: a.comment } : {}), channel: a.channel });
     } catch (err) {
       if (isStoreError(err, 'invalid_input') || isStoreError(err, 'too_large')) throw new CsatError('invalid', err.message);
-      if (isStoreError(err, 'invalid_transition')) throw new CsatError('not_resolved', 'This chat was not resolved by an agent, so there is nothing to rate.');
+      if (isStoreError(err, 'invalid_transition')) throw new CsatError('not_resolved', this.t(null, 'notResolved'));
       throw err;
     }
   }
@@ -164,22 +184,23 @@ export class CsatService {
       const customer = this.store.customers.findByIdentity('messenger', m.externalId);
       // Only the customer of that chat answers for it.
       if (!ticket || !customer || ticket.customerId !== customer.id) return true;
+      const locale = this.localeOf(ticket.conversationId);
       if (payload.rating === null) {
-        await this.reply(ticket.conversationId, { type: 'message', text: CSAT_TEXTS.thanks });
+        await this.reply(ticket.conversationId, { type: 'message', text: this.t(locale, 'thanks') });
         return true;
       }
       try {
         this.answer(ticket.conversationId, { ticketId: ticket.id, rating: payload.rating, channel: 'messenger' });
       } catch (err) {
         if (!(err instanceof CsatError)) throw err;
-        await this.reply(ticket.conversationId, { type: 'message', text: CSAT_TEXTS.tooLate });
+        await this.reply(ticket.conversationId, { type: 'message', text: this.t(locale, 'tooLate') });
         return true;
       }
       this.store.state.put(key, { ticketId: ticket.id, conversationId: ticket.conversationId, until: this.now() + (this.opts.commentWindowMs ?? 10 * 60_000) } satisfies AwaitingComment);
       await this.reply(ticket.conversationId, {
         type: 'message',
-        text: CSAT_TEXTS.askComment(payload.rating),
-        suggestedActions: { to: [], actions: [{ type: 'postBack', title: CSAT_TEXTS.noComment, value: csatPayload(ticket.id, 'skip') }] },
+        text: this.t(locale, 'askComment', { rating: payload.rating }),
+        suggestedActions: { to: [], actions: [{ type: 'postBack', title: this.t(locale, 'noComment'), value: csatPayload(ticket.id, 'skip') }] },
       });
       return true;
     }
@@ -197,7 +218,7 @@ export class CsatService {
       if (!(err instanceof CsatError)) throw err;
       return false;
     }
-    await this.reply(awaiting.conversationId, { type: 'message', text: CSAT_TEXTS.commentThanks });
+    await this.reply(awaiting.conversationId, { type: 'message', text: this.t(this.localeOf(awaiting.conversationId), 'commentThanks') });
     return true;
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity, ActivityHandler, TurnContext } from 'botbuilder';
+import { canonicalTag } from '../core/i18n.js';
 import type { Conversation, Customer, Message, Role, Store } from '../store/index.js';
 import type { ChannelAdapter, ChannelSink } from './channel-adapter.js';
 import { MAX_MESSAGE_CHARS, type ChannelId, type InboundMessage } from './inbound.js';
@@ -10,6 +11,8 @@ export const BOT_ID = 'shopbot';
 export interface Route {
   channel: ChannelId;
   externalId: string;
+  /** The conversation's locale (a BCP 47 tag a channel gave; docs/i18n.md); absent: the store's default. */
+  locale?: string;
 }
 
 export interface DeliveredMessage {
@@ -98,7 +101,9 @@ export class Gateway {
 
   /** Points the conversation's replies at another identity, or nowhere until the customer writes. */
   reroute(conversationId: string, route: Route | null): void {
-    if (route) this.store.state.put(routeKey(conversationId), route);
+    // A route that names no locale (Messenger, linking) keeps the conversation's.
+    const locale = route ? (route.locale ?? this.route(conversationId)?.locale) : undefined;
+    if (route) this.store.state.put(routeKey(conversationId), locale ? { ...route, locale } : route);
     else this.store.state.delete(routeKey(conversationId));
   }
 
@@ -110,18 +115,20 @@ export class Gateway {
   receive(m: InboundMessage): { seq: number; conversationId: string; customerId: string; done: Promise<void> } {
     const customer = this.resolveCustomer(m.channel, m.externalId, m.name);
     const conversation = this.liveConversation(customer.id, m.channel);
-    const route: Route = { channel: m.channel, externalId: m.externalId };
-    this.events.received?.(m.channel);
-    // Written only when the customer switched channel or identity: one commit less per message.
     const known = this.route(conversation.id);
-    if (known?.channel !== route.channel || known.externalId !== route.externalId) this.reroute(conversation.id, route);
+    // The conversation keeps its locale until a channel names another (Messenger names none).
+    const locale = canonicalTag(m.locale) ?? known?.locale;
+    const route: Route = { channel: m.channel, externalId: m.externalId, ...(locale ? { locale } : {}) };
+    this.events.received?.(m.channel);
+    // Written only when the customer switched channel, identity or locale: one commit less per message.
+    if (known?.channel !== route.channel || known.externalId !== route.externalId || known.locale !== route.locale) this.reroute(conversation.id, route);
     const text = typeof m.text === 'string' ? m.text : '';
     const stored = this.store.pendingTurns.atomically(() => {
       const msg = this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null });
       this.store.pendingTurns.add({ messageId: msg.id, conversationId: conversation.id, channel: m.channel, externalId: m.externalId });
       return msg;
     });
-    const activity = this.inboundActivity(customer, conversation.id, m, stored);
+    const activity = this.inboundActivity(customer, conversation.id, m, stored, route.locale);
     const echo = { message: stored, activity };
     void Promise.all([this.outlets.get(m.channel)?.deliver(route, conversation.id, echo, activity), this.mirrorToWeb(route, conversation.id, echo, activity)]).catch((err: unknown) =>
       this.log(`[gateway] echo failed: ${(err as Error).message}`),
@@ -154,7 +161,7 @@ export class Gateway {
         }
         const value = (stored.payload as { value?: unknown } | null)?.value;
         const m: InboundMessage = { channel: p.channel as ChannelId, externalId: p.externalId, text: stored.text, ...(value !== undefined ? { value } : {}) };
-        turns.push(this.runTurn(customer.id, this.inboundActivity(customer, conversation.id, m, stored), stored));
+        turns.push(this.runTurn(customer.id, this.inboundActivity(customer, conversation.id, m, stored, this.route(conversation.id)?.locale), stored));
         resumed++;
       } catch (err) {
         this.log(`[gateway] pending turn ${p.messageId} could not be resumed: ${(err as Error).message}`);
@@ -206,7 +213,12 @@ export class Gateway {
     return done;
   }
 
-  private inboundActivity(customer: Customer, conversationId: string, m: InboundMessage, stored: Message): Partial<Activity> {
+  /** The conversation's locale, as its channels last named it (undefined: the store's default). */
+  locale(conversationId: string): string | undefined {
+    return this.route(conversationId)?.locale;
+  }
+
+  private inboundActivity(customer: Customer, conversationId: string, m: InboundMessage, stored: Message, locale?: string): Partial<Activity> {
     let text = typeof m.text === 'string' ? m.text : '';
     // The store keeps the customer's words in full; the bot reasons about a bounded prefix.
     const tooLong = text.length > MAX_MESSAGE_CHARS;
@@ -221,6 +233,8 @@ export class Gateway {
       recipient: { id: BOT_ID, name: 'ShopBot', role: 'bot' },
       conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
       text,
+      // The bot words its replies for this locale (bot/shop-bot.ts: texts.resolve(activity.locale)).
+      ...(locale ? { locale } : {}),
       ...(m.value !== undefined ? { value: m.value } : {}),
       channelData: { customerId: customer.id, messageId: stored.id, seq: stored.seq, tooLong },
     };

@@ -1,5 +1,6 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { AssignmentConfig } from '../core/config.js';
+import { defaultTexts, type Texts, type Vars } from '../core/i18n.js';
 import { RateLimiter } from '../core/http.js';
 import type { StaffAccount } from '../store/agents.js';
 import type { Agent, Message, Store, Ticket } from '../store/index.js';
@@ -29,6 +30,8 @@ export interface HandoffOptions {
   trackingUrl?: string;
   /** Auto-assignment, cap of open chats, reply timeout (bot/assignment.ts); absent: manual, no cap, no timeout. */
   assignment?: AssignmentConfig;
+  /** The store's locale and texts (core/i18n.ts): what customers are told is worded in their conversation's locale. */
+  texts?: Texts;
   log?: (line: string) => void;
 }
 
@@ -111,6 +114,17 @@ export class HandoffService implements HandoffDesk {
 
   private get store(): Store {
     return this.opts.store;
+  }
+
+  /** A text of the desk catalogue in the conversation's language. */
+  private say(conversationId: string, key: string, vars: Vars = {}): string {
+    return (this.opts.texts ?? defaultTexts).t(this.localeOf(conversationId), `desk:${key}`, vars);
+  }
+
+  /** The conversation's locale (kept by the gateway with its route); undefined: the store's default. */
+  private localeOf(conversationId: string): string | undefined {
+    // Stand-in gateways of tests may not keep locales.
+    return typeof this.gateway.locale === 'function' ? this.gateway.locale(conversationId) : undefined;
   }
 
   agentsOnline(): number {
@@ -280,7 +294,7 @@ export class HandoffService implements HandoffDesk {
     try {
       for (const t of this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
         void this.gateway
-          .sendToConversation(t.conversationId, { type: 'message', text: 'Sorry, no agent could take your chat in time. I am back to help, and our team will follow up by e-mail.' })
+          .sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'timeout') })
           .then(() => this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'timeout' } }))
           .catch(() => {});
       }
@@ -367,7 +381,7 @@ export class HandoffService implements HandoffDesk {
       this.nsp.in(agentRoom(agent.id)).socketsJoin(convRoom(t.conversationId));
       this.nsp.to(agentRoom(agent.id)).emit('chat_assigned', { ticketId: t.id, conversationId: t.conversationId, by: 'auto' });
     }
-    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: `${agent.name} from our support team joined the chat.` });
+    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'joined', { agent: agent.name }) });
     await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
   }
 
@@ -380,7 +394,7 @@ export class HandoffService implements HandoffDesk {
     this.queueChanged();
     const position = this.store.tickets.position(t.id) ?? 1;
     this.told.set(t.id, position);
-    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: `Sorry for the wait: ${agent?.name ?? 'the agent'} could not answer just now, so you are back in the queue (number ${position}). The next free person will take over.` });
+    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'lapsed', { agent: agent?.name ?? this.say(t.conversationId, 'theAgent'), position }) });
     await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'pending', position } });
   }
 
@@ -423,7 +437,7 @@ export class HandoffService implements HandoffDesk {
       const ticket = this.store.tickets.assign(Number(d.ticketId), agent.id, { maxOpen: this.assigner.capOf(fresh) });
       this.queueChanged();
       await socket.join(convRoom(ticket.conversationId));
-      await this.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: `${agent.name} from our support team joined the chat.` });
+      await this.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: this.say(ticket.conversationId, 'joined', { agent: agent.name }) });
       await this.gateway.sendToConversation(ticket.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
       return { view: await this.conversationView(ticket.conversationId, this.store.tickets.get(ticket.id)!) };
     });
@@ -450,7 +464,8 @@ export class HandoffService implements HandoffDesk {
       const ids = Array.isArray(d.productIds) ? d.productIds.filter((x): x is string => typeof x === 'string').slice(0, 10) : [];
       const products = this.store.products.getMany(ids);
       if (products.length === 0) throw new Error('no such products');
-      await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: `${agent.name} suggests:`, attachments: products.map((p) => productCard(p)), attachmentLayout: 'carousel', channelData: { role: 'agent', agentName: agent.name } }, 'agent');
+      const locale = (this.opts.texts ?? defaultTexts).resolve(this.localeOf(t.conversationId));
+      await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'suggests', { agent: agent.name }), attachments: products.map((p) => productCard(p, undefined, locale)), attachmentLayout: 'carousel', channelData: { role: 'agent', agentName: agent.name } }, 'agent');
       return { sent: products.length };
     });
 
@@ -475,7 +490,7 @@ export class HandoffService implements HandoffDesk {
       this.store.tickets.resolve(t.id, summary);
       // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
       const draft = this.opts.learned?.draft(t, transcript) ?? null;
-      await this.finish(socket, t, `${agent.name} marked your question as solved. I'm back if you need anything else!`, 'resolved');
+      await this.finish(socket, t, this.say(t.conversationId, 'resolved', { agent: agent.name }), 'resolved');
       // How did it go? (a rating from 1 to 5 and an optional comment; bot/csat.ts)
       await this.opts.csat?.ask(t, agent).catch((err: unknown) => this.log(`[handoff] asking for a rating failed: ${(err as Error).message}`));
       return { draft };
@@ -488,7 +503,7 @@ export class HandoffService implements HandoffDesk {
     on('return', async (d) => {
       const t = this.owned(agent, d.ticketId);
       this.store.tickets.returnToBot(t.id);
-      await this.finish(socket, t, `${agent.name} handed you back to me, the shop assistant. How can I help?`, 'returned');
+      await this.finish(socket, t, this.say(t.conversationId, 'returned', { agent: agent.name }), 'returned');
       return {};
     });
   }

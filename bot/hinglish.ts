@@ -4,6 +4,8 @@
 // these messages keep (refund, order, phone) do the rest. The reply stays English, with one line
 // in Hinglish saying so.
 
+import { translate } from '../core/i18n.js';
+
 /** Phrases first (longest wins), then single words. Grammar words that carry nothing are dropped. */
 const GLOSS: [RegExp, string][] = [
   [/\bkab tak\b/g, 'by when'],
@@ -57,5 +59,5 @@ export function mostlyHinglish(text: string): boolean {
 /** "kya aap hindi mein baat kar sakte ho": a question about the bot's languages. */
 export const ASKS_FOR_HINDI = /\b(hindi|hinglish)\b/i;
 
-/** Said once with the answer to a Hinglish message (the judge of replies is the customer). */
-export const HINGLISH_NOTE = 'Main abhi English mein hi jawab de sakta hoon; aap Hindi ya English mein likh sakte hain, ya "agent" likh kar hamari team se baat kar sakte hain.';
+/** Said once with the answer to a Hinglish message in an English conversation (bot catalogue: language.hinglishNote). */
+export const HINGLISH_NOTE = translate('en', 'bot:language.hinglishNote');

@@ -13,6 +13,11 @@ export interface InboundMessage {
   name?: string;
   /** Messenger referral (m.me `ref`): how the customer entered the thread; see bot/linking.ts. */
   referral?: Referral;
+  /**
+   * The customer's locale as the channel knows it (the widget's data-locale, Bot Framework's
+   * activity.locale), a BCP 47 tag; kept with the conversation's route until a channel says otherwise.
+   */
+  locale?: string;
 }
 
 export interface Referral {

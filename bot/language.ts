@@ -6,6 +6,16 @@
 // scored on function words; romanised Hindi counts only when its function words dominate, since
 // Indian English often carries a Hindi word or two ("kitna price for this iron").
 
+import { languageName, languages, SOURCE_LANGUAGE, translate, type Locale } from '../core/i18n.js';
+
+/**
+ * The line for a language without a catalogue under locales/ (a language with one says it in its
+ * catalogue's language.otherLanguageFirst).
+ */
+const NO_CATALOGUE: Record<string, string> = {
+  es: 'Lo siento, por ahora solo puedo conversar en inglés. Puedes escribirme en inglés o, si lo prefieres, te paso con una persona de nuestro equipo.',
+};
+
 export interface DetectedLanguage {
   /** ISO 639-1 code, 'en' for English (and for anything too short to tell). */
   lang: string;
@@ -84,14 +94,18 @@ export function detectLanguage(text: string): DetectedLanguage {
   return { lang: 'en', name: 'English' };
 }
 
-/** "English for now", in the customer's language where we have the words (always with English). */
-const ENGLISH_ONLY: Record<string, string> = {
-  hi: 'माफ़ कीजिए, मैं अभी सिर्फ़ अंग्रेज़ी में बात कर पाता हूँ। आप अंग्रेज़ी में लिखें, या मैं आपको हमारी टीम के किसी सदस्य से जोड़ दूँ।',
-  es: 'Lo siento, por ahora solo puedo conversar en inglés. Puedes escribirme en inglés o, si lo prefieres, te paso con una persona de nuestro equipo.',
-};
-
-export function englishOnlyReply(lang: DetectedLanguage): string {
-  const own = ENGLISH_ONLY[lang.lang];
-  const english = `Sorry, I can only chat in English for now${lang.lang !== 'en' ? ` (I noticed you wrote in ${lang.name})` : ''}. You can write to me in English, or I can connect you with a person from our team.`;
+/**
+ * "English for now": in an English conversation, the customer's own language first where a
+ * catalogue (or the one line below) has the words, then English; in a conversation in another
+ * language (the widget's data-locale, Bot Framework's locale), that catalogue's own words, which
+ * say what the bot can read and that it answers in that language.
+ */
+export function englishOnlyReply(lang: DetectedLanguage, locale: Locale = { lang: 'en', tag: 'en-IN' }): string {
+  if (locale.lang !== SOURCE_LANGUAGE) {
+    const noticed = lang.lang !== SOURCE_LANGUAGE ? translate(locale, 'bot:language.noticed', { language: languageName(lang.lang, locale.tag) }) : '';
+    return translate(locale, 'bot:language.englishOnly', { noticed });
+  }
+  const english = translate(SOURCE_LANGUAGE, 'bot:language.englishOnly', { noticed: lang.lang !== SOURCE_LANGUAGE ? translate(SOURCE_LANGUAGE, 'bot:language.noticed', { language: lang.name }) : '' });
+  const own = lang.lang !== SOURCE_LANGUAGE && languages().includes(lang.lang) ? translate(lang.lang, 'bot:language.otherLanguageFirst') : NO_CATALOGUE[lang.lang];
   return own ? `${own}\n\n${english}` : english;
 }

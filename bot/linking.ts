@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { UserState, type Activity, type TurnContext } from 'botbuilder';
 import { RateLimiter } from '../core/http.js';
+import { defaultTexts, translate, type Texts, type Vars } from '../core/i18n.js';
 import type { TokenSigner } from '../core/tokens.js';
 import { isStoreError, type Conversation, type Customer, type Store } from '../store/index.js';
 import type { Gateway } from './gateway.js';
@@ -32,29 +33,17 @@ const TO_WEB = /^\s*(?:(?:continue|chat|talk)\s+(?:on|in|via)\s+(?:the\s+)?(?:we
 /** Joining two accounts cannot be undone by the customer: only a plain yes (or "connect") does it. */
 const ANSWER_WORDS = { yes: ['connect'], no: ['cancel'] } as const;
 
+/** What linking says (the linking catalogue's keys); each reply is worded in the conversation's language. */
+export type LinkText = 'connected' | 'webNotice' | 'already' | 'invalid' | 'expired' | 'used' | 'badCode' | 'limited' | 'conflict' | 'confirm' | 'cancelled' | 'noRequest' | 'failed' | 'unlinked' | 'unlinkedFromWeb' | 'notLinked' | 'webUnlinked' | 'webNotLinked' | 'toWeb';
+
+/** The English texts (the linking catalogue's), for code and tests that name them. */
 export const TEXTS = {
-  connected: 'Your Messenger is now connected to your shop account: one history, your orders and any open request, on Messenger and in the web chat.',
-  webNotice: 'Your Messenger is now connected; this chat continues there. You can keep writing here too.',
-  already: 'This Messenger is already connected to your shop account, so there is nothing more to do.',
-  invalid: 'Sorry, that link is not valid, so nothing was changed. To connect Messenger, choose "Continue on Messenger" in the web chat to get a new link.',
-  expired: 'Sorry, that link has expired, so nothing was changed. Choose "Continue on Messenger" in the web chat to get a new one.',
-  used: 'Sorry, that link was already used or replaced by a newer one, so nothing was changed. Choose "Continue on Messenger" in the web chat to get a new one.',
-  badCode: 'Sorry, that code does not match an open request (codes work once, for a few minutes), so nothing was changed. Check the code in the web chat, or ask there for a new one.',
-  limited: 'Too many attempts, so I am not checking codes for this chat for a while. Please try again in 15 minutes with a new code from the web chat.',
-  conflict: 'This Messenger already belongs to a different shop account, so I could not connect it on my own. Our support team can combine the two accounts: just ask for a person.',
-  confirm: 'Connect this Messenger to the web chat that asked for it? Your Messenger history and orders will then show in that web chat too. Only say yes if you asked for this link yourself.',
-  cancelled: 'OK, nothing was connected.',
-  noRequest: 'That request has expired, so nothing was changed. Choose "Continue on Messenger" in the web chat to start again.',
-  failed: 'Sorry, something went wrong while connecting your Messenger, so nothing was changed. Please try again in a moment.',
-  unlinked: 'Done: this Messenger is no longer connected to your shop account. Your past chats and orders stay with the account in the web chat; what you write here from now on starts a new chat. To connect again, choose "Continue on Messenger" in the web chat.',
-  unlinkedFromWeb: 'This Messenger was disconnected from your shop account in the web chat. What you write here from now on starts a new chat. If you did not do this, please contact the shop.',
-  notLinked: 'This Messenger is not connected to a web chat account, so there is nothing to disconnect.',
-  webUnlinked: 'Messenger is disconnected. Your chats and orders stay here; Messenger no longer shows them.',
-  webNotLinked: 'No Messenger is connected to this chat.',
+  ...(Object.fromEntries(
+    (['connected', 'webNotice', 'already', 'invalid', 'expired', 'used', 'badCode', 'limited', 'conflict', 'confirm', 'cancelled', 'noRequest', 'failed', 'unlinked', 'unlinkedFromWeb', 'notLinked', 'webUnlinked', 'webNotLinked'] as const).map((k) => [k, translate('en', `linking:${k}`)]),
+  ) as Record<Exclude<LinkText, 'toWeb'>, string>),
   /** Messenger asks for the web chat: the web chat issues the code and Messenger sends it, as always. */
-  toWeb: (where: string) =>
-    `To continue in the web chat: open ${where}, start the chat, choose "Continue on Messenger" there and send me the code it shows (like "link K7QD-M2XP"). Your chats and orders from here then show in the web chat too.`,
-} as const;
+  toWeb: (where: string) => translate('en', 'linking:toWeb', { where }),
+};
 
 /** One issued link: what the web customer is shown. */
 export interface LinkTicket {
@@ -103,6 +92,8 @@ export interface LinkerOptions {
   /** Typed codes per PSID per 15 minutes (default 5), and over all PSIDs per minute (default 60). */
   codeAttempts?: { perPsid: number; global: number };
   now?: () => number;
+  /** The store's locale and texts (core/i18n.ts); replies are worded in the conversation's locale. */
+  texts?: Texts;
   log?: (line: string) => void;
 }
 
@@ -152,7 +143,7 @@ export interface UnlinkedEvent {
 type Outcome =
   | { kind: 'linked'; event: LinkedEvent }
   | { kind: 'unlinked'; event: UnlinkedEvent }
-  | { kind: 'reply'; text: string; chips?: { title: string; value: string }[] };
+  | { kind: 'reply'; key: LinkText; vars?: Vars; chips?: { key: 'confirmYes' | 'confirmNo'; value: string }[] };
 
 export class AccountLinker {
   private readonly listeners: ((e: LinkedEvent) => void)[] = [];
@@ -162,8 +153,10 @@ export class AccountLinker {
   private readonly log: (line: string) => void;
   private readonly perPsid: RateLimiter;
   private readonly global: RateLimiter;
+  private readonly texts: Texts;
 
   constructor(private readonly opts: LinkerOptions) {
+    this.texts = opts.texts ?? defaultTexts;
     this.ttl = opts.ttlSeconds ?? 600;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? ((l) => console.error(l));
@@ -193,14 +186,14 @@ export class AccountLinker {
    * Disconnects every Messenger of the customer behind a web identity (the web chat's "Disconnect").
    * Each PSID is told, so a person whose Messenger was disconnected by someone else notices.
    */
-  unlinkFromWeb(webExternalId: string): { ok: boolean; message: string } {
+  unlinkFromWeb(webExternalId: string, locale?: string | null): { ok: boolean; message: string } {
     const customer = this.opts.store.customers.findByIdentity('web', webExternalId);
     const result = customer ? unlinkMessenger(this.opts.store, this.opts.gateway, customer.id, { channel: 'web', externalId: webExternalId }) : null;
-    if (!result?.ok) return { ok: false, message: TEXTS.webNotLinked };
+    if (!result?.ok) return { ok: false, message: this.texts.t(locale, 'linking:webNotLinked') };
     this.log(`[linking] customer ${result.customerId}: messenger ${result.psids.join(', ')} disconnected from the web chat`);
     this.tell(this.unlinkListeners, { customerId: result.customerId, channel: 'messenger', externalIds: result.psids, from: 'web' });
-    for (const psid of result.psids) void this.say(psid, TEXTS.unlinkedFromWeb);
-    return { ok: true, message: TEXTS.webUnlinked };
+    for (const psid of result.psids) void this.say(psid, 'unlinkedFromWeb', {}, undefined, locale);
+    return { ok: true, message: this.texts.t(locale, 'linking:webUnlinked') };
   }
 
   /**
@@ -244,23 +237,28 @@ export class AccountLinker {
     if (m.channel !== 'messenger') return null;
     const psid = m.externalId;
     let outcome: Outcome | null;
+    // The language of the conversation this Messenger user had before anything changes here.
+    let locale: string | undefined;
     try {
+      locale = this.localeOf(psid);
       outcome = this.decide(m);
     } catch (err) {
       this.log(`[linking] ${psid}: ${(err as Error).stack ?? err}`);
-      outcome = { kind: 'reply', text: TEXTS.failed };
+      outcome = { kind: 'reply', key: 'failed' };
     }
     if (!outcome) return null;
-    if (outcome.kind === 'reply') return this.say(psid, outcome.text, outcome.chips);
+    if (outcome.kind === 'reply') return this.say(psid, outcome.key, outcome.vars, outcome.chips, locale);
     if (outcome.kind === 'unlinked') {
       this.log(`[linking] messenger ${psid} disconnected from customer ${outcome.event.customerId}`);
       this.tell(this.unlinkListeners, outcome.event);
-      return this.say(psid, TEXTS.unlinked);
+      return this.say(psid, 'unlinked', {}, undefined, locale);
     }
     const e = outcome.event;
     this.tell(this.listeners, e);
     this.log(`[linking] messenger ${psid} linked to customer ${e.customerId} (conversation ${e.conversationId})`);
-    return this.opts.gateway.sendToConversation(e.conversationId, { type: 'message', text: TEXTS.connected }).catch((err: unknown) => this.log(`[linking] confirmation failed: ${(err as Error).message}`));
+    return this.opts.gateway
+      .sendToConversation(e.conversationId, { type: 'message', text: this.texts.t(this.opts.gateway.locale(e.conversationId), 'linking:connected') })
+      .catch((err: unknown) => this.log(`[linking] confirmation failed: ${(err as Error).message}`));
   }
 
   /**
@@ -288,15 +286,15 @@ export class AccountLinker {
     const typed = live && m.value === undefined ? readYesNo(m.text ?? '', ANSWER_WORDS) : undefined;
     if (m.value === CONFIRM_VALUE || m.value === CANCEL_VALUE || typed !== undefined) {
       this.opts.store.state.delete(pendingKey(psid));
-      if (!pending || !live) return { kind: 'reply', text: TEXTS.noRequest };
-      if (m.value === CANCEL_VALUE || typed === false) return { kind: 'reply', text: TEXTS.cancelled };
-      return this.link(psid, pending.code, { missing: TEXTS.used, expired: TEXTS.expired });
+      if (!pending || !live) return { kind: 'reply', key: 'noRequest' };
+      if (m.value === CANCEL_VALUE || typed === false) return { kind: 'reply', key: 'cancelled' };
+      return this.link(psid, pending.code, { missing: 'used', expired: 'expired' });
     }
 
     if (m.value === undefined && UNLINK.test(m.text ?? '')) return this.unlinkHere(psid);
     // Linking always starts in the web chat (it shows the code, Messenger sends it), so a Messenger
     // user who asks for the web is told how; nobody can pull a Messenger history into a browser.
-    if (m.value === undefined && TO_WEB.test(m.text ?? '')) return { kind: 'reply', text: TEXTS.toWeb(this.opts.webChatUrl ?? 'the chat on our website') };
+    if (m.value === undefined && TO_WEB.test(m.text ?? '')) return { kind: 'reply', key: 'toWeb', vars: this.opts.webChatUrl ? { where: this.opts.webChatUrl } : {} };
 
     const code = typedCode(m.text);
     if (!code) return null;
@@ -304,9 +302,9 @@ export class AccountLinker {
     // per minute; with 32^8 codes alive for 10 minutes, guessing someone's code is out of reach.
     if (!this.perPsid.take(psid) || !this.global.take('all')) {
       this.log(`[linking] ${psid}: typed code refused (rate limit)`);
-      return { kind: 'reply', text: TEXTS.limited };
+      return { kind: 'reply', key: 'limited' };
     }
-    if (![...code].every((ch) => ALPHABET.includes(ch))) return { kind: 'reply', text: TEXTS.badCode };
+    if (![...code].every((ch) => ALPHABET.includes(ch))) return { kind: 'reply', key: 'badCode' };
     // Typing a code is deliberate, but someone may have talked the person into typing theirs: a
     // Messenger account with history is joined only after an explicit yes, as with links.
     const record = this.opts.store.state.get<CodeRecord>(codeKey(code))?.value;
@@ -314,7 +312,7 @@ export class AccountLinker {
       const asked = this.askFirst(psid, code, record);
       if (asked) return asked;
     }
-    return this.link(psid, code, { missing: TEXTS.badCode, expired: TEXTS.badCode }, true);
+    return this.link(psid, code, { missing: 'badCode', expired: 'badCode' }, true);
   }
 
   /**
@@ -330,10 +328,10 @@ export class AccountLinker {
     store.state.put(pendingKey(psid), { code, expiresAt: record.expiresAt } satisfies PendingRecord);
     return {
       kind: 'reply',
-      text: TEXTS.confirm,
+      key: 'confirm',
       chips: [
-        { title: 'Yes, connect', value: CONFIRM_VALUE },
-        { title: 'No', value: CANCEL_VALUE },
+        { key: 'confirmYes', value: CONFIRM_VALUE },
+        { key: 'confirmNo', value: CANCEL_VALUE },
       ],
     };
   }
@@ -345,20 +343,20 @@ export class AccountLinker {
       // Distinguish an expired genuine token from a forged one (a genuine one verifies at time 0).
       const genuine = signer.verify(token, 0) !== null;
       this.log(`[linking] ${psid}: ${genuine ? 'expired' : 'invalid'} link token`);
-      return { kind: 'reply', text: genuine ? TEXTS.expired : TEXTS.invalid };
+      return { kind: 'reply', key: genuine ? 'expired' : 'invalid' };
     }
     const code = payload.sub;
     const record = store.state.get<CodeRecord>(codeKey(code))?.value;
-    if (!record) return { kind: 'reply', text: TEXTS.used };
-    if (record.expiresAt <= this.now()) return { kind: 'reply', text: TEXTS.expired };
-    return this.askFirst(psid, code, record) ?? this.link(psid, code, { missing: TEXTS.used, expired: TEXTS.expired });
+    if (!record) return { kind: 'reply', key: 'used' };
+    if (record.expiresAt <= this.now()) return { kind: 'reply', key: 'expired' };
+    return this.askFirst(psid, code, record) ?? this.link(psid, code, { missing: 'used', expired: 'expired' });
   }
 
   /** "unlink" typed on Messenger: only this PSID leaves the account. */
   private unlinkHere(psid: string): Outcome {
     const owner = this.opts.store.customers.findByIdentity('messenger', psid);
     const result = owner ? unlinkMessenger(this.opts.store, this.opts.gateway, owner.id, { channel: 'messenger', externalId: psid }) : null;
-    if (!result?.ok) return { kind: 'reply', text: TEXTS.notLinked };
+    if (!result?.ok) return { kind: 'reply', key: 'notLinked' };
     return { kind: 'unlinked', event: { customerId: result.customerId, channel: 'messenger', externalIds: result.psids, from: 'messenger' } };
   }
 
@@ -372,27 +370,27 @@ export class AccountLinker {
    * once even with two webhooks racing, and a failure leaves the code and both customers as they
    * were.
    */
-  private link(psid: string, code: string, texts: { missing: string; expired: string }, typed = false): Outcome {
+  private link(psid: string, code: string, texts: { missing: LinkText; expired: LinkText }, typed = false): Outcome {
     const { store } = this.opts;
     return store.state.transaction((): Outcome => {
       const record = store.state.get<CodeRecord>(codeKey(code))?.value;
       if (!record) {
         if (typed) this.log(`[linking] ${psid}: typed code matches no open request`);
-        return { kind: 'reply', text: texts.missing };
+        return { kind: 'reply', key: texts.missing };
       }
       if (record.expiresAt <= this.now()) {
         store.state.delete(codeKey(code));
-        return { kind: 'reply', text: texts.expired };
+        return { kind: 'reply', key: texts.expired };
       }
       const web = store.customers.findByIdentity('web', record.webExternalId);
       if (!web) {
         store.state.delete(codeKey(code));
-        return { kind: 'reply', text: texts.missing };
+        return { kind: 'reply', key: texts.missing };
       }
       const owner = store.customers.findByIdentity('messenger', psid);
       if (owner?.id === web.id) {
         this.consume(code, web.id);
-        return { kind: 'reply', text: TEXTS.already };
+        return { kind: 'reply', key: 'already' };
       }
       const before = [...this.openLive(web.id), ...(owner ? this.openLive(owner.id) : [])].map((c) => c.id);
       let customerId = web.id;
@@ -405,7 +403,7 @@ export class AccountLinker {
         // profile: the web customer by default (the session that asked), the Messenger one when it
         // is a known customer and the web one a guest. Two different e-mails are two real accounts:
         // combining those is for a person to decide, and nothing changes (the code stays valid).
-        if (owner.email && web.email && owner.email.toLowerCase() !== web.email.toLowerCase()) return { kind: 'reply', text: TEXTS.conflict };
+        if (owner.email && web.email && owner.email.toLowerCase() !== web.email.toLowerCase()) return { kind: 'reply', key: 'conflict' };
         const [target, source] = richness(owner) > richness(web) ? [owner, web] : [web, owner];
         store.customers.mergeCustomers(target.id, source.id);
         this.mergeProfiles(target.id, source.id);
@@ -439,12 +437,20 @@ export class AccountLinker {
     mergeProfiles(this.opts.store, targetId, sourceId);
   }
 
-  private async say(psid: string, text: string, chips?: { title: string; value: string }[]): Promise<void> {
+  /** The locale of the conversation a Messenger user writes in (set by a linked web chat, say); undefined: the store's default. */
+  private localeOf(psid: string): string | undefined {
+    const owner = this.opts.store.customers.findByIdentity('messenger', psid);
+    const live = owner ? openLive(this.opts.store, owner.id)[0] : undefined;
+    return live ? this.opts.gateway.locale(live.id) : undefined;
+  }
+
+  private async say(psid: string, key: LinkText, vars: Vars = {}, chips?: { key: 'confirmYes' | 'confirmNo'; value: string }[], locale?: string | null): Promise<void> {
+    const t = (k: string, v: Vars = {}) => this.texts.t(locale, `linking:${k}`, v);
     const activity: Partial<Activity> = {
       type: 'message',
-      text,
+      text: key === 'toWeb' ? t(key, { where: t('ourWebsite'), ...vars }) : t(key, vars),
       recipient: { id: psid, name: '' },
-      ...(chips ? { suggestedActions: { to: [], actions: chips.map((c) => ({ type: 'postBack', title: c.title, value: c.value })) } } : {}),
+      ...(chips ? { suggestedActions: { to: [], actions: chips.map((c) => ({ type: 'postBack', title: t(c.key), value: c.value })) } } : {}),
     };
     await this.opts.sendMessenger(psid, activity).catch((err: unknown) => this.log(`[linking] reply to ${psid} failed: ${(err as Error).message}`));
   }

@@ -1,16 +1,17 @@
 import { ActivityHandler, ConversationState, MessageFactory, UserState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { Order, Product, Store, UnansweredReason } from '../store/index.js';
 import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
-import { clip, formatAmount, formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
+import { clip, formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectFollowUp } from './followups.js';
 import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { applyNotificationRequest, notificationRequest } from './notifications.js';
-import { ASKS_FOR_HINDI, glossHinglish, HINGLISH_NOTE, mostlyHinglish } from './hinglish.js';
+import { ASKS_FOR_HINDI, glossHinglish, mostlyHinglish } from './hinglish.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
+import { catalogue, dateFormats, defaultTexts, hasKey, languages, SOURCE_LANGUAGE, type Locale, type Texts, type Vars } from '../core/i18n.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
 export interface DialogState {
@@ -61,6 +62,8 @@ export interface ShopBotOptions {
   log?: (line: string) => void;
   /** When the support team works; outside these hours a hand-off says when it is back. */
   supportHours?: BusinessHours;
+  /** The store's locale, currency and time zone, and the catalogues' texts (core/i18n.ts); English (India) when absent. */
+  texts?: Texts;
 }
 
 const ORDER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'change_shipping_address', 'set_up_shipping_address', 'get_refund', 'track_refund', 'delivery_period']);
@@ -119,34 +122,87 @@ function asksForPerson(text: string): boolean {
   return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
 }
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
-const DEFAULT_CHIPS = ['Recommend something', 'Where is my order?', 'Talk to a person'];
-/** Intents as topics a customer recognises, for "Is it about …?" when the bot is unsure. */
+/** Quick replies: keys of the bot catalogue's `chips` (their words are the conversation's language). */
+type ChipKey = 'recommend' | 'whereIsMyOrder' | 'talkToPerson' | 'anythingElse' | 'thatHelped' | 'cheaper' | 'tellFirst' | 'somethingElse' | 'moreLikeThis' | 'whatPeopleSay';
+const DEFAULT_CHIPS: ChipKey[] = ['recommend', 'whereIsMyOrder', 'talkToPerson'];
+/** Intents as topics a customer recognises, for "Is it about …?" when the bot is unsure: keys of the catalogue's `topics`. */
 const TOPICS: Record<string, string> = {
-  get_refund: 'Refunds',
-  track_refund: 'Refunds',
-  check_refund_policy: 'Returns',
-  cancel_order: 'Cancelling an order',
-  change_order: 'Changing an order',
-  track_order: 'Tracking an order',
-  delivery_period: 'Delivery times',
-  delivery_options: 'Delivery options',
-  change_shipping_address: 'Changing the address',
-  set_up_shipping_address: 'Changing the address',
-  check_payment_methods: 'Payment methods',
-  payment_issue: 'A payment problem',
-  get_invoice: 'Invoices',
-  check_invoices: 'Invoices',
-  check_cancellation_fee: 'Cancellation fees',
-  create_account: 'Your account',
-  delete_account: 'Your account',
-  edit_account: 'Your account',
-  recover_password: 'Your account',
-  switch_account: 'Your account',
-  registration_problems: 'Your account',
-  newsletter_subscription: 'The newsletter',
-  contact_customer_service: 'Contacting us',
-  complaint: 'A complaint',
+  get_refund: 'refunds',
+  track_refund: 'refunds',
+  check_refund_policy: 'returns',
+  cancel_order: 'cancelling',
+  change_order: 'changingOrder',
+  track_order: 'tracking',
+  delivery_period: 'deliveryTimes',
+  delivery_options: 'deliveryOptions',
+  change_shipping_address: 'changingAddress',
+  set_up_shipping_address: 'changingAddress',
+  check_payment_methods: 'paymentMethods',
+  payment_issue: 'paymentProblem',
+  get_invoice: 'invoices',
+  check_invoices: 'invoices',
+  check_cancellation_fee: 'cancellationFees',
+  create_account: 'account',
+  delete_account: 'account',
+  edit_account: 'account',
+  recover_password: 'account',
+  switch_account: 'account',
+  registration_problems: 'account',
+  newsletter_subscription: 'newsletter',
+  contact_customer_service: 'contact',
+  complaint: 'complaint',
 };
+
+/**
+ * The English words of a quick reply, menu item or topic a customer tapped in another language
+ * ("किसी व्यक्ति से बात करें" -> "Talk to a person"): the bot reads English, the buttons speak the
+ * customer's language. Built once from every catalogue's chips, topics and Messenger menu.
+ */
+let chipWords: Map<string, string> | null = null;
+function englishOfChip(text: string): string | undefined {
+  if (!chipWords) {
+    chipWords = new Map();
+    const groups = (lang: string) => {
+      const bot = catalogue(lang, 'bot') as { chips: Record<string, string>; topics: Record<string, string> };
+      const menu = (catalogue(lang, 'channels') as { messenger: { menu: Record<string, string> } }).messenger.menu;
+      return [bot.chips, bot.topics, menu];
+    };
+    const english = groups(SOURCE_LANGUAGE);
+    for (const lang of languages().filter((l) => l !== SOURCE_LANGUAGE)) {
+      groups(lang).forEach((group, i) => {
+        for (const [key, words] of Object.entries(group)) if (english[i]![key] && !chipWords!.has(words.trim())) chipWords!.set(words.trim(), english[i]![key]!);
+      });
+    }
+  }
+  return chipWords.get(text.trim());
+}
+
+/**
+ * A recommender's reason ("because you viewed Sony WI-C100", "popular in Headphones") in the
+ * conversation's language; the recommender words them in English. A reason of another shape is
+ * kept in English conversations and left out in others (no English in a Hindi card).
+ */
+const REASONS: [RegExp, string, string][] = [
+  [/^because you bought (.+)$/, 'bought', 'product'],
+  [/^because you added (.+) to your cart$/, 'addedToCart', 'product'],
+  [/^because you viewed (.+)$/, 'viewed', 'product'],
+  [/^often bought together with (.+)$/, 'boughtTogether', 'product'],
+  [/^often bought with (.+)$/, 'boughtWith', 'product'],
+  [/^similar to (.+)$/, 'similarTo', 'product'],
+  [/^matches what you told us you like$/, 'statedLikes', ''],
+  [/^popular in (.+)$/, 'popularIn', 'category'],
+  [/^popular right now$/, 'popular', ''],
+  [/^matches your request in (.+)$/, 'matchesIn', 'category'],
+  [/^matches your request$/, 'matches', ''],
+];
+function reasonIn(texts: Texts, locale: Locale, reason: string): string | null {
+  if (locale.lang === SOURCE_LANGUAGE) return reason;
+  for (const [re, key, slot] of REASONS) {
+    const m = re.exec(reason);
+    if (m) return texts.t(locale, `reason.${key}`, slot ? { [slot]: m[1]! } : {});
+  }
+  return null;
+}
 const THANKS = /^\s*(?:ok(?:ay)?[\s,]+)?(?:thanks?|thank ?(?:you|u)|thanku|thankyou|thx|tnx|thnx|thnks|thanx|ty|tysm|dhanyavaad|dhanyavad|shukriya)\b(?:[\s,]+(?:so much|a lot|very much|for (?:the |your )?(?:help|helping|info|information|support|reply|answer))){0,2}[\s.!]*(?:🙏|😊|👍)?\s*$/iu;
 /** A question, not the name of a thing. */
 const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
@@ -160,13 +216,23 @@ const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of 
  * for, what the customer did before ("because you viewed …"), its rating. A bare word match
  * ("matches 'sony'") says nothing the card's title does not.
  */
-function cardReason(p: Product | undefined, reason: string | undefined, maxPrice: number | undefined): string {
+function cardReason(texts: Texts, locale: Locale, p: Product | undefined, reason: string | undefined, maxPrice: number | undefined, asked?: string): string {
   const parts: string[] = [];
-  if (maxPrice !== undefined && p) parts.push(`within ${formatAmount(maxPrice, p.currency)}`);
+  if (maxPrice !== undefined && p) parts.push(texts.t(locale, 'reason.within', { price: texts.price(maxPrice, locale, p.currency) }));
+  if (asked) parts.push(asked);
   const given = (reason ?? '').split(' · ').filter((r) => r !== '' && !/^matches\b|^popular\b/.test(r));
-  parts.push(...given);
-  if (p?.rating != null && (p.ratingCount ?? 0) >= 20) parts.push(`${p.rating.toFixed(1)}★ from ${p.ratingCount!.toLocaleString('en-IN')} ratings`);
+  parts.push(...given.flatMap((g) => reasonIn(texts, locale, g) ?? []));
+  if (p?.rating != null && (p.ratingCount ?? 0) >= 20) parts.push(texts.t(locale, 'reason.ratings', { rating: texts.number(p.rating, locale, 1), count: texts.number(p.ratingCount!, locale) }));
   return parts.slice(0, 3).join(' · ');
+}
+
+/** The recommender's reasons (" · "-joined) in the conversation's language (see reasonIn). */
+function reasonsIn(texts: Texts, locale: Locale, reason: string | undefined): string | undefined {
+  if (reason === undefined || locale.lang === SOURCE_LANGUAGE) return reason;
+  return reason
+    .split(' · ')
+    .flatMap((r) => reasonIn(texts, locale, r) ?? [])
+    .join(' · ');
 }
 
 /**
@@ -193,25 +259,30 @@ const REVIEW_QUESTION = /\b(reviews?|people say|customers say|others say|buyers 
 /** The store's form of an order number the customer wrote ("#536365", "ord-536365"). */
 const orderIdOf = (raw: string): string => (raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`);
 
-function chips(titles: string[]) {
-  return titles.map((t) => ({ type: 'imBack', title: t, value: t }));
+/** Quick replies in the conversation's language (the bot reads them back through englishOfChip). */
+function chips(texts: Texts, locale: Locale, keys: readonly string[]) {
+  return keys.map((k) => texts.t(locale, `chips.${k}`)).map((t) => ({ type: 'imBack', title: t, value: t }));
 }
 
-function statusSentence(o: Order): string {
-  const placed = new Date(o.createdAt).toLocaleDateString('en-IN', { day: 'numeric', month: 'short', year: 'numeric' });
+function statusSentence(texts: Texts, locale: Locale, o: Order): string {
+  const placed = texts.date(o.createdAt, locale, dateFormats(locale).date);
+  const order = orderLine(o, locale, texts);
+  const t = (key: string, vars: Vars = {}) => texts.t(locale, `order.${key}`, { order, ...vars });
   switch (o.status) {
     case 'processing':
-      return `Your order ${orderLine(o)}, placed on ${placed}, is being prepared and has not shipped yet.`;
+      return t('processing', { date: placed });
     case 'shipped':
-      return `Your order ${orderLine(o)} is on its way${o.carrier ? ` with ${o.carrier}` : ''}${o.tracking ? `, tracking number ${o.tracking}` : ''}.`;
+      if (o.carrier && o.tracking) return t('shippedCarrierTracking', { carrier: o.carrier, tracking: o.tracking });
+      if (o.carrier) return t('shippedCarrier', { carrier: o.carrier });
+      return o.tracking ? t('shippedTracking', { tracking: o.tracking }) : t('shipped');
     case 'delivered':
-      return `Your order ${orderLine(o)} was delivered. It was placed on ${placed}.`;
+      return t('delivered', { date: placed });
     case 'cancelled':
-      return `Your order ${orderLine(o)} was cancelled.`;
+      return t('cancelled');
     case 'return_requested':
-      return `We have your return request for ${orderLine(o)}; the refund is issued once the parcel is back with us.`;
+      return t('returnRequested');
     case 'returned':
-      return `Your order ${orderLine(o)} was returned and refunded.`;
+      return t('returned');
   }
 }
 
@@ -228,6 +299,7 @@ export class ShopBot extends ActivityHandler {
   private readonly minConfidence: number;
   private readonly log: (line: string) => void;
   private readonly hours: BusinessHours | undefined;
+  private readonly texts: Texts;
 
   constructor(
     private readonly store: Store,
@@ -240,7 +312,8 @@ export class ShopBot extends ActivityHandler {
     super();
     this.dialog = conversationState.createProperty<DialogState>('dialog');
     this.dialogs = new DialogSet(conversationState.createProperty('dialogStack'));
-    this.dialogs.add(new OrderChangeDialog(store));
+    this.texts = opts.texts ?? defaultTexts;
+    this.dialogs.add(new OrderChangeDialog(store, this.texts));
     this.profile = userState.createProperty<Profile>('profile');
     this.every = opts.suggestionEveryTurns ?? 3;
     this.minConfidence = opts.minConfidence ?? 0.5;
@@ -252,7 +325,7 @@ export class ShopBot extends ActivityHandler {
         await this.handleMessage(ctx);
       } catch (err) {
         this.log(`[bot] turn failed: ${(err as Error).stack ?? err}`);
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), 'Sorry, something went wrong on my side. Could you say that again, or shall I get a person to help?'));
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson']), this.t(ctx, 'error.turn')));
       }
       await next();
     });
@@ -262,6 +335,45 @@ export class ShopBot extends ActivityHandler {
     await super.run(ctx);
     await this.conversationState.saveChanges(ctx, false);
     await this.userState.saveChanges(ctx, false);
+  }
+
+  /** The conversation's locale: the gateway puts it on every activity (the store's default when none). */
+  private locale(ctx: TurnContext): Locale {
+    return this.texts.resolve(ctx.activity.locale);
+  }
+
+  /** A text of the bot catalogue in the conversation's language. */
+  private t(ctx: TurnContext, key: string, vars: Vars = {}): string {
+    return this.texts.t(this.locale(ctx), key, vars);
+  }
+
+  private chips(ctx: TurnContext, keys: readonly string[]) {
+    return chips(this.texts, this.locale(ctx), keys);
+  }
+
+  private say(ctx: TurnContext, key: string, vars: Vars = {}) {
+    return ctx.sendActivity(this.t(ctx, key, vars));
+  }
+
+  /** A product's price for the conversation's locale. */
+  private price(ctx: TurnContext, p: Product): string {
+    return formatPrice(p, this.locale(ctx));
+  }
+
+  private card(ctx: TurnContext, p: Product, reason?: string) {
+    return productCard(p, reason, this.locale(ctx));
+  }
+
+  /** An aspect of reviews ("battery") in the conversation's language, when the catalogue names it. */
+  private aspect(ctx: TurnContext, name: string): string {
+    const key = `bot:aspects.${name}`;
+    return hasKey(this.locale(ctx).lang, key) ? this.t(ctx, key) : name;
+  }
+
+  /** The recommender's suggestions with their reasons in the conversation's language. */
+  private localReasons<T extends { reason: string }>(ctx: TurnContext, suggestions: T[]): T[] {
+    const locale = this.locale(ctx);
+    return suggestions.map((s) => ({ ...s, reason: reasonsIn(this.texts, locale, s.reason) ?? '' }));
   }
 
   private customerId(ctx: TurnContext): string {
@@ -277,11 +389,12 @@ export class ShopBot extends ActivityHandler {
 
     const conversation = this.store.conversations.get(conversationId);
     if (conversation && conversation.handoff !== 'none') {
-      const raw = (ctx.activity.text ?? '').trim();
+      const typed = (ctx.activity.text ?? '').trim();
+      const raw = englishOfChip(typed) ?? typed;
       if (conversation.handoff === 'pending' && BACK_TO_BOT.test(raw)) {
         this.handoff.cancel(conversationId);
         await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'returned' } });
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), "Okay, I've taken you out of the queue. How can I help?"));
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'queue.left')));
         return;
       }
       this.handoff.customerWrote(conversationId);
@@ -290,7 +403,7 @@ export class ShopBot extends ActivityHandler {
       if (conversation.handoff === 'agent') return;
       if (asksForPerson(raw)) {
         const position = this.store.tickets.position(this.store.tickets.openForConversation(conversationId)?.id ?? -1);
-        await ctx.sendActivity(position !== null ? `You're already in the queue for a person (number ${position}). I'm still here if I can help meanwhile.` : "You're already waiting for a person. I'm still here if I can help meanwhile.");
+        await ctx.sendActivity(position !== null ? this.t(ctx, 'queue.alreadyAt', { position }) : this.t(ctx, 'queue.already'));
         return;
       }
     }
@@ -302,12 +415,14 @@ export class ShopBot extends ActivityHandler {
       return this.cardAction(ctx, state, customerId, action);
     }
 
-    const said = (ctx.activity.text ?? (typeof ctx.activity.value === 'string' ? ctx.activity.value : '')).trim();
-    if (!said) {
-      await ctx.sendActivity('I did not catch any text there. What can I help you with?');
+    const written = (ctx.activity.text ?? (typeof ctx.activity.value === 'string' ? ctx.activity.value : '')).trim();
+    if (!written) {
+      await this.say(ctx, 'input.empty');
       return;
     }
-    if (channelData.tooLong) await ctx.sendActivity('That was a long message; I read the first part of it.');
+    // A button tapped in another language reads as its English words.
+    const said = englishOfChip(written) ?? written;
+    if (channelData.tooLong) await this.say(ctx, 'input.tooLong');
 
     // A multi-turn flow (order change confirmation) gets the message first; if the customer said
     // something else entirely, the flow ends and the message is understood as a new request.
@@ -330,10 +445,10 @@ export class ShopBot extends ActivityHandler {
     const language = detectLanguage(said);
     const hinglish = gloss !== null && !/\p{Script=Devanagari}/u.test(said) && (language.lang === 'hi' || mostlyHinglish(said));
     if ((language.lang !== 'en' && !hinglish) || (hinglish && ASKS_FOR_HINDI.test(said))) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), englishOnlyReply(language.lang === 'en' ? { lang: 'hi', name: 'Hindi' } : language)));
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson']), englishOnlyReply(language.lang === 'en' ? { lang: 'hi', name: 'Hindi' } : language, this.locale(ctx))));
       return;
     }
-    if (hinglish) await ctx.sendActivity(HINGLISH_NOTE);
+    if (hinglish) await this.say(ctx, 'language.hinglishNote');
 
     await ctx.sendActivity({ type: 'typing' });
     const nlu = await this.services.nlu.analyze(text);
@@ -377,14 +492,14 @@ export class ShopBot extends ActivityHandler {
     // Thanks however it is spelt ("tnx for helping", "thanku so much", "shukriya").
     if (THANKS.test(text)) {
       state.lowConfidenceStreak = 0;
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Anything else?', 'Recommend something']), "You're welcome! Anything else I can do for you?"));
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['anythingElse', 'recommend']), this.t(ctx, 'smallTalk.welcome')));
       return;
     }
 
     // A bare acknowledgement ("hmm okay got it", "ok thanks") needs no understanding.
     if (ACKNOWLEDGEMENT.test(text)) {
       state.lowConfidenceStreak = 0;
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), 'Great. Anything else I can help with?'));
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.acknowledged')));
       return;
     }
 
@@ -406,11 +521,11 @@ export class ShopBot extends ActivityHandler {
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
     const upset = nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
     if (upset) {
-      await ctx.sendActivity(/\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? "I'm really sorry. Having this go wrong more than once is frustrating, and I want to get it sorted for you." : "I'm sorry about this; that sounds frustrating. Let me help.");
+      await this.say(ctx, /\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
       if (!understood && topics.length === 0 && !oneOrder) {
         state.lowConfidenceStreak = 0;
         this.unanswered(ctx, 'unsure');
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person', 'Where is my order?']), 'Could you tell me a bit more, with your order number if it is about an order? Or I can get a person from our team for you right away.'));
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson', 'whereIsMyOrder']), this.t(ctx, 'empathy.tellMore')));
         return;
       }
     }
@@ -424,7 +539,7 @@ export class ShopBot extends ActivityHandler {
     if (state.focusProductId && topics.includes('warranty') && (/\b(it|this|that|this one|these)\b/i.test(text) || text.split(/\s+/).length <= 5)) {
       const p = this.store.products.get(state.focusProductId);
       const own = p ? WARRANTY_IN_DETAILS.exec(p.description) : null;
-      if (p) await ctx.sendActivity(own ? `${shortTitle(p.title)} comes with ${own[0].replace(/\s+/g, ' ').trim()}, according to its product details.` : `The product details of ${shortTitle(p.title)} do not state its warranty period; the manufacturer's standard warranty applies.`);
+      if (p) await ctx.sendActivity(own ? this.t(ctx, 'warranty.own', { product: shortTitle(p.title), warranty: own[0].replace(/\s+/g, ' ').trim() }) : this.t(ctx, 'warranty.unknown', { product: shortTitle(p.title) }));
     }
     // The message names a policy topic by the store's own words for it ("refund kab tak aayega",
     // "cod charges?", "retrun policy"): that article answers, up to two for two questions in one,
@@ -485,10 +600,11 @@ export class ShopBot extends ActivityHandler {
       if (candidates.length > 0 || SHOPPING_INTENTS.has(nlu.intent) || SMALL_TALK.has(nlu.intent)) {
         // Between "clearly answered" and "clearly out of scope": ask, and learn nothing from a guess.
         this.unanswered(ctx, 'unsure');
+        const L = this.locale(ctx);
         await ctx.sendActivity(
           MessageFactory.suggestedActions(
-            chips([...candidates, 'Talk to a person'].slice(0, 4)),
-            candidates.length ? `I want to get this right. Is it about ${candidates.map((c) => c.toLowerCase()).join(', or ')}?` : "I'm not sure I understood. Could you put it another way, or pick one of these?",
+            [...candidates.map((c) => ({ type: 'imBack', title: this.t(ctx, `topics.${c}`), value: this.t(ctx, `topics.${c}`) })), ...chips(this.texts, L, ['talkToPerson'])].slice(0, 4),
+            candidates.length ? this.t(ctx, 'unsure.about', { topics: candidates.map((c) => this.t(ctx, `topics.${c}`).toLocaleLowerCase(L.tag)).join(this.t(ctx, 'unsure.or')) }) : this.t(ctx, 'unsure.rephrase'),
           ),
         );
         return;
@@ -497,7 +613,7 @@ export class ShopBot extends ActivityHandler {
       state.lowConfidenceStreak = 0;
       this.unanswered(ctx, 'out_of_scope');
       await ctx.sendActivity(
-        MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), "I'm the shop's assistant, so I can't help with that one. I can find products, track orders, handle returns and answer questions about the store."),
+        MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'unsure.outOfScope')),
       );
       return;
     }
@@ -506,13 +622,13 @@ export class ShopBot extends ActivityHandler {
       case 'greeting':
         return this.greet(ctx, state, customerId);
       case 'thanks':
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Anything else?', 'Recommend something']), "You're welcome! Anything else I can do for you?"));
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['anythingElse', 'recommend']), this.t(ctx, 'smallTalk.welcome')));
         return;
       case 'goodbye':
-        await ctx.sendActivity('Thanks for stopping by. Have a lovely day!');
+        await this.say(ctx, 'smallTalk.goodbye');
         return;
       case 'chitchat':
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), "I'm a shopping assistant, happy to chat about what you're looking for. What can I find for you?"));
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.chitchat')));
         return;
       case 'product_search':
       case 'recommendation_request':
@@ -663,13 +779,13 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async answerFromKnowledge(ctx: TurnContext, answer: FaqAnswer): Promise<void> {
-    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['That helped, thanks', 'Talk to a person']), answer.answer));
+    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['thatHelped', 'talkToPerson']), answer.answer));
   }
 
   private async greet(ctx: TurnContext, state: DialogState, customerId: string): Promise<void> {
     const customer = this.store.customers.get(customerId);
-    const name = customer && customer.name !== 'Guest' ? ` ${customer.name.split(' ')[0]}` : '';
-    await ctx.sendActivity(MessageFactory.suggestedActions(chips(DEFAULT_CHIPS), `Hi${name}! I can help you find products, check an order, or answer questions about the store. What are you looking for today?`));
+    const name = customer && customer.name !== 'Guest' ? customer.name.split(' ')[0] : '';
+    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), name ? this.t(ctx, 'smallTalk.greetName', { name }) : this.t(ctx, 'smallTalk.greet')));
     void state;
   }
 
@@ -678,13 +794,13 @@ export class ShopBot extends ActivityHandler {
     const byId = new Map(products.map((p) => [p.id, p]));
     const shown = suggestions.map((s) => ({ s, p: byId.get(s.productId) })).filter((x): x is { s: Suggestion; p: Product } => x.p !== undefined);
     if (shown.length === 0) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something', 'Talk to a person']), "I couldn't find anything matching that in stock right now. Could you describe it differently?"));
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.nothingInStock')));
       return;
     }
     state.lastProducts = shown.map((x) => x.p.id);
     this.services.recommender.recordEvents(shown.map(({ p }) => ({ customerId, productId: p.id, type: 'impression' as const, context: { conversationId: ctx.activity.conversation.id } })));
-    await ctx.sendActivity(MessageFactory.carousel(shown.map(({ s, p }) => productCard(p, s.reason)), intro));
-    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Cheaper?', 'Tell me about the first one', 'Something else']), 'Want me to narrow it down?'));
+    await ctx.sendActivity(MessageFactory.carousel(shown.map(({ s, p }) => this.card(ctx, p, s.reason)), intro));
+    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['cheaper', 'tellFirst', 'somethingElse']), this.t(ctx, 'shop.narrowDown')));
   }
 
   /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
@@ -723,14 +839,14 @@ export class ShopBot extends ActivityHandler {
       // A follow-up ("cheaper", "under 1000") that the kind of product shown cannot meet: said so,
       // not filled with other things.
       const leaf = category.split('>').pop()!.trim().toLowerCase();
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Something else', 'Talk to a person']), `I couldn't find any ${leaf} ${prices.maxPrice !== undefined ? `under ${formatAmount(prices.maxPrice + 1)}` : 'like that'} in stock right now.`));
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), prices.maxPrice !== undefined ? this.t(ctx, 'shop.noneUnder', { thing: leaf, price: this.texts.price(prices.maxPrice + 1, this.locale(ctx)) }) : this.t(ctx, 'shop.noneLikeThat', { thing: leaf })));
       return;
     }
     // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
     // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
     // two candidates name it in their own title, only those are shown.
     const byId = productsOf(candidates.map((c) => c.productId));
-    let intro = nlu.intent === 'recommendation_request' ? 'Here are some picks for you:' : 'Here is what I found:';
+    let intro = this.t(ctx, nlu.intent === 'recommendation_request' ? 'shop.picks' : 'shop.found');
     let pool = this.namingTheThing(text, head, candidates, byId);
     // A thing the catalogue does not sell ("hair dryer", "double bedsheet") is said so, not filled
     // with products that share a word of it. A line the store carries ("kindle paperwhite" where it
@@ -741,11 +857,11 @@ export class ShopBot extends ActivityHandler {
       const leads = (id: string, word: string) => categoryNames(byId.get(id)?.category ?? '', word);
       const line = modifiersOf(text, head).find((m) => candidates.filter((c) => leads(c.productId, m)).length >= 2);
       if (!line) {
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something', 'Talk to a person']), `Sorry, I couldn't find any ${phrase} in our catalogue. Is there something else I can look for?`));
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.notSold', { thing: phrase })));
         return;
       }
       pool = candidates.filter((c) => leads(c.productId, line));
-      intro = `I couldn't find any ${phrase}. These are the nearest I have:`;
+      intro = this.t(ctx, 'shop.nearestLine', { thing: phrase });
     }
     // One product in several colours or listings ("Fire-Boltt Ninja 3 Smartwatch … (Green)", "… (Silver)")
     // is shown once: the first words of the title's own part name the model.
@@ -763,16 +879,21 @@ export class ShopBot extends ActivityHandler {
       if (coloured.length > 0) pool = coloured;
     }
     let suggestions = pool.slice(0, 5);
+    /** What a card has that was asked for ("43 inch"), in the customer's own words. */
+    const asked = new Map<string, string>();
     if (attributes.length) {
       const fitting = pool.filter((c) => {
         const p = byId.get(c.productId);
         return p !== undefined && attributes.every((a) => hasAttribute(`${p.title} ${p.description}`, a));
       });
       const wanted = attributes.map((a) => a.text).join(', ');
-      if (fitting.length) suggestions = fitting.slice(0, 5).map((f) => ({ ...f, reason: f.reason ? `${wanted} · ${f.reason}` : wanted }));
-      else intro = `I couldn't find one with ${wanted}${nlu.entities.priceMax !== undefined ? ' within your budget' : ''}. These are the nearest I have:`;
+      if (fitting.length) {
+        suggestions = fitting.slice(0, 5);
+        for (const f of suggestions) asked.set(f.productId, wanted);
+      }
+      else intro = this.t(ctx, nlu.entities.priceMax !== undefined ? 'shop.nearestWithBudget' : 'shop.nearestWith', { wanted });
     }
-    suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(byId.get(c.productId), c.reason, nlu.entities.priceMax) }));
+    suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(this.texts, this.locale(ctx), byId.get(c.productId), c.reason, nlu.entities.priceMax, asked.get(c.productId)) }));
     state.lastInjectedTurn = state.turn;
     await this.show(ctx, state, customerId, suggestions, intro);
   }
@@ -801,7 +922,7 @@ export class ShopBot extends ActivityHandler {
     if (follow.kind === 'ordinal') {
       const id = follow.index === -1 ? state.lastProducts.at(-1) : state.lastProducts[follow.index];
       if (!id) {
-        await ctx.sendActivity(`I only showed ${state.lastProducts.length} product(s). Which one did you mean?`);
+        await this.say(ctx, 'shop.onlyShowed', { count: state.lastProducts.length });
         return;
       }
       return this.describe(ctx, state, customerId, id);
@@ -811,7 +932,7 @@ export class ShopBot extends ActivityHandler {
       const p = anchor ? this.store.products.get(anchor) : undefined;
       if (p) {
         const related = await this.services.recommender.related(p.id, 5);
-        if (related.length > 0) return this.show(ctx, state, customerId, related, `More like ${shortTitle(p.title)}:`);
+        if (related.length > 0) return this.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
       }
     }
     const last = state.lastQuery;
@@ -845,17 +966,18 @@ export class ShopBot extends ActivityHandler {
   private async describe(ctx: TurnContext, state: DialogState, customerId: string, productId: string): Promise<void> {
     const p = this.store.products.get(productId);
     if (!p) {
-      await ctx.sendActivity("Sorry, I can't find that product any more.");
+      await this.say(ctx, 'product.gone');
       return;
     }
     state.focusProductId = p.id;
     this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
-    const stock = p.stock > 0 ? (p.stock < 5 ? `Only ${p.stock} left in stock.` : 'In stock.') : 'Out of stock at the moment.';
-    const rating = p.rating !== null ? ` Rated ${p.rating.toFixed(1)} of 5${p.ratingCount ? ` from ${p.ratingCount.toLocaleString('en-IN')} ratings` : ''}.` : '';
+    const L = this.locale(ctx);
+    const stock = p.stock > 0 ? (p.stock < 5 ? this.t(ctx, 'product.fewLeft', { count: p.stock }) : this.t(ctx, 'product.inStock')) : this.t(ctx, 'product.outOfStock');
+    const rating = p.rating !== null ? (p.ratingCount ? this.t(ctx, 'product.ratedFrom', { rating: this.texts.number(p.rating, L, 1), count: this.texts.number(p.ratingCount, L) }) : this.t(ctx, 'product.rated', { rating: this.texts.number(p.rating, L, 1) })) : '';
     const features = keyFeatures(p.description);
     const list = features.length ? `\n${features.map((f) => `- ${f}`).join('\n')}` : '';
-    await ctx.sendActivity(MessageFactory.attachment(productCard(p), `${clip(p.title, 120)} costs ${formatPrice(p)}. ${stock}${rating}${list}`));
-    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['What do people say about it?', 'Cheaper?', 'Something else']), 'Anything you want to know about it?'));
+    await ctx.sendActivity(MessageFactory.attachment(this.card(ctx, p), this.t(ctx, 'product.costs', { title: clip(p.title, 120), price: this.price(ctx, p), stock, rating, features: list })));
+    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['whatPeopleSay', 'cheaper', 'somethingElse']), this.t(ctx, 'product.askMore')));
   }
 
   private async productQuestion(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
@@ -868,7 +990,7 @@ export class ShopBot extends ActivityHandler {
     const clearlyNamed = named && named.productId !== focus && this.namesBeyondReviewWords(text, named.productId) >= needed ? named.productId : undefined;
     const productId = clearlyNamed ?? state.focusProductId ?? state.lastProducts[0];
     if (!productId && ABOUT_PRODUCT.test(text)) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Recommend something']), 'Which product do you mean? Tell me its name, or open one of the products and ask again.'));
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend']), this.t(ctx, 'product.whichOne')));
       return;
     }
     if (!productId) return this.shop(ctx, state, customerId, text, nlu);
@@ -878,38 +1000,42 @@ export class ShopBot extends ActivityHandler {
     // "does it support fast charging?", "is it waterproof?": its own details answer first.
     if (/^\s*(does|do|is|are|can|has|have|will)\s+(it|this|they|these)\b/i.test(text)) {
       const feature = this.detailAbout(p, text);
-      if (feature) await ctx.sendActivity(`From the product details of ${shortTitle(p.title)}: “${feature}”`);
+      if (feature) await this.say(ctx, 'product.fromDetails', { product: shortTitle(p.title), detail: feature });
     }
+    const L = this.locale(ctx);
+    const num = (n: number, digits?: number) => this.texts.number(n, L, digits);
     const digest = await this.services.reviews.digest(p.id);
     if (!digest || digest.reviews === 0) {
-      await ctx.sendActivity(`${shortTitle(p.title)} has no customer reviews yet. It costs ${formatPrice(p)}${p.rating !== null ? ` and is rated ${p.rating.toFixed(1)} out of 5 in the catalogue` : ''}.`);
+      await ctx.sendActivity(p.rating !== null ? this.t(ctx, 'reviews.noneRated', { product: shortTitle(p.title), price: this.price(ctx, p), rating: num(p.rating, 1) }) : this.t(ctx, 'reviews.none', { product: shortTitle(p.title), price: this.price(ctx, p) }));
     } else {
       const lower = text.toLowerCase();
       const aspect = digest.aspects.find((a) => lower.includes(a.aspect.toLowerCase()));
       const lines: string[] = [];
       const asked = ASPECT_ASKED.exec(lower)?.[1];
+      const rated = (key: 'overall' | 'catalogue', rating: number, count: number | null | undefined) => (count ? this.t(ctx, `reviews.${key}From`, { rating: num(rating, 1), count: num(count) }) : this.t(ctx, `reviews.${key}`, { rating: num(rating, 1) }));
       if (!aspect && asked) {
-        lines.push(digest.reviews === 1 ? `Its one review says nothing about the ${asked}.` : `None of its ${digest.reviews} reviews say anything about the ${asked} yet.`);
+        lines.push(digest.reviews === 1 ? this.t(ctx, 'reviews.oneSaysNothing', { aspect: this.aspect(ctx, asked) }) : this.t(ctx, 'reviews.noneSay', { count: num(digest.reviews), aspect: this.aspect(ctx, asked) }));
         const rating = digest.catalogRating ?? p.rating;
-        if (rating != null) lines.push(`Overall it is rated ${rating.toFixed(1)} of 5${(digest.catalogRatingCount ?? p.ratingCount) ? ` from ${(digest.catalogRatingCount ?? p.ratingCount)!.toLocaleString('en-IN')} ratings` : ''}.`);
+        if (rating != null) lines.push(rated('overall', rating, digest.catalogRatingCount ?? p.ratingCount));
       } else if (aspect) {
-        lines.push(`${aspect.mentions} review(s) mention the ${aspect.aspect}; ${Math.round(aspect.positiveShare * 100)}% of those are positive.`);
-        for (const e of aspect.examples.slice(0, 2)) lines.push(`“${e.text}”`);
+        lines.push(this.t(ctx, 'reviews.aspect', { count: num(aspect.mentions), aspect: this.aspect(ctx, aspect.aspect), share: num(Math.round(aspect.positiveShare * 100)) }));
+        for (const e of aspect.examples.slice(0, 2)) lines.push(this.t(ctx, 'reviews.quote', { text: e.text }));
       } else {
-        const count = digest.reviews === 1 ? '1 review' : `${digest.reviews} reviews`;
-        lines.push(`${digest.fewReviews ? `Only ${count} so far` : count}${digest.meanRating !== null ? `, average ${digest.meanRating.toFixed(1)} of 5` : ''}.`);
+        const reviews = digest.reviews === 1 ? this.t(ctx, 'reviews.one') : this.t(ctx, 'reviews.many', { count: num(digest.reviews) });
+        const counted = digest.fewReviews ? this.t(ctx, 'reviews.onlySoFar', { reviews }) : reviews;
+        lines.push(digest.meanRating !== null ? this.t(ctx, 'reviews.countAverage', { reviews: counted, average: num(digest.meanRating, 1) }) : this.t(ctx, 'reviews.count', { reviews: counted }));
         const rating = digest.catalogRating ?? p.rating;
         const ratings = digest.catalogRatingCount ?? p.ratingCount;
-        if (rating !== null && rating !== undefined) lines.push(`In the catalogue it is rated ${rating.toFixed(1)} of 5${ratings ? ` from ${ratings.toLocaleString('en-IN')} ratings` : ''}.`);
-        if (digest.pros[0]) lines.push(`People like: “${digest.pros[0].text}”`);
-        if (digest.cons[0]) lines.push(`Some complain: “${digest.cons[0].text}”`);
-        if (!digest.pros[0] && !digest.cons[0]) lines.push('No clear pros or cons yet.');
-        const top = digest.aspects.slice(0, 3).map((a) => `${a.aspect} (${Math.round(a.positiveShare * 100)}% positive)`);
-        if (top.length) lines.push(`Most discussed: ${top.join(', ')}.`);
+        if (rating !== null && rating !== undefined) lines.push(rated('catalogue', rating, ratings));
+        if (digest.pros[0]) lines.push(this.t(ctx, 'reviews.like', { text: digest.pros[0].text }));
+        if (digest.cons[0]) lines.push(this.t(ctx, 'reviews.complain', { text: digest.cons[0].text }));
+        if (!digest.pros[0] && !digest.cons[0]) lines.push(this.t(ctx, 'reviews.noProsCons'));
+        const top = digest.aspects.slice(0, 3).map((a) => this.t(ctx, 'reviews.topAspect', { aspect: this.aspect(ctx, a.aspect), share: num(Math.round(a.positiveShare * 100)) }));
+        if (top.length) lines.push(this.t(ctx, 'reviews.mostDiscussed', { aspects: top.join(this.t(ctx, 'reviews.listJoiner')) }));
       }
-      await ctx.sendActivity(`About ${shortTitle(p.title)}: ${lines.join(' ')}`);
+      await this.say(ctx, 'reviews.about', { product: shortTitle(p.title), lines: lines.join(' ') });
     }
-    await this.maybeInject(ctx, state, customerId, p.id, 'You might also like:');
+    await this.maybeInject(ctx, state, customerId, p.id, this.t(ctx, 'shop.alsoLike'));
   }
 
   /** How many words the message shares with the product's title besides review words ("battery", "sound"). */
@@ -934,9 +1060,9 @@ export class ShopBot extends ActivityHandler {
     const products = this.store.products.getMany(suggestions.map((s) => s.productId)).filter((p) => p.stock > 0);
     if (products.length === 0) return;
     state.lastInjectedTurn = state.turn;
-    const reasons = new Map(suggestions.map((s) => [s.productId, s.reason]));
+    const reasons = new Map(this.localReasons(ctx, suggestions).map((s) => [s.productId, s.reason]));
     this.services.recommender.recordEvents(products.map((p) => ({ customerId, productId: p.id, type: 'impression' as const, context: { injected: true, conversationId: ctx.activity.conversation.id } })));
-    await ctx.sendActivity(MessageFactory.carousel(products.map((p) => productCard(p, reasons.get(p.id))), intro));
+    await ctx.sendActivity(MessageFactory.carousel(products.map((p) => this.card(ctx, p, reasons.get(p.id))), intro));
   }
 
   private ownOrder(customerId: string, nlu: Understanding, filter: (o: Order) => boolean): { order?: Order; foreign: boolean } {
@@ -956,11 +1082,11 @@ export class ShopBot extends ActivityHandler {
     state.orderLookup = undefined;
     const { order, foreign } = this.ownOrder(customerId, nlu, () => true);
     if (foreign || !order) {
-      await ctx.sendActivity("I couldn't find that order number on your account. Could you check it? It looks like ORD-123456.");
+      await this.say(ctx, 'order.notOnAccount');
       return;
     }
-    await ctx.sendActivity(statusSentence(order));
-    await this.maybeInject(ctx, state, customerId, order.lines[0]?.productId ?? null, 'Customers who bought that also looked at:');
+    await ctx.sendActivity(this.status(ctx, order));
+    await this.maybeInject(ctx, state, customerId, order.lines[0]?.productId ?? null, this.t(ctx, 'shop.alsoLooked'));
   }
 
   /**
@@ -975,12 +1101,8 @@ export class ShopBot extends ActivityHandler {
     if (nlu.entities.emails[0]) lookup.email = nlu.entities.emails[0];
     state.orderLookup = lookup;
     if (!lookup.orderId || !lookup.email) {
-      const ask = !lookup.orderId && !lookup.email
-        ? "I can check that for you. What is the order number (it looks like ORD-123456), and the e-mail address you used for the order?"
-        : !lookup.orderId
-          ? 'Thanks. And the order number? It looks like ORD-123456 and is in your order confirmation e-mail.'
-          : 'Thanks. To keep your order private, what is the e-mail address you used for it?';
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person']), ask));
+      const ask = this.t(ctx, !lookup.orderId && !lookup.email ? 'order.askBoth' : !lookup.orderId ? 'order.askNumber' : 'order.askEmail');
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson']), ask));
       return;
     }
     lookup.attempts++;
@@ -991,16 +1113,19 @@ export class ShopBot extends ActivityHandler {
       state.orderLookup = tooMany ? undefined : { attempts: lookup.attempts };
       await ctx.sendActivity(
         MessageFactory.suggestedActions(
-          chips(['Talk to a person']),
-          tooMany
-            ? "I still couldn't match that order number and e-mail address. A person from our team can look into it with you."
-            : "I couldn't find an order with that number and e-mail address together. Could you check both? The order number looks like ORD-123456.",
+          this.chips(ctx, ['talkToPerson']),
+          this.t(ctx, tooMany ? 'order.noMatchFinal' : 'order.noMatch'),
         ),
       );
       return;
     }
     state.orderLookup = undefined;
-    await ctx.sendActivity(statusSentence(order));
+    await ctx.sendActivity(this.status(ctx, order));
+  }
+
+  /** What an order's status is, in a sentence of the conversation's language. */
+  private status(ctx: TurnContext, o: Order): string {
+    return statusSentence(this.texts, this.locale(ctx), o);
   }
 
   private async startOrderChange(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding, kind: 'cancel' | 'return' | 'address'): Promise<void> {
@@ -1014,27 +1139,28 @@ export class ShopBot extends ActivityHandler {
     const eligible = (o: Order) => (kind === 'cancel' ? o.status === 'processing' : kind === 'return' ? o.status === 'delivered' || o.status === 'return_requested' || o.status === 'returned' : o.status === 'processing');
     const { order, foreign } = this.ownOrder(customerId, nlu, eligible);
     if (foreign) {
-      await ctx.sendActivity("I couldn't find that order number on your account. Could you check it?");
+      await this.say(ctx, 'order.notOnAccountShort');
       return;
     }
     if (!order) {
-      const none = { cancel: 'You have no orders that can still be cancelled; orders can be cancelled until they ship.', return: 'I found no delivered orders on your account to return.', address: 'You have no orders whose address can still be changed; that is possible until they ship.' };
-      await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Where is my order?', 'Talk to a person']), none[kind]));
+      const none = { cancel: 'order.noneToCancel', return: 'order.noneToReturn', address: 'order.noneToReaddress' };
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['whereIsMyOrder', 'talkToPerson']), this.t(ctx, none[kind])));
       return;
     }
     if (kind === 'return' && (order.status === 'return_requested' || order.status === 'returned')) {
-      await ctx.sendActivity(statusSentence(order));
+      await ctx.sendActivity(this.status(ctx, order));
       return;
     }
     if (!eligible(order)) {
-      await ctx.sendActivity(`${statusSentence(order)} ${kind === 'cancel' ? 'It can no longer be cancelled, but you can return it once it arrives.' : kind === 'address' ? 'Its address can no longer be changed.' : 'It can be returned once it has been delivered.'}`);
+      await this.say(ctx, kind === 'cancel' ? 'order.tooLateCancel' : kind === 'address' ? 'order.tooLateAddress' : 'order.notYetReturnable', { status: this.status(ctx, order) });
       return;
     }
+    const line = orderLine(order, this.locale(ctx), this.texts);
     if (kind === 'address') {
-      await this.beginOrderChange(ctx, { kind, orderId: order.id, question: `Sure. What is the new delivery address for ${orderLine(order)}? Please write it as: street, city, postcode.` });
+      await this.beginOrderChange(ctx, { kind, orderId: order.id, question: this.t(ctx, 'order.askAddress', { order: line }) });
       return;
     }
-    const question = kind === 'cancel' ? `Do you want me to cancel ${orderLine(order)} (${order.total.toFixed(0)} INR)?` : `Do you want to return ${orderLine(order)} for a refund?`;
+    const question = kind === 'cancel' ? this.t(ctx, 'order.askCancel', { order: line, total: this.texts.price(order.total, this.locale(ctx)) }) : this.t(ctx, 'order.askReturn', { order: line });
     await this.beginOrderChange(ctx, { kind, orderId: order.id, question });
   }
 
@@ -1054,19 +1180,19 @@ export class ShopBot extends ActivityHandler {
     const result = await this.services.faq.answer(text, { intent: nlu.intent, vector: nlu.vector, facts: this.facts(customerId) });
     if (result.confident) {
       await this.answerFromKnowledge(ctx, result);
-      await this.maybeInject(ctx, state, customerId, null, 'While you are here, you might like:');
+      await this.maybeInject(ctx, state, customerId, null, this.t(ctx, 'shop.whileHere'));
       return;
     }
     state.lowConfidenceStreak++;
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
     this.unanswered(ctx, 'no_answer');
-    await ctx.sendActivity(MessageFactory.suggestedActions(chips(['Talk to a person', 'Where is my order?']), "I'm not confident I have the right answer to that. Could you give me a bit more detail, or would you like to talk to a person?"));
+    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson', 'whereIsMyOrder']), this.t(ctx, 'unsure.notConfident')));
   }
 
   private async cardAction(ctx: TurnContext, state: DialogState, customerId: string, action: CardActionValue): Promise<void> {
     const p = this.store.products.get(action.productId);
     if (!p) {
-      await ctx.sendActivity("Sorry, that product isn't available any more.");
+      await this.say(ctx, 'product.unavailable');
       return;
     }
     if (action.action === 'view') {
@@ -1079,20 +1205,21 @@ export class ShopBot extends ActivityHandler {
       const cart = action.cart?.result;
       if (cart === 'added') {
         this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart', context: { conversationId: ctx.activity.conversation.id } });
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Anything else?']), `Added ${shortTitle(p.title)} (${formatPrice(p)}) to your cart.`));
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['moreLikeThis', 'anythingElse']), this.t(ctx, 'cart.added', { product: shortTitle(p.title), price: this.price(ctx, p) })));
       } else if (cart === 'refused') {
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Talk to a person']), `The store couldn't add ${shortTitle(p.title)} to your cart${action.cart?.reason ? `: ${action.cart.reason}` : ''}.`));
+        const why = action.cart?.reason;
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['moreLikeThis', 'talkToPerson']), why ? this.t(ctx, 'cart.refusedWhy', { product: shortTitle(p.title), reason: why }) : this.t(ctx, 'cart.refused', { product: shortTitle(p.title) })));
       } else if (p.stock <= 0) {
-        await ctx.sendActivity(`${shortTitle(p.title)} is out of stock right now, sorry.`);
+        await this.say(ctx, 'cart.outOfStock', { product: shortTitle(p.title) });
       } else {
-        await ctx.sendActivity(MessageFactory.suggestedActions(chips(['More like this', 'Anything else?']), `${shortTitle(p.title)} (${formatPrice(p)}) is in stock. I can't reach a cart from this chat: add it on the store's website.`));
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['moreLikeThis', 'anythingElse']), this.t(ctx, 'cart.noCart', { product: shortTitle(p.title), price: this.price(ctx, p) })));
       }
       return;
     }
     this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });
     const related = await this.services.recommender.related(p.id, 5);
     state.lastInjectedTurn = state.turn;
-    await this.show(ctx, state, customerId, related, `More like ${shortTitle(p.title)}:`);
+    await this.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
   }
 
   /** Marks the turn's customer message as one the bot could not answer (the reports group them). */
@@ -1115,20 +1242,22 @@ export class ShopBot extends ActivityHandler {
     const skill: HandoffRequest['skill'] = ORDER_INTENTS.has(nlu.intent) ? 'orders' : PAYMENT_INTENTS.has(nlu.intent) ? 'payments' : SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' ? 'product' : 'general';
     const priority = reason === 'negative_sentiment' ? 2 : reason === 'needs_human' ? 1 : 0;
     const outcome = await this.handoff.request({ conversationId: ctx.activity.conversation.id, customerId: this.customerId(ctx), reason, skill, priority });
-    const why = { asked: 'Sure, let me get a person for you.', needs_human: 'This is one for our support team; let me get a person for you.', negative_sentiment: "I'm sorry this has been frustrating. Let me get a person to sort it out.", repeated_failure: "I'm clearly not getting this right. Let me get a person to help." }[reason];
+    const why = this.t(ctx, { asked: 'handoff.asked', needs_human: 'handoff.needsHuman', negative_sentiment: 'handoff.upset', repeated_failure: 'handoff.failing' }[reason]);
     // Outside the team's hours: when it is back, and the message waits for it as a ticket.
     if (this.hours && !isOpen(this.hours)) {
       const back = nextOpening(this.hours);
-      await ctx.sendActivity(`${why} Our support team is away right now${back !== null ? ` and back ${describeOpening(this.hours, back)}` : ''}. Leave your message here (with your e-mail if you'd like an answer there) and a person will pick it up then. You can keep chatting with me meanwhile.`);
+      await ctx.sendActivity(back !== null ? this.t(ctx, 'handoff.awayUntil', { why, when: describeOpening(this.hours, back, Date.now(), this.locale(ctx)) }) : this.t(ctx, 'handoff.away', { why }));
       if (outcome.status === 'pending') await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'pending', position: outcome.position } });
       return;
     }
     if (outcome.status === 'offline') {
-      await ctx.sendActivity(`${why} Our team is offline right now; leave your message here and an agent will answer as soon as they are back. You can keep chatting with me meanwhile.`);
+      await this.say(ctx, 'handoff.offline', { why });
       return;
     }
-    const wait = outcome.typicalWaitMs !== undefined ? ` Recently people waited about ${Math.max(1, Math.round(outcome.typicalWaitMs / 60_000))} minute${Math.round(outcome.typicalWaitMs / 60_000) > 1 ? 's' : ''} for a person.` : '';
-    await ctx.sendActivity(`${why} You are number ${outcome.position} in the queue.${wait} You can keep asking me meanwhile.`);
+    const position = this.texts.number(outcome.position, this.locale(ctx));
+    await ctx.sendActivity(
+      outcome.typicalWaitMs !== undefined ? this.t(ctx, 'handoff.queuedWait', { why, position, count: Math.max(1, Math.round(outcome.typicalWaitMs / 60_000)) }) : this.t(ctx, 'handoff.queued', { why, position }),
+    );
     await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'pending', position: outcome.position } });
   }
 }

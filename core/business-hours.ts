@@ -2,6 +2,8 @@
 // with holidays ("2026-12-25"). Outside these hours a customer asking for a person is told when the
 // team is back instead of being left to wait.
 
+import { dateFormats, formatDate, translate, type Locale } from './i18n.js';
+
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
 export class BusinessHoursError extends Error {}
@@ -77,11 +79,15 @@ export function nextOpening(hours: BusinessHours, at = Date.now()): number | nul
   return null;
 }
 
-/** "Monday 9:00 AM" (or "today at 2:00 PM", "tomorrow at 9:00 AM") in the hours' time zone. */
-export function describeOpening(hours: BusinessHours, opening: number, now = Date.now()): string {
-  const time = new Intl.DateTimeFormat('en-IN', { timeZone: hours.timeZone, hour: 'numeric', minute: '2-digit' }).format(opening);
+/**
+ * "Monday, 14 Dec at 9:00 am" (or "today at 2:00 pm", "tomorrow at 9:00 am") in the hours' time
+ * zone, in a locale's words and formats (bot catalogue: opening.*, formats.*; English by default).
+ */
+export function describeOpening(hours: BusinessHours, opening: number, now = Date.now(), locale: Locale = { lang: 'en', tag: 'en-IN' }): string {
+  const formats = dateFormats(locale);
+  const time = formatDate(opening, { locale: locale.tag, timeZone: hours.timeZone, ...formats.time });
   const day = (t: number) => local(hours, t).date;
-  if (day(opening) === day(now)) return `today at ${time}`;
-  if (day(opening) === day(now + 24 * 3600_000)) return `tomorrow at ${time}`;
-  return `${new Intl.DateTimeFormat('en-IN', { timeZone: hours.timeZone, weekday: 'long', day: 'numeric', month: 'short' }).format(opening)} at ${time}`;
+  if (day(opening) === day(now)) return translate(locale, 'bot:opening.today', { time });
+  if (day(opening) === day(now + 24 * 3600_000)) return translate(locale, 'bot:opening.tomorrow', { time });
+  return translate(locale, 'bot:opening.on', { date: formatDate(opening, { locale: locale.tag, timeZone: hours.timeZone, ...formats.day }), time });
 }

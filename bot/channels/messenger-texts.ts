@@ -1,3 +1,4 @@
+import { defaultTexts, translate, type Texts } from '../../core/i18n.js';
 import { MAX_MESSAGE_CHARS } from '../inbound.js';
 
 // What the Messenger channel itself says, in one place: the answers to messages the bot cannot read
@@ -11,15 +12,10 @@ export interface Media {
   url?: string;
 }
 
-const THANKS: Record<string, [one: string, many: string]> = {
-  image: ['Thanks for the photo!', 'Thanks for the photos!'],
-  sticker: ['Thanks for the sticker!', 'Thanks for the stickers!'],
-  video: ['Thanks for the video!', 'Thanks for the videos!'],
-  audio: ['Thanks for the voice message!', 'Thanks for the voice messages!'],
-  file: ['Thanks for the file!', 'Thanks for the files!'],
-  location: ['Thanks for sharing your location!', 'Thanks for sharing your location!'],
-};
+/** The kinds of attachment the answers name (channels catalogue: messenger.thanks.<kind>_one / _other). */
+const KINDS = new Set(['image', 'sticker', 'video', 'audio', 'file', 'location']);
 
+/** How the agent's transcript names them (staff-facing, English like the agent console). */
 const NOTES: Record<string, [one: string, many: string]> = {
   image: ['photo', 'photos'],
   sticker: ['sticker', 'stickers'],
@@ -33,19 +29,22 @@ const NOTES: Record<string, [one: string, many: string]> = {
 function kindOf(media: readonly Media[]): string | undefined {
   const types = new Set(media.map((m) => m.type));
   const [only] = types;
-  return types.size === 1 && only !== undefined && only in THANKS ? only : undefined;
+  return types.size === 1 && only !== undefined && KINDS.has(only) ? only : undefined;
 }
 
 export const MESSENGER_TEXTS = {
-  /** The answer to a message with attachments and no text. */
-  attachment(media: readonly Media[]): string {
+  /** The answer to a message with attachments and no text, in a language (the store's default when absent). */
+  attachment(media: readonly Media[], locale?: string | null, texts: Texts = defaultTexts): string {
     const kind = kindOf(media);
-    const thanks = kind ? THANKS[kind]![media.length > 1 ? 1 : 0] : 'Thanks for sending that!';
-    return `${thanks} I can only read text for now — please describe what you need, or type 'agent' to talk to a person.`;
+    const thanks = kind ? texts.t(locale, `channels:messenger.thanks.${kind}`, { count: media.length }) : texts.t(locale, 'channels:messenger.thanks.any');
+    return texts.t(locale, 'channels:messenger.textOnly', { thanks });
   },
-  /** The answer to a text over MAX_MESSAGE_CHARS. */
-  tooLong: `That message is too long for me — could you send it in shorter parts (up to ${MAX_MESSAGE_CHARS} characters)?`,
-  /** The transcript's text for a message with attachments only, e.g. "[Customer sent a photo]". */
+  /** The answer to a text over MAX_MESSAGE_CHARS (English; tooLongIn words it for a locale). */
+  tooLong: translate('en', 'channels:messenger.tooLong', { max: MAX_MESSAGE_CHARS }),
+  tooLongIn(locale?: string | null, texts: Texts = defaultTexts): string {
+    return texts.t(locale, 'channels:messenger.tooLong', { max: MAX_MESSAGE_CHARS });
+  },
+  /** The transcript's text for a message with attachments only, e.g. "[Customer sent a photo]" (for agents: English). */
   attachmentNote(media: readonly Media[]): string {
     const kind = kindOf(media);
     if (!kind) return media.length > 1 ? `[Customer sent ${media.length} attachments]` : '[Customer sent an attachment]';

@@ -13,6 +13,7 @@ import { toSendApi, type SendApiMessage } from './messenger-format.js';
 import { DEFAULT_RETRY, parseGraphError, withRetry, type RetryPolicy, type SendFailure } from './messenger-retry.js';
 import { inboundTime, senderActionAllowed, sendDecision, type WindowDecision } from './messenger-window.js';
 import { MESSENGER_TEXTS, type Media } from './messenger-texts.js';
+import type { Texts } from '../../core/i18n.js';
 
 export interface MessengerOptions {
   verifyToken: string;
@@ -481,8 +482,8 @@ export function messengerOutlet(opts: MessengerOutletOptions): ChannelOutlet {
 }
 
 /** The channel's answer to a message the bot cannot read. */
-export function answerTo(u: Unreadable): string {
-  return u.kind === 'too_long' ? MESSENGER_TEXTS.tooLong : MESSENGER_TEXTS.attachment(u.media);
+export function answerTo(u: Unreadable, locale?: string | null, texts?: Texts): string {
+  return u.kind === 'too_long' ? MESSENGER_TEXTS.tooLongIn(locale, texts) : MESSENGER_TEXTS.attachment(u.media, locale, texts);
 }
 
 /** The longest prefix of `text` within `maxBytes` of UTF-8 (never splitting a surrogate pair). */
@@ -500,9 +501,11 @@ function clipBytes(text: string, maxBytes: number): string {
 
 export interface MessengerNoticeOptions {
   store: Pick<Store, 'conversations'>;
-  gateway: Pick<Gateway, 'resolveCustomer' | 'liveConversation' | 'route' | 'reroute' | 'sendToConversation'>;
+  gateway: Pick<Gateway, 'resolveCustomer' | 'liveConversation' | 'route' | 'reroute' | 'sendToConversation' | 'locale'>;
   /** The hand-off desk: while an agent has the chat (or is about to), they get the note and the bot stays quiet. */
   handoff?: Pick<HandoffService, 'customerWrote' | 'agentsOnline'>;
+  /** The store's locale and texts (core/i18n.ts); the answer is worded in the conversation's locale. */
+  texts?: Texts;
   log?: (line: string) => void;
 }
 
@@ -530,6 +533,6 @@ export function messengerNotices(opts: MessengerNoticeOptions): (m: MessengerInb
       // As for text: a person has the chat, or will shortly; the bot says nothing.
       if (conversation.handoff === 'agent' || handoff.agentsOnline() > 0) return;
     }
-    await gateway.sendToConversation(conversation.id, { type: 'message', text: answerTo(u) });
+    await gateway.sendToConversation(conversation.id, { type: 'message', text: answerTo(u, gateway.locale(conversation.id), opts.texts) });
   };
 }

@@ -1,3 +1,4 @@
+import { translate } from '../../core/i18n.js';
 import { errors, jwtVerify } from 'jose';
 import type { Customer, Store } from '../../store/index.js';
 import { consolidateLive, mergeProfiles } from '../linking.js';
@@ -22,11 +23,11 @@ export type IdentityCode = 'identity_invalid' | 'identity_expired' | 'identity_o
 
 export type IdentityCheck = { ok: true; identity: ShopperIdentity } | { ok: false; code: IdentityCode; message: string; /** For the log, never shown. */ reason: string };
 
-/** What the widget shows when an identity is refused (the chat goes on as a guest). */
+/** What the widget shows when an identity is refused (the chat goes on as a guest), in English; the web channel words it in the chat's locale. */
 export const IDENTITY_TEXTS = {
-  invalid: "We couldn't confirm your sign-in, so this chat continues as a guest and can't see your account. Please sign in to the shop again.",
-  expired: 'Your sign-in for the chat has expired, so this chat continues as a guest and can\'t see your account. Please reload the page.',
-  off: 'Signing in to the chat is not set up for this shop, so this chat continues as a guest.',
+  invalid: translate('en', 'channels:identity.invalid'),
+  expired: translate('en', 'channels:identity.expired'),
+  off: translate('en', 'channels:identity.off'),
 } as const;
 
 /** Guests the web chat and Messenger create have ids like this (store/ids.ts); a store's own customer never does. */

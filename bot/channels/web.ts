@@ -3,14 +3,15 @@ import type { Activity } from 'botbuilder';
 import type { Namespace, Server, Socket } from 'socket.io';
 import { clientIp } from '../../core/client-ip.js';
 import { RateLimiter } from '../../core/http.js';
+import { canonicalTag, defaultTexts, type Texts, type Vars } from '../../core/i18n.js';
 import type { TokenPayload, TokenSigner } from '../../core/tokens.js';
 import type { Store } from '../../store/index.js';
 import { CsatError, type CsatService } from '../csat.js';
 import type { WebReceipts } from '../delivery.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from '../gateway.js';
 import { MAX_MESSAGE_CHARS } from '../inbound.js';
-import { TEXTS as LINK_TEXTS, type AccountLinker } from '../linking.js';
-import { attachIdentity, IDENTITY_TEXTS, isGuest, type IdentityVerifier } from './web-identity.js';
+import type { AccountLinker } from '../linking.js';
+import { attachIdentity, isGuest, type IdentityVerifier } from './web-identity.js';
 import { WebTokens } from './web-tokens.js';
 import { toWireEvents } from './web-protocol.js';
 
@@ -35,6 +36,8 @@ export interface WebChannelOptions {
   receipts?: WebReceipts;
   /** Signed shopper identity (SHOPBOT_IDENTITY_SECRET); absent: the `identify` event is refused. */
   identity?: IdentityVerifier;
+  /** The store's locale and texts (core/i18n.ts); each connection's own locale comes with its handshake. */
+  texts?: Texts;
   log?: (line: string) => void;
 }
 
@@ -50,6 +53,8 @@ interface SessionData {
   token: unknown;
   verified: TokenPayload | null;
   ip: string;
+  /** The widget's data-locale (handshake `auth.locale`), a canonical BCP 47 tag; null: the store's default. */
+  locale: string | null;
 }
 
 type Ack = (response: Record<string, unknown>) => void;
@@ -68,6 +73,9 @@ function ackOf(cb: unknown): Ack {
 /** The customer web chat on the socket.io namespace `/chat`; protocol in web-protocol.ts. */
 export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace {
   const log = opts.log ?? ((l: string) => console.error(l));
+  const texts = opts.texts ?? defaultTexts;
+  /** A text in a connection's locale. */
+  const tr = (s: SessionData, key: string, vars: Vars = {}) => texts.t(s.locale, key, vars);
   const ttl = opts.tokenTtlSeconds ?? 30 * 24 * 3600;
   const limiter = new RateLimiter(opts.rateLimit?.limit ?? 20, opts.rateLimit?.windowMs ?? 10_000);
   // Per IP too: opening more sockets (each a new guest) must not multiply the allowance.
@@ -108,12 +116,12 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
         next(new Error('rate_limited'));
         return;
       }
-      const auth = (socket.handshake.auth ?? {}) as { token?: unknown };
+      const auth = (socket.handshake.auth ?? {}) as { token?: unknown; locale?: unknown };
       const verified = tokens.verify(auth.token);
       const externalId = verified?.sub ?? `web-${randomUUID()}`;
       const customer = verified ? opts.store.customers.findByIdentity('web', externalId) : undefined;
       const conversation = customer ? opts.gateway.liveConversation(customer.id, 'web') : undefined;
-      socket.data = { externalId, customerId: customer?.id ?? null, conversationId: conversation?.id ?? null, token: auth.token, verified, ip } satisfies SessionData;
+      socket.data = { externalId, customerId: customer?.id ?? null, conversationId: conversation?.id ?? null, token: auth.token, verified, ip, locale: canonicalTag(auth.locale) } satisfies SessionData;
       next();
     } catch (err) {
       log(`[web] session setup failed: ${(err as Error).message}`);
@@ -136,12 +144,12 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
 
   const messengerLinked = (customerId: string | null) => customerId !== null && opts.store.customers.identities(customerId).some((i) => i.channel === 'messenger');
   /** The conversation's hand-off as the widget shows it: waiting (with position) or with an agent. */
-  const handoffOf = (conversationId: string | null): Record<string, unknown> => {
+  const handoffOf = (conversationId: string | null, locale: string | null): Record<string, unknown> => {
     const conversation = conversationId ? opts.store.conversations.get(conversationId) : undefined;
     if (!conversation || conversation.handoff === 'none') return { status: 'none' };
     const ticket = opts.store.tickets.openForConversation(conversation.id);
     if (!ticket) return { status: 'none' };
-    if (ticket.status === 'assigned') return { status: 'assigned', agentName: (ticket.agentId ? opts.store.agents.get(ticket.agentId)?.name : undefined) ?? 'An agent' };
+    if (ticket.status === 'assigned') return { status: 'assigned', agentName: (ticket.agentId ? opts.store.agents.get(ticket.agentId)?.name : undefined) ?? texts.t(locale, 'desk:anAgent') };
     return { status: 'pending', position: opts.store.tickets.position(ticket.id) ?? 1 };
   };
   const sessionEvent = (s: SessionData) => {
@@ -150,7 +158,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       s.token = token;
       s.verified = tokens.verify(token);
     }
-    const handoff = handoffOf(s.conversationId);
+    const handoff = handoffOf(s.conversationId, s.locale);
     const customer = s.customerId ? opts.store.customers.get(s.customerId) : undefined;
     return {
       token,
@@ -198,7 +206,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       s.conversationId = e.conversationId;
       s.customerId = e.customerId;
       if (moved) socket.emit('session', sessionEvent(s));
-      socket.emit('linked', { channel: e.channel, message: LINK_TEXTS.webNotice });
+      socket.emit('linked', { channel: e.channel, message: tr(s, 'linking:webNotice') });
     }
   });
 
@@ -208,7 +216,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       const s = socket.data as SessionData;
       if (s.customerId !== e.customerId) continue;
       socket.emit('session', sessionEvent(s));
-      socket.emit('unlinked', { channel: e.channel, message: LINK_TEXTS.webUnlinked });
+      socket.emit('unlinked', { channel: e.channel, message: tr(s, 'linking:webUnlinked') });
     }
   });
 
@@ -222,7 +230,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     // A chat resolved recently and not rated yet: the rating question again (it is not replayed).
     if (s.conversationId && opts.csat) {
       try {
-        const pending = opts.csat.pendingFor(s.conversationId);
+        const pending = opts.csat.pendingFor(s.conversationId, s.locale);
         if (pending) socket.emit('csat', pending);
       } catch (err) {
         log(`[web] rating question failed: ${(err as Error).message}`);
@@ -252,28 +260,28 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       const ack = ackOf(cb);
       try {
         if (!limiter.take(s.externalId) || !ipMessages.take(s.ip)) {
-          ack({ ok: false, code: 'rate_limited', message: 'You are sending messages too fast; please wait a few seconds.' });
+          ack({ ok: false, code: 'rate_limited', message: tr(s, 'channels:web.tooFast') });
           return;
         }
         const d = (typeof data === 'object' && data !== null ? data : {}) as { text?: unknown; value?: unknown };
         const text = typeof d.text === 'string' ? d.text : undefined;
         const value = typeof d.value === 'string' && d.value.length <= 2000 ? d.value : undefined;
         if ((text === undefined || text.trim() === '') && value === undefined) {
-          ack({ ok: false, code: 'empty', message: 'Please type a message.' });
+          ack({ ok: false, code: 'empty', message: tr(s, 'channels:web.empty') });
           return;
         }
         if (text !== undefined && text.length > MAX_MESSAGE_CHARS) {
-          ack({ ok: false, code: 'too_long', message: `Messages can be at most ${MAX_MESSAGE_CHARS} characters.` });
+          ack({ ok: false, code: 'too_long', message: tr(s, 'channels:web.tooLong', { max: MAX_MESSAGE_CHARS }) });
           return;
         }
-        const { seq, conversationId, customerId } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}) });
+        const { seq, conversationId, customerId } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}), ...(s.locale ? { locale: s.locale } : {}) });
         // The guest's first message created them (or the conversation moved on). The message's echo
         // went to the room before these tabs were in it: they get it again.
         if (s.conversationId !== conversationId) moveTabs(s.externalId, conversationId, customerId, seq - 1);
         ack({ ok: true, seq });
       } catch (err) {
         log(`[web] message refused: ${(err as Error).message}`);
-        ack({ ok: false, code: 'error', message: 'Sorry, that message could not be processed.' });
+        ack({ ok: false, code: 'error', message: tr(s, 'channels:web.notProcessed') });
       }
     });
 
@@ -297,16 +305,16 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     const onLinking = (event: 'link' | 'unlink', failure: string, run: (linker: AccountLinker) => Record<string, unknown>) =>
       socket.on(event, (_data: unknown, cb: unknown) => {
         const ack = ackOf(cb);
-        if (!opts.linker) return ack({ ok: false, code: 'unavailable', message: 'Messenger is not available for this shop.' });
-        if (!linkLimiter.take(s.externalId)) return ack({ ok: false, code: 'rate_limited', message: 'You did this several times in a row; please wait a minute.' });
+        if (!opts.linker) return ack({ ok: false, code: 'unavailable', message: tr(s, 'channels:web.messengerOff') });
+        if (!linkLimiter.take(s.externalId)) return ack({ ok: false, code: 'rate_limited', message: tr(s, 'channels:web.again') });
         try {
           ack(run(opts.linker));
         } catch (err) {
           log(`[web] ${event} failed: ${(err as Error).message}`);
-          ack({ ok: false, code: 'error', message: failure });
+          ack({ ok: false, code: 'error', message: tr(s, failure) });
         }
       });
-    onLinking('link', 'Sorry, a link could not be created right now.', (linker) => {
+    onLinking('link', 'channels:web.linkFailed', (linker) => {
       // Continuing on Messenger before writing anything: the guest exists from now on.
       if (!s.customerId) {
         const customer = opts.gateway.resolveCustomer('web', s.externalId);
@@ -315,21 +323,21 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
       const t = linker.issue(s.externalId);
       return { ok: true, url: t.url, code: t.code, expiresAt: t.expiresAt };
     });
-    onLinking('unlink', 'Sorry, Messenger could not be disconnected right now. Please try again.', (linker) => {
-      const r = linker.unlinkFromWeb(s.externalId);
+    onLinking('unlink', 'channels:web.unlinkFailed', (linker) => {
+      const r = linker.unlinkFromWeb(s.externalId, s.locale);
       return r.ok ? { ok: true, message: r.message } : { ok: false, code: 'not_linked', message: r.message };
     });
 
     // The customer rates a resolved chat (1-5) and may add a comment; answering again updates it.
     socket.on('csat', (data: unknown, cb: unknown) => {
       const ack = ackOf(cb);
-      if (!opts.csat) return ack({ ok: false, code: 'unavailable', message: 'Ratings are not collected here.' });
-      if (!limiter.take(s.externalId) || !ipMessages.take(s.ip)) return ack({ ok: false, code: 'rate_limited', message: 'You are sending messages too fast; please wait a few seconds.' });
+      if (!opts.csat) return ack({ ok: false, code: 'unavailable', message: tr(s, 'channels:web.ratingsOff') });
+      if (!limiter.take(s.externalId) || !ipMessages.take(s.ip)) return ack({ ok: false, code: 'rate_limited', message: tr(s, 'channels:web.tooFast') });
       const d = (typeof data === 'object' && data !== null ? data : {}) as { ticketId?: unknown; rating?: unknown; comment?: unknown };
       const conversationId = (socket.data as SessionData).conversationId;
-      if (!conversationId) return ack({ ok: false, code: 'not_resolved', message: 'There is no chat to rate yet.' });
-      if (typeof d.rating !== 'number') return ack({ ok: false, code: 'invalid', message: 'Choose a rating from 1 to 5.' });
-      if (d.comment !== undefined && d.comment !== null && typeof d.comment !== 'string') return ack({ ok: false, code: 'invalid', message: 'A comment is text.' });
+      if (!conversationId) return ack({ ok: false, code: 'not_resolved', message: tr(s, 'channels:web.nothingToRate') });
+      if (typeof d.rating !== 'number') return ack({ ok: false, code: 'invalid', message: tr(s, 'channels:web.chooseRating') });
+      if (d.comment !== undefined && d.comment !== null && typeof d.comment !== 'string') return ack({ ok: false, code: 'invalid', message: tr(s, 'channels:web.commentIsText') });
       try {
         const r = opts.csat.answer(conversationId, {
           ...(typeof d.ticketId === 'number' ? { ticketId: d.ticketId } : {}),
@@ -339,9 +347,9 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
         });
         ack({ ok: true, rating: r.rating, comment: r.comment });
       } catch (err) {
-        if (err instanceof CsatError) return ack({ ok: false, code: err.code, message: err.message });
+        if (err instanceof CsatError) return ack({ ok: false, code: err.code, message: err.code === 'invalid' ? tr(s, 'channels:web.ratingInvalid') : tr(s, err.code === 'too_late' ? 'desk:csat.expired' : 'desk:csat.notResolved') });
         log(`[web] rating refused: ${(err as Error).message}`);
-        ack({ ok: false, code: 'error', message: 'Sorry, your rating could not be saved.' });
+        ack({ ok: false, code: 'error', message: tr(s, 'channels:web.ratingFailed') });
       }
     });
 
@@ -350,15 +358,15 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
     socket.on('identify', (data: unknown, cb: unknown) => {
       const ack = ackOf(cb);
       const identity = opts.identity;
-      if (!identity) return ack({ ok: false, code: 'identity_off', message: IDENTITY_TEXTS.off });
-      if (!identifyLimiter.take(s.externalId) || !identifyLimiter.take(`ip:${s.ip}`)) return ack({ ok: false, code: 'rate_limited', message: 'You did this several times in a row; please wait a minute.' });
+      if (!identity) return ack({ ok: false, code: 'identity_off', message: tr(s, 'channels:identity.off') });
+      if (!identifyLimiter.take(s.externalId) || !identifyLimiter.take(`ip:${s.ip}`)) return ack({ ok: false, code: 'rate_limited', message: tr(s, 'channels:web.again') });
       const token = typeof data === 'object' && data !== null ? (data as { token?: unknown }).token : undefined;
       identity
         .verify(token)
         .then((r) => {
           if (!r.ok) {
             log(`[web] identity refused (${r.code}) from ${s.ip}: ${r.reason}`);
-            return ack({ ok: false, code: r.code, message: r.message });
+            return ack({ ok: false, code: r.code, message: tr(s, r.code === 'identity_expired' ? 'channels:identity.expired' : r.code === 'identity_off' ? 'channels:identity.off' : 'channels:identity.invalid') });
           }
           const previous = s.externalId;
           const a = attachIdentity(opts.store, previous, r.identity, () => `web-${randomUUID()}`);
@@ -381,7 +389,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
         })
         .catch((err: unknown) => {
           log(`[web] identify failed: ${(err as Error).message}`);
-          ack({ ok: false, code: 'error', message: 'Sorry, signing in to the chat failed, so it continues as a guest. Please reload the page.' });
+          ack({ ok: false, code: 'error', message: tr(s, 'channels:web.identifyFailed') });
         });
     });
 
@@ -399,7 +407,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
         ack({ ok: true });
       } catch (err) {
         log(`[web] reset failed: ${(err as Error).message}`);
-        ack({ ok: false, code: 'error', message: 'Sorry, the chat could not be reset.' });
+        ack({ ok: false, code: 'error', message: tr(s, 'channels:web.resetFailed') });
       }
       setImmediate(() => socket.disconnect(true));
     });

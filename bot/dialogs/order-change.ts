@@ -8,6 +8,7 @@ import {
   type PromptValidatorContext,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
+import { defaultTexts, type Locale, type Texts } from '../../core/i18n.js';
 import type { Order, Store } from '../../store/index.js';
 import { readYesNo } from '../yes-no.js';
 
@@ -37,17 +38,17 @@ export interface OrderChangeResult {
 const CONFIRM = 'orderChange.confirm';
 const ADDRESS = 'orderChange.address';
 const STEPS = 'orderChange.steps';
-/** Keeping the address: the whole message says no (so "No. 12, MG Road, ..." is an address). */
-const KEEP_ADDRESS = /^(no|nope|nah|no thanks|never ?mind|keep it|keep the (current|old) one|cancel|cancel that|leave it)[.!]*$/i;
+/** Keeping the address: the whole message says no (so "No. 12, MG Road, ..." is an address); "नहीं" too. */
+const KEEP_ADDRESS = /^(no|nope|nah|no thanks|never ?mind|keep it|keep the (current|old) one|cancel|cancel that|leave it|नहीं|नही|रहने दो|रहने दें)[.!।]*$/i;
 /** A question older than this is stale: a later "ok" is not an answer to it. */
 export const ANSWER_WINDOW_MS = 10 * 60_000;
 
-const ADDRESS_HELP = 'Please give the address as: street, city, postcode (or say "no" to keep the current one).';
-
-export function orderLine(o: Order): string {
+/** An order as sentences name it: "ORD-536365 (Sony WI-C100 … and 2 more)", in the conversation's language. */
+export function orderLine(o: Order, locale: Locale | string = 'en', texts: Texts = defaultTexts): string {
   const items = o.lines.reduce((n, l) => n + l.qty, 0);
-  const what = o.lines[0]?.productTitle ? `${o.lines[0].productTitle.slice(0, 60)}${o.lines.length > 1 ? ` and ${o.lines.length - 1} more` : ''}` : `${items} item(s)`;
-  return `${o.id} (${what})`;
+  const first = o.lines[0]?.productTitle?.slice(0, 60);
+  const what = first ? (o.lines.length > 1 ? texts.t(locale, 'order.lineMore', { title: first, count: o.lines.length - 1 }) : first) : texts.t(locale, 'order.lineItems', { count: items });
+  return texts.t(locale, 'order.line', { id: o.id, what });
 }
 
 function parseAddress(text: string): { line1: string; city: string; postcode: string; country?: string } | null {
@@ -57,10 +58,14 @@ function parseAddress(text: string): { line1: string; city: string; postcode: st
 }
 
 export class OrderChangeDialog extends ComponentDialog {
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly texts: Texts = defaultTexts,
+  ) {
     super(ORDER_CHANGE_DIALOG);
     const confirm = new ConfirmPrompt(CONFIRM, async (p) => this.readConfirm(p), 'en-us');
-    confirm.style = ListStyle.suggestedAction;
+    // The yes / no buttons are the catalogue's, in the conversation's language (ask() adds them).
+    confirm.style = ListStyle.none;
     confirm.choiceOptions = { includeNumbers: false };
     this.addDialog(confirm);
     this.addDialog(new TextPrompt(ADDRESS, async (p) => this.readAddress(p)));
@@ -87,17 +92,25 @@ export class OrderChangeDialog extends ComponentDialog {
     return KEEP_ADDRESS.test(text) || parseAddress(text) !== null || !/[\d,]/.test(text);
   }
 
+  /** The conversation's locale (the gateway puts it on every activity). */
+  private locale(ctx: TurnContext): Locale {
+    return this.texts.resolve(ctx.activity.locale);
+  }
+
   private async ask(step: WaterfallStepContext) {
     const o = step.options as OrderChangeOptions;
     o.askedAt ??= Date.now();
     const validations = { askedAt: o.askedAt };
-    if (o.kind === 'address') return step.prompt(ADDRESS, { prompt: MessageFactory.text(o.question), retryPrompt: MessageFactory.text(ADDRESS_HELP), validations });
-    return step.prompt(CONFIRM, { prompt: MessageFactory.text(o.question), validations });
+    const locale = this.locale(step.context);
+    if (o.kind === 'address') return step.prompt(ADDRESS, { prompt: MessageFactory.text(o.question), retryPrompt: MessageFactory.text(this.texts.t(locale, 'order.addressHelp')), validations });
+    return step.prompt(CONFIRM, { prompt: MessageFactory.suggestedActions([this.texts.t(locale, 'chips.yes'), this.texts.t(locale, 'chips.no')], o.question), validations });
   }
 
   private async act(step: WaterfallStepContext) {
     const o = step.options as OrderChangeOptions;
     const ctx = step.context;
+    const locale = this.locale(ctx);
+    const say = (key: string, vars: Record<string, string> = {}) => ctx.sendActivity(this.texts.t(locale, key, vars));
     const order = this.store.orders.get(o.orderId);
     // The order must still be the customer's (accounts can be merged or orders changed meanwhile).
     if (!order || order.customerId !== customerIdOf(ctx)) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
@@ -105,36 +118,36 @@ export class OrderChangeDialog extends ComponentDialog {
       const text = String(step.result ?? '').trim();
       if (Date.now() - (o.askedAt ?? 0) > ANSWER_WINDOW_MS) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
       if (KEEP_ADDRESS.test(text)) {
-        await ctx.sendActivity('Okay, I left the address as it was.');
+        await say('order.addressKept');
         return step.endDialog({ done: false } satisfies OrderChangeResult);
       }
       const address = parseAddress(text);
       if (!address) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
       try {
         const updated = this.store.orders.updateAddress(order.id, { ...address, country: address.country ?? order.shippingAddress.country });
-        await ctx.sendActivity(`Done: ${updated.id} will be delivered to ${address.line1}, ${address.city}, ${address.postcode}.`);
+        await say('order.addressChanged', { id: updated.id, address: `${address.line1}, ${address.city}, ${address.postcode}` });
         return step.endDialog({ done: true } satisfies OrderChangeResult);
       } catch (err) {
-        await ctx.sendActivity(`I couldn't change the address: ${(err as Error).message}.`);
+        await say('order.addressFailed', { error: (err as Error).message });
         return step.endDialog({ done: false } satisfies OrderChangeResult);
       }
     }
     if (step.result === undefined) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
     if (step.result === false) {
-      await ctx.sendActivity('Okay, I left the order as it is.');
+      await say('order.orderKept');
       return step.endDialog({ done: false } satisfies OrderChangeResult);
     }
     try {
       if (o.kind === 'cancel') {
         const c = this.store.orders.cancel(order.id);
-        await ctx.sendActivity(`Done: ${c.id} is cancelled. Any payment is refunded to the original method within 5-7 working days.`);
+        await say('order.cancelledDone', { id: c.id });
       } else {
         const r = this.store.orders.requestReturn(order.id, 'requested in chat');
-        await ctx.sendActivity(`Done: I opened a return for ${r.id}. You will get a pickup slot by e-mail, and the refund follows once the parcel is back.`);
+        await say('order.returnOpened', { id: r.id });
       }
       return step.endDialog({ done: true } satisfies OrderChangeResult);
     } catch (err) {
-      await ctx.sendActivity(`I couldn't do that: ${(err as Error).message}. Shall I get a person to help?`);
+      await say('order.changeFailed', { error: (err as Error).message });
       return step.endDialog({ done: false } satisfies OrderChangeResult);
     }
   }
