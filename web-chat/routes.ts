@@ -6,6 +6,8 @@ import { createCatalogApi } from './catalog-api.js';
 import { createInsightsApi, type InsightsApi } from './insights-api.js';
 import { createReportsApi, type ReportsApiOptions } from './reports-api.js';
 import type { ReviewAnalyzer } from './insights-core.js';
+import { defaultTexts, type Texts } from '../core/i18n.js';
+import { widgetScriptHandler } from './widget-script.js';
 import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from './static.js';
 
 // Everything the web pages need, as routes for createApp({routes}):
@@ -41,6 +43,8 @@ export interface WebChatOptions {
   encoder?: ReportsApiOptions['encoder'];
   /** Folder of the static files (tests may point elsewhere). */
   publicDir?: string;
+  /** The store's locale (core/i18n.ts): the widget's default language; widget.js carries every catalogue's texts. */
+  texts?: Texts;
   maxAgeSeconds?: number;
   log?: (line: string) => void;
 }
@@ -65,6 +69,7 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
   });
   const reports = createReportsApi({ store: opts.store, ...(opts.encoder ? { encoder: opts.encoder } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const ioClient = socketIoClientPath();
+  const widget = widgetScriptHandler(join(root, 'widget.js'), opts.texts ?? defaultTexts, maxAgeSeconds);
 
   const page =
     (file: string): RouteHandler =>
@@ -77,6 +82,7 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
     if (!allowRead(req, res)) return;
     const rel = url.pathname.slice('/web-chat/'.length);
     if (rel === 'socket.io.min.js') return sendFile(req, res, ioClient, { maxAgeSeconds: 3600 });
+    if (rel === 'widget.js') return widget(req, res);
     const file = safeJoin(root, rel);
     if (!file) return sendJson(res, 404, { error: 'not found' });
     await sendFile(req, res, file, { root, maxAgeSeconds });

@@ -263,6 +263,8 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
           ...(text !== undefined ? { text } : {}),
           ...(value !== undefined ? { value } : {}),
           ...(typeof a.from.name === 'string' && a.from.name ? { name: a.from.name } : {}),
+          // The user's locale as the Bot Framework channel gives it ("hi-IN"): replies use its catalogue when there is one.
+          ...(typeof a.locale === 'string' && a.locale ? { locale: a.locale } : {}),
         });
       } catch (err) {
         // Nothing was stored: the channel's retry of this activity must count as new.

@@ -2,7 +2,8 @@
  * ShopBot chat widget. Embed on any page with one tag:
  *   <script src="https://your-shop.example/web-chat/widget.js" defer></script>
  * Optional attributes on that tag: data-title="Shop assistant", data-open="true" (open on load),
- * data-position="left", data-identity="<signed identity token>" (docs/identity.md).
+ * data-position="left", data-identity="<signed identity token>" (docs/identity.md),
+ * data-locale="hi" (the chat's language: the widget's texts and the bot's replies; docs/i18n.md).
  * Everything lives in a Shadow DOM, so the host page's styles never leak in
  * or out. No framework; the socket.io client is loaded from the same server as this file.
  * Every piece of text is rendered with textContent, never parsed as HTML.
@@ -20,8 +21,59 @@
       return location.origin;
     }
   })();
+  // ---------- texts: the widget catalogues (locales/<lang>/widget.json), put here by the server ----------
+  // I18N = { defaultLocale: 'en-IN', catalogues: { en: {...}, hi: {...} } }; the page picks one with
+  // data-locale (else the store's default locale). Every text the widget shows comes from it.
+  var I18N = null;
+  var CATALOGUES = (I18N && I18N.catalogues) || {};
+  var LOCALE = (function (asked) {
+    var def = (I18N && I18N.defaultLocale) || 'en-IN';
+    var defLang = def.split('-')[0].toLowerCase();
+    var canon = null;
+    try {
+      canon = asked ? Intl.getCanonicalLocales(String(asked).trim().replace(/_/g, '-'))[0] : null;
+    } catch (e) {}
+    var lang = canon ? canon.split('-')[0].toLowerCase() : null;
+    if (!lang || !CATALOGUES[lang]) return { lang: CATALOGUES[defLang] ? defLang : 'en', tag: def, asked: canon };
+    var region = /^[a-z]{2,3}(?:-[A-Z][a-z]{3})?-([A-Z]{2}|\d{3})\b/.exec(canon);
+    var defRegion = /-([A-Z]{2}|\d{3})\b/.exec(def);
+    return { lang: lang, tag: region ? canon : lang === defLang ? def : defRegion ? lang + '-' + defRegion[1] : lang, asked: canon };
+  })(script && script.getAttribute('data-locale'));
+  var plurals = typeof Intl.PluralRules === 'function' ? new Intl.PluralRules(LOCALE.lang) : null;
+  function lookup(lang, key) {
+    var v = CATALOGUES[lang];
+    var parts = key.split('.');
+    for (var i = 0; i < parts.length && v !== undefined && v !== null; i++) v = v[parts[i]];
+    return typeof v === 'string' ? v : null;
+  }
+  /** The text of `key` in the chat's language ({{name}} placeholders filled; `count` picks key_one / key_other). */
+  function T(key, vars) {
+    vars = vars || {};
+    var k = key;
+    if (typeof vars.count === 'number' && plurals) {
+      var form = key + '_' + plurals.select(vars.count);
+      var other = key + '_other';
+      k = lookup(LOCALE.lang, form) !== null || lookup('en', form) !== null ? form : lookup(LOCALE.lang, other) !== null || lookup('en', other) !== null ? other : key;
+    }
+    var text = lookup(LOCALE.lang, k);
+    if (text === null) text = lookup('en', k);
+    if (text === null) return key;
+    return text.replace(/\{\{\s*(\w+)\s*\}\}/g, function (m, name) {
+      return Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : m;
+    });
+  }
+  /** The text of `key` as parts, with the placeholders named in `nodes` as those DOM nodes. */
+  function TParts(key, vars, nodes) {
+    var marked = {};
+    for (var n in vars) if (Object.prototype.hasOwnProperty.call(vars, n)) marked[n] = vars[n];
+    for (var m in nodes) if (Object.prototype.hasOwnProperty.call(nodes, m)) marked[m] = '\u0000' + m + '\u0000';
+    return T(key, marked).split('\u0000').map(function (piece, i) {
+      return i % 2 === 1 && nodes[piece] ? nodes[piece] : piece;
+    }).filter(function (piece) { return piece !== ''; });
+  }
+
   var cfg = {
-    title: (script && script.getAttribute('data-title')) || 'Shop assistant',
+    title: (script && script.getAttribute('data-title')) || T('title'),
     openOnLoad: script && script.getAttribute('data-open') === 'true',
     left: script && script.getAttribute('data-position') === 'left',
     identity: (script && script.getAttribute('data-identity')) || null,
@@ -110,8 +162,8 @@
     var d = new Date(iso);
     if (isNaN(d.getTime())) return '';
     var now = new Date();
-    var t = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    return d.toDateString() === now.toDateString() ? t : d.toLocaleDateString([], { day: 'numeric', month: 'short' }) + ', ' + t;
+    var t = d.toLocaleTimeString(LOCALE.tag, { hour: '2-digit', minute: '2-digit' });
+    return d.toDateString() === now.toDateString() ? t : d.toLocaleDateString(LOCALE.tag, { day: 'numeric', month: 'short' }) + ', ' + t;
   }
 
   function hashHue(s) {
@@ -295,42 +347,42 @@
   };
 
   var badge = el('span', { class: 'sb-badge', hidden: true, 'aria-hidden': 'true' });
-  var launcherLabel = el('span', { class: 'sb-launcher-text', text: 'Chat with us' });
+  var launcherLabel = el('span', { class: 'sb-launcher-text', text: T('launcher.open') });
   // Its accessible name is the words it shows (hidden visually below 400 px, still read out).
   var launcher = el('button', { class: 'sb-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sb-panel' }, [chatIcon(), launcherLabel, badge]);
   var avatar = el('span', { class: 'sb-avatar', 'aria-hidden': 'true', text: 'S' });
   var title = el('h2', { id: 'sb-title', text: cfg.title });
-  var statusLine = el('p', { class: 'sb-status', text: 'Replies instantly' });
-  var humanBtn = el('button', { class: 'sb-hbtn', type: 'button', text: 'Talk to a person' });
-  var closeBtn = el('button', { class: 'sb-close', type: 'button', 'aria-label': 'Close chat', text: '\u00d7' });
+  var statusLine = el('p', { class: 'sb-status', text: T('header.instant') });
+  var humanBtn = el('button', { class: 'sb-hbtn', type: 'button', text: T('header.talk') });
+  var closeBtn = el('button', { class: 'sb-close', type: 'button', 'aria-label': T('header.close'), text: '\u00d7' });
   var banner = el('div', { class: 'sb-banner', role: 'status', hidden: true });
-  var leaveBtn = el('button', { class: 'sb-leave', type: 'button', text: 'Leave queue', 'aria-label': 'Leave queue and go back to the assistant', hidden: true });
+  var leaveBtn = el('button', { class: 'sb-leave', type: 'button', text: T('queue.leave'), 'aria-label': T('queue.leaveLabel'), hidden: true });
   var handoffBar = el('div', { class: 'sb-handoff', hidden: true }, [el('span', { class: 'sb-dot', 'aria-hidden': 'true' }), el('span', { class: 'sb-handoff-text', role: 'status' }), leaveBtn]);
-  var log = el('div', { class: 'sb-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' });
-  var empty = el('p', { class: 'sb-empty', text: 'Hi! Ask me about products, your orders, deliveries or returns.' });
+  var log = el('div', { class: 'sb-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': T('log.label'), tabindex: '0' });
+  var empty = el('p', { class: 'sb-empty', text: T('log.empty') });
   log.appendChild(empty);
-  var newPill = el('button', { class: 'sb-newpill', type: 'button', hidden: true }, [el('span', { class: 'sb-newpill-text', text: 'New message' }), el('span', { 'aria-hidden': 'true', text: ' \u2193' })]);
+  var newPill = el('button', { class: 'sb-newpill', type: 'button', hidden: true }, [el('span', { class: 'sb-newpill-text', text: T('log.new', { count: 1 }) }), el('span', { 'aria-hidden': 'true', text: ' \u2193' })]);
   var logWrap = el('div', { class: 'sb-logwrap' }, [log, newPill]);
-  var typingWho = el('span', { text: 'Assistant is typing' });
+  var typingWho = el('span', { text: T('typing.bot') });
   var typing = el('div', { class: 'sb-typing', hidden: true, 'aria-hidden': 'true' }, [el('span', { class: 'sb-dots' }, [el('i'), el('i'), el('i')]), typingWho]);
-  var chipsBox = el('div', { class: 'sb-chips', role: 'group', 'aria-label': 'Suggested replies' });
+  var chipsBox = el('div', { class: 'sb-chips', role: 'group', 'aria-label': T('chips') });
   // The rating question after an agent resolved the chat (the `csat` event; see showCsat below).
   var csatQuestion = el('p', { class: 'sb-csat-q', id: 'sb-csat-q' });
   var csatRow = el('div', { class: 'sb-csat-row' });
   var csatComment = el('textarea', { id: 'sb-csat-comment', rows: '2', maxlength: '1000' });
-  var csatSend = el('button', { class: 'sb-btn sb-btn--primary', type: 'button', text: 'Send comment' });
-  var csatSkip = el('button', { class: 'sb-csat-skip', type: 'button', text: 'No thanks' });
-  var csatMore = el('div', { class: 'sb-csat-more', hidden: true }, [el('label', { for: 'sb-csat-comment', text: 'Anything you would like to add? (optional)' }), csatComment, el('div', { class: 'sb-csat-actions' }, [csatSend, csatSkip])]);
+  var csatSend = el('button', { class: 'sb-btn sb-btn--primary', type: 'button', text: T('csat.sendComment') });
+  var csatSkip = el('button', { class: 'sb-csat-skip', type: 'button', text: T('csat.skip') });
+  var csatMore = el('div', { class: 'sb-csat-more', hidden: true }, [el('label', { for: 'sb-csat-comment', text: T('csat.commentLabel') }), csatComment, el('div', { class: 'sb-csat-actions' }, [csatSend, csatSkip])]);
   var csatStatus = el('p', { class: 'sb-csat-status', role: 'status' });
-  var csatClose = el('button', { class: 'sb-csat-close', type: 'button', 'aria-label': 'Close the rating question', text: '\u00d7' });
+  var csatClose = el('button', { class: 'sb-csat-close', type: 'button', 'aria-label': T('csat.close'), text: '\u00d7' });
   var csatBox = el('div', { class: 'sb-csat', role: 'group', 'aria-labelledby': 'sb-csat-q', hidden: true }, [csatQuestion, csatRow, csatMore, csatStatus, csatClose]);
-  var input = el('textarea', { id: 'sb-input', rows: '1', maxlength: '2000', placeholder: 'Type your message…', 'aria-label': 'Message', autocomplete: 'off' });
-  var sendBtn = el('button', { class: 'sb-send', type: 'submit', text: 'Send' });
+  var input = el('textarea', { id: 'sb-input', rows: '1', maxlength: '2000', placeholder: T('composer.placeholder'), 'aria-label': T('composer.label'), autocomplete: 'off' });
+  var sendBtn = el('button', { class: 'sb-send', type: 'submit', text: T('composer.send') });
   var composer = el('form', { class: 'sb-composer', novalidate: true }, [input, sendBtn]);
-  var foot = el('div', { class: 'sb-foot', text: 'Enter to send · Shift+Enter for a new line · Esc to close' });
+  var foot = el('div', { class: 'sb-foot', text: T('composer.help') });
   // "Continue on Messenger": shown only when the server offers it (session.messenger).
-  var linkBtn = el('button', { class: 'sb-linkbtn', type: 'button', text: 'Continue on Messenger', 'aria-label': 'Continue on Messenger with this chat' });
-  var unlinkBtn = el('button', { class: 'sb-unlinkbtn', type: 'button', text: 'Disconnect', 'aria-label': 'Disconnect Messenger from this chat', hidden: true });
+  var linkBtn = el('button', { class: 'sb-linkbtn', type: 'button', text: T('link.continue'), 'aria-label': T('link.continueLabel') });
+  var unlinkBtn = el('button', { class: 'sb-unlinkbtn', type: 'button', text: T('link.disconnect'), 'aria-label': T('link.disconnectLabel'), hidden: true });
   var linkBox = el('div', { class: 'sb-linkbox', role: 'status', hidden: true });
   var linkRow = el('div', { class: 'sb-linkrow', hidden: true }, [linkBtn, unlinkBtn, linkBox]);
   var panel = el('section', { class: 'sb-panel', id: 'sb-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'sb-title', hidden: true }, [
@@ -346,7 +398,8 @@
     linkRow,
     foot,
   ]);
-  var wrapper = el('div', { class: 'sb' + (cfg.left ? ' sb--left' : '') }, [launcher, panel]);
+  var wrapper = el('div', { class: 'sb' + (cfg.left ? ' sb--left' : ''), lang: LOCALE.tag, dir: 'ltr' }, [launcher, panel]);
+  host.setAttribute('lang', LOCALE.tag);
   root.appendChild(wrapper);
 
   function mount() {
@@ -384,7 +437,7 @@
   function updateBadge() {
     badge.hidden = state.unread === 0;
     badge.textContent = state.unread > 9 ? '9+' : String(state.unread);
-    launcherLabel.textContent = state.open ? 'Close chat' : state.unread ? 'New message' : 'Chat with us';
+    launcherLabel.textContent = state.open ? T('launcher.close') : state.unread ? T('launcher.unread') : T('launcher.open');
   }
 
   // ---------- rendering ----------
@@ -428,7 +481,7 @@
       });
     } else if (incoming && !state.replaying) {
       unseen++;
-      newPill.firstChild.textContent = unseen > 1 ? unseen + ' new messages' : 'New message';
+      newPill.firstChild.textContent = T('log.new', { count: unseen });
       newPill.hidden = false;
     }
   }
@@ -444,13 +497,13 @@
   });
 
   function whoLabel(role, agentName) {
-    if (role === 'customer') return 'You';
-    if (role === 'agent') return agentName || 'Support agent';
-    return 'Assistant';
+    if (role === 'customer') return T('log.you');
+    if (role === 'agent') return agentName || T('log.agent');
+    return T('log.bot');
   }
 
   function meta(role, ts, agentName, extra) {
-    var m = el('div', { class: 'sb-meta' }, [el('span', { class: 'sb-who', text: whoLabel(role, agentName) }), ' · ', el('time', { datetime: ts || '', title: ts ? new Date(ts).toLocaleString() : '', text: ts ? timeLabel(ts) : '' })]);
+    var m = el('div', { class: 'sb-meta' }, [el('span', { class: 'sb-who', text: whoLabel(role, agentName) }), ' · ', el('time', { datetime: ts || '', title: ts ? new Date(ts).toLocaleString(LOCALE.tag) : '', text: ts ? timeLabel(ts) : '' })]);
     if (extra) m.appendChild(extra);
     return m;
   }
@@ -491,11 +544,11 @@
     var bubble = el('div', { class: 'sb-bubble' });
     if (!text && role === 'customer') {
       bubble.classList.add('sb-option');
-      bubble.textContent = state.labels[d.seq] || 'Chose an option';
+      bubble.textContent = state.labels[d.seq] || T('log.option');
     } else {
       bubble.textContent = text;
     }
-    var row = el('div', { class: 'sb-row sb-row--' + role }, [el('span', { class: 'sb-sr', text: whoLabel(role, d.agentName) + ' said: ' }), bubble, meta(role, d.ts, d.agentName)]);
+    var row = el('div', { class: 'sb-row sb-row--' + role }, [el('span', { class: 'sb-sr', text: T('log.said', { who: whoLabel(role, d.agentName) }) }), bubble, meta(role, d.ts, d.agentName)]);
     insertRow(row, d.seq);
     if (role === 'customer') {
       rowsBySeq[d.seq] = row;
@@ -508,15 +561,17 @@
     scrollToEnd(role === 'customer', role !== 'customer');
   }
 
+  // "₹1,299 · ★ 4.2 (24,269) · out of stock": the price, the rating and a stock note, each worded
+  // and formatted by the server for the chat's locale (the note is shown as the server wrote it).
   function parseSubtitle(sub) {
     var parts = String(sub || '').split(' \u00b7 ');
-    var out = { price: parts[0] || '', rating: null, count: null, oos: false };
+    var out = { price: parts[0] || '', rating: null, count: null, oos: null };
     for (var i = 1; i < parts.length; i++) {
       var m = /\u2605\s*([\d.]+)(?:\s*\(([\d,]+)\))?/.exec(parts[i]);
       if (m) {
         out.rating = Number(m[1]);
         out.count = m[2] || null;
-      } else if (/out of stock/i.test(parts[i])) out.oos = true;
+      } else if (parts[i].trim()) out.oos = parts[i].trim();
     }
     return out;
   }
@@ -528,7 +583,7 @@
     return s;
   }
 
-  var ACTION_LABEL = { view: 'View', add_to_cart: 'Add to cart', more_like: 'More like this' };
+  var ACTION_LABEL = { view: T('card.view'), add_to_cart: T('card.addToCart'), more_like: T('card.moreLikeThis') };
 
   function renderCards(d) {
     var key = 'card:' + d.seq;
@@ -539,16 +594,16 @@
     var track = el('ul', { class: 'sb-track', role: 'list' });
     cards.forEach(function (c, i) {
       var info = parseSubtitle(c.subtitle);
-      var body = el('div', { class: 'sb-card-body' }, [el('h3', { text: c.title || 'Product', title: c.title || '' }), el('div', { class: 'sb-price', text: info.price })]);
+      var body = el('div', { class: 'sb-card-body' }, [el('h3', { text: c.title || T('card.product'), title: c.title || '' }), el('div', { class: 'sb-price', text: info.price })]);
       if (info.rating !== null && !isNaN(info.rating)) {
         body.appendChild(
-          el('div', { class: 'sb-rating', role: 'img', 'aria-label': 'Rated ' + info.rating.toFixed(1) + ' out of 5' + (info.count ? ' by ' + info.count + ' people' : '') }, [
+          el('div', { class: 'sb-rating', role: 'img', 'aria-label': info.count ? T('card.ratedBy', { rating: info.rating.toFixed(1), count: info.count }) : T('card.rated', { rating: info.rating.toFixed(1) }) }, [
             el('span', { class: 'sb-stars', 'aria-hidden': 'true', text: stars(info.rating) }),
             el('span', { 'aria-hidden': 'true', text: ' ' + info.rating.toFixed(1) + (info.count ? ' (' + info.count + ')' : '') }),
           ]),
         );
       }
-      if (info.oos) body.appendChild(el('div', { class: 'sb-oos', text: 'Out of stock' }));
+      if (info.oos) body.appendChild(el('div', { class: 'sb-oos', text: info.oos.charAt(0).toLocaleUpperCase(LOCALE.tag) + info.oos.slice(1) }));
       if (c.text) body.appendChild(el('div', { class: 'sb-reason', text: c.text }));
       var actions = el('div', { class: 'sb-actions' });
       (Array.isArray(c.buttons) ? c.buttons : []).forEach(function (b) {
@@ -556,14 +611,14 @@
         try {
           action = JSON.parse(b.value).action;
         } catch (e) {}
-        var label = String(b.title || ACTION_LABEL[action] || 'Select');
+        var label = String(b.title || ACTION_LABEL[action] || T('card.select'));
         var cls = 'sb-btn' + (action === 'add_to_cart' ? ' sb-btn--primary' : '') + (action === 'more_like' ? ' sb-btn--wide' : '');
         actions.appendChild(
           el('button', {
             class: cls,
             type: 'button',
             'data-action': action || '',
-            'aria-label': label + ': ' + (c.title || 'product'),
+            'aria-label': T('card.button', { label: label, title: c.title || T('card.productWord') }),
             text: label,
             onclick: function () {
               var parsed = null;
@@ -571,7 +626,7 @@
                 parsed = JSON.parse(b.value);
               } catch (e) {}
               if (action === 'add_to_cart' && parsed && typeof parsed.productId === 'string') return addToCart(parsed.productId, String(c.title || ''), label);
-              send({ value: String(b.value), text: label + ': ' + String(c.title || '').slice(0, 80) });
+              send({ value: String(b.value), text: T('card.button', { label: label, title: String(c.title || '').slice(0, 80) }) });
             },
           }),
         );
@@ -584,14 +639,14 @@
       } catch (e) {}
       if (href) {
         var sameSite = href.indexOf(location.origin + '/') === 0;
-        actions.appendChild(el('a', { class: 'sb-btn sb-storelink', href: href, target: sameSite ? null : '_blank', rel: sameSite ? null : 'noopener noreferrer', 'aria-label': 'View on store: ' + (c.title || 'product'), text: 'View on store' }));
+        actions.appendChild(el('a', { class: 'sb-btn sb-storelink', href: href, target: sameSite ? null : '_blank', rel: sameSite ? null : 'noopener noreferrer', 'aria-label': T('card.viewOnStoreLabel', { title: c.title || T('card.productWord') }), text: T('card.viewOnStore') }));
       }
       body.appendChild(actions);
-      var card = el('li', { class: 'sb-card', 'aria-roledescription': 'slide', 'aria-label': (i + 1) + ' of ' + cards.length + ': ' + (c.title || 'product') }, [productImage(c.image, c.title), body]);
+      var card = el('li', { class: 'sb-card', 'aria-roledescription': 'slide', 'aria-label': T('card.slide', { n: i + 1, total: cards.length, title: c.title || T('card.productWord') }) }, [productImage(c.image, c.title), body]);
       track.appendChild(card);
     });
-    var prev = el('button', { class: 'sb-nav sb-nav--prev', type: 'button', 'aria-label': 'Previous products', text: '\u2039', tabindex: '-1' });
-    var next = el('button', { class: 'sb-nav sb-nav--next', type: 'button', 'aria-label': 'Next products', text: '\u203a', tabindex: '-1' });
+    var prev = el('button', { class: 'sb-nav sb-nav--prev', type: 'button', 'aria-label': T('card.previous'), text: '\u2039', tabindex: '-1' });
+    var next = el('button', { class: 'sb-nav sb-nav--next', type: 'button', 'aria-label': T('card.next'), text: '\u203a', tabindex: '-1' });
     var step = function (dir) {
       var first = track.querySelector('.sb-card');
       track.scrollBy({ left: dir * ((first ? first.getBoundingClientRect().width : 200) + 10), behavior: 'smooth' });
@@ -619,7 +674,7 @@
         sib.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'smooth' });
       }
     });
-    var carousel = el('div', { class: 'sb-carousel', role: 'group', 'aria-roledescription': 'carousel', 'aria-label': cards.length + ' products' }, [prev, track, next]);
+    var carousel = el('div', { class: 'sb-carousel', role: 'group', 'aria-roledescription': 'carousel', 'aria-label': T('card.products', { count: cards.length }) }, [prev, track, next]);
     var row = el('div', { class: 'sb-row sb-row--bot sb-row--cards' }, [carousel]);
     insertRow(row, d.seq);
     setTimeout(sync, 50);
@@ -704,12 +759,12 @@
   }
   function markSeenRow(row) {
     var m = row.querySelector('.sb-meta');
-    if (m && !row.querySelector('.sb-seen')) m.appendChild(el('span', { class: 'sb-seen', text: ' \u00b7 Seen' }));
+    if (m && !row.querySelector('.sb-seen')) m.appendChild(el('span', { class: 'sb-seen', text: T('log.seen') }));
   }
 
   var typingTimer = null;
   function showTyping() {
-    typingWho.textContent = state.handoff && state.handoff.status === 'assigned' ? (state.handoff.agentName || 'The agent') + ' is typing' : 'Assistant is typing';
+    typingWho.textContent = state.handoff && state.handoff.status === 'assigned' ? T('typing.agent', { name: state.handoff.agentName || T('typing.theAgent') }) : T('typing.bot');
     typing.hidden = false;
     scrollToEnd(false);
     clearTimeout(typingTimer);
@@ -727,14 +782,14 @@
     handoffBar.classList.remove('sb-handoff--assigned');
     if (!state.handoff) {
       handoffBar.hidden = true;
-      statusLine.textContent = 'Replies instantly';
+      statusLine.textContent = T('header.instant');
       title.textContent = cfg.title;
       avatar.textContent = 'S';
       avatar.classList.remove('sb-avatar--agent');
       humanBtn.disabled = false;
-      humanBtn.textContent = 'Talk to a person';
+      humanBtn.textContent = T('header.talk');
       if (h && (h.status === 'resolved' || h.status === 'returned' || h.status === 'timeout')) {
-        statusLine.textContent = h.status === 'timeout' ? 'No agent was free; the assistant is back' : 'You are back with the assistant';
+        statusLine.textContent = h.status === 'timeout' ? T('header.noAgent') : T('header.back');
       }
       return;
     }
@@ -743,18 +798,18 @@
     leaveBtn.hidden = state.handoff.status !== 'pending';
     if (state.handoff.status === 'pending') {
       var pos = state.handoff.position;
-      text.textContent = pos ? 'Waiting for a person \u2013 you are number ' + pos + ' in the queue' : 'Waiting for a person\u2026';
-      statusLine.textContent = 'Connecting you to our team';
-      humanBtn.textContent = 'Person requested';
+      text.textContent = pos ? T('queue.waitingAt', { position: pos }) : T('queue.waiting');
+      statusLine.textContent = T('header.connecting');
+      humanBtn.textContent = T('header.requested');
     } else {
-      var name = state.handoff.agentName || 'An agent';
+      var name = state.handoff.agentName || T('queue.anAgent');
       handoffBar.classList.add('sb-handoff--assigned');
-      text.textContent = name + ' joined \u2013 you are chatting with a person';
+      text.textContent = T('queue.joined', { name: name });
       title.textContent = name;
-      statusLine.textContent = 'Support team \u00b7 ' + cfg.title;
+      statusLine.textContent = T('header.supportTeam', { title: cfg.title });
       avatar.textContent = name.charAt(0).toUpperCase();
       avatar.classList.add('sb-avatar--agent');
-      humanBtn.textContent = 'With ' + name;
+      humanBtn.textContent = T('header.with', { name: name });
     }
   }
 
@@ -781,9 +836,9 @@
   }
 
   function pendingRow(item) {
-    var status = el('span', { class: 'sb-pstatus', text: ' \u00b7 Sending\u2026' });
+    var status = el('span', { class: 'sb-pstatus', text: T('log.sending') });
     var bubble = el('div', { class: 'sb-bubble' + (item.text ? '' : ' sb-option'), text: item.label || item.text });
-    var row = el('div', { class: 'sb-row sb-row--customer sb-row--pending', 'data-local': item.id }, [el('span', { class: 'sb-sr', text: 'You said: ' }), bubble, meta('customer', item.ts, null, status)]);
+    var row = el('div', { class: 'sb-row sb-row--customer sb-row--pending', 'data-local': item.id }, [el('span', { class: 'sb-sr', text: T('log.said', { who: T('log.you') }) }), bubble, meta('customer', item.ts, null, status)]);
     if (empty.parentNode) empty.remove();
     log.appendChild(row);
     scrollToEnd(true);
@@ -832,18 +887,18 @@
     row.classList.add('sb-row--failed');
     var st = row.querySelector('.sb-pstatus');
     if (st) {
-      st.textContent = ' \u00b7 Not sent: ' + (message || 'please try again') + ' ';
+      st.textContent = T('log.notSent', { reason: message || T('log.tryAgain') });
       var id = row.getAttribute('data-local');
       st.appendChild(
         el('button', {
           class: 'sb-retry',
           type: 'button',
-          text: 'Retry',
+          text: T('log.retry'),
           onclick: function () {
             var item = state.outbox.find(function (o) { return o.id === id; });
             row.classList.remove('sb-row--failed');
             row.classList.add('sb-row--pending');
-            st.textContent = ' \u00b7 Sending\u2026';
+            st.textContent = T('log.sending');
             if (item) {
               item.failed = false;
               store.set('outbox', state.outbox);
@@ -931,11 +986,12 @@
     lastTypingSent = Date.now();
     socket.emit('typing', { on: true });
   });
+  // The words the bot reads back as "Talk to a person" / "Back to the assistant" (the bot catalogue's chips, in the chat's language).
   humanBtn.addEventListener('click', function () {
-    send({ text: 'Talk to a person' });
+    send({ text: T('sends.talkToPerson') });
   });
   leaveBtn.addEventListener('click', function () {
-    send({ text: 'Back to the assistant' });
+    send({ text: T('sends.backToAssistant') });
   });
 
   // ---------- connection ----------
@@ -988,7 +1044,7 @@
     var given = pendingIdentity;
     pendingIdentity = null;
     var refused = function (message) {
-      addSystem(message || 'We couldn\u2019t confirm your sign-in, so this chat continues as a guest.', 'sb-row--error');
+      addSystem(message || T('identity.refused'), 'sb-row--error');
       if (afterRefusal) afterRefusal();
     };
     Promise.resolve()
@@ -1014,7 +1070,8 @@
             // The newest token any tab of this shop received (a newer one revokes the older ones).
             var shared = store.get('token', null);
             if (typeof shared === 'string' && shared) state.token = shared;
-            cb({ token: state.token || undefined, afterSeq: state.seq || 0 });
+            // The chat's locale: the bot answers in the language the widget shows (docs/i18n.md).
+            cb({ token: state.token || undefined, afterSeq: state.seq || 0, locale: LOCALE.asked || LOCALE.tag });
           },
           reconnectionDelay: 500,
           reconnectionDelayMax: 5000,
@@ -1025,10 +1082,10 @@
         });
         socket.on('disconnect', function (reason) {
           state.connected = false;
-          if (reason !== 'io client disconnect') showBanner('Connection lost \u2013 reconnecting\u2026 Your messages are kept.');
+          if (reason !== 'io client disconnect') showBanner(T('banner.lost'));
         });
         socket.on('connect_error', function () {
-          showBanner('Cannot reach the shop right now \u2013 retrying\u2026');
+          showBanner(T('banner.unreachable'));
         });
         socket.on('session', function (s) {
           if (!s || typeof s.token !== 'string') return;
@@ -1089,18 +1146,18 @@
       },
       function (err) {
         socket = null;
-        showBanner('The chat could not start: ' + err.message + '. Reload the page to try again.');
+        showBanner(T('banner.failed', { error: err.message }));
       },
     );
   }
 
   // ---------- rating a resolved chat (1-5 and an optional comment) ----------
   var CSAT_CHOICES = [
-    { rating: 1, emoji: '\ud83d\ude1e', label: 'Very poor' },
-    { rating: 2, emoji: '\ud83d\ude15', label: 'Poor' },
-    { rating: 3, emoji: '\ud83d\ude10', label: 'Okay' },
-    { rating: 4, emoji: '\ud83d\ude0a', label: 'Good' },
-    { rating: 5, emoji: '\ud83d\ude04', label: 'Excellent' },
+    { rating: 1, emoji: '\ud83d\ude1e', label: T('csat.labels.1') },
+    { rating: 2, emoji: '\ud83d\ude15', label: T('csat.labels.2') },
+    { rating: 3, emoji: '\ud83d\ude10', label: T('csat.labels.3') },
+    { rating: 4, emoji: '\ud83d\ude0a', label: T('csat.labels.4') },
+    { rating: 5, emoji: '\ud83d\ude04', label: T('csat.labels.5') },
   ];
   var csat = { ticketId: null, rating: null };
   var csatTimer = null;
@@ -1117,7 +1174,7 @@
     csat.ticketId = req.ticketId;
     csat.rating = null;
     clearTimeout(csatTimer);
-    csatQuestion.textContent = typeof req.question === 'string' && req.question ? req.question : 'How would you rate this chat?';
+    csatQuestion.textContent = typeof req.question === 'string' && req.question ? req.question : T('csat.question');
     csatRow.textContent = '';
     var choices = Array.isArray(req.choices) && req.choices.length === 5 ? req.choices : CSAT_CHOICES;
     choices.forEach(function (c) {
@@ -1139,12 +1196,12 @@
 
   function sendCsat(payload, done) {
     if (!socket || !socket.connected) {
-      csatStatus.textContent = 'You are offline \u2013 please try again in a moment.';
+      csatStatus.textContent = T('csat.offline');
       return;
     }
     socket.timeout(15000).emit('csat', payload, function (err, res) {
       if (err || !res || !res.ok) {
-        csatStatus.textContent = (res && res.message) || 'Sorry, your rating could not be saved. Please try again.';
+        csatStatus.textContent = (res && res.message) || T('csat.failed');
         return;
       }
       done(res);
@@ -1158,7 +1215,7 @@
       Array.prototype.forEach.call(csatRow.children, function (b) {
         b.setAttribute('aria-pressed', String(Number(b.getAttribute('data-rating')) === n));
       });
-      csatStatus.textContent = 'Thanks! You rated this chat ' + n + ' out of 5.';
+      csatStatus.textContent = T('csat.rated', { rating: n });
       csatMore.hidden = false;
     });
   }
@@ -1172,14 +1229,14 @@
     }
     sendCsat({ ticketId: csat.ticketId, rating: csat.rating, comment: comment }, function () {
       csatMore.hidden = true;
-      csatStatus.textContent = 'Thank you for your feedback!';
+      csatStatus.textContent = T('csat.thanks');
       input.focus();
       csatTimer = setTimeout(hideCsat, 5000);
     });
   });
   csatSkip.addEventListener('click', function () {
     csatMore.hidden = true;
-    csatStatus.textContent = 'Thank you for your feedback!';
+    csatStatus.textContent = T('csat.thanks');
     input.focus();
     csatTimer = setTimeout(hideCsat, 3000);
   });
@@ -1203,26 +1260,26 @@
 
   // The link row in one of its two states: Messenger connected (with "Disconnect"), or offered.
   function showMessenger(linked) {
-    var label = linked ? 'Messenger connected' : 'Continue on Messenger';
+    var label = linked ? T('link.connected') : T('link.continue');
     if (!linked && linkBtn.textContent === label) return; // already offered: keep an open link box
     linkBox.hidden = true;
     linkBox.textContent = '';
     linkBtn.disabled = linked;
     linkBtn.textContent = label;
-    linkBtn.setAttribute('aria-label', linked ? 'Messenger connected to this chat' : 'Continue on Messenger with this chat');
+    linkBtn.setAttribute('aria-label', linked ? T('link.connectedLabel') : T('link.continueLabel'));
     unlinkBtn.hidden = !linked;
     unlinkBtn.disabled = false;
   }
 
   // Disconnecting asks once more first: Messenger then no longer shows this chat or the orders.
   unlinkBtn.addEventListener('click', function () {
-    var yes = el('button', { class: 'sb-btn sb-btn--primary', type: 'button', text: 'Disconnect Messenger' });
-    var keep = el('button', { class: 'sb-btn', type: 'button', text: 'Keep it' });
-    showLinkBox([el('p', { class: 'sb-linktext', text: 'Disconnect Messenger? It will no longer show this chat or your orders; your history stays here.' }), yes, keep]);
+    var yes = el('button', { class: 'sb-btn sb-btn--primary', type: 'button', text: T('link.disconnectYes') });
+    var keep = el('button', { class: 'sb-btn', type: 'button', text: T('link.keep') });
+    showLinkBox([el('p', { class: 'sb-linktext', text: T('link.disconnectQuestion') }), yes, keep]);
     keep.addEventListener('click', function () { linkBox.hidden = true; unlinkBtn.focus(); });
     yes.addEventListener('click', function () {
       if (!socket || !socket.connected) {
-        showLinkBox([el('p', { class: 'sb-linktext', text: 'Not connected right now; please try again in a moment.' })]);
+        showLinkBox([el('p', { class: 'sb-linktext', text: T('link.offline') })]);
         return;
       }
       yes.disabled = true;
@@ -1230,7 +1287,7 @@
       socket.timeout(15000).emit('unlink', {}, function (err, res) {
         unlinkBtn.disabled = false;
         if (err || !res || res.ok !== true) {
-          showLinkBox([el('p', { class: 'sb-linktext', text: (res && typeof res.message === 'string' && res.message) || 'Sorry, Messenger could not be disconnected. Please try again.' })]);
+          showLinkBox([el('p', { class: 'sb-linktext', text: (res && typeof res.message === 'string' && res.message) || T('link.unlinkFailed') })]);
           return;
         }
         showMessenger(false); // the server's `unlinked` event adds the message to the chat
@@ -1241,33 +1298,29 @@
   function showLinkBox(children) {
     linkBox.textContent = '';
     children.forEach(function (c) { linkBox.appendChild(c); });
-    linkBox.appendChild(el('button', { class: 'sb-linkclose', type: 'button', 'aria-label': 'Hide', text: '\u00d7', onclick: function () { linkBox.hidden = true; linkBtn.focus(); } }));
+    linkBox.appendChild(el('button', { class: 'sb-linkclose', type: 'button', 'aria-label': T('link.hide'), text: '\u00d7', onclick: function () { linkBox.hidden = true; linkBtn.focus(); } }));
     linkBox.hidden = false;
   }
 
   linkBtn.addEventListener('click', function () {
     if (!socket || !socket.connected) {
-      showLinkBox([el('p', { class: 'sb-linktext', text: 'Not connected right now; please try again in a moment.' })]);
+      showLinkBox([el('p', { class: 'sb-linktext', text: T('link.offline') })]);
       return;
     }
     linkBtn.disabled = true;
     socket.timeout(15000).emit('link', {}, function (err, res) {
-      if (linkBtn.textContent === 'Continue on Messenger') linkBtn.disabled = false;
+      if (linkBtn.textContent === T('link.continue')) linkBtn.disabled = false;
       if (err || !res || res.ok !== true) {
-        showLinkBox([el('p', { class: 'sb-linktext', text: (res && typeof res.message === 'string' && res.message) || 'Sorry, no link could be created. Please try again.' })]);
+        showLinkBox([el('p', { class: 'sb-linktext', text: (res && typeof res.message === 'string' && res.message) || T('link.failed') })]);
         return;
       }
       var minutes = Math.max(1, Math.round((Date.parse(res.expiresAt) - Date.now()) / 60000)) || 10;
       var parts = [];
       var url = typeof res.url === 'string' && /^https:\/\/m\.me\/[^\s]+$/.test(res.url) ? res.url : null;
-      if (url) parts.push(el('a', { class: 'sb-btn sb-btn--primary', href: url, target: '_blank', rel: 'noopener noreferrer', text: 'Open Messenger' }));
-      parts.push(
-        el('p', { class: 'sb-linktext' }, [
-          url ? 'Or send ' : 'On Messenger, send ',
-          el('strong', { class: 'sb-code', text: 'link ' + String(res.code || '') }),
-          ' to our page. It works once, for ' + minutes + ' minutes.',
-        ]),
-      );
+      if (url) parts.push(el('a', { class: 'sb-btn sb-btn--primary', href: url, target: '_blank', rel: 'noopener noreferrer', text: T('link.open') }));
+      // "link XXXX-XXXX" is what Messenger reads (bot/linking.ts): the same word in every language.
+      var code = el('strong', { class: 'sb-code', text: 'link ' + String(res.code || '') });
+      parts.push(el('p', { class: 'sb-linktext' }, TParts(url ? 'link.orSend' : 'link.send', { minutes: minutes }, { code: code })));
       showLinkBox(parts);
     });
   });
@@ -1329,12 +1382,12 @@
       ? Promise.resolve({ result: 'no_cart' })
       : Promise.race([
           Promise.resolve(answers[answers.length - 1]).then(cartAnswer, function (e) { return { result: 'refused', reason: String((e && e.message) || e).slice(0, 200) }; }),
-          new Promise(function (resolve) { setTimeout(function () { resolve({ result: 'refused', reason: 'the store did not answer' }); }, 5000); }),
+          new Promise(function (resolve) { setTimeout(function () { resolve({ result: 'refused', reason: T('card.storeNoAnswer') }); }, 5000); }),
         ]);
     outcome.then(function (o) {
       var value = { action: 'add_to_cart', productId: productId, result: o.result };
       if (o.reason) value.reason = o.reason;
-      send({ value: JSON.stringify(value), text: label + ': ' + title.slice(0, 80) });
+      send({ value: JSON.stringify(value), text: T('card.button', { label: label, title: title.slice(0, 80) }) });
     });
   }
 
@@ -1395,7 +1448,7 @@
     askAbout: function (productId, title) {
       if (typeof productId !== 'string' || !productId) return;
       setOpen(true);
-      send({ value: JSON.stringify({ action: 'view', productId: productId }), text: 'Tell me about ' + String(title || 'this product').slice(0, 80) });
+      send({ value: JSON.stringify({ action: 'view', productId: productId }), text: T('card.askAbout', { title: String(title || T('card.thisProduct')).slice(0, 80) }) });
     },
     /** The page's cart: handler({ productId, quantity, title }) -> true | { ok, reason } | a promise of one. */
     onAddToCart: function (handler) { cartHandler = typeof handler === 'function' ? handler : null; },
