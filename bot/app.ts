@@ -2,6 +2,7 @@ import { ConversationState } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
 import type { AssignmentConfig, BotFrameworkSettings } from '../core/config.js';
 import { sendJson } from '../core/http.js';
+import { defaultTexts, type Texts } from '../core/i18n.js';
 import { createMetrics, sendErrorLabel, type Metrics } from '../core/metrics.js';
 import { TokenSigner } from '../core/tokens.js';
 import { SqliteBotStorage } from '../store/state.js';
@@ -74,6 +75,8 @@ export interface AppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** A log line per HTTP request (request id) and per bot turn (conversation id); off by default. */
   requestLogs?: boolean;
+  /** The store's locale, currency and time zone with the message catalogues (core/i18n.ts); English (India), INR by default. */
+  texts?: Texts;
   /** Log lines, optionally with structured fields (core/logger.ts); components get plain lines. */
   log?: (line: string, fields?: Record<string, unknown>) => void;
 }
@@ -98,6 +101,7 @@ export function createApp(opts: AppOptions): App {
   const log = opts.log ?? ((l: string) => console.error(l));
   const { store, services } = opts;
   const metrics = opts.metrics ?? createMetrics();
+  const texts = opts.texts ?? defaultTexts;
   const probe = (path: string) => path === '/healthz' || path === '/readyz' || path === '/metrics';
   const http = createHttpApp({
     log,
@@ -108,7 +112,7 @@ export function createApp(opts: AppOptions): App {
   adapter.onTurnError = async (ctx, err) => {
     log(`[bot] unhandled turn error: ${(err as Error).stack ?? err}`);
     try {
-      await ctx.sendActivity('Sorry, something went wrong on my side. Please try again in a moment.');
+      await ctx.sendActivity(texts.t(ctx.activity.locale, 'bot:error.unhandled'));
     } catch {
       // The channel itself failed; nothing more to say.
     }
@@ -117,9 +121,9 @@ export function createApp(opts: AppOptions): App {
   const userState = new CustomerUserState(storage);
 
   const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
-  const csat = new CsatService({ store, log });
-  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), log });
-  const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
+  const csat = new CsatService({ store, texts, log });
+  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), texts, log });
+  const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, texts, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
   const gateway = new Gateway(store, adapter, bot, {
     log,
     events: {
@@ -139,10 +143,10 @@ export function createApp(opts: AppOptions): App {
   const signer = opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random();
   const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log, { onSendError: (f) => metrics.messengerSendErrors.inc({ code: sendErrorLabel(f) }) }) : undefined;
   const linker = opts.messenger && sender
-    ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), log })
+    ? new AccountLinker({ store, gateway, signer: signer.derive('messenger-link'), ...(opts.messenger.pageName ? { pageName: opts.messenger.pageName } : {}), ...(opts.messenger.webChatUrl ? { webChatUrl: opts.messenger.webChatUrl } : {}), sendMessenger: (_psid, a) => sender.deliver(a), texts, log })
     : undefined;
   const identity = opts.identity ? new IdentityVerifier(opts.identity.secret, { ...(opts.identity.maxAgeSeconds ? { maxAgeSeconds: opts.identity.maxAgeSeconds } : {}) }) : undefined;
-  attachWebChannel(http.io, { gateway, store, signer, log, csat, receipts: delivery, ...(identity ? { identity } : {}), onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
+  attachWebChannel(http.io, { gateway, store, signer, log, texts, csat, receipts: delivery, ...(identity ? { identity } : {}), onTyping: (conversationId) => handoff.customerTyping(conversationId), ...(linker ? { linker } : {}), ...(opts.webRateLimit ? { rateLimit: opts.webRateLimit } : {}), ...(opts.webIpLimits ? { ipLimits: opts.webIpLimits } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) });
   handoff.attach(http.io);
   delivery.attachAgents(http.io);
   http.route('/api/agents/login', loginRoute({ store, log }));
@@ -174,7 +178,7 @@ export function createApp(opts: AppOptions): App {
     gateway.addOutlet('messenger', messengerOutlet({ sender, threads: delivery.threads, delivery, prepare: (a) => withAbsoluteLinks(a, m.webChatUrl), log }));
     http.route(
       '/webhooks/messenger',
-      createMessengerWebhook({ ...m, log, receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
+      createMessengerWebhook({ ...m, log, receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, texts, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
     );
   }
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
+import { Texts } from '../core/i18n.js';
 import { createLogger, lineLogger, type LogFn } from '../core/logger.js';
 import { createMetrics } from '../core/metrics.js';
 import { BatchedModel } from '../nlu/batched-model.js';
@@ -126,10 +127,13 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     cache: new FileSummaryCache(join(config.dataDir, 'review-summaries')),
     options: { progress: false },
   });
-  const web = createWebChat({ store, analyzer: lazyAnalyzer(async () => createReviewAnalyzer({ sentiment })), encoder, log });
+  // The store's language, currency and time zone (SHOPBOT_LOCALE, SHOPBOT_CURRENCY, SHOPBOT_TIMEZONE; docs/i18n.md).
+  const texts = new Texts(config.locale);
+  const web = createWebChat({ store, analyzer: lazyAnalyzer(async () => createReviewAnalyzer({ sentiment })), encoder, texts, log });
 
   const app = createApp({
     store,
+    texts,
     services: {
       nlu: analyzer,
       faq: faqAnswerer(retriever),

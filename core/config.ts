@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBusinessHours, type BusinessHours } from './business-hours.js';
+import { localeSettings, type LocaleSettings } from './i18n.js';
 
 // One typed configuration object, read from environment variables. Every default runs the demo
 // store offline: embedded SQLite under data/, the bundled model under models/, no accounts or keys.
@@ -44,6 +45,11 @@ export interface Config {
   botFramework: BotFrameworkSettings;
   /** When the support team works (SHOPBOT_SUPPORT_HOURS, SHOPBOT_TIMEZONE, SHOPBOT_HOLIDAYS); null: no schedule. */
   supportHours: BusinessHours | null;
+  /**
+   * The store's default locale, currency and time zone (SHOPBOT_LOCALE, default en-IN; SHOPBOT_CURRENCY,
+   * default INR; SHOPBOT_TIMEZONE, default Asia/Kolkata): the customers' texts and formats (docs/i18n.md).
+   */
+  locale: LocaleSettings;
   /** How waiting chats reach agents (SHOPBOT_ASSIGNMENT, SHOPBOT_MAX_CHATS, SHOPBOT_REPLY_TIMEOUT). */
   assignment: AssignmentConfig;
   /**
@@ -150,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: int('PORT', env.PORT, 3000, 0, 65535),
       trustedProxies: (env.SHOPBOT_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     },
+    locale: localeSettings(env),
     supportHours: env.SHOPBOT_SUPPORT_HOURS
       ? parseBusinessHours(env.SHOPBOT_SUPPORT_HOURS, env.SHOPBOT_TIMEZONE || 'Asia/Kolkata', (env.SHOPBOT_HOLIDAYS ?? '').split(',').map((h) => h.trim()).filter(Boolean))
       : null,
