@@ -19,7 +19,14 @@ export const SOURCE_LANGUAGE = 'en';
 // The folder above core/; compiled, that is dist/, and the project (locales/) is above it.
 const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = basename(HERE) === 'dist' && !existsSync(resolve(HERE, 'package.json')) ? dirname(HERE) : HERE;
-export const LOCALES_DIR = resolve(ROOT, 'locales');
+/**
+ * The catalogues' folder: SHOPBOT_LOCALES_DIR, else locales/ next to the modules (the project from
+ * source), above dist/ (a compiled build in the project), or under SHOPBOT_ROOT (a build elsewhere).
+ */
+export const LOCALES_DIR = ((): string => {
+  const candidates = [process.env.SHOPBOT_LOCALES_DIR, resolve(HERE, 'locales'), resolve(ROOT, 'locales'), process.env.SHOPBOT_ROOT ? resolve(process.env.SHOPBOT_ROOT, 'locales') : undefined];
+  return candidates.find((d): d is string => d !== undefined && d !== '' && existsSync(d)) ?? resolve(ROOT, 'locales');
+})();
 
 /** The store's own settings (core/config.ts reads them from the environment). */
 export interface LocaleSettings {
