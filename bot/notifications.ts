@@ -1,4 +1,5 @@
 import type { DB } from '../store/db.js';
+import { translate } from '../core/i18n.js';
 import { NotificationPrefRepo } from '../store/order-events.js';
 
 // "Stop sending me order updates" / "turn notifications back on": the customer's say over the
@@ -38,16 +39,17 @@ export function notificationRequest(text: string): NotificationRequest | null {
   return off ? 'off' : on ? 'on' : null;
 }
 
+/** The replies in English (bot catalogue: notifications.*); the bot words them in the chat's language. */
 export const NOTIFICATION_TEXTS = {
-  off: "Okay, I won't send you order updates any more. You can still ask me about your orders here any time. To get them again, say \"turn on order updates\".",
-  alreadyOff: 'Order updates are already off for you. To get them again, say "turn on order updates".',
-  on: 'Done: I\'ll message you here when your orders ship, are out for delivery and arrive. To stop them, say "stop order updates".',
-  alreadyOn: 'Order updates are already on: I\'ll message you here when your orders ship, are out for delivery and arrive. To stop them, say "stop order updates".',
+  off: translate('en', 'bot:notifications.off'),
+  alreadyOff: translate('en', 'bot:notifications.alreadyOff'),
+  on: translate('en', 'bot:notifications.on'),
+  alreadyOn: translate('en', 'bot:notifications.alreadyOn'),
 } as const;
 
 /** Stores the customer's choice and returns the reply to send. */
-export function applyNotificationRequest(db: DB, customerId: string, request: NotificationRequest, now?: () => number): string {
+export function applyNotificationRequest(db: DB, customerId: string, request: NotificationRequest, now?: () => number, say: (key: keyof typeof NOTIFICATION_TEXTS) => string = (k) => NOTIFICATION_TEXTS[k]): string {
   const changed = new NotificationPrefRepo(db, now).setOrderUpdates(customerId, request === 'on');
-  if (request === 'off') return changed ? NOTIFICATION_TEXTS.off : NOTIFICATION_TEXTS.alreadyOff;
-  return changed ? NOTIFICATION_TEXTS.on : NOTIFICATION_TEXTS.alreadyOn;
+  if (request === 'off') return say(changed ? 'off' : 'alreadyOff');
+  return say(changed ? 'on' : 'alreadyOn');
 }

@@ -1,4 +1,5 @@
 import type { Store } from '../store/index.js';
+import { defaultTexts, translate, type Texts, type Vars } from '../core/i18n.js';
 import { NotificationPrefRepo, OrderEventRepo, type NotificationOutcome, type OrderEvent } from '../store/order-events.js';
 import type { MessengerThreadRepo } from '../store/receipts.js';
 import type { Order } from '../store/types.js';
@@ -52,52 +53,60 @@ export function plain(value: string, max = 80): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
-export const OPT_OUT_HINT = 'Don\'t want these updates? Say "stop order updates".';
+/** The opt-out line of a customer's first update, in English (bot catalogue: updates.hint). */
+export const OPT_OUT_HINT = translate('en', 'bot:updates.hint');
 
 /**
  * The customer's message about an event: short, with the order number, and the carrier and
  * tracking number (and the tracking page, SHOPBOT_TRACKING_URL or the courier's) where known.
  * `hint`: the first update a customer gets says how to turn them off.
  */
-export function orderUpdateText(e: Pick<OrderEvent, 'type' | 'orderId' | 'tracking' | 'carrier'>, order: Pick<Order, 'tracking' | 'carrier'> | undefined, opts: { trackingUrl?: string; hint?: boolean } = {}): string {
+export function orderUpdateText(
+  e: Pick<OrderEvent, 'type' | 'orderId' | 'tracking' | 'carrier'>,
+  order: Pick<Order, 'tracking' | 'carrier'> | undefined,
+  opts: { trackingUrl?: string; hint?: boolean; /** The conversation's locale (its route's); the store's default when absent. */ locale?: string; texts?: Texts } = {},
+): string {
+  const t = (key: string, vars: Vars = {}) => (opts.texts ?? defaultTexts).t(opts.locale, `bot:updates.${key}`, vars);
   const id = plain(e.orderId, 64);
   const trackingNo = e.tracking ?? order?.tracking ?? null;
   const carrierName = e.carrier ?? order?.carrier ?? null;
   const carrier = carrierName ? plain(carrierName, 40) : '';
   const tracking = trackingNo ? plain(trackingNo, 64) : '';
   const link = tracking ? trackingLink({ tracking: trackingNo, carrier: carrierName }, opts.trackingUrl) : null;
-  const track = tracking ? ` Tracking number: ${tracking}${link ? ` (${link})` : ''}.` : '';
+  const track = tracking ? (link ? t('trackingLink', { tracking, link }) : t('tracking', { tracking })) : '';
   let text: string;
   switch (e.type) {
     case 'shipped':
-      text = `Good news: your order ${id} has shipped${carrier ? ` with ${carrier}` : ''}.${track}`;
+      text = carrier ? t('shippedWith', { id, carrier, track }) : t('shipped', { id, track });
       break;
     case 'out_for_delivery':
-      text = `Your order ${id} is out for delivery${carrier ? ` with ${carrier}` : ''} and should arrive today.${track}`;
+      text = carrier ? t('outForDeliveryWith', { id, carrier, track }) : t('outForDelivery', { id, track });
       break;
     case 'delivery_attempted':
-      text = `The courier could not deliver your order ${id} and will try again.${track}`;
+      text = t('attempted', { id, track });
       break;
     case 'delivered':
-      text = `Your order ${id} has been delivered. If anything is wrong with it, just tell me here.`;
+      text = t('delivered', { id });
       break;
     case 'cancelled':
-      text = `Your order ${id} has been cancelled. If you have questions about it, just ask me here.`;
+      text = t('cancelled', { id });
       break;
     case 'refund_issued':
-      text = `A refund for your order ${id} has been issued. It can take a few working days to show on your statement.`;
+      text = t('refundIssued', { id });
       break;
     case 'returned':
-      text = `Your return of order ${id} has reached us.`;
+      text = t('returned', { id });
       break;
   }
-  return opts.hint ? `${text} ${OPT_OUT_HINT}` : text;
+  return opts.hint ? `${text} ${t('hint')}` : text;
 }
 
 export interface OrderUpdatesOptions {
   store: Pick<Store, 'db'>;
   /** The shop's tracking page with {carrier} and {tracking} (SHOPBOT_TRACKING_URL). */
   trackingUrl?: string;
+  /** The store's locale and texts (core/i18n.ts): updates are worded in the conversation's locale. */
+  texts?: Texts;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -157,7 +166,7 @@ export class OrderUpdates {
     if (!target) return skip('no_channel', null, 'the customer has never chatted on the web or Messenger');
     const { route } = target;
     const order = ch.store.orders.get(event.orderId);
-    const text = orderUpdateText(event, order, { ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}), hint: this.events.reachedCount(event.customerId) === 0 });
+    const text = orderUpdateText(event, order, { ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}), hint: this.events.reachedCount(event.customerId) === 0, ...(route.locale ? { locale: route.locale } : {}), ...(this.opts.texts ? { texts: this.opts.texts } : {}) });
     const activity = { type: 'message' as const, text, channelData: { orderEvent: event.eventId, messagingType: 'UPDATE' } };
 
     let outcome: NotificationOutcome;

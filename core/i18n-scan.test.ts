@@ -20,6 +20,8 @@ const FILES = [
   'bot/channels/messenger-texts.ts',
   'bot/channels/messenger-profile.ts',
   'bot/channels/botframework.ts',
+  'bot/order-updates.ts',
+  'bot/notifications.ts',
   'web-chat/public/widget.js',
 ];
 
@@ -33,6 +35,7 @@ const ALLOWED = new Map<string, string>([
   ['read needs the seq of a message.', 'a protocol error for client developers (the widget always sends a seq)'],
   ['[Customer sent an attachment]', 'a transcript note for agents (staff pages are English)'],
   ['past support chats', "where a suggested answer came from, in the agent console (staff pages are English)"],
+  ['the event no longer applies to the order', "an order event's outcome for the admin API, never sent to a customer"],
   ['io client disconnect', "socket.io's reason for a disconnect the widget asked for, compared, never shown"],
 ]);
 
