@@ -4,7 +4,7 @@ import { intFlag, parseArgs } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { loadEncoderOffThread, loadSentimentOffThread } from '../nlu/off-thread.js';
 import { summarizeReviewList, type ReviewInput } from '../nlu/reviews.js';
-import { sentimentOptionsFromEnv } from '../nlu/sentiment.js';
+import { sentimentOptions } from '../nlu/sentiment.js';
 import { emit, round, rssMb } from './stats.js';
 
 // `npm run bench -- reviews [--n 5000]`: one product's review summary (overall and per-aspect
@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   // Real reviews of many products, summarized as one product's: the worst case for aspect discovery.
   const reviews: ReviewInput[] = rows.slice(0, n).map((r) => ({ id: r.id, productId: 'bench', rating: r.rating, title: r.title ?? '', text: r.text, date: r.date }));
   const log = (line: string) => process.stderr.write(line + '\n');
-  const [encoder, sentiment] = await Promise.all([loadEncoderOffThread({ ...config.encoder, log }), loadSentimentOffThread({ ...sentimentOptionsFromEnv(config), log })]);
+  const [encoder, sentiment] = await Promise.all([loadEncoderOffThread({ ...config.encoder, log }), loadSentimentOffThread({ ...sentimentOptions(config), log })]);
   try {
     const run = async (phase: string, maxAnalyzed: number) => {
       const t0 = performance.now();

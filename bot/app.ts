@@ -28,16 +28,9 @@ import type { AnswerIndex, BotServices } from './services.js';
 import { ShopBot } from './shop-bot.js';
 import type { BusinessHours } from '../core/business-hours.js';
 
-export interface MessengerConfig {
-  verifyToken: string;
-  appSecret: string;
-  pageAccessToken: string;
-  graphBase: string;
-  /** Page name or id for "Continue on Messenger" m.me links; without it only the typed code works. */
-  pageName?: string;
-  /** The shop's page with the web chat (SHOPBOT_PUBLIC_URL), named when Messenger users ask for the web. */
-  webChatUrl?: string;
-}
+import type { MessengerSettings } from '../core/config.js';
+
+export type MessengerConfig = MessengerSettings;
 
 export interface AppOptions {
   store: Store;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
 import { loadConfig } from './config.js';
 
 describe('configuration', () => {
@@ -28,5 +29,21 @@ describe('configuration', () => {
     expect(() => loadConfig({ SHOPBOT_ASSIGNMENT: 'random' })).toThrow(/SHOPBOT_ASSIGNMENT must be one of auto, manual/);
     expect(() => loadConfig({ SHOPBOT_MAX_CHATS: '0' })).toThrow(/SHOPBOT_MAX_CHATS/);
     expect(() => loadConfig({ SHOPBOT_REPLY_TIMEOUT: '1.5' })).toThrow(/SHOPBOT_REPLY_TIMEOUT/);
+  });
+
+  it('reads every setting the server needs here, not at its call sites: Messenger only with all three secrets, help articles, quiet, demo passwords', () => {
+    const none = loadConfig({});
+    expect(none.messenger).toBeNull();
+    expect(none.sessionSecret).toBeNull();
+    expect(none.helpDir).toBe(resolve(none.fixturesDir, 'store', 'help'));
+    expect(none.quiet).toBe(false);
+    expect(none.demoStaff).toEqual({ agentPassword: null, productPassword: null });
+    expect(loadConfig({ MESSENGER_APP_SECRET: 'a', MESSENGER_VERIFY_TOKEN: 'v' }).messenger).toBeNull();
+    const on = loadConfig({ MESSENGER_APP_SECRET: 'a', MESSENGER_VERIFY_TOKEN: 'v', MESSENGER_PAGE_TOKEN: 'p', MESSENGER_PAGE_NAME: 'my.shop', SHOPBOT_QUIET: '1', SHOPBOT_AGENT_PASSWORD: 'longer-secret' });
+    expect(on.messenger).toMatchObject({ appSecret: 'a', verifyToken: 'v', pageAccessToken: 'p', pageName: 'my.shop', graphBase: 'https://graph.facebook.com/v21.0' });
+    expect(on.quiet).toBe(true);
+    expect(on.demoStaff.agentPassword).toBe('longer-secret');
+    expect(() => loadConfig({ MESSENGER_APP_SECRET: 'a', MESSENGER_VERIFY_TOKEN: 'v', MESSENGER_PAGE_TOKEN: 'p', MESSENGER_PAGE_NAME: '<script>' })).toThrow(/MESSENGER_PAGE_NAME/);
+    expect(loadConfig({ SHOPBOT_HELP_DIR: 'docs/help' }).helpDir).toBe(resolve(none.root, 'docs/help'));
   });
 });

@@ -31,6 +31,20 @@ export interface Config {
     /** Chat message sentiment: "head" on the shared encoder's vector, or the fine-tuned "model" (a second pass). */
     chatSentiment: 'head' | 'model';
   };
+  /** Secret of web session tokens (SHOPBOT_SECRET); null: generated once and kept in data/session.key. */
+  sessionSecret: string | null;
+  /** Messenger, on only when its app secret, verify token and page token are all set; null: off. */
+  messenger: MessengerSettings | null;
+  /** The shop's tracking page for saved replies' {{order.trackingLink}} (SHOPBOT_TRACKING_URL). */
+  trackingUrl: string | null;
+  /** The store's help-centre articles (SHOPBOT_HELP_DIR; default fixtures/store/help). */
+  helpDir: string;
+  /** SHOPBOT_QUIET=1: no progress bars or seeding reports (tests, scripts). */
+  quiet: boolean;
+  /** Passwords of the demo staff accounts created by seeding (SHOPBOT_AGENT_PASSWORD, SHOPBOT_PRODUCT_PASSWORD); null: the demo defaults. */
+  demoStaff: { agentPassword: string | null; productPassword: string | null };
+  /** The review/chat sentiment model (SHOPBOT_SENTIMENT_MODEL folder, SHOPBOT_SENTIMENT_DTYPE fp32|q8). */
+  sentiment: { model: string; dtype: 'fp32' | 'q8' };
   http: {
     host: string;
     port: number;
@@ -63,6 +77,28 @@ export interface Config {
    * text on a terminal, JSON otherwise) and SHOPBOT_METRICS_TOKEN (bearer token of /metrics; null: open).
    */
   observability: { logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; logFormat: 'json' | 'text' | 'auto'; metricsToken: string | null };
+}
+
+export interface MessengerSettings {
+  verifyToken: string;
+  appSecret: string;
+  pageAccessToken: string;
+  graphBase: string;
+  /** Page name or id for "Continue on Messenger" m.me links; without it only the typed code works. */
+  pageName?: string;
+  /** The shop's page with the web chat (SHOPBOT_PUBLIC_URL), named when Messenger users ask for the web. */
+  webChatUrl?: string;
+}
+
+/** Messenger is on only when its secrets are configured: no unsigned webhook is ever accepted. */
+function messengerSettings(env: NodeJS.ProcessEnv): MessengerSettings | null {
+  const { MESSENGER_APP_SECRET: appSecret, MESSENGER_VERIFY_TOKEN: verifyToken, MESSENGER_PAGE_TOKEN: pageAccessToken } = env;
+  if (!appSecret || !verifyToken || !pageAccessToken) return null;
+  const pageName = env.MESSENGER_PAGE_NAME?.trim();
+  if (pageName && !/^[A-Za-z0-9._-]{1,100}$/.test(pageName)) throw new Error(`MESSENGER_PAGE_NAME must be a page name or id (letters, digits, . _ -), got "${pageName}"`);
+  const webChatUrl = env.SHOPBOT_PUBLIC_URL?.trim();
+  if (webChatUrl && !/^https?:\/\/[^\s"<>]{1,300}$/.test(webChatUrl)) throw new Error(`SHOPBOT_PUBLIC_URL must be the shop's http(s) address, got "${webChatUrl}"`);
+  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', ...(pageName ? { pageName } : {}), ...(webChatUrl ? { webChatUrl } : {}) };
 }
 
 export interface AssignmentConfig {
@@ -150,6 +186,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       inference: oneOf('SHOPBOT_INFERENCE', env.SHOPBOT_INFERENCE, ['worker', 'inline'] as const, 'worker'),
       threads: int('SHOPBOT_ONNX_THREADS', env.SHOPBOT_ONNX_THREADS, 0, 0, 256),
       chatSentiment: oneOf('SHOPBOT_CHAT_SENTIMENT', env.SHOPBOT_CHAT_SENTIMENT, ['head', 'model'] as const, 'head'),
+    },
+    sessionSecret: env.SHOPBOT_SECRET || null,
+    messenger: messengerSettings(env),
+    trackingUrl: env.SHOPBOT_TRACKING_URL || null,
+    helpDir: env.SHOPBOT_HELP_DIR ? resolve(root, env.SHOPBOT_HELP_DIR) : resolve(root, env.SHOPBOT_FIXTURES ?? 'fixtures', 'store', 'help'),
+    quiet: env.SHOPBOT_QUIET === '1',
+    demoStaff: { agentPassword: env.SHOPBOT_AGENT_PASSWORD || null, productPassword: env.SHOPBOT_PRODUCT_PASSWORD || null },
+    sentiment: {
+      model: env.SHOPBOT_SENTIMENT_MODEL ? resolve(env.SHOPBOT_SENTIMENT_MODEL) : resolve(root, 'models/sentiment-minilm'),
+      dtype: oneOf('SHOPBOT_SENTIMENT_DTYPE', env.SHOPBOT_SENTIMENT_DTYPE || undefined, ['fp32', 'q8'] as const, 'q8'),
     },
     http: {
       host: env.HOST ?? '127.0.0.1',

@@ -4,7 +4,7 @@ import { loadConfig } from '../core/config.js';
 import { formatLineErrors, isRecord, readJsonl } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
 import { MAX_INPUT_BYTES } from '../nlu/encoder.js';
-import { loadSentiment, polarLabel, SENTIMENT_LABELS, sentimentOptionsFromEnv, type SentimentLabel, type SentimentOptions, type SentimentResult } from '../nlu/sentiment.js';
+import { loadSentiment, polarLabel, SENTIMENT_LABELS, sentimentOptions, type SentimentLabel, type SentimentOptions, type SentimentResult } from '../nlu/sentiment.js';
 
 // `npm run --silent eval -- sentiment --test E.jsonl [--chat | --model DIR] [--dtype q8|fp32] [--strict]`
 // Lines: {"text": "...", "label": "positive"|"negative"|"neutral"}. A file without neutral labels is
@@ -72,7 +72,7 @@ export function predict(r: SentimentResult, binary: boolean): SentimentLabel {
 
 /** The sentiment model the evals run: the configured one, or `--model DIR` / `--dtype q8|fp32`. */
 export function sentimentOptionsFromFlags(flags: Record<string, string | true>): SentimentOptions {
-  const opts = sentimentOptionsFromEnv(loadConfig());
+  const opts = sentimentOptions(loadConfig());
   const model = stringFlag(flags, 'model');
   if (model) opts.model = resolve(model);
   const dtype = stringFlag(flags, 'dtype');

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config.js';
 import { BatchedEncoder, loadEncoder, type EncoderOptions, type LoadedEncoder, type ModelMeta } from './encoder.js';
 import { ModelNotFoundError } from './encoder-types.js';
-import { BatchedSentiment, loadSentiment, sentimentOptionsFromEnv, type LoadedSentiment, type SentimentOptions, type SentimentResult } from './sentiment.js';
+import { BatchedSentiment, loadSentiment, sentimentOptions, type LoadedSentiment, type SentimentOptions, type SentimentResult } from './sentiment.js';
 
 // Runs a model in a worker thread behind the same Encoder / SentimentAnalyzer API. The server uses
 // this so inference never blocks the event loop: sockets, SQLite and the policy keep going while a
@@ -222,7 +222,7 @@ export function loadConfiguredEncoder(config: Config, o: { inference?: 'worker' 
   return ((o.inference ?? config.encoder.inference) === 'worker' ? loadEncoderOffThread : loadEncoder)({ ...config.encoder, ...threads, ...o.over });
 }
 
-export function loadConfiguredSentiment(config: Config, o: { inference?: 'worker' | 'inline'; env?: NodeJS.ProcessEnv; over?: Partial<SentimentOptions> } = {}): Promise<LoadedSentiment> {
+export function loadConfiguredSentiment(config: Config, o: { inference?: 'worker' | 'inline'; over?: Partial<SentimentOptions> } = {}): Promise<LoadedSentiment> {
   const threads = config.encoder.threads ? { threads: config.encoder.threads } : {};
-  return ((o.inference ?? config.encoder.inference) === 'worker' ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptionsFromEnv(config, o.env), ...threads, ...o.over });
+  return ((o.inference ?? config.encoder.inference) === 'worker' ? loadSentimentOffThread : loadSentiment)({ ...sentimentOptions(config), ...threads, ...o.over });
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { EncoderInputError, ModelNotFoundError } from './encoder-types.js';
 import { classificationScores, parseLabeledText } from '../eval/sentiment.js';
-import { loadSentiment, polarLabel, ratingToLabel, sentimentOptionsFromEnv, SentimentInputError, type LoadedSentiment } from './sentiment.js';
+import { loadSentiment, polarLabel, ratingToLabel, sentimentOptions, SentimentInputError, type LoadedSentiment } from './sentiment.js';
 
 const MODEL = resolve(import.meta.dirname, '../models/sentiment-minilm');
 
@@ -127,13 +127,13 @@ describe('sentiment loading and helpers', () => {
     expect(() => ratingToLabel(Number.NaN)).toThrow(RangeError);
   });
 
-  it('reads its settings from the environment', () => {
+  it('reads its settings from the configuration', () => {
     const config = loadConfig({});
-    const o = sentimentOptionsFromEnv(config, {});
+    const o = sentimentOptions(config);
     expect(o.model).toBe(resolve(config.root, 'models/sentiment-minilm'));
     expect(o.dtype).toBe('q8');
-    expect(sentimentOptionsFromEnv(config, { SHOPBOT_SENTIMENT_DTYPE: 'fp32' }).dtype).toBe('fp32');
-    expect(() => sentimentOptionsFromEnv(config, { SHOPBOT_SENTIMENT_DTYPE: 'int4' })).toThrow(/SHOPBOT_SENTIMENT_DTYPE/);
+    expect(sentimentOptions(loadConfig({ SHOPBOT_SENTIMENT_DTYPE: 'fp32' })).dtype).toBe('fp32');
+    expect(() => loadConfig({ SHOPBOT_SENTIMENT_DTYPE: 'int4' })).toThrow(/SHOPBOT_SENTIMENT_DTYPE/);
   });
 
   it('validates eval lines and scores binary and 3-class predictions', () => {

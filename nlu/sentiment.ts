@@ -70,19 +70,9 @@ export function polarLabel(r: Pick<SentimentResult, 'probs'>): 'positive' | 'neg
   return r.probs.positive >= r.probs.negative ? 'positive' : 'negative';
 }
 
-/** Reads the sentiment settings from the environment, with the shared encoder's device. */
-export function sentimentOptionsFromEnv(config: Config, envVars: NodeJS.ProcessEnv = process.env): SentimentOptions {
-  const dtype = envVars.SHOPBOT_SENTIMENT_DTYPE;
-  if (dtype !== undefined && dtype !== '' && dtype !== 'fp32' && dtype !== 'q8') {
-    throw new Error(`SHOPBOT_SENTIMENT_DTYPE must be one of fp32, q8 (got "${dtype}")`);
-  }
-  return {
-    model: envVars.SHOPBOT_SENTIMENT_MODEL ? resolve(envVars.SHOPBOT_SENTIMENT_MODEL) : resolve(config.root, DEFAULT_SENTIMENT_MODEL),
-    device: config.encoder.device,
-    dtype: (dtype || 'q8') as Dtype,
-    maxBatch: config.encoder.maxBatch,
-    maxWaitMs: config.encoder.maxWaitMs,
-  };
+/** The sentiment settings of the configuration, with the shared encoder's device and batching. */
+export function sentimentOptions(config: Config): SentimentOptions {
+  return { model: config.sentiment.model, device: config.encoder.device, dtype: config.sentiment.dtype as Dtype, maxBatch: config.encoder.maxBatch, maxWaitMs: config.encoder.maxWaitMs };
 }
 
 const HELP = {
@@ -209,7 +199,7 @@ let shared: Promise<LoadedSentiment> | null = null;
 
 export function getSharedSentiment(config: Config): Promise<SentimentAnalyzer> {
   if (!shared) {
-    shared = loadSentiment(sentimentOptionsFromEnv(config)).catch((err: unknown) => {
+    shared = loadSentiment(sentimentOptions(config)).catch((err: unknown) => {
       shared = null; // a later call retries, e.g. after the model folder is restored
       throw err;
     });

@@ -17,7 +17,7 @@ import { loadConfig } from '../core/config.js';
 import { loadConfiguredEncoder } from '../nlu/off-thread.js';
 import { FaqRetriever } from './answer.js';
 import { FaqIndex } from './index-store.js';
-import { chunkArticles, helpDirOf, KnowledgeError, loadArticles, reindexKnowledge } from './knowledge.js';
+import { chunkArticles, KnowledgeError, loadArticles, reindexKnowledge } from './knowledge.js';
 
 const USAGE = 'usage: npm run kb -- reindex [--dry-run] | list | ask "<question>"   [--db path] [--dir path] [--quiet]';
 
@@ -34,7 +34,7 @@ interface Args {
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
   const config = loadConfig(env);
-  const args: Args = { command: 'reindex', question: '', db: config.dbPath, dir: helpDirOf(config, env), dryRun: false, quiet: env.SHOPBOT_QUIET === '1' };
+  const args: Args = { command: 'reindex', question: '', db: config.dbPath, dir: config.helpDir, dryRun: false, quiet: config.quiet };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -316,13 +316,12 @@ describe('help articles in the FAQ index', () => {
     await expect(reindexKnowledge(index, help, counter)).rejects.toThrow(/slug "returns" is also used/);
     expect(index.size).toBe(size);
     const lines: string[] = [];
-    const env = { SHOPBOT_HELP_DIR: help };
-    expect(await syncKnowledge(index, { root: ROOT, fixturesDir: join(ROOT, 'fixtures') }, { env, log: (l) => lines.push(l) })).toBeNull();
+    expect(await syncKnowledge(index, { helpDir: help }, { log: (l) => lines.push(l) })).toBeNull();
     expect(lines.join('\n')).toMatch(/not re-indexed, the index keeps the ones it had/);
     expect(index.size).toBe(size);
     rmSync(join(help, 'broken.md'));
-    expect(await syncKnowledge(index, { root: ROOT, fixturesDir: join(ROOT, 'fixtures') }, { env, log: () => undefined })).toMatchObject({ added: 0, updated: 0, removed: 0 });
-    expect(await syncKnowledge(index, { root: ROOT, fixturesDir: join(dir, 'nowhere') }, { env: {}, log: (l) => lines.push(l) })).toBeNull();
+    expect(await syncKnowledge(index, { helpDir: help }, { log: () => undefined })).toMatchObject({ added: 0, updated: 0, removed: 0 });
+    expect(await syncKnowledge(index, { helpDir: join(dir, 'nowhere', 'store', 'help') }, { log: (l) => lines.push(l) })).toBeNull();
     expect(lines.at(-1)).toMatch(/no help articles/);
   });
 });

@@ -532,19 +532,14 @@ export async function reindexKnowledge(index: FaqIndex, dir: string, encoder: En
   return report;
 }
 
-/** Where the store's articles live: SHOPBOT_HELP_DIR, else `<fixtures>/store/help`. */
-export function helpDirOf(config: Pick<Config, 'root' | 'fixturesDir'>, env: NodeJS.ProcessEnv = process.env): string {
-  return env.SHOPBOT_HELP_DIR ? resolve(config.root, env.SHOPBOT_HELP_DIR) : join(config.fixturesDir, 'store', 'help');
-}
-
 /**
  * For the server at start, after the FAQ index is open: re-indexes the help articles (only what
  * changed since the last run is embedded). Never throws: a missing folder or a bad article is
  * logged and the index keeps the articles it had.
  */
-export async function syncKnowledge(index: FaqIndex, config: Pick<Config, 'root' | 'fixturesDir'>, opts: { env?: NodeJS.ProcessEnv; log?: (line: string) => void; progress?: boolean } = {}): Promise<ReindexReport | null> {
+export async function syncKnowledge(index: FaqIndex, config: Pick<Config, 'helpDir'>, opts: { log?: (line: string) => void; progress?: boolean } = {}): Promise<ReindexReport | null> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const dir = helpDirOf(config, opts.env);
+  const dir = config.helpDir;
   if (!existsSync(dir)) {
     log(`[kb] no help articles at ${dir}; answering from transcripts only`);
     return null;

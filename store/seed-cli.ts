@@ -11,20 +11,22 @@
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../core/config.js';
 import { openDatabase } from './db.js';
-import { SeedError, seed, seedIfNeeded, SEED_TABLES, type SeedReport } from './seed.js';
+import { demoPasswords, SeedError, seed, seedIfNeeded, SEED_TABLES, type SeedReport } from './seed.js';
 
 interface Args {
   db: string;
   fixtures: string;
   ifNeeded: boolean;
   quiet: boolean;
+  /** The demo staff passwords of the configuration (SHOPBOT_AGENT_PASSWORD, SHOPBOT_PRODUCT_PASSWORD). */
+  passwords: { agentPassword?: string; productPassword?: string };
 }
 
 const USAGE = 'usage: tsx store/seed-cli.ts [--db path] [--fixtures dir] [--if-needed] [--quiet]';
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
   const config = loadConfig(env);
-  const args: Args = { db: config.dbPath, fixtures: config.fixturesDir, ifNeeded: false, quiet: false };
+  const args: Args = { db: config.dbPath, fixtures: config.fixturesDir, ifNeeded: false, quiet: config.quiet, passwords: demoPasswords(config) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -77,7 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   try {
-    const opts = { silent: args.quiet };
+    const opts = { silent: args.quiet, ...args.passwords };
     const report = args.ifNeeded ? await seedIfNeeded(db, args.fixtures, opts) : await seed(db, args.fixtures, opts);
     if (report.skipped && !args.quiet) process.stderr.write(`seed: ${args.db} is already seeded with these fixtures; nothing to do\n`);
     process.stdout.write(`${JSON.stringify(summary(args.db, report))}\n`);

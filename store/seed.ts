@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Config } from '../core/config.js';
 import { formatLineErrors, readJsonl, type LineError } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
 import { hashPassword, verifyPasswordHash } from './agents.js';
@@ -432,9 +433,14 @@ interface Parsed {
  * required file is missing (nothing is written); otherwise returns (and, unless silent, prints to
  * stderr) a report of inserted / updated / unchanged / rejected rows per table.
  */
+/** The demo staff passwords a configuration sets, as seed options. */
+export function demoPasswords(config: Pick<Config, 'demoStaff'>): { agentPassword?: string; productPassword?: string } {
+  return { ...(config.demoStaff.agentPassword ? { agentPassword: config.demoStaff.agentPassword } : {}), ...(config.demoStaff.productPassword ? { productPassword: config.demoStaff.productPassword } : {}) };
+}
+
 export async function seed(db: DB, fixturesDir: string, opts: SeedOptions = {}): Promise<SeedReport> {
   const started = Date.now();
-  const silent = opts.silent ?? process.env.SHOPBOT_QUIET === '1';
+  const silent = opts.silent ?? false;
   const stream = opts.stream ?? process.stderr;
   const dir = resolveFixturesDir(fixturesDir);
   const missing = missingFiles(dir);
@@ -482,8 +488,8 @@ export async function seed(db: DB, fixturesDir: string, opts: SeedOptions = {}):
   parsed.events = await read('events.jsonl', 'events', eventValidator(known));
 
   const staffPlans = [
-    await planDemoStaff(db, DEMO_AGENT, opts.agentPassword ?? process.env.SHOPBOT_AGENT_PASSWORD ?? DEMO_AGENT.defaultPassword),
-    await planDemoStaff(db, DEMO_PRODUCT, opts.productPassword ?? process.env.SHOPBOT_PRODUCT_PASSWORD ?? DEMO_PRODUCT.defaultPassword),
+    await planDemoStaff(db, DEMO_AGENT, opts.agentPassword ?? DEMO_AGENT.defaultPassword),
+    await planDemoStaff(db, DEMO_PRODUCT, opts.productPassword ?? DEMO_PRODUCT.defaultPassword),
   ];
 
   const write = db.transaction(() => {
