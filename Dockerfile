@@ -54,6 +54,8 @@ COPY --from=build /app/dist dist
 COPY package.json ./
 COPY models models
 COPY fixtures fixtures
+# The message catalogues (core/i18n.ts finds them above dist/).
+COPY locales locales
 # The data folder (SQLite, indexes, trained heads) is the only place the server writes.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

@@ -5,6 +5,7 @@ import type { Recommender } from '../recommender/recommender.js';
 import { CatalogAdmin } from '../store/catalog-admin.js';
 import type { DB } from '../store/db.js';
 import { OrderUpdates } from '../bot/order-updates.js';
+import type { Texts } from '../core/i18n.js';
 import { createAdminApi } from './admin.js';
 import { orderEventRoutes } from './order-events.js';
 
@@ -34,6 +35,10 @@ export async function mountAdminApi(opts: {
   /** From catalogSeqNow() before the recommender was built. */
   since: number;
   env: NodeJS.ProcessEnv;
+  /** The store's locale and texts: order updates are worded in each conversation's language. */
+  texts: Texts;
+  /** Config.trackingUrl: the order page linked from shipping updates. */
+  trackingUrl?: string;
   trustedProxies?: readonly string[];
   log: (line: string) => void;
 }): Promise<MountedAdmin> {
@@ -42,7 +47,7 @@ export async function mountAdminApi(opts: {
   await sync.sync();
   const stopPoll = sync.poll(Number(opts.env.SHOPBOT_CATALOG_POLL_MS) > 0 ? Number(opts.env.SHOPBOT_CATALOG_POLL_MS) : 2000);
   // Order events reach customers through the app's channels, bound once the app exists (bot/main.ts).
-  const orderUpdates = new OrderUpdates({ store: { db: opts.db }, ...(opts.env.SHOPBOT_TRACKING_URL?.trim() ? { trackingUrl: opts.env.SHOPBOT_TRACKING_URL.trim() } : {}), log: opts.log });
+  const orderUpdates = new OrderUpdates({ store: { db: opts.db }, texts: opts.texts, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log: opts.log });
   const api = await createAdminApi({
     db: opts.db,
     onCatalogChange: async () => {

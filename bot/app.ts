@@ -12,7 +12,7 @@ import { attachBotFramework } from './channels/botframework.js';
 import { createMessengerWebhook, GraphSender, messengerNotices, messengerOutlet } from './channels/messenger.js';
 import { attachWebChannel } from './channels/web.js';
 import { IdentityVerifier } from './channels/web-identity.js';
-import { withAbsoluteLinks } from './channels/messenger-format.js';
+import { withAbsoluteLinks } from './channels/card-links.js';
 import { CsatService } from './csat.js';
 import { DeliveryDesk } from './delivery.js';
 import { Gateway } from './gateway.js';

@@ -118,7 +118,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const recommender = await Recommender.create({ catalog: new StoreCatalog(store), events: new StoreEvents(store), encoder, cacheDir: config.dataDir, silent: config.quiet });
   const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));
   // The admin API (/api/admin, /api/docs) and the sync that brings product changes to recommendations.
-  const adminApi = await mountAdminApi({ db: store.db, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, trustedProxies: config.http.trustedProxies, log });
+  const texts = new Texts(config.locale);
+  const adminApi = await mountAdminApi({ db: store.db, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, texts, ...(config.trackingUrl ? { trackingUrl: config.trackingUrl } : {}), trustedProxies: config.http.trustedProxies, log });
 
   const summarizer = createReviewSummarizer({
     encoder,
@@ -128,7 +129,6 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     options: { progress: false },
   });
   // The store's language, currency and time zone (SHOPBOT_LOCALE, SHOPBOT_CURRENCY, SHOPBOT_TIMEZONE; docs/i18n.md).
-  const texts = new Texts(config.locale);
   const web = createWebChat({ store, analyzer: lazyAnalyzer(async () => createReviewAnalyzer({ sentiment })), encoder, texts, log });
 
   const app = createApp({

@@ -90,14 +90,20 @@ export interface MessengerSettings {
   webChatUrl?: string;
 }
 
+/** The shop's public address (SHOPBOT_PUBLIC_URL), checked. */
+function publicUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = env.SHOPBOT_PUBLIC_URL?.trim();
+  if (url && !/^https?:\/\/[^\s"<>]{1,300}$/.test(url)) throw new Error(`SHOPBOT_PUBLIC_URL must be the shop's http(s) address, got "${url}"`);
+  return url || undefined;
+}
+
 /** Messenger is on only when its secrets are configured: no unsigned webhook is ever accepted. */
 function messengerSettings(env: NodeJS.ProcessEnv): MessengerSettings | null {
   const { MESSENGER_APP_SECRET: appSecret, MESSENGER_VERIFY_TOKEN: verifyToken, MESSENGER_PAGE_TOKEN: pageAccessToken } = env;
   if (!appSecret || !verifyToken || !pageAccessToken) return null;
   const pageName = env.MESSENGER_PAGE_NAME?.trim();
   if (pageName && !/^[A-Za-z0-9._-]{1,100}$/.test(pageName)) throw new Error(`MESSENGER_PAGE_NAME must be a page name or id (letters, digits, . _ -), got "${pageName}"`);
-  const webChatUrl = env.SHOPBOT_PUBLIC_URL?.trim();
-  if (webChatUrl && !/^https?:\/\/[^\s"<>]{1,300}$/.test(webChatUrl)) throw new Error(`SHOPBOT_PUBLIC_URL must be the shop's http(s) address, got "${webChatUrl}"`);
+  const webChatUrl = publicUrl(env);
   return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', ...(pageName ? { pageName } : {}), ...(webChatUrl ? { webChatUrl } : {}) };
 }
 
@@ -125,6 +131,8 @@ export interface BotFrameworkSettings {
   appPassword: string;
   appTenantId: string;
   appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  /** The shop's address (SHOPBOT_PUBLIC_URL): card links are made absolute against it. */
+  publicUrl?: string;
 }
 
 // The folder above core/; compiled, that is dist/, and the project (models/, fixtures/) is above it.
@@ -230,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appPassword: env.MicrosoftAppPassword ?? '',
       appTenantId: env.MicrosoftAppTenantId?.trim() ?? '',
       appType: oneOf('MicrosoftAppType', env.MicrosoftAppType, ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant'),
+      ...(publicUrl(env) ? { publicUrl: publicUrl(env)! } : {}),
     },
   };
 }

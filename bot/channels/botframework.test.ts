@@ -117,7 +117,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
 
   beforeAll(async () => {
     connector = await fakeConnector();
-    const env: NodeJS.ProcessEnv = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'botframework-test-secret-0123456789' };
+    const env: NodeJS.ProcessEnv = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'botframework-test-secret-0123456789', SHOPBOT_PUBLIC_URL: 'https://shop.example/store/' };
     for (const k of ['MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppTenantId', 'MicrosoftAppType', 'SHOPBOT_BOTFRAMEWORK']) delete env[k];
     server = await TestServer.start({ prefix: 'shopbot-botframework-', env, logs, clients });
     ({ running, store } = server);
@@ -156,6 +156,9 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     });
     expect(cards.some((c) => /cable|charg|usb/i.test(c.title))).toBe(true);
     for (const c of cards) expect(Number(/[\d,]+/.exec(c.subtitle)![0].replace(/,/g, ''))).toBeLessThanOrEqual(500);
+    // "View on store" is made absolute against SHOPBOT_PUBLIC_URL: a Bot Framework client has no store page to resolve it.
+    const onStore = cards[0]!.buttons.find((b) => b.type === 'openUrl');
+    expect(onStore?.value).toMatch(/^https:\/\/shop\.example\/\?product=P-/);
 
     // A card button: Web Chat / the Emulator send a string postBack value as the message text.
     const view = cards[0]!.buttons.find((b) => b.title === 'View')!;

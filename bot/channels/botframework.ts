@@ -17,6 +17,7 @@ import { parseCardAction } from '../cards.js';
 import type { ChannelOutlet, Gateway, Route } from '../gateway.js';
 import type { ChannelId } from '../inbound.js';
 import type { HttpApp, RouteHandler } from '../server.js';
+import { withAbsoluteLinks } from './card-links.js';
 
 // The Bot Framework channel: `POST /api/messages` through botbuilder's CloudAdapter, so the bot works
 // with Azure Bot Service channels and the Bot Framework Emulator. Activities already are our internal
@@ -206,7 +207,8 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
     async deliver(route: Route, _conversationId, delivered, activity) {
       // The customer's own words: the Bot Framework client already shows them.
       if (delivered?.message.role === 'customer') return;
-      const reply = toBotFrameworkReply(activity);
+      // Store paths ("/?product=P-1") only resolve on the store's page: absolute against SHOPBOT_PUBLIC_URL.
+      const reply = toBotFrameworkReply(withAbsoluteLinks(activity, settings.publicUrl));
       const turns = live.get(route.externalId);
       const turn = turns?.find((t) => t.inboundId === activity.replyToId) ?? turns?.[0];
       try {

@@ -1,4 +1,5 @@
 import type { Activity, Attachment, CardAction, HeroCard } from 'botbuilder';
+import { isWebUrl } from './card-links.js';
 
 // Maps the bot's Activities to Messenger Send API messages. Messenger's limits: text 2,000
 // characters, 13 quick replies of 20 characters, generic templates of 10 elements with 80-character
@@ -13,7 +14,6 @@ export interface SendApiMessage {
 
 const clip = (s: string, n: number): string => (s.length <= n ? s : s.slice(0, n - 1) + '…');
 
-const isWebUrl = (v: unknown): v is string => typeof v === 'string' && /^https?:\/\/[^/\s]/.test(v) && v.length <= 2000;
 
 /** A link Messenger can open: an `openUrl` action with an absolute http(s) URL. Other links are dropped. */
 const webLink = (a: CardAction | undefined): string | null => (a?.type === 'openUrl' && isWebUrl(a.value) ? a.value : null);
@@ -44,32 +44,6 @@ function element(att: Attachment): Record<string, unknown> | null {
     ...(link ? { default_action: { type: 'web_url', url: link } } : {}),
     buttons: ordered.slice(0, 3).map(button).filter(Boolean),
   };
-}
-
-/**
- * The activity with its hero cards' links made absolute against the shop's address
- * (SHOPBOT_PUBLIC_URL): products keep store paths ("/?product=P-1") that only a page on the store
- * can resolve, and Messenger needs a full https URL. Without a base (or for a link that does not
- * resolve to http(s)) the link is left as it is, and toSendApi drops it.
- */
-export function withAbsoluteLinks(activity: Partial<Activity>, base: string | undefined): Partial<Activity> {
-  if (!base || !activity.attachments?.length) return activity;
-  const absolute = (a: CardAction | undefined): CardAction | undefined => {
-    if (a?.type !== 'openUrl' || typeof a.value !== 'string' || isWebUrl(a.value)) return a;
-    try {
-      const u = new URL(a.value, base);
-      return u.protocol === 'https:' || u.protocol === 'http:' ? { ...a, value: u.href } : a;
-    } catch {
-      return a;
-    }
-  };
-  const attachments = activity.attachments.map((att) => {
-    if (att.contentType !== 'application/vnd.microsoft.card.hero') return att;
-    const card = att.content as HeroCard;
-    const tap = absolute(card.tap);
-    return { ...att, content: { ...card, ...(tap ? { tap } : {}), buttons: (card.buttons ?? []).map((b) => absolute(b)!) } };
-  });
-  return { ...activity, attachments };
 }
 
 export function toSendApi(psid: string, activity: Partial<Activity>): SendApiMessage[] {
