@@ -6,6 +6,8 @@ export type FollowUp =
   | { kind: 'cheaper' }
   | { kind: 'similar' }
   | { kind: 'budget' }
+  | { kind: 'stock' }
+  | { kind: 'brand'; brand: string }
   | { kind: 'refine'; words: string[] };
 
 const ORDINALS: Record<string, number> = { first: 0, '1st': 0, second: 1, '2nd': 1, third: 2, '3rd': 2, fourth: 3, '4th': 3, fifth: 4, '5th': 4, last: -1 };
@@ -21,12 +23,31 @@ export function detectFollowUp(text: string): FollowUp | null {
   if (ord && /\b(one|item|product|show|that|the|tell|about|more|buy|take|want)\b/.test(t)) return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
   if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b/.test(t)) return { kind: 'cheaper' };
   if (/\b(similar|more like (?:this|that|it)|like (?:this|that) one|alternatives?|other options?)\b/.test(t)) return { kind: 'similar' };
+  const aboutShown = /\b(it|this|that|one|ones|same)\b/.test(t);
   const colours = COLOURS.filter((c) => new RegExp(`\\b${c}\\b`).test(t));
   // "blue one?", "do you have it in blue": a colour of what was shown.
-  const aboutShown = /\b(it|this|that|one|ones|same)\b/.test(t);
   if (colours.length > 0 && (words.length <= 5 || (aboutShown && words.length <= 7))) return { kind: 'refine', words: colours };
   // "only 32 inch ones": a size of what was shown.
   const size = /\b\d+(?:\.\d+)?\s*(?:inch(?:es)?|in|litres?|liters?|ltr|l|kg|gb|tb|w|watts?|mah|tons?)\b/.exec(t);
   if (size && aboutShown && words.length <= 6) return { kind: 'refine', words: [size[0]] };
+  // "is it in stock?", "available or out of stock?", "available?": of what was shown. Not "is cod
+  // available", "available in my pincode" (the store's) or "do you stock sofas" (a search).
+  const stockWords = /\b(in stock|out of stock|sold out|stock (?:left|status|available))\b|\bstock\s*\??$/.test(t);
+  if ((stockWords || (/\bavailab/.test(t) && (aboutShown || words.length <= 2))) && !/\b(cod|emi|cash|deliver\w*|pincode|pin code|upi|card|returns?|refunds?|exchange|city|area|location)\b/.test(t)) return { kind: 'stock' };
   return null;
+}
+
+/**
+ * "show me philips only", "only boat", "any from samsung?", "prestige ones": a brand of what was
+ * shown. `brands` are the brands of the shown products' category (the caller knows them); a word
+ * that is one of them, with nothing else that names a thing, narrows the last results.
+ */
+export function detectBrandFollowUp(text: string, brands: ReadonlySet<string>): FollowUp | null {
+  const t = text.toLowerCase().trim();
+  const words = t.match(/[a-z0-9][a-z0-9-]*/g) ?? [];
+  if (words.length === 0 || words.length > 6) return null;
+  const brand = words.find((w) => brands.has(w));
+  if (!brand) return null;
+  const rest = words.filter((w) => w !== brand && !/^(?:show|me|only|just|any|anything|from|by|of|the|brand|brands|ones?|options?|please|pls|plz|do|you|have|got|what|about|in|is|there|some|give|i|want|prefer|like|something|products?|items?)$/.test(w));
+  return rest.length === 0 ? { kind: 'brand', brand } : null;
 }

@@ -10,6 +10,8 @@ describe('detectLanguage', () => {
       ['أين طلبي', 'ar'],
       ['¿dónde está mi pedido?', 'es'],
       ['hola, quiero devolver un producto', 'es'],
+      // '¿' is Spanish's own: with it, one common word is enough.
+      ['¿Hacen envíos a toda la India?', 'es'],
       ['mujhe kya karna chahiye bhai', 'hi'],
       ['bonjour je voudrais une commande', 'fr'],
     ];

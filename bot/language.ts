@@ -45,7 +45,7 @@ const SCRIPTS: [RegExp, string, string][] = [
 
 /** Function words that English does not share (or rarely). */
 const LATIN: Record<string, { name: string; words: string[] }> = {
-  es: { name: 'Spanish', words: 'el la los las del que de en por para con una un es está están estoy quiero puedo cómo como cuándo cuando dónde donde qué pedido mi mis su sus hola gracias necesito tengo hay muy pero también envío envio devolución devolucion pago precio tienen tiene gratis puede pueden ustedes hacer dinero reembolso unos unas devolver comprar cambiar tienes ayuda zapatos'.split(' ') },
+  es: { name: 'Spanish', words: 'el la los las del que de en por para con una un es está están estoy quiero puedo cómo como cuándo cuando dónde donde qué pedido mi mis su sus hola gracias necesito tengo hay muy pero también envío envio devolución devolucion pago precio tienen tiene gratis puede pueden ustedes hacer dinero reembolso unos unas devolver comprar cambiar tienes ayuda zapatos hacen envían envian envíos envios toda todo todos productos tienda cuánto cuanto cuesta ya llegó llego mañana'.split(' ') },
   fr: { name: 'French', words: 'le la les des du une un est je vous nous mon ma mes est-ce que quand où comment pour avec bonjour merci commande livraison paiement voudrais'.split(' ') },
   de: { name: 'German', words: 'der die das und ist ich nicht mein meine wie wo wann bitte danke bestellung lieferung zahlung mit für ein eine können möchte'.split(' ') },
   pt: { name: 'Portuguese', words: 'o os as do da dos das que em para com um uma é está não meu minha quando onde como obrigado olá pedido entrega pagamento quero'.split(' ') },
@@ -56,6 +56,9 @@ const LATIN: Record<string, { name: string; words: string[] }> = {
       'kya hai hain mera meri mere mujhe muje kab kitna kitne kitni nahi nahin kaise kaisa kaha kahan kyu kyun karo karna kar raha rahi hoga hogi aap aapka aapki tum tumhara yeh ye woh wo mai main hum kuch bhi abhi tak aur lekin chahiye chaiye milega milegi bhai bhaiya batao bataiye paisa paise wapas jaldi'.split(' '),
   },
 };
+/** Letters or marks only one of the languages above writes: each counts as two of its words. */
+const MARKS: Record<string, RegExp> = { es: /[¿¡ñ]/u, de: /[ß]/u, fr: /[çœ]/u };
+
 /** English words that also appear in the lists above: never counted. */
 const SHARED = new Set(['a', 'i', 'me', 'do', 'to', 'in', 'on', 'is', 'as', 'no', 'so', 'pin', 'main', 'come', 'more', 'die', 'tag']);
 
@@ -80,7 +83,7 @@ export function detectLanguage(text: string): DetectedLanguage {
   let bestScore = 0;
   for (const [lang, { name, words: list }] of Object.entries(LATIN)) {
     const set = new Set(list);
-    const score = words.filter((w) => set.has(w) && !SHARED.has(w)).length;
+    const score = words.filter((w) => set.has(w) && !SHARED.has(w)).length + (MARKS[lang]?.test(text) ? 2 : 0);
     if (score > bestScore) {
       bestScore = score;
       best = { lang, name };

@@ -6,6 +6,8 @@ describe('product attributes', () => {
     expect(attributesOf('43 inch smart tv below 25000').map((a) => [a.value, a.unit])).toEqual([[43, 'inch']]);
     expect(attributesOf('geyser 15 litre for bathroom').map((a) => [a.value, a.unit])).toEqual([[15, 'litre']]);
     expect(attributesOf('phone with 8GB ram and 5000mAh').map((a) => [a.value, a.unit])).toEqual([[8, 'gb'], [5000, 'mah']]);
+    expect(attributesOf('43 in tv').map((a) => [a.value, a.unit])).toEqual([[43, 'inch']]);
+    expect(attributesOf('i got only 1 item out of 2 in my order')).toEqual([]);
     expect(attributesOf('steam iron under 1500')).toEqual([]);
   });
 
@@ -28,7 +30,8 @@ describe('head noun of a product request', () => {
     ["something for my mom's kitchen", null],
     ['recommend something', null],
     ['samsung phone', 'phone'],
-    ['dinner set for 6 people, microwave safe', 'set'],
+    ['dinner set for 6 people, microwave safe', 'dinner'],
+    ['do you sell sofa sets', 'sofa'],
     ['double bedsheet cotton', 'bedsheet'],
     ['mens kurta xl', 'kurta'],
     ['dumbbells 5kg pair', 'dumbbell'],
@@ -46,6 +49,8 @@ describe('head noun of a product request', () => {
     expect(titleNames('TP-Link AC750 Dual Band Wireless Cable Router', 'router')).toBe(true);
     expect(titleNames('Gizga Essentials Webcam Cover, Privacy Protector', 'webcam')).toBe(false);
     expect(titleNames('Tizum Mouse Pad/ Computer Mouse Mat with Anti-Slip Base', 'mouse')).toBe(false);
+    // A thing that is itself a cover or a bag: the next word names it again.
+    expect(titleNames('AirCase Protective Laptop Bag Sleeve fits Upto 15.6" Laptop', 'bag')).toBe(true);
     expect(titleNames('Crystal Frog Phone Charm', 'phone')).toBe(false);
     // Only the title's own part counts: a lint remover "for Washing Machine Dryer" is no dryer.
     expect(ownPart('NGI Store Lint Remover for Washing Machine Dryer')).toBe('ngi store lint remover');

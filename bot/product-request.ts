@@ -20,7 +20,8 @@ const UNITS: [RegExp, string][] = [
   [/^(?:ton|tons|tonne)$/, 'ton'],
 ];
 
-const ATTR_RE = /(\d+(?:\.\d+)?)\s*(inch(?:es)?|in\b|["”]|ltrs?|litres?|liters?|l\b|kgs?|kilos?|kilograms?|gb|tb|watts?|w\b|mah|tons?|tonne)/gi;
+// "in" is inches ("43 in tv"), but not before what holds something ("2 in my order", "1 in the box").
+const ATTR_RE = /(\d+(?:\.\d+)?)\s*(inch(?:es)?|in\b(?!\s+(?:my|mine|the|our|your|his|her|a|an|it|this|that|one|stock|total|cart|hand)\b)|["”]|ltrs?|litres?|liters?|l\b|kgs?|kilos?|kilograms?|gb|tb|watts?|w\b|mah|tons?|tonne)/gi;
 
 function unitOf(raw: string): string | null {
   const u = raw.toLowerCase();
@@ -54,8 +55,9 @@ const NOT_HEAD = new Set(
   'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to rs inr price of in with and or to from by at on is are can do have has which what that this these those'.split(' ')
     // Sizes, counts and materials said after the thing ("kurta xl", "dumbbells 5kg pair", "bedsheet cotton").
     // Verbs of asking ("recommend something", "suggest a gift") name no thing.
-    .concat('recommend recommended suggest suggested browse search see check tell give send help'.split(' '))
-    .concat('xs xl xxl xxxl size sizes pair pairs pack packs piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper'.split(' ')),
+    .concat('recommend recommended suggest suggested browse search see check tell give send help sell sells selling carry stock'.split(' '))
+    // "Sets" and "combos" count the thing ("sofa sets", "dinner set"): the thing is the word before.
+    .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper'.split(' ')),
 );
 /**
  * Words that, right after the thing in a product title, make the product something for it:
@@ -97,7 +99,9 @@ const ATTR_UNIT_WORD = /^(?:inch|inches|litre|litres|liter|liters|ltr|kg|gb|tb|w
  */
 export function titleNames(title: string, head: string): boolean {
   const words = ownPart(title).match(/[a-z][a-z0-9-]*/g) ?? [];
-  return words.some((w, i) => (singular(w) === head || w === head) && !(words[i + 1] !== undefined && FOR_THE_THING.has(words[i + 1]!) && singular(words[i + 1]!) !== head));
+  // When the thing is itself such a word ("laptop bag"), the next one names it again ("Bag Sleeve Case").
+  const thingFor = FOR_THE_THING.has(head) || FOR_THE_THING.has(`${head}s`);
+  return words.some((w, i) => (singular(w) === head || w === head) && (thingFor || !(words[i + 1] !== undefined && FOR_THE_THING.has(words[i + 1]!) && singular(words[i + 1]!) !== head)));
 }
 
 /**
@@ -117,8 +121,10 @@ export function ownPart(title: string): string {
 /** The thing as the customer named it, its qualifiers included ("hair dryer", "kindle paperwhite"). */
 export function thingPhrase(text: string, head: string): string {
   const words = text.toLowerCase().replace(/[’']s\b/g, '').match(/[a-z][a-z0-9-]*/g) ?? [];
-  const end = words.findIndex((w) => singular(w) === head || w === head);
+  let end = words.findIndex((w) => singular(w) === head || w === head);
   if (end < 0) return head;
+  // "dinner set": the set is what was asked for.
+  if (/^(?:sets?|combos?)$/.test(words[end + 1] ?? '')) end++;
   let start = end;
   while (start > 0 && !NOT_HEAD.has(words[start - 1]!) && !QUALIFIER.test(words[start - 1]!) && !PLACEHOLDER.test(words[start - 1]!) && end - start < 3) start--;
   return words.slice(start, end + 1).join(' ');

@@ -3,7 +3,7 @@ import type { Order, Product, Store, UnansweredReason } from '../store/index.js'
 import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
 import { clip, formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
-import { COLOURS, detectFollowUp } from './followups.js';
+import { COLOURS, detectBrandFollowUp, detectFollowUp } from './followups.js';
 import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { applyNotificationRequest, notificationRequest } from './notifications.js';
@@ -84,6 +84,8 @@ const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|k|kk|alright|all right|got it|
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
 /** A message about one of the customer's own orders, not about orders in general. */
+/** What came in one's own order ("in my order", "from my parcel"). */
+const MY_ORDER_CONTENTS = /\b(?:in|from|inside|with|of)\s+(?:my|mine|the|our)\s+(?:order|parcel|package|shipment|delivery|box)\b/i;
 const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b/i;
 /**
  * A problem with, or a question about the state of, one particular order: "tracking not updating
@@ -118,7 +120,8 @@ function asksForPerson(text: string): boolean {
   // "is a human available?", "is there any human here", "can a real person help me"
   if (/^\s*(?:any|a|some|koi)\s+(?:human|real person|agent|person)\b/i.test(text)) return true;
   if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;
-  if (/\bescalate\b|\bcall ?back\b|\b(?:talk|speak|chat|connect me)\s+(?:to|with)\s+(?:support|customer support|your team|the team|someone)\b/i.test(text)) return true;
+  // A call back is a person: "call me back", "give me a call", "pls ring me".
+  if (/\bescalate\b|\bcall ?back\b|\bcall me back\b|\bgive me a (?:call|ring)\b|\b(?:ring|phone) me\b|\b(?:talk|speak|chat|connect me)\s+(?:to|with)\s+(?:support|customer support|your team|the team|someone)\b/i.test(text)) return true;
   return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
 }
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
@@ -209,6 +212,8 @@ const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tel
 const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
+/** First words of titles that are no brand ("Set of 3 …", "New …"). */
+const NOT_BRANDS = new Set('set pack new the a an with for and of in on combo pair mini large small premium classic original'.split(' '));
 const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|performance|build)\b/i;
 
 /**
@@ -465,7 +470,7 @@ export class ShopBot extends ActivityHandler {
     state.lowConfidenceStreak = understood ? 0 : state.lowConfidenceStreak + 1;
 
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
-    const follow = state.lastQuery || state.lastProducts.length ? detectFollowUp(text) : null;
+    const follow = state.lastQuery || state.lastProducts.length ? (detectFollowUp(text) ?? (text.length <= 60 ? detectBrandFollowUp(text, this.shownBrands(state)) : null)) : null;
     if (follow) {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
@@ -672,6 +677,8 @@ export class ShopBot extends ActivityHandler {
     const orderish = ORDER_INTENTS.has(nlu.intent) && understood && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
     const shoppingScore = Math.max(0, ...(nlu.top ?? []).filter((t) => SHOPPING_INTENTS.has(t.intent)).map((t) => t.score));
     const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
+    // "only 1 item out of 2 in my order", "wrong colour in my parcel": about what came, not a search.
+    const insideOwnOrder = MY_ORDER_CONTENTS.test(text) && !budget;
     let answer: FaqAnswer | null = null;
     if (!orderish && !(budget && SHOPPING_INTENTS.has(nlu.intent))) {
       try {
@@ -689,6 +696,7 @@ export class ShopBot extends ActivityHandler {
       const weaker = await lenientArticle();
       if (weaker) return { kind: 'article', answer: weaker };
     }
+    if (insideOwnOrder) return answer?.confident ? { kind: 'answer', answer } : { kind: 'none' };
     if (!understood && (budget || (shoppingScore >= 0.25 && this.namesCatalogueThings(text)))) return { kind: 'product' };
     if (answer?.confident) return { kind: 'answer', answer };
     // A short name of a thing ("bluetooth speaker", "echo dot", "usb hub") that the catalogue holds
@@ -752,9 +760,12 @@ export class ShopBot extends ActivityHandler {
    * title holds it written as one word ("powerbank", "harddisk"), or it is a local name of one
    * ("mixie").
    */
-  private sellsThing(head: string, candidates: readonly { productId: string }[], byId: ReadonlyMap<string, Product>): boolean {
+  private sellsThing(head: string, candidates: readonly { productId: string }[], byId: ReadonlyMap<string, Product>, text = ''): boolean {
     const name = LOCAL_NAMES[head] ?? head;
     if (name.length < 3 || GENERIC_WORDS.has(name)) return true;
+    // "dinner set", "sofa sets": a set of the thing, which "Dinner Candles" is not.
+    const set = new RegExp(`\\b${name}s? (sets?|combos?)\\b`, 'i').exec(text);
+    if (set) return this.store.products.search(`${name} ${set[1]}`, { limit: 30 }).some((p) => new RegExp(`\\b${name}s? ${set[1]!.replace(/s$/, '')}`, 'i').test(p.title));
     if (this.store.products.search(name, { limit: 30 }).some((p) => titleNames(p.title, name))) return true;
     // The title's own part: "Lint Remover for Washing Machine Dryer" is no dryer.
     return candidates.some((c) => ownPart(byId.get(c.productId)?.title ?? '').replace(/[^a-z0-9]+/g, '').includes(name));
@@ -851,7 +862,7 @@ export class ShopBot extends ActivityHandler {
     // A thing the catalogue does not sell ("hair dryer", "double bedsheet") is said so, not filled
     // with products that share a word of it. A line the store carries ("kindle paperwhite" where it
     // sells other Kindles) is offered as the nearest, labelled as such.
-    if (!category && head && !this.sellsThing(head, candidates, byId)) {
+    if (!category && head && !this.sellsThing(head, candidates, byId, text)) {
       const phrase = plural(thingPhrase(text, head));
       // A line is what the store files products under ("Amazon Devices > Kindle"), not any word of a title.
       const leads = (id: string, word: string) => categoryNames(byId.get(id)?.category ?? '', word);
@@ -935,7 +946,17 @@ export class ShopBot extends ActivityHandler {
         if (related.length > 0) return this.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
       }
     }
+    if (follow.kind === 'stock') {
+      // The product in focus, else each of those just shown.
+      const ids = state.focusProductId ? [state.focusProductId] : state.lastProducts.slice(0, 5);
+      const lines = this.store.products.getMany(ids).map((p) => this.t(ctx, 'product.stockOf', { product: shortTitle(p.title), stock: this.stockLine(ctx, p) }));
+      if (lines.length > 0) {
+        await ctx.sendActivity(lines.join('\n'));
+        return;
+      }
+    }
     const last = state.lastQuery;
+    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brand} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, this.shownCategory(state) ?? last?.category);
     if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'recommend something', nlu);
     if (follow.kind === 'cheaper') {
       const prices = this.store.products.getMany(state.lastProducts).map((p) => p.price);
@@ -955,6 +976,18 @@ export class ShopBot extends ActivityHandler {
     return this.shop(ctx, state, customerId, text, refined, this.shownCategory(state) ?? last.category);
   }
 
+  /** The brands (a title's first word) of the kind of product shown, for "philips only". */
+  private shownBrands(state: DialogState): Set<string> {
+    const category = this.shownCategory(state);
+    if (!category) return new Set();
+    const first = (title: string) => /^[a-z][a-z0-9-]+/.exec(title.toLowerCase())?.[0];
+    return new Set(this.store.products.listByCategory(category, { limit: 500 }).map((p) => first(p.title)).filter((w): w is string => !!w && w.length >= 2 && !NOT_BRANDS.has(w)));
+  }
+
+  private stockLine(ctx: TurnContext, p: Product): string {
+    return p.stock > 0 ? (p.stock < 5 ? this.t(ctx, 'product.fewLeft', { count: p.stock }) : this.t(ctx, 'product.inStock')) : this.t(ctx, 'product.outOfStock');
+  }
+
   /** The category of the product in focus, else the one most of the last results share. */
   private shownCategory(state: DialogState): string | undefined {
     if (state.focusProductId) return this.store.products.get(state.focusProductId)?.category;
@@ -972,7 +1005,7 @@ export class ShopBot extends ActivityHandler {
     state.focusProductId = p.id;
     this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
     const L = this.locale(ctx);
-    const stock = p.stock > 0 ? (p.stock < 5 ? this.t(ctx, 'product.fewLeft', { count: p.stock }) : this.t(ctx, 'product.inStock')) : this.t(ctx, 'product.outOfStock');
+    const stock = this.stockLine(ctx, p);
     const rating = p.rating !== null ? (p.ratingCount ? this.t(ctx, 'product.ratedFrom', { rating: this.texts.number(p.rating, L, 1), count: this.texts.number(p.ratingCount, L) }) : this.t(ctx, 'product.rated', { rating: this.texts.number(p.rating, L, 1) })) : '';
     const features = keyFeatures(p.description);
     const list = features.length ? `\n${features.map((f) => `- ${f}`).join('\n')}` : '';

@@ -131,4 +131,37 @@ describe('shopping conversations', () => {
     const f = await say(fresh, { text: 'what do people say about the battery?' });
     expect(f.texts.join(' ')).toMatch(/Which product do you mean/);
   }, 120_000);
+  it('stock of the product in focus, a brand of what was shown, and a set of a thing the store does not sell', async () => {
+    const c = await server.customerClient();
+    const kettles = await say(c, { text: 'electric kettle' });
+    const id = idOf(kettles.cards[0]!);
+    await say(c, { value: JSON.stringify({ action: 'view', productId: id }) });
+    const p = server.store.products.get(id)!;
+    const stock = await say(c, { text: 'available or out of stock?' });
+    expect(stock.cards).toHaveLength(0);
+    expect(stock.texts.join(' ')).toMatch(p.stock > 0 ? /in stock/i : /out of stock/i);
+    expect(stock.texts.join(' ')).toContain(p.title.split(' ')[0]!);
+
+    const irons = await say(c, { text: 'steam iron' });
+    expect(irons.cards.length).toBeGreaterThan(1);
+    const philips = await say(c, { text: 'show me philips only' });
+    expect(philips.cards.length).toBeGreaterThan(0);
+    for (const card of philips.cards) expect(card.title).toMatch(/philips/i);
+    expect(philips.cards.filter((card) => /iron/i.test(card.title)).length).toBeGreaterThanOrEqual(Math.ceil(philips.cards.length * 0.6));
+
+    const sofas = await say(c, { text: 'do you sell sofa sets' });
+    expect(sofas.cards).toHaveLength(0);
+    expect(sofas.texts.join(' ')).toMatch(/couldn.t find any sofa sets/);
+  }, 120_000);
+
+  it('what came in one\'s own order is an order question, and "call me back" asks for a person', async () => {
+    const c = await server.customerClient();
+    const missing = await say(c, { text: 'i got only 1 item out of 2 in my order' });
+    expect(missing.cards).toHaveLength(0);
+    expect(missing.texts.join(' ')).toMatch(/order number/);
+    const other = await server.customerClient();
+    const from = other.events.length;
+    await say(other, { text: 'call me back please my number is with you' });
+    expect(other.events.slice(from).some((e) => e.event === 'handoff')).toBe(true);
+  }, 120_000);
 });

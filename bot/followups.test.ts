@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { detectBrandFollowUp, detectFollowUp } from './followups.js';
+
+describe('follow-ups about what was shown', () => {
+  it.each(['is it in stock?', 'available or out of stock?', 'available?', 'is this one available', 'stock?', 'sold out?'])('"%s" asks about stock', (text) => {
+    expect(detectFollowUp(text)).toEqual({ kind: 'stock' });
+  });
+
+  it.each(['is cod available', 'available in my pincode?', 'is emi available on it', 'do you stock sofas', 'is it available in blue'])('"%s" is not a stock question', (text) => {
+    expect(detectFollowUp(text)?.kind).not.toBe('stock');
+  });
+
+  it('a brand of the kind shown narrows the results; a new thing or an unknown brand does not', () => {
+    const brands = new Set(['philips', 'usha', 'bajaj', 'morphy']);
+    expect(detectBrandFollowUp('show me philips only', brands)).toEqual({ kind: 'brand', brand: 'philips' });
+    expect(detectBrandFollowUp('only usha', brands)).toEqual({ kind: 'brand', brand: 'usha' });
+    expect(detectBrandFollowUp('any from bajaj?', brands)).toEqual({ kind: 'brand', brand: 'bajaj' });
+    expect(detectBrandFollowUp('philips trimmer', brands)).toBeNull();
+    expect(detectBrandFollowUp('show me prestige only', brands)).toBeNull();
+    expect(detectBrandFollowUp('philips', new Set())).toBeNull();
+  });
+});
