@@ -57,6 +57,8 @@ const NOT_HEAD = new Set(
     // Verbs of asking ("recommend something", "suggest a gift") name no thing.
     .concat('recommend recommended suggest suggested browse search see check tell give send help sell sells selling carry stock'.split(' '))
     // "Sets" and "combos" count the thing ("sofa sets", "dinner set"): the thing is the word before.
+    // When: "bitcoin price today" names no "today".
+    .concat('today tomorrow tonight yesterday now week weeks month months year years daily'.split(' '))
     .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper'.split(' ')),
 );
 /**
@@ -80,9 +82,14 @@ export function headNoun(text: string): string | null {
   const words = text.toLowerCase().replace(/[’']s\b/g, '').match(/[a-z][a-z0-9-]*|\d+(?:\.\d+)?[a-z]*/g) ?? [];
   let head: string | null = null;
   let placeholder = false;
+  let previous = '';
   for (const w of words) {
     // "something for my mom's kitchen", "gift for dad": the thing is left open.
     if (QUALIFIER.test(w) && (head !== null || placeholder)) break;
+    // "a movie to watch": after "to" comes what one does with it, not the thing.
+    const afterTo = previous === 'to';
+    previous = w;
+    if (afterTo && head !== null && !/^(?:lightning|type-c|usb|hdmi|vga|rca|aux)$/.test(w)) continue;
     if (PLACEHOLDER.test(w)) placeholder = true;
     // Numbers and measures ("15.6", "750w", "2k") qualify, they do not name.
     if (/^\d/.test(w) || ATTR_UNIT_WORD.test(w) || NOT_HEAD.has(w) || w.length < 2) continue;

@@ -8,6 +8,7 @@ import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { applyNotificationRequest, notificationRequest } from './notifications.js';
 import { ASKS_FOR_HINDI, glossHinglish, mostlyHinglish } from './hinglish.js';
+import { namesRetailThing } from './retail-nouns.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
@@ -86,7 +87,7 @@ const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
 /** A message about one of the customer's own orders, not about orders in general. */
 /** What came in one's own order ("in my order", "from my parcel"). */
 const MY_ORDER_CONTENTS = /\b(?:in|from|inside|with|of)\s+(?:my|mine|the|our)\s+(?:order|parcel|package|shipment|delivery|box)\b/i;
-const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b/i;
+const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b/i;
 /**
  * A problem with, or a question about the state of, one particular order: "tracking not updating
  * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
@@ -104,6 +105,8 @@ function aboutOneOrder(text: string, topics: readonly string[]): boolean {
   // "when will my refund arrive" is about refunds in general until an order is named.
   // "what if nobody is home when the delivery guy comes" asks what the store does, not where one order is.
   if (/\bwhat if\b|\bin case\b/i.test(text)) return false;
+  // "it says delivered but not received": one order's state, whoever's words.
+  if (/\bdelivered\b.{0,25}\b(?:not|never|didn'?t|haven'?t|nothing)\b.{0,15}\b(?:received|receive|get|got|come|came)\b|\b(?:not|never|didn'?t|haven'?t)\s+(?:received|got)\b.{0,25}\b(?:says|shows|showing|marked)\s+(?:as\s+)?delivered\b/i.test(text)) return true;
   const arrival = ARRIVAL.test(text) && !/\b(refunds?|money|amount|cashback)\b/i.test(text);
   if ((OWN_ORDER.test(text) || arrival) && ORDER_STATE.test(text)) return true;
   return ORDER_THING.test(text) && ORDER_STATE.test(text) && !POLICY_ASK.test(text);
@@ -519,7 +522,8 @@ export class ShopBot extends ActivityHandler {
     // "how can i contact you" asks how, not for a person now: the contact article answers it.
     const asksHowToContact = topics.includes('contact') && POLICY_ASK.test(text);
     if (asksForPerson(text) || (HUMAN_INTENTS.has(nlu.intent) && !asksHowToContact)) return this.startHandoff(ctx, state, 'asked', nlu);
-    if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu);
+    // A complaint handed to a person still hears that we are sorry.
+    if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu, nlu.intent === 'complaint' || complaint.strength > 0 || nlu.sentiment.label === 'negative');
     if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
@@ -867,6 +871,12 @@ export class ShopBot extends ActivityHandler {
       // A line is what the store files products under ("Amazon Devices > Kindle"), not any word of a title.
       const leads = (id: string, word: string) => categoryNames(byId.get(id)?.category ?? '', word);
       const line = modifiersOf(text, head).find((m) => candidates.filter((c) => leads(c.productId, m)).length >= 2);
+      if (!line && !namesRetailThing(text) && !LOCAL_NAMES[head]) {
+        // Nothing a shop sells ("a good movie to watch", "bitcoin price today"): not the shop's business.
+        this.unanswered(ctx, 'out_of_scope');
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'unsure.outOfScope')));
+        return;
+      }
       if (!line) {
         await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.notSold', { thing: phrase })));
         return;
@@ -1266,7 +1276,7 @@ export class ShopBot extends ActivityHandler {
     }
   }
 
-  private async startHandoff(ctx: TurnContext, state: DialogState, reason: HandoffRequest['reason'], nlu: Understanding): Promise<void> {
+  private async startHandoff(ctx: TurnContext, state: DialogState, reason: HandoffRequest['reason'], nlu: Understanding, sorry = false): Promise<void> {
     if (reason === 'repeated_failure') this.unanswered(ctx, 'repeated_failure');
     // A person takes over: whatever the bot was asking is dropped.
     await (await this.dialogs.createContext(ctx)).cancelAllDialogs();
@@ -1275,7 +1285,7 @@ export class ShopBot extends ActivityHandler {
     const skill: HandoffRequest['skill'] = ORDER_INTENTS.has(nlu.intent) ? 'orders' : PAYMENT_INTENTS.has(nlu.intent) ? 'payments' : SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' ? 'product' : 'general';
     const priority = reason === 'negative_sentiment' ? 2 : reason === 'needs_human' ? 1 : 0;
     const outcome = await this.handoff.request({ conversationId: ctx.activity.conversation.id, customerId: this.customerId(ctx), reason, skill, priority });
-    const why = this.t(ctx, { asked: 'handoff.asked', needs_human: 'handoff.needsHuman', negative_sentiment: 'handoff.upset', repeated_failure: 'handoff.failing' }[reason]);
+    const why = this.t(ctx, { asked: 'handoff.asked', needs_human: sorry ? 'handoff.needsHumanSorry' : 'handoff.needsHuman', negative_sentiment: 'handoff.upset', repeated_failure: 'handoff.failing' }[reason]);
     // Outside the team's hours: when it is back, and the message waits for it as a ticket.
     if (this.hours && !isOpen(this.hours)) {
       const back = nextOpening(this.hours);

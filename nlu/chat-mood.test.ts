@@ -14,6 +14,10 @@ describe('chatMood', () => {
       'order not received for 2 weeks',
       'worst experience ever 😡',
       'very disappointed with the delivery',
+      'my tv screen came cracked, who will pay for this',
+      'u guys cancelled my order without telling me why',
+      'the delivery person asked me for extra money',
+      'item is totally different from what was shown in the pic',
     ]) {
       expect(chatMood(text, positive).label, text).toBe('negative');
       expect(chatMood(text, neutral).label, text).toBe('negative');
@@ -27,6 +31,7 @@ describe('chatMood', () => {
     expect(chatMood('can i speak to a human', positive).label).toBe('neutral');
     expect(complaintSignals('steam iron under 1500').strength).toBe(0);
     expect(complaintSignals('i used the iron once, how do i clean it').strength).toBe(0);
+    expect(complaintSignals('is the colour different from the photo usually?').strength).toBe(0);
     for (const text of ['very bad quality, earphones stopped working in 2 days', 'product was used and dirty when i opened the box!!', 'nice, another delay. really professional', 'i am a regular customer and this is how you treat me'])
       expect(chatMood(text, neutral).label, text).toBe('negative');
   });
