@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_REPLIES, fillPlaceholders, mayEdit, RAW_PLACEHOLDER, trackingLink, unknownPlaceholders } from './canned.js';
+import { DEMO_REPLIES, fillPlaceholders, mayEdit, RAW_PLACEHOLDER, trackingLink, unfilledMarker, unknownPlaceholders } from './canned.js';
 import { csatPayload, parseCsatPayload } from './csat.js';
 
 // Saved replies' placeholders (filled, or left visible as [marker], never as {{...}}) and the CSAT
@@ -30,6 +30,12 @@ describe('saved reply placeholders', () => {
     // A courier without a known tracking page, or no number: the link stays a marker.
     expect(fillPlaceholders('{{order.trackingLink}}', { order: { ...order, carrier: 'Amazon Logistics' } }).text).toBe('[tracking link]');
     expect(fillPlaceholders('{{order.trackingLink}}', { order: { ...order, tracking: null } }).missing).toEqual(['[tracking link]']);
+  });
+
+  it('finds a marker left in a message (such a message is refused)', () => {
+    expect(unfilledMarker('Hi [first name], your refund for [order number] is on its way')).toBe('[first name]');
+    expect(unfilledMarker('Order [order number] for [first name]')).toBe('[order number]');
+    expect(unfilledMarker('Hi Asha, your refund for ORD-1 is on its way [see link]')).toBeNull();
   });
 
   it("uses the shop's own tracking page when configured, with the number URL-encoded", () => {

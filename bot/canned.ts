@@ -31,6 +31,12 @@ const KNOWN = new Map(PLACEHOLDERS.map((p) => [p.key, p]));
 export const RAW_PLACEHOLDER = /\{\{[^{}]{0,80}\}\}/;
 const PLACEHOLDER_G = /\{\{\s*([A-Za-z][\w.]{0,60}?)\s*\}\}/g;
 
+/** The first marker of a placeholder left unfilled ("[first name]") in a message, or null: such a message is not sent. */
+export function unfilledMarker(text: string): string | null {
+  const found = PLACEHOLDERS.map((p) => ({ marker: p.missing, at: text.indexOf(p.missing) })).filter((m) => m.at >= 0);
+  return found.sort((a, b) => a.at - b.at)[0]?.marker ?? null;
+}
+
 /** Unknown placeholders in a body (e.g. a typo like {{order.number}}); a body with any is refused. */
 export function unknownPlaceholders(body: string): string[] {
   const out = new Set<string>();

@@ -5,7 +5,7 @@ import { RateLimiter } from '../core/http.js';
 import type { StaffAccount } from '../store/agents.js';
 import type { Agent, Message, Store, Ticket } from '../store/index.js';
 import type { QueueEntry } from '../store/tickets.js';
-import { cannedReplyEvents, RAW_PLACEHOLDER, type FillContext } from './canned.js';
+import { cannedReplyEvents, RAW_PLACEHOLDER, unfilledMarker, type FillContext } from './canned.js';
 import { productCard } from './cards.js';
 import { BOT_FRAMEWORK_CHANNEL, handoffInitiation } from './channels/botframework.js';
 import { AutoAssigner, MANUAL, priorityOf } from './assignment.js';
@@ -453,6 +453,9 @@ export class HandoffService implements HandoffDesk {
       if (!text || text.length > 4000) throw new Error('message must be 1 to 4000 characters');
       // A saved reply's placeholder that was never filled: the customer must not see {{...}}.
       if (RAW_PLACEHOLDER.test(text)) throw new Error(`replace ${RAW_PLACEHOLDER.exec(text)![0]} before sending`);
+      // ... nor a marker that stood in for what the chat did not know ("Hi [first name]").
+      const marker = unfilledMarker(text);
+      if (marker) throw new Error(`replace ${marker} before sending`);
       await this.gateway.sendToConversation(t.conversationId, { type: 'message', text, channelData: { role: 'agent', agentName: agent.name } }, 'agent');
       const last = this.store.conversations.recentMessages(t.conversationId, 1)[0];
       if (last) nsp(socket).to(convRoom(t.conversationId)).emit('agent_message', { conversationId: t.conversationId, message: agentView(last) });

@@ -97,6 +97,17 @@ export function headNoun(text: string): string | null {
   }
   return head ? singular(head) : null;
 }
+/**
+ * The words, as written, that name the thing a request asks for: the head noun and the words
+ * before it that qualify it ("kindel paperwhite", "hedphones" of "hedphones under 2k").
+ */
+export function thingWords(text: string): string[] {
+  const head = headNoun(text);
+  if (!head) return [];
+  const words = text.toLowerCase().replace(/[’']s\b/g, '').match(/[a-z][a-z0-9-]*/g) ?? [];
+  const end = words.findIndex((w) => singular(w) === head || w === head);
+  return words.slice(0, end + 1).filter((w) => !NOT_HEAD.has(w) && !PLACEHOLDER.test(w) && !QUALIFIER.test(w) && !ATTR_UNIT_WORD.test(w));
+}
 const PLACEHOLDER = /^(?:something|anything|thing|things|stuff|gift|gifts|present|presents|ideas?|options?|suggestions?)$/;
 const ATTR_UNIT_WORD = /^(?:inch|inches|litre|litres|liter|liters|ltr|kg|gb|tb|watt|watts|mah|ton|tons|cm|mm|meter|metre|meters|metres)$/;
 

@@ -9,7 +9,8 @@ import { detectLanguage, englishOnlyReply } from './language.js';
 import { applyNotificationRequest, notificationRequest } from './notifications.js';
 import { ASKS_FOR_HINDI, glossHinglish, mostlyHinglish } from './hinglish.js';
 import { namesRetailThing } from './retail-nouns.js';
-import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, titleNames } from './product-request.js';
+import { correctWord, vocabularyOf } from './spelling.js';
+import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
 import { catalogue, dateFormats, defaultTexts, hasKey, languages, SOURCE_LANGUAGE, type Locale, type Texts, type Vars } from '../core/i18n.js';
@@ -308,6 +309,10 @@ export class ShopBot extends ActivityHandler {
   private readonly log: (line: string) => void;
   private readonly hours: BusinessHours | undefined;
   private readonly texts: Texts;
+  /** The catalogue's title words, for correcting typos in product requests (rebuilt after a minute). */
+  private vocabulary: { words: Map<string, number>; at: number } | null = null;
+  /** The catalogue's brands, for "philips only" (rebuilt after a minute). */
+  private brandWords: { words: Set<string>; at: number } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -473,7 +478,7 @@ export class ShopBot extends ActivityHandler {
     state.lowConfidenceStreak = understood ? 0 : state.lowConfidenceStreak + 1;
 
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
-    const follow = state.lastQuery || state.lastProducts.length ? (detectFollowUp(text) ?? (text.length <= 60 ? detectBrandFollowUp(text, this.shownBrands(state)) : null)) : null;
+    const follow = state.lastQuery || state.lastProducts.length ? (detectFollowUp(text) ?? (text.length <= 60 ? detectBrandFollowUp(text, this.brands()) : null)) : null;
     if (follow) {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
@@ -701,14 +706,16 @@ export class ShopBot extends ActivityHandler {
       if (weaker) return { kind: 'article', answer: weaker };
     }
     if (insideOwnOrder) return answer?.confident ? { kind: 'answer', answer } : { kind: 'none' };
-    if (!understood && (budget || (shoppingScore >= 0.25 && this.namesCatalogueThings(text)))) return { kind: 'product' };
+    // The catalogue is asked with typos in the thing's name corrected ("kindel paperwhite").
+    const spelled = understood ? text : this.spelled(text);
+    if (!understood && (budget || (shoppingScore >= 0.25 && this.namesCatalogueThings(spelled)))) return { kind: 'product' };
     if (answer?.confident) return { kind: 'answer', answer };
     // A short name of a thing ("bluetooth speaker", "echo dot", "usb hub") that the catalogue holds
     // with every word of it: a product request, whatever the intent head made of two words.
-    if (!understood && !budget && !POLICY_WORDS.test(text) && this.catalogueHasAll(text)) return { kind: 'product' };
+    if (!understood && !budget && !POLICY_WORDS.test(text) && this.catalogueHasAll(spelled)) return { kind: 'product' };
     // The thing a request names is something the catalogue sells ("alarm clock for my son",
     // "birthday greeting cards"): a product request, whatever the intent head made of it.
-    if (!understood && !POLICY_WORDS.test(text) && (shoppingScore >= 0.1 || nlu.intent !== 'out_of_scope') && this.catalogueSellsHead(text)) return { kind: 'product' };
+    if (!understood && !POLICY_WORDS.test(text) && (shoppingScore >= 0.1 || nlu.intent !== 'out_of_scope') && this.catalogueSellsHead(spelled)) return { kind: 'product' };
     // The head's best in-scope guess is a product search and the message names a thing ("double door
     // refrigerator", "dumbbells 5kg pair"): a request for something the store may not sell, which
     // shop() answers honestly, not a refusal.
@@ -749,6 +756,20 @@ export class ShopBot extends ActivityHandler {
   private productRequestWithBudget(text: string, nlu: Understanding): boolean {
     const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
     return budget && this.namesCatalogueThings(text.replace(POLICY_WORDS_ALL, ' '));
+  }
+
+  /** The request with typos in the name of the thing corrected against the catalogue's words ("kindel" -> "kindle"). */
+  private spelled(text: string): string {
+    const words = thingWords(text);
+    if (words.length === 0) return text;
+    // Rebuilt a minute after the last build: products change through the admin API.
+    if (!this.vocabulary || Date.now() - this.vocabulary.at > 60_000) this.vocabulary = { words: vocabularyOf(this.store.products.titles()), at: Date.now() };
+    let out = text;
+    for (const w of words) {
+      const fixed = correctWord(w, this.vocabulary.words);
+      if (fixed) out = out.replace(new RegExp(`\\b${w}\\b`, 'i'), fixed);
+    }
+    return out;
   }
 
   /** Whether a request's head noun ("clock", "card", "calculator") is what some product's title names. */
@@ -819,8 +840,10 @@ export class ShopBot extends ActivityHandler {
   }
 
   /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
-  private async shop(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding, category?: string): Promise<void> {
-    // A new request (not a follow-up of what was shown) replaces the product in focus.
+  private async shop(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, category?: string, brand?: string): Promise<void> {
+    // A new request (not a follow-up of what was shown) replaces the product in focus; the name of
+    // the thing it asks for is read with its typos corrected ("hedphones under 2k").
+    const text = category ? request : this.spelled(request);
     if (!category) state.focusProductId = undefined;
     state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}), ...(category ? { category } : {}) };
     const wanted = nlu.entities.colors.concat(nlu.entities.sizes);
@@ -893,6 +916,16 @@ export class ShopBot extends ActivityHandler {
       seen.add(t);
       return true;
     });
+    // "philips only": that brand's, or say there is none (within the budget), never others.
+    if (brand) {
+      const word = new RegExp(`\\b${brand}\\b`, 'i');
+      pool = pool.filter((c) => word.test(byId.get(c.productId)?.title ?? ''));
+      if (pool.length === 0) {
+        const thing = `${brand[0]!.toUpperCase()}${brand.slice(1)} ${plural((category ?? '').split('>').pop()!.trim().toLowerCase() || 'product')}`;
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), prices.maxPrice !== undefined ? this.t(ctx, 'shop.noneUnder', { thing, price: this.texts.price(prices.maxPrice + 1, this.locale(ctx)) }) : this.t(ctx, 'shop.noneLikeThat', { thing })));
+        return;
+      }
+    }
     // A colour asked for is a requirement where the titles say it ("Red Polkadot Coffee Mug").
     const colours = nlu.entities.colors.map((c) => c.toLowerCase()).filter((c) => COLOURS.includes(c));
     if (colours.length) {
@@ -966,7 +999,7 @@ export class ShopBot extends ActivityHandler {
       }
     }
     const last = state.lastQuery;
-    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brand} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, this.shownCategory(state) ?? last?.category);
+    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brand} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, this.shownCategory(state) ?? last?.category, follow.brand);
     if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'recommend something', nlu);
     if (follow.kind === 'cheaper') {
       const prices = this.store.products.getMany(state.lastProducts).map((p) => p.price);
@@ -986,12 +1019,21 @@ export class ShopBot extends ActivityHandler {
     return this.shop(ctx, state, customerId, text, refined, this.shownCategory(state) ?? last.category);
   }
 
-  /** The brands (a title's first word) of the kind of product shown, for "philips only". */
-  private shownBrands(state: DialogState): Set<string> {
-    const category = this.shownCategory(state);
-    if (!category) return new Set();
-    const first = (title: string) => /^[a-z][a-z0-9-]+/.exec(title.toLowerCase())?.[0];
-    return new Set(this.store.products.listByCategory(category, { limit: 500 }).map((p) => first(p.title)).filter((w): w is string => !!w && w.length >= 2 && !NOT_BRANDS.has(w)));
+  /**
+   * The catalogue's brands: a title's first word that starts at least two titles. A brand the
+   * kind of product shown does not carry still narrows it ("only philips" after cheap dry irons
+   * is answered "none", not with a new search).
+   */
+  private brands(): Set<string> {
+    if (!this.brandWords || Date.now() - this.brandWords.at > 60_000) {
+      const counts = new Map<string, number>();
+      for (const title of this.store.products.titles()) {
+        const first = /^[a-z][a-z0-9-]+/.exec(title.toLowerCase())?.[0];
+        if (first && !NOT_BRANDS.has(first)) counts.set(first, (counts.get(first) ?? 0) + 1);
+      }
+      this.brandWords = { words: new Set([...counts].filter(([, n]) => n >= 2).map(([w]) => w)), at: Date.now() };
+    }
+    return this.brandWords.words;
   }
 
   private stockLine(ctx: TurnContext, p: Product): string {

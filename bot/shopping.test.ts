@@ -149,6 +149,25 @@ describe('shopping conversations', () => {
     for (const card of philips.cards) expect(card.title).toMatch(/philips/i);
     expect(philips.cards.filter((card) => /iron/i.test(card.title)).length).toBeGreaterThanOrEqual(Math.ceil(philips.cards.length * 0.6));
 
+    // After "cheaper" with no Philips iron that cheap: said so, no other brand shown instead.
+    const first = await say(c, { text: 'steam iron' });
+    await say(c, { text: 'cheaper' });
+    // "cheaper" asked for less than the cheapest of the first cards: "only philips" keeps that budget.
+    const under = Math.min(...first.cards.map((card) => server.store.products.get(idOf(card))!.price));
+    const only = await say(c, { text: 'only philips' });
+    // Philips ones within that budget, or a sentence that there are none: never another brand.
+    for (const card of only.cards) {
+      expect(card.title).toMatch(/philips/i);
+      expect(server.store.products.get(idOf(card))!.price).toBeLessThan(under);
+    }
+    if (only.cards.length === 0) expect(only.texts.join(' ')).toMatch(/couldn.t find any Philips/);
+
+    // A typo in the thing's name is read as the catalogue spells it.
+    const typo = await say(c, { text: 'hedphones under 2k for gym' });
+    expect(typo.cards.length).toBeGreaterThan(0);
+    for (const card of typo.cards) expect(server.store.products.get(idOf(card))!.price).toBeLessThanOrEqual(2000);
+    expect(typo.cards.filter((card) => /headphone|earphone|earbud|neckband|headset/i.test(card.title)).length).toBeGreaterThanOrEqual(Math.ceil(typo.cards.length * 0.6));
+
     const sofas = await say(c, { text: 'do you sell sofa sets' });
     expect(sofas.cards).toHaveLength(0);
     expect(sofas.texts.join(' ')).toMatch(/couldn.t find any sofa sets/);

@@ -138,6 +138,7 @@ export class ProductRepo {
   private readonly setStockStmt;
   private readonly adjustStockStmt;
   private readonly countStmt;
+  private readonly titlesStmt;
 
   constructor(private readonly db: DB) {
     this.byId = db.prepare<[string], ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id = ? AND p.deleted_at IS NULL`);
@@ -166,6 +167,12 @@ export class ProductRepo {
       'UPDATE products SET stock = stock + @delta WHERE id = @id AND stock + @delta >= 0 RETURNING stock',
     );
     this.countStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM products WHERE deleted_at IS NULL');
+    this.titlesStmt = db.prepare<[], { title: string }>('SELECT title FROM products WHERE deleted_at IS NULL');
+  }
+
+  /** Every listed product's title (the catalogue's vocabulary, for spelling). */
+  titles(): string[] {
+    return this.titlesStmt.all().map((r) => r.title);
   }
 
   get(id: string): Product | undefined {

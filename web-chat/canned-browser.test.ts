@@ -180,6 +180,11 @@ describe('saved replies in the console and the rating question in the widget (Ch
     // The first marker is selected, so typing replaces it; the hint names what is missing.
     expect(await agent.locator('#canned-hint').textContent()).toMatch(/Replace \[order number\], \[first name\]/);
     expect(await reply.evaluate((t: HTMLTextAreaElement) => t.value.slice(t.selectionStart, t.selectionEnd))).toBe('[order number]');
+    // Sent as it is, the markers would reach the customer: the desk refuses it and says why.
+    const before = c.events.length;
+    await reply.press('Control+Enter');
+    await poll(() => agent.locator('#send-error').textContent()).toMatch(/Not sent: replace \[order number\] before sending/);
+    expect(botTexts(c, before).some((t) => t.includes('['))).toBe(false);
     await reply.fill('');
     for (const t of server.store.tickets.listForAgent(server.store.agents.getByEmail(AGENT.email)!.id)) server.store.tickets.returnToBot(t.id);
   }, 120_000);
