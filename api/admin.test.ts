@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient, Recorded } from '../bot/test-client.js';
-import { TestServer } from '../bot/test-server.js';
+import type { ChatClient, Recorded } from '../testing/test-client.js';
+import { TestServer } from '../testing/test-server.js';
 import { ApiKeyRepo } from '../store/api-keys.js';
 import { importFile } from './import/run.js';
 

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { importFile } from '../api/import/run.js';
-import { connect } from '../bot/test-client.js';
+import { connect } from '../testing/test-client.js';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { isRecord } from '../core/jsonl.js';
 import { loadConfig } from '../core/config.js';

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
-import { connect, type ChatClient } from '../bot/test-client.js';
+import { connect, type ChatClient } from '../testing/test-client.js';
 import { openStore } from '../store/index.js';
 import { emit, percentile, round } from './stats.js';
 

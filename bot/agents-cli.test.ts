@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../store/index.js';
-import { tempDir } from '../store/test-helpers.js';
+import { tempDir } from '../testing/store-helpers.js';
 import { main, UsageError } from './agents-cli.js';
 
 // `npm run agents -- …` (issue #18 item 2) on a real SQLite file: staff and teams from the command line.

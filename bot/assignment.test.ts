@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
-import { seededStore } from '../store/test-helpers.js';
+import { seededStore } from '../testing/store-helpers.js';
 import { canTake, priorityOf, RoundRobin, type Candidate } from './assignment.js';
 import type { Gateway } from './gateway.js';
 import { HandoffService } from './handoff.js';
 import type { BotServices } from './services.js';
-import { connect, type ChatClient } from './test-client.js';
+import { connect, type ChatClient } from '../testing/test-client.js';
 
 // Auto-assignment (issue #18 item 3): the policy on its own, then the real HandoffService on a real
 // socket.io server and SQLite file, with a recording stand-in for the gateway (what each customer is

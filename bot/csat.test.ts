@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
 import { CSAT_TEXTS, csatPayload } from './csat.js';
-import { TestServer } from './test-server.js';
-import { botTexts, connect, conversationOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from './test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { botTexts, connect, conversationOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
 
 // Saved replies and CSAT through the real server (models, SQLite file, socket.io on 127.0.0.1),
 // with real socket.io clients for the customer and the agents, and signed Messenger webhooks whose

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
 import type { Store } from '../store/index.js';
 import type { Running } from './main.js';
-import { TestServer } from './test-server.js';
-import { botTexts, connect, conversationOf, sessionOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from './test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { botTexts, connect, conversationOf, sessionOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
 
 // End to end: the real server (real models, real SQLite file, real FAQ index, real recommender)
 // on 127.0.0.1, driven by real socket.io clients and signed Messenger webhooks. Only Meta's Graph

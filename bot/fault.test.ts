@@ -3,8 +3,8 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../store/index.js';
-import { connect, conversationOf, sessionOf, type ChatClient } from './test-client.js';
-import { warmDataDir } from './test-template.js';
+import { connect, conversationOf, sessionOf, type ChatClient } from '../testing/test-client.js';
+import { warmDataDir } from '../testing/test-template.js';
 
 // Fault test: the real server in its own process is killed with SIGKILL while customers' turns are
 // running. After a restart on the same data folder every acknowledged message is answered, and

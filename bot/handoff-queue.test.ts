@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from './test-server.js';
-import { connect, type ChatClient, type Recorded } from './test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { connect, type ChatClient, type Recorded } from '../testing/test-client.js';
 
 // The hand-off queue end to end: the real server (models, SQLite file, web channel) on 127.0.0.1,
 // customers on real socket.io clients, one agent on the /agents socket and the agent console in

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
-import { seededStore } from '../store/test-helpers.js';
+import { seededStore } from '../testing/store-helpers.js';
 import type { Gateway } from './gateway.js';
 import { HandoffService } from './handoff.js';
 import type { BotServices } from './services.js';
-import { connect, type ChatClient, type Recorded } from './test-client.js';
+import { connect, type ChatClient, type Recorded } from '../testing/test-client.js';
 
 // The hand-off queue under load: the real HandoffService on a real socket.io server and a real
 // SQLite store, with a recording stand-in for the gateway (what each waiting customer is sent) and

@@ -5,8 +5,8 @@ import { TokenSigner } from '../core/tokens.js';
 import { translate } from '../core/i18n.js';
 import type { Store } from '../store/index.js';
 import type { Running } from './main.js';
-import { TestServer } from './test-server.js';
-import { botTexts, fixtureRows, type ChatClient, type Recorded } from './test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { botTexts, fixtureRows, type ChatClient, type Recorded } from '../testing/test-client.js';
 
 // The store's languages end to end: the real server (real models, SQLite, recommender) on
 // 127.0.0.1, a web chat whose widget says data-locale="hi", an English one, an unknown locale, and

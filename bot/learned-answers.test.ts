@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
 import type { Running } from './main.js';
-import { TestServer } from './test-server.js';
-import { botTexts, connect, conversationOf, type ChatClient } from './test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { botTexts, connect, conversationOf, type ChatClient } from '../testing/test-client.js';
 
 // Issue 13.1, end to end on the real server: an agent's answer to one customer (with that
 // customer's card expiry and UPI id) is never served to another customer. Resolving offers a

@@ -4,8 +4,8 @@ import { TokenSigner } from '../core/tokens.js';
 import type { Store } from '../store/index.js';
 import { formatCode, typedCode } from './linking.js';
 import type { Running } from './main.js';
-import { TestServer } from './test-server.js';
-import { botTexts, conversationOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from './test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { botTexts, conversationOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
 
 // Account linking web chat -> Messenger, end to end: the real server (real models, SQLite file,
 // bot), real socket.io clients and signed Messenger webhooks; only Meta's Graph API is a local fake.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from './test-server.js';
-import type { ChatClient, Recorded } from './test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import type { ChatClient, Recorded } from '../testing/test-client.js';
 
 // Shopping conversations through the real server (socket.io, real model, real SQLite): what a
 // conversation did before changes what the bot shows next.

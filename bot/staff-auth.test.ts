@@ -2,8 +2,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole, Store } from '../store/index.js';
 import type { Running } from './main.js';
-import { connect, type ChatClient } from './test-client.js';
-import { TestServer } from './test-server.js';
+import { connect, type ChatClient } from '../testing/test-client.js';
+import { TestServer } from '../testing/test-server.js';
 
 // Staff sign-in on the real server (issue 13, item 8): JSON-only login, per-account lockout that no
 // change of client address lifts, logout that ends the session everywhere, insights for staff only,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from './test-server.js';
-import { conversationOf, type ChatClient } from './test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { conversationOf, type ChatClient } from '../testing/test-client.js';
 
 // A store whose team is on holiday today and tomorrow (in its time zone): asking for a person says
 // when the team is back and keeps the message as a ticket.

@@ -3,8 +3,8 @@ import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type ChatClient } from '../bot/test-client.js';
-import { warmDataDir } from '../bot/test-template.js';
+import { connect, type ChatClient } from '../testing/test-client.js';
+import { warmDataDir } from '../testing/test-template.js';
 
 // The compiled server as production runs it (issue #19 item 3): tsc with tsconfig.build.json and
 // deploy/postbuild.mjs into a private folder, then `node .../bot/main.js` in a child process on

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from '../bot/test-server.js';
-import type { ChatClient } from '../bot/test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import type { ChatClient } from '../testing/test-client.js';
 import { main, readItems, summarise, turnPayload, type ItemResult } from './conversations.js';
 import { asksForIdentity, cardPrice, containsTerm, isRefusal, judge, leaks, namesProduct, repliesInLanguage, type ConversationItem, type Transcript } from './judge.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './recommend.js';
 import { embedItems, VectorCache } from '../recommender/item-embeddings.js';
-import { testEncoder } from '../recommender/test-support.js';
+import { testEncoder } from '../testing/recommender-support.js';
 
 // The eval contract end to end on small temp files (real encoder), and the on-disk vector cache.
 

@@ -4,7 +4,7 @@ import { CatalogAdmin } from '../store/catalog-admin.js';
 import { CatalogSync } from './catalog-sync.js';
 import { itemText, row } from './item-embeddings.js';
 import type { Recommender } from './recommender.js';
-import { seededTestStore, storeRecommender, testEncoder, type TestStore } from './test-support.js';
+import { seededTestStore, storeRecommender, testEncoder, type TestStore } from '../testing/recommender-support.js';
 
 // A running recommender follows catalogue changes without a restart, on a real SQLite file with the
 // real encoder: new products are suggested for a matching request, changed text is re-embedded

@@ -4,7 +4,7 @@ import { dotRow, row } from './item-embeddings.js';
 import { leafCategory } from './rules.js';
 import { Recommender } from './recommender.js';
 import { StoreCatalog, StoreEvents } from './store-sources.js';
-import { PRODUCT_BY_ID, seededTestStore, storeRecommender, testEncoder, type TestStore } from './test-support.js';
+import { PRODUCT_BY_ID, seededTestStore, storeRecommender, testEncoder, type TestStore } from '../testing/recommender-support.js';
 import { RecommenderError, type Recommendation } from './types.js';
 
 // End to end on a real SQLite file (seeded through store/seed.ts) with the real all-MiniLM-L6-v2

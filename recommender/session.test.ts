@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSessions } from '../eval/recommend-session.js';
 import { Recommender } from './recommender.js';
 import { StoreEvents } from './store-sources.js';
-import { PRODUCT_BY_ID, seededTestStore, storeRecommender, testEncoder, type TestStore } from './test-support.js';
+import { PRODUCT_BY_ID, seededTestStore, storeRecommender, testEncoder, type TestStore } from '../testing/recommender-support.js';
 import { isContentFree } from './text-match.js';
 import { RecommenderError, type CatalogItem, type Interaction, type Recommendation } from './types.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations.js';
-import { tempStore } from './test-helpers.js';
+import { tempStore } from '../testing/store-helpers.js';
 
 // Migration 15 (admin_api) on a real SQLite file: the API key table and the products' soft delete
 // and change sequence.

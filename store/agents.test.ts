@@ -4,7 +4,7 @@ import { openDatabase } from './db.js';
 import { createStore } from './index.js';
 import { isStoreError } from './errors.js';
 import type { Store } from './index.js';
-import { clock, tempStore } from './test-helpers.js';
+import { clock, tempStore } from '../testing/store-helpers.js';
 
 let ctx: ReturnType<typeof tempStore>;
 let store: Store;

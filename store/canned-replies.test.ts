@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './db.js';
 import { createStore, isStoreError, type Agent, type Store } from './index.js';
-import { clock, tempStore } from './test-helpers.js';
+import { clock, tempStore } from '../testing/store-helpers.js';
 
 // Saved replies on a real SQLite file: shortcut rules, shared versus personal, search, seeding.
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyRepo } from './api-keys.js';
 import { CatalogAdmin, MAX_BATCH_ROWS, type OrderUpsert } from './catalog-admin.js';
-import { countRows, seededStore } from './test-helpers.js';
+import { countRows, seededStore } from '../testing/store-helpers.js';
 
 // Batch upserts and deletes for the admin API and imports, on a real SQLite file seeded with the
 // small fixture set (P1-P3, C1-C2, O1-O2).

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStoreError, type Agent, type Store } from './index.js';
-import { clock, tempStore } from './test-helpers.js';
+import { clock, tempStore } from '../testing/store-helpers.js';
 
 // CSAT ratings on a real SQLite file: one per resolution, updates, refusals, averages per agent.
 

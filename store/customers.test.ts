@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './db.js';
 import { isStoreError, StoreError } from './errors.js';
 import { createStore, type Store } from './index.js';
-import { errorOf, seededStore } from './test-helpers.js';
+import { errorOf, seededStore } from '../testing/store-helpers.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;
 let store: Store;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStoreError } from './errors.js';
 import type { Store } from './index.js';
-import { clock, seededStore } from './test-helpers.js';
+import { clock, seededStore } from '../testing/store-helpers.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;
 let store: Store;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
 import { seed } from './seed.js';
-import { baseFixtures, customer, product, review, snapshotCounts, tempStore, transcript, writeFixtures } from './test-helpers.js';
+import { baseFixtures, customer, product, review, snapshotCounts, tempStore, transcript, writeFixtures } from '../testing/store-helpers.js';
 import { wellFormed } from './text.js';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';

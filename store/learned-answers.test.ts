@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
-import { clock, errorOf, seededStore } from './test-helpers.js';
+import { clock, errorOf, seededStore } from '../testing/store-helpers.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;
 let store: Store;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, openDatabaseWithReport, openMemory } from './db.js';
 import { isStoreError } from './errors.js';
 import { MIGRATIONS, migrate, schemaVersion, validateMigrations, type Migration } from './migrations.js';
-import { tempDir } from './test-helpers.js';
+import { tempDir } from '../testing/store-helpers.js';
 import { EVENT_TYPES, IDENTITY_CHANNELS, ORDER_STATUSES, TICKET_STATUSES } from './types.js';
 
 const cleanups: (() => void)[] = [];

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './db.js';
 import { MIGRATIONS } from './migrations.js';
 import { NotificationPrefRepo, OrderEventRepo } from './order-events.js';
-import { clock, countRows, errorOf, seededStore } from './test-helpers.js';
+import { clock, countRows, errorOf, seededStore } from '../testing/store-helpers.js';
 
 // Migration 17 (order_events, notification_prefs) and its repositories on a real SQLite file.
 

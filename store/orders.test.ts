@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
 import { canTransition, ORDER_TRANSITIONS } from './orders.js';
-import { clock, errorOf, seededStore } from './test-helpers.js';
+import { clock, errorOf, seededStore } from '../testing/store-helpers.js';
 import { ORDER_STATUSES } from './types.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;

@@ -3,7 +3,7 @@ import { isStoreError } from './errors.js';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { checkProductUrl, toFtsQuery } from './products.js';
-import { baseFixtures, product, seededStore } from './test-helpers.js';
+import { baseFixtures, product, seededStore } from '../testing/store-helpers.js';
 import type { Store } from './index.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;

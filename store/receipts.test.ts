@@ -3,7 +3,7 @@ import { openDatabase } from './db.js';
 import { isStoreError } from './errors.js';
 import { createStore } from './index.js';
 import { DeliveryRepo, MessengerThreadRepo, ReadMarkRepo, RECEIPT_TTL_MS, ReceiptRepo } from './receipts.js';
-import { clock, countRows, tempStore } from './test-helpers.js';
+import { clock, countRows, tempStore } from '../testing/store-helpers.js';
 
 // inbound_receipts on a real SQLite file: channel message ids already taken in, so a webhook retry
 // (also one after a restart) is recognised.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
 import { durationStats, ReportRepo, type TimingRow } from './reports.js';
-import { tempStore } from './test-helpers.js';
-import { AGENTS, expectedFigures, REPORT_RANGE, seedReportScenario, SETTLED_NOW, TEAMS, VISITS, type ExpectedTiming } from './test-reports-scenario.js';
+import { tempStore } from '../testing/store-helpers.js';
+import { AGENTS, expectedFigures, REPORT_RANGE, seedReportScenario, SETTLED_NOW, TEAMS, VISITS, type ExpectedTiming } from '../testing/reports-scenario.js';
 
 // The reports' SQL on a real SQLite file seeded with the scenario of test-reports-scenario.ts; the
 // expected figures are computed from the scenario as written, not by the SQL under test.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStoreError } from './errors.js';
 import type { Store } from './index.js';
-import { baseFixtures, review, seededStore } from './test-helpers.js';
+import { baseFixtures, review, seededStore } from '../testing/store-helpers.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;
 let store: Store;

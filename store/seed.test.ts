@@ -18,7 +18,7 @@ import {
   SEED_TABLES,
   type SeedReport,
 } from './seed.js';
-import { baseFixtures, customer, event, order, product, review, snapshotCounts, tempStore, transcript, writeFixtures, type FixtureSet } from './test-helpers.js';
+import { baseFixtures, customer, event, order, product, review, snapshotCounts, tempStore, transcript, writeFixtures, type FixtureSet } from '../testing/store-helpers.js';
 
 const STORE_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(STORE_DIR, '..');

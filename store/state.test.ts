@@ -3,7 +3,7 @@ import { openDatabase } from './db.js';
 import { isStoreError } from './errors.js';
 import { createStore, type Store } from './index.js';
 import { SqliteBotStorage } from './state.js';
-import { tempStore } from './test-helpers.js';
+import { tempStore } from '../testing/store-helpers.js';
 
 let ctx: ReturnType<typeof tempStore>;
 let store: Store;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
-import { clock, errorOf, seededStore } from './test-helpers.js';
+import { clock, errorOf, seededStore } from '../testing/store-helpers.js';
 
 // Teams, VIP customers and the desk's ticket bookkeeping (issue #18 items 2-3) on a real SQLite file.
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStoreError, type Store } from './index.js';
 import { MIGRATIONS } from './migrations.js';
-import { clock, tempStore } from './test-helpers.js';
+import { clock, tempStore } from '../testing/store-helpers.js';
 
 // Messages the bot could not answer (migration 13) on a real SQLite file.
 

@@ -40,8 +40,8 @@ async function startServer(): Promise<Running> {
   const mod = (await import(pathToFileURL(join(ROOT, 'bot', 'main.ts')).href)) as {
     start: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv; log?: (l: string) => void }) => Promise<Running>;
   };
-  // The run's shared warm data folder (bot/test-template.ts), copied for this file alone.
-  const { warmDataDir } = await import('../bot/test-template.js');
+  // The run's shared warm data folder (testing/test-template.ts), copied for this file alone.
+  const { warmDataDir } = await import('../testing/test-template.js');
   dataDir = await warmDataDir('shopbot-a11y-');
   const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1' }, log: () => {} });
   return { url: s.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:'), close: () => s.close() };

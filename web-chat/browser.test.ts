@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flakyProxy } from './test-helpers.js';
-import { fakeGraph, postSignedWebhook, type FakeGraph } from '../bot/test-client.js';
+import { flakyProxy } from '../testing/web-helpers.js';
+import { fakeGraph, postSignedWebhook, type FakeGraph } from '../testing/test-client.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -34,7 +34,7 @@ interface Running {
 
 // A cold start builds the server's caches (intent head, embeddings, the FAQ index in the database,
 // recommender vectors): minutes on two cores. Within one test run the warm data folder of
-// bot/test-template.ts is shared with the other end-to-end tests. Across runs, this file also keeps
+// testing/test-template.ts is shared with the other end-to-end tests. Across runs, this file also keeps
 // a template of a freshly started data folder (the database copied with VACUUM INTO before any
 // test traffic, and the cache files) in test-artifacts/; later runs start from a copy of it, so each
 // run still gets its own database without live chats. start() itself revalidates every cache (seed
@@ -90,7 +90,7 @@ async function startServer(): Promise<Running> {
   const fromTemplate = useTemplate(dataDir, key);
   if (!fromTemplate) {
     rmSync(dataDir, { recursive: true, force: true });
-    const { warmDataDir } = await import('../bot/test-template.js');
+    const { warmDataDir } = await import('../testing/test-template.js');
     dataDir = await warmDataDir('shopbot-browser-');
   }
   const t0 = Date.now();

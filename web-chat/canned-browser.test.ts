@@ -1,5 +1,5 @@
 // The agent console's saved replies and the widget's rating question in Debian's Chromium
-// (headless, driven by playwright-core) against the real server (bot/test-server.ts) on 127.0.0.1.
+// (headless, driven by playwright-core) against the real server (testing/test-server.ts) on 127.0.0.1.
 // Screenshots go to walk-shots/ (not committed).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
-import { TestServer } from '../bot/test-server.js';
-import { botTexts, connect, fixtureRows, type ChatClient } from '../bot/test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { botTexts, connect, fixtureRows, type ChatClient } from '../testing/test-client.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
 import type { CatalogItem, CatalogPage } from './catalog-api.js';
-import { pageServer, seededFixtureStore } from './test-helpers.js';
+import { pageServer, seededFixtureStore } from '../testing/web-helpers.js';
 
 describe('catalog API on the seeded demo store', () => {
   let db: { store: Store; cleanup: () => void };
@@ -89,7 +89,7 @@ describe('catalog API on the seeded demo store', () => {
   it('is read-only', async () => {
     const r = await server.get('/api/catalog');
     expect(r.headers['content-type']).toContain('application/json');
-    const { rawRequest } = await import('./test-helpers.js');
+    const { rawRequest } = await import('../testing/web-helpers.js');
     expect((await rawRequest(server.base, '/api/catalog', { method: 'POST' })).status).toBe(405);
   });
 });

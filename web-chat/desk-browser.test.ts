@@ -1,5 +1,5 @@
 // The support desk's staff and assignment flows (issue #18 items 2-3) in Debian's Chromium (headless,
-// driven by playwright-core) against the real server (bot/test-server.ts) on 127.0.0.1, with
+// driven by playwright-core) against the real server (testing/test-server.ts) on 127.0.0.1, with
 // auto-assignment on, a cap of one open chat per agent and a 5-second reply timeout. Screenshots go
 // to test-artifacts/screenshots/desk/ (git-ignored).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
-import { TestServer } from '../bot/test-server.js';
-import { botTexts, connect, fixtureRows, type ChatClient } from '../bot/test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { botTexts, connect, fixtureRows, type ChatClient } from '../testing/test-client.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

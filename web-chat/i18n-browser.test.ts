@@ -1,5 +1,5 @@
 // The chat widget in Hindi, in Debian's Chromium (headless, driven by playwright-core) against the
-// real server (bot/test-server.ts) on 127.0.0.1: a shop page embeds the widget with
+// real server (testing/test-server.ts) on 127.0.0.1: a shop page embeds the widget with
 // data-locale="hi"; its own texts come from the Hindi widget catalogue, the bot answers in Hindi
 // and the product cards show ₹ prices as Intl formats them for hi-IN. Screenshots go to walk-shots/.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from '../bot/test-server.js';
-import type { ChatClient } from '../bot/test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import type { ChatClient } from '../testing/test-client.js';
 import { translate } from '../core/i18n.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,5 +1,5 @@
 // Signed shopper identity end to end, in Debian's Chromium (headless, playwright-core): the real
-// server (bot/test-server.ts) with SHOPBOT_IDENTITY_SECRET, and the example store backend
+// server (testing/test-server.ts) with SHOPBOT_IDENTITY_SECRET, and the example store backend
 // (examples/store-backend) on another origin that signs who is signed in. The widget identifies,
 // "where is my order?" answers that customer's real order, forged and expired identities are
 // refused in the widget and attach nothing, and signing out (ShopBotChat.reset()) starts a new
@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreBackend, DEMO_ACCOUNTS, signIdentity } from '../examples/store-backend/server.js';
-import { TestServer } from '../bot/test-server.js';
-import { connect, fixtureRows, type ChatClient } from '../bot/test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { connect, fixtureRows, type ChatClient } from '../testing/test-client.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

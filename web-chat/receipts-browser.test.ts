@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../bot/test-client.js';
-import { TestServer } from '../bot/test-server.js';
+import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
+import { TestServer } from '../testing/test-server.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

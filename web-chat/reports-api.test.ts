@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncoder, type LoadedEncoder } from '../nlu/encoder.js';
 import type { StaffRole, Store } from '../store/index.js';
-import { tempStore } from '../store/test-helpers.js';
-import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, TEAMS } from '../store/test-reports-scenario.js';
+import { tempStore } from '../testing/store-helpers.js';
+import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, TEAMS } from '../testing/reports-scenario.js';
 import type { ReportBody } from './reports-api.js';
-import { pageServer } from './test-helpers.js';
+import { pageServer } from '../testing/web-helpers.js';
 
 // The reports API on the page routes over a real SQLite file seeded with the reports scenario: the
 // figures it returns are those computed from the scenario itself; admins only; CSV export.

@@ -1,6 +1,6 @@
 // The admins' reports page in Debian's Chromium (headless, playwright-core) against the real server
-// (bot/test-server.ts: real bot, real sentence encoder, real SQLite file) on 127.0.0.1. The server's
-// database gets the reports scenario (store/test-reports-scenario.ts), whose figures are computed from
+// (testing/test-server.ts: real bot, real sentence encoder, real SQLite file) on 127.0.0.1. The server's
+// database gets the reports scenario (testing/reports-scenario.ts), whose figures are computed from
 // the scenario itself; the page must show them, group the unanswered questions by meaning, and export
 // them as CSV. A live guest's out-of-scope questions are marked by the real bot and show up too.
 // Screenshots: web-chat/screenshots/reports.png (README) and walk-shots/reports-*.png.
@@ -10,10 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from '../bot/test-server.js';
-import { botTexts, conversationOf, type ChatClient } from '../bot/test-client.js';
+import { TestServer } from '../testing/test-server.js';
+import { botTexts, conversationOf, type ChatClient } from '../testing/test-client.js';
 import { openStore, type Store } from '../store/index.js';
-import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, TEAMS } from '../store/test-reports-scenario.js';
+import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, TEAMS } from '../testing/reports-scenario.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMemoryStore, type Store } from '../store/index.js';
 import { PUBLIC_DIR, safeJoin } from './static.js';
-import { pageServer, rawRequest } from './test-helpers.js';
+import { pageServer, rawRequest } from '../testing/web-helpers.js';
 
 describe('safeJoin', () => {
   const root = '/srv/public';

@@ -9,8 +9,8 @@ import { openStore, type Store } from '../../store/index.js';
 import type { InboundMessage } from '../inbound.js';
 import type { Running } from '../main.js';
 import { createHttpApp, type HttpApp } from '../server.js';
-import { TestServer } from '../test-server.js';
-import { connect, type ChatClient } from '../test-client.js';
+import { TestServer } from '../../testing/test-server.js';
+import { connect, type ChatClient } from '../../testing/test-client.js';
 import { cleanName, createBotFrameworkChannel, isLoopbackUrl, storeLimitError } from './botframework.js';
 
 // The Bot Framework channel end to end: the real bot (real models, SQLite, FAQ index, recommender)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeGraph, type FakeGraph } from '../test-client.js';
+import { fakeGraph, type FakeGraph } from '../../testing/test-client.js';
 import { main } from '../messenger-setup-cli.js';
 import { GREETING_MAX, messengerProfile, MessengerProfileError, setMessengerProfile } from './messenger-profile.js';
 

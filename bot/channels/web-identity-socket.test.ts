@@ -13,7 +13,7 @@ import { openStore, type Store } from '../../store/index.js';
 import { ChannelAdapter } from '../channel-adapter.js';
 import { Gateway } from '../gateway.js';
 import { createHttpApp, type HttpApp } from '../server.js';
-import { connect, conversationOf, sessionOf, type ChatClient } from '../test-client.js';
+import { connect, conversationOf, sessionOf, type ChatClient } from '../../testing/test-client.js';
 import { attachWebChannel } from './web.js';
 import { IDENTITY_TEXTS, IdentityVerifier } from './web-identity.js';
 

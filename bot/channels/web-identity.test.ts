@@ -2,7 +2,7 @@
 // and attaching a browser's web identity to the store's customer, on a real SQLite store.
 import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededStore } from '../../store/test-helpers.js';
+import { seededStore } from '../../testing/store-helpers.js';
 import type { Store } from '../../store/index.js';
 import { attachIdentity, IDENTITY_TEXTS, IdentityVerifier, isGuest } from './web-identity.js';
 

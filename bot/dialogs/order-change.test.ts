@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../store/db.js';
 import { createStore, type Store } from '../../store/index.js';
 import { SqliteBotStorage } from '../../store/state.js';
-import { seededStore } from '../../store/test-helpers.js';
+import { seededStore } from '../../testing/store-helpers.js';
 import { ANSWER_WINDOW_MS, ORDER_CHANGE_DIALOG, OrderChangeDialog, type OrderChangeKind, type OrderChangeResult } from './order-change.js';
 
 // The order-change dialog on Bot Framework's TestAdapter, with the real SQLite store behind both

@@ -1,7 +1,7 @@
 // A seeded set of conversations, hand-off tickets and ratings for the reports tests (not a test file
 // itself), and the figures they should give, computed here from the scenario as written: each visit
 // below is one chat by construction, so nothing is derived from the SQL in store/reports.ts.
-import type { Store, UnansweredReason } from './index.js';
+import type { Store, UnansweredReason } from '../store/index.js';
 
 export const REPORT_DAYS = { from: '2026-03-02', to: '2026-03-08' };
 export const REPORT_RANGE = { from: '2026-03-02T00:00:00.000Z', to: '2026-03-09T00:00:00.000Z' };

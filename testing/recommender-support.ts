@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { loadEncoder, type LoadedEncoder } from '../nlu/encoder.js';
 import { openStore, type Store } from '../store/index.js';
 import { seed } from '../store/seed.js';
-import { Recommender, type RecommenderOptions } from './recommender.js';
-import { StoreCatalog, StoreEvents, StoreIdentities } from './store-sources.js';
+import { Recommender, type RecommenderOptions } from '../recommender/recommender.js';
+import { StoreCatalog, StoreEvents, StoreIdentities } from '../recommender/store-sources.js';
 
 export const MODEL = resolve(import.meta.dirname, '../models/all-MiniLM-L6-v2');
 

@@ -3,9 +3,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type DB } from './db.js';
-import { StoreError } from './errors.js';
-import { createStore, type Store } from './index.js';
+import { openDatabase, type DB } from '../store/db.js';
+import { StoreError } from '../store/errors.js';
+import { createStore, type Store } from '../store/index.js';
 
 export function tempDir(prefix = 'shopbot-store-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -172,7 +172,7 @@ export async function seededStore(set: FixtureSet = baseFixtures(), now?: () => 
   const fixturesDir = join(t.dir, 'fixtures');
   mkdirSync(fixturesDir);
   writeFixtures(fixturesDir, set);
-  const { seed } = await import('./seed.js');
+  const { seed } = await import('../store/seed.js');
   const report = await seed(t.db, fixturesDir, { silent: true, agentPassword: 'test-password' });
   return { ...t, fixturesDir, report };
 }

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { createHttpApp } from '../bot/server.js';
 import type { Store } from '../store/index.js';
 import { seed } from '../store/seed.js';
-import { tempStore } from '../store/test-helpers.js';
-import { createWebChat, type WebChatOptions } from './routes.js';
+import { tempStore } from './store-helpers.js';
+import { createWebChat, type WebChatOptions } from '../web-chat/routes.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'store');
 
