@@ -24,6 +24,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY deploy/postbuild.mjs deploy/
 COPY api api
 COPY bot bot
+COPY channels channels
 COPY core core
 COPY nlu nlu
 COPY recommender recommender

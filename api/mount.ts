@@ -4,7 +4,7 @@ import { CatalogSync } from '../recommender/catalog-sync.js';
 import type { Recommender } from '../recommender/recommender.js';
 import { CatalogAdmin } from '../store/catalog-admin.js';
 import type { DB } from '../store/db.js';
-import { OrderUpdates } from '../bot/order-updates.js';
+import { OrderUpdates } from '../channels/order-updates.js';
 import type { Texts } from '../core/i18n.js';
 import { createAdminApi } from './admin.js';
 import { orderEventRoutes } from './order-events.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATION_TEXTS } from '../bot/notifications.js';
-import { OPT_OUT_HINT } from '../bot/order-updates.js';
+import { OPT_OUT_HINT } from '../channels/order-updates.js';
 import { fakeGraph, fixtureRows, postSignedWebhook, sessionOf, type ChatClient, type FakeGraph, type Recorded } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
-import { WebTokens } from '../bot/channels/web-tokens.js';
+import { WebTokens } from '../channels/web-tokens.js';
 import { TokenSigner } from '../core/tokens.js';
 import { ApiKeyRepo } from '../store/api-keys.js';
 

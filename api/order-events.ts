@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { NotificationResult, OrderUpdates } from '../bot/order-updates.js';
+import type { NotificationResult, OrderUpdates } from '../channels/order-updates.js';
 import type { DB } from '../store/db.js';
 import { isStoreError } from '../store/errors.js';
 import { NOTIFICATION_OUTCOMES, ORDER_EVENT_TYPES, OrderEventRepo, type OrderEvent } from '../store/order-events.js';
@@ -13,7 +13,7 @@ import { ErrorResponse } from './schemas.js';
 // is out for delivery, was delivered, cancelled, refunded or returned. The event is kept once by
 // its eventId (a retried POST changes nothing and notifies nobody again), the order's status (and
 // tracking number and carrier) follow it, and the customer gets a short message on the channel they
-// last used (bot/order-updates.ts). GET lists an order's events with what became of each message.
+// last used (channels/order-updates.ts). GET lists an order's events with what became of each message.
 // Registered inside the admin API's Fastify instance (api/admin.ts `extend`): same keys, limits,
 // error shapes, and the same OpenAPI document at /api/docs.
 

@@ -7,17 +7,17 @@ import { createMetrics, sendErrorLabel, type Metrics } from '../core/metrics.js'
 import { TokenSigner } from '../core/tokens.js';
 import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
-import { ChannelAdapter } from './channel-adapter.js';
-import { attachBotFramework } from './channels/botframework.js';
-import { createMessengerWebhook, GraphSender, messengerNotices, messengerOutlet } from './channels/messenger.js';
-import { attachWebChannel } from './channels/web.js';
-import { IdentityVerifier } from './channels/web-identity.js';
-import { withAbsoluteLinks } from './channels/card-links.js';
+import { ChannelAdapter } from '../channels/channel-adapter.js';
+import { attachBotFramework } from '../channels/botframework.js';
+import { createMessengerWebhook, GraphSender, messengerNotices, messengerOutlet } from '../channels/messenger.js';
+import { attachWebChannel } from '../channels/web.js';
+import { IdentityVerifier } from '../channels/web-identity.js';
+import { withAbsoluteLinks } from '../channels/card-links.js';
 import { CsatService } from './csat.js';
-import { DeliveryDesk } from './delivery.js';
-import { Gateway } from './gateway.js';
+import { DeliveryDesk } from '../channels/delivery.js';
+import { Gateway } from '../channels/gateway.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
-import type { InboundMessage } from './inbound.js';
+import type { InboundMessage } from '../channels/inbound.js';
 import { AccountLinker, CustomerUserState } from './linking.js';
 import { HandoffService } from './handoff.js';
 import { disconnectSession, loginRoute, logoutRoute, passwordRoute, requireStaff } from './staff-auth.js';
@@ -166,7 +166,7 @@ export function createApp(opts: AppOptions): App {
 
   if (opts.messenger && sender && linker) {
     const m = opts.messenger;
-    // Meta's windows, retries and agent messages' statuses (bot/channels/messenger.ts, bot/delivery.ts).
+    // Meta's windows, retries and agent messages' statuses (channels/messenger.ts, channels/delivery.ts).
     // Product links are store paths: Messenger needs them absolute (SHOPBOT_PUBLIC_URL).
     gateway.addOutlet('messenger', messengerOutlet({ sender, threads: delivery.threads, delivery, prepare: (a) => withAbsoluteLinks(a, m.webChatUrl), log }));
     http.route(

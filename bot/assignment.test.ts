@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
 import { seededStore } from '../testing/store-helpers.js';
 import { canTake, priorityOf, RoundRobin, type Candidate } from './assignment.js';
-import type { Gateway } from './gateway.js';
+import type { Gateway } from '../channels/gateway.js';
 import { HandoffService } from './handoff.js';
 import type { BotServices } from './services.js';
 import { connect, type ChatClient } from '../testing/test-client.js';

@@ -5,9 +5,9 @@ import type { Activity } from 'botbuilder';
 import { describe, expect, it } from 'vitest';
 import type { Product } from '../store/index.js';
 import { productCard, STORE_LINK_TITLE } from './cards.js';
-import { withAbsoluteLinks } from './channels/card-links.js';
-import { toSendApi } from './channels/messenger-format.js';
-import { toWireCard } from './channels/web-protocol.js';
+import { withAbsoluteLinks } from '../channels/card-links.js';
+import { toSendApi } from '../channels/messenger-format.js';
+import { toWireCard } from '../channels/web-protocol.js';
 
 const product = (over: Partial<Product> = {}): Product => ({
   id: 'P-1',

@@ -1,13 +1,13 @@
 import type { Activity } from 'botbuilder';
 import { defaultTexts, translate, type Texts } from '../core/i18n.js';
 import { isStoreError, type Agent, type CsatRating, type Store, type Ticket } from '../store/index.js';
-import type { Gateway } from './gateway.js';
-import type { InboundMessage } from './inbound.js';
+import type { Gateway } from '../channels/gateway.js';
+import type { InboundMessage } from '../channels/inbound.js';
 
 // Customer satisfaction after a resolved hand-off. When an agent resolves a chat the customer is
 // asked for a rating from 1 to 5 and an optional comment:
 //   - web chat: a `csat` event; the widget shows a row of five buttons and a comment box, and answers
-//     with the `csat` socket event (bot/channels/web.ts);
+//     with the `csat` socket event (channels/web.ts);
 //   - Messenger: a message with five quick replies (payload CSAT:<ticket>:<1-5>); after a rating
 //     the customer may type one comment (or tap "No comment"), taken here before the bot sees it.
 // One rating per resolution; answering again updates it. A conversation never resolved cannot be

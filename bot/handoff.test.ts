@@ -4,7 +4,7 @@ import { Server } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
 import { seededStore } from '../testing/store-helpers.js';
-import type { Gateway } from './gateway.js';
+import type { Gateway } from '../channels/gateway.js';
 import { HandoffService } from './handoff.js';
 import type { BotServices } from './services.js';
 import { connect, type ChatClient, type Recorded } from '../testing/test-client.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics, sendErrorLabel } from '../core/metrics.js';
-import { GraphSender } from './channels/messenger.js';
+import { GraphSender } from '../channels/messenger.js';
 import { cachedCheck, healthRoutes, listenWhileStarting, runChecks } from './health.js';
 import type { RouteHandler } from './server.js';
 

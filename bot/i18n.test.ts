@@ -205,7 +205,7 @@ describe('a store whose default locale is hi-IN (SHOPBOT_LOCALE)', () => {
 
 describe("order updates and their opt-out in the conversation's language", () => {
   it('words an update for the route locale, English by default', async () => {
-    const { orderUpdateText } = await import('./order-updates.js');
+    const { orderUpdateText } = await import('../channels/order-updates.js');
     const event = { type: 'shipped' as const, orderId: 'ORD-1', tracking: 'AB123', carrier: 'Delhivery' };
     expect(orderUpdateText(event, undefined, { hint: true })).toBe('Good news: your order ORD-1 has shipped with Delhivery. Tracking number: AB123. Don\'t want these updates? Say "stop order updates".');
     expect(orderUpdateText(event, undefined, { hint: true, locale: 'hi-IN' })).toBe('अच्छी ख़बर: आपका ऑर्डर ORD-1 Delhivery के ज़रिए भेज दिया गया है। ट्रैकिंग नंबर: AB123। ये अपडेट नहीं चाहिए? "stop order updates" लिखें।');

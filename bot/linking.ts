@@ -4,8 +4,8 @@ import { RateLimiter } from '../core/http.js';
 import { defaultTexts, translate, type Texts, type Vars } from '../core/i18n.js';
 import type { TokenSigner } from '../core/tokens.js';
 import { isStoreError, type Conversation, type Customer, type Store } from '../store/index.js';
-import type { Gateway } from './gateway.js';
-import type { InboundMessage } from './inbound.js';
+import type { Gateway } from '../channels/gateway.js';
+import type { InboundMessage } from '../channels/inbound.js';
 import { unlinkMessenger } from './unlink.js';
 import { readYesNo } from './yes-no.js';
 
@@ -466,7 +466,7 @@ function openLive(store: Store, customerId: string): Conversation[] {
  * ticket, assigned before pending), else the most recently active. Others are closed, except one
  * that still has an open ticket (closing it would strand the agent); those close with the ticket.
  * With none open, a new one on `channel`. Shared by Messenger linking and the web chat's signed
- * identity (bot/channels/web-identity.ts).
+ * identity (channels/web-identity.ts).
  */
 export function consolidateLive(store: Store, customerId: string, channel: 'web' | 'messenger'): Conversation {
   const open = openLive(store, customerId); // most recent first

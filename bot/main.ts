@@ -24,7 +24,7 @@ import { DEMO_REPLIES } from './canned.js';
 import type { ReviewDigest } from './services.js';
 import { answerIndex, faqAnswerer, reviewInsights, suggester } from './wiring.js';
 import { catalogSeqNow, mountAdminApi } from '../api/mount.js';
-import { orderUpdateChannels } from './order-updates.js';
+import { orderUpdateChannels } from '../channels/order-updates.js';
 
 export interface StartOptions {
   port?: number;
@@ -167,7 +167,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     requestLogs: !opts.log,
     log,
   });
-  // Order events from the admin API reach customers through the app's channels (bot/order-updates.ts).
+  // Order events from the admin API reach customers through the app's channels (channels/order-updates.ts).
   adminApi.orderUpdates.bind(orderUpdateChannels(store, app));
   // Answers the index learned without a person's approval (older releases) wait for review.
   await app.learned?.migrateLegacy();

@@ -2,7 +2,7 @@
 // assistant disclosure) and persistent menu. Needs MESSENGER_PAGE_TOKEN; MESSENGER_GRAPH_BASE and
 // SHOPBOT_STORE_NAME are optional. Prints one JSON line.
 import { pathToFileURL } from 'node:url';
-import { messengerProfile, setMessengerProfile } from './channels/messenger-profile.js';
+import { messengerProfile, setMessengerProfile } from '../channels/messenger-profile.js';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, unknown>> {
   if (argv[0] !== 'setup') throw new Error('usage: npm run messenger -- setup');

@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export interface TokenPayload {
   sub: string; // the subject: a web identity id
   exp: number; // expiry, epoch seconds
-  /** Generation of the subject's tokens; a newer one revokes the older (see bot/channels/web-tokens.ts). */
+  /** Generation of the subject's tokens; a newer one revokes the older (see channels/web-tokens.ts). */
   gen?: number;
 }
 

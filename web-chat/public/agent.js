@@ -1,7 +1,7 @@
 // Agent console: login, the live queue, several chats at once with unread badges, transcript with
 // what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
 // Each of the agent's messages shows its delivery (Sending, Sent, Delivered, Seen, or Not delivered
-// with the reason); the customer is told when the agent has seen their messages (bot/delivery.ts).
+// with the reason); the customer is told when the agent has seen their messages (channels/delivery.ts).
 import { clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, pct, sentimentPill, staffSignOut } from './common.js';
 
 import { initCanned, resetComposer } from './canned.js';

@@ -2,8 +2,8 @@
 // and attaching a browser's web identity to the store's customer, on a real SQLite store.
 import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededStore } from '../../testing/store-helpers.js';
-import type { Store } from '../../store/index.js';
+import { seededStore } from '../testing/store-helpers.js';
+import type { Store } from '../store/index.js';
 import { attachIdentity, IDENTITY_TEXTS, IdentityVerifier, isGuest } from './web-identity.js';
 
 const SECRET = 'identity-test-secret-0123456789abcdef';

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TokenSigner } from '../../core/tokens.js';
-import { openStore, type Store } from '../../store/index.js';
-import { ChannelAdapter } from '../channel-adapter.js';
-import { Gateway } from '../gateway.js';
-import { createHttpApp, type HttpApp } from '../server.js';
-import { connect, conversationOf, sessionOf, type ChatClient } from '../../testing/test-client.js';
+import { TokenSigner } from '../core/tokens.js';
+import { openStore, type Store } from '../store/index.js';
+import { ChannelAdapter } from './channel-adapter.js';
+import { Gateway } from './gateway.js';
+import { createHttpApp, type HttpApp } from '../bot/server.js';
+import { connect, conversationOf, sessionOf, type ChatClient } from '../testing/test-client.js';
 import { attachWebChannel } from './web.js';
 import { IDENTITY_TEXTS, IdentityVerifier } from './web-identity.js';
 

@@ -2,7 +2,7 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { RateLimiter } from '../core/http.js';
 import type { Agent, Message, Store } from '../store/index.js';
 import { DeliveryRepo, MessengerThreadRepo, ReadMarkRepo, type Delivery, type DeliveryStatus } from '../store/receipts.js';
-import type { MessengerReceipt } from './channels/messenger.js';
+import type { MessengerReceipt } from './messenger.js';
 import type { Gateway } from './gateway.js';
 
 // Delivery status and read receipts (issue #18 items 7 and 8). Every agent message gets a status the
@@ -25,7 +25,7 @@ export interface StatusUpdate {
   reason: string | null;
 }
 
-/** What the web channel tells the desk (bot/channels/web.ts). */
+/** What the web channel tells the desk (channels/web.ts). */
 export interface WebReceipts {
   /** An agent message was put in the web room; `reachedTab`: a tab of the customer's was in it. */
   agentMessage(message: Message, reachedTab: boolean): void;

@@ -1,19 +1,19 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Activity } from 'botbuilder';
-import { HttpError, RateLimiter, readRawBody, sendText } from '../../core/http.js';
-import type { Message, Store } from '../../store/index.js';
-import type { MessengerThreadRepo, ReceiptRepo } from '../../store/receipts.js';
-import { MAX_TEXT_BYTES } from '../../store/text.js';
-import type { ChannelSink } from '../channel-adapter.js';
-import type { ChannelOutlet, Gateway } from '../gateway.js';
-import type { HandoffService } from '../handoff.js';
-import { MAX_MESSAGE_CHARS, type InboundMessage, type Referral } from '../inbound.js';
+import { HttpError, RateLimiter, readRawBody, sendText } from '../core/http.js';
+import type { Message, Store } from '../store/index.js';
+import type { MessengerThreadRepo, ReceiptRepo } from '../store/receipts.js';
+import { MAX_TEXT_BYTES } from '../store/text.js';
+import type { ChannelSink } from './channel-adapter.js';
+import type { ChannelOutlet, Gateway } from './gateway.js';
+import type { HandoffService } from '../bot/handoff.js';
+import { MAX_MESSAGE_CHARS, type InboundMessage, type Referral } from './inbound.js';
 import { toSendApi, type SendApiMessage } from './messenger-format.js';
 import { DEFAULT_RETRY, parseGraphError, withRetry, type RetryPolicy, type SendFailure } from './messenger-retry.js';
 import { inboundTime, senderActionAllowed, sendDecision, type WindowDecision } from './messenger-window.js';
 import { MESSENGER_TEXTS, type Media } from './messenger-texts.js';
-import type { Texts } from '../../core/i18n.js';
+import type { Texts } from '../core/i18n.js';
 
 export interface MessengerOptions {
   verifyToken: string;
@@ -413,7 +413,7 @@ function inWindow(m: SendApiMessage, d: WindowDecision & { send: true }): GraphM
   return d.messagingType === 'MESSAGE_TAG' ? { ...m, messaging_type: 'MESSAGE_TAG', tag: d.tag } : m;
 }
 
-/** What the Messenger outlet reports an agent message's fate to (bot/delivery.ts). */
+/** What the Messenger outlet reports an agent message's fate to (channels/delivery.ts). */
 export interface DeliveryReports {
   sending(message: Message, channel: string, recipient?: string | null): void;
   sent(message: Message, opts?: { externalId?: string | null; attempts?: number }): void;

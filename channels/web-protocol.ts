@@ -1,6 +1,6 @@
 import type { Attachment, CardAction, HeroCard } from 'botbuilder';
-import type { Message } from '../../store/index.js';
-import { checkProductUrl } from '../../store/products.js';
+import type { Message } from '../store/index.js';
+import { checkProductUrl } from '../store/products.js';
 
 // The web chat's socket.io event protocol (namespace /chat). Server -> client:
 //   session     {token, customerId, conversationId,          after connecting (keep the token to resume); again
@@ -16,7 +16,7 @@ import { checkProductUrl } from '../../store/products.js';
 //   handoff     {status, position?, agentName?, message?}     hand-off progress
 //   read        {seq}                                         an agent's console showed the chat up to `seq`: the
 //                                                             customer's messages up to it are "Seen"; sent on
-//                                                             connecting too (bot/delivery.ts)
+//                                                             connecting too (channels/delivery.ts)
 //   error       {code, message}                               a message was refused (size, rate, format)
 //   linked      {channel: 'messenger', message}               a Messenger account was linked to this customer
 //   unlinked    {channel: 'messenger', message}               Messenger was disconnected (here or on Messenger)

@@ -1,5 +1,5 @@
-import { defaultTexts, translate, type Texts } from '../../core/i18n.js';
-import { MAX_MESSAGE_CHARS } from '../inbound.js';
+import { defaultTexts, translate, type Texts } from '../core/i18n.js';
+import { MAX_MESSAGE_CHARS } from './inbound.js';
 
 // What the Messenger channel itself says, in one place: the answers to messages the bot cannot read
 // (photos, stickers, voice messages, files, locations; text over the length limit), and the notes

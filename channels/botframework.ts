@@ -9,14 +9,14 @@ import {
   type ConversationReference,
   type InvokeResponse,
 } from 'botbuilder';
-import type { BotFrameworkSettings } from '../../core/config.js';
-import { HttpError, RateLimiter, readRawBody, sendJson } from '../../core/http.js';
-import type { Message, Store } from '../../store/index.js';
-import { MAX_ID_BYTES, MAX_TEXT_BYTES, wellFormed } from '../../store/text.js';
-import { parseCardAction } from '../cards.js';
-import type { ChannelOutlet, Gateway, Route } from '../gateway.js';
-import type { ChannelId } from '../inbound.js';
-import type { HttpApp, RouteHandler } from '../server.js';
+import type { BotFrameworkSettings } from '../core/config.js';
+import { HttpError, RateLimiter, readRawBody, sendJson } from '../core/http.js';
+import type { Message, Store } from '../store/index.js';
+import { MAX_ID_BYTES, MAX_TEXT_BYTES, wellFormed } from '../store/text.js';
+import { parseCardAction } from '../bot/cards.js';
+import type { ChannelOutlet, Gateway, Route } from './gateway.js';
+import type { ChannelId } from './inbound.js';
+import type { HttpApp, RouteHandler } from '../bot/server.js';
 import { withAbsoluteLinks } from './card-links.js';
 
 // The Bot Framework channel: `POST /api/messages` through botbuilder's CloudAdapter, so the bot works

@@ -1,11 +1,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFactory, CardFactory } from 'botbuilder';
-import { createHttpApp, type HttpApp } from '../server.js';
-import { MAX_MESSAGE_CHARS, type InboundMessage } from '../inbound.js';
-import { tempStore } from '../../testing/store-helpers.js';
-import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../../testing/test-client.js';
-import { TestServer } from '../../testing/test-server.js';
+import { createHttpApp, type HttpApp } from '../bot/server.js';
+import { MAX_MESSAGE_CHARS, type InboundMessage } from './inbound.js';
+import { tempStore } from '../testing/store-helpers.js';
+import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
+import { TestServer } from '../testing/test-server.js';
 import { createMessengerWebhook, parseWebhook, verifySignature, type MessengerInbound } from './messenger.js';
 import { toSendApi } from './messenger-format.js';
 import { MESSENGER_TEXTS } from './messenger-texts.js';

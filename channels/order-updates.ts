@@ -3,10 +3,10 @@ import { defaultTexts, translate, type Texts, type Vars } from '../core/i18n.js'
 import { NotificationPrefRepo, OrderEventRepo, type NotificationOutcome, type OrderEvent } from '../store/order-events.js';
 import type { MessengerThreadRepo } from '../store/receipts.js';
 import type { Order } from '../store/types.js';
-import { trackingLink } from './canned.js';
-import { ago, STANDARD_WINDOW_MS } from './channels/messenger-window.js';
+import { trackingLink } from '../bot/canned.js';
+import { ago, STANDARD_WINDOW_MS } from './messenger-window.js';
 import type { Server } from 'socket.io';
-import { openWebTabs } from './channels/web.js';
+import { openWebTabs } from './web.js';
 import type { Gateway, Route } from './gateway.js';
 
 // Proactive order updates (issue #17 item 3): an order event from the store's backend

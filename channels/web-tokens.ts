@@ -1,5 +1,5 @@
-import type { TokenPayload, TokenSigner } from '../../core/tokens.js';
-import type { Store } from '../../store/index.js';
+import type { TokenPayload, TokenSigner } from '../core/tokens.js';
+import type { Store } from '../store/index.js';
 
 // Web chat session tokens with revocation. Each web identity has a token generation in the state
 // table; a token is valid while its generation is the current one, or the previous one within a

@@ -3,7 +3,7 @@
 // page answers with an automated assistant), and the persistent menu. The menu's buttons are
 // postbacks whose titles the bot understands as typed text ("Track my order").
 
-import { defaultTexts, languages, type Texts, type Vars } from '../../core/i18n.js';
+import { defaultTexts, languages, type Texts, type Vars } from '../core/i18n.js';
 
 export interface MessengerProfile {
   get_started: { payload: string };

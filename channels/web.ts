@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import type { Namespace, Server, Socket } from 'socket.io';
-import { clientIp } from '../../core/client-ip.js';
-import { RateLimiter } from '../../core/http.js';
-import { canonicalTag, defaultTexts, type Texts, type Vars } from '../../core/i18n.js';
-import type { TokenPayload, TokenSigner } from '../../core/tokens.js';
-import type { Store } from '../../store/index.js';
-import { CsatError, type CsatService } from '../csat.js';
-import type { WebReceipts } from '../delivery.js';
-import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from '../gateway.js';
-import { MAX_MESSAGE_CHARS } from '../inbound.js';
-import type { AccountLinker } from '../linking.js';
+import { clientIp } from '../core/client-ip.js';
+import { RateLimiter } from '../core/http.js';
+import { canonicalTag, defaultTexts, type Texts, type Vars } from '../core/i18n.js';
+import type { TokenPayload, TokenSigner } from '../core/tokens.js';
+import type { Store } from '../store/index.js';
+import { CsatError, type CsatService } from '../bot/csat.js';
+import type { WebReceipts } from './delivery.js';
+import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from './gateway.js';
+import { MAX_MESSAGE_CHARS } from './inbound.js';
+import type { AccountLinker } from '../bot/linking.js';
 import { attachIdentity, isGuest, type IdentityVerifier } from './web-identity.js';
 import { WebTokens } from './web-tokens.js';
 import { toWireEvents } from './web-protocol.js';
@@ -32,7 +32,7 @@ export interface WebChannelOptions {
   linker?: AccountLinker;
   /** Ratings after a resolved hand-off (`csat` events both ways); absent: the `csat` event is refused. */
   csat?: Pick<CsatService, 'pendingFor' | 'answer'>;
-  /** Delivery status and read receipts (bot/delivery.ts): `read` events both ways. */
+  /** Delivery status and read receipts (channels/delivery.ts): `read` events both ways. */
   receipts?: WebReceipts;
   /** Signed shopper identity (SHOPBOT_IDENTITY_SECRET); absent: the `identify` event is refused. */
   identity?: IdentityVerifier;

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Activity } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../store/index.js';
-import type { InboundMessage } from '../inbound.js';
-import type { Running } from '../main.js';
-import { createHttpApp, type HttpApp } from '../server.js';
-import { TestServer } from '../../testing/test-server.js';
-import { connect, type ChatClient } from '../../testing/test-client.js';
+import { openStore, type Store } from '../store/index.js';
+import type { InboundMessage } from './inbound.js';
+import type { Running } from '../bot/main.js';
+import { createHttpApp, type HttpApp } from '../bot/server.js';
+import { TestServer } from '../testing/test-server.js';
+import { connect, type ChatClient } from '../testing/test-client.js';
 import { cleanName, createBotFrameworkChannel, isLoopbackUrl, storeLimitError } from './botframework.js';
 
 // The Bot Framework channel end to end: the real bot (real models, SQLite, FAQ index, recommender)

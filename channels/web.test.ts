@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as ioClient } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TokenSigner } from '../../core/tokens.js';
-import { openStore, type Store } from '../../store/index.js';
-import { ChannelAdapter } from '../channel-adapter.js';
-import { Gateway } from '../gateway.js';
-import { createHttpApp, type HttpApp } from '../server.js';
-import { connect, conversationOf, sessionOf, type ChatClient } from '../../testing/test-client.js';
+import { TokenSigner } from '../core/tokens.js';
+import { openStore, type Store } from '../store/index.js';
+import { ChannelAdapter } from './channel-adapter.js';
+import { Gateway } from './gateway.js';
+import { createHttpApp, type HttpApp } from '../bot/server.js';
+import { connect, conversationOf, sessionOf, type ChatClient } from '../testing/test-client.js';
 import { attachWebChannel, type WebChannelOptions } from './web.js';
 
 // The web channel and the gateway with real sockets on 127.0.0.1 and a real SQLite file, and a

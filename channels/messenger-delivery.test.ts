@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activity } from 'botbuilder';
-import { clock, tempStore } from '../../testing/store-helpers.js';
-import { DeliveryDesk } from '../delivery.js';
-import type { ChannelOutlet } from '../gateway.js';
-import { createHttpApp, type HttpApp } from '../server.js';
-import { connect, fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../../testing/test-client.js';
-import { TestServer } from '../../testing/test-server.js';
+import { clock, tempStore } from '../testing/store-helpers.js';
+import { DeliveryDesk } from './delivery.js';
+import type { ChannelOutlet } from './gateway.js';
+import { createHttpApp, type HttpApp } from '../bot/server.js';
+import { connect, fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
+import { TestServer } from '../testing/test-server.js';
 import { createMessengerWebhook, GraphSender, messengerOutlet } from './messenger.js';
 import { HUMAN_AGENT_WINDOW_MS, STANDARD_WINDOW_MS } from './messenger-window.js';
 
