@@ -26,6 +26,7 @@ COPY api api
 COPY bot bot
 COPY channels channels
 COPY core core
+COPY desk desk
 COPY nlu nlu
 COPY recommender recommender
 COPY retrieval retrieval

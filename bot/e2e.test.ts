@@ -249,7 +249,7 @@ describe('ShopBot end to end', () => {
     // The server is still serving.
     const health = await fetch(`${running.url}/healthz`);
     expect(health.status).toBe(200);
-    // Public health says only that (the model workers' figures are on the staff-only /api/staff/health, bot/staff-auth.test.ts).
+    // Public health says only that (the model workers' figures are on the staff-only /api/staff/health, desk/staff-auth.test.ts).
     expect(await health.json()).toEqual({ ok: true });
   });
 

@@ -20,7 +20,7 @@ import { demoPasswords, seedIfNeeded } from '../store/seed.js';
 import { createWebChat, lazyAnalyzer } from '../web-chat/routes.js';
 import { createApp, type MessengerConfig } from './app.js';
 import { cachedCheck, listenWhileStarting } from './health.js';
-import { DEMO_REPLIES } from './canned.js';
+import { DEMO_REPLIES } from '../desk/canned.js';
 import type { ReviewDigest } from './services.js';
 import { answerIndex, faqAnswerer, reviewInsights, suggester } from './wiring.js';
 import { catalogSeqNow, mountAdminApi } from '../api/mount.js';

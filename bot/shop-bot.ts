@@ -46,7 +46,7 @@ export interface HandoffRequest {
 /** `typicalWaitMs`: how long waiting customers recently waited for an agent (median), when known. */
 export type HandoffOutcome = { status: 'pending'; position: number; typicalWaitMs?: number } | { status: 'offline' };
 
-/** The hand-off desk as the bot sees it (bot/handoff.ts implements it). */
+/** The hand-off desk as the bot sees it (desk/handoff.ts implements it). */
 export interface HandoffDesk {
   request(req: HandoffRequest): Promise<HandoffOutcome>;
   /** A customer wrote while a human has (or is about to have) the conversation. */

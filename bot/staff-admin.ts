@@ -4,7 +4,7 @@ import { HttpError, readRawBody, sendJson } from '../core/http.js';
 import { generatePassword, type StaffAccount } from '../store/agents.js';
 import { isStoreError, STAFF_ROLES, type StaffRole, type Store } from '../store/index.js';
 import type { RouteHandler } from './server.js';
-import { isJsonRequest, requireStaff } from './staff-auth.js';
+import { isJsonRequest, requireStaff } from '../desk/staff-auth.js';
 
 // Agents, teams and VIP customers, managed by admins from the console's Team page
 // (web-chat/public/admin.html). Every route needs an admin session (401 / 403 otherwise); bodies are

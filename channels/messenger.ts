@@ -7,7 +7,7 @@ import type { MessengerThreadRepo, ReceiptRepo } from '../store/receipts.js';
 import { MAX_TEXT_BYTES } from '../store/text.js';
 import type { ChannelSink } from './channel-adapter.js';
 import type { ChannelOutlet, Gateway } from './gateway.js';
-import type { HandoffService } from '../bot/handoff.js';
+import type { HandoffService } from '../desk/handoff.js';
 import { MAX_MESSAGE_CHARS, type InboundMessage, type Referral } from './inbound.js';
 import { toSendApi, type SendApiMessage } from './messenger-format.js';
 import { DEFAULT_RETRY, parseGraphError, withRetry, type RetryPolicy, type SendFailure } from './messenger-retry.js';

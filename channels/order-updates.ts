@@ -3,7 +3,7 @@ import { defaultTexts, translate, type Texts, type Vars } from '../core/i18n.js'
 import { NotificationPrefRepo, OrderEventRepo, type NotificationOutcome, type OrderEvent } from '../store/order-events.js';
 import type { MessengerThreadRepo } from '../store/receipts.js';
 import type { Order } from '../store/types.js';
-import { trackingLink } from '../bot/canned.js';
+import { trackingLink } from '../desk/canned.js';
 import { ago, STANDARD_WINDOW_MS } from './messenger-window.js';
 import type { Server } from 'socket.io';
 import { openWebTabs } from './web.js';

@@ -20,7 +20,7 @@ import { checkProductUrl } from '../store/products.js';
 //   error       {code, message}                               a message was refused (size, rate, format)
 //   linked      {channel: 'messenger', message}               a Messenger account was linked to this customer
 //   unlinked    {channel: 'messenger', message}               Messenger was disconnected (here or on Messenger)
-//   csat        {ticketId, agentName, question,               an agent resolved the chat: rate it 1-5 (bot/csat.ts);
+//   csat        {ticketId, agentName, question,               an agent resolved the chat: rate it 1-5 (desk/csat.ts);
 //                choices: {rating, emoji, label}[]}           again on connecting while a recent one is unrated
 //   reset       {}                                            another tab of this browser reset the chat (logged out):
 //                                                             forget the session and history, start as a new guest

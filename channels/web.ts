@@ -6,7 +6,7 @@ import { RateLimiter } from '../core/http.js';
 import { canonicalTag, defaultTexts, type Texts, type Vars } from '../core/i18n.js';
 import type { TokenPayload, TokenSigner } from '../core/tokens.js';
 import type { Store } from '../store/index.js';
-import { CsatError, type CsatService } from '../bot/csat.js';
+import { CsatError, type CsatService } from '../desk/csat.js';
 import type { WebReceipts } from './delivery.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from './gateway.js';
 import { MAX_MESSAGE_CHARS } from './inbound.js';

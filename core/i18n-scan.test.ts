@@ -11,9 +11,9 @@ const ROOT = join(import.meta.dirname, '..');
 const FILES = [
   'bot/shop-bot.ts',
   'bot/dialogs/order-change.ts',
-  'bot/handoff.ts',
+  'desk/handoff.ts',
   'bot/linking.ts',
-  'bot/csat.ts',
+  'desk/csat.ts',
   'bot/app.ts',
   'channels/web.ts',
   'channels/messenger.ts',

@@ -4,7 +4,7 @@ import { checkText } from './text.js';
 
 // Saved ("canned") replies of the agent console. A reply is shared (owner null; admins edit those)
 // or one agent's own. Agents insert them in the composer by shortcut (`/returns`); the body may hold
-// placeholders such as {{customer.firstName}} that bot/canned.ts fills from the open conversation.
+// placeholders such as {{customer.firstName}} that desk/canned.ts fills from the open conversation.
 
 export interface CannedReply {
   id: number;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requireStaff } from '../bot/staff-auth.js';
+import { requireStaff } from '../desk/staff-auth.js';
 import { sendJson } from '../core/http.js';
 import { STAFF_ROLES, type Product, type Review, type StaffRole, type Store } from '../store/index.js';
 import { FEW_REVIEWS, reviewStars } from '../nlu/reviews.js';
@@ -13,7 +13,7 @@ import { allowRead } from './static.js';
 //   GET /api/insights/products/:id?from=&to=                      one product's summary (202 + progress while computing)
 //   GET /api/insights/products/:id/reviews?aspect=&polarity=&ids=&page=&from=&to=   the reviews behind it
 //   GET /api/insights/export.csv|export.json?category=&from=&to=[&productId=&table=aspects|monthly|reviews]
-// Every route needs `Authorization: Bearer <staff session token>` (bot/staff-auth.ts): 401 without a
+// Every route needs `Authorization: Bearer <staff session token>` (desk/staff-auth.ts): 401 without a
 // live session, 403 for an account whose role is not allowed (agents, admins and the product team are).
 // Per-review analyses are computed lazily per product, in small batches that yield to the event
 // loop, and cached (LRU); the list shows text sentiment where it is known and the star-rating

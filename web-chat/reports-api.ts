@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requireStaff } from '../bot/staff-auth.js';
+import { requireStaff } from '../desk/staff-auth.js';
 import type { RouteHandler } from '../bot/server.js';
 import { sendJson } from '../core/http.js';
 import { groupByEmbedding, groupByWords, type Embedder, type TextGroup } from '../nlu/cluster.js';

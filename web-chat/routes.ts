@@ -19,7 +19,7 @@ import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from '.
 //   /api/catalog, /api/catalog/product                    public (the store page uses them)
 //   /api/insights/products, /api/insights/products/:id[/reviews], /api/insights/export.csv|json
 //                                                         signed-in staff only (Authorization: Bearer
-//                                                         <session token>, see bot/staff-auth.ts)
+//                                                         <session token>, see desk/staff-auth.ts)
 //   /api/reports, /api/reports/export.csv                 admins only (web-chat/reports-api.ts)
 
 export { lazyAnalyzer, LexiconReviewAnalyzer } from './insights-basic.js';

@@ -247,7 +247,7 @@ function start() {
     renderActive();
     for (const id of held) void openChat(id, false);
   });
-  // Auto-assignment (bot/assignment.ts) gives this agent a chat, or takes back one left unanswered.
+  // Auto-assignment (desk/assignment.ts) gives this agent a chat, or takes back one left unanswered.
   socket.on('chat_assigned', onAutoAssigned);
   socket.on('chat_unassigned', onUnassigned);
   socket.on('customer_message', (d) => onTurn(d, true));

@@ -4,7 +4,7 @@ import type { StaffAccount } from '../store/agents.js';
 
 // Who gets a waiting chat (issue #18 item 3). The policy is small and pure (priorityOf, canTake,
 // RoundRobin.pick); AutoAssigner applies it to the store for the agents online, and puts chats their
-// agent did not answer in time back in the queue. The hand-off desk (bot/handoff.ts) tells agents
+// agent did not answer in time back in the queue. The hand-off desk (desk/handoff.ts) tells agents
 // and customers.
 
 /** The queue's order is priority first: an upset customer's chat gets at least this much. */

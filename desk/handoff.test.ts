@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { seededStore } from '../testing/store-helpers.js';
 import type { Gateway } from '../channels/gateway.js';
 import { HandoffService } from './handoff.js';
-import type { BotServices } from './services.js';
+import type { BotServices } from '../bot/services.js';
 import { connect, type ChatClient, type Recorded } from '../testing/test-client.js';
 
 // The hand-off queue under load: the real HandoffService on a real socket.io server and a real

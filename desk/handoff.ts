@@ -6,13 +6,13 @@ import type { StaffAccount } from '../store/agents.js';
 import type { Agent, Message, Store, Ticket } from '../store/index.js';
 import type { QueueEntry } from '../store/tickets.js';
 import { cannedReplyEvents, RAW_PLACEHOLDER, unfilledMarker, type FillContext } from './canned.js';
-import { productCard } from './cards.js';
+import { productCard } from '../bot/cards.js';
 import { BOT_FRAMEWORK_CHANNEL, handoffInitiation } from '../channels/botframework.js';
 import { AutoAssigner, MANUAL, priorityOf } from './assignment.js';
 import { csatEvents, type CsatService } from './csat.js';
 import type { Gateway } from '../channels/gateway.js';
-import type { BotServices } from './services.js';
-import type { HandoffDesk, HandoffOutcome, HandoffRequest } from './shop-bot.js';
+import type { BotServices } from '../bot/services.js';
+import type { HandoffDesk, HandoffOutcome, HandoffRequest } from '../bot/shop-bot.js';
 import { CHAT_ROLES, guardStaffSocket, loginRoute as staffLoginRoute, staffSocketAuth } from './staff-auth.js';
 import { learnedAnswerEvents, type LearnedAnswers } from './learned-answers.js';
 import { summarizeChat } from './summary.js';
@@ -26,9 +26,9 @@ export interface HandoffOptions {
   learned?: LearnedAnswers;
   /** Customer satisfaction: asked when an agent resolves a chat; without it nobody is asked. */
   csat?: CsatService;
-  /** The shop's tracking page for saved replies' {{order.trackingLink}} (see bot/canned.ts). */
+  /** The shop's tracking page for saved replies' {{order.trackingLink}} (see desk/canned.ts). */
   trackingUrl?: string;
-  /** Auto-assignment, cap of open chats, reply timeout (bot/assignment.ts); absent: manual, no cap, no timeout. */
+  /** Auto-assignment, cap of open chats, reply timeout (desk/assignment.ts); absent: manual, no cap, no timeout. */
   assignment?: AssignmentConfig;
   /** The store's locale and texts (core/i18n.ts): what customers are told is worded in their conversation's locale. */
   texts?: Texts;
@@ -62,7 +62,7 @@ export class HandoffService implements HandoffDesk {
   private readonly log: (line: string) => void;
   private readonly timer: NodeJS.Timeout;
   private readonly lapseTimer: NodeJS.Timeout | null = null;
-  /** Who gets waiting chats, and chats their agent did not answer in time (bot/assignment.ts). */
+  /** Who gets waiting chats, and chats their agent did not answer in time (desk/assignment.ts). */
   readonly assigner: AutoAssigner;
   // Incremental queue updates (see queueChanged / rowChanged): what agents and customers were last told.
   /** Pending tickets the agents' queue lists: ticket id -> position. */
@@ -139,7 +139,7 @@ export class HandoffService implements HandoffDesk {
   async request(req: HandoffRequest): Promise<HandoffOutcome> {
     const existing = this.store.tickets.openForConversation(req.conversationId);
     const transcript = this.store.conversations.transcript(req.conversationId, { limit: 200 });
-    // Upset customers and VIPs first (bot/assignment.ts): the bot's priority, raised for a customer
+    // Upset customers and VIPs first (desk/assignment.ts): the bot's priority, raised for a customer
     // whose latest message is negative, plus the VIP bonus.
     const lastWords = [...transcript].reverse().find((m) => m.role === 'customer');
     const priority = priorityOf(req.priority, { vip: this.store.vip.isVip(req.customerId), upset: lastWords?.sentiment === 'negative' });
@@ -347,7 +347,7 @@ export class HandoffService implements HandoffDesk {
     };
   }
 
-  /** POST /api/agents/login (bot/staff-auth.ts): JSON only, per-address limit and per-account lockout. */
+  /** POST /api/agents/login (desk/staff-auth.ts): JSON only, per-address limit and per-account lockout. */
   loginRoute() {
     return staffLoginRoute({ store: this.store, log: this.log });
   }
@@ -432,7 +432,7 @@ export class HandoffService implements HandoffDesk {
     };
 
     on('accept', async (d) => {
-      // The cap of open chats holds for chats taken by hand too (bot/assignment.ts).
+      // The cap of open chats holds for chats taken by hand too (desk/assignment.ts).
       const fresh = this.store.agents.get(agent.id) ?? agent;
       const ticket = this.store.tickets.assign(Number(d.ticketId), agent.id, { maxOpen: this.assigner.capOf(fresh) });
       this.queueChanged();
@@ -494,7 +494,7 @@ export class HandoffService implements HandoffDesk {
       // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
       const draft = this.opts.learned?.draft(t, transcript) ?? null;
       await this.finish(socket, t, this.say(t.conversationId, 'resolved', { agent: agent.name }), 'resolved');
-      // How did it go? (a rating from 1 to 5 and an optional comment; bot/csat.ts)
+      // How did it go? (a rating from 1 to 5 and an optional comment; desk/csat.ts)
       await this.opts.csat?.ask(t, agent).catch((err: unknown) => this.log(`[handoff] asking for a rating failed: ${(err as Error).message}`));
       return { draft };
     });

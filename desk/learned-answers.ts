@@ -1,6 +1,6 @@
 import { redact, type KnownValue } from '../retrieval/redact.js';
 import type { Agent, LearnedAnswer, LearnedStatus, Message, Store, Ticket } from '../store/index.js';
-import type { AnswerIndex } from './services.js';
+import type { AnswerIndex } from '../bot/services.js';
 
 // Answers learned from resolved hand-offs, with a person in the loop. What an agent wrote to one
 // customer is never served to another until a person approved a redacted draft of it:

@@ -7,7 +7,7 @@ import { seededStore } from '../testing/store-helpers.js';
 import { canTake, priorityOf, RoundRobin, type Candidate } from './assignment.js';
 import type { Gateway } from '../channels/gateway.js';
 import { HandoffService } from './handoff.js';
-import type { BotServices } from './services.js';
+import type { BotServices } from '../bot/services.js';
 import { connect, type ChatClient } from '../testing/test-client.js';
 
 // Auto-assignment (issue #18 item 3): the policy on its own, then the real HandoffService on a real
