@@ -27,6 +27,7 @@ COPY bot bot
 COPY channels channels
 COPY core core
 COPY desk desk
+COPY linking linking
 COPY nlu nlu
 COPY recommender recommender
 COPY retrieval retrieval

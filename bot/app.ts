@@ -18,7 +18,7 @@ import { DeliveryDesk } from '../channels/delivery.js';
 import { Gateway } from '../channels/gateway.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import type { InboundMessage } from '../channels/inbound.js';
-import { AccountLinker, CustomerUserState } from './linking.js';
+import { AccountLinker, CustomerUserState } from '../linking/linking.js';
 import { HandoffService } from '../desk/handoff.js';
 import { disconnectSession, loginRoute, logoutRoute, passwordRoute, requireStaff } from '../desk/staff-auth.js';
 import { staffAdminRoutes } from './staff-admin.js';

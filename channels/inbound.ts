@@ -11,7 +11,7 @@ export interface InboundMessage {
   /** The channel's own message id, for de-duplication of webhook retries. */
   messageId?: string;
   name?: string;
-  /** Messenger referral (m.me `ref`): how the customer entered the thread; see bot/linking.ts. */
+  /** Messenger referral (m.me `ref`): how the customer entered the thread; see linking/linking.ts. */
   referral?: Referral;
   /**
    * The customer's locale as the channel knows it (the widget's data-locale, Bot Framework's

@@ -1,7 +1,7 @@
 import { translate } from '../core/i18n.js';
 import { errors, jwtVerify } from 'jose';
 import type { Customer, Store } from '../store/index.js';
-import { consolidateLive, mergeProfiles } from '../bot/linking.js';
+import { consolidateLive, mergeProfiles } from '../linking/linking.js';
 
 // Signed shopper identity for the web chat (contract: docs/identity.md). The store's backend signs
 // who the shopper is as a short-lived JWT (HS256, with SHOPBOT_IDENTITY_SECRET), the page hands it

@@ -28,12 +28,12 @@ import { checkProductUrl } from '../store/products.js';
 //   message {text?, value?}   ack {ok: true, seq} | {ok: false, code, message}
 //   resume  {afterSeq}        ack {ok: true, messages: number}; replays every turn after afterSeq
 //   link    {}                ack {ok: true, url: string | null, code, expiresAt} | {ok: false, code, message}:
-//                             a one-time link to continue on Messenger (bot/linking.ts): url is the m.me
+//                             a one-time link to continue on Messenger (linking/linking.ts): url is the m.me
 //                             link (null without MESSENGER_PAGE_NAME), code (XXXX-XXXX) is typed on
 //                             Messenger as "link XXXX-XXXX"; both expire after 10 minutes and work
 //                             once, and asking again replaces the previous one
 //   unlink  {}                ack {ok: true, message} | {ok: false, code, message}: disconnects every
-//                             Messenger of this customer (bot/unlink.ts); history and orders stay here
+//                             Messenger of this customer (linking/unlink.ts); history and orders stay here
 //   typing  {on}              forwarded to the agent during a hand-off (agents get `customer_typing`)
 //   csat    {ticketId?, rating, comment?}
 //                             ack {ok: true, rating, comment} | {ok: false, code, message}: rates the

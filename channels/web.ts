@@ -10,7 +10,7 @@ import { CsatError, type CsatService } from '../desk/csat.js';
 import type { WebReceipts } from './delivery.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from './gateway.js';
 import { MAX_MESSAGE_CHARS } from './inbound.js';
-import type { AccountLinker } from '../bot/linking.js';
+import type { AccountLinker } from '../linking/linking.js';
 import { attachIdentity, isGuest, type IdentityVerifier } from './web-identity.js';
 import { WebTokens } from './web-tokens.js';
 import { toWireEvents } from './web-protocol.js';

@@ -12,7 +12,7 @@ const FILES = [
   'bot/shop-bot.ts',
   'bot/dialogs/order-change.ts',
   'desk/handoff.ts',
-  'bot/linking.ts',
+  'linking/linking.ts',
   'desk/csat.ts',
   'bot/app.ts',
   'channels/web.ts',

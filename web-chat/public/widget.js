@@ -1318,7 +1318,7 @@
       var parts = [];
       var url = typeof res.url === 'string' && /^https:\/\/m\.me\/[^\s]+$/.test(res.url) ? res.url : null;
       if (url) parts.push(el('a', { class: 'sb-btn sb-btn--primary', href: url, target: '_blank', rel: 'noopener noreferrer', text: T('link.open') }));
-      // "link XXXX-XXXX" is what Messenger reads (bot/linking.ts): the same word in every language.
+      // "link XXXX-XXXX" is what Messenger reads (linking/linking.ts): the same word in every language.
       var code = el('strong', { class: 'sb-code', text: 'link ' + String(res.code || '') });
       parts.push(el('p', { class: 'sb-linktext' }, TParts(url ? 'link.orSend' : 'link.send', { minutes: minutes }, { code: code })));
       showLinkBox(parts);

@@ -7,7 +7,7 @@ import { isStoreError, type Conversation, type Customer, type Store } from '../s
 import type { Gateway } from '../channels/gateway.js';
 import type { InboundMessage } from '../channels/inbound.js';
 import { unlinkMessenger } from './unlink.js';
-import { readYesNo } from './yes-no.js';
+import { readYesNo } from '../bot/yes-no.js';
 
 // Self-service account linking, web chat -> Messenger. A web customer asks for a link (socket event
 // `link`); they get a signed one-time token, carried as the `ref` of an m.me link, and a short code

@@ -1,7 +1,7 @@
 import type { Store } from '../store/index.js';
 import type { Route } from '../channels/gateway.js';
 
-// Disconnecting Messenger from a customer (the reverse of bot/linking.ts). The PSID stops being the
+// Disconnecting Messenger from a customer (the reverse of linking/linking.ts). The PSID stops being the
 // customer's: Messenger no longer shows the account's history, orders or open request, and the
 // next message from it starts a new guest. Nothing the customer wrote is moved or deleted: history
 // and orders stay with the account, which keeps its other identities (the web chat).
