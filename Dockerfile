@@ -23,6 +23,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY deploy/postbuild.mjs deploy/
 COPY api api
+COPY app app
 COPY bot bot
 COPY channels channels
 COPY core core
@@ -68,4 +69,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # main.js handles SIGTERM/SIGINT itself (closes sockets, workers and the database).
-CMD ["node", "--enable-source-maps", "dist/bot/main.js"]
+CMD ["node", "--enable-source-maps", "dist/app/main.js"]

@@ -15,7 +15,7 @@ import { BatchResponse, documentedBody, envelope, ErrorResponse, IdsBody, Produc
 // The admin HTTP API: batch upserts and deletes of products, customers and orders, for the store's
 // backend and the import command. Fastify with zod schemas (fastify-type-provider-zod) validates
 // every route; @fastify/swagger turns the same schemas into the OpenAPI description served at
-// /api/docs. It is mounted inside the existing HTTP server (bot/server.ts): requests under
+// /api/docs. It is mounted inside the existing HTTP server (app/server.ts): requests under
 // /api/admin/ and /api/docs are handed to Fastify's own request handler, everything else (socket.io,
 // the Messenger webhook with its raw-body signature check, the pages) stays where it was.
 //
@@ -43,7 +43,7 @@ export interface AdminApiOptions {
 }
 
 export interface AdminApi {
-  /** Routes for bot/server.ts's router: the prefix and the docs path, handed to Fastify. */
+  /** Routes for app/server.ts's router: the prefix and the docs path, handed to Fastify. */
   routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void>;
   /** The Fastify instance (tests may use inject()). */
   app: FastifyInstance;

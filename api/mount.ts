@@ -9,7 +9,7 @@ import type { Texts } from '../core/i18n.js';
 import { createAdminApi } from './admin.js';
 import { orderEventRoutes } from './order-events.js';
 
-// What the server (bot/main.ts) starts for the admin API: the API itself, and the catalogue sync
+// What the server (app/main.ts) starts for the admin API: the API itself, and the catalogue sync
 // that keeps the recommender in step with product changes (from the API at once, from the import
 // command or another process within the poll interval).
 
@@ -46,7 +46,7 @@ export async function mountAdminApi(opts: {
   // Changes made while the recommender loaded, and by other processes from now on.
   await sync.sync();
   const stopPoll = sync.poll(Number(opts.env.SHOPBOT_CATALOG_POLL_MS) > 0 ? Number(opts.env.SHOPBOT_CATALOG_POLL_MS) : 2000);
-  // Order events reach customers through the app's channels, bound once the app exists (bot/main.ts).
+  // Order events reach customers through the app's channels, bound once the app exists (app/main.ts).
   const orderUpdates = new OrderUpdates({ store: { db: opts.db }, texts: opts.texts, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log: opts.log });
   const api = await createAdminApi({
     db: opts.db,

@@ -16,7 +16,7 @@ import { emit, percentile, round } from './stats.js';
 //   import:   `npm run import` of a Shopify product CSV built from the demo catalogue (new ids) into
 //             a fresh database: products per second, embedding included (inline encoder, as the
 //             command runs it; the model load is timed apart)
-//   upsert:   the real server (bot/main.ts in its own process, on a copy of the warm data folder):
+//   upsert:   the real server (app/main.ts in its own process, on a copy of the warm data folder):
 //             one product upserted through the admin API, then a web chat asks for it. Time to the
 //             API's answer (the product is then in search and recommendations) and to the first
 //             chat reply showing its card; batches of 100 and 1,000 new products; a deletion.
@@ -167,7 +167,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
 }
 
 function startServer(root: string, dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHOPBOT_DATA_DIR: dataDir, SHOPBOT_QUIET: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -124,9 +124,9 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** Starts `bot/main.ts` in a child process on a free port; resolves once it listens. */
+/** Starts `app/main.ts` in a child process on a free port; resolves once it listens. */
 function startServer(dataDir: string, extraEnv: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHOPBOT_DATA_DIR: dataDir, SHOPBOT_QUIET: '1', SHOPBOT_WEB_IP_CONNECTIONS: '100000', SHOPBOT_WEB_IP_MESSAGES: '100000', ...extraEnv },
     stdio: ['ignore', 'ignore', 'pipe'],

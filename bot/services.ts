@@ -1,5 +1,5 @@
 // What the dialogue layer needs from NLU, retrieval, the recommender and review analytics, as small
-// interfaces. bot/wiring.ts adapts the real components to them; the policy never reaches past these.
+// interfaces. app/wiring.ts adapts the real components to them; the policy never reaches past these.
 
 export type SentimentLabel = 'positive' | 'neutral' | 'negative';
 
@@ -117,7 +117,7 @@ export interface ReviewDigest {
   reviews: number;
   /** Mean of the reviewers' own stars (null when none has any); the insights page shows the same. */
   meanRating: number | null;
-  /** Fewer than 5 reviews: say so (the insights page does). Set by bot/wiring.ts's reviewInsights. */
+  /** Fewer than 5 reviews: say so (the insights page does). Set by app/wiring.ts's reviewInsights. */
   fewReviews?: boolean;
   /** The catalogue's rating and its number of ratings (the product card's), when known. */
   catalogRating?: number | null;

@@ -10,13 +10,12 @@ import {
   type InvokeResponse,
 } from 'botbuilder';
 import type { BotFrameworkSettings } from '../core/config.js';
-import { HttpError, RateLimiter, readRawBody, sendJson } from '../core/http.js';
+import { HttpError, RateLimiter, readRawBody, sendJson, type RouteHandler, type Router } from '../core/http.js';
 import type { Message, Store } from '../store/index.js';
 import { MAX_ID_BYTES, MAX_TEXT_BYTES, wellFormed } from '../store/text.js';
 import { parseCardAction } from '../bot/cards.js';
 import type { ChannelOutlet, Gateway, Route } from './gateway.js';
 import type { ChannelId } from './inbound.js';
-import type { HttpApp, RouteHandler } from '../bot/server.js';
 import { withAbsoluteLinks } from './card-links.js';
 
 // The Bot Framework channel: `POST /api/messages` through botbuilder's CloudAdapter, so the bot works
@@ -374,7 +373,7 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
 }
 
 /** Wires the channel into the app: outlet for the gateway, route `POST /api/messages`. */
-export function attachBotFramework(http: Pick<HttpApp, 'route'>, opts: BotFrameworkOptions): BotFrameworkChannel {
+export function attachBotFramework(http: Router, opts: BotFrameworkOptions): BotFrameworkChannel {
   const channel = createBotFrameworkChannel(opts);
   opts.gateway.addOutlet(BOT_FRAMEWORK_CHANNEL, channel.outlet);
   http.route('/api/messages', channel.handler);

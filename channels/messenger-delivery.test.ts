@@ -4,7 +4,7 @@ import type { Activity } from 'botbuilder';
 import { clock, tempStore } from '../testing/store-helpers.js';
 import { DeliveryDesk } from './delivery.js';
 import type { ChannelOutlet } from './gateway.js';
-import { createHttpApp, type HttpApp } from '../bot/server.js';
+import { createHttpApp, type HttpApp } from '../app/server.js';
 import { connect, fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
 import { createMessengerWebhook, GraphSender, messengerOutlet } from './messenger.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeGraph, type FakeGraph } from '../testing/test-client.js';
-import { main } from '../bot/messenger-setup-cli.js';
+import { main } from '../app/messenger-setup-cli.js';
 import { GREETING_MAX, messengerProfile, MessengerProfileError, setMessengerProfile } from './messenger-profile.js';
 
 describe('Messenger page set-up (Messenger Profile API)', () => {

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFactory, CardFactory } from 'botbuilder';
-import { createHttpApp, type HttpApp } from '../bot/server.js';
+import { createHttpApp, type HttpApp } from '../app/server.js';
 import { MAX_MESSAGE_CHARS, type InboundMessage } from './inbound.js';
 import { tempStore } from '../testing/store-helpers.js';
 import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';

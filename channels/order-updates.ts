@@ -220,7 +220,7 @@ export class OrderUpdates {
   }
 }
 
-/** The app's parts the updates use (bot/main.ts binds them once the app exists). */
+/** The app's parts the updates use (app/main.ts binds them once the app exists). */
 export function orderUpdateChannels(
   store: OrderUpdateChannels['store'],
   app: { gateway: OrderUpdateChannels['gateway']; delivery: { threads: OrderUpdateChannels['threads'] }; http: { io: Server } },

@@ -8,7 +8,7 @@ import { TokenSigner } from '../core/tokens.js';
 import { openStore, type Store } from '../store/index.js';
 import { ChannelAdapter } from './channel-adapter.js';
 import { Gateway } from './gateway.js';
-import { createHttpApp, type HttpApp } from '../bot/server.js';
+import { createHttpApp, type HttpApp } from '../app/server.js';
 import { connect, conversationOf, sessionOf, type ChatClient } from '../testing/test-client.js';
 import { attachWebChannel, type WebChannelOptions } from './web.js';
 

@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** An HTTP route: exact path, or a prefix ending with '/*' (app/server.ts dispatches them). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/** Where routes are added: the app's one HTTP server, as the parts that bring routes see it. */
+export interface Router {
+  route(path: string, handler: RouteHandler): void;
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,

@@ -14,7 +14,7 @@ const FILES = [
   'desk/handoff.ts',
   'linking/linking.ts',
   'desk/csat.ts',
-  'bot/app.ts',
+  'app/compose.ts',
   'channels/web.ts',
   'channels/messenger.ts',
   'channels/messenger-texts.ts',

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 
-// Structured logs for the composition root (bot/main.ts). Components keep taking a plain
+// Structured logs for the composition root (app/main.ts). Components keep taking a plain
 // `log(line)` callback and never import pino: `lineLogger` turns their "[tag] message" lines into
 // JSON records with a level, the tag as `component`, and any fields a caller passes (request and
 // conversation ids). SHOPBOT_LOG_LEVEL filters, SHOPBOT_LOG_FORMAT picks JSON or today's text lines.

@@ -7,7 +7,7 @@ import { connect, type ChatClient } from '../testing/test-client.js';
 import { warmDataDir } from '../testing/test-template.js';
 
 // The compiled server as production runs it (issue #19 item 3): tsc with tsconfig.build.json and
-// deploy/postbuild.mjs into a private folder, then `node .../bot/main.js` in a child process on
+// deploy/postbuild.mjs into a private folder, then `node .../app/main.js` in a child process on
 // 127.0.0.1 with a copy of the warm data folder. It must start without tsx (model workers included),
 // answer /healthz, /readyz and /metrics, run a chat turn, and log JSON lines with levels and ids.
 
@@ -58,7 +58,7 @@ beforeAll(async () => {
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', OUT], { cwd: ROOT, stdio: 'pipe' });
   execFileSync(process.execPath, [join(ROOT, 'deploy', 'postbuild.mjs'), OUT], { cwd: ROOT, stdio: 'pipe' });
   dataDir = await warmDataDir('shopbot-dist-');
-  child = spawn(process.execPath, [join(OUT, 'bot', 'main.js')], {
+  child = spawn(process.execPath, [join(OUT, 'app', 'main.js')], {
     cwd: ROOT,
     env: {
       ...process.env,

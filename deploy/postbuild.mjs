@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // The build folder: dist/ (npm run build), or another one (the build test compiles into test-artifacts/).
 const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
-if (!existsSync(join(dist, 'bot', 'main.js'))) throw new Error(`${join(dist, 'bot', 'main.js')} is missing: run tsc -p tsconfig.build.json first`);
+if (!existsSync(join(dist, 'app', 'main.js'))) throw new Error(`${join(dist, 'app', 'main.js')} is missing: run tsc -p tsconfig.build.json first`);
 
 // The model worker's entry. From source it registers tsx and imports model-worker.ts; compiled, the
 // worker is plain JavaScript and needs no loader.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
-import type { Running } from '../bot/main.js';
+import type { Running } from '../app/main.js';
 import { TestServer } from '../testing/test-server.js';
 import { botTexts, connect, conversationOf, type ChatClient } from '../testing/test-client.js';
 

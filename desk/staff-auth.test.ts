@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole, Store } from '../store/index.js';
-import type { Running } from '../bot/main.js';
+import type { Running } from '../app/main.js';
 import { connect, type ChatClient } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
 

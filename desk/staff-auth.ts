@@ -3,7 +3,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { HttpError, RateLimiter, readRawBody, sendJson } from '../core/http.js';
 import { DEFAULT_LOCKOUT, hashToken, type LockoutPolicy, type StaffAccount } from '../store/agents.js';
 import { isStoreError, STAFF_ROLES, type Agent, type StaffRole, type Store } from '../store/index.js';
-import type { RouteHandler } from '../bot/server.js';
+import type { RouteHandler } from '../core/http.js';
 
 // Staff sign-in for the agent console and the insights pages:
 //   POST /api/agents/login    {email, password} (application/json only) -> {token, expiresAt, agent}

@@ -9,7 +9,7 @@
 // go first on the same guest connection, each answer waited for, and the last message is judged
 // (category followup: against the earlier answers too, e.g. "cheaper than what was shown").
 //
-// Without --url the real bot is started in this process on 127.0.0.1 (bot/main.ts start()) on a
+// Without --url the real bot is started in this process on 127.0.0.1 (app/main.ts start()) on a
 // throw-away data folder: a fresh one (seeded and indexed from the fixtures: minutes), or a copy of
 // --data-dir D (built there first when D has no database yet; D itself is never written again),
 // so repeated runs can skip the build. With --url, the running server is used as it is (raise its
@@ -360,7 +360,7 @@ export function categoryReader(dbPath: string): { categoryOf: (productId: string
  * are lifted: every message is a new guest connection from 127.0.0.1.
  */
 export async function startBot(opts: { dataDir?: string; log?: (line: string) => void } = {}): Promise<BotHandle> {
-  const { start } = await import('../bot/main.js');
+  const { start } = await import('../app/main.js');
   const log = opts.log ?? (() => {});
   const env: NodeJS.ProcessEnv = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_WEB_IP_CONNECTIONS: '1000000', SHOPBOT_WEB_IP_MESSAGES: '1000000' };
   const dir = mkdtempSync(join(tmpdir(), 'shopbot-eval-conversations-'));

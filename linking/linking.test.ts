@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
 import type { Store } from '../store/index.js';
 import { formatCode, typedCode } from './linking.js';
-import type { Running } from '../bot/main.js';
+import type { Running } from '../app/main.js';
 import { TestServer } from '../testing/test-server.js';
 import { botTexts, conversationOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
 

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faqAnswerer } from '../bot/wiring.js';
+import { faqAnswerer } from '../app/wiring.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import { loadEncoder, type LoadedEncoder } from '../nlu/encoder.js';
 import { FaqRetriever } from './answer.js';

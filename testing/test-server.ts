@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { openStore, type Store } from '../store/index.js';
-import { start, type Running } from '../bot/main.js';
+import { start, type Running } from '../app/main.js';
 import { connect, type ChatClient } from './test-client.js';
 import { warmDataDir } from './test-template.js';
 

@@ -15,7 +15,7 @@ export function templateRoot(runPid = process.ppid): string {
 }
 
 async function build(dataDir: string): Promise<void> {
-  const { start } = await import('../bot/main.js');
+  const { start } = await import('../app/main.js');
   const running = await start({ port: 0, host: '127.0.0.1', dataDir, env: { ...process.env, SHOPBOT_QUIET: '1' }, log: () => {} });
   await running.close();
 }

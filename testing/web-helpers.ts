@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHttpApp } from '../bot/server.js';
+import { createHttpApp } from '../app/server.js';
 import type { Store } from '../store/index.js';
 import { seed } from '../store/seed.js';
 import { tempStore } from './store-helpers.js';

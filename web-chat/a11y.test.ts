@@ -1,5 +1,5 @@
 // Accessibility and "does the widget show what happened" checks in Debian's Chromium (headless,
-// driven by playwright-core) against the real server from bot/main.ts on 127.0.0.1 (issue #15):
+// driven by playwright-core) against the real server from app/main.ts on 127.0.0.1 (issue #15):
 // - axe-core (injected into the page) finds no serious or critical violation on the widget (open,
 //   with product cards), the agent console (signed out, and with a chat open) and the insights page
 //   (signed out, and with a product open);
@@ -37,7 +37,7 @@ const contexts: BrowserContext[] = [];
 
 async function startServer(): Promise<Running> {
   if (process.env.WEBCHAT_TEST_URL) return { url: process.env.WEBCHAT_TEST_URL.replace(/\/$/, ''), close: async () => {} };
-  const mod = (await import(pathToFileURL(join(ROOT, 'bot', 'main.ts')).href)) as {
+  const mod = (await import(pathToFileURL(join(ROOT, 'app', 'main.ts')).href)) as {
     start: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv; log?: (l: string) => void }) => Promise<Running>;
   };
   // The run's shared warm data folder (testing/test-template.ts), copied for this file alone.

@@ -1,5 +1,5 @@
 // End-to-end tests of the three pages in Debian's Chromium (headless, driven by playwright-core)
-// against the real server from bot/main.ts on 127.0.0.1. Screenshots go to
+// against the real server from app/main.ts on 127.0.0.1. Screenshots go to
 // test-artifacts/screenshots/ and are copied to web-chat/screenshots/ for the README.
 //
 // Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
@@ -81,10 +81,10 @@ function saveTemplate(dataDir: string, key: string): void {
 
 async function startServer(): Promise<Running> {
   if (process.env.WEBCHAT_TEST_URL) return { url: process.env.WEBCHAT_TEST_URL.replace(/\/$/, ''), close: async () => {} };
-  const main = join(ROOT, 'bot', 'main.ts');
-  if (!existsSync(main)) throw new Error('bot/main.ts is missing: the browser tests run against its start() (or set WEBCHAT_TEST_URL to a running server)');
+  const main = join(ROOT, 'app', 'main.ts');
+  if (!existsSync(main)) throw new Error('app/main.ts is missing: the browser tests run against its start() (or set WEBCHAT_TEST_URL to a running server)');
   const mod = (await import(pathToFileURL(main).href)) as { start?: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv; log?: (l: string) => void }) => Promise<Running> };
-  if (typeof mod.start !== 'function') throw new Error('bot/main.ts does not export start()');
+  if (typeof mod.start !== 'function') throw new Error('app/main.ts does not export start()');
   const key = templateKey();
   dataDir = mkdtempSync(join(tmpdir(), 'shopbot-browser-'));
   const fromTemplate = useTemplate(dataDir, key);

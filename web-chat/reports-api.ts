@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requireStaff } from '../desk/staff-auth.js';
-import type { RouteHandler } from '../bot/server.js';
+import type { RouteHandler } from '../core/http.js';
 import { sendJson } from '../core/http.js';
 import { groupByEmbedding, groupByWords, type Embedder, type TextGroup } from '../nlu/cluster.js';
 import { StoreError, UNANSWERED_REASONS, type Store, type UnansweredMessage, type UnansweredReason } from '../store/index.js';

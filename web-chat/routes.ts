@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { RouteHandler } from '../bot/server.js';
+import type { RouteHandler } from '../core/http.js';
 import { sendJson } from '../core/http.js';
 import type { StaffRole, Store } from '../store/index.js';
 import { createCatalogApi } from './catalog-api.js';

@@ -1,6 +1,6 @@
 // The Team page (admins): agents (add with a generated password, role, skills, cap of open chats,
 // reset password, deactivate), teams with skills and members, VIP customers. Talks to
-// /api/staff/* (bot/staff-admin.ts). Everything shown goes through textContent (common.js el()).
+// /api/staff/* (app/staff-admin.ts). Everything shown goes through textContent (common.js el()).
 import { clear, el, fmtDuration, loadStaffSession, staffHeaders, staffSignOut } from './common.js';
 import { mountStaffLogin, signedOutMessage } from './staff-login.js';
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics, sendErrorLabel } from '../core/metrics.js';
 import { GraphSender } from '../channels/messenger.js';
 import { cachedCheck, healthRoutes, listenWhileStarting, runChecks } from './health.js';
-import type { RouteHandler } from './server.js';
+import type { RouteHandler } from '../core/http.js';
 
 // Liveness, readiness and metrics routes on a real HTTP server on 127.0.0.1 (no models needed).
 
@@ -25,7 +25,7 @@ async function serve(routes: Record<string, RouteHandler>): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-describe('health routes (bot/health.ts)', () => {
+describe('health routes (app/health.ts)', () => {
   it('/healthz is always 200; /readyz is 503 naming the failing check, and 200 once every check passes', async () => {
     let dbUp = false;
     const lines: string[] = [];

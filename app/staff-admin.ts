@@ -3,7 +3,7 @@ import type { AssignmentConfig } from '../core/config.js';
 import { HttpError, readRawBody, sendJson } from '../core/http.js';
 import { generatePassword, type StaffAccount } from '../store/agents.js';
 import { isStoreError, STAFF_ROLES, type StaffRole, type Store } from '../store/index.js';
-import type { RouteHandler } from './server.js';
+import type { RouteHandler } from '../core/http.js';
 import { isJsonRequest, requireStaff } from '../desk/staff-auth.js';
 
 // Agents, teams and VIP customers, managed by admins from the console's Team page

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as IoServer } from 'socket.io';
-import { sendJson, sendText } from '../core/http.js';
+import { sendJson, sendText, type RouteHandler, type Router } from '../core/http.js';
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+export type { RouteHandler } from '../core/http.js';
 
 /** One HTTP request once its response is done (or the client went away): for access logs. */
 export interface RequestInfo {
@@ -20,11 +20,9 @@ const requestIds = new WeakMap<IncomingMessage, string>();
 export const requestIdOf = (req: IncomingMessage): string | undefined => requestIds.get(req);
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export interface HttpApp {
+export interface HttpApp extends Router {
   http: HttpServer;
   io: IoServer;
-  /** Exact-path routes; a handler for a prefix ends with '/*'. */
-  route(path: string, handler: RouteHandler): void;
   listen(port: number, host: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }

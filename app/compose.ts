@@ -24,8 +24,8 @@ import { disconnectSession, loginRoute, logoutRoute, passwordRoute, requireStaff
 import { staffAdminRoutes } from './staff-admin.js';
 import { createHttpApp, type HttpApp, type RouteHandler } from './server.js';
 import { LearnedAnswers } from '../desk/learned-answers.js';
-import type { AnswerIndex, BotServices } from './services.js';
-import { ShopBot } from './shop-bot.js';
+import type { AnswerIndex, BotServices } from '../bot/services.js';
+import { ShopBot } from '../bot/shop-bot.js';
 import type { BusinessHours } from '../core/business-hours.js';
 
 import type { MessengerSettings } from '../core/config.js';
@@ -145,11 +145,11 @@ export function createApp(opts: AppOptions): App {
   http.route('/api/agents/login', loginRoute({ store, log }));
   http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
   http.route('/api/agents/password', passwordRoute({ store, log }));
-  // Agents, teams and VIP customers, for admins (bot/staff-admin.ts; the console's Team page).
+  // Agents, teams and VIP customers, for admins (app/staff-admin.ts; the console's Team page).
   const staffAdmin = staffAdminRoutes({ store, settings: handoff.assigner.settings, online: () => handoff.onlineAgentIds(), endSessions: (id) => handoff.disconnectAgent(id), changed: () => handoff.assigner.schedule(), log });
   for (const [path, handler] of Object.entries(staffAdmin)) http.route(path, handler);
   // Public, for load balancers: /healthz (up), /readyz (database answers, models loaded, not
-  // stopping) and /metrics (Prometheus, optionally behind a token): bot/health.ts.
+  // stopping) and /metrics (Prometheus, optionally behind a token): app/health.ts.
   let stopping = false;
   const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.db.prepare('SELECT 1').get(), ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
   for (const [path, handler] of Object.entries(health)) http.route(path, handler);

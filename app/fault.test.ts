@@ -13,7 +13,7 @@ import { warmDataDir } from '../testing/test-template.js';
 const ROOT = resolve(import.meta.dirname, '..');
 
 function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHOPBOT_DATA_DIR: dataDir, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'fault-test-secret-0123456789' },
     stdio: ['ignore', 'ignore', 'pipe'],

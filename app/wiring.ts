@@ -3,7 +3,7 @@ import type { Recommender } from '../recommender/recommender.js';
 import { isContentFree } from '../recommender/text-match.js';
 import type { FaqRetriever } from '../retrieval/answer.js';
 import type { Store } from '../store/index.js';
-import type { AnswerIndex, FaqAnswerer, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from './services.js';
+import type { AnswerIndex, FaqAnswerer, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from '../bot/services.js';
 
 // Adapters from the real components to the small interfaces the dialogue layer codes against.
 
@@ -130,8 +130,8 @@ export function suggester(recommender: Recommender): Suggester {
  * Review digests for product questions; null where the product has no reviews. The summary's pros,
  * cons, aspects and mean rating come from `digestReviews` (nlu/reviews.ts), as on the insights page.
  */
-export function reviewInsights(store: Store, summarize: (productId: string) => Promise<import('./services.js').ReviewDigest | null>): ReviewInsights {
-  const cache = new Map<string, { at: number; value: import('./services.js').ReviewDigest | null }>();
+export function reviewInsights(store: Store, summarize: (productId: string) => Promise<import('../bot/services.js').ReviewDigest | null>): ReviewInsights {
+  const cache = new Map<string, { at: number; value: import('../bot/services.js').ReviewDigest | null }>();
   return {
     async digest(productId) {
       const hit = cache.get(productId);

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { sendJson } from '../core/http.js';
 import { metricsRoute, type Metrics } from '../core/metrics.js';
-import type { RouteHandler } from './server.js';
+import type { RouteHandler } from '../core/http.js';
 
 // Liveness, readiness and metrics for load balancers, orchestrators and Prometheus:
 // - GET /healthz: 200 {"ok":true} whenever the process serves HTTP (during start-up too);
