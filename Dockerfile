@@ -33,7 +33,7 @@ COPY nlu nlu
 COPY recommender recommender
 COPY retrieval retrieval
 COPY store store
-COPY web-chat web-chat
+COPY web web
 RUN npm run build
 
 # ---- production dependencies only (native addons compiled here, for the runtime image) ------------

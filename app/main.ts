@@ -17,7 +17,7 @@ import { fromStoreTranscript } from '../retrieval/extract.js';
 import { syncKnowledge } from '../retrieval/knowledge.js';
 import { openStore } from '../store/index.js';
 import { demoPasswords, seedIfNeeded } from '../store/seed.js';
-import { createWebChat, lazyAnalyzer } from '../web-chat/routes.js';
+import { createWebChat, lazyAnalyzer } from '../web/routes.js';
 import { createApp, type MessengerConfig } from './compose.js';
 import { cachedCheck, listenWhileStarting } from './health.js';
 import { DEMO_REPLIES } from '../desk/canned.js';

@@ -7,7 +7,7 @@ import type { RouteHandler } from '../core/http.js';
 import { isJsonRequest, requireStaff } from '../desk/staff-auth.js';
 
 // Agents, teams and VIP customers, managed by admins from the console's Team page
-// (web-chat/public/admin.html). Every route needs an admin session (401 / 403 otherwise); bodies are
+// (web/public/admin.html). Every route needs an admin session (401 / 403 otherwise); bodies are
 // JSON only (a page elsewhere cannot post JSON here without a CORS preflight this server never grants).
 //   GET  /api/staff/agents                      -> {agents, teams, vip, settings}
 //   POST /api/staff/agents                      {name, email, role?, skills?, maxChats?} -> 201 {agent, initialPassword}

@@ -22,7 +22,7 @@ const FILES = [
   'channels/botframework.ts',
   'channels/order-updates.ts',
   'bot/notifications.ts',
-  'web-chat/public/widget.js',
+  'web/public/widget.js',
 ];
 
 /** Lines that send, ack or show something to a customer. */

@@ -17,5 +17,5 @@ writeFileSync(
 );
 // Read at run time relative to their module (import.meta.url).
 cpSync(join(root, 'retrieval', 'calibration.json'), join(dist, 'retrieval', 'calibration.json'));
-cpSync(join(root, 'web-chat', 'public'), join(dist, 'web-chat', 'public'), { recursive: true });
-console.log(`${dist}: model worker entry, retrieval/calibration.json and web-chat/public copied`);
+cpSync(join(root, 'web', 'public'), join(dist, 'web', 'public'), { recursive: true });
+console.log(`${dist}: model worker entry, retrieval/calibration.json and web/public copied`);

@@ -2,7 +2,7 @@
 //    [--concurrency 4] [--data-dir D] [--out verdicts.jsonl] [--min-overall X] [--min-category X]`
 //
 // What customers see: every message of F (fixtures/conversations/*.jsonl) is sent by a fresh guest
-// over the web chat's socket.io protocol (namespace /chat, as web-chat/public/widget.js does), the
+// over the web chat's socket.io protocol (namespace /chat, as web/public/widget.js does), the
 // bot's whole answer (texts, product cards, quick replies, hand-off events) is collected until the
 // turn is quiet, and judged by its category's rule (eval/judge.ts; fixtures/conversations/README.md).
 // An item with `turns` is a dialogue: the earlier messages (text, or a press on a card's button)

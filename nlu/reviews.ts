@@ -585,7 +585,7 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
 
 // ---------------------------------------------------------------- per-review analyses and the digest
 //
-// One analysis and one aggregation serve both the insights pages (web-chat/insights-core.ts) and the
+// One analysis and one aggregation serve both the insights pages (web/insights-core.ts) and the
 // chat's review answers (the summary's pros, cons, aspects and numbers come from `digestReviews`), so
 // the two always say the same. Faithfulness rules:
 //   - a sentence's polarity is the sentiment model's reading of that sentence alone (never the

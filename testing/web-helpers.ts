@@ -1,4 +1,4 @@
-// Shared helpers for the web-chat tests (not a test file itself): an HTTP server with only the
+// Shared helpers for the web tests (not a test file itself): an HTTP server with only the
 // page routes on a seeded temp store, and raw GET requests whose paths are sent exactly as given
 // (fetch would normalise "/a/../b" before it leaves the client).
 import { request } from 'node:http';
@@ -8,7 +8,7 @@ import { createHttpApp } from '../app/server.js';
 import type { Store } from '../store/index.js';
 import { seed } from '../store/seed.js';
 import { tempStore } from './store-helpers.js';
-import { createWebChat, type WebChatOptions } from '../web-chat/routes.js';
+import { createWebChat, type WebChatOptions } from '../web/routes.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'store');
 

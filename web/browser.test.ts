@@ -1,6 +1,6 @@
 // End-to-end tests of the three pages in Debian's Chromium (headless, driven by playwright-core)
 // against the real server from app/main.ts on 127.0.0.1. Screenshots go to
-// test-artifacts/screenshots/ and are copied to web-chat/screenshots/ for the README.
+// test-artifacts/screenshots/ and are copied to web/screenshots/ for the README.
 //
 // Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
 import Database from 'better-sqlite3';

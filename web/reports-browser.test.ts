@@ -3,7 +3,7 @@
 // database gets the reports scenario (testing/reports-scenario.ts), whose figures are computed from
 // the scenario itself; the page must show them, group the unanswered questions by meaning, and export
 // them as CSV. A live guest's out-of-scope questions are marked by the real bot and show up too.
-// Screenshots: web-chat/screenshots/reports.png (README) and walk-shots/reports-*.png.
+// Screenshots: web/screenshots/reports.png (README) and walk-shots/reports-*.png.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -18,7 +18,7 @@ import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, TEAMS } from 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots');
-const README_SHOTS = join(ROOT, 'web-chat', 'screenshots');
+const README_SHOTS = join(ROOT, 'web', 'screenshots');
 const ADMIN = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

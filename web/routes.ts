@@ -20,7 +20,7 @@ import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from '.
 //   /api/insights/products, /api/insights/products/:id[/reviews], /api/insights/export.csv|json
 //                                                         signed-in staff only (Authorization: Bearer
 //                                                         <session token>, see desk/staff-auth.ts)
-//   /api/reports, /api/reports/export.csv                 admins only (web-chat/reports-api.ts)
+//   /api/reports, /api/reports/export.csv                 admins only (web/reports-api.ts)
 
 export { lazyAnalyzer, LexiconReviewAnalyzer } from './insights-basic.js';
 export type { ReviewAnalyzer } from './insights-core.js';
