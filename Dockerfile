@@ -32,6 +32,7 @@ COPY linking linking
 COPY nlu nlu
 COPY recommender recommender
 COPY retrieval retrieval
+COPY reviews reviews
 COPY store store
 COPY web web
 RUN npm run build

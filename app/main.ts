@@ -7,7 +7,7 @@ import { createLogger, lineLogger, type LogFn } from '../core/logger.js';
 import { createMetrics } from '../core/metrics.js';
 import { BatchedModel } from '../nlu/batched-model.js';
 import { loadAnalyzer } from '../nlu/analyze.js';
-import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache, type ReviewSummary } from '../nlu/reviews.js';
+import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache } from '../reviews/summary.js';
 import { loadConfiguredEncoder, loadConfiguredSentiment, modelWorkerOf } from '../nlu/off-thread.js';
 import { Recommender } from '../recommender/recommender.js';
 import { StoreCatalog, StoreEvents } from '../recommender/store-sources.js';
@@ -21,8 +21,7 @@ import { createWebChat, lazyAnalyzer } from '../web/routes.js';
 import { createApp, type MessengerConfig } from './compose.js';
 import { cachedCheck, listenWhileStarting } from './health.js';
 import { DEMO_REPLIES } from '../desk/canned.js';
-import type { ReviewDigest } from '../bot/services.js';
-import { answerIndex, faqAnswerer, reviewInsights, suggester } from './wiring.js';
+import { answerIndex, faqAnswerer, reviewInsights, suggester, toDigest } from './wiring.js';
 import { catalogSeqNow, mountAdminApi } from '../api/mount.js';
 import { orderUpdateChannels } from '../channels/order-updates.js';
 
@@ -49,26 +48,6 @@ function tokenSecret(config: Config): Buffer {
   const secret = randomBytes(32);
   writeFileSync(file, secret.toString('hex'), { mode: 0o600 });
   return secret;
-}
-
-/** The chat's view of a product's reviews: the same digest (numbers, aspects, pros, cons) the insights page shows. */
-function toDigest(s: ReviewSummary): ReviewDigest {
-  const d = s.digest;
-  const quote = (reviewId: string, text: string) => ({ text, reviewId });
-  return {
-    productId: s.productId,
-    reviews: d.reviews,
-    meanRating: d.meanRating,
-    fewReviews: d.fewReviews,
-    aspects: d.aspects.map((a) => ({
-      aspect: a.aspect,
-      mentions: a.mentions,
-      positiveShare: a.positiveShare,
-      examples: [...d.pros, ...d.cons].filter((e) => e.aspect === a.aspect).map((e) => quote(e.reviewId, e.text)),
-    })),
-    pros: d.pros.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
-    cons: d.cons.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
-  };
 }
 
 /**

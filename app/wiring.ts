@@ -1,9 +1,9 @@
-import { FEW_REVIEWS } from '../nlu/reviews.js';
+import { FEW_REVIEWS, type ReviewSummary } from '../reviews/summary.js';
 import type { Recommender } from '../recommender/recommender.js';
 import { isContentFree } from '../recommender/text-match.js';
 import type { FaqRetriever } from '../retrieval/answer.js';
 import type { Store } from '../store/index.js';
-import type { AnswerIndex, FaqAnswerer, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from '../bot/services.js';
+import type { AnswerIndex, FaqAnswerer, ReviewDigest, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from '../bot/services.js';
 
 // Adapters from the real components to the small interfaces the dialogue layer codes against.
 
@@ -128,10 +128,10 @@ export function suggester(recommender: Recommender): Suggester {
 
 /**
  * Review digests for product questions; null where the product has no reviews. The summary's pros,
- * cons, aspects and mean rating come from `digestReviews` (nlu/reviews.ts), as on the insights page.
+ * cons, aspects and mean rating come from `digestReviews` (reviews/summary.ts), as on the insights page.
  */
-export function reviewInsights(store: Store, summarize: (productId: string) => Promise<import('../bot/services.js').ReviewDigest | null>): ReviewInsights {
-  const cache = new Map<string, { at: number; value: import('../bot/services.js').ReviewDigest | null }>();
+export function reviewInsights(store: Store, summarize: (productId: string) => Promise<ReviewDigest | null>): ReviewInsights {
+  const cache = new Map<string, { at: number; value: ReviewDigest | null }>();
   return {
     async digest(productId) {
       const hit = cache.get(productId);
@@ -144,5 +144,25 @@ export function reviewInsights(store: Store, summarize: (productId: string) => P
       cache.set(productId, { at: Date.now(), value });
       return value;
     },
+  };
+}
+
+/** The chat's view of a product's reviews: the same digest (numbers, aspects, pros, cons) the insights page shows. */
+export function toDigest(s: ReviewSummary): ReviewDigest {
+  const d = s.digest;
+  const quote = (reviewId: string, text: string) => ({ text, reviewId });
+  return {
+    productId: s.productId,
+    reviews: d.reviews,
+    meanRating: d.meanRating,
+    fewReviews: d.fewReviews,
+    aspects: d.aspects.map((a) => ({
+      aspect: a.aspect,
+      mentions: a.mentions,
+      positiveShare: a.positiveShare,
+      examples: [...d.pros, ...d.cons].filter((e) => e.aspect === a.aspect).map((e) => quote(e.reviewId, e.text)),
+    })),
+    pros: d.pros.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
+    cons: d.cons.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
   };
 }

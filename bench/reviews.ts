@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { intFlag, parseArgs } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { loadEncoderOffThread, loadSentimentOffThread } from '../nlu/off-thread.js';
-import { summarizeReviewList, type ReviewInput } from '../nlu/reviews.js';
+import { summarizeReviewList, type ReviewInput } from '../reviews/summary.js';
 import { sentimentOptions } from '../nlu/sentiment.js';
 import { emit, round, rssMb } from './stats.js';
 

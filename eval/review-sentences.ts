@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { isRecord } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
-import { SEED_ASPECTS } from '../nlu/aspects.js';
+import { SEED_ASPECTS } from '../reviews/aspects.js';
 import { MAX_INPUT_BYTES } from '../nlu/encoder.js';
 import { readEvalFile, sentimentOptionsFromFlags } from './sentiment.js';
-import { createReviewAnalyzer, type ReviewAnalysis } from '../nlu/reviews.js';
+import { createReviewAnalyzer, type ReviewAnalysis } from '../reviews/summary.js';
 import { loadSentiment, SENTIMENT_LABELS, type SentimentLabel } from '../nlu/sentiment.js';
 
 // `npm run --silent eval -- review-sentences --file F.jsonl [--model DIR] [--dtype q8|fp32] [--strict] [--errors N]`
@@ -14,7 +14,7 @@ import { loadSentiment, SENTIMENT_LABELS, type SentimentLabel } from '../nlu/sen
 // fixtures/reviews-eval/README.md): {"text": "...", "aspect": "battery" | ... | "none",
 // "polarity": "positive" | "negative" | "neutral", "rating"?: 1-5, "product_id"?, "review_id"?}.
 // Each sentence goes through the analyzer the insights pages and the chat digest use
-// (`createReviewAnalyzer` in nlu/reviews.ts, seed aspects), as a review of its own carrying the
+// (`createReviewAnalyzer` in reviews/summary.ts, seed aspects), as a review of its own carrying the
 // review's stars when the line has them (so a star prior, if the analyzer used one, is measured too).
 //
 // Reported (last stdout line, one JSON object):

@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     );
 
     if (flags.summarize === true) {
-      const { summarizeReviewList } = await import('../nlu/reviews.js');
+      const { summarizeReviewList } = await import('../reviews/summary.js');
       const { getSharedEncoder } = await import('../nlu/shared-encoder.js');
       const encoder = await getSharedEncoder(loadConfig());
       const groups = new Map<string, EvalReview[]>();

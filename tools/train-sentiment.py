@@ -445,7 +445,7 @@ CHAT_VAL = [
 
 
 # Single review sentences for validation (written for this project; not trained on, and distinct from
-# the sentences in nlu/reviews.test.ts): what the summarizer classifies one by one.
+# the sentences in reviews/summary.test.ts): what the summarizer classifies one by one.
 REVIEW_SENT_VAL = [
     ("The battery easily lasts a full week of reading.", "positive"),
     ("Charging takes less than two hours.", "positive"),

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseFixtures, product, review, seededStore } from '../testing/store-helpers.js';
 import type { StaffRole, Store } from '../store/index.js';
-import { analyzeReview, lazyAnalyzer, LexiconReviewAnalyzer } from './insights-basic.js';
+import { analyzeReview, lazyAnalyzer, LexiconReviewAnalyzer } from '../reviews/insights-basic.js';
 import { csvCell, toCsv, type ProductRow } from './insights-api.js';
-import { monthRange, summarize, type InsightSummary, type ReviewAnalysis, type ReviewAnalyzer } from './insights-core.js';
+import { monthRange, summarize, type InsightSummary, type ReviewAnalysis, type ReviewAnalyzer } from '../reviews/insights-core.js';
 import { pageServer, seededFixtureStore } from '../testing/web-helpers.js';
 
 interface ListBody {

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requireStaff } from '../desk/staff-auth.js';
 import { sendJson } from '../core/http.js';
 import { STAFF_ROLES, type Product, type Review, type StaffRole, type Store } from '../store/index.js';
-import { FEW_REVIEWS, reviewStars } from '../nlu/reviews.js';
-import { LexiconReviewAnalyzer } from './insights-basic.js';
-import { inRange, share, summarize, type InsightSummary, type Polarity, type ReviewAnalysis, type ReviewAnalyzer } from './insights-core.js';
+import { FEW_REVIEWS, reviewStars } from '../reviews/summary.js';
+import { LexiconReviewAnalyzer } from '../reviews/insights-basic.js';
+import { inRange, share, summarize, type InsightSummary, type Polarity, type ReviewAnalysis, type ReviewAnalyzer } from '../reviews/insights-core.js';
 import { BadRequest, date, int, str } from './params.js';
 import { allowRead } from './static.js';
 

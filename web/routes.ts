@@ -5,7 +5,7 @@ import type { StaffRole, Store } from '../store/index.js';
 import { createCatalogApi } from './catalog-api.js';
 import { createInsightsApi, type InsightsApi } from './insights-api.js';
 import { createReportsApi, type ReportsApiOptions } from './reports-api.js';
-import type { ReviewAnalyzer } from './insights-core.js';
+import type { ReviewAnalyzer } from '../reviews/insights-core.js';
 import { defaultTexts, type Texts } from '../core/i18n.js';
 import { widgetScriptHandler } from './widget-script.js';
 import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from './static.js';
@@ -22,8 +22,8 @@ import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from '.
 //                                                         <session token>, see desk/staff-auth.ts)
 //   /api/reports, /api/reports/export.csv                 admins only (web/reports-api.ts)
 
-export { lazyAnalyzer, LexiconReviewAnalyzer } from './insights-basic.js';
-export type { ReviewAnalyzer } from './insights-core.js';
+export { lazyAnalyzer, LexiconReviewAnalyzer } from '../reviews/insights-basic.js';
+export type { ReviewAnalyzer } from '../reviews/insights-core.js';
 
 export interface WebChatOptions {
   store: Store;

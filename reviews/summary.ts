@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { isRecord, readJsonl, type LineError } from '../core/jsonl.js';
 import { progress as makeProgress } from '../core/progress.js';
 import { discoverAspects, SEED_ASPECTS, words, type AspectDef, type DiscoverOptions } from './aspects.js';
-import type { Encoder } from './encoder-types.js';
-import { polarLabel, ratingToLabel, SENTIMENT_LABELS, toResult, type SentimentAnalyzer, type SentimentLabel, type SentimentResult } from './sentiment.js';
+import type { Encoder } from '../nlu/encoder-types.js';
+import { polarLabel, ratingToLabel, SENTIMENT_LABELS, toResult, type SentimentAnalyzer, type SentimentLabel, type SentimentResult } from '../nlu/sentiment.js';
 
 // Review summaries for product teams: overall and per-aspect sentiment, the monthly trend, the rating
 // distribution, and pros and cons that are sentences copied verbatim from the reviews, each citing the
@@ -585,7 +585,7 @@ export async function summarizeReviewList(productId: string, input: readonly Rev
 
 // ---------------------------------------------------------------- per-review analyses and the digest
 //
-// One analysis and one aggregation serve both the insights pages (web/insights-core.ts) and the
+// One analysis and one aggregation serve both the insights pages (reviews/insights-core.ts) and the
 // chat's review answers (the summary's pros, cons, aspects and numbers come from `digestReviews`), so
 // the two always say the same. Faithfulness rules:
 //   - a sentence's polarity is the sentiment model's reading of that sentence alone (never the

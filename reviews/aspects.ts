@@ -1,5 +1,5 @@
-import type { Encoder } from './encoder-types.js';
-import { cosine } from './encoder-types.js';
+import type { Encoder } from '../nlu/encoder-types.js';
+import { cosine } from '../nlu/encoder-types.js';
 
 // Aspect discovery for review summaries. Aspects are what reviewers talk about (battery, screen, price,
 // delivery, quality, ...): frequent noun-like words and two-word terms across the reviews given, merged

@@ -115,7 +115,7 @@ export class LexiconReviewAnalyzer implements ReviewAnalyzer {
 
 /**
  * An analyzer whose real implementation (e.g. the sentiment model: `createReviewAnalyzer` in
- * nlu/reviews.ts) is loaded on first use, so the server starts without waiting for it. If loading
+ * reviews/summary.ts) is loaded on first use, so the server starts without waiting for it. If loading
  * fails (model folder missing), the lexicon analyzer takes over and the reason is logged once.
  */
 export function lazyAnalyzer(load: () => Promise<ReviewAnalyzer>, opts: { log?: (line: string) => void; fallback?: ReviewAnalyzer } = {}): ReviewAnalyzer {

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_ASPECTS } from './aspects.js';
 import { main as evalSentences, scoreSentences, type SentenceLabel } from '../eval/review-sentences.js';
-import { createReviewAnalyzer, digestReviews, primaryAspectMatcher, reviewStars } from './reviews.js';
-import { loadSentiment, type LoadedSentiment } from './sentiment.js';
+import { createReviewAnalyzer, digestReviews, primaryAspectMatcher, reviewStars } from './summary.js';
+import { loadSentiment, type LoadedSentiment } from '../nlu/sentiment.js';
 
 // Issue #15: review summaries are faithful at the sentence level (real sentiment model, no mocks).
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aspectMatcher, candidateTerms, discoverAspects, SEED_ASPECTS, termsIn } from './aspects.js';
-import { loadEncoder, type LoadedEncoder } from './encoder.js';
+import { loadEncoder, type LoadedEncoder } from '../nlu/encoder.js';
 import { parseEvalReview, spearman } from '../eval/reviews.js';
 import { readEvalFile } from '../eval/sentiment.js';
 import {
@@ -17,8 +17,8 @@ import {
   summarizeReviewList,
   type ReviewInput,
   type ReviewSummary,
-} from './reviews.js';
-import { loadSentiment, type LoadedSentiment, type SentimentAnalyzer } from './sentiment.js';
+} from './summary.js';
+import { loadSentiment, type LoadedSentiment, type SentimentAnalyzer } from '../nlu/sentiment.js';
 
 // Kindle-like reviews written for this test (no dataset is read).
 const RAW: [number, string, string, string][] = [

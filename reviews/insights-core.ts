@@ -2,9 +2,9 @@
 // computed once per product by a pluggable analyzer and cached; everything a page shows (sentiment
 // over time, aspect table with trends, pros and cons, rating distribution) is aggregated from them
 // for any date range in a few milliseconds, by the same function the chat's review answers use
-// (`digestReviews` in nlu/reviews.ts).
+// (`digestReviews` in reviews/summary.ts).
 
-import { digestReviews, type DigestProCon } from '../nlu/reviews.js';
+import { digestReviews, type DigestProCon } from './summary.js';
 
 export type Polarity = 'positive' | 'neutral' | 'negative';
 
@@ -23,7 +23,7 @@ export interface AspectMention {
 export interface ReviewAnalysis {
   reviewId: string;
   date: string;
-  /** The reviewer's stars; null when the source has none (see `reviewStars` in nlu/reviews.ts). */
+  /** The reviewer's stars; null when the source has none (see `reviewStars` in reviews/summary.ts). */
   rating: number | null;
   sentiment: Polarity;
   /** -1 (negative) .. 1 (positive). */
@@ -136,7 +136,7 @@ export function inRange(date: string, from?: string, to?: string): boolean {
 
 /**
  * Aggregates cached analyses of one product for a date range. The numbers, aspects, pros and cons
- * are `digestReviews` (nlu/reviews.ts), the same function the chat's review answers come from.
+ * are `digestReviews` (reviews/summary.ts), the same function the chat's review answers come from.
  */
 export function summarize(analyses: readonly ReviewAnalysis[], range: { from?: string; to?: string } = {}): InsightSummary {
   const rows = analyses.filter((a) => inRange(a.date, range.from, range.to)).sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.reviewId < b.reviewId ? -1 : 1));
