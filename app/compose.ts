@@ -8,7 +8,7 @@ import { TokenSigner } from '../core/tokens.js';
 import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
 import { ChannelAdapter } from '../channels/channel-adapter.js';
-import { attachBotFramework } from '../channels/botframework.js';
+import { attachBotFramework, botFrameworkHandoff } from '../channels/botframework.js';
 import { createMessengerWebhook, GraphSender, messengerNotices, messengerOutlet } from '../channels/messenger.js';
 import { attachWebChannel } from '../channels/web.js';
 import { IdentityVerifier } from '../channels/web-identity.js';
@@ -113,11 +113,10 @@ export function createApp(opts: AppOptions): App {
   const conversationState = new ConversationState(storage);
   const userState = new CustomerUserState(storage);
 
-  const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
-  const csat = new CsatService({ store, texts, log });
-  const handoff = new HandoffService({ store, services, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), texts, log });
-  const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, texts, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
-  const gateway = new Gateway(store, adapter, bot, {
+  // Built in order, with no late binding: the gateway takes the turn runner as a callback (the
+  // ShopBot is built below, once the desk it hands chats to exists); the desk, CSAT, delivery
+  // receipts and linking receive the gateway (as channels/gateway-port.ts) when they are built.
+  const gateway = new Gateway(store, adapter, { run: (ctx) => bot.run(ctx) }, {
     log,
     events: {
       received: (channel) => metrics.messagesIn.inc({ channel }),
@@ -128,10 +127,11 @@ export function createApp(opts: AppOptions): App {
       },
     },
   });
-  handoff.bindGateway(gateway);
-  csat.bindGateway(gateway);
-  const delivery = new DeliveryDesk({ store, log });
-  delivery.bindGateway(gateway);
+  const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
+  const csat = new CsatService({ store, gateway, texts, log });
+  const handoff = new HandoffService({ store, services, gateway, channelHandoff: botFrameworkHandoff, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), texts, log });
+  const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, texts, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
+  const delivery = new DeliveryDesk({ store, gateway, log });
 
   const signer = opts.tokenSecret ? new TokenSigner(opts.tokenSecret) : TokenSigner.random();
   const sender = opts.messenger ? new GraphSender(opts.messenger.graphBase, opts.messenger.pageAccessToken, log, { onSendError: (f) => metrics.messengerSendErrors.inc({ code: sendErrorLabel(f) }) }) : undefined;

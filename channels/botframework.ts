@@ -149,6 +149,11 @@ export function toBotFrameworkReply(activity: Partial<Activity>): Partial<Activi
   return rest;
 }
 
+/** The desk's hand-off event for a conversation on Bot Framework (HandoffOptions.channelHandoff); null on other channels. */
+export function botFrameworkHandoff(route: Route, handoffContext: Record<string, unknown>, transcript: readonly Message[]): Partial<Activity> | null {
+  return route.channel === BOT_FRAMEWORK_CHANNEL ? handoffInitiation(handoffContext, transcript) : null;
+}
+
 /**
  * A Bot Framework `handoff.initiate` event with the transcript attached, shaped as botbuilder's
  * `EventFactory.createHandoffInitiation` shapes it, so an external agent hub can take the chat.

@@ -3,7 +3,7 @@ import { RateLimiter } from '../core/http.js';
 import type { Agent, Message, Store } from '../store/index.js';
 import { DeliveryRepo, MessengerThreadRepo, ReadMarkRepo, type Delivery, type DeliveryStatus } from '../store/receipts.js';
 import type { MessengerReceipt } from './messenger.js';
-import type { Gateway } from './gateway.js';
+import type { GatewayPort } from './gateway-port.js';
 
 // Delivery status and read receipts (issue #18 items 7 and 8). Every agent message gets a status the
 // agent console shows on it: sending, sent (the channel took it), delivered (it reached the
@@ -37,6 +37,8 @@ export interface WebReceipts {
 
 export interface DeliveryDeskOptions {
   store: Store;
+  /** Routes and the customer's "Seen" receipts; absent (tests): statuses are recorded for any channel. */
+  gateway?: Pick<GatewayPort, 'route' | 'sendToConversation'>;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -50,7 +52,7 @@ export class DeliveryDesk implements WebReceipts {
   readonly marks: ReadMarkRepo;
   readonly threads: MessengerThreadRepo;
   private agents: Namespace | null = null;
-  private gw: Gateway | null = null;
+  private readonly gw: Pick<GatewayPort, 'route' | 'sendToConversation'> | null;
   private readonly log: (line: string) => void;
 
   constructor(private readonly opts: DeliveryDeskOptions) {
@@ -58,11 +60,8 @@ export class DeliveryDesk implements WebReceipts {
     this.deliveries = new DeliveryRepo(opts.store.db, now);
     this.marks = new ReadMarkRepo(opts.store.db, now);
     this.threads = new MessengerThreadRepo(opts.store.db);
+    this.gw = opts.gateway ?? null;
     this.log = opts.log ?? ((l) => console.error(l));
-  }
-
-  bindGateway(gateway: Gateway): void {
-    this.gw = gateway;
   }
 
   // ---------- statuses, as the channels report them ----------

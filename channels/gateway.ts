@@ -3,17 +3,12 @@ import type { Activity, ActivityHandler, TurnContext } from 'botbuilder';
 import { canonicalTag } from '../core/i18n.js';
 import type { Conversation, Customer, Message, Role, Store } from '../store/index.js';
 import type { ChannelAdapter, ChannelSink } from './channel-adapter.js';
+import type { GatewayPort, Route } from './gateway-port.js';
 import { MAX_MESSAGE_CHARS, type ChannelId, type InboundMessage } from './inbound.js';
 
 export const BOT_ID = 'shopbot';
 
-/** Where the customer last wrote from: agent replies and proactive messages go back there. */
-export interface Route {
-  channel: ChannelId;
-  externalId: string;
-  /** The conversation's locale (a BCP 47 tag a channel gave; docs/i18n.md); absent: the store's default. */
-  locale?: string;
-}
+export type { GatewayPort, Route } from './gateway-port.js';
 
 export interface DeliveredMessage {
   message: Message;
@@ -49,7 +44,7 @@ export interface GatewayOptions {
 /** Where a conversation's replies go (the customer's last channel identity), kept in the state table. */
 const routeKey = (conversationId: string) => `route:${conversationId}`;
 
-export class Gateway {
+export class Gateway implements GatewayPort {
   private readonly chains = new Map<string, Promise<void>>();
   /** Inbound activity id -> the stored customer message's seq, while its turn runs (replies name it). */
   private readonly turnSeq = new Map<string, number>();
@@ -60,7 +55,8 @@ export class Gateway {
   constructor(
     private readonly store: Store,
     private readonly adapter: ChannelAdapter,
-    private readonly bot: ActivityHandler,
+    /** Runs one turn: the bot (app/compose.ts passes a callback to the ShopBot it builds after the desk). */
+    private readonly bot: Pick<ActivityHandler, 'run'>,
     opts: GatewayOptions = {},
   ) {
     this.log = opts.log ?? ((l) => console.error(l));

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
 import { seededStore } from '../testing/store-helpers.js';
 import { canTake, priorityOf, RoundRobin, type Candidate } from './assignment.js';
-import type { Gateway } from '../channels/gateway.js';
+import type { GatewayPort } from '../channels/gateway-port.js';
 import { HandoffService } from './handoff.js';
 import type { BotServices } from '../bot/services.js';
 import { connect, type ChatClient } from '../testing/test-client.js';
@@ -80,10 +80,9 @@ describe('HandoffService with auto-assignment', () => {
         sent.push(s);
         for (const w of [...sentWaiters]) if (w.pred(s)) (sentWaiters.splice(sentWaiters.indexOf(w), 1), w.resolve(s));
       },
-    } as unknown as Gateway;
+    } as unknown as GatewayPort;
     const services = { faq: { answer: async () => ({ answer: null, score: 0, sources: [] }) }, recommender: { recommend: async () => [] } } as unknown as BotServices;
-    handoff = new HandoffService({ store, services, assignment: { mode: 'auto', ...settings }, log: () => {} });
-    handoff.bindGateway(gateway);
+    handoff = new HandoffService({ store, services, gateway, assignment: { mode: 'auto', ...settings }, log: () => {} });
     http = createServer();
     io = new Server(http);
     handoff.attach(io);

@@ -1,7 +1,7 @@
 import type { Activity } from 'botbuilder';
 import { defaultTexts, translate, type Texts } from '../core/i18n.js';
 import { isStoreError, type Agent, type CsatRating, type Store, type Ticket } from '../store/index.js';
-import type { Gateway } from '../channels/gateway.js';
+import type { GatewayPort } from '../channels/gateway-port.js';
 import type { InboundMessage } from '../channels/inbound.js';
 
 // Customer satisfaction after a resolved hand-off. When an agent resolves a chat the customer is
@@ -60,6 +60,8 @@ export class CsatError extends Error {
 
 export interface CsatOptions {
   store: Store;
+  /** The customer's conversation: its route and locale, and where the survey and its replies go. */
+  gateway: Pick<GatewayPort, 'route' | 'locale' | 'sendToConversation'>;
   /** How long after the resolution a rating is taken (default 7 days). */
   answerWindowMs?: number;
   /** How long a reconnecting widget is asked again while unrated (default 24 hours). */
@@ -81,7 +83,6 @@ interface AwaitingComment {
 const commentKey = (psid: string) => `csat-comment:messenger:${psid}`;
 
 export class CsatService {
-  private gw: Gateway | null = null;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
 
@@ -90,17 +91,12 @@ export class CsatService {
     this.log = opts.log ?? ((l) => console.error(l));
   }
 
-  bindGateway(gateway: Gateway): void {
-    this.gw = gateway;
-  }
-
   private get store(): Store {
     return this.opts.store;
   }
 
-  private get gateway(): Gateway {
-    if (!this.gw) throw new Error('CSAT has no gateway bound');
-    return this.gw;
+  private get gateway(): CsatOptions['gateway'] {
+    return this.opts.gateway;
   }
 
   private get texts(): Texts {
@@ -127,7 +123,7 @@ export class CsatService {
 
   /** The conversation's locale (the gateway keeps it with the route). */
   private localeOf(conversationId: string): string | undefined {
-    return typeof this.gw?.locale === 'function' ? this.gw.locale(conversationId) : undefined;
+    return typeof this.gateway.locale === 'function' ? this.gateway.locale(conversationId) : undefined;
   }
 
   /** A resolved chat: the customer is asked on the channel they last wrote from. */

@@ -4,7 +4,7 @@ import { Server } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/index.js';
 import { seededStore } from '../testing/store-helpers.js';
-import type { Gateway } from '../channels/gateway.js';
+import type { GatewayPort } from '../channels/gateway-port.js';
 import { HandoffService } from './handoff.js';
 import type { BotServices } from '../bot/services.js';
 import { connect, type ChatClient, type Recorded } from '../testing/test-client.js';
@@ -57,10 +57,9 @@ describe('HandoffService queue updates', () => {
       sendToConversation: async (conversationId: string, activity: { name?: string; value?: unknown }) => {
         sent.push({ conversationId, ...(activity.name ? { name: activity.name } : {}), ...(activity.value ? { value: activity.value as Record<string, unknown> } : {}) });
       },
-    } as unknown as Gateway;
+    } as unknown as GatewayPort;
     const services = { faq: { answer: async () => ({ answer: null, score: 0, sources: [] }) }, recommender: { recommend: async () => [] } } as unknown as BotServices;
-    handoff = new HandoffService({ store: watched, services, log: () => {} });
-    handoff.bindGateway(gateway);
+    handoff = new HandoffService({ store: watched, services, gateway, log: () => {} });
     http = createServer();
     io = new Server(http);
     handoff.attach(io);

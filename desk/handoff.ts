@@ -1,3 +1,4 @@
+import type { Activity } from 'botbuilder';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { AssignmentConfig } from '../core/config.js';
 import { defaultTexts, type Texts, type Vars } from '../core/i18n.js';
@@ -7,10 +8,9 @@ import type { Agent, Message, Store, Ticket } from '../store/index.js';
 import type { QueueEntry } from '../store/tickets.js';
 import { cannedReplyEvents, RAW_PLACEHOLDER, unfilledMarker, type FillContext } from './canned.js';
 import { productCard } from '../bot/cards.js';
-import { BOT_FRAMEWORK_CHANNEL, handoffInitiation } from '../channels/botframework.js';
 import { AutoAssigner, MANUAL, priorityOf } from './assignment.js';
 import { csatEvents, type CsatService } from './csat.js';
-import type { Gateway } from '../channels/gateway.js';
+import type { GatewayPort, Route } from '../channels/gateway-port.js';
 import type { BotServices } from '../bot/services.js';
 import type { HandoffDesk, HandoffOutcome, HandoffRequest } from '../bot/shop-bot.js';
 import { CHAT_ROLES, guardStaffSocket, loginRoute as staffLoginRoute, staffSocketAuth } from './staff-auth.js';
@@ -20,6 +20,14 @@ import { summarizeChat } from './summary.js';
 export interface HandoffOptions {
   store: Store;
   services: BotServices;
+  /** The customers' conversations: their routes and locales, and where the desk's messages go. */
+  gateway: Pick<GatewayPort, 'route' | 'locale' | 'sendToConversation' | 'whenIdle'>;
+  /**
+   * A channel's own hand-off event for a conversation on it (Bot Framework's `handoff.initiate`, so an
+   * external agent hub could take the chat), sent to the customer's conversation when it is handed
+   * off; null on other channels. Absent: none.
+   */
+  channelHandoff?: (route: Route, context: Record<string, unknown>, transcript: readonly Message[]) => Partial<Activity> | null;
   /** A pending ticket nobody accepts within this time goes back to the bot. */
   queueTimeoutMs?: number;
   /** Review of answers learned from resolved chats; without it nothing is learned. */
@@ -58,7 +66,6 @@ function agentView(m: Message) {
  */
 export class HandoffService implements HandoffDesk {
   private nsp: Namespace | null = null;
-  private gw: Gateway | null = null;
   private readonly log: (line: string) => void;
   private readonly timer: NodeJS.Timeout;
   private readonly lapseTimer: NodeJS.Timeout | null = null;
@@ -102,14 +109,8 @@ export class HandoffService implements HandoffDesk {
     this.queueTimer = this.rowTimer = null;
   }
 
-  /** The gateway is created after the bot, which needs this desk first. */
-  bindGateway(gateway: Gateway): void {
-    this.gw = gateway;
-  }
-
-  private get gateway(): Gateway {
-    if (!this.gw) throw new Error('hand-off desk has no gateway bound');
-    return this.gw;
+  private get gateway(): HandoffOptions['gateway'] {
+    return this.opts.gateway;
   }
 
   private get store(): Store {
@@ -148,8 +149,9 @@ export class HandoffService implements HandoffDesk {
     if (!existing && this.assigner.settings.mode === 'auto') void this.gateway.whenIdle(req.customerId).then(() => this.assigner.schedule());
     // Bot Framework hand-off event, so an external agent hub could take the chat instead.
     this.emitAgents('handoff.initiate', { ticketId: ticket.id, conversationId: req.conversationId, skill: req.skill, reason: req.reason, transcript: transcript.map(agentView) });
-    if (this.gateway.route(req.conversationId)?.channel === BOT_FRAMEWORK_CHANNEL) {
-      const initiate = handoffInitiation({ ticketId: ticket.id, skill: req.skill, reason: req.reason, priority: ticket.priority }, transcript);
+    const route = this.opts.channelHandoff ? this.gateway.route(req.conversationId) : undefined;
+    const initiate = route ? this.opts.channelHandoff?.(route, { ticketId: ticket.id, skill: req.skill, reason: req.reason, priority: ticket.priority }, transcript) : null;
+    if (initiate) {
       await this.gateway.sendToConversation(req.conversationId, initiate).catch((err: unknown) => this.log(`[handoff] handoff.initiate failed: ${(err as Error).message}`));
     }
     this.queueChanged();

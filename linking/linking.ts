@@ -4,7 +4,7 @@ import { RateLimiter } from '../core/http.js';
 import { defaultTexts, translate, type Texts, type Vars } from '../core/i18n.js';
 import type { TokenSigner } from '../core/tokens.js';
 import { isStoreError, type Conversation, type Customer, type Store } from '../store/index.js';
-import type { Gateway } from '../channels/gateway.js';
+import type { GatewayPort } from '../channels/gateway-port.js';
 import type { InboundMessage } from '../channels/inbound.js';
 import { unlinkMessenger } from './unlink.js';
 import { readYesNo } from '../bot/yes-no.js';
@@ -79,7 +79,8 @@ interface PendingRecord {
 
 export interface LinkerOptions {
   store: Store;
-  gateway: Gateway;
+  /** The customers' conversations: where linking's messages go, and reroutes after a merge. */
+  gateway: Pick<GatewayPort, 'route' | 'reroute' | 'locale' | 'sendToConversation'>;
   /** Signs link tokens; pass a signer derived for this purpose (TokenSigner.derive). */
   signer: TokenSigner;
   /** Messenger page name or id for m.me links (MESSENGER_PAGE_NAME). */

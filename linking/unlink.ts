@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.js';
-import type { Route } from '../channels/gateway.js';
+import type { Route } from '../channels/gateway-port.js';
 
 // Disconnecting Messenger from a customer (the reverse of linking/linking.ts). The PSID stops being the
 // customer's: Messenger no longer shows the account's history, orders or open request, and the
