@@ -3,13 +3,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The layout's rules (ARCHITECTURE.md), checked on every relative import of every TypeScript file:
-// production never imports eval, bench, tools, testing or examples code, and the components never
-// import the parts that assemble or drive them. Reads the sources, so it fails the moment a new
-// import breaks a rule.
+// production never imports eval, bench, tools, testing or examples code; the components never import
+// the parts that assemble or drive them; the dialogue (bot/) never imports the app, the channels, the
+// desk, linking or the web pages; the desk and linking see the gateway only through its port. Reads
+// the sources, so it fails the moment a new import breaks a rule.
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Folders whose code only runs from the command line or under test; they may import anything. */
 const NON_PRODUCTION = new Set(['eval', 'bench', 'tools', 'testing', 'examples']);
+/** The parts that assemble or drive the components. */
+const DRIVERS = ['app', 'api', 'channels', 'bot', 'desk', 'linking', 'web'];
 /** The components and what each may import besides itself. */
 const COMPONENTS: Record<string, readonly string[]> = {
   core: [],
@@ -19,6 +22,10 @@ const COMPONENTS: Record<string, readonly string[]> = {
   retrieval: ['core', 'store', 'nlu'],
   recommender: ['core', 'store', 'nlu'],
 };
+/** What the dialogue (bot/) may import besides itself: the store, core and the components it asks. */
+const BOT_MAY_IMPORT = ['core', 'store', 'nlu', 'retrieval', 'recommender', 'reviews'];
+/** The only files of channels/ the desk and linking may import (type-only modules: the gateway's port, inbound messages). */
+const GATEWAY_PORT = ['channels/gateway-port.ts', 'channels/inbound.ts'];
 const SKIP_DIRS = new Set(['node_modules', 'data', 'public', 'fixtures', 'models', 'test-artifacts', 'walk-shots', '.git']);
 
 const isTestCode = (file: string): boolean => /\.test\.ts$/.test(file) || /(^|\/)(test-[\w-]+|test-helpers|test-support)\.ts$/.test(file);
@@ -72,5 +79,46 @@ describe('import direction', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('the dialogue (bot/) never imports the app, channels, desk, linking or the web pages', () => {
+    const bad: string[] = [];
+    for (const f of files.filter((f) => isProduction(f) && folderOf(f) === 'bot')) {
+      for (const t of importsOf(f)) {
+        const to = folderOf(t);
+        if (to !== 'bot' && !BOT_MAY_IMPORT.includes(to)) bad.push(`${f} -> ${t}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the desk and linking see the gateway only through its port', () => {
+    const bad: string[] = [];
+    for (const f of files.filter((f) => isProduction(f) && (folderOf(f) === 'desk' || folderOf(f) === 'linking'))) {
+      for (const t of importsOf(f)) {
+        const to = folderOf(t);
+        if (to === 'channels' ? !GATEWAY_PORT.includes(t) : ['app', 'api', 'web'].includes(to)) bad.push(`${f} -> ${t}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("the gateway's port and inbound messages import no channel, desk or linking code", () => {
+    const bad = GATEWAY_PORT.flatMap((f) => importsOf(f).filter((t) => ['channels', 'desk', 'linking'].includes(folderOf(t)) && !GATEWAY_PORT.includes(t)).map((t) => `${f} -> ${t}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('nothing but the app imports the app', () => {
+    const bad: string[] = [];
+    for (const f of files.filter((f) => isProduction(f) && folderOf(f) !== 'app')) {
+      for (const t of importsOf(f)) if (folderOf(t) === 'app') bad.push(`${f} -> ${t}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the rules see every folder of production code', () => {
+    const known = new Set([...Object.keys(COMPONENTS), ...DRIVERS]);
+    const unknown = [...new Set(files.filter(isProduction).map(folderOf))].filter((d) => !known.has(d));
+    expect(unknown).toEqual([]);
   });
 });
