@@ -11,7 +11,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Tests of the hand-off queue accept chats themselves and may take their time to answer; the
-    // assignment tests (bot/assignment*.test.ts) set auto-assignment and a reply timeout.
+    // assignment tests (desk/assignment*.test.ts) set auto-assignment and a reply timeout.
     env: { SHOPBOT_ASSIGNMENT: 'manual', SHOPBOT_REPLY_TIMEOUT: '0' },
   },
 });
