@@ -9,6 +9,7 @@ import { SqliteBotStorage } from '../store/state.js';
 import type { Store } from '../store/index.js';
 import { ChannelAdapter } from '../channels/channel-adapter.js';
 import { attachBotFramework, botFrameworkHandoff } from '../channels/botframework.js';
+import { MessengerUserLocales } from '../channels/messenger-locale.js';
 import { createMessengerWebhook, GraphSender, messengerNotices, messengerOutlet } from '../channels/messenger.js';
 import { attachWebChannel } from '../channels/web.js';
 import { IdentityVerifier } from '../channels/web-identity.js';
@@ -171,7 +172,7 @@ export function createApp(opts: AppOptions): App {
     gateway.addOutlet('messenger', messengerOutlet({ sender, threads: delivery.threads, delivery, prepare: (a) => withAbsoluteLinks(a, m.webChatUrl), log }));
     http.route(
       '/webhooks/messenger',
-      createMessengerWebhook({ ...m, log, receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, texts, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
+      createMessengerWebhook({ ...m, log, ...(m.userLocale ? { userLocales: new MessengerUserLocales(m.graphBase, m.pageAccessToken, log) } : {}), receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, texts, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
     );
   }
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });

@@ -313,7 +313,7 @@ describe('Messenger through the real server: every message taken in is answered 
 
   beforeAll(async () => {
     graph = await fakeGraph();
-    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'messenger-e2e-secret-0123456789', MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url };
+    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'messenger-e2e-secret-0123456789', MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url, MESSENGER_USER_LOCALE: '1' };
     server = await TestServer.start({ prefix: 'shopbot-messenger-', env, logs, clients });
   }, 1_800_000);
   afterAll(async () => {
@@ -362,6 +362,23 @@ describe('Messenger through the real server: every message taken in is answered 
     expect(sent[0]!.text).toMatch(/^Hi/);
     expect(transcript.filter((m) => m.role === 'bot')).toHaveLength(1);
     expect(logs.filter((l) => l.includes('repeated delivery'))).toHaveLength(3);
+  });
+
+  it("answers in the user's Messenger locale (MESSENGER_USER_LOCALE=1), read once; without one, in the store's default", async () => {
+    const hindi = newPsid();
+    graph.profiles.set(hindi, { locale: 'hi_IN' });
+    await post(delivery(hindi, { message: { mid: `m_${randomUUID()}`, text: 'hello' } }));
+    await until(() => sentTo(hindi).length > 0, 'the Hindi greeting');
+    expect(sentTo(hindi)[0]!.text).toMatch(/^नमस्ते! /);
+    await post(delivery(hindi, { message: { mid: `m_${randomUUID()}`, text: 'thanks' } }));
+    await until(() => sentTo(hindi).length > 1, 'the second answer');
+    expect(sentTo(hindi)[1]!.text).toMatch(/[\u0900-\u097F]/);
+    expect(graph.profileRequests.filter((p) => p === hindi)).toHaveLength(1);
+    // A profile Meta does not give (no permission): English, the store's default.
+    const unknown = newPsid();
+    await post(delivery(unknown, { message: { mid: `m_${randomUUID()}`, text: 'hello' } }));
+    await until(() => sentTo(unknown).length > 0, 'the English greeting');
+    expect(sentTo(unknown)[0]!.text).toMatch(/^Hi/);
   });
 
   it('answers a photo politely once, and keeps a note of it (with its address) in the transcript', async () => {

@@ -12,6 +12,7 @@ import { MAX_MESSAGE_CHARS, type InboundMessage, type Referral } from './inbound
 import { toSendApi, type SendApiMessage } from './messenger-format.js';
 import { DEFAULT_RETRY, parseGraphError, withRetry, type RetryPolicy, type SendFailure } from './messenger-retry.js';
 import { inboundTime, senderActionAllowed, sendDecision, type WindowDecision } from './messenger-window.js';
+import type { MessengerUserLocales } from './messenger-locale.js';
 import { MESSENGER_TEXTS, type Media } from './messenger-texts.js';
 import type { Texts } from '../core/i18n.js';
 
@@ -22,6 +23,8 @@ export interface MessengerOptions {
   /** Graph API base, e.g. https://graph.facebook.com/v21.0 (a local fake in tests). */
   graphBase: string;
   onMessage: (m: InboundMessage) => Promise<void>;
+  /** Reads each user's locale (MESSENGER_USER_LOCALE=1, messenger-locale.ts); without it Messenger names none. */
+  userLocales?: Pick<MessengerUserLocales, 'of'>;
   /**
    * Messages the bot cannot read (attachments only, text over MAX_MESSAGE_CHARS); see
    * messengerNotices(). Without it the channel answers them itself through the Send API.
@@ -221,6 +224,8 @@ export function createMessengerWebhook(opts: MessengerOptions) {
       return true;
     }
   };
+  /** Per user, the last message on its way to the bot (only while locales are looked up). */
+  const inOrder = new Map<string, Promise<void>>();
   return async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method === 'GET') {
       const ok = url.searchParams.get('hub.mode') === 'subscribe' && url.searchParams.get('hub.verify_token') === opts.verifyToken;
@@ -296,7 +301,23 @@ export function createMessengerWebhook(opts: MessengerOptions) {
         onUnreadable(m).catch((err: unknown) => log(`[messenger] answering an unreadable message failed: ${(err as Error).message}`));
         continue;
       }
-      opts.onMessage(m).catch((err: unknown) => log(`[messenger] turn failed: ${(err as Error).message}`));
+      if (!opts.userLocales) {
+        opts.onMessage(m).catch((err: unknown) => log(`[messenger] turn failed: ${(err as Error).message}`));
+        continue;
+      }
+      // With the user's locale looked up first, one user's messages still reach the bot in order.
+      const locales = opts.userLocales;
+      const previous = inOrder.get(m.externalId) ?? Promise.resolve();
+      const next = previous
+        .then(async () => {
+          const locale = m.locale ?? (await locales.of(m.externalId));
+          await opts.onMessage(locale ? { ...m, locale } : m);
+        })
+        .catch((err: unknown) => log(`[messenger] turn failed: ${(err as Error).message}`));
+      inOrder.set(m.externalId, next);
+      void next.finally(() => {
+        if (inOrder.get(m.externalId) === next) inOrder.delete(m.externalId);
+      });
     }
   };
 }

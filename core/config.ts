@@ -88,6 +88,8 @@ export interface MessengerSettings {
   pageName?: string;
   /** The shop's page with the web chat (SHOPBOT_PUBLIC_URL), named when Messenger users ask for the web. */
   webChatUrl?: string;
+  /** Read each user's locale from their profile (MESSENGER_USER_LOCALE=1; needs pages_user_locale). */
+  userLocale: boolean;
 }
 
 /** The shop's public address (SHOPBOT_PUBLIC_URL), checked. */
@@ -104,7 +106,7 @@ function messengerSettings(env: NodeJS.ProcessEnv): MessengerSettings | null {
   const pageName = env.MESSENGER_PAGE_NAME?.trim();
   if (pageName && !/^[A-Za-z0-9._-]{1,100}$/.test(pageName)) throw new Error(`MESSENGER_PAGE_NAME must be a page name or id (letters, digits, . _ -), got "${pageName}"`);
   const webChatUrl = publicUrl(env);
-  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', ...(pageName ? { pageName } : {}), ...(webChatUrl ? { webChatUrl } : {}) };
+  return { appSecret, verifyToken, pageAccessToken, graphBase: env.MESSENGER_GRAPH_BASE ?? 'https://graph.facebook.com/v21.0', userLocale: env.MESSENGER_USER_LOCALE === '1', ...(pageName ? { pageName } : {}), ...(webChatUrl ? { webChatUrl } : {}) };
 }
 
 export interface AssignmentConfig {

@@ -90,6 +90,10 @@ export interface FakeGraph {
    * fresh message id. Failed requests are recorded in `received` too.
    */
   respond: ((body: Record<string, unknown>) => { status: number; body: unknown } | undefined) | null;
+  /** User profiles by PSID, answered to `GET /<psid>?fields=...`; an unknown PSID gets Graph's error. */
+  profiles: Map<string, Record<string, unknown>>;
+  /** The PSIDs whose profile was asked for, in order. */
+  profileRequests: string[];
   close(): Promise<void>;
 }
 
@@ -97,8 +101,16 @@ export interface FakeGraph {
 export async function fakeGraph(): Promise<FakeGraph> {
   const received: FakeGraph['received'] = [];
   let n = 0;
-  const graph: FakeGraph = { url: '', received, respond: null, close: async () => {} };
+  const graph: FakeGraph = { url: '', received, respond: null, profiles: new Map(), profileRequests: [], close: async () => {} };
   const server: Server = createServer((req, res) => {
+    if (req.method === 'GET') {
+      const psid = decodeURIComponent(new URL(req.url ?? '/', 'http://graph').pathname.split('/').pop() ?? '');
+      graph.profileRequests.push(psid);
+      const profile = graph.profiles.get(psid);
+      res.writeHead(profile ? 200 : 400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(profile ? { id: psid, ...profile } : { error: { message: '(#100) The user profile is not available', type: 'OAuthException', code: 100 } }));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
