@@ -8,6 +8,8 @@ import { createReportsApi, type ReportsApiOptions } from './reports-api.js';
 import type { ReviewAnalyzer } from '../reviews/insights-core.js';
 import { defaultTexts, type Texts } from '../core/i18n.js';
 import { widgetScriptHandler } from './widget-script.js';
+import { loadConfig } from '../core/config.js';
+import { createHelpPages } from './help-pages.js';
 import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from './static.js';
 
 // Everything the web pages need, as routes for createApp({routes}):
@@ -15,6 +17,7 @@ import { allowRead, PUBLIC_DIR, safeJoin, sendFile, socketIoClientPath } from '.
 //   /agent                    agent console
 //   /insights                 review insights dashboard
 //   /reports                  reports for admins (conversations, resolution, hand-offs, response times, CSAT, unanswered)
+//   /help, /help/<slug>       help centre: the help articles the bot answers from, as pages (web/help-pages.ts)
 //   /web-chat/*               static files (widget.js, pages' scripts, styles); socket.io.min.js from node_modules
 //   /api/catalog, /api/catalog/product                    public (the store page uses them)
 //   /api/insights/products, /api/insights/products/:id[/reviews], /api/insights/export.csv|json
@@ -46,6 +49,8 @@ export interface WebChatOptions {
   /** The store's locale (core/i18n.ts): the widget's default language; widget.js carries every catalogue's texts. */
   texts?: Texts;
   maxAgeSeconds?: number;
+  /** Folder of the help articles served at /help (Config.helpDir; default: the one the environment configures). */
+  helpDir?: string;
   log?: (line: string) => void;
 }
 
@@ -69,6 +74,7 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
   });
   const reports = createReportsApi({ store: opts.store, ...(opts.encoder ? { encoder: opts.encoder } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const ioClient = socketIoClientPath();
+  const help = createHelpPages({ dir: opts.helpDir ?? configuredHelpDir(), ...(opts.log ? { log: opts.log } : {}) });
   const widget = widgetScriptHandler(join(root, 'widget.js'), opts.texts ?? defaultTexts, maxAgeSeconds);
 
   const page =
@@ -95,6 +101,8 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
     '/insights': page('insights.html'),
     '/reports': page('reports.html'),
     '/favicon.ico': page('favicon.svg'),
+    '/help': help.index,
+    '/help/*': help.article,
     '/web-chat/*': files,
     '/api/catalog': catalog.list,
     '/api/catalog/product': catalog.product,
@@ -106,4 +114,13 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
     '/api/reports/export.csv': reports.exportCsv,
   };
   return { routes, insights, close: () => insights.close() };
+}
+
+/** The help folder SHOPBOT_HELP_DIR names (or the demo store's), for callers that pass none. */
+function configuredHelpDir(): string {
+  try {
+    return loadConfig(process.env).helpDir;
+  } catch {
+    return loadConfig({}).helpDir;
+  }
 }
