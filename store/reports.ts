@@ -1,3 +1,4 @@
+import { dayIn } from '../core/zoned-day.js';
 import type { DB } from './db.js';
 import { StoreError } from './errors.js';
 import { UNANSWERED_REASONS, type UnansweredMessage, type UnansweredReason } from './unanswered.js';
@@ -66,7 +67,7 @@ export interface CsatRow {
 }
 
 export interface DayRow {
-  /** YYYY-MM-DD (UTC). */
+  /** YYYY-MM-DD, in the store's time zone. */
   day: string;
   chats: number;
   automated: number;
@@ -173,6 +174,8 @@ export class ReportRepo {
   constructor(
     private readonly db: DB,
     private readonly now: () => number = Date.now,
+    /** The store's time zone: the days of `byDay` are its calendar days. */
+    private readonly timeZone = 'UTC',
   ) {
     // Conversations active since `from` (a chat starting in the range lies in one of them), all their
     // messages, split into chats at customer messages after CHAT_IDLE_MS of silence.
@@ -283,7 +286,7 @@ export class ReportRepo {
       const handedOff = chats.filter((c) => c.handedOff).length;
       const days = new Map<string, DayRow>();
       for (const c of chats) {
-        const day = c.startAt.slice(0, 10);
+        const day = dayIn(c.startAt, this.timeZone);
         const d = days.get(day) ?? { day, chats: 0, automated: 0, handedOff: 0 };
         d.chats++;
         if (c.outcome === 'automated') d.automated++;

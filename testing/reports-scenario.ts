@@ -1,3 +1,4 @@
+import { dayIn, startOfDay } from '../core/zoned-day.js';
 // A seeded set of conversations, hand-off tickets and ratings for the reports tests (not a test file
 // itself), and the figures they should give, computed here from the scenario as written: each visit
 // below is one chat by construction, so nothing is derived from the SQL in store/reports.ts.
@@ -265,7 +266,11 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
 
 // ---------- the figures, from the scenario as written ----------
 
-const inRange = (iso: string) => iso >= REPORT_RANGE.from && iso < REPORT_RANGE.to;
+/** REPORT_DAYS as instants in a time zone (the store's days; UTC gives REPORT_RANGE). */
+export function reportRange(timeZone = 'UTC'): { from: string; to: string } {
+  const after = new Date(Date.parse(`${REPORT_DAYS.to}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
+  return { from: new Date(startOfDay(REPORT_DAYS.from, timeZone)).toISOString(), to: new Date(startOfDay(after, timeZone)).toISOString() };
+}
 const DAY = 24 * 3600_000;
 
 export function median(xs: number[]): number | null {
@@ -286,8 +291,10 @@ export interface ExpectedTiming {
   resolution: { count: number; medianMs: number | null; p90Ms: number | null };
 }
 
-/** What the report for REPORT_RANGE should say at time `now`. */
-export function expectedFigures(now = SETTLED_NOW) {
+/** What the report for REPORT_DAYS should say at time `now`, for a store in `timeZone`. */
+export function expectedFigures(now = SETTLED_NOW, timeZone = 'UTC') {
+  const range = reportRange(timeZone);
+  const inRange = (iso: string) => iso >= range.from && iso < range.to;
   const live = VISITS.filter((v) => !v.historical);
   const chats = live.filter((v) => inRange(v.messages[0]!.at));
   const outcome = (v: Visit) => {
@@ -307,7 +314,7 @@ export function expectedFigures(now = SETTLED_NOW) {
 
   const days = new Map<string, { day: string; chats: number; automated: number; handedOff: number }>();
   for (const v of chats) {
-    const day = v.messages[0]!.at.slice(0, 10);
+    const day = dayIn(v.messages[0]!.at, timeZone);
     const d = days.get(day) ?? { day, chats: 0, automated: 0, handedOff: 0 };
     d.chats++;
     if (outcomes.get(v.key) === 'automated') d.automated++;

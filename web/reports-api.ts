@@ -1,3 +1,4 @@
+import { dayIn, startOfDay } from '../core/zoned-day.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requireStaff } from '../desk/staff-auth.js';
 import type { RouteHandler } from '../core/http.js';
@@ -10,7 +11,7 @@ import { BadRequest, str } from './params.js';
 import { allowRead } from './static.js';
 
 // The admins' reports (issue #18 item 6):
-//   GET /api/reports?from=YYYY-MM-DD&to=YYYY-MM-DD        the report as JSON (days in UTC, both inclusive;
+//   GET /api/reports?from=YYYY-MM-DD&to=YYYY-MM-DD        the report as JSON (the store's days, both inclusive;
 //                                                        default: the last 30 days)
 //   GET /api/reports/export.csv?from=&to=                 the same figures as one CSV, a row per figure
 //                                                        (section, id, name, metric, value)
@@ -20,6 +21,8 @@ import { allowRead } from './static.js';
 // they share.
 
 export interface ReportsApiOptions {
+  /** The store's time zone (SHOPBOT_TIMEZONE): report days are its calendar days. Default UTC. */
+  timeZone?: string;
   store: Store;
   /** The shared sentence encoder, or a function that loads it; without it messages are grouped by words. */
   encoder?: Embedder | (() => Promise<Embedder>);
@@ -41,8 +44,10 @@ export interface UnansweredGroup {
 
 export type ReportBody = Omit<Report, 'unanswered'> & {
   unanswered: { total: number; byReason: Record<UnansweredReason, number>; method: 'encoder' | 'words'; groups: UnansweredGroup[] };
-  /** The range as asked for: calendar days (UTC), both inclusive. */
+  /** The range as asked for: calendar days in `timeZone`, both inclusive. */
   days: { from: string; to: string };
+  /** The store's time zone (IANA name) whose days these are. */
+  timeZone: string;
 };
 
 const DAY_MS = 86_400_000;
@@ -60,14 +65,15 @@ const dayOf = (url: URL, name: string): string | undefined => {
 };
 
 /** The days asked for (both inclusive) and the half-open ISO range they cover. */
-export function rangeOf(url: URL, now: number): { days: { from: string; to: string }; range: { from: string; to: string } } {
-  const today = new Date(now).toISOString().slice(0, 10);
+export function rangeOf(url: URL, now: number, timeZone = 'UTC'): { days: { from: string; to: string }; range: { from: string; to: string } } {
+  const today = dayIn(now, timeZone);
   const to = dayOf(url, 'to') ?? today;
   const from = dayOf(url, 'from') ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
-  const start = Date.parse(`${from}T00:00:00Z`);
-  const end = Date.parse(`${to}T00:00:00Z`) + DAY_MS;
+  // The days are the store's: from its midnight to the midnight after the last day.
+  const start = startOfDay(from, timeZone);
+  const end = startOfDay(new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10), timeZone);
   if (end <= start) throw new BadRequest('from must not be after to');
-  if ((end - start) / DAY_MS > MAX_DAYS) throw new BadRequest(`a report covers at most ${MAX_DAYS} days`);
+  if (Math.round((end - start) / DAY_MS) > MAX_DAYS) throw new BadRequest(`a report covers at most ${MAX_DAYS} days`);
   return { days: { from, to }, range: { from: new Date(start).toISOString(), to: new Date(end).toISOString() } };
 }
 
@@ -75,7 +81,8 @@ export function createReportsApi(opts: ReportsApiOptions) {
   const { store } = opts;
   const now = opts.now ?? Date.now;
   const log = opts.log ?? ((l: string) => console.error(l));
-  const repo = new ReportRepo(store.db, now);
+  const timeZone = opts.timeZone ?? 'UTC';
+  const repo = new ReportRepo(store.db, now, timeZone);
   // Embeddings of texts seen before (the same unanswered messages come back in every report).
   const cache = new Map<string, Float32Array>();
   let encoder: Promise<Embedder> | null = null;
@@ -121,6 +128,7 @@ export function createReportsApi(opts: ReportsApiOptions) {
     return {
       ...report,
       days,
+      timeZone,
       unanswered: {
         total,
         byReason,
@@ -154,12 +162,12 @@ export function createReportsApi(opts: ReportsApiOptions) {
     };
 
   const report = handler(async (res, url) => {
-    const { days, range } = rangeOf(url, now());
+    const { days, range } = rangeOf(url, now(), timeZone);
     sendJson(res, 200, await build(days, range));
   });
 
   const exportCsv = handler(async (res, url) => {
-    const { days, range } = rangeOf(url, now());
+    const { days, range } = rangeOf(url, now(), timeZone);
     const body = '\uFEFF' + reportCsv(await build(days, range));
     res.writeHead(200, {
       'content-type': 'text/csv; charset=utf-8',
@@ -170,7 +178,7 @@ export function createReportsApi(opts: ReportsApiOptions) {
     res.end(body);
   });
 
-  return { report, exportCsv, build, rangeOf: (url: URL) => rangeOf(url, now()) };
+  return { report, exportCsv, build, rangeOf: (url: URL) => rangeOf(url, now(), timeZone) };
 }
 
 export type ReportsApi = ReturnType<typeof createReportsApi>;

@@ -13,7 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../testing/test-server.js';
 import { botTexts, conversationOf, type ChatClient } from '../testing/test-client.js';
 import { openStore, type Store } from '../store/index.js';
-import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, TEAMS } from '../testing/reports-scenario.js';
+import { defaultTexts } from '../core/i18n.js';
+import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, SETTLED_NOW, TEAMS } from '../testing/reports-scenario.js';
+
+// The servers here run with the store's default settings: report days are Asia/Kolkata's.
+const STORE_ZONE = defaultTexts.settings.timeZone;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -101,7 +105,7 @@ describe('reports page (Chromium)', () => {
   }, 180_000);
 
   it('an admin opens the reports from the console and sees the figures of the seeded conversations', async () => {
-    const exp = expectedFigures();
+    const exp = expectedFigures(SETTLED_NOW, STORE_ZONE);
     const page = await newPage();
     await page.goto(`${server.running.url}/agent`, { waitUntil: 'domcontentloaded' });
     await signIn(page, ADMIN.email, ADMIN.password);
@@ -122,7 +126,7 @@ describe('reports page (Chromium)', () => {
     await page.locator('#from').fill(REPORT_DAYS.from);
     await page.locator('#to').fill(REPORT_DAYS.to);
     await page.getByRole('button', { name: 'Apply' }).click();
-    await poll(() => page.locator('#range-info').textContent()).toContain('2 Mar 2026 – 8 Mar 2026');
+    await poll(() => page.locator('#range-info').textContent()).toContain(`2 Mar 2026 – 8 Mar 2026 (${STORE_ZONE})`);
     await poll(() => page.locator('#report').getAttribute('aria-busy')).toBe('false');
     expect(new URL(page.url()).searchParams.get('from')).toBe(REPORT_DAYS.from);
 

@@ -72,7 +72,7 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
     ...(opts.insightsRoles ? { roles: opts.insightsRoles } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
-  const reports = createReportsApi({ store: opts.store, ...(opts.encoder ? { encoder: opts.encoder } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const reports = createReportsApi({ store: opts.store, timeZone: (opts.texts ?? defaultTexts).settings.timeZone, ...(opts.encoder ? { encoder: opts.encoder } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const ioClient = socketIoClientPath();
   const help = createHelpPages({ dir: opts.helpDir ?? configuredHelpDir(), ...(opts.log ? { log: opts.log } : {}) });
   const widget = widgetScriptHandler(join(root, 'widget.js'), opts.texts ?? defaultTexts, maxAgeSeconds);

@@ -126,7 +126,7 @@ async function load() {
     ui.forbidden.hidden = true;
     ui.report.hidden = false;
     render(body);
-    ui.info.textContent = `${fmtDay(body.days.from)} – ${fmtDay(body.days.to)} (UTC)${body.summary.awaiting ? ` · ${body.summary.awaiting} chat${body.summary.awaiting === 1 ? '' : 's'} ended less than 24 hours ago` : ''}`;
+    ui.info.textContent = `${fmtDay(body.days.from)} – ${fmtDay(body.days.to)} (${body.timeZone || 'UTC'})${body.summary.awaiting ? ` · ${body.summary.awaiting} chat${body.summary.awaiting === 1 ? '' : 's'} ended less than 24 hours ago` : ''}`;
   } catch (err) {
     if (token !== state.token) return;
     if (err.status === 401) return sessionEnded();
