@@ -7,6 +7,7 @@ import { createLogger, lineLogger, type LogFn } from '../core/logger.js';
 import { createMetrics } from '../core/metrics.js';
 import { BatchedModel } from '../nlu/batched-model.js';
 import { loadAnalyzer } from '../nlu/analyze.js';
+import { productReviewDigests } from '../reviews/product-digest.js';
 import { createReviewAnalyzer, createReviewSummarizer, FileSummaryCache } from '../reviews/summary.js';
 import { loadConfiguredEncoder, loadConfiguredSentiment, modelWorkerOf } from '../nlu/off-thread.js';
 import { Recommender } from '../recommender/recommender.js';
@@ -21,7 +22,7 @@ import { createWebChat, lazyAnalyzer } from '../web/routes.js';
 import { createApp, type MessengerConfig } from './compose.js';
 import { cachedCheck, listenWhileStarting } from './health.js';
 import { DEMO_REPLIES } from '../desk/canned.js';
-import { answerIndex, faqAnswerer, reviewInsights, suggester, toDigest } from './wiring.js';
+import { answerIndex, faqAnswerer, suggester } from './wiring.js';
 import { catalogSeqNow, mountAdminApi } from '../api/mount.js';
 import { orderUpdateChannels } from '../channels/order-updates.js';
 
@@ -117,7 +118,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
       nlu: analyzer,
       faq: faqAnswerer(retriever),
       recommender: suggester(recommender),
-      reviews: reviewInsights(store, async (id) => toDigest(await summarizer.summarizeReviews(id))),
+      reviews: productReviewDigests(store, summarizer),
     },
     answerIndex: answerIndex(retriever),
     tokenSecret: tokenSecret(config),

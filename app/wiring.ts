@@ -1,9 +1,8 @@
-import { FEW_REVIEWS, type ReviewSummary } from '../reviews/summary.js';
 import type { Recommender } from '../recommender/recommender.js';
 import { isContentFree } from '../recommender/text-match.js';
 import type { FaqRetriever } from '../retrieval/answer.js';
 import type { Store } from '../store/index.js';
-import type { AnswerIndex, FaqAnswerer, ReviewDigest, ReviewInsights, Suggester, SuggestionEvent, SuggestRequest } from '../bot/services.js';
+import type { AnswerIndex, FaqAnswerer, Suggester, SuggestionEvent, SuggestRequest } from '../bot/services.js';
 
 // Adapters from the real components to the small interfaces the dialogue layer codes against.
 
@@ -123,46 +122,5 @@ export function suggester(recommender: Recommender): Suggester {
     },
     recordEvent: (e) => record([e]),
     recordEvents: record,
-  };
-}
-
-/**
- * Review digests for product questions; null where the product has no reviews. The summary's pros,
- * cons, aspects and mean rating come from `digestReviews` (reviews/summary.ts), as on the insights page.
- */
-export function reviewInsights(store: Store, summarize: (productId: string) => Promise<ReviewDigest | null>): ReviewInsights {
-  const cache = new Map<string, { at: number; value: ReviewDigest | null }>();
-  return {
-    async digest(productId) {
-      const hit = cache.get(productId);
-      if (hit && Date.now() - hit.at < 10 * 60_000) return hit.value;
-      if (store.reviews.stats(productId).count === 0) return null;
-      const digest = await summarize(productId);
-      // Few reviews and the catalogue's rating, as the insights page shows them beside the numbers.
-      const p = store.products.get(productId);
-      const value = digest && { ...digest, fewReviews: digest.reviews < FEW_REVIEWS, catalogRating: p?.rating ?? null, catalogRatingCount: p?.ratingCount ?? null };
-      cache.set(productId, { at: Date.now(), value });
-      return value;
-    },
-  };
-}
-
-/** The chat's view of a product's reviews: the same digest (numbers, aspects, pros, cons) the insights page shows. */
-export function toDigest(s: ReviewSummary): ReviewDigest {
-  const d = s.digest;
-  const quote = (reviewId: string, text: string) => ({ text, reviewId });
-  return {
-    productId: s.productId,
-    reviews: d.reviews,
-    meanRating: d.meanRating,
-    fewReviews: d.fewReviews,
-    aspects: d.aspects.map((a) => ({
-      aspect: a.aspect,
-      mentions: a.mentions,
-      positiveShare: a.positiveShare,
-      examples: [...d.pros, ...d.cons].filter((e) => e.aspect === a.aspect).map((e) => quote(e.reviewId, e.text)),
-    })),
-    pros: d.pros.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
-    cons: d.cons.map((e) => ({ text: e.text, reviewIds: e.reviewIds })),
   };
 }

@@ -1,3 +1,5 @@
+import type { ProductReviewDigest } from '../reviews/product-digest.js';
+
 // What the dialogue layer needs from NLU, retrieval, the recommender and review analytics, as small
 // interfaces. app/wiring.ts adapts the real components to them; the policy never reaches past these.
 
@@ -105,27 +107,12 @@ export interface SuggestionEvent {
   context?: Record<string, unknown>;
 }
 
-export interface AspectSummary {
-  aspect: string;
-  mentions: number;
-  positiveShare: number;
-  examples: { text: string; reviewId: string }[];
-}
-
-export interface ReviewDigest {
-  productId: string;
-  reviews: number;
-  /** Mean of the reviewers' own stars (null when none has any); the insights page shows the same. */
-  meanRating: number | null;
-  /** Fewer than 5 reviews: say so (the insights page does). Set by app/wiring.ts's reviewInsights. */
-  fewReviews?: boolean;
-  /** The catalogue's rating and its number of ratings (the product card's), when known. */
-  catalogRating?: number | null;
-  catalogRatingCount?: number | null;
-  aspects: AspectSummary[];
-  pros: { text: string; reviewIds: string[] }[];
-  cons: { text: string; reviewIds: string[] }[];
-}
+/**
+ * A product's reviews: the digest reviews/ builds for the chat and the insights page alike (mean
+ * rating, few-reviews flag, aspects with their positive share, pros and cons quoted verbatim, each
+ * naming its aspect), with the catalogue's rating beside it.
+ */
+export type ReviewDigest = ProductReviewDigest;
 
 export interface ReviewInsights {
   digest(productId: string): Promise<ReviewDigest | null>;

@@ -1104,7 +1104,8 @@ export class ShopBot extends ActivityHandler {
         if (rating != null) lines.push(rated('overall', rating, digest.catalogRatingCount ?? p.ratingCount));
       } else if (aspect) {
         lines.push(this.t(ctx, 'reviews.aspect', { count: num(aspect.mentions), aspect: this.aspect(ctx, aspect.aspect), share: num(Math.round(aspect.positiveShare * 100)) }));
-        for (const e of aspect.examples.slice(0, 2)) lines.push(this.t(ctx, 'reviews.quote', { text: e.text }));
+        const quotes = [...digest.pros, ...digest.cons].filter((q) => q.aspect === aspect.aspect);
+        for (const e of quotes.slice(0, 2)) lines.push(this.t(ctx, 'reviews.quote', { text: e.text }));
       } else {
         const reviews = digest.reviews === 1 ? this.t(ctx, 'reviews.one') : this.t(ctx, 'reviews.many', { count: num(digest.reviews) });
         const counted = digest.fewReviews ? this.t(ctx, 'reviews.onlySoFar', { reviews }) : reviews;

@@ -4,32 +4,13 @@
 // for any date range in a few milliseconds, by the same function the chat's review answers use
 // (`digestReviews` in reviews/summary.ts).
 
-import { digestReviews, type DigestProCon } from './summary.js';
+import type { SentimentLabel } from '../nlu/sentiment.js';
+import { digestReviews, type AspectMention, type DigestAspect, type DigestProCon, type ReviewAnalysis, type ReviewDigest } from './summary.js';
 
-export type Polarity = 'positive' | 'neutral' | 'negative';
-
-export interface AspectMention {
-  aspect: string;
-  sentiment: Polarity;
-  /** The sentence that mentions the aspect (extractive, from the review itself). */
-  snippet: string;
-  /** The model's probability of `sentiment`, and p(positive) - p(negative), when a model read it. */
-  score?: number;
-  polarity?: number;
-  /** False when the sentence may not be listed as a pro or con (not confident, or it turns). */
-  listable?: boolean;
-}
-
-export interface ReviewAnalysis {
-  reviewId: string;
-  date: string;
-  /** The reviewer's stars; null when the source has none (see `reviewStars` in reviews/summary.ts). */
-  rating: number | null;
-  sentiment: Polarity;
-  /** -1 (negative) .. 1 (positive). */
-  score: number;
-  aspects: AspectMention[];
-}
+// The per-review analysis and the digest's aspects and pros/cons are reviews/summary.ts's shapes;
+// the page adds only what is over time (months, trends) and the date range.
+export type { AspectMention, ReviewAnalysis };
+export type Polarity = SentimentLabel;
 
 /** Anything that turns reviews into per-review analyses. Batches stay small so the server keeps serving. */
 export interface ReviewAnalyzer {
@@ -51,40 +32,21 @@ export interface MonthPoint extends SentimentShare {
   meanRating: number | null;
 }
 
-export interface AspectRow {
-  aspect: string;
-  mentions: number;
-  positive: number;
-  negative: number;
-  /** Share of mentions that are positive, 0..1. */
-  positiveShare: number;
+/** A digest aspect (reviewIds newest first) with its trend over time. */
+export interface AspectRow extends Pick<DigestAspect, 'aspect' | 'mentions' | 'positive' | 'negative' | 'positiveShare' | 'reviewIds'> {
   /** Positive share per period (oldest first) over the last periods with mentions, for a sparkline. */
   trend: { period: string; mentions: number; positiveShare: number }[];
   /** Change of positive share between the older and the newer half of the mentions, -1..1. */
   trendDelta: number;
   direction: 'up' | 'down' | 'flat';
-  /** Reviews behind this aspect, newest first. */
-  reviewIds: string[];
 }
 
-export interface ProCon {
-  aspect: string;
-  text: string;
-  reviewId: string;
-  /** All reviews saying the same about this aspect, newest first. */
-  reviewIds: string[];
-  mentions: number;
-}
+/** A digest pro or con as the page lists it (reviewIds newest first). */
+export type ProCon = Pick<DigestProCon, 'aspect' | 'text' | 'reviewId' | 'reviewIds' | 'mentions'>;
 
-export interface InsightSummary {
-  reviews: number;
-  /** Reviews with the reviewer's own stars (the mean rating and the distribution count only these). */
-  ratedReviews: number;
-  meanRating: number | null;
-  /** Fewer reviews than FEW_REVIEWS: the page says so. */
-  fewReviews: boolean;
+/** The digest's numbers, aspects, pros and cons for a date range, with sentiment over time. */
+export interface InsightSummary extends Pick<ReviewDigest, 'reviews' | 'ratedReviews' | 'meanRating' | 'fewReviews' | 'distribution'> {
   sentiment: SentimentShare;
-  distribution: Record<'1' | '2' | '3' | '4' | '5', number>;
   monthly: MonthPoint[];
   aspects: AspectRow[];
   pros: ProCon[];

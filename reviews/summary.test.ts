@@ -19,6 +19,9 @@ import {
   type ReviewSummary,
 } from './summary.js';
 import { loadSentiment, type LoadedSentiment, type SentimentAnalyzer } from '../nlu/sentiment.js';
+import type { Store } from '../store/index.js';
+import { summarize } from './insights-core.js';
+import { productReviewDigests } from './product-digest.js';
 
 // Kindle-like reviews written for this test (no dataset is read).
 const RAW: [number, string, string, string][] = [
@@ -251,6 +254,21 @@ describe('review summaries (real models)', () => {
     expect(out[0]!.aspects.some((a) => a.aspect === 'battery' && a.sentiment === 'negative')).toBe(true);
     expect(out[1]!.sentiment).toBe('positive');
     for (const a of out.flatMap((o) => o.aspects)) expect(REVIEWS[4]!.text + REVIEWS[5]!.text).toContain(a.snippet);
+  });
+
+  it("tells the chat the numbers, aspects, pros and cons the insights page shows for the product", async () => {
+    const store = { reviews: { stats: () => ({ count: REVIEWS.length }) }, products: { get: () => ({ rating: 4.4, ratingCount: 1200 }) } } as unknown as Store;
+    const summarizer = { summarizeReviews: (id: string) => summarizeReviewList(id, REVIEWS, { sentiment, encoder }, { progress: false }) };
+    const chat = (await productReviewDigests(store, summarizer).digest('P-KINDLE'))!;
+    const analyses = await createReviewAnalyzer({ sentiment }).analyze(REVIEWS.map((r) => ({ id: r.id, rating: r.rating, title: r.title ?? '', text: r.text, date: r.date ?? '' })));
+    const page = summarize(analyses);
+    const numbers = (d: { reviews: number; ratedReviews: number; meanRating: number | null; fewReviews: boolean; distribution: object }) => [d.reviews, d.ratedReviews, d.meanRating, d.fewReviews, d.distribution];
+    expect(numbers(chat)).toEqual(numbers(page));
+    expect(chat.aspects.map((a) => [a.aspect, a.mentions, a.positiveShare])).toEqual(page.aspects.map((a) => [a.aspect, a.mentions, a.positiveShare]));
+    expect(chat.pros.map((p) => [p.aspect, p.text, p.mentions])).toEqual(page.pros.map((p) => [p.aspect, p.text, p.mentions]));
+    expect(chat.cons.map((p) => [p.aspect, p.text, p.mentions])).toEqual(page.cons.map((p) => [p.aspect, p.text, p.mentions]));
+    expect(chat.pros.length + chat.cons.length).toBeGreaterThan(0);
+    expect([chat.productId, chat.catalogRating, chat.catalogRatingCount]).toEqual(['P-KINDLE', 4.4, 1200]);
   });
 });
 

@@ -661,6 +661,20 @@ export function primaryAspectMatcher(aspects: readonly AspectDef[]): (text: stri
   };
 }
 
+/** One sentence of a review that mentions an aspect. */
+export interface AspectMention {
+  aspect: string;
+  sentiment: SentimentLabel;
+  /** The sentence that mentions the aspect (extractive, from the review itself). */
+  snippet: string;
+  /** The model's probability of `sentiment`, and p(positive) - p(negative), when a model read it. */
+  score?: number;
+  polarity?: number;
+  /** False when the sentence may not be listed as a pro or con (not confident, or it turns). */
+  listable?: boolean;
+}
+
+/** One review's analysis: what the insights pages cache and what the digest is aggregated from. */
 export interface ReviewAnalysis {
   reviewId: string;
   date: string;
@@ -670,7 +684,7 @@ export interface ReviewAnalysis {
   /** p(positive) - p(negative), -1..1. */
   score: number;
   /** Sentences that mention an aspect: one entry per sentence, one aspect per sentence. */
-  aspects: { aspect: string; sentiment: SentimentLabel; snippet: string; score?: number; polarity?: number; listable?: boolean }[];
+  aspects: AspectMention[];
 }
 
 /**
