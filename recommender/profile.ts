@@ -6,8 +6,7 @@ import type { Interaction, InteractionType } from './types.js';
 //   - a weighted history: item -> sum over its events of typeWeight * timeDecay * positionDecay
 //     (purchases count most, views least; recent events count more; among events with the same
 //     timestamp, e.g. lines of one order, later lines count more);
-//   - an interest vector: the weighted mean of those items' vectors, mixed with what the customer
-//     stated in the chat, L2-normalized.
+//   - an interest vector: the weighted mean of those items' vectors, L2-normalized.
 // A recorded event updates it at once (no retraining).
 
 export const PROFILE_TYPE_WEIGHTS: Readonly<Record<InteractionType, number>> = {
@@ -25,8 +24,6 @@ export interface ProfileOptions {
   positionDecay?: number;
   /** Interactions kept per customer, newest win (default 200). */
   maxEvents?: number;
-  /** Weight of stated preferences relative to the behavioural interest vector (default 1). */
-  statedWeight?: number;
 }
 
 export interface WeightedItem {
@@ -56,7 +53,6 @@ export class CustomerProfile {
   /** Item -> time of the latest purchase. */
   readonly purchased = new Map<number, number>();
   readonly impressions = new Map<number, ImpressionStat>();
-  stated: { vector: Float32Array | null; categories: string[] } = { vector: null, categories: [] };
   private cacheKey = '';
   private cachedHistory: WeightedItem[] = [];
   private cachedVector: Float32Array | null = null;
@@ -89,13 +85,8 @@ export class CustomerProfile {
     this.version++;
   }
 
-  setStated(vector: Float32Array | null, categories: readonly string[]): void {
-    this.stated = { vector, categories: [...categories] };
-    this.version++;
-  }
-
   get isEmpty(): boolean {
-    return this.events.length === 0 && this.stated.vector === null;
+    return this.events.length === 0;
   }
 
   /** Distinct items with their combined weight, heaviest first (ties: most recent first). */
@@ -116,7 +107,7 @@ export class CustomerProfile {
     if (key === this.cacheKey) return;
     const hist = weighEvents(this.events, now, this.opts);
     this.cachedHistory = hist;
-    this.cachedVector = items ? interestOf(hist, items, this.stated.vector, this.opts.statedWeight) : null;
+    this.cachedVector = items ? interestOf(hist, items) : null;
     this.cacheKey = key;
   }
 
@@ -177,8 +168,8 @@ export function weighEvents(events: readonly ProfileEvent[], now: number, opts: 
   return hist;
 }
 
-/** The weighted mean of the history's item vectors mixed with a stated preference, unit length; null without any signal. */
-export function interestOf(hist: readonly WeightedItem[], items: ItemMatrix, stated: Float32Array | null, statedWeight: number): Float32Array | null {
+/** The weighted mean of the history's item vectors, unit length; null without any history. */
+export function interestOf(hist: readonly WeightedItem[], items: ItemMatrix): Float32Array | null {
   const dim = items.dim;
   const v = new Float32Array(dim);
   let total = 0;
@@ -188,13 +179,8 @@ export function interestOf(hist: readonly WeightedItem[], items: ItemMatrix, sta
     for (let d = 0; d < dim; d++) v[d]! += weight * items.data[off + d]!;
     total += weight;
   }
-  if (total > 0) normalizeInPlace(v);
-  if (stated && stated.length === dim) {
-    const sw = total > 0 ? statedWeight : 1;
-    for (let d = 0; d < dim; d++) v[d]! += sw * stated[d]!;
-    total += sw;
-  }
-  return total > 0 ? normalizeInPlace(v) : null;
+  // normalized twice, as when a stated preference could be mixed in between: the same floats as before
+  return total > 0 ? normalizeInPlace(normalizeInPlace(v)) : null;
 }
 
 export function profileOptions(opts: ProfileOptions = {}): Required<ProfileOptions> {
@@ -202,7 +188,6 @@ export function profileOptions(opts: ProfileOptions = {}): Required<ProfileOptio
     halfLifeDays: opts.halfLifeDays ?? 30,
     positionDecay: opts.positionDecay ?? 0.5,
     maxEvents: opts.maxEvents ?? 200,
-    statedWeight: opts.statedWeight ?? 1,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Encoder } from '../nlu/encoder-types.js';
 import { CatalogIndex } from './catalog.js';
 import { CoOccurrence, type CoOccurrenceOptions } from './cooccurrence.js';
-import { dotRow, embedItems, normalizeInPlace, type ItemMatrix } from './item-embeddings.js';
+import { dotRow, embedItems, type ItemMatrix } from './item-embeddings.js';
 import { Popularity, type PopularityOptions } from './popularity.js';
 import { interestOf, ProfileStore, type CustomerProfile, type ProfileEvent, type ProfileOptions, type WeightedItem } from './profile.js';
 import { diversify, FrequencyCap, isConsumable, type Candidate, type DiversityOptions, type FrequencyCapOptions } from './rules.js';
@@ -31,8 +31,8 @@ import {
 //   with a query:     wQuery * cos(item, query) + wLexical * words(item) + personal * (the above)
 //
 // cf = item-kNN from baskets over the customer's weighted history, normalized to max 1; pop =
-// all-time and trending (time-decayed) popularity in [0, 1], also per category of interest; interest = recency-weighted mean of the customer's item vectors
-// plus stated preferences. Shortlist -> live stock re-check -> MMR diversity with a category cap and a
+// all-time and trending (time-decayed) popularity in [0, 1], also per category of interest; interest = recency-weighted mean of the customer's item vectors.
+// Shortlist -> live stock re-check -> MMR diversity with a category cap and a
 // near-duplicate cut -> k results, each with a reason. Everything is keyed by customer id, so the
 // same request gives the same list on every channel.
 
@@ -47,8 +47,6 @@ export interface BlendWeights {
   trending: number;
   /** Popularity times the customer's affinity to the item's category (path, "Dept > Sub", "Dept"). */
   categoryPopularity: number;
-  /** Boost for items in a category the customer stated in the chat. */
-  statedCategory: number;
 }
 
 export interface QueryWeights {
@@ -67,7 +65,7 @@ export interface QueryWeights {
  * your own data (stderr: tuned_weights, tuned_department_weights): pass them as `weights` and
  * `departmentWeights`.
  */
-export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, trending: 0.05, categoryPopularity: 0.5, statedCategory: 0.15 };
+export const DEFAULT_WEIGHTS: BlendWeights = { content: 0.3, collaborative: 1, popularity: 0.1, trending: 0.05, categoryPopularity: 0.5 };
 export const DEFAULT_QUERY_WEIGHTS: QueryWeights = { query: 1, lexical: 0.35, personal: 0.25, floorMargin: 0.3 };
 
 /** How the current session (chat conversation) is told apart and weighed against the long-term profile. */
@@ -330,8 +328,6 @@ export class Recommender {
     const filters = this.checkFilters(ctx.filters);
     const sessionReq = this.checkSession(ctx.session);
     const profile = this.profiles.get(customerId);
-    const statedVec = this.checkVector(ctx.preferences?.vector, 'context.preferences.vector');
-    const statedCats = [...(ctx.preferences?.categories ?? []), ...profile.stated.categories].filter((c) => typeof c === 'string' && c.trim() !== '');
 
     const terms = query ? queryTerms(query) : [];
     const hasQuery = query !== '' || qv !== null;
@@ -339,13 +335,7 @@ export class Recommender {
     // blended with the long-term profile; with no session events this is the plain profile.
     const split = !hasQuery && (contentFree || sessionReq !== null) ? this.sessionHistory(profile, sessionReq ?? {}, now) : null;
     const history = (split ? split.history : profile.weightedHistory(now)).slice(0, this.opts.historyItems ?? 30);
-    let pv = this.hasContent ? (split ? interestOf(split.history, this.vectors, profile.stated.vector, this.profiles.opts.statedWeight) : profile.interestVector(now, this.vectors)) : null;
-    if (statedVec && this.hasContent) {
-      const v = new Float32Array(this.vectors.dim);
-      if (pv) v.set(pv);
-      for (let d = 0; d < v.length; d++) v[d]! += statedVec[d]!;
-      pv = normalizeInPlace(v);
-    }
+    const pv = this.hasContent ? (split ? interestOf(split.history, this.vectors) : profile.interestVector(now, this.vectors)) : null;
 
     // collaborative scores (sparse) and keyword matches
     const cfTouched: number[] = [];
@@ -372,7 +362,6 @@ export class Recommender {
       if (i !== undefined) exclude.add(i);
     }
     const catMask = filters?.category ? this.catalog.categoryMask(filters.category) : null;
-    const statedMasks = statedCats.map((c) => this.catalog.categoryMask(c));
     const fatigueAfter = this.opts.fatigueAfter ?? 3;
     const fatiguePenalty = this.opts.fatiguePenalty ?? 0.2;
 
@@ -424,7 +413,6 @@ export class Recommender {
       if (dotQ && dotQ[i]! > bestQ) bestQ = dotQ[i]!;
       s += cf[i]! * cfScale + wPop * pop[i]! + wTrend * trend[i]! + wLex * lex[i]!;
       if (aff) s += wCatPop * pop[i]! * Recommender.affinityOf(aff, catTop[i]!, catMid[i]!, catPath[i]!);
-      if (statedMasks.length > 0) for (const m of statedMasks) if (m[i]) s += w.statedCategory * personal;
       if (impressions) {
         const imp = impressions.get(i);
         if (imp && !imp.engaged && imp.count >= fatigueAfter) s -= fatiguePenalty;
@@ -485,7 +473,7 @@ export class Recommender {
       this.lexScores[j] = 0;
       this.lexMask[j] = 0;
     }
-    this.lastDebug = { candidates: nCand, shortlist: shortlist.length, usedQueryVector: qv !== null, coldStart: profile.isEmpty && !statedVec, contentFree, sessionEvents: split?.sessionEvents ?? 0 };
+    this.lastDebug = { candidates: nCand, shortlist: shortlist.length, usedQueryVector: qv !== null, coldStart: profile.isEmpty, contentFree, sessionEvents: split?.sessionEvents ?? 0 };
     if (ctx.proactive && out.length > 0) this.cap.note(customerId, now);
     return out;
   }
@@ -647,7 +635,6 @@ export class Recommender {
       if (bestItem >= 0 && bestSim > 0.5) return `similar to ${shortTitle(this.catalog.title(bestItem))}`;
     }
     if (parts.cf > 0 && src >= 0 && parts.cf >= 0.5 * parts.catPop) return this.becauseOf(profile, src);
-    if (pv && profile.stated.vector && parts.catPop === 0) return 'matches what you told us you like';
     return leaf ? `popular in ${leaf}` : 'popular right now';
   }
 
@@ -780,13 +767,6 @@ export class Recommender {
   /** Records an impression for every suggestion shown (call it after sending a list to the customer). */
   recordImpressions(customerId: string, shown: readonly Pick<Recommendation, 'productId'>[], ts?: number | string): void {
     this.recordEvents(shown.map((r) => ({ customerId, productId: r.productId, type: 'impression' as const, ...(ts !== undefined ? { ts } : {}) })));
-  }
-
-  /** Remembers preferences the customer stated in the chat (vector from NLU, categories). */
-  statePreferences(customerId: string, prefs: { vector?: Float32Array | readonly number[]; categories?: readonly string[] }): void {
-    if (typeof customerId !== 'string' || customerId.trim() === '') throw new RecommenderError('invalid_input', 'customerId must be a non-empty string');
-    const v = this.checkVector(prefs.vector, 'preferences.vector');
-    this.profiles.get(customerId).setStated(v ? normalizeInPlace(Float32Array.from(v)) : null, prefs.categories ?? []);
   }
 
   /** Drops the cached profile so the next request reloads it from the event source (e.g. after a customer merge). */

@@ -67,19 +67,10 @@ export interface RecommendFilters {
   category?: string;
 }
 
-/** Preferences the customer stated in the chat ("I like minimalist stuff", "for my kitchen"). */
-export interface StatedPreferences {
-  /** Embedding of the stated preference, computed once by NLU with the shared encoder. */
-  vector?: Float32Array | readonly number[];
-  /** Categories the customer said they care about; items there get a boost. */
-  categories?: readonly string[];
-}
-
 export interface RecommendContext {
   /** Embedding of the request computed by NLU with the shared encoder: no second encoder pass. */
   queryVector?: Float32Array | readonly number[];
   filters?: RecommendFilters;
-  preferences?: StatedPreferences;
   /** Channel the request came in on; recorded for analytics only, never changes the ranking. */
   channel?: string;
   /**
