@@ -292,6 +292,7 @@
     '.sb-send{border:0;border-radius:10px;background:var(--sb-primary);color:#fff;font-weight:600;padding:0 16px;height:42px;cursor:pointer}',
     '.sb-send:hover{background:var(--sb-primary-dark)}',
     '.sb-foot{font-size:11px;color:var(--sb-muted);text-align:center;padding:0 0 6px;background:#fff}',
+    '.sb-bubble a{color:var(--sb-primary-dark);text-decoration:underline;overflow-wrap:anywhere}',
     '.sb-linkrow{padding:0 10px 6px;background:#fff;font-size:13px}',
     '.sb-linkrow[hidden],.sb-linkbox[hidden]{display:none}',
     '.sb-linkbtn{border:0;background:none;color:var(--sb-primary);text-decoration:underline;cursor:pointer;font-size:13px;font-weight:600;padding:2px 0}',
@@ -527,6 +528,44 @@
     else log.appendChild(row);
   }
 
+  // Links in the bot's and agents' messages: http(s) URLs, and the store's help pages (/help/...)
+  // and product pages (/?product=...) when a path starts a word. Built as <a> elements around text
+  // nodes; the message itself is never parsed as HTML. A site path resolves against this page (as
+  // cards' "View on store" do) and opens here; an absolute URL opens in a new tab. Customers' own
+  // messages stay plain text.
+  var LINKS = /https?:\/\/[^\s<>"'`]+|\/help\/[^\s<>"'`]*|\/\?product=[^\s<>"'`]+/g;
+  function appendLinked(parent, text) {
+    var at = 0;
+    var m;
+    LINKS.lastIndex = 0;
+    while ((m = LINKS.exec(text))) {
+      var raw = m[0];
+      var start = m.index;
+      // A site path only where a word starts ("see /help/x", "(/help/x)"), never inside one.
+      if (raw.charAt(0) === '/' && start > 0 && !/[\s(\[{"'\u2018\u201c\u00ab]/.test(text.charAt(start - 1))) continue;
+      // Sentence punctuation after a link is not part of it; a closing bracket only when unmatched.
+      var cut = raw.replace(/[.,;:!?'"\u2019\u201d\u00bb\u0964\u0965]+$/, '');
+      while (/[)\]]$/.test(cut)) {
+        var close = cut.slice(-1);
+        if (cut.split(close === ')' ? '(' : '[').length >= cut.split(close).length) break;
+        cut = cut.slice(0, -1).replace(/[.,;:!?'"\u2019\u201d\u00bb\u0964\u0965]+$/, '');
+      }
+      if (cut === '/help/' || cut.length < 2) continue;
+      var href = null;
+      try {
+        var u = new URL(cut, location.href);
+        if (u.protocol === 'https:' || u.protocol === 'http:') href = u.href;
+      } catch (e) {}
+      if (!href) continue;
+      if (start > at) parent.appendChild(document.createTextNode(text.slice(at, start)));
+      var absolute = cut.charAt(0) !== '/';
+      parent.appendChild(el('a', { href: href, target: absolute ? '_blank' : null, rel: absolute ? 'noopener noreferrer' : null, text: cut }));
+      at = start + cut.length;
+      LINKS.lastIndex = at;
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
+  }
+
   function renderMessage(d) {
     var key = 'message:' + d.seq;
     if (rendered[key]) return;
@@ -545,8 +584,10 @@
     if (!text && role === 'customer') {
       bubble.classList.add('sb-option');
       bubble.textContent = state.labels[d.seq] || T('log.option');
-    } else {
+    } else if (role === 'customer') {
       bubble.textContent = text;
+    } else {
+      appendLinked(bubble, text);
     }
     var row = el('div', { class: 'sb-row sb-row--' + role }, [el('span', { class: 'sb-sr', text: T('log.said', { who: whoLabel(role, d.agentName) }) }), bubble, meta(role, d.ts, d.agentName)]);
     insertRow(row, d.seq);
