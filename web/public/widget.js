@@ -292,6 +292,8 @@
     '.sb-send{border:0;border-radius:10px;background:var(--sb-primary);color:#fff;font-weight:600;padding:0 16px;height:42px;cursor:pointer}',
     '.sb-send:hover{background:var(--sb-primary-dark)}',
     '.sb-foot{font-size:11px;color:var(--sb-muted);text-align:center;padding:0 0 6px;background:#fff}',
+    '.sb-limit{margin:0;padding:0 12px 6px;background:#fff;color:#8a1c1c;font-size:13px;font-weight:600}',
+    '.sb-limit:empty{display:none}',
     '.sb-bubble a{color:var(--sb-primary-dark);text-decoration:underline;overflow-wrap:anywhere}',
     '.sb-linkrow{padding:0 10px 6px;background:#fff;font-size:13px}',
     '.sb-linkrow[hidden],.sb-linkbox[hidden]{display:none}',
@@ -380,6 +382,9 @@
   var input = el('textarea', { id: 'sb-input', rows: '1', maxlength: '2000', placeholder: T('composer.placeholder'), 'aria-label': T('composer.label'), autocomplete: 'off' });
   var sendBtn = el('button', { class: 'sb-send', type: 'submit', text: T('composer.send') });
   var composer = el('form', { class: 'sb-composer', novalidate: true }, [input, sendBtn]);
+  // The composer's length limit (its maxlength): said, not silent, when a paste or typing reaches it.
+  // Always in the DOM (empty and not shown when there is nothing to say), so the status is announced.
+  var limitNote = el('p', { class: 'sb-limit', id: 'sb-limit', role: 'status', 'aria-live': 'polite' });
   var foot = el('div', { class: 'sb-foot', text: T('composer.help') });
   // "Continue on Messenger": shown only when the server offers it (session.messenger).
   var linkBtn = el('button', { class: 'sb-linkbtn', type: 'button', text: T('link.continue'), 'aria-label': T('link.continueLabel') });
@@ -396,6 +401,7 @@
     csatBox,
     chipsBox,
     composer,
+    limitNote,
     linkRow,
     foot,
   ]);
@@ -1006,6 +1012,7 @@
     if (!text.trim()) return;
     input.value = '';
     autosize();
+    showLimit();
     send({ text: text });
   });
   input.addEventListener('keydown', function (e) {
@@ -1019,6 +1026,32 @@
     input.style.height = Math.min(120, input.scrollHeight + 2) + 'px';
   }
   input.addEventListener('input', autosize);
+  var maxLength = Number(input.getAttribute('maxlength')) || 2000;
+  var cutOnPaste = false;
+  function fmt(n) {
+    try {
+      return n.toLocaleString(LOCALE.tag);
+    } catch (e) {
+      return String(n);
+    }
+  }
+  function showLimit() {
+    var n = input.value.length;
+    var text = n >= maxLength ? T(cutOnPaste ? 'composer.pasteCut' : 'composer.atLimit', { used: fmt(n), max: fmt(maxLength) }) : '';
+    if (!text) cutOnPaste = false;
+    if (limitNote.textContent !== text) limitNote.textContent = text;
+    if (text) input.setAttribute('aria-describedby', 'sb-limit');
+    else input.removeAttribute('aria-describedby');
+  }
+  // A paste longer than the room left: the browser keeps what fits (maxlength); say that the rest was left out.
+  input.addEventListener('paste', function (e) {
+    var pasted = e.clipboardData ? e.clipboardData.getData('text') : '';
+    var selected = Math.max(0, (input.selectionEnd || 0) - (input.selectionStart || 0));
+    if (pasted && input.value.length - selected + pasted.replace(/\r\n/g, '\n').length > maxLength) cutOnPaste = true;
+    // Nothing fits when the composer is already full: no input event follows, so say it now.
+    setTimeout(showLimit, 0);
+  });
+  input.addEventListener('input', showLimit);
   // While an agent has the chat, tell them the customer is typing (at most every 2.5 s).
   var lastTypingSent = 0;
   input.addEventListener('input', function () {
