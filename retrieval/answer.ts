@@ -1,7 +1,7 @@
 // answer(question, context): redact the question, embed it, search the index, re-rank the
 // candidates (answer-group agreement, recency, NLU intent), and decide with the calibrated
 // confidence whether to present the best answer. Below the threshold there is no answer: the bot
-// gets a clarifying choice or a hand-off suggestion instead.
+// decides what to ask (its intent topics) or offers a person.
 //
 // The store's own help articles (retrieval/knowledge.ts, units of groups `kb:…`) come first: a
 // second search over article units only decides with its own rule (ArticleRule) whether a section
@@ -14,7 +14,7 @@ import { confidence, resolveCalibration, type Calibration, type Features } from 
 import { extractUnit, type ConversationInput, type ExtractOptions } from './extract.js';
 import { fill, type CustomerContext, type StoreInfo } from './fill.js';
 import { FaqIndex, type AddResult, type FaqIndexOptions, type SearchHit, type StoredUnit } from './index-store.js';
-import { ArticleSearch, articleKeywords, articleOf, clarifyTextOf, hasArticles, isKnowledgeUnit, KB_META_KEY, KB_PREFIX } from './knowledge.js';
+import { ArticleSearch, articleKeywords, articleOf, hasArticles, isKnowledgeUnit, KB_META_KEY, KB_PREFIX } from './knowledge.js';
 import { TopicMatcher } from './topics.js';
 import { redactText } from './redact.js';
 
@@ -44,8 +44,6 @@ export interface RankedUnit {
   question: string;
   sources: string[];
 }
-
-export type NextStep = 'answer' | 'clarify' | 'handoff';
 
 /** Where an answer comes from: a help article (with its title and link), a mined transcript, or an answer agents taught. */
 export interface AnswerSource {
@@ -89,10 +87,6 @@ export interface FaqAnswer {
   /** Transcript ids behind the answer (for agents; customers see the answer only). */
   sources: string[];
   groupId: string | null;
-  /** What the bot should do: present the answer, ask which of `clarify` is meant, or offer a human. */
-  next: NextStep;
-  /** Up to three questions of different answer groups for a clarifying choice (generic wording). */
-  clarify: string[];
   /** The re-ranked units, best first (k of them). */
   ranked: RankedUnit[];
   features: Features;
@@ -190,8 +184,6 @@ export class FaqRetriever {
       confident,
       sources,
       groupId: top.group,
-      next: 'handoff',
-      clarify: [],
       ranked: ranked.slice(0, k).map((r) => ({ ...r, sources: [...r.sources] })),
       features,
       source: this.sourceOf(top.group, top.sources),
@@ -200,19 +192,7 @@ export class FaqRetriever {
       const unit = this.index.unit(top.label);
       // An article's text is the store's own, numbers and all: nothing to fill.
       out.answer = unit ? (isKnowledgeUnit(unit) ? unit.answer : fill(unit.answer, ctx.customer ?? {}, ctx.store ?? {})) : null;
-      out.next = out.answer ? 'answer' : 'handoff';
       out.confident = out.answer !== null;
-    } else if (features.sim >= this.calibration.clarifyFloor) {
-      const seen = new Set<string>();
-      for (const r of ranked) {
-        if (seen.has(r.group)) continue;
-        seen.add(r.group);
-        const unit = isKnowledgeUnit(r) ? this.index.unit(r.label) : undefined;
-        out.clarify.push(unit ? clarifyTextOf(unit) : fill(r.question, {}, ctx.store ?? {}));
-        if (out.clarify.length === 3) break;
-      }
-      out.next = out.clarify.length >= 2 ? 'clarify' : 'handoff';
-      if (out.next === 'handoff') out.clarify = [];
     }
     return out;
   }
@@ -250,8 +230,6 @@ export class FaqRetriever {
       confident: true,
       sources,
       groupId: best.unit.group,
-      next: 'answer',
-      clarify: [],
       ranked: merged.slice(0, k).map((r) => ({ ...r, sources: [...r.sources] })),
       features: featuresOf(merged, rr.tau),
       source: this.sourceOf(best.unit.group, best.unit.sources),
@@ -280,8 +258,6 @@ export class FaqRetriever {
       confident: true,
       sources: [...best.unit.sources],
       groupId: best.unit.group,
-      next: 'answer',
-      clarify: [],
       ranked: [],
       features: { sim: best.score, share: 1, margin: 0 },
       source: this.sourceOf(best.unit.group, best.unit.sources),
@@ -321,7 +297,7 @@ export class FaqRetriever {
   }
 
   private noAnswer(): FaqAnswer {
-    return { answer: null, score: 0, confident: false, sources: [], groupId: null, next: 'handoff', clarify: [], ranked: [], features: { sim: 0, share: 0, margin: 0 } };
+    return { answer: null, score: 0, confident: false, sources: [], groupId: null, ranked: [], features: { sim: 0, share: 0, margin: 0 } };
   }
 }
 

@@ -41,8 +41,6 @@ export interface Calibration {
    * from everything indexed is out of scope even when its few neighbours agree with each other.
    */
   minSim: number;
-  /** Below the threshold, offer a clarifying choice when the top similarity is at least this. */
-  clarifyFloor: number;
   /** How it was fitted, for the record. */
   fitted?: Record<string, unknown>;
 }
@@ -56,7 +54,6 @@ export const FALLBACK_CALIBRATION: Calibration = {
   weights: { bias: -30, sim: 30, share: 2, margin: 10 },
   threshold: 0.9,
   minSim: 0.6,
-  clarifyFloor: 0.5,
 };
 
 export const DEFAULT_CALIBRATION_PATH = join(dirname(fileURLToPath(import.meta.url)), 'calibration.json');
@@ -84,7 +81,7 @@ export function parseCalibration(v: unknown): Calibration {
     c &&
     c.version === 1 &&
     c.weights &&
-    [c.weights.bias, c.weights.sim, c.weights.share, c.weights.margin, c.threshold, c.minSim, c.clarifyFloor].every(isNum) &&
+    [c.weights.bias, c.weights.sim, c.weights.share, c.weights.margin, c.threshold, c.minSim].every(isNum) &&
     c.rerank &&
     [c.rerank.candidates, c.rerank.tau, c.rerank.agreement, c.rerank.recency, c.rerank.intent].every(isNum);
   if (!ok) throw new Error('not a valid calibration (version 1)');

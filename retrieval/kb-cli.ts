@@ -93,7 +93,7 @@ async function run(args: Args): Promise<Record<string, unknown>> {
       }
       const retriever = new FaqRetriever(index, encoder);
       const a = await retriever.answer(args.question);
-      return { ok: true, question: args.question, topics: retriever.topics(args.question), confident: a.confident, answer: a.answer, source: a.source ?? null, score: Number(a.score.toFixed(3)), sources: a.sources, next: a.next, clarify: a.clarify };
+      return { ok: true, question: args.question, topics: retriever.topics(args.question), confident: a.confident, answer: a.answer, source: a.source ?? null, score: Number(a.score.toFixed(3)), sources: a.sources };
     } finally {
       await index.close();
     }

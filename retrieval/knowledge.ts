@@ -297,17 +297,6 @@ export function parseKnowledgeKey(key: string): { id: string; hash: string; n: n
   return m ? { id: m[1]!, hash: m[2]!, n: Number(m[3]) } : null;
 }
 
-/**
- * How a unit reads as a choice in a clarifying question: a written question as it is, a chunk's
- * text as its "<title> — <heading>" (the prose is too long for a button).
- */
-export function clarifyTextOf(u: Pick<StoredUnit, 'key' | 'question'>): string {
-  const k = parseKnowledgeKey(u.key);
-  if (!k || k.n > 0) return u.question;
-  const cut = u.question.indexOf(': ');
-  return cut > 0 ? u.question.slice(0, cut) : u.question;
-}
-
 /** Whether the index holds help articles (from the meta the last re-index wrote; no scan). */
 export function hasArticles(index: Pick<FaqIndex, 'getMeta'>): boolean {
   return Object.keys(readArticleMeta(index)).length > 0;

@@ -142,7 +142,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     const weights = fitLogistic(samples);
     // The similarity floor and the threshold together: the pair with the best utility wins (ties:
     // the higher floor, the safer one).
-    let draft: Calibration = { version: 1, rerank: bestRr, weights, threshold: 1.01, minSim: 0, clarifyFloor: 0.5 };
+    let draft: Calibration = { version: 1, rerank: bestRr, weights, threshold: 1.01, minSim: 0 };
     let scored: { p: number; correct: boolean; weight: number }[] = [];
     let cut = { threshold: 1.01, answered: 0, precision: 1, utility: -Infinity };
     for (let floor = 0; floor <= 0.8001; floor += floor < 0.3 ? 0.3 : 0.01) {
@@ -155,11 +155,9 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
         draft = d;
       }
     }
-    const clarifyFloor = draft.minSim;
     const calibration: Calibration = {
       ...draft,
       threshold: cut.threshold,
-      clarifyFloor,
       fitted: {
         index: indexFile.replace(resolve('.') + '/', ''),
         calibration: calibFile.replace(resolve('.') + '/', ''),
