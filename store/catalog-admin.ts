@@ -1,8 +1,8 @@
 import type { DB } from './db.js';
 import { StoreError } from './errors.js';
-import { checkProductUrl } from './products.js';
+import { checkProductUrl, toProduct, type ProductRow } from './products.js';
 import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES, MAX_TEXT_BYTES } from './text.js';
-import { IDENTITY_CHANNELS, ORDER_STATUSES, type IdentityChannel, type OrderStatus } from './types.js';
+import { IDENTITY_CHANNELS, ORDER_STATUSES, type IdentityChannel, type OrderStatus, type Product } from './types.js';
 
 // Batch writes for the admin API and the import command: upsert and delete products, customers and
 // orders by id. Each batch runs in ONE transaction and each row in a savepoint of it, so a row the
@@ -80,17 +80,8 @@ export interface OrderUpsert {
 }
 
 /** A catalogue row changed since some change number: the product, or only its id when it was removed. */
-export interface ChangedProduct {
-  id: string;
+export interface ChangedProduct extends Pick<Product, 'id' | 'title' | 'description' | 'category' | 'price' | 'currency' | 'stock' | 'rating' | 'ratingCount'> {
   deleted: boolean;
-  title: string;
-  description: string;
-  category: string;
-  price: number;
-  currency: string;
-  stock: number;
-  rating: number | null;
-  ratingCount: number | null;
   seq: number;
 }
 
@@ -147,22 +138,8 @@ function sqlError(e: unknown, what: string): RowError {
   throw e;
 }
 
-interface ProductRow {
-  id: string;
-  title: string;
-  description: string;
-  category: string;
-  price: number;
-  currency: string;
-  stock: number;
-  image: string | null;
-  rating: number | null;
-  rating_count: number | null;
-  source: string;
-  url: string | null;
-  deleted_at: string | null;
-  catalog_seq: number;
-}
+/** A products row with the columns the catalogue's changes keep: removal and change number. */
+type StoredProductRow = ProductRow & { deleted_at: string | null; catalog_seq: number };
 
 const PRODUCT_COLUMNS = ['title', 'description', 'category', 'price', 'currency', 'stock', 'image', 'rating', 'rating_count', 'source', 'url'] as const;
 
@@ -177,9 +154,9 @@ export class CatalogAdmin {
   ) {
     const cols = `id, ${PRODUCT_COLUMNS.join(', ')}, deleted_at, catalog_seq`;
     this.s = {
-      product: db.prepare<[string], ProductRow>(`SELECT ${cols} FROM products WHERE id = ?`),
-      insertProduct: db.prepare<[ProductRow]>(`INSERT INTO products (${cols}) VALUES (@id, ${PRODUCT_COLUMNS.map((c) => `@${c}`).join(', ')}, NULL, @catalog_seq)`),
-      updateProduct: db.prepare<[ProductRow]>(
+      product: db.prepare<[string], StoredProductRow>(`SELECT ${cols} FROM products WHERE id = ?`),
+      insertProduct: db.prepare<[StoredProductRow]>(`INSERT INTO products (${cols}) VALUES (@id, ${PRODUCT_COLUMNS.map((c) => `@${c}`).join(', ')}, NULL, @catalog_seq)`),
+      updateProduct: db.prepare<[StoredProductRow]>(
         `UPDATE products SET ${PRODUCT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')}, deleted_at = NULL, catalog_seq = @catalog_seq
          WHERE id = @id AND (deleted_at IS NOT NULL OR ${PRODUCT_COLUMNS.map((c) => `${c} IS NOT @${c}`).join(' OR ')})`,
       ),
@@ -188,7 +165,7 @@ export class CatalogAdmin {
       setSeq: db.prepare<[string, string]>(
         "INSERT INTO meta (key, value, updated_at) VALUES ('catalog_seq', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
       ),
-      changedSince: db.prepare<[number], ProductRow>(`SELECT ${cols} FROM products WHERE catalog_seq > ? ORDER BY catalog_seq, id`),
+      changedSince: db.prepare<[number], StoredProductRow>(`SELECT ${cols} FROM products WHERE catalog_seq > ? ORDER BY catalog_seq, id`),
       customer: db.prepare<[string], { id: string; name: string; email: string | null; country: string | null; created_at: string; vip: number }>(
         'SELECT id, name, email, country, created_at, vip FROM customers WHERE id = ?',
       ),
@@ -229,21 +206,8 @@ export class CatalogAdmin {
   getProduct(id: string): (Required<Omit<ProductUpsert, 'source'>> & { source: string; deletedAt: string | null }) | undefined {
     const r = this.s.product.get(id);
     if (!r) return undefined;
-    return {
-      id: r.id,
-      title: r.title,
-      description: r.description,
-      category: r.category,
-      price: r.price,
-      currency: r.currency,
-      stock: r.stock,
-      image: r.image,
-      rating: r.rating,
-      ratingCount: r.rating_count,
-      url: r.url,
-      source: r.source,
-      deletedAt: r.deleted_at,
-    };
+    // The url as stored (toProduct leaves out one that is no longer a safe link).
+    return { ...toProduct(r), url: r.url, deletedAt: r.deleted_at };
   }
 
   /** The latest catalogue change number (0 before the first change). */
@@ -253,19 +217,10 @@ export class CatalogAdmin {
 
   /** Products changed (or removed) by catalogue changes after `seq`, oldest change first. */
   changedProductsSince(seq: number): ChangedProduct[] {
-    return this.s.changedSince.all(seq).map((r) => ({
-      id: r.id,
-      deleted: r.deleted_at !== null,
-      title: r.title,
-      description: r.description,
-      category: r.category,
-      price: r.price,
-      currency: r.currency,
-      stock: r.stock,
-      rating: r.rating,
-      ratingCount: r.rating_count,
-      seq: r.catalog_seq,
-    }));
+    return this.s.changedSince.all(seq).map((r) => {
+      const { id, title, description, category, price, currency, stock, rating, ratingCount } = toProduct(r);
+      return { id, deleted: r.deleted_at !== null, title, description, category, price, currency, stock, rating, ratingCount, seq: r.catalog_seq };
+    });
   }
 
   /**
@@ -279,7 +234,7 @@ export class CatalogAdmin {
       const cur = this.s.product.get(id);
       const pick = <K extends keyof ProductUpsert>(k: K): ProductUpsert[K] | undefined => (row[k] === undefined ? undefined : row[k]);
       const need = <T>(k: keyof ProductUpsert, v: T | undefined): T => (v === undefined ? fail('invalid', `"${k}" is required for a new product`, k) : v);
-      const next: ProductRow = {
+      const next: StoredProductRow = {
         id,
         title: text('title', need('title', pick('title') ?? cur?.title), 4 * MAX_SHORT_BYTES),
         description: text('description', pick('description') ?? cur?.description ?? '', MAX_TEXT_BYTES, { empty: true }),

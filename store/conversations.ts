@@ -18,21 +18,13 @@ import {
   type Transcript,
 } from './types.js';
 
-export interface ConversationRow {
-  id: string;
+/** A conversation as SQLite holds it: a Conversation with its snake_case column names, `filled` as JSON text. */
+export type ConversationRow = Omit<Conversation, 'customerId' | 'startedAt' | 'updatedAt' | 'filled'> & {
   customer_id: string | null;
-  channel: string;
   started_at: string;
   updated_at: string;
-  status: ConversationStatus;
-  handoff: HandoffState;
-  source: ConversationSource;
-  intent: string | null;
-  category: string | null;
-  resolution: string | null;
-  origin: string | null;
   filled: string | null;
-}
+};
 
 export interface MessageRow {
   id: number;

@@ -4,7 +4,8 @@ import { newId } from './ids.js';
 import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES } from './text.js';
 import { ORDER_STATUSES, type Address, type Order, type OrderLine, type OrderStatus } from './types.js';
 
-interface OrderRow {
+/** An `orders` row as SQLite holds it. */
+export interface OrderRow {
   id: string;
   customer_id: string;
   status: OrderStatus;

@@ -2,20 +2,8 @@ import type { DB } from './db.js';
 import { StoreError } from './errors.js';
 import type { CategoryCount, Product, ProductHit } from './types.js';
 
-interface ProductRow {
-  id: string;
-  title: string;
-  description: string;
-  category: string;
-  price: number;
-  currency: string;
-  stock: number;
-  image: string | null;
-  rating: number | null;
-  rating_count: number | null;
-  source: string;
-  url: string | null;
-}
+/** A `products` row as SQLite holds it (live columns): a Product with its snake_case column name. */
+export type ProductRow = Omit<Product, 'ratingCount'> & { rating_count: number | null };
 
 const COLUMNS = 'p.id, p.title, p.description, p.category, p.price, p.currency, p.stock, p.image, p.rating, p.rating_count, p.source, p.url';
 

@@ -135,19 +135,14 @@ export interface Delivery {
   updatedAt: string;
 }
 
-interface DeliveryRow {
+/** A delivery as SQLite holds it: a Delivery with its snake_case column names. */
+type DeliveryRow = Omit<Delivery, 'messageId' | 'conversationId' | 'externalId' | 'sentAt' | 'updatedAt'> & {
   message_id: number;
   conversation_id: string;
-  seq: number;
-  channel: string;
-  recipient: string | null;
-  status: DeliveryStatus;
-  reason: string | null;
-  attempts: number;
   external_id: string | null;
   sent_at: number | null;
   updated_at: string;
-}
+};
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
   messageId: r.message_id,

@@ -4,16 +4,8 @@ import { newId } from './ids.js';
 import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES, MAX_TEXT_BYTES } from './text.js';
 import type { Review, ReviewStats } from './types.js';
 
-interface ReviewRow {
-  id: string;
-  product_id: string;
-  customer_id: string | null;
-  rating: number;
-  title: string;
-  text: string;
-  date: string;
-  source: string;
-}
+/** A `reviews` row as SQLite holds it: a Review with its snake_case column names. */
+export type ReviewRow = Omit<Review, 'productId' | 'customerId'> & { product_id: string; customer_id: string | null };
 
 export const toReview = (r: ReviewRow): Review => ({
   id: r.id,

@@ -6,7 +6,9 @@ import { formatLineErrors, readJsonl, type LineError } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
 import { hashPassword, verifyPasswordHash } from './agents.js';
 import type { DB } from './db.js';
-import { checkProductUrl, demoProductUrl } from './products.js';
+import type { OrderRow } from './orders.js';
+import { checkProductUrl, demoProductUrl, type ProductRow } from './products.js';
+import type { ReviewRow } from './reviews.js';
 import { MAX_ID_BYTES, MAX_SHORT_BYTES } from './text.js';
 import { EVENT_TYPES, IDENTITY_CHANNELS, ROLES, type EventType, type IdentityChannel, type OrderStatus, type Role, type StaffRole } from './types.js';
 import { arr, id, Invalid, num, obj, oneOf, optId, optNum, optStr, ref, str, text, time, validator, type Obj } from './validate.js';
@@ -137,20 +139,7 @@ export async function fixturesFingerprint(fixturesDir: string): Promise<string> 
 // ---------------------------------------------------------------------------------------------
 // Validated rows (snake_case, ready to bind)
 
-interface ProductIn {
-  id: string;
-  title: string;
-  description: string;
-  category: string;
-  price: number;
-  currency: string;
-  stock: number;
-  image: string | null;
-  rating: number | null;
-  rating_count: number | null;
-  source: string;
-  url: string | null;
-}
+type ProductIn = ProductRow;
 
 interface CustomerIn {
   id: string;
@@ -161,31 +150,9 @@ interface CustomerIn {
   identities: { channel: IdentityChannel; external_id: string }[];
 }
 
-interface OrderIn {
-  id: string;
-  customer_id: string;
-  status: OrderStatus;
-  created_at: string;
-  updated_at: string;
-  tracking: string | null;
-  carrier: string | null;
-  ship_line1: string;
-  ship_city: string;
-  ship_postcode: string;
-  ship_country: string;
-  lines: { line_no: number; product_id: string; qty: number; unit_price: number }[];
-}
+type OrderIn = Omit<OrderRow, 'return_reason'> & { lines: { line_no: number; product_id: string; qty: number; unit_price: number }[] };
 
-interface ReviewIn {
-  id: string;
-  product_id: string;
-  customer_id: string | null;
-  rating: number;
-  title: string;
-  text: string;
-  date: string;
-  source: string;
-}
+type ReviewIn = ReviewRow;
 
 interface TranscriptIn {
   id: string;
