@@ -89,13 +89,47 @@ function tooMany(res: ServerResponse, seconds: number, error: string): void {
   sendJson(res, 429, { error, retryAfter: seconds });
 }
 
+/** The sign-in routes' settings with their defaults, and the per-address limiter. */
+function guarded(opts: StaffAuthOptions) {
+  const ipLimit = opts.ipLimit ?? { limit: 10, windowMs: 60_000 };
+  return {
+    store: opts.store,
+    log: opts.log ?? ((l: string) => console.error(l)),
+    ipLimit,
+    limiter: new RateLimiter(ipLimit.limit, ipLimit.windowMs),
+    lockout: opts.lockout ?? DEFAULT_LOCKOUT,
+  };
+}
+
+/**
+ * The JSON body of a sign-in post from an address within its limit; undefined once the reply is
+ * sent: 415 for anything but JSON (a web page can make visitors' browsers post forms or text/plain
+ * without asking; JSON needs a CORS preflight this server never grants), 429 past the address's
+ * limit, 400 (413 when too large) with `expected` for a body that is not JSON.
+ */
+async function jsonBody<T>(req: IncomingMessage, res: ServerResponse, g: ReturnType<typeof guarded>, expected: string): Promise<T | undefined> {
+  if (!isJsonRequest(req)) {
+    req.resume();
+    sendJson(res, 415, { error: 'send JSON (Content-Type: application/json)' });
+    return undefined;
+  }
+  if (!g.limiter.take(req.socket.remoteAddress ?? 'unknown')) {
+    req.resume();
+    tooMany(res, Math.ceil(g.ipLimit.windowMs / 1000), 'too many attempts from your address; wait a minute');
+    return undefined;
+  }
+  try {
+    return JSON.parse((await readRawBody(req, 4096)).toString('utf8')) as T;
+  } catch (err) {
+    sendJson(res, err instanceof HttpError ? err.status : 400, { error: expected });
+    return undefined;
+  }
+}
+
 /** POST /api/agents/login {email, password} -> {token, expiresAt, agent: {id, name, skills, role}}. */
 export function loginRoute(opts: StaffAuthOptions): RouteHandler {
-  const { store } = opts;
-  const log = opts.log ?? ((l: string) => console.error(l));
-  const ipLimit = opts.ipLimit ?? { limit: 10, windowMs: 60_000 };
-  const limiter = new RateLimiter(ipLimit.limit, ipLimit.windowMs);
-  const lockout = opts.lockout ?? DEFAULT_LOCKOUT;
+  const g = guarded(opts);
+  const { store, log, lockout } = g;
   let lastPurge = 0;
   return async (req, res) => {
     res.setHeader('cache-control', 'no-store');
@@ -103,22 +137,8 @@ export function loginRoute(opts: StaffAuthOptions): RouteHandler {
       res.setHeader('allow', 'POST');
       return sendJson(res, 405, { error: 'method not allowed' });
     }
-    // A web page can make visitors' browsers post forms or text/plain without asking; JSON needs a
-    // CORS preflight this server never grants, so only JSON is accepted.
-    if (!isJsonRequest(req)) {
-      req.resume();
-      return sendJson(res, 415, { error: 'send JSON (Content-Type: application/json)' });
-    }
-    if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) {
-      req.resume();
-      return tooMany(res, Math.ceil(ipLimit.windowMs / 1000), 'too many attempts from your address; wait a minute');
-    }
-    let body: { email?: unknown; password?: unknown };
-    try {
-      body = JSON.parse((await readRawBody(req, 4096)).toString('utf8')) as typeof body;
-    } catch (err) {
-      return sendJson(res, err instanceof HttpError ? err.status : 400, { error: 'expected JSON {email, password}' });
-    }
+    const body = await jsonBody<{ email?: unknown; password?: unknown }>(req, res, g, 'expected JSON {email, password}');
+    if (body === undefined) return;
     const email = typeof body?.email === 'string' ? body.email.trim() : '';
     if (!email || email.length > MAX_EMAIL || typeof body.password !== 'string' || body.password.length > MAX_PASSWORD) {
       return sendJson(res, 400, { error: 'expected JSON {email, password}' });
@@ -152,11 +172,8 @@ export function loginRoute(opts: StaffAuthOptions): RouteHandler {
  * the account's other sessions end (`onChanged` runs, e.g. to close their sockets).
  */
 export function passwordRoute(opts: StaffAuthOptions & { onChanged?: (agent: Agent, keepToken: string) => void }): RouteHandler {
-  const { store } = opts;
-  const log = opts.log ?? ((l: string) => console.error(l));
-  const ipLimit = opts.ipLimit ?? { limit: 10, windowMs: 60_000 };
-  const limiter = new RateLimiter(ipLimit.limit, ipLimit.windowMs);
-  const lockout = opts.lockout ?? DEFAULT_LOCKOUT;
+  const g = guarded(opts);
+  const { store, log, lockout } = g;
   return async (req, res) => {
     res.setHeader('cache-control', 'no-store');
     if (req.method !== 'POST') {
@@ -171,20 +188,8 @@ export function passwordRoute(opts: StaffAuthOptions & { onChanged?: (agent: Age
       res.setHeader('www-authenticate', 'Bearer');
       return sendJson(res, 401, { error: 'sign in first' });
     }
-    if (!isJsonRequest(req)) {
-      req.resume();
-      return sendJson(res, 415, { error: 'send JSON (Content-Type: application/json)' });
-    }
-    if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) {
-      req.resume();
-      return tooMany(res, Math.ceil(ipLimit.windowMs / 1000), 'too many attempts from your address; wait a minute');
-    }
-    let body: { currentPassword?: unknown; newPassword?: unknown };
-    try {
-      body = JSON.parse((await readRawBody(req, 4096)).toString('utf8')) as typeof body;
-    } catch (err) {
-      return sendJson(res, err instanceof HttpError ? err.status : 400, { error: 'expected JSON {currentPassword, newPassword}' });
-    }
+    const body = await jsonBody<{ currentPassword?: unknown; newPassword?: unknown }>(req, res, g, 'expected JSON {currentPassword, newPassword}');
+    if (body === undefined) return;
     if (typeof body?.currentPassword !== 'string' || typeof body.newPassword !== 'string' || body.currentPassword.length > MAX_PASSWORD || body.newPassword.length > MAX_PASSWORD) {
       return sendJson(res, 400, { error: 'expected JSON {currentPassword, newPassword}' });
     }
