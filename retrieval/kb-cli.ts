@@ -12,7 +12,7 @@
 // 0 done, 2 bad arguments or an article that cannot be read (index untouched), 1 any other failure.
 
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { commandLine } from '../core/cli.js';
 import { loadConfig } from '../core/config.js';
 import { loadConfiguredEncoder } from '../nlu/off-thread.js';
 import { FaqRetriever } from './answer.js';
@@ -102,14 +102,7 @@ async function run(args: Args): Promise<Record<string, unknown>> {
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return 2;
-  }
+export const main = commandLine(import.meta.url, (argv) => parseArgs(argv), async (args) => {
   try {
     process.stdout.write(`${JSON.stringify(await run(args))}\n`);
     return 0;
@@ -119,10 +112,4 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ok: false, error: (e as Error).message })}\n`);
     return bad ? 2 : 1;
   }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+});

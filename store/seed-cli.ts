@@ -8,7 +8,7 @@
 // The demo support agent (agent@example.com, "Anna") gets the password from SHOPBOT_AGENT_PASSWORD,
 // or "demo-agent" if unset. That default is for the local demo only.
 
-import { pathToFileURL } from 'node:url';
+import { commandLine } from '../core/cli.js';
 import { loadConfig } from '../core/config.js';
 import { openDatabase } from './db.js';
 import { demoPasswords, SeedError, seed, seedIfNeeded, SEED_TABLES, type SeedReport } from './seed.js';
@@ -63,14 +63,7 @@ export function summary(db: string, r: SeedReport): Record<string, unknown> {
   };
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return 2;
-  }
+export const main = commandLine(import.meta.url, (argv) => parseArgs(argv), async (args) => {
   let db;
   try {
     db = openDatabase(args.db);
@@ -92,10 +85,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     db.close();
   }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+});
