@@ -281,7 +281,8 @@ async function loadDetail() {
       }
       renderDetail(body);
       const row = state.rows.find((r) => r.productId === id);
-      if (row && row.sentimentSource === 'ratings') scheduleListRefresh();
+      // The list showed stars or nothing for it: now its text sentiment is known.
+      if (row && row.sentimentSource !== 'text') scheduleListRefresh();
       break;
     }
   } catch (err) {
@@ -352,7 +353,7 @@ function renderDetail(body) {
   ui.detail.append(
     el('div', { class: 'panels' }, [
       el('section', { class: 'card panel', 'aria-labelledby': 'chart-h' }, [el('h3', { id: 'chart-h', text: 'Sentiment over time' }), sentimentChart(s.monthly, { width: chartWidth() }), sentimentLegend(), dataTable]),
-      el('section', { class: 'card panel', 'aria-labelledby': 'dist-h' }, [el('h3', { id: 'dist-h', text: 'Rating distribution' }), ratingChart(s.distribution)]),
+      el('section', { class: 'card panel', 'aria-labelledby': 'dist-h' }, [el('h3', { id: 'dist-h', text: 'Rating distribution' }), Object.values(s.distribution || {}).some((n) => Number(n) > 0) ? ratingChart(s.distribution) : el('p', { class: 'small muted', text: 'No reviewer gave stars in this period.' })]),
     ]),
   );
 
