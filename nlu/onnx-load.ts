@@ -34,7 +34,7 @@ export function cudaUnavailableReason(): string | null {
   const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
   const bin = join(dirname(pkg), 'bin', 'napi-v6', 'linux', 'x64');
   const missing = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].filter((f) => !existsSync(join(bin, f)));
-  if (missing.length > 0) return `${missing.join(' and ')} not found in ${bin}; see README "GPU"`;
+  if (missing.length > 0) return `${missing.join(' and ')} not found in ${bin}; see docs/models.md#gpu`;
   return null;
 }
 
