@@ -5,6 +5,7 @@ import { MemoryCatalog, MemoryEvents } from '../recommender/memory-sources.js';
 import { Recommender } from '../recommender/recommender.js';
 import type { CatalogItem, Interaction } from '../recommender/types.js';
 import { emit, percentile, round, rssMb } from './stats.js';
+import { mulberry32 } from '../core/rng.js';
 
 // `npm run bench -- recommend [--items 10000] [--customers 5000] [--requests 1000] [--dim 384]`
 //
@@ -13,17 +14,6 @@ import { emit, percentile, round, rssMb } from './stats.js';
 // synthetic basket history (customers buy within a few categories). Phases, each as a JSON line:
 // build, personal (customers with history, no query), cold (unknown customers), query (request
 // vector + price filter), query_category (request vector + category filter), related. Summary last.
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(r: () => number): number {
   const u = Math.max(r(), 1e-12);
@@ -45,7 +35,7 @@ interface Synthetic {
 }
 
 function synthesize(nItems: number, nCustomers: number, dim: number, seed: number): Synthetic {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const depts = ['Electronics', 'Home & Kitchen', 'Home & Gifts', 'Books', 'Fashion', 'Sports', 'Toys & Games', 'Beauty', 'Grocery', 'Office Products'];
   const leaves: string[] = [];
   for (const d of depts) for (let s = 0; s < 5; s++) for (let l = 0; l < 4; l++) leaves.push(`${d} > Sub ${s} > Leaf ${s}.${l}`);
@@ -150,7 +140,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const buildMs = performance.now() - t;
   emit({ phase: 'build', items: nItems, customers: nCustomers, events: syn.events.length, dim, synth_ms: round(synthMs), build_ms: round(buildMs), rss_mb: rssMb() });
 
-  const r = rng(seed + 1);
+  const r = mulberry32(seed + 1);
   const customer = () => `C${String(Math.floor(r() * nCustomers)).padStart(6, '0')}`;
   // warm-up: loads profiles and computes co-occurrence rows lazily, as a running bot would have
   for (let i = 0; i < 300; i++) rec.rank({ customerId: customer(), k });

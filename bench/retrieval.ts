@@ -5,6 +5,7 @@ import hnswlib from 'hnswlib-node';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { DEFAULT_HNSW } from '../retrieval/index-store.js';
 import { emit, round, rssMb } from './stats.js';
+import { mulberry32 } from '../core/rng.js';
 
 // HNSW (hnswlib-node, cosine) against exact brute-force search, in the same run, on synthetic
 // L2-normalized vectors of dimension 384:
@@ -24,18 +25,6 @@ import { emit, round, rssMb } from './stats.js';
 const { HierarchicalNSW, BruteforceSearch } = hnswlib;
 const DIM = 384;
 const K = 10;
-
-/** mulberry32: small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(r: () => number): () => number {
   let spare: number | null = null;
@@ -62,7 +51,7 @@ function normalizeInPlace(v: Float32Array): void {
 
 /** n unit vectors (flat) and nq queries from the same distribution. */
 export function synthetic(n: number, nq: number, dist: 'clustered' | 'uniform', seed = 42): { data: Float32Array; queries: Float32Array } {
-  const g = gaussian(rng(seed));
+  const g = gaussian(mulberry32(seed));
   const centres = Math.max(1, Math.round(n / 100));
   const C = new Float32Array(centres * DIM);
   for (let c = 0; c < centres; c++) {
@@ -71,7 +60,7 @@ export function synthetic(n: number, nq: number, dist: 'clustered' | 'uniform', 
     normalizeInPlace(v);
   }
   const sigma = 0.045; // |noise| ~ 0.88: cosine to the centre ~0.75
-  const pick = rng(seed + 1);
+  const pick = mulberry32(seed + 1);
   const make = (count: number): Float32Array => {
     const out = new Float32Array(count * DIM);
     for (let i = 0; i < count; i++) {
