@@ -159,6 +159,50 @@ interface ScoreParts {
   catPop: number;
 }
 
+/** A ranking request, read: what was asked for, and who asks (profile, history, interest). */
+interface RankInput {
+  now: number;
+  qv: Float32Array | null;
+  terms: { stem: string; word: string }[];
+  contentFree: boolean;
+  hasQuery: boolean;
+  filters: RecommendFilters | undefined;
+  profile: CustomerProfile;
+  /** The history split at the current session (requests without a query that ask for one). */
+  split: { history: WeightedItem[]; sessionEvents: number } | null;
+  history: WeightedItem[];
+  /** The customer's interest vector; null without content signals or history. */
+  pv: Float32Array | null;
+}
+
+/** The weights of one request's signals, and the scratch entries its sparse signals touched. */
+interface Blend {
+  cfTouched: number[];
+  lexTouched: number[];
+  aff: Float32Array | null;
+  pop: Float32Array;
+  trend: Float32Array;
+  wContent: number;
+  wQuery: number;
+  cfScale: number;
+  wPop: number;
+  wTrend: number;
+  wCatPop: number;
+  wLex: number;
+}
+
+/** The catalogue pass: the shortlist and what re-scoring it needs. */
+interface ScoredCatalog {
+  shortlist: Candidate[];
+  /** Items that passed the exclusions and filters. */
+  candidates: number;
+  /** The best query cosine among them (the relevance floor's reference). */
+  bestQ: number;
+  combined: Float32Array | null;
+  dotC: Float32Array | null;
+  dotQ: Float32Array | null;
+}
+
 const MAX_QUERY_CHARS = 512;
 
 function toMs(ts: number | string | undefined, fallback: number): number {
@@ -318,6 +362,31 @@ export class Recommender {
     if (k === 0) return [];
     if (ctx.proactive && !this.cap.allows(customerId, now)) return [];
 
+    const input = this.readRequest(req, customerId, now);
+    const blend = this.blendFor(input);
+    const exclude = this.exclusions(input, ctx.exclude);
+    const scored = this.scoreCatalog(input, blend, exclude, k);
+    const shortlist = this.refineShortlist(scored, input, blend, exclude);
+    const out = this.pickAndExplain(shortlist, input, blend, k);
+    this.resetScratch(blend);
+    this.lastDebug = {
+      candidates: scored.candidates,
+      shortlist: shortlist.length,
+      usedQueryVector: input.qv !== null,
+      coldStart: input.profile.isEmpty,
+      contentFree: input.contentFree,
+      sessionEvents: input.split?.sessionEvents ?? 0,
+    };
+    if (ctx.proactive && out.length > 0) this.cap.note(customerId, now);
+    return out;
+  }
+
+  /**
+   * The request read and checked (query, its vector, filters, session), with the customer's profile,
+   * the history that personalizes it and their interest vector.
+   */
+  private readRequest(req: RecommendRequest, customerId: string, now: number): RankInput {
+    const ctx = req.context ?? {};
     const rawQuery = this.cleanQuery(req.query);
     const rawQv = this.checkVector(ctx.queryVector, 'context.queryVector');
     // "recommend something", "any suggestions?": no product content, so neither the words nor their
@@ -336,8 +405,15 @@ export class Recommender {
     const split = !hasQuery && (contentFree || sessionReq !== null) ? this.sessionHistory(profile, sessionReq ?? {}, now) : null;
     const history = (split ? split.history : profile.weightedHistory(now)).slice(0, this.opts.historyItems ?? 30);
     const pv = this.hasContent ? (split ? interestOf(split.history, this.vectors) : profile.interestVector(now, this.vectors)) : null;
+    return { now, qv, terms, contentFree, hasQuery, filters, profile, split, history, pv };
+  }
 
-    // collaborative scores (sparse) and keyword matches
+  /**
+   * Each signal's weight for this request, and the sparse signals computed for it into the scratch
+   * arrays: collaborative scores from the history and keyword matches of the query's terms.
+   */
+  private blendFor(input: RankInput): Blend {
+    const { history, terms, hasQuery, pv, qv } = input;
     const cfTouched: number[] = [];
     this.cooc.scoreInto(history, this.cfScores, this.cfBest, this.cfBestC, cfTouched);
     let cfMax = 0;
@@ -346,7 +422,27 @@ export class Recommender {
     const w = this.weightsFor(history);
     const aff = w.categoryPopularity > 0 ? this.categoryAffinity(history) : null;
 
-    // exclusions
+    const qw = this.queryWeights;
+    const personal = hasQuery ? qw.personal : 1;
+    return {
+      cfTouched,
+      lexTouched,
+      aff,
+      pop: this.pop.scores(),
+      trend: this.pop.trending(),
+      wContent: pv ? w.content * personal : 0,
+      wQuery: qv ? qw.query : 0,
+      cfScale: cfMax > 0 ? (w.collaborative * personal) / cfMax : 0,
+      wPop: w.popularity * personal,
+      wTrend: w.trending * personal,
+      wCatPop: aff ? w.categoryPopularity * personal : 0,
+      wLex: terms.length > 0 ? (qv ? qw.lexical : 1) : 0,
+    };
+  }
+
+  /** Items never suggested: bought (unless consumable), the request's exclusions, and without a query what was just seen or is in the cart. */
+  private exclusions(input: RankInput, ids: readonly string[] | undefined): Set<number> {
+    const { profile, hasQuery, now } = input;
     const consumables = this.opts.consumables ?? [];
     const exclude = new Set<number>();
     for (const [item] of profile.purchased) if (!isConsumable(this.catalog.items[item]!.category, consumables)) exclude.add(item);
@@ -357,33 +453,27 @@ export class Recommender {
       // what is in their cart (added, not bought since) is not suggested to them again, however old
       for (const i of Recommender.inCart(profile)) exclude.add(i);
     }
-    for (const id of ctx.exclude ?? []) {
+    for (const id of ids ?? []) {
       const i = this.catalog.indexOf(id);
       if (i !== undefined) exclude.add(i);
     }
+    return exclude;
+  }
+
+  /** One pass over every in-stock item that passes the filters: its blended score, the best kept in a shortlist. */
+  private scoreCatalog(input: RankInput, b: Blend, exclude: ReadonlySet<number>, k: number): ScoredCatalog {
+    const { pv, qv, filters, profile } = input;
     const catMask = filters?.category ? this.catalog.categoryMask(filters.category) : null;
     const fatigueAfter = this.opts.fatigueAfter ?? 3;
     const fatiguePenalty = this.opts.fatiguePenalty ?? 0.2;
-
-    const qw = this.queryWeights;
-    const personal = hasQuery ? qw.personal : 1;
-    const wContent = pv ? w.content * personal : 0;
-    const wQuery = qv ? qw.query : 0;
-    const pop = this.pop.scores();
-    const cfScale = cfMax > 0 ? (w.collaborative * personal) / cfMax : 0;
-    const wPop = w.popularity * personal;
-    const wTrend = w.trending * personal;
-    const trend = this.pop.trending();
-    const wCatPop = aff ? w.categoryPopularity * personal : 0;
     const { catTop, catMid, catPath } = this.catalog;
-    const wLex = terms.length > 0 ? (qv ? qw.lexical : 1) : 0;
 
     // combined vector: one pass gives wContent * cos(i, pv) + wQuery * cos(i, qv)
     const dim = this.vectors.dim;
     let combined: Float32Array | null = null;
-    if (this.hasContent && (wContent > 0 || wQuery > 0)) {
+    if (this.hasContent && (b.wContent > 0 || b.wQuery > 0)) {
       combined = new Float32Array(dim);
-      for (let d = 0; d < dim; d++) combined[d] = (pv ? wContent * pv[d]! : 0) + (qv ? wQuery * qv[d]! : 0);
+      for (let d = 0; d < dim; d++) combined[d] = (pv ? b.wContent * pv[d]! : 0) + (qv ? b.wQuery * qv[d]! : 0);
     }
     // The hot part: n dot products per vector, with wasm SIMD over an int8 copy of the matrix when
     // available (simd-dot.ts); the shortlist is re-scored with exact float dots below.
@@ -402,6 +492,7 @@ export class Recommender {
     const impressions = profile.impressions.size > 0 ? profile.impressions : null;
     const cf = this.cfScores;
     const lex = this.lexScores;
+    const { pop, trend, aff, cfScale, wPop, wTrend, wLex, wCatPop } = b;
     let bestQ = -Infinity;
     let nCand = 0;
     for (let c = 0; c < candidates.length; c++) {
@@ -420,8 +511,17 @@ export class Recommender {
       if (s > top.threshold) top.push(i, s);
     }
     for (const i of exclude) excluded[i] = 0;
-    const qsim = dotQ;
-    let shortlist: Candidate[] = top.sorted().map(({ i, s }) => ({ item: i, score: s }));
+    return { shortlist: top.sorted().map(({ i, s }) => ({ item: i, score: s })), candidates: nCand, bestQ, combined, dotC, dotQ };
+  }
+
+  /**
+   * The shortlist re-scored with exact dots (when the int8 engine scored it), cut at the relevance
+   * floor of a query (keyword matches survive it), and its stock re-checked live.
+   */
+  private refineShortlist(scored: ScoredCatalog, input: RankInput, blend: Blend, exclude: ReadonlySet<number>): Candidate[] {
+    const { qv, terms } = input;
+    const { combined, dotC, dotQ } = scored;
+    let shortlist = scored.shortlist;
     if (this.approx && (dotC || dotQ)) {
       for (const c of shortlist) {
         if (combined && dotC) c.score += dotRow(this.vectors, c.item, combined) - dotC[c.item]!;
@@ -429,16 +529,20 @@ export class Recommender {
       }
       shortlist.sort((a, b) => b.score - a.score || a.item - b.item);
     }
-    if (qsim) {
-      const floor = bestQ - qw.floorMargin;
+    if (dotQ) {
+      const floor = scored.bestQ - this.queryWeights.floorMargin;
       // keyword matches survive the floor: the words the customer typed are evidence too
-      shortlist = shortlist.filter((c) => qsim[c.item]! >= floor || this.lexScores[c.item]! > 0);
+      shortlist = shortlist.filter((c) => dotQ[c.item]! >= floor || this.lexScores[c.item]! > 0);
     } else if (terms.length > 0 && !qv) {
       // keywords only: require at least one matching word when any item matches
-      if (lexTouched.some((i) => !exclude.has(i))) shortlist = shortlist.filter((c) => this.lexScores[c.item]! > 0);
+      if (blend.lexTouched.some((i) => !exclude.has(i))) shortlist = shortlist.filter((c) => this.lexScores[c.item]! > 0);
     }
-    shortlist = this.recheckStock(shortlist);
+    return this.recheckStock(shortlist);
+  }
 
+  /** k of the shortlist, diverse (MMR with a category cap and a near-duplicate cut), best first, each with its reason. */
+  private pickAndExplain(shortlist: Candidate[], input: RankInput, blend: Blend, k: number): Recommendation[] {
+    const { hasQuery, filters, profile, history, pv, qv, terms } = input;
     const div = this.opts.diversity ?? {};
     const capCategories = !hasQuery && !filters?.category;
     const picked = diversify(shortlist, this.vectors, (i) => this.catalog.leaves[i]!, k, {
@@ -450,32 +554,32 @@ export class Recommender {
 
     // MMR chose a diverse set; it is shown best first so scores read top-down
     picked.sort((a, b) => b.score - a.score || a.item - b.item);
-    const out = picked.map((c) => ({
+    const { catTop, catMid, catPath } = this.catalog;
+    return picked.map((c) => ({
       productId: this.catalog.ids[c.item]!,
       score: round6(c.score),
       reason: this.reason(c.item, profile, history, pv, qv, terms, {
-        content: pv ? wContent * dotRow(this.vectors, c.item, pv) : 0,
-        query: qv ? wQuery * dotRow(this.vectors, c.item, qv) : 0,
-        lexical: wLex * this.lexScores[c.item]!,
-        cf: this.cfScores[c.item]! * cfScale,
-        pop: wPop * pop[c.item]! + wTrend * trend[c.item]!,
-        catPop: aff ? wCatPop * pop[c.item]! * Recommender.affinityOf(aff, catTop[c.item]!, catMid[c.item]!, catPath[c.item]!) : 0,
+        content: pv ? blend.wContent * dotRow(this.vectors, c.item, pv) : 0,
+        query: qv ? blend.wQuery * dotRow(this.vectors, c.item, qv) : 0,
+        lexical: blend.wLex * this.lexScores[c.item]!,
+        cf: this.cfScores[c.item]! * blend.cfScale,
+        pop: blend.wPop * blend.pop[c.item]! + blend.wTrend * blend.trend[c.item]!,
+        catPop: blend.aff ? blend.wCatPop * blend.pop[c.item]! * Recommender.affinityOf(blend.aff, catTop[c.item]!, catMid[c.item]!, catPath[c.item]!) : 0,
       }),
     }));
+  }
 
-    // reset scratch
-    for (const j of cfTouched) {
+  /** Clears what blendFor wrote into the scratch arrays. */
+  private resetScratch(b: Blend): void {
+    for (const j of b.cfTouched) {
       this.cfScores[j] = 0;
       this.cfBest[j] = -1;
       this.cfBestC[j] = 0;
     }
-    for (const j of lexTouched) {
+    for (const j of b.lexTouched) {
       this.lexScores[j] = 0;
       this.lexMask[j] = 0;
     }
-    this.lastDebug = { candidates: nCand, shortlist: shortlist.length, usedQueryVector: qv !== null, coldStart: profile.isEmpty, contentFree, sessionEvents: split?.sessionEvents ?? 0 };
-    if (ctx.proactive && out.length > 0) this.cap.note(customerId, now);
-    return out;
   }
 
   /** Items added to the cart and not bought at or after that time. */
