@@ -800,6 +800,8 @@ export class ShopBot extends ActivityHandler {
   private catalogueHasAll(text: string): boolean {
     const words = (text.toLowerCase().match(/[a-z0-9][a-z0-9-]*/g) ?? []).filter((w) => !GENERIC_WORDS.has(w) && !STOP_WORDS.has(w));
     // A question ("what is love", "who is the pm of india") is not the name of a product.
+    // Numbers and symbols alone ("' OR 1=1 --") name no product.
+    if (!words.some((w) => /^[a-z]{2,}/.test(w))) return false;
     if (words.length === 0 || words.length > 6 || /\?/.test(text) || /^\s*(what|who|whom|whose|why|how|when|where|which|is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b/i.test(text)) return false;
     return this.store.products.search(words.join(' '), { limit: 1, match: 'all' }).length > 0;
   }

@@ -182,5 +182,8 @@ describe('shopping conversations', () => {
     const from = other.events.length;
     await say(other, { text: 'call me back please my number is with you' });
     expect(other.events.slice(from).some((e) => e.event === 'handoff')).toBe(true);
+    // SQL-looking input names no product: no cards.
+    const sql = await say(await server.customerClient(), { text: "' OR 1=1 --" });
+    expect(sql.cards).toHaveLength(0);
   }, 120_000);
 });
