@@ -109,7 +109,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     options: { progress: false },
   });
   // The store's language, currency and time zone (SHOPBOT_LOCALE, SHOPBOT_CURRENCY, SHOPBOT_TIMEZONE; docs/i18n.md).
-  const web = createWebChat({ store, analyzer: lazyAnalyzer(async () => createReviewAnalyzer({ sentiment })), encoder, texts, log });
+  const web = createWebChat({ store, analyzer: lazyAnalyzer(async () => createReviewAnalyzer({ sentiment })), encoder, texts, helpDir: config.helpDir, log });
 
   const app = createApp({
     store,

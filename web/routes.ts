@@ -116,11 +116,7 @@ export function createWebChat(opts: WebChatOptions): WebChatRoutes {
   return { routes, insights, close: () => insights.close() };
 }
 
-/** The help folder SHOPBOT_HELP_DIR names (or the demo store's), for callers that pass none. */
+/** The demo store's help folder, for callers that pass none (the server passes Config.helpDir). */
 function configuredHelpDir(): string {
-  try {
-    return loadConfig(process.env).helpDir;
-  } catch {
-    return loadConfig({}).helpDir;
-  }
+  return loadConfig({}).helpDir;
 }
