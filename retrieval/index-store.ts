@@ -7,19 +7,19 @@
 // re-embedded unless the model changed (checksum differs), and a crash between an add and the next
 // save loses nothing. Writes go through one queue (one writer); reads are synchronous and never see
 // a half-added unit, because a unit's row, its metadata in memory and its point in the graph are
-// all put in place in one synchronous step after its transaction commits.
+// all put in place in one synchronous step after its transaction commits. The tables are
+// faq-tables.ts, the graph and its file faq-graph.ts, the clustering of unlabelled answers
+// answer-groups.ts.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import hnswlib from 'hnswlib-node';
 import { dot } from '../core/dot.js';
 import { openDatabase, type DB } from '../store/db.js';
-import { progress as progressBar } from '../core/progress.js';
 import type { Encoder } from '../nlu/encoder-types.js';
+import { AnswerGroups, type AnswerGroup } from './answer-groups.js';
 import { MAX_SOURCES, unitKey, type QaUnit } from './extract.js';
-
-const { HierarchicalNSW } = hnswlib;
-type Hnsw = InstanceType<typeof HierarchicalNSW>;
+import { ensureCapacity, openGraph, writeGraph, type Hnsw } from './faq-graph.js';
+import { faqStatements, fromBlob, parseSources, readFaqMeta, readGroups, reembedAll, storedVector, toBlob, toUnit, type FaqStatements } from './faq-tables.js';
 
 export interface HnswParams {
   /** Links per node. */
@@ -98,55 +98,20 @@ export interface LoadReport {
   rebuilt: boolean;
 }
 
-
-interface UnitRow {
+/** A unit of this batch merged into a stored one: its new sources, date and (when newer) answer. */
+interface Merge {
   label: number;
-  key: string;
-  question: string;
-  answer: string;
-  group_id: string;
-  intent: string | null;
-  sources: string;
+  sources: string[];
   ts: string | null;
-  deleted: number;
+  answer: string | null;
 }
 
-const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const fromBlob = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-
-function normalized(v: Float32Array): Float32Array {
-  const out = new Float32Array(v);
-  let n = 0;
-  for (let i = 0; i < out.length; i++) n += out[i]! * out[i]!;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < out.length; i++) out[i]! /= n;
-  return out;
-}
-
-function parseSources(s: string): string[] {
-  try {
-    const v: unknown = JSON.parse(s);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-const toUnit = (r: UnitRow): StoredUnit => ({
-  label: r.label,
-  key: r.key,
-  question: r.question,
-  answer: r.answer,
-  group: r.group_id,
-  intent: r.intent,
-  sources: parseSources(r.sources),
-  ts: r.ts,
-});
-
-interface AnswerGroup {
-  id: string;
-  sum: Float32Array;
-  size: number;
+/** What one add() wrote, to be made visible once its transaction committed. */
+interface Written {
+  fresh: { row: StoredUnit; vec: Float32Array }[];
+  merges: Merge[];
+  groupUpdates: Map<string, AnswerGroup>;
+  result: AddResult;
 }
 
 export class FaqIndex {
@@ -158,17 +123,16 @@ export class FaqIndex {
   private units: (StoredUnit | undefined)[] = [];
   private live = 0;
   private maxLabel = -1;
-  private groups = new Map<string, AnswerGroup>();
+  private readonly groups: AnswerGroups;
   private tail: Promise<unknown> = Promise.resolve();
   private dirty = false;
   private saveTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly dedupeCosine: number;
-  private readonly groupCosine: number;
   private readonly autosaveMs: number;
   private readonly readonly: boolean;
   private readonly log: (line: string) => void;
-  private readonly stmts;
+  private readonly stmts: FaqStatements;
   /** Whether close() closes the connection (one the index opened itself). */
   private ownsDb = true;
 
@@ -185,30 +149,11 @@ export class FaqIndex {
     this.hnsw = hnsw;
     this.loadReport = report;
     this.dedupeCosine = opts.dedupeCosine ?? 0.97;
-    this.groupCosine = opts.groupCosine ?? 0.85;
+    this.groups = new AnswerGroups(opts.groupCosine ?? 0.85);
     this.autosaveMs = opts.autosaveMs ?? 2000;
     this.readonly = opts.readonly ?? false;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
-    this.stmts = {
-      byKey: db.prepare<[string], { label: number; sources: string; ts: string | null; deleted: number }>('SELECT label, sources, ts, deleted FROM faq_units WHERE key = ?'),
-      insert: db.prepare(
-        `INSERT INTO faq_units (label, key, question, answer, group_id, intent, sources, ts, vector, created_at)
-         VALUES (@label, @key, @question, @answer, @group_id, @intent, @sources, @ts, @vector, @created_at)`,
-      ),
-      merge: db.prepare<[string, string | null, string | null, number]>('UPDATE faq_units SET sources = ?, ts = ?, answer = coalesce(?, answer) WHERE label = ?'),
-      maxLabel: db.prepare<[], { m: number | null }>('SELECT max(label) AS m FROM faq_units'),
-      newer: db.prepare<[number], UnitRow & { vector: Buffer }>(
-        'SELECT label, key, question, answer, group_id, intent, sources, ts, deleted, vector FROM faq_units WHERE label > ? ORDER BY label',
-      ),
-      upsertGroup: db.prepare<[string, Buffer, number]>(
-        'INSERT INTO faq_groups (id, centroid, size) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET centroid = excluded.centroid, size = excluded.size',
-      ),
-      ingested: db.prepare<[string], { source_id: string }>('SELECT source_id FROM faq_sources WHERE source_id = ?'),
-      markIngested: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO faq_sources (source_id, ingested_at, units) VALUES (?, ?, ?)'),
-      setMeta: db.prepare<[string, string]>('INSERT INTO faq_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM faq_meta WHERE key = ?'),
-      remove: db.prepare<[number]>('UPDATE faq_units SET deleted = 1 WHERE label = ?'),
-    };
+    this.stmts = faqStatements(db);
   }
 
   /**
@@ -233,43 +178,23 @@ export class FaqIndex {
   private static async load(db: DB, opts: FaqIndexOptions): Promise<FaqIndex> {
     const enc = opts.encoder;
     const indexPath = resolve(opts.indexPath ?? join(dirname(resolve(opts.dbPath)), 'faq.hnsw'));
-    const meta = new Map(db.prepare<[], { key: string; value: string }>('SELECT key, value FROM faq_meta').all().map((r) => [r.key, r.value]));
+    const { meta, total } = readFaqMeta(db);
     const stored: Partial<HnswParams> = meta.has('hnsw') ? (JSON.parse(meta.get('hnsw')!) as HnswParams) : {};
     const params: HnswParams = { ...DEFAULT_HNSW, ...stored, ...(opts.hnsw ?? {}) };
-    const total = (db.prepare('SELECT count(*) AS n FROM faq_units').get() as { n: number }).n;
     const modelChanged = total > 0 && (meta.get('checksum') !== enc.checksum || Number(meta.get('dim')) !== enc.dim);
     if (modelChanged && opts.readonly) throw new Error('the FAQ index was built with another model; open it once as the writer to rebuild it');
     const graphChanged = stored.m !== undefined && (stored.m !== params.m || stored.efConstruction !== params.efConstruction);
-    const report: LoadReport = { fromFile: 0, fromDb: 0, reembedded: 0, rebuilt: false };
     const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
 
     if (modelChanged) {
       log(`[faq] model changed (index ${meta.get('checksum')?.slice(0, 12) ?? 'none'}, encoder ${enc.checksum.slice(0, 12)}): re-embedding ${total} questions`);
-      await FaqIndex.reembed(db, enc, opts.quiet ?? false);
-      report.reembedded = total;
+      await reembedAll(db, enc, opts.quiet ?? false);
     }
-
-    let hnsw: Hnsw | null = null;
-    if (!modelChanged && !graphChanged && existsSync(indexPath)) {
-      try {
-        const h = new HierarchicalNSW('cosine', enc.dim);
-        h.readIndexSync(indexPath);
-        if (h.getNumDimensions() !== enc.dim) throw new Error(`dimension ${h.getNumDimensions()} != ${enc.dim}`);
-        hnsw = h;
-        report.fromFile = h.getCurrentCount();
-      } catch (e) {
-        log(`[faq] ${indexPath} could not be read (${(e as Error).message}); rebuilding it from the stored vectors`);
-      }
-    }
-    if (!hnsw) {
-      hnsw = new HierarchicalNSW('cosine', enc.dim);
-      hnsw.initIndex({ maxElements: Math.max(1024, total * 2), m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
-      report.rebuilt = total > 0;
-    }
-    hnsw.setEf(params.ef);
+    const { hnsw, fromFile, rebuilt } = openGraph(indexPath, enc.dim, params, total, !modelChanged && !graphChanged, log);
+    const report: LoadReport = { fromFile, fromDb: 0, reembedded: modelChanged ? total : 0, rebuilt };
 
     const index = new FaqIndex(db, enc, { ...opts, indexPath }, params, hnsw, report);
-    index.loadGroups();
+    index.groups.set(readGroups(db));
     const inGraph = new Set(report.fromFile > 0 ? hnsw.getIdsList() : []);
     report.fromDb = index.absorbRows(-1, inGraph);
     // Labels in the graph that the database does not know (cannot happen unless files were mixed up).
@@ -297,38 +222,6 @@ export class FaqIndex {
     return index;
   }
 
-  /** Embeds every stored question (and clustered answer) again with the current encoder. */
-  private static async reembed(db: DB, enc: Encoder, quiet: boolean): Promise<void> {
-    const rows = db.prepare<[], { label: number; question: string }>('SELECT label, question FROM faq_units ORDER BY label').all();
-    const bar = progressBar('faq re-embed', rows.length, { silent: quiet || undefined });
-    const update = db.prepare<[Buffer, number]>('UPDATE faq_units SET vector = ? WHERE label = ?');
-    for (let i = 0; i < rows.length; i += 256) {
-      const chunk = rows.slice(i, i + 256);
-      const vecs = await enc.embedMany(chunk.map((r) => r.question));
-      db.transaction(() => chunk.forEach((r, j) => update.run(toBlob(vecs[j]!), r.label)))();
-      bar.tick(chunk.length);
-    }
-    bar.done();
-    // Answer-group centroids live in the old model's space: recompute them from the answers.
-    const groups = db.prepare<[], { id: string }>('SELECT id FROM faq_groups').all();
-    const answersOf = db.prepare<[string], { answer: string }>('SELECT answer FROM faq_units WHERE group_id = ? AND deleted = 0 LIMIT 50');
-    const upsert = db.prepare<[Buffer, number, string]>('UPDATE faq_groups SET centroid = ?, size = ? WHERE id = ?');
-    for (const g of groups) {
-      const answers = answersOf.all(g.id).map((r) => r.answer);
-      if (answers.length === 0) continue;
-      const vecs = await enc.embedMany(answers);
-      const sum = new Float32Array(enc.dim);
-      for (const v of vecs) for (let d = 0; d < sum.length; d++) sum[d]! += v[d]!;
-      upsert.run(toBlob(sum), vecs.length, g.id);
-    }
-  }
-
-  private loadGroups(): void {
-    for (const g of this.db.prepare<[], { id: string; centroid: Buffer; size: number }>('SELECT id, centroid, size FROM faq_groups').all()) {
-      this.groups.set(g.id, { id: g.id, sum: fromBlob(g.centroid), size: g.size });
-    }
-  }
-
   /** Puts database rows with label > `after` into memory and the graph (points from stored vectors). */
   private absorbRows(after: number, inGraph: Set<number> = new Set()): number {
     let added = 0;
@@ -346,7 +239,7 @@ export class FaqIndex {
         continue;
       }
       if (!inGraph.has(r.label)) {
-        this.ensureCapacity(1);
+        ensureCapacity(this.hnsw, 1);
         this.hnsw.addPoint(Array.from(fromBlob(r.vector)), r.label);
         added++;
       }
@@ -355,12 +248,6 @@ export class FaqIndex {
       this.units[r.label] = toUnit(r);
     }
     return added;
-  }
-
-  private ensureCapacity(extra: number): void {
-    const need = this.hnsw.getCurrentCount() + extra;
-    const max = this.hnsw.getMaxElements();
-    if (need > max) this.hnsw.resizeIndex(Math.max(need, max * 2));
   }
 
   /** Number of searchable units. */
@@ -379,8 +266,7 @@ export class FaqIndex {
 
   /** The stored vector of a unit (no encoder call). */
   vectorOf(label: number): Float32Array | undefined {
-    const r = this.db.prepare<[number], { vector: Buffer }>('SELECT vector FROM faq_units WHERE label = ?').get(label);
-    return r ? fromBlob(r.vector) : undefined;
+    return storedVector(this.db, label);
   }
 
   /**
@@ -461,77 +347,87 @@ export class FaqIndex {
   private commit(units: readonly QaUnit[], vectors: readonly Float32Array[], answerVecs: Map<number, Float32Array>, sourceIds: readonly string[]): AddResult {
     // Rows another process added since we last looked come first, so labels never collide.
     this.absorbRows(this.maxLabel);
-    const now = new Date().toISOString();
-    const fresh: { row: StoredUnit; vec: Float32Array }[] = [];
-    const merges: { label: number; sources: string[]; ts: string | null; answer: string | null }[] = [];
-    const groupUpdates = new Map<string, AnswerGroup>();
-    const result: AddResult = { added: 0, merged: 0, labels: [] };
+    const written = this.db.transaction(() => this.write(units, vectors, answerVecs, sourceIds))();
+    this.publish(written);
+    return written.result;
+  }
 
-    this.db.transaction(() => {
-      let next = Math.max(this.maxLabel, this.stmts.maxLabel.get()?.m ?? -1) + 1;
-      units.forEach((u, i) => {
-        const vec = vectors[i]!;
-        let group = u.group;
-        if (group === null) group = this.assignGroup(answerVecs.get(i)!, groupUpdates);
-        // Exact duplicate (key), then near duplicate in the graph or earlier in this batch.
-        const key = u.key || unitKey(u.question, u.group);
-        let target: { label: number; sources: string[]; ts: string | null } | undefined;
-        const exact = this.stmts.byKey.get(key);
-        if (exact && !exact.deleted) target = { label: exact.label, sources: parseSources(exact.sources), ts: exact.ts };
-        if (!target) {
-          const near = this.search(vec, 1, (c) => c.group === group)[0];
-          if (near && near.score >= this.dedupeCosine) target = { label: near.label, sources: near.unit.sources, ts: near.unit.ts };
-        }
-        if (!target) {
-          const pending = fresh.find((f) => f.row.group === group && dot(f.vec, vec) >= this.dedupeCosine) ?? fresh.find((f) => f.row.key === key);
-          if (pending) {
-            for (const s of u.sources) if (!pending.row.sources.includes(s) && pending.row.sources.length < MAX_SOURCES) pending.row.sources.push(s);
-            result.merged++;
-            result.labels.push(pending.row.label);
-            return;
-          }
-        }
-        if (target) {
-          const merged = [...target.sources];
-          for (const s of u.sources) if (!merged.includes(s) && merged.length < MAX_SOURCES) merged.push(s);
-          const newer = u.ts !== null && (target.ts === null || u.ts > target.ts);
-          const m = { label: target.label, sources: merged, ts: newer ? u.ts : target.ts, answer: newer ? u.answer : null };
-          this.stmts.merge.run(JSON.stringify(m.sources), m.ts, m.answer, m.label);
-          merges.push(m);
+  /**
+   * The transaction of an add: each unit merges into an exact duplicate (key), a near duplicate of
+   * its group in the graph or earlier in this batch, or is inserted with the next label; answer
+   * groups and ingested sources are written with them.
+   */
+  private write(units: readonly QaUnit[], vectors: readonly Float32Array[], answerVecs: Map<number, Float32Array>, sourceIds: readonly string[]): Written {
+    const now = new Date().toISOString();
+    const w: Written = { fresh: [], merges: [], groupUpdates: new Map(), result: { added: 0, merged: 0, labels: [] } };
+    const { fresh, result } = w;
+    let next = Math.max(this.maxLabel, this.stmts.maxLabel.get()?.m ?? -1) + 1;
+    units.forEach((u, i) => {
+      const vec = vectors[i]!;
+      const group = u.group ?? this.groups.assign(answerVecs.get(i)!, w.groupUpdates);
+      const key = u.key || unitKey(u.question, u.group);
+      const target = this.storedDuplicate(key, vec, group);
+      if (!target) {
+        const pending = fresh.find((f) => f.row.group === group && dot(f.vec, vec) >= this.dedupeCosine) ?? fresh.find((f) => f.row.key === key);
+        if (pending) {
+          for (const s of u.sources) if (!pending.row.sources.includes(s) && pending.row.sources.length < MAX_SOURCES) pending.row.sources.push(s);
           result.merged++;
-          result.labels.push(target.label);
+          result.labels.push(pending.row.label);
           return;
         }
-        const row: StoredUnit = { label: next++, key, question: u.question, answer: u.answer, group, intent: u.intent, sources: [...u.sources].slice(0, MAX_SOURCES), ts: u.ts };
-        fresh.push({ row, vec });
-        result.added++;
-        result.labels.push(row.label);
-      });
-      for (const f of fresh) {
-        this.stmts.insert.run({
-          label: f.row.label,
-          key: f.row.key,
-          question: f.row.question,
-          answer: f.row.answer,
-          group_id: f.row.group,
-          intent: f.row.intent,
-          sources: JSON.stringify(f.row.sources),
-          ts: f.row.ts,
-          vector: toBlob(f.vec),
-          created_at: now,
-        });
       }
-      for (const g of groupUpdates.values()) this.stmts.upsertGroup.run(g.id, toBlob(g.sum), g.size);
-      for (const s of sourceIds) this.stmts.markIngested.run(s, now, units.length);
-    })();
+      if (target) {
+        const merged = [...target.sources];
+        for (const s of u.sources) if (!merged.includes(s) && merged.length < MAX_SOURCES) merged.push(s);
+        const newer = u.ts !== null && (target.ts === null || u.ts > target.ts);
+        const m = { label: target.label, sources: merged, ts: newer ? u.ts : target.ts, answer: newer ? u.answer : null };
+        this.stmts.merge.run(JSON.stringify(m.sources), m.ts, m.answer, m.label);
+        w.merges.push(m);
+        result.merged++;
+        result.labels.push(target.label);
+        return;
+      }
+      const row: StoredUnit = { label: next++, key, question: u.question, answer: u.answer, group, intent: u.intent, sources: [...u.sources].slice(0, MAX_SOURCES), ts: u.ts };
+      fresh.push({ row, vec });
+      result.added++;
+      result.labels.push(row.label);
+    });
+    for (const f of fresh) {
+      this.stmts.insert.run({
+        label: f.row.label,
+        key: f.row.key,
+        question: f.row.question,
+        answer: f.row.answer,
+        group_id: f.row.group,
+        intent: f.row.intent,
+        sources: JSON.stringify(f.row.sources),
+        ts: f.row.ts,
+        vector: toBlob(f.vec),
+        created_at: now,
+      });
+    }
+    for (const g of w.groupUpdates.values()) this.stmts.upsertGroup.run(g.id, toBlob(g.sum), g.size);
+    for (const s of sourceIds) this.stmts.markIngested.run(s, now, units.length);
+    return w;
+  }
 
-    // Committed: now make it visible, all in this one synchronous step.
-    for (const g of groupUpdates.values()) this.groups.set(g.id, g);
+  /** The stored unit a new one merges into: its exact duplicate (key), else a near duplicate of its group in the graph. */
+  private storedDuplicate(key: string, vec: Float32Array, group: string): { label: number; sources: string[]; ts: string | null } | undefined {
+    const exact = this.stmts.byKey.get(key);
+    if (exact && !exact.deleted) return { label: exact.label, sources: parseSources(exact.sources), ts: exact.ts };
+    const near = this.search(vec, 1, (c) => c.group === group)[0];
+    if (near && near.score >= this.dedupeCosine) return { label: near.label, sources: near.unit.sources, ts: near.unit.ts };
+    return undefined;
+  }
+
+  /** Committed: now make it visible, all in this one synchronous step. */
+  private publish({ fresh, merges, groupUpdates }: Written): void {
+    this.groups.set(groupUpdates.values());
     for (const m of merges) {
       const u = this.units[m.label];
       if (u) this.units[m.label] = { ...u, sources: m.sources, ts: m.ts, answer: m.answer ?? u.answer };
     }
-    if (fresh.length > 0) this.ensureCapacity(fresh.length);
+    if (fresh.length > 0) ensureCapacity(this.hnsw, fresh.length);
     for (const f of fresh) {
       this.hnsw.addPoint(Array.from(f.vec), f.row.label);
       this.units[f.row.label] = f.row;
@@ -539,34 +435,6 @@ export class FaqIndex {
       this.maxLabel = Math.max(this.maxLabel, f.row.label);
     }
     if (fresh.length > 0 || merges.length > 0) this.scheduleSave();
-    return result;
-  }
-
-  /** Leader clustering of answers without a label: nearest centroid above groupCosine, else a new group. */
-  private assignGroup(answerVec: Float32Array, updates: Map<string, AnswerGroup>): string {
-    let best: AnswerGroup | null = null;
-    let bestSim = -Infinity;
-    const consider = (g: AnswerGroup) => {
-      const sim = dot(normalized(g.sum), answerVec);
-      if (sim > bestSim) {
-        bestSim = sim;
-        best = g;
-      }
-    };
-    for (const g of this.groups.values()) if (!updates.has(g.id)) consider(g);
-    for (const g of updates.values()) consider(g);
-    let g: AnswerGroup;
-    if (best !== null && bestSim >= this.groupCosine) {
-      const b: AnswerGroup = best;
-      g = { id: b.id, sum: new Float32Array(b.sum), size: b.size + 1 };
-      for (let d = 0; d < g.sum.length; d++) g.sum[d]! += answerVec[d]!;
-    } else {
-      let id = `a${this.groups.size + updates.size + 1}`;
-      while (this.groups.has(id) || updates.has(id)) id += 'x';
-      g = { id, sum: new Float32Array(answerVec), size: 1 };
-    }
-    updates.set(g.id, g);
-    return g.id;
   }
 
   /** Takes a unit out of search (e.g. an agent flagged a wrong answer). */
@@ -610,20 +478,10 @@ export class FaqIndex {
     return this.enqueue(async () => {
       if (!this.dirty) return;
       this.dirty = false;
-      mkdirSync(dirname(this.indexPath), { recursive: true });
-      const tmp = `${this.indexPath}.tmp-${process.pid}`;
       try {
-        await this.hnsw.writeIndex(tmp);
-        const fd = openSync(tmp, 'r+');
-        try {
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        renameSync(tmp, this.indexPath);
+        await writeGraph(this.hnsw, this.indexPath);
       } catch (e) {
         this.dirty = true;
-        rmSync(tmp, { force: true });
         throw e;
       }
       this.stmts.setMeta.run('count', String(this.live));
