@@ -539,17 +539,61 @@ export async function trainIntentClassifier(
   log: (line: string) => void = () => {},
 ): Promise<TrainResult> {
   const o: IntentTrainOptions = { ...DEFAULT_INTENT_OPTIONS, ...options };
-  if (examples.length === 0) throw new IntentModelError('no training examples');
-  const oosSet = new Set(o.oosLabels);
-  const norm = examples.map((e) => ({ text: intentText(e.text, o), label: oosSet.has(e.label) ? OUT_OF_SCOPE : e.label }));
-  const labels = [...new Set(norm.map((e) => e.label))].sort();
-  const inScopeLabels = labels.filter((l) => l !== OUT_OF_SCOPE);
-  if (inScopeLabels.length === 0) throw new IntentModelError('training data has no in-scope intent');
-
+  const norm = normalizedExamples(examples, o);
   const t0 = performance.now();
   const vectors = await embed(norm.map((e) => e.text));
   const embedSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
+  const set = trainingSet(norm, vectors, o);
+  const { calibration, calibrationScores, oosRule } = calibrate(set, o, log);
+
+  // --- final model on everything ---
+  const { labels, prepared, dim, oosIdx } = set;
+  log(`intent: training on ${norm.length} examples, ${labels.length} labels`);
+  const weights = trainSoftmax(
+    { dense: prepared.dense, dim, labels: prepared.labels, nClasses: labels.length, sparse: o.lexicalScale > 0 ? (prepared.sparse as SparseVec[]) : undefined, sparseDim: sparseDimOf(o) },
+    { ...softmaxOptions(o), seed: o.seed },
+  );
+  const distance = oosRule.score === 'combined' ? fitDistance(prepared.dense, dim, prepared.labels, labels.map((_, c) => c !== oosIdx), o) : null;
+  const trainSeconds = (performance.now() - t1) / 1000;
+  const meta: IntentModelMeta = {
+    version: INTENT_METHOD_VERSION,
+    labels,
+    threshold: oosRule.threshold,
+    oosRule,
+    fingerprint: intentFingerprint(examples, encoderChecksum, o),
+    encoderChecksum,
+    dim,
+    options: o,
+    examples: examples.length,
+    calibration,
+    trainSeconds,
+  };
+  return { classifier: new IntentClassifier(weights, meta, distance), embedSeconds, trainSeconds, calibrationScores };
+}
+
+/** The training data, embedded and indexed: labels sorted (OUT_OF_SCOPE among them when present). */
+interface TrainingSet {
+  norm: { text: string; label: string }[];
+  labels: string[];
+  inScopeLabels: string[];
+  labelIndex: Map<string, number>;
+  oosIdx: number | undefined;
+  prepared: Prepared;
+  dim: number;
+}
+
+/** The examples' texts as the head reads them, the out-of-scope labels folded into OUT_OF_SCOPE; refuses data with no in-scope intent. */
+function normalizedExamples(examples: readonly IntentExample[], o: IntentTrainOptions): { text: string; label: string }[] {
+  if (examples.length === 0) throw new IntentModelError('no training examples');
+  const oosSet = new Set(o.oosLabels);
+  const norm = examples.map((e) => ({ text: intentText(e.text, o), label: oosSet.has(e.label) ? OUT_OF_SCOPE : e.label }));
+  if (!norm.some((e) => e.label !== OUT_OF_SCOPE)) throw new IntentModelError('training data has no in-scope intent');
+  return norm;
+}
+
+function trainingSet(norm: { text: string; label: string }[], vectors: readonly Float32Array[], o: IntentTrainOptions): TrainingSet {
+  const labels = [...new Set(norm.map((e) => e.label))].sort();
   const dim = vectors[0]!.length;
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const prepared: Prepared = {
@@ -558,7 +602,11 @@ export async function trainIntentClassifier(
     sparse: norm.map((e) => scaledLexical(e.text, o)),
   };
   vectors.forEach((v, i) => prepared.dense.set(v, i * dim));
-  const softmax = {
+  return { norm, labels, inScopeLabels: labels.filter((l) => l !== OUT_OF_SCOPE), labelIndex, oosIdx: labelIndex.get(OUT_OF_SCOPE), prepared, dim };
+}
+
+function softmaxOptions(o: IntentTrainOptions) {
+  return {
     epochs: o.epochs,
     lr: o.lr,
     batchSize: o.batchSize,
@@ -568,13 +616,30 @@ export async function trainIntentClassifier(
     denseScale: DEFAULT_SOFTMAX.denseScale,
     skipProb: DEFAULT_SOFTMAX.skipProb,
   };
-  const sparseDim = o.lexicalScale > 0 ? o.lexical.buckets : 0;
+}
 
-  // --- calibration ---
+const sparseDimOf = (o: IntentTrainOptions): number => (o.lexicalScale > 0 ? o.lexical.buckets : 0);
+
+/** One calibration fold: intents held out as unknown, validation and training indices. */
+interface Fold {
+  held: Set<number>;
+  calTrain: number[];
+  valIn: number[];
+  valOos: number[];
+  valPseudo: number[];
+}
+
+/**
+ * The calibration folds: in each, a few intents held out as unknown (pseudo out-of-scope) and a
+ * validation part of every other intent. With `validationSplit: 'clusters'`, paraphrase-like
+ * validation: each intent's examples grouped by k-means on their vectors, and a whole group held
+ * out, so validation messages are phrased unlike the calibration training data.
+ */
+function calibrationFolds(set: TrainingSet, o: IntentTrainOptions): { folds: Fold[]; nHeld: number } {
+  const { inScopeLabels, labelIndex, oosIdx, prepared, dim } = set;
   const rand = mulberry32((o.seed ^ 0x5bd1e995) >>> 0);
   const shuffledIntents = [...inScopeLabels];
   shuffleInPlace(shuffledIntents, rand);
-  const oosIdx = labelIndex.get(OUT_OF_SCOPE);
   const nHeld = inScopeLabels.length >= 4 ? Math.max(1, Math.round(inScopeLabels.length * o.heldOutIntents)) : 0;
   const byClass = new Map<number, number[]>();
   prepared.labels.forEach((y, i) => {
@@ -582,8 +647,6 @@ export async function trainIntentClassifier(
     list.push(i);
     byClass.set(y, list);
   });
-  // Paraphrase-like validation: each intent's examples grouped by k-means on their vectors, and a
-  // whole group held out, so validation messages are phrased unlike the calibration training data.
   const clusters = new Map<number, number[][]>();
   if (o.validationSplit === 'clusters' && (nHeld > 0 || oosIdx !== undefined)) {
     const k = Math.max(2, Math.round(1 / Math.max(o.validation, 1e-3)));
@@ -596,8 +659,7 @@ export async function trainIntentClassifier(
       if (kept.length >= 2) clusters.set(y, kept);
     }
   }
-  /** One calibration fold: intents held out as unknown, validation and training indices. */
-  const split = (fold: number) => {
+  const split = (fold: number): Fold => {
     const held = new Set<number>();
     for (let k = 0; k < nHeld; k++) held.add(labelIndex.get(shuffledIntents[(fold * nHeld + k) % shuffledIntents.length]!)!);
     const calTrain: number[] = [];
@@ -623,44 +685,43 @@ export async function trainIntentClassifier(
     }
     return { held, calTrain, valIn, valOos, valPseudo };
   };
-  const folds = Array.from({ length: nHeld > 0 ? Math.max(1, Math.floor(o.calibrationFolds)) : 1 }, (_, f) => split(f));
+  return { folds: Array.from({ length: nHeld > 0 ? Math.max(1, Math.floor(o.calibrationFolds)) : 1 }, (_, f) => split(f)), nHeld };
+}
 
-  let calibration: CalibrationReport;
-  let calibrationScores: CalibrationScores | null = null;
-  let oosRule: OosRule;
-  if (folds[0]!.valIn.length > 0 && (folds[0]!.valOos.length > 0 || folds[0]!.valPseudo.length > 0)) {
-    // Validation scores pooled over the folds (each its own calibration model).
-    const inScope: CalibrationScores['inScope'] = [];
-    const realOos: CalibrationScores['oosGroups'][number] = [];
-    const pseudo: CalibrationScores['oosGroups'][number] = [];
-    for (const [f, { held, calTrain, valIn, valOos, valPseudo }] of folds.entries()) {
-      const calLabels = labels.map((_, i) => i).filter((i) => !held.has(i));
-      const relabel = new Map(calLabels.map((c, k) => [c, k]));
-      const tr = subset(prepared, calTrain, relabel, dim);
-      log(`intent: calibrating on ${calTrain.length} examples of ${calLabels.length} labels (${nHeld} intents held out as unknown${folds.length > 1 ? `, fold ${f + 1}/${folds.length}` : ''})`);
-      const w = trainSoftmax({ dense: tr.dense, dim, labels: tr.labels, nClasses: calLabels.length, sparse: tr.sparse, sparseDim: tr.sparse ? sparseDim : 0 }, { ...softmax, seed: o.seed + 1 + f });
-      const calDistance = o.oosScore === 'combined' ? fitDistance(tr.dense, dim, tr.labels, calLabels.map((c) => c !== oosIdx), o) : null;
-      const calMeta = { labels: calLabels.map((c) => labels[c]!), options: o, oosRule: SOFTMAX_ONLY } as IntentModelMeta;
-      const cal = new IntentClassifier(w, calMeta);
-      const score = (i: number) => {
-        const v = prepared.dense.subarray(i * dim, i * dim + dim);
-        const p = cal.probabilities(v, norm[i]!.text);
-        const r = cal.decide(p, 0, 1);
-        const d = calDistance && wordCount(norm[i]!.text) >= o.distanceMinWords ? calDistance.score(v) : NaN;
-        return { label: r.intent, p: r.top[0]?.score ?? 0, d, predictedOos: r.outOfScope };
-      };
-      for (const i of valIn) {
-        const { label, p, d } = score(i);
-        inScope.push({ correct: label === norm[i]!.label, p, d });
-      }
-      realOos.push(...valOos.map(score));
-      pseudo.push(...valPseudo.map(score));
+/**
+ * The out-of-scope rule: tuned on validation scores pooled over the folds (each fold its own
+ * calibration model), or the fallback threshold when there is too little data to validate on.
+ */
+function calibrate(set: TrainingSet, o: IntentTrainOptions, log: (line: string) => void): { calibration: CalibrationReport; calibrationScores: CalibrationScores | null; oosRule: OosRule } {
+  const { labels } = set;
+  const { folds, nHeld } = calibrationFolds(set, o);
+  if (!(folds[0]!.valIn.length > 0 && (folds[0]!.valOos.length > 0 || folds[0]!.valPseudo.length > 0))) {
+    const oosRule: OosRule = { ...SOFTMAX_ONLY, threshold: o.fallbackThreshold };
+    log(`intent: too little data to calibrate; threshold ${o.fallbackThreshold}`);
+    return {
+      calibration: { method: 'fallback', threshold: o.fallbackThreshold, rule: oosRule, heldOutIntents: [], validationInScope: 0, validationOutOfScope: 0, inScopeAccuracy: NaN, oosRecall: NaN },
+      calibrationScores: null,
+      oosRule,
+    };
+  }
+  const inScope: CalibrationScores['inScope'] = [];
+  const realOos: CalibrationScores['oosGroups'][number] = [];
+  const pseudo: CalibrationScores['oosGroups'][number] = [];
+  for (const [f, fold] of folds.entries()) {
+    log(`intent: calibrating on ${fold.calTrain.length} examples of ${labels.length - fold.held.size} labels (${nHeld} intents held out as unknown${folds.length > 1 ? `, fold ${f + 1}/${folds.length}` : ''})`);
+    const score = foldScorer(set, fold, o, o.seed + 1 + f);
+    for (const i of fold.valIn) {
+      const { label, p, d } = score(i);
+      inScope.push({ correct: label === set.norm[i]!.label, p, d });
     }
-    const groups = [realOos, pseudo];
-    const tuned = tuneOosRule(o.oosScore, o.distanceWeight, inScope, groups, o.inScopeWeight, o.maxInScopeLoss, o.distanceFloor);
-    calibrationScores = { inScope, oosGroups: groups };
-    oosRule = tuned.rule;
-    calibration = {
+    realOos.push(...fold.valOos.map(score));
+    pseudo.push(...fold.valPseudo.map(score));
+  }
+  const groups = [realOos, pseudo];
+  const tuned = tuneOosRule(o.oosScore, o.distanceWeight, inScope, groups, o.inScopeWeight, o.maxInScopeLoss, o.distanceFloor);
+  log(`intent: ${describeRule(tuned.rule)} (validation in-scope accuracy ${tuned.inScopeAccuracy.toFixed(3)}, out-of-scope recall ${tuned.oosRecall.toFixed(3)})`);
+  return {
+    calibration: {
       method: 'held-out-intents',
       threshold: tuned.rule.threshold,
       rule: tuned.rule,
@@ -669,36 +730,29 @@ export async function trainIntentClassifier(
       validationOutOfScope: realOos.length + pseudo.length,
       inScopeAccuracy: tuned.inScopeAccuracy,
       oosRecall: tuned.oosRecall,
-    };
-    log(`intent: ${describeRule(tuned.rule)} (validation in-scope accuracy ${tuned.inScopeAccuracy.toFixed(3)}, out-of-scope recall ${tuned.oosRecall.toFixed(3)})`);
-  } else {
-    oosRule = { ...SOFTMAX_ONLY, threshold: o.fallbackThreshold };
-    calibration = { method: 'fallback', threshold: o.fallbackThreshold, rule: oosRule, heldOutIntents: [], validationInScope: 0, validationOutOfScope: 0, inScopeAccuracy: NaN, oosRecall: NaN };
-    log(`intent: too little data to calibrate; threshold ${o.fallbackThreshold}`);
-  }
-
-  // --- final model on everything ---
-  log(`intent: training on ${norm.length} examples, ${labels.length} labels`);
-  const weights = trainSoftmax(
-    { dense: prepared.dense, dim, labels: prepared.labels, nClasses: labels.length, sparse: o.lexicalScale > 0 ? (prepared.sparse as SparseVec[]) : undefined, sparseDim },
-    { ...softmax, seed: o.seed },
-  );
-  const distance = oosRule.score === 'combined' ? fitDistance(prepared.dense, dim, prepared.labels, labels.map((_, c) => c !== oosIdx), o) : null;
-  const trainSeconds = (performance.now() - t1) / 1000;
-  const meta: IntentModelMeta = {
-    version: INTENT_METHOD_VERSION,
-    labels,
-    threshold: oosRule.threshold,
-    oosRule,
-    fingerprint: intentFingerprint(examples, encoderChecksum, o),
-    encoderChecksum,
-    dim,
-    options: o,
-    examples: examples.length,
-    calibration,
-    trainSeconds,
+    },
+    calibrationScores: { inScope, oosGroups: groups },
+    oosRule: tuned.rule,
   };
-  return { classifier: new IntentClassifier(weights, meta, distance), embedSeconds, trainSeconds, calibrationScores };
+}
+
+/** A fold's calibration model (trained without its held-out intents and validation part), as a scorer of one example. */
+function foldScorer(set: TrainingSet, fold: Fold, o: IntentTrainOptions, seed: number): (i: number) => { label: string; p: number; d: number; predictedOos: boolean } {
+  const { labels, prepared, dim, oosIdx, norm } = set;
+  const calLabels = labels.map((_, i) => i).filter((i) => !fold.held.has(i));
+  const relabel = new Map(calLabels.map((c, k) => [c, k]));
+  const tr = subset(prepared, fold.calTrain, relabel, dim);
+  const w = trainSoftmax({ dense: tr.dense, dim, labels: tr.labels, nClasses: calLabels.length, sparse: tr.sparse, sparseDim: tr.sparse ? sparseDimOf(o) : 0 }, { ...softmaxOptions(o), seed });
+  const calDistance = o.oosScore === 'combined' ? fitDistance(tr.dense, dim, tr.labels, calLabels.map((c) => c !== oosIdx), o) : null;
+  const calMeta = { labels: calLabels.map((c) => labels[c]!), options: o, oosRule: SOFTMAX_ONLY } as IntentModelMeta;
+  const cal = new IntentClassifier(w, calMeta);
+  return (i: number) => {
+    const v = prepared.dense.subarray(i * dim, i * dim + dim);
+    const p = cal.probabilities(v, norm[i]!.text);
+    const r = cal.decide(p, 0, 1);
+    const d = calDistance && wordCount(norm[i]!.text) >= o.distanceMinWords ? calDistance.score(v) : NaN;
+    return { label: r.intent, p: r.top[0]?.score ?? 0, d, predictedOos: r.outOfScope };
+  };
 }
 
 /** Classifies many texts: one batched embedding pass, then the head. */
