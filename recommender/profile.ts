@@ -179,8 +179,7 @@ export function interestOf(hist: readonly WeightedItem[], items: ItemMatrix): Fl
     for (let d = 0; d < dim; d++) v[d]! += weight * items.data[off + d]!;
     total += weight;
   }
-  // normalized twice, as when a stated preference could be mixed in between: the same floats as before
-  return total > 0 ? normalizeInPlace(normalizeInPlace(v)) : null;
+  return total > 0 ? normalizeInPlace(v) : null;
 }
 
 export function profileOptions(opts: ProfileOptions = {}): Required<ProfileOptions> {
