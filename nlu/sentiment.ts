@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AutoModelForSequenceClassification, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { Config, Device, Dtype } from '../core/config.js';
+import { SENTIMENTS, type Sentiment } from '../store/types.js';
 import { ModelNotFoundError } from './encoder-types.js';
 import { BatchedModel, type ModelMeta } from './batched-model.js';
 import { validateInput } from './encoder-types.js';
@@ -14,8 +15,9 @@ import { checkModelFolder, loadOnDevice, sessionOptions, WEIGHTS } from './onnx-
 // coalesced into batched forward passes like the shared encoder's; bulk calls sort by length so
 // batches carry little padding.
 
-export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
-export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
+/** The classifier's labels, in its output order: the sentiments the store keeps on messages. */
+export const SENTIMENT_LABELS = SENTIMENTS;
+export type SentimentLabel = Sentiment;
 
 export interface SentimentResult {
   label: SentimentLabel;
