@@ -19,4 +19,21 @@ describe('follow-ups about what was shown', () => {
     expect(detectBrandFollowUp('show me prestige only', brands)).toBeNull();
     expect(detectBrandFollowUp('philips', new Set())).toBeNull();
   });
+
+  it.each([
+    ['more options', 'more'],
+    ['show more', 'more'],
+    ['any others?', 'more'],
+    ['which one is best among these', 'best'],
+    ['which is better?', 'best'],
+    ['ok add it to cart', 'cart'],
+    ['put this in my cart', 'cart'],
+    ['under 1000 pls', 'budget'],
+  ])('"%s" is a %s follow-up', (text, kind) => {
+    expect(detectFollowUp(text)?.kind).toBe(kind);
+  });
+
+  it.each(['which phone is good for gaming under 15000', 'more about your return policy', 'how do i add items to my cart on the website and pay with cod'])('"%s" is no follow-up of that kind', (text) => {
+    expect(['best', 'more', 'cart']).not.toContain(detectFollowUp(text)?.kind);
+  });
 });

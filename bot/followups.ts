@@ -7,6 +7,9 @@ export type FollowUp =
   | { kind: 'similar' }
   | { kind: 'budget' }
   | { kind: 'stock' }
+  | { kind: 'more' }
+  | { kind: 'best' }
+  | { kind: 'cart' }
   | { kind: 'brand'; brand: string }
   | { kind: 'refine'; words: string[] };
 
@@ -18,7 +21,14 @@ export function detectFollowUp(text: string): FollowUp | null {
   const words = t.split(/\s+/);
   if (words.length > 8) return null;
   // "anything under 1000?", "below 2k": the last request with a new budget.
-  if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have)\s+)*(?:under|below|less than|within|upto|up to|max|around)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?\s*\??$/.test(t)) return { kind: 'budget' };
+  if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have)\s+)*(?:under|below|less than|within|upto|up to|max|around)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only|na|ji))*\s*\??$/.test(t)) return { kind: 'budget' };
+  // "more options", "show more", "any others?": the same request, past what was shown.
+  if (/^(?:(?:show|any|got|give me|see|some)\s+)?(?:more(?:\s+(?:options|products|items|like these|of these))?|others|other ones|next)(?:\s+(?:pls|please|plz))?\s*\??$/.test(t)) return { kind: 'more' };
+  // "which one is best among these", "which is the best one": the best rated of what was shown.
+  // Not "which phone is good for gaming", a new request.
+  if ((/\bwhich\b.{0,20}\b(?:best|better|good|top)\b/.test(t) && (/\b(?:these|them|those|one|ones|among|above|shown)\b/.test(t) || words.length <= 4)) || /\b(?:best|better) (?:one|among (?:these|them|those)|of (?:these|them|those))\b/.test(t)) return { kind: 'best' };
+  // "add it to cart", "buy this one": the product in focus, with its Add to cart button.
+  if (/\b(?:add|put)\b.{0,20}\b(?:to|in|into) (?:my |the )?(?:cart|basket|bag)\b|^(?:ok |okay |then )?(?:i will |i'll |ill )?(?:buy|take|order) (?:it|this|that|this one|that one)\b/.test(t)) return { kind: 'cart' };
   const ord = t.match(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?: one| item| product)?/);
   if (ord && /\b(one|item|product|show|that|the|tell|about|more|buy|take|want)\b/.test(t)) return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
   if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b/.test(t)) return { kind: 'cheaper' };

@@ -14,7 +14,7 @@ earring envelope eraser extension fan file filter flask flower football frame fr
 furniture game gamepad geyser gift glass glove goggle grinder guitar hairdryer hammer handbag hanger headphone headset
 heater helmet hoodie humidifier iron jacket jar jean jeans jersey jewellery jewelry juicer jug jumper kadai
 kajal kettle keyboard kindle kit knife kurta kurti lamp laptop leggings lehenga lens lipstick lock lotion
-lunchbox mascara mat mattress microwave mirror mixer mixie mobile modem monitor mop mouse mug napkin
+lunchbox machine mascara mat mattress microwave mirror mixer mixie mobile modem monitor mop mouse mug napkin
 necklace nightdress notebook nutella oil oven pad paint palazzo pan pant pants paper pen pencil pendant perfume
 phone pillow planner plant plate pot powerbank printer projector purse pyjama quilt rack racket radio
 razor refrigerator remote ring robot router rug sandal saree sari scale scanner scarf scooter screen
@@ -23,6 +23,7 @@ stand stapler steamer stick sticker stool stove suit suitcase sunglass sunscreen
 table tablet tap tawa tea teddy television tent thermos tie tiffin toaster toothbrush toothpaste top towel
 toy track tracksuit trimmer trolley trouser tshirt t-shirt tub tv umbrella underwear vacuum vase vest wallet
 wardrobe washer watch webcam wig wipe wire wok yoga harddisk hdd ssd pendrive drive disk memory
+cell lantern ornament poster sign badge magnet tin crate tray incense diya rangoli torch flashlight cartridge ink toner marker crayon scissors glue tape label ribbon wrap balloon holder hook rope pouch belt hat mask sanitizer doormat tablecloth coaster fork saucer teapot tumbler container whisk spatula ladle tongs griller processor sealer frother maker dispenser purifier broom dustbin bin hub dongle reader tripod stylus protector guard skin sleeve microphone mic joystick controller extender repeater switch receiver soundbar band tracker inverter ups stabilizer tubelight charm keychain wreath garland figurine statue bell nightlight biscuit coffee spice dryfruit sweets organiser organizer
 `;
 
 export const RETAIL_NOUNS: ReadonlySet<string> = new Set(WORDS.split(/\s+/).filter(Boolean));

@@ -8,7 +8,7 @@ import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { applyNotificationRequest, notificationRequest } from './notifications.js';
 import { ASKS_FOR_HINDI, glossHinglish, mostlyHinglish } from './hinglish.js';
-import { namesRetailThing } from './retail-nouns.js';
+import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
 import { correctWord, vocabularyOf } from './spelling.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
@@ -23,6 +23,8 @@ export interface DialogState {
   /** Products shown last, in order, for "the second one". */
   lastProducts: string[];
   lastQuery?: { text: string; minPrice?: number; maxPrice?: number; category?: string };
+  /** Every product shown for lastQuery so far ("more options" shows the next ones). */
+  shownForQuery?: string[];
   focusProductId?: string;
   /** Turn at which suggestions were last pushed without being asked for. */
   lastInjectedTurn: number;
@@ -216,6 +218,9 @@ const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tel
 const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
+/** Words that make a different thing of the noun after them ("washing machine"), unlike "hanging lanterns". */
+const COMPOUND_GERUNDS = 'washing|sewing|sleeping|running|walking|shaving|swimming|fishing|reading|hearing|dining|dressing|ironing|writing|drawing|gaming';
+
 /** First words of titles that are no brand ("Set of 3 …", "New …"). */
 const NOT_BRANDS = new Set('set pack new the a an with for and of in on combo pair mini large small premium classic original'.split(' '));
 const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|performance|build)\b/i;
@@ -310,7 +315,7 @@ export class ShopBot extends ActivityHandler {
   private readonly hours: BusinessHours | undefined;
   private readonly texts: Texts;
   /** The catalogue's title words, for correcting typos in product requests (rebuilt after a minute). */
-  private vocabulary: { words: Map<string, number>; at: number } | null = null;
+  private vocabulary: { words: Map<string, number>; kinds: Set<string>; at: number } | null = null;
   /** The catalogue's brands, for "philips only" (rebuilt after a minute). */
   private brandWords: { words: Set<string>; at: number } | null = null;
 
@@ -763,10 +768,16 @@ export class ShopBot extends ActivityHandler {
     const words = thingWords(text);
     if (words.length === 0) return text;
     // Rebuilt a minute after the last build: products change through the admin API.
-    if (!this.vocabulary || Date.now() - this.vocabulary.at > 60_000) this.vocabulary = { words: vocabularyOf(this.store.products.titles()), at: Date.now() };
+    if (!this.vocabulary || Date.now() - this.vocabulary.at > 60_000) {
+      // The names of kinds of things (category words, things shops sell) and brands: what a typo may become.
+      const kinds = new Set<string>([...this.brands()]);
+      for (const { category } of this.store.products.categories()) for (const w of category.toLowerCase().match(/[a-z]{4,}/g) ?? []) kinds.add(w);
+      for (const n of RETAIL_NOUNS) kinds.add(n).add(`${n}s`).add(`${n}es`);
+      this.vocabulary = { words: vocabularyOf(this.store.products.titles()), kinds, at: Date.now() };
+    }
     let out = text;
     for (const w of words) {
-      const fixed = correctWord(w, this.vocabulary.words);
+      const fixed = correctWord(w, this.vocabulary.words, this.vocabulary.kinds);
       if (fixed) out = out.replace(new RegExp(`\\b${w}\\b`, 'i'), fixed);
     }
     return out;
@@ -788,6 +799,9 @@ export class ShopBot extends ActivityHandler {
   private sellsThing(head: string, candidates: readonly { productId: string }[], byId: ReadonlyMap<string, Product>, text = ''): boolean {
     const name = LOCAL_NAMES[head] ?? head;
     if (name.length < 3 || GENERIC_WORDS.has(name)) return true;
+    // "washing machine", "sleeping bag": the thing is the pair of words, which a sewing machine is not.
+    const kind = new RegExp(`\\b(${COMPOUND_GERUNDS}) ${name}s?\\b`, 'i').exec(text);
+    if (kind) return this.store.products.search(`${kind[1]} ${name}`, { limit: 30 }).some((p) => new RegExp(`\\b${kind[1]} ${name}`, 'i').test(ownPart(p.title)));
     // "dinner set", "sofa sets": a set of the thing, which "Dinner Candles" is not.
     const set = new RegExp(`\\b${name}s? (sets?|combos?)\\b`, 'i').exec(text);
     if (set) return this.store.products.search(`${name} ${set[1]}`, { limit: 30 }).some((p) => new RegExp(`\\b${name}s? ${set[1]!.replace(/s$/, '')}`, 'i').test(p.title));
@@ -842,7 +856,8 @@ export class ShopBot extends ActivityHandler {
   }
 
   /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
-  private async shop(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, category?: string, brand?: string): Promise<void> {
+  private async shop(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, within: { category?: string | undefined; brand?: string; exclude?: ReadonlySet<string> } = {}): Promise<void> {
+    const { category, brand, exclude } = within;
     // A new request (not a follow-up of what was shown) replaces the product in focus; the name of
     // the thing it asks for is read with its typos corrected ("hedphones under 2k").
     const text = category ? request : this.spelled(request);
@@ -873,7 +888,12 @@ export class ShopBot extends ActivityHandler {
     if (candidates.length === 0 && parent && parent.includes('>')) {
       const wider = await ask({ ...prices, category: parent });
       const byId = productsOf(wider.map((c) => c.productId));
-      candidates = this.namingTheThing(text, head, wider, byId).filter((c) => titleNames(byId.get(c.productId)?.title ?? '', head ?? ''));
+      // The kind asked for too: cheaper "steam irons" are not dry irons.
+      const kinds = head ? modifiersOf(text, head).filter((m) => !COLOURS.includes(m)) : [];
+      candidates = this.namingTheThing(text, head, wider, byId).filter((c) => {
+        const title = byId.get(c.productId)?.title ?? '';
+        return titleNames(title, head ?? '') && kinds.every((m) => title.toLowerCase().includes(m));
+      });
     }
     if (candidates.length === 0 && category) {
       // A follow-up ("cheaper", "under 1000") that the kind of product shown cannot meet: said so,
@@ -887,7 +907,26 @@ export class ShopBot extends ActivityHandler {
     // two candidates name it in their own title, only those are shown.
     const byId = productsOf(candidates.map((c) => c.productId));
     let intro = this.t(ctx, nlu.intent === 'recommendation_request' ? 'shop.picks' : 'shop.found');
-    let pool = this.namingTheThing(text, head, candidates, byId);
+    let pool = this.namingTheThing(text, head, candidates, byId).filter((c) => !exclude?.has(c.productId));
+    // None of them is the thing ("fairy lights": incense and cake candles) though the store sells
+    // it: the things themselves, as the nearest.
+    // A category that holds one kind ("Smartphones") names its products; "Candles & Lights" does not.
+    const oneKind = (category: string | undefined) => !/[&,]/.test((category ?? '').split('>').pop() ?? '') && categoryNames(category ?? '', head ?? '');
+    const isTheThing = (c: { productId: string }) => titleNames(byId.get(c.productId)?.title ?? '', head ?? '') || oneKind(byId.get(c.productId)?.category);
+    if (!category && head && !brand && pool.length > 0 && !pool.some(isTheThing)) {
+      const things = (await this.services.recommender.recommend({ customerId, query: plural(head), filters: prices, conversationId, k: 30 })).filter((c) => !exclude?.has(c.productId));
+      const named = productsOf(things.map((c) => c.productId));
+      const theThing = things.filter((c) => titleNames(named.get(c.productId)?.title ?? '', head) || oneKind(named.get(c.productId)?.category));
+      if (theThing.length > 0) {
+        for (const c of theThing) byId.set(c.productId, named.get(c.productId)!);
+        pool = theThing;
+        intro = this.t(ctx, 'shop.nearestLine', { thing: plural(thingPhrase(text, head)) });
+      }
+    }
+    if (exclude && pool.length === 0) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), this.t(ctx, 'shop.noMore')));
+      return;
+    }
     // A thing the catalogue does not sell ("hair dryer", "double bedsheet") is said so, not filled
     // with products that share a word of it. A line the store carries ("kindle paperwhite" where it
     // sells other Kindles) is offered as the nearest, labelled as such.
@@ -935,8 +974,13 @@ export class ShopBot extends ActivityHandler {
       if (coloured.length > 0) pool = coloured;
     }
     let suggestions = pool.slice(0, 5);
-    /** What a card has that was asked for ("43 inch"), in the customer's own words. */
+    /** What a card has that was asked for ("43 inch", "black"), in the customer's own words. */
     const asked = new Map<string, string>();
+    // A colour the title states, said on the card: long titles are cut before it.
+    for (const c of suggestions) {
+      const col = colours.find((x) => new RegExp(`\\b${x}\\b`).test(byId.get(c.productId)?.title.toLowerCase() ?? ''));
+      if (col) asked.set(c.productId, col);
+    }
     if (attributes.length) {
       const fitting = pool.filter((c) => {
         const p = byId.get(c.productId);
@@ -951,6 +995,7 @@ export class ShopBot extends ActivityHandler {
     }
     suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(this.texts, this.locale(ctx), byId.get(c.productId), c.reason, nlu.entities.priceMax, asked.get(c.productId)) }));
     state.lastInjectedTurn = state.turn;
+    state.shownForQuery = [...(exclude ? (state.shownForQuery ?? []) : []), ...suggestions.map((c) => c.productId)].slice(-60);
     await this.show(ctx, state, customerId, suggestions, intro);
   }
 
@@ -1000,25 +1045,48 @@ export class ShopBot extends ActivityHandler {
         return;
       }
     }
+    if (follow.kind === 'best' && state.lastProducts.length > 1) {
+      // The best rated of what was shown, its many ratings weighing more than a few perfect ones.
+      const score = (p: Product) => (p.rating ?? 0) * Math.log10((p.ratingCount ?? 0) + 10);
+      const best = this.store.products.getMany(state.lastProducts).sort((a, b) => score(b) - score(a))[0];
+      if (best && best.rating !== null) {
+        const L = this.locale(ctx);
+        await this.say(ctx, 'shop.bestOf', { product: shortTitle(best.title), rating: this.texts.number(best.rating, L, 1), count: this.texts.number(best.ratingCount ?? 0, L) });
+        return this.describe(ctx, state, customerId, best.id);
+      }
+    }
+    if (follow.kind === 'cart') {
+      // A chat cannot fill the page's cart: the product's card is, one tap away.
+      const id = state.focusProductId ?? (state.lastProducts.length === 1 ? state.lastProducts[0] : undefined);
+      const p = id ? this.store.products.get(id) : undefined;
+      const button = this.t(ctx, 'card.addToCart');
+      if (p) await ctx.sendActivity(MessageFactory.carousel([this.card(ctx, p, '')], this.t(ctx, 'cart.tapToAdd', { product: shortTitle(p.title), button })));
+      else await this.say(ctx, 'cart.whichOne', { button });
+      return;
+    }
     const last = state.lastQuery;
-    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brand} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, this.shownCategory(state) ?? last?.category, follow.brand);
+    if (follow.kind === 'more' && last) {
+      const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
+      return this.shop(ctx, state, customerId, last.text, refined, { category: this.shownCategory(state) ?? last.category, exclude: new Set([...(state.shownForQuery ?? []), ...state.lastProducts]) });
+    }
+    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brand} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, { category: this.shownCategory(state) ?? last?.category, brand: follow.brand });
     if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'recommend something', nlu);
     if (follow.kind === 'cheaper') {
       const prices = this.store.products.getMany(state.lastProducts).map((p) => p.price);
       const maxPrice = prices.length ? Math.min(...prices) - 1 : last.maxPrice;
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined, this.shownCategory(state) ?? last.category);
+      return this.shop(ctx, state, customerId, last.text, refined, { category: this.shownCategory(state) ?? last.category });
     }
     if (follow.kind === 'budget') {
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(nlu.entities.priceMax !== undefined ? { priceMax: nlu.entities.priceMax } : {}), ...(nlu.entities.priceMin !== undefined ? { priceMin: nlu.entities.priceMin } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined, this.shownCategory(state) ?? last.category);
+      return this.shop(ctx, state, customerId, last.text, refined, { category: this.shownCategory(state) ?? last.category });
     }
     // A colour or a size of what was shown ("blue one?", "only 32 inch ones"); with nothing similar
     // to show, the last request again. The new words go first: the last word stays the thing.
     const words = follow.kind === 'refine' ? follow.words : [];
     const text = `${words.join(' ')} ${last.text}`.trim();
     const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
-    return this.shop(ctx, state, customerId, text, refined, this.shownCategory(state) ?? last.category);
+    return this.shop(ctx, state, customerId, text, refined, { category: this.shownCategory(state) ?? last.category });
   }
 
   /**

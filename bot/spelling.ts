@@ -35,14 +35,17 @@ export function vocabularyOf(titles: Iterable<string>): Map<string, number> {
 /** Words of the store's service, not of its products: a typo of one ("cancle") is never made a product ("candle"). */
 const SERVICE_WORDS = 'cancel order orders refund return replace exchange delivery deliver payment invoice account password address status track tracking courier parcel warranty policy support agent human complaint'.split(' ');
 
+/** Whom and what a thing is for ("mens kurta", "kids watch"): words, not typos. */
+const WHO_AND_WHAT_FOR = new Set('mens womens ladies gents kids boys girls baby babies teens adults unisex home office school party travel daily score match'.split(' '));
+
 /**
  * The catalogue word a typo stands for, or null: the word itself is not in the vocabulary, and a
  * word used at least twice is one edit away (two for words of eight letters or more); the most
  * used of the nearest wins. Words under four letters are left alone ("gym" is no "gum").
  */
-export function correctWord(word: string, vocabulary: ReadonlyMap<string, number>): string | null {
+export function correctWord(word: string, vocabulary: ReadonlyMap<string, number>, kinds?: ReadonlySet<string>): string | null {
   const w = word.toLowerCase();
-  if (w.length < 4 || !/^[a-z]+$/.test(w) || vocabulary.has(w)) return null;
+  if (w.length < 4 || !/^[a-z]+$/.test(w) || vocabulary.has(w) || WHO_AND_WHAT_FOR.has(w)) return null;
   if (SERVICE_WORDS.some((sw) => editDistance(w, sw, 1) <= 1)) return null;
   const max = w.length >= 8 ? 2 : 1;
   let best: string | null = null;
@@ -51,6 +54,8 @@ export function correctWord(word: string, vocabulary: ReadonlyMap<string, number
   for (const [candidate, count] of vocabulary) {
     // A typo rarely changes both first letters: skipping those keeps the scan cheap.
     if (count < 2 || (candidate[0] !== w[0] && candidate[1] !== w[1])) continue;
+    // Only into a name of a kind of thing or a brand ("headphones", "kindle"), never into any title word ("score" is no "store").
+    if (kinds && !kinds.has(candidate)) continue;
     const d = editDistance(w, candidate, max);
     if (d < bestDistance || (d === bestDistance && count > bestCount)) {
       best = candidate;
