@@ -1,7 +1,8 @@
 import type { ProductReviewDigest } from '../reviews/product-digest.js';
 
 // What the dialogue layer needs from NLU, retrieval, the recommender and review analytics, as small
-// interfaces. app/wiring.ts adapts the real components to them; the policy never reaches past these.
+// interfaces. app/wiring.ts adapts the real components to them (review digests come as reviews/
+// builds them, reviews/product-digest.ts); the policy never reaches past these.
 
 export type SentimentLabel = 'positive' | 'neutral' | 'negative';
 
