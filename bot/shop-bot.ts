@@ -32,11 +32,6 @@ export interface DialogState {
   orderLookup?: { orderId?: string; email?: string; attempts: number };
 }
 
-/** What the bot remembers of a customer across conversations and channels (UserState). */
-export interface Profile {
-  statedPreferences: string[];
-}
-
 export interface HandoffRequest {
   conversationId: string;
   customerId: string;
@@ -198,7 +193,6 @@ const REASONS: [RegExp, string, string][] = [
   [/^often bought together with (.+)$/, 'boughtTogether', 'product'],
   [/^often bought with (.+)$/, 'boughtWith', 'product'],
   [/^similar to (.+)$/, 'similarTo', 'product'],
-  [/^matches what you told us you like$/, 'statedLikes', ''],
   [/^popular in (.+)$/, 'popularIn', 'category'],
   [/^popular right now$/, 'popular', ''],
   [/^matches your request in (.+)$/, 'matchesIn', 'category'],
@@ -308,7 +302,6 @@ export class ShopBot extends ActivityHandler {
   private readonly dialog: StatePropertyAccessor<DialogState>;
   /** Bot Framework dialogs for the multi-turn flows; their stack is kept in ConversationState. */
   private readonly dialogs: DialogSet;
-  private readonly profile: StatePropertyAccessor<Profile>;
   private readonly every: number;
   private readonly minConfidence: number;
   private readonly log: (line: string) => void;
@@ -332,7 +325,6 @@ export class ShopBot extends ActivityHandler {
     this.dialogs = new DialogSet(conversationState.createProperty('dialogStack'));
     this.texts = opts.texts ?? defaultTexts;
     this.dialogs.add(new OrderChangeDialog(store, this.texts));
-    this.profile = userState.createProperty<Profile>('profile');
     this.every = opts.suggestionEveryTurns ?? 3;
     this.minConfidence = opts.minConfidence ?? 0.5;
     this.log = opts.log ?? ((l) => console.error(l));
@@ -863,11 +855,6 @@ export class ShopBot extends ActivityHandler {
     const text = category ? request : this.spelled(request);
     if (!category) state.focusProductId = undefined;
     state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}), ...(category ? { category } : {}) };
-    const wanted = nlu.entities.colors.concat(nlu.entities.sizes);
-    if (wanted.length) {
-      const profile = await this.profile.get(ctx, { statedPreferences: [] });
-      profile.statedPreferences = [...new Set([...wanted, ...profile.statedPreferences])].slice(0, 20);
-    }
     // Named measures ("43 inch", "15 litre") are requirements: ask for more candidates and keep
     // those that state them; when none does, show the nearest and say so.
     const attributes = attributesOf(text);

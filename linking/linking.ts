@@ -479,16 +479,13 @@ export function consolidateLive(store: Store, customerId: string, channel: 'web'
   return keeper;
 }
 
-/** One profile after merging customers: the source's stated preferences join the target's (see CustomerUserState). */
+/** One user state after merging customers: what the target lacks comes from the source (see CustomerUserState). */
 export function mergeProfiles(store: Store, targetId: string, sourceId: string): void {
   const { state } = store;
-  type Stored = { profile?: { statedPreferences?: unknown } } & Record<string, unknown>;
-  const source = state.get<Stored>(profileKey(sourceId))?.value;
+  const source = state.get<Record<string, unknown>>(profileKey(sourceId))?.value;
   if (!source) return;
-  const target = state.get<Stored>(profileKey(targetId))?.value ?? {};
-  const prefs = (p: Stored | undefined) => (Array.isArray(p?.profile?.statedPreferences) ? (p.profile.statedPreferences as unknown[]).filter((x): x is string => typeof x === 'string') : []);
-  const merged: Stored = { ...source, ...target, profile: { ...source.profile, ...target.profile, statedPreferences: [...new Set([...prefs(target), ...prefs(source)])].slice(0, 20) } };
-  state.put(profileKey(targetId), merged);
+  const target = state.get<Record<string, unknown>>(profileKey(targetId))?.value ?? {};
+  state.put(profileKey(targetId), { ...source, ...target });
   state.delete(profileKey(sourceId));
 }
 
