@@ -103,6 +103,22 @@ function referralOf(r: unknown): Referral | undefined {
   return { ref, ...(typeof source === 'string' ? { source: source.slice(0, 64) } : {}), ...(typeof type === 'string' ? { type: type.slice(0, 64) } : {}) };
 }
 
+/** Every messaging event of a Page webhook body from a valid sender (at most 100 entries of 100 events). */
+function* senderEvents(body: unknown): Generator<{ ev: MessagingEvent; psid: string; entryTime: unknown }> {
+  if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'page') return;
+  const entries = (body as { entry?: unknown }).entry;
+  if (!Array.isArray(entries)) return;
+  for (const entry of entries.slice(0, 100)) {
+    const messaging = (entry as { messaging?: unknown })?.messaging;
+    if (!Array.isArray(messaging)) continue;
+    const entryTime = (entry as { time?: unknown }).time;
+    for (const ev of messaging.slice(0, 100) as MessagingEvent[]) {
+      const psid = ev?.sender?.id;
+      if (validPsid(psid)) yield { ev, psid, entryTime };
+    }
+  }
+}
+
 /**
  * Pulls the customer messages out of one webhook body; anything else is ignored. Referrals come as
  * `messaging[].referral` (m.me link into an existing thread: a message with no text) and as
@@ -112,41 +128,31 @@ function referralOf(r: unknown): Referral | undefined {
  */
 export function parseWebhook(body: unknown): MessengerInbound[] {
   const out: MessengerInbound[] = [];
-  if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'page') return out;
-  const entries = (body as { entry?: unknown }).entry;
-  if (!Array.isArray(entries)) return out;
-  for (const entry of entries.slice(0, 100)) {
-    const messaging = (entry as { messaging?: unknown })?.messaging;
-    if (!Array.isArray(messaging)) continue;
-    const entryTime = (entry as { time?: unknown }).time;
-    for (const ev of messaging.slice(0, 100) as MessagingEvent[]) {
-      const psid = ev?.sender?.id;
-      if (typeof psid !== 'string' || !/^\d{1,32}$/.test(psid)) continue;
-      if (ev.message && !isEcho(ev.message.is_echo)) {
-        const payload = ev.message.quick_reply?.payload;
-        const text = typeof ev.message.text === 'string' ? ev.message.text : undefined;
-        const mid = typeof ev.message.mid === 'string' && ev.message.mid.length > 0 ? { messageId: ev.message.mid } : {};
-        const media = text === undefined || text.trim() === '' ? mediaOf(ev.message.attachments, ev.message.sticker_id) : [];
-        let unreadable: Unreadable | undefined;
-        if (text !== undefined && text.length > MAX_MESSAGE_CHARS) unreadable = { kind: 'too_long', chars: text.length };
-        else if (media.length > 0) unreadable = { kind: 'attachment', media };
-        out.push({
-          channel: 'messenger',
-          externalId: psid,
-          ...(text !== undefined ? { text } : {}),
-          ...(typeof payload === 'string' && !unreadable ? { value: payload } : {}),
-          ...mid,
-          ...(unreadable ? { unreadable } : {}),
-        });
-      } else if (ev.postback && typeof ev.postback.payload === 'string') {
-        const referral = referralOf(ev.postback.referral);
-        const key = eventKey('postback', psid, ev.postback.mid, ev.timestamp, entryTime);
-        out.push({ channel: 'messenger', externalId: psid, value: ev.postback.payload, ...(typeof ev.postback.title === 'string' ? { text: ev.postback.title.slice(0, MAX_MESSAGE_CHARS) } : {}), ...(key ? { messageId: key } : {}), ...(referral ? { referral } : {}) });
-      } else if (!ev.message) {
-        const referral = referralOf(ev.referral);
-        const key = eventKey('referral', psid, undefined, ev.timestamp, entryTime);
-        if (referral) out.push({ channel: 'messenger', externalId: psid, ...(key ? { messageId: key } : {}), referral });
-      }
+  for (const { ev, psid, entryTime } of senderEvents(body)) {
+    if (ev.message && !isEcho(ev.message.is_echo)) {
+      const payload = ev.message.quick_reply?.payload;
+      const text = typeof ev.message.text === 'string' ? ev.message.text : undefined;
+      const mid = typeof ev.message.mid === 'string' && ev.message.mid.length > 0 ? { messageId: ev.message.mid } : {};
+      const media = text === undefined || text.trim() === '' ? mediaOf(ev.message.attachments, ev.message.sticker_id) : [];
+      let unreadable: Unreadable | undefined;
+      if (text !== undefined && text.length > MAX_MESSAGE_CHARS) unreadable = { kind: 'too_long', chars: text.length };
+      else if (media.length > 0) unreadable = { kind: 'attachment', media };
+      out.push({
+        channel: 'messenger',
+        externalId: psid,
+        ...(text !== undefined ? { text } : {}),
+        ...(typeof payload === 'string' && !unreadable ? { value: payload } : {}),
+        ...mid,
+        ...(unreadable ? { unreadable } : {}),
+      });
+    } else if (ev.postback && typeof ev.postback.payload === 'string') {
+      const referral = referralOf(ev.postback.referral);
+      const key = eventKey('postback', psid, ev.postback.mid, ev.timestamp, entryTime);
+      out.push({ channel: 'messenger', externalId: psid, value: ev.postback.payload, ...(typeof ev.postback.title === 'string' ? { text: ev.postback.title.slice(0, MAX_MESSAGE_CHARS) } : {}), ...(key ? { messageId: key } : {}), ...(referral ? { referral } : {}) });
+    } else if (!ev.message) {
+      const referral = referralOf(ev.referral);
+      const key = eventKey('referral', psid, undefined, ev.timestamp, entryTime);
+      if (referral) out.push({ channel: 'messenger', externalId: psid, ...(key ? { messageId: key } : {}), referral });
     }
   }
   return out;
@@ -161,23 +167,14 @@ const watermarkOf = (v: unknown): number | undefined => (typeof v === 'number' &
 /** The `message_deliveries` and `message_reads` events of one webhook body; malformed ones skipped. */
 export function parseReceipts(body: unknown): MessengerReceipt[] {
   const out: MessengerReceipt[] = [];
-  if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'page') return out;
-  const entries = (body as { entry?: unknown }).entry;
-  if (!Array.isArray(entries)) return out;
-  for (const entry of entries.slice(0, 100)) {
-    const messaging = (entry as { messaging?: unknown })?.messaging;
-    if (!Array.isArray(messaging)) continue;
-    for (const ev of messaging.slice(0, 100) as MessagingEvent[]) {
-      const psid = ev?.sender?.id;
-      if (!validPsid(psid)) continue;
-      if (ev.read && typeof ev.read === 'object') {
-        const watermark = watermarkOf(ev.read.watermark);
-        if (watermark !== undefined) out.push({ psid, kind: 'read', watermark });
-      } else if (ev.delivery && typeof ev.delivery === 'object') {
-        const mids = Array.isArray(ev.delivery.mids) ? ev.delivery.mids.filter((m): m is string => typeof m === 'string' && m.length > 0 && m.length <= 512).slice(0, 100) : [];
-        const watermark = watermarkOf(ev.delivery.watermark) ?? 0;
-        if (mids.length > 0 || watermark > 0) out.push({ psid, kind: 'delivery', watermark, mids });
-      }
+  for (const { ev, psid } of senderEvents(body)) {
+    if (ev.read && typeof ev.read === 'object') {
+      const watermark = watermarkOf(ev.read.watermark);
+      if (watermark !== undefined) out.push({ psid, kind: 'read', watermark });
+    } else if (ev.delivery && typeof ev.delivery === 'object') {
+      const mids = Array.isArray(ev.delivery.mids) ? ev.delivery.mids.filter((m): m is string => typeof m === 'string' && m.length > 0 && m.length <= 512).slice(0, 100) : [];
+      const watermark = watermarkOf(ev.delivery.watermark) ?? 0;
+      if (mids.length > 0 || watermark > 0) out.push({ psid, kind: 'delivery', watermark, mids });
     }
   }
   return out;
@@ -189,18 +186,9 @@ export function parseReceipts(body: unknown): MessengerReceipt[] {
  */
 export function lastWrites(body: unknown): { psid: string; timestamp: unknown }[] {
   const out: { psid: string; timestamp: unknown }[] = [];
-  if (typeof body !== 'object' || body === null || (body as { object?: unknown }).object !== 'page') return out;
-  const entries = (body as { entry?: unknown }).entry;
-  if (!Array.isArray(entries)) return out;
-  for (const entry of entries.slice(0, 100)) {
-    const messaging = (entry as { messaging?: unknown })?.messaging;
-    if (!Array.isArray(messaging)) continue;
-    for (const ev of messaging.slice(0, 100) as MessagingEvent[]) {
-      const psid = ev?.sender?.id;
-      if (!validPsid(psid)) continue;
-      const wrote = (ev.message && !isEcho(ev.message.is_echo)) || (!ev.message && (ev.postback || ev.referral));
-      if (wrote) out.push({ psid, timestamp: ev.timestamp });
-    }
+  for (const { ev, psid } of senderEvents(body)) {
+    const wrote = (ev.message && !isEcho(ev.message.is_echo)) || (!ev.message && (ev.postback || ev.referral));
+    if (wrote) out.push({ psid, timestamp: ev.timestamp });
   }
   return out;
 }
