@@ -3,9 +3,9 @@
 // linked to their source reviews; filters by category and date; CSV / JSON export.
 // Staff only: the page signs in like the agent console (same session per tab) and sends the token
 // with every API call; exports are fetched with it and saved from a blob.
-import { mountStaffLogin, signedOutMessage } from './staff-login.js';
+import { staffPage } from './staff-login.js';
 import { sentimentChart, sentimentLegend, ratingChart, sparkline, bucket } from './charts.js';
-import { clear, el, fmtDate, getJson, loadStaffSession, pct, productImage, sentimentPill, staffHeaders, staffSignOut, stars } from './common.js';
+import { clear, el, fmtDate, getJson, pct, productImage, sentimentPill, staffHeaders, stars } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -40,69 +40,41 @@ ui.to.value = state.to;
 ui.search.value = state.q;
 
 // ---------- staff session ----------
-let session = loadStaffSession();
 let started = false;
-
-const login = mountStaffLogin($('login-view'), {
-  onSession: (s) => {
-    session = s;
-    showApp();
+const page = staffPage({
+  loginView: $('login-view'),
+  main: ui.main,
+  me: ui.me,
+  logout: ui.logout,
+  onReady: () => {
+    if (started) return void loadList();
+    started = true;
+    syncUrl();
+    void loadList();
   },
 });
-
-function showLogin(message) {
-  ui.main.hidden = true;
-  ui.me.hidden = true;
-  ui.logout.hidden = true;
-  login.show(message);
-}
-
-function showApp() {
-  login.hide();
-  ui.main.hidden = false;
-  ui.me.hidden = false;
-  ui.me.textContent = session.agent.name;
-  ui.logout.hidden = false;
-  if (started) return void loadList();
-  started = true;
-  syncUrl();
-  void loadList();
-}
-
-/** The session was refused (revoked, expired): back to the sign-in form. */
-function sessionEnded() {
-  session = null;
-  void staffSignOut(null);
-  showLogin('Your session has ended; please sign in again.');
-}
+const sessionEnded = () => page.ended();
 
 /** GET of an insights API URL with the session token; a 401 shows the sign-in form. */
 async function api(url) {
-  if (!session) throw new Error('not signed in');
+  if (!page.session) throw new Error('not signed in');
   try {
-    return await getJson(url, { headers: staffHeaders(session, { accept: 'application/json' }) });
+    return await getJson(url, { headers: staffHeaders(page.session, { accept: 'application/json' }) });
   } catch (err) {
     if (err.status === 401) sessionEnded();
     throw err;
   }
 }
 
-ui.logout.addEventListener('click', async () => {
-  const s = session;
-  session = null;
-  showLogin('Signing out…');
-  const done = await staffSignOut(s);
-  login.say(signedOutMessage(done));
-});
 
 /** Exports need the token too, which a plain link cannot send: fetch, then save the blob. */
 async function download(link) {
-  if (!session || link.getAttribute('aria-busy') === 'true') return;
+  if (!page.session || link.getAttribute('aria-busy') === 'true') return;
   link.setAttribute('aria-busy', 'true');
   const label = link.textContent;
   link.textContent = 'Preparing…';
   try {
-    const res = await fetch(link.href, { headers: staffHeaders(session) });
+    const res = await fetch(link.href, { headers: staffHeaders(page.session) });
     if (res.status === 401) return sessionEnded();
     if (!res.ok) {
       const body = await res.json().catch(() => ({}));
@@ -510,5 +482,5 @@ window.addEventListener('resize', () => {
   }, 200);
 });
 
-if (session) showApp();
-else showLogin('');
+if (page.session) page.show();
+else page.showLogin('');

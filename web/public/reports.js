@@ -2,9 +2,9 @@
 // resolution times per agent and team, CSAT, and the questions the bot could not answer, grouped by
 // meaning. Signs in like the console (same session per tab); the API refuses other roles (403).
 // Everything a customer or an agent wrote is shown as text (common.js el()), never as HTML.
-import { mountStaffLogin, signedOutMessage } from './staff-login.js';
+import { staffPage } from './staff-login.js';
 import { barChart, dailyChart, dailyLegend, ratingChart } from './charts.js';
-import { clear, el, fmtDuration, getJson, loadStaffSession, pct, staffHeaders, staffSignOut } from './common.js';
+import { clear, el, fmtDuration, getJson, pct, staffHeaders } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -37,42 +37,8 @@ ui.from.value = state.from;
 ui.to.value = state.to;
 
 // ---------- staff session ----------
-let session = loadStaffSession();
-const login = mountStaffLogin($('login-view'), {
-  onSession: (s) => {
-    session = s;
-    showApp();
-  },
-});
-
-function showLogin(message) {
-  ui.main.hidden = true;
-  ui.me.hidden = true;
-  ui.logout.hidden = true;
-  login.show(message);
-}
-
-function showApp() {
-  login.hide();
-  ui.main.hidden = false;
-  ui.me.hidden = false;
-  ui.me.textContent = session.agent.name;
-  ui.logout.hidden = false;
-  void load();
-}
-
-function sessionEnded() {
-  session = null;
-  void staffSignOut(null);
-  showLogin('Your session has ended; please sign in again.');
-}
-
-ui.logout.addEventListener('click', async () => {
-  const s = session;
-  session = null;
-  showLogin('Signing out…');
-  login.say(signedOutMessage(await staffSignOut(s)));
-});
+const page = staffPage({ loginView: $('login-view'), main: ui.main, me: ui.me, logout: ui.logout, onReady: () => void load() });
+const sessionEnded = () => page.ended();
 
 function query() {
   return new URLSearchParams({ from: state.from, to: state.to }).toString();
@@ -88,10 +54,10 @@ ui.form.addEventListener('submit', (e) => {
 /** The export needs the token, which a plain link cannot send: fetch, then save the blob. */
 ui.csv.addEventListener('click', async (e) => {
   e.preventDefault();
-  if (!session || ui.csv.getAttribute('aria-busy') === 'true') return;
+  if (!page.session || ui.csv.getAttribute('aria-busy') === 'true') return;
   ui.csv.setAttribute('aria-busy', 'true');
   try {
-    const res = await fetch(ui.csv.href, { headers: staffHeaders(session) });
+    const res = await fetch(ui.csv.href, { headers: staffHeaders(page.session) });
     if (res.status === 401) return sessionEnded();
     if (!res.ok) {
       const body = await res.json().catch(() => ({}));
@@ -114,14 +80,14 @@ ui.csv.addEventListener('click', async (e) => {
 });
 
 async function load() {
-  if (!session) return;
+  if (!page.session) return;
   const token = ++state.token;
   history.replaceState(null, '', `${location.pathname}?${query()}`);
   ui.csv.href = `/api/reports/export.csv?${query()}`;
   ui.report.setAttribute('aria-busy', 'true');
   ui.info.textContent = 'Loading…';
   try {
-    const { body } = await getJson(`/api/reports?${query()}`, { headers: staffHeaders(session, { accept: 'application/json' }) });
+    const { body } = await getJson(`/api/reports?${query()}`, { headers: staffHeaders(page.session, { accept: 'application/json' }) });
     if (token !== state.token) return;
     ui.forbidden.hidden = true;
     ui.report.hidden = false;
@@ -247,5 +213,5 @@ function table(caption, head, rows, id) {
   ]);
 }
 
-if (session) showApp();
-else showLogin();
+if (page.session) page.show();
+else page.showLogin();

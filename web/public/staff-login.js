@@ -1,7 +1,7 @@
 // The staff sign-in view the agent console and the insights page share: one form, one behaviour.
 // Each page has an empty <main id="login-view" class="login-wrap" hidden data-note="…"> (the note
 // says who the page is for); this module fills it and wires it to the shared session in common.js.
-import { bindStaffLogin, el, saveStaffSession, staffHeaders } from './common.js';
+import { bindStaffLogin, el, loadStaffSession, saveStaffSession, staffHeaders, staffSignOut } from './common.js';
 
 function field(id, label, type, autocomplete) {
   return el('div', { class: 'field' }, [
@@ -109,3 +109,46 @@ export function mountStaffLogin(view, { onSession, beforeSubmit = () => {} }) {
 export function signedOutMessage(done) {
   return done ? 'Signed out.' : 'Signed out in this tab; the server could not be reached, so the session ends when it expires.';
 }
+
+/**
+ * A staff page's session (insights, reports): the sign-in view, the name and "Sign out" in the top
+ * bar, and a refused session ending back at the form. `onReady` runs each time the page is shown
+ * signed in; `page.session` is the current session or null.
+ */
+export function staffPage({ loginView, main, me, logout, onReady }) {
+  const page = { session: loadStaffSession() };
+  const login = mountStaffLogin(loginView, {
+    onSession: (s) => {
+      page.session = s;
+      page.show();
+    },
+  });
+  page.showLogin = (message) => {
+    main.hidden = true;
+    me.hidden = true;
+    logout.hidden = true;
+    login.show(message);
+  };
+  page.show = () => {
+    login.hide();
+    main.hidden = false;
+    me.hidden = false;
+    me.textContent = page.session.agent.name;
+    logout.hidden = false;
+    onReady();
+  };
+  /** The session was refused (revoked, expired): back to the sign-in form. */
+  page.ended = () => {
+    page.session = null;
+    void staffSignOut(null);
+    page.showLogin('Your session has ended; please sign in again.');
+  };
+  logout.addEventListener('click', async () => {
+    const s = page.session;
+    page.session = null;
+    page.showLogin('Signing out…');
+    login.say(signedOutMessage(await staffSignOut(s)));
+  });
+  return page;
+}
+
