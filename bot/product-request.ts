@@ -52,14 +52,14 @@ export function hasAttribute(productText: string, a: Attribute): boolean {
 
 /** Words that never name the thing wanted: requests, politeness, quantities, qualities. */
 const NOT_HEAD = new Set(
-  'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to rs inr price of in with and or to from by at on is are can do have has which what that this these those'.split(' ')
+  'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to rs inr price prices rate rates cost costs of in with and or to from by at on is are can do have has which what that this these those'.split(' ')
     // Sizes, counts and materials said after the thing ("kurta xl", "dumbbells 5kg pair", "bedsheet cotton").
     // Verbs of asking ("recommend something", "suggest a gift") name no thing.
     .concat('recommend recommended suggest suggested browse search see check tell give send help sell sells selling carry stock'.split(' '))
     // "Sets" and "combos" count the thing ("sofa sets", "dinner set"): the thing is the word before.
     // When: "bitcoin price today" names no "today".
     .concat('today tomorrow tonight yesterday now week weeks month months year years daily'.split(' '))
-    .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper'.split(' ')),
+    .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper gold silver'.split(' ')),
 );
 /**
  * Words that, right after the thing in a product title, make the product something for it:
