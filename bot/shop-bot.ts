@@ -69,6 +69,10 @@ const ORDER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'c
 const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_invoice', 'check_invoices', 'check_cancellation_fee']);
 const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
 const HUMAN_INTENTS = new Set(['contact_human_agent']);
+/** A hello, however long, and "anyone there?" / "is this working?". */
+const HELLO_THERE = /^\s*(?:h+e+l+o+w*|h+i+|he+y+|hlo+)\b[\s,!.]*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home)|(?:is )?(?:this|it) working|(?:are )?(?:you|u) there)?\s*[?!.]*\s*$/i;
+/** "what can you do", "what all can u help me with", "how can you help". */
+const CAPABILITIES = /^\s*(?:so |ok |and )?(?:what (?:all )?(?:can|do) (?:you|u) (?:do|help(?: me)?(?: with)?)|how (?:can|do) (?:you|u) help(?: me)?|what (?:all )?(?:can|do) (?:you|u) help (?:me )?with|what are (?:you|u) (?:for|able to do))\s*[?!.]*\s*$/i;
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
 /** Words that name no product even where a title contains them. */
 const GENERIC_WORDS = new Set(
@@ -78,7 +82,7 @@ const GENERIC_WORDS = new Set(
 /** Indian English names of things whose titles say otherwise. */
 const LOCAL_NAMES: Readonly<Record<string, string>> = { mixie: 'mixer', mixy: 'mixer', fridge: 'refrigerator', geyser: 'heater', telly: 'tv', specs: 'spectacle', almirah: 'wardrobe' };
 const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get'.split(' '));
-const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|k|kk|alright|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|theek hai|thik hai)[\s,.!]*)+(?:thanks?|thank you|ty)?[\s.!]*$/i;
+const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|okk+|okie(?: dokie)?|okey(?: dokey)?|k|kk|alright|alrighty|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|theek hai|thik hai)[\s,.!]*)+(?:thanks?|thank you|ty)?[\s.!]*$/i;
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
@@ -120,9 +124,9 @@ function asksForPerson(text: string): boolean {
   if (/^\s*(agents?|human|operator|representative|executive|customer care|customer service|support)\s*(please|pls|plz)?\s*[.!?]*\s*$/i.test(text)) return true;
   // "is a human available?", "is there any human here", "can a real person help me"
   if (/^\s*(?:any|a|some|koi)\s+(?:human|real person|agent|person)\b/i.test(text)) return true;
-  if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;
+  if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me|check|look (?:at|into)|handle|see to)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;
   // A call back is a person: "call me back", "give me a call", "pls ring me".
-  if (/\bescalate\b|\bcall ?back\b|\bcall me back\b|\bgive me a (?:call|ring)\b|\b(?:ring|phone) me\b|\b(?:talk|speak|chat|connect me)\s+(?:to|with)\s+(?:support|customer support|your team|the team|someone)\b/i.test(text)) return true;
+  if (/\bescalate\b|\bcall ?back\b|\bcall me back\b|\b(?:arrange|schedule|request|book|need|want|get) (?:a |me a )?(?:call|phone call)\b|\bcall from (?:support|your team|the team|customer care|someone|an agent)\b|\bgive me a (?:call|ring)\b|\b(?:ring|phone) me\b|\b(?:talk|speak|chat|connect me)\s+(?:to|with)\s+(?:support|customer support|your team|the team|someone)\b/i.test(text)) return true;
   return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
 }
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
@@ -511,6 +515,12 @@ export class ShopBot extends ActivityHandler {
       state.lowConfidenceStreak = 0;
       await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.acknowledged')));
       return;
+    }
+
+    // "hellooo is this working", "what all can u help me with": the greeting says what the bot does.
+    if (HELLO_THERE.test(text) || CAPABILITIES.test(text)) {
+      state.lowConfidenceStreak = 0;
+      return this.greet(ctx, state, customerId);
     }
 
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.

@@ -182,6 +182,18 @@ describe('shopping conversations', () => {
     const from = other.events.length;
     await say(other, { text: 'call me back please my number is with you' });
     expect(other.events.slice(from).some((e) => e.event === 'handoff')).toBe(true);
+    // Asking for a call or for a human to check is asking for a person.
+    for (const text of ['please arrange a call from support', 'can a real human check my case']) {
+      const client = await server.customerClient();
+      const at = client.events.length;
+      await say(client, { text });
+      expect(client.events.slice(at).some((e) => e.event === 'handoff'), text).toBe(true);
+    }
+    // A long hello and "what can you do" get the greeting that says what the bot does.
+    for (const text of ['helloooo is this working', 'what all can u help me with']) {
+      const hello = await say(await server.customerClient(), { text });
+      expect(hello.texts.join(' '), text).toMatch(/I can help you find products/);
+    }
     // SQL-looking input names no product: no cards.
     const sql = await say(await server.customerClient(), { text: "' OR 1=1 --" });
     expect(sql.cards).toHaveLength(0);

@@ -18,6 +18,14 @@ describe('chatMood', () => {
       'u guys cancelled my order without telling me why',
       'the delivery person asked me for extra money',
       'item is totally different from what was shown in the pic',
+      'ordered a phone got a soap bar inside the box',
+      'your courier guy threw my parcel over the gate',
+      'customer care kept me on hold for 40 mins and disconnected',
+      'package was wet and the book inside is ruined',
+      'no one informed me that my order was delayed',
+      'bad bad bad. never shopping here',
+      'refund amount is less than what i paid',
+      "i received someone else's order",
     ]) {
       expect(chatMood(text, positive).label, text).toBe('negative');
       expect(chatMood(text, neutral).label, text).toBe('negative');
