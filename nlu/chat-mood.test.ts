@@ -15,6 +15,7 @@ describe('chatMood', () => {
       'worst experience ever 😡',
       'very disappointed with the delivery',
       'my tv screen came cracked, who will pay for this',
+      'the mixer arrived broken',
       'u guys cancelled my order without telling me why',
       'the delivery person asked me for extra money',
       'item is totally different from what was shown in the pic',
@@ -40,6 +41,7 @@ describe('chatMood', () => {
     expect(complaintSignals('steam iron under 1500').strength).toBe(0);
     expect(complaintSignals('i used the iron once, how do i clean it').strength).toBe(0);
     expect(complaintSignals('is the colour different from the photo usually?').strength).toBe(0);
+    expect(complaintSignals('who will pay the return shipping').strength).toBe(0);
     for (const text of ['very bad quality, earphones stopped working in 2 days', 'product was used and dirty when i opened the box!!', 'nice, another delay. really professional', 'i am a regular customer and this is how you treat me'])
       expect(chatMood(text, neutral).label, text).toBe('negative');
   });
