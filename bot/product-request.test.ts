@@ -49,6 +49,7 @@ describe('head noun of a product request', () => {
     expect(titleNames('TP-Link AC750 Dual Band Wireless Cable Router', 'router')).toBe(true);
     expect(titleNames('Gizga Essentials Webcam Cover, Privacy Protector', 'webcam')).toBe(false);
     expect(titleNames('Tizum Mouse Pad/ Computer Mouse Mat with Anti-Slip Base', 'mouse')).toBe(false);
+    expect(titleNames('Sounce Gold Plated 3.5 mm Headphone Splitter', 'headphone')).toBe(false);
     // A thing that is itself a cover or a bag: the next word names it again.
     expect(titleNames('AirCase Protective Laptop Bag Sleeve fits Upto 15.6" Laptop', 'bag')).toBe(true);
     expect(titleNames('Crystal Frog Phone Charm', 'phone')).toBe(false);

@@ -66,7 +66,7 @@ const NOT_HEAD = new Set(
  * "Router Cable", "Webcam Cover", "Mouse Pad", "Smart Watch Strap".
  */
 const FOR_THE_THING = new Set(
-  'cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit'.split(' '),
+  'cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers'.split(' '),
 );
 /** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
 const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable)$/;
