@@ -311,10 +311,8 @@ export class ShopBot extends ActivityHandler {
   private readonly log: (line: string) => void;
   private readonly hours: BusinessHours | undefined;
   private readonly texts: Texts;
-  /** The catalogue's title words, for correcting typos in product requests (rebuilt after a minute). */
-  private vocabulary: { words: Map<string, number>; kinds: Set<string>; at: number } | null = null;
-  /** The catalogue's brands, for "philips only" (rebuilt after a minute). */
-  private brandWords: { words: Set<string>; at: number } | null = null;
+  /** The catalogue's words (see catalogueWords), read from its titles at most once a minute. */
+  private words: { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; at: number } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -479,7 +477,7 @@ export class ShopBot extends ActivityHandler {
     state.lowConfidenceStreak = understood ? 0 : state.lowConfidenceStreak + 1;
 
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
-    const follow = state.lastQuery || state.lastProducts.length ? (detectFollowUp(text) ?? (text.length <= 60 ? detectBrandFollowUp(text, this.brands()) : null)) : null;
+    const follow = state.lastQuery || state.lastProducts.length ? (detectFollowUp(text) ?? (text.length <= 60 ? detectBrandFollowUp(text, this.catalogueWords().brands) : null)) : null;
     if (follow) {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
@@ -769,17 +767,10 @@ export class ShopBot extends ActivityHandler {
   private spelled(text: string): string {
     const words = thingWords(text);
     if (words.length === 0) return text;
-    // Rebuilt a minute after the last build: products change through the admin API.
-    if (!this.vocabulary || Date.now() - this.vocabulary.at > 60_000) {
-      // The names of kinds of things (category words, things shops sell) and brands: what a typo may become.
-      const kinds = new Set<string>([...this.brands()]);
-      for (const { category } of this.store.products.categories()) for (const w of category.toLowerCase().match(/[a-z]{4,}/g) ?? []) kinds.add(w);
-      for (const n of RETAIL_NOUNS) kinds.add(n).add(`${n}s`).add(`${n}es`);
-      this.vocabulary = { words: vocabularyOf(this.store.products.titles()), kinds, at: Date.now() };
-    }
+    const { vocabulary, kinds } = this.catalogueWords();
     let out = text;
     for (const w of words) {
-      const fixed = correctWord(w, this.vocabulary.words, this.vocabulary.kinds);
+      const fixed = correctWord(w, vocabulary, kinds);
       if (fixed) out = out.replace(new RegExp(`\\b${w}\\b`, 'i'), fixed);
     }
     return out;
@@ -1087,20 +1078,29 @@ export class ShopBot extends ActivityHandler {
   }
 
   /**
-   * The catalogue's brands: a title's first word that starts at least two titles. A brand the
-   * kind of product shown does not carry still narrows it ("only philips" after cheap dry irons
-   * is answered "none", not with a new search).
+   * The catalogue's words, from one read of its titles, rebuilt a minute after the last build
+   * (products change through the admin API):
+   * - vocabulary: title words and how often they occur, for spelling;
+   * - brands: a title's first word that starts at least two titles; a brand the kind of product
+   *   shown does not carry still narrows it ("only philips" after cheap dry irons is answered "none");
+   * - kinds: what a typo may become, the names of kinds of things (category words, things shops
+   *   sell) and brands.
    */
-  private brands(): Set<string> {
-    if (!this.brandWords || Date.now() - this.brandWords.at > 60_000) {
-      const counts = new Map<string, number>();
-      for (const title of this.store.products.titles()) {
+  private catalogueWords(): { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string> } {
+    if (!this.words || Date.now() - this.words.at > 60_000) {
+      const titles = this.store.products.titles();
+      const firsts = new Map<string, number>();
+      for (const title of titles) {
         const first = /^[a-z][a-z0-9-]+/.exec(title.toLowerCase())?.[0];
-        if (first && !NOT_BRANDS.has(first)) counts.set(first, (counts.get(first) ?? 0) + 1);
+        if (first && !NOT_BRANDS.has(first)) firsts.set(first, (firsts.get(first) ?? 0) + 1);
       }
-      this.brandWords = { words: new Set([...counts].filter(([, n]) => n >= 2).map(([w]) => w)), at: Date.now() };
+      const brands = new Set([...firsts].filter(([, n]) => n >= 2).map(([w]) => w));
+      const kinds = new Set<string>(brands);
+      for (const { category } of this.store.products.categories()) for (const w of category.toLowerCase().match(/[a-z]{4,}/g) ?? []) kinds.add(w);
+      for (const n of RETAIL_NOUNS) kinds.add(n).add(`${n}s`).add(`${n}es`);
+      this.words = { vocabulary: vocabularyOf(titles), kinds, brands, at: Date.now() };
     }
-    return this.brandWords.words;
+    return this.words;
   }
 
   private stockLine(ctx: TurnContext, p: Product): string {
