@@ -10,12 +10,12 @@
 // Screenshots of what was checked: walk-shots/a11y/ (git-ignored).
 //
 // Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations } from '../testing/axe.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -23,8 +23,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots', 'a11y');
 const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
 const PRODUCT = { email: 'product@example.com', password: process.env.SHOPBOT_PRODUCT_PASSWORD ?? 'demo-product' };
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 interface Running {
   url: string;
   close(): Promise<void>;
@@ -62,22 +60,6 @@ async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.waitForTimeout(200);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
-}
-
-/**
- * Runs axe-core on the page (open shadow roots included, so the widget too) and returns the serious
- * and critical violations, one line per element.
- */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the pages' CSP (scripts from this origin only) stays on.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;void 0`);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }).axe;
-    const res = await axe.run(document, { resultTypes: ['violations'] });
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  if (process.env.A11Y_VERBOSE) for (const v of violations) console.log(`[axe] ${v.impact} ${v.id}: ${v.nodes.length} × ${v.nodes.slice(0, 3).join(' ')}`);
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}): ${n}`));
 }
 
 // ---------- widget helpers (Playwright's CSS selectors pierce the widget's open shadow root) ----------

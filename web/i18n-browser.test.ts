@@ -2,10 +2,9 @@
 // real server (testing/test-server.ts) on 127.0.0.1: a shop page embeds the widget with
 // data-locale="hi"; its own texts come from the Hindi widget catalogue, the bot answers in Hindi
 // and the product cards show ₹ prices as Intl formats them for hi-IN. Screenshots go to walk-shots/.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -13,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../testing/test-server.js';
 import type { ChatClient } from '../testing/test-client.js';
 import { translate } from '../core/i18n.js';
+import { axeViolations } from '../testing/axe.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots', 'i18n');
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DEVANAGARI = /\p{Script=Devanagari}/u;
 const hiPrice = (amount: number) => new Intl.NumberFormat('hi-IN', { style: 'currency', currency: 'INR', maximumFractionDigits: 0 }).format(amount);
 const w = (key: string) => translate('hi', `widget:${key}`);
@@ -33,16 +32,6 @@ async function hindiShop(widgetServer: string): Promise<{ url: string; close(): 
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
   return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/`, close: () => new Promise((r) => http.close(() => r())) };
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;void 0`);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const res = await axe.run(document, { resultTypes: ['violations'] });
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}): ${n}`));
 }
 
 describe('the widget in Hindi (Chromium, data-locale="hi")', () => {

@@ -5,7 +5,6 @@
 // them as CSV. A live guest's out-of-scope questions are marked by the real bot and show up too.
 // Screenshots: web/screenshots/reports.png (README) and walk-shots/reports-*.png.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -15,6 +14,7 @@ import { botTexts, conversationOf, type ChatClient } from '../testing/test-clien
 import { openStore, type Store } from '../store/index.js';
 import { defaultTexts } from '../core/i18n.js';
 import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, SETTLED_NOW, TEAMS } from '../testing/reports-scenario.js';
+import { axeViolations } from '../testing/axe.js';
 
 // The servers here run with the store's default settings: report days are Asia/Kolkata's.
 const STORE_ZONE = defaultTexts.settings.timeZone;
@@ -24,19 +24,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots');
 const README_SHOTS = join(ROOT, 'web', 'screenshots');
 const ADMIN = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Serious and critical axe-core violations on the page, as in a11y.test.ts. */
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;void 0`);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const res = await axe.run(document, { resultTypes: ['violations'] });
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id} (${v.help}): ${n}`));
-}
-
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
