@@ -957,8 +957,10 @@ export class ShopBot extends ActivityHandler {
     }
     // A colour asked for is a requirement where the titles say it ("Red Polkadot Coffee Mug").
     const colours = nlu.entities.colors.map((c) => c.toLowerCase()).filter((c) => COLOURS.includes(c));
+    /** The asked colour a product's title states, if any. */
+    const colourOf = (id: string) => colours.find((col) => new RegExp(`\\b${col}\\b`).test(byId.get(id)?.title.toLowerCase() ?? ''));
     if (colours.length) {
-      const coloured = pool.filter((c) => colours.some((col) => new RegExp(`\\b${col}\\b`).test(byId.get(c.productId)?.title.toLowerCase() ?? '')));
+      const coloured = pool.filter((c) => colourOf(c.productId) !== undefined);
       if (coloured.length > 0) pool = coloured;
     }
     let suggestions = pool.slice(0, 5);
@@ -966,7 +968,7 @@ export class ShopBot extends ActivityHandler {
     const asked = new Map<string, string>();
     // A colour the title states, said on the card: long titles are cut before it.
     for (const c of suggestions) {
-      const col = colours.find((x) => new RegExp(`\\b${x}\\b`).test(byId.get(c.productId)?.title.toLowerCase() ?? ''));
+      const col = colourOf(c.productId);
       if (col) asked.set(c.productId, col);
     }
     if (attributes.length) {
