@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayIn, startOfDay } from './zoned-day.js';
+import { addDays, dayIn, startOfDay } from './zoned-day.js';
 
 describe('days in the store time zone', () => {
   it('puts an instant on its local day', () => {
@@ -12,5 +12,9 @@ describe('days in the store time zone', () => {
     expect(new Date(startOfDay('2026-12-03', 'UTC')).toISOString()).toBe('2026-12-03T00:00:00.000Z');
     expect(new Date(startOfDay('2026-03-29', 'Europe/London')).toISOString()).toBe('2026-03-29T00:00:00.000Z');
     expect(new Date(startOfDay('2026-03-30', 'Europe/London')).toISOString()).toBe('2026-03-29T23:00:00.000Z');
+  });
+  it('counts calendar days across month ends', () => {
+    expect(addDays('2026-02-28', 1)).toBe('2026-03-01');
+    expect(addDays('2026-03-08', -29)).toBe('2026-02-07');
   });
 });

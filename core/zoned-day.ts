@@ -38,3 +38,8 @@ export function startOfDay(day: string, timeZone: string): number {
   at = midnightUtc - offsetAt(at, timeZone);
   return at;
 }
+
+/** The calendar day `n` days after (or, negative, before) a day (YYYY-MM-DD); no time zone needed. */
+export function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}

@@ -1,4 +1,4 @@
-import { dayIn, startOfDay } from '../core/zoned-day.js';
+import { addDays, dayIn, startOfDay } from '../core/zoned-day.js';
 // A seeded set of conversations, hand-off tickets and ratings for the reports tests (not a test file
 // itself), and the figures they should give, computed here from the scenario as written: each visit
 // below is one chat by construction, so nothing is derived from the SQL in store/reports.ts.
@@ -268,8 +268,7 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
 
 /** REPORT_DAYS as instants in a time zone (the store's days; UTC gives REPORT_RANGE). */
 export function reportRange(timeZone = 'UTC'): { from: string; to: string } {
-  const after = new Date(Date.parse(`${REPORT_DAYS.to}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
-  return { from: new Date(startOfDay(REPORT_DAYS.from, timeZone)).toISOString(), to: new Date(startOfDay(after, timeZone)).toISOString() };
+  return { from: new Date(startOfDay(REPORT_DAYS.from, timeZone)).toISOString(), to: new Date(startOfDay(addDays(REPORT_DAYS.to, 1), timeZone)).toISOString() };
 }
 const DAY = 24 * 3600_000;
 

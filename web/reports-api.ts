@@ -1,4 +1,4 @@
-import { dayIn, startOfDay } from '../core/zoned-day.js';
+import { addDays, dayIn, startOfDay } from '../core/zoned-day.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requireStaff } from '../desk/staff-auth.js';
 import type { RouteHandler } from '../core/http.js';
@@ -68,10 +68,10 @@ const dayOf = (url: URL, name: string): string | undefined => {
 export function rangeOf(url: URL, now: number, timeZone = 'UTC'): { days: { from: string; to: string }; range: { from: string; to: string } } {
   const today = dayIn(now, timeZone);
   const to = dayOf(url, 'to') ?? today;
-  const from = dayOf(url, 'from') ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
+  const from = dayOf(url, 'from') ?? addDays(to, -29);
   // The days are the store's: from its midnight to the midnight after the last day.
   const start = startOfDay(from, timeZone);
-  const end = startOfDay(new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10), timeZone);
+  const end = startOfDay(addDays(to, 1), timeZone);
   if (end <= start) throw new BadRequest('from must not be after to');
   if (Math.round((end - start) / DAY_MS) > MAX_DAYS) throw new BadRequest(`a report covers at most ${MAX_DAYS} days`);
   return { days: { from, to }, range: { from: new Date(start).toISOString(), to: new Date(end).toISOString() } };
