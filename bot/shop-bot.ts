@@ -313,6 +313,8 @@ export class ShopBot extends ActivityHandler {
   private readonly texts: Texts;
   /** The catalogue's words (see catalogueWords), read from its titles at most once a minute. */
   private words: { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; at: number } | null = null;
+  /** The last text spelled() corrected, against which catalogue words. */
+  private lastSpelled: { text: string; out: string; words: object } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -767,12 +769,15 @@ export class ShopBot extends ActivityHandler {
   private spelled(text: string): string {
     const words = thingWords(text);
     if (words.length === 0) return text;
-    const { vocabulary, kinds } = this.catalogueWords();
+    const catalogue = this.catalogueWords();
+    // The routing step and the search of one turn ask for the same text: corrected once.
+    if (this.lastSpelled?.text === text && this.lastSpelled.words === catalogue) return this.lastSpelled.out;
     let out = text;
     for (const w of words) {
-      const fixed = correctWord(w, vocabulary, kinds);
+      const fixed = correctWord(w, catalogue.vocabulary, catalogue.kinds);
       if (fixed) out = out.replace(new RegExp(`\\b${w}\\b`, 'i'), fixed);
     }
+    this.lastSpelled = { text, out, words: catalogue };
     return out;
   }
 
