@@ -9,11 +9,12 @@ import { detectLanguage, englishOnlyReply } from './language.js';
 import { applyNotificationRequest, notificationRequest } from './notifications.js';
 import { ASKS_FOR_HINDI, glossHinglish, mostlyHinglish } from './hinglish.js';
 import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
+import { romaniseHindi } from './devanagari.js';
 import { correctWord, vocabularyOf } from './spelling.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
-import { catalogue, dateFormats, defaultTexts, hasKey, languages, SOURCE_LANGUAGE, type Locale, type Texts, type Vars } from '../core/i18n.js';
+import { catalogue, dateFormats, defaultTexts, hasKey, languages, SOURCE_LANGUAGE, translate, type Locale, type Texts, type Vars } from '../core/i18n.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
 export interface DialogState {
@@ -214,6 +215,13 @@ const THANKS = /^\s*(?:ok(?:ay)?[\s,]+)?(?:thanks?|thank ?(?:you|u)|thanku|thank
 /** A question, not the name of a thing. */
 const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
 const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
+/**
+ * The day's price of a commodity, currency or index ("gold rate today", "petrol price in delhi",
+ * "dollar rate"): news, not a product, though titles say "Gold" and "Silver".
+ */
+const MARKET_RATE = /\b(?:gold|silver|platinum|petrol|diesel|cng|dollar|usd|euro|pound|dirham|rupee|bitcoin|btc|ethereum|crypto(?:currency)?|sensex|nifty|share|stock)\s+(?:rates?|prices?|value)\b(?!\s*(?:under|below|within|upto|up to|less))|\b(?:rate|price|value) of (?:gold|silver|platinum|petrol|diesel|dollar|bitcoin|crypto|sensex|nifty)\b/i;
+/** Where one question of a message ends and the next begins. */
+const CLAUSE_BREAK = /[?.!;\n]+|\b(?:and|also|plus)\b/i;
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
 /** Words that make a different thing of the noun after them ("washing machine"), unlike "hanging lanterns". */
@@ -454,15 +462,20 @@ export class ShopBot extends ActivityHandler {
     // the out-of-scope refusal (nor a guess at what the words meant).
     // Romanised Hindi is read through an English gloss of its words; the answer says, in Hinglish,
     // that it comes in English.
-    const gloss = glossHinglish(said);
+    // Hindi in Devanagari is read the same way once its words are written in Latin letters.
+    const romanised = romaniseHindi(said);
+    const gloss = romanised ? (glossHinglish(romanised) ?? romanised) : glossHinglish(said);
     const text = gloss ?? said;
     const language = detectLanguage(said);
-    const hinglish = gloss !== null && !/\p{Script=Devanagari}/u.test(said) && (language.lang === 'hi' || mostlyHinglish(said));
+    const hinglish = gloss !== null && (romanised !== null || language.lang === 'hi' || mostlyHinglish(said));
     if ((language.lang !== 'en' && !hinglish) || (hinglish && ASKS_FOR_HINDI.test(said))) {
       await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson']), englishOnlyReply(language.lang === 'en' ? { lang: 'hi', name: 'Hindi' } : language, this.locale(ctx))));
       return;
     }
-    if (hinglish) await this.say(ctx, 'language.hinglishNote');
+    // In a Hindi conversation the bot's own words are Hindi already; elsewhere the answer says, in Hindi, that it comes in English.
+    if (romanised) {
+      if (this.locale(ctx).lang !== 'hi') await ctx.sendActivity(translate('hi', 'bot:language.answerInEnglish'));
+    } else if (hinglish) await this.say(ctx, 'language.hinglishNote');
 
     await ctx.sendActivity({ type: 'typing' });
     const nlu = await this.services.nlu.analyze(text);
@@ -567,20 +580,31 @@ export class ShopBot extends ActivityHandler {
     // unless it is a product request with a budget ("phone with emi under 15000"). An order action
     // on one's own order ("please cancel my order ORD-…") is the order flow's.
     const orderAction = understood && ORDER_INTENTS.has(nlu.intent) && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
-    if (topics.length > 0 && !orderAction && !this.productRequestWithBudget(text, nlu)) {
+    if (topics.length > 0 && !orderAction && (!this.productRequestWithBudget(text, nlu) || this.productAndPolicy(text))) {
       // An answer the store's people approved for this very question still comes first.
       const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId) }).catch(() => null);
       if (taught?.confident && taught.source?.kind === 'learned') {
         state.lowConfidenceStreak = 0;
         return this.answerFromKnowledge(ctx, taught);
       }
-      const answers = await this.topicAnswers(text, nlu);
+      // "do you have kindle and what is the warranty": the article answers its question, then the
+      // product part is searched, each with its own words.
+      const parts = this.productAndPolicy(text);
+      const answers = await this.topicAnswers(parts?.policy ?? text, parts ? null : nlu.vector);
+      if (answers.length > 0 && parts) {
+        state.lowConfidenceStreak = 0;
+        for (const a of answers) await ctx.sendActivity(a.answer);
+        return this.shop(ctx, state, customerId, parts.product, { ...nlu, intent: 'product_search' });
+      }
       if (answers.length > 0) {
         state.lowConfidenceStreak = 0;
         for (const a of answers.slice(0, -1)) await ctx.sendActivity(a.answer);
         return this.answerFromKnowledge(ctx, answers[answers.length - 1]!);
       }
     }
+
+    // Today's gold rate or petrol price is news, whatever the head makes of "rate" and "price".
+    if (MARKET_RATE.test(text)) return this.decline(ctx, state);
 
     // The store's own evidence decides scope before the intent head's threshold does: its help
     // articles, the catalogue, its orders. A message none of them supports is out of scope.
@@ -630,13 +654,7 @@ export class ShopBot extends ActivityHandler {
         );
         return;
       }
-      // A clear "not the shop's business" is not the bot failing: it does not count towards a hand-off.
-      state.lowConfidenceStreak = 0;
-      this.unanswered(ctx, 'out_of_scope');
-      await ctx.sendActivity(
-        MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'unsure.outOfScope')),
-      );
-      return;
+      return this.decline(ctx, state);
     }
 
     switch (nlu.intent) {
@@ -746,17 +764,36 @@ export class ShopBot extends ActivityHandler {
    * days for delivery"). Where one question names several topics ("upi refund takes how many
    * days": payments and refunds), the section nearest to the message decides.
    */
-  private async topicAnswers(text: string, nlu: Understanding): Promise<FaqAnswer[]> {
+  private async topicAnswers(text: string, vector: Float32Array | null | undefined): Promise<FaqAnswer[]> {
     const out: { slug: string; answer: FaqAnswer }[] = [];
-    for (const clause of text.split(/[?.!;\n]+|\b(?:and|also|plus)\b/i)) {
+    for (const clause of text.split(CLAUSE_BREAK)) {
       const slugs = this.services.faq.topics(clause).filter((slug) => !out.some((a) => a.slug === slug));
       if (slugs.length === 0) continue;
-      const found = await Promise.all(slugs.slice(0, 3).map(async (slug) => ({ slug, answer: await this.services.faq.fromArticle(text, slug, { vector: nlu.vector }).catch(() => null) })));
+      const found = await Promise.all(slugs.slice(0, 3).map(async (slug) => ({ slug, answer: await this.services.faq.fromArticle(text, slug, vector ? { vector } : {}).catch(() => null) })));
       const best = found.filter((f): f is { slug: string; answer: FaqAnswer } => f.answer !== null).sort((a, b) => b.answer.score - a.answer.score)[0];
       if (best) out.push(best);
       if (out.length === 2) break;
     }
     return out.map((o) => o.answer);
+  }
+
+  /**
+   * A message of two questions, one asking for a product and the other about a policy ("do you have
+   * kindle and what is the warranty", "is cod available? also show me pressure cookers"): the two
+   * parts, or null. The product part names a thing shops sell, which the catalogue has, and no
+   * policy word.
+   */
+  private productAndPolicy(text: string): { product: string; policy: string } | null {
+    const clauses = text.split(CLAUSE_BREAK).map((c) => c?.trim() ?? '').filter((c) => /[a-z]{2}/i.test(c));
+    if (clauses.length < 2) return null;
+    const product = clauses.find((c) => {
+      if (POLICY_WORDS.test(c) || this.services.faq.topics(c).length > 0) return false;
+      const things = (this.spelled(c).toLowerCase().match(/[a-z][a-z-]+/g) ?? []).filter((w) => namesRetailThing(w));
+      return things.length > 0 && this.store.products.search(things.join(' '), { limit: 1 }).length > 0;
+    });
+    if (!product) return null;
+    const policy = clauses.filter((c) => c !== product).join('; ');
+    return this.services.faq.topics(policy).length > 0 ? { product, policy } : null;
   }
 
   /** A budget and something the catalogue has: a product request, whatever policy words it carries. */
@@ -826,6 +863,13 @@ export class ShopBot extends ActivityHandler {
       if (topic && t.score >= 0.15 && !out.includes(topic)) out.push(topic);
     }
     return out.slice(0, 3);
+  }
+
+  /** Not the shop's business: declined politely. That is not the bot failing, so it does not count towards a hand-off. */
+  private async decline(ctx: TurnContext, state: DialogState): Promise<void> {
+    state.lowConfidenceStreak = 0;
+    this.unanswered(ctx, 'out_of_scope');
+    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'unsure.outOfScope')));
   }
 
   private async answerFromKnowledge(ctx: TurnContext, answer: FaqAnswer): Promise<void> {
@@ -930,9 +974,7 @@ export class ShopBot extends ActivityHandler {
       const line = modifiersOf(text, head).find((m) => candidates.filter((c) => leads(c.productId, m)).length >= 2);
       if (!line && !namesRetailThing(text) && !LOCAL_NAMES[head]) {
         // Nothing a shop sells ("a good movie to watch", "bitcoin price today"): not the shop's business.
-        this.unanswered(ctx, 'out_of_scope');
-        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'unsure.outOfScope')));
-        return;
+        return this.decline(ctx, state);
       }
       if (!line) {
         await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.notSold', { thing: phrase })));

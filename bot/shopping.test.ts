@@ -220,4 +220,28 @@ describe('shopping conversations', () => {
     expect(washing.cards).toHaveLength(0);
     expect(washing.texts.join(' ')).toMatch(/couldn.t find any washing machines/);
   }, 120_000);
+
+  it('answers both questions of "do you have X and what is the policy", declines the gold rate, and reads Hindi typed in Devanagari', async () => {
+    const c = await server.customerClient();
+    const both = await say(c, { text: 'do you have kindle and what is the warranty' });
+    expect(both.texts.join(' ')).toMatch(/Warranty/);
+    expect(both.cards.length).toBeGreaterThan(0);
+    for (const card of both.cards) expect(card.title).toMatch(/kindle/i);
+    const cod = await say(c, { text: 'show me phones under 10k and is cod available' });
+    expect(cod.texts.join(' ')).toMatch(/Cash on delivery/i);
+    for (const card of cod.cards) expect(server.store.products.get(idOf(card))!.price).toBeLessThanOrEqual(10_000);
+    expect(cod.cards.length).toBeGreaterThan(0);
+
+    const gold = await say(c, { text: 'what is the gold rate today' });
+    expect(gold.cards).toEqual([]);
+    expect(gold.texts.join(' ')).toMatch(/can't help with that/);
+    // Gold-coloured things are still products.
+    expect((await say(c, { text: 'gold plated earrings' })).cards.length).toBeGreaterThan(0);
+
+    const hindi = await say(c, { text: 'रिटर्न पॉलिसी क्या है' });
+    expect(hindi.texts.join(' ')).toMatch(/अंग्रेज़ी में ही जवाब.*Returns policy/s);
+    expect(hindi.texts.join(' ')).toMatch(/Returns policy/);
+    const weather = await say(c, { text: 'आज मौसम कैसा है' });
+    expect(weather.texts.join(' ')).toMatch(/English for now/);
+  }, 120_000);
 });

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { romaniseHindi } from './devanagari.js';
+import { glossHinglish } from './hinglish.js';
+
+describe('romaniseHindi', () => {
+  it('writes the shop words and the Hindi question words in Latin letters', () => {
+    expect(romaniseHindi('रिटर्न पॉलिसी क्या है')).toBe('return policy kya hai');
+    expect(romaniseHindi('मेरा रिफंड कब आएगा?')).toBe('mera refund kab aayega?');
+    expect(romaniseHindi('कैश ऑन डिलीवरी है क्या')).toBe('cash on delivery hai kya');
+  });
+
+  it('feeds the Hinglish gloss, which makes English of it', () => {
+    expect(glossHinglish(romaniseHindi('मेरा रिफंड कब आएगा?')!)).toBe('my refund when arrive?');
+    expect(glossHinglish(romaniseHindi('किसी इंसान से बात करनी है')!)).toMatch(/any human talk/);
+  });
+
+  it('keeps the Latin words of a mixed message', () => {
+    expect(romaniseHindi('ORD-123456 कहाँ है')).toBe('ORD-123456 kahan hai');
+  });
+
+  it('leaves alone Hindi it does not know (the honest "English for now" answers it)', () => {
+    expect(romaniseHindi('आज मौसम बहुत सुहावना है')).toBeNull();
+    expect(romaniseHindi('where is my order')).toBeNull();
+    expect(romaniseHindi('के का की')).toBeNull();
+  });
+});
