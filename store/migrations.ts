@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
+import type { Sql } from './sql/executor.js';
 
 // Schema history. Migrations are append-only: never edit one that has shipped, add a new one. Each is
 // applied in its own transaction together with its schema_migrations row, so a failed migration
@@ -10,13 +11,28 @@ export interface Migration {
   version: number;
   name: string;
   up: (db: Database.Database) => void;
+  /**
+   * The migration on PostgreSQL, only where translating its SQLite DDL cannot work (store/migrate-sql.ts
+   * translates the rest): SQL text, or a function over the async contract.
+   */
+  postgres?: string | ((sql: Sql) => Promise<void>);
 }
 
-const sql =
-  (text: string) =>
-  (db: Database.Database): void => {
+/** The SQL text of migrations written as `sql(...)`, which PostgreSQL runs translated. */
+const SQL_TEXT = new WeakMap<Migration['up'], string>();
+
+const sql = (text: string): Migration['up'] => {
+  const up = (db: Database.Database): void => {
     db.exec(text);
   };
+  SQL_TEXT.set(up, text);
+  return up;
+};
+
+/** A migration's SQLite DDL when it is plain SQL (undefined for one written as a function). */
+export function migrationSql(m: Migration): string | undefined {
+  return SQL_TEXT.get(m.up);
+}
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -261,6 +277,17 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
       INSERT INTO products_fts (products_fts) VALUES ('rebuild');
     `),
+    // PostgreSQL has no FTS5: a GIN index over the same document (english stemming, like porter),
+    // title, category and description weighted A, B, C as bm25's 10, 4, 2. Searches rank with
+    // ts_rank(products_fts_doc(title, description, category), query).
+    postgres: `
+      CREATE FUNCTION products_fts_doc(title TEXT, description TEXT, category TEXT) RETURNS tsvector
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        AS $$ SELECT setweight(to_tsvector('english', coalesce(title, '')), 'A')
+                  || setweight(to_tsvector('english', coalesce(category, '')), 'B')
+                  || setweight(to_tsvector('english', coalesce(description, '')), 'C') $$;
+      CREATE INDEX products_fts ON products USING gin (products_fts_doc(title, description, category));
+    `,
   },
   {
     version: 9,
@@ -582,6 +609,30 @@ export function validateMigrations(list: readonly Migration[]): void {
   if (names.size !== list.length) throw new StoreError('migration', 'migration names must be unique');
 }
 
+/** The table that records applied migrations (the same on both engines, PostgreSQL's translated). */
+export const SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`;
+
+/**
+ * The schema version of applied migrations (schema_migrations rows, by version); refuses a database
+ * written by a newer schema, or one whose applied migration names disagree with this code.
+ */
+export function checkApplied(rows: readonly { version: number; name: string }[], list: readonly Migration[]): number {
+  for (const row of rows) {
+    const m = list[row.version - 1];
+    if (!m) {
+      throw new StoreError('migration', `database is at schema version ${row.version} (${row.name}), newer than this code knows (${list.length}); upgrade the application`);
+    }
+    if (m.name !== row.name) {
+      throw new StoreError('migration', `schema version ${row.version} was applied as "${row.name}" but this code calls it "${m.name}"`);
+    }
+  }
+  return rows.length === 0 ? 0 : rows[rows.length - 1]!.version;
+}
+
 /**
  * Applies every migration newer than the database's version, each in its own IMMEDIATE transaction
  * (so two processes opening the same file at once do not both apply it). Refuses to open a database
@@ -589,28 +640,12 @@ export function validateMigrations(list: readonly Migration[]): void {
  */
 export function migrate(db: Database.Database, list: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): MigrationResult {
   validateMigrations(list);
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    applied_at TEXT NOT NULL
-  )`);
+  db.exec(SCHEMA_MIGRATIONS);
   const appliedRows = db.prepare<[], { version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
   const insert = db.prepare<[number, string, string]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const has = db.prepare<[number], { version: number }>('SELECT version FROM schema_migrations WHERE version = ?');
 
-  const check = (): number => {
-    const rows = appliedRows.all();
-    for (const row of rows) {
-      const m = list[row.version - 1];
-      if (!m) {
-        throw new StoreError('migration', `database is at schema version ${row.version} (${row.name}), newer than this code knows (${list.length}); upgrade the application`);
-      }
-      if (m.name !== row.name) {
-        throw new StoreError('migration', `schema version ${row.version} was applied as "${row.name}" but this code calls it "${m.name}"`);
-      }
-    }
-    return rows.length === 0 ? 0 : rows[rows.length - 1]!.version;
-  };
+  const check = (): number => checkApplied(appliedRows.all(), list);
 
   const applied: number[] = [];
   let version = check();
