@@ -133,7 +133,7 @@ function dropNocase(table: string, def: string, ifNotExists: boolean): { def: st
 function translateStatement(stmt: string): string[] {
   // Forms that only SQLite has: such a migration needs an explicit `postgres` variant.
   const sqliteOnly =
-    /\b(CREATE\s+VIRTUAL\s+TABLE|CREATE\s+TRIGGER|INSERT\s+OR\s+\w+|REPLACE\s+INTO|PRAGMA|json_each|json_tree|json_insert|json_set|json_group_array|json_extract|datetime\s*\(\s*'(?!now')|strftime\s*\(\s*'(?!%Y-%m-%dT%H:%M:%fZ'\s*,\s*'now')|julianday|unixepoch)/i.exec(stmt);
+    /\b(CREATE\s+VIRTUAL\s+TABLE|CREATE\s+TRIGGER|INSERT\s+OR\s+\w+|REPLACE\s+INTO|PRAGMA|json_each|json_tree|json_insert|json_set|json_group_array|json_extract|datetime\s*\((?!\s*'now'\s*\))|strftime\s*\((?!\s*'%Y-%m-%dT%H:%M:%fZ'\s*,\s*'now'\s*\))|julianday|unixepoch)/i.exec(stmt);
   if (sqliteOnly) throw new SyntaxError(`no mechanical PostgreSQL form for "${sqliteOnly[0]}"`);
 
   let s = stmt
