@@ -38,7 +38,7 @@ describeEngines('Sql contract', (engine) => {
       [ms],
     );
     expect(row).toEqual({ c: 2, s: ms + 2, m: ms, sx: 0.75, i: 1, many: 1, same: 1 });
-    expect(await sql.get('SELECT CAST(? AS INTEGER) + 1 AS v', [41])).toEqual({ v: 42 });
+    expect(await sql.get('SELECT CAST(? AS BIGINT) + 1 AS v', [41])).toEqual({ v: 42 });
   });
 
   it('counts changed rows and runs several statements with exec', async () => {
