@@ -11,7 +11,7 @@
 // A database opened in a test is closed (and on PostgreSQL dropped) after that test; one opened in
 // beforeAll, after the describe block.
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe } from 'vitest';
 import { openMemory } from '../store/db.js';
 import { toPostgres } from '../store/migrate-sql.js';
 import type { Dialect, Sql } from '../store/sql/executor.js';
@@ -39,14 +39,16 @@ export interface Engine {
 
 type Cleanup = () => Promise<void>;
 
-function engine(name: Dialect): { engine: Engine; afterTest: Cleanup; afterBlock: Cleanup } {
+function engine(name: Dialect): { engine: Engine; beforeTest: () => void; afterTest: Cleanup; afterBlock: Cleanup } {
   const perTest: Cleanup[] = [];
   const perBlock: Cleanup[] = [];
   const urls = new WeakMap<Sql, string>();
+  let inTest = false;
   const track = (c: Cleanup): void => {
-    (expect.getState().currentTestName === undefined ? perBlock : perTest).push(c);
+    (inTest ? perTest : perBlock).push(c);
   };
   const drain = (list: Cleanup[]) => async (): Promise<void> => {
+    inTest = false;
     while (list.length) await list.pop()!();
   };
 
@@ -80,7 +82,7 @@ function engine(name: Dialect): { engine: Engine; afterTest: Cleanup; afterBlock
 
   const ddl = (text: string): string => (name === 'postgres' ? toPostgres(text) : text);
 
-  return { engine: { name, fresh, another, ddl }, afterTest: drain(perTest), afterBlock: drain(perBlock) };
+  return { engine: { name, fresh, another, ddl }, beforeTest: () => void (inTest = true), afterTest: drain(perTest), afterBlock: drain(perBlock) };
 }
 
 /** `describe(name)` with the body once per engine: `name > sqlite > ...`, `name > postgres > ...`. */
@@ -89,6 +91,7 @@ export function describeEngines(name: string, body: (engine: Engine) => void): v
     for (const dialect of ['sqlite', 'postgres'] as const) {
       describe.skipIf(dialect === 'postgres' && !POSTGRES_URL)(dialect, () => {
         const e = engine(dialect);
+        beforeEach(e.beforeTest);
         afterEach(e.afterTest);
         afterAll(e.afterBlock);
         body(e.engine);

@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeEngines } from '../../testing/engines.js';
 import { inList, isForeignKeyViolation, isUniqueViolation, violation } from './dialect.js';
 import type { Sql } from './executor.js';
@@ -165,5 +165,42 @@ describeEngines('Sql contract', (engine) => {
     // SQLite runs them after the transaction, PostgreSQL alongside it: neither sees its row.
     expect((await seen).map((r) => r.n)).not.toContain(1);
     expect(await numbers(sql)).toEqual([2]);
+  });
+  it('lets exactly one of two writers holding the same eTag win (bot state)', async () => {
+    const sql = await engine.fresh();
+    const insert = "INSERT INTO bot_state (key, value, etag, updated_at) VALUES (?, ?, ?, 'now') ON CONFLICT (key) DO NOTHING";
+    expect((await sql.run(insert, ['conv/1', '{"turn":1}', 'e1'])).changes).toBe(1);
+    expect((await sql.run(insert, ['conv/1', '{"turn":9}', 'e9'])).changes).toBe(0);
+    const { etag } = (await sql.get<{ etag: string }>('SELECT etag FROM bot_state WHERE key = ?', ['conv/1']))!;
+    const write = (turn: number) =>
+      sql.transaction(async (tx) => {
+        const r = await tx.run('UPDATE bot_state SET value = @value, etag = @next WHERE key = @key AND etag = @expected', {
+          key: 'conv/1',
+          value: JSON.stringify({ turn }),
+          next: `e${turn}`,
+          expected: etag,
+        });
+        return r.changes;
+      });
+    expect((await Promise.all([write(2), write(3)])).sort()).toEqual([0, 1]);
+    expect(await sql.get('SELECT value, etag FROM bot_state')).toEqual({ value: '{"turn":2}', etag: 'e2' });
+  });
+});
+
+describeEngines('describeEngines', (engine) => {
+  let shared: Sql;
+  beforeAll(async () => {
+    shared = await engine.fresh();
+  });
+
+  it('keeps a database opened in beforeAll for the whole block (1)', async () => {
+    await shared.run("INSERT INTO meta (key, value, updated_at) VALUES ('k', 'v', 'now')");
+    expect(await shared.get('SELECT count(*) AS n FROM meta')).toEqual({ n: 1 });
+  });
+
+  it('keeps a database opened in beforeAll for the whole block (2)', async () => {
+    expect(await shared.get('SELECT count(*) AS n FROM meta')).toEqual({ n: 1 });
+    // A database of the test's own starts empty.
+    expect(await (await engine.fresh()).get('SELECT count(*) AS n FROM meta')).toEqual({ n: 0 });
   });
 });
