@@ -7,6 +7,9 @@ describe('romaniseHindi', () => {
     expect(romaniseHindi('रिटर्न पॉलिसी क्या है')).toBe('return policy kya hai');
     expect(romaniseHindi('मेरा रिफंड कब आएगा?')).toBe('mera refund kab aayega?');
     expect(romaniseHindi('कैश ऑन डिलीवरी है क्या')).toBe('cash on delivery hai kya');
+    expect(romaniseHindi('नमस्ते, मुझे एक अच्छा मिक्सर चाहिए')).toBe('hello, mujhe good mixer chahiye');
+    expect(romaniseHindi('2000 रुपये के अंदर प्रेशर कुकर दिखाओ')).toBe('under 2000 pressure cooker dikhao');
+    expect(romaniseHindi('5 हज़ार तक का फोन')).toBe('under 5k phone');
   });
 
   it('feeds the Hinglish gloss, which makes English of it', () => {

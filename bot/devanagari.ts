@@ -38,6 +38,56 @@ add('fridge', 'फ्रिज', 'फ़्रिज');
 add('watch', 'घड़ी', 'वॉच');
 add('iron', 'आयरन', 'प्रेस');
 add('product', 'प्रोडक्ट', 'उत्पाद');
+// Things people ask for, as Hindi writes their names.
+add('mixer', 'मिक्सर');
+add('mixie', 'मिक्सी');
+add('grinder', 'ग्राइंडर');
+add('cooker', 'कुकर');
+add('pressure', 'प्रेशर');
+add('kettle', 'केतली', 'केटल');
+add('fan', 'पंखा', 'फैन');
+add('geyser', 'गीजर', 'गीज़र');
+add('heater', 'हीटर');
+add('cooler', 'कूलर');
+add('bulb', 'बल्ब');
+add('light', 'लाइट');
+add('charger', 'चार्जर');
+add('cable', 'केबल');
+add('power', 'पावर');
+add('bank', 'बैंक');
+add('bag', 'बैग', 'थैला');
+add('shoes', 'जूते', 'जूता');
+add('book', 'किताब', 'बुक');
+add('toy', 'खिलौना', 'खिलौने');
+add('bottle', 'बोतल');
+add('glass', 'ग्लास', 'गिलास');
+add('cup', 'कप');
+add('mug', 'मग');
+add('plate', 'प्लेट', 'थाली');
+add('pillow', 'तकिया');
+add('bedsheet', 'चादर', 'बेडशीट');
+add('blanket', 'कंबल', 'कम्बल');
+add('speaker', 'स्पीकर');
+add('keyboard', 'कीबोर्ड');
+add('mouse', 'माउस');
+add('printer', 'प्रिंटर');
+add('camera', 'कैमरा');
+add('tablet', 'टैबलेट');
+add('kindle', 'किंडल');
+add('trimmer', 'ट्रिमर');
+add('smartwatch', 'स्मार्टवॉच');
+add('saree', 'साड़ी', 'साडी');
+add('kurta', 'कुर्ता');
+add('shirt', 'शर्ट', 'कमीज');
+add('gift', 'गिफ्ट', 'तोहफा', 'तोहफ़ा', 'उपहार');
+add('kitchen', 'किचन', 'रसोई');
+add('kids', 'बच्चों', 'बच्चे', 'बच्चा');
+add('mom', 'मम्मी', 'माँ', 'मां');
+add('dad', 'पापा', 'पिताजी');
+add('under', 'अंदर', 'नीचे', 'कम');
+add('rupees', 'रुपये', 'रुपए', 'रुपया');
+add('want', 'चाहता', 'चाहती');
+add('buy', 'खरीदना', 'ख़रीदना', 'लेना');
 add('shipping', 'शिपिंग');
 add('charges', 'चार्ज', 'चार्जेस', 'शुल्क');
 add('free', 'फ्री', 'फ़्री', 'मुफ्त', 'मुफ़्त');
@@ -115,16 +165,20 @@ add('bhai', 'भाई');
 // Grammar words that carry nothing here.
 add('', 'के', 'का', 'की', 'को', 'ने', 'गया', 'गई', 'था', 'थी', 'यह', 'ये', 'वह', 'तो', 'रहा', 'रही', 'रहे', 'एक', 'प्लीज़', 'प्लीज', 'कृपया');
 
+/** A budget comes before its postposition in Hindi: "2000 रुपये के अंदर" is "under 2000". */
+const BUDGET = /(\d[\d,.]*\s*(?:k|हज़ार|हजार)?)\s*(?:रुपये|रुपए|रुपया|रु\.?)?\s*(?:के\s+)?(?:अंदर|भीतर|तक|से\s+कम|से\s+नीचे)/gu;
+
 /**
  * The message with its Devanagari words in Latin letters (English shop words, romanised Hindi);
  * null when it has no Devanagari, or when fewer than three in four of its Devanagari words are known.
  */
 export function romaniseHindi(text: string): string | null {
-  const words = text.match(/[\p{Script=Devanagari}\u200c\u200d]+/gu) ?? [];
+  const words = text.replace(BUDGET, '').match(/[\p{Script=Devanagari}\u200c\u200d]+/gu) ?? [];
   if (words.length === 0) return null;
   const known = words.filter((w) => WORDS[w.replace(/[।॥]/g, '')] !== undefined);
   if (known.length / words.length < 0.75 || !known.some((w) => WORDS[w.replace(/[।॥]/g, '')])) return null;
   const out = text
+    .replace(BUDGET, (_, n: string) => `under ${n.replace(/\s*(?:हज़ार|हजार)$/u, 'k')}`)
     .replace(/[।॥]/g, '.')
     .replace(/[\p{Script=Devanagari}\u200c\u200d]+/gu, (w) => WORDS[w] ?? w)
     .replace(/\s+/g, ' ')

@@ -1010,6 +1010,10 @@ export class ShopBot extends ActivityHandler {
       const coloured = pool.filter((c) => colourOf(c.productId) !== undefined);
       if (coloured.length > 0) pool = coloured;
     }
+    // The kind of the thing ("pressure" of "pressure cooker", "dslr" of "dslr camera") that no
+    // result has anywhere in its details: the results are the nearest, and said so.
+    const kind = !category && head && intro === this.t(ctx, 'shop.found') ? this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
+    if (kind) intro = this.t(ctx, 'shop.nearestLine', { thing: plural(thingPhrase(text, head!)) });
     let suggestions = pool.slice(0, 5);
     /** What a card has that was asked for ("43 inch", "black"), in the customer's own words. */
     const asked = new Map<string, string>();
@@ -1034,6 +1038,21 @@ export class ShopBot extends ActivityHandler {
     state.lastInjectedTurn = state.turn;
     state.shownForQuery = [...(exclude ? (state.shownForQuery ?? []) : []), ...suggestions.map((c) => c.productId)].slice(-60);
     await this.show(ctx, state, customerId, suggestions, intro);
+  }
+
+  /**
+   * The word right before the thing's name that says which kind of it was asked for, when none of
+   * the products to show is that thing of that kind: not a colour, a brand, a measure or a word of asking.
+   */
+  private missingKind(text: string, head: string, products: readonly (Product | undefined)[]): string | null {
+    const kind = modifiersOf(text, head).at(-1);
+    if (!kind || kind.length < 3 || COLOURS.includes(kind) || this.catalogueWords().brands.has(kind) || /\d/.test(kind)) return null;
+    // It must come right before the thing's name ("pressure cooker", not "cooker for pressure").
+    if (!new RegExp(`\\b${kind}s?\\s+${head}`, 'i').test(text.toLowerCase())) return null;
+    const said = new RegExp(`\\b${kind.replace(/[^a-z0-9]/g, '')}`, 'i');
+    // A tripod "for DSLR" is not a DSLR camera: the product must be the thing, and of that kind.
+    const ofKind = (p: Product) => (titleNames(p.title, head) || categoryNames(p.category, head)) && said.test(`${p.title} ${p.description} ${p.category}`);
+    return products.length > 0 && !products.some((p) => p && ofKind(p)) ? kind : null;
   }
 
   /**

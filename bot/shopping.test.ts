@@ -238,6 +238,12 @@ describe('shopping conversations', () => {
     // Gold-coloured things are still products.
     expect((await say(c, { text: 'gold plated earrings' })).cards.length).toBeGreaterThan(0);
 
+    // The store has cookers but no pressure cookers, and things for DSLRs but no DSLR: said so.
+    const cooker = await say(c, { text: 'pressure cooker under 2000' });
+    expect(cooker.texts.join(' ')).toMatch(/couldn't find any pressure cookers\. These are the nearest/);
+    expect((await say(c, { text: 'dslr camera' })).texts.join(' ')).toMatch(/couldn't find any dslr cameras/);
+    expect((await say(c, { text: 'steam iron' })).texts.join(' ')).toMatch(/Here is what I found/);
+
     const hindi = await say(c, { text: 'रिटर्न पॉलिसी क्या है' });
     expect(hindi.texts.join(' ')).toMatch(/अंग्रेज़ी में ही जवाब.*Returns policy/s);
     expect(hindi.texts.join(' ')).toMatch(/Returns policy/);
