@@ -73,6 +73,10 @@ const HUMAN_INTENTS = new Set(['contact_human_agent']);
 /** A hello, however long, and "anyone there?" / "is this working?". */
 const HELLO_THERE = /^\s*(?:h+e+l+o+w*|h+i+|he+y+|hlo+)\b[\s,!.]*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home)|(?:is )?(?:this|it) working|(?:are )?(?:you|u) there)?\s*[?!.]*\s*$/i;
 /** "what can you do", "what all can u help me with", "how can you help". */
+/** "are you there?", "anyone there": checking that someone answers. */
+const ANYONE_THERE = /^\s*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home|online)|(?:are )?(?:you|u) (?:still )?(?:there|online)|(?:is )?(?:this|it) (?:working|live))\s*[?!.]*\s*$/i;
+/** Festival and season's wishes ("happy diwali", "eid mubarak", "merry christmas 🎄"). */
+const WISHES = /^\s*(?:(?:wish(?:ing)? (?:you|u) (?:a )?)?(?:very |v )?happy (?:diwali|deepavali|holi|new year|newyear|christmas|xmas|eid|pongal|onam|navratri|dussehra|dasara|durga puja|raksha ?bandhan|rakhi|lohri|baisakhi|ganesh chaturthi|janmashtami|independence day|republic day|sankranti|makar sankranti|ugadi|gudi padwa|bihu|weekend|sunday)|merry (?:christmas|xmas)|eid mubarak|season'?s greetings)\b(?:[\s,.!]|\p{Extended_Pictographic}|\b(?:to|you|u|and|&|your|ur|family|team|all|everyone|guys|bhai|sir|madam|mam|ji|in advance|advance)\b)*$/iu;
 const CAPABILITIES = /^\s*(?:so |ok |and )?(?:what (?:all )?(?:can|do) (?:you|u) (?:do|help(?: me)?(?: with)?)|how (?:can|do) (?:you|u) help(?: me)?|what (?:all )?(?:can|do) (?:you|u) help (?:me )?with|what are (?:you|u) (?:for|able to do))\s*[?!.]*\s*$/i;
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
 /** Words that name no product even where a title contains them. */
@@ -531,7 +535,12 @@ export class ShopBot extends ActivityHandler {
     }
 
     // "hellooo is this working", "what all can u help me with": the greeting says what the bot does.
-    if (HELLO_THERE.test(text) || CAPABILITIES.test(text)) {
+    if (WISHES.test(text)) {
+      state.lowConfidenceStreak = 0;
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.wishes')));
+      return;
+    }
+    if (HELLO_THERE.test(text) || ANYONE_THERE.test(text) || CAPABILITIES.test(text)) {
       state.lowConfidenceStreak = 0;
       return this.greet(ctx, state, customerId);
     }

@@ -190,10 +190,15 @@ describe('shopping conversations', () => {
       expect(client.events.slice(at).some((e) => e.event === 'handoff'), text).toBe(true);
     }
     // A long hello and "what can you do" get the greeting that says what the bot does.
-    for (const text of ['helloooo is this working', 'what all can u help me with']) {
+    for (const text of ['helloooo is this working', 'what all can u help me with', 'are you there?', 'anyone there']) {
       const hello = await say(await server.customerClient(), { text });
       expect(hello.texts.join(' '), text).toMatch(/I can help you find products/);
     }
+    // Festival wishes are returned; a question after them is still a question.
+    for (const text of ['happy diwali', 'Eid Mubarak 🌙', 'happy new year to you and your family!!']) {
+      expect((await say(await server.customerClient(), { text })).texts.join(' '), text).toMatch(/the same to you/);
+    }
+    expect((await say(await server.customerClient(), { text: 'happy diwali, is cod available' })).texts.join(' ')).toMatch(/Cash on delivery/i);
     // SQL-looking input names no product: no cards.
     const sql = await say(await server.customerClient(), { text: "' OR 1=1 --" });
     expect(sql.cards).toHaveLength(0);
