@@ -130,7 +130,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'vip': {
         if (!args[0]) throw new UsageError('vip needs a customer id or e-mail');
         const vip = flags.off !== true;
-        return { ok: true, customerId: store.vip.set(args[0], vip), vip };
+        return { ok: true, customerId: await store.vip.set(args[0], vip), vip };
       }
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -127,7 +127,7 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
       return sendJson(res, 200, {
         agents: list.map((a) => view(a, open, online)),
         teams: store.teams.list(),
-        vip: store.vip.list(),
+        vip: await store.vip.list(),
         settings: opts.settings,
       });
     }
@@ -220,11 +220,11 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
   });
 
   const vip = admin(async (req, res, me) => {
-    if (req.method === 'GET') return sendJson(res, 200, { vip: store.vip.list() });
+    if (req.method === 'GET') return sendJson(res, 200, { vip: await store.vip.list() });
     if (req.method !== 'POST') return notAllowed(res, 'GET, POST');
     const b = await readJson(req);
     if (typeof b.vip !== 'boolean') throw new HttpError(400, 'vip must be true or false');
-    const customerId = store.vip.set(str(b.customer, 'customer'), b.vip);
+    const customerId = await store.vip.set(str(b.customer, 'customer'), b.vip);
     log(`[staff] ${me.email} set VIP ${b.vip ? 'on' : 'off'} for customer ${customerId}`);
     sendJson(res, 200, { customerId, vip: b.vip });
   });

@@ -212,7 +212,7 @@ describe('HandoffService with auto-assignment', () => {
 
   it('upset customers and VIPs go first, and the agents\' queue says why', async () => {
     await start({ maxChats: 1, replyTimeoutMs: 0 });
-    store.vip.set('C2', true);
+    await store.vip.set('C2', true);
     const plain = await ask('C1', 'general');
     const upset = await ask('C1', 'general', { text: 'this is useless, I am furious', sentiment: 'negative' });
     const vip = await ask('C2', 'general');

@@ -138,12 +138,14 @@ export class HandoffService implements HandoffDesk {
   }
 
   async request(req: HandoffRequest): Promise<HandoffOutcome> {
+    // Read before the open-ticket check, so the check and the ticket's creation stay one step.
+    const vip = await this.store.vip.isVip(req.customerId);
     const existing = this.store.tickets.openForConversation(req.conversationId);
     const transcript = this.store.conversations.transcript(req.conversationId, { limit: 200 });
     // Upset customers and VIPs first (desk/assignment.ts): the bot's priority, raised for a customer
     // whose latest message is negative, plus the VIP bonus.
     const lastWords = [...transcript].reverse().find((m) => m.role === 'customer');
-    const priority = priorityOf(req.priority, { vip: this.store.vip.isVip(req.customerId), upset: lastWords?.sentiment === 'negative' });
+    const priority = priorityOf(req.priority, { vip, upset: lastWords?.sentiment === 'negative' });
     const ticket = existing ?? this.store.tickets.create({ conversationId: req.conversationId, customerId: req.customerId, reason: req.reason, skill: req.skill, priority });
     // A new chat goes to an agent once the turn that asked for one has said its piece.
     if (!existing && this.assigner.settings.mode === 'auto') void this.gateway.whenIdle(req.customerId).then(() => this.assigner.schedule());

@@ -334,11 +334,11 @@ describe('staff sign-in, roles and sessions', () => {
     const customer = store.db.prepare<[], { id: string; email: string }>('SELECT id, email FROM customers WHERE email IS NOT NULL ORDER BY id LIMIT 1').get()!;
     const vip = await call('POST', '/api/staff/vip', adminToken, { customer: customer.email, vip: true });
     expect(vip.json).toEqual({ customerId: customer.id, vip: true });
-    expect(store.vip.isVip(customer.id)).toBe(true);
+    expect(await store.vip.isVip(customer.id)).toBe(true);
     expect((await call('POST', '/api/staff/vip', adminToken, { customer: 'nobody@nowhere.example', vip: true })).status).toBe(404);
     expect((await call('POST', '/api/staff/vip', adminToken, { customer: customer.id, vip: 'yes' })).status).toBe(400);
     await call('POST', '/api/staff/vip', adminToken, { customer: customer.id, vip: false });
-    expect(store.vip.isVip(customer.id)).toBe(false);
+    expect(await store.vip.isVip(customer.id)).toBe(false);
   });
 
   it('a password reset or a deactivation ends the account\'s sessions: its console is disconnected and HTTP refused', async () => {

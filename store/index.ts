@@ -14,6 +14,8 @@ import { ReviewRepo } from './reviews.js';
 import { StateRepo } from './state.js';
 import { TicketRepo } from './tickets.js';
 import { TeamRepo } from './teams.js';
+import { SqliteSql } from './sql/sqlite.js';
+import type { Sql } from './sql/executor.js';
 import { VipRepo } from './vip.js';
 import { UnansweredRepo } from './unanswered.js';
 
@@ -23,7 +25,10 @@ export { openDatabase, openMemory, type DB } from './db.js';
 
 /** Every repository over one connection. */
 export interface Store {
+  /** The connection itself, for repositories not yet on the async contract (issue #19). */
   db: DB;
+  /** The async SQL contract over the same connection; ported repositories run on it. */
+  sql: Sql;
   products: ProductRepo;
   customers: CustomerRepo;
   orders: OrderRepo;
@@ -52,8 +57,10 @@ export interface Store {
 
 /** Builds all repositories on an open database. `now` is injectable for tests. */
 export function createStore(db: DB, now: () => number = Date.now): Store {
+  const sql = new SqliteSql(db);
   return {
     db,
+    sql,
     products: new ProductRepo(db),
     customers: new CustomerRepo(db, now),
     orders: new OrderRepo(db, now),
@@ -70,7 +77,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     csat: new CsatRepo(db, now),
     unanswered: new UnansweredRepo(db, now),
     teams: new TeamRepo(db, now),
-    vip: new VipRepo(db),
+    vip: new VipRepo(sql),
     close: () => db.close(),
   };
 }

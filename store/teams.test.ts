@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
-import { clock, errorOf, seededStore } from '../testing/store-helpers.js';
+import { clock, errorOf, rejectionOf, seededStore } from '../testing/store-helpers.js';
 
 // Teams, VIP customers and the desk's ticket bookkeeping (issue #18 items 2-3) on a real SQLite file.
 
@@ -82,15 +82,15 @@ describe('TeamRepo', () => {
 });
 
 describe('VIP customers', () => {
-  it('are set by id or e-mail, listed, and shown in the agents\' queue', () => {
-    expect(store.vip.isVip('C1')).toBe(false);
-    expect(store.vip.set('C1', true)).toBe('C1');
-    expect(store.vip.set(store.customers.get('C2')!.email!, true)).toBe('C2');
-    expect(store.vip.list().map((c) => c.id).sort()).toEqual(['C1', 'C2']);
-    store.vip.set('C2', false);
-    expect(store.vip.isVip('C2')).toBe(false);
-    expect(errorOf(() => store.vip.set('nobody@example.org', true)).code).toBe('not_found');
-    expect(errorOf(() => store.vip.set('ghost', true)).code).toBe('not_found');
+  it('are set by id or e-mail, listed, and shown in the agents\' queue', async () => {
+    expect(await store.vip.isVip('C1')).toBe(false);
+    expect(await store.vip.set('C1', true)).toBe('C1');
+    expect(await store.vip.set(store.customers.get('C2')!.email!.toUpperCase(), true)).toBe('C2');
+    expect((await store.vip.list()).map((c) => c.id).sort()).toEqual(['C1', 'C2']);
+    await store.vip.set('C2', false);
+    expect(await store.vip.isVip('C2')).toBe(false);
+    expect((await rejectionOf(store.vip.set('nobody@example.org', true))).code).toBe('not_found');
+    expect((await rejectionOf(store.vip.set('ghost', true))).code).toBe('not_found');
     store.tickets.create({ conversationId: conv('C1'), reason: 'x' });
     store.tickets.create({ conversationId: conv('C2'), reason: 'y' });
     expect(store.tickets.queueEntries().map((e) => [e.customerId, e.vip])).toEqual([['C1', true], ['C2', false]]);

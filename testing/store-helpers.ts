@@ -187,3 +187,14 @@ export function errorOf(fn: () => unknown): StoreError {
   }
   throw new Error('expected a StoreError');
 }
+
+/** The StoreError that the promise (or async `fn`) rejects with; fails the test when it resolves or rejects with something else. */
+export async function rejectionOf(p: Promise<unknown> | (() => Promise<unknown>)): Promise<StoreError> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    if (e instanceof StoreError) return e;
+    throw e;
+  }
+  throw new Error('expected a StoreError');
+}
