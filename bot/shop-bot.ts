@@ -135,6 +135,8 @@ function asksForPerson(text: string): boolean {
   return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
 }
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
+/** How someone of ours behaved ("the delivery boy was rude"): a person looks into it, no article answers it. */
+const CONDUCT = /\b(rude(?:ly)?|misbehav\w*|abus(?:ed|ive|ing)|harass\w*|threaten\w*|shouted at|yelled at|argued with|behaved badly|bad behaviou?r|misconduct|drunk)\b/i;
 /** Quick replies: keys of the bot catalogue's `chips` (their words are the conversation's language). */
 type ChipKey = 'recommend' | 'whereIsMyOrder' | 'talkToPerson' | 'anythingElse' | 'thatHelped' | 'cheaper' | 'tellFirst' | 'somethingElse' | 'moreLikeThis' | 'whatPeopleSay';
 const DEFAULT_CHIPS: ChipKey[] = ['recommend', 'whereIsMyOrder', 'talkToPerson'];
@@ -558,11 +560,15 @@ export class ShopBot extends ActivityHandler {
     if (asksForPerson(text) || (HUMAN_INTENTS.has(nlu.intent) && !asksHowToContact)) return this.startHandoff(ctx, state, 'asked', nlu);
     // A complaint handed to a person still hears that we are sorry.
     if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu, nlu.intent === 'complaint' || complaint.strength > 0 || nlu.sentiment.label === 'negative');
+    if (CONDUCT.test(text)) return this.startHandoff(ctx, state, 'needs_human', nlu, true);
     if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
-    const upset = nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6 && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
+    // A problem told calmly ("package was empty inside") that nothing else answers is upsetting too.
+    const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
+    const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget;
+    const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
     if (upset) {
       await this.say(ctx, /\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
       if (!understood && topics.length === 0 && !oneOrder) {
@@ -576,6 +582,8 @@ export class ShopBot extends ActivityHandler {
     // One order's state or trouble: the order flow, before any article about orders in general.
     if (oneOrder && !POLICY_ASK.test(text)) {
       state.lowConfidenceStreak = 0;
+      // "item missing from my order", "why is my order delayed again": sorry first, then the order.
+      if (complaint.strength > 0 && !upset) await this.say(ctx, /\b(again|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
       return this.orderStatus(ctx, state, customerId, nlu);
     }
     // "does it have a warranty?" about the product in focus: what its own details say, then the policy.

@@ -182,8 +182,14 @@ describe('shopping conversations', () => {
     const from = other.events.length;
     await say(other, { text: 'call me back please my number is with you' });
     expect(other.events.slice(from).some((e) => e.event === 'handoff')).toBe(true);
-    // Asking for a call or for a human to check is asking for a person.
-    for (const text of ['please arrange a call from support', 'can a real human check my case']) {
+    // A problem with one order hears sorry before the question for its number.
+    const late = await say(await server.customerClient(), { text: 'why is my order delayed again' });
+    expect(late.texts.join(' ')).toMatch(/sorry.*order number/is);
+    // Told calmly, with nothing else to answer it: sorry, and a person offered.
+    const empty = await say(await server.customerClient(), { text: 'package was empty inside' });
+    expect(empty.texts.join(' ')).toMatch(/sorry.*person/is);
+    // Asking for a call or for a human to check is asking for a person; so is how one of ours behaved.
+    for (const text of ['please arrange a call from support', 'can a real human check my case', 'delivery boy was very rude to my mother']) {
       const client = await server.customerClient();
       const at = client.events.length;
       await say(client, { text });

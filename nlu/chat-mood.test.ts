@@ -33,6 +33,11 @@ describe('chatMood', () => {
     }
   });
 
+  it('hears a problem told calmly (an empty box, a delay) as a complaint signal', () => {
+    for (const text of ['package was empty inside', 'the box came empty', 'my order is delayed', 'got an empty parcel']) expect(complaintSignals(text).strength, text).toBeGreaterThan(0);
+    for (const text of ['empty bottle for my office', 'late night delivery possible?']) expect(complaintSignals(text).strength, text).toBe(0);
+  });
+
   it('leaves ordinary questions and praise alone, and reads a request for a person as neutral', () => {
     expect(chatMood('how do i return an item?', neutral)).toEqual(neutral);
     expect(chatMood('great headphones, thanks!', positive)).toEqual(positive);
