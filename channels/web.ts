@@ -285,21 +285,27 @@ function greet({ opts, log, sessionEvent, replay }: WebChat, socket: Socket, s: 
   // A reload or reconnect shows the hand-off as it stands (status events are not replayed).
   if (session.handoffStatus.status !== 'none') socket.emit('handoff', session.handoffStatus);
   // A chat resolved recently and not rated yet: the rating question again (it is not replayed).
-  if (s.conversationId && opts.csat) {
-    try {
-      const pending = opts.csat.pendingFor(s.conversationId, s.locale);
+  // Read from the store asynchronously; what follows waits for it, so the events keep their order.
+  const conversationId = s.conversationId;
+  const csat = conversationId && opts.csat ? opts.csat : undefined;
+  const question = csat && conversationId
+    ? csat.pendingFor(conversationId, s.locale).catch((err: unknown) => {
+        log(`[web] rating question failed: ${(err as Error).message}`);
+        return null;
+      })
+    : Promise.resolve(null);
+  void question
+    .then((pending) => {
       if (pending) socket.emit('csat', pending);
-    } catch (err) {
-      log(`[web] rating question failed: ${(err as Error).message}`);
-    }
-  }
-  const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
-  if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
-  // This tab now has the chat's messages (delivered), and is told how far an agent has read it.
-  if (s.conversationId && opts.receipts) {
-    const { agentReadSeq } = opts.receipts.tabOpened(s.conversationId);
-    if (agentReadSeq > 0) socket.emit('read', { seq: agentReadSeq });
-  }
+      const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
+      if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
+      // This tab now has the chat's messages (delivered), and is told how far an agent has read it.
+      if (conversationId && opts.receipts) {
+        const { agentReadSeq } = opts.receipts.tabOpened(conversationId);
+        if (agentReadSeq > 0) socket.emit('read', { seq: agentReadSeq });
+      }
+    })
+    .catch((err: unknown) => log(`[web] greeting a connection failed: ${(err as Error).message}`));
 }
 
 /** `read`: the customer saw the chat up to `seq` (the widget sends it only while the chat is in view). */
@@ -398,7 +404,7 @@ function onLinking({ opts, log, tr, linkLimiter, moveTabs }: WebChat, socket: So
 
 /** `csat`: the customer rates a resolved chat (1-5) and may add a comment; answering again updates it. */
 function onCsat({ opts, log, tr, limiter, ipMessages }: WebChat, socket: Socket, s: SessionData): void {
-  socket.on('csat', (data: unknown, cb: unknown) => {
+  socket.on('csat', async (data: unknown, cb: unknown) => {
     const ack = ackOf(cb);
     if (!opts.csat) return ack({ ok: false, code: 'unavailable', message: tr(s, 'channels:web.ratingsOff') });
     if (!limiter.take(s.externalId) || !ipMessages.take(s.ip)) return ack({ ok: false, code: 'rate_limited', message: tr(s, 'channels:web.tooFast') });
@@ -408,7 +414,7 @@ function onCsat({ opts, log, tr, limiter, ipMessages }: WebChat, socket: Socket,
     if (typeof d.rating !== 'number') return ack({ ok: false, code: 'invalid', message: tr(s, 'channels:web.chooseRating') });
     if (d.comment !== undefined && d.comment !== null && typeof d.comment !== 'string') return ack({ ok: false, code: 'invalid', message: tr(s, 'channels:web.commentIsText') });
     try {
-      const r = opts.csat.answer(conversationId, {
+      const r = await opts.csat.answer(conversationId, {
         ...(typeof d.ticketId === 'number' ? { ticketId: d.ticketId } : {}),
         rating: d.rating,
         ...(typeof d.comment === 'string' ? { comment: d.comment } : {}),

@@ -58,9 +58,9 @@ describe('saved replies and CSAT through the real server', () => {
     expect((await c.send({ text })).ok).toBe(true);
     await c.waitFor(() => until(botTexts(c, from)), { from, timeoutMs: 30_000 });
   };
-  const until = async (cond: () => boolean, what: string, timeoutMs = 30_000) => {
+  const until = async (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) => {
     const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
+    while (!(await cond())) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -149,7 +149,7 @@ describe('saved replies and CSAT through the real server', () => {
     expect(await c.emit('csat', { ticketId: ticket.id, rating: 7 })).toMatchObject({ ok: false, code: 'invalid' });
     expect(await c.emit('csat', { ticketId: ticket.id, rating: 3 })).toMatchObject({ ok: true, rating: 3, comment: null });
     expect(await c.emit('csat', { ticketId: ticket.id, rating: 4, comment: 'Quick and helpful, thank you' })).toMatchObject({ ok: true, rating: 4 });
-    const stored = server.store.csat.forConversation(conversationId);
+    const stored = await server.store.csat.forConversation(conversationId);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ ticketId: ticket.id, agentId: admin().id, teamId: null, rating: 4, comment: 'Quick and helpful, thank you', channel: 'web' });
     // Rated: a new connection is not asked again.
@@ -161,7 +161,7 @@ describe('saved replies and CSAT through the real server', () => {
     const stranger = await server.customerClient();
     await ask(stranger, 'hello', (t) => t.length > 0);
     expect(await stranger.emit('csat', { ticketId: ticket.id, rating: 1 })).toMatchObject({ ok: false, code: 'not_resolved' });
-    expect(server.store.csat.forTicket(ticket.id)!.rating).toBe(4);
+    expect((await server.store.csat.forTicket(ticket.id))!.rating).toBe(4);
 
     const summary = await agent.emit('csat_summary', {});
     expect((summary.allTime as { agentId: string; ratings: number }[]).find((a) => a.agentId === admin().id)!.ratings).toBeGreaterThanOrEqual(1);
@@ -191,13 +191,13 @@ describe('saved replies and CSAT through the real server', () => {
     // The customer taps 4 (a quick reply), then types a comment.
     const tapped = sent().length;
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: '😊 4', quick_reply: { payload: csatPayload(ticket.id, 4) } } })).status).toBe(200);
-    await until(() => server.store.csat.forTicket(ticket.id) !== undefined, 'the rating');
+    await until(async () => (await server.store.csat.forTicket(ticket.id)) !== undefined, 'the rating');
     await until(() => sent().slice(tapped).some((m) => m.text === CSAT_TEXTS.askComment(4)), 'the comment prompt');
     expect(sent().slice(tapped).find((m) => m.text === CSAT_TEXTS.askComment(4))!.quick_replies).toEqual([{ content_type: 'text', title: CSAT_TEXTS.noComment, payload: csatPayload(ticket.id, 'skip') }]);
     const commented = sent().length;
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'Anna sorted it out in minutes' } })).status).toBe(200);
     await until(() => sent().slice(commented).some((m) => m.text === CSAT_TEXTS.commentThanks), 'the thanks');
-    expect(server.store.csat.forTicket(ticket.id)).toMatchObject({ conversationId, agentId: admin().id, rating: 4, comment: 'Anna sorted it out in minutes', channel: 'messenger' });
+    expect(await server.store.csat.forTicket(ticket.id)).toMatchObject({ conversationId, agentId: admin().id, rating: 4, comment: 'Anna sorted it out in minutes', channel: 'messenger' });
     // Neither the rating nor the comment became a bot turn.
     await new Promise((r) => setTimeout(r, 1500));
     const texts = server.store.conversations.transcript(conversationId).map((m) => m.text);
@@ -208,6 +208,6 @@ describe('saved replies and CSAT through the real server', () => {
     const other = `8${String(Date.now()).slice(-9)}0002`;
     await postSignedWebhook(server.running.url, { object: 'page', entry: [{ id: 'page', time: Date.now(), messaging: [{ sender: { id: other }, recipient: { id: 'page' }, timestamp: Date.now(), message: { mid: `m_${randomUUID()}`, text: '1', quick_reply: { payload: csatPayload(ticket.id, 1) } } }] }] }, APP_SECRET);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(server.store.csat.forTicket(ticket.id)!.rating).toBe(4);
+    expect((await server.store.csat.forTicket(ticket.id))!.rating).toBe(4);
   });
 });

@@ -145,21 +145,21 @@ export class CsatService {
   }
 
   /** The question a reconnecting widget should show again (in its locale): a recent resolution not yet rated. */
-  pendingFor(conversationId: string, locale?: string | null): CsatRequest | null {
-    const r = this.store.csat.resolution(conversationId);
+  async pendingFor(conversationId: string, locale?: string | null): Promise<CsatRequest | null> {
+    const r = await this.store.csat.resolution(conversationId);
     if (!r || this.now() - Date.parse(r.resolvedAt) > (this.opts.reaskMs ?? 24 * 3600_000)) return null;
-    if (this.store.csat.forTicket(r.ticketId)) return null;
+    if (await this.store.csat.forTicket(r.ticketId)) return null;
     const lang = locale ?? this.localeOf(conversationId);
     return this.request(r.ticketId, this.agentName(r.agentId, lang), lang);
   }
 
   /** Stores an answer for the conversation's resolution (`ticketId`, else the latest one). */
-  answer(conversationId: string, a: { ticketId?: number; rating: number; comment?: string | null; channel: string }): CsatRating {
-    const r = this.store.csat.resolution(conversationId, a.ticketId);
+  async answer(conversationId: string, a: { ticketId?: number; rating: number; comment?: string | null; channel: string }): Promise<CsatRating> {
+    const r = await this.store.csat.resolution(conversationId, a.ticketId);
     if (!r) throw new CsatError('not_resolved', this.t(null, 'notResolved'));
     if (this.now() - Date.parse(r.resolvedAt) > (this.opts.answerWindowMs ?? 7 * 24 * 3600_000)) throw new CsatError('too_late', this.t(null, 'expired'));
     try {
-      return this.store.csat.record({ conversationId, ticketId: r.ticketId, rating: a.rating, ...(a.comment !== undefined ? { comment: a.comment } : {}), channel: a.channel });
+      return await this.store.csat.record({ conversationId, ticketId: r.ticketId, rating: a.rating, ...(a.comment !== undefined ? { comment: a.comment } : {}), channel: a.channel });
     } catch (err) {
       if (isStoreError(err, 'invalid_input') || isStoreError(err, 'too_large')) throw new CsatError('invalid', err.message);
       if (isStoreError(err, 'invalid_transition')) throw new CsatError('not_resolved', this.t(null, 'notResolved'));
@@ -186,7 +186,7 @@ export class CsatService {
         return true;
       }
       try {
-        this.answer(ticket.conversationId, { ticketId: ticket.id, rating: payload.rating, channel: 'messenger' });
+        await this.answer(ticket.conversationId, { ticketId: ticket.id, rating: payload.rating, channel: 'messenger' });
       } catch (err) {
         if (!(err instanceof CsatError)) throw err;
         await this.reply(ticket.conversationId, { type: 'message', text: this.t(locale, 'tooLate') });
@@ -206,10 +206,10 @@ export class CsatService {
     const text = typeof m.text === 'string' ? m.text.trim() : '';
     // Another button, or too late: the message is the bot's.
     if (awaiting.until < this.now() || m.value !== undefined || !text) return false;
-    const rated = this.store.csat.forTicket(awaiting.ticketId);
+    const rated = await this.store.csat.forTicket(awaiting.ticketId);
     if (!rated) return false;
     try {
-      this.answer(awaiting.conversationId, { ticketId: awaiting.ticketId, rating: rated.rating, comment: text.slice(0, 1000), channel: 'messenger' });
+      await this.answer(awaiting.conversationId, { ticketId: awaiting.ticketId, rating: rated.rating, comment: text.slice(0, 1000), channel: 'messenger' });
     } catch (err) {
       if (!(err instanceof CsatError)) throw err;
       return false;
@@ -227,8 +227,8 @@ type On = (event: string, fn: (data: Record<string, unknown>) => Promise<Record<
 
 /** The console's `csat_summary` (admins): average rating per agent, all time and the last 30 days. */
 export function csatEvents(store: Store, agent: Agent, on: On, now: () => number = Date.now): void {
-  on('csat_summary', () => {
+  on('csat_summary', async () => {
     if (agent.role !== 'admin') throw new CsatError('invalid', 'only an admin can see ratings');
-    return { allTime: store.csat.averages(), last30Days: store.csat.averages({ sinceMs: now() - 30 * 24 * 3600_000 }) };
+    return { allTime: await store.csat.averages(), last30Days: await store.csat.averages({ sinceMs: now() - 30 * 24 * 3600_000 }) };
   });
 }

@@ -74,7 +74,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     learned: new LearnedAnswerRepo(db, now),
     pendingTurns: new PendingTurnRepo(db, now),
     canned: new CannedReplyRepo(db, now),
-    csat: new CsatRepo(db, now),
+    csat: new CsatRepo(sql, now),
     unanswered: new UnansweredRepo(db, now),
     teams: new TeamRepo(db, now),
     vip: new VipRepo(sql),

@@ -70,14 +70,14 @@ describe('TeamRepo', () => {
     store.tickets.assign(t.id, a.id);
     store.teams.stampTicket(t.id);
     store.tickets.resolve(t.id);
-    expect(store.csat.record({ conversationId: t.conversationId, rating: 5, channel: 'web' }).teamId).toBe(pay.id);
+    expect((await store.csat.record({ conversationId: t.conversationId, rating: 5, channel: 'web' })).teamId).toBe(pay.id);
     // no team: null, as before teams existed
     const lone = await agent('Lone');
     const u = store.tickets.create({ conversationId: conv('C2'), reason: 'x', skill: 'orders' });
     store.tickets.assign(u.id, lone.id);
     store.teams.stampTicket(u.id);
     store.tickets.resolve(u.id);
-    expect(store.csat.record({ conversationId: u.conversationId, rating: 3, channel: 'web' }).teamId).toBeNull();
+    expect((await store.csat.record({ conversationId: u.conversationId, rating: 3, channel: 'web' })).teamId).toBeNull();
   });
 });
 

@@ -225,7 +225,7 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
       convs.add(v.conv);
     }
     // Every step of the visit in time order: messages, and the ticket's life.
-    const steps: { at: string; run: () => void }[] = v.messages.map((msg) => ({
+    const steps: { at: string; run: () => unknown }[] = v.messages.map((msg) => ({
       at: msg.at,
       run: () => {
         const stored = store.conversations.appendMessage(v.conv, { role: msg.role, text: msg.text, createdAt: msg.at });
@@ -251,14 +251,14 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
       }
       if (t.rating) {
         const r = t.rating;
-        steps.push({ at: r.at, run: () => void store.csat.record({ conversationId: v.conv, ticketId, rating: r.value, channel: v.channel }) });
+        steps.push({ at: r.at, run: () => store.csat.record({ conversationId: v.conv, ticketId, rating: r.value, channel: v.channel }) });
       }
     }
     // Stable: a step at the same time as a message keeps its place after it.
     steps.sort((a, b) => a.at.localeCompare(b.at));
     for (const s of steps) {
       setNow(Date.parse(s.at));
-      s.run();
+      await s.run();
     }
   }
   return agents;

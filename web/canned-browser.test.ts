@@ -208,7 +208,7 @@ describe('saved replies in the console and the rating question in the widget (Ch
     expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Send comment' }).click();
     await page.locator('.sb-csat-status', { hasText: 'Thank you for your feedback!' }).waitFor();
-    expect(server.store.csat.forTicket(row.ticketId)).toMatchObject({ agentId: admin.id, rating: 4, comment: 'Anna was quick and kind', channel: 'web' });
+    expect(await server.store.csat.forTicket(row.ticketId)).toMatchObject({ agentId: admin.id, rating: 4, comment: 'Anna was quick and kind', channel: 'web' });
     await page.locator('.sb-csat').waitFor({ state: 'hidden', timeout: 10_000 });
 
     // The admin sees the average per agent in the console.

@@ -1,0 +1,33 @@
+// Rows written straight through `Sql` for the store tests that run on both engines
+// (describeEngines): the few rows a repository's test needs from tables other repositories own.
+import type { Sql } from '../store/sql/executor.js';
+
+const T0 = '2026-01-01T10:00:00.000Z';
+
+export async function addCustomer(sql: Sql, id: string, over: { name?: string; email?: string | null; createdAt?: string } = {}): Promise<void> {
+  await sql.run('INSERT INTO customers (id, name, email, created_at) VALUES (?, ?, ?, ?)', [id, over.name ?? `Customer ${id}`, over.email === undefined ? `${id.toLowerCase()}@example.org` : over.email, over.createdAt ?? T0]);
+}
+
+export async function addAgent(sql: Sql, id: string, name: string, over: { role?: string } = {}): Promise<void> {
+  await sql.run("INSERT INTO agents (id, name, email, password_hash, created_at, role) VALUES (?, ?, ?, 'x', ?, ?)", [id, name, `${id.toLowerCase()}@example.com`, T0, over.role ?? 'agent']);
+}
+
+export async function addConversation(sql: Sql, id: string, customerId: string | null, over: { channel?: string; at?: string } = {}): Promise<void> {
+  const at = over.at ?? T0;
+  await sql.run("INSERT INTO conversations (id, customer_id, channel, started_at, updated_at, source) VALUES (?, ?, ?, ?, ?, 'live')", [id, customerId, over.channel ?? 'web', at, at]);
+}
+
+/** A hand-off ticket; `resolvedAt` with `agentId` makes it resolved, `agentId` alone assigned. */
+export async function addTicket(
+  sql: Sql,
+  conversationId: string,
+  over: { customerId?: string | null; agentId?: string | null; status?: string; createdAt?: string; resolvedAt?: string | null; teamId?: string | null } = {},
+): Promise<number> {
+  const status = over.status ?? (over.resolvedAt ? 'resolved' : over.agentId ? 'assigned' : 'pending');
+  const row = await sql.get<{ id: number }>(
+    `INSERT INTO handoff_tickets (conversation_id, customer_id, status, reason, agent_id, created_at, assigned_at, resolved_at, team_id)
+     VALUES (?, ?, ?, 'asked', ?, ?, ?, ?, ?) RETURNING id`,
+    [conversationId, over.customerId ?? null, status, over.agentId ?? null, over.createdAt ?? T0, over.agentId ? (over.createdAt ?? T0) : null, over.resolvedAt ?? null, over.teamId ?? null],
+  );
+  return Number(row!.id);
+}
