@@ -152,7 +152,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   // Answers the index learned without a person's approval (older releases) wait for review.
   await app.learned?.migrateLegacy();
   // The demo's shared saved replies (returns, refunds, delivery delay), once per database.
-  const replies = store.canned.seedShared(DEMO_REPLIES);
+  const replies = await store.canned.seedShared(DEMO_REPLIES);
   if (replies > 0) log(`[start] ${replies} shared saved replies added for the agent console`);
   log(
     config.identity.secret

@@ -151,9 +151,9 @@ function checkBody(body: string): void {
 }
 
 /** Store errors the agent can act on keep their message; anything else is a generic failure. */
-function friendly<T>(fn: () => T): T {
+async function friendly<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (isStoreError(err) && err.code !== 'migration') throw new CannedReplyError(err.message);
     throw err;
@@ -171,43 +171,43 @@ export interface CannedEventsOptions {
  * shared ones.
  */
 export function cannedReplyEvents(store: Store, agent: Agent, on: On, opts: CannedEventsOptions): void {
-  on('canned_list', (d) => {
+  on('canned_list', async (d) => {
     const q = typeof d.query === 'string' ? d.query : '';
-    const replies = q.trim() ? store.canned.search(agent.id, q) : store.canned.listFor(agent.id);
+    const replies = q.trim() ? await store.canned.search(agent.id, q) : await store.canned.listFor(agent.id);
     return { replies: replies.map((r) => view(agent, r)), placeholders: PLACEHOLDERS.map((p) => ({ key: p.key, describe: p.describe })), canEditShared: isAdmin(agent) };
   });
 
-  on('canned_fill', (d) => {
+  on('canned_fill', async (d) => {
     const id = typeof d.id === 'number' ? d.id : NaN;
-    const r = store.canned.get(id);
+    const r = await store.canned.get(id);
     if (!r || (r.ownerId !== null && r.ownerId !== agent.id)) throw new CannedReplyError('no such saved reply');
     return fillPlaceholders(r.body, opts.contextFor(d.ticketId));
   });
 
-  on('canned_create', (d) => {
+  on('canned_create', async (d) => {
     const shared = d.shared === true;
     if (shared && !isAdmin(agent)) throw new CannedReplyError('only an admin can add shared replies; save it as your own instead');
     const body = str(d.body, 'body');
     checkBody(body);
-    const r = friendly(() => store.canned.create({ shortcut: str(d.shortcut, 'shortcut'), title: str(d.title, 'title'), body, ownerId: shared ? null : agent.id, createdBy: agent.id }));
+    const r = await friendly(() => store.canned.create({ shortcut: str(d.shortcut, 'shortcut'), title: str(d.title, 'title'), body, ownerId: shared ? null : agent.id, createdBy: agent.id }));
     return { reply: view(agent, r) };
   });
 
-  on('canned_update', (d) => {
-    const existing = typeof d.id === 'number' ? store.canned.get(d.id) : undefined;
+  on('canned_update', async (d) => {
+    const existing = typeof d.id === 'number' ? await store.canned.get(d.id) : undefined;
     if (!existing || (existing.ownerId !== null && existing.ownerId !== agent.id)) throw new CannedReplyError('no such saved reply');
     if (!mayEdit(agent, existing)) throw new CannedReplyError('only an admin can change shared replies');
     const body = str(d.body, 'body');
     checkBody(body);
-    const r = friendly(() => store.canned.update(existing.id, { shortcut: str(d.shortcut, 'shortcut'), title: str(d.title, 'title'), body, updatedBy: agent.id }));
+    const r = await friendly(() => store.canned.update(existing.id, { shortcut: str(d.shortcut, 'shortcut'), title: str(d.title, 'title'), body, updatedBy: agent.id }));
     return { reply: view(agent, r) };
   });
 
-  on('canned_delete', (d) => {
-    const existing = typeof d.id === 'number' ? store.canned.get(d.id) : undefined;
+  on('canned_delete', async (d) => {
+    const existing = typeof d.id === 'number' ? await store.canned.get(d.id) : undefined;
     if (!existing || (existing.ownerId !== null && existing.ownerId !== agent.id)) throw new CannedReplyError('no such saved reply');
     if (!mayEdit(agent, existing)) throw new CannedReplyError('only an admin can delete shared replies');
-    return { deleted: store.canned.delete(existing.id) };
+    return { deleted: await store.canned.delete(existing.id) };
   });
 }
 

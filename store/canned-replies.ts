@@ -1,5 +1,6 @@
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from './sql/dialect.js';
+import type { Sql } from './sql/executor.js';
 import { checkText } from './text.js';
 
 // Saved ("canned") replies of the agent console. A reply is shared (owner null; admins edit those)
@@ -90,106 +91,101 @@ function checkFields(e: { shortcut: string; title: string; body: string }): { sh
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class CannedReplyRepo {
-  private readonly byId;
-  private readonly visible;
-  private readonly searchStmt;
-  private readonly insertStmt;
-  private readonly updateStmt;
-  private readonly deleteStmt;
-  private readonly sharedCount;
-
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.byId = db.prepare<[number], Row>('SELECT * FROM canned_replies WHERE id = ?');
-    // An agent's own replies first, then the shared ones, each by shortcut.
-    this.visible = db.prepare<{ agent: string | null; limit: number }, Row>(
-      `SELECT * FROM canned_replies WHERE owner_id IS NULL OR owner_id = @agent
-       ORDER BY owner_id IS NULL, shortcut, id LIMIT @limit`,
-    );
-    this.searchStmt = db.prepare<{ agent: string | null; prefix: string; like: string; limit: number }, Row>(
-      `SELECT * FROM canned_replies
-       WHERE (owner_id IS NULL OR owner_id = @agent)
-         AND (shortcut LIKE @prefix ESCAPE '\\' OR title LIKE @like ESCAPE '\\' OR body LIKE @like ESCAPE '\\')
-       ORDER BY shortcut LIKE @prefix ESCAPE '\\' DESC, owner_id IS NULL, shortcut, id LIMIT @limit`,
-    );
-    this.insertStmt = db.prepare<[string, string, string, string | null, string | null, string | null, string, string]>(
-      `INSERT INTO canned_replies (shortcut, title, body, owner_id, created_by, updated_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.updateStmt = db.prepare<[string, string, string, string | null, string, number]>(
-      'UPDATE canned_replies SET shortcut = ?, title = ?, body = ?, updated_by = ?, updated_at = ? WHERE id = ?',
-    );
-    this.deleteStmt = db.prepare<[number]>('DELETE FROM canned_replies WHERE id = ?');
-    this.sharedCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM canned_replies WHERE owner_id IS NULL');
-  }
+  ) {}
 
   private iso(): string {
     return new Date(this.now()).toISOString();
   }
 
-  get(id: number): CannedReply | undefined {
+  async get(id: number, sql: Sql = this.sql): Promise<CannedReply | undefined> {
     if (!Number.isSafeInteger(id)) return undefined;
-    const r = this.byId.get(id);
+    const r = await sql.get<Row>('SELECT * FROM canned_replies WHERE id = ?', [id]);
     return r ? toReply(r) : undefined;
   }
 
   /** The replies an agent may use: their own and the shared ones (own first, then by shortcut). */
-  listFor(agentId: string | null, opts: { limit?: number } = {}): CannedReply[] {
-    return this.visible.all({ agent: agentId, limit: clampLimit(opts.limit) }).map(toReply);
+  async listFor(agentId: string | null, opts: { limit?: number } = {}, sql: Sql = this.sql): Promise<CannedReply[]> {
+    const rows = await sql.all<Row>(
+      `SELECT * FROM canned_replies WHERE owner_id IS NULL OR owner_id = @agent
+       ORDER BY owner_id IS NULL, shortcut, id LIMIT @limit`,
+      { agent: agentId, limit: clampLimit(opts.limit) },
+    );
+    return rows.map(toReply);
   }
 
   /**
    * The replies an agent may use matching `query`: shortcut prefix (with or without '/'), or words
-   * in the title or body (case-insensitive for ASCII). Shortcut matches come first.
+   * in the title or body (case-insensitive). Shortcut matches come first.
    */
-  search(agentId: string | null, query: string, opts: { limit?: number } = {}): CannedReply[] {
+  async search(agentId: string | null, query: string, opts: { limit?: number } = {}, sql: Sql = this.sql): Promise<CannedReply[]> {
     const q = checkText('query', query).trim().toLowerCase().slice(0, 100);
-    if (!q) return this.listFor(agentId, opts);
+    if (!q) return this.listFor(agentId, opts, sql);
     const bare = q.replace(/^\/+/, '');
-    return this.searchStmt.all({ agent: agentId, prefix: `/${likeEscape(bare)}%`, like: `%${likeEscape(bare)}%`, limit: clampLimit(opts.limit) }).map(toReply);
+    // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+    const rows = await sql.all<Row>(
+      `SELECT * FROM canned_replies
+       WHERE (owner_id IS NULL OR owner_id = @agent)
+         AND (shortcut LIKE @prefix ESCAPE '\\' OR lower(title) LIKE @like ESCAPE '\\' OR lower(body) LIKE @like ESCAPE '\\')
+       ORDER BY shortcut LIKE @prefix ESCAPE '\\' DESC, owner_id IS NULL, shortcut, id LIMIT @limit`,
+      { agent: agentId, prefix: `/${likeEscape(bare)}%`, like: `%${likeEscape(bare)}%`, limit: clampLimit(opts.limit) },
+    );
+    return rows.map(toReply);
   }
 
-  create(e: NewCannedReply): CannedReply {
+  async create(e: NewCannedReply, sql: Sql = this.sql): Promise<CannedReply> {
     const f = checkFields(e);
     const at = this.iso();
     try {
-      const r = this.insertStmt.run(f.shortcut, f.title, f.body, e.ownerId, e.createdBy ?? null, e.createdBy ?? null, at, at);
-      return this.get(Number(r.lastInsertRowid))!;
+      const r = await sql.get<Row>(
+        `INSERT INTO canned_replies (shortcut, title, body, owner_id, created_by, updated_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [f.shortcut, f.title, f.body, e.ownerId, e.createdBy ?? null, e.createdBy ?? null, at, at],
+      );
+      return toReply(r!);
     } catch (err) {
       throw translate(err, f.shortcut, e.ownerId);
     }
   }
 
-  update(id: number, e: CannedReplyEdit): CannedReply {
+  async update(id: number, e: CannedReplyEdit, sql: Sql = this.sql): Promise<CannedReply> {
     const f = checkFields(e);
-    const existing = this.get(id);
-    if (!existing) throw new StoreError('not_found', `saved reply ${id} not found`);
+    if (!Number.isSafeInteger(id)) throw new StoreError('not_found', `saved reply ${id} not found`);
+    let r: Row | undefined;
     try {
-      this.updateStmt.run(f.shortcut, f.title, f.body, e.updatedBy ?? null, this.iso(), id);
+      r = await sql.get<Row>('UPDATE canned_replies SET shortcut = ?, title = ?, body = ?, updated_by = ?, updated_at = ? WHERE id = ? RETURNING *', [
+        f.shortcut,
+        f.title,
+        f.body,
+        e.updatedBy ?? null,
+        this.iso(),
+        id,
+      ]);
     } catch (err) {
-      throw translate(err, f.shortcut, existing.ownerId);
+      // Whose shortcut it clashed with is only read on this path.
+      throw translate(err, f.shortcut, (await this.get(id, sql))?.ownerId ?? null);
     }
-    return this.get(id)!;
+    if (!r) throw new StoreError('not_found', `saved reply ${id} not found`);
+    return toReply(r);
   }
 
-  delete(id: number): boolean {
-    return Number.isSafeInteger(id) && this.deleteStmt.run(id).changes > 0;
+  async delete(id: number, sql: Sql = this.sql): Promise<boolean> {
+    return Number.isSafeInteger(id) && (await sql.run('DELETE FROM canned_replies WHERE id = ?', [id])).changes > 0;
   }
 
   /**
    * Adds the demo's shared replies once per database: only while there are no shared replies at all
    * (an admin who deleted them all does not get them back on the next start). Returns how many.
    */
-  seedShared(replies: readonly Omit<NewCannedReply, 'ownerId'>[]): number {
-    return this.db
-      .transaction(() => {
-        if ((this.sharedCount.get()?.n ?? 0) > 0) return 0;
-        for (const r of replies) this.create({ ...r, ownerId: null });
-        return replies.length;
-      })
-      .immediate();
+  async seedShared(replies: readonly Omit<NewCannedReply, 'ownerId'>[], sql: Sql = this.sql): Promise<number> {
+    return sql.transaction(async (tx) => {
+      const shared = await tx.get<{ n: number }>('SELECT count(*) AS n FROM canned_replies WHERE owner_id IS NULL');
+      if (Number(shared?.n ?? 0) > 0) return 0;
+      for (const r of replies) await this.create({ ...r, ownerId: null }, tx);
+      return replies.length;
+    });
   }
 }
 
@@ -198,8 +194,7 @@ function clampLimit(limit: number | undefined): number {
 }
 
 function translate(err: unknown, shortcut: string, ownerId: string | null): unknown {
-  const code = (err as { code?: string }).code;
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE') return new StoreError('conflict', `${ownerId === null ? 'a shared reply' : 'one of your replies'} already uses the shortcut ${shortcut}`);
-  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new StoreError('not_found', `agent ${ownerId ?? ''} not found`);
+  if (isUniqueViolation(err)) return new StoreError('conflict', `${ownerId === null ? 'a shared reply' : 'one of your replies'} already uses the shortcut ${shortcut}`);
+  if (isForeignKeyViolation(err)) return new StoreError('not_found', `agent ${ownerId ?? ''} not found`);
   return err;
 }

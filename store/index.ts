@@ -73,7 +73,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     receipts: new ReceiptRepo(db, now),
     learned: new LearnedAnswerRepo(db, now),
     pendingTurns: new PendingTurnRepo(db, now),
-    canned: new CannedReplyRepo(db, now),
+    canned: new CannedReplyRepo(sql, now),
     csat: new CsatRepo(sql, now),
     unanswered: new UnansweredRepo(db, now),
     teams: new TeamRepo(db, now),
