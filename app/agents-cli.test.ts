@@ -31,7 +31,7 @@ describe('agents CLI', () => {
       expect(mei.mustChangePassword).toBe(true);
       // the session that password gives may do nothing but change it
       expect(store.agents.verifySession(store.agents.createSession(mei.id).token)).toBeNull();
-      expect([...store.teams.skillsOf([mei.id]).get(mei.id)!].sort()).toEqual(['orders', 'payments', 'refunds']);
+      expect([...(await store.teams.skillsOf([mei.id])).get(mei.id)!].sort()).toEqual(['orders', 'payments', 'refunds']);
     } finally {
       store.close();
     }

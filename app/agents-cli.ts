@@ -8,7 +8,7 @@ import { parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { generatePassword, type StaffAccount } from '../store/agents.js';
 import { openStore, STAFF_ROLES, type StaffRole, type Store } from '../store/index.js';
-import { checkSkills } from '../store/teams.js';
+import { checkSkills, type Team } from '../store/teams.js';
 
 export const USAGE = `usage: npm run --silent agents -- <command> [--db FILE]
   add <email> --name NAME [--role agent|admin|product] [--skills a,b] [--team TEAM] [--max-chats N]
@@ -38,20 +38,20 @@ function account(store: Store, email: string | undefined): StaffAccount {
   return a;
 }
 
-function team(store: Store, name: string | undefined) {
+async function team(store: Store, name: string | undefined) {
   if (!name) throw new UsageError('name the team');
-  const t = store.teams.getByName(name) ?? store.teams.get(name);
+  const t = (await store.teams.getByName(name)) ?? (await store.teams.get(name));
   if (!t) throw new Error(`no team "${name}" (create it with: team "${name}" --skills …)`);
   return t;
 }
 
-const show = (store: Store, a: StaffAccount) => ({
+const show = (store: Store, a: StaffAccount, teams: Map<string, Team[]> | Team[]) => ({
   id: a.id,
   name: a.name,
   email: a.email,
   role: a.role,
   skills: a.skills,
-  teams: store.teams.teamsOf(a.id).map((t) => t.name),
+  teams: (Array.isArray(teams) ? teams : (teams.get(a.id) ?? [])).map((t) => t.name),
   active: a.active,
   mustChangePassword: a.mustChangePassword,
   maxChats: a.maxChats,
@@ -69,7 +69,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         const name = stringFlag(flags, 'name');
         if (!args[0] || !name) throw new UsageError('add needs an e-mail and --name');
         const teamName = stringFlag(flags, 'team');
-        const t = teamName ? team(store, teamName) : undefined;
+        const t = teamName ? await team(store, teamName) : undefined;
         const cap = stringFlag(flags, 'max-chats');
         const password = generatePassword();
         const skills = skillsFlag(stringFlag(flags, 'skills'));
@@ -82,18 +82,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           mustChangePassword: true,
           ...(cap !== undefined ? { maxChats: Number(cap) } : {}),
         });
-        if (t) store.teams.addMember(t.id, a.id);
-        return { ok: true, agent: show(store, a), initialPassword: password, note: 'give this password to the person; they must change it when they first sign in' };
+        if (t) await store.teams.addMember(t.id, a.id);
+        return { ok: true, agent: show(store, a, await store.teams.teamsOf(a.id)), initialPassword: password, note: 'give this password to the person; they must change it when they first sign in' };
       }
-      case 'list':
-        return { ok: true, agents: store.agents.list().map((a) => show(store, a)), teams: store.teams.list().map((t) => ({ name: t.name, skills: t.skills, members: t.memberIds.map((id) => store.agents.get(id)?.email) })) };
+      case 'list': {
+        const agents = store.agents.list();
+        const teamsOf = await store.teams.teamsOfAgents(agents.map((a) => a.id));
+        return { ok: true, agents: agents.map((a) => show(store, a, teamsOf)), teams: (await store.teams.list()).map((t) => ({ name: t.name, skills: t.skills, members: t.memberIds.map((id) => store.agents.get(id)?.email) })) };
+      }
       case 'set-role': {
         const a = account(store, args[0]);
         const role = roleOf(args[1] ?? stringFlag(flags, 'role'));
         store.agents.setRole(a.id, role);
         // Open consoles hold the old role: they sign in again.
         if (role !== a.role) store.agents.revokeAllSessions(a.id);
-        return { ok: true, agent: show(store, store.agents.get(a.id)!) };
+        return { ok: true, agent: show(store, store.agents.get(a.id)!, await store.teams.teamsOf(a.id)) };
       }
       case 'reset-password': {
         const a = account(store, args[0]);
@@ -103,15 +106,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'add-to-team':
       case 'remove-from-team': {
         const a = account(store, args[0]);
-        const t = team(store, args[1]);
-        const after = command === 'add-to-team' ? store.teams.addMember(t.id, a.id) : store.teams.removeMember(t.id, a.id);
+        const t = await team(store, args[1]);
+        const after = command === 'add-to-team' ? await store.teams.addMember(t.id, a.id) : await store.teams.removeMember(t.id, a.id);
         return { ok: true, team: { name: after.name, skills: after.skills, members: after.memberIds.map((id) => store.agents.get(id)?.email) } };
       }
       case 'team': {
         if (!args[0]) throw new UsageError('team needs a name');
         const skills = skillsFlag(stringFlag(flags, 'skills'));
-        const existing = store.teams.getByName(args[0]);
-        const t = existing ? (skills ? store.teams.setSkills(existing.id, skills) : existing) : store.teams.create({ name: args[0], ...(skills ? { skills } : {}) });
+        const existing = await store.teams.getByName(args[0]);
+        const t = existing ? (skills ? await store.teams.setSkills(existing.id, skills) : existing) : await store.teams.create({ name: args[0], ...(skills ? { skills } : {}) });
         return { ok: true, created: !existing, team: { id: t.id, name: t.name, skills: t.skills } };
       }
       case 'set-cap': {
@@ -119,13 +122,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         const v = args[1];
         if (v === undefined) throw new UsageError('set-cap needs a number or "default"');
         store.agents.setMaxChats(a.id, v === 'default' ? null : Number(v));
-        return { ok: true, agent: show(store, store.agents.get(a.id)!) };
+        return { ok: true, agent: show(store, store.agents.get(a.id)!, await store.teams.teamsOf(a.id)) };
       }
       case 'deactivate':
       case 'activate': {
         const a = account(store, args[0]);
         store.agents.setActive(a.id, command === 'activate');
-        return { ok: true, agent: show(store, store.agents.get(a.id)!) };
+        return { ok: true, agent: show(store, store.agents.get(a.id)!, await store.teams.teamsOf(a.id)) };
       }
       case 'vip': {
         if (!args[0]) throw new UsageError('vip needs a customer id or e-mail');

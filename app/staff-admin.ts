@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AssignmentConfig } from '../core/config.js';
 import { HttpError, readRawBody, sendJson } from '../core/http.js';
 import { generatePassword, type StaffAccount } from '../store/agents.js';
+import type { Team } from '../store/teams.js';
 import { isStoreError, STAFF_ROLES, type StaffRole, type Store } from '../store/index.js';
 import type { RouteHandler } from '../core/http.js';
 import { isJsonRequest, requireStaff } from '../desk/staff-auth.js';
@@ -76,20 +77,20 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
   const { store } = opts;
   const log = opts.log ?? ((l: string) => console.error(l));
 
-  const view = (a: StaffAccount, open: Map<string, number>, online: Set<string>) => ({
+  const view = (a: StaffAccount, open: Map<string, number>, online: Set<string>, teams: Map<string, Team[]>) => ({
     id: a.id,
     name: a.name,
     email: a.email,
     role: a.role,
     skills: a.skills,
-    teams: store.teams.teamsOf(a.id).map((t) => t.id),
+    teams: (teams.get(a.id) ?? []).map((t) => t.id),
     active: a.active,
     mustChangePassword: a.mustChangePassword,
     maxChats: a.maxChats,
     openChats: open.get(a.id) ?? 0,
     online: online.has(a.id),
   });
-  const agentView = (a: StaffAccount) => view(a, store.tickets.openCounts([a.id]), opts.online());
+  const agentView = async (a: StaffAccount) => view(a, store.tickets.openCounts([a.id]), opts.online(), await store.teams.teamsOfAgents([a.id]));
 
   /** At least one active admin must remain, or nobody could manage staff any more. */
   const keepsAnAdmin = (changing: string, next: { role?: StaffRole; active?: boolean }) =>
@@ -124,9 +125,10 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
       const list = store.agents.list();
       const open = store.tickets.openCounts(list.map((a) => a.id));
       const online = opts.online();
+      const teamsOf = await store.teams.teamsOfAgents(list.map((a) => a.id));
       return sendJson(res, 200, {
-        agents: list.map((a) => view(a, open, online)),
-        teams: store.teams.list(),
+        agents: list.map((a) => view(a, open, online, teamsOf)),
+        teams: await store.teams.list(),
         vip: await store.vip.list(),
         settings: opts.settings,
       });
@@ -145,7 +147,7 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
     });
     log(`[staff] ${me.email} added ${created.email} (${created.role})`);
     opts.changed();
-    sendJson(res, 201, { agent: agentView(created), initialPassword });
+    sendJson(res, 201, { agent: await agentView(created), initialPassword });
   });
 
   const agent = admin(async (req, res, me, url) => {
@@ -184,14 +186,14 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
     }
     log(`[staff] ${me.email} changed ${a.email}: ${Object.keys(b).join(', ')}`);
     opts.changed();
-    sendJson(res, 200, { agent: agentView(store.agents.get(a.id)!) });
+    sendJson(res, 200, { agent: await agentView(store.agents.get(a.id)!) });
   });
 
   const teams = admin(async (req, res, me) => {
-    if (req.method === 'GET') return sendJson(res, 200, { teams: store.teams.list() });
+    if (req.method === 'GET') return sendJson(res, 200, { teams: await store.teams.list() });
     if (req.method !== 'POST') return notAllowed(res, 'GET, POST');
     const b = await readJson(req);
-    const team = store.teams.create({ name: str(b.name, 'name'), skills: b.skills === undefined ? [] : skillsOf(b.skills) });
+    const team = await store.teams.create({ name: str(b.name, 'name'), skills: b.skills === undefined ? [] : skillsOf(b.skills) });
     log(`[staff] ${me.email} created team ${team.name}`);
     sendJson(res, 201, { team });
   });
@@ -199,24 +201,24 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
   const team = admin(async (req, res, me, url) => {
     const id = decodeURIComponent(url.pathname.slice('/api/staff/teams/'.length));
     if (!id || id.includes('/')) throw new HttpError(404, 'not found');
-    const t = store.teams.get(id);
+    const t = await store.teams.get(id);
     if (!t) throw new HttpError(404, `team ${id} not found`);
     if (req.method === 'DELETE') {
       req.resume();
-      store.teams.delete(t.id);
+      await store.teams.delete(t.id);
       log(`[staff] ${me.email} deleted team ${t.name}`);
       opts.changed();
       return sendJson(res, 200, { ok: true });
     }
     if (req.method !== 'POST') return notAllowed(res, 'POST, DELETE');
     const b = await readJson(req);
-    if (b.name !== undefined) store.teams.rename(t.id, str(b.name, 'name'));
-    if (b.skills !== undefined) store.teams.setSkills(t.id, skillsOf(b.skills));
-    if (b.addMember !== undefined) store.teams.addMember(t.id, str(b.addMember, 'addMember'));
-    if (b.removeMember !== undefined) store.teams.removeMember(t.id, str(b.removeMember, 'removeMember'));
+    if (b.name !== undefined) await store.teams.rename(t.id, str(b.name, 'name'));
+    if (b.skills !== undefined) await store.teams.setSkills(t.id, skillsOf(b.skills));
+    if (b.addMember !== undefined) await store.teams.addMember(t.id, str(b.addMember, 'addMember'));
+    if (b.removeMember !== undefined) await store.teams.removeMember(t.id, str(b.removeMember, 'removeMember'));
     log(`[staff] ${me.email} changed team ${t.name}: ${Object.keys(b).join(', ')}`);
     opts.changed();
-    sendJson(res, 200, { team: store.teams.get(t.id) });
+    sendJson(res, 200, { team: await store.teams.get(t.id) });
   });
 
   const vip = admin(async (req, res, me) => {

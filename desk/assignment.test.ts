@@ -135,8 +135,8 @@ describe('HandoffService with auto-assignment', () => {
     const ravi = await agentOnline('Ravi', ['orders']);
     const mei = await agentOnline('Mei', []);
     // Mei's skills come from her team
-    const team = store.teams.create({ name: 'Orders desk', skills: ['orders'] });
-    store.teams.addMember(team.id, mei.id);
+    const team = await store.teams.create({ name: 'Orders desk', skills: ['orders'] });
+    await store.teams.addMember(team.id, mei.id);
 
     const chats: { conversationId: string; ticketId: number }[] = [];
     for (let i = 0; i < 4; i++) {

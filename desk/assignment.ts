@@ -132,7 +132,7 @@ export class AutoAssigner {
       if (a && a.active && a.role !== 'product') agents.set(id, a);
     }
     const open = this.store.tickets.openCounts([...agents.keys()]);
-    const skills = this.store.teams.skillsOf([...agents.keys()]);
+    const skills = await this.store.teams.skillsOf([...agents.keys()]);
     const candidates: Candidate[] = [...agents.values()]
       .map((a) => ({ id: a.id, skills: skills.get(a.id) ?? new Set<string>(), open: open.get(a.id) ?? 0, cap: this.capOf(a) }))
       .filter((c) => c.open < c.cap);

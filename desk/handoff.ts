@@ -493,7 +493,7 @@ export class HandoffService implements HandoffDesk {
       const transcript = this.store.conversations.transcript(t.conversationId, { limit: 500 });
       const summary = typeof d.summary === 'string' ? d.summary.slice(0, 2000) : summarizeChat(transcript, t.reason);
       // The resolving agent's team goes with the ticket (and so with its CSAT rating).
-      this.store.teams.stampTicket(t.id);
+      await this.store.teams.stampTicket(t.id);
       this.store.tickets.resolve(t.id, summary);
       // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
       const draft = this.opts.learned?.draft(t, transcript) ?? null;

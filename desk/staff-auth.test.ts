@@ -328,7 +328,7 @@ describe('staff sign-in, roles and sessions', () => {
     expect((listed.json.agents as { id: string; teams: string[] }[]).find((a) => a.id === mei.id)?.teams).toEqual([teamId]);
     expect(listed.json.settings).toEqual({ mode: 'manual', maxChats: 3, replyTimeoutMs: 0 });
     expect((await call('DELETE', `/api/staff/teams/${teamId}`, adminToken)).status).toBe(200);
-    expect(store.teams.get(teamId)).toBeUndefined();
+    expect(await store.teams.get(teamId)).toBeUndefined();
 
     // VIP customers
     const customer = store.db.prepare<[], { id: string; email: string }>('SELECT id, email FROM customers WHERE email IS NOT NULL ORDER BY id LIMIT 1').get()!;

@@ -76,7 +76,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     canned: new CannedReplyRepo(sql, now),
     csat: new CsatRepo(sql, now),
     unanswered: new UnansweredRepo(db, now),
-    teams: new TeamRepo(db, now),
+    teams: new TeamRepo(sql, now),
     vip: new VipRepo(sql),
     close: () => db.close(),
   };

@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
+import type { Sql } from './sql/executor.js';
+import { TeamRepo } from './teams.js';
+import { describeEngines } from '../testing/engines.js';
 import { clock, errorOf, rejectionOf, seededStore } from '../testing/store-helpers.js';
+import { addAgent, addConversation, addCustomer, addTicket } from '../testing/store-rows.js';
 
 // Teams, VIP customers and the desk's ticket bookkeeping (issue #18 items 2-3) on a real SQLite file.
 
@@ -18,64 +22,121 @@ afterEach(() => ctx.cleanup());
 const conv = (customerId: string | null = 'C1') => store.conversations.create({ customerId, channel: 'web' }).id;
 const agent = (name: string, skills: string[] = []) => store.agents.create({ name, email: `${name.toLowerCase()}@example.com`, password: 'pw-123456789', skills });
 
-describe('TeamRepo', () => {
-  it('creates teams with unique names and clean skills, renames, changes skills and deletes them', () => {
-    const t = store.teams.create({ name: ' Payments ', skills: ['payments', ' payments', 'refunds'] });
+describeEngines('TeamRepo', (engine) => {
+  let sql: Sql;
+  let teams: TeamRepo;
+  beforeEach(async () => {
+    sql = await engine.fresh();
+    teams = new TeamRepo(sql, time.now);
+  });
+  const addAgentWith = async (id: string, name: string, skills: string[] = []) => {
+    await addAgent(sql, id, name);
+    await sql.run('UPDATE agents SET skills = ? WHERE id = ?', [JSON.stringify(skills), id]);
+    return { id };
+  };
+
+  it('creates teams with unique names and clean skills, renames, changes skills and deletes them', async () => {
+    const t = await teams.create({ name: ' Payments ', skills: ['payments', ' payments', 'refunds'] });
     expect(t).toMatchObject({ name: 'Payments', skills: ['payments', 'refunds'], memberIds: [] });
-    expect(errorOf(() => store.teams.create({ name: 'payments' })).code).toBe('conflict');
-    expect(errorOf(() => store.teams.create({ name: '  ' })).code).toBe('invalid_input');
-    expect(errorOf(() => store.teams.create({ name: 'X', skills: [''] })).code).toBe('invalid_input');
-    expect(errorOf(() => store.teams.create({ name: 'x'.repeat(121) })).code).toBe('too_large');
-    const o = store.teams.create({ name: 'Orders', skills: ['orders'] });
-    expect(store.teams.list().map((x) => x.name)).toEqual(['Orders', 'Payments']);
-    expect(store.teams.getByName('PAYMENTS')?.id).toBe(t.id);
-    expect(store.teams.rename(o.id, 'Order desk').name).toBe('Order desk');
-    expect(errorOf(() => store.teams.rename(o.id, 'payments')).code).toBe('conflict');
-    expect(store.teams.setSkills(o.id, ['orders', 'returns']).skills).toEqual(['orders', 'returns']);
-    expect(errorOf(() => store.teams.setSkills('ghost', [])).code).toBe('not_found');
-    expect(store.teams.delete(o.id)).toBe(true);
-    expect(store.teams.get(o.id)).toBeUndefined();
+    expect(await teams.get(t.id)).toEqual(t);
+    expect((await rejectionOf(teams.create({ name: 'payments' }))).code).toBe('conflict');
+    expect((await rejectionOf(teams.create({ name: '  ' }))).code).toBe('invalid_input');
+    expect((await rejectionOf(teams.create({ name: 'X', skills: [''] }))).code).toBe('invalid_input');
+    expect((await rejectionOf(teams.create({ name: 'x'.repeat(121) }))).code).toBe('too_large');
+    const o = await teams.create({ name: 'orders', skills: ['orders'] });
+    expect((await teams.list()).map((x) => x.name)).toEqual(['orders', 'Payments']);
+    expect((await teams.getByName('PAYMENTS'))?.id).toBe(t.id);
+    expect((await teams.rename(o.id, 'Order desk')).name).toBe('Order desk');
+    expect((await rejectionOf(teams.rename(o.id, 'payments'))).code).toBe('conflict');
+    expect((await teams.setSkills(o.id, ['orders', 'returns'])).skills).toEqual(['orders', 'returns']);
+    expect((await rejectionOf(teams.setSkills('ghost', []))).code).toBe('not_found');
+    expect(await teams.delete(o.id)).toBe(true);
+    expect(await teams.delete(o.id)).toBe(false);
+    expect(await teams.get(o.id)).toBeUndefined();
   });
 
   it('members: added once, listed by name, removed; an agent\'s skills are its own plus its teams\'', async () => {
-    const pay = store.teams.create({ name: 'Payments', skills: ['payments'] });
-    const prod = store.teams.create({ name: 'Product', skills: ['product'] });
-    const zoe = await agent('Zoe', ['orders']);
-    const bo = await agent('Bo');
-    store.teams.addMember(pay.id, zoe.id);
-    store.teams.addMember(pay.id, zoe.id);
-    store.teams.addMember(pay.id, bo.id);
-    store.teams.addMember(prod.id, bo.id);
-    expect(store.teams.get(pay.id)!.memberIds).toEqual([bo.id, zoe.id]);
-    expect(store.teams.teamsOf(bo.id).map((t) => t.name)).toEqual(['Payments', 'Product']);
-    expect(errorOf(() => store.teams.addMember(pay.id, 'ghost')).code).toBe('not_found');
-    const skills = store.teams.skillsOf([zoe.id, bo.id, 'ghost']);
+    const pay = await teams.create({ name: 'Payments', skills: ['payments'] });
+    const prod = await teams.create({ name: 'Product', skills: ['product'] });
+    const zoe = await addAgentWith('A-zoe', 'Zoe', ['orders']);
+    const bo = await addAgentWith('A-bo', 'Bo');
+    await teams.addMember(pay.id, zoe.id);
+    await teams.addMember(pay.id, zoe.id);
+    await teams.addMember(pay.id, bo.id);
+    expect((await teams.addMember(prod.id, bo.id)).memberIds).toEqual([bo.id]);
+    expect((await teams.get(pay.id))!.memberIds).toEqual([bo.id, zoe.id]);
+    expect((await teams.list()).map((t) => [t.name, t.memberIds])).toEqual([
+      ['Payments', [bo.id, zoe.id]],
+      ['Product', [bo.id]],
+    ]);
+    expect((await teams.teamsOf(bo.id)).map((t) => t.name)).toEqual(['Payments', 'Product']);
+    const of = await teams.teamsOfAgents([zoe.id, bo.id, 'ghost']);
+    expect([...of.entries()].map(([a, ts]) => [a, ts.map((t) => t.name)]).sort()).toEqual([
+      [bo.id, ['Payments', 'Product']],
+      [zoe.id, ['Payments']],
+    ]);
+    expect((await rejectionOf(teams.addMember(pay.id, 'ghost'))).code).toBe('not_found');
+    const skills = await teams.skillsOf([zoe.id, bo.id, 'ghost']);
     expect([...skills.get(zoe.id)!].sort()).toEqual(['orders', 'payments']);
     expect([...skills.get(bo.id)!].sort()).toEqual(['payments', 'product']);
     expect(skills.has('ghost')).toBe(false);
-    store.teams.removeMember(prod.id, bo.id);
-    expect([...store.teams.skillsOf([bo.id]).get(bo.id)!]).toEqual(['payments']);
+    await teams.removeMember(prod.id, bo.id);
+    expect([...(await teams.skillsOf([bo.id])).get(bo.id)!]).toEqual(['payments']);
     // deleting a team or an agent removes the membership
-    store.teams.delete(pay.id);
-    expect(store.teams.skillsOf([bo.id]).get(bo.id)).toBeUndefined();
+    await teams.delete(pay.id);
+    expect((await teams.skillsOf([bo.id])).get(bo.id)).toBeUndefined();
+    expect(await teams.teamsOf(bo.id)).toEqual([]);
   });
 
+  it('stamps a ticket with its agent\'s team that has the ticket\'s skill, else the first by name, else none', async () => {
+    const general = await teams.create({ name: 'a general', skills: ['orders'] });
+    const pay = await teams.create({ name: 'Payments', skills: ['payments'] });
+    const ravi = await addAgentWith('A-ravi', 'Ravi');
+    const lone = await addAgentWith('A-lone', 'Lone');
+    await teams.addMember(general.id, ravi.id);
+    await teams.addMember(pay.id, ravi.id);
+    await addCustomer(sql, 'C9');
+    let n = 0;
+    // One open ticket per conversation: each ticket here has its own.
+    const ticket = async (over: Parameters<typeof addTicket>[2]) => {
+      const conv = `conv-${++n}`;
+      await addConversation(sql, conv, 'C9');
+      return addTicket(sql, conv, over);
+    };
+    const teamOf = async (id: number) => (await sql.get<{ team_id: string | null }>('SELECT team_id FROM handoff_tickets WHERE id = ?', [id]))!.team_id;
+    const payments = await ticket({ agentId: ravi.id });
+    await sql.run("UPDATE handoff_tickets SET skill = 'payments' WHERE id = ?", [payments]);
+    await teams.stampTicket(payments);
+    expect(await teamOf(payments)).toBe(pay.id);
+    const other = await ticket({ agentId: ravi.id });
+    await teams.stampTicket(other);
+    expect(await teamOf(other)).toBe(general.id);
+    const alone = await ticket({ agentId: lone.id, teamId: pay.id });
+    await teams.stampTicket(alone);
+    expect(await teamOf(alone)).toBeNull();
+    const queued = await ticket({ teamId: pay.id });
+    await teams.stampTicket(queued);
+    expect(await teamOf(queued)).toBe(pay.id);
+  });
+});
+
+describe('teams and tickets', () => {
   it('a resolved chat is rated under the resolving agent\'s team (the one with the chat\'s skill first)', async () => {
     const a = await agent('Ravi');
-    const general = store.teams.create({ name: 'A general', skills: ['orders'] });
-    const pay = store.teams.create({ name: 'Payments', skills: ['payments'] });
-    store.teams.addMember(general.id, a.id);
-    store.teams.addMember(pay.id, a.id);
+    const general = await store.teams.create({ name: 'A general', skills: ['orders'] });
+    const pay = await store.teams.create({ name: 'Payments', skills: ['payments'] });
+    await store.teams.addMember(general.id, a.id);
+    await store.teams.addMember(pay.id, a.id);
     const t = store.tickets.create({ conversationId: conv(), reason: 'card declined', skill: 'payments' });
     store.tickets.assign(t.id, a.id);
-    store.teams.stampTicket(t.id);
+    await store.teams.stampTicket(t.id);
     store.tickets.resolve(t.id);
     expect((await store.csat.record({ conversationId: t.conversationId, rating: 5, channel: 'web' })).teamId).toBe(pay.id);
     // no team: null, as before teams existed
     const lone = await agent('Lone');
     const u = store.tickets.create({ conversationId: conv('C2'), reason: 'x', skill: 'orders' });
     store.tickets.assign(u.id, lone.id);
-    store.teams.stampTicket(u.id);
+    await store.teams.stampTicket(u.id);
     store.tickets.resolve(u.id);
     expect((await store.csat.record({ conversationId: u.conversationId, rating: 3, channel: 'web' })).teamId).toBeNull();
   });

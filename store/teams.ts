@@ -1,5 +1,6 @@
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import { inList, isForeignKeyViolation, isUniqueViolation } from './sql/dialect.js';
+import type { Sql } from './sql/executor.js';
 import { newId } from './ids.js';
 import { checkText, isoTime, MAX_ID_BYTES } from './text.js';
 
@@ -21,15 +22,14 @@ interface TeamRow {
   name: string;
   skills: string;
   created_at: string;
-  members: string | null;
 }
 
 const MAX_TEAM_NAME = 120;
-const toTeam = (r: TeamRow): Team => ({
+const toTeam = (r: TeamRow, memberIds: string[]): Team => ({
   id: r.id,
   name: r.name,
   skills: JSON.parse(r.skills) as string[],
-  memberIds: r.members ? (JSON.parse(r.members) as (string | null)[]).filter((x): x is string => x !== null) : [],
+  memberIds,
   createdAt: r.created_at,
 });
 
@@ -52,148 +52,165 @@ function checkName(name: unknown): string {
   return checkText('team name', n, 1024);
 }
 
-const SELECT = `SELECT t.id, t.name, t.skills, t.created_at,
-  (SELECT json_group_array(m.agent_id) FROM (SELECT tm.agent_id FROM team_members tm JOIN agents a ON a.id = tm.agent_id WHERE tm.team_id = t.id ORDER BY a.name, a.id) m) AS members
-  FROM teams t`;
+const COLUMNS = 't.id, t.name, t.skills, t.created_at';
+// Teams by name without regard to case (the column is NOCASE on SQLite; lower() says it on both engines).
+const BY_NAME = 'ORDER BY lower(t.name), t.id';
 
 export class TeamRepo {
-  private readonly byId;
-  private readonly byName;
-  private readonly listStmt;
-  private readonly insertStmt;
-  private readonly renameStmt;
-  private readonly skillsStmt;
-  private readonly deleteStmt;
-  private readonly addMemberStmt;
-  private readonly removeMemberStmt;
-  private readonly teamsOfStmt;
-  private readonly skillsOfStmt;
-  private readonly setTicketTeam;
-
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.byId = db.prepare<[string], TeamRow>(`${SELECT} WHERE t.id = ?`);
-    this.byName = db.prepare<[string], TeamRow>(`${SELECT} WHERE t.name = ?`);
-    this.listStmt = db.prepare<[], TeamRow>(`${SELECT} ORDER BY t.name COLLATE NOCASE, t.id`);
-    this.insertStmt = db.prepare<[string, string, string, string]>('INSERT INTO teams (id, name, skills, created_at) VALUES (?, ?, ?, ?)');
-    this.renameStmt = db.prepare<[string, string]>('UPDATE teams SET name = ? WHERE id = ?');
-    this.skillsStmt = db.prepare<[string, string]>('UPDATE teams SET skills = ? WHERE id = ?');
-    this.deleteStmt = db.prepare<[string]>('DELETE FROM teams WHERE id = ?');
-    this.addMemberStmt = db.prepare<[string, string, string]>('INSERT OR IGNORE INTO team_members (team_id, agent_id, added_at) VALUES (?, ?, ?)');
-    this.removeMemberStmt = db.prepare<[string, string]>('DELETE FROM team_members WHERE team_id = ? AND agent_id = ?');
-    this.teamsOfStmt = db.prepare<[string], TeamRow>(`${SELECT} WHERE t.id IN (SELECT team_id FROM team_members WHERE agent_id = ?) ORDER BY t.name COLLATE NOCASE, t.id`);
-    // Each agent's own skills and its teams' skills, for a list of agents, in one statement.
-    this.skillsOfStmt = db.prepare<{ ids: string }, { agent_id: string; skill: string }>(
-      `SELECT a.id AS agent_id, s.value AS skill FROM agents a, json_each(a.skills) s WHERE a.id IN (SELECT value FROM json_each(@ids))
-       UNION
-       SELECT tm.agent_id, s.value FROM team_members tm JOIN teams t ON t.id = tm.team_id, json_each(t.skills) s WHERE tm.agent_id IN (SELECT value FROM json_each(@ids))`,
+  ) {}
+
+  /** The teams with their members (by name), in one more query for all of them. */
+  private async withMembers(rows: TeamRow[], sql: Sql): Promise<Team[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const members = new Map<string, string[]>(ids.map((id) => [id, []]));
+    const links = await sql.all<{ team_id: string; agent_id: string }>(
+      `SELECT tm.team_id, tm.agent_id FROM team_members tm JOIN agents a ON a.id = tm.agent_id
+       WHERE tm.team_id IN (${inList(ids)}) ORDER BY a.name, a.id`,
+      ids,
     );
-    // The resolving agent's team: one whose skills include the ticket's skill, else the first by name.
-    this.setTicketTeam = db.prepare<{ ticket: number }>(
-      `UPDATE handoff_tickets SET team_id = (
-         SELECT t.id FROM team_members tm JOIN teams t ON t.id = tm.team_id
-         WHERE tm.agent_id = handoff_tickets.agent_id
-         ORDER BY EXISTS (SELECT 1 FROM json_each(t.skills) WHERE value = handoff_tickets.skill) DESC, t.name COLLATE NOCASE, t.id LIMIT 1)
-       WHERE id = @ticket AND agent_id IS NOT NULL`,
-    );
+    for (const l of links) members.get(l.team_id)?.push(l.agent_id);
+    return rows.map((r) => toTeam(r, members.get(r.id) ?? []));
   }
 
-  create(t: { name: string; skills?: readonly string[]; id?: string }): Team {
+  async create(t: { name: string; skills?: readonly string[]; id?: string }, sql: Sql = this.sql): Promise<Team> {
     const name = checkName(t.name);
     const skills = checkSkills(t.skills ?? []);
     const id = t.id === undefined ? newId('team') : checkText('team id', t.id, MAX_ID_BYTES);
+    const row: TeamRow = { id, name, skills: JSON.stringify(skills), created_at: isoTime(undefined, this.now) };
     try {
-      this.insertStmt.run(id, name, JSON.stringify(skills), isoTime(undefined, this.now));
+      await sql.run('INSERT INTO teams (id, name, skills, created_at) VALUES (?, ?, ?, ?)', [row.id, row.name, row.skills, row.created_at]);
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('conflict', `a team named "${name}" already exists`);
+      if (isUniqueViolation(e)) throw new StoreError('conflict', `a team named "${name}" already exists`);
       throw e;
     }
-    return this.get(id)!;
+    return toTeam(row, []);
   }
 
-  get(id: string): Team | undefined {
-    const r = typeof id === 'string' ? this.byId.get(id) : undefined;
-    return r ? toTeam(r) : undefined;
+  async get(id: string, sql: Sql = this.sql): Promise<Team | undefined> {
+    if (typeof id !== 'string') return undefined;
+    const r = await sql.get<TeamRow>(`SELECT ${COLUMNS} FROM teams t WHERE t.id = ?`, [id]);
+    return r ? (await this.withMembers([r], sql))[0] : undefined;
   }
 
   /** By name, case-insensitively. */
-  getByName(name: string): Team | undefined {
-    const r = typeof name === 'string' ? this.byName.get(name.trim()) : undefined;
-    return r ? toTeam(r) : undefined;
+  async getByName(name: string, sql: Sql = this.sql): Promise<Team | undefined> {
+    if (typeof name !== 'string') return undefined;
+    const r = await sql.get<TeamRow>(`SELECT ${COLUMNS} FROM teams t WHERE lower(t.name) = lower(?) ${BY_NAME} LIMIT 1`, [name.trim()]);
+    return r ? (await this.withMembers([r], sql))[0] : undefined;
   }
 
-  list(): Team[] {
-    return this.listStmt.all().map(toTeam);
+  async list(sql: Sql = this.sql): Promise<Team[]> {
+    return this.withMembers(await sql.all<TeamRow>(`SELECT ${COLUMNS} FROM teams t ${BY_NAME}`), sql);
   }
 
-  private must(id: string): Team {
-    const t = this.get(id);
+  private async must(id: string, sql: Sql): Promise<Team> {
+    const t = await this.get(id, sql);
     if (!t) throw new StoreError('not_found', `team ${id} not found`);
     return t;
   }
 
-  rename(id: string, name: string): Team {
-    this.must(id);
+  async rename(id: string, name: string, sql: Sql = this.sql): Promise<Team> {
+    await this.must(id, sql);
     const n = checkName(name);
     try {
-      this.renameStmt.run(n, id);
+      await sql.run('UPDATE teams SET name = ? WHERE id = ?', [n, id]);
     } catch (e) {
-      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError('conflict', `a team named "${n}" already exists`);
+      if (isUniqueViolation(e)) throw new StoreError('conflict', `a team named "${n}" already exists`);
       throw e;
     }
-    return this.must(id);
+    return this.must(id, sql);
   }
 
-  setSkills(id: string, skills: readonly string[]): Team {
-    this.must(id);
-    this.skillsStmt.run(JSON.stringify(checkSkills(skills)), id);
-    return this.must(id);
+  async setSkills(id: string, skills: readonly string[], sql: Sql = this.sql): Promise<Team> {
+    await this.must(id, sql);
+    await sql.run('UPDATE teams SET skills = ? WHERE id = ?', [JSON.stringify(checkSkills(skills)), id]);
+    return this.must(id, sql);
   }
 
-  delete(id: string): boolean {
-    return this.deleteStmt.run(id).changes === 1;
+  async delete(id: string, sql: Sql = this.sql): Promise<boolean> {
+    return (await sql.run('DELETE FROM teams WHERE id = ?', [id])).changes === 1;
   }
 
   /** Adds an agent to a team (no change if already a member). */
-  addMember(teamId: string, agentId: string): Team {
-    this.must(teamId);
+  async addMember(teamId: string, agentId: string, sql: Sql = this.sql): Promise<Team> {
+    await this.must(teamId, sql);
     try {
-      this.addMemberStmt.run(teamId, agentId, isoTime(undefined, this.now));
+      await sql.run('INSERT INTO team_members (team_id, agent_id, added_at) VALUES (?, ?, ?) ON CONFLICT (team_id, agent_id) DO NOTHING', [teamId, agentId, isoTime(undefined, this.now)]);
     } catch (e) {
-      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not_found', `agent ${agentId} not found`);
+      if (isForeignKeyViolation(e)) throw new StoreError('not_found', `agent ${agentId} not found`);
       throw e;
     }
-    return this.must(teamId);
+    return this.must(teamId, sql);
   }
 
-  removeMember(teamId: string, agentId: string): Team {
-    this.must(teamId);
-    this.removeMemberStmt.run(teamId, agentId);
-    return this.must(teamId);
+  async removeMember(teamId: string, agentId: string, sql: Sql = this.sql): Promise<Team> {
+    await this.must(teamId, sql);
+    await sql.run('DELETE FROM team_members WHERE team_id = ? AND agent_id = ?', [teamId, agentId]);
+    return this.must(teamId, sql);
   }
 
   /** The teams an agent is in, by name. */
-  teamsOf(agentId: string): Team[] {
-    return this.teamsOfStmt.all(agentId).map(toTeam);
+  async teamsOf(agentId: string, sql: Sql = this.sql): Promise<Team[]> {
+    return (await this.teamsOfAgents([agentId], sql)).get(agentId) ?? [];
+  }
+
+  /** The teams of each of several agents, by name, in two queries (agents in no team are absent). */
+  async teamsOfAgents(agentIds: readonly string[], sql: Sql = this.sql): Promise<Map<string, Team[]>> {
+    const out = new Map<string, Team[]>();
+    if (agentIds.length === 0) return out;
+    const rows = await sql.all<TeamRow & { agent_id: string }>(
+      `SELECT tm.agent_id, ${COLUMNS} FROM team_members tm JOIN teams t ON t.id = tm.team_id
+       WHERE tm.agent_id IN (${inList(agentIds)}) ${BY_NAME}`,
+      [...agentIds],
+    );
+    const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
+    const teams = new Map((await this.withMembers(unique, sql)).map((t) => [t.id, t]));
+    for (const r of rows) {
+      const list = out.get(r.agent_id) ?? [];
+      list.push(teams.get(r.id)!);
+      out.set(r.agent_id, list);
+    }
+    return out;
   }
 
   /** Each agent's skills: its own and its teams', in one query (agents without any are absent). */
-  skillsOf(agentIds: readonly string[]): Map<string, Set<string>> {
+  async skillsOf(agentIds: readonly string[], sql: Sql = this.sql): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
     if (agentIds.length === 0) return out;
-    for (const r of this.skillsOfStmt.all({ ids: JSON.stringify(agentIds) })) {
-      let s = out.get(r.agent_id);
-      if (!s) out.set(r.agent_id, (s = new Set()));
-      s.add(r.skill);
+    const ids = inList(agentIds);
+    // The skills lists (JSON arrays) are read whole and expanded here, the same on both engines.
+    const rows = await sql.all<{ agent_id: string; skills: string }>(
+      `SELECT a.id AS agent_id, a.skills FROM agents a WHERE a.id IN (${ids})
+       UNION ALL
+       SELECT tm.agent_id, t.skills FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.agent_id IN (${ids})`,
+      [...agentIds, ...agentIds],
+    );
+    for (const r of rows) {
+      for (const skill of JSON.parse(r.skills) as string[]) {
+        let s = out.get(r.agent_id);
+        if (!s) out.set(r.agent_id, (s = new Set()));
+        s.add(skill);
+      }
     }
     return out;
   }
 
   /** Records the team of the agent holding the ticket (one that has the ticket's skill, else the first by name; none: null). */
-  stampTicket(ticketId: number): void {
-    this.setTicketTeam.run({ ticket: ticketId });
+  async stampTicket(ticketId: number, sql: Sql = this.sql): Promise<void> {
+    await sql.transaction(async (tx) => {
+      const ticket = await tx.get<{ agent_id: string | null; skill: string | null }>('SELECT agent_id, skill FROM handoff_tickets WHERE id = ?', [ticketId]);
+      if (!ticket?.agent_id) return;
+      const teams = await tx.all<{ id: string; skills: string }>(
+        `SELECT t.id, t.skills FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.agent_id = ? ${BY_NAME}`,
+        [ticket.agent_id],
+      );
+      const skill = ticket.skill;
+      const team = teams.find((t) => skill !== null && (JSON.parse(t.skills) as string[]).includes(skill)) ?? teams[0];
+      await tx.run('UPDATE handoff_tickets SET team_id = ? WHERE id = ? AND agent_id = ?', [team?.id ?? null, ticketId, ticket.agent_id]);
+    });
   }
 }

@@ -133,7 +133,7 @@ describe('agents, teams and auto-assignment in the console (Chromium)', () => {
     await team.getByRole('combobox', { name: /Agent to add to Orders desk/ }).selectOption(meiId!);
     await team.getByRole('button', { name: /Add the chosen agent to Orders desk/ }).click();
     await poll(() => admin.locator('#teams li[data-team]', { hasText: 'Orders desk' }).locator('.admin-members').textContent()).toMatch(/Mei/);
-    expect(server.store.teams.getByName('Orders desk')?.memberIds).toEqual([meiId]);
+    expect((await server.store.teams.getByName('Orders desk'))?.memberIds).toEqual([meiId]);
 
     // the second customer is a VIP
     await admin.locator('#vip-customer').fill(second!.customer.email!);
