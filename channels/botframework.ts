@@ -196,16 +196,20 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
   const limiter = new RateLimiter(opts.rateLimit?.limit ?? 30, opts.rateLimit?.windowMs ?? 10_000);
   const live = new Map<string, LiveTurn[]>();
   /** False for an activity already taken in; an activity without an id cannot be recognised. */
-  const firstTime = (a: Activity): boolean => {
+  const firstTime = async (a: Activity): Promise<boolean> => {
     if (!a.id) return true;
     try {
-      return store.receipts.firstTime(BOT_FRAMEWORK_RECEIPTS, receiptKey(a));
+      return await store.receipts.firstTime(BOT_FRAMEWORK_RECEIPTS, receiptKey(a));
     } catch (err) {
       // Better a rare second answer than a lost message.
       log(`[botframework] could not check activity ${a.id.slice(0, 200)} for a repeat: ${(err as Error).message}`);
       return true;
     }
   };
+
+  /** The activity was not taken in after all: the channel's retry of it must count as new. */
+  const forget = (a: Activity): Promise<unknown> =>
+    store.receipts.forget(BOT_FRAMEWORK_RECEIPTS, receiptKey(a)).catch((err: unknown) => log(`[botframework] could not forget activity ${String(a.id).slice(0, 200)}: ${(err as Error).message}`));
 
   const outlet: ChannelOutlet = {
     async deliver(route: Route, _conversationId, delivered, activity) {
@@ -274,7 +278,7 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
         });
       } catch (err) {
         // Nothing was stored: the channel's retry of this activity must count as new.
-        if (a.id) store.receipts.forget(BOT_FRAMEWORK_RECEIPTS, receiptKey(a));
+        if (a.id) await forget(a);
         throw err;
       }
       await received.done;
@@ -321,13 +325,13 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
       if (ctx.activity.type !== ActivityTypes.Message) return;
       const externalId = externalIdOf(ctx.activity);
       // A channel retries what it thinks was lost: an activity already taken in gets a 200 and no second turn.
-      if (!firstTime(ctx.activity)) {
+      if (!(await firstTime(ctx.activity))) {
         log(`[botframework] debug: ignored a repeated delivery of activity ${String(ctx.activity.id).slice(0, 200)} from ${externalId.slice(0, 300)}`);
         return;
       }
       if (!limiter.take(externalId)) {
         // Refused with a 429, not taken in: the channel's retry must count as new.
-        if (ctx.activity.id) store.receipts.forget(BOT_FRAMEWORK_RECEIPTS, receiptKey(ctx.activity));
+        if (ctx.activity.id) await forget(ctx.activity);
         turnState.outcome = 'limited';
         log(`[botframework] rate limit: dropped a message from ${externalId}`);
         return;

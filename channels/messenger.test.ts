@@ -263,7 +263,7 @@ describe('Messenger webhook retries and unreadable messages over real HTTP, with
     await settle();
     expect(received.filter((m) => m.messageId === 'm-retry-1')).toHaveLength(1);
     expect(logs.filter((l) => l.includes('repeated delivery') && l.includes('m-retry-1'))).toHaveLength(4);
-    expect(db.store.receipts.has('messenger', 'm-retry-1')).toBe(true);
+    expect(await db.store.receipts.has('messenger', 'm-retry-1')).toBe(true);
   });
 
   it('de-duplicates postbacks by sender and timestamp, and referrals too; a new timestamp is a new tap', async () => {

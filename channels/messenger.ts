@@ -202,10 +202,10 @@ export function createMessengerWebhook(opts: MessengerOptions) {
   const onUnreadable =
     opts.onUnreadable ?? ((m: MessengerInbound) => sender.deliver({ type: 'message', text: answerTo(m.unreadable!), recipient: { id: m.externalId, name: '' } }));
   /** False for a delivery already taken in (Meta retries until it gets a 200, also across our restarts). */
-  const firstTime = (m: MessengerInbound): boolean => {
+  const firstTime = async (m: MessengerInbound): Promise<boolean> => {
     if (!opts.receipts || m.messageId === undefined) return true;
     try {
-      return opts.receipts.firstTime(MESSENGER_RECEIPTS, m.messageId);
+      return await opts.receipts.firstTime(MESSENGER_RECEIPTS, m.messageId);
     } catch (err) {
       // Better a rare double answer than a lost message.
       log(`[messenger] could not check message ${m.messageId.slice(0, 200)} for a repeat: ${(err as Error).message}`);
@@ -277,7 +277,7 @@ export function createMessengerWebhook(opts: MessengerOptions) {
       }
     }
     for (const m of parseWebhook(body)) {
-      if (!firstTime(m)) {
+      if (!(await firstTime(m))) {
         log(`[messenger] debug: ignored a repeated delivery of ${m.messageId!.slice(0, 200)} from ${m.externalId}`);
         continue;
       }

@@ -70,7 +70,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     agents: new AgentRepo(db, now),
     events: new EventRepo(db, now),
     state: new StateRepo(db, now),
-    receipts: new ReceiptRepo(db, now),
+    receipts: new ReceiptRepo(sql, now),
     learned: new LearnedAnswerRepo(db, now),
     pendingTurns: new PendingTurnRepo(db, now),
     canned: new CannedReplyRepo(sql, now),

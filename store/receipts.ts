@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import type { Sql } from './sql/executor.js';
 import { isoTime, wellFormed } from './text.js';
 
 // Receipts, both ways (issue #18 items 7 and 8):
@@ -29,52 +30,49 @@ export interface ReceiptOptions {
 }
 
 export class ReceiptRepo {
-  private readonly insertStmt;
-  private readonly hasStmt;
-  private readonly deleteStmt;
-  private readonly pruneStmt;
   private readonly pruneEvery: number;
   private readonly ttlMs: number;
   private inserted = 0;
 
   constructor(
-    db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
     opts: ReceiptOptions = {},
   ) {
-    this.insertStmt = db.prepare<[string, string, string]>('INSERT OR IGNORE INTO inbound_receipts (channel, message_id, received_at) VALUES (?, ?, ?)');
-    this.hasStmt = db.prepare<[string, string], number>('SELECT 1 FROM inbound_receipts WHERE channel = ? AND message_id = ?').pluck();
-    this.deleteStmt = db.prepare<[string, string]>('DELETE FROM inbound_receipts WHERE channel = ? AND message_id = ?');
-    this.pruneStmt = db.prepare<[string]>('DELETE FROM inbound_receipts WHERE received_at < ?');
     this.pruneEvery = Math.max(0, Math.trunc(opts.pruneEvery ?? 1000));
     this.ttlMs = opts.ttlMs ?? RECEIPT_TTL_MS;
   }
 
   /**
    * Records that `messageId` arrived on `channel`; true the first time, false for a repeat (a retry).
-   * One INSERT OR IGNORE, so concurrent deliveries of the same id cannot both be first.
+   * One insert that ignores a conflict, so concurrent deliveries of the same id cannot both be first.
    */
-  firstTime(channel: string, messageId: string): boolean {
+  async firstTime(channel: string, messageId: string, sql: Sql = this.sql): Promise<boolean> {
     const key = this.key(channel, messageId);
-    const fresh = this.insertStmt.run(key[0], key[1], isoTime(undefined, this.now)).changes === 1;
-    if (fresh && this.pruneEvery > 0 && ++this.inserted % this.pruneEvery === 0) this.prune(this.ttlMs);
+    const r = await sql.run('INSERT INTO inbound_receipts (channel, message_id, received_at) VALUES (?, ?, ?) ON CONFLICT (channel, message_id) DO NOTHING', [
+      key[0],
+      key[1],
+      isoTime(undefined, this.now),
+    ]);
+    const fresh = r.changes === 1;
+    if (fresh && this.pruneEvery > 0 && ++this.inserted % this.pruneEvery === 0) await this.prune(this.ttlMs, sql);
     return fresh;
   }
 
-  has(channel: string, messageId: string): boolean {
+  async has(channel: string, messageId: string, sql: Sql = this.sql): Promise<boolean> {
     const [c, m] = this.key(channel, messageId);
-    return this.hasStmt.get(c, m) !== undefined;
+    return (await sql.get('SELECT 1 AS one FROM inbound_receipts WHERE channel = ? AND message_id = ?', [c, m])) !== undefined;
   }
 
   /** Removes a receipt, so the next delivery of that id counts as new (its first one was not taken in). */
-  forget(channel: string, messageId: string): boolean {
+  async forget(channel: string, messageId: string, sql: Sql = this.sql): Promise<boolean> {
     const [c, m] = this.key(channel, messageId);
-    return this.deleteStmt.run(c, m).changes === 1;
+    return (await sql.run('DELETE FROM inbound_receipts WHERE channel = ? AND message_id = ?', [c, m])).changes === 1;
   }
 
   /** Deletes receipts received more than `olderThanMs` ago; returns how many. */
-  prune(olderThanMs: number = this.ttlMs): number {
-    return this.pruneStmt.run(isoTime(this.now() - olderThanMs)).changes;
+  async prune(olderThanMs: number = this.ttlMs, sql: Sql = this.sql): Promise<number> {
+    return (await sql.run('DELETE FROM inbound_receipts WHERE received_at < ?', [isoTime(this.now() - olderThanMs)])).changes;
   }
 
   /** The stored key: ids longer than the column allows are kept as their SHA-256 digest. */
