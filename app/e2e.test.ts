@@ -309,7 +309,7 @@ describe('ShopBot end to end', () => {
     expect(resolved.ok).toBe(true);
     // The agent is offered a draft to save for everyone; nothing is learned until someone does.
     expect((resolved.draft as { answer: string }).answer).toMatch(/express delivery/i);
-    expect(store.learned.list()).toHaveLength(0);
+    expect(await store.learned.list()).toHaveLength(0);
     await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'resolved', { from });
     expect(store.tickets.get(ticket.ticketId)!.status).toBe('resolved');
     expect(store.conversations.get(conversationId)!.handoff).toBe('none');

@@ -73,14 +73,14 @@ describe('learned answers need a person', () => {
     expect(draft!.answer).not.toMatch(/arjun|09\/29|oksbi/i);
     expect(draft!.redacted.length).toBeGreaterThan(0);
     // Resolving learned nothing by itself, before or after a restart.
-    expect(store.learned.list()).toHaveLength(0);
+    expect(await store.learned.list()).toHaveLength(0);
     expect(await newCustomerAsks()).not.toMatch(/arjun|09\/29|oksbi/i);
 
     // The agent types personal data back into the draft: refused with a clear reason, nothing saved.
     const typedBack = await admin.emit('learned_propose', { ticketId, question: draft!.question, answer: `${APPROVED} Your UPI arjun.k@oksbi works too.` });
     expect(typedBack.ok).toBe(false);
     expect(String(typedBack.error)).toMatch(/personal data/i);
-    expect(store.learned.list()).toHaveLength(0);
+    expect(await store.learned.list()).toHaveLength(0);
 
     // An admin's save approves it at once, with who and when; the next customer gets it.
     const saved = await admin.emit('learned_propose', { ticketId, question: draft!.question, answer: APPROVED });
@@ -92,7 +92,7 @@ describe('learned answers need a person', () => {
 
     // Deleting takes it out of the index at once.
     expect((await admin.emit('learned_delete', { id: entry.id })).ok).toBe(true);
-    expect(store.learned.get(entry.id)).toBeUndefined();
+    expect(await store.learned.get(entry.id)).toBeUndefined();
     expect(await newCustomerAsks()).not.toContain(MARKER);
   });
 
@@ -103,7 +103,7 @@ describe('learned answers need a person', () => {
     const saved = await ravi.emit('learned_propose', { ticketId, question: draft!.question, answer: APPROVED });
     expect(saved.ok, JSON.stringify(saved)).toBe(true);
     const id = (saved.entry as { id: number; status: string }).id;
-    expect(store.learned.get(id)!.status).toBe('pending');
+    expect((await store.learned.get(id))!.status).toBe('pending');
     expect(await newCustomerAsks()).not.toContain(MARKER);
     // A regular agent can neither list nor approve.
     expect((await ravi.emit('learned_list', {})).ok).toBe(false);
@@ -115,7 +115,7 @@ describe('learned answers need a person', () => {
     // The admin edits before approving: the edited words are what customers get.
     const edited = await admin.emit('learned_edit', { id, question: draft!.question, answer: `${APPROVED} Cash on delivery is up to ₹50,000.`, approve: true });
     expect(edited.ok, JSON.stringify(edited)).toBe(true);
-    expect(store.learned.get(id)!.status).toBe('approved');
+    expect((await store.learned.get(id))!.status).toBe('approved');
     const reply = await newCustomerAsks();
     expect(reply).toContain(MARKER);
     expect(reply).toContain('₹50,000');
@@ -134,7 +134,7 @@ describe('learned answers need a person', () => {
       .run(QUESTION, `${LEAK} (${MARKER}-legacy)`);
     await server.restart();
     ({ running, store } = server);
-    const migrated = store.learned.list({ status: 'pending' }).filter((e) => e.answer.includes(`${MARKER}-legacy`));
+    const migrated = (await store.learned.list({ status: 'pending' })).filter((e) => e.answer.includes(`${MARKER}-legacy`));
     expect(migrated).toHaveLength(1);
     expect(migrated[0]!.status).toBe('pending');
     const reply = await newCustomerAsks();

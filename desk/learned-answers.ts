@@ -75,19 +75,19 @@ export class LearnedAnswers {
   /** "Save as an answer for everyone": pending for review, approved at once when an admin saves it. */
   async propose(agent: Agent, ticket: Ticket, text: { question: string; answer: string }): Promise<LearnedAnswer> {
     this.checkClean(ticket.conversationId, text.question, text.answer);
-    const entry = this.store.learned.propose({ ticketId: ticket.id, conversationId: ticket.conversationId, question: text.question, answer: text.answer, proposedBy: agent.id });
+    const entry = await this.store.learned.propose({ ticketId: ticket.id, conversationId: ticket.conversationId, question: text.question, answer: text.answer, proposedBy: agent.id });
     this.log(`[learned] answer ${entry.id} proposed by ${agent.id} from ticket ${ticket.id}`);
     return isAdmin(agent) ? this.approve(agent, entry.id) : entry;
   }
 
-  list(agent: Agent, status?: LearnedStatus): { entries: LearnedAnswer[]; counts: Record<LearnedStatus, number> } {
+  async list(agent: Agent, status?: LearnedStatus): Promise<{ entries: LearnedAnswer[]; counts: Record<LearnedStatus, number> }> {
     this.requireAdmin(agent);
-    return { entries: this.store.learned.list(status ? { status } : {}), counts: this.store.learned.counts() };
+    return { entries: await this.store.learned.list(status ? { status } : {}), counts: await this.store.learned.counts() };
   }
 
   async approve(agent: Agent, id: number): Promise<LearnedAnswer> {
     this.requireAdmin(agent);
-    const entry = this.get(id);
+    const entry = await this.get(id);
     if (entry.status === 'approved' && entry.faqLabel !== null) return entry;
     this.checkClean(entry.conversationId, entry.question, entry.answer);
     const label = await this.index.put({ id: entry.id, question: entry.question, answer: entry.answer });
@@ -98,22 +98,22 @@ export class LearnedAnswers {
   /** Edits an entry; an approved one leaves the index until it is approved again (or at once with `approve`). */
   async edit(agent: Agent, id: number, text: { question: string; answer: string }, approve = false): Promise<LearnedAnswer> {
     this.requireAdmin(agent);
-    const entry = this.get(id);
+    const entry = await this.get(id);
     this.checkClean(entry.conversationId, text.question, text.answer);
     await this.unindex(entry);
-    const edited = this.store.learned.edit(id, text);
+    const edited = await this.store.learned.edit(id, text);
     return approve ? this.approve(agent, id) : edited;
   }
 
   async reject(agent: Agent, id: number): Promise<LearnedAnswer> {
     this.requireAdmin(agent);
-    await this.unindex(this.get(id));
+    await this.unindex(await this.get(id));
     return this.store.learned.reject(id, agent.id);
   }
 
   async delete(agent: Agent, id: number): Promise<boolean> {
     this.requireAdmin(agent);
-    await this.unindex(this.get(id));
+    await this.unindex(await this.get(id));
     this.log(`[learned] answer ${id} deleted by ${agent.id}`);
     return this.store.learned.delete(id);
   }
@@ -126,7 +126,7 @@ export class LearnedAnswers {
     let moved = 0;
     for (const u of this.index.legacy()) {
       try {
-        this.store.learned.propose({ question: u.question, answer: u.answer, origin: 'migrated' });
+        await this.store.learned.propose({ question: u.question, answer: u.answer, origin: 'migrated' });
         await this.index.remove(u.label);
         moved++;
       } catch (err) {
@@ -140,11 +140,11 @@ export class LearnedAnswers {
   private async unindex(entry: LearnedAnswer): Promise<void> {
     if (entry.faqLabel === null) return;
     await this.index.remove(entry.faqLabel);
-    this.store.learned.clearLabel(entry.id);
+    await this.store.learned.clearLabel(entry.id);
   }
 
-  private get(id: number): LearnedAnswer {
-    const entry = this.store.learned.get(id);
+  private async get(id: number): Promise<LearnedAnswer> {
+    const entry = await this.store.learned.get(id);
     if (!entry) throw new LearnedAnswerError('no such learned answer');
     return entry;
   }

@@ -71,7 +71,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     events: new EventRepo(db, now),
     state: new StateRepo(db, now),
     receipts: new ReceiptRepo(sql, now),
-    learned: new LearnedAnswerRepo(db, now),
+    learned: new LearnedAnswerRepo(sql, now),
     pendingTurns: new PendingTurnRepo(db, now),
     canned: new CannedReplyRepo(sql, now),
     csat: new CsatRepo(sql, now),

@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
-import { clock, errorOf, seededStore } from '../testing/store-helpers.js';
+import { LearnedAnswerRepo } from './learned-answers.js';
+import type { Sql } from './sql/executor.js';
+import { describeEngines } from '../testing/engines.js';
+import { clock, rejectionOf, seededStore } from '../testing/store-helpers.js';
+import { addAgent, addConversation, addCustomer } from '../testing/store-rows.js';
 
 let ctx: Awaited<ReturnType<typeof seededStore>>;
 let store: Store;
@@ -13,29 +17,48 @@ beforeEach(async () => {
 });
 afterEach(() => ctx.cleanup());
 
-describe('LearnedAnswerRepo', () => {
-  it('keeps proposals pending until reviewed, with who and when', async () => {
-    const agent = await store.agents.create({ name: 'Anna', email: 'anna@example.com', password: 'pw-123456' });
-    const conversationId = store.conversations.create({ customerId: 'C1', channel: 'web' }).id;
-    const e = store.learned.propose({ conversationId, question: ' do you take amex? ', answer: 'Yes, all major cards.', proposedBy: agent.id });
-    expect(e).toMatchObject({ status: 'pending', origin: 'resolve', question: 'do you take amex?', proposedBy: agent.id, reviewedBy: null, faqLabel: null });
-    time.advance(60_000);
-    const a = store.learned.approve(e.id, agent.id, 42);
-    expect(a).toMatchObject({ status: 'approved', reviewedBy: agent.id, reviewedAt: '2026-01-01T10:01:00.000Z', faqLabel: 42 });
-    expect(store.learned.counts()).toEqual({ pending: 0, approved: 1, rejected: 0 });
-    // Editing an approved entry sends it back for review: the approver saw other words.
-    expect(store.learned.edit(e.id, { question: 'amex?', answer: 'Yes.' }).status).toBe('pending');
-    expect(store.learned.reject(e.id, agent.id)).toMatchObject({ status: 'rejected', faqLabel: null });
-    expect(store.learned.list({ status: 'rejected' }).map((x) => x.id)).toEqual([e.id]);
-    expect(store.learned.delete(e.id)).toBe(true);
-    expect(store.learned.get(e.id)).toBeUndefined();
+describeEngines('LearnedAnswerRepo', (engine) => {
+  let sql: Sql;
+  let learned: LearnedAnswerRepo;
+  beforeEach(async () => {
+    sql = await engine.fresh();
+    learned = new LearnedAnswerRepo(sql, time.now);
   });
 
-  it('refuses empty and oversized text, and unknown ids', () => {
-    expect(errorOf(() => store.learned.propose({ question: '  ', answer: 'x' })).code).toBe('invalid_input');
-    expect(errorOf(() => store.learned.propose({ question: 'q', answer: 'a'.repeat(9000) })).code).toBe('too_large');
-    expect(errorOf(() => store.learned.edit(999, { question: 'q', answer: 'a' })).code).toBe('not_found');
-    expect(store.learned.propose({ question: "'; DROP TABLE learned_answers; --", answer: '<script>x</script>' }).question).toBe("'; DROP TABLE learned_answers; --");
+  it('keeps proposals pending until reviewed, with who and when', async () => {
+    await addAgent(sql, 'A1', 'Anna');
+    await addCustomer(sql, 'C1');
+    await addConversation(sql, 'conv-1', 'C1');
+    const e = await learned.propose({ conversationId: 'conv-1', question: ' do you take amex? ', answer: 'Yes, all major cards.', proposedBy: 'A1' });
+    expect(e).toMatchObject({ status: 'pending', origin: 'resolve', question: 'do you take amex?', conversationId: 'conv-1', proposedBy: 'A1', reviewedBy: null, faqLabel: null });
+    expect(await learned.get(e.id)).toEqual(e);
+    time.advance(60_000);
+    const a = await learned.approve(e.id, 'A1', 42);
+    expect(a).toMatchObject({ status: 'approved', reviewedBy: 'A1', reviewedAt: '2026-01-01T10:01:00.000Z', faqLabel: 42 });
+    expect(await learned.counts()).toEqual({ pending: 0, approved: 1, rejected: 0 });
+    // Editing an approved entry sends it back for review: the approver saw other words.
+    expect((await learned.edit(e.id, { question: 'amex?', answer: 'Yes.' })).status).toBe('pending');
+    await learned.approve(e.id, 'A1', 43);
+    await learned.clearLabel(e.id);
+    expect((await learned.get(e.id))!.faqLabel).toBeNull();
+    expect(await learned.reject(e.id, 'A1')).toMatchObject({ status: 'rejected', faqLabel: null });
+    const other = await learned.propose({ question: 'q2', answer: 'a2', origin: 'migrated' });
+    expect((await learned.list({ status: 'rejected' })).map((x) => x.id)).toEqual([e.id]);
+    expect((await learned.list()).map((x) => x.id)).toEqual([other.id, e.id]);
+    expect((await learned.list({ limit: 1 })).map((x) => x.id)).toEqual([other.id]);
+    expect(await learned.counts()).toEqual({ pending: 1, approved: 0, rejected: 1 });
+    expect(await learned.delete(e.id)).toBe(true);
+    expect(await learned.delete(e.id)).toBe(false);
+    expect(await learned.get(e.id)).toBeUndefined();
+  });
+
+  it('refuses empty and oversized text, and unknown ids', async () => {
+    expect((await rejectionOf(learned.propose({ question: '  ', answer: 'x' }))).code).toBe('invalid_input');
+    expect((await rejectionOf(learned.propose({ question: 'q', answer: 'a'.repeat(9000) }))).code).toBe('too_large');
+    expect((await rejectionOf(learned.edit(999, { question: 'q', answer: 'a' }))).code).toBe('not_found');
+    expect((await rejectionOf(learned.approve(999, 'A1', 1))).code).toBe('not_found');
+    expect((await rejectionOf(learned.reject(999, 'A1'))).code).toBe('not_found');
+    expect((await learned.propose({ question: "'; DROP TABLE learned_answers; --", answer: '<script>x</script>' })).question).toBe("'; DROP TABLE learned_answers; --");
   });
 });
 

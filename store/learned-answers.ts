@@ -1,5 +1,5 @@
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import type { Sql } from './sql/executor.js';
 import { checkText } from './text.js';
 
 // Answers proposed from resolved hand-offs. An agent's words to one customer become an answer for
@@ -81,7 +81,7 @@ function checkPair(question: string, answer: string): { question: string; answer
 
 export class LearnedAnswerRepo {
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -89,73 +89,80 @@ export class LearnedAnswerRepo {
     return new Date(this.now()).toISOString();
   }
 
-  propose(e: NewLearnedAnswer): LearnedAnswer {
+  async propose(e: NewLearnedAnswer, sql: Sql = this.sql): Promise<LearnedAnswer> {
     const { question, answer } = checkPair(e.question, e.answer);
     const at = this.iso();
-    const r = this.db
-      .prepare<[number | null, string | null, string, string, string, string | null, string, string]>(
-        `INSERT INTO learned_answers (ticket_id, conversation_id, question, answer, status, origin, proposed_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
-      )
-      .run(e.ticketId ?? null, e.conversationId ?? null, question, answer, e.origin ?? 'resolve', e.proposedBy ?? null, at, at);
-    return this.get(Number(r.lastInsertRowid))!;
+    const r = await sql.get<Row>(
+      `INSERT INTO learned_answers (ticket_id, conversation_id, question, answer, status, origin, proposed_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING *`,
+      [e.ticketId ?? null, e.conversationId ?? null, question, answer, e.origin ?? 'resolve', e.proposedBy ?? null, at, at],
+    );
+    return toEntry(r!);
   }
 
-  get(id: number): LearnedAnswer | undefined {
+  async get(id: number, sql: Sql = this.sql): Promise<LearnedAnswer | undefined> {
     if (!Number.isSafeInteger(id)) return undefined;
-    const r = this.db.prepare<[number], Row>('SELECT * FROM learned_answers WHERE id = ?').get(id);
+    const r = await sql.get<Row>('SELECT * FROM learned_answers WHERE id = ?', [id]);
     return r ? toEntry(r) : undefined;
   }
 
-  list(opts: { status?: LearnedStatus; limit?: number } = {}): LearnedAnswer[] {
+  async list(opts: { status?: LearnedStatus; limit?: number } = {}, sql: Sql = this.sql): Promise<LearnedAnswer[]> {
     const limit = Math.max(1, Math.min(1000, Math.floor(opts.limit ?? 200)));
     const rows = opts.status
-      ? this.db.prepare<[string, number], Row>('SELECT * FROM learned_answers WHERE status = ? ORDER BY id DESC LIMIT ?').all(opts.status, limit)
-      : this.db.prepare<[number], Row>('SELECT * FROM learned_answers ORDER BY id DESC LIMIT ?').all(limit);
+      ? await sql.all<Row>('SELECT * FROM learned_answers WHERE status = ? ORDER BY id DESC LIMIT ?', [opts.status, limit])
+      : await sql.all<Row>('SELECT * FROM learned_answers ORDER BY id DESC LIMIT ?', [limit]);
     return rows.map(toEntry);
   }
 
-  counts(): Record<LearnedStatus, number> {
+  async counts(sql: Sql = this.sql): Promise<Record<LearnedStatus, number>> {
     const out: Record<LearnedStatus, number> = { pending: 0, approved: 0, rejected: 0 };
-    for (const r of this.db.prepare<[], { status: LearnedStatus; n: number }>('SELECT status, count(*) AS n FROM learned_answers GROUP BY status').all()) out[r.status] = r.n;
+    for (const r of await sql.all<{ status: LearnedStatus; n: number }>('SELECT status, count(*) AS n FROM learned_answers GROUP BY status')) out[r.status] = Number(r.n);
     return out;
   }
 
   /** Edits the text. An approved entry goes back to pending: the person approving saw other words. */
-  edit(id: number, text: { question: string; answer: string }): LearnedAnswer {
+  async edit(id: number, text: { question: string; answer: string }, sql: Sql = this.sql): Promise<LearnedAnswer> {
     const { question, answer } = checkPair(text.question, text.answer);
-    const r = this.db
-      .prepare<[string, string, string, number]>("UPDATE learned_answers SET question = ?, answer = ?, updated_at = ?, status = CASE status WHEN 'approved' THEN 'pending' ELSE status END WHERE id = ?")
-      .run(question, answer, this.iso(), id);
-    if (r.changes === 0) throw new StoreError('not_found', `learned answer ${id} not found`);
-    return this.get(id)!;
+    const r = await sql.get<Row>(
+      "UPDATE learned_answers SET question = ?, answer = ?, updated_at = ?, status = CASE status WHEN 'approved' THEN 'pending' ELSE status END WHERE id = ? RETURNING *",
+      [question, answer, this.iso(), id],
+    );
+    if (!r) throw new StoreError('not_found', `learned answer ${id} not found`);
+    return toEntry(r);
   }
 
   /** Marks an entry approved by `reviewerId`, served by FAQ unit `faqLabel`. */
-  approve(id: number, reviewerId: string, faqLabel: number): LearnedAnswer {
+  async approve(id: number, reviewerId: string, faqLabel: number, sql: Sql = this.sql): Promise<LearnedAnswer> {
     const at = this.iso();
-    const r = this.db
-      .prepare<[string, string, number, string, number]>("UPDATE learned_answers SET status = 'approved', reviewed_by = ?, reviewed_at = ?, faq_label = ?, updated_at = ? WHERE id = ?")
-      .run(reviewerId, at, faqLabel, at, id);
-    if (r.changes === 0) throw new StoreError('not_found', `learned answer ${id} not found`);
-    return this.get(id)!;
+    const r = await sql.get<Row>("UPDATE learned_answers SET status = 'approved', reviewed_by = ?, reviewed_at = ?, faq_label = ?, updated_at = ? WHERE id = ? RETURNING *", [
+      reviewerId,
+      at,
+      faqLabel,
+      at,
+      id,
+    ]);
+    if (!r) throw new StoreError('not_found', `learned answer ${id} not found`);
+    return toEntry(r);
   }
 
-  reject(id: number, reviewerId: string): LearnedAnswer {
+  async reject(id: number, reviewerId: string, sql: Sql = this.sql): Promise<LearnedAnswer> {
     const at = this.iso();
-    const r = this.db
-      .prepare<[string, string, string, number]>("UPDATE learned_answers SET status = 'rejected', reviewed_by = ?, reviewed_at = ?, faq_label = NULL, updated_at = ? WHERE id = ?")
-      .run(reviewerId, at, at, id);
-    if (r.changes === 0) throw new StoreError('not_found', `learned answer ${id} not found`);
-    return this.get(id)!;
+    const r = await sql.get<Row>("UPDATE learned_answers SET status = 'rejected', reviewed_by = ?, reviewed_at = ?, faq_label = NULL, updated_at = ? WHERE id = ? RETURNING *", [
+      reviewerId,
+      at,
+      at,
+      id,
+    ]);
+    if (!r) throw new StoreError('not_found', `learned answer ${id} not found`);
+    return toEntry(r);
   }
 
   /** Clears the FAQ unit of an entry (it was taken out of the index). */
-  clearLabel(id: number): void {
-    this.db.prepare<[string, number]>('UPDATE learned_answers SET faq_label = NULL, updated_at = ? WHERE id = ?').run(this.iso(), id);
+  async clearLabel(id: number, sql: Sql = this.sql): Promise<void> {
+    await sql.run('UPDATE learned_answers SET faq_label = NULL, updated_at = ? WHERE id = ?', [this.iso(), id]);
   }
 
-  delete(id: number): boolean {
-    return this.db.prepare<[number]>('DELETE FROM learned_answers WHERE id = ?').run(id).changes > 0;
+  async delete(id: number, sql: Sql = this.sql): Promise<boolean> {
+    return (await sql.run('DELETE FROM learned_answers WHERE id = ?', [id])).changes > 0;
   }
 }
