@@ -24,7 +24,7 @@ describe('admin API on the real server', () => {
 
   beforeAll(async () => {
     server = await TestServer.start({ prefix: 'shopbot-admin-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_CATALOG_POLL_MS: '200' }, logs, clients });
-    key = new ApiKeyRepo(server.store.db).create({ name: 'test' }).key;
+    key = (await new ApiKeyRepo(server.store.sql).create({ name: 'test' })).key;
   }, 1_800_000);
   afterAll(async () => {
     await server?.close();
@@ -64,10 +64,10 @@ describe('admin API on the real server', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toMatch(/Bearer/);
     expect((await call('POST', '/api/admin/v1/products', { products: [{ id: 'X' }] }, 'nonsense')).status).toBe(401);
-    const keys = new ApiKeyRepo(server.store.db);
-    const other = keys.create({ name: 'to revoke' });
+    const keys = new ApiKeyRepo(server.store.sql);
+    const other = await keys.create({ name: 'to revoke' });
     expect((await call('GET', '/api/admin/v1/me', undefined, other.key)).json).toMatchObject({ keyId: other.apiKey.id, storeId: 'default' });
-    keys.revoke(other.apiKey.id);
+    await keys.revoke(other.apiKey.id);
     expect((await call('GET', '/api/admin/v1/me', undefined, other.key)).status).toBe(401);
 
     const docs = await call('GET', '/api/docs', undefined, null);

@@ -8,6 +8,7 @@ import { RateLimiter } from '../core/http.js';
 import { ApiKeyRepo, type ApiKey } from '../store/api-keys.js';
 import { CatalogAdmin, MAX_BATCH_ROWS, type BatchResult } from '../store/catalog-admin.js';
 import type { DB } from '../store/db.js';
+import type { Sql } from '../store/sql/executor.js';
 import { isStoreError } from '../store/errors.js';
 import { deleteBatch, upsertBatch } from './batches.js';
 import { BatchResponse, documentedBody, envelope, ErrorResponse, IdsBody, ProductRow, type Kind } from './schemas.js';
@@ -28,6 +29,8 @@ export const DOCS_PATH = '/api/docs';
 
 export interface AdminApiOptions {
   db: DB;
+  /** The store's async SQL over the same connection (API keys run on it). */
+  sql: Sql;
   /** Applies product changes to search and recommendations (recommender/catalog-sync.ts) before the response. */
   onCatalogChange?: () => Promise<{ seq: number; changed: number; removed: number; embedded: number; reused: number; ms: number }>;
   /** Currency of new products that name none (SHOPBOT_CURRENCY, default INR). */
@@ -62,7 +65,7 @@ const KIND_TAGS: Record<Kind, string> = { products: 'Products', customers: 'Cust
 
 export async function createAdminApi(opts: AdminApiOptions): Promise<AdminApi> {
   const log = opts.log ?? ((l: string) => console.error(l));
-  const keys = new ApiKeyRepo(opts.db);
+  const keys = new ApiKeyRepo(opts.sql);
   const admin = new CatalogAdmin(opts.db);
   const defaults = { currency: (opts.defaultCurrency ?? 'INR').toUpperCase() };
   const perKey = new RateLimiter(opts.limits?.perKeyPerMinute ?? 120, 60_000);
@@ -123,7 +126,7 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<AdminApi> {
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], proxies);
     const auth = req.headers.authorization;
     const token = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : '';
-    const key = token ? keys.verify(token) : null;
+    const key = token ? await keys.verify(token) : null;
     if (!key) {
       if (!failed.take(ip)) return reply.code(429).header('retry-after', '60').send({ error: 'too many failed key checks; wait a minute' });
       return reply

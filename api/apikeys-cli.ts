@@ -10,10 +10,11 @@ import { parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { ApiKeyRepo } from '../store/api-keys.js';
 import { openDatabase } from '../store/db.js';
+import { SqliteSql } from '../store/sql/sqlite.js';
 
 const USAGE = 'usage: npm run --silent apikeys -- create --name NAME [--store ID] | list | revoke KEY_ID   [--db path]';
 
-export function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
+export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   let dbPath: string;
   try {
@@ -30,27 +31,27 @@ export function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.en
   }
   const db = openDatabase(dbPath);
   try {
-    const keys = new ApiKeyRepo(db);
+    const keys = new ApiKeyRepo(new SqliteSql(db));
     if (command === 'create') {
       const name = stringFlag(parsed.flags, 'name');
       if (!name) {
         err(`create needs --name\n${USAGE}`);
         return 2;
       }
-      const { key, apiKey } = keys.create({ name, storeId: stringFlag(parsed.flags, 'store') ?? 'default' });
+      const { key, apiKey } = await keys.create({ name, storeId: stringFlag(parsed.flags, 'store') ?? 'default' });
       err(`apikeys: created ${apiKey.id} for store ${apiKey.storeId}. The key is printed once; keep it secret (only its hash is stored).`);
       out(JSON.stringify({ ok: true, ...apiKey, key }));
       return 0;
     }
     if (command === 'list') {
-      out(JSON.stringify({ ok: true, keys: keys.list() }));
+      out(JSON.stringify({ ok: true, keys: await keys.list() }));
       return 0;
     }
     if (!arg) {
       err(`revoke needs the key id (see list)\n${USAGE}`);
       return 2;
     }
-    const done = keys.revoke(arg);
+    const done = await keys.revoke(arg);
     out(JSON.stringify({ ok: done, id: arg, ...(done ? {} : { error: 'no such live key' }) }));
     return done ? 0 : 1;
   } catch (e) {
@@ -62,5 +63,5 @@ export function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.en
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = run(process.argv.slice(2));
+  process.exitCode = await run(process.argv.slice(2));
 }

@@ -4,6 +4,7 @@ import { CatalogSync } from '../recommender/catalog-sync.js';
 import type { Recommender } from '../recommender/recommender.js';
 import { CatalogAdmin } from '../store/catalog-admin.js';
 import type { DB } from '../store/db.js';
+import type { Sql } from '../store/sql/executor.js';
 import { OrderUpdates } from '../channels/order-updates.js';
 import type { Texts } from '../core/i18n.js';
 import { createAdminApi } from './admin.js';
@@ -28,6 +29,8 @@ export interface MountedAdmin {
 
 export async function mountAdminApi(opts: {
   db: DB;
+  /** The store's async SQL over the same connection. */
+  sql: Sql;
   recommender: Recommender;
   encoder: Encoder;
   /** The data folder (vector cache). */
@@ -50,6 +53,7 @@ export async function mountAdminApi(opts: {
   const orderUpdates = new OrderUpdates({ store: { db: opts.db }, texts: opts.texts, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log: opts.log });
   const api = await createAdminApi({
     db: opts.db,
+    sql: opts.sql,
     onCatalogChange: async () => {
       const r = await sync.sync();
       opts.log(`[catalog] admin API: ${r.changed} changed (${r.embedded} embedded, ${r.reused} reused), ${r.removed} removed in ${r.ms} ms`);

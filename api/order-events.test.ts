@@ -38,7 +38,7 @@ describe('order events on the real server', () => {
     graph = await fakeGraph();
     const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET, MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url };
     server = await TestServer.start({ prefix: 'shopbot-order-events-', env, logs, clients });
-    key = new ApiKeyRepo(server.store.db).create({ name: 'order events' }).key;
+    key = (await new ApiKeyRepo(server.store.sql).create({ name: 'order events' })).key;
   }, 1_800_000);
   afterAll(async () => {
     await server?.close();

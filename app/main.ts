@@ -99,7 +99,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));
   // The admin API (/api/admin, /api/docs) and the sync that brings product changes to recommendations.
   const texts = new Texts(config.locale);
-  const adminApi = await mountAdminApi({ db: store.db, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, texts, ...(config.trackingUrl ? { trackingUrl: config.trackingUrl } : {}), trustedProxies: config.http.trustedProxies, log });
+  const adminApi = await mountAdminApi({ db: store.db, sql: store.sql, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, texts, ...(config.trackingUrl ? { trackingUrl: config.trackingUrl } : {}), trustedProxies: config.http.trustedProxies, log });
 
   const summarizer = createReviewSummarizer({
     encoder,

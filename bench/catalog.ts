@@ -10,6 +10,7 @@ import { loadConfig } from '../core/config.js';
 import { loadConfiguredEncoder } from '../nlu/off-thread.js';
 import { ApiKeyRepo } from '../store/api-keys.js';
 import { openDatabase } from '../store/db.js';
+import { SqliteSql } from '../store/sql/sqlite.js';
 import { emit, percentile, round } from './stats.js';
 
 // Catalogue changes (`npm run bench -- catalog`):
@@ -74,7 +75,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     cpSync(source, dataDir, { recursive: true });
     rmSync(join(dataDir, 'session.key'), { force: true });
     const keyDb = openDatabase(join(dataDir, 'shop.db'));
-    const key = new ApiKeyRepo(keyDb).create({ name: 'bench' }).key;
+    const key = (await new ApiKeyRepo(new SqliteSql(keyDb)).create({ name: 'bench' })).key;
     keyDb.close();
     const server = await startServer(config.root, dataDir);
     try {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import type { Sql } from './sql/executor.js';
 
 // Keys of the admin HTTP API. A key reads `sbk_<id>_<secret>`: the id names the row, the secret (256
 // random bits, base64url) is shown once at creation and only its SHA-256 is stored, so a copy of the
@@ -42,23 +42,13 @@ function newKeyId(): string {
 }
 
 export class ApiKeyRepo {
-  private readonly s;
-
   constructor(
-    db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.s = {
-      insert: db.prepare<[string, string, string, string, string]>('INSERT INTO api_keys (id, store_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)'),
-      byId: db.prepare<[string], Row>('SELECT * FROM api_keys WHERE id = ?'),
-      list: db.prepare<[], Row>('SELECT * FROM api_keys ORDER BY created_at, id'),
-      revoke: db.prepare<[string, string]>('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-      touch: db.prepare<[string, string]>('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
-    };
-  }
+  ) {}
 
   /** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
-  create(opts: { name: string; storeId?: string }): { key: string; apiKey: ApiKey } {
+  async create(opts: { name: string; storeId?: string }, sql: Sql = this.sql): Promise<{ key: string; apiKey: ApiKey }> {
     const name = typeof opts.name === 'string' ? opts.name.trim() : '';
     if (name.length < 1 || name.length > 120) throw new StoreError('invalid_input', 'a key needs a name of 1 to 120 characters');
     const storeId = opts.storeId ?? 'default';
@@ -66,25 +56,25 @@ export class ApiKeyRepo {
     const id = newKeyId();
     const secret = randomBytes(32).toString('base64url');
     const createdAt = new Date(this.now()).toISOString();
-    this.s.insert.run(id, storeId, name, hashSecret(secret), createdAt);
+    await sql.run('INSERT INTO api_keys (id, store_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)', [id, storeId, name, hashSecret(secret), createdAt]);
     return { key: `sbk_${id}_${secret}`, apiKey: { id, storeId, name, createdAt, lastUsedAt: null, revokedAt: null } };
   }
 
-  list(): ApiKey[] {
-    return this.s.list.all().map(toKey);
+  async list(sql: Sql = this.sql): Promise<ApiKey[]> {
+    return (await sql.all<Row>('SELECT * FROM api_keys ORDER BY created_at, id')).map(toKey);
   }
 
   /** Revokes a key at once; false when it does not exist or was already revoked. */
-  revoke(id: string): boolean {
-    return this.s.revoke.run(new Date(this.now()).toISOString(), id).changes === 1;
+  async revoke(id: string, sql: Sql = this.sql): Promise<boolean> {
+    return (await sql.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [new Date(this.now()).toISOString(), id])).changes === 1;
   }
 
   /** The live key a presented token belongs to, or null (malformed, unknown, wrong secret, revoked). */
-  verify(token: string): ApiKey | null {
+  async verify(token: string, sql: Sql = this.sql): Promise<ApiKey | null> {
     if (typeof token !== 'string' || token.length > 100) return null;
     const m = KEY.exec(token);
     if (!m) return null;
-    const row = this.s.byId.get(m[1]!);
+    const row = await sql.get<Row>('SELECT * FROM api_keys WHERE id = ?', [m[1]!]);
     const presented = Buffer.from(hashSecret(m[2]!), 'hex');
     // compare against something of the same length even when the id is unknown
     const stored = Buffer.from(row?.secret_hash ?? '0'.repeat(64), 'hex');
@@ -93,7 +83,7 @@ export class ApiKeyRepo {
     const t = this.now();
     if (row.last_used_at === null || t - Date.parse(row.last_used_at) > TOUCH_MS) {
       row.last_used_at = new Date(t).toISOString();
-      this.s.touch.run(row.last_used_at, row.id);
+      await sql.run('UPDATE api_keys SET last_used_at = ? WHERE id = ?', [row.last_used_at, row.id]);
     }
     return toKey(row);
   }

@@ -59,19 +59,19 @@ describe('import readers', () => {
 });
 
 describe('npm run apikeys', () => {
-  it('creates a key printed once, lists keys without secrets, revokes, and refuses bad arguments', () => {
+  it('creates a key printed once, lists keys without secrets, revokes, and refuses bad arguments', async () => {
     const db = join(dir, 'keys.db');
     const out: string[] = [];
     const err: string[] = [];
-    expect(apikeys(['create', '--name', 'shop backend', '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(await apikeys(['create', '--name', 'shop backend', '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(0);
     const created = JSON.parse(out.pop()!) as { id: string; key: string };
     expect(created.key).toMatch(/^sbk_/);
-    expect(apikeys(['list', '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(await apikeys(['list', '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(0);
     expect(out.at(-1)).toContain(created.id);
     expect(out.at(-1)).not.toContain(created.key.split('_')[2]);
-    expect(apikeys(['revoke', created.id, '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(0);
-    expect(apikeys(['revoke', created.id, '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(1);
-    expect(apikeys(['create', '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(2);
-    expect(apikeys(['frobnicate'], {}, (l) => out.push(l), (l) => err.push(l))).toBe(2);
+    expect(await apikeys(['revoke', created.id, '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(await apikeys(['revoke', created.id, '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(1);
+    expect(await apikeys(['create', '--db', db], {}, (l) => out.push(l), (l) => err.push(l))).toBe(2);
+    expect(await apikeys(['frobnicate'], {}, (l) => out.push(l), (l) => err.push(l))).toBe(2);
   });
 });
