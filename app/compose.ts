@@ -101,7 +101,7 @@ export function createApp(opts: AppOptions): App {
     log,
     ...(opts.requestLogs ? { onRequest: (r) => log(`[http] ${r.method} ${r.path} ${r.status} ${r.ms} ms`, { level: probe(r.path) ? 'debug' : 'info', requestId: r.id, method: r.method, path: r.path, status: r.status, ms: r.ms }) } : {}),
   });
-  const storage = new SqliteBotStorage(store.state);
+  const storage = new SqliteBotStorage(store.sql);
   const adapter = new ChannelAdapter();
   adapter.onTurnError = async (ctx, err) => {
     log(`[bot] unhandled turn error: ${(err as Error).stack ?? err}`);

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import { inList } from './sql/dialect.js';
+import type { Sql } from './sql/executor.js';
 import { checkText, isoTime, toJson } from './text.js';
 import type { StateItem } from './types.js';
 
@@ -114,32 +116,59 @@ export type StoreItems = Record<string, Record<string, unknown> & { eTag?: strin
 
 /**
  * Adapter with the Bot Framework `Storage` interface (read / write / delete), structurally
- * compatible with botbuilder's, so bot state can live in the same SQLite file. Semantics follow
- * botbuilder's MemoryStorage: an item's eTag of '*' or none overwrites; any other eTag must match
- * the stored one (writing a key that does not exist yet always succeeds).
+ * compatible with botbuilder's, so bot state lives in the store's database, on either engine (it
+ * runs on the async SQL contract; the name stays from when SQLite was the only one). Semantics
+ * follow botbuilder's MemoryStorage: an item's eTag of '*' or none overwrites; any other eTag must
+ * match the stored one (writing a key that does not exist yet always succeeds).
  */
 export class SqliteBotStorage {
-  constructor(private readonly state: StateRepo) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async read(keys: string[]): Promise<StoreItems> {
     const out: StoreItems = {};
-    for (const [key, item] of this.state.getMany<Record<string, unknown>>(keys)) out[key] = { ...item.value, eTag: item.etag };
+    if (keys.length === 0) return out;
+    const rows = await this.sql.all<StateRow>(`SELECT key, value, etag, updated_at FROM bot_state WHERE key IN (${inList(keys)})`, keys);
+    for (const r of rows) out[r.key] = { ...(JSON.parse(r.value) as Record<string, unknown>), eTag: r.etag };
     return out;
   }
 
   async write(changes: StoreItems): Promise<void> {
     const keys = Object.keys(changes);
-    this.state.transaction(() => {
-      const current = this.state.getMany(keys);
-      for (const key of keys) {
-        const { eTag, ...value } = changes[key]!;
-        const etag = eTag === undefined || eTag === '*' || !current.has(key) ? '*' : eTag;
-        this.state.put(key, value, { etag });
-      }
+    if (keys.length === 0) return;
+    // One key (what a turn's state saves) is one statement; several go in one transaction.
+    if (keys.length === 1) return this.writeOne(this.sql, keys[0]!, changes[keys[0]!]!);
+    await this.sql.transaction(async (tx) => {
+      for (const key of keys) await this.writeOne(tx, key, changes[key]!);
     });
   }
 
+  /**
+   * One item in one statement: unconditional with eTag '*' or none; otherwise inserted if the key
+   * is new, updated only while the stored eTag is the one given (two writers holding the same eTag:
+   * exactly one wins, on either engine).
+   */
+  private async writeOne(sql: Sql, key: string, item: StoreItems[string]): Promise<void> {
+    const { eTag, ...value } = item;
+    const row: StateRow = {
+      key: checkText('state key', key, MAX_KEY_BYTES),
+      value: toJson('state value', value, MAX_VALUE_BYTES) ?? 'null',
+      etag: newEtag(),
+      updated_at: isoTime(undefined, this.now),
+    };
+    const insert = 'INSERT INTO bot_state (key, value, etag, updated_at) VALUES (@key, @value, @etag, @updated_at) ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at';
+    if (eTag === undefined || eTag === '*') {
+      await sql.run(insert, { ...row });
+      return;
+    }
+    const r = await sql.run(`${insert} WHERE bot_state.etag = @expected`, { ...row, expected: eTag });
+    if (r.changes === 0) throw new StoreError('etag_mismatch', `state "${key}" was changed by someone else (etag ${eTag} is stale)`);
+  }
+
   async delete(keys: string[]): Promise<void> {
-    for (const key of keys) this.state.delete(key);
+    if (keys.length === 0) return;
+    await this.sql.run(`DELETE FROM bot_state WHERE key IN (${inList(keys)})`, keys);
   }
 }

@@ -12,7 +12,7 @@ import { ANSWER_WINDOW_MS, ORDER_CHANGE_DIALOG, OrderChangeDialog, type OrderCha
 // continues it, as ShopBot does. Fall-through results are echoed so the tests can see them.
 
 async function harness(store: Store, customerId: string) {
-  const conversationState = new ConversationState(new SqliteBotStorage(store.state));
+  const conversationState = new ConversationState(new SqliteBotStorage(store.sql));
   const dialogs = new DialogSet(conversationState.createProperty('dialogStack'));
   dialogs.add(new OrderChangeDialog(store));
   const adapter = new TestAdapter(async (ctx: TurnContext) => {
