@@ -50,7 +50,7 @@ export async function mountAdminApi(opts: {
   await sync.sync();
   const stopPoll = sync.poll(Number(opts.env.SHOPBOT_CATALOG_POLL_MS) > 0 ? Number(opts.env.SHOPBOT_CATALOG_POLL_MS) : 2000);
   // Order events reach customers through the app's channels, bound once the app exists (app/main.ts).
-  const orderUpdates = new OrderUpdates({ store: { db: opts.db }, texts: opts.texts, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log: opts.log });
+  const orderUpdates = new OrderUpdates({ store: { db: opts.db, sql: opts.sql }, texts: opts.texts, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log: opts.log });
   const api = await createAdminApi({
     db: opts.db,
     sql: opts.sql,
@@ -61,7 +61,7 @@ export async function mountAdminApi(opts: {
     },
     defaultCurrency: opts.env.SHOPBOT_CURRENCY?.trim() || 'INR',
     ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
-    extend: [orderEventRoutes({ db: opts.db, updates: orderUpdates })],
+    extend: [orderEventRoutes({ db: opts.db, sql: opts.sql, updates: orderUpdates })],
     log: opts.log,
   });
   return {

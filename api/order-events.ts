@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { NotificationResult, OrderUpdates } from '../channels/order-updates.js';
 import type { DB } from '../store/db.js';
+import type { Sql } from '../store/sql/executor.js';
 import { isStoreError } from '../store/errors.js';
 import { NOTIFICATION_OUTCOMES, ORDER_EVENT_TYPES, OrderEventRepo, type OrderEvent } from '../store/order-events.js';
 import { ORDER_STATUSES } from '../store/types.js';
@@ -88,8 +89,8 @@ const Params = z.object({ id: z.string().min(1).max(256) });
 const notificationOf = (e: OrderEvent): NotificationResult => ({ outcome: e.notification, channel: e.channel, reason: e.reason });
 
 /** The order-events routes for the admin API's Fastify instance (createAdminApi's `extend`). */
-export function orderEventRoutes(opts: { db: DB; updates: Pick<OrderUpdates, 'notify'>; now?: () => number }) {
-  const events = new OrderEventRepo(opts.db, opts.now);
+export function orderEventRoutes(opts: { db: DB; sql: Sql; updates: Pick<OrderUpdates, 'notify'>; now?: () => number }) {
+  const events = new OrderEventRepo(opts.sql, opts.now);
   const orderRow = opts.db.prepare<[string], { status: (typeof ORDER_STATUSES)[number]; tracking: string | null; carrier: string | null }>('SELECT status, tracking, carrier FROM orders WHERE id = ?');
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -112,13 +113,13 @@ export function orderEventRoutes(opts: { db: DB; updates: Pick<OrderUpdates, 'no
         const orderId = req.params.id;
         let recorded;
         try {
-          recorded = events.record({ eventId: req.body.eventId, orderId, type: req.body.type, tracking: req.body.tracking ?? null, carrier: req.body.carrier ?? null, note: req.body.note ?? null, occurredAt: req.body.occurredAt ? new Date(req.body.occurredAt).toISOString() : null });
+          recorded = await events.record({ eventId: req.body.eventId, orderId, type: req.body.type, tracking: req.body.tracking ?? null, carrier: req.body.carrier ?? null, note: req.body.note ?? null, occurredAt: req.body.occurredAt ? new Date(req.body.occurredAt).toISOString() : null });
         } catch (err) {
           if (isStoreError(err, 'not_found')) return reply.code(404).send({ error: `order ${JSON.stringify(orderId.slice(0, 100))} not found` });
           if (isStoreError(err, 'conflict')) return reply.code(409).send({ error: err.message });
           throw err;
         }
-        const notification = recorded.duplicate ? notificationOf(recorded.event) : opts.updates.notify(recorded.event);
+        const notification = recorded.duplicate ? notificationOf(recorded.event) : await opts.updates.notify(recorded.event);
         const order = orderRow.get(orderId);
         return reply.code(recorded.duplicate ? 200 : 201).send({
           eventId: recorded.event.eventId,
@@ -137,7 +138,7 @@ export function orderEventRoutes(opts: { db: DB; updates: Pick<OrderUpdates, 'no
       async (req, reply) => {
         if (!orderRow.get(req.params.id)) return reply.code(404).send({ error: `order ${JSON.stringify(req.params.id.slice(0, 100))} not found` });
         return {
-          events: events.listForOrder(req.params.id, 200).map((e) => ({
+          events: (await events.listForOrder(req.params.id, 200)).map((e) => ({
             eventId: e.eventId,
             type: e.type,
             tracking: e.tracking,

@@ -102,7 +102,7 @@ export function orderUpdateText(
 }
 
 export interface OrderUpdatesOptions {
-  store: Pick<Store, 'db'>;
+  store: Pick<Store, 'db' | 'sql'>;
   /** The shop's tracking page with {carrier} and {tracking} (SHOPBOT_TRACKING_URL). */
   trackingUrl?: string;
   /** The store's locale and texts (core/i18n.ts): updates are worded in the conversation's locale. */
@@ -121,7 +121,7 @@ export class OrderUpdates {
   constructor(private readonly opts: OrderUpdatesOptions) {
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? ((l) => console.error(l));
-    this.events = new OrderEventRepo(opts.store.db, this.now);
+    this.events = new OrderEventRepo(opts.store.sql, this.now);
     this.prefs = new NotificationPrefRepo(opts.store.db, this.now);
   }
 
@@ -135,23 +135,23 @@ export class OrderUpdates {
    * with it. Returns once the message is stored and handed to its channel; the Messenger send goes
    * on in the background (its failures are logged by the channel). Never throws.
    */
-  notify(event: OrderEvent): NotificationResult {
+  async notify(event: OrderEvent): Promise<NotificationResult> {
     let result: NotificationResult;
     try {
-      result = this.decideAndSend(event);
+      result = await this.decideAndSend(event);
     } catch (err) {
       result = { outcome: 'failed', channel: null, reason: 'the message could not be sent; see the server log' };
       this.log(`[order-updates] order ${plain(event.orderId)} ${event.type} (event ${plain(event.eventId)}): notifying customer ${event.customerId} failed: ${(err as Error).stack ?? err}`);
     }
     try {
-      this.events.setOutcome(event.eventId, result.outcome, { channel: result.channel, reason: result.reason });
+      await this.events.setOutcome(event.eventId, result.outcome, { channel: result.channel, reason: result.reason });
     } catch (err) {
       this.log(`[order-updates] could not record the outcome of event ${plain(event.eventId)}: ${(err as Error).message}`);
     }
     return result;
   }
 
-  private decideAndSend(event: OrderEvent): NotificationResult {
+  private async decideAndSend(event: OrderEvent): Promise<NotificationResult> {
     const what = `order ${plain(event.orderId)} ${event.type} (event ${plain(event.eventId)})`;
     const skip = (outcome: NotificationOutcome, channel: string | null, reason: string): NotificationResult => {
       this.log(`[order-updates] ${what}: nothing sent to customer ${event.customerId}${channel ? ` on ${channel}` : ''}: ${reason}`);
@@ -166,7 +166,8 @@ export class OrderUpdates {
     if (!target) return skip('no_channel', null, 'the customer has never chatted on the web or Messenger');
     const { route } = target;
     const order = ch.store.orders.get(event.orderId);
-    const text = orderUpdateText(event, order, { ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}), hint: this.events.reachedCount(event.customerId) === 0, ...(route.locale ? { locale: route.locale } : {}), ...(this.opts.texts ? { texts: this.opts.texts } : {}) });
+    const hint = (await this.events.reachedCount(event.customerId)) === 0;
+    const text = orderUpdateText(event, order, { ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}), hint, ...(route.locale ? { locale: route.locale } : {}), ...(this.opts.texts ? { texts: this.opts.texts } : {}) });
     const activity = { type: 'message' as const, text, channelData: { orderEvent: event.eventId, messagingType: 'UPDATE' } };
 
     let outcome: NotificationOutcome;
@@ -197,7 +198,7 @@ export class OrderUpdates {
       .sendToConversation(conversationId, activity)
       .catch((err: unknown) => {
         this.log(`[order-updates] ${what}: sending to customer ${event.customerId} on ${route.channel} failed: ${(err as Error).message}`);
-        this.events.setOutcome(event.eventId, 'failed', { channel: route.channel, reason: (err as Error).message });
+        return this.events.setOutcome(event.eventId, 'failed', { channel: route.channel, reason: (err as Error).message });
       })
       .catch(() => {});
     this.log(`[order-updates] ${what}: ${outcome === 'kept' ? 'kept for the customer\'s next web chat visit' : `sent on ${route.channel}`} (customer ${event.customerId}, conversation ${conversationId})`);

@@ -1,5 +1,6 @@
 import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import type { Sql } from './sql/executor.js';
 import { checkOptionalText, MAX_SHORT_BYTES } from './text.js';
 import type { OrderStatus } from './types.js';
 
@@ -119,32 +120,10 @@ export interface RecordResult {
 }
 
 export class OrderEventRepo {
-  private readonly byId;
-  private readonly orderRow;
-  private readonly insert;
-  private readonly updateOrder;
-  private readonly outcome;
-  private readonly forOrder;
-  private readonly reached;
-
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.byId = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM order_events WHERE event_id = ?`);
-    this.orderRow = db.prepare<[string], { customer_id: string; status: OrderStatus }>('SELECT customer_id, status FROM orders WHERE id = ?');
-    this.insert = db.prepare<[Row]>(
-      `INSERT INTO order_events (${COLUMNS}) VALUES (@event_id, @order_id, @customer_id, @type, @tracking, @carrier, @note, @occurred_at, @received_at, @status_before, @status_after, @notification, @channel, @reason, @notified_at)`,
-    );
-    this.updateOrder = db.prepare<{ id: string; status: string; now: string; tracking: string | null; carrier: string | null }>(
-      'UPDATE orders SET status = @status, updated_at = @now, tracking = coalesce(@tracking, tracking), carrier = coalesce(@carrier, carrier) WHERE id = @id',
-    );
-    this.outcome = db.prepare<{ id: string; outcome: string; channel: string | null; reason: string | null; at: string | null }>(
-      'UPDATE order_events SET notification = @outcome, channel = @channel, reason = @reason, notified_at = @at WHERE event_id = @id',
-    );
-    this.forOrder = db.prepare<[string, number], Row>(`SELECT ${COLUMNS} FROM order_events WHERE order_id = ? ORDER BY received_at DESC, rowid DESC LIMIT ?`);
-    this.reached = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM order_events WHERE customer_id = ? AND notification IN ('sent', 'kept')");
-  }
+  ) {}
 
   /**
    * Keeps an event and applies it to its order in one transaction: the order's status (and the
@@ -152,71 +131,92 @@ export class OrderEventRepo {
    * The same event id again returns the first one with `duplicate` (a different order or type for
    * a known id is a 'conflict'); an unknown order is 'not_found'.
    */
-  record(e: NewOrderEvent): RecordResult {
+  async record(e: NewOrderEvent, sql: Sql = this.sql): Promise<RecordResult> {
     const tracking = checkOptionalText('tracking', e.tracking, MAX_SHORT_BYTES);
     const carrier = checkOptionalText('carrier', e.carrier, MAX_SHORT_BYTES);
     const note = checkOptionalText('note', e.note, MAX_SHORT_BYTES * 4);
-    return this.db
-      .transaction((): RecordResult => {
-        const known = this.byId.get(e.eventId);
-        if (known) {
-          if (known.order_id !== e.orderId || known.type !== e.type) {
-            throw new StoreError('conflict', `event ${e.eventId} was already received for order ${known.order_id} (${known.type}); an event id names one event`);
-          }
-          return { event: toEvent(known), duplicate: true, applied: known.notification !== 'stale' };
+    return sql.transaction(async (tx): Promise<RecordResult> => {
+      const known = await tx.get<Row>(`SELECT ${COLUMNS} FROM order_events WHERE event_id = ?`, [e.eventId]);
+      if (known) {
+        if (known.order_id !== e.orderId || known.type !== e.type) {
+          throw new StoreError('conflict', `event ${e.eventId} was already received for order ${known.order_id} (${known.type}); an event id names one event`);
         }
-        const order = this.orderRow.get(e.orderId);
-        if (!order) throw new StoreError('not_found', `order ${e.orderId} not found`);
-        const from = APPLIES_FROM[e.type];
-        const applied = from === 'any' || from.includes(order.status);
-        const target = EVENT_STATUS[e.type];
-        const after = applied && target ? target : order.status;
-        const at = new Date(this.now()).toISOString();
-        const row: Row = {
-          event_id: e.eventId,
-          order_id: e.orderId,
-          customer_id: order.customer_id,
-          type: e.type,
+        return { event: toEvent(known), duplicate: true, applied: known.notification !== 'stale' };
+      }
+      const order = await tx.get<{ customer_id: string; status: OrderStatus }>('SELECT customer_id, status FROM orders WHERE id = ?', [e.orderId]);
+      if (!order) throw new StoreError('not_found', `order ${e.orderId} not found`);
+      const from = APPLIES_FROM[e.type];
+      const applied = from === 'any' || from.includes(order.status);
+      const target = EVENT_STATUS[e.type];
+      const after = applied && target ? target : order.status;
+      const at = new Date(this.now()).toISOString();
+      const row: Row = {
+        event_id: e.eventId,
+        order_id: e.orderId,
+        customer_id: order.customer_id,
+        type: e.type,
+        tracking,
+        carrier,
+        note,
+        occurred_at: e.occurredAt ?? null,
+        received_at: at,
+        status_before: order.status,
+        status_after: after,
+        notification: applied ? 'pending' : 'stale',
+        channel: null,
+        reason: applied ? null : `the order is already ${order.status.replace(/_/g, ' ')}; a ${e.type.replace(/_/g, ' ')} event no longer applies`,
+        notified_at: null,
+      };
+      await tx.run(
+        `INSERT INTO order_events (${COLUMNS}) VALUES (@event_id, @order_id, @customer_id, @type, @tracking, @carrier, @note, @occurred_at, @received_at, @status_before, @status_after, @notification, @channel, @reason, @notified_at)`,
+        { ...row },
+      );
+      if (applied && (after !== order.status || tracking !== null || carrier !== null)) {
+        await tx.run('UPDATE orders SET status = @status, updated_at = @now, tracking = coalesce(@tracking, tracking), carrier = coalesce(@carrier, carrier) WHERE id = @id', {
+          id: e.orderId,
+          status: after,
+          now: at,
           tracking,
           carrier,
-          note,
-          occurred_at: e.occurredAt ?? null,
-          received_at: at,
-          status_before: order.status,
-          status_after: after,
-          notification: applied ? 'pending' : 'stale',
-          channel: null,
-          reason: applied ? null : `the order is already ${order.status.replace(/_/g, ' ')}; a ${e.type.replace(/_/g, ' ')} event no longer applies`,
-          notified_at: null,
-        };
-        this.insert.run(row);
-        if (applied && (after !== order.status || tracking !== null || carrier !== null)) {
-          this.updateOrder.run({ id: e.orderId, status: after, now: at, tracking, carrier });
-        }
-        return { event: toEvent(row), duplicate: false, applied };
-      })
-      .immediate();
+        });
+      }
+      return { event: toEvent(row), duplicate: false, applied };
+    });
   }
 
-  get(eventId: string): OrderEvent | undefined {
-    const r = this.byId.get(eventId);
+  async get(eventId: string, sql: Sql = this.sql): Promise<OrderEvent | undefined> {
+    const r = await sql.get<Row>(`SELECT ${COLUMNS} FROM order_events WHERE event_id = ?`, [eventId]);
     return r ? toEvent(r) : undefined;
   }
 
   /** The order's events, newest first. */
-  listForOrder(orderId: string, limit = 50): OrderEvent[] {
-    return this.forOrder.all(orderId, Math.max(1, Math.min(500, Math.trunc(limit)))).map(toEvent);
+  async listForOrder(orderId: string, limit = 50, sql: Sql = this.sql): Promise<OrderEvent[]> {
+    // Events received in the same millisecond: SQLite keeps them in the order they came (rowid);
+    // order_events has no such key on PostgreSQL, where the event id decides (a dialect branch
+    // until a migration gives the table an insertion-order column).
+    const tie = sql.dialect === 'sqlite' ? 'rowid DESC' : 'event_id DESC';
+    const rows = await sql.all<Row>(`SELECT ${COLUMNS} FROM order_events WHERE order_id = ? ORDER BY received_at DESC, ${tie} LIMIT ?`, [
+      orderId,
+      Math.max(1, Math.min(500, Math.trunc(limit))),
+    ]);
+    return rows.map(toEvent);
   }
 
   /** Records what became of the customer's message about the event. */
-  setOutcome(eventId: string, outcome: NotificationOutcome, opts: { channel?: string | null; reason?: string | null } = {}): void {
+  async setOutcome(eventId: string, outcome: NotificationOutcome, opts: { channel?: string | null; reason?: string | null } = {}, sql: Sql = this.sql): Promise<void> {
     const reached = outcome === 'sent' || outcome === 'kept';
-    this.outcome.run({ id: eventId, outcome, channel: opts.channel ?? null, reason: opts.reason ? opts.reason.slice(0, 1000) : null, at: reached ? new Date(this.now()).toISOString() : null });
+    await sql.run('UPDATE order_events SET notification = @outcome, channel = @channel, reason = @reason, notified_at = @at WHERE event_id = @id', {
+      id: eventId,
+      outcome,
+      channel: opts.channel ?? null,
+      reason: opts.reason ? opts.reason.slice(0, 1000) : null,
+      at: reached ? new Date(this.now()).toISOString() : null,
+    });
   }
 
   /** How many order updates reached the customer (sent, or kept for their next visit). */
-  reachedCount(customerId: string): number {
-    return this.reached.get(customerId)?.n ?? 0;
+  async reachedCount(customerId: string, sql: Sql = this.sql): Promise<number> {
+    return Number((await sql.get<{ n: number }>("SELECT count(*) AS n FROM order_events WHERE customer_id = ? AND notification IN ('sent', 'kept')", [customerId]))?.n ?? 0);
   }
 }
 

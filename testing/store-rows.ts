@@ -31,3 +31,28 @@ export async function addTicket(
   );
   return Number(row!.id);
 }
+
+/** A message of a conversation; returns its id. */
+export async function addMessage(
+  sql: Sql,
+  conversationId: string,
+  seq: number,
+  m: { role?: 'customer' | 'bot' | 'agent'; text?: string; createdAt?: string; customerId?: string | null; channel?: string } = {},
+): Promise<number> {
+  const role = m.role ?? 'customer';
+  const row = await sql.get<{ id: number }>(
+    'INSERT INTO messages (conversation_id, seq, customer_id, direction, role, channel, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+    [conversationId, seq, m.customerId ?? null, role === 'customer' ? 'in' : 'out', role, m.channel ?? 'web', m.text ?? `message ${seq}`, m.createdAt ?? T0],
+  );
+  return Number(row!.id);
+}
+
+/** An order without lines. */
+export async function addOrder(sql: Sql, id: string, customerId: string, over: { status?: string; tracking?: string | null; carrier?: string | null; createdAt?: string } = {}): Promise<void> {
+  const at = over.createdAt ?? T0;
+  await sql.run(
+    `INSERT INTO orders (id, customer_id, status, created_at, updated_at, tracking, carrier, ship_line1, ship_city, ship_postcode, ship_country)
+     VALUES (?, ?, ?, ?, ?, ?, ?, '1 MG Road', 'Bengaluru', '560001', 'India')`,
+    [id, customerId, over.status ?? 'processing', at, at, over.tracking ?? null, over.carrier ?? null],
+  );
+}
