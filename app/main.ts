@@ -104,7 +104,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const summarizer = createReviewSummarizer({
     encoder,
     sentiment,
-    source: (productId) => store.reviews.listForProduct(productId, { limit: 10_000 }).items,
+    source: async (productId) => (await store.reviews.listForProduct(productId, { limit: 10_000 })).items,
     cache: new FileSummaryCache(join(config.dataDir, 'review-summaries')),
     options: { progress: false },
   });

@@ -25,7 +25,7 @@ export function productReviewDigests(store: Store, summarizer: ReviewSummarizer,
     async digest(productId) {
       const hit = cache.get(productId);
       if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-      if (store.reviews.stats(productId).count === 0) return null;
+      if ((await store.reviews.stats(productId)).count === 0) return null;
       const { digest } = await summarizer.summarizeReviews(productId);
       const p = store.products.get(productId);
       const value: ProductReviewDigest = { ...digest, productId, catalogRating: p?.rating ?? null, catalogRatingCount: p?.ratingCount ?? null };

@@ -64,7 +64,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     products: new ProductRepo(db),
     customers: new CustomerRepo(db, now),
     orders: new OrderRepo(db, now),
-    reviews: new ReviewRepo(db, now),
+    reviews: new ReviewRepo(sql, now),
     conversations: new ConversationRepo(db, now),
     tickets: new TicketRepo(db, now),
     agents: new AgentRepo(db, now),

@@ -1,5 +1,6 @@
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import { inList, violation } from './sql/dialect.js';
+import type { Sql } from './sql/executor.js';
 import { newId } from './ids.js';
 import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES, MAX_TEXT_BYTES } from './text.js';
 import type { Review, ReviewStats } from './types.js';
@@ -53,74 +54,86 @@ export interface NewReview {
 
 const COLUMNS = 'id, product_id, customer_id, rating, title, text, date, source';
 const STATS = `product_id, count(*) AS count, avg(rating) AS mean,
-  sum(rating = 1) AS r1, sum(rating = 2) AS r2, sum(rating = 3) AS r3, sum(rating = 4) AS r4, sum(rating = 5) AS r5`;
+  sum(CASE WHEN rating = 1 THEN 1 ELSE 0 END) AS r1, sum(CASE WHEN rating = 2 THEN 1 ELSE 0 END) AS r2,
+  sum(CASE WHEN rating = 3 THEN 1 ELSE 0 END) AS r3, sum(CASE WHEN rating = 4 THEN 1 ELSE 0 END) AS r4,
+  sum(CASE WHEN rating = 5 THEN 1 ELSE 0 END) AS r5`;
+
+const ORDERS: Record<ReviewSort, string> = {
+  recent: 'date DESC, id',
+  rating_desc: 'rating DESC, date DESC, id',
+  rating_asc: 'rating ASC, date DESC, id',
+};
+
+/** Ids per IN list (both engines' limits on bound parameters are far above it). */
+const CHUNK = 1000;
 
 export class ReviewRepo {
-  private readonly byId;
-  private readonly pages: Record<ReviewSort, ReturnType<typeof prepPage>>;
-  private readonly countFor;
-  private readonly all;
-  private readonly statsOne;
-  private readonly statsMany;
-  private readonly insertStmt;
-
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.byId = db.prepare<[string], ReviewRow>(`SELECT ${COLUMNS} FROM reviews WHERE id = ?`);
-    this.pages = {
-      recent: prepPage(db, 'date DESC, id'),
-      rating_desc: prepPage(db, 'rating DESC, date DESC, id'),
-      rating_asc: prepPage(db, 'rating ASC, date DESC, id'),
-    };
-    this.countFor = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM reviews WHERE product_id = ?');
-    this.all = db.prepare<[], ReviewRow>(`SELECT ${COLUMNS} FROM reviews ORDER BY id`);
-    this.statsOne = db.prepare<[string], StatsRow>(`SELECT ${STATS} FROM reviews WHERE product_id = ? GROUP BY product_id`);
-    this.statsMany = db.prepare<[string], StatsRow>(
-      `SELECT ${STATS} FROM reviews WHERE product_id IN (SELECT value FROM json_each(?)) GROUP BY product_id`,
-    );
-    this.insertStmt = db.prepare<[ReviewRow]>(
-      `INSERT INTO reviews (${COLUMNS}) VALUES (@id, @product_id, @customer_id, @rating, @title, @text, @date, @source)`,
-    );
-  }
+  ) {}
 
-  get(id: string): Review | undefined {
-    const r = this.byId.get(id);
+  async get(id: string, sql: Sql = this.sql): Promise<Review | undefined> {
+    const r = await sql.get<ReviewRow>(`SELECT ${COLUMNS} FROM reviews WHERE id = ?`, [id]);
     return r ? toReview(r) : undefined;
   }
 
+  /** Several reviews by id, in one query per thousand ids (missing ids are absent). */
+  async getMany(ids: readonly string[], sql: Sql = this.sql): Promise<Map<string, Review>> {
+    const out = new Map<string, Review>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const part = unique.slice(i, i + CHUNK);
+      for (const r of await sql.all<ReviewRow>(`SELECT ${COLUMNS} FROM reviews WHERE id IN (${inList(part)})`, part)) out.set(r.id, toReview(r));
+    }
+    return out;
+  }
+
   /** One page of a product's reviews plus the total count. */
-  listForProduct(productId: string, opts: { limit?: number; offset?: number; sort?: ReviewSort } = {}): { items: Review[]; total: number } {
+  async listForProduct(productId: string, opts: { limit?: number; offset?: number; sort?: ReviewSort } = {}, sql: Sql = this.sql): Promise<{ items: Review[]; total: number }> {
     const limit = Math.max(1, Math.min(100, Math.trunc(opts.limit ?? 10)));
     const offset = Math.max(0, Math.trunc(opts.offset ?? 0));
-    const stmt = this.pages[opts.sort ?? 'recent'];
-    if (!stmt) throw new StoreError('invalid_input', `unknown review sort "${String(opts.sort)}"`);
-    return { items: stmt.all(productId, limit, offset).map(toReview), total: this.countFor.get(productId)?.n ?? 0 };
+    const order = Object.hasOwn(ORDERS, opts.sort ?? 'recent') ? ORDERS[opts.sort ?? 'recent'] : undefined;
+    if (!order) throw new StoreError('invalid_input', `unknown review sort "${String(opts.sort)}"`);
+    const items = await sql.all<ReviewRow>(`SELECT ${COLUMNS} FROM reviews WHERE product_id = ? ORDER BY ${order} LIMIT ? OFFSET ?`, [productId, limit, offset]);
+    const total = await sql.get<{ n: number }>('SELECT count(*) AS n FROM reviews WHERE product_id = ?', [productId]);
+    return { items: items.map(toReview), total: Number(total?.n ?? 0) };
   }
 
   /**
-   * Every review, streamed (for analytics / index building). Do not write through the same
-   * connection while iterating.
+   * Every review by id, read a page at a time (for analytics / index building); each page is its
+   * own query, so writes in between are fine.
    */
-  *listAll(): IterableIterator<Review> {
-    for (const r of this.all.iterate()) yield toReview(r);
+  async *listAll(pageSize = 1000, sql: Sql = this.sql): AsyncIterableIterator<Review> {
+    let after: string | null = null;
+    for (;;) {
+      const rows: ReviewRow[] =
+        after === null
+          ? await sql.all<ReviewRow>(`SELECT ${COLUMNS} FROM reviews ORDER BY id LIMIT ?`, [pageSize])
+          : await sql.all<ReviewRow>(`SELECT ${COLUMNS} FROM reviews WHERE id > ? ORDER BY id LIMIT ?`, [after, pageSize]);
+      for (const r of rows) yield toReview(r);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
-  stats(productId: string): ReviewStats {
-    const r = this.statsOne.get(productId);
+  async stats(productId: string, sql: Sql = this.sql): Promise<ReviewStats> {
+    const r = await sql.get<StatsRow>(`SELECT ${STATS} FROM reviews WHERE product_id = ? GROUP BY product_id`, [productId]);
     return r ? toStats(r) : emptyStats(productId);
   }
 
   /** Stats for many products at once, keyed by product id (products without reviews get zeros). */
-  statsFor(productIds: readonly string[]): Map<string, ReviewStats> {
+  async statsFor(productIds: readonly string[], sql: Sql = this.sql): Promise<Map<string, ReviewStats>> {
     const out = new Map<string, ReviewStats>(productIds.map((id) => [id, emptyStats(id)]));
-    if (productIds.length === 0) return out;
-    for (const r of this.statsMany.all(JSON.stringify([...new Set(productIds)]))) out.set(r.product_id, toStats(r));
+    const unique = [...new Set(productIds)];
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const part = unique.slice(i, i + CHUNK);
+      for (const r of await sql.all<StatsRow>(`SELECT ${STATS} FROM reviews WHERE product_id IN (${inList(part)}) GROUP BY product_id`, part)) out.set(r.product_id, toStats(r));
+    }
     return out;
   }
 
-  create(r: NewReview): Review {
+  async create(r: NewReview, sql: Sql = this.sql): Promise<Review> {
     if (!Number.isInteger(r.rating) || r.rating < 1 || r.rating > 5) throw new StoreError('invalid_input', `rating must be an integer 1..5 (got ${r.rating})`);
     const row: ReviewRow = {
       id: r.id === undefined ? newId('rev') : checkText('review id', r.id, MAX_ID_BYTES),
@@ -133,17 +146,13 @@ export class ReviewRepo {
       source: checkText('review source', r.source ?? 'live', MAX_ID_BYTES),
     };
     try {
-      this.insertStmt.run(row);
+      await sql.run(`INSERT INTO reviews (${COLUMNS}) VALUES (@id, @product_id, @customer_id, @rating, @title, @text, @date, @source)`, { ...row });
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not_found', 'review refers to an unknown product or customer');
-      if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('conflict', `review ${row.id} already exists`);
+      const v = violation(e);
+      if (v === 'foreign_key') throw new StoreError('not_found', 'review refers to an unknown product or customer');
+      if (v === 'primary_key') throw new StoreError('conflict', `review ${row.id} already exists`);
       throw e;
     }
     return toReview(row);
   }
-}
-
-function prepPage(db: DB, order: string) {
-  return db.prepare<[string, number, number], ReviewRow>(`SELECT ${COLUMNS} FROM reviews WHERE product_id = ? ORDER BY ${order} LIMIT ? OFFSET ?`);
 }

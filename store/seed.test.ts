@@ -203,7 +203,7 @@ describe('seed', () => {
     expect(r.tables.products.rejected).toBe(7);
     // the good rows landed
     expect(snapshotCounts(t.db)).toMatchObject({ products: 3, customers: 2, orders: 2, reviews: 4, conversations: 2, events: 4 });
-    expect(t.store.reviews.get('R7')?.rating).toBe(2);
+    expect((await t.store.reviews.get('R7'))?.rating).toBe(2);
     // the printed report names file:line
     const text = formatSeedReport(r);
     expect(text).toContain('products.jsonl:4: invalid JSON');

@@ -56,3 +56,8 @@ export async function addOrder(sql: Sql, id: string, customerId: string, over: {
     [id, customerId, over.status ?? 'processing', at, at, over.tracking ?? null, over.carrier ?? null],
   );
 }
+
+/** A product of the catalogue. */
+export async function addProduct(sql: Sql, id: string, over: { title?: string; category?: string; price?: number } = {}): Promise<void> {
+  await sql.run("INSERT INTO products (id, title, category, price, currency, source) VALUES (?, ?, ?, ?, 'INR', 'test')", [id, over.title ?? `Product ${id}`, over.category ?? 'Electronics', over.price ?? 100]);
+}

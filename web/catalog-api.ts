@@ -92,14 +92,14 @@ export function createCatalogApi(store: Store) {
     }
   };
 
-  const product = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+  const product = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (!allowRead(req, res)) return;
     try {
       const id = str(url, 'id', 100);
       if (!id) return sendJson(res, 400, { error: 'id is required' });
       const p = store.products.get(id);
       if (!p) return sendJson(res, 404, { error: 'no such product' });
-      const stats = store.reviews.stats(p.id);
+      const stats = await store.reviews.stats(p.id);
       sendJson(res, 200, { ...toItem(p), description: p.description.slice(0, 2000), stock: p.stock, reviews: { count: stats.count, mean: stats.mean } });
     } catch (err) {
       if (err instanceof BadRequest) return sendJson(res, 400, { error: err.message });

@@ -111,31 +111,38 @@ export function createInsightsApi(opts: InsightsApiOptions) {
   const log = opts.log ?? ((l: string) => console.error(l));
   const cache = new Map<string, Entry>();
   let index: ReviewIndex | null = null;
+  /** The index being built: concurrent requests share one build. */
+  let indexing: Promise<ReviewIndex> | null = null;
   let warming = false;
   let closed = false;
 
   /** Counts, ratings and dates of every review (no texts), grouped by product. */
-  const reviewIndex = (): ReviewIndex => {
+  const reviewIndex = async (): Promise<ReviewIndex> => {
     if (index && Date.now() - index.at < ttl) return index;
-    const byProduct = new Map<string, IndexedReview[]>();
-    let total = 0;
-    // Iterated synchronously to the end: nothing may write through the connection meanwhile.
-    for (const r of store.reviews.listAll()) {
-      total++;
-      const list = byProduct.get(r.productId);
-      const row = { id: r.id, rating: reviewStars(r), date: r.date };
-      if (list) list.push(row);
-      else byProduct.set(r.productId, [row]);
-    }
-    const products = new Map(store.products.getMany([...byProduct.keys()]).map((p) => [p.id, p]));
-    index = { at: Date.now(), total, byProduct, products };
-    return index;
+    indexing ??= (async () => {
+      const byProduct = new Map<string, IndexedReview[]>();
+      let total = 0;
+      // Read a page at a time by id (store.reviews.listAll).
+      for await (const r of store.reviews.listAll()) {
+        total++;
+        const list = byProduct.get(r.productId);
+        const row = { id: r.id, rating: reviewStars(r), date: r.date };
+        if (list) list.push(row);
+        else byProduct.set(r.productId, [row]);
+      }
+      const products = new Map(store.products.getMany([...byProduct.keys()]).map((p) => [p.id, p]));
+      index = { at: Date.now(), total, byProduct, products };
+      return index;
+    })().finally(() => {
+      indexing = null;
+    });
+    return indexing;
   };
 
-  const loadReviews = (productId: string): Review[] => {
+  const loadReviews = async (productId: string): Promise<Review[]> => {
     const out: Review[] = [];
     for (let offset = 0; offset < 100_000; offset += 100) {
-      const page = store.reviews.listForProduct(productId, { limit: 100, offset, sort: 'recent' });
+      const page = await store.reviews.listForProduct(productId, { limit: 100, offset, sort: 'recent' });
       out.push(...page.items);
       if (page.items.length < 100) break;
     }
@@ -153,8 +160,10 @@ export function createInsightsApi(opts: InsightsApiOptions) {
   };
 
   /** The product's analyses, started if needed; a changed review count starts them afresh. */
-  const entryFor = (productId: string): Entry => {
-    const count = reviewIndex().byProduct.get(productId)?.length ?? 0;
+  const entryFor = async (productId: string): Promise<Entry> => {
+    // Only this read awaits: the cache check and the new entry below are one step, so concurrent
+    // requests for a product share one analysis.
+    const count = (await reviewIndex()).byProduct.get(productId)?.length ?? 0;
     const existing = cache.get(productId);
     if (existing && existing.status !== 'failed' && existing.reviewCount === count) {
       touch(productId, existing);
@@ -163,7 +172,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
     const e: Entry = { status: 'computing', done: 0, total: count, analyses: [], byId: new Map(), promise: Promise.resolve(), reviewCount: count };
     e.promise = (async () => {
       try {
-        const reviews = loadReviews(productId);
+        const reviews = await loadReviews(productId);
         e.total = reviews.length;
         for (let i = 0; i < reviews.length; i += batchSize) {
           if (closed) throw new Error('insights closed');
@@ -195,7 +204,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
       try {
         for (const id of ids) {
           if (closed) break;
-          const e = entryFor(id);
+          const e = await entryFor(id);
           await e.promise;
         }
       } finally {
@@ -217,11 +226,11 @@ export function createInsightsApi(opts: InsightsApiOptions) {
     return a === b || a.startsWith(b + ' > ');
   };
 
-  const productRows = (url: URL): { rows: ProductRow[]; categories: { category: string; count: number }[]; range: { from?: string; to?: string } } => {
+  const productRows = async (url: URL): Promise<{ rows: ProductRow[]; categories: { category: string; count: number }[]; range: { from?: string; to?: string } }> => {
     const range = rangeOf(url);
     const category = str(url, 'category', 200);
     const q = str(url, 'q', 100)?.toLowerCase();
-    const idx = reviewIndex();
+    const idx = await reviewIndex();
     const rows: ProductRow[] = [];
     const categories = new Map<string, number>();
     for (const [productId, reviews] of idx.byProduct) {
@@ -268,9 +277,9 @@ export function createInsightsApi(opts: InsightsApiOptions) {
     }
   };
 
-  const list = withBadRequest((_req, res, url) => {
+  const list = withBadRequest(async (_req, res, url) => {
     const limit = int(url, 'limit', 50, 1, 2000);
-    const { rows, categories, range } = productRows(url);
+    const { rows, categories, range } = await productRows(url);
     warm(rows.slice(0, warmTop).filter((r) => r.reviews >= 5).map((r) => r.productId));
     res.setHeader('cache-control', 'no-store');
     sendJson(res, 200, { products: rows.slice(0, limit), total: rows.length, categories, analyzer: analyzer.name, ...range });
@@ -289,9 +298,9 @@ export function createInsightsApi(opts: InsightsApiOptions) {
 
   const detail = async (res: ServerResponse, productId: string, url: URL) => {
     const range = rangeOf(url);
-    const p = reviewIndex().products.get(productId) ?? store.products.get(productId);
+    const p = (await reviewIndex()).products.get(productId) ?? store.products.get(productId);
     if (!p) return sendJson(res, 404, { error: 'no such product' });
-    const e = entryFor(productId);
+    const e = await entryFor(productId);
     res.setHeader('cache-control', 'no-store');
     if (!(await ready(e, waitMs))) return sendJson(res, 202, { status: 'computing', progress: { done: e.done, total: e.total }, product: productInfo(p) });
     if (e.status === 'failed') return sendJson(res, 503, { status: 'failed', error: 'the reviews could not be analyzed; try again later' });
@@ -307,7 +316,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
     const ids = idsParam ? idsParam.split(',').map((s) => s.trim()).filter(Boolean).slice(0, 100) : null;
     const page = int(url, 'page', 1, 1, 1000);
     const pageSize = int(url, 'pageSize', 20, 1, 100);
-    const e = entryFor(productId);
+    const e = await entryFor(productId);
     if (!(await ready(e, 20_000)) || e.status !== 'ready') return sendJson(res, 503, { error: 'the reviews are still being analyzed; try again in a moment' });
     let selected = e.analyses.filter((a) => inRange(a.date, range.from, range.to));
     if (ids) {
@@ -318,8 +327,9 @@ export function createInsightsApi(opts: InsightsApiOptions) {
     else if (polarity) selected = selected.filter((a) => a.sentiment === polarity);
     selected.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
     const slice = selected.slice((page - 1) * pageSize, page * pageSize);
+    const byId = await store.reviews.getMany(slice.map((a) => a.reviewId));
     const items = slice.flatMap((a) => {
-      const r = store.reviews.get(a.reviewId);
+      const r = byId.get(a.reviewId);
       if (!r) return [];
       const highlight = aspect ? a.aspects.find((m) => m.aspect === aspect)?.snippet ?? null : null;
       return [{ id: r.id, rating: reviewStars(r), title: r.title, text: r.text, date: r.date, sentiment: a.sentiment, aspects: a.aspects.map((m) => ({ aspect: m.aspect, sentiment: m.sentiment })), highlight }];
@@ -345,9 +355,9 @@ export function createInsightsApi(opts: InsightsApiOptions) {
   const stamp = () => new Date().toISOString().slice(0, 10);
 
   const productSummary = async (productId: string, url: URL): Promise<{ p: Product; summary: InsightSummary; e: Entry } | null> => {
-    const p = reviewIndex().products.get(productId) ?? store.products.get(productId);
+    const p = (await reviewIndex()).products.get(productId) ?? store.products.get(productId);
     if (!p) return null;
-    const e = entryFor(productId);
+    const e = await entryFor(productId);
     await ready(e, 60_000);
     if (e.status !== 'ready') throw new BadRequest('the reviews could not be analyzed yet; try again in a moment');
     return { p, summary: summarize(e.analyses, rangeOf(url)), e };
@@ -375,10 +385,11 @@ export function createInsightsApi(opts: InsightsApiOptions) {
           filename = `insights-${safeId}-reviews-${stamp()}.csv`;
           const range = rangeOf(url);
           const rows = e.analyses.filter((a) => inRange(a.date, range.from, range.to)).sort((a, b) => (a.date < b.date ? 1 : -1));
+          const byId = await store.reviews.getMany(rows.map((a) => a.reviewId));
           body = toCsv(
             ['review_id', 'date', 'rating', 'sentiment', 'aspects', 'title', 'text'],
             rows.map((a) => {
-              const r = store.reviews.get(a.reviewId);
+              const r = byId.get(a.reviewId);
               return [a.reviewId, a.date, a.rating, a.sentiment, a.aspects.map((m) => `${m.aspect}:${m.sentiment}`).join(' '), r?.title ?? '', r?.text ?? ''];
             }),
           );
@@ -390,7 +401,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
           );
         }
       } else {
-        const { rows, range } = productRows(url);
+        const { rows, range } = await productRows(url);
         if (format === 'json') {
           filename = `insights-products-${stamp()}.json`;
           body = JSON.stringify({ analyzer: analyzer.name, ...range, category: str(url, 'category', 200) ?? null, products: rows }, null, 2);
@@ -426,7 +437,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
     },
     /** The product's analyses, computed if needed (tests, warm-up). */
     async analyses(productId: string): Promise<ReviewAnalysis[]> {
-      const e = entryFor(productId);
+      const e = await entryFor(productId);
       await e.promise;
       return e.analyses;
     },
