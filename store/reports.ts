@@ -1,6 +1,6 @@
 import { dayIn } from '../core/zoned-day.js';
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import type { Dialect, Sql } from './sql/executor.js';
 import { UNANSWERED_REASONS, type UnansweredMessage, type UnansweredReason } from './unanswered.js';
 
 // The admins' reports over a time range [from, to): chats and how they ended, hand-offs and their
@@ -164,102 +164,95 @@ const TEAM_OF_TICKET = (t: string) =>
   `coalesce(${t}.team_id, CASE WHEN (SELECT count(*) FROM team_members WHERE agent_id = ${t}.agent_id) = 1
      THEN (SELECT team_id FROM team_members WHERE agent_id = ${t}.agent_id) END)`;
 
-export class ReportRepo {
-  private readonly chatsStmt;
-  private readonly ticketsStmt;
-  private readonly ratingsStmt;
-  private readonly unansweredStmt;
-  private readonly teamCount;
+/** Days between two ISO time columns: time arithmetic is the one place the dialects differ here. */
+const dayGap = (dialect: Dialect, a: string, b: string): string =>
+  dialect === 'sqlite' ? `julianday(${a}) - julianday(${b})` : `EXTRACT(EPOCH FROM (CAST(${a} AS timestamptz) - CAST(${b} AS timestamptz))) / 86400.0`;
 
+// Conversations active since `from` (a chat starting in the range lies in one of them), all their
+// messages, split into chats at customer messages after CHAT_IDLE_MS of silence.
+// (Conversations started after `to` stay in: a customer's next chat there may be a reopening.)
+const CHATS = (dialect: Dialect) => `WITH conv AS (
+     SELECT id, customer_id FROM conversations
+     WHERE source = 'live' AND updated_at >= @from
+   ),
+   msg AS (
+     SELECT m.id, m.conversation_id, m.role, m.created_at,
+       ${dayGap(dialect, 'm.created_at', 'lag(m.created_at) OVER (PARTITION BY m.conversation_id ORDER BY m.id)')} AS gap
+     FROM messages m JOIN conv ON conv.id = m.conversation_id
+   ),
+   numbered AS (
+     SELECT *, sum(CASE WHEN gap IS NULL OR (role = 'customer' AND gap > @idleDays) THEN 1 ELSE 0 END)
+       OVER (PARTITION BY conversation_id ORDER BY id ROWS UNBOUNDED PRECEDING) AS chat_no
+     FROM msg
+   ),
+   chats AS (
+     SELECT conversation_id, chat_no, min(created_at) AS start_at, max(created_at) AS end_at, max(id) AS last_id,
+       max(CASE WHEN role = 'customer' THEN id END) AS last_customer_id
+     FROM numbered GROUP BY conversation_id, chat_no
+     HAVING max(CASE WHEN role = 'customer' THEN id END) IS NOT NULL
+   ),
+   linked AS (
+     SELECT c.*, conv.customer_id,
+       lead(c.start_at) OVER (PARTITION BY c.conversation_id ORDER BY c.chat_no) AS next_in_conv,
+       lead(c.start_at) OVER (PARTITION BY coalesce(conv.customer_id, c.conversation_id) ORDER BY c.start_at, c.conversation_id, c.chat_no) AS next_chat_at
+     FROM chats c JOIN conv ON conv.id = c.conversation_id
+   )
+   SELECT l.conversation_id, l.customer_id, l.start_at, l.end_at, l.next_chat_at,
+     (SELECT role FROM messages WHERE id = l.last_id) AS last_role,
+     EXISTS (SELECT 1 FROM unanswered_messages u WHERE u.message_id = l.last_customer_id) AS last_unanswered,
+     EXISTS (SELECT 1 FROM handoff_tickets t WHERE t.conversation_id = l.conversation_id
+             AND (l.next_in_conv IS NULL OR t.created_at < l.next_in_conv)
+             AND (t.resolved_at IS NULL OR t.resolved_at >= l.start_at)) AS handed_off
+   FROM linked l
+   WHERE l.start_at >= @from AND l.start_at < @to
+   ORDER BY l.start_at, l.conversation_id`;
+
+const TICKETS = `WITH tk AS (
+     SELECT t.*, ${TEAM_OF_TICKET('t')} AS team
+     FROM handoff_tickets t JOIN conversations c ON c.id = t.conversation_id AND c.source = 'live'
+     WHERE t.created_at >= @from AND t.created_at < @to
+   )
+   SELECT t.id, t.reason, t.status, t.agent_id, a.name AS agent_name, t.created_at, t.resolved_at,
+     t.team AS team_id, tm.name AS team_name,
+     (SELECT min(m.created_at) FROM messages m
+      WHERE m.conversation_id = t.conversation_id AND m.role = 'agent' AND m.created_at >= t.created_at
+        AND (t.resolved_at IS NULL OR m.created_at <= t.resolved_at)) AS first_reply_at
+   FROM tk t
+   LEFT JOIN agents a ON a.id = t.agent_id
+   LEFT JOIN teams tm ON tm.id = t.team
+   ORDER BY t.created_at, t.id`;
+
+const RATINGS = `WITH rr AS (
+     SELECT r.rating, r.agent_id, coalesce(r.team_id, ${TEAM_OF_TICKET('t')}) AS team
+     FROM csat_ratings r LEFT JOIN handoff_tickets t ON t.id = r.ticket_id
+     WHERE r.created_at >= @from AND r.created_at < @to
+   )
+   SELECT rr.rating, rr.agent_id, a.name AS agent_name, rr.team AS team_id, tm.name AS team_name
+   FROM rr LEFT JOIN agents a ON a.id = rr.agent_id LEFT JOIN teams tm ON tm.id = rr.team`;
+
+const UNANSWERED = `SELECT u.message_id, u.conversation_id, u.reason, m.text, m.created_at
+   FROM unanswered_messages u JOIN messages m ON m.id = u.message_id
+   JOIN conversations c ON c.id = u.conversation_id AND c.source = 'live'
+   WHERE m.created_at >= @from AND m.created_at < @to
+   ORDER BY m.created_at DESC, u.message_id DESC LIMIT @limit`;
+
+export class ReportRepo {
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
     /** The store's time zone: the days of `byDay` are its calendar days. */
     private readonly timeZone = 'UTC',
-  ) {
-    // Conversations active since `from` (a chat starting in the range lies in one of them), all their
-    // messages, split into chats at customer messages after CHAT_IDLE_MS of silence.
-    // (Conversations started after `to` stay in: a customer's next chat there may be a reopening.)
-    this.chatsStmt = db.prepare<{ from: string; to: string; idleDays: number }, ChatRow>(
-      `WITH conv AS (
-         SELECT id, customer_id FROM conversations
-         WHERE source = 'live' AND updated_at >= @from
-       ),
-       msg AS (
-         SELECT m.id, m.conversation_id, m.role, m.created_at,
-           julianday(m.created_at) - julianday(lag(m.created_at) OVER (PARTITION BY m.conversation_id ORDER BY m.id)) AS gap
-         FROM messages m JOIN conv ON conv.id = m.conversation_id
-       ),
-       numbered AS (
-         SELECT *, sum(CASE WHEN gap IS NULL OR (role = 'customer' AND gap > @idleDays) THEN 1 ELSE 0 END)
-           OVER (PARTITION BY conversation_id ORDER BY id ROWS UNBOUNDED PRECEDING) AS chat_no
-         FROM msg
-       ),
-       chats AS (
-         SELECT conversation_id, chat_no, min(created_at) AS start_at, max(created_at) AS end_at, max(id) AS last_id,
-           max(CASE WHEN role = 'customer' THEN id END) AS last_customer_id
-         FROM numbered GROUP BY conversation_id, chat_no
-         HAVING last_customer_id IS NOT NULL
-       ),
-       linked AS (
-         SELECT c.*, conv.customer_id,
-           lead(c.start_at) OVER (PARTITION BY c.conversation_id ORDER BY c.chat_no) AS next_in_conv,
-           lead(c.start_at) OVER (PARTITION BY coalesce(conv.customer_id, c.conversation_id) ORDER BY c.start_at, c.conversation_id, c.chat_no) AS next_chat_at
-         FROM chats c JOIN conv ON conv.id = c.conversation_id
-       )
-       SELECT l.conversation_id, l.customer_id, l.start_at, l.end_at, l.next_chat_at,
-         (SELECT role FROM messages WHERE id = l.last_id) AS last_role,
-         EXISTS (SELECT 1 FROM unanswered_messages u WHERE u.message_id = l.last_customer_id) AS last_unanswered,
-         EXISTS (SELECT 1 FROM handoff_tickets t WHERE t.conversation_id = l.conversation_id
-                 AND (l.next_in_conv IS NULL OR t.created_at < l.next_in_conv)
-                 AND (t.resolved_at IS NULL OR t.resolved_at >= l.start_at)) AS handed_off
-       FROM linked l
-       WHERE l.start_at >= @from AND l.start_at < @to
-       ORDER BY l.start_at, l.conversation_id`,
-    );
-    this.ticketsStmt = db.prepare<{ from: string; to: string }, TicketTimes>(
-      `WITH tk AS (
-         SELECT t.*, ${TEAM_OF_TICKET('t')} AS team
-         FROM handoff_tickets t JOIN conversations c ON c.id = t.conversation_id AND c.source = 'live'
-         WHERE t.created_at >= @from AND t.created_at < @to
-       )
-       SELECT t.id, t.reason, t.status, t.agent_id, a.name AS agent_name, t.created_at, t.resolved_at,
-         t.team AS team_id, tm.name AS team_name,
-         (SELECT min(m.created_at) FROM messages m
-          WHERE m.conversation_id = t.conversation_id AND m.role = 'agent' AND m.created_at >= t.created_at
-            AND (t.resolved_at IS NULL OR m.created_at <= t.resolved_at)) AS first_reply_at
-       FROM tk t
-       LEFT JOIN agents a ON a.id = t.agent_id
-       LEFT JOIN teams tm ON tm.id = t.team
-       ORDER BY t.created_at, t.id`,
-    );
-    this.ratingsStmt = db.prepare<{ from: string; to: string }, RatingRow>(
-      `WITH rr AS (
-         SELECT r.rating, r.agent_id, coalesce(r.team_id, ${TEAM_OF_TICKET('t')}) AS team
-         FROM csat_ratings r LEFT JOIN handoff_tickets t ON t.id = r.ticket_id
-         WHERE r.created_at >= @from AND r.created_at < @to
-       )
-       SELECT rr.rating, rr.agent_id, a.name AS agent_name, rr.team AS team_id, tm.name AS team_name
-       FROM rr LEFT JOIN agents a ON a.id = rr.agent_id LEFT JOIN teams tm ON tm.id = rr.team`,
-    );
-    this.unansweredStmt = db.prepare<{ from: string; to: string; limit: number }, { message_id: number; conversation_id: string; reason: UnansweredReason; text: string; created_at: string }>(
-      `SELECT u.message_id, u.conversation_id, u.reason, m.text, m.created_at
-       FROM unanswered_messages u JOIN messages m ON m.id = u.message_id
-       JOIN conversations c ON c.id = u.conversation_id AND c.source = 'live'
-       WHERE m.created_at >= @from AND m.created_at < @to
-       ORDER BY m.created_at DESC, u.message_id DESC LIMIT @limit`,
-    );
-    this.teamCount = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM teams');
-  }
+  ) {}
 
   /** How every chat that started in the range ended (see the definitions above). */
-  chats(range: ReportRange): ChatOutcome[] {
+  async chats(range: ReportRange, sql: Sql = this.sql): Promise<ChatOutcome[]> {
     const { from, to } = checkRange(range);
     const now = this.now();
-    return this.chatsStmt.all({ from, to, idleDays: CHAT_IDLE_MS / 86_400_000 }).map((r) => {
-      const handedOff = r.handed_off === 1;
+    const rows = await sql.all<ChatRow>(CHATS(sql.dialect), { from, to, idleDays: CHAT_IDLE_MS / 86_400_000 });
+    return rows.map((r) => {
+      const handedOff = Number(r.handed_off) === 1;
       const botLast = r.last_role === 'bot';
-      const lastUnanswered = r.last_unanswered === 1;
+      const lastUnanswered = Number(r.last_unanswered) === 1;
       const end = Date.parse(r.end_at);
       const reopened = r.next_chat_at !== null && Date.parse(r.next_chat_at) - end <= REOPEN_MS;
       let outcome: ChatOutcome['outcome'] = 'other';
@@ -270,17 +263,21 @@ export class ReportRepo {
   }
 
   /** The whole report for [from, to); at most `unansweredLimit` unanswered messages (newest first). */
-  report(range: ReportRange, opts: { unansweredLimit?: number } = {}): Report {
+  async report(range: ReportRange, opts: { unansweredLimit?: number } = {}): Promise<Report> {
     const { from, to } = checkRange(range);
-    // One read transaction: every figure comes from the same state of the database.
-    return this.db.transaction(() => {
-      const chats = this.chats({ from, to });
-      const tickets = this.ticketsStmt.all({ from, to });
-      const ratings = this.ratingsStmt.all({ from, to });
-      const unanswered = this.unansweredStmt
-        .all({ from, to, limit: Math.max(1, Math.min(20_000, Math.trunc(opts.unansweredLimit ?? 2000))) })
-        .map((r) => ({ messageId: r.message_id, conversationId: r.conversation_id, reason: r.reason, text: r.text, createdAt: r.created_at }));
-      const teams = (this.teamCount.get()?.n ?? 0) > 0;
+    // One transaction: every figure comes from the same state of the database.
+    return this.sql.transaction(async (tx) => {
+      const chats = await this.chats({ from, to }, tx);
+      const tickets = await tx.all<TicketTimes>(TICKETS, { from, to });
+      const ratings = await tx.all<RatingRow>(RATINGS, { from, to });
+      const unanswered = (
+        await tx.all<{ message_id: number; conversation_id: string; reason: UnansweredReason; text: string; created_at: string }>(UNANSWERED, {
+          from,
+          to,
+          limit: Math.max(1, Math.min(20_000, Math.trunc(opts.unansweredLimit ?? 2000))),
+        })
+      ).map((r) => ({ messageId: r.message_id, conversationId: r.conversation_id, reason: r.reason, text: r.text, createdAt: r.created_at }));
+      const teams = Number((await tx.get<{ n: number }>('SELECT count(*) AS n FROM teams'))?.n ?? 0) > 0;
 
       const automated = chats.filter((c) => c.outcome === 'automated').length;
       const handedOff = chats.filter((c) => c.handedOff).length;
@@ -335,7 +332,7 @@ export class ReportRepo {
         },
         unanswered: { total, byReason, messages: unanswered },
       };
-    })();
+    });
   }
 }
 

@@ -82,7 +82,7 @@ export function createReportsApi(opts: ReportsApiOptions) {
   const now = opts.now ?? Date.now;
   const log = opts.log ?? ((l: string) => console.error(l));
   const timeZone = opts.timeZone ?? 'UTC';
-  const repo = new ReportRepo(store.db, now, timeZone);
+  const repo = new ReportRepo(store.sql, now, timeZone);
   // Embeddings of texts seen before (the same unanswered messages come back in every report).
   const cache = new Map<string, Float32Array>();
   let encoder: Promise<Embedder> | null = null;
@@ -122,7 +122,7 @@ export function createReportsApi(opts: ReportsApiOptions) {
 
   /** The report for [range.from, range.to) with the unanswered messages grouped. */
   const build = async (days: { from: string; to: string }, range: { from: string; to: string }): Promise<ReportBody> => {
-    const report = repo.report(range);
+    const report = await repo.report(range);
     const { messages, total, byReason } = report.unanswered;
     const { method, groups } = await group(messages);
     return {
