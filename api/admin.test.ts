@@ -160,7 +160,7 @@ describe('admin API on the real server', () => {
 
   it('imports the fixture samples (Shopify CSV, orders CSV, JSONL) into the running server\'s store; the server picks the products up without a restart', async () => {
     const db = server.store.db;
-    const shopify = await importFile({ file: `${FIXTURES}/products.shopify.csv`, format: 'shopify', db, currency: 'INR', silent: true });
+    const shopify = await importFile({ file: `${FIXTURES}/products.shopify.csv`, format: 'shopify', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(shopify.counts.products).toMatchObject({ inserted: 3, error: 1, not_found: 1 });
     expect(shopify.errors).toEqual([expect.objectContaining({ line: 9, message: expect.stringMatching(/broken-price-lamp.*Variant Price/) })]);
     const socks = server.store.products.get('merino-crew-socks')!;
@@ -169,23 +169,23 @@ describe('admin API on the real server', () => {
     expect(server.store.products.get('zorblax-burr-grinder')?.image).toBe('https://cdn.example.com/zorblax-grinder.jpg');
     expect(server.store.products.get('winter-preview-jacket')).toBeUndefined(); // a draft: not in the chat catalogue
 
-    const jsonl = await importFile({ file: `${FIXTURES}/products.jsonl`, format: 'jsonl', db, currency: 'INR', silent: true });
+    const jsonl = await importFile({ file: `${FIXTURES}/products.jsonl`, format: 'jsonl', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(jsonl.counts.products).toMatchObject({ inserted: 2, updated: 1, error: 2 });
     expect(jsonl.errors.map((e) => e.line)).toEqual([3, 5]);
-    const customers = await importFile({ file: `${FIXTURES}/customers.jsonl`, format: 'jsonl', db, currency: 'INR', silent: true });
+    const customers = await importFile({ file: `${FIXTURES}/customers.jsonl`, format: 'jsonl', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(customers.counts.customers).toMatchObject({ inserted: 1, error: 1 });
     expect(server.store.customers.findByIdentity('web', 'web-rohan-1')?.id).toBe('C-IMP-1');
-    const orders = await importFile({ file: `${FIXTURES}/orders.jsonl`, format: 'jsonl', db, currency: 'INR', silent: true });
+    const orders = await importFile({ file: `${FIXTURES}/orders.jsonl`, format: 'jsonl', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(orders.counts.orders).toMatchObject({ inserted: 1, error: 1 });
-    const csv = await importFile({ file: `${FIXTURES}/orders.csv`, format: 'orders-csv', db, currency: 'INR', silent: true });
+    const csv = await importFile({ file: `${FIXTURES}/orders.csv`, format: 'orders-csv', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(csv.counts.orders).toMatchObject({ inserted: 3, error: 2 });
     expect(csv.counts.customers.inserted + csv.counts.customers.updated).toBe(3);
     expect(server.store.orders.get('SHOP-1001')).toMatchObject({ status: 'shipped', total: 3499 + 2 * 799, tracking: 'ZX123456789IN' });
     expect(server.store.customers.findByEmail('asha.rao@example.org')[0]?.id).toBe('email:asha.rao@example.org');
     // importing the same files again changes nothing
-    const again = await importFile({ file: `${FIXTURES}/orders.csv`, format: 'orders-csv', db, currency: 'INR', silent: true });
+    const again = await importFile({ file: `${FIXTURES}/orders.csv`, format: 'orders-csv', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(again.counts.orders).toMatchObject({ inserted: 0, updated: 0, unchanged: 3 });
-    expect((await importFile({ file: `${FIXTURES}/products.shopify.csv`, format: 'shopify', db, currency: 'INR', silent: true })).counts.products).toMatchObject({ inserted: 0, updated: 0, unchanged: 3 });
+    expect((await importFile({ file: `${FIXTURES}/products.shopify.csv`, format: 'shopify', db, sql: server.store.sql, currency: 'INR', silent: true })).counts.products).toMatchObject({ inserted: 0, updated: 0, unchanged: 3 });
 
     // The server polls the catalogue: the imported products reach recommendations without a restart.
     let ids: string[] = [];

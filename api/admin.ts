@@ -66,7 +66,7 @@ const KIND_TAGS: Record<Kind, string> = { products: 'Products', customers: 'Cust
 export async function createAdminApi(opts: AdminApiOptions): Promise<AdminApi> {
   const log = opts.log ?? ((l: string) => console.error(l));
   const keys = new ApiKeyRepo(opts.sql);
-  const admin = new CatalogAdmin(opts.db);
+  const admin = new CatalogAdmin(opts.sql);
   const defaults = { currency: (opts.defaultCurrency ?? 'INR').toUpperCase() };
   const perKey = new RateLimiter(opts.limits?.perKeyPerMinute ?? 120, 60_000);
   const failed = new RateLimiter(opts.limits?.failedAuthPerMinute ?? 20, 60_000);
@@ -175,7 +175,7 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<AdminApi> {
       },
       async (req) => {
         const rows = (req.body as Record<string, unknown[]>)[kind]!;
-        const result = upsertBatch(admin, kind, rows, { currency: defaults.currency, source: 'api' });
+        const result = await upsertBatch(admin, kind, rows, { currency: defaults.currency, source: 'api' });
         const catalog = kind === 'products' ? await afterProducts(result) : undefined;
         return { results: result.results, counts: result.counts, ...(catalog ? { catalog } : {}) };
       },
@@ -197,7 +197,7 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<AdminApi> {
         },
       },
       async (req) => {
-        const result = deleteBatch(admin, kind, req.body.ids);
+        const result = await deleteBatch(admin, kind, req.body.ids);
         const catalog = kind === 'products' ? await afterProducts(result) : undefined;
         return { results: result.results, counts: result.counts, ...(catalog ? { catalog } : {}) };
       },
@@ -208,7 +208,7 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<AdminApi> {
     `${ADMIN_PREFIX}/products/:id`,
     { schema: { tags: ['Products'], summary: 'One product as the store has it', params: z.object({ id: z.string().min(1).max(256) }), response: { 200: ProductRow.extend({ deletedAt: z.string().nullable() }), 404: ErrorResponse } } },
     async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
-      const p = admin.getProduct(req.params.id);
+      const p = await admin.getProduct(req.params.id);
       if (!p) return reply.code(404).send({ error: `product ${JSON.stringify(req.params.id.slice(0, 100))} not found` });
       return p;
     },

@@ -18,7 +18,7 @@ const counts = (results: readonly RowResult[]): Record<RowStatus, number> => {
   return c;
 };
 
-export function upsertBatch(admin: CatalogAdmin, kind: Kind, raw: readonly unknown[], defaults: BatchDefaults): BatchResult {
+export async function upsertBatch(admin: CatalogAdmin, kind: Kind, raw: readonly unknown[], defaults: BatchDefaults): Promise<BatchResult> {
   const results = new Array<RowResult>(raw.length);
   const good: { index: number; row: unknown }[] = [];
   raw.forEach((r, index) => {
@@ -33,15 +33,15 @@ export function upsertBatch(admin: CatalogAdmin, kind: Kind, raw: readonly unkno
     const rows = good.map((g) => g.row);
     done =
       kind === 'products'
-        ? admin.upsertProducts(rows.map((r) => toProductUpsert(r as never)), defaults)
+        ? await admin.upsertProducts(rows.map((r) => toProductUpsert(r as never)), defaults)
         : kind === 'customers'
-          ? admin.upsertCustomers(rows.map((r) => toCustomerUpsert(r as never)))
-          : admin.upsertOrders(rows.map((r) => toOrderUpsert(r as never)));
+          ? await admin.upsertCustomers(rows.map((r) => toCustomerUpsert(r as never)))
+          : await admin.upsertOrders(rows.map((r) => toOrderUpsert(r as never)));
     done.results.forEach((r, k) => (results[good[k]!.index] = { ...r, index: good[k]!.index }));
   }
   return { results, counts: counts(results), catalogSeq: done.catalogSeq };
 }
 
-export function deleteBatch(admin: CatalogAdmin, kind: Kind, ids: readonly string[]): BatchResult {
+export function deleteBatch(admin: CatalogAdmin, kind: Kind, ids: readonly string[]): Promise<BatchResult> {
   return kind === 'products' ? admin.deleteProducts(ids) : kind === 'customers' ? admin.deleteCustomers(ids) : admin.deleteOrders(ids);
 }

@@ -15,8 +15,8 @@ import { orderEventRoutes } from './order-events.js';
 // command or another process within the poll interval).
 
 /** The catalogue change number now: read it BEFORE the recommender lists the products. */
-export function catalogSeqNow(db: DB): number {
-  return new CatalogAdmin(db).catalogSeq();
+export function catalogSeqNow(sql: Sql): Promise<number> {
+  return new CatalogAdmin(sql).catalogSeq();
 }
 
 export interface MountedAdmin {
@@ -45,7 +45,7 @@ export async function mountAdminApi(opts: {
   trustedProxies?: readonly string[];
   log: (line: string) => void;
 }): Promise<MountedAdmin> {
-  const sync = new CatalogSync({ db: opts.db, recommender: opts.recommender, encoder: opts.encoder, cacheDir: opts.cacheDir, since: opts.since, silent: true, log: opts.log });
+  const sync = new CatalogSync({ sql: opts.sql, recommender: opts.recommender, encoder: opts.encoder, cacheDir: opts.cacheDir, since: opts.since, silent: true, log: opts.log });
   // Changes made while the recommender loaded, and by other processes from now on.
   await sync.sync();
   const stopPoll = sync.poll(Number(opts.env.SHOPBOT_CATALOG_POLL_MS) > 0 ? Number(opts.env.SHOPBOT_CATALOG_POLL_MS) : 2000);

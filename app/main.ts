@@ -94,7 +94,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const kb = await syncKnowledge(retriever.index, config, { log, progress: !config.quiet });
   if (kb) log(`[start] help articles: ${kb.added} added, ${kb.updated} updated, ${kb.removed} removed, ${kb.unchanged} unchanged`);
 
-  const catalogSince = catalogSeqNow(store.db); // catalogue changes after this are applied by the admin API's sync
+  const catalogSince = await catalogSeqNow(store.sql); // catalogue changes after this are applied by the admin API's sync
   const recommender = await Recommender.create({ catalog: new StoreCatalog(store), events: new StoreEvents(store), encoder, cacheDir: config.dataDir, silent: config.quiet });
   const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));
   // The admin API (/api/admin, /api/docs) and the sync that brings product changes to recommendations.

@@ -20,10 +20,10 @@ describe('CatalogSync', () => {
 
   beforeAll(async () => {
     t = await seededTestStore();
-    admin = new CatalogAdmin(t.store.db);
-    const since = admin.catalogSeq();
+    admin = new CatalogAdmin(t.store.sql);
+    const since = await admin.catalogSeq();
     ({ rec } = await storeRecommender(t));
-    sync = new CatalogSync({ db: t.store.db, recommender: rec, encoder: await testEncoder(), cacheDir: `${t.dir}/vectors`, since, silent: true });
+    sync = new CatalogSync({ sql: t.store.sql, recommender: rec, encoder: await testEncoder(), cacheDir: `${t.dir}/vectors`, since, silent: true });
   }, 120_000);
   afterAll(async () => {
     t?.cleanup();
@@ -35,7 +35,7 @@ describe('CatalogSync', () => {
   it('suggests a product added through a batch at the next request, embedded once', async () => {
     expect(await ids('zorblax espresso grinder')).not.toContain('P-NEW-ZORB');
     const n = rec.size;
-    admin.upsertProducts([{ id: 'P-NEW-ZORB', title: 'Zorblax burr espresso coffee grinder', category: 'Home & Kitchen > Coffee', price: 3499, stock: 5, description: 'Conical burrs, 40 grind settings' }], DEFAULTS);
+    await admin.upsertProducts([{ id: 'P-NEW-ZORB', title: 'Zorblax burr espresso coffee grinder', category: 'Home & Kitchen > Coffee', price: 3499, stock: 5, description: 'Conical burrs, 40 grind settings' }], DEFAULTS);
     const r = await sync.sync();
     expect(r).toMatchObject({ changed: 1, embedded: 1, reused: 0, removed: 0 });
     expect(rec.size).toBe(n + 1);
@@ -50,7 +50,7 @@ describe('CatalogSync', () => {
   });
 
   it('re-embeds only products whose text changed; price and stock changes cost no forward pass', async () => {
-    admin.upsertProducts(
+    await admin.upsertProducts(
       [
         { id: 'P-NEW-ZORB', price: 2999, stock: 1 },
         { id: 'P-EAR-JBL', title: 'JBL Wave 200 true wireless earbuds with deep bass and a charging case' },
@@ -63,25 +63,25 @@ describe('CatalogSync', () => {
     expect(rec.catalog.price[i]).toBe(2999);
     expect(rec.catalog.items[rec.catalog.indexOf('P-EAR-JBL')!]!.title).toMatch(/deep bass/);
     // a title changed back to one embedded before reuses the cached vector
-    admin.upsertProducts([{ id: 'P-EAR-JBL', title: 'JBL Wave 200 true wireless earbuds' }], DEFAULTS);
+    await admin.upsertProducts([{ id: 'P-EAR-JBL', title: 'JBL Wave 200 true wireless earbuds' }], DEFAULTS);
     expect(await sync.sync()).toMatchObject({ changed: 1, embedded: 0, reused: 1 });
   });
 
   it('never suggests a removed product again: not for a query, not as related, not without a query', async () => {
-    admin.deleteProducts(['P-NEW-ZORB']);
+    await admin.deleteProducts(['P-NEW-ZORB']);
     const r = await sync.sync();
     expect(r).toMatchObject({ removed: 1 });
     expect(await ids('zorblax espresso grinder', 10)).not.toContain('P-NEW-ZORB');
     for (let k = 0; k < 3; k++) expect((await rec.recommend({ customerId: `C-X${k}`, k: 50 })).map((x) => x.productId)).not.toContain('P-NEW-ZORB');
     expect(rec.related('P-CHG-MI33', { k: 20 }).map((x) => x.productId)).not.toContain('P-NEW-ZORB');
     // upserted again, it comes back
-    admin.upsertProducts([{ id: 'P-NEW-ZORB' }], DEFAULTS);
+    await admin.upsertProducts([{ id: 'P-NEW-ZORB' }], DEFAULTS);
     await sync.sync();
     expect((await ids('zorblax espresso grinder'))[0]).toBe('P-NEW-ZORB');
   });
 
   it('a removal by another process leaves suggestions at the next request (live stock re-check), before any sync', async () => {
-    admin.deleteProducts(['P-NEW-ZORB']);
+    await admin.deleteProducts(['P-NEW-ZORB']);
     expect(await ids('zorblax espresso grinder', 10)).not.toContain('P-NEW-ZORB');
     await sync.sync();
   });

@@ -1,7 +1,7 @@
 import { progress } from '../core/progress.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import { CatalogAdmin, type ChangedProduct } from '../store/catalog-admin.js';
-import type { DB } from '../store/db.js';
+import type { Sql } from '../store/sql/executor.js';
 import { itemText, VectorCache } from './item-embeddings.js';
 import type { Recommender } from './recommender.js';
 import type { CatalogItem } from './types.js';
@@ -27,7 +27,8 @@ export interface SyncReport {
 }
 
 export interface CatalogSyncOptions {
-  db: DB;
+  /** The store's async SQL. */
+  sql: Sql;
   recommender: Recommender;
   /** Without an encoder (or a recommender without content), only fields and removals are applied. */
   encoder?: Encoder;
@@ -61,7 +62,7 @@ export class CatalogSync {
   private readonly log: (line: string) => void;
 
   constructor(private readonly opts: CatalogSyncOptions) {
-    this.admin = new CatalogAdmin(opts.db);
+    this.admin = new CatalogAdmin(opts.sql);
     this.seq = opts.since;
     this.cache = opts.encoder && opts.cacheDir ? new VectorCache(opts.cacheDir, opts.encoder.checksum, opts.encoder.dim) : null;
     this.log = opts.log ?? (() => {});
@@ -82,11 +83,13 @@ export class CatalogSync {
   /** Checks for changes every `intervalMs` (cheap: one row of `meta`); returns stop(). */
   poll(intervalMs = 2000): () => void {
     this.timer = setInterval(() => {
-      if (this.admin.catalogSeq() <= this.seq) return;
-      this.sync().then(
-        (r) => this.log(`[catalog] picked up changes: ${r.changed} changed (${r.embedded} embedded, ${r.reused} reused), ${r.removed} removed in ${r.ms} ms`),
-        (err: unknown) => this.log(`[catalog] sync failed: ${(err as Error).message}`),
-      );
+      void this.admin
+        .catalogSeq()
+        .then((latest) => (latest <= this.seq ? null : this.sync()))
+        .then(
+          (r) => r && this.log(`[catalog] picked up changes: ${r.changed} changed (${r.embedded} embedded, ${r.reused} reused), ${r.removed} removed in ${r.ms} ms`),
+          (err: unknown) => this.log(`[catalog] sync failed: ${(err as Error).message}`),
+        );
     }, intervalMs);
     this.timer.unref();
     return () => {
@@ -97,10 +100,10 @@ export class CatalogSync {
 
   private async run(): Promise<SyncReport> {
     const t0 = performance.now();
-    const target = this.admin.catalogSeq();
+    const target = await this.admin.catalogSeq();
     const report: SyncReport = { seq: this.seq, changed: 0, removed: 0, embedded: 0, reused: 0, ms: 0 };
     if (target <= this.seq) return report;
-    const rows = this.admin.changedProductsSince(this.seq);
+    const rows = await this.admin.changedProductsSince(this.seq);
     const upsert = rows.filter((r) => !r.deleted).map(toItem);
     const remove = rows.filter((r) => r.deleted).map((r) => r.id);
     const vectors = new Map<string, Float32Array>();

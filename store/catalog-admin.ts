@@ -1,5 +1,6 @@
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import { violation } from './sql/dialect.js';
+import type { Sql } from './sql/executor.js';
 import { checkProductUrl, toProduct, type ProductRow } from './products.js';
 import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES, MAX_TEXT_BYTES } from './text.js';
 import { IDENTITY_CHANNELS, ORDER_STATUSES, type IdentityChannel, type OrderStatus, type Product } from './types.js';
@@ -132,9 +133,9 @@ function timeOf(field: string, v: string): string {
 
 /** Maps what SQLite refuses to a row error a store owner can act on. */
 function sqlError(e: unknown, what: string): RowError {
-  const code = (e as { code?: string }).code ?? '';
-  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return { code: 'not_found', message: `${what} refers to a customer or product that does not exist` };
-  if (code.startsWith('SQLITE_CONSTRAINT')) return { code: 'invalid', message: `${what} breaks a rule of the store: ${(e as Error).message}` };
+  const v = violation(e);
+  if (v === 'foreign_key') return { code: 'not_found', message: `${what} refers to a customer or product that does not exist` };
+  if (v !== null) return { code: 'invalid', message: `${what} breaks a rule of the store: ${(e as Error).message}` };
   throw e;
 }
 
@@ -145,79 +146,32 @@ const PRODUCT_COLUMNS = ['title', 'description', 'category', 'price', 'currency'
 
 const emptyCounts = (): Record<RowStatus, number> => ({ inserted: 0, updated: 0, unchanged: 0, deleted: 0, not_found: 0, error: 0 });
 
-export class CatalogAdmin {
-  private readonly s;
+const COLS = `id, ${PRODUCT_COLUMNS.join(', ')}, deleted_at, catalog_seq`;
 
+type CustomerRow = { id: string; name: string; email: string | null; country: string | null; created_at: string; vip: number };
+
+export class CatalogAdmin {
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    const cols = `id, ${PRODUCT_COLUMNS.join(', ')}, deleted_at, catalog_seq`;
-    this.s = {
-      product: db.prepare<[string], StoredProductRow>(`SELECT ${cols} FROM products WHERE id = ?`),
-      insertProduct: db.prepare<[StoredProductRow]>(`INSERT INTO products (${cols}) VALUES (@id, ${PRODUCT_COLUMNS.map((c) => `@${c}`).join(', ')}, NULL, @catalog_seq)`),
-      updateProduct: db.prepare<[StoredProductRow]>(
-        `UPDATE products SET ${PRODUCT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')}, deleted_at = NULL, catalog_seq = @catalog_seq
-         WHERE id = @id AND (deleted_at IS NOT NULL OR ${PRODUCT_COLUMNS.map((c) => `${c} IS NOT @${c}`).join(' OR ')})`,
-      ),
-      removeProduct: db.prepare<[string, number, string]>('UPDATE products SET deleted_at = ?, catalog_seq = ? WHERE id = ? AND deleted_at IS NULL'),
-      seq: db.prepare<[], string>("SELECT value FROM meta WHERE key = 'catalog_seq'").pluck(),
-      setSeq: db.prepare<[string, string]>(
-        "INSERT INTO meta (key, value, updated_at) VALUES ('catalog_seq', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      ),
-      changedSince: db.prepare<[number], StoredProductRow>(`SELECT ${cols} FROM products WHERE catalog_seq > ? ORDER BY catalog_seq, id`),
-      customer: db.prepare<[string], { id: string; name: string; email: string | null; country: string | null; created_at: string; vip: number }>(
-        'SELECT id, name, email, country, created_at, vip FROM customers WHERE id = ?',
-      ),
-      insertCustomer: db.prepare<{ id: string; name: string; email: string | null; country: string | null; created_at: string; vip: number }>(
-        'INSERT INTO customers (id, name, email, country, created_at, vip) VALUES (@id, @name, @email, @country, @created_at, @vip)',
-      ),
-      updateCustomer: db.prepare<{ id: string; name: string; email: string | null; country: string | null; created_at: string; vip: number }>(
-        `UPDATE customers SET name = @name, email = @email, country = @country, created_at = @created_at, vip = @vip
-         WHERE id = @id AND (name IS NOT @name OR email IS NOT @email OR country IS NOT @country OR created_at IS NOT @created_at OR vip IS NOT @vip)`,
-      ),
-      identityOwner: db.prepare<[string, string], string>('SELECT customer_id FROM channel_identities WHERE channel = ? AND external_id = ?').pluck(),
-      insertIdentity: db.prepare<[string, string, string, string]>('INSERT INTO channel_identities (channel, external_id, customer_id, created_at) VALUES (?, ?, ?, ?)'),
-      deleteCustomer: db.prepare<[string]>('DELETE FROM customers WHERE id = ?'),
-      order: db.prepare<[string], Record<string, unknown>>(
-        'SELECT id, customer_id, status, created_at, updated_at, tracking, carrier, ship_line1, ship_city, ship_postcode, ship_country FROM orders WHERE id = ?',
-      ),
-      insertOrder: db.prepare<[Record<string, unknown>]>(
-        `INSERT INTO orders (id, customer_id, status, created_at, updated_at, tracking, carrier, ship_line1, ship_city, ship_postcode, ship_country)
-         VALUES (@id, @customer_id, @status, @created_at, @updated_at, @tracking, @carrier, @ship_line1, @ship_city, @ship_postcode, @ship_country)`,
-      ),
-      updateOrder: db.prepare<[Record<string, unknown>]>(
-        `UPDATE orders SET customer_id = @customer_id, status = @status, created_at = @created_at, updated_at = @updated_at, tracking = @tracking,
-           carrier = @carrier, ship_line1 = @ship_line1, ship_city = @ship_city, ship_postcode = @ship_postcode, ship_country = @ship_country
-         WHERE id = @id AND (customer_id IS NOT @customer_id OR status IS NOT @status OR created_at IS NOT @created_at OR updated_at IS NOT @updated_at
-           OR tracking IS NOT @tracking OR carrier IS NOT @carrier OR ship_line1 IS NOT @ship_line1 OR ship_city IS NOT @ship_city
-           OR ship_postcode IS NOT @ship_postcode OR ship_country IS NOT @ship_country)`,
-      ),
-      linesOf: db.prepare<[string], { product_id: string; qty: number; unit_price: number }>('SELECT product_id, qty, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no'),
-      deleteLines: db.prepare<[string]>('DELETE FROM order_lines WHERE order_id = ?'),
-      insertLine: db.prepare<[string, number, string, number, number]>('INSERT INTO order_lines (order_id, line_no, product_id, qty, unit_price) VALUES (?, ?, ?, ?, ?)'),
-      productExists: db.prepare<[string], number>('SELECT 1 FROM products WHERE id = ?').pluck(),
-      customerExists: db.prepare<[string], number>('SELECT 1 FROM customers WHERE id = ?').pluck(),
-      deleteOrder: db.prepare<[string]>('DELETE FROM orders WHERE id = ?'),
-    };
-  }
+  ) {}
 
   /** A product as stored, removed ones included (deletedAt set). */
-  getProduct(id: string): (Required<Omit<ProductUpsert, 'source'>> & { source: string; deletedAt: string | null }) | undefined {
-    const r = this.s.product.get(id);
+  async getProduct(id: string, sql: Sql = this.sql): Promise<(Required<Omit<ProductUpsert, 'source'>> & { source: string; deletedAt: string | null }) | undefined> {
+    const r = await sql.get<StoredProductRow>(`SELECT ${COLS} FROM products WHERE id = ?`, [id]);
     if (!r) return undefined;
     // The url as stored (toProduct leaves out one that is no longer a safe link).
     return { ...toProduct(r), url: r.url, deletedAt: r.deleted_at };
   }
 
   /** The latest catalogue change number (0 before the first change). */
-  catalogSeq(): number {
-    return Number(this.s.seq.get() ?? 0);
+  async catalogSeq(sql: Sql = this.sql): Promise<number> {
+    return Number((await sql.get<{ value: string }>("SELECT value FROM meta WHERE key = 'catalog_seq'"))?.value ?? 0);
   }
 
   /** Products changed (or removed) by catalogue changes after `seq`, oldest change first. */
-  changedProductsSince(seq: number): ChangedProduct[] {
-    return this.s.changedSince.all(seq).map((r) => {
+  async changedProductsSince(seq: number, sql: Sql = this.sql): Promise<ChangedProduct[]> {
+    return (await sql.all<StoredProductRow>(`SELECT ${COLS} FROM products WHERE catalog_seq > ? ORDER BY catalog_seq, id`, [seq])).map((r) => {
       const { id, title, description, category, price, currency, stock, rating, ratingCount } = toProduct(r);
       return { id, deleted: r.deleted_at !== null, title, description, category, price, currency, stock, rating, ratingCount, seq: r.catalog_seq };
     });
@@ -228,10 +182,10 @@ export class CatalogAdmin {
    * product comes back). New products need title, category and price; currency defaults to
    * `defaults.currency`, stock to 0, source to `defaults.source`.
    */
-  upsertProducts(rows: readonly ProductUpsert[], defaults: { currency: string; source: string }): BatchResult {
-    return this.catalogBatch(rows, (row, seq) => {
+  async upsertProducts(rows: readonly ProductUpsert[], defaults: { currency: string; source: string }): Promise<BatchResult> {
+    return this.catalogBatch(rows, async (tx, row, seq) => {
       const id = text('id', row.id, MAX_ID_BYTES);
-      const cur = this.s.product.get(id);
+      const cur = await tx.get<StoredProductRow>(`SELECT ${COLS} FROM products WHERE id = ?`, [id]);
       const pick = <K extends keyof ProductUpsert>(k: K): ProductUpsert[K] | undefined => (row[k] === undefined ? undefined : row[k]);
       const need = <T>(k: keyof ProductUpsert, v: T | undefined): T => (v === undefined ? fail('invalid', `"${k}" is required for a new product`, k) : v);
       const next: StoredProductRow = {
@@ -254,32 +208,38 @@ export class CatalogAdmin {
       if (next.rating !== null && !(typeof next.rating === 'number' && next.rating >= 0 && next.rating <= 5)) fail('invalid', '"rating" must be between 0 and 5', 'rating');
       if (next.url !== null && checkProductUrl(next.url) === null) fail('invalid', `"url" must be a path on the store's site ("/p/1") or an http(s) URL`, 'url');
       if (!cur) {
-        this.s.insertProduct.run(next);
+        await tx.run(`INSERT INTO products (${COLS}) VALUES (@id, ${PRODUCT_COLUMNS.map((c) => `@${c}`).join(', ')}, NULL, @catalog_seq)`, { ...next });
         return 'inserted';
       }
-      return this.s.updateProduct.run(next).changes === 1 ? 'updated' : 'unchanged';
+      // Rewritten only when a value differs (IS DISTINCT FROM: NULL-safe on both engines).
+      const changed = await tx.run(
+        `UPDATE products SET ${PRODUCT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')}, deleted_at = NULL, catalog_seq = @catalog_seq
+         WHERE id = @id AND (deleted_at IS NOT NULL OR ${PRODUCT_COLUMNS.map((c) => `${c} IS DISTINCT FROM @${c}`).join(' OR ')})`,
+        { ...next },
+      );
+      return changed.changes === 1 ? 'updated' : 'unchanged';
     });
   }
 
   /** Removes products (soft: their order lines stay valid); an already removed one is 'unchanged'. */
-  deleteProducts(ids: readonly string[]): BatchResult {
+  async deleteProducts(ids: readonly string[]): Promise<BatchResult> {
     return this.catalogBatch(
       ids.map((id) => ({ id })),
-      (row, seq) => {
+      async (tx, row, seq) => {
         const id = text('id', row.id, MAX_ID_BYTES);
-        const cur = this.s.product.get(id);
+        const cur = await tx.get<StoredProductRow>(`SELECT ${COLS} FROM products WHERE id = ?`, [id]);
         if (!cur) return 'not_found';
         if (cur.deleted_at !== null) return 'unchanged';
-        this.s.removeProduct.run(new Date(this.now()).toISOString(), seq(), id);
+        await tx.run('UPDATE products SET deleted_at = ?, catalog_seq = ? WHERE id = ? AND deleted_at IS NULL', [new Date(this.now()).toISOString(), seq(), id]);
         return 'deleted';
       },
     );
   }
 
-  upsertCustomers(rows: readonly CustomerUpsert[]): BatchResult {
-    return this.batch(rows, (row) => {
+  async upsertCustomers(rows: readonly CustomerUpsert[]): Promise<BatchResult> {
+    return this.batch(rows, async (tx, row) => {
       const id = text('id', row.id, MAX_ID_BYTES);
-      const cur = this.s.customer.get(id);
+      const cur = await tx.get<CustomerRow>('SELECT id, name, email, country, created_at, vip FROM customers WHERE id = ?', [id]);
       const email = row.email !== undefined ? (row.email === null ? null : text('email', row.email, MAX_SHORT_BYTES)) : (cur?.email ?? null);
       if (email !== null && !/^[^\s@]+@[^\s@]+$/.test(email)) fail('invalid', `"email" is not an e-mail address: ${JSON.stringify(email.slice(0, 80))}`, 'email');
       const next = {
@@ -290,43 +250,56 @@ export class CatalogAdmin {
         created_at: row.createdAt !== undefined ? timeOf('createdAt', row.createdAt) : (cur?.created_at ?? new Date(this.now()).toISOString()),
         vip: row.vip !== undefined ? (row.vip ? 1 : 0) : (cur?.vip ?? 0),
       };
-      let status: RowStatus = cur ? (this.s.updateCustomer.run(next).changes === 1 ? 'updated' : 'unchanged') : (this.s.insertCustomer.run(next), 'inserted');
-      (row.identities ?? []).forEach((ident, k) => {
+      let status: RowStatus;
+      if (cur) {
+        const r = await tx.run(
+          `UPDATE customers SET name = @name, email = @email, country = @country, created_at = @created_at, vip = @vip
+           WHERE id = @id AND (name IS DISTINCT FROM @name OR email IS DISTINCT FROM @email OR country IS DISTINCT FROM @country
+             OR created_at IS DISTINCT FROM @created_at OR vip IS DISTINCT FROM @vip)`,
+          { ...next },
+        );
+        status = r.changes === 1 ? 'updated' : 'unchanged';
+      } else {
+        await tx.run('INSERT INTO customers (id, name, email, country, created_at, vip) VALUES (@id, @name, @email, @country, @created_at, @vip)', { ...next });
+        status = 'inserted';
+      }
+      for (const [k, ident] of (row.identities ?? []).entries()) {
         const field = `identities[${k}]`;
         if (!(IDENTITY_CHANNELS as readonly string[]).includes(ident.channel)) fail('invalid', `"${field}.channel" must be one of ${IDENTITY_CHANNELS.join(', ')}`, `${field}.channel`);
         const ext = text(`${field}.externalId`, ident.externalId, MAX_ID_BYTES);
-        const owner = this.s.identityOwner.get(ident.channel, ext);
-        if (owner === id) return;
+        const owner = (await tx.get<{ customer_id: string }>('SELECT customer_id FROM channel_identities WHERE channel = ? AND external_id = ?', [ident.channel, ext]))?.customer_id;
+        if (owner === id) continue;
         if (owner !== undefined) fail('conflict', `${ident.channel} identity ${JSON.stringify(ext)} already belongs to customer ${JSON.stringify(owner)}`, field);
-        this.s.insertIdentity.run(ident.channel as IdentityChannel, ext, id, next.created_at);
+        await tx.run('INSERT INTO channel_identities (channel, external_id, customer_id, created_at) VALUES (?, ?, ?, ?)', [ident.channel as IdentityChannel, ext, id, next.created_at]);
         if (status === 'unchanged') status = 'updated';
-      });
+      }
       return status;
     });
   }
 
   /** Deletes customers with everything they own (orders, identities, events; conversations keep no customer). */
-  deleteCustomers(ids: readonly string[]): BatchResult {
+  async deleteCustomers(ids: readonly string[]): Promise<BatchResult> {
     return this.batch(
       ids.map((id) => ({ id })),
-      (row) => (this.s.deleteCustomer.run(text('id', row.id, MAX_ID_BYTES)).changes === 1 ? 'deleted' : 'not_found'),
+      async (tx, row) => ((await tx.run('DELETE FROM customers WHERE id = ?', [text('id', row.id, MAX_ID_BYTES)])).changes === 1 ? 'deleted' : 'not_found'),
     );
   }
 
   /** Inserts or replaces orders (their lines included); any status may be set (the shop is the source of truth). */
-  upsertOrders(rows: readonly OrderUpsert[]): BatchResult {
-    return this.batch(rows, (row) => {
+  async upsertOrders(rows: readonly OrderUpsert[]): Promise<BatchResult> {
+    return this.batch(rows, async (tx, row) => {
       const id = text('id', row.id, MAX_ID_BYTES);
       if (!(ORDER_STATUSES as readonly string[]).includes(row.status)) fail('invalid', `"status" must be one of ${ORDER_STATUSES.join(', ')}`, 'status');
       const customer = text('customerId', row.customerId, MAX_ID_BYTES);
-      if (!this.s.customerExists.get(customer)) fail('not_found', `customer ${JSON.stringify(customer)} does not exist; upsert the customer first`, 'customerId');
+      if (!(await tx.get('SELECT 1 AS one FROM customers WHERE id = ?', [customer]))) fail('not_found', `customer ${JSON.stringify(customer)} does not exist; upsert the customer first`, 'customerId');
       if (!Array.isArray(row.lines) || row.lines.length === 0) fail('invalid', '"lines" must hold at least one line', 'lines');
-      const lines = row.lines.map((l, k) => {
+      const lines: { product_id: string; qty: number; unit_price: number }[] = [];
+      for (const [k, l] of row.lines.entries()) {
         const productId = text(`lines[${k}].productId`, l.productId, MAX_ID_BYTES);
-        if (!this.s.productExists.get(productId)) fail('not_found', `product ${JSON.stringify(productId)} does not exist`, `lines[${k}].productId`);
+        if (!(await tx.get('SELECT 1 AS one FROM products WHERE id = ?', [productId]))) fail('not_found', `product ${JSON.stringify(productId)} does not exist`, `lines[${k}].productId`);
         if (!Number.isInteger(l.qty) || l.qty < 1) fail('invalid', `"lines[${k}].qty" must be a whole number >= 1`, `lines[${k}].qty`);
-        return { product_id: productId, qty: l.qty, unit_price: money(`lines[${k}].unitPrice`, l.unitPrice) };
-      });
+        lines.push({ product_id: productId, qty: l.qty, unit_price: money(`lines[${k}].unitPrice`, l.unitPrice) });
+      }
       const a = row.shippingAddress;
       const created = timeOf('createdAt', row.createdAt);
       const next = {
@@ -342,68 +315,94 @@ export class CatalogAdmin {
         ship_postcode: text('shippingAddress.postcode', a.postcode, MAX_ID_BYTES),
         ship_country: text('shippingAddress.country', a.country, MAX_ID_BYTES),
       };
-      const existed = this.s.order.get(id) !== undefined;
-      let status: RowStatus = existed ? (this.s.updateOrder.run(next).changes === 1 ? 'updated' : 'unchanged') : (this.s.insertOrder.run(next), 'inserted');
-      const current = this.s.linesOf.all(id);
+      const existed = (await tx.get('SELECT 1 AS one FROM orders WHERE id = ?', [id])) !== undefined;
+      let status: RowStatus;
+      if (existed) {
+        const r = await tx.run(
+          `UPDATE orders SET customer_id = @customer_id, status = @status, created_at = @created_at, updated_at = @updated_at, tracking = @tracking,
+             carrier = @carrier, ship_line1 = @ship_line1, ship_city = @ship_city, ship_postcode = @ship_postcode, ship_country = @ship_country
+           WHERE id = @id AND (customer_id IS DISTINCT FROM @customer_id OR status IS DISTINCT FROM @status OR created_at IS DISTINCT FROM @created_at
+             OR updated_at IS DISTINCT FROM @updated_at OR tracking IS DISTINCT FROM @tracking OR carrier IS DISTINCT FROM @carrier
+             OR ship_line1 IS DISTINCT FROM @ship_line1 OR ship_city IS DISTINCT FROM @ship_city OR ship_postcode IS DISTINCT FROM @ship_postcode
+             OR ship_country IS DISTINCT FROM @ship_country)`,
+          { ...next },
+        );
+        status = r.changes === 1 ? 'updated' : 'unchanged';
+      } else {
+        await tx.run(
+          `INSERT INTO orders (id, customer_id, status, created_at, updated_at, tracking, carrier, ship_line1, ship_city, ship_postcode, ship_country)
+           VALUES (@id, @customer_id, @status, @created_at, @updated_at, @tracking, @carrier, @ship_line1, @ship_city, @ship_postcode, @ship_country)`,
+          { ...next },
+        );
+        status = 'inserted';
+      }
+      const current = await tx.all<{ product_id: string; qty: number; unit_price: number }>('SELECT product_id, qty, unit_price FROM order_lines WHERE order_id = ? ORDER BY line_no', [id]);
       const same = current.length === lines.length && current.every((c, k) => c.product_id === lines[k]!.product_id && c.qty === lines[k]!.qty && c.unit_price === lines[k]!.unit_price);
       if (!same) {
-        this.s.deleteLines.run(id);
-        lines.forEach((l, k) => this.s.insertLine.run(id, k + 1, l.product_id, l.qty, l.unit_price));
+        await tx.run('DELETE FROM order_lines WHERE order_id = ?', [id]);
+        for (const [k, l] of lines.entries()) await tx.run('INSERT INTO order_lines (order_id, line_no, product_id, qty, unit_price) VALUES (?, ?, ?, ?, ?)', [id, k + 1, l.product_id, l.qty, l.unit_price]);
         if (status === 'unchanged') status = 'updated';
       }
       return status;
     });
   }
 
-  deleteOrders(ids: readonly string[]): BatchResult {
+  async deleteOrders(ids: readonly string[]): Promise<BatchResult> {
     return this.batch(
       ids.map((id) => ({ id })),
-      (row) => (this.s.deleteOrder.run(text('id', row.id, MAX_ID_BYTES)).changes === 1 ? 'deleted' : 'not_found'),
+      async (tx, row) => ((await tx.run('DELETE FROM orders WHERE id = ?', [text('id', row.id, MAX_ID_BYTES)])).changes === 1 ? 'deleted' : 'not_found'),
     );
   }
 
   /** A product batch: its rows carry the next catalogue change number, recorded only if some row changed. */
-  private catalogBatch<R extends { id: string }>(rows: readonly R[], apply: (row: R, seq: () => number) => RowStatus): BatchResult {
+  private async catalogBatch<R extends { id: string }>(rows: readonly R[], apply: (tx: Sql, row: R, seq: () => number) => Promise<RowStatus>): Promise<BatchResult> {
     let seq = 0;
-    const result = this.batch(
+    const result = await this.batch(
       rows,
-      (row) => apply(row, () => seq),
-      () => {
-        // inside the IMMEDIATE transaction: no other writer can take the same number
-        seq = this.catalogSeq() + 1;
+      (tx, row) => apply(tx, row, () => seq),
+      async (tx) => {
+        // inside the batch's write transaction: no other writer can take the same number
+        seq = (await this.catalogSeq(tx)) + 1;
       },
-      (counts) => {
-        if (counts.inserted + counts.updated + counts.deleted > 0) this.s.setSeq.run(String(seq), new Date(this.now()).toISOString());
+      async (tx, counts) => {
+        if (counts.inserted + counts.updated + counts.deleted > 0) {
+          await tx.run(
+            "INSERT INTO meta (key, value, updated_at) VALUES ('catalog_seq', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [String(seq), new Date(this.now()).toISOString()],
+          );
+        }
       },
     );
     const changed = result.counts.inserted + result.counts.updated + result.counts.deleted > 0;
     return { ...result, catalogSeq: changed ? seq : null };
   }
 
-  /** Runs `apply` per row in a savepoint of one IMMEDIATE transaction: a failing row is reported and rolled back alone. */
-  private batch<R extends { id: string }>(rows: readonly R[], apply: (row: R) => RowStatus, begin?: () => void, end?: (counts: Record<RowStatus, number>) => void): BatchResult {
+  /** Runs `apply` per row in a savepoint of one write transaction: a failing row is reported and rolled back alone. */
+  private async batch<R extends { id: string }>(
+    rows: readonly R[],
+    apply: (tx: Sql, row: R) => Promise<RowStatus>,
+    begin?: (tx: Sql) => Promise<void>,
+    end?: (tx: Sql, counts: Record<RowStatus, number>) => Promise<void>,
+  ): Promise<BatchResult> {
     if (rows.length > MAX_BATCH_ROWS) throw new StoreError('too_large', `a batch holds at most ${MAX_BATCH_ROWS} rows (got ${rows.length})`);
     const results: RowResult[] = [];
     const counts = emptyCounts();
-    const one = this.db.transaction((row: R) => apply(row));
-    this.db
-      .transaction(() => {
-        begin?.();
-        rows.forEach((row, index) => {
-          const id = typeof row?.id === 'string' ? row.id.slice(0, MAX_ID_BYTES) : null;
-          let r: RowResult;
-          try {
-            r = { index, id, status: one(row) };
-          } catch (e) {
-            const error = e instanceof RowFailure ? e.error : sqlError(e, `row ${index}`);
-            r = { index, id, status: 'error', error };
-          }
-          counts[r.status]++;
-          results.push(r);
-        });
-        end?.(counts);
-      })
-      .immediate();
+    await this.sql.transaction(async (tx) => {
+      await begin?.(tx);
+      for (const [index, row] of rows.entries()) {
+        const id = typeof row?.id === 'string' ? row.id.slice(0, MAX_ID_BYTES) : null;
+        let r: RowResult;
+        try {
+          r = { index, id, status: await tx.transaction((sp) => apply(sp, row)) };
+        } catch (e) {
+          const error = e instanceof RowFailure ? e.error : sqlError(e, `row ${index}`);
+          r = { index, id, status: 'error', error };
+        }
+        counts[r.status]++;
+        results.push(r);
+      }
+      await end?.(tx, counts);
+    });
     return { results, counts, catalogSeq: null };
   }
 }

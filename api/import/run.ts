@@ -1,6 +1,8 @@
 import { progress } from '../../core/progress.js';
 import type { Encoder } from '../../nlu/encoder-types.js';
 import { itemText, VectorCache } from '../../recommender/item-embeddings.js';
+import type { Sql } from '../../store/sql/executor.js';
+import { SqliteSql } from '../../store/sql/sqlite.js';
 import { CatalogAdmin, MAX_BATCH_ROWS, type RowStatus } from '../../store/catalog-admin.js';
 import type { DB } from '../../store/db.js';
 import { deleteBatch, upsertBatch } from '../batches.js';
@@ -18,6 +20,8 @@ export interface ImportOptions {
   /** For JSONL: what the file holds (default: from the file name, e.g. products.jsonl). */
   kind?: Kind;
   db: DB;
+  /** The async SQL over `db`: the store's when `db` is a running server's connection (default: one of its own). */
+  sql?: Sql;
   /** Currency of new products that name none. */
   currency: string;
   /** Embeds changed products (with progress); omit to leave that to the server. */
@@ -71,8 +75,8 @@ const emptyCounts = (): Record<RowStatus, number> => ({ inserted: 0, updated: 0,
 
 export async function importFile(opts: ImportOptions): Promise<ImportReport> {
   const t0 = performance.now();
-  const admin = new CatalogAdmin(opts.db);
-  const seqBefore = admin.catalogSeq();
+  const admin = new CatalogAdmin(opts.sql ?? new SqliteSql(opts.db));
+  const seqBefore = await admin.catalogSeq();
   const items: ImportItem[] = [];
   for await (const it of reader(opts)) items.push(it);
   remapEmailCustomers(opts.db, items);
@@ -102,11 +106,11 @@ export async function importFile(opts: ImportOptions): Promise<ImportReport> {
         if (e.kind) counts[e.kind].error++;
       }
     } else if (action === 'remove') {
-      const r = deleteBatch(admin, 'products', run.map((it) => (it as Extract<ImportItem, { remove: string }>).remove));
+      const r = await deleteBatch(admin, 'products', run.map((it) => (it as Extract<ImportItem, { remove: string }>).remove));
       r.results.forEach((x) => counts.products[x.status]++);
     } else {
       const rows = run.map((it) => (it as Extract<ImportItem, { row: unknown }>).row);
-      const r = upsertBatch(admin, kind as Kind, rows, { currency: opts.currency, source: `import:${opts.format}` });
+      const r = await upsertBatch(admin, kind as Kind, rows, { currency: opts.currency, source: `import:${opts.format}` });
       r.results.forEach((x, k) => {
         counts[kind as Kind][x.status]++;
         if (x.error) errors.push({ line: run[k]!.line, kind, id: x.id, ...(x.error.field ? { field: x.error.field } : {}), message: x.error.message });
@@ -120,7 +124,7 @@ export async function importFile(opts: ImportOptions): Promise<ImportReport> {
   const te = performance.now();
   let embedded = 0;
   let reused = 0;
-  const changed = admin.changedProductsSince(seqBefore).filter((p) => !p.deleted);
+  const changed = (await admin.changedProductsSince(seqBefore)).filter((p) => !p.deleted);
   if (opts.encoder && changed.length > 0) {
     const cache = opts.cacheDir ? new VectorCache(opts.cacheDir, opts.encoder.checksum, opts.encoder.dim) : null;
     const missing = [...new Set(changed.map((p) => itemText(p)).filter((t) => t.trim() !== ''))].filter((t) => !cache?.get(t));
