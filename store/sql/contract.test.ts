@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { describeEngines } from '../../testing/engines.js';
-import { inList, isForeignKeyViolation, isUniqueViolation, violation } from './dialect.js';
+import { daysBetween, inList, isForeignKeyViolation, isUniqueViolation, violation } from './dialect.js';
 import type { Sql } from './executor.js';
 
 // The executor contract (executor.ts), the same assertions on SQLite and PostgreSQL. Statements are
@@ -39,6 +39,18 @@ describeEngines('Sql contract', (engine) => {
     );
     expect(row).toEqual({ c: 2, s: ms + 2, m: ms, sx: 0.75, i: 1, many: 1, same: 1 });
     expect(await sql.get('SELECT CAST(? AS BIGINT) + 1 AS v', [41])).toEqual({ v: 42 });
+  });
+
+  it('subtracts ISO times in days (daysBetween)', async () => {
+    const sql = await engine.fresh({ migrate: false });
+    await sql.exec(engine.ddl('CREATE TABLE t (a TEXT, b TEXT)'));
+    await sql.run('INSERT INTO t VALUES (?, ?)', ['2026-12-03T10:00:00.000Z', '2026-12-01T22:00:00.000Z']);
+    await sql.run('INSERT INTO t VALUES (?, ?)', ['2026-03-29T12:00:00.500Z', '2026-03-29T12:00:00.000Z']);
+    const rows = await sql.all<{ d: number }>(`SELECT ${daysBetween(sql.dialect, 'a', 'b')} AS d FROM t ORDER BY a DESC`);
+    expect(rows[0]!.d).toBeCloseTo(1.5, 9);
+    expect(rows[1]!.d * 86_400_000).toBeCloseTo(500, 0); // julianday is a double near 2.46e6: ~0.02 ms steps
+    const param = await sql.get<{ d: number }>(`SELECT ${daysBetween(sql.dialect, 'CAST(? AS TEXT)', 'b')} AS d FROM t WHERE a LIKE '2026-12%'`, ['2026-12-02T22:00:00.000Z']);
+    expect(param!.d).toBeCloseTo(1, 9);
   });
 
   it('counts changed rows and runs several statements with exec', async () => {

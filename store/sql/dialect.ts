@@ -1,3 +1,5 @@
+import type { Dialect } from './executor.js';
+
 // The few places where SQLite and PostgreSQL differ and a repository has to care, in one file.
 // Everything else is written once in the common subset (store/README.md, "PostgreSQL").
 
@@ -54,4 +56,15 @@ export const isConstraintViolation = (e: unknown): boolean => violation(e) !== n
  */
 export function inList(values: readonly unknown[]): string {
   return values.length === 0 ? 'NULL' : Array.from(values, () => '?').join(', ');
+}
+
+/**
+ * Days (fractional) from ISO-8601 time `b` to `a`, two SQL expressions (columns, or `?`/`@name` with
+ * CAST(... AS TEXT)): time arithmetic on the stored text, the one thing each engine spells its own way.
+ * SQLite's julianday() is exact to about 0.02 ms; PostgreSQL's to the microsecond.
+ */
+export function daysBetween(dialect: Dialect, a: string, b: string): string {
+  return dialect === 'sqlite'
+    ? `(julianday(${a}) - julianday(${b}))`
+    : `(EXTRACT(EPOCH FROM (CAST(${a} AS timestamptz) - CAST(${b} AS timestamptz))) / 86400.0)`;
 }
