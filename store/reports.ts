@@ -1,5 +1,6 @@
 import { dayIn } from '../core/zoned-day.js';
 import { StoreError } from './errors.js';
+import { daysBetween } from './sql/dialect.js';
 import type { Dialect, Sql } from './sql/executor.js';
 import { UNANSWERED_REASONS, type UnansweredMessage, type UnansweredReason } from './unanswered.js';
 
@@ -164,10 +165,6 @@ const TEAM_OF_TICKET = (t: string) =>
   `coalesce(${t}.team_id, CASE WHEN (SELECT count(*) FROM team_members WHERE agent_id = ${t}.agent_id) = 1
      THEN (SELECT team_id FROM team_members WHERE agent_id = ${t}.agent_id) END)`;
 
-/** Days between two ISO time columns: time arithmetic is the one place the dialects differ here. */
-const dayGap = (dialect: Dialect, a: string, b: string): string =>
-  dialect === 'sqlite' ? `julianday(${a}) - julianday(${b})` : `EXTRACT(EPOCH FROM (CAST(${a} AS timestamptz) - CAST(${b} AS timestamptz))) / 86400.0`;
-
 // Conversations active since `from` (a chat starting in the range lies in one of them), all their
 // messages, split into chats at customer messages after CHAT_IDLE_MS of silence.
 // (Conversations started after `to` stay in: a customer's next chat there may be a reopening.)
@@ -177,7 +174,7 @@ const CHATS = (dialect: Dialect) => `WITH conv AS (
    ),
    msg AS (
      SELECT m.id, m.conversation_id, m.role, m.created_at,
-       ${dayGap(dialect, 'm.created_at', 'lag(m.created_at) OVER (PARTITION BY m.conversation_id ORDER BY m.id)')} AS gap
+       ${daysBetween(dialect, 'm.created_at', 'lag(m.created_at) OVER (PARTITION BY m.conversation_id ORDER BY m.id)')} AS gap
      FROM messages m JOIN conv ON conv.id = m.conversation_id
    ),
    numbered AS (
