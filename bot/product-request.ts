@@ -52,7 +52,7 @@ export function hasAttribute(productText: string, a: Attribute): boolean {
 
 /** Words that never name the thing wanted: requests, politeness, quantities, qualities. */
 const NOT_HEAD = new Set(
-  'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to rs inr price prices rate rates cost costs of in with and or to from by at on is are can do have has which what that this these those'.split(' ')
+  'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to max maximum min minimum approx rs inr price prices rate rates cost costs of in with and or to from by at on is are can do have has which what that this these those'.split(' ')
     // Sizes, counts and materials said after the thing ("kurta xl", "dumbbells 5kg pair", "bedsheet cotton").
     // Verbs of asking ("recommend something", "suggest a gift") name no thing.
     .concat('recommend recommended suggest suggested browse search see check tell give send help sell sells selling carry stock'.split(' '))
@@ -66,7 +66,7 @@ const NOT_HEAD = new Set(
  * "Router Cable", "Webcam Cover", "Mouse Pad", "Smart Watch Strap".
  */
 const FOR_THE_THING = new Set(
-  'cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers'.split(' '),
+  'desk desks table tables tabletop riser risers tray trays sticker stickers lock locks cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers'.split(' '),
 );
 /** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
 const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable)$/;

@@ -135,6 +135,8 @@ function asksForPerson(text: string): boolean {
   return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
 }
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
+/** Words before a thing's name that say nothing of its kind ("hostel ke liye kettle", "cheap and best"). */
+const NOT_A_KIND = new Set('ke ki ka liye wala wali wale mera meri mere koi aur bhi ek acha accha achha sasta saste badiya badhiya bdiya mast and or best good nice cheap great top quality branded original genuine new latest small big large medium mini'.split(' '));
 /** How someone of ours behaved ("the delivery boy was rude"): a person looks into it, no article answers it. */
 const CONDUCT = /\b(rude(?:ly)?|misbehav\w*|abus(?:ed|ive|ing)|harass\w*|threaten\w*|shouted at|yelled at|argued with|behaved badly|bad behaviou?r|misconduct|drunk)\b/i;
 /** Quick replies: keys of the bot catalogue's `chips` (their words are the conversation's language). */
@@ -567,7 +569,7 @@ export class ShopBot extends ActivityHandler {
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
     // A problem told calmly ("package was empty inside") that nothing else answers is upsetting too.
     const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
-    const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget;
+    const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget && !QUESTION.test(text);
     const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
     if (upset) {
       await this.say(ctx, /\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
@@ -1000,6 +1002,13 @@ export class ShopBot extends ActivityHandler {
       pool = candidates.filter((c) => leads(c.productId, line));
       intro = this.t(ctx, 'shop.nearestLine', { thing: phrase });
     }
+    // Things for the thing ("Laptop Desk", "RAM … for laptop") go when the thing itself is among
+    // them; products whose titles do not say what they are ("Redmi 10A" for "mobile") stay.
+    if (head && pool.some(isTheThing)) {
+      const mentions = new RegExp(`\\b${head}(?:e?s)?\\b`, 'i');
+      const things = pool.filter((c) => isTheThing(c) || !mentions.test(byId.get(c.productId)?.title ?? ''));
+      if (things.length > 0) pool = things;
+    }
     // One product in several colours or listings ("Fire-Boltt Ninja 3 Smartwatch … (Green)", "… (Silver)")
     // is shown once: the first words of the title's own part name the model.
     const seen = new Set<string>();
@@ -1030,7 +1039,7 @@ export class ShopBot extends ActivityHandler {
     // The kind of the thing ("pressure" of "pressure cooker", "dslr" of "dslr camera") that no
     // result has anywhere in its details: the results are the nearest, and said so.
     const kind = !category && head && intro === this.t(ctx, 'shop.found') ? this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
-    if (kind) intro = this.t(ctx, 'shop.nearestLine', { thing: plural(thingPhrase(text, head!)) });
+    if (kind) intro = this.t(ctx, 'shop.nearestLine', { thing: plural(`${kind} ${head}`) });
     let suggestions = pool.slice(0, 5);
     /** What a card has that was asked for ("43 inch", "black"), in the customer's own words. */
     const asked = new Map<string, string>();
@@ -1063,7 +1072,7 @@ export class ShopBot extends ActivityHandler {
    */
   private missingKind(text: string, head: string, products: readonly (Product | undefined)[]): string | null {
     const kind = modifiersOf(text, head).at(-1);
-    if (!kind || kind.length < 3 || COLOURS.includes(kind) || this.catalogueWords().brands.has(kind) || /\d/.test(kind)) return null;
+    if (!kind || kind.length < 3 || COLOURS.includes(kind) || NOT_A_KIND.has(kind) || this.catalogueWords().brands.has(kind) || /\d/.test(kind)) return null;
     // It must come right before the thing's name ("pressure cooker", not "cooker for pressure").
     if (!new RegExp(`\\b${kind}s?\\s+${head}`, 'i').test(text.toLowerCase())) return null;
     const said = new RegExp(`\\b${kind.replace(/[^a-z0-9]/g, '')}`, 'i');
