@@ -1473,11 +1473,8 @@ export class ShopBot extends ActivityHandler {
   private unanswered(ctx: TurnContext, reason: UnansweredReason): void {
     const messageId = (ctx.activity.channelData as { messageId?: number } | undefined)?.messageId;
     if (!messageId) return;
-    try {
-      this.store.unanswered.record(messageId, reason);
-    } catch (err) {
-      this.log(`[bot] could not mark message ${messageId} unanswered: ${(err as Error).message}`);
-    }
+    // Not awaited: the mark is bookkeeping for the reports, never worth holding the turn's reply.
+    void this.store.unanswered.record(messageId, reason).catch((err: unknown) => this.log(`[bot] could not mark message ${messageId} unanswered: ${(err as Error).message}`));
   }
 
   private async startHandoff(ctx: TurnContext, state: DialogState, reason: HandoffRequest['reason'], nlu: Understanding, sorry = false): Promise<void> {

@@ -75,7 +75,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     pendingTurns: new PendingTurnRepo(db, now),
     canned: new CannedReplyRepo(sql, now),
     csat: new CsatRepo(sql, now),
-    unanswered: new UnansweredRepo(db, now),
+    unanswered: new UnansweredRepo(sql, now),
     teams: new TeamRepo(sql, now),
     vip: new VipRepo(sql),
     close: () => db.close(),

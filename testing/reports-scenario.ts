@@ -227,9 +227,9 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
     // Every step of the visit in time order: messages, and the ticket's life.
     const steps: { at: string; run: () => unknown }[] = v.messages.map((msg) => ({
       at: msg.at,
-      run: () => {
+      run: async () => {
         const stored = store.conversations.appendMessage(v.conv, { role: msg.role, text: msg.text, createdAt: msg.at });
-        if (msg.unanswered) store.unanswered.record(stored.id, msg.unanswered);
+        if (msg.unanswered) await store.unanswered.record(stored.id, msg.unanswered);
       },
     }));
     const t = v.ticket;

@@ -83,10 +83,12 @@ describe('reports page (Chromium)', () => {
       expect(botTexts(c, from).join(' ')).not.toMatch(/queue/);
     }
     const conversationId = await conversationOf(c);
-    const marked = seeded.conversations
-      .transcript(conversationId)
-      .filter((m) => m.role === 'customer')
-      .map((m) => [m.text, seeded.unanswered.reasonOf(m.id) ?? null]);
+    const marked = await Promise.all(
+      seeded.conversations
+        .transcript(conversationId)
+        .filter((m) => m.role === 'customer')
+        .map(async (m) => [m.text, (await seeded.unanswered.reasonOf(m.id)) ?? null] as const),
+    );
     expect(marked.map(([t]) => t)).toEqual(LIVE);
     for (const [text, reason] of marked) expect([text, reason]).toEqual([text, expect.stringMatching(/^(out_of_scope|unsure|no_answer)$/)]);
   }, 180_000);
