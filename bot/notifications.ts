@@ -1,4 +1,4 @@
-import type { DB } from '../store/db.js';
+import type { Sql } from '../store/sql/executor.js';
 import { translate } from '../core/i18n.js';
 import { NotificationPrefRepo } from '../store/order-events.js';
 
@@ -48,8 +48,8 @@ export const NOTIFICATION_TEXTS = {
 } as const;
 
 /** Stores the customer's choice and returns the reply to send. */
-export function applyNotificationRequest(db: DB, customerId: string, request: NotificationRequest, now?: () => number, say: (key: keyof typeof NOTIFICATION_TEXTS) => string = (k) => NOTIFICATION_TEXTS[k]): string {
-  const changed = new NotificationPrefRepo(db, now).setOrderUpdates(customerId, request === 'on');
+export async function applyNotificationRequest(sql: Sql, customerId: string, request: NotificationRequest, now?: () => number, say: (key: keyof typeof NOTIFICATION_TEXTS) => string = (k) => NOTIFICATION_TEXTS[k]): Promise<string> {
+  const changed = await new NotificationPrefRepo(sql, now).setOrderUpdates(customerId, request === 'on');
   if (request === 'off') return say(changed ? 'off' : 'alreadyOff');
   return say(changed ? 'on' : 'alreadyOn');
 }

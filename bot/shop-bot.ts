@@ -464,7 +464,7 @@ export class ShopBot extends ActivityHandler {
 
     // "Stop sending me order updates" / "turn them back on" (bot/notifications.ts, api/order-events.ts).
     const notifications = notificationRequest(said);
-    if (notifications) return void (await ctx.sendActivity(applyNotificationRequest(this.store.db, customerId, notifications, undefined, (key) => this.t(ctx, `notifications.${key}`))));
+    if (notifications) return void (await ctx.sendActivity(await applyNotificationRequest(this.store.sql, customerId, notifications, undefined, (key) => this.t(ctx, `notifications.${key}`))));
 
     // The encoder reads English only: another language gets an honest answer and a person, never
     // the out-of-scope refusal (nor a guess at what the words meant).

@@ -122,7 +122,7 @@ export class OrderUpdates {
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? ((l) => console.error(l));
     this.events = new OrderEventRepo(opts.store.sql, this.now);
-    this.prefs = new NotificationPrefRepo(opts.store.db, this.now);
+    this.prefs = new NotificationPrefRepo(opts.store.sql, this.now);
   }
 
   /** The app's channels (the admin API is mounted before the app exists). */
@@ -158,7 +158,7 @@ export class OrderUpdates {
       return { outcome, channel, reason };
     };
     if (event.notification === 'stale') return { outcome: 'stale', channel: null, reason: event.reason ?? 'the event no longer applies to the order' };
-    if (!this.prefs.orderUpdates(event.customerId)) return skip('opted_out', null, 'the customer turned order updates off in the chat');
+    if (!(await this.prefs.orderUpdates(event.customerId))) return skip('opted_out', null, 'the customer turned order updates off in the chat');
     const ch = this.channels;
     if (!ch) return skip('pending', null, 'the server is still starting; the message was not sent');
 

@@ -16,12 +16,12 @@ const time = clock();
 
 beforeEach(async () => {
   ctx = await seededStore(undefined, time.now);
-  prefs = new NotificationPrefRepo(ctx.db, time.now);
+  prefs = new NotificationPrefRepo(ctx.store.sql, time.now);
 });
 afterEach(() => ctx.cleanup());
 
 describe('migration 17 (order_events)', () => {
-  it('is the next migration and creates both tables with their checks and cascades', () => {
+  it('is the next migration and creates both tables with their checks and cascades', async () => {
     expect(MIGRATIONS[16]).toMatchObject({ version: 17, name: 'order_events' });
     const cols = (t: string) => ctx.db.prepare<[], string>(`SELECT name FROM pragma_table_info('${t}')`).pluck().all();
     expect(cols('order_events')).toEqual(['event_id', 'order_id', 'customer_id', 'type', 'tracking', 'carrier', 'note', 'occurred_at', 'received_at', 'status_before', 'status_after', 'notification', 'channel', 'reason', 'notified_at']);
@@ -32,7 +32,7 @@ describe('migration 17 (order_events)', () => {
     expect(() => insert('shipped', 'no-such-order')).toThrow(/FOREIGN KEY/);
     insert('shipped');
     expect(() => ctx.db.prepare("UPDATE order_events SET notification = 'lost'").run()).toThrow(/CHECK/);
-    prefs.setOrderUpdates('C2', false);
+    await prefs.setOrderUpdates('C2', false);
     ctx.db.prepare("DELETE FROM customers WHERE id = 'C2'").run();
     expect(countRows(ctx.db, 'order_events')).toBe(0);
     expect(countRows(ctx.db, 'notification_prefs')).toBe(0);
@@ -122,14 +122,20 @@ describe('OrderEventRepo on a SQLite file', () => {
   });
 });
 
-describe('NotificationPrefRepo', () => {
-  it('is on by default, off when asked, and on again', () => {
-    expect(prefs.orderUpdates('C1')).toBe(true);
-    expect(prefs.setOrderUpdates('C1', false)).toBe(true);
-    expect(prefs.setOrderUpdates('C1', false)).toBe(false);
-    expect(prefs.orderUpdates('C1')).toBe(false);
-    expect(prefs.orderUpdates('C2')).toBe(true);
-    expect(prefs.setOrderUpdates('C1', true)).toBe(true);
-    expect(prefs.orderUpdates('C1')).toBe(true);
+describeEngines('NotificationPrefRepo', (engine) => {
+  it('is on by default, off when asked, and on again', async () => {
+    const sql = await engine.fresh();
+    await addCustomer(sql, 'C1');
+    await addCustomer(sql, 'C2');
+    const p = new NotificationPrefRepo(sql, time.now);
+    expect(await p.orderUpdates('C1')).toBe(true);
+    expect(await p.setOrderUpdates('C1', true)).toBe(false); // already on (the default)
+    expect(await p.setOrderUpdates('C1', false)).toBe(true);
+    expect(await p.setOrderUpdates('C1', false)).toBe(false);
+    expect(await p.orderUpdates('C1')).toBe(false);
+    expect(await p.orderUpdates('C2')).toBe(true);
+    expect(await p.setOrderUpdates('C1', true)).toBe(true);
+    expect(await p.orderUpdates('C1')).toBe(true);
+    expect(await p.setOrderUpdates('C1', false)).toBe(true);
   });
 });

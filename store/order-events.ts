@@ -222,28 +222,31 @@ export class OrderEventRepo {
 
 /** Per customer: proactive order updates on (the default) or off, as they asked in the chat. */
 export class NotificationPrefRepo {
-  private readonly read;
-  private readonly write;
-
   constructor(
-    db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.read = db.prepare<[string], { order_updates: number }>('SELECT order_updates FROM notification_prefs WHERE customer_id = ?');
-    this.write = db.prepare<[string, number, string]>(
-      'INSERT INTO notification_prefs (customer_id, order_updates, updated_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET order_updates = excluded.order_updates, updated_at = excluded.updated_at',
-    );
-  }
+  ) {}
 
   /** Whether the customer gets proactive order updates (true unless they turned them off). */
-  orderUpdates(customerId: string): boolean {
-    return (this.read.get(customerId)?.order_updates ?? 1) === 1;
+  async orderUpdates(customerId: string, sql: Sql = this.sql): Promise<boolean> {
+    const r = await sql.get<{ order_updates: number }>('SELECT order_updates FROM notification_prefs WHERE customer_id = ?', [customerId]);
+    return Number(r?.order_updates ?? 1) === 1;
   }
 
-  /** Turns the customer's order updates on or off; false when it already was so. */
-  setOrderUpdates(customerId: string, on: boolean): boolean {
-    const was = this.orderUpdates(customerId);
-    this.write.run(customerId, on ? 1 : 0, new Date(this.now()).toISOString());
-    return was !== on;
+  /**
+   * Turns the customer's order updates on or off; false when it already was so. One statement that
+   * writes only a change (no row is on, the default), so its count of changed rows is the answer.
+   */
+  async setOrderUpdates(customerId: string, on: boolean, sql: Sql = this.sql): Promise<boolean> {
+    const at = new Date(this.now()).toISOString();
+    const r = on
+      ? await sql.run('UPDATE notification_prefs SET order_updates = 1, updated_at = ? WHERE customer_id = ? AND order_updates = 0', [at, customerId])
+      : await sql.run(
+          `INSERT INTO notification_prefs (customer_id, order_updates, updated_at) VALUES (?, 0, ?)
+           ON CONFLICT (customer_id) DO UPDATE SET order_updates = 0, updated_at = excluded.updated_at WHERE notification_prefs.order_updates <> 0`,
+          [customerId, at],
+        );
+    return r.changes === 1;
   }
+
 }
