@@ -15,6 +15,7 @@ describe('romaniseHindi', () => {
   it('feeds the Hinglish gloss, which makes English of it', () => {
     expect(glossHinglish(romaniseHindi('मेरा रिफंड कब आएगा?')!)).toBe('my refund when arrive?');
     expect(glossHinglish(romaniseHindi('किसी इंसान से बात करनी है')!)).toMatch(/any human talk/);
+    expect(glossHinglish('kisi asli insaan se baat karwa do pls')).toBe('any real human se talk pls');
   });
 
   it('keeps the Latin words of a mixed message', () => {

@@ -10,7 +10,8 @@ import { translate } from '../core/i18n.js';
 const GLOSS: [RegExp, string][] = [
   [/\bkab tak\b/g, 'by when'],
   [/\bkitne din(?: mein| me)?\b/g, 'how many days'],
-  [/\bbaat kar(?:ni|na|wa(?:o|do|iye)|ao|ni hai|na hai)?\b/g, 'talk'],
+  [/\bbaat kar(?:ni|na|wa(?:o|do|iye| do| dijiye)|ao|a do|ni hai|na hai)?\b/g, 'talk'],
+  [/\b(?:asli|asal)\b/g, 'real'],
   [/\b(?:ho ?jayega|hoga|hogi|honge)\b/g, 'will'],
   [/\bkab\b/g, 'when'],
   [/\b(?:kahan|kaha|kidhar)\b/g, 'where'],
@@ -30,7 +31,7 @@ const GLOSS: [RegExp, string][] = [
   [/\b(?:wapas|vapas|wapis)\b/g, 'back'],
   [/\b(?:paisa|paise|paisey)\b/g, 'money'],
   [/\b(?:abhi tak|ab tak)\b/g, 'yet'],
-  [/\bkoi\b/g, 'any'],
+  [/\b(?:koi|kisi)\b/g, 'any'],
   [/\b(?:ke liye|ki liye|keliye)\b/g, 'for'],
   [/\bmein\b/g, 'in'],
   [/\b(?:kar sakte|kar sakta|kar sakti|kar skte)\b/g, 'can'],
