@@ -599,16 +599,16 @@ export class ShopBot extends ActivityHandler {
     // unless it is a product request with a budget ("phone with emi under 15000"). An order action
     // on one's own order ("please cancel my order ORD-…") is the order flow's.
     const orderAction = understood && ORDER_INTENTS.has(nlu.intent) && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
-    if (topics.length > 0 && !orderAction && (!this.productRequestWithBudget(text, nlu) || this.productAndPolicy(text))) {
+    // "do you have kindle and what is the warranty": the article answers its question, then the
+    // product part is searched, each with its own words.
+    const parts = topics.length > 0 && !orderAction ? this.productAndPolicy(text) : null;
+    if (topics.length > 0 && !orderAction && (parts || !this.productRequestWithBudget(text, nlu))) {
       // An answer the store's people approved for this very question still comes first.
       const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId) }).catch(() => null);
       if (taught?.confident && taught.source?.kind === 'learned') {
         state.lowConfidenceStreak = 0;
         return this.answerFromKnowledge(ctx, taught);
       }
-      // "do you have kindle and what is the warranty": the article answers its question, then the
-      // product part is searched, each with its own words.
-      const parts = this.productAndPolicy(text);
       const answers = await this.topicAnswers(parts?.policy ?? text, parts ? null : nlu.vector);
       if (answers.length > 0 && parts) {
         state.lowConfidenceStreak = 0;
