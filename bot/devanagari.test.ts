@@ -27,4 +27,11 @@ describe('romaniseHindi', () => {
     expect(romaniseHindi('where is my order')).toBeNull();
     expect(romaniseHindi('के का की')).toBeNull();
   });
+
+  it('reads Hinglish budgets, the amount first', () => {
+    expect(glossHinglish('accha sa ceiling fan chahiye 1500 tak')).toBe('good ceiling fan want upto 1500');
+    expect(glossHinglish('phone chahiye 10k se kam')).toBe('phone want under 10k');
+    expect(glossHinglish('mixer 2000 rupaye ke andar dikhao')).toBe('mixer under 2000 show');
+    expect(glossHinglish('refund kab tak aayega')).toBe('refund by when arrive');
+  });
 });

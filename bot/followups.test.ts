@@ -29,8 +29,17 @@ describe('follow-ups about what was shown', () => {
     ['ok add it to cart', 'cart'],
     ['put this in my cart', 'cart'],
     ['under 1000 pls', 'budget'],
+    ['budget is 1000 max', 'budget'],
+    ['my budget is around 2k', 'budget'],
+    ['1500 max', 'budget'],
+    ['any cheap option?', 'cheaper'],
+    ['cheap one pls', 'cheaper'],
   ])('"%s" is a %s follow-up', (text, kind) => {
     expect(detectFollowUp(text)?.kind).toBe(kind);
+  });
+
+  it.each(['cheap phones under 10000', 'max volume is too low'])('"%s" is a new request, not a follow-up', (text) => {
+    expect(detectFollowUp(text)).toBeNull();
   });
 
   it.each(['which phone is good for gaming under 15000', 'more about your return policy', 'how do i add items to my cart on the website and pay with cod'])('"%s" is no follow-up of that kind', (text) => {

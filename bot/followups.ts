@@ -22,6 +22,8 @@ export function detectFollowUp(text: string): FollowUp | null {
   if (words.length > 8) return null;
   // "anything under 1000?", "below 2k": the last request with a new budget.
   if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have)\s+)*(?:under|below|less than|within|upto|up to|max|around)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only|na|ji))*\s*\??$/.test(t)) return { kind: 'budget' };
+  // "budget is 1000 max", "my budget is around 2k", "1500 max": a budget for the same request.
+  if (/^(?:(?:but|ok|okay|and|my|the|our)\s+)*(?:budget\s+(?:is\s+|of\s+|around\s+|about\s+|upto\s+|up to\s+|max\s+|maximum\s+|only\s+)*)?(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?\s*(?:max|maximum|tops|only|at most)(?:\s*(?:pls|please|plz))?\s*\??$|^(?:(?:but|ok|okay|and|my|the|our)\s+)*budget\s+(?:is\s+|of\s+|around\s+|about\s+|upto\s+|up to\s+|only\s+)*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only))*\s*\??$/.test(t)) return { kind: 'budget' };
   // "more options", "show more", "any others?": the same request, past what was shown.
   if (/^(?:(?:show|any|got|give me|see|some)\s+)?(?:more(?:\s+(?:options|products|items|like these|of these))?|others|other ones|next)(?:\s+(?:pls|please|plz))?\s*\??$/.test(t)) return { kind: 'more' };
   // "which one is best among these", "which is the best one": the best rated of what was shown.
@@ -31,7 +33,8 @@ export function detectFollowUp(text: string): FollowUp | null {
   if (/\b(?:add|put)\b.{0,20}\b(?:to|in|into) (?:my |the )?(?:cart|basket|bag)\b|^(?:ok |okay |then )?(?:i will |i'll |ill )?(?:buy|take|order) (?:it|this|that|this one|that one)\b/.test(t)) return { kind: 'cart' };
   const ord = t.match(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?: one| item| product)?/);
   if (ord && /\b(one|item|product|show|that|the|tell|about|more|buy|take|want)\b/.test(t)) return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
-  if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b/.test(t)) return { kind: 'cheaper' };
+  // "any cheap option?" (also "sasta option hai?", glossed) asks for cheaper of the same; "cheap phones" is a new request.
+  if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model)\b/.test(t)) return { kind: 'cheaper' };
   if (/\b(similar|more like (?:this|that|it)|like (?:this|that) one|alternatives?|other options?)\b/.test(t)) return { kind: 'similar' };
   const aboutShown = /\b(it|this|that|one|ones|same)\b/.test(t);
   const colours = COLOURS.filter((c) => new RegExp(`\\b${c}\\b`).test(t));

@@ -8,6 +8,11 @@ import { translate } from '../core/i18n.js';
 
 /** Phrases first (longest wins), then single words. Grammar words that carry nothing are dropped. */
 const GLOSS: [RegExp, string][] = [
+  // Budgets put the amount first: "1500 tak" is "upto 1500", "1000 se kam" is "under 1000".
+  [/(?<![\w.])(₹?\s*\d[\d,.]*\s*k?)\s*(?:rs\.?|rupees?|rupaye|rupaiye|rupay|rupye)?\s*(?:tak|tk)\b/g, 'upto $1'],
+  [/(?<![\w.])(₹?\s*\d[\d,.]*\s*k?)\s*(?:rs\.?|rupees?|rupaye|rupaiye|rupay|rupye)?\s*(?:se kam|se neeche|se niche|ke andar|ke ander|ke neeche|ke niche|ke under|ke andar andar)\b/g, 'under $1'],
+  [/(?<![\w.])(₹?\s*\d[\d,.]*\s*k?)\s*(?:rs\.?|rupees?|rupaye|rupaiye|rupay|rupye)?\s*(?:se zyada|se jyada|se upar|se oopar)\b/g, 'above $1'],
+  [/\b(?:accha|acha|achha|achcha|badhiya|badiya|bdiya|mast)(?: sa| si| se| wala| wali)?\b/g, 'good'],
   [/\bkab tak\b/g, 'by when'],
   [/\bkitne din(?: mein| me)?\b/g, 'how many days'],
   [/\bbaat kar(?:ni|na|wa(?:o|do|iye| do| dijiye)|ao|a do|ni hai|na hai)?\b/g, 'talk'],
@@ -39,7 +44,7 @@ const GLOSS: [RegExp, string][] = [
 ];
 
 /** Function words of romanised Hindi that English does not use. */
-const HINGLISH = /\b(kya|hai|hain|kab|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
+const HINGLISH = /\b(kya|hai|hain|kab|tak|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
 
 /** The message with its Hinglish words glossed into English; null when it has none. */
 export function glossHinglish(text: string): string | null {

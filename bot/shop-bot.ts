@@ -11,6 +11,7 @@ import { ASKS_FOR_HINDI, glossHinglish, mostlyHinglish } from './hinglish.js';
 import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
 import { romaniseHindi } from './devanagari.js';
 import { correctWord, vocabularyOf } from './spelling.js';
+import { specAsked, specOf } from './product-specs.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
@@ -78,6 +79,12 @@ const ANYONE_THERE = /^\s*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|her
 /** Festival and season's wishes ("happy diwali", "eid mubarak", "merry christmas 🎄"). */
 const WISHES = /^\s*(?:(?:wish(?:ing)? (?:you|u) (?:a )?)?(?:very |v )?happy (?:diwali|deepavali|holi|new year|newyear|christmas|xmas|eid|pongal|onam|navratri|dussehra|dasara|durga puja|raksha ?bandhan|rakhi|lohri|baisakhi|ganesh chaturthi|janmashtami|independence day|republic day|sankranti|makar sankranti|ugadi|gudi padwa|bihu|weekend|sunday)|merry (?:christmas|xmas)|eid mubarak|season'?s greetings)\b(?:[\s,.!]|\p{Extended_Pictographic}|\b(?:to|you|u|and|&|your|ur|family|team|all|everyone|guys|bhai|sir|madam|mam|ji|in advance|advance)\b)*$/iu;
 const CAPABILITIES = /^\s*(?:so |ok |and )?(?:what (?:all )?(?:can|do) (?:you|u) (?:do|help(?: me)?(?: with)?)|how (?:can|do) (?:you|u) help(?: me)?|what (?:all )?(?:can|do) (?:you|u) help (?:me )?with|what are (?:you|u) (?:for|able to do))\s*[?!.]*\s*$/i;
+/** Who the assistant is ("who built this bot", "what's your name", "are u a robot"). */
+const ABOUT_THE_BOT = /^\s*(?:(?:hey|hi|ok|so|and|btw|bro|bhai)[\s,]+)?(?:who (?:made|built|created|developed|designed|programmed|owns|runs|trained) (?:you|u|this(?: chat)? ?(?:bot|chatbot|assistant|thing)?)|what(?:'s| is|s)? (?:your|ur|u r) name|(?:are|r) (?:you|u) (?:a |an )?(?:bot|robot|human|real person|real|ai|machine|computer|chat ?gpt)|(?:which|what) (?:ai|model|company) (?:are|r) (?:you|u)|what (?:are|r) (?:you|u))\s*[?!.]*\s*$/i;
+/** Praise for the assistant ("wow u r really helpful yaar", "you're the best"). */
+const PRAISE = /^\s*(?:(?:wow|oh|ok|okay|nice|great|awesome|thanks?|thank you)[\s,!.]+)*(?:(?:you(?:'re| are)?|u r|ur|you r|u are|this bot is|this is|that was|that's|thats)\s+(?:really |very |so |too |such a |quite |super |the )*(?:helpful|great|awesome|amazing|smart|good|nice|best|superb|brilliant|cool|sweet|fast|quick|useful|a great help|a big help|a life ?saver)(?: bot| assistant| help)?)(?:[\s,!.]|\b(?:yaar|bro|bhai|man|dude|thanks?|thank you|ty|buddy)\b|\p{Extended_Pictographic})*$/iu;
+/** Whether the message names a price limit ("under 2k", "between 1000 and 2000"). */
+const hasBudget = (nlu: Understanding): boolean => nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
 /** Words that name no product even where a title contains them. */
 const GENERIC_WORDS = new Set(
@@ -85,7 +92,9 @@ const GENERIC_WORDS = new Set(
 );
 /** Small words a product name never needs. */
 /** Indian English names of things whose titles say otherwise. */
-const LOCAL_NAMES: Readonly<Record<string, string>> = { mixie: 'mixer', mixy: 'mixer', fridge: 'refrigerator', geyser: 'heater', telly: 'tv', specs: 'spectacle', almirah: 'wardrobe' };
+const LOCAL_NAMES: Readonly<Record<string, string>> = { fridge: 'refrigerator', geyser: 'heater', telly: 'tv', specs: 'spectacle', almirah: 'wardrobe' };
+/** Indian names of things, searched as the titles name them: "mixie" is a mixer grinder (not a hand mixer). */
+const SAID_AS: readonly [RegExp, string][] = [[/\bmix(?:ie|y|i)e?s?\b/gi, 'mixer grinder']];
 const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get'.split(' '));
 const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|okk+|okie(?: dokie)?|okey(?: dokey)?|k|kk|alright|alrighty|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|theek hai|thik hai)[\s,.!]*)+(?:thanks?|thank you|ty)?[\s.!]*$/i;
 /** Words of the store's policies (not of products). */
@@ -229,6 +238,11 @@ const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |
  */
 const MARKET_RATE = /\b(?:gold|silver|platinum|petrol|diesel|cng|dollar|usd|euro|pound|dirham|rupee|bitcoin|btc|ethereum|crypto(?:currency)?|sensex|nifty|share|stock)\s+(?:rates?|prices?|value)\b(?!\s*(?:under|below|within|upto|up to|less))|\b(?:rate|price|value) of (?:gold|silver|platinum|petrol|diesel|dollar|bitcoin|crypto|sensex|nifty)\b/i;
 /** Where one question of a message ends and the next begins. */
+/** The weather is news too, unless the message is about a delivery or a thing for the rain. */
+const WEATHER = /\b(?:will it (?:rain|snow|be (?:hot|cold|sunny))|is it (?:raining|snowing|going to rain)|(?:weather|temperature|forecast)\b(?! ?(?:proof|resistant|seal))|rain(?:fall)? (?:today|tomorrow|tonight|this week)|how (?:hot|cold) is it)/i;
+const WEATHER_SHOP = /\b(deliver\w*|ship\w*|courier|orders?|parcels?|packages?|dispatch\w*|coats?|jackets?|umbrellas?|covers?|boots?|shoes?|thermometers?|clocks?|stations?)\b/i;
+/** Symptoms and what to take for them: a doctor's question, whatever "tablet" means in the catalogue. */
+const MEDICAL = /\b(?:fever|headache|head ache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold and cough|sore throat|diarrh\w*|vomit\w*|infection|blood pressure|bp (?:high|low)|diabetes|sugar level|migraine|period pain|toothache|acidity|rash)\b[^.?!]{0,60}\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|(?:should|can|do) i take|what to take|remedy|cure|treatment)\b|\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|what to take|remedy|cure|treatment)\b[^.?!]{0,40}\bfor (?:fever|headache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold|sore throat|diarrh\w*|vomiting|infection|bp|diabetes|migraine|acidity)\b/i;
 const CLAUSE_BREAK = /[?.!;\n]+|\b(?:and|also|plus)\b/i;
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
@@ -512,7 +526,9 @@ export class ShopBot extends ActivityHandler {
     // Asked as a question ("how is the battery life", "does it support fast charging?"): a new
     // request that names a feature ("usb c charging cable") is a search, not a question.
     const asksAbout = ABOUT_PRODUCT.test(text) && (REVIEW_QUESTION.test(text) || /\?|^\s*(what|does|do|is|are|can|will|has|have|any)\b|\bhow\b/i.test(text));
-    if ((((state.focusProductId || state.lastProducts.length > 0) && asksAbout) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && topics.length === 0) {
+    // "how many litres is it", "what is the screen size": a measure of what is shown.
+    const spec = state.focusProductId || state.lastProducts.length > 0 ? specAsked(text) : null;
+    if ((((state.focusProductId || state.lastProducts.length > 0) && (asksAbout || spec)) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && topics.length === 0) {
       state.lowConfidenceStreak = 0;
       return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
@@ -544,6 +560,16 @@ export class ShopBot extends ActivityHandler {
       await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.wishes')));
       return;
     }
+    if (PRAISE.test(text) && complaintSignals(said).strength === 0) {
+      state.lowConfidenceStreak = 0;
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['anythingElse', 'recommend']), this.t(ctx, 'smallTalk.praised')));
+      return;
+    }
+    if (ABOUT_THE_BOT.test(text)) {
+      state.lowConfidenceStreak = 0;
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.aboutMe')));
+      return;
+    }
     if (HELLO_THERE.test(text) || ANYONE_THERE.test(text) || CAPABILITIES.test(text)) {
       state.lowConfidenceStreak = 0;
       return this.greet(ctx, state, customerId);
@@ -554,7 +580,7 @@ export class ShopBot extends ActivityHandler {
     // (the head alone reads some plain requests, "tell me a joke", as strongly negative).
     // Read on the words as written too: a gloss loses some of the ways people complain ("kitne baar").
     const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
-    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question';
+    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question' && (complaint.strength > 0 || !hasBudget(nlu));
     // Whether the message is about one order.
     const oneOrder = aboutOneOrder(text, topics);
     // "how can i contact you" asks how, not for a person now: the contact article answers it.
@@ -568,7 +594,7 @@ export class ShopBot extends ActivityHandler {
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
     // A problem told calmly ("package was empty inside") that nothing else answers is upsetting too.
-    const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
+    const budget = hasBudget(nlu);
     const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget && !QUESTION.test(text);
     const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
     if (upset) {
@@ -588,6 +614,10 @@ export class ShopBot extends ActivityHandler {
       if (complaint.strength > 0 && !upset) await this.say(ctx, /\b(again|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
       return this.orderStatus(ctx, state, customerId, nlu);
     }
+    // Tomorrow's weather and what to take for a fever are not the shop's to answer, whatever
+    // article ("Chennai" in the delivery zones) or product ("tablet") their words meet.
+    if (WEATHER.test(text) && !WEATHER_SHOP.test(text)) return this.decline(ctx, state);
+    if (MEDICAL.test(text)) return this.decline(ctx, state, 'unsure.medical');
     // "does it have a warranty?" about the product in focus: what its own details say, then the policy.
     if (state.focusProductId && topics.includes('warranty') && (/\b(it|this|that|this one|these)\b/i.test(text) || text.split(/\s+/).length <= 5)) {
       const p = this.store.products.get(state.focusProductId);
@@ -729,7 +759,7 @@ export class ShopBot extends ActivityHandler {
     // is a policy question first.
     const orderish = ORDER_INTENTS.has(nlu.intent) && understood && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
     const shoppingScore = Math.max(0, ...(nlu.top ?? []).filter((t) => SHOPPING_INTENTS.has(t.intent)).map((t) => t.score));
-    const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
+    const budget = hasBudget(nlu);
     // "only 1 item out of 2 in my order", "wrong colour in my parcel": about what came, not a search.
     const insideOwnOrder = MY_ORDER_CONTENTS.test(text) && !budget;
     let answer: FaqAnswer | null = null;
@@ -817,8 +847,7 @@ export class ShopBot extends ActivityHandler {
 
   /** A budget and something the catalogue has: a product request, whatever policy words it carries. */
   private productRequestWithBudget(text: string, nlu: Understanding): boolean {
-    const budget = nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
-    return budget && this.namesCatalogueThings(text.replace(POLICY_WORDS_ALL, ' '));
+    return hasBudget(nlu) && this.namesCatalogueThings(text.replace(POLICY_WORDS_ALL, ' '));
   }
 
   /** The request with typos in the name of the thing corrected against the catalogue's words ("kindel" -> "kindle"). */
@@ -833,6 +862,7 @@ export class ShopBot extends ActivityHandler {
       const fixed = correctWord(w, catalogue.vocabulary, catalogue.kinds);
       if (fixed) out = out.replace(new RegExp(`\\b${w}\\b`, 'i'), fixed);
     }
+    for (const [said, as] of SAID_AS) out = out.replace(said, as);
     this.lastSpelled = { text, out, words: catalogue };
     return out;
   }
@@ -860,8 +890,9 @@ export class ShopBot extends ActivityHandler {
     const set = new RegExp(`\\b${name}s? (sets?|combos?)\\b`, 'i').exec(text);
     if (set) return this.store.products.search(`${name} ${set[1]}`, { limit: 30 }).some((p) => new RegExp(`\\b${name}s? ${set[1]!.replace(/s$/, '')}`, 'i').test(p.title));
     if (this.store.products.search(name, { limit: 30 }).some((p) => titleNames(p.title, name))) return true;
-    // The title's own part: "Lint Remover for Washing Machine Dryer" is no dryer.
-    return candidates.some((c) => ownPart(byId.get(c.productId)?.title ?? '').replace(/[^a-z0-9]+/g, '').includes(name));
+    // The title's own part: "Lint Remover for Washing Machine Dryer" is no dryer. Written as one
+    // word only for longer names: "bat" is in "battery".
+    return name.length >= 5 && candidates.some((c) => ownPart(byId.get(c.productId)?.title ?? '').replace(/[^a-z0-9]+/g, '').includes(name));
   }
 
   /** Whether products exist whose text has every content word of a short message (at most six). */
@@ -885,10 +916,10 @@ export class ShopBot extends ActivityHandler {
   }
 
   /** Not the shop's business: declined politely. That is not the bot failing, so it does not count towards a hand-off. */
-  private async decline(ctx: TurnContext, state: DialogState): Promise<void> {
+  private async decline(ctx: TurnContext, state: DialogState, key = 'unsure.outOfScope'): Promise<void> {
     state.lowConfidenceStreak = 0;
     this.unanswered(ctx, 'out_of_scope');
-    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'unsure.outOfScope')));
+    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, key)));
   }
 
   private async answerFromKnowledge(ctx: TurnContext, answer: FaqAnswer): Promise<void> {
@@ -936,7 +967,7 @@ export class ShopBot extends ActivityHandler {
       for (const p of this.store.products.getMany(ids.filter((id) => !known.has(id)))) known.set(p.id, p);
       return known;
     };
-    const head = headNoun(text);
+    const head = this.thingHead(text);
     let candidates = await ask(category ? { ...prices, category } : prices);
     // Nothing in that exact category: its parent ("Kettles & Hot Water Dispensers" for "Electric
     // Kettles"), where the head noun still keeps the thing asked for.
@@ -963,6 +994,8 @@ export class ShopBot extends ActivityHandler {
     // two candidates name it in their own title, only those are shown.
     const byId = productsOf(candidates.map((c) => c.productId));
     let intro = this.t(ctx, nlu.intent === 'recommendation_request' ? 'shop.picks' : 'shop.found');
+    /** Whether the intro already says the results are only the nearest. */
+    let nearest = false;
     let pool = this.namingTheThing(text, head, candidates, byId).filter((c) => !exclude?.has(c.productId));
     // None of them is the thing ("fairy lights": incense and cake candles) though the store sells
     // it: the things themselves, as the nearest.
@@ -977,6 +1010,7 @@ export class ShopBot extends ActivityHandler {
         for (const c of theThing) byId.set(c.productId, named.get(c.productId)!);
         pool = theThing;
         intro = this.t(ctx, 'shop.nearestLine', { thing: plural(thingPhrase(text, head)) });
+        nearest = true;
       }
     }
     if (exclude && pool.length === 0) {
@@ -1001,6 +1035,7 @@ export class ShopBot extends ActivityHandler {
       }
       pool = candidates.filter((c) => leads(c.productId, line));
       intro = this.t(ctx, 'shop.nearestLine', { thing: phrase });
+      nearest = true;
     }
     // Things for the thing ("Laptop Desk", "RAM … for laptop") go when the thing itself is among
     // them; products whose titles do not say what they are ("Redmi 10A" for "mobile") stay.
@@ -1033,12 +1068,26 @@ export class ShopBot extends ActivityHandler {
     /** The asked colour a product's title states, if any. */
     const colourOf = (id: string) => colours.find((col) => new RegExp(`\\b${col}\\b`).test(byId.get(id)?.title.toLowerCase() ?? ''));
     if (colours.length) {
-      const coloured = pool.filter((c) => colourOf(c.productId) !== undefined);
+      let coloured = pool.filter((c) => colourOf(c.productId) !== undefined);
+      // Not among the nearest by meaning ("any in red?" after kettles): the catalogue asked for that
+      // colour of the thing, in the same category and budget.
+      if (coloured.length === 0 && head) {
+        // Of the same kind: a red box is no red lunch box.
+        const kinds = modifiersOf(text, head).filter((m) => !COLOURS.includes(m));
+        const ofKind = (title: string) => kinds.every((m) => new RegExp(`\\b${m.replace(/[^a-z0-9]/g, '')}`, 'i').test(title));
+        const found = this.store.products.search(`${colours.join(' ')} ${head}`, { ...prices, ...(category ? { category } : {}), match: 'all', limit: 30 }).filter((p) => titleNames(p.title, head) && ofKind(`${p.title} ${p.category}`) && !exclude?.has(p.id));
+        for (const p of found) byId.set(p.id, p);
+        coloured = found.filter((p) => colourOf(p.id) !== undefined).map((p) => ({ productId: p.id, score: 0, reason: '' }));
+      }
       if (coloured.length > 0) pool = coloured;
+      else {
+        intro = this.t(ctx, 'shop.nearestWith', { wanted: colours.join(', ') });
+        nearest = true;
+      }
     }
     // The kind of the thing ("pressure" of "pressure cooker", "dslr" of "dslr camera") that no
     // result has anywhere in its details: the results are the nearest, and said so.
-    const kind = !category && head && intro === this.t(ctx, 'shop.found') ? this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
+    const kind = !category && head && !nearest ? this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
     if (kind) intro = this.t(ctx, 'shop.nearestLine', { thing: plural(`${kind} ${head}`) });
     let suggestions = pool.slice(0, 5);
     /** What a card has that was asked for ("43 inch", "black"), in the customer's own words. */
@@ -1058,12 +1107,24 @@ export class ShopBot extends ActivityHandler {
         suggestions = fitting.slice(0, 5);
         for (const f of suggestions) asked.set(f.productId, wanted);
       }
-      else intro = this.t(ctx, nlu.entities.priceMax !== undefined ? 'shop.nearestWithBudget' : 'shop.nearestWith', { wanted });
+      // A missing kind ("pressure" of "pressure cooker") says more than a missing measure.
+      else if (!kind) intro = this.t(ctx, nlu.entities.priceMax !== undefined ? 'shop.nearestWithBudget' : 'shop.nearestWith', { wanted });
     }
     suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(this.texts, this.locale(ctx), byId.get(c.productId), c.reason, nlu.entities.priceMax, asked.get(c.productId)) }));
     state.lastInjectedTurn = state.turn;
     state.shownForQuery = [...(exclude ? (state.shownForQuery ?? []) : []), ...suggestions.map((c) => c.productId)].slice(-60);
     await this.show(ctx, state, customerId, suggestions, intro);
+  }
+
+  /** The thing a request names; brands said after it ("pressure cooker hawkins or prestige") do not name it. */
+  private thingHead(text: string): string | null {
+    const head = headNoun(text);
+    if (!head) return head;
+    // The thing before "<brand> or <brand>" / "<brand> and <brand>": the last name of a thing shops sell.
+    const alternatives = /^(.*\b[a-z]+s?)\s+[a-z][a-z0-9-]*\s+(?:or|and|\/)\s+[a-z][a-z0-9-]*\s*$/i.exec(text.replace(/[?.!]+\s*$/, ''));
+    if (!alternatives || namesRetailThing(head)) return head;
+    const before = headNoun(alternatives[1]!);
+    return before && namesRetailThing(before) ? before : head;
   }
 
   /**
@@ -1095,7 +1156,13 @@ export class ShopBot extends ActivityHandler {
     const modifiers = modifiersOf(text, head);
     // Every qualifying word that is not a colour ("lunch" of "blue lunch bag"); colours are weighed later.
     const kinds = modifiers.filter((m) => !COLOURS.includes(m));
-    const strong = named.filter((c) => (kinds.length ? kinds.every((m) => (titles.get(c.productId) ?? '').includes(m)) : modifiers.some((m) => (titles.get(c.productId) ?? '').includes(m))));
+    // As a word: "hand" of "hand blender" is not the "Handheld" of a milk frother.
+    const has = (id: string, m: string) => new RegExp(`\\b${m.replace(/[^a-z0-9]/g, '')}(?:e?s)?\\b`).test(titles.get(id) ?? '');
+    const strong = named.filter((c) => (kinds.length ? kinds.every((m) => has(c.productId, m)) : modifiers.some((m) => has(c.productId, m))));
+    // Those whose own part names the thing first: a frother filed under "Hand Blenders", its
+    // title ending "… for Coffee, Hand Blender", is not one.
+    const own = strong.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
+    if (own.length >= 2) return own;
     if (strong.length >= 2) return strong;
     if (modifiers.length === 0 || named[0] === candidates[0]) return named;
     return candidates;
@@ -1240,6 +1307,21 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     if (!productId) return this.shop(ctx, state, customerId, text, nlu);
+    // A measure ("how many litres is it") is what the details state: of the product in focus, or
+    // of each product just shown when none is.
+    const unit = specAsked(text);
+    if (unit) {
+      const ids = clearlyNamed || state.focusProductId ? [productId] : state.lastProducts.slice(0, 5);
+      const lines = this.store.products.getMany(ids).map((q) => {
+        const stated = specOf(q, unit);
+        return stated ? this.t(ctx, 'product.spec', { product: shortTitle(q.title), spec: stated }) : this.t(ctx, ids.length === 1 ? 'product.specUnknown' : 'product.specNotStated', { product: shortTitle(q.title) });
+      });
+      if (lines.length > 0) {
+        if (ids.length === 1) state.focusProductId = ids[0];
+        await ctx.sendActivity(lines.join('\n'));
+        return;
+      }
+    }
     const p = this.store.products.get(productId);
     if (!p) return this.shop(ctx, state, customerId, text, nlu);
     state.focusProductId = p.id;

@@ -261,4 +261,59 @@ describe('shopping conversations', () => {
     const weather = await say(c, { text: 'आज मौसम कैसा है' });
     expect(weather.texts.join(' ')).toMatch(/English for now/);
   }, 120_000);
+  it('reads Hinglish budgets, "mixie", a colour and a budget after cards, and a measure of the product in focus', async () => {
+    const c = await server.customerClient();
+    const fans = await say(c, { text: 'accha sa ceiling fan chahiye 1500 tak' });
+    expect(fans.cards.length).toBeGreaterThan(0);
+    for (const card of fans.cards) {
+      const p = server.store.products.get(idOf(card))!;
+      expect(p.price).toBeLessThanOrEqual(1500);
+      expect(p.title).toMatch(/ceiling fan/i);
+    }
+    const tvs = await say(c, { text: '32 inch smart tv' });
+    const cheaper = await say(c, { text: 'sasta option hai?' });
+    expect(cheaper.cards.length).toBeGreaterThan(0);
+    const floor = Math.min(...tvs.cards.map((card) => server.store.products.get(idOf(card))!.price));
+    for (const card of cheaper.cards) expect(server.store.products.get(idOf(card))!.price).toBeLessThan(floor);
+
+    const mixie = await say(c, { text: 'mixie under 2k, 2 jars is enough' });
+    expect(mixie.cards.length).toBeGreaterThan(0);
+    for (const card of mixie.cards) expect(card.title).toMatch(/mixer/i);
+
+    await say(c, { text: 'electric kettle for tea' });
+    const red = await say(c, { text: 'any in red colour?' });
+    expect(red.cards.length).toBeGreaterThan(0);
+    for (const card of red.cards) expect(card.title).toMatch(/kettle.*\bred\b|\bred\b.*kettle/i);
+
+    await say(c, { text: 'hand blender for smoothies' });
+    const budget = await say(c, { text: 'budget is 1000 max' });
+    expect(budget.cards.length).toBeGreaterThan(0);
+    for (const card of budget.cards) {
+      expect(server.store.products.get(idOf(card))!.price).toBeLessThanOrEqual(1000);
+      expect(card.title).toMatch(/blender/i);
+    }
+
+    const fryer = await say(c, { text: 'philips air fryer' });
+    await say(c, { value: fryer.cards[0]!.buttons.find((b) => b.title === 'View')!.value });
+    const litres = await say(c, { text: 'how many litres is it' });
+    expect(litres.texts.join(' ')).toMatch(/\d(?:\.\d)?\s*(?:L|Liter|Litre)\b.*product details/i);
+
+    // "bat" is no battery: the store sells no cricket bats and says so.
+    const bat = await say(c, { text: 'english willow cricket bat for my son' });
+    expect(bat.cards).toEqual([]);
+    expect(bat.texts.join(' ')).toMatch(/couldn't find any/i);
+  }, 180_000);
+
+  it('declines the weather and medical advice, and answers who it is and a compliment', async () => {
+    const c = await server.customerClient();
+    const rain = await say(c, { text: 'will it rain in chennai tomorrow' });
+    expect(rain.texts.join(' ')).toMatch(/can't help with that/);
+    expect((await say(c, { text: 'will delivery happen in chennai if it rains' })).texts.join(' ')).not.toMatch(/can't help with that/);
+    const fever = await say(c, { text: 'i have fever and body pain, which tablet should i take' });
+    expect(fever.cards).toEqual([]);
+    expect(fever.texts.join(' ')).toMatch(/medical advice/);
+    expect((await say(c, { text: 'who built this bot' })).texts.join(' ')).toMatch(/shopping assistant, a bot/);
+    expect((await say(c, { text: 'wow u r really helpful yaar' })).texts.join(' ')).toMatch(/kind of you/);
+    expect((await say(c, { text: 'u r really helpful 🙄 3rd time my refund failed' })).texts.join(' ')).not.toMatch(/kind of you/);
+  }, 120_000);
 });

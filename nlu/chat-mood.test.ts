@@ -27,6 +27,9 @@ describe('chatMood', () => {
       'bad bad bad. never shopping here',
       'refund amount is less than what i paid',
       "i received someone else's order",
+      'called your helpline 5 times today and nobody picks up',
+      'money got deducted twice for the same order',
+      'rs 2499 was debited but order not placed',
     ]) {
       expect(chatMood(text, positive).label, text).toBe('negative');
       expect(chatMood(text, neutral).label, text).toBe('negative');
@@ -47,6 +50,8 @@ describe('chatMood', () => {
     expect(complaintSignals('i used the iron once, how do i clean it').strength).toBe(0);
     expect(complaintSignals('is the colour different from the photo usually?').strength).toBe(0);
     expect(complaintSignals('who will pay the return shipping').strength).toBe(0);
+    expect(complaintSignals('can i pay twice for two orders').strength).toBe(0);
+    expect(complaintSignals('what is your helpline number').strength).toBe(0);
     for (const text of ['very bad quality, earphones stopped working in 2 days', 'product was used and dirty when i opened the box!!', 'nice, another delay. really professional', 'i am a regular customer and this is how you treat me'])
       expect(chatMood(text, neutral).label, text).toBe('negative');
   });

@@ -15,6 +15,8 @@ describe('TopicMatcher on the demo store articles', () => {
     ['cash on delivery for orders above 10000 allowed?', ['payment-methods']],
     ['is cod available? and how long is delivery', ['payment-methods', 'delivery']],
     ['stop sending me promo emails', ['newsletter']],
+    ['the table lamp i ordered looks very cheap in real, can i give it back', ['returns']],
+    ['can i send them back', ['returns']],
   ])('"%s" names %j', (text, topics) => {
     expect(matcher.topics(text)).toEqual(topics);
   });
@@ -29,6 +31,13 @@ describe('TopicMatcher on the demo store articles', () => {
     expect(m.topics('returned it')).toEqual(['returns']);
     expect(m.topics('eturn')).toEqual([]);
     expect(m.topics('pat')).toEqual([]);
+  });
+
+  it('lets one pronoun stand inside a phrase, no other word', () => {
+    const m = new TopicMatcher([{ slug: 'returns', keywords: ['send back'] }]);
+    expect(m.topics('send this back')).toEqual(['returns']);
+    expect(m.topics('send my mom back')).toEqual([]);
+    expect(m.topics('send it')).toEqual([]);
   });
 
   it('parses a keyword list', () => {

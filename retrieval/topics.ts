@@ -49,6 +49,9 @@ function withinOneEdit(a: string, b: string): boolean {
   return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
 }
 
+/** Words that may stand inside a keyword phrase: "send it back" is "send back". */
+const INSIDE_A_PHRASE = new Set(['it', 'them', 'this', 'that', 'these', 'those']);
+
 function wordMatches(text: string, keyword: string): boolean {
   if (text === keyword || stem(text) === stem(keyword)) return true;
   // A typo only in longer words, with the first letter right: "retrun", "refnd", "pasword".
@@ -78,10 +81,16 @@ export class TopicMatcher {
     for (const e of this.entries) {
       const n = e.words.length;
       for (let i = 0; i + n <= ws.length; i++) {
-        let ok = true;
-        for (let j = 0; j < n && ok; j++) ok = !used[i + j] && wordMatches(ws[i + j]!, e.words[j]!);
-        if (!ok) continue;
-        for (let j = 0; j < n; j++) used[i + j] = true;
+        // The positions of the keyword's words; a pronoun may sit inside a phrase ("give it back").
+        const at: number[] = [];
+        let k = i;
+        for (let j = 0; j < n; j++, k++) {
+          if (j > 0 && k < ws.length && INSIDE_A_PHRASE.has(ws[k]!) && !used[k]) k++;
+          if (k >= ws.length || used[k] || !wordMatches(ws[k]!, e.words[j]!)) break;
+          at.push(k);
+        }
+        if (at.length !== n) continue;
+        for (const a of at) used[a] = true;
         // "-income tax return": words that only look like the topic's, taken so they name nothing.
         if (!e.keyword.startsWith('-')) out.push({ slug: e.slug, keyword: e.keyword, at: i });
       }
