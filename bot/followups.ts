@@ -34,7 +34,7 @@ export function detectFollowUp(text: string): FollowUp | null {
   const ord = t.match(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?: one| item| product)?/);
   if (ord && /\b(one|item|product|show|that|the|tell|about|more|buy|take|want)\b/.test(t)) return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
   // "any cheap option?" (also "sasta option hai?", glossed) asks for cheaper of the same; "cheap phones" is a new request.
-  if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model)\b/.test(t)) return { kind: 'cheaper' };
+  if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model|something|anything)\b|\b(?:something|anything|kuch) (?:cheap|cheaper|sasta)\b/.test(t)) return { kind: 'cheaper' };
   if (/\b(similar|more like (?:this|that|it)|like (?:this|that) one|alternatives?|other options?)\b/.test(t)) return { kind: 'similar' };
   const aboutShown = /\b(it|this|that|one|ones|same)\b/.test(t);
   const colours = COLOURS.filter((c) => new RegExp(`\\b${c}\\b`).test(t));
@@ -43,6 +43,11 @@ export function detectFollowUp(text: string): FollowUp | null {
   // "only 32 inch ones": a size of what was shown.
   const size = /\b\d+(?:\.\d+)?\s*(?:inch(?:es)?|in|litres?|liters?|ltr|l|kg|gb|tb|w|watts?|mah|tons?)\b/.exec(t);
   if (size && aboutShown && words.length <= 6) return { kind: 'refine', words: [size[0]] };
+  // "only steel body ones, below 800", "glass wale": a kind of what was shown (a new budget is read
+  // by the caller).
+  const ones = /^(?:only|just|any|show(?: me)?|i want|want|prefer|do you have|got)?\s*((?:[a-z-]+\s+){0,3}?[a-z-]+)\s+(?:ones?|types?|wal[aei]|models?|variants?)\b\s*(?:,?\s*(?:below|under|within|upto|up to|less than|max)\s*(?:rs\.?|₹)?\s*\d[\d,.]*\s*k?)?\s*(?:pls|please|plz|only)?\s*\??$/.exec(t);
+  const kindWords = ones ? ones[1]!.split(/\s+/).filter((w) => !/^(?:the|some|any|which|these|those|other|new|good|nice|best|better|different|more|cheap|cheaper|similar|same|few|all|only|just)$/.test(w)) : [];
+  if (kindWords.length > 0) return { kind: 'refine', words: kindWords };
   // "is it in stock?", "available or out of stock?", "available?": of what was shown. Not "is cod
   // available", "available in my pincode" (the store's) or "do you stock sofas" (a search).
   const stockWords = /\b(in stock|out of stock|sold out|stock (?:left|status|available))\b|\bstock\s*\??$/.test(t);

@@ -14,6 +14,10 @@ const GLOSS: [RegExp, string][] = [
   [/(?<![\w.])(₹?\s*\d[\d,.]*\s*k?)\s*(?:rs\.?|rupees?|rupaye|rupaiye|rupay|rupye)?\s*(?:se zyada|se jyada|se upar|se oopar)\b/g, 'above $1'],
   [/\b(?:accha|acha|achha|achcha|badhiya|badiya|bdiya|mast)(?: sa| si| se| wala| wali)?\b/g, 'good'],
   [/\bkab tak\b/g, 'by when'],
+  // "is pe" / "ispe" is "on this" (the English "is" alone stays).
+  [/\b(?:is (?:pe|par|mein|me)|ispe|ispar|isme|ismein|iska|iski|iske)\b/g, 'this'],
+  [/\b(?:saal|sal)\b/g, 'years'],
+  [/\b(?:kuch|kuchh)\b/g, 'something'],
   [/\bkitne din(?: mein| me)?\b/g, 'how many days'],
   [/\bbaat kar(?:ni|na|wa(?:o|do|iye| do| dijiye)|ao|a do|ni hai|na hai)?\b/g, 'talk'],
   [/\b(?:asli|asal)\b/g, 'real'],
@@ -44,7 +48,7 @@ const GLOSS: [RegExp, string][] = [
 ];
 
 /** Function words of romanised Hindi that English does not use. */
-const HINGLISH = /\b(kya|hai|hain|kab|tak|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
+const HINGLISH = /\b(kya|hai|hain|kab|tak|kuch|kuchh|ispe|saal|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
 
 /** The message with its Hinglish words glossed into English; null when it has none. */
 export function glossHinglish(text: string): string | null {

@@ -59,6 +59,8 @@ const NOT_HEAD = new Set(
     // "Sets" and "combos" count the thing ("sofa sets", "dinner set"): the thing is the word before.
     // When: "bitcoin price today" names no "today".
     .concat('today tomorrow tonight yesterday now week weeks month months year years daily'.split(' '))
+    // "ok and an egg boiler too": the words around a request name nothing.
+    .concat('too also ok okay then yes yeah'.split(' '))
     .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper gold silver'.split(' ')),
 );
 /**
@@ -66,7 +68,7 @@ const NOT_HEAD = new Set(
  * "Router Cable", "Webcam Cover", "Mouse Pad", "Smart Watch Strap".
  */
 const FOR_THE_THING = new Set(
-  'desk desks table tables tabletop riser risers tray trays sticker stickers lock locks cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers'.split(' '),
+  'wall bracket brackets desk desks table tables tabletop riser risers tray trays sticker stickers lock locks cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers'.split(' '),
 );
 /** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
 const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable)$/;
@@ -89,7 +91,8 @@ export function headNoun(text: string): string | null {
     // "a movie to watch": after "to" comes what one does with it, not the thing.
     const afterTo = previous === 'to';
     previous = w;
-    if (afterTo && head !== null && !/^(?:lightning|type-c|usb|hdmi|vga|rca|aux)$/.test(w)) continue;
+    // "mug to gift a colleague": nothing after it names the thing.
+    if (afterTo && head !== null && !/^(?:lightning|type-c|usb|hdmi|vga|rca|aux)$/.test(w)) break;
     if (PLACEHOLDER.test(w)) placeholder = true;
     // Numbers and measures ("15.6", "750w", "2k") qualify, they do not name.
     if (/^\d/.test(w) || ATTR_UNIT_WORD.test(w) || NOT_HEAD.has(w) || w.length < 2) continue;
@@ -151,6 +154,7 @@ export function thingPhrase(text: string, head: string): string {
 /** A thing's name in the plural for a sentence ("hair dryers", "bedsheets"); one already in -s stays. */
 export function plural(phrase: string): string {
   if (/s$/.test(phrase)) return phrase;
+  if (/\bmouse$/.test(phrase)) return `${phrase.slice(0, -5)}mice`;
   if (/(?:x|z|ch|sh)$/.test(phrase)) return `${phrase}es`;
   if (/[^aeiou]y$/.test(phrase)) return `${phrase.slice(0, -1)}ies`;
   return `${phrase}s`;

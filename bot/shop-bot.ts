@@ -75,12 +75,18 @@ const HUMAN_INTENTS = new Set(['contact_human_agent']);
 const HELLO_THERE = /^\s*(?:h+e+l+o+w*|h+i+|he+y+|hlo+)\b[\s,!.]*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home)|(?:is )?(?:this|it) working|(?:are )?(?:you|u) there)?\s*[?!.]*\s*$/i;
 /** "what can you do", "what all can u help me with", "how can you help". */
 /** "are you there?", "anyone there": checking that someone answers. */
-const ANYONE_THERE = /^\s*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home|online)|(?:are )?(?:you|u) (?:still )?(?:there|online)|(?:is )?(?:this|it) (?:working|live))\s*[?!.]*\s*$/i;
+const ANYONE_THERE = /^\s*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home|online)|(?:are )?(?:you|u) (?:still )?(?:there|online)|(?:is )?(?:this|it) (?:working|live))(?:\s|[?!.]|\p{Extended_Pictographic})*$/iu;
 /** Festival and season's wishes ("happy diwali", "eid mubarak", "merry christmas 🎄"). */
 const WISHES = /^\s*(?:(?:wish(?:ing)? (?:you|u) (?:a )?)?(?:very |v )?happy (?:diwali|deepavali|holi|new year|newyear|christmas|xmas|eid|pongal|onam|navratri|dussehra|dasara|durga puja|raksha ?bandhan|rakhi|lohri|baisakhi|ganesh chaturthi|janmashtami|independence day|republic day|sankranti|makar sankranti|ugadi|gudi padwa|bihu|weekend|sunday)|merry (?:christmas|xmas)|eid mubarak|season'?s greetings)\b(?:[\s,.!]|\p{Extended_Pictographic}|\b(?:to|you|u|and|&|your|ur|family|team|all|everyone|guys|bhai|sir|madam|mam|ji|in advance|advance)\b)*$/iu;
 const CAPABILITIES = /^\s*(?:so |ok |and )?(?:what (?:all )?(?:can|do) (?:you|u) (?:do|help(?: me)?(?: with)?)|how (?:can|do) (?:you|u) help(?: me)?|what (?:all )?(?:can|do) (?:you|u) help (?:me )?with|what are (?:you|u) (?:for|able to do))\s*[?!.]*\s*$/i;
+/** Greetings beyond "hi" ("gd evng bot", "namaskar 🙏", "good morning sir"). */
+const GREETING = /^\s*(?:(?:hi|hello|hey|hii+|namaste|namaskar|namaskaram|vanakkam|sat sri akal|salaam|salam|good (?:morning|afternoon|evening|night)|gd (?:mrng|morning|mng|evng|evening|eve|aftn|afternoon)|gm)\b[\s,!.]*)+(?:(?:bot|sir|madam|mam|ji|team|there|all|everyone|bhai|bro|dear)\b[\s,!.]*)*(?:\p{Extended_Pictographic}|\s)*$/iu;
+/** "how are you" and its friends, with or without a greeting before ("gd evng bot, hows ur day going"). */
+const HOW_ARE_YOU = /^\s*(?:(?:hi|hello|hey|namaste|namaskar|good (?:morning|afternoon|evening)|gd (?:mrng|morning|evng|evening))\b[\s,!.]*(?:(?:bot|sir|ji|there|bhai|bro|dear)\b[\s,!.]*)?)?(?:\p{Extended_Pictographic}|\s)*(?:how(?:'s| is|s| are| r)? (?:you|u|ya|ur day|your day|it going|things)(?: (?:going|doing|today))?|how do you do|kaise ho|kaisa hai|kaise hain|kya haal hai|wassup|whats up|what's up|sup)\b[\s?!.]*(?:\p{Extended_Pictographic}|\s)*$/iu;
+/** Leaving: "ok bye", "accha chalta hu, bye", "see you later". */
+const GOODBYE = /^(?:[\p{L}',.!\s]{0,30}[\s,.!]+)?(?:bye(?: bye)?|byee+|goodbye|good bye|see (?:you|ya|u)(?: later| soon| again)?|ta ?ta|alvida|take care|chalta (?:hu|hoon)|chalti (?:hu|hoon))(?:\s|[!.]|\p{Extended_Pictographic})*$/iu;
 /** Who the assistant is ("who built this bot", "what's your name", "are u a robot"). */
-const ABOUT_THE_BOT = /^\s*(?:(?:hey|hi|ok|so|and|btw|bro|bhai)[\s,]+)?(?:who (?:made|built|created|developed|designed|programmed|owns|runs|trained) (?:you|u|this(?: chat)? ?(?:bot|chatbot|assistant|thing)?)|what(?:'s| is|s)? (?:your|ur|u r) name|(?:are|r) (?:you|u) (?:a |an )?(?:bot|robot|human|real person|real|ai|machine|computer|chat ?gpt)|(?:which|what) (?:ai|model|company) (?:are|r) (?:you|u)|what (?:are|r) (?:you|u))\s*[?!.]*\s*$/i;
+const ABOUT_THE_BOT = /^\s*(?:(?:hey|hi|ok|so|and|btw|bro|bhai)[\s,]+)?(?:who (?:made|built|created|developed|designed|programmed|owns|runs|trained) (?:you|u|this(?: chat)? ?(?:bot|chatbot|assistant|thing)?)|what(?:'s| is|s)? (?:your|ur|u r) (?:good )?name|(?:are|r) (?:you|u) (?:a |an )?(?:bot|robot|human|real person|real|ai|machine|computer|chat ?gpt)|(?:which|what) (?:ai|model|company) (?:are|r) (?:you|u)|what (?:are|r) (?:you|u))\s*[?!.]*\s*$/i;
 /** Praise for the assistant ("wow u r really helpful yaar", "you're the best"). */
 const PRAISE = /^\s*(?:(?:wow|oh|ok|okay|nice|great|awesome|thanks?|thank you)[\s,!.]+)*(?:(?:you(?:'re| are)?|u r|ur|you r|u are|this bot is|this is|that was|that's|thats)\s+(?:really |very |so |too |such a |quite |super |the )*(?:helpful|great|awesome|amazing|smart|good|nice|best|superb|brilliant|cool|sweet|fast|quick|useful|a great help|a big help|a life ?saver)(?: bot| assistant| help)?)(?:[\s,!.]|\b(?:yaar|bro|bhai|man|dude|thanks?|thank you|ty|buddy)\b|\p{Extended_Pictographic})*$/iu;
 /** Whether the message names a price limit ("under 2k", "between 1000 and 2000"). */
@@ -94,8 +100,12 @@ const GENERIC_WORDS = new Set(
 /** Indian English names of things whose titles say otherwise. */
 const LOCAL_NAMES: Readonly<Record<string, string>> = { fridge: 'refrigerator', geyser: 'heater', telly: 'tv', specs: 'spectacle', almirah: 'wardrobe' };
 /** Indian names of things, searched as the titles name them: "mixie" is a mixer grinder (not a hand mixer). */
-const SAID_AS: readonly [RegExp, string][] = [[/\bmix(?:ie|y|i)e?s?\b/gi, 'mixer grinder']];
-const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get'.split(' '));
+const SAID_AS: readonly [RegExp, string][] = [
+  [/\bmix(?:ie|y|i)e?s?\b/gi, 'mixer grinder'],
+  // Titles say "wireless" where people say "cordless" of these.
+  [/\bcordless (mouse|mice|keyboards?|headphones?|earphones?|speakers?)\b/gi, 'wireless $1'],
+];
+const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get too also ok okay and'.split(' '));
 const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|okk+|okie(?: dokie)?|okey(?: dokey)?|k|kk|alright|alrighty|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|theek hai|thik hai)[\s,.!]*)+(?:thanks?|thank you|ty)?[\s.!]*$/i;
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
@@ -103,7 +113,7 @@ const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
 /** A message about one of the customer's own orders, not about orders in general. */
 /** What came in one's own order ("in my order", "from my parcel"). */
 const MY_ORDER_CONTENTS = /\b(?:in|from|inside|with|of)\s+(?:my|mine|the|our)\s+(?:order|parcel|package|shipment|delivery|box)\b/i;
-const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b/i;
+const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b/i;
 /**
  * A problem with, or a question about the state of, one particular order: "tracking not updating
  * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
@@ -231,6 +241,7 @@ function reasonIn(texts: Texts, locale: Locale, reason: string): string | null {
 const THANKS = /^\s*(?:ok(?:ay)?[\s,]+)?(?:thanks?|thank ?(?:you|u)|thanku|thankyou|thx|tnx|thnx|thnks|thanx|ty|tysm|dhanyavaad|dhanyavad|shukriya)\b(?:[\s,]+(?:so much|a lot|very much|for (?:the |your )?(?:help|helping|info|information|support|reply|answer))){0,2}[\s.!]*(?:🙏|😊|👍)?\s*$/iu;
 /** A question, not the name of a thing. */
 const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
+const ASKED = /\?|^\s*(?:is|are|was|can|could|do|does|did|will|would|should|what|who|whom|whose|why|how|when|where|which)\b/i;
 const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
 /**
  * The day's price of a commodity, currency or index ("gold rate today", "petrol price in delhi",
@@ -242,7 +253,9 @@ const MARKET_RATE = /\b(?:gold|silver|platinum|petrol|diesel|cng|dollar|usd|euro
 const WEATHER = /\b(?:will it (?:rain|snow|be (?:hot|cold|sunny))|is it (?:raining|snowing|going to rain)|(?:weather|temperature|forecast)\b(?! ?(?:proof|resistant|seal))|rain(?:fall)? (?:today|tomorrow|tonight|this week)|how (?:hot|cold) is it)/i;
 const WEATHER_SHOP = /\b(deliver\w*|ship\w*|courier|orders?|parcels?|packages?|dispatch\w*|coats?|jackets?|umbrellas?|covers?|boots?|shoes?|thermometers?|clocks?|stations?)\b/i;
 /** Symptoms and what to take for them: a doctor's question, whatever "tablet" means in the catalogue. */
-const MEDICAL = /\b(?:fever|headache|head ache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold and cough|sore throat|diarrh\w*|vomit\w*|infection|blood pressure|bp (?:high|low)|diabetes|sugar level|migraine|period pain|toothache|acidity|rash)\b[^.?!]{0,60}\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|(?:should|can|do) i take|what to take|remedy|cure|treatment)\b|\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|what to take|remedy|cure|treatment)\b[^.?!]{0,40}\bfor (?:fever|headache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold|sore throat|diarrh\w*|vomiting|infection|bp|diabetes|migraine|acidity)\b/i;
+const MEDICAL = /\b(?:fever|headache|head ache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold and cough|sore throat|diarrh\w*|vomit\w*|infection|blood pressure|bp|b\.p\.|diabetes|sugar|sugar level|thyroid|cholesterol|migraine|period pain|toothache|acidity|rash)\b[^.?!]{0,60}\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|(?:should|can|do) i take|what to take|remedy|cure|treatment)\b|\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|what to take|remedy|cure|treatment)\b[^.?!]{0,40}\bfor (?:fever|headache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold|sore throat|diarrh\w*|vomiting|infection|bp|diabetes|migraine|acidity)\b/i;
+/** Which share to buy is investment advice, not a purchase ("which share should i buy tomorrow"). */
+const INVESTMENT = /\b(?:which|what|best) (?:shares?|stocks?|mutual funds?|crypto(?:currency)?|coins?|ipo)\b[^.?!]{0,30}\b(?:buy|invest|sell|hold)\b|\b(?:stock|share|intraday|trading|investment|crypto) (?:tips?|advice|recommendations?)\b|\bquick profit\b|\binvest (?:in|my money)\b/i;
 const CLAUSE_BREAK = /[?.!;\n]+|\b(?:and|also|plus)\b/i;
 const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
@@ -296,7 +309,7 @@ const WARRANTY_IN_DETAILS = /\b(?:\d+|one|two|three|five|six)[\s-]*(?:years?|yrs
 const ASPECT_ASKED = /\b(battery|backup|screen|display|sound|bass|camera|quality|build|size|fit|comfort|durability|noise|price|value|delivery|packaging|performance|charging|waterproof|mic|life)\b/;
 
 /** A question about what buyers think of a product. */
-const REVIEW_QUESTION = /\b(reviews?|people say|customers say|others say|buyers say|what do (?:people|customers|buyers|users) (?:think|say)|worth (?:it|buying))\b/i;
+const REVIEW_QUESTION = /\b(reviews?|(?:people|customers|others|buyers|users) (?:say|saying|said)|what do (?:people|customers|buyers|users) (?:think|say)|worth (?:it|buying))\b/i;
 
 /** The store's form of an order number the customer wrote ("#536365", "ord-536365"). */
 const orderIdOf = (raw: string): string => (raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`);
@@ -514,7 +527,9 @@ export class ShopBot extends ActivityHandler {
     state.lowConfidenceStreak = understood ? 0 : state.lowConfidenceStreak + 1;
 
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
-    const follow = state.lastQuery || state.lastProducts.length ? (detectFollowUp(text) ?? (text.length <= 60 ? detectBrandFollowUp(text, this.catalogueWords().brands) : null)) : null;
+    // A brand beats a refinement: "only jbl ones" narrows to JBL, not to titles with the word "jbl".
+    const pattern = state.lastQuery || state.lastProducts.length ? detectFollowUp(text) : null;
+    const follow = state.lastQuery || state.lastProducts.length ? ((!pattern || pattern.kind === 'refine') && text.length <= 60 ? (detectBrandFollowUp(text, this.catalogueWords().brands) ?? pattern) : pattern) : null;
     if (follow) {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
@@ -535,7 +550,9 @@ export class ShopBot extends ActivityHandler {
 
     // An order number (or the e-mail a guest's order look-up is waiting for) is an order question,
     // whatever the intent head made of the words around it.
-    if ((nlu.entities.orderNumbers.length > 0 && !ORDER_INTENTS.has(nlu.intent)) || (state.orderLookup && (nlu.entities.emails.length > 0 || nlu.entities.orderNumbers.length > 0))) {
+    // An e-mail given to find an order ("can u check status, my mail id is …") starts the look-up.
+    const emailForOrder = nlu.entities.emails.length > 0 && /\b(status|order|orders|track|tracking|parcel|package|shipment|delivery)\b/i.test(text);
+    if ((nlu.entities.orderNumbers.length > 0 && !ORDER_INTENTS.has(nlu.intent)) || emailForOrder || (state.orderLookup && (nlu.entities.emails.length > 0 || nlu.entities.orderNumbers.length > 0))) {
       state.lowConfidenceStreak = 0;
       return this.orderStatus(ctx, state, customerId, nlu);
     }
@@ -570,7 +587,18 @@ export class ShopBot extends ActivityHandler {
       await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.aboutMe')));
       return;
     }
-    if (HELLO_THERE.test(text) || ANYONE_THERE.test(text) || CAPABILITIES.test(text)) {
+    // Read as written too: the gloss makes "kaise ho" of a greeting into English words.
+    if (HOW_ARE_YOU.test(text) || HOW_ARE_YOU.test(said)) {
+      state.lowConfidenceStreak = 0;
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.howAmI')));
+      return;
+    }
+    if ((GOODBYE.test(text) || GOODBYE.test(said)) && said.split(/\s+/).length <= 6) {
+      state.lowConfidenceStreak = 0;
+      await this.say(ctx, 'smallTalk.goodbye');
+      return;
+    }
+    if (HELLO_THERE.test(text) || GREETING.test(said) || ANYONE_THERE.test(text) || CAPABILITIES.test(text)) {
       state.lowConfidenceStreak = 0;
       return this.greet(ctx, state, customerId);
     }
@@ -595,7 +623,8 @@ export class ShopBot extends ActivityHandler {
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
     // A problem told calmly ("package was empty inside") that nothing else answers is upsetting too.
     const budget = hasBudget(nlu);
-    const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget && !QUESTION.test(text);
+    // Asked as a question ("?" or a question word first), not "… when it came".
+    const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget && !ASKED.test(text);
     const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
     if (upset) {
       await this.say(ctx, /\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
@@ -618,6 +647,7 @@ export class ShopBot extends ActivityHandler {
     // article ("Chennai" in the delivery zones) or product ("tablet") their words meet.
     if (WEATHER.test(text) && !WEATHER_SHOP.test(text)) return this.decline(ctx, state);
     if (MEDICAL.test(text)) return this.decline(ctx, state, 'unsure.medical');
+    if (INVESTMENT.test(text)) return this.decline(ctx, state);
     // "does it have a warranty?" about the product in focus: what its own details say, then the policy.
     if (state.focusProductId && topics.includes('warranty') && (/\b(it|this|that|this one|these)\b/i.test(text) || text.split(/\s+/).length <= 5)) {
       const p = this.store.products.get(state.focusProductId);
@@ -793,8 +823,13 @@ export class ShopBot extends ActivityHandler {
     // The head's best in-scope guess is a product search and the message names a thing ("double door
     // refrigerator", "dumbbells 5kg pair"): a request for something the store may not sell, which
     // shop() answers honestly, not a refusal.
+    // A short request whose thing, as written, is a thing shops sell ("english willow cricket bat"):
+    // shop() shows it or says the store has none, never a refusal. As written: a spelling
+    // correction makes "plates" of "places" and "plant" of "plan".
+    const head = headNoun(spelled);
+    if (!understood && !budget && !POLICY_WORDS.test(text) && !ASKED.test(text) && text.split(/\s+/).length <= 6 && namesRetailThing(headNoun(text) ?? '')) return { kind: 'product' };
     const search = (nlu.top ?? []).find((t) => t.intent !== 'out_of_scope');
-    if (!understood && search && (search.intent === 'product_search' || search.intent === 'recommendation_request') && search.score >= 0.15 && !QUESTION.test(text) && headNoun(text)) return { kind: 'product' };
+    if (!understood && search && (search.intent === 'product_search' || search.intent === 'recommendation_request') && search.score >= 0.15 && !QUESTION.test(text) && head) return { kind: 'product' };
     return { kind: 'none' };
   }
 
@@ -1001,7 +1036,10 @@ export class ShopBot extends ActivityHandler {
     // it: the things themselves, as the nearest.
     // A category that holds one kind ("Smartphones") names its products; "Candles & Lights" does not.
     const oneKind = (category: string | undefined) => !/[&,]/.test((category ?? '').split('>').pop() ?? '') && categoryNames(category ?? '', head ?? '');
-    const isTheThing = (c: { productId: string }) => titleNames(byId.get(c.productId)?.title ?? '', head ?? '') || oneKind(byId.get(c.productId)?.category);
+    // A category's product whose title names the thing only after "for" ("Mini UPS for WiFi Router"
+    // filed under Routers) is for the thing.
+    const forTheThing = (title: string) => head !== null && new RegExp(`\\b${head}`, 'i').test(title) && !new RegExp(`\\b${head}`, 'i').test(ownPart(title));
+    const isTheThing = (c: { productId: string }) => titleNames(byId.get(c.productId)?.title ?? '', head ?? '') || (oneKind(byId.get(c.productId)?.category) && !forTheThing(byId.get(c.productId)?.title ?? ''));
     if (!category && head && !brand && pool.length > 0 && !pool.some(isTheThing)) {
       const things = (await this.services.recommender.recommend({ customerId, query: plural(head), filters: prices, conversationId, k: 30 })).filter((c) => !exclude?.has(c.productId));
       const named = productsOf(things.map((c) => c.productId));
@@ -1162,6 +1200,11 @@ export class ShopBot extends ActivityHandler {
     // Those whose own part names the thing first: a frother filed under "Hand Blenders", its
     // title ending "… for Coffee, Hand Blender", is not one.
     const own = strong.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
+    // The kind said before the thing ("Wet Grinder", "Smart Android LED TV") beats the word
+    // elsewhere ("Mixer Grinder with … Wet Grinding Jar").
+    const last = kinds.at(-1)?.replace(/[^a-z0-9]/g, '');
+    const adjacent = last && kinds.length === 1 ? own.filter((c) => new RegExp(`\\b${last}s?(?:[\\s-]+[a-z0-9-]+){0,3}[\\s-]+${head}`).test(titles.get(c.productId) ?? '')) : [];
+    if (adjacent.length >= 2) return adjacent;
     if (own.length >= 2) return own;
     if (strong.length >= 2) return strong;
     if (modifiers.length === 0 || named[0] === candidates[0]) return named;
@@ -1180,6 +1223,15 @@ export class ShopBot extends ActivityHandler {
     if (follow.kind === 'similar') {
       const anchor = state.focusProductId ?? state.lastProducts[0];
       const p = anchor ? this.store.products.get(anchor) : undefined;
+      // "something similar from boat?", "similar ones in white": the same kind, that brand or colour.
+      const words: string[] = (ctx.activity.text ?? '').toLowerCase().match(/[a-z0-9][a-z0-9-]*/g) ?? [];
+      const brand = words.find((w) => this.catalogueWords().brands.has(w) && !COLOURS.includes(w));
+      const colours = COLOURS.filter((c) => words.includes(c));
+      if (p && state.lastQuery && (brand || colours.length)) {
+        const last = state.lastQuery;
+        const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: colours, ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
+        return this.shop(ctx, state, customerId, `${brand ?? ''} ${colours.join(' ')} ${last.text}`.trim(), refined, { category: p.category, ...(brand ? { brand } : {}) });
+      }
       if (p) {
         const related = await this.services.recommender.related(p.id, 5);
         if (related.length > 0) return this.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
@@ -1234,7 +1286,9 @@ export class ShopBot extends ActivityHandler {
     // to show, the last request again. The new words go first: the last word stays the thing.
     const words = follow.kind === 'refine' ? follow.words : [];
     const text = `${words.join(' ')} ${last.text}`.trim();
-    const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
+    // A budget said with it ("only steel body ones, below 800") replaces the last one.
+    const maxPrice = nlu.entities.priceMax ?? last.maxPrice;
+    const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}) } };
     return this.shop(ctx, state, customerId, text, refined, { category: this.shownCategory(state) ?? last.category });
   }
 

@@ -315,5 +315,48 @@ describe('shopping conversations', () => {
     expect((await say(c, { text: 'who built this bot' })).texts.join(' ')).toMatch(/shopping assistant, a bot/);
     expect((await say(c, { text: 'wow u r really helpful yaar' })).texts.join(' ')).toMatch(/kind of you/);
     expect((await say(c, { text: 'u r really helpful 🙄 3rd time my refund failed' })).texts.join(' ')).not.toMatch(/kind of you/);
-  }, 120_000);
+    expect((await say(c, { text: 'my bp is 150/95, which tablet should i take' })).texts.join(' ')).toMatch(/medical advice/);
+    expect((await say(c, { text: 'which share should i buy tomorrow for quick profit' })).texts.join(' ')).toMatch(/can't help with that/);
+    expect((await say(c, { text: 'gd evng bot, hows ur day going' })).texts.join(' ')).toMatch(/thanks for asking/);
+    expect((await say(c, { text: 'namaskar 🙏 kaise ho' })).texts.join(' ')).toMatch(/thanks for asking/);
+    expect((await say(c, { text: 'whats ur good name?' })).texts.join(' ')).toMatch(/shopping assistant, a bot/);
+    expect((await say(c, { text: 'accha chalta hu, bye' })).texts.join(' ')).toMatch(/Thanks for stopping by/);
+    expect((await say(c, { text: 'u still there? 🤔' })).texts.join(' ')).toMatch(/What are you looking for/);
+    // A wrong item told as a story, and a parcel marked delivered that never came: sorry first.
+    expect((await say(c, { text: 'ordered a steam iron and got a hair straightener in the box. what is this' })).texts.join(' ')).toMatch(/sorry/i);
+    expect((await say(await server.customerClient(), { text: 'tracking says delivered at 3pm. i was home the whole day, nobody came' })).texts.join(' ')).toMatch(/sorry.*order number/is);
+  }, 180_000);
+
+  it('narrows what was shown by a kind, a brand or a colour, and reads "kuch sasta" and "is pe" in Hinglish', async () => {
+    const c = await server.customerClient();
+    const wet = await say(c, { text: 'wet grinder for idli dosa batter' });
+    expect(wet.cards.length).toBeGreaterThan(0);
+    for (const card of wet.cards) expect(card.title).toMatch(/wet grinder/i);
+
+    await say(c, { text: 'electric kettle' });
+    const steel = await say(c, { text: 'only steel body ones, below 800' });
+    expect(steel.cards.length).toBeGreaterThan(0);
+    for (const card of steel.cards) {
+      expect(card.title).toMatch(/kettle/i);
+      expect(card.title).toMatch(/steel/i);
+      expect(server.store.products.get(idOf(card))!.price).toBeLessThanOrEqual(800);
+    }
+
+    await say(c, { text: 'tws earbuds under 2000' });
+    const boat = await say(c, { text: 'something similar from boat?' });
+    expect(boat.cards.length).toBeGreaterThan(0);
+    for (const card of boat.cards) expect(card.title).toMatch(/^boat/i);
+
+    const fryers = await say(c, { text: 'philips air fryer' });
+    const cheaper = await say(c, { text: 'kuch sasta dikhao na' });
+    const floor = Math.min(...fryers.cards.map((card) => server.store.products.get(idOf(card))!.price));
+    expect(cheaper.cards.length).toBeGreaterThan(0);
+    for (const card of cheaper.cards) expect(server.store.products.get(idOf(card))!.price).toBeLessThan(floor);
+
+    const mouse = await say(c, { text: 'need a cordless mouse for my office pc, below 800 rs' });
+    expect(mouse.texts.join(' ')).not.toMatch(/couldn't find/);
+    for (const card of mouse.cards) expect(card.title).toMatch(/wireless.*mouse|mouse.*wireless/i);
+    expect((await say(c, { text: 'coffee mug to gift a colleague under 300' })).cards.length).toBeGreaterThan(0);
+    expect((await say(c, { text: 'ok and an egg boiler too' })).cards.some((card) => /egg boiler/i.test(card.title))).toBe(true);
+  }, 180_000);
 });

@@ -30,6 +30,10 @@ describe('chatMood', () => {
       'called your helpline 5 times today and nobody picks up',
       'money got deducted twice for the same order',
       'rs 2499 was debited but order not placed',
+      'ordered a steam iron and got a hair straightener in the box. what is this',
+      'box was already open when it came and the charger was missing',
+      'tracking says delivered at 3pm. i was home the whole day, nobody came',
+      'thanks for delivering a tv with a cracked screen. really appreciate it',
     ]) {
       expect(chatMood(text, positive).label, text).toBe('negative');
       expect(chatMood(text, neutral).label, text).toBe('negative');
@@ -52,6 +56,9 @@ describe('chatMood', () => {
     expect(complaintSignals('who will pay the return shipping').strength).toBe(0);
     expect(complaintSignals('can i pay twice for two orders').strength).toBe(0);
     expect(complaintSignals('what is your helpline number').strength).toBe(0);
+    expect(complaintSignals('wet grinder for idli dosa batter').strength).toBe(0);
+    expect(complaintSignals('is the shop open on sunday').strength).toBe(0);
+    expect(complaintSignals('i ordered a kettle and a toaster, when will they come').strength).toBe(0);
     for (const text of ['very bad quality, earphones stopped working in 2 days', 'product was used and dirty when i opened the box!!', 'nice, another delay. really professional', 'i am a regular customer and this is how you treat me'])
       expect(chatMood(text, neutral).label, text).toBe('negative');
   });
