@@ -70,6 +70,8 @@ const NOT_HEAD = new Set(
 const FOR_THE_THING = new Set(
   'wall bracket brackets desk desks table tables tabletop riser risers tray trays sticker stickers lock locks cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers'.split(' '),
 );
+/** Features that qualify the thing but never name it, said before or after it ("gaming mouse rgb"). */
+const FEATURE_WORDS = new Set('rgb wireless wired bluetooth waterproof portable rechargeable foldable cordless'.split(' '));
 /** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
 const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable)$/;
 
@@ -95,7 +97,7 @@ export function headNoun(text: string): string | null {
     if (afterTo && head !== null && !/^(?:lightning|type-c|usb|hdmi|vga|rca|aux)$/.test(w)) break;
     if (PLACEHOLDER.test(w)) placeholder = true;
     // Numbers and measures ("15.6", "750w", "2k") qualify, they do not name.
-    if (/^\d/.test(w) || ATTR_UNIT_WORD.test(w) || NOT_HEAD.has(w) || w.length < 2) continue;
+    if (/^\d/.test(w) || ATTR_UNIT_WORD.test(w) || NOT_HEAD.has(w) || FEATURE_WORDS.has(w) || w.length < 2) continue;
     head = w;
   }
   return head ? singular(head) : null;
@@ -122,8 +124,15 @@ export function titleNames(title: string, head: string): boolean {
   const words = ownPart(title).match(/[a-z][a-z0-9-]*/g) ?? [];
   // When the thing is itself such a word ("laptop bag"), the next one names it again ("Bag Sleeve Case").
   const thingFor = FOR_THE_THING.has(head) || FOR_THE_THING.has(`${head}s`);
-  return words.some((w, i) => (singular(w) === head || w === head) && (thingFor || !(words[i + 1] !== undefined && FOR_THE_THING.has(words[i + 1]!) && singular(words[i + 1]!) !== head)));
+  return words.some((w, i) => {
+    if (!(singular(w) === head || w === head) || thingFor) return singular(w) === head || w === head;
+    if (words[i + 1] !== undefined && FOR_THE_THING.has(words[i + 1]!) && singular(words[i + 1]!) !== head) return false;
+    // "Phone Charging Cable", "Phone Sponge Craft Sticker": an accessory a few words on.
+    return !words.slice(i + 2, i + 4).some((next) => ACCESSORY.has(singular(next)) && singular(next) !== head);
+  });
 }
+/** Things that are only ever for something else, even a few words after its name. */
+const ACCESSORY = new Set('cable cover case sticker stand holder mount charger adapter protector guard strap skin pouch sleeve tripod remote'.split(' '));
 
 /**
  * Whether a product's category says it is the thing: the leaf names it, alone or as the end of a

@@ -155,7 +155,7 @@ function asksForPerson(text: string): boolean {
 }
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
 /** Words before a thing's name that say nothing of its kind ("hostel ke liye kettle", "cheap and best"). */
-const NOT_A_KIND = new Set('ke ki ka liye wala wali wale mera meri mere koi aur bhi ek acha accha achha sasta saste badiya badhiya bdiya mast and or best good nice cheap great top quality branded original genuine new latest small big large medium mini'.split(' '));
+const NOT_A_KIND = new Set('mobile cell cellular ke ki ka liye wala wali wale mera meri mere koi aur bhi ek acha accha achha sasta saste badiya badhiya bdiya mast and or best good nice cheap great top quality branded original genuine new latest small big large medium mini'.split(' '));
 /** How someone of ours behaved ("the delivery boy was rude"): a person looks into it, no article answers it. */
 const CONDUCT = /\b(rude(?:ly)?|misbehav\w*|abus(?:ed|ive|ing)|harass\w*|threaten\w*|shouted at|yelled at|argued with|behaved badly|bad behaviou?r|misconduct|drunk)\b/i;
 /** Quick replies: keys of the bot catalogue's `chips` (their words are the conversation's language). */
@@ -355,7 +355,7 @@ export class ShopBot extends ActivityHandler {
   private readonly hours: BusinessHours | undefined;
   private readonly texts: Texts;
   /** The catalogue's words (see catalogueWords), read from its titles at most once a minute. */
-  private words: { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; at: number } | null = null;
+  private words: { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; categories: string[]; at: number } | null = null;
   /** The last text spelled() corrected, against which catalogue words. */
   private lastSpelled: { text: string; out: string; words: object } | null = null;
 
@@ -1004,6 +1004,19 @@ export class ShopBot extends ActivityHandler {
     };
     const head = this.thingHead(text);
     let candidates = await ask(category ? { ...prices, category } : prices);
+    // The categories that hold only the thing ("Smartphones" for "phone"), whose titles often do not
+    // name it ("Redmi 10A"): asked too, when the nearest by meaning are mostly elsewhere (keypad
+    // phones, phone cables). The scores of one query are comparable across categories.
+    // Not when a kind is asked ("button phone", "bluetooth adapter"): those categories hold other kinds.
+    if (!category && head && !brand && modifiersOf(text, head).every((m) => NOT_A_KIND.has(m) || COLOURS.includes(m) || /\d/.test(m))) {
+      const kindCategories = this.catalogueWords().categories.filter((c) => !/[&,]/.test(c.split('>').pop() ?? '') && categoryNames(c, head));
+      const shown = productsOf(candidates.map((c) => c.productId));
+      if (kindCategories.length > 0 && candidates.slice(0, 10).filter((c) => kindCategories.includes(shown.get(c.productId)?.category ?? '')).length < 5) {
+        const more = (await Promise.all(kindCategories.slice(0, 3).map((c) => ask({ ...prices, category: c })))).flat();
+        const seen = new Set(candidates.map((c) => c.productId));
+        candidates = [...candidates, ...more.filter((c) => !seen.has(c.productId) && seen.add(c.productId))].sort((a, b) => b.score - a.score);
+      }
+    }
     // Nothing in that exact category: its parent ("Kettles & Hot Water Dispensers" for "Electric
     // Kettles"), where the head noun still keeps the thing asked for.
     const parent = category?.split('>').slice(0, -1).join('>').trim();
@@ -1077,9 +1090,18 @@ export class ShopBot extends ActivityHandler {
     }
     // Things for the thing ("Laptop Desk", "RAM … for laptop") go when the thing itself is among
     // them; products whose titles do not say what they are ("Redmi 10A" for "mobile") stay.
+    // Those whose titles say nothing of the thing stay in a category where the thing is ("Redmi 10A"
+    // among Smartphones) or with another word of the request in their title ("Echo Plus" for "echo
+    // dot"), not otherwise (a plastic box among vacuum cleaners for "vacuum for sofa and car seats").
     if (head && pool.some(isTheThing)) {
       const mentions = new RegExp(`\\b${head}(?:e?s)?\\b`, 'i');
-      const things = pool.filter((c) => isTheThing(c) || !mentions.test(byId.get(c.productId)?.title ?? ''));
+      const where = new Set(pool.filter(isTheThing).map((c) => byId.get(c.productId)?.category));
+      const asked = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => w !== head && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(?:for|with|and|the|under|below|above)$/.test(w));
+      const sharesAWord = (title: string) => asked.some((w) => new RegExp(`\\b${w}`, 'i').test(title));
+      const things = pool.filter((c) => {
+        const p = byId.get(c.productId);
+        return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(p?.title ?? '')));
+      });
       if (things.length > 0) pool = things;
     }
     // One product in several colours or listings ("Fire-Boltt Ninja 3 Smartwatch … (Green)", "… (Silver)")
@@ -1191,7 +1213,8 @@ export class ShopBot extends ActivityHandler {
     const titles = new Map(candidates.map((c) => [c.productId, byId.get(c.productId)?.title.toLowerCase() ?? '']));
     const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head) || categoryNames(byId.get(c.productId)?.category ?? '', head));
     if (named.length < 2) return candidates;
-    const modifiers = modifiersOf(text, head);
+    // Words that say no kind ("good", "mobile" of "mobile phone") qualify nothing.
+    const modifiers = modifiersOf(text, head).filter((m) => !NOT_A_KIND.has(m));
     // Every qualifying word that is not a colour ("lunch" of "blue lunch bag"); colours are weighed later.
     const kinds = modifiers.filter((m) => !COLOURS.includes(m));
     // As a word: "hand" of "hand blender" is not the "Handheld" of a milk frother.
@@ -1301,7 +1324,7 @@ export class ShopBot extends ActivityHandler {
    * - kinds: what a typo may become, the names of kinds of things (category words, things shops
    *   sell) and brands.
    */
-  private catalogueWords(): { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string> } {
+  private catalogueWords(): { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; categories: string[] } {
     if (!this.words || Date.now() - this.words.at > 60_000) {
       const titles = this.store.products.titles();
       const firsts = new Map<string, number>();
@@ -1311,9 +1334,10 @@ export class ShopBot extends ActivityHandler {
       }
       const brands = new Set([...firsts].filter(([, n]) => n >= 2).map(([w]) => w));
       const kinds = new Set<string>(brands);
-      for (const { category } of this.store.products.categories()) for (const w of category.toLowerCase().match(/[a-z]{4,}/g) ?? []) kinds.add(w);
+      const categories = this.store.products.categories().filter((c) => c.inStock > 0).map((c) => c.category);
+      for (const category of categories) for (const w of category.toLowerCase().match(/[a-z]{4,}/g) ?? []) kinds.add(w);
       for (const n of RETAIL_NOUNS) kinds.add(n).add(`${n}s`).add(`${n}es`);
-      this.words = { vocabulary: vocabularyOf(titles), kinds, brands, at: Date.now() };
+      this.words = { vocabulary: vocabularyOf(titles), kinds, brands, categories, at: Date.now() };
     }
     return this.words;
   }

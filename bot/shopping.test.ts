@@ -358,5 +358,13 @@ describe('shopping conversations', () => {
     for (const card of mouse.cards) expect(card.title).toMatch(/wireless.*mouse|mouse.*wireless/i);
     expect((await say(c, { text: 'coffee mug to gift a colleague under 300' })).cards.length).toBeGreaterThan(0);
     expect((await say(c, { text: 'ok and an egg boiler too' })).cards.some((card) => /egg boiler/i.test(card.title))).toBe(true);
+
+    // Smartphones, whose titles do not say "phone", are phones; a cable or a sticker is not.
+    const phones = await say(c, { text: 'phone under 15000' });
+    expect(phones.cards.some((card) => server.store.products.get(idOf(card))!.category.endsWith('Smartphones'))).toBe(true);
+    for (const card of phones.cards) expect(card.title).not.toMatch(/cable|sticker/i);
+    // What is neither the thing nor in its category nor named by the request goes.
+    const vacuums = await say(c, { text: 'vacuum for sofa and car seats' });
+    for (const card of vacuums.cards) expect(card.title).toMatch(/vac/i);
   }, 180_000);
 });
