@@ -172,7 +172,7 @@ export function createApp(opts: AppOptions): App {
     gateway.addOutlet('messenger', messengerOutlet({ sender, threads: delivery.threads, delivery, prepare: (a) => withAbsoluteLinks(a, m.webChatUrl), log }));
     http.route(
       '/webhooks/messenger',
-      createMessengerWebhook({ ...m, log, ...(m.userLocale ? { userLocales: new MessengerUserLocales(m.graphBase, m.pageAccessToken, log) } : {}), receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, texts, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
+      createMessengerWebhook({ ...m, log, ...(m.userLocale ? { userLocales: new MessengerUserLocales(m.graphBase, m.pageAccessToken, log) } : {}), receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, texts, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => gateway.receive(msg)), log) }),
     );
   }
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });

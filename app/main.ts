@@ -164,7 +164,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   log(`[start] ShopBot listening on ${url} (demo store ${url}/, agent console ${url}/agent, insights ${url}/insights)`);
   // Messages acknowledged before the last stop whose turn never finished are answered now.
-  app.gateway.resumePending();
+  await app.gateway.resumePending();
   if (config.botFramework.enabled) log(`[start] Bot Framework endpoint ${url}/api/messages (${config.botFramework.appId ? 'authenticated' : 'no authentication: Emulator / local use only'})`);
   else if (config.botFramework.offReason) log(`[start] Bot Framework endpoint /api/messages is off: ${config.botFramework.offReason}`);
 

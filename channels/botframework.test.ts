@@ -431,7 +431,7 @@ describe('Bot Framework channel with authentication on', () => {
     store = openStore(join(dataDir, 'shop.db'));
     app = createHttpApp({ log: (l) => logs.push(l) });
     const channel = createBotFrameworkChannel({
-      gateway: { receive: (m) => (received.push(m), { seq: 0, conversationId: '', customerId: '', done: Promise.resolve() }), addOutlet: () => {} },
+      gateway: { receive: async (m) => (received.push(m), { seq: 0, conversationId: '', customerId: '', done: Promise.resolve() }), addOutlet: () => {} },
       store,
       settings: { enabled: true, appId: '00000000-0000-0000-0000-000000000001', appPassword: 'not-a-real-secret', appTenantId: '', appType: 'MultiTenant' },
       log: (l) => logs.push(l),

@@ -325,7 +325,7 @@ function onRead({ opts }: WebChat, socket: Socket): void {
 
 /** `message`: the customer's text or button value, checked, to the gateway; acknowledged with its seq. */
 function onMessage({ opts, log, tr, limiter, ipMessages, moveTabs }: WebChat, socket: Socket, s: SessionData): void {
-  socket.on('message', (data: unknown, cb: unknown) => {
+  socket.on('message', async (data: unknown, cb: unknown) => {
     const ack = ackOf(cb);
     try {
       if (!limiter.take(s.externalId) || !ipMessages.take(s.ip)) {
@@ -343,7 +343,7 @@ function onMessage({ opts, log, tr, limiter, ipMessages, moveTabs }: WebChat, so
         ack({ ok: false, code: 'too_long', message: tr(s, 'channels:web.tooLong', { max: MAX_MESSAGE_CHARS }) });
         return;
       }
-      const { seq, conversationId, customerId } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}), ...(s.locale ? { locale: s.locale } : {}) });
+      const { seq, conversationId, customerId } = await opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}), ...(s.locale ? { locale: s.locale } : {}) });
       // The guest's first message created them (or the conversation moved on). The message's echo
       // went to the room before these tabs were in it: they get it again.
       if (s.conversationId !== conversationId) moveTabs(s.externalId, conversationId, customerId, seq - 1);

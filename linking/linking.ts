@@ -266,12 +266,12 @@ export class AccountLinker {
    * The Messenger webhook's `onMessage`: linking first, then the bot. A bare referral that is not
    * ours (an ad, a plain m.me link) carries no message, so nothing reaches the bot.
    */
-  messengerInbound(receive: (m: InboundMessage) => void): (m: InboundMessage) => Promise<void> {
+  messengerInbound(receive: (m: InboundMessage) => Promise<unknown>): (m: InboundMessage) => Promise<void> {
     return async (m) => {
       const handled = this.handleMessenger(m);
       if (handled) return handled;
       if (m.text === undefined && m.value === undefined) return;
-      receive(m);
+      await receive(m);
     };
   }
 

@@ -72,7 +72,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     state: new StateRepo(db, now),
     receipts: new ReceiptRepo(sql, now),
     learned: new LearnedAnswerRepo(sql, now),
-    pendingTurns: new PendingTurnRepo(db, now),
+    pendingTurns: new PendingTurnRepo(sql, now),
     canned: new CannedReplyRepo(sql, now),
     csat: new CsatRepo(sql, now),
     unanswered: new UnansweredRepo(sql, now),
