@@ -108,17 +108,17 @@ describe('ShopBot end to end', () => {
     let at = c.events.length;
     await c.send({ value: JSON.stringify(addValue) });
     await c.waitFor((e) => e.event === 'message' && /can't reach a cart/.test(String(e.data.text)), { from: at });
-    expect(store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type)).not.toContain('add_to_cart');
+    expect((await store.events.recentForCustomer(customerId, { limit: 50 })).map((e) => e.type)).not.toContain('add_to_cart');
     // The page's cart refused: the bot says so and why.
     at = c.events.length;
     await c.send({ value: JSON.stringify({ ...addValue, result: 'refused', reason: 'only 2 per customer' }) });
     await c.waitFor((e) => e.event === 'message' && /couldn't add .* to your cart: only 2 per customer/.test(String(e.data.text)), { from: at });
-    expect(store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type)).not.toContain('add_to_cart');
+    expect((await store.events.recentForCustomer(customerId, { limit: 50 })).map((e) => e.type)).not.toContain('add_to_cart');
     // The page's cart took it: confirmed and learned from.
     at = c.events.length;
     await c.send({ value: JSON.stringify({ ...addValue, result: 'added' }) });
     await c.waitFor((e) => e.event === 'message' && /Added .* to your cart/.test(String(e.data.text)), { from: at });
-    const types = store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type);
+    const types = (await store.events.recentForCustomer(customerId, { limit: 50 })).map((e) => e.type);
     expect(types).toContain('impression');
     expect(types).toContain('click');
     expect(types).toContain('add_to_cart');

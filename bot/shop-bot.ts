@@ -911,7 +911,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     state.lastProducts = shown.map((x) => x.p.id);
-    this.services.recommender.recordEvents(shown.map(({ p }) => ({ customerId, productId: p.id, type: 'impression' as const, context: { conversationId: ctx.activity.conversation.id } })));
+    await this.services.recommender.recordEvents(shown.map(({ p }) => ({ customerId, productId: p.id, type: 'impression' as const, context: { conversationId: ctx.activity.conversation.id } })));
     await ctx.sendActivity(MessageFactory.carousel(shown.map(({ s, p }) => this.card(ctx, p, s.reason)), intro));
     await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['cheaper', 'tellFirst', 'somethingElse']), this.t(ctx, 'shop.narrowDown')));
   }
@@ -1216,7 +1216,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     state.focusProductId = p.id;
-    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
+    await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
     const L = this.locale(ctx);
     const stock = this.stockLine(ctx, p);
     const rating = p.rating !== null ? (p.ratingCount ? this.t(ctx, 'product.ratedFrom', { rating: this.texts.number(p.rating, L, 1), count: this.texts.number(p.ratingCount, L) }) : this.t(ctx, 'product.rated', { rating: this.texts.number(p.rating, L, 1) })) : '';
@@ -1308,7 +1308,7 @@ export class ShopBot extends ActivityHandler {
     if (products.length === 0) return;
     state.lastInjectedTurn = state.turn;
     const reasons = new Map(this.localReasons(ctx, suggestions).map((s) => [s.productId, s.reason]));
-    this.services.recommender.recordEvents(products.map((p) => ({ customerId, productId: p.id, type: 'impression' as const, context: { injected: true, conversationId: ctx.activity.conversation.id } })));
+    await this.services.recommender.recordEvents(products.map((p) => ({ customerId, productId: p.id, type: 'impression' as const, context: { injected: true, conversationId: ctx.activity.conversation.id } })));
     await ctx.sendActivity(MessageFactory.carousel(products.map((p) => this.card(ctx, p, reasons.get(p.id))), intro));
   }
 
@@ -1443,7 +1443,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     if (action.action === 'view') {
-      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { conversationId: ctx.activity.conversation.id } });
+      await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { conversationId: ctx.activity.conversation.id } });
       return this.describe(ctx, state, customerId, p.id);
     }
     if (action.action === 'add_to_cart') {
@@ -1451,7 +1451,7 @@ export class ShopBot extends ActivityHandler {
       // Only what the store's cart did is confirmed: the widget asked the page before telling us.
       const cart = action.cart?.result;
       if (cart === 'added') {
-        this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart', context: { conversationId: ctx.activity.conversation.id } });
+        await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart', context: { conversationId: ctx.activity.conversation.id } });
         await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['moreLikeThis', 'anythingElse']), this.t(ctx, 'cart.added', { product: shortTitle(p.title), price: this.price(ctx, p) })));
       } else if (cart === 'refused') {
         const why = action.cart?.reason;
@@ -1463,7 +1463,7 @@ export class ShopBot extends ActivityHandler {
       }
       return;
     }
-    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });
+    await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });
     const related = await this.services.recommender.related(p.id, 5);
     state.lastInjectedTurn = state.turn;
     await this.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));

@@ -182,7 +182,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hi', 'show me a usb charging cable under 500 rupees', '', '', '']);
     expect(transcript.find((m) => m.role === 'customer' && m.seq > 3 && m.text === '')?.payload).toEqual({ value: view.value });
     expect(transcript.some((m) => m.role === 'bot' && Array.isArray((m.payload as { attachments?: unknown[] } | null)?.attachments))).toBe(true);
-    expect(store.events.recentForCustomer(customerId!, { limit: 50 }).map((e) => e.type)).toEqual(expect.arrayContaining(['impression', 'click', 'add_to_cart']));
+    expect((await store.events.recentForCustomer(customerId!, { limit: 50 })).map((e) => e.type)).toEqual(expect.arrayContaining(['impression', 'click', 'add_to_cart']));
   });
 
   it('posts normal-mode replies to the connector, and keeps one store conversation per Bot Framework user', async () => {

@@ -70,17 +70,17 @@ describe('CustomerRepo', () => {
     expect(store.customers.findByIdentity('messenger', 'psid-c1')).toBeUndefined();
   });
 
-  it('merges a guest into a known customer, moving identities, conversations, messages and events', () => {
+  it('merges a guest into a known customer, moving identities, conversations, messages and events', async () => {
     const guest = store.customers.resolveOrCreate('messenger', 'psid-new').customer;
     const conv = store.conversations.create({ customerId: guest.id, channel: 'messenger' });
     store.conversations.appendMessage(conv.id, { role: 'customer', text: 'hi' });
-    store.events.record({ customerId: guest.id, productId: 'P1', type: 'view' });
+    await store.events.record({ customerId: guest.id, productId: 'P1', type: 'view' });
     const moved = store.customers.mergeCustomers('C2', guest.id);
     expect(moved).toMatchObject({ identities: 1, conversations: 1, messages: 1, events: 1, orders: 0 });
     expect(store.customers.get(guest.id)).toBeUndefined();
     expect(store.customers.resolveOrCreate('messenger', 'psid-new')).toMatchObject({ customer: { id: 'C2' }, created: false });
     expect(store.conversations.get(conv.id)?.customerId).toBe('C2');
-    expect(store.events.recentForCustomer('C2').some((e) => e.productId === 'P1')).toBe(true);
+    expect((await store.events.recentForCustomer('C2')).some((e) => e.productId === 'P1')).toBe(true);
     expect(isStoreError(errorOf(() => store.customers.mergeCustomers('C2', 'C2')), 'invalid_input')).toBe(true);
     expect(errorOf(() => store.customers.mergeCustomers('C2', 'ghost')).code).toBe('not_found');
   });

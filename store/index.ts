@@ -68,7 +68,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     conversations: new ConversationRepo(db, now),
     tickets: new TicketRepo(db, now),
     agents: new AgentRepo(db, now),
-    events: new EventRepo(db, now),
+    events: new EventRepo(sql, now),
     state: new StateRepo(db, now),
     receipts: new ReceiptRepo(sql, now),
     learned: new LearnedAnswerRepo(sql, now),
