@@ -231,7 +231,7 @@ describe('order events on the real server', () => {
       const body = { object: 'page', entry: [{ id: 'page', time: ts, messaging: [{ sender: { id: psid }, recipient: { id: 'page' }, timestamp: ts, message: { mid: `m_${randomUUID()}`, text: 'hello' } }] }] };
       expect((await postSignedWebhook(server.running.url, body, APP_SECRET)).status).toBe(200);
       await until(() => sent().some((b) => b.message?.text), "the bot's answer on Messenger", 60_000);
-      customerId = server.store.customers.findByIdentity('messenger', psid)!.id;
+      customerId = (await server.store.customers.findByIdentity('messenger', psid))!.id;
       order = await orderFor(customerId);
       const r = await postEvent(order, { eventId: `evt-m-ship-${order}`, type: 'shipped', tracking: 'RM123456785GB', carrier: 'Royal Mail' });
       expect(r.json).toMatchObject({ notification: { outcome: 'sent', channel: 'messenger', reason: null } });

@@ -604,7 +604,7 @@ export class ShopBot extends ActivityHandler {
     const parts = topics.length > 0 && !orderAction ? this.productAndPolicy(text) : null;
     if (topics.length > 0 && !orderAction && (parts || !this.productRequestWithBudget(text, nlu))) {
       // An answer the store's people approved for this very question still comes first.
-      const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId) }).catch(() => null);
+      const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: await this.facts(customerId) }).catch(() => null);
       if (taught?.confident && taught.source?.kind === 'learned') {
         state.lowConfidenceStreak = 0;
         return this.answerFromKnowledge(ctx, taught);
@@ -630,7 +630,7 @@ export class ShopBot extends ActivityHandler {
     // The weaker article match is asked for at most once a turn, by whichever step needs it first.
     let lenient: Promise<FaqAnswer | null> | undefined;
     const lenientArticle = async () => {
-      const a = await (lenient ??= this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId), lenient: true }).catch(() => null));
+      const a = await (lenient ??= this.services.faq.answer(text, { vector: nlu.vector, facts: await this.facts(customerId), lenient: true }).catch(() => null));
       return a?.confident && a.source?.kind === 'article' ? a : null;
     };
     const evidence = await this.evidence(text, nlu, customerId, understood, lenientArticle);
@@ -737,7 +737,7 @@ export class ShopBot extends ActivityHandler {
       try {
         // No intent hint: a shopping or order intent would pull past answers of that intent ahead
         // of the article that answers the words.
-        answer = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId) });
+        answer = await this.services.faq.answer(text, { vector: nlu.vector, facts: await this.facts(customerId) });
       } catch (err) {
         this.log(`[bot] knowledge look-up failed: ${(err as Error).message}`);
       }
@@ -896,7 +896,7 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async greet(ctx: TurnContext, state: DialogState, customerId: string): Promise<void> {
-    const customer = this.store.customers.get(customerId);
+    const customer = await this.store.customers.get(customerId);
     const name = customer && customer.name !== 'Guest' ? customer.name.split(' ')[0] : '';
     await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), name ? this.t(ctx, 'smallTalk.greetName', { name }) : this.t(ctx, 'smallTalk.greet')));
     void state;
@@ -1354,7 +1354,7 @@ export class ShopBot extends ActivityHandler {
     }
     lookup.attempts++;
     const order = this.store.orders.get(lookup.orderId);
-    const owner = order ? this.store.customers.get(order.customerId) : undefined;
+    const owner = order ? await this.store.customers.get(order.customerId) : undefined;
     if (!order || !owner?.email || owner.email.trim().toLowerCase() !== lookup.email.trim().toLowerCase()) {
       const tooMany = lookup.attempts >= 3;
       state.orderLookup = tooMany ? undefined : { attempts: lookup.attempts };
@@ -1417,14 +1417,14 @@ export class ShopBot extends ActivityHandler {
     await dc.beginDialog(ORDER_CHANGE_DIALOG, options);
   }
 
-  private facts(customerId: string): CustomerFacts {
-    const c = this.store.customers.get(customerId);
+  private async facts(customerId: string): Promise<CustomerFacts> {
+    const c = await this.store.customers.get(customerId);
     const latest = this.store.orders.listForCustomer(customerId, { limit: 1 })[0];
     return { ...(c?.name && c.name !== 'Guest' ? { name: c.name } : {}), ...(c?.email ? { email: c.email } : {}), ...(latest ? { orderNumber: latest.id } : {}) };
   }
 
   private async faq(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
-    const result = await this.services.faq.answer(text, { intent: nlu.intent, vector: nlu.vector, facts: this.facts(customerId) });
+    const result = await this.services.faq.answer(text, { intent: nlu.intent, vector: nlu.vector, facts: await this.facts(customerId) });
     if (result.confident) {
       await this.answerFromKnowledge(ctx, result);
       await this.maybeInject(ctx, state, customerId, null, this.t(ctx, 'shop.whileHere'));

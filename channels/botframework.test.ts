@@ -345,7 +345,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     const texts = hi.messages.map((m) => String(m.text)).join('\n');
     expect(texts).toMatch(/^Hi/);
     expect(texts).not.toMatch(/[<>]/);
-    const customer = store.customers.get(identityOwner(user)!)!;
+    const customer = (await store.customers.get(identityOwner(user)!))!;
     expect(customer.name).toBe('img src=x onerror=alert(1)');
     const ref = store.state.get<{ user: { name?: string } }>(`botframework:ref:emulator:${user}`)?.value;
     expect(ref?.user.name).toBe('img src=x onerror=alert(1)');
@@ -353,7 +353,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     const other = `user-${randomUUID()}`;
     const named = await ask(other, `conv-${randomUUID()}`, { text: 'hi', from: { id: other, name: '  Ann\u0000a \n\t \u202eSmith\u200b ', role: 'user' } });
     expect(named.messages[0]!.text).toMatch(/^Hi Anna!/);
-    expect(store.customers.get(identityOwner(other)!)!.name).toBe('Anna Smith');
+    expect((await store.customers.get(identityOwner(other)!))!.name).toBe('Anna Smith');
   });
 
   it('ignores non-message activities and refuses malformed, oversized and incomplete requests without going down', async () => {

@@ -91,8 +91,8 @@ export class Gateway implements GatewayPort {
   }
 
   /** The customer behind a channel identity, created on first contact. */
-  resolveCustomer(channel: ChannelId, externalId: string, name?: string): Customer {
-    return this.store.customers.resolveOrCreate(channel, externalId, { name: name?.slice(0, 100) || 'Guest' }).customer;
+  async resolveCustomer(channel: ChannelId, externalId: string, name?: string): Promise<Customer> {
+    return (await this.store.customers.resolveOrCreate(channel, externalId, { name: name?.slice(0, 100) || 'Guest' })).customer;
   }
 
   /** The customer's open live conversation on any channel (one history across channels). */
@@ -130,7 +130,7 @@ export class Gateway implements GatewayPort {
   }
 
   private async take(m: InboundMessage): Promise<Received> {
-    const customer = this.resolveCustomer(m.channel, m.externalId, m.name);
+    const customer = await this.resolveCustomer(m.channel, m.externalId, m.name);
     const conversation = this.liveConversation(customer.id, m.channel);
     const known = this.route(conversation.id);
     // The conversation keeps its locale until a channel names another (Messenger names none).
@@ -166,7 +166,7 @@ export class Gateway implements GatewayPort {
       try {
         const stored = this.store.conversations.getMessage(p.messageId);
         const conversation = this.store.conversations.get(p.conversationId);
-        const customer = conversation?.customerId ? this.store.customers.get(conversation.customerId) : undefined;
+        const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
         if (!stored || !conversation || !customer) {
           await this.store.pendingTurns.done(p.messageId);
           continue;

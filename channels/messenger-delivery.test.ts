@@ -25,9 +25,9 @@ type Sent = { messaging_type?: string; tag?: string; sender_action?: string; mes
 const sentTo = (graph: FakeGraph, psid: string): Sent[] => graph.received.filter((r) => (r.body.recipient as { id?: string } | undefined)?.id === psid).map((r) => r.body as Sent);
 const withText = (graph: FakeGraph, psid: string, text: string) => sentTo(graph, psid).filter((b) => b.message?.text === text);
 
-async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -71,7 +71,7 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     const body = { object: 'page', entry: [{ id: 'page', time: ts, messaging: [{ sender: { id: psid }, recipient: { id: 'page' }, timestamp: ts, message: { mid: `m_${randomUUID()}`, text: 'hello?' } }] }] };
     expect((await postSignedWebhook(base, body, SECRET)).status).toBe(200);
     await until(() => desk.threads.lastInbound(psid) === ts, 'the last inbound time');
-    const customer = db.store.customers.resolveOrCreate('messenger', psid, { name: 'Meera' }).customer;
+    const customer = (await db.store.customers.resolveOrCreate('messenger', psid, { name: 'Meera' })).customer;
     const conversation = db.store.conversations.create({ customerId: customer.id, channel: 'messenger' });
     return { psid, conversation };
   }
@@ -223,12 +223,12 @@ describe('Messenger agent replies through the real server: the agent sees each m
     clients.push(agent);
     await agent.waitFor((e) => e.event === 'queue');
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'I need to talk to a human agent' } })).status).toBe(200);
-    await until(() => {
-      const customer = server.store.customers.findByIdentity('messenger', psid);
+    await until(async () => {
+      const customer = await server.store.customers.findByIdentity('messenger', psid);
       const conversation = customer && server.store.conversations.listForCustomer(customer.id, 5)[0];
       return !!conversation && server.store.tickets.openForConversation(conversation.id)?.status === 'pending';
     }, 'the ticket', 30_000);
-    const customer = server.store.customers.findByIdentity('messenger', psid)!;
+    const customer = (await server.store.customers.findByIdentity('messenger', psid))!;
     ticketId = server.store.tickets.openForConversation(server.store.conversations.listForCustomer(customer.id, 5)[0]!.id)!.id;
     expect((await agent.emit('accept', { ticketId })).ok).toBe(true);
   });

@@ -530,7 +530,7 @@ export function messengerNotices(opts: MessengerNoticeOptions): (m: MessengerInb
   return async (m) => {
     const u = m.unreadable;
     if (!u) return;
-    const customer = gateway.resolveCustomer('messenger', m.externalId);
+    const customer = await gateway.resolveCustomer('messenger', m.externalId);
     const conversation = gateway.liveConversation(customer.id, 'messenger');
     const known = gateway.route(conversation.id);
     if (known?.channel !== 'messenger' || known.externalId !== m.externalId) gateway.reroute(conversation.id, { channel: 'messenger', externalId: m.externalId });

@@ -176,7 +176,7 @@ describe('saved replies and CSAT through the real server', () => {
 
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'I need to talk to a human agent' } })).status).toBe(200);
     await until(() => sent().some((m) => /queue/.test(m.text ?? '')), 'the queue notice');
-    const customer = server.store.customers.findByIdentity('messenger', psid)!;
+    const customer = (await server.store.customers.findByIdentity('messenger', psid))!;
     const conversationId = server.store.conversations.listForCustomer(customer.id, 5)[0]!.id;
     const ticket = server.store.tickets.openForConversation(conversationId)!;
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);

@@ -177,7 +177,7 @@ export class CsatService {
     if (payload) {
       this.store.state.delete(key);
       const ticket = this.store.tickets.get(payload.ticketId);
-      const customer = this.store.customers.findByIdentity('messenger', m.externalId);
+      const customer = await this.store.customers.findByIdentity('messenger', m.externalId);
       // Only the customer of that chat answers for it.
       if (!ticket || !customer || ticket.customerId !== customer.id) return true;
       const locale = this.localeOf(ticket.conversationId);

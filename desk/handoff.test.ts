@@ -119,7 +119,7 @@ describe('HandoffService queue updates', () => {
     expect(sent).toEqual([]); // no other waiting customer hears about it
     expect(since(agent, 0, 'queue_add')).toHaveLength(N);
     expect(agent.events.slice(from).map((e) => e.event)).toEqual(['queue_update']);
-    expect(agent.events[from]!.data).toMatchObject({ ticketId: ticket.id, conversationId: convs[50], lastMessage: 'is anyone there?', sentiment: 'negative', customerName: store.customers.get('C2')!.name, position: 51 });
+    expect(agent.events[from]!.data).toMatchObject({ ticketId: ticket.id, conversationId: convs[50], lastMessage: 'is anyone there?', sentiment: 'negative', customerName: (await store.customers.get('C2'))!.name, position: 51 });
 
     // A burst from one customer is coalesced: one row update per ticket per flush window.
     const burst = agent.events.length;

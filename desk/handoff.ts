@@ -311,7 +311,7 @@ export class HandoffService implements HandoffDesk {
   async conversationView(conversationId: string, ticket: Ticket) {
     const conversation = this.store.conversations.get(conversationId);
     const transcript = this.store.conversations.transcript(conversationId, { limit: 500 });
-    const customer = conversation?.customerId ? this.store.customers.get(conversation.customerId) : undefined;
+    const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
     const orders = customer ? this.store.orders.listForCustomer(customer.id, { limit: 10 }) : [];
     // The question to suggest an answer for: not the request for a person itself.
     const lastQuestion = [...transcript].reverse().find((m) => m.role === 'customer' && m.text.trim().length > 0 && m.intent !== 'contact_human_agent' && !/\b(human|person|agent|someone)\b/i.test(m.text));
@@ -344,7 +344,7 @@ export class HandoffService implements HandoffDesk {
       conversationId,
       summary: summarizeChat(transcript, ticket.reason),
       transcript: transcript.map(agentView),
-      customer: customer ? { id: customer.id, name: customer.name, email: customer.email, country: customer.country, identities: this.store.customers.identities(customer.id).map((i) => i.channel) } : null,
+      customer: customer ? { id: customer.id, name: customer.name, email: customer.email, country: customer.country, identities: (await this.store.customers.identities(customer.id)).map((i) => i.channel) } : null,
       orders: orders.map((o) => ({ id: o.id, status: o.status, createdAt: o.createdAt, total: o.total, items: o.lines.map((l) => `${l.qty} x ${l.productTitle ?? l.productId}`) })),
       suggestedAnswers: suggestions,
       recommendedProducts: products,
@@ -496,7 +496,7 @@ export class HandoffService implements HandoffDesk {
       await this.store.teams.stampTicket(t.id);
       this.store.tickets.resolve(t.id, summary);
       // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
-      const draft = this.opts.learned?.draft(t, transcript) ?? null;
+      const draft = (await this.opts.learned?.draft(t, transcript)) ?? null;
       await this.finish(socket, t, this.say(t.conversationId, 'resolved', { agent: agent.name }), 'resolved');
       // How did it go? (a rating from 1 to 5 and an optional comment; desk/csat.ts)
       await this.opts.csat?.ask(t, agent).catch((err: unknown) => this.log(`[handoff] asking for a rating failed: ${(err as Error).message}`));
@@ -516,10 +516,10 @@ export class HandoffService implements HandoffDesk {
   }
 
   /** What a saved reply's placeholders are filled from: the chat's customer and their latest order. */
-  private fillContext(t: Ticket, agent: Agent): FillContext {
+  private async fillContext(t: Ticket, agent: Agent): Promise<FillContext> {
     const conversation = this.store.conversations.get(t.conversationId);
     const customerId = conversation?.customerId ?? t.customerId;
-    const customer = customerId ? this.store.customers.get(customerId) : undefined;
+    const customer = customerId ? await this.store.customers.get(customerId) : undefined;
     const order = customer ? this.store.orders.listForCustomer(customer.id, { limit: 1 })[0] : undefined;
     return { customer: customer ?? null, order: order ?? null, agent, ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}) };
   }

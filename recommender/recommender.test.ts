@@ -164,8 +164,8 @@ describe('Recommender on the SQLite store with the real encoder', () => {
   });
 
   it('cross-channel: web and Messenger identities resolve to one customer and get the identical list', async () => {
-    const webCustomer = t.store.customers.findByIdentity('web', 'web-anu')!.id;
-    const fbCustomer = t.store.customers.findByIdentity('messenger', 'psid-anu')!.id;
+    const webCustomer = (await t.store.customers.findByIdentity('web', 'web-anu'))!.id;
+    const fbCustomer = (await t.store.customers.findByIdentity('messenger', 'psid-anu'))!.id;
     expect(webCustomer).toBe(fbCustomer);
     const enc = await testEncoder();
     const qv = await enc.embed('headphones');

@@ -33,7 +33,7 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   /** A brand-new guest, as the bot creates one for a first web visit. */
-  const guest = (id: string) => t.store.customers.resolveOrCreate('web', `visitor-${id}`).customer.id;
+  const guest = async (id: string) => (await t.store.customers.resolveOrCreate('web', `visitor-${id}`)).customer.id;
 
   /** What the bot sends today for "recommend something": the words and NLU's vector of them. */
   const asked = async (customerId: string, text: string, extra: object = {}) =>
@@ -47,8 +47,8 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('a new guest gets the cold-start list, the same with or without the words, and the same as any other guest', async () => {
-    const a = guest('cold-a');
-    const b = guest('cold-b');
+    const a = await guest('cold-a');
+    const b = await guest('cold-b');
     const plain = await rec.recommend({ customerId: a, k: 5 });
     expect(rec.lastDebug.coldStart).toBe(true);
     for (const r of plain) expect(r.reason).toMatch(/^popular in /);
@@ -58,7 +58,7 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('three headphone views and add-to-carts in this conversation: "recommend something" gives headphone-related items at once, not the cold-start list, and never the cart', async () => {
-    const customerId = guest('audio');
+    const customerId = await guest('audio');
     const conversationId = 'conv-audio-1';
     const coldStart = ids(await asked(customerId, 'recommend something', { session: { id: conversationId } }));
     for (const productId of HEADPHONES) {
@@ -94,7 +94,7 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('cart items stay out of content-free suggestions after the 24 h "recently seen" window, until they are bought', async () => {
-    const customerId = guest('cart');
+    const customerId = await guest('cart');
     await rec.recordEvent({ customerId, productId: 'P-EAR-JBL', type: 'view' });
     await rec.recordEvent({ customerId, productId: 'P-EAR-JBL', type: 'add_to_cart' });
     await rec.recordEvent({ customerId, productId: 'P-EAR-REALME', type: 'view' });
@@ -129,7 +129,7 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('untagged events (a bot that does not pass the conversation id) form the session by time: the latest run without a 30-minute gap', async () => {
-    const customerId = guest('untagged');
+    const customerId = await guest('untagged');
     await rec.recordEvent({ customerId, productId: 'P-MUG-BLUE', type: 'view' });
     clock.advance(2 * 3_600_000);
     await rec.recordEvent({ customerId, productId: 'P-HP-SONY', type: 'view' });
@@ -143,7 +143,7 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('session tags are stored with the event (context.conversationId) and read back after a restart', async () => {
-    const customerId = guest('restart');
+    const customerId = await guest('restart');
     await rec.recordEvents(HEADPHONES.map((productId) => ({ customerId, productId, type: 'view' as const, session: 'conv-restart' })));
     const stored = await t.store.events.recentForCustomer(customerId, { limit: 5 });
     expect(stored.map((e) => e.context)).toEqual(HEADPHONES.map(() => ({ conversationId: 'conv-restart' })));

@@ -93,7 +93,7 @@ export class StoreEvents implements EventSource {
 export class StoreIdentities implements IdentitySource {
   constructor(private readonly store: Pick<Store, 'customers'>) {}
 
-  customerFor(channel: string, externalId: string): string | undefined {
-    return this.store.customers.findByIdentity(channel, externalId)?.id;
+  async customerFor(channel: string, externalId: string): Promise<string | undefined> {
+    return (await this.store.customers.findByIdentity(channel, externalId))?.id;
   }
 }

@@ -56,7 +56,7 @@ export interface EventSource {
 
 /** Resolves a channel identity (web visitor id, Messenger PSID) to the one customer behind it. */
 export interface IdentitySource {
-  customerFor(channel: string, externalId: string): string | undefined;
+  customerFor(channel: string, externalId: string): string | undefined | Promise<string | undefined>;
 }
 
 /** Filters from NLU entities ("under 500", "in headphones"). */

@@ -38,8 +38,8 @@ describe('hostile and multilingual text', () => {
     await seed(ctx.db, fixtures, { silent: true, agentPassword: 'x' });
     const conv = store.conversations.create({ customerId: 'C1', channel: 'web' });
     for (const s of HOSTILE) {
-      const c = store.customers.create({ name: s, email: null });
-      expect(store.customers.get(c.id)!.name).toBe(s);
+      const c = await store.customers.create({ name: s, email: null });
+      expect((await store.customers.get(c.id))!.name).toBe(s);
       const m = store.conversations.appendMessage(conv.id, { role: 'customer', text: s, payload: { echo: s } });
       expect(m.text).toBe(s);
       const back = store.conversations.transcript(conv.id, { afterId: m.id - 1, limit: 1 })[0]!;
@@ -50,9 +50,9 @@ describe('hostile and multilingual text', () => {
       store.state.put(`k:${s}`, { s });
       expect(store.state.get(`k:${s}`)!.value).toEqual({ s });
       expect(() => store.products.search(s, { category: s })).not.toThrow();
-      store.customers.linkIdentity('C2', 'web', s.trim() === '' ? `blank${s.length}` : s);
+      await store.customers.linkIdentity('C2', 'web', s.trim() === '' ? `blank${s.length}` : s);
     }
-    expect(store.customers.findByIdentity('web', "'; DROP TABLE products; --")?.id).toBe('C2');
+    expect((await store.customers.findByIdentity('web', "'; DROP TABLE products; --"))?.id).toBe('C2');
     expect(snapshotCounts(ctx.db).products).toBe(3);
     expect(ctx.db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
@@ -100,7 +100,7 @@ describe('hostile and multilingual text', () => {
     const r = await seed(ctx.db, fixtures, { silent: true, agentPassword: 'x' });
     expect(r.rejected).toEqual([]);
     expect(store.products.get('PS')!.title).toBe('Mug \uFFFD');
-    expect(store.customers.get('CS')!.name).toBe('\uFFFDName');
+    expect((await store.customers.get('CS'))!.name).toBe('\uFFFDName');
     expect((await store.reviews.get('RS'))!.text).toBe('tail \uFFFD');
     expect(store.conversations.transcript('TS')[0]!.text).toBe('x\uFFFD');
     // and a second seed sees no difference

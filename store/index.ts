@@ -62,7 +62,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     db,
     sql,
     products: new ProductRepo(db),
-    customers: new CustomerRepo(db, now),
+    customers: new CustomerRepo(sql, now),
     orders: new OrderRepo(db, now),
     reviews: new ReviewRepo(sql, now),
     conversations: new ConversationRepo(db, now),

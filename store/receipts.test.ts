@@ -124,18 +124,18 @@ describe('ReceiptRepo on a SQLite file', () => {
 });
 
 describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', () => {
-  const setup = () => {
+  const setup = async () => {
     const c = clock();
     ctx = tempStore(c.now);
     const { store, db } = ctx;
-    const customer = store.customers.resolveOrCreate('messenger', '4242', { name: 'Asha' }).customer;
+    const customer = (await store.customers.resolveOrCreate('messenger', '4242', { name: 'Asha' })).customer;
     const conv = store.conversations.create({ customerId: customer.id, channel: 'messenger' });
     const say = (role: 'customer' | 'agent' | 'bot', text: string) => store.conversations.appendMessage(conv.id, { role, text });
     return { c, store, db, conv, say, threads: new MessengerThreadRepo(db), deliveries: new DeliveryRepo(db, c.now), marks: new ReadMarkRepo(db, c.now) };
   };
 
-  it('keeps the latest inbound time per PSID, never an older one', () => {
-    const { threads } = setup();
+  it('keeps the latest inbound time per PSID, never an older one', async () => {
+    const { threads } = await setup();
     expect(threads.lastInbound('4242')).toBeNull();
     threads.touch('4242', 2_000);
     threads.touch('4242', 1_000);
@@ -146,8 +146,8 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     expect(() => threads.touch('1', Number.NaN)).toThrow(/inbound time/);
   });
 
-  it('moves a delivery forward only: sending -> sent -> delivered -> read; failed is final', () => {
-    const { c, say, deliveries } = setup();
+  it('moves a delivery forward only: sending -> sent -> delivered -> read; failed is final', async () => {
+    const { c, say, deliveries } = await setup();
     const m1 = say('agent', 'Hello');
     const started = deliveries.start(m1.id, 'messenger', '4242');
     expect(started).toMatchObject({ messageId: m1.id, seq: m1.seq, status: 'sending', recipient: '4242', attempts: 0 });
@@ -173,8 +173,8 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     expect(() => deliveries.start(999_999, 'web')).toThrow(/not found/);
   });
 
-  it('applies read marks up to a seq, and Messenger watermarks and mids to what was sent before them', () => {
-    const { c, say, deliveries } = setup();
+  it('applies read marks up to a seq, and Messenger watermarks and mids to what was sent before them', async () => {
+    const { c, say, deliveries } = await setup();
     const a = say('agent', 'one');
     const b = say('agent', 'two');
     const late = say('agent', 'three');
@@ -193,8 +193,8 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     expect(deliveries.upTo(a.conversationId, late.seq, 'read').map((d) => d.seq)).toEqual([late.seq]);
   });
 
-  it("keeps each side's read mark per conversation, only moving forward", () => {
-    const { conv, marks } = setup();
+  it("keeps each side's read mark per conversation, only moving forward", async () => {
+    const { conv, marks } = await setup();
     expect(marks.get(conv.id, 'agent')).toBe(0);
     expect(marks.mark(conv.id, 'agent', 3)).toBe(true);
     expect(marks.mark(conv.id, 'agent', 2)).toBe(false);

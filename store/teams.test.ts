@@ -146,7 +146,7 @@ describe('VIP customers', () => {
   it('are set by id or e-mail, listed, and shown in the agents\' queue', async () => {
     expect(await store.vip.isVip('C1')).toBe(false);
     expect(await store.vip.set('C1', true)).toBe('C1');
-    expect(await store.vip.set(store.customers.get('C2')!.email!.toUpperCase(), true)).toBe('C2');
+    expect(await store.vip.set((await store.customers.get('C2'))!.email!.toUpperCase(), true)).toBe('C2');
     expect((await store.vip.list()).map((c) => c.id).sort()).toEqual(['C1', 'C2']);
     await store.vip.set('C2', false);
     expect(await store.vip.isVip('C2')).toBe(false);

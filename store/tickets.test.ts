@@ -106,8 +106,8 @@ describe('TicketRepo', () => {
     const entries = store.tickets.queueEntries();
     expect(entries.map((e) => [e.id, e.position, e.waitMs, e.customerName, e.lastMessage])).toEqual([
       [c.id, 1, 4_000, null, null],
-      [a.id, 2, 6_000, store.customers.get('C1')!.name, { text: 'where is my refund?', sentiment: 'negative' }],
-      [b.id, 3, 5_000, store.customers.get('C2')!.name, null],
+      [a.id, 2, 6_000, (await store.customers.get('C1'))!.name, { text: 'where is my refund?', sentiment: 'negative' }],
+      [b.id, 3, 5_000, (await store.customers.get('C2'))!.name, null],
     ]);
     expect(store.tickets.queueEntries({ limit: 1 }).map((e) => e.id)).toEqual([c.id]);
 

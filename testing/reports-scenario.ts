@@ -215,7 +215,7 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
   const convs = new Set<string>();
   for (const v of VISITS) {
     if (!customers.has(v.customer)) {
-      store.customers.create({ id: v.customer, name: `Report customer ${v.customer}`, createdAt: '2026-01-01T00:00:00.000Z' });
+      await store.customers.create({ id: v.customer, name: `Report customer ${v.customer}`, createdAt: '2026-01-01T00:00:00.000Z' });
       customers.add(v.customer);
     }
     if (!convs.has(v.conv)) {
