@@ -135,7 +135,7 @@ describe('order events on the real server', () => {
     const r = await postEvent(webOrder, { eventId: `evt-ship-${webOrder}`, type: 'shipped', tracking: '1Z999AA10123456784', carrier: 'UPS', note: 'left the Pune warehouse' });
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({ orderId: webOrder, type: 'shipped', duplicate: false, applied: true, order: { status: 'shipped', tracking: '1Z999AA10123456784', carrier: 'UPS' }, notification: { outcome: 'sent', channel: 'web', reason: null } });
-    expect(server.store.orders.get(webOrder)).toMatchObject({ status: 'shipped', tracking: '1Z999AA10123456784', carrier: 'UPS' });
+    expect(await server.store.orders.get(webOrder)).toMatchObject({ status: 'shipped', tracking: '1Z999AA10123456784', carrier: 'UPS' });
     const msg = await web.tab.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && String(e.data.text).includes(webOrder), { from });
     expect(msg.data.text).toBe(`Good news: your order ${webOrder} has shipped with UPS. Tracking number: 1Z999AA10123456784 (https://www.ups.com/track?tracknum=1Z999AA10123456784). ${OPT_OUT_HINT}`);
     // The note is for the store's records only.

@@ -201,10 +201,10 @@ describe('ShopBot end to end', () => {
     const c = await customerClient({ token: signer.sign(mine.web, 3600) });
     let from = await ask(c, `please cancel my order ${mine.orderId}`);
     expect(botTexts(c, from).join(' ')).toMatch(/Do you want me to cancel/);
-    expect(store.orders.get(mine.orderId)!.status).toBe('processing');
+    expect((await store.orders.get(mine.orderId))!.status).toBe('processing');
     from = await ask(c, 'yes');
     expect(botTexts(c, from).join(' ')).toMatch(/is cancelled/);
-    expect(store.orders.get(mine.orderId)!.status).toBe('cancelled');
+    expect((await store.orders.get(mine.orderId))!.status).toBe('cancelled');
   });
 
   it('keeps customers apart: a forged token starts a new guest who never sees another chat', async () => {

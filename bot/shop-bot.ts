@@ -1312,8 +1312,8 @@ export class ShopBot extends ActivityHandler {
     await ctx.sendActivity(MessageFactory.carousel(products.map((p) => this.card(ctx, p, reasons.get(p.id))), intro));
   }
 
-  private ownOrder(customerId: string, nlu: Understanding, filter: (o: Order) => boolean): { order?: Order; foreign: boolean } {
-    const mine = this.store.orders.listForCustomer(customerId, { limit: 50 });
+  private async ownOrder(customerId: string, nlu: Understanding, filter: (o: Order) => boolean): Promise<{ order?: Order; foreign: boolean }> {
+    const mine = await this.store.orders.listForCustomer(customerId, { limit: 50 });
     for (const raw of nlu.entities.orderNumbers) {
       const id = orderIdOf(raw);
       const found = mine.find((o) => o.id === id);
@@ -1325,9 +1325,9 @@ export class ShopBot extends ActivityHandler {
 
   private async orderStatus(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding): Promise<void> {
     // No orders on this account (a guest): check number and e-mail together.
-    if (this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) return this.guestOrder(ctx, state, nlu);
+    if ((await this.store.orders.listForCustomer(customerId, { limit: 1 })).length === 0) return this.guestOrder(ctx, state, nlu);
     state.orderLookup = undefined;
-    const { order, foreign } = this.ownOrder(customerId, nlu, () => true);
+    const { order, foreign } = await this.ownOrder(customerId, nlu, () => true);
     if (foreign || !order) {
       await this.say(ctx, 'order.notOnAccount');
       return;
@@ -1353,7 +1353,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     lookup.attempts++;
-    const order = this.store.orders.get(lookup.orderId);
+    const order = await this.store.orders.get(lookup.orderId);
     const owner = order ? await this.store.customers.get(order.customerId) : undefined;
     if (!order || !owner?.email || owner.email.trim().toLowerCase() !== lookup.email.trim().toLowerCase()) {
       const tooMany = lookup.attempts >= 3;
@@ -1378,13 +1378,13 @@ export class ShopBot extends ActivityHandler {
   private async startOrderChange(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding, kind: 'cancel' | 'return' | 'address'): Promise<void> {
     // Nothing on this account to change (a guest): how it works, from the help articles, or the
     // order look-up by number and e-mail.
-    if (nlu.entities.orderNumbers.length === 0 && this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) {
+    if (nlu.entities.orderNumbers.length === 0 && (await this.store.orders.listForCustomer(customerId, { limit: 1 })).length === 0) {
       const how = await this.services.faq.answer(kind === 'cancel' ? 'how do i cancel an order' : kind === 'return' ? 'how do i return an item' : 'can i change the delivery address', { facts: {} }).catch(() => null);
       if (how?.confident && how.source?.kind === 'article') return this.answerFromKnowledge(ctx, how);
       return this.guestOrder(ctx, state, nlu);
     }
     const eligible = (o: Order) => (kind === 'cancel' ? o.status === 'processing' : kind === 'return' ? o.status === 'delivered' || o.status === 'return_requested' || o.status === 'returned' : o.status === 'processing');
-    const { order, foreign } = this.ownOrder(customerId, nlu, eligible);
+    const { order, foreign } = await this.ownOrder(customerId, nlu, eligible);
     if (foreign) {
       await this.say(ctx, 'order.notOnAccountShort');
       return;
@@ -1419,7 +1419,7 @@ export class ShopBot extends ActivityHandler {
 
   private async facts(customerId: string): Promise<CustomerFacts> {
     const c = await this.store.customers.get(customerId);
-    const latest = this.store.orders.listForCustomer(customerId, { limit: 1 })[0];
+    const latest = (await this.store.orders.listForCustomer(customerId, { limit: 1 }))[0];
     return { ...(c?.name && c.name !== 'Guest' ? { name: c.name } : {}), ...(c?.email ? { email: c.email } : {}), ...(latest ? { orderNumber: latest.id } : {}) };
   }
 

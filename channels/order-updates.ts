@@ -165,7 +165,7 @@ export class OrderUpdates {
     const target = await this.target(ch, event.customerId);
     if (!target) return skip('no_channel', null, 'the customer has never chatted on the web or Messenger');
     const { route } = target;
-    const order = ch.store.orders.get(event.orderId);
+    const order = await ch.store.orders.get(event.orderId);
     const hint = (await this.events.reachedCount(event.customerId)) === 0;
     const text = orderUpdateText(event, order, { ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}), hint, ...(route.locale ? { locale: route.locale } : {}), ...(this.opts.texts ? { texts: this.opts.texts } : {}) });
     const activity = { type: 'message' as const, text, channelData: { orderEvent: event.eventId, messagingType: 'UPDATE' } };

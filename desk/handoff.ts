@@ -312,7 +312,7 @@ export class HandoffService implements HandoffDesk {
     const conversation = this.store.conversations.get(conversationId);
     const transcript = this.store.conversations.transcript(conversationId, { limit: 500 });
     const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
-    const orders = customer ? this.store.orders.listForCustomer(customer.id, { limit: 10 }) : [];
+    const orders = customer ? await this.store.orders.listForCustomer(customer.id, { limit: 10 }) : [];
     // The question to suggest an answer for: not the request for a person itself.
     const lastQuestion = [...transcript].reverse().find((m) => m.role === 'customer' && m.text.trim().length > 0 && m.intent !== 'contact_human_agent' && !/\b(human|person|agent|someone)\b/i.test(m.text));
     let suggestions: { text: string; score: number; sources: string[]; from?: string }[] = [];
@@ -520,7 +520,7 @@ export class HandoffService implements HandoffDesk {
     const conversation = this.store.conversations.get(t.conversationId);
     const customerId = conversation?.customerId ?? t.customerId;
     const customer = customerId ? await this.store.customers.get(customerId) : undefined;
-    const order = customer ? this.store.orders.listForCustomer(customer.id, { limit: 1 })[0] : undefined;
+    const order = customer ? (await this.store.orders.listForCustomer(customer.id, { limit: 1 }))[0] : undefined;
     return { customer: customer ?? null, order: order ?? null, agent, ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}) };
   }
 

@@ -36,7 +36,7 @@ export class LearnedAnswers {
     if (customer) {
       if (customer.name && customer.name !== 'Guest') names.push(customer.name);
       if (customer.email) known.push({ value: customer.email, type: 'EMAIL' });
-      for (const o of this.store.orders.listForCustomer(customer.id, { limit: 50 })) known.push({ value: o.id, type: 'ORDER_NUMBER' });
+      for (const o of await this.store.orders.listForCustomer(customer.id, { limit: 50 })) known.push({ value: o.id, type: 'ORDER_NUMBER' });
     }
     return { names, known };
   }

@@ -338,7 +338,7 @@ export class AccountLinker {
     const { store } = this.opts;
     const owner = await store.customers.findByIdentity('messenger', psid);
     const web = await store.customers.findByIdentity('web', record.webExternalId);
-    if (!(owner && web && owner.id !== web.id && this.hasHistory(owner))) return null;
+    if (!(owner && web && owner.id !== web.id && (await this.hasHistory(owner)))) return null;
     store.state.put(pendingKey(psid), { code, expiresAt: record.expiresAt } satisfies PendingRecord);
     return {
       kind: 'reply',
@@ -374,9 +374,9 @@ export class AccountLinker {
     return { kind: 'unlinked', event: { customerId: result.customerId, channel: 'messenger', externalIds: result.psids, from: 'messenger' } };
   }
 
-  private hasHistory(c: Customer): boolean {
+  private async hasHistory(c: Customer): Promise<boolean> {
     const { store } = this.opts;
-    return store.conversations.listForCustomer(c.id, 1).length > 0 || store.orders.listForCustomer(c.id, { limit: 1 }).length > 0;
+    return store.conversations.listForCustomer(c.id, 1).length > 0 || (await store.orders.listForCustomer(c.id, { limit: 1 })).length > 0;
   }
 
   /**

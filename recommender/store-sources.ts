@@ -57,7 +57,7 @@ export class StoreEvents implements EventSource {
     for (const ev of events.reverse()) {
       out.push({ e: { customerId, productId: ev.productId, type: ev.type, ts: Date.parse(ev.ts), ...(typeof ev.context?.basket === 'string' ? { basket: ev.context.basket } : {}), ...sessionOf(ev.context) }, k: k++, order: false });
     }
-    for (const o of this.store.orders.listForCustomer(customerId, { limit: 100 })) {
+    for (const o of await this.store.orders.listForCustomer(customerId, { limit: 100 })) {
       if (o.status === 'cancelled') continue;
       const ts = Date.parse(o.createdAt);
       for (const l of o.lines) out.push({ e: { customerId, productId: l.productId, type: 'purchase', ts, basket: o.id }, k: k++, order: true });

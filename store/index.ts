@@ -63,7 +63,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     sql,
     products: new ProductRepo(db),
     customers: new CustomerRepo(sql, now),
-    orders: new OrderRepo(db, now),
+    orders: new OrderRepo(sql, now),
     reviews: new ReviewRepo(sql, now),
     conversations: new ConversationRepo(db, now),
     tickets: new TicketRepo(db, now),

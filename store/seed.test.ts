@@ -116,7 +116,7 @@ describe('seed', () => {
     expect(needed.tables.transcripts).toMatchObject({ updated: 1, unchanged: 1 });
     expect(needed.tables.reviews).toMatchObject({ inserted: 1, unchanged: 3 });
     expect(t.store.products.get('P1')!.price).toBe(2499);
-    expect(t.store.orders.get('O1')!.lines).toHaveLength(1);
+    expect((await t.store.orders.get('O1'))!.lines).toHaveLength(1);
     expect(t.store.conversations.transcript('T1')).toHaveLength(1);
     expect(totals(await seed(t.db, t.fixturesDir, quiet))).toMatchObject({ inserted: 0, updated: 0 });
   });
