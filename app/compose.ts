@@ -154,7 +154,7 @@ export function createApp(opts: AppOptions): App {
   let stopping = false;
   const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.db.prepare('SELECT 1').get(), ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
   for (const [path, handler] of Object.entries(health)) http.route(path, handler);
-  metrics.sources.queueLength ??= () => store.tickets.positions().length;
+  metrics.sources.queueLength ??= async () => (await store.tickets.positions()).length;
   metrics.sources.agentsOnline ??= () => handoff.agentsOnline();
   // SQLite: one connection, used synchronously (the PostgreSQL pool will report its own numbers).
   metrics.sources.dbPool ??= () => ({ total: 1, idle: 1, waiting: 0 });

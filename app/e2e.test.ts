@@ -277,7 +277,7 @@ describe('ShopBot end to end', () => {
     let waiting = await ask(c, 'meanwhile, can i pay with cash on delivery?', (t) => t.some((x) => /cash on delivery/i.test(x)));
     expect(botTexts(c, waiting).join(' ')).toMatch(/Payment methods page/);
     waiting = await ask(c, 'talk to a human', (t) => t.some((x) => /already in the queue/i.test(x)));
-    expect(store.tickets.queue().filter((q) => q.conversationId === conversationId)).toHaveLength(1);
+    expect((await store.tickets.queue()).filter((q) => q.conversationId === conversationId)).toHaveLength(1);
 
     const accepted = await agent.emit('accept', { ticketId: ticket.ticketId });
     expect(accepted.ok).toBe(true);
@@ -311,7 +311,7 @@ describe('ShopBot end to end', () => {
     expect((resolved.draft as { answer: string }).answer).toMatch(/express delivery/i);
     expect(await store.learned.list()).toHaveLength(0);
     await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'resolved', { from });
-    expect(store.tickets.get(ticket.ticketId)!.status).toBe('resolved');
+    expect((await store.tickets.get(ticket.ticketId))!.status).toBe('resolved');
     expect(store.conversations.get(conversationId)!.handoff).toBe('none');
     // Another agent action on a resolved chat is refused.
     expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'late' })).ok).toBe(false);
@@ -324,7 +324,7 @@ describe('ShopBot end to end', () => {
     const c = await customerClient();
     await ask(c, 'can i pay with cash on delivery?');
     await ask(c, 'talk to a person please', (t) => t.some((x) => /queue/.test(x)));
-    const ticket = store.tickets.openForConversation(await conversationOf(c))!;
+    const ticket = (await store.tickets.openForConversation(await conversationOf(c)))!;
     const accepted = await agent.emit('accept', { ticketId: ticket.id });
     const view = accepted.view as { suggestedAnswers: { text: string; from?: string }[] };
     expect(view.suggestedAnswers).toHaveLength(1);
@@ -335,7 +335,7 @@ describe('ShopBot end to end', () => {
     const d = await customerClient();
     await ask(d, 'qwerty zxcv asdf');
     await ask(d, 'talk to a person please', (t) => t.some((x) => /queue/.test(x)));
-    const t2 = store.tickets.openForConversation(await conversationOf(d))!;
+    const t2 = (await store.tickets.openForConversation(await conversationOf(d)))!;
     const v2 = (await agent.emit('accept', { ticketId: t2.id })).view as { suggestedAnswers: unknown[] };
     expect(v2.suggestedAnswers).toHaveLength(0);
     expect((await agent.emit('return', { ticketId: t2.id })).ok).toBe(true);
@@ -368,14 +368,14 @@ describe('ShopBot end to end', () => {
     await ask(c, 'I need a human agent right now', (t) => t.some((x) => /queue|offline/.test(x)));
     await conversationOf(c);
     const session = sessionOf(c);
-    const ticket = store.tickets.openForConversation(String(session.conversationId));
+    const ticket = await store.tickets.openForConversation(String(session.conversationId));
     expect(ticket?.status).toBe('pending');
     await server.restart();
     ({ running, store } = server);
     const again = await customerClient({ token: session.token, afterSeq: 0 });
     expect(again.events.find((e) => e.event === 'session')!.data.conversationId).toBe(session.conversationId);
     expect(again.events.filter((e) => e.event === 'message').length).toBeGreaterThanOrEqual(2);
-    expect(store.tickets.openForConversation(String(session.conversationId))?.id).toBe(ticket!.id);
+    expect((await store.tickets.openForConversation(String(session.conversationId)))?.id).toBe(ticket!.id);
     // The widget learns the hand-off state with the session, and the waiting status with its position.
     expect(sessionOf(again).handoff).toBe('pending');
     await again.waitFor((e) => e.event === 'handoff' && e.data.status === 'pending' && typeof e.data.position === 'number');

@@ -90,7 +90,7 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
     openChats: open.get(a.id) ?? 0,
     online: online.has(a.id),
   });
-  const agentView = async (a: StaffAccount) => view(a, store.tickets.openCounts([a.id]), opts.online(), await store.teams.teamsOfAgents([a.id]));
+  const agentView = async (a: StaffAccount) => view(a, await store.tickets.openCounts([a.id]), opts.online(), await store.teams.teamsOfAgents([a.id]));
 
   /** At least one active admin must remain, or nobody could manage staff any more. */
   const keepsAnAdmin = (changing: string, next: { role?: StaffRole; active?: boolean }) =>
@@ -123,7 +123,7 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
   const agents = admin(async (req, res, me) => {
     if (req.method === 'GET') {
       const list = store.agents.list();
-      const open = store.tickets.openCounts(list.map((a) => a.id));
+      const open = await store.tickets.openCounts(list.map((a) => a.id));
       const online = opts.online();
       const teamsOf = await store.teams.teamsOfAgents(list.map((a) => a.id));
       return sendJson(res, 200, {

@@ -50,7 +50,7 @@ export interface HandoffDesk {
   /** A customer wrote while a human has (or is about to have) the conversation. */
   customerWrote(conversationId: string): void;
   /** The customer left the queue before an agent took the chat. */
-  cancel(conversationId: string): void;
+  cancel(conversationId: string): Promise<void>;
   agentsOnline(): number;
 }
 
@@ -422,7 +422,7 @@ export class ShopBot extends ActivityHandler {
       const typed = (ctx.activity.text ?? '').trim();
       const raw = englishOfChip(typed) ?? typed;
       if (conversation.handoff === 'pending' && BACK_TO_BOT.test(raw)) {
-        this.handoff.cancel(conversationId);
+        await this.handoff.cancel(conversationId);
         await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'returned' } });
         await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'queue.left')));
         return;
@@ -432,7 +432,7 @@ export class ShopBot extends ActivityHandler {
       // keeps answering; the agent who takes the chat sees those turns in the transcript.
       if (conversation.handoff === 'agent') return;
       if (asksForPerson(raw)) {
-        const position = this.store.tickets.position(this.store.tickets.openForConversation(conversationId)?.id ?? -1);
+        const position = await this.store.tickets.position((await this.store.tickets.openForConversation(conversationId))?.id ?? -1);
         await ctx.sendActivity(position !== null ? this.t(ctx, 'queue.alreadyAt', { position }) : this.t(ctx, 'queue.already'));
         return;
       }

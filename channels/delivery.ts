@@ -157,27 +157,27 @@ export class DeliveryDesk implements WebReceipts {
       const agent = (socket.data as { agent?: Agent }).agent;
       if (!agent) return;
       const limiter = new RateLimiter(120, 10_000);
-      const on = (event: string, fn: (d: Record<string, unknown>) => Record<string, unknown>) =>
-        socket.on(event, (data: unknown, cb: unknown) => {
+      const on = (event: string, fn: (d: Record<string, unknown>) => Promise<Record<string, unknown>>) =>
+        socket.on(event, async (data: unknown, cb: unknown) => {
           const ack = ackOf(cb);
           if (!limiter.take(socket.id)) return ack({ ok: false, error: 'rate limited' });
           try {
-            ack({ ok: true, ...fn(typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}) });
+            ack({ ok: true, ...(await fn(typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {})) });
           } catch (err) {
             ack({ ok: false, error: (err as Error).message });
           }
         });
-      on('receipts', (d) => this.snapshot(this.heldBy(agent, d.ticketId)));
-      on('seen', (d) => {
+      on('receipts', async (d) => this.snapshot(await this.heldBy(agent, d.ticketId)));
+      on('seen', async (d) => {
         if (typeof d.seq !== 'number' || !Number.isInteger(d.seq) || d.seq < 0) throw new Error('seq must be a whole number');
-        return { seq: this.agentRead(this.heldBy(agent, d.ticketId), d.seq) };
+        return { seq: this.agentRead(await this.heldBy(agent, d.ticketId), d.seq) };
       });
     });
   }
 
   /** The conversation of a chat the agent holds, or an error. */
-  private heldBy(agent: Agent, ticketId: unknown): string {
-    const t = typeof ticketId === 'number' ? this.opts.store.tickets.get(ticketId) : undefined;
+  private async heldBy(agent: Agent, ticketId: unknown): Promise<string> {
+    const t = typeof ticketId === 'number' ? await this.opts.store.tickets.get(ticketId) : undefined;
     if (!t) throw new Error('no such ticket');
     if (t.status !== 'assigned' || t.agentId !== agent.id) throw new Error('this chat is not assigned to you');
     return t.conversationId;

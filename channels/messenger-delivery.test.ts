@@ -226,10 +226,10 @@ describe('Messenger agent replies through the real server: the agent sees each m
     await until(async () => {
       const customer = await server.store.customers.findByIdentity('messenger', psid);
       const conversation = customer && server.store.conversations.listForCustomer(customer.id, 5)[0];
-      return !!conversation && server.store.tickets.openForConversation(conversation.id)?.status === 'pending';
+      return !!conversation && (await server.store.tickets.openForConversation(conversation.id))?.status === 'pending';
     }, 'the ticket', 30_000);
     const customer = (await server.store.customers.findByIdentity('messenger', psid))!;
-    ticketId = server.store.tickets.openForConversation(server.store.conversations.listForCustomer(customer.id, 5)[0]!.id)!.id;
+    ticketId = (await server.store.tickets.openForConversation(server.store.conversations.listForCustomer(customer.id, 5)[0]!.id))!.id;
     expect((await agent.emit('accept', { ticketId })).ok).toBe(true);
   });
 
@@ -288,7 +288,7 @@ describe('Messenger agent replies through the real server: the agent sees each m
     expect(statuses).toContain('read');
     expect(statuses.filter((s) => s === 'failed')).toHaveLength(2);
 
-    const last = server.store.conversations.recentMessages(server.store.tickets.get(ticketId)!.conversationId, 1)[0]!;
+    const last = server.store.conversations.recentMessages((await server.store.tickets.get(ticketId))!.conversationId, 1)[0]!;
     expect(await agent.emit('seen', { ticketId, seq: last.seq })).toMatchObject({ ok: true, seq: last.seq });
     await until(() => sentTo(graph, psid).some((b) => b.sender_action === 'mark_seen'), 'mark_seen');
     // Another agent's chat cannot be marked.

@@ -131,7 +131,7 @@ export function attachIdentity(store: Store, webExternalId: string, identity: Sh
     } else {
       await store.customers.linkIdentity(customer.id, 'web', externalId, tx);
     }
-    const conversation = consolidateLive(store, customer.id, 'web');
+    const conversation = await consolidateLive(store, customer.id, 'web', tx);
     return { customerId: customer.id, externalId, conversationId: conversation.id, how, created: !known };
   });
 }

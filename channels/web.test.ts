@@ -145,7 +145,7 @@ describe('web channel', () => {
     const c = await client(h);
     await c.send({ text: 'agent please' });
     const conversationId = await conversationOf(c);
-    h.store.tickets.create({ conversationId, reason: 'customer asked' });
+    await h.store.tickets.create({ conversationId, reason: 'customer asked' });
     const token = sessionOf(c).token;
     await stop(h);
     h = await start({ ipLimits: { connectionsPerMinute: 1000, messagesPer10s: 1000 } });

@@ -222,7 +222,7 @@ async function sessionEventOf(opts: WebChannelOptions, texts: Texts, tokens: Web
     s.token = token;
     s.verified = tokens.verify(token);
   }
-  const handoff = handoffOf(opts.store, texts, s.conversationId, s.locale);
+  const handoff = await handoffOf(opts.store, texts, s.conversationId, s.locale);
   const customer = s.customerId ? await opts.store.customers.get(s.customerId) : undefined;
   const identities = s.customerId !== null && opts.linker !== undefined ? await opts.store.customers.identities(s.customerId) : [];
   return {
@@ -240,13 +240,13 @@ async function sessionEventOf(opts: WebChannelOptions, texts: Texts, tokens: Web
 }
 
 /** The conversation's hand-off as the widget shows it: waiting (with position) or with an agent. */
-function handoffOf(store: Store, texts: Texts, conversationId: string | null, locale: string | null): Record<string, unknown> {
+async function handoffOf(store: Store, texts: Texts, conversationId: string | null, locale: string | null): Promise<Record<string, unknown>> {
   const conversation = conversationId ? store.conversations.get(conversationId) : undefined;
   if (!conversation || conversation.handoff === 'none') return { status: 'none' };
-  const ticket = store.tickets.openForConversation(conversation.id);
+  const ticket = await store.tickets.openForConversation(conversation.id);
   if (!ticket) return { status: 'none' };
   if (ticket.status === 'assigned') return { status: 'assigned', agentName: (ticket.agentId ? store.agents.get(ticket.agentId)?.name : undefined) ?? texts.t(locale, 'desk:anAgent') };
-  return { status: 'pending', position: store.tickets.position(ticket.id) ?? 1 };
+  return { status: 'pending', position: (await store.tickets.position(ticket.id)) ?? 1 };
 }
 
 /**

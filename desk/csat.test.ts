@@ -71,7 +71,7 @@ describe('saved replies and CSAT through the real server', () => {
     const { customer, web, latest } = knownCustomer();
     const c = await server.customerClient({ token: signer.sign(web, 3600) });
     await ask(c, 'I want to talk to a person please', (t) => t.some((x) => /queue/.test(x)));
-    const ticket = server.store.tickets.openForConversation(await conversationOf(c))!;
+    const ticket = (await server.store.tickets.openForConversation(await conversationOf(c)))!;
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
 
     const list = await agent.emit('canned_list', {});
@@ -132,7 +132,7 @@ describe('saved replies and CSAT through the real server', () => {
     const conversationId = await conversationOf(c);
     // Not resolved yet: nothing to rate.
     expect(await c.emit('csat', { rating: 5 })).toMatchObject({ ok: false, code: 'not_resolved' });
-    const ticket = server.store.tickets.openForConversation(conversationId)!;
+    const ticket = (await server.store.tickets.openForConversation(conversationId))!;
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
     expect((await agent.emit('message', { ticketId: ticket.id, text: 'Your replacement ships today.' })).ok).toBe(true);
     const from = c.events.length;
@@ -178,7 +178,7 @@ describe('saved replies and CSAT through the real server', () => {
     await until(() => sent().some((m) => /queue/.test(m.text ?? '')), 'the queue notice');
     const customer = (await server.store.customers.findByIdentity('messenger', psid))!;
     const conversationId = server.store.conversations.listForCustomer(customer.id, 5)[0]!.id;
-    const ticket = server.store.tickets.openForConversation(conversationId)!;
+    const ticket = (await server.store.tickets.openForConversation(conversationId))!;
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
     const before = sent().length;
     expect((await agent.emit('resolve', { ticketId: ticket.id })).ok).toBe(true);

@@ -176,7 +176,7 @@ export class CsatService {
     const payload = parseCsatPayload(m.value);
     if (payload) {
       this.store.state.delete(key);
-      const ticket = this.store.tickets.get(payload.ticketId);
+      const ticket = await this.store.tickets.get(payload.ticketId);
       const customer = await this.store.customers.findByIdentity('messenger', m.externalId);
       // Only the customer of that chat answers for it.
       if (!ticket || !customer || ticket.customerId !== customer.id) return true;

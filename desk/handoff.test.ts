@@ -104,7 +104,7 @@ describe('HandoffService queue updates', () => {
     const agent = await agentClient();
     const convs = await queueUp(N);
     await sleep(600); // the queue flush has settled
-    const ticket = store.tickets.openForConversation(convs[50]!)!;
+    const ticket = (await store.tickets.openForConversation(convs[50]!))!;
 
     const from = agent.events.length;
     sent.length = 0;
@@ -144,13 +144,13 @@ describe('HandoffService queue updates', () => {
     await sleep(600);
     // request() told each customer their position (the bot sends it); the flush did not repeat it
     for (const c of convs) expect(statusesTo(c)).toEqual([]);
-    const ids = convs.map((c) => store.tickets.openForConversation(c)!.id);
+    const ids = await Promise.all(convs.map(async (c) => (await store.tickets.openForConversation(c))!.id));
     expect(since(agent, 0, 'queue_add').map((e) => [e.data.ticketId, e.data.position])).toEqual(ids.map((id, i) => [id, i + 1]));
 
     // The customer in position 2 leaves: 3, 4 and 5 move up; 1 hears nothing.
     let from = agent.events.length;
     sent.length = 0;
-    handoff.cancel(convs[1]!);
+    await handoff.cancel(convs[1]!);
     await agent.waitFor((e) => e.event === 'queue_remove', { from });
     await sleep(100);
     expect(since(agent, from, 'queue_remove').map((e) => e.data)).toEqual([{ ticketId: ids[1] }]);
@@ -162,7 +162,7 @@ describe('HandoffService queue updates', () => {
     await sleep(600);
     from = agent.events.length;
     sent.length = 0;
-    handoff.cancel(convs[4]!);
+    await handoff.cancel(convs[4]!);
     await agent.waitFor((e) => e.event === 'queue_remove', { from });
     await sleep(100);
     expect(sent).toEqual([]);

@@ -55,7 +55,7 @@ describe('learned answers need a person', () => {
     await ask(customer, QUESTION);
     await ask(customer, 'talk to a human', (t) => t.some((x) => /queue|offline|agent/i.test(x)));
     const conversationId = await conversationOf(customer);
-    const ticket = store.tickets.openForConversation(conversationId)!;
+    const ticket = (await store.tickets.openForConversation(conversationId))!;
     expect(ticket.status).toBe('pending');
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
     expect((await agent.emit('message', { ticketId: ticket.id, text: answer })).ok).toBe(true);

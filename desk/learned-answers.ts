@@ -172,7 +172,7 @@ const STATUSES: readonly LearnedStatus[] = ['pending', 'approved', 'rejected'];
  */
 export function learnedAnswerEvents(learned: LearnedAnswers, store: Store, agent: Agent, on: On): void {
   on('learned_propose', async (d) => {
-    const t = typeof d.ticketId === 'number' ? store.tickets.get(d.ticketId) : undefined;
+    const t = typeof d.ticketId === 'number' ? await store.tickets.get(d.ticketId) : undefined;
     if (!t || t.agentId !== agent.id || t.status !== 'resolved') throw new LearnedAnswerError('only the agent who resolved a chat can save its answer');
     return { entry: await learned.propose(agent, t, { question: text(d.question, 'question'), answer: text(d.answer, 'answer') }) };
   });

@@ -3,7 +3,8 @@ import { UserState, type Activity, type TurnContext } from 'botbuilder';
 import { RateLimiter } from '../core/http.js';
 import { defaultTexts, translate, type Texts, type Vars } from '../core/i18n.js';
 import type { TokenSigner } from '../core/tokens.js';
-import { isStoreError, type Conversation, type Customer, type Store } from '../store/index.js';
+import { isStoreError, type Conversation, type Customer, type Store, type Ticket } from '../store/index.js';
+import type { Sql } from '../store/sql/executor.js';
 import type { GatewayPort } from '../channels/gateway-port.js';
 import type { InboundMessage } from '../channels/inbound.js';
 import { unlinkMessenger } from './unlink.js';
@@ -425,7 +426,7 @@ export class AccountLinker {
       }
       this.consume(code, web.id);
       store.state.delete(pendingKey(psid));
-      const keeper = this.consolidate(customerId);
+      const keeper = await consolidateLive(store, customerId, 'messenger', tx);
       // The customer continues on Messenger: agent replies and proactive messages go there (the web
       // chat still shows every turn through the gateway's mirror).
       this.opts.gateway.reroute(keeper.id, { channel: 'messenger', externalId: psid });
@@ -441,10 +442,6 @@ export class AccountLinker {
 
   private openLive(customerId: string): Conversation[] {
     return openLive(this.opts.store, customerId);
-  }
-
-  private consolidate(customerId: string): Conversation {
-    return consolidateLive(this.opts.store, customerId, 'messenger');
   }
 
   private mergeProfiles(targetId: string, sourceId: string): void {
@@ -480,11 +477,12 @@ function openLive(store: Store, customerId: string): Conversation[] {
  * ticket, assigned before pending), else the most recently active. Others are closed, except one
  * that still has an open ticket (closing it would strand the agent); those close with the ticket.
  * With none open, a new one on `channel`. Shared by Messenger linking and the web chat's signed
- * identity (channels/web-identity.ts).
+ * identity (channels/web-identity.ts). Runs in their transaction, `tx`.
  */
-export function consolidateLive(store: Store, customerId: string, channel: 'web' | 'messenger'): Conversation {
+export async function consolidateLive(store: Store, customerId: string, channel: 'web' | 'messenger', tx: Sql): Promise<Conversation> {
   const open = openLive(store, customerId); // most recent first
-  const tickets = new Map(open.map((c) => [c.id, store.tickets.openForConversation(c.id)]));
+  const tickets = new Map<string, Ticket | undefined>();
+  for (const c of open) tickets.set(c.id, await store.tickets.openForConversation(c.id, tx));
   const keeper = open.find((c) => tickets.get(c.id)?.status === 'assigned') ?? open.find((c) => tickets.get(c.id)) ?? open[0] ?? store.conversations.create({ customerId, channel });
   for (const c of open) {
     if (c.id !== keeper.id && !tickets.get(c.id)) store.conversations.close(c.id, `merged into ${keeper.id}`);

@@ -66,7 +66,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     orders: new OrderRepo(sql, now),
     reviews: new ReviewRepo(sql, now),
     conversations: new ConversationRepo(db, now),
-    tickets: new TicketRepo(db, now),
+    tickets: new TicketRepo(sql, now),
     agents: new AgentRepo(db, now),
     events: new EventRepo(sql, now),
     state: new StateRepo(db, now),

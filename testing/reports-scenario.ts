@@ -235,16 +235,16 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
     const t = v.ticket;
     if (t) {
       let ticketId = 0;
-      steps.push({ at: t.createdAt, run: () => void (ticketId = store.tickets.create({ conversationId: v.conv, reason: t.reason, skill: t.skill ?? null }).id) });
-      if (t.agent) steps.push({ at: t.assignedAt!, run: () => void store.tickets.assign(ticketId, agents[t.agent!]!) });
+      steps.push({ at: t.createdAt, run: async () => void (ticketId = (await store.tickets.create({ conversationId: v.conv, reason: t.reason, skill: t.skill ?? null })).id) });
+      if (t.agent) steps.push({ at: t.assignedAt!, run: () => store.tickets.assign(ticketId, agents[t.agent!]!) });
       if (t.end) {
         const end = t.end;
         steps.push({
           at: end.at,
-          run: () => {
-            if (end.status === 'resolved') store.tickets.resolve(ticketId);
-            else if (end.status === 'returned') store.tickets.returnToBot(ticketId);
-            else store.tickets.timeout(ticketId);
+          run: async () => {
+            if (end.status === 'resolved') await store.tickets.resolve(ticketId);
+            else if (end.status === 'returned') await store.tickets.returnToBot(ticketId);
+            else await store.tickets.timeout(ticketId);
             if (t.teamId) db.prepare('UPDATE handoff_tickets SET team_id = ? WHERE id = ?').run(t.teamId, ticketId);
           },
         });
