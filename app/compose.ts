@@ -159,8 +159,8 @@ export function createApp(opts: AppOptions): App {
   // SQLite: one connection, used synchronously (the PostgreSQL pool will report its own numbers).
   metrics.sources.dbPool ??= () => ({ total: 1, idle: 1, waiting: 0 });
   // The details, for signed-in staff only.
-  http.route('/api/staff/health', (req, res) => {
-    if (!requireStaff(store, req, res)) return;
+  http.route('/api/staff/health', async (req, res) => {
+    if (!(await requireStaff(store, req, res))) return;
     res.setHeader('cache-control', 'no-store');
     sendJson(res, 200, { ok: true, agentsOnline: handoff.agentsOnline(), ...(opts.health?.() ?? {}) });
   });

@@ -219,7 +219,7 @@ describe('Messenger agent replies through the real server: the agent sees each m
   }
 
   it('hands the Messenger customer to an agent', async () => {
-    agent = await connect(server.running.url, '/agents', { token: server.store.agents.createSession(server.store.agents.getByEmail('agent@example.com')!.id).token });
+    agent = await connect(server.running.url, '/agents', { token: (await server.store.agents.createSession((await server.store.agents.getByEmail('agent@example.com'))!.id)).token });
     clients.push(agent);
     await agent.waitFor((e) => e.event === 'queue');
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'I need to talk to a human agent' } })).status).toBe(200);

@@ -245,7 +245,7 @@ async function handoffOf(store: Store, texts: Texts, conversationId: string | nu
   if (!conversation || conversation.handoff === 'none') return { status: 'none' };
   const ticket = await store.tickets.openForConversation(conversation.id);
   if (!ticket) return { status: 'none' };
-  if (ticket.status === 'assigned') return { status: 'assigned', agentName: (ticket.agentId ? store.agents.get(ticket.agentId)?.name : undefined) ?? texts.t(locale, 'desk:anAgent') };
+  if (ticket.status === 'assigned') return { status: 'assigned', agentName: (ticket.agentId ? (await store.agents.get(ticket.agentId))?.name : undefined) ?? texts.t(locale, 'desk:anAgent') };
   return { status: 'pending', position: (await store.tickets.position(ticket.id)) ?? 1 };
 }
 

@@ -114,7 +114,7 @@ describe('HandoffService with auto-assignment', () => {
   /** A signed-in agent's console socket, once it has its queue. */
   const agentOnline = async (name: string, skills: string[], over: { maxChats?: number } = {}) => {
     const a = await store.agents.create({ name, email: `${name.toLowerCase()}-${++n}@example.com`, password: 'pw-123456789', skills, ...over });
-    const c = await connect(url, '/agents', { token: store.agents.createSession(a.id).token });
+    const c = await connect(url, '/agents', { token: (await store.agents.createSession(a.id)).token });
     clients.push(c);
     await c.waitFor((e) => e.event === 'queue');
     return { id: a.id, name, c };

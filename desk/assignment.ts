@@ -128,7 +128,7 @@ export class AutoAssigner {
     if (ids.length === 0) return;
     const agents = new Map<string, StaffAccount>();
     for (const id of ids) {
-      const a = this.store.agents.get(id);
+      const a = await this.store.agents.get(id);
       if (a && a.active && a.role !== 'product') agents.set(id, a);
     }
     const open = await this.store.tickets.openCounts([...agents.keys()]);
@@ -167,7 +167,7 @@ export class AutoAssigner {
       }
       n++;
       this.hooks.log(`[assign] ticket ${t.id}: ${agentId} did not answer within ${Math.round(this.settings.replyTimeoutMs / 1000)} s; back in the queue`);
-      await this.hooks.lapsed(back, this.store.agents.get(agentId)).catch((err: unknown) => this.hooks.log(`[assign] telling about lapsed ticket ${t.id} failed: ${(err as Error).message}`));
+      await this.hooks.lapsed(back, await this.store.agents.get(agentId)).catch((err: unknown) => this.hooks.log(`[assign] telling about lapsed ticket ${t.id} failed: ${(err as Error).message}`));
     }
     if (n > 0) this.schedule();
     return n;

@@ -46,8 +46,8 @@ describe('hand-off queue end to end', () => {
 
   it('waiting customers learn their new position when someone ahead leaves; a message updates only its own row', async () => {
     const store = server.store;
-    const agentRow = store.agents.getByEmail(AGENT.email)!;
-    const agent = await connect(server.running.url, '/agents', { token: store.agents.createSession(agentRow.id).token });
+    const agentRow = (await store.agents.getByEmail(AGENT.email))!;
+    const agent = await connect(server.running.url, '/agents', { token: (await store.agents.createSession(agentRow.id)).token });
     clients.push(agent);
     await agent.waitFor((e) => e.event === 'queue');
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();

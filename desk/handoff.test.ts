@@ -66,7 +66,7 @@ describe('HandoffService queue updates', () => {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     const agent = await store.agents.create({ name: 'Ravi', email: 'ravi@example.com', password: 'pw-123456' });
-    token = store.agents.createSession(agent.id).token;
+    token = (await store.agents.createSession(agent.id)).token;
   });
 
   afterEach(async () => {

@@ -443,7 +443,7 @@ export class HandoffService implements HandoffDesk {
 
     on('accept', async (d) => {
       // The cap of open chats holds for chats taken by hand too (desk/assignment.ts).
-      const fresh = this.store.agents.get(agent.id) ?? agent;
+      const fresh = (await this.store.agents.get(agent.id)) ?? agent;
       const ticket = await this.store.tickets.assign(Number(d.ticketId), agent.id, { maxOpen: this.assigner.capOf(fresh) });
       this.queueChanged();
       await socket.join(convRoom(ticket.conversationId));

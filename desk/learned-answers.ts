@@ -29,7 +29,7 @@ export class LearnedAnswers {
 
   /** Names and values of this conversation that must never leave it: the customer's and every agent's. */
   private async personal(conversationId: string | null): Promise<{ names: string[]; known: KnownValue[] }> {
-    const names = this.store.agents.list().map((a) => a.name);
+    const names = (await this.store.agents.list()).map((a) => a.name);
     const known: KnownValue[] = [];
     const conversation = conversationId ? this.store.conversations.get(conversationId) : undefined;
     const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;

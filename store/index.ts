@@ -67,7 +67,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     reviews: new ReviewRepo(sql, now),
     conversations: new ConversationRepo(db, now),
     tickets: new TicketRepo(sql, now),
-    agents: new AgentRepo(db, now),
+    agents: new AgentRepo(sql, now),
     events: new EventRepo(sql, now),
     state: new StateRepo(db, now),
     receipts: new ReceiptRepo(sql, now),

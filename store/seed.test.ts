@@ -64,7 +64,7 @@ describe('seed', () => {
     expect(snapshotCounts(t.db)).toMatchObject({ products: 3, customers: 2, channel_identities: 3, orders: 2, order_lines: 3, reviews: 3, conversations: 2, messages: 4, events: 3, agents: 2 });
     const anna = await t.store.agents.verifyPassword(DEMO_AGENT.email, 'test-password');
     expect(anna).toMatchObject({ name: 'Anna', skills: ['orders', 'payments', 'product'], role: 'admin' });
-    expect(t.store.agents.getByEmail(DEMO_PRODUCT.email)).toMatchObject({ role: 'product', skills: [] });
+    expect(await t.store.agents.getByEmail(DEMO_PRODUCT.email)).toMatchObject({ role: 'product', skills: [] });
     expect(seededFingerprint(t.db)).toBe(await fixturesFingerprint(t.fixturesDir));
     expect(t.store.conversations.get('T1')).toMatchObject({ source: 'historical', status: 'closed', origin: 'test' });
   });
