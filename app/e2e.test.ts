@@ -76,7 +76,7 @@ describe('ShopBot end to end', () => {
     await c.waitFor((e) => e.event === 'suggestions', { from });
     // A bare connection stored nothing; the first message created the guest and named the conversation.
     expect(session.conversationId).toBeNull();
-    const stored = store.conversations.transcript(await conversationOf(c));
+    const stored = await store.conversations.transcript(await conversationOf(c));
     expect(stored.map((m) => m.role)).toEqual(['customer', 'bot']);
     expect(stored[0]!.intent).toBe('greeting');
     expect(stored[0]!.sentiment).not.toBeNull();
@@ -188,11 +188,11 @@ describe('ShopBot end to end', () => {
     expect(reply).toMatch(/sorry/i);
     expect(reply).not.toMatch(/can't help with that|not sure I understood/);
     const conversationId = await conversationOf(c);
-    const [complaint] = store.conversations.transcript(conversationId).filter((m) => m.role === 'customer');
+    const [complaint] = (await store.conversations.transcript(conversationId)).filter((m) => m.role === 'customer');
     expect(complaint!.sentiment).toBe('negative');
     const d = await customerClient();
     await ask(d, 'Talk to a person', (t) => t.some((x) => /queue|offline/.test(x)));
-    const [ask2] = store.conversations.transcript(await conversationOf(d)).filter((m) => m.role === 'customer');
+    const [ask2] = (await store.conversations.transcript(await conversationOf(d))).filter((m) => m.role === 'customer');
     expect(ask2!.sentiment).toBe('neutral');
   });
 
@@ -312,7 +312,7 @@ describe('ShopBot end to end', () => {
     expect(await store.learned.list()).toHaveLength(0);
     await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'resolved', { from });
     expect((await store.tickets.get(ticket.ticketId))!.status).toBe('resolved');
-    expect(store.conversations.get(conversationId)!.handoff).toBe('none');
+    expect((await store.conversations.get(conversationId))!.handoff).toBe('none');
     // Another agent action on a resolved chat is refused.
     expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'late' })).ok).toBe(false);
   });

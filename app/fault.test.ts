@@ -85,7 +85,7 @@ describe('a crash during turns', () => {
       while ((await store.pendingTurns.list()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
       expect(await store.pendingTurns.list()).toHaveLength(0);
       for (const conversationId of conversations) {
-        const transcript = store.conversations.transcript(conversationId);
+        const transcript = await store.conversations.transcript(conversationId);
         const asked = transcript.filter((m) => m.role === 'customer');
         expect(asked).toHaveLength(texts.length + 1);
         for (const m of asked) {
@@ -100,7 +100,7 @@ describe('a crash during turns', () => {
       clients.push(back);
       await back.waitFor((e) => e.event === 'session');
       expect(sessionOf(back).conversationId).toBe(conversations[0]);
-      const lastAsked = store.conversations.transcript(conversations[0]!).filter((m) => m.role === 'customer').at(-1)!.seq;
+      const lastAsked = (await store.conversations.transcript(conversations[0]!)).filter((m) => m.role === 'customer').at(-1)!.seq;
       await back.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && e.data.replyTo === lastAsked);
     } finally {
       store.close();

@@ -87,7 +87,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
 
   const retriever = await FaqRetriever.open(config, encoder, { db: store.db, quiet: config.quiet, log });
   // Resumable: only transcripts not yet in the index are embedded (all of them on first start).
-  const transcripts = [...store.conversations.historical()].map(fromStoreTranscript);
+  const transcripts: ReturnType<typeof fromStoreTranscript>[] = [];
+  for await (const t of store.conversations.historical()) transcripts.push(fromStoreTranscript(t));
   const ingest = await ingestConversations(retriever.index, transcripts, transcripts.length, { quiet: config.quiet });
   log(`[start] FAQ index: ${ingest.size} answers (${ingest.added} new)`);
   // The store's help articles: only sections changed since the last start are embedded again.

@@ -48,7 +48,7 @@ export type HandoffOutcome = { status: 'pending'; position: number; typicalWaitM
 export interface HandoffDesk {
   request(req: HandoffRequest): Promise<HandoffOutcome>;
   /** A customer wrote while a human has (or is about to have) the conversation. */
-  customerWrote(conversationId: string): void;
+  customerWrote(conversationId: string): Promise<void>;
   /** The customer left the queue before an agent took the chat. */
   cancel(conversationId: string): Promise<void>;
   agentsOnline(): number;
@@ -417,7 +417,7 @@ export class ShopBot extends ActivityHandler {
     const conversationId = ctx.activity.conversation.id;
     const channelData = ctx.activity.channelData as { messageId?: number; tooLong?: boolean };
 
-    const conversation = this.store.conversations.get(conversationId);
+    const conversation = await this.store.conversations.get(conversationId);
     if (conversation && conversation.handoff !== 'none') {
       const typed = (ctx.activity.text ?? '').trim();
       const raw = englishOfChip(typed) ?? typed;
@@ -427,7 +427,7 @@ export class ShopBot extends ActivityHandler {
         await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'queue.left')));
         return;
       }
-      this.handoff.customerWrote(conversationId);
+      await this.handoff.customerWrote(conversationId);
       // A human has the chat: the bot stays quiet. While the customer waits in the queue the bot
       // keeps answering; the agent who takes the chat sees those turns in the transcript.
       if (conversation.handoff === 'agent') return;
@@ -490,10 +490,10 @@ export class ShopBot extends ActivityHandler {
     // The mood of a glossed message is read on what the customer wrote as well.
     if (gloss) nlu.sentiment = chatMood(said, nlu.sentiment);
     // One commit for the turn's understanding: the message's annotations and the conversation's intent.
-    this.store.db.transaction(() => {
-      if (channelData.messageId) this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score });
-      this.store.conversations.setIntent(conversationId, nlu.intent);
-    })();
+    await this.store.sql.transaction(async (tx) => {
+      if (channelData.messageId) await this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score }, tx);
+      await this.store.conversations.setIntent(conversationId, nlu.intent, undefined, tx);
+    });
 
     state.negativeStreak = nlu.sentiment.label === 'negative' ? state.negativeStreak + 1 : 0;
     const understood = nlu.intent !== 'out_of_scope' && nlu.confidence >= this.minConfidence;

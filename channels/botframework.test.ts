@@ -113,7 +113,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
   };
   const identityOwner = (user: string): string | undefined =>
     (store.db.prepare('SELECT customer_id FROM channel_identities WHERE channel = ? AND external_id = ?').get('emulator', `emulator:${user}`) as { customer_id: string } | undefined)?.customer_id;
-  const conversationsOf = (customerId: string) => store.conversations.listForCustomer(customerId, 50).filter((c) => c.source === 'live');
+  const conversationsOf = async (customerId: string) => (await store.conversations.listForCustomer(customerId, 50)).filter((c) => c.source === 'live');
 
   beforeAll(async () => {
     connector = await fakeConnector();
@@ -176,9 +176,9 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     // Everything is in the store under one customer identity and one conversation.
     const customerId = identityOwner(user);
     expect(customerId).toBeDefined();
-    const convs = conversationsOf(customerId!);
+    const convs = await conversationsOf(customerId!);
     expect(convs).toHaveLength(1);
-    const transcript = store.conversations.transcript(convs[0]!.id);
+    const transcript = await store.conversations.transcript(convs[0]!.id);
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hi', 'show me a usb charging cable under 500 rupees', '', '', '']);
     expect(transcript.find((m) => m.role === 'customer' && m.seq > 3 && m.text === '')?.payload).toEqual({ value: view.value });
     expect(transcript.some((m) => m.role === 'bot' && Array.isArray((m.payload as { attachments?: unknown[] } | null)?.attachments))).toBe(true);
@@ -219,9 +219,9 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
 
     const customerId = identityOwner(user)!;
     expect(customerId).toBeDefined();
-    const convs = conversationsOf(customerId);
+    const convs = await conversationsOf(customerId);
     expect(convs).toHaveLength(1);
-    const transcript = store.conversations.transcript(convs[0]!.id);
+    const transcript = await store.conversations.transcript(convs[0]!.id);
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there', 'what payment methods do you accept?', 'thanks']);
     expect(transcript.filter((m) => m.role === 'bot').length).toBeGreaterThanOrEqual(3);
     // The conversation reference is persisted, so proactive replies survive a restart.
@@ -299,13 +299,13 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(connector.posted.filter((p) => p.replyToId === first.id && p.activity.type === 'message')).toHaveLength(answered);
     const customerId = identityOwner(user)!;
-    const transcript = store.conversations.transcript(conversationsOf(customerId)[0]!.id);
+    const transcript = await store.conversations.transcript((await conversationsOf(customerId))[0]!.id);
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there']);
     expect(logs.some((l) => l.includes('[botframework]') && l.includes('repeated delivery') && l.includes(first.id))).toBe(true);
     // The same activity id in another conversation is another message.
     const elsewhere = activity(user, `conv-${randomUUID()}`, { id: first.id, text: 'thanks' });
     expect((await post(elsewhere)).status).toBe(200);
-    expect(store.conversations.transcript(conversationsOf(customerId)[0]!.id).filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there', 'thanks']);
+    expect((await store.conversations.transcript((await conversationsOf(customerId))[0]!.id)).filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there', 'thanks']);
   });
 
   it('refuses text over 64 KB (413) and a from.id too long for the store (400) with a JSON error, storing nothing', async () => {

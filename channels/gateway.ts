@@ -96,9 +96,9 @@ export class Gateway implements GatewayPort {
   }
 
   /** The customer's open live conversation on any channel (one history across channels). */
-  liveConversation(customerId: string, channel: ChannelId): Conversation {
-    const open = this.store.conversations.listForCustomer(customerId, 50).find((c) => c.source === 'live' && c.status === 'open');
-    return open ?? this.store.conversations.create({ customerId, channel });
+  async liveConversation(customerId: string, channel: ChannelId): Promise<Conversation> {
+    const open = (await this.store.conversations.listForCustomer(customerId, 50)).find((c) => c.source === 'live' && c.status === 'open');
+    return open ?? (await this.store.conversations.create({ customerId, channel }));
   }
 
   route(conversationId: string): Route | undefined {
@@ -131,7 +131,7 @@ export class Gateway implements GatewayPort {
 
   private async take(m: InboundMessage): Promise<Received> {
     const customer = await this.resolveCustomer(m.channel, m.externalId, m.name);
-    const conversation = this.liveConversation(customer.id, m.channel);
+    const conversation = await this.liveConversation(customer.id, m.channel);
     const known = this.route(conversation.id);
     // The conversation keeps its locale until a channel names another (Messenger names none).
     const locale = canonicalTag(m.locale) ?? known?.locale;
@@ -141,7 +141,7 @@ export class Gateway implements GatewayPort {
     if (known?.channel !== route.channel || known.externalId !== route.externalId || known.locale !== route.locale) this.reroute(conversation.id, route);
     const text = typeof m.text === 'string' ? m.text : '';
     const stored = await this.store.pendingTurns.atomically(async (tx) => {
-      const msg = this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null });
+      const msg = await this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null }, tx);
       await this.store.pendingTurns.add({ messageId: msg.id, conversationId: conversation.id, channel: m.channel, externalId: m.externalId }, tx);
       return msg;
     });
@@ -164,14 +164,14 @@ export class Gateway implements GatewayPort {
     const turns: Promise<void>[] = [];
     for (const p of await this.store.pendingTurns.list()) {
       try {
-        const stored = this.store.conversations.getMessage(p.messageId);
-        const conversation = this.store.conversations.get(p.conversationId);
+        const stored = await this.store.conversations.getMessage(p.messageId);
+        const conversation = await this.store.conversations.get(p.conversationId);
         const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
         if (!stored || !conversation || !customer) {
           await this.store.pendingTurns.done(p.messageId);
           continue;
         }
-        if (this.answered(stored)) {
+        if (await this.answered(stored)) {
           await this.store.pendingTurns.done(p.messageId);
           alreadyAnswered++;
           continue;
@@ -189,8 +189,8 @@ export class Gateway implements GatewayPort {
   }
 
   /** Whether a bot or agent reply naming this message was stored (the turn ran before a stop). */
-  private answered(stored: Message): boolean {
-    const after = this.store.conversations.transcript(stored.conversationId, { afterId: stored.id, limit: 50 });
+  private async answered(stored: Message): Promise<boolean> {
+    const after = await this.store.conversations.transcript(stored.conversationId, { afterId: stored.id, limit: 50 });
     return after.some((r) => r.role !== 'customer' && (r.payload as { replyTo?: unknown } | null)?.replyTo === stored.seq);
   }
 
@@ -287,7 +287,7 @@ export class Gateway implements GatewayPort {
         ...(activity.suggestedActions?.actions?.length ? { suggestions: activity.suggestedActions.actions } : {}),
         ...((activity.channelData as { agentName?: string } | undefined)?.agentName ? { agentName: (activity.channelData as { agentName: string }).agentName } : {}),
       };
-      const message = this.store.conversations.appendMessage(conversationId, {
+      const message = await this.store.conversations.appendMessage(conversationId, {
         role,
         text: activity.text ?? '',
         payload: Object.keys(payload).length ? payload : null,

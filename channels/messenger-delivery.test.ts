@@ -72,13 +72,13 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     expect((await postSignedWebhook(base, body, SECRET)).status).toBe(200);
     await until(() => desk.threads.lastInbound(psid) === ts, 'the last inbound time');
     const customer = (await db.store.customers.resolveOrCreate('messenger', psid, { name: 'Meera' })).customer;
-    const conversation = db.store.conversations.create({ customerId: customer.id, channel: 'messenger' });
+    const conversation = await db.store.conversations.create({ customerId: customer.id, channel: 'messenger' });
     return { psid, conversation };
   }
 
   /** An agent's reply handed to the outlet as the gateway does; resolves when its status settled. */
   async function agentSays(psid: string, conversationId: string, text: string) {
-    const message = db.store.conversations.appendMessage(conversationId, { role: 'agent', text });
+    const message = await db.store.conversations.appendMessage(conversationId, { role: 'agent', text });
     const activity: Partial<Activity> = { type: 'message', text };
     await outlet.deliver({ channel: 'messenger', externalId: psid }, conversationId, { message, activity }, activity);
     await until(() => desk.deliveries.get(message.id)?.status !== 'sending', `the status of "${text}"`);
@@ -104,7 +104,7 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     expect(d.status).toBe('sent');
     expect(withText(graph, psid, 'Sorry for the wait: it ships today.').map((b) => [b.messaging_type, b.tag])).toEqual([['MESSAGE_TAG', 'HUMAN_AGENT']]);
     // A bot message may not use the tag: it is not sent, and the log says why.
-    const bot = db.store.conversations.appendMessage(conversation.id, { role: 'bot', text: 'Anything else?' });
+    const bot = await db.store.conversations.appendMessage(conversation.id, { role: 'bot', text: 'Anything else?' });
     await outlet.deliver({ channel: 'messenger', externalId: psid }, conversation.id, { message: bot, activity: { type: 'message', text: 'Anything else?' } }, { type: 'message', text: 'Anything else?' });
     expect(withText(graph, psid, 'Anything else?')).toHaveLength(0);
     expect(logs.some((l) => l.includes(`not sent to ${psid}`) && /only a person's reply/.test(l))).toBe(true);
@@ -225,11 +225,11 @@ describe('Messenger agent replies through the real server: the agent sees each m
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'I need to talk to a human agent' } })).status).toBe(200);
     await until(async () => {
       const customer = await server.store.customers.findByIdentity('messenger', psid);
-      const conversation = customer && server.store.conversations.listForCustomer(customer.id, 5)[0];
+      const conversation = customer && (await server.store.conversations.listForCustomer(customer.id, 5))[0];
       return !!conversation && (await server.store.tickets.openForConversation(conversation.id))?.status === 'pending';
     }, 'the ticket', 30_000);
     const customer = (await server.store.customers.findByIdentity('messenger', psid))!;
-    ticketId = (await server.store.tickets.openForConversation(server.store.conversations.listForCustomer(customer.id, 5)[0]!.id))!.id;
+    ticketId = (await server.store.tickets.openForConversation((await server.store.conversations.listForCustomer(customer.id, 5))[0]!.id))!.id;
     expect((await agent.emit('accept', { ticketId })).ok).toBe(true);
   });
 
@@ -288,7 +288,7 @@ describe('Messenger agent replies through the real server: the agent sees each m
     expect(statuses).toContain('read');
     expect(statuses.filter((s) => s === 'failed')).toHaveLength(2);
 
-    const last = server.store.conversations.recentMessages((await server.store.tickets.get(ticketId))!.conversationId, 1)[0]!;
+    const last = (await server.store.conversations.recentMessages((await server.store.tickets.get(ticketId))!.conversationId, 1))[0]!;
     expect(await agent.emit('seen', { ticketId, seq: last.seq })).toMatchObject({ ok: true, seq: last.seq });
     await until(() => sentTo(graph, psid).some((b) => b.sender_action === 'mark_seen'), 'mark_seen');
     // Another agent's chat cannot be marked.

@@ -331,7 +331,9 @@ describe('Messenger through the real server: every message taken in is answered 
   const transcriptOf = async (psid: string) => {
     const customer = await server.store.customers.findByIdentity('messenger', psid);
     if (!customer) return [];
-    return server.store.conversations.listForCustomer(customer.id, 50).filter((c) => c.source === 'live').flatMap((c) => server.store.conversations.transcript(c.id));
+    const messages = [];
+    for (const c of (await server.store.conversations.listForCustomer(customer.id, 50)).filter((c) => c.source === 'live')) messages.push(...(await server.store.conversations.transcript(c.id)));
+    return messages;
   };
   const until = async (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) => {
     const deadline = Date.now() + timeoutMs;

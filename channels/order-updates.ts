@@ -190,7 +190,7 @@ export class OrderUpdates {
       return skip('channel_off', route.channel, `proactive messages are not sent on ${route.channel}`);
     }
     // A customer who never wrote from this identity gets a conversation that replies go to.
-    const conversationId = target.conversationId ?? ch.gateway.liveConversation(event.customerId, route.channel).id;
+    const conversationId = target.conversationId ?? (await ch.gateway.liveConversation(event.customerId, route.channel)).id;
     if (!target.known) ch.gateway.reroute(conversationId, route);
     // Stored in the conversation at once (an open web tab shows it; the next visit replays it);
     // the channel's delivery goes on after the API has answered.
@@ -211,7 +211,7 @@ export class OrderUpdates {
    * visit), else their Messenger identity. Null: the customer has no channel at all.
    */
   private async target(ch: OrderUpdateChannels, customerId: string): Promise<{ conversationId: string | null; route: Route; known: boolean } | null> {
-    const live = ch.store.conversations.listForCustomer(customerId, 50).find((c) => c.source === 'live' && c.status === 'open');
+    const live = (await ch.store.conversations.listForCustomer(customerId, 50)).find((c) => c.source === 'live' && c.status === 'open');
     const known = live ? ch.gateway.route(live.id) : undefined;
     if (live && known) return { conversationId: live.id, route: known, known: true };
     const identities = await ch.store.customers.identities(customerId);

@@ -92,8 +92,8 @@ describe('web channel: signed shopper identity', () => {
     // The other tab of the browser follows with the same new token.
     await otherTab.waitFor((e) => e.event === 'session' && e.data.customerId === 'C-77');
     expect(await store.customers.get(String(guestId))).toBeUndefined();
-    expect(store.conversations.get(conversationId)?.customerId).toBe('C-77');
-    expect(store.conversations.transcript(conversationId).map((m) => m.text)).toContain('hello as a guest');
+    expect((await store.conversations.get(conversationId))?.customerId).toBe('C-77');
+    expect((await store.conversations.transcript(conversationId)).map((m) => m.text)).toContain('hello as a guest');
     expect(logs.some((l) => /customer C-77 attached, guest chat merged/.test(l))).toBe(true);
 
     // The new token resumes the customer; the guest token from before signing in no longer does.

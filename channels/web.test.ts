@@ -89,7 +89,7 @@ describe('web channel', () => {
     const conversationId = await conversationOf(c);
     await c.waitFor((e) => e.event === 'message' && e.data.text === 'echo: hello');
     expect(count(h.store, 'customers')).toBe(before[0]! + 1);
-    expect(h.store.conversations.transcript(conversationId).map((m) => m.text)).toEqual(['hello', 'echo: hello']);
+    expect((await h.store.conversations.transcript(conversationId)).map((m) => m.text)).toEqual(['hello', 'echo: hello']);
     // Reconnecting with the token finds the same guest and conversation.
     const again = await client(h, { token: sessionOf(c).token, afterSeq: 0 });
     expect(sessionOf(again).conversationId).toBe(conversationId);
@@ -172,7 +172,7 @@ describe('web channel', () => {
     const resumed = await h.gateway.resumePending();
     expect(resumed.resumed).toBe(3);
     await resumed.done;
-    const texts = h.store.conversations.transcript(conversationId).map((m) => m.text);
+    const texts = (await h.store.conversations.transcript(conversationId)).map((m) => m.text);
     expect(texts).toEqual(['one', 'two', 'three', 'echo: one', 'echo: two', 'echo: three']);
     expect(await h.store.pendingTurns.list()).toHaveLength(0);
     // A second start finds nothing owed: each message was answered exactly once.

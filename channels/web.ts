@@ -27,7 +27,7 @@ export interface WebChannelOptions {
   /** Proxies whose X-Forwarded-For is believed (IPs or "loopback"); none by default. */
   trustedProxies?: readonly string[];
   /** The customer is typing (forwarded to the agent during a hand-off). */
-  onTyping?: (conversationId: string) => void;
+  onTyping?: (conversationId: string) => Promise<void> | void;
   /** Messenger account linking; absent when Messenger is off (the `link` event is then refused). */
   linker?: AccountLinker;
   /** Ratings after a resolved hand-off (`csat` events both ways); absent: the `csat` event is refused. */
@@ -85,7 +85,7 @@ interface WebChat {
   linkLimiter: RateLimiter;
   identifyLimiter: RateLimiter;
   /** Sends the socket's conversation after `afterSeq`; returns how many messages. */
-  replay(socket: Socket, afterSeq: number): number;
+  replay(socket: Socket, afterSeq: number): Promise<number>;
   /** The `session` event for a connection (a renewed token is kept in it). */
   sessionEvent(s: SessionData): ReturnType<typeof sessionEventOf>;
   /**
@@ -134,10 +134,10 @@ function webChat(io: Server, opts: WebChannelOptions): WebChat {
     ipMessages: new RateLimiter(opts.ipLimits?.messagesPer10s ?? 60, 10_000),
     linkLimiter: new RateLimiter(5, 60_000),
     identifyLimiter: new RateLimiter(20, 60_000),
-    replay(socket, afterSeq) {
+    async replay(socket, afterSeq) {
       const { conversationId } = socket.data as SessionData;
       if (!conversationId) return 0;
-      const messages = opts.store.conversations.transcript(conversationId, { limit: 10_000 });
+      const messages = await opts.store.conversations.transcript(conversationId, { limit: 10_000 });
       let n = 0;
       for (const m of messages) {
         if (m.seq <= afterSeq) continue;
@@ -159,7 +159,7 @@ function webChat(io: Server, opts: WebChannelOptions): WebChat {
         if (left && left !== conversationId) void socket.leave(room(left));
         void socket.join(room(conversationId));
         socket.emit('session', session);
-        if (replayAfter !== undefined) c.replay(socket, replayAfter);
+        if (replayAfter !== undefined) await c.replay(socket, replayAfter);
       }
     },
   };
@@ -205,7 +205,7 @@ function sessionSetup({ opts, log, tokens, ipConnections }: WebChat): (socket: S
       const verified = tokens.verify(auth.token);
       const externalId = verified?.sub ?? `web-${randomUUID()}`;
       const customer = verified ? await opts.store.customers.findByIdentity('web', externalId) : undefined;
-      const conversation = customer ? opts.gateway.liveConversation(customer.id, 'web') : undefined;
+      const conversation = customer ? await opts.gateway.liveConversation(customer.id, 'web') : undefined;
       socket.data = { externalId, customerId: customer?.id ?? null, conversationId: conversation?.id ?? null, token: auth.token, verified, ip, locale: canonicalTag(auth.locale) } satisfies SessionData;
       next();
     } catch (err) {
@@ -241,7 +241,7 @@ async function sessionEventOf(opts: WebChannelOptions, texts: Texts, tokens: Web
 
 /** The conversation's hand-off as the widget shows it: waiting (with position) or with an agent. */
 async function handoffOf(store: Store, texts: Texts, conversationId: string | null, locale: string | null): Promise<Record<string, unknown>> {
-  const conversation = conversationId ? store.conversations.get(conversationId) : undefined;
+  const conversation = conversationId ? await store.conversations.get(conversationId) : undefined;
   if (!conversation || conversation.handoff === 'none') return { status: 'none' };
   const ticket = await store.tickets.openForConversation(conversation.id);
   if (!ticket) return { status: 'none' };
@@ -304,13 +304,13 @@ async function greet({ opts, log, sessionEvent, replay }: WebChat, socket: Socke
       })
     : Promise.resolve(null);
   void question
-    .then((pending) => {
+    .then(async (pending) => {
       if (pending) socket.emit('csat', pending);
       const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
-      if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
+      if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) await replay(socket, auth.afterSeq);
       // This tab now has the chat's messages (delivered), and is told how far an agent has read it.
       if (conversationId && opts.receipts) {
-        const { agentReadSeq } = opts.receipts.tabOpened(conversationId);
+        const { agentReadSeq } = await opts.receipts.tabOpened(conversationId);
         if (agentReadSeq > 0) socket.emit('read', { seq: agentReadSeq });
       }
     })
@@ -320,13 +320,13 @@ async function greet({ opts, log, sessionEvent, replay }: WebChat, socket: Socke
 /** `read`: the customer saw the chat up to `seq` (the widget sends it only while the chat is in view). */
 function onRead({ opts }: WebChat, socket: Socket): void {
   let lastRead = { conversationId: '', seq: 0 };
-  socket.on('read', (data: unknown, cb: unknown) => {
+  socket.on('read', async (data: unknown, cb: unknown) => {
     const seq = (data as { seq?: unknown } | null)?.seq;
     const conversationId = (socket.data as SessionData).conversationId;
     if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1 || !conversationId) return ackOf(cb)({ ok: false, code: 'invalid', message: 'read needs the seq of a message.' });
     if (conversationId !== lastRead.conversationId || seq > lastRead.seq) {
       lastRead = { conversationId, seq };
-      opts.receipts?.customerRead(conversationId, seq);
+      await opts.receipts?.customerRead(conversationId, seq);
     }
     ackOf(cb)({ ok: true });
   });
@@ -371,11 +371,11 @@ function onTyping({ opts, log }: WebChat, socket: Socket): void {
     const now = Date.now();
     if (now - lastTyping >= 1000) {
       lastTyping = now;
-      try {
-        const conversationId = (socket.data as SessionData).conversationId;
-        if (conversationId) opts.onTyping?.(conversationId);
-      } catch (err) {
-        log(`[web] typing notice failed: ${(err as Error).message}`);
+      const conversationId = (socket.data as SessionData).conversationId;
+      if (conversationId && opts.onTyping) {
+        Promise.resolve()
+          .then(() => opts.onTyping?.(conversationId))
+          .catch((err: unknown) => log(`[web] typing notice failed: ${(err as Error).message}`));
       }
     }
     ackOf(cb)({ ok: true });
@@ -400,7 +400,7 @@ function onLinking({ opts, log, tr, linkLimiter, moveTabs }: WebChat, socket: So
     // Continuing on Messenger before writing anything: the guest exists from now on.
     if (!s.customerId) {
       const customer = await opts.gateway.resolveCustomer('web', s.externalId);
-      await moveTabs(s.externalId, opts.gateway.liveConversation(customer.id, 'web').id, customer.id);
+      await moveTabs(s.externalId, (await opts.gateway.liveConversation(customer.id, 'web')).id, customer.id);
     }
     const t = await linker.issue(s.externalId);
     return { ok: true, url: t.url, code: t.code, expiresAt: t.expiresAt };
@@ -507,11 +507,11 @@ function onReset({ nsp, log, tr, tokens }: WebChat, socket: Socket, s: SessionDa
 
 /** `resume`: the messages after `afterSeq` again (a reconnect that missed some). */
 function onResume({ replay }: WebChat, socket: Socket): void {
-  socket.on('resume', (data: unknown, cb: unknown) => {
+  socket.on('resume', async (data: unknown, cb: unknown) => {
     const after = (data as { afterSeq?: unknown } | null)?.afterSeq;
     const afterSeq = typeof after === 'number' && Number.isInteger(after) && after >= 0 ? after : 0;
     try {
-      ackOf(cb)({ ok: true, messages: replay(socket, afterSeq) });
+      ackOf(cb)({ ok: true, messages: await replay(socket, afterSeq) });
     } catch (err) {
       ackOf(cb)({ ok: false, code: 'error', message: (err as Error).message });
     }

@@ -75,7 +75,7 @@ describe('HandoffService with auto-assignment', () => {
       whenIdle: async () => {},
       sendToConversation: async (conversationId: string, activity: { type?: string; text?: string; name?: string; value?: unknown }, role: 'bot' | 'agent' = 'bot') => {
         // Stored as the real gateway does: an agent's reply is what stops the reply timeout.
-        if (activity.type === 'message') store.conversations.appendMessage(conversationId, { role, text: activity.text ?? '' });
+        if (activity.type === 'message') await store.conversations.appendMessage(conversationId, { role, text: activity.text ?? '' });
         const s: Sent = { conversationId, ...(activity.text ? { text: activity.text } : {}), ...(activity.name ? { name: activity.name } : {}), ...(activity.value ? { value: activity.value as Record<string, unknown> } : {}) };
         sent.push(s);
         for (const w of [...sentWaiters]) if (w.pred(s)) (sentWaiters.splice(sentWaiters.indexOf(w), 1), w.resolve(s));
@@ -122,8 +122,8 @@ describe('HandoffService with auto-assignment', () => {
 
   /** A customer's conversation asking for a person (through HandoffService.request, as the bot does). */
   const ask = async (customerId: string, skill: 'orders' | 'payments' | 'product' | 'general', opts: { text?: string; sentiment?: 'negative'; priority?: number } = {}) => {
-    const conversationId = store.conversations.create({ customerId, channel: 'web' }).id;
-    store.conversations.appendMessage(conversationId, { role: 'customer', text: opts.text ?? 'I want a person', ...(opts.sentiment ? { sentiment: opts.sentiment } : {}) });
+    const conversationId = (await store.conversations.create({ customerId, channel: 'web' })).id;
+    await store.conversations.appendMessage(conversationId, { role: 'customer', text: opts.text ?? 'I want a person', ...(opts.sentiment ? { sentiment: opts.sentiment } : {}) });
     await handoff.request({ conversationId, customerId, reason: 'asked', skill, priority: opts.priority ?? 0 });
     return { conversationId, ticketId: (await store.tickets.openForConversation(conversationId))!.id };
   };

@@ -178,7 +178,7 @@ describe('saved replies and CSAT through the real server', () => {
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'I need to talk to a human agent' } })).status).toBe(200);
     await until(() => sent().some((m) => /queue/.test(m.text ?? '')), 'the queue notice');
     const customer = (await server.store.customers.findByIdentity('messenger', psid))!;
-    const conversationId = server.store.conversations.listForCustomer(customer.id, 5)[0]!.id;
+    const conversationId = (await server.store.conversations.listForCustomer(customer.id, 5))[0]!.id;
     const ticket = (await server.store.tickets.openForConversation(conversationId))!;
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
     const before = sent().length;
@@ -201,7 +201,7 @@ describe('saved replies and CSAT through the real server', () => {
     expect(await server.store.csat.forTicket(ticket.id)).toMatchObject({ conversationId, agentId: (await admin()).id, rating: 4, comment: 'Anna sorted it out in minutes', channel: 'messenger' });
     // Neither the rating nor the comment became a bot turn.
     await new Promise((r) => setTimeout(r, 1500));
-    const texts = server.store.conversations.transcript(conversationId).map((m) => m.text);
+    const texts = (await server.store.conversations.transcript(conversationId)).map((m) => m.text);
     expect(texts).not.toContain('Anna sorted it out in minutes');
     expect(sent().slice(commented)).toHaveLength(1);
 

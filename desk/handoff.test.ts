@@ -89,8 +89,8 @@ describe('HandoffService queue updates', () => {
   const queueUp = async (n: number) => {
     const convs: string[] = [];
     for (let i = 0; i < n; i++) {
-      const conversationId = store.conversations.create({ customerId: i % 2 ? 'C1' : 'C2', channel: 'web' }).id;
-      store.conversations.appendMessage(conversationId, { role: 'customer', text: `I want a person (${i})` });
+      const conversationId = (await store.conversations.create({ customerId: i % 2 ? 'C1' : 'C2', channel: 'web' })).id;
+      await store.conversations.appendMessage(conversationId, { role: 'customer', text: `I want a person (${i})` });
       await handoff.request({ conversationId, customerId: i % 2 ? 'C1' : 'C2', reason: 'asked', skill: 'general', priority: 0 });
       convs.push(conversationId);
     }
@@ -109,8 +109,8 @@ describe('HandoffService queue updates', () => {
     const from = agent.events.length;
     sent.length = 0;
     calls.length = 0;
-    store.conversations.appendMessage(convs[50]!, { role: 'customer', text: 'is anyone there?', sentiment: 'negative' });
-    handoff.customerWrote(convs[50]!);
+    await store.conversations.appendMessage(convs[50]!, { role: 'customer', text: 'is anyone there?', sentiment: 'negative' });
+    await handoff.customerWrote(convs[50]!);
     const callsAtMessage = calls.length;
     await sleep(500); // one row flush window and then some
 
@@ -125,8 +125,8 @@ describe('HandoffService queue updates', () => {
     const burst = agent.events.length;
     calls.length = 0;
     for (let i = 0; i < 10; i++) {
-      store.conversations.appendMessage(convs[7]!, { role: 'customer', text: `hello ${i}` });
-      handoff.customerWrote(convs[7]!);
+      await store.conversations.appendMessage(convs[7]!, { role: 'customer', text: `hello ${i}` });
+      await handoff.customerWrote(convs[7]!);
     }
     await agent.waitFor((e) => e.event === 'queue_update', { from: burst });
     await sleep(600);
@@ -185,8 +185,8 @@ describe('HandoffService queue updates', () => {
 
     // The accepted chat's messages go to its agent, not into the queue.
     from = agent.events.length;
-    store.conversations.appendMessage(convs[0]!, { role: 'customer', text: 'thanks for taking this' });
-    handoff.customerWrote(convs[0]!);
+    await store.conversations.appendMessage(convs[0]!, { role: 'customer', text: 'thanks for taking this' });
+    await handoff.customerWrote(convs[0]!);
     await agent.waitFor((e) => e.event === 'customer_message', { from });
     await sleep(400);
     expect(since(agent, from, 'queue_update')).toEqual([]);

@@ -140,8 +140,8 @@ export class HandoffService implements HandoffDesk {
   async request(req: HandoffRequest): Promise<HandoffOutcome> {
     // Read before the open-ticket check, so the check and the ticket's creation stay one step.
     const vip = await this.store.vip.isVip(req.customerId);
+    const transcript = await this.store.conversations.transcript(req.conversationId, { limit: 200 });
     const existing = await this.store.tickets.openForConversation(req.conversationId);
-    const transcript = this.store.conversations.transcript(req.conversationId, { limit: 200 });
     // Upset customers and VIPs first (desk/assignment.ts): the bot's priority, raised for a customer
     // whose latest message is negative, plus the VIP bonus.
     const lastWords = [...transcript].reverse().find((m) => m.role === 'customer');
@@ -177,10 +177,10 @@ export class HandoffService implements HandoffDesk {
    * the chat gets the message; if it is waiting in the queue, only its own row is refreshed for the
    * agents (coalesced). Nobody's position changes, so the other waiting customers hear nothing.
    */
-  customerWrote(conversationId: string): void {
+  async customerWrote(conversationId: string): Promise<void> {
     if (this.nsp?.adapter.rooms.has(convRoom(conversationId))) {
       // An agent has the chat: it is not in the queue.
-      const last = this.store.conversations.recentMessages(conversationId, 1)[0];
+      const last = (await this.store.conversations.recentMessages(conversationId, 1))[0];
       if (last) this.nsp.to(convRoom(conversationId)).emit('customer_message', { conversationId, message: agentView(last) });
       return;
     }
@@ -188,8 +188,8 @@ export class HandoffService implements HandoffDesk {
   }
 
   /** The customer is typing: the agent who has the chat sees an indicator. */
-  customerTyping(conversationId: string): void {
-    if (this.store.conversations.get(conversationId)?.handoff !== 'agent') return;
+  async customerTyping(conversationId: string): Promise<void> {
+    if ((await this.store.conversations.get(conversationId))?.handoff !== 'agent') return;
     this.nsp?.to(convRoom(conversationId)).emit('customer_typing', { conversationId });
   }
 
@@ -309,8 +309,8 @@ export class HandoffService implements HandoffDesk {
 
   /** Everything an agent needs when opening a chat. */
   async conversationView(conversationId: string, ticket: Ticket) {
-    const conversation = this.store.conversations.get(conversationId);
-    const transcript = this.store.conversations.transcript(conversationId, { limit: 500 });
+    const conversation = await this.store.conversations.get(conversationId);
+    const transcript = await this.store.conversations.transcript(conversationId, { limit: 500 });
     const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
     const orders = customer ? await this.store.orders.listForCustomer(customer.id, { limit: 10 }) : [];
     // The question to suggest an answer for: not the request for a person itself.
@@ -467,7 +467,7 @@ export class HandoffService implements HandoffDesk {
       const marker = unfilledMarker(text);
       if (marker) throw new Error(`replace ${marker} before sending`);
       await this.gateway.sendToConversation(t.conversationId, { type: 'message', text, channelData: { role: 'agent', agentName: agent.name } }, 'agent');
-      const last = this.store.conversations.recentMessages(t.conversationId, 1)[0];
+      const last = (await this.store.conversations.recentMessages(t.conversationId, 1))[0];
       if (last) nsp(socket).to(convRoom(t.conversationId)).emit('agent_message', { conversationId: t.conversationId, message: agentView(last) });
       return { seq: last?.seq ?? null };
     });
@@ -496,7 +496,7 @@ export class HandoffService implements HandoffDesk {
 
     on('resolve', async (d) => {
       const t = await this.owned(agent, d.ticketId);
-      const transcript = this.store.conversations.transcript(t.conversationId, { limit: 500 });
+      const transcript = await this.store.conversations.transcript(t.conversationId, { limit: 500 });
       const summary = typeof d.summary === 'string' ? d.summary.slice(0, 2000) : summarizeChat(transcript, t.reason);
       // The resolving agent's team goes with the ticket (and so with its CSAT rating).
       await this.store.teams.stampTicket(t.id);
@@ -523,7 +523,7 @@ export class HandoffService implements HandoffDesk {
 
   /** What a saved reply's placeholders are filled from: the chat's customer and their latest order. */
   private async fillContext(t: Ticket, agent: Agent): Promise<FillContext> {
-    const conversation = this.store.conversations.get(t.conversationId);
+    const conversation = await this.store.conversations.get(t.conversationId);
     const customerId = conversation?.customerId ?? t.customerId;
     const customer = customerId ? await this.store.customers.get(customerId) : undefined;
     const order = customer ? (await this.store.orders.listForCustomer(customer.id, { limit: 1 }))[0] : undefined;

@@ -31,7 +31,7 @@ export class LearnedAnswers {
   private async personal(conversationId: string | null): Promise<{ names: string[]; known: KnownValue[] }> {
     const names = (await this.store.agents.list()).map((a) => a.name);
     const known: KnownValue[] = [];
-    const conversation = conversationId ? this.store.conversations.get(conversationId) : undefined;
+    const conversation = conversationId ? await this.store.conversations.get(conversationId) : undefined;
     const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
     if (customer) {
       if (customer.name && customer.name !== 'Guest') names.push(customer.name);

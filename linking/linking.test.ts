@@ -117,7 +117,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
   };
   const messengerOwner = (psid: string) => store.customers.findByIdentity('messenger', psid);
   const channelsOf = async (customerId: string) => (await store.customers.identities(customerId)).map((i) => `${i.channel}:${i.externalId}`);
-  const openLive = (customerId: string) => store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
+  const openLive = async (customerId: string) => (await store.conversations.listForCustomer(customerId, 200)).filter((c) => c.source === 'live' && c.status === 'open');
 
   beforeAll(async () => {
     graph = await fakeGraph();
@@ -174,11 +174,11 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await c.waitFor((e) => e.event === 'message' && e.data.role === 'customer' && e.data.text === 'hi from messenger', { from: beforeMsg });
     await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot', { from: beforeMsg });
     await waitSent(psid, /./, graphBefore);
-    const history = store.conversations.transcript(s.conversationId).map((m) => `${m.role}:${m.text}`);
+    const history = (await store.conversations.transcript(s.conversationId)).map((m) => `${m.role}:${m.text}`);
     expect(history[0]).toBe('customer:hello');
     expect(history).toContain('customer:hi from messenger');
     expect(history.some((h) => /^bot:Your Messenger is now connected/.test(h))).toBe(true);
-    expect(openLive(s.customerId).map((x) => x.id)).toEqual([s.conversationId]);
+    expect((await openLive(s.customerId)).map((x) => x.id)).toEqual([s.conversationId]);
 
     // A reload of the web chat knows Messenger is connected.
     const again = await customerClient({ token: s.token });
@@ -232,7 +232,8 @@ describe('account linking web chat -> Messenger, end to end', () => {
     expect((await store.customers.get(known.customer.id))?.email).toBe(known.customer.email);
     expect(await store.customers.get(guestId)).toBeUndefined();
     // The typed code never went into anyone's history.
-    const all = store.conversations.listForCustomer(known.customer.id, 200).flatMap((x) => store.conversations.transcript(x.id).map((m) => m.text));
+    const all: string[] = [];
+    for (const x of await store.conversations.listForCustomer(known.customer.id, 200)) all.push(...(await store.conversations.transcript(x.id)).map((m) => m.text));
     expect(all.some((t) => t.includes(second.code.replace('-', '').toLowerCase()))).toBe(false);
     expect(all).toContain(`where is my order ${known.orderId}?`);
 
@@ -328,15 +329,15 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await say(psid, 'thanks');
     await waitSent(psid, /./, from);
     const mCustomer = (await messengerOwner(psid))!;
-    const mConversation = openLive(mCustomer.id)[0]!;
-    const mMessages = store.conversations.transcript(mConversation.id).map((m) => m.id);
+    const mConversation = (await openLive(mCustomer.id))[0]!;
+    const mMessages = (await store.conversations.transcript(mConversation.id)).map((m) => m.id);
     expect(mMessages.length).toBeGreaterThanOrEqual(4);
 
     const c = await customerClient();
     await ask(c, 'hi, do you ship to Pune?');
     await conversationOf(c);
     const s = session(c);
-    const webMessages = store.conversations.transcript(s.conversationId).map((m) => m.id);
+    const webMessages = (await store.conversations.transcript(s.conversationId)).map((m) => m.id);
     const link = await requestLink(c);
 
     // Someone else's link must not silently expose this Messenger history: it asks first.
@@ -370,15 +371,15 @@ describe('account linking web chat -> Messenger, end to end', () => {
     // Both were guests: the web customer (who asked) stays, the Messenger one is merged into it.
     expect((await messengerOwner(psid))?.id).toBe(s.customerId);
     expect(await store.customers.get(mCustomer.id)).toBeUndefined();
-    for (const id of [...mMessages, ...webMessages]) expect(store.conversations.getMessage(id)?.customerId).toBe(s.customerId);
-    expect(store.conversations.get(mConversation.id)?.customerId).toBe(s.customerId);
+    for (const id of [...mMessages, ...webMessages]) expect((await store.conversations.getMessage(id))?.customerId).toBe(s.customerId);
+    expect((await store.conversations.get(mConversation.id))?.customerId).toBe(s.customerId);
 
     // Exactly one live conversation stays open (the most recent); the other is closed as merged.
-    const open = openLive(s.customerId);
+    const open = await openLive(s.customerId);
     expect(open).toHaveLength(1);
     const keeper = open[0]!;
     const closed = [mConversation.id, s.conversationId].find((id) => id !== keeper.id)!;
-    expect(store.conversations.get(closed)).toMatchObject({ status: 'closed', resolution: `merged into ${keeper.id}` });
+    expect(await store.conversations.get(closed)).toMatchObject({ status: 'closed', resolution: `merged into ${keeper.id}` });
     // The open web tab follows the conversation that continues.
     expect(session(c).conversationId).toBe(keeper.id);
 
@@ -391,10 +392,10 @@ describe('account linking web chat -> Messenger, end to end', () => {
     const webAck = await c.send({ text: 'and one from the web' });
     expect(webAck.ok).toBe(true);
     await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && Number(e.data.seq) > Number(webAck.seq));
-    const texts = store.conversations.transcript(keeper.id).map((m) => m.text);
+    const texts = (await store.conversations.transcript(keeper.id)).map((m) => m.text);
     expect(texts).toContain('one more question from messenger');
     expect(texts).toContain('and one from the web');
-    expect(openLive(s.customerId).map((x) => x.id)).toEqual([keeper.id]);
+    expect((await openLive(s.customerId)).map((x) => x.id)).toEqual([keeper.id]);
   });
 
   it('disconnects Messenger from the web chat or by "unlink" on Messenger: history stays, Messenger starts over, replies follow the web', async () => {
@@ -418,7 +419,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await say(psid, 'what is my order status?');
     await waitSent(psid, /./, from);
     expect(route(s.conversationId)).toEqual({ channel: 'messenger', externalId: psid });
-    const before = store.conversations.transcript(s.conversationId).map((m) => m.id);
+    const before = (await store.conversations.transcript(s.conversationId)).map((m) => m.id);
 
     from = graph.received.length;
     let webFrom = c.events.length;
@@ -430,7 +431,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     expect(await messengerOwner(psid)).toBeUndefined();
     expect((await channelsOf(s.customerId)).filter((i) => i.startsWith('messenger:'))).toEqual([]);
     // Nothing written was moved or lost, and the conversation's replies now go to the web.
-    expect(store.conversations.transcript(s.conversationId).map((m) => m.id)).toEqual(before);
+    expect((await store.conversations.transcript(s.conversationId)).map((m) => m.id)).toEqual(before);
     expect(route(s.conversationId)).toEqual({ channel: 'web', externalId: expect.any(String) });
     expect(route(s.conversationId)!.externalId).toBe((await store.customers.identities(s.customerId)).find((i) => i.channel === 'web')!.externalId);
     // Asking again: nothing to disconnect.
@@ -443,8 +444,8 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await waitSent(psid, /./, from);
     const guest = (await messengerOwner(psid))!;
     expect(guest.id).not.toBe(s.customerId);
-    expect(store.conversations.listForCustomer(guest.id, 10).map((x) => x.id)).not.toContain(s.conversationId);
-    expect(store.conversations.transcript(s.conversationId).map((m) => m.text)).not.toContain('hello again from messenger');
+    expect((await store.conversations.listForCustomer(guest.id, 10)).map((x) => x.id)).not.toContain(s.conversationId);
+    expect((await store.conversations.transcript(s.conversationId)).map((m) => m.text)).not.toContain('hello again from messenger');
     await new Promise((r) => setTimeout(r, 300));
     expect(c.events.slice(webFrom).some((e) => e.event === 'message' && e.data.text === 'hello again from messenger')).toBe(false);
 
@@ -460,7 +461,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     from = graph.received.length;
     await say(psid2, 'where is my refund?');
     await waitSent(psid2, /./, from);
-    const keeper = openLive(s.customerId)[0]!.id;
+    const keeper = (await openLive(s.customerId))[0]!.id;
     expect(route(keeper)).toEqual({ channel: 'messenger', externalId: psid2 });
     from = graph.received.length;
     webFrom = c.events.length;

@@ -377,7 +377,7 @@ export class AccountLinker {
 
   private async hasHistory(c: Customer): Promise<boolean> {
     const { store } = this.opts;
-    return store.conversations.listForCustomer(c.id, 1).length > 0 || (await store.orders.listForCustomer(c.id, { limit: 1 })).length > 0;
+    return (await store.conversations.listForCustomer(c.id, 1)).length > 0 || (await store.orders.listForCustomer(c.id, { limit: 1 })).length > 0;
   }
 
   /**
@@ -407,7 +407,7 @@ export class AccountLinker {
         this.consume(code, web.id);
         return { kind: 'reply', key: 'already' };
       }
-      const before = [...this.openLive(web.id), ...(owner ? this.openLive(owner.id) : [])].map((c) => c.id);
+      const before = [...(await openLive(store, web.id, tx)), ...(owner ? await openLive(store, owner.id, tx) : [])].map((c) => c.id);
       let customerId = web.id;
       if (!owner) {
         await store.customers.linkIdentity(web.id, 'messenger', psid, tx);
@@ -440,10 +440,6 @@ export class AccountLinker {
     if (store.state.get<{ code: string }>(customerKey(customerId))?.value.code === code) store.state.delete(customerKey(customerId));
   }
 
-  private openLive(customerId: string): Conversation[] {
-    return openLive(this.opts.store, customerId);
-  }
-
   private mergeProfiles(targetId: string, sourceId: string): void {
     mergeProfiles(this.opts.store, targetId, sourceId);
   }
@@ -451,7 +447,7 @@ export class AccountLinker {
   /** The locale of the conversation a Messenger user writes in (set by a linked web chat, say); undefined: the store's default. */
   private async localeOf(psid: string): Promise<string | undefined> {
     const owner = await this.opts.store.customers.findByIdentity('messenger', psid);
-    const live = owner ? openLive(this.opts.store, owner.id)[0] : undefined;
+    const live = owner ? (await openLive(this.opts.store, owner.id))[0] : undefined;
     return live ? this.opts.gateway.locale(live.id) : undefined;
   }
 
@@ -467,8 +463,8 @@ export class AccountLinker {
   }
 }
 
-function openLive(store: Store, customerId: string): Conversation[] {
-  return store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
+async function openLive(store: Store, customerId: string, sql: Sql = store.sql): Promise<Conversation[]> {
+  return (await store.conversations.listForCustomer(customerId, 200, sql)).filter((c) => c.source === 'live' && c.status === 'open');
 }
 
 /**
@@ -480,12 +476,12 @@ function openLive(store: Store, customerId: string): Conversation[] {
  * identity (channels/web-identity.ts). Runs in their transaction, `tx`.
  */
 export async function consolidateLive(store: Store, customerId: string, channel: 'web' | 'messenger', tx: Sql): Promise<Conversation> {
-  const open = openLive(store, customerId); // most recent first
+  const open = await openLive(store, customerId, tx); // most recent first
   const tickets = new Map<string, Ticket | undefined>();
   for (const c of open) tickets.set(c.id, await store.tickets.openForConversation(c.id, tx));
-  const keeper = open.find((c) => tickets.get(c.id)?.status === 'assigned') ?? open.find((c) => tickets.get(c.id)) ?? open[0] ?? store.conversations.create({ customerId, channel });
+  const keeper = open.find((c) => tickets.get(c.id)?.status === 'assigned') ?? open.find((c) => tickets.get(c.id)) ?? open[0] ?? (await store.conversations.create({ customerId, channel }, tx));
   for (const c of open) {
-    if (c.id !== keeper.id && !tickets.get(c.id)) store.conversations.close(c.id, `merged into ${keeper.id}`);
+    if (c.id !== keeper.id && !tickets.get(c.id)) await store.conversations.close(c.id, `merged into ${keeper.id}`, tx);
   }
   return keeper;
 }

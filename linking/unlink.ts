@@ -31,7 +31,7 @@ export function unlinkMessenger(store: Store, routes: RouteTable, customerId: st
     if (kept.length === 0) return { ok: false, reason: 'only_identity' };
     for (const psid of psids) await store.customers.unlinkIdentity(customerId, 'messenger', psid, tx);
     const fallback = from.channel !== 'messenger' ? from : ((kept.find((i) => i.channel === 'web') ?? kept[0]) as Route);
-    for (const c of store.conversations.listForCustomer(customerId, 200)) {
+    for (const c of await store.conversations.listForCustomer(customerId, 200, tx)) {
       if (c.source !== 'live' || c.status !== 'open') continue;
       const r = routes.route(c.id);
       if (r?.channel === 'messenger' && psids.includes(r.externalId)) routes.reroute(c.id, { channel: fallback.channel, externalId: fallback.externalId });

@@ -65,7 +65,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     customers: new CustomerRepo(sql, now),
     orders: new OrderRepo(sql, now),
     reviews: new ReviewRepo(sql, now),
-    conversations: new ConversationRepo(db, now),
+    conversations: new ConversationRepo(sql, now),
     tickets: new TicketRepo(sql, now),
     agents: new AgentRepo(sql, now),
     events: new EventRepo(sql, now),

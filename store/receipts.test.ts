@@ -129,7 +129,7 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     ctx = tempStore(c.now);
     const { store, db } = ctx;
     const customer = (await store.customers.resolveOrCreate('messenger', '4242', { name: 'Asha' })).customer;
-    const conv = store.conversations.create({ customerId: customer.id, channel: 'messenger' });
+    const conv = await store.conversations.create({ customerId: customer.id, channel: 'messenger' });
     const say = (role: 'customer' | 'agent' | 'bot', text: string) => store.conversations.appendMessage(conv.id, { role, text });
     return { c, store, db, conv, say, threads: new MessengerThreadRepo(db), deliveries: new DeliveryRepo(db, c.now), marks: new ReadMarkRepo(db, c.now) };
   };
@@ -148,7 +148,7 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
 
   it('moves a delivery forward only: sending -> sent -> delivered -> read; failed is final', async () => {
     const { c, say, deliveries } = await setup();
-    const m1 = say('agent', 'Hello');
+    const m1 = await say('agent', 'Hello');
     const started = deliveries.start(m1.id, 'messenger', '4242');
     expect(started).toMatchObject({ messageId: m1.id, seq: m1.seq, status: 'sending', recipient: '4242', attempts: 0 });
     // A second start changes nothing.
@@ -161,7 +161,7 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     expect(deliveries.advance(m1.id, 'delivered')).toBeUndefined();
     expect(deliveries.get(m1.id)?.status).toBe('read');
 
-    const m2 = say('agent', 'Are you there?');
+    const m2 = await say('agent', 'Are you there?');
     deliveries.start(m2.id, 'messenger', '4242');
     expect(deliveries.failed(m2.id, 'x'.repeat(600), 3)).toMatchObject({ status: 'failed', attempts: 3 });
     expect(deliveries.get(m2.id)!.reason!.length).toBe(500);
@@ -175,9 +175,9 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
 
   it('applies read marks up to a seq, and Messenger watermarks and mids to what was sent before them', async () => {
     const { c, say, deliveries } = await setup();
-    const a = say('agent', 'one');
-    const b = say('agent', 'two');
-    const late = say('agent', 'three');
+    const a = await say('agent', 'one');
+    const b = await say('agent', 'two');
+    const late = await say('agent', 'three');
     for (const m of [a, b, late]) deliveries.start(m.id, 'messenger', '4242');
     deliveries.sent(a.id, { externalId: 'mid.a' });
     c.advance(1000);

@@ -66,7 +66,7 @@ describe('seed', () => {
     expect(anna).toMatchObject({ name: 'Anna', skills: ['orders', 'payments', 'product'], role: 'admin' });
     expect(await t.store.agents.getByEmail(DEMO_PRODUCT.email)).toMatchObject({ role: 'product', skills: [] });
     expect(seededFingerprint(t.db)).toBe(await fixturesFingerprint(t.fixturesDir));
-    expect(t.store.conversations.get('T1')).toMatchObject({ source: 'historical', status: 'closed', origin: 'test' });
+    expect(await t.store.conversations.get('T1')).toMatchObject({ source: 'historical', status: 'closed', origin: 'test' });
   });
 
   it('accepts the fixtures root and uses its store/ folder', async () => {
@@ -117,7 +117,7 @@ describe('seed', () => {
     expect(needed.tables.reviews).toMatchObject({ inserted: 1, unchanged: 3 });
     expect(t.store.products.get('P1')!.price).toBe(2499);
     expect((await t.store.orders.get('O1'))!.lines).toHaveLength(1);
-    expect(t.store.conversations.transcript('T1')).toHaveLength(1);
+    expect(await t.store.conversations.transcript('T1')).toHaveLength(1);
     expect(totals(await seed(t.db, t.fixturesDir, quiet))).toMatchObject({ inserted: 0, updated: 0 });
   });
 

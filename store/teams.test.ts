@@ -19,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(() => ctx.cleanup());
 
-const conv = (customerId: string | null = 'C1') => store.conversations.create({ customerId, channel: 'web' }).id;
+const conv = async (customerId: string | null = 'C1') => (await store.conversations.create({ customerId, channel: 'web' })).id;
 const agent = (name: string, skills: string[] = []) => store.agents.create({ name, email: `${name.toLowerCase()}@example.com`, password: 'pw-123456789', skills });
 
 describeEngines('TeamRepo', (engine) => {
@@ -127,14 +127,14 @@ describe('teams and tickets', () => {
     const pay = await store.teams.create({ name: 'Payments', skills: ['payments'] });
     await store.teams.addMember(general.id, a.id);
     await store.teams.addMember(pay.id, a.id);
-    const t = await store.tickets.create({ conversationId: conv(), reason: 'card declined', skill: 'payments' });
+    const t = await store.tickets.create({ conversationId: await conv(), reason: 'card declined', skill: 'payments' });
     await store.tickets.assign(t.id, a.id);
     await store.teams.stampTicket(t.id);
     await store.tickets.resolve(t.id);
     expect((await store.csat.record({ conversationId: t.conversationId, rating: 5, channel: 'web' })).teamId).toBe(pay.id);
     // no team: null, as before teams existed
     const lone = await agent('Lone');
-    const u = await store.tickets.create({ conversationId: conv('C2'), reason: 'x', skill: 'orders' });
+    const u = await store.tickets.create({ conversationId: await conv('C2'), reason: 'x', skill: 'orders' });
     await store.tickets.assign(u.id, lone.id);
     await store.teams.stampTicket(u.id);
     await store.tickets.resolve(u.id);
@@ -152,8 +152,8 @@ describe('VIP customers', () => {
     expect(await store.vip.isVip('C2')).toBe(false);
     expect((await rejectionOf(store.vip.set('nobody@example.org', true))).code).toBe('not_found');
     expect((await rejectionOf(store.vip.set('ghost', true))).code).toBe('not_found');
-    await store.tickets.create({ conversationId: conv('C1'), reason: 'x' });
-    await store.tickets.create({ conversationId: conv('C2'), reason: 'y' });
+    await store.tickets.create({ conversationId: await conv('C1'), reason: 'x' });
+    await store.tickets.create({ conversationId: await conv('C2'), reason: 'y' });
     expect((await store.tickets.queueEntries()).map((e) => [e.customerId, e.vip])).toEqual([['C1', true], ['C2', false]]);
   });
 });
@@ -161,8 +161,8 @@ describe('VIP customers', () => {
 describe('assignment bookkeeping in TicketRepo', () => {
   it('counts open chats per agent and refuses an assignment over the cap', async () => {
     const a = await agent('Ravi');
-    const t1 = await store.tickets.create({ conversationId: conv(), reason: 'x' });
-    const t2 = await store.tickets.create({ conversationId: conv('C2'), reason: 'y' });
+    const t1 = await store.tickets.create({ conversationId: await conv(), reason: 'x' });
+    const t2 = await store.tickets.create({ conversationId: await conv('C2'), reason: 'y' });
     await store.tickets.assign(t1.id, a.id, { maxOpen: 1 });
     expect(await store.tickets.openCounts([a.id, 'ghost'])).toEqual(new Map([[a.id, 1]]));
     const err = (await rejectionOf(store.tickets.assign(t2.id, a.id, { maxOpen: 1 })));
@@ -173,19 +173,19 @@ describe('assignment bookkeeping in TicketRepo', () => {
 
   it('finds assignments the agent left unanswered, requeues them (waiting from now) and remembers who let them lapse', async () => {
     const a = await agent('Ravi');
-    const t1 = await store.tickets.create({ conversationId: conv(), reason: 'x' });
-    const t2 = await store.tickets.create({ conversationId: conv('C2'), reason: 'y' });
+    const t1 = await store.tickets.create({ conversationId: await conv(), reason: 'x' });
+    const t2 = await store.tickets.create({ conversationId: await conv('C2'), reason: 'y' });
     await store.tickets.assign(t1.id, a.id);
     await store.tickets.assign(t2.id, a.id);
     time.advance(1_000);
-    store.conversations.appendMessage(t2.conversationId, { role: 'agent', text: 'Hi, looking now' });
+    await store.conversations.appendMessage(t2.conversationId, { role: 'agent', text: 'Hi, looking now' });
     time.advance(60_000);
     expect(await store.tickets.unanswered(120_000)).toEqual([]);
     expect((await store.tickets.unanswered(60_000)).map((t) => t.id)).toEqual([t1.id]);
     expect((await rejectionOf(store.tickets.requeue(t1.id, 'someone-else'))).code).toBe('invalid_transition');
     const back = await store.tickets.requeue(t1.id, a.id);
     expect(back).toMatchObject({ status: 'pending', agentId: null, assignedAt: null });
-    expect(store.conversations.get(t1.conversationId)!.handoff).toBe('pending');
+    expect((await store.conversations.get(t1.conversationId))!.handoff).toBe('pending');
     expect((await store.tickets.pendingForAssignment()).map((t) => [t.id, t.lapsedAgents])).toEqual([[t1.id, [a.id]]]);
     // the queue time-out counts from when it came back, not from when it was opened
     expect(await store.tickets.expirePending(30_000)).toEqual([]);

@@ -221,14 +221,14 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
     if (!convs.has(v.conv)) {
       if (v.historical) {
         db.prepare("INSERT INTO conversations (id, customer_id, channel, started_at, updated_at, source) VALUES (?, ?, ?, ?, ?, 'historical')").run(v.conv, v.customer, v.channel, v.messages[0]!.at, v.messages[0]!.at);
-      } else store.conversations.create({ id: v.conv, customerId: v.customer, channel: v.channel, startedAt: v.messages[0]!.at });
+      } else await store.conversations.create({ id: v.conv, customerId: v.customer, channel: v.channel, startedAt: v.messages[0]!.at });
       convs.add(v.conv);
     }
     // Every step of the visit in time order: messages, and the ticket's life.
     const steps: { at: string; run: () => unknown }[] = v.messages.map((msg) => ({
       at: msg.at,
       run: async () => {
-        const stored = store.conversations.appendMessage(v.conv, { role: msg.role, text: msg.text, createdAt: msg.at });
+        const stored = await store.conversations.appendMessage(v.conv, { role: msg.role, text: msg.text, createdAt: msg.at });
         if (msg.unanswered) await store.unanswered.record(stored.id, msg.unanswered);
       },
     }));

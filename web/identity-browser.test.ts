@@ -104,9 +104,9 @@ describe('signed shopper identity in the widget (Chromium, example store backend
     await poll(async () => (await botTexts(page)).slice(before).join(' '), 60_000).toContain(order);
     await shot(page, 'identity-signed-in-order');
 
-    const conversations = server.store.conversations.listForCustomer(LILY.id, 10).filter((c) => c.source === 'live' && c.status === 'open');
+    const conversations = (await server.store.conversations.listForCustomer(LILY.id, 10)).filter((c) => c.source === 'live' && c.status === 'open');
     expect(conversations).toHaveLength(1);
-    expect(server.store.conversations.transcript(conversations[0]!.id).map((m) => m.text)).toEqual(expect.arrayContaining(['hello there', 'where is my order?']));
+    expect((await server.store.conversations.transcript(conversations[0]!.id)).map((m) => m.text)).toEqual(expect.arrayContaining(['hello there', 'where is my order?']));
     expect(logs.some((l) => l.includes(`customer ${LILY.id} attached, guest chat merged`))).toBe(true);
     expect(await page.locator('.sb-row--error').count()).toBe(0);
   }, 240_000);
