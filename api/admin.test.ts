@@ -141,7 +141,7 @@ describe('admin API on the real server', () => {
       ['error', 'customerId'],
       ['error', 'lines'],
     ]);
-    expect(server.store.orders.get('O-API-1')).toMatchObject({ status: 'shipped', total: 2900, customerId: 'C-API-1' });
+    expect(await server.store.orders.get('O-API-1')).toMatchObject({ status: 'shipped', total: 2900, customerId: 'C-API-1' });
     expect((await call('POST', '/api/admin/v1/orders', { orders: [order] })).json.results).toEqual([{ index: 0, id: 'O-API-1', status: 'unchanged' }]);
     expect((await call('POST', '/api/admin/v1/orders/delete', { ids: ['O-API-1'] })).json.counts).toMatchObject({ deleted: 1 });
     expect((await call('POST', '/api/admin/v1/customers/delete', { ids: ['C-API-1'] })).json.counts).toMatchObject({ deleted: 1 });
@@ -174,14 +174,14 @@ describe('admin API on the real server', () => {
     expect(jsonl.errors.map((e) => e.line)).toEqual([3, 5]);
     const customers = await importFile({ file: `${FIXTURES}/customers.jsonl`, format: 'jsonl', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(customers.counts.customers).toMatchObject({ inserted: 1, error: 1 });
-    expect(server.store.customers.findByIdentity('web', 'web-rohan-1')?.id).toBe('C-IMP-1');
+    expect((await server.store.customers.findByIdentity('web', 'web-rohan-1'))?.id).toBe('C-IMP-1');
     const orders = await importFile({ file: `${FIXTURES}/orders.jsonl`, format: 'jsonl', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(orders.counts.orders).toMatchObject({ inserted: 1, error: 1 });
     const csv = await importFile({ file: `${FIXTURES}/orders.csv`, format: 'orders-csv', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(csv.counts.orders).toMatchObject({ inserted: 3, error: 2 });
     expect(csv.counts.customers.inserted + csv.counts.customers.updated).toBe(3);
-    expect(server.store.orders.get('SHOP-1001')).toMatchObject({ status: 'shipped', total: 3499 + 2 * 799, tracking: 'ZX123456789IN' });
-    expect(server.store.customers.findByEmail('asha.rao@example.org')[0]?.id).toBe('email:asha.rao@example.org');
+    expect(await server.store.orders.get('SHOP-1001')).toMatchObject({ status: 'shipped', total: 3499 + 2 * 799, tracking: 'ZX123456789IN' });
+    expect((await server.store.customers.findByEmail('asha.rao@example.org'))[0]?.id).toBe('email:asha.rao@example.org');
     // importing the same files again changes nothing
     const again = await importFile({ file: `${FIXTURES}/orders.csv`, format: 'orders-csv', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(again.counts.orders).toMatchObject({ inserted: 0, updated: 0, unchanged: 3 });

@@ -83,8 +83,11 @@ describe('order events on the real server', () => {
   }
 
   const botMessages = (c: ChatClient, from = 0): Recorded[] => c.events.slice(from).filter((e) => e.event === 'message' && e.data.role === 'bot');
-  const conversationTexts = (customerId: string): string[] =>
-    server.store.conversations.listForCustomer(customerId, 10).flatMap((c) => server.store.conversations.transcript(c.id, { limit: 1000 }).map((m) => m.text));
+  const conversationTexts = async (customerId: string): Promise<string[]> => {
+    const texts: string[] = [];
+    for (const c of await server.store.conversations.listForCustomer(customerId, 10)) texts.push(...(await server.store.conversations.transcript(c.id, { limit: 1000 })).map((m) => m.text));
+    return texts;
+  };
 
   it('refuses a missing or wrong key (401), an unknown order (404) and malformed bodies (400); the route is in the OpenAPI document', async () => {
     const body = { eventId: 'evt-auth', type: 'shipped' };
@@ -135,7 +138,7 @@ describe('order events on the real server', () => {
     const r = await postEvent(webOrder, { eventId: `evt-ship-${webOrder}`, type: 'shipped', tracking: '1Z999AA10123456784', carrier: 'UPS', note: 'left the Pune warehouse' });
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({ orderId: webOrder, type: 'shipped', duplicate: false, applied: true, order: { status: 'shipped', tracking: '1Z999AA10123456784', carrier: 'UPS' }, notification: { outcome: 'sent', channel: 'web', reason: null } });
-    expect(server.store.orders.get(webOrder)).toMatchObject({ status: 'shipped', tracking: '1Z999AA10123456784', carrier: 'UPS' });
+    expect(await server.store.orders.get(webOrder)).toMatchObject({ status: 'shipped', tracking: '1Z999AA10123456784', carrier: 'UPS' });
     const msg = await web.tab.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && String(e.data.text).includes(webOrder), { from });
     expect(msg.data.text).toBe(`Good news: your order ${webOrder} has shipped with UPS. Tracking number: 1Z999AA10123456784 (https://www.ups.com/track?tracknum=1Z999AA10123456784). ${OPT_OUT_HINT}`);
     // The note is for the store's records only.
@@ -154,7 +157,7 @@ describe('order events on the real server', () => {
     expect(next.json).toMatchObject({ duplicate: false, order: { status: 'shipped' }, notification: { outcome: 'sent' } });
     await web.tab.waitFor((e) => e.event === 'message' && String(e.data.text).includes('out for delivery'), { from });
     expect(botMessages(web.tab, from).map((e) => String(e.data.text))).toEqual([`Your order ${webOrder} is out for delivery with UPS and should arrive today. Tracking number: 1Z999AA10123456784 (https://www.ups.com/track?tracknum=1Z999AA10123456784).`]);
-    expect(conversationTexts(web.customerId).filter((t) => t.includes('has shipped'))).toHaveLength(1);
+    expect((await conversationTexts(web.customerId)).filter((t) => t.includes('has shipped'))).toHaveLength(1);
   });
 
   it('with no tab open, the update waits in the chat and is shown on the next connection', async () => {
@@ -216,7 +219,7 @@ describe('order events on the real server', () => {
     await c.tab.waitFor((e) => e.event === 'message' && String(e.data.text).includes(`${order} has been delivered`), { from });
     // The shipped update never reached the chat.
     expect(c.tab.events.some((e) => String(e.data.text ?? '').includes('TRK-OPT-1'))).toBe(false);
-    expect(conversationTexts(c.customerId).some((t) => t.includes('TRK-OPT-1'))).toBe(false);
+    expect((await conversationTexts(c.customerId)).some((t) => t.includes('TRK-OPT-1'))).toBe(false);
   }, 120_000);
 
   describe('a Messenger customer', () => {
@@ -231,7 +234,7 @@ describe('order events on the real server', () => {
       const body = { object: 'page', entry: [{ id: 'page', time: ts, messaging: [{ sender: { id: psid }, recipient: { id: 'page' }, timestamp: ts, message: { mid: `m_${randomUUID()}`, text: 'hello' } }] }] };
       expect((await postSignedWebhook(server.running.url, body, APP_SECRET)).status).toBe(200);
       await until(() => sent().some((b) => b.message?.text), "the bot's answer on Messenger", 60_000);
-      customerId = server.store.customers.findByIdentity('messenger', psid)!.id;
+      customerId = (await server.store.customers.findByIdentity('messenger', psid))!.id;
       order = await orderFor(customerId);
       const r = await postEvent(order, { eventId: `evt-m-ship-${order}`, type: 'shipped', tracking: 'RM123456785GB', carrier: 'Royal Mail' });
       expect(r.json).toMatchObject({ notification: { outcome: 'sent', channel: 'messenger', reason: null } });
@@ -255,7 +258,7 @@ describe('order events on the real server', () => {
       expect(line).toMatch(/\[order-updates\] .*on messenger: the customer last wrote on Messenger 30 hours ago; outside Meta's 24-hour window/);
       // Nothing was handed to the channel: no request, and no message stored in the chat.
       expect(graph.received.slice(before).filter((x) => JSON.stringify(x.body).includes(order))).toHaveLength(0);
-      expect(conversationTexts(customerId).some((t) => t.includes('has been delivered'))).toBe(false);
+      expect((await conversationTexts(customerId)).some((t) => t.includes('has been delivered'))).toBe(false);
       // Back inside the window (the customer wrote an hour ago), the next update goes out.
       lastWroteAgo(HOUR);
       const refund = await postEvent(order, { eventId: `evt-m-refund-${order}`, type: 'refund_issued' });

@@ -30,7 +30,7 @@ describe('agents CLI', () => {
       const mei = (await store.agents.verifyPassword('mei@example.com', password))!;
       expect(mei.mustChangePassword).toBe(true);
       // the session that password gives may do nothing but change it
-      expect(store.agents.verifySession(store.agents.createSession(mei.id).token)).toBeNull();
+      expect(await store.agents.verifySession((await store.agents.createSession(mei.id)).token)).toBeNull();
       expect([...(await store.teams.skillsOf([mei.id])).get(mei.id)!].sort()).toEqual(['orders', 'payments', 'refunds']);
     } finally {
       store.close();

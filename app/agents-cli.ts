@@ -31,9 +31,9 @@ function roleOf(v: string | undefined): StaffRole {
   throw new UsageError(`role must be one of ${STAFF_ROLES.join(', ')}${v ? ` (got "${v}")` : ''}`);
 }
 
-function account(store: Store, email: string | undefined): StaffAccount {
+async function account(store: Store, email: string | undefined): Promise<StaffAccount> {
   if (!email) throw new UsageError('name the account by its e-mail');
-  const a = store.agents.getByEmail(email);
+  const a = await store.agents.getByEmail(email);
   if (!a) throw new Error(`no staff account with e-mail ${email}`);
   return a;
 }
@@ -86,29 +86,29 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return { ok: true, agent: show(store, a, await store.teams.teamsOf(a.id)), initialPassword: password, note: 'give this password to the person; they must change it when they first sign in' };
       }
       case 'list': {
-        const agents = store.agents.list();
+        const agents = await store.agents.list();
         const teamsOf = await store.teams.teamsOfAgents(agents.map((a) => a.id));
-        return { ok: true, agents: agents.map((a) => show(store, a, teamsOf)), teams: (await store.teams.list()).map((t) => ({ name: t.name, skills: t.skills, members: t.memberIds.map((id) => store.agents.get(id)?.email) })) };
+        return { ok: true, agents: agents.map((a) => show(store, a, teamsOf)), teams: (await store.teams.list()).map((t) => ({ name: t.name, skills: t.skills, members: t.memberIds.map((id) => agents.find((a) => a.id === id)?.email) })) };
       }
       case 'set-role': {
-        const a = account(store, args[0]);
+        const a = await account(store, args[0]);
         const role = roleOf(args[1] ?? stringFlag(flags, 'role'));
-        store.agents.setRole(a.id, role);
+        await store.agents.setRole(a.id, role);
         // Open consoles hold the old role: they sign in again.
-        if (role !== a.role) store.agents.revokeAllSessions(a.id);
-        return { ok: true, agent: show(store, store.agents.get(a.id)!, await store.teams.teamsOf(a.id)) };
+        if (role !== a.role) await store.agents.revokeAllSessions(a.id);
+        return { ok: true, agent: show(store, (await store.agents.get(a.id))!, await store.teams.teamsOf(a.id)) };
       }
       case 'reset-password': {
-        const a = account(store, args[0]);
+        const a = await account(store, args[0]);
         const password = await store.agents.resetPassword(a.id);
         return { ok: true, email: a.email, password, note: 'every session of the account ended; the password must be changed at the next sign-in' };
       }
       case 'add-to-team':
       case 'remove-from-team': {
-        const a = account(store, args[0]);
+        const a = await account(store, args[0]);
         const t = await team(store, args[1]);
         const after = command === 'add-to-team' ? await store.teams.addMember(t.id, a.id) : await store.teams.removeMember(t.id, a.id);
-        return { ok: true, team: { name: after.name, skills: after.skills, members: after.memberIds.map((id) => store.agents.get(id)?.email) } };
+        return { ok: true, team: { name: after.name, skills: after.skills, members: await Promise.all(after.memberIds.map(async (id) => (await store.agents.get(id))?.email)) } };
       }
       case 'team': {
         if (!args[0]) throw new UsageError('team needs a name');
@@ -118,17 +118,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return { ok: true, created: !existing, team: { id: t.id, name: t.name, skills: t.skills } };
       }
       case 'set-cap': {
-        const a = account(store, args[0]);
+        const a = await account(store, args[0]);
         const v = args[1];
         if (v === undefined) throw new UsageError('set-cap needs a number or "default"');
-        store.agents.setMaxChats(a.id, v === 'default' ? null : Number(v));
-        return { ok: true, agent: show(store, store.agents.get(a.id)!, await store.teams.teamsOf(a.id)) };
+        await store.agents.setMaxChats(a.id, v === 'default' ? null : Number(v));
+        return { ok: true, agent: show(store, (await store.agents.get(a.id))!, await store.teams.teamsOf(a.id)) };
       }
       case 'deactivate':
       case 'activate': {
-        const a = account(store, args[0]);
-        store.agents.setActive(a.id, command === 'activate');
-        return { ok: true, agent: show(store, store.agents.get(a.id)!, await store.teams.teamsOf(a.id)) };
+        const a = await account(store, args[0]);
+        await store.agents.setActive(a.id, command === 'activate');
+        return { ok: true, agent: show(store, (await store.agents.get(a.id))!, await store.teams.teamsOf(a.id)) };
       }
       case 'vip': {
         if (!args[0]) throw new UsageError('vip needs a customer id or e-mail');

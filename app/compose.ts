@@ -154,13 +154,13 @@ export function createApp(opts: AppOptions): App {
   let stopping = false;
   const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.db.prepare('SELECT 1').get(), ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
   for (const [path, handler] of Object.entries(health)) http.route(path, handler);
-  metrics.sources.queueLength ??= () => store.tickets.positions().length;
+  metrics.sources.queueLength ??= async () => (await store.tickets.positions()).length;
   metrics.sources.agentsOnline ??= () => handoff.agentsOnline();
   // SQLite: one connection, used synchronously (the PostgreSQL pool will report its own numbers).
   metrics.sources.dbPool ??= () => ({ total: 1, idle: 1, waiting: 0 });
   // The details, for signed-in staff only.
-  http.route('/api/staff/health', (req, res) => {
-    if (!requireStaff(store, req, res)) return;
+  http.route('/api/staff/health', async (req, res) => {
+    if (!(await requireStaff(store, req, res))) return;
     res.setHeader('cache-control', 'no-store');
     sendJson(res, 200, { ok: true, agentsOnline: handoff.agentsOnline(), ...(opts.health?.() ?? {}) });
   });
@@ -172,7 +172,7 @@ export function createApp(opts: AppOptions): App {
     gateway.addOutlet('messenger', messengerOutlet({ sender, threads: delivery.threads, delivery, prepare: (a) => withAbsoluteLinks(a, m.webChatUrl), log }));
     http.route(
       '/webhooks/messenger',
-      createMessengerWebhook({ ...m, log, ...(m.userLocale ? { userLocales: new MessengerUserLocales(m.graphBase, m.pageAccessToken, log) } : {}), receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, texts, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => void gateway.receive(msg)), log) }),
+      createMessengerWebhook({ ...m, log, ...(m.userLocale ? { userLocales: new MessengerUserLocales(m.graphBase, m.pageAccessToken, log) } : {}), receipts: store.receipts, threads: delivery.threads, onReceipt: (r) => delivery.messengerReceipt(r), onUnreadable: messengerNotices({ store, gateway, handoff, texts, log }), onMessage: csatFirst(csat, linker.messengerInbound((msg) => gateway.receive(msg)), log) }),
     );
   }
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });

@@ -76,7 +76,7 @@ describe('ShopBot end to end', () => {
     await c.waitFor((e) => e.event === 'suggestions', { from });
     // A bare connection stored nothing; the first message created the guest and named the conversation.
     expect(session.conversationId).toBeNull();
-    const stored = store.conversations.transcript(await conversationOf(c));
+    const stored = await store.conversations.transcript(await conversationOf(c));
     expect(stored.map((m) => m.role)).toEqual(['customer', 'bot']);
     expect(stored[0]!.intent).toBe('greeting');
     expect(stored[0]!.sentiment).not.toBeNull();
@@ -108,17 +108,17 @@ describe('ShopBot end to end', () => {
     let at = c.events.length;
     await c.send({ value: JSON.stringify(addValue) });
     await c.waitFor((e) => e.event === 'message' && /can't reach a cart/.test(String(e.data.text)), { from: at });
-    expect(store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type)).not.toContain('add_to_cart');
+    expect((await store.events.recentForCustomer(customerId, { limit: 50 })).map((e) => e.type)).not.toContain('add_to_cart');
     // The page's cart refused: the bot says so and why.
     at = c.events.length;
     await c.send({ value: JSON.stringify({ ...addValue, result: 'refused', reason: 'only 2 per customer' }) });
     await c.waitFor((e) => e.event === 'message' && /couldn't add .* to your cart: only 2 per customer/.test(String(e.data.text)), { from: at });
-    expect(store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type)).not.toContain('add_to_cart');
+    expect((await store.events.recentForCustomer(customerId, { limit: 50 })).map((e) => e.type)).not.toContain('add_to_cart');
     // The page's cart took it: confirmed and learned from.
     at = c.events.length;
     await c.send({ value: JSON.stringify({ ...addValue, result: 'added' }) });
     await c.waitFor((e) => e.event === 'message' && /Added .* to your cart/.test(String(e.data.text)), { from: at });
-    const types = store.events.recentForCustomer(customerId, { limit: 50 }).map((e) => e.type);
+    const types = (await store.events.recentForCustomer(customerId, { limit: 50 })).map((e) => e.type);
     expect(types).toContain('impression');
     expect(types).toContain('click');
     expect(types).toContain('add_to_cart');
@@ -188,11 +188,11 @@ describe('ShopBot end to end', () => {
     expect(reply).toMatch(/sorry/i);
     expect(reply).not.toMatch(/can't help with that|not sure I understood/);
     const conversationId = await conversationOf(c);
-    const [complaint] = store.conversations.transcript(conversationId).filter((m) => m.role === 'customer');
+    const [complaint] = (await store.conversations.transcript(conversationId)).filter((m) => m.role === 'customer');
     expect(complaint!.sentiment).toBe('negative');
     const d = await customerClient();
     await ask(d, 'Talk to a person', (t) => t.some((x) => /queue|offline/.test(x)));
-    const [ask2] = store.conversations.transcript(await conversationOf(d)).filter((m) => m.role === 'customer');
+    const [ask2] = (await store.conversations.transcript(await conversationOf(d))).filter((m) => m.role === 'customer');
     expect(ask2!.sentiment).toBe('neutral');
   });
 
@@ -201,10 +201,10 @@ describe('ShopBot end to end', () => {
     const c = await customerClient({ token: signer.sign(mine.web, 3600) });
     let from = await ask(c, `please cancel my order ${mine.orderId}`);
     expect(botTexts(c, from).join(' ')).toMatch(/Do you want me to cancel/);
-    expect(store.orders.get(mine.orderId)!.status).toBe('processing');
+    expect((await store.orders.get(mine.orderId))!.status).toBe('processing');
     from = await ask(c, 'yes');
     expect(botTexts(c, from).join(' ')).toMatch(/is cancelled/);
-    expect(store.orders.get(mine.orderId)!.status).toBe('cancelled');
+    expect((await store.orders.get(mine.orderId))!.status).toBe('cancelled');
   });
 
   it('keeps customers apart: a forged token starts a new guest who never sees another chat', async () => {
@@ -277,7 +277,7 @@ describe('ShopBot end to end', () => {
     let waiting = await ask(c, 'meanwhile, can i pay with cash on delivery?', (t) => t.some((x) => /cash on delivery/i.test(x)));
     expect(botTexts(c, waiting).join(' ')).toMatch(/Payment methods page/);
     waiting = await ask(c, 'talk to a human', (t) => t.some((x) => /already in the queue/i.test(x)));
-    expect(store.tickets.queue().filter((q) => q.conversationId === conversationId)).toHaveLength(1);
+    expect((await store.tickets.queue()).filter((q) => q.conversationId === conversationId)).toHaveLength(1);
 
     const accepted = await agent.emit('accept', { ticketId: ticket.ticketId });
     expect(accepted.ok).toBe(true);
@@ -311,8 +311,8 @@ describe('ShopBot end to end', () => {
     expect((resolved.draft as { answer: string }).answer).toMatch(/express delivery/i);
     expect(await store.learned.list()).toHaveLength(0);
     await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'resolved', { from });
-    expect(store.tickets.get(ticket.ticketId)!.status).toBe('resolved');
-    expect(store.conversations.get(conversationId)!.handoff).toBe('none');
+    expect((await store.tickets.get(ticket.ticketId))!.status).toBe('resolved');
+    expect((await store.conversations.get(conversationId))!.handoff).toBe('none');
     // Another agent action on a resolved chat is refused.
     expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'late' })).ok).toBe(false);
   });
@@ -324,7 +324,7 @@ describe('ShopBot end to end', () => {
     const c = await customerClient();
     await ask(c, 'can i pay with cash on delivery?');
     await ask(c, 'talk to a person please', (t) => t.some((x) => /queue/.test(x)));
-    const ticket = store.tickets.openForConversation(await conversationOf(c))!;
+    const ticket = (await store.tickets.openForConversation(await conversationOf(c)))!;
     const accepted = await agent.emit('accept', { ticketId: ticket.id });
     const view = accepted.view as { suggestedAnswers: { text: string; from?: string }[] };
     expect(view.suggestedAnswers).toHaveLength(1);
@@ -335,7 +335,7 @@ describe('ShopBot end to end', () => {
     const d = await customerClient();
     await ask(d, 'qwerty zxcv asdf');
     await ask(d, 'talk to a person please', (t) => t.some((x) => /queue/.test(x)));
-    const t2 = store.tickets.openForConversation(await conversationOf(d))!;
+    const t2 = (await store.tickets.openForConversation(await conversationOf(d)))!;
     const v2 = (await agent.emit('accept', { ticketId: t2.id })).view as { suggestedAnswers: unknown[] };
     expect(v2.suggestedAnswers).toHaveLength(0);
     expect((await agent.emit('return', { ticketId: t2.id })).ok).toBe(true);
@@ -368,14 +368,14 @@ describe('ShopBot end to end', () => {
     await ask(c, 'I need a human agent right now', (t) => t.some((x) => /queue|offline/.test(x)));
     await conversationOf(c);
     const session = sessionOf(c);
-    const ticket = store.tickets.openForConversation(String(session.conversationId));
+    const ticket = await store.tickets.openForConversation(String(session.conversationId));
     expect(ticket?.status).toBe('pending');
     await server.restart();
     ({ running, store } = server);
     const again = await customerClient({ token: session.token, afterSeq: 0 });
     expect(again.events.find((e) => e.event === 'session')!.data.conversationId).toBe(session.conversationId);
     expect(again.events.filter((e) => e.event === 'message').length).toBeGreaterThanOrEqual(2);
-    expect(store.tickets.openForConversation(String(session.conversationId))?.id).toBe(ticket!.id);
+    expect((await store.tickets.openForConversation(String(session.conversationId)))?.id).toBe(ticket!.id);
     // The widget learns the hand-off state with the session, and the waiting status with its position.
     expect(sessionOf(again).handoff).toBe('pending');
     await again.waitFor((e) => e.event === 'handoff' && e.data.status === 'pending' && typeof e.data.position === 'number');

@@ -73,7 +73,7 @@ describe('a crash during turns', () => {
 
     // Some turns were still owed when the process died (otherwise this test proves nothing).
     const before = openStore(resolve(dataDir, 'shop.db'));
-    const owed = before.pendingTurns.list().length;
+    const owed = (await before.pendingTurns.list()).length;
     before.close();
     expect(owed).toBeGreaterThan(0);
 
@@ -82,10 +82,10 @@ describe('a crash during turns', () => {
     const store = openStore(resolve(dataDir, 'shop.db'));
     try {
       const deadline = Date.now() + 120_000;
-      while (store.pendingTurns.list().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      expect(store.pendingTurns.list()).toHaveLength(0);
+      while ((await store.pendingTurns.list()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      expect(await store.pendingTurns.list()).toHaveLength(0);
       for (const conversationId of conversations) {
-        const transcript = store.conversations.transcript(conversationId);
+        const transcript = await store.conversations.transcript(conversationId);
         const asked = transcript.filter((m) => m.role === 'customer');
         expect(asked).toHaveLength(texts.length + 1);
         for (const m of asked) {
@@ -100,7 +100,7 @@ describe('a crash during turns', () => {
       clients.push(back);
       await back.waitFor((e) => e.event === 'session');
       expect(sessionOf(back).conversationId).toBe(conversations[0]);
-      const lastAsked = store.conversations.transcript(conversations[0]!).filter((m) => m.role === 'customer').at(-1)!.seq;
+      const lastAsked = (await store.conversations.transcript(conversations[0]!)).filter((m) => m.role === 'customer').at(-1)!.seq;
       await back.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && e.data.replyTo === lastAsked);
     } finally {
       store.close();

@@ -87,7 +87,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
 
   const retriever = await FaqRetriever.open(config, encoder, { db: store.db, quiet: config.quiet, log });
   // Resumable: only transcripts not yet in the index are embedded (all of them on first start).
-  const transcripts = [...store.conversations.historical()].map(fromStoreTranscript);
+  const transcripts: ReturnType<typeof fromStoreTranscript>[] = [];
+  for await (const t of store.conversations.historical()) transcripts.push(fromStoreTranscript(t));
   const ingest = await ingestConversations(retriever.index, transcripts, transcripts.length, { quiet: config.quiet });
   log(`[start] FAQ index: ${ingest.size} answers (${ingest.added} new)`);
   // The store's help articles: only sections changed since the last start are embedded again.
@@ -164,7 +165,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   log(`[start] ShopBot listening on ${url} (demo store ${url}/, agent console ${url}/agent, insights ${url}/insights)`);
   // Messages acknowledged before the last stop whose turn never finished are answered now.
-  app.gateway.resumePending();
+  await app.gateway.resumePending();
   if (config.botFramework.enabled) log(`[start] Bot Framework endpoint ${url}/api/messages (${config.botFramework.appId ? 'authenticated' : 'no authentication: Emulator / local use only'})`);
   else if (config.botFramework.offReason) log(`[start] Bot Framework endpoint /api/messages is off: ${config.botFramework.offReason}`);
 

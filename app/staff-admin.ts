@@ -90,18 +90,18 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
     openChats: open.get(a.id) ?? 0,
     online: online.has(a.id),
   });
-  const agentView = async (a: StaffAccount) => view(a, store.tickets.openCounts([a.id]), opts.online(), await store.teams.teamsOfAgents([a.id]));
+  const agentView = async (a: StaffAccount) => view(a, await store.tickets.openCounts([a.id]), opts.online(), await store.teams.teamsOfAgents([a.id]));
 
   /** At least one active admin must remain, or nobody could manage staff any more. */
-  const keepsAnAdmin = (changing: string, next: { role?: StaffRole; active?: boolean }) =>
-    store.agents.list().some((a) => a.active && a.role === 'admin' && (a.id !== changing || ((next.role ?? a.role) === 'admin' && next.active !== false)));
+  const keepsAnAdmin = async (changing: string, next: { role?: StaffRole; active?: boolean }) =>
+    (await store.agents.list()).some((a) => a.active && a.role === 'admin' && (a.id !== changing || ((next.role ?? a.role) === 'admin' && next.active !== false)));
 
   /** Runs a handler for an admin; maps errors to statuses with the reason. */
   const admin =
     (fn: (req: IncomingMessage, res: ServerResponse, me: StaffAccount, url: URL) => Promise<void> | void): RouteHandler =>
     async (req, res, url) => {
       res.setHeader('cache-control', 'no-store');
-      const me = requireStaff(store, req, res, ['admin']);
+      const me = await requireStaff(store, req, res, ['admin']);
       if (!me) return void req.resume();
       try {
         await fn(req, res, me, url);
@@ -122,8 +122,8 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
 
   const agents = admin(async (req, res, me) => {
     if (req.method === 'GET') {
-      const list = store.agents.list();
-      const open = store.tickets.openCounts(list.map((a) => a.id));
+      const list = await store.agents.list();
+      const open = await store.tickets.openCounts(list.map((a) => a.id));
       const online = opts.online();
       const teamsOf = await store.teams.teamsOfAgents(list.map((a) => a.id));
       return sendJson(res, 200, {
@@ -153,7 +153,7 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
   const agent = admin(async (req, res, me, url) => {
     const [id, action, ...rest] = url.pathname.slice('/api/staff/agents/'.length).split('/').map(decodeURIComponent);
     if (!id || rest.length > 0) throw new HttpError(404, 'not found');
-    const a = store.agents.get(id);
+    const a = await store.agents.get(id);
     if (!a) throw new HttpError(404, `agent ${id} not found`);
     if (req.method !== 'POST') return notAllowed(res, 'POST');
     if (action === 'reset-password') {
@@ -168,25 +168,25 @@ export function staffAdminRoutes(opts: StaffAdminOptions): Record<string, RouteH
     const role = b.role === undefined ? undefined : roleOf(b.role);
     const active = b.active === undefined ? undefined : b.active === true ? true : b.active === false ? false : undefined;
     if (b.active !== undefined && active === undefined) throw new HttpError(400, 'active must be true or false');
-    if ((role !== undefined || active === false) && !keepsAnAdmin(a.id, { ...(role ? { role } : {}), ...(active !== undefined ? { active } : {}) })) {
+    if ((role !== undefined || active === false) && !(await keepsAnAdmin(a.id, { ...(role ? { role } : {}), ...(active !== undefined ? { active } : {}) }))) {
       throw new HttpError(409, 'at least one active admin must remain');
     }
-    if (b.name !== undefined) store.agents.setName(a.id, str(b.name, 'name'));
-    if (b.skills !== undefined) store.agents.setSkills(a.id, skillsOf(b.skills));
-    if (b.maxChats !== undefined) store.agents.setMaxChats(a.id, maxChatsOf(b.maxChats));
+    if (b.name !== undefined) await store.agents.setName(a.id, str(b.name, 'name'));
+    if (b.skills !== undefined) await store.agents.setSkills(a.id, skillsOf(b.skills));
+    if (b.maxChats !== undefined) await store.agents.setMaxChats(a.id, maxChatsOf(b.maxChats));
     if (role !== undefined && role !== a.role) {
-      store.agents.setRole(a.id, role);
+      await store.agents.setRole(a.id, role);
       // Consoles hold the role they signed in with: sign in again under the new one.
-      store.agents.revokeAllSessions(a.id);
+      await store.agents.revokeAllSessions(a.id);
       opts.endSessions(a.id);
     }
     if (active !== undefined && active !== a.active) {
-      store.agents.setActive(a.id, active);
+      await store.agents.setActive(a.id, active);
       if (!active) opts.endSessions(a.id);
     }
     log(`[staff] ${me.email} changed ${a.email}: ${Object.keys(b).join(', ')}`);
     opts.changed();
-    sendJson(res, 200, { agent: await agentView(store.agents.get(a.id)!) });
+    sendJson(res, 200, { agent: await agentView((await store.agents.get(a.id))!) });
   });
 
   const teams = admin(async (req, res, me) => {

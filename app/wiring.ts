@@ -81,16 +81,16 @@ export function answerIndex(retriever: FaqRetriever): AnswerIndex {
 }
 
 export function suggester(recommender: Recommender): Suggester {
-  const record = (es: SuggestionEvent[]) => {
+  const record = async (es: SuggestionEvent[]): Promise<void> => {
     const events = es.map((e) => ({ customerId: e.customerId, productId: e.productId, type: e.type, ...(typeof e.context?.conversationId === 'string' ? { session: e.context.conversationId } : {}) }));
     try {
-      recommender.recordEvents(events);
+      await recommender.recordEvents(events);
     } catch {
       // A product the recommender does not know (removed from the catalogue) is not worth failing a
       // chat turn, nor losing the turn's other events: record those one by one.
       for (const e of events) {
         try {
-          recommender.recordEvent(e);
+          await recommender.recordEvent(e);
         } catch {
           // skipped
         }

@@ -109,7 +109,7 @@ async function benchAgents(dataDir: string, n: number): Promise<string[]> {
     const tokens: string[] = [];
     for (let i = 0; i < n; i++) {
       const a = await store.agents.create({ name: `Bench agent ${i + 1}`, email: `bench-agent-${i + 1}@example.com`, password: `bench-password-${i + 1}` });
-      tokens.push(store.agents.createSession(a.id).token);
+      tokens.push((await store.agents.createSession(a.id)).token);
     }
     return tokens;
   } finally {

@@ -96,9 +96,9 @@ export interface SuggestRequest {
 export interface Suggester {
   recommend(req: SuggestRequest): Promise<Suggestion[]>;
   related(productId: string, k: number): Promise<Suggestion[]>;
-  recordEvent(e: SuggestionEvent): void;
+  recordEvent(e: SuggestionEvent): Promise<void>;
   /** Several events of one turn (e.g. the impressions of a carousel), stored together. */
-  recordEvents(es: SuggestionEvent[]): void;
+  recordEvents(es: SuggestionEvent[]): Promise<void>;
 }
 
 export interface SuggestionEvent {

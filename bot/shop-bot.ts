@@ -49,9 +49,9 @@ export type HandoffOutcome = { status: 'pending'; position: number; typicalWaitM
 export interface HandoffDesk {
   request(req: HandoffRequest): Promise<HandoffOutcome>;
   /** A customer wrote while a human has (or is about to have) the conversation. */
-  customerWrote(conversationId: string): void;
+  customerWrote(conversationId: string): Promise<void>;
   /** The customer left the queue before an agent took the chat. */
-  cancel(conversationId: string): void;
+  cancel(conversationId: string): Promise<void>;
   agentsOnline(): number;
 }
 
@@ -444,22 +444,22 @@ export class ShopBot extends ActivityHandler {
     const conversationId = ctx.activity.conversation.id;
     const channelData = ctx.activity.channelData as { messageId?: number; tooLong?: boolean };
 
-    const conversation = this.store.conversations.get(conversationId);
+    const conversation = await this.store.conversations.get(conversationId);
     if (conversation && conversation.handoff !== 'none') {
       const typed = (ctx.activity.text ?? '').trim();
       const raw = englishOfChip(typed) ?? typed;
       if (conversation.handoff === 'pending' && BACK_TO_BOT.test(raw)) {
-        this.handoff.cancel(conversationId);
+        await this.handoff.cancel(conversationId);
         await ctx.sendActivity({ type: 'event', name: 'handoff.status', value: { status: 'returned' } });
         await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'queue.left')));
         return;
       }
-      this.handoff.customerWrote(conversationId);
+      await this.handoff.customerWrote(conversationId);
       // A human has the chat: the bot stays quiet. While the customer waits in the queue the bot
       // keeps answering; the agent who takes the chat sees those turns in the transcript.
       if (conversation.handoff === 'agent') return;
       if (asksForPerson(raw)) {
-        const position = this.store.tickets.position(this.store.tickets.openForConversation(conversationId)?.id ?? -1);
+        const position = await this.store.tickets.position((await this.store.tickets.openForConversation(conversationId))?.id ?? -1);
         await ctx.sendActivity(position !== null ? this.t(ctx, 'queue.alreadyAt', { position }) : this.t(ctx, 'queue.already'));
         return;
       }
@@ -517,10 +517,10 @@ export class ShopBot extends ActivityHandler {
     // The mood of a glossed message is read on what the customer wrote as well.
     if (gloss) nlu.sentiment = chatMood(said, nlu.sentiment);
     // One commit for the turn's understanding: the message's annotations and the conversation's intent.
-    this.store.db.transaction(() => {
-      if (channelData.messageId) this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score });
-      this.store.conversations.setIntent(conversationId, nlu.intent);
-    })();
+    await this.store.sql.transaction(async (tx) => {
+      if (channelData.messageId) await this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score }, tx);
+      await this.store.conversations.setIntent(conversationId, nlu.intent, undefined, tx);
+    });
 
     state.negativeStreak = nlu.sentiment.label === 'negative' ? state.negativeStreak + 1 : 0;
     const understood = nlu.intent !== 'out_of_scope' && nlu.confidence >= this.minConfidence;
@@ -664,7 +664,7 @@ export class ShopBot extends ActivityHandler {
     const parts = topics.length > 0 && !orderAction ? this.productAndPolicy(text) : null;
     if (topics.length > 0 && !orderAction && (parts || !this.productRequestWithBudget(text, nlu))) {
       // An answer the store's people approved for this very question still comes first.
-      const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId) }).catch(() => null);
+      const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: await this.facts(customerId) }).catch(() => null);
       if (taught?.confident && taught.source?.kind === 'learned') {
         state.lowConfidenceStreak = 0;
         return this.answerFromKnowledge(ctx, taught);
@@ -690,7 +690,7 @@ export class ShopBot extends ActivityHandler {
     // The weaker article match is asked for at most once a turn, by whichever step needs it first.
     let lenient: Promise<FaqAnswer | null> | undefined;
     const lenientArticle = async () => {
-      const a = await (lenient ??= this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId), lenient: true }).catch(() => null));
+      const a = await (lenient ??= this.services.faq.answer(text, { vector: nlu.vector, facts: await this.facts(customerId), lenient: true }).catch(() => null));
       return a?.confident && a.source?.kind === 'article' ? a : null;
     };
     const evidence = await this.evidence(text, nlu, customerId, understood, lenientArticle);
@@ -797,7 +797,7 @@ export class ShopBot extends ActivityHandler {
       try {
         // No intent hint: a shopping or order intent would pull past answers of that intent ahead
         // of the article that answers the words.
-        answer = await this.services.faq.answer(text, { vector: nlu.vector, facts: this.facts(customerId) });
+        answer = await this.services.faq.answer(text, { vector: nlu.vector, facts: await this.facts(customerId) });
       } catch (err) {
         this.log(`[bot] knowledge look-up failed: ${(err as Error).message}`);
       }
@@ -962,7 +962,7 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async greet(ctx: TurnContext, state: DialogState, customerId: string): Promise<void> {
-    const customer = this.store.customers.get(customerId);
+    const customer = await this.store.customers.get(customerId);
     const name = customer && customer.name !== 'Guest' ? customer.name.split(' ')[0] : '';
     await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), name ? this.t(ctx, 'smallTalk.greetName', { name }) : this.t(ctx, 'smallTalk.greet')));
     void state;
@@ -977,7 +977,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     state.lastProducts = shown.map((x) => x.p.id);
-    this.services.recommender.recordEvents(shown.map(({ p }) => ({ customerId, productId: p.id, type: 'impression' as const, context: { conversationId: ctx.activity.conversation.id } })));
+    await this.services.recommender.recordEvents(shown.map(({ p }) => ({ customerId, productId: p.id, type: 'impression' as const, context: { conversationId: ctx.activity.conversation.id } })));
     await ctx.sendActivity(MessageFactory.carousel(shown.map(({ s, p }) => this.card(ctx, p, s.reason)), intro));
     await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['cheaper', 'tellFirst', 'somethingElse']), this.t(ctx, 'shop.narrowDown')));
   }
@@ -1361,7 +1361,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     state.focusProductId = p.id;
-    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
+    await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
     const L = this.locale(ctx);
     const stock = this.stockLine(ctx, p);
     const rating = p.rating !== null ? (p.ratingCount ? this.t(ctx, 'product.ratedFrom', { rating: this.texts.number(p.rating, L, 1), count: this.texts.number(p.ratingCount, L) }) : this.t(ctx, 'product.rated', { rating: this.texts.number(p.rating, L, 1) })) : '';
@@ -1468,12 +1468,12 @@ export class ShopBot extends ActivityHandler {
     if (products.length === 0) return;
     state.lastInjectedTurn = state.turn;
     const reasons = new Map(this.localReasons(ctx, suggestions).map((s) => [s.productId, s.reason]));
-    this.services.recommender.recordEvents(products.map((p) => ({ customerId, productId: p.id, type: 'impression' as const, context: { injected: true, conversationId: ctx.activity.conversation.id } })));
+    await this.services.recommender.recordEvents(products.map((p) => ({ customerId, productId: p.id, type: 'impression' as const, context: { injected: true, conversationId: ctx.activity.conversation.id } })));
     await ctx.sendActivity(MessageFactory.carousel(products.map((p) => this.card(ctx, p, reasons.get(p.id))), intro));
   }
 
-  private ownOrder(customerId: string, nlu: Understanding, filter: (o: Order) => boolean): { order?: Order; foreign: boolean } {
-    const mine = this.store.orders.listForCustomer(customerId, { limit: 50 });
+  private async ownOrder(customerId: string, nlu: Understanding, filter: (o: Order) => boolean): Promise<{ order?: Order; foreign: boolean }> {
+    const mine = await this.store.orders.listForCustomer(customerId, { limit: 50 });
     for (const raw of nlu.entities.orderNumbers) {
       const id = orderIdOf(raw);
       const found = mine.find((o) => o.id === id);
@@ -1485,9 +1485,9 @@ export class ShopBot extends ActivityHandler {
 
   private async orderStatus(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding): Promise<void> {
     // No orders on this account (a guest): check number and e-mail together.
-    if (this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) return this.guestOrder(ctx, state, nlu);
+    if ((await this.store.orders.listForCustomer(customerId, { limit: 1 })).length === 0) return this.guestOrder(ctx, state, nlu);
     state.orderLookup = undefined;
-    const { order, foreign } = this.ownOrder(customerId, nlu, () => true);
+    const { order, foreign } = await this.ownOrder(customerId, nlu, () => true);
     if (foreign || !order) {
       await this.say(ctx, 'order.notOnAccount');
       return;
@@ -1513,8 +1513,8 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     lookup.attempts++;
-    const order = this.store.orders.get(lookup.orderId);
-    const owner = order ? this.store.customers.get(order.customerId) : undefined;
+    const order = await this.store.orders.get(lookup.orderId);
+    const owner = order ? await this.store.customers.get(order.customerId) : undefined;
     if (!order || !owner?.email || owner.email.trim().toLowerCase() !== lookup.email.trim().toLowerCase()) {
       const tooMany = lookup.attempts >= 3;
       state.orderLookup = tooMany ? undefined : { attempts: lookup.attempts };
@@ -1538,13 +1538,13 @@ export class ShopBot extends ActivityHandler {
   private async startOrderChange(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding, kind: 'cancel' | 'return' | 'address'): Promise<void> {
     // Nothing on this account to change (a guest): how it works, from the help articles, or the
     // order look-up by number and e-mail.
-    if (nlu.entities.orderNumbers.length === 0 && this.store.orders.listForCustomer(customerId, { limit: 1 }).length === 0) {
+    if (nlu.entities.orderNumbers.length === 0 && (await this.store.orders.listForCustomer(customerId, { limit: 1 })).length === 0) {
       const how = await this.services.faq.answer(kind === 'cancel' ? 'how do i cancel an order' : kind === 'return' ? 'how do i return an item' : 'can i change the delivery address', { facts: {} }).catch(() => null);
       if (how?.confident && how.source?.kind === 'article') return this.answerFromKnowledge(ctx, how);
       return this.guestOrder(ctx, state, nlu);
     }
     const eligible = (o: Order) => (kind === 'cancel' ? o.status === 'processing' : kind === 'return' ? o.status === 'delivered' || o.status === 'return_requested' || o.status === 'returned' : o.status === 'processing');
-    const { order, foreign } = this.ownOrder(customerId, nlu, eligible);
+    const { order, foreign } = await this.ownOrder(customerId, nlu, eligible);
     if (foreign) {
       await this.say(ctx, 'order.notOnAccountShort');
       return;
@@ -1577,14 +1577,14 @@ export class ShopBot extends ActivityHandler {
     await dc.beginDialog(ORDER_CHANGE_DIALOG, options);
   }
 
-  private facts(customerId: string): CustomerFacts {
-    const c = this.store.customers.get(customerId);
-    const latest = this.store.orders.listForCustomer(customerId, { limit: 1 })[0];
+  private async facts(customerId: string): Promise<CustomerFacts> {
+    const c = await this.store.customers.get(customerId);
+    const latest = (await this.store.orders.listForCustomer(customerId, { limit: 1 }))[0];
     return { ...(c?.name && c.name !== 'Guest' ? { name: c.name } : {}), ...(c?.email ? { email: c.email } : {}), ...(latest ? { orderNumber: latest.id } : {}) };
   }
 
   private async faq(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
-    const result = await this.services.faq.answer(text, { intent: nlu.intent, vector: nlu.vector, facts: this.facts(customerId) });
+    const result = await this.services.faq.answer(text, { intent: nlu.intent, vector: nlu.vector, facts: await this.facts(customerId) });
     if (result.confident) {
       await this.answerFromKnowledge(ctx, result);
       await this.maybeInject(ctx, state, customerId, null, this.t(ctx, 'shop.whileHere'));
@@ -1603,7 +1603,7 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     if (action.action === 'view') {
-      this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { conversationId: ctx.activity.conversation.id } });
+      await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { conversationId: ctx.activity.conversation.id } });
       return this.describe(ctx, state, customerId, p.id);
     }
     if (action.action === 'add_to_cart') {
@@ -1611,7 +1611,7 @@ export class ShopBot extends ActivityHandler {
       // Only what the store's cart did is confirmed: the widget asked the page before telling us.
       const cart = action.cart?.result;
       if (cart === 'added') {
-        this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart', context: { conversationId: ctx.activity.conversation.id } });
+        await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'add_to_cart', context: { conversationId: ctx.activity.conversation.id } });
         await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['moreLikeThis', 'anythingElse']), this.t(ctx, 'cart.added', { product: shortTitle(p.title), price: this.price(ctx, p) })));
       } else if (cart === 'refused') {
         const why = action.cart?.reason;
@@ -1623,7 +1623,7 @@ export class ShopBot extends ActivityHandler {
       }
       return;
     }
-    this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });
+    await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });
     const related = await this.services.recommender.related(p.id, 5);
     state.lastInjectedTurn = state.turn;
     await this.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));

@@ -113,7 +113,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
   };
   const identityOwner = (user: string): string | undefined =>
     (store.db.prepare('SELECT customer_id FROM channel_identities WHERE channel = ? AND external_id = ?').get('emulator', `emulator:${user}`) as { customer_id: string } | undefined)?.customer_id;
-  const conversationsOf = (customerId: string) => store.conversations.listForCustomer(customerId, 50).filter((c) => c.source === 'live');
+  const conversationsOf = async (customerId: string) => (await store.conversations.listForCustomer(customerId, 50)).filter((c) => c.source === 'live');
 
   beforeAll(async () => {
     connector = await fakeConnector();
@@ -176,13 +176,13 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     // Everything is in the store under one customer identity and one conversation.
     const customerId = identityOwner(user);
     expect(customerId).toBeDefined();
-    const convs = conversationsOf(customerId!);
+    const convs = await conversationsOf(customerId!);
     expect(convs).toHaveLength(1);
-    const transcript = store.conversations.transcript(convs[0]!.id);
+    const transcript = await store.conversations.transcript(convs[0]!.id);
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hi', 'show me a usb charging cable under 500 rupees', '', '', '']);
     expect(transcript.find((m) => m.role === 'customer' && m.seq > 3 && m.text === '')?.payload).toEqual({ value: view.value });
     expect(transcript.some((m) => m.role === 'bot' && Array.isArray((m.payload as { attachments?: unknown[] } | null)?.attachments))).toBe(true);
-    expect(store.events.recentForCustomer(customerId!, { limit: 50 }).map((e) => e.type)).toEqual(expect.arrayContaining(['impression', 'click', 'add_to_cart']));
+    expect((await store.events.recentForCustomer(customerId!, { limit: 50 })).map((e) => e.type)).toEqual(expect.arrayContaining(['impression', 'click', 'add_to_cart']));
   });
 
   it('posts normal-mode replies to the connector, and keeps one store conversation per Bot Framework user', async () => {
@@ -219,9 +219,9 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
 
     const customerId = identityOwner(user)!;
     expect(customerId).toBeDefined();
-    const convs = conversationsOf(customerId);
+    const convs = await conversationsOf(customerId);
     expect(convs).toHaveLength(1);
-    const transcript = store.conversations.transcript(convs[0]!.id);
+    const transcript = await store.conversations.transcript(convs[0]!.id);
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there', 'what payment methods do you accept?', 'thanks']);
     expect(transcript.filter((m) => m.role === 'bot').length).toBeGreaterThanOrEqual(3);
     // The conversation reference is persisted, so proactive replies survive a restart.
@@ -299,13 +299,13 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(connector.posted.filter((p) => p.replyToId === first.id && p.activity.type === 'message')).toHaveLength(answered);
     const customerId = identityOwner(user)!;
-    const transcript = store.conversations.transcript(conversationsOf(customerId)[0]!.id);
+    const transcript = await store.conversations.transcript((await conversationsOf(customerId))[0]!.id);
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there']);
     expect(logs.some((l) => l.includes('[botframework]') && l.includes('repeated delivery') && l.includes(first.id))).toBe(true);
     // The same activity id in another conversation is another message.
     const elsewhere = activity(user, `conv-${randomUUID()}`, { id: first.id, text: 'thanks' });
     expect((await post(elsewhere)).status).toBe(200);
-    expect(store.conversations.transcript(conversationsOf(customerId)[0]!.id).filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there', 'thanks']);
+    expect((await store.conversations.transcript((await conversationsOf(customerId))[0]!.id)).filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there', 'thanks']);
   });
 
   it('refuses text over 64 KB (413) and a from.id too long for the store (400) with a JSON error, storing nothing', async () => {
@@ -345,7 +345,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     const texts = hi.messages.map((m) => String(m.text)).join('\n');
     expect(texts).toMatch(/^Hi/);
     expect(texts).not.toMatch(/[<>]/);
-    const customer = store.customers.get(identityOwner(user)!)!;
+    const customer = (await store.customers.get(identityOwner(user)!))!;
     expect(customer.name).toBe('img src=x onerror=alert(1)');
     const ref = store.state.get<{ user: { name?: string } }>(`botframework:ref:emulator:${user}`)?.value;
     expect(ref?.user.name).toBe('img src=x onerror=alert(1)');
@@ -353,7 +353,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     const other = `user-${randomUUID()}`;
     const named = await ask(other, `conv-${randomUUID()}`, { text: 'hi', from: { id: other, name: '  Ann\u0000a \n\t \u202eSmith\u200b ', role: 'user' } });
     expect(named.messages[0]!.text).toMatch(/^Hi Anna!/);
-    expect(store.customers.get(identityOwner(other)!)!.name).toBe('Anna Smith');
+    expect((await store.customers.get(identityOwner(other)!))!.name).toBe('Anna Smith');
   });
 
   it('ignores non-message activities and refuses malformed, oversized and incomplete requests without going down', async () => {
@@ -431,7 +431,7 @@ describe('Bot Framework channel with authentication on', () => {
     store = openStore(join(dataDir, 'shop.db'));
     app = createHttpApp({ log: (l) => logs.push(l) });
     const channel = createBotFrameworkChannel({
-      gateway: { receive: (m) => (received.push(m), { seq: 0, conversationId: '', customerId: '', done: Promise.resolve() }), addOutlet: () => {} },
+      gateway: { receive: async (m) => (received.push(m), { seq: 0, conversationId: '', customerId: '', done: Promise.resolve() }), addOutlet: () => {} },
       store,
       settings: { enabled: true, appId: '00000000-0000-0000-0000-000000000001', appPassword: 'not-a-real-secret', appTenantId: '', appType: 'MultiTenant' },
       log: (l) => logs.push(l),

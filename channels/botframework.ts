@@ -14,7 +14,7 @@ import { HttpError, RateLimiter, readRawBody, sendJson, type RouteHandler, type 
 import type { Message, Store } from '../store/index.js';
 import { MAX_ID_BYTES, MAX_TEXT_BYTES, wellFormed } from '../store/text.js';
 import { parseCardAction } from '../bot/cards.js';
-import type { ChannelOutlet, Gateway, Route } from './gateway.js';
+import type { ChannelOutlet, Gateway, Received, Route } from './gateway.js';
 import type { ChannelId } from './inbound.js';
 import { withAbsoluteLinks } from './card-links.js';
 
@@ -264,9 +264,9 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
     turns.push(turn);
     live.set(externalId, turns);
     try {
-      let received: ReturnType<typeof gateway.receive>;
+      let received: Received;
       try {
-        received = gateway.receive({
+        received = await gateway.receive({
           channel: BOT_FRAMEWORK_CHANNEL,
           externalId,
           messageId: inboundId,

@@ -30,9 +30,9 @@ export interface WebReceipts {
   /** An agent message was put in the web room; `reachedTab`: a tab of the customer's was in it. */
   agentMessage(message: Message, reachedTab: boolean): void;
   /** A tab joined the conversation: what it holds is delivered; returns how far an agent has read. */
-  tabOpened(conversationId: string): { agentReadSeq: number };
+  tabOpened(conversationId: string): Promise<{ agentReadSeq: number }>;
   /** The customer's widget showed the conversation up to `seq` (visible, open and focused). */
-  customerRead(conversationId: string, seq: number): void;
+  customerRead(conversationId: string, seq: number): Promise<void>;
 }
 
 export interface DeliveryDeskOptions {
@@ -94,19 +94,19 @@ export class DeliveryDesk implements WebReceipts {
     });
   }
 
-  tabOpened(conversationId: string): { agentReadSeq: number } {
+  async tabOpened(conversationId: string): Promise<{ agentReadSeq: number }> {
     let agentReadSeq = 0;
-    this.safely('marking messages delivered to a web tab', () => {
-      const last = this.lastSeq(conversationId);
+    await this.safelyAwait('marking messages delivered to a web tab', async () => {
+      const last = await this.lastSeq(conversationId);
       if (last > 0) this.notify(this.deliveries.upTo(conversationId, last, 'delivered'));
       agentReadSeq = this.marks.get(conversationId, 'agent');
     });
     return { agentReadSeq };
   }
 
-  customerRead(conversationId: string, seq: number): void {
-    this.safely('recording what the customer read', () => {
-      const upTo = Math.min(Math.trunc(seq), this.lastSeq(conversationId));
+  async customerRead(conversationId: string, seq: number): Promise<void> {
+    await this.safelyAwait('recording what the customer read', async () => {
+      const upTo = Math.min(Math.trunc(seq), await this.lastSeq(conversationId));
       if (!(upTo > 0)) return;
       this.marks.mark(conversationId, 'customer', upTo);
       this.notify(this.deliveries.upTo(conversationId, upTo, 'read'));
@@ -132,8 +132,8 @@ export class DeliveryDesk implements WebReceipts {
   // ---------- the agents' side ----------
 
   /** How far the agent's console has shown the chat; the customer learns it ("Seen", mark_seen). */
-  agentRead(conversationId: string, seq: number): number {
-    const upTo = Math.min(Math.trunc(seq), this.lastSeq(conversationId));
+  async agentRead(conversationId: string, seq: number): Promise<number> {
+    const upTo = Math.min(Math.trunc(seq), await this.lastSeq(conversationId));
     if (!(upTo > 0)) return this.marks.get(conversationId, 'agent');
     if (this.marks.mark(conversationId, 'agent', upTo)) {
       const route = this.gw?.route(conversationId);
@@ -157,34 +157,34 @@ export class DeliveryDesk implements WebReceipts {
       const agent = (socket.data as { agent?: Agent }).agent;
       if (!agent) return;
       const limiter = new RateLimiter(120, 10_000);
-      const on = (event: string, fn: (d: Record<string, unknown>) => Record<string, unknown>) =>
-        socket.on(event, (data: unknown, cb: unknown) => {
+      const on = (event: string, fn: (d: Record<string, unknown>) => Promise<Record<string, unknown>>) =>
+        socket.on(event, async (data: unknown, cb: unknown) => {
           const ack = ackOf(cb);
           if (!limiter.take(socket.id)) return ack({ ok: false, error: 'rate limited' });
           try {
-            ack({ ok: true, ...fn(typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}) });
+            ack({ ok: true, ...(await fn(typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {})) });
           } catch (err) {
             ack({ ok: false, error: (err as Error).message });
           }
         });
-      on('receipts', (d) => this.snapshot(this.heldBy(agent, d.ticketId)));
-      on('seen', (d) => {
+      on('receipts', async (d) => this.snapshot(await this.heldBy(agent, d.ticketId)));
+      on('seen', async (d) => {
         if (typeof d.seq !== 'number' || !Number.isInteger(d.seq) || d.seq < 0) throw new Error('seq must be a whole number');
-        return { seq: this.agentRead(this.heldBy(agent, d.ticketId), d.seq) };
+        return { seq: await this.agentRead(await this.heldBy(agent, d.ticketId), d.seq) };
       });
     });
   }
 
   /** The conversation of a chat the agent holds, or an error. */
-  private heldBy(agent: Agent, ticketId: unknown): string {
-    const t = typeof ticketId === 'number' ? this.opts.store.tickets.get(ticketId) : undefined;
+  private async heldBy(agent: Agent, ticketId: unknown): Promise<string> {
+    const t = typeof ticketId === 'number' ? await this.opts.store.tickets.get(ticketId) : undefined;
     if (!t) throw new Error('no such ticket');
     if (t.status !== 'assigned' || t.agentId !== agent.id) throw new Error('this chat is not assigned to you');
     return t.conversationId;
   }
 
-  private lastSeq(conversationId: string): number {
-    return this.opts.store.conversations.recentMessages(conversationId, 1)[0]?.seq ?? 0;
+  private async lastSeq(conversationId: string): Promise<number> {
+    return (await this.opts.store.conversations.recentMessages(conversationId, 1))[0]?.seq ?? 0;
   }
 
   /** Tells the agents holding each conversation what changed. */
@@ -203,6 +203,15 @@ export class DeliveryDesk implements WebReceipts {
   private safely(what: string, fn: () => void): void {
     try {
       fn();
+    } catch (err) {
+      this.log(`[delivery] ${what} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** safely() for a step that reads the store (asynchronous). */
+  private async safelyAwait(what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
     } catch (err) {
       this.log(`[delivery] ${what} failed: ${(err as Error).message}`);
     }

@@ -44,8 +44,18 @@ export interface GatewayOptions {
 /** Where a conversation's replies go (the customer's last channel identity), kept in the state table. */
 const routeKey = (conversationId: string) => `route:${conversationId}`;
 
+/** A customer message taken in: stored, its turn queued (`done` settles when the turn has run). */
+export interface Received {
+  seq: number;
+  conversationId: string;
+  customerId: string;
+  done: Promise<void>;
+}
+
 export class Gateway implements GatewayPort {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Settles when every message received so far is stored (or refused). */
+  private intake: Promise<void> = Promise.resolve();
   /** Inbound activity id -> the stored customer message's seq, while its turn runs (replies name it). */
   private readonly turnSeq = new Map<string, number>();
   private readonly outlets = new Map<ChannelId, ChannelOutlet>();
@@ -81,14 +91,14 @@ export class Gateway implements GatewayPort {
   }
 
   /** The customer behind a channel identity, created on first contact. */
-  resolveCustomer(channel: ChannelId, externalId: string, name?: string): Customer {
-    return this.store.customers.resolveOrCreate(channel, externalId, { name: name?.slice(0, 100) || 'Guest' }).customer;
+  async resolveCustomer(channel: ChannelId, externalId: string, name?: string): Promise<Customer> {
+    return (await this.store.customers.resolveOrCreate(channel, externalId, { name: name?.slice(0, 100) || 'Guest' })).customer;
   }
 
   /** The customer's open live conversation on any channel (one history across channels). */
-  liveConversation(customerId: string, channel: ChannelId): Conversation {
-    const open = this.store.conversations.listForCustomer(customerId, 50).find((c) => c.source === 'live' && c.status === 'open');
-    return open ?? this.store.conversations.create({ customerId, channel });
+  async liveConversation(customerId: string, channel: ChannelId): Promise<Conversation> {
+    const open = (await this.store.conversations.listForCustomer(customerId, 50)).find((c) => c.source === 'live' && c.status === 'open');
+    return open ?? (await this.store.conversations.create({ customerId, channel }));
   }
 
   route(conversationId: string): Route | undefined {
@@ -106,11 +116,22 @@ export class Gateway implements GatewayPort {
   /**
    * Stores the customer's message at once, together with a pending-turn row (nothing is lost if a
    * later step fails or the process dies), shows it on the customer's channels, and queues the
-   * bot's turn. `done` settles when the turn has finished.
+   * bot's turn. Resolves once the message is stored; `done` settles when the turn has finished.
    */
-  receive(m: InboundMessage): { seq: number; conversationId: string; customerId: string; done: Promise<void> } {
-    const customer = this.resolveCustomer(m.channel, m.externalId, m.name);
-    const conversation = this.liveConversation(customer.id, m.channel);
+  receive(m: InboundMessage): Promise<Received> {
+    // Messages are stored one at a time, in the order they arrived (as when the store was
+    // synchronous): a new visitor's first two messages never open two conversations.
+    const stored = this.intake.then(() => this.take(m));
+    this.intake = stored.then(
+      () => undefined,
+      () => undefined,
+    );
+    return stored;
+  }
+
+  private async take(m: InboundMessage): Promise<Received> {
+    const customer = await this.resolveCustomer(m.channel, m.externalId, m.name);
+    const conversation = await this.liveConversation(customer.id, m.channel);
     const known = this.route(conversation.id);
     // The conversation keeps its locale until a channel names another (Messenger names none).
     const locale = canonicalTag(m.locale) ?? known?.locale;
@@ -119,9 +140,9 @@ export class Gateway implements GatewayPort {
     // Written only when the customer switched channel, identity or locale: one commit less per message.
     if (known?.channel !== route.channel || known.externalId !== route.externalId || known.locale !== route.locale) this.reroute(conversation.id, route);
     const text = typeof m.text === 'string' ? m.text : '';
-    const stored = this.store.pendingTurns.atomically(() => {
-      const msg = this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null });
-      this.store.pendingTurns.add({ messageId: msg.id, conversationId: conversation.id, channel: m.channel, externalId: m.externalId });
+    const stored = await this.store.pendingTurns.atomically(async (tx) => {
+      const msg = await this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null }, tx);
+      await this.store.pendingTurns.add({ messageId: msg.id, conversationId: conversation.id, channel: m.channel, externalId: m.externalId }, tx);
       return msg;
     });
     const activity = this.inboundActivity(customer, conversation.id, m, stored, route.locale);
@@ -137,21 +158,21 @@ export class Gateway implements GatewayPort {
    * died): in message order, one chain per customer, once. A turn whose reply was already stored
    * before the stop is not run again.
    */
-  resumePending(): { resumed: number; alreadyAnswered: number; done: Promise<void> } {
+  async resumePending(): Promise<{ resumed: number; alreadyAnswered: number; done: Promise<void> }> {
     let resumed = 0;
     let alreadyAnswered = 0;
     const turns: Promise<void>[] = [];
-    for (const p of this.store.pendingTurns.list()) {
+    for (const p of await this.store.pendingTurns.list()) {
       try {
-        const stored = this.store.conversations.getMessage(p.messageId);
-        const conversation = this.store.conversations.get(p.conversationId);
-        const customer = conversation?.customerId ? this.store.customers.get(conversation.customerId) : undefined;
+        const stored = await this.store.conversations.getMessage(p.messageId);
+        const conversation = await this.store.conversations.get(p.conversationId);
+        const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
         if (!stored || !conversation || !customer) {
-          this.store.pendingTurns.done(p.messageId);
+          await this.store.pendingTurns.done(p.messageId);
           continue;
         }
-        if (this.answered(stored)) {
-          this.store.pendingTurns.done(p.messageId);
+        if (await this.answered(stored)) {
+          await this.store.pendingTurns.done(p.messageId);
           alreadyAnswered++;
           continue;
         }
@@ -168,8 +189,8 @@ export class Gateway implements GatewayPort {
   }
 
   /** Whether a bot or agent reply naming this message was stored (the turn ran before a stop). */
-  private answered(stored: Message): boolean {
-    const after = this.store.conversations.transcript(stored.conversationId, { afterId: stored.id, limit: 50 });
+  private async answered(stored: Message): Promise<boolean> {
+    const after = await this.store.conversations.transcript(stored.conversationId, { afterId: stored.id, limit: 50 });
     return after.some((r) => r.role !== 'customer' && (r.payload as { replyTo?: unknown } | null)?.replyTo === stored.seq);
   }
 
@@ -188,7 +209,7 @@ export class Gateway implements GatewayPort {
         ok = false;
         this.log(`[gateway] turn failed for ${customerId}: ${(err as Error).stack ?? err}`);
       })
-      .then(() => {
+      .then(async () => {
         try {
           if (started) this.events.turn?.({ channel: activity.channelId as ChannelId, conversationId: stored.conversationId, customerId, ms: performance.now() - started, ok });
         } catch (err) {
@@ -196,7 +217,7 @@ export class Gateway implements GatewayPort {
         }
         // The turn ran (or failed with the adapter's apology sent): it is owed no more.
         try {
-          this.store.pendingTurns.done(stored.id);
+          await this.store.pendingTurns.done(stored.id);
         } catch (err) {
           this.log(`[gateway] could not clear pending turn ${stored.id}: ${(err as Error).message}`);
         }
@@ -266,7 +287,7 @@ export class Gateway implements GatewayPort {
         ...(activity.suggestedActions?.actions?.length ? { suggestions: activity.suggestedActions.actions } : {}),
         ...((activity.channelData as { agentName?: string } | undefined)?.agentName ? { agentName: (activity.channelData as { agentName: string }).agentName } : {}),
       };
-      const message = this.store.conversations.appendMessage(conversationId, {
+      const message = await this.store.conversations.appendMessage(conversationId, {
         role,
         text: activity.text ?? '',
         payload: Object.keys(payload).length ? payload : null,

@@ -25,9 +25,9 @@ type Sent = { messaging_type?: string; tag?: string; sender_action?: string; mes
 const sentTo = (graph: FakeGraph, psid: string): Sent[] => graph.received.filter((r) => (r.body.recipient as { id?: string } | undefined)?.id === psid).map((r) => r.body as Sent);
 const withText = (graph: FakeGraph, psid: string, text: string) => sentTo(graph, psid).filter((b) => b.message?.text === text);
 
-async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -71,14 +71,14 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     const body = { object: 'page', entry: [{ id: 'page', time: ts, messaging: [{ sender: { id: psid }, recipient: { id: 'page' }, timestamp: ts, message: { mid: `m_${randomUUID()}`, text: 'hello?' } }] }] };
     expect((await postSignedWebhook(base, body, SECRET)).status).toBe(200);
     await until(() => desk.threads.lastInbound(psid) === ts, 'the last inbound time');
-    const customer = db.store.customers.resolveOrCreate('messenger', psid, { name: 'Meera' }).customer;
-    const conversation = db.store.conversations.create({ customerId: customer.id, channel: 'messenger' });
+    const customer = (await db.store.customers.resolveOrCreate('messenger', psid, { name: 'Meera' })).customer;
+    const conversation = await db.store.conversations.create({ customerId: customer.id, channel: 'messenger' });
     return { psid, conversation };
   }
 
   /** An agent's reply handed to the outlet as the gateway does; resolves when its status settled. */
   async function agentSays(psid: string, conversationId: string, text: string) {
-    const message = db.store.conversations.appendMessage(conversationId, { role: 'agent', text });
+    const message = await db.store.conversations.appendMessage(conversationId, { role: 'agent', text });
     const activity: Partial<Activity> = { type: 'message', text };
     await outlet.deliver({ channel: 'messenger', externalId: psid }, conversationId, { message, activity }, activity);
     await until(() => desk.deliveries.get(message.id)?.status !== 'sending', `the status of "${text}"`);
@@ -104,7 +104,7 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     expect(d.status).toBe('sent');
     expect(withText(graph, psid, 'Sorry for the wait: it ships today.').map((b) => [b.messaging_type, b.tag])).toEqual([['MESSAGE_TAG', 'HUMAN_AGENT']]);
     // A bot message may not use the tag: it is not sent, and the log says why.
-    const bot = db.store.conversations.appendMessage(conversation.id, { role: 'bot', text: 'Anything else?' });
+    const bot = await db.store.conversations.appendMessage(conversation.id, { role: 'bot', text: 'Anything else?' });
     await outlet.deliver({ channel: 'messenger', externalId: psid }, conversation.id, { message: bot, activity: { type: 'message', text: 'Anything else?' } }, { type: 'message', text: 'Anything else?' });
     expect(withText(graph, psid, 'Anything else?')).toHaveLength(0);
     expect(logs.some((l) => l.includes(`not sent to ${psid}`) && /only a person's reply/.test(l))).toBe(true);
@@ -219,17 +219,17 @@ describe('Messenger agent replies through the real server: the agent sees each m
   }
 
   it('hands the Messenger customer to an agent', async () => {
-    agent = await connect(server.running.url, '/agents', { token: server.store.agents.createSession(server.store.agents.getByEmail('agent@example.com')!.id).token });
+    agent = await connect(server.running.url, '/agents', { token: (await server.store.agents.createSession((await server.store.agents.getByEmail('agent@example.com'))!.id)).token });
     clients.push(agent);
     await agent.waitFor((e) => e.event === 'queue');
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'I need to talk to a human agent' } })).status).toBe(200);
-    await until(() => {
-      const customer = server.store.customers.findByIdentity('messenger', psid);
-      const conversation = customer && server.store.conversations.listForCustomer(customer.id, 5)[0];
-      return !!conversation && server.store.tickets.openForConversation(conversation.id)?.status === 'pending';
+    await until(async () => {
+      const customer = await server.store.customers.findByIdentity('messenger', psid);
+      const conversation = customer && (await server.store.conversations.listForCustomer(customer.id, 5))[0];
+      return !!conversation && (await server.store.tickets.openForConversation(conversation.id))?.status === 'pending';
     }, 'the ticket', 30_000);
-    const customer = server.store.customers.findByIdentity('messenger', psid)!;
-    ticketId = server.store.tickets.openForConversation(server.store.conversations.listForCustomer(customer.id, 5)[0]!.id)!.id;
+    const customer = (await server.store.customers.findByIdentity('messenger', psid))!;
+    ticketId = (await server.store.tickets.openForConversation((await server.store.conversations.listForCustomer(customer.id, 5))[0]!.id))!.id;
     expect((await agent.emit('accept', { ticketId })).ok).toBe(true);
   });
 
@@ -288,7 +288,7 @@ describe('Messenger agent replies through the real server: the agent sees each m
     expect(statuses).toContain('read');
     expect(statuses.filter((s) => s === 'failed')).toHaveLength(2);
 
-    const last = server.store.conversations.recentMessages(server.store.tickets.get(ticketId)!.conversationId, 1)[0]!;
+    const last = (await server.store.conversations.recentMessages((await server.store.tickets.get(ticketId))!.conversationId, 1))[0]!;
     expect(await agent.emit('seen', { ticketId, seq: last.seq })).toMatchObject({ ok: true, seq: last.seq });
     await until(() => sentTo(graph, psid).some((b) => b.sender_action === 'mark_seen'), 'mark_seen');
     // Another agent's chat cannot be marked.

@@ -328,14 +328,16 @@ describe('Messenger through the real server: every message taken in is answered 
   const post = (body: unknown) => postSignedWebhook(server.running.url, body, APP_SECRET);
   /** Send API messages (not typing indicators) that went to a PSID. */
   const sentTo = (psid: string) => graph.received.filter((r) => (r.body.recipient as { id: string }).id === psid && r.body.message).map((r) => r.body.message as { text?: string });
-  const transcriptOf = (psid: string) => {
-    const customer = server.store.customers.findByIdentity('messenger', psid);
+  const transcriptOf = async (psid: string) => {
+    const customer = await server.store.customers.findByIdentity('messenger', psid);
     if (!customer) return [];
-    return server.store.conversations.listForCustomer(customer.id, 50).filter((c) => c.source === 'live').flatMap((c) => server.store.conversations.transcript(c.id));
+    const messages = [];
+    for (const c of (await server.store.conversations.listForCustomer(customer.id, 50)).filter((c) => c.source === 'live')) messages.push(...(await server.store.conversations.transcript(c.id)));
+    return messages;
   };
-  const until = async (cond: () => boolean, what: string, timeoutMs = 30_000) => {
+  const until = async (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) => {
     const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
+    while (!(await cond())) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -355,7 +357,7 @@ describe('Messenger through the real server: every message taken in is answered 
     expect((await post(greeting)).status).toBe(200);
     expect((await post(greeting)).status).toBe(200);
     await settle();
-    const transcript = transcriptOf(greeted);
+    const transcript = await transcriptOf(greeted);
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hi']);
     const sent = sentTo(greeted);
     expect(sent).toHaveLength(1);
@@ -387,7 +389,7 @@ describe('Messenger through the real server: every message taken in is answered 
     await until(() => sentTo(photographer).length > 0, 'the answer to the photo');
     await settle();
     expect(sentTo(photographer).map((m) => m.text)).toEqual([MESSENGER_TEXTS.attachment([{ type: 'image' }])]);
-    const transcript = transcriptOf(photographer);
+    const transcript = await transcriptOf(photographer);
     expect(transcript.map((m) => [m.role, m.text])).toEqual([
       ['customer', '[Customer sent a photo]'],
       ['bot', MESSENGER_TEXTS.attachment([{ type: 'image' }])],
@@ -403,7 +405,7 @@ describe('Messenger through the real server: every message taken in is answered 
     await until(() => sentTo(psid).length > 0, 'the answer to the long text');
     await settle();
     expect(sentTo(psid).map((m) => m.text)).toEqual([MESSENGER_TEXTS.tooLong]);
-    const transcript = transcriptOf(psid);
+    const transcript = await transcriptOf(psid);
     expect(transcript.map((m) => m.role)).toEqual(['customer', 'bot']);
     expect(transcript[0]!.text).toBe(text);
     expect(transcript[0]!.payload).toEqual({ unread: 'too_long', chars: text.length });
@@ -422,7 +424,7 @@ describe('Messenger through the real server: every message taken in is answered 
       expect((await post(delivery(psid, { message: { mid: `m_${randomUUID()}`, text: 'hello from the page', is_echo } }))).status).toBe(200);
     }
     await settle();
-    expect(transcriptOf(psid).filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['Get Started']);
+    expect((await transcriptOf(psid)).filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['Get Started']);
     expect(sentTo(psid)).toHaveLength(answers);
   });
 
@@ -433,8 +435,8 @@ describe('Messenger through the real server: every message taken in is answered 
     expect((await post(greeting)).status).toBe(200);
     expect((await post(photo)).status).toBe(200);
     await settle();
-    expect(transcriptOf(greeted).filter((m) => m.role === 'customer')).toHaveLength(1);
-    expect(transcriptOf(photographer).filter((m) => m.role === 'customer')).toHaveLength(1);
+    expect((await transcriptOf(greeted)).filter((m) => m.role === 'customer')).toHaveLength(1);
+    expect((await transcriptOf(photographer)).filter((m) => m.role === 'customer')).toHaveLength(1);
     expect(graph.received.slice(sentBefore).filter((r) => r.body.message)).toHaveLength(0);
     expect(logs.filter((l) => l.includes('repeated delivery')).length).toBe(repeatsBefore + 2);
     // And a new message after the restart is answered as usual.

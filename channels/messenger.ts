@@ -530,15 +530,15 @@ export function messengerNotices(opts: MessengerNoticeOptions): (m: MessengerInb
   return async (m) => {
     const u = m.unreadable;
     if (!u) return;
-    const customer = gateway.resolveCustomer('messenger', m.externalId);
-    const conversation = gateway.liveConversation(customer.id, 'messenger');
+    const customer = await gateway.resolveCustomer('messenger', m.externalId);
+    const conversation = await gateway.liveConversation(customer.id, 'messenger');
     const known = gateway.route(conversation.id);
     if (known?.channel !== 'messenger' || known.externalId !== m.externalId) gateway.reroute(conversation.id, { channel: 'messenger', externalId: m.externalId });
     const text = u.kind === 'too_long' ? clipBytes(m.text ?? '', MAX_TEXT_BYTES) : MESSENGER_TEXTS.attachmentNote(u.media);
     const payload = u.kind === 'too_long' ? { unread: 'too_long', chars: u.chars } : { unread: 'attachment', media: u.media };
-    store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload });
+    await store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload });
     if (conversation.handoff !== 'none' && handoff) {
-      handoff.customerWrote(conversation.id);
+      await handoff.customerWrote(conversation.id);
       // As for text: a person has the chat, or will shortly; the bot says nothing.
       if (conversation.handoff === 'agent' || handoff.agentsOnline() > 0) return;
     }

@@ -162,10 +162,10 @@ export class OrderUpdates {
     const ch = this.channels;
     if (!ch) return skip('pending', null, 'the server is still starting; the message was not sent');
 
-    const target = this.target(ch, event.customerId);
+    const target = await this.target(ch, event.customerId);
     if (!target) return skip('no_channel', null, 'the customer has never chatted on the web or Messenger');
     const { route } = target;
-    const order = ch.store.orders.get(event.orderId);
+    const order = await ch.store.orders.get(event.orderId);
     const hint = (await this.events.reachedCount(event.customerId)) === 0;
     const text = orderUpdateText(event, order, { ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}), hint, ...(route.locale ? { locale: route.locale } : {}), ...(this.opts.texts ? { texts: this.opts.texts } : {}) });
     const activity = { type: 'message' as const, text, channelData: { orderEvent: event.eventId, messagingType: 'UPDATE' } };
@@ -190,7 +190,7 @@ export class OrderUpdates {
       return skip('channel_off', route.channel, `proactive messages are not sent on ${route.channel}`);
     }
     // A customer who never wrote from this identity gets a conversation that replies go to.
-    const conversationId = target.conversationId ?? ch.gateway.liveConversation(event.customerId, route.channel).id;
+    const conversationId = target.conversationId ?? (await ch.gateway.liveConversation(event.customerId, route.channel)).id;
     if (!target.known) ch.gateway.reroute(conversationId, route);
     // Stored in the conversation at once (an open web tab shows it; the next visit replays it);
     // the channel's delivery goes on after the API has answered.
@@ -210,11 +210,11 @@ export class OrderUpdates {
    * from; without one, their web identity (the update waits in a conversation for their next
    * visit), else their Messenger identity. Null: the customer has no channel at all.
    */
-  private target(ch: OrderUpdateChannels, customerId: string): { conversationId: string | null; route: Route; known: boolean } | null {
-    const live = ch.store.conversations.listForCustomer(customerId, 50).find((c) => c.source === 'live' && c.status === 'open');
+  private async target(ch: OrderUpdateChannels, customerId: string): Promise<{ conversationId: string | null; route: Route; known: boolean } | null> {
+    const live = (await ch.store.conversations.listForCustomer(customerId, 50)).find((c) => c.source === 'live' && c.status === 'open');
     const known = live ? ch.gateway.route(live.id) : undefined;
     if (live && known) return { conversationId: live.id, route: known, known: true };
-    const identities = ch.store.customers.identities(customerId);
+    const identities = await ch.store.customers.identities(customerId);
     const identity = identities.find((i) => i.channel === 'web') ?? identities.find((i) => i.channel === 'messenger');
     if (!identity) return null;
     return { conversationId: live?.id ?? null, route: { channel: identity.channel, externalId: identity.externalId }, known: false };

@@ -75,7 +75,7 @@ describe('web channel: signed shopper identity', () => {
 
   it('attaches the chat to the store customer, merging the guest chat and rotating the session token', async () => {
     await start();
-    store.customers.create({ id: 'C-77', name: 'Asha Rao', email: 'asha@example.org' });
+    await store.customers.create({ id: 'C-77', name: 'Asha Rao', email: 'asha@example.org' });
     const tab = await client();
     expect((await tab.send({ text: 'hello as a guest' })).ok).toBe(true);
     const conversationId = await conversationOf(tab);
@@ -91,9 +91,9 @@ describe('web channel: signed shopper identity', () => {
     expect(session.token).not.toBe(guestToken);
     // The other tab of the browser follows with the same new token.
     await otherTab.waitFor((e) => e.event === 'session' && e.data.customerId === 'C-77');
-    expect(store.customers.get(String(guestId))).toBeUndefined();
-    expect(store.conversations.get(conversationId)?.customerId).toBe('C-77');
-    expect(store.conversations.transcript(conversationId).map((m) => m.text)).toContain('hello as a guest');
+    expect(await store.customers.get(String(guestId))).toBeUndefined();
+    expect((await store.conversations.get(conversationId))?.customerId).toBe('C-77');
+    expect((await store.conversations.transcript(conversationId)).map((m) => m.text)).toContain('hello as a guest');
     expect(logs.some((l) => /customer C-77 attached, guest chat merged/.test(l))).toBe(true);
 
     // The new token resumes the customer; the guest token from before signing in no longer does.
@@ -104,7 +104,7 @@ describe('web channel: signed shopper identity', () => {
 
   it('refuses forged, expired and malformed identities with a message, and attaches nothing', async () => {
     await start();
-    store.customers.create({ id: 'C-77', name: 'Asha Rao', email: 'asha@example.org' });
+    await store.customers.create({ id: 'C-77', name: 'Asha Rao', email: 'asha@example.org' });
     const tab = await client();
     await tab.send({ text: 'hi' });
     const before = sessionOf(tab);
@@ -116,7 +116,7 @@ describe('web channel: signed shopper identity', () => {
     for (const token of [undefined, 42, 'x.y.z', '<img src=x onerror=alert(1)>']) expect(await tab.emit('identify', { token })).toMatchObject({ ok: false, code: 'identity_invalid' });
     expect(await tab.emit('identify', null)).toMatchObject({ ok: false, code: 'identity_invalid' });
     expect(customers()).toBe(n);
-    expect(store.customers.identities('C-77')).toEqual([]);
+    expect(await store.customers.identities('C-77')).toEqual([]);
     expect(sessionOf(tab).customerId).toBe(before.customerId);
     expect(tab.socket.connected).toBe(true);
     expect(logs.filter((l) => /identity refused/.test(l)).length).toBe(7);

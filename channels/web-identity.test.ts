@@ -83,36 +83,36 @@ describe('attachIdentity', () => {
 
   const identity = (customerId: string, extra: { email?: string; name?: string } = {}) => ({ customerId, email: extra.email ?? null, name: extra.name ?? null, issuedAt: nowS });
 
-  it("merges the browser's guest chat into the known customer", () => {
-    const guest = store.customers.resolveOrCreate('web', 'web-guest-1').customer;
+  it("merges the browser's guest chat into the known customer", async () => {
+    const guest = (await store.customers.resolveOrCreate('web', 'web-guest-1')).customer;
     expect(isGuest(guest)).toBe(true);
-    const conv = store.conversations.create({ customerId: guest.id, channel: 'web' });
-    store.conversations.appendMessage(conv.id, { role: 'customer', text: 'hello as a guest' });
-    const a = attachIdentity(store, 'web-guest-1', identity('C2'), newExt);
+    const conv = await store.conversations.create({ customerId: guest.id, channel: 'web' });
+    await store.conversations.appendMessage(conv.id, { role: 'customer', text: 'hello as a guest' });
+    const a = await attachIdentity(store, 'web-guest-1', identity('C2'), newExt);
     expect(a).toMatchObject({ customerId: 'C2', externalId: 'web-guest-1', conversationId: conv.id, how: 'merged_guest', created: false });
-    expect(store.customers.get(guest.id)).toBeUndefined();
-    expect(store.customers.findByIdentity('web', 'web-guest-1')?.id).toBe('C2');
-    expect(store.conversations.get(conv.id)?.customerId).toBe('C2');
+    expect(await store.customers.get(guest.id)).toBeUndefined();
+    expect((await store.customers.findByIdentity('web', 'web-guest-1'))?.id).toBe('C2');
+    expect((await store.conversations.get(conv.id))?.customerId).toBe('C2');
     // Again: nothing changes.
-    expect(attachIdentity(store, 'web-guest-1', identity('C2'), newExt)).toMatchObject({ customerId: 'C2', how: 'already', conversationId: conv.id });
+    expect(await attachIdentity(store, 'web-guest-1', identity('C2'), newExt)).toMatchObject({ customerId: 'C2', how: 'already', conversationId: conv.id });
   });
 
-  it('links a browser that never wrote, and creates a customer new to ShopBot from the token', () => {
-    const a = attachIdentity(store, 'web-fresh-1', identity('C-NEW-7', { email: 'new7@example.org', name: 'Nia' }), newExt);
+  it('links a browser that never wrote, and creates a customer new to ShopBot from the token', async () => {
+    const a = await attachIdentity(store, 'web-fresh-1', identity('C-NEW-7', { email: 'new7@example.org', name: 'Nia' }), newExt);
     expect(a).toMatchObject({ customerId: 'C-NEW-7', externalId: 'web-fresh-1', how: 'linked', created: true });
-    expect(store.customers.get('C-NEW-7')).toMatchObject({ name: 'Nia', email: 'new7@example.org' });
-    expect(store.conversations.get(a.conversationId)?.customerId).toBe('C-NEW-7');
+    expect(await store.customers.get('C-NEW-7')).toMatchObject({ name: 'Nia', email: 'new7@example.org' });
+    expect((await store.conversations.get(a.conversationId))?.customerId).toBe('C-NEW-7');
   });
 
-  it("never moves another known customer's chat: a browser of C1 identified as C2 gets a new web identity", () => {
-    const before = store.conversations.listForCustomer('C1', 50).length;
-    const a = attachIdentity(store, 'web-c1', identity('C2'), newExt);
+  it("never moves another known customer's chat: a browser of C1 identified as C2 gets a new web identity", async () => {
+    const before = (await store.conversations.listForCustomer('C1', 50)).length;
+    const a = await attachIdentity(store, 'web-c1', identity('C2'), newExt);
     expect(a.how).toBe('switched');
     expect(a.externalId).toMatch(/^web-new-/);
     expect(a.customerId).toBe('C2');
-    expect(store.customers.findByIdentity('web', 'web-c1')?.id).toBe('C1');
-    expect(store.customers.findByIdentity('web', a.externalId)?.id).toBe('C2');
-    expect(store.conversations.listForCustomer('C1', 50).length).toBe(before);
-    expect(store.customers.get('C1')).toBeDefined();
+    expect((await store.customers.findByIdentity('web', 'web-c1'))?.id).toBe('C1');
+    expect((await store.customers.findByIdentity('web', a.externalId))?.id).toBe('C2');
+    expect((await store.conversations.listForCustomer('C1', 50)).length).toBe(before);
+    expect(await store.customers.get('C1')).toBeDefined();
   });
 });

@@ -111,27 +111,27 @@ export interface Attached {
  * - a browser whose web identity belongs to another known customer (someone else signed in on it
  *   without ShopBotChat.reset()) gets a new web identity instead: nothing of theirs moves.
  */
-export function attachIdentity(store: Store, webExternalId: string, identity: ShopperIdentity, newExternalId: () => string): Attached {
-  return store.state.transaction((): Attached => {
+export function attachIdentity(store: Store, webExternalId: string, identity: ShopperIdentity, newExternalId: () => string): Promise<Attached> {
+  return store.sql.transaction(async (tx): Promise<Attached> => {
     let how: Attached['how'] = 'linked';
-    const known = store.customers.get(identity.customerId);
-    const customer = known ?? store.customers.create({ id: identity.customerId, name: identity.name ?? 'Customer', email: identity.email });
-    const current = store.customers.findByIdentity('web', webExternalId);
+    const known = await store.customers.get(identity.customerId, tx);
+    const customer = known ?? (await store.customers.create({ id: identity.customerId, name: identity.name ?? 'Customer', email: identity.email }, tx));
+    const current = await store.customers.findByIdentity('web', webExternalId, tx);
     let externalId = webExternalId;
     if (current?.id === customer.id) {
       how = 'already';
     } else if (current && isGuest(current)) {
-      store.customers.mergeCustomers(customer.id, current.id);
+      await store.customers.mergeCustomers(customer.id, current.id, tx);
       mergeProfiles(store, customer.id, current.id);
       how = 'merged_guest';
     } else if (current) {
       externalId = newExternalId();
-      store.customers.linkIdentity(customer.id, 'web', externalId);
+      await store.customers.linkIdentity(customer.id, 'web', externalId, tx);
       how = 'switched';
     } else {
-      store.customers.linkIdentity(customer.id, 'web', externalId);
+      await store.customers.linkIdentity(customer.id, 'web', externalId, tx);
     }
-    const conversation = consolidateLive(store, customer.id, 'web');
+    const conversation = await consolidateLive(store, customer.id, 'web', tx);
     return { customerId: customer.id, externalId, conversationId: conversation.id, how, created: !known };
   });
 }

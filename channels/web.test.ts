@@ -89,7 +89,7 @@ describe('web channel', () => {
     const conversationId = await conversationOf(c);
     await c.waitFor((e) => e.event === 'message' && e.data.text === 'echo: hello');
     expect(count(h.store, 'customers')).toBe(before[0]! + 1);
-    expect(h.store.conversations.transcript(conversationId).map((m) => m.text)).toEqual(['hello', 'echo: hello']);
+    expect((await h.store.conversations.transcript(conversationId)).map((m) => m.text)).toEqual(['hello', 'echo: hello']);
     // Reconnecting with the token finds the same guest and conversation.
     const again = await client(h, { token: sessionOf(c).token, afterSeq: 0 });
     expect(sessionOf(again).conversationId).toBe(conversationId);
@@ -145,7 +145,7 @@ describe('web channel', () => {
     const c = await client(h);
     await c.send({ text: 'agent please' });
     const conversationId = await conversationOf(c);
-    h.store.tickets.create({ conversationId, reason: 'customer asked' });
+    await h.store.tickets.create({ conversationId, reason: 'customer asked' });
     const token = sessionOf(c).token;
     await stop(h);
     h = await start({ ipLimits: { connectionsPerMinute: 1000, messagesPer10s: 1000 } });
@@ -163,20 +163,20 @@ describe('web channel', () => {
     for (const text of ['one', 'two', 'three']) acks.push(await c.send({ text }));
     expect(acks.every((a) => a.ok)).toBe(true);
     const conversationId = await conversationOf(c);
-    expect(h.store.pendingTurns.list()).toHaveLength(3);
+    expect(await h.store.pendingTurns.list()).toHaveLength(3);
     // "Crash": the process stops while the turns wait; nothing answered them.
     const token = sessionOf(c).token;
     await stop(h);
     release();
     h = await start({ ipLimits: { connectionsPerMinute: 1000, messagesPer10s: 1000 } });
-    const resumed = h.gateway.resumePending();
+    const resumed = await h.gateway.resumePending();
     expect(resumed.resumed).toBe(3);
     await resumed.done;
-    const texts = h.store.conversations.transcript(conversationId).map((m) => m.text);
+    const texts = (await h.store.conversations.transcript(conversationId)).map((m) => m.text);
     expect(texts).toEqual(['one', 'two', 'three', 'echo: one', 'echo: two', 'echo: three']);
-    expect(h.store.pendingTurns.list()).toHaveLength(0);
+    expect(await h.store.pendingTurns.list()).toHaveLength(0);
     // A second start finds nothing owed: each message was answered exactly once.
-    expect(h.gateway.resumePending().resumed).toBe(0);
+    expect((await h.gateway.resumePending()).resumed).toBe(0);
     const again = await client(h, { token, afterSeq: 3 });
     expect(again.events.filter((e) => e.event === 'message').map((e) => e.data.text)).toEqual(['echo: one', 'echo: two', 'echo: three']);
   });

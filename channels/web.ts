@@ -10,7 +10,7 @@ import { CsatError, type CsatService } from '../desk/csat.js';
 import type { WebReceipts } from './delivery.js';
 import type { ChannelOutlet, DeliveredMessage, Gateway, Route } from './gateway.js';
 import { MAX_MESSAGE_CHARS } from './inbound.js';
-import type { AccountLinker } from '../linking/linking.js';
+import type { AccountLinker, LinkedEvent, UnlinkedEvent } from '../linking/linking.js';
 import { attachIdentity, isGuest, type IdentityVerifier } from './web-identity.js';
 import { WebTokens } from './web-tokens.js';
 import { toWireEvents } from './web-protocol.js';
@@ -27,7 +27,7 @@ export interface WebChannelOptions {
   /** Proxies whose X-Forwarded-For is believed (IPs or "loopback"); none by default. */
   trustedProxies?: readonly string[];
   /** The customer is typing (forwarded to the agent during a hand-off). */
-  onTyping?: (conversationId: string) => void;
+  onTyping?: (conversationId: string) => Promise<void> | void;
   /** Messenger account linking; absent when Messenger is off (the `link` event is then refused). */
   linker?: AccountLinker;
   /** Ratings after a resolved hand-off (`csat` events both ways); absent: the `csat` event is refused. */
@@ -85,14 +85,14 @@ interface WebChat {
   linkLimiter: RateLimiter;
   identifyLimiter: RateLimiter;
   /** Sends the socket's conversation after `afterSeq`; returns how many messages. */
-  replay(socket: Socket, afterSeq: number): number;
+  replay(socket: Socket, afterSeq: number): Promise<number>;
   /** The `session` event for a connection (a renewed token is kept in it). */
   sessionEvent(s: SessionData): ReturnType<typeof sessionEventOf>;
   /**
    * Every open tab of a web identity joins `conversationId`'s room and gets a session naming it;
    * with `replayAfter`, also the messages after that seq.
    */
-  moveTabs(externalId: string, conversationId: string, customerId: string, replayAfter?: number): void;
+  moveTabs(externalId: string, conversationId: string, customerId: string, replayAfter?: number): Promise<void>;
 }
 
 /** The customer web chat on the socket.io namespace `/chat`; protocol in web-protocol.ts. */
@@ -103,7 +103,7 @@ export function attachWebChannel(io: Server, opts: WebChannelOptions): Namespace
   followLinking(c);
   c.nsp.on('connection', (socket) => {
     const s = socket.data as SessionData;
-    greet(c, socket, s);
+    void greet(c, socket, s).catch((err: unknown) => c.log(`[web] greeting a connection failed: ${(err as Error).message}`));
     onRead(c, socket);
     onMessage(c, socket, s);
     onTyping(c, socket);
@@ -134,10 +134,10 @@ function webChat(io: Server, opts: WebChannelOptions): WebChat {
     ipMessages: new RateLimiter(opts.ipLimits?.messagesPer10s ?? 60, 10_000),
     linkLimiter: new RateLimiter(5, 60_000),
     identifyLimiter: new RateLimiter(20, 60_000),
-    replay(socket, afterSeq) {
+    async replay(socket, afterSeq) {
       const { conversationId } = socket.data as SessionData;
       if (!conversationId) return 0;
-      const messages = opts.store.conversations.transcript(conversationId, { limit: 10_000 });
+      const messages = await opts.store.conversations.transcript(conversationId, { limit: 10_000 });
       let n = 0;
       for (const m of messages) {
         if (m.seq <= afterSeq) continue;
@@ -147,16 +147,19 @@ function webChat(io: Server, opts: WebChannelOptions): WebChat {
       return n;
     },
     sessionEvent: (s) => sessionEventOf(opts, texts, tokens, s),
-    moveTabs(externalId, conversationId, customerId, replayAfter) {
-      for (const socket of nsp.sockets.values()) {
+    async moveTabs(externalId, conversationId, customerId, replayAfter) {
+      for (const socket of [...nsp.sockets.values()]) {
         const s = socket.data as SessionData;
         if (s.externalId !== externalId) continue;
-        if (s.conversationId && s.conversationId !== conversationId) void socket.leave(room(s.conversationId));
+        const left = s.conversationId;
         s.conversationId = conversationId;
         s.customerId = customerId;
+        // Read before joining, so nothing reaches the tab from its new room before its session.
+        const session = await c.sessionEvent(s);
+        if (left && left !== conversationId) void socket.leave(room(left));
         void socket.join(room(conversationId));
-        socket.emit('session', c.sessionEvent(s));
-        if (replayAfter !== undefined) c.replay(socket, replayAfter);
+        socket.emit('session', session);
+        if (replayAfter !== undefined) await c.replay(socket, replayAfter);
       }
     },
   };
@@ -190,7 +193,7 @@ function webOutlet({ nsp, opts }: WebChat): ChannelOutlet {
  * starts. Nothing is written for a guest until they send a message.
  */
 function sessionSetup({ opts, log, tokens, ipConnections }: WebChat): (socket: Socket, next: (err?: Error) => void) => void {
-  return (socket, next) => {
+  return async (socket, next) => {
     try {
       const ip = clientIp(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], opts.trustedProxies ?? []);
       if (!ipConnections.take(ip)) {
@@ -201,8 +204,8 @@ function sessionSetup({ opts, log, tokens, ipConnections }: WebChat): (socket: S
       const auth = (socket.handshake.auth ?? {}) as { token?: unknown; locale?: unknown };
       const verified = tokens.verify(auth.token);
       const externalId = verified?.sub ?? `web-${randomUUID()}`;
-      const customer = verified ? opts.store.customers.findByIdentity('web', externalId) : undefined;
-      const conversation = customer ? opts.gateway.liveConversation(customer.id, 'web') : undefined;
+      const customer = verified ? await opts.store.customers.findByIdentity('web', externalId) : undefined;
+      const conversation = customer ? await opts.gateway.liveConversation(customer.id, 'web') : undefined;
       socket.data = { externalId, customerId: customer?.id ?? null, conversationId: conversation?.id ?? null, token: auth.token, verified, ip, locale: canonicalTag(auth.locale) } satisfies SessionData;
       next();
     } catch (err) {
@@ -213,14 +216,15 @@ function sessionSetup({ opts, log, tokens, ipConnections }: WebChat): (socket: S
 }
 
 /** The `session` event: the connection's token (renewed when due), customer, conversation, hand-off and Messenger link. */
-function sessionEventOf(opts: WebChannelOptions, texts: Texts, tokens: WebTokens, s: SessionData) {
+async function sessionEventOf(opts: WebChannelOptions, texts: Texts, tokens: WebTokens, s: SessionData) {
   const token = tokens.tokenFor(s.externalId, s.verified, s.token, s.customerId !== null);
   if (token !== s.token) {
     s.token = token;
     s.verified = tokens.verify(token);
   }
-  const handoff = handoffOf(opts.store, texts, s.conversationId, s.locale);
-  const customer = s.customerId ? opts.store.customers.get(s.customerId) : undefined;
+  const handoff = await handoffOf(opts.store, texts, s.conversationId, s.locale);
+  const customer = s.customerId ? await opts.store.customers.get(s.customerId) : undefined;
+  const identities = s.customerId !== null && opts.linker !== undefined ? await opts.store.customers.identities(s.customerId) : [];
   return {
     token,
     customerId: s.customerId,
@@ -231,18 +235,18 @@ function sessionEventOf(opts: WebChannelOptions, texts: Texts, tokens: WebTokens
     handoff: handoff.status === 'assigned' ? 'agent' : handoff.status,
     handoffStatus: handoff,
     messenger: opts.linker !== undefined,
-    messengerLinked: opts.linker !== undefined && s.customerId !== null && opts.store.customers.identities(s.customerId).some((i) => i.channel === 'messenger'),
+    messengerLinked: identities.some((i) => i.channel === 'messenger'),
   };
 }
 
 /** The conversation's hand-off as the widget shows it: waiting (with position) or with an agent. */
-function handoffOf(store: Store, texts: Texts, conversationId: string | null, locale: string | null): Record<string, unknown> {
-  const conversation = conversationId ? store.conversations.get(conversationId) : undefined;
+async function handoffOf(store: Store, texts: Texts, conversationId: string | null, locale: string | null): Promise<Record<string, unknown>> {
+  const conversation = conversationId ? await store.conversations.get(conversationId) : undefined;
   if (!conversation || conversation.handoff === 'none') return { status: 'none' };
-  const ticket = store.tickets.openForConversation(conversation.id);
+  const ticket = await store.tickets.openForConversation(conversation.id);
   if (!ticket) return { status: 'none' };
-  if (ticket.status === 'assigned') return { status: 'assigned', agentName: (ticket.agentId ? store.agents.get(ticket.agentId)?.name : undefined) ?? texts.t(locale, 'desk:anAgent') };
-  return { status: 'pending', position: store.tickets.position(ticket.id) ?? 1 };
+  if (ticket.status === 'assigned') return { status: 'assigned', agentName: (ticket.agentId ? (await store.agents.get(ticket.agentId))?.name : undefined) ?? texts.t(locale, 'desk:anAgent') };
+  return { status: 'pending', position: (await store.tickets.position(ticket.id)) ?? 1 };
 }
 
 /**
@@ -250,37 +254,42 @@ function handoffOf(store: Store, texts: Texts, conversationId: string | null, lo
  * conversations involved to the one that continues (a new `session` when it changed); Messenger
  * disconnected (here or on Messenger) makes the customer's tabs offer linking again.
  */
-function followLinking({ opts, nsp, tr, sessionEvent }: WebChat): void {
-  opts.linker?.onLinked((e) => {
+function followLinking({ opts, nsp, log, tr, sessionEvent }: WebChat): void {
+  const linked = async (e: LinkedEvent): Promise<void> => {
     const involved = new Set(e.conversationIds);
-    for (const socket of nsp.sockets.values()) {
+    for (const socket of [...nsp.sockets.values()]) {
       const s = socket.data as SessionData;
       if (!s.conversationId || !involved.has(s.conversationId)) continue;
       const moved = s.conversationId !== e.conversationId || s.customerId !== e.customerId;
-      if (s.conversationId !== e.conversationId) {
-        void socket.leave(room(s.conversationId));
-        void socket.join(room(e.conversationId));
-      }
+      const left = s.conversationId;
       s.conversationId = e.conversationId;
       s.customerId = e.customerId;
-      if (moved) socket.emit('session', sessionEvent(s));
+      const session = moved ? await sessionEvent(s) : null;
+      if (left !== e.conversationId) {
+        void socket.leave(room(left));
+        void socket.join(room(e.conversationId));
+      }
+      if (session) socket.emit('session', session);
       socket.emit('linked', { channel: e.channel, message: tr(s, 'linking:webNotice') });
     }
-  });
-  opts.linker?.onUnlinked((e) => {
-    for (const socket of nsp.sockets.values()) {
+  };
+  const unlinked = async (e: UnlinkedEvent): Promise<void> => {
+    for (const socket of [...nsp.sockets.values()]) {
       const s = socket.data as SessionData;
       if (s.customerId !== e.customerId) continue;
-      socket.emit('session', sessionEvent(s));
+      socket.emit('session', await sessionEvent(s));
       socket.emit('unlinked', { channel: e.channel, message: tr(s, 'linking:webUnlinked') });
     }
-  });
+  };
+  opts.linker?.onLinked((e) => void linked(e).catch((err: unknown) => log(`[web] moving tabs after linking failed: ${(err as Error).message}`)));
+  opts.linker?.onUnlinked((e) => void unlinked(e).catch((err: unknown) => log(`[web] telling tabs of an unlink failed: ${(err as Error).message}`)));
 }
 
 /** A new connection: its session, and what is not replayed (hand-off status, a pending rating question, read receipts). */
-function greet({ opts, log, sessionEvent, replay }: WebChat, socket: Socket, s: SessionData): void {
+async function greet({ opts, log, sessionEvent, replay }: WebChat, socket: Socket, s: SessionData): Promise<void> {
+  // Read before joining, so nothing reaches the tab from its room before its session.
+  const session = await sessionEvent(s);
   if (s.conversationId) void socket.join(room(s.conversationId));
-  const session = sessionEvent(s);
   socket.emit('session', session);
   // A reload or reconnect shows the hand-off as it stands (status events are not replayed).
   if (session.handoffStatus.status !== 'none') socket.emit('handoff', session.handoffStatus);
@@ -295,13 +304,13 @@ function greet({ opts, log, sessionEvent, replay }: WebChat, socket: Socket, s: 
       })
     : Promise.resolve(null);
   void question
-    .then((pending) => {
+    .then(async (pending) => {
       if (pending) socket.emit('csat', pending);
       const auth = (socket.handshake.auth ?? {}) as { afterSeq?: unknown };
-      if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) replay(socket, auth.afterSeq);
+      if (typeof auth.afterSeq === 'number' && Number.isInteger(auth.afterSeq) && auth.afterSeq >= 0) await replay(socket, auth.afterSeq);
       // This tab now has the chat's messages (delivered), and is told how far an agent has read it.
       if (conversationId && opts.receipts) {
-        const { agentReadSeq } = opts.receipts.tabOpened(conversationId);
+        const { agentReadSeq } = await opts.receipts.tabOpened(conversationId);
         if (agentReadSeq > 0) socket.emit('read', { seq: agentReadSeq });
       }
     })
@@ -311,13 +320,13 @@ function greet({ opts, log, sessionEvent, replay }: WebChat, socket: Socket, s: 
 /** `read`: the customer saw the chat up to `seq` (the widget sends it only while the chat is in view). */
 function onRead({ opts }: WebChat, socket: Socket): void {
   let lastRead = { conversationId: '', seq: 0 };
-  socket.on('read', (data: unknown, cb: unknown) => {
+  socket.on('read', async (data: unknown, cb: unknown) => {
     const seq = (data as { seq?: unknown } | null)?.seq;
     const conversationId = (socket.data as SessionData).conversationId;
     if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1 || !conversationId) return ackOf(cb)({ ok: false, code: 'invalid', message: 'read needs the seq of a message.' });
     if (conversationId !== lastRead.conversationId || seq > lastRead.seq) {
       lastRead = { conversationId, seq };
-      opts.receipts?.customerRead(conversationId, seq);
+      await opts.receipts?.customerRead(conversationId, seq);
     }
     ackOf(cb)({ ok: true });
   });
@@ -325,7 +334,7 @@ function onRead({ opts }: WebChat, socket: Socket): void {
 
 /** `message`: the customer's text or button value, checked, to the gateway; acknowledged with its seq. */
 function onMessage({ opts, log, tr, limiter, ipMessages, moveTabs }: WebChat, socket: Socket, s: SessionData): void {
-  socket.on('message', (data: unknown, cb: unknown) => {
+  socket.on('message', async (data: unknown, cb: unknown) => {
     const ack = ackOf(cb);
     try {
       if (!limiter.take(s.externalId) || !ipMessages.take(s.ip)) {
@@ -343,10 +352,10 @@ function onMessage({ opts, log, tr, limiter, ipMessages, moveTabs }: WebChat, so
         ack({ ok: false, code: 'too_long', message: tr(s, 'channels:web.tooLong', { max: MAX_MESSAGE_CHARS }) });
         return;
       }
-      const { seq, conversationId, customerId } = opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}), ...(s.locale ? { locale: s.locale } : {}) });
+      const { seq, conversationId, customerId } = await opts.gateway.receive({ channel: 'web', externalId: s.externalId, ...(text !== undefined ? { text } : {}), ...(value !== undefined ? { value } : {}), ...(s.locale ? { locale: s.locale } : {}) });
       // The guest's first message created them (or the conversation moved on). The message's echo
       // went to the room before these tabs were in it: they get it again.
-      if (s.conversationId !== conversationId) moveTabs(s.externalId, conversationId, customerId, seq - 1);
+      if (s.conversationId !== conversationId) await moveTabs(s.externalId, conversationId, customerId, seq - 1);
       ack({ ok: true, seq });
     } catch (err) {
       log(`[web] message refused: ${(err as Error).message}`);
@@ -362,11 +371,11 @@ function onTyping({ opts, log }: WebChat, socket: Socket): void {
     const now = Date.now();
     if (now - lastTyping >= 1000) {
       lastTyping = now;
-      try {
-        const conversationId = (socket.data as SessionData).conversationId;
-        if (conversationId) opts.onTyping?.(conversationId);
-      } catch (err) {
-        log(`[web] typing notice failed: ${(err as Error).message}`);
+      const conversationId = (socket.data as SessionData).conversationId;
+      if (conversationId && opts.onTyping) {
+        Promise.resolve()
+          .then(() => opts.onTyping?.(conversationId))
+          .catch((err: unknown) => log(`[web] typing notice failed: ${(err as Error).message}`));
       }
     }
     ackOf(cb)({ ok: true });
@@ -375,29 +384,29 @@ function onTyping({ opts, log }: WebChat, socket: Socket): void {
 
 /** `link` and `unlink`: both need Messenger on, and share one rate limit per web identity. */
 function onLinking({ opts, log, tr, linkLimiter, moveTabs }: WebChat, socket: Socket, s: SessionData): void {
-  const on = (event: 'link' | 'unlink', failure: string, run: (linker: AccountLinker) => Record<string, unknown>) =>
-    socket.on(event, (_data: unknown, cb: unknown) => {
+  const on = (event: 'link' | 'unlink', failure: string, run: (linker: AccountLinker) => Promise<Record<string, unknown>>) =>
+    socket.on(event, async (_data: unknown, cb: unknown) => {
       const ack = ackOf(cb);
       if (!opts.linker) return ack({ ok: false, code: 'unavailable', message: tr(s, 'channels:web.messengerOff') });
       if (!linkLimiter.take(s.externalId)) return ack({ ok: false, code: 'rate_limited', message: tr(s, 'channels:web.again') });
       try {
-        ack(run(opts.linker));
+        ack(await run(opts.linker));
       } catch (err) {
         log(`[web] ${event} failed: ${(err as Error).message}`);
         ack({ ok: false, code: 'error', message: tr(s, failure) });
       }
     });
-  on('link', 'channels:web.linkFailed', (linker) => {
+  on('link', 'channels:web.linkFailed', async (linker) => {
     // Continuing on Messenger before writing anything: the guest exists from now on.
     if (!s.customerId) {
-      const customer = opts.gateway.resolveCustomer('web', s.externalId);
-      moveTabs(s.externalId, opts.gateway.liveConversation(customer.id, 'web').id, customer.id);
+      const customer = await opts.gateway.resolveCustomer('web', s.externalId);
+      await moveTabs(s.externalId, (await opts.gateway.liveConversation(customer.id, 'web')).id, customer.id);
     }
-    const t = linker.issue(s.externalId);
+    const t = await linker.issue(s.externalId);
     return { ok: true, url: t.url, code: t.code, expiresAt: t.expiresAt };
   });
-  on('unlink', 'channels:web.unlinkFailed', (linker) => {
-    const r = linker.unlinkFromWeb(s.externalId, s.locale);
+  on('unlink', 'channels:web.unlinkFailed', async (linker) => {
+    const r = await linker.unlinkFromWeb(s.externalId, s.locale);
     return r.ok ? { ok: true, message: r.message } : { ok: false, code: 'not_linked', message: r.message };
   });
 }
@@ -442,13 +451,13 @@ function onIdentify({ opts, nsp, log, tr, tokens, identifyLimiter, moveTabs }: W
     const token = typeof data === 'object' && data !== null ? (data as { token?: unknown }).token : undefined;
     identity
       .verify(token)
-      .then((r) => {
+      .then(async (r) => {
         if (!r.ok) {
           log(`[web] identity refused (${r.code}) from ${s.ip}: ${r.reason}`);
           return ack({ ok: false, code: r.code, message: tr(s, r.code === 'identity_expired' ? 'channels:identity.expired' : r.code === 'identity_off' ? 'channels:identity.off' : 'channels:identity.invalid') });
         }
         const previous = s.externalId;
-        const a = attachIdentity(opts.store, previous, r.identity, () => `web-${randomUUID()}`);
+        const a = await attachIdentity(opts.store, previous, r.identity, () => `web-${randomUUID()}`);
         if (a.how !== 'already') {
           // Tokens issued before signing in stop working: only this browser's tabs, which get a
           // fresh one now, continue as the customer.
@@ -462,7 +471,7 @@ function onIdentify({ opts, nsp, log, tr, tokens, identifyLimiter, moveTabs }: W
             t.verified = tokens.verify(fresh);
           }
         }
-        moveTabs(a.externalId, a.conversationId, a.customerId);
+        await moveTabs(a.externalId, a.conversationId, a.customerId);
         log(`[web] identity: customer ${a.customerId} ${a.created ? 'created and ' : ''}${a.how === 'already' ? 'already attached' : a.how === 'merged_guest' ? 'attached, guest chat merged' : a.how === 'switched' ? 'attached on a new web identity (the browser was another customer\'s)' : 'attached'}`);
         ack({ ok: true, customerId: a.customerId });
       })
@@ -498,11 +507,11 @@ function onReset({ nsp, log, tr, tokens }: WebChat, socket: Socket, s: SessionDa
 
 /** `resume`: the messages after `afterSeq` again (a reconnect that missed some). */
 function onResume({ replay }: WebChat, socket: Socket): void {
-  socket.on('resume', (data: unknown, cb: unknown) => {
+  socket.on('resume', async (data: unknown, cb: unknown) => {
     const after = (data as { afterSeq?: unknown } | null)?.afterSeq;
     const afterSeq = typeof after === 'number' && Number.isInteger(after) && after >= 0 ? after : 0;
     try {
-      ackOf(cb)({ ok: true, messages: replay(socket, afterSeq) });
+      ackOf(cb)({ ok: true, messages: await replay(socket, afterSeq) });
     } catch (err) {
       ackOf(cb)({ ok: false, code: 'error', message: (err as Error).message });
     }

@@ -10,7 +10,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** What the gauges read at scrape time; unset sources leave their series out. */
 export interface MetricSources {
   /** Chats waiting for a person (pending hand-off tickets). */
-  queueLength?: () => number;
+  queueLength?: () => number | Promise<number>;
   agentsOnline?: () => number;
   /** Model worker restarts so far, per model ("encoder", "sentiment"). */
   workerRestarts?: () => Record<string, number>;
@@ -64,8 +64,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     name: 'shopbot_handoff_queue_length',
     help: 'Chats waiting in the queue for a person',
     registers,
-    collect() {
-      if (sources.queueLength) this.set(sources.queueLength());
+    async collect() {
+      if (sources.queueLength) this.set(await sources.queueLength());
     },
   });
   new Gauge({

@@ -75,7 +75,7 @@ describe('HandoffService with auto-assignment', () => {
       whenIdle: async () => {},
       sendToConversation: async (conversationId: string, activity: { type?: string; text?: string; name?: string; value?: unknown }, role: 'bot' | 'agent' = 'bot') => {
         // Stored as the real gateway does: an agent's reply is what stops the reply timeout.
-        if (activity.type === 'message') store.conversations.appendMessage(conversationId, { role, text: activity.text ?? '' });
+        if (activity.type === 'message') await store.conversations.appendMessage(conversationId, { role, text: activity.text ?? '' });
         const s: Sent = { conversationId, ...(activity.text ? { text: activity.text } : {}), ...(activity.name ? { name: activity.name } : {}), ...(activity.value ? { value: activity.value as Record<string, unknown> } : {}) };
         sent.push(s);
         for (const w of [...sentWaiters]) if (w.pred(s)) (sentWaiters.splice(sentWaiters.indexOf(w), 1), w.resolve(s));
@@ -114,7 +114,7 @@ describe('HandoffService with auto-assignment', () => {
   /** A signed-in agent's console socket, once it has its queue. */
   const agentOnline = async (name: string, skills: string[], over: { maxChats?: number } = {}) => {
     const a = await store.agents.create({ name, email: `${name.toLowerCase()}-${++n}@example.com`, password: 'pw-123456789', skills, ...over });
-    const c = await connect(url, '/agents', { token: store.agents.createSession(a.id).token });
+    const c = await connect(url, '/agents', { token: (await store.agents.createSession(a.id)).token });
     clients.push(c);
     await c.waitFor((e) => e.event === 'queue');
     return { id: a.id, name, c };
@@ -122,10 +122,10 @@ describe('HandoffService with auto-assignment', () => {
 
   /** A customer's conversation asking for a person (through HandoffService.request, as the bot does). */
   const ask = async (customerId: string, skill: 'orders' | 'payments' | 'product' | 'general', opts: { text?: string; sentiment?: 'negative'; priority?: number } = {}) => {
-    const conversationId = store.conversations.create({ customerId, channel: 'web' }).id;
-    store.conversations.appendMessage(conversationId, { role: 'customer', text: opts.text ?? 'I want a person', ...(opts.sentiment ? { sentiment: opts.sentiment } : {}) });
+    const conversationId = (await store.conversations.create({ customerId, channel: 'web' })).id;
+    await store.conversations.appendMessage(conversationId, { role: 'customer', text: opts.text ?? 'I want a person', ...(opts.sentiment ? { sentiment: opts.sentiment } : {}) });
     await handoff.request({ conversationId, customerId, reason: 'asked', skill, priority: opts.priority ?? 0 });
-    return { conversationId, ticketId: store.tickets.openForConversation(conversationId)!.id };
+    return { conversationId, ticketId: (await store.tickets.openForConversation(conversationId))!.id };
   };
 
   const assignedTo = (c: ChatClient) => c.events.filter((e) => e.event === 'chat_assigned').map((e) => e.data.ticketId as number);
@@ -153,12 +153,12 @@ describe('HandoffService with auto-assignment', () => {
     expect(first).toEqual([chats[0]!.ticketId, chats[2]!.ticketId]);
     // the customer heard who joined
     await sentTo((s) => s.conversationId === chats[0]!.conversationId && /joined the chat/.test(s.text ?? ''));
-    expect(store.tickets.get(chats[0]!.ticketId)!.status).toBe('assigned');
+    expect((await store.tickets.get(chats[0]!.ticketId))!.status).toBe('assigned');
 
     // both at the cap of 2: a fifth chat waits, and neither can accept it by hand
     const fifth = await ask('C1', 'orders');
     await ravi.c.waitFor((e) => e.event === 'queue_add' && e.data.ticketId === fifth.ticketId);
-    expect(store.tickets.get(fifth.ticketId)!.status).toBe('pending');
+    expect((await store.tickets.get(fifth.ticketId))!.status).toBe('pending');
     const refused = await ravi.c.emit('accept', { ticketId: fifth.ticketId });
     expect(refused).toMatchObject({ ok: false });
     expect(String(refused.error)).toMatch(/already have 2 open chats/);
@@ -169,8 +169,8 @@ describe('HandoffService with auto-assignment', () => {
     const held = assignedTo(ravi.c)[0]!;
     expect(await ravi.c.emit('resolve', { ticketId: held, summary: 'done' })).toMatchObject({ ok: true });
     await ravi.c.waitFor((e) => e.event === 'chat_assigned' && e.data.ticketId === fifth.ticketId);
-    expect(store.tickets.get(fifth.ticketId)).toMatchObject({ status: 'assigned', agentId: ravi.id });
-    expect(store.tickets.get(pay.ticketId)!.status).toBe('pending');
+    expect(await store.tickets.get(fifth.ticketId)).toMatchObject({ status: 'assigned', agentId: ravi.id });
+    expect((await store.tickets.get(pay.ticketId))!.status).toBe('pending');
     // the resolved chat was stamped with the resolving agent's team (none for Ravi)
     expect(store.db.prepare<[number], string | null>('SELECT team_id FROM handoff_tickets WHERE id = ?').pluck().get(held)).toBeNull();
 
@@ -192,7 +192,7 @@ describe('HandoffService with auto-assignment', () => {
     const told = await sentTo((s) => s.conversationId === chat.conversationId && /back in the queue/.test(s.text ?? ''));
     expect(told.text).toMatch(/Ravi could not answer just now, so you are back in the queue \(number 1\)/);
     await sentTo((s) => s.conversationId === chat.conversationId && s.name === 'handoff.status' && s.value?.status === 'pending');
-    expect(store.tickets.get(chat.ticketId)).toMatchObject({ status: 'pending', agentId: null });
+    expect(await store.tickets.get(chat.ticketId)).toMatchObject({ status: 'pending', agentId: null });
     expect(await ravi.c.emit('message', { ticketId: chat.ticketId, text: 'hello?' })).toMatchObject({ ok: false });
     // it is not given back to Ravi; Mei, coming online, gets it
     const mei = await agentOnline('Mei', ['orders']);
@@ -206,8 +206,8 @@ describe('HandoffService with auto-assignment', () => {
     // a third chat nobody answers lapses after the first two were answered: only it comes back
     const third = await ask('C1', 'general');
     await Promise.race([ravi.c, mei.c].map((c) => c.waitFor((e) => e.event === 'chat_unassigned' && e.data.ticketId === third.ticketId)));
-    expect(store.tickets.get(chat.ticketId)!.status).toBe('assigned');
-    expect(store.tickets.get(second.ticketId)!.status).toBe('assigned');
+    expect((await store.tickets.get(chat.ticketId))!.status).toBe('assigned');
+    expect((await store.tickets.get(second.ticketId))!.status).toBe('assigned');
   });
 
   it('upset customers and VIPs go first, and the agents\' queue says why', async () => {
@@ -217,7 +217,7 @@ describe('HandoffService with auto-assignment', () => {
     const upset = await ask('C1', 'general', { text: 'this is useless, I am furious', sentiment: 'negative' });
     const vip = await ask('C2', 'general');
     const vipUpset = await ask('C2', 'general', { priority: 2 });
-    expect(store.tickets.queue().map((t) => t.id)).toEqual([vipUpset.ticketId, upset.ticketId, vip.ticketId, plain.ticketId]);
+    expect((await store.tickets.queue()).map((t) => t.id)).toEqual([vipUpset.ticketId, upset.ticketId, vip.ticketId, plain.ticketId]);
     const ravi = await agentOnline('Ravi', []);
     const queue = ravi.c.events.find((e) => e.event === 'queue')!.data as unknown as { ticketId: number; vip: boolean; upset: boolean; priority: number }[];
     expect(queue.map((q) => [q.ticketId, q.priority, q.vip, q.upset])).toEqual([

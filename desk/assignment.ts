@@ -128,21 +128,21 @@ export class AutoAssigner {
     if (ids.length === 0) return;
     const agents = new Map<string, StaffAccount>();
     for (const id of ids) {
-      const a = this.store.agents.get(id);
+      const a = await this.store.agents.get(id);
       if (a && a.active && a.role !== 'product') agents.set(id, a);
     }
-    const open = this.store.tickets.openCounts([...agents.keys()]);
+    const open = await this.store.tickets.openCounts([...agents.keys()]);
     const skills = await this.store.teams.skillsOf([...agents.keys()]);
     const candidates: Candidate[] = [...agents.values()]
       .map((a) => ({ id: a.id, skills: skills.get(a.id) ?? new Set<string>(), open: open.get(a.id) ?? 0, cap: this.capOf(a) }))
       .filter((c) => c.open < c.cap);
     if (candidates.length === 0) return;
-    for (const t of this.store.tickets.pendingForAssignment(200)) {
+    for (const t of await this.store.tickets.pendingForAssignment(200)) {
       const c = this.rr.pick(t, candidates);
       if (!c) continue;
       let ticket: Ticket;
       try {
-        ticket = this.store.tickets.assign(t.id, c.id, { maxOpen: c.cap });
+        ticket = await this.store.tickets.assign(t.id, c.id, { maxOpen: c.cap });
       } catch {
         continue; // taken meanwhile (an agent accepted it), or the agent filled up
       }
@@ -157,17 +157,17 @@ export class AutoAssigner {
   async lapse(): Promise<number> {
     if (!(this.settings.replyTimeoutMs > 0)) return 0;
     let n = 0;
-    for (const t of this.store.tickets.unanswered(this.settings.replyTimeoutMs)) {
+    for (const t of await this.store.tickets.unanswered(this.settings.replyTimeoutMs)) {
       const agentId = t.agentId!;
       let back: Ticket;
       try {
-        back = this.store.tickets.requeue(t.id, agentId);
+        back = await this.store.tickets.requeue(t.id, agentId);
       } catch {
         continue; // answered, resolved or returned meanwhile
       }
       n++;
       this.hooks.log(`[assign] ticket ${t.id}: ${agentId} did not answer within ${Math.round(this.settings.replyTimeoutMs / 1000)} s; back in the queue`);
-      await this.hooks.lapsed(back, this.store.agents.get(agentId)).catch((err: unknown) => this.hooks.log(`[assign] telling about lapsed ticket ${t.id} failed: ${(err as Error).message}`));
+      await this.hooks.lapsed(back, await this.store.agents.get(agentId)).catch((err: unknown) => this.hooks.log(`[assign] telling about lapsed ticket ${t.id} failed: ${(err as Error).message}`));
     }
     if (n > 0) this.schedule();
     return n;

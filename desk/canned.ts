@@ -162,7 +162,7 @@ async function friendly<T>(fn: () => Promise<T>): Promise<T> {
 
 export interface CannedEventsOptions {
   /** The fill context of a ticket this agent holds (customer, latest order); throws when not theirs. */
-  contextFor: (ticketId: unknown) => FillContext;
+  contextFor: (ticketId: unknown) => Promise<FillContext>;
 }
 
 /**
@@ -181,7 +181,7 @@ export function cannedReplyEvents(store: Store, agent: Agent, on: On, opts: Cann
     const id = typeof d.id === 'number' ? d.id : NaN;
     const r = await store.canned.get(id);
     if (!r || (r.ownerId !== null && r.ownerId !== agent.id)) throw new CannedReplyError('no such saved reply');
-    return fillPlaceholders(r.body, opts.contextFor(d.ticketId));
+    return fillPlaceholders(r.body, await opts.contextFor(d.ticketId));
   });
 
   on('canned_create', async (d) => {

@@ -46,9 +46,9 @@ describe('saved replies and CSAT through the real server', () => {
     await graph?.close();
   });
 
-  const admin = () => server.store.agents.getByEmail('agent@example.com')!;
+  const admin = async () => (await server.store.agents.getByEmail('agent@example.com'))!;
   const agentClient = async (agentId: string) => {
-    const c = await connect(server.running.url, '/agents', { token: server.store.agents.createSession(agentId).token });
+    const c = await connect(server.running.url, '/agents', { token: (await server.store.agents.createSession(agentId)).token });
     clients.push(c);
     await c.waitFor((e) => e.event === 'queue');
     return c;
@@ -67,11 +67,11 @@ describe('saved replies and CSAT through the real server', () => {
   };
 
   it('seeds the shared demo replies, fills one for the open chat, and refuses raw placeholders', async () => {
-    const agent = await agentClient(admin().id);
+    const agent = await agentClient((await admin()).id);
     const { customer, web, latest } = knownCustomer();
     const c = await server.customerClient({ token: signer.sign(web, 3600) });
     await ask(c, 'I want to talk to a person please', (t) => t.some((x) => /queue/.test(x)));
-    const ticket = server.store.tickets.openForConversation(await conversationOf(c))!;
+    const ticket = (await server.store.tickets.openForConversation(await conversationOf(c)))!;
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
 
     const list = await agent.emit('canned_list', {});
@@ -99,7 +99,7 @@ describe('saved replies and CSAT through the real server', () => {
   it('agents manage their own replies; only admins change shared ones', async () => {
     const ravi = await server.store.agents.create({ name: 'Ravi Iyer', email: `ravi-${randomUUID()}@example.com`, password: 'pw-12345678', role: 'agent' });
     const agent = await agentClient(ravi.id);
-    const boss = await agentClient(admin().id);
+    const boss = await agentClient((await admin()).id);
     const shared = ((await agent.emit('canned_list', {})).replies as { id: number; shortcut: string; editable: boolean }[]).find((r) => r.shortcut === '/thanks')!;
     expect(shared.editable).toBe(false);
     expect(await agent.emit('canned_update', { id: shared.id, shortcut: '/thanks', title: 'x', body: 'y' })).toMatchObject({ ok: false, error: expect.stringMatching(/only an admin/) });
@@ -126,13 +126,13 @@ describe('saved replies and CSAT through the real server', () => {
   });
 
   it('web: an agent resolves, the customer rates 4 with a comment, stored with the agent; an unresolved chat cannot be rated', async () => {
-    const agent = await agentClient(admin().id);
+    const agent = await agentClient((await admin()).id);
     const c = await server.customerClient();
     await ask(c, 'talk to a person please', (t) => t.some((x) => /queue/.test(x)));
     const conversationId = await conversationOf(c);
     // Not resolved yet: nothing to rate.
     expect(await c.emit('csat', { rating: 5 })).toMatchObject({ ok: false, code: 'not_resolved' });
-    const ticket = server.store.tickets.openForConversation(conversationId)!;
+    const ticket = (await server.store.tickets.openForConversation(conversationId))!;
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
     expect((await agent.emit('message', { ticketId: ticket.id, text: 'Your replacement ships today.' })).ok).toBe(true);
     const from = c.events.length;
@@ -151,7 +151,7 @@ describe('saved replies and CSAT through the real server', () => {
     expect(await c.emit('csat', { ticketId: ticket.id, rating: 4, comment: 'Quick and helpful, thank you' })).toMatchObject({ ok: true, rating: 4 });
     const stored = await server.store.csat.forConversation(conversationId);
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ ticketId: ticket.id, agentId: admin().id, teamId: null, rating: 4, comment: 'Quick and helpful, thank you', channel: 'web' });
+    expect(stored[0]).toMatchObject({ ticketId: ticket.id, agentId: (await admin()).id, teamId: null, rating: 4, comment: 'Quick and helpful, thank you', channel: 'web' });
     // Rated: a new connection is not asked again.
     const third = await server.customerClient({ token });
     await new Promise((r) => setTimeout(r, 500));
@@ -164,11 +164,12 @@ describe('saved replies and CSAT through the real server', () => {
     expect((await server.store.csat.forTicket(ticket.id))!.rating).toBe(4);
 
     const summary = await agent.emit('csat_summary', {});
-    expect((summary.allTime as { agentId: string; ratings: number }[]).find((a) => a.agentId === admin().id)!.ratings).toBeGreaterThanOrEqual(1);
+    const adminId = (await admin()).id;
+    expect((summary.allTime as { agentId: string; ratings: number }[]).find((a) => a.agentId === adminId)!.ratings).toBeGreaterThanOrEqual(1);
   });
 
   it('Messenger: resolving sends quick replies 1-5 through the Send API; the tapped rating and the comment after it are stored', async () => {
-    const agent = await agentClient(admin().id);
+    const agent = await agentClient((await admin()).id);
     const psid = `8${String(Date.now()).slice(-9)}0001`;
     const post = (event: Record<string, unknown>) =>
       postSignedWebhook(server.running.url, { object: 'page', entry: [{ id: 'page', time: Date.now(), messaging: [{ sender: { id: psid }, recipient: { id: 'page' }, timestamp: Date.now(), ...event }] }] }, APP_SECRET);
@@ -176,9 +177,9 @@ describe('saved replies and CSAT through the real server', () => {
 
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'I need to talk to a human agent' } })).status).toBe(200);
     await until(() => sent().some((m) => /queue/.test(m.text ?? '')), 'the queue notice');
-    const customer = server.store.customers.findByIdentity('messenger', psid)!;
-    const conversationId = server.store.conversations.listForCustomer(customer.id, 5)[0]!.id;
-    const ticket = server.store.tickets.openForConversation(conversationId)!;
+    const customer = (await server.store.customers.findByIdentity('messenger', psid))!;
+    const conversationId = (await server.store.conversations.listForCustomer(customer.id, 5))[0]!.id;
+    const ticket = (await server.store.tickets.openForConversation(conversationId))!;
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
     const before = sent().length;
     expect((await agent.emit('resolve', { ticketId: ticket.id })).ok).toBe(true);
@@ -197,10 +198,10 @@ describe('saved replies and CSAT through the real server', () => {
     const commented = sent().length;
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'Anna sorted it out in minutes' } })).status).toBe(200);
     await until(() => sent().slice(commented).some((m) => m.text === CSAT_TEXTS.commentThanks), 'the thanks');
-    expect(await server.store.csat.forTicket(ticket.id)).toMatchObject({ conversationId, agentId: admin().id, rating: 4, comment: 'Anna sorted it out in minutes', channel: 'messenger' });
+    expect(await server.store.csat.forTicket(ticket.id)).toMatchObject({ conversationId, agentId: (await admin()).id, rating: 4, comment: 'Anna sorted it out in minutes', channel: 'messenger' });
     // Neither the rating nor the comment became a bot turn.
     await new Promise((r) => setTimeout(r, 1500));
-    const texts = server.store.conversations.transcript(conversationId).map((m) => m.text);
+    const texts = (await server.store.conversations.transcript(conversationId)).map((m) => m.text);
     expect(texts).not.toContain('Anna sorted it out in minutes');
     expect(sent().slice(commented)).toHaveLength(1);
 

@@ -117,8 +117,8 @@ export class CsatService {
     };
   }
 
-  private agentName(agentId: string | null, locale: string | null | undefined): string {
-    return (agentId ? this.store.agents.get(agentId)?.name : undefined) ?? this.t(locale, 'ourTeam');
+  private async agentName(agentId: string | null, locale: string | null | undefined): Promise<string> {
+    return (agentId ? (await this.store.agents.get(agentId))?.name : undefined) ?? this.t(locale, 'ourTeam');
   }
 
   /** The conversation's locale (the gateway keeps it with the route). */
@@ -150,7 +150,7 @@ export class CsatService {
     if (!r || this.now() - Date.parse(r.resolvedAt) > (this.opts.reaskMs ?? 24 * 3600_000)) return null;
     if (await this.store.csat.forTicket(r.ticketId)) return null;
     const lang = locale ?? this.localeOf(conversationId);
-    return this.request(r.ticketId, this.agentName(r.agentId, lang), lang);
+    return this.request(r.ticketId, await this.agentName(r.agentId, lang), lang);
   }
 
   /** Stores an answer for the conversation's resolution (`ticketId`, else the latest one). */
@@ -176,8 +176,8 @@ export class CsatService {
     const payload = parseCsatPayload(m.value);
     if (payload) {
       this.store.state.delete(key);
-      const ticket = this.store.tickets.get(payload.ticketId);
-      const customer = this.store.customers.findByIdentity('messenger', m.externalId);
+      const ticket = await this.store.tickets.get(payload.ticketId);
+      const customer = await this.store.customers.findByIdentity('messenger', m.externalId);
       // Only the customer of that chat answers for it.
       if (!ticket || !customer || ticket.customerId !== customer.id) return true;
       const locale = this.localeOf(ticket.conversationId);

@@ -46,8 +46,8 @@ describe('hand-off queue end to end', () => {
 
   it('waiting customers learn their new position when someone ahead leaves; a message updates only its own row', async () => {
     const store = server.store;
-    const agentRow = store.agents.getByEmail(AGENT.email)!;
-    const agent = await connect(server.running.url, '/agents', { token: store.agents.createSession(agentRow.id).token });
+    const agentRow = (await store.agents.getByEmail(AGENT.email))!;
+    const agent = await connect(server.running.url, '/agents', { token: (await store.agents.createSession(agentRow.id)).token });
     clients.push(agent);
     await agent.waitFor((e) => e.event === 'queue');
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();
@@ -62,7 +62,7 @@ describe('hand-off queue end to end', () => {
       await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'pending', { from });
       customers.push(c);
     }
-    const tickets = customers.map((c) => store.tickets.openForConversation(conversationOf(c))!.id);
+    const tickets = await Promise.all(customers.map(async (c) => (await store.tickets.openForConversation(conversationOf(c)))!.id));
     await agent.waitFor(() => agent.events.filter((e) => e.event === 'queue_add' && tickets.includes(e.data.ticketId as number)).length === 3, { timeoutMs: 10_000 });
     await sleep(700); // queue flushes settle
     // Each was told once (by the bot); the queue flush had nothing to add.

@@ -66,7 +66,7 @@ describe('HandoffService queue updates', () => {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     const agent = await store.agents.create({ name: 'Ravi', email: 'ravi@example.com', password: 'pw-123456' });
-    token = store.agents.createSession(agent.id).token;
+    token = (await store.agents.createSession(agent.id)).token;
   });
 
   afterEach(async () => {
@@ -89,8 +89,8 @@ describe('HandoffService queue updates', () => {
   const queueUp = async (n: number) => {
     const convs: string[] = [];
     for (let i = 0; i < n; i++) {
-      const conversationId = store.conversations.create({ customerId: i % 2 ? 'C1' : 'C2', channel: 'web' }).id;
-      store.conversations.appendMessage(conversationId, { role: 'customer', text: `I want a person (${i})` });
+      const conversationId = (await store.conversations.create({ customerId: i % 2 ? 'C1' : 'C2', channel: 'web' })).id;
+      await store.conversations.appendMessage(conversationId, { role: 'customer', text: `I want a person (${i})` });
       await handoff.request({ conversationId, customerId: i % 2 ? 'C1' : 'C2', reason: 'asked', skill: 'general', priority: 0 });
       convs.push(conversationId);
     }
@@ -104,13 +104,13 @@ describe('HandoffService queue updates', () => {
     const agent = await agentClient();
     const convs = await queueUp(N);
     await sleep(600); // the queue flush has settled
-    const ticket = store.tickets.openForConversation(convs[50]!)!;
+    const ticket = (await store.tickets.openForConversation(convs[50]!))!;
 
     const from = agent.events.length;
     sent.length = 0;
     calls.length = 0;
-    store.conversations.appendMessage(convs[50]!, { role: 'customer', text: 'is anyone there?', sentiment: 'negative' });
-    handoff.customerWrote(convs[50]!);
+    await store.conversations.appendMessage(convs[50]!, { role: 'customer', text: 'is anyone there?', sentiment: 'negative' });
+    await handoff.customerWrote(convs[50]!);
     const callsAtMessage = calls.length;
     await sleep(500); // one row flush window and then some
 
@@ -119,14 +119,14 @@ describe('HandoffService queue updates', () => {
     expect(sent).toEqual([]); // no other waiting customer hears about it
     expect(since(agent, 0, 'queue_add')).toHaveLength(N);
     expect(agent.events.slice(from).map((e) => e.event)).toEqual(['queue_update']);
-    expect(agent.events[from]!.data).toMatchObject({ ticketId: ticket.id, conversationId: convs[50], lastMessage: 'is anyone there?', sentiment: 'negative', customerName: store.customers.get('C2')!.name, position: 51 });
+    expect(agent.events[from]!.data).toMatchObject({ ticketId: ticket.id, conversationId: convs[50], lastMessage: 'is anyone there?', sentiment: 'negative', customerName: (await store.customers.get('C2'))!.name, position: 51 });
 
     // A burst from one customer is coalesced: one row update per ticket per flush window.
     const burst = agent.events.length;
     calls.length = 0;
     for (let i = 0; i < 10; i++) {
-      store.conversations.appendMessage(convs[7]!, { role: 'customer', text: `hello ${i}` });
-      handoff.customerWrote(convs[7]!);
+      await store.conversations.appendMessage(convs[7]!, { role: 'customer', text: `hello ${i}` });
+      await handoff.customerWrote(convs[7]!);
     }
     await agent.waitFor((e) => e.event === 'queue_update', { from: burst });
     await sleep(600);
@@ -144,13 +144,13 @@ describe('HandoffService queue updates', () => {
     await sleep(600);
     // request() told each customer their position (the bot sends it); the flush did not repeat it
     for (const c of convs) expect(statusesTo(c)).toEqual([]);
-    const ids = convs.map((c) => store.tickets.openForConversation(c)!.id);
+    const ids = await Promise.all(convs.map(async (c) => (await store.tickets.openForConversation(c))!.id));
     expect(since(agent, 0, 'queue_add').map((e) => [e.data.ticketId, e.data.position])).toEqual(ids.map((id, i) => [id, i + 1]));
 
     // The customer in position 2 leaves: 3, 4 and 5 move up; 1 hears nothing.
     let from = agent.events.length;
     sent.length = 0;
-    handoff.cancel(convs[1]!);
+    await handoff.cancel(convs[1]!);
     await agent.waitFor((e) => e.event === 'queue_remove', { from });
     await sleep(100);
     expect(since(agent, from, 'queue_remove').map((e) => e.data)).toEqual([{ ticketId: ids[1] }]);
@@ -162,7 +162,7 @@ describe('HandoffService queue updates', () => {
     await sleep(600);
     from = agent.events.length;
     sent.length = 0;
-    handoff.cancel(convs[4]!);
+    await handoff.cancel(convs[4]!);
     await agent.waitFor((e) => e.event === 'queue_remove', { from });
     await sleep(100);
     expect(sent).toEqual([]);
@@ -185,8 +185,8 @@ describe('HandoffService queue updates', () => {
 
     // The accepted chat's messages go to its agent, not into the queue.
     from = agent.events.length;
-    store.conversations.appendMessage(convs[0]!, { role: 'customer', text: 'thanks for taking this' });
-    handoff.customerWrote(convs[0]!);
+    await store.conversations.appendMessage(convs[0]!, { role: 'customer', text: 'thanks for taking this' });
+    await handoff.customerWrote(convs[0]!);
     await agent.waitFor((e) => e.event === 'customer_message', { from });
     await sleep(400);
     expect(since(agent, from, 'queue_update')).toEqual([]);

@@ -85,7 +85,7 @@ export class HandoffService implements HandoffDesk {
 
   constructor(private readonly opts: HandoffOptions) {
     this.log = opts.log ?? ((l) => console.error(l));
-    this.timer = setInterval(() => this.expire(), 5_000);
+    this.timer = setInterval(() => void this.expire(), 5_000);
     this.timer.unref();
     const settings = opts.assignment ?? MANUAL;
     this.assigner = new AutoAssigner(opts.store, settings, {
@@ -140,13 +140,13 @@ export class HandoffService implements HandoffDesk {
   async request(req: HandoffRequest): Promise<HandoffOutcome> {
     // Read before the open-ticket check, so the check and the ticket's creation stay one step.
     const vip = await this.store.vip.isVip(req.customerId);
-    const existing = this.store.tickets.openForConversation(req.conversationId);
-    const transcript = this.store.conversations.transcript(req.conversationId, { limit: 200 });
+    const transcript = await this.store.conversations.transcript(req.conversationId, { limit: 200 });
+    const existing = await this.store.tickets.openForConversation(req.conversationId);
     // Upset customers and VIPs first (desk/assignment.ts): the bot's priority, raised for a customer
     // whose latest message is negative, plus the VIP bonus.
     const lastWords = [...transcript].reverse().find((m) => m.role === 'customer');
     const priority = priorityOf(req.priority, { vip, upset: lastWords?.sentiment === 'negative' });
-    const ticket = existing ?? this.store.tickets.create({ conversationId: req.conversationId, customerId: req.customerId, reason: req.reason, skill: req.skill, priority });
+    const ticket = existing ?? await this.store.tickets.create({ conversationId: req.conversationId, customerId: req.customerId, reason: req.reason, skill: req.skill, priority });
     // A new chat goes to an agent once the turn that asked for one has said its piece.
     if (!existing && this.assigner.settings.mode === 'auto') void this.gateway.whenIdle(req.customerId).then(() => this.assigner.schedule());
     // Bot Framework hand-off event, so an external agent hub could take the chat instead.
@@ -158,17 +158,17 @@ export class HandoffService implements HandoffDesk {
     }
     this.queueChanged();
     if (this.agentsOnline() === 0) return { status: 'offline' };
-    const position = this.store.tickets.position(ticket.id);
+    const position = await this.store.tickets.position(ticket.id);
     // The bot tells the customer this position itself; the next queue flush need not repeat it.
     if (position !== null) this.told.set(ticket.id, position);
     // An honest estimate: how long the last day's waiting customers actually waited (median).
-    const typical = this.store.tickets.medianPickupMs();
+    const typical = await this.store.tickets.medianPickupMs();
     return { status: 'pending', position: position ?? 1, ...(typical !== null ? { typicalWaitMs: typical } : {}) };
   }
 
-  cancel(conversationId: string): void {
-    const t = this.store.tickets.openForConversation(conversationId);
-    if (t && t.status === 'pending') this.store.tickets.returnToBot(t.id, 'customer left the queue');
+  async cancel(conversationId: string): Promise<void> {
+    const t = await this.store.tickets.openForConversation(conversationId);
+    if (t && t.status === 'pending') await this.store.tickets.returnToBot(t.id, 'customer left the queue');
     this.queueChanged();
   }
 
@@ -177,10 +177,10 @@ export class HandoffService implements HandoffDesk {
    * the chat gets the message; if it is waiting in the queue, only its own row is refreshed for the
    * agents (coalesced). Nobody's position changes, so the other waiting customers hear nothing.
    */
-  customerWrote(conversationId: string): void {
+  async customerWrote(conversationId: string): Promise<void> {
     if (this.nsp?.adapter.rooms.has(convRoom(conversationId))) {
       // An agent has the chat: it is not in the queue.
-      const last = this.store.conversations.recentMessages(conversationId, 1)[0];
+      const last = (await this.store.conversations.recentMessages(conversationId, 1))[0];
       if (last) this.nsp.to(convRoom(conversationId)).emit('customer_message', { conversationId, message: agentView(last) });
       return;
     }
@@ -188,14 +188,14 @@ export class HandoffService implements HandoffDesk {
   }
 
   /** The customer is typing: the agent who has the chat sees an indicator. */
-  customerTyping(conversationId: string): void {
-    if (this.store.conversations.get(conversationId)?.handoff !== 'agent') return;
+  async customerTyping(conversationId: string): Promise<void> {
+    if ((await this.store.conversations.get(conversationId))?.handoff !== 'agent') return;
     this.nsp?.to(convRoom(conversationId)).emit('customer_typing', { conversationId });
   }
 
   /** The whole queue as a connecting agent gets it (`queue` event): one query. */
-  private queueSnapshot() {
-    return this.store.tickets.queueEntries({ limit: 200 }).map((e) => this.queueItem(e));
+  private async queueSnapshot() {
+    return (await this.store.tickets.queueEntries({ limit: 200 })).map((e) => this.queueItem(e));
   }
 
   /**
@@ -204,16 +204,16 @@ export class HandoffService implements HandoffDesk {
    */
   private queueChanged(): void {
     if (this.queueTimer) return;
-    this.queueTimer = setTimeout(() => this.flushQueue(), Math.max(0, this.lastQueueFlush + QUEUE_FLUSH_MS - Date.now()));
+    this.queueTimer = setTimeout(() => void this.flushQueue(), Math.max(0, this.lastQueueFlush + QUEUE_FLUSH_MS - Date.now()));
     this.queueTimer.unref();
   }
 
   /** Agents get `queue_add` / `queue_remove` for tickets that joined or left; customers whose position moved get it. */
-  private flushQueue(): void {
+  private async flushQueue(): Promise<void> {
     this.queueTimer = null;
     this.lastQueueFlush = Date.now();
     try {
-      const positions = this.store.tickets.positions();
+      const positions = await this.store.tickets.positions();
       const now = new Map(positions.map((p) => [p.id, p.position]));
       const online = this.nsp !== null && this.agentsOnline() > 0;
       for (const id of this.listed.keys()) {
@@ -225,7 +225,7 @@ export class HandoffService implements HandoffDesk {
       const added = positions.filter((p) => !this.listed.has(p.id)).map((p) => p.id);
       for (const [id, position] of now) this.listed.set(id, position);
       if (online && added.length > 0) {
-        for (const e of this.store.tickets.queueEntriesFor(added)) this.nsp!.emit('queue_add', this.queueItem({ ...e, position: now.get(e.id) ?? null }));
+        for (const e of await this.store.tickets.queueEntriesFor(added)) this.nsp!.emit('queue_add', this.queueItem({ ...e, position: now.get(e.id) ?? null }));
       }
       for (const p of positions) {
         if (this.told.get(p.id) === p.position) continue;
@@ -244,12 +244,12 @@ export class HandoffService implements HandoffDesk {
     if (this.agentsOnline() === 0) return; // agents who connect later get the snapshot
     this.dirtyRows.add(conversationId);
     if (this.rowTimer) return;
-    this.rowTimer = setTimeout(() => this.flushRows(), Math.max(0, this.lastRowFlush + ROW_FLUSH_MS - Date.now()));
+    this.rowTimer = setTimeout(() => void this.flushRows(), Math.max(0, this.lastRowFlush + ROW_FLUSH_MS - Date.now()));
     this.rowTimer.unref();
   }
 
   /** One `queue_update` (that ticket's row, one query) per changed queued conversation the agents already list. */
-  private flushRows(): void {
+  private async flushRows(): Promise<void> {
     this.rowTimer = null;
     this.lastRowFlush = Date.now();
     const conversations = [...this.dirtyRows];
@@ -258,7 +258,7 @@ export class HandoffService implements HandoffDesk {
     try {
       for (const conversationId of conversations) {
         // The row shows a customer who got upset while waiting; the order (priority) was set when the chat joined.
-        const e = this.store.tickets.queueEntryForConversation(conversationId);
+        const e = await this.store.tickets.queueEntryForConversation(conversationId);
         // Not listed yet: its queue_add (from the pending queue flush) carries the latest row.
         if (e && this.listed.has(e.id)) this.nsp.emit('queue_update', this.queueItem({ ...e, position: this.listed.get(e.id) ?? null }));
       }
@@ -291,12 +291,12 @@ export class HandoffService implements HandoffDesk {
     this.nsp?.emit(event, data);
   }
 
-  private expire(): void {
+  private async expire(): Promise<void> {
     // Also reconciles every few seconds with tickets changed outside this service (one positions query).
     this.queueChanged();
     this.assigner.schedule();
     try {
-      for (const t of this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
+      for (const t of await this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
         void this.gateway
           .sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'timeout') })
           .then(() => this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'timeout' } }))
@@ -309,10 +309,10 @@ export class HandoffService implements HandoffDesk {
 
   /** Everything an agent needs when opening a chat. */
   async conversationView(conversationId: string, ticket: Ticket) {
-    const conversation = this.store.conversations.get(conversationId);
-    const transcript = this.store.conversations.transcript(conversationId, { limit: 500 });
-    const customer = conversation?.customerId ? this.store.customers.get(conversation.customerId) : undefined;
-    const orders = customer ? this.store.orders.listForCustomer(customer.id, { limit: 10 }) : [];
+    const conversation = await this.store.conversations.get(conversationId);
+    const transcript = await this.store.conversations.transcript(conversationId, { limit: 500 });
+    const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
+    const orders = customer ? await this.store.orders.listForCustomer(customer.id, { limit: 10 }) : [];
     // The question to suggest an answer for: not the request for a person itself.
     const lastQuestion = [...transcript].reverse().find((m) => m.role === 'customer' && m.text.trim().length > 0 && m.intent !== 'contact_human_agent' && !/\b(human|person|agent|someone)\b/i.test(m.text));
     let suggestions: { text: string; score: number; sources: string[]; from?: string }[] = [];
@@ -344,7 +344,7 @@ export class HandoffService implements HandoffDesk {
       conversationId,
       summary: summarizeChat(transcript, ticket.reason),
       transcript: transcript.map(agentView),
-      customer: customer ? { id: customer.id, name: customer.name, email: customer.email, country: customer.country, identities: this.store.customers.identities(customer.id).map((i) => i.channel) } : null,
+      customer: customer ? { id: customer.id, name: customer.name, email: customer.email, country: customer.country, identities: (await this.store.customers.identities(customer.id)).map((i) => i.channel) } : null,
       orders: orders.map((o) => ({ id: o.id, status: o.status, createdAt: o.createdAt, total: o.total, items: o.lines.map((l) => `${l.qty} x ${l.productTitle ?? l.productId}`) })),
       suggestedAnswers: suggestions,
       recommendedProducts: products,
@@ -371,8 +371,8 @@ export class HandoffService implements HandoffDesk {
     return nsp;
   }
 
-  private owned(agent: Agent, ticketId: unknown): Ticket {
-    const t = typeof ticketId === 'number' ? this.store.tickets.get(ticketId) : undefined;
+  private async owned(agent: Agent, ticketId: unknown): Promise<Ticket> {
+    const t = typeof ticketId === 'number' ? await this.store.tickets.get(ticketId) : undefined;
     if (!t) throw new Error('no such ticket');
     if (t.status !== 'assigned' || t.agentId !== agent.id) throw new Error('this chat is not assigned to you');
     return t;
@@ -396,7 +396,7 @@ export class HandoffService implements HandoffDesk {
       this.nsp.to(agentRoom(agent.id)).emit('chat_unassigned', { ticketId: t.id, conversationId: t.conversationId, reason: 'no_reply', timeoutMs: this.assigner.settings.replyTimeoutMs });
     }
     this.queueChanged();
-    const position = this.store.tickets.position(t.id) ?? 1;
+    const position = (await this.store.tickets.position(t.id)) ?? 1;
     this.told.set(t.id, position);
     await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'lapsed', { agent: agent?.name ?? this.say(t.conversationId, 'theAgent'), position }) });
     await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'pending', position } });
@@ -412,16 +412,22 @@ export class HandoffService implements HandoffDesk {
     return n;
   }
 
+  private async greetAgent(socket: Socket, agent: Agent): Promise<void> {
+    socket.emit('queue', await this.queueSnapshot());
+    const held = await this.store.tickets.listForAgent(agent.id);
+    for (const t of held) void socket.join(convRoom(t.conversationId));
+    socket.emit('assigned', held.map((t) => ({ ticketId: t.id, conversationId: t.conversationId })));
+  }
+
   private onAgent(socket: Socket): void {
     const agent = (socket.data as { agent: Agent }).agent;
     const limiter = new RateLimiter(60, 10_000);
     void socket.join(agentRoom(agent.id));
     // A free agent may get waiting chats at once.
     this.assigner.schedule();
-    socket.emit('queue', this.queueSnapshot());
-    // Chats this agent already holds (after a reload) come back with the connection.
-    for (const t of this.store.tickets.listForAgent(agent.id)) void socket.join(convRoom(t.conversationId));
-    socket.emit('assigned', this.store.tickets.listForAgent(agent.id).map((t) => ({ ticketId: t.id, conversationId: t.conversationId })));
+    // The queue, and the chats this agent already holds (after a reload), come with the connection;
+    // read while the events below are already listened to.
+    void this.greetAgent(socket, agent).catch((err: unknown) => this.log(`[handoff] greeting an agent failed: ${(err as Error).message}`));
 
     const on = (event: string, fn: (data: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>) => {
       socket.on(event, (data: unknown, cb: unknown) => {
@@ -437,22 +443,22 @@ export class HandoffService implements HandoffDesk {
 
     on('accept', async (d) => {
       // The cap of open chats holds for chats taken by hand too (desk/assignment.ts).
-      const fresh = this.store.agents.get(agent.id) ?? agent;
-      const ticket = this.store.tickets.assign(Number(d.ticketId), agent.id, { maxOpen: this.assigner.capOf(fresh) });
+      const fresh = (await this.store.agents.get(agent.id)) ?? agent;
+      const ticket = await this.store.tickets.assign(Number(d.ticketId), agent.id, { maxOpen: this.assigner.capOf(fresh) });
       this.queueChanged();
       await socket.join(convRoom(ticket.conversationId));
       await this.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: this.say(ticket.conversationId, 'joined', { agent: agent.name }) });
       await this.gateway.sendToConversation(ticket.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
-      return { view: await this.conversationView(ticket.conversationId, this.store.tickets.get(ticket.id)!) };
+      return { view: await this.conversationView(ticket.conversationId, (await this.store.tickets.get(ticket.id))!) };
     });
 
     on('open', async (d) => {
-      const t = this.owned(agent, d.ticketId);
+      const t = await this.owned(agent, d.ticketId);
       return { view: await this.conversationView(t.conversationId, t) };
     });
 
     on('message', async (d) => {
-      const t = this.owned(agent, d.ticketId);
+      const t = await this.owned(agent, d.ticketId);
       const text = typeof d.text === 'string' ? d.text.trim() : '';
       if (!text || text.length > 4000) throw new Error('message must be 1 to 4000 characters');
       // A saved reply's placeholder that was never filled: the customer must not see {{...}}.
@@ -461,13 +467,13 @@ export class HandoffService implements HandoffDesk {
       const marker = unfilledMarker(text);
       if (marker) throw new Error(`replace ${marker} before sending`);
       await this.gateway.sendToConversation(t.conversationId, { type: 'message', text, channelData: { role: 'agent', agentName: agent.name } }, 'agent');
-      const last = this.store.conversations.recentMessages(t.conversationId, 1)[0];
+      const last = (await this.store.conversations.recentMessages(t.conversationId, 1))[0];
       if (last) nsp(socket).to(convRoom(t.conversationId)).emit('agent_message', { conversationId: t.conversationId, message: agentView(last) });
       return { seq: last?.seq ?? null };
     });
 
     on('send_products', async (d) => {
-      const t = this.owned(agent, d.ticketId);
+      const t = await this.owned(agent, d.ticketId);
       const ids = Array.isArray(d.productIds) ? d.productIds.filter((x): x is string => typeof x === 'string').slice(0, 10) : [];
       const products = this.store.products.getMany(ids);
       if (products.length === 0) throw new Error('no such products');
@@ -482,21 +488,21 @@ export class HandoffService implements HandoffDesk {
       return { products: hits.map((p) => ({ productId: p.id, title: p.title, price: p.price, stock: p.stock })) };
     });
 
-    on('typing', (d) => {
-      const t = this.owned(agent, d.ticketId);
+    on('typing', async (d) => {
+      const t = await this.owned(agent, d.ticketId);
       void this.gateway.sendToConversation(t.conversationId, { type: 'typing' }).catch(() => {});
       return {};
     });
 
     on('resolve', async (d) => {
-      const t = this.owned(agent, d.ticketId);
-      const transcript = this.store.conversations.transcript(t.conversationId, { limit: 500 });
+      const t = await this.owned(agent, d.ticketId);
+      const transcript = await this.store.conversations.transcript(t.conversationId, { limit: 500 });
       const summary = typeof d.summary === 'string' ? d.summary.slice(0, 2000) : summarizeChat(transcript, t.reason);
       // The resolving agent's team goes with the ticket (and so with its CSAT rating).
       await this.store.teams.stampTicket(t.id);
-      this.store.tickets.resolve(t.id, summary);
+      await this.store.tickets.resolve(t.id, summary);
       // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
-      const draft = this.opts.learned?.draft(t, transcript) ?? null;
+      const draft = (await this.opts.learned?.draft(t, transcript)) ?? null;
       await this.finish(socket, t, this.say(t.conversationId, 'resolved', { agent: agent.name }), 'resolved');
       // How did it go? (a rating from 1 to 5 and an optional comment; desk/csat.ts)
       await this.opts.csat?.ask(t, agent).catch((err: unknown) => this.log(`[handoff] asking for a rating failed: ${(err as Error).message}`));
@@ -504,23 +510,23 @@ export class HandoffService implements HandoffDesk {
     });
 
     if (this.opts.learned) learnedAnswerEvents(this.opts.learned, this.store, agent, on);
-    cannedReplyEvents(this.store, agent, on, { contextFor: (ticketId) => this.fillContext(this.owned(agent, ticketId), agent) });
+    cannedReplyEvents(this.store, agent, on, { contextFor: async (ticketId) => this.fillContext(await this.owned(agent, ticketId), agent) });
     if (this.opts.csat) csatEvents(this.store, agent, on);
 
     on('return', async (d) => {
-      const t = this.owned(agent, d.ticketId);
-      this.store.tickets.returnToBot(t.id);
+      const t = await this.owned(agent, d.ticketId);
+      await this.store.tickets.returnToBot(t.id);
       await this.finish(socket, t, this.say(t.conversationId, 'returned', { agent: agent.name }), 'returned');
       return {};
     });
   }
 
   /** What a saved reply's placeholders are filled from: the chat's customer and their latest order. */
-  private fillContext(t: Ticket, agent: Agent): FillContext {
-    const conversation = this.store.conversations.get(t.conversationId);
+  private async fillContext(t: Ticket, agent: Agent): Promise<FillContext> {
+    const conversation = await this.store.conversations.get(t.conversationId);
     const customerId = conversation?.customerId ?? t.customerId;
-    const customer = customerId ? this.store.customers.get(customerId) : undefined;
-    const order = customer ? this.store.orders.listForCustomer(customer.id, { limit: 1 })[0] : undefined;
+    const customer = customerId ? await this.store.customers.get(customerId) : undefined;
+    const order = customer ? (await this.store.orders.listForCustomer(customer.id, { limit: 1 }))[0] : undefined;
     return { customer: customer ?? null, order: order ?? null, agent, ...(this.opts.trackingUrl ? { trackingUrl: this.opts.trackingUrl } : {}) };
   }
 

@@ -55,7 +55,7 @@ describe('learned answers need a person', () => {
     await ask(customer, QUESTION);
     await ask(customer, 'talk to a human', (t) => t.some((x) => /queue|offline|agent/i.test(x)));
     const conversationId = await conversationOf(customer);
-    const ticket = store.tickets.openForConversation(conversationId)!;
+    const ticket = (await store.tickets.openForConversation(conversationId))!;
     expect(ticket.status).toBe('pending');
     expect((await agent.emit('accept', { ticketId: ticket.id })).ok).toBe(true);
     expect((await agent.emit('message', { ticketId: ticket.id, text: answer })).ok).toBe(true);
@@ -86,7 +86,7 @@ describe('learned answers need a person', () => {
     const saved = await admin.emit('learned_propose', { ticketId, question: draft!.question, answer: APPROVED });
     expect(saved.ok, JSON.stringify(saved)).toBe(true);
     const entry = saved.entry as { id: number; status: string; reviewedBy: string; reviewedAt: string; faqLabel: number };
-    expect(entry).toMatchObject({ status: 'approved', reviewedBy: store.agents.getByEmail('agent@example.com')!.id });
+    expect(entry).toMatchObject({ status: 'approved', reviewedBy: (await store.agents.getByEmail('agent@example.com'))!.id });
     expect(Date.parse(entry.reviewedAt)).not.toBeNaN();
     expect(await newCustomerAsks()).toContain(MARKER);
 

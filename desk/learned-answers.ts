@@ -28,21 +28,21 @@ export class LearnedAnswers {
   ) {}
 
   /** Names and values of this conversation that must never leave it: the customer's and every agent's. */
-  private personal(conversationId: string | null): { names: string[]; known: KnownValue[] } {
-    const names = this.store.agents.list().map((a) => a.name);
+  private async personal(conversationId: string | null): Promise<{ names: string[]; known: KnownValue[] }> {
+    const names = (await this.store.agents.list()).map((a) => a.name);
     const known: KnownValue[] = [];
-    const conversation = conversationId ? this.store.conversations.get(conversationId) : undefined;
-    const customer = conversation?.customerId ? this.store.customers.get(conversation.customerId) : undefined;
+    const conversation = conversationId ? await this.store.conversations.get(conversationId) : undefined;
+    const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
     if (customer) {
       if (customer.name && customer.name !== 'Guest') names.push(customer.name);
       if (customer.email) known.push({ value: customer.email, type: 'EMAIL' });
-      for (const o of this.store.orders.listForCustomer(customer.id, { limit: 50 })) known.push({ value: o.id, type: 'ORDER_NUMBER' });
+      for (const o of await this.store.orders.listForCustomer(customer.id, { limit: 50 })) known.push({ value: o.id, type: 'ORDER_NUMBER' });
     }
     return { names, known };
   }
 
   /** A redacted draft of a resolved chat: the customer's last questions and the agent's answers. */
-  draft(ticket: Ticket, transcript: readonly Message[]): Draft | null {
+  async draft(ticket: Ticket, transcript: readonly Message[]): Promise<Draft | null> {
     const question = transcript
       .filter((m) => m.role === 'customer' && m.text.trim() && m.intent !== 'contact_human_agent')
       .map((m) => m.text.trim())
@@ -53,7 +53,7 @@ export class LearnedAnswers {
       .map((m) => m.text.trim())
       .join(' ');
     if (!question || !answer) return null;
-    const p = this.personal(ticket.conversationId);
+    const p = await this.personal(ticket.conversationId);
     const q = redact(question.slice(0, 4000), p);
     const a = redact(answer.slice(0, 8000), p);
     return { question: q.text, answer: a.text, redacted: [...new Set([...q.found, ...a.found].map((f) => f.type))] };
@@ -63,8 +63,8 @@ export class LearnedAnswers {
    * Refuses text in which the redactor still finds personal data: the person saving it may have
    * typed a value back into the draft.
    */
-  private checkClean(conversationId: string | null, question: string, answer: string): void {
-    const p = this.personal(conversationId);
+  private async checkClean(conversationId: string | null, question: string, answer: string): Promise<void> {
+    const p = await this.personal(conversationId);
     const found = [...redact(question, p).found, ...redact(answer, p).found];
     if (found.length > 0) {
       const types = [...new Set(found.map((f) => f.type.toLowerCase().replace(/_/g, ' ')))].join(', ');
@@ -74,7 +74,7 @@ export class LearnedAnswers {
 
   /** "Save as an answer for everyone": pending for review, approved at once when an admin saves it. */
   async propose(agent: Agent, ticket: Ticket, text: { question: string; answer: string }): Promise<LearnedAnswer> {
-    this.checkClean(ticket.conversationId, text.question, text.answer);
+    await this.checkClean(ticket.conversationId, text.question, text.answer);
     const entry = await this.store.learned.propose({ ticketId: ticket.id, conversationId: ticket.conversationId, question: text.question, answer: text.answer, proposedBy: agent.id });
     this.log(`[learned] answer ${entry.id} proposed by ${agent.id} from ticket ${ticket.id}`);
     return isAdmin(agent) ? this.approve(agent, entry.id) : entry;
@@ -89,7 +89,7 @@ export class LearnedAnswers {
     this.requireAdmin(agent);
     const entry = await this.get(id);
     if (entry.status === 'approved' && entry.faqLabel !== null) return entry;
-    this.checkClean(entry.conversationId, entry.question, entry.answer);
+    await this.checkClean(entry.conversationId, entry.question, entry.answer);
     const label = await this.index.put({ id: entry.id, question: entry.question, answer: entry.answer });
     this.log(`[learned] answer ${id} approved by ${agent.id}`);
     return this.store.learned.approve(id, agent.id, label);
@@ -99,7 +99,7 @@ export class LearnedAnswers {
   async edit(agent: Agent, id: number, text: { question: string; answer: string }, approve = false): Promise<LearnedAnswer> {
     this.requireAdmin(agent);
     const entry = await this.get(id);
-    this.checkClean(entry.conversationId, text.question, text.answer);
+    await this.checkClean(entry.conversationId, text.question, text.answer);
     await this.unindex(entry);
     const edited = await this.store.learned.edit(id, text);
     return approve ? this.approve(agent, id) : edited;
@@ -172,7 +172,7 @@ const STATUSES: readonly LearnedStatus[] = ['pending', 'approved', 'rejected'];
  */
 export function learnedAnswerEvents(learned: LearnedAnswers, store: Store, agent: Agent, on: On): void {
   on('learned_propose', async (d) => {
-    const t = typeof d.ticketId === 'number' ? store.tickets.get(d.ticketId) : undefined;
+    const t = typeof d.ticketId === 'number' ? await store.tickets.get(d.ticketId) : undefined;
     if (!t || t.agentId !== agent.id || t.status !== 'resolved') throw new LearnedAnswerError('only the agent who resolved a chat can save its answer');
     return { entry: await learned.propose(agent, t, { question: text(d.question, 'question'), answer: text(d.answer, 'answer') }) };
   });

@@ -170,7 +170,7 @@ describe('staff sign-in, roles and sessions', () => {
     expect(await dropped).toBe('io server disconnect');
     expect(console1.events.some((e) => e.event === 'session_ended')).toBe(true);
 
-    expect(store.agents.verifySession(token)).toBeNull();
+    expect(await store.agents.verifySession(token)).toBeNull();
     await expect(connect(running.url, '/agents', { token })).rejects.toThrow(/unauthorized/);
     expect((await send('/api/insights/products?limit=1', { headers: bearer(token) })).status).toBe(401);
     expect((await send('/api/insights/export.csv', { headers: bearer(token) })).status).toBe(401);
@@ -186,7 +186,7 @@ describe('staff sign-in, roles and sessions', () => {
     const c = await connect(running.url, '/agents', { token });
     clients.push(c);
     expect(await c.emit('search_products', { query: 'kindle' })).toMatchObject({ ok: true });
-    store.agents.revokeSession(token); // e.g. revoked by another server process, or expired
+    await store.agents.revokeSession(token); // e.g. revoked by another server process, or expired
     const dropped = new Promise<void>((resolve) => c.socket.once('disconnect', () => resolve()));
     const answer = c.emit('search_products', { query: 'kindle' }).catch((err: unknown) => err);
     await dropped;
@@ -307,13 +307,13 @@ describe('staff sign-in, roles and sessions', () => {
     const changed = await call('POST', `/api/staff/agents/${mei.id}`, adminToken, { skills: ['product'], maxChats: null });
     expect(changed.json.agent).toMatchObject({ skills: ['product'], maxChats: null });
     expect((await call('POST', '/api/staff/agents/ghost', adminToken, { skills: [] })).status).toBe(404);
-    for (const other of store.agents.list().filter((a) => a.role === 'admin' && a.id !== admin.id)) store.agents.setActive(other.id, false);
+    for (const other of (await store.agents.list()).filter((a) => a.role === 'admin' && a.id !== admin.id)) await store.agents.setActive(other.id, false);
     try {
       const demote = await call('POST', `/api/staff/agents/${admin.id}`, adminToken, { role: 'agent' });
       expect([demote.status, demote.json.error]).toEqual([409, 'at least one active admin must remain']);
       expect((await call('POST', `/api/staff/agents/${admin.id}`, adminToken, { active: false })).status).toBe(409);
     } finally {
-      for (const other of store.agents.list().filter((a) => a.role === 'admin' && a.id !== admin.id)) store.agents.setActive(other.id, true);
+      for (const other of (await store.agents.list()).filter((a) => a.role === 'admin' && a.id !== admin.id)) await store.agents.setActive(other.id, true);
     }
 
     // teams with skills and members
@@ -364,11 +364,11 @@ describe('staff sign-in, roles and sessions', () => {
     const off = await send(`/api/staff/agents/${target.id}`, { method: 'POST', body: JSON.stringify({ active: false }), headers: { 'content-type': 'application/json', ...bearer(adminToken) }, from });
     expect(off.json.agent).toMatchObject({ active: false });
     expect((await login(target.email, String(reset.json.password), '127.0.11.2')).status).toBe(401);
-    expect(store.agents.sessionAccount(String(again.json.token))).toBeNull();
+    expect(await store.agents.sessionAccount(String(again.json.token))).toBeNull();
   });
 
-  it('the demo staff accounts have their roles', () => {
-    expect(store.agents.getByEmail('agent@example.com')?.role).toBe('admin');
-    expect(store.agents.getByEmail('product@example.com')?.role).toBe('product');
+  it('the demo staff accounts have their roles', async () => {
+    expect((await store.agents.getByEmail('agent@example.com'))?.role).toBe('admin');
+    expect((await store.agents.getByEmail('product@example.com'))?.role).toBe('product');
   });
 });

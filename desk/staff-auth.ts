@@ -52,9 +52,9 @@ export function bearerToken(req: IncomingMessage): string | null {
 }
 
 /** The staff account behind the request's bearer token when it has one of `roles`, else null. */
-export function staffFromRequest(store: Store, req: IncomingMessage, roles: readonly StaffRole[] = STAFF_ROLES): Agent | null {
+export async function staffFromRequest(store: Store, req: IncomingMessage, roles: readonly StaffRole[] = STAFF_ROLES): Promise<Agent | null> {
   const token = bearerToken(req);
-  const agent = token ? store.agents.verifySession(token) : null;
+  const agent = token ? await store.agents.verifySession(token) : null;
   return agent && roles.includes(agent.role) ? agent : null;
 }
 
@@ -62,9 +62,9 @@ export function staffFromRequest(store: Store, req: IncomingMessage, roles: read
  * Like staffFromRequest, but answers the request itself when there is no such account: 401 without
  * a live session token, 403 for a signed-in account whose role is not one of `roles`.
  */
-export function requireStaff(store: Store, req: IncomingMessage, res: ServerResponse, roles: readonly StaffRole[] = STAFF_ROLES): StaffAccount | null {
+export async function requireStaff(store: Store, req: IncomingMessage, res: ServerResponse, roles: readonly StaffRole[] = STAFF_ROLES): Promise<StaffAccount | null> {
   const token = bearerToken(req);
-  const agent = token ? store.agents.sessionAccount(token) : null;
+  const agent = token ? await store.agents.sessionAccount(token) : null;
   if (!agent) {
     res.setHeader('www-authenticate', 'Bearer');
     res.setHeader('cache-control', 'no-store');
@@ -146,9 +146,9 @@ export function loginRoute(opts: StaffAuthOptions): RouteHandler {
     const now = Date.now();
     if (now - lastPurge > 60 * 60_000) {
       lastPurge = now;
-      store.agents.purgeLoginFailures(lockout);
+      await store.agents.purgeLoginFailures(lockout);
     }
-    const charge = store.agents.chargeLoginAttempt(email, lockout);
+    const charge = await store.agents.chargeLoginAttempt(email, lockout);
     if (!charge.allowed) {
       const seconds = Math.max(1, Math.ceil(charge.retryAfterMs / 1000));
       log(`[agents] login for ${email.slice(0, 100)} refused: locked for ${seconds} s`);
@@ -159,8 +159,8 @@ export function loginRoute(opts: StaffAuthOptions): RouteHandler {
       log(`[agents] failed login for ${email.slice(0, 100)} (${charge.failures} in a row)`);
       return sendJson(res, 401, { error: 'wrong e-mail or password' });
     }
-    store.agents.clearLoginFailures(email);
-    const session = store.agents.createSession(agent.id);
+    await store.agents.clearLoginFailures(email);
+    const session = await store.agents.createSession(agent.id);
     sendJson(res, 200, { token: session.token, expiresAt: session.expiresAt, agent: { id: agent.id, name: agent.name, skills: agent.skills, role: agent.role, mustChangePassword: agent.mustChangePassword } });
   };
 }
@@ -182,7 +182,7 @@ export function passwordRoute(opts: StaffAuthOptions & { onChanged?: (agent: Age
       return sendJson(res, 405, { error: 'method not allowed' });
     }
     const token = bearerToken(req);
-    const account = token ? store.agents.sessionAccount(token) : null;
+    const account = token ? await store.agents.sessionAccount(token) : null;
     if (!token || !account) {
       req.resume();
       res.setHeader('www-authenticate', 'Bearer');
@@ -193,21 +193,21 @@ export function passwordRoute(opts: StaffAuthOptions & { onChanged?: (agent: Age
     if (typeof body?.currentPassword !== 'string' || typeof body.newPassword !== 'string' || body.currentPassword.length > MAX_PASSWORD || body.newPassword.length > MAX_PASSWORD) {
       return sendJson(res, 400, { error: 'expected JSON {currentPassword, newPassword}' });
     }
-    const charge = store.agents.chargeLoginAttempt(account.email, lockout);
+    const charge = await store.agents.chargeLoginAttempt(account.email, lockout);
     if (!charge.allowed) {
       const seconds = Math.max(1, Math.ceil(charge.retryAfterMs / 1000));
       return tooMany(res, seconds, `too many failed attempts; try again in ${seconds} s`);
     }
     try {
       const agent = await store.agents.changePassword(account.id, body.currentPassword, body.newPassword, token);
-      store.agents.clearLoginFailures(account.email);
+      await store.agents.clearLoginFailures(account.email);
       log(`[agents] ${agent.email} changed their password`);
       opts.onChanged?.(agent, token);
       sendJson(res, 200, { ok: true, agent: { id: agent.id, name: agent.name, skills: agent.skills, role: agent.role, mustChangePassword: false } });
     } catch (err) {
       if (!isStoreError(err, 'invalid_input')) throw err;
       // Only a wrong current password counts as a failed attempt.
-      if (!/current password/.test(err.message)) store.agents.clearLoginFailures(account.email);
+      if (!/current password/.test(err.message)) await store.agents.clearLoginFailures(account.email);
       sendJson(res, 400, { error: err.message });
     }
   };
@@ -217,7 +217,7 @@ export function passwordRoute(opts: StaffAuthOptions & { onChanged?: (agent: Age
 export function logoutRoute(opts: LogoutOptions): RouteHandler {
   const { store } = opts;
   const log = opts.log ?? ((l: string) => console.error(l));
-  return (req, res) => {
+  return async (req, res) => {
     res.setHeader('cache-control', 'no-store');
     req.resume();
     if (req.method !== 'POST') {
@@ -226,12 +226,12 @@ export function logoutRoute(opts: LogoutOptions): RouteHandler {
     }
     const token = bearerToken(req);
     // A session that must change its password may still sign out.
-    const agent = token ? store.agents.sessionAccount(token) : null;
+    const agent = token ? await store.agents.sessionAccount(token) : null;
     if (!token || !agent) {
       res.setHeader('www-authenticate', 'Bearer');
       return sendJson(res, 401, { error: 'not signed in' });
     }
-    store.agents.revokeSession(token);
+    await store.agents.revokeSession(token);
     log(`[agents] ${agent.email} signed out`);
     opts.onRevoked?.(token, agent);
     sendJson(res, 200, { ok: true });
@@ -255,9 +255,9 @@ const socketToken = (socket: Socket): string | null => {
 export function staffSocketAuth(store: Store, opts: { roles?: readonly StaffRole[]; log?: (line: string) => void } = {}) {
   const roles = opts.roles ?? CHAT_ROLES;
   const log = opts.log ?? ((l: string) => console.error(l));
-  return (socket: Socket, next: (err?: Error) => void): void => {
+  return async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
     const token = socketToken(socket);
-    const agent = token ? store.agents.sessionAccount(token) : null;
+    const agent = token ? await store.agents.sessionAccount(token) : null;
     if (!token || !agent) {
       log('[agents] refused a socket without a valid session');
       next(new Error('unauthorized'));
@@ -283,11 +283,21 @@ export function staffSocketAuth(store: Store, opts: { roles?: readonly StaffRole
  * the socket hears `session_ended` and is disconnected, and the event is not handled.
  */
 export function guardStaffSocket(store: Store, socket: Socket): void {
+  // One packet after another, so the socket's events are handled in the order they came.
+  let checked: Promise<void> = Promise.resolve();
   socket.use((_packet, next) => {
-    const token = socketToken(socket);
-    if (token && store.agents.verifySession(token)) return next();
-    socket.emit('session_ended', { reason: 'signed out or expired' });
-    socket.disconnect(true);
+    checked = checked.then(async () => {
+      const token = socketToken(socket);
+      let live: boolean;
+      try {
+        live = token !== null && (await store.agents.verifySession(token)) !== null;
+      } catch (err) {
+        return next(err as Error);
+      }
+      if (live) return next();
+      socket.emit('session_ended', { reason: 'signed out or expired' });
+      socket.disconnect(true);
+    });
   });
 }
 

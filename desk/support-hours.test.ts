@@ -31,6 +31,6 @@ describe('support hours', () => {
     expect(String(reply.data.text)).toMatch(/back .* at 9:00 am/i);
     expect(String(reply.data.text)).not.toMatch(/\b(today|tomorrow)\b/);
     const conversationId = await conversationOf(c);
-    expect(server.store.tickets.openForConversation(conversationId)?.status).toBe('pending');
+    expect((await server.store.tickets.openForConversation(conversationId))?.status).toBe('pending');
   }, 60_000);
 });

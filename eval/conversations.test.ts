@@ -290,7 +290,7 @@ describe('eval conversations against the real bot', () => {
     expect(out.in_scope_refused as number).toBeLessThanOrEqual(0.1);
     expect(out.reply_p50_ms).toBeGreaterThan(0);
     // Each message was a new guest conversation: nothing from one leaks into the next.
-    expect(server.store.conversations.count('live')).toBeGreaterThanOrEqual(40);
+    expect(await server.store.conversations.count('live')).toBeGreaterThanOrEqual(40);
   }, 600_000);
 
   it('answers what customers write: Hinglish, typos, the store\'s words for a topic, complaints as statements', async () => {

@@ -129,7 +129,7 @@ interface Point {
 
 const emptyCounts = (withRequest: boolean): HitCounts => ({ queries: 0, popularity: 0, profile: 0, profile_session: 0, ...(withRequest ? { request_text_as_query: 0 } : {}) });
 
-export function evaluateSessions(items: readonly CatalogItem[], vectors: ItemMatrix | undefined, input: readonly Interaction[], recOpts: RecommenderOptions = {}, opts: SessionEvalOptions = {}): SessionEvalResult {
+export async function evaluateSessions(items: readonly CatalogItem[], vectors: ItemMatrix | undefined, input: readonly Interaction[], recOpts: RecommenderOptions = {}, opts: SessionEvalOptions = {}): Promise<SessionEvalResult> {
   const k = opts.k ?? 10;
   const gapMs = opts.gapMs ?? 3 * 3_600_000;
   const known = new Set(items.map((it) => it.id));
@@ -183,7 +183,7 @@ export function evaluateSessions(items: readonly CatalogItem[], vectors: ItemMat
   const scoredSessions = new Set<string>();
   const hit = (list: { productId: string }[] | string[], target: string) => list.slice(0, k).some((r) => (typeof r === 'string' ? r : r.productId) === target);
 
-  events.forEach((e, at) => {
+  for (const [at, e] of events.entries()) {
     const p = scored.get(at);
     if (p) {
       const target = e.productId;
@@ -212,12 +212,12 @@ export function evaluateSessions(items: readonly CatalogItem[], vectors: ItemMat
       }
       scoredSessions.add(p.sessionId);
     }
-    rec.recordEvent({ customerId: e.customerId, productId: e.productId, type: e.type, ts: e.ts, session: sessionOf[at]!, ...(e.basket ? { basket: e.basket } : {}) });
+    await rec.recordEvent({ customerId: e.customerId, productId: e.productId, type: e.type, ts: e.ts, session: sessionOf[at]!, ...(e.basket ? { basket: e.basket } : {}) });
     if (e.type === 'purchase') buyers.add(e.customerId, e.productId);
     let s = seenBy.get(e.customerId);
     if (!s) seenBy.set(e.customerId, (s = new Set()));
     s.add(e.productId);
-  });
+  }
 
   const customers = new Set<string>();
   for (const p of scored.values()) customers.add(events[p.at]!.customerId);

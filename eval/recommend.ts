@@ -315,7 +315,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
     const t1 = performance.now();
     const sweep = (stringFlag(flags, 'session-sweep') ?? '').split(',').filter((x) => x.trim() !== '').map(Number);
     if (sweep.some((w) => !(w >= 0 && w <= 1))) throw new Error('--session-sweep takes shares between 0 and 1, e.g. 0.3,0.5,0.7,1');
-    const res = evaluateSessions(items, vectors, await loadEvents(eventsPath), opts, {
+    const res = await evaluateSessions(items, vectors, await loadEvents(eventsPath), opts, {
       k,
       gapMs: (num('session-gap-hours') ?? 3) * 3_600_000,
       requestVector,

@@ -116,8 +116,8 @@ describe('account linking web chat -> Messenger, end to end', () => {
     }
   };
   const messengerOwner = (psid: string) => store.customers.findByIdentity('messenger', psid);
-  const channelsOf = (customerId: string) => store.customers.identities(customerId).map((i) => `${i.channel}:${i.externalId}`);
-  const openLive = (customerId: string) => store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
+  const channelsOf = async (customerId: string) => (await store.customers.identities(customerId)).map((i) => `${i.channel}:${i.externalId}`);
+  const openLive = async (customerId: string) => (await store.conversations.listForCustomer(customerId, 200)).filter((c) => c.source === 'live' && c.status === 'open');
 
   beforeAll(async () => {
     graph = await fakeGraph();
@@ -161,8 +161,8 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await c.waitFor((e) => e.event === 'message' && /Your Messenger is now connected/.test(String(e.data.text)), { from: webFrom });
 
     // One customer with both identities; no second customer was created for the PSID.
-    expect(messengerOwner(psid)?.id).toBe(s.customerId);
-    const identities = channelsOf(s.customerId);
+    expect((await messengerOwner(psid))?.id).toBe(s.customerId);
+    const identities = await channelsOf(s.customerId);
     expect(identities).toHaveLength(2);
     expect(identities).toContain(`messenger:${psid}`);
     expect(identities.some((i) => i.startsWith('web:'))).toBe(true);
@@ -174,11 +174,11 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await c.waitFor((e) => e.event === 'message' && e.data.role === 'customer' && e.data.text === 'hi from messenger', { from: beforeMsg });
     await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot', { from: beforeMsg });
     await waitSent(psid, /./, graphBefore);
-    const history = store.conversations.transcript(s.conversationId).map((m) => `${m.role}:${m.text}`);
+    const history = (await store.conversations.transcript(s.conversationId)).map((m) => `${m.role}:${m.text}`);
     expect(history[0]).toBe('customer:hello');
     expect(history).toContain('customer:hi from messenger');
     expect(history.some((h) => /^bot:Your Messenger is now connected/.test(h))).toBe(true);
-    expect(openLive(s.customerId).map((x) => x.id)).toEqual([s.conversationId]);
+    expect((await openLive(s.customerId)).map((x) => x.id)).toEqual([s.conversationId]);
 
     // A reload of the web chat knows Messenger is connected.
     const again = await customerClient({ token: s.token });
@@ -189,8 +189,8 @@ describe('account linking web chat -> Messenger, end to end', () => {
     const replayPsid = newPsid();
     await referral(replayPsid, link.ref);
     await waitSent(replayPsid, /already used/, replayFrom);
-    expect(messengerOwner(replayPsid)).toBeUndefined();
-    expect(channelsOf(s.customerId)).toHaveLength(2);
+    expect(await messengerOwner(replayPsid)).toBeUndefined();
+    expect(await channelsOf(s.customerId)).toHaveLength(2);
   });
 
   it('links a known web customer by the typed code, on Get Started too; a code works once and only the newest works', async () => {
@@ -204,7 +204,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     let from = graph.received.length;
     await say(psid, `where is my order ${known.orderId}?`);
     await waitSent(psid, /e-mail address you used/, from);
-    const guestId = messengerOwner(psid)!.id;
+    const guestId = (await messengerOwner(psid))!.id;
     expect(guestId).not.toBe(known.customer.id);
 
     const first = await requestLink(c);
@@ -213,14 +213,14 @@ describe('account linking web chat -> Messenger, end to end', () => {
     from = graph.received.length;
     await say(psid, `link ${first.code}`);
     await waitSent(psid, /does not match/, from);
-    expect(messengerOwner(psid)!.id).toBe(guestId);
+    expect((await messengerOwner(psid))!.id).toBe(guestId);
 
     // Lower case, no dash: still the code. This Messenger account already has a history, so even a
     // typed code (someone may have talked its owner into typing theirs) asks before joining it.
     from = graph.received.length;
     await say(psid, `link ${second.code.replace('-', '').toLowerCase()}`);
     await waitSent(psid, /Connect this Messenger/, from);
-    expect(messengerOwner(psid)!.id).toBe(guestId);
+    expect((await messengerOwner(psid))!.id).toBe(guestId);
     // After the yes, the Messenger guest (a bare "Guest" with its history) is merged into the known
     // customer, who keeps name and e-mail.
     from = graph.received.length;
@@ -228,11 +228,12 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await say(psid, 'Yes, connect', 'LINK_CONFIRM');
     await waitSent(psid, /Your Messenger is now connected/, from);
     await c.waitFor((e) => e.event === 'linked', { from: webFrom });
-    expect(messengerOwner(psid)?.id).toBe(known.customer.id);
-    expect(store.customers.get(known.customer.id)?.email).toBe(known.customer.email);
-    expect(store.customers.get(guestId)).toBeUndefined();
+    expect((await messengerOwner(psid))?.id).toBe(known.customer.id);
+    expect((await store.customers.get(known.customer.id))?.email).toBe(known.customer.email);
+    expect(await store.customers.get(guestId)).toBeUndefined();
     // The typed code never went into anyone's history.
-    const all = store.conversations.listForCustomer(known.customer.id, 200).flatMap((x) => store.conversations.transcript(x.id).map((m) => m.text));
+    const all: string[] = [];
+    for (const x of await store.conversations.listForCustomer(known.customer.id, 200)) all.push(...(await store.conversations.transcript(x.id)).map((m) => m.text));
     expect(all.some((t) => t.includes(second.code.replace('-', '').toLowerCase()))).toBe(false);
     expect(all).toContain(`where is my order ${known.orderId}?`);
 
@@ -246,7 +247,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     from = graph.received.length;
     await say(other, `link ${second.code}`);
     await waitSent(other, /does not match/, from);
-    expect(messengerOwner(other)).toBeUndefined();
+    expect(await messengerOwner(other)).toBeUndefined();
 
     // Get Started on a new thread carries the ref in the postback.
     const g = await customerClient();
@@ -255,7 +256,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     from = graph.received.length;
     await getStarted(fresh, gl.ref);
     await waitSent(fresh, /Your Messenger is now connected/, from);
-    expect(messengerOwner(fresh)?.id).toBe(session(g).customerId);
+    expect((await messengerOwner(fresh))?.id).toBe(session(g).customerId);
   });
 
   it('refuses forged, expired and replayed links with a clear reply and changes nothing', async () => {
@@ -285,21 +286,21 @@ describe('account linking web chat -> Messenger, end to end', () => {
       const from = graph.received.length;
       await referral(psid, ref);
       await waitSent(psid, re, from);
-      expect(messengerOwner(psid)).toBeUndefined();
+      expect(await messengerOwner(psid)).toBeUndefined();
     }
-    expect(channelsOf(s.customerId)).toHaveLength(1);
+    expect(await channelsOf(s.customerId)).toHaveLength(1);
 
     // The genuine link still works after all that (nothing was consumed)...
     const psid = newPsid();
     let from = graph.received.length;
     await referral(psid, link.ref);
     await waitSent(psid, /now connected/, from);
-    expect(messengerOwner(psid)?.id).toBe(s.customerId);
+    expect((await messengerOwner(psid))?.id).toBe(s.customerId);
     // ...once: the same PSID opening it again is told it is spent, and it stays linked.
     from = graph.received.length;
     await referral(psid, link.ref);
     await waitSent(psid, /already used/, from);
-    expect(messengerOwner(psid)?.id).toBe(s.customerId);
+    expect((await messengerOwner(psid))?.id).toBe(s.customerId);
 
     // A link whose stored record ran out (10 minutes) is refused as expired.
     const late = await requestLink(c);
@@ -309,14 +310,14 @@ describe('account linking web chat -> Messenger, end to end', () => {
     from = graph.received.length;
     await referral(latePsid, late.ref);
     await waitSent(latePsid, /expired/, from);
-    expect(messengerOwner(latePsid)).toBeUndefined();
+    expect(await messengerOwner(latePsid)).toBeUndefined();
 
     // A referral that is not ours (an ad, a plain m.me link) is ignored: no reply, no customer.
     const adPsid = newPsid();
     await referral(adPsid, 'summer-campaign');
     await new Promise((r) => setTimeout(r, 500));
     expect(sentTo(adPsid)).toEqual([]);
-    expect(messengerOwner(adPsid)).toBeUndefined();
+    expect(await messengerOwner(adPsid)).toBeUndefined();
   });
 
   it('merges a Messenger customer with its own history into the web customer after a confirmation, losing no message', async () => {
@@ -327,16 +328,16 @@ describe('account linking web chat -> Messenger, end to end', () => {
     from = graph.received.length;
     await say(psid, 'thanks');
     await waitSent(psid, /./, from);
-    const mCustomer = messengerOwner(psid)!;
-    const mConversation = openLive(mCustomer.id)[0]!;
-    const mMessages = store.conversations.transcript(mConversation.id).map((m) => m.id);
+    const mCustomer = (await messengerOwner(psid))!;
+    const mConversation = (await openLive(mCustomer.id))[0]!;
+    const mMessages = (await store.conversations.transcript(mConversation.id)).map((m) => m.id);
     expect(mMessages.length).toBeGreaterThanOrEqual(4);
 
     const c = await customerClient();
     await ask(c, 'hi, do you ship to Pune?');
     await conversationOf(c);
     const s = session(c);
-    const webMessages = store.conversations.transcript(s.conversationId).map((m) => m.id);
+    const webMessages = (await store.conversations.transcript(s.conversationId)).map((m) => m.id);
     const link = await requestLink(c);
 
     // Someone else's link must not silently expose this Messenger history: it asks first.
@@ -344,18 +345,18 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await referral(psid, link.ref);
     const prompt = await waitSent(psid, /Connect this Messenger/, from);
     expect(prompt.quick_replies?.map((q) => q.payload)).toEqual(['LINK_CONFIRM', 'LINK_CANCEL']);
-    expect(messengerOwner(psid)?.id).toBe(mCustomer.id);
+    expect((await messengerOwner(psid))?.id).toBe(mCustomer.id);
     // A hedged typed answer is no yes: the bot answers it as a message and nothing is joined.
     from = graph.received.length;
     await say(psid, 'sure, but wait');
     await waitSent(psid, /./, from);
-    expect(messengerOwner(psid)?.id).toBe(mCustomer.id);
+    expect((await messengerOwner(psid))?.id).toBe(mCustomer.id);
     // "No" changes nothing.
     from = graph.received.length;
     await say(psid, 'No', 'LINK_CANCEL');
     await waitSent(psid, /nothing was connected/, from);
-    expect(messengerOwner(psid)?.id).toBe(mCustomer.id);
-    expect(store.customers.get(mCustomer.id)).toBeDefined();
+    expect((await messengerOwner(psid))?.id).toBe(mCustomer.id);
+    expect(await store.customers.get(mCustomer.id)).toBeDefined();
 
     // Opening the link again and saying yes merges the two.
     from = graph.received.length;
@@ -368,17 +369,17 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await c.waitFor((e) => e.event === 'linked', { from: webFrom });
 
     // Both were guests: the web customer (who asked) stays, the Messenger one is merged into it.
-    expect(messengerOwner(psid)?.id).toBe(s.customerId);
-    expect(store.customers.get(mCustomer.id)).toBeUndefined();
-    for (const id of [...mMessages, ...webMessages]) expect(store.conversations.getMessage(id)?.customerId).toBe(s.customerId);
-    expect(store.conversations.get(mConversation.id)?.customerId).toBe(s.customerId);
+    expect((await messengerOwner(psid))?.id).toBe(s.customerId);
+    expect(await store.customers.get(mCustomer.id)).toBeUndefined();
+    for (const id of [...mMessages, ...webMessages]) expect((await store.conversations.getMessage(id))?.customerId).toBe(s.customerId);
+    expect((await store.conversations.get(mConversation.id))?.customerId).toBe(s.customerId);
 
     // Exactly one live conversation stays open (the most recent); the other is closed as merged.
-    const open = openLive(s.customerId);
+    const open = await openLive(s.customerId);
     expect(open).toHaveLength(1);
     const keeper = open[0]!;
     const closed = [mConversation.id, s.conversationId].find((id) => id !== keeper.id)!;
-    expect(store.conversations.get(closed)).toMatchObject({ status: 'closed', resolution: `merged into ${keeper.id}` });
+    expect(await store.conversations.get(closed)).toMatchObject({ status: 'closed', resolution: `merged into ${keeper.id}` });
     // The open web tab follows the conversation that continues.
     expect(session(c).conversationId).toBe(keeper.id);
 
@@ -391,10 +392,10 @@ describe('account linking web chat -> Messenger, end to end', () => {
     const webAck = await c.send({ text: 'and one from the web' });
     expect(webAck.ok).toBe(true);
     await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && Number(e.data.seq) > Number(webAck.seq));
-    const texts = store.conversations.transcript(keeper.id).map((m) => m.text);
+    const texts = (await store.conversations.transcript(keeper.id)).map((m) => m.text);
     expect(texts).toContain('one more question from messenger');
     expect(texts).toContain('and one from the web');
-    expect(openLive(s.customerId).map((x) => x.id)).toEqual([keeper.id]);
+    expect((await openLive(s.customerId)).map((x) => x.id)).toEqual([keeper.id]);
   });
 
   it('disconnects Messenger from the web chat or by "unlink" on Messenger: history stays, Messenger starts over, replies follow the web', async () => {
@@ -407,7 +408,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
       const from = graph.received.length;
       await referral(psid, link.ref);
       await waitSent(psid, /now connected/, from);
-      expect(messengerOwner(psid)?.id).toBe(s.customerId);
+      expect((await messengerOwner(psid))?.id).toBe(s.customerId);
     };
     const route = (conversationId: string) => store.state.get<{ channel: string; externalId: string }>(`route:${conversationId}`)?.value;
 
@@ -418,7 +419,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await say(psid, 'what is my order status?');
     await waitSent(psid, /./, from);
     expect(route(s.conversationId)).toEqual({ channel: 'messenger', externalId: psid });
-    const before = store.conversations.transcript(s.conversationId).map((m) => m.id);
+    const before = (await store.conversations.transcript(s.conversationId)).map((m) => m.id);
 
     from = graph.received.length;
     let webFrom = c.events.length;
@@ -427,12 +428,12 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await waitSent(psid, /disconnected from your shop account in the web chat/, from);
     await c.waitFor((e) => e.event === 'unlinked', { from: webFrom });
     await c.waitFor((e) => e.event === 'session' && e.data.messengerLinked === false, { from: webFrom });
-    expect(messengerOwner(psid)).toBeUndefined();
-    expect(channelsOf(s.customerId).filter((i) => i.startsWith('messenger:'))).toEqual([]);
+    expect(await messengerOwner(psid)).toBeUndefined();
+    expect((await channelsOf(s.customerId)).filter((i) => i.startsWith('messenger:'))).toEqual([]);
     // Nothing written was moved or lost, and the conversation's replies now go to the web.
-    expect(store.conversations.transcript(s.conversationId).map((m) => m.id)).toEqual(before);
+    expect((await store.conversations.transcript(s.conversationId)).map((m) => m.id)).toEqual(before);
     expect(route(s.conversationId)).toEqual({ channel: 'web', externalId: expect.any(String) });
-    expect(route(s.conversationId)!.externalId).toBe(store.customers.identities(s.customerId).find((i) => i.channel === 'web')!.externalId);
+    expect(route(s.conversationId)!.externalId).toBe((await store.customers.identities(s.customerId)).find((i) => i.channel === 'web')!.externalId);
     // Asking again: nothing to disconnect.
     expect(await c.emit('unlink', {})).toMatchObject({ ok: false, code: 'not_linked' });
 
@@ -441,10 +442,10 @@ describe('account linking web chat -> Messenger, end to end', () => {
     webFrom = c.events.length;
     await say(psid, 'hello again from messenger');
     await waitSent(psid, /./, from);
-    const guest = messengerOwner(psid)!;
+    const guest = (await messengerOwner(psid))!;
     expect(guest.id).not.toBe(s.customerId);
-    expect(store.conversations.listForCustomer(guest.id, 10).map((x) => x.id)).not.toContain(s.conversationId);
-    expect(store.conversations.transcript(s.conversationId).map((m) => m.text)).not.toContain('hello again from messenger');
+    expect((await store.conversations.listForCustomer(guest.id, 10)).map((x) => x.id)).not.toContain(s.conversationId);
+    expect((await store.conversations.transcript(s.conversationId)).map((m) => m.text)).not.toContain('hello again from messenger');
     await new Promise((r) => setTimeout(r, 300));
     expect(c.events.slice(webFrom).some((e) => e.event === 'message' && e.data.text === 'hello again from messenger')).toBe(false);
 
@@ -452,7 +453,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     from = graph.received.length;
     await say(psid, 'unlink');
     await waitSent(psid, /not connected to a web chat account/, from);
-    expect(messengerOwner(psid)?.id).toBe(guest.id);
+    expect((await messengerOwner(psid))?.id).toBe(guest.id);
 
     // A second Messenger account linked, then "unlink" typed there: only that PSID leaves.
     const psid2 = newPsid();
@@ -460,14 +461,14 @@ describe('account linking web chat -> Messenger, end to end', () => {
     from = graph.received.length;
     await say(psid2, 'where is my refund?');
     await waitSent(psid2, /./, from);
-    const keeper = openLive(s.customerId)[0]!.id;
+    const keeper = (await openLive(s.customerId))[0]!.id;
     expect(route(keeper)).toEqual({ channel: 'messenger', externalId: psid2 });
     from = graph.received.length;
     webFrom = c.events.length;
     await say(psid2, 'Unlink my account');
     await waitSent(psid2, /no longer connected to your shop account/, from);
     await c.waitFor((e) => e.event === 'unlinked', { from: webFrom });
-    expect(messengerOwner(psid2)).toBeUndefined();
+    expect(await messengerOwner(psid2)).toBeUndefined();
     // Replies that follow the stored route (an agent's, a proactive one) now reach the web chat.
     expect(route(keeper)?.channel).toBe('web');
   });
@@ -481,13 +482,13 @@ describe('account linking web chat -> Messenger, end to end', () => {
       expect(m.text, text).toContain('open https://shop.example/,');
     }
     // Handled by linking alone: the bot saw none of it, so no customer exists for the PSID yet.
-    expect(messengerOwner(psid)).toBeUndefined();
+    expect(await messengerOwner(psid)).toBeUndefined();
     // A question that merely mentions the website is the bot's.
     const from = graph.received.length;
     await say(psid, 'is the price on the website the same as in the app?');
     const reply = await waitSent(psid, /./, from);
     expect(reply.text).not.toMatch(/Continue on Messenger/);
-    expect(messengerOwner(psid)).toBeDefined();
+    expect(await messengerOwner(psid)).toBeDefined();
   });
 
   it('cannot be used to take over someone else’s account by guessing codes', async () => {
@@ -512,15 +513,15 @@ describe('account linking web chat -> Messenger, end to end', () => {
     let from = graph.received.length;
     await say(attacker, `link ${victimLink.code}`);
     await waitSent(attacker, /Too many attempts/, from);
-    expect(messengerOwner(attacker)).toBeUndefined();
-    expect(channelsOf(session(victim).customerId)).toHaveLength(1);
+    expect(await messengerOwner(attacker)).toBeUndefined();
+    expect(await channelsOf(session(victim).customerId)).toHaveLength(1);
 
     // The refused attempt did not spend the victim's code: the victim can still use it.
     const mine = newPsid();
     from = graph.received.length;
     await say(mine, `link ${victimLink.code}`);
     await waitSent(mine, /now connected/, from);
-    expect(messengerOwner(mine)?.id).toBe(session(victim).customerId);
+    expect((await messengerOwner(mine))?.id).toBe(session(victim).customerId);
 
     // Asking for links is rate limited on the web side too.
     const acks = await Promise.all(Array.from({ length: 7 }, () => victim.emit('link', {})));

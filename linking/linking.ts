@@ -3,7 +3,8 @@ import { UserState, type Activity, type TurnContext } from 'botbuilder';
 import { RateLimiter } from '../core/http.js';
 import { defaultTexts, translate, type Texts, type Vars } from '../core/i18n.js';
 import type { TokenSigner } from '../core/tokens.js';
-import { isStoreError, type Conversation, type Customer, type Store } from '../store/index.js';
+import { isStoreError, type Conversation, type Customer, type Store, type Ticket } from '../store/index.js';
+import type { Sql } from '../store/sql/executor.js';
 import type { GatewayPort } from '../channels/gateway-port.js';
 import type { InboundMessage } from '../channels/inbound.js';
 import { unlinkMessenger } from './unlink.js';
@@ -155,6 +156,8 @@ export class AccountLinker {
   private readonly perPsid: RateLimiter;
   private readonly global: RateLimiter;
   private readonly texts: Texts;
+  /** Settles when the Messenger messages taken in so far are decided (and stored for the bot). */
+  private inbound: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: LinkerOptions) {
     this.texts = opts.texts ?? defaultTexts;
@@ -187,9 +190,9 @@ export class AccountLinker {
    * Disconnects every Messenger of the customer behind a web identity (the web chat's "Disconnect").
    * Each PSID is told, so a person whose Messenger was disconnected by someone else notices.
    */
-  unlinkFromWeb(webExternalId: string, locale?: string | null): { ok: boolean; message: string } {
-    const customer = this.opts.store.customers.findByIdentity('web', webExternalId);
-    const result = customer ? unlinkMessenger(this.opts.store, this.opts.gateway, customer.id, { channel: 'web', externalId: webExternalId }) : null;
+  async unlinkFromWeb(webExternalId: string, locale?: string | null): Promise<{ ok: boolean; message: string }> {
+    const customer = await this.opts.store.customers.findByIdentity('web', webExternalId);
+    const result = customer ? await unlinkMessenger(this.opts.store, this.opts.gateway, customer.id, { channel: 'web', externalId: webExternalId }) : null;
     if (!result?.ok) return { ok: false, message: this.texts.t(locale, 'linking:webNotLinked') };
     this.log(`[linking] customer ${result.customerId}: messenger ${result.psids.join(', ')} disconnected from the web chat`);
     this.tell(this.unlinkListeners, { customerId: result.customerId, channel: 'messenger', externalIds: result.psids, from: 'web' });
@@ -201,9 +204,9 @@ export class AccountLinker {
    * Issues a one-time link for the customer behind a web identity. A new link replaces the
    * customer's previous one (only the latest works).
    */
-  issue(webExternalId: string): LinkTicket {
+  async issue(webExternalId: string): Promise<LinkTicket> {
     const { store } = this.opts;
-    const customer = store.customers.findByIdentity('web', webExternalId);
+    const customer = await store.customers.findByIdentity('web', webExternalId);
     if (!customer) throw new Error('no customer for this web session');
     const now = this.now();
     const expiresAt = now + this.ttl * 1000;
@@ -229,53 +232,64 @@ export class AccountLinker {
 
   /**
    * Handles what concerns linking in a Messenger message: a referral carrying our ref, a typed
-   * code, or the answer to a confirmation prompt. Returns null (synchronously) for anything else,
-   * which then goes to the bot as usual; otherwise a promise of the replies, and the message must
-   * not reach the bot. The decision and the link itself are synchronous, so a message that follows
-   * in the same webhook body is handled after the link exists.
+   * code, or the answer to a confirmation prompt. Resolves to null for anything else, which then
+   * goes to the bot as usual; otherwise to the promise of the replies, and the message must not
+   * reach the bot. The decision and the link itself are made before it resolves.
    */
-  handleMessenger(m: InboundMessage): Promise<void> | null {
+  async handleMessenger(m: InboundMessage): Promise<{ replies: Promise<void> } | null> {
     if (m.channel !== 'messenger') return null;
     const psid = m.externalId;
     let outcome: Outcome | null;
     // The language of the conversation this Messenger user had before anything changes here.
     let locale: string | undefined;
     try {
-      locale = this.localeOf(psid);
-      outcome = this.decide(m);
+      locale = await this.localeOf(psid);
+      outcome = await this.decide(m);
     } catch (err) {
       this.log(`[linking] ${psid}: ${(err as Error).stack ?? err}`);
       outcome = { kind: 'reply', key: 'failed' };
     }
     if (!outcome) return null;
-    if (outcome.kind === 'reply') return this.say(psid, outcome.key, outcome.vars, outcome.chips, locale);
+    if (outcome.kind === 'reply') return { replies: this.say(psid, outcome.key, outcome.vars, outcome.chips, locale) };
     if (outcome.kind === 'unlinked') {
       this.log(`[linking] messenger ${psid} disconnected from customer ${outcome.event.customerId}`);
       this.tell(this.unlinkListeners, outcome.event);
-      return this.say(psid, 'unlinked', {}, undefined, locale);
+      return { replies: this.say(psid, 'unlinked', {}, undefined, locale) };
     }
     const e = outcome.event;
     this.tell(this.listeners, e);
     this.log(`[linking] messenger ${psid} linked to customer ${e.customerId} (conversation ${e.conversationId})`);
-    return this.opts.gateway
-      .sendToConversation(e.conversationId, { type: 'message', text: this.texts.t(this.opts.gateway.locale(e.conversationId), 'linking:connected') })
-      .catch((err: unknown) => this.log(`[linking] confirmation failed: ${(err as Error).message}`));
+    return {
+      replies: this.opts.gateway
+        .sendToConversation(e.conversationId, { type: 'message', text: this.texts.t(this.opts.gateway.locale(e.conversationId), 'linking:connected') })
+        .catch((err: unknown) => this.log(`[linking] confirmation failed: ${(err as Error).message}`)),
+    };
   }
 
   /**
    * The Messenger webhook's `onMessage`: linking first, then the bot. A bare referral that is not
-   * ours (an ad, a plain m.me link) carries no message, so nothing reaches the bot.
+   * ours (an ad, a plain m.me link) carries no message, so nothing reaches the bot. Messages are
+   * decided and stored one at a time in arrival order, so a message that follows a code in the same
+   * webhook body is handled after the link exists; replies are not waited for in between.
    */
-  messengerInbound(receive: (m: InboundMessage) => void): (m: InboundMessage) => Promise<void> {
+  messengerInbound(receive: (m: InboundMessage) => Promise<unknown>): (m: InboundMessage) => Promise<void> {
     return async (m) => {
-      const handled = this.handleMessenger(m);
-      if (handled) return handled;
-      if (m.text === undefined && m.value === undefined) return;
-      receive(m);
+      let replies: Promise<void> | undefined;
+      const taken = this.inbound.then(async () => {
+        const handled = await this.handleMessenger(m);
+        if (handled) replies = handled.replies;
+        else if (m.text !== undefined || m.value !== undefined) await receive(m);
+      });
+      this.inbound = taken.then(
+        () => undefined,
+        () => undefined,
+      );
+      await taken;
+      await replies;
     };
   }
 
-  private decide(m: InboundMessage): Outcome | null {
+  private async decide(m: InboundMessage): Promise<Outcome | null> {
     const psid = m.externalId;
     const ref = m.referral?.ref;
     if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) return this.fromReferral(psid, ref.slice(REF_PREFIX.length));
@@ -310,7 +324,7 @@ export class AccountLinker {
     // Messenger account with history is joined only after an explicit yes, as with links.
     const record = this.opts.store.state.get<CodeRecord>(codeKey(code))?.value;
     if (record && record.expiresAt > this.now()) {
-      const asked = this.askFirst(psid, code, record);
+      const asked = await this.askFirst(psid, code, record);
       if (asked) return asked;
     }
     return this.link(psid, code, { missing: 'badCode', expired: 'badCode' }, true);
@@ -321,11 +335,11 @@ export class AccountLinker {
    * existing history and orders to that web chat without the person saying so: a confirmation
    * prompt when the PSID already belongs to another customer with history, otherwise null.
    */
-  private askFirst(psid: string, code: string, record: CodeRecord): Outcome | null {
+  private async askFirst(psid: string, code: string, record: CodeRecord): Promise<Outcome | null> {
     const { store } = this.opts;
-    const owner = store.customers.findByIdentity('messenger', psid);
-    const web = store.customers.findByIdentity('web', record.webExternalId);
-    if (!(owner && web && owner.id !== web.id && this.hasHistory(owner))) return null;
+    const owner = await store.customers.findByIdentity('messenger', psid);
+    const web = await store.customers.findByIdentity('web', record.webExternalId);
+    if (!(owner && web && owner.id !== web.id && (await this.hasHistory(owner)))) return null;
     store.state.put(pendingKey(psid), { code, expiresAt: record.expiresAt } satisfies PendingRecord);
     return {
       kind: 'reply',
@@ -337,7 +351,7 @@ export class AccountLinker {
     };
   }
 
-  private fromReferral(psid: string, token: string): Outcome {
+  private async fromReferral(psid: string, token: string): Promise<Outcome> {
     const { signer, store } = this.opts;
     const payload = signer.verify(token, this.now());
     if (!payload) {
@@ -350,20 +364,20 @@ export class AccountLinker {
     const record = store.state.get<CodeRecord>(codeKey(code))?.value;
     if (!record) return { kind: 'reply', key: 'used' };
     if (record.expiresAt <= this.now()) return { kind: 'reply', key: 'expired' };
-    return this.askFirst(psid, code, record) ?? this.link(psid, code, { missing: 'used', expired: 'expired' });
+    return (await this.askFirst(psid, code, record)) ?? this.link(psid, code, { missing: 'used', expired: 'expired' });
   }
 
   /** "unlink" typed on Messenger: only this PSID leaves the account. */
-  private unlinkHere(psid: string): Outcome {
-    const owner = this.opts.store.customers.findByIdentity('messenger', psid);
-    const result = owner ? unlinkMessenger(this.opts.store, this.opts.gateway, owner.id, { channel: 'messenger', externalId: psid }) : null;
+  private async unlinkHere(psid: string): Promise<Outcome> {
+    const owner = await this.opts.store.customers.findByIdentity('messenger', psid);
+    const result = owner ? await unlinkMessenger(this.opts.store, this.opts.gateway, owner.id, { channel: 'messenger', externalId: psid }) : null;
     if (!result?.ok) return { kind: 'reply', key: 'notLinked' };
     return { kind: 'unlinked', event: { customerId: result.customerId, channel: 'messenger', externalIds: result.psids, from: 'messenger' } };
   }
 
-  private hasHistory(c: Customer): boolean {
+  private async hasHistory(c: Customer): Promise<boolean> {
     const { store } = this.opts;
-    return store.conversations.listForCustomer(c.id, 1).length > 0 || store.orders.listForCustomer(c.id, { limit: 1 }).length > 0;
+    return (await store.conversations.listForCustomer(c.id, 1)).length > 0 || (await store.orders.listForCustomer(c.id, { limit: 1 })).length > 0;
   }
 
   /**
@@ -371,9 +385,9 @@ export class AccountLinker {
    * once even with two webhooks racing, and a failure leaves the code and both customers as they
    * were.
    */
-  private link(psid: string, code: string, texts: { missing: LinkText; expired: LinkText }, typed = false): Outcome {
+  private link(psid: string, code: string, texts: { missing: LinkText; expired: LinkText }, typed = false): Promise<Outcome> {
     const { store } = this.opts;
-    return store.state.transaction((): Outcome => {
+    return store.sql.transaction(async (tx): Promise<Outcome> => {
       const record = store.state.get<CodeRecord>(codeKey(code))?.value;
       if (!record) {
         if (typed) this.log(`[linking] ${psid}: typed code matches no open request`);
@@ -383,20 +397,20 @@ export class AccountLinker {
         store.state.delete(codeKey(code));
         return { kind: 'reply', key: texts.expired };
       }
-      const web = store.customers.findByIdentity('web', record.webExternalId);
+      const web = await store.customers.findByIdentity('web', record.webExternalId, tx);
       if (!web) {
         store.state.delete(codeKey(code));
         return { kind: 'reply', key: texts.missing };
       }
-      const owner = store.customers.findByIdentity('messenger', psid);
+      const owner = await store.customers.findByIdentity('messenger', psid, tx);
       if (owner?.id === web.id) {
         this.consume(code, web.id);
         return { kind: 'reply', key: 'already' };
       }
-      const before = [...this.openLive(web.id), ...(owner ? this.openLive(owner.id) : [])].map((c) => c.id);
+      const before = [...(await openLive(store, web.id, tx)), ...(owner ? await openLive(store, owner.id, tx) : [])].map((c) => c.id);
       let customerId = web.id;
       if (!owner) {
-        store.customers.linkIdentity(web.id, 'messenger', psid);
+        await store.customers.linkIdentity(web.id, 'messenger', psid, tx);
       } else {
         // Two customers become one. mergeCustomers moves every row (identities, orders, reviews,
         // conversations, messages, tickets, events) and deletes the source's customers row, so the
@@ -406,13 +420,13 @@ export class AccountLinker {
         // combining those is for a person to decide, and nothing changes (the code stays valid).
         if (owner.email && web.email && owner.email.toLowerCase() !== web.email.toLowerCase()) return { kind: 'reply', key: 'conflict' };
         const [target, source] = richness(owner) > richness(web) ? [owner, web] : [web, owner];
-        store.customers.mergeCustomers(target.id, source.id);
+        await store.customers.mergeCustomers(target.id, source.id, tx);
         this.mergeProfiles(target.id, source.id);
         customerId = target.id;
       }
       this.consume(code, web.id);
       store.state.delete(pendingKey(psid));
-      const keeper = this.consolidate(customerId);
+      const keeper = await consolidateLive(store, customerId, 'messenger', tx);
       // The customer continues on Messenger: agent replies and proactive messages go there (the web
       // chat still shows every turn through the gateway's mirror).
       this.opts.gateway.reroute(keeper.id, { channel: 'messenger', externalId: psid });
@@ -426,22 +440,14 @@ export class AccountLinker {
     if (store.state.get<{ code: string }>(customerKey(customerId))?.value.code === code) store.state.delete(customerKey(customerId));
   }
 
-  private openLive(customerId: string): Conversation[] {
-    return openLive(this.opts.store, customerId);
-  }
-
-  private consolidate(customerId: string): Conversation {
-    return consolidateLive(this.opts.store, customerId, 'messenger');
-  }
-
   private mergeProfiles(targetId: string, sourceId: string): void {
     mergeProfiles(this.opts.store, targetId, sourceId);
   }
 
   /** The locale of the conversation a Messenger user writes in (set by a linked web chat, say); undefined: the store's default. */
-  private localeOf(psid: string): string | undefined {
-    const owner = this.opts.store.customers.findByIdentity('messenger', psid);
-    const live = owner ? openLive(this.opts.store, owner.id)[0] : undefined;
+  private async localeOf(psid: string): Promise<string | undefined> {
+    const owner = await this.opts.store.customers.findByIdentity('messenger', psid);
+    const live = owner ? (await openLive(this.opts.store, owner.id))[0] : undefined;
     return live ? this.opts.gateway.locale(live.id) : undefined;
   }
 
@@ -457,8 +463,8 @@ export class AccountLinker {
   }
 }
 
-function openLive(store: Store, customerId: string): Conversation[] {
-  return store.conversations.listForCustomer(customerId, 200).filter((c) => c.source === 'live' && c.status === 'open');
+async function openLive(store: Store, customerId: string, sql: Sql = store.sql): Promise<Conversation[]> {
+  return (await store.conversations.listForCustomer(customerId, 200, sql)).filter((c) => c.source === 'live' && c.status === 'open');
 }
 
 /**
@@ -467,14 +473,15 @@ function openLive(store: Store, customerId: string): Conversation[] {
  * ticket, assigned before pending), else the most recently active. Others are closed, except one
  * that still has an open ticket (closing it would strand the agent); those close with the ticket.
  * With none open, a new one on `channel`. Shared by Messenger linking and the web chat's signed
- * identity (channels/web-identity.ts).
+ * identity (channels/web-identity.ts). Runs in their transaction, `tx`.
  */
-export function consolidateLive(store: Store, customerId: string, channel: 'web' | 'messenger'): Conversation {
-  const open = openLive(store, customerId); // most recent first
-  const tickets = new Map(open.map((c) => [c.id, store.tickets.openForConversation(c.id)]));
-  const keeper = open.find((c) => tickets.get(c.id)?.status === 'assigned') ?? open.find((c) => tickets.get(c.id)) ?? open[0] ?? store.conversations.create({ customerId, channel });
+export async function consolidateLive(store: Store, customerId: string, channel: 'web' | 'messenger', tx: Sql): Promise<Conversation> {
+  const open = await openLive(store, customerId, tx); // most recent first
+  const tickets = new Map<string, Ticket | undefined>();
+  for (const c of open) tickets.set(c.id, await store.tickets.openForConversation(c.id, tx));
+  const keeper = open.find((c) => tickets.get(c.id)?.status === 'assigned') ?? open.find((c) => tickets.get(c.id)) ?? open[0] ?? (await store.conversations.create({ customerId, channel }, tx));
   for (const c of open) {
-    if (c.id !== keeper.id && !tickets.get(c.id)) store.conversations.close(c.id, `merged into ${keeper.id}`);
+    if (c.id !== keeper.id && !tickets.get(c.id)) await store.conversations.close(c.id, `merged into ${keeper.id}`, tx);
   }
   return keeper;
 }

@@ -22,16 +22,16 @@ export interface RouteTable {
  * are pointed at the identity that asked (or the account's web identity), so an agent's next reply
  * does not reach a Messenger account that is no longer this customer's. One transaction.
  */
-export function unlinkMessenger(store: Store, routes: RouteTable, customerId: string, from: Route): UnlinkResult {
-  return store.state.transaction((): UnlinkResult => {
-    const identities = store.customers.identities(customerId);
+export function unlinkMessenger(store: Store, routes: RouteTable, customerId: string, from: Route): Promise<UnlinkResult> {
+  return store.sql.transaction(async (tx): Promise<UnlinkResult> => {
+    const identities = await store.customers.identities(customerId, tx);
     const psids = identities.filter((i) => i.channel === 'messenger' && (from.channel !== 'messenger' || i.externalId === from.externalId)).map((i) => i.externalId);
     if (psids.length === 0) return { ok: false, reason: 'not_linked' };
     const kept = identities.filter((i) => !(i.channel === 'messenger' && psids.includes(i.externalId)));
     if (kept.length === 0) return { ok: false, reason: 'only_identity' };
-    for (const psid of psids) store.customers.unlinkIdentity(customerId, 'messenger', psid);
+    for (const psid of psids) await store.customers.unlinkIdentity(customerId, 'messenger', psid, tx);
     const fallback = from.channel !== 'messenger' ? from : ((kept.find((i) => i.channel === 'web') ?? kept[0]) as Route);
-    for (const c of store.conversations.listForCustomer(customerId, 200)) {
+    for (const c of await store.conversations.listForCustomer(customerId, 200, tx)) {
       if (c.source !== 'live' || c.status !== 'open') continue;
       const r = routes.route(c.id);
       if (r?.channel === 'messenger' && psids.includes(r.externalId)) routes.reroute(c.id, { channel: fallback.channel, externalId: fallback.externalId });

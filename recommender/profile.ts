@@ -196,10 +196,12 @@ export function profileOptions(opts: ProfileOptions = {}): Required<ProfileOptio
  */
 export class ProfileStore {
   private readonly lru = new Map<string, CustomerProfile>();
+  /** Profiles being read from an asynchronous source: concurrent requests share one read. */
+  private readonly loading = new Map<string, Promise<CustomerProfile>>();
   readonly opts: Required<ProfileOptions>;
 
   constructor(
-    private readonly load: (customerId: string, limit: number) => Interaction[],
+    private readonly load: (customerId: string, limit: number) => Interaction[] | Promise<Interaction[]>,
     private readonly indexOf: (productId: string) => number | undefined,
     opts: ProfileOptions = {},
     private readonly maxProfiles = 50_000,
@@ -207,19 +209,57 @@ export class ProfileStore {
     this.opts = profileOptions(opts);
   }
 
+  /** The profile, read from the source when not cached. A source that reads asynchronously needs fetch() instead. */
   get(customerId: string): CustomerProfile {
+    const hit = this.hit(customerId);
+    if (hit) return hit;
+    const events = this.load(customerId, this.opts.maxEvents);
+    if (!Array.isArray(events)) throw new Error(`the profile of ${customerId} is read asynchronously: fetch() it first`);
+    return this.keep(this.build(customerId, events));
+  }
+
+  /** The profile, read from the source (synchronous or not) when not cached. */
+  fetch(customerId: string): Promise<CustomerProfile> {
+    const hit = this.hit(customerId);
+    if (hit) return Promise.resolve(hit);
+    const pending = this.loading.get(customerId);
+    if (pending) return pending;
+    const current = () => this.loading.get(customerId) === reading && this.loading.delete(customerId);
+    const reading: Promise<CustomerProfile> = Promise.resolve(this.load(customerId, this.opts.maxEvents)).then(
+      (events) => {
+        const p = this.build(customerId, events);
+        // Forgotten while it was read (a customer merge): served to this request, not kept.
+        return current() ? this.keep(p) : p;
+      },
+      (err: unknown) => {
+        current();
+        throw err;
+      },
+    );
+    this.loading.set(customerId, reading);
+    return reading;
+  }
+
+  private hit(customerId: string): CustomerProfile | undefined {
     const hit = this.lru.get(customerId);
     if (hit) {
       this.lru.delete(customerId);
       this.lru.set(customerId, hit);
-      return hit;
     }
+    return hit;
+  }
+
+  private build(customerId: string, events: readonly Interaction[]): CustomerProfile {
     const p = new CustomerProfile(customerId, this.opts);
-    for (const e of this.load(customerId, this.opts.maxEvents)) {
+    for (const e of events) {
       const item = this.indexOf(e.productId);
       if (item !== undefined) p.add({ item, type: e.type, ts: e.ts, ...(e.session ? { session: e.session } : {}) });
     }
-    this.lru.set(customerId, p);
+    return p;
+  }
+
+  private keep(p: CustomerProfile): CustomerProfile {
+    this.lru.set(p.customerId, p);
     if (this.lru.size > this.maxProfiles) {
       const oldest = this.lru.keys().next().value;
       if (oldest !== undefined) this.lru.delete(oldest);
@@ -234,6 +274,7 @@ export class ProfileStore {
 
   forget(customerId: string): void {
     this.lru.delete(customerId);
+    this.loading.delete(customerId);
   }
 
   get size(): number {

@@ -45,7 +45,7 @@ describe('Recommender on the SQLite store with the real encoder', () => {
 
   it('profile updates immediately after a click and a purchase; bought items are excluded unless consumable', async () => {
     const before = await rec.recommend({ customerId: 'C-ANU', k: 6 });
-    rec.recordEvent({ customerId: 'C-ANU', productId: 'P-HP-SONY', type: 'click' });
+    await rec.recordEvent({ customerId: 'C-ANU', productId: 'P-HP-SONY', type: 'click' });
     const afterClick = await rec.recommend({ customerId: 'C-ANU', k: 6 });
     expect(ids(afterClick)).not.toEqual(ids(before));
     // the click pulls headphones and earbuds up
@@ -54,11 +54,11 @@ describe('Recommender on the SQLite store with the real encoder', () => {
     expect(ids(afterClick)).not.toContain('P-HP-SONY'); // just seen: not news to them (a search may still show it)
 
     // the event went to the store
-    const stored = t.store.events.recentForCustomer('C-ANU', { limit: 5 });
+    const stored = await t.store.events.recentForCustomer('C-ANU', { limit: 5 });
     expect(stored[0]).toMatchObject({ customerId: 'C-ANU', productId: 'P-HP-SONY', type: 'click' });
 
     clock.advance(60_000);
-    rec.recordEvent({ customerId: 'C-ANU', productId: 'P-CHG-AMB20', type: 'purchase', basket: 'ORD-LIVE-1' });
+    await rec.recordEvent({ customerId: 'C-ANU', productId: 'P-CHG-AMB20', type: 'purchase', basket: 'ORD-LIVE-1' });
     const afterBuy = await rec.recommend({ customerId: 'C-ANU', k: 6 });
     expect(ids(afterBuy)).not.toContain('P-CHG-AMB20'); // already bought, not consumable
     expect(ids(afterBuy)).not.toEqual(ids(afterClick));
@@ -72,8 +72,8 @@ describe('Recommender on the SQLite store with the real encoder', () => {
   });
 
   it('consumables can be recommended again after a purchase', async () => {
-    rec.recordEvent({ customerId: 'C-RAVI', productId: 'P-COF-BEANS', type: 'purchase' });
-    rec.recordEvent({ customerId: 'C-RAVI', productId: 'P-MUG-SET6', type: 'purchase' });
+    await rec.recordEvent({ customerId: 'C-RAVI', productId: 'P-COF-BEANS', type: 'purchase' });
+    await rec.recordEvent({ customerId: 'C-RAVI', productId: 'P-MUG-SET6', type: 'purchase' });
     const enc = await testEncoder();
     const q = 'coffee beans';
     const list = await rec.recommend({ customerId: 'C-RAVI', query: q, context: { queryVector: await enc.embed(q) }, k: 5 });
@@ -106,7 +106,7 @@ describe('Recommender on the SQLite store with the real encoder', () => {
   });
 
   it('diversity: at most 3 per leaf category and at most 2 near-identical items', async () => {
-    for (const id of ['P-MUG-BLUE', 'P-MUG-RED', 'P-MUG-GREEN']) rec.recordEvent({ customerId: 'C-B15', productId: id, type: 'view' });
+    for (const id of ['P-MUG-BLUE', 'P-MUG-RED', 'P-MUG-GREEN']) await rec.recordEvent({ customerId: 'C-B15', productId: id, type: 'view' });
     const list = await rec.recommend({ customerId: 'C-B15', k: 10 });
     const perLeaf = new Map<string, number>();
     for (const r of list) perLeaf.set(leafCategory(category(r.productId)), (perLeaf.get(leafCategory(category(r.productId))) ?? 0) + 1);
@@ -137,35 +137,35 @@ describe('Recommender on the SQLite store with the real encoder', () => {
   it('impressions feed the feedback loop: items shown again and again without a click sink', async () => {
     const list = await rec.recommend({ customerId: 'C-B16', k: 4 });
     const top = list[0]!.productId;
-    for (let n = 0; n < 3; n++) rec.recordImpressions('C-B16', list);
+    for (let n = 0; n < 3; n++) await rec.recordImpressions('C-B16', list);
     const after = await rec.recommend({ customerId: 'C-B16', k: 4 });
     expect(after.find((r) => r.productId === top)?.score ?? -Infinity).toBeLessThan(list[0]!.score);
-    expect(t.store.events.recentForCustomer('C-B16', { types: ['impression'] }).length).toBe(12);
+    expect((await t.store.events.recentForCustomer('C-B16', { types: ['impression'] })).length).toBe(12);
     // a click re-engages: the penalty is lifted
-    rec.recordEvent({ customerId: 'C-B16', productId: top, type: 'click' });
+    await rec.recordEvent({ customerId: 'C-B16', productId: top, type: 'click' });
     const withQuery = await rec.recommend({ customerId: 'C-B16', query: String(PRODUCT_BY_ID.get(top)!.title), k: 4 });
     expect(ids(withQuery)).toContain(top);
   });
 
   it('a batch of events is all or nothing: one unknown product stores none of them', async () => {
-    const before = t.store.events.recentForCustomer('C-B16', { limit: 1000 }).length;
-    expect(() =>
+    const before = (await t.store.events.recentForCustomer('C-B16', { limit: 1000 })).length;
+    await expect(
       rec.recordEvents([
         { customerId: 'C-B16', productId: 'P-HP-SONY', type: 'view' },
         { customerId: 'C-B16', productId: 'P-DOES-NOT-EXIST', type: 'view' },
       ]),
-    ).toThrow(RecommenderError);
-    expect(t.store.events.recentForCustomer('C-B16', { limit: 1000 }).length).toBe(before);
-    rec.recordEvents([
+    ).rejects.toThrow(RecommenderError);
+    expect((await t.store.events.recentForCustomer('C-B16', { limit: 1000 })).length).toBe(before);
+    await rec.recordEvents([
       { customerId: 'C-B16', productId: 'P-HP-SONY', type: 'view' },
       { customerId: 'C-B16', productId: 'P-SPK-ECHO', type: 'view' },
     ]);
-    expect(t.store.events.recentForCustomer('C-B16', { limit: 1000 }).length).toBe(before + 2);
+    expect((await t.store.events.recentForCustomer('C-B16', { limit: 1000 })).length).toBe(before + 2);
   });
 
   it('cross-channel: web and Messenger identities resolve to one customer and get the identical list', async () => {
-    const webCustomer = t.store.customers.findByIdentity('web', 'web-anu')!.id;
-    const fbCustomer = t.store.customers.findByIdentity('messenger', 'psid-anu')!.id;
+    const webCustomer = (await t.store.customers.findByIdentity('web', 'web-anu'))!.id;
+    const fbCustomer = (await t.store.customers.findByIdentity('messenger', 'psid-anu'))!.id;
     expect(webCustomer).toBe(fbCustomer);
     const enc = await testEncoder();
     const qv = await enc.embed('headphones');
@@ -173,7 +173,7 @@ describe('Recommender on the SQLite store with the real encoder', () => {
     const fb = await rec.recommend({ customerId: fbCustomer, query: 'headphones', context: { channel: 'messenger', queryVector: qv }, k: 5 });
     expect(fb).toEqual(web);
     // an event recorded from Messenger shows on web at once
-    rec.recordEvent({ customerId: fbCustomer, productId: 'P-NB-SKETCH', type: 'add_to_cart' });
+    await rec.recordEvent({ customerId: fbCustomer, productId: 'P-NB-SKETCH', type: 'add_to_cart' });
     const webAfter = await rec.recommend({ customerId: webCustomer, k: 10 });
     const fbAfter = await rec.recommend({ customerId: fbCustomer, k: 10 });
     expect(webAfter).toEqual(fbAfter);
@@ -253,10 +253,10 @@ describe('Recommender on the SQLite store with the real encoder', () => {
     expect(() => rec.related('P-NOPE')).toThrow(RecommenderError);
     expect(() => rec.related('')).toThrow(/non-empty/);
     expect(rec.related('P-CHG-AMB20', { k: 0 })).toEqual([]);
-    expect(() => rec.recordEvent({ customerId: 'C-ANU', productId: 'P-NOPE', type: 'click' })).toThrow(/unknown product/);
-    expect(() => rec.recordEvent({ customerId: 'C-ANU', productId: 'P-CBL-CC', type: 'like' as never })).toThrow(/event type/);
-    expect(() => rec.recordEvent({ customerId: '', productId: 'P-CBL-CC', type: 'click' })).toThrow(/customerId/);
-    expect(() => rec.recordEvent({ customerId: 'C-ANU', productId: 'P-CBL-CC', type: 'click', ts: 'yesterday-ish' })).toThrow(/invalid event time/);
+    await expect(rec.recordEvent({ customerId: 'C-ANU', productId: 'P-NOPE', type: 'click' })).rejects.toThrow(/unknown product/);
+    await expect(rec.recordEvent({ customerId: 'C-ANU', productId: 'P-CBL-CC', type: 'like' as never })).rejects.toThrow(/event type/);
+    await expect(rec.recordEvent({ customerId: '', productId: 'P-CBL-CC', type: 'click' })).rejects.toThrow(/customerId/);
+    await expect(rec.recordEvent({ customerId: 'C-ANU', productId: 'P-CBL-CC', type: 'click', ts: 'yesterday-ish' })).rejects.toThrow(/invalid event time/);
   });
 
   it('cold start for a new product: after it is added to the catalogue it can be recommended at once', async () => {
@@ -289,17 +289,22 @@ describe('Recommender on the SQLite store with the real encoder', () => {
     expect(() => rec.scheduleRetraining(10)).toThrow(RecommenderError);
   });
 
-  it('uses the store only through its public repositories', () => {
+  it('uses the store only through its public repositories', async () => {
     const products = new StoreCatalog(t.store).listProducts();
     expect(products.length).toBe(PRODUCT_BY_ID.size);
-    const hist = new StoreEvents(t.store).history('C-B00', 10);
+    const hist = await new StoreEvents(t.store).history('C-B00', 10);
     expect(hist.map((e) => e.productId)).toEqual(['P-CHG-AMB20', 'P-CBL-CC']);
     expect(hist[0]!.basket).toBe(hist[1]!.basket);
     // a purchase event mirroring an order line (as in the demo fixtures) is one purchase, not two
-    const before = [...new StoreEvents(t.store).purchases()].length;
-    t.store.events.record({ customerId: 'C-B00', productId: 'P-CHG-AMB20', type: 'purchase', ts: '2026-03-01T10:00:00.000Z' });
-    expect([...new StoreEvents(t.store).purchases()].length).toBe(before);
-    expect(new StoreEvents(t.store).history('C-B00', 10).map((e) => e.productId)).toEqual(['P-CHG-AMB20', 'P-CBL-CC']);
+    const purchases = async () => {
+      let n = 0;
+      for await (const _ of new StoreEvents(t.store).purchases()) n++;
+      return n;
+    };
+    const before = await purchases();
+    await t.store.events.record({ customerId: 'C-B00', productId: 'P-CHG-AMB20', type: 'purchase', ts: '2026-03-01T10:00:00.000Z' });
+    expect(await purchases()).toBe(before);
+    expect((await new StoreEvents(t.store).history('C-B00', 10)).map((e) => e.productId)).toEqual(['P-CHG-AMB20', 'P-CBL-CC']);
     // vectors really are the encoder's: a charger is closer to a charger than to a mug
     const m = (rec as unknown as { vectors: { dim: number; n: number; data: Float32Array } }).vectors;
     const i = rec.catalog.indexOf('P-CHG-AMB20')!;

@@ -251,6 +251,8 @@ export class Recommender {
   private engine: DotEngine;
   private approx: Int8DotEngine | null;
   private retraining: Promise<void> | null = null;
+  /** The event source reads asynchronously: the constructor could not train on its purchases. */
+  private untrained = false;
   private pendingDuringRetrain: Interaction[] | null = null;
   lastDebug: RecommendDebug = { candidates: 0, shortlist: 0, usedQueryVector: false, coldStart: true, contentFree: false, sessionEvents: 0 };
 
@@ -279,7 +281,10 @@ export class Recommender {
     );
     this.cap = new FrequencyCap(init.frequencyCap);
     this.resizeScratch();
-    this.trainFrom(this.events.purchases(), this.cooc, this.pop);
+    // An asynchronous source (the store) is read by create(), which awaits a first retrain().
+    const purchases = this.events.purchases();
+    if (Symbol.iterator in purchases) this.trainFrom(purchases, this.cooc, this.pop);
+    else this.untrained = true;
   }
 
   /** Loads the catalogue, embeds it (disk-cached) with the shared encoder and trains on the purchases. */
@@ -288,7 +293,9 @@ export class Recommender {
   ): Promise<Recommender> {
     const items = [...(await init.catalog.listProducts())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const vectors = init.encoder ? (await embedItems(init.encoder, items, { cacheDir: init.cacheDir, silent: init.silent ?? false })).matrix : undefined;
-    return new Recommender({ ...init, items, vectors });
+    const rec = new Recommender({ ...init, items, vectors });
+    if (rec.untrained) await rec.retrain();
+    return rec;
   }
 
   get size(): number {
@@ -351,18 +358,28 @@ export class Recommender {
         qv = undefined; // an encoder refusal degrades to keyword matching, never fails the chat
       }
     }
-    return this.rank({ ...req, query, context: { ...req?.context, queryVector: qv } });
+    const ranked = { ...req, query, context: { ...req?.context, queryVector: qv } };
+    // The customer's profile is read (from an asynchronous source too) before the synchronous ranking.
+    const { customerId } = this.checkRequest(ranked);
+    return this.rankWith(ranked, await this.profiles.fetch(customerId));
   }
 
-  /** Synchronous core of recommend(): needs the query vector precomputed (context.queryVector) for semantic matching. */
+  /**
+   * Synchronous core of recommend(): needs the query vector precomputed (context.queryVector) for
+   * semantic matching, and an event source that reads synchronously (memory) or the profile cached.
+   */
   rank(req: RecommendRequest): Recommendation[] {
+    return this.rankWith(req, this.profiles.get(this.checkRequest(req).customerId));
+  }
+
+  private rankWith(req: RecommendRequest, profile: CustomerProfile): Recommendation[] {
     const { customerId, k } = this.checkRequest(req);
     const ctx = req.context ?? {};
     const now = ctx.now ?? this.clock();
     if (k === 0) return [];
     if (ctx.proactive && !this.cap.allows(customerId, now)) return [];
 
-    const input = this.readRequest(req, customerId, now);
+    const input = this.readRequest(req, profile, now);
     const blend = this.blendFor(input);
     const exclude = this.exclusions(input, ctx.exclude);
     const scored = this.scoreCatalog(input, blend, exclude, k);
@@ -385,7 +402,7 @@ export class Recommender {
    * The request read and checked (query, its vector, filters, session), with the customer's profile,
    * the history that personalizes it and their interest vector.
    */
-  private readRequest(req: RecommendRequest, customerId: string, now: number): RankInput {
+  private readRequest(req: RecommendRequest, profile: CustomerProfile, now: number): RankInput {
     const ctx = req.context ?? {};
     const rawQuery = this.cleanQuery(req.query);
     const rawQv = this.checkVector(ctx.queryVector, 'context.queryVector');
@@ -396,7 +413,6 @@ export class Recommender {
     const qv = contentFree ? null : rawQv;
     const filters = this.checkFilters(ctx.filters);
     const sessionReq = this.checkSession(ctx.session);
-    const profile = this.profiles.get(customerId);
 
     const terms = query ? queryTerms(query) : [];
     const hasQuery = query !== '' || qv !== null;
@@ -826,18 +842,18 @@ export class Recommender {
   /**
    * Records an impression, view, click, add-to-cart or purchase: persisted through the event source,
    * then applied at once to the customer's profile, popularity and (purchases) the co-occurrence
-   * model, so the very next recommend() reflects it. Throws RecommenderError on bad input.
+   * model, so the very next recommend() reflects it. Rejects with RecommenderError on bad input.
    */
-  recordEvent(e: NewEventInput): void {
-    this.recordEvents([e]);
+  async recordEvent(e: NewEventInput): Promise<void> {
+    await this.recordEvents([e]);
   }
 
   /** Several events at once: all validated first, then persisted together (one transaction where the source can). */
-  recordEvents(list: readonly NewEventInput[]): void {
+  async recordEvents(list: readonly NewEventInput[]): Promise<void> {
     const checked = list.map((e) => this.checkEvent(e));
     const evs = checked.map((c) => c.ev);
-    if (this.events.recordMany) this.events.recordMany(evs);
-    else for (const ev of evs) this.events.record(ev);
+    if (this.events.recordMany) await this.events.recordMany(evs);
+    else for (const ev of evs) await this.events.record(ev);
     for (const { ev, i } of checked) {
       this.apply(ev, i);
       if (this.pendingDuringRetrain) this.pendingDuringRetrain.push(ev);
@@ -869,8 +885,8 @@ export class Recommender {
   }
 
   /** Records an impression for every suggestion shown (call it after sending a list to the customer). */
-  recordImpressions(customerId: string, shown: readonly Pick<Recommendation, 'productId'>[], ts?: number | string): void {
-    this.recordEvents(shown.map((r) => ({ customerId, productId: r.productId, type: 'impression' as const, ...(ts !== undefined ? { ts } : {}) })));
+  recordImpressions(customerId: string, shown: readonly Pick<Recommendation, 'productId'>[], ts?: number | string): Promise<void> {
+    return this.recordEvents(shown.map((r) => ({ customerId, productId: r.productId, type: 'impression' as const, ...(ts !== undefined ? { ts } : {}) })));
   }
 
   /** Drops the cached profile so the next request reloads it from the event source (e.g. after a customer merge). */
@@ -889,9 +905,10 @@ export class Recommender {
     this.retraining = (async () => {
       const cooc = new CoOccurrence(this.catalog.n, this.opts.cooccurrence);
       const pop = this.newPopularity();
-      // Read everything first (one synchronous scan: a SQLite cursor must not stay open while chats
-      // write events), then train in slices, yielding to the event loop between them.
-      const all = [...this.events.purchases()];
+      // Read everything first (no cursor stays open while chats write events), then train in
+      // slices, yielding to the event loop between them.
+      const all: Interaction[] = [];
+      for await (const e of this.events.purchases()) all.push(e);
       for (let s = 0; s < all.length; s += 5000) {
         this.trainFrom(all.slice(s, s + 5000), cooc, pop);
         await new Promise<void>((r) => setImmediate(r));

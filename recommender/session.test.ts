@@ -33,7 +33,7 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   /** A brand-new guest, as the bot creates one for a first web visit. */
-  const guest = (id: string) => t.store.customers.resolveOrCreate('web', `visitor-${id}`).customer.id;
+  const guest = async (id: string) => (await t.store.customers.resolveOrCreate('web', `visitor-${id}`)).customer.id;
 
   /** What the bot sends today for "recommend something": the words and NLU's vector of them. */
   const asked = async (customerId: string, text: string, extra: object = {}) =>
@@ -47,8 +47,8 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('a new guest gets the cold-start list, the same with or without the words, and the same as any other guest', async () => {
-    const a = guest('cold-a');
-    const b = guest('cold-b');
+    const a = await guest('cold-a');
+    const b = await guest('cold-b');
     const plain = await rec.recommend({ customerId: a, k: 5 });
     expect(rec.lastDebug.coldStart).toBe(true);
     for (const r of plain) expect(r.reason).toMatch(/^popular in /);
@@ -58,12 +58,12 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('three headphone views and add-to-carts in this conversation: "recommend something" gives headphone-related items at once, not the cold-start list, and never the cart', async () => {
-    const customerId = guest('audio');
+    const customerId = await guest('audio');
     const conversationId = 'conv-audio-1';
     const coldStart = ids(await asked(customerId, 'recommend something', { session: { id: conversationId } }));
     for (const productId of HEADPHONES) {
       clock.advance(30_000);
-      rec.recordEvent({ customerId, productId, type: 'view', session: conversationId });
+      await rec.recordEvent({ customerId, productId, type: 'view', session: conversationId });
     }
     // after the views alone, within the same conversation (no restart, no retraining)
     const afterViews = await asked(customerId, 'recommend something', { session: { id: conversationId } });
@@ -73,7 +73,7 @@ describe('content-free requests follow the customer (profile + session)', () => 
 
     for (const productId of HEADPHONES) {
       clock.advance(30_000);
-      rec.recordEvent({ customerId, productId, type: 'add_to_cart', session: conversationId });
+      await rec.recordEvent({ customerId, productId, type: 'add_to_cart', session: conversationId });
     }
     for (const text of ['recommend something', 'any suggestions?']) {
       const list = await asked(customerId, text, { session: { id: conversationId } });
@@ -94,10 +94,10 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('cart items stay out of content-free suggestions after the 24 h "recently seen" window, until they are bought', async () => {
-    const customerId = guest('cart');
-    rec.recordEvent({ customerId, productId: 'P-EAR-JBL', type: 'view' });
-    rec.recordEvent({ customerId, productId: 'P-EAR-JBL', type: 'add_to_cart' });
-    rec.recordEvent({ customerId, productId: 'P-EAR-REALME', type: 'view' });
+    const customerId = await guest('cart');
+    await rec.recordEvent({ customerId, productId: 'P-EAR-JBL', type: 'view' });
+    await rec.recordEvent({ customerId, productId: 'P-EAR-JBL', type: 'add_to_cart' });
+    await rec.recordEvent({ customerId, productId: 'P-EAR-REALME', type: 'view' });
     clock.advance(3 * 86_400_000);
     const list = await rec.recommend({ customerId, contentFree: true, k: 10 });
     expect(ids(list)).not.toContain('P-EAR-JBL'); // still in the cart
@@ -110,8 +110,8 @@ describe('content-free requests follow the customer (profile + session)', () => 
     const profileOnly = await rec.recommend({ customerId, contentFree: true, k: 5 });
     expect(rec.lastDebug.sessionEvents).toBe(0);
     expect(profileOnly.some((r) => /Kitchen/.test(category(r.productId)))).toBe(true);
-    rec.recordEvent({ customerId, productId: 'P-EAR-BOAT141', type: 'view', session: 'conv-c-1' });
-    rec.recordEvent({ customerId, productId: 'P-EAR-NORD', type: 'view', session: 'conv-c-1' });
+    await rec.recordEvent({ customerId, productId: 'P-EAR-BOAT141', type: 'view', session: 'conv-c-1' });
+    await rec.recordEvent({ customerId, productId: 'P-EAR-NORD', type: 'view', session: 'conv-c-1' });
     const withSession = await rec.recommend({ customerId, contentFree: true, context: { session: { id: 'conv-c-1' } }, k: 5 });
     expect(rec.lastDebug.sessionEvents).toBe(2);
     // what goes with today's earbuds comes in near the top (a power bank bought with them, more earbuds)
@@ -129,12 +129,12 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('untagged events (a bot that does not pass the conversation id) form the session by time: the latest run without a 30-minute gap', async () => {
-    const customerId = guest('untagged');
-    rec.recordEvent({ customerId, productId: 'P-MUG-BLUE', type: 'view' });
+    const customerId = await guest('untagged');
+    await rec.recordEvent({ customerId, productId: 'P-MUG-BLUE', type: 'view' });
     clock.advance(2 * 3_600_000);
-    rec.recordEvent({ customerId, productId: 'P-HP-SONY', type: 'view' });
+    await rec.recordEvent({ customerId, productId: 'P-HP-SONY', type: 'view' });
     clock.advance(60_000);
-    rec.recordEvent({ customerId, productId: 'P-HP-BOAT450', type: 'view' });
+    await rec.recordEvent({ customerId, productId: 'P-HP-BOAT450', type: 'view' });
     await asked(customerId, 'any suggestions?');
     expect(rec.lastDebug.sessionEvents).toBe(2);
     // since (the conversation's start) decides when given
@@ -143,11 +143,11 @@ describe('content-free requests follow the customer (profile + session)', () => 
   });
 
   it('session tags are stored with the event (context.conversationId) and read back after a restart', async () => {
-    const customerId = guest('restart');
-    rec.recordEvents(HEADPHONES.map((productId) => ({ customerId, productId, type: 'view' as const, session: 'conv-restart' })));
-    const stored = t.store.events.recentForCustomer(customerId, { limit: 5 });
+    const customerId = await guest('restart');
+    await rec.recordEvents(HEADPHONES.map((productId) => ({ customerId, productId, type: 'view' as const, session: 'conv-restart' })));
+    const stored = await t.store.events.recentForCustomer(customerId, { limit: 5 });
     expect(stored.map((e) => e.context)).toEqual(HEADPHONES.map(() => ({ conversationId: 'conv-restart' })));
-    const history = new StoreEvents(t.store).history(customerId, 10);
+    const history = await new StoreEvents(t.store).history(customerId, 10);
     expect(history.map((e) => e.session)).toEqual(['conv-restart', 'conv-restart', 'conv-restart']);
     const before = ids(await rec.recommend({ customerId, contentFree: true, context: { session: { id: 'conv-restart' } }, k: 5 }));
     const { rec: fresh } = await storeRecommender(t, { clock: clock.now });
@@ -159,12 +159,12 @@ describe('content-free requests follow the customer (profile + session)', () => 
   it('bad session input is refused with a typed error', async () => {
     await expect(rec.recommend({ customerId: 'C-ANU', context: { session: { weight: 2 } } })).rejects.toBeInstanceOf(RecommenderError);
     await expect(rec.recommend({ customerId: 'C-ANU', context: { session: { since: Number.NaN } } })).rejects.toBeInstanceOf(RecommenderError);
-    expect(() => rec.recordEvent({ customerId: 'C-ANU', productId: 'P-HP-SONY', type: 'view', session: 42 as unknown as string })).toThrow(RecommenderError);
+    await expect(rec.recordEvent({ customerId: 'C-ANU', productId: 'P-HP-SONY', type: 'view', session: 42 as unknown as string })).rejects.toThrow(RecommenderError);
   });
 });
 
 describe('session next-item eval (prequential replay)', () => {
-  it('scores the next new item of a session; the session finds what is bought together, popularity and the bare profile do not', () => {
+  it('scores the next new item of a session; the session finds what is bought together, popularity and the bare profile do not', async () => {
     // ten pairs that are always browsed and bought together: (a0, b0), (a1, b1), ...
     const items: CatalogItem[] = [];
     for (let i = 0; i < 10; i++) items.push({ id: `a${i}`, title: `alpha ${i}`, category: 'A' }, { id: `b${i}`, title: `beta ${i}`, category: 'B' });
@@ -178,7 +178,7 @@ describe('session next-item eval (prequential replay)', () => {
       events.push({ customerId, productId: `a${i}`, type: 'purchase', ts: (t += 60_000) }, { customerId, productId: `b${i}`, type: 'purchase', ts: t });
       t += 86_400_000; // next customer tomorrow: sessions never touch
     }
-    const r = evaluateSessions(items, undefined, events, {}, { k: 3, warmup: 0.2 });
+    const r = await evaluateSessions(items, undefined, events, {}, { k: 3, warmup: 0.2 });
     expect(r.sessions).toBe(60);
     expect(r.queries).toBe(48); // one point per session (b after a), the first 20% train only
     expect(r.all.profile_session / r.queries).toBeGreaterThan(0.9);

@@ -50,14 +50,14 @@ export class StoreEvents implements EventSource {
   constructor(private readonly store: Pick<Store, 'events' | 'orders'>) {}
 
   /** Latest events plus order lines of the customer's non-cancelled orders, oldest first. */
-  history(customerId: string, limit: number): Interaction[] {
-    const events = this.store.events.recentForCustomer(customerId, { limit: Math.min(1000, limit) });
+  async history(customerId: string, limit: number): Promise<Interaction[]> {
+    const events = await this.store.events.recentForCustomer(customerId, { limit: Math.min(1000, limit) });
     const out: { e: Interaction; k: number; order: boolean }[] = [];
     let k = 0;
     for (const ev of events.reverse()) {
       out.push({ e: { customerId, productId: ev.productId, type: ev.type, ts: Date.parse(ev.ts), ...(typeof ev.context?.basket === 'string' ? { basket: ev.context.basket } : {}), ...sessionOf(ev.context) }, k: k++, order: false });
     }
-    for (const o of this.store.orders.listForCustomer(customerId, { limit: 100 })) {
+    for (const o of await this.store.orders.listForCustomer(customerId, { limit: 100 })) {
       if (o.status === 'cancelled') continue;
       const ts = Date.parse(o.createdAt);
       for (const l of o.lines) out.push({ e: { customerId, productId: l.productId, type: 'purchase', ts, basket: o.id }, k: k++, order: true });
@@ -70,9 +70,9 @@ export class StoreEvents implements EventSource {
   }
 
   /** Every purchase, oldest first; a purchase event mirroring an order line (same customer, product, time) counts once. */
-  *purchases(): IterableIterator<Interaction> {
+  async *purchases(): AsyncIterableIterator<Interaction> {
     const seen = new Set<string>();
-    for (const p of this.store.events.purchases()) {
+    for await (const p of this.store.events.purchases()) {
       const key = `${p.customerId}\u0000${p.productId}\u0000${p.ts}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -81,19 +81,19 @@ export class StoreEvents implements EventSource {
     }
   }
 
-  record(e: Interaction): void {
-    this.store.events.record(toNewEvent(e));
+  async record(e: Interaction): Promise<void> {
+    await this.store.events.record(toNewEvent(e));
   }
 
-  recordMany(es: readonly Interaction[]): void {
-    this.store.events.recordMany(es.map(toNewEvent));
+  async recordMany(es: readonly Interaction[]): Promise<void> {
+    await this.store.events.recordMany(es.map(toNewEvent));
   }
 }
 
 export class StoreIdentities implements IdentitySource {
   constructor(private readonly store: Pick<Store, 'customers'>) {}
 
-  customerFor(channel: string, externalId: string): string | undefined {
-    return this.store.customers.findByIdentity(channel, externalId)?.id;
+  async customerFor(channel: string, externalId: string): Promise<string | undefined> {
+    return (await this.store.customers.findByIdentity(channel, externalId))?.id;
   }
 }

@@ -45,18 +45,18 @@ export interface CatalogSource {
 /** Where behaviour comes from and where new events are written. */
 export interface EventSource {
   /** The customer's latest interactions (purchases from orders included), OLDEST first. */
-  history(customerId: string, limit: number): Interaction[];
-  /** Every purchase, oldest first, for training the collaborative part. */
-  purchases(): Iterable<Interaction>;
+  history(customerId: string, limit: number): Interaction[] | Promise<Interaction[]>;
+  /** Every purchase, oldest first, for training the collaborative part (the store's is asynchronous). */
+  purchases(): Iterable<Interaction> | AsyncIterable<Interaction>;
   /** Persists one event (impression, click, add_to_cart, purchase, view). */
-  record(e: Interaction): void;
+  record(e: Interaction): void | Promise<void>;
   /** Persists several events together (optional: one transaction instead of one per event). */
-  recordMany?(es: readonly Interaction[]): void;
+  recordMany?(es: readonly Interaction[]): void | Promise<void>;
 }
 
 /** Resolves a channel identity (web visitor id, Messenger PSID) to the one customer behind it. */
 export interface IdentitySource {
-  customerFor(channel: string, externalId: string): string | undefined;
+  customerFor(channel: string, externalId: string): string | undefined | Promise<string | undefined>;
 }
 
 /** Filters from NLU entities ("under 500", "in headphones"). */

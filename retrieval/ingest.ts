@@ -78,9 +78,12 @@ export async function readConversations(path: string): Promise<ConversationInput
 export async function readStoreTranscripts(dbPath: string): Promise<ConversationInput[]> {
   const { openDatabase } = await import('../store/db.js');
   const { ConversationRepo } = await import('../store/conversations.js');
+  const { SqliteSql } = await import('../store/sql/sqlite.js');
   const db = openDatabase(dbPath, { readonly: true });
   try {
-    return [...new ConversationRepo(db).historical()].map(fromStoreTranscript);
+    const out: ConversationInput[] = [];
+    for await (const t of new ConversationRepo(new SqliteSql(db)).historical()) out.push(fromStoreTranscript(t));
+    return out;
   } finally {
     db.close();
   }

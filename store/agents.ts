@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import { isForeignKeyViolation, isUniqueViolation } from './sql/dialect.js';
+import type { Sql } from './sql/executor.js';
 import { newId } from './ids.js';
 import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES } from './text.js';
 import { STAFF_ROLES, type Agent, type AgentSession, type StaffRole } from './types.js';
@@ -153,68 +154,23 @@ interface LoginFailureRow {
 /** Default agent session lifetime: 12 hours. */
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
+const COLS = 'id, name, email, password_hash, skills, role, created_at, must_change_password, active, max_chats';
+const BY_ID = `SELECT ${COLS} FROM agents WHERE id = ?`;
+// E-mails are compared without case (the column is NOCASE on SQLite; lower() says it on both engines).
+const BY_EMAIL = `SELECT ${COLS} FROM agents WHERE lower(email) = lower(?)`;
+const FAILURES = 'SELECT email, failures, locked_until, updated_at FROM login_failures WHERE lower(email) = lower(?)';
+const REVOKE_ALL = 'DELETE FROM agent_sessions WHERE agent_id = ?';
+
 export class AgentRepo {
-  private readonly byId;
-  private readonly byEmail;
-  private readonly insertStmt;
-  private readonly setHash;
-  private readonly setSkillsStmt;
-  private readonly setRoleStmt;
-  private readonly setMustChange;
-  private readonly setActiveStmt;
-  private readonly setMaxChatsStmt;
-  private readonly setNameStmt;
-  private readonly revokeAllStmt;
-  private readonly revokeOthersStmt;
-  private readonly insertSession;
-  private readonly sessionAgent;
-  private readonly deleteSession;
-  private readonly deleteExpired;
-  private readonly listStmt;
-  private readonly failureGet;
-  private readonly failureUpsert;
-  private readonly failureDelete;
-  private readonly failurePurge;
   /** Hash used for unknown e-mails so a miss costs as much time as a wrong password. */
   private dummyHash: Promise<string> | null = null;
 
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    const cols = 'id, name, email, password_hash, skills, role, created_at, must_change_password, active, max_chats';
-    this.byId = db.prepare<[string], AgentRow>(`SELECT ${cols} FROM agents WHERE id = ?`);
-    this.byEmail = db.prepare<[string], AgentRow>(`SELECT ${cols} FROM agents WHERE email = ?`);
-    this.listStmt = db.prepare<[], AgentRow>(`SELECT ${cols} FROM agents ORDER BY name, id`);
-    this.insertStmt = db.prepare<[AgentRow]>(`INSERT INTO agents (${cols}) VALUES (@id, @name, @email, @password_hash, @skills, @role, @created_at, @must_change_password, @active, @max_chats)`);
-    this.setRoleStmt = db.prepare<[string, string]>('UPDATE agents SET role = ? WHERE id = ?');
-    this.setMustChange = db.prepare<[number, string]>('UPDATE agents SET must_change_password = ? WHERE id = ?');
-    this.setActiveStmt = db.prepare<[number, string]>('UPDATE agents SET active = ? WHERE id = ?');
-    this.setMaxChatsStmt = db.prepare<[number | null, string]>('UPDATE agents SET max_chats = ? WHERE id = ?');
-    this.setNameStmt = db.prepare<[string, string]>('UPDATE agents SET name = ? WHERE id = ?');
-    this.revokeAllStmt = db.prepare<[string]>('DELETE FROM agent_sessions WHERE agent_id = ?');
-    this.revokeOthersStmt = db.prepare<[string, string]>('DELETE FROM agent_sessions WHERE agent_id = ? AND token_hash <> ?');
-    this.setHash = db.prepare<[string, string]>('UPDATE agents SET password_hash = ? WHERE id = ?');
-    this.setSkillsStmt = db.prepare<[string, string]>('UPDATE agents SET skills = ? WHERE id = ?');
-    this.insertSession = db.prepare<[string, string, string, string]>(
-      'INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
-    );
-    this.sessionAgent = db.prepare<[string, string], AgentRow>(
-      `SELECT a.id, a.name, a.email, a.password_hash, a.skills, a.role, a.created_at, a.must_change_password, a.active, a.max_chats
-       FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ? AND s.expires_at > ? AND a.active = 1`,
-    );
-    this.deleteSession = db.prepare<[string]>('DELETE FROM agent_sessions WHERE token_hash = ?');
-    this.deleteExpired = db.prepare<[string]>('DELETE FROM agent_sessions WHERE expires_at <= ?');
-    this.failureGet = db.prepare<[string], LoginFailureRow>('SELECT failures, locked_until, updated_at FROM login_failures WHERE email = ?');
-    this.failureUpsert = db.prepare<[string, number, string | null, string]>(
-      `INSERT INTO login_failures (email, failures, locked_until, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (email) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, updated_at = excluded.updated_at`,
-    );
-    this.failureDelete = db.prepare<[string]>('DELETE FROM login_failures WHERE email = ?');
-    this.failurePurge = db.prepare<[string, string]>('DELETE FROM login_failures WHERE updated_at <= ? AND (locked_until IS NULL OR locked_until <= ?)');
-  }
+  ) {}
 
-  async create(a: NewAgent): Promise<StaffAccount> {
+  async create(a: NewAgent, sql: Sql = this.sql): Promise<StaffAccount> {
     const name = checkText('agent name', a.name, MAX_SHORT_BYTES);
     const email = checkText('agent email', a.email, MAX_SHORT_BYTES).trim();
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new StoreError('invalid_input', `"${email}" is not an e-mail address`);
@@ -232,29 +188,26 @@ export class AgentRepo {
       max_chats: checkMaxChats(a.maxChats ?? null),
     };
     try {
-      this.insertStmt.run(row);
+      await sql.run(`INSERT INTO agents (${COLS}) VALUES (@id, @name, @email, @password_hash, @skills, @role, @created_at, @must_change_password, @active, @max_chats)`, { ...row });
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new StoreError('conflict', `an agent with id ${row.id} or e-mail ${email} already exists`);
-      }
+      if (isUniqueViolation(e)) throw new StoreError('conflict', `an agent with id ${row.id} or e-mail ${email} already exists`);
       throw e;
     }
     return toAgent(row);
   }
 
-  get(id: string): StaffAccount | undefined {
-    const r = this.byId.get(id);
+  async get(id: string, sql: Sql = this.sql): Promise<StaffAccount | undefined> {
+    const r = await sql.get<AgentRow>(BY_ID, [id]);
     return r ? toAgent(r) : undefined;
   }
 
-  getByEmail(email: string): StaffAccount | undefined {
-    const r = this.byEmail.get(email.trim());
+  async getByEmail(email: string, sql: Sql = this.sql): Promise<StaffAccount | undefined> {
+    const r = await sql.get<AgentRow>(BY_EMAIL, [email.trim()]);
     return r ? toAgent(r) : undefined;
   }
 
-  list(): StaffAccount[] {
-    return this.listStmt.all().map(toAgent);
+  async list(sql: Sql = this.sql): Promise<StaffAccount[]> {
+    return (await sql.all<AgentRow>(`SELECT ${COLS} FROM agents ORDER BY name, id`)).map(toAgent);
   }
 
   /**
@@ -262,8 +215,8 @@ export class AgentRepo {
    * scrypt run, so response time does not reveal which e-mails exist. A deactivated account is
    * refused like a wrong password.
    */
-  async verifyPassword(email: string, password: string): Promise<StaffAccount | null> {
-    const r = typeof email === 'string' ? this.byEmail.get(email.trim()) : undefined;
+  async verifyPassword(email: string, password: string, sql: Sql = this.sql): Promise<StaffAccount | null> {
+    const r = typeof email === 'string' ? await sql.get<AgentRow>(BY_EMAIL, [email.trim()]) : undefined;
     if (!r) {
       this.dummyHash ??= hashPassword('not-a-real-password');
       await verifyPasswordHash(String(password), await this.dummyHash);
@@ -272,24 +225,23 @@ export class AgentRepo {
     return (await verifyPasswordHash(String(password), r.password_hash)) && r.active === 1 ? toAgent(r) : null;
   }
 
-  async setPassword(id: string, password: string): Promise<void> {
+  async setPassword(id: string, password: string, sql: Sql = this.sql): Promise<void> {
     const hash = await hashPassword(password);
-    if (this.setHash.run(hash, id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+    if ((await sql.run('UPDATE agents SET password_hash = ? WHERE id = ?', [hash, id])).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
   }
 
   /**
    * An administrator's reset: a new generated password (returned, shown once) that must be changed
    * at the next sign-in, and every session of the account ends.
    */
-  async resetPassword(id: string): Promise<string> {
-    if (!this.byId.get(id)) throw new StoreError('not_found', `agent ${id} not found`);
+  async resetPassword(id: string, sql: Sql = this.sql): Promise<string> {
+    if (!(await sql.get(BY_ID, [id]))) throw new StoreError('not_found', `agent ${id} not found`);
     const password = generatePassword();
     const hash = await hashPassword(password);
-    this.db.transaction(() => {
-      this.setHash.run(hash, id);
-      this.setMustChange.run(1, id);
-      this.revokeAllStmt.run(id);
-    })();
+    await sql.transaction(async (tx) => {
+      await tx.run('UPDATE agents SET password_hash = ?, must_change_password = 1 WHERE id = ?', [hash, id]);
+      await tx.run(REVOKE_ALL, [id]);
+    });
     return password;
   }
 
@@ -298,64 +250,63 @@ export class AgentRepo {
    * MIN_PASSWORD_LENGTH characters and different. Clears must-change; the account's other sessions
    * end (`keepToken`'s stays). 'invalid_input' with a message for the person when refused.
    */
-  async changePassword(id: string, current: string, next: string, keepToken?: string): Promise<StaffAccount> {
-    const r = this.byId.get(id);
+  async changePassword(id: string, current: string, next: string, keepToken?: string, sql: Sql = this.sql): Promise<StaffAccount> {
+    const r = await sql.get<AgentRow>(BY_ID, [id]);
     if (!r) throw new StoreError('not_found', `agent ${id} not found`);
     if (!(await verifyPasswordHash(String(current), r.password_hash))) throw new StoreError('invalid_input', 'the current password is wrong');
     if (typeof next !== 'string' || Array.from(next).length < MIN_PASSWORD_LENGTH) throw new StoreError('invalid_input', `the new password needs at least ${MIN_PASSWORD_LENGTH} characters`);
     if (next === current) throw new StoreError('invalid_input', 'the new password must differ from the current one');
     const hash = await hashPassword(next);
-    this.db.transaction(() => {
-      this.setHash.run(hash, id);
-      this.setMustChange.run(0, id);
-      if (keepToken) this.revokeOthersStmt.run(id, hashToken(keepToken));
-      else this.revokeAllStmt.run(id);
-    })();
-    return this.get(id)!;
+    return sql.transaction(async (tx) => {
+      await tx.run('UPDATE agents SET password_hash = ?, must_change_password = 0 WHERE id = ?', [hash, id]);
+      if (keepToken) await tx.run('DELETE FROM agent_sessions WHERE agent_id = ? AND token_hash <> ?', [id, hashToken(keepToken)]);
+      else await tx.run(REVOKE_ALL, [id]);
+      return (await this.get(id, tx))!;
+    });
   }
 
   /** A deactivated account cannot sign in and its sessions end; reactivating lets it sign in again. */
-  setActive(id: string, active: boolean): void {
-    this.db.transaction(() => {
-      if (this.setActiveStmt.run(active ? 1 : 0, id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
-      if (!active) this.revokeAllStmt.run(id);
-    })();
+  async setActive(id: string, active: boolean, sql: Sql = this.sql): Promise<void> {
+    await sql.transaction(async (tx) => {
+      if ((await tx.run('UPDATE agents SET active = ? WHERE id = ?', [active ? 1 : 0, id])).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+      if (!active) await tx.run(REVOKE_ALL, [id]);
+    });
   }
 
   /** The account's own cap of open chats; null: the configured default. */
-  setMaxChats(id: string, maxChats: number | null): void {
-    if (this.setMaxChatsStmt.run(checkMaxChats(maxChats), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+  async setMaxChats(id: string, maxChats: number | null, sql: Sql = this.sql): Promise<void> {
+    if ((await sql.run('UPDATE agents SET max_chats = ? WHERE id = ?', [checkMaxChats(maxChats), id])).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
   }
 
-  setName(id: string, name: string): void {
+  async setName(id: string, name: string, sql: Sql = this.sql): Promise<void> {
     if (typeof name !== 'string' || !name.trim()) throw new StoreError('invalid_input', 'a name is needed');
-    if (this.setNameStmt.run(checkText('agent name', name.trim(), MAX_SHORT_BYTES), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+    if ((await sql.run('UPDATE agents SET name = ? WHERE id = ?', [checkText('agent name', name.trim(), MAX_SHORT_BYTES), id])).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
   }
 
   /** Ends every session of the account; returns how many. */
-  revokeAllSessions(agentId: string): number {
-    return this.revokeAllStmt.run(agentId).changes;
+  async revokeAllSessions(agentId: string, sql: Sql = this.sql): Promise<number> {
+    return (await sql.run(REVOKE_ALL, [agentId])).changes;
   }
 
-  setSkills(id: string, skills: readonly string[]): void {
+  async setSkills(id: string, skills: readonly string[], sql: Sql = this.sql): Promise<void> {
     const list = skills.map((s) => checkText('skill', s, MAX_ID_BYTES));
-    if (this.setSkillsStmt.run(JSON.stringify(list), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+    if ((await sql.run('UPDATE agents SET skills = ? WHERE id = ?', [JSON.stringify(list), id])).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
   }
 
-  setRole(id: string, role: StaffRole): void {
-    if (this.setRoleStmt.run(checkRole(role), id).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
+  async setRole(id: string, role: StaffRole, sql: Sql = this.sql): Promise<void> {
+    if ((await sql.run('UPDATE agents SET role = ? WHERE id = ?', [checkRole(role), id])).changes === 0) throw new StoreError('not_found', `agent ${id} not found`);
   }
 
   /** A new random session token for the agent (only its hash is stored). */
-  createSession(agentId: string, ttlMs: number = DEFAULT_SESSION_TTL_MS): AgentSession {
+  async createSession(agentId: string, ttlMs: number = DEFAULT_SESSION_TTL_MS, sql: Sql = this.sql): Promise<AgentSession> {
     if (!(ttlMs > 0)) throw new StoreError('invalid_input', 'session ttl must be positive');
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
     const expiresAt = new Date(now + ttlMs).toISOString();
     try {
-      this.insertSession.run(hashToken(token), agentId, new Date(now).toISOString(), expiresAt);
+      await sql.run('INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [hashToken(token), agentId, new Date(now).toISOString(), expiresAt]);
     } catch (e) {
-      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not_found', `agent ${agentId} not found`);
+      if (isForeignKeyViolation(e)) throw new StoreError('not_found', `agent ${agentId} not found`);
       throw e;
     }
     return { token, agentId, expiresAt };
@@ -365,8 +316,8 @@ export class AgentRepo {
    * The agent owning a live session token, or null (unknown, revoked or expired, a deactivated
    * account, or one that must change its password first: such a session may do nothing else).
    */
-  verifySession(token: string): StaffAccount | null {
-    const a = this.sessionAccount(token);
+  async verifySession(token: string, sql: Sql = this.sql): Promise<StaffAccount | null> {
+    const a = await this.sessionAccount(token, sql);
     return a && !a.mustChangePassword ? a : null;
   }
 
@@ -374,14 +325,18 @@ export class AgentRepo {
    * Like verifySession, but also returns an account that must change its password (for the
    * password-change and sign-out routes only).
    */
-  sessionAccount(token: string): StaffAccount | null {
+  async sessionAccount(token: string, sql: Sql = this.sql): Promise<StaffAccount | null> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 512) return null;
-    const r = this.sessionAgent.get(hashToken(token), new Date(this.now()).toISOString());
+    const r = await sql.get<AgentRow>(
+      `SELECT a.id, a.name, a.email, a.password_hash, a.skills, a.role, a.created_at, a.must_change_password, a.active, a.max_chats
+       FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ? AND s.expires_at > ? AND a.active = 1`,
+      [hashToken(token), new Date(this.now()).toISOString()],
+    );
     return r ? toAgent(r) : null;
   }
 
-  revokeSession(token: string): boolean {
-    return this.deleteSession.run(hashToken(token)).changes === 1;
+  async revokeSession(token: string, sql: Sql = this.sql): Promise<boolean> {
+    return (await sql.run('DELETE FROM agent_sessions WHERE token_hash = ?', [hashToken(token)])).changes === 1;
   }
 
   /**
@@ -391,11 +346,11 @@ export class AgentRepo {
    * success. Works the same for e-mails that have no account, so the answer reveals nothing. The
    * count lives in the database: a restart does not lift a lock.
    */
-  chargeLoginAttempt(email: string, policy: LockoutPolicy = DEFAULT_LOCKOUT): LoginCharge {
+  async chargeLoginAttempt(email: string, policy: LockoutPolicy = DEFAULT_LOCKOUT, sql: Sql = this.sql): Promise<LoginCharge> {
     const key = checkText('e-mail', email, MAX_SHORT_BYTES).trim();
-    return this.db.transaction((): LoginCharge => {
+    return sql.transaction(async (tx): Promise<LoginCharge> => {
       const now = this.now();
-      const row = this.failureGet.get(key);
+      const row = await tx.get<LoginFailureRow & { email: string }>(FAILURES, [key]);
       let failures = row?.failures ?? 0;
       if (row) {
         const lockedUntil = row.locked_until ? Date.parse(row.locked_until) : 0;
@@ -404,31 +359,34 @@ export class AgentRepo {
       }
       failures++;
       const lockMs = failures >= policy.threshold ? Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(30, failures - policy.threshold)) : 0;
-      this.failureUpsert.run(key, failures, lockMs > 0 ? new Date(now + lockMs).toISOString() : null, new Date(now).toISOString());
+      const values = { email: row?.email ?? key, failures, lockedUntil: lockMs > 0 ? new Date(now + lockMs).toISOString() : null, at: new Date(now).toISOString() };
+      // The row as stored, whatever the case the e-mail was typed in this time (one count per account).
+      if (row) await tx.run('UPDATE login_failures SET failures = @failures, locked_until = @lockedUntil, updated_at = @at WHERE email = @email', values);
+      else await tx.run('INSERT INTO login_failures (email, failures, locked_until, updated_at) VALUES (@email, @failures, @lockedUntil, @at)', values);
       return { allowed: true, failures };
-    }).immediate();
+    });
   }
 
   /** Milliseconds until the e-mail's lock lifts (0 when it is not locked). */
-  loginLockedFor(email: string): number {
-    const row = typeof email === 'string' ? this.failureGet.get(email.trim()) : undefined;
+  async loginLockedFor(email: string, sql: Sql = this.sql): Promise<number> {
+    const row = typeof email === 'string' ? await sql.get<LoginFailureRow>(FAILURES, [email.trim()]) : undefined;
     const until = row?.locked_until ? Date.parse(row.locked_until) : 0;
     return Math.max(0, until - this.now());
   }
 
   /** A successful login: the e-mail's failure count and lock are gone. */
-  clearLoginFailures(email: string): void {
-    this.failureDelete.run(email.trim());
+  async clearLoginFailures(email: string, sql: Sql = this.sql): Promise<void> {
+    await sql.run('DELETE FROM login_failures WHERE lower(email) = lower(?)', [email.trim()]);
   }
 
   /** Forgets failure counts older than the policy's forget window whose lock has lifted; returns how many. */
-  purgeLoginFailures(policy: LockoutPolicy = DEFAULT_LOCKOUT): number {
+  async purgeLoginFailures(policy: LockoutPolicy = DEFAULT_LOCKOUT, sql: Sql = this.sql): Promise<number> {
     const now = this.now();
-    return this.failurePurge.run(new Date(now - policy.forgetMs).toISOString(), new Date(now).toISOString()).changes;
+    return (await sql.run('DELETE FROM login_failures WHERE updated_at <= ? AND (locked_until IS NULL OR locked_until <= ?)', [new Date(now - policy.forgetMs).toISOString(), new Date(now).toISOString()])).changes;
   }
 
   /** Deletes expired sessions; returns how many. */
-  purgeExpiredSessions(): number {
-    return this.deleteExpired.run(new Date(this.now()).toISOString()).changes;
+  async purgeExpiredSessions(sql: Sql = this.sql): Promise<number> {
+    return (await sql.run('DELETE FROM agent_sessions WHERE expires_at <= ?', [new Date(this.now()).toISOString()])).changes;
   }
 }

@@ -69,7 +69,7 @@ describe('CatalogAdmin products', () => {
     expect(ctx.store.products.getMany(['P1', 'P2']).map((p) => p.id)).toEqual(['P2']);
     expect(ctx.store.products.search('wireless headphones').map((p) => p.id)).not.toContain('P1');
     expect(ctx.store.products.count()).toBe(before - 1);
-    expect(ctx.store.orders.get('O1')!.lines.map((l) => l.productId)).toContain('P1');
+    expect((await ctx.store.orders.get('O1'))!.lines.map((l) => l.productId)).toContain('P1');
     const changed = await admin.changedProductsSince(del.catalogSeq! - 1);
     expect(changed).toEqual([expect.objectContaining({ id: 'P1', deleted: true, seq: del.catalogSeq })]);
 
@@ -105,8 +105,8 @@ describe('CatalogAdmin customers and orders', () => {
     expect(r.results.map((x) => x.status)).toEqual(['inserted', 'error', 'error']);
     expect(r.results[1]!.error).toMatchObject({ code: 'conflict', field: 'identities[0]' });
     expect(r.results[2]!.error).toMatchObject({ field: 'email' });
-    expect(ctx.store.customers.get('C8')).toBeUndefined(); // its savepoint rolled back with the identity
-    expect(ctx.store.customers.findByIdentity('web', 'web-asha')?.id).toBe('C9');
+    expect(await ctx.store.customers.get('C8')).toBeUndefined(); // its savepoint rolled back with the identity
+    expect((await ctx.store.customers.findByIdentity('web', 'web-asha'))?.id).toBe('C9');
     expect((await admin.upsertCustomers(batch.slice(0, 1))).results[0]!.status).toBe('unchanged');
     expect((await admin.upsertCustomers([{ id: 'C9', country: 'India' }])).results[0]!.status).toBe('updated');
   });
@@ -116,11 +116,11 @@ describe('CatalogAdmin customers and orders', () => {
     expect(r.results.map((x) => x.status)).toEqual(['inserted', 'error', 'error']);
     expect(r.results[1]!.error).toMatchObject({ code: 'not_found', field: 'customerId' });
     expect(r.results[2]!.error).toMatchObject({ code: 'not_found', field: 'lines[0].productId' });
-    expect(ctx.store.orders.get('O9')).toMatchObject({ customerId: 'C9', total: 598, status: 'processing' });
+    expect(await ctx.store.orders.get('O9')).toMatchObject({ customerId: 'C9', total: 598, status: 'processing' });
     expect((await admin.upsertOrders([order('O9')])).results[0]!.status).toBe('unchanged');
     const shipped = await admin.upsertOrders([order('O9', { status: 'shipped', tracking: 'TRK9', lines: [{ productId: 'P3', qty: 1, unitPrice: 399 }] })]);
     expect(shipped.results[0]!.status).toBe('updated');
-    expect(ctx.store.orders.get('O9')).toMatchObject({ status: 'shipped', tracking: 'TRK9', total: 399 });
+    expect(await ctx.store.orders.get('O9')).toMatchObject({ status: 'shipped', tracking: 'TRK9', total: 399 });
   });
 
   it('deletes orders and customers (with what they own)', async () => {
@@ -129,8 +129,8 @@ describe('CatalogAdmin customers and orders', () => {
     await admin.upsertOrders([order('O6')]);
     expect(countRows(ctx.db, 'order_lines')).toBe(lines + 1);
     expect((await admin.deleteCustomers(['C9'])).results[0]!.status).toBe('deleted');
-    expect(ctx.store.orders.get('O6')).toBeUndefined();
-    expect(ctx.store.customers.findByIdentity('web', 'web-asha')).toBeUndefined();
+    expect(await ctx.store.orders.get('O6')).toBeUndefined();
+    expect(await ctx.store.customers.findByIdentity('web', 'web-asha')).toBeUndefined();
   });
 });
 

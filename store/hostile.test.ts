@@ -36,13 +36,13 @@ describe('hostile and multilingual text', () => {
     mkdirSync(fixtures);
     writeFixtures(fixtures, baseFixtures());
     await seed(ctx.db, fixtures, { silent: true, agentPassword: 'x' });
-    const conv = store.conversations.create({ customerId: 'C1', channel: 'web' });
+    const conv = await store.conversations.create({ customerId: 'C1', channel: 'web' });
     for (const s of HOSTILE) {
-      const c = store.customers.create({ name: s, email: null });
-      expect(store.customers.get(c.id)!.name).toBe(s);
-      const m = store.conversations.appendMessage(conv.id, { role: 'customer', text: s, payload: { echo: s } });
+      const c = await store.customers.create({ name: s, email: null });
+      expect((await store.customers.get(c.id))!.name).toBe(s);
+      const m = await store.conversations.appendMessage(conv.id, { role: 'customer', text: s, payload: { echo: s } });
       expect(m.text).toBe(s);
-      const back = store.conversations.transcript(conv.id, { afterId: m.id - 1, limit: 1 })[0]!;
+      const back = (await store.conversations.transcript(conv.id, { afterId: m.id - 1, limit: 1 }))[0]!;
       expect(back.text).toBe(s);
       expect(back.payload).toEqual({ echo: s });
       const r = await store.reviews.create({ productId: 'P1', rating: 3, title: s, text: s });
@@ -50,9 +50,9 @@ describe('hostile and multilingual text', () => {
       store.state.put(`k:${s}`, { s });
       expect(store.state.get(`k:${s}`)!.value).toEqual({ s });
       expect(() => store.products.search(s, { category: s })).not.toThrow();
-      store.customers.linkIdentity('C2', 'web', s.trim() === '' ? `blank${s.length}` : s);
+      await store.customers.linkIdentity('C2', 'web', s.trim() === '' ? `blank${s.length}` : s);
     }
-    expect(store.customers.findByIdentity('web', "'; DROP TABLE products; --")?.id).toBe('C2');
+    expect((await store.customers.findByIdentity('web', "'; DROP TABLE products; --"))?.id).toBe('C2');
     expect(snapshotCounts(ctx.db).products).toBe(3);
     expect(ctx.db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
@@ -81,10 +81,10 @@ describe('hostile and multilingual text', () => {
     const lone = 'broken \uD83D emoji and \uDE00 low half';
     expect(wellFormed(lone)).toBe('broken \uFFFD emoji and \uFFFD low half');
     expect(wellFormed('paired 😀 ok')).toBe('paired 😀 ok');
-    const conv = store.conversations.create({ customerId: null, channel: 'web' });
-    const m = store.conversations.appendMessage(conv.id, { role: 'customer', text: lone });
+    const conv = await store.conversations.create({ customerId: null, channel: 'web' });
+    const m = await store.conversations.appendMessage(conv.id, { role: 'customer', text: lone });
     expect(m.text).toBe(wellFormed(lone));
-    expect(store.conversations.transcript(conv.id)[0]!.text).toBe('broken \uFFFD emoji and \uFFFD low half');
+    expect((await store.conversations.transcript(conv.id))[0]!.text).toBe('broken \uFFFD emoji and \uFFFD low half');
 
     // through the seed: JSON can carry "\ud83d" escapes
     const fixtures = join(ctx.dir, 'fixtures');
@@ -100,21 +100,21 @@ describe('hostile and multilingual text', () => {
     const r = await seed(ctx.db, fixtures, { silent: true, agentPassword: 'x' });
     expect(r.rejected).toEqual([]);
     expect(store.products.get('PS')!.title).toBe('Mug \uFFFD');
-    expect(store.customers.get('CS')!.name).toBe('\uFFFDName');
+    expect((await store.customers.get('CS'))!.name).toBe('\uFFFDName');
     expect((await store.reviews.get('RS'))!.text).toBe('tail \uFFFD');
-    expect(store.conversations.transcript('TS')[0]!.text).toBe('x\uFFFD');
+    expect((await store.conversations.transcript('TS'))[0]!.text).toBe('x\uFFFD');
     // and a second seed sees no difference
     const again = await seed(ctx.db, fixtures, { silent: true, agentPassword: 'x' });
     expect(again.tables.products.updated + again.tables.customers.updated + again.tables.reviews.updated + again.tables.messages.updated).toBe(0);
   });
 
-  it('keeps NUL characters and very long single-line text within the limit', () => {
-    const conv = store.conversations.create({ customerId: null, channel: 'web' });
+  it('keeps NUL characters and very long single-line text within the limit', async () => {
+    const conv = await store.conversations.create({ customerId: null, channel: 'web' });
     const withNul = 'before\u0000after';
-    expect(store.conversations.appendMessage(conv.id, { role: 'customer', text: withNul }).text).toBe(withNul);
-    expect(store.conversations.transcript(conv.id)[0]!.text).toBe(withNul);
+    expect((await store.conversations.appendMessage(conv.id, { role: 'customer', text: withNul })).text).toBe(withNul);
+    expect((await store.conversations.transcript(conv.id))[0]!.text).toBe(withNul);
     const emoji = '😀'.repeat(16384); // 4 bytes each = exactly 64 KiB
-    expect(store.conversations.appendMessage(conv.id, { role: 'customer', text: emoji }).text).toBe(emoji);
-    expect(() => store.conversations.appendMessage(conv.id, { role: 'customer', text: emoji + 'x' })).toThrow(/65537 bytes; the limit is 65536/);
+    expect((await store.conversations.appendMessage(conv.id, { role: 'customer', text: emoji })).text).toBe(emoji);
+    await expect(store.conversations.appendMessage(conv.id, { role: 'customer', text: emoji + 'x' })).rejects.toThrow(/65537 bytes; the limit is 65536/);
   });
 });

@@ -1,21 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from './index.js';
+import { beforeEach, expect, it } from 'vitest';
 import { LearnedAnswerRepo } from './learned-answers.js';
 import type { Sql } from './sql/executor.js';
 import { describeEngines } from '../testing/engines.js';
-import { clock, rejectionOf, seededStore } from '../testing/store-helpers.js';
+import { clock, rejectionOf } from '../testing/store-helpers.js';
 import { addAgent, addConversation, addCustomer } from '../testing/store-rows.js';
 
-let ctx: Awaited<ReturnType<typeof seededStore>>;
-let store: Store;
 let time: ReturnType<typeof clock>;
 
-beforeEach(async () => {
+beforeEach(() => {
   time = clock();
-  ctx = await seededStore(undefined, time.now);
-  store = ctx.store;
 });
-afterEach(() => ctx.cleanup());
 
 describeEngines('LearnedAnswerRepo', (engine) => {
   let sql: Sql;
@@ -59,34 +53,5 @@ describeEngines('LearnedAnswerRepo', (engine) => {
     expect((await rejectionOf(learned.approve(999, 'A1', 1))).code).toBe('not_found');
     expect((await rejectionOf(learned.reject(999, 'A1'))).code).toBe('not_found');
     expect((await learned.propose({ question: "'; DROP TABLE learned_answers; --", answer: '<script>x</script>' })).question).toBe("'; DROP TABLE learned_answers; --");
-  });
-});
-
-describe('PendingTurnRepo', () => {
-  it('lists owed turns in message order until each is done', () => {
-    const conversationId = store.conversations.create({ customerId: 'C1', channel: 'web' }).id;
-    const ids = ['a', 'b'].map((text) =>
-      store.pendingTurns.atomically(() => {
-        const m = store.conversations.appendMessage(conversationId, { role: 'customer', text });
-        store.pendingTurns.add({ messageId: m.id, conversationId, channel: 'web', externalId: 'w1' });
-        return m.id;
-      }),
-    );
-    expect(store.pendingTurns.list().map((p) => p.messageId)).toEqual(ids);
-    store.pendingTurns.done(ids[0]!);
-    expect(store.pendingTurns.list().map((p) => p.messageId)).toEqual([ids[1]]);
-  });
-
-  it('stores the message and its pending row together or not at all', () => {
-    const conversationId = store.conversations.create({ customerId: 'C1', channel: 'web' }).id;
-    expect(() =>
-      store.pendingTurns.atomically(() => {
-        const m = store.conversations.appendMessage(conversationId, { role: 'customer', text: 'lost?' });
-        store.pendingTurns.add({ messageId: m.id, conversationId, channel: 'web', externalId: 'w1' });
-        throw new Error('crash between the two');
-      }),
-    ).toThrow(/crash/);
-    expect(store.conversations.transcript(conversationId)).toHaveLength(0);
-    expect(store.pendingTurns.list()).toHaveLength(0);
   });
 });

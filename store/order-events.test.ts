@@ -106,7 +106,7 @@ describe('OrderEventRepo on a SQLite file', () => {
     for (const [eventId, type] of [['evt-late', 'shipped'], ['evt-refund', 'refund_issued'], ['evt-ret', 'returned'], ['evt-cancel', 'cancelled']] as const) {
       await repo.record({ eventId, orderId: 'O1', type });
     }
-    expect(ctx.store.orders.get('O1')).toMatchObject({ status: 'returned', tracking: 'TRK123' });
+    expect(await ctx.store.orders.get('O1')).toMatchObject({ status: 'returned', tracking: 'TRK123' });
     expect((await repo.listForOrder('O1')).map((e) => e.eventId)).toEqual(['evt-cancel', 'evt-ret', 'evt-refund', 'evt-late']);
   });
 

@@ -1,10 +1,11 @@
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
 import { newId } from './ids.js';
+import { inList, violation } from './sql/dialect.js';
+import type { Sql } from './sql/executor.js';
 import { checkText, isoTime, MAX_ID_BYTES, MAX_SHORT_BYTES } from './text.js';
 import { ORDER_STATUSES, type Address, type Order, type OrderLine, type OrderStatus } from './types.js';
 
-/** An `orders` row as SQLite holds it. */
+/** An `orders` row as the store holds it. */
 export interface OrderRow {
   id: string;
   customer_id: string;
@@ -93,64 +94,31 @@ function checkAddress(a: Address): Address {
   return { line1: field('line1', MAX_SHORT_BYTES), city: field('city', MAX_SHORT_BYTES), postcode: field('postcode', MAX_ID_BYTES), country: field('country', MAX_ID_BYTES) };
 }
 
-export class OrderRepo {
-  private readonly byId;
-  private readonly forCustomer;
-  private readonly forCustomerStatus;
-  private readonly linesOf;
-  private readonly linesOfMany;
-  private readonly insertOrder;
-  private readonly insertLine;
-  private readonly setStatus;
-  private readonly setAddress;
-  private readonly setReturn;
+const LINES = `SELECT l.order_id, l.line_no, l.product_id, p.title AS product_title, l.qty, l.unit_price
+  FROM order_lines l LEFT JOIN products p ON p.id = l.product_id`;
 
+export class OrderRepo {
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.byId = db.prepare<[string], OrderRow>(`${SELECT} WHERE id = ?`);
-    this.forCustomer = db.prepare<[string, number], OrderRow>(`${SELECT} WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`);
-    this.forCustomerStatus = db.prepare<[string, string, number], OrderRow>(
-      `${SELECT} WHERE customer_id = ? AND status = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
-    );
-    const lines = `SELECT l.order_id, l.line_no, l.product_id, p.title AS product_title, l.qty, l.unit_price
-      FROM order_lines l LEFT JOIN products p ON p.id = l.product_id`;
-    this.linesOf = db.prepare<[string], LineRow>(`${lines} WHERE l.order_id = ? ORDER BY l.line_no`);
-    this.linesOfMany = db.prepare<[string], LineRow>(`${lines} WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_no`);
-    this.insertOrder = db.prepare<[OrderRow]>(`INSERT INTO orders (id, customer_id, status, created_at, updated_at, tracking, carrier,
-      ship_line1, ship_city, ship_postcode, ship_country, return_reason)
-      VALUES (@id, @customer_id, @status, @created_at, @updated_at, @tracking, @carrier,
-      @ship_line1, @ship_city, @ship_postcode, @ship_country, @return_reason)`);
-    this.insertLine = db.prepare<[string, number, string, number, number]>(
-      'INSERT INTO order_lines (order_id, line_no, product_id, qty, unit_price) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.setStatus = db.prepare<{ id: string; from: string; to: string; now: string; tracking: string | null; setTracking: number; carrier: string | null; setCarrier: number }>(`
-      UPDATE orders SET status = @to, updated_at = @now,
-        tracking = CASE WHEN @setTracking THEN @tracking ELSE tracking END,
-        carrier = CASE WHEN @setCarrier THEN @carrier ELSE carrier END
-      WHERE id = @id AND status = @from`);
-    this.setAddress = db.prepare<{ id: string; now: string; line1: string; city: string; postcode: string; country: string }>(`
-      UPDATE orders SET ship_line1 = @line1, ship_city = @city, ship_postcode = @postcode, ship_country = @country, updated_at = @now
-      WHERE id = @id AND status = 'processing'`);
-    this.setReturn = db.prepare<[string, string, string]>(
-      "UPDATE orders SET status = 'return_requested', return_reason = ?, updated_at = ? WHERE id = ? AND status = 'delivered'",
-    );
-  }
+  ) {}
 
   /** The order with its lines (and current product titles), or undefined. */
-  get(id: string): Order | undefined {
-    const r = this.byId.get(id);
-    return r ? this.assemble(r, this.linesOf.all(id)) : undefined;
+  async get(id: string, sql: Sql = this.sql): Promise<Order | undefined> {
+    const r = await sql.get<OrderRow>(`${SELECT} WHERE id = ?`, [id]);
+    return r ? this.assemble(r, await sql.all<LineRow>(`${LINES} WHERE l.order_id = ? ORDER BY l.line_no`, [id])) : undefined;
   }
 
   /** The customer's orders, newest first, with lines. */
-  listForCustomer(customerId: string, opts: { status?: OrderStatus; limit?: number } = {}): Order[] {
+  async listForCustomer(customerId: string, opts: { status?: OrderStatus; limit?: number } = {}, sql: Sql = this.sql): Promise<Order[]> {
     const limit = Math.max(1, Math.min(200, Math.trunc(opts.limit ?? 20)));
-    const rows = opts.status ? this.forCustomerStatus.all(customerId, opts.status, limit) : this.forCustomer.all(customerId, limit);
+    const rows = opts.status
+      ? await sql.all<OrderRow>(`${SELECT} WHERE customer_id = ? AND status = ? ORDER BY created_at DESC, id DESC LIMIT ?`, [customerId, opts.status, limit])
+      : await sql.all<OrderRow>(`${SELECT} WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, [customerId, limit]);
     if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
     const byOrder = new Map<string, LineRow[]>();
-    for (const l of this.linesOfMany.all(JSON.stringify(rows.map((r) => r.id)))) {
+    for (const l of await sql.all<LineRow>(`${LINES} WHERE l.order_id IN (${inList(ids)}) ORDER BY l.order_id, l.line_no`, ids)) {
       const list = byOrder.get(l.order_id) ?? [];
       list.push(l);
       byOrder.set(l.order_id, list);
@@ -158,7 +126,7 @@ export class OrderRepo {
     return rows.map((r) => this.assemble(r, byOrder.get(r.id) ?? []));
   }
 
-  create(o: NewOrder): Order {
+  async create(o: NewOrder, sql: Sql = this.sql): Promise<Order> {
     if (!Array.isArray(o.lines) || o.lines.length === 0) throw new StoreError('invalid_input', 'an order needs at least one line');
     const status = o.status ?? 'processing';
     if (!(ORDER_STATUSES as readonly string[]).includes(status)) throw new StoreError('invalid_input', `unknown order status "${status}"`);
@@ -178,36 +146,44 @@ export class OrderRepo {
       ship_country: addr.country,
       return_reason: null,
     };
-    this.db.transaction(() => {
+    return sql.transaction(async (tx) => {
       try {
-        this.insertOrder.run(row);
-        o.lines.forEach((l, i) => {
+        await tx.run(
+          `INSERT INTO orders (id, customer_id, status, created_at, updated_at, tracking, carrier, ship_line1, ship_city, ship_postcode, ship_country, return_reason)
+           VALUES (@id, @customer_id, @status, @created_at, @updated_at, @tracking, @carrier, @ship_line1, @ship_city, @ship_postcode, @ship_country, @return_reason)`,
+          { ...row },
+        );
+        for (const [i, l] of o.lines.entries()) {
           if (!Number.isInteger(l.qty) || l.qty <= 0) throw new StoreError('invalid_input', `line ${i + 1}: qty must be a positive integer`);
           if (typeof l.unitPrice !== 'number' || !(l.unitPrice >= 0)) throw new StoreError('invalid_input', `line ${i + 1}: unitPrice must be >= 0`);
-          this.insertLine.run(row.id, i + 1, l.productId, l.qty, l.unitPrice);
-        });
+          await tx.run('INSERT INTO order_lines (order_id, line_no, product_id, qty, unit_price) VALUES (?, ?, ?, ?, ?)', [row.id, i + 1, l.productId, l.qty, l.unitPrice]);
+        }
       } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StoreError('not_found', 'order refers to an unknown customer or product');
-        if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('conflict', `order ${row.id} already exists`);
+        const v = violation(e);
+        if (v === 'foreign_key') throw new StoreError('not_found', 'order refers to an unknown customer or product');
+        if (v === 'primary_key') throw new StoreError('conflict', `order ${row.id} already exists`);
         throw e;
       }
-    })();
-    return this.get(row.id)!;
+      return (await this.get(row.id, tx))!;
+    });
   }
 
   /**
    * Moves an order to `to` if ORDER_TRANSITIONS allows it from its current status, else throws
    * 'invalid_transition' (or 'not_found'). Optionally sets tracking/carrier (e.g. when shipping).
    */
-  updateStatus(id: string, to: OrderStatus, extra: StatusUpdate = {}): Order {
+  async updateStatus(id: string, to: OrderStatus, extra: StatusUpdate = {}, sql: Sql = this.sql): Promise<Order> {
     if (!(ORDER_STATUSES as readonly string[]).includes(to)) throw new StoreError('invalid_input', `unknown order status "${to}"`);
-    return this.db
-      .transaction(() => {
-        const current = this.byId.get(id);
-        if (!current) throw new StoreError('not_found', `order ${id} not found`);
-        if (!canTransition(current.status, to)) throw transitionError(id, current.status, to);
-        this.setStatus.run({
+    return sql.transaction(async (tx) => {
+      const current = await tx.get<OrderRow>(`${SELECT} WHERE id = ?`, [id]);
+      if (!current) throw new StoreError('not_found', `order ${id} not found`);
+      if (!canTransition(current.status, to)) throw transitionError(id, current.status, to);
+      await tx.run(
+        `UPDATE orders SET status = @to, updated_at = @now,
+           tracking = CASE WHEN @setTracking = 1 THEN @tracking ELSE tracking END,
+           carrier = CASE WHEN @setCarrier = 1 THEN @carrier ELSE carrier END
+         WHERE id = @id AND status = @from`,
+        {
           id,
           from: current.status,
           to,
@@ -216,46 +192,47 @@ export class OrderRepo {
           setTracking: 'tracking' in extra ? 1 : 0,
           carrier: extra.carrier ?? null,
           setCarrier: 'carrier' in extra ? 1 : 0,
-        });
-        return this.get(id)!;
-      })
-      .immediate();
+        },
+      );
+      return (await this.get(id, tx))!;
+    });
   }
 
   /** Cancels a processing order. */
-  cancel(id: string): Order {
-    return this.updateStatus(id, 'cancelled');
+  cancel(id: string, sql: Sql = this.sql): Promise<Order> {
+    return this.updateStatus(id, 'cancelled', {}, sql);
   }
 
   /** Changes the shipping address; only while the order is still processing (not yet shipped). */
-  updateAddress(id: string, address: Address): Order {
+  async updateAddress(id: string, address: Address, sql: Sql = this.sql): Promise<Order> {
     const a = checkAddress(address);
-    return this.db
-      .transaction(() => {
-        const changed = this.setAddress.run({ id, now: isoTime(undefined, this.now), ...a }).changes;
-        if (changed === 0) {
-          const current = this.byId.get(id);
-          if (!current) throw new StoreError('not_found', `order ${id} not found`);
-          throw new StoreError('invalid_transition', `order ${id} is ${current.status}; the address can only be changed before it ships`);
-        }
-        return this.get(id)!;
-      })
-      .immediate();
+    return sql.transaction(async (tx) => {
+      const { changes } = await tx.run(
+        `UPDATE orders SET ship_line1 = @line1, ship_city = @city, ship_postcode = @postcode, ship_country = @country, updated_at = @now
+         WHERE id = @id AND status = 'processing'`,
+        { id, now: isoTime(undefined, this.now), ...a },
+      );
+      if (changes === 0) {
+        const current = await tx.get<OrderRow>(`${SELECT} WHERE id = ?`, [id]);
+        if (!current) throw new StoreError('not_found', `order ${id} not found`);
+        throw new StoreError('invalid_transition', `order ${id} is ${current.status}; the address can only be changed before it ships`);
+      }
+      return (await this.get(id, tx))!;
+    });
   }
 
   /** Requests a return; only for delivered orders. */
-  requestReturn(id: string, reason: string): Order {
+  async requestReturn(id: string, reason: string, sql: Sql = this.sql): Promise<Order> {
     const why = checkText('return reason', reason, MAX_SHORT_BYTES);
-    return this.db
-      .transaction(() => {
-        if (this.setReturn.run(why, isoTime(undefined, this.now), id).changes === 0) {
-          const current = this.byId.get(id);
-          if (!current) throw new StoreError('not_found', `order ${id} not found`);
-          throw transitionError(id, current.status, 'return_requested');
-        }
-        return this.get(id)!;
-      })
-      .immediate();
+    return sql.transaction(async (tx) => {
+      const { changes } = await tx.run("UPDATE orders SET status = 'return_requested', return_reason = ?, updated_at = ? WHERE id = ? AND status = 'delivered'", [why, isoTime(undefined, this.now), id]);
+      if (changes === 0) {
+        const current = await tx.get<OrderRow>(`${SELECT} WHERE id = ?`, [id]);
+        if (!current) throw new StoreError('not_found', `order ${id} not found`);
+        throw transitionError(id, current.status, 'return_requested');
+      }
+      return (await this.get(id, tx))!;
+    });
   }
 
   private assemble(r: OrderRow, lines: LineRow[]): Order {

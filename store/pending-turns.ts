@@ -1,4 +1,4 @@
-import type { DB } from './db.js';
+import type { Sql } from './sql/executor.js';
 
 // Acknowledged customer messages whose bot turn has not finished. A row is written in the same
 // transaction as the message itself and removed when the turn ends, so after a crash every row is
@@ -21,36 +21,35 @@ interface Row {
 }
 
 export class PendingTurnRepo {
-  private readonly insert;
-  private readonly remove;
-  private readonly all;
-
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.insert = db.prepare<[number, string, string, string, string]>('INSERT OR IGNORE INTO pending_turns (message_id, conversation_id, channel, external_id, created_at) VALUES (?, ?, ?, ?, ?)');
-    this.remove = db.prepare<[number]>('DELETE FROM pending_turns WHERE message_id = ?');
-    this.all = db.prepare<[], Row>('SELECT message_id, conversation_id, channel, external_id, created_at FROM pending_turns ORDER BY message_id');
-  }
+  ) {}
 
-  /** Records that the turn of a stored message is owed. Call inside the transaction that stored it. */
-  add(t: { messageId: number; conversationId: string; channel: string; externalId: string }): void {
-    this.insert.run(t.messageId, t.conversationId, t.channel, t.externalId, new Date(this.now()).toISOString());
+  /** Records that the turn of a stored message is owed. Call inside the transaction that stored it (pass its `tx`). */
+  async add(t: { messageId: number; conversationId: string; channel: string; externalId: string }, sql: Sql = this.sql): Promise<void> {
+    await sql.run('INSERT INTO pending_turns (message_id, conversation_id, channel, external_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      t.messageId,
+      t.conversationId,
+      t.channel,
+      t.externalId,
+      new Date(this.now()).toISOString(),
+    ]);
   }
 
   /** The turn ran (answered, or failed with an apology sent): it is owed no more. */
-  done(messageId: number): void {
-    this.remove.run(messageId);
+  async done(messageId: number, sql: Sql = this.sql): Promise<void> {
+    await sql.run('DELETE FROM pending_turns WHERE message_id = ?', [messageId]);
   }
 
   /** Every owed turn, oldest message first. */
-  list(): PendingTurn[] {
-    return this.all.all().map((r) => ({ messageId: r.message_id, conversationId: r.conversation_id, channel: r.channel, externalId: r.external_id, createdAt: r.created_at }));
+  async list(sql: Sql = this.sql): Promise<PendingTurn[]> {
+    const rows = await sql.all<Row>('SELECT message_id, conversation_id, channel, external_id, created_at FROM pending_turns ORDER BY message_id');
+    return rows.map((r) => ({ messageId: r.message_id, conversationId: r.conversation_id, channel: r.channel, externalId: r.external_id, createdAt: r.created_at }));
   }
 
-  /** Runs `fn` in one transaction (the message append and its pending row commit together). */
-  atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /** Runs `fn` in one transaction (the message append and its pending row commit together); its statements go through `tx`. */
+  atomically<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.sql.transaction(fn);
   }
 }

@@ -124,18 +124,18 @@ describe('ReceiptRepo on a SQLite file', () => {
 });
 
 describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', () => {
-  const setup = () => {
+  const setup = async () => {
     const c = clock();
     ctx = tempStore(c.now);
     const { store, db } = ctx;
-    const customer = store.customers.resolveOrCreate('messenger', '4242', { name: 'Asha' }).customer;
-    const conv = store.conversations.create({ customerId: customer.id, channel: 'messenger' });
+    const customer = (await store.customers.resolveOrCreate('messenger', '4242', { name: 'Asha' })).customer;
+    const conv = await store.conversations.create({ customerId: customer.id, channel: 'messenger' });
     const say = (role: 'customer' | 'agent' | 'bot', text: string) => store.conversations.appendMessage(conv.id, { role, text });
     return { c, store, db, conv, say, threads: new MessengerThreadRepo(db), deliveries: new DeliveryRepo(db, c.now), marks: new ReadMarkRepo(db, c.now) };
   };
 
-  it('keeps the latest inbound time per PSID, never an older one', () => {
-    const { threads } = setup();
+  it('keeps the latest inbound time per PSID, never an older one', async () => {
+    const { threads } = await setup();
     expect(threads.lastInbound('4242')).toBeNull();
     threads.touch('4242', 2_000);
     threads.touch('4242', 1_000);
@@ -146,9 +146,9 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     expect(() => threads.touch('1', Number.NaN)).toThrow(/inbound time/);
   });
 
-  it('moves a delivery forward only: sending -> sent -> delivered -> read; failed is final', () => {
-    const { c, say, deliveries } = setup();
-    const m1 = say('agent', 'Hello');
+  it('moves a delivery forward only: sending -> sent -> delivered -> read; failed is final', async () => {
+    const { c, say, deliveries } = await setup();
+    const m1 = await say('agent', 'Hello');
     const started = deliveries.start(m1.id, 'messenger', '4242');
     expect(started).toMatchObject({ messageId: m1.id, seq: m1.seq, status: 'sending', recipient: '4242', attempts: 0 });
     // A second start changes nothing.
@@ -161,7 +161,7 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     expect(deliveries.advance(m1.id, 'delivered')).toBeUndefined();
     expect(deliveries.get(m1.id)?.status).toBe('read');
 
-    const m2 = say('agent', 'Are you there?');
+    const m2 = await say('agent', 'Are you there?');
     deliveries.start(m2.id, 'messenger', '4242');
     expect(deliveries.failed(m2.id, 'x'.repeat(600), 3)).toMatchObject({ status: 'failed', attempts: 3 });
     expect(deliveries.get(m2.id)!.reason!.length).toBe(500);
@@ -173,11 +173,11 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     expect(() => deliveries.start(999_999, 'web')).toThrow(/not found/);
   });
 
-  it('applies read marks up to a seq, and Messenger watermarks and mids to what was sent before them', () => {
-    const { c, say, deliveries } = setup();
-    const a = say('agent', 'one');
-    const b = say('agent', 'two');
-    const late = say('agent', 'three');
+  it('applies read marks up to a seq, and Messenger watermarks and mids to what was sent before them', async () => {
+    const { c, say, deliveries } = await setup();
+    const a = await say('agent', 'one');
+    const b = await say('agent', 'two');
+    const late = await say('agent', 'three');
     for (const m of [a, b, late]) deliveries.start(m.id, 'messenger', '4242');
     deliveries.sent(a.id, { externalId: 'mid.a' });
     c.advance(1000);
@@ -193,8 +193,8 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     expect(deliveries.upTo(a.conversationId, late.seq, 'read').map((d) => d.seq)).toEqual([late.seq]);
   });
 
-  it("keeps each side's read mark per conversation, only moving forward", () => {
-    const { conv, marks } = setup();
+  it("keeps each side's read mark per conversation, only moving forward", async () => {
+    const { conv, marks } = await setup();
     expect(marks.get(conv.id, 'agent')).toBe(0);
     expect(marks.mark(conv.id, 'agent', 3)).toBe(true);
     expect(marks.mark(conv.id, 'agent', 2)).toBe(false);

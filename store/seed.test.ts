@@ -64,9 +64,9 @@ describe('seed', () => {
     expect(snapshotCounts(t.db)).toMatchObject({ products: 3, customers: 2, channel_identities: 3, orders: 2, order_lines: 3, reviews: 3, conversations: 2, messages: 4, events: 3, agents: 2 });
     const anna = await t.store.agents.verifyPassword(DEMO_AGENT.email, 'test-password');
     expect(anna).toMatchObject({ name: 'Anna', skills: ['orders', 'payments', 'product'], role: 'admin' });
-    expect(t.store.agents.getByEmail(DEMO_PRODUCT.email)).toMatchObject({ role: 'product', skills: [] });
+    expect(await t.store.agents.getByEmail(DEMO_PRODUCT.email)).toMatchObject({ role: 'product', skills: [] });
     expect(seededFingerprint(t.db)).toBe(await fixturesFingerprint(t.fixturesDir));
-    expect(t.store.conversations.get('T1')).toMatchObject({ source: 'historical', status: 'closed', origin: 'test' });
+    expect(await t.store.conversations.get('T1')).toMatchObject({ source: 'historical', status: 'closed', origin: 'test' });
   });
 
   it('accepts the fixtures root and uses its store/ folder', async () => {
@@ -116,8 +116,8 @@ describe('seed', () => {
     expect(needed.tables.transcripts).toMatchObject({ updated: 1, unchanged: 1 });
     expect(needed.tables.reviews).toMatchObject({ inserted: 1, unchanged: 3 });
     expect(t.store.products.get('P1')!.price).toBe(2499);
-    expect(t.store.orders.get('O1')!.lines).toHaveLength(1);
-    expect(t.store.conversations.transcript('T1')).toHaveLength(1);
+    expect((await t.store.orders.get('O1'))!.lines).toHaveLength(1);
+    expect(await t.store.conversations.transcript('T1')).toHaveLength(1);
     expect(totals(await seed(t.db, t.fixturesDir, quiet))).toMatchObject({ inserted: 0, updated: 0 });
   });
 

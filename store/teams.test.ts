@@ -19,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(() => ctx.cleanup());
 
-const conv = (customerId: string | null = 'C1') => store.conversations.create({ customerId, channel: 'web' }).id;
+const conv = async (customerId: string | null = 'C1') => (await store.conversations.create({ customerId, channel: 'web' })).id;
 const agent = (name: string, skills: string[] = []) => store.agents.create({ name, email: `${name.toLowerCase()}@example.com`, password: 'pw-123456789', skills });
 
 describeEngines('TeamRepo', (engine) => {
@@ -127,17 +127,17 @@ describe('teams and tickets', () => {
     const pay = await store.teams.create({ name: 'Payments', skills: ['payments'] });
     await store.teams.addMember(general.id, a.id);
     await store.teams.addMember(pay.id, a.id);
-    const t = store.tickets.create({ conversationId: conv(), reason: 'card declined', skill: 'payments' });
-    store.tickets.assign(t.id, a.id);
+    const t = await store.tickets.create({ conversationId: await conv(), reason: 'card declined', skill: 'payments' });
+    await store.tickets.assign(t.id, a.id);
     await store.teams.stampTicket(t.id);
-    store.tickets.resolve(t.id);
+    await store.tickets.resolve(t.id);
     expect((await store.csat.record({ conversationId: t.conversationId, rating: 5, channel: 'web' })).teamId).toBe(pay.id);
     // no team: null, as before teams existed
     const lone = await agent('Lone');
-    const u = store.tickets.create({ conversationId: conv('C2'), reason: 'x', skill: 'orders' });
-    store.tickets.assign(u.id, lone.id);
+    const u = await store.tickets.create({ conversationId: await conv('C2'), reason: 'x', skill: 'orders' });
+    await store.tickets.assign(u.id, lone.id);
     await store.teams.stampTicket(u.id);
-    store.tickets.resolve(u.id);
+    await store.tickets.resolve(u.id);
     expect((await store.csat.record({ conversationId: u.conversationId, rating: 3, channel: 'web' })).teamId).toBeNull();
   });
 });
@@ -146,51 +146,51 @@ describe('VIP customers', () => {
   it('are set by id or e-mail, listed, and shown in the agents\' queue', async () => {
     expect(await store.vip.isVip('C1')).toBe(false);
     expect(await store.vip.set('C1', true)).toBe('C1');
-    expect(await store.vip.set(store.customers.get('C2')!.email!.toUpperCase(), true)).toBe('C2');
+    expect(await store.vip.set((await store.customers.get('C2'))!.email!.toUpperCase(), true)).toBe('C2');
     expect((await store.vip.list()).map((c) => c.id).sort()).toEqual(['C1', 'C2']);
     await store.vip.set('C2', false);
     expect(await store.vip.isVip('C2')).toBe(false);
     expect((await rejectionOf(store.vip.set('nobody@example.org', true))).code).toBe('not_found');
     expect((await rejectionOf(store.vip.set('ghost', true))).code).toBe('not_found');
-    store.tickets.create({ conversationId: conv('C1'), reason: 'x' });
-    store.tickets.create({ conversationId: conv('C2'), reason: 'y' });
-    expect(store.tickets.queueEntries().map((e) => [e.customerId, e.vip])).toEqual([['C1', true], ['C2', false]]);
+    await store.tickets.create({ conversationId: await conv('C1'), reason: 'x' });
+    await store.tickets.create({ conversationId: await conv('C2'), reason: 'y' });
+    expect((await store.tickets.queueEntries()).map((e) => [e.customerId, e.vip])).toEqual([['C1', true], ['C2', false]]);
   });
 });
 
 describe('assignment bookkeeping in TicketRepo', () => {
   it('counts open chats per agent and refuses an assignment over the cap', async () => {
     const a = await agent('Ravi');
-    const t1 = store.tickets.create({ conversationId: conv(), reason: 'x' });
-    const t2 = store.tickets.create({ conversationId: conv('C2'), reason: 'y' });
-    store.tickets.assign(t1.id, a.id, { maxOpen: 1 });
-    expect(store.tickets.openCounts([a.id, 'ghost'])).toEqual(new Map([[a.id, 1]]));
-    const err = errorOf(() => store.tickets.assign(t2.id, a.id, { maxOpen: 1 }));
+    const t1 = await store.tickets.create({ conversationId: await conv(), reason: 'x' });
+    const t2 = await store.tickets.create({ conversationId: await conv('C2'), reason: 'y' });
+    await store.tickets.assign(t1.id, a.id, { maxOpen: 1 });
+    expect(await store.tickets.openCounts([a.id, 'ghost'])).toEqual(new Map([[a.id, 1]]));
+    const err = (await rejectionOf(store.tickets.assign(t2.id, a.id, { maxOpen: 1 })));
     expect(err.code).toBe('conflict');
     expect(err.message).toMatch(/already have 1 open chat/);
-    expect(store.tickets.get(t2.id)!.status).toBe('pending');
+    expect((await store.tickets.get(t2.id))!.status).toBe('pending');
   });
 
   it('finds assignments the agent left unanswered, requeues them (waiting from now) and remembers who let them lapse', async () => {
     const a = await agent('Ravi');
-    const t1 = store.tickets.create({ conversationId: conv(), reason: 'x' });
-    const t2 = store.tickets.create({ conversationId: conv('C2'), reason: 'y' });
-    store.tickets.assign(t1.id, a.id);
-    store.tickets.assign(t2.id, a.id);
+    const t1 = await store.tickets.create({ conversationId: await conv(), reason: 'x' });
+    const t2 = await store.tickets.create({ conversationId: await conv('C2'), reason: 'y' });
+    await store.tickets.assign(t1.id, a.id);
+    await store.tickets.assign(t2.id, a.id);
     time.advance(1_000);
-    store.conversations.appendMessage(t2.conversationId, { role: 'agent', text: 'Hi, looking now' });
+    await store.conversations.appendMessage(t2.conversationId, { role: 'agent', text: 'Hi, looking now' });
     time.advance(60_000);
-    expect(store.tickets.unanswered(120_000)).toEqual([]);
-    expect(store.tickets.unanswered(60_000).map((t) => t.id)).toEqual([t1.id]);
-    expect(errorOf(() => store.tickets.requeue(t1.id, 'someone-else')).code).toBe('invalid_transition');
-    const back = store.tickets.requeue(t1.id, a.id);
+    expect(await store.tickets.unanswered(120_000)).toEqual([]);
+    expect((await store.tickets.unanswered(60_000)).map((t) => t.id)).toEqual([t1.id]);
+    expect((await rejectionOf(store.tickets.requeue(t1.id, 'someone-else'))).code).toBe('invalid_transition');
+    const back = await store.tickets.requeue(t1.id, a.id);
     expect(back).toMatchObject({ status: 'pending', agentId: null, assignedAt: null });
-    expect(store.conversations.get(t1.conversationId)!.handoff).toBe('pending');
-    expect(store.tickets.pendingForAssignment().map((t) => [t.id, t.lapsedAgents])).toEqual([[t1.id, [a.id]]]);
+    expect((await store.conversations.get(t1.conversationId))!.handoff).toBe('pending');
+    expect((await store.tickets.pendingForAssignment()).map((t) => [t.id, t.lapsedAgents])).toEqual([[t1.id, [a.id]]]);
     // the queue time-out counts from when it came back, not from when it was opened
-    expect(store.tickets.expirePending(30_000)).toEqual([]);
-    store.tickets.assign(t1.id, a.id);
-    store.tickets.requeue(t1.id, a.id);
-    expect(store.tickets.pendingForAssignment()[0]!.lapsedAgents).toEqual([a.id]);
+    expect(await store.tickets.expirePending(30_000)).toEqual([]);
+    await store.tickets.assign(t1.id, a.id);
+    await store.tickets.requeue(t1.id, a.id);
+    expect((await store.tickets.pendingForAssignment())[0]!.lapsedAgents).toEqual([a.id]);
   });
 });

@@ -215,36 +215,36 @@ export async function seedReportScenario(store: Store, setNow: (ms: number) => v
   const convs = new Set<string>();
   for (const v of VISITS) {
     if (!customers.has(v.customer)) {
-      store.customers.create({ id: v.customer, name: `Report customer ${v.customer}`, createdAt: '2026-01-01T00:00:00.000Z' });
+      await store.customers.create({ id: v.customer, name: `Report customer ${v.customer}`, createdAt: '2026-01-01T00:00:00.000Z' });
       customers.add(v.customer);
     }
     if (!convs.has(v.conv)) {
       if (v.historical) {
         db.prepare("INSERT INTO conversations (id, customer_id, channel, started_at, updated_at, source) VALUES (?, ?, ?, ?, ?, 'historical')").run(v.conv, v.customer, v.channel, v.messages[0]!.at, v.messages[0]!.at);
-      } else store.conversations.create({ id: v.conv, customerId: v.customer, channel: v.channel, startedAt: v.messages[0]!.at });
+      } else await store.conversations.create({ id: v.conv, customerId: v.customer, channel: v.channel, startedAt: v.messages[0]!.at });
       convs.add(v.conv);
     }
     // Every step of the visit in time order: messages, and the ticket's life.
     const steps: { at: string; run: () => unknown }[] = v.messages.map((msg) => ({
       at: msg.at,
       run: async () => {
-        const stored = store.conversations.appendMessage(v.conv, { role: msg.role, text: msg.text, createdAt: msg.at });
+        const stored = await store.conversations.appendMessage(v.conv, { role: msg.role, text: msg.text, createdAt: msg.at });
         if (msg.unanswered) await store.unanswered.record(stored.id, msg.unanswered);
       },
     }));
     const t = v.ticket;
     if (t) {
       let ticketId = 0;
-      steps.push({ at: t.createdAt, run: () => void (ticketId = store.tickets.create({ conversationId: v.conv, reason: t.reason, skill: t.skill ?? null }).id) });
-      if (t.agent) steps.push({ at: t.assignedAt!, run: () => void store.tickets.assign(ticketId, agents[t.agent!]!) });
+      steps.push({ at: t.createdAt, run: async () => void (ticketId = (await store.tickets.create({ conversationId: v.conv, reason: t.reason, skill: t.skill ?? null })).id) });
+      if (t.agent) steps.push({ at: t.assignedAt!, run: () => store.tickets.assign(ticketId, agents[t.agent!]!) });
       if (t.end) {
         const end = t.end;
         steps.push({
           at: end.at,
-          run: () => {
-            if (end.status === 'resolved') store.tickets.resolve(ticketId);
-            else if (end.status === 'returned') store.tickets.returnToBot(ticketId);
-            else store.tickets.timeout(ticketId);
+          run: async () => {
+            if (end.status === 'resolved') await store.tickets.resolve(ticketId);
+            else if (end.status === 'returned') await store.tickets.returnToBot(ticketId);
+            else await store.tickets.timeout(ticketId);
             if (t.teamId) db.prepare('UPDATE handoff_tickets SET team_id = ? WHERE id = ?').run(t.teamId, ticketId);
           },
         });

@@ -173,12 +173,12 @@ describe('saved replies in the console and the rating question in the widget (Ch
     await poll(() => agent.locator('#send-error').textContent()).toMatch(/Not sent: replace \[order number\] before sending/);
     expect(botTexts(c, before).some((t) => t.includes('['))).toBe(false);
     await reply.fill('');
-    for (const t of server.store.tickets.listForAgent(server.store.agents.getByEmail(AGENT.email)!.id)) server.store.tickets.returnToBot(t.id);
+    for (const t of await server.store.tickets.listForAgent((await server.store.agents.getByEmail(AGENT.email))!.id)) await server.store.tickets.returnToBot(t.id);
   }, 120_000);
 
   it('the widget asks for a rating when the agent resolves; the customer picks 4 and adds a comment', async () => {
-    const admin = server.store.agents.getByEmail(AGENT.email)!;
-    const agent = await connect(server.running.url, '/agents', { token: server.store.agents.createSession(admin.id).token });
+    const admin = (await server.store.agents.getByEmail(AGENT.email))!;
+    const agent = await connect(server.running.url, '/agents', { token: (await server.store.agents.createSession(admin.id)).token });
     clients.push(agent);
     await agent.waitFor((e) => e.event === 'queue');
 

@@ -175,7 +175,7 @@ describe('agents, teams and auto-assignment in the console (Chromium)', () => {
     await waiting.waitFor();
     expect(await waiting.locator('.pill', { hasText: 'VIP' }).count()).toBe(1);
     expect(await mei.locator('#mine .chat-tab').count()).toBe(1);
-    expect(server.store.tickets.queue().map((t) => [t.customerId, t.priority])).toEqual([[second!.customer.id, 2]]);
+    expect((await server.store.tickets.queue()).map((t) => [t.customerId, t.priority])).toEqual([[second!.customer.id, 2]]);
     await shot(mei, 'agent-console-cap');
 
     // Mei does not answer the first chat: it goes back to the queue, the customer is told, and the

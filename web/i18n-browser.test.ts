@@ -101,7 +101,7 @@ describe('the widget in Hindi (Chromium, data-locale="hi")', () => {
       }
       return null;
     });
-    const withCards = [...server.store.conversations.transcript(conversationId!)].reverse().find((m) => m.role === 'bot' && (m.payload as { attachments?: unknown[] } | null)?.attachments?.length)!;
+    const withCards = [...(await server.store.conversations.transcript(conversationId!))].reverse().find((m) => m.role === 'bot' && (m.payload as { attachments?: unknown[] } | null)?.attachments?.length)!;
     const shown = ((withCards.payload as { attachments: { content: { buttons: { value: string }[] } }[] }).attachments).map((a) => server.store.products.get((JSON.parse(a.content.buttons[0]!.value) as { productId: string }).productId)!);
     const prices = await page.locator('.sb-card .sb-price').allTextContents();
     expect(prices.slice(-shown.length)).toEqual(shown.map((p) => hiPrice(p.price)));

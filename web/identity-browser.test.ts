@@ -76,7 +76,7 @@ describe('signed shopper identity in the widget (Chromium, example store backend
   }
   const botTexts = (page: Page) => page.locator('.sb-row--bot .sb-bubble').allTextContents();
   const storageToken = (page: Page) => page.evaluate((origin) => JSON.parse(localStorage.getItem(`shopbot:${origin}:token`) ?? 'null') as string | null, server.running.url);
-  const webIdentities = (customerId: string) => server.store.customers.identities(customerId).filter((i) => i.channel === 'web').map((i) => i.externalId);
+  const webIdentities = async (customerId: string) => (await server.store.customers.identities(customerId)).filter((i) => i.channel === 'web').map((i) => i.externalId);
 
   it('a signed-in shopper: the guest chat joins their account and "where is my order?" answers their real order', async () => {
     const page = await newPage();
@@ -88,12 +88,12 @@ describe('signed shopper identity in the widget (Chromium, example store backend
     await poll(async () => (await botTexts(page)).length).toBeGreaterThan(0);
     const guestToken = await storageToken(page);
     expect(guestToken).toBeTruthy();
-    const known = webIdentities(LILY.id).length; // the fixtures' own
+    const known = (await webIdentities(LILY.id)).length; // the fixtures' own
 
     // Signing in on the store: the page passes the store's signed identity to the widget.
     await page.getByRole('button', { name: `Sign in as ${LILY.name}` }).click();
     await page.locator('#who', { hasText: `Signed in as ${LILY.name}` }).waitFor();
-    await poll(() => webIdentities(LILY.id).length).toBe(known + 1);
+    await poll(async () => (await webIdentities(LILY.id)).length).toBe(known + 1);
     await poll(() => storageToken(page)).not.toBe(guestToken);
     // The guest's message is now part of Lily's chat.
     await page.locator('.sb-row--customer .sb-bubble', { hasText: 'hello there' }).waitFor();
@@ -104,9 +104,9 @@ describe('signed shopper identity in the widget (Chromium, example store backend
     await poll(async () => (await botTexts(page)).slice(before).join(' '), 60_000).toContain(order);
     await shot(page, 'identity-signed-in-order');
 
-    const conversations = server.store.conversations.listForCustomer(LILY.id, 10).filter((c) => c.source === 'live' && c.status === 'open');
+    const conversations = (await server.store.conversations.listForCustomer(LILY.id, 10)).filter((c) => c.source === 'live' && c.status === 'open');
     expect(conversations).toHaveLength(1);
-    expect(server.store.conversations.transcript(conversations[0]!.id).map((m) => m.text)).toEqual(expect.arrayContaining(['hello there', 'where is my order?']));
+    expect((await server.store.conversations.transcript(conversations[0]!.id)).map((m) => m.text)).toEqual(expect.arrayContaining(['hello there', 'where is my order?']));
     expect(logs.some((l) => l.includes(`customer ${LILY.id} attached, guest chat merged`))).toBe(true);
     expect(await page.locator('.sb-row--error').count()).toBe(0);
   }, 240_000);
@@ -116,7 +116,7 @@ describe('signed shopper identity in the widget (Chromium, example store backend
     await page.goto(storeUrl, { waitUntil: 'domcontentloaded' });
     await say(page, 'hi');
     await poll(async () => (await botTexts(page)).length).toBeGreaterThan(0);
-    const before = webIdentities(EMILY.id);
+    const before = await webIdentities(EMILY.id);
 
     const forged = await signIdentity('not-the-store-secret-0123456789abcdef', EMILY);
     await page.evaluate((token) => (window as unknown as { ShopBotChat: { identify(o: { token: string }): void } }).ShopBotChat.identify({ token }), forged);
@@ -135,7 +135,7 @@ describe('signed shopper identity in the widget (Chromium, example store backend
     await say(page, 'where is my order?');
     await poll(async () => (await botTexts(page)).slice(n).join(' '), 60_000).toMatch(/order number/i);
     expect((await botTexts(page)).join(' ')).not.toContain(latestOrder(EMILY.id));
-    expect(webIdentities(EMILY.id)).toEqual(before);
+    expect(await webIdentities(EMILY.id)).toEqual(before);
     expect(logs.filter((l) => /identity refused \(identity_(invalid|expired)\)/.test(l)).length).toBeGreaterThanOrEqual(2);
   }, 240_000);
 

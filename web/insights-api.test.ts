@@ -57,7 +57,7 @@ type PageServer = Awaited<ReturnType<typeof pageServer>>;
 /** A staff account of `role` and its session token. */
 async function staffToken(store: Store, role: StaffRole, email = `${role}-reader@example.com`): Promise<string> {
   const a = await store.agents.create({ name: `Reader (${role})`, email, password: 'reader-password', role });
-  return store.agents.createSession(a.id).token;
+  return (await store.agents.createSession(a.id)).token;
 }
 
 /** The page server with a signed-in product-team account's bearer token on every request. */
@@ -399,7 +399,7 @@ describe('insights API: staff only', () => {
 
   it('401 without a live staff session, on every route and export; the catalogue stays public', async () => {
     const revoked = await staffToken(t.store, 'agent', 'revoked@example.com');
-    t.store.agents.revokeSession(revoked);
+    await t.store.agents.revokeSession(revoked);
     for (const path of PATHS) {
       for (const headers of [{} as Record<string, string>, { authorization: 'Bearer not-a-token' }, { authorization: `Bearer ${revoked}` }, { authorization: 'Basic YWdlbnQ6cHc=' }]) {
         const r = await open.get(path, headers);

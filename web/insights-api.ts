@@ -268,7 +268,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
   const roles = opts.roles ?? STAFF_ROLES;
   const withBadRequest = (fn: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void) => async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (!allowRead(req, res)) return;
-    if (!requireStaff(store, req, res, roles)) return;
+    if (!(await requireStaff(store, req, res, roles))) return;
     try {
       await fn(req, res, url);
     } catch (err) {

@@ -19,7 +19,7 @@ const MODEL = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'models',
 
 async function token(store: Store, role: StaffRole): Promise<string> {
   const a = await store.agents.create({ name: `Reports ${role}`, email: `reports-${role}@example.com`, password: 'reports-password', role });
-  return store.agents.createSession(a.id).token;
+  return (await store.agents.createSession(a.id)).token;
 }
 
 describe('reports API', () => {

@@ -152,7 +152,7 @@ export function createReportsApi(opts: ReportsApiOptions) {
     async (req: IncomingMessage, res: ServerResponse, url: URL) => {
       if (!allowRead(req, res)) return;
       res.setHeader('cache-control', 'no-store');
-      if (!requireStaff(store, req, res, ['admin'])) return;
+      if (!(await requireStaff(store, req, res, ['admin']))) return;
       try {
         await fn(res, url);
       } catch (err) {

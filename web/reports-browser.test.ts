@@ -84,8 +84,7 @@ describe('reports page (Chromium)', () => {
     }
     const conversationId = await conversationOf(c);
     const marked = await Promise.all(
-      seeded.conversations
-        .transcript(conversationId)
+      (await seeded.conversations.transcript(conversationId))
         .filter((m) => m.role === 'customer')
         .map(async (m) => [m.text, (await seeded.unanswered.reasonOf(m.id)) ?? null] as const),
     );

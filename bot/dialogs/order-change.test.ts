@@ -57,7 +57,7 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
       .send('anything')
       .assertReply('no dialog')
       .startTest();
-    expect(st.orders.get('O2')!.status).toBe('cancelled');
+    expect((await st.orders.get('O2'))!.status).toBe('cancelled');
   });
 
   it('leaves the order alone on no, and understands short forms such as "haan" and "nope"', async () => {
@@ -68,14 +68,14 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
       .send('nope')
       .assertReply('Okay, I left the order as it is.')
       .startTest();
-    expect(st.orders.get('O2')!.status).toBe('processing');
+    expect((await st.orders.get('O2'))!.status).toBe('processing');
     await (await harness(st, 'C2'))
       .send('start cancel O2')
       .assertReply((a) => expect(a.text).toContain('Change O2?'))
       .send('haan')
       .assertReply((a) => expect(a.text).toMatch(/is cancelled/))
       .startTest();
-    expect(st.orders.get('O2')!.status).toBe('cancelled');
+    expect((await st.orders.get('O2'))!.status).toBe('cancelled');
   });
 
   it('does not cancel on "I\'m not sure", "1" or a question that happens to contain "true"', async () => {
@@ -88,7 +88,7 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
         .assertReply(`fallthrough: ${text}`)
         .startTest();
     }
-    expect(st.orders.get('O2')!.status).toBe('processing');
+    expect((await st.orders.get('O2'))!.status).toBe('processing');
   });
 
   it('treats a yes long after the question as a new message, not an answer', async () => {
@@ -102,7 +102,7 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
     } finally {
       vi.useRealTimers();
     }
-    expect(st.orders.get('O2')!.status).toBe('processing');
+    expect((await st.orders.get('O2'))!.status).toBe('processing');
   });
 
   it('hands an unrelated message back to the bot and changes nothing', async () => {
@@ -113,7 +113,7 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
       .send('do you sell garden chairs?')
       .assertReply('fallthrough: do you sell garden chairs?')
       .startTest();
-    expect(st.orders.get('O2')!.status).toBe('processing');
+    expect((await st.orders.get('O2'))!.status).toBe('processing');
   });
 
   it("refuses to act on another customer's order even if asked to", async () => {
@@ -124,7 +124,7 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
       .send('yes')
       .assertReply('fallthrough: yes')
       .startTest();
-    expect(st.orders.get('O2')!.status).toBe('processing');
+    expect((await st.orders.get('O2'))!.status).toBe('processing');
   });
 
   it('collects a new address, re-asking until it has street, city and postcode', async () => {
@@ -137,7 +137,7 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
       .send("12 Park Street, Kolkata, 700016, <script>alert('x')</script>")
       .assertReply((a) => expect(a.text).toMatch(/O2 will be delivered to 12 Park Street, Kolkata, 700016/))
       .startTest();
-    const o = st.orders.get('O2')!;
+    const o = (await st.orders.get('O2'))!;
     expect(o.shippingAddress).toMatchObject({ line1: '12 Park Street', city: 'Kolkata', postcode: '700016' });
     // Hostile text is stored as text, never interpreted.
     expect(o.shippingAddress.country).toBe("<script>alert('x')</script>");
@@ -153,7 +153,7 @@ describe('order change dialog (botbuilder-dialogs on the real store)', () => {
       .send('No. 12, MG Road, Bengaluru, 560001')
       .assertReply((a) => expect(a.text).toMatch(/will be delivered to No\. 12, MG Road, Bengaluru/))
       .startTest();
-    expect(st.orders.get('O2')!.shippingAddress.line1).toBe('No. 12');
+    expect((await st.orders.get('O2'))!.shippingAddress.line1).toBe('No. 12');
     await (await harness(st, 'C2'))
       .send('start address O2')
       .assertReply((a) => expect(a.text).toContain('Change O2?'))

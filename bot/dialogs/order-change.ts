@@ -111,7 +111,7 @@ export class OrderChangeDialog extends ComponentDialog {
     const ctx = step.context;
     const locale = this.locale(ctx);
     const say = (key: string, vars: Record<string, string> = {}) => ctx.sendActivity(this.texts.t(locale, key, vars));
-    const order = this.store.orders.get(o.orderId);
+    const order = await this.store.orders.get(o.orderId);
     // The order must still be the customer's (accounts can be merged or orders changed meanwhile).
     if (!order || order.customerId !== customerIdOf(ctx)) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
     if (o.kind === 'address') {
@@ -124,7 +124,7 @@ export class OrderChangeDialog extends ComponentDialog {
       const address = parseAddress(text);
       if (!address) return step.endDialog({ done: false, fallThrough: true } satisfies OrderChangeResult);
       try {
-        const updated = this.store.orders.updateAddress(order.id, { ...address, country: address.country ?? order.shippingAddress.country });
+        const updated = await this.store.orders.updateAddress(order.id, { ...address, country: address.country ?? order.shippingAddress.country });
         await say('order.addressChanged', { id: updated.id, address: `${address.line1}, ${address.city}, ${address.postcode}` });
         return step.endDialog({ done: true } satisfies OrderChangeResult);
       } catch (err) {
@@ -139,10 +139,10 @@ export class OrderChangeDialog extends ComponentDialog {
     }
     try {
       if (o.kind === 'cancel') {
-        const c = this.store.orders.cancel(order.id);
+        const c = await this.store.orders.cancel(order.id);
         await say('order.cancelledDone', { id: c.id });
       } else {
-        const r = this.store.orders.requestReturn(order.id, 'requested in chat');
+        const r = await this.store.orders.requestReturn(order.id, 'requested in chat');
         await say('order.returnOpened', { id: r.id });
       }
       return step.endDialog({ done: true } satisfies OrderChangeResult);
