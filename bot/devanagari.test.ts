@@ -33,5 +33,9 @@ describe('romaniseHindi', () => {
     expect(glossHinglish('phone chahiye 10k se kam')).toBe('phone want under 10k');
     expect(glossHinglish('mixer 2000 rupaye ke andar dikhao')).toBe('mixer under 2000 show');
     expect(glossHinglish('refund kab tak aayega')).toBe('refund by when arrive');
+    expect(glossHinglish('bhai kisi bande se baat karao')).toMatch(/any human se talk/);
+    expect(glossHinglish('kuch kam price me hai kya')).toBe('something cheaper');
+    // "accha" alone is an acknowledgement, not "good".
+    expect(glossHinglish('acha theek hai, shukriya ji')).not.toMatch(/good/);
   });
 });

@@ -34,6 +34,9 @@ describe('follow-ups about what was shown', () => {
     ['1500 max', 'budget'],
     ['any cheap option?', 'cheaper'],
     ['cheap one pls', 'cheaper'],
+    ['hmm all these r above my budget yaar, show cheaper watches', 'cheaper'],
+    ['these are too pricey, i can spend 1500 at most', 'budget'],
+    ['white one milega? bathroom tiles are all white', 'refine'],
   ])('"%s" is a %s follow-up', (text, kind) => {
     expect(detectFollowUp(text)?.kind).toBe(kind);
   });

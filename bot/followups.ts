@@ -16,9 +16,15 @@ export type FollowUp =
 const ORDINALS: Record<string, number> = { first: 0, '1st': 0, second: 1, '2nd': 1, third: 2, '3rd': 2, fourth: 3, '4th': 3, fifth: 4, '5th': 4, last: -1 };
 export const COLOURS = ['black', 'white', 'red', 'blue', 'green', 'yellow', 'pink', 'purple', 'grey', 'gray', 'brown', 'orange', 'silver', 'gold', 'navy', 'beige'];
 
+/** "all these r above my budget", "these are too pricey": what was shown costs too much. */
+const TOO_DEAR = /\b(?:too (?:costly|expensive|pricey|pricy|much|high)|(?:above|over|out of|beyond|exceeds?) (?:my |our )?budget|(?:cheaper|less expensive|lower priced) (?:ones?|options?|models?|\w+s)\b|show (?:me )?(?:something |some )?cheaper)/;
+
 export function detectFollowUp(text: string): FollowUp | null {
   const t = text.toLowerCase().trim();
   const words = t.split(/\s+/);
+  // Said at length ("hmm all these r above my budget yaar, show cheaper watches", "these are too
+  // pricey, i can spend 1500 at most"): cheaper, or a new budget when an amount is said.
+  if (words.length > 8 && words.length <= 16 && TOO_DEAR.test(t)) return /\d/.test(t) ? { kind: 'budget' } : { kind: 'cheaper' };
   if (words.length > 8) return null;
   // "anything under 1000?", "below 2k": the last request with a new budget.
   if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have)\s+)*(?:under|below|less than|within|upto|up to|max|around)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only|na|ji))*\s*\??$/.test(t)) return { kind: 'budget' };
@@ -39,7 +45,7 @@ export function detectFollowUp(text: string): FollowUp | null {
   const aboutShown = /\b(it|this|that|one|ones|same)\b/.test(t);
   const colours = COLOURS.filter((c) => new RegExp(`\\b${c}\\b`).test(t));
   // "blue one?", "do you have it in blue": a colour of what was shown.
-  if (colours.length > 0 && (words.length <= 5 || (aboutShown && words.length <= 7))) return { kind: 'refine', words: colours };
+  if (colours.length > 0 && (words.length <= 5 || (aboutShown && words.length <= 8))) return { kind: 'refine', words: colours };
   // "only 32 inch ones": a size of what was shown.
   const size = /\b\d+(?:\.\d+)?\s*(?:inch(?:es)?|in|litres?|liters?|ltr|l|kg|gb|tb|w|watts?|mah|tons?)\b/.exec(t);
   if (size && aboutShown && words.length <= 6) return { kind: 'refine', words: [size[0]] };
@@ -66,6 +72,6 @@ export function detectBrandFollowUp(text: string, brands: ReadonlySet<string>): 
   if (words.length === 0 || words.length > 6) return null;
   const brand = words.find((w) => brands.has(w));
   if (!brand) return null;
-  const rest = words.filter((w) => w !== brand && !/^(?:show|me|only|just|any|anything|from|by|of|the|brand|brands|ones?|options?|please|pls|plz|do|you|have|got|what|about|in|is|there|some|give|i|want|prefer|like|something|products?|items?)$/.test(w));
+  const rest = words.filter((w) => w !== brand && !/^(?:show|me|only|just|any|anything|from|by|of|the|brand|brands|ones?|options?|please|pls|plz|do|you|have|got|what|about|in|is|there|some|give|i|want|prefer|like|something|products?|items?|no|not|other|others|else|nothing|but|ka|ke|ki|bas|hi|wala|wale|wali)$/.test(w));
   return rest.length === 0 ? { kind: 'brand', brand } : null;
 }

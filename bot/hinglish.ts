@@ -12,7 +12,13 @@ const GLOSS: [RegExp, string][] = [
   [/(?<![\w.])(₹?\s*\d[\d,.]*\s*k?)\s*(?:rs\.?|rupees?|rupaye|rupaiye|rupay|rupye)?\s*(?:tak|tk)\b/g, 'upto $1'],
   [/(?<![\w.])(₹?\s*\d[\d,.]*\s*k?)\s*(?:rs\.?|rupees?|rupaye|rupaiye|rupay|rupye)?\s*(?:se kam|se neeche|se niche|ke andar|ke ander|ke neeche|ke niche|ke under|ke andar andar)\b/g, 'under $1'],
   [/(?<![\w.])(₹?\s*\d[\d,.]*\s*k?)\s*(?:rs\.?|rupees?|rupaye|rupaiye|rupay|rupye)?\s*(?:se zyada|se jyada|se upar|se oopar)\b/g, 'above $1'],
-  [/\b(?:accha|acha|achha|achcha|badhiya|badiya|bdiya|mast)(?: sa| si| se| wala| wali)?\b/g, 'good'],
+  // "accha sa fan" is a good fan; "accha" alone is "ok" (an acknowledgement), left as it is.
+  [/\b(?:accha|acha|achha|achcha|badhiya|badiya|bdiya|mast)(?: sa| si| se| wala| wali)\b/g, 'good'],
+  [/\b(?:badhiya|badiya|bdiya)\b/g, 'good'],
+  [/\bghar ke liye\b/g, 'for home'],
+  [/\blog kya (?:bolte|kehte|keh rahe|bol rahe) (?:hai|hain|h)\b/g, 'what do people say'],
+  [/\bkam (?:price|daam|dam|keemat|rate|budget)(?: me| mein| mai)?\b/g, 'cheaper'],
+  [/\bbijli\b/g, 'electricity'],
   [/\bkab tak\b/g, 'by when'],
   // "is pe" / "ispe" is "on this" (the English "is" alone stays).
   [/\b(?:is (?:pe|par|mein|me)|ispe|ispar|isme|ismein|iska|iski|iske)\b/g, 'this'],
@@ -25,7 +31,7 @@ const GLOSS: [RegExp, string][] = [
   [/\bkab\b/g, 'when'],
   [/\b(?:kahan|kaha|kidhar)\b/g, 'where'],
   [/\b(?:kitna|kitne|kitni)\b/g, 'how much'],
-  [/\b(?:kaise|kese|kaisa)\b/g, 'how'],
+  [/\b(?:kaise|kese|kaisa|kaisi)\b/g, 'how'],
   [/\b(?:kyu|kyun|kyon)\b/g, 'why'],
   [/\b(?:aayega|aaega|ayega|aayegi|milega|milegi|milenge|pahunchega)\b/g, 'arrive'],
   [/\b(?:aaya|aayi|aya|mila|mili)\b/g, 'arrived'],
@@ -36,7 +42,7 @@ const GLOSS: [RegExp, string][] = [
   [/\b(?:dikhao|dikhaiye|dikha do|batao|bataiye|bata do)\b/g, 'show'],
   [/\b(?:sasta|saste|sasti)(?: wala| wali| wale)?\b/g, 'cheap'],
   [/\b(?:mehenga|mehnga|mehngi)\b/g, 'expensive'],
-  [/\b(?:insaan|insan|aadmi|banda)\b/g, 'human'],
+  [/\b(?:insaan|insan|aadmi|banda|bande|bandey)\b/g, 'human'],
   [/\b(?:wapas|vapas|wapis)\b/g, 'back'],
   [/\b(?:paisa|paise|paisey)\b/g, 'money'],
   [/\b(?:abhi tak|ab tak)\b/g, 'yet'],
@@ -48,7 +54,7 @@ const GLOSS: [RegExp, string][] = [
 ];
 
 /** Function words of romanised Hindi that English does not use. */
-const HINGLISH = /\b(kya|hai|hain|kab|tak|kuch|kuchh|ispe|saal|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
+const HINGLISH = /\b(kya|hai|hain|kab|tak|kuch|kuchh|ispe|saal|iski|iska|bande|bolte|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
 
 /** The message with its Hinglish words glossed into English; null when it has none. */
 export function glossHinglish(text: string): string | null {

@@ -60,7 +60,7 @@ const NOT_HEAD = new Set(
     // When: "bitcoin price today" names no "today".
     .concat('today tomorrow tonight yesterday now week weeks month months year years daily'.split(' '))
     // "ok and an egg boiler too": the words around a request name nothing.
-    .concat('too also ok okay then yes yeah'.split(' '))
+    .concat('too also ok okay then yes yeah kindly would could should shall may might must does did was were been being had'.split(' '))
     .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper gold silver'.split(' ')),
 );
 /**
@@ -71,7 +71,7 @@ const FOR_THE_THING = new Set(
   'wall bracket brackets desk desks table tables tabletop riser risers tray trays sticker stickers lock locks cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers'.split(' '),
 );
 /** Features that qualify the thing but never name it, said before or after it ("gaming mouse rgb"). */
-const FEATURE_WORDS = new Set('rgb wireless wired bluetooth waterproof portable rechargeable foldable cordless'.split(' '));
+const FEATURE_WORDS = new Set('rgb wireless wired bluetooth waterproof portable rechargeable foldable cordless auto automatic clean cleaning'.split(' '));
 /** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
 const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable)$/;
 

@@ -18,6 +18,9 @@ const ASKS: readonly [RegExp, string][] = [
 /** "how many", "what is the", "which", "how much", or a bare measure word with a question mark. */
 const ASKING = /\b(?:how many|how much|how big|how heavy|what(?:'s|s| is)? (?:the |its )?|which|tell me the|kitna|kitne)\b|\?\s*$/;
 
+/** How the answer writes each unit ("2400W" in a title is "2400 watts"). */
+const UNIT_NAMES: Readonly<Record<string, string>> = { litre: 'litres', inch: 'inches', w: 'watts', kg: 'kg', gb: 'GB', tb: 'TB', mah: 'mAh', ton: 'ton' };
+
 /** The unit a question about the product's measure asks for, or null. */
 export function specAsked(text: string): string | null {
   const t = text.toLowerCase();
@@ -31,7 +34,7 @@ export function specAsked(text: string): string | null {
  */
 export function specOf(product: { title: string; description: string }, unit: string): string | null {
   const inTitle = attributesOf(product.title).find((a) => a.unit === unit);
-  if (inTitle) return inTitle.text;
+  if (inTitle) return `${inTitle.value} ${UNIT_NAMES[unit] ?? unit}`;
   const line = product.description.split(/\r?\n/).find((l) => attributesOf(l).some((a) => a.unit === unit));
   return line ? line.trim().slice(0, 160) : null;
 }

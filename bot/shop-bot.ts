@@ -82,7 +82,7 @@ const CAPABILITIES = /^\s*(?:so |ok |and )?(?:what (?:all )?(?:can|do) (?:you|u)
 /** Greetings beyond "hi" ("gd evng bot", "namaskar 🙏", "good morning sir"). */
 const GREETING = /^\s*(?:(?:hi|hello|hey|hii+|namaste|namaskar|namaskaram|vanakkam|sat sri akal|salaam|salam|good (?:morning|afternoon|evening|night)|gd (?:mrng|morning|mng|evng|evening|eve|aftn|afternoon)|gm)\b[\s,!.]*)+(?:(?:bot|sir|madam|mam|ji|team|there|all|everyone|bhai|bro|dear)\b[\s,!.]*)*(?:\p{Extended_Pictographic}|\s)*$/iu;
 /** "how are you" and its friends, with or without a greeting before ("gd evng bot, hows ur day going"). */
-const HOW_ARE_YOU = /^\s*(?:(?:hi|hello|hey|namaste|namaskar|good (?:morning|afternoon|evening)|gd (?:mrng|morning|evng|evening))\b[\s,!.]*(?:(?:bot|sir|ji|there|bhai|bro|dear)\b[\s,!.]*)?)?(?:\p{Extended_Pictographic}|\s)*(?:how(?:'s| is|s| are| r)? (?:you|u|ya|ur day|your day|it going|things)(?: (?:going|doing|today))?|how do you do|kaise ho|kaisa hai|kaise hain|kya haal hai|wassup|whats up|what's up|sup)\b[\s?!.]*(?:\p{Extended_Pictographic}|\s)*$/iu;
+const HOW_ARE_YOU = /^\s*(?:(?:hi|hello|hey|namaste|namaskar|good (?:morning|afternoon|evening)|gd (?:mrng|morning|evng|evening))\b[\s,!.]*(?:(?:bot|sir|ji|there|bhai|bro|dear|to you)\b[\s,!.]*)?)?(?:\p{Extended_Pictographic}|\s)*(?:how(?:'s| is|s| are| r)? (?:you|u|ya|ur day|your day|it going|things)(?: (?:going|doing|today))?|how do you do|(?:i )?(?:trust|hope) (?:all is|everything is|you are|you're|u r) (?:well|good|fine)(?: at your end| there)?|kaise ho|kaisa hai|kaise hain|kya haal hai|wassup|whats up|what's up|sup)\b[\s?!.]*(?:\p{Extended_Pictographic}|\s)*$/iu;
 /** Leaving: "ok bye", "accha chalta hu, bye", "see you later". */
 const GOODBYE = /^(?:[\p{L}',.!\s]{0,30}[\s,.!]+)?(?:bye(?: bye)?|byee+|goodbye|good bye|see (?:you|ya|u)(?: later| soon| again)?|ta ?ta|alvida|take care|chalta (?:hu|hoon)|chalti (?:hu|hoon))(?:\s|[!.]|\p{Extended_Pictographic})*$/iu;
 /** Who the assistant is ("who built this bot", "what's your name", "are u a robot"). */
@@ -106,14 +106,14 @@ const SAID_AS: readonly [RegExp, string][] = [
   [/\bcordless (mouse|mice|keyboards?|headphones?|earphones?|speakers?)\b/gi, 'wireless $1'],
 ];
 const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get too also ok okay and'.split(' '));
-const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|okk+|okie(?: dokie)?|okey(?: dokey)?|k|kk|alright|alrighty|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|theek hai|thik hai)[\s,.!]*)+(?:thanks?|thank you|ty)?[\s.!]*$/i;
+const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|okk+|okie(?: dokie)?|okey(?: dokey)?|k|kk|alright|alrighty|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|achha|theek hai|thik hai|theek|thik)[\s,.!]*)+(?:(?:thanks?|thank you|ty|shukriya|dhanyavaad|dhanyavad)(?: ji)?)?[\s.!]*$/i;
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
 /** A message about one of the customer's own orders, not about orders in general. */
 /** What came in one's own order ("in my order", "from my parcel"). */
 const MY_ORDER_CONTENTS = /\b(?:in|from|inside|with|of)\s+(?:my|mine|the|our)\s+(?:order|parcel|package|shipment|delivery|box)\b/i;
-const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b/i;
+const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b|\b(?:did|has|have|is|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|come|reach|dispatch|dispatched|deliver|delivered|get (?:shipped|delivered|dispatched))\b/i;
 /**
  * A problem with, or a question about the state of, one particular order: "tracking not updating
  * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
@@ -121,12 +121,14 @@ const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders
  */
 const ORDER_THING = /\bord-[a-z0-9-]+|\b(orders?|ordered|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|expected delivery|consignment)\b/i;
 const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver(?:ed|ing)?|dispatch(?:ed)?|shipped|when|missing|lost|which courier|delivery date|eta)\b|\btracking (?:number|no|id|link|details)\b/i;
-const POLICY_ASK = /\b(can i|can we|could i|if i|how (?:to|do i|can i|long|many)|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
+const POLICY_ASK = /\b(can i|can we|could i|if i|can it|can this|can that|too late|how (?:to|do i|can i|long|many)|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
 /** "when will my smartwatch be delivered", "when will it arrive": one order, whatever it holds. */
 const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get delivered|arrive|reach|be shipped|be dispatched)\b|\bwhen\b.{0,30}\b(?:arrive|arrived|delivered)\b/i;
 /** Topics of a single order's trouble: an order question first. Others (invoices, warranty) are not. */
 const ORDER_TOPICS = new Set(['delivery', 'cancellation', 'refunds', 'returns', 'address-changes', 'exchanges']);
 function aboutOneOrder(text: string, topics: readonly string[]): boolean {
+  // "did my kettle ship yet? paid thru upi": one order, whatever else the message mentions.
+  if (/\b(?:did|has|have|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|dispatch|dispatched|deliver|delivered|come|reach)\b/i.test(text)) return true;
   if (topics.some((t) => !ORDER_TOPICS.has(t))) return false;
   // "when will my refund arrive" is about refunds in general until an order is named.
   // "what if nobody is home when the delivery guy comes" asks what the store does, not where one order is.
@@ -242,7 +244,7 @@ const THANKS = /^\s*(?:ok(?:ay)?[\s,]+)?(?:thanks?|thank ?(?:you|u)|thanku|thank
 /** A question, not the name of a thing. */
 const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
 const ASKED = /\?|^\s*(?:is|are|was|can|could|do|does|did|will|would|should|what|who|whom|whose|why|how|when|where|which)\b/i;
-const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
+const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:help me (?:to )?|i need (?:you )?to |i want (?:you )?to )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
 /**
  * The day's price of a commodity, currency or index ("gold rate today", "petrol price in delhi",
  * "dollar rate"): news, not a product, though titles say "Gold" and "Silver".
@@ -254,6 +256,11 @@ const WEATHER = /\b(?:will it (?:rain|snow|be (?:hot|cold|sunny))|is it (?:raini
 const WEATHER_SHOP = /\b(deliver\w*|ship\w*|courier|orders?|parcels?|packages?|dispatch\w*|coats?|jackets?|umbrellas?|covers?|boots?|shoes?|thermometers?|clocks?|stations?)\b/i;
 /** Symptoms and what to take for them: a doctor's question, whatever "tablet" means in the catalogue. */
 const MEDICAL = /\b(?:fever|headache|head ache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold and cough|sore throat|diarrh\w*|vomit\w*|infection|blood pressure|bp|b\.p\.|diabetes|sugar|sugar level|thyroid|cholesterol|migraine|period pain|toothache|acidity|rash)\b[^.?!]{0,60}\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|(?:should|can|do) i take|what to take|remedy|cure|treatment)\b|\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|what to take|remedy|cure|treatment)\b[^.?!]{0,40}\bfor (?:fever|headache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold|sore throat|diarrh\w*|vomiting|infection|bp|diabetes|migraine|acidity)\b/i;
+/** Series, films and songs to watch or hear, trains and cabs: not the shop's ("suggest a good netflix series"). */
+const ENTERTAINMENT = /\b(?:suggest|recommend|any good|best|good)\b[^.?!]{0,30}\b(?:netflix|prime video|hotstar|web ?series|series|movies?|films?|songs?|shows?|anime)\b|\bto (?:binge|watch tonight)\b/i;
+const TRAVEL = /\b(?:train|pnr|flight|bus) (?:status|ticket|booking|timings?|schedule)\b|\brunning status\b|\bpnr\b|\bbook (?:a |an |me a )?(?:cab|taxi|train|flight|bus|hotel|ticket|uber|ola)\b/i;
+/** Waiting for the customer ("wait 2 min, checking with my husband"). */
+const WAIT = /^\s*(?:ok |okay |pls |please |plz )?(?:wait|hold on|one (?:min|minute|sec|second)|give me (?:a )?(?:min|minute|sec|second|moment)|just a (?:min|minute|sec|second|moment)|\d+ ?(?:min|mins|minutes)|brb|be right back)\b/i;
 /** Which share to buy is investment advice, not a purchase ("which share should i buy tomorrow"). */
 const INVESTMENT = /\b(?:which|what|best) (?:shares?|stocks?|mutual funds?|crypto(?:currency)?|coins?|ipo)\b[^.?!]{0,30}\b(?:buy|invest|sell|hold)\b|\b(?:stock|share|intraday|trading|investment|crypto) (?:tips?|advice|recommendations?)\b|\bquick profit\b|\binvest (?:in|my money)\b/i;
 const CLAUSE_BREAK = /[?.!;\n]+|\b(?:and|also|plus)\b/i;
@@ -264,7 +271,7 @@ const COMPOUND_GERUNDS = 'washing|sewing|sleeping|running|walking|shaving|swimmi
 
 /** First words of titles that are no brand ("Set of 3 …", "New …"). */
 const NOT_BRANDS = new Set('set pack new the a an with for and of in on combo pair mini large small premium classic original'.split(' '));
-const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|performance|build)\b/i;
+const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|water|splash|rain|performance|build)\b/i;
 
 /**
  * Why a card is shown, in the customer's terms: the budget it keeps, what it has that was asked
@@ -543,7 +550,7 @@ export class ShopBot extends ActivityHandler {
     const asksAbout = ABOUT_PRODUCT.test(text) && (REVIEW_QUESTION.test(text) || /\?|^\s*(what|does|do|is|are|can|will|has|have|any)\b|\bhow\b/i.test(text));
     // "how many litres is it", "what is the screen size": a measure of what is shown.
     const spec = state.focusProductId || state.lastProducts.length > 0 ? specAsked(text) : null;
-    if ((((state.focusProductId || state.lastProducts.length > 0) && (asksAbout || spec)) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && topics.length === 0) {
+    if ((((state.focusProductId || state.lastProducts.length > 0) && (asksAbout || spec)) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && (topics.length === 0 || spec)) {
       state.lowConfidenceStreak = 0;
       return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
@@ -554,6 +561,8 @@ export class ShopBot extends ActivityHandler {
     const emailForOrder = nlu.entities.emails.length > 0 && /\b(status|order|orders|track|tracking|parcel|package|shipment|delivery)\b/i.test(text);
     if ((nlu.entities.orderNumbers.length > 0 && !ORDER_INTENTS.has(nlu.intent)) || emailForOrder || (state.orderLookup && (nlu.entities.emails.length > 0 || nlu.entities.orderNumbers.length > 0))) {
       state.lowConfidenceStreak = 0;
+      // "refund for ORD-… was promised in 7 days, today is day 16": sorry before the look-up.
+      if (complaintSignals(said).strength >= 0.4 || complaintSignals(text).strength >= 0.4) await this.say(ctx, 'empathy.sorry');
       return this.orderStatus(ctx, state, customerId, nlu);
     }
 
@@ -588,6 +597,11 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     // Read as written too: the gloss makes "kaise ho" of a greeting into English words.
+    if (WAIT.test(said) && said.split(/\s+/).length <= 8 && !POLICY_WORDS.test(said) && !said.includes('?')) {
+      state.lowConfidenceStreak = 0;
+      await this.say(ctx, 'smallTalk.wait');
+      return;
+    }
     if (HOW_ARE_YOU.test(text) || HOW_ARE_YOU.test(said)) {
       state.lowConfidenceStreak = 0;
       await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.howAmI')));
@@ -608,14 +622,17 @@ export class ShopBot extends ActivityHandler {
     // (the head alone reads some plain requests, "tell me a joke", as strongly negative).
     // Read on the words as written too: a gloss loses some of the ways people complain ("kitne baar").
     const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
-    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question' && (complaint.strength > 0 || !hasBudget(nlu));
+    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question' && (complaint.strength > 0 || (!hasBudget(nlu) && !namesRetailThing(headNoun(this.requestClause(text) ?? text) ?? '')));
     // Whether the message is about one order.
     const oneOrder = aboutOneOrder(text, topics);
     // "how can i contact you" asks how, not for a person now: the contact article answers it.
     const asksHowToContact = topics.includes('contact') && POLICY_ASK.test(text);
-    if (asksForPerson(text) || (HUMAN_INTENTS.has(nlu.intent) && !asksHowToContact)) return this.startHandoff(ctx, state, 'asked', nlu);
+    if (asksForPerson(text) || (HUMAN_INTENTS.has(nlu.intent) && !asksHowToContact)) return this.startHandoff(ctx, state, 'asked', nlu, complaint.strength >= 0.4);
     // A complaint handed to a person still hears that we are sorry.
-    if (NEEDS_HUMAN.has(nlu.intent) && understood) return this.startHandoff(ctx, state, 'needs_human', nlu, nlu.intent === 'complaint' || complaint.strength > 0 || nlu.sentiment.label === 'negative');
+    // A calm question about a policy ("how many years is this covered if something goes wrong?") is
+    // answered by the article, whatever the head makes of "goes wrong".
+    const calmQuestion = complaint.strength === 0 && ASKED.test(text) && topics.length > 0;
+    if (NEEDS_HUMAN.has(nlu.intent) && understood && !calmQuestion) return this.startHandoff(ctx, state, 'needs_human', nlu, nlu.intent === 'complaint' || complaint.strength > 0 || nlu.sentiment.label === 'negative');
     if (CONDUCT.test(text)) return this.startHandoff(ctx, state, 'needs_human', nlu, true);
     if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
@@ -647,7 +664,7 @@ export class ShopBot extends ActivityHandler {
     // article ("Chennai" in the delivery zones) or product ("tablet") their words meet.
     if (WEATHER.test(text) && !WEATHER_SHOP.test(text)) return this.decline(ctx, state);
     if (MEDICAL.test(text)) return this.decline(ctx, state, 'unsure.medical');
-    if (INVESTMENT.test(text)) return this.decline(ctx, state);
+    if (INVESTMENT.test(text) || TRAVEL.test(text) || (ENTERTAINMENT.test(text) && !namesRetailThing(text.replace(/\b(?:series|shows?)\b/gi, '')))) return this.decline(ctx, state);
     // "does it have a warranty?" about the product in focus: what its own details say, then the policy.
     if (state.focusProductId && topics.includes('warranty') && (/\b(it|this|that|this one|these)\b/i.test(text) || text.split(/\s+/).length <= 5)) {
       const p = this.store.products.get(state.focusProductId);
@@ -827,7 +844,8 @@ export class ShopBot extends ActivityHandler {
     // shop() shows it or says the store has none, never a refusal. As written: a spelling
     // correction makes "plates" of "places" and "plant" of "plan".
     const head = headNoun(spelled);
-    if (!understood && !budget && !POLICY_WORDS.test(text) && !ASKED.test(text) && text.split(/\s+/).length <= 6 && namesRetailThing(headNoun(text) ?? '')) return { kind: 'product' };
+    const clause = this.requestClause(text) ?? text;
+    if (!understood && !budget && !POLICY_WORDS.test(text) && !/^\s*(?:what|who|whom|whose|why|how|when|where)\b/i.test(clause) && !/^\s*(?:what|who|whom|whose|why|how|when|where)\b/i.test(text) && clause.split(/\s+/).length <= 12 && namesRetailThing(headNoun(clause) ?? '')) return { kind: 'product' };
     const search = (nlu.top ?? []).find((t) => t.intent !== 'out_of_scope');
     if (!understood && search && (search.intent === 'product_search' || search.intent === 'recommendation_request') && search.score >= 0.15 && !QUESTION.test(text) && head) return { kind: 'product' };
     return { kind: 'none' };
@@ -985,6 +1003,16 @@ export class ShopBot extends ActivityHandler {
   /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
   private async shop(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, within: { category?: string | undefined; brand?: string; exclude?: ReadonlySet<string> } = {}): Promise<void> {
     const { category, brand, exclude } = within;
+    // A long message names its thing in one clause ("my kids have online classes … which printer
+    // would you suggest for home use"): that clause is the request; the budget is the message's.
+    if (!category) request = this.requestClause(request) ?? request;
+    // "do you have a wall mount for it": for the thing asked for before.
+    const before = state.lastQuery?.text;
+    const forIt = /\bfor (?:it|this|that|this one|that one|them|these)\b/i;
+    if (!category && before && forIt.test(request)) {
+      const thing = headNoun(before);
+      if (thing) request = request.replace(forIt, `for ${thing}`);
+    }
     // A new request (not a follow-up of what was shown) replaces the product in focus; the name of
     // the thing it asks for is read with its typos corrected ("hedphones under 2k").
     const text = category ? request : this.spelled(request);
@@ -1174,6 +1202,18 @@ export class ShopBot extends ActivityHandler {
     state.lastInjectedTurn = state.turn;
     state.shownForQuery = [...(exclude ? (state.shownForQuery ?? []) : []), ...suggestions.map((c) => c.productId)].slice(-60);
     await this.show(ctx, state, customerId, suggestions, intro);
+  }
+
+  /**
+   * The clause of a longer message that names a thing shops sell, when the message's own head
+   * noun does not ("rice cooker want, hum sirf 2 log so chhota chalega"); null otherwise.
+   */
+  private requestClause(text: string): string | null {
+    const head = headNoun(text);
+    if (head && namesRetailThing(head)) return null;
+    const clauses = text.split(/[.,;!?\n]+|\b(?:so|but|because|since|as i|and i|also i)\b/i).map((c) => c.trim()).filter((c) => c.length > 0);
+    if (clauses.length < 2) return null;
+    return clauses.find((c) => namesRetailThing(headNoun(c) ?? '')) ?? null;
   }
 
   /** The thing a request names; brands said after it ("pressure cooker hawkins or prestige") do not name it. */

@@ -296,7 +296,7 @@ describe('shopping conversations', () => {
     const fryer = await say(c, { text: 'philips air fryer' });
     await say(c, { value: fryer.cards[0]!.buttons.find((b) => b.title === 'View')!.value });
     const litres = await say(c, { text: 'how many litres is it' });
-    expect(litres.texts.join(' ')).toMatch(/\d(?:\.\d)?\s*(?:L|Liter|Litre)\b.*product details/i);
+    expect(litres.texts.join(' ')).toMatch(/\d(?:\.\d)?\s*(?:L|Liters?|Litres?)\b.*product details/i);
 
     // "bat" is no battery: the store sells no cricket bats and says so.
     const bat = await say(c, { text: 'english willow cricket bat for my son' });
@@ -366,5 +366,17 @@ describe('shopping conversations', () => {
     // What is neither the thing nor in its category nor named by the request goes.
     const vacuums = await say(c, { text: 'vacuum for sofa and car seats' });
     for (const card of vacuums.cards) expect(card.title).toMatch(/vac/i);
+
+    // A long message names its thing in one clause; "for it" is the thing asked for before.
+    const rice = await say(c, { text: 'rice cooker chahiye, hum sirf 2 log hai so chhota wala chalega' });
+    expect(rice.cards.length).toBeGreaterThan(0);
+    for (const card of rice.cards) expect(card.title).toMatch(/cooker/i);
+    await say(c, { text: 'smart tv 43 inch under 30000' });
+    const mounts = await say(c, { text: 'do you have a wall mount for it' });
+    expect(mounts.cards.length).toBeGreaterThan(0);
+    expect(mounts.cards.some((card) => /\btv\b/i.test(card.title))).toBe(true);
+    const pricey = await say(c, { text: 'these are too pricey, i can spend 1500 at most' });
+    for (const card of pricey.cards) expect(server.store.products.get(idOf(card))!.price).toBeLessThanOrEqual(1500);
+    expect((await say(c, { text: 'treadmill for home use under 30k' })).texts.join(' ')).toMatch(/couldn't find any treadmills/i);
   }, 180_000);
 });

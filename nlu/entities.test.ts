@@ -62,6 +62,9 @@ describe('price ranges', () => {
     ['₹5000 and above', 5000, undefined],
     ['around ₹1000', 800, 1200],
     ['between 400 and 200', 200, 400],
+    ['i can spend 1500 at most', undefined, 1500],
+    ['can only afford 800', undefined, 800],
+    ['2k tops', undefined, 2000],
   ])('%s', (text, min, max) => {
     const e = extractEntities(text);
     expect(e.priceMin).toBe(min);

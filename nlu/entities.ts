@@ -105,7 +105,8 @@ const PRICE_PATTERNS: { re: RegExp; kind: 'max' | 'min' | 'between' | 'around'; 
     strictMoney: true,
   },
   { re: new RegExp(String.raw`${MONEY}\s*(?:and\s+above|or\s+more|plus|onwards|\+)`, 'gi'), kind: 'min', strictMoney: true },
-  { re: new RegExp(String.raw`${MONEY}\s*(?:or\s+less|and\s+below|or\s+below|max)`, 'gi'), kind: 'max', strictMoney: true },
+  { re: new RegExp(String.raw`${MONEY}\s*(?:or\s+less|and\s+below|or\s+below|max|maximum|at\s+most|at\s+the\s+most|tops)`, 'gi'), kind: 'max', strictMoney: true },
+  { re: new RegExp(String.raw`\b(?:can|could|will|want\s+to|only)\s+(?:only\s+)?(?:spend|afford|pay)\s+(?:only\s+|upto\s+|up\s+to\s+|around\s+|about\s+)?${MONEY}`, 'gi'), kind: 'max' },
   { re: new RegExp(String.raw`\b(?:around|about|approx(?:imately|\.)?|roughly|close\s+to|near|~)\s*${MONEY}`, 'gi'), kind: 'around', strictMoney: true },
 ];
 
