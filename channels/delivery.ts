@@ -28,7 +28,7 @@ export interface StatusUpdate {
 /** What the web channel tells the desk (channels/web.ts). */
 export interface WebReceipts {
   /** An agent message was put in the web room; `reachedTab`: a tab of the customer's was in it. */
-  agentMessage(message: Message, reachedTab: boolean): void;
+  agentMessage(message: Message, reachedTab: boolean): Promise<void>;
   /** A tab joined the conversation: what it holds is delivered; returns how far an agent has read. */
   tabOpened(conversationId: string): Promise<{ agentReadSeq: number }>;
   /** The customer's widget showed the conversation up to `seq` (visible, open and focused). */
@@ -83,11 +83,11 @@ export class DeliveryDesk implements WebReceipts {
     });
   }
 
-  agentMessage(message: Message, reachedTab: boolean): void {
-    this.safely('recording a web message', () => {
+  async agentMessage(message: Message, reachedTab: boolean): Promise<void> {
+    await this.safelyAwait('recording a web message', async () => {
       // Only where the web chat is the conversation's channel: a Messenger chat shown in an open web
       // tab too has its status from Messenger.
-      if (this.gw && this.gw.route(message.conversationId)?.channel !== 'web') return;
+      if (this.gw && (await this.gw.route(message.conversationId))?.channel !== 'web') return;
       this.deliveries.start(message.id, 'web');
       const sent = this.deliveries.sent(message.id, { attempts: 1 });
       this.notify([(reachedTab ? this.deliveries.advance(message.id, 'delivered') : undefined) ?? sent]);
@@ -136,7 +136,7 @@ export class DeliveryDesk implements WebReceipts {
     const upTo = Math.min(Math.trunc(seq), await this.lastSeq(conversationId));
     if (!(upTo > 0)) return this.marks.get(conversationId, 'agent');
     if (this.marks.mark(conversationId, 'agent', upTo)) {
-      const route = this.gw?.route(conversationId);
+      const route = await this.gw?.route(conversationId);
       if (this.gw && (route?.channel === 'web' || route?.channel === 'messenger')) {
         void this.gw.sendToConversation(conversationId, { type: 'event', name: 'read', value: { seq: upTo } }).catch((err: unknown) => this.log(`[delivery] read receipt to the customer failed: ${(err as Error).message}`));
       }

@@ -532,8 +532,8 @@ export function messengerNotices(opts: MessengerNoticeOptions): (m: MessengerInb
     if (!u) return;
     const customer = await gateway.resolveCustomer('messenger', m.externalId);
     const conversation = await gateway.liveConversation(customer.id, 'messenger');
-    const known = gateway.route(conversation.id);
-    if (known?.channel !== 'messenger' || known.externalId !== m.externalId) gateway.reroute(conversation.id, { channel: 'messenger', externalId: m.externalId });
+    const known = await gateway.route(conversation.id);
+    if (known?.channel !== 'messenger' || known.externalId !== m.externalId) await gateway.reroute(conversation.id, { channel: 'messenger', externalId: m.externalId });
     const text = u.kind === 'too_long' ? clipBytes(m.text ?? '', MAX_TEXT_BYTES) : MESSENGER_TEXTS.attachmentNote(u.media);
     const payload = u.kind === 'too_long' ? { unread: 'too_long', chars: u.chars } : { unread: 'attachment', media: u.media };
     await store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload });
@@ -542,6 +542,6 @@ export function messengerNotices(opts: MessengerNoticeOptions): (m: MessengerInb
       // As for text: a person has the chat, or will shortly; the bot says nothing.
       if (conversation.handoff === 'agent' || handoff.agentsOnline() > 0) return;
     }
-    await gateway.sendToConversation(conversation.id, { type: 'message', text: answerTo(u, gateway.locale(conversation.id), opts.texts) });
+    await gateway.sendToConversation(conversation.id, { type: 'message', text: answerTo(u, await gateway.locale(conversation.id), opts.texts) });
   };
 }

@@ -134,8 +134,8 @@ describe('web channel', () => {
     // Within the grace period the older token still resumes (a tab that has not seen the new one).
     expect(sessionOf(await client(h, { token: guestToken })).conversationId).toBe(conversationId);
     // After it, the older token starts a new guest; the current one keeps working.
-    const gen = h.store.state.get<{ gen: number; previousUntil: number }>(`webtoken:${signer.verify(current)!.sub}`)!.value;
-    h.store.state.put(`webtoken:${signer.verify(current)!.sub}`, { ...gen, previousUntil: Date.now() - 1 });
+    const gen = (await h.store.state.get<{ gen: number; previousUntil: number }>(`webtoken:${signer.verify(current)!.sub}`))!.value;
+    await h.store.state.put(`webtoken:${signer.verify(current)!.sub}`, { ...gen, previousUntil: Date.now() - 1 });
     expect(sessionOf(await client(h, { token: guestToken })).conversationId).toBeNull();
     expect(sessionOf(await client(h, { token: current })).conversationId).toBe(conversationId);
   });

@@ -47,8 +47,8 @@ describe('hostile and multilingual text', () => {
       expect(back.payload).toEqual({ echo: s });
       const r = await store.reviews.create({ productId: 'P1', rating: 3, title: s, text: s });
       expect(await store.reviews.get(r.id)).toMatchObject({ title: s, text: s });
-      store.state.put(`k:${s}`, { s });
-      expect(store.state.get(`k:${s}`)!.value).toEqual({ s });
+      await store.state.put(`k:${s}`, { s });
+      expect((await store.state.get(`k:${s}`))!.value).toEqual({ s });
       expect(() => store.products.search(s, { category: s })).not.toThrow();
       await store.customers.linkIdentity('C2', 'web', s.trim() === '' ? `blank${s.length}` : s);
     }

@@ -69,7 +69,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
     tickets: new TicketRepo(sql, now),
     agents: new AgentRepo(sql, now),
     events: new EventRepo(sql, now),
-    state: new StateRepo(db, now),
+    state: new StateRepo(sql, now),
     receipts: new ReceiptRepo(sql, now),
     learned: new LearnedAnswerRepo(sql, now),
     pendingTurns: new PendingTurnRepo(sql, now),
