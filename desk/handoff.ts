@@ -330,7 +330,7 @@ export class HandoffService implements HandoffDesk {
     if (customer) {
       try {
         const recs = await this.opts.services.recommender.recommend({ customerId: customer.id, k: 5 });
-        const byId = new Map(this.store.products.getMany(recs.map((r) => r.productId)).map((p) => [p.id, p]));
+        const byId = new Map((await this.store.products.getMany(recs.map((r) => r.productId))).map((p) => [p.id, p]));
         products = recs.flatMap((r) => {
           const p = byId.get(r.productId);
           return p ? [{ productId: p.id, title: p.title, price: p.price, reason: r.reason }] : [];
@@ -475,16 +475,16 @@ export class HandoffService implements HandoffDesk {
     on('send_products', async (d) => {
       const t = await this.owned(agent, d.ticketId);
       const ids = Array.isArray(d.productIds) ? d.productIds.filter((x): x is string => typeof x === 'string').slice(0, 10) : [];
-      const products = this.store.products.getMany(ids);
+      const products = await this.store.products.getMany(ids);
       if (products.length === 0) throw new Error('no such products');
       const locale = (this.opts.texts ?? defaultTexts).resolve(await this.localeOf(t.conversationId));
       await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: await this.say(t.conversationId, 'suggests', { agent: agent.name }), attachments: products.map((p) => productCard(p, undefined, locale)), attachmentLayout: 'carousel', channelData: { role: 'agent', agentName: agent.name } }, 'agent');
       return { sent: products.length };
     });
 
-    on('search_products', (d) => {
+    on('search_products', async (d) => {
       const q = typeof d.query === 'string' ? d.query.slice(0, 200) : '';
-      const hits = q.trim() ? this.store.products.search(q, { limit: 10, inStock: true }) : [];
+      const hits = q.trim() ? await this.store.products.search(q, { limit: 10, inStock: true }) : [];
       return { products: hits.map((p) => ({ productId: p.id, title: p.title, price: p.price, stock: p.stock })) };
     });
 

@@ -61,7 +61,7 @@ export function createStore(db: DB, now: () => number = Date.now): Store {
   return {
     db,
     sql,
-    products: new ProductRepo(db),
+    products: new ProductRepo(sql),
     customers: new CustomerRepo(sql, now),
     orders: new OrderRepo(sql, now),
     reviews: new ReviewRepo(sql, now),
@@ -92,7 +92,7 @@ export function openMemoryStore(now?: () => number): Store {
   return createStore(openMemory(), now);
 }
 
-export { ProductRepo, toFtsQuery, type SearchOptions, type ListOptions } from './products.js';
+export { ProductRepo, toFtsQuery, toTsQuery, type SearchOptions, type ListOptions } from './products.js';
 export { CustomerRepo, type NewCustomer, type MergeResult } from './customers.js';
 export { OrderRepo, ORDER_TRANSITIONS, canTransition, type NewOrder, type NewOrderLine } from './orders.js';
 export { ReviewRepo, type NewReview, type ReviewSort } from './reviews.js';
