@@ -85,7 +85,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   metrics.sources.workerRestarts = () => ({ encoder: modelWorkerOf(encoder)?.restarts ?? 0, sentiment: modelWorkerOf(sentiment)?.restarts ?? 0 });
   const analyzer = await loadAnalyzer(config, { encoder, sentiment, chatSentiment: config.encoder.chatSentiment === 'head', log });
 
-  const retriever = await FaqRetriever.open(config, encoder, { db: store.db, quiet: config.quiet, log });
+  const retriever = await FaqRetriever.open(config, encoder, { sql: store.sql, quiet: config.quiet, log });
   // Resumable: only transcripts not yet in the index are embedded (all of them on first start).
   const transcripts: ReturnType<typeof fromStoreTranscript>[] = [];
   for await (const t of store.conversations.historical()) transcripts.push(fromStoreTranscript(t));

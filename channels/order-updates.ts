@@ -175,7 +175,7 @@ export class OrderUpdates {
       outcome = target.conversationId && ch.webTabs(target.conversationId) > 0 ? 'sent' : 'kept';
     } else if (route.channel === 'messenger') {
       if (!ch.gateway.hasOutlet('messenger')) return skip('channel_off', 'messenger', 'Messenger is not configured on this server');
-      const last = ch.threads.lastInbound(route.externalId);
+      const last = await ch.threads.lastInbound(route.externalId);
       if (last === null) return skip('outside_window', 'messenger', "it is not known when the customer last wrote on Messenger, so Meta's 24-hour window cannot be relied on");
       const age = this.now() - last;
       if (age > STANDARD_WINDOW_MS) {
