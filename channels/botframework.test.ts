@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Activity } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, type SqliteStore } from '../store/index.js';
 import type { InboundMessage } from './inbound.js';
 import type { Running } from '../app/main.js';
 import { createHttpApp, type HttpApp } from '../app/server.js';
@@ -84,7 +84,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
   let server: TestServer;
   let running: Running;
   let connector: FakeConnector;
-  let store: Store;
+  let store: SqliteStore;
   const logs: string[] = [];
   const clients: ChatClient[] = [];
 
@@ -421,7 +421,7 @@ describe('Bot Framework channel with authentication on', () => {
   let app: HttpApp;
   let base: string;
   let dataDir: string;
-  let store: Store;
+  let store: SqliteStore;
   const received: InboundMessage[] = [];
   const logs: string[] = [];
 

@@ -102,7 +102,7 @@ export function orderUpdateText(
 }
 
 export interface OrderUpdatesOptions {
-  store: Pick<Store, 'db' | 'sql'>;
+  store: Pick<Store, 'sql'>;
   /** The shop's tracking page with {carrier} and {tracking} (SHOPBOT_TRACKING_URL). */
   trackingUrl?: string;
   /** The store's locale and texts (core/i18n.ts): updates are worded in the conversation's locale. */
