@@ -87,7 +87,7 @@ describe('admin API on the real server', () => {
     expect(r.status).toBe(200);
     expect(r.json.results).toEqual([{ index: 0, id: 'P-API-ZORB', status: 'inserted' }]);
     expect(r.json.catalog).toMatchObject({ changed: 1, embedded: 1 });
-    expect(server.store.products.search('zorblax grinder').map((p) => p.id)).toContain('P-API-ZORB');
+    expect((await server.store.products.search('zorblax grinder')).map((p) => p.id)).toContain('P-API-ZORB');
     expect(await cardsFor('show me a zorblax coffee grinder')).toContain('P-API-ZORB');
     expect((await call('GET', '/api/admin/v1/products/P-API-ZORB')).json).toMatchObject({ id: 'P-API-ZORB', currency: 'INR', source: 'api', deletedAt: null });
 
@@ -97,7 +97,7 @@ describe('admin API on the real server', () => {
       { index: 1, id: 'P-NEVER', status: 'not_found' },
     ]);
     expect(d.json.catalog).toMatchObject({ removed: 1 });
-    expect(server.store.products.search('zorblax grinder').map((p) => p.id)).not.toContain('P-API-ZORB');
+    expect((await server.store.products.search('zorblax grinder')).map((p) => p.id)).not.toContain('P-API-ZORB');
     expect(await cardsFor('show me a zorblax coffee grinder')).not.toContain('P-API-ZORB');
     expect(await cardsFor('coffee grinder')).not.toContain('P-API-ZORB');
   }, 180_000);
@@ -121,8 +121,8 @@ describe('admin API on the real server', () => {
     expect(results[2]!.error).toMatchObject({ field: 'price' });
     expect(results[3]!.error!.message).toMatch(/colour/);
     expect(results[4]!.error).toMatchObject({ field: 'id' });
-    expect(server.store.products.get('P-API-1')?.title).toBe('Walnut serving board');
-    expect(server.store.products.get('P-API-5')?.price).toBe(990);
+    expect((await server.store.products.get('P-API-1'))?.title).toBe('Walnut serving board');
+    expect((await server.store.products.get('P-API-5'))?.price).toBe(990);
 
     const snapshot = server.store.db.prepare("SELECT * FROM products WHERE id LIKE 'P-API-%' ORDER BY id").all();
     const again = await call('POST', '/api/admin/v1/products', batch);
@@ -163,11 +163,11 @@ describe('admin API on the real server', () => {
     const shopify = await importFile({ file: `${FIXTURES}/products.shopify.csv`, format: 'shopify', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(shopify.counts.products).toMatchObject({ inserted: 3, error: 1, not_found: 1 });
     expect(shopify.errors).toEqual([expect.objectContaining({ line: 9, message: expect.stringMatching(/broken-price-lamp.*Variant Price/) })]);
-    const socks = server.store.products.get('merino-crew-socks')!;
+    const socks = (await server.store.products.get('merino-crew-socks'))!;
     expect(socks).toMatchObject({ title: 'Merino Wool Crew Socks', price: 799, stock: 55, url: '/products/merino-crew-socks', category: 'Apparel & Accessories > Clothing > Underwear & Socks > Socks' });
     expect(socks.description).toMatch(/^Soft merino wool hiking socks.*\nBrand: Trailfoot\. Tags: socks, merino, hiking$/s);
-    expect(server.store.products.get('zorblax-burr-grinder')?.image).toBe('https://cdn.example.com/zorblax-grinder.jpg');
-    expect(server.store.products.get('winter-preview-jacket')).toBeUndefined(); // a draft: not in the chat catalogue
+    expect((await server.store.products.get('zorblax-burr-grinder'))?.image).toBe('https://cdn.example.com/zorblax-grinder.jpg');
+    expect(await server.store.products.get('winter-preview-jacket')).toBeUndefined(); // a draft: not in the chat catalogue
 
     const jsonl = await importFile({ file: `${FIXTURES}/products.jsonl`, format: 'jsonl', db, sql: server.store.sql, currency: 'INR', silent: true });
     expect(jsonl.counts.products).toMatchObject({ inserted: 2, updated: 1, error: 2 });

@@ -7,7 +7,6 @@ import { clientIp } from '../core/client-ip.js';
 import { RateLimiter } from '../core/http.js';
 import { ApiKeyRepo, type ApiKey } from '../store/api-keys.js';
 import { CatalogAdmin, MAX_BATCH_ROWS, type BatchResult } from '../store/catalog-admin.js';
-import type { DB } from '../store/db.js';
 import type { Sql } from '../store/sql/executor.js';
 import { isStoreError } from '../store/errors.js';
 import { deleteBatch, upsertBatch } from './batches.js';
@@ -28,8 +27,7 @@ export const ADMIN_PREFIX = '/api/admin/v1';
 export const DOCS_PATH = '/api/docs';
 
 export interface AdminApiOptions {
-  db: DB;
-  /** The store's async SQL over the same connection (API keys run on it). */
+  /** The store's SQL connection, either engine (API keys and the catalogue run on it). */
   sql: Sql;
   /** Applies product changes to search and recommendations (recommender/catalog-sync.ts) before the response. */
   onCatalogChange?: () => Promise<{ seq: number; changed: number; removed: number; embedded: number; reused: number; ms: number }>;

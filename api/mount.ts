@@ -3,7 +3,6 @@ import type { Encoder } from '../nlu/encoder-types.js';
 import { CatalogSync } from '../recommender/catalog-sync.js';
 import type { Recommender } from '../recommender/recommender.js';
 import { CatalogAdmin } from '../store/catalog-admin.js';
-import type { DB } from '../store/db.js';
 import type { Sql } from '../store/sql/executor.js';
 import { OrderUpdates } from '../channels/order-updates.js';
 import type { Texts } from '../core/i18n.js';
@@ -28,8 +27,7 @@ export interface MountedAdmin {
 }
 
 export async function mountAdminApi(opts: {
-  db: DB;
-  /** The store's async SQL over the same connection. */
+  /** The store's SQL connection (either engine). */
   sql: Sql;
   recommender: Recommender;
   encoder: Encoder;
@@ -50,9 +48,8 @@ export async function mountAdminApi(opts: {
   await sync.sync();
   const stopPoll = sync.poll(Number(opts.env.SHOPBOT_CATALOG_POLL_MS) > 0 ? Number(opts.env.SHOPBOT_CATALOG_POLL_MS) : 2000);
   // Order events reach customers through the app's channels, bound once the app exists (app/main.ts).
-  const orderUpdates = new OrderUpdates({ store: { db: opts.db, sql: opts.sql }, texts: opts.texts, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log: opts.log });
+  const orderUpdates = new OrderUpdates({ store: { sql: opts.sql }, texts: opts.texts, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), log: opts.log });
   const api = await createAdminApi({
-    db: opts.db,
     sql: opts.sql,
     onCatalogChange: async () => {
       const r = await sync.sync();
@@ -61,7 +58,7 @@ export async function mountAdminApi(opts: {
     },
     defaultCurrency: opts.env.SHOPBOT_CURRENCY?.trim() || 'INR',
     ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
-    extend: [orderEventRoutes({ db: opts.db, sql: opts.sql, updates: orderUpdates })],
+    extend: [orderEventRoutes({ sql: opts.sql, updates: orderUpdates })],
     log: opts.log,
   });
   return {

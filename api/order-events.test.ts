@@ -180,7 +180,7 @@ describe('order events on the real server', () => {
     expect(r.json).toMatchObject({ notification: { outcome: 'kept', channel: 'web', reason: null } });
     expect(logs.some((l) => l.includes(`order ${order} shipped`) && l.includes("kept for the customer's next web chat visit"))).toBe(true);
     // Their next visit (a session token for their web identity, as the store's page would have).
-    const token = new WebTokens(new TokenSigner(Buffer.from(SECRET, 'utf8')), server.store, { ttlSeconds: 3600 }).issue(externalId);
+    const token = await new WebTokens(new TokenSigner(Buffer.from(SECRET, 'utf8')), server.store, { ttlSeconds: 3600 }).issue(externalId);
     const tab = await server.customerClient({ token, afterSeq: 0 });
     expect(sessionOf(tab).customerId).toBe(customer.id);
     const shown = await tab.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && String(e.data.text).includes(order));

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { NotificationResult, OrderUpdates } from '../channels/order-updates.js';
-import type { DB } from '../store/db.js';
 import type { Sql } from '../store/sql/executor.js';
 import { isStoreError } from '../store/errors.js';
 import { NOTIFICATION_OUTCOMES, ORDER_EVENT_TYPES, OrderEventRepo, type OrderEvent } from '../store/order-events.js';
@@ -89,9 +88,9 @@ const Params = z.object({ id: z.string().min(1).max(256) });
 const notificationOf = (e: OrderEvent): NotificationResult => ({ outcome: e.notification, channel: e.channel, reason: e.reason });
 
 /** The order-events routes for the admin API's Fastify instance (createAdminApi's `extend`). */
-export function orderEventRoutes(opts: { db: DB; sql: Sql; updates: Pick<OrderUpdates, 'notify'>; now?: () => number }) {
+export function orderEventRoutes(opts: { sql: Sql; updates: Pick<OrderUpdates, 'notify'>; now?: () => number }) {
   const events = new OrderEventRepo(opts.sql, opts.now);
-  const orderRow = opts.db.prepare<[string], { status: (typeof ORDER_STATUSES)[number]; tracking: string | null; carrier: string | null }>('SELECT status, tracking, carrier FROM orders WHERE id = ?');
+  const orderRow = { get: (id: string) => opts.sql.get<{ status: (typeof ORDER_STATUSES)[number]; tracking: string | null; carrier: string | null }>('SELECT status, tracking, carrier FROM orders WHERE id = ?', [id]) };
   return (fastify: FastifyInstance): void => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     app.post(
@@ -120,7 +119,7 @@ export function orderEventRoutes(opts: { db: DB; sql: Sql; updates: Pick<OrderUp
           throw err;
         }
         const notification = recorded.duplicate ? notificationOf(recorded.event) : await opts.updates.notify(recorded.event);
-        const order = orderRow.get(orderId);
+        const order = await orderRow.get(orderId);
         return reply.code(recorded.duplicate ? 200 : 201).send({
           eventId: recorded.event.eventId,
           orderId,
@@ -136,7 +135,7 @@ export function orderEventRoutes(opts: { db: DB; sql: Sql; updates: Pick<OrderUp
       `${ADMIN_PREFIX}/orders/:id/events`,
       { schema: { tags: ['Orders'], summary: "An order's events, newest first, with what became of each customer message", params: Params, response: { 200: z.object({ events: z.array(EventRow) }), 401: ErrorResponse, 404: ErrorResponse } } },
       async (req, reply) => {
-        if (!orderRow.get(req.params.id)) return reply.code(404).send({ error: `order ${JSON.stringify(req.params.id.slice(0, 100))} not found` });
+        if (!(await orderRow.get(req.params.id))) return reply.code(404).send({ error: `order ${JSON.stringify(req.params.id.slice(0, 100))} not found` });
         return {
           events: (await events.listForOrder(req.params.id, 200)).map((e) => ({
             eventId: e.eventId,

@@ -152,7 +152,7 @@ export function createApp(opts: AppOptions): App {
   // Public, for load balancers: /healthz (up), /readyz (database answers, models loaded, not
   // stopping) and /metrics (Prometheus, optionally behind a token): app/health.ts.
   let stopping = false;
-  const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.db.prepare('SELECT 1').get(), ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
+  const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.sql.get('SELECT 1 AS one'), ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
   for (const [path, handler] of Object.entries(health)) http.route(path, handler);
   metrics.sources.queueLength ??= async () => (await store.tickets.positions()).length;
   metrics.sources.agentsOnline ??= () => handoff.agentsOnline();

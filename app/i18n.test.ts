@@ -65,7 +65,7 @@ describe('the store in Hindi and English (real server)', () => {
   const chipsCame = (e: Recorded[]) => e.some((x) => x.event === 'suggestions');
   const chipsOf = (c: ChatClient, from: number) => c.events.slice(from).filter((e) => e.event === 'suggestions').flatMap((e) => (e.data.chips as { title: string }[]).map((x) => x.title));
   const cardsOf = (c: ChatClient, from: number) => c.events.slice(from).filter((e) => e.event === 'card').flatMap((e) => e.data.cards as WireCard[]);
-  const productOf = (card: WireCard) => store.products.get((JSON.parse(card.buttons[0]!.value) as { productId: string }).productId)!;
+  const productOf = async (card: WireCard) => (await store.products.get((JSON.parse(card.buttons[0]!.value) as { productId: string }).productId))!;
 
   it('a web chat with data-locale "hi" gets Hindi greetings, quick replies, cards with ₹ prices for hi-IN, and Hindi acks', async () => {
     const c = await server.customerClient({ locale: 'hi' });
@@ -77,7 +77,7 @@ describe('the store in Hindi and English (real server)', () => {
     const cards = cardsOf(c, from);
     expect(cards.length).toBeGreaterThan(0);
     for (const card of cards) {
-      const p = productOf(card);
+      const p = await productOf(card);
       // "₹1,499 · ★ 4.1 (1,234)": the price as Intl writes it for hi-IN, Latin digits.
       expect(card.subtitle.split(' · ')[0]).toBe(inr('hi-IN', p.price));
       expect(card.subtitle).toMatch(/^₹[0-9,]+/);
@@ -92,7 +92,7 @@ describe('the store in Hindi and English (real server)', () => {
     // A Hindi quick reply is read as the bot's own English words: "Tell me about the first one".
     from = await ask(c, 'पहले वाले के बारे में बताइए', (e) => e.some((x) => x.event === 'message' && x.data.role === 'bot' && String(x.data.text).includes('की क़ीमत')));
     const described = botTexts(c, from).join(' ');
-    const first = productOf(cards[0]!);
+    const first = await productOf(cards[0]!);
     expect(described).toContain(`की क़ीमत ${inr('hi-IN', first.price)} है।`);
 
     // The channel's own answers are in Hindi too.
@@ -126,7 +126,7 @@ describe('the store in Hindi and English (real server)', () => {
     const cards = cardsOf(c, from);
     expect(cards.length).toBeGreaterThan(0);
     for (const card of cards) {
-      expect(card.subtitle.split(' · ')[0]).toBe(inr('en-IN', productOf(card).price));
+      expect(card.subtitle.split(' · ')[0]).toBe(inr('en-IN', (await productOf(card)).price));
       expect(card.buttons.map((b) => b.title)).toEqual(['View', 'Add to cart', 'More like this']);
       expect(card.text).toContain(`within ${inr('en-IN', 3000)}`);
       expect(card.text).not.toMatch(DEVANAGARI);

@@ -16,8 +16,8 @@ import { FaqRetriever } from '../retrieval/answer.js';
 import { ingestConversations } from '../retrieval/ingest.js';
 import { fromStoreTranscript } from '../retrieval/extract.js';
 import { syncKnowledge } from '../retrieval/knowledge.js';
-import { openStore } from '../store/index.js';
-import { demoPasswords, seedIfNeeded } from '../store/seed.js';
+import { openConfiguredStore } from '../store/index.js';
+import { demoPasswords, seedSqlIfNeeded } from '../store/seed.js';
 import { createWebChat, lazyAnalyzer } from '../web/routes.js';
 import { createApp, type MessengerConfig } from './compose.js';
 import { cachedCheck, listenWhileStarting } from './health.js';
@@ -67,9 +67,11 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   log(`[start] starting on port ${starting.address.port}: /healthz answers, /readyz says 503 until the models are loaded`);
   const metrics = createMetrics();
 
-  const store = openStore(config.dbPath);
-  const seeded = await seedIfNeeded(store.db, config.fixturesDir, { silent: config.quiet, ...demoPasswords(config) });
-  log(`[start] store ${config.dbPath}: ${seeded.skipped ? 'up to date' : 'seeded from fixtures'}`);
+  // DATABASE_URL: PostgreSQL (migrated on open); otherwise the embedded SQLite file, as always.
+  const store = await openConfiguredStore(config, { log });
+  const where = config.databaseUrl ? `PostgreSQL ${redactUrl(config.databaseUrl)}` : config.dbPath;
+  const seeded = await seedSqlIfNeeded(store.sql, config.fixturesDir, { silent: config.quiet, ...demoPasswords(config) });
+  log(`[start] store ${where}: ${seeded.outdated ? 'holds a catalogue of its own, the demo fixtures are not seeded' : seeded.skipped ? 'up to date' : 'seeded from fixtures'}`);
 
   // Models run in worker threads by default: ONNX Runtime's Node binding blocks its calling thread.
   const offThread = config.encoder.inference === 'worker';
@@ -85,7 +87,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   metrics.sources.workerRestarts = () => ({ encoder: modelWorkerOf(encoder)?.restarts ?? 0, sentiment: modelWorkerOf(sentiment)?.restarts ?? 0 });
   const analyzer = await loadAnalyzer(config, { encoder, sentiment, chatSentiment: config.encoder.chatSentiment === 'head', log });
 
-  const retriever = await FaqRetriever.open(config, encoder, { db: store.db, quiet: config.quiet, log });
+  const retriever = await FaqRetriever.open(config, encoder, { sql: store.sql, quiet: config.quiet, log });
   // Resumable: only transcripts not yet in the index are embedded (all of them on first start).
   const transcripts: ReturnType<typeof fromStoreTranscript>[] = [];
   for await (const t of store.conversations.historical()) transcripts.push(fromStoreTranscript(t));
@@ -100,7 +102,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));
   // The admin API (/api/admin, /api/docs) and the sync that brings product changes to recommendations.
   const texts = new Texts(config.locale);
-  const adminApi = await mountAdminApi({ db: store.db, sql: store.sql, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, texts, ...(config.trackingUrl ? { trackingUrl: config.trackingUrl } : {}), trustedProxies: config.http.trustedProxies, log });
+  const adminApi = await mountAdminApi({ sql: store.sql, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, texts, ...(config.trackingUrl ? { trackingUrl: config.trackingUrl } : {}), trustedProxies: config.http.trustedProxies, log });
 
   const summarizer = createReviewSummarizer({
     encoder,
@@ -181,9 +183,20 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
       await retriever.close();
       await sentiment.close();
       await encoder.close();
-      store.close();
+      await store.close();
     },
   };
+}
+
+/** A database URL without its password, for the log. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 /** The log of a server started without a `log` option: pino JSON lines (or text on a terminal) on stderr. */

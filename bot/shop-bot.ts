@@ -536,7 +536,7 @@ export class ShopBot extends ActivityHandler {
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
     // A brand beats a refinement: "only jbl ones" narrows to JBL, not to titles with the word "jbl".
     const pattern = state.lastQuery || state.lastProducts.length ? detectFollowUp(text) : null;
-    const follow = state.lastQuery || state.lastProducts.length ? ((!pattern || pattern.kind === 'refine') && text.length <= 60 ? (detectBrandFollowUp(text, this.catalogueWords().brands) ?? pattern) : pattern) : null;
+    const follow = state.lastQuery || state.lastProducts.length ? ((!pattern || pattern.kind === 'refine') && text.length <= 60 ? (detectBrandFollowUp(text, (await this.catalogueWords()).brands) ?? pattern) : pattern) : null;
     if (follow) {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
@@ -667,7 +667,7 @@ export class ShopBot extends ActivityHandler {
     if (INVESTMENT.test(text) || TRAVEL.test(text) || (ENTERTAINMENT.test(text) && !namesRetailThing(text.replace(/\b(?:series|shows?)\b/gi, '')))) return this.decline(ctx, state);
     // "does it have a warranty?" about the product in focus: what its own details say, then the policy.
     if (state.focusProductId && topics.includes('warranty') && (/\b(it|this|that|this one|these)\b/i.test(text) || text.split(/\s+/).length <= 5)) {
-      const p = this.store.products.get(state.focusProductId);
+      const p = await this.store.products.get(state.focusProductId);
       const own = p ? WARRANTY_IN_DETAILS.exec(p.description) : null;
       if (p) await ctx.sendActivity(own ? this.t(ctx, 'warranty.own', { product: shortTitle(p.title), warranty: own[0].replace(/\s+/g, ' ').trim() }) : this.t(ctx, 'warranty.unknown', { product: shortTitle(p.title) }));
     }
@@ -678,8 +678,8 @@ export class ShopBot extends ActivityHandler {
     const orderAction = understood && ORDER_INTENTS.has(nlu.intent) && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
     // "do you have kindle and what is the warranty": the article answers its question, then the
     // product part is searched, each with its own words.
-    const parts = topics.length > 0 && !orderAction ? this.productAndPolicy(text) : null;
-    if (topics.length > 0 && !orderAction && (parts || !this.productRequestWithBudget(text, nlu))) {
+    const parts = topics.length > 0 && !orderAction ? await this.productAndPolicy(text) : null;
+    if (topics.length > 0 && !orderAction && (parts || !(await this.productRequestWithBudget(text, nlu)))) {
       // An answer the store's people approved for this very question still comes first.
       const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: await this.facts(customerId) }).catch(() => null);
       if (taught?.confident && taught.source?.kind === 'learned') {
@@ -828,15 +828,15 @@ export class ShopBot extends ActivityHandler {
     }
     if (insideOwnOrder) return answer?.confident ? { kind: 'answer', answer } : { kind: 'none' };
     // The catalogue is asked with typos in the thing's name corrected ("kindel paperwhite").
-    const spelled = understood ? text : this.spelled(text);
-    if (!understood && (budget || (shoppingScore >= 0.25 && this.namesCatalogueThings(spelled)))) return { kind: 'product' };
+    const spelled = understood ? text : await this.spelled(text);
+    if (!understood && (budget || (shoppingScore >= 0.25 && (await this.namesCatalogueThings(spelled))))) return { kind: 'product' };
     if (answer?.confident) return { kind: 'answer', answer };
     // A short name of a thing ("bluetooth speaker", "echo dot", "usb hub") that the catalogue holds
     // with every word of it: a product request, whatever the intent head made of two words.
-    if (!understood && !budget && !POLICY_WORDS.test(text) && this.catalogueHasAll(spelled)) return { kind: 'product' };
+    if (!understood && !budget && !POLICY_WORDS.test(text) && (await this.catalogueHasAll(spelled))) return { kind: 'product' };
     // The thing a request names is something the catalogue sells ("alarm clock for my son",
     // "birthday greeting cards"): a product request, whatever the intent head made of it.
-    if (!understood && !POLICY_WORDS.test(text) && (shoppingScore >= 0.1 || nlu.intent !== 'out_of_scope') && this.catalogueSellsHead(spelled)) return { kind: 'product' };
+    if (!understood && !POLICY_WORDS.test(text) && (shoppingScore >= 0.1 || nlu.intent !== 'out_of_scope') && (await this.catalogueSellsHead(spelled))) return { kind: 'product' };
     // The head's best in-scope guess is a product search and the message names a thing ("double door
     // refrigerator", "dumbbells 5kg pair"): a request for something the store may not sell, which
     // shop() answers honestly, not a refusal.
@@ -855,10 +855,10 @@ export class ShopBot extends ActivityHandler {
    * Whether a message names something the catalogue has ("iron", "geyser", "boat"): a word of it
    * found in the product titles. "bitcoin price" or "virat or rohit" name nothing the store sells.
    */
-  private namesCatalogueThings(text: string): boolean {
+  private async namesCatalogueThings(text: string): Promise<boolean> {
     const words = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => !GENERIC_WORDS.has(w)).slice(0, 8);
     // One FTS query: any of the words (the search's default) in any product.
-    return words.length > 0 && this.store.products.search(words.join(' '), { limit: 1 }).length > 0;
+    return words.length > 0 && (await this.store.products.search(words.join(' '), { limit: 1 })).length > 0;
   }
 
   /**
@@ -885,29 +885,33 @@ export class ShopBot extends ActivityHandler {
    * parts, or null. The product part names a thing shops sell, which the catalogue has, and no
    * policy word.
    */
-  private productAndPolicy(text: string): { product: string; policy: string } | null {
+  private async productAndPolicy(text: string): Promise<{ product: string; policy: string } | null> {
     const clauses = text.split(CLAUSE_BREAK).map((c) => c?.trim() ?? '').filter((c) => /[a-z]{2}/i.test(c));
     if (clauses.length < 2) return null;
-    const product = clauses.find((c) => {
-      if (POLICY_WORDS.test(c) || this.services.faq.topics(c).length > 0) return false;
-      const things = (this.spelled(c).toLowerCase().match(/[a-z][a-z-]+/g) ?? []).filter((w) => namesRetailThing(w));
-      return things.length > 0 && this.store.products.search(things.join(' '), { limit: 1 }).length > 0;
-    });
+    let product: string | undefined;
+    for (const c of clauses) {
+      if (POLICY_WORDS.test(c) || this.services.faq.topics(c).length > 0) continue;
+      const things = ((await this.spelled(c)).toLowerCase().match(/[a-z][a-z-]+/g) ?? []).filter((w) => namesRetailThing(w));
+      if (things.length > 0 && (await this.store.products.search(things.join(' '), { limit: 1 })).length > 0) {
+        product = c;
+        break;
+      }
+    }
     if (!product) return null;
     const policy = clauses.filter((c) => c !== product).join('; ');
     return this.services.faq.topics(policy).length > 0 ? { product, policy } : null;
   }
 
   /** A budget and something the catalogue has: a product request, whatever policy words it carries. */
-  private productRequestWithBudget(text: string, nlu: Understanding): boolean {
-    return hasBudget(nlu) && this.namesCatalogueThings(text.replace(POLICY_WORDS_ALL, ' '));
+  private async productRequestWithBudget(text: string, nlu: Understanding): Promise<boolean> {
+    return hasBudget(nlu) && (await this.namesCatalogueThings(text.replace(POLICY_WORDS_ALL, ' ')));
   }
 
   /** The request with typos in the name of the thing corrected against the catalogue's words ("kindel" -> "kindle"). */
-  private spelled(text: string): string {
+  private async spelled(text: string): Promise<string> {
     const words = thingWords(text);
     if (words.length === 0) return text;
-    const catalogue = this.catalogueWords();
+    const catalogue = await this.catalogueWords();
     // The routing step and the search of one turn ask for the same text: corrected once.
     if (this.lastSpelled?.text === text && this.lastSpelled.words === catalogue) return this.lastSpelled.out;
     let out = text;
@@ -921,11 +925,11 @@ export class ShopBot extends ActivityHandler {
   }
 
   /** Whether a request's head noun ("clock", "card", "calculator") is what some product's title names. */
-  private catalogueSellsHead(text: string): boolean {
+  private async catalogueSellsHead(text: string): Promise<boolean> {
     if (QUESTION.test(text)) return false;
     const head = headNoun(text);
     if (!head || head.length < 3 || GENERIC_WORDS.has(head)) return false;
-    return this.store.products.search(head, { limit: 20 }).some((p) => titleNames(p.title, head));
+    return (await this.store.products.search(head, { limit: 20 })).some((p) => titleNames(p.title, head));
   }
 
   /**
@@ -933,29 +937,29 @@ export class ShopBot extends ActivityHandler {
    * title holds it written as one word ("powerbank", "harddisk"), or it is a local name of one
    * ("mixie").
    */
-  private sellsThing(head: string, candidates: readonly { productId: string }[], byId: ReadonlyMap<string, Product>, text = ''): boolean {
+  private async sellsThing(head: string, candidates: readonly { productId: string }[], byId: ReadonlyMap<string, Product>, text = ''): Promise<boolean> {
     const name = LOCAL_NAMES[head] ?? head;
     if (name.length < 3 || GENERIC_WORDS.has(name)) return true;
     // "washing machine", "sleeping bag": the thing is the pair of words, which a sewing machine is not.
     const kind = new RegExp(`\\b(${COMPOUND_GERUNDS}) ${name}s?\\b`, 'i').exec(text);
-    if (kind) return this.store.products.search(`${kind[1]} ${name}`, { limit: 30 }).some((p) => new RegExp(`\\b${kind[1]} ${name}`, 'i').test(ownPart(p.title)));
+    if (kind) return (await this.store.products.search(`${kind[1]} ${name}`, { limit: 30 })).some((p) => new RegExp(`\\b${kind[1]} ${name}`, 'i').test(ownPart(p.title)));
     // "dinner set", "sofa sets": a set of the thing, which "Dinner Candles" is not.
     const set = new RegExp(`\\b${name}s? (sets?|combos?)\\b`, 'i').exec(text);
-    if (set) return this.store.products.search(`${name} ${set[1]}`, { limit: 30 }).some((p) => new RegExp(`\\b${name}s? ${set[1]!.replace(/s$/, '')}`, 'i').test(p.title));
-    if (this.store.products.search(name, { limit: 30 }).some((p) => titleNames(p.title, name))) return true;
+    if (set) return (await this.store.products.search(`${name} ${set[1]}`, { limit: 30 })).some((p) => new RegExp(`\\b${name}s? ${set[1]!.replace(/s$/, '')}`, 'i').test(p.title));
+    if ((await this.store.products.search(name, { limit: 30 })).some((p) => titleNames(p.title, name))) return true;
     // The title's own part: "Lint Remover for Washing Machine Dryer" is no dryer. Written as one
     // word only for longer names: "bat" is in "battery".
     return name.length >= 5 && candidates.some((c) => ownPart(byId.get(c.productId)?.title ?? '').replace(/[^a-z0-9]+/g, '').includes(name));
   }
 
   /** Whether products exist whose text has every content word of a short message (at most six). */
-  private catalogueHasAll(text: string): boolean {
+  private async catalogueHasAll(text: string): Promise<boolean> {
     const words = (text.toLowerCase().match(/[a-z0-9][a-z0-9-]*/g) ?? []).filter((w) => !GENERIC_WORDS.has(w) && !STOP_WORDS.has(w));
     // A question ("what is love", "who is the pm of india") is not the name of a product.
     // Numbers and symbols alone ("' OR 1=1 --") name no product.
     if (!words.some((w) => /^[a-z]{2,}/.test(w))) return false;
     if (words.length === 0 || words.length > 6 || /\?/.test(text) || /^\s*(what|who|whom|whose|why|how|when|where|which|is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b/i.test(text)) return false;
-    return this.store.products.search(words.join(' '), { limit: 1, match: 'all' }).length > 0;
+    return (await this.store.products.search(words.join(' '), { limit: 1, match: 'all' })).length > 0;
   }
 
   /** Topics worth offering when the head's best guesses are in scope but unsure. */
@@ -987,7 +991,7 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async show(ctx: TurnContext, state: DialogState, customerId: string, suggestions: Suggestion[], intro: string): Promise<void> {
-    const products = this.store.products.getMany(suggestions.map((s) => s.productId));
+    const products = await this.store.products.getMany(suggestions.map((s) => s.productId));
     const byId = new Map(products.map((p) => [p.id, p]));
     const shown = suggestions.map((s) => ({ s, p: byId.get(s.productId) })).filter((x): x is { s: Suggestion; p: Product } => x.p !== undefined);
     if (shown.length === 0) {
@@ -1015,7 +1019,7 @@ export class ShopBot extends ActivityHandler {
     }
     // A new request (not a follow-up of what was shown) replaces the product in focus; the name of
     // the thing it asks for is read with its typos corrected ("hedphones under 2k").
-    const text = category ? request : this.spelled(request);
+    const text = category ? request : await this.spelled(request);
     if (!category) state.focusProductId = undefined;
     state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}), ...(category ? { category } : {}) };
     // Named measures ("43 inch", "15 litre") are requirements: ask for more candidates and keep
@@ -1026,8 +1030,8 @@ export class ShopBot extends ActivityHandler {
     const ask = (filters: SuggestRequest['filters']) => this.services.recommender.recommend({ customerId, query: text, queryVector: nlu.vector, filters, conversationId, k: 30 });
     // The candidates' products, read from the store once for every step below.
     const known = new Map<string, Product>();
-    const productsOf = (ids: readonly string[]): Map<string, Product> => {
-      for (const p of this.store.products.getMany(ids.filter((id) => !known.has(id)))) known.set(p.id, p);
+    const productsOf = async (ids: readonly string[]): Promise<Map<string, Product>> => {
+      for (const p of await this.store.products.getMany(ids.filter((id) => !known.has(id)))) known.set(p.id, p);
       return known;
     };
     const head = this.thingHead(text);
@@ -1037,8 +1041,8 @@ export class ShopBot extends ActivityHandler {
     // phones, phone cables). The scores of one query are comparable across categories.
     // Not when a kind is asked ("button phone", "bluetooth adapter"): those categories hold other kinds.
     if (!category && head && !brand && modifiersOf(text, head).every((m) => NOT_A_KIND.has(m) || COLOURS.includes(m) || /\d/.test(m))) {
-      const kindCategories = this.catalogueWords().categories.filter((c) => !/[&,]/.test(c.split('>').pop() ?? '') && categoryNames(c, head));
-      const shown = productsOf(candidates.map((c) => c.productId));
+      const kindCategories = (await this.catalogueWords()).categories.filter((c) => !/[&,]/.test(c.split('>').pop() ?? '') && categoryNames(c, head));
+      const shown = await productsOf(candidates.map((c) => c.productId));
       if (kindCategories.length > 0 && candidates.slice(0, 10).filter((c) => kindCategories.includes(shown.get(c.productId)?.category ?? '')).length < 5) {
         const more = (await Promise.all(kindCategories.slice(0, 3).map((c) => ask({ ...prices, category: c })))).flat();
         const seen = new Set(candidates.map((c) => c.productId));
@@ -1050,7 +1054,7 @@ export class ShopBot extends ActivityHandler {
     const parent = category?.split('>').slice(0, -1).join('>').trim();
     if (candidates.length === 0 && parent && parent.includes('>')) {
       const wider = await ask({ ...prices, category: parent });
-      const byId = productsOf(wider.map((c) => c.productId));
+      const byId = await productsOf(wider.map((c) => c.productId));
       // The kind asked for too: cheaper "steam irons" are not dry irons.
       const kinds = head ? modifiersOf(text, head).filter((m) => !COLOURS.includes(m)) : [];
       candidates = this.namingTheThing(text, head, wider, byId).filter((c) => {
@@ -1068,7 +1072,7 @@ export class ShopBot extends ActivityHandler {
     // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
     // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
     // two candidates name it in their own title, only those are shown.
-    const byId = productsOf(candidates.map((c) => c.productId));
+    const byId = await productsOf(candidates.map((c) => c.productId));
     let intro = this.t(ctx, nlu.intent === 'recommendation_request' ? 'shop.picks' : 'shop.found');
     /** Whether the intro already says the results are only the nearest. */
     let nearest = false;
@@ -1083,7 +1087,7 @@ export class ShopBot extends ActivityHandler {
     const isTheThing = (c: { productId: string }) => titleNames(byId.get(c.productId)?.title ?? '', head ?? '') || (oneKind(byId.get(c.productId)?.category) && !forTheThing(byId.get(c.productId)?.title ?? ''));
     if (!category && head && !brand && pool.length > 0 && !pool.some(isTheThing)) {
       const things = (await this.services.recommender.recommend({ customerId, query: plural(head), filters: prices, conversationId, k: 30 })).filter((c) => !exclude?.has(c.productId));
-      const named = productsOf(things.map((c) => c.productId));
+      const named = await productsOf(things.map((c) => c.productId));
       const theThing = things.filter((c) => titleNames(named.get(c.productId)?.title ?? '', head) || oneKind(named.get(c.productId)?.category));
       if (theThing.length > 0) {
         for (const c of theThing) byId.set(c.productId, named.get(c.productId)!);
@@ -1099,7 +1103,7 @@ export class ShopBot extends ActivityHandler {
     // A thing the catalogue does not sell ("hair dryer", "double bedsheet") is said so, not filled
     // with products that share a word of it. A line the store carries ("kindle paperwhite" where it
     // sells other Kindles) is offered as the nearest, labelled as such.
-    if (!category && head && !this.sellsThing(head, candidates, byId, text)) {
+    if (!category && head && !(await this.sellsThing(head, candidates, byId, text))) {
       const phrase = plural(thingPhrase(text, head));
       // A line is what the store files products under ("Amazon Devices > Kindle"), not any word of a title.
       const leads = (id: string, word: string) => categoryNames(byId.get(id)?.category ?? '', word);
@@ -1163,7 +1167,7 @@ export class ShopBot extends ActivityHandler {
         // Of the same kind: a red box is no red lunch box.
         const kinds = modifiersOf(text, head).filter((m) => !COLOURS.includes(m));
         const ofKind = (title: string) => kinds.every((m) => new RegExp(`\\b${m.replace(/[^a-z0-9]/g, '')}`, 'i').test(title));
-        const found = this.store.products.search(`${colours.join(' ')} ${head}`, { ...prices, ...(category ? { category } : {}), match: 'all', limit: 30 }).filter((p) => titleNames(p.title, head) && ofKind(`${p.title} ${p.category}`) && !exclude?.has(p.id));
+        const found = (await this.store.products.search(`${colours.join(' ')} ${head}`, { ...prices, ...(category ? { category } : {}), match: 'all', limit: 30 })).filter((p) => titleNames(p.title, head) && ofKind(`${p.title} ${p.category}`) && !exclude?.has(p.id));
         for (const p of found) byId.set(p.id, p);
         coloured = found.filter((p) => colourOf(p.id) !== undefined).map((p) => ({ productId: p.id, score: 0, reason: '' }));
       }
@@ -1175,7 +1179,7 @@ export class ShopBot extends ActivityHandler {
     }
     // The kind of the thing ("pressure" of "pressure cooker", "dslr" of "dslr camera") that no
     // result has anywhere in its details: the results are the nearest, and said so.
-    const kind = !category && head && !nearest ? this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
+    const kind = !category && head && !nearest ? await this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
     if (kind) intro = this.t(ctx, 'shop.nearestLine', { thing: plural(`${kind} ${head}`) });
     let suggestions = pool.slice(0, 5);
     /** What a card has that was asked for ("43 inch", "black"), in the customer's own words. */
@@ -1231,9 +1235,9 @@ export class ShopBot extends ActivityHandler {
    * The word right before the thing's name that says which kind of it was asked for, when none of
    * the products to show is that thing of that kind: not a colour, a brand, a measure or a word of asking.
    */
-  private missingKind(text: string, head: string, products: readonly (Product | undefined)[]): string | null {
+  private async missingKind(text: string, head: string, products: readonly (Product | undefined)[]): Promise<string | null> {
     const kind = modifiersOf(text, head).at(-1);
-    if (!kind || kind.length < 3 || COLOURS.includes(kind) || NOT_A_KIND.has(kind) || this.catalogueWords().brands.has(kind) || /\d/.test(kind)) return null;
+    if (!kind || kind.length < 3 || COLOURS.includes(kind) || NOT_A_KIND.has(kind) || (await this.catalogueWords()).brands.has(kind) || /\d/.test(kind)) return null;
     // It must come right before the thing's name ("pressure cooker", not "cooker for pressure").
     if (!new RegExp(`\\b${kind}s?\\s+${head}`, 'i').test(text.toLowerCase())) return null;
     const said = new RegExp(`\\b${kind.replace(/[^a-z0-9]/g, '')}`, 'i');
@@ -1285,10 +1289,11 @@ export class ShopBot extends ActivityHandler {
     }
     if (follow.kind === 'similar') {
       const anchor = state.focusProductId ?? state.lastProducts[0];
-      const p = anchor ? this.store.products.get(anchor) : undefined;
+      const p = anchor ? await this.store.products.get(anchor) : undefined;
       // "something similar from boat?", "similar ones in white": the same kind, that brand or colour.
       const words: string[] = (ctx.activity.text ?? '').toLowerCase().match(/[a-z0-9][a-z0-9-]*/g) ?? [];
-      const brand = words.find((w) => this.catalogueWords().brands.has(w) && !COLOURS.includes(w));
+      const { brands } = await this.catalogueWords();
+      const brand = words.find((w) => brands.has(w) && !COLOURS.includes(w));
       const colours = COLOURS.filter((c) => words.includes(c));
       if (p && state.lastQuery && (brand || colours.length)) {
         const last = state.lastQuery;
@@ -1303,7 +1308,7 @@ export class ShopBot extends ActivityHandler {
     if (follow.kind === 'stock') {
       // The product in focus, else each of those just shown.
       const ids = state.focusProductId ? [state.focusProductId] : state.lastProducts.slice(0, 5);
-      const lines = this.store.products.getMany(ids).map((p) => this.t(ctx, 'product.stockOf', { product: shortTitle(p.title), stock: this.stockLine(ctx, p) }));
+      const lines = (await this.store.products.getMany(ids)).map((p) => this.t(ctx, 'product.stockOf', { product: shortTitle(p.title), stock: this.stockLine(ctx, p) }));
       if (lines.length > 0) {
         await ctx.sendActivity(lines.join('\n'));
         return;
@@ -1312,7 +1317,7 @@ export class ShopBot extends ActivityHandler {
     if (follow.kind === 'best' && state.lastProducts.length > 1) {
       // The best rated of what was shown, its many ratings weighing more than a few perfect ones.
       const score = (p: Product) => (p.rating ?? 0) * Math.log10((p.ratingCount ?? 0) + 10);
-      const best = this.store.products.getMany(state.lastProducts).sort((a, b) => score(b) - score(a))[0];
+      const best = (await this.store.products.getMany(state.lastProducts)).sort((a, b) => score(b) - score(a))[0];
       if (best && best.rating !== null) {
         const L = this.locale(ctx);
         await this.say(ctx, 'shop.bestOf', { product: shortTitle(best.title), rating: this.texts.number(best.rating, L, 1), count: this.texts.number(best.ratingCount ?? 0, L) });
@@ -1322,7 +1327,7 @@ export class ShopBot extends ActivityHandler {
     if (follow.kind === 'cart') {
       // A chat cannot fill the page's cart: the product's card is, one tap away.
       const id = state.focusProductId ?? (state.lastProducts.length === 1 ? state.lastProducts[0] : undefined);
-      const p = id ? this.store.products.get(id) : undefined;
+      const p = id ? await this.store.products.get(id) : undefined;
       const button = this.t(ctx, 'card.addToCart');
       if (p) await ctx.sendActivity(MessageFactory.carousel([this.card(ctx, p, '')], this.t(ctx, 'cart.tapToAdd', { product: shortTitle(p.title), button })));
       else await this.say(ctx, 'cart.whichOne', { button });
@@ -1331,19 +1336,19 @@ export class ShopBot extends ActivityHandler {
     const last = state.lastQuery;
     if (follow.kind === 'more' && last) {
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined, { category: this.shownCategory(state) ?? last.category, exclude: new Set([...(state.shownForQuery ?? []), ...state.lastProducts]) });
+      return this.shop(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category, exclude: new Set([...(state.shownForQuery ?? []), ...state.lastProducts]) });
     }
-    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brand} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, { category: this.shownCategory(state) ?? last?.category, brand: follow.brand });
+    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brand} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, { category: (await this.shownCategory(state)) ?? last?.category, brand: follow.brand });
     if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'recommend something', nlu);
     if (follow.kind === 'cheaper') {
-      const prices = this.store.products.getMany(state.lastProducts).map((p) => p.price);
+      const prices = (await this.store.products.getMany(state.lastProducts)).map((p) => p.price);
       const maxPrice = prices.length ? Math.min(...prices) - 1 : last.maxPrice;
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined, { category: this.shownCategory(state) ?? last.category });
+      return this.shop(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category });
     }
     if (follow.kind === 'budget') {
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(nlu.entities.priceMax !== undefined ? { priceMax: nlu.entities.priceMax } : {}), ...(nlu.entities.priceMin !== undefined ? { priceMin: nlu.entities.priceMin } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined, { category: this.shownCategory(state) ?? last.category });
+      return this.shop(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category });
     }
     // A colour or a size of what was shown ("blue one?", "only 32 inch ones"); with nothing similar
     // to show, the last request again. The new words go first: the last word stays the thing.
@@ -1352,7 +1357,7 @@ export class ShopBot extends ActivityHandler {
     // A budget said with it ("only steel body ones, below 800") replaces the last one.
     const maxPrice = nlu.entities.priceMax ?? last.maxPrice;
     const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}) } };
-    return this.shop(ctx, state, customerId, text, refined, { category: this.shownCategory(state) ?? last.category });
+    return this.shop(ctx, state, customerId, text, refined, { category: (await this.shownCategory(state)) ?? last.category });
   }
 
   /**
@@ -1364,9 +1369,9 @@ export class ShopBot extends ActivityHandler {
    * - kinds: what a typo may become, the names of kinds of things (category words, things shops
    *   sell) and brands.
    */
-  private catalogueWords(): { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; categories: string[] } {
+  private async catalogueWords(): Promise<{ vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; categories: string[] }> {
     if (!this.words || Date.now() - this.words.at > 60_000) {
-      const titles = this.store.products.titles();
+      const titles = await this.store.products.titles();
       const firsts = new Map<string, number>();
       for (const title of titles) {
         const first = /^[a-z][a-z0-9-]+/.exec(title.toLowerCase())?.[0];
@@ -1374,7 +1379,7 @@ export class ShopBot extends ActivityHandler {
       }
       const brands = new Set([...firsts].filter(([, n]) => n >= 2).map(([w]) => w));
       const kinds = new Set<string>(brands);
-      const categories = this.store.products.categories().filter((c) => c.inStock > 0).map((c) => c.category);
+      const categories = (await this.store.products.categories()).filter((c) => c.inStock > 0).map((c) => c.category);
       for (const category of categories) for (const w of category.toLowerCase().match(/[a-z]{4,}/g) ?? []) kinds.add(w);
       for (const n of RETAIL_NOUNS) kinds.add(n).add(`${n}s`).add(`${n}es`);
       this.words = { vocabulary: vocabularyOf(titles), kinds, brands, categories, at: Date.now() };
@@ -1387,15 +1392,15 @@ export class ShopBot extends ActivityHandler {
   }
 
   /** The category of the product in focus, else the one most of the last results share. */
-  private shownCategory(state: DialogState): string | undefined {
-    if (state.focusProductId) return this.store.products.get(state.focusProductId)?.category;
+  private async shownCategory(state: DialogState): Promise<string | undefined> {
+    if (state.focusProductId) return (await this.store.products.get(state.focusProductId))?.category;
     const counts = new Map<string, number>();
-    for (const p of this.store.products.getMany(state.lastProducts)) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
+    for (const p of await this.store.products.getMany(state.lastProducts)) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
     return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   }
 
   private async describe(ctx: TurnContext, state: DialogState, customerId: string, productId: string): Promise<void> {
-    const p = this.store.products.get(productId);
+    const p = await this.store.products.get(productId);
     if (!p) {
       await this.say(ctx, 'product.gone');
       return;
@@ -1418,7 +1423,7 @@ export class ShopBot extends ActivityHandler {
     // With a product in focus, another one must be named by more than one word of its title.
     const focus = state.focusProductId ?? state.lastProducts[0];
     const needed = !focus ? 1 : /\b(it|its|this|that)\b/i.test(text) ? 3 : 2;
-    const clearlyNamed = named && named.productId !== focus && this.namesBeyondReviewWords(text, named.productId) >= needed ? named.productId : undefined;
+    const clearlyNamed = named && named.productId !== focus && (await this.namesBeyondReviewWords(text, named.productId)) >= needed ? named.productId : undefined;
     const productId = clearlyNamed ?? state.focusProductId ?? state.lastProducts[0];
     if (!productId && ABOUT_PRODUCT.test(text)) {
       await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend']), this.t(ctx, 'product.whichOne')));
@@ -1430,7 +1435,7 @@ export class ShopBot extends ActivityHandler {
     const unit = specAsked(text);
     if (unit) {
       const ids = clearlyNamed || state.focusProductId ? [productId] : state.lastProducts.slice(0, 5);
-      const lines = this.store.products.getMany(ids).map((q) => {
+      const lines = (await this.store.products.getMany(ids)).map((q) => {
         const stated = specOf(q, unit);
         return stated ? this.t(ctx, 'product.spec', { product: shortTitle(q.title), spec: stated }) : this.t(ctx, ids.length === 1 ? 'product.specUnknown' : 'product.specNotStated', { product: shortTitle(q.title) });
       });
@@ -1440,7 +1445,7 @@ export class ShopBot extends ActivityHandler {
         return;
       }
     }
-    const p = this.store.products.get(productId);
+    const p = await this.store.products.get(productId);
     if (!p) return this.shop(ctx, state, customerId, text, nlu);
     state.focusProductId = p.id;
     // "does it support fast charging?", "is it waterproof?": its own details answer first.
@@ -1486,8 +1491,8 @@ export class ShopBot extends ActivityHandler {
   }
 
   /** How many words the message shares with the product's title besides review words ("battery", "sound"). */
-  private namesBeyondReviewWords(text: string, productId: string): number {
-    const title = new Set((this.store.products.get(productId)?.title.toLowerCase().match(/[a-z0-9]+/g) ?? []));
+  private async namesBeyondReviewWords(text: string, productId: string): Promise<number> {
+    const title = new Set(((await this.store.products.get(productId))?.title.toLowerCase().match(/[a-z0-9]+/g) ?? []));
     const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !ABOUT_PRODUCT.test(w) && !ASPECT_ASKED.test(w));
     return new Set(words.filter((w) => title.has(w))).size;
   }
@@ -1504,7 +1509,7 @@ export class ShopBot extends ActivityHandler {
   private async maybeInject(ctx: TurnContext, state: DialogState, customerId: string, anchorProductId: string | null, intro: string): Promise<void> {
     if (state.turn - state.lastInjectedTurn < this.every) return;
     const suggestions = anchorProductId ? await this.services.recommender.related(anchorProductId, 3) : await this.services.recommender.recommend({ customerId, conversationId: ctx.activity.conversation.id, k: 3 });
-    const products = this.store.products.getMany(suggestions.map((s) => s.productId)).filter((p) => p.stock > 0);
+    const products = (await this.store.products.getMany(suggestions.map((s) => s.productId))).filter((p) => p.stock > 0);
     if (products.length === 0) return;
     state.lastInjectedTurn = state.turn;
     const reasons = new Map(this.localReasons(ctx, suggestions).map((s) => [s.productId, s.reason]));
@@ -1637,7 +1642,7 @@ export class ShopBot extends ActivityHandler {
   }
 
   private async cardAction(ctx: TurnContext, state: DialogState, customerId: string, action: CardActionValue): Promise<void> {
-    const p = this.store.products.get(action.productId);
+    const p = await this.store.products.get(action.productId);
     if (!p) {
       await this.say(ctx, 'product.unavailable');
       return;

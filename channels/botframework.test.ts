@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { Activity } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, type SqliteStore } from '../store/index.js';
 import type { InboundMessage } from './inbound.js';
 import type { Running } from '../app/main.js';
 import { createHttpApp, type HttpApp } from '../app/server.js';
@@ -84,7 +84,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
   let server: TestServer;
   let running: Running;
   let connector: FakeConnector;
-  let store: Store;
+  let store: SqliteStore;
   const logs: string[] = [];
   const clients: ChatClient[] = [];
 
@@ -225,7 +225,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     expect(transcript.filter((m) => m.role === 'customer').map((m) => m.text)).toEqual(['hello there', 'what payment methods do you accept?', 'thanks']);
     expect(transcript.filter((m) => m.role === 'bot').length).toBeGreaterThanOrEqual(3);
     // The conversation reference is persisted, so proactive replies survive a restart.
-    const ref = store.state.get<{ serviceUrl: string; conversation: { id: string }; user: { id: string } }>(`botframework:ref:emulator:${user}`)?.value;
+    const ref = (await store.state.get<{ serviceUrl: string; conversation: { id: string }; user: { id: string } }>(`botframework:ref:emulator:${user}`))?.value;
     expect(ref).toMatchObject({ serviceUrl: connector.url, conversation: { id: third.conversation.id }, user: { id: user } });
   });
 
@@ -347,7 +347,7 @@ describe('Bot Framework channel (POST /api/messages) with the real bot', () => {
     expect(texts).not.toMatch(/[<>]/);
     const customer = (await store.customers.get(identityOwner(user)!))!;
     expect(customer.name).toBe('img src=x onerror=alert(1)');
-    const ref = store.state.get<{ user: { name?: string } }>(`botframework:ref:emulator:${user}`)?.value;
+    const ref = (await store.state.get<{ user: { name?: string } }>(`botframework:ref:emulator:${user}`))?.value;
     expect(ref?.user.name).toBe('img src=x onerror=alert(1)');
 
     const other = `user-${randomUUID()}`;
@@ -421,7 +421,7 @@ describe('Bot Framework channel with authentication on', () => {
   let app: HttpApp;
   let base: string;
   let dataDir: string;
-  let store: Store;
+  let store: SqliteStore;
   const received: InboundMessage[] = [];
   const logs: string[] = [];
 
@@ -465,7 +465,7 @@ describe('Bot Framework channel with authentication on', () => {
     expect(received).toHaveLength(0);
     for (const user of ['intruder-1', 'intruder-2', 'intruder-3']) {
       expect(store.db.prepare('SELECT 1 FROM channel_identities WHERE external_id = ?').get(`emulator:${user}`)).toBeUndefined();
-      expect(store.state.get(`botframework:ref:emulator:${user}`)).toBeUndefined();
+      expect(await store.state.get(`botframework:ref:emulator:${user}`)).toBeUndefined();
     }
     expect((store.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(before);
     expect(logs.some((l) => l.includes('rejected an unauthenticated request'))).toBe(true);

@@ -230,7 +230,7 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
           }
           return;
         }
-        const reference = store.state.get<Partial<ConversationReference>>(REF_KEY(route.externalId))?.value;
+        const reference = (await store.state.get<Partial<ConversationReference>>(REF_KEY(route.externalId)))?.value;
         if (!reference) {
           log(`[botframework] no conversation reference for ${route.externalId}; dropped a ${activity.type}`);
           return;
@@ -249,7 +249,7 @@ export function createBotFrameworkChannel(opts: BotFrameworkOptions): BotFramewo
     // Proactive replies (agents, queue updates) carry order details: they go to the user's personal
     // conversation only, never to a group chat or channel where the user happened to mention the bot.
     const personal = !a.conversation.isGroup && (a.conversation.conversationType ?? 'personal') === 'personal';
-    if (personal) store.state.put(REF_KEY(externalId), TurnContext.getConversationReference(a));
+    if (personal) await store.state.put(REF_KEY(externalId), TurnContext.getConversationReference(a));
     let text = typeof a.text === 'string' ? a.text : undefined;
     let value: unknown = a.value;
     // Web Chat (and the Emulator) send a string postBack value as the message text.

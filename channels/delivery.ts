@@ -28,7 +28,7 @@ export interface StatusUpdate {
 /** What the web channel tells the desk (channels/web.ts). */
 export interface WebReceipts {
   /** An agent message was put in the web room; `reachedTab`: a tab of the customer's was in it. */
-  agentMessage(message: Message, reachedTab: boolean): void;
+  agentMessage(message: Message, reachedTab: boolean): Promise<void>;
   /** A tab joined the conversation: what it holds is delivered; returns how far an agent has read. */
   tabOpened(conversationId: string): Promise<{ agentReadSeq: number }>;
   /** The customer's widget showed the conversation up to `seq` (visible, open and focused). */
@@ -57,9 +57,9 @@ export class DeliveryDesk implements WebReceipts {
 
   constructor(private readonly opts: DeliveryDeskOptions) {
     const now = opts.now ?? Date.now;
-    this.deliveries = new DeliveryRepo(opts.store.db, now);
-    this.marks = new ReadMarkRepo(opts.store.db, now);
-    this.threads = new MessengerThreadRepo(opts.store.db);
+    this.deliveries = new DeliveryRepo(opts.store.sql, now);
+    this.marks = new ReadMarkRepo(opts.store.sql, now);
+    this.threads = new MessengerThreadRepo(opts.store.sql);
     this.gw = opts.gateway ?? null;
     this.log = opts.log ?? ((l) => console.error(l));
   }
@@ -67,63 +67,63 @@ export class DeliveryDesk implements WebReceipts {
   // ---------- statuses, as the channels report them ----------
 
   /** An agent message is on its way to `channel` (recipient: the PSID on Messenger). */
-  sending(message: Message, channel: string, recipient: string | null = null): void {
-    this.safely('recording a message being sent', () => this.notify([this.deliveries.start(message.id, channel, recipient)]));
+  async sending(message: Message, channel: string, recipient: string | null = null): Promise<void> {
+    await this.safely('recording a message being sent', async () => this.notify([await this.deliveries.start(message.id, channel, recipient)]));
   }
 
-  sent(message: Message, opts: { externalId?: string | null; attempts?: number } = {}): void {
-    this.safely('recording a sent message', () => this.notify([this.deliveries.sent(message.id, opts)]));
+  async sent(message: Message, opts: { externalId?: string | null; attempts?: number } = {}): Promise<void> {
+    await this.safely('recording a sent message', async () => this.notify([await this.deliveries.sent(message.id, opts)]));
   }
 
   /** Not delivered, with the reason the agent sees on the message. */
-  failed(message: Message, reason: string, attempts = 0): void {
-    this.safely('recording a message not delivered', () => {
+  async failed(message: Message, reason: string, attempts = 0): Promise<void> {
+    await this.safely('recording a message not delivered', async () => {
       this.log(`[delivery] message ${message.seq} of ${message.conversationId} not delivered: ${reason}`);
-      this.notify([this.deliveries.failed(message.id, reason, attempts)]);
+      this.notify([await this.deliveries.failed(message.id, reason, attempts)]);
     });
   }
 
-  agentMessage(message: Message, reachedTab: boolean): void {
-    this.safely('recording a web message', () => {
+  async agentMessage(message: Message, reachedTab: boolean): Promise<void> {
+    await this.safely('recording a web message', async () => {
       // Only where the web chat is the conversation's channel: a Messenger chat shown in an open web
       // tab too has its status from Messenger.
-      if (this.gw && this.gw.route(message.conversationId)?.channel !== 'web') return;
-      this.deliveries.start(message.id, 'web');
-      const sent = this.deliveries.sent(message.id, { attempts: 1 });
-      this.notify([(reachedTab ? this.deliveries.advance(message.id, 'delivered') : undefined) ?? sent]);
+      if (this.gw && (await this.gw.route(message.conversationId))?.channel !== 'web') return;
+      await this.deliveries.start(message.id, 'web');
+      const sent = await this.deliveries.sent(message.id, { attempts: 1 });
+      this.notify([(reachedTab ? await this.deliveries.advance(message.id, 'delivered') : undefined) ?? sent]);
     });
   }
 
   async tabOpened(conversationId: string): Promise<{ agentReadSeq: number }> {
     let agentReadSeq = 0;
-    await this.safelyAwait('marking messages delivered to a web tab', async () => {
+    await this.safely('marking messages delivered to a web tab', async () => {
       const last = await this.lastSeq(conversationId);
-      if (last > 0) this.notify(this.deliveries.upTo(conversationId, last, 'delivered'));
-      agentReadSeq = this.marks.get(conversationId, 'agent');
+      if (last > 0) this.notify(await this.deliveries.upTo(conversationId, last, 'delivered'));
+      agentReadSeq = await this.marks.get(conversationId, 'agent');
     });
     return { agentReadSeq };
   }
 
   async customerRead(conversationId: string, seq: number): Promise<void> {
-    await this.safelyAwait('recording what the customer read', async () => {
+    await this.safely('recording what the customer read', async () => {
       const upTo = Math.min(Math.trunc(seq), await this.lastSeq(conversationId));
       if (!(upTo > 0)) return;
-      this.marks.mark(conversationId, 'customer', upTo);
-      this.notify(this.deliveries.upTo(conversationId, upTo, 'read'));
+      await this.marks.mark(conversationId, 'customer', upTo);
+      this.notify(await this.deliveries.upTo(conversationId, upTo, 'read'));
     });
   }
 
   /** Messenger's delivery and read events (webhook). */
-  messengerReceipt(r: MessengerReceipt): void {
-    this.safely('taking a Messenger receipt', () => {
+  async messengerReceipt(r: MessengerReceipt): Promise<void> {
+    await this.safely('taking a Messenger receipt', async () => {
       const changed =
         r.kind === 'read'
-          ? this.deliveries.watermark('messenger', r.psid, r.watermark, 'read')
-          : [...this.deliveries.deliveredByExternalIds('messenger', r.psid, r.mids), ...(r.watermark > 0 ? this.deliveries.watermark('messenger', r.psid, r.watermark, 'delivered') : [])];
+          ? await this.deliveries.watermark('messenger', r.psid, r.watermark, 'read')
+          : [...(await this.deliveries.deliveredByExternalIds('messenger', r.psid, r.mids)), ...(r.watermark > 0 ? await this.deliveries.watermark('messenger', r.psid, r.watermark, 'delivered') : [])];
       if (r.kind === 'read') {
         const top = new Map<string, number>();
         for (const d of changed) top.set(d.conversationId, Math.max(top.get(d.conversationId) ?? 0, d.seq));
-        for (const [conversationId, seq] of top) this.marks.mark(conversationId, 'customer', seq);
+        for (const [conversationId, seq] of top) await this.marks.mark(conversationId, 'customer', seq);
       }
       this.notify(changed);
     });
@@ -135,8 +135,8 @@ export class DeliveryDesk implements WebReceipts {
   async agentRead(conversationId: string, seq: number): Promise<number> {
     const upTo = Math.min(Math.trunc(seq), await this.lastSeq(conversationId));
     if (!(upTo > 0)) return this.marks.get(conversationId, 'agent');
-    if (this.marks.mark(conversationId, 'agent', upTo)) {
-      const route = this.gw?.route(conversationId);
+    if (await this.marks.mark(conversationId, 'agent', upTo)) {
+      const route = await this.gw?.route(conversationId);
       if (this.gw && (route?.channel === 'web' || route?.channel === 'messenger')) {
         void this.gw.sendToConversation(conversationId, { type: 'event', name: 'read', value: { seq: upTo } }).catch((err: unknown) => this.log(`[delivery] read receipt to the customer failed: ${(err as Error).message}`));
       }
@@ -145,8 +145,8 @@ export class DeliveryDesk implements WebReceipts {
   }
 
   /** The statuses of a conversation's agent messages, and how far the customer has read. */
-  snapshot(conversationId: string): { deliveries: StatusUpdate[]; customerRead: number } {
-    return { deliveries: this.deliveries.forConversation(conversationId).map(toUpdate), customerRead: this.marks.get(conversationId, 'customer') };
+  async snapshot(conversationId: string): Promise<{ deliveries: StatusUpdate[]; customerRead: number }> {
+    return { deliveries: (await this.deliveries.forConversation(conversationId)).map(toUpdate), customerRead: await this.marks.get(conversationId, 'customer') };
   }
 
   /** `receipts` and `seen` on the agents' namespace; only for chats the agent holds. */
@@ -200,16 +200,7 @@ export class DeliveryDesk implements WebReceipts {
   }
 
   /** Receipts never break a chat: a failure is logged, the message itself is unaffected. */
-  private safely(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.log(`[delivery] ${what} failed: ${(err as Error).message}`);
-    }
-  }
-
-  /** safely() for a step that reads the store (asynchronous). */
-  private async safelyAwait(what: string, fn: () => Promise<void>): Promise<void> {
+  private async safely(what: string, fn: () => Promise<void>): Promise<void> {
     try {
       await fn();
     } catch (err) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Activity, ActivityHandler, TurnContext } from 'botbuilder';
 import { canonicalTag } from '../core/i18n.js';
 import type { Conversation, Customer, Message, Role, Store } from '../store/index.js';
+import type { Sql } from '../store/sql/executor.js';
 import type { ChannelAdapter, ChannelSink } from './channel-adapter.js';
 import type { GatewayPort, Route } from './gateway-port.js';
 import { MAX_MESSAGE_CHARS, type ChannelId, type InboundMessage } from './inbound.js';
@@ -101,16 +102,16 @@ export class Gateway implements GatewayPort {
     return open ?? (await this.store.conversations.create({ customerId, channel }));
   }
 
-  route(conversationId: string): Route | undefined {
-    return this.store.state.get<Route>(routeKey(conversationId))?.value;
+  async route(conversationId: string, sql: Sql = this.store.sql): Promise<Route | undefined> {
+    return (await this.store.state.get<Route>(routeKey(conversationId), sql))?.value;
   }
 
   /** Points the conversation's replies at another identity, or nowhere until the customer writes. */
-  reroute(conversationId: string, route: Route | null): void {
+  async reroute(conversationId: string, route: Route | null, sql: Sql = this.store.sql): Promise<void> {
     // A route that names no locale (Messenger, linking) keeps the conversation's.
-    const locale = route ? (route.locale ?? this.route(conversationId)?.locale) : undefined;
-    if (route) this.store.state.put(routeKey(conversationId), locale ? { ...route, locale } : route);
-    else this.store.state.delete(routeKey(conversationId));
+    const locale = route ? (route.locale ?? (await this.route(conversationId, sql))?.locale) : undefined;
+    if (route) await this.store.state.put(routeKey(conversationId), locale ? { ...route, locale } : route, {}, sql);
+    else await this.store.state.delete(routeKey(conversationId), {}, sql);
   }
 
   /**
@@ -132,13 +133,13 @@ export class Gateway implements GatewayPort {
   private async take(m: InboundMessage): Promise<Received> {
     const customer = await this.resolveCustomer(m.channel, m.externalId, m.name);
     const conversation = await this.liveConversation(customer.id, m.channel);
-    const known = this.route(conversation.id);
+    const known = await this.route(conversation.id);
     // The conversation keeps its locale until a channel names another (Messenger names none).
     const locale = canonicalTag(m.locale) ?? known?.locale;
     const route: Route = { channel: m.channel, externalId: m.externalId, ...(locale ? { locale } : {}) };
     this.events.received?.(m.channel);
     // Written only when the customer switched channel, identity or locale: one commit less per message.
-    if (known?.channel !== route.channel || known.externalId !== route.externalId || known.locale !== route.locale) this.reroute(conversation.id, route);
+    if (known?.channel !== route.channel || known.externalId !== route.externalId || known.locale !== route.locale) await this.reroute(conversation.id, route);
     const text = typeof m.text === 'string' ? m.text : '';
     const stored = await this.store.pendingTurns.atomically(async (tx) => {
       const msg = await this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null }, tx);
@@ -178,7 +179,7 @@ export class Gateway implements GatewayPort {
         }
         const value = (stored.payload as { value?: unknown } | null)?.value;
         const m: InboundMessage = { channel: p.channel as ChannelId, externalId: p.externalId, text: stored.text, ...(value !== undefined ? { value } : {}) };
-        turns.push(this.runTurn(customer.id, this.inboundActivity(customer, conversation.id, m, stored, this.route(conversation.id)?.locale), stored));
+        turns.push(this.runTurn(customer.id, this.inboundActivity(customer, conversation.id, m, stored, (await this.route(conversation.id))?.locale), stored));
         resumed++;
       } catch (err) {
         this.log(`[gateway] pending turn ${p.messageId} could not be resumed: ${(err as Error).message}`);
@@ -231,8 +232,8 @@ export class Gateway implements GatewayPort {
   }
 
   /** The conversation's locale, as its channels last named it (undefined: the store's default). */
-  locale(conversationId: string): string | undefined {
-    return this.route(conversationId)?.locale;
+  async locale(conversationId: string): Promise<string | undefined> {
+    return (await this.route(conversationId))?.locale;
   }
 
   private inboundActivity(customer: Customer, conversationId: string, m: InboundMessage, stored: Message, locale?: string): Partial<Activity> {
@@ -259,7 +260,7 @@ export class Gateway implements GatewayPort {
 
   /** Sends a proactive activity (agent reply, queue update) to a conversation's customer. */
   async sendToConversation(conversationId: string, activity: Partial<Activity>, role: Role = 'bot'): Promise<void> {
-    const route = this.route(conversationId);
+    const route = await this.route(conversationId);
     if (!route) throw new Error(`conversation ${conversationId} has no channel route yet`);
     await this.deliverOut({
       ...activity,
@@ -275,7 +276,7 @@ export class Gateway implements GatewayPort {
   private async deliverOut(activity: Partial<Activity>): Promise<void> {
     const conversationId = activity.conversation?.id;
     if (!conversationId) return;
-    const route = this.route(conversationId) ?? { channel: (activity.channelId ?? 'web') as ChannelId, externalId: activity.recipient?.id ?? '' };
+    const route = (await this.route(conversationId)) ?? { channel: (activity.channelId ?? 'web') as ChannelId, externalId: activity.recipient?.id ?? '' };
     let delivered: DeliveredMessage | null = null;
     if (activity.type === 'message') {
       const role: Role = (activity.channelData as { role?: Role } | undefined)?.role === 'agent' ? 'agent' : 'bot';

@@ -70,7 +70,7 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     const ts = c.now();
     const body = { object: 'page', entry: [{ id: 'page', time: ts, messaging: [{ sender: { id: psid }, recipient: { id: 'page' }, timestamp: ts, message: { mid: `m_${randomUUID()}`, text: 'hello?' } }] }] };
     expect((await postSignedWebhook(base, body, SECRET)).status).toBe(200);
-    await until(() => desk.threads.lastInbound(psid) === ts, 'the last inbound time');
+    await until(async () => (await desk.threads.lastInbound(psid)) === ts, 'the last inbound time');
     const customer = (await db.store.customers.resolveOrCreate('messenger', psid, { name: 'Meera' })).customer;
     const conversation = await db.store.conversations.create({ customerId: customer.id, channel: 'messenger' });
     return { psid, conversation };
@@ -81,8 +81,8 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     const message = await db.store.conversations.appendMessage(conversationId, { role: 'agent', text });
     const activity: Partial<Activity> = { type: 'message', text };
     await outlet.deliver({ channel: 'messenger', externalId: psid }, conversationId, { message, activity }, activity);
-    await until(() => desk.deliveries.get(message.id)?.status !== 'sending', `the status of "${text}"`);
-    return desk.deliveries.get(message.id)!;
+    await until(async () => (await desk.deliveries.get(message.id))?.status !== 'sending', `the status of "${text}"`);
+    return (await desk.deliveries.get(message.id))!;
   }
 
   it('sends a reply within 24 hours as RESPONSE, and records it as sent with Meta\'s message id', async () => {
@@ -164,14 +164,14 @@ describe('Messenger agent replies at the channel (fake clock, fake Graph API)', 
     const second = await agentSays(psid, conversation.id, 'Second');
     const post = (event: Record<string, unknown>) => postSignedWebhook(base, { object: 'page', entry: [{ id: 'page', time: c.now(), messaging: [{ sender: { id: psid }, recipient: { id: 'page' }, timestamp: c.now(), ...event }] }] }, SECRET);
     expect((await post({ delivery: { mids: [first.externalId], watermark: first.sentAt } })).status).toBe(200);
-    await until(() => desk.deliveries.get(first.messageId)?.status === 'delivered', 'the delivery event');
-    expect(desk.deliveries.get(second.messageId)?.status).toBe('sent');
+    await until(async () => (await desk.deliveries.get(first.messageId))?.status === 'delivered', 'the delivery event');
+    expect((await desk.deliveries.get(second.messageId))?.status).toBe('sent');
     expect((await post({ read: { watermark: second.sentAt } })).status).toBe(200);
-    await until(() => desk.deliveries.get(second.messageId)?.status === 'read', 'the read event');
-    expect(desk.deliveries.get(first.messageId)?.status).toBe('read');
-    expect(desk.marks.get(conversation.id, 'customer')).toBe(second.seq);
+    await until(async () => (await desk.deliveries.get(second.messageId))?.status === 'read', 'the read event');
+    expect((await desk.deliveries.get(first.messageId))?.status).toBe('read');
+    expect(await desk.marks.get(conversation.id, 'customer')).toBe(second.seq);
     // A read event does not open the window: it is not a message from the customer.
-    expect(desk.threads.lastInbound(psid)).toBe(c.now() - 1000);
+    expect(await desk.threads.lastInbound(psid)).toBe(c.now() - 1000);
 
     const read: Partial<Activity> = { type: 'event', name: 'read', value: { seq: 1 } };
     await outlet.deliver({ channel: 'messenger', externalId: psid }, conversation.id, null, read);

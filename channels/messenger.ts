@@ -35,7 +35,7 @@ export interface MessengerOptions {
   /** Where each user's last message time is kept (Meta's 24-hour window and 7-day HUMAN_AGENT tag). */
   threads?: Pick<MessengerThreadRepo, 'touch'>;
   /** Messenger's delivery and read events (`delivery.mids`/`watermark`, `read.watermark`). */
-  onReceipt?: (r: MessengerReceipt) => void;
+  onReceipt?: (r: MessengerReceipt) => Promise<void> | void;
   /** The clock for the inbound times (tests inject a fake one). */
   now?: () => number;
   log?: (line: string) => void;
@@ -261,7 +261,7 @@ export function createMessengerWebhook(opts: MessengerOptions) {
     if (opts.threads) {
       for (const w of lastWrites(body)) {
         try {
-          opts.threads.touch(w.psid, inboundTime(w.timestamp, now()));
+          await opts.threads.touch(w.psid, inboundTime(w.timestamp, now()));
         } catch (err) {
           log(`[messenger] could not record when ${w.psid} last wrote: ${(err as Error).message}`);
         }
@@ -270,7 +270,7 @@ export function createMessengerWebhook(opts: MessengerOptions) {
     if (opts.onReceipt) {
       for (const r of parseReceipts(body)) {
         try {
-          opts.onReceipt(r);
+          await opts.onReceipt(r);
         } catch (err) {
           log(`[messenger] ${r.kind} receipt from ${r.psid} failed: ${(err as Error).message}`);
         }
@@ -424,9 +424,9 @@ function inWindow(m: SendApiMessage, d: WindowDecision & { send: true }): GraphM
 
 /** What the Messenger outlet reports an agent message's fate to (channels/delivery.ts). */
 export interface DeliveryReports {
-  sending(message: Message, channel: string, recipient?: string | null): void;
-  sent(message: Message, opts?: { externalId?: string | null; attempts?: number }): void;
-  failed(message: Message, reason: string, attempts?: number): void;
+  sending(message: Message, channel: string, recipient?: string | null): Promise<void>;
+  sent(message: Message, opts?: { externalId?: string | null; attempts?: number }): Promise<void>;
+  failed(message: Message, reason: string, attempts?: number): Promise<void>;
 }
 
 export interface MessengerOutletOptions {
@@ -456,7 +456,7 @@ export function messengerOutlet(opts: MessengerOutletOptions): ChannelOutlet {
       // Customer turns are echoed to the web room only; Messenger already shows them.
       if (delivered?.message.role === 'customer') return;
       const psid = route.externalId;
-      const last = opts.threads.lastInbound(psid);
+      const last = await opts.threads.lastInbound(psid);
       const action = activity.type === 'typing' ? 'typing_on' : activity.type === 'event' && activity.name === 'read' ? 'mark_seen' : null;
       if (action) {
         if (!senderActionAllowed(last, now())) return;
@@ -467,21 +467,21 @@ export function messengerOutlet(opts: MessengerOutletOptions): ChannelOutlet {
       if (activity.type !== 'message') return;
       const message = delivered?.message;
       const agent = message?.role === 'agent';
-      if (agent) opts.delivery?.sending(message, 'messenger', psid);
+      if (agent) await opts.delivery?.sending(message, 'messenger', psid);
       const decision = sendDecision(last, now(), agent ? 'agent' : 'bot');
       if (!decision.send) {
         log(`[messenger] not sent to ${psid}: ${decision.reason}`);
-        if (agent) opts.delivery?.failed(message, decision.reason, 0);
+        if (agent) await opts.delivery?.failed(message, decision.reason, 0);
         return;
       }
       // A bot message on the Page's own initiative (an order update) inside the window is an UPDATE.
       const update = !agent && decision.messagingType === 'RESPONSE' && (activity.channelData as { messagingType?: unknown } | undefined)?.messagingType === 'UPDATE';
       const parts = toSendApi(psid, opts.prepare ? opts.prepare(activity) : activity).map((m) => (update ? { ...m, messaging_type: 'UPDATE' as const } : inWindow(m, decision)));
-      const sending = opts.sender.sendAll(psid, parts).then((r) => {
+      const sending = opts.sender.sendAll(psid, parts).then(async (r) => {
         if (!r.ok) log(`[messenger] not delivered to ${psid}: ${r.reason}`);
         if (!agent || !opts.delivery) return;
-        if (r.ok) opts.delivery.sent(message, { externalId: r.messageId, attempts: r.attempts });
-        else opts.delivery.failed(message, r.reason, r.attempts);
+        if (r.ok) await opts.delivery.sent(message, { externalId: r.messageId, attempts: r.attempts });
+        else await opts.delivery.failed(message, r.reason, r.attempts);
       });
       // The agent's reply is acknowledged at once; its status follows. Bot turns wait, in order.
       if (agent) void sending.catch((err: unknown) => log(`[messenger] delivery report failed: ${(err as Error).message}`));
@@ -532,8 +532,8 @@ export function messengerNotices(opts: MessengerNoticeOptions): (m: MessengerInb
     if (!u) return;
     const customer = await gateway.resolveCustomer('messenger', m.externalId);
     const conversation = await gateway.liveConversation(customer.id, 'messenger');
-    const known = gateway.route(conversation.id);
-    if (known?.channel !== 'messenger' || known.externalId !== m.externalId) gateway.reroute(conversation.id, { channel: 'messenger', externalId: m.externalId });
+    const known = await gateway.route(conversation.id);
+    if (known?.channel !== 'messenger' || known.externalId !== m.externalId) await gateway.reroute(conversation.id, { channel: 'messenger', externalId: m.externalId });
     const text = u.kind === 'too_long' ? clipBytes(m.text ?? '', MAX_TEXT_BYTES) : MESSENGER_TEXTS.attachmentNote(u.media);
     const payload = u.kind === 'too_long' ? { unread: 'too_long', chars: u.chars } : { unread: 'attachment', media: u.media };
     await store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload });
@@ -542,6 +542,6 @@ export function messengerNotices(opts: MessengerNoticeOptions): (m: MessengerInb
       // As for text: a person has the chat, or will shortly; the bot says nothing.
       if (conversation.handoff === 'agent' || handoff.agentsOnline() > 0) return;
     }
-    await gateway.sendToConversation(conversation.id, { type: 'message', text: answerTo(u, gateway.locale(conversation.id), opts.texts) });
+    await gateway.sendToConversation(conversation.id, { type: 'message', text: answerTo(u, await gateway.locale(conversation.id), opts.texts) });
   };
 }

@@ -102,7 +102,7 @@ export function orderUpdateText(
 }
 
 export interface OrderUpdatesOptions {
-  store: Pick<Store, 'db' | 'sql'>;
+  store: Pick<Store, 'sql'>;
   /** The shop's tracking page with {carrier} and {tracking} (SHOPBOT_TRACKING_URL). */
   trackingUrl?: string;
   /** The store's locale and texts (core/i18n.ts): updates are worded in the conversation's locale. */
@@ -175,7 +175,7 @@ export class OrderUpdates {
       outcome = target.conversationId && ch.webTabs(target.conversationId) > 0 ? 'sent' : 'kept';
     } else if (route.channel === 'messenger') {
       if (!ch.gateway.hasOutlet('messenger')) return skip('channel_off', 'messenger', 'Messenger is not configured on this server');
-      const last = ch.threads.lastInbound(route.externalId);
+      const last = await ch.threads.lastInbound(route.externalId);
       if (last === null) return skip('outside_window', 'messenger', "it is not known when the customer last wrote on Messenger, so Meta's 24-hour window cannot be relied on");
       const age = this.now() - last;
       if (age > STANDARD_WINDOW_MS) {
@@ -191,7 +191,7 @@ export class OrderUpdates {
     }
     // A customer who never wrote from this identity gets a conversation that replies go to.
     const conversationId = target.conversationId ?? (await ch.gateway.liveConversation(event.customerId, route.channel)).id;
-    if (!target.known) ch.gateway.reroute(conversationId, route);
+    if (!target.known) await ch.gateway.reroute(conversationId, route);
     // Stored in the conversation at once (an open web tab shows it; the next visit replays it);
     // the channel's delivery goes on after the API has answered.
     void ch.gateway
@@ -212,7 +212,7 @@ export class OrderUpdates {
    */
   private async target(ch: OrderUpdateChannels, customerId: string): Promise<{ conversationId: string | null; route: Route; known: boolean } | null> {
     const live = (await ch.store.conversations.listForCustomer(customerId, 50)).find((c) => c.source === 'live' && c.status === 'open');
-    const known = live ? ch.gateway.route(live.id) : undefined;
+    const known = live ? await ch.gateway.route(live.id) : undefined;
     if (live && known) return { conversationId: live.id, route: known, known: true };
     const identities = await ch.store.customers.identities(customerId);
     const identity = identities.find((i) => i.channel === 'web') ?? identities.find((i) => i.channel === 'messenger');

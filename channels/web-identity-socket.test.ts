@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, type SqliteStore } from '../store/index.js';
 import { ChannelAdapter } from './channel-adapter.js';
 import { Gateway } from './gateway.js';
 import { createHttpApp, type HttpApp } from '../app/server.js';
@@ -43,7 +43,7 @@ describe('web channel: signed shopper identity', () => {
   let dir: string;
   let app: HttpApp;
   let url: string;
-  let store: Store;
+  let store: SqliteStore;
   const logs: string[] = [];
   const clients: ChatClient[] = [];
 

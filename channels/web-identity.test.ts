@@ -4,6 +4,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededStore } from '../testing/store-helpers.js';
 import type { Store } from '../store/index.js';
+import { profileKey } from '../linking/linking.js';
 import { attachIdentity, IDENTITY_TEXTS, IdentityVerifier, isGuest } from './web-identity.js';
 
 const SECRET = 'identity-test-secret-0123456789abcdef';
@@ -88,11 +89,15 @@ describe('attachIdentity', () => {
     expect(isGuest(guest)).toBe(true);
     const conv = await store.conversations.create({ customerId: guest.id, channel: 'web' });
     await store.conversations.appendMessage(conv.id, { role: 'customer', text: 'hello as a guest' });
+    await store.state.put(profileKey(guest.id), { lastCategory: 'Audio' });
     const a = await attachIdentity(store, 'web-guest-1', identity('C2'), newExt);
     expect(a).toMatchObject({ customerId: 'C2', externalId: 'web-guest-1', conversationId: conv.id, how: 'merged_guest', created: false });
     expect(await store.customers.get(guest.id)).toBeUndefined();
     expect((await store.customers.findByIdentity('web', 'web-guest-1'))?.id).toBe('C2');
     expect((await store.conversations.get(conv.id))?.customerId).toBe('C2');
+    // The guest's user state moved with it, in the same transaction.
+    expect((await store.state.get(profileKey('C2')))?.value).toEqual({ lastCategory: 'Audio' });
+    expect(await store.state.get(profileKey(guest.id))).toBeUndefined();
     // Again: nothing changes.
     expect(await attachIdentity(store, 'web-guest-1', identity('C2'), newExt)).toMatchObject({ customerId: 'C2', how: 'already', conversationId: conv.id });
   });

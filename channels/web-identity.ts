@@ -122,7 +122,7 @@ export function attachIdentity(store: Store, webExternalId: string, identity: Sh
       how = 'already';
     } else if (current && isGuest(current)) {
       await store.customers.mergeCustomers(customer.id, current.id, tx);
-      mergeProfiles(store, customer.id, current.id);
+      await mergeProfiles(store, customer.id, current.id, tx);
       how = 'merged_guest';
     } else if (current) {
       externalId = newExternalId();

@@ -37,15 +37,15 @@ export class WebTokens {
     this.now = opts.now ?? Date.now;
   }
 
-  private generation(externalId: string): Generation {
-    return this.store.state.get<Generation>(key(externalId))?.value ?? { gen: 0, previousUntil: 0 };
+  private async generation(externalId: string): Promise<Generation> {
+    return (await this.store.state.get<Generation>(key(externalId)))?.value ?? { gen: 0, previousUntil: 0 };
   }
 
   /** The payload of a valid, unexpired, unrevoked token; null otherwise. */
-  verify(token: unknown): TokenPayload | null {
+  async verify(token: unknown): Promise<TokenPayload | null> {
     const p = this.signer.verify(token, this.now());
     if (!p) return null;
-    const g = this.generation(p.sub);
+    const g = await this.generation(p.sub);
     const gen = p.gen ?? 0;
     if (gen === g.gen) return p;
     if (gen === g.gen - 1 && this.now() < g.previousUntil) return p;
@@ -57,10 +57,10 @@ export class WebTokens {
    * generation (which revokes the older tokens once the grace period is over). A guest who has
    * not written yet (`persist` false) gets a generation-0 token and nothing is stored.
    */
-  tokenFor(externalId: string, presented: TokenPayload | null, presentedToken: unknown, persist: boolean): string {
+  async tokenFor(externalId: string, presented: TokenPayload | null, presentedToken: unknown, persist: boolean): Promise<string> {
     const valid = presented !== null && presented.sub === externalId && typeof presentedToken === 'string';
     if (!persist) return valid ? presentedToken : this.signer.sign(externalId, this.opts.ttlSeconds, this.now(), 0);
-    const g = this.generation(externalId);
+    const g = await this.generation(externalId);
     const issuedAt = presented ? presented.exp - this.opts.ttlSeconds : 0;
     if (valid && g.gen > 0 && (presented.gen ?? 0) === g.gen && this.now() / 1000 - issuedAt < this.refreshAfterS) return presentedToken;
     // A tab still holding the previous generation (within its grace) gets the current one: a new
@@ -70,16 +70,16 @@ export class WebTokens {
   }
 
   /** A new generation for the identity: older tokens stop working after the grace period. */
-  issue(externalId: string): string {
-    const g = this.generation(externalId);
+  async issue(externalId: string): Promise<string> {
+    const g = await this.generation(externalId);
     const next: Generation = { gen: g.gen + 1, previousUntil: this.now() + this.graceMs };
-    this.store.state.put(key(externalId), next);
+    await this.store.state.put(key(externalId), next);
     return this.signer.sign(externalId, this.opts.ttlSeconds, this.now(), next.gen);
   }
 
   /** Every token of the identity stops working now (e.g. the shopper logged out). */
-  revokeAll(externalId: string): void {
-    const g = this.generation(externalId);
-    this.store.state.put(key(externalId), { gen: g.gen + 2, previousUntil: 0 });
+  async revokeAll(externalId: string): Promise<void> {
+    const g = await this.generation(externalId);
+    await this.store.state.put(key(externalId), { gen: g.gen + 2, previousUntil: 0 });
   }
 }

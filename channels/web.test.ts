@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { io as ioClient } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, type SqliteStore } from '../store/index.js';
 import { ChannelAdapter } from './channel-adapter.js';
 import { Gateway } from './gateway.js';
 import { createHttpApp, type HttpApp } from '../app/server.js';
@@ -32,7 +32,7 @@ class EchoBot extends ActivityHandler {
 interface Harness {
   app: HttpApp;
   url: string;
-  store: Store;
+  store: SqliteStore;
   gateway: Gateway;
   bot: EchoBot;
 }
@@ -65,7 +65,7 @@ describe('web channel', () => {
     await c.waitFor((e) => e.event === 'session');
     return c;
   };
-  const count = (store: Store, table: string) => (store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const count = (store: SqliteStore, table: string) => (store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'shopbot-web-'));
@@ -134,8 +134,8 @@ describe('web channel', () => {
     // Within the grace period the older token still resumes (a tab that has not seen the new one).
     expect(sessionOf(await client(h, { token: guestToken })).conversationId).toBe(conversationId);
     // After it, the older token starts a new guest; the current one keeps working.
-    const gen = h.store.state.get<{ gen: number; previousUntil: number }>(`webtoken:${signer.verify(current)!.sub}`)!.value;
-    h.store.state.put(`webtoken:${signer.verify(current)!.sub}`, { ...gen, previousUntil: Date.now() - 1 });
+    const gen = (await h.store.state.get<{ gen: number; previousUntil: number }>(`webtoken:${signer.verify(current)!.sub}`))!.value;
+    await h.store.state.put(`webtoken:${signer.verify(current)!.sub}`, { ...gen, previousUntil: Date.now() - 1 });
     expect(sessionOf(await client(h, { token: guestToken })).conversationId).toBeNull();
     expect(sessionOf(await client(h, { token: current })).conversationId).toBe(conversationId);
   });

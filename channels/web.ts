@@ -174,7 +174,7 @@ function webOutlet({ nsp, opts }: WebChat): ChannelOutlet {
       if (delivered) {
         for (const e of toWireEvents(delivered.message)) to.emit(e.event, e.data);
         // An agent's message reached an open tab of the customer's (delivered), or waits for one (sent).
-        if (delivered.message.role === 'agent') opts.receipts?.agentMessage(delivered.message, (nsp.adapter.rooms.get(room(conversationId))?.size ?? 0) > 0);
+        if (delivered.message.role === 'agent') await opts.receipts?.agentMessage(delivered.message, (nsp.adapter.rooms.get(room(conversationId))?.size ?? 0) > 0);
       } else if (activity.type === 'typing') {
         to.emit('typing', { on: true });
       } else if (activity.type === 'event' && activity.name === 'handoff.status') {
@@ -202,7 +202,7 @@ function sessionSetup({ opts, log, tokens, ipConnections }: WebChat): (socket: S
         return;
       }
       const auth = (socket.handshake.auth ?? {}) as { token?: unknown; locale?: unknown };
-      const verified = tokens.verify(auth.token);
+      const verified = await tokens.verify(auth.token);
       const externalId = verified?.sub ?? `web-${randomUUID()}`;
       const customer = verified ? await opts.store.customers.findByIdentity('web', externalId) : undefined;
       const conversation = customer ? await opts.gateway.liveConversation(customer.id, 'web') : undefined;
@@ -217,10 +217,10 @@ function sessionSetup({ opts, log, tokens, ipConnections }: WebChat): (socket: S
 
 /** The `session` event: the connection's token (renewed when due), customer, conversation, hand-off and Messenger link. */
 async function sessionEventOf(opts: WebChannelOptions, texts: Texts, tokens: WebTokens, s: SessionData) {
-  const token = tokens.tokenFor(s.externalId, s.verified, s.token, s.customerId !== null);
+  const token = await tokens.tokenFor(s.externalId, s.verified, s.token, s.customerId !== null);
   if (token !== s.token) {
     s.token = token;
-    s.verified = tokens.verify(token);
+    s.verified = await tokens.verify(token);
   }
   const handoff = await handoffOf(opts.store, texts, s.conversationId, s.locale);
   const customer = s.customerId ? await opts.store.customers.get(s.customerId) : undefined;
@@ -461,14 +461,15 @@ function onIdentify({ opts, nsp, log, tr, tokens, identifyLimiter, moveTabs }: W
         if (a.how !== 'already') {
           // Tokens issued before signing in stop working: only this browser's tabs, which get a
           // fresh one now, continue as the customer.
-          tokens.revokeAll(previous);
-          const fresh = tokens.issue(a.externalId);
+          await tokens.revokeAll(previous);
+          const fresh = await tokens.issue(a.externalId);
+          const verified = await tokens.verify(fresh);
           for (const other of nsp.sockets.values()) {
             const t = other.data as SessionData;
             if (t.externalId !== previous) continue;
             t.externalId = a.externalId;
             t.token = fresh;
-            t.verified = tokens.verify(fresh);
+            t.verified = verified;
           }
         }
         await moveTabs(a.externalId, a.conversationId, a.customerId);
@@ -487,10 +488,10 @@ function onIdentify({ opts, nsp, log, tr, tokens, identifyLimiter, moveTabs }: W
  * working, its other tabs are told to start afresh, and the next connection is a new guest.
  */
 function onReset({ nsp, log, tr, tokens }: WebChat, socket: Socket, s: SessionData): void {
-  socket.on('reset', (_data: unknown, cb: unknown) => {
+  socket.on('reset', async (_data: unknown, cb: unknown) => {
     const ack = ackOf(cb);
     try {
-      if (s.customerId) tokens.revokeAll(s.externalId);
+      if (s.customerId) await tokens.revokeAll(s.externalId);
       for (const other of nsp.sockets.values()) {
         if (other.id === socket.id || (other.data as SessionData).externalId !== s.externalId) continue;
         other.emit('reset', {});

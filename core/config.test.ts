@@ -38,6 +38,11 @@ describe('configuration', () => {
     expect(none.helpDir).toBe(resolve(none.fixturesDir, 'store', 'help'));
     expect(none.quiet).toBe(false);
     expect(none.demoStaff).toEqual({ agentPassword: null, productPassword: null });
+    // The store: the embedded SQLite file unless DATABASE_URL names a PostgreSQL server.
+    expect(none.databaseUrl).toBeNull();
+    expect(loadConfig({ DATABASE_URL: ' ' }).databaseUrl).toBeNull();
+    expect(loadConfig({ DATABASE_URL: 'postgres://shopbot:pw@db:5432/shopbot' }).databaseUrl).toBe('postgres://shopbot:pw@db:5432/shopbot');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/shop' })).toThrow(/DATABASE_URL must be a PostgreSQL URL/);
     expect(loadConfig({ MESSENGER_APP_SECRET: 'a', MESSENGER_VERIFY_TOKEN: 'v' }).messenger).toBeNull();
     const on = loadConfig({ MESSENGER_APP_SECRET: 'a', MESSENGER_VERIFY_TOKEN: 'v', MESSENGER_PAGE_TOKEN: 'p', MESSENGER_PAGE_NAME: 'my.shop', SHOPBOT_QUIET: '1', SHOPBOT_AGENT_PASSWORD: 'longer-secret' });
     expect(on.messenger).toMatchObject({ appSecret: 'a', verifyToken: 'v', pageAccessToken: 'p', pageName: 'my.shop', graphBase: 'https://graph.facebook.com/v21.0' });

@@ -14,7 +14,10 @@ export interface Config {
   /** Project root: models/, fixtures/ and data/ are resolved against it. */
   root: string;
   dataDir: string;
+  /** The SQLite file (SHOPBOT_DB in the data folder), used when no DATABASE_URL is set. */
   dbPath: string;
+  /** DATABASE_URL: the store on PostgreSQL (postgres://...); null: the embedded SQLite file, `dbPath`. */
+  databaseUrl: string | null;
   fixturesDir: string;
   encoder: {
     /** Local folder in Transformers.js layout, or a hub id when remote models are allowed. */
@@ -169,6 +172,12 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   return n;
 }
 
+function databaseUrl(value: string | undefined): string | null {
+  if (value === undefined || value.trim() === '') return null;
+  if (!/^postgres(?:ql)?:\/\/./i.test(value.trim())) throw new Error('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database); unset it to use the embedded SQLite file');
+  return value.trim();
+}
+
 function identitySecret(value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
   if (Buffer.byteLength(value, 'utf8') < 32) throw new Error('SHOPBOT_IDENTITY_SECRET must be at least 32 bytes (e.g. `openssl rand -hex 32`)');
@@ -183,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     root,
     dataDir,
     dbPath: resolve(dataDir, env.SHOPBOT_DB ?? 'shop.db'),
+    databaseUrl: databaseUrl(env.DATABASE_URL),
     fixturesDir: resolve(root, env.SHOPBOT_FIXTURES ?? 'fixtures'),
     encoder: {
       model: env.SHOPBOT_MODEL ?? resolve(root, 'models/all-MiniLM-L6-v2'),

@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../store/index.js';
+import type { SqliteStore } from '../store/index.js';
 import { seededStore } from '../testing/store-helpers.js';
 import { canTake, priorityOf, RoundRobin, type Candidate } from './assignment.js';
 import type { GatewayPort } from '../channels/gateway-port.js';
@@ -60,7 +60,7 @@ interface Sent {
 
 describe('HandoffService with auto-assignment', () => {
   let ctx: Awaited<ReturnType<typeof seededStore>>;
-  let store: Store;
+  let store: SqliteStore;
   let http: HttpServer;
   let io: Server;
   let handoff: HandoffService;

@@ -122,15 +122,15 @@ export class CsatService {
   }
 
   /** The conversation's locale (the gateway keeps it with the route). */
-  private localeOf(conversationId: string): string | undefined {
-    return typeof this.gateway.locale === 'function' ? this.gateway.locale(conversationId) : undefined;
+  private async localeOf(conversationId: string): Promise<string | undefined> {
+    return typeof this.gateway.locale === 'function' ? await this.gateway.locale(conversationId) : undefined;
   }
 
   /** A resolved chat: the customer is asked on the channel they last wrote from. */
   async ask(ticket: Ticket, agent: Agent): Promise<void> {
-    const route = this.gateway.route(ticket.conversationId);
+    const route = await this.gateway.route(ticket.conversationId);
     if (!route) return;
-    const req = this.request(ticket.id, agent.name, this.localeOf(ticket.conversationId));
+    const req = this.request(ticket.id, agent.name, await this.localeOf(ticket.conversationId));
     if (route.channel === 'messenger') {
       const activity: Partial<Activity> = {
         type: 'message',
@@ -149,7 +149,7 @@ export class CsatService {
     const r = await this.store.csat.resolution(conversationId);
     if (!r || this.now() - Date.parse(r.resolvedAt) > (this.opts.reaskMs ?? 24 * 3600_000)) return null;
     if (await this.store.csat.forTicket(r.ticketId)) return null;
-    const lang = locale ?? this.localeOf(conversationId);
+    const lang = locale ?? (await this.localeOf(conversationId));
     return this.request(r.ticketId, await this.agentName(r.agentId, lang), lang);
   }
 
@@ -175,12 +175,12 @@ export class CsatService {
     const key = commentKey(m.externalId);
     const payload = parseCsatPayload(m.value);
     if (payload) {
-      this.store.state.delete(key);
+      await this.store.state.delete(key);
       const ticket = await this.store.tickets.get(payload.ticketId);
       const customer = await this.store.customers.findByIdentity('messenger', m.externalId);
       // Only the customer of that chat answers for it.
       if (!ticket || !customer || ticket.customerId !== customer.id) return true;
-      const locale = this.localeOf(ticket.conversationId);
+      const locale = await this.localeOf(ticket.conversationId);
       if (payload.rating === null) {
         await this.reply(ticket.conversationId, { type: 'message', text: this.t(locale, 'thanks') });
         return true;
@@ -192,7 +192,7 @@ export class CsatService {
         await this.reply(ticket.conversationId, { type: 'message', text: this.t(locale, 'tooLate') });
         return true;
       }
-      this.store.state.put(key, { ticketId: ticket.id, conversationId: ticket.conversationId, until: this.now() + (this.opts.commentWindowMs ?? 10 * 60_000) } satisfies AwaitingComment);
+      await this.store.state.put(key, { ticketId: ticket.id, conversationId: ticket.conversationId, until: this.now() + (this.opts.commentWindowMs ?? 10 * 60_000) } satisfies AwaitingComment);
       await this.reply(ticket.conversationId, {
         type: 'message',
         text: this.t(locale, 'askComment', { rating: payload.rating }),
@@ -200,9 +200,9 @@ export class CsatService {
       });
       return true;
     }
-    const awaiting = this.store.state.get<AwaitingComment>(key)?.value;
+    const awaiting = (await this.store.state.get<AwaitingComment>(key))?.value;
     if (!awaiting) return false;
-    this.store.state.delete(key);
+    await this.store.state.delete(key);
     const text = typeof m.text === 'string' ? m.text.trim() : '';
     // Another button, or too late: the message is the bot's.
     if (awaiting.until < this.now() || m.value !== undefined || !text) return false;
@@ -214,7 +214,7 @@ export class CsatService {
       if (!(err instanceof CsatError)) throw err;
       return false;
     }
-    await this.reply(awaiting.conversationId, { type: 'message', text: this.t(this.localeOf(awaiting.conversationId), 'commentThanks') });
+    await this.reply(awaiting.conversationId, { type: 'message', text: this.t(await this.localeOf(awaiting.conversationId), 'commentThanks') });
     return true;
   }
 

@@ -118,14 +118,14 @@ export class HandoffService implements HandoffDesk {
   }
 
   /** A text of the desk catalogue in the conversation's language. */
-  private say(conversationId: string, key: string, vars: Vars = {}): string {
-    return (this.opts.texts ?? defaultTexts).t(this.localeOf(conversationId), `desk:${key}`, vars);
+  private async say(conversationId: string, key: string, vars: Vars = {}): Promise<string> {
+    return (this.opts.texts ?? defaultTexts).t(await this.localeOf(conversationId), `desk:${key}`, vars);
   }
 
   /** The conversation's locale (kept by the gateway with its route); undefined: the store's default. */
-  private localeOf(conversationId: string): string | undefined {
+  private async localeOf(conversationId: string): Promise<string | undefined> {
     // Stand-in gateways of tests may not keep locales.
-    return typeof this.gateway.locale === 'function' ? this.gateway.locale(conversationId) : undefined;
+    return typeof this.gateway.locale === 'function' ? await this.gateway.locale(conversationId) : undefined;
   }
 
   agentsOnline(): number {
@@ -151,7 +151,7 @@ export class HandoffService implements HandoffDesk {
     if (!existing && this.assigner.settings.mode === 'auto') void this.gateway.whenIdle(req.customerId).then(() => this.assigner.schedule());
     // Bot Framework hand-off event, so an external agent hub could take the chat instead.
     this.emitAgents('handoff.initiate', { ticketId: ticket.id, conversationId: req.conversationId, skill: req.skill, reason: req.reason, transcript: transcript.map(agentView) });
-    const route = this.opts.channelHandoff ? this.gateway.route(req.conversationId) : undefined;
+    const route = this.opts.channelHandoff ? await this.gateway.route(req.conversationId) : undefined;
     const initiate = route ? this.opts.channelHandoff?.(route, { ticketId: ticket.id, skill: req.skill, reason: req.reason, priority: ticket.priority }, transcript) : null;
     if (initiate) {
       await this.gateway.sendToConversation(req.conversationId, initiate).catch((err: unknown) => this.log(`[handoff] handoff.initiate failed: ${(err as Error).message}`));
@@ -297,8 +297,8 @@ export class HandoffService implements HandoffDesk {
     this.assigner.schedule();
     try {
       for (const t of await this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
-        void this.gateway
-          .sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'timeout') })
+        void this.say(t.conversationId, 'timeout')
+          .then((text) => this.gateway.sendToConversation(t.conversationId, { type: 'message', text }))
           .then(() => this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'timeout' } }))
           .catch(() => {});
       }
@@ -330,7 +330,7 @@ export class HandoffService implements HandoffDesk {
     if (customer) {
       try {
         const recs = await this.opts.services.recommender.recommend({ customerId: customer.id, k: 5 });
-        const byId = new Map(this.store.products.getMany(recs.map((r) => r.productId)).map((p) => [p.id, p]));
+        const byId = new Map((await this.store.products.getMany(recs.map((r) => r.productId))).map((p) => [p.id, p]));
         products = recs.flatMap((r) => {
           const p = byId.get(r.productId);
           return p ? [{ productId: p.id, title: p.title, price: p.price, reason: r.reason }] : [];
@@ -385,7 +385,7 @@ export class HandoffService implements HandoffDesk {
       this.nsp.in(agentRoom(agent.id)).socketsJoin(convRoom(t.conversationId));
       this.nsp.to(agentRoom(agent.id)).emit('chat_assigned', { ticketId: t.id, conversationId: t.conversationId, by: 'auto' });
     }
-    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'joined', { agent: agent.name }) });
+    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: await this.say(t.conversationId, 'joined', { agent: agent.name }) });
     await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
   }
 
@@ -398,7 +398,7 @@ export class HandoffService implements HandoffDesk {
     this.queueChanged();
     const position = (await this.store.tickets.position(t.id)) ?? 1;
     this.told.set(t.id, position);
-    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'lapsed', { agent: agent?.name ?? this.say(t.conversationId, 'theAgent'), position }) });
+    await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: await this.say(t.conversationId, 'lapsed', { agent: agent?.name ?? (await this.say(t.conversationId, 'theAgent')), position }) });
     await this.gateway.sendToConversation(t.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'pending', position } });
   }
 
@@ -447,7 +447,7 @@ export class HandoffService implements HandoffDesk {
       const ticket = await this.store.tickets.assign(Number(d.ticketId), agent.id, { maxOpen: this.assigner.capOf(fresh) });
       this.queueChanged();
       await socket.join(convRoom(ticket.conversationId));
-      await this.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: this.say(ticket.conversationId, 'joined', { agent: agent.name }) });
+      await this.gateway.sendToConversation(ticket.conversationId, { type: 'message', text: await this.say(ticket.conversationId, 'joined', { agent: agent.name }) });
       await this.gateway.sendToConversation(ticket.conversationId, { type: 'event', name: 'handoff.status', value: { status: 'assigned', agentName: agent.name } });
       return { view: await this.conversationView(ticket.conversationId, (await this.store.tickets.get(ticket.id))!) };
     });
@@ -475,16 +475,16 @@ export class HandoffService implements HandoffDesk {
     on('send_products', async (d) => {
       const t = await this.owned(agent, d.ticketId);
       const ids = Array.isArray(d.productIds) ? d.productIds.filter((x): x is string => typeof x === 'string').slice(0, 10) : [];
-      const products = this.store.products.getMany(ids);
+      const products = await this.store.products.getMany(ids);
       if (products.length === 0) throw new Error('no such products');
-      const locale = (this.opts.texts ?? defaultTexts).resolve(this.localeOf(t.conversationId));
-      await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: this.say(t.conversationId, 'suggests', { agent: agent.name }), attachments: products.map((p) => productCard(p, undefined, locale)), attachmentLayout: 'carousel', channelData: { role: 'agent', agentName: agent.name } }, 'agent');
+      const locale = (this.opts.texts ?? defaultTexts).resolve(await this.localeOf(t.conversationId));
+      await this.gateway.sendToConversation(t.conversationId, { type: 'message', text: await this.say(t.conversationId, 'suggests', { agent: agent.name }), attachments: products.map((p) => productCard(p, undefined, locale)), attachmentLayout: 'carousel', channelData: { role: 'agent', agentName: agent.name } }, 'agent');
       return { sent: products.length };
     });
 
-    on('search_products', (d) => {
+    on('search_products', async (d) => {
       const q = typeof d.query === 'string' ? d.query.slice(0, 200) : '';
-      const hits = q.trim() ? this.store.products.search(q, { limit: 10, inStock: true }) : [];
+      const hits = q.trim() ? await this.store.products.search(q, { limit: 10, inStock: true }) : [];
       return { products: hits.map((p) => ({ productId: p.id, title: p.title, price: p.price, stock: p.stock })) };
     });
 
@@ -503,7 +503,7 @@ export class HandoffService implements HandoffDesk {
       await this.store.tickets.resolve(t.id, summary);
       // Nothing is learned here: the agent gets a redacted draft to save for everyone, or not.
       const draft = (await this.opts.learned?.draft(t, transcript)) ?? null;
-      await this.finish(socket, t, this.say(t.conversationId, 'resolved', { agent: agent.name }), 'resolved');
+      await this.finish(socket, t, await this.say(t.conversationId, 'resolved', { agent: agent.name }), 'resolved');
       // How did it go? (a rating from 1 to 5 and an optional comment; desk/csat.ts)
       await this.opts.csat?.ask(t, agent).catch((err: unknown) => this.log(`[handoff] asking for a rating failed: ${(err as Error).message}`));
       return { draft };
@@ -516,7 +516,7 @@ export class HandoffService implements HandoffDesk {
     on('return', async (d) => {
       const t = await this.owned(agent, d.ticketId);
       await this.store.tickets.returnToBot(t.id);
-      await this.finish(socket, t, this.say(t.conversationId, 'returned', { agent: agent.name }), 'returned');
+      await this.finish(socket, t, await this.say(t.conversationId, 'returned', { agent: agent.name }), 'returned');
       return {};
     });
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../store/index.js';
+import type { SqliteStore } from '../store/index.js';
 import type { Running } from '../app/main.js';
 import { TestServer } from '../testing/test-server.js';
 import { botTexts, connect, conversationOf, type ChatClient } from '../testing/test-client.js';
@@ -17,7 +17,7 @@ const APPROVED = `We accept credit and debit cards, UPI, net banking and cash on
 describe('learned answers need a person', () => {
   let server: TestServer;
   let running: Running;
-  let store: Store;
+  let store: SqliteStore;
   const clients: ChatClient[] = [];
   const logs: string[] = [];
 

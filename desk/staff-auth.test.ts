@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StaffRole, Store } from '../store/index.js';
+import type { SqliteStore, StaffRole } from '../store/index.js';
 import type { Running } from '../app/main.js';
 import { connect, type ChatClient } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
@@ -23,7 +23,7 @@ const PASSWORD = 'correct horse battery';
 describe('staff sign-in, roles and sessions', () => {
   let server: TestServer;
   let running: Running;
-  let store: Store;
+  let store: SqliteStore;
   const clients: ChatClient[] = [];
   const logs: string[] = [];
 

@@ -305,7 +305,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     // A link whose stored record ran out (10 minutes) is refused as expired.
     const late = await requestLink(c);
     const key = `link:code:${late.code.replace('-', '')}`;
-    store.state.put(key, { ...store.state.get<Record<string, unknown>>(key)!.value, expiresAt: Date.now() - 1000 });
+    await store.state.put(key, { ...(await store.state.get<Record<string, unknown>>(key))!.value, expiresAt: Date.now() - 1000 });
     const latePsid = newPsid();
     from = graph.received.length;
     await referral(latePsid, late.ref);
@@ -410,7 +410,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
       await waitSent(psid, /now connected/, from);
       expect((await messengerOwner(psid))?.id).toBe(s.customerId);
     };
-    const route = (conversationId: string) => store.state.get<{ channel: string; externalId: string }>(`route:${conversationId}`)?.value;
+    const route = async (conversationId: string) => (await store.state.get<{ channel: string; externalId: string }>(`route:${conversationId}`))?.value;
 
     // 1. From the web chat: every Messenger of the account is disconnected, and the PSID is told.
     const psid = newPsid();
@@ -418,7 +418,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     let from = graph.received.length;
     await say(psid, 'what is my order status?');
     await waitSent(psid, /./, from);
-    expect(route(s.conversationId)).toEqual({ channel: 'messenger', externalId: psid });
+    expect(await route(s.conversationId)).toEqual({ channel: 'messenger', externalId: psid });
     const before = (await store.conversations.transcript(s.conversationId)).map((m) => m.id);
 
     from = graph.received.length;
@@ -432,8 +432,8 @@ describe('account linking web chat -> Messenger, end to end', () => {
     expect((await channelsOf(s.customerId)).filter((i) => i.startsWith('messenger:'))).toEqual([]);
     // Nothing written was moved or lost, and the conversation's replies now go to the web.
     expect((await store.conversations.transcript(s.conversationId)).map((m) => m.id)).toEqual(before);
-    expect(route(s.conversationId)).toEqual({ channel: 'web', externalId: expect.any(String) });
-    expect(route(s.conversationId)!.externalId).toBe((await store.customers.identities(s.customerId)).find((i) => i.channel === 'web')!.externalId);
+    expect(await route(s.conversationId)).toEqual({ channel: 'web', externalId: expect.any(String) });
+    expect((await route(s.conversationId))!.externalId).toBe((await store.customers.identities(s.customerId)).find((i) => i.channel === 'web')!.externalId);
     // Asking again: nothing to disconnect.
     expect(await c.emit('unlink', {})).toMatchObject({ ok: false, code: 'not_linked' });
 
@@ -462,7 +462,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await say(psid2, 'where is my refund?');
     await waitSent(psid2, /./, from);
     const keeper = (await openLive(s.customerId))[0]!.id;
-    expect(route(keeper)).toEqual({ channel: 'messenger', externalId: psid2 });
+    expect(await route(keeper)).toEqual({ channel: 'messenger', externalId: psid2 });
     from = graph.received.length;
     webFrom = c.events.length;
     await say(psid2, 'Unlink my account');
@@ -470,7 +470,7 @@ describe('account linking web chat -> Messenger, end to end', () => {
     await c.waitFor((e) => e.event === 'unlinked', { from: webFrom });
     expect(await messengerOwner(psid2)).toBeUndefined();
     // Replies that follow the stored route (an agent's, a proactive one) now reach the web chat.
-    expect(route(keeper)?.channel).toBe('web');
+    expect((await route(keeper))?.channel).toBe('web');
   });
 
   it('tells a Messenger user who asks for the web chat how to continue there, and links nothing by itself', async () => {

@@ -123,7 +123,7 @@ export function typedCode(text: string | undefined): string | null {
 
 /**
  * UserState keyed by the customer instead of the channel identity: one profile on every channel,
- * moved along when customers are merged (see AccountLinker.mergeProfiles).
+ * moved along when customers are merged (see mergeProfiles).
  */
 export class CustomerUserState extends UserState {
   override getStorageKey(context: TurnContext): string | undefined {
@@ -210,18 +210,18 @@ export class AccountLinker {
     if (!customer) throw new Error('no customer for this web session');
     const now = this.now();
     const expiresAt = now + this.ttl * 1000;
-    const code = store.state.transaction(() => {
-      const previous = store.state.get<{ code: string }>(customerKey(customer.id))?.value.code;
-      if (previous) store.state.delete(codeKey(previous));
+    const code = await store.sql.transaction(async (tx) => {
+      const previous = (await store.state.get<{ code: string }>(customerKey(customer.id), tx))?.value.code;
+      if (previous) await store.state.delete(codeKey(previous), {}, tx);
       for (;;) {
         const c = newCode();
         try {
-          store.state.put(codeKey(c), { webExternalId, expiresAt } satisfies CodeRecord, { etag: null });
+          await store.state.put(codeKey(c), { webExternalId, expiresAt } satisfies CodeRecord, { etag: null }, tx);
         } catch (err) {
           if (isStoreError(err) && err.code === 'etag_mismatch') continue; // taken (2^40 space): draw again
           throw err;
         }
-        store.state.put(customerKey(customer.id), { code: c, expiresAt });
+        await store.state.put(customerKey(customer.id), { code: c, expiresAt }, {}, tx);
         return c;
       }
     });
@@ -261,7 +261,8 @@ export class AccountLinker {
     this.log(`[linking] messenger ${psid} linked to customer ${e.customerId} (conversation ${e.conversationId})`);
     return {
       replies: this.opts.gateway
-        .sendToConversation(e.conversationId, { type: 'message', text: this.texts.t(this.opts.gateway.locale(e.conversationId), 'linking:connected') })
+        .locale(e.conversationId)
+        .then((l) => this.opts.gateway.sendToConversation(e.conversationId, { type: 'message', text: this.texts.t(l, 'linking:connected') }))
         .catch((err: unknown) => this.log(`[linking] confirmation failed: ${(err as Error).message}`)),
     };
   }
@@ -294,13 +295,13 @@ export class AccountLinker {
     const ref = m.referral?.ref;
     if (typeof ref === 'string' && ref.startsWith(REF_PREFIX)) return this.fromReferral(psid, ref.slice(REF_PREFIX.length));
 
-    const pending = this.opts.store.state.get<PendingRecord>(pendingKey(psid))?.value;
+    const pending = (await this.opts.store.state.get<PendingRecord>(pendingKey(psid)))?.value;
     const live = pending !== undefined && pending.expiresAt > this.now();
-    if (pending && !live) this.opts.store.state.delete(pendingKey(psid));
+    if (pending && !live) await this.opts.store.state.delete(pendingKey(psid));
     // The prompt's buttons, or a typed yes / no while a prompt is open (after that, "yes" is the bot's).
     const typed = live && m.value === undefined ? readYesNo(m.text ?? '', ANSWER_WORDS) : undefined;
     if (m.value === CONFIRM_VALUE || m.value === CANCEL_VALUE || typed !== undefined) {
-      this.opts.store.state.delete(pendingKey(psid));
+      await this.opts.store.state.delete(pendingKey(psid));
       if (!pending || !live) return { kind: 'reply', key: 'noRequest' };
       if (m.value === CANCEL_VALUE || typed === false) return { kind: 'reply', key: 'cancelled' };
       return this.link(psid, pending.code, { missing: 'used', expired: 'expired' });
@@ -322,7 +323,7 @@ export class AccountLinker {
     if (![...code].every((ch) => ALPHABET.includes(ch))) return { kind: 'reply', key: 'badCode' };
     // Typing a code is deliberate, but someone may have talked the person into typing theirs: a
     // Messenger account with history is joined only after an explicit yes, as with links.
-    const record = this.opts.store.state.get<CodeRecord>(codeKey(code))?.value;
+    const record = (await this.opts.store.state.get<CodeRecord>(codeKey(code)))?.value;
     if (record && record.expiresAt > this.now()) {
       const asked = await this.askFirst(psid, code, record);
       if (asked) return asked;
@@ -340,7 +341,7 @@ export class AccountLinker {
     const owner = await store.customers.findByIdentity('messenger', psid);
     const web = await store.customers.findByIdentity('web', record.webExternalId);
     if (!(owner && web && owner.id !== web.id && (await this.hasHistory(owner)))) return null;
-    store.state.put(pendingKey(psid), { code, expiresAt: record.expiresAt } satisfies PendingRecord);
+    await store.state.put(pendingKey(psid), { code, expiresAt: record.expiresAt } satisfies PendingRecord);
     return {
       kind: 'reply',
       key: 'confirm',
@@ -361,7 +362,7 @@ export class AccountLinker {
       return { kind: 'reply', key: genuine ? 'expired' : 'invalid' };
     }
     const code = payload.sub;
-    const record = store.state.get<CodeRecord>(codeKey(code))?.value;
+    const record = (await store.state.get<CodeRecord>(codeKey(code)))?.value;
     if (!record) return { kind: 'reply', key: 'used' };
     if (record.expiresAt <= this.now()) return { kind: 'reply', key: 'expired' };
     return (await this.askFirst(psid, code, record)) ?? this.link(psid, code, { missing: 'used', expired: 'expired' });
@@ -388,23 +389,23 @@ export class AccountLinker {
   private link(psid: string, code: string, texts: { missing: LinkText; expired: LinkText }, typed = false): Promise<Outcome> {
     const { store } = this.opts;
     return store.sql.transaction(async (tx): Promise<Outcome> => {
-      const record = store.state.get<CodeRecord>(codeKey(code))?.value;
+      const record = (await store.state.get<CodeRecord>(codeKey(code), tx))?.value;
       if (!record) {
         if (typed) this.log(`[linking] ${psid}: typed code matches no open request`);
         return { kind: 'reply', key: texts.missing };
       }
       if (record.expiresAt <= this.now()) {
-        store.state.delete(codeKey(code));
+        await store.state.delete(codeKey(code), {}, tx);
         return { kind: 'reply', key: texts.expired };
       }
       const web = await store.customers.findByIdentity('web', record.webExternalId, tx);
       if (!web) {
-        store.state.delete(codeKey(code));
+        await store.state.delete(codeKey(code), {}, tx);
         return { kind: 'reply', key: texts.missing };
       }
       const owner = await store.customers.findByIdentity('messenger', psid, tx);
       if (owner?.id === web.id) {
-        this.consume(code, web.id);
+        await this.consume(code, web.id, tx);
         return { kind: 'reply', key: 'already' };
       }
       const before = [...(await openLive(store, web.id, tx)), ...(owner ? await openLive(store, owner.id, tx) : [])].map((c) => c.id);
@@ -421,34 +422,30 @@ export class AccountLinker {
         if (owner.email && web.email && owner.email.toLowerCase() !== web.email.toLowerCase()) return { kind: 'reply', key: 'conflict' };
         const [target, source] = richness(owner) > richness(web) ? [owner, web] : [web, owner];
         await store.customers.mergeCustomers(target.id, source.id, tx);
-        this.mergeProfiles(target.id, source.id);
+        await mergeProfiles(store, target.id, source.id, tx);
         customerId = target.id;
       }
-      this.consume(code, web.id);
-      store.state.delete(pendingKey(psid));
+      await this.consume(code, web.id, tx);
+      await store.state.delete(pendingKey(psid), {}, tx);
       const keeper = await consolidateLive(store, customerId, 'messenger', tx);
       // The customer continues on Messenger: agent replies and proactive messages go there (the web
       // chat still shows every turn through the gateway's mirror).
-      this.opts.gateway.reroute(keeper.id, { channel: 'messenger', externalId: psid });
+      await this.opts.gateway.reroute(keeper.id, { channel: 'messenger', externalId: psid }, tx);
       return { kind: 'linked', event: { customerId, conversationId: keeper.id, conversationIds: [...new Set([keeper.id, ...before])], channel: 'messenger', externalId: psid } };
     });
   }
 
-  private consume(code: string, customerId: string): void {
+  private async consume(code: string, customerId: string, tx: Sql): Promise<void> {
     const { store } = this.opts;
-    store.state.delete(codeKey(code));
-    if (store.state.get<{ code: string }>(customerKey(customerId))?.value.code === code) store.state.delete(customerKey(customerId));
-  }
-
-  private mergeProfiles(targetId: string, sourceId: string): void {
-    mergeProfiles(this.opts.store, targetId, sourceId);
+    await store.state.delete(codeKey(code), {}, tx);
+    if ((await store.state.get<{ code: string }>(customerKey(customerId), tx))?.value.code === code) await store.state.delete(customerKey(customerId), {}, tx);
   }
 
   /** The locale of the conversation a Messenger user writes in (set by a linked web chat, say); undefined: the store's default. */
   private async localeOf(psid: string): Promise<string | undefined> {
     const owner = await this.opts.store.customers.findByIdentity('messenger', psid);
     const live = owner ? (await openLive(this.opts.store, owner.id))[0] : undefined;
-    return live ? this.opts.gateway.locale(live.id) : undefined;
+    return live ? await this.opts.gateway.locale(live.id) : undefined;
   }
 
   private async say(psid: string, key: LinkText, vars: Vars = {}, chips?: { key: 'confirmYes' | 'confirmNo'; value: string }[], locale?: string | null): Promise<void> {
@@ -486,14 +483,17 @@ export async function consolidateLive(store: Store, customerId: string, channel:
   return keeper;
 }
 
-/** One user state after merging customers: what the target lacks comes from the source (see CustomerUserState). */
-export function mergeProfiles(store: Store, targetId: string, sourceId: string): void {
+/**
+ * One user state after merging customers: what the target lacks comes from the source (see
+ * CustomerUserState). Runs on the merge's transaction, `tx`.
+ */
+export async function mergeProfiles(store: Store, targetId: string, sourceId: string, tx: Sql): Promise<void> {
   const { state } = store;
-  const source = state.get<Record<string, unknown>>(profileKey(sourceId))?.value;
+  const source = (await state.get<Record<string, unknown>>(profileKey(sourceId), tx))?.value;
   if (!source) return;
-  const target = state.get<Record<string, unknown>>(profileKey(targetId))?.value ?? {};
-  state.put(profileKey(targetId), { ...source, ...target });
-  state.delete(profileKey(sourceId));
+  const target = (await state.get<Record<string, unknown>>(profileKey(targetId), tx))?.value ?? {};
+  await state.put(profileKey(targetId), { ...source, ...target }, {}, tx);
+  await state.delete(profileKey(sourceId), {}, tx);
 }
 
 function richness(c: Customer): number {

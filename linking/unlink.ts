@@ -1,5 +1,6 @@
 import type { Store } from '../store/index.js';
 import type { Route } from '../channels/gateway-port.js';
+import type { Sql } from '../store/sql/executor.js';
 
 // Disconnecting Messenger from a customer (the reverse of linking/linking.ts). The PSID stops being the
 // customer's: Messenger no longer shows the account's history, orders or open request, and the
@@ -12,8 +13,8 @@ export type UnlinkResult =
   | { ok: false; reason: 'not_linked' | 'only_identity' };
 
 export interface RouteTable {
-  route(conversationId: string): Route | undefined;
-  reroute(conversationId: string, route: Route | null): void;
+  route(conversationId: string, sql?: Sql): Promise<Route | undefined>;
+  reroute(conversationId: string, route: Route | null, sql?: Sql): Promise<void>;
 }
 
 /**
@@ -33,8 +34,8 @@ export function unlinkMessenger(store: Store, routes: RouteTable, customerId: st
     const fallback = from.channel !== 'messenger' ? from : ((kept.find((i) => i.channel === 'web') ?? kept[0]) as Route);
     for (const c of await store.conversations.listForCustomer(customerId, 200, tx)) {
       if (c.source !== 'live' || c.status !== 'open') continue;
-      const r = routes.route(c.id);
-      if (r?.channel === 'messenger' && psids.includes(r.externalId)) routes.reroute(c.id, { channel: fallback.channel, externalId: fallback.externalId });
+      const r = await routes.route(c.id, tx);
+      if (r?.channel === 'messenger' && psids.includes(r.externalId)) await routes.reroute(c.id, { channel: fallback.channel, externalId: fallback.externalId }, tx);
     }
     return { ok: true, customerId, psids };
   });

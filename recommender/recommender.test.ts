@@ -33,7 +33,7 @@ describe('Recommender on the SQLite store with the real encoder', () => {
     expect(list).toHaveLength(5);
     for (const r of list) {
       expect(r.reason).toMatch(/^popular in /);
-      expect(t.store.products.get(r.productId)!.stock).toBeGreaterThan(0);
+      expect((await t.store.products.get(r.productId))!.stock).toBeGreaterThan(0);
     }
     // the most bought products of the history lead the list
     expect(ids(list).slice(0, 2)).toEqual(expect.arrayContaining(['P-SPK-ECHO']));
@@ -215,10 +215,10 @@ describe('Recommender on the SQLite store with the real encoder', () => {
   it('a product that sells out is dropped at once (live stock re-check against the store)', async () => {
     const before = await rec.recommend({ customerId: 'C-NEW-2', k: 3 });
     const top = before[0]!.productId;
-    t.store.products.setStock(top, 0);
+    await t.store.products.setStock(top, 0);
     const after = await rec.recommend({ customerId: 'C-NEW-2', k: 3 });
     expect(ids(after)).not.toContain(top);
-    t.store.products.setStock(top, 5);
+    await t.store.products.setStock(top, 5);
     await rec.refreshCatalog();
     expect(ids(await rec.recommend({ customerId: 'C-NEW-2', k: 3 }))).toContain(top);
   });
@@ -290,7 +290,7 @@ describe('Recommender on the SQLite store with the real encoder', () => {
   });
 
   it('uses the store only through its public repositories', async () => {
-    const products = new StoreCatalog(t.store).listProducts();
+    const products = await new StoreCatalog(t.store).listProducts();
     expect(products.length).toBe(PRODUCT_BY_ID.size);
     const hist = await new StoreEvents(t.store).history('C-B00', 10);
     expect(hist.map((e) => e.productId)).toEqual(['P-CHG-AMB20', 'P-CBL-CC']);

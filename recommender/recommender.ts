@@ -116,7 +116,7 @@ export interface RecommenderOptions {
   historyItems?: number;
   /** Embeds `query` text when the caller passes no queryVector (otherwise keywords only). */
   encoder?: Encoder;
-  /** Catalogue source; with stockOf() the final shortlist's stock is re-checked live. */
+  /** Catalogue source; with stockOf() the final shortlist's stock is re-checked live (liveStock(): the picks'). */
   catalog?: CatalogSource;
 }
 
@@ -361,7 +361,34 @@ export class Recommender {
     const ranked = { ...req, query, context: { ...req?.context, queryVector: qv } };
     // The customer's profile is read (from an asynchronous source too) before the synchronous ranking.
     const { customerId } = this.checkRequest(ranked);
-    return this.rankWith(ranked, await this.profiles.fetch(customerId));
+    const profile = await this.profiles.fetch(customerId);
+    const live = this.opts.catalog?.liveStock?.bind(this.opts.catalog);
+    if (!live) return this.rankWith(ranked, profile);
+    // An asynchronous catalogue source: the picks' stock is read after ranking (ranking itself never
+    // waits), and a pick that sold out is ranked again without it, a few times at most.
+    const now = ranked.context.now ?? this.clock();
+    const at = { ...ranked, context: { ...ranked.context, now } };
+    let out = this.rankWith(at, profile, false);
+    for (let round = 0; round < 3 && out.length > 0; round++) {
+      let stock: Map<string, number>;
+      try {
+        stock = await live(out.map((r) => r.productId));
+      } catch {
+        break; // the cached stock is still a good answer if the store hiccups
+      }
+      let soldOut = false;
+      for (const r of out) {
+        const i = this.catalog.indexOf(r.productId);
+        const s = stock.get(r.productId);
+        if (i === undefined || s === undefined) continue;
+        if (s !== this.catalog.stock[i]) this.catalog.setStock(i, s);
+        if (s <= 0) soldOut = true;
+      }
+      if (!soldOut) break;
+      out = this.rankWith(at, profile, false);
+    }
+    if (at.context.proactive && out.length > 0) this.cap.note(customerId, now);
+    return out;
   }
 
   /**
@@ -372,7 +399,8 @@ export class Recommender {
     return this.rankWith(req, this.profiles.get(this.checkRequest(req).customerId));
   }
 
-  private rankWith(req: RecommendRequest, profile: CustomerProfile): Recommendation[] {
+  /** `noteCap` false: the caller notes a proactive answer in the cap itself (recommend(), after its stock check). */
+  private rankWith(req: RecommendRequest, profile: CustomerProfile, noteCap = true): Recommendation[] {
     const { customerId, k } = this.checkRequest(req);
     const ctx = req.context ?? {};
     const now = ctx.now ?? this.clock();
@@ -394,7 +422,7 @@ export class Recommender {
       contentFree: input.contentFree,
       sessionEvents: input.split?.sessionEvents ?? 0,
     };
-    if (ctx.proactive && out.length > 0) this.cap.note(customerId, now);
+    if (noteCap && ctx.proactive && out.length > 0) this.cap.note(customerId, now);
     return out;
   }
 

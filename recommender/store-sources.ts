@@ -9,12 +9,12 @@ const PAGE = 200; // ProductRepo's largest page
 export class StoreCatalog implements CatalogSource {
   constructor(private readonly store: Pick<Store, 'products'>) {}
 
-  listProducts(): CatalogItem[] {
+  async listProducts(): Promise<CatalogItem[]> {
     // A category listing includes its sub-categories, so a product can be met more than once.
     const out = new Map<string, CatalogItem>();
-    for (const { category } of this.store.products.categories()) {
+    for (const { category } of await this.store.products.categories()) {
       for (let offset = 0; ; offset += PAGE) {
-        const page = this.store.products.listByCategory(category, { limit: PAGE, offset });
+        const page = await this.store.products.listByCategory(category, { limit: PAGE, offset });
         for (const p of page) {
           if (out.has(p.id)) continue;
           out.set(p.id, { id: p.id, title: p.title, description: p.description, category: p.category, price: p.price, stock: p.stock, rating: p.rating, ratingCount: p.ratingCount });
@@ -26,8 +26,8 @@ export class StoreCatalog implements CatalogSource {
   }
 
   /** Live stock; a product that is no longer in the store (removed by the admin API or an import) counts as 0. */
-  stockOf(ids: readonly string[]): Map<string, number> {
-    const live = new Map(this.store.products.getMany(ids).map((p) => [p.id, p.stock]));
+  async liveStock(ids: readonly string[]): Promise<Map<string, number>> {
+    const live = new Map((await this.store.products.getMany(ids)).map((p) => [p.id, p.stock]));
     return new Map(ids.map((id) => [id, live.get(id) ?? 0]));
   }
 }

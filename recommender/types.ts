@@ -40,6 +40,11 @@ export interface CatalogSource {
    * is about to return, so a product that just sold out is never suggested.
    */
   stockOf?(ids: readonly string[]): Map<string, number>;
+  /**
+   * The same from a source that reads asynchronously (the store): recommend() re-checks the items it
+   * picked and picks again without those that sold out.
+   */
+  liveStock?(ids: readonly string[]): Promise<Map<string, number>>;
 }
 
 /** Where behaviour comes from and where new events are written. */

@@ -7,6 +7,7 @@ import { loadEncoder, type LoadedEncoder } from '../nlu/encoder.js';
 import { unitKey, type QaUnit } from './extract.js';
 import { openStore } from '../store/index.js';
 import { FaqIndex } from './index-store.js';
+import { describeEngines } from '../testing/engines.js';
 
 const MODEL = resolve(new URL('..', import.meta.url).pathname, 'models/all-MiniLM-L6-v2');
 
@@ -93,7 +94,7 @@ describe('FaqIndex', () => {
     try {
       const versions = store.db.prepare<[], { name: string }>('SELECT name FROM schema_migrations').all().map((r) => r.name);
       expect(versions).toContain('faq_index');
-      const idx = await FaqIndex.open({ dbPath, db: store.db, encoder: counting(enc), log: () => undefined });
+      const idx = await FaqIndex.open({ dbPath, sql: store.sql, encoder: counting(enc), log: () => undefined });
       await idx.add(BASE.slice(0, 2));
       await idx.close();
       // The same connection still answers, and sees the index's rows.
@@ -109,7 +110,7 @@ describe('FaqIndex', () => {
     await a.add(BASE.slice(0, 3));
     await a.save();
     await a.add(BASE.slice(3)); // committed to SQLite, not yet saved to faq.hnsw
-    a.db.close(); // "crash": no save on close
+    await a.sql.close(); // "crash": no save on close
     const e2 = counting(enc);
     const b = await FaqIndex.open({ ...paths('crash'), encoder: e2, log: () => undefined });
     expect(e2.texts).toBe(0);
@@ -152,7 +153,7 @@ describe('FaqIndex', () => {
     expect(idx.search(q, 1)[0]!.unit.group).toBe('check_payment_methods');
     await idx.add([unit('can I pay with a gift voucher', 'Yes, gift vouchers can be redeemed at checkout.', 'gift_voucher', 'T-9')], { sourceIds: ['T-9'] });
     expect(idx.search(q, 1)[0]!.unit).toMatchObject({ group: 'gift_voucher', sources: ['T-9'] });
-    expect(idx.isIngested('T-9')).toBe(true);
+    expect(await idx.isIngested('T-9')).toBe(true);
     // Exact duplicate (other wording only in case/punctuation) and near duplicate merge into it.
     const dup = await idx.add([unit('Can I pay with a gift voucher?', 'Yes.', 'gift_voucher', 'T-10'), unit('can i pay with a gift voucher??', 'Yes!', 'gift_voucher', 'T-11')]);
     expect(dup).toMatchObject({ added: 0, merged: 2 });
@@ -211,9 +212,58 @@ describe('FaqIndex', () => {
     expect(reader.size).toBe(2);
     await expect(reader.add(BASE.slice(0, 1))).rejects.toThrow(/read-only/);
     await writer.add(BASE.slice(2));
-    expect(reader.refresh()).toBe(3);
+    expect(await reader.refresh()).toBe(3);
     expect(reader.size).toBe(5);
     await reader.close();
     await writer.close();
+  });
+});
+
+describeEngines("FaqIndex on the store's SQL connection", (engine) => {
+  let enc: LoadedEncoder;
+  let dir: string;
+  beforeAll(async () => {
+    enc = await loadEncoder({ model: MODEL });
+    dir = mkdtempSync(join(tmpdir(), `faq-index-${engine.name}-`));
+  });
+  afterAll(async () => {
+    await enc.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds, merges, removes and reloads its units from the faq_ tables; sources are taken in once', async () => {
+    const sql = await engine.fresh();
+    const where = { dbPath: join(dir, 'shop.db'), indexPath: join(dir, 'faq.hnsw') };
+    const idx = await FaqIndex.open({ ...where, sql, encoder: counting(enc), autosaveMs: 0, log: () => undefined });
+    expect((await idx.add(BASE, { sourceIds: ['T-1', 'T-2'] })).added).toBe(5);
+    expect(await idx.isIngested('T-1')).toBe(true);
+    expect(await idx.isIngested('T-9')).toBe(false);
+    // A source taken in again (ON CONFLICT DO NOTHING), with and without units.
+    expect((await idx.add([unit('How do I cancel my order?', 'Press Cancel.', 'cancel_order', 'T-6')], { sourceIds: ['T-1', 'T-6'] })).merged).toBe(1);
+    await idx.add([], { sourceIds: ['T-2', 'T-7'] });
+    expect(await idx.isIngested('T-7')).toBe(true);
+    expect(await idx.keyTaken(BASE[1]!.key)).toBe(true);
+    expect(await idx.keyTaken('no such key')).toBe(false);
+    await idx.setMeta('kb:test', 'one');
+    expect(idx.getMeta('kb:test')).toBe('one');
+    const refund = idx.search(await enc.embed('I want my money back'), 1)[0]!;
+    expect(refund.unit.group).toBe('get_refund');
+    expect(await idx.remove(refund.label)).toBe(true);
+    expect(idx.vectorOf(refund.label)).toBeUndefined();
+    expect(idx.vectorOf(idx.search(await enc.embed('where is my parcel'), 1)[0]!.label)).toHaveLength(enc.dim);
+    await idx.close();
+    expect(Number((await sql.get<{ n: number }>('SELECT count(*) AS n FROM faq_sources'))!.n)).toBe(4);
+
+    // The graph file is gone (a new node): everything comes back from the tables, nothing is embedded.
+    rmSync(where.indexPath, { force: true });
+    const e2 = counting(enc);
+    const again = await FaqIndex.open({ ...where, sql, encoder: e2, log: () => undefined });
+    expect(e2.texts).toBe(0);
+    expect(again.size).toBe(4);
+    expect(again.loadReport).toMatchObject({ fromFile: 0, fromDb: 4 });
+    expect(again.getMeta('kb:test')).toBe('one');
+    expect(again.search(await enc.embed('how do I cancel my order'), 1)[0]!.unit).toMatchObject({ group: 'cancel_order', sources: ['T-1', 'T-6'] });
+    expect(again.search(await enc.embed('I want my money back'), 5).some((h) => h.unit.group === 'get_refund')).toBe(false);
+    await again.close();
   });
 });

@@ -2,24 +2,28 @@
 // `<dir of the database>/faq.hnsw`, and everything else in SQLite tables prefixed faq_ (units,
 // their vectors, answer groups, ingested sources, and meta: model checksum, HNSW parameters, count).
 //
-// SQLite is the source of truth; the .hnsw file is a saved copy of the graph. Opening loads the
-// file and adds any unit the file does not have yet from its stored vector, so nothing is
-// re-embedded unless the model changed (checksum differs), and a crash between an add and the next
-// save loses nothing. Writes go through one queue (one writer); reads are synchronous and never see
-// a half-added unit, because a unit's row, its metadata in memory and its point in the graph are
-// all put in place in one synchronous step after its transaction commits. The tables are
+// The database (SQLite or PostgreSQL, through the store's async SQL contract) is the source of
+// truth; the .hnsw file is a saved copy of the graph. Opening loads the file and adds any unit the
+// file does not have yet from its stored vector, so nothing is re-embedded unless the model changed
+// (checksum differs), and a crash between an add and the next save loses nothing. Writes go through
+// one queue (one writer); reads are synchronous and never see a half-added unit, because a unit's
+// metadata in memory and its point in the graph are put in place in one synchronous step after its
+// transaction commits. faq_meta is read once on open (and by refresh()) and kept in memory, written
+// through by setMeta(). The tables are
 // faq-tables.ts, the graph and its file faq-graph.ts, the clustering of unlabelled answers
 // answer-groups.ts.
 
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { dot } from '../core/dot.js';
-import { openDatabase, type DB } from '../store/db.js';
+import { openDatabase } from '../store/db.js';
+import type { Sql } from '../store/sql/executor.js';
+import { SqliteSql } from '../store/sql/sqlite.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import { AnswerGroups, type AnswerGroup } from './answer-groups.js';
 import { MAX_SOURCES, unitKey, type QaUnit } from './extract.js';
 import { ensureCapacity, openGraph, writeGraph, type Hnsw } from './faq-graph.js';
-import { faqStatements, fromBlob, parseSources, readFaqMeta, readGroups, reembedAll, storedVector, toBlob, toUnit, type FaqStatements } from './faq-tables.js';
+import { faqTables, fromBlob, parseSources, readFaqMeta, readGroups, reembedAll, toBlob, toUnit } from './faq-tables.js';
 
 export interface HnswParams {
   /** Links per node. */
@@ -61,14 +65,15 @@ export interface AddResult {
 }
 
 export interface FaqIndexOptions {
-  /** SQLite file holding the faq_ tables (normally the store's database). */
+  /** SQLite file holding the faq_ tables (normally the store's database); `faq.hnsw` goes next to it. */
   dbPath: string;
   /**
-   * The store's open connection to that file: every repository over one connection. Without it the
-   * index opens its own (tools, tests), with the store's settings and migrations.
+   * The store's SQL connection (either engine): every repository over one connection. Without it
+   * the index opens its own SQLite connection to `dbPath` (tools, tests), with the store's settings
+   * and migrations.
    */
-  db?: DB;
-  /** Defaults to `faq.hnsw` next to the database. */
+  sql?: Sql;
+  /** Defaults to `faq.hnsw` next to `dbPath`. */
   indexPath?: string;
   encoder: Encoder;
   hnsw?: Partial<HnswParams>;
@@ -132,17 +137,19 @@ export class FaqIndex {
   private readonly autosaveMs: number;
   private readonly readonly: boolean;
   private readonly log: (line: string) => void;
-  private readonly stmts: FaqStatements;
+  /** faq_meta as last read or written. */
+  private meta: Map<string, string>;
   /** Whether close() closes the connection (one the index opened itself). */
   private ownsDb = true;
 
   private constructor(
-    readonly db: DB,
+    readonly sql: Sql,
     readonly encoder: Encoder,
     opts: FaqIndexOptions,
     params: HnswParams,
     hnsw: Hnsw,
     report: LoadReport,
+    meta: Map<string, string>,
   ) {
     this.indexPath = resolve(opts.indexPath ?? join(dirname(resolve(opts.dbPath)), 'faq.hnsw'));
     this.params = params;
@@ -153,7 +160,7 @@ export class FaqIndex {
     this.autosaveMs = opts.autosaveMs ?? 2000;
     this.readonly = opts.readonly ?? false;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
-    this.stmts = faqStatements(db);
+    this.meta = meta;
   }
 
   /**
@@ -163,22 +170,22 @@ export class FaqIndex {
    */
   static async open(opts: FaqIndexOptions): Promise<FaqIndex> {
     // The faq_ tables are store migrations; a connection of our own gets the same settings and schema.
-    const owned = !opts.db;
-    const db = opts.db ?? openDatabase(resolve(opts.dbPath));
+    const owned = !opts.sql;
+    const sql = opts.sql ?? new SqliteSql(openDatabase(resolve(opts.dbPath)));
     try {
-      const index = await FaqIndex.load(db, opts);
+      const index = await FaqIndex.load(sql, opts);
       index.ownsDb = owned;
       return index;
     } catch (e) {
-      if (owned) db.close();
+      if (owned) await sql.close();
       throw e;
     }
   }
 
-  private static async load(db: DB, opts: FaqIndexOptions): Promise<FaqIndex> {
+  private static async load(sql: Sql, opts: FaqIndexOptions): Promise<FaqIndex> {
     const enc = opts.encoder;
     const indexPath = resolve(opts.indexPath ?? join(dirname(resolve(opts.dbPath)), 'faq.hnsw'));
-    const { meta, total } = readFaqMeta(db);
+    const { meta, total } = await readFaqMeta(sql);
     const stored: Partial<HnswParams> = meta.has('hnsw') ? (JSON.parse(meta.get('hnsw')!) as HnswParams) : {};
     const params: HnswParams = { ...DEFAULT_HNSW, ...stored, ...(opts.hnsw ?? {}) };
     const modelChanged = total > 0 && (meta.get('checksum') !== enc.checksum || Number(meta.get('dim')) !== enc.dim);
@@ -188,15 +195,15 @@ export class FaqIndex {
 
     if (modelChanged) {
       log(`[faq] model changed (index ${meta.get('checksum')?.slice(0, 12) ?? 'none'}, encoder ${enc.checksum.slice(0, 12)}): re-embedding ${total} questions`);
-      await reembedAll(db, enc, opts.quiet ?? false);
+      await reembedAll(sql, enc, opts.quiet ?? false);
     }
     const { hnsw, fromFile, rebuilt } = openGraph(indexPath, enc.dim, params, total, !modelChanged && !graphChanged, log);
     const report: LoadReport = { fromFile, fromDb: 0, reembedded: modelChanged ? total : 0, rebuilt };
 
-    const index = new FaqIndex(db, enc, { ...opts, indexPath }, params, hnsw, report);
-    index.groups.set(readGroups(db));
+    const index = new FaqIndex(sql, enc, { ...opts, indexPath }, params, hnsw, report, meta);
+    index.groups.set(await readGroups(sql));
     const inGraph = new Set(report.fromFile > 0 ? hnsw.getIdsList() : []);
-    report.fromDb = index.absorbRows(-1, inGraph);
+    report.fromDb = await index.absorbRows(-1, inGraph);
     // Labels in the graph that the database does not know (cannot happen unless files were mixed up).
     for (const label of inGraph) {
       if (!index.units[label]) {
@@ -208,13 +215,12 @@ export class FaqIndex {
       }
     }
     if (opts.readonly) return index;
-    const setMeta = (k: string, v: string) => index.stmts.setMeta.run(k, v);
-    db.transaction(() => {
-      setMeta('checksum', enc.checksum);
-      setMeta('model', enc.modelId);
-      setMeta('dim', String(enc.dim));
-      setMeta('hnsw', JSON.stringify({ m: params.m, efConstruction: params.efConstruction, ef: params.ef }));
-    })();
+    await index.setMetas({
+      checksum: enc.checksum,
+      model: enc.modelId,
+      dim: String(enc.dim),
+      hnsw: JSON.stringify({ m: params.m, efConstruction: params.efConstruction, ef: params.ef }),
+    });
     if (report.fromDb > 0 || report.rebuilt || modelChanged) {
       index.dirty = true;
       await index.save();
@@ -223,9 +229,9 @@ export class FaqIndex {
   }
 
   /** Puts database rows with label > `after` into memory and the graph (points from stored vectors). */
-  private absorbRows(after: number, inGraph: Set<number> = new Set()): number {
+  private async absorbRows(after: number, inGraph: Set<number> = new Set()): Promise<number> {
     let added = 0;
-    for (const r of this.stmts.newer.iterate(after)) {
+    for await (const r of faqTables.newer(this.sql, after)) {
       this.maxLabel = Math.max(this.maxLabel, r.label);
       if (r.deleted) {
         if (inGraph.has(r.label)) {
@@ -264,9 +270,14 @@ export class FaqIndex {
     return this.units[label];
   }
 
-  /** The stored vector of a unit (no encoder call). */
+  /** A searchable unit's vector as the graph holds it (L2-normalized; no encoder call). */
   vectorOf(label: number): Float32Array | undefined {
-    return storedVector(this.db, label);
+    if (!this.units[label]) return undefined;
+    try {
+      return Float32Array.from(this.hnsw.getPoint(label));
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -294,16 +305,30 @@ export class FaqIndex {
   }
 
   /** Whether a source (transcript id) was already ingested. */
-  isIngested(sourceId: string): boolean {
-    return this.stmts.ingested.get(sourceId) !== undefined;
+  isIngested(sourceId: string): Promise<boolean> {
+    return faqTables.ingested(this.sql, sourceId);
   }
 
+  /** Whether a unit (a removed one too) has this key. */
+  keyTaken(key: string): Promise<boolean> {
+    return faqTables.keyTaken(this.sql, key);
+  }
+
+  /** A faq_meta value, as this index last read (open, refresh) or wrote it. */
   getMeta(key: string): string | undefined {
-    return this.stmts.getMeta.get(key)?.value;
+    return this.meta.get(key);
   }
 
-  setMeta(key: string, value: string): void {
-    this.stmts.setMeta.run(key, value);
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.setMetas({ [key]: value });
+  }
+
+  /** Several faq_meta values in one transaction; visible to getMeta() once committed. */
+  private async setMetas(values: Record<string, string>): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      for (const [k, v] of Object.entries(values)) await faqTables.setMeta(tx, k, v);
+    });
+    for (const [k, v] of Object.entries(values)) this.meta.set(k, v);
   }
 
   /** Runs `fn` after every write queued before it (one writer at a time). */
@@ -323,7 +348,7 @@ export class FaqIndex {
   add(units: readonly QaUnit[], opts: { vectors?: readonly Float32Array[]; sourceIds?: readonly string[] } = {}): Promise<AddResult> {
     return this.enqueue(async () => {
       if (units.length === 0) {
-        if (opts.sourceIds?.length) this.markIngested(opts.sourceIds);
+        if (opts.sourceIds?.length) await this.markIngested(opts.sourceIds);
         return { added: 0, merged: 0, labels: [] };
       }
       const vectors = opts.vectors ?? (await this.encoder.embedMany(units.map((u) => u.question)));
@@ -338,16 +363,21 @@ export class FaqIndex {
     });
   }
 
-  private markIngested(sourceIds: readonly string[]): void {
+  private async markIngested(sourceIds: readonly string[]): Promise<void> {
     const now = new Date().toISOString();
-    this.db.transaction(() => sourceIds.forEach((s) => this.stmts.markIngested.run(s, now, 0)))();
+    await this.sql.transaction(async (tx) => {
+      for (const s of sourceIds) await faqTables.markIngested(tx, s, now, 0);
+    });
   }
 
-  /** The synchronous part of add(): transaction first, then memory and graph, with no await between. */
-  private commit(units: readonly QaUnit[], vectors: readonly Float32Array[], answerVecs: Map<number, Float32Array>, sourceIds: readonly string[]): AddResult {
+  /**
+   * The database part of add(), then memory and graph: the transaction commits first, and what it
+   * wrote is published in one synchronous step after it (publish()), so a search never sees half of it.
+   */
+  private async commit(units: readonly QaUnit[], vectors: readonly Float32Array[], answerVecs: Map<number, Float32Array>, sourceIds: readonly string[]): Promise<AddResult> {
     // Rows another process added since we last looked come first, so labels never collide.
-    this.absorbRows(this.maxLabel);
-    const written = this.db.transaction(() => this.write(units, vectors, answerVecs, sourceIds))();
+    await this.absorbRows(this.maxLabel);
+    const written = await this.sql.transaction((tx) => this.write(tx, units, vectors, answerVecs, sourceIds));
     this.publish(written);
     return written.result;
   }
@@ -357,23 +387,23 @@ export class FaqIndex {
    * its group in the graph or earlier in this batch, or is inserted with the next label; answer
    * groups and ingested sources are written with them.
    */
-  private write(units: readonly QaUnit[], vectors: readonly Float32Array[], answerVecs: Map<number, Float32Array>, sourceIds: readonly string[]): Written {
+  private async write(tx: Sql, units: readonly QaUnit[], vectors: readonly Float32Array[], answerVecs: Map<number, Float32Array>, sourceIds: readonly string[]): Promise<Written> {
     const now = new Date().toISOString();
     const w: Written = { fresh: [], merges: [], groupUpdates: new Map(), result: { added: 0, merged: 0, labels: [] } };
     const { fresh, result } = w;
-    let next = Math.max(this.maxLabel, this.stmts.maxLabel.get()?.m ?? -1) + 1;
-    units.forEach((u, i) => {
+    let next = Math.max(this.maxLabel, (await faqTables.maxLabel(tx)) ?? -1) + 1;
+    for (const [i, u] of units.entries()) {
       const vec = vectors[i]!;
       const group = u.group ?? this.groups.assign(answerVecs.get(i)!, w.groupUpdates);
       const key = u.key || unitKey(u.question, u.group);
-      const target = this.storedDuplicate(key, vec, group);
+      const target = await this.storedDuplicate(tx, key, vec, group);
       if (!target) {
         const pending = fresh.find((f) => f.row.group === group && dot(f.vec, vec) >= this.dedupeCosine) ?? fresh.find((f) => f.row.key === key);
         if (pending) {
           for (const s of u.sources) if (!pending.row.sources.includes(s) && pending.row.sources.length < MAX_SOURCES) pending.row.sources.push(s);
           result.merged++;
           result.labels.push(pending.row.label);
-          return;
+          continue;
         }
       }
       if (target) {
@@ -381,19 +411,19 @@ export class FaqIndex {
         for (const s of u.sources) if (!merged.includes(s) && merged.length < MAX_SOURCES) merged.push(s);
         const newer = u.ts !== null && (target.ts === null || u.ts > target.ts);
         const m = { label: target.label, sources: merged, ts: newer ? u.ts : target.ts, answer: newer ? u.answer : null };
-        this.stmts.merge.run(JSON.stringify(m.sources), m.ts, m.answer, m.label);
+        await faqTables.merge(tx, JSON.stringify(m.sources), m.ts, m.answer, m.label);
         w.merges.push(m);
         result.merged++;
         result.labels.push(target.label);
-        return;
+        continue;
       }
       const row: StoredUnit = { label: next++, key, question: u.question, answer: u.answer, group, intent: u.intent, sources: [...u.sources].slice(0, MAX_SOURCES), ts: u.ts };
       fresh.push({ row, vec });
       result.added++;
       result.labels.push(row.label);
-    });
+    }
     for (const f of fresh) {
-      this.stmts.insert.run({
+      await faqTables.insert(tx, {
         label: f.row.label,
         key: f.row.key,
         question: f.row.question,
@@ -406,14 +436,14 @@ export class FaqIndex {
         created_at: now,
       });
     }
-    for (const g of w.groupUpdates.values()) this.stmts.upsertGroup.run(g.id, toBlob(g.sum), g.size);
-    for (const s of sourceIds) this.stmts.markIngested.run(s, now, units.length);
+    for (const g of w.groupUpdates.values()) await faqTables.upsertGroup(tx, g.id, toBlob(g.sum), g.size);
+    for (const s of sourceIds) await faqTables.markIngested(tx, s, now, units.length);
     return w;
   }
 
   /** The stored unit a new one merges into: its exact duplicate (key), else a near duplicate of its group in the graph. */
-  private storedDuplicate(key: string, vec: Float32Array, group: string): { label: number; sources: string[]; ts: string | null } | undefined {
-    const exact = this.stmts.byKey.get(key);
+  private async storedDuplicate(tx: Sql, key: string, vec: Float32Array, group: string): Promise<{ label: number; sources: string[]; ts: string | null } | undefined> {
+    const exact = await faqTables.byKey(tx, key);
     if (exact && !exact.deleted) return { label: exact.label, sources: parseSources(exact.sources), ts: exact.ts };
     const near = this.search(vec, 1, (c) => c.group === group)[0];
     if (near && near.score >= this.dedupeCosine) return { label: near.label, sources: near.unit.sources, ts: near.unit.ts };
@@ -439,9 +469,9 @@ export class FaqIndex {
 
   /** Takes a unit out of search (e.g. an agent flagged a wrong answer). */
   remove(label: number): Promise<boolean> {
-    return this.enqueue(() => {
+    return this.enqueue(async () => {
       if (!this.units[label]) return false;
-      this.stmts.remove.run(label);
+      await faqTables.remove(this.sql, label);
       this.hnsw.markDelete(label);
       this.units[label] = undefined;
       this.live--;
@@ -450,8 +480,9 @@ export class FaqIndex {
     });
   }
 
-  /** Picks up units another process (the writer) added to the database since this one loaded. */
-  refresh(): number {
+  /** Picks up units (and meta) another process (the writer) added to the database since this one loaded. */
+  async refresh(): Promise<number> {
+    this.meta = (await readFaqMeta(this.sql)).meta;
     return this.absorbRows(this.maxLabel);
   }
 
@@ -484,8 +515,7 @@ export class FaqIndex {
         this.dirty = true;
         throw e;
       }
-      this.stmts.setMeta.run('count', String(this.live));
-      this.stmts.setMeta.run('saved_at', new Date().toISOString());
+      await this.setMetas({ count: String(this.live), saved_at: new Date().toISOString() });
     });
   }
 
@@ -502,6 +532,6 @@ export class FaqIndex {
     await this.save().catch((e: unknown) => this.log(`[faq] save on close failed: ${(e as Error).message}`));
     this.closed = true;
     await this.tail;
-    if (this.ownsDb) this.db.close();
+    if (this.ownsDb) await this.sql.close();
   }
 }

@@ -49,7 +49,7 @@ export async function ingestConversations(index: FaqIndex, convs: Iterable<Conve
   };
   for (const c of convs) {
     report.conversations++;
-    if (index.isIngested(c.id) || ids.includes(c.id)) {
+    if (ids.includes(c.id) || (await index.isIngested(c.id))) {
       report.skipped++;
       bar.tick();
       continue;

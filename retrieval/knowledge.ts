@@ -493,15 +493,15 @@ export async function reindexKnowledge(index: FaqIndex, dir: string, encoder: En
   bar.done();
 
   for (const label of drop) if (await index.remove(label)) report.unitsRemoved++;
-  const taken = index.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM faq_units WHERE key = ?');
   let at = 0;
   for (const us of units) {
     // A key is used once even after its unit is removed (a section edited back to an old text).
-    const keyed = us.map((u) => {
+    const keyed: typeof us = [];
+    for (const u of us) {
       let key = u.key;
-      for (let r = 1; taken.get(key); r++) key = `${u.key}|r${r}`;
-      return { ...u, key };
-    });
+      for (let r = 1; await index.keyTaken(key); r++) key = `${u.key}|r${r}`;
+      keyed.push({ ...u, key });
+    }
     const res = await index.add(keyed, { vectors: vectors.slice(at, at + us.length) });
     at += us.length;
     report.unitsAdded += res.added;
@@ -509,9 +509,9 @@ export async function reindexKnowledge(index: FaqIndex, dir: string, encoder: En
 
   const meta: Record<string, ArticleInfo> = {};
   for (const a of articles) meta[a.slug] = { slug: a.slug, title: a.title, url: a.url, updated: a.updated, ...(a.keywords.length ? { keywords: a.keywords } : {}) };
-  index.setMeta(KB_META_KEY, JSON.stringify(meta));
+  await index.setMeta(KB_META_KEY, JSON.stringify(meta));
   if (report.added + report.updated + report.removed > 0 || drop.length > 0) {
-    index.setMeta(KB_REV_KEY, `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
+    await index.setMeta(KB_REV_KEY, `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
     await index.save();
   }
   report.ms = Date.now() - started;

@@ -27,7 +27,7 @@ export function productReviewDigests(store: Store, summarizer: ReviewSummarizer,
       if (hit && Date.now() - hit.at < ttlMs) return hit.value;
       if ((await store.reviews.stats(productId)).count === 0) return null;
       const { digest } = await summarizer.summarizeReviews(productId);
-      const p = store.products.get(productId);
+      const p = await store.products.get(productId);
       const value: ProductReviewDigest = { ...digest, productId, catalogRating: p?.rating ?? null, catalogRatingCount: p?.ratingCount ?? null };
       cache.set(productId, { at: Date.now(), value });
       return value;

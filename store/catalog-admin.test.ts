@@ -26,9 +26,9 @@ describe('CatalogAdmin products', () => {
     const first = await admin.upsertProducts(batch, DEFAULTS);
     expect(first.results.map((r) => r.status)).toEqual(['inserted', 'updated']);
     expect(first.catalogSeq).toBe(1);
-    expect(ctx.store.products.get('N1')).toMatchObject({ title: 'Bamboo cutting board', currency: 'INR', stock: 4, source: 'api' });
-    expect(ctx.store.products.get('P3')).toMatchObject({ price: 399, title: 'Ceramic Coffee Mug' });
-    expect(ctx.store.products.search('bamboo board').map((p) => p.id)).toEqual(['N1']);
+    expect(await ctx.store.products.get('N1')).toMatchObject({ title: 'Bamboo cutting board', currency: 'INR', stock: 4, source: 'api' });
+    expect(await ctx.store.products.get('P3')).toMatchObject({ price: 399, title: 'Ceramic Coffee Mug' });
+    expect((await ctx.store.products.search('bamboo board')).map((p) => p.id)).toEqual(['N1']);
 
     const snapshot = ctx.db.prepare('SELECT * FROM products ORDER BY id').all();
     const again = await admin.upsertProducts(batch, DEFAULTS);
@@ -57,25 +57,25 @@ describe('CatalogAdmin products', () => {
     expect(r.results[4]!.error).toMatchObject({ field: 'url' });
     expect(r.results[5]!.error).toMatchObject({ code: 'too_large', field: 'id' });
     expect(r.counts).toMatchObject({ inserted: 1, error: 5 });
-    expect(ctx.store.products.get('N2')?.title).toBe('Steel water bottle');
-    expect(ctx.store.products.get('N3')).toBeUndefined();
+    expect((await ctx.store.products.get('N2'))?.title).toBe('Steel water bottle');
+    expect(await ctx.store.products.get('N3')).toBeUndefined();
   });
 
   it('removes products from reads, lists, categories and search, keeps their order lines, and brings them back on upsert', async () => {
-    const before = ctx.store.products.count();
+    const before = (await ctx.store.products.count());
     const del = await admin.deleteProducts(['P1', 'nope', 'P1']);
     expect(del.results.map((r) => r.status)).toEqual(['deleted', 'not_found', 'unchanged']);
-    expect(ctx.store.products.get('P1')).toBeUndefined();
-    expect(ctx.store.products.getMany(['P1', 'P2']).map((p) => p.id)).toEqual(['P2']);
-    expect(ctx.store.products.search('wireless headphones').map((p) => p.id)).not.toContain('P1');
-    expect(ctx.store.products.count()).toBe(before - 1);
+    expect(await ctx.store.products.get('P1')).toBeUndefined();
+    expect((await ctx.store.products.getMany(['P1', 'P2'])).map((p) => p.id)).toEqual(['P2']);
+    expect((await ctx.store.products.search('wireless headphones')).map((p) => p.id)).not.toContain('P1');
+    expect(await ctx.store.products.count()).toBe(before - 1);
     expect((await ctx.store.orders.get('O1'))!.lines.map((l) => l.productId)).toContain('P1');
     const changed = await admin.changedProductsSince(del.catalogSeq! - 1);
     expect(changed).toEqual([expect.objectContaining({ id: 'P1', deleted: true, seq: del.catalogSeq })]);
 
     const back = await admin.upsertProducts([{ id: 'P1' }], DEFAULTS);
     expect(back.results[0]!.status).toBe('updated');
-    expect(ctx.store.products.get('P1')?.title).toBe('Wireless Bluetooth Headphones');
+    expect((await ctx.store.products.get('P1'))?.title).toBe('Wireless Bluetooth Headphones');
     expect(await admin.changedProductsSince(del.catalogSeq!)).toEqual([expect.objectContaining({ id: 'P1', deleted: false })]);
   });
 

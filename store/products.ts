@@ -1,5 +1,6 @@
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import { inList } from './sql/dialect.js';
+import type { Sql, SqlValue } from './sql/executor.js';
 import type { CategoryCount, Product, ProductHit } from './types.js';
 
 /** A `products` row as SQLite holds it (live columns): a Product with its snake_case column name. */
@@ -70,17 +71,36 @@ export interface ListOptions {
 const MAX_QUERY_TERMS = 32;
 const MAX_LIMIT = 200;
 
+/** The words of a query as both engines search them: runs of letters/digits, lower-cased, at most 32. */
+function queryWords(text: string): string[] | null {
+  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu);
+  if (!words || words.length === 0) return null;
+  return [...new Set(words)].slice(0, MAX_QUERY_TERMS);
+}
+
 /**
  * Turns free text into a safe FTS5 MATCH expression: only runs of letters/digits survive, each is
  * double-quoted (so FTS5 operators such as NEAR, OR, -, * or column filters in the input are inert),
  * and they are joined with OR (any) or implicit AND (all). Returns null when there is no usable word.
  */
 export function toFtsQuery(text: string, match: 'any' | 'all' = 'any', prefix = false): string | null {
-  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu);
-  if (!words || words.length === 0) return null;
-  const unique = [...new Set(words)].slice(0, MAX_QUERY_TERMS);
+  const unique = queryWords(text);
+  if (!unique) return null;
   const terms = unique.map((w, i) => (prefix && i === unique.length - 1 ? `"${w}"*` : `"${w}"`));
   return terms.join(match === 'all' ? ' ' : ' OR ');
+}
+
+/**
+ * The same for PostgreSQL's to_tsquery('english', ...): the words joined with | (any) or & (all),
+ * the last one `:*` with `prefix`. Only letters and digits reach it, so nothing in the input is
+ * tsquery syntax; each word is stemmed (and a stop word dropped) by the english configuration, as
+ * the index of migration 8 was built.
+ */
+export function toTsQuery(text: string, match: 'any' | 'all' = 'any', prefix = false): string | null {
+  const unique = queryWords(text);
+  if (!unique) return null;
+  const terms = unique.map((w, i) => (prefix && i === unique.length - 1 ? `${w}:*` : w));
+  return terms.join(match === 'all' ? ' & ' : ' | ');
 }
 
 function clampLimit(limit: number | undefined, fallback: number): number {
@@ -100,80 +120,71 @@ interface FilterParams {
   inStock: number;
   limit: number;
   offset: number;
+  [name: string]: SqlValue;
 }
 
 // Removed products (deleted_at set, migration 15) keep their rows for order lines but are never
 // read, listed or searched.
 // Categories are paths ("Home & Gifts > Kitchen & Dining"): a filter matches the category itself
-// and everything below it, case-insensitively.
+// and everything below it, case-insensitively (lower() on both engines: SQLite's column is COLLATE
+// NOCASE, PostgreSQL's has a lower(category) index).
 const FILTERS = `
-  AND (@category IS NULL OR p.category = @category
-       OR substr(p.category, 1, length(@category) + 3) = (@category || ' > ') COLLATE NOCASE)
-  AND (@minPrice IS NULL OR p.price >= @minPrice)
-  AND (@maxPrice IS NULL OR p.price <= @maxPrice)
+  AND (CAST(@category AS TEXT) IS NULL OR lower(p.category) = lower(CAST(@category AS TEXT))
+       OR lower(substr(p.category, 1, length(CAST(@category AS TEXT)) + 3)) = lower(CAST(@category AS TEXT) || ' > '))
+  AND (CAST(@minPrice AS DOUBLE PRECISION) IS NULL OR p.price >= CAST(@minPrice AS DOUBLE PRECISION))
+  AND (CAST(@maxPrice AS DOUBLE PRECISION) IS NULL OR p.price <= CAST(@maxPrice AS DOUBLE PRECISION))
   AND (@inStock = 0 OR p.stock > 0)
   AND p.deleted_at IS NULL`;
 
-export class ProductRepo {
-  private readonly byId;
-  private readonly byIds;
-  private readonly searchFts;
-  private readonly searchNoText;
-  private readonly listPopular;
-  private readonly listPriceAsc;
-  private readonly listPriceDesc;
-  private readonly categoryCounts;
-  private readonly setStockStmt;
-  private readonly adjustStockStmt;
-  private readonly countStmt;
-  private readonly titlesStmt;
+const POPULAR = 'coalesce(p.rating_count, 0) DESC, coalesce(p.rating, 0) DESC, p.id';
+const LIST_ORDER = { popular: POPULAR, price_asc: 'p.price ASC, p.id', price_desc: 'p.price DESC, p.id' } as const;
 
-  constructor(private readonly db: DB) {
-    this.byId = db.prepare<[string], ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id = ? AND p.deleted_at IS NULL`);
-    this.byIds = db.prepare<[string], ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id IN (SELECT value FROM json_each(?)) AND p.deleted_at IS NULL`);
-    // Column weights for BM25: a word in the title counts most, then category, then description.
-    this.searchFts = db.prepare<[FilterParams & { match: string }], ProductRow & { score: number }>(`
-      SELECT ${COLUMNS}, -bm25(products_fts, 10.0, 2.0, 4.0) AS score
-      FROM products_fts JOIN products p ON p.rowid = products_fts.rowid
-      WHERE products_fts MATCH @match ${FILTERS}
-      ORDER BY score DESC, p.id
-      LIMIT @limit OFFSET @offset`);
-    this.searchNoText = db.prepare<[FilterParams], ProductRow & { score: number }>(`
-      SELECT ${COLUMNS}, 0.0 AS score FROM products p
-      WHERE 1 ${FILTERS}
-      ORDER BY coalesce(p.rating_count, 0) DESC, coalesce(p.rating, 0) DESC, p.id
-      LIMIT @limit OFFSET @offset`);
-    const list = (order: string) =>
-      db.prepare<[FilterParams], ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE 1 ${FILTERS} ORDER BY ${order} LIMIT @limit OFFSET @offset`);
-    this.listPopular = list('coalesce(p.rating_count, 0) DESC, coalesce(p.rating, 0) DESC, p.id');
-    this.listPriceAsc = list('p.price ASC, p.id');
-    this.listPriceDesc = list('p.price DESC, p.id');
-    this.categoryCounts = db.prepare<[], { category: string; count: number; in_stock: number }>(`
-      SELECT category, count(*) AS count, sum(stock > 0) AS in_stock FROM products WHERE deleted_at IS NULL GROUP BY category ORDER BY count DESC, category`);
-    this.setStockStmt = db.prepare<[number, string]>('UPDATE products SET stock = ? WHERE id = ?');
-    this.adjustStockStmt = db.prepare<{ id: string; delta: number }, { stock: number }>(
-      'UPDATE products SET stock = stock + @delta WHERE id = @id AND stock + @delta >= 0 RETURNING stock',
-    );
-    this.countStmt = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM products WHERE deleted_at IS NULL');
-    this.titlesStmt = db.prepare<[], { title: string }>('SELECT title FROM products WHERE deleted_at IS NULL');
-  }
+// Keyword search, one statement per engine. SQLite: FTS5 with BM25, a word in the title counting
+// most, then category, then description (column weights 10, 2, 4 in the table's column order).
+// PostgreSQL: the GIN index of migration 8 over products_fts_doc(title, description, category),
+// weighted A, B, C for title, category, description, ranked by ts_rank (normalised by the log of the
+// document's length, as BM25 is by its length).
+const SEARCH_SQLITE = `
+  SELECT ${COLUMNS}, -bm25(products_fts, 10.0, 2.0, 4.0) AS score
+  FROM products_fts JOIN products p ON p.rowid = products_fts.rowid
+  WHERE products_fts MATCH @match ${FILTERS}
+  ORDER BY score DESC, p.id
+  LIMIT @limit OFFSET @offset`;
+const SEARCH_POSTGRES = `
+  SELECT ${COLUMNS}, CAST(ts_rank(products_fts_doc(p.title, p.description, p.category), q.query, 1) AS DOUBLE PRECISION) AS score
+  FROM products p, (SELECT to_tsquery('english', CAST(@match AS TEXT)) AS query) q
+  WHERE products_fts_doc(p.title, p.description, p.category) @@ q.query ${FILTERS}
+  ORDER BY score DESC, p.id
+  LIMIT @limit OFFSET @offset`;
+
+/** SQLite's ordering of text under COLLATE NOCASE (ASCII letters folded), the same on both engines. */
+const nocase = (a: string, b: string): number => {
+  const x = a.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const y = b.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+export class ProductRepo {
+  constructor(private readonly sql: Sql) {}
 
   /** Every listed product's title (the catalogue's vocabulary, for spelling). */
-  titles(): string[] {
-    return this.titlesStmt.all().map((r) => r.title);
+  async titles(): Promise<string[]> {
+    return (await this.sql.all<{ title: string }>('SELECT title FROM products WHERE deleted_at IS NULL')).map((r) => r.title);
   }
 
-  get(id: string): Product | undefined {
-    const r = this.byId.get(id);
+  async get(id: string, sql: Sql = this.sql): Promise<Product | undefined> {
+    const r = await sql.get<ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id = ? AND p.deleted_at IS NULL`, [id]);
     return r ? toProduct(r) : undefined;
   }
 
   /** Products for the ids that exist, in the order of `ids` (duplicates collapsed). */
-  getMany(ids: readonly string[]): Product[] {
+  async getMany(ids: readonly string[], sql: Sql = this.sql): Promise<Product[]> {
     if (ids.length === 0) return [];
-    const found = new Map(this.byIds.all(JSON.stringify([...new Set(ids)])).map((r) => [r.id, toProduct(r)]));
+    const unique = [...new Set(ids)];
+    const rows = await sql.all<ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE p.id IN (${inList(unique)}) AND p.deleted_at IS NULL`, unique);
+    const found = new Map(rows.map((r) => [r.id, toProduct(r)]));
     const out: Product[] = [];
-    for (const id of new Set(ids)) {
+    for (const id of unique) {
       const p = found.get(id);
       if (p) out.push(p);
     }
@@ -181,28 +192,40 @@ export class ProductRepo {
   }
 
   /**
-   * Keyword search over title, description and category (FTS5, BM25-ranked) with optional filters.
-   * With no usable words in `query` it returns the filtered catalogue, most-reviewed first.
+   * Keyword search over title, description and category (SQLite: FTS5 and BM25; PostgreSQL: the
+   * GIN index and ts_rank) with optional filters. With no usable words in `query` it returns the
+   * filtered catalogue, most-reviewed first. Scores rank the hits of one search; they are not
+   * comparable between the engines.
    */
-  search(query: string, opts: SearchOptions = {}): ProductHit[] {
+  async search(query: string, opts: SearchOptions = {}): Promise<ProductHit[]> {
     const params = this.filterParams(opts, 20);
-    const match = toFtsQuery(query, opts.match ?? 'any', opts.prefix ?? false);
-    const rows = match === null ? this.searchNoText.all(params) : this.searchFts.all({ ...params, match });
-    return rows.map((r) => ({ ...toProduct(r), score: r.score }));
+    const match = opts.match ?? 'any';
+    const prefix = opts.prefix ?? false;
+    const text = this.sql.dialect === 'postgres' ? toTsQuery(query, match, prefix) : toFtsQuery(query, match, prefix);
+    const rows =
+      text === null
+        ? await this.sql.all<ProductRow & { score: number }>(`SELECT ${COLUMNS}, 0.0 AS score FROM products p WHERE 1 = 1 ${FILTERS} ORDER BY ${POPULAR} LIMIT @limit OFFSET @offset`, params)
+        : await this.sql.all<ProductRow & { score: number }>(this.sql.dialect === 'postgres' ? SEARCH_POSTGRES : SEARCH_SQLITE, { ...params, match: text });
+    return rows.map((r) => ({ ...toProduct(r), score: Number(r.score) }));
   }
 
-  listByCategory(category: string, opts: ListOptions = {}): Product[] {
+  async listByCategory(category: string, opts: ListOptions = {}): Promise<Product[]> {
     const params = this.filterParams({ ...opts, category }, 50);
-    const stmt = opts.sort === 'price_asc' ? this.listPriceAsc : opts.sort === 'price_desc' ? this.listPriceDesc : this.listPopular;
-    return stmt.all(params).map(toProduct);
+    const order = LIST_ORDER[opts.sort ?? 'popular'] ?? POPULAR;
+    return (await this.sql.all<ProductRow>(`SELECT ${COLUMNS} FROM products p WHERE 1 = 1 ${FILTERS} ORDER BY ${order} LIMIT @limit OFFSET @offset`, params)).map(toProduct);
   }
 
   /**
    * Categories with product counts, largest first. With `depth`, category paths are cut to their
    * first `depth` levels and counted together ("Home & Gifts > Kitchen" -> "Home & Gifts" at depth 1).
+   * Categories that differ only in case count as one (SQLite's COLLATE NOCASE, on both engines).
    */
-  categories(opts: { depth?: number } = {}): CategoryCount[] {
-    const rows = this.categoryCounts.all().map((r) => ({ category: r.category, count: r.count, inStock: r.in_stock }));
+  async categories(opts: { depth?: number } = {}): Promise<CategoryCount[]> {
+    const counted = await this.sql.all<{ category: string; count: number; in_stock: number }>(
+      `SELECT min(category) AS category, count(*) AS count, sum(CASE WHEN stock > 0 THEN 1 ELSE 0 END) AS in_stock
+       FROM products WHERE deleted_at IS NULL GROUP BY lower(category)`,
+    );
+    const rows = counted.map((r) => ({ category: r.category, count: Number(r.count), inStock: Number(r.in_stock) })).sort((a, b) => b.count - a.count || nocase(a.category, b.category));
     if (opts.depth === undefined) return rows;
     const depth = Math.max(1, Math.trunc(opts.depth));
     const merged = new Map<string, CategoryCount>();
@@ -216,21 +239,21 @@ export class ProductRepo {
     return [...merged.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
   }
 
-  count(): number {
-    return this.countStmt.get()?.n ?? 0;
+  async count(): Promise<number> {
+    return (await this.sql.get<{ n: number }>('SELECT count(*) AS n FROM products WHERE deleted_at IS NULL'))?.n ?? 0;
   }
 
-  setStock(id: string, stock: number): void {
+  async setStock(id: string, stock: number, sql: Sql = this.sql): Promise<void> {
     if (!Number.isInteger(stock) || stock < 0) throw new StoreError('invalid_input', `stock must be a non-negative integer (got ${stock})`);
-    if (this.setStockStmt.run(stock, id).changes === 0) throw new StoreError('not_found', `product ${id} not found`);
+    if ((await sql.run('UPDATE products SET stock = ? WHERE id = ?', [stock, id])).changes === 0) throw new StoreError('not_found', `product ${id} not found`);
   }
 
   /** Adds `delta` (negative to take stock) and returns the new stock; refuses to go below zero. */
-  adjustStock(id: string, delta: number): number {
+  async adjustStock(id: string, delta: number, sql: Sql = this.sql): Promise<number> {
     if (!Number.isInteger(delta)) throw new StoreError('invalid_input', `stock delta must be an integer (got ${delta})`);
-    const row = this.adjustStockStmt.get({ id, delta });
+    const row = await sql.get<{ stock: number }>('UPDATE products SET stock = stock + @delta WHERE id = @id AND stock + @delta >= 0 RETURNING stock', { id, delta });
     if (row) return row.stock;
-    const p = this.byId.get(id);
+    const p = await this.get(id, sql);
     if (!p) throw new StoreError('not_found', `product ${id} not found`);
     throw new StoreError('conflict', `product ${id} has ${p.stock} in stock; cannot take ${-delta}`);
   }

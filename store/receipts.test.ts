@@ -5,7 +5,8 @@ import { createStore } from './index.js';
 import { DeliveryRepo, MessengerThreadRepo, ReadMarkRepo, RECEIPT_TTL_MS, ReceiptRepo } from './receipts.js';
 import type { Sql } from './sql/executor.js';
 import { describeEngines } from '../testing/engines.js';
-import { clock, countRows, tempStore } from '../testing/store-helpers.js';
+import { clock, tempStore } from '../testing/store-helpers.js';
+import { addConversation, addCustomer, addMessage } from '../testing/store-rows.js';
 
 // inbound_receipts on a real SQLite file: channel message ids already taken in, so a webhook retry
 // (also one after a restart) is recognised.
@@ -123,54 +124,58 @@ describe('ReceiptRepo on a SQLite file', () => {
   });
 });
 
-describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', () => {
+describeEngines('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', (engine) => {
   const setup = async () => {
     const c = clock();
-    ctx = tempStore(c.now);
-    const { store, db } = ctx;
-    const customer = (await store.customers.resolveOrCreate('messenger', '4242', { name: 'Asha' })).customer;
-    const conv = await store.conversations.create({ customerId: customer.id, channel: 'messenger' });
-    const say = (role: 'customer' | 'agent' | 'bot', text: string) => store.conversations.appendMessage(conv.id, { role, text });
-    return { c, store, db, conv, say, threads: new MessengerThreadRepo(db), deliveries: new DeliveryRepo(db, c.now), marks: new ReadMarkRepo(db, c.now) };
+    const sql = await engine.fresh();
+    await addCustomer(sql, 'C1', { name: 'Asha' });
+    await addConversation(sql, 'conv-1', 'C1', { channel: 'messenger' });
+    let seq = 0;
+    const say = async (role: 'customer' | 'agent' | 'bot', text: string) => {
+      seq++;
+      return { id: await addMessage(sql, 'conv-1', seq, { role, text, customerId: 'C1', channel: 'messenger' }), seq, conversationId: 'conv-1' };
+    };
+    return { c, sql, conv: { id: 'conv-1' }, say, threads: new MessengerThreadRepo(sql), deliveries: new DeliveryRepo(sql, c.now), marks: new ReadMarkRepo(sql, c.now) };
   };
 
   it('keeps the latest inbound time per PSID, never an older one', async () => {
     const { threads } = await setup();
-    expect(threads.lastInbound('4242')).toBeNull();
-    threads.touch('4242', 2_000);
-    threads.touch('4242', 1_000);
-    expect(threads.lastInbound('4242')).toBe(2_000);
-    threads.touch('4242', 3_000);
-    expect(threads.lastInbound('4242')).toBe(3_000);
-    expect(() => threads.touch('', 1)).toThrow(/PSID/);
-    expect(() => threads.touch('1', Number.NaN)).toThrow(/inbound time/);
+    expect(await threads.lastInbound('4242')).toBeNull();
+    await threads.touch('4242', 2_000);
+    await threads.touch('4242', 1_000);
+    expect(await threads.lastInbound('4242')).toBe(2_000);
+    await threads.touch('4242', 3_000);
+    expect(await threads.lastInbound('4242')).toBe(3_000);
+    await expect(threads.touch('', 1)).rejects.toThrow(/PSID/);
+    await expect(threads.touch('1', Number.NaN)).rejects.toThrow(/inbound time/);
   });
 
   it('moves a delivery forward only: sending -> sent -> delivered -> read; failed is final', async () => {
     const { c, say, deliveries } = await setup();
     const m1 = await say('agent', 'Hello');
-    const started = deliveries.start(m1.id, 'messenger', '4242');
+    const started = await deliveries.start(m1.id, 'messenger', '4242');
     expect(started).toMatchObject({ messageId: m1.id, seq: m1.seq, status: 'sending', recipient: '4242', attempts: 0 });
     // A second start changes nothing.
-    expect(deliveries.start(m1.id, 'web').channel).toBe('messenger');
+    expect((await deliveries.start(m1.id, 'web')).channel).toBe('messenger');
     c.advance(1000);
-    expect(deliveries.sent(m1.id, { externalId: 'mid.1', attempts: 2 })).toMatchObject({ status: 'sent', externalId: 'mid.1', attempts: 2, sentAt: c.now() });
-    expect(deliveries.sent(m1.id)).toBeUndefined();
-    expect(deliveries.failed(m1.id, 'too late')).toBeUndefined();
-    expect(deliveries.advance(m1.id, 'read')?.status).toBe('read');
-    expect(deliveries.advance(m1.id, 'delivered')).toBeUndefined();
-    expect(deliveries.get(m1.id)?.status).toBe('read');
+    expect(await deliveries.sent(m1.id, { externalId: 'mid.1', attempts: 2 })).toMatchObject({ status: 'sent', externalId: 'mid.1', attempts: 2, sentAt: c.now() });
+    expect(await deliveries.sent(m1.id)).toBeUndefined();
+    expect(await deliveries.failed(m1.id, 'too late')).toBeUndefined();
+    expect((await deliveries.advance(m1.id, 'read'))?.status).toBe('read');
+    expect(await deliveries.advance(m1.id, 'delivered')).toBeUndefined();
+    expect((await deliveries.get(m1.id))?.status).toBe('read');
 
     const m2 = await say('agent', 'Are you there?');
-    deliveries.start(m2.id, 'messenger', '4242');
-    expect(deliveries.failed(m2.id, 'x'.repeat(600), 3)).toMatchObject({ status: 'failed', attempts: 3 });
-    expect(deliveries.get(m2.id)!.reason!.length).toBe(500);
-    expect(deliveries.advance(m2.id, 'read')).toBeUndefined();
-    expect(deliveries.forConversation(m1.conversationId).map((d) => [d.seq, d.status])).toEqual([
+    await deliveries.start(m2.id, 'messenger', '4242');
+    expect(await deliveries.failed(m2.id, 'x'.repeat(600), 3)).toMatchObject({ status: 'failed', attempts: 3 });
+    expect((await deliveries.get(m2.id))!.reason!.length).toBe(500);
+    expect(await deliveries.advance(m2.id, 'read')).toBeUndefined();
+    expect((await deliveries.forConversation(m1.conversationId)).map((d) => [d.seq, d.status])).toEqual([
       [m1.seq, 'read'],
       [m2.seq, 'failed'],
     ]);
-    expect(() => deliveries.start(999_999, 'web')).toThrow(/not found/);
+    await expect(deliveries.start(999_999, 'web')).rejects.toThrow(/not found/);
+    await expect(deliveries.start(m2.id, '')).rejects.toThrow(/channel/);
   });
 
   it('applies read marks up to a seq, and Messenger watermarks and mids to what was sent before them', async () => {
@@ -178,31 +183,31 @@ describe('MessengerThreadRepo, DeliveryRepo and ReadMarkRepo (migration 12)', ()
     const a = await say('agent', 'one');
     const b = await say('agent', 'two');
     const late = await say('agent', 'three');
-    for (const m of [a, b, late]) deliveries.start(m.id, 'messenger', '4242');
-    deliveries.sent(a.id, { externalId: 'mid.a' });
+    for (const m of [a, b, late]) await deliveries.start(m.id, 'messenger', '4242');
+    await deliveries.sent(a.id, { externalId: 'mid.a' });
     c.advance(1000);
-    deliveries.sent(b.id, { externalId: 'mid.b' });
+    await deliveries.sent(b.id, { externalId: 'mid.b' });
     const watermark = c.now();
     c.advance(1000);
-    deliveries.sent(late.id, { externalId: 'mid.c' });
-    expect(deliveries.deliveredByExternalIds('messenger', '4242', ['mid.a', 'unknown']).map((d) => d.seq)).toEqual([a.seq]);
-    expect(deliveries.watermark('messenger', '4242', watermark, 'read').map((d) => d.seq)).toEqual([a.seq, b.seq]);
-    expect(deliveries.watermark('messenger', 'other', watermark + 10_000, 'read')).toEqual([]);
-    expect(deliveries.get(late.id)?.status).toBe('sent');
-    expect(deliveries.upTo(a.conversationId, late.seq, 'delivered').map((d) => d.seq)).toEqual([late.seq]);
-    expect(deliveries.upTo(a.conversationId, late.seq, 'read').map((d) => d.seq)).toEqual([late.seq]);
+    await deliveries.sent(late.id, { externalId: 'mid.c' });
+    expect((await deliveries.deliveredByExternalIds('messenger', '4242', ['mid.a', 'unknown'])).map((d) => d.seq)).toEqual([a.seq]);
+    expect((await deliveries.watermark('messenger', '4242', watermark, 'read')).map((d) => d.seq)).toEqual([a.seq, b.seq]);
+    expect(await deliveries.watermark('messenger', 'other', watermark + 10_000, 'read')).toEqual([]);
+    expect((await deliveries.get(late.id))?.status).toBe('sent');
+    expect((await deliveries.upTo(a.conversationId, late.seq, 'delivered')).map((d) => d.seq)).toEqual([late.seq]);
+    expect((await deliveries.upTo(a.conversationId, late.seq, 'read')).map((d) => d.seq)).toEqual([late.seq]);
   });
 
   it("keeps each side's read mark per conversation, only moving forward", async () => {
     const { conv, marks } = await setup();
-    expect(marks.get(conv.id, 'agent')).toBe(0);
-    expect(marks.mark(conv.id, 'agent', 3)).toBe(true);
-    expect(marks.mark(conv.id, 'agent', 2)).toBe(false);
-    expect(marks.mark(conv.id, 'agent', 3)).toBe(false);
-    expect(marks.get(conv.id, 'agent')).toBe(3);
-    expect(marks.get(conv.id, 'customer')).toBe(0);
-    expect(marks.mark(conv.id, 'customer', 1)).toBe(true);
-    expect(() => marks.mark(conv.id, 'bot' as 'agent', 1)).toThrow(/reader/);
-    expect(() => marks.mark('no-such-conversation', 'agent', 1)).toThrow(/not found/);
+    expect(await marks.get(conv.id, 'agent')).toBe(0);
+    expect(await marks.mark(conv.id, 'agent', 3)).toBe(true);
+    expect(await marks.mark(conv.id, 'agent', 2)).toBe(false);
+    expect(await marks.mark(conv.id, 'agent', 3)).toBe(false);
+    expect(await marks.get(conv.id, 'agent')).toBe(3);
+    expect(await marks.get(conv.id, 'customer')).toBe(0);
+    expect(await marks.mark(conv.id, 'customer', 1)).toBe(true);
+    await expect(marks.mark(conv.id, 'bot' as 'agent', 1)).rejects.toThrow(/reader/);
+    await expect(marks.mark('no-such-conversation', 'agent', 1)).rejects.toThrow(/not found/);
   });
 });

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
+import { isForeignKeyViolation } from './sql/dialect.js';
 import type { Sql } from './sql/executor.js';
 import { isoTime, wellFormed } from './text.js';
 
@@ -90,26 +89,22 @@ export class ReceiptRepo {
 const MAX_PSID_CHARS = 64;
 
 export class MessengerThreadRepo {
-  private readonly touchStmt;
-  private readonly getStmt;
-
-  constructor(db: DB) {
-    this.touchStmt = db.prepare<[string, number]>(
-      'INSERT INTO messenger_threads (psid, last_inbound_at) VALUES (?, ?) ON CONFLICT (psid) DO UPDATE SET last_inbound_at = max(last_inbound_at, excluded.last_inbound_at)',
-    );
-    this.getStmt = db.prepare<[string], number>('SELECT last_inbound_at FROM messenger_threads WHERE psid = ?').pluck();
-  }
+  constructor(private readonly sql: Sql) {}
 
   /** The user wrote at `atMs` (ms since the epoch); an older time than the one kept changes nothing. */
-  touch(psid: string, atMs: number): void {
+  async touch(psid: string, atMs: number): Promise<void> {
     if (typeof psid !== 'string' || psid.length === 0 || psid.length > MAX_PSID_CHARS) throw new StoreError('invalid_input', `PSID must be 1 to ${MAX_PSID_CHARS} characters`);
     if (!Number.isFinite(atMs) || atMs < 0) throw new StoreError('invalid_input', `invalid inbound time: ${String(atMs)}`);
-    this.touchStmt.run(psid, Math.trunc(atMs));
+    await this.sql.run(
+      `INSERT INTO messenger_threads (psid, last_inbound_at) VALUES (?, ?)
+       ON CONFLICT (psid) DO UPDATE SET last_inbound_at = CASE WHEN excluded.last_inbound_at > messenger_threads.last_inbound_at THEN excluded.last_inbound_at ELSE messenger_threads.last_inbound_at END`,
+      [psid, Math.trunc(atMs)],
+    );
   }
 
   /** When the user last wrote (ms since the epoch), or null when nothing is recorded. */
-  lastInbound(psid: string): number | null {
-    return this.getStmt.get(psid) ?? null;
+  async lastInbound(psid: string): Promise<number | null> {
+    return (await this.sql.get<{ at: number }>('SELECT last_inbound_at AS at FROM messenger_threads WHERE psid = ?', [psid]))?.at ?? null;
   }
 }
 
@@ -165,153 +160,147 @@ const BEFORE: Record<Exclude<DeliveryStatus, 'sending'>, readonly DeliveryStatus
   read: ['sending', 'sent', 'delivered'],
   failed: ['sending'],
 };
-const inList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+/** The statuses as an SQL list of literals (fixed words of this file, never input). */
+const statusList = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
 const MAX_REASON_CHARS = 500;
 
 export class DeliveryRepo {
-  private readonly startStmt;
-  private readonly getStmt;
-  private readonly forConversationStmt;
-  private readonly sentStmt;
-  private readonly failedStmt;
-  private readonly advanceStmt: Record<'delivered' | 'read', Database.Statement<[string, number]>>;
-  private readonly upToStmt: Record<'delivered' | 'read', Database.Statement<[string, number], number>>;
-  private readonly watermarkStmt: Record<'delivered' | 'read', Database.Statement<[string, string, number], number>>;
-  private readonly byExternalStmt;
-
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.startStmt = db.prepare<[number, string, string | null, string]>(
-      "INSERT OR IGNORE INTO message_deliveries (message_id, channel, recipient, status, attempts, updated_at) VALUES (?, ?, ?, 'sending', 0, ?)",
-    );
-    this.getStmt = db.prepare<[number], DeliveryRow>(`${D_SELECT} WHERE d.message_id = ?`);
-    this.forConversationStmt = db.prepare<[string, number], DeliveryRow>(`${D_SELECT} WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT ?`);
-    this.sentStmt = db.prepare<[string | null, number, number, string, number]>(
-      `UPDATE message_deliveries SET status = 'sent', external_id = ?, attempts = ?, sent_at = ?, updated_at = ? WHERE message_id = ? AND status IN (${inList(BEFORE.sent)})`,
-    );
-    this.failedStmt = db.prepare<[string, number, string, number]>(
-      `UPDATE message_deliveries SET status = 'failed', reason = ?, attempts = ?, updated_at = ? WHERE message_id = ? AND status IN (${inList(BEFORE.failed)})`,
-    );
-    const advance = (to: 'delivered' | 'read') => db.prepare<[string, number]>(`UPDATE message_deliveries SET status = '${to}', updated_at = ? WHERE message_id = ? AND status IN (${inList(BEFORE[to])})`);
-    this.advanceStmt = { delivered: advance('delivered'), read: advance('read') };
-    const upTo = (to: 'delivered' | 'read') =>
-      db.prepare<[string, number], number>(`SELECT d.message_id FROM message_deliveries d JOIN messages m ON m.id = d.message_id WHERE m.conversation_id = ? AND m.seq <= ? AND d.status IN (${inList(BEFORE[to])})`).pluck();
-    this.upToStmt = { delivered: upTo('delivered'), read: upTo('read') };
-    // Messenger's watermarks: everything the channel took for that user at or before the time.
-    const watermark = (to: 'delivered' | 'read') =>
-      db.prepare<[string, string, number], number>(`SELECT message_id FROM message_deliveries WHERE channel = ? AND recipient = ? AND sent_at IS NOT NULL AND sent_at <= ? AND status IN (${inList(BEFORE[to].filter((s) => s !== 'sending'))})`).pluck();
-    this.watermarkStmt = { delivered: watermark('delivered'), read: watermark('read') };
-    this.byExternalStmt = db.prepare<[string, string, string], number>('SELECT message_id FROM message_deliveries WHERE channel = ? AND recipient = ? AND external_id = ?').pluck();
-  }
+  ) {}
 
   private stamp(): string {
     return isoTime(undefined, this.now);
   }
 
   /** Starts tracking a message that is being sent (once; a second call changes nothing). */
-  start(messageId: number, channel: string, recipient: string | null = null): Delivery {
+  async start(messageId: number, channel: string, recipient: string | null = null): Promise<Delivery> {
     if (typeof channel !== 'string' || channel.length === 0 || channel.length > MAX_CHANNEL_CHARS) throw new StoreError('invalid_input', `delivery channel must be 1 to ${MAX_CHANNEL_CHARS} characters`);
     try {
-      this.startStmt.run(messageId, channel, recipient === null ? null : wellFormed(recipient).slice(0, 300), this.stamp());
+      await this.sql.run(
+        "INSERT INTO message_deliveries (message_id, channel, recipient, status, attempts, updated_at) VALUES (?, ?, ?, 'sending', 0, ?) ON CONFLICT (message_id) DO NOTHING",
+        [messageId, channel, recipient === null ? null : wellFormed(recipient).slice(0, 300), this.stamp()],
+      );
     } catch (err) {
-      if (/FOREIGN KEY/.test((err as Error).message)) throw new StoreError('not_found', `message ${messageId} not found`);
+      if (isForeignKeyViolation(err)) throw new StoreError('not_found', `message ${messageId} not found`);
       throw err;
     }
-    return this.get(messageId)!;
+    return (await this.get(messageId))!;
   }
 
-  get(messageId: number): Delivery | undefined {
-    const r = this.getStmt.get(messageId);
+  async get(messageId: number, sql: Sql = this.sql): Promise<Delivery | undefined> {
+    const r = await sql.get<DeliveryRow>(`${D_SELECT} WHERE d.message_id = ?`, [messageId]);
     return r ? toDelivery(r) : undefined;
   }
 
   /** The conversation's tracked messages, oldest first (at most the `limit` newest). */
-  forConversation(conversationId: string, limit = 500): Delivery[] {
-    return this.forConversationStmt.all(conversationId, limit).map(toDelivery).reverse();
+  async forConversation(conversationId: string, limit = 500): Promise<Delivery[]> {
+    return (await this.sql.all<DeliveryRow>(`${D_SELECT} WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT ?`, [conversationId, limit])).map(toDelivery).reverse();
   }
 
   /** The channel took the message (after `attempts` tries); undefined when it had moved on already. */
-  sent(messageId: number, opts: { externalId?: string | null; attempts?: number; at?: number } = {}): Delivery | undefined {
+  async sent(messageId: number, opts: { externalId?: string | null; attempts?: number; at?: number } = {}): Promise<Delivery | undefined> {
     const ext = opts.externalId ? wellFormed(opts.externalId).slice(0, 512) : null;
-    const changed = this.sentStmt.run(ext, Math.max(0, opts.attempts ?? 1), Math.trunc(opts.at ?? this.now()), this.stamp(), messageId).changes === 1;
-    return changed ? this.get(messageId) : undefined;
+    const r = await this.sql.run(`UPDATE message_deliveries SET status = 'sent', external_id = ?, attempts = ?, sent_at = ?, updated_at = ? WHERE message_id = ? AND status IN (${statusList(BEFORE.sent)})`, [
+      ext,
+      Math.max(0, opts.attempts ?? 1),
+      Math.trunc(opts.at ?? this.now()),
+      this.stamp(),
+      messageId,
+    ]);
+    return r.changes === 1 ? this.get(messageId) : undefined;
   }
 
   /** It could not be delivered, and why; only a message still being sent can fail. */
-  failed(messageId: number, reason: string, attempts = 0): Delivery | undefined {
+  async failed(messageId: number, reason: string, attempts = 0): Promise<Delivery | undefined> {
     const why = wellFormed(String(reason || 'not delivered')).slice(0, MAX_REASON_CHARS);
-    const changed = this.failedStmt.run(why, Math.max(0, attempts), this.stamp(), messageId).changes === 1;
-    return changed ? this.get(messageId) : undefined;
+    const r = await this.sql.run(`UPDATE message_deliveries SET status = 'failed', reason = ?, attempts = ?, updated_at = ? WHERE message_id = ? AND status IN (${statusList(BEFORE.failed)})`, [
+      why,
+      Math.max(0, attempts),
+      this.stamp(),
+      messageId,
+    ]);
+    return r.changes === 1 ? this.get(messageId) : undefined;
   }
 
   /** Moves one message on to delivered or read (never back); the changed delivery, if any. */
-  advance(messageId: number, to: 'delivered' | 'read'): Delivery | undefined {
-    return this.advanceStmt[to].run(this.stamp(), messageId).changes === 1 ? this.get(messageId) : undefined;
+  async advance(messageId: number, to: 'delivered' | 'read', sql: Sql = this.sql): Promise<Delivery | undefined> {
+    const r = await sql.run(`UPDATE message_deliveries SET status = '${to === 'read' ? 'read' : 'delivered'}', updated_at = ? WHERE message_id = ? AND status IN (${statusList(BEFORE[to])})`, [this.stamp(), messageId]);
+    return r.changes === 1 ? this.get(messageId, sql) : undefined;
   }
 
   /** Every tracked message of the conversation up to `seq` moves on to `to`; the ones that changed. */
-  upTo(conversationId: string, seq: number, to: 'delivered' | 'read'): Delivery[] {
-    return this.db.transaction(() => {
-      const ids = this.upToStmt[to].all(conversationId, seq);
-      return ids.map((id) => this.advance(id, to)).filter((d): d is Delivery => d !== undefined);
-    })();
+  async upTo(conversationId: string, seq: number, to: 'delivered' | 'read'): Promise<Delivery[]> {
+    return this.sql.transaction(async (tx) => {
+      const ids = await tx.all<{ id: number }>(
+        `SELECT d.message_id AS id FROM message_deliveries d JOIN messages m ON m.id = d.message_id WHERE m.conversation_id = ? AND m.seq <= ? AND d.status IN (${statusList(BEFORE[to])}) ORDER BY m.seq`,
+        [conversationId, seq],
+      );
+      return this.advanceAll(tx, ids.map((r) => r.id), to);
+    });
   }
 
   /** Messenger's `delivery.watermark` / `read.watermark` for one user: what was sent at or before it. */
-  watermark(channel: string, recipient: string, watermarkMs: number, to: 'delivered' | 'read'): Delivery[] {
-    return this.db.transaction(() => {
-      const ids = this.watermarkStmt[to].all(channel, recipient, Math.trunc(watermarkMs));
-      return ids.map((id) => this.advance(id, to)).filter((d): d is Delivery => d !== undefined);
-    })();
+  async watermark(channel: string, recipient: string, watermarkMs: number, to: 'delivered' | 'read'): Promise<Delivery[]> {
+    return this.sql.transaction(async (tx) => {
+      const ids = await tx.all<{ id: number }>(
+        `SELECT message_id AS id FROM message_deliveries WHERE channel = ? AND recipient = ? AND sent_at IS NOT NULL AND sent_at <= ? AND status IN (${statusList(BEFORE[to].filter((s) => s !== 'sending'))}) ORDER BY message_id`,
+        [channel, recipient, Math.trunc(watermarkMs)],
+      );
+      return this.advanceAll(tx, ids.map((r) => r.id), to);
+    });
   }
 
   /** Messenger's `delivery.mids`: those messages of that user were delivered. */
-  deliveredByExternalIds(channel: string, recipient: string, externalIds: readonly string[]): Delivery[] {
-    return this.db.transaction(() => {
-      const out: Delivery[] = [];
+  async deliveredByExternalIds(channel: string, recipient: string, externalIds: readonly string[]): Promise<Delivery[]> {
+    return this.sql.transaction(async (tx) => {
+      const ids: number[] = [];
       for (const ext of externalIds.slice(0, 100)) {
-        const id = this.byExternalStmt.get(channel, recipient, ext);
-        const d = id === undefined ? undefined : this.advance(id, 'delivered');
-        if (d) out.push(d);
+        const r = await tx.get<{ id: number }>('SELECT message_id AS id FROM message_deliveries WHERE channel = ? AND recipient = ? AND external_id = ?', [channel, recipient, ext]);
+        if (r) ids.push(r.id);
       }
-      return out;
-    })();
+      return this.advanceAll(tx, ids, 'delivered');
+    });
+  }
+
+  private async advanceAll(tx: Sql, ids: readonly number[], to: 'delivered' | 'read'): Promise<Delivery[]> {
+    const out: Delivery[] = [];
+    for (const id of ids) {
+      const d = await this.advance(id, to, tx);
+      if (d) out.push(d);
+    }
+    return out;
   }
 }
 
 export type Reader = 'customer' | 'agent';
 
 export class ReadMarkRepo {
-  private readonly markStmt;
-  private readonly getStmt;
-
   constructor(
-    db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.markStmt = db.prepare<[string, string, number, string]>(
-      `INSERT INTO read_marks (conversation_id, reader, seq, read_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (conversation_id, reader) DO UPDATE SET seq = excluded.seq, read_at = excluded.read_at WHERE excluded.seq > read_marks.seq`,
-    );
-    this.getStmt = db.prepare<[string, string], number>('SELECT seq FROM read_marks WHERE conversation_id = ? AND reader = ?').pluck();
-  }
+  ) {}
 
   /** `reader` has seen the conversation up to `seq`; true when that is further than before. */
-  mark(conversationId: string, reader: Reader, seq: number): boolean {
+  async mark(conversationId: string, reader: Reader, seq: number): Promise<boolean> {
     if (reader !== 'customer' && reader !== 'agent') throw new StoreError('invalid_input', `reader must be customer or agent, got ${String(reader)}`);
     if (!Number.isInteger(seq) || seq < 0) throw new StoreError('invalid_input', `invalid seq: ${String(seq)}`);
     try {
-      return this.markStmt.run(conversationId, reader, seq, isoTime(undefined, this.now)).changes === 1;
+      const r = await this.sql.run(
+        `INSERT INTO read_marks (conversation_id, reader, seq, read_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (conversation_id, reader) DO UPDATE SET seq = excluded.seq, read_at = excluded.read_at WHERE excluded.seq > read_marks.seq`,
+        [conversationId, reader, seq, isoTime(undefined, this.now)],
+      );
+      return r.changes === 1;
     } catch (err) {
-      if (/FOREIGN KEY/.test((err as Error).message)) throw new StoreError('not_found', `conversation ${conversationId} not found`);
+      if (isForeignKeyViolation(err)) throw new StoreError('not_found', `conversation ${conversationId} not found`);
       throw err;
     }
   }
 
   /** How far `reader` has seen the conversation (0: nothing yet). */
-  get(conversationId: string, reader: Reader): number {
-    return this.getStmt.get(conversationId, reader) ?? 0;
+  async get(conversationId: string, reader: Reader): Promise<number> {
+    return (await this.sql.get<{ seq: number }>('SELECT seq FROM read_marks WHERE conversation_id = ? AND reader = ?', [conversationId, reader]))?.seq ?? 0;
   }
 }

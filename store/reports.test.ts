@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Store } from './index.js';
+import type { SqliteStore } from './index.js';
 import type { Sql, SqlValue } from './sql/executor.js';
 import { describeEngines } from '../testing/engines.js';
 import { durationStats, ReportRepo, type TimingRow } from './reports.js';
@@ -13,7 +13,7 @@ import { AGENTS, expectedFigures, REPORT_RANGE, seedReportScenario, SETTLED_NOW,
 // into a fresh database of each engine, where the report's SQL runs.
 const TABLES = ['customers', 'agents', 'teams', 'team_members', 'conversations', 'messages', 'handoff_tickets', 'csat_ratings', 'unanswered_messages'];
 
-async function copyInto(from: Store, to: Sql): Promise<void> {
+async function copyInto(from: SqliteStore, to: Sql): Promise<void> {
   for (const table of TABLES) {
     const rows = from.db.prepare(`SELECT * FROM ${table}`).all() as Record<string, SqlValue>[];
     for (const row of rows) {

@@ -115,7 +115,7 @@ describe('seed', () => {
     expect(needed.tables.orders).toMatchObject({ updated: 1, unchanged: 1 });
     expect(needed.tables.transcripts).toMatchObject({ updated: 1, unchanged: 1 });
     expect(needed.tables.reviews).toMatchObject({ inserted: 1, unchanged: 3 });
-    expect(t.store.products.get('P1')!.price).toBe(2499);
+    expect((await t.store.products.get('P1'))!.price).toBe(2499);
     expect((await t.store.orders.get('O1'))!.lines).toHaveLength(1);
     expect(await t.store.conversations.transcript('T1')).toHaveLength(1);
     expect(totals(await seed(t.db, t.fixturesDir, quiet))).toMatchObject({ inserted: 0, updated: 0 });
@@ -261,9 +261,9 @@ describe('seed', () => {
       }),
     ).rejects.toThrow('disk on fire');
     expect(snapshotCounts(t.db)).toEqual(before);
-    expect(t.store.products.get('P1')!.price).toBe(2999);
-    expect(t.store.products.get('P7')).toBeUndefined();
-    expect(t.store.products.search('P7')).toEqual([]); // FTS rolled back too
+    expect((await t.store.products.get('P1'))!.price).toBe(2999);
+    expect(await t.store.products.get('P7')).toBeUndefined();
+    expect(await t.store.products.search('P7')).toEqual([]); // FTS rolled back too
     expect(seededFingerprint(t.db)).toBe(fp);
     expect(t.db.inTransaction).toBe(false);
     // and the next run applies the change
@@ -301,8 +301,8 @@ process.stdout.write('survived\\n');
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(snapshotCounts(db)).toEqual(before);
       const store = createStore(db);
-      expect(store.products.get('P1')!.price).toBe(2999);
-      expect(store.products.get('P7')).toBeUndefined();
+      expect((await store.products.get('P1'))!.price).toBe(2999);
+      expect(await store.products.get('P7')).toBeUndefined();
     } finally {
       db.close();
     }
@@ -372,8 +372,8 @@ process.stdout.write('survived\\n');
         }
       }
       expect(r.rejected).toEqual([]);
-      expect(t.store.products.count()).toBeGreaterThan(0);
-      expect(t.store.products.search('usb', { limit: 5 }).length).toBeGreaterThan(0);
+      expect(await t.store.products.count()).toBeGreaterThan(0);
+      expect((await t.store.products.search('usb', { limit: 5 })).length).toBeGreaterThan(0);
       const before = snapshotCounts(t.db);
       const again = await seed(t.db, join(ROOT, 'fixtures'), quiet);
       expect(totals(again)).toMatchObject({ inserted: 0, updated: 0 });

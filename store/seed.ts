@@ -5,7 +5,10 @@ import type { Config } from '../core/config.js';
 import { formatLineErrors, readJsonl, type LineError } from '../core/jsonl.js';
 import { progress } from '../core/progress.js';
 import { hashPassword, verifyPasswordHash } from './agents.js';
-import type { DB } from './db.js';
+import { openMemory, type DB } from './db.js';
+import { copySqliteInto } from './copy.js';
+import type { Sql } from './sql/executor.js';
+import { SqliteSql } from './sql/sqlite.js';
 import type { OrderRow } from './orders.js';
 import { checkProductUrl, demoProductUrl, type ProductRow } from './products.js';
 import type { ReviewRow } from './reviews.js';
@@ -82,6 +85,11 @@ export interface SeedReport {
   fingerprint: string;
   /** True when seedIfNeeded found the database already seeded with these fixtures. */
   skipped: boolean;
+  /**
+   * PostgreSQL (seedSqlIfNeeded): the database holds a catalogue seeded from other fixtures (or none
+   * of the demo's), which the start-up seed leaves as it is: it only fills an empty database.
+   */
+  outdated?: boolean;
   tables: Record<SeedTable, TableCounts>;
   rejected: RejectedRow[];
   durationMs: number;
@@ -708,6 +716,48 @@ export async function seedIfNeeded(db: DB, fixturesDir: string, opts: SeedOption
   const fingerprint = await fixturesFingerprint(dir);
   if (seededFingerprint(db) === fingerprint) return skippedReport(dir, fingerprint, started);
   return seed(db, dir, opts);
+}
+
+/** The fingerprint a database of either engine was last seeded with, or null. */
+async function seededFingerprintOf(sql: Sql): Promise<string | null> {
+  const get = async (key: string) => (await sql.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key]))?.value;
+  if ((await get('seed_format')) !== String(SEED_FORMAT)) return null;
+  return (await get('fixtures_fingerprint')) ?? null;
+}
+
+/**
+ * seedIfNeeded on either engine. SQLite: seedIfNeeded on its connection, as always. PostgreSQL: an
+ * empty database (never seeded, no products) gets the fixtures seeded into an in-memory SQLite
+ * database (the same validation, report and demo staff) and copied over in one transaction, so nodes
+ * starting at once seed it once; a database seeded already is left as it is (`outdated` when that was
+ * from other fixtures: changes to a live PostgreSQL catalogue go through the admin API or the import).
+ */
+export async function seedSqlIfNeeded(sql: Sql, fixturesDir: string, opts: SeedOptions = {}): Promise<SeedReport> {
+  if (sql instanceof SqliteSql) return seedIfNeeded(sql.connection, fixturesDir, opts);
+  const started = Date.now();
+  const dir = resolveFixturesDir(fixturesDir);
+  const missing = missingFiles(dir);
+  if (missing.length > 0) throw new SeedError(`missing fixture file(s) in ${dir}: ${missing.join(', ')}`, missing);
+  const fingerprint = await fixturesFingerprint(dir);
+  const state = async (s: Sql): Promise<'seeded' | 'outdated' | 'empty'> => {
+    const seeded = await seededFingerprintOf(s);
+    if (seeded === fingerprint) return 'seeded';
+    return seeded !== null || (await s.get('SELECT 1 AS one FROM products LIMIT 1')) ? 'outdated' : 'empty';
+  };
+  const before = await state(sql);
+  if (before !== 'empty') return { ...skippedReport(dir, fingerprint, started), ...(before === 'outdated' ? { outdated: true } : {}) };
+  const memory = openMemory();
+  try {
+    const report = await seed(memory, dir, opts);
+    return await sql.transaction(async (tx) => {
+      const now = await state(tx); // another node may have seeded it meanwhile
+      if (now !== 'empty') return { ...skippedReport(dir, fingerprint, started), ...(now === 'outdated' ? { outdated: true } : {}) };
+      await copySqliteInto(memory, tx);
+      return { ...report, durationMs: Date.now() - started };
+    });
+  } finally {
+    memory.close();
+  }
 }
 
 /** Seeds only when the catalogue is empty (first start of the demo); otherwise does nothing. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { DB } from './db.js';
 import { StoreError } from './errors.js';
 import { inList } from './sql/dialect.js';
 import type { Sql } from './sql/executor.js';
@@ -30,51 +29,37 @@ export interface PutOptions {
 
 const newEtag = (): string => randomBytes(9).toString('base64url');
 
+const STATE = 'SELECT key, value, etag, updated_at FROM bot_state';
+const UPSERT = `INSERT INTO bot_state (key, value, etag, updated_at) VALUES (@key, @value, @etag, @updated_at)
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`;
+
+const toItem = <T>(r: StateRow): StateItem<T> => ({ key: r.key, value: JSON.parse(r.value) as T, etag: r.etag, updatedAt: r.updated_at });
+
+/**
+ * Every method takes an optional `sql`: a caller's transaction (`tx`) runs the statement in it, so
+ * state written with other repositories' rows (linking, the web identity) commits or rolls back
+ * with them on either engine.
+ */
 export class StateRepo {
-  private readonly getStmt;
-  private readonly getManyStmt;
-  private readonly upsertStmt;
-  private readonly insertStmt;
-  private readonly updateIfStmt;
-  private readonly deleteStmt;
-  private readonly deleteIfStmt;
-
   constructor(
-    private readonly db: DB,
+    private readonly sql: Sql,
     private readonly now: () => number = Date.now,
-  ) {
-    this.getStmt = db.prepare<[string], StateRow>('SELECT key, value, etag, updated_at FROM bot_state WHERE key = ?');
-    this.getManyStmt = db.prepare<[string], StateRow>('SELECT key, value, etag, updated_at FROM bot_state WHERE key IN (SELECT value FROM json_each(?))');
-    this.upsertStmt = db.prepare<[StateRow]>(
-      `INSERT INTO bot_state (key, value, etag, updated_at) VALUES (@key, @value, @etag, @updated_at)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag, updated_at = excluded.updated_at`,
-    );
-    this.insertStmt = db.prepare<[StateRow]>(
-      'INSERT INTO bot_state (key, value, etag, updated_at) VALUES (@key, @value, @etag, @updated_at) ON CONFLICT (key) DO NOTHING',
-    );
-    this.updateIfStmt = db.prepare<[StateRow & { expected: string }]>(
-      'UPDATE bot_state SET value = @value, etag = @etag, updated_at = @updated_at WHERE key = @key AND etag = @expected',
-    );
-    this.deleteStmt = db.prepare<[string]>('DELETE FROM bot_state WHERE key = ?');
-    this.deleteIfStmt = db.prepare<[string, string]>('DELETE FROM bot_state WHERE key = ? AND etag = ?');
+  ) {}
+
+  async get<T = unknown>(key: string, sql: Sql = this.sql): Promise<StateItem<T> | undefined> {
+    const r = await sql.get<StateRow>(`${STATE} WHERE key = ?`, [key]);
+    return r ? toItem<T>(r) : undefined;
   }
 
-  get<T = unknown>(key: string): StateItem<T> | undefined {
-    const r = this.getStmt.get(key);
-    return r ? { key: r.key, value: JSON.parse(r.value) as T, etag: r.etag, updatedAt: r.updated_at } : undefined;
-  }
-
-  getMany<T = unknown>(keys: readonly string[]): Map<string, StateItem<T>> {
+  async getMany<T = unknown>(keys: readonly string[], sql: Sql = this.sql): Promise<Map<string, StateItem<T>>> {
     const out = new Map<string, StateItem<T>>();
     if (keys.length === 0) return out;
-    for (const r of this.getManyStmt.all(JSON.stringify(keys))) {
-      out.set(r.key, { key: r.key, value: JSON.parse(r.value) as T, etag: r.etag, updatedAt: r.updated_at });
-    }
+    for (const r of await sql.all<StateRow>(`${STATE} WHERE key IN (${inList(keys)})`, keys)) out.set(r.key, toItem<T>(r));
     return out;
   }
 
   /** Stores a JSON-serialisable value and returns its new etag. */
-  put(key: string, value: unknown, opts: PutOptions = {}): string {
+  async put(key: string, value: unknown, opts: PutOptions = {}, sql: Sql = this.sql): Promise<string> {
     const row: StateRow = {
       key: checkText('state key', key, MAX_KEY_BYTES),
       value: toJson('state value', value === undefined ? null : value, MAX_VALUE_BYTES) ?? 'null',
@@ -83,30 +68,31 @@ export class StateRepo {
     };
     const expected = opts.etag;
     if (expected === undefined || expected === '*') {
-      this.upsertStmt.run(row);
+      await sql.run(UPSERT, { ...row });
     } else if (expected === null) {
-      if (this.insertStmt.run(row).changes === 0) throw new StoreError('etag_mismatch', `state "${key}" already exists`);
-    } else if (this.updateIfStmt.run({ ...row, expected }).changes === 0) {
-      throw new StoreError('etag_mismatch', `state "${key}" was changed by someone else (etag ${expected} is stale)`);
+      const r = await sql.run('INSERT INTO bot_state (key, value, etag, updated_at) VALUES (@key, @value, @etag, @updated_at) ON CONFLICT (key) DO NOTHING', { ...row });
+      if (r.changes === 0) throw new StoreError('etag_mismatch', `state "${key}" already exists`);
+    } else {
+      const r = await sql.run('UPDATE bot_state SET value = @value, etag = @etag, updated_at = @updated_at WHERE key = @key AND etag = @expected', { ...row, expected });
+      if (r.changes === 0) throw new StoreError('etag_mismatch', `state "${key}" was changed by someone else (etag ${expected} is stale)`);
     }
     return row.etag;
   }
 
   /** Several puts in one transaction: all succeed or none is written. Returns the new etags. */
-  putMany(changes: ReadonlyArray<{ key: string; value: unknown; etag?: string | null }>): string[] {
-    return this.db.transaction(() => changes.map((c) => this.put(c.key, c.value, { etag: c.etag })))();
-  }
-
-  /** Runs `fn` in one write transaction (for read-modify-write sequences). */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  async putMany(changes: ReadonlyArray<{ key: string; value: unknown; etag?: string | null }>, sql: Sql = this.sql): Promise<string[]> {
+    return sql.transaction(async (tx) => {
+      const etags: string[] = [];
+      for (const c of changes) etags.push(await this.put(c.key, c.value, { etag: c.etag }, tx));
+      return etags;
+    });
   }
 
   /** Deletes a key (optionally only if its etag matches); returns whether a row was removed. */
-  delete(key: string, opts: { etag?: string } = {}): boolean {
-    if (opts.etag === undefined || opts.etag === '*') return this.deleteStmt.run(key).changes === 1;
-    if (this.deleteIfStmt.run(key, opts.etag).changes === 1) return true;
-    if (this.getStmt.get(key)) throw new StoreError('etag_mismatch', `state "${key}" was changed by someone else (etag ${opts.etag} is stale)`);
+  async delete(key: string, opts: { etag?: string } = {}, sql: Sql = this.sql): Promise<boolean> {
+    if (opts.etag === undefined || opts.etag === '*') return (await sql.run('DELETE FROM bot_state WHERE key = ?', [key])).changes === 1;
+    if ((await sql.run('DELETE FROM bot_state WHERE key = ? AND etag = ?', [key, opts.etag])).changes === 1) return true;
+    if (await sql.get(`${STATE} WHERE key = ?`, [key])) throw new StoreError('etag_mismatch', `state "${key}" was changed by someone else (etag ${opts.etag} is stale)`);
     return false;
   }
 }

@@ -2,7 +2,7 @@ import { addDays, dayIn, startOfDay } from '../core/zoned-day.js';
 // A seeded set of conversations, hand-off tickets and ratings for the reports tests (not a test file
 // itself), and the figures they should give, computed here from the scenario as written: each visit
 // below is one chat by construction, so nothing is derived from the SQL in store/reports.ts.
-import type { Store, UnansweredReason } from '../store/index.js';
+import type { SqliteStore, UnansweredReason } from '../store/index.js';
 
 export const REPORT_DAYS = { from: '2026-03-02', to: '2026-03-08' };
 export const REPORT_RANGE = { from: '2026-03-02T00:00:00.000Z', to: '2026-03-09T00:00:00.000Z' };
@@ -203,7 +203,7 @@ export const VISITS: Visit[] = [
  * Writes the scenario through the repositories, each step at its own time (`setNow` moves the
  * store's clock). Returns the agents' ids by key.
  */
-export async function seedReportScenario(store: Store, setNow: (ms: number) => void): Promise<Record<string, string>> {
+export async function seedReportScenario(store: SqliteStore, setNow: (ms: number) => void): Promise<Record<string, string>> {
   const agents: Record<string, string> = {};
   for (const [key, a] of Object.entries(AGENTS)) agents[key] = (await store.agents.create({ name: a.name, email: a.email, password: 'report-test-password' })).id;
   const db = store.db;

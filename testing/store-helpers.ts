@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type DB } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
-import { createStore, type Store } from '../store/index.js';
+import { createStore, type SqliteStore } from '../store/index.js';
 
 export function tempDir(prefix = 'shopbot-store-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -13,7 +13,7 @@ export function tempDir(prefix = 'shopbot-store-'): { dir: string; cleanup: () =
 }
 
 /** A migrated database file in a fresh temp folder, with all repositories. */
-export function tempStore(now?: () => number): { store: Store; db: DB; path: string; dir: string; cleanup: () => void } {
+export function tempStore(now?: () => number): { store: SqliteStore; db: DB; path: string; dir: string; cleanup: () => void } {
   const t = tempDir();
   const path = join(t.dir, 'data', 'shop.db');
   const db = openDatabase(path);

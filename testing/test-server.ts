@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, type SqliteStore } from '../store/index.js';
 import { start, type Running } from '../app/main.js';
 import { connect, type ChatClient } from './test-client.js';
 import { warmDataDir } from './test-template.js';
@@ -20,7 +20,7 @@ export class TestServer {
     private readonly opts: TestServerOptions,
     readonly dataDir: string,
     public running: Running,
-    public store: Store,
+    public store: SqliteStore,
   ) {}
 
   static async start(opts: TestServerOptions): Promise<TestServer> {

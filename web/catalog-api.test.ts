@@ -60,7 +60,7 @@ describe('catalog API on the seeded demo store', () => {
       const r = await server.get(`/api/catalog?q=${encodeURIComponent(q)}`);
       expect(r.status, q).toBe(200);
     }
-    expect(db.store.products.count()).toBe(3332);
+    expect(await db.store.products.count()).toBe(3332);
   });
 
   it.each([

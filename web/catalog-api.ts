@@ -59,14 +59,14 @@ export function toItem(p: Product): CatalogItem {
 export function createCatalogApi(store: Store) {
   // Top-level departments change only when the catalog is re-seeded; recount at most once a minute.
   let categories: { at: number; list: { category: string; count: number }[] } | null = null;
-  const departments = () => {
+  const departments = async () => {
     if (!categories || Date.now() - categories.at > 60_000) {
-      categories = { at: Date.now(), list: store.products.categories({ depth: 1 }).map((c) => ({ category: c.category, count: c.count })) };
+      categories = { at: Date.now(), list: (await store.products.categories({ depth: 1 })).map((c) => ({ category: c.category, count: c.count })) };
     }
     return categories.list;
   };
 
-  const list = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+  const list = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (!allowRead(req, res)) return;
     try {
       const q = str(url, 'q', 200) ?? '';
@@ -74,7 +74,7 @@ export function createCatalogApi(store: Store) {
       const page = int(url, 'page', 1, 1, MAX_PAGE);
       const pageSize = int(url, 'pageSize', 24, 1, 48);
       // One extra row tells whether there is a next page without counting the whole result.
-      const hits = store.products.search(q, { ...(category ? { category } : {}), limit: pageSize + 1, offset: (page - 1) * pageSize });
+      const hits = await store.products.search(q, { ...(category ? { category } : {}), limit: pageSize + 1, offset: (page - 1) * pageSize });
       const body: CatalogPage = {
         items: hits.slice(0, pageSize).map(toItem),
         page,
@@ -82,7 +82,7 @@ export function createCatalogApi(store: Store) {
         hasMore: hits.length > pageSize && page < MAX_PAGE,
         query: q,
         category,
-        categories: departments(),
+        categories: await departments(),
       };
       res.setHeader('cache-control', 'no-store');
       sendJson(res, 200, body);
@@ -97,7 +97,7 @@ export function createCatalogApi(store: Store) {
     try {
       const id = str(url, 'id', 100);
       if (!id) return sendJson(res, 400, { error: 'id is required' });
-      const p = store.products.get(id);
+      const p = await store.products.get(id);
       if (!p) return sendJson(res, 404, { error: 'no such product' });
       const stats = await store.reviews.stats(p.id);
       sendJson(res, 200, { ...toItem(p), description: p.description.slice(0, 2000), stock: p.stock, reviews: { count: stats.count, mean: stats.mean } });

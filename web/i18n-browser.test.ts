@@ -102,7 +102,7 @@ describe('the widget in Hindi (Chromium, data-locale="hi")', () => {
       return null;
     });
     const withCards = [...(await server.store.conversations.transcript(conversationId!))].reverse().find((m) => m.role === 'bot' && (m.payload as { attachments?: unknown[] } | null)?.attachments?.length)!;
-    const shown = ((withCards.payload as { attachments: { content: { buttons: { value: string }[] } }[] }).attachments).map((a) => server.store.products.get((JSON.parse(a.content.buttons[0]!.value) as { productId: string }).productId)!);
+    const shown = await Promise.all(((withCards.payload as { attachments: { content: { buttons: { value: string }[] } }[] }).attachments).map(async (a) => (await server.store.products.get((JSON.parse(a.content.buttons[0]!.value) as { productId: string }).productId))!));
     const prices = await page.locator('.sb-card .sb-price').allTextContents();
     expect(prices.slice(-shown.length)).toEqual(shown.map((p) => hiPrice(p.price)));
     for (const price of prices) expect(price).toMatch(/^₹[0-9,]+$/);

@@ -182,7 +182,7 @@ describe('signed shopper identity in the widget (Chromium, example store backend
     const href = await link.getAttribute('href');
     expect(href).toMatch(new RegExp(`^${server.running.url.replace(/[.]/g, '\\.')}/\\?product=`));
     const id = new URL(href!).searchParams.get('product')!;
-    const title = server.store.products.get(id)!.title;
+    const title = (await server.store.products.get(id))!.title;
     // The View / Add to cart buttons are still there beside the link.
     const card = page.locator('.sb-card').first();
     expect(await card.locator('button[data-action=view]').count()).toBe(1);

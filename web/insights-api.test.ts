@@ -186,7 +186,7 @@ describe('insights API on the seeded demo store', () => {
     const ai = body.products.filter((_p, i) => firsts[i]!.source === 'amazon-india');
     expect(ai.length).toBeGreaterThan(5);
     for (const row of ai) {
-      const p = db.store.products.get(row.productId)!;
+      const p = (await db.store.products.get(row.productId))!;
       expect(row.catalogRating).toBe(p.rating);
       expect(row.catalogRatingCount).toBe(p.ratingCount);
       expect(row.meanRating).toBeNull();

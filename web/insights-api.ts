@@ -130,7 +130,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
         if (list) list.push(row);
         else byProduct.set(r.productId, [row]);
       }
-      const products = new Map(store.products.getMany([...byProduct.keys()]).map((p) => [p.id, p]));
+      const products = new Map((await store.products.getMany([...byProduct.keys()])).map((p) => [p.id, p]));
       index = { at: Date.now(), total, byProduct, products };
       return index;
     })().finally(() => {
@@ -298,7 +298,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
 
   const detail = async (res: ServerResponse, productId: string, url: URL) => {
     const range = rangeOf(url);
-    const p = (await reviewIndex()).products.get(productId) ?? store.products.get(productId);
+    const p = (await reviewIndex()).products.get(productId) ?? (await store.products.get(productId));
     if (!p) return sendJson(res, 404, { error: 'no such product' });
     const e = await entryFor(productId);
     res.setHeader('cache-control', 'no-store');
@@ -355,7 +355,7 @@ export function createInsightsApi(opts: InsightsApiOptions) {
   const stamp = () => new Date().toISOString().slice(0, 10);
 
   const productSummary = async (productId: string, url: URL): Promise<{ p: Product; summary: InsightSummary; e: Entry } | null> => {
-    const p = (await reviewIndex()).products.get(productId) ?? store.products.get(productId);
+    const p = (await reviewIndex()).products.get(productId) ?? (await store.products.get(productId));
     if (!p) return null;
     const e = await entryFor(productId);
     await ready(e, 60_000);

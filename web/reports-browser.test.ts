@@ -11,7 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../testing/test-server.js';
 import { botTexts, conversationOf, type ChatClient } from '../testing/test-client.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, type SqliteStore } from '../store/index.js';
 import { defaultTexts } from '../core/i18n.js';
 import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, SETTLED_NOW, TEAMS } from '../testing/reports-scenario.js';
 import { axeViolations } from '../testing/axe.js';
@@ -30,7 +30,7 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 describe('reports page (Chromium)', () => {
   let browser: Browser;
   let server: TestServer;
-  let seeded: Store;
+  let seeded: SqliteStore;
   let clock = 0;
   let agents: Record<string, string>;
   const logs: string[] = [];
