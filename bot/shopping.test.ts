@@ -377,7 +377,7 @@ describe('shopping conversations', () => {
     expect(mounts.cards.length).toBeGreaterThan(0);
     expect(mounts.cards.some((card) => /\btv\b/i.test(card.title))).toBe(true);
     const pricey = await say(c, { text: 'these are too pricey, i can spend 1500 at most' });
-    for (const card of pricey.cards) expect(server.store.products.get(idOf(card))!.price).toBeLessThanOrEqual(1500);
+    for (const card of pricey.cards) expect((await server.store.products.get(idOf(card)))!.price).toBeLessThanOrEqual(1500);
     expect((await say(c, { text: 'treadmill for home use under 30k' })).texts.join(' ')).toMatch(/couldn't find any treadmills/i);
   }, 180_000);
 });
