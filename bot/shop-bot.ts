@@ -12,6 +12,7 @@ import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
 import { romaniseHindi } from './devanagari.js';
 import { correctWord, vocabularyOf } from './spelling.js';
 import { specAsked, specOf } from './product-specs.js';
+import { smallTalkReply } from './small-talk.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
@@ -71,24 +72,6 @@ const ORDER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'c
 const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_invoice', 'check_invoices', 'check_cancellation_fee']);
 const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
 const HUMAN_INTENTS = new Set(['contact_human_agent']);
-/** A hello, however long, and "anyone there?" / "is this working?". */
-const HELLO_THERE = /^\s*(?:h+e+l+o+w*|h+i+|he+y+|hlo+)\b[\s,!.]*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home)|(?:is )?(?:this|it) working|(?:are )?(?:you|u) there)?\s*[?!.]*\s*$/i;
-/** "what can you do", "what all can u help me with", "how can you help". */
-/** "are you there?", "anyone there": checking that someone answers. */
-const ANYONE_THERE = /^\s*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home|online)|(?:are )?(?:you|u) (?:still )?(?:there|online)|(?:is )?(?:this|it) (?:working|live))(?:\s|[?!.]|\p{Extended_Pictographic})*$/iu;
-/** Festival and season's wishes ("happy diwali", "eid mubarak", "merry christmas 🎄"). */
-const WISHES = /^\s*(?:(?:wish(?:ing)? (?:you|u) (?:a )?)?(?:very |v )?happy (?:diwali|deepavali|holi|new year|newyear|christmas|xmas|eid|pongal|onam|navratri|dussehra|dasara|durga puja|raksha ?bandhan|rakhi|lohri|baisakhi|ganesh chaturthi|janmashtami|independence day|republic day|sankranti|makar sankranti|ugadi|gudi padwa|bihu|weekend|sunday)|merry (?:christmas|xmas)|eid mubarak|season'?s greetings)\b(?:[\s,.!]|\p{Extended_Pictographic}|\b(?:to|you|u|and|&|your|ur|family|team|all|everyone|guys|bhai|sir|madam|mam|ji|in advance|advance)\b)*$/iu;
-const CAPABILITIES = /^\s*(?:so |ok |and )?(?:what (?:all )?(?:can|do) (?:you|u) (?:do|help(?: me)?(?: with)?)|how (?:can|do) (?:you|u) help(?: me)?|what (?:all )?(?:can|do) (?:you|u) help (?:me )?with|what are (?:you|u) (?:for|able to do))\s*[?!.]*\s*$/i;
-/** Greetings beyond "hi" ("gd evng bot", "namaskar 🙏", "good morning sir"). */
-const GREETING = /^\s*(?:(?:hi|hello|hey|hii+|namaste|namaskar|namaskaram|vanakkam|sat sri akal|salaam|salam|good (?:morning|afternoon|evening|night)|gd (?:mrng|morning|mng|evng|evening|eve|aftn|afternoon)|gm)\b[\s,!.]*)+(?:(?:bot|sir|madam|mam|ji|team|there|all|everyone|bhai|bro|dear)\b[\s,!.]*)*(?:\p{Extended_Pictographic}|\s)*$/iu;
-/** "how are you" and its friends, with or without a greeting before ("gd evng bot, hows ur day going"). */
-const HOW_ARE_YOU = /^\s*(?:(?:hi|hello|hey|namaste|namaskar|good (?:morning|afternoon|evening)|gd (?:mrng|morning|evng|evening))\b[\s,!.]*(?:(?:bot|sir|ji|there|bhai|bro|dear|to you)\b[\s,!.]*)?)?(?:\p{Extended_Pictographic}|\s)*(?:how(?:'s| is|s| are| r)? (?:you|u|ya|ur day|your day|it going|things)(?: (?:going|doing|today))?|how do you do|(?:i )?(?:trust|hope) (?:all is|everything is|you are|you're|u r) (?:well|good|fine)(?: at your end| there)?|kaise ho|kaisa hai|kaise hain|kya haal hai|wassup|whats up|what's up|sup)\b[\s?!.]*(?:\p{Extended_Pictographic}|\s)*$/iu;
-/** Leaving: "ok bye", "accha chalta hu, bye", "see you later". */
-const GOODBYE = /^(?:[\p{L}',.!\s]{0,30}[\s,.!]+)?(?:bye(?: bye)?|byee+|goodbye|good bye|see (?:you|ya|u)(?: later| soon| again)?|ta ?ta|alvida|take care|chalta (?:hu|hoon)|chalti (?:hu|hoon))(?:\s|[!.]|\p{Extended_Pictographic})*$/iu;
-/** Who the assistant is ("who built this bot", "what's your name", "are u a robot"). */
-const ABOUT_THE_BOT = /^\s*(?:(?:hey|hi|ok|so|and|btw|bro|bhai)[\s,]+)?(?:who (?:made|built|created|developed|designed|programmed|owns|runs|trained) (?:you|u|this(?: chat)? ?(?:bot|chatbot|assistant|thing)?)|what(?:'s| is|s)? (?:your|ur|u r) (?:good )?name|(?:are|r) (?:you|u) (?:a |an )?(?:bot|robot|human|real person|real|ai|machine|computer|chat ?gpt)|(?:which|what) (?:ai|model|company) (?:are|r) (?:you|u)|what (?:are|r) (?:you|u))\s*[?!.]*\s*$/i;
-/** Praise for the assistant ("wow u r really helpful yaar", "you're the best"). */
-const PRAISE = /^\s*(?:(?:wow|oh|ok|okay|nice|great|awesome|thanks?|thank you)[\s,!.]+)*(?:(?:you(?:'re| are)?|u r|ur|you r|u are|this bot is|this is|that was|that's|thats)\s+(?:really |very |so |too |such a |quite |super |the )*(?:helpful|great|awesome|amazing|smart|good|nice|best|superb|brilliant|cool|sweet|fast|quick|useful|a great help|a big help|a life ?saver)(?: bot| assistant| help)?)(?:[\s,!.]|\b(?:yaar|bro|bhai|man|dude|thanks?|thank you|ty|buddy)\b|\p{Extended_Pictographic})*$/iu;
 /** Whether the message names a price limit ("under 2k", "between 1000 and 2000"). */
 const hasBudget = (nlu: Understanding): boolean => nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
@@ -106,7 +89,6 @@ const SAID_AS: readonly [RegExp, string][] = [
   [/\bcordless (mouse|mice|keyboards?|headphones?|earphones?|speakers?)\b/gi, 'wireless $1'],
 ];
 const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get too also ok okay and'.split(' '));
-const ACKNOWLEDGEMENT = /^\s*(?:(?:hmm+|ok(?:ay)?|okk+|okie(?: dokie)?|okey(?: dokey)?|k|kk|alright|alrighty|all right|got it|understood|fine|cool|noted|sure|great|acha|accha|achha|theek hai|thik hai|theek|thik)[\s,.!]*)+(?:(?:thanks?|thank you|ty|shukriya|dhanyavaad|dhanyavad)(?: ji)?)?[\s.!]*$/i;
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
@@ -240,7 +222,6 @@ function reasonIn(texts: Texts, locale: Locale, reason: string): string | null {
   }
   return null;
 }
-const THANKS = /^\s*(?:ok(?:ay)?[\s,]+)?(?:thanks?|thank ?(?:you|u)|thanku|thankyou|thx|tnx|thnx|thnks|thanx|ty|tysm|dhanyavaad|dhanyavad|shukriya)\b(?:[\s,]+(?:so much|a lot|very much|for (?:the |your )?(?:help|helping|info|information|support|reply|answer))){0,2}[\s.!]*(?:🙏|😊|👍)?\s*$/iu;
 /** A question, not the name of a thing. */
 const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
 const ASKED = /\?|^\s*(?:is|are|was|can|could|do|does|did|will|would|should|what|who|whom|whose|why|how|when|where|which)\b/i;
@@ -259,8 +240,6 @@ const MEDICAL = /\b(?:fever|headache|head ache|body ?pains?|back pain|stomach ?(
 /** Series, films and songs to watch or hear, trains and cabs: not the shop's ("suggest a good netflix series"). */
 const ENTERTAINMENT = /\b(?:suggest|recommend|any good|best|good)\b[^.?!]{0,30}\b(?:netflix|prime video|hotstar|web ?series|series|movies?|films?|songs?|shows?|anime)\b|\bto (?:binge|watch tonight)\b/i;
 const TRAVEL = /\b(?:train|pnr|flight|bus) (?:status|ticket|booking|timings?|schedule)\b|\brunning status\b|\bpnr\b|\bbook (?:a |an |me a )?(?:cab|taxi|train|flight|bus|hotel|ticket|uber|ola)\b/i;
-/** Waiting for the customer ("wait 2 min, checking with my husband"). */
-const WAIT = /^\s*(?:ok |okay |pls |please |plz )?(?:wait|hold on|one (?:min|minute|sec|second)|give me (?:a )?(?:min|minute|sec|second|moment)|just a (?:min|minute|sec|second|moment)|\d+ ?(?:min|mins|minutes)|brb|be right back)\b/i;
 /** Which share to buy is investment advice, not a purchase ("which share should i buy tomorrow"). */
 const INVESTMENT = /\b(?:which|what|best) (?:shares?|stocks?|mutual funds?|crypto(?:currency)?|coins?|ipo)\b[^.?!]{0,30}\b(?:buy|invest|sell|hold)\b|\b(?:stock|share|intraday|trading|investment|crypto) (?:tips?|advice|recommendations?)\b|\bquick profit\b|\binvest (?:in|my money)\b/i;
 const CLAUSE_BREAK = /[?.!;\n]+|\b(?:and|also|plus)\b/i;
@@ -566,55 +545,14 @@ export class ShopBot extends ActivityHandler {
       return this.orderStatus(ctx, state, customerId, nlu);
     }
 
-    // Thanks however it is spelt ("tnx for helping", "thanku so much", "shukriya").
-    if (THANKS.test(text)) {
+    // Small talk needs no understanding ("tnx for helping", "acha theek hai", "gd evng bot, hows ur day going").
+    const small = smallTalkReply(text, said, (w) => POLICY_WORDS.test(w));
+    if (small) {
       state.lowConfidenceStreak = 0;
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['anythingElse', 'recommend']), this.t(ctx, 'smallTalk.welcome')));
+      if (small === 'greet') return this.greet(ctx, state, customerId);
+      if (!small.chips) return void (await this.say(ctx, small.key));
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, small.chips === 'more' ? ['anythingElse', 'recommend'] : DEFAULT_CHIPS), this.t(ctx, small.key)));
       return;
-    }
-
-    // A bare acknowledgement ("hmm okay got it", "ok thanks") needs no understanding.
-    if (ACKNOWLEDGEMENT.test(text)) {
-      state.lowConfidenceStreak = 0;
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.acknowledged')));
-      return;
-    }
-
-    // "hellooo is this working", "what all can u help me with": the greeting says what the bot does.
-    if (WISHES.test(text)) {
-      state.lowConfidenceStreak = 0;
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.wishes')));
-      return;
-    }
-    if (PRAISE.test(text) && complaintSignals(said).strength === 0) {
-      state.lowConfidenceStreak = 0;
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['anythingElse', 'recommend']), this.t(ctx, 'smallTalk.praised')));
-      return;
-    }
-    if (ABOUT_THE_BOT.test(text)) {
-      state.lowConfidenceStreak = 0;
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.aboutMe')));
-      return;
-    }
-    // Read as written too: the gloss makes "kaise ho" of a greeting into English words.
-    if (WAIT.test(said) && said.split(/\s+/).length <= 8 && !POLICY_WORDS.test(said) && !said.includes('?')) {
-      state.lowConfidenceStreak = 0;
-      await this.say(ctx, 'smallTalk.wait');
-      return;
-    }
-    if (HOW_ARE_YOU.test(text) || HOW_ARE_YOU.test(said)) {
-      state.lowConfidenceStreak = 0;
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, DEFAULT_CHIPS), this.t(ctx, 'smallTalk.howAmI')));
-      return;
-    }
-    if ((GOODBYE.test(text) || GOODBYE.test(said)) && said.split(/\s+/).length <= 6) {
-      state.lowConfidenceStreak = 0;
-      await this.say(ctx, 'smallTalk.goodbye');
-      return;
-    }
-    if (HELLO_THERE.test(text) || GREETING.test(said) || ANYONE_THERE.test(text) || CAPABILITIES.test(text)) {
-      state.lowConfidenceStreak = 0;
-      return this.greet(ctx, state, customerId);
     }
 
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
