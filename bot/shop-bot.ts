@@ -33,6 +33,8 @@ export interface DialogState {
   lastInjectedTurn: number;
   /** A guest's order look-up in progress: what they gave so far and how many tries they used. */
   orderLookup?: { orderId?: string; email?: string; attempts: number };
+  /** The note that answers come in English was said (once a conversation is enough). */
+  languageNoted?: boolean;
 }
 
 export interface HandoffRequest {
@@ -130,6 +132,8 @@ const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me throug
 
 function asksForPerson(text: string): boolean {
   if (/^\s*(agents?|human|operator|representative|executive|customer care|customer service|support)\s*(please|pls|plz)?\s*[.!?]*\s*$/i.test(text)) return true;
+  // "agent please, wrong size shoes delivered": the ask comes first, the reason after.
+  if (/^\s*(?:agent|human|real person|operator|representative|customer care)\s+(?:please|pls|plz|now|asap)\b/i.test(text)) return true;
   // "is a human available?", "is there any human here", "can a real person help me"
   if (/^\s*(?:any|a|some|koi)\s+(?:human|real person|agent|person)\b/i.test(text)) return true;
   if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me|check|look (?:at|into)|handle|see to)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;
@@ -495,8 +499,12 @@ export class ShopBot extends ActivityHandler {
     }
     // In a Hindi conversation the bot's own words are Hindi already; elsewhere the answer says, in Hindi, that it comes in English.
     if (romanised) {
-      if (this.locale(ctx).lang !== 'hi') await ctx.sendActivity(translate('hi', 'bot:language.answerInEnglish'));
-    } else if (hinglish) await this.say(ctx, 'language.hinglishNote');
+      if (this.locale(ctx).lang !== 'hi' && !state.languageNoted) await ctx.sendActivity(translate('hi', 'bot:language.answerInEnglish'));
+      state.languageNoted = true;
+    } else if (hinglish && !state.languageNoted) {
+      await this.say(ctx, 'language.hinglishNote');
+      state.languageNoted = true;
+    }
 
     await ctx.sendActivity({ type: 'typing' });
     const nlu = await this.services.nlu.analyze(text);
@@ -951,9 +959,11 @@ export class ShopBot extends ActivityHandler {
     // "do you have a wall mount for it": for the thing asked for before.
     const before = state.lastQuery?.text;
     const forIt = /\bfor (?:it|this|that|this one|that one|them|these)\b/i;
+    /** The thing "for it" stands for: the products for it name it ("TV Wall Mount"). */
+    let forThing: string | undefined;
     if (!category && before && forIt.test(request)) {
-      const thing = headNoun(before);
-      if (thing) request = request.replace(forIt, `for ${thing}`);
+      forThing = headNoun(before) ?? undefined;
+      if (forThing) request = request.replace(forIt, `for ${forThing}`);
     }
     // A new request (not a follow-up of what was shown) replaces the product in focus; the name of
     // the thing it asks for is read with its typos corrected ("hedphones under 2k").
@@ -1004,7 +1014,11 @@ export class ShopBot extends ActivityHandler {
       // A follow-up ("cheaper", "under 1000") that the kind of product shown cannot meet: said so,
       // not filled with other things.
       const leaf = category.split('>').pop()!.trim().toLowerCase();
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), prices.maxPrice !== undefined ? this.t(ctx, 'shop.noneUnder', { thing: leaf, price: this.texts.price(prices.maxPrice + 1, this.locale(ctx)) }) : this.t(ctx, 'shop.noneLikeThat', { thing: leaf })));
+      // The cheapest of those just shown is the answer to "cheaper": named, not left to be found.
+      const shown = (await this.store.products.getMany(state.lastProducts)).filter((p) => p.category === category).sort((a, b) => a.price - b.price)[0];
+      const none = prices.maxPrice !== undefined ? this.t(ctx, 'shop.noneUnder', { thing: leaf, price: this.texts.price(prices.maxPrice + 1, this.locale(ctx)) }) : this.t(ctx, 'shop.noneLikeThat', { thing: leaf });
+      const cheapest = shown && prices.maxPrice !== undefined && shown.price > prices.maxPrice ? ` ${this.t(ctx, 'shop.cheapestShown', { product: shortTitle(shown.title), price: this.price(ctx, shown) })}` : '';
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), `${none}${cheapest}`));
       return;
     }
     // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
@@ -1073,6 +1087,12 @@ export class ShopBot extends ActivityHandler {
         return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(p?.title ?? '')));
       });
       if (things.length > 0) pool = things;
+    }
+    // "a wall mount for it" after TVs: those made for TVs, when there are some.
+    if (forThing) {
+      const named = new RegExp(`\\b${forThing}s?\\b`, 'i');
+      const forIt = pool.filter((c) => named.test(byId.get(c.productId)?.title ?? ''));
+      if (forIt.length > 0) pool = forIt;
     }
     // One product in several colours or listings ("Fire-Boltt Ninja 3 Smartwatch … (Green)", "… (Silver)")
     // is shown once: the first words of the title's own part name the model.
