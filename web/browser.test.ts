@@ -502,6 +502,10 @@ describe('hand-off to a person', () => {
       if (await customer.locator('.sb-hbtn').isEnabled()) await customer.locator('.sb-hbtn').click();
       await customer.locator('.sb-handoff', { hasText: /number \d+ in the queue/ }).waitFor({ timeout: 30_000 });
       expect(await customer.locator('.sb-hbtn').isDisabled()).toBe(true);
+      // The bot answers while they wait, without offering the person already asked for.
+      await ask(customer, 'how do i return an item?');
+      await customer.locator('.sb-chip').first().waitFor();
+      expect(await customer.locator('.sb-chip').allTextContents()).not.toContain('Talk to a person');
 
       // The agent sees the waiting chat, with wait time, skill and sentiment, and the tab title says so.
       const ticket = agent.locator('#queue .ticket').first();

@@ -753,6 +753,8 @@
     (Array.isArray(d.chips) ? d.chips : []).forEach(function (c) {
       var t = String(c.title || c.value || '');
       if (!t) return;
+      // A person is already asked for (or here): "Talk to a person" would only ask again.
+      if (state.handoff && String(c.value || t) === T('sends.talkToPerson')) return;
       chipsBox.appendChild(
         el('button', {
           class: 'sb-chip',
