@@ -228,6 +228,8 @@ function reasonIn(texts: Texts, locale: Locale, reason: string): string | null {
 }
 /** A question, not the name of a thing. */
 const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
+/** Starts with a question word ("how's the weather …"), whatever follows. */
+const WH_QUESTION = /^\s*(?:what|who|whom|whose|why|how|when|where)\b/i;
 const ASKED = /\?|^\s*(?:is|are|was|can|could|do|does|did|will|would|should|what|who|whom|whose|why|how|when|where|which)\b/i;
 const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:help me (?:to )?|i need (?:you )?to |i want (?:you )?to )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
 /**
@@ -542,6 +544,10 @@ export class ShopBot extends ActivityHandler {
       return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
 
+    // Complaint signals, read on the words as written too: a gloss loses some of the ways people
+    // complain ("kitne baar"). Several steps below ask.
+    const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
+
     // An order number (or the e-mail a guest's order look-up is waiting for) is an order question,
     // whatever the intent head made of the words around it.
     // An e-mail given to find an order ("can u check status, my mail id is …") starts the look-up.
@@ -549,7 +555,7 @@ export class ShopBot extends ActivityHandler {
     if ((nlu.entities.orderNumbers.length > 0 && !ORDER_INTENTS.has(nlu.intent)) || emailForOrder || (state.orderLookup && (nlu.entities.emails.length > 0 || nlu.entities.orderNumbers.length > 0))) {
       state.lowConfidenceStreak = 0;
       // "refund for ORD-… was promised in 7 days, today is day 16": sorry before the look-up.
-      if (complaintSignals(said).strength >= 0.4 || complaintSignals(text).strength >= 0.4) await this.say(ctx, 'empathy.sorry');
+      if (complaint.strength >= 0.4) await this.say(ctx, 'empathy.sorry');
       return this.orderStatus(ctx, state, customerId, nlu);
     }
 
@@ -566,8 +572,6 @@ export class ShopBot extends ActivityHandler {
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
     // Very unhappy: a strong reading with words of a complaint behind it, or a second upset turn
     // (the head alone reads some plain requests, "tell me a joke", as strongly negative).
-    // Read on the words as written too: a gloss loses some of the ways people complain ("kitne baar").
-    const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
     const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question' && (complaint.strength > 0 || (!hasBudget(nlu) && !namesRetailThing(headNoun(this.requestClause(text) ?? text) ?? '')));
     // Whether the message is about one order.
     const oneOrder = aboutOneOrder(text, topics);
@@ -791,7 +795,7 @@ export class ShopBot extends ActivityHandler {
     // correction makes "plates" of "places" and "plant" of "plan".
     const head = headNoun(spelled);
     const clause = this.requestClause(text) ?? text;
-    if (!understood && !budget && !POLICY_WORDS.test(text) && !/^\s*(?:what|who|whom|whose|why|how|when|where)\b/i.test(clause) && !/^\s*(?:what|who|whom|whose|why|how|when|where)\b/i.test(text) && clause.split(/\s+/).length <= 12 && namesRetailThing(headNoun(clause) ?? '')) return { kind: 'product' };
+    if (!understood && !budget && !POLICY_WORDS.test(text) && !WH_QUESTION.test(clause) && !WH_QUESTION.test(text) && clause.split(/\s+/).length <= 12 && namesRetailThing(headNoun(clause) ?? '')) return { kind: 'product' };
     const search = (nlu.top ?? []).find((t) => t.intent !== 'out_of_scope');
     if (!understood && search && (search.intent === 'product_search' || search.intent === 'recommendation_request') && search.score >= 0.15 && !QUESTION.test(text) && head) return { kind: 'product' };
     return { kind: 'none' };
