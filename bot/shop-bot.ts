@@ -13,10 +13,17 @@ import { romaniseHindi } from './devanagari.js';
 import { correctWord, vocabularyOf } from './spelling.js';
 import { specAsked, specOf } from './product-specs.js';
 import { smallTalkReply } from './small-talk.js';
+import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
+import { cardReason, reasonsIn } from './card-reasons.js';
+import { chips, DEFAULT_CHIPS, englishOfChip, TOPICS, type ChipKey } from './chips.js';
+import { ENTERTAINMENT, INVESTMENT, MARKET_RATE, MEDICAL, NOT_A_PURCHASE, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
+import { aboutOneOrder, MY_ORDER_CONTENTS, orderIdOf, OWN_ORDER, POLICY_ASK } from './order-signals.js';
+import { statusSentence } from './order-status.js';
+import { ABOUT_PRODUCT, ASPECT_ASKED, keyFeatures, REVIEW_QUESTION, WARRANTY_IN_DETAILS } from './product-answers.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
-import { catalogue, dateFormats, defaultTexts, hasKey, languages, SOURCE_LANGUAGE, translate, type Locale, type Texts, type Vars } from '../core/i18n.js';
+import { defaultTexts, hasKey, translate, type Locale, type Texts, type Vars } from '../core/i18n.js';
 
 /** What the policy remembers between turns of one conversation (ConversationState). */
 export interface DialogState {
@@ -94,244 +101,23 @@ const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as 
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
-/** A message about one of the customer's own orders, not about orders in general. */
-/** What came in one's own order ("in my order", "from my parcel"). */
-const MY_ORDER_CONTENTS = /\b(?:in|from|inside|with|of)\s+(?:my|mine|the|our)\s+(?:order|parcel|package|shipment|delivery|box)\b/i;
-const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b|\b(?:did|has|have|is|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|come|reach|dispatch|dispatched|deliver|delivered|get (?:shipped|delivered|dispatched))\b/i;
-/**
- * A problem with, or a question about the state of, one particular order: "tracking not updating
- * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
- * The order flow answers these (it asks a guest for the number and e-mail), not a help article.
- */
-const ORDER_THING = /\bord-[a-z0-9-]+|\b(orders?|ordered|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|expected delivery|consignment)\b/i;
-const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver(?:ed|ing)?|dispatch(?:ed)?|shipped|when|missing|lost|which courier|delivery date|eta)\b|\btracking (?:number|no|id|link|details)\b/i;
-const POLICY_ASK = /\b(can i|can we|could i|if i|can it|can this|can that|too late|how (?:to|do i|can i|long|many)|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
-/** "when will my smartwatch be delivered", "when will it arrive": one order, whatever it holds. */
-const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get delivered|arrive|reach|be shipped|be dispatched)\b|\bwhen\b.{0,30}\b(?:arrive|arrived|delivered)\b/i;
-/** Topics of a single order's trouble: an order question first. Others (invoices, warranty) are not. */
-const ORDER_TOPICS = new Set(['delivery', 'cancellation', 'refunds', 'returns', 'address-changes', 'exchanges']);
-function aboutOneOrder(text: string, topics: readonly string[]): boolean {
-  // "did my kettle ship yet? paid thru upi": one order, whatever else the message mentions.
-  if (/\b(?:did|has|have|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|dispatch|dispatched|deliver|delivered|come|reach)\b/i.test(text)) return true;
-  if (topics.some((t) => !ORDER_TOPICS.has(t))) return false;
-  // "when will my refund arrive" is about refunds in general until an order is named.
-  // "what if nobody is home when the delivery guy comes" asks what the store does, not where one order is.
-  if (/\bwhat if\b|\bin case\b/i.test(text)) return false;
-  // "it says delivered but not received": one order's state, whoever's words.
-  if (/\bdelivered\b.{0,25}\b(?:not|never|didn'?t|haven'?t|nothing)\b.{0,15}\b(?:received|receive|get|got|come|came)\b|\b(?:not|never|didn'?t|haven'?t)\s+(?:received|got)\b.{0,25}\b(?:says|shows|showing|marked)\s+(?:as\s+)?delivered\b/i.test(text)) return true;
-  const arrival = ARRIVAL.test(text) && !/\b(refunds?|money|amount|cashback)\b/i.test(text);
-  if ((OWN_ORDER.test(text) || arrival) && ORDER_STATE.test(text)) return true;
-  return ORDER_THING.test(text) && ORDER_STATE.test(text) && !POLICY_ASK.test(text);
-}
 
-/** Whom customers ask for when they want a person, and how they ask. */
-const STAFF = /\b(human|real person|live (?:agent|person|chat)|agents?|representative|executive|operator|manager|supervisor|senior|support staff|staff|customer (?:care|service|support)(?: team| executive| person)?|concerned person|support team)\b/i;
-const SOMEONE = /\b(someone|somebody|a person|person)\b/i;
-const ASK_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|get me|give me|call me|want|need|let me|like)\b/i;
-const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|call me|call back|look at this|look into)\b|\bget (?:me )?(?:someone|somebody) who\b|\b(?:like|want|need) (?:a |some )?(?:person|human|someone|somebody)\b/i;
-
-function asksForPerson(text: string): boolean {
-  if (/^\s*(agents?|human|operator|representative|executive|customer care|customer service|support)\s*(please|pls|plz)?\s*[.!?]*\s*$/i.test(text)) return true;
-  // "agent please, wrong size shoes delivered": the ask comes first, the reason after.
-  if (/^\s*(?:agent|human|real person|operator|representative|customer care)\s+(?:please|pls|plz|now|asap)\b/i.test(text)) return true;
-  // "is a human available?", "is there any human here", "can a real person help me"
-  if (/^\s*(?:any|a|some|koi)\s+(?:human|real person|agent|person)\b/i.test(text)) return true;
-  if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me|check|look (?:at|into)|handle|see to)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;
-  // A call back is a person: "call me back", "give me a call", "pls ring me".
-  if (/\bescalate\b|\bcall ?back\b|\bcall me back\b|\b(?:arrange|schedule|request|book|need|want|get) (?:a |me a )?(?:call|phone call)\b|\bcall from (?:support|your team|the team|customer care|someone|an agent)\b|\bgive me a (?:call|ring)\b|\b(?:ring|phone) me\b|\b(?:talk|speak|chat|connect me)\s+(?:to|with)\s+(?:support|customer support|your team|the team|someone)\b/i.test(text)) return true;
-  return (STAFF.test(text) && ASK_VERB.test(text)) || (SOMEONE.test(text) && CONTACT_VERB.test(text));
-}
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
 /** Words before a thing's name that say nothing of its kind ("hostel ke liye kettle", "cheap and best"). */
 const NOT_A_KIND = new Set('mobile cell cellular ke ki ka liye wala wali wale mera meri mere koi aur bhi ek acha accha achha sasta saste badiya badhiya bdiya mast and or best good nice cheap great top quality branded original genuine new latest small big large medium mini'.split(' '));
-/** How someone of ours behaved ("the delivery boy was rude"): a person looks into it, no article answers it. */
-const CONDUCT = /\b(rude(?:ly)?|misbehav\w*|abus(?:ed|ive|ing)|harass\w*|threaten\w*|shouted at|yelled at|argued with|behaved badly|bad behaviou?r|misconduct|drunk)\b/i;
-/** Quick replies: keys of the bot catalogue's `chips` (their words are the conversation's language). */
-type ChipKey = 'recommend' | 'whereIsMyOrder' | 'talkToPerson' | 'anythingElse' | 'thatHelped' | 'cheaper' | 'tellFirst' | 'somethingElse' | 'moreLikeThis' | 'whatPeopleSay';
-const DEFAULT_CHIPS: ChipKey[] = ['recommend', 'whereIsMyOrder', 'talkToPerson'];
-/** Intents as topics a customer recognises, for "Is it about …?" when the bot is unsure: keys of the catalogue's `topics`. */
-const TOPICS: Record<string, string> = {
-  get_refund: 'refunds',
-  track_refund: 'refunds',
-  check_refund_policy: 'returns',
-  cancel_order: 'cancelling',
-  change_order: 'changingOrder',
-  track_order: 'tracking',
-  delivery_period: 'deliveryTimes',
-  delivery_options: 'deliveryOptions',
-  change_shipping_address: 'changingAddress',
-  set_up_shipping_address: 'changingAddress',
-  check_payment_methods: 'paymentMethods',
-  payment_issue: 'paymentProblem',
-  get_invoice: 'invoices',
-  check_invoices: 'invoices',
-  check_cancellation_fee: 'cancellationFees',
-  create_account: 'account',
-  delete_account: 'account',
-  edit_account: 'account',
-  recover_password: 'account',
-  switch_account: 'account',
-  registration_problems: 'account',
-  newsletter_subscription: 'newsletter',
-  contact_customer_service: 'contact',
-  complaint: 'complaint',
-};
-
-/**
- * The English words of a quick reply, menu item or topic a customer tapped in another language
- * ("किसी व्यक्ति से बात करें" -> "Talk to a person"): the bot reads English, the buttons speak the
- * customer's language. Built once from every catalogue's chips, topics and Messenger menu.
- */
-let chipWords: Map<string, string> | null = null;
-function englishOfChip(text: string): string | undefined {
-  if (!chipWords) {
-    chipWords = new Map();
-    const groups = (lang: string) => {
-      const bot = catalogue(lang, 'bot') as { chips: Record<string, string>; topics: Record<string, string> };
-      const menu = (catalogue(lang, 'channels') as { messenger: { menu: Record<string, string> } }).messenger.menu;
-      return [bot.chips, bot.topics, menu];
-    };
-    const english = groups(SOURCE_LANGUAGE);
-    for (const lang of languages().filter((l) => l !== SOURCE_LANGUAGE)) {
-      groups(lang).forEach((group, i) => {
-        for (const [key, words] of Object.entries(group)) if (english[i]![key] && !chipWords!.has(words.trim())) chipWords!.set(words.trim(), english[i]![key]!);
-      });
-    }
-  }
-  return chipWords.get(text.trim());
-}
-
-/**
- * A recommender's reason ("because you viewed Sony WI-C100", "popular in Headphones") in the
- * conversation's language; the recommender words them in English. A reason of another shape is
- * kept in English conversations and left out in others (no English in a Hindi card).
- */
-const REASONS: [RegExp, string, string][] = [
-  [/^because you bought (.+)$/, 'bought', 'product'],
-  [/^because you added (.+) to your cart$/, 'addedToCart', 'product'],
-  [/^because you viewed (.+)$/, 'viewed', 'product'],
-  [/^often bought together with (.+)$/, 'boughtTogether', 'product'],
-  [/^often bought with (.+)$/, 'boughtWith', 'product'],
-  [/^similar to (.+)$/, 'similarTo', 'product'],
-  [/^popular in (.+)$/, 'popularIn', 'category'],
-  [/^popular right now$/, 'popular', ''],
-  [/^matches your request in (.+)$/, 'matchesIn', 'category'],
-  [/^matches your request$/, 'matches', ''],
-];
-function reasonIn(texts: Texts, locale: Locale, reason: string): string | null {
-  if (locale.lang === SOURCE_LANGUAGE) return reason;
-  for (const [re, key, slot] of REASONS) {
-    const m = re.exec(reason);
-    if (m) return texts.t(locale, `reason.${key}`, slot ? { [slot]: m[1]! } : {});
-  }
-  return null;
-}
 /** A question, not the name of a thing. */
 const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
 /** Starts with a question word ("how's the weather …"), whatever follows. */
 const WH_QUESTION = /^\s*(?:what|who|whom|whose|why|how|when|where)\b/i;
 const ASKED = /\?|^\s*(?:is|are|was|can|could|do|does|did|will|would|should|what|who|whom|whose|why|how|when|where|which)\b/i;
-const NOT_A_PURCHASE = /^\s*(?:(?:can|could|will|would) (?:you|u) |pls |please |plz )?(?:help me (?:to )?|i need (?:you )?to |i want (?:you )?to )?(?:write|compose|sing|recite|translate|calculate|solve|explain|define|summari[sz]e|draw|tell me (?:a )?(?:joke|story|poem|riddle))\b/i;
-/**
- * The day's price of a commodity, currency or index ("gold rate today", "petrol price in delhi",
- * "dollar rate"): news, not a product, though titles say "Gold" and "Silver".
- */
-const MARKET_RATE = /\b(?:gold|silver|platinum|petrol|diesel|cng|dollar|usd|euro|pound|dirham|rupee|bitcoin|btc|ethereum|crypto(?:currency)?|sensex|nifty|share|stock)\s+(?:rates?|prices?|value)\b(?!\s*(?:under|below|within|upto|up to|less))|\b(?:rate|price|value) of (?:gold|silver|platinum|petrol|diesel|dollar|bitcoin|crypto|sensex|nifty)\b/i;
 /** Where one question of a message ends and the next begins. */
-/** The weather is news too, unless the message is about a delivery or a thing for the rain. */
-const WEATHER = /\b(?:will it (?:rain|snow|be (?:hot|cold|sunny))|is it (?:raining|snowing|going to rain)|(?:weather|temperature|forecast)\b(?! ?(?:proof|resistant|seal))|rain(?:fall)? (?:today|tomorrow|tonight|this week)|how (?:hot|cold) is it)/i;
-const WEATHER_SHOP = /\b(deliver\w*|ship\w*|courier|orders?|parcels?|packages?|dispatch\w*|coats?|jackets?|umbrellas?|covers?|boots?|shoes?|thermometers?|clocks?|stations?)\b/i;
-/** Symptoms and what to take for them: a doctor's question, whatever "tablet" means in the catalogue. */
-const MEDICAL = /\b(?:fever|headache|head ache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold and cough|sore throat|diarrh\w*|vomit\w*|infection|blood pressure|bp|b\.p\.|diabetes|sugar|sugar level|thyroid|cholesterol|migraine|period pain|toothache|acidity|rash)\b[^.?!]{0,60}\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|(?:should|can|do) i take|what to take|remedy|cure|treatment)\b|\b(?:tablets?|medicines?|pills?|syrup|dose|dosage|what to take|remedy|cure|treatment)\b[^.?!]{0,40}\bfor (?:fever|headache|body ?pains?|back pain|stomach ?(?:ache|pain)|cough|cold|sore throat|diarrh\w*|vomiting|infection|bp|diabetes|migraine|acidity)\b/i;
-/** Series, films and songs to watch or hear, trains and cabs: not the shop's ("suggest a good netflix series"). */
-const ENTERTAINMENT = /\b(?:suggest|recommend|any good|best|good)\b[^.?!]{0,30}\b(?:netflix|prime video|hotstar|web ?series|series|movies?|films?|songs?|shows?|anime)\b|\bto (?:binge|watch tonight)\b/i;
-const TRAVEL = /\b(?:train|pnr|flight|bus) (?:status|ticket|booking|timings?|schedule)\b|\brunning status\b|\bpnr\b|\bbook (?:a |an |me a )?(?:cab|taxi|train|flight|bus|hotel|ticket|uber|ola)\b/i;
-/** Which share to buy is investment advice, not a purchase ("which share should i buy tomorrow"). */
-const INVESTMENT = /\b(?:which|what|best) (?:shares?|stocks?|mutual funds?|crypto(?:currency)?|coins?|ipo)\b[^.?!]{0,30}\b(?:buy|invest|sell|hold)\b|\b(?:stock|share|intraday|trading|investment|crypto) (?:tips?|advice|recommendations?)\b|\bquick profit\b|\binvest (?:in|my money)\b/i;
 const CLAUSE_BREAK = /[?.!;\n]+|\b(?:and|also|plus)\b/i;
-const BACK_TO_BOT = /^(never ?mind|cancel( that)?|back to (the )?(bot|assistant)|no thanks|forget it)\b/i;
 /** A question about the product in focus, answered from its reviews. */
 /** Words that make a different thing of the noun after them ("washing machine"), unlike "hanging lanterns". */
 const COMPOUND_GERUNDS = 'washing|sewing|sleeping|running|walking|shaving|swimming|fishing|reading|hearing|dining|dressing|ironing|writing|drawing|gaming';
 
 /** First words of titles that are no brand ("Set of 3 …", "New …"). */
 const NOT_BRANDS = new Set('set pack new the a an with for and of in on combo pair mini large small premium classic original'.split(' '));
-const ABOUT_PRODUCT = /\b(reviews?|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|water|splash|rain|performance|build)\b/i;
-
-/**
- * Why a card is shown, in the customer's terms: the budget it keeps, what it has that was asked
- * for, what the customer did before ("because you viewed …"), its rating. A bare word match
- * ("matches 'sony'") says nothing the card's title does not.
- */
-function cardReason(texts: Texts, locale: Locale, p: Product | undefined, reason: string | undefined, maxPrice: number | undefined, asked?: string): string {
-  const parts: string[] = [];
-  if (maxPrice !== undefined && p) parts.push(texts.t(locale, 'reason.within', { price: texts.price(maxPrice, locale, p.currency) }));
-  if (asked) parts.push(asked);
-  const given = (reason ?? '').split(' · ').filter((r) => r !== '' && !/^matches\b|^popular\b/.test(r));
-  parts.push(...given.flatMap((g) => reasonIn(texts, locale, g) ?? []));
-  if (p?.rating != null && (p.ratingCount ?? 0) >= 20) parts.push(texts.t(locale, 'reason.ratings', { rating: texts.number(p.rating, locale, 1), count: texts.number(p.ratingCount!, locale) }));
-  return parts.slice(0, 3).join(' · ');
-}
-
-/** The recommender's reasons (" · "-joined) in the conversation's language (see reasonIn). */
-function reasonsIn(texts: Texts, locale: Locale, reason: string | undefined): string | undefined {
-  if (reason === undefined || locale.lang === SOURCE_LANGUAGE) return reason;
-  return reason
-    .split(' · ')
-    .flatMap((r) => reasonIn(texts, locale, r) ?? [])
-    .join(' · ');
-}
-
-/**
- * A product's description as up to four short key features: its lines (or sentences), each at most
- * about 90 characters, without the catalogue's category lists. Raw catalogue text is not a summary.
- */
-function keyFeatures(description: string): string[] {
-  const pieces = description
-    .split(/\r?\n|\s*\|\s*|(?<=[a-z0-9)])\.\s+(?=[A-Z])/)
-    .map((x) => x.replace(/\s+/g, ' ').replace(/\s*—+\s*/g, ': ').replace(/\s+:\s+/, ': ').trim().replace(/\.$/, ''))
-    .filter((x) => x.length >= 8 && !/^categories:/i.test(x));
-  return [...new Set(pieces)].slice(0, 4).map((x) => clip(x, 90));
-}
-
-/** A warranty period in a product's own details ("1 Year Warranty", "2 years manufacturer warranty"). */
-const WARRANTY_IN_DETAILS = /\b(?:\d+|one|two|three|five|six)[\s-]*(?:years?|yrs?|months?)\s+(?:of\s+)?(?:brand\s+|manufacturer'?s?\s+|limited\s+|replacement\s+|domestic\s+)?warranty\b/i;
-
-/** The part of a product a review question asks about. */
-const ASPECT_ASKED = /\b(battery|backup|screen|display|sound|bass|camera|quality|build|size|fit|comfort|durability|noise|price|value|delivery|packaging|performance|charging|waterproof|mic|life)\b/;
-
-/** A question about what buyers think of a product. */
-const REVIEW_QUESTION = /\b(reviews?|(?:people|customers|others|buyers|users) (?:say|saying|said)|what do (?:people|customers|buyers|users) (?:think|say)|worth (?:it|buying))\b/i;
-
-/** The store's form of an order number the customer wrote ("#536365", "ord-536365"). */
-const orderIdOf = (raw: string): string => (raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`);
-
-/** Quick replies in the conversation's language (the bot reads them back through englishOfChip). */
-function chips(texts: Texts, locale: Locale, keys: readonly string[]) {
-  return keys.map((k) => texts.t(locale, `chips.${k}`)).map((t) => ({ type: 'imBack', title: t, value: t }));
-}
-
-function statusSentence(texts: Texts, locale: Locale, o: Order): string {
-  const placed = texts.date(o.createdAt, locale, dateFormats(locale).date);
-  const order = orderLine(o, locale, texts);
-  const t = (key: string, vars: Vars = {}) => texts.t(locale, `order.${key}`, { order, ...vars });
-  switch (o.status) {
-    case 'processing':
-      return t('processing', { date: placed });
-    case 'shipped':
-      if (o.carrier && o.tracking) return t('shippedCarrierTracking', { carrier: o.carrier, tracking: o.tracking });
-      if (o.carrier) return t('shippedCarrier', { carrier: o.carrier });
-      return o.tracking ? t('shippedTracking', { tracking: o.tracking }) : t('shipped');
-    case 'delivered':
-      return t('delivered', { date: placed });
-    case 'cancelled':
-      return t('cancelled');
-    case 'return_requested':
-      return t('returnRequested');
-    case 'returned':
-      return t('returned');
-  }
-}
 
 /**
  * The shop assistant: one ActivityHandler whose message handler runs the policy
