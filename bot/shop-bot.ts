@@ -874,10 +874,15 @@ export class ShopBot extends ActivityHandler {
       const sharesAWord = (title: string) => asked.some((w) => new RegExp(`\\b${w}`, 'i').test(title));
       const things = pool.filter((c) => {
         const p = byId.get(c.productId);
-        return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(p?.title ?? '')));
+        // The shared word is in the product's own name ("Echo Plus"), not in what it comes with
+        // ("Smartwatch with Alexa Built-in" is no Alexa speaker).
+        return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(ownPart(p?.title ?? ''))));
       });
       if (things.length > 0) pool = things;
     }
+    // A name with two senses in different departments ("OTG": an oven or a USB adapter): the sense
+    // the rest of the request speaks of ("for baking cakes") is the thing.
+    if (head && !category) pool = this.inTheSenseAsked(text, head, pool, byId);
     // "a wall mount for it" after TVs: those made for TVs, when there are some.
     if (forThing) {
       const named = new RegExp(`\\b${forThing}s?\\b`, 'i');
@@ -954,6 +959,24 @@ export class ShopBot extends ActivityHandler {
     state.lastInjectedTurn = state.turn;
     state.shownForQuery = [...(exclude ? (state.shownForQuery ?? []) : []), ...suggestions.map((c) => c.productId)].slice(-60);
     await this.show(ctx, state, customerId, suggestions, intro);
+  }
+
+  /**
+   * The candidates of the department the request's other words speak of, when the thing's name is
+   * found in two departments and the products of one share none of those words; all otherwise.
+   */
+  private inTheSenseAsked<T extends { productId: string }>(text: string, head: string, pool: T[], byId: ReadonlyMap<string, Product>): T[] {
+    const department = (id: string) => byId.get(id)?.category.split('>')[0]!.trim() ?? '';
+    const departments = new Set(pool.map((c) => department(c.productId)));
+    if (departments.size < 2) return pool;
+    const context = (text.toLowerCase().match(/[a-z][a-z-]{3,}/g) ?? []).filter((w) => w !== head && !w.startsWith(head) && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !NOT_A_KIND.has(w) && !COLOURS.includes(w));
+    if (context.length === 0) return pool;
+    const speaksOf = (id: string) => {
+      const p = byId.get(id);
+      return p !== undefined && context.some((w) => new RegExp(`\\b${w.replace(/e?s$/, '')}`, 'i').test(`${p.title} ${p.category}`));
+    };
+    const spoken = new Set(pool.filter((c) => speaksOf(c.productId)).map((c) => department(c.productId)));
+    return spoken.size > 0 && spoken.size < departments.size ? pool.filter((c) => spoken.has(department(c.productId))) : pool;
   }
 
   /**
@@ -1439,7 +1462,7 @@ export class ShopBot extends ActivityHandler {
     const skill: HandoffRequest['skill'] = ORDER_INTENTS.has(nlu.intent) ? 'orders' : PAYMENT_INTENTS.has(nlu.intent) ? 'payments' : SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' ? 'product' : 'general';
     const priority = reason === 'negative_sentiment' ? 2 : reason === 'needs_human' ? 1 : 0;
     const outcome = await this.handoff.request({ conversationId: ctx.activity.conversation.id, customerId: this.customerId(ctx), reason, skill, priority });
-    const why = this.t(ctx, { asked: 'handoff.asked', needs_human: sorry ? 'handoff.needsHumanSorry' : 'handoff.needsHuman', negative_sentiment: 'handoff.upset', repeated_failure: 'handoff.failing' }[reason]);
+    const why = this.t(ctx, { asked: sorry ? 'handoff.askedSorry' : 'handoff.asked', needs_human: sorry ? 'handoff.needsHumanSorry' : 'handoff.needsHuman', negative_sentiment: 'handoff.upset', repeated_failure: 'handoff.failing' }[reason]);
     // Outside the team's hours: when it is back, and the message waits for it as a ticket.
     if (this.hours && !isOpen(this.hours)) {
       const back = nextOpening(this.hours);

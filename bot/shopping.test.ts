@@ -183,6 +183,9 @@ describe('shopping conversations', () => {
     const from = other.events.length;
     await say(other, { text: 'call me back please my number is with you' });
     expect(other.events.slice(from).some((e) => e.event === 'handoff')).toBe(true);
+    // Asked for by someone let down before: sorry first.
+    const waited = await say(await server.customerClient(), { text: "executive said he'd call me back in 2 hrs. that was yesterday afternoon. still waiting" });
+    expect(waited.texts.slice(1).join(' ')).toMatch(/^I'm sorry.*person/s);
     // A problem with one order hears sorry before the question for its number.
     const late = await say(await server.customerClient(), { text: 'why is my order delayed again' });
     expect(late.texts.join(' ')).toMatch(/sorry.*order number/is);
@@ -384,5 +387,12 @@ describe('shopping conversations', () => {
     const pricey = await say(c, { text: 'these are too pricey, i can spend 1500 at most' });
     for (const card of pricey.cards) expect((await server.store.products.get(idOf(card)))!.price).toBeLessThanOrEqual(1500);
     expect((await say(c, { text: 'treadmill for home use under 30k' })).texts.join(' ')).toMatch(/couldn't find any treadmills/i);
+    // One name, two things in different departments: the rest of the request says which.
+    const ovens = await say(c, { text: 'OTG for baking cakes at home, small size is fine' });
+    expect(ovens.cards.length).toBeGreaterThan(0);
+    for (const card of ovens.cards) expect(card.title).toMatch(/oven/i);
+    const adapters = await say(c, { text: 'usb otg adapter for type c phone' });
+    expect(adapters.cards.some((card) => /adapter/i.test(card.title))).toBe(true);
+    for (const card of adapters.cards) expect(card.title).not.toMatch(/oven/i);
   }, 180_000);
 });
