@@ -13,6 +13,7 @@ import { romaniseHindi } from './devanagari.js';
 import { correctWord, vocabularyOf } from './spelling.js';
 import { specAsked, specOf } from './product-specs.js';
 import { smallTalkReply } from './small-talk.js';
+import { bySize, sizeWanted } from './size-wanted.js';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
 import { cardReason, reasonsIn } from './card-reasons.js';
 import { chips, DEFAULT_CHIPS, englishOfChip, TOPICS, type ChipKey } from './chips.js';
@@ -743,6 +744,8 @@ export class ShopBot extends ActivityHandler {
   /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
   private async shop(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, within: { category?: string | undefined; brand?: string; exclude?: ReadonlySet<string> } = {}): Promise<void> {
     const { category, brand, exclude } = within;
+    /** The whole message: a size said in another clause than the thing ("…, chhota wala chalega") still counts. */
+    const whole = request;
     // A long message names its thing in one clause ("my kids have online classes … which printer
     // would you suggest for home use"): that clause is the request; the budget is the message's.
     if (!category) request = this.requestClause(request) ?? request;
@@ -934,6 +937,9 @@ export class ShopBot extends ActivityHandler {
     // result has anywhere in its details: the results are the nearest, and said so.
     const kind = !category && head && !nearest ? await this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
     if (kind) intro = this.t(ctx, 'shop.nearestLine', { thing: plural(`${kind} ${head}`) });
+    // "chhota wala chalega", "for a family of 6": among the nearest, the smallest (largest) first.
+    const size = sizeWanted(whole);
+    if (size) pool = [...bySize(pool.slice(0, 8), (c) => byId.get(c.productId)?.title ?? '', size), ...pool.slice(8)];
     let suggestions = pool.slice(0, 5);
     /** What a card has that was asked for ("43 inch", "black"), in the customer's own words. */
     const asked = new Map<string, string>();

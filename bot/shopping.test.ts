@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../testing/test-server.js';
+import { attributesOf } from './product-request.js';
 import type { ChatClient, Recorded } from '../testing/test-client.js';
 
 // Shopping conversations through the real server (socket.io, real model, real SQLite): what a
@@ -380,6 +381,9 @@ describe('shopping conversations', () => {
     const rice = await say(c, { text: 'rice cooker chahiye, hum sirf 2 log hai so chhota wala chalega' });
     expect(rice.cards.length).toBeGreaterThan(0);
     for (const card of rice.cards) expect(card.title).toMatch(/cooker/i);
+    // "chhota wala chalega" in another clause: the smallest first.
+    const litres = rice.cards.map((card) => attributesOf(card.title).find((a) => a.unit === 'litre')?.value ?? Infinity);
+    expect(litres[0]).toBe(Math.min(...litres));
     await say(c, { text: 'smart tv 43 inch under 30000' });
     const mounts = await say(c, { text: 'do you have a wall mount for it' });
     expect(mounts.cards.length).toBeGreaterThan(0);
