@@ -730,7 +730,11 @@ export class ShopBot extends ActivityHandler {
   private async show(ctx: TurnContext, state: DialogState, customerId: string, suggestions: Suggestion[], intro: string): Promise<void> {
     const products = await this.store.products.getMany(suggestions.map((s) => s.productId));
     const byId = new Map(products.map((p) => [p.id, p]));
-    const shown = suggestions.map((s) => ({ s, p: byId.get(s.productId) })).filter((x): x is { s: Suggestion; p: Product } => x.p !== undefined);
+    // Two listings of one product (the same title, another seller) are one card.
+    const titles = new Set<string>();
+    const shown = suggestions
+      .map((s) => ({ s, p: byId.get(s.productId) }))
+      .filter((x): x is { s: Suggestion; p: Product } => x.p !== undefined && !titles.has(x.p.title.toLowerCase()) && titles.add(x.p.title.toLowerCase()) !== undefined);
     if (shown.length === 0) {
       await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.nothingInStock')));
       return;

@@ -118,6 +118,15 @@ describe('shopping conversations', () => {
     // Its own details first (this adapter's say "3 Year Brand Warranty" where it has one), then the policy.
     expect(said).toMatch(new RegExp(p.description.match(/\d+ years? (?:brand )?warranty/i) ? '\\d+ years? (?:brand )?warranty' : 'do not state its warranty', 'i'));
     expect(said).toMatch(/Warranty and repairs page/);
+    // Two listings of one product (the catalogue has two "Amazon Echo Show …" with one title) are one card.
+    for (const text of ['echo plus', 'alexa smart speaker']) {
+      const echo = await say(c, { text });
+      const like = await say(c, { value: JSON.stringify({ action: 'more_like', productId: idOf(echo.cards[0]!) }) });
+      const titles = [...echo.cards, ...like.cards].map((card) => card.title);
+      expect(like.cards.length + echo.cards.length).toBeGreaterThan(0);
+      expect(new Set(like.cards.map((card) => card.title)).size, titles.join(' | ')).toBe(like.cards.length);
+      expect(new Set(echo.cards.map((card) => card.title)).size, titles.join(' | ')).toBe(echo.cards.length);
+    }
   }, 120_000);
 
   it('answers a review question about the product just shown, never about a product that only shares the word', async () => {
