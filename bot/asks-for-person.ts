@@ -1,9 +1,9 @@
 // How customers ask for a person, and what only a person should look into.
 
 /** Whom customers ask for when they want a person, and how they ask. */
-const STAFF = /\b(human|real person|live (?:agent|person|chat)|agents?|representative|executive|operator|manager|supervisor|senior|support staff|staff|customer (?:care|service|support)(?: team| executive| person)?|concerned person|support team)\b/i;
+const STAFF = /\b(humans?|real person|live (?:agent|person|chat)|agents?|representatives?|executives?|operators?|managers?|supervisors?|senior|support (?:staff|guy|person|people|team)|staff|customer (?:care|service|support)(?: team| executive| person)?|concerned person|support team)\b/i;
 const SOMEONE = /\b(someone|somebody|a person|person)\b/i;
-const ASK_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|get me|give me|call me|want|need|let me|like)\b/i;
+const ASK_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|get me|give me|call me|want|need|let me|like|explain (?:it |this |my (?:issue|problem|case) )?to|hand (?:me )?(?:over )?to|pass me (?:on )?to|rather)\b/i;
 const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me through|call me|call back|look at this|look into)\b|\bget (?:me )?(?:someone|somebody) who\b|\b(?:like|want|need) (?:a |some )?(?:person|human|someone|somebody)\b/i;
 
 export function asksForPerson(text: string): boolean {

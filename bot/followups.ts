@@ -40,7 +40,7 @@ export function detectFollowUp(text: string): FollowUp | null {
   const ord = t.match(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?: one| item| product)?/);
   if (ord && /\b(one|item|product|show|that|the|tell|about|more|buy|take|want)\b/.test(t)) return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
   // "any cheap option?" (also "sasta option hai?", glossed) asks for cheaper of the same; "cheap phones" is a new request.
-  if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model|something|anything)\b|\b(?:something|anything|kuch) (?:cheap|cheaper|sasta)\b/.test(t)) return { kind: 'cheaper' };
+  if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model|something|anything)\b|\b(?:something|anything|kuch) (?:(?:more|aur|else) )?(?:cheap|cheaper|sasta)\b/.test(t)) return { kind: 'cheaper' };
   if (/\b(similar|more like (?:this|that|it)|like (?:this|that) one|alternatives?|other options?)\b/.test(t)) return { kind: 'similar' };
   const aboutShown = /\b(it|this|that|one|ones|same)\b/.test(t);
   const colours = COLOURS.filter((c) => new RegExp(`\\b${c}\\b`).test(t));

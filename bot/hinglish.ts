@@ -16,6 +16,13 @@ const GLOSS: [RegExp, string][] = [
   [/\b(?:accha|acha|achha|achcha|badhiya|badiya|bdiya|mast)(?: sa| si| se| wala| wali)\b/g, 'good'],
   [/\b(?:badhiya|badiya|bdiya)\b/g, 'good'],
   [/\bghar ke liye\b/g, 'for home'],
+  // "roti banane wali machine" is a roti maker, "dahi jamane wali" a yogurt maker.
+  [/\bdahi (?:jamane|jamaane|jamane ki|banane) (?:wali|wala|ki) (?:machine|mashine)\b/g, 'yogurt maker'],
+  [/\b(\w+) (?:banane|bnane|banana) (?:wali|wala|ki) (?:machine|mashine)\b/g, '$1 maker'],
+  // "milti hai kya?" asks whether the shop has it.
+  [/\b(?:milta|milti|milte|mil jayega|mil jaegi|milega|milegi) (?:hai|h|hain)? ?kya\b/g, 'do you have'],
+  [/\b(?:ka|ki|ke) (?:number|no\.?|nmbr)\b/g, 'number'],
+  [/\b(?:khula|khuli|khule)(?: (?:rehta|rehti|rahta|hota|hoti))?\b/g, 'open'],
   [/\blog kya (?:bolte|kehte|keh rahe|bol rahe) (?:hai|hain|h)\b/g, 'what do people say'],
   [/\bkam (?:price|daam|dam|keemat|rate|budget)(?: me| mein| mai)?\b/g, 'cheaper'],
   [/\bbijli\b/g, 'electricity'],
@@ -50,11 +57,12 @@ const GLOSS: [RegExp, string][] = [
   [/\b(?:ke liye|ki liye|keliye)\b/g, 'for'],
   [/\bmein\b/g, 'in'],
   [/\b(?:kar sakte|kar sakta|kar sakti|kar skte)\b/g, 'can'],
-  [/\b(?:bhai|bhaiya|ji|yaar|wala|wali|wale|ye|yeh|kya|hai|hain|ho|hua|hui|ya|toh|to bhi|na)\b/g, ''],
+  [/\baur\b/g, 'more'],
+  [/\b(?:bhai|bhaiya|ji|yaar|wala|wali|wale|ye|yeh|kya|hai|hain|ho|hua|hui|ya|toh|to bhi|na|ko)\b/g, ''],
 ];
 
 /** Function words of romanised Hindi that English does not use. */
-const HINGLISH = /\b(kya|hai|hain|kab|tak|kuch|kuchh|ispe|saal|iski|iska|bande|bolte|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
+const HINGLISH = /\b(kya|hai|hain|khula|milti|milta|banane|jamane|aur|kab|tak|kuch|kuchh|ispe|saal|iski|iska|bande|bolte|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
 
 /** The message with its Hinglish words glossed into English; null when it has none. */
 export function glossHinglish(text: string): string | null {

@@ -104,6 +104,8 @@ const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
 
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
+/** Heads that need their kind to name a thing: "roti maker", "coffee machine", "shoe rack". */
+const KINDLESS_HEADS = new Set('maker makers machine machines set sets stand stands holder holders box boxes cover covers case cases bag bags cleaner cleaners kit kits container containers organiser organizer mat mats dispenser dispensers cutter cutters rack racks'.split(' '));
 /** Words before a thing's name that say nothing of its kind ("hostel ke liye kettle", "cheap and best"). */
 const NOT_A_KIND = new Set('mobile cell cellular ke ki ka liye wala wali wale mera meri mere koi aur bhi ek acha accha achha sasta saste badiya badhiya bdiya mast and or best good nice cheap great top quality branded original genuine new latest small big large medium mini'.split(' '));
 /** A question, not the name of a thing. */
@@ -1055,6 +1057,9 @@ export class ShopBot extends ActivityHandler {
     if (adjacent.length >= 2) return adjacent;
     if (own.length >= 2) return own;
     if (strong.length >= 2) return strong;
+    // A head that names no kind by itself ("maker", "machine"): a roti maker is not a coffee maker,
+    // so the one that is the kind asked for stands alone.
+    if (kinds.length > 0 && strong.length === 1 && KINDLESS_HEADS.has(head)) return own.length ? own : strong;
     if (modifiers.length === 0 || named[0] === candidates[0]) return named;
     return candidates;
   }

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
 import { ENTERTAINMENT, MARKET_RATE, MEDICAL, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
 import { aboutOneOrder, orderIdOf } from './order-signals.js';
+import { glossHinglish } from './hinglish.js';
+import { REVIEW_QUESTION } from './product-answers.js';
+import { smallTalkReply } from './small-talk.js';
 
 // The message-level signals the policy (shop-bot.ts) reads before it asks any model.
 describe('message signals', () => {
@@ -30,5 +33,31 @@ describe('message signals', () => {
     expect(MEDICAL.test('samsung tablet under 20000')).toBe(false);
     expect(TRAVEL.test('pnr status 4512345678')).toBe(true);
     expect(ENTERTAINMENT.test('suggest a good netflix series')).toBe(true);
+  });
+});
+
+describe('what the 15xx batch of customers wrote (first run: refused)', () => {
+  it('hears an ask for a person put as a preference or a hand-over', () => {
+    expect(asksForPerson('my issue is complicated, i would rather explain it to one of your executives')).toBe(true);
+    expect(asksForPerson('nah forget it, hand me over to a support guy')).toBe(true);
+  });
+
+  it('answers small talk with a nickname, a long wish and a question about its name', () => {
+    const none = () => false;
+    expect(smallTalkReply('gm bhaiya, hope all good at ur end', 'gm bhaiya, hope all good at ur end', none)).toMatchObject({ key: 'smallTalk.howAmI' });
+    expect(smallTalkReply('happy diwali to the whole team!', 'happy diwali to the whole team!', none)).toMatchObject({ key: 'smallTalk.wishes' });
+    expect(smallTalkReply('do u have a name or just shopbot', 'do u have a name or just shopbot', none)).toMatchObject({ key: 'smallTalk.aboutMe' });
+  });
+
+  it('glosses Hinglish machines, "milti hai kya", a number and opening days', () => {
+    expect(glossHinglish('amma ke liye roti banane wali machine chahiye')).toContain('roti maker');
+    expect(glossHinglish('dahi jamane wali machine milti hai kya?')).toBe('yogurt maker do you have?');
+    expect(glossHinglish('customer care ka number kya hai aur sunday ko khula hai kya?')).toBe('customer care number more sunday open?');
+    expect(glossHinglish('kuch aur sasta hai kya')).toBe('something more cheap');
+  });
+
+  it('reads a question about buyers\' feedback as a review question', () => {
+    expect(REVIEW_QUESTION.test('hows the feedback from ppl who bought it')).toBe(true);
+    expect(REVIEW_QUESTION.test('what do people who bought it say')).toBe(true);
   });
 });
