@@ -2,17 +2,17 @@
 
 /** What came in one's own order ("in my order", "from my parcel"). */
 export const MY_ORDER_CONTENTS = /\b(?:in|from|inside|with|of)\s+(?:my|mine|the|our)\s+(?:order|parcel|package|shipment|delivery|box)\b/i;
-export const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b|\b(?:did|has|have|is|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|come|reach|dispatch|dispatched|deliver|delivered|get (?:shipped|delivered|dispatched))\b/i;
+export const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|(?:^|[,.;]\s*)(?:ordered|placed|bought)\b|\b(?:placed|made) (?:\d+|an?|one|two|three|my|the) (?:\w+ )?orders?\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b|\b(?:did|has|have|is|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|come|reach|dispatch|dispatched|deliver|delivered|get (?:shipped|delivered|dispatched))\b/i;
 /**
  * A problem with, or a question about the state of, one particular order: "tracking not updating
  * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
  * The order flow answers these (it asks a guest for the number and e-mail), not a help article.
  */
 const ORDER_THING = /\bord-[a-z0-9-]+|\b(orders?|ordered|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|expected delivery|consignment)\b/i;
-const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver(?:ed|ing)?|dispatch(?:ed)?|shipped|when|missing|lost|which courier|delivery date|eta)\b|\btracking (?:number|no|id|link|details)\b/i;
-export const POLICY_ASK = /\b(can i|can we|could i|if i|can it|can this|can that|too late|how (?:to|do i|can i|long|many)|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
+const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver(?:ed|ing)?|dispatch(?:ed)?|shipped|when|missing|lost|which courier|delivery date|eta|track|check (?:both|them|it|the status)|out for delivery)\b|\btracking (?:number|no|id|link|details)\b/i;
+export const POLICY_ASK = /\b(can i(?! (?:track|check))|can we|could i|if i|can it|can this|can that|too late|how (?:to|do i|can i)(?! (?:track|check|see|know where))|how (?:long|many)|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
 /** "when will my smartwatch be delivered", "when will it arrive": one order, whatever it holds. */
-const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get delivered|arrive|reach|be shipped|be dispatched)\b|\bwhen\b.{0,30}\b(?:arrive|arrived|delivered)\b/i;
+const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get delivered|arrive|reach|be shipped|be dispatched|(?:still )?come (?:today|tonight|tomorrow))\b|\bwhen\b.{0,30}\b(?:arrive|arrived|delivered)\b/i;
 /** Topics of a single order's trouble: an order question first. Others (invoices, warranty) are not. */
 const ORDER_TOPICS = new Set(['delivery', 'cancellation', 'refunds', 'returns', 'address-changes', 'exchanges']);
 /** A message about one of the customer's own orders, not about orders in general. */
@@ -23,6 +23,8 @@ export function aboutOneOrder(text: string, topics: readonly string[]): boolean 
   // "when will my refund arrive" is about refunds in general until an order is named.
   // "what if nobody is home when the delivery guy comes" asks what the store does, not where one order is.
   if (/\bwhat if\b|\bin case\b/i.test(text)) return false;
+  // "shows out for delivery since morning": one parcel on its way.
+  if (/\bout for delivery\b/i.test(text) && !/\bwhat (?:does|is)\b/i.test(text)) return true;
   // "it says delivered but not received": one order's state, whoever's words.
   if (/\bdelivered\b.{0,25}\b(?:not|never|didn'?t|haven'?t|nothing)\b.{0,15}\b(?:received|receive|get|got|come|came)\b|\b(?:not|never|didn'?t|haven'?t)\s+(?:received|got)\b.{0,25}\b(?:says|shows|showing|marked)\s+(?:as\s+)?delivered\b/i.test(text)) return true;
   const arrival = ARRIVAL.test(text) && !/\b(refunds?|money|amount|cashback)\b/i.test(text);

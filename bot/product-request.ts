@@ -61,6 +61,8 @@ const NOT_HEAD = new Set(
     .concat('today tomorrow tonight yesterday now week weeks month months year years daily'.split(' '))
     // "ok and an egg boiler too": the words around a request name nothing.
     .concat('too also ok okay then yes yeah kindly would could should shall may might must does did was were been being had'.split(' '))
+    // Sales and amounts ("any boat stuff on sale", "not more than 12k", "lot of hair") name no thing.
+    .concat('not no never sale sales offer offers discount discounts deal deals lot lots everywhere anywhere so very really much many'.split(' '))
     // Whom it is for ("amma ke liye roti maker"): never the thing.
     .concat('mom mum mummy mommy mother amma ammi maa papa dad daddy father nani dadi nana dada didi son daughter wife husband kids kid child children grandma grandpa parents'.split(' '))
     .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper gold silver'.split(' ')),
@@ -75,7 +77,7 @@ const FOR_THE_THING = new Set(
 /** Features that qualify the thing but never name it, said before or after it ("gaming mouse rgb"). */
 const FEATURE_WORDS = new Set('rgb wireless wired bluetooth waterproof portable rechargeable foldable cordless auto automatic clean cleaning'.split(' '));
 /** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
-const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable)$/;
+const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable|not|on)$/;
 
 const singular = (w: string): string => (w.length > 4 && w.endsWith('ies') ? `${w.slice(0, -3)}y` : w.length > 3 && /(?:ches|shes|sses|xes)$/.test(w) ? w.slice(0, -2) : w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w);
 

@@ -754,7 +754,7 @@ export class ShopBot extends ActivityHandler {
     const whole = request;
     // A long message names its thing in one clause ("my kids have online classes … which printer
     // would you suggest for home use"): that clause is the request; the budget is the message's.
-    if (!category) request = this.requestClause(request) ?? request;
+    if (!category) request = this.requestClause(request, (await this.catalogueWords()).kinds) ?? request;
     // "do you have a wall mount for it": for the thing asked for before.
     const before = state.lastQuery?.text;
     const forIt = /\bfor (?:it|this|that|this one|that one|them|these)\b/i;
@@ -995,12 +995,13 @@ export class ShopBot extends ActivityHandler {
    * The clause of a longer message that names a thing shops sell, when the message's own head
    * noun does not ("rice cooker want, hum sirf 2 log so chhota chalega"); null otherwise.
    */
-  private requestClause(text: string): string | null {
-    const head = headNoun(text);
-    if (head && namesRetailThing(head)) return null;
+  private requestClause(text: string, kinds?: ReadonlySet<string>): string | null {
+    // A thing shops sell, or one this catalogue files products under ("cleaners" of "Vacuum Cleaners").
+    const sold = (h: string | null) => h !== null && (namesRetailThing(h) || (kinds?.has(h) ?? false) || (kinds?.has(`${h}s`) ?? false));
+    if (sold(headNoun(text))) return null;
     const clauses = text.split(/[.,;!?\n]+|\b(?:so|but|because|since|as i|and i|also i)\b/i).map((c) => c.trim()).filter((c) => c.length > 0);
     if (clauses.length < 2) return null;
-    return clauses.find((c) => namesRetailThing(headNoun(c) ?? '')) ?? null;
+    return clauses.find((c) => sold(headNoun(c))) ?? null;
   }
 
   /** The thing a request names; brands said after it ("pressure cooker hawkins or prestige") do not name it. */

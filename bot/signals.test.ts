@@ -3,6 +3,7 @@ import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
 import { ENTERTAINMENT, MARKET_RATE, MEDICAL, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
 import { aboutOneOrder, orderIdOf } from './order-signals.js';
 import { glossHinglish } from './hinglish.js';
+import { headNoun } from './product-request.js';
 import { REVIEW_QUESTION } from './product-answers.js';
 import { smallTalkReply } from './small-talk.js';
 
@@ -59,5 +60,23 @@ describe('what the 15xx batch of customers wrote (first run: refused)', () => {
   it('reads a question about buyers\' feedback as a review question', () => {
     expect(REVIEW_QUESTION.test('hows the feedback from ppl who bought it')).toBe(true);
     expect(REVIEW_QUESTION.test('what do people who bought it say')).toBe(true);
+  });
+});
+
+describe('one order, told without "my order"', () => {
+  it('hears a parcel out for delivery, orders placed, and how to track one', () => {
+    expect(aboutOneOrder('it shows out for delivery since morning, its 8pm now. will it still come today?', ['delivery'])).toBe(true);
+    expect(aboutOneOrder('placed 2 orders yesterday, one for my mom and one for me. can u check both', [])).toBe(true);
+    expect(aboutOneOrder('NRI here, ordered a tv for my parents in lucknow. how can i track it from abroad', [])).toBe(true);
+    expect(aboutOneOrder('what does out for delivery mean', ['delivery'])).toBe(false);
+    expect(aboutOneOrder('how many days does delivery take', ['delivery'])).toBe(false);
+  });
+});
+
+describe('the thing, when the words around it are not', () => {
+  it('never takes "not", "sale" or "so" for the thing', () => {
+    expect(headNoun('32 inch smart tv not more than 12k')).toBe('tv');
+    expect(headNoun('any boat stuff on sale')).toBe('boat');
+    expect(headNoun('not more than 10k pls')).toBeNull();
   });
 });
