@@ -12,9 +12,10 @@ describe('follow-ups about what was shown', () => {
 
   it('a brand of the kind shown narrows the results; a new thing or an unknown brand does not', () => {
     const brands = new Set(['philips', 'usha', 'bajaj', 'morphy']);
-    expect(detectBrandFollowUp('show me philips only', brands)).toEqual({ kind: 'brand', brand: 'philips' });
-    expect(detectBrandFollowUp('only usha', brands)).toEqual({ kind: 'brand', brand: 'usha' });
-    expect(detectBrandFollowUp('any from bajaj?', brands)).toEqual({ kind: 'brand', brand: 'bajaj' });
+    expect(detectBrandFollowUp('show me philips only', brands)).toEqual({ kind: 'brand', brands: ['philips'] });
+    expect(detectBrandFollowUp('only usha', brands)).toEqual({ kind: 'brand', brands: ['usha'] });
+    expect(detectBrandFollowUp('any from bajaj?', brands)).toEqual({ kind: 'brand', brands: ['bajaj'] });
+    expect(detectBrandFollowUp('only philips or usha', brands)).toEqual({ kind: 'brand', brands: ['philips', 'usha'] });
     expect(detectBrandFollowUp('philips trimmer', brands)).toBeNull();
     expect(detectBrandFollowUp('show me prestige only', brands)).toBeNull();
     expect(detectBrandFollowUp('philips', new Set())).toBeNull();

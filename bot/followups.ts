@@ -10,7 +10,7 @@ export type FollowUp =
   | { kind: 'more' }
   | { kind: 'best' }
   | { kind: 'cart' }
-  | { kind: 'brand'; brand: string }
+  | { kind: 'brand'; brands: string[] }
   | { kind: 'refine'; words: string[] };
 
 const ORDINALS: Record<string, number> = { first: 0, '1st': 0, second: 1, '2nd': 1, third: 2, '3rd': 2, fourth: 3, '4th': 3, fifth: 4, '5th': 4, last: -1 };
@@ -27,7 +27,7 @@ export function detectFollowUp(text: string): FollowUp | null {
   if (words.length > 8 && words.length <= 16 && TOO_DEAR.test(t)) return /\d/.test(t) ? { kind: 'budget' } : { kind: 'cheaper' };
   if (words.length > 8) return null;
   // "anything under 1000?", "below 2k": the last request with a new budget.
-  if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have)\s+)*(?:under|below|less than|within|upto|up to|max|around)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only|na|ji))*\s*\??$/.test(t)) return { kind: 'budget' };
+  if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have)\s+)*(?:under|below|less than|within|upto|up to|max|around|not more than|no more than|not above|at most)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only|na|ji))*\s*\??$/.test(t)) return { kind: 'budget' };
   // "budget is 1000 max", "my budget is around 2k", "1500 max": a budget for the same request.
   if (/^(?:(?:but|ok|okay|and|my|the|our)\s+)*(?:budget\s+(?:is\s+|of\s+|around\s+|about\s+|upto\s+|up to\s+|max\s+|maximum\s+|only\s+)*)?(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?\s*(?:max|maximum|tops|only|at most)(?:\s*(?:pls|please|plz))?\s*\??$|^(?:(?:but|ok|okay|and|my|the|our)\s+)*budget\s+(?:is\s+|of\s+|around\s+|about\s+|upto\s+|up to\s+|only\s+)*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only))*\s*\??$/.test(t)) return { kind: 'budget' };
   // "more options", "show more", "any others?": the same request, past what was shown.
@@ -62,7 +62,7 @@ export function detectFollowUp(text: string): FollowUp | null {
 }
 
 /**
- * "show me philips only", "only boat", "any from samsung?", "prestige ones": a brand of what was
+ * "show me philips only", "only boat", "any from samsung?", "havells or racold": brands of what was
  * shown. `brands` are the brands of the shown products' category (the caller knows them); a word
  * that is one of them, with nothing else that names a thing, narrows the last results.
  */
@@ -70,8 +70,9 @@ export function detectBrandFollowUp(text: string, brands: ReadonlySet<string>): 
   const t = text.toLowerCase().trim();
   const words = t.match(/[a-z0-9][a-z0-9-]*/g) ?? [];
   if (words.length === 0 || words.length > 6) return null;
-  const brand = words.find((w) => brands.has(w));
-  if (!brand) return null;
-  const rest = words.filter((w) => w !== brand && !/^(?:show|me|only|just|any|anything|from|by|of|the|brand|brands|ones?|options?|please|pls|plz|do|you|have|got|what|about|in|is|there|some|give|i|want|prefer|like|something|products?|items?|no|not|other|others|else|nothing|but|ka|ke|ki|bas|hi|wala|wale|wali)$/.test(w));
-  return rest.length === 0 ? { kind: 'brand', brand } : null;
+  // "only havells or racold": either of them.
+  const named = words.filter((w) => brands.has(w));
+  if (named.length === 0) return null;
+  const rest = words.filter((w) => !named.includes(w) && !/^(?:or|and|either|aur|ya|show|me|only|just|any|anything|from|by|of|the|brand|brands|ones?|options?|please|pls|plz|do|you|have|got|what|about|in|is|there|some|give|i|want|prefer|like|something|products?|items?|no|not|other|others|else|nothing|but|ka|ke|ki|bas|hi|wala|wale|wali)$/.test(w));
+  return rest.length === 0 ? { kind: 'brand', brands: [...new Set(named)] } : null;
 }

@@ -13,6 +13,7 @@ import { romaniseHindi } from './devanagari.js';
 import { correctWord, vocabularyOf } from './spelling.js';
 import { specAsked, specOf } from './product-specs.js';
 import { smallTalkReply } from './small-talk.js';
+import { cardReference, compareAsked, extremeAsked, type ExtremeAsked } from './shown-questions.js';
 import { bySize, sizeWanted } from './size-wanted.js';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
 import { cardReason, reasonsIn } from './card-reasons.js';
@@ -104,6 +105,8 @@ const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
 
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
+/** "the 2nd one" in a question about it: read as "it" once the card is in focus. */
+const CARD_PHRASE = /\b(?:the\s+)?(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(?:one|item|product|model|option|card|pick)\b/i;
 /** Heads that need their kind to name a thing: "roti maker", "coffee machine", "shoe rack". */
 const KINDLESS_HEADS = new Set('maker makers machine machines set sets stand stands holder holders box boxes cover covers case cases bag bags cleaner cleaners kit kits container containers organiser organizer mat mats dispenser dispensers cutter cutters rack racks'.split(' '));
 /** Words before a thing's name that say nothing of its kind ("hostel ke liye kettle", "cheap and best"). */
@@ -310,6 +313,22 @@ export class ShopBot extends ActivityHandler {
     state.negativeStreak = nlu.sentiment.label === 'negative' ? state.negativeStreak + 1 : 0;
     const understood = nlu.intent !== 'out_of_scope' && nlu.confidence >= this.minConfidence;
     state.lowConfidenceStreak = understood ? 0 : state.lowConfidenceStreak + 1;
+
+    // Longer questions about the cards just shown: two of them compared, the one with the most of a
+    // measure, or a question about the n-th ("does the 2nd one switch off automatically").
+    if (state.lastProducts.length > 1) {
+      const pair = compareAsked(text);
+      if (pair) return this.compare(ctx, state, pair);
+      const extreme = extremeAsked(text);
+      if (extreme) return this.extreme(ctx, state, extreme);
+    }
+    const card = state.lastProducts.length > 0 && /\?|^\s*(?:does|do|is|are|can|will|would|has|have|how|what|which)\b/i.test(text) ? cardReference(text) : null;
+    const cardId = card === null ? undefined : card === -1 ? state.lastProducts.at(-1) : state.lastProducts[card];
+    if (cardId) {
+      state.focusProductId = cardId;
+      state.lowConfidenceStreak = 0;
+      return this.productQuestion(ctx, state, customerId, text.replace(CARD_PHRASE, 'it'), { ...nlu, intent: 'product_question', entities: { ...nlu.entities, products: [] } });
+    }
 
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
     // A brand beats a refinement: "only jbl ones" narrows to JBL, not to titles with the word "jbl".
@@ -748,8 +767,9 @@ export class ShopBot extends ActivityHandler {
   }
 
   /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
-  private async shop(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, within: { category?: string | undefined; brand?: string; exclude?: ReadonlySet<string> } = {}): Promise<void> {
-    const { category, brand, exclude } = within;
+  private async shop(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, within: { category?: string | undefined; brands?: readonly string[]; exclude?: ReadonlySet<string> } = {}): Promise<void> {
+    const { category, brands, exclude } = within;
+    const brand = brands?.length ? brands : undefined;
     /** The whole message: a size said in another clause than the thing ("…, chhota wala chalega") still counts. */
     const whole = request;
     // A long message names its thing in one clause ("my kids have online classes … which printer
@@ -894,8 +914,10 @@ export class ShopBot extends ActivityHandler {
     if (head && !category) pool = this.inTheSenseAsked(text, head, pool, byId);
     // "a wall mount for it" after TVs: those made for TVs, when there are some.
     if (forThing) {
-      const named = new RegExp(`\\b${forThing}s?\\b`, 'i');
-      const forIt = pool.filter((c) => named.test(byId.get(c.productId)?.title ?? ''));
+      const named = new RegExp(`\\b${forThing.endsWith('y') ? `${forThing.slice(0, -1)}(?:y|ies)` : `${forThing}(?:e?s)?`}\\b`, 'i');
+      // Made for it and the thing asked for: a charger for batteries, not the batteries.
+      const thing = head && head !== forThing ? new RegExp(`\\b${head}`, 'i') : null;
+      const forIt = pool.filter((c) => named.test(byId.get(c.productId)?.title ?? '') && (!thing || thing.test(byId.get(c.productId)?.title ?? '')));
       if (forIt.length > 0) pool = forIt;
     }
     // One product in several colours or listings ("Fire-Boltt Ninja 3 Smartwatch … (Green)", "… (Silver)")
@@ -909,10 +931,10 @@ export class ShopBot extends ActivityHandler {
     });
     // "philips only": that brand's, or say there is none (within the budget), never others.
     if (brand) {
-      const word = new RegExp(`\\b${brand}\\b`, 'i');
+      const word = new RegExp(`\\b(?:${brand.join('|')})\\b`, 'i');
       pool = pool.filter((c) => word.test(byId.get(c.productId)?.title ?? ''));
       if (pool.length === 0) {
-        const thing = `${brand[0]!.toUpperCase()}${brand.slice(1)} ${plural((category ?? '').split('>').pop()!.trim().toLowerCase() || 'product')}`;
+        const thing = `${brand.map((b) => `${b[0]!.toUpperCase()}${b.slice(1)}`).join(' or ')} ${plural((category ?? '').split('>').pop()!.trim().toLowerCase() || 'product')}`;
         await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), prices.maxPrice !== undefined ? this.t(ctx, 'shop.noneUnder', { thing, price: this.texts.price(prices.maxPrice + 1, this.locale(ctx)) }) : this.t(ctx, 'shop.noneLikeThat', { thing })));
         return;
       }
@@ -1085,7 +1107,7 @@ export class ShopBot extends ActivityHandler {
       if (p && state.lastQuery && (brand || colours.length)) {
         const last = state.lastQuery;
         const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: colours, ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
-        return this.shop(ctx, state, customerId, `${brand ?? ''} ${colours.join(' ')} ${last.text}`.trim(), refined, { category: p.category, ...(brand ? { brand } : {}) });
+        return this.shop(ctx, state, customerId, `${brand ?? ''} ${colours.join(' ')} ${last.text}`.trim(), refined, { category: p.category, ...(brand ? { brands: [brand] } : {}) });
       }
       if (p) {
         const related = await this.services.recommender.related(p.id, 5);
@@ -1125,7 +1147,7 @@ export class ShopBot extends ActivityHandler {
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
       return this.shop(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category, exclude: new Set([...(state.shownForQuery ?? []), ...state.lastProducts]) });
     }
-    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brand} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, { category: (await this.shownCategory(state)) ?? last?.category, brand: follow.brand });
+    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brands.join(' ')} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, { category: (await this.shownCategory(state)) ?? last?.category, brands: follow.brands });
     if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'recommend something', nlu);
     if (follow.kind === 'cheaper') {
       const prices = (await this.store.products.getMany(state.lastProducts)).map((p) => p.price);
@@ -1201,6 +1223,54 @@ export class ShopBot extends ActivityHandler {
     const list = features.length ? `\n${features.map((f) => `- ${f}`).join('\n')}` : '';
     await ctx.sendActivity(MessageFactory.attachment(this.card(ctx, p), this.t(ctx, 'product.costs', { title: clip(p.title, 120), price: this.price(ctx, p), stock, rating, features: list })));
     await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['whatPeopleSay', 'cheaper', 'somethingElse']), this.t(ctx, 'product.askMore')));
+  }
+
+  /** "compare first two": price, rating and the measures either states, then which is cheaper and which buyers rate higher. */
+  private async compare(ctx: TurnContext, state: DialogState, pair: readonly [number, number]): Promise<void> {
+    const ids = pair.map((k) => (k === -1 ? state.lastProducts.at(-1) : state.lastProducts[k]));
+    const products = await this.store.products.getMany(ids.filter((id): id is string => id !== undefined));
+    const two = ids.map((id) => products.find((p) => p.id === id));
+    if (two.some((p) => p === undefined)) {
+      await this.say(ctx, 'shop.onlyShowed', { count: state.lastProducts.length });
+      return;
+    }
+    const [a, b] = two as [Product, Product];
+    const L = this.locale(ctx);
+    const units = ['inch', 'litre', 'gb', 'mah', 'w', 'kg', 'ton'].filter((u) => specOf(a, u) !== null || specOf(b, u) !== null);
+    const line = (p: Product, n: number) =>
+      this.t(ctx, 'shown.compareLine', {
+        n: String(pair[n]! === -1 ? state.lastProducts.length : pair[n]! + 1),
+        product: shortTitle(p.title),
+        price: this.price(ctx, p),
+        rating: p.rating !== null && (p.ratingCount ?? 0) > 0 ? this.t(ctx, 'shown.compareRating', { rating: this.texts.number(p.rating, L, 1), count: this.texts.number(p.ratingCount ?? 0, L) }) : '',
+        specs: units.map((u) => specOf(p, u)).filter((s): s is string => s !== null && s.length <= 30).map((s) => `, ${s}`).join(''),
+      });
+    const lines = [this.t(ctx, 'shown.compareIntro'), line(a, 0), line(b, 1)];
+    if (a.price !== b.price) {
+      const cheap = a.price < b.price ? a : b;
+      lines.push(this.t(ctx, 'shown.cheaperBy', { product: shortTitle(cheap.title), diff: this.texts.price(Math.abs(a.price - b.price), L, cheap.currency) }));
+    }
+    const rated = (p: Product) => ((p.ratingCount ?? 0) >= 20 ? (p.rating ?? null) : null);
+    const ra = rated(a);
+    const rb = rated(b);
+    if (ra !== null && rb !== null && Math.abs(ra - rb) >= 0.2) lines.push(this.t(ctx, 'shown.ratedHigher', { product: shortTitle((ra > rb ? a : b).title) }));
+    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['tellFirst', 'cheaper', 'somethingElse']), lines.join('\n')));
+  }
+
+  /** "which one has the biggest battery": the shown product whose title or details state the most (least). */
+  private async extreme(ctx: TurnContext, state: DialogState, asked: ExtremeAsked): Promise<void> {
+    const products = await this.store.products.getMany(state.lastProducts.slice(0, 5));
+    const measured = products.flatMap((p) => {
+      const stated = attributesOf(p.title).find((a) => a.unit === asked.unit) ?? p.description.split(/\r?\n/).flatMap((l) => attributesOf(l)).find((a) => a.unit === asked.unit);
+      return stated ? [{ p, value: stated.value, text: stated.text }] : [];
+    });
+    if (measured.length === 0) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson', 'somethingElse']), this.t(ctx, 'shown.notStated')));
+      return;
+    }
+    const best = measured.sort((x, y) => (asked.want === 'max' ? y.value - x.value : x.value - y.value))[0]!;
+    state.focusProductId = best.p.id;
+    await ctx.sendActivity(MessageFactory.carousel([this.card(ctx, best.p)], this.t(ctx, asked.want === 'max' ? 'shown.most' : 'shown.least', { product: shortTitle(best.p.title), value: best.text })));
   }
 
   private async productQuestion(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {

@@ -408,4 +408,49 @@ describe('shopping conversations', () => {
     expect(adapters.cards.some((card) => /adapter/i.test(card.title))).toBe(true);
     for (const card of adapters.cards) expect(card.title).not.toMatch(/oven/i);
   }, 180_000);
+  it('answers questions about the cards shown: two compared, the most of a measure, the n-th, either brand, a thing for them, a budget said as "not more than"', async () => {
+    const c = await server.customerClient();
+    const product = async (card: Card) => (await server.store.products.get(idOf(card)))!;
+    const lead = (title: string) => title.split(/\s+/).slice(0, 2).join(' ');
+
+    const routers = await say(c, { text: 'wifi router for 2bhk' });
+    expect(routers.cards.length).toBeGreaterThan(1);
+    const compared = (await say(c, { text: 'compare first two' })).texts.slice(1).join('\n');
+    const [r1, r2] = [await product(routers.cards[0]!), await product(routers.cards[1]!)];
+    expect(compared).toContain(lead(r1.title));
+    expect(compared).toContain(lead(r2.title));
+    if (r1.price !== r2.price) expect(compared).toMatch(/costs ₹[\d,]+ less/);
+
+    const phones = await say(c, { text: 'keypad mobile for my nani' });
+    const mah = async (card: Card) => {
+      const p = await product(card);
+      return attributesOf(`${p.title}\n${p.description}`).find((a) => a.unit === 'mah')?.value ?? -1;
+    };
+    const capacities = await Promise.all(phones.cards.map(mah));
+    const biggest = await say(c, { text: 'which one has the biggest battery' });
+    if (Math.max(...capacities) > 0) {
+      expect(biggest.cards).toHaveLength(1);
+      expect(await mah(biggest.cards[0]!)).toBe(Math.max(...capacities));
+    } else expect(biggest.texts.join(' ')).toMatch(/do not state/);
+
+    const kettles = await say(c, { text: 'electric kettle for office pantry' });
+    expect(kettles.cards.length).toBeGreaterThan(1);
+    const second = await say(c, { text: 'does the 2nd one switch off automatically when water boils' });
+    expect(second.texts.slice(1).join(' ')).toContain(lead((await product(kettles.cards[1]!)).title));
+
+    await say(c, { text: 'geyser for bathroom' });
+    const either = await say(c, { text: 'only havells or racold' });
+    expect(either.cards.length).toBeGreaterThan(0);
+    for (const card of either.cards) expect(card.title).toMatch(/^(?:havells|racold)\b.*\b(?:geyser|water heater)/i);
+
+    await say(c, { text: 'rechargeable aa batteries' });
+    const chargers = await say(c, { text: 'also the charger for them' });
+    expect(chargers.cards.length).toBeGreaterThan(0);
+    for (const card of chargers.cards) expect(card.title).toMatch(/charger/i);
+
+    await say(c, { text: 'android tv for bedroom' });
+    const capped = await say(c, { text: 'not more than 10k pls' });
+    expect(capped.cards.length).toBeGreaterThan(0);
+    for (const card of capped.cards) expect((await product(card)).price).toBeLessThanOrEqual(10_000);
+  }, 180_000);
 });
