@@ -336,6 +336,39 @@ describe('chat widget', () => {
     await shot(page, 'widget-360-cards');
     expect(await axeViolations(page)).toEqual([]);
   }, 90_000);
+
+  it('at 320 and 360 px the header fits: its subtitle wraps instead of being cut, and nothing scrolls sideways', async () => {
+    // What the header can say: each state's subtitle, the longest in English and in Hindi.
+    const LONG = ['No agent was free; the assistant is back', 'कोई एजेंट ख़ाली नहीं था; सहायक वापस आ गया है', 'आपको हमारी टीम से जोड़ा जा रहा है'];
+    const header = (page: Page) =>
+      page.evaluate(() => {
+        const root = document.getElementById('shopbot-widget')!.shadowRoot!;
+        const head = root.querySelector('.sb-header')!;
+        const cut = [...head.querySelectorAll('h2, .sb-status, .sb-hbtn, .sb-close')].filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth).map((e) => `${e.className || e.tagName}: ${e.textContent}`);
+        return { cut, header: head.scrollWidth - head.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth, status: root.querySelector('.sb-status')!.textContent };
+      });
+    for (const width of [320, 360]) {
+      const page = await newPage({ width, height: 700 });
+      await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+      await poll(() => page.locator('#catalog .product').count()).toBeGreaterThan(10);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `the store at ${width} px`).toBe(0);
+      await openWidget(page);
+      expect(await header(page)).toEqual({ cut: [], header: 0, page: 0, status: 'Replies instantly' });
+      // Asking for a person: "Connecting you to our team" beside "Person requested".
+      await page.locator('.sb-hbtn').click();
+      await page.locator('.sb-handoff', { hasText: /Waiting for a person/ }).waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(300);
+      expect(await header(page), `asking for a person at ${width} px`).toEqual({ cut: [], header: 0, page: 0, status: 'Connecting you to our team' });
+      await shot(page, `widget-header-${width}`);
+      for (const text of LONG) {
+        await page.evaluate((t) => void (document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-status')!.textContent = t), text);
+        expect(await header(page), `"${text}" at ${width} px`).toEqual({ cut: [], header: 0, page: 0, status: text });
+      }
+      expect(await axeViolations(page)).toEqual([]);
+      await page.locator('.sb-leave').click();
+      await page.locator('.sb-handoff').waitFor({ state: 'hidden' });
+    }
+  }, 120_000);
 });
 
 describe('agent console and insights', () => {

@@ -219,7 +219,8 @@
     '.sb-avatar--agent{background:#e6f4ef;color:var(--sb-agent)}',
     '.sb-heading{flex:1;min-width:0}',
     '.sb-heading h2{margin:0;font-size:15px;line-height:1.2;font-weight:650;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
-    '.sb-status{margin:2px 0 0;font-size:13px;opacity:.95;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
+    // The subtitle wraps rather than being cut ("Connecting you to our team", "No agent was free; …").
+    '.sb-status{margin:2px 0 0;font-size:13px;line-height:1.3;opacity:.95;overflow-wrap:anywhere}',
     '.sb-hbtn{border:1px solid rgba(255,255,255,.7);background:transparent;color:#fff;border-radius:999px;padding:5px 10px;font-size:13px;font-weight:600;cursor:pointer;white-space:nowrap}',
     '.sb-hbtn:hover{background:rgba(255,255,255,.15)}',
     '.sb-hbtn[disabled]{opacity:.75;cursor:default}',
@@ -322,7 +323,8 @@
     '.sb-csat-status{margin:6px 0 0;font-size:13px;color:#0b4f3a}',
     '.sb-csat-status:empty{display:none}',
     '.sb-csat-close{position:absolute;top:4px;right:4px;border:0;background:none;color:var(--sb-muted);cursor:pointer;font-size:18px;line-height:1;padding:2px 6px;border-radius:6px}',
-    '@media (max-width:400px){.sb-avatar{display:none}.sb-launcher>.sb-launcher-text{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap}.sb-launcher{padding:14px}}',
+    // On a phone the header takes two rows: the title, its subtitle and the close button, then "Talk to a person".
+    '@media (max-width:400px){.sb-header{flex-wrap:wrap;row-gap:6px}.sb-heading{flex:1 1 calc(100% - 52px)}.sb-close{order:1}.sb-hbtn{order:2}.sb-avatar{display:none}.sb-launcher>.sb-launcher-text{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap}.sb-launcher{padding:14px}}',
     '@media (max-width:480px){.sb-panel{inset:0;width:100vw;height:100%;max-height:none;border-radius:0;border:0}.sb-launcher{bottom:14px;right:14px}.sb--left .sb-launcher{left:14px}.sb-card{flex-basis:72%}.sb-hbtn{padding:6px 8px}}',
   ].join('\n');
 
