@@ -284,6 +284,8 @@ export class HandoffService implements HandoffDesk {
       waitMs: e.waitMs,
       sentiment: e.lastMessage?.sentiment ?? null,
       lastMessage: e.lastMessage?.text.slice(0, 140) ?? '',
+      // Why they want a person (the message that led to the hand-off), not only their latest "hello?".
+      request: e.request?.text.slice(0, 140) ?? '',
     };
   }
 

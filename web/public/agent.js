@@ -271,7 +271,7 @@ function announce(fresh) {
   if (!fresh.length) return;
   chime();
   const t = fresh[0];
-  desktopAlert('A customer is waiting', `${t.customerName}: ${t.lastMessage || t.reason}`);
+  desktopAlert('A customer is waiting', `${t.customerName}: ${t.request || t.lastMessage || t.reason}`);
 }
 
 /** `queue`: the whole queue, on every (re)connection. */
@@ -331,9 +331,19 @@ function ticketEl(t) {
       t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}`, title: 'Higher goes first' }) : null,
       el('span', { class: 'small muted', text: REASONS[t.reason] || t.reason || '' }),
     ]),
-    t.lastMessage ? el('div', { class: 'ticket-last', text: `“${t.lastMessage}”` }) : null,
+    // Why they want a person (the message that led to the hand-off); what they wrote since, smaller.
+    ...ticketPreview(t),
     el('button', { class: 'btn btn-primary btn-small', type: 'button', text: 'Accept', 'aria-label': `Accept chat with ${t.customerName || 'guest'}`, onclick: () => accept(t.ticketId) }),
   ]);
+}
+
+function ticketPreview(t) {
+  const request = t.request || t.lastMessage || '';
+  const later = t.lastMessage && t.lastMessage !== request ? t.lastMessage : '';
+  return [
+    request ? el('div', { class: 'ticket-last', title: 'What the customer wanted when they asked for a person', text: `“${request}”` }) : null,
+    later ? el('div', { class: 'ticket-later small muted', text: `Latest: “${later}”` }) : null,
+  ];
 }
 
 function renderQueueCount() {
