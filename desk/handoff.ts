@@ -15,7 +15,7 @@ import type { BotServices } from '../bot/services.js';
 import type { HandoffDesk, HandoffOutcome, HandoffRequest } from '../bot/shop-bot.js';
 import { CHAT_ROLES, guardStaffSocket, loginRoute as staffLoginRoute, staffSocketAuth } from './staff-auth.js';
 import { learnedAnswerEvents, type LearnedAnswers } from './learned-answers.js';
-import { summarizeChat } from './summary.js';
+import { chatMoodNow, summarizeChat } from './summary.js';
 
 export interface HandoffOptions {
   store: Store;
@@ -278,7 +278,7 @@ export class HandoffService implements HandoffDesk {
       priority: e.priority,
       // Why it is ahead: shown as labels in the console.
       vip: e.vip,
-      upset: e.reason === 'negative_sentiment' || e.lastMessage?.sentiment === 'negative',
+      upset: chatMoodNow(e.reason, e.lastMessage?.sentiment) === 'upset',
       createdAt: e.createdAt,
       position: e.position,
       waitMs: e.waitMs,

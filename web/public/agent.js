@@ -2,7 +2,7 @@
 // what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
 // Each of the agent's messages shows its delivery (Sending, Sent, Delivered, Seen, or Not delivered
 // with the reason); the customer is told when the agent has seen their messages (channels/delivery.ts).
-import { clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, pct, sentimentPill, staffSignOut } from './common.js';
+import { chatMoodNow, clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, moodPill, pct, sentimentPill, staffSignOut } from './common.js';
 
 import { initCanned, resetComposer } from './canned.js';
 import { initLearnedPanel, offerDraft } from './learned.js';
@@ -324,10 +324,10 @@ function ticketEl(t) {
     el('div', { class: 'ticket-top' }, [el('span', { class: 'ticket-name', text: t.customerName || 'Guest' }), waitEl]),
     el('div', { class: 'ticket-tags' }, [
       el('span', { class: 'pill pill-info', text: t.skill || 'general', title: 'Skill needed' }),
-      sentimentPill(t.sentiment),
+      // One mood for the chat (upset ones come first), never a second reading beside it.
+      moodPill(t.upset ? 'upset' : chatMoodNow(t.reason, t.sentiment)),
       // Why a chat is ahead of older ones: VIP customers and upset ones come first.
       t.vip ? el('span', { class: 'pill pill-warn', text: 'VIP', title: 'VIP customer: served first' }) : null,
-      t.upset && t.sentiment !== 'negative' ? el('span', { class: 'pill pill-neg', text: 'upset', title: 'The customer is upset: served first' }) : null,
       t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}`, title: 'Higher goes first' }) : null,
       el('span', { class: 'small muted', text: REASONS[t.reason] || t.reason || '' }),
     ]),
@@ -534,6 +534,12 @@ function onTurn(d, fromCustomer) {
   if (fromCustomer) markSeen();
 }
 
+/** The chat's mood now: the queue's reading (chatMoodNow) on its latest read customer message. */
+function chatMood(chat) {
+  const read = [...chat.turns.values()].filter((t) => t.role === 'customer' && t.sentiment).sort((a, b) => a.seq - b.seq).pop();
+  return chatMoodNow(chat.view.ticket?.reason, read ? read.sentiment : null);
+}
+
 function customerName(chat) {
   return chat.view.customer?.name || chat.view.ticket?.customerName || 'Guest';
 }
@@ -545,7 +551,6 @@ function renderChats() {
   ui.mineCount.classList.toggle('count-zero', chats.length === 0);
   ui.mineEmpty.hidden = chats.length > 0;
   for (const c of chats) {
-    const last = [...c.turns.values()].filter((t) => t.role === 'customer').pop();
     ui.mine.append(
       el('li', {}, [
         el(
@@ -559,7 +564,7 @@ function renderChats() {
           },
           [
             el('span', { class: 'ticket-name', text: `${customerName(c)} · #${c.ticketId}` }),
-            last ? sentimentPill(last.sentiment) : null,
+            moodPill(chatMood(c)),
             // The name is the words on the tab; the badge is read as "2 unread".
             c.unread ? el('span', { class: 'unread', 'aria-hidden': 'true', text: String(c.unread) }) : null,
             c.unread ? el('span', { class: 'sr-only', text: `, ${c.unread} unread` }) : null,
@@ -597,7 +602,10 @@ function turnEl(t, chat) {
   if (role === 'customer') {
     if (t.intent) metaBits.push(el('span', { class: 'pill pill-info', title: 'Intent the bot recognised', text: `${t.intent.replace(/_/g, ' ')}${typeof t.confidence === 'number' ? ` ${pct(t.confidence)}` : ''}` }));
     const s = sentimentPill(t.sentiment, t.sentimentScore);
-    if (s) metaBits.push(s);
+    if (s) {
+      s.title = `This message: ${s.title}`;
+      metaBits.push(s);
+    }
   }
   const extra = [];
   const payload = t.payload || {};
@@ -639,6 +647,7 @@ function renderActive() {
   ui.chatTags.append(
     el('span', { class: 'pill pill-info', text: v.ticket?.skill || 'general' }),
     el('span', { class: 'pill', text: `ticket #${chat.ticketId}` }),
+    moodPill(chatMood(chat)),
     v.ticket?.reason ? el('span', { class: 'small muted', text: REASONS[v.ticket.reason] || v.ticket.reason }) : null,
   );
   renderTyping();
