@@ -528,7 +528,12 @@ function onTurn(d, fromCustomer) {
     clearTimeout(refreshTimers.get(chat.ticketId));
     refreshTimers.set(chat.ticketId, setTimeout(() => void openChat(chat.ticketId, false), 700));
   }
-  if (state.active === chat.ticketId) appendTurn(m, chat);
+  if (state.active === chat.ticketId) {
+    appendTurn(m, chat);
+    // A bot reply can change how the message it answers is tagged (a help article answered it).
+    const asked = m.role === 'bot' && m.payload ? chat.turns.get(m.payload.replyTo) : undefined;
+    if (asked) ui.transcript.querySelector(`[data-seq="${asked.seq}"]`)?.replaceWith(turnEl(asked, chat));
+  }
   renderChats();
   updateTitle();
   if (fromCustomer) markSeen();
@@ -595,12 +600,32 @@ function select(ticketId) {
 }
 
 // ---------- the open conversation ----------
+/**
+ * The help article the bot answered customer message `seq` from: its title ('' when untitled), or
+ * null when no article answered it. The bot's article answers start "From our <title> page:"
+ * (app/wiring.ts, attributed) and reply to the message (payload.replyTo).
+ */
+function articleAnswering(chat, seq) {
+  for (const r of chat.turns.values()) {
+    if (r.role !== 'bot' || !r.payload || r.payload.replyTo !== seq) continue;
+    const m = /^From our (?:(.+?) page|help pages):/.exec(r.text || '');
+    if (m) return m[1] || '';
+  }
+  return null;
+}
+
 function turnEl(t, chat) {
   const role = t.role === 'customer' ? 'customer' : t.role === 'agent' ? 'agent' : 'bot';
   const who = role === 'customer' ? 'Customer' : role === 'agent' ? (t.payload && t.payload.agentName) || 'Agent' : 'Bot';
   const metaBits = [el('strong', { text: who }), el('time', { datetime: t.ts, text: fmtTime(t.ts) })];
   if (role === 'customer') {
-    if (t.intent) metaBits.push(el('span', { class: 'pill pill-info', title: 'Intent the bot recognised', text: `${t.intent.replace(/_/g, ' ')}${typeof t.confidence === 'number' ? ` ${pct(t.confidence)}` : ''}` }));
+    const reading = t.intent ? `${t.intent.replace(/_/g, ' ')}${typeof t.confidence === 'number' ? ` ${pct(t.confidence)}` : ''}` : '';
+    // A question the bot answered from a help article is tagged with the article, not with the
+    // intent head's reading of the words (often "out of scope" for a policy question it answered).
+    const article = chat ? articleAnswering(chat, t.seq) : null;
+    if (article !== null) {
+      metaBits.push(el('span', { class: 'pill pill-info', 'data-answered': 'article', title: `The bot answered from the help article${article ? ` “${article}”` : 's'}${reading ? ` (intent model: ${reading})` : ''}`, text: article ? `help article: ${article}` : 'help article' }));
+    } else if (reading) metaBits.push(el('span', { class: 'pill pill-info', title: 'Intent the bot recognised', text: reading }));
     const s = sentimentPill(t.sentiment, t.sentimentScore);
     if (s) {
       s.title = `This message: ${s.title}`;
