@@ -77,7 +77,9 @@ describe('hand-off queue end to end', () => {
     expect((await customers[2]!.send({ text: 'is anyone there? my parcel is lost' })).ok).toBe(true);
     const update = await agent.waitFor((e) => e.event === 'queue_update', { from: agentFrom });
     expect(update.data).toMatchObject({ ticketId: tickets[2], lastMessage: 'is anyone there? my parcel is lost' });
-    await page.locator(`#queue .ticket[data-ticket="${tickets[2]}"] .ticket-last`, { hasText: 'is anyone there? my parcel is lost' }).waitFor();
+    // The row still quotes what led to the hand-off, with the new message as the latest under it.
+    await page.locator(`#queue .ticket[data-ticket="${tickets[2]}"] .ticket-later`, { hasText: 'Latest: “is anyone there? my parcel is lost”' }).waitFor();
+    expect(await page.locator(`#queue .ticket[data-ticket="${tickets[2]}"] .ticket-last`).innerText()).toBe('“I want to talk to a human please”');
     await sleep(600);
     expect(agent.events.slice(agentFrom).map((e: Recorded) => e.event)).toEqual(['queue_update']);
     expect(customers.map((c, i) => handoffs(c, marks[i]))).toEqual([[], [], []]);

@@ -15,7 +15,7 @@ import type { BotServices } from '../bot/services.js';
 import type { HandoffDesk, HandoffOutcome, HandoffRequest } from '../bot/shop-bot.js';
 import { CHAT_ROLES, guardStaffSocket, loginRoute as staffLoginRoute, staffSocketAuth } from './staff-auth.js';
 import { learnedAnswerEvents, type LearnedAnswers } from './learned-answers.js';
-import { summarizeChat } from './summary.js';
+import { chatMoodNow, summarizeChat } from './summary.js';
 
 export interface HandoffOptions {
   store: Store;
@@ -278,12 +278,14 @@ export class HandoffService implements HandoffDesk {
       priority: e.priority,
       // Why it is ahead: shown as labels in the console.
       vip: e.vip,
-      upset: e.reason === 'negative_sentiment' || e.lastMessage?.sentiment === 'negative',
+      upset: chatMoodNow(e.reason, e.lastMessage?.sentiment) === 'upset',
       createdAt: e.createdAt,
       position: e.position,
       waitMs: e.waitMs,
       sentiment: e.lastMessage?.sentiment ?? null,
       lastMessage: e.lastMessage?.text.slice(0, 140) ?? '',
+      // Why they want a person (the message that led to the hand-off), not only their latest "hello?".
+      request: e.request?.text.slice(0, 140) ?? '',
     };
   }
 

@@ -20,6 +20,16 @@ function topic(intent: string): string {
 }
 
 /**
+ * The chat's mood now, the one reading the console shows for it (queue row, chat tab, summary):
+ * 'upset' when the chat was handed over for it or the customer's latest message (the latest one read:
+ * the bot does not read a chat a person has taken) is negative, else that message's sentiment.
+ * Each message's own sentiment stays on that message. web/public/common.js (chatMoodNow) says the same.
+ */
+export function chatMoodNow(reason: string | null | undefined, lastSentiment: string | null | undefined): string {
+  return reason === 'negative_sentiment' || lastSentiment === 'negative' ? 'upset' : (lastSentiment ?? 'neutral');
+}
+
+/**
  * A one-paragraph summary of a chat for the agent who takes it over: what the customer wanted,
  * how they feel, and their last words. Built only from the stored turns, so it invents nothing.
  */
@@ -29,11 +39,12 @@ export function summarizeChat(messages: readonly Message[], reason?: string): st
   const intents = [...new Set(customer.map((m) => m.intent).filter((i): i is string => !!i && i !== 'out_of_scope'))];
   const negative = customer.filter((m) => m.sentiment === 'negative').length;
   const positive = customer.filter((m) => m.sentiment === 'positive').length;
-  const mood = negative > customer.length / 2 ? 'upset' : negative > 0 ? 'partly unhappy' : positive > 0 ? 'positive' : 'neutral';
+  // The same mood as the queue's and the chat tab's; the counts say how the chat went.
+  const mood = chatMoodNow(reason, customer.filter((m) => m.sentiment).pop()?.sentiment);
   const last = customer[customer.length - 1]!.text.replace(/\s+/g, ' ').slice(0, 200);
   const parts = [
     `The customer wrote ${customer.length} message(s)${intents.length ? ` about ${intents.slice(0, 3).map(topic).join(', ')}` : ''}.`,
-    `Mood: ${mood} (${negative} negative, ${positive} positive).`,
+    `Mood now: ${mood} (${negative} of ${customer.length} message(s) negative, ${positive} positive).`,
     reason ? `Handed over because: ${reason.replace(/_/g, ' ')}.` : '',
     `Last message: “${last}”`,
   ];

@@ -41,6 +41,42 @@ describeEngines('TicketRepo', (engine) => {
       new Date(time.now()).toISOString(),
     ]);
 
+  it('a queue entry carries the message that led to the hand-off (not a bare request for a person, nor a later "hello?")', async () => {
+    const said = (conversationId: string, seq: number, role: string, text: string, intent: string | null) =>
+      sql.run("INSERT INTO messages (conversation_id, seq, direction, role, channel, text, intent, created_at) VALUES (?, ?, ?, ?, 'web', ?, ?, ?)", [
+        conversationId,
+        seq,
+        role === 'customer' ? 'in' : 'out',
+        role,
+        text,
+        intent,
+        new Date(time.now()).toISOString(),
+      ]);
+    const a = await conv();
+    await said(a, 1, 'customer', 'hi', 'greeting');
+    await said(a, 2, 'customer', 'my refund for the broken kettle has still not come', 'get_refund');
+    await said(a, 3, 'bot', 'From our Refunds page: …', null);
+    await said(a, 4, 'customer', 'I want to talk to a person', 'contact_human_agent');
+    const t = await tickets.create({ conversationId: a, reason: 'asked' });
+    time.advance(60_000);
+    await said(a, 5, 'customer', 'hello?', null);
+    await said(a, 6, 'customer', 'ok', null);
+    expect(await tickets.queueEntryForConversation(a)).toMatchObject({ id: t.id, request: { text: 'my refund for the broken kettle has still not come' }, lastMessage: { text: 'ok' } });
+    expect((await tickets.queueEntries()).find((e) => e.id === t.id)?.request).toEqual({ text: 'my refund for the broken kettle has still not come' });
+
+    // Nothing but the request itself: that message. Nothing before the ticket: none.
+    const b = await conv('C2');
+    await said(b, 1, 'customer', 'hello', 'greeting');
+    await said(b, 2, 'customer', 'Talk to a person', 'contact_human_agent');
+    await tickets.create({ conversationId: b, reason: 'asked' });
+    expect((await tickets.queueEntryForConversation(b))?.request).toEqual({ text: 'Talk to a person' });
+    const c = await conv(null);
+    await tickets.create({ conversationId: c, reason: 'needs_human' });
+    time.advance(1_000);
+    await said(c, 1, 'customer', 'hello?', null);
+    expect(await tickets.queueEntryForConversation(c)).toMatchObject({ request: null, lastMessage: { text: 'hello?' } });
+  });
+
   it('queues tickets by priority then age, with positions and wait times', async () => {
     const a = await tickets.create({ conversationId: await conv(), reason: 'wants a human', skill: 'orders' });
     time.advance(10_000);

@@ -41,6 +41,7 @@ const toEntry = (r: EntryRow, now: number): QueueEntry => ({
   customerName: r.customer_name,
   vip: r.customer_vip === 1,
   lastMessage: r.last_text === null ? null : { text: r.last_text, sentiment: r.last_sentiment },
+  request: r.request_text === null ? null : { text: r.request_text },
 });
 
 export interface NewTicket {
@@ -65,6 +66,11 @@ export interface QueueEntry extends Ticket {
   vip: boolean;
   /** The customer's latest message in the conversation, if any. */
   lastMessage: { text: string; sentiment: string | null } | null;
+  /**
+   * What led to the hand-off: the customer's latest message up to the ticket's creation that says
+   * more than "a person please" or "hi" (by its intent), else their latest message up to then.
+   */
+  request: { text: string } | null;
 }
 
 /** Where each pending ticket stands: one row per ticket, in queue order. */
@@ -80,14 +86,23 @@ interface EntryRow extends TicketRow {
   customer_vip: number | null;
   last_text: string | null;
   last_sentiment: string | null;
+  request_text: string | null;
 }
 
-// The agents' view of pending tickets `t`: customer name, and the customer's latest message found
-// through the messages (conversation_id, id) index, one probe per ticket.
+/** Customer messages that say nothing of why they want a person ("talk to a person", "hi", "thanks"). */
+const NOT_A_REASON = `'contact_human_agent', 'greeting', 'thanks', 'goodbye', 'chitchat'`;
+const CUSTOMER_BEFORE_TICKET = `FROM messages WHERE conversation_id = t.conversation_id AND role = 'customer' AND created_at <= t.created_at AND text <> ''`;
+
+// The agents' view of pending tickets `t`: customer name, the customer's latest message and the
+// message that led to the hand-off, found through the messages (conversation_id, id) index, a few
+// probes per ticket.
 const ENTRY_SELECT = (from: string, position: string) => `
-  SELECT t.*, ${position} AS position, c.name AS customer_name, c.vip AS customer_vip, m.text AS last_text, m.sentiment AS last_sentiment
+  SELECT t.*, ${position} AS position, c.name AS customer_name, c.vip AS customer_vip, m.text AS last_text, m.sentiment AS last_sentiment, r.text AS request_text
   FROM ${from} LEFT JOIN customers c ON c.id = t.customer_id
-  LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = t.conversation_id AND role = 'customer' ORDER BY id DESC LIMIT 1)`;
+  LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = t.conversation_id AND role = 'customer' ORDER BY id DESC LIMIT 1)
+  LEFT JOIN messages r ON r.id = coalesce(
+    (SELECT id ${CUSTOMER_BEFORE_TICKET} AND (intent IS NULL OR intent NOT IN (${NOT_A_REASON})) ORDER BY id DESC LIMIT 1),
+    (SELECT id ${CUSTOMER_BEFORE_TICKET} ORDER BY id DESC LIMIT 1))`;
 
 const BY_ID = `SELECT ${COLUMNS} FROM handoff_tickets WHERE id = ?`;
 const OPEN_FOR = `SELECT ${COLUMNS} FROM handoff_tickets WHERE conversation_id = ? AND status IN ('pending', 'assigned')`;

@@ -86,6 +86,36 @@ const logGap = (page: Page) =>
     return Math.round(log.scrollHeight - log.scrollTop - log.clientHeight);
   });
 
+/**
+ * The newest reply in the transcript: its first row (the newest row and the rows before it that
+ * answer the same customer message, data-reply) and where that row's top is in the log (px from the
+ * log's top edge), the reply's height, the log's height and its distance from the end.
+ */
+const newestReply = (page: Page, startsWith?: string) =>
+  page.evaluate((startsWith) => {
+    const log = document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!;
+    const rows = [...log.querySelectorAll('.sb-row')];
+    let i = rows.length - 1;
+    const key = rows[i]?.getAttribute('data-reply');
+    while (key && i > 0 && rows[i - 1]!.getAttribute('data-reply') === key) i--;
+    if (startsWith) i = rows.findLastIndex((r) => (r.querySelector('.sb-bubble')?.textContent ?? '').startsWith(startsWith));
+    const first = rows[i]!;
+    const top = log.getBoundingClientRect().top;
+    return {
+      text: (first.querySelector('.sb-bubble')?.textContent ?? '').slice(0, 40),
+      top: Math.round(first.getBoundingClientRect().top - top),
+      height: Math.round(rows[rows.length - 1]!.getBoundingClientRect().bottom - first.getBoundingClientRect().top),
+      log: log.clientHeight,
+      gap: Math.round(log.scrollHeight - log.scrollTop - log.clientHeight),
+    };
+  }, startsWith);
+
+/** The newest reply is in view from its start: all of it, at the end of the log; or, taller than the log, its first row at the top. */
+const newestInView = async (page: Page) => {
+  const r = await newestReply(page);
+  return r.height <= r.log - 8 ? r.gap <= 2 : r.top >= 0 && r.top <= 16;
+};
+
 /** The element with keyboard focus, looking into the widget's shadow root: "#id" or "tag.class". */
 const focused = (page: Page) =>
   page.evaluate(() => {
@@ -137,12 +167,12 @@ describe('chat widget', () => {
     await openWidget(page);
     await ask(page, 'recommend a kindle');
     await page.locator('.sb-card').first().waitFor();
-    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    await poll(() => newestInView(page), 5_000).toBe(true);
     await ask(page, 'What is your return policy?');
-    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    await poll(() => newestInView(page), 5_000).toBe(true);
     await ask(page, 'Show me some headphones please');
     await page.locator('.sb-row--cards').nth(1).waitFor();
-    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    await poll(() => newestInView(page), 5_000).toBe(true);
     await shot(page, 'widget-scrolled-to-end');
 
     // Enter on a quick reply sends it and keeps keyboard focus in the composer (not on <body>).
@@ -155,7 +185,42 @@ describe('chat widget', () => {
     await poll(() => botRows(page).count(), 30_000).toBeGreaterThan(before);
     await page.waitForTimeout(600);
     expect(await focused(page)).toBe('#sb-input');
+    await poll(() => newestInView(page), 5_000).toBe(true);
+  }, 120_000);
+
+  it('shows a reply taller than the transcript from its first line (a policy answer, text with cards), not scrolled to its end', async () => {
+    const page = await newPage({ width: 1280, height: 600 });
+    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(page);
+    await ask(page, 'What is your return policy?');
+    await page.locator('.sb-chip').first().waitFor();
+    // Taller than the log: its first line at the top, the rest below to scroll down to.
+    await poll(async () => (await newestReply(page, 'From our Returns policy page')).top, 5_000).toBeGreaterThanOrEqual(0);
+    let r = await newestReply(page, 'From our Returns policy page');
+    expect(r.top).toBeLessThanOrEqual(16);
+    expect(r.height).toBeGreaterThan(r.log);
+    expect(r.gap).toBeGreaterThan(24);
+    expect(await page.locator('.sb-newpill').isVisible()).toBe(false);
+    expect(await focused(page)).toBe('#sb-input');
+    await shot(page, 'widget-long-reply-from-its-start');
+
+    // Text with product cards (and the line after them): read from the text above the cards.
+    await ask(page, 'Show me some headphones please');
+    await page.locator('.sb-card').first().waitFor();
+    await page.locator('.sb-chip').first().waitFor();
+    await page.waitForTimeout(400);
+    r = await newestReply(page);
+    expect(r.height).toBeGreaterThan(r.log);
+    expect(r.text).toMatch(/^Here is what I found/);
+    expect(r.top).toBeGreaterThanOrEqual(0);
+    expect(r.top).toBeLessThanOrEqual(16);
+    expect(await focused(page)).toBe('#sb-input');
+    await shot(page, 'widget-cards-from-their-start');
+
+    // A short reply still brings the log to its end.
+    await ask(page, 'hi');
     await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    expect(await focused(page)).toBe('#sb-input');
   }, 120_000);
 
   it('does not move a customer who scrolled up to read: a "new message" pill shows instead', async () => {
@@ -210,7 +275,7 @@ describe('chat widget', () => {
     await agent.locator('#reply').fill('Your replacement charger is on its way; it should arrive in two to three days. '.repeat(4));
     await agent.locator('#composer button[type=submit]').click();
     await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'replacement charger' }).waitFor();
-    await poll(() => logGap(customer), 5_000).toBeLessThanOrEqual(2);
+    await poll(() => newestInView(customer), 5_000).toBe(true);
     expect(await customer.locator('.sb-newpill').isVisible()).toBe(false);
 
     // The console's dialogs: resolving (cancelled here) and the learned answers.
@@ -267,10 +332,43 @@ describe('chat widget', () => {
     await openWidget(page);
     await ask(page, 'Show me some headphones please');
     await page.locator('.sb-card').first().waitFor();
-    await poll(() => logGap(page), 5_000).toBeLessThanOrEqual(2);
+    await poll(() => newestInView(page), 5_000).toBe(true);
     await shot(page, 'widget-360-cards');
     expect(await axeViolations(page)).toEqual([]);
   }, 90_000);
+
+  it('at 320 and 360 px the header fits: its subtitle wraps instead of being cut, and nothing scrolls sideways', async () => {
+    // What the header can say: each state's subtitle, the longest in English and in Hindi.
+    const LONG = ['No agent was free; the assistant is back', 'कोई एजेंट ख़ाली नहीं था; सहायक वापस आ गया है', 'आपको हमारी टीम से जोड़ा जा रहा है'];
+    const header = (page: Page) =>
+      page.evaluate(() => {
+        const root = document.getElementById('shopbot-widget')!.shadowRoot!;
+        const head = root.querySelector('.sb-header')!;
+        const cut = [...head.querySelectorAll('h2, .sb-status, .sb-hbtn, .sb-close')].filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth).map((e) => `${e.className || e.tagName}: ${e.textContent}`);
+        return { cut, header: head.scrollWidth - head.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth, status: root.querySelector('.sb-status')!.textContent };
+      });
+    for (const width of [320, 360]) {
+      const page = await newPage({ width, height: 700 });
+      await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+      await poll(() => page.locator('#catalog .product').count()).toBeGreaterThan(10);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `the store at ${width} px`).toBe(0);
+      await openWidget(page);
+      expect(await header(page)).toEqual({ cut: [], header: 0, page: 0, status: 'Replies instantly' });
+      // Asking for a person: "Connecting you to our team" beside "Person requested".
+      await page.locator('.sb-hbtn').click();
+      await page.locator('.sb-handoff', { hasText: /Waiting for a person/ }).waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(300);
+      expect(await header(page), `asking for a person at ${width} px`).toEqual({ cut: [], header: 0, page: 0, status: 'Connecting you to our team' });
+      await shot(page, `widget-header-${width}`);
+      for (const text of LONG) {
+        await page.evaluate((t) => void (document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-status')!.textContent = t), text);
+        expect(await header(page), `"${text}" at ${width} px`).toEqual({ cut: [], header: 0, page: 0, status: text });
+      }
+      expect(await axeViolations(page)).toEqual([]);
+      await page.locator('.sb-leave').click();
+      await page.locator('.sb-handoff').waitFor({ state: 'hidden' });
+    }
+  }, 120_000);
 });
 
 describe('agent console and insights', () => {

@@ -2,7 +2,7 @@
 // what the bot understood of each customer turn, suggested answers, product cards, resolve / return.
 // Each of the agent's messages shows its delivery (Sending, Sent, Delivered, Seen, or Not delivered
 // with the reason); the customer is told when the agent has seen their messages (channels/delivery.ts).
-import { clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, pct, sentimentPill, staffSignOut } from './common.js';
+import { chatMoodNow, clear, clearStaffSession, el, fmtDuration, fmtTime, loadStaffSession, moodPill, pct, sentimentPill, staffSignOut } from './common.js';
 
 import { initCanned, resetComposer } from './canned.js';
 import { initLearnedPanel, offerDraft } from './learned.js';
@@ -271,7 +271,7 @@ function announce(fresh) {
   if (!fresh.length) return;
   chime();
   const t = fresh[0];
-  desktopAlert('A customer is waiting', `${t.customerName}: ${t.lastMessage || t.reason}`);
+  desktopAlert('A customer is waiting', `${t.customerName}: ${t.request || t.lastMessage || t.reason}`);
 }
 
 /** `queue`: the whole queue, on every (re)connection. */
@@ -324,16 +324,26 @@ function ticketEl(t) {
     el('div', { class: 'ticket-top' }, [el('span', { class: 'ticket-name', text: t.customerName || 'Guest' }), waitEl]),
     el('div', { class: 'ticket-tags' }, [
       el('span', { class: 'pill pill-info', text: t.skill || 'general', title: 'Skill needed' }),
-      sentimentPill(t.sentiment),
+      // One mood for the chat (upset ones come first), never a second reading beside it.
+      moodPill(t.upset ? 'upset' : chatMoodNow(t.reason, t.sentiment)),
       // Why a chat is ahead of older ones: VIP customers and upset ones come first.
       t.vip ? el('span', { class: 'pill pill-warn', text: 'VIP', title: 'VIP customer: served first' }) : null,
-      t.upset && t.sentiment !== 'negative' ? el('span', { class: 'pill pill-neg', text: 'upset', title: 'The customer is upset: served first' }) : null,
       t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}`, title: 'Higher goes first' }) : null,
       el('span', { class: 'small muted', text: REASONS[t.reason] || t.reason || '' }),
     ]),
-    t.lastMessage ? el('div', { class: 'ticket-last', text: `“${t.lastMessage}”` }) : null,
+    // Why they want a person (the message that led to the hand-off); what they wrote since, smaller.
+    ...ticketPreview(t),
     el('button', { class: 'btn btn-primary btn-small', type: 'button', text: 'Accept', 'aria-label': `Accept chat with ${t.customerName || 'guest'}`, onclick: () => accept(t.ticketId) }),
   ]);
+}
+
+function ticketPreview(t) {
+  const request = t.request || t.lastMessage || '';
+  const later = t.lastMessage && t.lastMessage !== request ? t.lastMessage : '';
+  return [
+    request ? el('div', { class: 'ticket-last', title: 'What the customer wanted when they asked for a person', text: `“${request}”` }) : null,
+    later ? el('div', { class: 'ticket-later small muted', text: `Latest: “${later}”` }) : null,
+  ];
 }
 
 function renderQueueCount() {
@@ -518,10 +528,21 @@ function onTurn(d, fromCustomer) {
     clearTimeout(refreshTimers.get(chat.ticketId));
     refreshTimers.set(chat.ticketId, setTimeout(() => void openChat(chat.ticketId, false), 700));
   }
-  if (state.active === chat.ticketId) appendTurn(m, chat);
+  if (state.active === chat.ticketId) {
+    appendTurn(m, chat);
+    // A bot reply can change how the message it answers is tagged (a help article answered it).
+    const asked = m.role === 'bot' && m.payload ? chat.turns.get(m.payload.replyTo) : undefined;
+    if (asked) ui.transcript.querySelector(`[data-seq="${asked.seq}"]`)?.replaceWith(turnEl(asked, chat));
+  }
   renderChats();
   updateTitle();
   if (fromCustomer) markSeen();
+}
+
+/** The chat's mood now: the queue's reading (chatMoodNow) on its latest read customer message. */
+function chatMood(chat) {
+  const read = [...chat.turns.values()].filter((t) => t.role === 'customer' && t.sentiment).sort((a, b) => a.seq - b.seq).pop();
+  return chatMoodNow(chat.view.ticket?.reason, read ? read.sentiment : null);
 }
 
 function customerName(chat) {
@@ -535,7 +556,6 @@ function renderChats() {
   ui.mineCount.classList.toggle('count-zero', chats.length === 0);
   ui.mineEmpty.hidden = chats.length > 0;
   for (const c of chats) {
-    const last = [...c.turns.values()].filter((t) => t.role === 'customer').pop();
     ui.mine.append(
       el('li', {}, [
         el(
@@ -549,7 +569,7 @@ function renderChats() {
           },
           [
             el('span', { class: 'ticket-name', text: `${customerName(c)} · #${c.ticketId}` }),
-            last ? sentimentPill(last.sentiment) : null,
+            moodPill(chatMood(c)),
             // The name is the words on the tab; the badge is read as "2 unread".
             c.unread ? el('span', { class: 'unread', 'aria-hidden': 'true', text: String(c.unread) }) : null,
             c.unread ? el('span', { class: 'sr-only', text: `, ${c.unread} unread` }) : null,
@@ -580,14 +600,37 @@ function select(ticketId) {
 }
 
 // ---------- the open conversation ----------
+/**
+ * The help article the bot answered customer message `seq` from: its title ('' when untitled), or
+ * null when no article answered it. The bot's article answers start "From our <title> page:"
+ * (app/wiring.ts, attributed) and reply to the message (payload.replyTo).
+ */
+function articleAnswering(chat, seq) {
+  for (const r of chat.turns.values()) {
+    if (r.role !== 'bot' || !r.payload || r.payload.replyTo !== seq) continue;
+    const m = /^From our (?:(.+?) page|help pages):/.exec(r.text || '');
+    if (m) return m[1] || '';
+  }
+  return null;
+}
+
 function turnEl(t, chat) {
   const role = t.role === 'customer' ? 'customer' : t.role === 'agent' ? 'agent' : 'bot';
   const who = role === 'customer' ? 'Customer' : role === 'agent' ? (t.payload && t.payload.agentName) || 'Agent' : 'Bot';
   const metaBits = [el('strong', { text: who }), el('time', { datetime: t.ts, text: fmtTime(t.ts) })];
   if (role === 'customer') {
-    if (t.intent) metaBits.push(el('span', { class: 'pill pill-info', title: 'Intent the bot recognised', text: `${t.intent.replace(/_/g, ' ')}${typeof t.confidence === 'number' ? ` ${pct(t.confidence)}` : ''}` }));
+    const reading = t.intent ? `${t.intent.replace(/_/g, ' ')}${typeof t.confidence === 'number' ? ` ${pct(t.confidence)}` : ''}` : '';
+    // A question the bot answered from a help article is tagged with the article, not with the
+    // intent head's reading of the words (often "out of scope" for a policy question it answered).
+    const article = chat ? articleAnswering(chat, t.seq) : null;
+    if (article !== null) {
+      metaBits.push(el('span', { class: 'pill pill-info', 'data-answered': 'article', title: `The bot answered from the help article${article ? ` “${article}”` : 's'}${reading ? ` (intent model: ${reading})` : ''}`, text: article ? `help article: ${article}` : 'help article' }));
+    } else if (reading) metaBits.push(el('span', { class: 'pill pill-info', title: 'Intent the bot recognised', text: reading }));
     const s = sentimentPill(t.sentiment, t.sentimentScore);
-    if (s) metaBits.push(s);
+    if (s) {
+      s.title = `This message: ${s.title}`;
+      metaBits.push(s);
+    }
   }
   const extra = [];
   const payload = t.payload || {};
@@ -629,6 +672,7 @@ function renderActive() {
   ui.chatTags.append(
     el('span', { class: 'pill pill-info', text: v.ticket?.skill || 'general' }),
     el('span', { class: 'pill', text: `ticket #${chat.ticketId}` }),
+    moodPill(chatMood(chat)),
     v.ticket?.reason ? el('span', { class: 'small muted', text: REASONS[v.ticket.reason] || v.ticket.reason }) : null,
   );
   renderTyping();

@@ -122,6 +122,24 @@ export async function getJson(url, init) {
   return { status: res.status, body };
 }
 
+/**
+ * A chat's mood now, the one reading the agent console shows for a chat (queue row, chat tab, chat
+ * header; desk/summary.ts chatMoodNow words the summary's the same way): 'upset' when the chat was
+ * handed over for it or the customer's latest read message is negative, else that message's sentiment.
+ */
+export function chatMoodNow(reason, lastSentiment) {
+  return reason === 'negative_sentiment' || lastSentiment === 'negative' ? 'upset' : lastSentiment || null;
+}
+
+/** The pill of a chat's mood now (chatMoodNow); a message's own sentiment is sentimentPill's, on that message. */
+export function moodPill(mood) {
+  if (!mood) return null;
+  const cls = mood === 'upset' || mood === 'negative' ? 'pill-neg' : mood === 'positive' ? 'pill-pos' : 'pill-neu';
+  const icon = cls === 'pill-pos' ? '\u263A' : cls === 'pill-neg' ? '\u2639' : '\u2013';
+  const title = mood === 'upset' ? 'Mood now: upset (handed over for it, or the latest message is negative): served first' : `Mood now: ${mood} (the customer's latest message)`;
+  return el('span', { class: `pill ${cls}`, 'data-mood': mood, title }, [el('span', { 'aria-hidden': 'true', text: icon }), mood]);
+}
+
 export function sentimentPill(label, score) {
   if (!label) return null;
   const cls = label === 'positive' ? 'pill-pos' : label === 'negative' ? 'pill-neg' : 'pill-neu';

@@ -219,7 +219,8 @@
     '.sb-avatar--agent{background:#e6f4ef;color:var(--sb-agent)}',
     '.sb-heading{flex:1;min-width:0}',
     '.sb-heading h2{margin:0;font-size:15px;line-height:1.2;font-weight:650;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
-    '.sb-status{margin:2px 0 0;font-size:13px;opacity:.95;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
+    // The subtitle wraps rather than being cut ("Connecting you to our team", "No agent was free; …").
+    '.sb-status{margin:2px 0 0;font-size:13px;line-height:1.3;opacity:.95;overflow-wrap:anywhere}',
     '.sb-hbtn{border:1px solid rgba(255,255,255,.7);background:transparent;color:#fff;border-radius:999px;padding:5px 10px;font-size:13px;font-weight:600;cursor:pointer;white-space:nowrap}',
     '.sb-hbtn:hover{background:rgba(255,255,255,.15)}',
     '.sb-hbtn[disabled]{opacity:.75;cursor:default}',
@@ -322,7 +323,8 @@
     '.sb-csat-status{margin:6px 0 0;font-size:13px;color:#0b4f3a}',
     '.sb-csat-status:empty{display:none}',
     '.sb-csat-close{position:absolute;top:4px;right:4px;border:0;background:none;color:var(--sb-muted);cursor:pointer;font-size:18px;line-height:1;padding:2px 6px;border-radius:6px}',
-    '@media (max-width:400px){.sb-avatar{display:none}.sb-launcher>.sb-launcher-text{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap}.sb-launcher{padding:14px}}',
+    // On a phone the header takes two rows: the title, its subtitle and the close button, then "Talk to a person".
+    '@media (max-width:400px){.sb-header{flex-wrap:wrap;row-gap:6px}.sb-heading{flex:1 1 calc(100% - 52px)}.sb-close{order:1}.sb-hbtn{order:2}.sb-avatar{display:none}.sb-launcher>.sb-launcher-text{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap}.sb-launcher{padding:14px}}',
     '@media (max-width:480px){.sb-panel{inset:0;width:100vw;height:100%;max-height:none;border-radius:0;border:0}.sb-launcher{bottom:14px;right:14px}.sb--left .sb-launcher{left:14px}.sb-card{flex-basis:72%}.sb-hbtn{padding:6px 8px}}',
   ].join('\n');
 
@@ -454,14 +456,38 @@
   // "New message" pill appears instead of moving the text under their eyes. Only the customer's own
   // scrolling changes that: our scrolls, and the scroll events that content or a resize cause, are
   // told apart by the position we last scrolled to.
+  // Following means showing the newest reply from its start: the log's end when the whole reply fits,
+  // else the reply's first row at the top (a long policy answer, or text with product cards, is read
+  // from its first line, not found by scrolling up from its last).
   var follow = true;
   var autoTop = -1;
   var unseen = 0;
   function atEnd() {
     return log.scrollHeight - log.scrollTop - log.clientHeight < 24;
   }
-  function jumpToEnd() {
-    log.scrollTop = log.scrollHeight;
+  /**
+   * The first row of the newest reply, or null when the newest row is the customer's own. One reply
+   * is the rows that answer the same customer message (data-reply: its seq; cards share their
+   * message's); a row that answers none (an agent's message, a notice) is a reply of its own.
+   */
+  function replyStart() {
+    var rows = log.querySelectorAll('.sb-row');
+    var newest = rows[rows.length - 1];
+    if (!newest || newest.classList.contains('sb-row--customer')) return null;
+    var key = newest.getAttribute('data-reply');
+    var start = newest;
+    for (var i = rows.length - 2; key && i >= 0; i--) {
+      if (rows[i].classList.contains('sb-row--customer') || rows[i].getAttribute('data-reply') !== key) break;
+      start = rows[i];
+    }
+    return start;
+  }
+  function showNewest() {
+    var end = log.scrollHeight - log.clientHeight;
+    var start = replyStart();
+    // 8 px above the reply's first row, so its edge shows; never past the end.
+    var top = start ? start.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - 8 : end;
+    log.scrollTop = Math.max(0, Math.min(top, end));
     autoTop = log.scrollTop;
   }
   function hidePill() {
@@ -481,10 +507,10 @@
     if (force) follow = true;
     if (follow) {
       hidePill();
-      jumpToEnd();
+      showNewest();
       // Again once layout settles (cards, chips and the typing line change the sizes).
       requestAnimationFrame(function () {
-        if (follow) jumpToEnd();
+        if (follow) showNewest();
       });
     } else if (incoming && !state.replaying) {
       unseen++;
@@ -495,7 +521,7 @@
   // The log shrinks when chips, the typing line or a banner appear under or over it.
   if (typeof ResizeObserver === 'function') {
     new ResizeObserver(function () {
-      if (follow && !panel.hidden) jumpToEnd();
+      if (follow && !panel.hidden) showNewest();
     }).observe(log);
   }
   newPill.addEventListener('click', function () {
@@ -596,6 +622,7 @@
       appendLinked(bubble, text);
     }
     var row = el('div', { class: 'sb-row sb-row--' + role }, [el('span', { class: 'sb-sr', text: T('log.said', { who: whoLabel(role, d.agentName) }) }), bubble, meta(role, d.ts, d.agentName)]);
+    if (role !== 'customer' && typeof d.replyTo === 'number') row.setAttribute('data-reply', String(d.replyTo));
     insertRow(row, d.seq);
     if (role === 'customer') {
       rowsBySeq[d.seq] = row;
@@ -723,6 +750,9 @@
     });
     var carousel = el('div', { class: 'sb-carousel', role: 'group', 'aria-roledescription': 'carousel', 'aria-label': T('card.products', { count: cards.length }) }, [prev, track, next]);
     var row = el('div', { class: 'sb-row sb-row--bot sb-row--cards' }, [carousel]);
+    // The cards belong to the reply of their message (the text above them, same seq).
+    var said = log.querySelector('.sb-row[data-seq="' + Number(d.seq) + '"][data-reply]');
+    if (said) row.setAttribute('data-reply', said.getAttribute('data-reply'));
     insertRow(row, d.seq);
     setTimeout(sync, 50);
     hideTyping();
