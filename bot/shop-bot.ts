@@ -13,6 +13,7 @@ import { romaniseHindi } from './devanagari.js';
 import { correctWord, vocabularyOf } from './spelling.js';
 import { specAsked, specOf } from './product-specs.js';
 import { smallTalkReply } from './small-talk.js';
+import { interestQuery } from './gift-interests.js';
 import { cardReference, compareAsked, extremeAsked, type ExtremeAsked } from './shown-questions.js';
 import { bySize, sizeWanted } from './size-wanted.js';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
@@ -784,6 +785,9 @@ export class ShopBot extends ActivityHandler {
       forThing = headNoun(before) ?? undefined;
       if (forThing) request = request.replace(forIt, `for ${forThing}`);
     }
+    // A gift named by what the person enjoys, not by a thing ("he likes old hindi songs").
+    const interest = !category && headNoun(request) === null ? interestQuery(whole) : null;
+    if (interest) request = interest;
     // A new request (not a follow-up of what was shown) replaces the product in focus; the name of
     // the thing it asks for is read with its typos corrected ("hedphones under 2k").
     const text = category ? request : await this.spelled(request);
@@ -961,6 +965,12 @@ export class ShopBot extends ActivityHandler {
         nearest = true;
       }
     }
+    // None of what is left is the thing asked for ("office chair": a phone holder and a wrist rest):
+    // said so, not filled with other things.
+    if (!category && head && !brand && !nearest && pool.length > 0 && !pool.slice(0, 5).some(isTheThing) && namesRetailThing(head)) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.notSold', { thing: plural(thingPhrase(text, head)) })));
+      return;
+    }
     // The kind of the thing ("pressure" of "pressure cooker", "dslr" of "dslr camera") that no
     // result has anywhere in its details: the results are the nearest, and said so.
     const kind = !category && head && !nearest ? await this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
@@ -977,10 +987,15 @@ export class ShopBot extends ActivityHandler {
       if (col) asked.set(c.productId, col);
     }
     if (attributes.length) {
-      const fitting = pool.filter((c) => {
-        const p = byId.get(c.productId);
-        return p !== undefined && attributes.every((a) => hasAttribute(`${p.title} ${p.description}`, a));
-      });
+      // The title states what the product is ("256GB Storage"); details also say what it could be
+      // ("expandable up to 256GB"), so they count only when no title states it.
+      const stating = (inDetails: boolean) =>
+        pool.filter((c) => {
+          const p = byId.get(c.productId);
+          return p !== undefined && attributes.every((a) => hasAttribute(inDetails ? `${p.title} ${p.description}` : p.title, a));
+        });
+      const inTitles = stating(false);
+      const fitting = inTitles.length > 0 ? inTitles : stating(true);
       const wanted = attributes.map((a) => a.text).join(', ');
       if (fitting.length) {
         suggestions = fitting.slice(0, 5);

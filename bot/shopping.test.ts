@@ -448,6 +448,18 @@ describe('shopping conversations', () => {
     expect(chargers.cards.length).toBeGreaterThan(0);
     for (const card of chargers.cards) expect(card.title).toMatch(/charger/i);
 
+    // A measure the title states beats one the details mention ("expandable up to 256GB").
+    const big = await say(c, { text: 'which phones u have with 256gb? budget upto 35k' });
+    expect(big.cards.length).toBeGreaterThan(0);
+    for (const card of big.cards) expect(card.title).toMatch(/256 ?GB/i);
+    // Nothing left is the thing: said so, not filled with phone holders.
+    const chair = await say(c, { text: 'office chair with arm rest and neck support for wfh, under 6k' });
+    expect(chair.cards).toHaveLength(0);
+    expect(chair.texts.join(' ')).toMatch(/couldn't find any office chairs/);
+    // A gift named by what the person enjoys.
+    const music = await say(c, { text: 'need something for my dads bday, he likes old hindi songs a lot. around 2k' });
+    expect(music.cards.length).toBeGreaterThan(0);
+    for (const card of music.cards) expect(card.title).toMatch(/speaker|headphone|earphone/i);
     await say(c, { text: 'android tv for bedroom' });
     const capped = await say(c, { text: 'not more than 10k pls' });
     expect(capped.cards.length).toBeGreaterThan(0);
