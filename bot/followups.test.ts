@@ -16,6 +16,8 @@ describe('follow-ups about what was shown', () => {
     expect(detectBrandFollowUp('only usha', brands)).toEqual({ kind: 'brand', brands: ['usha'] });
     expect(detectBrandFollowUp('any from bajaj?', brands)).toEqual({ kind: 'brand', brands: ['bajaj'] });
     expect(detectBrandFollowUp('only philips or usha', brands)).toEqual({ kind: 'brand', brands: ['philips', 'usha'] });
+    expect(detectBrandFollowUp('philips usha', brands)).toBeNull();
+    expect(detectBrandFollowUp('gold colour?', new Set([...brands, 'gold', 'colour']))).toBeNull();
     expect(detectBrandFollowUp('philips trimmer', brands)).toBeNull();
     expect(detectBrandFollowUp('show me prestige only', brands)).toBeNull();
     expect(detectBrandFollowUp('philips', new Set())).toBeNull();

@@ -71,8 +71,11 @@ export function detectBrandFollowUp(text: string, brands: ReadonlySet<string>): 
   const words = t.match(/[a-z0-9][a-z0-9-]*/g) ?? [];
   if (words.length === 0 || words.length > 6) return null;
   // "only havells or racold": either of them.
-  const named = words.filter((w) => brands.has(w));
+  // A colour that starts some titles ("Gold M.o.p …", "Colour …") is no brand here.
+  const named = words.filter((w) => brands.has(w) && !COLOURS.includes(w) && !/^colou?rs?$/.test(w));
   if (named.length === 0) return null;
+  // Two brands only as alternatives ("havells or racold"), never two words that happen to start titles.
+  if (named.length > 1 && !/\b(?:or|and|either|ya|aur)\b|\//.test(t)) return null;
   const rest = words.filter((w) => !named.includes(w) && !/^(?:or|and|either|aur|ya|show|me|only|just|any|anything|from|by|of|the|brand|brands|ones?|options?|please|pls|plz|do|you|have|got|what|about|in|is|there|some|give|i|want|prefer|like|something|products?|items?|no|not|other|others|else|nothing|but|ka|ke|ki|bas|hi|wala|wale|wali)$/.test(w));
   return rest.length === 0 ? { kind: 'brand', brands: [...new Set(named)] } : null;
 }

@@ -967,7 +967,9 @@ export class ShopBot extends ActivityHandler {
     }
     // None of what is left is the thing asked for ("office chair": a phone holder and a wrist rest):
     // said so, not filled with other things.
-    if (!category && head && !brand && !nearest && pool.length > 0 && !pool.slice(0, 5).some(isTheThing) && namesRetailThing(head)) {
+    // Written as one word or two ("powerbank", "Power Bank"): the thing all the same.
+    const saysTheThing = (c: { productId: string }) => isTheThing(c) || `${byId.get(c.productId)?.title ?? ''} ${byId.get(c.productId)?.category ?? ''}`.toLowerCase().replace(/[\s-]+/g, '').includes(head ?? '');
+    if (!category && head && !brand && !nearest && pool.length > 0 && !pool.slice(0, 5).some(saysTheThing) && namesRetailThing(head)) {
       await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.notSold', { thing: plural(thingPhrase(text, head)) })));
       return;
     }
