@@ -4,6 +4,8 @@
 // in-process versions below, which change nothing; store/sql/cluster.ts implements them on
 // PostgreSQL (LISTEN/NOTIFY and advisory locks) when DATABASE_URL is set.
 
+import type { ServerOptions } from 'socket.io';
+
 /** What the nodes tell each other. Payloads are ids, never rows: a receiver re-reads what it needs. */
 export interface ClusterMessages {
   /** FAQ units were added, merged or removed (learned answers, help articles); no labels: re-read them all. */
@@ -70,6 +72,8 @@ export interface Cluster {
   readonly bus: ClusterBus;
   readonly turns: TurnLock;
   readonly leader: Leadership;
+  /** socket.io's adapter across nodes (rooms, broadcasts, fetchSockets); absent: its in-memory one. */
+  readonly socketAdapter?: ServerOptions['adapter'];
   close(): Promise<void>;
 }
 

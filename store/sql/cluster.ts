@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import type { Cluster, ClusterBus, ClusterMessages, Leadership, Topic, TurnLease, TurnLock } from '../../core/cluster.js';
 
@@ -15,6 +16,7 @@ export const BUS_CHANNEL = 'shopbot_cluster';
 /** Advisory lock key spaces (the two-int form; the store's write lock uses the one-bigint form). */
 const TURN_SPACE = 0x5b07_0010;
 const LEADER_SPACE = 0x5b07_0011;
+const ATTACHMENTS_SPACE = 0x5b07_0012;
 /** NOTIFY refuses payloads of 8000 bytes or more. */
 const MAX_PAYLOAD = 7900;
 
@@ -30,6 +32,8 @@ export interface PostgresClusterOptions {
   leaderRetryMs?: number;
   /** How long to wait before connecting again after the dedicated connection failed (default 1000 ms). */
   reconnectMs?: number;
+  /** socket.io adapter's heartbeats (how soon nodes see each other come and go; defaults 5 s and 10 s). */
+  socketAdapter?: { heartbeatInterval?: number; heartbeatTimeout?: number };
 }
 
 export interface PostgresCluster extends Cluster {
@@ -39,6 +43,8 @@ export interface PostgresCluster extends Cluster {
 
 /** Connects the node's dedicated connection and returns the PostgreSQL cluster pieces. */
 export async function openPostgresCluster(opts: PostgresClusterOptions): Promise<PostgresCluster> {
+  const log = opts.log ?? ((l: string) => console.error(l));
+  await attachmentsTable(opts.pool);
   const conn = new ClusterConnection(opts);
   await conn.start();
   return {
@@ -47,8 +53,29 @@ export async function openPostgresCluster(opts: PostgresClusterOptions): Promise
     bus: conn.bus,
     turns: conn.turns,
     leader: conn.leader,
+    socketAdapter: createAdapter(opts.pool, { ...opts.socketAdapter, errorHandler: (e) => log(`[cluster] socket.io adapter: ${e.message}`) }),
     close: () => conn.close(),
   };
+}
+
+/**
+ * The socket.io adapter's own table, for broadcasts over NOTIFY's size limit (a hand-off's transcript)
+ * or with binary data; its rows live 30 s. Not a store migration: the adapter's scratch space, in the
+ * shape its documentation gives, created once whichever node starts first.
+ */
+async function attachmentsTable(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, 0)', [ATTACHMENTS_SPACE]);
+    await client.query('CREATE TABLE IF NOT EXISTS socket_io_attachments (id BIGSERIAL UNIQUE, created_at TIMESTAMPTZ DEFAULT NOW(), payload BYTEA)');
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
 }
 
 type Handler = (message: unknown) => void;
