@@ -53,9 +53,23 @@ export async function openPostgresCluster(opts: PostgresClusterOptions): Promise
     bus: conn.bus,
     turns: conn.turns,
     leader: conn.leader,
-    socketAdapter: createAdapter(opts.pool, { ...opts.socketAdapter, errorHandler: (e) => log(`[cluster] socket.io adapter: ${e.message}`) }),
+    socketAdapter: lazyAdapter(() => createAdapter(opts.pool, { ...opts.socketAdapter, errorHandler: (e) => log(`[cluster] socket.io adapter: ${e.message}`) })),
     close: () => conn.close(),
   };
+}
+
+type AdapterFactory = ReturnType<typeof createAdapter>;
+
+/**
+ * The adapter factory, made on the first namespace: making it takes a pooled connection (LISTEN) and
+ * starts a timer, which only a socket.io server that closes gives back. socket.io calls it with `new`.
+ */
+function lazyAdapter(make: () => AdapterFactory): AdapterFactory {
+  let factory: AdapterFactory | undefined;
+  return function (this: unknown, nsp: unknown) {
+    factory ??= make();
+    return factory(nsp);
+  } as AdapterFactory;
 }
 
 /**
@@ -236,8 +250,14 @@ class ClusterConnection {
 
   readonly turns: TurnLock = {
     hold: async (conversationId) => {
-      const entry = this.entry(conversationId);
-      entry.count++;
+      let entry = this.entries.get(conversationId);
+      if (entry) entry.count++;
+      else {
+        const fresh: Entry = { count: 1, locked: false, ready: Promise.resolve() };
+        this.entries.set(conversationId, fresh);
+        fresh.ready = this.acquire(conversationId, fresh);
+        entry = fresh;
+      }
       await entry.ready;
       if (!entry.locked) throw new Error(`could not lock conversation ${conversationId}: the cluster is closing`);
       return this.lease(conversationId, entry);
@@ -256,18 +276,6 @@ class ClusterConnection {
       return null;
     },
   };
-
-  /** This node's entry for a conversation, created (and its lock sought) on first use. */
-  private entry(conversationId: string): Entry {
-    let entry = this.entries.get(conversationId);
-    if (!entry) {
-      const fresh: Entry = { count: 0, locked: false, ready: Promise.resolve() };
-      fresh.ready = this.acquire(conversationId, fresh);
-      this.entries.set(conversationId, fresh);
-      entry = fresh;
-    }
-    return entry;
-  }
 
   private lease(conversationId: string, entry: Entry): TurnLease {
     let released = false;
