@@ -198,6 +198,16 @@ describe.skipIf(!postgresEnabled())('several nodes on one PostgreSQL store (SHOP
     expect(await a.store.pendingTurns.list()).toEqual([]);
   });
 
+  it("a new customer's first messages on two nodes at once open one conversation", async () => {
+    const [a, b] = [await node('A'), await node('B')];
+    for (let k = 0; k < 8; k++) {
+      const received = await Promise.all([a, b].map((n, i) => n.gateway.receive({ channel: 'web', externalId: `newcomer-${k}`, text: `hi ${i}` })));
+      await Promise.all(received.map((r) => r.done));
+      expect(new Set(received.map((r) => r.customerId)).size).toBe(1);
+      expect(new Set(received.map((r) => r.conversationId)).size).toBe(1);
+    }
+  });
+
   it('a turn owed by a node that died is answered once by another node', async () => {
     const [a, b] = [await node('A'), await node('B')];
     a.bot.gate = new Promise(() => {}); // A's turns never finish: it "dies" in the middle of one
