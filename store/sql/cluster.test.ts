@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { postgresEnabled } from '../../testing/engines.js';
 import { freshPostgres, type FreshPostgres } from '../../testing/postgres.js';
-import { openPostgresCluster, type PostgresCluster } from './cluster.js';
+import { openPostgresCluster, tellNodes, type PostgresCluster } from './cluster.js';
 import { PostgresSql } from './postgres.js';
 
 // The PostgreSQL cluster pieces between two "nodes" in one process: two pools and two dedicated
@@ -60,6 +60,11 @@ describe.skipIf(!postgresEnabled())('PostgreSQL cluster pieces (SHOPBOT_TEST_POS
     expect(events).toEqual(many);
     await sleep(100);
     expect(atA).toEqual([]);
+    // A command-line tool tells the nodes over the store's own pool.
+    const catalog: unknown[] = [];
+    a.bus.subscribe('catalog', (m) => catalog.push(m));
+    await tellNodes(open[0]!.sql, 'catalog', {});
+    await until(() => catalog.length === 1);
   });
 
   it('one node at a time holds a conversation: the other waits, and takes it when the first lets go', async () => {

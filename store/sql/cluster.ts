@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import type { Cluster, ClusterBus, ClusterMessages, Leadership, Topic, TurnLease, TurnLock } from '../../core/cluster.js';
+import type { Sql } from './executor.js';
 
 // The cluster pieces of core/cluster.ts on PostgreSQL, nothing but LISTEN/NOTIFY and advisory locks.
 //
@@ -341,6 +342,15 @@ class ClusterConnection {
     });
     return run;
   }
+}
+
+/**
+ * Tells every running node from a process that is not one (a command-line tool that changed the
+ * store: `kb reindex` sends 'faq' with no labels, an import 'catalog'), over the store's own connection.
+ */
+export async function tellNodes<T extends Topic>(sql: Sql, topic: T, message: ClusterMessages[T]): Promise<void> {
+  if (sql.dialect !== 'postgres') return; // one node: it reads the SQLite file itself
+  for (const m of fit(topic, message)) await sql.get('SELECT pg_notify(CAST(? AS TEXT), CAST(? AS TEXT)) AS sent', [BUS_CHANNEL, JSON.stringify({ n: 'tool', t: topic, m })]);
 }
 
 /** A message as one or more payloads under NOTIFY's limit (events split; FAQ labels dropped for a full re-read). */
