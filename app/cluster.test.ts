@@ -270,6 +270,44 @@ describe.skipIf(!postgresEnabled())('several nodes on one PostgreSQL store (SHOP
     expect(new Set(told.map((e) => e.data.ticketId))).toEqual(new Set(assigned.map((t) => t!.id)));
   });
 
+  it('a chat queued on one node shows in the consoles of every node once; its customer hears the position from one node', async () => {
+    const [a, b] = [await node('A'), await node('B')];
+    await acquainted(a, b);
+    expect([a.cluster.leader.isLeader(), b.cluster.leader.isLeader()]).toEqual([true, false]);
+    const ravi = await agent(a.store, 'Ravi');
+    const meera = await agent(a.store, 'Meera');
+    const atA = await client(a, '/agents', { token: ravi.token });
+    const atB = await client(b, '/agents', { token: meera.token });
+    for (const n of [a, b]) await until(() => n.handoff.agentsOnline() === 2, 3_000, `${n.name} to see both agents`);
+    // The customer chats on B; the turn that asks for a person runs on B.
+    const customer = await client(b);
+    await customer.send({ text: 'I want a person' });
+    const conversationId = await conversationOf(customer);
+    const { customerId } = (await b.store.conversations.get(conversationId))!;
+    expect(await b.handoff.request({ conversationId, customerId: customerId!, reason: 'asked', skill: 'general', priority: 1 })).toMatchObject({ status: 'pending', position: 1 });
+    for (const c of [atA, atB]) await c.waitFor((e) => e.event === 'queue_add' && e.data.conversationId === conversationId, { timeoutMs: 3_000 });
+    await sleep(1_200); // two queue flush windows: nothing more comes
+    for (const c of [atA, atB]) expect(c.events.filter((e) => e.event === 'queue_add')).toHaveLength(1);
+    // Told once by the leader (A), not once per node.
+    expect(customer.events.filter((e) => e.event === 'handoff' && e.data.status === 'pending')).toHaveLength(1);
+  });
+
+  it('a node that does not lead asks the leader for an assignment round', async () => {
+    const assignment = { mode: 'auto' as const, maxChats: 2, replyTimeoutMs: 0 };
+    const [a, b] = [await node('A', { assignment }), await node('B', { assignment })];
+    await acquainted(a, b);
+    const meera = await agent(a.store, 'Meera');
+    const atB = await client(b, '/agents', { token: meera.token });
+    await until(() => a.handoff.agentsOnline() === 1, 3_000, 'A to see Meera');
+    const customer = await b.store.customers.create({ name: 'Waiting customer' });
+    const conversation = await b.store.conversations.create({ customerId: customer.id, channel: 'web' });
+    const ticket = await b.store.tickets.create({ conversationId: conversation.id, reason: 'customer asked' });
+    b.handoff.assigner.schedule(); // B does not lead: A runs the round
+    const told = await atB.waitFor((e) => e.event === 'chat_assigned', { timeoutMs: 3_000 });
+    expect(told.data).toMatchObject({ ticketId: ticket.id, by: 'auto' });
+    expect((await a.store.tickets.get(ticket.id))!.agentId).toBe(meera.id);
+  });
+
   it('an answer approved on node A is found by node B within a second; removed there too', async () => {
     const [a, b] = [await node('A'), await node('B')];
     dir = mkdtempSync(join(tmpdir(), 'shopbot-cluster-faq-'));
