@@ -10,6 +10,7 @@ import { attachWebChannel } from '../channels/web.js';
 import { TokenSigner } from '../core/tokens.js';
 import { HandoffService } from '../desk/handoff.js';
 import type { Encoder } from '../nlu/encoder-types.js';
+import type { CatalogSync } from '../recommender/catalog-sync.js';
 import { MemoryCatalog, MemoryEvents } from '../recommender/memory-sources.js';
 import { Recommender } from '../recommender/recommender.js';
 import { FaqIndex } from '../retrieval/index-store.js';
@@ -346,5 +347,15 @@ describe.skipIf(!postgresEnabled())('several nodes on one PostgreSQL store (SHOP
     expect(ra.related('P1', { kind: 'bought_together' }).map((r) => r.productId)).toEqual(['P2']);
     await until(() => rb.related('P1', { kind: 'bought_together' }).length > 0, 1_000, "B's recommender to learn the basket");
     expect(rb.related('P1', { kind: 'bought_together' }).map((r) => r.productId)).toEqual(['P2']);
+  });
+
+  it("a catalogue change applied on node A makes node B apply the catalogue's changes", async () => {
+    const [a, b] = [await node('A'), await node('B')];
+    let synced = 0;
+    const catalog = { sync: async () => void synced++ } as unknown as CatalogSync;
+    cleanups.push(keepInStep(b.cluster.bus, { catalog, log: () => {} }));
+    // What app/main.ts passes mountAdminApi as onCatalogChanged.
+    await a.cluster.bus.publish('catalog', {});
+    await until(() => synced === 1, 1_000, 'B to sync its catalogue');
   });
 });

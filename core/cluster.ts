@@ -74,12 +74,14 @@ export interface Cluster {
   readonly leader: Leadership;
   /** socket.io's adapter across nodes (rooms, broadcasts, fetchSockets); absent: its in-memory one. */
   readonly socketAdapter?: ServerOptions['adapter'];
+  /** Whether the node is in touch with the others (its bus and locks work); a node that is not should take no traffic. */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
 /** One node: nobody to tell, always the leader, turns serialized by the gateway's own chains. */
 export function soloCluster(): Cluster {
-  return { shared: false, bus: new LocalBus(), turns: new LocalTurnLock(), leader: { isLeader: () => true }, close: async () => {} };
+  return { shared: false, bus: new LocalBus(), turns: new LocalTurnLock(), leader: { isLeader: () => true }, connected: () => true, close: async () => {} };
 }
 
 /** A bus with no other node on it: publishing reaches nobody. */

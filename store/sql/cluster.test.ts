@@ -101,7 +101,9 @@ describe.skipIf(!postgresEnabled())('PostgreSQL cluster pieces (SHOPBOT_TEST_POS
     expect([a.leader.isLeader(), b.leader.isLeader()]).toEqual([true, false]);
     await a.turns.hold('conv_dead');
     expect(await b.turns.tryHold('conv_dead')).toBeNull();
+    expect(a.connected()).toBe(true);
     await a.close(); // its session ends: PostgreSQL frees its locks
+    expect(a.connected()).toBe(false);
     const lease = await b.turns.tryHold('conv_dead');
     expect(lease).not.toBeNull();
     await until(() => b.leader.isLeader(), 2_000);
