@@ -14,8 +14,12 @@ export interface ClusterMessages {
   catalog: Record<string, never>;
   /** Behavioural events the recommender recorded (already stored): apply them in memory. */
   events: { events: RecordedEvent[] };
-  /** Tickets joined or left the hand-off queue: agents connected here get the difference. */
-  queue: Record<string, never>;
+  /**
+   * Tickets joined or left the hand-off queue: agents connected here get the difference. `told`: a
+   * waiting customer was just told this position (ticket id, position) by the bot, so the leader,
+   * who tells customers their position, does not say it again.
+   */
+  queue: { told?: [number, number] };
   /** A waiting customer wrote: agents connected here get their queue row again. */
   'queue.row': { conversationId: string };
   /** An agent console connected or went away somewhere. */
