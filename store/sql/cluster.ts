@@ -178,7 +178,8 @@ class ClusterConnection {
 
   private connect(again: boolean): Promise<void> {
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.opts.connectionString, keepAlive: true });
+      // Named, so an operator can tell the nodes' connections apart in pg_stat_activity.
+      const client = new pg.Client({ connectionString: this.opts.connectionString, keepAlive: true, application_name: `shopbot-cluster-${this.nodeId.slice(0, 8)}` });
       client.on('notification', (n) => this.deliver(n.payload));
       // A failed connection is replaced; its locks are gone with its session (see lost()).
       client.on('error', (e) => this.lost(client, e));
@@ -352,7 +353,8 @@ class ClusterConnection {
       try {
         if (await this.step(conversationId, entry)) return;
       } catch (e) {
-        this.log(`[cluster] locking conversation ${conversationId} failed: ${(e as Error).message}`);
+        // While the connection is down, reconnect() says so once.
+        if (this.client) this.log(`[cluster] locking conversation ${conversationId} failed: ${(e as Error).message}`);
       }
       await sleep(wait);
       wait = Math.min(wait * 2, 200);
