@@ -28,6 +28,7 @@ import { LearnedAnswers } from '../desk/learned-answers.js';
 import type { AnswerIndex, BotServices } from '../bot/services.js';
 import { ShopBot } from '../bot/shop-bot.js';
 import type { BusinessHours } from '../core/business-hours.js';
+import { soloCluster, type Cluster } from '../core/cluster.js';
 
 import type { MessengerSettings } from '../core/config.js';
 
@@ -73,6 +74,14 @@ export interface AppOptions {
   texts?: Texts;
   /** Log lines, optionally with structured fields (core/logger.ts); components get plain lines. */
   log?: (line: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Other nodes on the same PostgreSQL store (store/sql/cluster.ts): socket.io's adapter, the turn
+   * lock, the bus and the desk's leader. Absent: this process alone (core/cluster.ts soloCluster).
+   * The caller opens and closes it.
+   */
+  cluster?: Cluster;
+  /** On a cluster, how often turns owed by a node that stopped are looked for, and how old they must be (default every 3 s, 5 s). */
+  owedTurns?: { everyMs: number; olderThanMs: number };
 }
 
 export interface App {
@@ -97,8 +106,10 @@ export function createApp(opts: AppOptions): App {
   const metrics = opts.metrics ?? createMetrics();
   const texts = opts.texts ?? defaultTexts;
   const probe = (path: string) => path === '/healthz' || path === '/readyz' || path === '/metrics';
+  const cluster = opts.cluster ?? soloCluster();
   const http = createHttpApp({
     log,
+    ...(cluster.socketAdapter ? { cluster: { adapter: cluster.socketAdapter } } : {}),
     ...(opts.requestLogs ? { onRequest: (r) => log(`[http] ${r.method} ${r.path} ${r.status} ${r.ms} ms`, { level: probe(r.path) ? 'debug' : 'info', requestId: r.id, method: r.method, path: r.path, status: r.status, ms: r.ms }) } : {}),
   });
   const storage = new SqliteBotStorage(store.sql);
@@ -119,6 +130,7 @@ export function createApp(opts: AppOptions): App {
   // receipts and linking receive the gateway (as channels/gateway-port.ts) when they are built.
   const gateway = new Gateway(store, adapter, { run: (ctx) => bot.run(ctx) }, {
     log,
+    turns: cluster.turns,
     events: {
       received: (channel) => metrics.messagesIn.inc({ channel }),
       sent: (channel, role) => metrics.messagesOut.inc({ channel, role }),
@@ -130,7 +142,7 @@ export function createApp(opts: AppOptions): App {
   });
   const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
   const csat = new CsatService({ store, gateway, texts, log });
-  const handoff = new HandoffService({ store, services, gateway, channelHandoff: botFrameworkHandoff, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), texts, log });
+  const handoff = new HandoffService({ store, services, gateway, channelHandoff: botFrameworkHandoff, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), texts, cluster, log });
   const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, texts, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
   const delivery = new DeliveryDesk({ store, gateway, log });
 
@@ -144,7 +156,7 @@ export function createApp(opts: AppOptions): App {
   handoff.attach(http.io);
   delivery.attachAgents(http.io);
   http.route('/api/agents/login', loginRoute({ store, log }));
-  http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
+  http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => void disconnectSession(http.io.of('/agents'), token).catch((err: unknown) => log(`[staff] ending a signed-out session's consoles failed: ${(err as Error).message}`)) }));
   http.route('/api/agents/password', passwordRoute({ store, log }));
   // Agents, teams and VIP customers, for admins (app/staff-admin.ts; the console's Team page).
   const staffAdmin = staffAdminRoutes({ store, settings: handoff.assigner.settings, online: () => handoff.onlineAgentIds(), endSessions: (id) => handoff.disconnectAgent(id), changed: () => handoff.assigner.schedule(), log });
@@ -152,7 +164,9 @@ export function createApp(opts: AppOptions): App {
   // Public, for load balancers: /healthz (up), /readyz (database answers, models loaded, not
   // stopping) and /metrics (Prometheus, optionally behind a token): app/health.ts.
   let stopping = false;
-  const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.sql.get('SELECT 1 AS one'), ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
+  // On a cluster, a node cut off from the others (no bus, no turn locks) takes no traffic until it is back.
+  const clusterCheck: Record<string, ReadinessCheck> = cluster.shared ? { cluster: () => cluster.connected() } : {};
+  const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.sql.get('SELECT 1 AS one'), ...clusterCheck, ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
   for (const [path, handler] of Object.entries(health)) http.route(path, handler);
   metrics.sources.queueLength ??= async () => (await store.tickets.positions()).length;
   metrics.sources.agentsOnline ??= () => handoff.agentsOnline();
@@ -178,6 +192,21 @@ export function createApp(opts: AppOptions): App {
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });
   for (const [path, handler] of Object.entries(opts.routes ?? {})) http.route(path, handler);
 
+  // A node that stops leaves its conversations' turn locks free: the turns it owed are run here.
+  const owed = opts.owedTurns ?? { everyMs: 3_000, olderThanMs: 5_000 };
+  let sweeping = false;
+  const sweep = cluster.shared
+    ? setInterval(() => {
+        if (sweeping || stopping) return;
+        sweeping = true;
+        void gateway
+          .resumePending({ olderThanMs: owed.olderThanMs })
+          .catch((err: unknown) => log(`[gateway] looking for owed turns failed: ${(err as Error).message}`))
+          .finally(() => (sweeping = false));
+      }, owed.everyMs)
+    : null;
+  sweep?.unref();
+
   return {
     http,
     gateway,
@@ -191,6 +220,7 @@ export function createApp(opts: AppOptions): App {
     listen: (port, host) => http.listen(port, host),
     async close() {
       stopping = true;
+      if (sweep) clearInterval(sweep);
       handoff.close();
       await http.close();
     },
