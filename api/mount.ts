@@ -41,6 +41,8 @@ export async function mountAdminApi(opts: {
   /** Config.trackingUrl: the order page linked from shipping updates. */
   trackingUrl?: string;
   trustedProxies?: readonly string[];
+  /** Products changed through the API and were applied here (the other nodes of a cluster are told). */
+  onCatalogChanged?: () => void;
   log: (line: string) => void;
 }): Promise<MountedAdmin> {
   const sync = new CatalogSync({ sql: opts.sql, recommender: opts.recommender, encoder: opts.encoder, cacheDir: opts.cacheDir, since: opts.since, silent: true, log: opts.log });
@@ -54,6 +56,7 @@ export async function mountAdminApi(opts: {
     onCatalogChange: async () => {
       const r = await sync.sync();
       opts.log(`[catalog] admin API: ${r.changed} changed (${r.embedded} embedded, ${r.reused} reused), ${r.removed} removed in ${r.ms} ms`);
+      opts.onCatalogChanged?.();
       return r;
     },
     defaultCurrency: opts.env.SHOPBOT_CURRENCY?.trim() || 'INR',

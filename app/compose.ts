@@ -28,6 +28,7 @@ import { LearnedAnswers } from '../desk/learned-answers.js';
 import type { AnswerIndex, BotServices } from '../bot/services.js';
 import { ShopBot } from '../bot/shop-bot.js';
 import type { BusinessHours } from '../core/business-hours.js';
+import { soloCluster, type Cluster } from '../core/cluster.js';
 
 import type { MessengerSettings } from '../core/config.js';
 
@@ -73,6 +74,14 @@ export interface AppOptions {
   texts?: Texts;
   /** Log lines, optionally with structured fields (core/logger.ts); components get plain lines. */
   log?: (line: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Other nodes on the same PostgreSQL store (store/sql/cluster.ts): socket.io's adapter, the turn
+   * lock, the bus and the desk's leader. Absent: this process alone (core/cluster.ts soloCluster).
+   * The caller opens and closes it.
+   */
+  cluster?: Cluster;
+  /** On a cluster, how often turns owed by a node that stopped are looked for, and how old they must be (default every 3 s, 5 s). */
+  owedTurns?: { everyMs: number; olderThanMs: number };
 }
 
 export interface App {
@@ -97,8 +106,10 @@ export function createApp(opts: AppOptions): App {
   const metrics = opts.metrics ?? createMetrics();
   const texts = opts.texts ?? defaultTexts;
   const probe = (path: string) => path === '/healthz' || path === '/readyz' || path === '/metrics';
+  const cluster = opts.cluster ?? soloCluster();
   const http = createHttpApp({
     log,
+    ...(cluster.socketAdapter ? { cluster: { adapter: cluster.socketAdapter } } : {}),
     ...(opts.requestLogs ? { onRequest: (r) => log(`[http] ${r.method} ${r.path} ${r.status} ${r.ms} ms`, { level: probe(r.path) ? 'debug' : 'info', requestId: r.id, method: r.method, path: r.path, status: r.status, ms: r.ms }) } : {}),
   });
   const storage = new SqliteBotStorage(store.sql);
@@ -119,6 +130,7 @@ export function createApp(opts: AppOptions): App {
   // receipts and linking receive the gateway (as channels/gateway-port.ts) when they are built.
   const gateway = new Gateway(store, adapter, { run: (ctx) => bot.run(ctx) }, {
     log,
+    turns: cluster.turns,
     events: {
       received: (channel) => metrics.messagesIn.inc({ channel }),
       sent: (channel, role) => metrics.messagesOut.inc({ channel, role }),
@@ -130,7 +142,7 @@ export function createApp(opts: AppOptions): App {
   });
   const learned = opts.answerIndex ? new LearnedAnswers(store, opts.answerIndex, log) : undefined;
   const csat = new CsatService({ store, gateway, texts, log });
-  const handoff = new HandoffService({ store, services, gateway, channelHandoff: botFrameworkHandoff, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), texts, log });
+  const handoff = new HandoffService({ store, services, gateway, channelHandoff: botFrameworkHandoff, queueTimeoutMs: opts.queueTimeoutMs ?? 10 * 60_000, ...(learned ? { learned } : {}), csat, ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}), ...(opts.assignment ? { assignment: opts.assignment } : {}), texts, cluster, log });
   const bot = new ShopBot(store, services, handoff, conversationState, userState, { log, texts, ...(opts.supportHours ? { supportHours: opts.supportHours } : {}) });
   const delivery = new DeliveryDesk({ store, gateway, log });
 
@@ -178,6 +190,21 @@ export function createApp(opts: AppOptions): App {
   if (opts.botFramework?.enabled) attachBotFramework(http, { gateway, store, settings: opts.botFramework, log });
   for (const [path, handler] of Object.entries(opts.routes ?? {})) http.route(path, handler);
 
+  // A node that stops leaves its conversations' turn locks free: the turns it owed are run here.
+  const owed = opts.owedTurns ?? { everyMs: 3_000, olderThanMs: 5_000 };
+  let sweeping = false;
+  const sweep = cluster.shared
+    ? setInterval(() => {
+        if (sweeping || stopping) return;
+        sweeping = true;
+        void gateway
+          .resumePending({ olderThanMs: owed.olderThanMs })
+          .catch((err: unknown) => log(`[gateway] looking for owed turns failed: ${(err as Error).message}`))
+          .finally(() => (sweeping = false));
+      }, owed.everyMs)
+    : null;
+  sweep?.unref();
+
   return {
     http,
     gateway,
@@ -191,6 +218,7 @@ export function createApp(opts: AppOptions): App {
     listen: (port, host) => http.listen(port, host),
     async close() {
       stopping = true;
+      if (sweep) clearInterval(sweep);
       handoff.close();
       await http.close();
     },

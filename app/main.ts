@@ -25,6 +25,10 @@ import { DEMO_REPLIES } from '../desk/canned.js';
 import { answerIndex, faqAnswerer, suggester } from './wiring.js';
 import { catalogSeqNow, mountAdminApi } from '../api/mount.js';
 import { orderUpdateChannels } from '../channels/order-updates.js';
+import { soloCluster } from '../core/cluster.js';
+import { PostgresSql } from '../store/sql/postgres.js';
+import { openPostgresCluster } from '../store/sql/cluster.js';
+import { keepInStep } from './cluster-sync.js';
 
 export interface StartOptions {
   port?: number;
@@ -72,6 +76,10 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const where = config.databaseUrl ? `PostgreSQL ${redactUrl(config.databaseUrl)}` : config.dbPath;
   const seeded = await seedSqlIfNeeded(store.sql, config.fixturesDir, { silent: config.quiet, ...demoPasswords(config) });
   log(`[start] store ${where}: ${seeded.outdated ? 'holds a catalogue of its own, the demo fixtures are not seeded' : seeded.skipped ? 'up to date' : 'seeded from fixtures'}`);
+  // On PostgreSQL any number of nodes may serve the store: socket.io, turns, the desk and the
+  // in-memory components are kept in step over LISTEN/NOTIFY and advisory locks (store/sql/cluster.ts).
+  const cluster = store.sql instanceof PostgresSql && config.databaseUrl ? await openPostgresCluster({ connectionString: config.databaseUrl, pool: store.sql.pool, log }) : soloCluster();
+  const unsync: (() => void)[] = [];
 
   // Models run in worker threads by default: ONNX Runtime's Node binding blocks its calling thread.
   const offThread = config.encoder.inference === 'worker';
@@ -88,6 +96,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const analyzer = await loadAnalyzer(config, { encoder, sentiment, chatSentiment: config.encoder.chatSentiment === 'head', log });
 
   const retriever = await FaqRetriever.open(config, encoder, { sql: store.sql, quiet: config.quiet, log });
+  unsync.push(keepInStep(cluster.bus, { faq: retriever.index, log }));
   // Resumable: only transcripts not yet in the index are embedded (all of them on first start).
   const transcripts: ReturnType<typeof fromStoreTranscript>[] = [];
   for await (const t of store.conversations.historical()) transcripts.push(fromStoreTranscript(t));
@@ -102,7 +111,8 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const stopRetraining = recommender.scheduleRetraining(15 * 60_000, (err) => log(`[recommender] retraining failed: ${(err as Error).message}`));
   // The admin API (/api/admin, /api/docs) and the sync that brings product changes to recommendations.
   const texts = new Texts(config.locale);
-  const adminApi = await mountAdminApi({ sql: store.sql, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, texts, ...(config.trackingUrl ? { trackingUrl: config.trackingUrl } : {}), trustedProxies: config.http.trustedProxies, log });
+  const adminApi = await mountAdminApi({ sql: store.sql, recommender, encoder, cacheDir: config.dataDir, since: catalogSince, env, texts, ...(config.trackingUrl ? { trackingUrl: config.trackingUrl } : {}), trustedProxies: config.http.trustedProxies, onCatalogChanged: () => void cluster.bus.publish('catalog', {}), log });
+  unsync.push(keepInStep(cluster.bus, { recommender, catalog: adminApi.sync, log }));
 
   const summarizer = createReviewSummarizer({
     encoder,
@@ -148,6 +158,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     // Ready when one sentence goes through each model (at most every 5 s; starts a crashed worker again).
     readiness: { models: cachedCheck(() => Promise.all([encoder.embed('ready'), sentiment.analyze('ready')])) },
     requestLogs: !opts.log,
+    cluster,
     log,
   });
   // Order events from the admin API reach customers through the app's channels (channels/order-updates.ts).
@@ -177,9 +188,11 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
     log,
     async close() {
       stopRetraining();
+      for (const u of unsync) u();
       await adminApi.close();
       web.close();
       await app.close();
+      await cluster.close();
       await retriever.close();
       await sentiment.close();
       await encoder.close();

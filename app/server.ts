@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server as IoServer } from 'socket.io';
+import { Server as IoServer, type ServerOptions } from 'socket.io';
 import { sendJson, sendText, type RouteHandler, type Router } from '../core/http.js';
 
 export type { RouteHandler } from '../core/http.js';
@@ -29,10 +29,11 @@ export interface HttpApp extends Router {
 
 /**
  * One HTTP server for everything: webhooks, Bot Framework, static pages, and socket.io (websocket
- * first, long-polling as fallback). Unknown paths get 404; a handler that throws gets a 500 and a
+ * first, long-polling as fallback; websocket only with `cluster`, whose adapter carries rooms and
+ * broadcasts to the other nodes). Unknown paths get 404; a handler that throws gets a 500 and a
  * log line, never a dead process.
  */
-export function createHttpApp(opts: { log?: (line: string) => void; maxSocketMessageBytes?: number; onRequest?: (r: RequestInfo) => void } = {}): HttpApp {
+export function createHttpApp(opts: { log?: (line: string) => void; maxSocketMessageBytes?: number; onRequest?: (r: RequestInfo) => void; cluster?: { adapter: ServerOptions['adapter'] } } = {}): HttpApp {
   const log = opts.log ?? ((l: string) => console.error(l));
   const exact = new Map<string, RouteHandler>();
   const prefixes: [string, RouteHandler][] = [];
@@ -71,7 +72,10 @@ export function createHttpApp(opts: { log?: (line: string) => void; maxSocketMes
   http.requestTimeout = 30_000;
 
   const io = new IoServer(http, {
-    transports: ['websocket', 'polling'],
+    // Behind a load balancer without sticky sessions, long-polling's requests would land on other
+    // nodes: clustered, only websockets (the widget and the console try them first anyway).
+    transports: opts.cluster ? ['websocket'] : ['websocket', 'polling'],
+    ...(opts.cluster ? { adapter: opts.cluster.adapter } : {}),
     maxHttpBufferSize: opts.maxSocketMessageBytes ?? 64 * 1024,
     serveClient: false,
     pingInterval: 10_000,

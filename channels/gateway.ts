@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity, ActivityHandler, TurnContext } from 'botbuilder';
 import { canonicalTag } from '../core/i18n.js';
-import type { Conversation, Customer, Message, Role, Store } from '../store/index.js';
+import { LocalTurnLock, type TurnLock } from '../core/cluster.js';
+import type { Conversation, Customer, Message, PendingTurn, Role, Store } from '../store/index.js';
 import type { Sql } from '../store/sql/executor.js';
 import type { ChannelAdapter, ChannelSink } from './channel-adapter.js';
 import type { GatewayPort, Route } from './gateway-port.js';
@@ -33,6 +34,8 @@ export interface GatewayEvents {
 
 export interface GatewayOptions {
   log?: (line: string) => void;
+  /** One node at a time runs a conversation's turns (core/cluster.ts); this process alone when absent. */
+  turns?: TurnLock;
   events?: GatewayEvents;
 }
 
@@ -62,6 +65,7 @@ export class Gateway implements GatewayPort {
   private readonly outlets = new Map<ChannelId, ChannelOutlet>();
   private readonly log: (line: string) => void;
   private readonly events: GatewayEvents;
+  private readonly turns: TurnLock;
 
   constructor(
     private readonly store: Store,
@@ -72,6 +76,7 @@ export class Gateway implements GatewayPort {
   ) {
     this.log = opts.log ?? ((l) => console.error(l));
     this.events = opts.events ?? {};
+    this.turns = opts.turns ?? new LocalTurnLock();
     for (const channel of ['web', 'messenger', 'emulator'] as const) {
       adapter.register(channel, { deliver: (a) => this.deliverOut(a) } satisfies ChannelSink);
     }
@@ -155,38 +160,73 @@ export class Gateway implements GatewayPort {
   }
 
   /**
-   * Runs the turns owed since the last stop (messages stored and acknowledged, then the process
-   * died): in message order, one chain per customer, once. A turn whose reply was already stored
-   * before the stop is not run again.
+   * Runs the turns owed in conversations no node is running: at start, those of the last stop
+   * (messages stored and acknowledged, then the process died); with `olderThanMs`, periodically on
+   * a cluster, those of a node that died. A conversation is taken only when its turn lock is free
+   * (a dead node's session lost its locks); under the lock each row is checked again, run in message
+   * order, and cleared, so every owed turn is answered once. A turn whose reply was stored before the
+   * stop is not run again.
    */
-  async resumePending(): Promise<{ resumed: number; alreadyAnswered: number; done: Promise<void> }> {
+  async resumePending(opts: { olderThanMs?: number } = {}): Promise<{ resumed: number; alreadyAnswered: number; done: Promise<void> }> {
     let resumed = 0;
     let alreadyAnswered = 0;
     const turns: Promise<void>[] = [];
-    for (const p of await this.store.pendingTurns.list()) {
+    const owed = await this.store.pendingTurns.list(opts.olderThanMs !== undefined ? { before: Date.now() - opts.olderThanMs } : {});
+    for (const conversationId of new Set(owed.map((p) => p.conversationId))) {
+      const lease = await this.turns.tryHold(conversationId);
+      if (!lease) continue; // this node or another runs it
       try {
-        const stored = await this.store.conversations.getMessage(p.messageId);
-        const conversation = await this.store.conversations.get(p.conversationId);
-        const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
-        if (!stored || !conversation || !customer) {
-          await this.store.pendingTurns.done(p.messageId);
+        const runs: { customerId: string; activity: Partial<Activity>; stored: Message }[] = [];
+        for (const p of await this.store.pendingTurns.forConversation(conversationId)) {
+          const owedTurn = await this.owedTurn(p);
+          if (owedTurn === 'answered') alreadyAnswered++;
+          else if (owedTurn) runs.push(owedTurn);
+        }
+        resumed += runs.length;
+        if (runs.length === 0) {
+          lease.release();
           continue;
         }
-        if (await this.answered(stored)) {
-          await this.store.pendingTurns.done(p.messageId);
-          alreadyAnswered++;
-          continue;
-        }
-        const value = (stored.payload as { value?: unknown } | null)?.value;
-        const m: InboundMessage = { channel: p.channel as ChannelId, externalId: p.externalId, text: stored.text, ...(value !== undefined ? { value } : {}) };
-        turns.push(this.runTurn(customer.id, this.inboundActivity(customer, conversation.id, m, stored, (await this.route(conversation.id))?.locale), stored));
-        resumed++;
+        turns.push(this.chain(runs[0]!.customerId, async () => {
+          try {
+            for (const r of runs) await this.execute(r.customerId, r.activity, r.stored);
+          } finally {
+            lease.release();
+          }
+        }));
       } catch (err) {
-        this.log(`[gateway] pending turn ${p.messageId} could not be resumed: ${(err as Error).message}`);
+        lease.release();
+        this.log(`[gateway] pending turns of ${conversationId} could not be resumed: ${(err as Error).message}`);
       }
     }
-    if (resumed || alreadyAnswered) this.log(`[gateway] ${resumed} pending turn(s) resumed after a restart, ${alreadyAnswered} already answered`);
+    if (resumed || alreadyAnswered) this.log(`[gateway] ${resumed} pending turn(s) resumed${opts.olderThanMs !== undefined ? ' from a node that stopped' : ' after a restart'}, ${alreadyAnswered} already answered`);
     return { resumed, alreadyAnswered, done: Promise.all(turns).then(() => undefined) };
+  }
+
+  /**
+   * The turn a pending row owes, rebuilt from the store; 'answered' when a reply naming the message
+   * was stored (its row is cleared), null when the message or its conversation is gone (likewise).
+   */
+  private async owedTurn(p: PendingTurn): Promise<{ customerId: string; activity: Partial<Activity>; stored: Message } | 'answered' | null> {
+    try {
+      const stored = await this.store.conversations.getMessage(p.messageId);
+      const conversation = await this.store.conversations.get(p.conversationId);
+      const customer = conversation?.customerId ? await this.store.customers.get(conversation.customerId) : undefined;
+      if (!stored || !conversation || !customer) {
+        await this.store.pendingTurns.done(p.messageId);
+        return null;
+      }
+      if (await this.answered(stored)) {
+        await this.store.pendingTurns.done(p.messageId);
+        return 'answered';
+      }
+      const value = (stored.payload as { value?: unknown } | null)?.value;
+      const m: InboundMessage = { channel: p.channel as ChannelId, externalId: p.externalId, text: stored.text, ...(value !== undefined ? { value } : {}) };
+      return { customerId: customer.id, activity: this.inboundActivity(customer, conversation.id, m, stored, (await this.route(conversation.id))?.locale), stored };
+    } catch (err) {
+      this.log(`[gateway] pending turn ${p.messageId} could not be resumed: ${(err as Error).message}`);
+      return null;
+    }
   }
 
   /** Whether a bot or agent reply naming this message was stored (the turn ran before a stop). */
@@ -195,40 +235,69 @@ export class Gateway implements GatewayPort {
     return after.some((r) => r.role !== 'customer' && (r.payload as { replyTo?: unknown } | null)?.replyTo === stored.seq);
   }
 
-  /** Queues a turn behind the customer's earlier ones; its pending row goes when it has run. */
-  private runTurn(customerId: string, activity: Partial<Activity>, stored: Message): Promise<void> {
+  /** Runs `fn` after the customer's earlier turns (one chain per customer on this node). */
+  private chain(customerId: string, fn: () => Promise<void>): Promise<void> {
     const prev = this.chains.get(customerId) ?? Promise.resolve();
-    this.turnSeq.set(activity.id!, stored.seq);
-    let started = 0;
-    let ok = true;
-    const done = prev
-      .then(() => {
-        started = performance.now();
-        return this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx));
-      })
-      .catch((err: unknown) => {
-        ok = false;
-        this.log(`[gateway] turn failed for ${customerId}: ${(err as Error).stack ?? err}`);
-      })
-      .then(async () => {
-        try {
-          if (started) this.events.turn?.({ channel: activity.channelId as ChannelId, conversationId: stored.conversationId, customerId, ms: performance.now() - started, ok });
-        } catch (err) {
-          this.log(`[gateway] turn report failed: ${(err as Error).message}`);
-        }
-        // The turn ran (or failed with the adapter's apology sent): it is owed no more.
-        try {
-          await this.store.pendingTurns.done(stored.id);
-        } catch (err) {
-          this.log(`[gateway] could not clear pending turn ${stored.id}: ${(err as Error).message}`);
-        }
-      });
+    const done = prev.then(fn).catch((err: unknown) => this.log(`[gateway] turns of ${customerId} failed: ${(err as Error).stack ?? err}`));
     this.chains.set(customerId, done);
     void done.then(() => {
-      this.turnSeq.delete(activity.id!);
       if (this.chains.get(customerId) === done) this.chains.delete(customerId);
     });
     return done;
+  }
+
+  /**
+   * Queues a just stored message's turn behind the customer's earlier ones. The conversation's turn
+   * lock is asked for at once (other nodes then leave its turns to this one) and let go when the turn
+   * has run; with the lock held, turns other nodes stored before this one run first, in order.
+   */
+  private runTurn(customerId: string, activity: Partial<Activity>, stored: Message): Promise<void> {
+    const lease = this.turns.hold(stored.conversationId);
+    lease.catch(() => undefined);
+    return this.chain(customerId, async () => {
+      const held = await lease;
+      try {
+        for (const p of await this.store.pendingTurns.forConversation(stored.conversationId)) {
+          if (p.messageId > stored.id) break;
+          if (p.messageId === stored.id) {
+            await this.execute(customerId, activity, stored);
+            continue;
+          }
+          // Owed before this one, stored by another node (or one that stopped): its turn first.
+          const earlier = await this.owedTurn(p);
+          if (earlier && earlier !== 'answered') await this.execute(earlier.customerId, earlier.activity, earlier.stored);
+        }
+        // This message's row is gone: another node ran its turn meanwhile.
+      } finally {
+        held.release();
+      }
+    });
+  }
+
+  /** Runs one turn through the adapter and the bot; its pending row goes when it has run. */
+  private async execute(customerId: string, activity: Partial<Activity>, stored: Message): Promise<void> {
+    this.turnSeq.set(activity.id!, stored.seq);
+    let started = 0;
+    let ok = true;
+    try {
+      started = performance.now();
+      await this.adapter.processActivity(activity, (ctx: TurnContext) => this.bot.run(ctx));
+    } catch (err) {
+      ok = false;
+      this.log(`[gateway] turn failed for ${customerId}: ${(err as Error).stack ?? err}`);
+    }
+    try {
+      this.events.turn?.({ channel: activity.channelId as ChannelId, conversationId: stored.conversationId, customerId, ms: performance.now() - started, ok });
+    } catch (err) {
+      this.log(`[gateway] turn report failed: ${(err as Error).message}`);
+    }
+    // The turn ran (or failed with the adapter's apology sent): it is owed no more.
+    try {
+      await this.store.pendingTurns.done(stored.id);
+    } catch (err) {
+      this.log(`[gateway] could not clear pending turn ${stored.id}: ${(err as Error).message}`);
+    }
+    this.turnSeq.delete(activity.id!);
   }
 
   /** The conversation's locale, as its channels last named it (undefined: the store's default). */

@@ -65,13 +65,17 @@ export class RoundRobin {
 }
 
 export interface AssignerHooks {
-  /** Ids of the chat-taking agents online now. */
-  online(): string[];
+  /** Ids of the chat-taking agents online now (on every node). */
+  online(): string[] | Promise<string[]>;
   /** A chat was assigned to `agent`: tell them and the customer. */
   assigned(ticket: Ticket, agent: StaffAccount): Promise<void>;
   /** `agent` did not answer `ticket` in time; it is pending again: tell them and the customer. */
   lapsed(ticket: Ticket, agent: StaffAccount | undefined): Promise<void>;
   log(line: string): void;
+  /** Whether this node runs assignment rounds (on a cluster, the leader alone); absent: always. */
+  leads?(): boolean;
+  /** Asks the node that does run them for a round. */
+  toLeader?(): void;
 }
 
 /** Settings when none are given: manual, no cap, no reply timeout (the desk as it was). */
@@ -97,6 +101,10 @@ export class AutoAssigner {
   /** Runs an assignment round soon (coalesced: many calls in one tick make one round). */
   schedule(): void {
     if (this.settings.mode !== 'auto' || this.scheduled) return;
+    if (this.hooks.leads && !this.hooks.leads()) {
+      this.hooks.toLeader?.();
+      return;
+    }
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -124,7 +132,7 @@ export class AutoAssigner {
   }
 
   private async round(): Promise<void> {
-    const ids = [...new Set(this.hooks.online())];
+    const ids = [...new Set(await this.hooks.online())];
     if (ids.length === 0) return;
     const agents = new Map<string, StaffAccount>();
     for (const id of ids) {

@@ -1,6 +1,7 @@
 import type { Activity } from 'botbuilder';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { AssignmentConfig } from '../core/config.js';
+import { soloCluster, type Cluster } from '../core/cluster.js';
 import { defaultTexts, type Texts, type Vars } from '../core/i18n.js';
 import { RateLimiter } from '../core/http.js';
 import type { StaffAccount } from '../store/agents.js';
@@ -40,6 +41,12 @@ export interface HandoffOptions {
   assignment?: AssignmentConfig;
   /** The store's locale and texts (core/i18n.ts): what customers are told is worded in their conversation's locale. */
   texts?: Texts;
+  /**
+   * Other nodes serving the same store (core/cluster.ts): agents' presence is read across nodes, queue
+   * changes are told to them, and only the leader runs the sweeps and tells waiting customers their
+   * position. Absent: this process alone.
+   */
+  cluster?: Pick<Cluster, 'shared' | 'bus' | 'leader'>;
   log?: (line: string) => void;
 }
 
@@ -82,26 +89,46 @@ export class HandoffService implements HandoffDesk {
   private readonly dirtyRows = new Set<string>();
   private rowTimer: NodeJS.Timeout | null = null;
   private lastRowFlush = 0;
+  private readonly cluster: Pick<Cluster, 'shared' | 'bus' | 'leader'>;
+  /** On a cluster: the agents' consoles on every node, as last read (refreshPresence). */
+  private presence = { sockets: 0, ids: new Set<string>() };
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly opts: HandoffOptions) {
     this.log = opts.log ?? ((l) => console.error(l));
+    this.cluster = opts.cluster ?? soloCluster();
     this.timer = setInterval(() => void this.expire(), 5_000);
     this.timer.unref();
     const settings = opts.assignment ?? MANUAL;
+    const { bus, leader } = this.cluster;
     this.assigner = new AutoAssigner(opts.store, settings, {
-      online: () => [...this.onlineAgentIds()],
+      online: async () => [...(this.cluster.shared ? await this.refreshPresence() : this.onlineAgentIds())],
       assigned: (t, agent) => this.assigned(t, agent),
       lapsed: (t, agent) => this.lapsed(t, agent),
+      // Rounds run on the leader only (one round-robin, no two nodes assigning at once); others ask it.
+      leads: () => leader.isLeader(),
+      toLeader: () => void bus.publish('assign', {}),
       log: this.log,
     });
     if (settings.replyTimeoutMs > 0) {
       // Checked a few times per timeout (at most every 5 s), so a chat goes back soon after its time.
-      this.lapseTimer = setInterval(() => void this.assigner.lapse(), Math.min(5_000, Math.max(200, settings.replyTimeoutMs / 4)));
+      this.lapseTimer = setInterval(() => void (leader.isLeader() ? this.assigner.lapse() : undefined), Math.min(5_000, Math.max(200, settings.replyTimeoutMs / 4)));
       this.lapseTimer.unref();
     }
+    this.unsubscribe.push(
+      bus.subscribe('queue', () => this.queueChanged(false)),
+      bus.subscribe('queue.row', (m) => this.rowChanged(m.conversationId, false)),
+      bus.subscribe('presence', () => void this.refreshPresence()),
+      bus.subscribe('assign', () => this.assigner.schedule()),
+      bus.onResync(() => {
+        this.queueChanged(false);
+        void this.refreshPresence();
+      }),
+    );
   }
 
   close(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
     clearInterval(this.timer);
     if (this.lapseTimer) clearInterval(this.lapseTimer);
     if (this.queueTimer) clearTimeout(this.queueTimer);
@@ -128,13 +155,43 @@ export class HandoffService implements HandoffDesk {
     return typeof this.gateway.locale === 'function' ? await this.gateway.locale(conversationId) : undefined;
   }
 
+  /** Agents' consoles connected (on a cluster: on every node, as last read). */
   agentsOnline(): number {
+    if (this.cluster.shared) return this.presence.sockets;
+    return this.localConsoles();
+  }
+
+  /** Ids of the agents with a console connected (on a cluster: on any node, as last read). */
+  onlineAgentIds(): Set<string> {
+    if (this.cluster.shared) return new Set(this.presence.ids);
+    return new Set(this.nsp ? [...this.nsp.sockets.values()].map((s) => (s.data as { agent: Agent }).agent.id) : []);
+  }
+
+  /** Consoles connected to this node. */
+  private localConsoles(): number {
     return this.nsp ? this.nsp.sockets.size : 0;
   }
 
-  /** Ids of the agents with a console connected. */
-  onlineAgentIds(): Set<string> {
-    return new Set(this.nsp ? [...this.nsp.sockets.values()].map((s) => (s.data as { agent: Agent }).agent.id) : []);
+  /**
+   * Reads the consoles on every node (socket.io's adapter asks them) into `presence`; keeps the last
+   * reading when a node does not answer in time (one that just died, until the adapter drops it).
+   */
+  async refreshPresence(): Promise<Set<string>> {
+    if (!this.nsp) return this.presence.ids;
+    try {
+      const sockets = await this.nsp.timeout(2_000).fetchSockets();
+      this.presence = { sockets: sockets.length, ids: new Set(sockets.map((s) => (s.data as { agent: Agent }).agent.id)) };
+    } catch (err) {
+      this.log(`[handoff] agents' presence could not be read from every node: ${(err as Error).message}`);
+    }
+    return this.presence.ids;
+  }
+
+  /** An agent console connected or left here: every node reads the presence again. */
+  private presenceChanged(): void {
+    if (!this.cluster.shared) return;
+    void this.refreshPresence();
+    void this.cluster.bus.publish('presence', {});
   }
 
   async request(req: HandoffRequest): Promise<HandoffOutcome> {
@@ -178,7 +235,9 @@ export class HandoffService implements HandoffDesk {
    * agents (coalesced). Nobody's position changes, so the other waiting customers hear nothing.
    */
   async customerWrote(conversationId: string): Promise<void> {
-    if (this.nsp?.adapter.rooms.has(convRoom(conversationId))) {
+    // On a cluster the agent who has the chat may be connected to another node: the store says.
+    const withAgent = this.cluster.shared ? (await this.store.conversations.get(conversationId))?.handoff === 'agent' : this.nsp?.adapter.rooms.has(convRoom(conversationId));
+    if (withAgent && this.nsp) {
       // An agent has the chat: it is not in the queue.
       const last = (await this.store.conversations.recentMessages(conversationId, 1))[0];
       if (last) this.nsp.to(convRoom(conversationId)).emit('customer_message', { conversationId, message: agentView(last) });
@@ -202,7 +261,9 @@ export class HandoffService implements HandoffDesk {
    * Tickets joined or left the queue (request, cancel, accept, expiry). Coalesced: at most one
    * flush per QUEUE_FLUSH_MS, which reads all positions with one query and sends only differences.
    */
-  private queueChanged(): void {
+  private queueChanged(tell = true): void {
+    // The other nodes' agents hear it from their own node.
+    if (tell && this.cluster.shared) void this.cluster.bus.publish('queue', {});
     if (this.queueTimer) return;
     this.queueTimer = setTimeout(() => void this.flushQueue(), Math.max(0, this.lastQueueFlush + QUEUE_FLUSH_MS - Date.now()));
     this.queueTimer.unref();
@@ -215,18 +276,21 @@ export class HandoffService implements HandoffDesk {
     try {
       const positions = await this.store.tickets.positions();
       const now = new Map(positions.map((p) => [p.id, p.position]));
-      const online = this.nsp !== null && this.agentsOnline() > 0;
+      // Each node tells the consoles connected to it (`listed` is what they were told).
+      const online = this.nsp !== null && this.localConsoles() > 0;
       for (const id of this.listed.keys()) {
         if (now.has(id)) continue;
         this.listed.delete(id);
         this.told.delete(id);
-        if (online) this.nsp!.emit('queue_remove', { ticketId: id });
+        if (online) this.nsp!.local.emit('queue_remove', { ticketId: id });
       }
       const added = positions.filter((p) => !this.listed.has(p.id)).map((p) => p.id);
       for (const [id, position] of now) this.listed.set(id, position);
       if (online && added.length > 0) {
-        for (const e of await this.store.tickets.queueEntriesFor(added)) this.nsp!.emit('queue_add', this.queueItem({ ...e, position: now.get(e.id) ?? null }));
+        for (const e of await this.store.tickets.queueEntriesFor(added)) this.nsp!.local.emit('queue_add', this.queueItem({ ...e, position: now.get(e.id) ?? null }));
       }
+      // Waiting customers hear their position from one node: the leader.
+      if (!this.cluster.leader.isLeader()) return;
       for (const p of positions) {
         if (this.told.get(p.id) === p.position) continue;
         this.told.set(p.id, p.position);
@@ -240,8 +304,9 @@ export class HandoffService implements HandoffDesk {
   }
 
   /** A waiting customer's row changed (they wrote): queued for the next row flush, at most one per ROW_FLUSH_MS. */
-  private rowChanged(conversationId: string): void {
-    if (this.agentsOnline() === 0) return; // agents who connect later get the snapshot
+  private rowChanged(conversationId: string, tell = true): void {
+    if (tell && this.cluster.shared) void this.cluster.bus.publish('queue.row', { conversationId });
+    if (this.localConsoles() === 0) return; // agents who connect later get the snapshot
     this.dirtyRows.add(conversationId);
     if (this.rowTimer) return;
     this.rowTimer = setTimeout(() => void this.flushRows(), Math.max(0, this.lastRowFlush + ROW_FLUSH_MS - Date.now()));
@@ -254,13 +319,13 @@ export class HandoffService implements HandoffDesk {
     this.lastRowFlush = Date.now();
     const conversations = [...this.dirtyRows];
     this.dirtyRows.clear();
-    if (!this.nsp || this.agentsOnline() === 0) return;
+    if (!this.nsp || this.localConsoles() === 0) return;
     try {
       for (const conversationId of conversations) {
         // The row shows a customer who got upset while waiting; the order (priority) was set when the chat joined.
         const e = await this.store.tickets.queueEntryForConversation(conversationId);
         // Not listed yet: its queue_add (from the pending queue flush) carries the latest row.
-        if (e && this.listed.has(e.id)) this.nsp.emit('queue_update', this.queueItem({ ...e, position: this.listed.get(e.id) ?? null }));
+        if (e && this.listed.has(e.id)) this.nsp.local.emit('queue_update', this.queueItem({ ...e, position: this.listed.get(e.id) ?? null }));
       }
     } catch (err) {
       this.log(`[handoff] queue row update failed: ${(err as Error).message}`);
@@ -293,7 +358,10 @@ export class HandoffService implements HandoffDesk {
 
   private async expire(): Promise<void> {
     // Also reconciles every few seconds with tickets changed outside this service (one positions query).
-    this.queueChanged();
+    // Every node's consoles are kept right; the leader alone expires tickets and assigns.
+    this.queueChanged(false);
+    if (this.cluster.shared) void this.refreshPresence();
+    if (!this.cluster.leader.isLeader()) return;
     this.assigner.schedule();
     try {
       for (const t of await this.store.tickets.expirePending(this.opts.queueTimeoutMs ?? 10 * 60_000)) {
@@ -363,6 +431,7 @@ export class HandoffService implements HandoffDesk {
   attach(io: Server): Namespace {
     const nsp = io.of('/agents');
     this.nsp = nsp;
+    if (this.cluster.shared) void this.refreshPresence();
     nsp.use(staffSocketAuth(this.store, { roles: CHAT_ROLES, log: this.log }));
     nsp.on('connection', (socket) => {
       guardStaffSocket(this.store, socket);
@@ -423,6 +492,8 @@ export class HandoffService implements HandoffDesk {
     const agent = (socket.data as { agent: Agent }).agent;
     const limiter = new RateLimiter(60, 10_000);
     void socket.join(agentRoom(agent.id));
+    this.presenceChanged();
+    socket.on('disconnect', () => this.presenceChanged());
     // A free agent may get waiting chats at once.
     this.assigner.schedule();
     // The queue, and the chats this agent already holds (after a reload), come with the connection;

@@ -886,6 +886,31 @@ export class Recommender {
       this.apply(ev, i);
       if (this.pendingDuringRetrain) this.pendingDuringRetrain.push(ev);
     }
+    if (evs.length > 0) this.onRecorded?.(evs);
+  }
+
+  /** Told the events this recommender recorded (so other nodes can applyRecorded() them). */
+  onRecorded: ((events: Interaction[]) => void) | null = null;
+
+  /**
+   * Events another node recorded (already stored there): applied in memory as recordEvents() applies
+   * them, without storing them again. A product this node does not know yet is skipped (its
+   * catalogue sync brings it; a retraining counts the stored event).
+   */
+  applyRecorded(events: readonly Interaction[]): number {
+    let n = 0;
+    for (const e of events) {
+      let checked: { ev: Interaction; i: number };
+      try {
+        checked = this.checkEvent(e);
+      } catch {
+        continue;
+      }
+      this.apply(checked.ev, checked.i);
+      if (this.pendingDuringRetrain) this.pendingDuringRetrain.push(checked.ev);
+      n++;
+    }
+    return n;
   }
 
   private checkEvent(e: NewEventInput): { ev: Interaction; i: number } {

@@ -1,4 +1,5 @@
 import type { Sql } from '../store/sql/executor.js';
+import { inList } from '../store/sql/dialect.js';
 import { progress as progressBar } from '../core/progress.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import type { StoredUnit } from './index-store.js';
@@ -80,6 +81,11 @@ export const faqTables = {
     sql.run('INSERT INTO faq_sources (source_id, ingested_at, units) VALUES (?, ?, ?) ON CONFLICT (source_id) DO NOTHING', [sourceId, at, units]),
   setMeta: (sql: Sql, key: string, value: string) => sql.run('INSERT INTO faq_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]),
   remove: (sql: Sql, label: number) => sql.run('UPDATE faq_units SET deleted = 1 WHERE label = ?', [label]),
+  /** These units' rows (every unit's without `labels`), without their vectors. */
+  rows: (sql: Sql, labels?: readonly number[]) =>
+    labels
+      ? sql.all<UnitRow>(`SELECT label, key, question, answer, group_id, intent, sources, ts, deleted FROM faq_units WHERE label IN (${inList(labels)}) ORDER BY label`, [...labels])
+      : sql.all<UnitRow>('SELECT label, key, question, answer, group_id, intent, sources, ts, deleted FROM faq_units ORDER BY label'),
 };
 
 /** Every faq_meta entry, and how many units (deleted ones included) the tables hold. */

@@ -23,7 +23,7 @@ import type { Encoder } from '../nlu/encoder-types.js';
 import { AnswerGroups, type AnswerGroup } from './answer-groups.js';
 import { MAX_SOURCES, unitKey, type QaUnit } from './extract.js';
 import { ensureCapacity, openGraph, writeGraph, type Hnsw } from './faq-graph.js';
-import { faqTables, fromBlob, parseSources, readFaqMeta, readGroups, reembedAll, toBlob, toUnit } from './faq-tables.js';
+import { faqTables, fromBlob, parseSources, readFaqMeta, readGroups, reembedAll, storedVector, toBlob, toUnit } from './faq-tables.js';
 
 export interface HnswParams {
   /** Links per node. */
@@ -141,6 +141,8 @@ export class FaqIndex {
   private meta: Map<string, string>;
   /** Whether close() closes the connection (one the index opened itself). */
   private ownsDb = true;
+  /** Told the labels this index added, merged or removed (so other nodes can sync() them). */
+  onChange: ((labels: number[]) => void) | null = null;
 
   private constructor(
     readonly sql: Sql,
@@ -379,6 +381,7 @@ export class FaqIndex {
     await this.absorbRows(this.maxLabel);
     const written = await this.sql.transaction((tx) => this.write(tx, units, vectors, answerVecs, sourceIds));
     this.publish(written);
+    if (written.result.labels.length > 0) this.onChange?.([...new Set(written.result.labels)]);
     return written.result;
   }
 
@@ -476,8 +479,50 @@ export class FaqIndex {
       this.units[label] = undefined;
       this.live--;
       this.scheduleSave();
+      this.onChange?.([label]);
       return true;
     });
+  }
+
+  /**
+   * Another node changed these units (added, merged or removed them; all of them without `labels`):
+   * reads their rows and the answer groups again and makes memory and the graph agree, without
+   * embedding anything (vectors come from the rows). Runs in the write queue, like add() and remove().
+   */
+  sync(labels?: readonly number[]): Promise<void> {
+    return this.enqueue(async () => {
+      this.meta = (await readFaqMeta(this.sql)).meta;
+      this.groups.set(await readGroups(this.sql));
+      const before = this.maxLabel;
+      await this.absorbRows(before);
+      const known = labels?.filter((l) => l <= before);
+      if (known && known.length === 0) return;
+      for (const r of await faqTables.rows(this.sql, known)) {
+        if (r.label > before) continue; // just absorbed
+        const had = this.units[r.label];
+        if (r.deleted) {
+          if (!had) continue;
+          this.hnsw.markDelete(r.label);
+          this.units[r.label] = undefined;
+          this.live--;
+        } else if (had) {
+          this.units[r.label] = toUnit(r);
+        } else {
+          // Searchable again (never done today, but the rows say so): back into the graph.
+          const vec = await storedVector(this.sql, r.label);
+          if (!vec) continue;
+          try {
+            this.hnsw.unmarkDelete(r.label);
+          } catch {
+            ensureCapacity(this.hnsw, 1);
+            this.hnsw.addPoint(Array.from(vec), r.label);
+          }
+          this.units[r.label] = toUnit(r);
+          this.live++;
+        }
+      }
+      this.scheduleSave();
+    }, false);
   }
 
   /** Picks up units (and meta) another process (the writer) added to the database since this one loaded. */

@@ -20,6 +20,8 @@ interface Row {
   created_at: string;
 }
 
+const toPending = (r: Row): PendingTurn => ({ messageId: r.message_id, conversationId: r.conversation_id, channel: r.channel, externalId: r.external_id, createdAt: r.created_at });
+
 export class PendingTurnRepo {
   constructor(
     private readonly sql: Sql,
@@ -42,10 +44,18 @@ export class PendingTurnRepo {
     await sql.run('DELETE FROM pending_turns WHERE message_id = ?', [messageId]);
   }
 
-  /** Every owed turn, oldest message first. */
-  async list(sql: Sql = this.sql): Promise<PendingTurn[]> {
-    const rows = await sql.all<Row>('SELECT message_id, conversation_id, channel, external_id, created_at FROM pending_turns ORDER BY message_id');
-    return rows.map((r) => ({ messageId: r.message_id, conversationId: r.conversation_id, channel: r.channel, externalId: r.external_id, createdAt: r.created_at }));
+  /** Every owed turn, oldest message first; with `before` (ms), only turns owed since before then. */
+  async list(opts: { before?: number } = {}, sql: Sql = this.sql): Promise<PendingTurn[]> {
+    const rows = opts.before === undefined
+      ? await sql.all<Row>('SELECT message_id, conversation_id, channel, external_id, created_at FROM pending_turns ORDER BY message_id')
+      : await sql.all<Row>('SELECT message_id, conversation_id, channel, external_id, created_at FROM pending_turns WHERE created_at < ? ORDER BY message_id', [new Date(opts.before).toISOString()]);
+    return rows.map(toPending);
+  }
+
+  /** The turns owed in one conversation, oldest message first. */
+  async forConversation(conversationId: string, sql: Sql = this.sql): Promise<PendingTurn[]> {
+    const rows = await sql.all<Row>('SELECT message_id, conversation_id, channel, external_id, created_at FROM pending_turns WHERE conversation_id = ? ORDER BY message_id', [conversationId]);
+    return rows.map(toPending);
   }
 
   /** Runs `fn` in one transaction (the message append and its pending row commit together); its statements go through `tx`. */
