@@ -262,8 +262,9 @@ class ClusterConnection {
     let entry = this.entries.get(conversationId);
     if (!entry) {
       const fresh: Entry = { count: 0, locked: false, ready: Promise.resolve() };
-      fresh.ready = this.acquire(conversationId, fresh);
       this.entries.set(conversationId, fresh);
+      // After the caller has counted itself in: acquire() gives up on an entry nobody wants.
+      fresh.ready = Promise.resolve().then(() => this.acquire(conversationId, fresh));
       entry = fresh;
     }
     return entry;
