@@ -156,7 +156,7 @@ export function createApp(opts: AppOptions): App {
   handoff.attach(http.io);
   delivery.attachAgents(http.io);
   http.route('/api/agents/login', loginRoute({ store, log }));
-  http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => disconnectSession(http.io.of('/agents'), token) }));
+  http.route('/api/agents/logout', logoutRoute({ store, log, onRevoked: (token) => void disconnectSession(http.io.of('/agents'), token).catch((err: unknown) => log(`[staff] ending a signed-out session's consoles failed: ${(err as Error).message}`)) }));
   http.route('/api/agents/password', passwordRoute({ store, log }));
   // Agents, teams and VIP customers, for admins (app/staff-admin.ts; the console's Team page).
   const staffAdmin = staffAdminRoutes({ store, settings: handoff.assigner.settings, online: () => handoff.onlineAgentIds(), endSessions: (id) => handoff.disconnectAgent(id), changed: () => handoff.assigner.schedule(), log });

@@ -103,8 +103,10 @@ export class Gateway implements GatewayPort {
 
   /** The customer's open live conversation on any channel (one history across channels). */
   async liveConversation(customerId: string, channel: ChannelId): Promise<Conversation> {
-    const open = (await this.store.conversations.listForCustomer(customerId, 50)).find((c) => c.source === 'live' && c.status === 'open');
-    return open ?? (await this.store.conversations.create({ customerId, channel }));
+    const live = async (sql: Sql) => (await this.store.conversations.listForCustomer(customerId, 50, sql)).find((c) => c.source === 'live' && c.status === 'open');
+    // Looked for again inside the write transaction before one is opened: a first message on
+    // another node at the same moment must not open a second conversation (transactions are serial).
+    return (await live(this.store.sql)) ?? (await this.store.sql.transaction(async (tx) => (await live(tx)) ?? (await this.store.conversations.create({ customerId, channel }, tx))));
   }
 
   async route(conversationId: string, sql: Sql = this.store.sql): Promise<Route | undefined> {

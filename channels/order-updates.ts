@@ -41,7 +41,7 @@ export interface OrderUpdateChannels {
   /** When each Messenger user last wrote (Meta's window). */
   threads: Pick<MessengerThreadRepo, 'lastInbound'>;
   /** How many web chat tabs show the conversation now. */
-  webTabs: (conversationId: string) => number;
+  webTabs: (conversationId: string) => number | Promise<number>;
 }
 
 /** Control characters, bidirectional overrides and zero-width characters: never in a customer message. */
@@ -172,7 +172,7 @@ export class OrderUpdates {
 
     let outcome: NotificationOutcome;
     if (route.channel === 'web') {
-      outcome = target.conversationId && ch.webTabs(target.conversationId) > 0 ? 'sent' : 'kept';
+      outcome = target.conversationId && (await ch.webTabs(target.conversationId)) > 0 ? 'sent' : 'kept';
     } else if (route.channel === 'messenger') {
       if (!ch.gateway.hasOutlet('messenger')) return skip('channel_off', 'messenger', 'Messenger is not configured on this server');
       const last = await ch.threads.lastInbound(route.externalId);

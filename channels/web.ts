@@ -61,9 +61,9 @@ type Ack = (response: Record<string, unknown>) => void;
 
 const room = (conversationId: string) => `conv:${conversationId}`;
 
-/** How many web chat tabs show a conversation now (proactive messages: shown now, or on the next visit). */
-export function openWebTabs(io: Server, conversationId: string): number {
-  return io.of('/chat').adapter.rooms.get(room(conversationId))?.size ?? 0;
+/** How many web chat tabs show a conversation now, on every node (proactive messages: shown now, or on the next visit). */
+export async function openWebTabs(io: Server, conversationId: string): Promise<number> {
+  return (await io.of('/chat').in(room(conversationId)).fetchSockets()).length;
 }
 
 function ackOf(cb: unknown): Ack {
@@ -174,7 +174,8 @@ function webOutlet({ nsp, opts }: WebChat): ChannelOutlet {
       if (delivered) {
         for (const e of toWireEvents(delivered.message)) to.emit(e.event, e.data);
         // An agent's message reached an open tab of the customer's (delivered), or waits for one (sent).
-        if (delivered.message.role === 'agent') await opts.receipts?.agentMessage(delivered.message, (nsp.adapter.rooms.get(room(conversationId))?.size ?? 0) > 0);
+        // (fetchSockets: the tab may be connected to another node.)
+        if (delivered.message.role === 'agent' && opts.receipts) await opts.receipts.agentMessage(delivered.message, (await nsp.in(room(conversationId)).fetchSockets()).length > 0);
       } else if (activity.type === 'typing') {
         to.emit('typing', { on: true });
       } else if (activity.type === 'event' && activity.name === 'handoff.status') {

@@ -92,6 +92,8 @@ export class HandoffService implements HandoffDesk {
   private readonly cluster: Pick<Cluster, 'shared' | 'bus' | 'leader'>;
   /** On a cluster: the agents' consoles on every node, as last read (refreshPresence). */
   private presence = { sockets: 0, ids: new Set<string>() };
+  private presenceAsked = 0;
+  private presenceRead = 0;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly opts: HandoffOptions) {
@@ -178,8 +180,12 @@ export class HandoffService implements HandoffDesk {
    */
   async refreshPresence(): Promise<Set<string>> {
     if (!this.nsp) return this.presence.ids;
+    const seq = ++this.presenceAsked;
     try {
       const sockets = await this.nsp.timeout(2_000).fetchSockets();
+      // Readings overlap: one asked for earlier and answered later is older news.
+      if (seq < this.presenceRead) return this.presence.ids;
+      this.presenceRead = seq;
       this.presence = { sockets: sockets.length, ids: new Set(sockets.map((s) => (s.data as { agent: Agent }).agent.id)) };
     } catch (err) {
       this.log(`[handoff] agents' presence could not be read from every node: ${(err as Error).message}`);

@@ -301,11 +301,14 @@ export function guardStaffSocket(store: Store, socket: Socket): void {
   });
 }
 
-/** Disconnects the namespace's sockets that signed in with `token`; returns how many. */
-export function disconnectSession(nsp: Namespace, token: string): number {
+/**
+ * Disconnects the namespace's sockets that signed in with `token`, on every node (socket.io's adapter
+ * finds them); returns how many.
+ */
+export async function disconnectSession(nsp: Namespace, token: string): Promise<number> {
   const hash = hashToken(token);
   let n = 0;
-  for (const socket of nsp.sockets.values()) {
+  for (const socket of await nsp.fetchSockets()) {
     if ((socket.data as Partial<StaffSocketData> | undefined)?.sessionHash !== hash) continue;
     socket.emit('session_ended', { reason: 'signed out' });
     socket.disconnect(true);

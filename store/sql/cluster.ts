@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import type { Cluster, ClusterBus, ClusterMessages, Leadership, Topic, TurnLease, TurnLock } from '../../core/cluster.js';
+import type { Sql } from './executor.js';
 
 // The cluster pieces of core/cluster.ts on PostgreSQL, nothing but LISTEN/NOTIFY and advisory locks.
 //
@@ -53,9 +54,23 @@ export async function openPostgresCluster(opts: PostgresClusterOptions): Promise
     bus: conn.bus,
     turns: conn.turns,
     leader: conn.leader,
-    socketAdapter: createAdapter(opts.pool, { ...opts.socketAdapter, errorHandler: (e) => log(`[cluster] socket.io adapter: ${e.message}`) }),
+    socketAdapter: lazyAdapter(() => createAdapter(opts.pool, { ...opts.socketAdapter, errorHandler: (e) => log(`[cluster] socket.io adapter: ${e.message}`) })),
     close: () => conn.close(),
   };
+}
+
+type AdapterFactory = ReturnType<typeof createAdapter>;
+
+/**
+ * The adapter factory, made on the first namespace: making it takes a pooled connection (LISTEN) and
+ * starts a timer, which only a socket.io server that closes gives back. socket.io calls it with `new`.
+ */
+function lazyAdapter(make: () => AdapterFactory): AdapterFactory {
+  let factory: AdapterFactory | undefined;
+  return function (this: unknown, nsp: unknown) {
+    factory ??= make();
+    return factory(nsp);
+  } as AdapterFactory;
 }
 
 /**
@@ -236,8 +251,14 @@ class ClusterConnection {
 
   readonly turns: TurnLock = {
     hold: async (conversationId) => {
-      const entry = this.entry(conversationId);
-      entry.count++;
+      let entry = this.entries.get(conversationId);
+      if (entry) entry.count++;
+      else {
+        const fresh: Entry = { count: 1, locked: false, ready: Promise.resolve() };
+        this.entries.set(conversationId, fresh);
+        fresh.ready = this.acquire(conversationId, fresh);
+        entry = fresh;
+      }
       await entry.ready;
       if (!entry.locked) throw new Error(`could not lock conversation ${conversationId}: the cluster is closing`);
       return this.lease(conversationId, entry);
@@ -256,19 +277,6 @@ class ClusterConnection {
       return null;
     },
   };
-
-  /** This node's entry for a conversation, created (and its lock sought) on first use. */
-  private entry(conversationId: string): Entry {
-    let entry = this.entries.get(conversationId);
-    if (!entry) {
-      const fresh: Entry = { count: 0, locked: false, ready: Promise.resolve() };
-      this.entries.set(conversationId, fresh);
-      // After the caller has counted itself in: acquire() gives up on an entry nobody wants.
-      fresh.ready = Promise.resolve().then(() => this.acquire(conversationId, fresh));
-      entry = fresh;
-    }
-    return entry;
-  }
 
   private lease(conversationId: string, entry: Entry): TurnLease {
     let released = false;
@@ -334,6 +342,15 @@ class ClusterConnection {
     });
     return run;
   }
+}
+
+/**
+ * Tells every running node from a process that is not one (a command-line tool that changed the
+ * store: `kb reindex` sends 'faq' with no labels, an import 'catalog'), over the store's own connection.
+ */
+export async function tellNodes<T extends Topic>(sql: Sql, topic: T, message: ClusterMessages[T]): Promise<void> {
+  if (sql.dialect !== 'postgres') return; // one node: it reads the SQLite file itself
+  for (const m of fit(topic, message)) await sql.get('SELECT pg_notify(CAST(? AS TEXT), CAST(? AS TEXT)) AS sent', [BUS_CHANNEL, JSON.stringify({ n: 'tool', t: topic, m })]);
 }
 
 /** A message as one or more payloads under NOTIFY's limit (events split; FAQ labels dropped for a full re-read). */
