@@ -189,6 +189,8 @@ function thinkTimes(seed: number, meanMs: number): () => number {
 interface RunResult {
   messages: number;
   lost: number;
+  /** Why: `refused:<code>` (the server said no), `no_ack` (no acknowledgement in 20 s), `no_reply` (acknowledged, not answered within --timeout-ms). */
+  lostWhy: Record<string, number>;
   seconds: number;
   latencies: number[];
   byLine: Map<string, number[]>;
@@ -257,6 +259,11 @@ async function drive(
   const latencies: number[] = [];
   const byLine = new Map<string, number[]>();
   let lost = 0;
+  const lostWhy: Record<string, number> = {};
+  const lose = (why: string) => {
+    lost++;
+    lostWhy[why] = (lostWhy[why] ?? 0) + 1;
+  };
   let sent = 0;
   const meanGapMs = o.rate > 0 ? (o.clients / o.rate) * 1000 : 0;
   const t0 = performance.now();
@@ -275,19 +282,25 @@ async function drive(
         const from = c.events.length;
         const t = performance.now();
         sent++;
+        let ack: Record<string, unknown>;
         try {
-          const ack = await c.send({ text });
-          if (!ack.ok) {
-            lost++;
-            continue;
-          }
+          ack = await c.send({ text });
+        } catch {
+          lose('no_ack');
+          continue;
+        }
+        if (!ack.ok) {
+          lose(`refused:${String(ack.code)}`);
+          continue;
+        }
+        try {
           // The reply to this message (not a later message of the previous turn): replyTo names it.
           await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && e.data.replyTo === ack.seq, { from, timeoutMs: o.timeoutMs });
           const ms = performance.now() - t;
           latencies.push(ms);
           byLine.set(text, [...(byLine.get(text) ?? []), ms]);
         } catch {
-          lost++;
+          lose('no_reply');
         }
       }
     }),
@@ -297,13 +310,14 @@ async function drive(
   // Queued customers leave the queue, so the next phase starts with only its own.
   await Promise.all(waiting.map((c) => say(c, LEAVE_LINE, o.timeoutMs).catch(() => null)));
   for (const c of conns) c.close();
-  return { messages: sent, lost, seconds, latencies, byLine, queued, healthzMaxMs };
+  return { messages: sent, lost, lostWhy, seconds, latencies, byLine, queued, healthzMaxMs };
 }
 
 function summary(r: RunResult) {
   return {
     messages: r.messages,
     lost: r.lost,
+    ...(r.lost > 0 ? { lost_why: r.lostWhy } : {}),
     msgs_per_s: round(r.messages / r.seconds, 1),
     p50_ms: round(percentile(r.latencies, 50), 1),
     p95_ms: round(percentile(r.latencies, 95), 1),
