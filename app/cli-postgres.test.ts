@@ -16,7 +16,7 @@ import { main as agents } from './agents-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-describe.skipIf(!postgresEnabled())('the CLIs on PostgreSQL (DATABASE_URL)', () => {
+describe.skipIf(!postgresEnabled())('the CLIs on PostgreSQL (DATABASE_URL; needs SHOPBOT_TEST_POSTGRES: skipped without it)', () => {
   let pg: FreshPostgres;
   let dir: ReturnType<typeof tempDir>;
   let env: NodeJS.ProcessEnv;

@@ -49,7 +49,7 @@ interface StoredMessage {
 /** The seqs of a web tab's message and card events, in arrival order, each (event, seq) once or more. */
 const tabSeqs = (c: ChatClient, from = 0) => c.events.slice(from).filter((e) => (e.event === 'message' || e.event === 'card') && typeof e.data.seq === 'number').map((e) => ({ event: e.event, seq: Number(e.data.seq) }));
 
-describe.skipIf(!postgresEnabled())('two nodes on one PostgreSQL (SHOPBOT_TEST_POSTGRES)', () => {
+describe.skipIf(!postgresEnabled())('two nodes on one PostgreSQL database (needs SHOPBOT_TEST_POSTGRES: skipped without it)', () => {
   const who = twoChannelCustomer();
   const signer = new TokenSigner(Buffer.from(SECRET, 'utf8'));
   let pg: FreshPostgres;
