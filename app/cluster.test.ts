@@ -10,6 +10,7 @@ import { attachWebChannel } from '../channels/web.js';
 import { TokenSigner } from '../core/tokens.js';
 import { HandoffService } from '../desk/handoff.js';
 import type { Encoder } from '../nlu/encoder-types.js';
+import type { CatalogSync } from '../recommender/catalog-sync.js';
 import { MemoryCatalog, MemoryEvents } from '../recommender/memory-sources.js';
 import { Recommender } from '../recommender/recommender.js';
 import { FaqIndex } from '../retrieval/index-store.js';
@@ -279,17 +280,27 @@ describe.skipIf(!postgresEnabled())('several nodes on one PostgreSQL store (SHOP
     const atA = await client(a, '/agents', { token: ravi.token });
     const atB = await client(b, '/agents', { token: meera.token });
     for (const n of [a, b]) await until(() => n.handoff.agentsOnline() === 2, 3_000, `${n.name} to see both agents`);
-    // The customer chats on B; the turn that asks for a person runs on B.
-    const customer = await client(b);
-    await customer.send({ text: 'I want a person' });
-    const conversationId = await conversationOf(customer);
-    const { customerId } = (await b.store.conversations.get(conversationId))!;
-    expect(await b.handoff.request({ conversationId, customerId: customerId!, reason: 'asked', skill: 'general', priority: 1 })).toMatchObject({ status: 'pending', position: 1 });
-    for (const c of [atA, atB]) await c.waitFor((e) => e.event === 'queue_add' && e.data.conversationId === conversationId, { timeoutMs: 3_000 });
+    // Two customers chat on B; the turns that ask for a person run on B (the bot tells them their place).
+    const queued: { customer: ChatClient; conversationId: string }[] = [];
+    for (const position of [1, 2]) {
+      const customer = await client(b);
+      await customer.send({ text: 'I want a person' });
+      const conversationId = await conversationOf(customer);
+      const { customerId } = (await b.store.conversations.get(conversationId))!;
+      expect(await b.handoff.request({ conversationId, customerId: customerId!, reason: 'asked', skill: 'general', priority: 1 })).toMatchObject({ status: 'pending', position });
+      queued.push({ customer, conversationId });
+    }
+    for (const c of [atA, atB]) for (const q of queued) await c.waitFor((e) => e.event === 'queue_add' && e.data.conversationId === q.conversationId, { timeoutMs: 3_000 });
     await sleep(1_200); // two queue flush windows: nothing more comes
-    for (const c of [atA, atB]) expect(c.events.filter((e) => e.event === 'queue_add')).toHaveLength(1);
-    // Told once by the leader (A), not once per node.
-    expect(customer.events.filter((e) => e.event === 'handoff' && e.data.status === 'pending')).toHaveLength(1);
+    for (const c of [atA, atB]) expect(c.events.filter((e) => e.event === 'queue_add')).toHaveLength(2);
+    // The desk does not repeat the place the bot gave.
+    expect(queued[1]!.customer.events.filter((e) => e.event === 'handoff')).toEqual([]);
+    // The first leaves the queue on A: the second moves up, and hears it once (from the leader), not once per node.
+    await a.handoff.cancel(queued[0]!.conversationId);
+    await queued[1]!.customer.waitFor((e) => e.event === 'handoff' && e.data.position === 1, { timeoutMs: 3_000 });
+    for (const c of [atA, atB]) await c.waitFor((e) => e.event === 'queue_remove', { timeoutMs: 3_000 });
+    await sleep(1_200);
+    expect(queued[1]!.customer.events.filter((e) => e.event === 'handoff')).toEqual([{ event: 'handoff', data: { status: 'pending', position: 1 } }]);
   });
 
   it('a node that does not lead asks the leader for an assignment round', async () => {
@@ -346,5 +357,15 @@ describe.skipIf(!postgresEnabled())('several nodes on one PostgreSQL store (SHOP
     expect(ra.related('P1', { kind: 'bought_together' }).map((r) => r.productId)).toEqual(['P2']);
     await until(() => rb.related('P1', { kind: 'bought_together' }).length > 0, 1_000, "B's recommender to learn the basket");
     expect(rb.related('P1', { kind: 'bought_together' }).map((r) => r.productId)).toEqual(['P2']);
+  });
+
+  it("a catalogue change applied on node A makes node B apply the catalogue's changes", async () => {
+    const [a, b] = [await node('A'), await node('B')];
+    let synced = 0;
+    const catalog = { sync: async () => void synced++ } as unknown as CatalogSync;
+    cleanups.push(keepInStep(b.cluster.bus, { catalog, log: () => {} }));
+    // What app/main.ts passes mountAdminApi as onCatalogChanged.
+    await a.cluster.bus.publish('catalog', {});
+    await until(() => synced === 1, 1_000, 'B to sync its catalogue');
   });
 });

@@ -164,7 +164,9 @@ export function createApp(opts: AppOptions): App {
   // Public, for load balancers: /healthz (up), /readyz (database answers, models loaded, not
   // stopping) and /metrics (Prometheus, optionally behind a token): app/health.ts.
   let stopping = false;
-  const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.sql.get('SELECT 1 AS one'), ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
+  // On a cluster, a node cut off from the others (no bus, no turn locks) takes no traffic until it is back.
+  const clusterCheck: Record<string, ReadinessCheck> = cluster.shared ? { cluster: () => cluster.connected() } : {};
+  const health = healthRoutes({ checks: { serving: () => !stopping, db: () => store.sql.get('SELECT 1 AS one'), ...clusterCheck, ...opts.readiness }, metrics, metricsToken: opts.metricsToken ?? null, log });
   for (const [path, handler] of Object.entries(health)) http.route(path, handler);
   metrics.sources.queueLength ??= async () => (await store.tickets.positions()).length;
   metrics.sources.agentsOnline ??= () => handoff.agentsOnline();

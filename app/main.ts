@@ -80,6 +80,7 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   // in-memory components are kept in step over LISTEN/NOTIFY and advisory locks (store/sql/cluster.ts).
   const cluster = store.sql instanceof PostgresSql && config.databaseUrl ? await openPostgresCluster({ connectionString: config.databaseUrl, pool: store.sql.pool, log }) : soloCluster();
   const unsync: (() => void)[] = [];
+  if (cluster.shared && !config.sessionSecret) log('[start] SHOPBOT_SECRET is not set: this node signs web chat sessions with a key of its own (session.key), so a customer whose connection moves to another node starts a new chat; set the same SHOPBOT_SECRET on every node', { level: 'warn' });
 
   // Models run in worker threads by default: ONNX Runtime's Node binding blocks its calling thread.
   const offThread = config.encoder.inference === 'worker';

@@ -14,8 +14,12 @@ export interface ClusterMessages {
   catalog: Record<string, never>;
   /** Behavioural events the recommender recorded (already stored): apply them in memory. */
   events: { events: RecordedEvent[] };
-  /** Tickets joined or left the hand-off queue: agents connected here get the difference. */
-  queue: Record<string, never>;
+  /**
+   * Tickets joined or left the hand-off queue: agents connected here get the difference. `told`: a
+   * waiting customer was just told this position (ticket id, position) by the bot, so the leader,
+   * who tells customers their position, does not say it again.
+   */
+  queue: { told?: [number, number] };
   /** A waiting customer wrote: agents connected here get their queue row again. */
   'queue.row': { conversationId: string };
   /** An agent console connected or went away somewhere. */
@@ -74,12 +78,14 @@ export interface Cluster {
   readonly leader: Leadership;
   /** socket.io's adapter across nodes (rooms, broadcasts, fetchSockets); absent: its in-memory one. */
   readonly socketAdapter?: ServerOptions['adapter'];
+  /** Whether the node is in touch with the others (its bus and locks work); a node that is not should take no traffic. */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
 /** One node: nobody to tell, always the leader, turns serialized by the gateway's own chains. */
 export function soloCluster(): Cluster {
-  return { shared: false, bus: new LocalBus(), turns: new LocalTurnLock(), leader: { isLeader: () => true }, close: async () => {} };
+  return { shared: false, bus: new LocalBus(), turns: new LocalTurnLock(), leader: { isLeader: () => true }, connected: () => true, close: async () => {} };
 }
 
 /** A bus with no other node on it: publishing reaches nobody. */

@@ -1,7 +1,7 @@
 import type { Activity } from 'botbuilder';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { AssignmentConfig } from '../core/config.js';
-import { soloCluster, type Cluster } from '../core/cluster.js';
+import { soloCluster, type Cluster, type ClusterMessages } from '../core/cluster.js';
 import { defaultTexts, type Texts, type Vars } from '../core/i18n.js';
 import { RateLimiter } from '../core/http.js';
 import type { StaffAccount } from '../store/agents.js';
@@ -118,7 +118,10 @@ export class HandoffService implements HandoffDesk {
       this.lapseTimer.unref();
     }
     this.unsubscribe.push(
-      bus.subscribe('queue', () => this.queueChanged(false)),
+      bus.subscribe('queue', (m) => {
+        if (m.told) this.told.set(m.told[0], m.told[1]);
+        this.queueChanged(false);
+      }),
       bus.subscribe('queue.row', (m) => this.rowChanged(m.conversationId, false)),
       bus.subscribe('presence', () => void this.refreshPresence()),
       bus.subscribe('assign', () => this.assigner.schedule()),
@@ -219,11 +222,15 @@ export class HandoffService implements HandoffDesk {
     if (initiate) {
       await this.gateway.sendToConversation(req.conversationId, initiate).catch((err: unknown) => this.log(`[handoff] handoff.initiate failed: ${(err as Error).message}`));
     }
-    this.queueChanged();
-    if (this.agentsOnline() === 0) return { status: 'offline' };
+    this.queueChanged(false);
+    if (this.agentsOnline() === 0) {
+      this.tellQueue({});
+      return { status: 'offline' };
+    }
     const position = await this.store.tickets.position(ticket.id);
-    // The bot tells the customer this position itself; the next queue flush need not repeat it.
+    // The bot tells the customer this position itself; the next queue flush (the leader's) need not repeat it.
     if (position !== null) this.told.set(ticket.id, position);
+    this.tellQueue(position !== null ? { told: [ticket.id, position] } : {});
     // An honest estimate: how long the last day's waiting customers actually waited (median).
     const typical = await this.store.tickets.medianPickupMs();
     return { status: 'pending', position: position ?? 1, ...(typical !== null ? { typicalWaitMs: typical } : {}) };
@@ -268,11 +275,15 @@ export class HandoffService implements HandoffDesk {
    * flush per QUEUE_FLUSH_MS, which reads all positions with one query and sends only differences.
    */
   private queueChanged(tell = true): void {
-    // The other nodes' agents hear it from their own node.
-    if (tell && this.cluster.shared) void this.cluster.bus.publish('queue', {});
+    if (tell) this.tellQueue({});
     if (this.queueTimer) return;
     this.queueTimer = setTimeout(() => void this.flushQueue(), Math.max(0, this.lastQueueFlush + QUEUE_FLUSH_MS - Date.now()));
     this.queueTimer.unref();
+  }
+
+  /** The other nodes' agents hear of a queue change from their own node. */
+  private tellQueue(message: ClusterMessages['queue']): void {
+    if (this.cluster.shared) void this.cluster.bus.publish('queue', message);
   }
 
   /** Agents get `queue_add` / `queue_remove` for tickets that joined or left; customers whose position moved get it. */

@@ -22,7 +22,7 @@ describe.skipIf(!postgresEnabled())('PostgreSQL cluster pieces (SHOPBOT_TEST_POS
   let pg: FreshPostgres;
   const open: { cluster: PostgresCluster; sql: PostgresSql }[] = [];
 
-  const node = async (opts: { leaderRetryMs?: number } = {}) => {
+  const node = async (opts: { leaderRetryMs?: number; reconnectMs?: number } = {}) => {
     pg ??= await freshPostgres();
     const sql = new PostgresSql({ connectionString: pg.url, max: 4 });
     const cluster = await openPostgresCluster({ connectionString: pg.url, pool: sql.pool, log: () => {}, ...opts });
@@ -95,13 +95,38 @@ describe.skipIf(!postgresEnabled())('PostgreSQL cluster pieces (SHOPBOT_TEST_POS
     });
   });
 
+  it('a node whose connection drops connects again: it hears the bus, holds its conversations and may lead again', async () => {
+    const a = await node({ leaderRetryMs: 100, reconnectMs: 50 });
+    const b = await node({ leaderRetryMs: 100 });
+    let resynced = 0;
+    a.bus.onResync(() => resynced++);
+    const heard: unknown[] = [];
+    a.bus.subscribe('presence', (m) => heard.push(m));
+    await a.turns.hold('conv_kept');
+    // The server ends A's connection (a restart, a network cut): its locks and the lead are gone.
+    await open[1]!.sql.get('SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = ?', [`shopbot-cluster-${a.nodeId.slice(0, 8)}`]);
+    await until(() => !a.connected());
+    await until(() => a.connected() && resynced === 1);
+    // A holds its conversation again; B may not take it.
+    await until(async () => {
+      const l = await b.turns.tryHold('conv_kept');
+      l?.release();
+      return l === null;
+    });
+    await b.bus.publish('presence', {});
+    await until(() => heard.length === 1);
+    expect(a.leader.isLeader() || b.leader.isLeader()).toBe(true);
+  });
+
   it('a node that dies frees its conversations and the lead', async () => {
     const a = await node({ leaderRetryMs: 100 });
     const b = await node({ leaderRetryMs: 100 });
     expect([a.leader.isLeader(), b.leader.isLeader()]).toEqual([true, false]);
     await a.turns.hold('conv_dead');
     expect(await b.turns.tryHold('conv_dead')).toBeNull();
+    expect(a.connected()).toBe(true);
     await a.close(); // its session ends: PostgreSQL frees its locks
+    expect(a.connected()).toBe(false);
     const lease = await b.turns.tryHold('conv_dead');
     expect(lease).not.toBeNull();
     await until(() => b.leader.isLeader(), 2_000);

@@ -48,15 +48,60 @@ export async function openPostgresCluster(opts: PostgresClusterOptions): Promise
   await attachmentsTable(opts.pool);
   const conn = new ClusterConnection(opts);
   await conn.start();
+  const adapterPool = new AdapterPool(opts.pool);
   return {
     shared: true,
     nodeId: conn.nodeId,
     bus: conn.bus,
     turns: conn.turns,
     leader: conn.leader,
-    socketAdapter: lazyAdapter(() => createAdapter(opts.pool, { ...opts.socketAdapter, errorHandler: (e) => log(`[cluster] socket.io adapter: ${e.message}`) })),
-    close: () => conn.close(),
+    socketAdapter: lazyAdapter(() => createAdapter(adapterPool.facade, { ...opts.socketAdapter, errorHandler: (e) => log(`[cluster] socket.io adapter: ${e.message}`) })),
+    connected: () => conn.connected,
+    close: async () => {
+      adapterPool.close();
+      await conn.close();
+    },
   };
+}
+
+/**
+ * The store's pool as the socket.io adapter sees it. The adapter takes a connection for LISTEN as it
+ * starts; closed before that connection arrived, it never gives it back, and the pool then never
+ * ends. Whatever it still holds when the cluster closes is let go here.
+ */
+class AdapterPool {
+  private readonly held = new Set<pg.PoolClient>();
+  private closed = false;
+  readonly facade: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    const connect = async (): Promise<pg.PoolClient> => {
+      if (this.closed) return new Promise<never>(() => {}); // the adapter waits for good
+      const client = await pool.connect();
+      if (this.closed) {
+        client.release();
+        return new Promise<never>(() => {});
+      }
+      this.held.add(client);
+      const release = client.release.bind(client);
+      client.release = (err?: Error | boolean) => {
+        this.held.delete(client);
+        release(err);
+      };
+      return client;
+    };
+    this.facade = { query: pool.query.bind(pool), connect } as unknown as pg.Pool;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const client of [...this.held]) {
+      // No 'end' handler left to schedule the adapter's reconnection.
+      client.removeAllListeners('end');
+      client.removeAllListeners('notification');
+      client.release(true);
+    }
+  }
 }
 
 type AdapterFactory = ReturnType<typeof createAdapter>;
@@ -133,7 +178,8 @@ class ClusterConnection {
 
   private connect(again: boolean): Promise<void> {
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.opts.connectionString, keepAlive: true });
+      // Named, so an operator can tell the nodes' connections apart in pg_stat_activity.
+      const client = new pg.Client({ connectionString: this.opts.connectionString, keepAlive: true, application_name: `shopbot-cluster-${this.nodeId.slice(0, 8)}` });
       client.on('notification', (n) => this.deliver(n.payload));
       // A failed connection is replaced; its locks are gone with its session (see lost()).
       client.on('error', (e) => this.lost(client, e));
@@ -177,6 +223,11 @@ class ClusterConnection {
     if (this.connecting) await this.connecting.catch(() => undefined);
     if (!this.client) throw new Error('the cluster connection is down');
     return this.client.query(text, values);
+  }
+
+  /** Whether the dedicated connection is up (bus heard, locks held). */
+  get connected(): boolean {
+    return this.client !== null && !this.closed;
   }
 
   async close(): Promise<void> {
@@ -302,7 +353,8 @@ class ClusterConnection {
       try {
         if (await this.step(conversationId, entry)) return;
       } catch (e) {
-        this.log(`[cluster] locking conversation ${conversationId} failed: ${(e as Error).message}`);
+        // While the connection is down, reconnect() says so once.
+        if (this.client) this.log(`[cluster] locking conversation ${conversationId} failed: ${(e as Error).message}`);
       }
       await sleep(wait);
       wait = Math.min(wait * 2, 200);
