@@ -1,5 +1,6 @@
 // npm run apikeys -- create --name NAME [--store ID] | list | revoke ID   [--db path]
 //
+// Works on the server's store (DATABASE_URL, else SHOPBOT_DB), or the SQLite file --db names.
 // Keys of the admin API (/api/admin/v1, see docs/import.md). `create` prints the key ONCE (stdout,
 // one JSON line): only its SHA-256 is stored, so a lost key is revoked and replaced, never shown
 // again. `list` prints the keys without secrets; `revoke` stops a key at once. Exit codes: 0 done,
@@ -9,17 +10,17 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { ApiKeyRepo } from '../store/api-keys.js';
-import { openDatabase } from '../store/db.js';
-import { SqliteSql } from '../store/sql/sqlite.js';
+import { cliStoreLocation, openCliStore } from '../store/cli-store.js';
+import type { StoreLocation } from '../store/index.js';
 
 const USAGE = 'usage: npm run --silent apikeys -- create --name NAME [--store ID] | list | revoke KEY_ID   [--db path]';
 
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
-  let dbPath: string;
+  let where: StoreLocation;
   try {
     parsed = parseArgs(argv);
-    dbPath = stringFlag(parsed.flags, 'db') ?? loadConfig(env).dbPath;
+    where = cliStoreLocation(loadConfig(env), stringFlag(parsed.flags, 'db'));
   } catch (e) {
     err(`${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -29,9 +30,9 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     err(USAGE);
     return 2;
   }
-  const db = openDatabase(dbPath);
+  const store = await openCliStore(where);
   try {
-    const keys = new ApiKeyRepo(new SqliteSql(db));
+    const keys = new ApiKeyRepo(store.sql);
     if (command === 'create') {
       const name = stringFlag(parsed.flags, 'name');
       if (!name) {
@@ -58,7 +59,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     err(`apikeys: ${(e as Error).message}`);
     return 1;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 

@@ -7,7 +7,8 @@
 // time); refused rows are listed on stderr as FILE:LINE: id: field: reason and the good rows land.
 // Then the products whose text is new are embedded into the vector cache (progress bar), so a
 // running server picks the changes up within seconds (it polls the catalogue) without embedding
-// them again, and the next start loads them. Stdout gets one JSON summary line. Exit codes: 0
+// them again, and the next start loads them. The store is the server's (DATABASE_URL, else SHOPBOT_DB)
+// unless --db names a SQLite file. Stdout gets one JSON summary line. Exit codes: 0
 // imported (even with refused rows), 2 bad arguments or unreadable file, 1 other failures.
 
 import { existsSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { intFlag, parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import { loadConfiguredEncoder } from '../nlu/off-thread.js';
-import { openDatabase } from '../store/db.js';
+import { cliStoreLocation, openCliStore, storeLabel } from '../store/cli-store.js';
 import { FORMATS, type Format } from './import/formats.js';
 import { importFile, type ImportReport } from './import/run.js';
 import { KINDS, type Kind } from './schemas.js';
@@ -55,19 +56,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 2;
   }
   const config = loadConfig(env);
-  const dbPath = stringFlag(flags, 'db') ?? config.dbPath;
+  const where = cliStoreLocation(config, stringFlag(flags, 'db'));
   const quiet = flags.quiet === true || env.SHOPBOT_QUIET === '1';
   const currency = (stringFlag(flags, 'currency') ?? env.SHOPBOT_CURRENCY ?? 'INR').toUpperCase();
   let encoder: Encoder | undefined;
-  const db = openDatabase(dbPath);
+  const store = await openCliStore(where);
   try {
     // Inline: the command has the machine to itself, so ONNX Runtime may use every core.
     if (flags['no-embed'] !== true) encoder = await loadConfiguredEncoder(config, { inference: 'inline', over: { log: () => {} } });
-    const report: ImportReport = await importFile({ file, format, ...(kind ? { kind } : {}), db, currency, ...(encoder ? { encoder } : {}), cacheDir: config.dataDir, silent: quiet });
+    const report: ImportReport = await importFile({ file, format, ...(kind ? { kind } : {}), sql: store.sql, currency, ...(encoder ? { encoder } : {}), cacheDir: config.dataDir, silent: quiet });
     for (const e of report.errors.slice(0, maxErrors)) err(`${file}:${e.line}: ${e.kind ?? 'row'}${e.id ? ` ${e.id}` : ''}: ${e.message}`);
     if (report.errors.length > maxErrors) err(`... and ${report.errors.length - maxErrors} more refused rows`);
     const { errors, ...rest } = report;
-    process.stdout.write(`${JSON.stringify({ ok: true, db: dbPath, ...rest, refused: errors.length })}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: true, db: storeLabel(where), ...rest, refused: errors.length })}\n`);
     return 0;
   } catch (e) {
     err(`import: ${(e as Error).message}`);
@@ -75,7 +76,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return /which rows|not a |unreadable/.test((e as Error).message) ? 2 : 1;
   } finally {
     await encoder?.close();
-    db.close();
+    await store.close();
   }
 }
 

@@ -1,13 +1,14 @@
 // `npm run --silent agents -- <command> …`: support staff and teams from the command line (the console's
-// Team page does the same for admins). Works on the database of the configuration (SHOPBOT_DATA_DIR,
-// SHOPBOT_DB) or --db FILE, also while the server runs. Prints one JSON line; errors go to stderr with
+// Team page does the same for admins). Works on the server's store (DATABASE_URL, else SHOPBOT_DATA_DIR
+// and SHOPBOT_DB) or --db FILE, also while the server runs. Prints one JSON line; errors go to stderr with
 // exit code 1 (2 for usage). New and reset passwords are generated, printed once, and must be changed
 // at the first sign-in.
 import { pathToFileURL } from 'node:url';
 import { parseArgs, stringFlag } from '../core/args.js';
 import { loadConfig } from '../core/config.js';
 import { generatePassword, type StaffAccount } from '../store/agents.js';
-import { openStore, STAFF_ROLES, type StaffRole, type Store } from '../store/index.js';
+import { cliStoreLocation, openCliStore } from '../store/cli-store.js';
+import { STAFF_ROLES, type StaffRole, type Store } from '../store/index.js';
 import { checkSkills, type Team } from '../store/teams.js';
 
 export const USAGE = `usage: npm run --silent agents -- <command> [--db FILE]
@@ -61,8 +62,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const { flags, positional } = parseArgs(argv);
   const [command, ...args] = positional;
   if (!command) throw new UsageError('no command');
-  const db = stringFlag(flags, 'db') ?? loadConfig(env).dbPath;
-  const store = openStore(db);
+  const store = await openCliStore(cliStoreLocation(loadConfig(env), stringFlag(flags, 'db')));
   try {
     switch (command) {
       case 'add': {
@@ -139,7 +139,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         throw new UsageError(`unknown command "${command}"`);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -1,8 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { intFlag, parseArgs, stringFlag } from '../core/args.js';
+import { dropSqliteStore, scratchDatabase, type ScratchDatabase } from '../testing/pg-store.js';
+import { startServerProcess, type ServerProcess } from '../testing/server-process.js';
 import { connect, type ChatClient } from '../testing/test-client.js';
 import { openStore } from '../store/index.js';
 import { emit, percentile, round } from './stats.js';
@@ -30,6 +32,12 @@ import { emit, percentile, round } from './stats.js';
 // customer asks again after --desk-pause-ms (default 5000; a busy desk: about 3 new chats a second).
 // The bench customers' figures should stay close to the no-queue case; the desk's own figures (chats
 // assigned, time from asking to an agent joining) are reported beside.
+//
+// `--nodes N` (issue #19 item 2) adds two cases on PostgreSQL (`--database-url`, else
+// SHOPBOT_BENCH_POSTGRES: a server and a role that may create databases; each case gets a fresh
+// database holding a copy of the warm store): one node, then N nodes with the same SHOPBOT_SECRET and
+// the customers spread over them (customer i on node i mod N, as a load balancer would). The
+// `default` case is the same load on one node on SQLite, so the three compare within one run.
 
 const LINES = [
   'hi',
@@ -117,47 +125,51 @@ async function benchAgents(dataDir: string, n: number): Promise<string[]> {
   }
 }
 
-interface Server {
-  url: string;
-  child: ChildProcess;
+/** One case's server: one node, or several on one PostgreSQL database. */
+interface Cluster {
+  urls: string[];
+  /** Resident memory of all its nodes together. */
   rssMb(): number;
   stop(): Promise<void>;
 }
 
-/** Starts `app/main.ts` in a child process on a free port; resolves once it listens. */
-function startServer(dataDir: string, extraEnv: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHOPBOT_DATA_DIR: dataDir, SHOPBOT_QUIET: '1', SHOPBOT_WEB_IP_CONNECTIONS: '100000', SHOPBOT_WEB_IP_MESSAGES: '100000', ...extraEnv },
-    stdio: ['ignore', 'ignore', 'pipe'],
+/** The settings every bench node gets: no per-IP limits (every simulated customer comes from 127.0.0.1). */
+const BENCH_ENV = { SHOPBOT_WEB_IP_CONNECTIONS: '100000', SHOPBOT_WEB_IP_MESSAGES: '100000' };
+
+/** One node on the SQLite store of its (copied) data folder. */
+async function startSingle(dataDir: string, env: Record<string, string>): Promise<Cluster> {
+  const node = await startServerProcess({ name: 'bench', dataDir, env: { ...BENCH_ENV, ...env } });
+  return { urls: [node.url], rssMb: () => node.rssMb(), stop: () => node.stop() };
+}
+
+/**
+ * `nodes` nodes on a fresh PostgreSQL database (a copy of the warm store of `source`) on the server of
+ * `serverUrl`, each with a data folder of its own and the same SHOPBOT_SECRET, started together.
+ */
+async function startOnPostgres(source: string, serverUrl: string, mode: string, nodes: number, env: Record<string, string>): Promise<Cluster> {
+  const dirs = Array.from({ length: nodes }, (_, i) => {
+    const dir = mkdtempSync(join(tmpdir(), `shopbot-bench-${mode}-${i + 1}-`));
+    if (existsSync(source)) cpSync(source, dir, { recursive: true });
+    rmSync(join(dir, 'session.key'), { force: true });
+    return dir;
   });
-  let log = '';
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 min:\n${log.slice(-2000)}`)), 30 * 60_000);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      log += chunk;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolveStart({
-          url: m[1]!,
-          child,
-          rssMb: () => {
-            const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
-            return kb ? round(Number(kb) / 1024, 1) : NaN;
-          },
-          stop: () =>
-            new Promise<void>((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with code ${code}:\n${log.slice(-2000)}`)));
-  });
+  let db: ScratchDatabase | null = null;
+  const started: ServerProcess[] = [];
+  const cleanup = async () => {
+    await Promise.all(started.map((n) => n.stop()));
+    await db?.drop().catch(() => undefined);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  };
+  try {
+    db = await scratchDatabase(serverUrl, `shopbot_bench_${mode.replace(/[^a-z0-9]/g, '_')}_${process.pid}`, dirs[0]!);
+    for (const d of dirs) dropSqliteStore(d);
+    const shared = { ...BENCH_ENV, ...env, DATABASE_URL: db.url, SHOPBOT_SECRET: randomBytes(32).toString('hex') };
+    await Promise.all(dirs.map(async (dataDir, i) => started.push(await startServerProcess({ name: `${mode}-${i + 1}`, dataDir, env: shared }))));
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  return { urls: started.map((n) => n.url), rssMb: () => round(started.reduce((sum, n) => sum + n.rssMb(), 0), 1), stop: cleanup };
 }
 
 /** Exponential think time with the given mean, from a seeded generator (runs are comparable). */
@@ -177,6 +189,8 @@ function thinkTimes(seed: number, meanMs: number): () => number {
 interface RunResult {
   messages: number;
   lost: number;
+  /** Why: `refused:<code>` (the server said no), `no_ack` (no acknowledgement in 20 s), `no_reply` (acknowledged, not answered within --timeout-ms). */
+  lostWhy: Record<string, number>;
   seconds: number;
   latencies: number[];
   byLine: Map<string, number[]>;
@@ -227,11 +241,12 @@ function probeHealth(url: string): { stop(): Promise<number> } {
  * back to back.
  */
 async function drive(
-  url: string,
+  urls: string[],
   o: { clients: number; perClient: number; rate: number; seconds: number; timeoutMs: number; prelude?: { clients: number; handoff: boolean } },
 ): Promise<RunResult> {
   const conns: ChatClient[] = [];
-  for (let i = 0; i < o.clients; i += 50) conns.push(...(await Promise.all(Array.from({ length: Math.min(50, o.clients - i) }, () => connect(url, '/chat')))));
+  // Customer i talks to node i mod N, as a load balancer spreads them.
+  for (let i = 0; i < o.clients; i += 50) conns.push(...(await Promise.all(Array.from({ length: Math.min(50, o.clients - i) }, (_, j) => connect(urls[(i + j) % urls.length]!, '/chat')))));
   await Promise.all(conns.map((c) => c.waitFor((e) => e.event === 'session')));
   // Before the clock starts (untimed), the first `prelude.clients` customers ask for a person, or
   // in the other cases say hello: the server is as warm either way.
@@ -240,10 +255,15 @@ async function drive(
   const confirmed = await Promise.all(prelude.map((c) => say(c, handoff ? HANDOFF_LINE : WARMUP_LINE, o.timeoutMs).then((t) => t !== null && (!handoff || /queue|offline/i.test(t)), () => false)));
   const queued = handoff ? confirmed.filter(Boolean).length : 0;
   const waiting = handoff ? prelude : [];
-  const health = probeHealth(url);
+  const health = probeHealth(urls[0]!);
   const latencies: number[] = [];
   const byLine = new Map<string, number[]>();
   let lost = 0;
+  const lostWhy: Record<string, number> = {};
+  const lose = (why: string) => {
+    lost++;
+    lostWhy[why] = (lostWhy[why] ?? 0) + 1;
+  };
   let sent = 0;
   const meanGapMs = o.rate > 0 ? (o.clients / o.rate) * 1000 : 0;
   const t0 = performance.now();
@@ -262,19 +282,25 @@ async function drive(
         const from = c.events.length;
         const t = performance.now();
         sent++;
+        let ack: Record<string, unknown>;
         try {
-          const ack = await c.send({ text });
-          if (!ack.ok) {
-            lost++;
-            continue;
-          }
+          ack = await c.send({ text });
+        } catch {
+          lose('no_ack');
+          continue;
+        }
+        if (!ack.ok) {
+          lose(`refused:${String(ack.code)}`);
+          continue;
+        }
+        try {
           // The reply to this message (not a later message of the previous turn): replyTo names it.
           await c.waitFor((e) => e.event === 'message' && e.data.role === 'bot' && e.data.replyTo === ack.seq, { from, timeoutMs: o.timeoutMs });
           const ms = performance.now() - t;
           latencies.push(ms);
           byLine.set(text, [...(byLine.get(text) ?? []), ms]);
         } catch {
-          lost++;
+          lose('no_reply');
         }
       }
     }),
@@ -284,13 +310,14 @@ async function drive(
   // Queued customers leave the queue, so the next phase starts with only its own.
   await Promise.all(waiting.map((c) => say(c, LEAVE_LINE, o.timeoutMs).catch(() => null)));
   for (const c of conns) c.close();
-  return { messages: sent, lost, seconds, latencies, byLine, queued, healthzMaxMs };
+  return { messages: sent, lost, lostWhy, seconds, latencies, byLine, queued, healthzMaxMs };
 }
 
 function summary(r: RunResult) {
   return {
     messages: r.messages,
     lost: r.lost,
+    ...(r.lost > 0 ? { lost_why: r.lostWhy } : {}),
     msgs_per_s: round(r.messages / r.seconds, 1),
     p50_ms: round(percentile(r.latencies, 50), 1),
     p95_ms: round(percentile(r.latencies, 95), 1),
@@ -315,7 +342,7 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const deskPauseMs = stringFlag(flags, 'desk-pause-ms') === '0' ? 0 : intFlag(flags, 'desk-pause-ms', 5000);
   const external = stringFlag(flags, 'url');
   if (external) {
-    const r = await drive(external, { clients, perClient, rate, seconds, timeoutMs });
+    const r = await drive([external], { clients, perClient, rate, seconds, timeoutMs });
     return { bench: 'chat', url: external, clients, offered_per_s: rate || 'max', ...summary(r) };
   }
 
@@ -328,7 +355,11 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const baselineName = stringFlag(flags, 'baseline') ?? 'two-pass';
   const BASELINES: Record<string, Record<string, string>> = { 'two-pass': { SHOPBOT_CHAT_SENTIMENT: 'model' }, inline: { SHOPBOT_INFERENCE: 'inline' } };
   if (!BASELINES[baselineName]) throw new Error(`--baseline must be one of ${Object.keys(BASELINES).join(', ')} (got "${baselineName}")`);
-  const modes: { mode: string; env: Record<string, string>; handoffs?: number; agents?: number }[] = [{ mode: 'default', env: {} }];
+  // --nodes N: one node and N nodes on PostgreSQL, beside the default case (one node on SQLite).
+  const nodes = intFlag(flags, 'nodes', 1);
+  const postgresServer = stringFlag(flags, 'database-url') ?? process.env.SHOPBOT_BENCH_POSTGRES;
+  if (nodes > 1 && !postgresServer) throw new Error('--nodes needs a PostgreSQL server: --database-url URL or SHOPBOT_BENCH_POSTGRES (a role that may create databases)');
+  const modes: { mode: string; env: Record<string, string>; handoffs?: number; agents?: number; postgresNodes?: number }[] = [{ mode: 'default', env: {} }];
   // Every case has the same customers; with a queued case, as many as it queues at least.
   const modeClients = Math.max(clients, queuedCustomers);
   const prelude = (handoff: boolean) => (queuedCustomers > 0 ? { prelude: { clients: queuedCustomers, handoff } } : {});
@@ -337,24 +368,30 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   // Same load, with agents online and chats being assigned, answered and resolved all along.
   if (deskAgents > 0) modes.push({ mode: 'assigned', env: { SHOPBOT_ASSIGNMENT: 'auto' }, agents: deskAgents });
   if (flags['no-baseline'] !== true) modes.push({ mode: baselineName, env: BASELINES[baselineName]! });
+  if (nodes > 1) modes.push({ mode: 'postgres', env: {}, postgresNodes: 1 }, { mode: `postgres-${nodes}-nodes`, env: {}, postgresNodes: nodes });
   const results: Record<string, Record<string, unknown>> = {};
-  for (const { mode, env: modeEnv, handoffs, agents } of modes) {
+  for (const { mode, env: modeEnv, handoffs, agents, postgresNodes } of modes) {
     const dataDir = mkdtempSync(join(tmpdir(), `shopbot-bench-${mode}-`));
-    if (existsSync(source)) cpSync(source, dataDir, { recursive: true });
-    rmSync(join(dataDir, 'session.key'), { force: true });
-    const tokens = agents ? await benchAgents(dataDir, agents) : [];
-    const server = await startServer(dataDir, modeEnv);
+    let server: Cluster;
+    let tokens: string[] = [];
+    if (postgresNodes) server = await startOnPostgres(source, postgresServer!, mode, postgresNodes, modeEnv);
+    else {
+      if (existsSync(source)) cpSync(source, dataDir, { recursive: true });
+      rmSync(join(dataDir, 'session.key'), { force: true });
+      tokens = agents ? await benchAgents(dataDir, agents) : [];
+      server = await startSingle(dataDir, modeEnv);
+    }
     let desk: Desk | null = null;
     try {
       const deskStart = performance.now();
-      if (agents) desk = await deskLoad(server.url, tokens, deskCustomers, deskPauseMs);
-      emit({ phase: 'server', setting: mode, url: server.url, rss_mb: server.rssMb() });
+      if (agents) desk = await deskLoad(server.urls[0]!, tokens, deskCustomers, deskPauseMs);
+      emit({ phase: 'server', setting: mode, urls: server.urls, rss_mb: server.rssMb() });
       const queuedNote = (r: RunResult) => {
         if (!handoffs) return {};
         if (r.queued < handoffs) throw new Error(`only ${r.queued} of ${handoffs} customers got into the hand-off queue`);
         return { queued: r.queued };
       };
-      const pacedRun = rate > 0 ? await drive(server.url, { clients: modeClients, perClient, rate, seconds, timeoutMs, ...prelude(!!handoffs) }) : null;
+      const pacedRun = rate > 0 ? await drive(server.urls, { clients: modeClients, perClient, rate, seconds, timeoutMs, ...prelude(!!handoffs) }) : null;
       const paced = pacedRun ? summary(pacedRun) : null;
       if (pacedRun && paced) {
         // Customers wait for each answer, so a server that falls behind gets less than the offered
@@ -364,13 +401,13 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
         const lines = [...pacedRun.byLine].map(([text, ms]) => ({ text, n: ms.length, p50_ms: round(percentile(ms, 50), 1), p95_ms: round(percentile(ms, 95), 1) }));
         emit({ phase: 'paced_by_line', setting: mode, lines: lines.sort((a, b) => b.p95_ms - a.p95_ms) });
       }
-      const saturatedRun = await drive(server.url, { clients: modeClients, perClient, rate: 0, seconds, timeoutMs, ...prelude(!!handoffs) });
+      const saturatedRun = await drive(server.urls, { clients: modeClients, perClient, rate: 0, seconds, timeoutMs, ...prelude(!!handoffs) });
       const saturated = summary(saturatedRun);
       emit({ phase: 'saturation', setting: mode, clients: modeClients, ...queuedNote(saturatedRun), ...saturated });
       const deskFigures = desk ? { ...(await desk.stop()), seconds: round((performance.now() - deskStart) / 1000, 1) } : null;
       desk = null;
       if (deskFigures) emit({ phase: 'desk', setting: mode, agents, customers: deskCustomers, ...deskFigures });
-      results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, healthz_max_ms: Math.max(paced?.healthz_max_ms ?? 0, saturated.healthz_max_ms), rss_mb: server.rssMb(), ...(deskFigures ? { desk: deskFigures } : {}) };
+      results[mode] = { ...(paced ?? saturated), max_msgs_per_s: saturated.msgs_per_s, saturated_p95_ms: saturated.p95_ms, lost: (paced?.lost ?? 0) + saturated.lost, healthz_max_ms: Math.max(paced?.healthz_max_ms ?? 0, saturated.healthz_max_ms), rss_mb: server.rssMb(), ...(postgresNodes ? { nodes: postgresNodes } : {}), ...(deskFigures ? { desk: deskFigures } : {}) };
     } finally {
       await desk?.stop().catch(() => null);
       await server.stop();
@@ -381,6 +418,8 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const base = flags['no-baseline'] !== true ? results[baselineName] : undefined;
   const queued = results.queued;
   const assigned = results.assigned;
+  const onPostgres = results.postgres;
+  const onNodes = results[`postgres-${nodes}-nodes`];
   const ratio = (a: unknown, b: unknown) => round(Number(a) / Number(b), 2);
   return {
     bench: 'chat',
@@ -414,6 +453,22 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
           // assigned / no-queue: within 0.8..1.2 is the target
           assigned_max_msgs_ratio: ratio(assigned.max_msgs_per_s, main.max_msgs_per_s),
           assigned_p95_ratio: ratio(assigned.p95_ms, main.p95_ms),
+        }
+      : {}),
+    ...(onPostgres && onNodes
+      ? {
+          nodes,
+          // One node on PostgreSQL, and `nodes` nodes on it, against `default` (one node on SQLite).
+          postgres_p95_ms: onPostgres.p95_ms,
+          postgres_max_msgs_per_s: onPostgres.max_msgs_per_s,
+          postgres_lost: onPostgres.lost,
+          postgres_rss_mb: onPostgres.rss_mb,
+          nodes_p95_ms: onNodes.p95_ms,
+          nodes_max_msgs_per_s: onNodes.max_msgs_per_s,
+          nodes_lost: onNodes.lost,
+          nodes_rss_mb: onNodes.rss_mb,
+          postgres_max_msgs_ratio: ratio(onPostgres.max_msgs_per_s, main.max_msgs_per_s),
+          nodes_max_msgs_ratio: ratio(onNodes.max_msgs_per_s, main.max_msgs_per_s),
         }
       : {}),
     ...(base ? { baseline: baselineName, baseline_p95_ms: base.p95_ms, baseline_max_msgs_per_s: base.max_msgs_per_s, baseline_rss_mb: base.rss_mb } : {}),

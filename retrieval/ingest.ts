@@ -2,7 +2,7 @@
 // Resumable: every conversation id is recorded (in the same transaction as its units) once done,
 // so a re-run, or a run after a crash, only processes conversations it has not seen.
 //
-//   npx tsx retrieval/ingest.ts                       # historical transcripts of the store (SHOPBOT_DB)
+//   npx tsx retrieval/ingest.ts                       # historical transcripts of the store (DATABASE_URL, else SHOPBOT_DB)
 //   npx tsx retrieval/ingest.ts --jsonl file.jsonl    # any JSONL of conversations (transcripts format)
 
 import { resolve } from 'node:path';
@@ -13,6 +13,8 @@ import { progress } from '../core/progress.js';
 import { getSharedEncoder } from '../nlu/shared-encoder.js';
 import { extractUnit, fromStoreTranscript, parseConversation, type ConversationInput, type ExtractOptions, type QaUnit } from './extract.js';
 import { FaqIndex } from './index-store.js';
+import { openCliStore } from '../store/cli-store.js';
+import type { Store } from '../store/index.js';
 
 export interface IngestOptions {
   /** Conversations per write batch (default 128). */
@@ -93,16 +95,29 @@ export async function main(argv: string[]): Promise<Record<string, unknown>> {
   const { flags } = parseArgs(argv);
   const config = loadConfig();
   const jsonl = stringFlag(flags, 'jsonl');
-  const dbPath = resolve(stringFlag(flags, 'db') ?? config.dbPath);
-  const convs = jsonl ? await readConversations(resolve(jsonl)) : await readStoreTranscripts(dbPath);
-  const encoder = await getSharedEncoder(config);
-  const index = await FaqIndex.open({ dbPath, encoder }); // faq.hnsw next to the database
+  const dbFlag = stringFlag(flags, 'db');
+  const dbPath = resolve(dbFlag ?? config.dbPath);
+  // With DATABASE_URL (and no --db) the index's tables and the transcripts are the server's, in PostgreSQL.
+  const store = config.databaseUrl && !dbFlag ? await openCliStore({ databaseUrl: config.databaseUrl, dbPath }) : null;
   try {
-    return { task: 'faq-ingest', ...(await ingestConversations(index, convs, convs.length)) };
+    const convs = jsonl ? await readConversations(resolve(jsonl)) : store ? await transcriptsOf(store) : await readStoreTranscripts(dbPath);
+    const encoder = await getSharedEncoder(config);
+    const index = await FaqIndex.open({ dbPath, ...(store ? { sql: store.sql } : {}), encoder }); // faq.hnsw next to the database (in the data folder)
+    try {
+      return { task: 'faq-ingest', ...(await ingestConversations(index, convs, convs.length)) };
+    } finally {
+      await index.close();
+      await encoder.close();
+    }
   } finally {
-    await index.close();
-    await encoder.close();
+    await store?.close();
   }
+}
+
+async function transcriptsOf(store: Store): Promise<ConversationInput[]> {
+  const out: ConversationInput[] = [];
+  for await (const t of store.conversations.historical()) out.push(fromStoreTranscript(t));
+  return out;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {

@@ -5,7 +5,8 @@
 //   list                  parse the articles and list their sections and chunks (no index, no model)
 //   ask "<question>"      what the bot would answer from the index as it is now, and from where
 //
-// Opens the store's data folder like `npm run seed` (SHOPBOT_DATA_DIR, SHOPBOT_DB; --db overrides);
+// Opens the server's store like `npm run seed` (DATABASE_URL, else SHOPBOT_DATA_DIR and SHOPBOT_DB; --db
+// names a SQLite file instead; the FAQ graph file `faq.hnsw` goes to the data folder either way);
 // articles come from SHOPBOT_HELP_DIR or fixtures/store/help (--dir overrides). Run it while the
 // server is stopped: the server is the index's only writer while it runs (and re-indexes the
 // articles itself at start). Progress and logs go to stderr; stdout gets one JSON line. Exit codes:
@@ -15,6 +16,7 @@ import { resolve } from 'node:path';
 import { commandLine } from '../core/cli.js';
 import { loadConfig } from '../core/config.js';
 import { loadConfiguredEncoder } from '../nlu/off-thread.js';
+import { openCliStore, storeLabel } from '../store/cli-store.js';
 import { FaqRetriever } from './answer.js';
 import { FaqIndex } from './index-store.js';
 import { chunkArticles, KnowledgeError, loadArticles, reindexKnowledge } from './knowledge.js';
@@ -27,6 +29,8 @@ interface Args {
   command: 'reindex' | 'list' | 'ask';
   question: string;
   db: string;
+  /** DATABASE_URL, unless --db names a SQLite file. */
+  databaseUrl: string | null;
   dir: string;
   dryRun: boolean;
   quiet: boolean;
@@ -34,7 +38,7 @@ interface Args {
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
   const config = loadConfig(env);
-  const args: Args = { command: 'reindex', question: '', db: config.dbPath, dir: config.helpDir, dryRun: false, quiet: config.quiet };
+  const args: Args = { command: 'reindex', question: '', db: config.dbPath, databaseUrl: config.databaseUrl, dir: config.helpDir, dryRun: false, quiet: config.quiet };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -43,8 +47,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value\n${USAGE}`);
       return v;
     };
-    if (a === '--db') args.db = resolve(value());
-    else if (a.startsWith('--db=')) args.db = resolve(a.slice(5));
+    if (a === '--db') [args.db, args.databaseUrl] = [resolve(value()), null];
+    else if (a.startsWith('--db=')) [args.db, args.databaseUrl] = [resolve(a.slice(5)), null];
     else if (a === '--dir') args.dir = resolve(value());
     else if (a.startsWith('--dir=')) args.dir = resolve(a.slice(6));
     else if (a === '--dry-run') args.dryRun = true;
@@ -84,12 +88,14 @@ async function run(args: Args): Promise<Record<string, unknown>> {
   const log = args.quiet ? () => undefined : (l: string) => process.stderr.write(`${l}\n`);
   const config = loadConfig();
   const encoder = await loadConfiguredEncoder(config, { inference: 'inline', over: { log } });
+  const where = { databaseUrl: args.databaseUrl, dbPath: args.db };
+  const store = args.databaseUrl ? await openCliStore(where) : null;
   try {
-    const index = await FaqIndex.open({ dbPath: args.db, encoder, quiet: args.quiet, log });
+    const index = await FaqIndex.open({ dbPath: args.db, ...(store ? { sql: store.sql } : {}), encoder, quiet: args.quiet, log });
     try {
       if (args.command === 'reindex') {
         const report = await reindexKnowledge(index, args.dir, encoder, { log, progress: !args.quiet, dryRun: args.dryRun });
-        return { ok: true, db: args.db, dir: args.dir, dryRun: args.dryRun, ...report, indexSize: index.size };
+        return { ok: true, db: storeLabel(where), dir: args.dir, dryRun: args.dryRun, ...report, indexSize: index.size };
       }
       const retriever = new FaqRetriever(index, encoder);
       const a = await retriever.answer(args.question);
@@ -98,6 +104,7 @@ async function run(args: Args): Promise<Record<string, unknown>> {
       await index.close();
     }
   } finally {
+    await store?.close();
     await encoder.close();
   }
 }

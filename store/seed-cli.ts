@@ -5,16 +5,24 @@
 // 0 seeded (even if some rows were rejected), 2 a fixture file is missing or bad arguments,
 // 1 any other failure (the database is left as it was).
 //
+// With DATABASE_URL (and no --db), the database is PostgreSQL's, as the server's: the fixtures are
+// seeded there only while it is empty (what every node does at start, once between them); a database
+// holding a catalogue is left as it is (changes go through the admin API or `npm run import`).
+//
 // The demo support agent (agent@example.com, "Anna") gets the password from SHOPBOT_AGENT_PASSWORD,
 // or "demo-agent" if unset. That default is for the local demo only.
 
 import { commandLine } from '../core/cli.js';
 import { loadConfig } from '../core/config.js';
+import { openCliStore, storeLabel } from './cli-store.js';
 import { openDatabase } from './db.js';
-import { demoPasswords, SeedError, seed, seedIfNeeded, SEED_TABLES, type SeedReport } from './seed.js';
+import type { StoreLocation } from './index.js';
+import { demoPasswords, SeedError, seed, seedIfNeeded, seedSqlIfNeeded, SEED_TABLES, type SeedReport } from './seed.js';
 
 interface Args {
   db: string;
+  /** DATABASE_URL, unless --db names a SQLite file. */
+  databaseUrl: string | null;
   fixtures: string;
   ifNeeded: boolean;
   quiet: boolean;
@@ -26,7 +34,7 @@ const USAGE = 'usage: tsx store/seed-cli.ts [--db path] [--fixtures dir] [--if-n
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Args {
   const config = loadConfig(env);
-  const args: Args = { db: config.dbPath, fixtures: config.fixturesDir, ifNeeded: false, quiet: config.quiet, passwords: demoPasswords(config) };
+  const args: Args = { db: config.dbPath, databaseUrl: config.databaseUrl, fixtures: config.fixturesDir, ifNeeded: false, quiet: config.quiet, passwords: demoPasswords(config) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -34,8 +42,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       if (v === undefined || v.startsWith('--')) throw new SeedError(`${a} needs a value\n${USAGE}`);
       return v;
     };
-    if (a === '--db') args.db = value();
-    else if (a.startsWith('--db=')) args.db = a.slice(5);
+    // A named SQLite file wins over DATABASE_URL.
+    if (a === '--db') [args.db, args.databaseUrl] = [value(), null];
+    else if (a.startsWith('--db=')) [args.db, args.databaseUrl] = [a.slice(5), null];
     else if (a === '--fixtures') args.fixtures = value();
     else if (a.startsWith('--fixtures=')) args.fixtures = a.slice(11);
     else if (a === '--if-needed') args.ifNeeded = true;
@@ -63,7 +72,40 @@ export function summary(db: string, r: SeedReport): Record<string, unknown> {
   };
 }
 
-export const main = commandLine(import.meta.url, (argv) => parseArgs(argv), async (args) => {
+export const main = commandLine(import.meta.url, (argv) => parseArgs(argv), async (args) => (args.databaseUrl ? seedPostgres(args, { databaseUrl: args.databaseUrl, dbPath: args.db }) : seedSqlite(args)));
+
+/** PostgreSQL: seeds an empty database, leaves a seeded one alone (--if-needed makes no difference). */
+async function seedPostgres(args: Args, where: StoreLocation): Promise<number> {
+  const label = storeLabel(where);
+  let store;
+  try {
+    store = await openCliStore(where);
+  } catch (e) {
+    process.stderr.write(`seed: cannot open ${label}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const report = await seedSqlIfNeeded(store.sql, args.fixtures, { silent: args.quiet, ...args.passwords });
+    if (!args.quiet && report.skipped) {
+      process.stderr.write(
+        report.outdated
+          ? `seed: ${label} holds a catalogue of its own; the demo fixtures are seeded only into an empty database (change it with npm run import or the admin API)\n`
+          : `seed: ${label} is already seeded with these fixtures; nothing to do\n`,
+      );
+    }
+    process.stdout.write(`${JSON.stringify(summary(label, report))}\n`);
+    return 0;
+  } catch (e) {
+    const missing = e instanceof SeedError;
+    process.stderr.write(`seed: ${missing ? '' : 'failed, database unchanged: '}${(e as Error).message}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: false, db: label, error: (e as Error).message })}\n`);
+    return missing ? 2 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+async function seedSqlite(args: Args): Promise<number> {
   let db;
   try {
     db = openDatabase(args.db);
@@ -85,4 +127,4 @@ export const main = commandLine(import.meta.url, (argv) => parseArgs(argv), asyn
   } finally {
     db.close();
   }
-});
+}

@@ -19,8 +19,8 @@ export interface ImportOptions {
   format: Format;
   /** For JSONL: what the file holds (default: from the file name, e.g. products.jsonl). */
   kind?: Kind;
-  db: DB;
-  /** The async SQL over `db`: the store's when `db` is a running server's connection (default: one of its own). */
+  /** The store: `sql` (either engine: the CLI's configured store, a running server's), or a SQLite `db`. */
+  db?: DB;
   sql?: Sql;
   /** Currency of new products that name none. */
   currency: string;
@@ -75,11 +75,13 @@ const emptyCounts = (): Record<RowStatus, number> => ({ inserted: 0, updated: 0,
 
 export async function importFile(opts: ImportOptions): Promise<ImportReport> {
   const t0 = performance.now();
-  const admin = new CatalogAdmin(opts.sql ?? new SqliteSql(opts.db));
+  if (!opts.sql && !opts.db) throw new Error('importFile needs the store: sql or db');
+  const sql = opts.sql ?? new SqliteSql(opts.db!);
+  const admin = new CatalogAdmin(sql);
   const seqBefore = await admin.catalogSeq();
   const items: ImportItem[] = [];
   for await (const it of reader(opts)) items.push(it);
-  remapEmailCustomers(opts.db, items);
+  await remapEmailCustomers(sql, items);
 
   const counts = { products: emptyCounts(), customers: emptyCounts(), orders: emptyCounts() };
   const errors: ImportError[] = [];
@@ -168,14 +170,14 @@ export async function importFile(opts: ImportOptions): Promise<ImportReport> {
  * Orders CSVs often name customers by e-mail only; such a customer (`email:<address>`) becomes the
  * store's existing customer with that e-mail when there is one.
  */
-function remapEmailCustomers(db: DB, items: ImportItem[]): void {
-  const byEmail = db.prepare<[string], string>('SELECT id FROM customers WHERE email = ? ORDER BY created_at, id LIMIT 1').pluck();
+async function remapEmailCustomers(sql: Sql, items: ImportItem[]): Promise<void> {
+  const byEmail = async (email: string) => (await sql.get<{ id: string }>('SELECT id FROM customers WHERE lower(email) = lower(?) ORDER BY created_at, id LIMIT 1', [email]))?.id;
   const map = new Map<string, string>();
   for (const it of items) {
     if (!('row' in it) || it.kind !== 'customers') continue;
     const id = String(it.row.id ?? '');
     if (!id.startsWith('email:')) continue;
-    const existing = byEmail.get(id.slice(6));
+    const existing = await byEmail(id.slice(6));
     if (existing) {
       map.set(id, existing);
       it.row = { ...it.row, id: existing };
