@@ -1,7 +1,7 @@
 import { ActivityHandler, ConversationState, MessageFactory, UserState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { Order, Product, Store, UnansweredReason } from '../store/index.js';
 import { DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
-import { clip, formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
+import { formatPrice, parseCardAction, productCard, shortTitle, type CardActionValue } from './cards.js';
 import { ORDER_CHANGE_DIALOG, OrderChangeDialog, orderLine, type OrderChangeOptions, type OrderChangeResult } from './dialogs/order-change.js';
 import { COLOURS, detectBrandFollowUp, detectFollowUp } from './followups.js';
 import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
@@ -11,10 +11,12 @@ import { ASKS_FOR_HINDI, glossHinglish, mostlyHinglish } from './hinglish.js';
 import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
 import { romaniseHindi } from './devanagari.js';
 import { correctWord, vocabularyOf } from './spelling.js';
-import { specAsked, specOf } from './product-specs.js';
+import { specAsked } from './product-specs.js';
 import { smallTalkReply } from './small-talk.js';
 import { interestQuery } from './gift-interests.js';
-import { cardReference, compareAsked, extremeAsked, type ExtremeAsked } from './shown-questions.js';
+import { cardReference, compareAsked, extremeAsked } from './shown-questions.js';
+import { ProductQuestions } from './product-questions.js';
+import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
 import { bySize, sizeWanted } from './size-wanted.js';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
 import { cardReason, reasonsIn } from './card-reasons.js';
@@ -22,7 +24,7 @@ import { chips, DEFAULT_CHIPS, englishOfChip, TOPICS, type ChipKey } from './chi
 import { ENTERTAINMENT, INVESTMENT, MARKET_RATE, MEDICAL, NOT_A_PURCHASE, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
 import { aboutOneOrder, MY_ORDER_CONTENTS, orderIdOf, OWN_ORDER, POLICY_ASK } from './order-signals.js';
 import { statusSentence } from './order-status.js';
-import { ABOUT_PRODUCT, ASPECT_ASKED, keyFeatures, REVIEW_QUESTION, WARRANTY_IN_DETAILS } from './product-answers.js';
+import { ABOUT_PRODUCT, REVIEW_QUESTION, WARRANTY_IN_DETAILS } from './product-answers.js';
 import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
@@ -87,10 +89,6 @@ const HUMAN_INTENTS = new Set(['contact_human_agent']);
 /** Whether the message names a price limit ("under 2k", "between 1000 and 2000"). */
 const hasBudget = (nlu: Understanding): boolean => nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
-/** Words that name no product even where a title contains them. */
-const GENERIC_WORDS = new Set(
-  'order orders allowed above below the and for with what which who whom whose how why when where are was were you your yours our can could would should will shall does did have has had not but any all some this that these those there their them they his her its from into about than then today tomorrow yesterday price rate cost best better good great new old want need get give show tell know think please pls plz kindly hello thanks thank okay yes sir madam one two three four five time times day days week weeks month months year years'.split(' '),
-);
 /** Small words a product name never needs. */
 /** Indian English names of things whose titles say otherwise. */
 const LOCAL_NAMES: Readonly<Record<string, string>> = { fridge: 'refrigerator', geyser: 'heater', telly: 'tv', specs: 'spectacle', almirah: 'wardrobe' };
@@ -100,7 +98,6 @@ const SAID_AS: readonly [RegExp, string][] = [
   // Titles say "wireless" where people say "cordless" of these.
   [/\bcordless (mouse|mice|keyboards?|headphones?|earphones?|speakers?)\b/gi, 'wireless $1'],
 ];
-const STOP_WORDS = new Set('a an i me my to of in on at is it be do so or if as by we us am im pls plz any some need want looking buy show find get too also ok okay and'.split(' '));
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
@@ -143,6 +140,8 @@ export class ShopBot extends ActivityHandler {
   private words: { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; categories: string[]; at: number } | null = null;
   /** The last text spelled() corrected, against which catalogue words. */
   private lastSpelled: { text: string; out: string; words: object } | null = null;
+  /** Answers about products seen: summaries, comparisons, measures, reviews (product-questions.ts). */
+  private readonly products: ProductQuestions;
 
   constructor(
     private readonly store: Store,
@@ -161,6 +160,18 @@ export class ShopBot extends ActivityHandler {
     this.minConfidence = opts.minConfidence ?? 0.5;
     this.log = opts.log ?? ((l) => console.error(l));
     this.hours = opts.supportHours;
+    this.products = new ProductQuestions(store, services, {
+      texts: this.texts,
+      locale: (ctx) => this.locale(ctx),
+      t: (ctx, key, vars) => this.t(ctx, key, vars),
+      say: (ctx, key, vars) => this.say(ctx, key, vars),
+      chips: (ctx, keys) => this.chips(ctx, keys),
+      price: (ctx, p) => this.price(ctx, p),
+      card: (ctx, p, reason) => this.card(ctx, p, reason),
+      aspect: (ctx, name) => this.aspect(ctx, name),
+      search: (ctx, state, customerId, text, nlu) => this.shop(ctx, state, customerId, text, nlu),
+      inject: (ctx, state, customerId, anchor, intro) => this.maybeInject(ctx, state, customerId, anchor, intro),
+    });
 
     this.onMessage(async (ctx, next) => {
       try {
@@ -319,16 +330,16 @@ export class ShopBot extends ActivityHandler {
     // measure, or a question about the n-th ("does the 2nd one switch off automatically").
     if (state.lastProducts.length > 1) {
       const pair = compareAsked(text);
-      if (pair) return this.compare(ctx, state, pair);
+      if (pair) return this.products.compare(ctx, state, pair);
       const extreme = extremeAsked(text);
-      if (extreme) return this.extreme(ctx, state, extreme);
+      if (extreme) return this.products.extreme(ctx, state, extreme);
     }
     const card = state.lastProducts.length > 0 && /\?|^\s*(?:does|do|is|are|can|will|would|has|have|how|what|which)\b/i.test(text) ? cardReference(text) : null;
     const cardId = card === null ? undefined : card === -1 ? state.lastProducts.at(-1) : state.lastProducts[card];
     if (cardId) {
       state.focusProductId = cardId;
       state.lowConfidenceStreak = 0;
-      return this.productQuestion(ctx, state, customerId, text.replace(CARD_PHRASE, 'it'), { ...nlu, intent: 'product_question', entities: { ...nlu.entities, products: [] } });
+      return this.products.question(ctx, state, customerId, text.replace(CARD_PHRASE, 'it'), { ...nlu, intent: 'product_question', entities: { ...nlu.entities, products: [] } });
     }
 
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
@@ -350,7 +361,7 @@ export class ShopBot extends ActivityHandler {
     const spec = state.focusProductId || state.lastProducts.length > 0 ? specAsked(text) : null;
     if ((((state.focusProductId || state.lastProducts.length > 0) && (asksAbout || spec)) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && (topics.length === 0 || spec)) {
       state.lowConfidenceStreak = 0;
-      return this.productQuestion(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
+      return this.products.question(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
 
     // Complaint signals, read on the words as written too: a gloss loses some of the ways people
@@ -530,7 +541,7 @@ export class ShopBot extends ActivityHandler {
       case 'compare_products':
         return this.shop(ctx, state, customerId, text, nlu);
       case 'product_question':
-        return this.productQuestion(ctx, state, customerId, text, nlu);
+        return this.products.question(ctx, state, customerId, text, nlu);
       case 'delivery_period':
         // "how long does delivery take" is a policy question; "when will my order arrive" is not.
         if (nlu.entities.orderNumbers.length === 0 && !/\b(my|mine|our)\b/i.test(text)) return this.faq(ctx, state, customerId, text, nlu);
@@ -1111,7 +1122,7 @@ export class ShopBot extends ActivityHandler {
         await this.say(ctx, 'shop.onlyShowed', { count: state.lastProducts.length });
         return;
       }
-      return this.describe(ctx, state, customerId, id);
+      return this.products.describe(ctx, state, customerId, id);
     }
     if (follow.kind === 'similar') {
       const anchor = state.focusProductId ?? state.lastProducts[0];
@@ -1134,7 +1145,7 @@ export class ShopBot extends ActivityHandler {
     if (follow.kind === 'stock') {
       // The product in focus, else each of those just shown.
       const ids = state.focusProductId ? [state.focusProductId] : state.lastProducts.slice(0, 5);
-      const lines = (await this.store.products.getMany(ids)).map((p) => this.t(ctx, 'product.stockOf', { product: shortTitle(p.title), stock: this.stockLine(ctx, p) }));
+      const lines = (await this.store.products.getMany(ids)).map((p) => this.t(ctx, 'product.stockOf', { product: shortTitle(p.title), stock: this.products.stockLine(ctx, p) }));
       if (lines.length > 0) {
         await ctx.sendActivity(lines.join('\n'));
         return;
@@ -1147,7 +1158,7 @@ export class ShopBot extends ActivityHandler {
       if (best && best.rating !== null) {
         const L = this.locale(ctx);
         await this.say(ctx, 'shop.bestOf', { product: shortTitle(best.title), rating: this.texts.number(best.rating, L, 1), count: this.texts.number(best.ratingCount ?? 0, L) });
-        return this.describe(ctx, state, customerId, best.id);
+        return this.products.describe(ctx, state, customerId, best.id);
       }
     }
     if (follow.kind === 'cart') {
@@ -1213,170 +1224,12 @@ export class ShopBot extends ActivityHandler {
     return this.words;
   }
 
-  private stockLine(ctx: TurnContext, p: Product): string {
-    return p.stock > 0 ? (p.stock < 5 ? this.t(ctx, 'product.fewLeft', { count: p.stock }) : this.t(ctx, 'product.inStock')) : this.t(ctx, 'product.outOfStock');
-  }
-
   /** The category of the product in focus, else the one most of the last results share. */
   private async shownCategory(state: DialogState): Promise<string | undefined> {
     if (state.focusProductId) return (await this.store.products.get(state.focusProductId))?.category;
     const counts = new Map<string, number>();
     for (const p of await this.store.products.getMany(state.lastProducts)) counts.set(p.category, (counts.get(p.category) ?? 0) + 1);
     return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-  }
-
-  private async describe(ctx: TurnContext, state: DialogState, customerId: string, productId: string): Promise<void> {
-    const p = await this.store.products.get(productId);
-    if (!p) {
-      await this.say(ctx, 'product.gone');
-      return;
-    }
-    state.focusProductId = p.id;
-    await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'view', context: { conversationId: ctx.activity.conversation.id } });
-    const L = this.locale(ctx);
-    const stock = this.stockLine(ctx, p);
-    const rating = p.rating !== null ? (p.ratingCount ? this.t(ctx, 'product.ratedFrom', { rating: this.texts.number(p.rating, L, 1), count: this.texts.number(p.ratingCount, L) }) : this.t(ctx, 'product.rated', { rating: this.texts.number(p.rating, L, 1) })) : '';
-    const features = keyFeatures(p.description);
-    const list = features.length ? `\n${features.map((f) => `- ${f}`).join('\n')}` : '';
-    await ctx.sendActivity(MessageFactory.attachment(this.card(ctx, p), this.t(ctx, 'product.costs', { title: clip(p.title, 120), price: this.price(ctx, p), stock, rating, features: list })));
-    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['whatPeopleSay', 'cheaper', 'somethingElse']), this.t(ctx, 'product.askMore')));
-  }
-
-  /** "compare first two": price, rating and the measures either states, then which is cheaper and which buyers rate higher. */
-  private async compare(ctx: TurnContext, state: DialogState, pair: readonly [number, number]): Promise<void> {
-    const ids = pair.map((k) => (k === -1 ? state.lastProducts.at(-1) : state.lastProducts[k]));
-    const products = await this.store.products.getMany(ids.filter((id): id is string => id !== undefined));
-    const two = ids.map((id) => products.find((p) => p.id === id));
-    if (two.some((p) => p === undefined)) {
-      await this.say(ctx, 'shop.onlyShowed', { count: state.lastProducts.length });
-      return;
-    }
-    const [a, b] = two as [Product, Product];
-    const L = this.locale(ctx);
-    const units = ['inch', 'litre', 'gb', 'mah', 'w', 'kg', 'ton'].filter((u) => specOf(a, u) !== null || specOf(b, u) !== null);
-    const line = (p: Product, n: number) =>
-      this.t(ctx, 'shown.compareLine', {
-        n: String(pair[n]! === -1 ? state.lastProducts.length : pair[n]! + 1),
-        product: shortTitle(p.title),
-        price: this.price(ctx, p),
-        rating: p.rating !== null && (p.ratingCount ?? 0) > 0 ? this.t(ctx, 'shown.compareRating', { rating: this.texts.number(p.rating, L, 1), count: this.texts.number(p.ratingCount ?? 0, L) }) : '',
-        specs: units.map((u) => specOf(p, u)).filter((s): s is string => s !== null && s.length <= 30).map((s) => `, ${s}`).join(''),
-      });
-    const lines = [this.t(ctx, 'shown.compareIntro'), line(a, 0), line(b, 1)];
-    if (a.price !== b.price) {
-      const cheap = a.price < b.price ? a : b;
-      lines.push(this.t(ctx, 'shown.cheaperBy', { product: shortTitle(cheap.title), diff: this.texts.price(Math.abs(a.price - b.price), L, cheap.currency) }));
-    }
-    const rated = (p: Product) => ((p.ratingCount ?? 0) >= 20 ? (p.rating ?? null) : null);
-    const ra = rated(a);
-    const rb = rated(b);
-    if (ra !== null && rb !== null && Math.abs(ra - rb) >= 0.2) lines.push(this.t(ctx, 'shown.ratedHigher', { product: shortTitle((ra > rb ? a : b).title) }));
-    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['tellFirst', 'cheaper', 'somethingElse']), lines.join('\n')));
-  }
-
-  /** "which one has the biggest battery": the shown product whose title or details state the most (least). */
-  private async extreme(ctx: TurnContext, state: DialogState, asked: ExtremeAsked): Promise<void> {
-    const products = await this.store.products.getMany(state.lastProducts.slice(0, 5));
-    const measured = products.flatMap((p) => {
-      const stated = attributesOf(p.title).find((a) => a.unit === asked.unit) ?? p.description.split(/\r?\n/).flatMap((l) => attributesOf(l)).find((a) => a.unit === asked.unit);
-      return stated ? [{ p, value: stated.value, text: stated.text }] : [];
-    });
-    if (measured.length === 0) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson', 'somethingElse']), this.t(ctx, 'shown.notStated')));
-      return;
-    }
-    const best = measured.sort((x, y) => (asked.want === 'max' ? y.value - x.value : x.value - y.value))[0]!;
-    state.focusProductId = best.p.id;
-    await ctx.sendActivity(MessageFactory.carousel([this.card(ctx, best.p)], this.t(ctx, asked.want === 'max' ? 'shown.most' : 'shown.least', { product: shortTitle(best.p.title), value: best.text })));
-  }
-
-  private async productQuestion(ctx: TurnContext, state: DialogState, customerId: string, text: string, nlu: Understanding): Promise<void> {
-    // A product named outright wins; a review word that happens to be in some title ("battery" in
-    // "Disco Ball Rotator Battery Operated") does not beat the product in focus, nor answer alone.
-    const named = nlu.entities.products[0];
-    // With a product in focus, another one must be named by more than one word of its title.
-    const focus = state.focusProductId ?? state.lastProducts[0];
-    const needed = !focus ? 1 : /\b(it|its|this|that)\b/i.test(text) ? 3 : 2;
-    const clearlyNamed = named && named.productId !== focus && (await this.namesBeyondReviewWords(text, named.productId)) >= needed ? named.productId : undefined;
-    const productId = clearlyNamed ?? state.focusProductId ?? state.lastProducts[0];
-    if (!productId && ABOUT_PRODUCT.test(text)) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend']), this.t(ctx, 'product.whichOne')));
-      return;
-    }
-    if (!productId) return this.shop(ctx, state, customerId, text, nlu);
-    // A measure ("how many litres is it") is what the details state: of the product in focus, or
-    // of each product just shown when none is.
-    const unit = specAsked(text);
-    if (unit) {
-      const ids = clearlyNamed || state.focusProductId ? [productId] : state.lastProducts.slice(0, 5);
-      const lines = (await this.store.products.getMany(ids)).map((q) => {
-        const stated = specOf(q, unit);
-        return stated ? this.t(ctx, 'product.spec', { product: shortTitle(q.title), spec: stated }) : this.t(ctx, ids.length === 1 ? 'product.specUnknown' : 'product.specNotStated', { product: shortTitle(q.title) });
-      });
-      if (lines.length > 0) {
-        if (ids.length === 1) state.focusProductId = ids[0];
-        await ctx.sendActivity(lines.join('\n'));
-        return;
-      }
-    }
-    const p = await this.store.products.get(productId);
-    if (!p) return this.shop(ctx, state, customerId, text, nlu);
-    state.focusProductId = p.id;
-    // "does it support fast charging?", "is it waterproof?": its own details answer first.
-    if (/^\s*(does|do|is|are|can|has|have|will)\s+(it|this|they|these)\b/i.test(text)) {
-      const feature = this.detailAbout(p, text);
-      if (feature) await this.say(ctx, 'product.fromDetails', { product: shortTitle(p.title), detail: feature });
-    }
-    const L = this.locale(ctx);
-    const num = (n: number, digits?: number) => this.texts.number(n, L, digits);
-    const digest = await this.services.reviews.digest(p.id);
-    if (!digest || digest.reviews === 0) {
-      await ctx.sendActivity(p.rating !== null ? this.t(ctx, 'reviews.noneRated', { product: shortTitle(p.title), price: this.price(ctx, p), rating: num(p.rating, 1) }) : this.t(ctx, 'reviews.none', { product: shortTitle(p.title), price: this.price(ctx, p) }));
-    } else {
-      const lower = text.toLowerCase();
-      const aspect = digest.aspects.find((a) => lower.includes(a.aspect.toLowerCase()));
-      const lines: string[] = [];
-      const asked = ASPECT_ASKED.exec(lower)?.[1];
-      const rated = (key: 'overall' | 'catalogue', rating: number, count: number | null | undefined) => (count ? this.t(ctx, `reviews.${key}From`, { rating: num(rating, 1), count: num(count) }) : this.t(ctx, `reviews.${key}`, { rating: num(rating, 1) }));
-      if (!aspect && asked) {
-        lines.push(digest.reviews === 1 ? this.t(ctx, 'reviews.oneSaysNothing', { aspect: this.aspect(ctx, asked) }) : this.t(ctx, 'reviews.noneSay', { count: num(digest.reviews), aspect: this.aspect(ctx, asked) }));
-        const rating = digest.catalogRating ?? p.rating;
-        if (rating != null) lines.push(rated('overall', rating, digest.catalogRatingCount ?? p.ratingCount));
-      } else if (aspect) {
-        lines.push(this.t(ctx, 'reviews.aspect', { count: num(aspect.mentions), aspect: this.aspect(ctx, aspect.aspect), share: num(Math.round(aspect.positiveShare * 100)) }));
-        const quotes = [...digest.pros, ...digest.cons].filter((q) => q.aspect === aspect.aspect);
-        for (const e of quotes.slice(0, 2)) lines.push(this.t(ctx, 'reviews.quote', { text: e.text }));
-      } else {
-        const reviews = digest.reviews === 1 ? this.t(ctx, 'reviews.one') : this.t(ctx, 'reviews.many', { count: num(digest.reviews) });
-        const counted = digest.fewReviews ? this.t(ctx, 'reviews.onlySoFar', { reviews }) : reviews;
-        lines.push(digest.meanRating !== null ? this.t(ctx, 'reviews.countAverage', { reviews: counted, average: num(digest.meanRating, 1) }) : this.t(ctx, 'reviews.count', { reviews: counted }));
-        const rating = digest.catalogRating ?? p.rating;
-        const ratings = digest.catalogRatingCount ?? p.ratingCount;
-        if (rating !== null && rating !== undefined) lines.push(rated('catalogue', rating, ratings));
-        if (digest.pros[0]) lines.push(this.t(ctx, 'reviews.like', { text: digest.pros[0].text }));
-        if (digest.cons[0]) lines.push(this.t(ctx, 'reviews.complain', { text: digest.cons[0].text }));
-        if (!digest.pros[0] && !digest.cons[0]) lines.push(this.t(ctx, 'reviews.noProsCons'));
-        const top = digest.aspects.slice(0, 3).map((a) => this.t(ctx, 'reviews.topAspect', { aspect: this.aspect(ctx, a.aspect), share: num(Math.round(a.positiveShare * 100)) }));
-        if (top.length) lines.push(this.t(ctx, 'reviews.mostDiscussed', { aspects: top.join(this.t(ctx, 'reviews.listJoiner')) }));
-      }
-      await this.say(ctx, 'reviews.about', { product: shortTitle(p.title), lines: lines.join(' ') });
-    }
-    await this.maybeInject(ctx, state, customerId, p.id, this.t(ctx, 'shop.alsoLike'));
-  }
-
-  /** How many words the message shares with the product's title besides review words ("battery", "sound"). */
-  private async namesBeyondReviewWords(text: string, productId: string): Promise<number> {
-    const title = new Set(((await this.store.products.get(productId))?.title.toLowerCase().match(/[a-z0-9]+/g) ?? []));
-    const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !ABOUT_PRODUCT.test(w) && !ASPECT_ASKED.test(w));
-    return new Set(words.filter((w) => title.has(w))).size;
-  }
-
-  /** The line of a product's details that mentions what the question asks about, if any. */
-  private detailAbout(p: Product, question: string): string | null {
-    const asked = (question.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 3 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(does|support|supports|have|this|they|these|will)$/.test(w));
-    if (asked.length === 0) return null;
-    const lines = keyFeatures(p.description.replace(/\r?\n/g, '\n')).concat(p.description.split(/\r?\n|(?<=\.)\s+/).map((x) => clip(x.trim(), 160)));
-    return lines.find((l) => asked.every((w) => l.toLowerCase().includes(w.replace(/s$/, '')))) ?? lines.find((l) => asked.some((w) => w.length > 4 && l.toLowerCase().includes(w))) ?? null;
   }
 
   /** Suggestions nobody asked for: only where natural and at most once every few turns. */
@@ -1523,7 +1376,7 @@ export class ShopBot extends ActivityHandler {
     }
     if (action.action === 'view') {
       await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { conversationId: ctx.activity.conversation.id } });
-      return this.describe(ctx, state, customerId, p.id);
+      return this.products.describe(ctx, state, customerId, p.id);
     }
     if (action.action === 'add_to_cart') {
       state.focusProductId = p.id;
