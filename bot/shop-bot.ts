@@ -8,25 +8,23 @@ import { chatMood, complaintSignals } from '../nlu/chat-mood.js';
 import { detectLanguage, englishOnlyReply } from './language.js';
 import { applyNotificationRequest, notificationRequest } from './notifications.js';
 import { ASKS_FOR_HINDI, glossHinglish, mostlyHinglish } from './hinglish.js';
-import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
+import { namesRetailThing } from './retail-nouns.js';
 import { romaniseHindi } from './devanagari.js';
-import { correctWord, vocabularyOf } from './spelling.js';
 import { specAsked } from './product-specs.js';
 import { smallTalkReply } from './small-talk.js';
-import { interestQuery } from './gift-interests.js';
 import { cardReference, compareAsked, extremeAsked } from './shown-questions.js';
 import { ProductQuestions } from './product-questions.js';
+import { ProductSearch } from './product-search.js';
 import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
-import { bySize, sizeWanted } from './size-wanted.js';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
-import { cardReason, reasonsIn } from './card-reasons.js';
-import { chips, DEFAULT_CHIPS, englishOfChip, TOPICS, type ChipKey } from './chips.js';
+import { reasonsIn } from './card-reasons.js';
+import { chips, DEFAULT_CHIPS, englishOfChip, TOPICS } from './chips.js';
 import { ENTERTAINMENT, INVESTMENT, MARKET_RATE, MEDICAL, NOT_A_PURCHASE, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
 import { aboutOneOrder, MY_ORDER_CONTENTS, orderIdOf, OWN_ORDER, POLICY_ASK } from './order-signals.js';
 import { statusSentence } from './order-status.js';
 import { ABOUT_PRODUCT, REVIEW_QUESTION, WARRANTY_IN_DETAILS } from './product-answers.js';
-import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
-import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, SuggestRequest, Understanding } from './services.js';
+import { headNoun, titleNames } from './product-request.js';
+import type { BotServices, CustomerFacts, FaqAnswer, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
 import { defaultTexts, hasKey, translate, type Locale, type Texts, type Vars } from '../core/i18n.js';
 
@@ -89,15 +87,6 @@ const HUMAN_INTENTS = new Set(['contact_human_agent']);
 /** Whether the message names a price limit ("under 2k", "between 1000 and 2000"). */
 const hasBudget = (nlu: Understanding): boolean => nlu.entities.priceMax !== undefined || nlu.entities.priceMin !== undefined;
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'chitchat']);
-/** Small words a product name never needs. */
-/** Indian English names of things whose titles say otherwise. */
-const LOCAL_NAMES: Readonly<Record<string, string>> = { fridge: 'refrigerator', geyser: 'heater', telly: 'tv', specs: 'spectacle', almirah: 'wardrobe' };
-/** Indian names of things, searched as the titles name them: "mixie" is a mixer grinder (not a hand mixer). */
-const SAID_AS: readonly [RegExp, string][] = [
-  [/\bmix(?:ie|y|i)e?s?\b/gi, 'mixer grinder'],
-  // Titles say "wireless" where people say "cordless" of these.
-  [/\bcordless (mouse|mice|keyboards?|headphones?|earphones?|speakers?)\b/gi, 'wireless $1'],
-];
 /** Words of the store's policies (not of products). */
 const POLICY_WORDS = /\b(return|returns|returned|refund|refunds|refunded|replace|replacement|exchange|warranty|guarantee|shipping|delivery|deliver|courier|cod|cash on delivery|emi|payment|pay|invoice|gst|bill|receipt|cancel|cancellation|account|password|login|sign ?in|newsletter|unsubscribe|helpline|customer care|contact|hours|policy|pickup|pick up)\b/i;
 const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
@@ -105,10 +94,6 @@ const POLICY_WORDS_ALL = new RegExp(POLICY_WORDS.source, 'gi');
 const NEEDS_HUMAN = new Set(['complaint', 'payment_issue']);
 /** "the 2nd one" in a question about it: read as "it" once the card is in focus. */
 const CARD_PHRASE = /\b(?:the\s+)?(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(?:one|item|product|model|option|card|pick)\b/i;
-/** Heads that need their kind to name a thing: "roti maker", "coffee machine", "shoe rack". */
-const KINDLESS_HEADS = new Set('maker makers machine machines set sets stand stands holder holders box boxes cover covers case cases bag bags cleaner cleaners kit kits container containers organiser organizer mat mats dispenser dispensers cutter cutters rack racks'.split(' '));
-/** Words before a thing's name that say nothing of its kind ("hostel ke liye kettle", "cheap and best"). */
-const NOT_A_KIND = new Set('mobile cell cellular ke ki ka liye wala wali wale mera meri mere koi aur bhi ek acha accha achha sasta saste badiya badhiya bdiya mast and or best good nice cheap great top quality branded original genuine new latest small big large medium mini'.split(' '));
 /** A question, not the name of a thing. */
 const QUESTION = /\?|^\s*(is|are|was|can|could|do|does|did|will|would|should|tell|explain)\b|\b(what|who|whom|whose|why|how|when|where)\b/i;
 /** Starts with a question word ("how's the weather …"), whatever follows. */
@@ -116,12 +101,7 @@ const WH_QUESTION = /^\s*(?:what|who|whom|whose|why|how|when|where)\b/i;
 const ASKED = /\?|^\s*(?:is|are|was|can|could|do|does|did|will|would|should|what|who|whom|whose|why|how|when|where|which)\b/i;
 /** Where one question of a message ends and the next begins. */
 const CLAUSE_BREAK = /[?.!;\n]+|\b(?:and|also|plus)\b/i;
-/** A question about the product in focus, answered from its reviews. */
-/** Words that make a different thing of the noun after them ("washing machine"), unlike "hanging lanterns". */
-const COMPOUND_GERUNDS = 'washing|sewing|sleeping|running|walking|shaving|swimming|fishing|reading|hearing|dining|dressing|ironing|writing|drawing|gaming';
 
-/** First words of titles that are no brand ("Set of 3 …", "New …"). */
-const NOT_BRANDS = new Set('set pack new the a an with for and of in on combo pair mini large small premium classic original'.split(' '));
 
 /**
  * The shop assistant: one ActivityHandler whose message handler runs the policy
@@ -137,9 +117,8 @@ export class ShopBot extends ActivityHandler {
   private readonly hours: BusinessHours | undefined;
   private readonly texts: Texts;
   /** The catalogue's words (see catalogueWords), read from its titles at most once a minute. */
-  private words: { vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; categories: string[]; at: number } | null = null;
-  /** The last text spelled() corrected, against which catalogue words. */
-  private lastSpelled: { text: string; out: string; words: object } | null = null;
+  /** The product search: what a request asks for, the catalogue asked, the cards shown (product-search.ts). */
+  private readonly catalog: ProductSearch;
   /** Answers about products seen: summaries, comparisons, measures, reviews (product-questions.ts). */
   private readonly products: ProductQuestions;
 
@@ -160,6 +139,16 @@ export class ShopBot extends ActivityHandler {
     this.minConfidence = opts.minConfidence ?? 0.5;
     this.log = opts.log ?? ((l) => console.error(l));
     this.hours = opts.supportHours;
+    this.catalog = new ProductSearch(store, services, {
+      texts: this.texts,
+      locale: (ctx) => this.locale(ctx),
+      t: (ctx, key, vars) => this.t(ctx, key, vars),
+      chips: (ctx, keys) => this.chips(ctx, keys),
+      price: (ctx, p) => this.price(ctx, p),
+      card: (ctx, p, reason) => this.card(ctx, p, reason),
+      localReasons: (ctx, suggestions) => this.localReasons(ctx, suggestions),
+      decline: (ctx, state) => this.decline(ctx, state),
+    });
     this.products = new ProductQuestions(store, services, {
       texts: this.texts,
       locale: (ctx) => this.locale(ctx),
@@ -169,7 +158,7 @@ export class ShopBot extends ActivityHandler {
       price: (ctx, p) => this.price(ctx, p),
       card: (ctx, p, reason) => this.card(ctx, p, reason),
       aspect: (ctx, name) => this.aspect(ctx, name),
-      search: (ctx, state, customerId, text, nlu) => this.shop(ctx, state, customerId, text, nlu),
+      search: (ctx, state, customerId, text, nlu) => this.catalog.search(ctx, state, customerId, text, nlu),
       inject: (ctx, state, customerId, anchor, intro) => this.maybeInject(ctx, state, customerId, anchor, intro),
     });
 
@@ -345,7 +334,7 @@ export class ShopBot extends ActivityHandler {
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
     // A brand beats a refinement: "only jbl ones" narrows to JBL, not to titles with the word "jbl".
     const pattern = state.lastQuery || state.lastProducts.length ? detectFollowUp(text) : null;
-    const follow = state.lastQuery || state.lastProducts.length ? ((!pattern || pattern.kind === 'refine') && text.length <= 60 ? (detectBrandFollowUp(text, (await this.catalogueWords()).brands) ?? pattern) : pattern) : null;
+    const follow = state.lastQuery || state.lastProducts.length ? ((!pattern || pattern.kind === 'refine') && text.length <= 60 ? (detectBrandFollowUp(text, (await this.catalog.catalogueWords()).brands) ?? pattern) : pattern) : null;
     if (follow) {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
@@ -392,7 +381,7 @@ export class ShopBot extends ActivityHandler {
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
     // Very unhappy: a strong reading with words of a complaint behind it, or a second upset turn
     // (the head alone reads some plain requests, "tell me a joke", as strongly negative).
-    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question' && (complaint.strength > 0 || (!hasBudget(nlu) && !namesRetailThing(headNoun(this.requestClause(text) ?? text) ?? '')));
+    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question' && (complaint.strength > 0 || (!hasBudget(nlu) && !namesRetailThing(headNoun(this.catalog.requestClause(text) ?? text) ?? '')));
     // Whether the message is about one order.
     const oneOrder = aboutOneOrder(text, topics);
     // "how can i contact you" asks how, not for a person now: the contact article answers it.
@@ -460,7 +449,7 @@ export class ShopBot extends ActivityHandler {
       if (answers.length > 0 && parts) {
         state.lowConfidenceStreak = 0;
         for (const a of answers) await ctx.sendActivity(a.answer);
-        return this.shop(ctx, state, customerId, parts.product, { ...nlu, intent: 'product_search' });
+        return this.catalog.search(ctx, state, customerId, parts.product, { ...nlu, intent: 'product_search' });
       }
       if (answers.length > 0) {
         state.lowConfidenceStreak = 0;
@@ -487,7 +476,7 @@ export class ShopBot extends ActivityHandler {
     }
     if (evidence.kind === 'product') {
       state.lowConfidenceStreak = 0;
-      return this.shop(ctx, state, customerId, text, { ...nlu, intent: SHOPPING_INTENTS.has(nlu.intent) ? nlu.intent : 'product_search' });
+      return this.catalog.search(ctx, state, customerId, text, { ...nlu, intent: SHOPPING_INTENTS.has(nlu.intent) ? nlu.intent : 'product_search' });
     }
 
     if (!understood) {
@@ -539,7 +528,7 @@ export class ShopBot extends ActivityHandler {
       case 'recommendation_request':
       case 'price_availability':
       case 'compare_products':
-        return this.shop(ctx, state, customerId, text, nlu);
+        return this.catalog.search(ctx, state, customerId, text, nlu);
       case 'product_question':
         return this.products.question(ctx, state, customerId, text, nlu);
       case 'delivery_period':
@@ -598,7 +587,7 @@ export class ShopBot extends ActivityHandler {
     }
     if (insideOwnOrder) return answer?.confident ? { kind: 'answer', answer } : { kind: 'none' };
     // The catalogue is asked with typos in the thing's name corrected ("kindel paperwhite").
-    const spelled = understood ? text : await this.spelled(text);
+    const spelled = understood ? text : await this.catalog.spelled(text);
     if (!understood && (budget || (shoppingScore >= 0.25 && (await this.namesCatalogueThings(spelled))))) return { kind: 'product' };
     if (answer?.confident) return { kind: 'answer', answer };
     // A short name of a thing ("bluetooth speaker", "echo dot", "usb hub") that the catalogue holds
@@ -614,7 +603,7 @@ export class ShopBot extends ActivityHandler {
     // shop() shows it or says the store has none, never a refusal. As written: a spelling
     // correction makes "plates" of "places" and "plant" of "plan".
     const head = headNoun(spelled);
-    const clause = this.requestClause(text) ?? text;
+    const clause = this.catalog.requestClause(text) ?? text;
     if (!understood && !budget && !POLICY_WORDS.test(text) && !WH_QUESTION.test(clause) && !WH_QUESTION.test(text) && clause.split(/\s+/).length <= 12 && namesRetailThing(headNoun(clause) ?? '')) return { kind: 'product' };
     const search = (nlu.top ?? []).find((t) => t.intent !== 'out_of_scope');
     if (!understood && search && (search.intent === 'product_search' || search.intent === 'recommendation_request') && search.score >= 0.15 && !QUESTION.test(text) && head) return { kind: 'product' };
@@ -661,7 +650,7 @@ export class ShopBot extends ActivityHandler {
     let product: string | undefined;
     for (const c of clauses) {
       if (POLICY_WORDS.test(c) || this.services.faq.topics(c).length > 0) continue;
-      const things = ((await this.spelled(c)).toLowerCase().match(/[a-z][a-z-]+/g) ?? []).filter((w) => namesRetailThing(w));
+      const things = ((await this.catalog.spelled(c)).toLowerCase().match(/[a-z][a-z-]+/g) ?? []).filter((w) => namesRetailThing(w));
       if (things.length > 0 && (await this.store.products.search(things.join(' '), { limit: 1 })).length > 0) {
         product = c;
         break;
@@ -677,49 +666,12 @@ export class ShopBot extends ActivityHandler {
     return hasBudget(nlu) && (await this.namesCatalogueThings(text.replace(POLICY_WORDS_ALL, ' ')));
   }
 
-  /** The request with typos in the name of the thing corrected against the catalogue's words ("kindel" -> "kindle"). */
-  private async spelled(text: string): Promise<string> {
-    const words = thingWords(text);
-    if (words.length === 0) return text;
-    const catalogue = await this.catalogueWords();
-    // The routing step and the search of one turn ask for the same text: corrected once.
-    if (this.lastSpelled?.text === text && this.lastSpelled.words === catalogue) return this.lastSpelled.out;
-    let out = text;
-    for (const w of words) {
-      const fixed = correctWord(w, catalogue.vocabulary, catalogue.kinds);
-      if (fixed) out = out.replace(new RegExp(`\\b${w}\\b`, 'i'), fixed);
-    }
-    for (const [said, as] of SAID_AS) out = out.replace(said, as);
-    this.lastSpelled = { text, out, words: catalogue };
-    return out;
-  }
-
   /** Whether a request's head noun ("clock", "card", "calculator") is what some product's title names. */
   private async catalogueSellsHead(text: string): Promise<boolean> {
     if (QUESTION.test(text)) return false;
     const head = headNoun(text);
     if (!head || head.length < 3 || GENERIC_WORDS.has(head)) return false;
     return (await this.store.products.search(head, { limit: 20 })).some((p) => titleNames(p.title, head));
-  }
-
-  /**
-   * Whether the catalogue sells the thing a request names: a title names it ("kettle"), a candidate's
-   * title holds it written as one word ("powerbank", "harddisk"), or it is a local name of one
-   * ("mixie").
-   */
-  private async sellsThing(head: string, candidates: readonly { productId: string }[], byId: ReadonlyMap<string, Product>, text = ''): Promise<boolean> {
-    const name = LOCAL_NAMES[head] ?? head;
-    if (name.length < 3 || GENERIC_WORDS.has(name)) return true;
-    // "washing machine", "sleeping bag": the thing is the pair of words, which a sewing machine is not.
-    const kind = new RegExp(`\\b(${COMPOUND_GERUNDS}) ${name}s?\\b`, 'i').exec(text);
-    if (kind) return (await this.store.products.search(`${kind[1]} ${name}`, { limit: 30 })).some((p) => new RegExp(`\\b${kind[1]} ${name}`, 'i').test(ownPart(p.title)));
-    // "dinner set", "sofa sets": a set of the thing, which "Dinner Candles" is not.
-    const set = new RegExp(`\\b${name}s? (sets?|combos?)\\b`, 'i').exec(text);
-    if (set) return (await this.store.products.search(`${name} ${set[1]}`, { limit: 30 })).some((p) => new RegExp(`\\b${name}s? ${set[1]!.replace(/s$/, '')}`, 'i').test(p.title));
-    if ((await this.store.products.search(name, { limit: 30 })).some((p) => titleNames(p.title, name))) return true;
-    // The title's own part: "Lint Remover for Washing Machine Dryer" is no dryer. Written as one
-    // word only for longer names: "bat" is in "battery".
-    return name.length >= 5 && candidates.some((c) => ownPart(byId.get(c.productId)?.title ?? '').replace(/[^a-z0-9]+/g, '').includes(name));
   }
 
   /** Whether products exist whose text has every content word of a short message (at most six). */
@@ -760,361 +712,6 @@ export class ShopBot extends ActivityHandler {
     void state;
   }
 
-  private async show(ctx: TurnContext, state: DialogState, customerId: string, suggestions: Suggestion[], intro: string): Promise<void> {
-    const products = await this.store.products.getMany(suggestions.map((s) => s.productId));
-    const byId = new Map(products.map((p) => [p.id, p]));
-    // Two listings of one product (the same title, another seller) are one card.
-    const titles = new Set<string>();
-    const shown = suggestions
-      .map((s) => ({ s, p: byId.get(s.productId) }))
-      .filter((x): x is { s: Suggestion; p: Product } => x.p !== undefined && !titles.has(x.p.title.toLowerCase()) && titles.add(x.p.title.toLowerCase()) !== undefined);
-    if (shown.length === 0) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.nothingInStock')));
-      return;
-    }
-    state.lastProducts = shown.map((x) => x.p.id);
-    await this.services.recommender.recordEvents(shown.map(({ p }) => ({ customerId, productId: p.id, type: 'impression' as const, context: { conversationId: ctx.activity.conversation.id } })));
-    await ctx.sendActivity(MessageFactory.carousel(shown.map(({ s, p }) => this.card(ctx, p, s.reason)), intro));
-    await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['cheaper', 'tellFirst', 'somethingElse']), this.t(ctx, 'shop.narrowDown')));
-  }
-
-  /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
-  private async shop(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, within: { category?: string | undefined; brands?: readonly string[]; exclude?: ReadonlySet<string> } = {}): Promise<void> {
-    const { category, brands, exclude } = within;
-    const brand = brands?.length ? brands : undefined;
-    /** The whole message: a size said in another clause than the thing ("…, chhota wala chalega") still counts. */
-    const whole = request;
-    // A long message names its thing in one clause ("my kids have online classes … which printer
-    // would you suggest for home use"): that clause is the request; the budget is the message's.
-    if (!category) request = this.requestClause(request, (await this.catalogueWords()).kinds) ?? request;
-    // "do you have a wall mount for it": for the thing asked for before.
-    const before = state.lastQuery?.text;
-    const forIt = /\bfor (?:it|this|that|this one|that one|them|these)\b/i;
-    /** The thing "for it" stands for: the products for it name it ("TV Wall Mount"). */
-    let forThing: string | undefined;
-    if (!category && before && forIt.test(request)) {
-      forThing = headNoun(before) ?? undefined;
-      if (forThing) request = request.replace(forIt, `for ${forThing}`);
-    }
-    // A gift named by what the person enjoys, not by a thing ("he likes old hindi songs").
-    const interest = !category && headNoun(request) === null ? interestQuery(whole) : null;
-    if (interest) request = interest;
-    // A new request (not a follow-up of what was shown) replaces the product in focus; the name of
-    // the thing it asks for is read with its typos corrected ("hedphones under 2k").
-    const text = category ? request : await this.spelled(request);
-    if (!category) state.focusProductId = undefined;
-    state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}), ...(category ? { category } : {}) };
-    // Named measures ("43 inch", "15 litre") are requirements: ask for more candidates and keep
-    // those that state them; when none does, show the nearest and say so.
-    const attributes = attributesOf(text);
-    const prices = { ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) };
-    const conversationId = ctx.activity.conversation.id;
-    const ask = (filters: SuggestRequest['filters']) => this.services.recommender.recommend({ customerId, query: text, queryVector: nlu.vector, filters, conversationId, k: 30 });
-    // The candidates' products, read from the store once for every step below.
-    const known = new Map<string, Product>();
-    const productsOf = async (ids: readonly string[]): Promise<Map<string, Product>> => {
-      for (const p of await this.store.products.getMany(ids.filter((id) => !known.has(id)))) known.set(p.id, p);
-      return known;
-    };
-    const head = this.thingHead(text);
-    let candidates = await ask(category ? { ...prices, category } : prices);
-    // The categories that hold only the thing ("Smartphones" for "phone"), whose titles often do not
-    // name it ("Redmi 10A"): asked too, when the nearest by meaning are mostly elsewhere (keypad
-    // phones, phone cables). The scores of one query are comparable across categories.
-    // Not when a kind is asked ("button phone", "bluetooth adapter"): those categories hold other kinds.
-    if (!category && head && !brand && modifiersOf(text, head).every((m) => NOT_A_KIND.has(m) || COLOURS.includes(m) || /\d/.test(m))) {
-      const kindCategories = (await this.catalogueWords()).categories.filter((c) => !/[&,]/.test(c.split('>').pop() ?? '') && categoryNames(c, head));
-      const shown = await productsOf(candidates.map((c) => c.productId));
-      if (kindCategories.length > 0 && candidates.slice(0, 10).filter((c) => kindCategories.includes(shown.get(c.productId)?.category ?? '')).length < 5) {
-        const more = (await Promise.all(kindCategories.slice(0, 3).map((c) => ask({ ...prices, category: c })))).flat();
-        const seen = new Set(candidates.map((c) => c.productId));
-        candidates = [...candidates, ...more.filter((c) => !seen.has(c.productId) && seen.add(c.productId))].sort((a, b) => b.score - a.score);
-      }
-    }
-    // Nothing in that exact category: its parent ("Kettles & Hot Water Dispensers" for "Electric
-    // Kettles"), where the head noun still keeps the thing asked for.
-    const parent = category?.split('>').slice(0, -1).join('>').trim();
-    if (candidates.length === 0 && parent && parent.includes('>')) {
-      const wider = await ask({ ...prices, category: parent });
-      const byId = await productsOf(wider.map((c) => c.productId));
-      // The kind asked for too: cheaper "steam irons" are not dry irons.
-      const kinds = head ? modifiersOf(text, head).filter((m) => !COLOURS.includes(m)) : [];
-      candidates = this.namingTheThing(text, head, wider, byId).filter((c) => {
-        const title = byId.get(c.productId)?.title ?? '';
-        return titleNames(title, head ?? '') && kinds.every((m) => title.toLowerCase().includes(m));
-      });
-    }
-    if (candidates.length === 0 && category) {
-      // A follow-up ("cheaper", "under 1000") that the kind of product shown cannot meet: said so,
-      // not filled with other things.
-      const leaf = category.split('>').pop()!.trim().toLowerCase();
-      // The cheapest of those just shown is the answer to "cheaper": named, not left to be found.
-      const shown = (await this.store.products.getMany(state.lastProducts)).filter((p) => p.category === category).sort((a, b) => a.price - b.price)[0];
-      const none = prices.maxPrice !== undefined ? this.t(ctx, 'shop.noneUnder', { thing: leaf, price: this.texts.price(prices.maxPrice + 1, this.locale(ctx)) }) : this.t(ctx, 'shop.noneLikeThat', { thing: leaf });
-      const cheapest = shown && prices.maxPrice !== undefined && shown.price > prices.maxPrice ? ` ${this.t(ctx, 'shop.cheapestShown', { product: shortTitle(shown.title), price: this.price(ctx, shown) })}` : '';
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), `${none}${cheapest}`));
-      return;
-    }
-    // The thing asked for ("fairy lights", "tea mugs") must be what a card shows, not a word of it
-    // elsewhere ("Fairy Dreams Incense", "Tea Towels", "Adapter for Cellular Phone"): when at least
-    // two candidates name it in their own title, only those are shown.
-    const byId = await productsOf(candidates.map((c) => c.productId));
-    let intro = this.t(ctx, nlu.intent === 'recommendation_request' ? 'shop.picks' : 'shop.found');
-    /** Whether the intro already says the results are only the nearest. */
-    let nearest = false;
-    let pool = this.namingTheThing(text, head, candidates, byId).filter((c) => !exclude?.has(c.productId));
-    // None of them is the thing ("fairy lights": incense and cake candles) though the store sells
-    // it: the things themselves, as the nearest.
-    // A category that holds one kind ("Smartphones") names its products; "Candles & Lights" does not.
-    const oneKind = (category: string | undefined) => !/[&,]/.test((category ?? '').split('>').pop() ?? '') && categoryNames(category ?? '', head ?? '');
-    // A category's product whose title names the thing only after "for" ("Mini UPS for WiFi Router"
-    // filed under Routers) is for the thing.
-    const forTheThing = (title: string) => head !== null && new RegExp(`\\b${head}`, 'i').test(title) && !new RegExp(`\\b${head}`, 'i').test(ownPart(title));
-    const isTheThing = (c: { productId: string }) => titleNames(byId.get(c.productId)?.title ?? '', head ?? '') || (oneKind(byId.get(c.productId)?.category) && !forTheThing(byId.get(c.productId)?.title ?? ''));
-    if (!category && head && !brand && pool.length > 0 && !pool.some(isTheThing)) {
-      const things = (await this.services.recommender.recommend({ customerId, query: plural(head), filters: prices, conversationId, k: 30 })).filter((c) => !exclude?.has(c.productId));
-      const named = await productsOf(things.map((c) => c.productId));
-      const theThing = things.filter((c) => titleNames(named.get(c.productId)?.title ?? '', head) || oneKind(named.get(c.productId)?.category));
-      if (theThing.length > 0) {
-        for (const c of theThing) byId.set(c.productId, named.get(c.productId)!);
-        pool = theThing;
-        intro = this.t(ctx, 'shop.nearestLine', { thing: plural(thingPhrase(text, head)) });
-        nearest = true;
-      }
-    }
-    if (exclude && pool.length === 0) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), this.t(ctx, 'shop.noMore')));
-      return;
-    }
-    // A thing the catalogue does not sell ("hair dryer", "double bedsheet") is said so, not filled
-    // with products that share a word of it. A line the store carries ("kindle paperwhite" where it
-    // sells other Kindles) is offered as the nearest, labelled as such.
-    if (!category && head && !(await this.sellsThing(head, candidates, byId, text))) {
-      const phrase = plural(thingPhrase(text, head));
-      // A line is what the store files products under ("Amazon Devices > Kindle"), not any word of a title.
-      const leads = (id: string, word: string) => categoryNames(byId.get(id)?.category ?? '', word);
-      const line = modifiersOf(text, head).find((m) => candidates.filter((c) => leads(c.productId, m)).length >= 2);
-      if (!line && !namesRetailThing(text) && !LOCAL_NAMES[head]) {
-        // Nothing a shop sells ("a good movie to watch", "bitcoin price today"): not the shop's business.
-        return this.decline(ctx, state);
-      }
-      if (!line) {
-        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.notSold', { thing: phrase })));
-        return;
-      }
-      pool = candidates.filter((c) => leads(c.productId, line));
-      intro = this.t(ctx, 'shop.nearestLine', { thing: phrase });
-      nearest = true;
-    }
-    // Things for the thing ("Laptop Desk", "RAM … for laptop") go when the thing itself is among
-    // them; products whose titles do not say what they are ("Redmi 10A" for "mobile") stay.
-    // Those whose titles say nothing of the thing stay in a category where the thing is ("Redmi 10A"
-    // among Smartphones) or with another word of the request in their title ("Echo Plus" for "echo
-    // dot"), not otherwise (a plastic box among vacuum cleaners for "vacuum for sofa and car seats").
-    if (head && pool.some(isTheThing)) {
-      const mentions = new RegExp(`\\b${head}(?:e?s)?\\b`, 'i');
-      const where = new Set(pool.filter(isTheThing).map((c) => byId.get(c.productId)?.category));
-      const asked = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => w !== head && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(?:for|with|and|the|under|below|above)$/.test(w));
-      const sharesAWord = (title: string) => asked.some((w) => new RegExp(`\\b${w}`, 'i').test(title));
-      const things = pool.filter((c) => {
-        const p = byId.get(c.productId);
-        // The shared word is in the product's own name ("Echo Plus"), not in what it comes with
-        // ("Smartwatch with Alexa Built-in" is no Alexa speaker).
-        return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(ownPart(p?.title ?? ''))));
-      });
-      if (things.length > 0) pool = things;
-    }
-    // A name with two senses in different departments ("OTG": an oven or a USB adapter): the sense
-    // the rest of the request speaks of ("for baking cakes") is the thing.
-    if (head && !category) pool = this.inTheSenseAsked(text, head, pool, byId);
-    // "a wall mount for it" after TVs: those made for TVs, when there are some.
-    if (forThing) {
-      const named = new RegExp(`\\b${forThing.endsWith('y') ? `${forThing.slice(0, -1)}(?:y|ies)` : `${forThing}(?:e?s)?`}\\b`, 'i');
-      // Made for it and the thing asked for: a charger for batteries, not the batteries.
-      const thing = head && head !== forThing ? new RegExp(`\\b${head}`, 'i') : null;
-      const forIt = pool.filter((c) => named.test(byId.get(c.productId)?.title ?? '') && (!thing || thing.test(byId.get(c.productId)?.title ?? '')));
-      if (forIt.length > 0) pool = forIt;
-    }
-    // One product in several colours or listings ("Fire-Boltt Ninja 3 Smartwatch … (Green)", "… (Silver)")
-    // is shown once: the first words of the title's own part name the model.
-    const seen = new Set<string>();
-    pool = pool.filter((c) => {
-      const t = ownPart(byId.get(c.productId)?.title ?? c.productId).replace(/[^a-z0-9]+/g, ' ').trim().split(' ').slice(0, 6).join(' ');
-      if (seen.has(t)) return false;
-      seen.add(t);
-      return true;
-    });
-    // "philips only": that brand's, or say there is none (within the budget), never others.
-    if (brand) {
-      const word = new RegExp(`\\b(?:${brand.join('|')})\\b`, 'i');
-      pool = pool.filter((c) => word.test(byId.get(c.productId)?.title ?? ''));
-      if (pool.length === 0) {
-        const thing = `${brand.map((b) => `${b[0]!.toUpperCase()}${b.slice(1)}`).join(' or ')} ${plural((category ?? '').split('>').pop()!.trim().toLowerCase() || 'product')}`;
-        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['somethingElse', 'talkToPerson']), prices.maxPrice !== undefined ? this.t(ctx, 'shop.noneUnder', { thing, price: this.texts.price(prices.maxPrice + 1, this.locale(ctx)) }) : this.t(ctx, 'shop.noneLikeThat', { thing })));
-        return;
-      }
-    }
-    // A colour asked for is a requirement where the titles say it ("Red Polkadot Coffee Mug").
-    const colours = nlu.entities.colors.map((c) => c.toLowerCase()).filter((c) => COLOURS.includes(c));
-    /** The asked colour a product's title states, if any. */
-    const colourOf = (id: string) => colours.find((col) => new RegExp(`\\b${col}\\b`).test(byId.get(id)?.title.toLowerCase() ?? ''));
-    if (colours.length) {
-      let coloured = pool.filter((c) => colourOf(c.productId) !== undefined);
-      // Not among the nearest by meaning ("any in red?" after kettles): the catalogue asked for that
-      // colour of the thing, in the same category and budget.
-      if (coloured.length === 0 && head) {
-        // Of the same kind: a red box is no red lunch box.
-        const kinds = modifiersOf(text, head).filter((m) => !COLOURS.includes(m));
-        const ofKind = (title: string) => kinds.every((m) => new RegExp(`\\b${m.replace(/[^a-z0-9]/g, '')}`, 'i').test(title));
-        const found = (await this.store.products.search(`${colours.join(' ')} ${head}`, { ...prices, ...(category ? { category } : {}), match: 'all', limit: 30 })).filter((p) => titleNames(p.title, head) && ofKind(`${p.title} ${p.category}`) && !exclude?.has(p.id));
-        for (const p of found) byId.set(p.id, p);
-        coloured = found.filter((p) => colourOf(p.id) !== undefined).map((p) => ({ productId: p.id, score: 0, reason: '' }));
-      }
-      if (coloured.length > 0) pool = coloured;
-      else {
-        intro = this.t(ctx, 'shop.nearestWith', { wanted: colours.join(', ') });
-        nearest = true;
-      }
-    }
-    // None of what is left is the thing asked for ("office chair": a phone holder and a wrist rest):
-    // said so, not filled with other things.
-    // Written as one word or two ("powerbank", "Power Bank"): the thing all the same.
-    const saysTheThing = (c: { productId: string }) => isTheThing(c) || `${byId.get(c.productId)?.title ?? ''} ${byId.get(c.productId)?.category ?? ''}`.toLowerCase().replace(/[\s-]+/g, '').includes(head ?? '');
-    if (!category && head && !brand && !nearest && pool.length > 0 && !pool.slice(0, 5).some(saysTheThing) && namesRetailThing(head)) {
-      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['recommend', 'talkToPerson']), this.t(ctx, 'shop.notSold', { thing: plural(thingPhrase(text, head)) })));
-      return;
-    }
-    // The kind of the thing ("pressure" of "pressure cooker", "dslr" of "dslr camera") that no
-    // result has anywhere in its details: the results are the nearest, and said so.
-    const kind = !category && head && !nearest ? await this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
-    if (kind) intro = this.t(ctx, 'shop.nearestLine', { thing: plural(`${kind} ${head}`) });
-    // "chhota wala chalega", "for a family of 6": among the nearest, the smallest (largest) first.
-    const size = sizeWanted(whole);
-    if (size) pool = [...bySize(pool.slice(0, 8), (c) => byId.get(c.productId)?.title ?? '', size), ...pool.slice(8)];
-    let suggestions = pool.slice(0, 5);
-    /** What a card has that was asked for ("43 inch", "black"), in the customer's own words. */
-    const asked = new Map<string, string>();
-    // A colour the title states, said on the card: long titles are cut before it.
-    for (const c of suggestions) {
-      const col = colourOf(c.productId);
-      if (col) asked.set(c.productId, col);
-    }
-    if (attributes.length) {
-      // The title states what the product is ("256GB Storage"); details also say what it could be
-      // ("expandable up to 256GB"), so they count only when no title states it.
-      const stating = (inDetails: boolean) =>
-        pool.filter((c) => {
-          const p = byId.get(c.productId);
-          return p !== undefined && attributes.every((a) => hasAttribute(inDetails ? `${p.title} ${p.description}` : p.title, a));
-        });
-      const inTitles = stating(false);
-      const fitting = inTitles.length > 0 ? inTitles : stating(true);
-      const wanted = attributes.map((a) => a.text).join(', ');
-      if (fitting.length) {
-        suggestions = fitting.slice(0, 5);
-        for (const f of suggestions) asked.set(f.productId, wanted);
-      }
-      // A missing kind ("pressure" of "pressure cooker") says more than a missing measure.
-      else if (!kind) intro = this.t(ctx, nlu.entities.priceMax !== undefined ? 'shop.nearestWithBudget' : 'shop.nearestWith', { wanted });
-    }
-    suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(this.texts, this.locale(ctx), byId.get(c.productId), c.reason, nlu.entities.priceMax, asked.get(c.productId)) }));
-    state.lastInjectedTurn = state.turn;
-    state.shownForQuery = [...(exclude ? (state.shownForQuery ?? []) : []), ...suggestions.map((c) => c.productId)].slice(-60);
-    await this.show(ctx, state, customerId, suggestions, intro);
-  }
-
-  /**
-   * The candidates of the department the request's other words speak of, when the thing's name is
-   * found in two departments and the products of one share none of those words; all otherwise.
-   */
-  private inTheSenseAsked<T extends { productId: string }>(text: string, head: string, pool: T[], byId: ReadonlyMap<string, Product>): T[] {
-    const department = (id: string) => byId.get(id)?.category.split('>')[0]!.trim() ?? '';
-    const departments = new Set(pool.map((c) => department(c.productId)));
-    if (departments.size < 2) return pool;
-    const context = (text.toLowerCase().match(/[a-z][a-z-]{3,}/g) ?? []).filter((w) => w !== head && !w.startsWith(head) && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !NOT_A_KIND.has(w) && !COLOURS.includes(w));
-    if (context.length === 0) return pool;
-    const speaksOf = (id: string) => {
-      const p = byId.get(id);
-      return p !== undefined && context.some((w) => new RegExp(`\\b${w.replace(/e?s$/, '')}`, 'i').test(`${p.title} ${p.category}`));
-    };
-    const spoken = new Set(pool.filter((c) => speaksOf(c.productId)).map((c) => department(c.productId)));
-    return spoken.size > 0 && spoken.size < departments.size ? pool.filter((c) => spoken.has(department(c.productId))) : pool;
-  }
-
-  /**
-   * The clause of a longer message that names a thing shops sell, when the message's own head
-   * noun does not ("rice cooker want, hum sirf 2 log so chhota chalega"); null otherwise.
-   */
-  private requestClause(text: string, kinds?: ReadonlySet<string>): string | null {
-    // A thing shops sell, or one this catalogue files products under ("cleaners" of "Vacuum Cleaners").
-    const sold = (h: string | null) => h !== null && (namesRetailThing(h) || (kinds?.has(h) ?? false) || (kinds?.has(`${h}s`) ?? false));
-    if (sold(headNoun(text))) return null;
-    const clauses = text.split(/[.,;!?\n]+|\b(?:so|but|because|since|as i|and i|also i)\b/i).map((c) => c.trim()).filter((c) => c.length > 0);
-    if (clauses.length < 2) return null;
-    return clauses.find((c) => sold(headNoun(c))) ?? null;
-  }
-
-  /** The thing a request names; brands said after it ("pressure cooker hawkins or prestige") do not name it. */
-  private thingHead(text: string): string | null {
-    const head = headNoun(text);
-    if (!head) return head;
-    // The thing before "<brand> or <brand>" / "<brand> and <brand>": the last name of a thing shops sell.
-    const alternatives = /^(.*\b[a-z]+s?)\s+[a-z][a-z0-9-]*\s+(?:or|and|\/)\s+[a-z][a-z0-9-]*\s*$/i.exec(text.replace(/[?.!]+\s*$/, ''));
-    if (!alternatives || namesRetailThing(head)) return head;
-    const before = headNoun(alternatives[1]!);
-    return before && namesRetailThing(before) ? before : head;
-  }
-
-  /**
-   * The word right before the thing's name that says which kind of it was asked for, when none of
-   * the products to show is that thing of that kind: not a colour, a brand, a measure or a word of asking.
-   */
-  private async missingKind(text: string, head: string, products: readonly (Product | undefined)[]): Promise<string | null> {
-    const kind = modifiersOf(text, head).at(-1);
-    if (!kind || kind.length < 3 || COLOURS.includes(kind) || NOT_A_KIND.has(kind) || (await this.catalogueWords()).brands.has(kind) || /\d/.test(kind)) return null;
-    // It must come right before the thing's name ("pressure cooker", not "cooker for pressure").
-    if (!new RegExp(`\\b${kind}s?\\s+${head}`, 'i').test(text.toLowerCase())) return null;
-    const said = new RegExp(`\\b${kind.replace(/[^a-z0-9]/g, '')}`, 'i');
-    // A tripod "for DSLR" is not a DSLR camera: the product must be the thing, and of that kind.
-    const ofKind = (p: Product) => (titleNames(p.title, head) || categoryNames(p.category, head)) && said.test(`${p.title} ${p.description} ${p.category}`);
-    return products.length > 0 && !products.some((p) => p && ofKind(p)) ? kind : null;
-  }
-
-  /**
-   * The candidates whose own title names the thing asked for, when that is a safe cut: at least
-   * two that also carry a word of what qualifies it ("tea mugs": a mug with "tea"), or, for a bare
-   * thing ("kettle"), at least two, or when the best candidate itself names it. Otherwise (the
-   * titles say "Galaxy M13" where the customer said "phone") all candidates, as ranked.
-   */
-  private namingTheThing<T extends { productId: string }>(text: string, head: string | null, candidates: T[], byId: ReadonlyMap<string, Product>): T[] {
-    if (!head) return candidates;
-    const titles = new Map(candidates.map((c) => [c.productId, byId.get(c.productId)?.title.toLowerCase() ?? '']));
-    const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head) || categoryNames(byId.get(c.productId)?.category ?? '', head));
-    if (named.length < 2) return candidates;
-    // Words that say no kind ("good", "mobile" of "mobile phone") qualify nothing.
-    const modifiers = modifiersOf(text, head).filter((m) => !NOT_A_KIND.has(m));
-    // Every qualifying word that is not a colour ("lunch" of "blue lunch bag"); colours are weighed later.
-    const kinds = modifiers.filter((m) => !COLOURS.includes(m));
-    // As a word: "hand" of "hand blender" is not the "Handheld" of a milk frother.
-    const has = (id: string, m: string) => new RegExp(`\\b${m.replace(/[^a-z0-9]/g, '')}(?:e?s)?\\b`).test(titles.get(id) ?? '');
-    const strong = named.filter((c) => (kinds.length ? kinds.every((m) => has(c.productId, m)) : modifiers.some((m) => has(c.productId, m))));
-    // Those whose own part names the thing first: a frother filed under "Hand Blenders", its
-    // title ending "… for Coffee, Hand Blender", is not one.
-    const own = strong.filter((c) => titleNames(titles.get(c.productId) ?? '', head));
-    // The kind said before the thing ("Wet Grinder", "Smart Android LED TV") beats the word
-    // elsewhere ("Mixer Grinder with … Wet Grinding Jar").
-    const last = kinds.at(-1)?.replace(/[^a-z0-9]/g, '');
-    const adjacent = last && kinds.length === 1 ? own.filter((c) => new RegExp(`\\b${last}s?(?:[\\s-]+[a-z0-9-]+){0,3}[\\s-]+${head}`).test(titles.get(c.productId) ?? '')) : [];
-    if (adjacent.length >= 2) return adjacent;
-    if (own.length >= 2) return own;
-    if (strong.length >= 2) return strong;
-    // A head that names no kind by itself ("maker", "machine"): a roti maker is not a coffee maker,
-    // so the one that is the kind asked for stands alone.
-    if (kinds.length > 0 && strong.length === 1 && KINDLESS_HEADS.has(head)) return own.length ? own : strong;
-    if (modifiers.length === 0 || named[0] === candidates[0]) return named;
-    return candidates;
-  }
-
   private async followUp(ctx: TurnContext, state: DialogState, customerId: string, follow: NonNullable<ReturnType<typeof detectFollowUp>>, nlu: Understanding): Promise<void> {
     if (follow.kind === 'ordinal') {
       const id = follow.index === -1 ? state.lastProducts.at(-1) : state.lastProducts[follow.index];
@@ -1129,17 +726,17 @@ export class ShopBot extends ActivityHandler {
       const p = anchor ? await this.store.products.get(anchor) : undefined;
       // "something similar from boat?", "similar ones in white": the same kind, that brand or colour.
       const words: string[] = (ctx.activity.text ?? '').toLowerCase().match(/[a-z0-9][a-z0-9-]*/g) ?? [];
-      const { brands } = await this.catalogueWords();
+      const { brands } = await this.catalog.catalogueWords();
       const brand = words.find((w) => brands.has(w) && !COLOURS.includes(w));
       const colours = COLOURS.filter((c) => words.includes(c));
       if (p && state.lastQuery && (brand || colours.length)) {
         const last = state.lastQuery;
         const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: colours, ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } };
-        return this.shop(ctx, state, customerId, `${brand ?? ''} ${colours.join(' ')} ${last.text}`.trim(), refined, { category: p.category, ...(brand ? { brands: [brand] } : {}) });
+        return this.catalog.search(ctx, state, customerId, `${brand ?? ''} ${colours.join(' ')} ${last.text}`.trim(), refined, { category: p.category, ...(brand ? { brands: [brand] } : {}) });
       }
       if (p) {
         const related = await this.services.recommender.related(p.id, 5);
-        if (related.length > 0) return this.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
+        if (related.length > 0) return this.catalog.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
       }
     }
     if (follow.kind === 'stock') {
@@ -1173,19 +770,19 @@ export class ShopBot extends ActivityHandler {
     const last = state.lastQuery;
     if (follow.kind === 'more' && last) {
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(last.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category, exclude: new Set([...(state.shownForQuery ?? []), ...state.lastProducts]) });
+      return this.catalog.search(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category, exclude: new Set([...(state.shownForQuery ?? []), ...state.lastProducts]) });
     }
-    if (follow.kind === 'brand') return this.shop(ctx, state, customerId, `${follow.brands.join(' ')} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, { category: (await this.shownCategory(state)) ?? last?.category, brands: follow.brands });
-    if (!last) return this.shop(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'recommend something', nlu);
+    if (follow.kind === 'brand') return this.catalog.search(ctx, state, customerId, `${follow.brands.join(' ')} ${last?.text ?? ''}`.trim(), { ...nlu, vector: null, entities: { ...nlu.entities, ...(last?.maxPrice !== undefined ? { priceMax: last.maxPrice } : {}) } }, { category: (await this.shownCategory(state)) ?? last?.category, brands: follow.brands });
+    if (!last) return this.catalog.search(ctx, state, customerId, follow.kind === 'refine' ? follow.words.join(' ') : 'recommend something', nlu);
     if (follow.kind === 'cheaper') {
       const prices = (await this.store.products.getMany(state.lastProducts)).map((p) => p.price);
       const maxPrice = prices.length ? Math.min(...prices) - 1 : last.maxPrice;
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category });
+      return this.catalog.search(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category });
     }
     if (follow.kind === 'budget') {
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(nlu.entities.priceMax !== undefined ? { priceMax: nlu.entities.priceMax } : {}), ...(nlu.entities.priceMin !== undefined ? { priceMin: nlu.entities.priceMin } : {}) } };
-      return this.shop(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category });
+      return this.catalog.search(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category });
     }
     // A colour or a size of what was shown ("blue one?", "only 32 inch ones"); with nothing similar
     // to show, the last request again. The new words go first: the last word stays the thing.
@@ -1194,34 +791,7 @@ export class ShopBot extends ActivityHandler {
     // A budget said with it ("only steel body ones, below 800") replaces the last one.
     const maxPrice = nlu.entities.priceMax ?? last.maxPrice;
     const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}) } };
-    return this.shop(ctx, state, customerId, text, refined, { category: (await this.shownCategory(state)) ?? last.category });
-  }
-
-  /**
-   * The catalogue's words, from one read of its titles, rebuilt a minute after the last build
-   * (products change through the admin API):
-   * - vocabulary: title words and how often they occur, for spelling;
-   * - brands: a title's first word that starts at least two titles; a brand the kind of product
-   *   shown does not carry still narrows it ("only philips" after cheap dry irons is answered "none");
-   * - kinds: what a typo may become, the names of kinds of things (category words, things shops
-   *   sell) and brands.
-   */
-  private async catalogueWords(): Promise<{ vocabulary: Map<string, number>; kinds: Set<string>; brands: Set<string>; categories: string[] }> {
-    if (!this.words || Date.now() - this.words.at > 60_000) {
-      const titles = await this.store.products.titles();
-      const firsts = new Map<string, number>();
-      for (const title of titles) {
-        const first = /^[a-z][a-z0-9-]+/.exec(title.toLowerCase())?.[0];
-        if (first && !NOT_BRANDS.has(first)) firsts.set(first, (firsts.get(first) ?? 0) + 1);
-      }
-      const brands = new Set([...firsts].filter(([, n]) => n >= 2).map(([w]) => w));
-      const kinds = new Set<string>(brands);
-      const categories = (await this.store.products.categories()).filter((c) => c.inStock > 0).map((c) => c.category);
-      for (const category of categories) for (const w of category.toLowerCase().match(/[a-z]{4,}/g) ?? []) kinds.add(w);
-      for (const n of RETAIL_NOUNS) kinds.add(n).add(`${n}s`).add(`${n}es`);
-      this.words = { vocabulary: vocabularyOf(titles), kinds, brands, categories, at: Date.now() };
-    }
-    return this.words;
+    return this.catalog.search(ctx, state, customerId, text, refined, { category: (await this.shownCategory(state)) ?? last.category });
   }
 
   /** The category of the product in focus, else the one most of the last results share. */
@@ -1398,7 +968,7 @@ export class ShopBot extends ActivityHandler {
     await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });
     const related = await this.services.recommender.related(p.id, 5);
     state.lastInjectedTurn = state.turn;
-    await this.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
+    await this.catalog.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
   }
 
   /** Marks the turn's customer message as one the bot could not answer (the reports group them). */
