@@ -118,7 +118,9 @@ export async function start(opts: StartOptions = {}): Promise<Running> {
   const summarizer = createReviewSummarizer({
     encoder,
     sentiment,
-    source: async (productId) => (await store.reviews.listForProduct(productId, { limit: 10_000 })).items,
+    // The chat reads a product's 100 most recent reviews (a first question must be answered within a
+    // turn; the insights page reads them all) and says so when there are more.
+    source: async (productId) => (await store.reviews.listForProduct(productId, { limit: 100, sort: 'recent' })).items,
     cache: new FileSummaryCache(join(config.dataDir, 'review-summaries')),
     options: { progress: false },
   });

@@ -18,3 +18,5 @@ export const ENTERTAINMENT = /\b(?:suggest|recommend|any good|best|good)\b[^.?!]
 export const TRAVEL = /\b(?:train|pnr|flight|bus) (?:status|ticket|booking|timings?|schedule)\b|\brunning status\b|\bpnr\b|\bbook (?:a |an |me a )?(?:cab|taxi|train|flight|bus|hotel|ticket|uber|ola)\b/i;
 /** Which share to buy is investment advice, not a purchase ("which share should i buy tomorrow"). */
 export const INVESTMENT = /\b(?:which|what|best) (?:shares?|stocks?|mutual funds?|crypto(?:currency)?|coins?|ipo)\b[^.?!]{0,30}\b(?:buy|invest|sell|hold)\b|\b(?:stock|share|intraday|trading|investment|crypto) (?:tips?|advice|recommendations?)\b|\bquick profit\b|\binvest (?:in|my money)\b/i;
+/** Homework and coding help: a tutor's job, whatever words of products it has ("for loop not working"). */
+export const HOMEWORK = /\b(?:homework|home work|assignment|school project|python|javascript|java code|c\+\+|coding|my code|source code|for loop|while loop|compile error|exam question|essay|maths? (?:problem|question|sum))\b/i;

@@ -52,3 +52,26 @@ describe('follow-ups about what was shown', () => {
     expect(['best', 'more', 'cart']).not.toContain(detectFollowUp(text)?.kind);
   });
 });
+
+describe('counts of times are not cards', () => {
+  it.each(['this is the third time my refund failed!!', 'last time the delivery was late', 'second time asking, where is my order'])('"%s" is no follow-up about a card', (text) => {
+    expect(detectFollowUp(text)).toBeNull();
+  });
+  it('still hears "the second one"', () => {
+    expect(detectFollowUp('tell me about the second one')).toEqual({ kind: 'ordinal', index: 1 });
+  });
+});
+
+describe('follow-ups the 16xx batch wrote', () => {
+  it.each([
+    ['keep it below 600 rupees', { kind: 'budget' }],
+    ['anything like this for less money', { kind: 'cheaper' }],
+    ['show me 32 inch instead', { kind: 'refine', words: ['32 inch'] }],
+    ['128 gb?', { kind: 'refine', words: ['128 gb'] }],
+    ['any with noise cancellation', { kind: 'refine', words: ['noise', 'cancellation'] }],
+    ['rgb backlit under 1500?', { kind: 'refine', words: ['rgb', 'backlit'] }],
+    ['add the cheapest one to cart', { kind: 'cart' }],
+  ])('"%s"', (text, expected) => {
+    expect(detectFollowUp(text)).toEqual(expected);
+  });
+});

@@ -16,6 +16,9 @@ export type FollowUp =
 const ORDINALS: Record<string, number> = { first: 0, '1st': 0, second: 1, '2nd': 1, third: 2, '3rd': 2, fourth: 3, '4th': 3, fifth: 4, '5th': 4, last: -1 };
 export const COLOURS = ['black', 'white', 'red', 'blue', 'green', 'yellow', 'pink', 'purple', 'grey', 'gray', 'brown', 'orange', 'silver', 'gold', 'navy', 'beige'];
 
+/** Features said alone after results ("rgb backlit", "waterproof"), which narrow what was shown. */
+const REFINING_FEATURES = new Set('rgb backlit mechanical wireless wired bluetooth waterproof portable rechargeable foldable cordless automatic digital smart inverter stainless steel glass ceramic non-stick nonstick led lcd amoled 4k hd fhd 5g noise-cancelling anc ergonomic compact'.split(' '));
+
 /** "all these r above my budget", "these are too pricey": what was shown costs too much. */
 const TOO_DEAR = /\b(?:too (?:costly|expensive|pricey|pricy|much|high)|(?:above|over|out of|beyond|exceeds?) (?:my |our )?budget|(?:cheaper|less expensive|lower priced) (?:ones?|options?|models?|\w+s)\b|show (?:me )?(?:something |some )?cheaper)/;
 
@@ -27,7 +30,7 @@ export function detectFollowUp(text: string): FollowUp | null {
   if (words.length > 8 && words.length <= 16 && TOO_DEAR.test(t)) return /\d/.test(t) ? { kind: 'budget' } : { kind: 'cheaper' };
   if (words.length > 8) return null;
   // "anything under 1000?", "below 2k": the last request with a new budget.
-  if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have)\s+)*(?:under|below|less than|within|upto|up to|max|around|not more than|no more than|not above|at most)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only|na|ji))*\s*\??$/.test(t)) return { kind: 'budget' };
+  if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have|keep it|keep|make it|it should be|should be|must be|has to be|within)\s+)*(?:under|below|less than|within|upto|up to|max|around|not more than|no more than|not above|at most)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only|na|ji))*\s*\??$/.test(t)) return { kind: 'budget' };
   // "budget is 1000 max", "my budget is around 2k", "1500 max": a budget for the same request.
   if (/^(?:(?:but|ok|okay|and|my|the|our)\s+)*(?:budget\s+(?:is\s+|of\s+|around\s+|about\s+|upto\s+|up to\s+|max\s+|maximum\s+|only\s+)*)?(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?\s*(?:max|maximum|tops|only|at most)(?:\s*(?:pls|please|plz))?\s*\??$|^(?:(?:but|ok|okay|and|my|the|our)\s+)*budget\s+(?:is\s+|of\s+|around\s+|about\s+|upto\s+|up to\s+|only\s+)*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only))*\s*\??$/.test(t)) return { kind: 'budget' };
   // "more options", "show more", "any others?": the same request, past what was shown.
@@ -37,18 +40,27 @@ export function detectFollowUp(text: string): FollowUp | null {
   if ((/\bwhich\b.{0,20}\b(?:best|better|good|top)\b/.test(t) && (/\b(?:these|them|those|one|ones|among|above|shown)\b/.test(t) || words.length <= 4)) || /\b(?:best|better) (?:one|among (?:these|them|those)|of (?:these|them|those))\b/.test(t)) return { kind: 'best' };
   // "add it to cart", "buy this one": the product in focus, with its Add to cart button.
   if (/\b(?:add|put)\b.{0,20}\b(?:to|in|into) (?:my |the )?(?:cart|basket|bag)\b|^(?:ok |okay |then )?(?:i will |i'll |ill )?(?:buy|take|order) (?:it|this|that|this one|that one)\b/.test(t)) return { kind: 'cart' };
-  const ord = t.match(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?: one| item| product)?/);
+  // "the third time my refund failed", "last week": counts of times and days, not of cards.
+  const ord = t.match(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?!\s+(?:time|times|week|month|year|night|day|order|orders|attempt|try)\b)(?: one| item| product)?/);
   if (ord && /\b(one|item|product|show|that|the|tell|about|more|buy|take|want)\b/.test(t)) return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
   // "any cheap option?" (also "sasta option hai?", glossed) asks for cheaper of the same; "cheap phones" is a new request.
-  if (/\b(cheaper|less expensive|lower price|more affordable|budget)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model|something|anything)\b|\b(?:something|anything|kuch) (?:(?:more|aur|else) )?(?:cheap|cheaper|sasta)\b/.test(t)) return { kind: 'cheaper' };
+  if (/\b(cheaper|less expensive|lower price|more affordable|budget|for less(?: money)?|less money|lower cost|less price|lesser price|kam price)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model|something|anything)\b|\b(?:something|anything|kuch) (?:(?:more|aur|else) )?(?:cheap|cheaper|sasta)\b/.test(t)) return { kind: 'cheaper' };
   if (/\b(similar|more like (?:this|that|it)|like (?:this|that) one|alternatives?|other options?)\b/.test(t)) return { kind: 'similar' };
-  const aboutShown = /\b(it|this|that|one|ones|same)\b/.test(t);
+  const aboutShown = /\b(it|this|that|one|ones|same|instead|those|these)\b/.test(t);
   const colours = COLOURS.filter((c) => new RegExp(`\\b${c}\\b`).test(t));
   // "blue one?", "do you have it in blue": a colour of what was shown.
   if (colours.length > 0 && (words.length <= 5 || (aboutShown && words.length <= 8))) return { kind: 'refine', words: colours };
   // "only 32 inch ones": a size of what was shown.
   const size = /\b\d+(?:\.\d+)?\s*(?:inch(?:es)?|in|litres?|liters?|ltr|l|kg|gb|tb|w|watts?|mah|tons?)\b/.exec(t);
   if (size && aboutShown && words.length <= 6) return { kind: 'refine', words: [size[0]] };
+  // "128 gb?", "1.5 ton?": a bare measure, of the same thing.
+  if (size && words.length <= 3 && t.replace(size[0], '').replace(/[?!.\s]|\b(?:pls|please|one|ones|wala|wali)\b/g, '') === '') return { kind: 'refine', words: [size[0]] };
+  // "any with noise cancellation", "one with a steel body": a feature of the same thing.
+  const feature = /^(?:any|anything|something|one|ones|show(?: me)?(?: one| ones| some)?|do you have (?:any|one|ones)?|got any)\s+(?:with|having|that has|that have|which has|which have)\s+(?:a |an )?([a-z0-9 +-]{3,40}?)\s*\??$/.exec(t);
+  if (feature) return { kind: 'refine', words: feature[1]!.split(/\s+/).filter((w) => w !== '') };
+  // "rgb backlit under 1500?", "waterproof ones?": features alone, of the same thing.
+  const featureOnly = t.replace(/\s*(?:,?\s*(?:below|under|within|upto|up to|less than|max)\s*(?:rs\.?|₹)?\s*\d[\d,.]*\s*k?)?\s*(?:ones?|pls|please)?\s*\??$/, '').split(/\s+/);
+  if (featureOnly.length > 0 && featureOnly.length <= 3 && featureOnly.every((w) => REFINING_FEATURES.has(w))) return { kind: 'refine', words: featureOnly };
   // "only steel body ones, below 800", "glass wale": a kind of what was shown (a new budget is read
   // by the caller).
   const ones = /^(?:only|just|any|show(?: me)?|i want|want|prefer|do you have|got)?\s*((?:[a-z-]+\s+){0,3}?[a-z-]+)\s+(?:ones?|types?|wal[aei]|models?|variants?)\b\s*(?:,?\s*(?:below|under|within|upto|up to|less than|max)\s*(?:rs\.?|₹)?\s*\d[\d,.]*\s*k?)?\s*(?:pls|please|plz|only)?\s*\??$/.exec(t);

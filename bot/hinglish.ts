@@ -62,7 +62,7 @@ const GLOSS: [RegExp, string][] = [
 ];
 
 /** Function words of romanised Hindi that English does not use. */
-const HINGLISH = /\b(kya|hai|hain|khula|milti|milta|banane|jamane|aur|kab|tak|kuch|kuchh|ispe|saal|iski|iska|bande|bolte|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
+const HINGLISH = /\b(se kam|se neeche|se niche|ke andar|se zyada|se upar|kya|hai|hain|khula|milti|milta|banane|jamane|aur|kab|tak|kuch|kuchh|ispe|saal|iski|iska|bande|bolte|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
 
 /** The message with its Hinglish words glossed into English; null when it has none. */
 export function glossHinglish(text: string): string | null {

@@ -10,7 +10,7 @@ export const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order
  */
 const ORDER_THING = /\bord-[a-z0-9-]+|\b(orders?|ordered|parcels?|packages?|shipments?|tracking|courier(?: guy| boy)?|delivery (?:boy|guy|man|person|agent|executive)|expected delivery|consignment)\b/i;
 const ORDER_STATE = /\b(not|n'?t|didnt|hasnt|havent|wasnt|never|still|yet|where|status|update|updates|updating|showing|shows|delay(?:ed)?|late|wrong|confirm(?:ed)?|received|came|come|arrived?|reach(?:ed)?|stuck|deliver(?:ed|ing)?|dispatch(?:ed)?|shipped|when|missing|lost|which courier|delivery date|eta|track|check (?:both|them|it|the status)|out for delivery)\b|\btracking (?:number|no|id|link|details)\b/i;
-export const POLICY_ASK = /\b(can i(?! (?:track|check))|can we|could i|if i|can it|can this|can that|too late|how (?:to|do i|can i)(?! (?:track|check|see|know where))|how (?:long|many)|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?)\b/i;
+export const POLICY_ASK = /\b(can i(?! (?:track|check))|can we|could i|if i|can it|can this|can that|too late|how (?:to|do i|can i)(?! (?:track|check|see|know where))|how long|how many(?! (?:of them |items? |pieces? |pcs |units? )?(?:got|have been|has been|were|was|are) (?:dispatched|shipped|delivered|sent|packed))|what(?:'s|s)? (?:happens|is the|are the|the|time)|minimum|free delivery|free shipping|till when|until when|is it possible|policy|allowed|charges?|fees?|what (?:can|should|do) i do|now what|what now|changed? my mind)\b/i;
 /** "when will my smartwatch be delivered", "when will it arrive": one order, whatever it holds. */
 const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get delivered|arrive|reach|be shipped|be dispatched|(?:still )?come (?:today|tonight|tomorrow))\b|\bwhen\b.{0,30}\b(?:arrive|arrived|delivered)\b/i;
 /** Topics of a single order's trouble: an order question first. Others (invoices, warranty) are not. */
@@ -24,7 +24,8 @@ export function aboutOneOrder(text: string, topics: readonly string[]): boolean 
   // "what if nobody is home when the delivery guy comes" asks what the store does, not where one order is.
   if (/\bwhat if\b|\bin case\b/i.test(text)) return false;
   // "shows out for delivery since morning": one parcel on its way.
-  if (/\bout for delivery\b/i.test(text) && !/\bwhat (?:does|is)\b/i.test(text)) return true;
+  // Not "out for delivery but i changed my mind": what can be done then is the cancellation policy.
+  if (/\bout for delivery\b/i.test(text) && !/\bwhat (?:does|is)\b|\bchanged? my mind\b|\b(?:cancel|refuse|don'?t want|do not want|not want)\b/i.test(text)) return true;
   // "it says delivered but not received": one order's state, whoever's words.
   if (/\bdelivered\b.{0,25}\b(?:not|never|didn'?t|haven'?t|nothing)\b.{0,15}\b(?:received|receive|get|got|come|came)\b|\b(?:not|never|didn'?t|haven'?t)\s+(?:received|got)\b.{0,25}\b(?:says|shows|showing|marked)\s+(?:as\s+)?delivered\b/i.test(text)) return true;
   const arrival = ARRIVAL.test(text) && !/\b(refunds?|money|amount|cashback)\b/i.test(text);

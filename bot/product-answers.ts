@@ -1,7 +1,7 @@
 import { clip } from './cards.js';
 
 /** A question about the product in focus, answered from its reviews or details. */
-export const ABOUT_PRODUCT = /\b(reviews?|feedback|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|water|splash|rain|performance|build)\b/i;
+export const ABOUT_PRODUCT = /\b(reviews?|feedback|safe|safety|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|water|splash|rain|performance|build)\b/i;
 
 /**
  * A product's description as up to four short key features: its lines (or sentences), each at most
@@ -22,4 +22,4 @@ export const WARRANTY_IN_DETAILS = /\b(?:\d+|one|two|three|five|six)[\s-]*(?:yea
 export const ASPECT_ASKED = /\b(battery|backup|screen|display|sound|bass|camera|quality|build|size|fit|comfort|durability|noise|price|value|delivery|packaging|performance|charging|waterproof|mic|life)\b/;
 
 /** A question about what buyers think of a product. */
-export const REVIEW_QUESTION = /\b(reviews?|feedback|(?:people|ppl|customers|others|buyers|users) (?:say|saying|said)|(?:people|ppl|customers|those|others) who (?:bought|have bought|used|have used|own)|what do (?:people|customers|buyers|users) (?:think|say)|worth (?:it|buying))\b/i;
+export const REVIEW_QUESTION = /\b(reviews?|feedback|(?:any|what are the|what|main|common|the) (?:complaints|cons|downsides|drawbacks)|(?:people|ppl|customers|others|buyers|users) (?:say|saying|said)|(?:people|ppl|customers|those|others) who (?:bought|have bought|used|have used|own)|what do (?:people|customers|buyers|users) (?:think|say)|worth (?:it|buying))\b/i;

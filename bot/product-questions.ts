@@ -4,7 +4,7 @@ import type { Locale, Texts, Vars } from '../core/i18n.js';
 import { clip, shortTitle } from './cards.js';
 import { ABOUT_PRODUCT, ASPECT_ASKED, keyFeatures } from './product-answers.js';
 import { attributesOf } from './product-request.js';
-import { specAsked, specOf } from './product-specs.js';
+import { specAsked, specOf, unitName } from './product-specs.js';
 import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
 import type { ExtremeAsked } from './shown-questions.js';
 import type { BotServices, Understanding } from './services.js';
@@ -29,6 +29,22 @@ export interface ReplyKit {
   /** Related suggestions after an answer, when the bot offers them this turn. */
   inject(ctx: TurnContext, state: DialogState, customerId: string, anchorProductId: string | null, intro: string): Promise<void>;
 }
+
+/** One word for each feature however it is written: "switch off automatically" is "Auto Shut Off". */
+const FEATURE_SYNONYMS: readonly [RegExp, string][] = [
+  [/\b(?:auto(?:matic(?:ally)?)?[\s-]*(?:shut|switch|cut|turn)(?:s|es)?[\s-]*off|(?:shut|switch|cut|turn)(?:s|es)?[\s-]*off[\s-]*(?:by itself|on its own|automatically|auto))\b/g, 'autooff'],
+  [/\b(?:water[\s-]?proof|water[\s-]?resistant|ipx?\s?[4-8]|splash[\s-]?proof)\b/g, 'waterproof'],
+  [/\b(?:noise[\s-]?cancell?(?:ation|ing)|anc)\b/g, 'noisecancel'],
+  [/\b(?:fast|quick|turbo|rapid)[\s-]?charg(?:e|er|ing)\b/g, 'fastcharge'],
+];
+const FEATURE_TERMS = new Set(FEATURE_SYNONYMS.map(([, w]) => w));
+const featureWords = (text: string): string => FEATURE_SYNONYMS.reduce((t, [re, w]) => t.replace(re, w), text.toLowerCase());
+
+/** "any complaints?", "what are the cons", "downsides?": what buyers complain about. */
+const CONS_ASKED = /\b(?:complaints?|complain|cons|downsides?|drawbacks?|negatives?|problems?|issues?)\b/i;
+
+/** Words of a measure ("suction power", "capacity"), which a title may share with a question about another product. */
+const MEASURE_WORDS = /^(?:suction|power|powerful|capacity|watts?|wattage|litres?|liters?|inch(?:es)?|weight|storage|memory|ram|mah|tons?)$/;
 
 export class ProductQuestions {
   constructor(
@@ -95,7 +111,7 @@ export class ProductQuestions {
     const products = await this.store.products.getMany(state.lastProducts.slice(0, 5));
     const measured = products.flatMap((p) => {
       const stated = attributesOf(p.title).find((a) => a.unit === asked.unit) ?? p.description.split(/\r?\n/).flatMap((l) => attributesOf(l)).find((a) => a.unit === asked.unit);
-      return stated ? [{ p, value: stated.value, text: stated.text }] : [];
+      return stated ? [{ p, value: stated.value, text: `${stated.value} ${unitName(asked.unit)}` }] : [];
     });
     if (measured.length === 0) {
       await ctx.sendActivity(MessageFactory.suggestedActions(this.kit.chips(ctx, ['talkToPerson', 'somethingElse']), this.kit.t(ctx, 'shown.notStated')));
@@ -159,19 +175,27 @@ export class ProductQuestions {
         const rating = digest.catalogRating ?? p.rating;
         if (rating != null) lines.push(rated('overall', rating, digest.catalogRatingCount ?? p.ratingCount));
       } else if (aspect) {
-        lines.push(this.kit.t(ctx, 'reviews.aspect', { count: num(aspect.mentions), aspect: this.kit.aspect(ctx, aspect.aspect), share: num(Math.round(aspect.positiveShare * 100)) }));
+        // Read from the most recent reviews only: said so, so the chat never seems to contradict the insights page.
+        const sampled = digest.totalReviews > digest.reviews;
+        lines.push(this.kit.t(ctx, sampled ? 'reviews.aspectRecent' : 'reviews.aspect', { count: num(aspect.mentions), sample: num(digest.reviews), aspect: this.kit.aspect(ctx, aspect.aspect), share: num(Math.round(aspect.positiveShare * 100)) }));
         const quotes = [...digest.pros, ...digest.cons].filter((q) => q.aspect === aspect.aspect);
         for (const e of quotes.slice(0, 2)) lines.push(this.kit.t(ctx, 'reviews.quote', { text: e.text }));
       } else {
-        const reviews = digest.reviews === 1 ? this.kit.t(ctx, 'reviews.one') : this.kit.t(ctx, 'reviews.many', { count: num(digest.reviews) });
+        const reviews = digest.totalReviews > digest.reviews ? this.kit.t(ctx, 'reviews.recentOf', { count: num(digest.reviews), total: num(digest.totalReviews) }) : digest.reviews === 1 ? this.kit.t(ctx, 'reviews.one') : this.kit.t(ctx, 'reviews.many', { count: num(digest.reviews) });
         const counted = digest.fewReviews ? this.kit.t(ctx, 'reviews.onlySoFar', { reviews }) : reviews;
         lines.push(digest.meanRating !== null ? this.kit.t(ctx, 'reviews.countAverage', { reviews: counted, average: num(digest.meanRating, 1) }) : this.kit.t(ctx, 'reviews.count', { reviews: counted }));
         const rating = digest.catalogRating ?? p.rating;
         const ratings = digest.catalogRatingCount ?? p.ratingCount;
         if (rating !== null && rating !== undefined) lines.push(rated('catalogue', rating, ratings));
-        if (digest.pros[0]) lines.push(this.kit.t(ctx, 'reviews.like', { text: digest.pros[0].text }));
-        if (digest.cons[0]) lines.push(this.kit.t(ctx, 'reviews.complain', { text: digest.cons[0].text }));
-        if (!digest.pros[0] && !digest.cons[0]) lines.push(this.kit.t(ctx, 'reviews.noProsCons'));
+        // "any complaints?": the cons first, up to two, or that reviews name none.
+        if (CONS_ASKED.test(text)) {
+          for (const con of digest.cons.slice(0, 2)) lines.push(this.kit.t(ctx, 'reviews.complain', { text: con.text }));
+          if (digest.cons.length === 0) lines.push(this.kit.t(ctx, 'reviews.noComplaints'));
+        } else {
+          if (digest.pros[0]) lines.push(this.kit.t(ctx, 'reviews.like', { text: digest.pros[0].text }));
+          if (digest.cons[0]) lines.push(this.kit.t(ctx, 'reviews.complain', { text: digest.cons[0].text }));
+          if (!digest.pros[0] && !digest.cons[0]) lines.push(this.kit.t(ctx, 'reviews.noProsCons'));
+        }
         const top = digest.aspects.slice(0, 3).map((a) => this.kit.t(ctx, 'reviews.topAspect', { aspect: this.kit.aspect(ctx, a.aspect), share: num(Math.round(a.positiveShare * 100)) }));
         if (top.length) lines.push(this.kit.t(ctx, 'reviews.mostDiscussed', { aspects: top.join(this.kit.t(ctx, 'reviews.listJoiner')) }));
       }
@@ -183,15 +207,19 @@ export class ProductQuestions {
   /** How many words the message shares with the product's title besides review words ("battery", "sound"). */
   private async namesBeyondReviewWords(text: string, productId: string): Promise<number> {
     const title = new Set(((await this.store.products.get(productId))?.title.toLowerCase().match(/[a-z0-9]+/g) ?? []));
-    const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !ABOUT_PRODUCT.test(w) && !ASPECT_ASKED.test(w));
+    // Measures asked about ("suction power?") name no product either.
+    const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !ABOUT_PRODUCT.test(w) && !ASPECT_ASKED.test(w) && !MEASURE_WORDS.test(w));
     return new Set(words.filter((w) => title.has(w))).size;
   }
 
   /** The line of a product's details that mentions what the question asks about, if any. */
   private detailAbout(p: Product, question: string): string | null {
-    const asked = (question.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 3 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(does|support|supports|have|this|they|these|will)$/.test(w));
+    const asked = (featureWords(question).match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 3 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(does|support|supports|have|this|they|these|will|when|really|just)$/.test(w));
     if (asked.length === 0) return null;
-    const lines = keyFeatures(p.description.replace(/\r?\n/g, '\n')).concat(p.description.split(/\r?\n|(?<=\.)\s+/).map((x) => clip(x.trim(), 160)));
-    return lines.find((l) => asked.every((w) => l.toLowerCase().includes(w.replace(/s$/, '')))) ?? lines.find((l) => asked.some((w) => w.length > 4 && l.toLowerCase().includes(w))) ?? null;
+    // The title's parts ("… | Auto Shut Off | 1.5 L") state features as often as the details do.
+    const titleParts = p.title.split(/\s*[|,(]\s*/).filter((x) => x.length >= 6).map((x) => clip(x.replace(/\)$/, ''), 160));
+    const lines = titleParts.concat(keyFeatures(p.description.replace(/\r?\n/g, '\n')), p.description.split(/\r?\n|(?<=\.)\s+/).map((x) => clip(x.trim(), 160)));
+    const said = (l: string) => featureWords(l);
+    return lines.find((l) => asked.every((w) => said(l).includes(w.replace(/s$/, '')))) ?? lines.find((l) => asked.some((w) => w.length > 4 && FEATURE_TERMS.has(w) && said(l).includes(w))) ?? lines.find((l) => asked.some((w) => w.length > 4 && said(l).includes(w))) ?? null;
   }
 }

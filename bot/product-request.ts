@@ -62,7 +62,7 @@ const NOT_HEAD = new Set(
     // "ok and an egg boiler too": the words around a request name nothing.
     .concat('too also ok okay then yes yeah kindly would could should shall may might must does did was were been being had'.split(' '))
     // Sales and amounts ("any boat stuff on sale", "not more than 12k", "lot of hair") name no thing.
-    .concat('not no never sale sales offer offers discount discounts deal deals lot lots everywhere anywhere so very really much many'.split(' '))
+    .concat('not no never sale sales offer offers discount discounts deal deals lot lots everywhere anywhere so very really much many thou thousand thousands hundred lakh lakhs'.split(' '))
     // Whom it is for ("amma ke liye roti maker"): never the thing.
     .concat('mom mum mummy mommy mother amma ammi maa papa dad daddy father nani dadi nana dada didi son daughter wife husband kids kid child children grandma grandpa parents'.split(' '))
     .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper gold silver'.split(' ')),

@@ -359,6 +359,13 @@ export class ProductSearch {
     // The kind of the thing ("pressure" of "pressure cooker", "dslr" of "dslr camera") that no
     // result has anywhere in its details: the results are the nearest, and said so.
     const kind = !category && head && !nearest ? await this.missingKind(text, head, pool.slice(0, 5).map((c) => byId.get(c.productId))) : null;
+    // A kind no product anywhere names ("yoga" mat, "dumb" bells): the store has none, and the nearest
+    // would be other things altogether (mouse mats, sleigh bells).
+    const vocabulary = (await this.catalogueWords()).vocabulary;
+    if (kind && kind.length >= 4 && !vocabulary.has(kind) && !vocabulary.has(`${kind}s`)) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.kit.chips(ctx, ['recommend', 'talkToPerson']), this.kit.t(ctx, 'shop.notSold', { thing: plural(`${kind} ${head}`) })));
+      return;
+    }
     if (kind) intro = this.kit.t(ctx, 'shop.nearestLine', { thing: plural(`${kind} ${head}`) });
     // "chhota wala chalega", "for a family of 6": among the nearest, the smallest (largest) first.
     const size = sizeWanted(whole);
@@ -447,8 +454,10 @@ export class ProductSearch {
     // It must come right before the thing's name ("pressure cooker", not "cooker for pressure").
     if (!new RegExp(`\\b${kind}s?\\s+${head}`, 'i').test(text.toLowerCase())) return null;
     const said = new RegExp(`\\b${kind.replace(/[^a-z0-9]/g, '')}`, 'i');
+    // Written as one word ("Soundbar" for "sound bar"): the thing, of that kind.
+    const joined = new RegExp(`\\b${kind.replace(/[^a-z0-9]/g, '')}${head}`, 'i');
     // A tripod "for DSLR" is not a DSLR camera: the product must be the thing, and of that kind.
-    const ofKind = (p: Product) => (titleNames(p.title, head) || categoryNames(p.category, head)) && said.test(`${p.title} ${p.description} ${p.category}`);
+    const ofKind = (p: Product) => joined.test(p.title) || ((titleNames(p.title, head) || categoryNames(p.category, head)) && said.test(`${p.title} ${p.description} ${p.category}`));
     return products.length > 0 && !products.some((p) => p && ofKind(p)) ? kind : null;
   }
 

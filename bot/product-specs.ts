@@ -8,7 +8,7 @@ import { attributesOf } from './product-request.js';
 const ASKS: readonly [RegExp, string][] = [
   [/\b(?:litres?|liters?|ltrs?|capacity|how much (?:water|milk|rice|food) (?:can|does|will) it)\b/, 'litre'],
   [/\b(?:inch(?:es)?|screen size|display size|how big is the (?:screen|display|tv))\b/, 'inch'],
-  [/\b(?:watts?|wattage|power consumption|how much power)\b/, 'w'],
+  [/\b(?:watts?|wattage|power consumption|how much power|suction(?: power)?|motor power)\b/, 'w'],
   [/\b(?:kgs?|weight|how heavy|weigh)\b/, 'kg'],
   [/\b(?:gb|storage|ram|memory)\b/, 'gb'],
   [/\b(?:mah|battery capacity)\b/, 'mah'],
@@ -21,10 +21,17 @@ const ASKING = /\b(?:how many|how much|how big|how heavy|what(?:'s|s| is)? (?:th
 /** How the answer writes each unit ("2400W" in a title is "2400 watts"). */
 const UNIT_NAMES: Readonly<Record<string, string>> = { litre: 'litres', inch: 'inches', w: 'watts', kg: 'kg', gb: 'GB', tb: 'TB', mah: 'mAh', ton: 'ton' };
 
+/** How an answer names a unit ("w" is "watts"). */
+export function unitName(unit: string): string {
+  return UNIT_NAMES[unit] ?? unit;
+}
+
 /** The unit a question about the product's measure asks for, or null. */
 export function specAsked(text: string): string | null {
   const t = text.toLowerCase();
   if (!ASKING.test(t) || t.split(/\s+/).length > 10) return null;
+  // "128 gb?" names a measure wanted, not one asked about.
+  if (/\d\s*(?:gb|tb|inch|in|litres?|liters?|ltrs?|l|kg|w|watts?|mah|tons?)\b/.test(t)) return null;
   return ASKS.find(([re]) => re.test(t))?.[1] ?? null;
 }
 

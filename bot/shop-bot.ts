@@ -19,7 +19,7 @@ import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
 import { reasonsIn } from './card-reasons.js';
 import { chips, DEFAULT_CHIPS, englishOfChip, TOPICS } from './chips.js';
-import { ENTERTAINMENT, INVESTMENT, MARKET_RATE, MEDICAL, NOT_A_PURCHASE, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
+import { ENTERTAINMENT, HOMEWORK, INVESTMENT, MARKET_RATE, MEDICAL, NOT_A_PURCHASE, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
 import { aboutOneOrder, MY_ORDER_CONTENTS, orderIdOf, OWN_ORDER, POLICY_ASK } from './order-signals.js';
 import { statusSentence } from './order-status.js';
 import { ABOUT_PRODUCT, REVIEW_QUESTION, WARRANTY_IN_DETAILS } from './product-answers.js';
@@ -305,6 +305,12 @@ export class ShopBot extends ActivityHandler {
     const nlu = await this.services.nlu.analyze(text);
     // The mood of a glossed message is read on what the customer wrote as well.
     if (gloss) nlu.sentiment = chatMood(said, nlu.sentiment);
+    // The sentiment head reads some plain requests ("electric kettle under 1000", "only havells or
+    // racold") as negative: a request for products, or about those shown, with no word of a
+    // complaint is neutral (else it builds a streak that hands a calm customer to a person).
+    const calm = complaintSignals(said).strength === 0 && complaintSignals(text).strength === 0;
+    const shopping = hasBudget(nlu) || SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' || (state.focusProductId !== undefined && ASKED.test(text)) || namesRetailThing(headNoun(text) ?? '') || ((state.lastQuery !== undefined || state.lastProducts.length > 0) && detectFollowUp(text) !== null);
+    if (calm && shopping && nlu.sentiment.label === 'negative') nlu.sentiment = { ...nlu.sentiment, label: 'neutral' };
     // One commit for the turn's understanding: the message's annotations and the conversation's intent.
     await this.store.sql.transaction(async (tx) => {
       if (channelData.messageId) await this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score }, tx);
@@ -387,13 +393,19 @@ export class ShopBot extends ActivityHandler {
     // "how can i contact you" asks how, not for a person now: the contact article answers it.
     const asksHowToContact = topics.includes('contact') && POLICY_ASK.test(text);
     if (asksForPerson(text) || (HUMAN_INTENTS.has(nlu.intent) && !asksHowToContact)) return this.startHandoff(ctx, state, 'asked', nlu, complaint.strength >= 0.4);
+    // Homework and code are a tutor's, even when something in them is "not working".
+    if (HOMEWORK.test(text) && !namesRetailThing(headNoun(text) ?? '')) return this.decline(ctx, state);
     // A complaint handed to a person still hears that we are sorry.
     // A calm question about a policy ("how many years is this covered if something goes wrong?") is
     // answered by the article, whatever the head makes of "goes wrong".
     const calmQuestion = complaint.strength === 0 && ASKED.test(text) && topics.length > 0;
-    if (NEEDS_HUMAN.has(nlu.intent) && understood && !calmQuestion) return this.startHandoff(ctx, state, 'needs_human', nlu, nlu.intent === 'complaint' || complaint.strength > 0 || nlu.sentiment.label === 'negative');
+    // A problem told with a question an article answers ("mixie stopped working after 5 months. whom
+    // to contact for repair", "courier asked 50 rs extra, is this your policy??"), without anger:
+    // sorry, then the article; a person stays one tap away.
+    const problemQuestion = complaint.strength > 0 && topics.length > 0 && !oneOrder && /\?|\b(?:how|whom|who|where|what|which|is this|is it|can i|should i)\b/i.test(text) && !complaint.reasons.some((r) => r === 'angry words' || r === 'outrage' || r === 'sarcasm' || r === 'capitals');
+    if (NEEDS_HUMAN.has(nlu.intent) && understood && !calmQuestion && !problemQuestion) return this.startHandoff(ctx, state, 'needs_human', nlu, nlu.intent === 'complaint' || complaint.strength > 0 || nlu.sentiment.label === 'negative');
     if (CONDUCT.test(text)) return this.startHandoff(ctx, state, 'needs_human', nlu, true);
-    if (angry) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
+    if (angry && !problemQuestion) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
@@ -401,7 +413,7 @@ export class ShopBot extends ActivityHandler {
     const budget = hasBudget(nlu);
     // Asked as a question ("?" or a question word first), not "… when it came".
     const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget && !ASKED.test(text);
-    const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
+    const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained || problemQuestion) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
     if (upset) {
       await this.say(ctx, /\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
       if (!understood && topics.length === 0 && !oneOrder) {
@@ -760,8 +772,14 @@ export class ShopBot extends ActivityHandler {
     }
     if (follow.kind === 'cart') {
       // A chat cannot fill the page's cart: the product's card is, one tap away.
-      const id = state.focusProductId ?? (state.lastProducts.length === 1 ? state.lastProducts[0] : undefined);
+      // "add the cheapest one", "the 2nd one to cart": that card of those shown; else the one in focus.
+      const said = (ctx.activity.text ?? '').toLowerCase();
+      const shown = /\b(?:cheapest|costliest|most expensive)\b/.test(said) ? await this.store.products.getMany(state.lastProducts) : [];
+      const byPrice = [...shown].sort((a, b) => a.price - b.price);
+      const card = cardReference(said);
+      const id = /\bcheapest\b/.test(said) && byPrice[0] ? byPrice[0].id : /\b(?:costliest|most expensive)\b/.test(said) && byPrice.length ? byPrice.at(-1)!.id : card !== null ? (card === -1 ? state.lastProducts.at(-1) : state.lastProducts[card]) : (state.focusProductId ?? (state.lastProducts.length === 1 ? state.lastProducts[0] : undefined));
       const p = id ? await this.store.products.get(id) : undefined;
+      if (p) state.focusProductId = p.id;
       const button = this.t(ctx, 'card.addToCart');
       if (p) await ctx.sendActivity(MessageFactory.carousel([this.card(ctx, p, '')], this.t(ctx, 'cart.tapToAdd', { product: shortTitle(p.title), button })));
       else await this.say(ctx, 'cart.whichOne', { button });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
-import { ENTERTAINMENT, MARKET_RATE, MEDICAL, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
-import { aboutOneOrder, orderIdOf } from './order-signals.js';
+import { ENTERTAINMENT, HOMEWORK, MARKET_RATE, MEDICAL, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
+import { complaintSignals } from '../nlu/chat-mood.js';
+import { aboutOneOrder, orderIdOf, POLICY_ASK } from './order-signals.js';
 import { glossHinglish } from './hinglish.js';
 import { headNoun } from './product-request.js';
 import { REVIEW_QUESTION } from './product-answers.js';
@@ -78,5 +79,27 @@ describe('the thing, when the words around it are not', () => {
     expect(headNoun('32 inch smart tv not more than 12k')).toBe('tv');
     expect(headNoun('any boat stuff on sale')).toBe('boat');
     expect(headNoun('not more than 10k pls')).toBeNull();
+  });
+});
+
+describe('what the 16xx batch of customers wrote (first run: missed)', () => {
+  it('declines homework even when something in it is "not working"', () => {
+    expect(HOMEWORK.test('help me with my python homework, for loop not working')).toBe(true);
+    expect(HOMEWORK.test('laptop for my sons online classes')).toBe(false);
+  });
+
+  it('asks for the order when a parcel is out for delivery, and answers the policy when the customer changed their mind', () => {
+    expect(aboutOneOrder('ordered 12 pcs of egg boiler for my shop, how many got dispatched?', ['delivery'])).toBe(true);
+    expect(POLICY_ASK.test('ordered 12 pcs of egg boiler for my shop, how many got dispatched?')).toBe(false);
+    expect(aboutOneOrder('parcel already out for delivery but i changed my mind. now what', ['delivery', 'cancellation'])).toBe(false);
+  });
+
+  it('hears danger, faults that repeat and no-shows as something that failed', () => {
+    for (const t of ['the switch sparked the very first time. scared to even touch it now', 'the induction switches off on its own every 5 minutes, just 2 weeks old', 'pickup guy never came for my return even after 3 reschedules', 'ordered black air fryer got a white one', "courier guy asked 50 rs extra for 'upstairs delivery'", 'bahut gussa aa raha hai']) expect(complaintSignals(t).strength, t).toBeGreaterThan(0);
+    expect(complaintSignals('does it switch off automatically when water boils').strength).toBe(0);
+  });
+
+  it('wishes from the whole family', () => {
+    expect(smallTalkReply('wishing you all a very happy deepavali', 'wishing you all a very happy deepavali', () => false)).toMatchObject({ key: 'smallTalk.wishes' });
   });
 });

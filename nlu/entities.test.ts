@@ -239,3 +239,13 @@ describe('bare amounts that read as rupees', () => {
     expect(extractEntities('mixer over 1000 watt').priceMin).toBeUndefined();
   });
 });
+
+describe('budgets in words', () => {
+  it.each([
+    ['air fryer under five thousand', 5000],
+    ['55 inch 4k tv max 35 thou', 35000],
+    ['phone below twenty five thousand', 25000],
+  ])('"%s" costs at most %d', (text, max) => {
+    expect(extractEntities(text).priceMax).toBe(max);
+  });
+});

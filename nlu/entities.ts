@@ -50,16 +50,16 @@ const SMALL_NUMBERS: Record<string, number> = {
 
 /** Parses "1,299", "1.5k", "15k", "2 lakh", "1.2l", "2 crore", "₹ 999.00"; NaN when not a number. */
 export function parseAmount(raw: string): number {
-  const m = /^(\d{1,3}(?:,\d{2,3})+|\d+(?:\.\d+)?)\s*(k|thousand|l|lakh|lakhs|lac|lacs|cr|crore|crores)?$/i.exec(raw.trim());
+  const m = /^(\d{1,3}(?:,\d{2,3})+|\d+(?:\.\d+)?)\s*(k|thousand|thou|l|lakh|lakhs|lac|lacs|cr|crore|crores)?$/i.exec(raw.trim());
   if (!m) return NaN;
   const n = Number(m[1]!.replace(/,/g, ''));
   const unit = (m[2] ?? '').toLowerCase();
-  const mult = unit === 'k' || unit === 'thousand' ? 1e3 : unit.startsWith('l') ? 1e5 : unit.startsWith('cr') ? 1e7 : 1;
+  const mult = unit === 'k' || unit === 'thousand' || unit === 'thou' ? 1e3 : unit.startsWith('l') ? 1e5 : unit.startsWith('cr') ? 1e7 : 1;
   return Math.round(n * mult * 100) / 100;
 }
 
 // An amount: digits with optional grouping/decimals and a magnitude suffix; currency around it.
-const AMT = String.raw`(\d{1,3}(?:,\d{2,3})+|\d+(?:\.\d+)?)(?:\s?(k|thousand|lakhs?|lacs?|crores?|cr)\b|(?<=\d)(l)\b)?`;
+const AMT = String.raw`(\d{1,3}(?:,\d{2,3})+|\d+(?:\.\d+)?)(?:\s?(k|thousand|thou|lakhs?|lacs?|crores?|cr)\b|(?<=\d)(l)\b)?`;
 const CUR_PRE = String.raw`(?:₹|rs\.?|inr|rupees?|\$|usd|€|eur|£)\s?`;
 const CUR_POST = String.raw`(?:\s?(?:₹|rs\.?|inr|rupees?|bucks|\/-|dollars?|euros?|pounds?))`;
 const MONEY = String.raw`(?:${CUR_PRE})?${AMT}(?:${CUR_POST})?`;
@@ -200,12 +200,26 @@ export interface ExtractOptions {
   maxProducts?: number;
 }
 
+const AMOUNT_WORDS: Readonly<Record<string, number>> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, fifteen: 15, twenty: 20, twenty_five: 25, thirty: 30, forty: 40, fifty: 50, seventy: 70, hundred: 100 };
+const SCALES: Readonly<Record<string, number>> = { hundred: 100, thousand: 1e3, thou: 1e3, lakh: 1e5, lakhs: 1e5 };
+
+/**
+ * "under five thousand", "two lakh": the amount in digits, zero-padded to the phrase's own length so
+ * every span keeps its place in the message ("five thousand" -> "0000000005000").
+ */
+function numberWordsAsDigits(text: string): string {
+  return text.replace(/\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty(?:[\s-]five)?|thirty|forty|fifty|seventy)\s+(hundred|thousand|thou|lakhs?)\b/gi, (phrase, n: string, scale: string) => {
+    const value = String(AMOUNT_WORDS[n.toLowerCase().replace(/[\s-]/, '_')]! * SCALES[scale.toLowerCase()]!);
+    return value.length <= phrase.length ? value.padStart(phrase.length, '0') : phrase;
+  });
+}
+
 /** All entities of one message. Never throws: bad input yields empty entities. */
 export function extractEntities(input: unknown, opts: ExtractOptions = {}): Entities {
   const out = emptyEntities();
   if (typeof input !== 'string' || input.length === 0) return out;
   // Cut, and fold full-width digits/letters (NFKC) so "１２３" and "ＸＬ" read as ASCII.
-  const text = input.slice(0, MAX_ENTITY_INPUT).normalize('NFKC');
+  const text = numberWordsAsDigits(input.slice(0, MAX_ENTITY_INPUT).normalize('NFKC'));
   const taken: [number, number][] = [];
   const push = (span: EntitySpan): void => {
     out.spans.push(span);

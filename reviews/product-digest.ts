@@ -10,6 +10,8 @@ export interface ProductReviewDigest extends ReviewDigest {
   /** The catalogue's rating and its number of ratings (the product card's), when known. */
   catalogRating: number | null;
   catalogRatingCount: number | null;
+  /** How many reviews the product has in all; more than `reviews` when the digest read the most recent only. */
+  totalReviews: number;
 }
 
 export interface ProductReviewDigests {
@@ -25,10 +27,11 @@ export function productReviewDigests(store: Store, summarizer: ReviewSummarizer,
     async digest(productId) {
       const hit = cache.get(productId);
       if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-      if ((await store.reviews.stats(productId)).count === 0) return null;
+      const total = (await store.reviews.stats(productId)).count;
+      if (total === 0) return null;
       const { digest } = await summarizer.summarizeReviews(productId);
       const p = await store.products.get(productId);
-      const value: ProductReviewDigest = { ...digest, productId, catalogRating: p?.rating ?? null, catalogRatingCount: p?.ratingCount ?? null };
+      const value: ProductReviewDigest = { ...digest, productId, catalogRating: p?.rating ?? null, catalogRatingCount: p?.ratingCount ?? null, totalReviews: Math.max(total, digest.reviews) };
       cache.set(productId, { at: Date.now(), value });
       return value;
     },
