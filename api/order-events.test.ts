@@ -4,6 +4,7 @@ import { NOTIFICATION_TEXTS } from '../bot/notifications.js';
 import { OPT_OUT_HINT } from '../channels/order-updates.js';
 import { fixtureRows, postSignedWebhook, sessionOf, type ChatClient, type FakeGraph, type Recorded } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
+import { apiCall } from '../testing/api-client.js';
 import { WebTokens } from '../channels/web-tokens.js';
 import { TokenSigner } from '../core/tokens.js';
 import { ApiKeyRepo } from '../store/api-keys.js';
@@ -42,21 +43,7 @@ describe('order events on the real server', () => {
   }, 1_800_000);
   afterAll(() => server?.close());
 
-  const call = async (method: string, path: string, body?: unknown, auth: string | null = key) => {
-    const res = await fetch(`${server.running.url}${path}`, {
-      method,
-      headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      json = { raw: text };
-    }
-    return { status: res.status, json };
-  };
+  const call = (method: string, path: string, body?: unknown, auth: string | null = key) => apiCall(server.running.url, method, path, body, auth);
   const postEvent = (orderId: string, body: unknown, auth: string | null = key) => call('POST', `/api/admin/v1/orders/${encodeURIComponent(orderId)}/events`, body, auth);
 
   /** A processing order for the customer, through the admin API. */
