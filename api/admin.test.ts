@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient, Recorded } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
+import { apiCall } from '../testing/api-client.js';
 import { ApiKeyRepo } from '../store/api-keys.js';
 import { importFile } from './import/run.js';
 
@@ -30,21 +31,7 @@ describe('admin API on the real server', () => {
     await server?.close();
   });
 
-  const call = async (method: string, path: string, body?: unknown, auth: string | null = key) => {
-    const res = await fetch(`${server.running.url}${path}`, {
-      method,
-      headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      json = { raw: text };
-    }
-    return { status: res.status, json, headers: res.headers };
-  };
+  const call = (method: string, path: string, body?: unknown, auth: string | null = key) => apiCall(server.running.url, method, path, body, auth);
 
   /** What the bot shows for a message: the product ids of its cards. */
   async function cardsFor(text: string): Promise<string[]> {

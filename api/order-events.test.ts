@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATION_TEXTS } from '../bot/notifications.js';
 import { OPT_OUT_HINT } from '../channels/order-updates.js';
-import { fakeGraph, fixtureRows, postSignedWebhook, sessionOf, type ChatClient, type FakeGraph, type Recorded } from '../testing/test-client.js';
+import { fixtureRows, postSignedWebhook, sessionOf, type ChatClient, type FakeGraph, type Recorded } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
+import { apiCall } from '../testing/api-client.js';
 import { WebTokens } from '../channels/web-tokens.js';
 import { TokenSigner } from '../core/tokens.js';
 import { ApiKeyRepo } from '../store/api-keys.js';
@@ -35,31 +36,14 @@ describe('order events on the real server', () => {
   const clients: ChatClient[] = [];
 
   beforeAll(async () => {
-    graph = await fakeGraph();
-    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET, MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url };
-    server = await TestServer.start({ prefix: 'shopbot-order-events-', env, logs, clients });
+    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET };
+    server = await TestServer.start({ prefix: 'shopbot-order-events-', env, messenger: { appSecret: APP_SECRET }, logs, clients });
+    ({ graph } = server);
     key = (await new ApiKeyRepo(server.store.sql).create({ name: 'order events' })).key;
   }, 1_800_000);
-  afterAll(async () => {
-    await server?.close();
-    await graph?.close();
-  });
+  afterAll(() => server?.close());
 
-  const call = async (method: string, path: string, body?: unknown, auth: string | null = key) => {
-    const res = await fetch(`${server.running.url}${path}`, {
-      method,
-      headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      json = { raw: text };
-    }
-    return { status: res.status, json };
-  };
+  const call = (method: string, path: string, body?: unknown, auth: string | null = key) => apiCall(server.running.url, method, path, body, auth);
   const postEvent = (orderId: string, body: unknown, auth: string | null = key) => call('POST', `/api/admin/v1/orders/${encodeURIComponent(orderId)}/events`, body, auth);
 
   /** A processing order for the customer, through the admin API. */

@@ -3,7 +3,7 @@ import { TokenSigner } from '../core/tokens.js';
 import type { Store } from '../store/index.js';
 import type { Running } from './main.js';
 import { TestServer } from '../testing/test-server.js';
-import { botTexts, connect, conversationOf, sessionOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
+import { botTexts, connect, conversationOf, sessionOf, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
 
 // End to end: the real server (real models, real SQLite file, real FAQ index, real recommender)
 // on 127.0.0.1, driven by real socket.io clients and signed Messenger webhooks. Only Meta's Graph
@@ -41,10 +41,7 @@ describe('ShopBot end to end', () => {
   let graph: FakeGraph;
   let store: Store;
   const signer = new TokenSigner(Buffer.from(SECRET, 'utf8'));
-  const clients: ChatClient[] = [];
-  const logs: string[] = [];
 
-  const env = () => ({ ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET, MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url });
   const customerClient = (auth: Record<string, unknown> = {}) => server.customerClient(auth);
   const ask = async (c: ChatClient, text: string, until: (texts: string[], from: number) => boolean = (t) => t.length > 0) => {
     const from = c.events.length;
@@ -57,15 +54,12 @@ describe('ShopBot end to end', () => {
 
   // The first file of a run builds the warm data folder (minutes on 2 busy cores); others wait for it.
   beforeAll(async () => {
-    graph = await fakeGraph();
-    server = await TestServer.start({ prefix: 'shopbot-e2e-', env: env(), logs, clients });
-    ({ running, store } = server);
+    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET };
+    server = await TestServer.start({ prefix: 'shopbot-e2e-', env, messenger: { appSecret: APP_SECRET } });
+    ({ running, store, graph } = server);
   }, 1_800_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await graph?.close();
-  });
+  afterAll(() => server?.close());
 
   it('greets a new web visitor with a signed session and quick replies', async () => {
     const c = await customerClient();
@@ -260,8 +254,7 @@ describe('ShopBot end to end', () => {
     const bad = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email: 'agent@example.com', password: 'wrong' }), headers: { 'content-type': 'application/json' } });
     expect(bad.status).toBe(401);
     await expect(connect(running.url, '/agents', { token: 'forged' })).rejects.toThrow(/unauthorized/);
-    const agent = await connect(running.url, '/agents', { token });
-    clients.push(agent);
+    const agent = await server.staffClient(token);
 
     const c = await customerClient();
     let from = await ask(c, 'I want to talk to a human please', (t) => t.some((x) => /number \d+ in the queue/.test(x)));
@@ -319,8 +312,7 @@ describe('ShopBot end to end', () => {
 
   it("suggests the agent the store's own answer, with its source, and nothing below the bot's confidence", async () => {
     const login = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email: 'agent@example.com', password: 'demo-agent' }), headers: { 'content-type': 'application/json' } });
-    const agent = await connect(running.url, '/agents', { token: ((await login.json()) as { token: string }).token });
-    clients.push(agent);
+    const agent = await server.staffClient(((await login.json()) as { token: string }).token);
     const c = await customerClient();
     await ask(c, 'can i pay with cash on delivery?');
     await ask(c, 'talk to a person please', (t) => t.some((x) => /queue/.test(x)));

@@ -5,7 +5,7 @@ import { clock, tempStore } from '../testing/store-helpers.js';
 import { DeliveryDesk } from './delivery.js';
 import type { ChannelOutlet } from './gateway.js';
 import { createHttpApp, type HttpApp } from '../app/server.js';
-import { connect, fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
+import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
 import { createMessengerWebhook, GraphSender, messengerOutlet } from './messenger.js';
 import { HUMAN_AGENT_WINDOW_MS, STANDARD_WINDOW_MS } from './messenger-window.js';
@@ -186,18 +186,13 @@ describe('Messenger agent replies through the real server: the agent sees each m
   const APP_SECRET = 'delivery-e2e-app-secret';
   let server: TestServer;
   let graph: FakeGraph;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
 
   beforeAll(async () => {
-    graph = await fakeGraph();
-    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'delivery-e2e-secret-0123456789', MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url };
-    server = await TestServer.start({ prefix: 'shopbot-delivery-', env, logs, clients });
+    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'delivery-e2e-secret-0123456789' };
+    server = await TestServer.start({ prefix: 'shopbot-delivery-', env, messenger: { appSecret: APP_SECRET } });
+    ({ graph } = server);
   }, 1_800_000);
-  afterAll(async () => {
-    await server?.close();
-    await graph?.close();
-  });
+  afterAll(() => server?.close());
 
   const psid = `9${String(Date.now()).slice(-9)}0001`;
   const post = (event: Record<string, unknown>) =>
@@ -219,8 +214,7 @@ describe('Messenger agent replies through the real server: the agent sees each m
   }
 
   it('hands the Messenger customer to an agent', async () => {
-    agent = await connect(server.running.url, '/agents', { token: (await server.store.agents.createSession((await server.store.agents.getByEmail('agent@example.com'))!.id)).token });
-    clients.push(agent);
+    agent = await server.staffClient((await server.store.agents.createSession((await server.store.agents.getByEmail('agent@example.com'))!.id)).token);
     await agent.waitFor((e) => e.event === 'queue');
     expect((await post({ message: { mid: `m_${randomUUID()}`, text: 'I need to talk to a human agent' } })).status).toBe(200);
     await until(async () => {

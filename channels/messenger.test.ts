@@ -4,7 +4,7 @@ import { MessageFactory, CardFactory } from 'botbuilder';
 import { createHttpApp, type HttpApp } from '../app/server.js';
 import { MAX_MESSAGE_CHARS, type InboundMessage } from './inbound.js';
 import { tempStore } from '../testing/store-helpers.js';
-import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
+import { fakeGraph, postSignedWebhook, type FakeGraph } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
 import { createMessengerWebhook, parseWebhook, verifySignature, type MessengerInbound } from './messenger.js';
 import { toSendApi } from './messenger-format.js';
@@ -308,18 +308,15 @@ describe('Messenger through the real server: every message taken in is answered 
   const APP_SECRET = 'messenger-e2e-app-secret';
   let server: TestServer;
   let graph: FakeGraph;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
+  let logs: string[];
 
   beforeAll(async () => {
-    graph = await fakeGraph();
-    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'messenger-e2e-secret-0123456789', MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url, MESSENGER_USER_LOCALE: '1' };
-    server = await TestServer.start({ prefix: 'shopbot-messenger-', env, logs, clients });
+    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'messenger-e2e-secret-0123456789', MESSENGER_USER_LOCALE: '1' };
+    server = await TestServer.start({ prefix: 'shopbot-messenger-', env, messenger: { appSecret: APP_SECRET } });
+    ({ logs } = server);
+    ({ graph } = server);
   }, 1_800_000);
-  afterAll(async () => {
-    await server?.close();
-    await graph?.close();
-  });
+  afterAll(() => server?.close());
 
   let n = 0;
   const newPsid = () => `7${String(Date.now()).slice(-9)}${String(++n).padStart(4, '0')}`;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteStore } from '../store/index.js';
 import type { Running } from '../app/main.js';
 import { TestServer } from '../testing/test-server.js';
-import { botTexts, connect, conversationOf, type ChatClient } from '../testing/test-client.js';
+import { botTexts, conversationOf, type ChatClient } from '../testing/test-client.js';
 
 // Issue 13.1, end to end on the real server: an agent's answer to one customer (with that
 // customer's card expiry and UPI id) is never served to another customer. Resolving offers a
@@ -18,11 +18,9 @@ describe('learned answers need a person', () => {
   let server: TestServer;
   let running: Running;
   let store: SqliteStore;
-  const clients: ChatClient[] = [];
-  const logs: string[] = [];
 
   beforeAll(async () => {
-    server = await TestServer.start({ prefix: 'shopbot-learned-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'learned-secret-0123456789' }, logs, clients });
+    server = await TestServer.start({ prefix: 'shopbot-learned-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'learned-secret-0123456789' } });
     ({ running, store } = server);
   }, 1_800_000);
 
@@ -34,9 +32,7 @@ describe('learned answers need a person', () => {
     const res = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email, password }), headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };
-    const c = await connect(running.url, '/agents', { token });
-    clients.push(c);
-    return c;
+    return server.staffClient(token);
   };
 
   const ask = async (c: ChatClient, text: string, until: (texts: string[]) => boolean = (t) => t.length > 0): Promise<string[]> => {

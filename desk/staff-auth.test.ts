@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteStore, StaffRole } from '../store/index.js';
 import type { Running } from '../app/main.js';
-import { connect, type ChatClient } from '../testing/test-client.js';
+import { connect } from '../testing/test-client.js';
 import { TestServer } from '../testing/test-server.js';
 
 // Staff sign-in on the real server (issue 13, item 8): JSON-only login, per-account lockout that no
@@ -24,11 +24,9 @@ describe('staff sign-in, roles and sessions', () => {
   let server: TestServer;
   let running: Running;
   let store: SqliteStore;
-  const clients: ChatClient[] = [];
-  const logs: string[] = [];
 
   beforeAll(async () => {
-    server = await TestServer.start({ prefix: 'shopbot-staff-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'staff-auth-secret-0123456789' }, logs, clients });
+    server = await TestServer.start({ prefix: 'shopbot-staff-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'staff-auth-secret-0123456789' } });
     ({ running, store } = server);
   }, 1_800_000);
 
@@ -157,9 +155,8 @@ describe('staff sign-in, roles and sessions', () => {
     const from = '127.0.4.1';
     const token = await signIn(a.email, from);
     const other = await signIn(a.email, from); // a second session (another tab) stays signed in
-    const console1 = await connect(running.url, '/agents', { token });
-    const console2 = await connect(running.url, '/agents', { token: other });
-    clients.push(console1, console2);
+    const console1 = await server.staffClient(token);
+    const console2 = await server.staffClient(other);
     expect((await send('/api/insights/products?limit=1', { headers: bearer(token) })).status).toBe(200);
     const dropped = new Promise<string>((resolve) => console1.socket.once('disconnect', (reason) => resolve(reason)));
 
@@ -183,8 +180,7 @@ describe('staff sign-in, roles and sessions', () => {
   it('a console socket whose session ended elsewhere is refused at its next event', async () => {
     const a = await account('agent');
     const token = await signIn(a.email, '127.0.5.1');
-    const c = await connect(running.url, '/agents', { token });
-    clients.push(c);
+    const c = await server.staffClient(token);
     expect(await c.emit('search_products', { query: 'kindle' })).toMatchObject({ ok: true });
     await store.agents.revokeSession(token); // e.g. revoked by another server process, or expired
     const dropped = new Promise<void>((resolve) => c.socket.once('disconnect', () => resolve()));
@@ -258,8 +254,7 @@ describe('staff sign-in, roles and sessions', () => {
     expect(ok.json.agent).toMatchObject({ mustChangePassword: false });
     // the same session now works everywhere
     expect((await send('/api/staff/health', { headers: bearer(token) })).status).toBe(200);
-    const c = await connect(running.url, '/agents', { token });
-    clients.push(c);
+    const c = await server.staffClient(token);
     expect(await c.emit('search_products', { query: 'kindle' })).toMatchObject({ ok: true });
     expect((await login(email, 'my-own-password', from)).json.agent).toMatchObject({ mustChangePassword: false });
     expect((await login(email, 'initial-pass-123', from)).status).toBe(401);
@@ -347,8 +342,7 @@ describe('staff sign-in, roles and sessions', () => {
     const adminToken = await signIn(admin.email, from);
     const target = await account('agent');
     const token = await signIn(target.email, from);
-    const c = await connect(running.url, '/agents', { token });
-    clients.push(c);
+    const c = await server.staffClient(token);
     const dropped = new Promise<void>((resolve) => c.socket.once('disconnect', () => resolve()));
     const reset = await send(`/api/staff/agents/${target.id}/reset-password`, { method: 'POST', headers: bearer(adminToken), from });
     expect(reset.status).toBe(200);

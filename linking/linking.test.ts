@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
 import { formatCode, typedCode } from './linking.js';
 import type { Running } from '../app/main.js';
 import { TestServer } from '../testing/test-server.js';
-import { botTexts, conversationOf, fakeGraph, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
+import { botTexts, conversationOf, fixtureRows, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
 
 // Account linking web chat -> Messenger, end to end: the real server (real models, SQLite file,
 // bot), real socket.io clients and signed Messenger webhooks; only Meta's Graph API is a local fake.
@@ -62,21 +62,8 @@ describe('account linking web chat -> Messenger, end to end', () => {
   let graph: FakeGraph;
   let store: Store;
   const signer = new TokenSigner(Buffer.from(SECRET, 'utf8'));
-  const clients: ChatClient[] = [];
-  const logs: string[] = [];
   let mid = 0;
 
-  const env = () => ({
-    ...process.env,
-    SHOPBOT_QUIET: '1',
-    SHOPBOT_SECRET: SECRET,
-    MESSENGER_APP_SECRET: APP_SECRET,
-    MESSENGER_VERIFY_TOKEN: 'verify-me',
-    MESSENGER_PAGE_TOKEN: 'page-token',
-    MESSENGER_GRAPH_BASE: graph.url,
-    MESSENGER_PAGE_NAME: PAGE,
-    SHOPBOT_PUBLIC_URL: 'https://shop.example/',
-  });
   const customerClient = (auth: Record<string, unknown> = {}) => server.customerClient(auth);
   const session = (c: ChatClient) => c.events.filter((e) => e.event === 'session').at(-1)!.data as { token: string; customerId: string; conversationId: string; messenger: boolean; messengerLinked: boolean };
   const ask = async (c: ChatClient, text: string) => {
@@ -120,15 +107,12 @@ describe('account linking web chat -> Messenger, end to end', () => {
   const openLive = async (customerId: string) => (await store.conversations.listForCustomer(customerId, 200)).filter((c) => c.source === 'live' && c.status === 'open');
 
   beforeAll(async () => {
-    graph = await fakeGraph();
-    server = await TestServer.start({ prefix: 'shopbot-linking-', env: env(), logs, clients });
-    ({ running, store } = server);
+    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET, MESSENGER_PAGE_NAME: PAGE, SHOPBOT_PUBLIC_URL: 'https://shop.example/' };
+    server = await TestServer.start({ prefix: 'shopbot-linking-', env, messenger: { appSecret: APP_SECRET } });
+    ({ running, store, graph } = server);
   }, 1_800_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await graph?.close();
-  });
+  afterAll(() => server?.close());
 
   it('a web guest continues on Messenger through the m.me link: one customer, both identities, one history', async () => {
     const c = await customerClient();

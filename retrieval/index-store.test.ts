@@ -2,36 +2,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Encoder } from '../nlu/encoder-types.js';
 import { loadEncoder, type LoadedEncoder } from '../nlu/encoder.js';
 import { unitKey, type QaUnit } from './extract.js';
 import { openStore } from '../store/index.js';
 import { FaqIndex } from './index-store.js';
 import { describeEngines } from '../testing/engines.js';
+import { countingEncoder } from '../testing/counting-encoder.js';
 
 const MODEL = resolve(new URL('..', import.meta.url).pathname, 'models/all-MiniLM-L6-v2');
-
-/** The real encoder, counting the texts it embeds; `checksum` can pretend to be another model. */
-function counting(enc: Encoder, checksum = enc.checksum): Encoder & { texts: number } {
-  const w = {
-    texts: 0,
-    dim: enc.dim,
-    modelId: enc.modelId,
-    checksum,
-    device: enc.device,
-    dtype: enc.dtype,
-    embed(t: string) {
-      w.texts++;
-      return enc.embed(t);
-    },
-    embedMany(ts: readonly string[]) {
-      w.texts += ts.length;
-      return enc.embedMany(ts);
-    },
-    close: async () => undefined,
-  };
-  return w;
-}
 
 const unit = (question: string, answer: string, group: string | null, source: string, ts: string | null = null): QaUnit => ({
   key: unitKey(question, group),
@@ -65,7 +43,7 @@ describe('FaqIndex', () => {
   const paths = (name: string) => ({ dbPath: join(dir, name, 'shop.db') });
 
   it('persists to disk and reloads without calling the encoder', async () => {
-    const e1 = counting(enc);
+    const e1 = countingEncoder(enc);
     const a = await FaqIndex.open({ ...paths('persist'), encoder: e1, log: () => undefined });
     const res = await a.add(BASE);
     expect(res).toMatchObject({ added: 5, merged: 0 });
@@ -76,7 +54,7 @@ describe('FaqIndex', () => {
     expect(existsSync(join(dir, 'persist', 'faq.hnsw'))).toBe(true);
     expect(readdirSync(join(dir, 'persist')).filter((f) => f.includes('.tmp-'))).toEqual([]);
 
-    const e2 = counting(enc);
+    const e2 = countingEncoder(enc);
     const b = await FaqIndex.open({ ...paths('persist'), encoder: e2, log: () => undefined });
     expect(e2.texts).toBe(0);
     expect(b.loadReport).toMatchObject({ fromFile: 5, fromDb: 0, reembedded: 0, rebuilt: false });
@@ -94,7 +72,7 @@ describe('FaqIndex', () => {
     try {
       const versions = store.db.prepare<[], { name: string }>('SELECT name FROM schema_migrations').all().map((r) => r.name);
       expect(versions).toContain('faq_index');
-      const idx = await FaqIndex.open({ dbPath, sql: store.sql, encoder: counting(enc), log: () => undefined });
+      const idx = await FaqIndex.open({ dbPath, sql: store.sql, encoder: countingEncoder(enc), log: () => undefined });
       await idx.add(BASE.slice(0, 2));
       await idx.close();
       // The same connection still answers, and sees the index's rows.
@@ -105,13 +83,13 @@ describe('FaqIndex', () => {
   });
 
   it('restores units the saved graph does not have from their stored vectors (crash after add, lost file)', async () => {
-    const e1 = counting(enc);
+    const e1 = countingEncoder(enc);
     const a = await FaqIndex.open({ ...paths('crash'), encoder: e1, autosaveMs: 60_000, log: () => undefined });
     await a.add(BASE.slice(0, 3));
     await a.save();
     await a.add(BASE.slice(3)); // committed to SQLite, not yet saved to faq.hnsw
     await a.sql.close(); // "crash": no save on close
-    const e2 = counting(enc);
+    const e2 = countingEncoder(enc);
     const b = await FaqIndex.open({ ...paths('crash'), encoder: e2, log: () => undefined });
     expect(e2.texts).toBe(0);
     expect(b.loadReport).toMatchObject({ fromFile: 3, fromDb: 2 });
@@ -119,7 +97,7 @@ describe('FaqIndex', () => {
     await b.close();
 
     writeFileSync(join(dir, 'crash', 'faq.hnsw'), 'garbage'); // corrupt file
-    const e3 = counting(enc);
+    const e3 = countingEncoder(enc);
     const c = await FaqIndex.open({ ...paths('crash'), encoder: e3, log: () => undefined });
     expect(e3.texts).toBe(0);
     expect(c.loadReport).toMatchObject({ fromFile: 0, fromDb: 5, rebuilt: true });
@@ -128,10 +106,10 @@ describe('FaqIndex', () => {
   });
 
   it('re-embeds and rebuilds when the model checksum changes', async () => {
-    const a = await FaqIndex.open({ ...paths('model'), encoder: counting(enc), log: () => undefined });
+    const a = await FaqIndex.open({ ...paths('model'), encoder: countingEncoder(enc), log: () => undefined });
     await a.add(BASE);
     await a.close();
-    const other = counting(enc, 'another-model-checksum');
+    const other = countingEncoder(enc, 'another-model-checksum');
     const lines: string[] = [];
     const b = await FaqIndex.open({ ...paths('model'), encoder: other, quiet: true, log: (l) => lines.push(l) });
     expect(other.texts).toBe(5);
@@ -140,14 +118,14 @@ describe('FaqIndex', () => {
     expect(lines.join('\n')).toMatch(/model changed/);
     expect(b.size).toBe(5);
     await b.close();
-    const again = counting(enc, 'another-model-checksum');
+    const again = countingEncoder(enc, 'another-model-checksum');
     const c = await FaqIndex.open({ ...paths('model'), encoder: again, log: () => undefined });
     expect(again.texts).toBe(0);
     await c.close();
   });
 
   it('makes an online addition visible to the next search, and merges duplicates', async () => {
-    const idx = await FaqIndex.open({ ...paths('online'), encoder: counting(enc), log: () => undefined });
+    const idx = await FaqIndex.open({ ...paths('online'), encoder: countingEncoder(enc), log: () => undefined });
     await idx.add(BASE);
     const q = await enc.embed('can I pay with a gift voucher?');
     expect(idx.search(q, 1)[0]!.unit.group).toBe('check_payment_methods');
@@ -171,7 +149,7 @@ describe('FaqIndex', () => {
   });
 
   it('serves concurrent readers while a writer adds: no torn reads, no lost additions', async () => {
-    const idx = await FaqIndex.open({ ...paths('concurrent'), encoder: counting(enc), autosaveMs: 0, log: () => undefined });
+    const idx = await FaqIndex.open({ ...paths('concurrent'), encoder: countingEncoder(enc), autosaveMs: 0, log: () => undefined });
     await idx.add(BASE);
     const q = await enc.embed('how do I cancel my order');
     const extra = Array.from({ length: 60 }, (_, i) => unit(`question number ${i} about product line ${i * 7} colour ${i % 5}`, `answer ${i}`, `g${i}`, `X-${i}`));
@@ -197,7 +175,7 @@ describe('FaqIndex', () => {
     expect(idx.size).toBe(65);
     for (const u of extra.slice(0, 10)) expect(idx.search(await enc.embed(u.question), 1)[0]!.unit.question).toBe(u.question);
     await idx.close();
-    const again = await FaqIndex.open({ ...paths('concurrent'), encoder: counting(enc), log: () => undefined });
+    const again = await FaqIndex.open({ ...paths('concurrent'), encoder: countingEncoder(enc), log: () => undefined });
     expect(again.size).toBe(65);
     expect(again.loadReport.fromDb).toBe(0);
     expect(Number(again.getMeta('count'))).toBe(65);
@@ -205,10 +183,10 @@ describe('FaqIndex', () => {
   });
 
   it('lets a second process pick up the writer’s additions with refresh()', async () => {
-    const writer = await FaqIndex.open({ ...paths('refresh'), encoder: counting(enc), log: () => undefined });
+    const writer = await FaqIndex.open({ ...paths('refresh'), encoder: countingEncoder(enc), log: () => undefined });
     await writer.add(BASE.slice(0, 2));
     await writer.save();
-    const reader = await FaqIndex.open({ ...paths('refresh'), encoder: counting(enc), readonly: true, log: () => undefined });
+    const reader = await FaqIndex.open({ ...paths('refresh'), encoder: countingEncoder(enc), readonly: true, log: () => undefined });
     expect(reader.size).toBe(2);
     await expect(reader.add(BASE.slice(0, 1))).rejects.toThrow(/read-only/);
     await writer.add(BASE.slice(2));
@@ -234,7 +212,7 @@ describeEngines("FaqIndex on the store's SQL connection", (engine) => {
   it('adds, merges, removes and reloads its units from the faq_ tables; sources are taken in once', async () => {
     const sql = await engine.fresh();
     const where = { dbPath: join(dir, 'shop.db'), indexPath: join(dir, 'faq.hnsw') };
-    const idx = await FaqIndex.open({ ...where, sql, encoder: counting(enc), autosaveMs: 0, log: () => undefined });
+    const idx = await FaqIndex.open({ ...where, sql, encoder: countingEncoder(enc), autosaveMs: 0, log: () => undefined });
     expect((await idx.add(BASE, { sourceIds: ['T-1', 'T-2'] })).added).toBe(5);
     expect(await idx.isIngested('T-1')).toBe(true);
     expect(await idx.isIngested('T-9')).toBe(false);
@@ -256,7 +234,7 @@ describeEngines("FaqIndex on the store's SQL connection", (engine) => {
 
     // The graph file is gone (a new node): everything comes back from the tables, nothing is embedded.
     rmSync(where.indexPath, { force: true });
-    const e2 = counting(enc);
+    const e2 = countingEncoder(enc);
     const again = await FaqIndex.open({ ...where, sql, encoder: e2, log: () => undefined });
     expect(e2.texts).toBe(0);
     expect(again.size).toBe(4);

@@ -9,31 +9,10 @@ import { FaqRetriever } from './answer.js';
 import { FaqIndex } from './index-store.js';
 import { ArticleSearch, chunkArticles, chunkUnits, isKnowledgeUnit, KnowledgeError, loadArticles, markdownToText, parseArticle, parseKnowledgeKey, reindexKnowledge, syncKnowledge } from './knowledge.js';
 import { pairsToUnits, parsePair, type FaqPair } from './pairs.js';
+import { countingEncoder } from '../testing/counting-encoder.js';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const HELP = join(ROOT, 'fixtures/store/help');
-
-/** The real encoder, counting the texts it embeds. */
-function counting(enc: Encoder): Encoder & { texts: number } {
-  const w = {
-    texts: 0,
-    dim: enc.dim,
-    modelId: enc.modelId,
-    checksum: enc.checksum,
-    device: enc.device,
-    dtype: enc.dtype,
-    embed(t: string) {
-      w.texts++;
-      return enc.embed(t);
-    },
-    embedMany(ts: readonly string[]) {
-      w.texts += ts.length;
-      return enc.embedMany(ts);
-    },
-    close: async () => undefined,
-  };
-  return w;
-}
 
 /**
  * Mined transcript answers on the same topics as the articles (and one the articles do not cover),
@@ -153,7 +132,7 @@ describe('help articles in the FAQ index', () => {
 
   beforeAll(async () => {
     enc = await loadEncoder({ model: join(ROOT, 'models/all-MiniLM-L6-v2') });
-    counter = counting(enc);
+    counter = countingEncoder(enc);
     dir = mkdtempSync(join(tmpdir(), 'kb-test-'));
     help = join(dir, 'help');
     cpSync(HELP, help, { recursive: true });

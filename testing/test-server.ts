@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { openStore, type SqliteStore } from '../store/index.js';
 import { start, type Running } from '../app/main.js';
-import { connect, type ChatClient } from './test-client.js';
+import { connect, fakeGraph, type ChatClient, type FakeGraph } from './test-client.js';
 import { warmDataDir } from './test-template.js';
 
 // The real server for one end-to-end test file: a copy of the warm data folder (models, FAQ index,
@@ -10,31 +10,64 @@ import { warmDataDir } from './test-template.js';
 export interface TestServerOptions {
   prefix: string;
   env: NodeJS.ProcessEnv;
-  /** The file's log lines and open clients: the server appends to the first, close() closes the second. */
-  logs: string[];
-  clients: ChatClient[];
+  /**
+   * The file's log lines and open clients: the server appends to the first, close() closes the
+   * second. Without them, fresh lists (`server.logs`; the clients that customerClient() and
+   * staffClient() opened).
+   */
+  logs?: string[];
+  clients?: ChatClient[];
+  /**
+   * Messenger on, signed with this app secret, its Graph API a local fake (`server.graph`) that
+   * close() closes after the server. `env` may set more MESSENGER_* (a page name, user locales).
+   */
+  messenger?: { appSecret: string };
 }
+
+/** The Messenger settings of a server whose Graph API is `graph`, with webhooks signed by `appSecret`. */
+export function messengerEnv(graph: FakeGraph, appSecret: string): NodeJS.ProcessEnv {
+  return { MESSENGER_APP_SECRET: appSecret, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url };
+}
+
+type Started = TestServerOptions & Required<Pick<TestServerOptions, 'logs' | 'clients'>>;
 
 export class TestServer {
   private constructor(
-    private readonly opts: TestServerOptions,
+    private readonly opts: Started,
     readonly dataDir: string,
     public running: Running,
     public store: SqliteStore,
+    private readonly fakeGraph: FakeGraph | null,
   ) {}
 
-  static async start(opts: TestServerOptions): Promise<TestServer> {
-    const dataDir = await warmDataDir(opts.prefix);
+  static async start(options: TestServerOptions): Promise<TestServer> {
+    const graph = options.messenger ? await fakeGraph() : null;
+    const env = graph && options.messenger ? { ...options.env, ...messengerEnv(graph, options.messenger.appSecret) } : options.env;
+    const opts: Started = { ...options, env, logs: options.logs ?? [], clients: options.clients ?? [] };
+    let dataDir: string | undefined;
     try {
+      dataDir = await warmDataDir(opts.prefix);
       const running = await TestServer.boot(opts, dataDir);
-      return new TestServer(opts, dataDir, running, openStore(running.config.dbPath));
+      return new TestServer(opts, dataDir, running, openStore(running.config.dbPath), graph);
     } catch (err) {
-      rmSync(dataDir, { recursive: true, force: true });
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await graph?.close();
       throw err;
     }
   }
 
-  private static boot(opts: TestServerOptions, dataDir: string): Promise<Running> {
+  /** The fake of Meta's Graph API the server sends Messenger messages to (started with `messenger`). */
+  get graph(): FakeGraph {
+    if (!this.fakeGraph) throw new Error('this TestServer was started without messenger');
+    return this.fakeGraph;
+  }
+
+  /** The server's log lines. */
+  get logs(): string[] {
+    return this.opts.logs;
+  }
+
+  private static boot(opts: Started, dataDir: string): Promise<Running> {
     return start({ port: 0, host: '127.0.0.1', dataDir, env: opts.env, log: (l) => opts.logs.push(l) });
   }
 
@@ -43,6 +76,13 @@ export class TestServer {
     const c = await connect(this.running.url, '/chat', auth);
     this.opts.clients.push(c);
     await c.waitFor((e) => e.event === 'session');
+    return c;
+  }
+
+  /** A staff client on /agents, signed in with a session token; closed by close(). */
+  async staffClient(token: string): Promise<ChatClient> {
+    const c = await connect(this.running.url, '/agents', { token });
+    this.opts.clients.push(c);
     return c;
   }
 
@@ -64,5 +104,6 @@ export class TestServer {
   async close(): Promise<void> {
     await this.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
+    await this.fakeGraph?.close();
   }
 }

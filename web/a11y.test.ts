@@ -10,56 +10,50 @@
 // Screenshots of what was checked: walk-shots/a11y/ (git-ignored).
 //
 // Set WEBCHAT_TEST_URL to run against a server that is already running (seeded demo store).
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations } from '../testing/axe.js';
+import { BrowserTest, givenServer, pageUrl, ROOT } from '../testing/browser.js';
+import { openConsole, PRODUCT, signIn } from '../testing/staff-pages.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots', 'a11y');
-const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
-const PRODUCT = { email: 'product@example.com', password: process.env.SHOPBOT_PRODUCT_PASSWORD ?? 'demo-product' };
 interface Running {
   url: string;
   close(): Promise<void>;
 }
 
-let browser: Browser;
+let bt: BrowserTest<Running>;
 let server: Running;
-let dataDir: string | undefined;
-const contexts: BrowserContext[] = [];
 
+/** The server the tests run against; closing it removes its data folder. */
 async function startServer(): Promise<Running> {
-  if (process.env.WEBCHAT_TEST_URL) return { url: process.env.WEBCHAT_TEST_URL.replace(/\/$/, ''), close: async () => {} };
+  const given = givenServer();
+  if (given) return given;
   const mod = (await import(pathToFileURL(join(ROOT, 'app', 'main.ts')).href)) as {
     start: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv; log?: (l: string) => void }) => Promise<Running>;
   };
   // The run's shared warm data folder (testing/test-template.ts), copied for this file alone.
   const { warmDataDir } = await import('../testing/test-template.js');
-  dataDir = await warmDataDir('shopbot-a11y-');
-  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1' }, log: () => {} });
-  return { url: s.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:'), close: () => s.close() };
+  const dataDir = await warmDataDir('shopbot-a11y-');
+  const removeData = () => rmSync(dataDir, { recursive: true, force: true });
+  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1' }, log: () => {} }).catch((err: unknown) => {
+    removeData();
+    throw err;
+  });
+  return { url: pageUrl(s.url), close: () => s.close().catch(() => {}).finally(removeData) };
 }
 
 /** expect.poll with room for a real bot turn. */
 const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
 
-async function newPage(opts: { width?: number; height?: number } = {}): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(20_000);
-  return page;
-}
+const newPage = (opts: { width?: number; height?: number } = {}): Promise<Page> => bt.newPage(opts);
 
 async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
   await page.waitForTimeout(200);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  await bt.shot(page, name);
 }
 
 // ---------- widget helpers (Playwright's CSS selectors pierce the widget's open shadow root) ----------
@@ -125,26 +119,12 @@ const focused = (page: Page) =>
     return a.id ? `#${a.id}` : `${a.tagName.toLowerCase()}${a.className ? '.' + String(a.className).split(' ')[0] : ''}`;
   });
 
-async function signIn(page: Page, account: { email: string; password: string }): Promise<void> {
-  await page.locator('#login-view').waitFor({ state: 'visible' });
-  await page.locator('#email').fill(account.email);
-  await page.locator('#password').fill(account.password);
-  await page.locator('#login button[type=submit]').click();
-}
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium (never a browser download), or set CHROMIUM_PATH.`);
-  }
-  [browser, server] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }), startServer()]);
+  bt = await BrowserTest.beside(startServer, SHOTS);
+  server = bt.server;
 }, 1_800_000);
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await server?.close().catch(() => {});
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => bt?.close(), 60_000);
 
 describe('chat widget', () => {
   it('has no serious or critical axe violations, open and with product cards, on the store page', async () => {
@@ -234,9 +214,7 @@ describe('chat widget', () => {
 
     // The agent accepts; the console with a chat open passes axe too.
     const agent = await newPage({ width: 1400, height: 860 });
-    await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await signIn(agent, AGENT);
-    await agent.locator('#console').waitFor({ state: 'visible' });
+    await openConsole(agent, server.url);
     await agent.locator('#queue .ticket').first().waitFor();
     expect(await axeViolations(agent)).toEqual([]);
     await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();

@@ -9,18 +9,16 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flakyProxy } from '../testing/web-helpers.js';
 import { fakeGraph, postSignedWebhook, type FakeGraph } from '../testing/test-client.js';
+import { BrowserTest, givenServer, pageUrl, ROOT } from '../testing/browser.js';
+import { AGENT, openConsole, PRODUCT, signIn } from '../testing/staff-pages.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const README_SHOTS = join(HERE, 'screenshots');
-const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
-const PRODUCT = { email: 'product@example.com', password: process.env.SHOPBOT_PRODUCT_PASSWORD ?? 'demo-product' };
 // Messenger is on for these tests (the widget then offers "Continue on Messenger"); Meta's Graph API
 // is a local fake, and webhooks are signed with this app secret.
 const MESSENGER_APP_SECRET = 'browser-test-app-secret';
@@ -79,14 +77,16 @@ function saveTemplate(dataDir: string, key: string): void {
   renameSync(tmp, TEMPLATE);
 }
 
+/** The server the tests run against (with Messenger on a fake Graph API); closing it removes its data folder. */
 async function startServer(): Promise<Running> {
-  if (process.env.WEBCHAT_TEST_URL) return { url: process.env.WEBCHAT_TEST_URL.replace(/\/$/, ''), close: async () => {} };
+  const given = givenServer();
+  if (given) return given;
   const main = join(ROOT, 'app', 'main.ts');
   if (!existsSync(main)) throw new Error('app/main.ts is missing: the browser tests run against its start() (or set WEBCHAT_TEST_URL to a running server)');
   const mod = (await import(pathToFileURL(main).href)) as { start?: (opts: { port: number; dataDir: string; host?: string; env?: NodeJS.ProcessEnv; log?: (l: string) => void }) => Promise<Running> };
   if (typeof mod.start !== 'function') throw new Error('app/main.ts does not export start()');
   const key = templateKey();
-  dataDir = mkdtempSync(join(tmpdir(), 'shopbot-browser-'));
+  let dataDir = mkdtempSync(join(tmpdir(), 'shopbot-browser-'));
   const fromTemplate = useTemplate(dataDir, key);
   if (!fromTemplate) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -94,9 +94,14 @@ async function startServer(): Promise<Running> {
     dataDir = await warmDataDir('shopbot-browser-');
   }
   const t0 = Date.now();
+  const removeData = () => rmSync(dataDir, { recursive: true, force: true });
   graph = await fakeGraph();
   const messenger = { MESSENGER_APP_SECRET, MESSENGER_VERIFY_TOKEN: 'browser-verify', MESSENGER_PAGE_TOKEN: 'browser-page-token', MESSENGER_GRAPH_BASE: graph.url, MESSENGER_PAGE_NAME: MESSENGER_PAGE };
-  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1', ...messenger }, log: () => {} });
+  const s = await mod.start({ port: 0, dataDir, host: '127.0.0.1', env: { ...process.env, SHOPBOT_QUIET: '1', ...messenger }, log: () => {} }).catch(async (err: unknown) => {
+    await graph?.close();
+    removeData();
+    throw err;
+  });
   if (!fromTemplate || Date.now() - t0 > 30_000) {
     try {
       saveTemplate(dataDir, key);
@@ -105,10 +110,16 @@ async function startServer(): Promise<Running> {
     }
   }
   return {
-    url: s.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:'),
+    url: pageUrl(s.url),
     close: async () => {
-      await s.close();
-      await graph?.close();
+      try {
+        await s.close();
+        await graph?.close();
+      } catch {
+        // the server's own close; its data folder goes all the same
+      } finally {
+        removeData();
+      }
     },
   };
 }
@@ -116,26 +127,14 @@ async function startServer(): Promise<Running> {
 /** expect.poll with room for a real bot turn (its default is one second). */
 const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
 
-let browser: Browser;
+let bt: BrowserTest<Running>;
 let server: Running;
-let dataDir: string | undefined;
 const shots: string[] = [];
-const contexts: BrowserContext[] = [];
 
-async function newPage(opts: { width?: number; height?: number } = {}): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(20_000);
-  // No alert/confirm may ever open: injected markup would be the only way to get one.
-  page.on('dialog', (d) => {
-    throw new Error(`unexpected dialog: ${d.message()}`);
-  });
-  return page;
-}
+// No alert/confirm may ever open: injected markup would be the only way to get one.
+const newPage = (opts: { width?: number; height?: number } = {}): Promise<Page> => bt.newPage({ ...opts, context: { acceptDownloads: true }, noDialogs: true });
 
 async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
   // Let pictures settle (remote ones fail offline and fall back to local placeholders).
   await page
     .waitForFunction(() => [...document.images].every((i) => i.complete || i.getBoundingClientRect().top > innerHeight), undefined, { timeout: 10_000 })
@@ -209,19 +208,7 @@ async function lowContrast(page: Page, selectors: string[]): Promise<string[]> {
   }, selectors);
 }
 
-/** Fills and sends the sign-in form the console and the insights page share. */
-async function signIn(page: Page, account: { email: string; password: string }): Promise<void> {
-  await page.locator('#login-view').waitFor({ state: 'visible' });
-  await page.locator('#email').fill(account.email);
-  await page.locator('#password').fill(account.password);
-  await page.locator('#login button[type=submit]').click();
-}
-
-async function agentLogin(page: Page): Promise<void> {
-  await page.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
-  await signIn(page, AGENT);
-  await page.locator('#console').waitFor({ state: 'visible' });
-}
+const agentLogin = (page: Page) => openConsole(page, server.url);
 
 /** The staff session token the page keeps (per tab, like the console). */
 const pageToken = (page: Page) => page.evaluate(() => (JSON.parse(sessionStorage.getItem('shopbot-agent-session') || 'null') as { token?: string } | null)?.token ?? null);
@@ -234,18 +221,13 @@ async function insightsStatus(token: string | null): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium (never a browser download), or set CHROMIUM_PATH.`);
-  }
-  [browser, server] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }), startServer()]);
   // A cold start builds the model caches first (minutes on two cores); later runs reuse them.
+  bt = await BrowserTest.beside(startServer, SHOTS);
+  server = bt.server;
 }, 1_800_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await server?.close().catch(() => {});
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await bt?.close();
   // The README's screenshots are tracked files: refreshed only on request, so a test run leaves the checkout clean.
   if (process.env.SHOPBOT_UPDATE_SCREENSHOTS === '1') {
     mkdirSync(README_SHOTS, { recursive: true });

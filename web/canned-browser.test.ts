@@ -1,20 +1,17 @@
 // The agent console's saved replies and the widget's rating question in Debian's Chromium
 // (headless, driven by playwright-core) against the real server (testing/test-server.ts) on 127.0.0.1.
 // Screenshots go to walk-shots/ (not committed).
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
-import { TestServer } from '../testing/test-server.js';
-import { botTexts, connect, fixtureRows, type ChatClient } from '../testing/test-client.js';
+import type { TestServer } from '../testing/test-server.js';
+import { botTexts, fixtureRows } from '../testing/test-client.js';
 import { axeViolations } from '../testing/axe.js';
+import { BrowserTest, ROOT } from '../testing/browser.js';
+import { AGENT, openConsole } from '../testing/staff-pages.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots');
-const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
 const SECRET = 'canned-browser-secret-0123456789';
 
 interface FixtureCustomer {
@@ -37,48 +34,20 @@ function knownCustomer(): { customer: FixtureCustomer; web: string; latestOrder:
 const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
 
 describe('saved replies in the console and the rating question in the widget (Chromium)', () => {
-  let browser: Browser;
+  let bt: BrowserTest;
   let server: TestServer;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
-  const contexts: BrowserContext[] = [];
   const signer = new TokenSigner(Buffer.from(SECRET, 'utf8'));
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-      TestServer.start({ prefix: 'shopbot-canned-browser-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET }, logs, clients }),
-    ]);
-    mkdirSync(SHOTS, { recursive: true });
+    bt = await BrowserTest.start({ prefix: 'shopbot-canned-browser-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET }, shots: SHOTS });
+    server = bt.server;
   }, 1_800_000);
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await server?.close();
-  }, 60_000);
+  afterAll(() => bt?.close(), 60_000);
 
-  async function newPage(width = 1400, height = 860): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width, height }, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('dialog', (d) => {
-      throw new Error(`unexpected dialog: ${d.message()}`);
-    });
-    return page;
-  }
-
-  async function agentLogin(page: Page): Promise<void> {
-    await page.goto(`${server.running.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await page.locator('#email').fill(AGENT.email);
-    await page.locator('#password').fill(AGENT.password);
-    await page.locator('#login button[type=submit]').click();
-    await page.locator('#console').waitFor({ state: 'visible' });
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  const newPage = (width = 1400, height = 860): Promise<Page> => bt.newPage({ width, height, noDialogs: true });
+  const agentLogin = (page: Page) => openConsole(page, server.running.url);
+  const shot = (page: Page, name: string) => bt.shot(page, name);
 
   it('an agent types /ret, picks the returns reply with the keyboard, gets the placeholders filled, and sends it', async () => {
     const agent = await newPage();
@@ -178,8 +147,7 @@ describe('saved replies in the console and the rating question in the widget (Ch
 
   it('the widget asks for a rating when the agent resolves; the customer picks 4 and adds a comment', async () => {
     const admin = (await server.store.agents.getByEmail(AGENT.email))!;
-    const agent = await connect(server.running.url, '/agents', { token: (await server.store.agents.createSession(admin.id)).token });
-    clients.push(agent);
+    const agent = await server.staffClient((await server.store.agents.createSession(admin.id)).token);
     await agent.waitFor((e) => e.event === 'queue');
 
     const page = await newPage(1280, 800);

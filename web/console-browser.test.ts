@@ -7,43 +7,29 @@
 // - a question the bot answered from a help article is tagged with the article, not with the intent
 //   model's "out of scope" reading.
 // Screenshots go to test-artifacts/screenshots/console/ (git-ignored).
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations } from '../testing/axe.js';
-import { TestServer } from '../testing/test-server.js';
+import { BrowserTest, ROOT } from '../testing/browser.js';
+import { openConsole } from '../testing/staff-pages.js';
+import type { TestServer } from '../testing/test-server.js';
 import { botTexts, conversationOf, type ChatClient } from '../testing/test-client.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots', 'console');
-const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
 
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 
 describe('the agent console reads a chat one way (Chromium)', () => {
-  let browser: Browser;
+  let bt: BrowserTest;
   let server: TestServer;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-      TestServer.start({ prefix: 'shopbot-console-browser-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_ASSIGNMENT: 'manual' }, logs, clients }),
-    ]);
-    mkdirSync(SHOTS, { recursive: true });
+    bt = await BrowserTest.start({ prefix: 'shopbot-console-browser-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_ASSIGNMENT: 'manual' }, shots: SHOTS });
+    server = bt.server;
   }, 1_800_000);
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await server?.close();
-  }, 60_000);
+  afterAll(() => bt?.close(), 60_000);
 
   /** A guest's chat: says each line and waits for the bot's answer to it. */
   async function chat(lines: string[]): Promise<ChatClient> {
@@ -69,13 +55,8 @@ describe('the agent console reads a chat one way (Chromium)', () => {
     const askedTicket = (await server.store.tickets.openForConversation(await conversationOf(asked)))!;
     expect(askedTicket.reason).toBe('asked');
 
-    const page = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB', timezoneId: 'Asia/Kolkata' }).then((ctx) => (contexts.push(ctx), ctx.newPage()));
-    page.setDefaultTimeout(30_000);
-    await page.goto(`${server.running.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await page.locator('#email').fill(AGENT.email);
-    await page.locator('#password').fill(AGENT.password);
-    await page.locator('#login button[type=submit]').click();
-    await page.locator('#console').waitFor({ state: 'visible' });
+    const page = await bt.newPage({ width: 1400, height: 900, timeout: 30_000 });
+    await openConsole(page, server.running.url);
     await poll(() => page.locator('#queue .ticket').count()).toBe(2);
 
     // The queue row says what the customer wanted, with their latest words beside it.

@@ -2,20 +2,17 @@
 // driven by playwright-core) against the real server (testing/test-server.ts) on 127.0.0.1, with
 // auto-assignment on, a cap of one open chat per agent and a 5-second reply timeout. Screenshots go
 // to test-artifacts/screenshots/desk/ (git-ignored).
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenSigner } from '../core/tokens.js';
-import { TestServer } from '../testing/test-server.js';
+import type { TestServer } from '../testing/test-server.js';
 import { botTexts, connect, fixtureRows, type ChatClient } from '../testing/test-client.js';
 import { axeViolations } from '../testing/axe.js';
+import { BrowserTest, ROOT } from '../testing/browser.js';
+import { AGENT as ADMIN, openConsole, signIn } from '../testing/staff-pages.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots', 'desk');
-const ADMIN = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
 const SECRET = 'desk-browser-secret-0123456789';
 const REPLY_TIMEOUT_S = 5;
 
@@ -40,41 +37,20 @@ function twoCustomers(): { customer: FixtureCustomer; web: string }[] {
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 
 describe('agents, teams and auto-assignment in the console (Chromium)', () => {
-  let browser: Browser;
+  let bt: BrowserTest;
   let server: TestServer;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
-  const contexts: BrowserContext[] = [];
   const signer = new TokenSigner(Buffer.from(SECRET, 'utf8'));
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
     const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: SECRET, SHOPBOT_ASSIGNMENT: 'auto', SHOPBOT_MAX_CHATS: '1', SHOPBOT_REPLY_TIMEOUT: String(REPLY_TIMEOUT_S) };
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-      TestServer.start({ prefix: 'shopbot-desk-browser-', env, logs, clients }),
-    ]);
-    mkdirSync(SHOTS, { recursive: true });
+    bt = await BrowserTest.start({ prefix: 'shopbot-desk-browser-', env, shots: SHOTS });
+    server = bt.server;
   }, 1_800_000);
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await server?.close();
-  }, 60_000);
+  afterAll(() => bt?.close(), 60_000);
 
-  async function newPage(width = 1400, height = 900): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width, height }, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('dialog', (d) => {
-      throw new Error(`unexpected dialog: ${d.message()}`);
-    });
-    return page;
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  const newPage = (width = 1400, height = 900): Promise<Page> => bt.newPage({ width, height, timeout: 30_000, noDialogs: true });
+  const shot = (page: Page, name: string) => bt.shot(page, name);
   const tokenOf = (page: Page) => page.evaluate(() => (JSON.parse(sessionStorage.getItem('shopbot-agent-session') || 'null') as { token: string }).token);
 
   /** A signed-in customer asks for a person; resolves once the bot said they are in the queue. */
@@ -93,11 +69,7 @@ describe('agents, teams and auto-assignment in the console (Chromium)', () => {
 
   it('an admin opens the Team page from the console, creates a team, adds an agent with a generated password and marks a VIP', async () => {
     const admin = await newPage();
-    await admin.goto(`${server.running.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await admin.locator('#email').fill(ADMIN.email);
-    await admin.locator('#password').fill(ADMIN.password);
-    await admin.locator('#login button[type=submit]').click();
-    await admin.locator('#console').waitFor({ state: 'visible' });
+    await openConsole(admin, server.running.url, ADMIN);
     await admin.locator('#team-link:not([hidden])').click();
     await admin.waitForURL(/admin\.html/);
     await admin.locator('#admin-main').waitFor({ state: 'visible' });
@@ -149,9 +121,7 @@ describe('agents, teams and auto-assignment in the console (Chromium)', () => {
     expect(meiPassword).not.toBe('');
     const mei = await newPage();
     await mei.goto(`${server.running.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await mei.locator('#email').fill('mei@example.com');
-    await mei.locator('#password').fill(meiPassword);
-    await mei.locator('#login button[type=submit]').click();
+    await signIn(mei, { email: 'mei@example.com', password: meiPassword });
     // the console stays closed until a password of her own is chosen
     await mei.locator('#change-password').waitFor({ state: 'visible' });
     expect(await mei.locator('#console').isHidden()).toBe(true);

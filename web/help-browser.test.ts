@@ -5,56 +5,35 @@
 // - /help/refunds (with the widget on it) has no serious or critical axe violation;
 // - pasting 5,000 characters into the composer keeps 2,000 and says so.
 // Screenshots of what was checked: walk-shots/help/.
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from '../testing/test-server.js';
-import type { ChatClient } from '../testing/test-client.js';
+import { BrowserTest, pageUrl, ROOT } from '../testing/browser.js';
+import type { TestServer } from '../testing/test-server.js';
 import { translate } from '../core/i18n.js';
 import { axeViolations } from '../testing/axe.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots', 'help');
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 
 describe('help centre and widget links (Chromium)', () => {
-  let browser: Browser;
+  let bt: BrowserTest;
   let server: TestServer;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
-  const contexts: BrowserContext[] = [];
   const cspErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-      TestServer.start({ prefix: 'shopbot-help-browser-', env: { ...process.env, SHOPBOT_QUIET: '1' }, logs, clients }),
-    ]);
-    mkdirSync(SHOTS, { recursive: true });
+    bt = await BrowserTest.start({ prefix: 'shopbot-help-browser-', env: { ...process.env, SHOPBOT_QUIET: '1' }, shots: SHOTS });
+    server = bt.server;
   }, 1_800_000);
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await server?.close();
-  }, 60_000);
+  afterAll(() => bt?.close(), 60_000);
 
-  const base = () => server.running.url.replace(/\/$/, '').replace('://localhost:', '://127.0.0.1:');
+  const base = () => pageUrl(server.running.url);
 
   async function newPage(): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
+    const page = await bt.newPage({ width: 1280, height: 860, timeout: 30_000, noDialogs: true });
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
-    });
-    page.on('dialog', (d) => {
-      throw new Error(`unexpected dialog: ${d.message()}`);
     });
     return page;
   }

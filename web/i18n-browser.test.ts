@@ -2,20 +2,16 @@
 // real server (testing/test-server.ts) on 127.0.0.1: a shop page embeds the widget with
 // data-locale="hi"; its own texts come from the Hindi widget catalogue, the bot answers in Hindi
 // and the product cards show ₹ prices as Intl formats them for hi-IN. Screenshots go to walk-shots/.
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from '../testing/test-server.js';
-import type { ChatClient } from '../testing/test-client.js';
+import type { TestServer } from '../testing/test-server.js';
 import { translate } from '../core/i18n.js';
 import { axeViolations } from '../testing/axe.js';
+import { BrowserTest, ROOT } from '../testing/browser.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots', 'i18n');
 const DEVANAGARI = /\p{Script=Devanagari}/u;
 const hiPrice = (amount: number) => new Intl.NumberFormat('hi-IN', { style: 'currency', currency: 'INR', maximumFractionDigits: 0 }).format(amount);
@@ -35,40 +31,23 @@ async function hindiShop(widgetServer: string): Promise<{ url: string; close(): 
 }
 
 describe('the widget in Hindi (Chromium, data-locale="hi")', () => {
-  let browser: Browser;
+  let bt: BrowserTest;
   let server: TestServer;
   let shop: Awaited<ReturnType<typeof hindiShop>>;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
     const env: NodeJS.ProcessEnv = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'i18n-browser-secret-0123456789' };
     delete env.SHOPBOT_LOCALE;
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-      TestServer.start({ prefix: 'shopbot-i18n-browser-', env, logs, clients }),
-    ]);
+    bt = await BrowserTest.start({ prefix: 'shopbot-i18n-browser-', env, shots: SHOTS });
+    server = bt.server;
     shop = await hindiShop(server.running.url);
-    mkdirSync(SHOTS, { recursive: true });
+    bt.onClose(() => shop.close());
   }, 1_800_000);
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await shop?.close();
-    await server?.close();
-  }, 60_000);
+  afterAll(() => bt?.close(), 60_000);
 
-  async function newPage(): Promise<Page> {
-    // The browser itself is English: the widget's language comes from the page's data-locale.
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
-    return page;
-  }
+  // The browser itself is English: the widget's language comes from the page's data-locale.
+  const newPage = (): Promise<Page> => bt.newPage({ width: 1280, height: 860, timeout: 30_000 });
 
   it('shows the Hindi texts, answers in Hindi and prices the cards for hi-IN', async () => {
     const page = await newPage();

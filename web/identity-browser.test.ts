@@ -5,17 +5,14 @@
 // refused in the widget and attach nothing, and signing out (ShopBotChat.reset()) starts a new
 // guest with the history cleared. Also: a product card's "View on store" opens the demo store's
 // product page. Screenshots go to walk-shots/ (not committed).
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreBackend, DEMO_ACCOUNTS, signIdentity } from '../examples/store-backend/server.js';
-import { TestServer } from '../testing/test-server.js';
+import type { TestServer } from '../testing/test-server.js';
 import { connect, fixtureRows, type ChatClient } from '../testing/test-client.js';
+import { BrowserTest, ROOT } from '../testing/browser.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots');
 const SECRET = 'identity-browser-store-secret-0123456789';
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 150 });
@@ -31,42 +28,31 @@ function latestOrder(customerId: string): string {
 }
 
 describe('signed shopper identity in the widget (Chromium, example store backend)', () => {
-  let browser: Browser;
+  let bt: BrowserTest;
   let server: TestServer;
   let store: ReturnType<typeof createStoreBackend>;
   let storeUrl: string;
   const logs: string[] = [];
   const clients: ChatClient[] = [];
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-      TestServer.start({ prefix: 'shopbot-identity-browser-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'identity-browser-session-secret-0123', SHOPBOT_IDENTITY_SECRET: SECRET }, logs, clients }),
-    ]);
+    bt = await BrowserTest.start({ prefix: 'shopbot-identity-browser-', env: { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'identity-browser-session-secret-0123', SHOPBOT_IDENTITY_SECRET: SECRET }, logs, clients, shots: SHOTS });
+    server = bt.server;
     store = createStoreBackend({ secret: SECRET, shopbotUrl: server.running.url, log: (l) => logs.push(l) });
+    bt.onClose(() => store.close());
     storeUrl = await store.listen(0);
-    mkdirSync(SHOTS, { recursive: true });
   }, 1_800_000);
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await store?.close();
-    await server?.close();
-  }, 60_000);
+  afterAll(() => bt?.close(), 60_000);
 
   async function newPage(): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
+    // No timezoneId: the browser's own.
+    const page = await bt.newPage({ width: 1280, height: 860, timeout: 30_000, context: { timezoneId: undefined } });
     page.on('pageerror', (err) => logs.push(`[page] ${err.message}`));
     return page;
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  const shot = (page: Page, name: string) => bt.shot(page, name);
 
   /** Opens the widget (if closed) and sends a message from the composer. */
   async function say(page: Page, text: string): Promise<void> {

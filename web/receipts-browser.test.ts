@@ -4,19 +4,16 @@
 // console are real pages; what they send over their sockets is read from the WebSocket frames, so
 // "nothing was sent while hidden" is checked, not waited for. Screenshots go to walk-shots/.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeGraph, postSignedWebhook, type ChatClient, type FakeGraph } from '../testing/test-client.js';
-import { TestServer } from '../testing/test-server.js';
+import { postSignedWebhook, type FakeGraph } from '../testing/test-client.js';
+import type { TestServer } from '../testing/test-server.js';
 import { axeViolations } from '../testing/axe.js';
+import { BrowserTest, ROOT } from '../testing/browser.js';
+import { openConsole } from '../testing/staff-pages.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots');
-const AGENT = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
 const APP_SECRET = 'receipts-browser-app-secret';
 
 const poll = <T>(fn: () => Promise<T> | T, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
@@ -49,40 +46,21 @@ async function setHidden(page: Page, hidden: boolean): Promise<void> {
 }
 
 describe('read receipts and delivery status in the widget and the agent console (Chromium)', () => {
-  let browser: Browser;
+  let bt: BrowserTest;
   let server: TestServer;
   let graph: FakeGraph;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    graph = await fakeGraph();
-    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'receipts-browser-secret-0123456789', MESSENGER_APP_SECRET: APP_SECRET, MESSENGER_VERIFY_TOKEN: 'verify-me', MESSENGER_PAGE_TOKEN: 'page-token', MESSENGER_GRAPH_BASE: graph.url };
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-      TestServer.start({ prefix: 'shopbot-receipts-browser-', env, logs, clients }),
-    ]);
-    mkdirSync(SHOTS, { recursive: true });
+    const env = { ...process.env, SHOPBOT_QUIET: '1', SHOPBOT_SECRET: 'receipts-browser-secret-0123456789' };
+    bt = await BrowserTest.start({ prefix: 'shopbot-receipts-browser-', env, messenger: { appSecret: APP_SECRET }, shots: SHOTS });
+    ({ server } = bt);
+    ({ graph } = server);
   }, 1_800_000);
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    await server?.close();
-    await graph?.close();
-  }, 60_000);
+  afterAll(() => bt?.close(), 60_000);
 
-  async function newPage(width = 1400, height = 860): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width, height }, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(20_000);
-    return page;
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  const newPage = (width = 1400, height = 860): Promise<Page> => bt.newPage({ width, height });
+  const shot = (page: Page, name: string) => bt.shot(page, name);
 
   let agent: Page;
   let agentSent: { name: string; data: Record<string, unknown> }[];
@@ -97,11 +75,7 @@ describe('read receipts and delivery status in the widget and the agent console 
   it('both ways on the web: "Seen" only while the other side really has the chat in view', async () => {
     agent = await newPage();
     agentSent = recordEmits(agent);
-    await agent.goto(`${server.running.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await agent.locator('#email').fill(AGENT.email);
-    await agent.locator('#password').fill(AGENT.password);
-    await agent.locator('#login button[type=submit]').click();
-    await agent.locator('#console').waitFor({ state: 'visible' });
+    await openConsole(agent, server.running.url);
 
     const customer = await newPage(1280, 800);
     const customerSent = recordEmits(customer);

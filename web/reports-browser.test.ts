@@ -4,73 +4,48 @@
 // the scenario itself; the page must show them, group the unanswered questions by meaning, and export
 // them as CSV. A live guest's out-of-scope questions are marked by the real bot and show up too.
 // Screenshots: web/screenshots/reports.png (README) and walk-shots/reports-*.png.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer } from '../testing/test-server.js';
-import { botTexts, conversationOf, type ChatClient } from '../testing/test-client.js';
+import type { TestServer } from '../testing/test-server.js';
+import { botTexts, conversationOf } from '../testing/test-client.js';
 import { openStore, type SqliteStore } from '../store/index.js';
 import { defaultTexts } from '../core/i18n.js';
 import { AGENTS, expectedFigures, REPORT_DAYS, seedReportScenario, SETTLED_NOW, TEAMS } from '../testing/reports-scenario.js';
 import { axeViolations } from '../testing/axe.js';
+import { BrowserTest, ROOT } from '../testing/browser.js';
+import { AGENT as ADMIN, openConsole, signIn } from '../testing/staff-pages.js';
 
 // The servers here run with the store's default settings: report days are Asia/Kolkata's.
 const STORE_ZONE = defaultTexts.settings.timeZone;
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'walk-shots');
 const README_SHOTS = join(ROOT, 'web', 'screenshots');
-const ADMIN = { email: 'agent@example.com', password: process.env.SHOPBOT_AGENT_PASSWORD ?? 'demo-agent' };
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 describe('reports page (Chromium)', () => {
-  let browser: Browser;
+  let bt: BrowserTest;
   let server: TestServer;
   let seeded: SqliteStore;
   let clock = 0;
   let agents: Record<string, string>;
-  const logs: string[] = [];
-  const clients: ChatClient[] = [];
-  const contexts: BrowserContext[] = [];
   const LIVE = ['who will win the next election', 'how to apply for passport'];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    [browser, server] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-      TestServer.start({ prefix: 'shopbot-reports-browser-', env: { ...process.env, SHOPBOT_QUIET: '1' }, logs, clients }),
-    ]);
+    bt = await BrowserTest.start({ prefix: 'shopbot-reports-browser-', env: { ...process.env, SHOPBOT_QUIET: '1' }, shots: SHOTS });
+    server = bt.server;
     // A second handle on the server's database whose clock the scenario sets step by step.
     seeded = openStore(server.running.config.dbPath, { now: () => clock || Date.now() });
+    bt.onClose(() => seeded.close());
     agents = await seedReportScenario(seeded, (ms) => (clock = ms));
     clock = 0;
-    mkdirSync(SHOTS, { recursive: true });
   }, 1_800_000);
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    seeded?.close();
-    await server?.close();
-  }, 60_000);
+  afterAll(() => bt?.close(), 60_000);
 
-  async function newPage(width = 1400, height = 900): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'Asia/Kolkata' });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(30_000);
-    return page;
-  }
-
-  async function signIn(page: Page, email: string, password: string): Promise<void> {
-    await page.locator('#email').fill(email);
-    await page.locator('#password').fill(password);
-    await page.locator('#login button[type=submit]').click();
-  }
+  const newPage = (width = 1400, height = 900): Promise<Page> => bt.newPage({ width, height, timeout: 30_000, context: { acceptDownloads: true } });
 
   const shot = (page: Page, path: string) => page.screenshot({ path, animations: 'disabled', caret: 'hide', fullPage: true });
 
@@ -95,9 +70,7 @@ describe('reports page (Chromium)', () => {
   it('an admin opens the reports from the console and sees the figures of the seeded conversations', async () => {
     const exp = expectedFigures(SETTLED_NOW, STORE_ZONE);
     const page = await newPage();
-    await page.goto(`${server.running.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await signIn(page, ADMIN.email, ADMIN.password);
-    await page.locator('#console').waitFor({ state: 'visible' });
+    await openConsole(page, server.running.url, ADMIN);
     const link = page.getByRole('link', { name: 'Reports' });
     await link.waitFor({ state: 'visible' });
     await shot(page, join(SHOTS, 'reports-console.png'));
@@ -193,7 +166,7 @@ describe('reports page (Chromium)', () => {
   it('other staff roles get no report, and no link in the console', async () => {
     const page = await newPage(1000, 700);
     await page.goto(`${server.running.url}/reports`, { waitUntil: 'domcontentloaded' });
-    await signIn(page, AGENTS.sam!.email, 'report-test-password');
+    await signIn(page, { email: AGENTS.sam!.email, password: 'report-test-password' });
     await page.locator('#forbidden').waitFor({ state: 'visible' });
     expect(await page.locator('#report').isHidden()).toBe(true);
     await page.goto(`${server.running.url}/agent`, { waitUntil: 'domcontentloaded' });
