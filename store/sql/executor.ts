@@ -26,9 +26,17 @@ export interface TransactionOptions {
    * exclusive lock per scope), and only unscoped transactions (the store-wide lock, exclusive) and
    * those of the same scope exclude it. SQLite ignores it (one writer at a time anyway). On a nested
    * call (a savepoint) a scope the outer transaction does not hold yet is locked too, until the outer
-   * one ends. Unset: the transaction runs alone, as before scopes existed.
+   * one ends. Unset (or an empty list): the transaction runs alone, as before scopes existed.
    */
   scope?: string | readonly string[];
+}
+
+/** A transaction's scopes, checked (non-empty strings), distinct and sorted (every transaction locks them in one order). */
+export function scopeList(scope: TransactionOptions['scope']): string[] {
+  if (scope === undefined) return [];
+  const list = typeof scope === 'string' ? [scope] : [...scope];
+  for (const s of list) if (typeof s !== 'string' || s === '') throw new Error('a transaction scope is a non-empty string');
+  return [...new Set(list)].sort();
 }
 
 export interface Sql {

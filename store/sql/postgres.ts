@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { RunResult, Sql, SqlParams, SqlValue, TransactionOptions } from './executor.js';
+import { scopeList, type RunResult, type Sql, type SqlParams, type SqlValue, type TransactionOptions } from './executor.js';
 import { bindNumbered, NumberedCache } from './placeholders.js';
 
 // PostgreSQL (node-postgres) behind the async contract. A pool of connections; statements outside a
@@ -37,14 +37,6 @@ export const WRITE_LOCK = 0x5b07_0001;
  * space (pg_locks.objsubid 1, the two-int form 2), so it never collides with a scope either.
  */
 export const SCOPE_SPACE = 0x5b07_0013;
-
-/** A transaction's scopes: distinct, sorted (every transaction locks them in one order). */
-function scopeList(scope: TransactionOptions['scope']): string[] {
-  if (scope === undefined) return [];
-  const list = typeof scope === 'string' ? [scope] : [...scope];
-  for (const s of list) if (typeof s !== 'string' || s === '') throw new Error('a transaction scope is a non-empty string');
-  return [...new Set(list)].sort();
-}
 
 /** `SELECT pg_advisory_xact_lock($1, hashtext($2)), ...` for `n` scopes after `first` parameters. */
 function scopeLocks(n: number, first: number): string {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RunResult, Sql, SqlParams, SqlValue, TransactionOptions } from './executor.js';
+import { scopeList, type RunResult, type Sql, type SqlParams, type SqlValue, type TransactionOptions } from './executor.js';
 
 // better-sqlite3 behind the async contract. Statements run synchronously underneath (that is
 // what makes SQLite fast here); the promise only keeps one interface for both engines. One
@@ -66,7 +66,8 @@ class Direct implements Sql {
   }
 
   /** Nested transaction inside an open one: a savepoint (a scope changes nothing: one writer). */
-  async transaction<T>(fn: (tx: Sql) => Promise<T>, _opts?: TransactionOptions): Promise<T> {
+  async transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    scopeList(opts?.scope); // checked as on PostgreSQL, then ignored
     const name = `sp${this.depth + 1}`;
     this.db.exec(`SAVEPOINT ${name}`);
     try {
@@ -102,7 +103,8 @@ export class SqliteSql extends Direct {
   }
 
   /** `opts.scope` is ignored: SQLite has one writer, so every transaction runs alone anyway. */
-  override async transaction<T>(fn: (tx: Sql) => Promise<T>, _opts?: TransactionOptions): Promise<T> {
+  override async transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    scopeList(opts?.scope); // checked as on PostgreSQL, then ignored
     const before = this.tail;
     let release!: () => void;
     this.tail = new Promise<void>((r) => (release = r));
