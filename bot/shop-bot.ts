@@ -312,10 +312,11 @@ export class ShopBot extends ActivityHandler {
     const shopping = hasBudget(nlu) || SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' || (state.focusProductId !== undefined && ASKED.test(text)) || namesRetailThing(headNoun(text) ?? '') || ((state.lastQuery !== undefined || state.lastProducts.length > 0) && detectFollowUp(text) !== null);
     if (calm && shopping && nlu.sentiment.label === 'negative') nlu.sentiment = { ...nlu.sentiment, label: 'neutral' };
     // One commit for the turn's understanding: the message's annotations and the conversation's intent.
+    // Scope: two single-statement updates (this turn's message, this conversation's row), nothing read first.
     await this.store.sql.transaction(async (tx) => {
       if (channelData.messageId) await this.store.conversations.annotateMessage(channelData.messageId, { intent: nlu.intent, confidence: nlu.confidence, sentiment: nlu.sentiment.label, sentimentScore: nlu.sentiment.score }, tx);
       await this.store.conversations.setIntent(conversationId, nlu.intent, undefined, tx);
-    });
+    }, { scope: `conversation:${conversationId}` });
 
     state.negativeStreak = nlu.sentiment.label === 'negative' ? state.negativeStreak + 1 : 0;
     const understood = nlu.intent !== 'out_of_scope' && nlu.confidence >= this.minConfidence;

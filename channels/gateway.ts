@@ -106,7 +106,12 @@ export class Gateway implements GatewayPort {
     const live = async (sql: Sql) => (await this.store.conversations.listForCustomer(customerId, 50, sql)).find((c) => c.source === 'live' && c.status === 'open');
     // Looked for again inside the write transaction before one is opened: a first message on
     // another node at the same moment must not open a second conversation (transactions are serial).
-    return (await live(this.store.sql)) ?? (await this.store.sql.transaction(async (tx) => (await live(tx)) ?? (await this.store.conversations.create({ customerId, channel }, tx))));
+    // Scope: it reads the customer's conversations and adds one of theirs; every other writer of a
+    // customer's conversations (create elsewhere, merge) runs unscoped, so the customer's lock is enough.
+    return (
+      (await live(this.store.sql)) ??
+      (await this.store.sql.transaction(async (tx) => (await live(tx)) ?? (await this.store.conversations.create({ customerId, channel }, tx)), { scope: `customer:${customerId}` }))
+    );
   }
 
   async route(conversationId: string, sql: Sql = this.store.sql): Promise<Route | undefined> {
@@ -148,11 +153,12 @@ export class Gateway implements GatewayPort {
     // Written only when the customer switched channel, identity or locale: one commit less per message.
     if (known?.channel !== route.channel || known.externalId !== route.externalId || known.locale !== route.locale) await this.reroute(conversation.id, route);
     const text = typeof m.text === 'string' ? m.text : '';
+    // Scope: the append reads-then-writes only this conversation (its seq); the pending row is new, keyed by the new message.
     const stored = await this.store.pendingTurns.atomically(async (tx) => {
       const msg = await this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null }, tx);
       await this.store.pendingTurns.add({ messageId: msg.id, conversationId: conversation.id, channel: m.channel, externalId: m.externalId }, tx);
       return msg;
-    });
+    }, { scope: `conversation:${conversation.id}` });
     const activity = this.inboundActivity(customer, conversation.id, m, stored, route.locale);
     const echo = { message: stored, activity };
     void Promise.all([this.outlets.get(m.channel)?.deliver(route, conversation.id, echo, activity), this.mirrorToWeb(route, conversation.id, echo, activity)]).catch((err: unknown) =>

@@ -193,6 +193,7 @@ export class ConversationRepo {
     const intent = checkOptionalText('intent', m.intent, MAX_ID_BYTES);
     const confidence = optNumber('confidence', m.confidence, 0, 1);
     const sentimentScore = optNumber('sentimentScore', m.sentimentScore);
+    // Scope: it reads the conversation's row and max(seq) and writes a message of it and its updated_at, nothing else.
     return sql.transaction(async (tx) => {
       const conv = await tx.get<{ customer_id: string | null; channel: string }>('SELECT customer_id, channel FROM conversations WHERE id = ?', [conversationId]);
       if (!conv) throw new StoreError('not_found', `conversation ${conversationId} not found`);
@@ -219,7 +220,7 @@ export class ConversationRepo {
       );
       await tx.run(`UPDATE conversations SET updated_at = ${LATER_OF('@at')} WHERE id = @id`, { at: createdAt, id: conversationId });
       return toMessage(row!);
-    });
+    }, { scope: `conversation:${conversationId}` });
   }
 
   async getMessage(id: number, sql: Sql = this.sql): Promise<Message | undefined> {

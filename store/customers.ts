@@ -143,13 +143,15 @@ export class CustomerRepo {
   ): Promise<{ customer: Customer; created: boolean }> {
     const ch = checkChannel(channel);
     const ext = checkText('external id', externalId, MAX_ID_BYTES);
+    // Scope: it reads the identity's row and writes that row and a new customer no one else knows yet;
+    // every other writer of identities (link, merge) runs unscoped.
     return sql.transaction(async (tx) => {
       const existing = await this.findByIdentity(ch, ext, tx);
       if (existing) return { customer: existing, created: false };
       const customer = await this.create(defaults, tx);
       await tx.run(INSERT_IDENTITY, [ch, ext, customer.id, customer.createdAt]);
       return { customer, created: true };
-    });
+    }, { scope: `identity:${ch}:${ext}` });
   }
 
   /**

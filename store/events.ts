@@ -83,11 +83,13 @@ export class EventRepo {
 
   /** Records several events in one transaction (all or nothing); returns their ids. */
   async recordMany(events: readonly NewEvent[], sql: Sql = this.sql): Promise<number[]> {
+    if (events.length === 0) return [];
+    // Scope: inserts only, nothing read; the customers' locks just keep it off the store-wide one.
     return sql.transaction(async (tx) => {
       const ids: number[] = [];
       for (const e of events) ids.push(await this.record(e, tx));
       return ids;
-    });
+    }, { scope: events.map((e) => `customer:${e.customerId}`) });
   }
 
   /** The customer's latest events, newest first, optionally only some types. */

@@ -15,7 +15,7 @@ import { StateRepo } from './state.js';
 import { TicketRepo } from './tickets.js';
 import { TeamRepo } from './teams.js';
 import { SqliteSql } from './sql/sqlite.js';
-import { PostgresSql } from './sql/postgres.js';
+import { DEFAULT_POOL_MAX, PostgresSql } from './sql/postgres.js';
 import { migrateSql } from './migrate-sql.js';
 import type { Sql } from './sql/executor.js';
 import { VipRepo } from './vip.js';
@@ -117,7 +117,7 @@ export interface StoreLocation {
 export async function openConfiguredStore(where: StoreLocation, opts: { now?: () => number; poolSize?: number; log?: (line: string) => void } = {}): Promise<Store> {
   if (!where.databaseUrl) return openStore(where.dbPath, opts.now ? { now: opts.now } : {});
   const log = opts.log ?? ((line: string) => console.error(line));
-  const sql = new PostgresSql({ connectionString: where.databaseUrl, max: opts.poolSize ?? 10, onIdleError: (e) => log(`[store] an idle PostgreSQL connection failed: ${e.message}`) });
+  const sql = new PostgresSql({ connectionString: where.databaseUrl, max: opts.poolSize ?? DEFAULT_POOL_MAX, onIdleError: (e) => log(`[store] an idle PostgreSQL connection failed: ${e.message}`) });
   try {
     await migrateSql(sql);
   } catch (e) {

@@ -1,4 +1,4 @@
-import type { Sql } from './sql/executor.js';
+import type { Sql, TransactionOptions } from './sql/executor.js';
 
 // Acknowledged customer messages whose bot turn has not finished. A row is written in the same
 // transaction as the message itself and removed when the turn ends, so after a crash every row is
@@ -58,8 +58,8 @@ export class PendingTurnRepo {
     return rows.map(toPending);
   }
 
-  /** Runs `fn` in one transaction (the message append and its pending row commit together); its statements go through `tx`. */
-  atomically<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    return this.sql.transaction(fn);
+  /** Runs `fn` in one transaction (the message append and its pending row commit together); its statements go through `tx`; `opts.scope` as for `Sql.transaction`. */
+  atomically<T>(fn: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    return this.sql.transaction(fn, opts);
   }
 }

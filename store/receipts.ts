@@ -232,16 +232,19 @@ export class DeliveryRepo {
 
   /** Every tracked message of the conversation up to `seq` moves on to `to`; the ones that changed. */
   async upTo(conversationId: string, seq: number, to: 'delivered' | 'read'): Promise<Delivery[]> {
+    // Scope: it reads and moves only this conversation's deliveries, each by an update that checks the status itself.
     return this.sql.transaction(async (tx) => {
       const ids = await tx.all<{ id: number }>(
         `SELECT d.message_id AS id FROM message_deliveries d JOIN messages m ON m.id = d.message_id WHERE m.conversation_id = ? AND m.seq <= ? AND d.status IN (${statusList(BEFORE[to])}) ORDER BY m.seq`,
         [conversationId, seq],
       );
       return this.advanceAll(tx, ids.map((r) => r.id), to);
-    });
+    }, { scope: `conversation:${conversationId}` });
   }
 
   /** Messenger's `delivery.watermark` / `read.watermark` for one user: what was sent at or before it. */
+  // Unscoped (as `deliveredByExternalIds`): it moves deliveries of several conversations, in another
+  // order than `upTo` might; run beside a scoped `upTo`, the two could deadlock on row locks.
   async watermark(channel: string, recipient: string, watermarkMs: number, to: 'delivered' | 'read'): Promise<Delivery[]> {
     return this.sql.transaction(async (tx) => {
       const ids = await tx.all<{ id: number }>(

@@ -81,11 +81,12 @@ export class StateRepo {
 
   /** Several puts in one transaction: all succeed or none is written. Returns the new etags. */
   async putMany(changes: ReadonlyArray<{ key: string; value: unknown; etag?: string | null }>, sql: Sql = this.sql): Promise<string[]> {
+    // Scope: each put is one statement that checks its eTag itself (a conditional write); the keys' locks only order writers.
     return sql.transaction(async (tx) => {
       const etags: string[] = [];
       for (const c of changes) etags.push(await this.put(c.key, c.value, { etag: c.etag }, tx));
       return etags;
-    });
+    }, { scope: changes.map((c) => `state:${c.key}`) });
   }
 
   /** Deletes a key (optionally only if its etag matches); returns whether a row was removed. */
@@ -126,9 +127,10 @@ export class SqliteBotStorage {
     if (keys.length === 0) return;
     // One key (what a turn's state saves) is one statement; several go in one transaction.
     if (keys.length === 1) return this.writeOne(this.sql, keys[0]!, changes[keys[0]!]!);
+    // Scope: each item is one statement that checks its eTag itself; nothing else is read or written.
     await this.sql.transaction(async (tx) => {
       for (const key of keys) await this.writeOne(tx, key, changes[key]!);
-    });
+    }, { scope: keys.map((k) => `state:${k}`) });
   }
 
   /**

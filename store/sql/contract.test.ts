@@ -136,6 +136,41 @@ describeEngines('Sql contract', (engine) => {
     expect(await sql.get("SELECT value, '?' AS q FROM meta WHERE key = 'k'")).toEqual({ value: text, q: '?' });
   });
 
+  it('commits and rolls back scoped transactions, nested ones as savepoints, and keeps one scope in order', async () => {
+    const sql = await engine.fresh({ migrate: false });
+    await sql.exec(engine.ddl('CREATE TABLE t (n INTEGER)'));
+    await sql.transaction(async (tx) => {
+      await tx.run('INSERT INTO t VALUES (1)');
+      await tx.transaction(async (inner) => {
+        await inner.run('INSERT INTO t VALUES (2)');
+        throw new Error('refused');
+      }, { scope: 'other:1' }).catch(() => undefined);
+      await tx.transaction((inner) => inner.run('INSERT INTO t VALUES (3)'), { scope: ['s:1', 'other:2'] });
+    }, { scope: 's:1' });
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.run('INSERT INTO t VALUES (4)');
+        throw new Error('boom');
+      }, { scope: ['s:2', 's:1'] }),
+    ).rejects.toThrow('boom');
+    await expect(sql.transaction(async () => undefined, { scope: '' })).rejects.toThrow(/non-empty/);
+    expect(await numbers(sql)).toEqual([1, 3]);
+    // Transactions of one scope read-then-write correctly, one after another in order.
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3, 4].map((k) =>
+        sql.transaction(async (tx) => {
+          const { c } = (await tx.get<{ c: number }>('SELECT count(*) AS c FROM t'))!;
+          await new Promise((r) => setTimeout(r, 8 - 2 * k));
+          await tx.run('INSERT INTO t VALUES (?)', [c + 10]);
+          order.push(k);
+        }, { scope: 'counter' }),
+      ),
+    );
+    expect(order).toEqual([1, 2, 3, 4]);
+    expect(await numbers(sql)).toEqual([1, 3, 12, 13, 14, 15]);
+  });
+
   it('runs concurrent transactions one after another, in order', async () => {
     const sql = await engine.fresh({ migrate: false });
     await sql.exec(engine.ddl('CREATE TABLE t (n INTEGER)'));

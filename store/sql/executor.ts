@@ -17,6 +17,28 @@ export interface RunResult {
 
 export type Dialect = 'sqlite' | 'postgres';
 
+export interface TransactionOptions {
+  /**
+   * What the transaction reads and then writes, named so that two transactions touching the same
+   * thing get the same name: `conversation:<id>`, `customer:<id>`, `identity:<channel>:<externalId>`,
+   * `state:<key>` (several: an array). A scoped transaction must read-then-write nothing outside its
+   * scope: on PostgreSQL it runs beside transactions of other scopes (a shared store-wide lock and an
+   * exclusive lock per scope), and only unscoped transactions (the store-wide lock, exclusive) and
+   * those of the same scope exclude it. SQLite ignores it (one writer at a time anyway). On a nested
+   * call (a savepoint) a scope the outer transaction does not hold yet is locked too, until the outer
+   * one ends. Unset (or an empty list): the transaction runs alone, as before scopes existed.
+   */
+  scope?: string | readonly string[];
+}
+
+/** A transaction's scopes, checked (non-empty strings), distinct and sorted (every transaction locks them in one order). */
+export function scopeList(scope: TransactionOptions['scope']): string[] {
+  if (scope === undefined) return [];
+  const list = typeof scope === 'string' ? [scope] : [...scope];
+  for (const s of list) if (typeof s !== 'string' || s === '') throw new Error('a transaction scope is a non-empty string');
+  return [...new Set(list)].sort();
+}
+
 export interface Sql {
   readonly dialect: Dialect;
   /** Every row of a query. */
@@ -31,9 +53,10 @@ export interface Sql {
    * Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when
    * it rejects. Takes the write lock up front (SQLite: BEGIN IMMEDIATE), so two writers never
    * deadlock on an upgrade. Nested calls on `tx` run as savepoints. Statements on the outer `Sql`
-   * while a transaction is open wait for it (they never join it by accident).
+   * while a transaction is open wait for it (they never join it by accident). `opts.scope`: see
+   * `TransactionOptions` (only `fn`'s statements on `tx` are covered by it).
    */
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** Closes the connection (pool). */
   close(): Promise<void>;
 }

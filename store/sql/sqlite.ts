@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RunResult, Sql, SqlParams, SqlValue } from './executor.js';
+import { scopeList, type RunResult, type Sql, type SqlParams, type SqlValue, type TransactionOptions } from './executor.js';
 
 // better-sqlite3 behind the async contract. Statements run synchronously underneath (that is
 // what makes SQLite fast here); the promise only keeps one interface for both engines. One
@@ -65,8 +65,9 @@ class Direct implements Sql {
     this.db.exec(text);
   }
 
-  /** Nested transaction inside an open one: a savepoint. */
-  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  /** Nested transaction inside an open one: a savepoint (a scope changes nothing: one writer). */
+  async transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    scopeList(opts?.scope); // checked as on PostgreSQL, then ignored
     const name = `sp${this.depth + 1}`;
     this.db.exec(`SAVEPOINT ${name}`);
     try {
@@ -101,7 +102,9 @@ export class SqliteSql extends Direct {
     return this.db;
   }
 
-  override async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  /** `opts.scope` is ignored: SQLite has one writer, so every transaction runs alone anyway. */
+  override async transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    scopeList(opts?.scope); // checked as on PostgreSQL, then ignored
     const before = this.tail;
     let release!: () => void;
     this.tail = new Promise<void>((r) => (release = r));
