@@ -5,6 +5,8 @@
 //   (signed out, and with a product open);
 // - after a reply with cards the transcript is scrolled to the end; a customer who scrolled up to
 //   read is not moved, and a "new message" pill appears instead;
+// - a reply in several parts that arrive in socket events of their own (an agent's message, the
+//   products they send behind it) opens at its first part, at 1366x800 too;
 // - Enter on a quick reply keeps keyboard focus in the composer;
 // - at 360 px the launcher never covers the store's "Ask assistant" buttons.
 // Screenshots of what was checked: walk-shots/a11y/ (git-ignored).
@@ -291,6 +293,68 @@ describe('chat widget', () => {
       expect(await axeViolations(agent)).toEqual([]);
       await agent.locator('#learned-dialog').getByRole('button', { name: 'Close' }).click();
     }
+    await agent.locator('#return').click();
+    await customer.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).waitFor();
+  }, 150_000);
+
+  it('at 1366x800 a reply in several parts opens at its first part: the walk\'s refund complaint, then an agent\'s message and the products they send right behind it', async () => {
+    const customer = await newPage({ width: 1366, height: 800 });
+    await customer.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(customer);
+    // What the Chromium walk typed: an apology and the Refunds article answer it (with chips).
+    await ask(customer, 'this is the third time my refund failed!!');
+    await customer.locator('.sb-chip').first().waitFor();
+    await poll(async () => (await newestReply(customer, "I'm really sorry")).top, 5_000).toBeGreaterThanOrEqual(0);
+    const apology = await newestReply(customer, "I'm really sorry");
+    expect(apology.gap <= 2 || apology.top <= 16, JSON.stringify(apology)).toBe(true);
+
+    // The customer asks for a person; Anna accepts.
+    await customer.locator('.sb-hbtn').click();
+    await customer.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
+    const agent = await newPage({ width: 1400, height: 860 });
+    await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+    await signIn(agent, AGENT);
+    await agent.locator('#queue .ticket').first().waitFor();
+    await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
+    await agent.locator('#chat').waitFor({ state: 'visible' });
+    await customer.locator('.sb-handoff--assigned').waitFor();
+    await agent.locator('#psearch').fill('charger');
+    await agent.locator('#psearch').press('Enter');
+    await agent.locator('#presults li[data-product-id]').first().waitFor();
+    // Long enough after "Anna joined" that what Anna sends next is a reply of its own.
+    await customer.waitForTimeout(3_500);
+
+    // Anna writes, and sends a product straight after: three rows in separate socket events, none
+    // of them answering a customer message (no data-reply). Together taller than the log, they are
+    // shown from Anna's message, not scrolled to the cards with her words above the log.
+    const said = "I'm sorry your refund failed three times. I have asked our payment partner to trace it and will stay with you here until it is sorted. Meanwhile, the charger you asked about:";
+    await agent.locator('#reply').fill(said);
+    await agent.locator('#composer button[type=submit]').click();
+    await agent.locator('#presults li[data-product-id]').first().getByRole('button', { name: /^Send / }).click();
+    await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'payment partner to trace it' }).waitFor();
+    await customer.locator('.sb-row--cards').last().waitFor();
+    await customer.waitForTimeout(800);
+    const r = await newestReply(customer, "I'm sorry your refund failed");
+    expect(r.height, 'the agent\'s message, the suggestion and its cards together are taller than the log').toBeGreaterThan(r.log);
+    expect(r.top).toBeGreaterThanOrEqual(0);
+    expect(r.top).toBeLessThanOrEqual(16);
+    expect(r.gap).toBeGreaterThan(24);
+    expect(await customer.locator('.sb-newpill').isVisible()).toBe(false);
+    await shot(customer, 'widget-1366-agent-parts-from-their-start');
+
+    // A customer who scrolled up is not moved by parts that come together either: the pill instead.
+    await customer.evaluate(() => void (document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!.scrollTop = 0));
+    await customer.waitForTimeout(300);
+    const cards = await customer.locator('.sb-row--cards').count();
+    await agent.locator('#reply').fill('Here is one more you could look at.');
+    await agent.locator('#reply').press('Enter');
+    await agent.locator('#presults li[data-product-id]').nth(1).getByRole('button', { name: /^Send / }).click();
+    await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'one more you could look at' }).waitFor();
+    await poll(() => customer.locator('.sb-row--cards').count(), 10_000).toBe(cards + 1);
+    await customer.locator('.sb-newpill').waitFor({ state: 'visible' });
+    await customer.waitForTimeout(400);
+    expect(await customer.evaluate(() => document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!.scrollTop)).toBe(0);
+
     await agent.locator('#return').click();
     await customer.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).waitFor();
   }, 150_000);
