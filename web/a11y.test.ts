@@ -5,7 +5,11 @@
 //   (signed out, and with a product open);
 // - after a reply with cards the transcript is scrolled to the end; a customer who scrolled up to
 //   read is not moved, and a "new message" pill appears instead;
+// - a reply in several parts that arrive in socket events of their own (an agent's message, the
+//   products they send behind it) opens at its first part, at 1366x800 too;
 // - Enter on a quick reply keeps keyboard focus in the composer;
+// - the console's composer sends on Enter (Shift+Enter: a new line), and Return to bot or Resolve
+//   never drops an unsent reply silently (an in-page dialog asks first);
 // - at 360 px the launcher never covers the store's "Ask assistant" buttons.
 // Screenshots of what was checked: walk-shots/a11y/ (git-ignored).
 //
@@ -271,6 +275,140 @@ describe('chat widget', () => {
     }
     await agent.locator('#return').click();
     await customer.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).waitFor();
+  }, 150_000);
+
+  it('at 1366x800 a reply in several parts opens at its first part: the walk\'s refund complaint, then an agent\'s message and the products they send right behind it', async () => {
+    const customer = await newPage({ width: 1366, height: 800 });
+    await customer.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(customer);
+    // What the Chromium walk typed: an apology and the Refunds article answer it (with chips).
+    await ask(customer, 'this is the third time my refund failed!!');
+    await customer.locator('.sb-chip').first().waitFor();
+    await poll(async () => (await newestReply(customer, "I'm really sorry")).top, 5_000).toBeGreaterThanOrEqual(0);
+    const apology = await newestReply(customer, "I'm really sorry");
+    expect(apology.gap <= 2 || apology.top <= 16, JSON.stringify(apology)).toBe(true);
+
+    // The customer asks for a person; Anna accepts.
+    await customer.locator('.sb-hbtn').click();
+    await customer.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
+    const agent = await newPage({ width: 1400, height: 860 });
+    await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+    await signIn(agent, AGENT);
+    await agent.locator('#queue .ticket').first().waitFor();
+    await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
+    await agent.locator('#chat').waitFor({ state: 'visible' });
+    await customer.locator('.sb-handoff--assigned').waitFor();
+    await agent.locator('#psearch').fill('charger');
+    await agent.locator('#psearch').press('Enter');
+    await agent.locator('#presults li[data-product-id]').first().waitFor();
+    // Long enough after "Anna joined" that what Anna sends next is a reply of its own.
+    await customer.waitForTimeout(3_500);
+
+    // Anna writes, and sends a product straight after: three rows in separate socket events, none
+    // of them answering a customer message (no data-reply). Together taller than the log, they are
+    // shown from Anna's message, not scrolled to the cards with her words above the log.
+    const said = "I'm sorry your refund failed three times. I have asked our payment partner to trace it and will stay with you here until it is sorted. Meanwhile, the charger you asked about:";
+    await agent.locator('#reply').fill(said);
+    await agent.locator('#composer button[type=submit]').click();
+    await agent.locator('#presults li[data-product-id]').first().getByRole('button', { name: /^Send / }).click();
+    await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'payment partner to trace it' }).waitFor();
+    await customer.locator('.sb-row--cards').last().waitFor();
+    await customer.waitForTimeout(800);
+    const r = await newestReply(customer, "I'm sorry your refund failed");
+    expect(r.height, 'the agent\'s message, the suggestion and its cards together are taller than the log').toBeGreaterThan(r.log);
+    expect(r.top).toBeGreaterThanOrEqual(0);
+    expect(r.top).toBeLessThanOrEqual(16);
+    expect(r.gap).toBeGreaterThan(24);
+    expect(await customer.locator('.sb-newpill').isVisible()).toBe(false);
+    await shot(customer, 'widget-1366-agent-parts-from-their-start');
+
+    // A customer who scrolled up is not moved by parts that come together either: the pill instead.
+    await customer.evaluate(() => void (document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!.scrollTop = 0));
+    await customer.waitForTimeout(300);
+    const cards = await customer.locator('.sb-row--cards').count();
+    await agent.locator('#reply').fill('Here is one more you could look at.');
+    await agent.locator('#reply').press('Enter');
+    await agent.locator('#presults li[data-product-id]').nth(1).getByRole('button', { name: /^Send / }).click();
+    await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'one more you could look at' }).waitFor();
+    await poll(() => customer.locator('.sb-row--cards').count(), 10_000).toBe(cards + 1);
+    await customer.locator('.sb-newpill').waitFor({ state: 'visible' });
+    await customer.waitForTimeout(400);
+    expect(await customer.evaluate(() => document.getElementById('shopbot-widget')!.shadowRoot!.querySelector('.sb-log')!.scrollTop)).toBe(0);
+
+    await agent.locator('#return').click();
+    await customer.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).waitFor();
+  }, 150_000);
+
+  it('the console composer: Enter sends and Shift+Enter is a new line; an unsent reply is never dropped silently by Return to bot or Resolve', async () => {
+    const customer = await newPage({ width: 1280, height: 720 });
+    await customer.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+    await openWidget(customer);
+    await customer.locator('.sb-hbtn').click();
+    await customer.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
+    const agent = await newPage({ width: 1400, height: 860 });
+    await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+    await signIn(agent, AGENT);
+    await agent.locator('#queue .ticket').first().waitFor();
+    await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
+    await agent.locator('#chat').waitFor({ state: 'visible' });
+    await customer.locator('.sb-handoff--assigned').waitFor();
+    const reply = agent.locator('#reply');
+
+    // Shift+Enter: a new line, nothing sent. Enter: sent, both lines in one message.
+    await reply.click();
+    await agent.keyboard.type('Thanks for waiting.');
+    await agent.keyboard.press('Shift+Enter');
+    await agent.keyboard.type('Let me look at your refund.');
+    expect(await reply.inputValue()).toBe('Thanks for waiting.\nLet me look at your refund.');
+    await customer.waitForTimeout(500);
+    expect(await customer.locator('.sb-row--agent').count()).toBe(0);
+    await agent.keyboard.press('Enter');
+    await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'Let me look at your refund' }).waitFor();
+    expect(await customer.locator('.sb-row--agent .sb-bubble', { hasText: 'Let me look at your refund' }).textContent()).toContain('Thanks for waiting.');
+    await poll(() => reply.inputValue(), 5_000).toBe('');
+    expect(await reply.getAttribute('placeholder')).toMatch(/Enter sends, Shift\+Enter for a new line/);
+
+    // A draft, then Resolve: the dialog names the reply it would drop; Cancel keeps it.
+    const draft = 'Your refund reference is ARN 7421 0093; your bank can trace it with that number.';
+    await reply.fill(draft);
+    await agent.locator('#resolve').click();
+    await agent.locator('#resolve-dialog[open]').waitFor();
+    expect(await agent.locator('#resolve-draft').isVisible()).toBe(true);
+    expect(await agent.locator('#resolve-draft').textContent()).toContain('ARN 7421');
+    await agent.locator('#resolve-dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await reply.inputValue()).toBe(draft);
+
+    // Return to bot with the draft: asked first, in the page (an accessible dialog, not window.confirm).
+    agent.on('dialog', (d) => void d.dismiss());
+    await agent.locator('#return').click();
+    const confirmBox = agent.getByRole('dialog', { name: 'Your reply is not sent' });
+    await confirmBox.waitFor();
+    expect(await confirmBox.locator('#return-draft').textContent()).toBe(draft);
+    expect(await axeViolations(agent)).toEqual([]);
+    await shot(agent, 'agent-return-with-draft');
+    // Esc (or "Keep writing") keeps the chat and the draft, with the keyboard back in the box.
+    await agent.keyboard.press('Escape');
+    await confirmBox.waitFor({ state: 'hidden' });
+    expect(await agent.locator('#chat').isVisible()).toBe(true);
+    expect(await reply.inputValue()).toBe(draft);
+    expect(await agent.evaluate(() => document.activeElement?.id)).toBe('reply');
+    await agent.locator('#return').click();
+    await confirmBox.waitFor();
+    await confirmBox.getByRole('button', { name: 'Keep writing' }).click();
+    await confirmBox.waitFor({ state: 'hidden' });
+    expect(await reply.inputValue()).toBe(draft);
+    await customer.waitForTimeout(300);
+    expect(await customer.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).count()).toBe(0);
+    // "Send it, then return": the customer reads the reply before hearing they are back with the bot.
+    await agent.locator('#return').click();
+    await confirmBox.getByRole('button', { name: 'Send it, then return' }).click();
+    await customer.locator('.sb-row--bot .sb-bubble', { hasText: /handed you back/ }).waitFor();
+    const texts = await customer.locator('.sb-row--agent .sb-bubble, .sb-row--bot .sb-bubble').allTextContents();
+    const sent = texts.findIndex((t) => t.includes('ARN 7421'));
+    expect(sent).toBeGreaterThanOrEqual(0);
+    expect(sent).toBeLessThan(texts.findIndex((t) => /handed you back/.test(t)));
+    await agent.locator('#toast', { hasText: 'Chat returned to the bot.' }).waitFor();
+    expect(await reply.inputValue()).toBe('');
   }, 150_000);
 
   it('at 360 px the launcher never covers the store\'s "Ask assistant" buttons', async () => {

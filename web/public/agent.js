@@ -44,6 +44,9 @@ const ui = {
   returnBtn: $('return'),
   resolveDialog: $('resolve-dialog'),
   resolveSummary: $('resolve-summary'),
+  resolveDraft: $('resolve-draft'),
+  returnDialog: $('return-dialog'),
+  returnDraft: $('return-draft'),
   toast: $('toast'),
 };
 
@@ -780,24 +783,25 @@ ui.reply.addEventListener('input', () => {
   lastTyping = Date.now();
   void emit('typing', { ticketId: chat.ticketId }, 5000);
 });
-ui.reply.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-    e.preventDefault();
-    ui.composer.requestSubmit();
-  }
-});
-ui.composer.addEventListener('submit', async (e) => {
+// Enter sends, as in the customer's widget; Shift+Enter is a new line (Ctrl+Enter sends too). On
+// the form, so the saved replies' list (canned.js, on the textarea) takes its Enter first, and never
+// while an input method is composing (Hindi, Tamil …).
+ui.composer.addEventListener('keydown', (e) => {
+  if (e.target !== ui.reply || e.key !== 'Enter' || e.shiftKey || e.altKey || e.defaultPrevented || e.isComposing || e.keyCode === 229) return;
   e.preventDefault();
-  const chat = state.chats.get(state.active);
+  ui.composer.requestSubmit();
+});
+/** Sends what is in the reply box to `chat`; true once the server took it. */
+async function sendReply(chat) {
   const text = ui.reply.value.trim();
-  if (!chat || !text) return;
+  if (!chat || !text) return false;
   ui.sendError.textContent = '';
   ui.reply.value = '';
   const res = await emit('message', { ticketId: chat.ticketId, text });
   if (!res.ok) {
-    ui.reply.value = text;
+    if (state.active === chat.ticketId && !ui.reply.value) ui.reply.value = text;
     ui.sendError.textContent = `Not sent: ${res.error}`;
-    return;
+    return false;
   }
   // The message normally arrives as agent_message; make sure it shows even if that is late.
   if (res.seq && !chat.turns.has(res.seq)) {
@@ -805,11 +809,23 @@ ui.composer.addEventListener('submit', async (e) => {
     chat.turns.set(res.seq, t);
     if (state.active === chat.ticketId) appendTurn(t, chat);
   }
+  return true;
+}
+ui.composer.addEventListener('submit', (e) => {
+  e.preventDefault();
+  void sendReply(state.chats.get(state.active));
 });
 
 function closeChat(ticketId, message) {
   state.chats.delete(ticketId);
-  if (state.active === ticketId) state.active = state.chats.size ? [...state.chats.keys()][0] : null;
+  if (state.active === ticketId) {
+    // The closed chat's reply box goes with it; the next chat opens with its own draft.
+    state.active = null;
+    ui.reply.value = '';
+    resetComposer();
+    const next = [...state.chats.keys()][0];
+    if (next !== undefined) select(next);
+  }
   renderChats();
   renderActive();
   toast(message);
@@ -819,6 +835,10 @@ ui.resolveBtn.addEventListener('click', () => {
   const chat = state.chats.get(state.active);
   if (!chat) return;
   ui.resolveSummary.value = chat.view.summary || '';
+  // An unsent reply is named here: resolving drops it (Cancel keeps it in the box).
+  const draft = ui.reply.value.trim();
+  ui.resolveDraft.hidden = !draft;
+  ui.resolveDraft.textContent = draft ? `Your reply is not sent and will be dropped: “${draft.length > 120 ? draft.slice(0, 119) + '…' : draft}”. Cancel to send it first.` : '';
   if (typeof ui.resolveDialog.showModal === 'function') ui.resolveDialog.showModal();
   else void doResolve(chat.ticketId, ui.resolveSummary.value);
 });
@@ -833,12 +853,32 @@ async function doResolve(ticketId, summary) {
   // Nothing is learned unless the agent saves the redacted draft for everyone.
   if (res.draft) offerDraft(emit, ticketId, res.draft, toast);
 }
-ui.returnBtn.addEventListener('click', async () => {
-  const chat = state.chats.get(state.active);
-  if (!chat) return;
+async function doReturn(chat) {
   const res = await emit('return', { ticketId: chat.ticketId });
   if (!res.ok) return toast(`Could not return: ${res.error}`);
   closeChat(chat.ticketId, 'Chat returned to the bot.');
+}
+// A reply still in the box is never dropped silently (the Chromium walk's customer saw "Anna
+// joined", then "handed you back", and nothing of what Anna had written): ask first.
+ui.returnBtn.addEventListener('click', () => {
+  const chat = state.chats.get(state.active);
+  if (!chat) return;
+  const draft = ui.reply.value.trim();
+  if (!draft || typeof ui.returnDialog.showModal !== 'function') return void doReturn(chat);
+  ui.returnDraft.textContent = draft;
+  ui.returnDialog.returnValue = '';
+  ui.returnDialog.dataset.ticket = String(chat.ticketId);
+  ui.returnDialog.showModal();
+});
+ui.returnDialog.addEventListener('close', async () => {
+  const chat = state.chats.get(Number(ui.returnDialog.dataset.ticket));
+  const choice = ui.returnDialog.returnValue;
+  if (!chat || state.active !== chat.ticketId || (choice !== 'send' && choice !== 'discard')) {
+    ui.reply.focus();
+    return;
+  }
+  if (choice === 'send' && !(await sendReply(chat))) return void ui.reply.focus();
+  await doReturn(chat);
 });
 
 // ---------- boot ----------

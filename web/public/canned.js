@@ -126,7 +126,7 @@ function onInput() {
 function onKeydown(e) {
   if (!pop.open) return;
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-    closePop(); // Ctrl+Enter sends what is written
+    closePop(); // Ctrl+Enter sends what is written (agent.js, on the form)
     return;
   }
   if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {

@@ -465,19 +465,44 @@
   function atEnd() {
     return log.scrollHeight - log.scrollTop - log.clientHeight < 24;
   }
+  // Rows that arrive within this long of each other (live, not replayed) are read as one reply, up
+  // to TOGETHER_MAX_MS from its first: a hand-off notice, "Anna joined", an agent's message and the
+  // products they suggest come in socket events of their own, without the customer message's seq.
+  // Rows from before the customer last brought the log to its end themselves (opened the chat,
+  // sent, the New message pill, scrolled down) were read there: they never join what comes after.
+  var TOGETHER_MS = 3000;
+  var TOGETHER_MAX_MS = 10000;
+  var readAt = 0;
+  /** Marks a row that arrived now (not from a replay or the cache), for replyStart. */
+  function stampArrival(row) {
+    if (!state.replaying) row.sbArrived = Date.now();
+  }
+  /** Whether row `older`, just above `newer`, belongs to the same reply as `newest` does. */
+  function sameReply(older, newer, newest) {
+    if (older.classList.contains('sb-row--customer')) return false;
+    var key = newer.getAttribute('data-reply');
+    if (key && older.getAttribute('data-reply') === key) return true;
+    // A message's cards (same seq) belong to its text.
+    var seq = newer.getAttribute('data-seq');
+    if (seq && seq !== '0' && older.getAttribute('data-seq') === seq) return true;
+    var a = older.sbArrived;
+    return typeof a === 'number' && a > readAt && typeof newer.sbArrived === 'number' && newer.sbArrived - a <= TOGETHER_MS && newest.sbArrived - a <= TOGETHER_MAX_MS;
+  }
   /**
    * The first row of the newest reply, or null when the newest row is the customer's own. One reply
    * is the rows that answer the same customer message (data-reply: its seq; cards share their
-   * message's); a row that answers none (an agent's message, a notice) is a reply of its own.
+   * message's), and the rows that arrived together with them (a notice or an agent's message right
+   * behind a bot's answer); a row that answers none and came on its own is a reply of its own.
+   * Without the rows that came together, a reply that fitted was pushed up by the notice behind it
+   * and opened with its first part above the log (seen at 1366x800: the apology out of view).
    */
   function replyStart() {
     var rows = log.querySelectorAll('.sb-row');
     var newest = rows[rows.length - 1];
     if (!newest || newest.classList.contains('sb-row--customer')) return null;
-    var key = newest.getAttribute('data-reply');
     var start = newest;
-    for (var i = rows.length - 2; key && i >= 0; i--) {
-      if (rows[i].classList.contains('sb-row--customer') || rows[i].getAttribute('data-reply') !== key) break;
+    for (var i = rows.length - 2; i >= 0; i--) {
+      if (!sameReply(rows[i], start, newest)) break;
       start = rows[i];
     }
     return start;
@@ -496,6 +521,7 @@
   }
   log.addEventListener('scroll', function () {
     if (atEnd()) {
+      if (!follow) readAt = Date.now();
       follow = true;
       hidePill();
     } else if (Math.abs(log.scrollTop - autoTop) > 1) {
@@ -504,7 +530,10 @@
   });
   /** force: the customer acted (sent something, opened the chat); incoming: a new turn for them. */
   function scrollToEnd(force, incoming) {
-    if (force) follow = true;
+    if (force) {
+      follow = true;
+      readAt = Date.now();
+    }
     if (follow) {
       hidePill();
       showNewest();
@@ -543,6 +572,7 @@
 
   function insertRow(row, seq) {
     if (empty.parentNode) empty.remove();
+    stampArrival(row);
     row.setAttribute('data-seq', String(seq || 0));
     // Keep seq order even when a replay delivers an older turn after a newer one.
     var after = null;
@@ -1353,6 +1383,7 @@
 
   function addSystem(text, extraClass) {
     var row = el('div', { class: 'sb-row sb-row--system' + (extraClass ? ' ' + extraClass : ''), role: extraClass ? 'alert' : null }, [el('div', { class: 'sb-bubble', text: text })]);
+    stampArrival(row);
     log.appendChild(row);
     scrollToEnd(false, true);
   }
