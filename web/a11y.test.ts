@@ -21,7 +21,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations } from '../testing/axe.js';
 import { BrowserTest, givenServer, pageUrl, ROOT } from '../testing/browser.js';
-import { openConsole, PRODUCT, signIn } from '../testing/staff-pages.js';
+import { AGENT, openConsole, PRODUCT, signIn } from '../testing/staff-pages.js';
 
 const SHOTS = join(ROOT, 'walk-shots', 'a11y');
 interface Running {
@@ -75,6 +75,16 @@ async function ask(page: Page, text: string, timeout = 30_000): Promise<void> {
   await page.locator('#sb-input').press('Enter');
   await poll(() => botRows(page).count(), timeout).toBeGreaterThan(before);
   await page.waitForTimeout(600);
+}
+
+/** A fresh page of the store at that size, the widget open, `text` asked and its chips shown. */
+async function askedOnFreshPage(size: { width: number; height: number }, text: string): Promise<Page> {
+  const page = await newPage(size);
+  await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
+  await openWidget(page);
+  await ask(page, text);
+  await page.locator('.sb-chip').first().waitFor();
+  return page;
 }
 
 /** How far the transcript is from its end, in px (0 = the newest turn is fully in view). */
@@ -173,11 +183,7 @@ describe('chat widget', () => {
   }, 120_000);
 
   it('shows a reply taller than the transcript from its first line (a policy answer, text with cards), not scrolled to its end', async () => {
-    const page = await newPage({ width: 1280, height: 600 });
-    await page.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
-    await openWidget(page);
-    await ask(page, 'What is your return policy?');
-    await page.locator('.sb-chip').first().waitFor();
+    const page = await askedOnFreshPage({ width: 1280, height: 600 }, 'What is your return policy?');
     // Taller than the log: its first line at the top, the rest below to scroll down to.
     await poll(async () => (await newestReply(page, 'From our Returns policy page')).top, 5_000).toBeGreaterThanOrEqual(0);
     let r = await newestReply(page, 'From our Returns policy page');
@@ -278,12 +284,8 @@ describe('chat widget', () => {
   }, 150_000);
 
   it('at 1366x800 a reply in several parts opens at its first part: the walk\'s refund complaint, then an agent\'s message and the products they send right behind it', async () => {
-    const customer = await newPage({ width: 1366, height: 800 });
-    await customer.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
-    await openWidget(customer);
     // What the Chromium walk typed: an apology and the Refunds article answer it (with chips).
-    await ask(customer, 'this is the third time my refund failed!!');
-    await customer.locator('.sb-chip').first().waitFor();
+    const customer = await askedOnFreshPage({ width: 1366, height: 800 }, 'this is the third time my refund failed!!');
     await poll(async () => (await newestReply(customer, "I'm really sorry")).top, 5_000).toBeGreaterThanOrEqual(0);
     const apology = await newestReply(customer, "I'm really sorry");
     expect(apology.gap <= 2 || apology.top <= 16, JSON.stringify(apology)).toBe(true);
