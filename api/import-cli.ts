@@ -19,6 +19,7 @@ import { loadConfig } from '../core/config.js';
 import type { Encoder } from '../nlu/encoder-types.js';
 import { loadConfiguredEncoder } from '../nlu/off-thread.js';
 import { cliStoreLocation, openCliStore, storeLabel } from '../store/cli-store.js';
+import { tellNodes } from '../store/sql/cluster.js';
 import { FORMATS, type Format } from './import/formats.js';
 import { importFile, type ImportReport } from './import/run.js';
 import { KINDS, type Kind } from './schemas.js';
@@ -65,6 +66,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     // Inline: the command has the machine to itself, so ONNX Runtime may use every core.
     if (flags['no-embed'] !== true) encoder = await loadConfiguredEncoder(config, { inference: 'inline', over: { log: () => {} } });
     const report: ImportReport = await importFile({ file, format, ...(kind ? { kind } : {}), sql: store.sql, currency, ...(encoder ? { encoder } : {}), cacheDir: config.dataDir, silent: quiet });
+    // Running nodes on the same PostgreSQL apply the catalogue changes now, not at their next poll.
+    await tellNodes(store.sql, 'catalog', {});
     for (const e of report.errors.slice(0, maxErrors)) err(`${file}:${e.line}: ${e.kind ?? 'row'}${e.id ? ` ${e.id}` : ''}: ${e.message}`);
     if (report.errors.length > maxErrors) err(`... and ${report.errors.length - maxErrors} more refused rows`);
     const { errors, ...rest } = report;

@@ -17,6 +17,7 @@ import { commandLine } from '../core/cli.js';
 import { loadConfig } from '../core/config.js';
 import { loadConfiguredEncoder } from '../nlu/off-thread.js';
 import { openCliStore, storeLabel } from '../store/cli-store.js';
+import { tellNodes } from '../store/sql/cluster.js';
 import { FaqRetriever } from './answer.js';
 import { FaqIndex } from './index-store.js';
 import { chunkArticles, KnowledgeError, loadArticles, reindexKnowledge } from './knowledge.js';
@@ -95,6 +96,8 @@ async function run(args: Args): Promise<Record<string, unknown>> {
     try {
       if (args.command === 'reindex') {
         const report = await reindexKnowledge(index, args.dir, encoder, { log, progress: !args.quiet, dryRun: args.dryRun });
+        // Running nodes on the same PostgreSQL re-read the index's changed units (a no-op on SQLite).
+        if (store && !args.dryRun) await tellNodes(store.sql, 'faq', {});
         return { ok: true, db: storeLabel(where), dir: args.dir, dryRun: args.dryRun, ...report, indexSize: index.size };
       }
       const retriever = new FaqRetriever(index, encoder);
