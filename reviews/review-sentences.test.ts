@@ -62,6 +62,20 @@ describe('review sentences with the real sentiment model', () => {
 
   const review = (id: string, rating: number | null, text: string, date = '2020-01-01') => ({ id, rating, title: '', text, date });
 
+  it('praise written with a negation is never a con ("You can\'t get such good quality product in such less price.", the Chromium walk)', async () => {
+    const analyzer = createReviewAnalyzer({ sentiment });
+    const lines = ["You can't get such good quality product in such less price.", 'No complaints about the quality so far.', "Can't ask for better quality at this price."];
+    const out = await analyzer.analyze(lines.map((text, i) => review(`P${i}`, 5, text)));
+    for (const [i, a] of out.entries()) {
+      const m = a.aspects.find((x) => x.snippet === lines[i]);
+      expect(m, lines[i]).toBeDefined();
+      expect(m!.sentiment, lines[i]).not.toBe('negative');
+    }
+    // A real complaint with a negation stays one.
+    const [bad] = await analyzer.analyze([review('N1', 1, "The quality is not good, it broke in a week.")]);
+    expect(bad!.aspects.find((x) => x.aspect === 'quality')?.sentiment).toBe('negative');
+  });
+
   it('"Has a long battery life." is praise, never a con, whatever the stars', async () => {
     const analyzer = createReviewAnalyzer({ sentiment });
     const text = 'Perfect size. Works great. Just as advertised. Has a long battery life.';

@@ -153,7 +153,7 @@ export interface SummaryDeps {
   encoder: Pick<Encoder, 'embedMany' | 'checksum'>;
 }
 
-export const SUMMARY_VERSION = 2;
+export const SUMMARY_VERSION = 3;
 const MAX_REVIEW_CHARS = 8000;
 const MAX_SENTENCE_CHARS = 1000;
 
@@ -699,8 +699,16 @@ const ASPECT_OPINIONS: Record<string, { positive: RegExp; negative: RegExp }> = 
   size: { positive: /\b(light|lightweight|compact|portable)\b/i, negative: /\b(heavy|bulky)\b/i },
 };
 
+/**
+ * Praise written with a negation, which the model reads as a complaint: "You can't get such good
+ * quality product in such less price", "can't ask for more", "no complaints so far", "not bad at all".
+ */
+const PRAISE_IDIOM = /\b(?:can'?t|cannot|could ?n'?t|won'?t) (?:get|find|ask for|expect|beat) (?:a |any |such |this |that |anything )?(?:good|great|better|best|nice|more|quality|price|deal|value)\b|\bno (?:complaints?|regrets?)\b|\bnot bad at all\b|\bcan'?t (?:complain|fault it|go wrong)\b|\bnever (?:disappoints?|lets? (?:me|you) down)\b/i;
+
 /** The sentence's reading, corrected by ASPECT_OPINIONS where the model reads the opposite. */
 export function aspectReading(text: string, aspect: string | null, r: SentimentResult): SentimentResult {
+  // Below LIST_MIN_SCORE, as the corrections below: it sets the stance, never quoted as a pro or con.
+  if (r.label === 'negative' && PRAISE_IDIOM.test(text) && !turns(text)) return toResult({ positive: 0.85, neutral: 0.1, negative: 0.05 });
   const o = aspect ? ASPECT_OPINIONS[aspect] : undefined;
   if (!o || turns(text) || HEDGE.test(text)) return r;
   const pos = o.positive.test(text);
