@@ -24,6 +24,9 @@ const LOCAL_NAMES: Readonly<Record<string, string>> = { fridge: 'refrigerator', 
 /** Indian names of things, searched as the titles name them: "mixie" is a mixer grinder (not a hand mixer). */
 const SAID_AS: readonly [RegExp, string][] = [
   [/\bmix(?:ie|y|i)e?s?\b/gi, 'mixer grinder'],
+  // Misspellings that some titles share ("INALSA Vaccum Cleaner"), so spelling never corrects them.
+  [/\bva(?:cc?|k)u+u?m+\b/gi, 'vacuum'],
+  [/\brobo\b/gi, 'robot'],
   // Titles say "wireless" where people say "cordless" of these.
   [/\bcordless (mouse|mice|keyboards?|headphones?|earphones?|speakers?)\b/gi, 'wireless $1'],
 ];
