@@ -75,3 +75,13 @@ describe('follow-ups the 16xx batch wrote', () => {
     expect(detectFollowUp(text)).toEqual(expected);
   });
 });
+
+describe('follow-ups the 17xx batch wrote', () => {
+  it.each([
+    ['these are too costly, something under 500?', { kind: 'budget' }],
+    ['braided wala hai koi? pichla wala jaldi toot gaya', { kind: 'refine', words: ['braided'] }],
+    ['oil filled nahi, fan wala, under 1500', { kind: 'refine', words: ['fan'] }],
+  ])('"%s"', (text, expected) => {
+    expect(detectFollowUp(text)).toEqual(expected);
+  });
+});

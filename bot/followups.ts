@@ -17,7 +17,7 @@ const ORDINALS: Record<string, number> = { first: 0, '1st': 0, second: 1, '2nd':
 export const COLOURS = ['black', 'white', 'red', 'blue', 'green', 'yellow', 'pink', 'purple', 'grey', 'gray', 'brown', 'orange', 'silver', 'gold', 'navy', 'beige'];
 
 /** Features said alone after results ("rgb backlit", "waterproof"), which narrow what was shown. */
-const REFINING_FEATURES = new Set('rgb backlit mechanical wireless wired bluetooth waterproof portable rechargeable foldable cordless automatic digital smart inverter stainless steel glass ceramic non-stick nonstick led lcd amoled 4k hd fhd 5g noise-cancelling anc ergonomic compact'.split(' '));
+const REFINING_FEATURES = new Set('braided nylon metal rgb backlit mechanical wireless wired bluetooth waterproof portable rechargeable foldable cordless automatic digital smart inverter stainless steel glass ceramic non-stick nonstick led lcd amoled 4k hd fhd 5g noise-cancelling anc ergonomic compact'.split(' '));
 
 /** "all these r above my budget", "these are too pricey": what was shown costs too much. */
 const TOO_DEAR = /\b(?:too (?:costly|expensive|pricey|pricy|much|high)|(?:above|over|out of|beyond|exceeds?) (?:my |our )?budget|(?:cheaper|less expensive|lower priced) (?:ones?|options?|models?|\w+s)\b|show (?:me )?(?:something |some )?cheaper)/;
@@ -27,7 +27,12 @@ export function detectFollowUp(text: string): FollowUp | null {
   const words = t.split(/\s+/);
   // Said at length ("hmm all these r above my budget yaar, show cheaper watches", "these are too
   // pricey, i can spend 1500 at most"): cheaper, or a new budget when an amount is said.
-  if (words.length > 8 && words.length <= 16 && TOO_DEAR.test(t)) return /\d/.test(t) ? { kind: 'budget' } : { kind: 'cheaper' };
+  if (words.length <= 16 && TOO_DEAR.test(t)) return /\d/.test(t) ? { kind: 'budget' } : { kind: 'cheaper' };
+  // "braided wala hai koi? pichla wala jaldi toot gaya", "oil filled nahi, fan wala, under 1500": the
+  // clause that names a kind with "wala", not one said with "nahi".
+  const wala = t.split(/[?.!,;]+/).map((c) => c.trim()).find((c) => /\bwal[aei]\b/.test(c) && !/\b(?:nahi|nahin|not|no|pichla|pichli|purana|purani)\b/.test(c));
+  const walaWords = wala ? (/^((?:[a-z0-9-]+\s+){0,2}[a-z0-9-]+)\s+wal[aei]\b/.exec(wala)?.[1] ?? '').split(/\s+/).filter((w) => w !== '' && !/^(?:koi|kuch|ek|the|a|sasta|accha|acha)$/.test(w)) : [];
+  if (walaWords.length > 0 && words.length <= 12) return { kind: 'refine', words: walaWords };
   if (words.length > 8) return null;
   // "anything under 1000?", "below 2k": the last request with a new budget.
   if (/^(?:(?:any|anything|something|show|me|ones?|options?|some|got|do you have|keep it|keep|make it|it should be|should be|must be|has to be|within)\s+)*(?:under|below|less than|within|upto|up to|max|around|not more than|no more than|not above|at most)\s*(?:rs\.?|inr|₹)?\s*\d[\d,.]*\s*k?\s*(?:rs|rupees)?(?:\s*(?:pls|please|plz|only|na|ji))*\s*\??$/.test(t)) return { kind: 'budget' };

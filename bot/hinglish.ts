@@ -30,6 +30,7 @@ const GLOSS: [RegExp, string][] = [
   // "is pe" / "ispe" is "on this" (the English "is" alone stays).
   [/\b(?:is (?:pe|par|mein|me)|ispe|ispar|isme|ismein|iska|iski|iske)\b/g, 'this'],
   [/\b(?:saal|sal)\b/g, 'years'],
+  [/\b(?:kuch|kuchh) aur\b/g, 'something else'],
   [/\b(?:kuch|kuchh)\b/g, 'something'],
   [/\bkitne din(?: mein| me)?\b/g, 'how many days'],
   [/\bbaat kar(?:ni|na|wa(?:o|do|iye| do| dijiye)|ao|a do|ni hai|na hai)?\b/g, 'talk'],
@@ -57,7 +58,14 @@ const GLOSS: [RegExp, string][] = [
   [/\b(?:ke liye|ki liye|keliye)\b/g, 'for'],
   [/\bmein\b/g, 'in'],
   [/\b(?:kar sakte|kar sakta|kar sakti|kar skte)\b/g, 'can'],
-  [/\baur\b/g, 'more'],
+  [/\baur\b/g, 'and'],
+  [/\b(?:ghante|ghanta|ghanton)\b/g, 'hours'],
+  [/\b(?:bajega|bajegi|chalega|chalegi|chalti|chalta)\b/g, 'last'],
+  [/\bek baar\b/g, 'one'],
+  // "smartwatch jisme heart rate dikhe": one that shows it.
+  [/\bjis(?:me|mein|mai)\b/g, 'with'],
+  [/\b(?:dikhe|dikhaye|dikhta|dikhti|dikhata|dikhati)\b/g, ''],
+  [/\bek\b/g, 'a'],
   [/\b(?:bhai|bhaiya|ji|yaar|wala|wali|wale|ye|yeh|kya|hai|hain|ho|hua|hui|ya|toh|to bhi|na|ko)\b/g, ''],
 ];
 

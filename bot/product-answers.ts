@@ -1,7 +1,7 @@
 import { clip } from './cards.js';
 
 /** A question about the product in focus, answered from its reviews or details. */
-export const ABOUT_PRODUCT = /\b(reviews?|feedback|safe|safety|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|water|splash|rain|performance|build)\b/i;
+export const ABOUT_PRODUCT = /\b(reviews?|feedback|safe|safety|full charge|playtime|play time|hours|people say|customers say|others say|think of it|worth it|battery|backup|screen|display|camera|quality|durab|sound|bass|mic|fit|comfort|size guide|fast charging|charging|waterproof|water resistant|water|splash|rain|performance|build)\b/i;
 
 /**
  * A product's description as up to four short key features: its lines (or sentences), each at most

@@ -340,7 +340,8 @@ export class ShopBot extends ActivityHandler {
 
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
     // A brand beats a refinement: "only jbl ones" narrows to JBL, not to titles with the word "jbl".
-    const pattern = state.lastQuery || state.lastProducts.length ? detectFollowUp(text) : null;
+    // As glossed, or as written when the gloss took its marker away ("fan wala").
+    const pattern = state.lastQuery || state.lastProducts.length ? (detectFollowUp(text) ?? (gloss ? detectFollowUp(said) : null)) : null;
     const follow = state.lastQuery || state.lastProducts.length ? ((!pattern || pattern.kind === 'refine') && text.length <= 60 ? (detectBrandFollowUp(text, (await this.catalog.catalogueWords()).brands) ?? pattern) : pattern) : null;
     if (follow) {
       state.lowConfidenceStreak = 0;
@@ -520,6 +521,13 @@ export class ShopBot extends ActivityHandler {
             candidates.length ? this.t(ctx, 'unsure.about', { topics: candidates.map((c) => this.t(ctx, `topics.${c}`).toLocaleLowerCase(L.tag)).join(this.t(ctx, 'unsure.or')) }) : this.t(ctx, 'unsure.rephrase'),
           ),
         );
+        return;
+      }
+      // Something went wrong and nothing here answers it: help or a person, never "can't help with that".
+      if (complaint.strength > 0) {
+        state.lowConfidenceStreak = 0;
+        this.unanswered(ctx, 'unsure');
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson', 'whereIsMyOrder']), this.t(ctx, 'empathy.tellMore')));
         return;
       }
       return this.decline(ctx, state);

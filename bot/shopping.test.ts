@@ -196,6 +196,10 @@ describe('shopping conversations', () => {
     // Asked for by someone let down before: sorry first.
     const waited = await say(await server.customerClient(), { text: "executive said he'd call me back in 2 hrs. that was yesterday afternoon. still waiting" });
     expect(waited.texts.slice(1).join(' ')).toMatch(/^I'm sorry.*person/s);
+    // Upset, and nothing here answers it: help or a person, never "can't help with that".
+    const shipped = await say(await server.customerClient(), { text: 'cancelled within 10 mins of ordering, it still got shipped and now they are saying i have to return it. ridiculous' });
+    expect(shipped.texts.join(' ')).not.toMatch(/can't help with that/);
+    expect(shipped.texts.join(' ')).toMatch(/sorry/i);
     // A problem with one order hears sorry before the question for its number.
     const late = await say(await server.customerClient(), { text: 'why is my order delayed again' });
     expect(late.texts.join(' ')).toMatch(/sorry.*order number/is);

@@ -54,8 +54,8 @@ describe('what the 15xx batch of customers wrote (first run: refused)', () => {
   it('glosses Hinglish machines, "milti hai kya", a number and opening days', () => {
     expect(glossHinglish('amma ke liye roti banane wali machine chahiye')).toContain('roti maker');
     expect(glossHinglish('dahi jamane wali machine milti hai kya?')).toBe('yogurt maker do you have?');
-    expect(glossHinglish('customer care ka number kya hai aur sunday ko khula hai kya?')).toBe('customer care number more sunday open?');
-    expect(glossHinglish('kuch aur sasta hai kya')).toBe('something more cheap');
+    expect(glossHinglish('customer care ka number kya hai aur sunday ko khula hai kya?')).toBe('customer care number and sunday open?');
+    expect(glossHinglish('kuch aur sasta hai kya')).toBe('something else cheap');
   });
 
   it('reads a question about buyers\' feedback as a review question', () => {
@@ -101,5 +101,16 @@ describe('what the 16xx batch of customers wrote (first run: missed)', () => {
 
   it('wishes from the whole family', () => {
     expect(smallTalkReply('wishing you all a very happy deepavali', 'wishing you all a very happy deepavali', () => false)).toMatchObject({ key: 'smallTalk.wishes' });
+  });
+});
+
+describe('what the 17xx batch of customers wrote (first run: missed)', () => {
+  it('hears dents, lids that do not close, forum threats, scam calls and Hinglish "kya bhej diya" as complaints', () => {
+    for (const t of ['kettle came with a big dent on the side and the lid doesnt close', 'if my money is not back by tomorrow i am going to the consumer forum. enough is enough', 'ye kya bhej diya aapne?? maine black earphones mangaye the, white aaye aur wo bhi used lag rahe hai', 'someone called my father asking for card details and otp, is this you people??', 'cancelled within 10 mins of ordering, it still got shipped']) expect(complaintSignals(t).strength, t).toBeGreaterThan(0);
+  });
+
+  it('glosses "jisme … dikhe", "ghante" and "ek baar"', () => {
+    expect(glossHinglish('amma ke liye ek smartwatch chahiye jisme heart rate aur spo2 dikhe, 2500 tak')).toContain('smartwatch want with heart rate and spo2');
+    expect(glossHinglish('ek baar full charge pe kitne ghante bajega')).toContain('hours last');
   });
 });
