@@ -87,6 +87,20 @@ async function askedOnFreshPage(size: { width: number; height: number }, text: s
   return page;
 }
 
+/** The customer asks for a person; Anna, signed in to the console, accepts the chat. */
+async function agentTakes(customer: Page): Promise<Page> {
+  await customer.locator('.sb-hbtn').click();
+  await customer.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
+  const agent = await newPage({ width: 1400, height: 860 });
+  await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
+  await signIn(agent, AGENT);
+  await agent.locator('#queue .ticket').first().waitFor();
+  await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
+  await agent.locator('#chat').waitFor({ state: 'visible' });
+  await customer.locator('.sb-handoff--assigned').waitFor();
+  return agent;
+}
+
 /** How far the transcript is from its end, in px (0 = the newest turn is fully in view). */
 const logGap = (page: Page) =>
   page.evaluate(() => {
@@ -291,15 +305,7 @@ describe('chat widget', () => {
     expect(apology.gap <= 2 || apology.top <= 16, JSON.stringify(apology)).toBe(true);
 
     // The customer asks for a person; Anna accepts.
-    await customer.locator('.sb-hbtn').click();
-    await customer.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
-    const agent = await newPage({ width: 1400, height: 860 });
-    await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await signIn(agent, AGENT);
-    await agent.locator('#queue .ticket').first().waitFor();
-    await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
-    await agent.locator('#chat').waitFor({ state: 'visible' });
-    await customer.locator('.sb-handoff--assigned').waitFor();
+    const agent = await agentTakes(customer);
     await agent.locator('#psearch').fill('charger');
     await agent.locator('#psearch').press('Enter');
     await agent.locator('#presults li[data-product-id]').first().waitFor();
@@ -345,15 +351,7 @@ describe('chat widget', () => {
     const customer = await newPage({ width: 1280, height: 720 });
     await customer.goto(server.url + '/', { waitUntil: 'domcontentloaded' });
     await openWidget(customer);
-    await customer.locator('.sb-hbtn').click();
-    await customer.locator('.sb-handoff', { hasText: /in the queue/ }).waitFor({ timeout: 30_000 });
-    const agent = await newPage({ width: 1400, height: 860 });
-    await agent.goto(`${server.url}/agent`, { waitUntil: 'domcontentloaded' });
-    await signIn(agent, AGENT);
-    await agent.locator('#queue .ticket').first().waitFor();
-    await agent.locator('#queue .ticket').first().getByRole('button', { name: /Accept/ }).click();
-    await agent.locator('#chat').waitFor({ state: 'visible' });
-    await customer.locator('.sb-handoff--assigned').waitFor();
+    const agent = await agentTakes(customer);
     const reply = agent.locator('#reply');
 
     // Shift+Enter: a new line, nothing sent. Enter: sent, both lines in one message.
