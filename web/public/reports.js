@@ -25,14 +25,12 @@ const REASONS = { asked: 'Customer asked for a person', needs_human: 'Needs a pe
 const REASONS_SHORT = { asked: 'Asked for a person', needs_human: 'Needs a person', negative_sentiment: 'Upset customer', repeated_failure: 'Bot failed twice' };
 const UNANSWERED = { out_of_scope: 'out of scope', unsure: 'not understood', no_answer: 'no confident answer', repeated_failure: 'failed twice' };
 
-const day = (d) => d.toISOString().slice(0, 10);
 const params = new URLSearchParams(location.search);
-const today = new Date();
-const state = {
-  from: /^\d{4}-\d{2}-\d{2}$/.test(params.get('from') || '') ? params.get('from') : day(new Date(today.getTime() - 29 * 86_400_000)),
-  to: /^\d{4}-\d{2}-\d{2}$/.test(params.get('to') || '') ? params.get('to') : day(today),
-  token: 0,
-};
+// The days are the store's (its time zone), not the browser's: without dates in the address the
+// server picks the last 30 days, and the inputs show what it picked (a browser's "today" in UTC was
+// yesterday in India after 18:30 UTC, and hid that day's chats).
+const asked = (name) => (/^\d{4}-\d{2}-\d{2}$/.test(params.get(name) || '') ? params.get(name) : '');
+const state = { from: asked('from'), to: asked('to'), token: 0 };
 ui.from.value = state.from;
 ui.to.value = state.to;
 
@@ -41,7 +39,7 @@ const page = staffPage({ loginView: $('login-view'), main: ui.main, me: ui.me, l
 const sessionEnded = () => page.ended();
 
 function query() {
-  return new URLSearchParams({ from: state.from, to: state.to }).toString();
+  return new URLSearchParams(Object.entries({ from: state.from, to: state.to }).filter(([, v]) => v)).toString();
 }
 
 ui.form.addEventListener('submit', (e) => {
@@ -92,6 +90,9 @@ async function load() {
     ui.forbidden.hidden = true;
     ui.report.hidden = false;
     render(body);
+    // The days the server chose (the store's last 30 days) fill inputs left empty.
+    if (!ui.from.value) ui.from.value = body.days.from;
+    if (!ui.to.value) ui.to.value = body.days.to;
     ui.info.textContent = `${fmtDay(body.days.from)} – ${fmtDay(body.days.to)} (${body.timeZone || 'UTC'})${body.summary.awaiting ? ` · ${body.summary.awaiting} chat${body.summary.awaiting === 1 ? '' : 's'} ended less than 24 hours ago` : ''}`;
   } catch (err) {
     if (token !== state.token) return;
