@@ -58,8 +58,12 @@ export interface Received {
 
 export class Gateway implements GatewayPort {
   private readonly chains = new Map<string, Promise<void>>();
-  /** Settles when every message received so far is stored (or refused). */
-  private intake: Promise<void> = Promise.resolve();
+  /**
+   * Per channel identity (`channel:externalId`): settles when that identity's messages received so
+   * far are stored (or refused). An entry goes when its identity is idle, so the map holds only the
+   * identities with a message being taken in.
+   */
+  private readonly intakes = new Map<string, Promise<void>>();
   /** Inbound activity id -> the stored customer message's seq, while its turn runs (replies name it). */
   private readonly turnSeq = new Map<string, number>();
   private readonly outlets = new Map<ChannelId, ChannelOutlet>();
@@ -98,7 +102,11 @@ export class Gateway implements GatewayPort {
 
   /** The customer behind a channel identity, created on first contact. */
   async resolveCustomer(channel: ChannelId, externalId: string, name?: string): Promise<Customer> {
-    return (await this.store.customers.resolveOrCreate(channel, externalId, { name: name?.slice(0, 100) || 'Guest' })).customer;
+    // A known identity is one read; only a first contact pays for resolveOrCreate's transaction
+    // (identity-scoped, it looks again before creating, so two first messages make one customer).
+    // The read outside it sees what a read inside would: identities change only in committed
+    // transactions (resolveOrCreate, link, merge), and one can commit right after either read.
+    return (await this.store.customers.findByIdentity(channel, externalId)) ?? (await this.store.customers.resolveOrCreate(channel, externalId, { name: name?.slice(0, 100) || 'Guest' })).customer;
   }
 
   /** The customer's open live conversation on any channel (one history across channels). */
@@ -132,32 +140,58 @@ export class Gateway implements GatewayPort {
    * bot's turn. Resolves once the message is stored; `done` settles when the turn has finished.
    */
   receive(m: InboundMessage): Promise<Received> {
-    // Messages are stored one at a time, in the order they arrived (as when the store was
-    // synchronous): a new visitor's first two messages never open two conversations.
-    const stored = this.intake.then(() => this.take(m));
-    this.intake = stored.then(
+    // One channel identity's messages are stored one at a time, in the order they arrived (a new
+    // visitor's first two messages never race each other); different identities are taken in side
+    // by side. Nothing in take() relies on another identity's intake having finished, as another
+    // node's never has: see the comments there.
+    const key = `${m.channel}:${m.externalId}`;
+    const stored = (this.intakes.get(key) ?? Promise.resolve()).then(() => this.take(m));
+    const tail = stored.then(
       () => undefined,
       () => undefined,
     );
+    this.intakes.set(key, tail);
+    void tail.then(() => {
+      if (this.intakes.get(key) === tail) this.intakes.delete(key);
+    });
     return stored;
   }
 
+  /** How many channel identities have a message being taken in (tests: the map does not grow). */
+  intakeBacklog(): number {
+    return this.intakes.size;
+  }
+
+  /**
+   * Takes one message in. Runs concurrently with other identities' intakes (on this node and on
+   * others), including another identity of the same customer (a web tab and Messenger):
+   * - the customer: resolveOrCreate re-reads the identity inside its identity-scoped transaction;
+   * - the live conversation: liveConversation re-reads the customer's conversations inside a
+   *   customer-scoped transaction, so two identities of one customer end in one conversation;
+   * - the route and the message: read and written in one conversation-scoped transaction, with the
+   *   message's pending-turn row, so the route is always the identity of the conversation's latest
+   *   customer message (seq order), never an older one written last;
+   * - the turn: queued on the customer's chain under the conversation's turn lock; a turn stored
+   *   earlier (lower seq) whose own intake has not queued it yet is run first from its pending row.
+   */
   private async take(m: InboundMessage): Promise<Received> {
     const customer = await this.resolveCustomer(m.channel, m.externalId, m.name);
     const conversation = await this.liveConversation(customer.id, m.channel);
-    const known = await this.route(conversation.id);
-    // The conversation keeps its locale until a channel names another (Messenger names none).
-    const locale = canonicalTag(m.locale) ?? known?.locale;
-    const route: Route = { channel: m.channel, externalId: m.externalId, ...(locale ? { locale } : {}) };
     this.events.received?.(m.channel);
-    // Written only when the customer switched channel, identity or locale: one commit less per message.
-    if (known?.channel !== route.channel || known.externalId !== route.externalId || known.locale !== route.locale) await this.reroute(conversation.id, route);
     const text = typeof m.text === 'string' ? m.text : '';
-    // Scope: the append reads-then-writes only this conversation (its seq); the pending row is new, keyed by the new message.
-    const stored = await this.store.pendingTurns.atomically(async (tx) => {
+    // Scope: it reads-then-writes only this conversation's rows: its route (state `route:<id>`, whose
+    // other writers, linking and reroute, run unscoped or as single statements), its messages' seq;
+    // the pending row is new, keyed by the new message.
+    const { stored, route } = await this.store.pendingTurns.atomically(async (tx) => {
+      const known = await this.route(conversation.id, tx);
+      // The conversation keeps its locale until a channel names another (Messenger names none).
+      const locale = canonicalTag(m.locale) ?? known?.locale;
+      const route: Route = { channel: m.channel, externalId: m.externalId, ...(locale ? { locale } : {}) };
+      // Written only when the customer switched channel, identity or locale: one statement less per message.
+      if (known?.channel !== route.channel || known.externalId !== route.externalId || known.locale !== route.locale) await this.store.state.put(routeKey(conversation.id), route, {}, tx);
       const msg = await this.store.conversations.appendMessage(conversation.id, { role: 'customer', text, payload: m.value !== undefined ? { value: m.value } : null }, tx);
       await this.store.pendingTurns.add({ messageId: msg.id, conversationId: conversation.id, channel: m.channel, externalId: m.externalId }, tx);
-      return msg;
+      return { stored: msg, route };
     }, { scope: `conversation:${conversation.id}` });
     const activity = this.inboundActivity(customer, conversation.id, m, stored, route.locale);
     const echo = { message: stored, activity };
