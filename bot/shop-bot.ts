@@ -308,8 +308,16 @@ export class ShopBot extends ActivityHandler {
     // The sentiment head reads some plain requests ("electric kettle under 1000", "only havells or
     // racold") as negative: a request for products, or about those shown, with no word of a
     // complaint is neutral (else it builds a streak that hands a calm customer to a person).
-    const calm = complaintSignals(said).strength === 0 && complaintSignals(text).strength === 0;
-    const shopping = hasBudget(nlu) || SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' || (state.focusProductId !== undefined && ASKED.test(text)) || namesRetailThing(headNoun(text) ?? '') || ((state.lastQuery !== undefined || state.lastProducts.length > 0) && detectFollowUp(text) !== null);
+    // Complaint signals, read on the words as written too: a gloss loses some of the ways people
+    // complain ("kitne baar"). Read once; several steps below ask.
+    const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
+    const calm = complaint.strength === 0;
+    // A short follow-up about what was shown, as glossed, or as written when the gloss took its
+    // marker away ("fan wala"); read once, for the mood here and the follow-up step below.
+    const shown = state.lastQuery !== undefined || state.lastProducts.length > 0;
+    const followGlossed = shown ? detectFollowUp(text) : null;
+    const pattern = followGlossed ?? (shown && gloss ? detectFollowUp(said) : null);
+    const shopping = hasBudget(nlu) || SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' || (state.focusProductId !== undefined && ASKED.test(text)) || namesRetailThing(headNoun(text) ?? '') || followGlossed !== null;
     if (calm && shopping && nlu.sentiment.label === 'negative') nlu.sentiment = { ...nlu.sentiment, label: 'neutral' };
     // One commit for the turn's understanding: the message's annotations and the conversation's intent.
     // Scope: two single-statement updates (this turn's message, this conversation's row), nothing read first.
@@ -340,9 +348,7 @@ export class ShopBot extends ActivityHandler {
 
     // Short follow-ups about what was just shown are understood from context, whatever NLU says.
     // A brand beats a refinement: "only jbl ones" narrows to JBL, not to titles with the word "jbl".
-    // As glossed, or as written when the gloss took its marker away ("fan wala").
-    const pattern = state.lastQuery || state.lastProducts.length ? (detectFollowUp(text) ?? (gloss ? detectFollowUp(said) : null)) : null;
-    const follow = state.lastQuery || state.lastProducts.length ? ((!pattern || pattern.kind === 'refine') && text.length <= 60 ? (detectBrandFollowUp(text, (await this.catalog.catalogueWords()).brands) ?? pattern) : pattern) : null;
+    const follow = shown ? ((!pattern || pattern.kind === 'refine') && text.length <= 60 ? (detectBrandFollowUp(text, (await this.catalog.catalogueWords()).brands) ?? pattern) : pattern) : null;
     if (follow) {
       state.lowConfidenceStreak = 0;
       return this.followUp(ctx, state, customerId, follow, nlu);
@@ -361,9 +367,6 @@ export class ShopBot extends ActivityHandler {
       return this.products.question(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }
 
-    // Complaint signals, read on the words as written too: a gloss loses some of the ways people
-    // complain ("kitne baar"). Several steps below ask.
-    const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
 
     // An order number (or the e-mail a guest's order look-up is waiting for) is an order question,
     // whatever the intent head made of the words around it.
