@@ -1,4 +1,3 @@
-import { ActivityHandler } from 'botbuilder';
 import { expect, it } from 'vitest';
 import { createSqlStore, type Store } from '../store/index.js';
 import type { Sql } from '../store/sql/executor.js';
@@ -6,21 +5,12 @@ import { describeEngines } from '../testing/engines.js';
 import { ChannelAdapter } from './channel-adapter.js';
 import { Gateway, type Received } from './gateway.js';
 import type { Route } from './gateway-port.js';
+import { EchoBot } from '../testing/echo-bot.js';
 
 // The gateway's intake: one channel identity's messages are taken in one at a time, in order;
 // different identities side by side (on PostgreSQL, a message's dozen round trips no longer wait for
 // every other customer's). Each test holds a store step back with a gate and asserts on what got
 // through meanwhile, never on durations.
-
-class EchoBot extends ActivityHandler {
-  constructor() {
-    super();
-    this.onMessage(async (ctx, next) => {
-      await ctx.sendActivity(`echo: ${ctx.activity.text}`);
-      await next();
-    });
-  }
-}
 
 interface Gate {
   opened: Promise<void>;

@@ -2,7 +2,6 @@
 // file, and an echo bot in place of ShopBot (no models): a verified identity attaches the browser's
 // chat (guest merged, tokens rotated), forged and expired ones are refused and change nothing, and
 // reset() revokes the browser's session and tells its other tabs.
-import { ActivityHandler } from 'botbuilder';
 import { SignJWT } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,18 +15,9 @@ import { createHttpApp, type HttpApp } from '../app/server.js';
 import { connect, conversationOf, sessionOf, type ChatClient } from '../testing/test-client.js';
 import { attachWebChannel } from './web.js';
 import { IDENTITY_TEXTS, IdentityVerifier } from './web-identity.js';
+import { EchoBot } from '../testing/echo-bot.js';
 
 const SECRET = 'store-identity-secret-0123456789abcdef';
-
-class EchoBot extends ActivityHandler {
-  constructor() {
-    super();
-    this.onMessage(async (ctx, next) => {
-      await ctx.sendActivity(`echo: ${ctx.activity.text}`);
-      await next();
-    });
-  }
-}
 
 const sign = (sub: string, opts: { secret?: string; ageS?: number; ttlS?: number; email?: string; name?: string } = {}) => {
   const iat = Math.floor(Date.now() / 1000) - (opts.ageS ?? 0);

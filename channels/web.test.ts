@@ -1,4 +1,3 @@
-import { ActivityHandler } from 'botbuilder';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,24 +10,13 @@ import { Gateway } from './gateway.js';
 import { createHttpApp, type HttpApp } from '../app/server.js';
 import { connect, conversationOf, sessionOf, type ChatClient } from '../testing/test-client.js';
 import { attachWebChannel, type WebChannelOptions } from './web.js';
+import { EchoBot } from '../testing/echo-bot.js';
 
 // The web channel and the gateway with real sockets on 127.0.0.1 and a real SQLite file, and a
 // small echo bot in place of ShopBot (no models): sessions, guests, per-IP limits, token revocation,
 // hand-off state on reconnect, and turns owed after a crash.
 
 /** Echoes each message; while `gate` is set, turns wait for it (a turn "running" at a crash). */
-class EchoBot extends ActivityHandler {
-  gate: Promise<void> | null = null;
-  constructor() {
-    super();
-    this.onMessage(async (ctx, next) => {
-      if (this.gate) await this.gate;
-      await ctx.sendActivity(`echo: ${ctx.activity.text}`);
-      await next();
-    });
-  }
-}
-
 interface Harness {
   app: HttpApp;
   url: string;
