@@ -209,9 +209,10 @@ export class HandoffService implements HandoffDesk {
     const transcript = await this.store.conversations.transcript(req.conversationId, { limit: 200 });
     const existing = await this.store.tickets.openForConversation(req.conversationId);
     // Upset customers and VIPs first (desk/assignment.ts): the bot's priority, raised for a customer
-    // whose latest message is negative, plus the VIP bonus.
-    const lastWords = [...transcript].reverse().find((m) => m.role === 'customer');
-    const priority = priorityOf(req.priority, { vip, upset: lastWords?.sentiment === 'negative' });
+    // the console shows as upset (chatMoodNow: an angry message, then "agent please", is still upset),
+    // plus the VIP bonus.
+    const mood = chatMoodNow(req.reason, transcript.filter((m) => m.role === 'customer').map((m) => m.sentiment));
+    const priority = priorityOf(req.priority, { vip, upset: mood === 'upset' });
     const ticket = existing ?? await this.store.tickets.create({ conversationId: req.conversationId, customerId: req.customerId, reason: req.reason, skill: req.skill, priority });
     // A new chat goes to an agent once the turn that asked for one has said its piece.
     if (!existing && this.assigner.settings.mode === 'auto') void this.gateway.whenIdle(req.customerId).then(() => this.assigner.schedule());
@@ -351,6 +352,7 @@ export class HandoffService implements HandoffDesk {
 
   /** A queue row as the agent console shows it; built from data already read (no queries). */
   private queueItem(e: QueueEntry) {
+    const mood = chatMoodNow(e.reason, e.recentSentiments);
     return {
       ticketId: e.id,
       conversationId: e.conversationId,
@@ -360,7 +362,8 @@ export class HandoffService implements HandoffDesk {
       priority: e.priority,
       // Why it is ahead: shown as labels in the console.
       vip: e.vip,
-      upset: chatMoodNow(e.reason, e.lastMessage?.sentiment) === 'upset',
+      upset: mood === 'upset',
+      mood,
       createdAt: e.createdAt,
       position: e.position,
       waitMs: e.waitMs,

@@ -20,13 +20,18 @@ function topic(intent: string): string {
 }
 
 /**
- * The chat's mood now, the one reading the console shows for it (queue row, chat tab, summary):
- * 'upset' when the chat was handed over for it or the customer's latest message (the latest one read:
- * the bot does not read a chat a person has taken) is negative, else that message's sentiment.
- * Each message's own sentiment stays on that message. web/public/common.js (chatMoodNow) says the same.
+ * The chat's mood now, the one reading the console shows for it (queue row, chat tab, summary),
+ * from the sentiments of the customer's latest read messages (oldest first; the bot does not read
+ * a chat a person has taken): 'upset' when the chat was handed over for it, when the latest is
+ * negative, or when one of the two before it is and the latest is not positive (an angry message
+ * followed by "agent please" or an order number is still an upset customer); else the latest's
+ * sentiment. Each message's own sentiment stays on that message. web/public/common.js says the same.
  */
-export function chatMoodNow(reason: string | null | undefined, lastSentiment: string | null | undefined): string {
-  return reason === 'negative_sentiment' || lastSentiment === 'negative' ? 'upset' : (lastSentiment ?? 'neutral');
+export function chatMoodNow(reason: string | null | undefined, sentiments: readonly (string | null | undefined)[]): string {
+  const read = sentiments.filter((s): s is string => !!s).slice(-3);
+  const latest = read[read.length - 1];
+  const upset = reason === 'negative_sentiment' || latest === 'negative' || (latest !== 'positive' && read.includes('negative'));
+  return upset ? 'upset' : (latest ?? 'neutral');
 }
 
 /**
@@ -40,7 +45,7 @@ export function summarizeChat(messages: readonly Message[], reason?: string): st
   const negative = customer.filter((m) => m.sentiment === 'negative').length;
   const positive = customer.filter((m) => m.sentiment === 'positive').length;
   // The same mood as the queue's and the chat tab's; the counts say how the chat went.
-  const mood = chatMoodNow(reason, customer.filter((m) => m.sentiment).pop()?.sentiment);
+  const mood = chatMoodNow(reason, customer.map((m) => m.sentiment));
   const last = customer[customer.length - 1]!.text.replace(/\s+/g, ' ').slice(0, 200);
   const parts = [
     `The customer wrote ${customer.length} message(s)${intents.length ? ` about ${intents.slice(0, 3).map(topic).join(', ')}` : ''}.`,

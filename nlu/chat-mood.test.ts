@@ -57,6 +57,10 @@ describe('chatMood', () => {
     expect(chatMood('great headphones, thanks!', positive)).toEqual(positive);
     expect(chatMood('Talk to a person', { label: 'negative', score: 0.7 }).label).toBe('neutral');
     expect(chatMood('can i speak to a human', positive).label).toBe('neutral');
+    // "please" is not praise: a short ask for a person is neutral whatever the head read.
+    for (const text of ['agent please', 'human pls', 'need a real person', 'get me your manager', 'customer care please!']) {
+      expect(chatMood(text, positive).label, text).toBe('neutral');
+    }
     expect(complaintSignals('steam iron under 1500').strength).toBe(0);
     expect(complaintSignals('i used the iron once, how do i clean it').strength).toBe(0);
     expect(complaintSignals('is the colour different from the photo usually?').strength).toBe(0);

@@ -31,7 +31,8 @@ const OWN_MISTAKE = /\b(?:by mistake|my mistake|my bad|accidentally|by accident|
 /** Words of a problem that are also asked about calmly ("is a damaged box returnable?"). */
 const PROBLEM_WORDS = /\b(damaged|broken|defective|cracked|shattered|scratched|dented|expired|wrong (?:item|product|size|colou?r)|missing|late(?! (?:night|evening|hours))|delayed|empty (?:box|package|parcel|packet|carton)|(?:box|package|parcel|packet|carton) (?:was |is |came |arrived )?empty|empty inside)\b/i;
 const ANGRY_EMOJI = /[😡😠🤬👎😤🙄😒🤦]/u;
-const HUMAN_ASK = /\b(talk|speak|chat|connect)\b.*\b(person|human|agent|someone|somebody|representative|customer care|executive)\b|^\s*(agent|human|person|customer care)\s*[.!?]*\s*$/i;
+const HUMAN_ASK =
+  /\b(talk|speak|chat|connect|transfer|put me through)\b.*\b(person|human|agent|someone|somebody|representative|customer care|executive|manager)\b|^\s*(?:(?:i |we )?(?:want|need|get me|give me)\s+)?(?:(?:an?|the|some|real|live|your)\s+)*(agent|human|person|representative|executive|manager|customer (?:care|service|support))\s*(?:please|pls|plz|plzz|plss|now|asap|needed|required|here)?\s*[.!?]*\s*$/i;
 
 export function complaintSignals(text: string): ComplaintSignals {
   const reasons: string[] = [];

@@ -77,6 +77,22 @@ describeEngines('TicketRepo', (engine) => {
     expect(await tickets.queueEntryForConversation(c)).toMatchObject({ request: null, lastMessage: { text: 'hello?' } });
   });
 
+  it("a queue entry carries the sentiments of the customer's latest three read messages, oldest first", async () => {
+    const a = await conv();
+    await say(a, 1, 'customer', 'thanks for the quick delivery last time', 'positive');
+    await say(a, 2, 'customer', 'this is the third time my refund failed!!', 'negative');
+    await say(a, 3, 'bot', 'I am sorry …', null);
+    await say(a, 4, 'customer', 'agent please', 'neutral');
+    await tickets.create({ conversationId: a, reason: 'asked' });
+    // Written after a person took the chat: not read, no sentiment, not counted.
+    await say(a, 5, 'customer', 'hello?', null);
+    expect((await tickets.queueEntryForConversation(a))?.recentSentiments).toEqual(['positive', 'negative', 'neutral']);
+    expect((await tickets.queueEntries()).find((e) => e.conversationId === a)?.recentSentiments).toEqual(['positive', 'negative', 'neutral']);
+    const b = await conv('C2');
+    await tickets.create({ conversationId: b, reason: 'asked' });
+    expect((await tickets.queueEntryForConversation(b))?.recentSentiments).toEqual([]);
+  });
+
   it('queues tickets by priority then age, with positions and wait times', async () => {
     const a = await tickets.create({ conversationId: await conv(), reason: 'wants a human', skill: 'orders' });
     time.advance(10_000);

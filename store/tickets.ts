@@ -41,6 +41,7 @@ const toEntry = (r: EntryRow, now: number): QueueEntry => ({
   customerName: r.customer_name,
   vip: r.customer_vip === 1,
   lastMessage: r.last_text === null ? null : { text: r.last_text, sentiment: r.last_sentiment },
+  recentSentiments: [r.mood_2, r.mood_1, r.mood_0].filter((m): m is string => m !== null),
   request: r.request_text === null ? null : { text: r.request_text },
 });
 
@@ -66,6 +67,8 @@ export interface QueueEntry extends Ticket {
   vip: boolean;
   /** The customer's latest message in the conversation, if any. */
   lastMessage: { text: string; sentiment: string | null } | null;
+  /** The sentiments of the customer's latest three read messages, oldest first (the chat's mood now). */
+  recentSentiments: string[];
   /**
    * What led to the hand-off: the customer's latest message up to the ticket's creation that says
    * more than "a person please" or "hi" (by its intent), else their latest message up to then.
@@ -86,6 +89,9 @@ interface EntryRow extends TicketRow {
   customer_vip: number | null;
   last_text: string | null;
   last_sentiment: string | null;
+  mood_0: string | null;
+  mood_1: string | null;
+  mood_2: string | null;
   request_text: string | null;
 }
 
@@ -96,8 +102,11 @@ const CUSTOMER_BEFORE_TICKET = `FROM messages WHERE conversation_id = t.conversa
 // The agents' view of pending tickets `t`: customer name, the customer's latest message and the
 // message that led to the hand-off, found through the messages (conversation_id, id) index, a few
 // probes per ticket.
+const READ_SENTIMENT = (k: number) =>
+  `(SELECT sentiment FROM messages WHERE conversation_id = t.conversation_id AND role = 'customer' AND sentiment IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET ${k}) AS mood_${k}`;
 const ENTRY_SELECT = (from: string, position: string) => `
-  SELECT t.*, ${position} AS position, c.name AS customer_name, c.vip AS customer_vip, m.text AS last_text, m.sentiment AS last_sentiment, r.text AS request_text
+  SELECT t.*, ${position} AS position, c.name AS customer_name, c.vip AS customer_vip, m.text AS last_text, m.sentiment AS last_sentiment, r.text AS request_text,
+    ${READ_SENTIMENT(0)}, ${READ_SENTIMENT(1)}, ${READ_SENTIMENT(2)}
   FROM ${from} LEFT JOIN customers c ON c.id = t.customer_id
   LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = t.conversation_id AND role = 'customer' ORDER BY id DESC LIMIT 1)
   LEFT JOIN messages r ON r.id = coalesce(

@@ -328,7 +328,7 @@ function ticketEl(t) {
     el('div', { class: 'ticket-tags' }, [
       el('span', { class: 'pill pill-info', text: t.skill || 'general', title: 'Skill needed' }),
       // One mood for the chat (upset ones come first), never a second reading beside it.
-      moodPill(t.upset ? 'upset' : chatMoodNow(t.reason, t.sentiment)),
+      moodPill(t.mood),
       // Why a chat is ahead of older ones: VIP customers and upset ones come first.
       t.vip ? el('span', { class: 'pill pill-warn', text: 'VIP', title: 'VIP customer: served first' }) : null,
       t.priority > 0 ? el('span', { class: 'pill pill-warn', text: `priority ${t.priority}`, title: 'Higher goes first' }) : null,
@@ -542,10 +542,10 @@ function onTurn(d, fromCustomer) {
   if (fromCustomer) markSeen();
 }
 
-/** The chat's mood now: the queue's reading (chatMoodNow) on its latest read customer message. */
+/** The chat's mood now: the queue's reading (chatMoodNow) on its latest read customer messages. */
 function chatMood(chat) {
-  const read = [...chat.turns.values()].filter((t) => t.role === 'customer' && t.sentiment).sort((a, b) => a.seq - b.seq).pop();
-  return chatMoodNow(chat.view.ticket?.reason, read ? read.sentiment : null);
+  const read = [...chat.turns.values()].filter((t) => t.role === 'customer' && t.sentiment).sort((a, b) => a.seq - b.seq);
+  return chatMoodNow(chat.view.ticket?.reason, read.map((t) => t.sentiment));
 }
 
 function customerName(chat) {

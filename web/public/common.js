@@ -124,11 +124,16 @@ export async function getJson(url, init) {
 
 /**
  * A chat's mood now, the one reading the agent console shows for a chat (queue row, chat tab, chat
- * header; desk/summary.ts chatMoodNow words the summary's the same way): 'upset' when the chat was
- * handed over for it or the customer's latest read message is negative, else that message's sentiment.
+ * header; desk/summary.ts chatMoodNow words the summary's the same way), from the sentiments of the
+ * customer's latest read messages, oldest first: 'upset' when the chat was handed over for it, when
+ * the latest is negative, or when one of the two before it is and the latest is not positive (an
+ * angry message then "agent please" is still upset); else the latest's sentiment.
  */
-export function chatMoodNow(reason, lastSentiment) {
-  return reason === 'negative_sentiment' || lastSentiment === 'negative' ? 'upset' : lastSentiment || null;
+export function chatMoodNow(reason, sentiments) {
+  const read = (sentiments || []).filter(Boolean).slice(-3);
+  const latest = read[read.length - 1];
+  if (reason === 'negative_sentiment' || latest === 'negative' || (latest !== 'positive' && read.includes('negative'))) return 'upset';
+  return latest || null;
 }
 
 /** The pill of a chat's mood now (chatMoodNow); a message's own sentiment is sentimentPill's, on that message. */
@@ -136,7 +141,7 @@ export function moodPill(mood) {
   if (!mood) return null;
   const cls = mood === 'upset' || mood === 'negative' ? 'pill-neg' : mood === 'positive' ? 'pill-pos' : 'pill-neu';
   const icon = cls === 'pill-pos' ? '\u263A' : cls === 'pill-neg' ? '\u2639' : '\u2013';
-  const title = mood === 'upset' ? 'Mood now: upset (handed over for it, or the latest message is negative): served first' : `Mood now: ${mood} (the customer's latest message)`;
+  const title = mood === 'upset' ? 'Mood now: upset (handed over for it, or a recent message is negative): served first' : `Mood now: ${mood} (the customer's latest messages)`;
   return el('span', { class: `pill ${cls}`, 'data-mood': mood, title }, [el('span', { 'aria-hidden': 'true', text: icon }), mood]);
 }
 

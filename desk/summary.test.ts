@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../store/index.js';
+import { chatMoodNow, summarizeChat } from './summary.js';
+
+// The one mood the console shows for a chat (queue row, tab, header, summary).
+
+describe('chatMoodNow', () => {
+  it('keeps an angry customer upset through a neutral "agent please" or an order number', () => {
+    expect(chatMoodNow('asked', ['negative', 'neutral'])).toBe('upset');
+    expect(chatMoodNow('asked', ['negative', 'neutral', 'neutral'])).toBe('upset');
+  });
+
+  it('lets a positive message, or three calm ones, end it', () => {
+    expect(chatMoodNow('asked', ['negative', 'positive'])).toBe('positive');
+    expect(chatMoodNow('asked', ['negative', 'neutral', 'neutral', 'neutral'])).toBe('neutral');
+  });
+
+  it('stays upset when the chat was handed over for it, and reads no sentiment as neutral', () => {
+    expect(chatMoodNow('negative_sentiment', ['positive'])).toBe('upset');
+    expect(chatMoodNow('asked', [null, 'neutral', undefined])).toBe('neutral');
+    expect(chatMoodNow(null, [])).toBe('neutral');
+  });
+});
+
+describe('summarizeChat', () => {
+  const msg = (seq: number, role: Message['role'], text: string, sentiment: string | null = null, intent: string | null = null) =>
+    ({ seq, role, text, sentiment, intent }) as unknown as Message;
+
+  it('says the same mood as the queue', () => {
+    const s = summarizeChat(
+      [msg(1, 'customer', 'this is the third time my refund failed!!', 'negative', 'complaint'), msg(2, 'bot', 'I am sorry'), msg(3, 'customer', 'agent please', 'neutral', 'contact_human_agent')],
+      'asked',
+    );
+    expect(s).toContain('Mood now: upset (1 of 2 message(s) negative, 0 positive).');
+    expect(s).toContain('Last message: “agent please”');
+  });
+});
