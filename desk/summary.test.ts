@@ -23,8 +23,17 @@ describe('chatMoodNow', () => {
 });
 
 describe('summarizeChat', () => {
-  const msg = (seq: number, role: Message['role'], text: string, sentiment: string | null = null, intent: string | null = null) =>
-    ({ seq, role, text, sentiment, intent }) as unknown as Message;
+  const msg = (seq: number, role: Message['role'], text: string, sentiment: string | null = null, intent: string | null = null, payload: unknown = null) =>
+    ({ seq, role, text, sentiment, intent, payload }) as unknown as Message;
+
+  it('names the help article that answered a question, not the intent head\'s "out of scope"', () => {
+    const s = summarizeChat([
+      msg(1, 'customer', 'cod available??', 'neutral', 'out_of_scope'),
+      msg(2, 'bot', 'From our Payment methods page: Cash on delivery is available …', null, null, { replyTo: 1 }),
+      msg(3, 'customer', 'ok and where is my order', 'neutral', 'track_order'),
+    ]);
+    expect(s).toMatch(/^The customer wrote 2 message\(s\) about payment methods \(help article\), tracking an order\./);
+  });
 
   it('says the same mood as the queue', () => {
     const s = summarizeChat(

@@ -35,20 +35,39 @@ export function chatMoodNow(reason: string | null | undefined, sentiments: reado
 }
 
 /**
+ * The help article the bot answered each customer message from, by the message's seq: the bot's
+ * article answers start "From our <title> page:" and reply to the message (payload.replyTo), as
+ * web/public/agent.js articleAnswering reads them.
+ */
+function articleTitles(messages: readonly Message[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const m of messages) {
+    const replyTo = (m.payload as { replyTo?: unknown } | null)?.replyTo;
+    if (m.role !== 'bot' || typeof replyTo !== 'number') continue;
+    const title = /^From our (.+?) page:/.exec(m.text)?.[1];
+    if (title) out.set(replyTo, `${title.toLowerCase()} (help article)`);
+  }
+  return out;
+}
+
+/**
  * A one-paragraph summary of a chat for the agent who takes it over: what the customer wanted,
  * how they feel, and their last words. Built only from the stored turns, so it invents nothing.
  */
 export function summarizeChat(messages: readonly Message[], reason?: string): string {
   const customer = messages.filter((m) => m.role === 'customer' && m.text.trim());
   if (customer.length === 0) return 'The customer has not written anything yet.';
-  const intents = [...new Set(customer.map((m) => m.intent).filter((i): i is string => !!i && i !== 'out_of_scope'))];
+  // What each message was about: the help article the bot answered it from (the console tags it the
+  // same way), else the intent it was read as.
+  const articles = articleTitles(messages);
+  const topics = [...new Set(customer.map((m) => (articles.has(m.seq) ? articles.get(m.seq)! : m.intent && m.intent !== 'out_of_scope' ? topic(m.intent) : '')).filter(Boolean))];
   const negative = customer.filter((m) => m.sentiment === 'negative').length;
   const positive = customer.filter((m) => m.sentiment === 'positive').length;
   // The same mood as the queue's and the chat tab's; the counts say how the chat went.
   const mood = chatMoodNow(reason, customer.map((m) => m.sentiment));
   const last = customer[customer.length - 1]!.text.replace(/\s+/g, ' ').slice(0, 200);
   const parts = [
-    `The customer wrote ${customer.length} message(s)${intents.length ? ` about ${intents.slice(0, 3).map(topic).join(', ')}` : ''}.`,
+    `The customer wrote ${customer.length} message(s)${topics.length ? ` about ${topics.slice(0, 3).join(', ')}` : ''}.`,
     `Mood now: ${mood} (${negative} of ${customer.length} message(s) negative, ${positive} positive).`,
     reason ? `Handed over because: ${reason.replace(/_/g, ' ')}.` : '',
     `Last message: “${last}”`,

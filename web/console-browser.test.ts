@@ -92,6 +92,8 @@ describe('the agent console reads a chat one way (Chromium)', () => {
     const cod = page.locator('#transcript .turn-customer', { hasText: 'cash on delivery' });
     await cod.waitFor();
     expect(await cod.locator('[data-answered="article"]').innerText()).toBe('help article: Payment methods');
+    // The summary names it the same way.
+    await poll(() => page.locator('#summary').innerText()).toContain('payment methods (help article)');
     expect(await cod.locator('[data-answered="article"]').getAttribute('title')).toMatch(/^The bot answered from the help article “Payment methods”/);
     const metas = (await page.locator('#transcript .turn-meta').allInnerTexts()).join(' | ');
     expect(metas).not.toMatch(/out of scope/);
