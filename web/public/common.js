@@ -90,6 +90,7 @@ export function fmtTime(iso) {
   const d = new Date(iso);
   if (isNaN(d.getTime())) return '';
   const now = new Date();
+  // 24-hour for staff across shifts; the widget shows the customer's store locale ("7:13 pm" in en-IN).
   const t = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
   return d.toDateString() === now.toDateString() ? t : `${d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' })} ${t}`;
 }

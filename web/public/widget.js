@@ -162,7 +162,7 @@
     var d = new Date(iso);
     if (isNaN(d.getTime())) return '';
     var now = new Date();
-    var t = d.toLocaleTimeString(LOCALE.tag, { hour: '2-digit', minute: '2-digit' });
+    var t = d.toLocaleTimeString(LOCALE.tag, { hour: 'numeric', minute: '2-digit' });
     return d.toDateString() === now.toDateString() ? t : d.toLocaleDateString(LOCALE.tag, { day: 'numeric', month: 'short' }) + ', ' + t;
   }
 
