@@ -310,6 +310,32 @@ describe('ShopBot end to end', () => {
     expect((await agent.emit('message', { ticketId: ticket.ticketId, text: 'late' })).ok).toBe(false);
   });
 
+  it('after a hand-back, does not ask a guest again for the order number and e-mail they gave the agent', async () => {
+    const login = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email: 'agent@example.com', password: 'demo-agent' }), headers: { 'content-type': 'application/json' } });
+    const agent = await server.staffClient(((await login.json()) as { token: string }).token);
+    const owner = pickCustomer('shipped');
+    const email = fixtureRows<{ id: string; email: string }>('customers.jsonl').find((c) => c.id === owner.customer.id)!.email;
+    const c = await customerClient();
+    await ask(c, 'need to talk to a person', (t) => t.some((x) => /queue/.test(x)));
+    const conversationId = await conversationOf(c);
+    const ticket = await store.tickets.openForConversation(conversationId);
+    expect((await agent.emit('accept', { ticketId: ticket!.id })).ok).toBe(true);
+    const agentFrom = agent.events.length;
+    await c.send({ text: `its ${owner.orderId}, mail id ${email}` });
+    await agent.waitFor((e) => e.event === 'customer_message', { from: agentFrom });
+    expect((await agent.emit('resolve', { ticketId: ticket!.id })).ok).toBe(true);
+    await c.waitFor((e) => e.event === 'handoff' && e.data.status === 'resolved');
+    const from = await ask(c, 'so where is my order now?');
+    const reply = botTexts(c, from).join(' ');
+    expect(reply).toContain(owner.orderId);
+    expect(reply).not.toMatch(/e-mail/i);
+    // Another guest gets nothing of it.
+    const d = await customerClient();
+    const other = botTexts(d, await ask(d, 'where is my order now?')).join(' ');
+    expect(other).toMatch(/order number/i);
+    expect(other).not.toContain(owner.orderId);
+  });
+
   it("suggests the agent the store's own answer, with its source, and nothing below the bot's confidence", async () => {
     const login = await fetch(`${running.url}/api/agents/login`, { method: 'POST', body: JSON.stringify({ email: 'agent@example.com', password: 'demo-agent' }), headers: { 'content-type': 'application/json' } });
     const agent = await server.staffClient(((await login.json()) as { token: string }).token);

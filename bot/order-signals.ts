@@ -1,5 +1,7 @@
 // What a message says about one of the customer's own orders, as opposed to orders in general.
 
+import { extractEntities } from '../nlu/entities.js';
+
 /** What came in one's own order ("in my order", "from my parcel"). */
 export const MY_ORDER_CONTENTS = /\b(?:in|from|inside|with|of)\s+(?:my|mine|the|our)\s+(?:order|parcel|package|shipment|delivery|box)\b/i;
 export const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|(?:^|[,.;]\s*)(?:ordered|placed|bought)\b|\b(?:placed|made) (?:\d+|an?|one|two|three|my|the) (?:\w+ )?orders?\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b|\b(?:did|has|have|is|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|come|reach|dispatch|dispatched|deliver|delivered|get (?:shipped|delivered|dispatched))\b/i;
@@ -35,3 +37,19 @@ export function aboutOneOrder(text: string, topics: readonly string[]): boolean 
 
 /** The store's form of an order number the customer wrote ("#536365", "ord-536365"). */
 export const orderIdOf = (raw: string): string => (raw.toUpperCase().startsWith('ORD-') ? raw.toUpperCase() : `ORD-${raw.replace(/^#/, '')}`);
+
+/**
+ * The order numbers and e-mails the customer wrote in these messages (oldest first), newest first:
+ * what they told a person during a hand-off, or a few turns ago, is not asked for again.
+ */
+export function saidEarlier(messages: readonly { role: string; text: string }[]): { orderIds: string[]; emails: string[] } {
+  const orderIds: string[] = [];
+  const emails: string[] = [];
+  for (const m of [...messages].reverse()) {
+    if (m.role !== 'customer') continue;
+    const e = extractEntities(m.text);
+    for (const raw of e.orderNumbers) if (!orderIds.includes(orderIdOf(raw))) orderIds.push(orderIdOf(raw));
+    for (const mail of e.emails) if (!emails.includes(mail)) emails.push(mail);
+  }
+  return { orderIds, emails };
+}

@@ -20,7 +20,7 @@ import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
 import { reasonsIn } from './card-reasons.js';
 import { chips, DEFAULT_CHIPS, englishOfChip, TOPICS } from './chips.js';
 import { ENTERTAINMENT, HOMEWORK, INVESTMENT, MARKET_RATE, MEDICAL, NOT_A_PURCHASE, TRAVEL, WEATHER, WEATHER_SHOP } from './declines.js';
-import { aboutOneOrder, MY_ORDER_CONTENTS, orderIdOf, OWN_ORDER, POLICY_ASK } from './order-signals.js';
+import { aboutOneOrder, MY_ORDER_CONTENTS, orderIdOf, OWN_ORDER, POLICY_ASK, saidEarlier } from './order-signals.js';
 import { statusSentence } from './order-status.js';
 import { ABOUT_PRODUCT, REVIEW_QUESTION, WARRANTY_IN_DETAILS } from './product-answers.js';
 import { headNoun, titleNames } from './product-request.js';
@@ -844,7 +844,7 @@ export class ShopBot extends ActivityHandler {
     await ctx.sendActivity(MessageFactory.carousel(products.map((p) => this.card(ctx, p, reasons.get(p.id))), intro));
   }
 
-  private async ownOrder(customerId: string, nlu: Understanding, filter: (o: Order) => boolean): Promise<{ order?: Order; foreign: boolean }> {
+  private async ownOrder(ctx: TurnContext, customerId: string, nlu: Understanding, filter: (o: Order) => boolean): Promise<{ order?: Order; foreign: boolean }> {
     const mine = await this.store.orders.listForCustomer(customerId, { limit: 50 });
     for (const raw of nlu.entities.orderNumbers) {
       const id = orderIdOf(raw);
@@ -852,14 +852,23 @@ export class ShopBot extends ActivityHandler {
       // Another customer's order number gets the same answer as a wrong one: nothing leaks.
       return found ? { order: found, foreign: false } : { foreign: true };
     }
-    return { order: mine.find(filter), foreign: false };
+    // "where is it now?": the order of theirs they named earlier in this chat (to the bot, or to a
+    // person before the chat came back), else the latest one that fits.
+    const earlier = (await this.earlierDetails(ctx)).orderIds.map((id) => mine.find((o) => o.id === id && filter(o))).find((o) => o);
+    return { order: earlier ?? mine.find(filter), foreign: false };
+  }
+
+  /** The order numbers and e-mails the customer wrote in this chat's latest messages. */
+  private async earlierDetails(ctx: TurnContext): Promise<{ orderIds: string[]; emails: string[] }> {
+    const recent = await this.store.conversations.recentMessages(ctx.activity.conversation.id, 30).catch(() => []);
+    return saidEarlier(recent);
   }
 
   private async orderStatus(ctx: TurnContext, state: DialogState, customerId: string, nlu: Understanding): Promise<void> {
     // No orders on this account (a guest): check number and e-mail together.
     if ((await this.store.orders.listForCustomer(customerId, { limit: 1 })).length === 0) return this.guestOrder(ctx, state, nlu);
     state.orderLookup = undefined;
-    const { order, foreign } = await this.ownOrder(customerId, nlu, () => true);
+    const { order, foreign } = await this.ownOrder(ctx, customerId, nlu, () => true);
     if (foreign || !order) {
       await this.say(ctx, 'order.notOnAccount');
       return;
@@ -874,10 +883,18 @@ export class ShopBot extends ActivityHandler {
    * answer whichever half was wrong, and tries are limited, so nobody can probe others' orders.
    */
   private async guestOrder(ctx: TurnContext, state: DialogState, nlu: Understanding): Promise<void> {
+    const fresh = !state.orderLookup;
     const lookup = state.orderLookup ?? { attempts: 0 };
     const raw = nlu.entities.orderNumbers[0];
     if (raw) lookup.orderId = orderIdOf(raw);
     if (nlu.entities.emails[0]) lookup.email = nlu.entities.emails[0];
+    // A new look-up takes what the customer already wrote in this chat (to a person during a
+    // hand-off, say): their own words, never anyone else's. A retry after a miss asks again.
+    if (fresh && (!lookup.orderId || !lookup.email)) {
+      const earlier = await this.earlierDetails(ctx);
+      lookup.orderId ??= earlier.orderIds[0];
+      lookup.email ??= earlier.emails[0];
+    }
     state.orderLookup = lookup;
     if (!lookup.orderId || !lookup.email) {
       const ask = this.t(ctx, !lookup.orderId && !lookup.email ? 'order.askBoth' : !lookup.orderId ? 'order.askNumber' : 'order.askEmail');
@@ -916,7 +933,7 @@ export class ShopBot extends ActivityHandler {
       return this.guestOrder(ctx, state, nlu);
     }
     const eligible = (o: Order) => (kind === 'cancel' ? o.status === 'processing' : kind === 'return' ? o.status === 'delivered' || o.status === 'return_requested' || o.status === 'returned' : o.status === 'processing');
-    const { order, foreign } = await this.ownOrder(customerId, nlu, eligible);
+    const { order, foreign } = await this.ownOrder(ctx, customerId, nlu, eligible);
     if (foreign) {
       await this.say(ctx, 'order.notOnAccountShort');
       return;
