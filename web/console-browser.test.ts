@@ -48,7 +48,7 @@ describe('the agent console reads a chat one way (Chromium)', () => {
 
   it('shows why each customer wants a person, one mood per chat, and the help article that answered a question', async () => {
     // A guest asks two things the help articles answer, then for a person, then "hello?".
-    const asked = await chat(['can i pay with cash on delivery?', 'my refund for the broken kettle still has not come, this is the third time I am asking', 'I want to talk to a person', 'hello?']);
+    const asked = await chat(['can i pay with cash on delivery?', 'bluetooth earbuds under 2000', 'cheaper', 'my refund for the broken kettle still has not come, this is the third time I am asking', 'I want to talk to a person', 'hello?']);
     // Another is handed over because they are upset, then writes a calm "ok".
     const upset = await chat(['this is ridiculous, my order is two weeks late and nobody answers my emails', 'ok']);
     expect((await server.store.tickets.openForConversation(await conversationOf(upset)))?.reason).toBe('negative_sentiment');
@@ -97,6 +97,10 @@ describe('the agent console reads a chat one way (Chromium)', () => {
     expect(await cod.locator('[data-answered="article"]').getAttribute('title')).toMatch(/^The bot answered from the help article “Payment methods”/);
     const metas = (await page.locator('#transcript .turn-meta').allInnerTexts()).join(' | ');
     expect(metas).not.toMatch(/out of scope/);
+    // "cheaper" was answered with cards: tagged as shopping, with the intent head's reading beside it.
+    const cheaper = page.locator('#transcript .turn-customer', { hasText: /^cheaper/ });
+    expect(await cheaper.locator('[data-answered="products"]').innerText()).toBe('shopping');
+    expect(await cheaper.locator('[data-answered="products"]').getAttribute('title')).toMatch(/^The bot answered with product cards \(intent model: /);
     // A question no article answered keeps the intent it was read as.
     expect(await page.locator('#transcript .turn-customer', { hasText: 'talk to a person' }).locator('.turn-meta').innerText()).toMatch(/contact human agent \d+%/);
     await page.screenshot({ path: join(SHOTS, 'article-tags.png'), animations: 'disabled', caret: 'hide' });

@@ -617,6 +617,18 @@ function articleAnswering(chat, seq) {
   return null;
 }
 
+/** Intents whose reading already says the bot searched products. */
+const SEARCH_INTENTS = new Set(['product_search', 'recommendation_request']);
+
+/** How many product cards the bot answered customer message `seq` with (0: none). */
+function cardsAnswering(chat, seq) {
+  let n = 0;
+  for (const r of chat.turns.values()) {
+    if (r.role === 'bot' && r.payload && r.payload.replyTo === seq && Array.isArray(r.payload.attachments)) n += r.payload.attachments.length;
+  }
+  return n;
+}
+
 function turnEl(t, chat) {
   const role = t.role === 'customer' ? 'customer' : t.role === 'agent' ? 'agent' : 'bot';
   const who = role === 'customer' ? 'Customer' : role === 'agent' ? (t.payload && t.payload.agentName) || 'Agent' : 'Bot';
@@ -628,6 +640,10 @@ function turnEl(t, chat) {
     const article = chat ? articleAnswering(chat, t.seq) : null;
     if (article !== null) {
       metaBits.push(el('span', { class: 'pill pill-info', 'data-answered': 'article', title: `The bot answered from the help article${article ? ` “${article}”` : 's'}${reading ? ` (intent model: ${reading})` : ''}`, text: article ? `help article: ${article}` : 'help article' }));
+    } else if (chat && !SEARCH_INTENTS.has(t.intent) && cardsAnswering(chat, t.seq) > 0) {
+      // A follow-up such as "cheaper" or "2nd one pls" reads as out of scope or a price question
+      // to the intent head, but the bot answered it with products: say what happened.
+      metaBits.push(el('span', { class: 'pill pill-info', 'data-answered': 'products', title: `The bot answered with product cards${reading ? ` (intent model: ${reading})` : ''}`, text: 'shopping' }));
     } else if (reading) metaBits.push(el('span', { class: 'pill pill-info', title: 'Intent the bot recognised', text: reading }));
     const s = sentimentPill(t.sentiment, t.sentimentScore);
     if (s) {
