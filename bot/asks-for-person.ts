@@ -9,7 +9,9 @@ const CONTACT_VERB = /\b(talk|speak|chat|connect|transfer|escalate|put me throug
 export function asksForPerson(text: string): boolean {
   if (/^\s*(agents?|human|operator|representative|executive|customer care|customer service|support)\s*(please|pls|plz)?\s*[.!?]*\s*$/i.test(text)) return true;
   // "agent please, wrong size shoes delivered": the ask comes first, the reason after.
-  if (/^\s*(?:agent|human|real person|operator|representative|customer care)\s+(?:please|pls|plz|now|asap)\b/i.test(text)) return true;
+  if (/^\s*(?:an? |some )?(?:(?:live|real) )?(?:agent|human|person|operator|representative|customer care|executive)\s+(?:please|pls|plz|now|asap)\b/i.test(text)) return true;
+  // Hinglish: "kisi staff ko bulao", "manager se baat karao", "insaan se connect karo".
+  if (/\b(?:staff|insaan|insan|aadmi|banda|bande|manager|agent|executive|human|person|kisi|koi)\b[^.?!]{0,20}\b(?:ko bulao|ko bula do|ko bulaiye|bulao|bula do|bulaiye|se baat (?:karao|karwao|karwa do|kara do|karni hai|karna hai|karwaiye)|se connect kar(?:o|ein|iye|do))\b/i.test(text)) return true;
   // "is a human available?", "is there any human here", "can a real person help me"
   if (/^\s*(?:any|a|some|koi)\s+(?:human|real person|agent|person)\b/i.test(text)) return true;
   if (/\b(human|real person|live agent|agent|person|someone|somebody)\b.{0,20}\b(available|here|there|online|help me|assist me|check|look (?:at|into)|handle|see to)\b|\b(is|are) there (?:any|a|some)\s+(?:human|real person|agent|people)\b/i.test(text) && /\b(human|real|live|agent|person)\b/i.test(text)) return true;

@@ -23,7 +23,17 @@ const REFINING_FEATURES = new Set('braided nylon metal rgb backlit mechanical wi
 const TOO_DEAR = /\b(?:too (?:costly|expensive|pricey|pricy|much|high)|(?:above|over|out of|beyond|exceeds?) (?:my |our )?budget|(?:cheaper|less expensive|lower priced) (?:ones?|options?|models?|\w+s)\b|show (?:me )?(?:something |some )?cheaper)/;
 
 export function detectFollowUp(text: string): FollowUp | null {
-  const t = text.toLowerCase().trim();
+  const asked = followUpOf(text);
+  if (asked) return asked;
+  // A question, then why ("got any of these in black? my laptop is black so", "any cheap 55 inch?
+  // other brand also ok"): the question is the follow-up.
+  const question = /^([^?]{2,80}\?)\s*\S/.exec(text);
+  return question ? followUpOf(question[1]!) : null;
+}
+
+function followUpOf(text: string): FollowUp | null {
+  // "nice, but any under 700?", "ok and cheaper?": the words before the follow-up say nothing.
+  const t = text.toLowerCase().trim().replace(/^(?:(?:nice|ok|okay|ok ok|hmm+|good|great|cool|fine|alright|but|and|so|acha|accha|achha|theek hai|thik hai)\b[\s,.!]*)+(?=\S)/, '');
   const words = t.split(/\s+/);
   // Said at length ("hmm all these r above my budget yaar, show cheaper watches", "these are too
   // pricey, i can spend 1500 at most"): cheaper, or a new budget when an amount is said.
@@ -49,7 +59,7 @@ export function detectFollowUp(text: string): FollowUp | null {
   const ord = t.match(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?!\s+(?:time|times|week|month|year|night|day|order|orders|attempt|try)\b)(?: one| item| product)?/);
   if (ord && /\b(one|item|product|show|that|the|tell|about|more|buy|take|want)\b/.test(t)) return { kind: 'ordinal', index: ORDINALS[ord[1]!]! };
   // "any cheap option?" (also "sasta option hai?", glossed) asks for cheaper of the same; "cheap phones" is a new request.
-  if (/\b(cheaper|less expensive|lower price|more affordable|budget|for less(?: money)?|less money|lower cost|less price|lesser price|kam price)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model|something|anything)\b|\b(?:something|anything|kuch) (?:(?:more|aur|else) )?(?:cheap|cheaper|sasta)\b/.test(t)) return { kind: 'cheaper' };
+  if (/\b(cheaper|less expensive|lower price|more affordable|budget|for less(?: money)?|less money|lower cost|less price|lesser price|kam price)\b|\bcheap (?:one|ones|option|options|alternative|alternatives|version|model|something|anything)\b|\b(?:something|anything|kuch) (?:(?:more|aur|else) )?(?:cheap|cheaper|sasta)\b|^(?:any|koi|got any|is there (?:a|any)) (?:cheap|cheaper|sasta|sasti|less expensive)\b/.test(t)) return { kind: 'cheaper' };
   if (/\b(similar|more like (?:this|that|it)|like (?:this|that) one|alternatives?|other options?)\b/.test(t)) return { kind: 'similar' };
   const aboutShown = /\b(it|this|that|one|ones|same|instead|those|these)\b/.test(t);
   const colours = COLOURS.filter((c) => new RegExp(`\\b${c}\\b`).test(t));

@@ -60,7 +60,13 @@ const GLOSS: [RegExp, string][] = [
   [/\b(?:kar sakte|kar sakta|kar sakti|kar skte)\b/g, 'can'],
   [/\baur\b/g, 'and'],
   [/\b(?:ghante|ghanta|ghanton)\b/g, 'hours'],
+  // "dusra brand bhi chalega": another brand will do (not how long a battery lasts).
+  [/\bbhi chal(?:ega|egi|e ga|jayega|jaega|jaegi|jayegi)\b/g, 'also ok'],
   [/\b(?:bajega|bajegi|chalega|chalegi|chalti|chalta)\b/g, 'last'],
+  [/\b(?:dusra|doosra|dusri|doosri|dusre|doosre)\b/g, 'other'],
+  // "pyaaz kaatne wala chopper": an onion chopper.
+  [/\b(?:pyaaz|pyaz|pyaj|kanda)\b/g, 'onion'],
+  [/\b(?:kaatne|katne|kaatna|kaatane|kaatney)(?: wala| wali| wale| ka| ki| ke)?\b/g, ''],
   [/\bek baar\b/g, 'one'],
   // "smartwatch jisme heart rate dikhe": one that shows it.
   [/\bjis(?:me|mein|mai)\b/g, 'with'],
@@ -70,7 +76,7 @@ const GLOSS: [RegExp, string][] = [
 ];
 
 /** Function words of romanised Hindi that English does not use. */
-const HINGLISH = /\b(se kam|se neeche|se niche|ke andar|se zyada|se upar|kya|hai|hain|khula|milti|milta|banane|jamane|aur|kab|tak|kuch|kuchh|ispe|saal|iski|iska|bande|bolte|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi)\b/i;
+const HINGLISH = /\b(se kam|se neeche|se niche|ke andar|se zyada|se upar|kya|hai|hain|khula|milti|milta|banane|jamane|aur|kab|tak|kuch|kuchh|ispe|saal|iski|iska|bande|bolte|kahan|kaha|kitna|kitne|kitni|nahi|nahin|nhi|mera|meri|mere|mujhe|chahiye|dikhao|batao|aayega|milega|insaan|wapas|paisa|paise|koi|kaise|hoga|hogi|sasta|bhai|abhi|liye|karne|wala|wale|wali|chalega|bulao|dikhado)\b/i;
 
 /** The message with its Hinglish words glossed into English; null when it has none. */
 export function glossHinglish(text: string): string | null {

@@ -64,7 +64,9 @@ const NOT_HEAD = new Set(
     // Sales and amounts ("any boat stuff on sale", "not more than 12k", "lot of hair") name no thing.
     .concat('not no never sale sales offer offers discount discounts deal deals lot lots everywhere anywhere so very really much many thou thousand thousands hundred lakh lakhs'.split(' '))
     // Whom it is for ("amma ke liye roti maker"): never the thing.
-    .concat('mom mum mummy mommy mother amma ammi maa papa dad daddy father nani dadi nana dada didi son daughter wife husband kids kid child children grandma grandpa parents'.split(' '))
+    .concat('mom mum mummy mommy mother amma ammi maa papa dad daddy father nani dadi nana dada didi son daughter wife husband kids kid child children grandma grandpa grandfather grandmother parents sister brother bhai bhaiya friend colleague'.split(' '))
+    // Hinglish grammar words ("papa ke liye smartwatch, walk track karne ke liye"): never the thing.
+    .concat('ke ki ka liye karne karna karni wala wali wale se ko mein chahiye dikhao'.split(' '))
     .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper gold silver'.split(' ')),
 );
 /**

@@ -29,7 +29,14 @@ const SAID_AS: readonly [RegExp, string][] = [
   [/\brobo\b/gi, 'robot'],
   // Titles say "wireless" where people say "cordless" of these.
   [/\bcordless (mouse|mice|keyboards?|headphones?|earphones?|speakers?)\b/gi, 'wireless $1'],
+  // "e-book reader" is a Kindle e-reader; a "hot water bag" is a hot water bottle.
+  [/\be[- ]?book readers?\b/gi, 'kindle e-reader'],
+  [/\bhot water bags?\b/gi, 'hot water bottle'],
+  // Titles call a gaming or calling headset "headphones" (a "VR headset" is one).
+  [/\b(?<!vr )headsets?\b/gi, 'headphones'],
 ];
+/** How a customer asks for a thing, in the clause that names it. */
+const ASKING = /\b(?:looking for|searching for|(?:i|we) (?:need|want|wanna)|need (?:a|an|some|one)|want (?:a|an|some|one|to (?:buy|gift|get|order))|wanna (?:buy|get|gift)|suggest|recommend|show me|do (?:you|u) (?:have|sell|keep)|got any|get me|gift (?:her|him|them|my)|buy (?:a|an|some|my|her|him))\b/i;
 /** Heads that need their kind to name a thing: "roti maker", "coffee machine", "shoe rack". */
 const KINDLESS_HEADS = new Set('maker makers machine machines set sets stand stands holder holders box boxes cover covers case cases bag bags cleaner cleaners kit kits container containers organiser organizer mat mats dispenser dispensers cutter cutters rack racks'.split(' '));
 /** Words before a thing's name that say nothing of its kind ("hostel ke liye kettle", "cheap and best"). */
@@ -57,6 +64,25 @@ export interface SearchWithin {
   category?: string | undefined;
   brands?: readonly string[];
   exclude?: ReadonlySet<string>;
+  /** Words each card must state ("bldc", "cordless", "6gb" of a follow-up that narrows what was shown). */
+  require?: readonly string[];
+}
+
+/** Words that state the same feature in titles ("Cordless" vacuums are also sold as "Wireless"). */
+const SAME_FEATURE: Readonly<Record<string, readonly string[]>> = {
+  cordless: ['cordless', 'wireless', 'rechargeable', 'battery'],
+  wireless: ['wireless', 'cordless', 'bluetooth'],
+  bluetooth: ['bluetooth', 'wireless'],
+  'non-stick': ['non-stick', 'nonstick', 'non stick'],
+  nonstick: ['non-stick', 'nonstick', 'non stick'],
+};
+
+/** Whether a product's title or details state a narrowing word: a measure by its value, else the word. */
+function states(p: Product, word: string): boolean {
+  const measure = attributesOf(word)[0];
+  if (measure) return hasAttribute(p.title, measure) || hasAttribute(p.description, measure);
+  const text = `${p.title} ${p.description}`;
+  return (SAME_FEATURE[word] ?? [word]).some((w) => new RegExp(`\\b${w.replace(/[^a-z0-9 -]/g, '')}`, 'i').test(text));
 }
 
 export class ProductSearch {
@@ -155,7 +181,7 @@ export class ProductSearch {
 
   /** `category`: a follow-up ("cheaper", "in blue") stays in the category of what was shown. */
   async search(ctx: TurnContext, state: DialogState, customerId: string, request: string, nlu: Understanding, within: SearchWithin = {}): Promise<void> {
-    const { category, brands, exclude } = within;
+    const { category, brands, exclude, require } = within;
     const brand = brands?.length ? brands : undefined;
     /** The whole message: a size said in another clause than the thing ("…, chhota wala chalega") still counts. */
     const whole = request;
@@ -329,6 +355,26 @@ export class ProductSearch {
         return;
       }
     }
+    // A feature or measure a follow-up narrows by ("bldc wale", "cordless ones only", "6gb ram?"):
+    // every card states it; when none of the nearest by meaning does, the category's own list (in
+    // the budget) is read for those that do; when none at all does, the nearest, said so.
+    if (require?.length) {
+      const fits = (id: string) => {
+        const p = byId.get(id);
+        return p !== undefined && require.every((w) => states(p, w));
+      };
+      let fitting = pool.filter((c) => fits(c.productId));
+      if (fitting.length === 0 && category) {
+        const listed = (await this.store.products.listByCategory(category, { ...prices, inStock: true, limit: 200 })).filter((p) => !exclude?.has(p.id) && require.every((w) => states(p, w)));
+        for (const p of listed) byId.set(p.id, p);
+        fitting = listed.map((p) => ({ productId: p.id, score: 0, reason: '' }));
+      }
+      if (fitting.length > 0) pool = fitting;
+      else {
+        intro = this.kit.t(ctx, 'shop.nearestWith', { wanted: require.join(' ') });
+        nearest = true;
+      }
+    }
     // A colour asked for is a requirement where the titles say it ("Red Polkadot Coffee Mug").
     const colours = nlu.entities.colors.map((c) => c.toLowerCase()).filter((c) => COLOURS.includes(c));
     /** The asked colour a product's title states, if any. */
@@ -430,9 +476,22 @@ export class ProductSearch {
   requestClause(text: string, kinds?: ReadonlySet<string>): string | null {
     // A thing shops sell, or one this catalogue files products under ("cleaners" of "Vacuum Cleaners").
     const sold = (h: string | null) => h !== null && (namesRetailThing(h) || (kinds?.has(h) ?? false) || (kinds?.has(`${h}s`) ?? false));
-    if (sold(headNoun(text))) return null;
-    const clauses = text.split(/[.,;!?\n]+|\b(?:so|but|because|since|as i|and i|also i)\b/i).map((c) => c.trim()).filter((c) => c.length > 0);
+    const whole = headNoun(text);
+    // Not inside a number ("1.5 litre", "₹1,500").
+    const clauses = text.split(/(?:[;!?\n]|(?<!\d)[.,]|[.,](?!\d))+|\p{Extended_Pictographic}+|\b(?:so|but|because|since|as i|and i|also i)\b/iu).map((c) => c.trim()).filter((c) => c.length > 0);
     if (clauses.length < 2) return null;
+    // The clause that asks ("…writes letters by hand, looking for a nice fountain pen for him")
+    // names the thing, whatever the story around it names.
+    // The story's words do not qualify the thing ("laptop gets soo hot …, need a cooling pad"); a
+    // measure said in another clause still does ("need a kettle, 1.5 litre").
+    const withMeasures = (clause: string) => [clause, ...clauses.filter((c) => c !== clause && attributesOf(c).length > 0)].join(', ');
+    const asking = clauses.filter((c) => ASKING.test(c) && sold(headNoun(c)));
+    if (asking.length === 1) return withMeasures(asking[0]!);
+    // A message that opens with the thing and then tells what it is for ("steam iron, husband needs
+    // crisp shirts for office"): a short first clause that names only a thing sold.
+    const first = clauses[0]!;
+    if (asking.length === 0 && first.split(/\s+/).length <= 4 && sold(headNoun(first)) && headNoun(first) !== whole) return withMeasures(first);
+    if (sold(whole)) return null;
     return clauses.find((c) => sold(headNoun(c))) ?? null;
   }
 

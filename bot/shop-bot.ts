@@ -24,7 +24,7 @@ import { aboutOneOrder, MY_ORDER_CONTENTS, orderIdOf, OWN_ORDER, POLICY_ASK, sai
 import { statusSentence } from './order-status.js';
 import { ABOUT_PRODUCT, REVIEW_QUESTION, WARRANTY_IN_DETAILS } from './product-answers.js';
 import { headNoun, titleNames } from './product-request.js';
-import type { BotServices, CustomerFacts, FaqAnswer, Understanding } from './services.js';
+import type { BotServices, CustomerFacts, FaqAnswer, Suggestion, Understanding } from './services.js';
 import { describeOpening, isOpen, nextOpening, type BusinessHours } from '../core/business-hours.js';
 import { defaultTexts, hasKey, translate, type Locale, type Texts, type Vars } from '../core/i18n.js';
 
@@ -418,7 +418,9 @@ export class ShopBot extends ActivityHandler {
     const budget = hasBudget(nlu);
     // Asked as a question ("?" or a question word first), not "… when it came".
     const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget && !ASKED.test(text);
-    const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained || problemQuestion) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent));
+    // A budget request with only an eye-roll or "!!" in it ("obsessed with waffles 🙄 any waffle maker
+    // below ₹1,500?") is shopping, not a complaint.
+    const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained || problemQuestion) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent)) && !(budget && complaint.strength < 0.4);
     if (upset) {
       await this.say(ctx, /\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
       if (!understood && topics.length === 0 && !oneOrder) {
@@ -454,7 +456,7 @@ export class ShopBot extends ActivityHandler {
     const orderAction = understood && ORDER_INTENTS.has(nlu.intent) && (nlu.entities.orderNumbers.length > 0 || OWN_ORDER.test(text));
     // "do you have kindle and what is the warranty": the article answers its question, then the
     // product part is searched, each with its own words.
-    const parts = topics.length > 0 && !orderAction ? await this.productAndPolicy(text) : null;
+    const parts = topics.length > 0 && !orderAction && complaint.strength < 0.4 ? await this.productAndPolicy(text) : null;
     if (topics.length > 0 && !orderAction && (parts || !(await this.productRequestWithBudget(text, nlu)))) {
       // An answer the store's people approved for this very question still comes first.
       const taught = await this.services.faq.answer(text, { vector: nlu.vector, facts: await this.facts(customerId) }).catch(() => null);
@@ -759,7 +761,7 @@ export class ShopBot extends ActivityHandler {
         return this.catalog.search(ctx, state, customerId, `${brand ?? ''} ${colours.join(' ')} ${last.text}`.trim(), refined, { category: p.category, ...(brand ? { brands: [brand] } : {}) });
       }
       if (p) {
-        const related = await this.services.recommender.related(p.id, 5);
+        const related = await this.likeIt(p);
         if (related.length > 0) return this.catalog.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
       }
     }
@@ -821,7 +823,9 @@ export class ShopBot extends ActivityHandler {
     // A budget said with it ("only steel body ones, below 800") replaces the last one.
     const maxPrice = nlu.entities.priceMax ?? last.maxPrice;
     const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}) } };
-    return this.catalog.search(ctx, state, customerId, text, refined, { category: (await this.shownCategory(state)) ?? last.category });
+    // The words that narrow ("bldc", "cordless", "6gb ram") are requirements, as a colour is.
+    const require = words.filter((w) => !COLOURS.includes(w) && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && w.length >= 2);
+    return this.catalog.search(ctx, state, customerId, text, refined, { category: (await this.shownCategory(state)) ?? last.category, ...(require.length ? { require } : {}) });
   }
 
   /** The category of the product in focus, else the one most of the last results share. */
@@ -1013,9 +1017,20 @@ export class ShopBot extends ActivityHandler {
       return;
     }
     await this.services.recommender.recordEvent({ customerId, productId: p.id, type: 'click', context: { action: 'more_like', conversationId: ctx.activity.conversation.id } });
-    const related = await this.services.recommender.related(p.id, 5);
+    const related = await this.likeIt(p);
     state.lastInjectedTurn = state.turn;
     await this.catalog.show(ctx, state, customerId, this.localReasons(ctx, related), this.t(ctx, 'shop.moreLike', { product: shortTitle(p.title) }));
+  }
+
+  /**
+   * Five products like `p` ("More like this", "anything similar?"): of its own kind first (a fan
+   * heater's like are fan heaters, not oil radiators), then the nearest of other kinds.
+   */
+  private async likeIt(p: Product): Promise<Suggestion[]> {
+    const nearest = await this.services.recommender.related(p.id, 15);
+    const kinds = new Map((await this.store.products.getMany(nearest.map((r) => r.productId))).map((q) => [q.id, q.category]));
+    const own = nearest.filter((r) => kinds.get(r.productId) === p.category);
+    return (own.length >= 3 ? [...own, ...nearest.filter((r) => !own.includes(r))] : nearest).slice(0, 5);
   }
 
   /** Marks the turn's customer message as one the bot could not answer (the reports group them). */

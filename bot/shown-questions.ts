@@ -14,8 +14,11 @@ export function cardReference(text: string): number | null {
 /** "compare first two", "compare 1 and 3", "difference between the first and second", "2nd vs 3rd": which two cards. */
 export function compareAsked(text: string): [number, number] | null {
   const t = text.toLowerCase();
-  if (!/\b(?:compare|comparison|difference|differences|diff|vs|versus)\b/.test(t)) return null;
   const picks = [...t.matchAll(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|[1-5])\b(?!\s*(?:gb|tb|inch|l|litres?|kg|w|k|rs|mah))/g)].map((m) => ORDINAL_WORDS[m[1]!]!);
+  // "which is better, 1st or 3rd", "2nd or 4th, which should i take": a choice between two cards.
+  const ordinals = [...t.matchAll(/\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b/g)].length;
+  if (ordinals >= 2 && picks[0] !== picks[1] && /\b(?:which|better|best|should i|go for|pick|choose)\b/.test(t) && /\bor\b/.test(t)) return [picks[0]!, picks[1]!];
+  if (!/\b(?:compare|comparison|difference|differences|diff|vs|versus)\b/.test(t)) return null;
   // "compare the first two", "top 2", "these two", "both", "compare them": the first two shown.
   if (/\b(?:first|top)\s+(?:two|2)\b/.test(t)) return [0, 1];
   if (picks.length >= 2 && picks[0] !== picks[1]) return [picks[0]!, picks[1]!];

@@ -38,12 +38,21 @@ export type SmallTalkReply = { key: string; chips?: 'default' | 'more' } | 'gree
  * into English words). `policy` says whether the words name a policy topic ("wait, is cod
  * available" is a question, not a pause).
  */
+/** Praise of the assistant first, then a short remark ("…, my husband could learn from you 😂"). */
+const PRAISE_FIRST = /^\s*(?:you(?:'re| are)?|u r|ur|you r|u are)\s+(?:really |very |so |too |such a |quite |super )*(?:helpful|patient|polite|kind|sweet|smart|clever|nice|good|fast|quick|funny|cute)\b[,.!]+\s*([^?]{1,80})$/iu;
+/** Words that make a remark a request after all ("you're fast, now show me kettles"). */
+const SHOP_WORDS = /\b(?:show|find|need|want|looking|buy|order|price|cost|deliver\w*|refund|return|cancel|track|recommend|suggest|under|below|budget|rs|₹|do you have|can you|can u|pls|please)\b/i;
+
 export function smallTalkReply(text: string, said: string, policy: (s: string) => boolean): SmallTalkReply | null {
   if (THANKS.test(text)) return { key: 'smallTalk.welcome', chips: 'more' };
   if (ACKNOWLEDGEMENT.test(text)) return { key: 'smallTalk.acknowledged', chips: 'default' };
   if (WISHES.test(text)) return { key: 'smallTalk.wishes', chips: 'default' };
   // Praise with an eye-roll or a failure in it is sarcasm.
   if (PRAISE.test(text) && complaintSignals(said).strength === 0) return { key: 'smallTalk.praised', chips: 'more' };
+  // Praise with a joke after it ("you are so patient, my husband could learn from you 😂"): no
+  // question, and nothing of the shop's in the joke.
+  const joke = PRAISE_FIRST.exec(text);
+  if (joke && !text.includes('?') && !policy(joke[1]!) && !SHOP_WORDS.test(joke[1]!) && complaintSignals(said).strength === 0) return { key: 'smallTalk.praised', chips: 'more' };
   if (ABOUT_THE_BOT.test(text)) return { key: 'smallTalk.aboutMe', chips: 'default' };
   const words = said.split(/\s+/).length;
   if (WAIT.test(said) && words <= 8 && !policy(said) && !said.includes('?')) return { key: 'smallTalk.wait' };

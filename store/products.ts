@@ -62,6 +62,8 @@ export interface SearchOptions {
 }
 
 export interface ListOptions {
+  minPrice?: number;
+  maxPrice?: number;
   inStock?: boolean;
   sort?: 'popular' | 'price_asc' | 'price_desc';
   limit?: number;
