@@ -204,6 +204,9 @@ describe('follow-ups (dialogues)', () => {
     expect(judge(blue, reply(['Here:'], { cards: [card('Blue Polkadot Coffee Mug', 221), card('Blue/Yellow Flower Design Big Mug', 205)] })).pass).toBe(true);
     expect(judge(blue, reply(['Here:'], { cards: [card('Blue Polkadot Coffee Mug', 221), card('Blue Party Bags', 221)] })).reasons).toEqual(['1/2 cards relevant']);
     expect(judge(blue, reply(['Here:'], { cards: [card('Red Polkadot Coffee Mug', 221)] })).pass).toBe(false);
+    // A long title cut before its colour: the card's line says it, as the customer reads it.
+    expect(judge(blue, reply(['Here:'], { cards: [{ ...card('Coffee Mug with Lid, Ceramic, 350 ml, Microwave Safe…', 221), text: 'blue' }] })).pass).toBe(true);
+    expect(judge(blue, reply(['Here:'], { cards: [{ ...card('Coffee Mug with Lid, Ceramic, 350 ml, Microwave Safe…', 221), text: 'within ₹500' }] })).pass).toBe(false);
     const banks = item({ category: 'followup', text: 'show me power banks', turns: ['earphones under 1000', { click: 'view', card: 1 }], product_terms: ['power bank'] });
     expect(judge(banks, reply(['Here:'], { cards: [card('MI Power Bank 3i 10000mAh', 1149)] })).pass).toBe(true);
     expect(judge(banks, reply(['More like boAt:'], { cards: buds })).pass).toBe(false);

@@ -182,7 +182,7 @@ export async function runDialogue(url: string, turns: readonly Turn[], text: str
             return undefined;
           }
         }).find(Boolean);
-        t.cards.push({ title: String(c.title ?? ''), subtitle: String(c.subtitle ?? ''), ...(productId ? { productId } : {}), ...(buttons.length ? { buttons } : {}) });
+        t.cards.push({ title: String(c.title ?? ''), subtitle: String(c.subtitle ?? ''), ...(c.text ? { text: String(c.text) } : {}), ...(productId ? { productId } : {}), ...(buttons.length ? { buttons } : {}) });
       }
       reply();
     } else if (event === 'suggestions') {

@@ -57,6 +57,8 @@ export interface ConversationItem {
 export interface TranscriptCard {
   title: string;
   subtitle: string;
+  /** The card's line under the title: why it is shown ("within ₹1,500", "black" where the title is cut before the colour). */
+  text?: string;
   /** The product id, read from the card's button values (web chat). */
   productId?: string;
   /** The card's buttons as the widget got them (value: what a press sends). */
@@ -407,7 +409,7 @@ export function judgeFollowUp(item: ConversationItem, t: Transcript, texts: read
   if (t.cards.length) {
     if (item.product_terms?.length) {
       const withTerms = item.with_terms ?? [];
-      const relevant = t.cards.filter((c) => cardRelevant(c.title, item.product_terms!, item.exclude_terms ?? []) && (!withTerms.length || containsAny(c.title, withTerms))).length;
+      const relevant = t.cards.filter((c) => cardRelevant(c.title, item.product_terms!, item.exclude_terms ?? []) && (!withTerms.length || containsAny(`${c.title} ${c.text ?? ''}`, withTerms))).length;
       if (relevant / t.cards.length < 0.8) reasons.push(`${relevant}/${t.cards.length} cards relevant`);
     }
     if (item.max_price !== undefined) {
