@@ -549,6 +549,8 @@ export class ProductSearch {
     const last = kinds.at(-1)?.replace(/[^a-z0-9]/g, '');
     const adjacent = last && kinds.length === 1 ? own.filter((c) => new RegExp(`\\b${last}s?(?:[\\s-]+[a-z0-9-]+){0,3}[\\s-]+${head}`).test(titles.get(c.productId) ?? '')) : [];
     if (adjacent.length >= 2) return adjacent;
+    // The only one of the kind asked for ("fountain pen" among gel and ball pens): that one alone.
+    if (adjacent.length === 1 && strong.length === 1) return adjacent;
     if (own.length >= 2) return own;
     if (strong.length >= 2) return strong;
     // A head that names no kind by itself ("maker", "machine"): a roti maker is not a coffee maker,
