@@ -2,7 +2,7 @@ import { MessageFactory, type Attachment, type CardAction, type TurnContext } fr
 import type { Product, Store } from '../store/index.js';
 import type { Locale, Texts, Vars } from '../core/i18n.js';
 import { clip, shortTitle } from './cards.js';
-import { ABOUT_PRODUCT, ASPECT_ASKED, keyFeatures } from './product-answers.js';
+import { ABOUT_PRODUCT, ASPECT_ASKED, keyFeatures, REVIEW_QUESTION } from './product-answers.js';
 import { attributesOf } from './product-request.js';
 import { specAsked, specOf, unitName } from './product-specs.js';
 import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
@@ -157,7 +157,11 @@ export class ProductQuestions {
     // "does it support fast charging?", "is it waterproof?": its own details answer first.
     if (/^\s*(does|do|is|are|can|has|have|will)\s+(it|this|they|these)\b/i.test(text)) {
       const feature = this.detailAbout(p, text);
-      if (feature) await this.kit.say(ctx, 'product.fromDetails', { product: shortTitle(p.title), detail: feature });
+      if (feature) {
+        await this.kit.say(ctx, 'product.fromDetails', { product: shortTitle(p.title), detail: feature });
+        // Its details answered: what reviewers say is for when it is asked.
+        if (!REVIEW_QUESTION.test(text)) return;
+      }
     }
     const L = this.kit.locale(ctx);
     const num = (n: number, digits?: number) => this.kit.texts.number(n, L, digits);

@@ -129,6 +129,18 @@ describe('shopping conversations', () => {
     }
   }, 120_000);
 
+  it('answers a yes/no question about the product in focus from its details, without unasked reviews', async () => {
+    const p = (await server.store.products.search('waterproof', { limit: 20 })).find((q) => /waterproof/i.test(q.description));
+    expect(p).toBeDefined();
+    const c = await server.customerClient();
+    await say(c, { value: JSON.stringify({ action: 'view', productId: p!.id }) });
+    const answer = (await say(c, { text: 'is it waterproof?' })).texts.join(' ');
+    expect(answer).toMatch(/From the product details of .*waterproof/i);
+    expect(answer).not.toMatch(/review/i);
+    // Asked for, the reviews come too.
+    expect((await say(c, { text: 'is it waterproof? what do reviews say' })).texts.join(' ')).toMatch(/review|rated|rating/i);
+  });
+
   it('answers a review question about the product just shown, never about a product that only shares the word', async () => {
     const c = await server.customerClient();
     await say(c, { text: 'sony neckband' });
