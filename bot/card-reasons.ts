@@ -32,9 +32,11 @@ export function reasonIn(texts: Texts, locale: Locale, reason: string): string |
  * for, what the customer did before ("because you viewed …"), its rating. A bare word match
  * ("matches 'sony'") says nothing the card's title does not.
  */
-export function cardReason(texts: Texts, locale: Locale, p: Product | undefined, reason: string | undefined, maxPrice: number | undefined, asked?: string): string {
+export function cardReason(texts: Texts, locale: Locale, p: Product | undefined, reason: string | undefined, maxPrice: number | undefined, asked?: string, cheaperThan?: number): string {
   const parts: string[] = [];
-  if (maxPrice !== undefined && p) parts.push(texts.t(locale, 'reason.within', { price: texts.price(maxPrice, locale, p.currency) }));
+  // "cheaper": how much less than the cheapest shown before, not "within ₹598".
+  if (cheaperThan !== undefined && p && p.price < cheaperThan) parts.push(texts.t(locale, 'reason.less', { diff: texts.price(cheaperThan - p.price, locale, p.currency) }));
+  else if (maxPrice !== undefined && p) parts.push(texts.t(locale, 'reason.within', { price: texts.price(maxPrice, locale, p.currency) }));
   if (asked) parts.push(asked);
   const given = (reason ?? '').split(' · ').filter((r) => r !== '' && !/^matches\b|^popular\b/.test(r));
   parts.push(...given.flatMap((g) => reasonIn(texts, locale, g) ?? []));

@@ -64,6 +64,8 @@ export interface SearchWithin {
   category?: string | undefined;
   brands?: readonly string[];
   exclude?: ReadonlySet<string>;
+  /** "cheaper": the price of the cheapest product shown before (cards say how much less they cost). */
+  cheaperThan?: number;
   /** Words each card must state ("bldc", "cordless", "6gb" of a follow-up that narrows what was shown). */
   require?: readonly string[];
 }
@@ -445,7 +447,7 @@ export class ProductSearch {
       // A missing kind ("pressure" of "pressure cooker") says more than a missing measure.
       else if (!kind) intro = this.kit.t(ctx, nlu.entities.priceMax !== undefined ? 'shop.nearestWithBudget' : 'shop.nearestWith', { wanted });
     }
-    suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(this.kit.texts, this.kit.locale(ctx), byId.get(c.productId), c.reason, nlu.entities.priceMax, asked.get(c.productId)) }));
+    suggestions = suggestions.map((c) => ({ ...c, reason: cardReason(this.kit.texts, this.kit.locale(ctx), byId.get(c.productId), c.reason, nlu.entities.priceMax, asked.get(c.productId), within.cheaperThan) }));
     state.lastInjectedTurn = state.turn;
     state.shownForQuery = [...(exclude ? (state.shownForQuery ?? []) : []), ...suggestions.map((c) => c.productId)].slice(-60);
     await this.show(ctx, state, customerId, suggestions, intro);

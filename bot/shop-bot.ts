@@ -810,7 +810,7 @@ export class ShopBot extends ActivityHandler {
       const prices = (await this.store.products.getMany(state.lastProducts)).map((p) => p.price);
       const maxPrice = prices.length ? Math.min(...prices) - 1 : last.maxPrice;
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}), ...(last.minPrice !== undefined ? { priceMin: last.minPrice } : {}) } };
-      return this.catalog.search(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category });
+      return this.catalog.search(ctx, state, customerId, last.text, refined, { category: (await this.shownCategory(state)) ?? last.category, ...(prices.length ? { cheaperThan: Math.min(...prices) } : {}) });
     }
     if (follow.kind === 'budget') {
       const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, ...(nlu.entities.priceMax !== undefined ? { priceMax: nlu.entities.priceMax } : {}), ...(nlu.entities.priceMin !== undefined ? { priceMin: nlu.entities.priceMin } : {}) } };

@@ -95,7 +95,8 @@ describe('shopping conversations', () => {
       expect(p.price).toBeLessThan(cheapest);
       expect(categories.has(p.category), p.title).toBe(true);
       expect(card.text ?? '').not.toMatch(/matches '/);
-      expect(card.text ?? '').toMatch(/within ₹/);
+      // How much less than the cheapest shown, in rupees ("₹400 less than the cheapest shown before").
+      expect(card.text ?? '').toContain(`₹${(cheapest - p.price).toLocaleString('en-IN')} less than the cheapest shown before`);
     }
   }, 120_000);
 
