@@ -27,7 +27,7 @@ export const SEED_ASPECTS: readonly AspectDef[] = [
   { name: 'size', terms: ['size', 'weight', 'lightweight', 'heavy', 'bulky', 'compact', 'small', 'fits'], seed: true },
   { name: 'customer service', terms: ['customer service', 'support', 'customer support', 'warranty', 'refund', 'replacement', 'seller'], seed: true },
   { name: 'setup', terms: ['setup', 'set up', 'install', 'installation', 'instructions', 'configure'], seed: true },
-  { name: 'performance', terms: ['speed', 'performance', 'processor', 'lag', 'laggy', 'slow', 'fast', 'freezes', 'responsive'], seed: true },
+  { name: 'performance', terms: ['speed', 'performance', 'processor', 'lag', 'lags', 'lagging', 'laggy', 'hangs', 'hanging', 'stuck', 'stucks', 'sluggish', 'slow', 'slower', 'fast', 'snappy', 'freezes', 'responsive'], seed: true },
   { name: 'connectivity', terms: ['wifi', 'wi-fi', 'bluetooth', 'connection', 'connectivity', 'signal'], seed: true },
   { name: 'camera', terms: ['camera', 'cameras', 'front camera', 'rear camera', 'photo quality', 'video calls'], seed: true },
 ];

@@ -40,6 +40,9 @@ describe('sentence-level scoring (no model)', () => {
     expect(aspectOf('The sound quality is excellent for the price')).toBe('sound');
     expect(aspectOf('Great price and the battery life is long.')).toBe('battery');
     expect(aspectOf('My kids love it.')).toBeNull();
+    // Lagging and hanging are how it performs, whatever size word follows.
+    expect(aspectOf('sometimes tv lags and it is too small for the hall')).toBe('performance');
+    expect(aspectOf('it hangs when two apps are open, small screen also')).toBe('performance');
   });
 
   it('stars copied from the catalogue average are no rating', () => {

@@ -153,7 +153,7 @@ export interface SummaryDeps {
   encoder: Pick<Encoder, 'embedMany' | 'checksum'>;
 }
 
-export const SUMMARY_VERSION = 3;
+export const SUMMARY_VERSION = 4;
 const MAX_REVIEW_CHARS = 8000;
 const MAX_SENTENCE_CHARS = 1000;
 
