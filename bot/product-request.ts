@@ -60,21 +60,23 @@ const NOT_HEAD = new Set(
     // When: "bitcoin price today" names no "today".
     .concat('today tomorrow tonight yesterday now week weeks month months year years daily'.split(' '))
     // "ok and an egg boiler too": the words around a request name nothing.
-    .concat('too also ok okay then yes yeah kindly would could should shall may might must does did was were been being had'.split(' '))
+    .concat('too also ok okay then yes yeah kindly would could should shall may might must does did was were been being had as'.split(' '))
     // Sales and amounts ("any boat stuff on sale", "not more than 12k", "lot of hair") name no thing.
     .concat('not no never sale sales offer offers discount discounts deal deals lot lots everywhere anywhere so very really much many thou thousand thousands hundred lakh lakhs'.split(' '))
     // Whom it is for ("amma ke liye roti maker"): never the thing.
     .concat('mom mum mummy mommy mother amma ammi maa papa dad daddy father nani dadi nana dada didi son daughter wife husband kids kid child children grandma grandpa grandfather grandmother parents sister brother bhai bhaiya friend colleague'.split(' '))
     // Hinglish grammar words ("papa ke liye smartwatch, walk track karne ke liye"): never the thing.
     .concat('ke ki ka liye karne karna karni wala wali wale se ko mein chahiye dikhao'.split(' '))
-    .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper gold silver'.split(' ')),
+    .concat('xs xl xxl xxxl size sizes pair pairs pack packs set sets combo combos piece pieces pcs quality mark cotton silk leather wooden woollen steel plastic ceramic brass copper gold silver'.split(' '))
+    // Marks, grades and flavours said after the thing ("bike helmet isi mark", "cricket bat english willow").
+    .concat('isi certified certification flavour flavor flavoured grade finish edition version variant willow english'.split(' ')),
 );
 /**
  * Words that, right after the thing in a product title, make the product something for it:
  * "Router Cable", "Webcam Cover", "Mouse Pad", "Smart Watch Strap".
  */
 const FOR_THE_THING = new Set(
-  'wall bracket brackets desk desks table tables tabletop riser risers tray trays sticker stickers lock locks cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers'.split(' '),
+  'wall bracket brackets desk desks table tables tabletop riser risers tray trays sticker stickers lock locks cable cables cover covers case cases pad pads mat mats charm charms grip grips charger chargers strap straps stand stands holder holders protector protectors guard guards tip tips sleeve sleeves skin skins mount mounts adapter adapters remote remotes bag bags box boxes pouch pouches cleaner refill refills filter filters spare spares part parts accessory accessories kit splitter splitters extension extensions converter converters hanger hangers hook hooks organiser organisers organizer organizers glove gloves mitt mitts apron aprons towel towels'.split(' '),
 );
 /** Features that qualify the thing but never name it, said before or after it ("gaming mouse rgb"). */
 const FEATURE_WORDS = new Set('rgb wireless wired bluetooth waterproof portable rechargeable foldable cordless auto automatic clean cleaning'.split(' '));
@@ -98,12 +100,15 @@ export function headNoun(text: string): string | null {
     if (QUALIFIER.test(w) && (head !== null || placeholder)) break;
     // "a movie to watch": after "to" comes what one does with it, not the thing.
     const afterTo = previous === 'to';
+    const before = previous;
     previous = w;
     // "mug to gift a colleague": nothing after it names the thing.
     if (afterTo && head !== null && !/^(?:lightning|type-c|usb|hdmi|vga|rca|aux)$/.test(w)) break;
     if (PLACEHOLDER.test(w)) placeholder = true;
     // Numbers and measures ("15.6", "750w", "2k") qualify, they do not name.
     if (/^\d/.test(w) || ATTR_UNIT_WORD.test(w) || NOT_HEAD.has(w) || FEATURE_WORDS.has(w) || w.length < 2) continue;
+    // A count of parts after the thing ("gas stove 3 burner", "fridge 2 door") qualifies it.
+    if (head !== null && /^\d/.test(before)) continue;
     head = w;
   }
   return head ? singular(head) : null;
@@ -136,6 +141,20 @@ export function titleNames(title: string, head: string): boolean {
     // "Phone Charging Cable", "Phone Sponge Craft Sticker": an accessory a few words on.
     return !words.slice(i + 2, i + 4).some((next) => ACCESSORY.has(singular(next)) && singular(next) !== head);
   });
+}
+/**
+ * Whether a title's own part is something else than the thing, though filed with it: an accessory
+ * of it ("Smart Watch Charger" for "watch") or another thing altogether ("Gaming Mousepad" in
+ * Gamepads), named where the thing is not.
+ */
+export function otherThing(title: string, head: string, isThing: (word: string) => boolean): boolean {
+  const own = ownPart(title);
+  const words = own.match(/[a-z][a-z0-9-]*/g) ?? [];
+  const at = words.findIndex((w) => singular(w) === head || w === head);
+  if (at >= 0) return words[at + 1] !== undefined && (FOR_THE_THING.has(words[at + 1]!) || ACCESSORY.has(singular(words[at + 1]!))) && singular(words[at + 1]!) !== head;
+  // Another thing is named in the product's name itself (before any "|", "(" or ","), not in its list of features.
+  const name = (own.split(/[|(,[]/)[0]!.match(/[a-z][a-z0-9-]*/g) ?? []).slice(0, 8);
+  return name.some((w) => isThing(singular(w)) && !singular(w).endsWith(head));
 }
 /** Things that are only ever for something else, even a few words after its name. */
 const ACCESSORY = new Set('cable cover case sticker stand holder mount charger adapter protector guard strap skin pouch sleeve tripod remote'.split(' '));

@@ -5,7 +5,7 @@ import { shortTitle } from './cards.js';
 import { cardReason } from './card-reasons.js';
 import { COLOURS } from './followups.js';
 import { interestQuery } from './gift-interests.js';
-import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
+import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, otherThing, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
 import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
 import { bySize, sizeWanted } from './size-wanted.js';
@@ -32,6 +32,7 @@ const SAID_AS: readonly [RegExp, string][] = [
   // "e-book reader" is a Kindle e-reader; a "hot water bag" is a hot water bottle.
   [/\be[- ]?book readers?\b/gi, 'kindle e-reader'],
   [/\bhot water bags?\b/gi, 'hot water bottle'],
+  [/\bpowerbanks?\b/gi, 'power bank'],
   // Titles call a gaming or calling headset "headphones" (a "VR headset" is one).
   [/\b(?<!vr )headsets?\b/gi, 'headphones'],
 ];
@@ -75,15 +76,23 @@ const SAME_FEATURE: Readonly<Record<string, readonly string[]>> = {
   cordless: ['cordless', 'wireless', 'rechargeable', 'battery'],
   wireless: ['wireless', 'cordless', 'bluetooth'],
   bluetooth: ['bluetooth', 'wireless'],
+  'noise cancellation': ['noise cancellation', 'noise cancelling', 'noise-cancelling', 'noise canceling', 'anc', 'enc'],
+  'noise cancelling': ['noise cancellation', 'noise cancelling', 'noise-cancelling', 'noise canceling', 'anc', 'enc'],
   'non-stick': ['non-stick', 'nonstick', 'non stick'],
   nonstick: ['non-stick', 'nonstick', 'non stick'],
 };
 
+/** The requirements of a follow-up's narrowing words: a feature of two words ("noise cancellation") is one. */
+export function requirementsOf(words: readonly string[]): string[] {
+  const phrase = words.join(' ');
+  return SAME_FEATURE[phrase] ? [phrase] : [...words];
+}
+
 /** Whether a product's title or details state a narrowing word: a measure by its value, else the word. */
-function states(p: Product, word: string): boolean {
+function states(p: Product, word: string, titleOnly = false): boolean {
   const measure = attributesOf(word)[0];
-  if (measure) return hasAttribute(p.title, measure) || hasAttribute(p.description, measure);
-  const text = `${p.title} ${p.description}`;
+  if (measure) return hasAttribute(p.title, measure) || (!titleOnly && hasAttribute(p.description, measure));
+  const text = titleOnly ? p.title : `${p.title} ${p.description}`;
   return (SAME_FEATURE[word] ?? [word]).some((w) => new RegExp(`\\b${w.replace(/[^a-z0-9 -]/g, '')}`, 'i').test(text));
 }
 
@@ -108,6 +117,8 @@ export class ProductSearch {
     if (this.lastSpelled?.text === text && this.lastSpelled.words === catalogue) return this.lastSpelled.out;
     let out = text;
     for (const w of words) {
+      // A name of a thing shops sell is spelt right ("air cooler" is no "cooker").
+      if (RETAIL_NOUNS.has(w) || RETAIL_NOUNS.has(w.replace(/e?s$/, ''))) continue;
       const fixed = correctWord(w, catalogue.vocabulary, catalogue.kinds);
       if (fixed) out = out.replace(new RegExp(`\\b${w}\\b`, 'i'), fixed);
     }
@@ -273,7 +284,11 @@ export class ProductSearch {
     // A category's product whose title names the thing only after "for" ("Mini UPS for WiFi Router"
     // filed under Routers) is for the thing.
     const forTheThing = (title: string) => head !== null && new RegExp(`\\b${head}`, 'i').test(title) && !new RegExp(`\\b${head}`, 'i').test(ownPart(title));
-    const isTheThing = (c: { productId: string }) => titleNames(byId.get(c.productId)?.title ?? '', head ?? '') || (oneKind(byId.get(c.productId)?.category) && !forTheThing(byId.get(c.productId)?.title ?? ''));
+    const isTheThing = (c: { productId: string }) => {
+      const title = byId.get(c.productId)?.title ?? '';
+      // Filed with the thing is not being it: "Smart Watch Charger" and "Gaming Mousepad" are not.
+      return titleNames(title, head ?? '') || (oneKind(byId.get(c.productId)?.category) && !forTheThing(title) && !otherThing(title, head ?? '', (w) => RETAIL_NOUNS.has(w)));
+    };
     if (!category && head && !brand && pool.length > 0 && !pool.some(isTheThing)) {
       const things = (await this.services.recommender.recommend({ customerId, query: plural(head), filters: prices, conversationId, k: 30 })).filter((c) => !exclude?.has(c.productId));
       const named = await productsOf(things.map((c) => c.productId));
@@ -296,7 +311,8 @@ export class ProductSearch {
       const phrase = plural(thingPhrase(text, head));
       // A line is what the store files products under ("Amazon Devices > Kindle"), not any word of a title.
       const leads = (id: string, word: string) => categoryNames(byId.get(id)?.category ?? '', word);
-      const line = modifiersOf(text, head).find((m) => candidates.filter((c) => leads(c.productId, m)).length >= 2);
+      // A name, not a short word many categories share ("air" of "air cooler", "gas" of "gas stove").
+      const line = modifiersOf(text, head).find((m) => m.length >= 4 && candidates.filter((c) => leads(c.productId, m)).length >= 2);
       if (!line && !namesRetailThing(text) && !LOCAL_NAMES[head]) {
         // Nothing a shop sells ("a good movie to watch", "bitcoin price today"): not the shop's business.
         return this.kit.decline(ctx, state);
@@ -319,8 +335,11 @@ export class ProductSearch {
       const where = new Set(pool.filter(isTheThing).map((c) => byId.get(c.productId)?.category));
       const asked = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => w !== head && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(?:for|with|and|the|under|below|above)$/.test(w));
       const sharesAWord = (title: string) => asked.some((w) => new RegExp(`\\b${w}`, 'i').test(title));
+      // A follow-up within what was shown ("cheaper ones?" after scented candles): the thing itself only, not incense beside it.
       const things = pool.filter((c) => {
+        if (category) return isTheThing(c);
         const p = byId.get(c.productId);
+        if (!isTheThing(c) && otherThing(p?.title ?? '', head, (w) => RETAIL_NOUNS.has(w))) return false;
         // The shared word is in the product's own name ("Echo Plus"), not in what it comes with
         // ("Smartwatch with Alexa Built-in" is no Alexa speaker).
         return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(ownPart(p?.title ?? ''))));
@@ -371,6 +390,9 @@ export class ProductSearch {
         for (const p of listed) byId.set(p.id, p);
         fitting = listed.map((p) => ({ productId: p.id, score: 0, reason: '' }));
       }
+      // The title says what the product is ("Fan Heater"); details also say what it has ("with fan").
+      const inTitle = fitting.filter((c) => require.every((w) => states(byId.get(c.productId)!, w, true)));
+      if (inTitle.length > 0) fitting = inTitle;
       if (fitting.length > 0) pool = fitting;
       else {
         intro = this.kit.t(ctx, 'shop.nearestWith', { wanted: require.join(' ') });
@@ -534,6 +556,11 @@ export class ProductSearch {
   private namingTheThing<T extends { productId: string }>(text: string, head: string | null, candidates: T[], byId: ReadonlyMap<string, Product>): T[] {
     if (!head) return candidates;
     const titles = new Map(candidates.map((c) => [c.productId, byId.get(c.productId)?.title.toLowerCase() ?? '']));
+    // "tea set", "dinner set": sets of it ("Retrospot Tea Set Ceramic"), not tea towels, when there are some.
+    if (new RegExp(`\\b${head}s? (?:sets?|combos?)\\b`, 'i').test(text)) {
+      const sets = candidates.filter((c) => new RegExp(`\\b${head}s?(?: [a-z]+){0,2} (?:sets?|combos?)\\b`).test(titles.get(c.productId) ?? ''));
+      if (sets.length > 0) return sets;
+    }
     const named = candidates.filter((c) => titleNames(titles.get(c.productId) ?? '', head) || categoryNames(byId.get(c.productId)?.category ?? '', head));
     if (named.length < 2) return candidates;
     // Words that say no kind ("good", "mobile" of "mobile phone") qualify nothing.

@@ -14,7 +14,7 @@ import { specAsked } from './product-specs.js';
 import { smallTalkReply } from './small-talk.js';
 import { cardReference, compareAsked, extremeAsked } from './shown-questions.js';
 import { ProductQuestions } from './product-questions.js';
-import { ProductSearch } from './product-search.js';
+import { ProductSearch, requirementsOf } from './product-search.js';
 import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
 import { asksForPerson, BACK_TO_BOT, CONDUCT } from './asks-for-person.js';
 import { reasonsIn } from './card-reasons.js';
@@ -824,7 +824,7 @@ export class ShopBot extends ActivityHandler {
     const maxPrice = nlu.entities.priceMax ?? last.maxPrice;
     const refined: Understanding = { ...nlu, vector: null, entities: { ...nlu.entities, colors: words.filter((w) => COLOURS.includes(w)), ...(maxPrice !== undefined ? { priceMax: maxPrice } : {}) } };
     // The words that narrow ("bldc", "cordless", "6gb ram") are requirements, as a colour is.
-    const require = words.filter((w) => !COLOURS.includes(w) && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && w.length >= 2);
+    const require = requirementsOf(words.filter((w) => !COLOURS.includes(w) && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && w.length >= 2));
     return this.catalog.search(ctx, state, customerId, text, refined, { category: (await this.shownCategory(state)) ?? last.category, ...(require.length ? { require } : {}) });
   }
 
