@@ -33,6 +33,7 @@ const SAID_AS: readonly [RegExp, string][] = [
   [/\be[- ]?book readers?\b/gi, 'kindle e-reader'],
   [/\bhot water bags?\b/gi, 'hot water bottle'],
   [/\bpowerbanks?\b/gi, 'power bank'],
+  [/\bair ?fr(?:y|i|ie)e?rs?\b/gi, 'air fryer'],
   // Titles call a gaming or calling headset "headphones" (a "VR headset" is one).
   [/\b(?<!vr )headsets?\b/gi, 'headphones'],
 ];

@@ -80,6 +80,8 @@ export interface ShopBotOptions {
   texts?: Texts;
 }
 
+/** Asking for a thing ("need a", "looking for", "do you have", "show me"). */
+const ASKING_FOR = /\b(?:looking for|searching for|(?:i|we) (?:need|want)|need (?:a|an|some|one)|want (?:a|an|some|one|to buy)|suggest|recommend|show me|do (?:you|u) (?:have|sell)|chahiye|dikhao)\b/i;
 const ORDER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'change_shipping_address', 'set_up_shipping_address', 'get_refund', 'track_refund', 'delivery_period']);
 const PAYMENT_INTENTS = new Set(['payment_issue', 'check_payment_methods', 'get_invoice', 'check_invoices', 'check_cancellation_fee']);
 const SHOPPING_INTENTS = new Set(['product_search', 'recommendation_request', 'price_availability', 'compare_products']);
@@ -312,6 +314,10 @@ export class ShopBot extends ActivityHandler {
     // complain ("kitne baar"). Read once; several steps below ask.
     const complaint = [complaintSignals(said), complaintSignals(text)].sort((a, b) => b.strength - a.strength)[0]!;
     const calm = complaint.strength === 0;
+    // A request for a thing, told with a feeling ("dishwasher for a family of 4, tired of doing
+    // utensils every night"), not about something that went wrong: shopping, not a complaint.
+    const failed = complaint.reasons.includes('something failed') || complaint.reasons.includes('a problem');
+    const askingForThing = !failed && !OWN_ORDER.test(text) && namesRetailThing(headNoun(this.catalog.requestClause(text) ?? text) ?? '');
     // A short follow-up about what was shown, as glossed, or as written when the gloss took its
     // marker away ("fan wala"); read once, for the mood here and the follow-up step below.
     const shown = state.lastQuery !== undefined || state.lastProducts.length > 0;
@@ -410,7 +416,7 @@ export class ShopBot extends ActivityHandler {
     const problemQuestion = complaint.strength > 0 && topics.length > 0 && !oneOrder && /\?|\b(?:how|whom|who|where|what|which|is this|is it|can i|should i)\b/i.test(text) && !complaint.reasons.some((r) => r === 'angry words' || r === 'outrage' || r === 'sarcasm' || r === 'capitals');
     if (NEEDS_HUMAN.has(nlu.intent) && understood && !calmQuestion && !problemQuestion) return this.startHandoff(ctx, state, 'needs_human', nlu, nlu.intent === 'complaint' || complaint.strength > 0 || nlu.sentiment.label === 'negative');
     if (CONDUCT.test(text)) return this.startHandoff(ctx, state, 'needs_human', nlu, true);
-    if (angry && !problemQuestion) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
+    if (angry && !problemQuestion && !askingForThing) return this.startHandoff(ctx, state, 'negative_sentiment', nlu);
     if (state.lowConfidenceStreak >= 2) return this.startHandoff(ctx, state, 'repeated_failure', nlu);
 
     // Upset, not yet angry: empathy first, then help (or a person when we cannot tell what went wrong).
@@ -420,7 +426,9 @@ export class ShopBot extends ActivityHandler {
     const unexplained = complaint.strength > 0 && !understood && topics.length === 0 && !oneOrder && !budget && !ASKED.test(text);
     // A budget request with only an eye-roll or "!!" in it ("obsessed with waffles 🙄 any waffle maker
     // below ₹1,500?") is shopping, not a complaint.
-    const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained || problemQuestion) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent)) && !(budget && complaint.strength < 0.4);
+    // Something clearly went wrong (a crack, a refund not as chosen, a laugh at the customer): sorry
+    // first, whatever the head read and whichever article answers next.
+    const upset = ((nlu.sentiment.label === 'negative' && nlu.sentiment.score >= 0.6) || unexplained || problemQuestion || (complaint.strength >= 0.4 && failed)) && complaint.strength > 0 && !(understood && SHOPPING_INTENTS.has(nlu.intent)) && !(budget && complaint.strength < 0.4) && !askingForThing;
     if (upset) {
       await this.say(ctx, /\b(again|\d+(?:st|nd|rd|th)? time|second time|third time|still)\b/i.test(text) ? 'empathy.again' : 'empathy.sorry');
       if (!understood && topics.length === 0 && !oneOrder) {
@@ -492,6 +500,14 @@ export class ShopBot extends ActivityHandler {
     if (evidence.kind === 'article') {
       state.lowConfidenceStreak = 0;
       return this.answerFromKnowledge(ctx, evidence.answer);
+    }
+    // What went wrong with a thing they have ("there is a long crack across the glass top"), told
+    // without asking for one: help or a person, not products that share its words.
+    if (evidence.kind === 'product' && upset && failed && !budget && !ASKING_FOR.test(text)) {
+      state.lowConfidenceStreak = 0;
+      this.unanswered(ctx, 'unsure');
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.chips(ctx, ['talkToPerson', 'whereIsMyOrder']), this.t(ctx, 'empathy.tellMore')));
+      return;
     }
     if (evidence.kind === 'product') {
       state.lowConfidenceStreak = 0;
