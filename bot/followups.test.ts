@@ -84,4 +84,13 @@ describe('follow-ups the 17xx batch wrote', () => {
   ])('"%s"', (text, expected) => {
     expect(detectFollowUp(text)).toEqual(expected);
   });
+
+  it('reads a follow-up said first and explained after ("?" or a comma)', () => {
+    expect(detectFollowUp('got any of these in black? my laptop is black so')).toEqual({ kind: 'refine', words: ['black'] });
+    expect(detectFollowUp('43 inch ones only, 32 is too small for that wall')).toEqual({ kind: 'refine', words: ['43 inch'] });
+    expect(detectFollowUp('nice, but any under 700?')).toEqual({ kind: 'budget' });
+    expect(detectFollowUp('any cheap 55 inch? other brand also ok')).toEqual({ kind: 'cheaper' });
+    expect(detectFollowUp('ok, show me kettles')).toBeNull();
+  });
 });
+

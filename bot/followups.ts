@@ -28,7 +28,10 @@ export function detectFollowUp(text: string): FollowUp | null {
   // A question, then why ("got any of these in black? my laptop is black so", "any cheap 55 inch?
   // other brand also ok"): the question is the follow-up.
   const question = /^([^?]{2,80}\?)\s*\S/.exec(text);
-  return question ? followUpOf(question[1]!) : null;
+  if (question) return followUpOf(question[1]!);
+  // Or said first, then why after a comma ("43 inch ones only, 32 is too small for that wall").
+  const first = /^([^,]{2,60}),\s*\S/.exec(text);
+  return first ? followUpOf(first[1]!) : null;
 }
 
 function followUpOf(text: string): FollowUp | null {

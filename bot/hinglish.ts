@@ -27,6 +27,8 @@ const GLOSS: [RegExp, string][] = [
   [/\bkam (?:price|daam|dam|keemat|rate|budget)(?: me| mein| mai)?\b/g, 'cheaper'],
   [/\bbijli\b/g, 'electricity'],
   [/\bkab tak\b/g, 'by when'],
+  // "wall mount bhi chahiye iske liye": for it, too.
+  [/\b(?:iske|uske|is ke|us ke|inke|unke) liye\b/g, 'for it'],
   // "is pe" / "ispe" is "on this" (the English "is" alone stays).
   [/\b(?:is (?:pe|par|mein|me)|ispe|ispar|isme|ismein|iska|iski|iske)\b/g, 'this'],
   [/\b(?:saal|sal)\b/g, 'years'],
@@ -63,7 +65,14 @@ const GLOSS: [RegExp, string][] = [
   // "dusra brand bhi chalega": another brand will do (not how long a battery lasts).
   [/\bbhi chal(?:ega|egi|e ga|jayega|jaega|jaegi|jayegi)\b/g, 'also ok'],
   [/\b(?:bajega|bajegi|chalega|chalegi|chalti|chalta)\b/g, 'last'],
+  // "teesre wale pe kitni warranty", "dusra wala": which card; "dusra brand": another one.
+  [/\b(?:pehla|pehle|pehli|pahla|pahle) (?:wala|wale|wali|vala|vale)\b/g, 'first one'],
+  [/\b(?:dusra|doosra|dusre|doosre|dusri|doosri) (?:wala|wale|wali|vala|vale)\b/g, 'second one'],
+  [/\b(?:teesra|teesre|tisra|tisre|teesri|tisri) (?:wala|wale|wali|vala|vale)?\b/g, 'third one'],
+  [/\b(?:chautha|chauthe|chauthi) (?:wala|wale|wali|vala|vale)?\b/g, 'fourth one'],
   [/\b(?:dusra|doosra|dusri|doosri|dusre|doosre)\b/g, 'other'],
+  [/\b(?:kya )?(?:farak|fark|farq|antar)\b/g, 'difference'],
+  [/\bbhi\b/g, 'also'],
   // "pyaaz kaatne wala chopper": an onion chopper.
   [/\b(?:pyaaz|pyaz|pyaj|kanda)\b/g, 'onion'],
   [/\b(?:kaatne|katne|kaatna|kaatane|kaatney)(?: wala| wali| wale| ka| ki| ke)?\b/g, ''],

@@ -75,6 +75,19 @@ export class ProductQuestions {
   }
 
   /** "compare first two": price, rating and the measures either states, then which is cheaper and which buyers rate higher. */
+  /** "which of these has touch buttons": those shown whose title or details say so, or that none does. */
+  async whichHas(ctx: TurnContext, state: DialogState, words: readonly string[]): Promise<void> {
+    const shown = await this.store.products.getMany(state.lastProducts.slice(0, 5));
+    const has = shown.filter((p) => words.every((w) => new RegExp(`\\b${w.replace(/[^a-z0-9-]/g, '')}`, 'i').test(`${p.title} ${p.description}`)));
+    const feature = words.join(' ');
+    if (has.length === 0) {
+      await ctx.sendActivity(MessageFactory.suggestedActions(this.kit.chips(ctx, ['talkToPerson', 'somethingElse']), this.kit.t(ctx, 'shown.noneHas', { feature })));
+      return;
+    }
+    if (has.length === 1) state.focusProductId = has[0]!.id;
+    await ctx.sendActivity(MessageFactory.carousel(has.map((p) => this.kit.card(ctx, p, feature)), this.kit.t(ctx, 'shown.theseHave', { feature })));
+  }
+
   async compare(ctx: TurnContext, state: DialogState, pair: readonly [number, number]): Promise<void> {
     const ids = pair.map((k) => (k === -1 ? state.lastProducts.at(-1) : state.lastProducts[k]));
     const products = await this.store.products.getMany(ids.filter((id): id is string => id !== undefined));

@@ -12,7 +12,7 @@ import { namesRetailThing } from './retail-nouns.js';
 import { romaniseHindi } from './devanagari.js';
 import { specAsked } from './product-specs.js';
 import { smallTalkReply } from './small-talk.js';
-import { cardReference, compareAsked, extremeAsked } from './shown-questions.js';
+import { cardReference, compareAsked, extremeAsked, featureAsked } from './shown-questions.js';
 import { ProductQuestions } from './product-questions.js';
 import { ProductSearch, requirementsOf } from './product-search.js';
 import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
@@ -343,6 +343,8 @@ export class ShopBot extends ActivityHandler {
       if (pair) return this.products.compare(ctx, state, pair);
       const extreme = extremeAsked(text);
       if (extreme) return this.products.extreme(ctx, state, extreme);
+      const feature = featureAsked(text);
+      if (feature) return this.products.whichHas(ctx, state, feature);
     }
     const card = state.lastProducts.length > 0 && /\?|^\s*(?:does|do|is|are|can|will|would|has|have|how|what|which)\b/i.test(text) ? cardReference(text) : null;
     const cardId = card === null ? undefined : card === -1 ? state.lastProducts.at(-1) : state.lastProducts[card];

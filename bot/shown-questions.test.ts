@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cardReference, compareAsked, extremeAsked } from './shown-questions.js';
+import { cardReference, compareAsked, extremeAsked, featureAsked } from './shown-questions.js';
 
 describe('questions about the cards just shown', () => {
   it('finds which card a longer question is about', () => {
@@ -26,5 +26,15 @@ describe('questions about the cards just shown', () => {
     expect(extremeAsked('which one has most storage?')).toEqual({ unit: 'gb', want: 'max' });
     expect(extremeAsked('which kettle has the largest capacity')).toEqual({ unit: 'litre', want: 'max' });
     expect(extremeAsked('which one is best')).toBeNull();
+  });
+
+  it('reads a choice between two cards and a feature asked of those shown', () => {
+    expect(compareAsked('which is better, 1st or 3rd')).toEqual([0, 2]);
+    expect(compareAsked('2nd and 3rd me difference?')).toEqual([1, 2]);
+    expect(compareAsked('which is better for gaming')).toBeNull();
+    expect(featureAsked('which of these has touch buttons, my mom finds the push ones hard')).toEqual(['touch']);
+    expect(featureAsked('in these which one comes with a chopper attachment')).toEqual(['chopper']);
+    expect(featureAsked('which is better')).toBeNull();
+    expect(featureAsked('which one has the biggest battery and the longest warranty and more')).toBeNull();
   });
 });

@@ -53,3 +53,18 @@ export function extremeAsked(text: string): ExtremeAsked | null {
   const want = unit === 'kg' && /\blight(?:est|er)?\b/.test(t) ? 'min' : most ? 'max' : 'min';
   return { unit, want };
 }
+
+/** Words of a feature that say nothing by themselves ("touch buttons": touch). */
+const FEATURE_FILLER = new Set('attachment attachments button buttons feature features option options function functions facility mode modes support the and with one also inside included'.split(' '));
+
+/**
+ * "which of these has touch buttons", "in these which one comes with a chopper attachment": the
+ * words of the feature asked of the cards shown; null for other questions ("which is better").
+ */
+export function featureAsked(text: string): string[] | null {
+  const m = /\bwhich\b(?:\s+(?:of|among)\s+(?:these|them|those))?(?:\s+(?:one|ones))?\s+(?:has|have|comes? with|supports?|includes?|gives?)\s+(?:a |an |the )?([a-z0-9 -]{3,40}?)\s*(?:[?,.]|$)/i.exec(text);
+  if (!m) return null;
+  const words = m[1]!.toLowerCase().split(/\s+/).filter((w) => w.length > 2 && !FEATURE_FILLER.has(w));
+  return words.length > 0 && words.length <= 3 ? words : null;
+}
+
