@@ -51,6 +51,8 @@ const GLOSS: [RegExp, string][] = [
   [/\b(?:chahiye|chaiye|chahie)\b/g, 'want'],
   [/\b(?:dikhao|dikhaiye|dikha do|batao|bataiye|bata do)\b/g, 'show'],
   [/\b(?:sasta|saste|sasti)(?: wala| wali| wale)?\b/g, 'cheap'],
+  [/\b(?:chhota|chota|chhoti|choti|chhote|chote)(?: sa| si| se| wala| wali| wale)?\b/g, 'small'],
+  [/\b(?:bada|bara|badi|bari|bade|bare)(?: sa| si| se| wala| wali| wale)\b/g, 'big'],
   [/\b(?:mehenga|mehnga|mehngi)\b/g, 'expensive'],
   [/\b(?:insaan|insan|aadmi|banda|bande|bandey)\b/g, 'human'],
   [/\b(?:wapas|vapas|wapis)\b/g, 'back'],

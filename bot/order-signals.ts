@@ -4,7 +4,7 @@ import { extractEntities } from '../nlu/entities.js';
 
 /** What came in one's own order ("in my order", "from my parcel"). */
 export const MY_ORDER_CONTENTS = /\b(?:in|from|inside|with|of)\s+(?:my|mine|the|our)\s+(?:order|parcel|package|shipment|delivery|box)\b/i;
-export const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|(?:^|[,.;]\s*)(?:ordered|placed|bought)\b|\b(?:placed|made) (?:\d+|an?|one|two|three|my|the) (?:\w+ )?orders?\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b|\b(?:did|has|have|is|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|come|reach|dispatch|dispatched|deliver|delivered|get (?:shipped|delivered|dispatched))\b/i;
+export const OWN_ORDER = /\b(?:my|mine|mera|meri|mere)\s+(?:\w+\s+){0,2}(?:order|orders|parcel|package|shipment|delivery|item|items|stuff|things|product|products|purchase)\b|\b(?:my|our)\s+(?:son|daughter|grandson|granddaughter|husband|wife|father|mother|dad|mom|papa|mummy|brother|sister|friend|kid|kids|bhai|beta|beti)\s+(?:has\s+|had\s+|just\s+)?(?:ordered|placed an order|bought|purchased)\b|\bi\s+(?:have\s+|had\s+|just\s+)?(?:ordered|placed|bought|purchased)\b|(?:^|[,.;]\s*)(?:ordered|placed|bought)\b|\b(?:placed|made) (?:\d+|an?|one|two|three|my|the) (?:\w+ )?orders?\b|\b(?:did|have|had) i (?:order|ordered|buy|bought|purchase|purchased)\b|\b(?:re-?order|order (?:it |the same )?again|buy (?:it |the same )?again)\b|\b(?:did|has|have|is|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|come|reach|dispatch|dispatched|deliver|delivered|get (?:shipped|delivered|dispatched))\b/i;
 /**
  * A problem with, or a question about the state of, one particular order: "tracking not updating
  * since 3 days", "order shows cancelled but i didnt cancel it", "delivery boy didnt come today".
@@ -19,6 +19,8 @@ const ARRIVAL = /\b(?:my|the|this|it|product|item)\b.{0,30}\b(?:be delivered|get
 const ORDER_TOPICS = new Set(['delivery', 'cancellation', 'refunds', 'returns', 'address-changes', 'exchanges']);
 /** A message about one of the customer's own orders, not about orders in general. */
 export function aboutOneOrder(text: string, topics: readonly string[]): boolean {
+  // "my grandson ordered a room heater, i want to know if it has been sent": that order's state.
+  if (OWN_ORDER.test(text) && /\b(?:been|got|get|gets) (?:sent|shipped|dispatched|delivered)\b|\b(?:sent|shipped|dispatched) (?:yet|or not)\b/i.test(text)) return true;
   // "did my kettle ship yet? paid thru upi": one order, whatever else the message mentions.
   if (/\b(?:did|has|have|when will) my\s+(?:\w+\s+){0,2}(?:ship|shipped|arrive|arrived|dispatch|dispatched|deliver|delivered|come|reach)\b/i.test(text)) return true;
   if (topics.some((t) => !ORDER_TOPICS.has(t))) return false;

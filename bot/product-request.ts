@@ -55,7 +55,7 @@ const NOT_HEAD = new Set(
   'a an the some any me my i we us you show find get need want looking for buy please pls plz good best nice cheap cheapest budget new latest one something anything thing things stuff gift gifts present presents idea ideas option options suggestion suggestions item items product products under below above over around within less more than between upto up to max maximum min minimum approx rs inr price prices rate rates cost costs of in with and or to from by at on is are can do have has which what that this these those'.split(' ')
     // Sizes, counts and materials said after the thing ("kurta xl", "dumbbells 5kg pair", "bedsheet cotton").
     // Verbs of asking ("recommend something", "suggest a gift") name no thing.
-    .concat('recommend recommended suggest suggested browse search see check tell give send help sell sells selling carry stock'.split(' '))
+    .concat('recommend recommended suggest suggested browse search see check tell give send help sell sells selling carry stock wants wanted needs needed likes loves'.split(' '))
     // "Sets" and "combos" count the thing ("sofa sets", "dinner set"): the thing is the word before.
     // When: "bitcoin price today" names no "today".
     .concat('today tomorrow tonight yesterday now week weeks month months year years daily'.split(' '))
@@ -81,7 +81,7 @@ const FOR_THE_THING = new Set(
 /** Features that qualify the thing but never name it, said before or after it ("gaming mouse rgb"). */
 const FEATURE_WORDS = new Set('rgb wireless wired bluetooth waterproof portable rechargeable foldable cordless auto automatic clean cleaning'.split(' '));
 /** Words after which the rest of a request only qualifies the thing ("for kids", "under 500"). */
-const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable|not|on)$/;
+const QUALIFIER = /^(?:for|with|under|below|above|over|around|within|less|upto|between|in|of|from|without|that|which|near|at|like|same|compatible|suitable|not|on|jo|jisse|jise|jisme|taki)$/;
 
 const singular = (w: string): string => (w.length > 4 && w.endsWith('ies') ? `${w.slice(0, -3)}y` : w.length > 3 && /(?:ches|shes|sses|xes)$/.test(w) ? w.slice(0, -2) : w.length > 3 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w);
 

@@ -39,6 +39,8 @@ const SAID_AS: readonly [RegExp, string][] = [
 ];
 /** How a customer asks for a thing, in the clause that names it. */
 const ASKING = /\b(?:looking for|searching for|(?:i|we) (?:need|want|wanna)|need (?:a|an|some|one)|want (?:a|an|some|one|to (?:buy|gift|get|order))|wanna (?:buy|get|gift)|suggest|recommend|show me|do (?:you|u) (?:have|sell|keep)|got any|get me|gift (?:her|him|them|my)|buy (?:a|an|some|my|her|him))\b/i;
+/** Words of baking and grilling: the sense of "OTG" as an oven. */
+const OVEN_SENSE = /\b(?:bak(?:e|es|ed|ing)|cakes?|cookies?|biscuits?|pizzas?|grill(?:ed|ing)?|roast(?:ed|ing)?|ovens?|tandoori|muffins?)\b/i;
 /** Heads that need their kind to name a thing: "roti maker", "coffee machine", "shoe rack". */
 const KINDLESS_HEADS = new Set('maker makers machine machines set sets stand stands holder holders box boxes cover covers case cases bag bags cleaner cleaners kit kits container containers organiser organizer mat mats dispenser dispensers cutter cutters rack racks'.split(' '));
 /** Words before a thing's name that say nothing of its kind ("hostel ke liye kettle", "cheap and best"). */
@@ -87,6 +89,27 @@ const SAME_FEATURE: Readonly<Record<string, readonly string[]>> = {
 export function requirementsOf(words: readonly string[]): string[] {
   const phrase = words.join(' ');
   return SAME_FEATURE[phrase] ? [phrase] : [...words];
+}
+
+/**
+ * Whether a title's product name (before the first ",", "|" or "(") names another thing shops sell
+ * and not the one asked for ("Fire-Boltt Ring Pro Bluetooth Calling Smartwatch, … Speaker" for "speaker").
+ */
+function namedOtherFirst(title: string, head: string): boolean {
+  if (!head) return false;
+  const name = (ownPart(title).split(/[|(,[]/)[0]!.match(/[a-z][a-z0-9-]*/g) ?? []).slice(0, 8);
+  const said = (w: string) => w === head || w.replace(/e?s$/, '') === head || w.endsWith(head);
+  return !name.some(said) && name.some((w) => RETAIL_NOUNS.has(w) || RETAIL_NOUNS.has(w.replace(/e?s$/, '')));
+}
+
+/** Things the customer says they do not want ("dont need a mouse", "no charger", "without remote"). */
+export function notWanted(text: string, head: string | null): string[] {
+  const out: string[] = [];
+  for (const m of text.toLowerCase().matchAll(/\b(?:dont|don'?t|do not|no need (?:of|for)|not|without|no)\s+(?:need|want|require|looking for)?\s*(?:a |an |the |any )?([a-z]+)\b/g)) {
+    const w = m[1]!.replace(/e?s$/, '');
+    if (w !== head && (RETAIL_NOUNS.has(w) || RETAIL_NOUNS.has(m[1]!))) out.push(w);
+  }
+  return out;
 }
 
 /** Whether a product's title or details state a narrowing word: a measure by its value, else the word. */
@@ -143,6 +166,8 @@ export class ProductSearch {
     const set = new RegExp(`\\b${name}s? (sets?|combos?)\\b`, 'i').exec(text);
     if (set) return (await this.store.products.search(`${name} ${set[1]}`, { limit: 30 })).some((p) => new RegExp(`\\b${name}s? ${set[1]!.replace(/s$/, '')}`, 'i').test(p.title));
     if ((await this.store.products.search(name, { limit: 30 })).some((p) => titleNames(p.title, name))) return true;
+    // A category of its own ("Smartphones" for "phone", whose titles say "Redmi 10A"), not one of several kinds.
+    if ((await this.catalogueWords()).categories.some((c) => !/[&,]/.test(c.split('>').pop() ?? '') && categoryNames(c, name) && !/accessor/i.test(c))) return true;
     // The title's own part: "Lint Remover for Washing Machine Dryer" is no dryer. Written as one
     // word only for longer names: "bat" is in "battery".
     return name.length >= 5 && candidates.some((c) => ownPart(byId.get(c.productId)?.title ?? '').replace(/[^a-z0-9]+/g, '').includes(name));
@@ -216,7 +241,9 @@ export class ProductSearch {
     if (interest) request = interest;
     // A new request (not a follow-up of what was shown) replaces the product in focus; the name of
     // the thing it asks for is read with its typos corrected ("hedphones under 2k").
-    const text = category ? request : await this.spelled(request);
+    // "OTG" is an oven toaster grill to someone who bakes, a USB adapter to someone with a phone.
+    const spelledText = category ? request : await this.spelled(request);
+    const text = /\botg\b/i.test(spelledText) && OVEN_SENSE.test(whole) ? spelledText.replace(/\botg\b/i, 'otg oven') : spelledText;
     if (!category) state.focusProductId = undefined;
     state.lastQuery = { text, ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}), ...(category ? { category } : {}) };
     // Named measures ("43 inch", "15 litre") are requirements: ask for more candidates and keep
@@ -224,7 +251,10 @@ export class ProductSearch {
     const attributes = attributesOf(text);
     const prices = { ...(nlu.entities.priceMin !== undefined ? { minPrice: nlu.entities.priceMin } : {}), ...(nlu.entities.priceMax !== undefined ? { maxPrice: nlu.entities.priceMax } : {}) };
     const conversationId = ctx.activity.conversation.id;
-    const ask = (filters: SuggestRequest['filters']) => this.services.recommender.recommend({ customerId, query: text, queryVector: nlu.vector, filters, conversationId, k: 30 });
+    // The message's vector is of all it says; a request read from one clause of a story ("want to
+    // start baking cakes …, need an OTG") is searched by that clause's own words.
+    const vector = request === whole ? nlu.vector : null;
+    const ask = (filters: SuggestRequest['filters']) => this.services.recommender.recommend({ customerId, query: text, queryVector: vector, filters, conversationId, k: 30 });
     // The candidates' products, read from the store once for every step below.
     const known = new Map<string, Product>();
     const productsOf = async (ids: readonly string[]): Promise<Map<string, Product>> => {
@@ -232,6 +262,21 @@ export class ProductSearch {
       return known;
     };
     const head = this.thingHead(text);
+    // A brand and no thing ("what all do you have from philips under 2k?"): that brand's best rated, in the budget.
+    if (!category && !brand) {
+      const words = await this.catalogueWords();
+      const named = [...new Set((text.toLowerCase().match(/[a-z][a-z0-9-]*/g) ?? []).filter((w) => words.brands.has(w) && !COLOURS.includes(w) && !RETAIL_NOUNS.has(w) && !NOT_A_KIND.has(w) && w.length >= 3))];
+      const thingless = !head || !(words.kinds.has(head) || words.kinds.has(`${head}s`) || namesRetailThing(head));
+      if (named.length === 1 && thingless) {
+        const score = (p: Product) => (p.rating ?? 3) * Math.log10((p.ratingCount ?? 0) + 10);
+        const theirs = (await this.store.products.search(named[0]!, { ...prices, inStock: true, limit: 100 })).filter((p) => new RegExp(`^${named[0]}\\b`, 'i').test(p.title)).sort((a, b) => score(b) - score(a));
+        if (theirs.length > 0) {
+          const picks = theirs.slice(0, 5).map((p) => ({ productId: p.id, score: 0, reason: cardReason(this.kit.texts, this.kit.locale(ctx), p, '', nlu.entities.priceMax) }));
+          await this.show(ctx, state, customerId, picks, this.kit.t(ctx, 'shop.found'));
+          return;
+        }
+      }
+    }
     let candidates = await ask(category ? { ...prices, category } : prices);
     // The categories that hold only the thing ("Smartphones" for "phone"), whose titles often do not
     // name it ("Redmi 10A"): asked too, when the nearest by meaning are mostly elsewhere (keypad
@@ -288,7 +333,8 @@ export class ProductSearch {
     const isTheThing = (c: { productId: string }) => {
       const title = byId.get(c.productId)?.title ?? '';
       // Filed with the thing is not being it: "Smart Watch Charger" and "Gaming Mousepad" are not.
-      return titleNames(title, head ?? '') || (oneKind(byId.get(c.productId)?.category) && !forTheThing(title) && !otherThing(title, head ?? '', (w) => RETAIL_NOUNS.has(w)));
+      // A smartwatch "with Built-in Mic and Speaker" names the speaker after its own name.
+      return (titleNames(title, head ?? '') && !namedOtherFirst(title, head ?? '')) || (oneKind(byId.get(c.productId)?.category) && !forTheThing(title) && !otherThing(title, head ?? '', (w) => RETAIL_NOUNS.has(w)));
     };
     if (!category && head && !brand && pool.length > 0 && !pool.some(isTheThing)) {
       const things = (await this.services.recommender.recommend({ customerId, query: plural(head), filters: prices, conversationId, k: 30 })).filter((c) => !exclude?.has(c.productId));
@@ -349,7 +395,8 @@ export class ProductSearch {
     }
     // A name with two senses in different departments ("OTG": an oven or a USB adapter): the sense
     // the rest of the request speaks of ("for baking cakes") is the thing.
-    if (head && !category) pool = this.inTheSenseAsked(text, head, pool, byId);
+    // The whole message speaks of the sense ("want to start baking cakes …, need an OTG": the oven).
+    if (head && !category) pool = this.inTheSenseAsked(whole, head, pool, byId);
     // "a wall mount for it" after TVs: those made for TVs, when there are some.
     if (forThing) {
       const named = new RegExp(`\\b${forThing.endsWith('y') ? `${forThing.slice(0, -1)}(?:y|ies)` : `${forThing}(?:e?s)?`}\\b`, 'i');
@@ -376,6 +423,12 @@ export class ProductSearch {
         await ctx.sendActivity(MessageFactory.suggestedActions(this.kit.chips(ctx, ['somethingElse', 'talkToPerson']), prices.maxPrice !== undefined ? this.kit.t(ctx, 'shop.noneUnder', { thing, price: this.kit.texts.price(prices.maxPrice + 1, this.kit.locale(ctx)) }) : this.kit.t(ctx, 'shop.noneLikeThat', { thing })));
         return;
       }
+    }
+    // "bluetooth keyboard …, dont need a mouse": never the thing said not to be wanted, when others are left.
+    const unwanted = notWanted(whole, head);
+    if (unwanted.length) {
+      const kept = pool.filter((c) => !unwanted.some((w) => new RegExp(`\\b${w}`, 'i').test(byId.get(c.productId)?.title ?? '')));
+      if (kept.length > 0) pool = kept;
     }
     // A feature or measure a follow-up narrows by ("bldc wale", "cordless ones only", "6gb ram?"):
     // every card states it; when none of the nearest by meaning does, the category's own list (in
@@ -510,7 +563,8 @@ export class ProductSearch {
     // The story's words do not qualify the thing ("laptop gets soo hot …, need a cooling pad"); a
     // measure said in another clause still does ("need a kettle, 1.5 litre").
     const withMeasures = (clause: string) => [clause, ...clauses.filter((c) => c !== clause && attributesOf(c).length > 0)].join(', ');
-    const asking = clauses.filter((c) => ASKING.test(c) && sold(headNoun(c)));
+    // Not a thing said not to be wanted ("dont need a mouse").
+    const asking = clauses.filter((c) => ASKING.test(c) && !/\b(?:dont|don'?t|do not|no|not|never)\s+(?:\w+\s+)?(?:need|want|looking)\b/i.test(c) && sold(headNoun(c)));
     if (asking.length === 1) return withMeasures(asking[0]!);
     // A message that opens with the thing and then tells what it is for ("steam iron, husband needs
     // crisp shirts for office"): a short first clause that names only a thing sold.

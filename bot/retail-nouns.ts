@@ -25,7 +25,7 @@ toy track tracksuit trimmer trolley trouser tshirt t-shirt tub tv umbrella under
 wardrobe washer watch webcam wig wipe wire wok yoga treadmill stroller pram crib cradle walker highchair
 bassinet trampoline skate skateboard kettlebell barbell cooktop hob dishwasher dehumidifier inverter sewing harddisk hdd ssd pendrive drive disk memory
 cell lantern ornament poster sign badge magnet tin crate tray incense diya rangoli torch flashlight cartridge ink toner marker crayon scissors glue tape label ribbon wrap balloon holder hook rope pouch belt hat mask sanitizer doormat tablecloth coaster fork saucer teapot tumbler container whisk spatula ladle tongs griller processor sealer frother maker dispenser purifier broom dustbin bin hub dongle reader tripod stylus protector guard skin sleeve microphone mic joystick controller extender repeater switch receiver soundbar band tracker inverter ups stabilizer tubelight charm keychain wreath garland figurine statue bell nightlight biscuit coffee spice dryfruit sweets organiser organizer
-smartwatch smartphone straightener curler epilator hairbrush mousepad protein supplement
+smartwatch smartphone straightener curler epilator hairbrush mousepad protein supplement otg
 `;
 
 export const RETAIL_NOUNS: ReadonlySet<string> = new Set(WORDS.split(/\s+/).filter(Boolean));

@@ -5,6 +5,8 @@ import { complaintSignals } from '../nlu/chat-mood.js';
 import { aboutOneOrder, orderIdOf, POLICY_ASK } from './order-signals.js';
 import { glossHinglish } from './hinglish.js';
 import { headNoun } from './product-request.js';
+import { notWanted } from './product-search.js';
+import { saidEarlier } from './order-signals.js';
 import { REVIEW_QUESTION } from './product-answers.js';
 import { smallTalkReply } from './small-talk.js';
 
@@ -113,4 +115,47 @@ describe('what the 17xx batch of customers wrote (first run: missed)', () => {
     expect(glossHinglish('amma ke liye ek smartwatch chahiye jisme heart rate aur spo2 dikhe, 2500 tak')).toContain('smartwatch want with heart rate and spo2');
     expect(glossHinglish('ek baar full charge pe kitne ghante bajega')).toContain('hours last');
   });
+
+  it('reads the fifth session\'s batches: stories, Hinglish, relatives\' orders, greetings with wishes', () => {
+    // Complaints told as what happened.
+    for (const text of [
+      'tv screen has a crack in the left corner. delivery guy left the box and ran',
+      '3 glass mugs sent in a flimsy envelope without any bubble wrap. obviously all 3 came in pieces',
+      'the headphones i got had someone elses hair stuck in the ear cushions and the box tape was already cut',
+      '4 mails, 2 calls, zero reply. next stop is twitter',
+      'if the replacement phone doesnt reach me by friday im raising a chargeback. last warning',
+      'I chose bank transfer for the refund and it has been added as store credit instead',
+    ]) expect(complaintSignals(text).strength, text).toBeGreaterThanOrEqual(0.4);
+    // A feature asked for, and a screen that resists cracks, are no complaints.
+    expect(complaintSignals('i want an electric kettle that switches off on its own').strength).toBe(0);
+    expect(complaintSignals('can i get a tv with a crack proof screen').strength).toBe(0);
+    // Asks for a person, in a sentence of their own or in Hinglish.
+    expect(asksForPerson('ok this isnt going anywhere. human pls.')).toBe(true);
+    expect(asksForPerson('bot se nahi hoga, kisi staff ko bulao')).toBe(true);
+    expect(asksForPerson('put me in touch with your escalation team')).toBe(true);
+    expect(asksForPerson('live agent pls, ur answers are going in circles')).toBe(true);
+    expect(asksForPerson('how do i reach the human resources team of a company')).toBe(false);
+    // A relative's order is one's own order.
+    expect(aboutOneOrder('my grandson ordered a room heater for me last week, i want to know if it has been sent', [])).toBe(true);
+    // Hinglish: ordinals, "difference", "small", "for it".
+    expect(glossHinglish('teesre wale pe kitni warranty milti hai?')).toMatch(/^third one/);
+    expect(glossHinglish('2nd aur 3rd me kya farak hai?')).toContain('difference');
+    expect(glossHinglish('koi chhota fan chahiye')).toContain('small fan');
+    expect(glossHinglish('wall mount bhi chahiye iske liye')).toContain('for it');
+    // Marks and counts after the thing do not name it.
+    expect(headNoun('bike helmet isi mark')).toBe('helmet');
+    expect(headNoun('gas stove 3 burner')).toBe('stove');
+    expect(headNoun('tea set as a gift')).toBe('tea');
+    // What the customer does not want.
+    expect(notWanted('bluetooth keyboard for my tv. dont need a mouse', 'keyboard')).toEqual(['mouse']);
+    expect(notWanted('not too costly', 'kettle')).toEqual([]);
+    // Greetings with a wish, and praise with a joke, are small talk.
+    expect(smallTalkReply('good afternoon! hope ur having a nice day', 'good afternoon! hope ur having a nice day', () => false)).toBe('greet');
+    const joke = 'you are so patient, my husband could learn from you 😂';
+    expect(smallTalkReply(joke, joke, () => false)).toEqual({ key: 'smallTalk.praised', chips: 'more' });
+    expect(smallTalkReply('you are fast, now show me kettles', 'you are fast, now show me kettles', () => false)).toBeNull();
+    // The order number and e-mail written earlier in the chat, newest first.
+    expect(saidEarlier([{ role: 'customer', text: 'its ORD-536398, mail a@b.in' }, { role: 'agent', text: 'ORD-999999 x@y.in' }, { role: 'customer', text: 'ORD-111111' }])).toEqual({ orderIds: ['ORD-111111', 'ORD-536398'], emails: ['a@b.in'] });
+  });
 });
+

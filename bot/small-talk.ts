@@ -23,7 +23,7 @@ const GOODBYE = /^(?:[\p{L}',.!\s]{0,30}[\s,.!]+)?(?:bye(?: bye)?|byee+|goodbye|
 /** A hello, however long, and "anyone there?" / "is this working?". */
 const HELLO_THERE = /^\s*(?:h+e+l+o+w*|h+i+|he+y+|hlo+)\b[\s,!.]*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home)|(?:is )?(?:this|it) working|(?:are )?(?:you|u) there)?\s*[?!.]*\s*$/i;
 /** Greetings beyond "hi" ("gd evng bot", "namaskar 🙏", "good morning sir"). */
-const GREETING = /^\s*(?:(?:hi|hello|hey|hii+|namaste|namaskar|namaskaram|vanakkam|sat sri akal|salaam|salam|good (?:morning|afternoon|evening|night)|gd (?:mrng|morning|mng|evng|evening|eve|aftn|afternoon)|gm)\b[\s,!.]*)+(?:(?:bot|sir|madam|mam|ji|team|there|all|everyone|bhai|bro|dear)\b[\s,!.]*)*(?:\p{Extended_Pictographic}|\s)*$/iu;
+const GREETING = /^\s*(?:(?:hi|hello|hey|hii+|namaste|namaskar|namaskaram|vanakkam|sat sri akal|salaam|salam|good (?:morning|afternoon|evening|night)|gd (?:mrng|morning|mng|evng|evening|eve|aftn|afternoon)|gm)\b[\s,!.]*)+(?:(?:bot|sir|madam|mam|ji|team|there|all|everyone|bhai|bro|dear)\b[\s,!.]*)*(?:(?:hope|hoping) (?:you(?:'re| are)?|u r|ur|you r|u are|all is|everything is|you all are) (?:having |doing |keeping )?(?:a )?(?:well|good|great|fine|nice|lovely|wonderful)(?: day| morning| evening| afternoon| one)?[\s,!.]*)?(?:\p{Extended_Pictographic}|\s)*$/iu;
 /** "are you there?", "anyone there": checking that someone answers. */
 const ANYONE_THERE = /^\s*(?:(?:is )?(?:any ?one|anybody|some ?one) (?:there|here|home|online)|(?:are )?(?:you|u) (?:still )?(?:there|online)|(?:is )?(?:this|it) (?:working|live))(?:\s|[?!.]|\p{Extended_Pictographic})*$/iu;
 /** "what can you do", "what all can u help me with", "how can you help". */

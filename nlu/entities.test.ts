@@ -71,6 +71,12 @@ describe('price ranges', () => {
     expect(e.priceMax).toBe(max);
   });
 
+  it('reads thousands written after digits and "or so"', () => {
+    expect(extractEntities('something small and cheap is fine, 3-4 thousand max')).toMatchObject({ priceMin: 3000, priceMax: 4000 });
+    expect(extractEntities('not above 6 thousand rupees').priceMax).toBe(6000);
+    expect(extractEntities('1000 rupees or so')).toMatchObject({ priceMin: 800, priceMax: 1200 });
+  });
+
   it('does not read sizes, model numbers, counts or times as prices', () => {
     for (const text of ['size 42 shoes', 'iphone 13 cover', '55 inch tv', 'I need 2-3 of them', 'delivery in 3-5 days', 'over 2 weeks ago', 'airdopes 141']) {
       const e = extractEntities(text);

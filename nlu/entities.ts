@@ -108,6 +108,8 @@ const PRICE_PATTERNS: { re: RegExp; kind: 'max' | 'min' | 'between' | 'around'; 
   { re: new RegExp(String.raw`${MONEY}\s*(?:or\s+less|and\s+below|or\s+below|max|maximum|at\s+most|at\s+the\s+most|tops)`, 'gi'), kind: 'max', strictMoney: true },
   { re: new RegExp(String.raw`\b(?:can|could|will|want\s+to|only)\s+(?:only\s+)?(?:spend|afford|pay)\s+(?:only\s+|upto\s+|up\s+to\s+|around\s+|about\s+)?${MONEY}`, 'gi'), kind: 'max' },
   { re: new RegExp(String.raw`\b(?:around|about|approx(?:imately|\.)?|roughly|close\s+to|near|~)\s*${MONEY}`, 'gi'), kind: 'around', strictMoney: true },
+  // "1000 rupees or so", "2k or so".
+  { re: new RegExp(String.raw`${MONEY}\s*(?:rupees?|rs\.?)?\s*(?:or\s+so|or\s+thereabouts|give\s+or\s+take)\b`, 'gi'), kind: 'around', strictMoney: true },
 ];
 
 const PRICE_WORDS = /\b(?:price[sd]?|pricing|cost(?:s|ing)?|budget|range|rs|rupees?|spend|priced|mrp|rate)\b/i;
@@ -208,6 +210,8 @@ const SCALES: Readonly<Record<string, number>> = { hundred: 100, thousand: 1e3, 
  * every span keeps its place in the message ("five thousand" -> "0000000005000").
  */
 function numberWordsAsDigits(text: string): string {
+  // "3 thousand", "3-4 thousand": a thousand written out after digits is a "k", padded to the same length.
+  text = text.replace(/(\d+(?:\.\d+)?)(\s*)(thousand|thou|hazaar|hazar)\b/gi, (phrase, n: string) => `${n}k`.padEnd(phrase.length, ' '));
   return text.replace(/\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty(?:[\s-]five)?|thirty|forty|fifty|seventy)\s+(hundred|thousand|thou|lakhs?)\b/gi, (phrase, n: string, scale: string) => {
     const value = String(AMOUNT_WORDS[n.toLowerCase().replace(/[\s-]/, '_')]! * SCALES[scale.toLowerCase()]!);
     return value.length <= phrase.length ? value.padStart(phrase.length, '0') : phrase;
