@@ -142,20 +142,6 @@ export function titleNames(title: string, head: string): boolean {
     return !words.slice(i + 2, i + 4).some((next) => ACCESSORY.has(singular(next)) && singular(next) !== head);
   });
 }
-/**
- * Whether a title's own part is something else than the thing, though filed with it: an accessory
- * of it ("Smart Watch Charger" for "watch") or another thing altogether ("Gaming Mousepad" in
- * Gamepads), named where the thing is not.
- */
-export function otherThing(title: string, head: string, isThing: (word: string) => boolean): boolean {
-  const own = ownPart(title);
-  const words = own.match(/[a-z][a-z0-9-]*/g) ?? [];
-  const at = words.findIndex((w) => singular(w) === head || w === head);
-  if (at >= 0) return words[at + 1] !== undefined && (FOR_THE_THING.has(words[at + 1]!) || ACCESSORY.has(singular(words[at + 1]!))) && singular(words[at + 1]!) !== head;
-  // Another thing is named in the product's name itself (before any "|", "(" or ","), not in its list of features.
-  const name = (own.split(/[|(,[]/)[0]!.match(/[a-z][a-z0-9-]*/g) ?? []).slice(0, 8);
-  return name.some((w) => isThing(singular(w)) && !singular(w).endsWith(head));
-}
 /** Things that are only ever for something else, even a few words after its name. */
 const ACCESSORY = new Set('cable cover case sticker stand holder mount charger adapter protector guard strap skin pouch sleeve tripod remote'.split(' '));
 

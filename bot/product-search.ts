@@ -5,7 +5,7 @@ import { shortTitle } from './cards.js';
 import { cardReason } from './card-reasons.js';
 import { COLOURS } from './followups.js';
 import { interestQuery } from './gift-interests.js';
-import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, otherThing, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
+import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
 import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
 import { bySize, sizeWanted } from './size-wanted.js';
@@ -34,6 +34,7 @@ const SAID_AS: readonly [RegExp, string][] = [
   [/\bhot water bags?\b/gi, 'hot water bottle'],
   [/\bpowerbanks?\b/gi, 'power bank'],
   [/\bair ?fr(?:y|i|ie)e?rs?\b/gi, 'air fryer'],
+  [/\binduction (?:stove|chulha|chula|plate)s?\b/gi, 'induction cooktop'],
   // Titles call a gaming or calling headset "headphones" (a "VR headset" is one).
   [/\b(?<!vr )headsets?\b/gi, 'headphones'],
 ];
@@ -332,9 +333,8 @@ export class ProductSearch {
     const forTheThing = (title: string) => head !== null && new RegExp(`\\b${head}`, 'i').test(title) && !new RegExp(`\\b${head}`, 'i').test(ownPart(title));
     const isTheThing = (c: { productId: string }) => {
       const title = byId.get(c.productId)?.title ?? '';
-      // Filed with the thing is not being it: "Smart Watch Charger" and "Gaming Mousepad" are not.
       // A smartwatch "with Built-in Mic and Speaker" names the speaker after its own name.
-      return (titleNames(title, head ?? '') && !namedOtherFirst(title, head ?? '')) || (oneKind(byId.get(c.productId)?.category) && !forTheThing(title) && !otherThing(title, head ?? '', (w) => RETAIL_NOUNS.has(w)));
+      return (titleNames(title, head ?? '') && !namedOtherFirst(title, head ?? '')) || (oneKind(byId.get(c.productId)?.category) && !forTheThing(title));
     };
     if (!category && head && !brand && pool.length > 0 && !pool.some(isTheThing)) {
       const things = (await this.services.recommender.recommend({ customerId, query: plural(head), filters: prices, conversationId, k: 30 })).filter((c) => !exclude?.has(c.productId));
@@ -382,11 +382,12 @@ export class ProductSearch {
       const where = new Set(pool.filter(isTheThing).map((c) => byId.get(c.productId)?.category));
       const asked = (text.toLowerCase().match(/[a-z][a-z0-9-]{2,}/g) ?? []).filter((w) => w !== head && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(?:for|with|and|the|under|below|above)$/.test(w));
       const sharesAWord = (title: string) => asked.some((w) => new RegExp(`\\b${w}`, 'i').test(title));
-      // A follow-up within what was shown ("cheaper ones?" after scented candles): the thing itself only, not incense beside it.
+      // A follow-up within what was shown ("cheaper ones?" after scented candles): the thing itself
+      // only, not incense beside it, when it is named by two or more (not "jewellery", which titles do not say).
+      const strict = category !== undefined && !brand && pool.filter(isTheThing).length >= 2;
       const things = pool.filter((c) => {
-        if (category) return isTheThing(c);
+        if (strict) return isTheThing(c);
         const p = byId.get(c.productId);
-        if (!isTheThing(c) && otherThing(p?.title ?? '', head, (w) => RETAIL_NOUNS.has(w))) return false;
         // The shared word is in the product's own name ("Echo Plus"), not in what it comes with
         // ("Smartwatch with Alexa Built-in" is no Alexa speaker).
         return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(ownPart(p?.title ?? ''))));

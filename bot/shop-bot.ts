@@ -317,7 +317,9 @@ export class ShopBot extends ActivityHandler {
     // A request for a thing, told with a feeling ("dishwasher for a family of 4, tired of doing
     // utensils every night"), not about something that went wrong: shopping, not a complaint.
     const failed = complaint.reasons.includes('something failed') || complaint.reasons.includes('a problem');
-    const askingForThing = !failed && !OWN_ORDER.test(text) && namesRetailThing(headNoun(this.catalog.requestClause(text) ?? text) ?? '');
+    const firstClause = text.split(/[,.;!?]/)[0] ?? '';
+    const namesThingFirst = firstClause.split(/\s+/).length <= 6 && namesRetailThing(headNoun(firstClause) ?? '') && !/\b(?:i|my|it|the|this|your|you)\b/i.test(firstClause);
+    const askingForThing = !failed && !OWN_ORDER.test(text) && (ASKING_FOR.test(text) || hasBudget(nlu) || namesThingFirst) && namesRetailThing(headNoun(this.catalog.requestClause(text) ?? text) ?? '');
     // A short follow-up about what was shown, as glossed, or as written when the gloss took its
     // marker away ("fan wala"); read once, for the mood here and the follow-up step below.
     const shown = state.lastQuery !== undefined || state.lastProducts.length > 0;
