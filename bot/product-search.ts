@@ -254,7 +254,7 @@ export class ProductSearch {
     const conversationId = ctx.activity.conversation.id;
     // The message's vector is of all it says; a request read from one clause of a story ("want to
     // start baking cakes …, need an OTG") is searched by that clause's own words.
-    const vector = request === whole ? nlu.vector : null;
+    const vector = request === whole && text === spelledText ? nlu.vector : null;
     const ask = (filters: SuggestRequest['filters']) => this.services.recommender.recommend({ customerId, query: text, queryVector: vector, filters, conversationId, k: 30 });
     // The candidates' products, read from the store once for every step below.
     const known = new Map<string, Product>();
@@ -268,7 +268,10 @@ export class ProductSearch {
       const words = await this.catalogueWords();
       const named = [...new Set((text.toLowerCase().match(/[a-z][a-z0-9-]*/g) ?? []).filter((w) => words.brands.has(w) && !COLOURS.includes(w) && !RETAIL_NOUNS.has(w) && !NOT_A_KIND.has(w) && w.length >= 3))];
       const thingless = !head || !(words.kinds.has(head) || words.kinds.has(`${head}s`) || namesRetailThing(head));
-      if (named.length === 1 && thingless) {
+      // Said as a brand ("from philips", "boat products", "what all philips"), never a title's first word
+      // that is also a common one ("home", "wall", "kitchen").
+      const asBrand = named.length === 1 && new RegExp(`\\b(?:from|by|of|all)\\s+${named[0]}\\b|\\b${named[0]}\\s+(?:products?|brand|items?|stuff|ka|ke|ki|ki cheezein)\\b|^\\s*(?:any(?:thing)?\\s+)?${named[0]}\\s*(?:(?:under|below|within|upto)\\s+\\S+)?\\s*\\??\\s*$`, 'i').test(text);
+      if (asBrand && thingless && !namesRetailThing(text)) {
         const score = (p: Product) => (p.rating ?? 3) * Math.log10((p.ratingCount ?? 0) + 10);
         const theirs = (await this.store.products.search(named[0]!, { ...prices, inStock: true, limit: 100 })).filter((p) => new RegExp(`^${named[0]}\\b`, 'i').test(p.title)).sort((a, b) => score(b) - score(a));
         if (theirs.length > 0) {
