@@ -316,6 +316,9 @@ describe('ShopBot end to end', () => {
     const owner = pickCustomer('shipped');
     const email = fixtureRows<{ id: string; email: string }>('customers.jsonl').find((c) => c.id === owner.customer.id)!.email;
     const c = await customerClient();
+    // A look-up that missed first (a wrong e-mail), as in a real chat.
+    await ask(c, 'where is my order');
+    expect(botTexts(c, await ask(c, `${owner.orderId} someone.else@example.com`)).join(' ')).toMatch(/couldn't find an order/);
     await ask(c, 'need to talk to a person', (t) => t.some((x) => /queue/.test(x)));
     const conversationId = await conversationOf(c);
     const ticket = await store.tickets.openForConversation(conversationId);

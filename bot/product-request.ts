@@ -142,6 +142,11 @@ export function titleNames(title: string, head: string): boolean {
     return !words.slice(i + 2, i + 4).some((next) => ACCESSORY.has(singular(next)) && singular(next) !== head);
   });
 }
+/** Whether a title's own part names a thing made for others ("Bumper Case Cover", "Watch Strap") and not the thing itself. */
+export function accessoryTitle(title: string, head: string): boolean {
+  const words = (ownPart(title).match(/[a-z][a-z0-9-]*/g) ?? []).map(singular);
+  return !words.includes(head) && words.some((w) => ACCESSORY.has(w) || (FOR_THE_THING.has(w) && !NOT_HEAD.has(w)));
+}
 /** Things that are only ever for something else, even a few words after its name. */
 const ACCESSORY = new Set('cable cover case sticker stand holder mount charger adapter protector guard strap skin pouch sleeve tripod remote'.split(' '));
 
@@ -151,7 +156,9 @@ const ACCESSORY = new Set('cable cover case sticker stand holder mount charger a
  */
 export function categoryNames(category: string, head: string): boolean {
   const leaf = (category.split('>').pop() ?? '').toLowerCase();
-  return (leaf.match(/[a-z]+/g) ?? []).some((w) => singular(w) === head || (head.length >= 4 && singular(w).endsWith(head)));
+  const words = leaf.match(/[a-z]+/g) ?? [];
+  // "Smart Watches" names a smartwatch.
+  return words.some((w, i) => singular(w) === head || (head.length >= 4 && singular(w).endsWith(head)) || (i + 1 < words.length && `${w}${singular(words[i + 1]!)}` === head));
 }
 
 /** A product title's own part, lower-cased: before " for " / " with " / "compatible with" / "fits". */

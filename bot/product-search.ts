@@ -5,7 +5,7 @@ import { shortTitle } from './cards.js';
 import { cardReason } from './card-reasons.js';
 import { COLOURS } from './followups.js';
 import { interestQuery } from './gift-interests.js';
-import { attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
+import { accessoryTitle, attributesOf, categoryNames, hasAttribute, headNoun, modifiersOf, ownPart, plural, thingPhrase, thingWords, titleNames } from './product-request.js';
 import { GENERIC_WORDS, STOP_WORDS } from './request-words.js';
 import { namesRetailThing, RETAIL_NOUNS } from './retail-nouns.js';
 import { bySize, sizeWanted } from './size-wanted.js';
@@ -101,6 +101,11 @@ function namedOtherFirst(title: string, head: string): boolean {
   const name = (ownPart(title).split(/[|(,[]/)[0]!.match(/[a-z][a-z0-9-]*/g) ?? []).slice(0, 8);
   const said = (w: string) => w === head || w.replace(/e?s$/, '') === head || w.endsWith(head);
   return !name.some(said) && name.some((w) => RETAIL_NOUNS.has(w) || RETAIL_NOUNS.has(w.replace(/e?s$/, '')));
+}
+
+/** Whether a title is of something made for the thing: its name run into an accessory's ("smartwatchcharger"). */
+function accessoryOf(title: string, head: string): boolean {
+  return new RegExp(`${head.replace(/[^a-z0-9]/g, '')}e?s?(?:charger|case|cover|strap|band|protector|guard|cable|stand|holder|mount|adapter|skin|pouch|remote)`).test(title.toLowerCase().replace(/[^a-z0-9]/g, ''));
 }
 
 /** Things the customer says they do not want ("dont need a mouse", "no charger", "without remote"). */
@@ -337,7 +342,7 @@ export class ProductSearch {
     const isTheThing = (c: { productId: string }) => {
       const title = byId.get(c.productId)?.title ?? '';
       // A smartwatch "with Built-in Mic and Speaker" names the speaker after its own name.
-      return (titleNames(title, head ?? '') && !namedOtherFirst(title, head ?? '')) || (oneKind(byId.get(c.productId)?.category) && !forTheThing(title));
+      return (titleNames(title, head ?? '') && !namedOtherFirst(title, head ?? '')) || (oneKind(byId.get(c.productId)?.category) && !forTheThing(title) && !accessoryTitle(title, head ?? ''));
     };
     if (!category && head && !brand && pool.length > 0 && !pool.some(isTheThing)) {
       const things = (await this.services.recommender.recommend({ customerId, query: plural(head), filters: prices, conversationId, k: 30 })).filter((c) => !exclude?.has(c.productId));
@@ -380,6 +385,11 @@ export class ProductSearch {
     // Those whose titles say nothing of the thing stay in a category where the thing is ("Redmi 10A"
     // among Smartphones) or with another word of the request in their title ("Echo Plus" for "echo
     // dot"), not otherwise (a plastic box among vacuum cleaners for "vacuum for sofa and car seats").
+    // Made for the thing ("Noise_Colorfit Smart Watch Charger" for a smartwatch), however the title spaces it.
+    if (head) {
+      const notFor = pool.filter((c) => !accessoryOf(byId.get(c.productId)?.title ?? '', head));
+      if (notFor.length > 0) pool = notFor;
+    }
     if (head && pool.some(isTheThing)) {
       const mentions = new RegExp(`\\b${head}(?:e?s)?\\b`, 'i');
       const where = new Set(pool.filter(isTheThing).map((c) => byId.get(c.productId)?.category));
@@ -389,8 +399,10 @@ export class ProductSearch {
       // only, not incense beside it, when it is named by two or more (not "jewellery", which titles do not say).
       const strict = category !== undefined && !brand && pool.filter(isTheThing).length >= 2;
       const things = pool.filter((c) => {
-        if (strict) return isTheThing(c);
         const p = byId.get(c.productId);
+        if (strict) return isTheThing(c);
+        // Within what was shown ("cheaper?"), a case or a strap filed beside the thing is not it.
+        if (category && !isTheThing(c) && accessoryTitle(p?.title ?? '', head)) return false;
         // The shared word is in the product's own name ("Echo Plus"), not in what it comes with
         // ("Smartwatch with Alexa Built-in" is no Alexa speaker).
         return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(ownPart(p?.title ?? ''))));

@@ -327,6 +327,9 @@ export class ShopBot extends ActivityHandler {
     const pattern = followGlossed ?? (shown && gloss ? detectFollowUp(said) : null);
     const shopping = hasBudget(nlu) || SHOPPING_INTENTS.has(nlu.intent) || nlu.intent === 'product_question' || (state.focusProductId !== undefined && ASKED.test(text)) || namesRetailThing(headNoun(text) ?? '') || followGlossed !== null;
     if (calm && shopping && nlu.sentiment.label === 'negative') nlu.sentiment = { ...nlu.sentiment, label: 'neutral' };
+    // "human pls" is a request for a person whatever the head read: stored so, the queue quotes the
+    // message before it as the reason.
+    if (nlu.intent !== 'contact_human_agent' && (asksForPerson(text) || asksForPerson(said))) nlu.intent = 'contact_human_agent';
     // One commit for the turn's understanding: the message's annotations and the conversation's intent.
     // Scope: two single-statement updates (this turn's message, this conversation's row), nothing read first.
     await this.store.sql.transaction(async (tx) => {
@@ -907,14 +910,13 @@ export class ShopBot extends ActivityHandler {
    * answer whichever half was wrong, and tries are limited, so nobody can probe others' orders.
    */
   private async guestOrder(ctx: TurnContext, state: DialogState, nlu: Understanding): Promise<void> {
-    const fresh = !state.orderLookup;
     const lookup = state.orderLookup ?? { attempts: 0 };
     const raw = nlu.entities.orderNumbers[0];
     if (raw) lookup.orderId = orderIdOf(raw);
     if (nlu.entities.emails[0]) lookup.email = nlu.entities.emails[0];
-    // A new look-up takes what the customer already wrote in this chat (to a person during a
-    // hand-off, say): their own words, never anyone else's. A retry after a miss asks again.
-    if (fresh && (!lookup.orderId || !lookup.email)) {
+    // A look-up takes what the customer already wrote in this chat (to a person during a hand-off,
+    // say), newest first: their own words, never anyone else's. Tries stay limited.
+    if (!lookup.orderId || !lookup.email) {
       const earlier = await this.earlierDetails(ctx);
       lookup.orderId ??= earlier.orderIds[0];
       lookup.email ??= earlier.emails[0];

@@ -35,6 +35,16 @@ describe('summarizeChat', () => {
     expect(s).toMatch(/^The customer wrote 2 message\(s\) about payment methods \(help article\), tracking an order\./);
   });
 
+  it('names the complaint first and leaves greetings and asks for a person out of the topics', () => {
+    const s = summarizeChat([
+      msg(1, 'customer', 'hi', 'neutral', 'greeting'),
+      msg(2, 'customer', 'tv screen has a crack in the left corner', 'negative', 'out_of_scope'),
+      msg(3, 'bot', 'From our Returns policy page: …', null, null, { replyTo: 2 }),
+      msg(4, 'customer', 'human pls', 'neutral', 'contact_human_agent'),
+    ]);
+    expect(s).toMatch(/^The customer wrote 3 message\(s\) about a complaint, returns policy \(help article\)\./);
+  });
+
   it('says the same mood as the queue', () => {
     const s = summarizeChat(
       [msg(1, 'customer', 'this is the third time my refund failed!!', 'negative', 'complaint'), msg(2, 'bot', 'I am sorry'), msg(3, 'customer', 'agent please', 'neutral', 'contact_human_agent')],

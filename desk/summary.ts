@@ -15,6 +15,9 @@ const INTENT_WORDS: Record<string, string> = {
   delivery_period: 'delivery times',
 };
 
+/** Intents that name no topic of the chat. */
+const NO_TOPIC = new Set(['out_of_scope', 'greeting', 'thanks', 'goodbye', 'chitchat', 'contact_human_agent']);
+
 function topic(intent: string): string {
   return INTENT_WORDS[intent] ?? intent.replace(/_/g, ' ');
 }
@@ -60,14 +63,16 @@ export function summarizeChat(messages: readonly Message[], reason?: string): st
   // What each message was about: the help article the bot answered it from (the console tags it the
   // same way), else the intent it was read as.
   const articles = articleTitles(messages);
-  const topics = [...new Set(customer.map((m) => (articles.has(m.seq) ? articles.get(m.seq)! : m.intent && m.intent !== 'out_of_scope' ? topic(m.intent) : '')).filter(Boolean))];
+  // Greetings and small talk are no topic; a complaint comes first, then the rest in order.
+  const said = customer.map((m) => (articles.has(m.seq) ? articles.get(m.seq)! : m.intent && !NO_TOPIC.has(m.intent) ? topic(m.intent) : ''));
+  const topics = [...new Set([...(customer.some((m) => m.sentiment === 'negative') ? [topic('complaint')] : []), ...said.filter(Boolean)])];
   const negative = customer.filter((m) => m.sentiment === 'negative').length;
   const positive = customer.filter((m) => m.sentiment === 'positive').length;
   // The same mood as the queue's and the chat tab's; the counts say how the chat went.
   const mood = chatMoodNow(reason, customer.map((m) => m.sentiment));
   const last = customer[customer.length - 1]!.text.replace(/\s+/g, ' ').slice(0, 200);
   const parts = [
-    `The customer wrote ${customer.length} message(s)${topics.length ? ` about ${topics.slice(0, 3).join(', ')}` : ''}.`,
+    `The customer wrote ${customer.length} message(s)${topics.length ? ` about ${topics.slice(0, 4).join(', ')}` : ''}.`,
     `Mood now: ${mood} (${negative} of ${customer.length} message(s) negative, ${positive} positive).`,
     reason ? `Handed over because: ${reason.replace(/_/g, ' ')}.` : '',
     `Last message: “${last}”`,

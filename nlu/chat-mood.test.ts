@@ -57,6 +57,8 @@ describe('chatMood', () => {
     expect(chatMood('great headphones, thanks!', positive)).toEqual(positive);
     expect(chatMood('Talk to a person', { label: 'negative', score: 0.7 }).label).toBe('neutral');
     expect(chatMood('can i speak to a human', positive).label).toBe('neutral');
+    // An e-mail address is no mood ("fake" in a name is not a fake product).
+    expect(chatMood('ORD-536398 rahul.verma.fake@gmail.com', neutral)).toEqual(neutral);
     // "please" is not praise: a short ask for a person is neutral whatever the head read.
     for (const text of ['agent please', 'human pls', 'need a real person', 'get me your manager', 'customer care please!']) {
       expect(chatMood(text, positive).label, text).toBe('neutral');

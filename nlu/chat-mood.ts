@@ -34,7 +34,9 @@ const ANGRY_EMOJI = /[😡😠🤬👎😤🙄😒🤦]/u;
 const HUMAN_ASK =
   /\b(talk|speak|chat|connect|transfer|put me through)\b.*\b(person|human|agent|someone|somebody|representative|customer care|executive|manager)\b|^\s*(?:(?:i |we )?(?:want|need|get me|give me)\s+)?(?:(?:an?|the|some|real|live|your)\s+)*(agent|human|person|representative|executive|manager|customer (?:care|service|support))\s*(?:please|pls|plz|plzz|plss|now|asap|needed|required|here)?\s*[.!?]*\s*$/i;
 
-export function complaintSignals(text: string): ComplaintSignals {
+export function complaintSignals(input: string): ComplaintSignals {
+  // E-mails and links say nothing of a mood ("rahul.verma.fake@gmail.com" is not "fake").
+  const text = input.replace(/\S+@\S+|https?:\/\/\S+/g, ' ');
   const reasons: string[] = [];
   let strength = 0;
   if (ANGRY_WORDS.test(text)) {
