@@ -105,6 +105,8 @@ function namedOtherFirst(title: string, head: string): boolean {
 
 /** Whether a title is of something made for the thing: its name run into an accessory's ("smartwatchcharger"). */
 function accessoryOf(title: string, head: string): boolean {
+  // A sleeve or a case asked for is itself the accessory ("Laptop Sleeve Case" is one).
+  if (/^(?:charger|case|cover|strap|band|protector|guard|cable|stand|holder|mount|adapter|skin|pouch|remote|sleeve|bag)s?$/.test(head)) return false;
   return new RegExp(`${head.replace(/[^a-z0-9]/g, '')}e?s?(?:charger|case|cover|strap|band|protector|guard|cable|stand|holder|mount|adapter|skin|pouch|remote)`).test(title.toLowerCase().replace(/[^a-z0-9]/g, ''));
 }
 
@@ -397,12 +399,14 @@ export class ProductSearch {
       const sharesAWord = (title: string) => asked.some((w) => new RegExp(`\\b${w}`, 'i').test(title));
       // A follow-up within what was shown ("cheaper ones?" after scented candles): the thing itself
       // only, not incense beside it, when it is named by two or more (not "jewellery", which titles do not say).
-      const strict = category !== undefined && !brand && pool.filter(isTheThing).length >= 2;
+      const named = pool.filter(isTheThing).length;
+      const strict = category !== undefined && !brand && named >= 2;
       const things = pool.filter((c) => {
         const p = byId.get(c.productId);
         if (strict) return isTheThing(c);
-        // Within what was shown ("cheaper?"), a case or a strap filed beside the thing is not it.
-        if (category && !isTheThing(c) && accessoryTitle(p?.title ?? '', head)) return false;
+        // A case or a strap filed beside the thing is not it: within what was shown ("cheaper?"), or
+        // where the thing itself fills the cards.
+        if ((category || named >= 5) && !isTheThing(c) && accessoryTitle(p?.title ?? '', head)) return false;
         // The shared word is in the product's own name ("Echo Plus"), not in what it comes with
         // ("Smartwatch with Alexa Built-in" is no Alexa speaker).
         return isTheThing(c) || (!mentions.test(p?.title ?? '') && (where.has(p?.category) || sharesAWord(ownPart(p?.title ?? ''))));
