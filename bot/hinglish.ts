@@ -43,6 +43,8 @@ const GLOSS: [RegExp, string][] = [
   [/\b(?:kitna|kitne|kitni)\b/g, 'how much'],
   [/\b(?:kaise|kese|kaisa|kaisi)\b/g, 'how'],
   [/\b(?:kyu|kyun|kyon)\b/g, 'why'],
+  // "remote milega saath me?", "free installation milega?": does it come with it.
+  [/\b(?!(?:kab|when|how|why|where|much|days?|din|hours?|tak|by|kitna|kitne|kitni|paisa|paise|money|refund|order|parcel|delivery|product|saman|samaan)\b)([a-z]+) (?:milega|milegi|milenge)(?: saath me| saath mein| sath me| sath mein| along)?\s*\?/g, 'does it come with $1?'],
   [/\b(?:aayega|aaega|ayega|aayegi|milega|milegi|milenge|pahunchega)\b/g, 'arrive'],
   [/\b(?:aaya|aayi|aya|mila|mili)\b/g, 'arrived'],
   [/\b(?:nahi|nahin|nhi|nai)\b/g, 'not'],

@@ -168,12 +168,16 @@ export class ProductQuestions {
     if (!p) return this.kit.search(ctx, state, customerId, text, nlu);
     state.focusProductId = p.id;
     // "does it support fast charging?", "is it waterproof?": its own details answer first.
-    if (/^\s*(does|do|is|are|can|has|have|will)\s+(it|this|they|these)\b/i.test(text)) {
+    if (/^\s*(does|do|is|are|can|could|has|have|will)\s+(it|this|they|these|the|its)\b/i.test(text)) {
       const feature = this.detailAbout(p, text);
       if (feature) {
         await this.kit.say(ctx, 'product.fromDetails', { product: shortTitle(p.title), detail: feature });
         // Its details answered: what reviewers say is for when it is asked.
         if (!REVIEW_QUESTION.test(text)) return;
+      } else if (!REVIEW_QUESTION.test(text) && !ASPECT_ASKED.test(text)) {
+        // "does it come with a remote?": the details do not say; a person can find out.
+        await ctx.sendActivity(MessageFactory.suggestedActions(this.kit.chips(ctx, ['talkToPerson', 'whatPeopleSay']), this.kit.t(ctx, 'product.specUnknown', { product: shortTitle(p.title) })));
+        return;
       }
     }
     const L = this.kit.locale(ctx);
@@ -231,7 +235,10 @@ export class ProductQuestions {
 
   /** The line of a product's details that mentions what the question asks about, if any. */
   private detailAbout(p: Product, question: string): string | null {
-    const asked = (featureWords(question).match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 3 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(does|support|supports|have|this|they|these|will|when|really|just)$/.test(w));
+    const words = (featureWords(question).match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !GENERIC_WORDS.has(w) && !/^(does|support|supports|have|this|they|these|will|when|really|just|only|too|also|can|come|comes|with|the|its|and|not|any)$/.test(w));
+    // What the product is called ("vacuum" of a robotic vacuum) is no feature asked about.
+    const name = featureWords(p.title.split(/\s*[|,(]\s*/)[0] ?? '');
+    const asked = words.filter((w) => !name.includes(w)).length > 0 ? words.filter((w) => !name.includes(w)) : words;
     if (asked.length === 0) return null;
     // The title's parts ("… | Auto Shut Off | 1.5 L") state features as often as the details do.
     const titleParts = p.title.split(/\s*[|,(]\s*/).filter((x) => x.length >= 6).map((x) => clip(x.replace(/\)$/, ''), 160));

@@ -60,7 +60,7 @@ const NOT_HEAD = new Set(
     // When: "bitcoin price today" names no "today".
     .concat('today tomorrow tonight yesterday now week weeks month months year years daily'.split(' '))
     // "ok and an egg boiler too": the words around a request name nothing.
-    .concat('too also ok okay then yes yeah kindly would could should shall may might must does did was were been being had as'.split(' '))
+    .concat('too also ok okay then yes yeah kindly would could should shall may might must does did was were been being had as just only mainly mostly'.split(' '))
     // Sales and amounts ("any boat stuff on sale", "not more than 12k", "lot of hair") name no thing.
     .concat('not no never sale sales offer offers discount discounts deal deals lot lots everywhere anywhere so very really much many thou thousand thousands hundred lakh lakhs'.split(' '))
     // Whom it is for ("amma ke liye roti maker"): never the thing.

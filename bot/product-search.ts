@@ -232,6 +232,8 @@ export class ProductSearch {
     const brand = brands?.length ? brands : undefined;
     /** The whole message: a size said in another clause than the thing ("…, chhota wala chalega") still counts. */
     const whole = request;
+    // The catalogue's names first ("airfrier for my mom" names an air fryer), so the clause that names the thing is found.
+    if (!category) for (const [said, as] of SAID_AS) request = request.replace(said, as);
     // A long message names its thing in one clause ("my kids have online classes … which printer
     // would you suggest for home use"): that clause is the request; the budget is the message's.
     if (!category) request = this.requestClause(request, (await this.catalogueWords()).kinds) ?? request;
@@ -459,6 +461,12 @@ export class ProductSearch {
         return p !== undefined && require.every((w) => states(p, w));
       };
       let fitting = pool.filter((c) => fits(c.productId));
+      // "silent click wala": the first word names the feature ("Silent Plus") when no product states both.
+      if (fitting.length === 0 && require.length > 1) {
+        const first = require[0]!;
+        const firstFits = pool.filter((c) => byId.has(c.productId) && states(byId.get(c.productId)!, first));
+        if (firstFits.length > 0) fitting = firstFits;
+      }
       if (fitting.length === 0 && category) {
         const listed = (await this.store.products.listByCategory(category, { ...prices, inStock: true, limit: 200 })).filter((p) => !exclude?.has(p.id) && require.every((w) => states(p, w)));
         for (const p of listed) byId.set(p.id, p);

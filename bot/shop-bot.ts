@@ -372,10 +372,13 @@ export class ShopBot extends ActivityHandler {
     // review question with nothing shown yet (the answer asks which product).
     // Asked as a question ("how is the battery life", "does it support fast charging?"): a new
     // request that names a feature ("usb c charging cable") is a search, not a question.
-    const asksAbout = ABOUT_PRODUCT.test(text) && (REVIEW_QUESTION.test(text) || /\?|^\s*(what|does|do|is|are|can|will|has|have|any)\b|\bhow\b/i.test(text));
+    // "can it mop too?", "is the basket easy to clean?": a question about the product just viewed.
+    const aboutFocus = state.focusProductId !== undefined && /^\s*(?:is|are|can|could|does|do|will|would|has|have)\s+(?:it|this|that|the|its|they|these)\b/i.test(text) && !ASKING_FOR.test(text);
+    const asksAbout = aboutFocus || (ABOUT_PRODUCT.test(text) && (REVIEW_QUESTION.test(text) || /\?|^\s*(what|does|do|is|are|can|will|has|have|any)\b|\bhow\b/i.test(text)));
     // "how many litres is it", "what is the screen size": a measure of what is shown.
     const spec = state.focusProductId || state.lastProducts.length > 0 ? specAsked(text) : null;
-    if ((((state.focusProductId || state.lastProducts.length > 0) && (asksAbout || spec)) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && (topics.length === 0 || spec)) {
+    // A narrowing follow-up ("silent click wala hai koi?") narrows; it is no question about one product.
+    if ((((state.focusProductId || state.lastProducts.length > 0) && (asksAbout || spec)) || REVIEW_QUESTION.test(text)) && !ORDER_INTENTS.has(nlu.intent) && (topics.length === 0 || spec) && pattern?.kind !== 'refine') {
       state.lowConfidenceStreak = 0;
       return this.products.question(ctx, state, customerId, text, { ...nlu, intent: 'product_question' });
     }

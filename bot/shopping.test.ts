@@ -138,6 +138,10 @@ describe('shopping conversations', () => {
     const answer = (await say(c, { text: 'is it waterproof?' })).texts.join(' ');
     expect(answer).toMatch(/From the product details of .*waterproof/i);
     expect(answer).not.toMatch(/review/i);
+    // A feature its details do not state: said so, not answered with reviews.
+    const unknown = (await say(c, { text: 'does it come with a unicorn sticker?' })).texts.join(' ');
+    expect(unknown).toMatch(/do not say that/);
+    expect(unknown).not.toMatch(/review/i);
     // Asked for, the reviews come too.
     expect((await say(c, { text: 'is it waterproof? what do reviews say' })).texts.join(' ')).toMatch(/review|rated|rating/i);
   });
