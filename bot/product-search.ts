@@ -38,6 +38,11 @@ const SAID_AS: readonly [RegExp, string][] = [
   // Titles call a gaming or calling headset "headphones" (a "VR headset" is one).
   [/\b(?<!vr )headsets?\b/gi, 'headphones'],
 ];
+/** The request with things named as the catalogue's titles name them (SAID_AS). */
+function saidAs(text: string): string {
+  return SAID_AS.reduce((out, [said, as]) => out.replace(said, as), text);
+}
+
 /** How a customer asks for a thing, in the clause that names it. */
 const ASKING = /\b(?:looking for|searching for|(?:i|we) (?:need|want|wanna)|need (?:a|an|some|one)|want (?:a|an|some|one|to (?:buy|gift|get|order))|wanna (?:buy|get|gift)|suggest|recommend|show me|do (?:you|u) (?:have|sell|keep)|got any|get me|gift (?:her|him|them|my)|buy (?:a|an|some|my|her|him))\b/i;
 /** Words of baking and grilling: the sense of "OTG" as an oven. */
@@ -154,7 +159,7 @@ export class ProductSearch {
       const fixed = correctWord(w, catalogue.vocabulary, catalogue.kinds);
       if (fixed) out = out.replace(new RegExp(`\\b${w}\\b`, 'i'), fixed);
     }
-    for (const [said, as] of SAID_AS) out = out.replace(said, as);
+    out = saidAs(out);
     this.lastSpelled = { text, out, words: catalogue };
     return out;
   }
@@ -233,7 +238,7 @@ export class ProductSearch {
     /** The whole message: a size said in another clause than the thing ("…, chhota wala chalega") still counts. */
     const whole = request;
     // The catalogue's names first ("airfrier for my mom" names an air fryer), so the clause that names the thing is found.
-    if (!category) for (const [said, as] of SAID_AS) request = request.replace(said, as);
+    if (!category) request = saidAs(request);
     // A long message names its thing in one clause ("my kids have online classes … which printer
     // would you suggest for home use"): that clause is the request; the budget is the message's.
     if (!category) request = this.requestClause(request, (await this.catalogueWords()).kinds) ?? request;

@@ -319,7 +319,9 @@ export class ShopBot extends ActivityHandler {
     const failed = complaint.reasons.includes('something failed') || complaint.reasons.includes('a problem');
     const firstClause = text.split(/[,.;!?]/)[0] ?? '';
     const namesThingFirst = firstClause.split(/\s+/).length <= 6 && namesRetailThing(headNoun(firstClause) ?? '') && !/\b(?:i|my|it|the|this|your|you)\b/i.test(firstClause);
-    const askingForThing = !failed && !OWN_ORDER.test(text) && (ASKING_FOR.test(text) || hasBudget(nlu) || namesThingFirst) && namesRetailThing(headNoun(this.catalog.requestClause(text) ?? text) ?? '');
+    // Whether the clause that names a thing names one shops sell; read once, the anger step asks too.
+    const namesThing = namesRetailThing(headNoun(this.catalog.requestClause(text) ?? text) ?? '');
+    const askingForThing = !failed && !OWN_ORDER.test(text) && (ASKING_FOR.test(text) || hasBudget(nlu) || namesThingFirst) && namesThing;
     // A short follow-up about what was shown, as glossed, or as written when the gloss took its
     // marker away ("fan wala"); read once, for the mood here and the follow-up step below.
     const shown = state.lastQuery !== undefined || state.lastProducts.length > 0;
@@ -408,7 +410,7 @@ export class ShopBot extends ActivityHandler {
     // Hand-off triggers: asked for, needs a human, very unhappy, or we keep failing.
     // Very unhappy: a strong reading with words of a complaint behind it, or a second upset turn
     // (the head alone reads some plain requests, "tell me a joke", as strongly negative).
-    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question' && (complaint.strength > 0 || (!hasBudget(nlu) && !namesRetailThing(headNoun(this.catalog.requestClause(text) ?? text) ?? '')));
+    const angry = nlu.sentiment.label === 'negative' && ((nlu.sentiment.score >= 0.9 && complaint.strength > 0) || state.negativeStreak >= 2) && !SHOPPING_INTENTS.has(nlu.intent) && nlu.intent !== 'product_question' && (complaint.strength > 0 || (!hasBudget(nlu) && !namesThing));
     // Whether the message is about one order.
     const oneOrder = aboutOneOrder(text, topics);
     // "how can i contact you" asks how, not for a person now: the contact article answers it.
